@@ -1,0 +1,125 @@
+/**
+ * The decoded event model shared by every operator (SPEC section 1).
+ *
+ * Decoding normalises times to epoch milliseconds (UTC) so that the hot path never parses dates
+ * again; `ts` is the event time used for windows and watermarks (for contacts it is `queued_at`).
+ */
+
+export const EVENT_TYPES = ['transaction', 'usage', 'contact', 'survey', 'profile'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const CONTACT_CHANNELS = ['voice', 'chat', 'email', 'web', 'ivr', 'social'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+export const DISPOSITIONS = [
+  'resolved',
+  'unresolved',
+  'transferred',
+  'abandoned',
+  'callback',
+  'self_service',
+] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+interface EventBase {
+  event_id: string;
+  /** Event time, epoch milliseconds UTC. */
+  ts: number;
+}
+
+export interface TransactionEvent extends EventBase {
+  type: 'transaction';
+  customer_id: string;
+  amount: number;
+  currency: string | null;
+  channel: string;
+  category: string | null;
+}
+
+export interface UsageEvent extends EventBase {
+  type: 'usage';
+  customer_id: string;
+  metric: string;
+  quantity: number;
+}
+
+export interface ContactEvent extends EventBase {
+  type: 'contact';
+  /** Null when the caller is unknown. */
+  customer_id: string | null;
+  contact_id: string;
+  channel: ContactChannel;
+  queue: string;
+  reason: string;
+  agent_id: string | null;
+  /** All contact times are epoch milliseconds; `ts === queued_at`. */
+  queued_at: number;
+  answered_at: number | null;
+  ended_at: number;
+  hold_seconds: number;
+  acw_seconds: number;
+  disposition: Disposition;
+  text: string | null;
+}
+
+export type SurveyAnswer = number | string | boolean;
+
+export interface SurveyEvent extends EventBase {
+  type: 'survey';
+  customer_id: string;
+  survey_id: string;
+  answers: Record<string, SurveyAnswer>;
+  comment: string | null;
+}
+
+export interface ProfileEvent extends EventBase {
+  type: 'profile';
+  customer_id: string;
+  account_owner: string | null;
+  region: string | null;
+  age_band: string | null;
+  tier: string | null;
+  signup_date: string | null;
+  /** Any other string attributes of the record. */
+  attributes: Record<string, string>;
+}
+
+export type PulseEvent = TransactionEvent | UsageEvent | ContactEvent | SurveyEvent | ProfileEvent;
+
+/** Where a record came from: enough to find it again and to resume after it. */
+export interface RecordPosition {
+  /** Source name from the job (e.g. `files`, `kafka`). */
+  source: string;
+  /** A file path, `stdin`, or `topic/partition`. */
+  partition: string;
+  /** Line number (1-based) in a file, row index in a columnar file, or Kafka offset. */
+  offset: number;
+}
+
+/** Why a record was refused; a bounded set, used as a metric label. */
+export const REJECT_REASONS = [
+  'invalid_json',
+  'missing_field',
+  'wrong_type',
+  'impossible_value',
+  'unknown_type',
+  'late',
+  'duplicate',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface Rejection {
+  position: RecordPosition;
+  reason: RejectReason;
+  /** Human-readable detail: which field, what was wrong. */
+  detail: string;
+  /** Event type when it could be read, else `unknown` (a metric label). */
+  type: EventType | 'unknown';
+  /** The raw record text as received. */
+  raw: string;
+}
+
+export const MS_PER_SECOND = 1000;
+export const MS_PER_MINUTE = 60_000;
+export const MS_PER_HOUR = 3_600_000;
+export const MS_PER_DAY = 86_400_000;

@@ -1,0 +1,38 @@
+import type { PulseEvent } from './events.js';
+import type { KeyedState } from './state.js';
+
+/**
+ * The contract between the runner and a streaming operator.
+ *
+ * Operators are pure streaming logic: they never know where events come from or where their
+ * outputs go. The hot path (`process`) is synchronous; the runner calls `onWatermark` whenever the
+ * job's event-time watermark advances (and once with `Infinity` at the end of a bounded input),
+ * then at each checkpoint drains the outputs and persists the changed keyed state together with
+ * the source positions, in one transaction.
+ */
+export interface Operator {
+  /** Stable name from the job config; namespaces the operator's persisted state. */
+  readonly name: string;
+  /** Called for every accepted (valid, deduplicated, not late) event, in arrival order. */
+  process(event: PulseEvent): void;
+  /** Called when the watermark advances; close windows, finalise, expire state. */
+  onWatermark(watermark: number): void;
+  /** Keyed state to persist, by state name (stable across versions). */
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  /** Outputs produced since the previous call. */
+  drainOutputs(): OperatorOutput[];
+}
+
+/**
+ * A batch of output records of one kind. The kind decides the table and how rows are written:
+ * rows with the same key replace earlier ones (a window revised by a late event is written again).
+ */
+export interface OperatorOutput {
+  kind: OutputKind;
+  rows: OutputRow[];
+}
+
+export type OutputKind = 'customer_window' | 'contact_kpi' | 'alert' | 'drift_metric' | 'case';
+
+/** Column values by SPEC column name; times are epoch milliseconds, JSON columns plain objects. */
+export type OutputRow = Record<string, string | number | boolean | null | object>;

@@ -1,0 +1,68 @@
+/**
+ * Keyed operator state that knows what changed since the last checkpoint.
+ *
+ * Operators keep their state in these maps; the checkpoint persists only the changed keys (and
+ * deletions) in the same DuckDB transaction as the outputs and source positions, and `restore`
+ * loads them back after a restart. Values must be plain JSON data (no Maps, no class instances),
+ * so that any store can persist them.
+ */
+export interface StateChanges<V> {
+  upserts: Array<[string, V]>;
+  deletes: string[];
+}
+
+export class KeyedState<V> {
+  private readonly values = new Map<string, V>();
+  private readonly dirty = new Set<string>();
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.values.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  /** Stores `value`; also call after mutating a value in place so that it is persisted. */
+  set(key: string, value: V): void {
+    this.values.set(key, value);
+    this.dirty.add(key);
+  }
+
+  /** Marks an in-place mutation of an existing value for the next checkpoint. */
+  touch(key: string): void {
+    this.dirty.add(key);
+  }
+
+  delete(key: string): void {
+    if (this.values.delete(key)) this.dirty.add(key);
+  }
+
+  entries(): IterableIterator<[string, V]> {
+    return this.values.entries();
+  }
+
+  /** The changes since the previous call; the state itself is unchanged. */
+  drainChanges(): StateChanges<V> {
+    const upserts: Array<[string, V]> = [];
+    const deletes: string[] = [];
+    for (const key of this.dirty) {
+      const value = this.values.get(key);
+      if (value === undefined) deletes.push(key);
+      else upserts.push([key, value]);
+    }
+    this.dirty.clear();
+    return { upserts, deletes };
+  }
+
+  /** Loads persisted entries after a restart; they are not marked as changed. */
+  restore(entries: Iterable<[string, V]>): void {
+    this.values.clear();
+    this.dirty.clear();
+    for (const [key, value] of entries) this.values.set(key, value);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The source contract: sources read records and report positions; they never decode or process.
+ *
+ * Positions are per partition (a file, stdin, a Kafka topic-partition) so that the checkpoint can
+ * store exactly where each partition stands, in the same transaction as the state it produced.
+ */
+
+/** One raw record: a line of text (NDJSON, Kafka value) or a row already split into columns. */
+export interface RawRecord {
+  /** Record position within its partition: 1-based line, row index, or Kafka offset. */
+  offset: number;
+  value: string | Record<string, unknown>;
+}
+
+/** Where a partition stands after its last processed record; stored in the checkpoint. */
+export interface PartitionPosition {
+  /** Offset of the last record processed (same meaning as `RawRecord.offset`). */
+  offset: number;
+  /** Source-specific resume hint, e.g. the byte offset just after that record in a file. */
+  resume: number;
+}
+
+export interface RecordBatch {
+  kind: 'records';
+  partition: string;
+  records: RawRecord[];
+  /** The partition's position once every record of this batch is processed. */
+  position: PartitionPosition;
+  /** Epoch ms when the batch was read (processing time), for idle detection and lag. */
+  readAt: number;
+}
+
+/** A partition has ended (end of file): it no longer holds the watermark back. */
+export interface PartitionEnd {
+  kind: 'end';
+  partition: string;
+}
+
+export type SourceMessage = RecordBatch | PartitionEnd;
+
+export interface Source {
+  /** Name from the job config; part of every record position. */
+  readonly name: string;
+  /** True when the input ends by itself (files, stdin); false for Kafka. */
+  readonly bounded: boolean;
+  /**
+   * Reads from the stored positions (records at or before a partition's stored offset are
+   * skipped). Ends for bounded sources; stops when `signal` aborts.
+   */
+  read(resumeFrom: ReadonlyMap<string, PartitionPosition>, signal: AbortSignal): AsyncIterable<SourceMessage>;
+  close(): Promise<void>;
+}
