@@ -1,0 +1,113 @@
+/**
+ * DuckDB tables of the product contract (SPEC section 3) and the job's internal state tables.
+ *
+ * Every time column is TIMESTAMPTZ in UTC; windows are half-open [window_start, window_end).
+ * Statements are idempotent so that opening an existing database is harmless.
+ */
+
+/** Output tables users and downstream jobs read. */
+export const OUTPUT_TABLES_DDL = [
+  `CREATE TABLE IF NOT EXISTS customer_windows (
+    customer_id VARCHAR NOT NULL,
+    window_start TIMESTAMPTZ NOT NULL,
+    window_end TIMESTAMPTZ NOT NULL,
+    spend_total DOUBLE NOT NULL,
+    spend_count BIGINT NOT NULL,
+    spend_max DOUBLE,
+    refund_total DOUBLE NOT NULL,
+    usage_total DOUBLE NOT NULL,
+    usage JSON NOT NULL,
+    contacts BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS contact_kpis (
+    window_start TIMESTAMPTZ NOT NULL,
+    window_end TIMESTAMPTZ NOT NULL,
+    queue VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    offered BIGINT NOT NULL,
+    handled BIGINT NOT NULL,
+    abandoned BIGINT NOT NULL,
+    short_abandoned BIGINT NOT NULL,
+    self_service BIGINT NOT NULL,
+    abandon_rate DOUBLE,
+    aht_seconds DOUBLE,
+    asa_seconds DOUBLE,
+    avg_queue_seconds DOUBLE,
+    service_level DOUBLE,
+    transfer_rate DOUBLE,
+    self_service_rate DOUBLE,
+    fcr_rate DOUBLE,
+    fcr_final BOOLEAN NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS alerts (
+    alert_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    customer_id VARCHAR,
+    window_start TIMESTAMPTZ NOT NULL,
+    fired_at TIMESTAMPTZ NOT NULL,
+    labels JSON NOT NULL,
+    annotations JSON NOT NULL,
+    status VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS drift_metrics (
+    run_id VARCHAR NOT NULL,
+    feature VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    score DOUBLE,
+    p_value DOUBLE,
+    threshold DOUBLE,
+    drifted BOOLEAN,
+    reference_start TIMESTAMPTZ,
+    reference_end TIMESTAMPTZ,
+    current_start TIMESTAMPTZ,
+    current_end TIMESTAMPTZ
+  )`,
+  `CREATE TABLE IF NOT EXISTS cases (
+    case_id VARCHAR NOT NULL,
+    alert_id VARCHAR,
+    customer_id VARCHAR,
+    category VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    team VARCHAR NOT NULL,
+    opened_at TIMESTAMPTZ NOT NULL,
+    due_at TIMESTAMPTZ NOT NULL,
+    closed_at TIMESTAMPTZ
+  )`,
+  `CREATE TABLE IF NOT EXISTS dead_letters (
+    source VARCHAR NOT NULL,
+    position VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    detail VARCHAR NOT NULL,
+    event_type VARCHAR NOT NULL,
+    raw VARCHAR NOT NULL
+  )`,
+];
+
+/** Internal state: checkpoint positions, job-level state, keyed operator state, dedup ids. */
+export const STATE_TABLES_DDL = [
+  `CREATE TABLE IF NOT EXISTS pulse_checkpoints (
+    source VARCHAR NOT NULL,
+    partition VARCHAR NOT NULL,
+    "offset" BIGINT NOT NULL,
+    resume BIGINT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, partition)
+  )`,
+  `CREATE TABLE IF NOT EXISTS pulse_job_state (
+    key VARCHAR PRIMARY KEY,
+    value JSON NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS pulse_state (
+    operator VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    key VARCHAR NOT NULL,
+    value JSON NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS pulse_dedup (
+    event_id VARCHAR NOT NULL,
+    ts BIGINT NOT NULL
+  )`,
+];
