@@ -19,7 +19,10 @@ export interface Operator {
   onWatermark(watermark: number): void;
   /** Keyed state to persist, by state name (stable across versions). */
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  /** Outputs produced since the previous call. */
+  /**
+   * Outputs produced since the previous call, coalesced: at most one row per output key (the latest
+   * values), because the store replaces rows by key in one set-based statement.
+   */
   drainOutputs(): OperatorOutput[];
 }
 

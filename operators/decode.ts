@@ -1,0 +1,177 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { EVENT_SCHEMAS } from './event-schemas.js';
+import {
+  EVENT_TYPES,
+  type ContactEvent,
+  type EventType,
+  type ProfileEvent,
+  type PulseEvent,
+  type RejectReason,
+} from './events.js';
+
+// ajv-formats ships CommonJS; under NodeNext its default export is the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+export type DecodeResult =
+  | { ok: true; event: PulseEvent }
+  | { ok: false; reason: RejectReason; detail: string; type: EventType | 'unknown' };
+
+type RawObject = Record<string, unknown>;
+
+const PROFILE_KNOWN_FIELDS = new Set([
+  'type', 'event_id', 'ts', 'customer_id', 'account_owner', 'region', 'age_band', 'tier', 'signup_date',
+]);
+
+/**
+ * Turns one raw record (a JSON text or an already-split row) into a typed event, or says exactly
+ * why not. Schemas are compiled once at construction; `decode` is on the hot path and allocates
+ * only the event it returns.
+ */
+export class EventDecoder {
+  private readonly validators: Record<EventType, ValidateFunction>;
+
+  constructor() {
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    addFormats(ajv, ['date-time', 'date', 'email']);
+    this.validators = Object.fromEntries(
+      EVENT_TYPES.map((type) => [type, ajv.compile(EVENT_SCHEMAS[type])]),
+    ) as Record<EventType, ValidateFunction>;
+  }
+
+  decode(value: string | RawObject): DecodeResult {
+    let record: unknown;
+    if (typeof value === 'string') {
+      try {
+        record = JSON.parse(value);
+      } catch (error) {
+        return reject('invalid_json', `not valid JSON: ${(error as Error).message}`, 'unknown');
+      }
+    } else {
+      record = value;
+    }
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      return reject('invalid_json', 'a record must be a JSON object', 'unknown');
+    }
+    const raw = record as RawObject;
+    const type = raw['type'];
+    if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
+      return type === undefined
+        ? reject('missing_field', "field 'type' is missing", 'unknown')
+        : reject('unknown_type', `field 'type': ${JSON.stringify(type)} is not one of ${EVENT_TYPES.join(', ')}`, 'unknown');
+    }
+    const eventType = type as EventType;
+    const validate = this.validators[eventType];
+    if (!validate(raw)) return rejectFromSchema(validate.errors?.[0], eventType);
+    return toEvent(eventType, raw);
+  }
+}
+
+function reject(reason: RejectReason, detail: string, type: EventType | 'unknown'): DecodeResult {
+  return { ok: false, reason, detail, type };
+}
+
+function rejectFromSchema(error: ErrorObject | undefined, type: EventType): DecodeResult {
+  if (!error) return reject('wrong_type', 'record does not match the schema', type);
+  if (error.keyword === 'required') {
+    const field = String(error.params['missingProperty']);
+    return reject('missing_field', `field '${field}' is missing (required for ${type})`, type);
+  }
+  const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(record)';
+  const reason: RejectReason = error.keyword === 'type' || error.keyword === 'anyOf' ? 'wrong_type' : 'impossible_value';
+  const detail = error.keyword === 'anyOf' ? describeAnyOf(field) : `field '${field}' ${error.message ?? 'is invalid'}`;
+  return reject(reason, detail, type);
+}
+
+function describeAnyOf(field: string): string {
+  if (field === 'ts' || field.endsWith('_at')) {
+    return `field '${field}' must be an RFC 3339 timestamp with offset or epoch milliseconds`;
+  }
+  return `field '${field}' has the wrong type`;
+}
+
+/** Epoch ms of a validated time value (schema guarantees an RFC 3339 string or an integer). */
+function toMillis(value: unknown): number {
+  return typeof value === 'number' ? value : Date.parse(value as string);
+}
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function toEvent(type: EventType, raw: RawObject): DecodeResult {
+  const event_id = raw['event_id'] as string;
+  switch (type) {
+    case 'transaction':
+      return {
+        ok: true,
+        event: {
+          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
+          amount: raw['amount'] as number, currency: optionalString(raw['currency']),
+          channel: raw['channel'] as string, category: optionalString(raw['category']),
+        },
+      };
+    case 'usage':
+      return {
+        ok: true,
+        event: {
+          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
+          metric: raw['metric'] as string, quantity: raw['quantity'] as number,
+        },
+      };
+    case 'contact':
+      return toContact(event_id, raw);
+    case 'survey':
+      return {
+        ok: true,
+        event: {
+          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
+          survey_id: raw['survey_id'] as string,
+          answers: raw['answers'] as Record<string, number | string | boolean>,
+          comment: optionalString(raw['comment']),
+        },
+      };
+    case 'profile':
+      return { ok: true, event: toProfile(event_id, raw) };
+  }
+}
+
+function toContact(event_id: string, raw: RawObject): DecodeResult {
+  const queued_at = toMillis(raw['queued_at']);
+  const answered_at = raw['answered_at'] == null ? null : toMillis(raw['answered_at']);
+  const ended_at = toMillis(raw['ended_at']);
+  if (answered_at !== null && answered_at < queued_at) {
+    return reject('impossible_value', "field 'answered_at' is before 'queued_at'", 'contact');
+  }
+  if (ended_at < (answered_at ?? queued_at)) {
+    return reject('impossible_value', `field 'ended_at' is before '${answered_at === null ? 'queued_at' : 'answered_at'}'`, 'contact');
+  }
+  const event: ContactEvent = {
+    type: 'contact', event_id, ts: queued_at,
+    customer_id: (raw['customer_id'] as string | null | undefined) ?? null,
+    contact_id: raw['contact_id'] as string,
+    channel: raw['channel'] as ContactEvent['channel'],
+    queue: raw['queue'] as string,
+    reason: raw['reason'] as string,
+    agent_id: optionalString(raw['agent_id']),
+    queued_at, answered_at, ended_at,
+    hold_seconds: (raw['hold_seconds'] as number | undefined) ?? 0,
+    acw_seconds: (raw['acw_seconds'] as number | undefined) ?? 0,
+    disposition: raw['disposition'] as ContactEvent['disposition'],
+    text: optionalString(raw['text']),
+  };
+  return { ok: true, event };
+}
+
+function toProfile(event_id: string, raw: RawObject): ProfileEvent {
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = String(value);
+  }
+  return {
+    type: 'profile', event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
+    account_owner: optionalString(raw['account_owner']), region: optionalString(raw['region']),
+    age_band: optionalString(raw['age_band']), tier: optionalString(raw['tier']),
+    signup_date: optionalString(raw['signup_date']), attributes,
+  };
+}

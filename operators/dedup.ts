@@ -1,0 +1,64 @@
+/**
+ * Bounded duplicate detection by `event_id`.
+ *
+ * The horizon is the job's lateness horizon: an id is remembered while its event time is at or
+ * after `watermark - allowedLateness`. An older duplicate cannot be double-counted anyway, because
+ * the lateness check rejects its copy as `late` before it reaches the operators. So memory grows
+ * with the events of the lateness horizon, not with the whole stream.
+ */
+const BUCKET_MS = 60_000;
+
+export class EventIdDedup {
+  private readonly seen = new Set<string>();
+  /** Ids by event-time minute, to expire them without scanning the whole set. */
+  private readonly buckets = new Map<number, string[]>();
+  private added: Array<[string, number]> = [];
+  private expiredBefore = Number.NEGATIVE_INFINITY;
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Returns true if `eventId` was seen before; otherwise remembers it. */
+  checkAndAdd(eventId: string, eventTime: number): boolean {
+    if (this.seen.has(eventId)) return true;
+    this.seen.add(eventId);
+    this.remember(eventId, eventTime);
+    this.added.push([eventId, eventTime]);
+    return false;
+  }
+
+  /** Forgets ids whose event time is before `horizon`. */
+  expire(horizon: number): void {
+    if (horizon <= this.expiredBefore) return;
+    const limit = Math.floor(horizon / BUCKET_MS);
+    for (const [bucket, ids] of this.buckets) {
+      if (bucket >= limit) continue;
+      for (const id of ids) this.seen.delete(id);
+      this.buckets.delete(bucket);
+    }
+    this.expiredBefore = limit * BUCKET_MS;
+  }
+
+  /** Ids added since the previous call, and the horizon below which persisted ids may go. */
+  drainChanges(): { added: Array<[string, number]>; expiredBefore: number } {
+    const added = this.added;
+    this.added = [];
+    return { added, expiredBefore: this.expiredBefore };
+  }
+
+  restore(entries: Iterable<[string, number]>): void {
+    for (const [id, ts] of entries) {
+      if (this.seen.has(id)) continue;
+      this.seen.add(id);
+      this.remember(id, ts);
+    }
+  }
+
+  private remember(eventId: string, eventTime: number): void {
+    const bucket = Math.floor(eventTime / BUCKET_MS);
+    const ids = this.buckets.get(bucket);
+    if (ids) ids.push(eventId);
+    else this.buckets.set(bucket, [eventId]);
+  }
+}

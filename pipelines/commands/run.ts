@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import { ConfigError } from '../../operators/errors.js';
+import { startMetricsServer } from '../../sinks/metrics/http-server.js';
+import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
+import { appendRejectsFiles } from '../../sinks/rejects-file.js';
+import { FileSource } from '../../sources/files.js';
+import type { Source } from '../../sources/source.js';
+import { loadJobConfig, type JobConfig } from '../job-config.js';
+import { createLogger } from '../logger.js';
+import { openStore } from '../open-store.js';
+import { ProgressReporter } from '../progress.js';
+import { JobRunner, type RunSummary } from '../runner.js';
+
+export interface RunCommandOptions {
+  config: string;
+  input?: string[];
+  db?: string;
+  metricsPort?: number;
+  reports?: string;
+  source?: string;
+}
+
+/** Applies command-line overrides to the job: `--input` replaces the sources with those files. */
+export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobConfig {
+  const sourceName = options.source ?? job.source;
+  if (!(sourceName in job.sources)) {
+    throw new ConfigError(`--source ${sourceName}: the job defines the sources ${Object.keys(job.sources).join(', ')}`);
+  }
+  let sources = job.sources;
+  let source = sourceName;
+  if (options.input && options.input.length > 0) {
+    const batch = job.sources[sourceName]?.batch_size ?? 4096;
+    source = 'files';
+    sources = { ...job.sources, files: { type: 'files', paths: options.input, batch_size: batch } };
+  }
+  return {
+    ...job,
+    source,
+    sources,
+    storePath: options.db ?? job.storePath,
+    metricsPort: options.metricsPort ?? job.metricsPort,
+    reportsDir: options.reports ?? job.reportsDir,
+  };
+}
+
+export function buildSource(job: JobConfig): Source {
+  const config = job.sources[job.source]!;
+  if (config.type === 'files') return new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size });
+  throw new ConfigError(`source '${job.source}' has type '${config.type}', which this build cannot read yet`);
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<RunSummary> {
+  const job = applyOverrides(loadJobConfig(options.config), options);
+  const logger = createLogger();
+  const source = buildSource(job);
+  const store = await openStore(job.storePath);
+  const metrics = new PipelineMetrics();
+  const abort = new AbortController();
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping: draining and checkpointing');
+    abort.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const progress = new ProgressReporter(logger, process.stderr.isTTY === true);
+  const runner = new JobRunner({
+    job,
+    source,
+    store,
+    metrics,
+    logger,
+    signal: abort.signal,
+    onProgress: (p) => progress.update(p),
+    afterCheckpoint: async ({ rejections }) => {
+      if (job.rejectsFiles) await appendRejectsFiles(rejections);
+    },
+  });
+  let server: Server | undefined;
+  try {
+    if (job.metricsPort > 0) {
+      server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready });
+      logger.info({ port: job.metricsPort }, 'serving /metrics, /healthz, /readyz');
+    }
+    logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
+    return await runner.run();
+  } finally {
+    progress.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    server?.close();
+    store.close();
+  }
+}

@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../operators/errors.js';
+import { parseDuration } from '../operators/windows.js';
+import { substituteEnv } from './env-vars.js';
+import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
+import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
+
+export interface FileSourceConfig {
+  type: 'files';
+  paths: string[];
+  batch_size: number;
+}
+
+export interface KafkaSourceConfig {
+  type: 'kafka';
+  brokers: string;
+  topics: string;
+  group: string;
+  batch_size: number;
+  dead_letter_topic?: string;
+  options?: Record<string, string | number | boolean>;
+}
+
+export type SourceConfig = FileSourceConfig | KafkaSourceConfig;
+
+export interface OperatorConfig {
+  type: string;
+  name: string;
+  factory: OperatorFactory;
+  settings: Record<string, unknown>;
+}
+
+/** A validated job, with durations already in milliseconds. */
+export interface JobConfig {
+  name: string;
+  source: string;
+  sources: Record<string, SourceConfig>;
+  eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number };
+  operators: OperatorConfig[];
+  storePath: string;
+  checkpoint: { intervalMs: number; maxEvents: number };
+  rejectsFiles: boolean;
+  metricsPort: number;
+  reportsDir: string;
+  alerting: Record<string, unknown> | undefined;
+}
+
+// coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
+const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
+const validateJob = ajv.compile(JOB_SCHEMA);
+const sourceSchemas = { files: fileSource, kafka: kafkaSource } as const;
+const sourceValidators = { files: ajv.compile(fileSource), kafka: ajv.compile(kafkaSource) };
+const operatorValidators = new Map(
+  [...OPERATOR_FACTORIES.values()].map((factory) => [factory.type, ajv.compile(factory.schema)]),
+);
+
+export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read job config ${path}: ${(error as Error).message}`, error);
+  }
+  return parseJobConfig(text, path, env);
+}
+
+export function parseJobConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0]!;
+    const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'unknown position';
+    throw new ConfigError(`${origin}: YAML syntax error at ${where}: ${first.message.split('\n')[0]}`);
+  }
+  const raw = substituteEnv(document.toJS(), env);
+  if (!validateJob(raw)) throw new ConfigError(`${origin}: ${describe(validateJob.errors?.[0], JOB_SCHEMA)}`);
+  const job = raw as Record<string, any>; // shape guaranteed by JOB_SCHEMA above
+  for (const [name, source] of Object.entries(job.sources as Record<string, { type: 'files' | 'kafka' }>)) {
+    const validate = sourceValidators[source.type];
+    if (!validate(source)) {
+      const error = validate.errors?.[0];
+      if (error) error.instancePath = `/sources/${name}${error.instancePath}`;
+      throw new ConfigError(`${origin}: ${describe(error, sourceSchemas[source.type])}`);
+    }
+  }
+  if (!(job.source in job.sources)) {
+    throw new ConfigError(
+      `${origin}: source: '${job.source}' is not defined; defined sources are ${Object.keys(job.sources).join(', ')}`,
+    );
+  }
+  const operators = (job.operators as Array<Record<string, unknown>>).map((entry, index) =>
+    operatorConfig(entry, index, origin),
+  );
+  const names = new Set<string>();
+  for (const op of operators) {
+    if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
+    names.add(op.name);
+  }
+  return {
+    name: job.name,
+    source: job.source,
+    sources: job.sources,
+    eventTime: {
+      outOfOrdernessMs: parseDuration(job.event_time.max_out_of_orderness),
+      allowedLatenessMs: parseDuration(job.event_time.allowed_lateness),
+      idleTimeoutMs: parseDuration(job.event_time.idle_timeout),
+    },
+    operators,
+    storePath: job.store.path,
+    checkpoint: { intervalMs: parseDuration(job.checkpoint.interval), maxEvents: job.checkpoint.max_events },
+    rejectsFiles: job.dead_letters.rejects_files,
+    metricsPort: job.metrics.port,
+    reportsDir: job.reports.dir,
+    alerting: job.alerting,
+  };
+}
+
+function operatorConfig(entry: Record<string, unknown>, index: number, origin: string): OperatorConfig {
+  const type = String(entry['type']);
+  const factory = OPERATOR_FACTORIES.get(type);
+  if (!factory) {
+    throw new ConfigError(
+      `${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${[...OPERATOR_FACTORIES.keys()].join(', ')}`,
+    );
+  }
+  const { type: _type, name, ...settings } = entry;
+  const validate = operatorValidators.get(type)!;
+  if (!validate(settings)) {
+    throw new ConfigError(`${origin}: operators[${index}] (${type}): ${describe(validate.errors?.[0], factory.schema)}`);
+  }
+  return { type, name: typeof name === 'string' ? name : type, factory, settings };
+}
+
+/** One ajv error as a sentence naming the key and what is allowed. */
+export function describe(error: ErrorObject | undefined, schema: object): string {
+  if (!error) return 'invalid configuration';
+  const at = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params['additionalProperty']);
+      const allowed = Object.keys(schemaAt(schema, error.schemaPath)?.['properties'] ?? {});
+      return `${at === '(top level)' ? '' : at + '.'}${key}: unknown key${allowed.length ? `; allowed keys are ${allowed.join(', ')}` : ''}`;
+    }
+    case 'required':
+      return `${at}: the key '${String(error.params['missingProperty'])}' is required`;
+    case 'enum':
+      return `${at}: must be one of ${(error.params['allowedValues'] as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `${at}: must be ${JSON.stringify(error.params['allowedValue'])}`;
+    case 'pattern':
+      return `${at}: ${JSON.stringify(error.data)} is not a duration like 30s, 15m, 1h, 1d or 1w`;
+    default:
+      return `${at}: ${error.message ?? 'is invalid'}`;
+  }
+}
+
+/** The sub-schema an ajv error's schemaPath points into (without its last keyword). */
+function schemaAt(schema: object, schemaPath: string): Record<string, any> | undefined {
+  const parts = schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
+  let node: any = schema;
+  for (const part of parts) {
+    node = node?.[decodeURIComponent(part.replaceAll('~1', '/').replaceAll('~0', '~'))];
+  }
+  return node;
+}

@@ -1,0 +1,6 @@
+import { pino, type Logger } from 'pino';
+
+/** Structured JSON logs on stderr (stdout stays free for data, e.g. `generate --out -`). */
+export function createLogger(level = process.env['PULSE_LOG_LEVEL'] ?? 'info'): Logger {
+  return pino({ level, base: { app: 'customer-pulse' } }, pino.destination(2));
+}

@@ -1,0 +1,58 @@
+import { CustomerWindowsOperator } from '../operators/customer-windows.js';
+import type { Operator } from '../operators/operator.js';
+import { windowSpec } from '../operators/windows.js';
+import { duration } from './job-schema.js';
+
+/** What every operator factory gets besides its own config. */
+export interface BuildContext {
+  allowedLatenessMs: number;
+}
+
+export interface OperatorFactory {
+  type: string;
+  description: string;
+  /** JSON Schema of the operator's settings (besides `type` and `name`). */
+  schema: Record<string, unknown>;
+  build(name: string, settings: Record<string, unknown>, context: BuildContext): Operator;
+}
+
+const windowList = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['size'],
+    properties: { size: duration, slide: duration },
+  },
+} as const;
+
+const customerWindows: OperatorFactory = {
+  type: 'customer_windows',
+  description: 'windowed per-customer spend, refund, usage and contact aggregates (table customer_windows)',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { windows: { ...windowList, default: [{ size: '1h' }, { size: '1d' }] } },
+  },
+  build(name, settings, context) {
+    const windows = settings['windows'] as Array<{ size: string; slide?: string }>;
+    return new CustomerWindowsOperator({
+      name,
+      windows: windows.map((w) => windowSpec(w.size, w.slide)),
+      allowedLatenessMs: context.allowedLatenessMs,
+    });
+  },
+};
+
+/** Every operator a job can name, by its YAML `type`. Filled from this explicit list. */
+export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([customerWindows]);
+
+function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {
+  const registry = new Map<string, OperatorFactory>();
+  for (const factory of factories) {
+    if (registry.has(factory.type)) throw new Error(`operator type '${factory.type}' is registered twice`);
+    registry.set(factory.type, factory);
+  }
+  return registry;
+}

@@ -1,0 +1,247 @@
+import type { Logger } from 'pino';
+import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
+import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events.js';
+import { EventGate } from '../operators/event-gate.js';
+import type { Operator, OperatorOutput } from '../operators/operator.js';
+import type { WatermarkSnapshot } from '../operators/watermark.js';
+import type { DuckDBStore, OperatorStateChanges } from '../sinks/duckdb/store.js';
+import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
+import type { JobConfig } from './job-config.js';
+
+export interface RunContext {
+  job: JobConfig;
+  source: Source;
+  store: DuckDBStore;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  /** Aborted by SIGINT/SIGTERM: drain, checkpoint, stop. */
+  signal: AbortSignal;
+  /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
+  afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[] }) => Promise<void>;
+  /** Called after every batch with the running totals (progress display). */
+  onProgress?: (progress: RunProgress) => void;
+  /** Wall clock, injectable for tests. */
+  now?: () => number;
+}
+
+export interface RunProgress {
+  records: number;
+  accepted: number;
+  rejected: number;
+  watermark: number;
+  checkpoints: number;
+}
+
+export interface RunSummary extends RunProgress {
+  /** True when a bounded input was read to its end and every window closed. */
+  completed: boolean;
+}
+
+const WATERMARK_KEY = 'watermark';
+
+/**
+ * Runs one job: restore from the last checkpoint, pull batches from the source, pass every record
+ * through the event gate into the operators, and checkpoint outputs, state and positions together.
+ *
+ * The per-record path is synchronous; awaiting happens only between batches (reading) and at
+ * checkpoints, which also pause reading, so memory cannot run ahead of DuckDB.
+ */
+export class JobRunner {
+  private readonly gate: EventGate;
+  private readonly operators: Operator[];
+  private readonly positions = new Map<string, PartitionPosition>();
+  private rejections: Rejection[] = [];
+  private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
+  private eventsSinceCheckpoint = 0;
+  private lastCheckpointAt = 0;
+  private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
+  private readonly now: () => number;
+  private readyFlag = false;
+
+  constructor(private readonly context: RunContext) {
+    const { job } = context;
+    this.now = context.now ?? Date.now;
+    this.gate = new EventGate({ ...job.eventTime });
+    this.operators = job.operators.map((op) =>
+      op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }),
+    );
+  }
+
+  get ready(): boolean {
+    return this.readyFlag;
+  }
+
+  async run(): Promise<RunSummary> {
+    const { source, signal, logger } = this.context;
+    const resumeFrom = await this.restore();
+    this.readyFlag = true;
+    this.lastCheckpointAt = this.now();
+    let completed = false;
+    try {
+      for await (const message of source.read(resumeFrom, signal)) {
+        if (message.kind === 'end') {
+          this.gate.watermarks.end(message.partition);
+          this.advanceWatermark();
+          continue;
+        }
+        this.processBatch(message);
+        this.advanceWatermark();
+        if (this.checkpointDue()) await this.checkpoint();
+      }
+      if (!signal.aborted && source.bounded) {
+        // The input has ended: close every window at the final watermark.
+        this.gate.watermarks.finish();
+        for (const op of this.operators) op.onWatermark(Number.POSITIVE_INFINITY);
+        completed = true;
+      }
+    } finally {
+      await this.checkpoint();
+      await source.close();
+    }
+    logger.info({ ...this.progress, completed }, completed ? 'input processed to its end' : 'stopped; state checkpointed');
+    return { ...this.progress, completed };
+  }
+
+  private processBatch(batch: RecordBatch): void {
+    const now = this.now();
+    const sourceName = this.context.source.name;
+    const operators = this.operators;
+    for (const record of batch.records) {
+      const result = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
+      if (!result.accepted) {
+        this.rejections.push(result.rejection);
+        this.context.metrics.eventsRejected.inc({ type: result.rejection.type, reason: result.rejection.reason });
+        continue;
+      }
+      const event = result.event;
+      for (let i = 0; i < operators.length; i++) operators[i]!.process(event);
+      this.ingestedByType[EVENT_TYPE_INDEX[event.type]]!++;
+      this.progress.accepted++;
+    }
+    this.gate.watermarks.heartbeat(batch.partition, now);
+    this.positions.set(batch.partition, batch.position);
+    this.progress.records += batch.records.length;
+    this.progress.rejected = this.progress.records - this.progress.accepted;
+    this.eventsSinceCheckpoint += batch.records.length;
+    this.context.onProgress?.(this.progress);
+  }
+
+  private advanceWatermark(): void {
+    const before = this.gate.watermarks.current;
+    const watermark = this.gate.advance(this.now());
+    if (watermark > before) {
+      for (const op of this.operators) op.onWatermark(watermark);
+      this.progress.watermark = watermark;
+    }
+  }
+
+  private checkpointDue(): boolean {
+    const { maxEvents, intervalMs } = this.context.job.checkpoint;
+    return this.eventsSinceCheckpoint >= maxEvents || this.now() - this.lastCheckpointAt >= intervalMs;
+  }
+
+  /** Makes outputs, operator state, dedup ids and source positions durable in one transaction. */
+  private async checkpoint(): Promise<void> {
+    const { store, metrics, source } = this.context;
+    const started = performance.now();
+    const outputs = this.operators.flatMap((op) => op.drainOutputs());
+    const state: OperatorStateChanges[] = this.operators.flatMap((op) =>
+      Object.entries(op.states).map(([name, keyed]) => ({ operator: op.name, state: name, changes: keyed.drainChanges() })),
+    );
+    const rejections = this.rejections;
+    this.rejections = [];
+    try {
+      await store.commitCheckpoint({
+        outputs,
+        rejections,
+        state,
+        dedup: this.gate.dedup.drainChanges(),
+        positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
+        jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
+      });
+      metrics.checkpoints.inc({ outcome: 'ok' });
+    } catch (error) {
+      metrics.checkpoints.inc({ outcome: 'failed' });
+      throw error;
+    }
+    metrics.checkpointDuration.observe((performance.now() - started) / 1000);
+    this.eventsSinceCheckpoint = 0;
+    this.lastCheckpointAt = this.now();
+    this.progress.checkpoints++;
+    this.publishMetrics(outputs);
+    await this.context.afterCheckpoint?.({ rejections, outputs });
+  }
+
+  private publishMetrics(outputs: OperatorOutput[]): void {
+    const { metrics, source } = this.context;
+    EVENT_TYPES.forEach((type, i) => {
+      if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
+      this.ingestedByType[i] = 0;
+    });
+    for (const output of outputs) {
+      metrics.outputRows.inc({ kind: output.kind }, output.rows.length);
+      if (output.kind !== 'alert') continue;
+      for (const row of output.rows) metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
+    }
+    const watermark = this.gate.watermarks.current;
+    if (Number.isFinite(watermark)) {
+      metrics.watermark.set(watermark / 1000);
+      metrics.watermarkLag.set((this.now() - watermark) / 1000);
+    }
+    for (const [partition, position] of this.positions) {
+      metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
+    }
+    for (const op of this.operators) {
+      if (op instanceof CustomerWindowsOperator) metrics.stateEntries.set({ operator: op.name, state: 'open_windows' }, op.size);
+      for (const [name, keyed] of Object.entries(op.states)) metrics.stateEntries.set({ operator: op.name, state: name }, keyed.size);
+    }
+    metrics.dedupIds.set(this.gate.dedup.size);
+  }
+
+  /** Loads the last checkpoint: positions, watermark, dedup ids, operator state, open windows. */
+  private async restore(): Promise<ReadonlyMap<string, PartitionPosition>> {
+    const { store, source, job, logger } = this.context;
+    const checkpoint = await store.loadCheckpoint();
+    const positions = checkpoint.positions.get(source.name) ?? new Map<string, PartitionPosition>();
+    for (const [partition, position] of positions) this.positions.set(partition, position);
+    const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
+    if (snapshot) this.gate.watermarks.restore(snapshot, this.now());
+    this.gate.dedup.restore(await store.loadDedup());
+    for (const op of this.operators) {
+      for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
+    }
+    const watermark = this.gate.watermarks.current;
+    if (Number.isFinite(watermark)) {
+      const rows = await store.loadRows(
+        `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
+                spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
+         FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
+        { lateness: job.eventTime.allowedLatenessMs, watermark },
+      );
+      const open: CustomerWindowRow[] = rows.map((row) => ({
+        customer_id: String(row['customer_id']),
+        window_start: Number(row['window_start']),
+        window_end: Number(row['window_end']),
+        spend_total: Number(row['spend_total']),
+        spend_count: Number(row['spend_count']),
+        spend_max: row['spend_max'] === null ? null : Number(row['spend_max']),
+        refund_total: Number(row['refund_total']),
+        usage_total: Number(row['usage_total']),
+        usage: JSON.parse(String(row['usage'])) as Record<string, number>,
+        contacts: Number(row['contacts']),
+      }));
+      for (const op of this.operators) if (op instanceof CustomerWindowsOperator) op.restoreOpenWindows(open);
+      this.progress.watermark = watermark;
+      logger.info({ partitions: positions.size, watermark: new Date(watermark).toISOString(), openWindows: open.length }, 'resumed from checkpoint');
+    }
+    return positions;
+  }
+}
+
+const EVENT_TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((type, i) => [type, i])) as Record<EventType, number>;
+
+/** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */
+function partitionLabel(partition: string): string {
+  return partition.split('/').pop() ?? partition;
+}

@@ -1,0 +1,188 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { OperatorOutput, OutputKind } from '../../operators/operator.js';
+import type { Rejection } from '../../operators/events.js';
+import type { StateChanges } from '../../operators/state.js';
+import type { PartitionPosition } from '../../sources/source.js';
+import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
+import { TableWriter } from './table-writer.js';
+
+/** Which table each output kind goes to, and the key whose rows a newer row replaces. */
+const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[] }> = {
+  customer_window: { table: 'customer_windows', keys: ['customer_id', 'window_start', 'window_end'] },
+  contact_kpi: { table: 'contact_kpis', keys: ['window_start', 'window_end', 'queue', 'channel'] },
+  alert: { table: 'alerts', keys: ['alert_id'] },
+  drift_metric: { table: 'drift_metrics', keys: [] },
+  case: { table: 'cases', keys: ['case_id'] },
+};
+
+export interface OperatorStateChanges {
+  operator: string;
+  state: string;
+  changes: StateChanges<unknown>;
+}
+
+/** Everything one checkpoint makes durable, atomically. */
+export interface CheckpointData {
+  outputs: OperatorOutput[];
+  rejections: Rejection[];
+  state: OperatorStateChanges[];
+  dedup: { added: Array<[string, number]>; expiredBefore: number };
+  positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
+  /** Job-level values (watermark snapshot, ...), replaced by key. */
+  jobState: Record<string, unknown>;
+  /** Extra writes that must commit with this checkpoint (e.g. the alert outbox). */
+  extraWrites?: (connection: DuckDBConnection) => Promise<void>;
+}
+
+export interface StoredCheckpoint {
+  positions: Map<string, Map<string, PartitionPosition>>;
+  jobState: Record<string, unknown>;
+}
+
+/**
+ * The DuckDB state store: output tables, operator state and source positions in one database
+ * file, written by one checkpoint transaction at a time, so a crash at any point leaves either the
+ * previous checkpoint or the new one, never a mixture.
+ */
+export class DuckDBStore {
+  private readonly writers = new Map<string, TableWriter>();
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDBStore> {
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    for (const ddl of [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]) await connection.run(ddl);
+    const store = new DuckDBStore(path, instance, connection);
+    for (const { table, keys } of Object.values(OUTPUT_TABLES)) {
+      store.writers.set(table, await TableWriter.create(connection, table, keys));
+    }
+    store.writers.set('dead_letters', await TableWriter.create(connection, 'dead_letters', []));
+    store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', []));
+    store.writers.set('pulse_dedup', await TableWriter.create(connection, 'pulse_dedup', []));
+    return store;
+  }
+
+  async loadCheckpoint(): Promise<StoredCheckpoint> {
+    const positions = new Map<string, Map<string, PartitionPosition>>();
+    const rows = await this.connection.runAndReadAll(`SELECT source, partition, "offset", resume FROM pulse_checkpoints`);
+    for (const row of rows.getRowObjectsJS()) {
+      const source = String(row['source']);
+      let bySource = positions.get(source);
+      if (!bySource) positions.set(source, (bySource = new Map()));
+      bySource.set(String(row['partition']), { offset: Number(row['offset']), resume: Number(row['resume']) });
+    }
+    const jobState: Record<string, unknown> = {};
+    const state = await this.connection.runAndReadAll(`SELECT key, CAST(value AS VARCHAR) AS value FROM pulse_job_state`);
+    for (const row of state.getRowObjectsJS()) jobState[String(row['key'])] = JSON.parse(String(row['value']));
+    return { positions, jobState };
+  }
+
+  async loadOperatorState(operator: string, state: string): Promise<Array<[string, unknown]>> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT key, CAST(value AS VARCHAR) AS value FROM pulse_state WHERE operator = $operator AND state = $state`,
+      { operator, state },
+    );
+    return reader.getRowObjectsJS().map((row) => [String(row['key']), JSON.parse(String(row['value']))]);
+  }
+
+  async loadDedup(): Promise<Array<[string, number]>> {
+    const reader = await this.connection.runAndReadAll(`SELECT event_id, ts FROM pulse_dedup`);
+    return reader.getRowsJS().map((row) => [String(row[0]), Number(row[1])]);
+  }
+
+  /** Rows of a table as plain objects with times as epoch ms and JSON parsed (for restores). */
+  async loadRows(sql: string, params: Record<string, string | number> = {}): Promise<Array<Record<string, unknown>>> {
+    const reader = await this.connection.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+  }
+
+  async commitCheckpoint(data: CheckpointData): Promise<void> {
+    const connection = this.connection;
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      for (const output of data.outputs) {
+        await this.writer(OUTPUT_TABLES[output.kind].table).write(connection, output.rows);
+      }
+      await this.writer('dead_letters').write(
+        connection,
+        data.rejections.map((r) => ({
+          source: r.position.source,
+          position: `${r.position.partition}:${r.position.offset}`,
+          reason: r.reason,
+          detail: r.detail,
+          event_type: r.type,
+          raw: r.raw,
+        })),
+      );
+      await this.writeOperatorState(connection, data.state);
+      await this.writeDedup(connection, data.dedup);
+      for (const { source, partition, position } of data.positions) {
+        await connection.run(
+          `INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`,
+          { source, partition, offset: position.offset, resume: position.resume },
+        );
+      }
+      for (const [key, value] of Object.entries(data.jobState)) {
+        await connection.run(`INSERT OR REPLACE INTO pulse_job_state VALUES ($key, $value)`, {
+          key,
+          value: JSON.stringify(value),
+        });
+      }
+      if (data.extraWrites) await data.extraWrites(connection);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private writer(table: string): TableWriter {
+    const writer = this.writers.get(table);
+    if (!writer) throw new Error(`no writer for table '${table}'`);
+    return writer;
+  }
+
+  private async writeOperatorState(connection: DuckDBConnection, states: OperatorStateChanges[]): Promise<void> {
+    for (const { operator, state, changes } of states) {
+      const touched = [...changes.deletes, ...changes.upserts.map(([key]) => key)];
+      if (touched.length === 0) continue;
+      await connection.run(`CREATE OR REPLACE TEMP TABLE pulse_touched_keys (key VARCHAR)`);
+      const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
+      for (const key of touched) {
+        appender.appendVarchar(key);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await connection.run(
+        `DELETE FROM pulse_state WHERE operator = $operator AND state = $state
+         AND key IN (SELECT key FROM pulse_touched_keys)`,
+        { operator, state },
+      );
+      await this.writer('pulse_state').write(
+        connection,
+        changes.upserts.map(([key, value]) => ({ operator, state, key, value: JSON.stringify(value) })),
+      );
+    }
+  }
+
+  private async writeDedup(connection: DuckDBConnection, dedup: CheckpointData['dedup']): Promise<void> {
+    if (Number.isFinite(dedup.expiredBefore)) {
+      await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: dedup.expiredBefore });
+    }
+    await this.writer('pulse_dedup').write(
+      connection,
+      dedup.added.map(([event_id, ts]) => ({ event_id, ts })),
+    );
+  }
+}

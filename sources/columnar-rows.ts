@@ -1,0 +1,35 @@
+/**
+ * Columnar inputs (Arrow IPC, Parquet) hold the same fields as the NDJSON records, typed by the
+ * file. This turns one row into the plain record the decoder expects: timestamps become epoch
+ * milliseconds, 64-bit integers become numbers, and `answers` may be stored as a JSON string
+ * (columnar files often flatten nested maps that way).
+ */
+export function plainRecord(row: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) record[key] = plainValue(key, value);
+  return record;
+}
+
+function plainValue(key: string, value: unknown): unknown {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'bigint') return Number(value);
+  if (key === 'answers' && typeof value === 'string') {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value; // left as is: the decoder rejects it with the field named
+    }
+  }
+  if (value !== null && typeof value === 'object') {
+    const withJson = value as { toJSON?: () => unknown };
+    if (typeof withJson.toJSON === 'function' && !Array.isArray(value)) {
+      return plainValue(key, withJson.toJSON());
+    }
+    if (!Array.isArray(value)) {
+      const nested: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) nested[k] = plainValue(k, v);
+      return nested;
+    }
+  }
+  return value;
+}
