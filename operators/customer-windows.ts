@@ -1,7 +1,7 @@
 import type { PulseEvent } from './events.js';
 import type { Operator, OperatorOutput, OutputRow } from './operator.js';
 import type { KeyedState } from './state.js';
-import { forEachWindowStart, type WindowSpec } from './windows.js';
+import { firstWindowStart, lastWindowStart, type WindowSpec } from './windows.js';
 
 /** One customer's aggregates for one window (SPEC section 3, `customer_windows`). */
 export interface CustomerWindow {
@@ -61,15 +61,21 @@ export class CustomerWindowsOperator implements Operator {
   process(event: PulseEvent): void {
     const customerId = event.customer_id;
     if (customerId === null || event.type === 'survey' || event.type === 'profile') return;
+    let list = this.open.get(customerId);
+    if (list === undefined) {
+      list = [];
+      this.open.set(customerId, list);
+    }
     for (const spec of this.windows) {
-      forEachWindowStart(spec, event.ts, (start) => {
-        const window = this.windowFor(customerId, start, start + spec.sizeMs);
+      const last = lastWindowStart(spec, event.ts);
+      for (let start = firstWindowStart(spec, event.ts); start <= last; start += spec.slideMs) {
+        const window = this.windowIn(list, customerId, start, start + spec.sizeMs);
         addEvent(window, event);
         if (!window.dirty) {
           window.dirty = true;
           this.dirty.push(window);
         }
-      });
+      }
     }
   }
 
@@ -113,7 +119,14 @@ export class CustomerWindowsOperator implements Operator {
       list = [];
       this.open.set(customerId, list);
     }
-    for (const window of list) if (window.start === start && window.end === end) return window;
+    return this.windowIn(list, customerId, start, end);
+  }
+
+  private windowIn(list: CustomerWindow[], customerId: string, start: number, end: number): CustomerWindow {
+    for (let i = 0; i < list.length; i++) {
+      const window = list[i]!;
+      if (window.start === start && window.end === end) return window;
+    }
     const window: CustomerWindow = {
       customerId, start, end, spendTotal: 0, spendCount: 0, spendMax: null, refundTotal: 0,
       usageTotal: 0, usage: {}, contacts: 0, dirty: false,
@@ -132,7 +145,9 @@ export class CustomerWindowsOperator implements Operator {
     if (!list) return;
     const index = list.indexOf(window);
     if (index < 0) return;
-    list.splice(index, 1);
+    // Swap-remove: order within a customer's short list does not matter.
+    list[index] = list[list.length - 1]!;
+    list.pop();
     this.openCount--;
     if (list.length === 0) this.open.delete(window.customerId);
   }

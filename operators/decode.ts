@@ -99,40 +99,29 @@ function optionalString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/**
+ * Normalises the validated record in place into the typed event: JSON.parse already allocated it,
+ * and a copy per event costs measurable garbage-collection time at hundreds of thousands of events
+ * per second. Times become epoch ms; optional fields become null.
+ */
 function toEvent(type: EventType, raw: RawObject): DecodeResult {
-  const event_id = raw['event_id'] as string;
   switch (type) {
     case 'transaction':
-      return {
-        ok: true,
-        event: {
-          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
-          amount: raw['amount'] as number, currency: optionalString(raw['currency']),
-          channel: raw['channel'] as string, category: optionalString(raw['category']),
-        },
-      };
+      raw['ts'] = toMillis(raw['ts']);
+      raw['currency'] ??= null;
+      raw['category'] ??= null;
+      return { ok: true, event: raw as unknown as PulseEvent };
     case 'usage':
-      return {
-        ok: true,
-        event: {
-          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
-          metric: raw['metric'] as string, quantity: raw['quantity'] as number,
-        },
-      };
+      raw['ts'] = toMillis(raw['ts']);
+      return { ok: true, event: raw as unknown as PulseEvent };
     case 'contact':
-      return toContact(event_id, raw);
+      return toContact(raw['event_id'] as string, raw);
     case 'survey':
-      return {
-        ok: true,
-        event: {
-          type, event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
-          survey_id: raw['survey_id'] as string,
-          answers: raw['answers'] as Record<string, number | string | boolean>,
-          comment: optionalString(raw['comment']),
-        },
-      };
+      raw['ts'] = toMillis(raw['ts']);
+      raw['comment'] ??= null;
+      return { ok: true, event: raw as unknown as PulseEvent };
     case 'profile':
-      return { ok: true, event: toProfile(event_id, raw) };
+      return { ok: true, event: toProfile(raw['event_id'] as string, raw) };
   }
 }
 

@@ -35,7 +35,14 @@ export interface OperatorOutput {
   rows: OutputRow[];
 }
 
-export type OutputKind = 'customer_window' | 'contact_kpi' | 'alert' | 'drift_metric' | 'case';
+export type OutputKind =
+  | 'customer_window'
+  | 'contact_kpi'
+  /** Contacts per reason, window and queue x channel (table `contact_reason_volumes`). */
+  | 'contact_reason_volume'
+  | 'alert'
+  | 'drift_metric'
+  | 'case';
 
 /** Column values by SPEC column name; times are epoch milliseconds, JSON columns plain objects. */
 export type OutputRow = Record<string, string | number | boolean | null | object>;

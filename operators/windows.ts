@@ -29,10 +29,12 @@ export function windowSpec(size: string, slide?: string): WindowSpec {
   return { name: slide === undefined || slideMs === sizeMs ? size : `${size}/${slide}`, sizeMs, slideMs };
 }
 
-/** Calls `visit(start)` for every window of `spec` that contains `ts`, earliest first. */
-export function forEachWindowStart(spec: WindowSpec, ts: number, visit: (start: number) => void): void {
-  const lastStart = Math.floor(ts / spec.slideMs) * spec.slideMs;
-  for (let start = lastStart - spec.sizeMs + spec.slideMs; start <= lastStart; start += spec.slideMs) {
-    visit(start);
-  }
+/** Start of the earliest window of `spec` that contains `ts`; the others follow every slide. */
+export function firstWindowStart(spec: WindowSpec, ts: number): number {
+  return Math.floor(ts / spec.slideMs) * spec.slideMs - spec.sizeMs + spec.slideMs;
+}
+
+/** Start of the latest window of `spec` that contains `ts`. */
+export function lastWindowStart(spec: WindowSpec, ts: number): number {
+  return Math.floor(ts / spec.slideMs) * spec.slideMs;
 }

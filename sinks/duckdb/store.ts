@@ -13,6 +13,7 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
   alert: { table: 'alerts', keys: ['alert_id'] },
   drift_metric: { table: 'drift_metrics', keys: [] },
   case: { table: 'cases', keys: ['case_id'] },
+  contact_reason_volume: { table: 'contact_reason_volumes', keys: ['window_start', 'window_end', 'queue', 'channel', 'reason'] },
 };
 
 export interface OperatorStateChanges {

@@ -1,0 +1,51 @@
+import { pino } from 'pino';
+import { parseJobConfig, type JobConfig } from '../../pipelines/job-config.js';
+import { JobRunner, type RunSummary } from '../../pipelines/runner.js';
+import { DuckDBStore } from '../../sinks/duckdb/store.js';
+import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
+import { FileSource } from '../../sources/files.js';
+
+/** A job YAML for tests: files source, the given operators block, small batches. */
+export function testJob(options: { paths: string[]; db: string; batchSize?: number; operators?: string; extra?: string }): JobConfig {
+  const yaml = `
+name: test
+source: files
+sources:
+  files:
+    type: files
+    paths: ${JSON.stringify(options.paths)}
+    batch_size: ${options.batchSize ?? 1}
+event_time:
+  max_out_of_orderness: 5m
+  allowed_lateness: 1h
+operators:
+${options.operators ?? '  - type: customer_windows'}
+store:
+  path: ${JSON.stringify(options.db)}
+checkpoint:
+  interval: 1h
+  max_events: 500
+${options.extra ?? ''}`;
+  return parseJobConfig(yaml, 'test.yaml', {});
+}
+
+/** Runs a job in this process to the end of its input. */
+export async function runJob(job: JobConfig): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
+  const store = await DuckDBStore.open(job.storePath);
+  const metrics = new PipelineMetrics({ defaultMetrics: false });
+  const config = job.sources[job.source]!;
+  if (config.type !== 'files') throw new Error('testJob reads files');
+  const runner = new JobRunner({
+    job,
+    source: new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size }),
+    store,
+    metrics,
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+  });
+  try {
+    return { summary: await runner.run(), metrics };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../sources/generator/rng.js';
+import { query } from '../helpers/duckdb.js';
+import { writeFixture } from '../helpers/events-fixture.js';
+
+const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
+
+function jobYaml(dir: string): string {
+  const path = join(dir, 'job.yaml');
+  writeFileSync(
+    path,
+    `name: crash-test
+source: files
+sources:
+  files: { type: files, paths: ["unused"], batch_size: 97 }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
+operators:
+  - type: customer_windows
+    windows: [{ size: 1h }, { size: 1d }, { size: 1d, slide: 6h }]
+checkpoint: { interval: 50ms, max_events: 1500 }
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
+/** Runs `pulse run`; kills it with SIGKILL after `killAfterMs` unless it finishes first. */
+function runPulse(args: string[], killAfterMs: number | null): Promise<{ code: number | null; killed: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let killed = false;
+    const timer = killAfterMs === null ? null : setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, killAfterMs);
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      if (!killed && code !== 0) process.stderr.write(stderr);
+      resolve({ code, killed });
+    });
+  });
+}
+
+const TABLES = [
+  `SELECT customer_id, window_start, window_end, spend_total, spend_count, spend_max, refund_total, usage_total,
+          CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows ORDER BY ALL`,
+  `SELECT source, position, reason, detail, raw FROM dead_letters ORDER BY ALL`,
+  `SELECT source, partition, "offset", resume FROM pulse_checkpoints ORDER BY ALL`,
+];
+
+describe('crash and resume', () => {
+  it('SIGKILL at random moments, then re-running, gives exactly the tables of one uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-crash-'));
+    const input = writeFixture(join(dir, 'events.ndjson'), 7, 40_000).path;
+    const config = jobYaml(dir);
+    const reference = join(dir, 'reference.duckdb');
+    expect((await runPulse(['--config', config, '--input', input, '--db', reference], null)).code).toBe(0);
+    const expected = await query(reference, ...TABLES);
+    expect(expected[0]!.length).toBeGreaterThan(1000);
+
+    for (const seed of [11, 12, 13]) {
+      const rng = new Rng(seed);
+      const db = join(dir, `crashed-${seed}.duckdb`);
+      let kills = 0;
+      let finished = false;
+      // Kill windows grow with each attempt so that every run finishes eventually.
+      for (let attempt = 0; attempt < 40 && !finished; attempt++) {
+        const result = await runPulse(['--config', config, '--input', input, '--db', db], 300 + rng.int(0, 900) + attempt * 150);
+        if (result.killed) {
+          kills++;
+          continue;
+        }
+        expect(result.code).toBe(0);
+        finished = true;
+      }
+      expect(finished).toBe(true);
+      expect(kills).toBeGreaterThan(0);
+      expect(await query(db, ...TABLES)).toEqual(expected);
+    }
+  }, 300_000);
+});
