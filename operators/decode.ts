@@ -78,16 +78,13 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType): Deco
     return reject('missing_field', `field '${field}' is missing (required for ${type})`, type);
   }
   const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(record)';
-  const reason: RejectReason = error.keyword === 'type' || error.keyword === 'anyOf' ? 'wrong_type' : 'impossible_value';
-  const detail = error.keyword === 'anyOf' ? describeAnyOf(field) : `field '${field}' ${error.message ?? 'is invalid'}`;
-  return reject(reason, detail, type);
-}
-
-function describeAnyOf(field: string): string {
   if (field === 'ts' || field.endsWith('_at')) {
-    return `field '${field}' must be an RFC 3339 timestamp with offset or epoch milliseconds`;
+    // Time fields accept two forms; ajv reports the first branch that failed, which would mislead.
+    return reject('wrong_type', `field '${field}' must be an RFC 3339 timestamp with offset or epoch milliseconds`, type);
   }
-  return `field '${field}' has the wrong type`;
+  const reason: RejectReason = error.keyword === 'type' || error.keyword === 'anyOf' ? 'wrong_type' : 'impossible_value';
+  const detail = error.keyword === 'anyOf' ? `field '${field}' has the wrong type` : `field '${field}' ${error.message ?? 'is invalid'}`;
+  return reject(reason, detail, type);
 }
 
 /** Epoch ms of a validated time value (schema guarantees an RFC 3339 string or an integer). */

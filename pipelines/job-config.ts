@@ -48,7 +48,9 @@ export interface JobConfig {
 }
 
 // coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
-const ajv = new Ajv({ allErrors: false, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
+// allErrors + verbose: report the most useful error (an unknown key beats a missing one, since it is
+// usually a typo of the missing one) and quote the offending value.
+const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
 const validateJob = ajv.compile(JOB_SCHEMA);
 const sourceSchemas = { files: fileSource, kafka: kafkaSource } as const;
 const sourceValidators = { files: ajv.compile(fileSource), kafka: ajv.compile(kafkaSource) };
@@ -74,12 +76,12 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     throw new ConfigError(`${origin}: YAML syntax error at ${where}: ${first.message.split('\n')[0]}`);
   }
   const raw = substituteEnv(document.toJS(), env);
-  if (!validateJob(raw)) throw new ConfigError(`${origin}: ${describe(validateJob.errors?.[0], JOB_SCHEMA)}`);
+  if (!validateJob(raw)) throw new ConfigError(`${origin}: ${describe(mostUseful(validateJob.errors), JOB_SCHEMA)}`);
   const job = raw as Record<string, any>; // shape guaranteed by JOB_SCHEMA above
   for (const [name, source] of Object.entries(job.sources as Record<string, { type: 'files' | 'kafka' }>)) {
     const validate = sourceValidators[source.type];
     if (!validate(source)) {
-      const error = validate.errors?.[0];
+      const error = mostUseful(validate.errors);
       if (error) error.instancePath = `/sources/${name}${error.instancePath}`;
       throw new ConfigError(`${origin}: ${describe(error, sourceSchemas[source.type])}`);
     }
@@ -127,9 +129,13 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
   const { type: _type, name, ...settings } = entry;
   const validate = operatorValidators.get(type)!;
   if (!validate(settings)) {
-    throw new ConfigError(`${origin}: operators[${index}] (${type}): ${describe(validate.errors?.[0], factory.schema)}`);
+    throw new ConfigError(`${origin}: operators[${index}] (${type}): ${describe(mostUseful(validate.errors), factory.schema)}`);
   }
   return { type, name: typeof name === 'string' ? name : type, factory, settings };
+}
+
+function mostUseful(errors: ErrorObject[] | null | undefined): ErrorObject | undefined {
+  return errors?.find((e) => e.keyword === 'additionalProperties') ?? errors?.[0];
 }
 
 /** One ajv error as a sentence naming the key and what is allowed. */

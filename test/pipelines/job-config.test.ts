@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../operators/errors.js';
+import { loadJobConfig, parseJobConfig } from '../../pipelines/job-config.js';
+
+const VALID = `
+name: t
+source: files
+sources:
+  files: { type: files, paths: [a.ndjson] }
+operators:
+  - type: customer_windows
+`;
+
+describe('job configuration', () => {
+  it('fills defaults from the schema', () => {
+    const job = parseJobConfig(VALID, 'job.yaml', {});
+    expect(job.eventTime).toEqual({ outOfOrdernessMs: 300_000, allowedLatenessMs: 3_600_000, idleTimeoutMs: 30_000 });
+    expect(job.storePath).toBe('pulse.duckdb');
+    expect(job.operators[0]!.settings['windows']).toEqual([{ size: '1h' }, { size: '1d' }]);
+  });
+
+  it('substitutes ${NAME} and ${NAME:-default} in values', () => {
+    const yaml = VALID.replace('[a.ndjson]', '["${IN}", "${OTHER:-b.ndjson}"]') + 'metrics: { port: "${PORT:-9464}" }\n';
+    const job = parseJobConfig(yaml, 'job.yaml', { IN: 'x.ndjson' });
+    expect(job.sources['files']).toMatchObject({ paths: ['x.ndjson', 'b.ndjson'] });
+    expect(job.metricsPort).toBe(9464);
+  });
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
+    ['unknown operator', VALID.replace('customer_windows', 'customer_windowz'), /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/],
+    ['bad duration', VALID + 'event_time: { allowed_lateness: 1 hour }\n', /event_time\.allowed_lateness: "1 hour" is not a duration like 30s, 15m/],
+    ['operator setting', VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'), /operators\[0\] \(customer_windows\): windows\.0\.sise: unknown key; allowed keys are size, slide/],
+    ['undefined source', VALID.replace('source: files', 'source: kafka'), /source: 'kafka' is not defined; defined sources are files/],
+    ['source key', VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'), /sources\.files: the key 'paths' is required|path: unknown key/],
+    ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],
+    ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
+  ];
+  for (const [name, yaml, message] of cases) {
+    it(`rejects ${name} with a message naming the key`, () => {
+      expect(() => parseJobConfig(yaml, 'job.yaml', {})).toThrow(ConfigError);
+      expect(() => parseJobConfig(yaml, 'job.yaml', {})).toThrow(message);
+    });
+  }
+
+  it('the bundled default job is valid', () => {
+    const job = loadJobConfig('pipelines/customer-analytics.yaml', {});
+    expect(job.source).toBe('files');
+    expect(job.sources['kafka']).toMatchObject({ type: 'kafka', topics: 'customer-events', group: 'customer-pulse' });
+  });
+});
+
+describe('pulse CLI exit codes', () => {
+  const cli = join(process.cwd(), 'dist/pipelines/cli.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+  it('exits 2 with the problem named for a bad config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-cfg-'));
+    const path = join(dir, 'job.yaml');
+    writeFileSync(path, VALID + 'event_time: { max_out_of_orderness: soon }\n');
+    const result = run('run', '--config', path);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('event_time.max_out_of_orderness: "soon" is not a duration');
+  });
+
+  it('exits 2 for bad usage and 0 for help', () => {
+    expect(run('run').status).toBe(2);
+    expect(run('run', '--config', 'x.yaml', '--metrics-port', 'abc').status).toBe(2);
+    expect(run('--help').status).toBe(0);
+  });
+
+  it('exits 2 when the config file does not exist', () => {
+    const result = run('run', '--config', '/nonexistent/job.yaml');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('cannot read job config /nonexistent/job.yaml');
+  });
+});
