@@ -37,7 +37,21 @@ export const OUTPUT_TABLES_DDL = [
     transfer_rate DOUBLE,
     self_service_rate DOUBLE,
     fcr_rate DOUBLE,
-    fcr_final BOOLEAN NOT NULL
+    fcr_final BOOLEAN NOT NULL,
+    -- additive columns (operators/contact-kpis): the counts behind the rates, resolved volume
+    transferred BIGINT,
+    resolved BIGINT,
+    resolved_per_minute DOUBLE,
+    fcr_eligible BIGINT,
+    fcr_resolved BIGINT
+  )`,
+  `CREATE TABLE IF NOT EXISTS contact_reason_volumes (
+    window_start TIMESTAMPTZ NOT NULL,
+    window_end TIMESTAMPTZ NOT NULL,
+    queue VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    contacts BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR NOT NULL,
@@ -109,5 +123,38 @@ export const STATE_TABLES_DDL = [
   `CREATE TABLE IF NOT EXISTS pulse_dedup (
     event_id VARCHAR NOT NULL,
     ts BIGINT NOT NULL
+  )`,
+  // Alert delivery outbox (sinks/alerts/outbox.ts): one row per alert, alert status and receiver,
+  // written in the checkpoint transaction; status is pending, delivered, dead or muted.
+  `CREATE TABLE IF NOT EXISTS pulse_outbox (
+    alert_id VARCHAR NOT NULL,
+    alert_status VARCHAR NOT NULL,
+    receiver VARCHAR NOT NULL,
+    group_key VARCHAR NOT NULL,
+    payload JSON NOT NULL,
+    status VARCHAR NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    last_error VARCHAR,
+    notification_key VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL,
+    delivered_at TIMESTAMPTZ,
+    PRIMARY KEY (alert_id, alert_status, receiver)
+  )`,
+  // Notification groups of the delivery worker: when each group was last notified.
+  `CREATE TABLE IF NOT EXISTS pulse_alert_groups (
+    receiver VARCHAR NOT NULL,
+    group_key VARCHAR NOT NULL,
+    last_notified_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (receiver, group_key)
+  )`,
+  // Silences added at run time (config silences live in the job YAML).
+  `CREATE TABLE IF NOT EXISTS pulse_silences (
+    silence_id VARCHAR PRIMARY KEY,
+    matchers JSON NOT NULL,
+    starts_at TIMESTAMPTZ,
+    ends_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR NOT NULL,
+    comment VARCHAR NOT NULL
   )`,
 ];

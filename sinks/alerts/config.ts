@@ -1,0 +1,192 @@
+import { Ajv } from 'ajv';
+import {
+  describeSchemaError,
+  INHIBIT_RULE_SCHEMA,
+  parseDuration,
+  ROUTE_SCHEMA,
+  Router,
+  RoutingConfigError,
+  SILENCE_SCHEMA,
+  type RoutingConfig,
+} from '../../operators/routing/index.js';
+import { AlertingConfigError } from './errors.js';
+import { RECEIVER_TYPES, type ReceiverType } from './types.js';
+
+/**
+ * The job YAML's `alerting:` section: receivers, routing (Alertmanager's route tree, inhibition
+ * rules, silences) and delivery settings. Validated by one JSON Schema compiled at load.
+ */
+export interface ReceiverConfig {
+  name: string;
+  type: ReceiverType;
+  [key: string]: unknown;
+}
+
+export interface DeliveryConfig {
+  /** Per-send timeout (default 10s). */
+  timeout?: string;
+  /** Attempts before a message goes to `dead` (default 12). */
+  max_attempts?: number;
+  backoff?: { base?: string; max?: string };
+  /** How often the worker looks for due messages (default 1s). */
+  poll_interval?: string;
+  /**
+   * A firing alert without a resolution counts as resolved this long after it was enqueued: it no
+   * longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout).
+   */
+  resolve_timeout?: string;
+}
+
+export interface AlertingConfig extends RoutingConfig {
+  /** Base URL of the pulse UI/report server, sent as Alertmanager's `externalURL`. */
+  external_url?: string;
+  receivers: ReceiverConfig[];
+  delivery?: DeliveryConfig;
+}
+
+const duration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' } as const;
+const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } as const;
+const secret = { type: 'string', minLength: 1 } as const;
+
+function receiverSchema(type: ReceiverType, required: string[], properties: Record<string, unknown>): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'type', ...required],
+    properties: { name, type: { const: type }, ...properties },
+  };
+}
+
+const bearer = { bearer_token: secret, bearer_token_file: secret, bearer_token_env: secret };
+
+/** JSON Schema per receiver type; the Kafka work adds its keys to `kafka`. */
+export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
+  webhook: receiverSchema('webhook', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
+  alertmanager: receiverSchema('alertmanager', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
+  email: receiverSchema('email', ['to', 'from', 'smarthost'], {
+    to: { oneOf: [{ type: 'string', minLength: 3 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } }] },
+    from: { type: 'string', minLength: 3 },
+    smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$' },
+    auth_username: { type: 'string' },
+    auth_password: secret,
+    auth_password_file: secret,
+    auth_password_env: secret,
+    require_tls: { type: 'boolean' },
+    tls: { type: 'boolean' },
+  }),
+  slack: receiverSchema('slack', [], { url: secret, url_file: secret, url_env: secret }),
+  file: receiverSchema('file', ['path'], { path: { type: 'string', minLength: 1 } }),
+  kafka: receiverSchema('kafka', ['topic'], {
+    topic: { type: 'string', minLength: 1 },
+    brokers: { type: 'string' },
+    key: { type: 'string' },
+  }),
+};
+
+export const ALERTING_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['receivers', 'route'],
+  properties: {
+    external_url: { type: 'string' },
+    receivers: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { type: 'string', enum: [...RECEIVER_TYPES] } },
+        discriminator: { propertyName: 'type' },
+        oneOf: RECEIVER_TYPES.map((t) => RECEIVER_SCHEMAS[t]),
+      },
+    },
+    route: { $ref: 'pulse://alerting/route' },
+    inhibit_rules: { type: 'array', items: INHIBIT_RULE_SCHEMA },
+    silences: { type: 'array', items: SILENCE_SCHEMA },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeout: duration,
+        max_attempts: { type: 'integer', minimum: 1, maximum: 1000 },
+        backoff: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { base: duration, max: duration },
+        },
+        poll_interval: duration,
+        resolve_timeout: duration,
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, discriminator: true, schemas: [ROUTE_SCHEMA] });
+const validate = ajv.compile(ALERTING_SCHEMA);
+
+/** Delivery settings in milliseconds. */
+export interface DeliverySettings {
+  timeoutMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  pollIntervalMs: number;
+  resolveTimeoutMs: number;
+}
+
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  timeoutMs: 10_000,
+  maxAttempts: 12,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 300_000,
+  pollIntervalMs: 1_000,
+  resolveTimeoutMs: 86_400_000,
+};
+
+function ms(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+}
+
+export function deliverySettings(config: DeliveryConfig | undefined): DeliverySettings {
+  return {
+    timeoutMs: ms(config?.timeout, DEFAULT_DELIVERY.timeoutMs),
+    maxAttempts: config?.max_attempts ?? DEFAULT_DELIVERY.maxAttempts,
+    backoffBaseMs: ms(config?.backoff?.base, DEFAULT_DELIVERY.backoffBaseMs),
+    backoffMaxMs: ms(config?.backoff?.max, DEFAULT_DELIVERY.backoffMaxMs),
+    pollIntervalMs: ms(config?.poll_interval, DEFAULT_DELIVERY.pollIntervalMs),
+    resolveTimeoutMs: ms(config?.resolve_timeout, DEFAULT_DELIVERY.resolveTimeoutMs),
+  };
+}
+
+/**
+ * Validates `alerting:` (shape, unique receiver names, matchers, durations, receiver references)
+ * and resolves the router. Throws AlertingConfigError naming the YAML path; the CLI maps it to
+ * exit code 2.
+ */
+export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config: AlertingConfig; router: Router } {
+  if (!validate(raw)) {
+    const errors = validate.errors ?? [];
+    // With oneOf + discriminator Ajv reports the error of the matching branch; prefer the deepest.
+    const first = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+    const e = first ? describeSchemaError(prefix, first) : new RoutingConfigError('ROUTING_CONFIG_INVALID', prefix, 'invalid');
+    throw new AlertingConfigError(e.path, e.message.slice(e.path.length + 2), { cause: e });
+  }
+  const config = raw as unknown as AlertingConfig;
+  const names = new Set<string>();
+  config.receivers.forEach((r, i) => {
+    if (names.has(r.name)) throw new AlertingConfigError(`${prefix}.receivers[${i}].name`, `duplicate receiver name '${r.name}'`);
+    names.add(r.name);
+  });
+  const d = config.delivery;
+  if (d?.backoff?.base && d.backoff.max && ms(d.backoff.base, 0) > ms(d.backoff.max, 0)) {
+    throw new AlertingConfigError(`${prefix}.delivery.backoff`, 'base must not exceed max');
+  }
+  try {
+    return { config, router: Router.fromConfig(config, names, prefix) };
+  } catch (cause) {
+    if (cause instanceof RoutingConfigError) {
+      throw new AlertingConfigError(cause.path, cause.message.slice(cause.path.length + 2), { cause });
+    }
+    throw cause;
+  }
+}

@@ -1,0 +1,98 @@
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { DeliveryError } from './errors.js';
+import { html, notificationSubject, plainText } from './payloads.js';
+import type { Notification, Receiver } from './types.js';
+
+export interface EmailOptions {
+  name: string;
+  to: string[];
+  from: string;
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465). Otherwise STARTTLS is used when the server offers it. */
+  secure: boolean;
+  /** Refuse to send without STARTTLS. */
+  requireTls: boolean;
+  username?: string;
+  /** Already resolved from env or file; never logged. */
+  password?: string;
+  timeoutMs: number;
+}
+
+/** Annotation keys that may name a generated report file to attach. */
+export const REPORT_ANNOTATIONS = ['report_path', 'report_file'] as const;
+
+/** Report files named by the alerts' annotations that exist, deduplicated. */
+export function reportAttachments(n: Notification): Array<{ filename: string; path: string }> {
+  const paths = new Set<string>();
+  for (const a of n.alerts) {
+    for (const key of REPORT_ANNOTATIONS) {
+      const p = a.annotations[key];
+      if (!p) continue;
+      try {
+        if (statSync(p).isFile()) paths.add(p);
+      } catch {
+        // A report that is gone is not a reason to hold the alert back: the links still work.
+      }
+    }
+  }
+  return [...paths].map((path) => ({ filename: basename(path), path }));
+}
+
+/** Email over SMTP with nodemailer: HTML body, plain-text part, report attachments. */
+export class EmailReceiver implements Receiver {
+  readonly type = 'email' as const;
+  readonly name: string;
+  private readonly transport: Transporter;
+  constructor(private readonly options: EmailOptions) {
+    this.name = options.name;
+    this.transport = nodemailer.createTransport({
+      host: options.host,
+      port: options.port,
+      secure: options.secure,
+      requireTLS: options.requireTls,
+      auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
+      connectionTimeout: options.timeoutMs,
+      greetingTimeout: options.timeoutMs,
+      socketTimeout: options.timeoutMs,
+      logger: false,
+    });
+  }
+
+  async send(n: Notification): Promise<void> {
+    try {
+      await this.transport.sendMail({
+        from: this.options.from,
+        to: this.options.to,
+        subject: notificationSubject(n),
+        text: plainText(n),
+        html: html(n),
+        attachments: reportAttachments(n),
+        headers: { 'X-Idempotency-Key': n.idempotencyKey },
+        messageId: `<${n.idempotencyKey}@customer-pulse>`,
+      });
+    } catch (cause) {
+      throw classifySmtp(cause);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}
+
+/** SMTP 5xx replies and authentication failures are permanent; 4xx and connection problems are not. */
+function classifySmtp(cause: unknown): DeliveryError {
+  const e = cause as { code?: string; responseCode?: number; message?: string };
+  const message = `SMTP delivery failed: ${e.message ?? String(cause)}`;
+  if (e.code === 'EAUTH') return new DeliveryError('smtp', true, message, { cause });
+  if (e.code === 'ETIMEDOUT') return new DeliveryError('timeout', false, message, { cause });
+  if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {
+    return new DeliveryError('network', false, message, { cause });
+  }
+  if (typeof e.responseCode === 'number' && e.responseCode >= 500) return new DeliveryError('smtp', true, message, { cause });
+  return new DeliveryError('smtp', false, message, { cause });
+}

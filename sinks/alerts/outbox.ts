@@ -1,0 +1,112 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Alert } from '../../operators/alert.js';
+import { deliveryLabels, type Router } from '../../operators/routing/index.js';
+import { type DeliveredAlert, ZERO_TIME } from './types.js';
+
+/**
+ * The alert outbox: one `pulse_outbox` row per (alert_id, alert status, receiver), written by the
+ * runner in its checkpoint transaction so that a crash never loses or half-writes alerts. The
+ * delivery worker (worker.ts) sends them later. Re-enqueueing the same alert (a replay after a
+ * crash) is a no-op thanks to the primary key.
+ */
+export interface OutboxRow {
+  alert_id: string;
+  alert_status: 'firing' | 'resolved';
+  receiver: string;
+  group_key: string;
+  payload: OutboxPayload;
+  created_at: number;
+}
+
+/** What the worker needs to build a notification without the alerts table. */
+export interface OutboxPayload {
+  alert: DeliveredAlert;
+  groupLabels: Record<string, string>;
+  /** Route key (e.g. `{}/{kind="sales"}`), to find the group timings in the current config. */
+  routeKey: string;
+}
+
+/** Annotation keys whose value is used as Alertmanager's generatorURL, first found wins. */
+export const LINK_ANNOTATIONS = ['report_url', 'case_url', 'link', 'url'] as const;
+
+export interface EnqueueOptions {
+  /** Base URL of the pulse HTTP API; `{externalURL}/alerts/{alert_id}` is the fallback link. */
+  externalURL?: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The alert as delivered (labels enriched with alertname, kind, severity, alert_id). */
+export function deliveredAlert(alert: Alert, options: EnqueueOptions = {}): DeliveredAlert {
+  const link = LINK_ANNOTATIONS.map((k) => alert.annotations[k]).find((v) => v !== undefined && v !== '');
+  const base = options.externalURL?.replace(/\/+$/, '');
+  const firing = alert.status === 'firing';
+  return {
+    alertId: alert.alert_id,
+    status: alert.status,
+    labels: deliveryLabels(alert),
+    annotations: { ...alert.annotations },
+    // A resolved record's fired_at is when it resolved; the firing instant is not in it, so the
+    // window start stands in (Alertmanager identifies alerts by labels, not by startsAt).
+    startsAt: iso(firing ? alert.fired_at : alert.window_start),
+    endsAt: firing ? ZERO_TIME : iso(alert.fired_at),
+    generatorURL: link ?? (base ? `${base}/alerts/${alert.alert_id}` : ''),
+    customerId: alert.customer_id,
+  };
+}
+
+/** Routes the alerts and returns the outbox rows (pure; `now` is the wall clock in ms). */
+export function outboxRows(alerts: readonly Alert[], router: Router, now: number, options: EnqueueOptions = {}): OutboxRow[] {
+  const rows: OutboxRow[] = [];
+  for (const alert of alerts) {
+    const delivered = deliveredAlert(alert, options);
+    const seen = new Set<string>();
+    for (const match of router.routeLabels(delivered.labels)) {
+      // Two routes with `continue` may pick the same receiver; Alertmanager would notify twice
+      // under different groups. One row per receiver keeps the outbox key simple.
+      if (seen.has(match.receiver)) continue;
+      seen.add(match.receiver);
+      rows.push({
+        alert_id: alert.alert_id,
+        alert_status: alert.status,
+        receiver: match.receiver,
+        group_key: match.groupKey,
+        payload: { alert: delivered, groupLabels: match.groupLabels, routeKey: match.route.key },
+        created_at: now,
+      });
+    }
+  }
+  return rows;
+}
+
+export const INSERT_OUTBOX_SQL = `INSERT INTO pulse_outbox
+  (alert_id, alert_status, receiver, group_key, payload, status, attempts, next_attempt_at, last_error,
+   notification_key, created_at, delivered_at)
+  VALUES ($1, $2, $3, $4, $5::JSON, 'pending', 0, make_timestamptz($6::BIGINT * 1000), NULL, NULL,
+          make_timestamptz($6::BIGINT * 1000), NULL)
+  ON CONFLICT DO NOTHING`;
+
+/**
+ * Writes outbox rows for `alerts`. `conn` must already be inside the runner's checkpoint
+ * transaction (BEGIN ... COMMIT is the caller's); this function never commits. Returns the rows.
+ */
+export async function enqueueAlerts(
+  conn: DuckDBConnection,
+  alerts: readonly Alert[],
+  router: Router,
+  now: number,
+  options: EnqueueOptions = {},
+): Promise<OutboxRow[]> {
+  const rows = outboxRows(alerts, router, now, options);
+  if (rows.length === 0) return rows;
+  const stmt = await conn.prepare(INSERT_OUTBOX_SQL);
+  try {
+    for (const r of rows) {
+      stmt.bind([r.alert_id, r.alert_status, r.receiver, r.group_key, JSON.stringify(r.payload), r.created_at]);
+      await stmt.run();
+    }
+  } finally {
+    stmt.destroySync();
+  }
+  return rows;
+}

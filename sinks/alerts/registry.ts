@@ -1,0 +1,88 @@
+import { AlertmanagerReceiver } from './alertmanager.js';
+import type { DeliverySettings, ReceiverConfig } from './config.js';
+import { EmailReceiver } from './email.js';
+import { AlertingConfigError } from './errors.js';
+import { FileReceiver } from './file.js';
+import { resolveSecret } from './secrets.js';
+import { SlackReceiver } from './slack.js';
+import type { Receiver, ReceiverType } from './types.js';
+import { WebhookReceiver } from './webhook.js';
+
+/** Builds a receiver from its validated config; `path` names it in errors. */
+export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv) => Receiver;
+
+function str(config: ReceiverConfig, key: string): string | undefined {
+  const v = config[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** `key` may be `${ENV}`, or given as `key_env: NAME` or `key_file: PATH`. */
+function secretOf(config: ReceiverConfig, key: string, path: string, env: NodeJS.ProcessEnv): string | undefined {
+  const envName = str(config, `${key}_env`);
+  const value = envName !== undefined ? `\${${envName}}` : str(config, key);
+  return resolveSecret({ value, file: str(config, `${key}_file`) }, `${path}.${key}`, env);
+}
+
+const factories = new Map<ReceiverType, ReceiverFactory>([
+  [
+    'webhook',
+    (c, d, p, env) =>
+      new WebhookReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+  ],
+  [
+    'alertmanager',
+    (c, d, p, env) =>
+      new AlertmanagerReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+  ],
+  [
+    'slack',
+    (c, d, p, env) => {
+      const url = secretOf(c, 'url', p, env);
+      if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
+      return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
+    },
+  ],
+  ['file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })],
+  [
+    'email',
+    (c, d, p, env) => {
+      const [host, port] = (str(c, 'smarthost') as string).split(':');
+      const to = c.to;
+      return new EmailReceiver({
+        name: c.name,
+        to: Array.isArray(to) ? (to as string[]) : [to as string],
+        from: str(c, 'from') as string,
+        host: host as string,
+        port: Number(port),
+        secure: c.tls === true,
+        requireTls: c.require_tls === true,
+        username: str(c, 'auth_username'),
+        password: secretOf(c, 'auth_password', p, env),
+        timeoutMs: d.timeoutMs,
+      });
+    },
+  ],
+]);
+
+/** Lets other components (the Kafka work) add a receiver type; refuses duplicates. */
+export function registerReceiverFactory(type: ReceiverType, factory: ReceiverFactory): void {
+  if (factories.has(type)) throw new Error(`receiver type '${type}' is already registered`);
+  factories.set(type, factory);
+}
+
+/** Builds every configured receiver, by name. */
+export function buildReceivers(
+  configs: readonly ReceiverConfig[],
+  delivery: DeliverySettings,
+  env: NodeJS.ProcessEnv = process.env,
+  prefix = 'alerting.receivers',
+): Map<string, Receiver> {
+  const out = new Map<string, Receiver>();
+  configs.forEach((c, i) => {
+    const path = `${prefix}[${i}]`;
+    const factory = factories.get(c.type);
+    if (!factory) throw new AlertingConfigError(`${path}.type`, `receiver type '${c.type}' is not available in this build`);
+    out.set(c.name, factory(c, delivery, path, env));
+  });
+  return out;
+}

@@ -1,0 +1,407 @@
+import { createHash } from 'node:crypto';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import {
+  DEFAULT_TIMING,
+  type FiringAlert,
+  type GroupTiming,
+  isDue,
+  type Route,
+  type Router,
+  type Silence,
+} from '../../operators/routing/index.js';
+import { backoffDelay } from './backoff.js';
+import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
+import { asDeliveryError, type DeliveryError } from './errors.js';
+import { type DeliveryMetrics, NOOP_METRICS } from './metrics.js';
+import type { OutboxPayload } from './outbox.js';
+import { loadSilences } from './silences.js';
+import type { DeliveredAlert, Notification, Receiver } from './types.js';
+
+export interface WorkerOptions {
+  /** A connection of its own (not the runner's, whose transactions it must not join). */
+  conn: DuckDBConnection;
+  router: Router;
+  receivers: ReadonlyMap<string, Receiver>;
+  settings?: Partial<DeliverySettings>;
+  /** Wall clock in ms; tests inject a fake one. */
+  clock?: () => number;
+  /** Uniform [0, 1) for backoff jitter. */
+  random?: () => number;
+  metrics?: DeliveryMetrics;
+  externalURL?: string;
+  /** More silences to check besides the config's and those in `pulse_silences`. */
+  silences?: () => readonly Silence[];
+  onError?: (error: unknown) => void;
+}
+
+/** What one worker pass did, for tests and logs. */
+export interface TickResult {
+  sent: number;
+  failed: number;
+  dead: number;
+  muted: number;
+  pending: number;
+}
+
+interface PendingRow {
+  alertId: string;
+  alertStatus: 'firing' | 'resolved';
+  receiver: string;
+  groupKey: string;
+  payload: OutboxPayload;
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  notificationKey: string | null;
+}
+
+const TS = (p: string): string => `make_timestamptz(${p}::BIGINT * 1000)`;
+
+/** Same notification key on every re-send of the same alerts (order-independent). */
+export function notificationKey(alerts: ReadonlyArray<{ alertId: string; status: string }>): string {
+  const parts = alerts.map((a) => `${a.alertId}:${a.status}`).sort();
+  if (parts.length === 1) return parts[0] as string;
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p + '\n');
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * Sends outbox messages: groups pending rows by receiver and group, waits as the route's
+ * timings say, drops silenced and inhibited alerts (status `muted`), sends with a timeout,
+ * retries with exponential backoff and full jitter, and moves permanent failures to `dead`.
+ *
+ * At-least-once: a batch gets its notification key written before the send, so a crash between
+ * send and mark-delivered re-sends the same alerts with the same key.
+ */
+export class DeliveryWorker {
+  private readonly settings: DeliverySettings;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly metrics: DeliveryMetrics;
+  private readonly routes = new Map<string, Route>();
+  private running: Promise<TickResult> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.settings = { ...DEFAULT_DELIVERY, ...options.settings };
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.metrics = options.metrics ?? NOOP_METRICS;
+    const walk = (r: Route): void => {
+      this.routes.set(r.key, r);
+      r.routes.forEach(walk);
+    };
+    walk(options.router.root);
+  }
+
+  /** Polls every `poll_interval` until `stop()`. */
+  start(): void {
+    this.stopped = false;
+    const loop = (): void => {
+      if (this.stopped) return;
+      this.tick()
+        .catch((e: unknown) => this.options.onError?.(e))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.settings.pollIntervalMs);
+        });
+    };
+    loop();
+  }
+
+  /** Stops polling and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.running) await this.running.catch(() => undefined);
+  }
+
+  /** One pass over the outbox; passes never overlap. */
+  tick(): Promise<TickResult> {
+    return this.once(false);
+  }
+
+  /**
+   * One pass that sends every pending group now, ignoring group timings and backoff: for the end
+   * of a bounded run (`pulse run` over files), so alerts go out before the process exits. What
+   * still fails stays in the outbox for the next run. Repeats are not sent.
+   */
+  flush(): Promise<TickResult> {
+    return this.once(true);
+  }
+
+  private once(immediate: boolean): Promise<TickResult> {
+    if (!this.running) {
+      this.running = this.pass(immediate).finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private timingOf(payload: OutboxPayload): GroupTiming {
+    return this.routes.get(payload.routeKey)?.timing ?? DEFAULT_TIMING;
+  }
+
+  private async query(sql: string, values: DuckDBValue[] = []): Promise<Record<string, unknown>[]> {
+    const reader = await this.options.conn.runAndReadAll(sql, values);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  }
+
+  private async pass(immediate: boolean): Promise<TickResult> {
+    const now = this.clock();
+    const result: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, pending: 0 };
+    const pending = (
+      await this.query(`SELECT alert_id, alert_status, receiver, group_key, payload, attempts,
+          epoch_ms(next_attempt_at) AS next_at, epoch_ms(created_at) AS created, notification_key
+        FROM pulse_outbox WHERE status = 'pending' ORDER BY created_at, alert_id`)
+    ).map(
+      (r): PendingRow => ({
+        alertId: r.alert_id as string,
+        alertStatus: r.alert_status as 'firing' | 'resolved',
+        receiver: r.receiver as string,
+        groupKey: r.group_key as string,
+        payload: JSON.parse(r.payload as string) as OutboxPayload,
+        attempts: Number(r.attempts),
+        nextAttemptAt: Number(r.next_at),
+        createdAt: Number(r.created),
+        notificationKey: (r.notification_key as string | null) ?? null,
+      }),
+    );
+    // Delivered or pending firing alerts without a resolution, younger than resolve_timeout
+    // (one-shot alerts are never resolved by their operator): the inhibition sources and the
+    // content of repeat notifications.
+    const firingRows = await this.query(`SELECT f.alert_id, f.receiver, f.group_key, f.payload, f.status
+        FROM pulse_outbox f
+        WHERE f.alert_status = 'firing' AND f.status IN ('pending', 'delivered')
+          AND f.created_at > ${TS('$1')}
+          AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id
+                          AND r.receiver = f.receiver AND r.alert_status = 'resolved' AND r.status <> 'dead')`,
+      [now - this.settings.resolveTimeoutMs],
+    );
+    const firing = new Map<string, FiringAlert>();
+    const deliveredFiring = new Map<string, OutboxPayload[]>();
+    for (const r of firingRows) {
+      const payload = JSON.parse(r.payload as string) as OutboxPayload;
+      firing.set(r.alert_id as string, { alertId: r.alert_id as string, labels: payload.alert.labels });
+      if (r.status === 'delivered') {
+        const key = `${r.receiver as string}\u0000${r.group_key as string}`;
+        const list = deliveredFiring.get(key) ?? [];
+        list.push(payload);
+        deliveredFiring.set(key, list);
+      }
+    }
+    const lastNotified = new Map<string, number>();
+    for (const r of await this.query(`SELECT receiver, group_key, epoch_ms(last_notified_at) AS at FROM pulse_alert_groups`)) {
+      lastNotified.set(`${r.receiver as string}\u0000${r.group_key as string}`, Number(r.at));
+    }
+    const muted = await this.mutedFiringIds();
+
+    const groups = new Map<string, PendingRow[]>();
+    for (const row of pending) {
+      const key = `${row.receiver}\u0000${row.groupKey}`;
+      const list = groups.get(key) ?? [];
+      list.push(row);
+      groups.set(key, list);
+    }
+    const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now))];
+
+    for (const [key, rows] of groups) {
+      const first = rows[0] as PendingRow;
+      const timing = this.timingOf(first.payload);
+      const inFlight = rows.filter((r) => r.notificationKey !== null);
+      let batch: PendingRow[];
+      if (inFlight.length > 0) {
+        const batchKey = inFlight[0]?.notificationKey;
+        batch = inFlight.filter((r) => r.notificationKey === batchKey);
+        if (!immediate && Math.min(...batch.map((r) => r.nextAttemptAt)) > now) continue;
+      } else {
+        const facts = {
+          firstPendingAt: Math.min(...rows.map((r) => r.createdAt)),
+          lastNotifiedAt: lastNotified.get(key) ?? null,
+          hasFiring: (deliveredFiring.get(key)?.length ?? 0) > 0,
+        };
+        if (!immediate && !isDue(facts, timing, now)) continue;
+        batch = [];
+        for (const row of rows) {
+          const reason =
+            row.alertStatus === 'firing'
+              ? this.options.router.muted({ alertId: row.alertId, labels: row.payload.alert.labels }, firing.values(), now, silences)
+              : muted.has(`${row.alertId}\u0000${row.receiver}`)
+                ? 'inhibited'
+                : null;
+          if (reason) {
+            await this.markMuted(row, reason);
+            if (row.alertStatus === 'firing') muted.add(`${row.alertId}\u0000${row.receiver}`);
+            result.muted++;
+          } else batch.push(row);
+        }
+        if (batch.length === 0) continue;
+        const nkey = notificationKey(batch.map((r) => ({ alertId: r.alertId, status: r.alertStatus })));
+        await this.setKey(batch, nkey);
+        for (const r of batch) r.notificationKey = nkey;
+      }
+      const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now);
+      if (outcome === 'sent') result.sent++;
+      else if (outcome === 'dead') result.dead++;
+      else result.failed++;
+      if (outcome === 'sent') lastNotified.set(key, now);
+    }
+
+    if (!immediate) await this.repeats(deliveredFiring, groups, lastNotified, firing, silences, now, result);
+    const depth = await this.query(`SELECT count(*) AS n FROM pulse_outbox WHERE status = 'pending'`);
+    result.pending = Number(depth[0]?.n ?? 0);
+    this.metrics.outboxDepth(result.pending);
+    return result;
+  }
+
+  /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */
+  private async mutedFiringIds(): Promise<Set<string>> {
+    const rows = await this.query(`SELECT alert_id, receiver FROM pulse_outbox WHERE alert_status = 'firing' AND status = 'muted'`);
+    return new Set(rows.map((r) => `${r.alert_id as string}\u0000${r.receiver as string}`));
+  }
+
+  private async markMuted(row: PendingRow, reason: string): Promise<void> {
+    await this.options.conn.run(
+      `UPDATE pulse_outbox SET status = 'muted', last_error = $1
+       WHERE alert_id = $2 AND alert_status = $3 AND receiver = $4`,
+      [reason, row.alertId, row.alertStatus, row.receiver],
+    );
+  }
+
+  private async setKey(batch: PendingRow[], key: string): Promise<void> {
+    for (const r of batch) {
+      await this.options.conn.run(
+        `UPDATE pulse_outbox SET notification_key = $1 WHERE alert_id = $2 AND alert_status = $3 AND receiver = $4`,
+        [key, r.alertId, r.alertStatus, r.receiver],
+      );
+    }
+  }
+
+  private notification(receiver: string, groupKey: string, groupLabels: Record<string, string>, alerts: DeliveredAlert[], key: string): Notification {
+    return {
+      receiver,
+      groupKey,
+      groupLabels,
+      status: alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+      alerts,
+      idempotencyKey: key,
+      externalURL: this.options.externalURL ?? '',
+    };
+  }
+
+  private async sendBatch(
+    receiverName: string,
+    groupKey: string,
+    groupLabels: Record<string, string>,
+    batch: PendingRow[],
+    now: number,
+  ): Promise<'sent' | 'retry' | 'dead'> {
+    const receiver = this.options.receivers.get(receiverName);
+    const key = batch[0]?.notificationKey as string;
+    const where = `receiver = $1 AND notification_key = $2 AND status = 'pending'`;
+    if (!receiver) {
+      // The receiver was removed from the config: nothing can deliver these.
+      await this.options.conn.run(
+        `UPDATE pulse_outbox SET status = 'dead', last_error = 'receiver not configured' WHERE ${where}`,
+        [receiverName, key],
+      );
+      return 'dead';
+    }
+    // An alert that fired and resolved before it was notified is sent once, as resolved.
+    const resolvedHere = new Set(batch.filter((r) => r.alertStatus === 'resolved').map((r) => r.alertId));
+    const alerts = batch.filter((r) => r.alertStatus === 'resolved' || !resolvedHere.has(r.alertId)).map((r) => r.payload.alert);
+    const n = this.notification(receiverName, groupKey, groupLabels, alerts, key);
+    let error: DeliveryError | null = null;
+    try {
+      await receiver.send(n);
+    } catch (e) {
+      error = asDeliveryError(e);
+    }
+    if (!error) {
+      await this.options.conn.run(
+        `UPDATE pulse_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${TS('$3')}, last_error = NULL
+         WHERE ${where}`,
+        [receiverName, key, now],
+      );
+      await this.touchGroup(receiverName, groupKey, now);
+      this.metrics.delivered(receiver.type, batch.length);
+      return 'sent';
+    }
+    this.metrics.failure(receiver.type, error.reason);
+    const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
+    if (error.permanent || attempts >= this.settings.maxAttempts) {
+      await this.options.conn.run(
+        `UPDATE pulse_outbox SET status = 'dead', attempts = attempts + 1, last_error = $3 WHERE ${where}`,
+        [receiverName, key, error.message.slice(0, 1000)],
+      );
+      this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
+      return 'dead';
+    }
+    const next = now + backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random);
+    await this.options.conn.run(
+      `UPDATE pulse_outbox SET attempts = attempts + 1, last_error = $3, next_attempt_at = ${TS('$4')} WHERE ${where}`,
+      [receiverName, key, error.message.slice(0, 1000), next],
+    );
+    return 'retry';
+  }
+
+  private async touchGroup(receiver: string, groupKey: string, now: number): Promise<void> {
+    await this.options.conn.run(
+      `INSERT INTO pulse_alert_groups (receiver, group_key, last_notified_at) VALUES ($1, $2, ${TS('$3')})
+       ON CONFLICT (receiver, group_key) DO UPDATE SET last_notified_at = excluded.last_notified_at`,
+      [receiver, groupKey, now],
+    );
+    // A group whose alerts are all resolved ends; a new alert starts it again with group_wait.
+    await this.options.conn.run(
+      `DELETE FROM pulse_alert_groups g WHERE receiver = $1 AND group_key = $2 AND NOT EXISTS (
+         SELECT 1 FROM pulse_outbox f WHERE f.receiver = g.receiver AND f.group_key = g.group_key
+           AND f.alert_status = 'firing' AND f.status IN ('pending', 'delivered') AND f.created_at > ${TS('$3')}
+           AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
+                           AND r.alert_status = 'resolved' AND r.status <> 'dead'))`,
+      [receiver, groupKey, now - this.settings.resolveTimeoutMs],
+    );
+  }
+
+  /** Re-sends unchanged groups that still fire, every repeat_interval (best effort, not outboxed). */
+  private async repeats(
+    deliveredFiring: Map<string, OutboxPayload[]>,
+    pendingGroups: Map<string, PendingRow[]>,
+    lastNotified: Map<string, number>,
+    firing: Map<string, FiringAlert>,
+    silences: readonly Silence[],
+    now: number,
+    result: TickResult,
+  ): Promise<void> {
+    for (const [key, payloads] of deliveredFiring) {
+      if (pendingGroups.has(key)) continue;
+      const last = lastNotified.get(key);
+      const first = payloads[0] as OutboxPayload;
+      const timing = this.timingOf(first);
+      const plan = isDue({ firstPendingAt: null, lastNotifiedAt: last ?? null, hasFiring: true }, timing, now);
+      if (!plan) continue;
+      const [receiverName, groupKey] = key.split('\u0000') as [string, string];
+      const receiver = this.options.receivers.get(receiverName);
+      if (!receiver) continue;
+      const alerts = payloads
+        .filter((p) => !this.options.router.muted({ alertId: p.alert.alertId, labels: p.alert.labels }, firing.values(), now, silences))
+        .map((p) => p.alert);
+      if (alerts.length === 0) continue;
+      // A repeat must not be deduplicated away by the receiver: its key names the repeat instant.
+      const key2 = `${notificationKey(alerts.map((a) => ({ alertId: a.alertId, status: a.status })))}@${plan.at}`;
+      try {
+        await receiver.send(this.notification(receiverName, groupKey, first.groupLabels, alerts, key2));
+        await this.touchGroup(receiverName, groupKey, now);
+        this.metrics.delivered(receiver.type, alerts.length);
+        result.sent++;
+      } catch (e) {
+        const error = asDeliveryError(e);
+        this.metrics.failure(receiver.type, error.reason);
+        result.failed++;
+        // Try again after one group_interval rather than on every poll.
+        await this.touchGroup(receiverName, groupKey, now - timing.repeatInterval + timing.groupInterval);
+      }
+    }
+  }
+}

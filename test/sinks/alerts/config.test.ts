@@ -1,0 +1,126 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
+import { AlertingConfigError } from '../../../sinks/alerts/errors.js';
+import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
+import { buildReceivers } from '../../../sinks/alerts/registry.js';
+import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
+import { captureServer, makeAlert, memoryDb } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pulse-alert-config-'));
+
+const YAML = `
+external_url: http://pulse.example:9464
+receivers:
+  - name: ops-webhook
+    type: webhook
+    url: URL_PLACEHOLDER
+    bearer_token_file: ${join(dir, 'token')}
+  - name: archive
+    type: file
+    path: ${join(dir, 'alerts.ndjson')}
+  - name: owners
+    type: email
+    to: [owners@example.test]
+    from: pulse@example.test
+    smarthost: 127.0.0.1:2525
+    auth_username: pulse
+    auth_password: \${PULSE_SMTP_PASSWORD}
+route:
+  receiver: archive
+  group_by: [kind]
+  group_wait: 0s
+  routes:
+    - matchers: ['severity=~"warning|critical"']
+      receiver: ops-webhook
+      continue: true
+    - matchers: ['kind="sales"']
+      receiver: owners
+delivery:
+  timeout: 5s
+  max_attempts: 8
+  backoff: {base: 2s, max: 10m}
+`;
+
+describe('alerting config', () => {
+  it('parses YAML through the schema, resolves secrets from env and files, and delivers end to end', async () => {
+    const srv = await captureServer();
+    writeFileSync(join(dir, 'token'), 'tok-from-file\n');
+    const raw = parse(YAML.replace('URL_PLACEHOLDER', srv.url)) as unknown;
+    const { config, router } = parseAlertingConfig(raw);
+    const settings = deliverySettings(config.delivery);
+    expect(settings).toEqual({ timeoutMs: 5000, maxAttempts: 8, backoffBaseMs: 2000, backoffMaxMs: 600_000, pollIntervalMs: 1000, resolveTimeoutMs: 86_400_000 });
+    const receivers = buildReceivers(config.receivers, settings, { PULSE_SMTP_PASSWORD: 'pw' });
+    expect([...receivers.keys()]).toEqual(['ops-webhook', 'archive', 'owners']);
+
+    const { conn, worker: wconn } = await memoryDb();
+    const alert = makeAlert({ rule: 'AbandonHigh', subject: 'q', severity: 'critical' });
+    await conn.run('BEGIN TRANSACTION');
+    const rows = await enqueueAlerts(conn, [alert], router, Date.now(), { externalURL: config.external_url });
+    await conn.run('COMMIT');
+    // severity critical -> ops-webhook (continue) -> no sales match -> falls back to... only ops-webhook matched
+    expect(rows.map((r) => r.receiver)).toEqual(['ops-webhook']);
+    const info = makeAlert({ rule: 'Note', subject: 'n', severity: 'info', kind: 'analytic' });
+    await conn.run('BEGIN TRANSACTION');
+    expect((await enqueueAlerts(conn, [info], router, Date.now())).map((r) => r.receiver)).toEqual(['archive']);
+    await conn.run('COMMIT');
+
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers, settings, externalURL: config.external_url });
+    await worker.tick();
+    await srv.close();
+    expect(srv.requests).toHaveLength(1);
+    expect(srv.requests[0]?.headers.authorization).toBe('Bearer tok-from-file');
+    const body = srv.requests[0]?.body as { externalURL: string; alerts: Array<{ generatorURL: string }> };
+    expect(body.externalURL).toBe('http://pulse.example:9464');
+    expect(body.alerts[0]?.generatorURL).toBe(`http://pulse.example:9464/alerts/${alert.alert_id}`);
+    const lines = readFileSync(join(dir, 'alerts.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { alerts: Array<{ fingerprint: string }> }).alerts[0]?.fingerprint)).toEqual([info.alert_id]);
+  });
+
+  const base = (): Record<string, unknown> => ({
+    receivers: [{ name: 'a', type: 'file', path: '/tmp/x' }],
+    route: { receiver: 'a' },
+  });
+  const message = (raw: unknown, env: NodeJS.ProcessEnv = {}): string => {
+    try {
+      const { config } = parseAlertingConfig(raw);
+      buildReceivers(config.receivers, deliverySettings(config.delivery), env);
+    } catch (e) {
+      expect(e).toBeInstanceOf(AlertingConfigError);
+      return (e as Error).message;
+    }
+    throw new Error('expected an AlertingConfigError');
+  };
+
+  it.each([
+    [{ ...base(), receivers: [{ name: 'a', type: 'pager' }] }, /^alerting\.receivers\[0\]\.type: must be one of: webhook, alertmanager, email, slack, file, kafka/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'webhook', url: 'http://x', token: 'y' }] }, /^alerting\.receivers\[0\]: unknown key 'token'; allowed keys: name, type, url, bearer_token/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'email', from: 'a@b', smarthost: 'h:25' }] }, /^alerting\.receivers\[0\]: missing required key 'to'/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'file', path: 'p' }, { name: 'a', type: 'file', path: 'q' }] }, /^alerting\.receivers\[1\]\.name: duplicate receiver name 'a'/],
+    [{ ...base(), route: { receiver: 'b' } }, /^alerting\.route\.receiver: unknown receiver 'b'; defined receivers: a/],
+    [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: must be a duration/],
+    [{ ...base(), delivery: { backoff: { base: '10m', max: '1s' } } }, /^alerting\.delivery\.backoff: base must not exceed max/],
+    [{ ...base(), extra: 1 }, /^alerting: unknown key 'extra'; allowed keys: external_url, receivers, route/],
+  ])('rejects bad config %#', (raw, pattern) => {
+    expect(message(raw)).toMatch(pattern);
+  });
+
+  it('refuses literal secrets and names unset variables, without echoing the secret', () => {
+    const email = (extra: Record<string, unknown>): unknown => ({
+      ...base(),
+      receivers: [{ name: 'a', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25', auth_username: 'u', ...extra }],
+    });
+    const literal = message(email({ auth_password: 'hunter2' }));
+    expect(literal).toMatch(/^alerting\.receivers\[0\]\.auth_password: secrets must be \$\{ENV_VAR\}/);
+    expect(literal).not.toContain('hunter2');
+    expect(message(email({ auth_password: '${NOPE}' }))).toMatch(/environment variable NOPE is not set/);
+    expect(message(email({ auth_password_env: 'NOPE2' }))).toMatch(/environment variable NOPE2 is not set/);
+    expect(message(email({ auth_password_file: '/nonexistent/pw' }))).toMatch(/auth_password_file: cannot read secret file/);
+    expect(message({ ...base(), receivers: [{ name: 'k', type: 'kafka', topic: 't' }], route: { receiver: 'k' } })).toMatch(
+      /^alerting\.receivers\[0\]\.type: receiver type 'kafka' is not available in this build/,
+    );
+  });
+});

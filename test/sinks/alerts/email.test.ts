@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmailReceiver } from '../../../sinks/alerts/email.js';
+import { DeliveryError } from '../../../sinks/alerts/errors.js';
+import { deliveredAlert } from '../../../sinks/alerts/outbox.js';
+import type { Notification } from '../../../sinks/alerts/types.js';
+import { makeAlert } from './helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface Received {
+  rcpt_tos: string[];
+  subject: string;
+  from: string;
+  idempotency_key: string;
+  text: string;
+  html: string;
+  attachments: Array<{ filename: string; content: string }>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server (aiosmtpd)', () => {
+  let proc: ChildProcess;
+  let port: number;
+  let dir: string;
+  let outDir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulse-smtp-'));
+    outDir = join(dir, 'out');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(outDir);
+    port = await freePort();
+    proc = spawn(PYTHON, [join(here, 'smtp_server.py'), String(port), outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout?.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+      proc.on('exit', () => reject(new Error(`SMTP server exited: ${err}`)));
+    });
+  });
+
+  afterAll(() => {
+    proc?.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const receiver = (to: string[]): EmailReceiver =>
+    new EmailReceiver({ name: 'mail', to, from: 'pulse@example.test', host: '127.0.0.1', port, secure: false, requireTls: false, timeoutMs: 5000 });
+
+  it('sends HTML and plain text with the numbers and links, and attaches the report file', async () => {
+    const report = join(dir, 'drift-report.html');
+    writeFileSync(report, '<html>drift report body</html>');
+    const alert = makeAlert({
+      rule: 'SpendDrop',
+      subject: 'c-42',
+      kind: 'sales',
+      customer_id: 'c-42',
+      annotations: {
+        summary: 'Weekly spend of c-42 fell 62%',
+        description: 'Spend 38.00 vs baseline 100.00',
+        baseline: '100.00',
+        current: '38.00',
+        change: '-0.62',
+        threshold: '-0.5',
+        report_path: report,
+        case_url: 'http://pulse.local/cases/77',
+      },
+    });
+    const missing = makeAlert({ rule: 'SpendDrop', subject: 'c-43', annotations: { summary: 's', report_path: join(dir, 'gone.html') } });
+    const n: Notification = {
+      receiver: 'mail',
+      groupKey: 'g',
+      groupLabels: { kind: 'sales' },
+      status: 'firing',
+      alerts: [deliveredAlert(alert), deliveredAlert(missing)],
+      idempotencyKey: 'idem-1',
+      externalURL: '',
+    };
+    const r = receiver(['owner@example.test']);
+    await r.send(n);
+    await r.close();
+    const files = readdirSync(outDir).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const got = JSON.parse(readFileSync(join(outDir, files[0]!), 'utf8')) as Received;
+    expect(got.rcpt_tos).toEqual(['owner@example.test']);
+    expect(got.subject).toBe('[FIRING] SpendDrop (2 firing)');
+    expect(got.idempotency_key).toBe('idem-1');
+    for (const body of [got.text, got.html]) {
+      for (const s of ['Weekly spend of c-42 fell 62%', 'Spend 38.00 vs baseline 100.00', '100.00', '38.00', '-0.62', 'c-42', alert.alert_id]) {
+        expect(body).toContain(s);
+      }
+    }
+    expect(got.text.replace(/\r\n/g, '\n')).toContain('  baseline: 100.00\n  current: 38.00\n  change: -0.62\n  threshold: -0.5');
+    expect(got.html).toContain('<a href="http://pulse.local/cases/77">http://pulse.local/cases/77</a>');
+    // Only the report that exists is attached.
+    expect(got.attachments).toEqual([{ filename: 'drift-report.html', content: '<html>drift report body</html>' }]);
+  });
+
+  it('a 550 reply is a permanent SMTP failure; a closed port is retryable', async () => {
+    const n: Notification = {
+      receiver: 'mail',
+      groupKey: 'g',
+      groupLabels: {},
+      status: 'firing',
+      alerts: [deliveredAlert(makeAlert({ rule: 'R', subject: 's' }))],
+      idempotencyKey: 'k',
+      externalURL: '',
+    };
+    const err = (await receiver(['reject@example.test']).send(n).catch((e: unknown) => e)) as DeliveryError;
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err.permanent).toBe(true);
+    expect(err.reason).toBe('smtp');
+    const closed = await freePort();
+    const down = new EmailReceiver({ name: 'm', to: ['a@b.c'], from: 'p@b.c', host: '127.0.0.1', port: closed, secure: false, requireTls: false, timeoutMs: 2000 });
+    const err2 = (await down.send(n).catch((e: unknown) => e)) as DeliveryError;
+    expect(err2.permanent).toBe(false);
+    expect(err2.reason).toBe('network');
+  });
+});

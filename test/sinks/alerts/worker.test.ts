@@ -1,0 +1,471 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Alert } from '../../../operators/alert.js';
+import { Router } from '../../../operators/routing/router.js';
+import { STATE_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
+import { promDeliveryMetrics } from '../../../sinks/alerts/metrics.js';
+import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
+import type { WebhookPayload } from '../../../sinks/alerts/payloads.js';
+import type { Notification, Receiver } from '../../../sinks/alerts/types.js';
+import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
+import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
+import { captureServer, fakeClock, makeAlert, memoryDb } from './helpers.js';
+
+const T0 = Date.parse('2026-03-02T08:00:00Z');
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+
+let closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of closers.reverse()) await c();
+  closers = [];
+});
+
+function routerFor(yamlRoute: string, receivers = ['hook']): Router {
+  return Router.fromConfig(parse(yamlRoute), new Set(receivers));
+}
+
+async function enqueueTx(conn: DuckDBConnection, alerts: Alert[], router: Router, now: number): Promise<void> {
+  await conn.run('BEGIN TRANSACTION');
+  await enqueueAlerts(conn, alerts, router, now);
+  await conn.run('COMMIT');
+}
+
+async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+const alertIds = (body: unknown): string[] => (body as WebhookPayload).alerts.map((a) => a.fingerprint).sort();
+
+describe('outbox enqueue', () => {
+  it('writes one row per receiver inside the caller transaction; rollback leaves nothing; replays are no-ops', async () => {
+    const { conn } = await memoryDb();
+    const router = routerFor(
+      `route: {receiver: hook, routes: [{matchers: ['kind="sales"'], receiver: mail, continue: true}, {matchers: ['severity="critical"'], receiver: hook}]}`,
+      ['hook', 'mail'],
+    );
+    const a = makeAlert({ rule: 'SpendDrop', subject: 'c1', kind: 'sales', severity: 'critical' });
+    const b = makeAlert({ rule: 'Info', subject: 'x', severity: 'info' });
+    await conn.run('BEGIN TRANSACTION');
+    await enqueueAlerts(conn, [a, b], router, T0);
+    await conn.run('ROLLBACK');
+    expect(await rows(conn, 'SELECT count(*)::INT AS n FROM pulse_outbox')).toEqual([{ n: 0 }]);
+
+    await enqueueTx(conn, [a, b], router, T0);
+    await enqueueTx(conn, [a, b], router, T0 + 5 * S); // replay after a crash: same ids
+    const got = await rows(conn, `SELECT alert_id, receiver, status, attempts, epoch_ms(created_at)::BIGINT AS c FROM pulse_outbox ORDER BY alert_id, receiver`);
+    const expected = [
+      { alert_id: a.alert_id, receiver: 'hook', status: 'pending', attempts: 0, c: BigInt(T0) },
+      { alert_id: a.alert_id, receiver: 'mail', status: 'pending', attempts: 0, c: BigInt(T0) },
+      { alert_id: b.alert_id, receiver: 'hook', status: 'pending', attempts: 0, c: BigInt(T0) },
+    ].sort((x, y) => (x.alert_id + x.receiver).localeCompare(y.alert_id + y.receiver));
+    expect(got).toEqual(expected);
+  });
+});
+
+describe('delivery worker: grouping and timing with a fake clock', () => {
+  it('group_wait, group_interval, resolved notifications and repeat_interval', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [queue], group_wait: 30s, group_interval: 5m, repeat_interval: 1h}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+    });
+    const A = makeAlert({ rule: 'AbandonHigh', subject: 'billing-a', labels: { alertname: 'AbandonHigh', queue: 'billing' } });
+    const B = makeAlert({ rule: 'AslHigh', subject: 'billing-b', labels: { alertname: 'AslHigh', queue: 'billing' } });
+    const C = makeAlert({ rule: 'AbandonHigh', subject: 'sales-c', labels: { alertname: 'AbandonHigh', queue: 'sales' } });
+    const D = makeAlert({ rule: 'FcrLow', subject: 'billing-d', labels: { alertname: 'FcrLow', queue: 'billing' } });
+
+    await enqueueTx(conn, [A, B, C], router, T0);
+    clock.set(T0 + 30 * S - 1);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(0); // group_wait not over
+
+    clock.set(T0 + 30 * S);
+    expect((await worker.tick()).sent).toBe(2);
+    const first = new Map(srv.requests.map((r) => [(r.body as WebhookPayload).groupLabels.queue, r.body as WebhookPayload]));
+    expect(alertIds(first.get('billing'))).toEqual([A.alert_id, B.alert_id].sort());
+    expect(alertIds(first.get('sales'))).toEqual([C.alert_id]);
+    expect(first.get('billing')?.status).toBe('firing');
+
+    // A new alert in a notified group waits for group_interval after the last notification.
+    clock.set(T0 + 60 * S);
+    await enqueueTx(conn, [D], router, clock.now());
+    await worker.tick();
+    clock.set(T0 + 30 * S + 5 * M - 1);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(2);
+    clock.set(T0 + 30 * S + 5 * M);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(3);
+    expect(alertIds(srv.requests[2]?.body)).toEqual([D.alert_id]);
+
+    // A resolves: sent as resolved one group_interval after the previous notification.
+    clock.set(T0 + 400 * S);
+    await enqueueTx(conn, [{ ...A, status: 'resolved', fired_at: A.fired_at + H }], router, clock.now());
+    clock.set(T0 + 630 * S - 1);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(3);
+    clock.set(T0 + 630 * S);
+    await worker.tick();
+    const resolved = srv.requests[3]?.body as WebhookPayload;
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.alerts).toEqual([
+      expect.objectContaining({ status: 'resolved', fingerprint: A.alert_id, endsAt: new Date(A.fired_at + H).toISOString() }),
+    ]);
+
+    // Repeats: sales last notified at T0+30s, billing at T0+630s; repeat_interval 1h.
+    clock.set(T0 + 30 * S + H - 1);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(4);
+    clock.set(T0 + 30 * S + H);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(5);
+    const salesRepeat = srv.requests[4]!;
+    expect(alertIds(salesRepeat.body)).toEqual([C.alert_id]);
+    expect(salesRepeat.headers['idempotency-key']).not.toBe(srv.requests.find((r) => (r.body as WebhookPayload).groupLabels.queue === 'sales')?.headers['idempotency-key']);
+    clock.set(T0 + 630 * S + H);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(6);
+    // Still firing in billing: B and D (A resolved).
+    expect(alertIds(srv.requests[5]?.body)).toEqual([B.alert_id, D.alert_id].sort());
+    const status = await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`);
+    expect(status).toEqual([{ status: 'delivered', n: 5 }]);
+  });
+
+  it('an alert that fires and resolves before its group is notified is sent once, as resolved', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_wait: 10s}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const a = makeAlert({ rule: 'Blip', subject: 'q' });
+    await enqueueTx(conn, [a], router, T0);
+    await enqueueTx(conn, [{ ...a, status: 'resolved' }], router, T0 + S);
+    clock.set(T0 + 10 * S);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(1);
+    expect((srv.requests[0]?.body as WebhookPayload).alerts.map((x) => [x.fingerprint, x.status])).toEqual([[a.alert_id, 'resolved']]);
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE status = 'delivered'`)).toEqual([{ n: 2 }]);
+  });
+
+  it('inhibition and silences mute alerts (status muted), their resolutions too', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`
+route: {receiver: hook, group_by: ['...'], group_wait: 0s}
+inhibit_rules:
+  - source_matchers: ['alertname="SegmentationRescoreNeeded"']
+    target_matchers: ['alertname="CustomerDrift"']
+    equal: [segment]
+silences:
+  - {matchers: ['queue="lab"'], ends_at: '2026-03-03T00:00:00Z', created_by: ops, comment: lab tests}
+`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const source = makeAlert({ rule: 'SegmentationRescoreNeeded', subject: 'gold', labels: { alertname: 'SegmentationRescoreNeeded', segment: 'gold' } });
+    const target = makeAlert({ rule: 'CustomerDrift', subject: 'c1', labels: { alertname: 'CustomerDrift', segment: 'gold' } });
+    const otherSeg = makeAlert({ rule: 'CustomerDrift', subject: 'c2', labels: { alertname: 'CustomerDrift', segment: 'silver' } });
+    const silenced = makeAlert({ rule: 'AbandonHigh', subject: 'lab', labels: { alertname: 'AbandonHigh', queue: 'lab' } });
+    await enqueueTx(conn, [source, target, otherSeg, silenced], router, T0);
+    const r = await worker.tick();
+    expect(r.muted).toBe(2);
+    const sent = srv.requests.flatMap((q) => alertIds(q.body)).sort();
+    expect(sent).toEqual([source.alert_id, otherSeg.alert_id].sort());
+    const muted = await rows(conn, `SELECT alert_id, last_error FROM pulse_outbox WHERE status = 'muted' ORDER BY alert_id`);
+    expect(muted).toEqual(
+      [
+        { alert_id: target.alert_id, last_error: 'inhibited' },
+        { alert_id: silenced.alert_id, last_error: 'silenced' },
+      ].sort((x, y) => x.alert_id.localeCompare(y.alert_id)),
+    );
+    await enqueueTx(conn, [{ ...target, status: 'resolved' }], router, T0 + M);
+    clock.set(T0 + M);
+    await worker.tick();
+    expect(srv.requests).toHaveLength(2);
+    expect(await rows(conn, `SELECT status FROM pulse_outbox WHERE alert_id = '${target.alert_id}' AND alert_status = 'resolved'`)).toEqual([{ status: 'muted' }]);
+  });
+});
+
+describe('delivery worker: failures', () => {
+  const quickRoute = `route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`;
+
+  it('a receiver that is down, then up: nothing lost, backoff with full jitter, failures counted', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // Bind and release a port: the receiver is "down" (connection refused) at that address.
+    const probe = await captureServer();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const registry = new Registry();
+    const router = routerFor(quickRoute);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 })]]),
+      clock: clock.now,
+      random: () => 0.5,
+      metrics: promDeliveryMetrics(registry),
+      settings: { maxAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 3000 },
+    });
+    const alerts = [1, 2, 3, 4].map((i) => makeAlert({ rule: 'R', subject: `s${i}`, labels: { alertname: 'R', n: String(i) } }));
+    await enqueueTx(conn, alerts, router, T0);
+    // Full jitter with random()=0.5: delays 0.5*min(3000, 1000*2^(n-1)) = 500, 1000, 1500, 1500 ms.
+    const expectedNext = [T0 + 500, T0 + 500 + 1000, T0 + 1500 + 1500, T0 + 3000 + 1500];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const r = await worker.tick();
+      expect(r.failed).toBe(4);
+      const next = await rows(conn, `SELECT DISTINCT epoch_ms(next_attempt_at)::BIGINT AS t, attempts FROM pulse_outbox`);
+      expect(next).toEqual([{ t: BigInt(expectedNext[attempt]!), attempts: attempt + 1 }]);
+      // Not due a millisecond before the backoff ends.
+      clock.set(expectedNext[attempt]! - 1);
+      expect((await worker.tick()).failed).toBe(0);
+      clock.set(expectedNext[attempt]!);
+    }
+    expect((await registry.getMetricsAsJSON()).find((m) => m.name === 'pulse_alert_outbox_depth')?.values[0]?.value).toBe(4);
+
+    // Receiver comes back on the same port.
+    const { createServer } = await import('node:http');
+    const received: Array<{ key: string; ids: string[] }> = [];
+    const srv = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ key: String(req.headers['idempotency-key']), ids: alertIds(JSON.parse(body)) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => srv.listen(port, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => srv.close(() => resolve())));
+    const r = await worker.tick();
+    expect(r.sent).toBe(4);
+    expect(received.flatMap((x) => x.ids).sort()).toEqual(alerts.map((a) => a.alert_id).sort());
+    // One-alert notifications carry `alert_id:status` as their idempotency key.
+    expect(received.map((x) => x.key).sort()).toEqual(alerts.map((a) => `${a.alert_id}:firing`).sort());
+    expect(await rows(conn, `SELECT status, attempts, count(*)::INT AS n FROM pulse_outbox GROUP BY ALL`)).toEqual([
+      { status: 'delivered', attempts: 5, n: 4 },
+    ]);
+    const metrics = await registry.getMetricsAsJSON();
+    const failures = metrics.find((m) => m.name === 'pulse_alert_delivery_failures_total')?.values;
+    expect(failures).toEqual([{ value: 16, labels: { receiver_type: 'webhook', reason: 'network' } }]);
+    expect(metrics.find((m) => m.name === 'pulse_alert_outbox_depth')?.values[0]?.value).toBe(0);
+  });
+
+  it('permanent failures (HTTP 400) go to dead at once; exhausted attempts go to dead; both counted', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer((req) => ((req.body as WebhookPayload).alerts[0]?.labels.kind === 'sales' ? 400 : 500));
+    closers.push(srv.close);
+    const registry = new Registry();
+    const router = routerFor(quickRoute);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+      random: () => 0,
+      metrics: promDeliveryMetrics(registry),
+      settings: { maxAttempts: 3 },
+    });
+    const bad = makeAlert({ rule: 'Bad', subject: 'x', kind: 'sales' });
+    const flaky = makeAlert({ rule: 'Flaky', subject: 'y', kind: 'service' });
+    await enqueueTx(conn, [bad, flaky], router, T0);
+    await worker.tick();
+    await worker.tick();
+    await worker.tick();
+    await worker.tick(); // nothing left to try
+    expect(srv.requests.filter((r) => alertIds(r.body)[0] === bad.alert_id)).toHaveLength(1);
+    expect(srv.requests.filter((r) => alertIds(r.body)[0] === flaky.alert_id)).toHaveLength(3);
+    const dead = await rows(conn, `SELECT alert_id, status, attempts, last_error FROM pulse_outbox ORDER BY attempts`);
+    expect(dead.map((d) => [d.alert_id, d.status, d.attempts])).toEqual([
+      [bad.alert_id, 'dead', 1],
+      [flaky.alert_id, 'dead', 3],
+    ]);
+    expect(String(dead[0]?.last_error)).toMatch(/HTTP 400/);
+    const metrics = await registry.getMetricsAsJSON();
+    const byLabels = (name: string): Record<string, number> =>
+      Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [`${v.labels.receiver_type}/${v.labels.reason}`, v.value]));
+    expect(byLabels('pulse_alert_delivery_failures_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/http_5xx': 3 });
+    expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
+  });
+
+  it('a crash between send and mark-delivered re-sends the same alerts with the same key after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-outbox-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'pulse.duckdb');
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_wait: 0s}`);
+    const alerts = [makeAlert({ rule: 'A', subject: '1' }), makeAlert({ rule: 'B', subject: '2' })];
+
+    const db1 = await DuckDBInstance.create(path);
+    const c1 = await db1.connect();
+    for (const ddl of STATE_TABLES_DDL) await c1.run(ddl);
+    await enqueueTx(c1, alerts, router, T0);
+    const w1conn = await db1.connect();
+    const webhook = new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 });
+    // The process "dies" right after the receiver accepted the notification.
+    const crashing: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      async send(n: Notification) {
+        await webhook.send(n);
+        w1conn.closeSync();
+      },
+    };
+    const w1 = new DeliveryWorker({ conn: w1conn, router, receivers: new Map([['hook', crashing]]), clock: () => T0 });
+    await expect(w1.tick()).rejects.toThrow();
+    expect(srv.requests).toHaveLength(1);
+    c1.closeSync();
+    db1.closeSync();
+
+    const db2 = await DuckDBInstance.create(path);
+    const c2 = await db2.connect();
+    const w2 = new DeliveryWorker({ conn: c2, router, receivers: new Map([['hook', webhook]]), clock: () => T0 + S });
+    await w2.tick();
+    expect(srv.requests).toHaveLength(2);
+    const [before, after] = srv.requests;
+    expect(after?.headers['idempotency-key']).toBe(before?.headers['idempotency-key']);
+    expect(alertIds(after?.body)).toEqual(alertIds(before?.body));
+    expect(alertIds(after?.body)).toEqual(alerts.map((a) => a.alert_id).sort());
+    expect(await rows(c2, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'delivered', n: 2 }]);
+    await w2.tick();
+    expect(srv.requests).toHaveLength(2);
+    c2.closeSync();
+    db2.closeSync();
+  });
+});
+
+describe('delivery worker: run-time silences and the polling loop', () => {
+  it('a silence stored with addSilence mutes matching alerts until it ends or is expired', async () => {
+    const { addSilence, expireSilence } = await import('../../../sinks/alerts/silences.js');
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const id = await addSilence(conn, { matchers: ['queue=~"lab|test"'], ends_at: '2026-03-02T09:00:00Z', created_by: 'ops', comment: 'tests' });
+    const lab = makeAlert({ rule: 'R', subject: 'lab1', labels: { alertname: 'R', queue: 'lab' } });
+    const prod = makeAlert({ rule: 'R', subject: 'prod', labels: { alertname: 'R', queue: 'billing' } });
+    await enqueueTx(conn, [lab, prod], router, T0);
+    expect((await worker.tick()).muted).toBe(1);
+    expect(srv.requests.flatMap((r) => alertIds(r.body))).toEqual([prod.alert_id]);
+    // After the silence ends (09:00), a new lab alert goes out.
+    const lab2 = makeAlert({ rule: 'R', subject: 'lab2', labels: { alertname: 'R', queue: 'lab' } });
+    clock.set(Date.parse('2026-03-02T09:00:00Z'));
+    await enqueueTx(conn, [lab2], router, clock.now());
+    await worker.tick();
+    expect(srv.requests.flatMap((r) => alertIds(r.body))).toEqual([prod.alert_id, lab2.alert_id]);
+    // Expiring works the same way.
+    const id2 = await addSilence(conn, { matchers: ['queue="x"'], ends_at: '2027-01-01T00:00:00Z', created_by: 'ops', comment: 'c' });
+    expect(id2).not.toBe(id);
+    await expireSilence(conn, id2, clock.now());
+    const x = makeAlert({ rule: 'R', subject: 'x', labels: { alertname: 'R', queue: 'x' } });
+    await enqueueTx(conn, [x], router, clock.now());
+    await worker.tick();
+    expect(srv.requests.flatMap((r) => alertIds(r.body))).toEqual([prod.alert_id, lab2.alert_id, x.alert_id]);
+    await expect(addSilence(conn, { matchers: ['bad matcher'], ends_at: '2027-01-01T00:00:00Z', created_by: 'o', comment: 'c' })).rejects.toThrow(
+      /^silences\[0\]\.matchers\[0\]: invalid matcher 'bad matcher'/,
+    );
+    await expect(addSilence(conn, { matchers: ['a="b"'], ends_at: 'later', created_by: 'o', comment: 'c' })).rejects.toThrow(
+      /^silences\[0\]\.ends_at: must be an RFC 3339 time/,
+    );
+  });
+
+  it('flush() sends pending groups at once, ignoring group_wait and backoff (end of a bounded run)', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let fail = true;
+    const srv = await captureServer(() => (fail ? 503 : 200));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_wait: 1h}`);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: () => T0,
+      settings: { backoffBaseMs: H, backoffMaxMs: H },
+      random: () => 0.99,
+    });
+    const a = makeAlert({ rule: 'End', subject: '1' });
+    await enqueueTx(conn, [a], router, T0);
+    expect((await worker.tick()).sent + (await worker.tick()).failed).toBe(0);
+    expect((await worker.flush()).failed).toBe(1);
+    fail = false;
+    expect((await worker.tick()).sent).toBe(0); // backing off for ~1h
+    expect((await worker.flush()).sent).toBe(1);
+    expect(srv.requests.map((r) => alertIds(r.body))).toEqual([[a.alert_id], [a.alert_id]]);
+  });
+
+  it('start() polls on real timers until stop()', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_wait: 0s}`);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      settings: { pollIntervalMs: 20 },
+    });
+    worker.start();
+    await enqueueTx(conn, [makeAlert({ rule: 'Live', subject: '1' })], router, Date.now());
+    const deadline = Date.now() + 5000;
+    while (srv.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await worker.stop();
+    expect(srv.requests).toHaveLength(1);
+    expect(await rows(conn, `SELECT status FROM pulse_outbox`)).toEqual([{ status: 'delivered' }]);
+  });
+});
+
+describe('delivery worker: resolve_timeout', () => {
+  it('an unresolved firing alert stops repeating and inhibiting after resolve_timeout', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`
+route: {receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 1m, repeat_interval: 1h}
+inhibit_rules:
+  - {source_matchers: ['alertname="Outage"'], target_matchers: ['alertname="Drift"']}
+`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+      settings: { resolveTimeoutMs: 90 * M },
+    });
+    const outage = makeAlert({ rule: 'Outage', subject: 'all' });
+    await enqueueTx(conn, [outage], router, T0);
+    await worker.tick();
+    const drift1 = makeAlert({ rule: 'Drift', subject: 'c1' });
+    clock.set(T0 + 80 * M);
+    await enqueueTx(conn, [drift1], router, clock.now());
+    expect((await worker.tick()).muted).toBe(1); // outage still counts as firing at 80 min
+    clock.set(T0 + H);
+    await worker.tick(); // repeat of the outage at 1h
+    expect(srv.requests.map((r) => alertIds(r.body))).toEqual([[outage.alert_id], [outage.alert_id]]);
+    clock.set(T0 + 2 * H);
+    const drift2 = makeAlert({ rule: 'Drift', subject: 'c2' });
+    await enqueueTx(conn, [drift2], router, clock.now());
+    await worker.tick(); // outage is past resolve_timeout: no repeat, no inhibition
+    clock.set(T0 + 3 * H);
+    await worker.tick();
+    // Only drift2 repeats (delivered at 2h, repeat_interval 1h); the outage does not.
+    expect(srv.requests.map((r) => alertIds(r.body))).toEqual([[outage.alert_id], [outage.alert_id], [drift2.alert_id], [drift2.alert_id]]);
+  });
+});
