@@ -1,0 +1,133 @@
+/**
+ * The per-window, per queue x channel accumulator: plain JSON (it lives in KeyedState so that a
+ * restart continues open windows) and additive, so late contacts just add to it.
+ */
+import type { ContactEvent } from '../events.js';
+import type { ContactKpiOptions } from './options.js';
+
+export interface WindowAcc {
+  size: number;
+  start: number;
+  queue: string;
+  channel: string;
+  offered: number;
+  handled: number;
+  abandoned: number;
+  short_abandoned: number;
+  self_service: number;
+  /** Handled contacts with disposition `transferred`. */
+  transferred: number;
+  /** Contacts with disposition `resolved`. */
+  resolved: number;
+  /** Handled with wait <= service-level seconds. */
+  handled_in_sl: number;
+  /** Abandoned, not short, with wait <= service-level seconds (for the SL variants). */
+  abandoned_in_sl: number;
+  /** Sum over handled of (ended_at - answered_at), ms, kept integral for exact sums. */
+  handle_ms: number;
+  /** Sum over handled of acw_seconds. */
+  acw_seconds: number;
+  /** Sum over handled of (answered_at - queued_at), ms. */
+  answer_ms: number;
+  /** Sum of waits over contacts that have one (handled and abandoned), ms. */
+  wait_ms: number;
+  wait_count: number;
+  /** Handled contacts with a customer_id (the FCR denominator). */
+  fcr_eligible: number;
+  /** Of those, the ones with no repeat contact in the look-ahead (so far). */
+  fcr_resolved: number;
+  /** Largest ended_at + look-ahead over FCR-eligible contacts; null if none. */
+  fcr_horizon: number | null;
+  /** All contact records (self-service included) by reason. */
+  reasons: Record<string, number>;
+  /** True once window_end <= watermark: rules evaluated, latest row published. */
+  closed: boolean;
+}
+
+export function newWindowAcc(size: number, start: number, queue: string, channel: string): WindowAcc {
+  return {
+    size,
+    start,
+    queue,
+    channel,
+    offered: 0,
+    handled: 0,
+    abandoned: 0,
+    short_abandoned: 0,
+    self_service: 0,
+    transferred: 0,
+    resolved: 0,
+    handled_in_sl: 0,
+    abandoned_in_sl: 0,
+    handle_ms: 0,
+    acw_seconds: 0,
+    answer_ms: 0,
+    wait_ms: 0,
+    wait_count: 0,
+    fcr_eligible: 0,
+    fcr_resolved: 0,
+    fcr_horizon: null,
+    reasons: {},
+    closed: false,
+  };
+}
+
+/** How one contact counts, following SPEC section 4 word by word. */
+export interface ContactClass {
+  selfService: boolean;
+  handled: boolean;
+  abandoned: boolean;
+  shortAbandoned: boolean;
+  /** answered_at - queued_at (handled) or ended_at - queued_at (abandoned); null otherwise. */
+  waitMs: number | null;
+  /** Handled, has a customer_id: counts in the FCR denominator. */
+  fcrEligible: boolean;
+}
+
+export function classifyContact(
+  c: ContactEvent,
+  options: Pick<ContactKpiOptions, 'shortAbandonSeconds'>,
+): ContactClass {
+  const selfService = c.disposition === 'self_service';
+  const handled = !selfService && c.answered_at !== null;
+  // abandoned = not answered and not callback (an unanswered callback is neither).
+  const abandoned = !selfService && c.answered_at === null && c.disposition !== 'callback';
+  let waitMs: number | null = null;
+  if (handled && c.answered_at !== null) waitMs = c.answered_at - c.queued_at;
+  else if (abandoned) waitMs = c.ended_at - c.queued_at;
+  const shortAbandoned = abandoned && waitMs !== null && waitMs < options.shortAbandonSeconds * 1000;
+  return { selfService, handled, abandoned, shortAbandoned, waitMs, fcrEligible: handled && c.customer_id !== null };
+}
+
+/** Adds a contact's counts (not its FCR outcome, which the FCR tracker adds) to `acc`. */
+export function addContact(
+  acc: WindowAcc,
+  c: ContactEvent,
+  cls: ContactClass,
+  options: Pick<ContactKpiOptions, 'serviceLevelSeconds'>,
+): void {
+  acc.reasons[c.reason] = (acc.reasons[c.reason] ?? 0) + 1;
+  if (cls.selfService) {
+    acc.self_service += 1;
+    return;
+  }
+  const slMs = options.serviceLevelSeconds * 1000;
+  acc.offered += 1;
+  if (c.disposition === 'resolved') acc.resolved += 1;
+  if (cls.waitMs !== null) {
+    acc.wait_ms += cls.waitMs;
+    acc.wait_count += 1;
+  }
+  if (cls.handled && c.answered_at !== null && cls.waitMs !== null) {
+    acc.handled += 1;
+    if (c.disposition === 'transferred') acc.transferred += 1;
+    if (cls.waitMs <= slMs) acc.handled_in_sl += 1;
+    acc.handle_ms += c.ended_at - c.answered_at;
+    acc.acw_seconds += c.acw_seconds;
+    acc.answer_ms += cls.waitMs;
+  } else if (cls.abandoned && cls.waitMs !== null) {
+    acc.abandoned += 1;
+    if (cls.shortAbandoned) acc.short_abandoned += 1;
+    else if (cls.waitMs <= slMs) acc.abandoned_in_sl += 1;
+  }
+}

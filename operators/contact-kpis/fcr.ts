@@ -1,0 +1,118 @@
+/**
+ * First-contact-resolution look-ahead, per customer (and reason, for `same_reason`).
+ *
+ * A handled contact with a customer_id is resolved first time when the same customer makes no
+ * further contact (any channel, any disposition) with queued_at in (ended_at, ended_at + L].
+ * Contacts arrive in any order within the allowed lateness, so both directions are checked: a new
+ * contact may be the repeat of earlier-arrived handled contacts, and a new handled contact may
+ * already have a repeat among earlier-arrived ones.
+ *
+ * State is plain JSON in KeyedState and bounded: an entry is dropped once no contact the runner can
+ * still accept (queued_at >= watermark - lateness) could match it in either direction.
+ */
+import type { ContactEvent } from '../events.js';
+import { KeyedState } from '../state.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import type { FcrScope } from './options.js';
+
+export interface FcrEntry {
+  /** queued_at of the contact (it can be the repeat of an earlier handled contact). */
+  q: number;
+  /** ended_at when the contact is FCR-eligible (handled, with customer_id), else null. */
+  e: number | null;
+  queue: string;
+  channel: string;
+  /** True once a repeat was seen: the contact is not resolved first time. */
+  rep: boolean;
+}
+
+export interface FcrObservation {
+  /** Earlier-arrived eligible contacts that this contact turned into repeats (now not resolved). */
+  repeated: FcrEntry[];
+  /** For an eligible contact: whether it is resolved so far; null when not eligible. */
+  resolved: boolean | null;
+}
+
+export class FcrTracker {
+  readonly state = new KeyedState<FcrEntry[]>();
+  private readonly due = new DeadlineQueue();
+  private indexed = false;
+
+  constructor(
+    private readonly lookaheadMs: number,
+    private readonly scope: FcrScope,
+    private readonly latenessMs: number,
+  ) {}
+
+  /** Registers a contact that has a customer_id and reports the FCR changes it causes. */
+  observe(c: ContactEvent & { customer_id: string }, eligible: boolean): FcrObservation {
+    this.ensureIndexed();
+    const key = this.keyOf(c);
+    const entries = this.state.get(key) ?? [];
+    const repeated: FcrEntry[] = [];
+    for (const p of entries) {
+      if (p.e !== null && !p.rep && p.e < c.queued_at && c.queued_at <= p.e + this.lookaheadMs) {
+        p.rep = true;
+        repeated.push(p);
+      }
+    }
+    let resolved: boolean | null = null;
+    const own: FcrEntry = { q: c.queued_at, e: null, queue: c.queue, channel: c.channel, rep: false };
+    if (eligible) {
+      const end = c.ended_at;
+      own.e = end;
+      own.rep = entries.some((x) => end < x.q && x.q <= end + this.lookaheadMs);
+      resolved = !own.rep;
+    }
+    entries.push(own);
+    this.state.set(key, entries);
+    this.due.schedule(key, this.dropAt(own));
+    return { repeated, resolved };
+  }
+
+  /** Drops entries no acceptable contact can match any more. */
+  prune(watermark: number): void {
+    this.ensureIndexed();
+    const horizon = watermark - this.latenessMs;
+    for (const key of this.due.popDue(watermark)) {
+      const entries = this.state.get(key);
+      if (!entries) continue;
+      const kept = entries.filter((x) => x.q > horizon || (x.e !== null && !x.rep && x.e + this.lookaheadMs >= horizon));
+      if (kept.length === 0) {
+        this.state.delete(key);
+        continue;
+      }
+      if (kept.length !== entries.length) this.state.set(key, kept);
+      this.due.schedule(key, Math.max(this.nextDropAt(kept), nextUp(watermark)));
+    }
+  }
+
+  private keyOf(c: ContactEvent & { customer_id: string }): string {
+    return this.scope === 'same_reason' ? JSON.stringify([c.customer_id, c.reason]) : JSON.stringify([c.customer_id]);
+  }
+
+  /** The watermark at which an entry is no longer needed. */
+  private dropAt(x: FcrEntry): number {
+    const asRepeat = x.q + this.latenessMs;
+    if (x.e === null || x.rep) return asRepeat;
+    return Math.max(asRepeat, x.e + this.lookaheadMs + this.latenessMs + 1);
+  }
+
+  private nextDropAt(entries: FcrEntry[]): number {
+    let at = Infinity;
+    for (const x of entries) at = Math.min(at, this.dropAt(x));
+    return at;
+  }
+
+  /** After a restart the in-memory schedule is empty: schedule every restored key once. */
+  private ensureIndexed(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const [key, entries] of this.state.entries()) this.due.schedule(key, this.nextDropAt(entries));
+  }
+}
+
+/** The next representable watermark after `t` at millisecond resolution. */
+export function nextUp(t: number): number {
+  return Number.isFinite(t) ? Math.floor(t) + 1 : t;
+}

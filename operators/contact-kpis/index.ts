@@ -1,0 +1,20 @@
+export { ContactKpiOperator, CONTACT_KPI_STATES, latestClosedKpiRows, type ContactKpiOperatorOptions } from './operator.js';
+export {
+  CONTACT_KPI_FIELDS,
+  ContactKpiConfigError,
+  DEFAULT_CONTACT_KPI_OPTIONS,
+  DEFAULT_WINDOW_SIZES_MS,
+  FCR_SCOPES,
+  SERVICE_LEVEL_CALLBACKS,
+  SERVICE_LEVEL_VARIANTS,
+  contactKpiOptionsFromConfig,
+  resolveContactKpiOptions,
+  windowLabels,
+  type ContactKpiOptions,
+  type FcrScope,
+  type ServiceLevelCallbacks,
+  type ServiceLevelVariant,
+} from './options.js';
+export { KPI_NAMES, computeKpiRow, ratio, serviceLevel, type ContactKpiRow, type KpiName } from './kpis.js';
+export { classifyContact, type ContactClass, type WindowAcc } from './accumulator.js';
+export { formatDuration, parseDuration } from './duration.js';

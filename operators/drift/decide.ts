@@ -1,0 +1,198 @@
+/**
+ * The drift decision of SPEC section 7, per feature and for the dataset.
+ *
+ * Per feature (defaults, each configurable in FeatureDriftOptions):
+ *  - numeric: when both periods have more than 1,000 values, drifted if the normalised
+ *    Wasserstein-1 distance >= 0.1; otherwise drifted if the two-sample KS p-value <= 0.05;
+ *  - categorical: when both periods have more than 1,000 values, drifted if the Jensen-Shannon
+ *    distance (base 2) >= 0.1; otherwise drifted if the chi-square p-value < 0.05.
+ * All statistics are computed every time (`allStats`). A period with fewer than `minSampleSize`
+ * values (default 1, so an empty period) yields method 'insufficient_data', drifted false and null
+ * scores: never NaN, never an exception.
+ *
+ * Inputs are raw samples (exact statistics) or summaries (numeric sketches: approximate, with
+ * guaranteed bounds in `bounds`; categorical count maps: exact). A raw sample paired with a sketch
+ * is sketched with the same accuracy first.
+ */
+import type { CategoricalSummary, CategoryValue } from './categorical.js';
+import { categoricalTotal, isCategoricalSummary, summariseCategories } from './categorical.js';
+import { prepareSample } from './empirical.js';
+import type { NumericSketch } from './numeric-sketch.js';
+import { isNumericSketch, sketchOf } from './numeric-sketch.js';
+import type { DriftMethod, FeatureDriftOptions } from './options.js';
+import { resolveFeatureDriftOptions } from './options.js';
+import { DriftConfigError } from './errors.js';
+import type { DriftStats, SketchErrorBounds } from './stats.js';
+import { categoricalStats, EMPTY_STATS, numericStats, numericStatsFromSketches } from './stats.js';
+
+export type NumericSampleInput = ArrayLike<number> | NumericSketch;
+export type CategoricalSampleInput = ArrayLike<CategoryValue> | CategoricalSummary;
+
+export type FeatureDriftInput =
+  | { kind: 'numeric'; ref: NumericSampleInput; cur: NumericSampleInput; options?: Partial<FeatureDriftOptions> }
+  | { kind: 'categorical'; ref: CategoricalSampleInput; cur: CategoricalSampleInput; options?: Partial<FeatureDriftOptions> };
+
+export interface FeatureDriftResult {
+  /** The statistic that decided (drift_metrics.method). */
+  method: DriftMethod;
+  /** Its value: W1 norm, KS statistic D, PSI, JS distance or chi-square statistic; null if insufficient. */
+  score: number | null;
+  /** The p-value for KS and chi-square decisions, else null. */
+  p_value: number | null;
+  /** Compared with the p-value for KS (<=) and chi-square (<), with the score otherwise (>=). */
+  threshold: number | null;
+  drifted: boolean;
+  allStats: DriftStats;
+  /** Values (non-missing) in each period. */
+  referenceSize: number;
+  currentSize: number;
+  /** True when the numeric statistics come from sketches (see `bounds`). */
+  approximate: boolean;
+  bounds: SketchErrorBounds | null;
+}
+
+export function decideFeatureDrift(input: FeatureDriftInput): FeatureDriftResult {
+  const options = resolveFeatureDriftOptions(input.kind, input.options ?? {});
+  return input.kind === 'numeric'
+    ? decideNumeric(input.ref, input.cur, options)
+    : decideCategorical(input.ref, input.cur, options);
+}
+
+function decideNumeric(refIn: NumericSampleInput, curIn: NumericSampleInput, o: FeatureDriftOptions): FeatureDriftResult {
+  const statsOptions = { psiBins: o.psiBins, psiEpsilon: o.psiEpsilon, chi2Epsilon: o.chi2Epsilon, ksMethod: o.ksMethod };
+  let stats: DriftStats;
+  let bounds: SketchErrorBounds | null = null;
+  let nRef: number;
+  let nCur: number;
+  if (isNumericSketch(refIn) || isNumericSketch(curIn)) {
+    const accuracy = isNumericSketch(refIn) ? refIn.relativeAccuracy : (curIn as NumericSketch).relativeAccuracy;
+    const ref = isNumericSketch(refIn) ? refIn : sketchOf(refIn, { relativeAccuracy: accuracy });
+    const cur = isNumericSketch(curIn) ? curIn : sketchOf(curIn, { relativeAccuracy: accuracy });
+    nRef = ref.count;
+    nCur = cur.count;
+    if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, true);
+    ({ stats, bounds } = numericStatsFromSketches(ref, cur, statsOptions));
+  } else {
+    const ref = prepareSample(refIn).distribution;
+    const cur = prepareSample(curIn).distribution;
+    nRef = ref.n;
+    nCur = cur.n;
+    if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, false);
+    stats = numericStats(ref, cur, statsOptions);
+  }
+  const large = nRef > o.largeSampleSize && nCur > o.largeSampleSize;
+  const method = o.method === 'auto' ? (large ? 'wasserstein_norm' : 'ks') : o.method;
+  return { ...verdict(method, stats, o), allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: bounds !== null, bounds };
+}
+
+function decideCategorical(
+  refIn: CategoricalSampleInput,
+  curIn: CategoricalSampleInput,
+  o: FeatureDriftOptions,
+): FeatureDriftResult {
+  const ref = isCategoricalSummary(refIn) ? refIn : summariseCategories(refIn);
+  const cur = isCategoricalSummary(curIn) ? curIn : summariseCategories(curIn);
+  const nRef = categoricalTotal(ref);
+  const nCur = categoricalTotal(cur);
+  if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, false);
+  const stats = categoricalStats(ref, cur, { psiEpsilon: o.psiEpsilon, chi2Epsilon: o.chi2Epsilon });
+  const large = nRef > o.largeSampleSize && nCur > o.largeSampleSize;
+  const method = o.method === 'auto' ? (large ? 'jensenshannon' : 'chisquare') : o.method;
+  return { ...verdict(method, stats, o), allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: false, bounds: null };
+}
+
+type Verdict = Pick<FeatureDriftResult, 'method' | 'score' | 'p_value' | 'threshold' | 'drifted'>;
+
+function verdict(method: Exclude<DriftMethod, 'insufficient_data'>, s: DriftStats, o: FeatureDriftOptions): Verdict {
+  switch (method) {
+    case 'wasserstein_norm':
+      return atLeast(method, s.wasserstein_norm, o.wassersteinThreshold);
+    case 'psi':
+      return atLeast(method, s.psi, o.psiThreshold);
+    case 'jensenshannon':
+      return atLeast(method, s.js, o.jsThreshold);
+    case 'ks': {
+      const p = s.ks_p_value;
+      return { method, score: s.ks_statistic, p_value: p, threshold: o.ksPValueThreshold, drifted: p !== null && p <= o.ksPValueThreshold };
+    }
+    case 'chisquare': {
+      const p = s.chi2_p_value;
+      return { method, score: s.chi2, p_value: p, threshold: o.chi2PValueThreshold, drifted: p !== null && p < o.chi2PValueThreshold };
+    }
+  }
+}
+
+function atLeast(method: Exclude<DriftMethod, 'insufficient_data'>, score: number | null, threshold: number): Verdict {
+  return { method, score, p_value: null, threshold, drifted: score !== null && score >= threshold };
+}
+
+function insufficient(nRef: number, nCur: number, o: FeatureDriftOptions): boolean {
+  return nRef < o.minSampleSize || nCur < o.minSampleSize;
+}
+
+function insufficientResult(nRef: number, nCur: number, approximate: boolean): FeatureDriftResult {
+  return {
+    method: 'insufficient_data',
+    score: null,
+    p_value: null,
+    threshold: null,
+    drifted: false,
+    allStats: { ...EMPTY_STATS },
+    referenceSize: nRef,
+    currentSize: nCur,
+    approximate,
+    bounds: null,
+  };
+}
+
+export interface FeatureVerdict {
+  feature: string;
+  drifted: boolean;
+  method: DriftMethod;
+  /** A key feature makes the dataset drifted on its own. */
+  key?: boolean;
+}
+
+export interface DatasetDriftOptions {
+  /** Dataset drifted when the share of drifted features >= this (default 0.5). */
+  shareThreshold?: number;
+  /** Features marked key (in addition to `key: true` on the verdicts). */
+  keyFeatures?: readonly string[];
+}
+
+export interface DatasetDriftResult {
+  drifted: boolean;
+  /** Drifted / evaluated features; null when no feature had enough data. */
+  share: number | null;
+  shareThreshold: number;
+  driftedCount: number;
+  /** Features that had enough data (method other than insufficient_data). */
+  evaluatedCount: number;
+  driftedFeatures: string[];
+  driftedKeyFeatures: string[];
+}
+
+/**
+ * SPEC section 7 dataset drift: the share of drifted features >= 0.5, or any key feature drifted.
+ * Features with insufficient data are left out of the share (they are neither drifted nor stable).
+ */
+export function decideDatasetDrift(features: readonly FeatureVerdict[], options: DatasetDriftOptions = {}): DatasetDriftResult {
+  const shareThreshold = options.shareThreshold ?? 0.5;
+  if (!(shareThreshold > 0 && shareThreshold <= 1)) {
+    throw new DriftConfigError('drift.dataset.shareThreshold', `must be in (0, 1], got ${String(shareThreshold)}`);
+  }
+  const keys = new Set(options.keyFeatures ?? []);
+  const evaluated = features.filter((f) => f.method !== 'insufficient_data');
+  const driftedFeatures = evaluated.filter((f) => f.drifted).map((f) => f.feature);
+  const driftedKeyFeatures = evaluated.filter((f) => f.drifted && (f.key === true || keys.has(f.feature))).map((f) => f.feature);
+  const share = evaluated.length === 0 ? null : driftedFeatures.length / evaluated.length;
+  return {
+    drifted: (share !== null && share >= shareThreshold) || driftedKeyFeatures.length > 0,
+    share,
+    shareThreshold,
+    driftedCount: driftedFeatures.length,
+    evaluatedCount: evaluated.length,
+    driftedFeatures,
+    driftedKeyFeatures,
+  };
+}

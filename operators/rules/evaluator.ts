@@ -1,0 +1,253 @@
+/**
+ * Evaluates KPI threshold rules on closed windows (window_end <= watermark) and turns breaches
+ * into analytic alerts, with `for` (consecutive breaching windows) and a resolve condition
+ * (consecutive recovered windows, optional hysteresis threshold) so flapping does not storm.
+ *
+ * The KPI operator calls `onWindowClosed` once per closed window, in window order, and
+ * `onWindowRevised` when a late contact changes a closed window (this only refreshes week-over-week
+ * baselines: a decision taken at close is not taken back). All state is plain JSON in KeyedState.
+ */
+import { stableAlertId, type Alert } from '../alert.js';
+import type { ContactKpiRow } from '../contact-kpis/kpis.js';
+import { KeyedState } from '../state.js';
+import type { Comparator, ThresholdRule } from './types.js';
+
+/** Per rule x queue x channel. */
+export interface RuleStatus {
+  /** window_start of the last evaluated window; later windows only. */
+  last_start: number | null;
+  /** Consecutive breaching windows while not firing. */
+  breach: number;
+  /** Consecutive recovered windows while firing. */
+  ok: number;
+  /** The rule's KPI in the previous evaluated window (the baseline shown for threshold rules). */
+  prev: number | null;
+  /** The firing alert, kept to emit its resolution with the same id. */
+  firing: Alert | null;
+}
+
+interface Outcome {
+  value: number | null;
+  baseline: number | null;
+  change: number | null;
+  breaching: boolean;
+  recovered: boolean;
+}
+
+const HISTORY_PRUNE_EVERY_MS = 86_400_000;
+
+export class RuleEvaluator {
+  /** Rule progress by [rule, queue, channel]. */
+  readonly status = new KeyedState<RuleStatus>();
+  /** KPI values of closed windows by [size, queue, channel, start], kept as change baselines. */
+  readonly history = new KeyedState<Record<string, number | null>>();
+  private lastPruneAt = -Infinity;
+  private readonly maxOffsetBySize = new Map<number, number>();
+
+  constructor(readonly rules: readonly ThresholdRule[]) {
+    for (const rule of rules) {
+      if (rule.condition.type !== 'change') continue;
+      const prev = this.maxOffsetBySize.get(rule.windowMs) ?? 0;
+      this.maxOffsetBySize.set(rule.windowMs, Math.max(prev, rule.condition.offsetMs));
+    }
+  }
+
+  /** Evaluates every matching rule on a window that just closed; returns the alerts it raises. */
+  onWindowClosed(row: ContactKpiRow): Alert[] {
+    const size = row.window_end - row.window_start;
+    this.recordHistory(row, size, false);
+    const alerts: Alert[] = [];
+    for (const rule of this.rules) {
+      if (rule.windowMs !== size || !matches(rule, row)) continue;
+      const key = JSON.stringify([rule.name, row.queue, row.channel]);
+      const st = this.status.get(key) ?? { last_start: null, breach: 0, ok: 0, prev: null, firing: null };
+      if (st.last_start !== null && row.window_start <= st.last_start) continue;
+      // Windows without contacts have no row: they count as "no data" (not breaching, recovered).
+      if (st.last_start !== null) {
+        const missing = Math.min((row.window_start - st.last_start) / size - 1, Math.max(rule.forWindows, rule.resolveAfter));
+        for (let i = 1; i <= missing; i++) {
+          const start = st.last_start + i * size;
+          this.step(rule, st, noData(), { ...row, window_start: start, window_end: start + size }, alerts);
+          st.prev = null;
+        }
+      }
+      const outcome = this.outcome(rule, row, st);
+      this.step(rule, st, outcome, row, alerts);
+      st.prev = outcome.value;
+      st.last_start = row.window_start;
+      this.status.set(key, st);
+    }
+    this.prune(row.window_end);
+    return alerts;
+  }
+
+  /** A closed window changed (late contact, FCR update): refresh its baseline value. */
+  onWindowRevised(row: ContactKpiRow): void {
+    this.recordHistory(row, row.window_end - row.window_start, true);
+  }
+
+  private step(rule: ThresholdRule, st: RuleStatus, o: Outcome, row: ContactKpiRow, alerts: Alert[]): void {
+    if (st.firing === null) {
+      st.breach = o.breaching ? st.breach + 1 : 0;
+      if (st.breach >= rule.forWindows) {
+        st.firing = fire(rule, row, o, st.breach);
+        st.breach = 0;
+        st.ok = 0;
+        alerts.push(st.firing);
+      }
+      return;
+    }
+    st.ok = o.recovered ? st.ok + 1 : 0;
+    if (st.ok >= rule.resolveAfter) {
+      alerts.push(resolve(st.firing, row, o, st.ok));
+      st.firing = null;
+      st.ok = 0;
+      st.breach = 0;
+    }
+  }
+
+  private outcome(rule: ThresholdRule, row: ContactKpiRow, st: RuleStatus): Outcome {
+    const value = row.offered >= rule.minOffered ? row[rule.kpi] : null;
+    if (value === null) return noData();
+    const c = rule.condition;
+    if (c.type === 'threshold') {
+      const baseline = st.prev;
+      const change = baseline === null || baseline === 0 ? null : (value - baseline) / Math.abs(baseline);
+      const breaching = compare(value, c.op, c.threshold);
+      const recovered = !compare(value, c.op, rule.resolveThreshold ?? c.threshold);
+      return { value, baseline, change, breaching, recovered };
+    }
+    const size = row.window_end - row.window_start;
+    const past = this.history.get(historyKey(size, row.queue, row.channel, row.window_start - c.offsetMs));
+    const baseline = past?.[rule.kpi] ?? null;
+    if (baseline === null || baseline === 0) return { ...noData(), value, baseline };
+    const change = (value - baseline) / Math.abs(baseline);
+    const signed = c.direction === 'increase' ? change : -change;
+    return {
+      value,
+      baseline,
+      change,
+      breaching: signed >= c.fraction,
+      recovered: !(signed >= (rule.resolveThreshold ?? c.fraction)),
+    };
+  }
+
+  private recordHistory(row: ContactKpiRow, size: number, onlyExisting: boolean): void {
+    const kpis = new Set<string>();
+    for (const rule of this.rules) {
+      if (rule.condition.type === 'change' && rule.windowMs === size && matches(rule, row)) kpis.add(rule.kpi);
+    }
+    if (kpis.size === 0) return;
+    const key = historyKey(size, row.queue, row.channel, row.window_start);
+    if (onlyExisting && !this.history.has(key)) return;
+    const values: Record<string, number | null> = {};
+    for (const kpi of kpis) values[kpi] = row[kpi as keyof ContactKpiRow] as number | null;
+    this.history.set(key, values);
+  }
+
+  /** Drops baselines no future window can use (older than the longest offset, plus one window). */
+  private prune(now: number): void {
+    if (now - this.lastPruneAt < HISTORY_PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    for (const [key] of [...this.history.entries()]) {
+      const [size, , , start] = JSON.parse(key) as [number, string, string, number];
+      const offset = this.maxOffsetBySize.get(size) ?? 0;
+      if (start + offset + 2 * size < now) this.history.delete(key);
+    }
+  }
+}
+
+function historyKey(size: number, queue: string, channel: string, start: number): string {
+  return JSON.stringify([size, queue, channel, start]);
+}
+
+function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
+  return (
+    (rule.queues === null || rule.queues.includes(row.queue)) &&
+    (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel))
+  );
+}
+
+function noData(): Outcome {
+  return { value: null, baseline: null, change: null, breaching: false, recovered: true };
+}
+
+export function compare(value: number, op: Comparator, threshold: number): boolean {
+  switch (op) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+}
+
+function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: number): Alert {
+  const where = `${row.queue}/${row.channel}`;
+  const threshold = thresholdText(rule);
+  const current = fmt(o.value);
+  const change = o.change === null ? 'n/a' : `${o.change >= 0 ? '+' : ''}${fmt(o.change * 100)}%`;
+  const baselineWhat = rule.condition.type === 'change' ? `the same window ${rule.condition.offset} earlier` : 'the previous window';
+  return {
+    alert_id: stableAlertId(rule.name, row.window_start, row.queue, row.channel),
+    kind: 'analytic',
+    rule: rule.name,
+    severity: rule.severity,
+    customer_id: null,
+    window_start: row.window_start,
+    fired_at: row.window_end,
+    labels: {
+      alertname: rule.name,
+      kind: 'analytic',
+      severity: rule.severity,
+      queue: row.queue,
+      channel: row.channel,
+      window: rule.window,
+      kpi: rule.kpi,
+    },
+    annotations: {
+      summary: `${rule.kpi} ${threshold} on ${where} (${rule.window} windows)`,
+      description:
+        `${rule.kpi} was ${current} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
+        `breaching ${threshold} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
+        `baseline (${baselineWhat}) ${fmt(o.baseline)}, change ${change}.`,
+      current: current,
+      baseline: fmt(o.baseline),
+      change,
+      threshold,
+      window_end: iso(row.window_end),
+    },
+    status: 'firing',
+  };
+}
+
+function resolve(firing: Alert, row: ContactKpiRow, o: Outcome, streak: number): Alert {
+  return {
+    ...firing,
+    labels: { ...firing.labels },
+    annotations: {
+      ...firing.annotations,
+      resolved_at: iso(row.window_end),
+      resolved_value: fmt(o.value),
+      resolution: `back within threshold for ${streak} consecutive window${streak > 1 ? 's' : ''} (last window starting ${iso(row.window_start)})`,
+    },
+    status: 'resolved',
+  };
+}
+
+function thresholdText(rule: ThresholdRule): string {
+  const c = rule.condition;
+  if (c.type === 'threshold') return `${c.op} ${c.threshold}`;
+  return `${c.direction === 'increase' ? '+' : '-'}${fmt(c.fraction * 100)}% vs ${c.offset} earlier`;
+}
+
+function fmt(value: number | null): string {
+  return value === null ? 'n/a' : String(Number(value.toPrecision(6)));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,275 @@
+/**
+ * The SPEC section 7 decision: method selection, thresholds, edge cases and dataset drift. Scores
+ * and p-values are checked against SciPy's values in fixtures.json.
+ */
+import { describe, expect, it } from 'vitest';
+import { categoricalFromCounts } from '../../../operators/drift/categorical.js';
+import type { FeatureDriftResult, FeatureVerdict } from '../../../operators/drift/decide.js';
+import { decideDatasetDrift, decideFeatureDrift } from '../../../operators/drift/decide.js';
+import { DriftConfigError } from '../../../operators/drift/errors.js';
+import { sketchOf } from '../../../operators/drift/numeric-sketch.js';
+import { driftMetricRow } from '../../../operators/drift/rows.js';
+import { categoricalFixture, expectP, expectStat, fixtures, numericFixture } from './fixtures.js';
+
+function numeric(name: string, options = {}): FeatureDriftResult {
+  const f = numericFixture(name);
+  return decideFeatureDrift({ kind: 'numeric', ref: f.ref, cur: f.cur, options });
+}
+
+function categorical(name: string, options = {}): FeatureDriftResult {
+  const f = categoricalFixture(name);
+  return decideFeatureDrift({ kind: 'categorical', ref: categoricalFromCounts(f.ref), cur: categoricalFromCounts(f.cur), options });
+}
+
+function expectNoNaN(value: unknown): void {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `BAD:${v}` : v));
+  expect(text).not.toContain('BAD:');
+}
+
+describe('SPEC section 7 example: heavy-tailed weekly spend, half the customers spending 1.8x', () => {
+  const baseline = numericFixture('spend_baseline');
+  const shifted = numericFixture('spend_half_1_8x');
+
+  it('the fixture reproduces the claim (SciPy/NumPy values): PSI stays low, normalised W1 jumps', () => {
+    expect(baseline.wasserstein_norm).toBeLessThan(0.05); // "about 0.02"
+    expect(shifted.psi).toBeGreaterThan(0.03);
+    expect(shifted.psi).toBeLessThan(0.1); // "only to about 0.07": under the usual 0.1 PSI alarm
+    expect(shifted.wasserstein_norm).toBeGreaterThan(0.2); // far over the 0.1 threshold
+  });
+
+  it('the default decision flags it by normalised Wasserstein and not the baseline', () => {
+    const r = numeric('spend_half_1_8x');
+    expect(r.method).toBe('wasserstein_norm');
+    expect(r.drifted).toBe(true);
+    expectStat(r.score!, shifted.wasserstein_norm);
+    expect(r.threshold).toBe(0.1);
+    expect(r.p_value).toBeNull();
+    expectStat(r.allStats.psi!, shifted.psi);
+    expectStat(r.allStats.ks_statistic!, shifted.ks_statistic);
+    expectP(r.allStats.ks_p_value!, shifted.ks_p_asymp!);
+
+    const b = numeric('spend_baseline');
+    expect(b.method).toBe('wasserstein_norm');
+    expect(b.drifted).toBe(false);
+    expectStat(b.score!, baseline.wasserstein_norm);
+  });
+
+  it('PSI alone (method psi, threshold 0.1) would miss it', () => {
+    const r = numeric('spend_half_1_8x', { method: 'psi' });
+    expect(r.method).toBe('psi');
+    expect(r.drifted).toBe(false);
+  });
+
+  it('sketches of the same data reach the same decisions', () => {
+    for (const name of ['spend_baseline', 'spend_half_1_8x']) {
+      const f = numericFixture(name);
+      const r = decideFeatureDrift({ kind: 'numeric', ref: sketchOf(f.ref), cur: sketchOf(f.cur) });
+      expect(r.approximate).toBe(true);
+      expect(r.method).toBe('wasserstein_norm');
+      expect(r.drifted).toBe(name === 'spend_half_1_8x');
+      expect(Math.abs(r.score! - f.wasserstein_norm)).toBeLessThanOrEqual(r.bounds!.wasserstein_norm_abs_error);
+    }
+  });
+
+  it('a raw current period against a sketched reference is sketched the same way', () => {
+    const mixed = decideFeatureDrift({ kind: 'numeric', ref: sketchOf(shifted.ref), cur: shifted.cur });
+    const both = decideFeatureDrift({ kind: 'numeric', ref: sketchOf(shifted.ref), cur: sketchOf(shifted.cur) });
+    expect(mixed.score).toBe(both.score);
+  });
+});
+
+describe('numeric method selection', () => {
+  it('small samples use the KS p-value (<= 0.05): 500 vs 700 values shifted by 0.3 sd', () => {
+    const f = numericFixture('normal_shift');
+    const r = numeric('normal_shift');
+    expect(r.method).toBe('ks');
+    expectStat(r.score!, f.ks_statistic);
+    expectP(r.p_value!, f.ks_p_asymp!);
+    expect(r.threshold).toBe(0.05);
+    expect(r.drifted).toBe(true);
+    expect(numeric('normal_same').drifted).toBe(false);
+  });
+
+  it('"more than 1,000" means 1,001: 1,000 values each still use KS', () => {
+    const a = Array.from({ length: 1001 }, (_, i) => i);
+    const b = Array.from({ length: 1001 }, (_, i) => i + 0.5);
+    expect(decideFeatureDrift({ kind: 'numeric', ref: a.slice(0, 1000), cur: b.slice(0, 1000) }).method).toBe('ks');
+    expect(decideFeatureDrift({ kind: 'numeric', ref: a, cur: b.slice(0, 1000) }).method).toBe('ks');
+    expect(decideFeatureDrift({ kind: 'numeric', ref: a, cur: b }).method).toBe('wasserstein_norm');
+  });
+
+  it('thresholds are configurable per feature', () => {
+    expect(numeric('normal_shift', { ksPValueThreshold: 0.001 }).drifted).toBe(false); // p = 0.0054
+    const w = numeric('spend_half_1_8x', { wassersteinThreshold: 0.5 });
+    expect(w.drifted).toBe(false);
+    expect(w.threshold).toBe(0.5);
+    expect(numeric('normal_shift', { largeSampleSize: 100 }).method).toBe('wasserstein_norm');
+    const exact = numeric('small_n', { ksMethod: 'exact' });
+    expectP(exact.p_value!, numericFixture('small_n').ks_p_exact!);
+  });
+
+  it('rejects bad options with the option named', () => {
+    expect(() => numeric('normal_shift', { ksPValueThreshold: 1.5 })).toThrow(DriftConfigError);
+    expect(() => numeric('normal_shift', { ksPValueThreshold: 1.5 })).toThrow(/ksPValueThreshold/);
+    expect(() => numeric('normal_shift', { method: 'chisquare' })).toThrow(/not a numeric method/);
+    expect(() => numeric('normal_shift', { wasserstienThreshold: 0.2 })).toThrow(/unknown option/);
+    expect(() => numeric('normal_shift', { psiBins: 1 })).toThrow(/psiBins/);
+  });
+});
+
+describe('categorical method selection', () => {
+  it('more than 1,000 values each: Jensen-Shannon >= 0.1', () => {
+    const f = categoricalFixture('large_counts');
+    const r = categorical('large_counts');
+    expect(r.method).toBe('jensenshannon');
+    expectStat(r.score!, f.js!);
+    expect(r.drifted).toBe(f.js! >= 0.1);
+    expect(r.drifted).toBe(true);
+  });
+
+  it('smaller samples: chi-square p < 0.05', () => {
+    const same = categorical('same_mix');
+    expect(same.method).toBe('chisquare');
+    expectP(same.p_value!, categoricalFixture('same_mix').chi2_p!);
+    expect(same.drifted).toBe(false);
+    const shifted = categorical('shifted_mix');
+    expectP(shifted.p_value!, categoricalFixture('shifted_mix').chi2_p!);
+    expect(shifted.drifted).toBe(true);
+  });
+
+  it('a category that appears only in the current period is drift, with finite scores', () => {
+    const r = categorical('new_category_in_current');
+    expect(r.drifted).toBe(true);
+    expectNoNaN(r);
+    expect(Number.isFinite(r.score)).toBe(true);
+  });
+
+  it('raw category arrays give the same result as count maps', () => {
+    const f = categoricalFixture('shifted_mix');
+    const expand = (c: Record<string, number>): string[] => Object.entries(c).flatMap(([k, n]) => Array<string>(n).fill(k));
+    const raw = decideFeatureDrift({ kind: 'categorical', ref: expand(f.ref), cur: expand(f.cur) });
+    expect(raw.allStats).toEqual(categorical('shifted_mix').allStats);
+  });
+});
+
+describe('edge cases', () => {
+  it('identical samples: zero scores and p = 1', () => {
+    const r = numeric('identical');
+    expect(r.drifted).toBe(false);
+    expect(r.allStats.ks_statistic).toBe(0);
+    expect(r.allStats.ks_p_value).toBe(1);
+    expect(r.allStats.wasserstein).toBe(0);
+    expect(r.allStats.wasserstein_norm).toBe(0);
+    expect(r.allStats.psi).toBe(0);
+    expect(r.allStats.js).toBe(0);
+    expect(r.allStats.chi2).toBe(0);
+    expect(r.allStats.chi2_p_value).toBe(1);
+    const c = decideFeatureDrift({ kind: 'categorical', ref: ['a', 'b', 'b'], cur: ['a', 'b', 'b'] });
+    expect(c.allStats.js).toBe(0);
+    expect(c.allStats.chi2_p_value).toBe(1);
+    expect(c.drifted).toBe(false);
+  });
+
+  it('disjoint samples: D = 1 and drifted', () => {
+    const r = numeric('disjoint');
+    expect(r.score).toBe(1);
+    expect(r.drifted).toBe(true);
+    expectStat(r.allStats.wasserstein_norm!, numericFixture('disjoint').wasserstein_norm);
+  });
+
+  it('single values and constants: the std floor keeps scores finite', () => {
+    const one = numeric('one_each_differs');
+    expect(one.method).toBe('ks');
+    expect(one.score).toBe(1);
+    expect(one.p_value).toBe(1); // exact: with one value each, D = 1 is certain
+    expect(one.drifted).toBe(false);
+    const same = numeric('constant_same');
+    expect(same.allStats.wasserstein_norm).toBe(0);
+    expect(same.drifted).toBe(false);
+    const diff = numeric('constant_different');
+    expectStat(diff.allStats.wasserstein_norm!, numericFixture('constant_different').wasserstein_norm); // 1 / 0.001
+    expect(diff.drifted).toBe(true);
+    expect(decideFeatureDrift({ kind: 'numeric', ref: [5], cur: [5] }).p_value).toBe(1);
+  });
+
+  it('an empty current period (or only missing values) gives insufficient_data, never NaN or a throw', () => {
+    for (const cur of [[], [Number.NaN, Number.NaN]]) {
+      const r = decideFeatureDrift({ kind: 'numeric', ref: numericFixture('normal_same').ref, cur });
+      expect(r.method).toBe('insufficient_data');
+      expect(r.drifted).toBe(false);
+      expect(r.score).toBeNull();
+      expect(r.currentSize).toBe(0);
+      expect(Object.values(r.allStats).every((v) => v === null)).toBe(true);
+    }
+    const c = categorical('empty_current');
+    expect(c.method).toBe('insufficient_data');
+    expect(c.drifted).toBe(false);
+    const s = decideFeatureDrift({ kind: 'numeric', ref: sketchOf([1, 2, 3]), cur: sketchOf([]) });
+    expect(s.method).toBe('insufficient_data');
+    expect(decideFeatureDrift({ kind: 'numeric', ref: [], cur: [] }).method).toBe('insufficient_data');
+  });
+
+  it('minSampleSize raises the bar for a decision', () => {
+    expect(numeric('small_n', { minSampleSize: 10 }).method).toBe('insufficient_data');
+  });
+
+  it('no fixture produces a NaN or infinite number anywhere in the result', () => {
+    for (const f of fixtures.numeric) {
+      expectNoNaN(decideFeatureDrift({ kind: 'numeric', ref: f.ref, cur: f.cur }));
+      expectNoNaN(decideFeatureDrift({ kind: 'numeric', ref: sketchOf(f.ref), cur: sketchOf(f.cur) }));
+    }
+    for (const f of fixtures.categorical) {
+      expectNoNaN(decideFeatureDrift({ kind: 'categorical', ref: categoricalFromCounts(f.ref), cur: categoricalFromCounts(f.cur) }));
+    }
+  });
+});
+
+describe('dataset drift', () => {
+  const v = (feature: string, drifted: boolean, extra: Partial<FeatureVerdict> = {}): FeatureVerdict => ({
+    feature,
+    drifted,
+    method: 'ks',
+    ...extra,
+  });
+
+  it('drifted when the share of drifted features reaches 0.5', () => {
+    const r = decideDatasetDrift([v('a', true), v('b', true), v('c', false), v('d', false)]);
+    expect(r.share).toBe(0.5);
+    expect(r.drifted).toBe(true);
+    expect(r.driftedFeatures).toEqual(['a', 'b']);
+    expect(decideDatasetDrift([v('a', true), v('b', false), v('c', false)]).drifted).toBe(false);
+  });
+
+  it('any key feature drifted is enough', () => {
+    const features = [v('spend', true), v('b', false), v('c', false)];
+    expect(decideDatasetDrift(features, { keyFeatures: ['spend'] }).drifted).toBe(true);
+    expect(decideDatasetDrift([v('spend', true, { key: true }), v('b', false), v('c', false)]).driftedKeyFeatures).toEqual(['spend']);
+    expect(decideDatasetDrift(features, { keyFeatures: ['b'] }).drifted).toBe(false);
+  });
+
+  it('features without enough data are left out of the share; none at all is not drift', () => {
+    const r = decideDatasetDrift([v('a', true), v('b', false, { method: 'insufficient_data' }), v('c', false)]);
+    expect(r.evaluatedCount).toBe(2);
+    expect(r.share).toBe(0.5);
+    const none = decideDatasetDrift([v('b', false, { method: 'insufficient_data' })]);
+    expect(none.share).toBeNull();
+    expect(none.drifted).toBe(false);
+  });
+
+  it('the share threshold is configurable and checked', () => {
+    expect(decideDatasetDrift([v('a', true), v('b', false), v('c', false)], { shareThreshold: 0.3 }).drifted).toBe(true);
+    expect(() => decideDatasetDrift([], { shareThreshold: 0 })).toThrow(DriftConfigError);
+  });
+});
+
+describe('drift_metrics row', () => {
+  it('has the SPEC columns', () => {
+    const r = numeric('normal_shift');
+    const row = driftMetricRow('run-1', 'spend_total', r, { referenceStart: 0, referenceEnd: 7, currentStart: 7, currentEnd: 14 });
+    expect(Object.keys(row).sort()).toEqual(
+      ['run_id', 'feature', 'method', 'score', 'p_value', 'threshold', 'drifted', 'reference_start', 'reference_end', 'current_start', 'current_end'].sort(),
+    );
+    expect(row['method']).toBe('ks');
+    expect(row['p_value']).toBe(r.p_value);
+  });
+});

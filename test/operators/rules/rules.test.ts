@@ -1,0 +1,284 @@
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { stableAlertId, type Alert } from '../../../operators/alert.js';
+import type { ContactKpiRow } from '../../../operators/contact-kpis/kpis.js';
+import { ContactKpiOperator } from '../../../operators/contact-kpis/operator.js';
+import { RuleEvaluator } from '../../../operators/rules/evaluator.js';
+import { RuleValidationError } from '../../../operators/rules/errors.js';
+import { validateRules } from '../../../operators/rules/validate.js';
+import { contact, DAY, HOUR, MIN, T0 } from '../contact-kpis/helpers.js';
+
+const W15 = 15 * MIN;
+
+/** A KPI row with every rate null except those given. */
+function row(start: number, values: Partial<ContactKpiRow>, size = W15, queue = 'billing', channel = 'voice'): ContactKpiRow {
+  return {
+    window_start: start,
+    window_end: start + size,
+    queue,
+    channel,
+    offered: 100,
+    handled: 90,
+    abandoned: 10,
+    short_abandoned: 0,
+    self_service: 0,
+    abandon_rate: null,
+    aht_seconds: null,
+    asa_seconds: null,
+    avg_queue_seconds: null,
+    service_level: null,
+    transfer_rate: null,
+    self_service_rate: null,
+    fcr_rate: null,
+    fcr_final: false,
+    transferred: 0,
+    resolved: 0,
+    resolved_per_minute: 0,
+    fcr_eligible: 0,
+    fcr_resolved: 0,
+    ...values,
+  };
+}
+
+/** Feeds consecutive windows; returns [window index, status] of each alert. */
+function feed(ev: RuleEvaluator, kpi: keyof ContactKpiRow, values: Array<number | null>, size = W15, start = T0): Array<[number, string, Alert]> {
+  const out: Array<[number, string, Alert]> = [];
+  values.forEach((v, i) => {
+    for (const a of ev.onWindowClosed(row(start + i * size, { [kpi]: v }, size))) out.push([i, a.status, a]);
+  });
+  return out;
+}
+
+describe('validateRules', () => {
+  const yaml = `
+- name: billing_abandon
+  when: abandon_rate > 0.08
+  window: 15m
+  queue: billing
+  severity: critical
+- name: billing_abandon_structured
+  kpi: abandon_rate
+  op: '>'
+  threshold: 8%
+  window: 15m
+  queues: [billing]
+  severity: critical
+- name: sl_low
+  when: service_level < 0.8
+  for: 2
+  resolve: { after: 2, threshold: 0.85 }
+- name: aht_wow
+  when: aht_seconds increases by 25% vs same hour last week
+  window: 1h
+- name: aht_wow_structured
+  kpi: aht_seconds
+  change: { direction: increase, by: 0.25, vs: 1w }
+  window: 1h
+- name: slow_resolution
+  when: resolved_per_minute < 2
+`;
+
+  it('reads compact and structured forms to the same rule', () => {
+    const rules = validateRules(parseYaml(yaml), { knownQueues: ['billing', 'tech'] });
+    expect(rules).toHaveLength(6);
+    const [compact, structured, sl, wow, wow2, rpm] = rules;
+    expect({ ...compact, name: '', expression: '' }).toEqual({ ...structured, name: '', expression: '' });
+    expect(compact).toMatchObject({
+      kpi: 'abandon_rate',
+      windowMs: W15,
+      window: '15m',
+      queues: ['billing'],
+      channels: null,
+      condition: { type: 'threshold', op: '>', threshold: 0.08 },
+      forWindows: 1,
+      resolveAfter: 1,
+      resolveThreshold: null,
+      severity: 'critical',
+    });
+    expect(sl).toMatchObject({ forWindows: 2, resolveAfter: 2, resolveThreshold: 0.85, window: '15m', severity: 'warning' });
+    expect(wow!.condition).toEqual({ type: 'change', direction: 'increase', fraction: 0.25, offsetMs: 7 * DAY, offset: '1w' });
+    expect(wow2!.condition).toEqual(wow!.condition);
+    expect(rpm).toMatchObject({ kpi: 'resolved_per_minute', condition: { op: '<', threshold: 2 } });
+  });
+
+  function issuesOf(rules: unknown, opts = {}) {
+    try {
+      validateRules(rules, opts);
+    } catch (err) {
+      expect(err).toBeInstanceOf(RuleValidationError);
+      return (err as RuleValidationError).issues;
+    }
+    throw new Error('expected a RuleValidationError');
+  }
+
+  it('names the rule, the field and what is allowed for an unknown KPI, window size or queue', () => {
+    const issues = issuesOf(
+      [
+        { name: 'ok', when: 'abandon_rate > 0.1' },
+        { name: 'bad_kpi', when: 'abandonment > 0.1' },
+        { name: 'bad_window', when: 'abandon_rate > 0.1', window: '5m' },
+        { name: 'bad_queue', when: 'abandon_rate > 0.1', queue: 'biling' },
+      ],
+      { knownQueues: ['billing', 'tech'] },
+    );
+    expect(issues).toHaveLength(3);
+    expect(issues[0]).toMatchObject({ index: 1, rule: 'bad_kpi', field: 'kpi' });
+    expect(issues[0]!.allowed).toContain('abandon_rate');
+    expect(issues[1]).toMatchObject({ index: 2, rule: 'bad_window', field: 'window', allowed: ['15m', '1h', '1d'] });
+    expect(issues[2]).toMatchObject({ index: 3, rule: 'bad_queue', field: 'queue', allowed: ['billing', 'tech'] });
+    try {
+      validateRules([{ name: 'bad_kpi', when: 'abandonment > 0.1' }]);
+    } catch (err) {
+      expect((err as Error).message).toContain('rule #0 "bad_kpi", field "kpi": unknown KPI "abandonment"');
+      expect((err as RuleValidationError).code).toBe('CONFIG_INVALID');
+    }
+  });
+
+  it('rejects unknown fields, unreadable conditions, wrong-side hysteresis, duplicates and bad channels', () => {
+    const issues = issuesOf([
+      { name: 'a', when: 'abandon_rate > 0.1', fro: 2 },
+      { name: 'b', when: 'abandon_rate is high' },
+      { name: 'c', when: 'abandon_rate > 0.1', resolve: { after: 2, threshold: 0.2 } },
+      { name: 'c', when: 'abandon_rate > 0.1' },
+      { name: 'd', when: 'abandon_rate > 0.1', channel: 'fax' },
+      { name: 'e', when: 'aht_seconds increases by 25% vs fortnight' },
+      { when: 'abandon_rate > 0.1' },
+      { name: 'f', when: 'abandon_rate > 0.1', for: 0 },
+    ]);
+    expect(issues.map((i) => [i.index, i.field])).toEqual([
+      [0, 'fro'],
+      [1, 'when'],
+      [2, 'resolve.threshold'],
+      [3, 'name'],
+      [4, 'channel'],
+      [5, 'change.vs'],
+      [6, 'name'],
+      [7, 'for'],
+    ]);
+    // window sizes follow the operator's configuration
+    expect(validateRules([{ name: 'x', when: 'offered > 1', window: '5m' }], { windowSizes: ['5m', '1h'] })[0]!.windowMs).toBe(5 * MIN);
+  });
+});
+
+describe('RuleEvaluator', () => {
+  it('fires after `for` consecutive breaching windows and resolves after N recovered ones', () => {
+    const [rule] = validateRules([{ name: 'sl_low', when: 'service_level < 0.8', for: 2, resolve: { after: 2 } }]);
+    const ev = new RuleEvaluator([rule!]);
+    //            0    1    2    3    4    5     6     7     8
+    const vals = [0.9, 0.7, 0.9, 0.7, 0.7, 0.75, 0.85, 0.95, 0.7];
+    const alerts = feed(ev, 'service_level', vals);
+    // 1 alone does not fire; 3+4 fire at 4; 5 still breaching; 6, 7 recovered -> resolved at 7.
+    expect(alerts.map(([i, s]) => [i, s])).toEqual([
+      [4, 'firing'],
+      [7, 'resolved'],
+    ]);
+    const firing = alerts[0]![2];
+    const resolved = alerts[1]![2];
+    const start4 = T0 + 4 * W15;
+    expect(firing).toMatchObject({
+      alert_id: stableAlertId('sl_low', start4, 'billing', 'voice'),
+      kind: 'analytic',
+      rule: 'sl_low',
+      severity: 'warning',
+      customer_id: null,
+      window_start: start4,
+      fired_at: start4 + W15,
+      status: 'firing',
+      labels: { alertname: 'sl_low', kind: 'analytic', severity: 'warning', queue: 'billing', channel: 'voice', window: '15m' },
+    });
+    expect(firing.annotations).toMatchObject({ current: '0.7', baseline: '0.7', threshold: '< 0.8', change: '+0%' });
+    expect(firing.annotations.description).toContain('2 consecutive windows');
+    expect(resolved.alert_id).toBe(firing.alert_id);
+    expect(resolved.fired_at).toBe(firing.fired_at);
+    expect(resolved.annotations.resolved_at).toBe(new Date(T0 + 8 * W15).toISOString());
+  });
+
+  it('hysteresis stops flapping around the threshold from storming', () => {
+    const flapping = [0.09, 0.07, 0.09, 0.07, 0.09, 0.07, 0.04, 0.03];
+    const plain = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08' }]));
+    expect(feed(plain, 'abandon_rate', flapping).map(([i, s]) => `${i}${s[0]}`)).toEqual(['0f', '1r', '2f', '3r', '4f', '5r']);
+    const damped = new RuleEvaluator(
+      validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', resolve: { after: 2, threshold: 0.05 } }]),
+    );
+    expect(feed(damped, 'abandon_rate', flapping).map(([i, s]) => `${i}${s[0]}`)).toEqual(['0f', '7r']);
+  });
+
+  it('compares with the same window one week earlier', () => {
+    const [rule] = validateRules([{ name: 'aht_wow', when: 'aht_seconds increases by 25% vs 1w', window: '1h' }]);
+    const ev = new RuleEvaluator([rule!]);
+    const week = 7 * DAY;
+    const at = (start: number, aht: number | null) => ev.onWindowClosed(row(start, { aht_seconds: aht }, HOUR));
+    expect(at(T0, 300)).toEqual([]); // no baseline yet
+    expect(at(T0 + HOUR, 400)).toEqual([]);
+    expect(at(T0 + week, 370)).toEqual([]); // +23.3% vs 300
+    const fired = at(T0 + week + HOUR, 500); // +25% vs 400 exactly: "increases by 25%" is reached
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.annotations).toMatchObject({ baseline: '400', current: '500', change: '+25%', threshold: '+25% vs 1w earlier' });
+    expect(fired[0]!.annotations.description).toContain('the same window 1w earlier');
+    // A missing baseline (no window a week before) is no data: it resolves.
+    expect(at(T0 + week + 2 * HOUR, 900).map((a) => a.status)).toEqual(['resolved']);
+  });
+
+  it('missing windows break a streak (no data), and min_offered skips thin windows', () => {
+    const [rule] = validateRules([{ name: 'sl', when: 'service_level < 0.8', for: 2, min_offered: 10 }]);
+    const ev = new RuleEvaluator([rule!]);
+    expect(ev.onWindowClosed(row(T0, { service_level: 0.5 }))).toEqual([]);
+    expect(ev.onWindowClosed(row(T0 + 2 * W15, { service_level: 0.5 }))).toEqual([]); // T0+W15 missing
+    expect(ev.onWindowClosed(row(T0 + 3 * W15, { service_level: 0.5, offered: 3 }))).toEqual([]); // too thin
+    expect(ev.onWindowClosed(row(T0 + 4 * W15, { service_level: 0.5 }))).toEqual([]);
+    expect(ev.onWindowClosed(row(T0 + 5 * W15, { service_level: 0.5 }))).toHaveLength(1);
+    // Replaying an evaluated window does nothing.
+    expect(ev.onWindowClosed(row(T0 + 5 * W15, { service_level: 0.5 }))).toEqual([]);
+  });
+
+  it('keeps its progress in KeyedState across a restart', () => {
+    const rules = validateRules([{ name: 'sl', when: 'service_level < 0.8', for: 2 }]);
+    const ev1 = new RuleEvaluator(rules);
+    expect(ev1.onWindowClosed(row(T0, { service_level: 0.5 }))).toEqual([]);
+    const saved = JSON.parse(JSON.stringify(ev1.status.drainChanges().upserts)) as Array<[string, never]>;
+    const ev2 = new RuleEvaluator(rules);
+    ev2.status.restore(saved);
+    expect(ev2.onWindowClosed(row(T0 + W15, { service_level: 0.5 }))).toHaveLength(1);
+  });
+});
+
+describe('rules inside the KPI operator', () => {
+  function run(): Alert[] {
+    const rules = validateRules(
+      [
+        { name: 'slow_resolution', when: 'resolved_per_minute < 2', queue: 'billing', severity: 'critical' },
+        { name: 'tech_abandon', when: 'abandon_rate > 0.08', queue: 'tech' },
+      ],
+      { knownQueues: ['billing', 'tech'] },
+    );
+    const op = new ContactKpiOperator({ windowSizesMs: [W15], rules });
+    // [10:00, 10:15): 20 resolved billing contacts -> 20/15 = 1.33 per minute < 2 -> fires.
+    for (let i = 0; i < 20; i++) op.process(contact({ queue: 'billing', queued: T0 + i * 30_000, answerAfter: 3, duration: 60 }));
+    // [10:15, 10:30): 45 resolved -> 3 per minute -> recovered -> resolves.
+    for (let i = 0; i < 45; i++) op.process(contact({ queue: 'billing', queued: T0 + W15 + i * 20_000, answerAfter: 3, duration: 60 }));
+    // tech: 1 long abandon of 10 offered -> 0.1 > 0.08 -> fires.
+    for (let i = 0; i < 10; i++) {
+      op.process(contact({ queue: 'tech', queued: T0 + i * MIN, answerAfter: i === 0 ? null : 3, duration: 60 }));
+    }
+    const alerts: Alert[] = [];
+    op.onWatermark(T0 + W15 - 1);
+    expect(op.drainOutputs().some((o) => o.kind === 'alert')).toBe(false); // not closed yet
+    op.onWatermark(T0 + W15);
+    op.onWatermark(T0 + 2 * W15);
+    for (const o of op.drainOutputs()) if (o.kind === 'alert') alerts.push(...(o.rows as unknown as Alert[]));
+    return alerts;
+  }
+
+  it('emits analytic alerts with stable ids when windows close', () => {
+    const alerts = run();
+    expect(alerts.map((a) => [a.rule, a.status, a.labels.queue])).toEqual([
+      ['slow_resolution', 'firing', 'billing'],
+      ['tech_abandon', 'firing', 'tech'],
+      ['slow_resolution', 'resolved', 'billing'],
+    ]);
+    expect(alerts[0]!.alert_id).toBe(stableAlertId('slow_resolution', T0, 'billing', 'voice'));
+    expect(alerts[0]!.annotations.current).toBe(String(Number((20 / 15).toPrecision(6))));
+    expect(alerts[0]!.severity).toBe('critical');
+    expect(run().map((a) => a.alert_id)).toEqual(alerts.map((a) => a.alert_id)); // a replay gives the same ids
+  });
+});
