@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PulseError } from '../operators/errors.js';
+import { generateCommand } from './commands/generate.js';
 import { runCommand } from './commands/run.js';
 
 /** Exit codes of SPEC section 2. */
@@ -45,6 +46,19 @@ export function buildProgram(): Command {
       );
     });
 
+  program
+    .command('generate')
+    .description('write realistic synthetic events (NDJSON) and a ground-truth JSON of what was injected')
+    .requiredOption('--out <path>', 'output NDJSON file, or - for stdout (then --truth is required)')
+    .option('--customers <n>', 'number of customers', integer('--customers', 1, 10_000_000), 1000)
+    .option('--days <d>', 'number of days', integer('--days', 1, 3650), 30)
+    .option('--seed <s>', 'random seed; the same seed gives the same bytes', integer('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--start <iso>', 'first day, e.g. 2026-01-05T00:00:00Z')
+    .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
+    .action(async (options) => {
+      await generateCommand(options);
+    });
+
   return program;
 }
 
@@ -60,6 +74,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof PulseError) {
       process.stderr.write(`pulse: ${error.message}\n`);
       return error.code === 'CONFIG_INVALID' || error.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    if ((error as { code?: unknown }).code === 'CONFIG_INVALID') {
+      // Operator option validators throw their own typed errors with this code.
+      process.stderr.write(`pulse: configuration: ${(error as Error).message}\n`);
+      return EXIT_USAGE;
     }
     process.stderr.write(`pulse: ${(error as Error).stack ?? String(error)}\n`);
     return EXIT_FAILURE;

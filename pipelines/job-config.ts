@@ -131,7 +131,15 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
   if (!validate(settings)) {
     throw new ConfigError(`${origin}: operators[${index}] (${type}): ${describe(mostUseful(validate.errors), factory.schema)}`);
   }
-  return { type, name: typeof name === 'string' ? name : type, factory, settings };
+  const operatorName = typeof name === 'string' ? name : type;
+  try {
+    // Building once here runs the operator's own checks (rules, thresholds), so that a bad job
+    // fails before anything is opened or read.
+    factory.build(operatorName, settings, { allowedLatenessMs: 0 });
+  } catch (error) {
+    throw new ConfigError(`${origin}: operators[${index}] (${type}): ${(error as Error).message}`, error);
+  }
+  return { type, name: operatorName, factory, settings };
 }
 
 function mostUseful(errors: ErrorObject[] | null | undefined): ErrorObject | undefined {

@@ -1,4 +1,6 @@
+import { ContactKpiOperator, contactKpiOptionsFromConfig } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
+import { validateRules } from '../operators/rules/index.js';
 import type { Operator } from '../operators/operator.js';
 import { windowSpec } from '../operators/windows.js';
 import { duration } from './job-schema.js';
@@ -45,8 +47,26 @@ const customerWindows: OperatorFactory = {
   },
 };
 
+const contactKpis: OperatorFactory = {
+  type: 'contact_kpis',
+  description: 'contact-center KPIs per window, queue and channel (table contact_kpis) and KPI threshold rules',
+  // The options and rules have their own validators with rule-by-rule messages
+  // (operators/contact-kpis/options.ts, operators/rules/validate.ts), run at build time.
+  schema: { type: 'object' },
+  build(name, settings, context) {
+    const options = contactKpiOptionsFromConfig(settings);
+    return new ContactKpiOperator({
+      ...options,
+      name,
+      // One lateness for the whole job: the event gate has already refused anything later.
+      allowedLatenessMs: context.allowedLatenessMs,
+      rules: validateRules(settings['rules'], { windowSizes: options.windowSizesMs }),
+    });
+  },
+};
+
 /** Every operator a job can name, by its YAML `type`. Filled from this explicit list. */
-export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([customerWindows]);
+export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([customerWindows, contactKpis]);
 
 function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {
   const registry = new Map<string, OperatorFactory>();

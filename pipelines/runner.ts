@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import { ContactKpiOperator } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
 import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events.js';
 import { EventGate } from '../operators/event-gate.js';
 import type { Operator, OperatorOutput } from '../operators/operator.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
 import type { DuckDBStore, OperatorStateChanges } from '../sinks/duckdb/store.js';
+import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
 import type { JobConfig } from './job-config.js';
@@ -58,6 +60,7 @@ export class JobRunner {
   private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
   private readonly now: () => number;
   private readyFlag = false;
+  private readonly kpiGauges: Array<[ContactKpiOperator, number, ContactKpiGauges]> = [];
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -66,6 +69,12 @@ export class JobRunner {
     this.operators = job.operators.map((op) =>
       op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }),
     );
+    for (const op of this.operators) {
+      if (!(op instanceof ContactKpiOperator)) continue;
+      // Gauges show the smallest window: the most current view for a wallboard.
+      const sizeMs = Math.min(...op.options.windowSizesMs);
+      this.kpiGauges.push([op, sizeMs, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`)]);
+    }
   }
 
   get ready(): boolean {
@@ -197,6 +206,7 @@ export class JobRunner {
       for (const [name, keyed] of Object.entries(op.states)) metrics.stateEntries.set({ operator: op.name, state: name }, keyed.size);
     }
     metrics.dedupIds.set(this.gate.dedup.size);
+    for (const [op, sizeMs, gauges] of this.kpiGauges) gauges.publish(op.latestClosed(sizeMs));
   }
 
   /** Loads the last checkpoint: positions, watermark, dedup ids, operator state, open windows. */
