@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PulseError } from '../operators/errors.js';
+import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { runCommand } from './commands/run.js';
 
@@ -57,6 +58,14 @@ export function buildProgram(): Command {
     .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
     .action(async (options) => {
       await generateCommand(options);
+    });
+
+  program
+    .command('demo')
+    .description('run the default job end to end on the bundled sample data and summarise the results')
+    .option('--dir <dir>', 'where the demo database and reports go', 'demo-output')
+    .action(async (options) => {
+      await demoCommand(options);
     });
 
   return program;

@@ -94,6 +94,21 @@ export class JobRunner {
           this.advanceWatermark();
           continue;
         }
+        if (message.kind === 'assign') {
+          for (const partition of message.partitions) this.gate.watermarks.reopen(partition, this.now());
+          continue;
+        }
+        if (message.kind === 'revoke') {
+          // Make everything read from these partitions durable before another member takes them,
+          // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
+          await this.checkpoint();
+          for (const partition of message.partitions) {
+            this.gate.watermarks.end(partition);
+            this.positions.delete(partition);
+          }
+          message.done();
+          continue;
+        }
         this.processBatch(message);
         this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();

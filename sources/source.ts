@@ -36,7 +36,31 @@ export interface PartitionEnd {
   partition: string;
 }
 
-export type SourceMessage = RecordBatch | PartitionEnd;
+/**
+ * Partitions were assigned to this process (Kafka consumer-group rebalance). Positions come from
+ * the checkpoint, so the runner only has to let them hold the watermark again (`reopen`).
+ */
+export interface PartitionsAssigned {
+  kind: 'assign';
+  partitions: string[];
+}
+
+/**
+ * Partitions are being taken away (Kafka consumer-group rebalance). Every batch of these
+ * partitions was yielded before this message. The source does not give them up until `done` is
+ * called: the runner must first checkpoint (positions, state and outputs in one transaction), so
+ * that the next owner resumes exactly after the last processed record.
+ */
+export interface PartitionsRevoked {
+  kind: 'revoke';
+  partitions: string[];
+  /** True when the group already gave them to another member (session lost): checkpoint anyway. */
+  lost: boolean;
+  /** Call once the checkpoint covering every batch yielded so far has committed. */
+  done: () => void;
+}
+
+export type SourceMessage = RecordBatch | PartitionEnd | PartitionsAssigned | PartitionsRevoked;
 
 export interface Source {
   /** Name from the job config; part of every record position. */

@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { OperatorOutput, OutputKind } from '../../operators/operator.js';
+import type { OperatorOutput, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { StateChanges } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
@@ -15,6 +15,30 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
   case: { table: 'cases', keys: ['case_id'] },
   contact_reason_volume: { table: 'contact_reason_volumes', keys: ['window_start', 'window_end', 'queue', 'channel', 'reason'] },
 };
+
+/**
+ * Joins the outputs of all operators by kind, keeping only the latest row per key: an alert that
+ * fired and resolved within one checkpoint is written once, as resolved. Operators already
+ * coalesce their own rows; this covers several operators (and several drains) of one kind.
+ */
+function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, OutputRow[]> {
+  const byKind = new Map<OutputKind, OutputRow[]>();
+  for (const output of outputs) {
+    const rows = byKind.get(output.kind);
+    if (rows) rows.push(...output.rows);
+    else byKind.set(output.kind, [...output.rows]);
+  }
+  for (const [kind, rows] of byKind) {
+    const keys = OUTPUT_TABLES[kind].keys;
+    const producers = outputs.filter((o) => o.kind === kind).length;
+    // A single customer-windows output is coalesced by its operator; keying ~1M rows again costs.
+    if (keys.length === 0 || (kind === 'customer_window' && producers === 1)) continue;
+    const latest = new Map<string, OutputRow>();
+    for (const row of rows) latest.set(keys.map((k) => String(row[k])).join('\u0000'), row);
+    if (latest.size < rows.length) byKind.set(kind, [...latest.values()]);
+  }
+  return byKind;
+}
 
 export interface OperatorStateChanges {
   operator: string;
@@ -107,8 +131,8 @@ export class DuckDBStore {
     const connection = this.connection;
     await connection.run('BEGIN TRANSACTION');
     try {
-      for (const output of data.outputs) {
-        await this.writer(OUTPUT_TABLES[output.kind].table).write(connection, output.rows);
+      for (const [kind, rows] of coalesceOutputs(data.outputs)) {
+        await this.writer(OUTPUT_TABLES[kind].table).write(connection, rows);
       }
       await this.writer('dead_letters').write(
         connection,
