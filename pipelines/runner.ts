@@ -123,7 +123,10 @@ export class JobRunner {
       await this.checkpoint();
       await source.close();
     }
-    logger.info({ ...this.progress, completed }, completed ? 'input processed to its end' : 'stopped; state checkpointed');
+    logger.info(
+      { ...this.progress, completed, maxRssBytes: process.resourceUsage().maxRSS * 1024 },
+      completed ? 'input processed to its end' : 'stopped; state checkpointed',
+    );
     return { ...this.progress, completed };
   }
 
