@@ -42,7 +42,11 @@ export type OutputKind =
   | 'contact_reason_volume'
   | 'alert'
   | 'drift_metric'
-  | 'case';
+  | 'case'
+  /** Latest value tier and RFM scores per customer (table `customer_segments`, key customer_id). */
+  | 'customer_segment'
+  /** Tier migration between rescorings (table `segment_migrations`, key run_id, from_tier, to_tier). */
+  | 'segment_migration';
 
 /** Column values by SPEC column name; times are epoch milliseconds, JSON columns plain objects. */
 export type OutputRow = Record<string, string | number | boolean | null | object>;

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
 import { parseDuration } from '../operators/windows.js';
+import { parseAlertingConfig } from '../sinks/alerts/index.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
@@ -98,6 +99,13 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   for (const op of operators) {
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
     names.add(op.name);
+  }
+  if (job.alerting !== undefined) {
+    try {
+      parseAlertingConfig(job.alerting);
+    } catch (error) {
+      throw new ConfigError(`${origin}: ${(error as Error).message}`, error);
+    }
   }
   return {
     name: job.name,

@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { ContactKpiOperator } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
@@ -19,6 +20,8 @@ export interface RunContext {
   logger: Logger;
   /** Aborted by SIGINT/SIGTERM: drain, checkpoint, stop. */
   signal: AbortSignal;
+  /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
+  checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
   afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[] }) => Promise<void>;
   /** Called after every batch with the running totals (progress display). */
@@ -186,6 +189,9 @@ export class JobRunner {
         dedup: this.gate.dedup.drainChanges(),
         positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
+        ...(this.context.checkpointWrites
+          ? { extraWrites: (connection: DuckDBConnection) => this.context.checkpointWrites!(connection, outputs) }
+          : {}),
       });
       metrics.checkpoints.inc({ outcome: 'ok' });
     } catch (error) {

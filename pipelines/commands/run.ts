@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../../operators/errors.js';
+import { AlertDelivery } from '../alert-delivery.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { appendRejectsFiles } from '../../sinks/rejects-file.js';
@@ -62,6 +63,18 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let delivery: AlertDelivery | undefined;
+  let workerConnection: Awaited<ReturnType<typeof store.connect>> | undefined;
+  if (job.alerting) {
+    workerConnection = await store.connect();
+    try {
+      delivery = AlertDelivery.create(job.alerting, workerConnection, metrics.registry, logger);
+    } catch (error) {
+      workerConnection.closeSync();
+      store.close();
+      throw error;
+    }
+  }
   const progress = new ProgressReporter(logger, process.stderr.isTTY === true);
   const runner = new JobRunner({
     job,
@@ -71,6 +84,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     logger,
     signal: abort.signal,
     onProgress: (p) => progress.update(p),
+    ...(delivery ? { checkpointWrites: delivery.enqueue.bind(delivery) } : {}),
     afterCheckpoint: async ({ rejections }) => {
       if (job.rejectsFiles) await appendRejectsFiles(rejections);
     },
@@ -82,9 +96,12 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
       logger.info({ port: job.metricsPort }, 'serving /metrics, /healthz, /readyz');
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
+    delivery?.start();
     return await runner.run();
   } finally {
     progress.stop();
+    await delivery?.stop();
+    workerConnection?.closeSync();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     server?.close();

@@ -78,6 +78,27 @@ export const OUTPUT_TABLES_DDL = [
     current_start TIMESTAMPTZ,
     current_end TIMESTAMPTZ
   )`,
+  // additive (operators/population-drift): value tiers and RFM, and tier migration per rescoring
+  `CREATE TABLE IF NOT EXISTS customer_segments (
+    customer_id VARCHAR NOT NULL,
+    tier VARCHAR NOT NULL,
+    recency_days DOUBLE NOT NULL,
+    frequency BIGINT NOT NULL,
+    monetary DOUBLE NOT NULL,
+    r_score INTEGER NOT NULL,
+    f_score INTEGER NOT NULL,
+    m_score INTEGER NOT NULL,
+    rfm VARCHAR NOT NULL,
+    trailing_spend DOUBLE NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS segment_migrations (
+    run_id VARCHAR NOT NULL,
+    from_tier VARCHAR NOT NULL,
+    to_tier VARCHAR NOT NULL,
+    customers BIGINT NOT NULL,
+    revenue_share DOUBLE NOT NULL
+  )`,
   `CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR NOT NULL,
     alert_id VARCHAR,
@@ -89,6 +110,22 @@ export const OUTPUT_TABLES_DDL = [
     opened_at TIMESTAMPTZ NOT NULL,
     due_at TIMESTAMPTZ NOT NULL,
     closed_at TIMESTAMPTZ
+  )`,
+  // Audit trail of cases (sinks/cases): who changed what and when; `seq` orders the events and
+  // `notified` marks the changes already sent through the alert routing.
+  `CREATE TABLE IF NOT EXISTS case_events (
+    seq BIGINT NOT NULL,
+    case_id VARCHAR NOT NULL,
+    at TIMESTAMPTZ NOT NULL,
+    actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    from_status VARCHAR,
+    to_status VARCHAR,
+    from_team VARCHAR,
+    to_team VARCHAR,
+    assignee VARCHAR,
+    note VARCHAR,
+    notified BOOLEAN NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS dead_letters (
     source VARCHAR NOT NULL,

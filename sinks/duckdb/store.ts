@@ -13,6 +13,8 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
   alert: { table: 'alerts', keys: ['alert_id'] },
   drift_metric: { table: 'drift_metrics', keys: [] },
   case: { table: 'cases', keys: ['case_id'] },
+  customer_segment: { table: 'customer_segments', keys: ['customer_id'] },
+  segment_migration: { table: 'segment_migrations', keys: ['run_id', 'from_tier', 'to_tier'] },
   contact_reason_volume: { table: 'contact_reason_volumes', keys: ['window_start', 'window_end', 'queue', 'channel', 'reason'] },
 };
 
@@ -165,6 +167,13 @@ export class DuckDBStore {
       await connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /** A second connection to the same database, for work outside the checkpoint transactions. */
+  async connect(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return connection;
   }
 
   close(): void {
