@@ -1,6 +1,7 @@
 import { ContactKpiOperator, contactKpiOptionsFromConfig } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
+import { CustomerShiftOperator, resolveShiftConfig } from '../operators/shifts/index.js';
 import type { Operator } from '../operators/operator.js';
 import { windowSpec } from '../operators/windows.js';
 import { duration } from './job-schema.js';
@@ -65,8 +66,22 @@ const contactKpis: OperatorFactory = {
   },
 };
 
+const customerShifts: OperatorFactory = {
+  type: 'customer_shifts',
+  description: 'per-customer behaviour shifts (drops and jumps) and instant triggers, as sales alerts',
+  // Validated by resolveShiftConfig (operators/shifts/config.ts), which names the bad key.
+  schema: { type: 'object' },
+  build(name, settings) {
+    return new CustomerShiftOperator(name, resolveShiftConfig(settings));
+  },
+};
+
 /** Every operator a job can name, by its YAML `type`. Filled from this explicit list. */
-export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([customerWindows, contactKpis]);
+export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([
+  customerWindows,
+  contactKpis,
+  customerShifts,
+]);
 
 function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {
   const registry = new Map<string, OperatorFactory>();

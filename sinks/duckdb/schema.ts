@@ -116,7 +116,7 @@ export const OUTPUT_TABLES_DDL = [
   `CREATE TABLE IF NOT EXISTS case_events (
     seq BIGINT NOT NULL,
     case_id VARCHAR NOT NULL,
-    at TIMESTAMPTZ NOT NULL,
+    "at" TIMESTAMPTZ NOT NULL,
     actor VARCHAR NOT NULL,
     action VARCHAR NOT NULL,
     from_status VARCHAR,

@@ -1,0 +1,123 @@
+/**
+ * Builds the `sales` alerts of the shift operator (shape of operators/alert.ts). Pure: the same
+ * inputs always give the same alert, ids included, so a replay reproduces them exactly.
+ */
+import { type Alert, stableAlertId } from '../alert.js';
+import type { InstantHit } from './instant.js';
+import { type Assessment, type Direction, type Verdict, changePercent, severityOf } from './detector.js';
+
+export interface CustomerProfile {
+  account_owner: string | null;
+  tier: string | null;
+  region: string | null;
+}
+
+export const INSTANT_ALERT_NAMES = {
+  large_transaction: 'CustomerLargeTransaction',
+  refund: 'CustomerLargeRefund',
+  new_metric: 'CustomerNewUsageMetric',
+} as const;
+
+/** `CustomerSpendDrop`, `CustomerSpendJump`, `CustomerUsageDrop`, `CustomerUsageJump`. */
+export function shiftAlertName(measure: string, direction: Direction): string {
+  const family = measure.startsWith('usage:') ? 'Usage' : 'Spend';
+  return `Customer${family}${direction === 'down' ? 'Drop' : 'Jump'}`;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Math.round(x * 100) / 100) : String(x);
+}
+
+function profileLabels(profile: CustomerProfile | undefined): Record<string, string> {
+  return {
+    account_owner: profile?.account_owner ?? '',
+    tier: profile?.tier ?? '',
+    region: profile?.region ?? '',
+  };
+}
+
+export interface ShiftAlertInput {
+  customerId: string;
+  measure: string;
+  windowStart: number;
+  windowEnd: number;
+  window: string;
+  assessment: Assessment;
+  verdict: Verdict;
+  threshold: number;
+  profile: CustomerProfile | undefined;
+}
+
+export function shiftAlert(i: ShiftAlertInput): Alert {
+  const { assessment: a, verdict: v } = i;
+  const rule = shiftAlertName(i.measure, v.direction);
+  const severity = severityOf(v.direction, a.baseline, a.current);
+  const change = changePercent(a.baseline, a.current);
+  const changeText = change === null ? 'from a zero baseline' : `${change >= 0 ? '+' : ''}${fmt(change)}%`;
+  const day = new Date(i.windowStart).toISOString();
+  return {
+    alert_id: stableAlertId(rule, i.windowStart, i.customerId, i.measure),
+    kind: 'sales',
+    rule,
+    severity,
+    customer_id: i.customerId,
+    window_start: i.windowStart,
+    fired_at: i.windowEnd,
+    labels: {
+      alertname: rule,
+      kind: 'sales',
+      severity,
+      measure: i.measure,
+      direction: v.direction,
+      ...profileLabels(i.profile),
+    },
+    annotations: {
+      summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${changeText}`,
+      description:
+        `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)}, current ${fmt(a.current)} ` +
+        `(mean of the last windows up to ${day}), change ${changeText}; ${v.detector} score ${fmt(v.score)} ` +
+        `(threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
+      baseline: fmt(a.baseline),
+      current: fmt(a.current),
+      change_percent: change === null ? '' : fmt(change),
+      score: fmt(v.score),
+      threshold: fmt(i.threshold),
+      p_value: v.pValue.toExponential(3),
+      detector: v.detector,
+      window: `${day}/${i.window}`,
+    },
+    status: 'firing',
+  };
+}
+
+export function instantAlert(hit: InstantHit, customerId: string, eventId: string, ts: number, profile: CustomerProfile | undefined): Alert {
+  const rule = INSTANT_ALERT_NAMES[hit.rule];
+  let summary: string;
+  let description: string;
+  let severity: Alert['severity'] = 'warning';
+  if (hit.rule === 'large_transaction') {
+    const ratio = hit.typical ? hit.value / hit.typical : Number.NaN;
+    summary = `Customer ${customerId}: transaction of ${fmt(hit.value)}, ${fmt(ratio)}x the typical amount`;
+    description = `Amount ${fmt(hit.value)} > threshold ${fmt(hit.threshold)} (typical ${fmt(hit.typical ?? Number.NaN)}, median of recent transactions); event ${eventId}.`;
+    severity = ratio >= 20 ? 'critical' : 'warning';
+  } else if (hit.rule === 'refund') {
+    summary = `Customer ${customerId}: refund of ${fmt(hit.value)}`;
+    description = `Refund ${fmt(hit.value)} >= threshold ${fmt(hit.threshold)}; event ${eventId}.`;
+  } else {
+    severity = 'info';
+    summary = `Customer ${customerId}: first use of ${hit.metric ?? ''}`;
+    description = `Usage metric ${hit.metric ?? ''} never used before by this customer (known for ${hit.value} windows); event ${eventId}.`;
+  }
+  return {
+    alert_id: stableAlertId(rule, ts, eventId),
+    kind: 'sales',
+    rule,
+    severity,
+    customer_id: customerId,
+    window_start: ts,
+    fired_at: ts,
+    labels: { alertname: rule, kind: 'sales', severity, ...(hit.metric ? { measure: `usage:${hit.metric}` } : {}), ...profileLabels(profile) },
+    annotations: { summary, description, current: fmt(hit.value), threshold: fmt(hit.threshold), ...(hit.typical !== undefined ? { baseline: fmt(hit.typical) } : {}) },
+    status: 'firing',
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * Configuration of the customer behaviour-shift operator: the YAML shape (every field optional),
+ * its defaults, and `resolveShiftConfig`, which validates a parsed YAML value and returns ready
+ * settings. Unknown keys are rejected so a typo never silently falls back to a default.
+ */
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
+
+export const SPEND_MEASURES = ['spend_total', 'spend_count'] as const;
+/** A measure: `spend_total`, `spend_count`, `usage:<metric>` or `usage:*` (every metric used). */
+export type MeasureSpec = string;
+export const USAGE_PREFIX = 'usage:';
+export const ALL_USAGE = 'usage:*';
+
+export const INSTANT_RULES = ['large_transaction', 'refund', 'new_metric'] as const;
+export type InstantRuleName = (typeof INSTANT_RULES)[number];
+
+export interface LargeTransactionRule {
+  rule: 'large_transaction';
+  /** Fires when amount > factor x the median of the customer's recent amounts. */
+  factor: number;
+  /** Recent amounts needed before the rule can fire. */
+  minSamples: number;
+  /** Recent non-negative amounts kept per customer (bounded state). */
+  history: number;
+  /** Never fires for amounts below this (currency units). */
+  minAmount: number;
+}
+export interface RefundRule {
+  rule: 'refund';
+  /** Fires when a refund's size (-amount) is at least this. */
+  threshold: number;
+}
+export interface NewMetricRule {
+  rule: 'new_metric';
+  /** Only for customers known for at least this many windows (a new customer's first usage is no news). */
+  afterWindows: number;
+  /** Metrics remembered per customer (bounded state); beyond it nothing new is reported. */
+  maxMetrics: number;
+}
+export type InstantRule = LargeTransactionRule | RefundRule | NewMetricRule;
+
+/** Ready settings; see README.md for the meaning and the reasons behind each default. */
+export interface ShiftSettings {
+  window: string;
+  windowMs: number;
+  measures: MeasureSpec[];
+  /** Trailing windows kept per customer and measure (the ring). */
+  ringWindows: number;
+  minHistory: number;
+  /** Season length in windows (7 for daily windows: weekday profile); 1 disables it. */
+  seasonPeriod: number;
+  /** Variance-stabilising transform of window values before the detectors (`sqrt` or `none`). */
+  transform: 'sqrt' | 'none';
+  /** Width of the rolling means whose median and MAD give the baseline level and scale. */
+  smoothing: number;
+  /** Windows averaged by the robust-z (sudden shift) detector. */
+  shortWindows: number;
+  robustZ: number;
+  cusum: { k: number; h: number; clip: number };
+  floor: { relative: number; absolute: number };
+  cooldownWindows: number;
+  fdr: { enabled: boolean; q: number };
+  population: { enabled: boolean; minSeries: number };
+  instant: InstantRule[];
+}
+
+export const DEFAULT_INSTANT: InstantRule[] = [
+  { rule: 'large_transaction', factor: 5, minSamples: 5, history: 20, minAmount: 0 },
+  { rule: 'refund', threshold: 100 },
+  { rule: 'new_metric', afterWindows: 7, maxMetrics: 32 },
+];
+
+export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
+  window: '1d',
+  windowMs: MS_PER_DAY,
+  measures: ['spend_total', 'spend_count', ALL_USAGE],
+  ringWindows: 56,
+  minHistory: 14,
+  seasonPeriod: 7,
+  transform: 'sqrt',
+  smoothing: 7,
+  shortWindows: 3,
+  robustZ: 4,
+  cusum: { k: 0.5, h: 8, clip: 4 },
+  floor: { relative: 0.05, absolute: 0.5 },
+  cooldownWindows: 7,
+  fdr: { enabled: true, q: 0.01 },
+  population: { enabled: true, minSeries: 50 },
+  instant: DEFAULT_INSTANT,
+};
+
+export class ShiftConfigError extends Error {
+  readonly code = 'SHIFT_CONFIG';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`customer shift config: ${path}: ${message}`);
+    this.name = 'ShiftConfigError';
+  }
+}
+
+const UNITS: Record<string, number> = { m: MS_PER_MINUTE, h: MS_PER_HOUR, d: MS_PER_DAY, w: 7 * MS_PER_DAY };
+
+/** Parses `30m`, `1h`, `1d`, `1w` into milliseconds. */
+export function parseWindow(text: string, path = 'window'): number {
+  const m = /^(\d+)([mhdw])$/.exec(text.trim());
+  const unit = m ? UNITS[m[2] as string] : undefined;
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw new ShiftConfigError(path, `"${text}" is not a duration; write e.g. 1d, 12h, 1w`);
+  }
+  return Number(m[1]) * unit;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkKeys(obj: Obj, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      throw new ShiftConfigError(`${path}.${key}`, `unknown key; allowed: ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function num(obj: Obj, key: string, fallback: number, path: string, opts: { min?: number; int?: boolean; gt?: number } = {}): number {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  const where = `${path}.${key}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ShiftConfigError(where, `must be a number, got ${JSON.stringify(v)}`);
+  if (opts.int && !Number.isInteger(v)) throw new ShiftConfigError(where, `must be an integer, got ${v}`);
+  if (opts.min !== undefined && v < opts.min) throw new ShiftConfigError(where, `must be >= ${opts.min}, got ${v}`);
+  if (opts.gt !== undefined && !(v > opts.gt)) throw new ShiftConfigError(where, `must be > ${opts.gt}, got ${v}`);
+  return v;
+}
+
+function bool(obj: Obj, key: string, fallback: boolean, path: string): boolean {
+  const v = obj[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ShiftConfigError(`${path}.${key}`, `must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function section(obj: Obj, key: string, path: string): Obj {
+  const v = obj[key];
+  if (v === undefined) return {};
+  if (!isObj(v)) throw new ShiftConfigError(`${path}.${key}`, 'must be a mapping');
+  return v;
+}
+
+function measure(v: unknown, where: string): MeasureSpec {
+  if (typeof v !== 'string') throw new ShiftConfigError(where, `must be a string, got ${JSON.stringify(v)}`);
+  if ((SPEND_MEASURES as readonly string[]).includes(v)) return v;
+  if (v.startsWith(USAGE_PREFIX) && v.length > USAGE_PREFIX.length) return v;
+  throw new ShiftConfigError(where, `unknown measure "${v}"; use spend_total, spend_count, usage:<metric> or usage:*`);
+}
+
+function instantRule(v: unknown, where: string): InstantRule {
+  if (!isObj(v)) throw new ShiftConfigError(where, 'must be a mapping with a `rule` key');
+  const rule = v['rule'];
+  if (rule === 'large_transaction') {
+    checkKeys(v, ['rule', 'factor', 'minSamples', 'history', 'minAmount'], where);
+    const minSamples = num(v, 'minSamples', 5, where, { min: 1, int: true });
+    const history = num(v, 'history', 20, where, { min: 1, int: true });
+    if (history < minSamples) throw new ShiftConfigError(`${where}.history`, `must be >= minSamples (${minSamples})`);
+    return { rule, factor: num(v, 'factor', 5, where, { gt: 1 }), minSamples, history, minAmount: num(v, 'minAmount', 0, where, { min: 0 }) };
+  }
+  if (rule === 'refund') {
+    checkKeys(v, ['rule', 'threshold'], where);
+    return { rule, threshold: num(v, 'threshold', 100, where, { gt: 0 }) };
+  }
+  if (rule === 'new_metric') {
+    checkKeys(v, ['rule', 'afterWindows', 'maxMetrics'], where);
+    return {
+      rule,
+      afterWindows: num(v, 'afterWindows', 7, where, { min: 0, int: true }),
+      maxMetrics: num(v, 'maxMetrics', 32, where, { min: 1, int: true }),
+    };
+  }
+  throw new ShiftConfigError(`${where}.rule`, `unknown instant rule ${JSON.stringify(rule)}; use ${INSTANT_RULES.join(', ')}`);
+}
+
+const TOP_KEYS = [
+  'window', 'measures', 'ringWindows', 'minHistory', 'seasonPeriod', 'transform', 'smoothing', 'shortWindows',
+  'robustZ', 'cusum', 'floor', 'cooldownWindows', 'fdr', 'population', 'instant',
+] as const;
+
+/** Validates a parsed YAML value (undefined or null = all defaults) into ready settings. */
+export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): ShiftSettings {
+  const d = DEFAULT_SHIFT_SETTINGS;
+  if (input === undefined || input === null) return structuredClone(d);
+  if (!isObj(input)) throw new ShiftConfigError(path, 'must be a mapping');
+  checkKeys(input, TOP_KEYS, path);
+  const window = input['window'] === undefined ? d.window : input['window'];
+  if (typeof window !== 'string') throw new ShiftConfigError(`${path}.window`, 'must be a duration string such as 1d');
+  const windowMs = parseWindow(window, `${path}.window`);
+  const rawMeasures = input['measures'] ?? d.measures;
+  if (!Array.isArray(rawMeasures) || rawMeasures.length === 0) throw new ShiftConfigError(`${path}.measures`, 'must be a non-empty list');
+  const measures = [...new Set(rawMeasures.map((m, i) => measure(m, `${path}.measures[${i}]`)))];
+
+  const ringWindows = num(input, 'ringWindows', d.ringWindows, path, { min: 2, int: true });
+  const minHistory = num(input, 'minHistory', d.minHistory, path, { min: 2, int: true });
+  if (minHistory > ringWindows) throw new ShiftConfigError(`${path}.minHistory`, `must be <= ringWindows (${ringWindows})`);
+  // The default season is the week when a whole number of windows makes one and the ring holds at
+  // least two of them (daily windows: 7); else the day (hourly windows: 24); else none.
+  const periodOf = (span: number): number => (windowMs < span && span % windowMs === 0 && (2 * span) / windowMs <= ringWindows ? span / windowMs : 0);
+  const defaultPeriod = periodOf(7 * MS_PER_DAY) || periodOf(MS_PER_DAY) || 1;
+  const seasonPeriod = num(input, 'seasonPeriod', defaultPeriod, path, { min: 1, int: true });
+  if (seasonPeriod > ringWindows) throw new ShiftConfigError(`${path}.seasonPeriod`, `must be <= ringWindows (${ringWindows})`);
+  const shortWindows = num(input, 'shortWindows', d.shortWindows, path, { min: 1, int: true });
+  if (shortWindows >= minHistory) throw new ShiftConfigError(`${path}.shortWindows`, `must be < minHistory (${minHistory})`);
+
+  const cusum = section(input, 'cusum', path);
+  checkKeys(cusum, ['k', 'h', 'clip'], `${path}.cusum`);
+  const floor = section(input, 'floor', path);
+  checkKeys(floor, ['relative', 'absolute'], `${path}.floor`);
+  const fdr = section(input, 'fdr', path);
+  checkKeys(fdr, ['enabled', 'q'], `${path}.fdr`);
+  const population = section(input, 'population', path);
+  checkKeys(population, ['enabled', 'minSeries'], `${path}.population`);
+
+  const rawInstant = input['instant'] ?? d.instant;
+  if (!Array.isArray(rawInstant)) throw new ShiftConfigError(`${path}.instant`, 'must be a list of rules');
+  const instant = rawInstant.map((r, i) => instantRule(r, `${path}.instant[${i}]`));
+  const seen = new Set<string>();
+  for (const r of instant) {
+    if (seen.has(r.rule)) throw new ShiftConfigError(`${path}.instant`, `rule ${r.rule} is listed twice`);
+    seen.add(r.rule);
+  }
+
+  const q = num(fdr, 'q', d.fdr.q, `${path}.fdr`, { gt: 0 });
+  if (q >= 1) throw new ShiftConfigError(`${path}.fdr.q`, `must be < 1, got ${q}`);
+  const transform = input['transform'] ?? d.transform;
+  if (transform !== 'sqrt' && transform !== 'none') throw new ShiftConfigError(`${path}.transform`, `must be sqrt or none, got ${JSON.stringify(transform)}`);
+  return {
+    window,
+    transform,
+    windowMs,
+    measures,
+    ringWindows,
+    minHistory,
+    seasonPeriod,
+    smoothing: num(input, 'smoothing', d.smoothing, path, { min: 1, int: true }),
+    shortWindows,
+    robustZ: num(input, 'robustZ', d.robustZ, path, { gt: 0 }),
+    cusum: {
+      k: num(cusum, 'k', d.cusum.k, `${path}.cusum`, { gt: 0 }),
+      h: num(cusum, 'h', d.cusum.h, `${path}.cusum`, { gt: 0 }),
+      clip: num(cusum, 'clip', d.cusum.clip, `${path}.cusum`, { gt: 0 }),
+    },
+    floor: {
+      relative: num(floor, 'relative', d.floor.relative, `${path}.floor`, { min: 0 }),
+      absolute: num(floor, 'absolute', d.floor.absolute, `${path}.floor`, { gt: 0 }),
+    },
+    cooldownWindows: num(input, 'cooldownWindows', d.cooldownWindows, path, { min: 0, int: true }),
+    fdr: { enabled: bool(fdr, 'enabled', d.fdr.enabled, `${path}.fdr`), q },
+    population: {
+      enabled: bool(population, 'enabled', d.population.enabled, `${path}.population`),
+      minSeries: num(population, 'minSeries', d.population.minSeries, `${path}.population`, { min: 1, int: true }),
+    },
+    instant,
+  };
+}

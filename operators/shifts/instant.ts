@@ -1,0 +1,42 @@
+/**
+ * Instant triggers: rules that look at one event, fire in `process` and need no window to close.
+ * Each returns what fired (or null); the operator turns it into an alert with an id stable on
+ * (rule, event_id).
+ */
+import type { InstantRule, LargeTransactionRule, NewMetricRule, RefundRule } from './config.js';
+import { median } from './robust.js';
+
+export interface InstantHit {
+  rule: InstantRule['rule'];
+  /** The number that fired it and what it was compared with. */
+  value: number;
+  threshold: number;
+  /** The customer's typical amount, for `large_transaction`. */
+  typical?: number;
+  metric?: string;
+}
+
+/** Checks a non-negative amount against the customer's recent amounts; does not record it. */
+export function checkLargeTransaction(rule: LargeTransactionRule, amount: number, recent: readonly number[]): InstantHit | null {
+  if (amount < 0 || recent.length < rule.minSamples || amount < rule.minAmount) return null;
+  const typical = median(recent);
+  if (!(typical > 0)) return null;
+  const threshold = rule.factor * typical;
+  return amount > threshold ? { rule: 'large_transaction', value: amount, threshold, typical } : null;
+}
+
+/** Records a non-negative amount in the bounded list of recent amounts (mutates `recent`). */
+export function recordAmount(recent: number[], amount: number, history: number): void {
+  recent.push(amount);
+  if (recent.length > history) recent.splice(0, recent.length - history);
+}
+
+export function checkRefund(rule: RefundRule, amount: number): InstantHit | null {
+  return amount < 0 && -amount >= rule.threshold ? { rule: 'refund', value: -amount, threshold: rule.threshold } : null;
+}
+
+/** First use of `metric` by a customer known for `knownWindows` windows (does not record it). */
+export function checkNewMetric(rule: NewMetricRule, metric: string, known: readonly string[], knownWindows: number): InstantHit | null {
+  if (known.includes(metric) || known.length >= rule.maxMetrics || knownWindows < rule.afterWindows) return null;
+  return { rule: 'new_metric', value: knownWindows, threshold: rule.afterWindows, metric };
+}

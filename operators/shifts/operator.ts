@@ -1,0 +1,236 @@
+/**
+ * CustomerShiftOperator: per-customer behaviour-shift detection and instant sales triggers.
+ *
+ * `process` aggregates transaction and usage events into per-customer, per-window measures (and
+ * runs the instant rules on the event itself); profile events only record owner, tier and region.
+ * When the watermark passes the end of a window, every known customer is evaluated for it, with 0
+ * for measures it had no event for, and the `sales` alerts are emitted with `fired_at` = window end.
+ * All state lives in KeyedState values of plain JSON, so a restore continues exactly.
+ */
+import type { Alert } from '../alert.js';
+import { alertRow } from '../alert.js';
+import type { PulseEvent, TransactionEvent, UsageEvent } from '../events.js';
+import type { Operator, OperatorOutput } from '../operator.js';
+import { KeyedState } from '../state.js';
+import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
+import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
+import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
+import { benjaminiHochberg } from './fdr.js';
+import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
+import { type PopulationState, newPopulation, populationStep } from './population.js';
+
+/** Everything the operator knows about one customer (one KeyedState value). */
+export interface CustomerState {
+  /** Window index of the customer's first transaction or usage event (null: profile only). */
+  first: number | null;
+  /** Detector state by measure (`spend_total`, `spend_count`, `usage:<metric>`). */
+  series: Record<string, SeriesState>;
+  /** Open-window accumulators: window index -> measure -> value. */
+  acc: Record<string, Record<string, number>>;
+  /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
+  amounts: number[];
+  /** Usage metrics seen (bounded), for the new-metric rule. */
+  metrics: string[];
+  profile: CustomerProfile;
+}
+
+export interface ClockState {
+  /** Next window index to close (null before the first event). */
+  next: number | null;
+  /** Highest window index that has seen an event. */
+  max: number | null;
+}
+
+export const STATE_NAMES = { customers: 'customers', population: 'population', clock: 'clock' } as const;
+const CLOCK_KEY = 'clock';
+
+export class CustomerShiftOperator implements Operator {
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly customers = new KeyedState<CustomerState>();
+  private readonly population = new KeyedState<PopulationState>();
+  private readonly clock = new KeyedState<ClockState>();
+  private outputs: Alert[] = [];
+  private readonly trackSpendTotal: boolean;
+  private readonly trackSpendCount: boolean;
+  private readonly allUsage: boolean;
+  private readonly usageMetrics: ReadonlySet<string>;
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ShiftSettings,
+  ) {
+    this.states = {
+      [STATE_NAMES.customers]: this.customers as KeyedState<unknown>,
+      [STATE_NAMES.population]: this.population as KeyedState<unknown>,
+      [STATE_NAMES.clock]: this.clock as KeyedState<unknown>,
+    };
+    this.trackSpendTotal = cfg.measures.includes('spend_total');
+    this.trackSpendCount = cfg.measures.includes('spend_count');
+    this.allUsage = cfg.measures.includes(ALL_USAGE);
+    this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
+  }
+
+  process(event: PulseEvent): void {
+    if (event.type === 'profile') {
+      const c = this.customer(event.customer_id);
+      c.profile = { account_owner: event.account_owner, tier: event.tier, region: event.region };
+      this.customers.touch(event.customer_id);
+      return;
+    }
+    if (event.type !== 'transaction' && event.type !== 'usage') return;
+    const index = Math.floor(event.ts / this.cfg.windowMs);
+    const c = this.customer(event.customer_id);
+    if (c.first === null) c.first = index;
+    if (event.type === 'transaction') this.onTransaction(c, event, index);
+    else this.onUsage(c, event, index);
+    this.customers.touch(event.customer_id);
+    const clock = this.clockState();
+    if (clock.next === null) clock.next = index;
+    if (clock.max === null || index > clock.max) clock.max = index;
+    this.clock.set(CLOCK_KEY, clock);
+  }
+
+  onWatermark(watermark: number): void {
+    const clock = this.clockState();
+    if (clock.next === null || clock.max === null) return;
+    // Close only windows up to the newest one with events: a watermark that runs ahead of the data
+    // (idle source, end of input) must not invent days of silence for every customer.
+    const limit = watermark === Number.POSITIVE_INFINITY ? clock.max : Math.min(clock.max, Math.floor(watermark / this.cfg.windowMs) - 1);
+    if (limit < clock.next) return;
+    for (let index = clock.next; index <= limit; index++) this.closeWindow(index);
+    this.clock.set(CLOCK_KEY, { next: limit + 1, max: clock.max });
+  }
+
+  drainOutputs(): OperatorOutput[] {
+    if (this.outputs.length === 0) return [];
+    const rows = this.outputs.map(alertRow);
+    this.outputs = [];
+    return [{ kind: 'alert', rows }];
+  }
+
+  private clockState(): ClockState {
+    return this.clock.get(CLOCK_KEY) ?? { next: null, max: null };
+  }
+
+  private customer(id: string): CustomerState {
+    let c = this.customers.get(id);
+    if (!c) {
+      c = { first: null, series: {}, acc: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+      this.customers.set(id, c);
+    }
+    return c;
+  }
+
+  /** Adds to the open window's accumulator; events for windows already closed are not counted. */
+  private add(c: CustomerState, index: number, measure: string, value: number): void {
+    const next = this.clockState().next;
+    if (next !== null && index < next) return;
+    const key = String(index);
+    const bucket = (c.acc[key] ??= {});
+    bucket[measure] = (bucket[measure] ?? 0) + value;
+  }
+
+  private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
+    for (const rule of this.cfg.instant) {
+      const hit =
+        rule.rule === 'large_transaction' ? checkLargeTransaction(rule, e.amount, c.amounts) : rule.rule === 'refund' ? checkRefund(rule, e.amount) : null;
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+    }
+    if (e.amount < 0) return;
+    const large = this.cfg.instant.find((r) => r.rule === 'large_transaction');
+    recordAmount(c.amounts, e.amount, large && large.rule === 'large_transaction' ? large.history : 20);
+    if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
+    if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
+  }
+
+  private onUsage(c: CustomerState, e: UsageEvent, index: number): void {
+    const rule = this.cfg.instant.find((r) => r.rule === 'new_metric');
+    if (rule && rule.rule === 'new_metric') {
+      const hit = checkNewMetric(rule, e.metric, c.metrics, index - (c.first ?? index));
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+    }
+    const maxMetrics = rule && rule.rule === 'new_metric' ? rule.maxMetrics : 32;
+    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics.push(e.metric);
+    if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
+  }
+
+  /** Evaluates every known customer for window `index` (see the module comment). */
+  private closeWindow(index: number): void {
+    const cfg = this.cfg;
+    const key = String(index);
+    interface Item {
+      id: string;
+      c: CustomerState;
+      measure: string;
+      s: SeriesState;
+      x: number;
+      a: Assessment | null;
+      v: Verdict | null;
+    }
+    const items: Item[] = [];
+    const ids = [...this.customers.entries()].filter(([, c]) => c.first !== null && c.first <= index).map(([id]) => id).sort();
+    for (const id of ids) {
+      const c = this.customers.get(id) as CustomerState;
+      const bucket = c.acc[key] ?? {};
+      // A series starts at the customer's first non-zero value of the measure.
+      for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
+      for (const measure of Object.keys(c.series).sort()) {
+        const s = c.series[measure] as SeriesState;
+        const x = bucket[measure] ?? 0;
+        items.push({ id, c, measure, s, x, a: assess(s, x, index, cfg), v: null });
+      }
+      // Drop this and any older (stale) accumulators.
+      for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
+      this.customers.touch(id);
+    }
+
+    // Population offsets per measure family, then the detectors.
+    const byMeasure = new Map<string, Item[]>();
+    for (const it of items) {
+      if (!it.a) continue;
+      const group = byMeasure.get(it.measure);
+      if (group) group.push(it);
+      else byMeasure.set(it.measure, [it]);
+    }
+    for (const measure of [...byMeasure.keys()].sort()) {
+      const group = byMeasure.get(measure) as Item[];
+      let offsetU = 0;
+      let offsetZ = 0;
+      if (cfg.population.enabled) {
+        const pop = this.population.get(measure) ?? newPopulation();
+        ({ offsetU, offsetZ } = populationStep(pop, group.map((it) => (it.a as Assessment).u), cfg.population.minSeries, cfg.shortWindows));
+        this.population.set(measure, pop);
+      }
+      for (const it of group) it.v = decide(it.s, it.a as Assessment, cfg, offsetU, offsetZ);
+    }
+
+    const candidates = items.filter((it) => it.v?.fired && index >= it.s.quiet);
+    const tested = items.reduce((n, it) => n + (it.a ? 1 : 0), 0);
+    const accepted = cfg.fdr.enabled
+      ? benjaminiHochberg(candidates.map((it) => (it.v as Verdict).pValue), cfg.fdr.q, Math.max(tested, candidates.length))
+      : candidates.map(() => true);
+    const alerted = new Set<Item>(candidates.filter((_, i) => accepted[i]));
+
+    const windowStart = index * cfg.windowMs;
+    for (const it of items) {
+      const fire = alerted.has(it);
+      if (fire) {
+        const v = it.v as Verdict;
+        this.outputs.push(
+          shiftAlert({
+            customerId: it.id,
+            measure: it.measure,
+            windowStart,
+            windowEnd: windowStart + cfg.windowMs,
+            window: cfg.window,
+            assessment: it.a as Assessment,
+            verdict: v,
+            threshold: v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
+            profile: it.c.profile,
+          }),
+        );
+      }
+      advance(it.s, it.x, index, it.v, fire, cfg);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Population-wide offset ("empirical null centring"): when most customers move together in the
+ * same window (a holiday, an outage, a price change for everyone), that move is not a shift in any
+ * one customer's behaviour. Per measure and window we take the median of all customers'
+ * standardised values and subtract its departure from the usual median.
+ *
+ * The usual median `m0` is not 0: daily activity is skewed, so the median standardised value of a
+ * quiet window is negative. It is learnt slowly, with bounded influence (each window may move it by
+ * at most RATE x TOLERANCE), so a population-wide shock does not become the new normal and the
+ * offset keeps cancelling it while customers' own baselines absorb it.
+ */
+import { median } from './robust.js';
+
+export interface PopulationState {
+  /** Usual median of the standardised values of a window. */
+  m0: number;
+  /** Windows seen. */
+  n: number;
+  /** Offsets of the last windows, newest last (for the robust z over several windows). */
+  offsets: number[];
+}
+
+export const WARMUP_WINDOWS = 7;
+const RATE = 0.05;
+const TOLERANCE = 0.1;
+
+export function newPopulation(): PopulationState {
+  return { m0: 0, n: 0, offsets: [] };
+}
+
+export interface PopulationOffsets {
+  /** Offset to subtract from this window's standardised values. */
+  offsetU: number;
+  /** Offset to subtract from the robust z over the last `shortWindows` windows. */
+  offsetZ: number;
+}
+
+/**
+ * Updates `state` with this window's standardised values `us` and returns the offsets. With fewer
+ * than `minSeries` values there is no population to speak of: offsets are 0 and nothing is learnt.
+ */
+export function populationStep(state: PopulationState, us: readonly number[], minSeries: number, shortWindows: number): PopulationOffsets {
+  if (us.length < minSeries) {
+    state.offsets.push(0);
+  } else {
+    const med = median(us);
+    let offset = 0;
+    if (state.n < WARMUP_WINDOWS) {
+      state.m0 = (state.m0 * state.n + med) / (state.n + 1);
+    } else {
+      offset = med - state.m0;
+      state.m0 += RATE * Math.max(-TOLERANCE, Math.min(TOLERANCE, offset));
+    }
+    state.n += 1;
+    state.offsets.push(offset);
+  }
+  if (state.offsets.length > shortWindows) state.offsets.splice(0, state.offsets.length - shortWindows);
+  let sum = 0;
+  for (const o of state.offsets) sum += o;
+  return { offsetU: state.offsets[state.offsets.length - 1] as number, offsetZ: sum / Math.sqrt(shortWindows) };
+}

@@ -1,0 +1,157 @@
+import { describe, expect, test } from 'vitest';
+import { stableAlertId } from '../../../operators/alert.js';
+import type { PulseEvent, TransactionEvent } from '../../../operators/events.js';
+import { MS_PER_DAY } from '../../../operators/events.js';
+import type { OutputRow } from '../../../operators/operator.js';
+import { resolveShiftConfig } from '../../../operators/shifts/config.js';
+import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
+import { makeCustomers, normal, rng, simulateDays } from './simulate.js';
+
+const tx = (id: string, customer: string, ts: number, amount: number): TransactionEvent => ({
+  type: 'transaction', event_id: id, ts, customer_id: customer, amount, currency: 'EUR', channel: 'web', category: null,
+});
+
+function alertsOf(op: CustomerShiftOperator): OutputRow[] {
+  return op.drainOutputs().flatMap((o) => (o.kind === 'alert' ? o.rows : []));
+}
+
+/** Feeds day-grouped events, advancing the watermark to each day's end; returns all alerts. */
+function runDays(op: CustomerShiftOperator, days: PulseEvent[][], from = 0, to = days.length): OutputRow[] {
+  const out: OutputRow[] = [];
+  for (let d = from; d < to; d++) {
+    for (const e of days[d] ?? []) op.process(e);
+    op.onWatermark((d + 1) * MS_PER_DAY);
+    out.push(...alertsOf(op));
+  }
+  return out;
+}
+
+describe('CustomerShiftOperator', () => {
+  test('a customer who goes silent gets a drop alert from the zeros the operator fills in itself', () => {
+    const r = rng(1);
+    const days: PulseEvent[][] = [];
+    const profile: PulseEvent = {
+      type: 'profile', event_id: 'p1', ts: 0, customer_id: 'A', account_owner: 'kim@example.com', region: 'north', age_band: null, tier: 'gold', signup_date: null, attributes: {},
+    };
+    for (let d = 0; d < 60; d++) {
+      const day: PulseEvent[] = d === 0 ? [profile] : [];
+      for (const c of ['A', 'B', 'C']) {
+        if (c === 'A' && d >= 40) continue; // A stops buying on day 40: no events at all
+        day.push(tx(`${c}-${d}`, c, d * MS_PER_DAY + 3_600_000, Math.round(100 * (1 + 0.1 * normal(r)))));
+      }
+      days.push(day);
+    }
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [] }));
+    const alerts = runDays(op, days);
+    expect(alerts.map((a) => a.customer_id)).toEqual(['A']);
+    const a = alerts[0]!;
+    const day = (a.window_start as number) / MS_PER_DAY;
+    expect(day).toBeGreaterThanOrEqual(40);
+    expect(day).toBeLessThanOrEqual(41);
+    expect(a.fired_at).toBe((a.window_start as number) + MS_PER_DAY);
+    expect(a.rule).toBe('CustomerSpendDrop');
+    expect(a.kind).toBe('sales');
+    expect(a.alert_id).toBe(stableAlertId('CustomerSpendDrop', a.window_start as number, 'A', 'spend_total'));
+    expect(a.labels).toMatchObject({ alertname: 'CustomerSpendDrop', kind: 'sales', measure: 'spend_total', direction: 'down', account_owner: 'kim@example.com', tier: 'gold', region: 'north' });
+    const ann = a.annotations as Record<string, string>;
+    expect(Number(ann['change_percent'])).toBeLessThan(-60);
+    expect(Number(ann['baseline'])).toBeGreaterThan(90);
+    expect(Number(ann['baseline'])).toBeLessThan(110);
+    expect(ann['description']).toContain('baseline');
+    // Severity from the ratio of the recent level to the baseline (critical at <= 0.25, else warning at <= 0.6).
+    const ratio = Number(ann['current']) / Number(ann['baseline']);
+    expect(ratio).toBeLessThanOrEqual(0.6);
+    expect(a.severity).toBe(ratio <= 0.25 ? 'critical' : 'warning');
+  });
+
+  test('instant triggers fire in process, with ids stable on (rule, event_id)', () => {
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({}));
+    const t = (d: number) => d * MS_PER_DAY + 1000;
+    for (let d = 0; d < 10; d++) op.process(tx(`t${d}`, 'A', t(d), [40, 50, 60][d % 3]!));
+    expect(alertsOf(op)).toEqual([]);
+    op.process(tx('big', 'A', t(10), 251)); // median 50, factor 5 -> threshold 250
+    op.process(tx('small', 'A', t(10) + 1, 249));
+    op.process(tx('refund', 'A', t(10) + 2, -100)); // threshold 100, inclusive
+    op.process(tx('refund-small', 'A', t(10) + 3, -99));
+    op.process({ type: 'usage', event_id: 'u1', ts: t(10) + 4, customer_id: 'A', metric: 'data_mb', quantity: 5 }); // known 10 windows >= 7
+    op.process({ type: 'usage', event_id: 'u2', ts: t(10) + 5, customer_id: 'A', metric: 'data_mb', quantity: 5 });
+    op.process({ type: 'usage', event_id: 'u3', ts: t(10) + 6, customer_id: 'N', metric: 'data_mb', quantity: 5 }); // new customer
+    const alerts = alertsOf(op);
+    expect(alerts.map((a) => [a.rule, a.alert_id])).toEqual([
+      ['CustomerLargeTransaction', stableAlertId('CustomerLargeTransaction', t(10), 'big')],
+      ['CustomerLargeRefund', stableAlertId('CustomerLargeRefund', t(10) + 2, 'refund')],
+      ['CustomerNewUsageMetric', stableAlertId('CustomerNewUsageMetric', t(10) + 4, 'u1')],
+    ]);
+    expect(alerts[0]!.fired_at).toBe(t(10));
+  });
+
+  test('restart mid-history: checkpointed state restored into a new operator continues exactly', () => {
+    const customers = makeCustomers({ customers: 150, days: 90, seed: 5, shiftShare: 0.3, shiftFactors: [0, 0.3, 3], shiftFrom: 30, shiftTo: 70 });
+    const days = simulateDays(customers, 90, 6);
+    // Sprinkle instant-trigger material and usage, so every kind of state is exercised.
+    days[44]!.push(tx('huge', 'c00001', 44 * MS_PER_DAY + 5, 1e6));
+    days[50]!.push({ type: 'usage', event_id: 'u', ts: 50 * MS_PER_DAY + 5, customer_id: 'c00002', metric: 'minutes', quantity: 30 });
+    const cfg = resolveShiftConfig({ population: { minSeries: 20 } });
+    const straight = runDays(new CustomerShiftOperator('shifts', cfg), days);
+    expect(straight.length).toBeGreaterThan(20);
+    expect(new Set(straight.map((a) => a.alert_id)).size).toBe(straight.length);
+
+    // The runner persists only the changes at each checkpoint; emulate its store.
+    const first = new CustomerShiftOperator('shifts', cfg);
+    const store: Record<string, Map<string, string>> = {};
+    const checkpoint = (): void => {
+      for (const [name, st] of Object.entries(first.states)) {
+        const m = (store[name] ??= new Map());
+        const ch = st.drainChanges();
+        for (const [k, v] of ch.upserts) m.set(k, JSON.stringify(v));
+        for (const k of ch.deletes) m.delete(k);
+      }
+    };
+    const before: OutputRow[] = [];
+    for (let d = 0; d < 47; d++) {
+      before.push(...runDays(first, days, d, d + 1));
+      if (d % 10 === 3) checkpoint();
+    }
+    // Events of day 47 arrive, then a checkpoint, then a crash before the watermark closes it.
+    for (const e of days[47]!) first.process(e);
+    before.push(...alertsOf(first));
+    checkpoint();
+    const second = new CustomerShiftOperator('shifts', cfg);
+    for (const [name, st] of Object.entries(second.states)) st.restore([...(store[name] ?? new Map()).entries()].map(([k, v]) => [k, JSON.parse(v)]));
+    second.onWatermark(48 * MS_PER_DAY);
+    const after = [...alertsOf(second), ...runDays(second, days, 48)];
+    expect([...before, ...after]).toEqual(straight);
+  });
+
+  test('a population-wide move (everyone triples for a week) is not a per-customer alert flood', () => {
+    const customers = makeCustomers({ customers: 300, days: 75, seed: 8, weekendShare: 0 });
+    const quiet = simulateDays(customers, 75, 9);
+    const shocked = quiet.map((evs, d) =>
+      d >= 50 && d < 57 ? evs.flatMap((e) => [e, { ...e, event_id: `${e.event_id}-x` }, { ...e, event_id: `${e.event_id}-y` }]) : evs,
+    );
+    const count = (days: PulseEvent[][], cfg: object): number =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], ...cfg })), days).filter(
+        (a) => (a.window_start as number) >= 50 * MS_PER_DAY,
+      ).length;
+    const naive = count(shocked, { population: { enabled: false }, fdr: { enabled: false } });
+    const adjusted = count(shocked, {});
+    const background = count(quiet, {});
+    expect(naive).toBeGreaterThan(100);
+    // Measured: naive 138, adjusted 35, quiet run 6. The offset removes most of the flood but not
+    // all (windows right after the shock, whose baselines contain it); see README, limitations.
+    expect(adjusted).toBeLessThan(naive / 3);
+    expect(background).toBeLessThan(adjusted);
+  });
+
+  test('stationary customers: few false alerts, and BH never adds any', () => {
+    const customers = makeCustomers({ customers: 300, days: 100, seed: 12 });
+    const days = simulateDays(customers, 100, 13);
+    const run = (fdr: boolean): OutputRow[] =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [], measures: ['spend_total', 'spend_count'], fdr: { enabled: fdr, q: 0.01 } })), days);
+    const withBh = run(true);
+    const without = run(false);
+    expect(withBh.length).toBeLessThanOrEqual(without.length);
+    // Measured 1.0-1.5 per 1,000 customer-days over both measures (see README); guard against regressions.
+    expect((1000 * withBh.length) / (300 * 100)).toBeLessThan(2.5);
+  });
+});
