@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { PulseError } from '../operators/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 
 /** Exit codes of SPEC section 2. */
@@ -59,6 +60,8 @@ export function buildProgram(): Command {
     .action(async (options) => {
       await generateCommand(options);
     });
+
+  program.addCommand(reportCommand());
 
   program
     .command('demo')

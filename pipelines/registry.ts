@@ -2,6 +2,7 @@ import { ContactKpiOperator, contactKpiOptionsFromConfig } from '../operators/co
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { CustomerShiftOperator, resolveShiftConfig } from '../operators/shifts/index.js';
+import { PopulationDriftOperator, populationDriftOptionsFromConfig } from '../operators/population-drift/index.js';
 import type { Operator } from '../operators/operator.js';
 import { windowSpec } from '../operators/windows.js';
 import { duration } from './job-schema.js';
@@ -76,11 +77,22 @@ const customerShifts: OperatorFactory = {
   },
 };
 
+const populationDrift: OperatorFactory = {
+  type: 'population_drift',
+  description: 'population drift per period (table drift_metrics), value tiers and RFM (customer_segments), rescoring alerts',
+  // Validated by populationDriftOptionsFromConfig (operators/population-drift/options.ts).
+  schema: { type: 'object' },
+  build(name, settings) {
+    return new PopulationDriftOperator(populationDriftOptionsFromConfig({ ...settings, name }));
+  },
+};
+
 /** Every operator a job can name, by its YAML `type`. Filled from this explicit list. */
 export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([
   customerWindows,
   contactKpis,
   customerShifts,
+  populationDrift,
 ]);
 
 function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {

@@ -1,0 +1,36 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Alert, AlertKind, AlertStatus, Severity } from '../../operators/alert.js';
+import { num, queryRows, str } from './db.js';
+import type { Params } from './db.js';
+
+const ALERT_COLUMNS = `alert_id, kind, rule, severity, customer_id, epoch_ms(window_start) AS window_start,
+  epoch_ms(fired_at) AS fired_at, CAST(labels AS VARCHAR) AS labels, CAST(annotations AS VARCHAR) AS annotations, status`;
+
+/** Alerts from the `alerts` table matching `where`, oldest window first, as the operator shape. */
+export async function loadAlerts(connection: DuckDBConnection, where: string, params: Params): Promise<Alert[]> {
+  const rows = await queryRows(connection, `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where} ORDER BY window_start, fired_at, rule`, params);
+  return rows.map((r) => ({
+    alert_id: str(r.alert_id),
+    kind: str(r.kind) as AlertKind,
+    rule: str(r.rule),
+    severity: str(r.severity) as Severity,
+    customer_id: r.customer_id === null ? null : str(r.customer_id),
+    window_start: num(r.window_start),
+    fired_at: num(r.fired_at),
+    labels: parseStringMap(r.labels),
+    annotations: parseStringMap(r.annotations),
+    status: str(r.status) as AlertStatus,
+  }));
+}
+
+/** The latest row of one alert id (an alert may have a firing and a resolved row), or null. */
+export async function loadAlert(connection: DuckDBConnection, alertId: string): Promise<Alert | null> {
+  const alerts = await loadAlerts(connection, 'alert_id = $id', { id: alertId });
+  return alerts.find((a) => a.status === 'firing') ?? alerts.at(-1) ?? null;
+}
+
+function parseStringMap(json: unknown): Record<string, string> {
+  const parsed: unknown = typeof json === 'string' ? JSON.parse(json) : {};
+  if (parsed === null || typeof parsed !== 'object') return {};
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}

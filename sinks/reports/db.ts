@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { StoreLockedError, UsageError } from '../../operators/errors.js';
+
+export type Params = Record<string, DuckDBValue>;
+
+/**
+ * Runs a query and returns plain rows. BIGINT values arrive as bigint; callers read them with
+ * `num`/`numOrNull`, and timestamps are selected as `epoch_ms(...)` so the session time zone never
+ * matters.
+ */
+export async function queryRows(connection: DuckDBConnection, sql: string, params: Params = {}): Promise<Array<Record<string, unknown>>> {
+  const reader = await connection.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+}
+
+export function numOrNull(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const n = typeof value === 'bigint' ? Number(value) : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+export function num(value: unknown): number {
+  return numOrNull(value) ?? 0;
+}
+
+export function str(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Parses a window size such as `15m`, `1h`, `1d` into milliseconds. */
+export function parseWindowSize(text: string): number {
+  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
+  const unit = match === null ? undefined : UNIT_MS[match[2] as string];
+  if (match === null || unit === undefined || Number(match[1]) <= 0) {
+    throw new UsageError(`window size "${text}" is not valid: use a number and a unit, e.g. 15m, 1h or 1d`);
+  }
+  return Number(match[1]) * unit;
+}
+
+/** Formats a window size in ms as the largest whole unit: 900000 -> `15m`. */
+export function formatWindowSize(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's']) {
+    const size = UNIT_MS[unit] as number;
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+/** The window sizes (ms) present in a table, smallest first. `where` filters rows (may use params). */
+export async function windowSizes(connection: DuckDBConnection, table: string, where = 'TRUE', params: Params = {}): Promise<number[]> {
+  const rows = await queryRows(
+    connection,
+    `SELECT DISTINCT epoch_ms(window_end) - epoch_ms(window_start) AS size_ms FROM ${table} WHERE ${where} ORDER BY size_ms`,
+    params,
+  );
+  return rows.map((r) => num(r.size_ms));
+}
+
+/** A read-only connection to a database file that the caller closes with `close()`. */
+export interface ReadOnlyDatabase {
+  connection: DuckDBConnection;
+  close(): void;
+}
+
+/**
+ * Opens a DuckDB file read-only for on-demand reports. A running job holds the file's lock; then
+ * this throws StoreLockedError, whose message says to stop the job or use its HTTP API.
+ */
+export async function openReadOnly(path: string): Promise<ReadOnlyDatabase> {
+  if (!existsSync(path)) throw new UsageError(`the database ${path} does not exist; pass the --db of a job that has run`);
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  } catch (error) {
+    if (/lock/i.test((error as Error).message)) throw new StoreLockedError(path, error);
+    throw error;
+  }
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

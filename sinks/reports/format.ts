@@ -1,0 +1,29 @@
+/** Number formats shared by the reports; `n/a` marks a NULL (a zero denominator, SPEC section 4). */
+export const NA = 'n/a';
+
+export function formatPercent(value: number | null, digits = 1): string {
+  return value === null || !Number.isFinite(value) ? NA : `${(value * 100).toFixed(digits)}%`;
+}
+
+export function formatSeconds(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? NA : `${value.toFixed(1)} s`;
+}
+
+export function formatCount(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? NA : Math.round(value).toLocaleString('en-US');
+}
+
+export function formatNumber(value: number | null, digits = 2): string {
+  return value === null || !Number.isFinite(value)
+    ? NA
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A signed change, e.g. `+12` or `-3.5`. */
+export function formatSigned(value: number, digits = 0): string {
+  return `${value > 0 ? '+' : value < 0 ? '-' : ''}${Math.abs(value).toFixed(digits)}`;
+}
+
+export function formatInstant(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}

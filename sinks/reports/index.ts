@@ -1,0 +1,15 @@
+export type { ReportBlock, ReportDocument, TableColumn } from './document.js';
+export { renderChartSvg } from './chart.js';
+export { escapeHtml, escapeMarkdown, fileTimestamp, slug } from './escape.js';
+export { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
+export { renderHtml } from './html.js';
+export { renderMarkdown } from './markdown.js';
+export { renderReport, writeReport } from './write.js';
+export type { ReportPaths } from './write.js';
+export { formatWindowSize, openReadOnly, parseWindowSize, queryRows, windowSizes } from './db.js';
+export type { ReadOnlyDatabase } from './db.js';
+export { loadAlert, loadAlerts } from './alerts-data.js';
+export { DEFAULT_KPI, parseThreshold, renderKpiReport, renderKpiReportForAlert } from './kpi-report.js';
+export type { KpiReportOptions } from './kpi-report.js';
+export { renderCustomerReport } from './customer-report.js';
+export type { CustomerReportOptions } from './customer-report.js';

@@ -1,0 +1,139 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { num, numOrNull, queryRows, str } from './db.js';
+import type { Params } from './db.js';
+
+/** One `contact_kpis` row as the KPI report reads it (times in epoch ms). */
+export interface KpiRow {
+  window_start: number;
+  window_end: number;
+  queue: string;
+  channel: string;
+  offered: number;
+  handled: number;
+  abandon_rate: number | null;
+  aht_seconds: number | null;
+  asa_seconds: number | null;
+  service_level: number | null;
+  fcr_rate: number | null;
+  fcr_final: boolean;
+  /** The charted KPI's value. */
+  value: number | null;
+}
+
+/** Which rows a KPI report covers: one window size, optionally one queue and channel. */
+export interface KpiScope {
+  sizeMs: number;
+  queue?: string;
+  channel?: string;
+}
+
+/** SQL filter of a scope; without `sizeMs` it spans every window size. */
+export function scopeWhere(scope: Partial<KpiScope>): { where: string; params: Params } {
+  const clauses = ['TRUE'];
+  const params: Params = {};
+  if (scope.sizeMs !== undefined) {
+    clauses.push('epoch_ms(window_end) - epoch_ms(window_start) = $size_ms');
+    params.size_ms = scope.sizeMs;
+  }
+  if (scope.queue !== undefined) {
+    clauses.push('queue = $queue');
+    params.queue = scope.queue;
+  }
+  if (scope.channel !== undefined) {
+    clauses.push('channel = $channel');
+    params.channel = scope.channel;
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+/** The last `count` window starts (ascending) in scope, at or before `until` when given. */
+export async function lastWindowStarts(connection: DuckDBConnection, scope: KpiScope, count: number, until?: number): Promise<number[]> {
+  const { where, params } = scopeWhere(scope);
+  const bound = until === undefined ? '' : ' AND epoch_ms(window_start) <= $until';
+  if (until !== undefined) params.until = until;
+  const rows = await queryRows(
+    connection,
+    `SELECT DISTINCT epoch_ms(window_start) AS ws FROM contact_kpis WHERE ${where}${bound} ORDER BY ws DESC LIMIT ${Math.max(1, Math.floor(count))}`,
+    params,
+  );
+  return rows.map((r) => num(r.ws)).reverse();
+}
+
+/** KPI rows in scope for windows starting in [from, to], ordered by window, queue, channel. */
+export async function kpiRows(connection: DuckDBConnection, scope: KpiScope, kpi: string, from: number, to: number): Promise<KpiRow[]> {
+  const { where, params } = scopeWhere(scope);
+  // `kpi` is checked against KPI_NAMES by the caller before it reaches this SQL.
+  const rows = await queryRows(
+    connection,
+    `SELECT epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, queue, channel, offered, handled, abandon_rate,
+            aht_seconds, asa_seconds, service_level, fcr_rate, fcr_final, CAST("${kpi}" AS DOUBLE) AS value
+       FROM contact_kpis
+      WHERE ${where} AND epoch_ms(window_start) BETWEEN $from AND $to
+      ORDER BY ws, queue, channel`,
+    { ...params, from, to },
+  );
+  return rows.map((r) => ({
+    window_start: num(r.ws),
+    window_end: num(r.we),
+    queue: str(r.queue),
+    channel: str(r.channel),
+    offered: num(r.offered),
+    handled: num(r.handled),
+    abandon_rate: numOrNull(r.abandon_rate),
+    aht_seconds: numOrNull(r.aht_seconds),
+    asa_seconds: numOrNull(r.asa_seconds),
+    service_level: numOrNull(r.service_level),
+    fcr_rate: numOrNull(r.fcr_rate),
+    fcr_final: r.fcr_final === true,
+    value: numOrNull(r.value),
+  }));
+}
+
+export interface ReasonChange {
+  reason: string;
+  current: number;
+  /** Mean volume over the comparison windows (a missing row counts as 0 contacts). */
+  baseline: number;
+  change: number;
+  /** (current - baseline) / baseline; null when the reason is new (baseline 0). */
+  relative: number | null;
+}
+
+/**
+ * Contact reasons whose volume grew most in window `current` against the mean of the `previous`
+ * windows (summed over the queues and channels in scope), largest growth first; only growth > 0.
+ */
+export async function reasonChanges(
+  connection: DuckDBConnection,
+  scope: KpiScope,
+  current: number,
+  previous: readonly number[],
+  limit: number,
+): Promise<ReasonChange[]> {
+  const { where, params } = scopeWhere(scope);
+  const starts = [current, ...previous];
+  const rows = await queryRows(
+    connection,
+    `SELECT epoch_ms(window_start) AS ws, reason, CAST(SUM(contacts) AS DOUBLE) AS contacts
+       FROM contact_reason_volumes
+      WHERE ${where} AND epoch_ms(window_start) IN (${starts.map((_, i) => `$w${i}`).join(', ')})
+      GROUP BY ALL`,
+    { ...params, ...Object.fromEntries(starts.map((s, i) => [`w${i}`, s])) },
+  );
+  const byReason = new Map<string, { current: number; previousSum: number }>();
+  for (const row of rows) {
+    const reason = str(row.reason);
+    const entry = byReason.get(reason) ?? { current: 0, previousSum: 0 };
+    if (num(row.ws) === current) entry.current += num(row.contacts);
+    else entry.previousSum += num(row.contacts);
+    byReason.set(reason, entry);
+  }
+  const changes: ReasonChange[] = [];
+  for (const [reason, v] of byReason) {
+    const baseline = previous.length === 0 ? 0 : v.previousSum / previous.length;
+    const change = v.current - baseline;
+    if (change > 0) changes.push({ reason, current: v.current, baseline, change, relative: baseline === 0 ? null : change / baseline });
+  }
+  changes.sort((a, b) => b.change - a.change || a.reason.localeCompare(b.reason));
+  return changes.slice(0, limit);
+}

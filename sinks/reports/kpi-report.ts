@@ -1,0 +1,299 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TopLevelSpec } from 'vega-lite';
+import type { Alert } from '../../operators/alert.js';
+import { KPI_NAMES } from '../../operators/contact-kpis/kpis.js';
+import type { KpiName } from '../../operators/contact-kpis/kpis.js';
+import { SinkError, UsageError } from '../../operators/errors.js';
+import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
+import type { ReportBlock, ReportDocument } from './document.js';
+import { fileTimestamp, slug } from './escape.js';
+import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
+import { kpiRows, lastWindowStarts, reasonChanges, scopeWhere } from './kpi-data.js';
+import type { KpiRow, KpiScope, ReasonChange } from './kpi-data.js';
+import { writeReport } from './write.js';
+import type { ReportPaths } from './write.js';
+
+export interface KpiReportOptions {
+  outDir: string;
+  /** `15m`, `1h`, `1d` (any `<n><s|m|h|d|w>`); default: the alert's window, else the smallest present. */
+  windowSize?: string;
+  /** How many windows to chart, ending at the latest one (or the alert's). Default 48. */
+  last?: number;
+  queue?: string;
+  channel?: string;
+  /** A `contact_kpis` KPI column; default the alert's `kpi` label, else `abandon_rate`. */
+  kpi?: string;
+  /** Drawn as a rule line; default the number in the alert's `threshold` annotation, if any. */
+  threshold?: number;
+  /** The alert this report explains: its numbers go at the top and it anchors the latest window. */
+  alert?: Alert;
+  /** Footer time; default now. */
+  generatedAt?: Date;
+}
+
+export const DEFAULT_KPI: KpiName = 'abandon_rate';
+const DEFAULT_LAST = 48;
+/** Windows before the latest one that the contact-reason baseline averages over. */
+const REASON_BASELINE_WINDOWS = 3;
+const TOP_REASONS = 5;
+
+/**
+ * Renders the contact-center KPI report: the KPI over the last windows per queue x channel (with
+ * the threshold as a rule line), a breakdown of the latest window by queue and channel, the contact
+ * reasons that grew most against the previous windows and, for an alert, its numbers at the top.
+ */
+export async function renderKpiReport(connection: DuckDBConnection, options: KpiReportOptions): Promise<ReportPaths> {
+  const alert = options.alert;
+  const kpi = checkKpi(options.kpi ?? alert?.labels.kpi ?? DEFAULT_KPI);
+  const queue = options.queue ?? alert?.labels.queue;
+  const channel = options.channel ?? alert?.labels.channel;
+  const threshold = options.threshold ?? parseThreshold(alert?.annotations.threshold);
+  const last = options.last ?? DEFAULT_LAST;
+  if (!Number.isInteger(last) || last < 1) throw new UsageError(`last must be a whole number >= 1, got ${last}`);
+
+  const sizeMs = await chooseWindowSize(connection, options.windowSize ?? alert?.labels.window, queue, channel);
+  const scope: KpiScope = { sizeMs, ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
+  const starts = await lastWindowStarts(connection, scope, last, alert?.window_start);
+  const latest = starts.at(-1);
+  if (latest === undefined) throw new SinkError(`no contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)} at or before the alert's window`);
+  const rows = await kpiRows(connection, scope, kpi, starts[0] as number, latest);
+  const previous = starts.slice(-1 - REASON_BASELINE_WINDOWS, -1);
+  const reasons = await reasonChanges(connection, scope, latest, previous, TOP_REASONS);
+
+  const size = formatWindowSize(sizeMs);
+  const blocks: ReportBlock[] = [];
+  if (alert !== undefined) blocks.push(...alertBlocks(alert));
+  blocks.push(
+    { type: 'heading', text: `${kpi} over the last ${starts.length} windows of ${size}` },
+    {
+      type: 'chart',
+      title: `${kpi} per queue / channel${threshold === undefined ? '' : ` (threshold ${threshold})`}`,
+      spec: kpiChartSpec(kpi, rows, threshold),
+      alt: chartAlt(kpi, rows, starts.length, threshold),
+    },
+    ...breakdownBlocks(rows.filter((r) => r.window_start === latest), latest, sizeMs),
+    ...reasonBlocks(reasons, previous.length),
+  );
+  const doc: ReportDocument = {
+    title: `Contact-center KPI report: ${kpi}, ${queue ?? 'all queues'}${channel === undefined ? '' : ` / ${channel}`}`,
+    subtitle: `${size} windows; latest window ${formatInstant(latest)} to ${formatInstant(latest + sizeMs)}`,
+    generatedAt: options.generatedAt ?? new Date(),
+    blocks,
+  };
+  const baseName = [
+    'kpi',
+    slug(kpi),
+    slug(queue ?? 'all'),
+    ...(channel === undefined ? [] : [slug(channel)]),
+    size,
+    fileTimestamp(latest),
+    ...(alert === undefined ? [] : [slug(alert.rule)]),
+  ].join('-');
+  return writeReport(doc, options.outDir, baseName);
+}
+
+/**
+ * The runner's hook after a checkpoint: renders the KPI report of a new firing `analytic` KPI alert
+ * with the runner's own connection. Returns null for alerts it does not cover (other kinds,
+ * resolutions, alerts without a known `kpi` label), so the runner may call it for every alert.
+ */
+export async function renderKpiReportForAlert(connection: DuckDBConnection, alert: Alert, outDir: string): Promise<ReportPaths | null> {
+  const kpi = alert.labels.kpi;
+  if (alert.kind !== 'analytic' || alert.status !== 'firing' || kpi === undefined || !isKpi(kpi)) return null;
+  return renderKpiReport(connection, { outDir, alert });
+}
+
+function isKpi(name: string): name is KpiName {
+  return (KPI_NAMES as readonly string[]).includes(name);
+}
+
+function checkKpi(name: string): KpiName {
+  if (!isKpi(name)) throw new UsageError(`unknown KPI "${name}"; use one of ${KPI_NAMES.join(', ')}`);
+  return name;
+}
+
+/** `> 0.08` or `<= 20` from a threshold rule's annotation; change rules (`+25% vs 1w`) have none. */
+export function parseThreshold(text: string | undefined): number | undefined {
+  const match = text === undefined ? null : /^\s*(?:[<>]=?)?\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+async function chooseWindowSize(connection: DuckDBConnection, requested: string | undefined, queue?: string, channel?: string): Promise<number> {
+  const scope = { ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
+  const { where, params } = scopeWhere(scope);
+  const sizes = await windowSizes(connection, 'contact_kpis', where, params);
+  if (sizes.length === 0) {
+    throw new SinkError(`no contact_kpis rows ${describeScope(scope)} in the database; run a job with contact_kpis enabled first`);
+  }
+  if (requested === undefined) return sizes[0] as number;
+  const size = parseWindowSize(requested);
+  if (!sizes.includes(size)) {
+    throw new UsageError(`no ${requested} windows in contact_kpis ${describeScope(scope)}; sizes present: ${sizes.map(formatWindowSize).join(', ')}`);
+  }
+  return size;
+}
+
+function describeScope(scope: { queue?: string; channel?: string }): string {
+  if (scope.queue === undefined && scope.channel === undefined) return 'for any queue';
+  return `for ${scope.queue ?? 'any queue'}${scope.channel === undefined ? '' : ` / ${scope.channel}`}`;
+}
+
+type KpiUnit = 'ratio' | 'seconds' | 'count' | 'number';
+
+function kpiUnit(kpi: KpiName): KpiUnit {
+  if (kpi.endsWith('_rate') || kpi === 'service_level') return 'ratio';
+  if (kpi.endsWith('_seconds')) return 'seconds';
+  if (kpi.endsWith('_per_minute')) return 'number';
+  return 'count';
+}
+
+function formatKpi(kpi: KpiName, value: number | null): string {
+  switch (kpiUnit(kpi)) {
+    case 'ratio':
+      return formatPercent(value);
+    case 'seconds':
+      return formatSeconds(value);
+    case 'number':
+      return formatNumber(value);
+    case 'count':
+      return formatCount(value);
+  }
+}
+
+/** d3-format strings matching formatKpi, so chart labels read like the tables. */
+const D3_FORMAT: Record<KpiUnit, string> = { ratio: '.1%', seconds: '.1f', number: '.2f', count: ',d' };
+
+function kpiChartSpec(kpi: KpiName, rows: KpiRow[], threshold: number | undefined): TopLevelSpec {
+  const format = D3_FORMAT[kpiUnit(kpi)];
+  const values = rows
+    .filter((r) => r.value !== null)
+    .map((r) => ({ window: formatInstant(r.window_start), t: r.window_start, value: r.value, series: `${r.queue} / ${r.channel}` }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 760,
+    height: 260,
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 't', type: 'temporal', title: 'window start (UTC)', scale: { type: 'utc' }, axis: { format: '%m-%d %H:%M' } },
+          y: { field: 'value', type: 'quantitative', title: kpi, axis: { format } },
+          color: { field: 'series', type: 'nominal', title: 'queue / channel' },
+          tooltip: [
+            { field: 'series', type: 'nominal', title: 'queue / channel' },
+            { field: 'window', type: 'nominal', title: 'window' },
+            { field: 'value', type: 'quantitative', title: kpi, format },
+          ],
+        },
+      },
+      ...(threshold === undefined
+        ? []
+        : [
+            {
+              mark: { type: 'rule' as const, color: '#c0392b', strokeDash: [6, 4], strokeWidth: 2 },
+              encoding: { y: { datum: threshold }, description: { value: `threshold ${threshold}` } },
+            },
+          ]),
+    ],
+    config: { font: 'sans-serif' },
+  } as TopLevelSpec;
+}
+
+function chartAlt(kpi: KpiName, rows: KpiRow[], windows: number, threshold: number | undefined): string {
+  const series = new Set(rows.map((r) => `${r.queue} / ${r.channel}`));
+  const latest = rows.filter((r) => r.window_start === rows.at(-1)?.window_start);
+  const now = latest.map((r) => `${r.queue} / ${r.channel} ${formatKpi(kpi, r.value)}`).join('; ');
+  return `${kpi} for ${series.size} queue/channel series over ${windows} windows; latest: ${now || NA}` + (threshold === undefined ? '' : `; threshold ${threshold}`);
+}
+
+function breakdownBlocks(rows: KpiRow[], latest: number, sizeMs: number): ReportBlock[] {
+  const provisional = rows.some((r) => !r.fcr_final && r.fcr_rate !== null);
+  return [
+    { type: 'heading', text: `Latest window by queue and channel (${formatInstant(latest)} to ${formatInstant(latest + sizeMs)})` },
+    {
+      type: 'table',
+      columns: [
+        { label: 'queue' },
+        { label: 'channel' },
+        { label: 'offered', align: 'right' },
+        { label: 'handled', align: 'right' },
+        { label: 'abandon rate', align: 'right' },
+        { label: 'AHT', align: 'right' },
+        { label: 'ASA', align: 'right' },
+        { label: 'service level', align: 'right' },
+        { label: 'FCR', align: 'right' },
+      ],
+      rows: rows.map((r) => [
+        r.queue,
+        r.channel,
+        formatCount(r.offered),
+        formatCount(r.handled),
+        formatPercent(r.abandon_rate),
+        formatSeconds(r.aht_seconds),
+        formatSeconds(r.asa_seconds),
+        formatPercent(r.service_level),
+        formatPercent(r.fcr_rate) + (!r.fcr_final && r.fcr_rate !== null ? ' (provisional)' : ''),
+      ]),
+      ...(provisional
+        ? { note: 'provisional: the FCR look-ahead (default 7 days after each contact) has not passed yet, so the value can still fall.' }
+        : {}),
+    },
+  ];
+}
+
+function reasonBlocks(reasons: ReasonChange[], previousWindows: number): ReportBlock[] {
+  const heading: ReportBlock = { type: 'heading', text: 'Contact reasons behind the change' };
+  if (previousWindows === 0) return [heading, { type: 'paragraph', text: 'No earlier window to compare contact reasons with.' }];
+  if (reasons.length === 0) return [heading, { type: 'paragraph', text: `No contact reason grew against the mean of the previous ${previousWindows} window(s).` }];
+  return [
+    heading,
+    {
+      type: 'table',
+      caption: `Reasons whose volume grew most vs the mean of the previous ${previousWindows} window(s)`,
+      columns: [
+        { label: 'reason' },
+        { label: 'contacts', align: 'right' },
+        { label: 'previous mean', align: 'right' },
+        { label: 'change', align: 'right' },
+        { label: 'change %', align: 'right' },
+      ],
+      rows: reasons.map((r) => [
+        r.reason,
+        formatCount(r.current),
+        formatNumber(r.baseline, 1),
+        formatSigned(r.change, 1),
+        r.relative === null ? 'new' : `+${(r.relative * 100).toFixed(0)}%`,
+      ]),
+    },
+  ];
+}
+
+const ALERT_FACT_ORDER = ['current', 'baseline', 'change', 'threshold', 'window_end'];
+const ALERT_TEXT_KEYS = new Set(['summary', 'description']);
+
+function alertBlocks(alert: Alert): ReportBlock[] {
+  const a = alert.annotations;
+  const extra = Object.keys(a).filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k)).sort();
+  const facts = [...ALERT_FACT_ORDER, ...extra]
+    .filter((k) => a[k] !== undefined)
+    .map((k) => ({ label: k.replace(/_/g, ' '), value: a[k] as string }));
+  return [
+    {
+      type: 'notice',
+      level: alert.status === 'firing' ? 'alert' : 'info',
+      title: `Alert ${alert.rule} (${alert.severity}, ${alert.status}): ${a.summary ?? ''}`.replace(/: $/, ''),
+      text: a.description ?? a.summary ?? '',
+    },
+    {
+      type: 'facts',
+      items: [
+        ...facts,
+        { label: 'queue / channel', value: `${alert.labels.queue ?? NA} / ${alert.labels.channel ?? NA}` },
+        { label: 'window start', value: formatInstant(alert.window_start) },
+        { label: 'fired at', value: formatInstant(alert.fired_at) },
+        { label: 'alert id', value: alert.alert_id },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,39 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ReportDocument } from './document.js';
+import { renderChartSvg } from './chart.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+
+export interface ReportPaths {
+  htmlPath: string;
+  markdownPath: string;
+}
+
+/** Renders the document's charts and returns the HTML page and the Markdown summary. */
+export async function renderReport(doc: ReportDocument, htmlFileName: string): Promise<{ html: string; markdown: string }> {
+  const svgs: string[] = [];
+  for (const block of doc.blocks) if (block.type === 'chart') svgs.push(await renderChartSvg(block.spec));
+  return { html: renderHtml(doc, svgs), markdown: renderMarkdown(doc, htmlFileName) };
+}
+
+/**
+ * Writes `<baseName>.html` and `<baseName>.md` into `outDir` (created if missing). Each file is
+ * written to a temporary name and renamed, so a reader never sees half a report.
+ */
+export async function writeReport(doc: ReportDocument, outDir: string, baseName: string): Promise<ReportPaths> {
+  const htmlName = `${baseName}.html`;
+  const { html, markdown } = await renderReport(doc, htmlName);
+  await mkdir(outDir, { recursive: true });
+  const htmlPath = join(outDir, htmlName);
+  const markdownPath = join(outDir, `${baseName}.md`);
+  await atomicWrite(htmlPath, html);
+  await atomicWrite(markdownPath, markdown);
+  return { htmlPath, markdownPath };
+}
+
+async function atomicWrite(path: string, content: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, content, 'utf8');
+  await rename(temporary, path);
+}

@@ -1,0 +1,238 @@
+import { describe, expect, it } from 'vitest';
+import { stableAlertId } from '../../../operators/alert.js';
+import type { PulseEvent } from '../../../operators/events.js';
+import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
+import { periodStart, populationDriftOptionsFromConfig, RESCORE_RULE } from '../../../operators/population-drift/index.js';
+import { query } from '../../helpers/duckdb.js';
+import { Collected, DAY, MON, WEEK, build, contact, lognormal, profile, rng, run, scipy, tx } from './helpers.js';
+
+/** Timestamp of the i-th event of a week, spread over all 7 days so the week's data reaches Sunday. */
+const at = (week: number, i: number): number => MON + week * WEEK + (i % 7) * DAY + 3_600_000 + (i % 97) * 1000;
+
+/** 2,000 customers, one purchase a week; in week 1, customers 0..999 spend 1.8x. */
+function spendShift(seed: number, n = 2000): { events: PulseEvent[]; ref: number[]; cur: number[] } {
+  const r = rng(seed);
+  const events: PulseEvent[] = [];
+  const ref: number[] = [];
+  const cur: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = lognormal(r, 3, 1.1);
+    const b = lognormal(r, 3, 1.1) * (i < n / 2 ? 1.8 : 1);
+    ref.push(a);
+    cur.push(b);
+    const ch = ['web', 'store', 'app'][i % 3]!;
+    events.push(tx(`c${i}`, at(0, i), a, ch), tx(`c${i}`, at(1, i), b, ch));
+    if (i % 2 === 0) events.push(contact(`c${i}`, at(0, i), i % 4 === 0 ? 'billing' : 'tech'), contact(`c${i}`, at(1, i), i % 4 === 0 ? 'billing' : 'tech'));
+    events.push(profile(`c${i}`, at(0, i) - 1, ['north', 'south'][i % 2]!));
+  }
+  return { events, ref, cur };
+}
+
+const FEATURES = [
+  { name: 'spend', source: 'spend', key: true },
+  { name: 'channel', source: 'channel' },
+  { name: 'reason', source: 'contact_reason' },
+  { name: 'region', source: 'profile', attribute: 'region' },
+];
+
+describe('period alignment and closing', () => {
+  it('aligns 7d periods to Monday 00:00 UTC and closes them when the watermark passes the end', () => {
+    const o = populationDriftOptionsFromConfig({});
+    expect(periodStart(Date.parse('2024-01-03T10:00:00Z'), o.periodMs, o.offsetMs)).toBe(MON);
+    expect(periodStart(Date.parse('2024-01-07T23:59:59.999Z'), o.periodMs, o.offsetMs)).toBe(MON);
+    expect(periodStart(Date.parse('2024-01-08T00:00:00Z'), o.periodMs, o.offsetMs)).toBe(MON + WEEK);
+    expect(new Date(periodStart(0, o.periodMs, o.offsetMs)).getUTCDay()).toBe(1); // Monday
+
+    const op = build({ features: [{ name: 'spend', source: 'spend' }] });
+    op.process(tx('a', MON + DAY, 10));
+    op.process(tx('a', MON + WEEK + DAY, 10));
+    op.onWatermark(MON + WEEK - 1);
+    expect(op.drainOutputs()).toEqual([]);
+    op.onWatermark(MON + WEEK); // end of week 0 reached: closed, no reference yet, segments written
+    const first = op.drainOutputs();
+    expect(first.map((o) => o.kind)).toEqual(['customer_segment']);
+    expect(first[0]!.rows[0]!['updated_at']).toBe(MON + WEEK);
+    op.onWatermark(MON + 2 * WEEK);
+    const drift = op.drainOutputs().find((o) => o.kind === 'drift_metric')!;
+    expect(drift.rows[0]).toMatchObject({ run_id: `drift-${new Date(MON + WEEK).toISOString()}`, reference_start: MON, reference_end: MON + WEEK, current_start: MON + WEEK, current_end: MON + 2 * WEEK });
+  });
+});
+
+describe('half the customers spending 1.8x', () => {
+  const { events, ref, cur } = spendShift(7);
+  const oracle = scipy<{ wn: number }>(
+    `r=np.array(data['ref']); c=np.array(data['cur'])\nprint(json.dumps({'wn': stats.wasserstein_distance(r,c)/max(np.std(r),0.001)}))`,
+    { ref, cur },
+  );
+
+  it('drifts the spend feature by normalised Wasserstein (SciPy oracle) and raises one stable alert', () => {
+    const op = build({ name: 'population_drift', features: FEATURES });
+    const out = new Collected();
+    run(op, events, out);
+    const spend = out.rows('drift_metric').find((r) => r['feature'] === 'spend')!;
+    expect(spend['method']).toBe('wasserstein_norm');
+    expect(spend['drifted']).toBe(true);
+    expect(oracle.wn).toBeGreaterThan(0.15);
+    // sketch accuracy 1%: well within 0.01 of the exact value
+    expect(Math.abs((spend['score'] as number) - oracle.wn)).toBeLessThan(0.01);
+    const alerts = out.rows('alert');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      alert_id: stableAlertId(RESCORE_RULE, MON + WEEK, 'population_drift'),
+      kind: 'analytic',
+      severity: 'warning',
+      rule: RESCORE_RULE,
+      labels: { alertname: RESCORE_RULE, kind: 'analytic', severity: 'warning' },
+    });
+    const ann = alerts[0]!['annotations'] as Record<string, string>;
+    expect(ann['drifted_features']).toBe('spend');
+    expect(ann['share']).toBe(String(1 / 4));
+    expect(JSON.parse(ann['scores']!).spend.score).toBe(spend['score']);
+    // the other features did not move
+    for (const f of ['channel', 'reason', 'region']) expect(out.rows('drift_metric').find((r) => r['feature'] === f)!['drifted']).toBe(false);
+    expect(op.latestScores().find((s) => s.feature === 'spend')).toEqual({ feature: 'spend', method: 'wasserstein_norm', score: spend['score'], threshold: 0.1 });
+    // a replay yields the same alert id; nothing more is emitted afterwards
+    const again = new Collected();
+    run(build({ name: 'population_drift', features: FEATURES }), events, again);
+    expect(again.rows('alert')[0]!['alert_id']).toBe(alerts[0]!['alert_id']);
+    op.onWatermark(Infinity);
+    expect(op.drainOutputs()).toEqual([]);
+  });
+
+  it('does not raise dataset drift when spend is not a key feature and under half the features drift', () => {
+    const out = new Collected();
+    run(build({ features: FEATURES.map((f) => ({ ...f, key: false })) }), events, out);
+    expect(out.rows('drift_metric').filter((r) => r['drifted'] === true).map((r) => r['feature'])).toEqual(['spend']);
+    expect(out.rows('alert')).toEqual([]);
+    expect(out.rows('segment_migration')).toEqual([]);
+  });
+});
+
+describe('an undrifted population over 20 weeks', () => {
+  it('never raises dataset drift after the warm-up period (seeded simulation)', () => {
+    const r = rng(2024);
+    const events: PulseEvent[] = [];
+    const channels = ['web', 'web', 'store', 'app', 'phone'];
+    for (let w = 0; w < 20; w++) {
+      for (let i = 0; i < 3000; i++) {
+        if (r() < 0.75) events.push(tx(`c${i}`, at(w, i), lognormal(r, 3, 0.8), channels[Math.floor(r() * channels.length)]!));
+        if (r() < 0.4) events.push(contact(`c${i}`, at(w, i), ['billing', 'tech', 'move'][Math.floor(r() * 3)]!));
+      }
+    }
+    const out = new Collected();
+    const op = build({ warmup_periods: 1, features: [...FEATURES.slice(0, 3), { name: 'tier', source: 'segment' }, { name: 'count', source: 'transaction_count' }] });
+    run(op, events, out);
+    const rows = out.rows('drift_metric');
+    expect(new Set(rows.map((r) => r['run_id'])).size).toBe(18);
+    expect(rows).toHaveLength(18 * 5);
+    expect(out.rows('alert')).toEqual([]);
+    const spend = rows.filter((r) => r['feature'] === 'spend');
+    expect(spend.every((r) => r['method'] === 'wasserstein_norm' && (r['score'] as number) < 0.1)).toBe(true);
+    const sizes = op.segmentSizes();
+    expect(sizes.Gold + sizes.Silver + sizes.Bronze).toBe(3000);
+  });
+});
+
+describe('categorical drift of the channel mix', () => {
+  it('is detected by Jensen-Shannon distance (SciPy oracle)', () => {
+    const events: PulseEvent[] = [];
+    const mix = (week: number, shares: Record<string, number>): Record<string, number> => {
+      let i = 0;
+      for (const [ch, k] of Object.entries(shares)) for (let j = 0; j < k; j++, i++) events.push(tx(`c${i}`, at(week, i), 10, ch));
+      return shares;
+    };
+    const a = mix(0, { web: 600, store: 360, app: 240 });
+    const b = mix(1, { web: 360, store: 360, app: 480 });
+    const js = scipy<number>(`print(json.dumps(float(distance.jensenshannon(data['a'], data['b'], base=2))))`, {
+      a: ['app', 'store', 'web'].map((k) => a[k]),
+      b: ['app', 'store', 'web'].map((k) => b[k]),
+    });
+    const out = new Collected();
+    run(build({ features: [{ name: 'channel', source: 'channel' }] }), events, out);
+    const row = out.rows('drift_metric')[0]!;
+    expect(row['method']).toBe('jensenshannon');
+    expect(row['score'] as number).toBeCloseTo(js, 12);
+    expect(js).toBeGreaterThan(0.1);
+    expect(row['drifted']).toBe(true);
+  });
+});
+
+describe('tiers and migration through the operator', () => {
+  it('scores trailing 12-month spend and emits the migration matrix on rescoring (hand-computed)', () => {
+    const ids = 'abcdefghij'.split('');
+    const events: PulseEvent[] = ids.map((id, i) => tx(id, MON + i * 3_600_000, (i + 1) * 10));
+    // a purchase 13 months before week 1 is outside the trailing 12 months of customer b
+    events.push(tx('b', Date.parse('2022-12-05T10:00:00Z'), 1000));
+    events.push(tx('a', MON + WEEK + DAY, 200), tx('k', MON + WEEK + 6 * DAY, 5));
+    const out = new Collected();
+    // a zero threshold makes every evaluated period drift, so week 1 rescores against week 0
+    run(build({ features: [{ name: 'spend', source: 'spend', key: true, method: 'wasserstein_norm', wasserstein_threshold: 0 }] }), events, out);
+    const seg = new Map(out.rows('customer_segment').map((r) => [r['customer_id'], r]));
+    // trailing spend after week 1: a 210, b..j 20..100, k 5; q(0.9) = 100, q(0.6) = 70
+    expect(seg.get('a')).toMatchObject({ tier: 'Gold', monetary: 210, trailing_spend: 210, frequency: 2 });
+    expect(seg.get('b')).toMatchObject({ tier: 'Bronze', monetary: 20, frequency: 1 });
+    expect(['h', 'i', 'j'].map((id) => seg.get(id)!['tier'])).toEqual(['Silver', 'Silver', 'Silver']);
+    expect(['b', 'c', 'd', 'e', 'f', 'g', 'k'].every((id) => seg.get(id)!['tier'] === 'Bronze')).toBe(true);
+    // recency at the end of week 1 (MON + 14d): k bought at MON + 13d
+    expect(seg.get('k')!['recency_days']).toBeCloseTo(1, 12);
+    const total = 755;
+    const mig = out.rows('segment_migration').filter((r) => r['run_id'] === `drift-${new Date(MON + WEEK).toISOString()}`);
+    const cells = Object.fromEntries(mig.map((r) => [`${String(r['from_tier'])}>${String(r['to_tier'])}`, [r['customers'], r['revenue_share']]]));
+    expect(cells).toEqual({
+      'Bronze>Gold': [1, 210 / total],
+      'Bronze>Bronze': [5, 200 / total],
+      'Silver>Silver': [2, 170 / total],
+      'Silver>Bronze': [1, 70 / total],
+      'Gold>Silver': [1, 100 / total],
+      'none>Bronze': [1, 5 / total],
+    });
+  });
+});
+
+describe('restart safety', () => {
+  it('gives the same outputs when state is drained and restored mid-period', () => {
+    const { events } = spendShift(11, 1200);
+    const sorted = [...events].sort((a, b) => a.ts - b.ts);
+    const config = { features: [...FEATURES, { name: 'tier', source: 'segment' }] };
+    const whole = new Collected();
+    run(build(config), sorted, whole);
+
+    const cut = sorted.findIndex((e) => e.ts >= MON + WEEK + 3 * DAY);
+    const first = build(config);
+    const split = new Collected();
+    run(first, sorted.slice(0, cut), split, false);
+    const second = build(config);
+    for (const [name, state] of Object.entries(first.states)) {
+      state.drainChanges();
+      second.states[name]!.restore(JSON.parse(JSON.stringify([...state.entries()])) as Array<[string, unknown]>);
+    }
+    run(second, sorted.slice(cut), split);
+    for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration']) {
+      expect(split.rows(kind)).toEqual(whole.rows(kind));
+    }
+    expect(whole.rows('drift_metric').length).toBe(5);
+    expect(second.latestScores().length).toBe(5);
+  });
+});
+
+describe('output rows match the DuckDB tables', () => {
+  it('has exactly the columns of drift_metrics, customer_segments and segment_migrations', async () => {
+    const { events } = spendShift(3, 300);
+    const out = new Collected();
+    run(build({ features: FEATURES }), events, out);
+    const ddl = OUTPUT_TABLES_DDL.filter((d) => /drift_metrics|customer_segments|segment_migrations/.test(d));
+    const [, , , dm, cs, sm] = await query(
+      ':memory:',
+      ...ddl,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'drift_metrics' ORDER BY column_name`,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_segments' ORDER BY column_name`,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'segment_migrations' ORDER BY column_name`,
+    );
+    const cols = (rows: Array<Record<string, unknown>> | undefined): string[] => (rows ?? []).map((r) => String(r['column_name']));
+    const keys = (kind: string): string[] => Object.keys(out.rows(kind)[0]!).sort();
+    expect(out.rows('drift_metric').length).toBe(4);
+    expect(keys('drift_metric')).toEqual(cols(dm));
+    expect(keys('customer_segment')).toEqual(cols(cs));
+    expect(cols(sm)).toEqual(['customers', 'from_tier', 'revenue_share', 'run_id', 'to_tier']);
+  });
+});

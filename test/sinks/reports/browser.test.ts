@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCustomerReport } from '../../../sinks/reports/customer-report.js';
+import { renderKpiReport } from '../../../sinks/reports/kpi-report.js';
+import { ABANDON, buildFixture } from './fixture.js';
+import type { Fixture } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let fx: Fixture;
+let browser: Browser;
+
+beforeAll(async () => {
+  fx = await buildFixture();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  fx?.close();
+});
+
+/** Opens a report offline and returns what the page logged, failed to load, and its chart marks. */
+async function open(htmlPath: string) {
+  const context = await browser.newContext({ offline: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
+  const result = await page.evaluate(() => {
+    const svgs = [...document.querySelectorAll('figure.chart svg')];
+    return {
+      charts: svgs.length,
+      sizes: svgs.map((s) => s.getBoundingClientRect().width),
+      points: svgs.map((s) => [...s.querySelectorAll('[aria-roledescription="point"]')].map((p) => p.getAttribute('aria-label') ?? '')),
+      rules: [...document.querySelectorAll('svg line[aria-label]')].map((l) => l.getAttribute('aria-label')),
+    };
+  });
+  await context.close();
+  return { problems, requests, ...result };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('reports in headless Chromium', () => {
+  it('KPI report: loads offline without errors, chart shows every plotted window and the threshold', async () => {
+    const paths = await renderKpiReport(fx.connection, { outDir: join(fx.dir, 'b'), queue: 'billing', channel: 'voice', threshold: 0.1 });
+    const page = await open(paths.htmlPath);
+    expect(page.problems).toEqual([]);
+    expect(page.requests).toEqual([pathToFileURL(paths.htmlPath).href]); // nothing but the file itself
+    expect(page.charts).toBe(1);
+    expect(page.sizes[0]).toBeGreaterThan(300);
+    const expected = (ABANDON['billing/voice'] as number[]).map((r) => `${(r * 100).toFixed(1)}%`);
+    expect(page.points[0]).toHaveLength(expected.length);
+    expected.forEach((value, i) => expect(page.points[0]?.[i]).toContain(value));
+    expect(page.rules).toContain('threshold 0.1');
+  });
+
+  it('customer report: loads offline without errors, two charts with the shift rule', async () => {
+    const paths = await renderCustomerReport(fx.connection, { outDir: join(fx.dir, 'b'), customerId: 'c1' });
+    const page = await open(paths.htmlPath);
+    expect(page.problems).toEqual([]);
+    expect(page.charts).toBe(2);
+    expect(page.points.map((p) => p.length)).toEqual([6, 6]);
+    expect(page.rules).toContain('sales shift 2026-01-04T00:00:00Z');
+  });
+});

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCustomerReport } from '../../../sinks/reports/customer-report.js';
+import { ariaLabels, buildFixture, D0, DAY, SHIFT_DAY, SPEND } from './fixture.js';
+import type { Fixture } from './fixture.js';
+
+let fx: Fixture;
+beforeAll(async () => {
+  fx = await buildFixture();
+});
+afterAll(() => fx.close());
+
+describe('renderCustomerReport', () => {
+  it('plots daily spend with the sales shift marked and lists the alerts', async () => {
+    const paths = await renderCustomerReport(fx.connection, { outDir: join(fx.dir, 'cust'), customerId: 'c1' });
+    expect(basename(paths.htmlPath)).toBe('customer-c1-1d-2026-01-06T00-00-00Z.html');
+    const html = readFileSync(paths.htmlPath, 'utf8');
+    const spendSvg = html.slice(html.indexOf('<svg'), html.indexOf('</svg>') + 6);
+    const points = ariaLabels(spendSvg, 'point');
+    expect(points).toHaveLength(SPEND.length);
+    SPEND.forEach((spend, d) => {
+      const day = new Date(D0 + d * DAY).toISOString().slice(0, 10);
+      expect(points.find((l) => l.includes(day))).toContain(spend.toFixed(2));
+    });
+    const shift = new Date(D0 + SHIFT_DAY * DAY).toISOString().replace('.000Z', 'Z');
+    expect(spendSvg).toMatch(new RegExp(`<line[^>]*aria-label="sales shift ${shift}"`));
+    // Means before/after the shift, by hand: (100+110+90)/3 = 100, (250+260+240)/3 = 250.
+    expect(html).toContain('<dt>mean spend per active window before the shift</dt><dd>100.00</dd>');
+    expect(html).toContain('<dt>mean spend per active window from the shift</dt><dd>250.00</dd>');
+    expect(html).toContain('<dt>total spend</dt><dd>1,050.00</dd>');
+    expect(html).toMatch(/<td>sales<\/td><td>spend_shift<\/td><td>warning<\/td><td>firing<\/td><td>spend rose 2\.5x<\/td>/);
+    expect(html.match(/<svg/g)).toHaveLength(2);
+    expect(readFileSync(paths.markdownPath, 'utf8')).toContain('| 2026-01-04T00:00:00Z | sales | spend\\_shift | warning | firing | spend rose 2.5x |');
+  });
+
+  it('says which sizes exist or that the customer is unknown', async () => {
+    await expect(renderCustomerReport(fx.connection, { outDir: fx.dir, customerId: 'c1', windowSize: '1h' })).rejects.toThrow(/sizes present: 1d/);
+    await expect(renderCustomerReport(fx.connection, { outDir: fx.dir, customerId: 'nobody' })).rejects.toThrow(/no rows in customer_windows/);
+  });
+});
