@@ -3,7 +3,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { PulseError } from '../operators/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { casesCommand } from './commands/cases.js';
 import { reportCommand } from './commands/report.js';
+import { openDatabase } from './open-store.js';
 import { runCommand } from './commands/run.js';
 
 /** Exit codes of SPEC section 2. */
@@ -62,6 +64,7 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(reportCommand());
+  program.addCommand(casesCommand(openDatabase));
 
   program
     .command('demo')

@@ -2,6 +2,7 @@ import { ContactKpiOperator, contactKpiOptionsFromConfig } from '../operators/co
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { CustomerShiftOperator, resolveShiftConfig } from '../operators/shifts/index.js';
+import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { PopulationDriftOperator, populationDriftOptionsFromConfig } from '../operators/population-drift/index.js';
 import type { Operator } from '../operators/operator.js';
 import { windowSpec } from '../operators/windows.js';
@@ -93,6 +94,7 @@ export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildReg
   contactKpis,
   customerShifts,
   populationDrift,
+  SERVICE_TRIGGERS_OPERATOR,
 ]);
 
 function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {

@@ -6,6 +6,8 @@ import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events
 import { EventGate } from '../operators/event-gate.js';
 import type { Operator, OperatorOutput } from '../operators/operator.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
+import { alertRow } from '../operators/alert.js';
+import { prepareCaseCheckpoint, watchesCaseDeadlines } from '../sinks/cases/index.js';
 import type { DuckDBStore, OperatorStateChanges } from '../sinks/duckdb/store.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
@@ -175,7 +177,13 @@ export class JobRunner {
   private async checkpoint(): Promise<void> {
     const { store, metrics, source } = this.context;
     const started = performance.now();
+    // Cases: overdue escalations are settled against the `cases` table (people may have closed
+    // them) before draining, and changes people made with `pulse cases` become notifications.
+    const caseWork = this.operators.some(watchesCaseDeadlines)
+      ? await prepareCaseCheckpoint(store.connection, this.operators, this.now())
+      : undefined;
     const outputs = this.operators.flatMap((op) => op.drainOutputs());
+    if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
     const state: OperatorStateChanges[] = this.operators.flatMap((op) =>
       Object.entries(op.states).map(([name, keyed]) => ({ operator: op.name, state: name, changes: keyed.drainChanges() })),
     );
@@ -189,9 +197,10 @@ export class JobRunner {
         dedup: this.gate.dedup.drainChanges(),
         positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
-        ...(this.context.checkpointWrites
-          ? { extraWrites: (connection: DuckDBConnection) => this.context.checkpointWrites!(connection, outputs) }
-          : {}),
+        extraWrites: async (connection: DuckDBConnection) => {
+          await caseWork?.write(connection);
+          await this.context.checkpointWrites?.(connection, outputs);
+        },
       });
       metrics.checkpoints.inc({ outcome: 'ok' });
     } catch (error) {

@@ -1,0 +1,297 @@
+/**
+ * Build step of the service-trigger operator: validates the YAML block against the JSON Schema
+ * (compiled once, at module load), compiles the rule expressions, fills defaults and returns the
+ * settings the runtime takes. Errors name the rule and the key, e.g.
+ * `service_triggers.survey_rules[0] (install_failed).when: unknown field 'answer.nps'; ...`.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Severity } from '../alert.js';
+import { ConfigError } from '../errors.js';
+import { type Disposition, MS_PER_DAY } from '../events.js';
+import { parseDuration } from '../windows.js';
+import { CASE_ALERT_RULES } from './case-status.js';
+import { ExpressionError, compileExpression, expressionFields, parseExpression } from './expression.js';
+import { DEFAULT_LEXICON, extendLexicon } from './sentiment.js';
+import { SERVICE_TRIGGERS_SCHEMA } from './schema.js';
+import type {
+  CaseSettings,
+  CaseSeverity,
+  CaseTemplate,
+  Condition,
+  InteractionRule,
+  InteractionTrigger,
+  ServiceTriggerSettings,
+  SurveyRule,
+  TierPolicy,
+} from './types.js';
+
+/** A bad `service_triggers` block; `path` is the YAML path (exit code 2 through ConfigError). */
+export class ServiceConfigError extends ConfigError {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+    this.name = 'ServiceConfigError';
+  }
+}
+
+export const DEFAULT_TEAM = 'customer-care';
+export const DEFAULT_TRAILING_SPEND_DAYS = 90;
+export const DEFAULT_MAX_CONTACTS = 200;
+export const DEFAULT_NEGATIVE_THRESHOLD = -3;
+export const DEFAULT_UNRESOLVED_COUNT = 3;
+export const DEFAULT_WITHIN = '7d';
+export const DEFAULT_INTERACTION_COOLDOWN_MS = MS_PER_DAY;
+export const DEFAULT_UNRESOLVED_DISPOSITIONS: readonly Disposition[] = ['unresolved', 'abandoned', 'transferred'];
+
+/** Case policy by tier (SPEC-independent defaults of the brief): goal, severity, team. */
+export const DEFAULT_TIER_POLICIES: Readonly<Record<string, { due_in: string; severity: CaseSeverity }>> = {
+  Gold: { due_in: '24h', severity: 'urgent' },
+  Silver: { due_in: '48h', severity: 'high' },
+  Bronze: { due_in: '72h', severity: 'normal' },
+};
+export const DEFAULT_TIER = 'Bronze';
+
+/** Rule names the operator and the case tools use for their own alerts. */
+export const RESERVED_RULES: readonly string[] = Object.values(CASE_ALERT_RULES);
+
+/** Fields a condition may read, by where it is written. */
+export const CUSTOMER_FIELDS = ['tier', 'account_owner', 'region', 'age_band', 'signup_date', 'trailing_spend'] as const;
+export const SURVEY_FIELDS = ['survey_id', 'comment'] as const;
+export const CONTACT_FIELDS = ['queue', 'channel', 'reason', 'disposition', 'agent_id', 'text'] as const;
+const PROFILE_PREFIX = 'profile.';
+const ANSWER_PREFIX = 'answers.';
+
+type FieldScope = 'customer' | 'survey' | 'contact';
+
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const validateBlock = ajv.compile(SERVICE_TRIGGERS_SCHEMA);
+
+const ROOT = 'service_triggers';
+
+/** Validates and resolves the operator block; `allowedLatenessMs` comes from the job. */
+export function resolveServiceTriggers(raw: unknown, allowedLatenessMs = 0, root = ROOT): ServiceTriggerSettings {
+  const block = raw ?? {};
+  if (!validateBlock(block)) throw schemaError(root, block, mostUseful(validateBlock.errors ?? []));
+  const cfg = block as Record<string, unknown>;
+  const team = (cfg['team'] as string | undefined) ?? DEFAULT_TEAM;
+  const names = new Set<string>(RESERVED_RULES);
+  const checkName = (path: string, name: string): void => {
+    if (names.has(name)) {
+      throw new ServiceConfigError(
+        `${path}.name`,
+        RESERVED_RULES.includes(name)
+          ? `'${name}' is reserved for case alerts; choose another name`
+          : `the rule name '${name}' is used twice; rule names become alertnames and must be unique`,
+      );
+    }
+    names.add(name);
+  };
+
+  const surveyRules = ((cfg['survey_rules'] as Array<Record<string, unknown>> | undefined) ?? []).map((rule, i) => {
+    const path = `${root}.survey_rules[${i}] (${String(rule['name'])})`;
+    checkName(path, rule['name'] as string);
+    return surveyRule(path, rule, team);
+  });
+  const interactionRules = ((cfg['interaction_rules'] as Array<Record<string, unknown>> | undefined) ?? []).map((rule, i) => {
+    const path = `${root}.interaction_rules[${i}] (${String(rule['name'])})`;
+    checkName(path, rule['name'] as string);
+    return interactionRule(path, rule, team);
+  });
+
+  return {
+    team,
+    trailingSpendDays: (cfg['trailing_spend_days'] as number | undefined) ?? DEFAULT_TRAILING_SPEND_DAYS,
+    maxContactsPerCustomer: (cfg['max_contacts_per_customer'] as number | undefined) ?? DEFAULT_MAX_CONTACTS,
+    lexicon: cfg['lexicon'] ? extendLexicon(DEFAULT_LEXICON, cfg['lexicon'] as Record<string, number>) : DEFAULT_LEXICON,
+    surveyRules,
+    interactionRules,
+    cases: caseSettings(`${root}.cases`, (cfg['cases'] as Record<string, unknown> | undefined) ?? {}),
+    allowedLatenessMs,
+  };
+}
+
+function common(path: string, rule: Record<string, unknown>, team: string, defaultCooldownMs: number) {
+  const cooldown = rule['cooldown'] as string | number | undefined;
+  return {
+    name: rule['name'] as string,
+    severity: (rule['severity'] as Severity | undefined) ?? 'warning',
+    team: (rule['team'] as string | undefined) ?? team,
+    customer: rule['customer'] === undefined ? null : condition(`${path}.customer`, rule['customer'], ['customer']),
+    cooldownMs: cooldown === undefined ? defaultCooldownMs : cooldown === 0 ? 0 : parseDuration(String(cooldown)),
+    case: caseTemplate(rule['case'], rule['name'] as string),
+  };
+}
+
+function surveyRule(path: string, rule: Record<string, unknown>, team: string): SurveyRule {
+  const ids = rule['survey_ids'] as string[] | undefined;
+  return {
+    source: 'survey',
+    ...common(path, rule, team, 0),
+    when: condition(`${path}.when`, rule['when'], ['survey', 'customer']),
+    surveyIds: ids ? new Set(ids) : null,
+  };
+}
+
+/** Keys that only some triggers read; anything else on a rule of another trigger is an error. */
+const TRIGGER_KEYS: Record<string, readonly InteractionTrigger[]> = {
+  count: ['unresolved_contacts'],
+  within: ['unresolved_contacts', 'repeat_reason'],
+  dispositions: ['unresolved_contacts', 'escalation'],
+  reasons: ['escalation'],
+  queues: ['escalation'],
+  threshold: ['negative_text'],
+};
+
+function interactionRule(path: string, rule: Record<string, unknown>, team: string): InteractionRule {
+  const trigger = rule['trigger'] as InteractionTrigger;
+  for (const [key, triggers] of Object.entries(TRIGGER_KEYS)) {
+    if (rule[key] !== undefined && !triggers.includes(trigger)) {
+      throw new ServiceConfigError(`${path}.${key}`, `'${key}' applies to trigger ${triggers.join(' or ')}, not to '${trigger}'`);
+    }
+  }
+  const within = parseDuration((rule['within'] as string | undefined) ?? DEFAULT_WITHIN);
+  const dispositions = rule['dispositions'] as Disposition[] | undefined;
+  const reasons = (rule['reasons'] as string[] | undefined) ?? [];
+  const queues = (rule['queues'] as string[] | undefined) ?? [];
+  if (trigger === 'escalation' && !dispositions && reasons.length === 0 && queues.length === 0) {
+    throw new ServiceConfigError(path, `trigger 'escalation' needs at least one of dispositions, reasons or queues`);
+  }
+  const defaultCooldown = trigger === 'unresolved_contacts' || trigger === 'repeat_reason' ? within : DEFAULT_INTERACTION_COOLDOWN_MS;
+  return {
+    source: 'contact',
+    ...common(path, rule, team, defaultCooldown),
+    trigger,
+    where: rule['where'] === undefined ? null : condition(`${path}.where`, rule['where'], ['contact', 'customer']),
+    count: (rule['count'] as number | undefined) ?? DEFAULT_UNRESOLVED_COUNT,
+    withinMs: within,
+    dispositions: new Set(dispositions ?? (trigger === 'unresolved_contacts' ? DEFAULT_UNRESOLVED_DISPOSITIONS : [])),
+    reasons: new Set(reasons),
+    queues: new Set(queues),
+    threshold: (rule['threshold'] as number | undefined) ?? DEFAULT_NEGATIVE_THRESHOLD,
+  };
+}
+
+function caseTemplate(raw: unknown, ruleName: string): CaseTemplate | null {
+  if (raw === undefined || raw === false) return null;
+  const t = raw === true ? {} : (raw as Record<string, unknown>);
+  return {
+    category: (t['category'] as string | undefined) ?? ruleName,
+    team: (t['team'] as string | undefined) ?? null,
+    severity: (t['severity'] as CaseSeverity | undefined) ?? null,
+    dueInMs: t['due_in'] === undefined ? null : parseDuration(t['due_in'] as string),
+  };
+}
+
+function caseSettings(path: string, raw: Record<string, unknown>): CaseSettings {
+  const byTier = new Map<string, TierPolicy>();
+  const given = (raw['by_tier'] as Record<string, Record<string, unknown>> | undefined) ?? {};
+  for (const tier of new Set([...Object.keys(DEFAULT_TIER_POLICIES), ...Object.keys(given)])) {
+    const base = DEFAULT_TIER_POLICIES[tier];
+    const policy = given[tier] ?? {};
+    const dueIn = (policy['due_in'] as string | undefined) ?? base?.due_in;
+    const severity = (policy['severity'] as CaseSeverity | undefined) ?? base?.severity;
+    if (dueIn === undefined || severity === undefined) {
+      throw new ServiceConfigError(`${path}.by_tier.${tier}`, `a tier without defaults needs both due_in and severity`);
+    }
+    byTier.set(tier, { dueInMs: parseDuration(dueIn), severity, team: (policy['team'] as string | undefined) ?? null });
+  }
+  const defaultTier = (raw['default_tier'] as string | undefined) ?? DEFAULT_TIER;
+  if (!byTier.has(defaultTier)) {
+    throw new ServiceConfigError(`${path}.default_tier`, `'${defaultTier}' is not a tier of by_tier (${[...byTier.keys()].join(', ')})`);
+  }
+  const escalation = (raw['escalation'] as Record<string, unknown> | undefined) ?? {};
+  return {
+    defaultTier,
+    byTier,
+    oneOpenPerCategory: (raw['one_open_per_category'] as boolean | undefined) ?? true,
+    escalationSeverity: (escalation['severity'] as Severity | undefined) ?? 'critical',
+    escalationTeam: (escalation['team'] as string | undefined) ?? null,
+  };
+}
+
+/** Parses and compiles a condition (a string, or a list of strings that must all hold). */
+export function condition(path: string, raw: unknown, scopes: readonly FieldScope[]): Condition {
+  const parts = Array.isArray(raw) ? (raw as string[]) : [raw as string];
+  const text = parts.length === 1 ? parts[0]! : parts.map((p) => `(${p})`).join(' and ');
+  const exprs = parts.map((part, i) => {
+    const where = Array.isArray(raw) ? `${path}[${i}]` : path;
+    try {
+      const expr = parseExpression(part);
+      for (const field of expressionFields(expr)) checkField(where, field, scopes);
+      return expr;
+    } catch (error) {
+      if (error instanceof ExpressionError) throw new ServiceConfigError(where, `${error.message} in '${part}'`);
+      throw error;
+    }
+  });
+  const expr = exprs.length === 1 ? exprs[0]! : { kind: 'and' as const, items: exprs };
+  return { text, fields: expressionFields(expr), test: compileExpression(expr) };
+}
+
+function checkField(path: string, field: string, scopes: readonly FieldScope[]): void {
+  if (scopes.includes('customer') && ((CUSTOMER_FIELDS as readonly string[]).includes(field) || hasSuffix(field, PROFILE_PREFIX))) return;
+  if (scopes.includes('survey') && ((SURVEY_FIELDS as readonly string[]).includes(field) || hasSuffix(field, ANSWER_PREFIX))) return;
+  if (scopes.includes('contact') && (CONTACT_FIELDS as readonly string[]).includes(field)) return;
+  const allowed: string[] = [];
+  if (scopes.includes('survey')) allowed.push('answers.<question>', ...SURVEY_FIELDS);
+  if (scopes.includes('contact')) allowed.push(...CONTACT_FIELDS);
+  if (scopes.includes('customer')) allowed.push(...CUSTOMER_FIELDS, 'profile.<attribute>');
+  throw new ServiceConfigError(path, `unknown field '${field}'; fields here are ${allowed.join(', ')}`);
+}
+
+const hasSuffix = (field: string, prefix: string): boolean => field.startsWith(prefix) && field.length > prefix.length;
+
+/**
+ * Ajv reports every failed branch; the most useful is an unknown key (usually a typo of a missing
+ * one), then a missing key, then an `anyOf` summary (rather than one of its branches).
+ */
+function mostUseful(errors: readonly ErrorObject[]): ErrorObject | undefined {
+  const rank = (e: ErrorObject): number =>
+    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : e.keyword === 'anyOf' ? 2 : 3;
+  return [...errors].sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/** `/survey_rules/0/when` -> `service_triggers.survey_rules[0] (name).when`. */
+function schemaError(root: string, block: unknown, error: ErrorObject | undefined): ServiceConfigError {
+  if (!error) return new ServiceConfigError(root, 'invalid configuration');
+  let path = root;
+  let node: unknown = block;
+  for (const part of error.instancePath.split('/').slice(1)) {
+    node = (node as Record<string, unknown> | undefined)?.[part];
+    if (/^\d+$/.test(part)) {
+      const name = (node as { name?: unknown } | undefined)?.name;
+      path += `[${part}]${typeof name === 'string' ? ` (${name})` : ''}`;
+    } else path += `.${part}`;
+  }
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return new ServiceConfigError(path, `unknown key '${String(params['additionalProperty'])}'; allowed keys: ${allowed.join(', ')}`);
+    }
+    case 'required':
+      return new ServiceConfigError(path, `missing required key '${String(params['missingProperty'])}'`);
+    case 'enum':
+      return new ServiceConfigError(path, `${JSON.stringify(error.data)} is not one of ${(params['allowedValues'] as unknown[]).join(', ')}`);
+    case 'pattern':
+      return new ServiceConfigError(
+        path,
+        String(params['pattern']).includes('ms|s|m|h|d|w')
+          ? `${JSON.stringify(error.data)} is not a duration like 30m, 24h or 7d`
+          : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
+      );
+    case 'anyOf':
+      return new ServiceConfigError(path, anyOfHint(path, error.data));
+    default:
+      return new ServiceConfigError(path, `${JSON.stringify(error.data)} ${error.message ?? 'is invalid'}`);
+  }
+}
+
+function anyOfHint(path: string, data: unknown): string {
+  const shown = JSON.stringify(data);
+  if (path.endsWith('.cooldown')) return `${shown} is not a duration like 30m or 1d (or 0 for none)`;
+  if (path.endsWith('.case')) return `${shown} must be true, false or a mapping {category, team, severity, due_in}`;
+  return `${shown} must be an expression string or a list of expression strings`;
+}

@@ -1,0 +1,115 @@
+/**
+ * Alert texts of the service triggers: summary and description quote what matched (the answers,
+ * the contacts, the words) and the customer facts, so the person notified needs no lookup.
+ */
+import type { ContactEvent, SurveyEvent } from '../events.js';
+import { type FactLookup, formatFact } from './expression.js';
+import type { InteractionMatch } from './interactions.js';
+import type { InteractionRule, SurveyRule } from './types.js';
+
+export interface CustomerFacts {
+  customer_id: string;
+  tier: string;
+  account_owner: string | null;
+  trailing_spend: number;
+  trailingSpendDays: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function formatDurationMs(ms: number): string {
+  const units: Array<[string, number]> = [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}
+
+export function customerLine(c: CustomerFacts): string {
+  const owner = c.account_owner ? `, account owner ${c.account_owner}` : '';
+  return `Customer ${c.customer_id}: tier ${c.tier}, trailing spend ${c.trailing_spend.toFixed(2)} over ${c.trailingSpendDays} days${owner}.`;
+}
+
+/** `field=value` for every field a condition reads. */
+function quoted(fields: readonly string[], facts: FactLookup): string {
+  return fields.map((f) => `${f}=${formatFact(facts(f))}`).join(', ');
+}
+
+export function surveyTexts(rule: SurveyRule, event: SurveyEvent, facts: FactLookup, customer: CustomerFacts): Record<string, string> {
+  const conditions = [rule.when, ...(rule.customer ? [rule.customer] : [])];
+  const fields = [...new Set(conditions.flatMap((c) => c.fields))];
+  const answers = fields.filter((f) => f.startsWith('answers.') || f === 'comment' || f === 'survey_id');
+  const others = fields.filter((f) => !answers.includes(f));
+  const comment = event.comment ? ` Comment: ${JSON.stringify(event.comment)}.` : '';
+  return {
+    summary: `Survey ${event.survey_id} of ${customer.tier} customer ${customer.customer_id} matched ${rule.name}`,
+    description:
+      `Answers that matched: ${quoted(answers, facts) || '(none)'}` +
+      `${others.length > 0 ? `; customer conditions: ${quoted(others, facts)}` : ''};` +
+      ` Rule: ${conditions.map((c) => c.text).join(' and ')}. ${customerLine(customer)}${comment}`,
+    survey_id: event.survey_id,
+    answers: JSON.stringify(event.answers),
+    tier: customer.tier,
+    trailing_spend: customer.trailing_spend.toFixed(2),
+    event_time: iso(event.ts),
+  };
+}
+
+export function interactionTexts(
+  rule: InteractionRule,
+  event: ContactEvent,
+  match: InteractionMatch,
+  customer: CustomerFacts,
+): Record<string, string> {
+  const within = formatDurationMs(rule.withinMs);
+  let summary: string;
+  let detail: string;
+  const extra: Record<string, string> = {};
+  switch (match.trigger) {
+    case 'unresolved_contacts':
+      summary = `${match.contacts.length} unresolved contacts within ${within} from ${customer.tier} customer ${customer.customer_id}`;
+      detail =
+        `Contacts (${[...rule.dispositions].join('/')}, threshold ${rule.count} within ${within}): ` +
+        match.contacts.map((c) => `${c.id} at ${iso(c.t)} ${c.d} (${c.r})`).join('; ') + '.';
+      extra['current'] = String(match.contacts.length);
+      extra['threshold'] = String(rule.count);
+      break;
+    case 'repeat_reason':
+      summary = `Repeat contact about ${event.reason} within ${within} from ${customer.tier} customer ${customer.customer_id}`;
+      detail =
+        `Contact ${event.contact_id} at ${iso(event.queued_at)} (${event.disposition}) repeats ${match.prior.id} at ` +
+        `${iso(match.prior.t)} (${match.prior.d}), ${formatDurationMs(event.queued_at - match.prior.t)} apart, same reason ${event.reason}.`;
+      extra['previous_contact_id'] = match.prior.id;
+      break;
+    case 'escalation':
+      summary = `Escalation on contact ${event.contact_id} of ${customer.tier} customer ${customer.customer_id}`;
+      detail = `Contact ${event.contact_id} at ${iso(event.queued_at)} matched ${match.matched.join(', ')} (queue ${event.queue}, channel ${event.channel}).`;
+      break;
+    case 'negative_text':
+      summary = `Negative wording (score ${fmt(match.sentiment.score)}) from ${customer.tier} customer ${customer.customer_id}`;
+      detail =
+        `Contact ${event.contact_id} scored ${fmt(match.sentiment.score)} <= ${fmt(rule.threshold)}: ` +
+        `${match.sentiment.words.map((w) => `${w.word} (${fmt(w.score)})`).join(', ')}. Text: ${JSON.stringify(excerpt(event.text ?? ''))}.`;
+      extra['current'] = fmt(match.sentiment.score);
+      extra['threshold'] = fmt(rule.threshold);
+      break;
+  }
+  const where = rule.where ? ` Condition: ${rule.where.text}.` : '';
+  const cust = rule.customer ? ` Customer condition: ${rule.customer.text}.` : '';
+  return {
+    summary,
+    description: `${detail}${where}${cust} ${customerLine(customer)}`,
+    contact_id: event.contact_id,
+    reason: event.reason,
+    queue: event.queue,
+    channel: event.channel,
+    tier: customer.tier,
+    trailing_spend: customer.trailing_spend.toFixed(2),
+    event_time: iso(event.queued_at),
+    ...extra,
+  };
+}
+
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+
+function excerpt(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,365 @@
+/**
+ * ServiceTriggersOperator: `service` alerts from surveys and interactions, and the cases they open.
+ *
+ * Survey and contact events are checked against the rules the moment they arrive (instant
+ * triggers: `fired_at` = the event's time, alert id from rule, time, customer and survey/contact
+ * id, so a replay gives the same alerts). Profile and transaction events only update what the
+ * operator knows of the customer (tier, account owner, trailing spend). A rule with `case:` also
+ * outputs a `cases` row and watches its deadline; when the watermark passes `due_at` the case
+ * waits in state until the runner settles it against the `cases` table (`settleOverdue`, see
+ * sinks/cases/checkpoint.ts), which escalates it once unless a person closed it. Every piece of
+ * state is plain JSON in KeyedState, so a restore continues exactly.
+ */
+import { type Alert, alertRow, stableAlertId } from '../alert.js';
+import type { ContactEvent, ProfileEvent, PulseEvent, SurveyEvent, TransactionEvent } from '../events.js';
+import { MS_PER_DAY, MS_PER_HOUR } from '../events.js';
+import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
+import { KeyedState } from '../state.js';
+import { type CaseStatusInfo, TERMINAL_CASE_STATUSES } from './case-status.js';
+import { caseRow, openCase, overdueAlert } from './cases.js';
+import { type CustomerFacts, interactionTexts, surveyTexts } from './describe.js';
+import type { FactLookup, FactValue } from './expression.js';
+import { expireContacts, matchInteraction, recordContact } from './interactions.js';
+import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
+import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
+
+export const SERVICE_STATE_NAMES = {
+  profiles: 'profiles',
+  spend: 'spend',
+  contacts: 'contacts',
+  cooldowns: 'cooldowns',
+  cases: 'cases',
+} as const;
+
+/** A case whose deadline passed, waiting for the status check (a copy; state is not exposed). */
+export type OverdueCase = Readonly<WatchedCase>;
+
+export interface SettledCase {
+  case_id: string;
+  /** True when the escalation alert was raised; false when people had closed the case. */
+  escalated: boolean;
+  alert_id: string | null;
+  status: string;
+  team: string;
+}
+
+/** Expiry of old state runs at most once per this much event-time progress. */
+const EXPIRY_EVERY_MS = MS_PER_HOUR;
+
+export class ServiceTriggersOperator implements Operator {
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly profiles = new KeyedState<ProfileState>();
+  private readonly spend = new KeyedState<SpendState>();
+  private readonly contacts = new KeyedState<RecentContact[]>();
+  /** `rule \0 customer` -> event time of the last firing. */
+  private readonly cooldowns = new KeyedState<number>();
+  private readonly cases = new KeyedState<WatchedCase>();
+  private alerts = new Map<string, Alert>();
+  private caseRows = new Map<string, OutputRow>();
+  private lastExpiry = Number.NEGATIVE_INFINITY;
+  /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
+  private nextDue = Number.NEGATIVE_INFINITY;
+  private readonly contactHorizonMs: number;
+  private readonly maxCooldownMs: number;
+
+  constructor(
+    readonly name: string,
+    private readonly settings: ServiceTriggerSettings,
+  ) {
+    this.states = {
+      [SERVICE_STATE_NAMES.profiles]: this.profiles as KeyedState<unknown>,
+      [SERVICE_STATE_NAMES.spend]: this.spend as KeyedState<unknown>,
+      [SERVICE_STATE_NAMES.contacts]: this.contacts as KeyedState<unknown>,
+      [SERVICE_STATE_NAMES.cooldowns]: this.cooldowns as KeyedState<unknown>,
+      [SERVICE_STATE_NAMES.cases]: this.cases as KeyedState<unknown>,
+    };
+    const windows = settings.interactionRules
+      .filter((r) => r.trigger === 'unresolved_contacts' || r.trigger === 'repeat_reason')
+      .map((r) => r.withinMs);
+    this.contactHorizonMs = Math.max(0, ...windows);
+    this.maxCooldownMs = Math.max(0, ...[...settings.surveyRules, ...settings.interactionRules].map((r) => r.cooldownMs));
+  }
+
+  process(event: PulseEvent): void {
+    switch (event.type) {
+      case 'profile':
+        this.onProfile(event);
+        break;
+      case 'transaction':
+        this.onTransaction(event);
+        break;
+      case 'survey':
+        this.onSurvey(event);
+        break;
+      case 'contact':
+        this.onContact(event);
+        break;
+      default:
+        break;
+    }
+  }
+
+  onWatermark(watermark: number): void {
+    // The end of a bounded input (+Infinity) is not time passing: no deadline is due because of it.
+    if (!Number.isFinite(watermark)) return;
+    if (watermark > this.nextDue) this.markDue(watermark);
+    if (watermark - this.lastExpiry >= EXPIRY_EVERY_MS) {
+      this.expire(watermark);
+      this.lastExpiry = watermark;
+    }
+  }
+
+  drainOutputs(): OperatorOutput[] {
+    const outputs: OperatorOutput[] = [];
+    if (this.alerts.size > 0) outputs.push({ kind: 'alert', rows: [...this.alerts.values()].map(alertRow) });
+    if (this.caseRows.size > 0) outputs.push({ kind: 'case', rows: [...this.caseRows.values()] });
+    this.alerts = new Map();
+    this.caseRows = new Map();
+    return outputs;
+  }
+
+  /** Cases past their deadline that wait for the status check, oldest deadline first. */
+  overdueCases(): OverdueCase[] {
+    const due: OverdueCase[] = [];
+    for (const [, c] of this.cases.entries()) if (c.phase === 'due') due.push({ ...c });
+    return due.sort((a, b) => a.due_at - b.due_at || a.case_id.localeCompare(b.case_id));
+  }
+
+  /**
+   * Settles the overdue cases against their status as people left it (`statuses` by case id; a
+   * case missing from it was never changed, so it is still open). Closed or resolved cases are
+   * dropped silently; the others get one escalation alert (in the next `drainOutputs`) and are
+   * dropped, so each case escalates at most once.
+   */
+  settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): SettledCase[] {
+    const settled: SettledCase[] = [];
+    for (const c of this.overdueCases()) {
+      const info = statuses.get(c.case_id);
+      const status = info?.status ?? 'open';
+      const team = info?.team ?? c.team;
+      if (TERMINAL_CASE_STATUSES.has(status)) {
+        settled.push({ case_id: c.case_id, escalated: false, alert_id: null, status, team });
+      } else {
+        const alert = overdueAlert(c, this.settings.cases, info?.status ?? null, info?.team ?? null);
+        this.alerts.set(alert.alert_id, alert);
+        settled.push({ case_id: c.case_id, escalated: true, alert_id: alert.alert_id, status, team: alert.labels['team']! });
+      }
+      this.cases.delete(c.case_id);
+    }
+    return settled;
+  }
+
+  // ---- event handlers ----
+
+  private onProfile(event: ProfileEvent): void {
+    const known = this.profiles.get(event.customer_id);
+    if (known && known.ts > event.ts) return;
+    this.profiles.set(event.customer_id, {
+      tier: event.tier,
+      account_owner: event.account_owner,
+      region: event.region,
+      age_band: event.age_band,
+      signup_date: event.signup_date,
+      attributes: { ...event.attributes },
+      ts: event.ts,
+    });
+  }
+
+  private onTransaction(event: TransactionEvent): void {
+    if (event.amount < 0) return;
+    let state = this.spend.get(event.customer_id);
+    if (!state) state = { days: [], sums: [] };
+    addSpend(state, event.ts, event.amount);
+    // A safety cap between expiry passes (expire() drops days by the watermark); twice the
+    // trailing days plus the lateness is more than any trailing sum can reach.
+    if (state.days.length > 2 * this.settings.trailingSpendDays + Math.ceil(this.settings.allowedLatenessMs / MS_PER_DAY) + 1) {
+      state.days.shift();
+      state.sums.shift();
+    }
+    this.spend.set(event.customer_id, state);
+  }
+
+  private onSurvey(event: SurveyEvent): void {
+    if (this.settings.surveyRules.length === 0) return;
+    const facts = this.facts(event.customer_id, event.ts, (field) => {
+      if (field.startsWith('answers.')) {
+        const id = field.slice('answers.'.length);
+        return Object.hasOwn(event.answers, id) ? event.answers[id] : undefined;
+      }
+      if (field === 'survey_id') return event.survey_id;
+      if (field === 'comment') return event.comment;
+      return undefined;
+    });
+    for (const rule of this.settings.surveyRules) {
+      if (rule.surveyIds && !rule.surveyIds.has(event.survey_id)) continue;
+      if (!rule.when.test(facts.lookup)) continue;
+      if (rule.customer && !rule.customer.test(facts.lookup)) continue;
+      if (!this.passCooldown(rule, event.customer_id, event.ts)) continue;
+      const alertId = stableAlertId(rule.name, event.ts, event.customer_id, event.survey_id);
+      this.fire(rule, alertId, event.customer_id, event.ts, facts.customer(), surveyTexts(rule, event, facts.lookup, facts.customer()), 'survey');
+    }
+  }
+
+  private onContact(event: ContactEvent): void {
+    const customerId = event.customer_id;
+    // An unknown caller cannot be followed over contacts or tied to a customer.
+    if (customerId === null || this.settings.interactionRules.length === 0) return;
+    const recent = this.contacts.get(customerId) ?? [];
+    if (this.contactHorizonMs > 0) {
+      recordContact(recent, { t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }, this.settings.maxContactsPerCustomer);
+      this.contacts.set(customerId, recent);
+    }
+    const withCurrent: readonly RecentContact[] =
+      this.contactHorizonMs > 0 ? recent : [{ t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }];
+    const facts = this.facts(customerId, event.queued_at, (field) => {
+      switch (field) {
+        case 'queue': return event.queue;
+        case 'channel': return event.channel;
+        case 'reason': return event.reason;
+        case 'disposition': return event.disposition;
+        case 'agent_id': return event.agent_id;
+        case 'text': return event.text;
+        default: return undefined;
+      }
+    });
+    for (const rule of this.settings.interactionRules) {
+      if (rule.where && !rule.where.test(facts.lookup)) continue;
+      const match = matchInteraction(rule, event, withCurrent, this.settings);
+      if (!match) continue;
+      if (rule.customer && !rule.customer.test(facts.lookup)) continue;
+      if (!this.passCooldown(rule, customerId, event.queued_at)) continue;
+      const alertId = stableAlertId(rule.name, event.queued_at, customerId, event.contact_id);
+      this.fire(rule, alertId, customerId, event.queued_at, facts.customer(), interactionTexts(rule, event, match, facts.customer()), rule.trigger);
+    }
+  }
+
+  // ---- firing ----
+
+  private fire(
+    rule: ServiceRule,
+    alertId: string,
+    customerId: string,
+    ts: number,
+    customer: CustomerFacts,
+    annotations: Record<string, string>,
+    trigger: string,
+  ): void {
+    let team = rule.team;
+    const labels: Record<string, string> = { alertname: rule.name, kind: 'service', severity: rule.severity, tier: customer.tier };
+    if (customer.account_owner) labels['account_owner'] = customer.account_owner;
+    labels['trigger'] = trigger;
+    if (rule.case) {
+      const existing = this.settings.cases.oneOpenPerCategory ? this.openCaseOf(customerId, rule.case.category) : undefined;
+      const watched = existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
+      if (!existing) {
+        this.cases.set(watched.case_id, watched);
+        this.caseRows.set(watched.case_id, caseRow(watched));
+        if (watched.due_at < this.nextDue) this.nextDue = watched.due_at;
+      }
+      team = watched.team;
+      labels['case_id'] = watched.case_id;
+      annotations['case_id'] = watched.case_id;
+      annotations['case_due_at'] = new Date(watched.due_at).toISOString();
+      annotations['case_severity'] = watched.severity;
+      annotations['case_category'] = watched.category;
+      if (existing) annotations['case_reused'] = 'an open case of this customer and category already exists';
+    }
+    labels['team'] = team;
+    this.alerts.set(alertId, {
+      alert_id: alertId,
+      kind: 'service',
+      rule: rule.name,
+      severity: rule.severity,
+      customer_id: customerId,
+      window_start: ts,
+      fired_at: ts,
+      labels,
+      annotations,
+      status: 'firing',
+    });
+  }
+
+  /** One firing per rule and customer per cooldown, whatever order the events arrive in. */
+  private passCooldown(rule: ServiceRule, customerId: string, ts: number): boolean {
+    if (rule.cooldownMs <= 0) return true;
+    const key = `${rule.name}\u0000${customerId}`;
+    const last = this.cooldowns.get(key);
+    if (last !== undefined && Math.abs(ts - last) < rule.cooldownMs) return false;
+    this.cooldowns.set(key, last === undefined ? ts : Math.max(last, ts));
+    return true;
+  }
+
+  private openCaseOf(customerId: string, category: string): WatchedCase | undefined {
+    for (const [, c] of this.cases.entries()) {
+      if (c.customer_id === customerId && c.category === category && c.phase === 'open') return c;
+    }
+    return undefined;
+  }
+
+  /** Customer facts at event time `ts`, plus the event's own fields through `own`. */
+  private facts(customerId: string, ts: number, own: (field: string) => FactValue): { lookup: FactLookup; customer: () => CustomerFacts } {
+    const profile = this.profiles.get(customerId);
+    const tier = profile?.tier ?? this.settings.cases.defaultTier;
+    let spend: number | undefined;
+    const trailing = (): number => (spend ??= trailingSpend(this.spend.get(customerId), ts, this.settings.trailingSpendDays));
+    const lookup: FactLookup = (field) => {
+      switch (field) {
+        case 'tier': return tier;
+        case 'trailing_spend': return trailing();
+        case 'account_owner': return profile?.account_owner;
+        case 'region': return profile?.region;
+        case 'age_band': return profile?.age_band;
+        case 'signup_date': return profile?.signup_date;
+        default:
+          if (field.startsWith('profile.')) return profile?.attributes[field.slice('profile.'.length)];
+          return own(field);
+      }
+    };
+    let customer: CustomerFacts | undefined;
+    return {
+      lookup,
+      customer: () =>
+        (customer ??= {
+          customer_id: customerId,
+          tier,
+          account_owner: profile?.account_owner ?? null,
+          trailing_spend: trailing(),
+          trailingSpendDays: this.settings.trailingSpendDays,
+        }),
+    };
+  }
+
+  // ---- time ----
+
+  private markDue(watermark: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, c] of this.cases.entries()) {
+      if (c.phase !== 'open') continue;
+      if (c.due_at < watermark) {
+        c.phase = 'due';
+        this.cases.touch(id);
+      } else if (c.due_at < next) next = c.due_at;
+    }
+    this.nextDue = next;
+  }
+
+  /** Drops state no event within the allowed lateness can need any more. */
+  private expire(watermark: number): void {
+    const horizon = watermark - this.settings.allowedLatenessMs;
+    const firstDay = utcDay(horizon) - this.settings.trailingSpendDays + 1;
+    for (const [key, state] of [...this.spend.entries()]) {
+      const before = state.days.length;
+      if (expireSpend(state, firstDay)) this.spend.delete(key);
+      else if (state.days.length !== before) this.spend.touch(key);
+    }
+    const contactsBefore = horizon - this.contactHorizonMs;
+    for (const [key, recent] of [...this.contacts.entries()]) {
+      const before = recent.length;
+      if (expireContacts(recent, contactsBefore)) this.contacts.delete(key);
+      else if (recent.length !== before) this.contacts.touch(key);
+    }
+    for (const [key, last] of [...this.cooldowns.entries()]) {
+      if (horizon - last >= this.maxCooldownMs) this.cooldowns.delete(key);
+    }
+  }
+}

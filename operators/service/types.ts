@@ -1,0 +1,147 @@
+/**
+ * Resolved settings of the service-trigger operator (what the runtime takes; config.ts builds
+ * them from the job YAML) and the persisted state shapes (plain JSON, KeyedState values).
+ */
+import { SEVERITIES, type Severity } from '../alert.js';
+import type { Disposition } from '../events.js';
+import type { Predicate } from './expression.js';
+import type { Lexicon } from './sentiment.js';
+
+export const INTERACTION_TRIGGERS = ['unresolved_contacts', 'repeat_reason', 'escalation', 'negative_text'] as const;
+export type InteractionTrigger = (typeof INTERACTION_TRIGGERS)[number];
+
+/** Case severities (the `cases.severity` column); not alert severities. */
+export const CASE_SEVERITIES = ['urgent', 'high', 'normal', 'low'] as const;
+export type CaseSeverity = (typeof CASE_SEVERITIES)[number];
+
+export const ALERT_SEVERITIES_SCHEMA = { enum: SEVERITIES } as const;
+
+/** A compiled condition with the text it came from and the fields it reads (for messages). */
+export interface Condition {
+  text: string;
+  fields: string[];
+  test: Predicate;
+}
+
+export interface CaseTemplate {
+  category: string;
+  /** Overrides of the tier policy; null = from the tier. */
+  team: string | null;
+  severity: CaseSeverity | null;
+  dueInMs: number | null;
+}
+
+interface RuleBase {
+  name: string;
+  severity: Severity;
+  /** Team label of the alert (rule `team`, else the operator's `team`). */
+  team: string;
+  customer: Condition | null;
+  /** Same rule and customer fire at most once per cooldown (0 = no cooldown). */
+  cooldownMs: number;
+  case: CaseTemplate | null;
+}
+
+export interface SurveyRule extends RuleBase {
+  source: 'survey';
+  when: Condition;
+  /** Null = every survey. */
+  surveyIds: ReadonlySet<string> | null;
+}
+
+export interface InteractionRule extends RuleBase {
+  source: 'contact';
+  trigger: InteractionTrigger;
+  where: Condition | null;
+  /** unresolved_contacts: how many within `withinMs`. */
+  count: number;
+  /** unresolved_contacts and repeat_reason look-back. */
+  withinMs: number;
+  /** unresolved_contacts: dispositions that count; escalation: dispositions that escalate. */
+  dispositions: ReadonlySet<Disposition>;
+  /** escalation: reasons and queues that escalate. */
+  reasons: ReadonlySet<string>;
+  queues: ReadonlySet<string>;
+  /** negative_text: fires when the score is at most this. */
+  threshold: number;
+}
+
+export type ServiceRule = SurveyRule | InteractionRule;
+
+export interface TierPolicy {
+  dueInMs: number;
+  severity: CaseSeverity;
+  /** Null = the rule's team. */
+  team: string | null;
+}
+
+export interface CaseSettings {
+  defaultTier: string;
+  byTier: ReadonlyMap<string, TierPolicy>;
+  /** Do not open a second case for a customer and category while the operator holds an open one. */
+  oneOpenPerCategory: boolean;
+  escalationSeverity: Severity;
+  /** Null = the case's team. */
+  escalationTeam: string | null;
+}
+
+export interface ServiceTriggerSettings {
+  team: string;
+  trailingSpendDays: number;
+  maxContactsPerCustomer: number;
+  lexicon: Lexicon;
+  surveyRules: SurveyRule[];
+  interactionRules: InteractionRule[];
+  cases: CaseSettings;
+  /** Events this far behind the watermark still arrive; state is kept that much longer. */
+  allowedLatenessMs: number;
+}
+
+// ---- persisted state (plain JSON) ----
+
+export interface ProfileState {
+  tier: string | null;
+  account_owner: string | null;
+  region: string | null;
+  age_band: string | null;
+  signup_date: string | null;
+  attributes: Record<string, string>;
+  /** Event time of the profile record; an older record never overwrites a newer one. */
+  ts: number;
+}
+
+/** Daily non-negative spend: parallel arrays, UTC day index ascending, bounded by the trailing days. */
+export interface SpendState {
+  days: number[];
+  sums: number[];
+}
+
+/** One recent contact: queued_at, reason, disposition, contact id. */
+export interface RecentContact {
+  t: number;
+  r: string;
+  d: Disposition;
+  id: string;
+}
+
+/** A case the operator opened and still watches for its deadline. */
+export interface WatchedCase {
+  case_id: string;
+  alert_id: string;
+  rule: string;
+  customer_id: string;
+  category: string;
+  severity: CaseSeverity;
+  team: string;
+  tier: string;
+  account_owner: string | null;
+  opened_at: number;
+  due_at: number;
+  /** `open` until the watermark passes due_at, then `due` until the status check settles it. */
+  phase: 'open' | 'due';
+}
+
+export interface ClockState {
+  /** Last finite watermark seen. */
+  watermark: number;
+}

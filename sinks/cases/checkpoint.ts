@@ -1,0 +1,173 @@
+/**
+ * What the runner does for cases at each checkpoint (README: "Overdue cases and closing by hand").
+ *
+ * 1. Overdue settlement: operators that watch case deadlines (ServiceTriggersOperator) hold the
+ *    cases whose due_at the watermark has passed. Their status as people left it is read from the
+ *    `cases` table and handed to `settleOverdue`: closed/resolved cases are dropped, the others
+ *    raise one `case_overdue` alert (it comes out of the operator's next `drainOutputs`).
+ * 2. Change notifications: audit events written by `pulse cases update|close` with
+ *    `notified = false` become `case_updated` / `case_closed` alerts (label `team`, `case_id`), so
+ *    the team hears of them through the alert routing.
+ * `write` records the escalations in `case_events` and marks the notified events; call it inside
+ * the checkpoint transaction (CheckpointData.extraWrites), so a crash before the commit repeats
+ * both (alert ids are stable, so the outbox does not send twice).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { type Alert, stableAlertId } from '../../operators/alert.js';
+import type { Operator } from '../../operators/operator.js';
+import { CASE_ALERT_RULES, type CaseStatusInfo, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
+import type { SettledCase } from '../../operators/service/operator.js';
+import { caseStatuses, insertEvent } from './store.js';
+
+/** An operator that watches case deadlines (duck-typed so any operator can take part). */
+export interface CaseDeadlineWatcher {
+  readonly name: string;
+  overdueCases(): ReadonlyArray<{ case_id: string }>;
+  settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): SettledCase[];
+}
+
+export function watchesCaseDeadlines(op: Operator | CaseDeadlineWatcher): op is Operator & CaseDeadlineWatcher {
+  const candidate = op as Partial<CaseDeadlineWatcher>;
+  return typeof candidate.overdueCases === 'function' && typeof candidate.settleOverdue === 'function';
+}
+
+/** The actor recorded for escalations in the audit trail. */
+export const SYSTEM_ACTOR = 'pulse';
+
+export interface CaseCheckpointWork {
+  /** Cases settled by the overdue check (escalated or found closed). */
+  settled: SettledCase[];
+  /** Notifications of changes made by people; add them to the checkpoint's alert outputs. */
+  alerts: Alert[];
+  /** Writes the audit events and notified marks; run inside the checkpoint transaction. */
+  write(conn: DuckDBConnection): Promise<void>;
+}
+
+/**
+ * Settles overdue cases of every watching operator and collects pending change notifications.
+ * Call before draining the operators' outputs; `now` is the wall clock (audit time).
+ */
+export async function prepareCaseCheckpoint(
+  conn: DuckDBConnection,
+  operators: ReadonlyArray<Operator | CaseDeadlineWatcher>,
+  now: number,
+): Promise<CaseCheckpointWork> {
+  const settled: SettledCase[] = [];
+  for (const op of operators) {
+    if (!watchesCaseDeadlines(op)) continue;
+    const due = op.overdueCases();
+    if (due.length === 0) continue;
+    const statuses = await caseStatuses(conn, due.map((c) => c.case_id));
+    settled.push(...op.settleOverdue(statuses));
+  }
+  const pending = await pendingNotifications(conn);
+  return {
+    settled,
+    alerts: pending.alerts,
+    async write(tx) {
+      for (const s of settled) {
+        if (!s.escalated) continue;
+        await insertEvent(tx, {
+          case_id: s.case_id,
+          at: now,
+          actor: SYSTEM_ACTOR,
+          action: 'escalated',
+          from_status: s.status,
+          to_status: s.status,
+          from_team: s.team,
+          to_team: s.team,
+          assignee: null,
+          note: `overdue; alert ${s.alert_id ?? ''}`,
+          // The escalation alert itself is the notification.
+          notified: true,
+        });
+      }
+      await markNotified(tx, pending.seqs);
+    },
+  };
+}
+
+interface PendingNotifications {
+  alerts: Alert[];
+  seqs: number[];
+}
+
+/** Audit events people made that no notification has gone out for yet, as alerts. */
+export async function pendingNotifications(conn: DuckDBConnection): Promise<PendingNotifications> {
+  const reader = await conn.runAndReadAll(
+    `SELECT e.seq, e.case_id, epoch_ms(e."at") AS "at", e.actor, e.action, e.from_status, e.to_status, e.from_team, e.to_team,
+            e.assignee, e.note, c.customer_id, c.category, c.severity AS case_severity, c.team AS case_team,
+            c.status AS case_status, epoch_ms(c.due_at) AS due_at
+     FROM case_events e LEFT JOIN cases c USING (case_id)
+     WHERE NOT e.notified ORDER BY e.seq`,
+  );
+  const alerts: Alert[] = [];
+  const seqs: number[] = [];
+  for (const row of reader.getRowObjectsJS()) {
+    seqs.push(Number(row['seq']));
+    alerts.push(changeAlert(row));
+  }
+  return { alerts, seqs };
+}
+
+async function markNotified(conn: DuckDBConnection, seqs: readonly number[]): Promise<void> {
+  for (let i = 0; i < seqs.length; i += 500) {
+    const chunk = seqs.slice(i, i + 500);
+    await conn.run(`UPDATE case_events SET notified = true WHERE seq IN (${chunk.map((s) => String(Math.trunc(s))).join(', ')})`);
+  }
+}
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** The notification of one change: `case_closed` when it ends in closed/resolved, else `case_updated`. */
+export function changeAlert(row: Record<string, unknown>): Alert {
+  const caseId = String(row['case_id']);
+  const seq = Number(row['seq']);
+  const at = Number(row['at']);
+  const actor = String(row['actor']);
+  const from = str(row['from_status']);
+  const to = str(row['to_status']) ?? str(row['case_status']) ?? 'open';
+  const fromTeam = str(row['from_team']);
+  const team = str(row['to_team']) ?? str(row['case_team']) ?? 'unknown';
+  const closed = TERMINAL_CASE_STATUSES.has(to) && !(from !== null && TERMINAL_CASE_STATUSES.has(from));
+  const rule = closed ? CASE_ALERT_RULES.closed : CASE_ALERT_RULES.updated;
+  const changes: string[] = [];
+  if (from !== to) changes.push(`status ${from ?? '?'} -> ${to}`);
+  if (fromTeam !== null && fromTeam !== team) changes.push(`team ${fromTeam} -> ${team}`);
+  if (row['assignee'] !== null && row['assignee'] !== undefined) changes.push(`assigned to ${String(row['assignee'])}`);
+  const note = str(row['note']);
+  const labels: Record<string, string> = {
+    alertname: rule,
+    kind: 'service',
+    severity: 'info',
+    team,
+    case_id: caseId,
+    status: to,
+    trigger: rule,
+  };
+  const category = str(row['category']);
+  if (category) labels['category'] = category;
+  if (fromTeam !== null && fromTeam !== team) labels['previous_team'] = fromTeam;
+  return {
+    alert_id: stableAlertId(rule, at, caseId, String(seq)),
+    kind: 'service',
+    rule,
+    severity: 'info',
+    customer_id: str(row['customer_id']),
+    window_start: at,
+    fired_at: at,
+    labels,
+    annotations: {
+      summary: `Case ${caseId} ${closed ? `${to} by ${actor}` : `updated by ${actor}`}`,
+      description:
+        `${actor} ${changes.length > 0 ? changes.join(', ') : 'added a note'} on case ${caseId}` +
+        `${category ? ` (${category}, ${str(row['case_severity']) ?? ''})` : ''}` +
+        `${note ? `: ${JSON.stringify(note)}` : ''}.`,
+      case_id: caseId,
+      actor,
+      ...(note ? { note } : {}),
+      ...(row['due_at'] !== null && row['due_at'] !== undefined ? { due_at: new Date(Number(row['due_at'])).toISOString() } : {}),
+    },
+    status: 'firing',
+  };
+}

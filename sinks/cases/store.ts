@@ -1,0 +1,324 @@
+/**
+ * Case tools over a DuckDB connection: list, show (with the audit trail), update and close.
+ * Every change is one transaction that updates `cases` and appends to `case_events` (who, when,
+ * from and to), with `notified = false` so the next checkpoint of a job sends it through the alert
+ * routing (checkpoint.ts). Times are epoch milliseconds in and out.
+ *
+ * A running job owns its DuckDB file; its HTTP API can call these same functions on the job's
+ * connection, between checkpoints (they open their own transaction).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  CASE_STATUSES,
+  type CaseStatusInfo,
+  TERMINAL_CASE_STATUSES,
+  isCaseStatus,
+} from '../../operators/service/case-status.js';
+import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
+import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from './errors.js';
+
+export interface CaseRecord {
+  case_id: string;
+  alert_id: string | null;
+  customer_id: string | null;
+  category: string;
+  severity: string;
+  status: string;
+  team: string;
+  opened_at: number;
+  due_at: number;
+  closed_at: number | null;
+  /** The latest assignee named in the audit trail, if any. */
+  assignee: string | null;
+}
+
+export interface CaseEventRecord {
+  seq: number;
+  case_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  from_team: string | null;
+  to_team: string | null;
+  assignee: string | null;
+  note: string | null;
+  notified: boolean;
+}
+
+export interface CaseFilter {
+  /** Any of these statuses. */
+  status?: readonly string[];
+  team?: string;
+  customer?: string;
+  /** Only cases not closed or resolved whose due_at is before `asOf`. */
+  overdue?: boolean;
+  /** The instant `overdue` is judged at (epoch ms); default now. */
+  asOf?: number;
+  limit?: number;
+}
+
+/** Who makes a change and when (wall clock, epoch ms). */
+export interface Who {
+  actor: string;
+  at: number;
+}
+
+export interface CaseChange {
+  status?: string;
+  team?: string;
+  assignee?: string;
+  note?: string;
+}
+
+export interface CaseDetail {
+  case: CaseRecord;
+  events: CaseEventRecord[];
+  /** The alert that opened the case, when it is in the `alerts` table. */
+  alert: { rule: string; severity: string; summary: string | null; description: string | null } | null;
+}
+
+// `alerts` too: `show` joins the alert that opened a case.
+const CASE_DDL = OUTPUT_TABLES_DDL.filter((ddl) => /TABLE IF NOT EXISTS (cases|case_events|alerts) \(/.test(ddl));
+
+/** Creates `cases`, `case_events` and `alerts` if missing (a database no job has written yet). */
+export async function ensureCaseTables(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`SET TimeZone = 'UTC'`);
+  for (const ddl of CASE_DDL) await conn.run(ddl);
+}
+
+const CASE_COLUMNS = `c.case_id, c.alert_id, c.customer_id, c.category, c.severity, c.status, c.team,
+  epoch_ms(c.opened_at) AS opened_at, epoch_ms(c.due_at) AS due_at, epoch_ms(c.closed_at) AS closed_at,
+  (SELECT arg_max(e.assignee, e.seq) FROM case_events e WHERE e.case_id = c.case_id AND e.assignee IS NOT NULL) AS assignee`;
+
+const TERMINAL_SQL = [...TERMINAL_CASE_STATUSES].map((s) => `'${s}'`).join(', ');
+
+export async function listCases(conn: DuckDBConnection, filter: CaseFilter = {}): Promise<CaseRecord[]> {
+  const where: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (filter.status && filter.status.length > 0) {
+    for (const s of filter.status) checkStatus(s);
+    where.push(`c.status IN (${filter.status.map((s, i) => ((params[`s${i}`] = s), `$s${i}`)).join(', ')})`);
+  }
+  if (filter.team !== undefined) {
+    where.push('c.team = $team');
+    params['team'] = filter.team;
+  }
+  if (filter.customer !== undefined) {
+    where.push('c.customer_id = $customer');
+    params['customer'] = filter.customer;
+  }
+  if (filter.overdue) {
+    where.push(`c.status NOT IN (${TERMINAL_SQL}) AND epoch_ms(c.due_at) < $asOf`);
+    params['asOf'] = filter.asOf ?? Date.now();
+  }
+  const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+  const reader = await conn.runAndReadAll(
+    `SELECT ${CASE_COLUMNS} FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY c.due_at, c.case_id${limit}`,
+    params,
+  );
+  return reader.getRowObjectsJS().map(toCase);
+}
+
+/** The case with this id, or the only case whose id starts with it. */
+export async function getCase(conn: DuckDBConnection, idOrPrefix: string, dbPath?: string): Promise<CaseRecord> {
+  const exact = await conn.runAndReadAll(`SELECT ${CASE_COLUMNS} FROM cases c WHERE c.case_id = $id`, { id: idOrPrefix });
+  const rows = exact.getRowObjectsJS();
+  if (rows.length > 0) return toCase(rows[0]!);
+  if (idOrPrefix.length >= 6) {
+    const prefixed = await conn.runAndReadAll(
+      `SELECT ${CASE_COLUMNS} FROM cases c WHERE starts_with(c.case_id, $id) ORDER BY c.case_id LIMIT 20`,
+      { id: idOrPrefix },
+    );
+    const found = prefixed.getRowObjectsJS().map(toCase);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw new AmbiguousCaseIdError(idOrPrefix, found.map((c) => c.case_id));
+  }
+  throw new CaseNotFoundError(idOrPrefix, dbPath);
+}
+
+export async function showCase(conn: DuckDBConnection, idOrPrefix: string, dbPath?: string): Promise<CaseDetail> {
+  const found = await getCase(conn, idOrPrefix, dbPath);
+  const events = await caseEvents(conn, found.case_id);
+  let alert: CaseDetail['alert'] = null;
+  if (found.alert_id) {
+    const reader = await conn.runAndReadAll(
+      `SELECT rule, severity, json_extract_string(annotations, '$.summary') AS summary,
+              json_extract_string(annotations, '$.description') AS description
+       FROM alerts WHERE alert_id = $id LIMIT 1`,
+      { id: found.alert_id },
+    );
+    const row = reader.getRowObjectsJS()[0];
+    if (row) {
+      alert = {
+        rule: String(row['rule']),
+        severity: String(row['severity']),
+        summary: nullableString(row['summary']),
+        description: nullableString(row['description']),
+      };
+    }
+  }
+  return { case: found, events, alert };
+}
+
+export async function caseEvents(conn: DuckDBConnection, caseId: string): Promise<CaseEventRecord[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT seq, case_id, epoch_ms("at") AS "at", actor, action, from_status, to_status, from_team, to_team, assignee, note, notified
+     FROM case_events WHERE case_id = $id ORDER BY seq`,
+    { id: caseId },
+  );
+  return reader.getRowObjectsJS().map(toEvent);
+}
+
+/**
+ * Changes status, team and/or assignee (and adds a note) in one transaction. Moving to `resolved`
+ * or `closed` sets `closed_at`; moving back to an open status clears it (a reopen).
+ */
+export async function updateCase(conn: DuckDBConnection, idOrPrefix: string, change: CaseChange, who: Who, dbPath?: string): Promise<CaseRecord> {
+  if (change.status === undefined && change.team === undefined && change.assignee === undefined && change.note === undefined) {
+    throw new CaseChangeError('nothing to change: give --status, --team, --assignee or --note');
+  }
+  if (change.status !== undefined) checkStatus(change.status);
+  if (change.team !== undefined && change.team.trim() === '') throw new CaseChangeError('--team must not be empty');
+  return applyChange(conn, idOrPrefix, change, who, 'update', dbPath);
+}
+
+/** Closes a case (`closed`, or `resolved` when given); closing a closed case is refused. */
+export async function closeCase(
+  conn: DuckDBConnection,
+  idOrPrefix: string,
+  options: { note?: string; status?: 'closed' | 'resolved' },
+  who: Who,
+  dbPath?: string,
+): Promise<CaseRecord> {
+  const status = options.status ?? 'closed';
+  return applyChange(conn, idOrPrefix, { status, ...(options.note !== undefined ? { note: options.note } : {}) }, who, 'close', dbPath);
+}
+
+async function applyChange(
+  conn: DuckDBConnection,
+  idOrPrefix: string,
+  change: CaseChange,
+  who: Who,
+  action: 'update' | 'close',
+  dbPath?: string,
+): Promise<CaseRecord> {
+  await conn.run('BEGIN TRANSACTION');
+  try {
+    const before = await getCase(conn, idOrPrefix, dbPath);
+    if (action === 'close' && TERMINAL_CASE_STATUSES.has(before.status)) {
+      throw new CaseChangeError(`case '${before.case_id}' is already ${before.status}`);
+    }
+    const toStatus = change.status ?? before.status;
+    const toTeam = change.team ?? before.team;
+    const terminal = TERMINAL_CASE_STATUSES.has(toStatus);
+    const closedAt = terminal ? (TERMINAL_CASE_STATUSES.has(before.status) ? before.closed_at : who.at) : null;
+    await conn.run(
+      `UPDATE cases SET status = $status, team = $team,
+         closed_at = CASE WHEN $closed IS NULL THEN NULL ELSE make_timestamptz(CAST($closed AS BIGINT) * 1000) END
+       WHERE case_id = $id`,
+      { status: toStatus, team: toTeam, closed: closedAt, id: before.case_id },
+    );
+    await insertEvent(conn, {
+      case_id: before.case_id,
+      at: who.at,
+      actor: who.actor,
+      action: action === 'close' ? 'close' : toStatus !== before.status && !terminal && TERMINAL_CASE_STATUSES.has(before.status) ? 'reopen' : 'update',
+      from_status: before.status,
+      to_status: toStatus,
+      from_team: before.team,
+      to_team: toTeam,
+      assignee: change.assignee ?? null,
+      note: change.note ?? null,
+      notified: false,
+    });
+    const after = await getCase(conn, before.case_id, dbPath);
+    await conn.run('COMMIT');
+    return after;
+  } catch (error) {
+    await conn.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Appends one audit event (the caller owns the transaction); returns its seq. */
+export async function insertEvent(conn: DuckDBConnection, e: Omit<CaseEventRecord, 'seq'>): Promise<number> {
+  const reader = await conn.runAndReadAll(
+    `INSERT INTO case_events
+       SELECT coalesce(max(seq), 0) + 1, $case_id, make_timestamptz(CAST($at AS BIGINT) * 1000), $actor, $action,
+              $from_status, $to_status, $from_team, $to_team, $assignee, $note, $notified
+       FROM case_events
+     RETURNING seq`,
+    {
+      case_id: e.case_id,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      from_status: e.from_status,
+      to_status: e.to_status,
+      from_team: e.from_team,
+      to_team: e.to_team,
+      assignee: e.assignee,
+      note: e.note,
+      notified: e.notified,
+    },
+  );
+  return Number(reader.getRowsJS()[0]![0]);
+}
+
+/** Status and team of the given cases as people left them (missing ids are left out). */
+export async function caseStatuses(conn: DuckDBConnection, caseIds: readonly string[]): Promise<Map<string, CaseStatusInfo>> {
+  const out = new Map<string, CaseStatusInfo>();
+  for (let i = 0; i < caseIds.length; i += 500) {
+    const chunk = caseIds.slice(i, i + 500);
+    const params: Record<string, string> = {};
+    const list = chunk.map((id, j) => ((params[`c${j}`] = id), `$c${j}`)).join(', ');
+    const reader = await conn.runAndReadAll(`SELECT case_id, status, team FROM cases WHERE case_id IN (${list})`, params);
+    for (const row of reader.getRowObjectsJS()) {
+      out.set(String(row['case_id']), { status: String(row['status']), team: String(row['team']) });
+    }
+  }
+  return out;
+}
+
+function checkStatus(status: string): void {
+  if (!isCaseStatus(status)) throw new CaseChangeError(`unknown status '${status}'; statuses are ${CASE_STATUSES.join(', ')}`);
+}
+
+const nullableString = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toCase(row: Record<string, unknown>): CaseRecord {
+  return {
+    case_id: String(row['case_id']),
+    alert_id: nullableString(row['alert_id']),
+    customer_id: nullableString(row['customer_id']),
+    category: String(row['category']),
+    severity: String(row['severity']),
+    status: String(row['status']),
+    team: String(row['team']),
+    opened_at: Number(row['opened_at']),
+    due_at: Number(row['due_at']),
+    closed_at: nullableNumber(row['closed_at']),
+    assignee: nullableString(row['assignee']),
+  };
+}
+
+function toEvent(row: Record<string, unknown>): CaseEventRecord {
+  return {
+    seq: Number(row['seq']),
+    case_id: String(row['case_id']),
+    at: Number(row['at']),
+    actor: String(row['actor']),
+    action: String(row['action']),
+    from_status: nullableString(row['from_status']),
+    to_status: nullableString(row['to_status']),
+    from_team: nullableString(row['from_team']),
+    to_team: nullableString(row['to_team']),
+    assignee: nullableString(row['assignee']),
+    note: nullableString(row['note']),
+    notified: Boolean(row['notified']),
+  };
+}

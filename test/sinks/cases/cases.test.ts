@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { CommanderError } from 'commander';
+import { type Alert, alertRow } from '../../../operators/alert.js';
+import type { Operator, OperatorOutput } from '../../../operators/operator.js';
+import { UsageError } from '../../../operators/errors.js';
+import { DuckDBStore } from '../../../sinks/duckdb/store.js';
+import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase } from '../../../sinks/cases/index.js';
+import { casesCommand } from '../../../pipelines/commands/cases.js';
+import { HOUR, drain, operatorFromYaml, profile, survey } from '../../operators/service/helpers.js';
+
+const YAML = `
+team: care
+survey_rules:
+  - name: install_failed
+    when: answers.install_completed == false
+    case: { category: installation }
+`;
+const OPENED = Date.UTC(2026, 2, 2, 10, 0, 0);
+const WALL = Date.UTC(2026, 3, 1, 9, 0, 0);
+
+let dir: string;
+let dbPath: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pulse-cases-'));
+  dbPath = join(dir, 'pulse.duckdb');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What the runner does at a checkpoint, with the case step (README wiring). */
+async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise<Alert[]> {
+  const work = await prepareCaseCheckpoint(store.connection, [op], now);
+  const outputs: OperatorOutput[] = op.drainOutputs();
+  if (work.alerts.length > 0) outputs.push({ kind: 'alert', rows: work.alerts.map(alertRow) });
+  await store.commitCheckpoint({
+    outputs,
+    rejections: [],
+    state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
+    dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    positions: [],
+    jobState: {},
+    extraWrites: (conn) => work.write(conn),
+  });
+  return outputs.filter((o) => o.kind === 'alert').flatMap((o) => o.rows as unknown as Alert[]);
+}
+
+async function restoreInto(store: DuckDBStore, op: Operator): Promise<void> {
+  for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
+}
+
+function cli(store: DuckDBStore, now = WALL) {
+  let out = '';
+  const command = casesCommand(async () => ({ connection: store.connection, close: () => undefined }), {
+    write: (t) => void (out += t),
+    env: { USER: 'alice' },
+    now: () => now,
+  });
+  return {
+    run: async (...args: string[]): Promise<string> => {
+      out = '';
+      await command.parseAsync(args, { from: 'user' });
+      return out;
+    },
+  };
+}
+
+describe('cases end to end on a DuckDB file', () => {
+  test('open, close by hand, overdue escalation only for the open case, once, across a restart', async () => {
+    let store = await DuckDBStore.open(dbPath);
+    let op = operatorFromYaml(YAML);
+    op.process(profile('g', 'Gold'));
+    op.process(profile('s', 'Silver'));
+    op.process(survey('g', { install_completed: false }, OPENED, 'S1'));
+    op.process(survey('s', { install_completed: false }, OPENED, 'S2'));
+    const fired = await checkpoint(store, op);
+    expect(fired).toHaveLength(2);
+
+    const open = await listCases(store.connection, {});
+    expect(open.map((c) => [c.customer_id, c.status, c.due_at - c.opened_at])).toEqual([
+      ['g', 'open', 24 * HOUR],
+      ['s', 'open', 48 * HOUR],
+    ]);
+    const gold = open[0]!.case_id;
+    const silver = open[1]!.case_id;
+
+    // A person closes the Gold case through the CLI.
+    const c = cli(store);
+    const closedJson = JSON.parse(await c.run('close', gold, '--db', dbPath, '--note', 'reinstalled', '--json'));
+    expect(closedJson).toMatchObject({ case_id: gold, status: 'closed', closed_at: new Date(WALL).toISOString() });
+
+    // The watermark passes both deadlines; the checkpoint escalates only the Silver case and
+    // notifies the team of the closing.
+    op.onWatermark(OPENED + 49 * HOUR);
+    const alerts = await checkpoint(store, op);
+    expect(alerts.map((a) => [a.rule, a.labels['case_id']]).sort()).toEqual([
+      ['case_closed', gold],
+      ['case_overdue', silver],
+    ]);
+    expect(alerts.find((a) => a.rule === 'case_closed')!.labels).toMatchObject({ team: 'care', case_id: gold, status: 'closed' });
+
+    // Restart: a new operator restored from the database does not escalate again.
+    store.close();
+    store = await DuckDBStore.open(dbPath);
+    op = operatorFromYaml(YAML);
+    await restoreInto(store, op);
+    op.onWatermark(OPENED + 100 * HOUR);
+    expect(await checkpoint(store, op)).toEqual([]);
+
+    // The audit trail: closed by alice, escalated by pulse; the alerts table holds each alert once.
+    const silverDetail = await showCase(store.connection, silver);
+    expect(silverDetail.events.map((e) => [e.actor, e.action])).toEqual([['pulse', 'escalated']]);
+    const goldDetail = await showCase(store.connection, gold);
+    expect(goldDetail.events.map((e) => [e.actor, e.action, e.from_status, e.to_status, e.note, e.notified])).toEqual([
+      ['alice', 'close', 'open', 'closed', 'reinstalled', true],
+    ]);
+    expect(goldDetail.alert?.rule).toBe('install_failed');
+    const reader = await store.connection.runAndReadAll(`SELECT rule, count(*) AS n FROM alerts GROUP BY rule ORDER BY rule`);
+    expect(reader.getRowObjectsJS().map((r) => [r['rule'], Number(r['n'])])).toEqual([
+      ['case_closed', 1],
+      ['case_overdue', 1],
+      ['install_failed', 2],
+    ]);
+    store.close();
+  });
+
+  test('a restart between the deadline passing and the status check still escalates once', async () => {
+    let store = await DuckDBStore.open(dbPath);
+    let op = operatorFromYaml(YAML);
+    op.process(survey('b', { install_completed: false }, OPENED, 'S1'));
+    await checkpoint(store, op);
+    op.onWatermark(OPENED + 73 * HOUR);
+    // Persist the 'due' state without settling (as if the process died before the check).
+    await store.commitCheckpoint({
+      outputs: [],
+      rejections: [],
+      state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
+      dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY },
+      positions: [],
+      jobState: {},
+    });
+    store.close();
+    store = await DuckDBStore.open(dbPath);
+    op = operatorFromYaml(YAML);
+    await restoreInto(store, op);
+    expect((await checkpoint(store, op)).map((a) => a.rule)).toEqual(['case_overdue']);
+    expect(await checkpoint(store, op)).toEqual([]);
+    store.close();
+  });
+});
+
+describe('pulse cases CLI', () => {
+  async function seeded(): Promise<{ store: DuckDBStore; ids: string[] }> {
+    const store = await DuckDBStore.open(dbPath);
+    const op = operatorFromYaml(YAML);
+    op.process(profile('g', 'Gold'));
+    op.process(survey('g', { install_completed: false }, OPENED, 'S1'));
+    op.process(survey('b', { install_completed: false }, OPENED + HOUR, 'S2'));
+    const { alerts, cases } = drain(op);
+    await store.commitCheckpoint({
+      outputs: [{ kind: 'alert', rows: alerts.map(alertRow) }, { kind: 'case', rows: cases }],
+      rejections: [], state: [], dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
+    });
+    return { store, ids: cases.map((c) => String(c['case_id'])) };
+  }
+
+  test('list (table and JSON, filters), show, update, close, with the actor and time recorded', async () => {
+    const { store, ids } = await seeded();
+    const [gold, bronze] = ids as [string, string];
+    const c = cli(store);
+
+    const table = await c.run('list', '--db', dbPath);
+    expect(table.split('\n')[0]).toMatch(/^CASE\s+STATUS\s+SEVERITY\s+TEAM/);
+    expect(table).toContain(gold);
+    expect(table).toContain('OVERDUE'); // WALL is weeks after both deadlines
+
+    const listed = JSON.parse(await c.run('list', '--db', dbPath, '--json'));
+    expect(listed.map((x: { case_id: string; severity: string }) => [x.case_id, x.severity])).toEqual([[gold, 'urgent'], [bronze, 'normal']]);
+    // Overdue as of a time between the Gold (24h) and Bronze (72h+1h) deadlines.
+    const asOf = new Date(OPENED + 30 * HOUR).toISOString();
+    expect(JSON.parse(await c.run('list', '--db', dbPath, '--overdue', '--as-of', asOf, '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([gold]);
+
+    const updated = JSON.parse(await c.run('update', gold, '--db', dbPath, '--status', 'in_progress', '--team', 'field', '--assignee', 'bob', '--json'));
+    expect(updated).toMatchObject({ status: 'in_progress', team: 'field', assignee: 'bob', closed_at: null });
+    expect(JSON.parse(await c.run('list', '--db', dbPath, '--team', 'field', '--json'))).toHaveLength(1);
+    expect(JSON.parse(await c.run('list', '--db', dbPath, '--status', 'open', '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([bronze]);
+
+    // A unique prefix works; closing records who and when.
+    await c.run('close', bronze.slice(0, 12), '--db', dbPath, '--actor', 'carol', '--resolved');
+    const shown = JSON.parse(await c.run('show', bronze, '--db', dbPath, '--json'));
+    expect(shown.case).toMatchObject({ status: 'resolved', closed_at: new Date(WALL).toISOString() });
+    expect(shown.events).toEqual([
+      expect.objectContaining({ actor: 'carol', action: 'close', from_status: 'open', to_status: 'resolved', at: new Date(WALL).toISOString() }),
+    ]);
+    const text = await c.run('show', gold, '--db', dbPath);
+    expect(text).toMatch(/status\s+in_progress/);
+    expect(text).toMatch(/alice\s+update\s+open -> in_progress\s+care -> field\s+bob/);
+
+    // Reopening clears closed_at.
+    const reopened = await updateCase(store.connection, bronze, { status: 'open' }, { actor: 'dave', at: WALL + 1 });
+    expect(reopened.closed_at).toBeNull();
+    expect((await showCase(store.connection, bronze)).events.at(-1)!.action).toBe('reopen');
+    store.close();
+  });
+
+  test('clear errors: unknown id (exit 2, names it), bad status, nothing to change, closing twice', async () => {
+    const { store, ids } = await seeded();
+    const c = cli(store);
+    await expect(c.run('show', 'case-nope', '--db', dbPath)).rejects.toThrow(CaseNotFoundError);
+    await expect(c.run('close', 'case-nope', '--db', dbPath)).rejects.toThrow(/no case 'case-nope' in .*pulse\.duckdb/);
+    const error = await c.run('update', 'case-nope', '--db', dbPath, '--note', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).code).toBe('USAGE'); // the CLI maps USAGE to exit code 2
+    await expect(c.run('update', ids[0]!, '--db', dbPath)).rejects.toThrow(/give at least one of --status/);
+    await expect(c.run('update', ids[0]!, '--db', dbPath, '--status', 'done')).rejects.toBeInstanceOf(CommanderError);
+    await expect(c.run('list', '--db', dbPath, '--status', 'done')).rejects.toThrow(/unknown status 'done'/);
+    await c.run('close', ids[0]!, '--db', dbPath);
+    await expect(c.run('close', ids[0]!, '--db', dbPath)).rejects.toThrow(/already closed/);
+    // A failed change leaves no trace.
+    expect((await showCase(store.connection, ids[1]!)).events).toEqual([]);
+    store.close();
+  });
+
+  test('works on a database no job has written (creates the case tables)', async () => {
+    const instance = await DuckDBInstance.create(dbPath);
+    const connection = await instance.connect();
+    let out = '';
+    const command = casesCommand(async () => ({ connection, close: () => undefined }), { write: (t) => void (out += t), env: {} });
+    await command.parseAsync(['list', '--db', dbPath], { from: 'user' });
+    expect(out).toBe('no cases match\n');
+    connection.closeSync();
+    instance.closeSync();
+  });
+});
