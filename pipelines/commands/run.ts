@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
+import { attachAlertReports } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { appendRejectsFiles } from '../../sinks/rejects-file.js';
@@ -84,7 +85,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     logger,
     signal: abort.signal,
     onProgress: (p) => progress.update(p),
-    ...(delivery ? { checkpointWrites: delivery.enqueue.bind(delivery) } : {}),
+    checkpointWrites: async (connection, outputs) => {
+      await attachAlertReports(connection, outputs, job.reportsDir);
+      await delivery?.enqueue(connection, outputs);
+    },
     afterCheckpoint: async ({ rejections }) => {
       if (job.rejectsFiles) await appendRejectsFiles(rejections);
     },

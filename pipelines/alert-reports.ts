@@ -1,0 +1,42 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Alert } from '../operators/alert.js';
+import type { OperatorOutput } from '../operators/operator.js';
+import type { ReportPaths } from '../sinks/reports/index.js';
+import { renderKpiReportForAlert } from '../sinks/reports/index.js';
+
+/** A report generator for one kind of alert; returns null when the alert is not its kind. */
+export type AlertReportRenderer = (connection: DuckDBConnection, alert: Alert, outDir: string) => Promise<ReportPaths | null>;
+
+/** Which alerts get a generated report: KPI threshold alerts (and more kinds as they are added). */
+export const ALERT_REPORTS: AlertReportRenderer[] = [renderKpiReportForAlert];
+
+/**
+ * Writes the report of every newly firing alert that has one and links it from the alert
+ * (`annotations.report_path`, which email receivers attach). Runs inside the checkpoint
+ * transaction, before the outbox is written, so the delivered alert already carries the link; the
+ * report reads the checkpoint's own uncommitted rows. File names are stable, so a replay after a
+ * crash rewrites the same file.
+ */
+export async function attachAlertReports(
+  connection: DuckDBConnection,
+  outputs: readonly OperatorOutput[],
+  outDir: string,
+  renderers: readonly AlertReportRenderer[] = ALERT_REPORTS,
+): Promise<void> {
+  for (const output of outputs) {
+    if (output.kind !== 'alert') continue;
+    for (const alert of output.rows as unknown as Alert[]) {
+      if (alert.status !== 'firing') continue;
+      for (const render of renderers) {
+        const paths = await render(connection, alert, outDir);
+        if (!paths) continue;
+        alert.annotations = { ...alert.annotations, report_path: paths.htmlPath };
+        await connection.run(`UPDATE alerts SET annotations = CAST($annotations AS JSON) WHERE alert_id = $id`, {
+          annotations: JSON.stringify(alert.annotations),
+          id: alert.alert_id,
+        });
+        break;
+      }
+    }
+  }
+}

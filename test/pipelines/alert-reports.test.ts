@@ -1,0 +1,30 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../../pipelines/commands/run.js';
+import { query } from '../helpers/duckdb.js';
+
+describe('reports for firing KPI alerts', () => {
+  it('writes a KPI report when a threshold rule fires and links it from the alert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-alert-reports-'));
+    const db = join(dir, 'pulse.duckdb');
+    const reports = join(dir, 'reports');
+    process.env['PULSE_LOG_LEVEL'] = 'silent';
+    await runCommand({ config: 'pipelines/customer-analytics.yaml', input: ['samples/events.ndjson'], db, reports });
+
+    const [rows] = await query(db, `
+      SELECT rule, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
+      FROM alerts WHERE kind = 'analytic' AND (labels->>'kpi') IS NOT NULL`);
+    expect(rows!.length).toBeGreaterThan(5);
+    for (const row of rows!) {
+      const report = String(row['report']);
+      expect(existsSync(report)).toBe(true);
+      // The file is about this alert's KPI and queue.
+      expect(report).toContain(`kpi-${String(row['kpi'])}-${String(row['queue'])}-`);
+      const html = readFileSync(report, 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).toContain(String(row['rule']));
+    }
+  }, 120_000);
+});
