@@ -9,6 +9,8 @@ import type { WatermarkSnapshot } from '../operators/watermark.js';
 import { alertRow } from '../operators/alert.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines } from '../sinks/cases/index.js';
 import type { DuckDBStore, OperatorStateChanges } from '../sinks/duckdb/store.js';
+import { PopulationDriftOperator } from '../operators/population-drift/index.js';
+import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
@@ -66,6 +68,8 @@ export class JobRunner {
   private readonly now: () => number;
   private readyFlag = false;
   private readonly kpiGauges: Array<[ContactKpiOperator, number, ContactKpiGauges]> = [];
+  private readonly businessGauges: BusinessGauges;
+  private readonly watchesCases: boolean;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -74,6 +78,8 @@ export class JobRunner {
     this.operators = job.operators.map((op) =>
       op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }),
     );
+    this.businessGauges = new BusinessGauges(context.metrics.registry);
+    this.watchesCases = this.operators.some(watchesCaseDeadlines);
     for (const op of this.operators) {
       if (!(op instanceof ContactKpiOperator)) continue;
       // Gauges show the smallest window: the most current view for a wallboard.
@@ -179,7 +185,7 @@ export class JobRunner {
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
-    const caseWork = this.operators.some(watchesCaseDeadlines)
+    const caseWork = this.watchesCases
       ? await prepareCaseCheckpoint(store.connection, this.operators, this.now())
       : undefined;
     const outputs = this.operators.flatMap((op) => op.drainOutputs());
@@ -211,11 +217,11 @@ export class JobRunner {
     this.eventsSinceCheckpoint = 0;
     this.lastCheckpointAt = this.now();
     this.progress.checkpoints++;
-    this.publishMetrics(outputs);
+    await this.publishMetrics(outputs);
     await this.context.afterCheckpoint?.({ rejections, outputs });
   }
 
-  private publishMetrics(outputs: OperatorOutput[]): void {
+  private async publishMetrics(outputs: OperatorOutput[]): Promise<void> {
     const { metrics, source } = this.context;
     EVENT_TYPES.forEach((type, i) => {
       if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
@@ -240,6 +246,12 @@ export class JobRunner {
     }
     metrics.dedupIds.set(this.gate.dedup.size);
     for (const [op, sizeMs, gauges] of this.kpiGauges) gauges.publish(op.latestClosed(sizeMs));
+    for (const op of this.operators) {
+      if (!(op instanceof PopulationDriftOperator)) continue;
+      this.businessGauges.publishDrift(op.latestScores());
+      this.businessGauges.publishSegments(op.segmentSizes());
+    }
+    if (this.watchesCases) await this.businessGauges.publishCases(this.context.store.connection, watermark);
   }
 
   /** Loads the last checkpoint: positions, watermark, dedup ids, operator state, open windows. */

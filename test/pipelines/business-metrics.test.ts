@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { applyOverrides, buildSource } from '../../pipelines/commands/run.js';
+import { loadJobConfig } from '../../pipelines/job-config.js';
+import { JobRunner } from '../../pipelines/runner.js';
+import { DuckDBStore } from '../../sinks/duckdb/store.js';
+import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
+import { query } from '../helpers/duckdb.js';
+
+type Sample = { labels: Record<string, string | number>; value: number };
+
+describe('business metrics of the default job', () => {
+  it('export drift scores, segment sizes, cases by team and contact KPIs consistent with the tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-business-'));
+    const db = join(dir, 'pulse.duckdb');
+    const job = applyOverrides(loadJobConfig('pipelines/customer-analytics.yaml', {}), {
+      config: '', input: ['samples/events.ndjson'], db, reports: join(dir, 'reports'),
+    });
+    const store = await DuckDBStore.open(db);
+    const metrics = new PipelineMetrics({ defaultMetrics: false });
+    await new JobRunner({ job, source: buildSource(job), store, metrics, logger: pino({ level: 'silent' }), signal: new AbortController().signal }).run();
+    const values = async (name: string): Promise<Sample[]> => (await metrics.registry.getSingleMetric(name)!.get()).values as Sample[];
+    const drift = await values('pulse_drift_score');
+    const segments = await values('pulse_segment_customers');
+    const open = await values('pulse_cases_open');
+    const offered = await values('pulse_contact_offered');
+    store.close();
+
+    const [lastRun, tiers, cases] = await query(db,
+      `SELECT feature, method, score FROM drift_metrics WHERE run_id = (SELECT max(run_id) FROM drift_metrics) AND score IS NOT NULL`,
+      `SELECT tier, count(*) AS n FROM customer_segments GROUP BY tier`,
+      `SELECT team, count(*) AS n FROM cases WHERE status = 'open' GROUP BY team`);
+    expect(drift.length).toBe(lastRun!.length);
+    for (const row of lastRun!) {
+      const sample = drift.find((s) => s.labels['feature'] === row['feature'] && s.labels['method'] === row['method']);
+      expect(sample?.value).toBeCloseTo(Number(row['score']), 9);
+    }
+    expect(Object.fromEntries(segments.map((s) => [s.labels['tier'], s.value]))).toEqual(
+      Object.fromEntries(tiers!.map((r) => [r['tier'], Number(r['n'])])),
+    );
+    expect(Object.fromEntries(open.map((s) => [s.labels['team'], s.value]))).toEqual(
+      Object.fromEntries(cases!.map((r) => [r['team'], Number(r['n'])])),
+    );
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.every((s) => typeof s.labels['queue'] === 'string' && typeof s.labels['channel'] === 'string')).toBe(true);
+  }, 120_000);
+});
