@@ -13,7 +13,8 @@ export interface CustomerWindow {
   spendMax: number | null;
   refundTotal: number;
   usageTotal: number;
-  usage: Record<string, number>;
+  /** Per-metric usage; null until the window sees a usage event (most windows never do). */
+  usage: Record<string, number> | null;
   contacts: number;
   /** Changed since the last drain. */
   dirty: boolean;
@@ -108,7 +109,7 @@ export class CustomerWindowsOperator implements Operator {
       window.spendMax = row.spend_max;
       window.refundTotal = row.refund_total;
       window.usageTotal = row.usage_total;
-      window.usage = { ...row.usage };
+      window.usage = Object.keys(row.usage).length > 0 ? { ...row.usage } : null;
       window.contacts = row.contacts;
     }
   }
@@ -129,7 +130,7 @@ export class CustomerWindowsOperator implements Operator {
     }
     const window: CustomerWindow = {
       customerId, start, end, spendTotal: 0, spendCount: 0, spendMax: null, refundTotal: 0,
-      usageTotal: 0, usage: {}, contacts: 0, dirty: false,
+      usageTotal: 0, usage: null, contacts: 0, dirty: false,
     };
     list.push(window);
     this.openCount++;
@@ -180,6 +181,7 @@ function addEvent(window: CustomerWindow, event: PulseEvent): void {
       return;
     case 'usage':
       window.usageTotal += event.quantity;
+      window.usage ??= {};
       window.usage[event.metric] = (window.usage[event.metric] ?? 0) + event.quantity;
       return;
     case 'contact':
@@ -200,7 +202,8 @@ function toRow(window: CustomerWindow): OutputRow {
     spend_max: window.spendMax,
     refund_total: window.refundTotal,
     usage_total: window.usageTotal,
-    usage: { ...window.usage },
+    // Written before the next event is processed (checkpoints pause the loop), so no copy is needed.
+    usage: window.usage ?? {},
     contacts: window.contacts,
   };
   return row as unknown as OutputRow;

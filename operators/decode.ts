@@ -13,9 +13,22 @@ import {
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-export type DecodeResult =
-  | { ok: true; event: PulseEvent }
-  | { ok: false; reason: RejectReason; detail: string; type: EventType | 'unknown' };
+export interface DecodeFailure {
+  reason: RejectReason;
+  detail: string;
+  type: EventType | 'unknown';
+}
+
+export type DecodeResult = { ok: true; event: PulseEvent } | ({ ok: false } & DecodeFailure);
+
+/** A refused record inside this module (a class, so it cannot be mistaken for an event). */
+class Refusal implements DecodeFailure {
+  constructor(
+    readonly reason: RejectReason,
+    readonly detail: string,
+    readonly type: EventType | 'unknown',
+  ) {}
+}
 
 type RawObject = Record<string, unknown>;
 
@@ -39,7 +52,28 @@ export class EventDecoder {
     ) as Record<EventType, ValidateFunction>;
   }
 
+  /** Why the last `decodeEvent` returned null. */
+  lastFailure: DecodeFailure = { reason: 'invalid_json', detail: '', type: 'unknown' };
+
   decode(value: string | RawObject): DecodeResult {
+    const event = this.decodeEvent(value);
+    return event === null ? { ok: false, ...this.lastFailure } : { ok: true, event };
+  }
+
+  /**
+   * The hot-path form of `decode`: the event, or null with the reason in `lastFailure`. It
+   * allocates no result wrapper per record (at 10^5-10^6 records/s those add up in GC time).
+   */
+  decodeEvent(value: string | RawObject): PulseEvent | null {
+    const result = this.decodeRecord(value);
+    if (result instanceof Refusal) {
+      this.lastFailure = { reason: result.reason, detail: result.detail, type: result.type };
+      return null;
+    }
+    return result;
+  }
+
+  private decodeRecord(value: string | RawObject): PulseEvent | Refusal {
     let record: unknown;
     if (typeof value === 'string') {
       try {
@@ -67,11 +101,11 @@ export class EventDecoder {
   }
 }
 
-function reject(reason: RejectReason, detail: string, type: EventType | 'unknown'): DecodeResult {
-  return { ok: false, reason, detail, type };
+function reject(reason: RejectReason, detail: string, type: EventType | 'unknown'): Refusal {
+  return new Refusal(reason, detail, type);
 }
 
-function rejectFromSchema(error: ErrorObject | undefined, type: EventType): DecodeResult {
+function rejectFromSchema(error: ErrorObject | undefined, type: EventType): Refusal {
   if (!error) return reject('wrong_type', 'record does not match the schema', type);
   if (error.keyword === 'required') {
     const field = String(error.params['missingProperty']);
@@ -101,28 +135,28 @@ function optionalString(value: unknown): string | null {
  * and a copy per event costs measurable garbage-collection time at hundreds of thousands of events
  * per second. Times become epoch ms; optional fields become null.
  */
-function toEvent(type: EventType, raw: RawObject): DecodeResult {
+function toEvent(type: EventType, raw: RawObject): PulseEvent | Refusal {
   switch (type) {
     case 'transaction':
       raw['ts'] = toMillis(raw['ts']);
       raw['currency'] ??= null;
       raw['category'] ??= null;
-      return { ok: true, event: raw as unknown as PulseEvent };
+      return raw as unknown as PulseEvent;
     case 'usage':
       raw['ts'] = toMillis(raw['ts']);
-      return { ok: true, event: raw as unknown as PulseEvent };
+      return raw as unknown as PulseEvent;
     case 'contact':
       return toContact(raw['event_id'] as string, raw);
     case 'survey':
       raw['ts'] = toMillis(raw['ts']);
       raw['comment'] ??= null;
-      return { ok: true, event: raw as unknown as PulseEvent };
+      return raw as unknown as PulseEvent;
     case 'profile':
-      return { ok: true, event: toProfile(raw['event_id'] as string, raw) };
+      return toProfile(raw['event_id'] as string, raw);
   }
 }
 
-function toContact(event_id: string, raw: RawObject): DecodeResult {
+function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
   const queued_at = toMillis(raw['queued_at']);
   const answered_at = raw['answered_at'] == null ? null : toMillis(raw['answered_at']);
   const ended_at = toMillis(raw['ended_at']);
@@ -146,7 +180,7 @@ function toContact(event_id: string, raw: RawObject): DecodeResult {
     disposition: raw['disposition'] as ContactEvent['disposition'],
     text: optionalString(raw['text']),
   };
-  return { ok: true, event };
+  return event;
 }
 
 function toProfile(event_id: string, raw: RawObject): ProfileEvent {

@@ -8,11 +8,21 @@
  */
 const BUCKET_MS = 60_000;
 
+/** Ids remembered since the last checkpoint, and the horizon below which stored ids may go. */
+export interface DedupChanges {
+  ids: string[];
+  times: number[];
+  expiredBefore: number;
+}
+
 export class EventIdDedup {
   private readonly seen = new Set<string>();
   /** Ids by event-time minute, to expire them without scanning the whole set. */
   private readonly buckets = new Map<number, string[]>();
-  private added: Array<[string, number]> = [];
+  // Parallel arrays rather than [id, ts] pairs: these live until the next checkpoint, and millions
+  // of small pair objects would be promoted to the old generation and slow every major GC.
+  private addedIds: string[] = [];
+  private addedTimes: number[] = [];
   private expiredBefore = Number.NEGATIVE_INFINITY;
 
   get size(): number {
@@ -24,7 +34,8 @@ export class EventIdDedup {
     if (this.seen.has(eventId)) return true;
     this.seen.add(eventId);
     this.remember(eventId, eventTime);
-    this.added.push([eventId, eventTime]);
+    this.addedIds.push(eventId);
+    this.addedTimes.push(eventTime);
     return false;
   }
 
@@ -41,10 +52,11 @@ export class EventIdDedup {
   }
 
   /** Ids added since the previous call, and the horizon below which persisted ids may go. */
-  drainChanges(): { added: Array<[string, number]>; expiredBefore: number } {
-    const added = this.added;
-    this.added = [];
-    return { added, expiredBefore: this.expiredBefore };
+  drainChanges(): DedupChanges {
+    const changes = { ids: this.addedIds, times: this.addedTimes, expiredBefore: this.expiredBefore };
+    this.addedIds = [];
+    this.addedTimes = [];
+    return changes;
   }
 
   restore(entries: Iterable<[string, number]>): void {

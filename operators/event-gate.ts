@@ -7,8 +7,6 @@ export interface EventGateOptions extends WatermarkOptions {
   allowedLatenessMs: number;
 }
 
-export type GateResult = { accepted: true; event: PulseEvent } | { accepted: false; rejection: Rejection };
-
 /**
  * The door every record passes before any operator sees it: decode and validate, track event time,
  * refuse records that are too late, and drop duplicates.
@@ -34,25 +32,46 @@ export class EventGate {
     return this.watermarks.current - this.allowedLatenessMs;
   }
 
-  /** Judges one record; `position` is built only for a rejection, to keep the hot path lean. */
-  admit(value: string | Record<string, unknown>, source: string, partition: string, offset: number, now: number): GateResult {
-    const decoded = this.decoder.decode(value);
-    const position = (): RecordPosition => ({ source, partition, offset });
-    if (!decoded.ok) return reject(position(), decoded.reason, decoded.detail, decoded.type, value);
-    const event = decoded.event;
+  /** Why the last `admit` returned null. */
+  lastRejection: Rejection | null = null;
+
+  /**
+   * Judges one record: the event to process, or null with the reason in `lastRejection`. No
+   * wrapper object or closure is allocated for an accepted record: this runs for every record.
+   */
+  admit(value: string | Record<string, unknown>, source: string, partition: string, offset: number, now: number): PulseEvent | null {
+    const event = this.decoder.decodeEvent(value);
+    if (event === null) {
+      const failure = this.decoder.lastFailure;
+      return this.refuse(source, partition, offset, failure.reason, failure.detail, failure.type, value);
+    }
     this.watermarks.observe(partition, event.ts, now);
     if (event.ts < this.lateBefore) {
-      return reject(
-        position(), 'late',
+      return this.refuse(
+        source, partition, offset, 'late',
         `event time ${new Date(event.ts).toISOString()} is more than the allowed lateness behind the watermark ` +
           `${new Date(this.watermarks.current).toISOString()}`,
         event.type, value,
       );
     }
     if (this.dedup.checkAndAdd(event.event_id, event.ts)) {
-      return reject(position(), 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
+      return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
     }
-    return { accepted: true, event };
+    return event;
+  }
+
+  private refuse(
+    source: string,
+    partition: string,
+    offset: number,
+    reason: Rejection['reason'],
+    detail: string,
+    type: EventType | 'unknown',
+    value: string | Record<string, unknown>,
+  ): null {
+    const position: RecordPosition = { source, partition, offset };
+    this.lastRejection = { position, reason, detail, type, raw: typeof value === 'string' ? value : JSON.stringify(value) };
+    return null;
   }
 
   /** Recomputes the watermark and forgets duplicates beyond the horizon; returns the watermark. */
@@ -63,15 +82,4 @@ export class EventGate {
   }
 }
 
-function reject(
-  position: RecordPosition,
-  reason: Rejection['reason'],
-  detail: string,
-  type: EventType | 'unknown',
-  value: string | Record<string, unknown>,
-): GateResult {
-  return {
-    accepted: false,
-    rejection: { position, reason, detail, type, raw: typeof value === 'string' ? value : JSON.stringify(value) },
-  };
-}
+

@@ -146,13 +146,13 @@ export class JobRunner {
     const sourceName = this.context.source.name;
     const operators = this.operators;
     for (const record of batch.records) {
-      const result = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
-      if (!result.accepted) {
-        this.rejections.push(result.rejection);
-        this.context.metrics.eventsRejected.inc({ type: result.rejection.type, reason: result.rejection.reason });
+      const event = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
+      if (event === null) {
+        const rejection = this.gate.lastRejection!;
+        this.rejections.push(rejection);
+        this.context.metrics.eventsRejected.inc({ type: rejection.type, reason: rejection.reason });
         continue;
       }
-      const event = result.event;
       for (let i = 0; i < operators.length; i++) operators[i]!.process(event);
       this.ingestedByType[EVENT_TYPE_INDEX[event.type]]!++;
       this.progress.accepted++;

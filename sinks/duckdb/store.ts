@@ -1,6 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { OperatorOutput, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
+import type { DedupChanges } from '../../operators/dedup.js';
 import type { StateChanges } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
@@ -53,7 +54,7 @@ export interface CheckpointData {
   outputs: OperatorOutput[];
   rejections: Rejection[];
   state: OperatorStateChanges[];
-  dedup: { added: Array<[string, number]>; expiredBefore: number };
+  dedup: DedupChanges;
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
   /** Job-level values (watermark snapshot, ...), replaced by key. */
   jobState: Record<string, unknown>;
@@ -216,7 +217,7 @@ export class DuckDBStore {
     }
     await this.writer('pulse_dedup').write(
       connection,
-      dedup.added.map(([event_id, ts]) => ({ event_id, ts })),
+      dedup.ids.map((event_id, i) => ({ event_id, ts: dedup.times[i]! })),
     );
   }
 }
