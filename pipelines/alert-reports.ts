@@ -10,6 +10,31 @@ export type AlertReportRenderer = (connection: DuckDBConnection, alert: Alert, o
 /** Which alerts get a generated report: KPI threshold alerts (and more kinds as they are added). */
 export const ALERT_REPORTS: AlertReportRenderer[] = [renderKpiReportForAlert];
 
+const REPORT_ANNOTATION = 'report_path';
+
+/**
+ * A resolved alert keeps the report link of its firing (written at an earlier checkpoint), so the
+ * row it replaces and the resolved notification still point to the report. Runs before the
+ * checkpoint writes its outputs.
+ */
+export async function keepReportLinks(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
+  const resolved = outputs
+    .filter((o) => o.kind === 'alert')
+    .flatMap((o) => o.rows as unknown as Alert[])
+    .filter((a) => a.status === 'resolved' && a.annotations[REPORT_ANNOTATION] === undefined);
+  if (resolved.length === 0) return;
+  const byId = new Map(resolved.map((a) => [a.alert_id, a]));
+  const reader = await connection.runAndReadAll(
+    `SELECT alert_id, annotations->>'${REPORT_ANNOTATION}' AS report FROM alerts
+     WHERE alert_id IN (SELECT unnest(json_extract_string(CAST($ids AS JSON), '$[*]'))) AND (annotations->>'${REPORT_ANNOTATION}') IS NOT NULL`,
+    { ids: JSON.stringify([...byId.keys()]) },
+  );
+  for (const row of reader.getRowObjectsJS()) {
+    const alert = byId.get(String(row['alert_id']));
+    if (alert) alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: String(row['report']) };
+  }
+}
+
 /**
  * Writes the report of every newly firing alert that has one and links it from the alert
  * (`annotations.report_path`, which email receivers attach). Runs inside the checkpoint
@@ -30,7 +55,7 @@ export async function attachAlertReports(
       for (const render of renderers) {
         const paths = await render(connection, alert, outDir);
         if (!paths) continue;
-        alert.annotations = { ...alert.annotations, report_path: paths.htmlPath };
+        alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: paths.htmlPath };
         await connection.run(`UPDATE alerts SET annotations = CAST($annotations AS JSON) WHERE alert_id = $id`, {
           annotations: JSON.stringify(alert.annotations),
           id: alert.alert_id,

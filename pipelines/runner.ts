@@ -24,6 +24,8 @@ export interface RunContext {
   logger: Logger;
   /** Aborted by SIGINT/SIGTERM: drain, checkpoint, stop. */
   signal: AbortSignal;
+  /** Inside each checkpoint transaction, before the outputs are written; may amend them. */
+  beforeCheckpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
   checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
@@ -203,6 +205,9 @@ export class JobRunner {
         dedup: this.gate.dedup.drainChanges(),
         positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
+        ...(this.context.beforeCheckpointWrites
+          ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
+          : {}),
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
           await this.context.checkpointWrites?.(connection, outputs);

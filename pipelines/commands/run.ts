@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
-import { attachAlertReports } from '../alert-reports.js';
+import { attachAlertReports, keepReportLinks } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { appendRejectsFiles } from '../../sinks/rejects-file.js';
@@ -85,6 +85,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     logger,
     signal: abort.signal,
     onProgress: (p) => progress.update(p),
+    beforeCheckpointWrites: keepReportLinks,
     checkpointWrites: async (connection, outputs) => {
       await attachAlertReports(connection, outputs, job.reportsDir);
       await delivery?.enqueue(connection, outputs);

@@ -58,6 +58,8 @@ export interface CheckpointData {
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
   /** Job-level values (watermark snapshot, ...), replaced by key. */
   jobState: Record<string, unknown>;
+  /** Work inside the transaction before the outputs are written (may amend them). */
+  beforeWrites?: (connection: DuckDBConnection) => Promise<void>;
   /** Extra writes that must commit with this checkpoint (e.g. the alert outbox). */
   extraWrites?: (connection: DuckDBConnection) => Promise<void>;
 }
@@ -134,6 +136,7 @@ export class DuckDBStore {
     const connection = this.connection;
     await connection.run('BEGIN TRANSACTION');
     try {
+      if (data.beforeWrites) await data.beforeWrites(connection);
       for (const [kind, rows] of coalesceOutputs(data.outputs)) {
         await this.writer(OUTPUT_TABLES[kind].table).write(connection, rows);
       }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,13 +10,18 @@ describe('reports for firing KPI alerts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-alert-reports-'));
     const db = join(dir, 'pulse.duckdb');
     const reports = join(dir, 'reports');
+    // Many checkpoints, so that alerts fire in one checkpoint and resolve in a later one.
+    const config = join(dir, 'job.yaml');
+    writeFileSync(config, readFileSync('pipelines/customer-analytics.yaml', 'utf8').replace('max_events: 1000000', 'max_events: 4000'));
     process.env['PULSE_LOG_LEVEL'] = 'silent';
-    await runCommand({ config: 'pipelines/customer-analytics.yaml', input: ['samples/events.ndjson'], db, reports });
+    await runCommand({ config, input: ['samples/events.ndjson'], db, reports });
 
     const [rows] = await query(db, `
       SELECT rule, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
       FROM alerts WHERE kind = 'analytic' AND (labels->>'kpi') IS NOT NULL`);
     expect(rows!.length).toBeGreaterThan(5);
+    const [checkpoints] = await query(db, `SELECT count(*) AS n FROM alerts WHERE status = 'resolved'`);
+    expect(Number(checkpoints![0]!['n'])).toBeGreaterThan(0);
     for (const row of rows!) {
       const report = String(row['report']);
       expect(existsSync(report)).toBe(true);
