@@ -13,6 +13,8 @@ import {
   promDeliveryMetrics,
   type Receiver,
 } from '../sinks/alerts/index.js';
+// Registers the `kafka` receiver type with the receiver registry.
+import '../sinks/alerts/kafka.js';
 
 /**
  * Connects the job's alerts to their receivers: routed alerts are written to the outbox inside the

@@ -29,7 +29,11 @@ export interface RunContext {
   /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
   checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
-  afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[] }) => Promise<void>;
+  afterCheckpoint?: (committed: {
+    rejections: Rejection[];
+    outputs: OperatorOutput[];
+    positions: ReadonlyMap<string, PartitionPosition>;
+  }) => Promise<void>;
   /** Called after every batch with the running totals (progress display). */
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */
@@ -223,7 +227,7 @@ export class JobRunner {
     this.lastCheckpointAt = this.now();
     this.progress.checkpoints++;
     await this.publishMetrics(outputs);
-    await this.context.afterCheckpoint?.({ rejections, outputs });
+    await this.context.afterCheckpoint?.({ rejections, outputs, positions: this.positions });
   }
 
   private async publishMetrics(outputs: OperatorOutput[]): Promise<void> {

@@ -4,13 +4,11 @@ import { AlertDelivery } from '../alert-delivery.js';
 import { attachAlertReports, keepReportLinks } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
-import { appendRejectsFiles } from '../../sinks/rejects-file.js';
-import { FileSource } from '../../sources/files.js';
-import type { Source } from '../../sources/source.js';
 import { loadJobConfig, type JobConfig } from '../job-config.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
+import { bindSource } from '../source-binding.js';
 import { JobRunner, type RunSummary } from '../runner.js';
 
 export interface RunCommandOptions {
@@ -45,18 +43,13 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
   };
 }
 
-export function buildSource(job: JobConfig): Source {
-  const config = job.sources[job.source]!;
-  if (config.type === 'files') return new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size });
-  throw new ConfigError(`source '${job.source}' has type '${config.type}', which this build cannot read yet`);
-}
 
 export async function runCommand(options: RunCommandOptions): Promise<RunSummary> {
   const job = applyOverrides(loadJobConfig(options.config), options);
   const logger = createLogger();
-  const source = buildSource(job);
-  const store = await openStore(job.storePath);
   const metrics = new PipelineMetrics();
+  const binding = bindSource(job, metrics, logger);
+  const store = await openStore(job.storePath);
   const abort = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: draining and checkpointing');
@@ -79,7 +72,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   const progress = new ProgressReporter(logger, process.stderr.isTTY === true);
   const runner = new JobRunner({
     job,
-    source,
+    source: binding.source,
     store,
     metrics,
     logger,
@@ -90,9 +83,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
       await attachAlertReports(connection, outputs, job.reportsDir);
       await delivery?.enqueue(connection, outputs);
     },
-    afterCheckpoint: async ({ rejections }) => {
-      if (job.rejectsFiles) await appendRejectsFiles(rejections);
-    },
+    afterCheckpoint: ({ positions, rejections }) => binding.afterCheckpoint(positions, rejections),
   });
   let server: Server | undefined;
   try {
@@ -107,6 +98,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     progress.stop();
     await delivery?.stop();
     workerConnection?.closeSync();
+    await binding.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     server?.close();

@@ -12,6 +12,7 @@ export class PipelineMetrics {
   readonly watermark: Gauge;
   readonly watermarkLag: Gauge;
   readonly sourcePosition: Gauge<'source' | 'partition'>;
+  readonly sourceLag: Gauge<'topic' | 'partition'>;
   readonly stateEntries: Gauge<'operator' | 'state'>;
   readonly dedupIds: Gauge;
   readonly checkpointDuration: Histogram;
@@ -48,6 +49,12 @@ export class PipelineMetrics {
       name: 'pulse_source_position',
       help: 'Offset (line, row or Kafka offset) of the last processed record, by source and partition.',
       labelNames: ['source', 'partition'],
+      registers,
+    });
+    this.sourceLag = new Gauge({
+      name: 'pulse_source_lag_messages',
+      help: 'Kafka consumer lag: messages in the partition after the last processed one.',
+      labelNames: ['topic', 'partition'],
       registers,
     });
     this.stateEntries = new Gauge({

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import { ConfigError } from '../operators/errors.js';
+import type { Rejection } from '../operators/events.js';
+import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import { appendRejectsFiles } from '../sinks/rejects-file.js';
+import { FileSource } from '../sources/files.js';
+import { KafkaDeadLetterProducer, KafkaSource, kafkaSourceOptions } from '../sources/kafka/index.js';
+import type { PartitionPosition, Source } from '../sources/source.js';
+import type { JobConfig } from './job-config.js';
+
+/**
+ * A source together with what must happen around its checkpoints: where its rejects go beyond the
+ * `dead_letters` table (rejects files, a dead-letter topic), what it tells its system after a
+ * commit (Kafka offsets, for lag monitoring only), and its lag metric.
+ */
+export interface SourceBinding {
+  source: Source;
+  afterCheckpoint(positions: ReadonlyMap<string, PartitionPosition>, rejections: readonly Rejection[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger): SourceBinding {
+  const config = job.sources[job.source]!;
+  if (config.type === 'files') {
+    const source = new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size });
+    return {
+      source,
+      afterCheckpoint: async (_positions, rejections) => {
+        if (job.rejectsFiles) await appendRejectsFiles(rejections);
+      },
+      close: async () => undefined,
+    };
+  }
+  if (config.type === 'kafka') return bindKafka(job.source, config, metrics, logger);
+  throw new ConfigError(`source '${job.source}' has an unknown type`);
+}
+
+function bindKafka(
+  name: string,
+  config: Extract<JobConfig['sources'][string], { type: 'kafka' }>,
+  metrics: PipelineMetrics,
+  logger: Logger,
+): SourceBinding {
+  const source = new KafkaSource({
+    ...kafkaSourceOptions(name, config),
+    onWarning: (message, cause) => logger.warn({ err: cause }, message),
+  });
+  const deadLetters = config.dead_letter_topic
+    ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic })
+    : undefined;
+  return {
+    source,
+    async afterCheckpoint(positions, rejections) {
+      source.commitCheckpointed(positions);
+      for (const [partition, lag] of source.lag()) {
+        const cut = partition.lastIndexOf('/');
+        metrics.sourceLag.set({ topic: partition.slice(0, cut), partition: partition.slice(cut + 1) }, lag);
+      }
+      if (deadLetters && rejections.length > 0) {
+        // The dead_letters table is the authoritative copy; the topic is a convenience for
+        // producers, so a failure here is logged rather than stopping the job.
+        await deadLetters.sendRejections(rejections, name).catch((error: unknown) =>
+          logger.warn({ err: error, count: rejections.length }, 'could not send rejects to the dead-letter topic'),
+        );
+      }
+    },
+    async close() {
+      await deadLetters?.close();
+    },
+  };
+}

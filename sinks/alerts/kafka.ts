@@ -1,0 +1,120 @@
+import type { ClientProperties, MessageHeader } from '../../sources/kafka/client.js';
+import { DeliveringProducer, ProduceError } from '../../sources/kafka/producer.js';
+import type { DeliverySettings, ReceiverConfig } from './config.js';
+import { AlertingConfigError, DeliveryError } from './errors.js';
+import { webhookPayload } from './payloads.js';
+import { registerReceiverFactory } from './registry.js';
+import type { Notification, Receiver } from './types.js';
+
+/** What keys the Kafka messages: the alert id (default) or the customer (falls back to the id). */
+export const KAFKA_ALERT_KEYS = ['alert_id', 'customer_id'] as const;
+export type KafkaAlertKey = (typeof KAFKA_ALERT_KEYS)[number];
+
+export interface KafkaReceiverOptions {
+  name: string;
+  brokers: string;
+  topic: string;
+  key: KafkaAlertKey;
+  timeoutMs: number;
+  clientProperties?: ClientProperties;
+}
+
+/** Headers on every alert message, so consumers can group or deduplicate without parsing. */
+export const ALERT_HEADERS = {
+  idempotencyKey: 'pulse-idempotency-key',
+  groupKey: 'pulse-group-key',
+  receiver: 'pulse-receiver',
+} as const;
+
+/**
+ * Publishes each alert of a notification as one Kafka message: key = alert id, value = the alert
+ * as in the webhook payload (status, labels, annotations, startsAt, endsAt, generatorURL,
+ * fingerprint). The producer is idempotent (no duplicates from its own retries); re-sends by the
+ * delivery worker (at-least-once) carry the same key and `pulse-idempotency-key` header, and a
+ * compacted topic keeps only the latest status of each alert.
+ */
+export class KafkaAlertReceiver implements Receiver {
+  readonly type = 'kafka' as const;
+  readonly name: string;
+  private readonly producer: DeliveringProducer;
+
+  constructor(private readonly options: KafkaReceiverOptions) {
+    this.name = options.name;
+    this.producer = new DeliveringProducer({
+      ...options.clientProperties,
+      'bootstrap.servers': options.brokers,
+      'enable.idempotence': true,
+      acks: 'all',
+      'linger.ms': 5,
+      'message.timeout.ms': options.timeoutMs,
+    });
+  }
+
+  async send(n: Notification): Promise<void> {
+    const payload = webhookPayload(n);
+    const messages = n.alerts.map((alert, i) => ({
+      topic: this.options.topic,
+      key: this.options.key === 'customer_id' && alert.customerId ? alert.customerId : alert.alertId,
+      value: JSON.stringify(payload.alerts[i]),
+      headers: [
+        header(ALERT_HEADERS.idempotencyKey, n.idempotencyKey),
+        header(ALERT_HEADERS.groupKey, n.groupKey),
+        header(ALERT_HEADERS.receiver, n.receiver),
+      ],
+    }));
+    try {
+      await this.producer.send(messages);
+    } catch (error) {
+      if (error instanceof ProduceError) {
+        // Unknown topic or authorization failures do not heal by retrying; broker trouble does.
+        const permanent = !error.retriable && PERMANENT_CODES.has(error.code);
+        throw new DeliveryError(permanent ? 'config' : 'network', permanent, `Kafka receiver '${this.name}': ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+}
+
+/** Broker error codes that no retry fixes: unknown topic, too large, topic/cluster authorization. */
+const PERMANENT_CODES = new Set([3, 10, 29, 31]);
+
+function header(name: string, value: string): MessageHeader {
+  return { [name]: value };
+}
+
+function text(config: ReceiverConfig, key: string): string | undefined {
+  const value = config[key];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Builds a KafkaAlertReceiver from `alerting.receivers[i]` (`brokers` defaults to PULSE_KAFKA_BROKERS). */
+export function kafkaReceiverFactory(config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv): Receiver {
+  const brokers = text(config, 'brokers') ?? env['PULSE_KAFKA_BROKERS'];
+  if (!brokers) throw new AlertingConfigError(`${path}.brokers`, 'a Kafka receiver needs brokers (or the PULSE_KAFKA_BROKERS environment variable)');
+  const key = text(config, 'key') ?? 'alert_id';
+  if (!(KAFKA_ALERT_KEYS as readonly string[]).includes(key)) {
+    throw new AlertingConfigError(`${path}.key`, `'${key}' is not allowed; use one of ${KAFKA_ALERT_KEYS.join(', ')}`);
+  }
+  return new KafkaAlertReceiver({
+    name: config.name,
+    brokers,
+    topic: text(config, 'topic') as string,
+    key: key as KafkaAlertKey,
+    timeoutMs: delivery.timeoutMs,
+  });
+}
+
+let registered = false;
+
+/** Adds the `kafka` receiver type to buildReceivers; importing this module does it once. */
+export function registerKafkaReceiver(): void {
+  if (registered) return;
+  registerReceiverFactory('kafka', kafkaReceiverFactory);
+  registered = true;
+}
+
+registerKafkaReceiver();

@@ -1,0 +1,44 @@
+/**
+ * The librdkafka binding, loaded once. The package is CommonJS; under NodeNext its default export
+ * is `module.exports`, which holds the RdKafka classes.
+ */
+import kafka from '@confluentinc/kafka-javascript';
+
+export const { KafkaConsumer, Producer } = kafka;
+export type {
+  Assignment,
+  LibrdKafkaError,
+  Message,
+  MessageHeader,
+  TopicPartition,
+  TopicPartitionOffset,
+  DeliveryReport,
+} from '@confluentinc/kafka-javascript';
+
+/** librdkafka error codes used here (rdkafka.h). */
+export const ERR = {
+  REVOKE_PARTITIONS: -174,
+  ASSIGN_PARTITIONS: -175,
+  QUEUE_FULL: -184,
+  TIMED_OUT: -185,
+} as const;
+
+/** Special offsets accepted by assign/seek. */
+export const OFFSET_BEGINNING = -2;
+
+/** Client properties: librdkafka's own names (`fetch.max.bytes`, `security.protocol`, ...). */
+export type ClientProperties = Record<string, string | number | boolean>;
+
+/** `topic/partition`: the partition name used in positions, metrics and dead letters. */
+export function partitionName(topic: string, partition: number): string {
+  return `${topic}/${partition}`;
+}
+
+/** Inverse of `partitionName`; topic names may contain `.`, `_`, `-` but never `/`. */
+export function parsePartitionName(name: string): { topic: string; partition: number } | undefined {
+  const slash = name.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  const partition = Number(name.slice(slash + 1));
+  if (!Number.isInteger(partition) || partition < 0) return undefined;
+  return { topic: name.slice(0, slash), partition };
+}

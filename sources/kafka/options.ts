@@ -1,0 +1,79 @@
+import { ConfigError } from '../../operators/errors.js';
+import type { ClientProperties } from './client.js';
+
+/** Resolved settings of a Kafka source (the runtime takes only these; see `kafkaSourceOptions`). */
+export interface KafkaSourceOptions {
+  /** Source name from the job; part of every position. */
+  name: string;
+  /** `host:port[,host:port...]`. */
+  brokers: string;
+  topics: string[];
+  /** Consumer group id. */
+  group: string;
+  /** Most records per yielded batch (and per poll). */
+  batchSize: number;
+  /**
+   * Records read but not yet taken by the runner above which every assigned partition is paused;
+   * reading resumes below half of it. Bounds memory when the runner is slower than Kafka.
+   */
+  maxBufferedRecords: number;
+  /** How long one poll waits for the first message; also how quickly a stop is noticed. */
+  pollTimeoutMs: number;
+  /** Extra librdkafka properties (override the defaults, except the ones the source relies on). */
+  clientProperties: ClientProperties;
+  /** Non-fatal client errors and warnings (broker down, commit failed); fatal ones end `read`. */
+  onWarning?: (message: string, cause?: unknown) => void;
+}
+
+export const KAFKA_DEFAULTS = {
+  batchSize: 4096,
+  pollTimeoutMs: 100,
+  /** Buffered batches before pausing: enough to keep the runner busy during one fetch round trip. */
+  bufferedBatches: 4,
+} as const;
+
+/** The `sources.<name>` entry of the job YAML (pipelines/job-schema.ts `kafkaSource`). */
+export interface KafkaSourceConfigLike {
+  brokers: string;
+  topics: string;
+  group: string;
+  batch_size?: number;
+  options?: Record<string, string | number | boolean>;
+}
+
+/**
+ * Properties the source sets itself: offsets live in DuckDB, so Kafka must neither commit on its
+ * own nor decide where a partition starts, and assignments go through our rebalance callback.
+ */
+const RESERVED = ['enable.auto.commit', 'enable.auto.offset.store', 'group.id', 'bootstrap.servers', 'rebalance_cb'];
+
+/** Builds runtime options from the job YAML entry; throws ConfigError naming the key. */
+export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike): KafkaSourceOptions {
+  const topics = config.topics.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  if (topics.length === 0) {
+    throw new ConfigError(`sources.${name}.topics: no topic given; write one or more names separated by commas`);
+  }
+  const bad = topics.find((t) => !/^[A-Za-z0-9._-]{1,249}$/.test(t));
+  if (bad !== undefined) {
+    throw new ConfigError(`sources.${name}.topics: '${bad}' is not a valid Kafka topic name (letters, digits, '.', '_', '-')`);
+  }
+  const properties = config.options ?? {};
+  const reserved = Object.keys(properties).find((k) => RESERVED.includes(k));
+  if (reserved !== undefined) {
+    throw new ConfigError(
+      `sources.${name}.options.${reserved}: set by the source itself (offsets are stored in DuckDB); remove it` +
+        (reserved === 'group.id' ? ' and use `group`' : reserved === 'bootstrap.servers' ? ' and use `brokers`' : ''),
+    );
+  }
+  const batchSize = config.batch_size ?? KAFKA_DEFAULTS.batchSize;
+  return {
+    name,
+    brokers: config.brokers,
+    topics,
+    group: config.group,
+    batchSize,
+    maxBufferedRecords: batchSize * KAFKA_DEFAULTS.bufferedBatches,
+    pollTimeoutMs: KAFKA_DEFAULTS.pollTimeoutMs,
+    clientProperties: properties,
+  };
+}

@@ -1,0 +1,374 @@
+import { SourceError } from '../../operators/errors.js';
+import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
+import { MessageBuffer } from './buffer.js';
+import {
+  ERR,
+  KafkaConsumer,
+  OFFSET_BEGINNING,
+  parsePartitionName,
+  partitionName,
+  type Assignment,
+  type ClientProperties,
+  type LibrdKafkaError,
+  type Message,
+  type TopicPartition,
+} from './client.js';
+import type { KafkaSourceOptions } from './options.js';
+
+/** Methods the binding has but its type declarations (1.10) omit. */
+interface CooperativeRebalance {
+  rebalanceProtocol(): 'EAGER' | 'COOPERATIVE' | 'NONE';
+  incrementalAssign(assignments: Assignment[]): void;
+  incrementalUnassign(assignments: Assignment[]): void;
+  assignmentLost(): boolean;
+  setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void;
+}
+type Consumer = InstanceType<typeof KafkaConsumer> & CooperativeRebalance;
+
+/**
+ * Unbounded input from Kafka topics through a consumer group. Partitions are named
+ * `topic/partition`; a record's offset is its Kafka offset.
+ *
+ * DuckDB, not Kafka, holds the positions: every assigned partition starts at the checkpointed
+ * offset + 1 (the beginning when none is stored), auto-commit is off, and `commitCheckpointed`
+ * copies checkpointed offsets to Kafka only so that lag tools see progress.
+ *
+ * Rebalances go through our own callback so that a revoke waits for the runner: the source
+ * yields `end` for each revoked partition and then `revoke` with a `done` callback, and gives the
+ * partitions up only once `done` is called (after the runner's checkpoint). Messages of a
+ * partition that arrive after its revoke are dropped; the next owner re-reads them from the
+ * checkpoint.
+ *
+ * The poll loop keeps calling the consumer even when the runner is slow (so the group membership
+ * and rebalance callbacks stay alive), but pauses every assigned partition once
+ * `maxBufferedRecords` are waiting, and resumes below half of it.
+ */
+export class KafkaSource implements Source {
+  readonly name: string;
+  readonly bounded = false;
+  private readonly options: KafkaSourceOptions;
+  private consumer: Consumer | undefined;
+  private readonly buffer = new MessageBuffer();
+  /** Partitions we own right now (revoked ones leave at the revoke callback, not at `done`). */
+  private readonly owned = new Map<string, TopicPartition>();
+  /** Last checkpointed offset per partition: where a (re)assigned partition starts. */
+  private readonly durable = new Map<string, number>();
+  /** Last offset handed to the runner per partition. */
+  private readonly yielded = new Map<string, number>();
+  /** Last offset put into the buffer per partition; later fetches at or below it are duplicates. */
+  private readonly enqueued = new Map<string, number>();
+  private readonly pendingRevokes = new Set<() => void>();
+  private paused = false;
+  private stopping = false;
+  private failure: Error | undefined;
+  private pump: Promise<void> | undefined;
+  private closed: Promise<void> | undefined;
+  private started = false;
+
+  constructor(options: KafkaSourceOptions) {
+    this.options = options;
+    this.name = options.name;
+  }
+
+  async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, signal: AbortSignal): AsyncIterable<SourceMessage> {
+    if (this.started) throw new SourceError(`Kafka source '${this.name}': read() may be called only once per instance`);
+    this.started = true;
+    for (const [partition, position] of resumeFrom) this.durable.set(partition, position.offset);
+    const consumer = await this.connect();
+    consumer.subscribe(this.options.topics);
+    this.pump = this.pollLoop(consumer);
+    const onAbort = (): void => this.buffer.notify();
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        const message = this.buffer.shift();
+        if (message === undefined) {
+          if (this.failure) throw this.failure;
+          if (this.stopping) break;
+          await this.buffer.waitForMessage();
+          continue;
+        }
+        if (message.kind === 'records') {
+          this.yielded.set(message.partition, message.position.offset);
+          if (this.paused && this.buffer.bufferedRecords <= this.options.maxBufferedRecords / 2) this.setPaused(false);
+        }
+        yield message;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Copies offsets that a checkpoint has made durable to the consumer group (offset + 1, Kafka's
+   * convention), for lag monitoring only. Call after each checkpoint commits. Best effort:
+   * failures go to `onWarning`.
+   */
+  commitCheckpointed(positions: ReadonlyMap<string, PartitionPosition>): void {
+    const commits: Array<TopicPartition & { offset: number }> = [];
+    for (const [partition, position] of positions) {
+      if (!this.isOurs(partition)) continue;
+      this.durable.set(partition, position.offset);
+      const tp = this.owned.get(partition);
+      if (tp) commits.push({ topic: tp.topic, partition: tp.partition, offset: position.offset + 1 });
+    }
+    if (commits.length === 0 || !this.consumer?.isConnected()) return;
+    try {
+      this.consumer.commit(commits);
+    } catch (error) {
+      this.warn('committing checkpointed offsets to Kafka failed (lag monitoring only)', error);
+    }
+  }
+
+  /**
+   * Messages behind the partition's high watermark, per owned partition, counted from the last
+   * offset handed to the runner. Uses the watermarks librdkafka caches from fetch responses, so
+   * it costs no network call; a partition without a known watermark yet is left out.
+   */
+  lag(): Map<string, number> {
+    const out = new Map<string, number>();
+    const consumer = this.consumer;
+    if (!consumer?.isConnected()) return out;
+    for (const [name, tp] of this.owned) {
+      let high: number;
+      try {
+        high = consumer.getWatermarkOffsets(tp.topic, tp.partition).highOffset;
+      } catch {
+        continue;
+      }
+      if (!(high >= 0)) continue;
+      const next = (this.yielded.get(name) ?? this.durable.get(name) ?? -1) + 1;
+      out.set(name, Math.max(0, high - next));
+    }
+    return out;
+  }
+
+  /** Records read from Kafka and not yet taken by the runner (bounded by `maxBufferedRecords`). */
+  get bufferedRecords(): number {
+    return this.buffer.bufferedRecords;
+  }
+
+  /** True while fetching is paused because the runner is behind. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Partitions the consumer still holds in the group, as librdkafka sees them: includes revoked
+   * partitions whose `done` has not been called yet (they are not read any more).
+   */
+  held(): string[] {
+    if (!this.consumer?.isConnected()) return [];
+    return this.consumer.assignments().map((tp) => partitionName(tp.topic, tp.partition));
+  }
+
+  /** Partitions currently assigned to this process and read. */
+  assignment(): string[] {
+    return [...this.owned.keys()];
+  }
+
+  /** Stops polling, releases pending revokes and leaves the group. Safe to call more than once. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.buffer.notify();
+    await this.pump;
+    for (const release of [...this.pendingRevokes]) release();
+    this.buffer.clear();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    await new Promise<void>((resolve) => {
+      if (!consumer.isConnected()) return resolve();
+      consumer.disconnect(() => resolve());
+    });
+  }
+
+  private async connect(): Promise<Consumer> {
+    const { options } = this;
+    const properties: ClientProperties = {
+      'auto.offset.reset': 'earliest',
+      'enable.partition.eof': false,
+      ...options.clientProperties,
+      'bootstrap.servers': options.brokers,
+      'group.id': options.group,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+    };
+    const consumer = new KafkaConsumer({
+      ...properties,
+      rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
+    }) as Consumer;
+    consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
+    // Return as soon as something is there instead of waiting pollTimeoutMs for each message.
+    consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    consumer.on('event.error', (error) => this.warn('Kafka client error', error));
+    this.consumer = consumer;
+    await new Promise<void>((resolve, reject) => {
+      consumer.connect({ timeout: 30_000 }, (error) => {
+        if (error) {
+          reject(
+            new SourceError(
+              `Kafka source '${this.name}': cannot connect to ${options.brokers}: ${error.message}; check sources.${this.name}.brokers and that the brokers are reachable`,
+              { cause: error, retryable: true },
+            ),
+          );
+        } else resolve();
+      });
+    });
+    return consumer;
+  }
+
+  private async pollLoop(consumer: Consumer): Promise<void> {
+    while (!this.stopping) {
+      if (!this.paused && this.buffer.bufferedRecords >= this.options.maxBufferedRecords) this.setPaused(true);
+      let messages: Message[];
+      try {
+        messages = await new Promise<Message[]>((resolve, reject) =>
+          consumer.consume(this.options.batchSize, (error, batch) => (error ? reject(error) : resolve(batch))),
+        );
+      } catch (error) {
+        const e = error as LibrdKafkaError;
+        if (e.code === ERR.TIMED_OUT) continue;
+        if (e.isFatal || this.stopping) {
+          if (!this.stopping) this.fail(new SourceError(`Kafka source '${this.name}': fatal consumer error: ${e.message}`, { cause: error }));
+          return;
+        }
+        this.warn('Kafka poll failed; retrying', error);
+        await new Promise((resolve) => setTimeout(resolve, this.options.pollTimeoutMs));
+        continue;
+      }
+      if (messages.length > 0) this.enqueue(messages);
+    }
+  }
+
+  /** Splits a poll result into one batch per partition (order within a partition is kept). */
+  private enqueue(messages: Message[]): void {
+    const readAt = Date.now();
+    const byPartition = new Map<string, RawRecord[]>();
+    for (const message of messages) {
+      const name = partitionName(message.topic, message.partition);
+      if (!this.owned.has(name)) continue; // revoked meanwhile: the next owner reads it again
+      const last = this.enqueued.get(name) ?? -1;
+      if (message.offset <= last) continue;
+      this.enqueued.set(name, message.offset);
+      let records = byPartition.get(name);
+      if (!records) byPartition.set(name, (records = []));
+      records.push({ offset: message.offset, value: message.value === null ? '' : message.value.toString('utf8') });
+    }
+    for (const [partition, records] of byPartition) {
+      const lastOffset = records[records.length - 1]!.offset;
+      this.buffer.push({ kind: 'records', partition, records, position: { offset: lastOffset, resume: lastOffset }, readAt });
+    }
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: Assignment[]): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+    try {
+      if (err.code === ERR.ASSIGN_PARTITIONS) this.assign(consumer, assignment, cooperative);
+      else if (err.code === ERR.REVOKE_PARTITIONS) this.revoke(consumer, assignment, cooperative);
+      else {
+        this.warn(`rebalance error: ${err.message}`, err);
+        if (!cooperative) consumer.unassign();
+      }
+    } catch (error) {
+      if (!this.stopping) this.warn('handling a rebalance failed', error);
+    }
+  }
+
+  private assign(consumer: Consumer, assignment: Assignment[], cooperative: boolean): void {
+    const names: string[] = [];
+    const start = assignment.map((tp) => {
+      const name = partitionName(tp.topic, tp.partition);
+      names.push(name);
+      this.owned.set(name, { topic: tp.topic, partition: tp.partition });
+      const stored = this.durable.get(name);
+      this.enqueued.set(name, stored ?? -1);
+      this.yielded.delete(name);
+      return { topic: tp.topic, partition: tp.partition, offset: stored === undefined ? OFFSET_BEGINNING : stored + 1 };
+    });
+    if (cooperative) consumer.incrementalAssign(start);
+    else consumer.assign(start);
+    if (this.paused && start.length > 0) consumer.pause(start.map(({ topic, partition }) => ({ topic, partition })));
+    if (names.length > 0 && !this.stopping) this.buffer.push({ kind: 'assign', partitions: names });
+  }
+
+  private revoke(consumer: Consumer, assignment: Assignment[], cooperative: boolean): void {
+    const names = assignment.map((tp) => partitionName(tp.topic, tp.partition));
+    for (const name of names) this.owned.delete(name);
+    const lost = consumer.assignmentLost();
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.pendingRevokes.delete(release);
+      try {
+        if (cooperative) consumer.incrementalUnassign(assignment);
+        else consumer.unassign();
+      } catch (error) {
+        if (!this.stopping) this.warn('giving up revoked partitions failed', error);
+      }
+    };
+    if (this.stopping || names.length === 0) return release();
+    this.pendingRevokes.add(release);
+    for (const name of names) this.buffer.push({ kind: 'end', partition: name });
+    this.buffer.push({
+      kind: 'revoke',
+      partitions: names,
+      lost,
+      done: () => {
+        // Everything yielded before this message is now checkpointed.
+        const commits: Array<TopicPartition & { offset: number }> = [];
+        for (const tp of assignment) {
+          const name = partitionName(tp.topic, tp.partition);
+          const offset = this.yielded.get(name);
+          if (offset === undefined) continue;
+          this.durable.set(name, offset);
+          commits.push({ topic: tp.topic, partition: tp.partition, offset: offset + 1 });
+        }
+        // Still a member of this generation: the lag tools see where the next owner starts.
+        if (commits.length > 0 && !lost) {
+          try {
+            consumer.commit(commits);
+          } catch (error) {
+            this.warn('committing offsets of revoked partitions failed (lag monitoring only)', error);
+          }
+        }
+        release();
+      },
+    });
+  }
+
+  private setPaused(paused: boolean): void {
+    const consumer = this.consumer;
+    this.paused = paused;
+    if (!consumer || this.owned.size === 0) return;
+    const partitions = [...this.owned.values()];
+    try {
+      if (paused) consumer.pause(partitions);
+      else consumer.resume(partitions);
+    } catch (error) {
+      this.warn(paused ? 'pausing partitions failed' : 'resuming partitions failed', error);
+    }
+  }
+
+  private isOurs(partition: string): boolean {
+    const parsed = parsePartitionName(partition);
+    return parsed !== undefined && this.options.topics.includes(parsed.topic);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.stopping = true;
+    this.buffer.notify();
+  }
+
+  private warn(message: string, cause?: unknown): void {
+    this.options.onWarning?.(`Kafka source '${this.name}': ${message}`, cause);
+  }
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../operators/errors.js';
+import { parsePartitionName, partitionName } from '../../../sources/kafka/client.js';
+import { kafkaSourceOptions } from '../../../sources/kafka/options.js';
+
+describe('kafkaSourceOptions', () => {
+  it('splits comma-separated topics and derives the buffer bound from the batch size', () => {
+    const o = kafkaSourceOptions('kafka', { brokers: 'b:9092', topics: ' events , contacts,', group: 'g', batch_size: 500 });
+    expect(o.topics).toEqual(['events', 'contacts']);
+    expect(o.batchSize).toBe(500);
+    expect(o.maxBufferedRecords).toBe(2000);
+    expect(o.group).toBe('g');
+  });
+
+  it.each([
+    [{ topics: ' , ' }, /sources\.kafka\.topics: no topic given/],
+    [{ topics: 'ok,bad topic' }, /'bad topic' is not a valid Kafka topic name/],
+    [{ options: { 'enable.auto.commit': true } }, /options\.enable\.auto\.commit: set by the source itself/],
+    [{ options: { 'group.id': 'x' } }, /use `group`/],
+  ])('refuses %j', (patch, message) => {
+    const entry = { brokers: 'b:9092', topics: 'events', group: 'g', ...patch };
+    expect(() => kafkaSourceOptions('kafka', entry)).toThrow(ConfigError);
+    expect(() => kafkaSourceOptions('kafka', entry)).toThrow(message);
+  });
+
+  it('names partitions topic/partition and parses them back (topics may contain dots and dashes)', () => {
+    expect(partitionName('customer.events-v2', 3)).toBe('customer.events-v2/3');
+    expect(parsePartitionName('customer.events-v2/3')).toEqual({ topic: 'customer.events-v2', partition: 3 });
+    expect(parsePartitionName('/var/data/file.ndjson')).toBeUndefined();
+    expect(parsePartitionName('events/x')).toBeUndefined();
+  });
+});
