@@ -1,3 +1,5 @@
+import { requireDuration } from './duration.js';
+
 /**
  * Event-time window assignment: tumbling (slide = size) and hopping (slide < size) windows,
  * aligned to the UNIX epoch in UTC, half-open [start, end).
@@ -9,20 +11,11 @@ export interface WindowSpec {
   slideMs: number;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-export const DURATION_PATTERN = '^[1-9][0-9]*(ms|s|m|h|d|w)$';
-const DURATION_RE = new RegExp(DURATION_PATTERN);
-
-/** Parses `15m`, `1h`, `7d`; the job schema has already checked the pattern. */
-export function parseDuration(text: string): number {
-  const match = DURATION_RE.exec(text);
-  if (!match) throw new RangeError(`'${text}' is not a duration like 30s, 15m, 1h, 1d or 1w`);
-  return Number.parseInt(text, 10) * UNIT_MS[match[1] as string]!;
-}
 
 export function windowSpec(size: string, slide?: string): WindowSpec {
-  const sizeMs = parseDuration(size);
-  const slideMs = slide === undefined ? sizeMs : parseDuration(slide);
+  const sizeMs = requireDuration(size);
+  const slideMs = slide === undefined ? sizeMs : requireDuration(slide);
+  if (sizeMs <= 0 || slideMs <= 0) throw new RangeError(`window ${size}: the size and slide must be longer than zero`);
   if (slideMs > sizeMs || sizeMs % slideMs !== 0) {
     throw new RangeError(`window ${size} with slide ${slide}: the slide must divide the size`);
   }

@@ -2,13 +2,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../operators/alert.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { ReportPaths } from '../sinks/reports/index.js';
-import { renderKpiReportForAlert } from '../sinks/reports/index.js';
+import { renderDriftReportForAlert, renderKpiReportForAlert } from '../sinks/reports/index.js';
 
 /** A report generator for one kind of alert; returns null when the alert is not its kind. */
 export type AlertReportRenderer = (connection: DuckDBConnection, alert: Alert, outDir: string) => Promise<ReportPaths | null>;
 
-/** Which alerts get a generated report: KPI threshold alerts (and more kinds as they are added). */
-export const ALERT_REPORTS: AlertReportRenderer[] = [renderKpiReportForAlert];
+/** Which alerts get a generated report: KPI threshold alerts and dataset drift (rescoring). */
+export const ALERT_REPORTS: AlertReportRenderer[] = [renderKpiReportForAlert, renderDriftReportForAlert];
 
 const REPORT_ANNOTATION = 'report_path';
 

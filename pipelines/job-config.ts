@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
-import { parseDuration } from '../operators/windows.js';
+import { requireDuration } from '../operators/duration.js';
 import { parseAlertingConfig } from '../sinks/alerts/index.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
@@ -112,13 +112,13 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     source: job.source,
     sources: job.sources,
     eventTime: {
-      outOfOrdernessMs: parseDuration(job.event_time.max_out_of_orderness),
-      allowedLatenessMs: parseDuration(job.event_time.allowed_lateness),
-      idleTimeoutMs: parseDuration(job.event_time.idle_timeout),
+      outOfOrdernessMs: requireDuration(job.event_time.max_out_of_orderness),
+      allowedLatenessMs: requireDuration(job.event_time.allowed_lateness),
+      idleTimeoutMs: requireDuration(job.event_time.idle_timeout),
     },
     operators,
     storePath: job.store.path,
-    checkpoint: { intervalMs: parseDuration(job.checkpoint.interval), maxEvents: job.checkpoint.max_events },
+    checkpoint: { intervalMs: requireDuration(job.checkpoint.interval), maxEvents: job.checkpoint.max_events },
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
     reportsDir: job.reports.dir,

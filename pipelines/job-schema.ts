@@ -1,4 +1,4 @@
-import { DURATION_PATTERN } from '../operators/windows.js';
+import { DURATION_PATTERN } from '../operators/duration.js';
 
 /**
  * JSON Schema of the job YAML: the single source for validation at start-up and for the reference

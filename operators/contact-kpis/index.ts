@@ -17,4 +17,3 @@ export {
 } from './options.js';
 export { KPI_NAMES, computeKpiRow, ratio, serviceLevel, type ContactKpiRow, type KpiName } from './kpis.js';
 export { classifyContact, type ContactClass, type WindowAcc } from './accumulator.js';
-export { formatDuration, parseDuration } from './duration.js';

@@ -3,7 +3,7 @@
  * the build step that turns the job YAML block into them (unknown keys rejected).
  */
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, positiveDuration } from '../duration.js';
 
 /**
  * How abandoned contacts enter service level (SL). T = `serviceLevelSeconds`; short abandons are
@@ -160,7 +160,7 @@ export function windowLabels(options: Pick<ContactKpiOptions, 'windowSizesMs'>):
 }
 
 function durationField(field: string, value: unknown): number {
-  const ms = typeof value === 'string' ? parseDuration(value) : null;
+  const ms = typeof value === 'string' ? positiveDuration(value) : null;
   if (ms === null) {
     throw new ContactKpiConfigError(field, `${JSON.stringify(value)} is not a duration; write e.g. 15m, 1h, 1d`);
   }
@@ -190,4 +190,3 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export { formatDuration, parseDuration };

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { MS_PER_DAY } from '../events.js';
-import { parseDuration } from '../contact-kpis/duration.js';
+import { positiveDuration } from '../duration.js';
 import type { FeatureDriftOptions, FeatureKind } from '../drift/index.js';
 import { DEFAULT_RELATIVE_ACCURACY, resolveFeatureDriftOptions } from '../drift/index.js';
 
@@ -339,7 +339,7 @@ function num(v: unknown, key: string): number {
 }
 function dur(v: unknown, key: string, allowZero = false): number {
   if (allowZero && (v === 0 || v === '0')) return 0;
-  const ms = typeof v === 'string' ? parseDuration(v) : null;
+  const ms = typeof v === 'string' ? positiveDuration(v) : null;
   if (ms === null) fail(key, `${JSON.stringify(v)} is not a duration; write e.g. 7d, 1w, 24h`);
   return ms as number;
 }

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../duration.js';
 import { RoutingConfigError } from './errors.js';
 
 /**

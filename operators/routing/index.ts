@@ -1,5 +1,4 @@
 export * from './config.js';
-export * from './duration.js';
 export * from './errors.js';
 export * from './inhibit.js';
 export * from './labels.js';

@@ -1,5 +1,5 @@
 import type { RouteConfig } from './config.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { RoutingConfigError } from './errors.js';
 import { type Matcher, matchesAll, parseMatchers } from './matchers.js';
 
@@ -40,7 +40,7 @@ export interface RouteMatch {
 function timing(text: string | undefined, inherited: number, path: string): number {
   if (text === undefined) return inherited;
   const ms = parseDuration(text);
-  if (ms === undefined) {
+  if (ms === null) {
     throw new RoutingConfigError('ROUTING_CONFIG_INVALID', path, `'${text}' is not a duration like 30s, 5m or 4h`);
   }
   return ms;

@@ -4,7 +4,7 @@
  */
 import { SEVERITIES, type Severity } from '../alert.js';
 import { CONTACT_CHANNELS, type ContactChannel } from '../events.js';
-import { formatDuration, parseDuration } from '../contact-kpis/duration.js';
+import { formatDuration, positiveDuration } from '../duration.js';
 import { KPI_NAMES, type KpiName } from '../contact-kpis/kpis.js';
 import { DEFAULT_WINDOW_SIZES_MS } from '../contact-kpis/options.js';
 import { RuleValidationError, type RuleIssue } from './errors.js';
@@ -38,7 +38,7 @@ export function validateRules(rules: unknown, options: ValidateRulesOptions = {}
     throw new RuleValidationError([{ index: 0, rule: null, field: 'rules', message: 'expected a list of rules' }]);
   }
   const windowSizes = (options.windowSizes ?? DEFAULT_WINDOW_SIZES_MS).map((w) =>
-    typeof w === 'number' ? w : (parseDuration(w) ?? NaN),
+    typeof w === 'number' ? w : (positiveDuration(w) ?? NaN),
   );
   const ctx: Context = {
     windowSizes: windowSizes.filter((w) => Number.isFinite(w)).sort((a, b) => a - b),
@@ -96,7 +96,7 @@ function validateOne(raw: unknown, index: number, ctx: Context, issues: RuleIssu
   const windowLabels = ctx.windowSizes.map(formatDuration);
   let windowMs = ctx.windowSizes[0] ?? NaN;
   if (r.window !== undefined) {
-    const ms = typeof r.window === 'string' ? parseDuration(r.window) : null;
+    const ms = typeof r.window === 'string' ? positiveDuration(r.window) : null;
     if (ms === null || !ctx.windowSizes.includes(ms)) {
       issue('window', `unknown window size ${JSON.stringify(r.window)}`, windowLabels);
     } else windowMs = ms;
@@ -274,7 +274,7 @@ const OFFSET_WORDS: Record<string, string> = {
 
 function changeCondition(direction: ChangeDirection, fraction: number, vs: unknown, issue: IssueFn): ChangeCondition | null {
   const label = typeof vs === 'string' ? (OFFSET_WORDS[vs.trim().toLowerCase()] ?? vs.trim()) : '';
-  const offsetMs = parseDuration(label);
+  const offsetMs = positiveDuration(label);
   if (offsetMs === null) {
     issue('change.vs', `unknown comparison period ${JSON.stringify(vs)}`, ['1w', '1d', ...Object.keys(OFFSET_WORDS)]);
     return null;

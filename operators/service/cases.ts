@@ -5,7 +5,7 @@
 import { type Alert, stableAlertId } from '../alert.js';
 import type { OutputRow } from '../operator.js';
 import { CASE_ALERT_RULES, caseIdFor } from './case-status.js';
-import { formatDurationMs } from './describe.js';
+import { formatDuration } from '../duration.js';
 import type { CaseSettings, ServiceRule, TierPolicy, WatchedCase } from './types.js';
 
 /** The tier's policy; an unknown or missing tier gets the default tier's (Bronze unless set). */
@@ -86,7 +86,7 @@ export function overdueAlert(c: WatchedCase, settings: CaseSettings, currentStat
       summary: `Case ${c.case_id} (${c.category}, ${c.severity}) of ${c.tier} customer ${c.customer_id} is overdue`,
       description:
         `Case ${c.case_id} opened by ${c.rule} at ${new Date(c.opened_at).toISOString()} had a closure goal of ` +
-        `${formatDurationMs(c.due_at - c.opened_at)} (due ${new Date(c.due_at).toISOString()}) and is still ${status}` +
+        `${formatDuration(c.due_at - c.opened_at)} (due ${new Date(c.due_at).toISOString()}) and is still ${status}` +
         ` (team ${currentTeam ?? c.team}).`,
       case_id: c.case_id,
       case_status: status,

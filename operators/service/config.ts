@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { Severity } from '../alert.js';
 import { ConfigError } from '../errors.js';
 import { type Disposition, MS_PER_DAY } from '../events.js';
-import { parseDuration } from '../windows.js';
+import { requireDuration } from '../duration.js';
 import { CASE_ALERT_RULES } from './case-status.js';
 import { ExpressionError, compileExpression, expressionFields, parseExpression } from './expression.js';
 import { DEFAULT_LEXICON, extendLexicon } from './sentiment.js';
@@ -119,7 +119,7 @@ function common(path: string, rule: Record<string, unknown>, team: string, defau
     severity: (rule['severity'] as Severity | undefined) ?? 'warning',
     team: (rule['team'] as string | undefined) ?? team,
     customer: rule['customer'] === undefined ? null : condition(`${path}.customer`, rule['customer'], ['customer']),
-    cooldownMs: cooldown === undefined ? defaultCooldownMs : cooldown === 0 ? 0 : parseDuration(String(cooldown)),
+    cooldownMs: cooldown === undefined ? defaultCooldownMs : cooldown === 0 ? 0 : requireDuration(String(cooldown)),
     case: caseTemplate(rule['case'], rule['name'] as string),
   };
 }
@@ -151,7 +151,7 @@ function interactionRule(path: string, rule: Record<string, unknown>, team: stri
       throw new ServiceConfigError(`${path}.${key}`, `'${key}' applies to trigger ${triggers.join(' or ')}, not to '${trigger}'`);
     }
   }
-  const within = parseDuration((rule['within'] as string | undefined) ?? DEFAULT_WITHIN);
+  const within = requireDuration((rule['within'] as string | undefined) ?? DEFAULT_WITHIN);
   const dispositions = rule['dispositions'] as Disposition[] | undefined;
   const reasons = (rule['reasons'] as string[] | undefined) ?? [];
   const queues = (rule['queues'] as string[] | undefined) ?? [];
@@ -180,7 +180,7 @@ function caseTemplate(raw: unknown, ruleName: string): CaseTemplate | null {
     category: (t['category'] as string | undefined) ?? ruleName,
     team: (t['team'] as string | undefined) ?? null,
     severity: (t['severity'] as CaseSeverity | undefined) ?? null,
-    dueInMs: t['due_in'] === undefined ? null : parseDuration(t['due_in'] as string),
+    dueInMs: t['due_in'] === undefined ? null : requireDuration(t['due_in'] as string),
   };
 }
 
@@ -195,7 +195,7 @@ function caseSettings(path: string, raw: Record<string, unknown>): CaseSettings 
     if (dueIn === undefined || severity === undefined) {
       throw new ServiceConfigError(`${path}.by_tier.${tier}`, `a tier without defaults needs both due_in and severity`);
     }
-    byTier.set(tier, { dueInMs: parseDuration(dueIn), severity, team: (policy['team'] as string | undefined) ?? null });
+    byTier.set(tier, { dueInMs: requireDuration(dueIn), severity, team: (policy['team'] as string | undefined) ?? null });
   }
   const defaultTier = (raw['default_tier'] as string | undefined) ?? DEFAULT_TIER;
   if (!byTier.has(defaultTier)) {

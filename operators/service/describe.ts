@@ -2,6 +2,7 @@
  * Alert texts of the service triggers: summary and description quote what matched (the answers,
  * the contacts, the words) and the customer facts, so the person notified needs no lookup.
  */
+import { formatDuration } from '../duration.js';
 import type { ContactEvent, SurveyEvent } from '../events.js';
 import { type FactLookup, formatFact } from './expression.js';
 import type { InteractionMatch } from './interactions.js';
@@ -17,11 +18,6 @@ export interface CustomerFacts {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function formatDurationMs(ms: number): string {
-  const units: Array<[string, number]> = [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
-  for (const [unit, size] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return `${ms}ms`;
-}
 
 export function customerLine(c: CustomerFacts): string {
   const owner = c.account_owner ? `, account owner ${c.account_owner}` : '';
@@ -59,7 +55,7 @@ export function interactionTexts(
   match: InteractionMatch,
   customer: CustomerFacts,
 ): Record<string, string> {
-  const within = formatDurationMs(rule.withinMs);
+  const within = formatDuration(rule.withinMs);
   let summary: string;
   let detail: string;
   const extra: Record<string, string> = {};
@@ -76,7 +72,7 @@ export function interactionTexts(
       summary = `Repeat contact about ${event.reason} within ${within} from ${customer.tier} customer ${customer.customer_id}`;
       detail =
         `Contact ${event.contact_id} at ${iso(event.queued_at)} (${event.disposition}) repeats ${match.prior.id} at ` +
-        `${iso(match.prior.t)} (${match.prior.d}), ${formatDurationMs(event.queued_at - match.prior.t)} apart, same reason ${event.reason}.`;
+        `${iso(match.prior.t)} (${match.prior.d}), ${formatDuration(event.queued_at - match.prior.t)} apart, same reason ${event.reason}.`;
       extra['previous_contact_id'] = match.prior.id;
       break;
     case 'escalation':

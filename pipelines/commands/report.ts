@@ -4,6 +4,7 @@ import { UsageError } from '../../operators/errors.js';
 import { loadAlert } from '../../sinks/reports/alerts-data.js';
 import { renderCustomerReport } from '../../sinks/reports/customer-report.js';
 import { openReadOnly } from '../../sinks/reports/db.js';
+import { renderDriftReport } from '../../sinks/reports/drift-report.js';
 import { renderKpiReport } from '../../sinks/reports/kpi-report.js';
 import type { ReportPaths } from '../../sinks/reports/write.js';
 
@@ -89,10 +90,23 @@ const customerKind: ReportKind = {
   },
 };
 
+const driftKind: ReportKind = {
+  description: 'population drift report: verdict and recommendation, features ranked by drift, distributions, tier migration, scores over runs',
+  configure(command) {
+    command.option('--run <id>', 'drift_metrics.run_id (default: the latest run)');
+  },
+  async render(connection, o) {
+    const runId = optionalString(o.run);
+    // Also writes a JSON file; the command prints the HTML and Markdown paths like every kind.
+    return renderDriftReport(connection, { outDir: o.out, ...(runId === undefined ? {} : { runId }) });
+  },
+};
+
 /** Report kind -> handler; `pulse report <kind>` is built from this map. */
 export const REPORT_KINDS = new Map<string, ReportKind>([
   ['kpi', kpiKind],
   ['customer', customerKind],
+  ['drift', driftKind],
 ]);
 
 /** Adds a report kind (e.g. `drift`); refuses a name already taken. */

@@ -1,8 +1,8 @@
+import { parseDuration } from '../../operators/duration.js';
 import { Ajv } from 'ajv';
 import {
   describeSchemaError,
   INHIBIT_RULE_SCHEMA,
-  parseDuration,
   ROUTE_SCHEMA,
   Router,
   RoutingConfigError,

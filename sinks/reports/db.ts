@@ -1,3 +1,4 @@
+import { formatDuration, positiveDuration } from '../../operators/duration.js';
 import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
@@ -29,26 +30,15 @@ export function str(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** Parses a window size such as `15m`, `1h`, `1d` into milliseconds. */
 export function parseWindowSize(text: string): number {
-  const match = /^(\d+)\s*([smhdw])$/.exec(text.trim());
-  const unit = match === null ? undefined : UNIT_MS[match[2] as string];
-  if (match === null || unit === undefined || Number(match[1]) <= 0) {
-    throw new UsageError(`window size "${text}" is not valid: use a number and a unit, e.g. 15m, 1h or 1d`);
-  }
-  return Number(match[1]) * unit;
+  const ms = positiveDuration(text);
+  if (ms === null) throw new UsageError(`window size "${text}" is not valid: use a number and a unit, e.g. 15m, 1h or 1d`);
+  return ms;
 }
 
 /** Formats a window size in ms as the largest whole unit: 900000 -> `15m`. */
-export function formatWindowSize(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's']) {
-    const size = UNIT_MS[unit] as number;
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+export const formatWindowSize = formatDuration;
 
 /** The window sizes (ms) present in a table, smallest first. `where` filters rows (may use params). */
 export async function windowSizes(connection: DuckDBConnection, table: string, where = 'TRUE', params: Params = {}): Promise<number[]> {

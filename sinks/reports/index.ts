@@ -4,7 +4,7 @@ export { escapeHtml, escapeMarkdown, fileTimestamp, slug } from './escape.js';
 export { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
-export { renderReport, writeReport } from './write.js';
+export { renderReport, writeJsonFile, writeReport } from './write.js';
 export type { ReportPaths } from './write.js';
 export { formatWindowSize, openReadOnly, parseWindowSize, queryRows, windowSizes } from './db.js';
 export type { ReadOnlyDatabase } from './db.js';
@@ -13,3 +13,6 @@ export { DEFAULT_KPI, parseThreshold, renderKpiReport, renderKpiReportForAlert }
 export type { KpiReportOptions } from './kpi-report.js';
 export { renderCustomerReport } from './customer-report.js';
 export type { CustomerReportOptions } from './customer-report.js';
+export { DEFAULT_FEATURE_MEASURES, DEFAULT_KEY_FEATURES, renderDriftReport, renderDriftReportForAlert } from './drift-report.js';
+export type { DriftReportOptions, DriftReportPaths } from './drift-report.js';
+export type { CustomerMeasure } from './drift-data.js';

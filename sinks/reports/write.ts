@@ -32,6 +32,14 @@ export async function writeReport(doc: ReportDocument, outDir: string, baseName:
   return { htmlPath, markdownPath };
 }
 
+/** Writes `value` as pretty JSON to `outDir/fileName` (atomically, as the reports) and returns the path. */
+export async function writeJsonFile(outDir: string, fileName: string, value: unknown): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, fileName);
+  await atomicWrite(path, `${JSON.stringify(value, null, 2)}\n`);
+  return path;
+}
+
 async function atomicWrite(path: string, content: string): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, content, 'utf8');

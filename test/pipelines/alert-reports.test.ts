@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
 
-describe('reports for firing KPI alerts', () => {
+describe('reports for firing alerts', () => {
   it('writes a KPI report when a threshold rule fires and links it from the alert', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-alert-reports-'));
     const db = join(dir, 'pulse.duckdb');
@@ -31,5 +31,11 @@ describe('reports for firing KPI alerts', () => {
       expect(html).toContain('<svg');
       expect(html).toContain(String(row['rule']));
     }
+    // The dataset-drift alert links the analytics director's drift report.
+    const [rescore] = await query(db, `SELECT annotations->>'report_path' AS report FROM alerts WHERE rule = 'SegmentationRescoreNeeded'`);
+    expect(rescore!.length).toBe(1);
+    const drift = String(rescore![0]!['report']);
+    expect(drift).toMatch(/drift-.*\.html$/);
+    expect(readFileSync(drift, 'utf8')).toContain('<svg');
   }, 120_000);
 });

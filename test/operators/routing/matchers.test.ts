@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matches, matchesAll, parseMatcher, parseMatchers } from '../../../operators/routing/matchers.js';
 import { RoutingConfigError } from '../../../operators/routing/errors.js';
-import { parseDuration } from '../../../operators/routing/duration.js';
+import { parseDuration } from '../../../operators/duration.js';
 
 describe('parseMatcher / matches', () => {
   // [matcher, labels, expected]: hand-written against Alertmanager's documented semantics.
@@ -63,5 +63,5 @@ describe('parseDuration', () => {
     ['250ms', 250],
     ['1d', 86_400_000],
   ])('%s = %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
-  it.each(['', '5', 'm', '5 m', '-5m', '1.5h'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '5', 'm', '5 m', '-5m', '1.5h'])('rejects %j', (text) => expect(parseDuration(text)).toBeNull());
 });

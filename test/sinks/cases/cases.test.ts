@@ -39,7 +39,7 @@ async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise
     outputs,
     rejections: [],
     state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
-    dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY },
     positions: [],
     jobState: {},
     extraWrites: (conn) => work.write(conn),
@@ -137,7 +137,7 @@ describe('cases end to end on a DuckDB file', () => {
       outputs: [],
       rejections: [],
       state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
-      dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY },
+      dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY },
       positions: [],
       jobState: {},
     });
@@ -161,7 +161,7 @@ describe('pulse cases CLI', () => {
     const { alerts, cases } = drain(op);
     await store.commitCheckpoint({
       outputs: [{ kind: 'alert', rows: alerts.map(alertRow) }, { kind: 'case', rows: cases }],
-      rejections: [], state: [], dedup: { added: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
+      rejections: [], state: [], dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
     });
     return { store, ids: cases.map((c) => String(c['case_id'])) };
   }

@@ -38,7 +38,7 @@ describe('pulse report', () => {
       'kpi-abandon_rate-billing-voice-15m-2026-01-05T10-45-00Z-billing_abandon_rate.md',
     ]);
     for (const p of paths) expect(existsSync(p)).toBe(true);
-    expect([...REPORT_KINDS.keys()]).toEqual(['kpi', 'customer']);
+    expect([...REPORT_KINDS.keys()]).toEqual(['kpi', 'customer', 'drift']);
   });
 
   it('rejects bad usage through commander', async () => {

@@ -1,0 +1,247 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { kcat, readAll, type KcatRecord } from '../sources/kafka/helpers.js';
+
+/**
+ * Helpers for the end-to-end Kafka pipeline tests: `pulse run` child processes against the mock
+ * cluster hosted by the test process, their /metrics, and the topic layout read back with kcat.
+ */
+
+export const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
+
+/** True when the kcat binary runs (the e2e tests produce and read back through it). */
+export function hasKcat(): boolean {
+  const result = spawnSync('kcat', ['-V'], { stdio: 'ignore' });
+  return result.error === undefined && result.status === 0;
+}
+
+/** A free TCP port for a child's /metrics (bound and released at once; good enough for tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface KafkaJobOptions {
+  bootstrap: string;
+  topic: string;
+  group: string;
+  batchSize?: number;
+  /** Checkpoint interval; the runner checkpoints on it even when the topic is silent. */
+  checkpointInterval?: string;
+  maxEvents?: number;
+}
+
+/**
+ * A job with both a Kafka and a files source (the files one is what `--input` replaces) and the
+ * operators under test. Short session timeout and metadata refresh: rebalances on the mock
+ * cluster take about `session.timeout.ms` after a member dies.
+ */
+export function writeKafkaJob(dir: string, name: string, o: KafkaJobOptions): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    `name: ${name}
+source: kafka
+sources:
+  files: { type: files, paths: ["unused"], batch_size: ${o.batchSize ?? 500} }
+  kafka:
+    type: kafka
+    brokers: "${o.bootstrap}"
+    topics: "${o.topic}"
+    group: "${o.group}"
+    batch_size: ${o.batchSize ?? 500}
+    options:
+      session.timeout.ms: 6000
+      heartbeat.interval.ms: 500
+      topic.metadata.refresh.interval.ms: 1000
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h, idle_timeout: 30s }
+operators:
+  - type: customer_windows
+    windows: [{ size: 1h }, { size: 1d }]
+  - type: contact_kpis
+    window_sizes: [15m, 1h, 1d]
+    short_abandon_seconds: 5
+    service_level_seconds: 20
+    fcr_lookahead_days: 7
+    fcr_scope: same_reason
+    rules:
+      - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical }
+      - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning }
+checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000} }
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
+/** Every child started by these helpers, so afterAll can kill what a failed test left running. */
+const children = new Set<ChildProcess>();
+
+export function killAllPulse(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+
+/** A `pulse run` child process with its /metrics port. */
+export class PulseProcess {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr = '';
+  private readonly child: ChildProcess;
+
+  constructor(
+    args: string[],
+    readonly metricsPort: number,
+  ) {
+    this.child = spawn(process.execPath, [CLI, 'run', ...args, '--metrics-port', String(metricsPort)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+    });
+    children.add(this.child);
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString('utf8');
+      if (this.stderr.length > 200_000) this.stderr = this.stderr.slice(-100_000);
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        children.delete(this.child);
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  static async kafka(config: string, db: string): Promise<PulseProcess> {
+    return new PulseProcess(['--config', config, '--source', 'kafka', '--db', db], await freePort());
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** `pulse_source_position` by partition number (the runner labels Kafka partitions by number). */
+  async positions(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const sample of await this.samples('pulse_source_position')) out.set(Number(sample.labels['partition']), sample.value);
+    return out;
+  }
+
+  /** Samples of one metric from /metrics; empty while the server is not up yet. */
+  async samples(metric: string): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+    let text: string;
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`, { signal: AbortSignal.timeout(5_000) });
+      text = await response.text();
+    } catch {
+      return [];
+    }
+    const out: Array<{ labels: Record<string, string>; value: number }> = [];
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+      const match = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!match) continue;
+      const labels: Record<string, string> = {};
+      for (const pair of (match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1]!] = pair[2]!;
+      out.push({ labels, value: Number(match[2]) });
+    }
+    return out;
+  }
+
+  /** SIGTERM: the runner drains, checkpoints and exits 0. */
+  async stop(timeoutMs = 60_000): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const { code } = await this.exited;
+    clearTimeout(timer);
+    if (code !== 0) process.stderr.write(`pulse run exited with ${code}:\n${this.stderr.slice(-5000)}\n`);
+    return code;
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs: number, pollMs = 250): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** True when every partition's position is at its last offset (`ends`: partition -> next offset). */
+export function reachedEnds(positions: ReadonlyMap<number, number>, ends: ReadonlyMap<number, number>): boolean {
+  for (const [partition, end] of ends) if (end > 0 && (positions.get(partition) ?? -1) < end - 1) return false;
+  return true;
+}
+
+/** Runs `pulse run` to the end of a bounded input (the file-source reference). */
+export async function runFile(config: string, input: string, db: string): Promise<void> {
+  const run = new PulseProcess(['--config', config, '--input', input, '--db', db], 0);
+  const { code } = await run.exited;
+  if (code !== 0) throw new Error(`pulse run --input ${input} exited with ${code}:\n${run.stderr.slice(-5000)}`);
+}
+
+/**
+ * Kafka key of an NDJSON line: its customer id, so that all events of a customer (and the
+ * duplicate copies of an event) go to one partition. Malformed lines without one get a fixed key.
+ */
+export function customerKey(line: string): string {
+  return /"customer_id":"([^"]+)"/.exec(line)?.[1] ?? 'no-customer';
+}
+
+/** Produces lines keyed by customer id with kcat (`key<TAB>value`, one message a line). */
+export async function produceLines(bootstrap: string, topic: string, lines: readonly string[]): Promise<void> {
+  const bad = lines.find((line) => line.includes('\t') || line.includes('\n'));
+  if (bad !== undefined) throw new Error(`cannot produce a line containing a tab or newline with kcat -K: ${bad}`);
+  const input = lines.map((line) => `${customerKey(line)}\t${line}`).join('\n') + '\n';
+  await kcat(['-b', bootstrap, '-P', '-t', topic, '-K', '\t'], input, 120_000);
+}
+
+/** Where each produced line went: partition and offset, checked against what kcat reads back. */
+export interface TopicLayout {
+  records: KcatRecord[];
+  /** Partition -> next offset (end). */
+  ends: Map<number, number>;
+  /** `partition:offset` -> payload. */
+  byPosition: Map<string, string>;
+}
+
+export async function topicLayout(bootstrap: string, topic: string): Promise<TopicLayout> {
+  const records = await readAll(bootstrap, topic);
+  const ends = new Map<number, number>();
+  const byPosition = new Map<string, string>();
+  for (const r of records) {
+    ends.set(r.partition, Math.max(ends.get(r.partition) ?? 0, r.offset + 1));
+    byPosition.set(`${r.partition}:${r.offset}`, r.payload ?? '');
+  }
+  return { records, ends, byPosition };
+}
+
+/**
+ * The produced lines in produce order with their Kafka position. kcat keeps the order of its
+ * input within a partition, so the n-th line keyed to partition p is at offset n; the test
+ * checks that against the payloads read back.
+ */
+export function placeLines(lines: readonly string[], layout: TopicLayout, partitionOfKey: ReadonlyMap<string, number>): Array<{ line: string; partition: number; offset: number }> {
+  const next = new Map<number, number>();
+  return lines.map((line) => {
+    const partition = partitionOfKey.get(customerKey(line));
+    if (partition === undefined) throw new Error(`no partition known for key ${customerKey(line)}`);
+    const offset = next.get(partition) ?? 0;
+    next.set(partition, offset + 1);
+    return { line, partition, offset };
+  });
+}
+
+export { kcat };
