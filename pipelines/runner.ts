@@ -13,7 +13,7 @@ import { PopulationDriftOperator } from '../operators/population-drift/index.js'
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
+import type { PartitionPosition, RecordBatch, Source, SourceMessage } from '../sources/source.js';
 import type { JobConfig } from './job-config.js';
 
 export interface RunContext {
@@ -54,6 +54,8 @@ export interface RunSummary extends RunProgress {
 }
 
 const WATERMARK_KEY = 'watermark';
+/** Yielded by `withIdleTicks` when an unbounded source has been silent for a checkpoint interval. */
+const IDLE = Symbol('idle');
 
 /**
  * Runs one job: restore from the last checkpoint, pull batches from the source, pass every record
@@ -105,7 +107,11 @@ export class JobRunner {
     this.lastCheckpointAt = this.now();
     let completed = false;
     try {
-      for await (const message of source.read(resumeFrom, signal)) {
+      for await (const message of this.withIdleTicks(source.read(resumeFrom, signal))) {
+        if (message === IDLE) {
+          if (this.eventsSinceCheckpoint > 0 && this.checkpointDue()) await this.checkpoint();
+          continue;
+        }
         if (message.kind === 'end') {
           this.gate.watermarks.end(message.partition);
           this.advanceWatermark();
@@ -145,6 +151,41 @@ export class JobRunner {
       completed ? 'input processed to its end' : 'stopped; state checkpointed',
     );
     return { ...this.progress, completed };
+  }
+
+  /**
+   * An unbounded source may go silent for hours after a burst; checkpoints are otherwise only
+   * taken after a batch, so the last records read would stay uncommitted (no positions, alerts or
+   * metrics) until more input arrives. While the source is silent this yields IDLE every
+   * checkpoint interval so that the due checkpoint is taken; the pending read stays pending.
+   */
+  private async *withIdleTicks(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage | typeof IDLE> {
+    if (this.context.source.bounded) return yield* messages;
+    const iterator = messages[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<SourceMessage>> | undefined;
+    try {
+      for (;;) {
+        pending ??= iterator.next();
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<typeof IDLE>((resolve) => {
+          timer = setTimeout(() => resolve(IDLE), Math.max(10, this.context.job.checkpoint.intervalMs));
+        });
+        const next = await Promise.race([pending, tick]);
+        clearTimeout(timer);
+        if (next === IDLE) {
+          yield IDLE;
+          continue;
+        }
+        pending = undefined;
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      // A read still pending ends when the source is closed (after the final checkpoint);
+      // awaiting return() before that would wait for it forever.
+      if (pending) void pending.then(() => iterator.return?.(), () => undefined).catch(() => undefined);
+      else await iterator.return?.();
+    }
   }
 
   private processBatch(batch: RecordBatch): void {
@@ -239,7 +280,13 @@ export class JobRunner {
     for (const output of outputs) {
       metrics.outputRows.inc({ kind: output.kind }, output.rows.length);
       if (output.kind !== 'alert') continue;
-      for (const row of output.rows) metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
+      const committedAt = Date.now();
+      for (const row of output.rows) {
+        metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
+        if (row['status'] === 'firing') {
+          metrics.alertLatency.observe({ kind: String(row['kind']) }, Math.max(0, (committedAt - Number(row['fired_at'])) / 1000));
+        }
+      }
     }
     const watermark = this.gate.watermarks.current;
     if (Number.isFinite(watermark)) {

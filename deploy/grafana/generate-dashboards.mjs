@@ -528,6 +528,15 @@ export function customerSignals() {
         thresholds: { steps: [[0.1, 'orange'], [0.25, 'red']] },
       }),
       panel({
+        title: 'Event-to-alert latency p95, by kind',
+        description:
+          'How long after the event that fired it an alert is durable and queued for delivery (95th percentile), by kind. It includes the out-of-orderness wait of windowed alerts and the checkpoint interval. ' +
+          'Bad: far above max_out_of_orderness + the window + the checkpoint interval on a live stream: the job is behind (see watermark lag). A replay of history shows the age of the data, not a problem.',
+        targets: [[`histogram_quantile(0.95, sum by (kind, le) (rate(pulse_alert_latency_seconds_bucket{${I}}[${RI}])))`, '{{kind}}']],
+        unit: 's',
+        min: 0,
+      }),
+      panel({
         title: 'Alerts delivered per hour, by receiver type',
         description:
           'Alerts delivered per hour by receiver type (webhook, alertmanager, email, slack, file, kafka). Should follow the alerts produced, after group_wait. ' +

@@ -18,11 +18,19 @@ export class PipelineMetrics {
   readonly checkpointDuration: Histogram;
   readonly checkpoints: Counter<'outcome'>;
   readonly alerts: Counter<'kind' | 'severity'>;
+  readonly alertLatency: Histogram<'kind'>;
   readonly outputRows: Counter<'kind'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'pulse_' });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'pulse_' });
+      // prom-client exports these gauges with a `_total` suffix, which Prometheus reserves for
+      // counters (`promtool check metrics` flags them); handle counts are not needed here.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(`pulse_${name}`);
+      }
+    }
     this.eventsIngested = new Counter({
       name: 'pulse_events_ingested_total',
       help: 'Events accepted into the pipeline (valid, not duplicate, not late), by event type.',
@@ -84,6 +92,15 @@ export class PipelineMetrics {
       name: 'pulse_alerts_total',
       help: 'Alerts produced, by kind and severity.',
       labelNames: ['kind', 'severity'],
+      registers,
+    });
+    this.alertLatency = new Histogram({
+      name: 'pulse_alert_latency_seconds',
+      help:
+        'Event-to-alert latency: from the event time that fired an alert to the commit that makes it durable ' +
+        'and queues its delivery, by kind. Meaningful on live streams; a replay of history shows its age.',
+      labelNames: ['kind'],
+      buckets: [1, 5, 15, 30, 60, 300, 900, 3600, 21_600, 86_400],
       registers,
     });
     this.outputRows = new Counter({

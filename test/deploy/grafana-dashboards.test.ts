@@ -116,6 +116,7 @@ describe('Grafana dashboards', () => {
       'pulse_contact_asa_seconds',
       'pulse_contact_fcr_rate',
       'pulse_alerts_total',
+      'pulse_alert_latency_seconds_bucket',
       'pulse_cases_open',
       'pulse_cases_overdue',
       'pulse_drift_score',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,7 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
   let pipeline: ChildProcess | undefined;
   let prometheus: ChildProcess | undefined;
   let promUrl = '';
+  let metricsPort = 0;
   let pipelineStderr: () => string = () => '';
   let prometheusLog: () => string = () => '';
   let sentDuplicates = 0;
@@ -119,7 +120,7 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
     const jobPath = join(work, 'job.yaml');
     writeFileSync(jobPath, job.toString());
 
-    const metricsPort = await freePort();
+    metricsPort = await freePort();
     pipeline = spawn(
       process.execPath,
       [CLI, 'run', '--config', jobPath, '--input', '-', '--db', join(work, 'pulse.duckdb'), '--metrics-port', String(metricsPort), '--reports', join(work, 'reports')],
@@ -205,6 +206,14 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
     }
     return optional;
   }
+
+  it('promtool check metrics finds no problem in a live scrape of /metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toContain('pulse_events_ingested_total');
+    const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
 
   it('Prometheus scrapes the pipeline target successfully', async () => {
     const response = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as {

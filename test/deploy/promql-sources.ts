@@ -28,6 +28,7 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_cases_overdue: 'cases gauges: need the cases feature',
   pulse_source_lag_messages: 'Kafka source only',
   pulse_alerts_total: 'labelled counter: appears with the first alert an operator emits',
+  pulse_alert_latency_seconds_bucket: 'labelled histogram: appears with the first firing alert',
   pulse_alert_outbox_depth: 'delivery worker: only with an alerting section in the job',
   pulse_alert_delivery_failures_total: 'delivery worker: appears with the first failed send',
   pulse_alert_delivery_dead_total: 'delivery worker: appears with the first delivery given up',
