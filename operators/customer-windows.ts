@@ -18,6 +18,8 @@ export interface CustomerWindow {
   contacts: number;
   /** Changed since the last drain. */
   dirty: boolean;
+  /** Sequence number of the last event added: two window specs can yield the same window. */
+  lastEvent: number;
 }
 
 export interface CustomerWindowsOptions {
@@ -47,6 +49,7 @@ export class CustomerWindowsOperator implements Operator {
   private readonly retireAt = new Map<number, CustomerWindow[]>();
   private dirty: CustomerWindow[] = [];
   private openCount = 0;
+  private eventSeq = 0;
 
   constructor(options: CustomerWindowsOptions) {
     this.name = options.name;
@@ -67,10 +70,14 @@ export class CustomerWindowsOperator implements Operator {
       list = [];
       this.open.set(customerId, list);
     }
+    const seq = ++this.eventSeq;
     for (const spec of this.windows) {
       const last = lastWindowStart(spec, event.ts);
       for (let start = firstWindowStart(spec, event.ts); start <= last; start += spec.slideMs) {
         const window = this.windowIn(list, customerId, start, start + spec.sizeMs);
+        // A daily hopping spec includes the daily tumbling windows: the same window, counted once.
+        if (window.lastEvent === seq) continue;
+        window.lastEvent = seq;
         addEvent(window, event);
         if (!window.dirty) {
           window.dirty = true;
@@ -130,7 +137,7 @@ export class CustomerWindowsOperator implements Operator {
     }
     const window: CustomerWindow = {
       customerId, start, end, spendTotal: 0, spendCount: 0, spendMax: null, refundTotal: 0,
-      usageTotal: 0, usage: null, contacts: 0, dirty: false,
+      usageTotal: 0, usage: null, contacts: 0, dirty: false, lastEvent: 0,
     };
     list.push(window);
     this.openCount++;

@@ -14,16 +14,18 @@ const LATENESS_MS = 3_600_000;
  * SPEC's rules written directly in SQL (batch size 1, so the watermark before each record is the
  * largest earlier event time minus the out-of-orderness).
  */
-function oracleSql(eventsPath: string, sizeMs: number): string {
+/** `slideMs` below `sizeMs` makes hopping windows: each event counts in sizeMs / slideMs windows. */
+function oracleSql(eventsPath: string, sizeMs: number, slideMs = sizeMs): string {
   return `
     WITH ev AS (SELECT * FROM read_json('${eventsPath}', format = 'newline_delimited', columns = {
            line: 'BIGINT', event_id: 'VARCHAR', type: 'VARCHAR', customer_id: 'VARCHAR', ts_ms: 'BIGINT',
            amount: 'DOUBLE', metric: 'VARCHAR', quantity: 'DOUBLE'})),
          judged AS (SELECT *, max(ts_ms) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max FROM ev),
          on_time AS (SELECT * FROM judged WHERE prev_max IS NULL OR ts_ms >= prev_max - ${OUT_OF_ORDER_MS} - ${LATENESS_MS}),
-         firsts AS (SELECT * FROM on_time QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line) = 1)
-    SELECT customer_id,
-           (ts_ms // ${sizeMs}) * ${sizeMs} AS window_start,
+         firsts AS (SELECT * FROM on_time QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line) = 1),
+         windowed AS (SELECT *, unnest(range((ts_ms // ${slideMs}) * ${slideMs} - ${sizeMs} + ${slideMs},
+                                             (ts_ms // ${slideMs}) * ${slideMs} + 1, ${slideMs})) AS window_start FROM firsts)
+    SELECT customer_id, window_start,
            coalesce(sum(amount) FILTER (WHERE type = 'transaction' AND amount >= 0), 0) AS spend_total,
            count(*) FILTER (WHERE type = 'transaction' AND amount >= 0) AS spend_count,
            max(amount) FILTER (WHERE type = 'transaction' AND amount >= 0) AS spend_max,
@@ -31,14 +33,20 @@ function oracleSql(eventsPath: string, sizeMs: number): string {
            coalesce(sum(quantity) FILTER (WHERE type = 'usage'), 0) AS usage_total,
            coalesce(sum(quantity) FILTER (WHERE metric = 'data_mb'), 0) AS data_mb,
            count(*) FILTER (WHERE type = 'contact') AS contacts
-    FROM firsts GROUP BY ALL ORDER BY customer_id, window_start`;
+    FROM windowed ${slideMs < sizeMs ? 'WHERE window_start % 86400000 <> 0' : ''}
+    GROUP BY ALL ORDER BY customer_id, window_start`;
 }
 
-function pipelineSql(sizeMs: number): string {
+/**
+ * Daily tumbling and daily hopping windows share a size; the hopping windows that start at midnight
+ * are the tumbling ones (one row each), the others start off midnight.
+ */
+function pipelineSql(sizeMs: number, hopping: boolean): string {
   return `
     SELECT customer_id, epoch_ms(window_start) AS window_start, spend_total, spend_count, spend_max, refund_total,
            usage_total, coalesce(CAST(usage->>'data_mb' AS DOUBLE), 0) AS data_mb, contacts
     FROM customer_windows WHERE epoch_ms(window_end) - epoch_ms(window_start) = ${sizeMs}
+      ${sizeMs === 86_400_000 ? `AND (epoch_ms(window_start) % 86400000 <> 0) = ${hopping}` : ''}
     ORDER BY customer_id, window_start`;
 }
 
@@ -58,12 +66,17 @@ describe('customer_windows against a DuckDB SQL oracle', () => {
       const truthPath = join(dir, 'truth.ndjson');
       writeFileSync(truthPath, fixture.valid.map((e) => JSON.stringify(e)).join('\n') + '\n');
       const db = join(dir, 'pulse.duckdb');
-      const { summary } = await runJob(testJob({ paths: [fixture.path], db }));
+      const operators = '  - type: customer_windows\n    windows: [{ size: 1h }, { size: 1d }, { size: 1d, slide: 6h }]';
+      const { summary } = await runJob(testJob({ paths: [fixture.path], db, operators }));
       expect(summary.completed).toBe(true);
 
-      for (const sizeMs of [3_600_000, 86_400_000]) {
-        const [expected] = await query(':memory:', oracleSql(truthPath, sizeMs));
-        const [actual] = await query(db, pipelineSql(sizeMs));
+      for (const [sizeMs, slideMs, sql] of [
+        [3_600_000, 3_600_000, pipelineSql(3_600_000, false)],
+        [86_400_000, 86_400_000, pipelineSql(86_400_000, false)],
+        [86_400_000, 21_600_000, pipelineSql(86_400_000, true)],
+      ] as const) {
+        const [expected] = await query(':memory:', oracleSql(truthPath, sizeMs, slideMs));
+        const [actual] = await query(db, sql);
         expect(expected!.length).toBeGreaterThan(50);
         expect(normalise(actual!)).toEqual(normalise(expected!));
       }
