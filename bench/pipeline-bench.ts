@@ -48,7 +48,7 @@ event_time: { max_out_of_orderness: 15m, allowed_lateness: 1h }
 operators:
   - type: customer_windows
     windows: [{ size: 1h }, { size: 1d }]
-checkpoint: { interval: 30s, max_events: 5000000 }
+checkpoint: { interval: 30s, max_events: 1000000 }
 dead_letters: { rejects_files: false }
 `);
 

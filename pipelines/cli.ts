@@ -4,6 +4,7 @@ import { PulseError } from '../operators/errors.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { casesCommand } from './commands/cases.js';
+import { driftCommand } from './commands/drift.js';
 import { outboxCommand } from './commands/outbox.js';
 import { reportCommand } from './commands/report.js';
 import { openDatabase } from './open-store.js';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(casesCommand(openDatabase));
   program.addCommand(outboxCommand(openDatabase));
+  program.addCommand(driftCommand(openDatabase));
 
   program
     .command('demo')

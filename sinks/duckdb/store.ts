@@ -83,8 +83,12 @@ export class DuckDBStore {
     readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(path: string): Promise<DuckDBStore> {
-    const instance = await DuckDBInstance.create(path);
+  /**
+   * `memoryLimit` bounds DuckDB's buffer pool (it spills to a temp directory beyond it); DuckDB's
+   * own default is 80% of the machine's memory, which a co-located job cannot afford.
+   */
+  static async open(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
+    const instance = await DuckDBInstance.create(path, { memory_limit: options.memoryLimit ?? '1GB' });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
     for (const ddl of [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]) await connection.run(ddl);
