@@ -103,6 +103,11 @@ export class JobRunner {
   async run(): Promise<RunSummary> {
     const { source, signal, logger } = this.context;
     const resumeFrom = await this.restore();
+    // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
+    // to read would show none.
+    for (const [partition, position] of resumeFrom) {
+      this.context.metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
+    }
     this.readyFlag = true;
     this.lastCheckpointAt = this.now();
     let completed = false;
@@ -118,7 +123,15 @@ export class JobRunner {
           continue;
         }
         if (message.kind === 'assign') {
-          for (const partition of message.partitions) this.gate.watermarks.reopen(partition, this.now());
+          const now = this.now();
+          for (const partition of message.partitions) {
+            // A newly assigned partition must hold the watermark back before its first record
+            // (until the idle timeout), or the first partition to deliver drives the watermark past
+            // every other partition's backlog and turns it into late records. observe() with
+            // -Infinity registers an unseen partition and only refreshes a known one.
+            this.gate.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
+            this.gate.watermarks.reopen(partition, now);
+          }
           continue;
         }
         if (message.kind === 'revoke') {
@@ -147,7 +160,12 @@ export class JobRunner {
       await source.close();
     }
     logger.info(
-      { ...this.progress, completed, maxRssBytes: process.resourceUsage().maxRSS * 1024 },
+      {
+        ...this.progress,
+        completed,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        heapUsedBytes: process.memoryUsage().heapUsed,
+      },
       completed ? 'input processed to its end' : 'stopped; state checkpointed',
     );
     return { ...this.progress, completed };
@@ -322,13 +340,16 @@ export class JobRunner {
     for (const op of this.operators) {
       for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
     }
+    // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
+    // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
+    // start those windows empty and overwrite their rows.
     const watermark = this.gate.watermarks.current;
-    if (Number.isFinite(watermark)) {
+    if (Number.isFinite(watermark) || positions.size > 0) {
       const rows = await store.loadRows(
         `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
                 spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
          FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
-        { lateness: job.eventTime.allowedLatenessMs, watermark },
+        { lateness: job.eventTime.allowedLatenessMs, watermark: Number.isFinite(watermark) ? watermark : Number.MIN_SAFE_INTEGER },
       );
       const open: CustomerWindowRow[] = rows.map((row) => ({
         customer_id: String(row['customer_id']),
@@ -344,7 +365,10 @@ export class JobRunner {
       }));
       for (const op of this.operators) if (op instanceof CustomerWindowsOperator) op.restoreOpenWindows(open);
       this.progress.watermark = watermark;
-      logger.info({ partitions: positions.size, watermark: new Date(watermark).toISOString(), openWindows: open.length }, 'resumed from checkpoint');
+      logger.info(
+        { partitions: positions.size, watermark: Number.isFinite(watermark) ? new Date(watermark).toISOString() : null, openWindows: open.length },
+        'resumed from checkpoint',
+      );
     }
     return positions;
   }
