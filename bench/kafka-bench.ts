@@ -3,10 +3,19 @@
  * figure (no network, no disk, brokers share the two cores with the consumer). It compares, in the
  * same run and over the same messages:
  *   (a) a bare consumer loop (assign all partitions, consume batches, JSON.parse each value);
- *   (b) KafkaSource (consumer group, seek, batching, backpressure) + EventDecoder (parse + schema).
+ *   (b) KafkaSource (consumer group, seek, batching, backpressure) + EventDecoder (parse + schema);
+ *   (c) the full pipeline: `pulse run --source kafka` as a child process (customer_windows,
+ *       DuckDB checkpoints), timed from its first processed position to every partition's end
+ *       (polling /metrics), so the group join and start-up are left out as in (a) and (b).
  *
- *   npm run build && node dist/bench/kafka-bench.js [--events 500000] [--batch 4096] [--seed 1]
+ *   npm run build && node dist/bench/kafka-bench.js [--events 500000] [--batch 4096] [--seed 1] [--no-pipeline]
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import { KafkaConsumer, Producer, type Message } from '../sources/kafka/client.js';
@@ -20,6 +29,7 @@ const { values } = parseArgs({
     /** Extra librdkafka consumer properties for both loops, as JSON. */
     props: { type: 'string', default: '{}' },
     seed: { type: 'string', default: '1' },
+    'no-pipeline': { type: 'boolean', default: false },
   },
 });
 const produced = Number(values.events);
@@ -145,6 +155,95 @@ async function sourceLoop(bootstrap: string, N: number): Promise<{ seconds: numb
   return { seconds, checksum, rejected };
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function positions(port: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const m of text.matchAll(/^pulse_source_position\{[^}]*partition="([^"]+)"[^}]*\} (\S+)$/gm)) out.set(m[1]!, Number(m[2]));
+  } catch {
+    // not serving yet
+  }
+  return out;
+}
+
+/**
+ * (c) `pulse run --source kafka` (customer_windows, checkpoint every 1 s) until /metrics shows
+ * every partition at its end. Positions appear after the first checkpoint, so the clock starts
+ * there and only the records processed after it are counted.
+ */
+async function pipelineLoop(bootstrap: string, ends: Map<number, number>): Promise<{ seconds: number; events: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'pulse-kafka-bench-'));
+  const config = join(dir, 'job.yaml');
+  writeFileSync(
+    config,
+    `name: kafka-bench
+source: kafka
+sources:
+  kafka: { type: kafka, brokers: "${bootstrap}", topics: ${TOPIC}, group: bench-pipeline, batch_size: ${batchSize}, options: ${JSON.stringify(consumerProps)} }
+operators:
+  - type: customer_windows
+    windows: [{ size: 1h }, { size: 1d }]
+checkpoint: { interval: 1s, max_events: 1000000 }
+dead_letters: { rejects_files: false }
+`,
+  );
+  const port = await freePort();
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '../pipelines/cli.js');
+  const child = spawn(process.execPath, [cli, 'run', '--config', config, '--source', 'kafka', '--db', join(dir, 'bench.duckdb'), '--metrics-port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    let started = 0;
+    let before = 0;
+    const deadline = Date.now() + 600_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`pulse run exited early with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('pulse run did not reach the end of the topic within 10 minutes');
+      const seen = await positions(port);
+      if (started === 0 && seen.size > 0) {
+        // Count only what is processed after the clock starts (the first checkpoint's records are not).
+        started = performance.now();
+        before = [...seen.values()].reduce((sum, offset) => sum + offset + 1, 0);
+      }
+      if ([...ends].every(([p, end]) => end === 0 || (seen.get(String(p)) ?? -1) >= end - 1)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const total = [...ends.values()].reduce((sum, end) => sum + end, 0);
+    return { seconds: (performance.now() - started) / 1000, events: total - before };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function endOffsets(bootstrap: string): Promise<Map<number, number>> {
+  const consumer = new KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': 'bench-probe' });
+  await new Promise<void>((resolve, reject) => consumer.connect({}, (e) => (e ? reject(e) : resolve())));
+  const ends = new Map<number, number>();
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const w = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+      consumer.queryWatermarkOffsets(TOPIC, partition, 5_000, (e, offsets) => (e ? reject(e) : resolve(offsets))),
+    );
+    ends.set(partition, w.highOffset);
+  }
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  return ends;
+}
+
 const cluster = await startMockCluster(3);
 try {
   process.stderr.write(`mock cluster at ${cluster.bootstrap}; producing ${produced} events ...\n`);
@@ -165,9 +264,21 @@ try {
     bare_consume_json_parse: { seconds: +bare.seconds.toFixed(3), events_per_s: Math.round(bareRate) },
     kafka_source_decode: { seconds: +source.seconds.toFixed(3), events_per_s: Math.round(sourceRate), rejected: source.rejected },
     ratio_source_to_bare: +(sourceRate / bareRate).toFixed(3),
-  };
+  } as Record<string, unknown>;
+  if (!values['no-pipeline']) {
+    const pipeline = await pipelineLoop(cluster.bootstrap, await endOffsets(cluster.bootstrap));
+    const pipelineRate = pipeline.events / pipeline.seconds;
+    out['pulse_run_pipeline'] = {
+      seconds: +pipeline.seconds.toFixed(3),
+      events_timed: pipeline.events,
+      events_per_s: Math.round(pipelineRate),
+      operators: 'customer_windows (1h, 1d) + DuckDB checkpoints',
+    };
+    out['ratio_pipeline_to_bare'] = +(pipelineRate / bareRate).toFixed(3);
+  }
   if (bare.checksum !== source.checksum) throw new Error(`the two loops saw different events (checksum ${bare.checksum} vs ${source.checksum})`);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.stderr.write('NOTE: librdkafka MOCK cluster in this process, on this machine: NOT a production figure.\n');
 } finally {
   await cluster.close();
 }
