@@ -1,24 +1,14 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ContactKpiRow } from '../../operators/contact-kpis/index.js';
 import { num, numOrNull, queryRows, str } from './db.js';
 import type { Params } from './db.js';
 
-/** One `contact_kpis` row as the KPI report reads it (times in epoch ms). */
-export interface KpiRow {
-  window_start: number;
-  window_end: number;
-  queue: string;
-  channel: string;
-  offered: number;
-  handled: number;
-  abandon_rate: number | null;
-  aht_seconds: number | null;
-  asa_seconds: number | null;
-  service_level: number | null;
-  fcr_rate: number | null;
-  fcr_final: boolean;
-  /** The charted KPI's value. */
-  value: number | null;
-}
+/** The `contact_kpis` columns the KPI report reads (times in epoch ms), and the charted KPI's value. */
+export type KpiRow = Pick<
+  ContactKpiRow,
+  | 'window_start' | 'window_end' | 'queue' | 'channel' | 'offered' | 'handled' | 'abandon_rate'
+  | 'aht_seconds' | 'asa_seconds' | 'service_level' | 'fcr_rate' | 'fcr_final'
+> & { value: number | null };
 
 /** Which rows a KPI report covers: one window size, optionally one queue and channel. */
 export interface KpiScope {
