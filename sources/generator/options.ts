@@ -68,8 +68,8 @@ export const DEFAULTS = {
   drift: true,
 } as const;
 
-/** Ids are `C` + 6 digits; more customers would break the documented id format. */
-export const MAX_CUSTOMERS = 999_999;
+/** Ids are `C` + at least 6 digits (C000001 ... C999999, then C1000000 ...). */
+export const MAX_CUSTOMERS = 10_000_000;
 const MAX_DAYS = 3_660;
 
 /** Bad generator options: the CLI maps this to exit code 2. */

@@ -6,7 +6,7 @@ describe('shift config', () => {
   test('empty config gives the documented defaults', () => {
     const s = resolveShiftConfig(undefined);
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
-    expect(s).toMatchObject({ windowMs: 86_400_000, minHistory: 14, seasonPeriod: 7, cooldownWindows: 7, fdr: { enabled: true, q: 0.01 } });
+    expect(s).toMatchObject({ windowMs: 86_400_000, minHistory: 28, robustZ: 5, seasonPeriod: 7, cooldownWindows: 7, cusum: { k: 0.25, h: 16, clip: 4 }, fdr: { enabled: true, q: 0.001 } });
   });
   test('a YAML snippet parses through the real spec', () => {
     const s = resolveShiftConfig(
@@ -23,7 +23,7 @@ instant:
     expect(s.windowMs).toBe(3_600_000);
     expect(s.seasonPeriod).toBe(24); // hourly windows: a week (168) does not fit twice in 56, a day does
     expect(s.cusum).toEqual({ k: 0.75, h: 6, clip: DEFAULT_SHIFT_SETTINGS.cusum.clip });
-    expect(s.fdr).toEqual({ enabled: false, q: 0.01 });
+    expect(s.fdr).toEqual({ enabled: false, q: 0.001 });
     expect(s.instant).toEqual([{ rule: 'refund', threshold: 250 }]);
   });
   test.each([

@@ -1,0 +1,299 @@
+/**
+ * Shift-detection quality benchmark (issue 4): generates a seeded dataset (cached under
+ * bench/.data/), feeds its events to `CustomerShiftOperator` in-process, and scores the alerts
+ * against the generator's ground truth (`shifts` in the truth file).
+ *
+ *   npm run build && node dist/bench/shift-quality.js [--customers 50000 --days 120 --seed 3]
+ *        [--config '{"robustZ": 4}' ...]   one operator per --config (customer_shifts YAML as JSON),
+ *                                          all fed in the same pass; none = the defaults
+ *
+ * Scoring (per operator):
+ * - true positive: a shift alert for a shifted customer, on one of its shifted measures, in the
+ *   shift's direction, with window_start >= the shift start; delay = windows from the start to the
+ *   first such alert (0 = the alert is about the first shifted window).
+ * - false: any other shift alert (before the start, wrong direction or measure, unshifted customer).
+ * - drift-group customers (`drift.features[spend_total].affected_customers`) get a population-wide
+ *   1.8x step at the drift start: drift, not a per-customer shift. Their alerts are excluded from
+ *   precision and false-alert rates and reported on their own line.
+ * - false alerts per 1,000 customer-days: alerts on unshifted, non-drift customers / their
+ *   customer-days (customers x days).
+ * Instant triggers (large transaction, refund, new metric) are counted separately.
+ *
+ * The dataset has no malformed, duplicate or late records (those paths have their own tests): this
+ * measures detection, not stream hygiene. Events are delivered up to 5 min out of order, so the
+ * watermark is the largest event time seen minus 5 min, advanced after each batch.
+ */
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { EventDecoder } from '../operators/decode.js';
+import { MS_PER_MINUTE } from '../operators/events.js';
+import type { OperatorOutput } from '../operators/operator.js';
+import { resolveShiftConfig } from '../operators/shifts/config.js';
+import { CustomerShiftOperator } from '../operators/shifts/operator.js';
+import { generate } from '../sources/generator/index.js';
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '50000' },
+    days: { type: 'string', default: '120' },
+    seed: { type: 'string', default: '3' },
+    dir: { type: 'string', default: 'bench/.data' },
+    config: { type: 'string', multiple: true },
+    batch: { type: 'string', default: '10000' },
+    dump: { type: 'string' },
+  },
+});
+const customers = Number(values.customers);
+const days = Number(values.days);
+const seed = Number(values.seed);
+const dir = values.dir as string;
+const batchSize = Number(values.batch);
+const configs = (values.config ?? ['{}']).map((text) => JSON.parse(text) as Record<string, unknown>);
+
+// ---------------------------------------------------------------------------------------------
+// Data and truth
+mkdirSync(dir, { recursive: true });
+const events = join(dir, `shift-${customers}c-${days}d-s${seed}.ndjson`);
+const truthPath = events.replace(/\.ndjson$/, '.truth.json');
+const started = performance.now();
+if (!existsSync(events) || !existsSync(truthPath)) {
+  process.stderr.write(`generating ${events} ...\n`);
+  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath });
+}
+const generateSeconds = (performance.now() - started) / 1000;
+
+interface TruthShift {
+  customer_id: string;
+  kind: string;
+  measures: string[];
+  direction: 'up' | 'down';
+  relative_size: number;
+  start: string;
+}
+interface Truth {
+  period: { start: string; days: number };
+  shifts: TruthShift[];
+  drift: { enabled: boolean; start?: string; features?: Array<{ name: string; affected_customers?: string[] }> };
+}
+const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
+
+/** Ground-truth measure names -> the operator's measure names (usage_total is not a measure there). */
+function operatorMeasure(m: string): string | null {
+  if (m === 'spend_total' || m === 'spend_count') return m;
+  if (m === 'usage_total') return null;
+  return `usage:${m}`;
+}
+interface Shift {
+  direction: 'up' | 'down';
+  size: number;
+  kind: string;
+  measures: Set<string>;
+  start: number;
+}
+const shifts = new Map<string, Shift>();
+for (const s of truth.shifts) {
+  const measures = new Set(s.measures.map(operatorMeasure).filter((m): m is string => m !== null));
+  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start) });
+}
+const driftGroup = new Set(truth.drift.features?.find((f) => f.name === 'spend_total')?.affected_customers ?? []);
+const quietCustomers = customers - shifts.size - driftGroup.size;
+
+// ---------------------------------------------------------------------------------------------
+// Feed the operators
+const operators = configs.map((cfg, i) => ({
+  cfg,
+  op: new CustomerShiftOperator(`shifts-${i}`, resolveShiftConfig(cfg)),
+  alerts: [] as Array<Record<string, unknown>>,
+  seconds: 0,
+}));
+const decoder = new EventDecoder();
+let maxTs = Number.NEGATIVE_INFINITY;
+let lines = 0;
+let rejected = 0;
+const feedStart = performance.now();
+let decodeSeconds = 0;
+
+function collect(o: (typeof operators)[number], outputs: OperatorOutput[]): void {
+  for (const out of outputs) if (out.kind === 'alert') for (const row of out.rows) o.alerts.push(row as Record<string, unknown>);
+}
+
+function flush(batch: ReturnType<EventDecoder['decode']>[], watermark: number): void {
+  for (const o of operators) {
+    const t = performance.now();
+    for (const r of batch) if (r.ok) o.op.process(r.event);
+    o.op.onWatermark(watermark);
+    o.seconds += (performance.now() - t) / 1000;
+    collect(o, o.op.drainOutputs());
+  }
+}
+
+let batch: ReturnType<EventDecoder['decode']>[] = [];
+const rl = createInterface({ input: createReadStream(events), crlfDelay: Infinity });
+for await (const line of rl) {
+  if (line.length === 0) continue;
+  lines++;
+  const t = performance.now();
+  const r = decoder.decode(line);
+  decodeSeconds += (performance.now() - t) / 1000;
+  if (!r.ok) {
+    rejected++;
+    continue;
+  }
+  if (r.event.ts > maxTs) maxTs = r.event.ts;
+  batch.push(r);
+  if (batch.length >= batchSize) {
+    flush(batch, maxTs - 5 * MS_PER_MINUTE);
+    batch = [];
+    if (lines % 2_000_000 < batchSize) process.stderr.write(`  ${lines} lines, ${((performance.now() - feedStart) / 1000).toFixed(0)} s\n`);
+  }
+}
+flush(batch, Number.POSITIVE_INFINITY);
+const feedSeconds = (performance.now() - feedStart) / 1000;
+// --dump PATH: every operator's alerts as JSON, for ad-hoc analysis.
+if (values.dump) writeFileSync(values.dump, JSON.stringify(operators.map((o) => o.alerts)));
+
+// ---------------------------------------------------------------------------------------------
+// Score
+const INSTANT = new Set(['CustomerLargeTransaction', 'CustomerLargeRefund', 'CustomerNewUsageMetric']);
+const windowMs = resolveShiftConfig(configs[0]).windowMs;
+
+interface Bucket {
+  shifts: number;
+  detected: number;
+  delays: number[];
+}
+const newBucket = (): Bucket => ({ shifts: 0, detected: 0, delays: [] });
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The matching rule of the module comment: right customer, measure, direction, at or after the start. */
+function isTrue(customerId: string, measure: string, direction: string, windowStart: number): boolean {
+  const s = shifts.get(customerId);
+  return !!s && s.measures.has(measure) && direction === s.direction && windowStart >= s.start;
+}
+
+function bucketOf<K>(map: Map<K, Bucket>, key: K): Bucket {
+  let b = map.get(key);
+  if (!b) map.set(key, (b = newBucket()));
+  return b;
+}
+
+const driftStart = truth.drift.start ? Date.parse(truth.drift.start) : Number.POSITIVE_INFINITY;
+
+function score(alerts: Array<Record<string, unknown>>) {
+  let tp = 0;
+  let fpShifted = 0;
+  let fpQuiet = 0;
+  let driftAlerts = 0;
+  let driftAfter = 0;
+  const instant: Record<string, number> = {};
+  const firstHit = new Map<string, number>();
+  const precDir = new Map<string, { tp: number; fp: number }>();
+  for (const a of alerts) {
+    const rule = a['rule'] as string;
+    if (INSTANT.has(rule)) {
+      instant[rule] = (instant[rule] ?? 0) + 1;
+      continue;
+    }
+    const id = a['customer_id'] as string;
+    const labels = a['labels'] as Record<string, string>;
+    const measure = labels['measure'] ?? '';
+    const direction = labels['direction'] ?? '';
+    const ws = a['window_start'] as number;
+    if (driftGroup.has(id)) {
+      driftAlerts++;
+      if (ws >= driftStart) driftAfter++;
+      continue;
+    }
+    const ok = isTrue(id, measure, direction, ws);
+    const d = precDir.get(direction) ?? { tp: 0, fp: 0 };
+    precDir.set(direction, d);
+    if (ok) {
+      tp++;
+      d.tp++;
+      const delay = Math.floor((ws - (shifts.get(id) as Shift).start) / windowMs);
+      const prev = firstHit.get(id);
+      if (prev === undefined || delay < prev) firstHit.set(id, delay);
+    } else {
+      d.fp++;
+      if (shifts.has(id)) fpShifted++;
+      else fpQuiet++;
+    }
+  }
+  const bySize = new Map<number, Bucket>();
+  const byDir = new Map<string, Bucket>();
+  const byKind = new Map<string, Bucket>();
+  const big = newBucket();
+  for (const [id, s] of shifts) {
+    const delay = firstHit.get(id);
+    const buckets = [bucketOf(bySize, s.size), bucketOf(byDir, s.direction), bucketOf(byKind, s.kind), ...(Math.abs(s.size) >= 0.5 ? [big] : [])];
+    for (const b of buckets) {
+      b.shifts++;
+      if (delay !== undefined) {
+        b.detected++;
+        b.delays.push(delay);
+      }
+    }
+  }
+  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir };
+}
+
+const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
+const row = (cells: Array<string | number>): string => cells.map((c, i) => (i === 0 ? String(c).padEnd(18) : String(c).padStart(10))).join(' ');
+
+console.log(
+  `dataset: ${events} (${customers} customers x ${days} days, seed ${seed}; ${lines} lines, ${rejected} rejected)\n` +
+    `shifted customers ${shifts.size}, drift group ${driftGroup.size} (excluded), unshifted ${quietCustomers} (${quietCustomers * days} customer-days)\n` +
+    `runtime: generate ${generateSeconds.toFixed(1)} s, read+decode+feed ${feedSeconds.toFixed(1)} s (decode ${decodeSeconds.toFixed(1)} s)`,
+);
+const summary: Array<Record<string, unknown>> = [];
+for (const o of operators) {
+  const r = score(o.alerts);
+  const shiftAlerts = r.tp + r.fpShifted + r.fpQuiet;
+  const precision = r.tp / shiftAlerts;
+  const recallBig = r.big.detected / r.big.shifts;
+  const delayBig = median(r.big.delays);
+  const faRate = (1000 * r.fpQuiet) / (quietCustomers * days);
+  console.log(`\n=== config ${JSON.stringify(o.cfg)}  (operator ${o.seconds.toFixed(1)} s)`);
+  console.log(row(['bucket', 'shifts', 'detected', 'recall', 'med.delay']));
+  const line = (name: string, b: Bucket): void => console.log(row([name, b.shifts, b.detected, pct(b.detected / b.shifts), median(b.delays) ?? '-']));
+  for (const size of [...r.bySize.keys()].sort((a, b) => a - b)) line(`size ${size > 0 ? '+' : ''}${Math.round(size * 100)}%`, bucketOf(r.bySize, size));
+  for (const dir of ['down', 'up']) if (r.byDir.has(dir)) line(`direction ${dir}`, bucketOf(r.byDir, dir));
+  for (const kind of [...r.byKind.keys()].sort()) line(`kind ${kind}`, bucketOf(r.byKind, kind));
+  line('|size| >= 50%', r.big);
+  console.log(row(['alerts', 'true', 'false', 'precision', '']));
+  for (const dir of ['down', 'up']) {
+    const d = r.precDir.get(dir) ?? { tp: 0, fp: 0 };
+    console.log(row([`direction ${dir}`, d.tp, d.fp, pct(d.tp / (d.tp + d.fp)), '']));
+  }
+  console.log(row(['all', r.tp, r.fpShifted + r.fpQuiet, pct(precision), '']));
+  console.log(
+    `false alerts on unshifted customers: ${r.fpQuiet} = ${faRate.toFixed(3)} per 1,000 customer-days; ` +
+      `false alerts on shifted customers: ${r.fpShifted}; ` +
+      `drift-group alerts (excluded): ${r.driftAlerts}, ${r.driftAfter} of them at or after the drift start`,
+  );
+  console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
+  const targets = {
+    'recall(|size|>=50%) >= 0.95': recallBig >= 0.95,
+    'precision >= 0.9': precision >= 0.9,
+    'median delay (|size|>=50%) <= 2': delayBig !== null && delayBig <= 2,
+    'false alerts < 1 / 1,000 customer-days': faRate < 1,
+  };
+  for (const [name, met] of Object.entries(targets)) console.log(`  target ${name}: ${met ? 'MET' : 'not met'}`);
+  summary.push({ config: o.cfg, recallBig, precision, delayBig, faRate, seconds: o.seconds });
+}
+if (operators.length > 1) {
+  console.log('\ntrade-off (one line per config):');
+  console.log(row(['recall>=50%', 'precision', 'med.delay', 'FA/1000cd', 'config']));
+  for (const s of summary) {
+    console.log(`${pct(s['recallBig'] as number).padEnd(18)} ${row(['', pct(s['precision'] as number), String(s['delayBig']), (s['faRate'] as number).toFixed(3)]).trimStart()}  ${JSON.stringify(s['config'])}`);
+  }
+}
+console.log(`\ntotal runtime ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
