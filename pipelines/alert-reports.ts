@@ -48,20 +48,30 @@ export async function attachAlertReports(
   outDir: string,
   renderers: readonly AlertReportRenderer[] = ALERT_REPORTS,
 ): Promise<void> {
+  // An alert can fire and resolve within one checkpoint: every version of it gets the link, and
+  // the stored row (the last version) is updated, so the result does not depend on where
+  // checkpoint boundaries fall.
+  const versions = new Map<string, Alert[]>();
   for (const output of outputs) {
     if (output.kind !== 'alert') continue;
     for (const alert of output.rows as unknown as Alert[]) {
-      if (alert.status !== 'firing') continue;
-      for (const render of renderers) {
-        const paths = await render(connection, alert, outDir);
-        if (!paths) continue;
-        alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: paths.htmlPath };
-        await connection.run(`UPDATE alerts SET annotations = CAST($annotations AS JSON) WHERE alert_id = $id`, {
-          annotations: JSON.stringify(alert.annotations),
-          id: alert.alert_id,
-        });
-        break;
-      }
+      const list = versions.get(alert.alert_id);
+      if (list) list.push(alert);
+      else versions.set(alert.alert_id, [alert]);
+    }
+  }
+  for (const [alertId, alerts] of versions) {
+    const firing = alerts.find((a) => a.status === 'firing');
+    if (!firing) continue;
+    for (const render of renderers) {
+      const paths = await render(connection, firing, outDir);
+      if (!paths) continue;
+      for (const alert of alerts) alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: paths.htmlPath };
+      await connection.run(`UPDATE alerts SET annotations = CAST($annotations AS JSON) WHERE alert_id = $id`, {
+        annotations: JSON.stringify(alerts[alerts.length - 1]!.annotations),
+        id: alertId,
+      });
+      break;
     }
   }
 }

@@ -37,5 +37,12 @@ describe('reports for firing alerts', () => {
     const drift = String(rescore![0]!['report']);
     expect(drift).toMatch(/drift-.*\.html$/);
     expect(readFileSync(drift, 'utf8')).toContain('<svg');
-  }, 120_000);
+
+    // Where checkpoints fall must not change the alerts: one checkpoint for the whole input (alerts
+    // fire and resolve within it) gives the same rows, links included.
+    const single = join(dir, 'single.duckdb');
+    await runCommand({ config: 'pipelines/customer-analytics.yaml', input: ['samples/events.ndjson'], db: single, reports });
+    const table = `SELECT alert_id, status, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`;
+    expect((await query(single, table))[0]).toEqual((await query(db, table))[0]);
+  }, 180_000);
 });
