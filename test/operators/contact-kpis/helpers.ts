@@ -2,6 +2,7 @@
  * Test helpers: contact builders, a seeded generator, and the DuckDB oracle — SQL written straight
  * from SPEC section 4 (not from the operator's code) over the same contacts.
  */
+import { rng } from '../../helpers/seeded-random.js';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ContactEvent, ContactChannel, Disposition } from '../../../operators/events.js';
 import type { OperatorOutput, OutputRow } from '../../../operators/operator.js';
@@ -56,17 +57,7 @@ export function contact(s: ContactSpec): ContactEvent {
   };
 }
 
-/** mulberry32: a tiny seeded PRNG so that generated data is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Random contacts over `days`, hitting the edge cases (waits of 4.999 s, 5 s, 20 s, callbacks, ...). */
 export function generateContacts(seed: number, count: number, days: number): ContactEvent[] {

@@ -22,17 +22,7 @@ export function profile(customer: string, ts: number, region: string): ProfileEv
   return { type: 'profile', event_id: `e${seq++}`, ts, customer_id: customer, account_owner: null, region, age_band: '30-39', tier: null, signup_date: null, attributes: {} };
 }
 
-/** mulberry32: a small seeded generator, so simulations are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../helpers/seeded-random.js';
 export function lognormal(r: () => number, mu: number, sigma: number): number {
   const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   return Math.exp(mu + sigma * z);

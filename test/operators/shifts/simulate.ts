@@ -3,20 +3,11 @@
  * (1-5 a day), lognormal amounts, a weekly profile per customer, and an optional step change of the
  * rate (and so of the spend) from a given day. Deterministic for a given seed.
  */
+import { rng } from '../../helpers/seeded-random.js';
 import type { TransactionEvent } from '../../../operators/events.js';
 import { MS_PER_DAY } from '../../../operators/events.js';
 
-/** mulberry32: small, fast, seedable PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function normal(r: () => number): number {
   const u = Math.max(r(), 1e-12);
