@@ -8,10 +8,14 @@
  */
 const BUCKET_MS = 60_000;
 
-/** Ids remembered since the last checkpoint, and the horizon below which stored ids may go. */
+/**
+ * Ids remembered since the last checkpoint (with the source partition each came from, so that a
+ * partition's ids can move with it), and the horizon below which stored ids may go.
+ */
 export interface DedupChanges {
   ids: string[];
   times: number[];
+  partitions: string[];
   expiredBefore: number;
 }
 
@@ -23,19 +27,21 @@ export class EventIdDedup {
   // of small pair objects would be promoted to the old generation and slow every major GC.
   private addedIds: string[] = [];
   private addedTimes: number[] = [];
+  private addedPartitions: string[] = [];
   private expiredBefore = Number.NEGATIVE_INFINITY;
 
   get size(): number {
     return this.seen.size;
   }
 
-  /** Returns true if `eventId` was seen before; otherwise remembers it. */
-  checkAndAdd(eventId: string, eventTime: number): boolean {
+  /** Returns true if `eventId` was seen before; otherwise remembers it as read from `partition`. */
+  checkAndAdd(eventId: string, eventTime: number, partition: string): boolean {
     if (this.seen.has(eventId)) return true;
     this.seen.add(eventId);
     this.remember(eventId, eventTime);
     this.addedIds.push(eventId);
     this.addedTimes.push(eventTime);
+    this.addedPartitions.push(partition);
     return false;
   }
 
@@ -53,9 +59,10 @@ export class EventIdDedup {
 
   /** Ids added since the previous call, and the horizon below which persisted ids may go. */
   drainChanges(): DedupChanges {
-    const changes = { ids: this.addedIds, times: this.addedTimes, expiredBefore: this.expiredBefore };
+    const changes = { ids: this.addedIds, times: this.addedTimes, partitions: this.addedPartitions, expiredBefore: this.expiredBefore };
     this.addedIds = [];
     this.addedTimes = [];
+    this.addedPartitions = [];
     return changes;
   }
 

@@ -54,7 +54,7 @@ export class EventGate {
         event.type, value,
       );
     }
-    if (this.dedup.checkAndAdd(event.event_id, event.ts)) {
+    if (this.dedup.checkAndAdd(event.event_id, event.ts, partition)) {
       return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
     }
     return event;

@@ -11,9 +11,33 @@ export interface StateChanges<V> {
   deletes: string[];
 }
 
+/** For state whose keys are customer ids. */
+export const keyIsCustomer = (key: string): string => key;
+
+/**
+ * Names the customer an entry belongs to, for state keyed by customer. Such state is partitioned
+ * like the input (a customer-keyed topic puts each customer in one partition), so the entries of one
+ * source partition can be handed to the partition's next owner (pipelines/partition-handoff.ts).
+ */
+export type CustomerOfEntry<V> = (key: string, value: V) => string;
+
 export class KeyedState<V> {
   private readonly values = new Map<string, V>();
   private readonly dirty = new Set<string>();
+
+  // Method syntax keeps KeyedState<T> assignable to KeyedState<unknown> (parameters of methods
+  // are compared bivariantly, those of function-typed properties are not).
+  private readonly ownership: { customerOf(key: string, value: V): string } | undefined;
+
+  /** `customerOf` marks customer-keyed state; without it the state is population-level. */
+  constructor(customerOf?: CustomerOfEntry<V>) {
+    this.ownership = customerOf ? { customerOf } : undefined;
+  }
+
+  /** The customer an entry belongs to; null for population-level state. */
+  customerOfEntry(key: string, value: V): string | null {
+    return this.ownership ? this.ownership.customerOf(key, value) : null;
+  }
 
   get size(): number {
     return this.values.size;

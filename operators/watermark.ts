@@ -95,6 +95,11 @@ export class WatermarkTracker {
     return this.currentWatermark;
   }
 
+  /** Highest event time seen on a partition (-Infinity if none). */
+  maxEventTimeOf(partition: string): number {
+    return this.partitions.get(partition)?.maxEventTime ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** True when every partition seen has ended (a bounded input is fully read). */
   allEnded(): boolean {
     for (const clock of this.partitions.values()) if (!clock.ended) return false;

@@ -41,7 +41,8 @@ export interface JobConfig {
   eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number };
   operators: OperatorConfig[];
   storePath: string;
-  checkpoint: { intervalMs: number; maxEvents: number };
+  /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
+  checkpoint: { intervalMs: number; maxEvents: number; handoffDir?: string };
   rejectsFiles: boolean;
   metricsPort: number;
   reportsDir: string;
@@ -118,7 +119,11 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     },
     operators,
     storePath: job.store.path,
-    checkpoint: { intervalMs: requireDuration(job.checkpoint.interval), maxEvents: job.checkpoint.max_events },
+    checkpoint: {
+      intervalMs: requireDuration(job.checkpoint.interval),
+      maxEvents: job.checkpoint.max_events,
+      ...(job.checkpoint.handoff_dir === undefined ? {} : { handoffDir: job.checkpoint.handoff_dir }),
+    },
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
     reportsDir: job.reports.dir,

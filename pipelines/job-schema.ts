@@ -84,6 +84,11 @@ export const JOB_SCHEMA = {
       properties: {
         interval: { ...duration, default: '5s' },
         max_events: { type: 'integer', minimum: 1, default: 1_000_000 },
+        handoff_dir: {
+          type: 'string',
+          minLength: 1,
+          description: 'shared directory where Kafka partition state is handed to the next owner on a rebalance or stop',
+        },
       },
     },
     dead_letters: {

@@ -8,13 +8,15 @@ import type { Operator, OperatorOutput } from '../operators/operator.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
 import { alertRow } from '../operators/alert.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines } from '../sinks/cases/index.js';
-import type { DuckDBStore, OperatorStateChanges } from '../sinks/duckdb/store.js';
+import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
+import { drainStateChanges, type DuckDBStore } from '../sinks/duckdb/store.js';
 import { PopulationDriftOperator } from '../operators/population-drift/index.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source, SourceMessage } from '../sources/source.js';
 import type { JobConfig } from './job-config.js';
+import { PartitionOwners } from './partition-owners.js';
 
 export interface RunContext {
   job: JobConfig;
@@ -24,6 +26,11 @@ export interface RunContext {
   logger: Logger;
   /** Aborted by SIGINT/SIGTERM: drain, checkpoint, stop. */
   signal: AbortSignal;
+  /**
+   * Where partition state is handed over (job `checkpoint.handoff_dir`): a partition this process
+   * gives up is exported there, and one it is assigned is imported when the snapshot is ahead.
+   */
+  handoff?: PartitionHandoffDir;
   /** Inside each checkpoint transaction, before the outputs are written; may amend them. */
   beforeCheckpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
@@ -66,7 +73,10 @@ const IDLE = Symbol('idle');
  */
 export class JobRunner {
   private readonly gate: EventGate;
-  private readonly operators: Operator[];
+  /** Rebuilt from the store after a partition hand-over changes what state this process holds. */
+  private operators: Operator[];
+  /** Customer -> source partition, for sources whose partitions can move to another process. */
+  private readonly owners: PartitionOwners | undefined;
   private readonly positions = new Map<string, PartitionPosition>();
   private rejections: Rejection[] = [];
   private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
@@ -75,7 +85,8 @@ export class JobRunner {
   private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
   private readonly now: () => number;
   private readyFlag = false;
-  private readonly kpiGauges: Array<[ContactKpiOperator, number, ContactKpiGauges]> = [];
+  /** Index into `operators` of each KPI operator, its smallest window and its gauges. */
+  private readonly kpiGauges: Array<[number, number, ContactKpiGauges]> = [];
   private readonly businessGauges: BusinessGauges;
   private readonly watchesCases: boolean;
 
@@ -83,17 +94,21 @@ export class JobRunner {
     const { job } = context;
     this.now = context.now ?? Date.now;
     this.gate = new EventGate({ ...job.eventTime });
-    this.operators = job.operators.map((op) =>
-      op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }),
-    );
+    this.operators = this.buildOperators();
+    this.owners = context.source.bounded ? undefined : new PartitionOwners();
     this.businessGauges = new BusinessGauges(context.metrics.registry);
     this.watchesCases = this.operators.some(watchesCaseDeadlines);
-    for (const op of this.operators) {
-      if (!(op instanceof ContactKpiOperator)) continue;
+    this.operators.forEach((op, index) => {
+      if (!(op instanceof ContactKpiOperator)) return;
       // Gauges show the smallest window: the most current view for a wallboard.
       const sizeMs = Math.min(...op.options.windowSizesMs);
-      this.kpiGauges.push([op, sizeMs, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`)]);
-    }
+      this.kpiGauges.push([index, sizeMs, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`)]);
+    });
+  }
+
+  private buildOperators(): Operator[] {
+    const { job } = this.context;
+    return job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
   }
 
   get ready(): boolean {
@@ -132,16 +147,16 @@ export class JobRunner {
             this.gate.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
             this.gate.watermarks.reopen(partition, now);
           }
+          await this.takeOver(message.partitions);
           continue;
         }
         if (message.kind === 'revoke') {
           // Make everything read from these partitions durable before another member takes them,
           // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
           await this.checkpoint();
-          for (const partition of message.partitions) {
-            this.gate.watermarks.end(partition);
-            this.positions.delete(partition);
-          }
+          for (const partition of message.partitions) this.gate.watermarks.end(partition);
+          await this.handOver(message.partitions);
+          for (const partition of message.partitions) this.positions.delete(partition);
           message.done();
           continue;
         }
@@ -157,6 +172,9 @@ export class JobRunner {
       }
     } finally {
       await this.checkpoint();
+      // A graceful stop gives every partition up: whoever is assigned them next (this process
+      // after a restart, or another member) continues from the snapshot.
+      if (!source.bounded) await this.handOver([...this.positions.keys()], { stopping: true });
       await source.close();
     }
     logger.info(
@@ -210,6 +228,7 @@ export class JobRunner {
     const now = this.now();
     const sourceName = this.context.source.name;
     const operators = this.operators;
+    const owners = this.owners;
     for (const record of batch.records) {
       const event = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
       if (event === null) {
@@ -219,6 +238,7 @@ export class JobRunner {
         continue;
       }
       for (let i = 0; i < operators.length; i++) operators[i]!.process(event);
+      if (owners !== undefined && event.customer_id !== null) owners.observe(event.customer_id, batch.partition);
       this.ingestedByType[EVENT_TYPE_INDEX[event.type]]!++;
       this.progress.accepted++;
     }
@@ -255,9 +275,7 @@ export class JobRunner {
       : undefined;
     const outputs = this.operators.flatMap((op) => op.drainOutputs());
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
-    const state: OperatorStateChanges[] = this.operators.flatMap((op) =>
-      Object.entries(op.states).map(([name, keyed]) => ({ operator: op.name, state: name, changes: keyed.drainChanges() })),
-    );
+    const state = drainStateChanges(this.operators);
     const rejections = this.rejections;
     this.rejections = [];
     try {
@@ -267,6 +285,7 @@ export class JobRunner {
         state,
         dedup: this.gate.dedup.drainChanges(),
         positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
+        ...(this.owners ? { owners: this.owners.drainChanges() } : {}),
         jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
@@ -319,7 +338,7 @@ export class JobRunner {
       for (const [name, keyed] of Object.entries(op.states)) metrics.stateEntries.set({ operator: op.name, state: name }, keyed.size);
     }
     metrics.dedupIds.set(this.gate.dedup.size);
-    for (const [op, sizeMs, gauges] of this.kpiGauges) gauges.publish(op.latestClosed(sizeMs));
+    for (const [index, sizeMs, gauges] of this.kpiGauges) gauges.publish((this.operators[index] as ContactKpiOperator).latestClosed(sizeMs));
     for (const op of this.operators) {
       if (!(op instanceof PopulationDriftOperator)) continue;
       this.businessGauges.publishDrift(op.latestScores());
@@ -337,40 +356,111 @@ export class JobRunner {
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.gate.watermarks.restore(snapshot, this.now());
     this.gate.dedup.restore(await store.loadDedup());
-    for (const op of this.operators) {
-      for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
-    }
+    this.owners?.restore(await store.loadOwners());
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.
     const watermark = this.gate.watermarks.current;
-    if (Number.isFinite(watermark) || positions.size > 0) {
-      const rows = await store.loadRows(
-        `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
-                spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
-         FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
-        { lateness: job.eventTime.allowedLatenessMs, watermark: Number.isFinite(watermark) ? watermark : Number.MIN_SAFE_INTEGER },
-      );
-      const open: CustomerWindowRow[] = rows.map((row) => ({
-        customer_id: String(row['customer_id']),
-        window_start: Number(row['window_start']),
-        window_end: Number(row['window_end']),
-        spend_total: Number(row['spend_total']),
-        spend_count: Number(row['spend_count']),
-        spend_max: row['spend_max'] === null ? null : Number(row['spend_max']),
-        refund_total: Number(row['refund_total']),
-        usage_total: Number(row['usage_total']),
-        usage: JSON.parse(String(row['usage'])) as Record<string, number>,
-        contacts: Number(row['contacts']),
-      }));
-      for (const op of this.operators) if (op instanceof CustomerWindowsOperator) op.restoreOpenWindows(open);
+    const openWindows = await this.restoreOperators(Number.isFinite(watermark) || positions.size > 0);
+    if (openWindows !== undefined) {
       this.progress.watermark = watermark;
       logger.info(
-        { partitions: positions.size, watermark: Number.isFinite(watermark) ? new Date(watermark).toISOString() : null, openWindows: open.length },
+        { partitions: positions.size, watermark: Number.isFinite(watermark) ? new Date(watermark).toISOString() : null, openWindows },
         'resumed from checkpoint',
       );
     }
     return positions;
+  }
+
+  /**
+   * Loads every operator's keyed state, and the open windows when `withWindows` (their count is
+   * returned), from the store into the current operators.
+   */
+  private async restoreOperators(withWindows: boolean): Promise<number | undefined> {
+    const { store, job } = this.context;
+    for (const op of this.operators) {
+      for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
+    }
+    if (!withWindows) return undefined;
+    const watermark = this.gate.watermarks.current;
+    const rows = await store.loadRows(
+      `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
+              spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
+       FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
+      { lateness: job.eventTime.allowedLatenessMs, watermark: Number.isFinite(watermark) ? watermark : Number.MIN_SAFE_INTEGER },
+    );
+    const open: CustomerWindowRow[] = rows.map((row) => ({
+      customer_id: String(row['customer_id']),
+      window_start: Number(row['window_start']),
+      window_end: Number(row['window_end']),
+      spend_total: Number(row['spend_total']),
+      spend_count: Number(row['spend_count']),
+      spend_max: row['spend_max'] === null ? null : Number(row['spend_max']),
+      refund_total: Number(row['refund_total']),
+      usage_total: Number(row['usage_total']),
+      usage: JSON.parse(String(row['usage'])) as Record<string, number>,
+      contacts: Number(row['contacts']),
+    }));
+    for (const op of this.operators) if (op instanceof CustomerWindowsOperator) op.restoreOpenWindows(open);
+    return open.length;
+  }
+
+  /**
+   * Exports the state of partitions this process gives up to the hand-over directory (after a
+   * checkpoint), and rebuilds the operators without it: the next owner continues that state, so
+   * this process must neither keep updating it nor write its windows again.
+   */
+  private async handOver(partitions: readonly string[], { stopping = false } = {}): Promise<void> {
+    const { handoff, store, source, job, logger } = this.context;
+    if (!handoff) return;
+    const moved = partitions.filter((p) => this.positions.has(p));
+    if (moved.length === 0) return;
+    for (const partition of moved) {
+      const manifest = await handoff.export(
+        store.connection,
+        source.name,
+        partition,
+        this.positions.get(partition)!,
+        this.gate.watermarks.maxEventTimeOf(partition),
+        { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.gate.watermarks.current },
+      );
+      this.positions.delete(partition);
+      logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
+    }
+    if (!stopping) await this.reloadState();
+  }
+
+  /**
+   * Imports hand-over snapshots of newly assigned partitions that are ahead of this process's own
+   * position for them (the source was started right after the snapshot's position).
+   */
+  private async takeOver(partitions: readonly string[]): Promise<void> {
+    const { handoff, store, source, logger } = this.context;
+    if (!handoff) return;
+    const snapshots = partitions
+      .map((partition) => handoff.newest(source.name, partition))
+      .filter((snapshot) => snapshot !== undefined)
+      .filter((snapshot) => snapshot.manifest.position.offset > (this.positions.get(snapshot.manifest.partition)?.offset ?? -1));
+    if (snapshots.length === 0) return;
+    // The reload below replaces in-memory state with the store's: make the store current first.
+    await this.checkpoint();
+    const now = this.now();
+    for (const snapshot of snapshots) {
+      const { partition, position, maxEventTime, rows } = snapshot.manifest;
+      await handoff.import(store.connection, snapshot);
+      this.positions.set(partition, position);
+      if (maxEventTime !== null) this.gate.watermarks.observe(partition, maxEventTime, now);
+      logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
+    }
+    await this.reloadState();
+  }
+
+  /** Rebuilds the operators, dedup ids and partition owners from the store (after a hand-over). */
+  private async reloadState(): Promise<void> {
+    this.operators = this.buildOperators();
+    await this.restoreOperators(true);
+    this.gate.dedup.restore(await this.context.store.loadDedup());
+    this.owners?.restore(await this.context.store.loadOwners());
   }
 }
 

@@ -6,6 +6,7 @@ import { appendRejectsFiles } from '../sinks/rejects-file.js';
 import { FileSource } from '../sources/files.js';
 import { KafkaDeadLetterProducer, KafkaSource, kafkaSourceOptions } from '../sources/kafka/index.js';
 import type { PartitionPosition, Source } from '../sources/source.js';
+import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { JobConfig } from './job-config.js';
 
 /**
@@ -19,7 +20,8 @@ export interface SourceBinding {
   close(): Promise<void>;
 }
 
-export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger): SourceBinding {
+/** `handoff`: where partition state is handed over; a Kafka partition starts after its newest snapshot. */
+export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger, handoff?: PartitionHandoffDir): SourceBinding {
   const config = job.sources[job.source]!;
   if (config.type === 'files') {
     const source = new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size });
@@ -31,7 +33,7 @@ export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Log
       close: async () => undefined,
     };
   }
-  if (config.type === 'kafka') return bindKafka(job.source, config, metrics, logger);
+  if (config.type === 'kafka') return bindKafka(job.source, config, metrics, logger, handoff);
   throw new ConfigError(`source '${job.source}' has an unknown type`);
 }
 
@@ -40,10 +42,12 @@ function bindKafka(
   config: Extract<JobConfig['sources'][string], { type: 'kafka' }>,
   metrics: PipelineMetrics,
   logger: Logger,
+  handoff: PartitionHandoffDir | undefined,
 ): SourceBinding {
   const source = new KafkaSource({
     ...kafkaSourceOptions(name, config),
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
+    ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
   });
   const deadLetters = config.dead_letter_topic
     ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic })

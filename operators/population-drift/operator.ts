@@ -16,7 +16,7 @@ import type { Alert } from '../alert.js';
 import { alertRow, stableAlertId } from '../alert.js';
 import type { PulseEvent } from '../events.js';
 import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
-import { KeyedState } from '../state.js';
+import { KeyedState, keyIsCustomer } from '../state.js';
 import type { CategoricalSummary, DriftMethod, FeatureDriftResult, FeatureVerdict, NumericSketch } from '../drift/index.js';
 import {
   addCategory,
@@ -112,7 +112,7 @@ export const RESCORE_RULE = 'SegmentationRescoreNeeded';
 export class PopulationDriftOperator implements Operator {
   readonly name: string;
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  private readonly customers = new KeyedState<CustomerRecord>();
+  private readonly customers = new KeyedState<CustomerRecord>(keyIsCustomer);
   private readonly periods = new KeyedState<PeriodRecord>();
   private readonly references = new KeyedState<ReferenceRecord>();
   private readonly meta = new KeyedState<Progress>();

@@ -14,7 +14,7 @@ import { type Alert, alertRow, stableAlertId } from '../alert.js';
 import type { ContactEvent, ProfileEvent, PulseEvent, SurveyEvent, TransactionEvent } from '../events.js';
 import { MS_PER_DAY, MS_PER_HOUR } from '../events.js';
 import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
-import { KeyedState } from '../state.js';
+import { KeyedState, keyIsCustomer } from '../state.js';
 import { type CaseStatusInfo, TERMINAL_CASE_STATUSES } from './case-status.js';
 import { caseRow, openCase, overdueAlert } from './cases.js';
 import { type CustomerFacts, interactionTexts, surveyTexts } from './describe.js';
@@ -48,12 +48,12 @@ const EXPIRY_EVERY_MS = MS_PER_HOUR;
 
 export class ServiceTriggersOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  private readonly profiles = new KeyedState<ProfileState>();
-  private readonly spend = new KeyedState<SpendState>();
-  private readonly contacts = new KeyedState<RecentContact[]>();
+  private readonly profiles = new KeyedState<ProfileState>(keyIsCustomer);
+  private readonly spend = new KeyedState<SpendState>(keyIsCustomer);
+  private readonly contacts = new KeyedState<RecentContact[]>(keyIsCustomer);
   /** `rule \0 customer` -> event time of the last firing. */
-  private readonly cooldowns = new KeyedState<number>();
-  private readonly cases = new KeyedState<WatchedCase>();
+  private readonly cooldowns = new KeyedState<number>((key) => key.slice(key.indexOf('\u0000') + 1));
+  private readonly cases = new KeyedState<WatchedCase>((_id, watched) => watched.customer_id);
   private alerts = new Map<string, Alert>();
   private caseRows = new Map<string, OutputRow>();
   private lastExpiry = Number.NEGATIVE_INFINITY;

@@ -11,7 +11,7 @@ import type { Alert } from '../alert.js';
 import { alertRow } from '../alert.js';
 import type { PulseEvent, TransactionEvent, UsageEvent } from '../events.js';
 import type { Operator, OperatorOutput } from '../operator.js';
-import { KeyedState } from '../state.js';
+import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
 import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
@@ -46,7 +46,7 @@ const CLOCK_KEY = 'clock';
 
 export class CustomerShiftOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  private readonly customers = new KeyedState<CustomerState>();
+  private readonly customers = new KeyedState<CustomerState>(keyIsCustomer);
   private readonly population = new KeyedState<PopulationState>();
   private readonly clock = new KeyedState<ClockState>();
   private outputs: Alert[] = [];

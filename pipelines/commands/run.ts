@@ -9,6 +9,7 @@ import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource } from '../source-binding.js';
+import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
 
 export interface RunCommandOptions {
@@ -48,7 +49,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   const job = applyOverrides(loadJobConfig(options.config), options);
   const logger = createLogger();
   const metrics = new PipelineMetrics();
-  const binding = bindSource(job, metrics, logger);
+  const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
+  const binding = bindSource(job, metrics, logger, handoff);
   const store = await openStore(job.storePath);
   const abort = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
@@ -77,6 +79,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     metrics,
     logger,
     signal: abort.signal,
+    ...(handoff ? { handoff } : {}),
     onProgress: (p) => progress.update(p),
     beforeCheckpointWrites: keepReportLinks,
     checkpointWrites: async (connection, outputs) => {

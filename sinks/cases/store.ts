@@ -15,6 +15,7 @@ import {
   isCaseStatus,
 } from '../../operators/service/case-status.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
+import { inTransaction } from '../duckdb/transaction.js';
 import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from './errors.js';
 
 export interface CaseRecord {
@@ -205,8 +206,7 @@ async function applyChange(
   action: 'update' | 'close',
   dbPath?: string,
 ): Promise<CaseRecord> {
-  await conn.run('BEGIN TRANSACTION');
-  try {
+  return inTransaction(conn, async () => {
     const before = await getCase(conn, idOrPrefix, dbPath);
     if (action === 'close' && TERMINAL_CASE_STATUSES.has(before.status)) {
       throw new CaseChangeError(`case '${before.case_id}' is already ${before.status}`);
@@ -234,13 +234,8 @@ async function applyChange(
       note: change.note ?? null,
       notified: false,
     });
-    const after = await getCase(conn, before.case_id, dbPath);
-    await conn.run('COMMIT');
-    return after;
-  } catch (error) {
-    await conn.run('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+    return getCase(conn, before.case_id, dbPath);
+  });
 }
 
 /** Appends one audit event (the caller owns the transaction); returns its seq. */

@@ -21,6 +21,7 @@ import type { DatasetDriftResult, DriftPeriods, FeatureDriftResult, FeatureKind 
 import { decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift/index.js';
 import type { NumericSamples, Period } from './samples.js';
 import { contactReasonCounts, customerSamples, dailyGridOffsets } from './samples.js';
+import { inTransaction } from '../duckdb/transaction.js';
 
 export interface OnDemandDriftOptions extends DriftPeriods {
   /** drift_metrics.run_id; default `adhoc-<current start ISO>`. Rows of the same run are replaced. */
@@ -178,8 +179,7 @@ async function requireTables(connection: DuckDBConnection): Promise<void> {
 
 /** Replaces the run's drift_metrics rows in one transaction. */
 async function writeRun(connection: DuckDBConnection, runId: string, features: readonly OnDemandFeatureVerdict[], periods: DriftPeriods): Promise<void> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
+  await inTransaction(connection, async () => {
     await connection.run(`DELETE FROM drift_metrics WHERE run_id = $run`, { run: runId });
     for (const f of features) {
       const row = driftMetricRow(runId, f.feature, f, periods);
@@ -204,9 +204,5 @@ async function writeRun(connection: DuckDBConnection, runId: string, features: r
         },
       );
     }
-    await connection.run('COMMIT');
-  } catch (error) {
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
 }

@@ -151,15 +151,28 @@ export const STATE_TABLES_DDL = [
     key VARCHAR PRIMARY KEY,
     value JSON NOT NULL
   )`,
+  // customer_id: set for customer-keyed state (it moves with the customer's source partition),
+  // NULL for population-level state.
   `CREATE TABLE IF NOT EXISTS pulse_state (
     operator VARCHAR NOT NULL,
     state VARCHAR NOT NULL,
     key VARCHAR NOT NULL,
-    value JSON NOT NULL
+    value JSON NOT NULL,
+    customer_id VARCHAR
   )`,
   `CREATE TABLE IF NOT EXISTS pulse_dedup (
     event_id VARCHAR NOT NULL,
-    ts BIGINT NOT NULL
+    ts BIGINT NOT NULL,
+    partition VARCHAR
+  )`,
+  // Databases written before state was partitioned get the columns (NULL: not movable).
+  `ALTER TABLE pulse_state ADD COLUMN IF NOT EXISTS customer_id VARCHAR`,
+  `ALTER TABLE pulse_dedup ADD COLUMN IF NOT EXISTS partition VARCHAR`,
+  // The source partition whose events a customer's state came from (sources whose partitions can
+  // move between processes only): what a partition hand-over moves.
+  `CREATE TABLE IF NOT EXISTS pulse_partition_owners (
+    customer_id VARCHAR PRIMARY KEY,
+    partition VARCHAR NOT NULL
   )`,
   // Alert delivery outbox (sinks/alerts/outbox.ts): one row per alert, alert status and receiver,
   // written in the checkpoint transaction; status is pending, delivered, dead or muted.

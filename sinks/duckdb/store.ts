@@ -1,11 +1,12 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { OperatorOutput, OutputKind, OutputRow } from '../../operators/operator.js';
+import type { Operator, OperatorOutput, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import type { StateChanges } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
+import { inTransaction } from './transaction.js';
 
 /** Which table each output kind goes to, and the key whose rows a newer row replaces. */
 const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[] }> = {
@@ -47,6 +48,20 @@ export interface OperatorStateChanges {
   operator: string;
   state: string;
   changes: StateChanges<unknown>;
+  /** The customer of each entry (null for population-level state), stored so it can move with its partition. */
+  customerOf: (key: string, value: unknown) => string | null;
+}
+
+/** The keyed-state changes of operators since their previous drain, as a checkpoint stores them. */
+export function drainStateChanges(operators: readonly Operator[]): OperatorStateChanges[] {
+  return operators.flatMap((op) =>
+    Object.entries(op.states).map(([name, keyed]) => ({
+      operator: op.name,
+      state: name,
+      changes: keyed.drainChanges(),
+      customerOf: (key: string, value: unknown) => keyed.customerOfEntry(key, value),
+    })),
+  );
 }
 
 /** Everything one checkpoint makes durable, atomically. */
@@ -56,6 +71,8 @@ export interface CheckpointData {
   state: OperatorStateChanges[];
   dedup: DedupChanges;
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
+  /** Customers whose owning source partition is new or changed since the previous checkpoint. */
+  owners?: ReadonlyArray<{ customer_id: string; partition: string }>;
   /** Job-level values (watermark snapshot, ...), replaced by key. */
   jobState: Record<string, unknown>;
   /** Work inside the transaction before the outputs are written (may amend them). */
@@ -99,6 +116,7 @@ export class DuckDBStore {
     store.writers.set('dead_letters', await TableWriter.create(connection, 'dead_letters', []));
     store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', []));
     store.writers.set('pulse_dedup', await TableWriter.create(connection, 'pulse_dedup', []));
+    store.writers.set('pulse_partition_owners', await TableWriter.create(connection, 'pulse_partition_owners', ['customer_id']));
     return store;
   }
 
@@ -125,6 +143,11 @@ export class DuckDBStore {
     return reader.getRowObjectsJS().map((row) => [String(row['key']), JSON.parse(String(row['value']))]);
   }
 
+  async loadOwners(): Promise<Array<[string, string]>> {
+    const reader = await this.connection.runAndReadAll(`SELECT customer_id, partition FROM pulse_partition_owners`);
+    return reader.getRowsJS().map((row) => [String(row[0]), String(row[1])]);
+  }
+
   async loadDedup(): Promise<Array<[string, number]>> {
     const reader = await this.connection.runAndReadAll(`SELECT event_id, ts FROM pulse_dedup`);
     return reader.getRowsJS().map((row) => [String(row[0]), Number(row[1])]);
@@ -138,8 +161,7 @@ export class DuckDBStore {
 
   async commitCheckpoint(data: CheckpointData): Promise<void> {
     const connection = this.connection;
-    await connection.run('BEGIN TRANSACTION');
-    try {
+    await inTransaction(connection, async () => {
       if (data.beforeWrites) await data.beforeWrites(connection);
       for (const [kind, rows] of coalesceOutputs(data.outputs)) {
         await this.writer(OUTPUT_TABLES[kind].table).write(connection, rows);
@@ -157,6 +179,7 @@ export class DuckDBStore {
       );
       await this.writeOperatorState(connection, data.state);
       await this.writeDedup(connection, data.dedup);
+      if (data.owners) await this.writer('pulse_partition_owners').write(connection, data.owners);
       for (const { source, partition, position } of data.positions) {
         await connection.run(
           `INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`,
@@ -170,11 +193,7 @@ export class DuckDBStore {
         });
       }
       if (data.extraWrites) await data.extraWrites(connection);
-      await connection.run('COMMIT');
-    } catch (error) {
-      await connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /** A second connection to the same database, for work outside the checkpoint transactions. */
@@ -196,7 +215,7 @@ export class DuckDBStore {
   }
 
   private async writeOperatorState(connection: DuckDBConnection, states: OperatorStateChanges[]): Promise<void> {
-    for (const { operator, state, changes } of states) {
+    for (const { operator, state, changes, customerOf } of states) {
       const touched = [...changes.deletes, ...changes.upserts.map(([key]) => key)];
       if (touched.length === 0) continue;
       await connection.run(`CREATE OR REPLACE TEMP TABLE pulse_touched_keys (key VARCHAR)`);
@@ -213,7 +232,13 @@ export class DuckDBStore {
       );
       await this.writer('pulse_state').write(
         connection,
-        changes.upserts.map(([key, value]) => ({ operator, state, key, value: JSON.stringify(value) })),
+        changes.upserts.map(([key, value]) => ({
+          operator,
+          state,
+          key,
+          value: JSON.stringify(value),
+          customer_id: customerOf(key, value),
+        })),
       );
     }
   }
@@ -224,7 +249,7 @@ export class DuckDBStore {
     }
     await this.writer('pulse_dedup').write(
       connection,
-      dedup.ids.map((event_id, i) => ({ event_id, ts: dedup.times[i]! })),
+      dedup.ids.map((event_id, i) => ({ event_id, ts: dedup.times[i]!, partition: dedup.partitions[i]! })),
     );
   }
 }

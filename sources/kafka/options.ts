@@ -21,6 +21,12 @@ export interface KafkaSourceOptions {
   pollTimeoutMs: number;
   /** Extra librdkafka properties (override the defaults, except the ones the source relies on). */
   clientProperties: ClientProperties;
+  /**
+   * The last offset processed of a partition according to a state hand-over from its previous
+   * owner (sinks/duckdb/partition-handoff.ts), if any: an assigned partition starts after the later
+   * of this and the position this process checkpointed itself. Called in the rebalance callback.
+   */
+  handedOverOffset?: (partition: string) => number | undefined;
   /** Non-fatal client errors and warnings (broker down, commit failed); fatal ones end `read`. */
   onWarning?: (message: string, cause?: unknown) => void;
 }

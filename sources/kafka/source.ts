@@ -287,7 +287,7 @@ export class KafkaSource implements Source {
       const name = partitionName(tp.topic, tp.partition);
       names.push(name);
       this.owned.set(name, { topic: tp.topic, partition: tp.partition });
-      const stored = this.durable.get(name);
+      const stored = laterOffset(this.durable.get(name), this.options.handedOverOffset?.(name));
       this.enqueued.set(name, stored ?? -1);
       this.yielded.delete(name);
       return { topic: tp.topic, partition: tp.partition, offset: stored === undefined ? OFFSET_BEGINNING : stored + 1 };
@@ -371,4 +371,9 @@ export class KafkaSource implements Source {
   private warn(message: string, cause?: unknown): void {
     this.options.onWarning?.(`Kafka source '${this.name}': ${message}`, cause);
   }
+}
+
+function laterOffset(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.max(a, b);
 }

@@ -39,6 +39,7 @@ describe('job configuration', () => {
     ['source key', VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'), /sources\.files: the key 'paths' is required|path: unknown key/],
     ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
+    ['empty handoff_dir', VALID + 'checkpoint: { handoff_dir: "" }\n', /checkpoint\.handoff_dir: .*(at least 1|fewer than 1)/],
   ];
   for (const [name, yaml, message] of cases) {
     it(`rejects ${name} with a message naming the key`, () => {

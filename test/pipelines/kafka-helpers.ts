@@ -38,6 +38,8 @@ export interface KafkaJobOptions {
   /** Checkpoint interval; the runner checkpoints on it even when the topic is silent. */
   checkpointInterval?: string;
   maxEvents?: number;
+  /** `checkpoint.handoff_dir`: partition state moves between members through it. */
+  handoffDir?: string;
 }
 
 /**
@@ -79,7 +81,7 @@ operators:
     rules:
       - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical }
       - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning }
-checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000} }
+checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''} }
 dead_letters: { rejects_files: false }
 `,
   );

@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { type Alert, alertRow } from '../../../operators/alert.js';
 import type { Operator, OperatorOutput } from '../../../operators/operator.js';
 import { UsageError } from '../../../operators/errors.js';
-import { DuckDBStore } from '../../../sinks/duckdb/store.js';
+import { DuckDBStore, drainStateChanges } from '../../../sinks/duckdb/store.js';
 import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase } from '../../../sinks/cases/index.js';
 import { casesCommand } from '../../../pipelines/commands/cases.js';
 import { HOUR, drain, operatorFromYaml, profile, survey } from '../../operators/service/helpers.js';
@@ -38,8 +38,8 @@ async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise
   await store.commitCheckpoint({
     outputs,
     rejections: [],
-    state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
-    dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    state: drainStateChanges([op]),
+    dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
     positions: [],
     jobState: {},
     extraWrites: (conn) => work.write(conn),
@@ -136,8 +136,8 @@ describe('cases end to end on a DuckDB file', () => {
     await store.commitCheckpoint({
       outputs: [],
       rejections: [],
-      state: Object.entries(op.states).map(([state, keyed]) => ({ operator: op.name, state, changes: keyed.drainChanges() })),
-      dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY },
+      state: drainStateChanges([op]),
+      dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
       positions: [],
       jobState: {},
     });
@@ -161,7 +161,7 @@ describe('pulse cases CLI', () => {
     const { alerts, cases } = drain(op);
     await store.commitCheckpoint({
       outputs: [{ kind: 'alert', rows: alerts.map(alertRow) }, { kind: 'case', rows: cases }],
-      rejections: [], state: [], dedup: { ids: [], times: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
+      rejections: [], state: [], dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
     });
     return { store, ids: cases.map((c) => String(c['case_id'])) };
   }

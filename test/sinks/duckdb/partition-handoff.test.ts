@@ -1,0 +1,178 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyedState, keyIsCustomer } from '../../../operators/state.js';
+import { PartitionHandoffDir } from '../../../sinks/duckdb/partition-handoff.js';
+import { DuckDBStore, type CheckpointData } from '../../../sinks/duckdb/store.js';
+import { query } from '../../helpers/duckdb.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5);
+const P0 = 'events/0';
+const P1 = 'events/1';
+
+function window(customer: string, startHour: number, spend: number): Record<string, string | number | object | null> {
+  return {
+    customer_id: customer,
+    window_start: T0 + startHour * HOUR,
+    window_end: T0 + (startHour + 1) * HOUR,
+    spend_total: spend,
+    spend_count: 1,
+    spend_max: spend,
+    refund_total: 0,
+    usage_total: 0,
+    usage: {},
+    contacts: 0,
+  };
+}
+
+/** A checkpoint with customer-keyed and population state, as the runner writes it. */
+function checkpoint(parts: Partial<CheckpointData> & { state?: CheckpointData['state'] }): CheckpointData {
+  return {
+    outputs: [],
+    rejections: [],
+    state: [],
+    dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    positions: [],
+    jobState: {},
+    ...parts,
+  };
+}
+
+function stateChanges(entries: Record<string, unknown>, population: Record<string, unknown>): CheckpointData['state'] {
+  const customers = new KeyedState<unknown>(keyIsCustomer);
+  for (const [key, value] of Object.entries(entries)) customers.set(key, value);
+  const totals = new KeyedState<unknown>();
+  for (const [key, value] of Object.entries(population)) totals.set(key, value);
+  return [
+    { operator: 'op', state: 'customers', changes: customers.drainChanges(), customerOf: (k, v) => customers.customerOfEntry(k, v) },
+    { operator: 'op', state: 'totals', changes: totals.drainChanges(), customerOf: (k, v) => totals.customerOfEntry(k, v) },
+  ];
+}
+
+const WINDOWS = `SELECT customer_id, (epoch_ms(window_start) - ${T0}) // ${HOUR} AS hour, spend_total FROM customer_windows ORDER BY ALL`;
+const STATE = `SELECT state, key, CAST(value AS VARCHAR) AS value, customer_id FROM pulse_state ORDER BY ALL`;
+const DEDUP = `SELECT event_id, partition FROM pulse_dedup ORDER BY ALL`;
+const OWNERS = `SELECT customer_id, partition FROM pulse_partition_owners ORDER BY ALL`;
+const POSITIONS = `SELECT partition, "offset" FROM pulse_checkpoints ORDER BY ALL`;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pulse-handoff-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('partition hand-over through a shared directory', () => {
+  it("exports one partition's open windows, customer state, dedup ids and position, and deletes exactly those", async () => {
+    const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
+    await a.commitCheckpoint(
+      checkpoint({
+        // c1 reads from P0: a window closed long ago (stays) and an open one (moves); c2 reads from P1.
+        outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5), window('c1', 30, 7), window('c2', 30, 9)] }],
+        state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }),
+        dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+        positions: [
+          { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
+          { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
+        ],
+        owners: [
+          { customer_id: 'c1', partition: P0 },
+          { customer_id: 'c2', partition: P1 },
+        ],
+      }),
+    );
+    const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
+    // Watermark at hour 31 with 1 h lateness: windows ending after hour 30 are open.
+    const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 10, resume: 10 }, T0 + 31 * HOUR, {
+      allowedLatenessMs: HOUR,
+      watermark: T0 + 31 * HOUR,
+    });
+    expect(manifest.rows).toEqual({ windows: 1, state: 1, dedup: 1, customers: 1 });
+    expect(manifest.maxEventTime).toBe(T0 + 31 * HOUR);
+    a.close();
+
+    const [windows, state, dedup, owners, positions] = await query(join(dir, 'a.duckdb'), WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
+    expect(windows).toEqual([
+      { customer_id: 'c1', hour: 0n, spend_total: 5 },
+      { customer_id: 'c2', hour: 30n, spend_total: 9 },
+    ]);
+    expect(state).toEqual([
+      { state: 'customers', key: 'c2', value: '{"n":2}', customer_id: 'c2' },
+      { state: 'totals', key: 'all', value: '{"n":3}', customer_id: null },
+    ]);
+    expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
+    expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
+    expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+  });
+
+  it('imports a snapshot over stale copies of the same customers and takes over the position', async () => {
+    const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
+    await a.commitCheckpoint(
+      checkpoint({
+        outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 7)] }],
+        state: stateChanges({ c1: { n: 11 } }, {}),
+        dedup: { ids: ['e1'], times: [T0], partitions: [P0], expiredBefore: Number.NEGATIVE_INFINITY },
+        positions: [{ source: 'kafka', partition: P0, position: { offset: 42, resume: 42 } }],
+        owners: [{ customer_id: 'c1', partition: P0 }],
+      }),
+    );
+    const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
+    await handoff.export(a.connection, 'kafka', P0, { offset: 42, resume: 42 }, T0, { allowedLatenessMs: HOUR, watermark: Number.NEGATIVE_INFINITY });
+    a.close();
+
+    // B owned P0 earlier: its copies of c1 are stale; its own c3 (P1) must stay untouched.
+    const b = await DuckDBStore.open(join(dir, 'b.duckdb'));
+    await b.commitCheckpoint(
+      checkpoint({
+        outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 1), window('c3', 30, 4)] }],
+        state: stateChanges({ c1: { n: 0 }, c3: { n: 3 } }, { all: { n: 9 } }),
+        dedup: { ids: ['e0', 'e3'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+        positions: [{ source: 'kafka', partition: P0, position: { offset: 5, resume: 5 } }],
+        owners: [
+          { customer_id: 'c1', partition: P0 },
+          { customer_id: 'c3', partition: P1 },
+        ],
+      }),
+    );
+    const snapshot = handoff.newest('kafka', P0);
+    expect(snapshot?.manifest.position.offset).toBe(42);
+    await handoff.import(b.connection, snapshot!);
+    b.close();
+
+    const [windows, state, dedup, owners, positions] = await query(join(dir, 'b.duckdb'), WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
+    expect(windows).toEqual([
+      { customer_id: 'c1', hour: 30n, spend_total: 7 },
+      { customer_id: 'c3', hour: 30n, spend_total: 4 },
+    ]);
+    expect(state).toEqual([
+      { state: 'customers', key: 'c1', value: '{"n":11}', customer_id: 'c1' },
+      { state: 'customers', key: 'c3', value: '{"n":3}', customer_id: 'c3' },
+      { state: 'totals', key: 'all', value: '{"n":9}', customer_id: null },
+    ]);
+    expect(dedup).toEqual([
+      { event_id: 'e1', partition: P0 },
+      { event_id: 'e3', partition: P1 },
+    ]);
+    expect(owners).toEqual([
+      { customer_id: 'c1', partition: P0 },
+      { customer_id: 'c3', partition: P1 },
+    ]);
+    expect(positions).toEqual([{ partition: P0, offset: 42n }]);
+  });
+
+  it('newest() ignores snapshots still being written; old snapshots are pruned to the newest two', async () => {
+    const store = await DuckDBStore.open(join(dir, 'a.duckdb'));
+    const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
+    expect(handoff.newest('kafka', P0)).toBeUndefined();
+    for (const offset of [3, 17, 250]) {
+      await handoff.export(store.connection, 'kafka', P0, { offset, resume: offset }, T0, { allowedLatenessMs: HOUR, watermark: T0 });
+    }
+    store.close();
+    const partitionDir = join(dir, 'handoff', 'kafka', encodeURIComponent(P0));
+    expect(readdirSync(partitionDir).sort()).toEqual(['00000000000000000017', '00000000000000000250']);
+    // A crashed exporter leaves a directory without a manifest (named like a snapshot, in the worst case).
+    mkdirSync(join(partitionDir, '00000000000000009999'));
+    expect(handoff.newest('kafka', P0)?.manifest.position.offset).toBe(250);
+  });
+});
