@@ -54,7 +54,10 @@ export class SinkError extends PulseError {
 }
 
 export class StoreLockedError extends PulseError {
-  constructor(path: string, cause?: unknown) {
+  constructor(
+    readonly path: string,
+    cause?: unknown,
+  ) {
     super(
       'STORE_LOCKED',
       `the database ${path} is in use by another process (a running job owns its DuckDB file). ` +

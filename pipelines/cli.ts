@@ -1,19 +1,14 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { PulseError } from '../operators/errors.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { StoreLockedError } from '../operators/errors.js';
+import { openReadOnly } from '../sinks/reports/db.js';
+import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
-import { casesCommand } from './commands/cases.js';
-import { driftCommand } from './commands/drift.js';
-import { outboxCommand } from './commands/outbox.js';
-import { reportCommand } from './commands/report.js';
-import { openDatabase } from './open-store.js';
 import { runCommand } from './commands/run.js';
-
-/** Exit codes of SPEC section 2. */
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
+import { apiAddressFile, runInJob } from './job-api.js';
+import { openDatabase } from './open-store.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -65,10 +60,8 @@ export function buildProgram(): Command {
       await generateCommand(options);
     });
 
-  program.addCommand(reportCommand());
-  program.addCommand(casesCommand(openDatabase));
-  program.addCommand(outboxCommand(openDatabase));
-  program.addCommand(driftCommand(openDatabase));
+  const write = (text: string): void => void process.stdout.write(text);
+  for (const command of databaseCommands({ open: openDatabase, openReadOnly, write })) program.addCommand(command);
 
   program
     .command('demo')
@@ -83,25 +76,33 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const writeErr = (text: string): void => void process.stderr.write(text);
   try {
     await program.parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    const args = argv.slice(2);
+    if (error instanceof StoreLockedError && (DATABASE_COMMANDS as readonly string[]).includes(args[0] ?? '')) {
+      return runInRunningJob(error, args).catch((failure: unknown) => exitCodeOf(failure, writeErr));
     }
-    if (error instanceof PulseError) {
-      process.stderr.write(`pulse: ${error.message}\n`);
-      return error.code === 'CONFIG_INVALID' || error.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
-    }
-    if ((error as { code?: unknown }).code === 'CONFIG_INVALID') {
-      // Operator option validators throw their own typed errors with this code.
-      process.stderr.write(`pulse: configuration: ${(error as Error).message}\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`pulse: ${(error as Error).stack ?? String(error)}\n`);
+    return exitCodeOf(error, writeErr);
+  }
+}
+
+/** A job holds the database: the command runs inside it, through its API, and prints what it printed. */
+async function runInRunningJob(locked: StoreLockedError, args: string[]): Promise<number> {
+  const result = await runInJob(locked.path, args);
+  if (result === undefined) {
+    process.stderr.write(
+      `pulse: ${locked.message}\npulse: that job serves no API (no ${apiAddressFile(locked.path)}): ` +
+        `it was started without a metrics port. Restart it with --metrics-port N (or metrics.port in the job YAML) ` +
+        `to use pulse commands while it runs, or stop it first.\n`,
+    );
     return EXIT_FAILURE;
   }
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exitCode;
 }
 
 process.exitCode = await main(process.argv);

@@ -17,6 +17,7 @@ import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source, SourceMessage } from '../sources/source.js';
 import type { JobConfig } from './job-config.js';
 import { PartitionOwners } from './partition-owners.js';
+import type { SerialQueue } from './serial-queue.js';
 
 export interface RunContext {
   job: JobConfig;
@@ -31,6 +32,8 @@ export interface RunContext {
    * gives up is exported there, and one it is assigned is imported when the snapshot is ahead.
    */
   handoff?: PartitionHandoffDir;
+  /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
+  exclusive?: SerialQueue;
   /** Inside each checkpoint transaction, before the outputs are written; may amend them. */
   beforeCheckpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
@@ -190,13 +193,14 @@ export class JobRunner {
   }
 
   /**
-   * An unbounded source may go silent for hours after a burst; checkpoints are otherwise only
-   * taken after a batch, so the last records read would stay uncommitted (no positions, alerts or
-   * metrics) until more input arrives. While the source is silent this yields IDLE every
-   * checkpoint interval so that the due checkpoint is taken; the pending read stays pending.
+   * A source may go silent for hours after a burst (Kafka; also stdin fed by a live producer);
+   * checkpoints are otherwise only taken after a batch, so the last records read would stay
+   * uncommitted (no positions, alerts or metrics, nothing for the job's API to show) until more
+   * input arrives. While the source is silent this yields IDLE every checkpoint interval so that
+   * the due checkpoint is taken; the pending read stays pending. Files never wait, so for them the
+   * timer never fires.
    */
   private async *withIdleTicks(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage | typeof IDLE> {
-    if (this.context.source.bounded) return yield* messages;
     const iterator = messages[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<SourceMessage>> | undefined;
     try {
@@ -265,7 +269,11 @@ export class JobRunner {
   }
 
   /** Makes outputs, operator state, dedup ids and source positions durable in one transaction. */
-  private async checkpoint(): Promise<void> {
+  private checkpoint(): Promise<void> {
+    return this.context.exclusive ? this.context.exclusive.run(() => this.checkpointNow()) : this.checkpointNow();
+  }
+
+  private async checkpointNow(): Promise<void> {
     const { store, metrics, source } = this.context;
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed

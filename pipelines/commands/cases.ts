@@ -20,11 +20,7 @@ import {
   updateCase,
   type CaseRecord,
 } from '../../sinks/cases/index.js';
-
-export interface OpenedConnection {
-  connection: DuckDBConnection;
-  close: () => void | Promise<void>;
-}
+import type { OpenDatabase } from './database-access.js';
 
 export interface CasesCommandIO {
   write?: (text: string) => void;
@@ -60,7 +56,7 @@ function defaultActor(env: NodeJS.ProcessEnv): string {
   }
 }
 
-export function casesCommand(openConnection: (dbPath: string) => Promise<OpenedConnection>, io: CasesCommandIO = {}): Command {
+export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = {}): Command {
   const write = io.write ?? ((text: string) => void process.stdout.write(text));
   const env = io.env ?? process.env;
   const now = io.now ?? Date.now;

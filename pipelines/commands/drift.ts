@@ -7,18 +7,13 @@
  * Mount with `program.addCommand(driftCommand(openDatabase))`. Bad times and unequal periods are
  * UsageErrors (exit code 2) naming the option.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { OpenDatabase } from './database-access.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import type { OnDemandDriftResult } from '../../sinks/drift/on-demand.js';
 import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../../sinks/drift/on-demand.js';
 import type { CustomerMeasure } from '../../sinks/reports/drift-data.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
-
-export interface OpenedDatabase {
-  connection: DuckDBConnection;
-  close: () => void | Promise<void>;
-}
 
 export interface DriftCommandIO {
   write?: (text: string) => void;
@@ -100,7 +95,7 @@ function featureMeasures(result: OnDemandDriftResult): Record<string, CustomerMe
   return out;
 }
 
-export function driftCommand(openDatabase: (path: string) => Promise<OpenedDatabase>, io: DriftCommandIO = {}): Command {
+export function driftCommand(openDatabase: OpenDatabase, io: DriftCommandIO = {}): Command {
   const write = io.write ?? ((text: string) => void process.stdout.write(text));
   const drift = new Command('drift')
     .description('population drift on demand: compare two like-for-like periods from the stored tables')

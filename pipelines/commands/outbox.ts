@@ -1,14 +1,13 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, Option } from 'commander';
 import { OUTBOX_STATUSES, listOutbox, retryDead, type OutboxStatus } from '../../sinks/alerts/outbox-admin.js';
 import { renderTable } from '../../sinks/cases/format.js';
+import type { OpenDatabase } from './database-access.js';
 
-type OpenDatabase = (path: string) => Promise<{ connection: DuckDBConnection; close: () => void }>;
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 19).replace('T', ' '));
 
 /** `pulse outbox list|retry`: see and requeue alert deliveries, dead ones in particular. */
-export function outboxCommand(openDatabase: OpenDatabase): Command {
+export function outboxCommand(openDatabase: OpenDatabase, write: (text: string) => void = (text) => void process.stdout.write(text)): Command {
   const command = new Command('outbox').description('alert deliveries in the outbox: list them, requeue dead ones').exitOverride();
 
   command
@@ -25,17 +24,17 @@ export function outboxCommand(openDatabase: OpenDatabase): Command {
       try {
         const rows = await listOutbox(connection, options);
         if (options.json) {
-          process.stdout.write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+          write(rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
           return;
         }
-        process.stdout.write(
+        write(
           renderTable(
             ['ALERT', 'ALERT STATUS', 'RECEIVER', 'DELIVERY', 'ATTEMPTS', 'CREATED (UTC)', 'DELIVERED (UTC)', 'LAST ERROR'],
             rows.map((r) => [r.alert_id.slice(0, 16), r.alert_status, r.receiver, r.status, String(r.attempts), iso(r.created_at), iso(r.delivered_at), r.last_error ?? '-']),
           ),
         );
       } finally {
-        close();
+        await close();
       }
     });
 
@@ -50,9 +49,9 @@ export function outboxCommand(openDatabase: OpenDatabase): Command {
       const { connection, close } = await openDatabase(options.db);
       try {
         const count = await retryDead(connection, options, Date.now());
-        process.stdout.write(`requeued ${count} dead deliver${count === 1 ? 'y' : 'ies'}\n`);
+        write(`requeued ${count} dead deliver${count === 1 ? 'y' : 'ies'}\n`);
       } finally {
-        close();
+        await close();
       }
     });
   return command;

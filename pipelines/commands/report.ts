@@ -4,6 +4,7 @@ import { UsageError } from '../../operators/errors.js';
 import { loadAlert } from '../../sinks/reports/alerts-data.js';
 import { renderCustomerReport } from '../../sinks/reports/customer-report.js';
 import { openReadOnly } from '../../sinks/reports/db.js';
+import type { OpenDatabase } from './database-access.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
 import { renderKpiReport } from '../../sinks/reports/kpi-report.js';
 import type { ReportPaths } from '../../sinks/reports/write.js';
@@ -117,21 +118,26 @@ export function registerReportKind(name: string, kind: ReportKind): void {
 
 /**
  * Writes a report from the database once, read-only. While a job runs it owns the DuckDB file;
- * opening then fails with StoreLockedError (exit 1) that says to stop the job or use its HTTP API.
+ * opening the file then fails with StoreLockedError, and the CLI asks the job (its HTTP API) to
+ * run the command instead, with `open` giving the job's own database.
  */
-export async function runReport(kind: string, options: CommonReportOptions & Record<string, unknown>): Promise<ReportPaths> {
+export async function runReport(
+  kind: string,
+  options: CommonReportOptions & Record<string, unknown>,
+  open: OpenDatabase = openReadOnly,
+): Promise<ReportPaths> {
   const handler = REPORT_KINDS.get(kind);
   if (handler === undefined) throw new UsageError(`unknown report kind "${kind}"; use one of ${[...REPORT_KINDS.keys()].join(', ')}`);
-  const db = await openReadOnly(options.db);
+  const db = await open(options.db);
   try {
     return await handler.render(db.connection, options);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 /** `pulse report <kind> --db PATH --out DIR ...`: prints the written HTML and Markdown paths. */
-export function reportCommand(): Command {
+export function reportCommand(open: OpenDatabase = openReadOnly, write: (text: string) => void = (text) => void process.stdout.write(text)): Command {
   const report = new Command('report')
     .description('write a report (HTML with charts, plus a Markdown summary) from the database')
     .exitOverride()
@@ -144,8 +150,8 @@ export function reportCommand(): Command {
       .requiredOption('--out <dir>', 'directory to write the report into');
     kind.configure(command);
     command.action(async (options: CommonReportOptions & Record<string, unknown>) => {
-      const paths = await runReport(name, options);
-      process.stdout.write(`${paths.htmlPath}\n${paths.markdownPath}\n`);
+      const paths = await runReport(name, options, open);
+      write(`${paths.htmlPath}\n${paths.markdownPath}\n`);
     });
   }
   return report;

@@ -11,6 +11,8 @@ import { ProgressReporter } from '../progress.js';
 import { bindSource } from '../source-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
+import { COMMAND_API_PATH, JobCommandApi, publishApiAddress } from '../job-api.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export interface RunCommandOptions {
   config: string;
@@ -52,6 +54,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
   const store = await openStore(job.storePath);
+  // Checkpoints and the commands of the job's API take turns on the database.
+  const queue = new SerialQueue();
   const abort = new AbortController();
   const stop = (signal: NodeJS.Signals): void => {
     logger.info({ signal }, 'stopping: draining and checkpointing');
@@ -79,6 +83,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     metrics,
     logger,
     signal: abort.signal,
+    exclusive: queue,
     ...(handoff ? { handoff } : {}),
     onProgress: (p) => progress.update(p),
     beforeCheckpointWrites: keepReportLinks,
@@ -89,10 +94,15 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     afterCheckpoint: ({ positions, rejections }) => binding.afterCheckpoint(positions, rejections),
   });
   let server: Server | undefined;
+  let unpublish: (() => void) | undefined;
   try {
     if (job.metricsPort > 0) {
-      server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready });
-      logger.info({ port: job.metricsPort }, 'serving /metrics, /healthz, /readyz');
+      const api = new JobCommandApi(job.storePath, () => store.connect(), queue);
+      server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready }, [
+        { path: COMMAND_API_PATH, handle: (body) => api.handle(body) },
+      ]);
+      unpublish = publishApiAddress(job.storePath, job.metricsPort);
+      logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift)`);
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
     delivery?.start();
@@ -104,6 +114,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     await binding.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    unpublish?.();
     server?.close();
     store.close();
   }

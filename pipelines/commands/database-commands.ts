@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { casesCommand } from './cases.js';
+import type { DatabaseAccess } from './database-access.js';
+import { driftCommand } from './drift.js';
+import { outboxCommand } from './outbox.js';
+import { reportCommand } from './report.js';
+
+/** The commands that work on a job's database: the same ones from a shell and through a job's API. */
+export function databaseCommands(access: DatabaseAccess): Command[] {
+  return [
+    reportCommand(access.openReadOnly, access.write),
+    casesCommand(access.open, { write: access.write }),
+    outboxCommand(access.open, access.write),
+    driftCommand(access.open, { write: access.write }),
+  ];
+}
+
+/** Their names: what a running job's API accepts as the first word of a command line. */
+export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift'] as const;

@@ -1,0 +1,132 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAddressFile } from '../../pipelines/job-api.js';
+import { CLI, freePort, waitFor } from './kafka-helpers.js';
+
+/**
+ * SPEC section 2: while a job runs it owns its DuckDB file; `pulse report` and `pulse cases` then
+ * reach the job through its HTTP API on the metrics port and never fail with a bare lock error.
+ * The job here reads stdin that stays open, like a live feed; the commands are separate processes.
+ */
+
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function pulse(cwd: string, ...args: string[]): Ran {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+let dir = '';
+let job: ChildProcess | undefined;
+let jobExit: Promise<number | null> | undefined;
+let jobStderr = '';
+const DB = 'job.duckdb';
+
+/** Starts the default job on stdin with a metrics port and feeds it the bundled sample. */
+async function startJob(metricsPort: number): Promise<void> {
+  job = spawn(
+    process.execPath,
+    [CLI, 'run', '--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--input', '-', '--db', DB, '--metrics-port', String(metricsPort), '--reports', 'reports'],
+    { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } },
+  );
+  job.stderr!.on('data', (d: Buffer) => void (jobStderr += d.toString('utf8')));
+  jobExit = new Promise((resolve) => job!.on('exit', (code) => resolve(code)));
+  job.stdin!.write(readFileSync(join(process.cwd(), 'samples/events.ndjson')));
+}
+
+describe('commands reach a running job through its HTTP API', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulse-api-'));
+    await startJob(await freePort());
+    // Cases exist once a checkpoint has committed them; stdin stays open, so checkpoints are taken
+    // on the interval while the feed is silent.
+    await waitFor(
+      'the running job to have committed cases',
+      async () => {
+        const listed = pulse(dir, 'cases', 'list', '--db', DB, '--json');
+        return listed.status === 0 && (JSON.parse(listed.stdout) as unknown[]).length > 0;
+      },
+      180_000,
+      1_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; job stderr: ${jobStderr.slice(-3000)}`);
+    });
+  }, 240_000);
+
+  afterAll(() => {
+    if (job && job.exitCode === null) job.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pulse cases and pulse report work while the job holds the file; changes land in its database', async () => {
+    expect(existsSync(apiAddressFile(join(dir, DB)))).toBe(true);
+
+    const listed = pulse(dir, 'cases', 'list', '--db', DB, '--json');
+    expect(listed.status).toBe(0);
+    const seen = JSON.parse(listed.stdout) as Array<{ case_id: string; status: string; customer_id: string }>;
+    const target = seen.find((c) => c.status === 'open') ?? seen[0]!;
+
+    const closed = pulse(dir, 'cases', 'close', target.case_id, '--db', DB, '--actor', 'api-test', '--note', 'closed while the job runs', '--json');
+    expect(closed.status, closed.stderr).toBe(0);
+    expect((JSON.parse(closed.stdout) as { status: string }).status).toBe('closed');
+
+    const report = pulse(dir, 'report', 'customer', '--db', DB, '--out', 'out', '--customer', target.customer_id);
+    expect(report.status, report.stderr).toBe(0);
+    const [html, markdown] = report.stdout.trim().split('\n');
+    expect(html).toMatch(/^\/.*\.html$/); // made absolute by the caller, written by the job
+    expect(readFileSync(html!, 'utf8')).toContain('<svg');
+    expect(existsSync(markdown!)).toBe(true);
+    expect(html!.startsWith(join(dir, 'out'))).toBe(true);
+
+    // Errors keep their exit codes and messages.
+    const unknown = pulse(dir, 'cases', 'show', 'no-such-case', '--db', DB);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/no case 'no-such-case'/);
+    const other = pulse(dir, 'cases', 'list', '--db', 'other.duckdb');
+    expect(other.status).toBe(0); // another database is not locked: opened directly
+
+    // The job goes on, and what the API changed is in its database after it stops.
+    job!.stdin!.end();
+    expect(await jobExit).toBe(0);
+    expect(existsSync(apiAddressFile(join(dir, DB)))).toBe(false);
+    const after = pulse(dir, 'cases', 'show', target.case_id, '--db', DB, '--json');
+    expect(after.status, after.stderr).toBe(0);
+    const detail = JSON.parse(after.stdout) as { case: { status: string }; events: Array<{ actor: string; action: string; note: string | null }> };
+    expect(detail.case.status).toBe('closed');
+    expect(detail.events).toContainEqual(expect.objectContaining({ actor: 'api-test', action: 'close', note: 'closed while the job runs' }));
+    const final = JSON.parse(pulse(dir, 'cases', 'list', '--db', DB, '--json').stdout) as Array<{ case_id: string }>;
+    const finalIds = new Set(final.map((c) => c.case_id));
+    for (const c of seen) expect(finalIds.has(c.case_id)).toBe(true);
+  }, 240_000);
+
+  it('a job without a metrics port: the command says how to reach it instead of a bare lock error', async () => {
+    const quiet = spawn(process.execPath, [CLI, 'run', '--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--input', '-', '--db', 'quiet.duckdb'], {
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    try {
+      await waitFor('the job to hold its file', async () => existsSync(join(dir, 'quiet.duckdb')), 60_000);
+      let ran: Ran | undefined;
+      await waitFor(
+        'the lock to be reported',
+        async () => {
+          ran = pulse(dir, 'cases', 'list', '--db', 'quiet.duckdb');
+          return ran.status === 1;
+        },
+        60_000,
+      );
+      expect(ran!.stderr).toMatch(/in use by another process/);
+      expect(ran!.stderr).toMatch(/--metrics-port/);
+      expect(ran!.stderr).not.toMatch(/Could not set lock|IO Error/);
+    } finally {
+      quiet.kill('SIGKILL');
+    }
+  }, 120_000);
+});
