@@ -80,6 +80,7 @@ export class JobRunner {
   private operators: Operator[];
   /** Customer -> source partition, for sources whose partitions can move to another process. */
   private readonly owners: PartitionOwners | undefined;
+  private warnedNoHandoff = false;
   private readonly positions = new Map<string, PartitionPosition>();
   private rejections: Rejection[] = [];
   private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
@@ -158,7 +159,7 @@ export class JobRunner {
           // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
           await this.checkpoint();
           for (const partition of message.partitions) this.gate.watermarks.end(partition);
-          await this.handOver(message.partitions);
+          await this.handOver(message.partitions, { lost: message.lost });
           for (const partition of message.partitions) this.positions.delete(partition);
           message.done();
           continue;
@@ -418,22 +419,35 @@ export class JobRunner {
    * checkpoint), and rebuilds the operators without it: the next owner continues that state, so
    * this process must neither keep updating it nor write its windows again.
    */
-  private async handOver(partitions: readonly string[], { stopping = false } = {}): Promise<void> {
+  private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
     const { handoff, store, source, job, logger } = this.context;
-    if (!handoff) return;
     const moved = partitions.filter((p) => this.positions.has(p));
     if (moved.length === 0) return;
+    if (!handoff) {
+      if (!stopping && !this.warnedNoHandoff) {
+        this.warnedNoHandoff = true;
+        logger.warn(
+          { partitions: moved },
+          'partitions revoked without checkpoint.handoff_dir: their customers\' state stays in this process and ' +
+            'does not move to the new owner, and per-customer detectors here see those customers go silent. ' +
+            'Run one member per group, or set checkpoint.handoff_dir (sources/kafka/README.md)',
+        );
+      }
+      return;
+    }
+    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.gate.watermarks.current };
     for (const partition of moved) {
-      const manifest = await handoff.export(
-        store.connection,
-        source.name,
-        partition,
-        this.positions.get(partition)!,
-        this.gate.watermarks.maxEventTimeOf(partition),
-        { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.gate.watermarks.current },
-      );
+      if (lost) {
+        // The group gave the partition away already; a snapshot now could be newer than the point
+        // its new owner started from. Drop our copy; the new owner continues from the last snapshot.
+        await handoff.discard(store.connection, source.name, partition, open);
+        logger.warn({ partition }, 'partition lost (session timed out): its state since the last hand-over is dropped here');
+      } else {
+        const position = this.positions.get(partition)!;
+        const manifest = await handoff.export(store.connection, source.name, partition, position, this.gate.watermarks.maxEventTimeOf(partition), open);
+        logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
+      }
       this.positions.delete(partition);
-      logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
     }
     if (!stopping) await this.reloadState();
   }

@@ -116,15 +116,25 @@ export class PartitionHandoffDir {
     rmSync(final, { recursive: true, force: true });
     renameSync(staging, final);
     this.prune(dir);
+    await this.discard(connection, source, partition, open);
+    return manifest;
+  }
 
+  /**
+   * Deletes the partition's state (what `export` writes) and position from this database in one
+   * transaction, without writing a snapshot: for a partition the group took away before this
+   * member could hand it over (a lost session); its next owner continues from the last snapshot.
+   */
+  async discard(connection: DuckDBConnection, source: string, partition: string, open: OpenWindows): Promise<void> {
+    const scope = partitionScope(partition, open);
     await inTransaction(connection, async () => {
       await connection.run(`DELETE FROM customer_windows WHERE ${scope.openWindows}`);
       await connection.run(`DELETE FROM pulse_state WHERE ${scope.customerState}`);
       await connection.run(`DELETE FROM pulse_dedup WHERE ${scope.dedup}`);
+      // Last: the statements above find the partition's customers here.
       await connection.run(`DELETE FROM pulse_partition_owners WHERE ${scope.owners}`);
       await connection.run(`DELETE FROM pulse_checkpoints WHERE source = ${sqlString(source)} AND partition = ${sqlString(partition)}`);
     });
-    return manifest;
   }
 
   /**

@@ -161,6 +161,35 @@ describe('partition hand-over through a shared directory', () => {
     expect(positions).toEqual([{ partition: P0, offset: 42n }]);
   });
 
+  it('discard() drops a lost partition\'s state like an export does, and writes no snapshot', async () => {
+    const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
+    await a.commitCheckpoint(
+      checkpoint({
+        outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 7), window('c2', 30, 9)] }],
+        state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, {}),
+        dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+        positions: [
+          { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
+          { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
+        ],
+        owners: [
+          { customer_id: 'c1', partition: P0 },
+          { customer_id: 'c2', partition: P1 },
+        ],
+      }),
+    );
+    const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
+    await handoff.discard(a.connection, 'kafka', P0, { allowedLatenessMs: HOUR, watermark: T0 });
+    a.close();
+    expect(handoff.newest('kafka', P0)).toBeUndefined();
+    const [windows, state, dedup, owners, positions] = await query(join(dir, 'a.duckdb'), WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
+    expect(windows!.map((w) => w['customer_id'])).toEqual(['c2']);
+    expect(state!.map((r) => r['customer_id'])).toEqual(['c2']);
+    expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
+    expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
+    expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+  });
+
   it('newest() ignores snapshots still being written; old snapshots are pruned to the newest two', async () => {
     const store = await DuckDBStore.open(join(dir, 'a.duckdb'));
     const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
