@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { inTransaction } from './transaction.js';
 
@@ -10,7 +11,8 @@ import { inTransaction } from './transaction.js';
  * A process that gives a partition up (a rebalance, a graceful stop) writes a snapshot of the
  * partition's state: the open windows and customer-keyed operator state of the customers whose
  * events came from it (`pulse_partition_owners`), its dedup ids, its position and its event-time
- * high mark. The snapshot is Parquet files plus `manifest.json`, in a directory named after the
+ * high mark, and the customers' open cases with their audit trail (the new owner watches their
+ * deadlines, and people must close them where it sees it). The snapshot is Parquet files plus `manifest.json`, in a directory named after the
  * position and renamed into place only when complete, so a reader never sees half a snapshot. The
  * exporter then deletes what it exported from its own database, so each open window lives in one
  * database at a time. The next owner imports the newest snapshot when it is ahead of its own
@@ -32,7 +34,7 @@ export interface HandoffManifest {
   /** Highest event time read from the partition (-Infinity is stored as null). */
   maxEventTime: number | null;
   exportedAt: string;
-  rows: { windows: number; state: number; dedup: number; customers: number };
+  rows: { windows: number; state: number; dedup: number; customers: number; cases: number; caseEvents: number };
 }
 
 export interface HandoffSnapshot {
@@ -52,6 +54,8 @@ const TABLES = {
   state: 'pulse_state.parquet',
   dedup: 'pulse_dedup.parquet',
   owners: 'pulse_partition_owners.parquet',
+  cases: 'cases.parquet',
+  caseEvents: 'case_events.parquet',
 } as const;
 
 function sqlString(value: string): string {
@@ -91,12 +95,14 @@ export class PartitionHandoffDir {
     const staging = join(dir, `.staging-${process.pid}-${Date.now()}`);
     mkdirSync(staging);
     const scope = partitionScope(partition, open);
-    const rows = { windows: 0, state: 0, dedup: 0, customers: 0 };
+    const rows = { windows: 0, state: 0, dedup: 0, customers: 0, cases: 0, caseEvents: 0 };
     const copies: Array<[keyof typeof rows, string, string]> = [
       ['windows', TABLES.windows, `SELECT * FROM customer_windows WHERE ${scope.openWindows}`],
       ['state', TABLES.state, `SELECT * FROM pulse_state WHERE ${scope.customerState}`],
       ['dedup', TABLES.dedup, `SELECT * FROM pulse_dedup WHERE ${scope.dedup}`],
       ['customers', TABLES.owners, `SELECT * FROM pulse_partition_owners WHERE ${scope.owners}`],
+      ['cases', TABLES.cases, `SELECT * FROM cases WHERE ${scope.openCases}`],
+      ['caseEvents', TABLES.caseEvents, `SELECT * FROM case_events WHERE ${scope.openCaseEvents}`],
     ];
     for (const [counter, file, select] of copies) {
       const reader = await connection.runAndReadAll(`COPY (${select}) TO ${sqlString(join(staging, file))} (FORMAT parquet)`);
@@ -131,6 +137,8 @@ export class PartitionHandoffDir {
       await connection.run(`DELETE FROM customer_windows WHERE ${scope.openWindows}`);
       await connection.run(`DELETE FROM pulse_state WHERE ${scope.customerState}`);
       await connection.run(`DELETE FROM pulse_dedup WHERE ${scope.dedup}`);
+      await connection.run(`DELETE FROM case_events WHERE ${scope.openCaseEvents}`);
+      await connection.run(`DELETE FROM cases WHERE ${scope.openCases}`);
       // Last: the statements above find the partition's customers here.
       await connection.run(`DELETE FROM pulse_partition_owners WHERE ${scope.owners}`);
       await connection.run(`DELETE FROM pulse_checkpoints WHERE source = ${sqlString(source)} AND partition = ${sqlString(partition)}`);
@@ -156,6 +164,15 @@ export class PartitionHandoffDir {
       await connection.run(`DELETE FROM pulse_dedup WHERE partition = ${sqlString(partition)}`);
       await connection.run(`INSERT INTO pulse_dedup BY NAME SELECT * FROM ${file(TABLES.dedup)}`);
       await connection.run(`INSERT OR REPLACE INTO pulse_partition_owners BY NAME SELECT * FROM ${file(TABLES.owners)}`);
+      await connection.run(`DELETE FROM cases t USING ${file(TABLES.cases)} s WHERE t.case_id = s.case_id`);
+      await connection.run(`INSERT INTO cases BY NAME SELECT * FROM ${file(TABLES.cases)}`);
+      // Audit events are numbered per database: renumber after this database's last one, in order.
+      await connection.run(`DELETE FROM case_events WHERE case_id IN (SELECT case_id FROM ${file(TABLES.cases)})`);
+      await connection.run(
+        `INSERT INTO case_events BY NAME
+         SELECT * REPLACE ((SELECT coalesce(max(seq), 0) FROM case_events) + row_number() OVER (ORDER BY seq) AS seq)
+         FROM ${file(TABLES.caseEvents)}`,
+      );
       await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
         source,
         partition,
@@ -176,12 +193,18 @@ export class PartitionHandoffDir {
 }
 
 /** The WHERE clauses that select one partition's share of each table. */
-function partitionScope(partition: string, open: OpenWindows): Record<'openWindows' | 'customerState' | 'dedup' | 'owners', string> {
+function partitionScope(
+  partition: string,
+  open: OpenWindows,
+): Record<'openWindows' | 'customerState' | 'dedup' | 'owners' | 'openCases' | 'openCaseEvents', string> {
   const owners = `partition = ${sqlString(partition)}`;
   const customers = `customer_id IN (SELECT customer_id FROM pulse_partition_owners WHERE ${owners})`;
   // Same test as the runner's restore of open windows.
   const watermark = Number.isFinite(open.watermark) ? open.watermark : Number.MIN_SAFE_INTEGER;
+  const openCases = `${customers} AND status NOT IN (${[...TERMINAL_CASE_STATUSES].map(sqlString).join(', ')})`;
   return {
+    openCases,
+    openCaseEvents: `case_id IN (SELECT case_id FROM cases WHERE ${openCases})`,
     openWindows: `${customers} AND epoch_ms(window_end) + ${open.allowedLatenessMs} > ${watermark}`,
     customerState: customers,
     dedup: owners,

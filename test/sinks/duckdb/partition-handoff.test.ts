@@ -88,7 +88,7 @@ describe('partition hand-over through a shared directory', () => {
       allowedLatenessMs: HOUR,
       watermark: T0 + 31 * HOUR,
     });
-    expect(manifest.rows).toEqual({ windows: 1, state: 1, dedup: 1, customers: 1 });
+    expect(manifest.rows).toEqual({ windows: 1, state: 1, dedup: 1, customers: 1, cases: 0, caseEvents: 0 });
     expect(manifest.maxEventTime).toBe(T0 + 31 * HOUR);
     a.close();
 
@@ -188,6 +188,49 @@ describe('partition hand-over through a shared directory', () => {
     expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
     expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
     expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+  });
+
+  it("moves the customers' open cases with their audit trail (renumbered after the new owner's events); closed ones stay", async () => {
+    const caseRow = (id: string, customer: string, status: string): Record<string, string | number | null> => ({
+      case_id: id, alert_id: `alert-${id}`, customer_id: customer, category: 'complaint', severity: 'high',
+      status, team: 'care', opened_at: T0, due_at: T0 + 24 * HOUR, closed_at: status === 'closed' ? T0 + HOUR : null,
+    });
+    const event = (seq: number, id: string, action: string): string =>
+      `(${seq}, '${id}', make_timestamptz(${T0 * 1000}), 'tester', '${action}', NULL, NULL, NULL, NULL, NULL, NULL, true)`;
+    const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
+    await a.commitCheckpoint(
+      checkpoint({
+        outputs: [{ kind: 'case', rows: [caseRow('k-open', 'c1', 'in_progress'), caseRow('k-done', 'c1', 'closed'), caseRow('k-other', 'c2', 'open')] }],
+        positions: [{ source: 'kafka', partition: P0, position: { offset: 7, resume: 7 } }],
+        owners: [
+          { customer_id: 'c1', partition: P0 },
+          { customer_id: 'c2', partition: P1 },
+        ],
+      }),
+    );
+    await a.connection.run(`INSERT INTO case_events VALUES ${event(1, 'k-open', 'open')}, ${event(2, 'k-done', 'open')}, ${event(3, 'k-open', 'update')}, ${event(4, 'k-other', 'open')}`);
+    const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
+    const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 7, resume: 7 }, T0, { allowedLatenessMs: HOUR, watermark: T0 });
+    expect(manifest.rows).toMatchObject({ cases: 1, caseEvents: 2 });
+    a.close();
+    const CASES = `SELECT case_id, status FROM cases ORDER BY ALL`;
+    const EVENTS = `SELECT seq, case_id, action FROM case_events ORDER BY seq`;
+    const [casesA, eventsA] = await query(join(dir, 'a.duckdb'), CASES, EVENTS);
+    expect(casesA).toEqual([{ case_id: 'k-done', status: 'closed' }, { case_id: 'k-other', status: 'open' }]);
+    expect(eventsA).toEqual([{ seq: 2n, case_id: 'k-done', action: 'open' }, { seq: 4n, case_id: 'k-other', action: 'open' }]);
+
+    const b = await DuckDBStore.open(join(dir, 'b.duckdb'));
+    await b.connection.run(`INSERT INTO case_events VALUES ${event(1, 'k-b', 'open')}, ${event(5, 'k-b', 'close')}`);
+    await handoff.import(b.connection, handoff.newest('kafka', P0)!);
+    b.close();
+    const [casesB, eventsB] = await query(join(dir, 'b.duckdb'), CASES, EVENTS);
+    expect(casesB).toEqual([{ case_id: 'k-open', status: 'in_progress' }]);
+    expect(eventsB).toEqual([
+      { seq: 1n, case_id: 'k-b', action: 'open' },
+      { seq: 5n, case_id: 'k-b', action: 'close' },
+      { seq: 6n, case_id: 'k-open', action: 'open' },
+      { seq: 7n, case_id: 'k-open', action: 'update' },
+    ]);
   });
 
   it('newest() ignores snapshots still being written; old snapshots are pruned to the newest two', async () => {
