@@ -2,7 +2,8 @@
  * DuckDB tables of the product contract (SPEC section 3) and the job's internal state tables.
  *
  * Every time column is TIMESTAMPTZ in UTC; windows are half-open [window_start, window_end).
- * Statements are idempotent so that opening an existing database is harmless.
+ * Statements are idempotent so that opening an existing database is harmless; columns added in a
+ * later version reach older database files through `createOrUpgradeTables` (migrate.ts).
  */
 
 /** Output tables users and downstream jobs read. */
@@ -165,9 +166,6 @@ export const STATE_TABLES_DDL = [
     ts BIGINT NOT NULL,
     partition VARCHAR
   )`,
-  // Databases written before state was partitioned get the columns (NULL: not movable).
-  `ALTER TABLE pulse_state ADD COLUMN IF NOT EXISTS customer_id VARCHAR`,
-  `ALTER TABLE pulse_dedup ADD COLUMN IF NOT EXISTS partition VARCHAR`,
   // The source partition whose events a customer's state came from (sources whose partitions can
   // move between processes only): what a partition hand-over moves.
   `CREATE TABLE IF NOT EXISTS pulse_partition_owners (

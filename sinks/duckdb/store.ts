@@ -4,6 +4,7 @@ import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import type { StateChanges } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
+import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
 import { inTransaction } from './transaction.js';
@@ -108,7 +109,7 @@ export class DuckDBStore {
     const instance = await DuckDBInstance.create(path, { memory_limit: options.memoryLimit ?? '1GB' });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
-    for (const ddl of [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]) await connection.run(ddl);
+    await createOrUpgradeTables(connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
     const store = new DuckDBStore(path, instance, connection);
     for (const { table, keys } of Object.values(OUTPUT_TABLES)) {
       store.writers.set(table, await TableWriter.create(connection, table, keys));
