@@ -12,9 +12,9 @@ async function withLockMessage<T>(path: string, open: () => Promise<T>): Promise
   }
 }
 
-/** Opens the job's DuckDB file as the job's state store. */
-export function openStore(path: string): Promise<DuckDBStore> {
-  return withLockMessage(path, () => DuckDBStore.open(path));
+/** Opens the job's DuckDB file as the job's state store (`memoryLimit`: DuckDB's, e.g. `512MB`). */
+export function openStore(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
+  return withLockMessage(path, () => DuckDBStore.open(path, options));
 }
 
 /** Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`). */

@@ -9,6 +9,9 @@ import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
 import { inTransaction } from './transaction.js';
 
+/** DuckDB's buffer pool limit unless the job sets one. */
+export const DEFAULT_MEMORY_LIMIT = '256MB';
+
 /** Which table each output kind goes to, and the key whose rows a newer row replaces. */
 const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[] }> = {
   customer_window: { table: 'customer_windows', keys: ['customer_id', 'window_start', 'window_end'] },
@@ -30,8 +33,9 @@ function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, Ou
   const byKind = new Map<OutputKind, OutputRow[]>();
   for (const output of outputs) {
     const rows = byKind.get(output.kind);
-    if (rows) rows.push(...output.rows);
-    else byKind.set(output.kind, [...output.rows]);
+    // A loop, not push(...rows): a spread of a million rows exceeds the engine's argument limit.
+    if (rows) for (const row of output.rows) rows.push(row);
+    else byKind.set(output.kind, output.rows.slice());
   }
   for (const [kind, rows] of byKind) {
     const keys = OUTPUT_TABLES[kind].keys;
@@ -103,10 +107,13 @@ export class DuckDBStore {
 
   /**
    * `memoryLimit` bounds DuckDB's buffer pool (it spills to a temp directory beyond it); DuckDB's
-   * own default is 80% of the machine's memory, which a co-located job cannot afford.
+   * own default is 80% of the machine's memory, which a co-located job cannot afford. The default
+   * is small: a checkpoint's set-based statements need little, and what DuckDB takes for one is
+   * not given back to the OS, so at a million customers 1GB added ~700 MB to the peak RSS for no
+   * speed (bench/pipeline-bench.ts, issue 2).
    */
   static async open(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
-    const instance = await DuckDBInstance.create(path, { memory_limit: options.memoryLimit ?? '1GB' });
+    const instance = await DuckDBInstance.create(path, { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
     await createOrUpgradeTables(connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
