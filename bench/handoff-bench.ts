@@ -75,7 +75,7 @@ const runSeconds = pulseRun(memberDb, events);
 const store = await DuckDBStore.open(memberDb);
 const connection = store.connection;
 const partitionOf = (column: string): string => `'events/' || (hash(${column}) % ${partitions})`;
-await connection.run(`INSERT OR REPLACE INTO pulse_partition_owners
+await connection.run(`INSERT INTO pulse_partition_owners
   SELECT customer_id, ${partitionOf('customer_id')} FROM
     (SELECT customer_id FROM pulse_state WHERE customer_id IS NOT NULL UNION SELECT customer_id FROM customer_windows)`);
 await connection.run(`UPDATE pulse_dedup SET partition = 'events/' || (hash(event_id) % ${partitions})`);

@@ -41,6 +41,8 @@ export interface JobConfig {
   eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number };
   operators: OperatorConfig[];
   storePath: string;
+  /** DuckDB's buffer pool limit (`store.memory_limit`), e.g. `256MB`. */
+  storeMemoryLimit: string;
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
   checkpoint: { intervalMs: number; maxEvents: number; handoffDir?: string };
   rejectsFiles: boolean;
@@ -119,6 +121,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     },
     operators,
     storePath: job.store.path,
+    storeMemoryLimit: job.store.memory_limit,
     checkpoint: {
       intervalMs: requireDuration(job.checkpoint.interval),
       maxEvents: job.checkpoint.max_events,
@@ -175,8 +178,12 @@ export function describe(error: ErrorObject | undefined, schema: object): string
       return `${at}: must be one of ${(error.params['allowedValues'] as unknown[]).map(String).join(', ')}`;
     case 'const':
       return `${at}: must be ${JSON.stringify(error.params['allowedValue'])}`;
-    case 'pattern':
+    case 'pattern': {
+      // Patterns are durations unless the key describes its own format.
+      const described = schemaAt(schema, error.schemaPath)?.['description'];
+      if (typeof described === 'string') return `${at}: ${JSON.stringify(error.data)} is not valid; expected ${described}`;
       return `${at}: ${JSON.stringify(error.data)} is not a duration like 30s, 15m, 1h, 1d or 1w`;
+    }
     default:
       return `${at}: ${error.message ?? 'is invalid'}`;
   }

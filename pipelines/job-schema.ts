@@ -1,4 +1,5 @@
 import { DURATION_PATTERN } from '../operators/duration.js';
+import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 
 /**
  * JSON Schema of the job YAML: the single source for validation at start-up and for the reference
@@ -75,7 +76,15 @@ export const JOB_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { path: { type: 'string', minLength: 1, default: 'pulse.duckdb' } },
+      properties: {
+        path: { type: 'string', minLength: 1, default: 'pulse.duckdb' },
+        memory_limit: {
+          type: 'string',
+          pattern: '^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$',
+          default: DEFAULT_MEMORY_LIMIT,
+          description: "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it)",
+        },
+      },
     },
     checkpoint: {
       type: 'object',

@@ -53,7 +53,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   const metrics = new PipelineMetrics();
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
-  const store = await openStore(job.storePath);
+  const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
   // Checkpoints and the commands of the job's API take turns on the database.
   const queue = new SerialQueue();
   const abort = new AbortController();

@@ -163,7 +163,8 @@ export class PartitionHandoffDir {
       await connection.run(`INSERT INTO pulse_state BY NAME SELECT * FROM ${file(TABLES.state)}`);
       await connection.run(`DELETE FROM pulse_dedup WHERE partition = ${sqlString(partition)}`);
       await connection.run(`INSERT INTO pulse_dedup BY NAME SELECT * FROM ${file(TABLES.dedup)}`);
-      await connection.run(`INSERT OR REPLACE INTO pulse_partition_owners BY NAME SELECT * FROM ${file(TABLES.owners)}`);
+      await connection.run(`DELETE FROM pulse_partition_owners t USING ${file(TABLES.owners)} s WHERE t.customer_id = s.customer_id`);
+      await connection.run(`INSERT INTO pulse_partition_owners BY NAME SELECT * FROM ${file(TABLES.owners)}`);
       await connection.run(`DELETE FROM cases t USING ${file(TABLES.cases)} s WHERE t.case_id = s.case_id`);
       await connection.run(`INSERT INTO cases BY NAME SELECT * FROM ${file(TABLES.cases)}`);
       // Audit events are numbered per database: renumber after this database's last one, in order.

@@ -167,9 +167,11 @@ export const STATE_TABLES_DDL = [
     partition VARCHAR
   )`,
   // The source partition whose events a customer's state came from (sources whose partitions can
-  // move between processes only): what a partition hand-over moves.
+  // move between processes only): what a partition hand-over moves. Keyed by customer_id through
+  // the writer's delete-then-insert, without a PRIMARY KEY: an index over millions of customers
+  // would cost memory and time at every checkpoint for no check the writer does not already make.
   `CREATE TABLE IF NOT EXISTS pulse_partition_owners (
-    customer_id VARCHAR PRIMARY KEY,
+    customer_id VARCHAR NOT NULL,
     partition VARCHAR NOT NULL
   )`,
   // Alert delivery outbox (sinks/alerts/outbox.ts): one row per alert, alert status and receiver,

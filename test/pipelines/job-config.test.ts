@@ -39,6 +39,7 @@ describe('job configuration', () => {
     ['source key', VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'), /sources\.files: the key 'paths' is required|path: unknown key/],
     ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
+    ['bad memory limit', VALID + 'store: { memory_limit: lots }\n', /store\.memory_limit: "lots" is not valid; expected DuckDB's buffer pool limit, e\.g\. 256MB or 2GB/],
     ['empty handoff_dir', VALID + 'checkpoint: { handoff_dir: "" }\n', /checkpoint\.handoff_dir: .*(at least 1|fewer than 1)/],
   ];
   for (const [name, yaml, message] of cases) {
