@@ -17,6 +17,10 @@
  *   precision and false-alert rates and reported on their own line.
  * - false alerts per 1,000 customer-days: alerts on unshifted, non-drift customers / their
  *   customer-days (customers x days).
+ * - breakdowns: recall and delay of |size| >= 50% shifts by the customer's activity (pre-shift
+ *   transactions a day from the truth file), false alerts on unshifted customers by activity
+ *   (transactions a day observed), and the cause of false alerts on shifted customers (wrong
+ *   measure, before the start, wrong direction).
  * Instant triggers (large transaction, refund, new metric) are counted separately.
  *
  * The dataset has no malformed, duplicate or late records (those paths have their own tests): this
@@ -71,6 +75,7 @@ interface TruthShift {
   direction: 'up' | 'down';
   relative_size: number;
   start: string;
+  baseline_daily?: Record<string, number>;
 }
 interface Truth {
   period: { start: string; days: number };
@@ -91,11 +96,13 @@ interface Shift {
   kind: string;
   measures: Set<string>;
   start: number;
+  /** Pre-shift expected transactions per day (truth), for the activity breakdown. */
+  txPerDay: number;
 }
 const shifts = new Map<string, Shift>();
 for (const s of truth.shifts) {
   const measures = new Set(s.measures.map(operatorMeasure).filter((m): m is string => m !== null));
-  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start) });
+  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0 });
 }
 const driftGroup = new Set(truth.drift.features?.find((f) => f.name === 'spend_total')?.affected_customers ?? []);
 const quietCustomers = customers - shifts.size - driftGroup.size;
@@ -129,6 +136,8 @@ function flush(batch: ReturnType<EventDecoder['decode']>[], watermark: number): 
   }
 }
 
+/** Non-refund transactions per customer over the whole period (activity level of unshifted customers). */
+const txCount = new Map<string, number>();
 let batch: ReturnType<EventDecoder['decode']>[] = [];
 const rl = createInterface({ input: createReadStream(events), crlfDelay: Infinity });
 for await (const line of rl) {
@@ -142,6 +151,7 @@ for await (const line of rl) {
     continue;
   }
   if (r.event.ts > maxTs) maxTs = r.event.ts;
+  if (r.event.type === 'transaction' && r.event.amount >= 0) txCount.set(r.event.customer_id, (txCount.get(r.event.customer_id) ?? 0) + 1);
   batch.push(r);
   if (batch.length >= batchSize) {
     flush(batch, maxTs - 5 * MS_PER_MINUTE);
@@ -184,6 +194,20 @@ function bucketOf<K>(map: Map<K, Bucket>, key: K): Bucket {
   return b;
 }
 
+/** Activity levels (transactions per day) for the breakdown: detectability grows with activity. */
+const ACTIVITY_EDGES = [0.5, 1, 2, 4] as const;
+function activityOf(txPerDay: number): string {
+  const i = ACTIVITY_EDGES.findIndex((e) => txPerDay < e);
+  if (i === 0) return `tx/day < ${ACTIVITY_EDGES[0]}`;
+  if (i < 0) return `tx/day >= ${ACTIVITY_EDGES[ACTIVITY_EDGES.length - 1]}`;
+  return `tx/day ${ACTIVITY_EDGES[i - 1]}-${ACTIVITY_EDGES[i]}`;
+}
+const ACTIVITY_LABELS = [0, ...ACTIVITY_EDGES].map(activityOf);
+const activityOfCustomer = (id: string): string => {
+  const s = shifts.get(id);
+  return activityOf(s ? s.txPerDay : (txCount.get(id) ?? 0) / days);
+};
+
 const driftStart = truth.drift.start ? Date.parse(truth.drift.start) : Number.POSITIVE_INFINITY;
 
 function score(alerts: Array<Record<string, unknown>>) {
@@ -194,6 +218,9 @@ function score(alerts: Array<Record<string, unknown>>) {
   let driftAfter = 0;
   const instant: Record<string, number> = {};
   const firstHit = new Map<string, number>();
+  /** Why alerts on shifted customers were false. */
+  const fpWhy = { beforeStart: 0, wrongMeasure: 0, wrongDirection: 0 };
+  const fpQuietByActivity = new Map<string, number>();
   const precDir = new Map<string, { tp: number; fp: number }>();
   for (const a of alerts) {
     const rule = a['rule'] as string;
@@ -222,17 +249,28 @@ function score(alerts: Array<Record<string, unknown>>) {
       if (prev === undefined || delay < prev) firstHit.set(id, delay);
     } else {
       d.fp++;
-      if (shifts.has(id)) fpShifted++;
-      else fpQuiet++;
+      const sh = shifts.get(id);
+      if (sh) {
+        fpShifted++;
+        if (!sh.measures.has(measure)) fpWhy.wrongMeasure++;
+        else if (ws < sh.start) fpWhy.beforeStart++;
+        else fpWhy.wrongDirection++;
+      } else {
+        fpQuiet++;
+        const act = activityOfCustomer(id);
+        fpQuietByActivity.set(act, (fpQuietByActivity.get(act) ?? 0) + 1);
+      }
     }
   }
   const bySize = new Map<number, Bucket>();
   const byDir = new Map<string, Bucket>();
   const byKind = new Map<string, Bucket>();
   const big = newBucket();
+  const bigByActivity = new Map<string, Bucket>();
   for (const [id, s] of shifts) {
     const delay = firstHit.get(id);
-    const buckets = [bucketOf(bySize, s.size), bucketOf(byDir, s.direction), bucketOf(byKind, s.kind), ...(Math.abs(s.size) >= 0.5 ? [big] : [])];
+    const isBig = Math.abs(s.size) >= 0.5;
+    const buckets = [bucketOf(bySize, s.size), bucketOf(byDir, s.direction), bucketOf(byKind, s.kind), ...(isBig ? [big, bucketOf(bigByActivity, activityOf(s.txPerDay))] : [])];
     for (const b of buckets) {
       b.shifts++;
       if (delay !== undefined) {
@@ -241,7 +279,14 @@ function score(alerts: Array<Record<string, unknown>>) {
       }
     }
   }
-  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir };
+  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, bigByActivity };
+}
+
+const quietByActivity = new Map<string, number>();
+for (const id of new Set([...txCount.keys()])) {
+  if (shifts.has(id) || driftGroup.has(id)) continue;
+  const act = activityOfCustomer(id);
+  quietByActivity.set(act, (quietByActivity.get(act) ?? 0) + 1);
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
@@ -267,6 +312,7 @@ for (const o of operators) {
   for (const dir of ['down', 'up']) if (r.byDir.has(dir)) line(`direction ${dir}`, bucketOf(r.byDir, dir));
   for (const kind of [...r.byKind.keys()].sort()) line(`kind ${kind}`, bucketOf(r.byKind, kind));
   line('|size| >= 50%', r.big);
+  for (const act of ACTIVITY_LABELS) if (r.bigByActivity.has(act)) line(`>=50%, ${act}`, bucketOf(r.bigByActivity, act));
   console.log(row(['alerts', 'true', 'false', 'precision', '']));
   for (const dir of ['down', 'up']) {
     const d = r.precDir.get(dir) ?? { tp: 0, fp: 0 };
@@ -278,6 +324,13 @@ for (const o of operators) {
       `false alerts on shifted customers: ${r.fpShifted}; ` +
       `drift-group alerts (excluded): ${r.driftAlerts}, ${r.driftAfter} of them at or after the drift start`,
   );
+  console.log(`false alerts on shifted customers by cause: ${JSON.stringify(r.fpWhy)}`);
+  console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
+  for (const act of ACTIVITY_LABELS) {
+    const n = quietByActivity.get(act) ?? 0;
+    const f = r.fpQuietByActivity.get(act) ?? 0;
+    console.log(row([act, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
+  }
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
   const targets = {
     'recall(|size|>=50%) >= 0.95': recallBig >= 0.95,

@@ -9,12 +9,13 @@
  *   `assess` (baseline and scores) -> `decide` (detectors fire?) -> `advance` (update the state).
  */
 import type { ShiftSettings } from './config.js';
+import type { GlrRings } from './glr-detector.js';
 import { type CusumSums, cusumPValue, cusumStep } from './cusum.js';
 import { MAD_TO_SD, mad, mean, median, normalSf, quantile, sd } from './robust.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 
 export type Direction = 'up' | 'down';
-export type DetectorName = 'robust_z' | 'cusum';
+export type DetectorName = 'robust_z' | 'cusum' | 'glr';
 
 export interface SeriesState {
   /** Window values since the last reset, oldest first; at most `ringWindows` long. */
@@ -28,6 +29,10 @@ export interface SeriesState {
   runDown: number;
   /** First window index at which this series may alert again (cooldown). */
   quiet: number;
+  /** Per-window event statistics beside `v` (GLR method only; glr-detector.ts). */
+  g?: GlrRings;
+  /** GLR method: expected events per season phase, from the last assessment. */
+  ex?: number[];
 }
 
 export function newSeries(firstIndex: number): SeriesState {
@@ -46,7 +51,7 @@ export interface Assessment {
   /** Standard deviation of one window's (transformed) value around the level, after the floor. */
   scale: number;
   /** Which part of the scale won: the MAD or one of the floors (for the description). */
-  scaleSource: 'mad' | 'sd' | 'relative' | 'absolute';
+  scaleSource: 'mad' | 'sd' | 'relative' | 'absolute' | 'dispersion';
   /** Seasonal factor of the current window's phase. */
   factor: number;
   /** Mean deseasonalised value of the last `shortWindows` windows, the current one included (not clipped). */
@@ -59,6 +64,8 @@ export interface Assessment {
   baseWindows: number;
   /** Windows kept out of the baseline (the recent ones, or the CUSUM run). */
   guard: number;
+  /** GLR method: expected events per season phase for the next windows (state `ex`). */
+  expected?: number[];
 }
 
 /**

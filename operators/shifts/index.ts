@@ -8,3 +8,5 @@ export * from './detector.js';
 export * from './instant.js';
 export * from './alerts.js';
 export * from './operator.js';
+export * from './glr.js';
+export * from './glr-detector.js';

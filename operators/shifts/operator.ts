@@ -15,9 +15,10 @@ import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
 import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
+import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents } from './glr-detector.js';
 import { benjaminiHochberg } from './fdr.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
-import { type PopulationState, newPopulation, populationStep } from './population.js';
+import { type PopulationState, newPopulation, populationStep, recordPopulationRate } from './population.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -25,7 +26,10 @@ export interface CustomerState {
   first: number | null;
   /** Detector state by measure (`spend_total`, `spend_count`, `usage:<metric>`). */
   series: Record<string, SeriesState>;
-  /** Open-window accumulators: window index -> measure -> value. */
+  /**
+   * Open-window accumulators: window index -> measure -> value; with the GLR method also
+   * `<measure>#n|k|l|q` (events, positive events, sum and sum of squares of log values).
+   */
   acc: Record<string, Record<string, number>>;
   /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
   amounts: number[];
@@ -43,6 +47,22 @@ export interface ClockState {
 
 export const STATE_NAMES = { customers: 'customers', population: 'population', clock: 'clock' } as const;
 const CLOCK_KEY = 'clock';
+/** Suffixes of the GLR statistics in the accumulators (`#` never occurs in a measure name we create). */
+const STAT_N = '#n';
+const STAT_K = '#k';
+const STAT_L = '#l';
+const STAT_Q = '#q';
+const isStat = (key: string): boolean => key.includes('#');
+
+function windowStats(bucket: Record<string, number>, measure: string): WindowStats {
+  const w = emptyWindow();
+  w.x = bucket[measure] ?? 0;
+  w.n = bucket[measure + STAT_N] ?? 0;
+  w.k = bucket[measure + STAT_K] ?? 0;
+  w.l = bucket[measure + STAT_L] ?? 0;
+  w.q = bucket[measure + STAT_Q] ?? 0;
+  return w;
+}
 
 export class CustomerShiftOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
@@ -128,6 +148,15 @@ export class CustomerShiftOperator implements Operator {
     const key = String(index);
     const bucket = (c.acc[key] ??= {});
     bucket[measure] = (bucket[measure] ?? 0) + value;
+    if (this.cfg.method === 'glr') {
+      bucket[measure + STAT_N] = (bucket[measure + STAT_N] ?? 0) + 1;
+      if (value > 0) {
+        const lv = Math.log(value);
+        bucket[measure + STAT_K] = (bucket[measure + STAT_K] ?? 0) + 1;
+        bucket[measure + STAT_L] = (bucket[measure + STAT_L] ?? 0) + lv;
+        bucket[measure + STAT_Q] = (bucket[measure + STAT_Q] ?? 0) + lv * lv;
+      }
+    }
   }
 
   private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
@@ -154,6 +183,41 @@ export class CustomerShiftOperator implements Operator {
     if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
   }
 
+  /**
+   * GLR path: per measure, the population's event rate of this window against what the series
+   * expected (population.ts, `populationRate`); a population-wide move scales every series'
+   * exposure of that window, so it is no one customer's shift. Then each series is assessed.
+   */
+  private assessGlrItems(items: Array<{ measure: string; s: SeriesState; w: WindowStats | null; a: Assessment | null; v: Verdict | null }>, index: number): void {
+    const cfg = this.cfg;
+    const byMeasure = new Map<string, { observed: number; expected: number; series: number }>();
+    for (const it of items) {
+      const expected = expectedEvents(it.s, index, cfg.seasonPeriod);
+      if (expected === null || !it.w) continue;
+      const g = byMeasure.get(it.measure) ?? { observed: 0, expected: 0, series: 0 };
+      g.observed += it.w.n;
+      g.expected += expected;
+      g.series += 1;
+      byMeasure.set(it.measure, g);
+    }
+    const lookups = new Map<string, (i: number) => number>();
+    for (const measure of new Set(items.map((it) => it.measure))) {
+      const pop = this.population.get(measure) ?? newPopulation();
+      const g = byMeasure.get(measure);
+      const enabled = cfg.population.enabled && !!g && g.series >= cfg.population.minSeries;
+      recordPopulationRate(pop, index, enabled && g ? g.observed : 0, enabled && g ? g.expected : 0, cfg.ringWindows);
+      if (enabled) this.population.set(measure, pop);
+      const rates = pop.rates ?? {};
+      lookups.set(measure, (i: number) => Math.exp(rates[String(i)] ?? 0));
+    }
+    for (const it of items) {
+      if (!it.w) continue;
+      const r = assessGlr(it.s, it.w, index, cfg, lookups.get(it.measure));
+      it.a = r?.a ?? null;
+      it.v = r?.v ?? null;
+    }
+  }
+
   /** Evaluates every known customer for window `index` (see the module comment). */
   private closeWindow(index: number): void {
     const cfg = this.cfg;
@@ -164,6 +228,7 @@ export class CustomerShiftOperator implements Operator {
       measure: string;
       s: SeriesState;
       x: number;
+      w: WindowStats | null;
       a: Assessment | null;
       v: Verdict | null;
     }
@@ -173,16 +238,22 @@ export class CustomerShiftOperator implements Operator {
       const c = this.customers.get(id) as CustomerState;
       const bucket = c.acc[key] ?? {};
       // A series starts at the customer's first non-zero value of the measure.
-      for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
+      for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
         const x = bucket[measure] ?? 0;
-        items.push({ id, c, measure, s, x, a: assess(s, x, index, cfg), v: null });
+        if (cfg.method === 'glr') {
+          items.push({ id, c, measure, s, x, w: windowStats(bucket, measure), a: null, v: null });
+        } else {
+          items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null });
+        }
       }
       // Drop this and any older (stale) accumulators.
       for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
       this.customers.touch(id);
     }
+
+    if (cfg.method === 'glr') this.assessGlrItems(items, index);
 
     // Population offsets per measure family, then the detectors.
     const byMeasure = new Map<string, Item[]>();
@@ -192,7 +263,8 @@ export class CustomerShiftOperator implements Operator {
       if (group) group.push(it);
       else byMeasure.set(it.measure, [it]);
     }
-    for (const measure of [...byMeasure.keys()].sort()) {
+    // The GLR verdicts are final (no population offset: its evidence is not a standardised value).
+    for (const measure of cfg.method === 'glr' ? [] : [...byMeasure.keys()].sort()) {
       const group = byMeasure.get(measure) as Item[];
       let offsetU = 0;
       let offsetZ = 0;
@@ -225,12 +297,13 @@ export class CustomerShiftOperator implements Operator {
             window: cfg.window,
             assessment: it.a as Assessment,
             verdict: v,
-            threshold: v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
+            threshold: v.detector === 'glr' ? cfg.glr.h : v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
             profile: it.c.profile,
           }),
         );
       }
-      advance(it.s, it.x, index, it.v, fire, cfg);
+      if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
+      else advance(it.s, it.x, index, it.v, fire, cfg);
     }
   }
 }

@@ -18,6 +18,32 @@ export interface PopulationState {
   n: number;
   /** Offsets of the last windows, newest last (for the robust z over several windows). */
   offsets: number[];
+  /**
+   * GLR method: ln(observed / expected events) of the population, by window index, for the
+   * windows where the population moved by at least RATE_TOLERANCE (others are 1: no entry).
+   */
+  rates?: Record<string, number>;
+}
+
+/**
+ * |ln(population rate factor)| below which a window counts as normal (factor 1). Day-to-day noise
+ * of the aggregate is ~1% at 4,000 customers; a move of 25% or more of everyone's activity (holiday,
+ * outage, a sale) is not any one customer's shift. A minority moving (e.g. 10% of customers
+ * tripling: factor 1.2) stays under it and does not bend everyone else's expectations.
+ */
+export const RATE_TOLERANCE = 0.25;
+
+/**
+ * Records the population's rate factor of window `index` (observed / expected events over all the
+ * series of a measure; 0 / 0 = no information) and forgets factors older than `keep` windows.
+ */
+export function recordPopulationRate(state: PopulationState, index: number, observed: number, expected: number, keep: number): void {
+  const rates = (state.rates ??= {});
+  if (expected > 0 && observed > 0) {
+    const ln = Math.log(observed / expected);
+    if (Math.abs(ln) >= RATE_TOLERANCE) rates[String(index)] = ln;
+  }
+  for (const k of Object.keys(rates)) if (Number(k) <= index - keep - 1) delete rates[k];
 }
 
 export const WARMUP_WINDOWS = 7;

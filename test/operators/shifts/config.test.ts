@@ -6,7 +6,15 @@ describe('shift config', () => {
   test('empty config gives the documented defaults', () => {
     const s = resolveShiftConfig(undefined);
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
-    expect(s).toMatchObject({ windowMs: 86_400_000, minHistory: 28, robustZ: 5, seasonPeriod: 7, cooldownWindows: 7, cusum: { k: 0.25, h: 16, clip: 4 }, fdr: { enabled: true, q: 0.001 } });
+    expect(s).toMatchObject({
+      method: 'glr', glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05 },
+      windowMs: 86_400_000, ringWindows: 84, minHistory: 14, robustZ: 5, seasonPeriod: 7, cooldownWindows: 7, cusum: { k: 0.25, h: 16, clip: 4 }, fdr: { enabled: false, q: 0.001 },
+    });
+  });
+  test('method: cusum keeps the CUSUM-era defaults (28 windows of history, BH on) unless set', () => {
+    expect(resolveShiftConfig({ method: 'cusum' })).toMatchObject({ method: 'cusum', ringWindows: 56, minHistory: 28, fdr: { enabled: true, q: 0.001 } });
+    expect(resolveShiftConfig({ method: 'cusum', minHistory: 21, fdr: { enabled: false } })).toMatchObject({ minHistory: 21, fdr: { enabled: false } });
+    expect(resolveShiftConfig({ method: 'glr', glr: { h: 9, maxRecent: 28 } }).glr).toEqual({ h: 9, maxRecent: 28, sizeClip: 2.5, sizeSdFloor: 0.05 });
   });
   test('a YAML snippet parses through the real spec', () => {
     const s = resolveShiftConfig(
@@ -33,6 +41,10 @@ instant:
     [{ cusum: { k: -1 } }, 'customer_shifts.cusum.k: must be > 0'],
     [{ minHistory: 100 }, 'must be <= ringWindows'],
     [{ fdr: { q: 1.5 } }, 'customer_shifts.fdr.q'],
+    [{ method: 'bocpd' }, 'customer_shifts.method: must be glr or cusum'],
+    [{ glr: { h: 0 } }, 'customer_shifts.glr.h: must be > 0'],
+    [{ glr: { maxRecent: 2.5 } }, 'customer_shifts.glr.maxRecent: must be an integer'],
+    [{ glr: { thresh: 3 } }, 'customer_shifts.glr.thresh: unknown key'],
     [{ instant: [{ rule: 'nope' }] }, 'unknown instant rule'],
     [{ instant: [{ rule: 'refund' }, { rule: 'refund' }] }, 'listed twice'],
   ])('rejects %j', (input, message) => {

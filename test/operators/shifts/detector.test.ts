@@ -10,7 +10,7 @@ interface Fired {
 }
 
 /** Runs one series through assess -> decide -> advance, alerting whenever a detector fires out of cooldown. */
-function run(values: number[], cfg: ShiftSettings = resolveShiftConfig({ instant: [] })): { fired: Fired[]; state: SeriesState } {
+function run(values: number[], cfg: ShiftSettings = resolveShiftConfig({ method: 'cusum', instant: [] })): { fired: Fired[]; state: SeriesState } {
   const s = newSeries(0);
   const fired: Fired[] = [];
   values.forEach((x, index) => {
@@ -81,7 +81,7 @@ describe('hand-built series', () => {
   });
 
   test('zero-spend customer: all zeros never alert and produce finite scores', () => {
-    const cfg = resolveShiftConfig({ instant: [] });
+    const cfg = resolveShiftConfig({ method: 'cusum', instant: [] });
     const { fired, state } = run(new Array(100).fill(0), cfg);
     expect(fired).toEqual([]);
     const a = assess(state, 0, 100, cfg)!;
@@ -93,7 +93,7 @@ describe('hand-built series', () => {
     const v = steady(40, 7).map((x, i) => (i >= 5 ? x * 3 : x));
     const { fired } = run(v);
     expect(fired.every((f) => f.index >= 14)).toBe(true);
-    const short = resolveShiftConfig({ instant: [], minHistory: 20 });
+    const short = resolveShiftConfig({ method: 'cusum', instant: [], minHistory: 20 });
     expect(run(steady(19, 8).map((x) => x * 10), short).fired).toEqual([]);
   });
 

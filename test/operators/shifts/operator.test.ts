@@ -41,13 +41,21 @@ describe('CustomerShiftOperator', () => {
       }
       days.push(day);
     }
+    // CUSUM method (robust z on sqrt spend): A's spend is so regular (one purchase a day, 10% noise)
+    // that two empty days are far outside its range: up to 2 windows (robustZ 5, cusum h 16).
+    const cusum = runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ method: 'cusum', measures: ['spend_total'], instant: [] })), days);
+    expect(cusum.map((a) => a.customer_id)).toEqual(['A']);
+    expect((cusum[0]!.window_start as number) / MS_PER_DAY).toBeLessThanOrEqual(42);
+    // GLR method (default): one event a day is read as a Poisson rate of 1, for which an empty day
+    // is common (P = e^-1). Hand-computed: after m empty days the split's LLR is
+    // 40 ln((40 + m) / 40): m = 11 -> 9.72, m = 12 -> 10.49, m = 14 -> 12.0, m = 15 -> 12.74,
+    // m = 16 -> 13.46 > h = 13: the alert is for day 40 + 15 = 55.
     const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [] }));
     const alerts = runDays(op, days);
     expect(alerts.map((a) => a.customer_id)).toEqual(['A']);
     const a = alerts[0]!;
     const day = (a.window_start as number) / MS_PER_DAY;
-    expect(day).toBeGreaterThanOrEqual(40);
-    expect(day).toBeLessThanOrEqual(42); // up to 2 windows at the default thresholds (robustZ 5, cusum h 16)
+    expect(day).toBe(55);
     expect(a.fired_at).toBe((a.window_start as number) + MS_PER_DAY);
     expect(a.rule).toBe('CustomerSpendDrop');
     expect(a.kind).toBe('sales');
@@ -136,7 +144,7 @@ describe('CustomerShiftOperator', () => {
     );
     // Thresholds pinned at the pre-issue-4 values the figures below were measured with: this tests
     // the population offset, which needs a detector sensitive enough to flood without it.
-    const sensitive = { measures: ['spend_total'], instant: [], minHistory: 14, robustZ: 4, cusum: { k: 0.5, h: 8 }, fdr: { q: 0.01 } };
+    const sensitive = { method: 'cusum', measures: ['spend_total'], instant: [], minHistory: 14, robustZ: 4, cusum: { k: 0.5, h: 8 }, fdr: { q: 0.01 } };
     const count = (days: PulseEvent[][], cfg: object): number =>
       runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ ...sensitive, ...cfg })), days).filter(
         (a) => (a.window_start as number) >= 50 * MS_PER_DAY,
@@ -149,6 +157,26 @@ describe('CustomerShiftOperator', () => {
     // all (windows right after the shock, whose baselines contain it); see README, limitations.
     expect(adjusted).toBeLessThan(naive / 3);
     expect(background).toBeLessThan(adjusted);
+  });
+
+  test('GLR: a population-wide move (everyone buys 3x as often for a week) is absorbed by the population rate factor', () => {
+    const customers = makeCustomers({ customers: 300, days: 75, seed: 8, weekendShare: 0 });
+    const quiet = simulateDays(customers, 75, 9);
+    // Independent purchases at 3x the rate (not copies: copied amounts would also fake 3x as many
+    // independent sizes for the log-size part).
+    const busy = simulateDays(customers.map((c) => ({ ...c, rate: 3 * c.rate })), 75, 10);
+    const shocked = quiet.map((evs, d) => (d >= 50 && d < 57 ? (busy[d] as PulseEvent[]) : evs));
+    const count = (days: PulseEvent[][], cfg: object): number =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], ...cfg })), days).filter(
+        (a) => (a.window_start as number) >= 50 * MS_PER_DAY,
+      ).length;
+    const naive = count(shocked, { population: { enabled: false } });
+    const adjusted = count(shocked, {});
+    const background = count(quiet, {});
+    // Tripled counts for a week are ~(3 ln 3 - 2) x 3 = 3.9 nats a day for a customer at 3 a day:
+    // without the factor nearly every customer alerts.
+    expect(naive).toBeGreaterThan(250);
+    expect(adjusted).toBeLessThanOrEqual(background + 3);
   });
 
   test('stationary customers: few false alerts, and BH never adds any', () => {
