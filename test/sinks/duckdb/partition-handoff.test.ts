@@ -57,6 +57,42 @@ const DEDUP = `SELECT event_id, partition FROM pulse_dedup ORDER BY ALL`;
 const OWNERS = `SELECT customer_id, partition FROM pulse_partition_owners ORDER BY ALL`;
 const POSITIONS = `SELECT partition, "offset" FROM pulse_checkpoints ORDER BY ALL`;
 
+/** A member reading P0 (c1: a window closed long ago and an open one) and P1 (c2: an open window). */
+function twoPartitions(): CheckpointData {
+  return checkpoint({
+    outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5), window('c1', 30, 7), window('c2', 30, 9)] }],
+    state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }),
+    dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+    positions: [
+      { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
+      { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
+    ],
+    owners: [
+      { customer_id: 'c1', partition: P0 },
+      { customer_id: 'c2', partition: P1 },
+    ],
+  });
+}
+
+/** Watermark at hour 31 with 1 h lateness: windows ending after hour 30 are open. */
+const OPEN_AT_HOUR_31 = { allowedLatenessMs: HOUR, watermark: T0 + 31 * HOUR };
+
+/** After P0 left: c1's closed window, P1's state and the population state stay; nothing of P0 else. */
+async function expectOnlyP1StateLeft(path: string): Promise<void> {
+  const [windows, state, dedup, owners, positions] = await query(path, WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
+  expect(windows).toEqual([
+    { customer_id: 'c1', hour: 0n, spend_total: 5 },
+    { customer_id: 'c2', hour: 30n, spend_total: 9 },
+  ]);
+  expect(state).toEqual([
+    { state: 'customers', key: 'c2', value: '{"n":2}', customer_id: 'c2' },
+    { state: 'totals', key: 'all', value: '{"n":3}', customer_id: null },
+  ]);
+  expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
+  expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
+  expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+}
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pulse-handoff-'));
@@ -66,44 +102,13 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe('partition hand-over through a shared directory', () => {
   it("exports one partition's open windows, customer state, dedup ids and position, and deletes exactly those", async () => {
     const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
-    await a.commitCheckpoint(
-      checkpoint({
-        // c1 reads from P0: a window closed long ago (stays) and an open one (moves); c2 reads from P1.
-        outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5), window('c1', 30, 7), window('c2', 30, 9)] }],
-        state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }),
-        dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
-        positions: [
-          { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
-          { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
-        ],
-        owners: [
-          { customer_id: 'c1', partition: P0 },
-          { customer_id: 'c2', partition: P1 },
-        ],
-      }),
-    );
+    await a.commitCheckpoint(twoPartitions());
     const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
-    // Watermark at hour 31 with 1 h lateness: windows ending after hour 30 are open.
-    const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 10, resume: 10 }, T0 + 31 * HOUR, {
-      allowedLatenessMs: HOUR,
-      watermark: T0 + 31 * HOUR,
-    });
+    const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 10, resume: 10 }, T0 + 31 * HOUR, OPEN_AT_HOUR_31);
     expect(manifest.rows).toEqual({ windows: 1, state: 1, dedup: 1, customers: 1, cases: 0, caseEvents: 0 });
     expect(manifest.maxEventTime).toBe(T0 + 31 * HOUR);
     a.close();
-
-    const [windows, state, dedup, owners, positions] = await query(join(dir, 'a.duckdb'), WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
-    expect(windows).toEqual([
-      { customer_id: 'c1', hour: 0n, spend_total: 5 },
-      { customer_id: 'c2', hour: 30n, spend_total: 9 },
-    ]);
-    expect(state).toEqual([
-      { state: 'customers', key: 'c2', value: '{"n":2}', customer_id: 'c2' },
-      { state: 'totals', key: 'all', value: '{"n":3}', customer_id: null },
-    ]);
-    expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
-    expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
-    expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+    await expectOnlyP1StateLeft(join(dir, 'a.duckdb'));
   });
 
   it('imports a snapshot over stale copies of the same customers and takes over the position', async () => {
@@ -161,33 +166,14 @@ describe('partition hand-over through a shared directory', () => {
     expect(positions).toEqual([{ partition: P0, offset: 42n }]);
   });
 
-  it('discard() drops a lost partition\'s state like an export does, and writes no snapshot', async () => {
+  it("discard() drops a lost partition's state like an export does, and writes no snapshot", async () => {
     const a = await DuckDBStore.open(join(dir, 'a.duckdb'));
-    await a.commitCheckpoint(
-      checkpoint({
-        outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 7), window('c2', 30, 9)] }],
-        state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, {}),
-        dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
-        positions: [
-          { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
-          { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
-        ],
-        owners: [
-          { customer_id: 'c1', partition: P0 },
-          { customer_id: 'c2', partition: P1 },
-        ],
-      }),
-    );
+    await a.commitCheckpoint(twoPartitions());
     const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
-    await handoff.discard(a.connection, 'kafka', P0, { allowedLatenessMs: HOUR, watermark: T0 });
+    await handoff.discard(a.connection, 'kafka', P0, OPEN_AT_HOUR_31);
     a.close();
     expect(handoff.newest('kafka', P0)).toBeUndefined();
-    const [windows, state, dedup, owners, positions] = await query(join(dir, 'a.duckdb'), WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
-    expect(windows!.map((w) => w['customer_id'])).toEqual(['c2']);
-    expect(state!.map((r) => r['customer_id'])).toEqual(['c2']);
-    expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
-    expect(owners).toEqual([{ customer_id: 'c2', partition: P1 }]);
-    expect(positions).toEqual([{ partition: P1, offset: 20n }]);
+    await expectOnlyP1StateLeft(join(dir, 'a.duckdb'));
   });
 
   it("moves the customers' open cases with their audit trail (renumbered after the new owner's events); closed ones stay", async () => {
