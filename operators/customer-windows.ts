@@ -1,5 +1,5 @@
 import type { PulseEvent } from './events.js';
-import type { Operator, OperatorOutput, OutputRow } from './operator.js';
+import type { Operator, OperatorOutput, OutputColumns, OutputRow } from './operator.js';
 import type { KeyedState } from './state.js';
 import { firstWindowStart, lastWindowStart, type WindowSpec } from './windows.js';
 
@@ -75,9 +75,8 @@ class WindowSlots {
 
 /**
  * A drained window as an output row: a view of its slot (two fields) rather than a copy of ten
- * values, so that a checkpoint of a million changed windows does not allocate a million rows. It
- * reads the slot's values as of the drain until the next event is processed (which may update or
- * reuse the slot); the store writes it before that (checkpoints pause the loop).
+ * values. It reads the slot's values as of the drain until the next event is processed (which may
+ * update or reuse the slot); the store writes it before that (checkpoints pause the loop).
  */
 class CustomerWindowView implements CustomerWindowRow {
   constructor(
@@ -90,10 +89,7 @@ class CustomerWindowView implements CustomerWindowRow {
   get window_end(): number { return this.columns.values[this.slot * STRIDE + END]!; }
   get spend_total(): number { return this.columns.values[this.slot * STRIDE + SPEND_TOTAL]!; }
   get spend_count(): number { return this.columns.values[this.slot * STRIDE + SPEND_COUNT]!; }
-  get spend_max(): number | null {
-    const max = this.columns.values[this.slot * STRIDE + SPEND_MAX]!;
-    return Number.isNaN(max) ? null : max;
-  }
+  get spend_max(): number | null { return nullIfNaN(this.columns.values[this.slot * STRIDE + SPEND_MAX]!); }
   get refund_total(): number { return this.columns.values[this.slot * STRIDE + REFUND_TOTAL]!; }
   get usage_total(): number { return this.columns.values[this.slot * STRIDE + USAGE_TOTAL]!; }
   get usage(): Record<string, number> { return this.columns.usage[this.slot] ?? NO_USAGE; }
@@ -107,6 +103,58 @@ class CustomerWindowView implements CustomerWindowRow {
       refund_total: this.refund_total, usage_total: this.usage_total, usage: this.usage, contacts: this.contacts,
     };
   }
+}
+
+/** Offsets in a slot of the numeric `customer_windows` columns (spend_max aside: NaN is null). */
+const NUMERIC_COLUMNS: Readonly<Record<string, number>> = {
+  window_start: START, window_end: END, spend_total: SPEND_TOTAL, spend_count: SPEND_COUNT,
+  refund_total: REFUND_TOTAL, usage_total: USAGE_TOTAL, contacts: CONTACTS,
+};
+
+/**
+ * The windows drained at one checkpoint, read column by column straight from the slots (the
+ * store's fast path), or as row views for anything that wants rows. Like the views, it reads the
+ * slots as of the drain until the next event is processed.
+ */
+class DrainedWindows implements OutputColumns {
+  private views: OutputRow[] | undefined;
+
+  constructor(
+    private readonly slots: WindowSlots,
+    private readonly drained: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.drained.length;
+  }
+
+  column(name: string): ArrayLike<OutputRow[string]> {
+    const { slots, drained } = this;
+    const offset = NUMERIC_COLUMNS[name];
+    if (offset !== undefined) {
+      const values = new Float64Array(drained.length);
+      for (let i = 0; i < drained.length; i++) values[i] = slots.values[drained[i]! * STRIDE + offset]!;
+      return values;
+    }
+    const values = new Array<OutputRow[string]>(drained.length);
+    for (let i = 0; i < drained.length; i++) {
+      const slot = drained[i]!;
+      if (name === 'customer_id') values[i] = slots.customer[slot]!;
+      else if (name === 'usage') values[i] = slots.usage[slot] ?? NO_USAGE;
+      else if (name === 'spend_max') values[i] = nullIfNaN(slots.values[slot * STRIDE + SPEND_MAX]!);
+      else values[i] = null;
+    }
+    return values;
+  }
+
+  rows(): OutputRow[] {
+    this.views ??= Array.from(this.drained, (slot) => new CustomerWindowView(this.slots, slot) as unknown as OutputRow);
+    return this.views;
+  }
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
 }
 
 export interface CustomerWindowsOptions {
@@ -123,8 +171,8 @@ export interface CustomerWindowsOptions {
  * Its state is its output: every changed window is emitted at the next drain (open windows
  * provisionally, revised ones again), so the `customer_windows` table always holds the state as of
  * the last checkpoint, and a restart reloads the windows that are still open from that table
- * (`restoreOpenWindows`) instead of keeping a second copy of them. Emitted rows are views of the
- * window slots (`CustomerWindowView`): the store writes them before the next event is processed.
+ * (`restoreOpenWindows`) instead of keeping a second copy of them. Emitted rows are read from the
+ * window slots (`DrainedWindows`): the store writes them before the next event is processed.
  */
 export class CustomerWindowsOperator implements Operator {
   readonly name: string;
@@ -199,15 +247,11 @@ export class CustomerWindowsOperator implements Operator {
     this.retiredDirty = [];
     if (this.dirtySlots.length === 0) return [];
     const { columns } = this;
-    const slots = this.dirtySlots;
-    const rows = new Array<OutputRow>(slots.length);
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i]!;
-      rows[i] = new CustomerWindowView(columns, slot) as unknown as OutputRow;
-      columns.dirty[slot] = 0;
-    }
+    const drained = Int32Array.from(this.dirtySlots);
+    for (const slot of drained) columns.dirty[slot] = 0;
     this.dirtySlots = [];
-    return [{ kind: 'customer_window', rows }];
+    const windows = new DrainedWindows(columns, drained);
+    return [{ kind: 'customer_window', columns: windows, get rows() { return windows.rows(); } }];
   }
 
   /** Reloads windows that were still open at the checkpoint (rows as written by `drainOutputs`). */

@@ -32,7 +32,22 @@ export interface Operator {
  */
 export interface OperatorOutput {
   kind: OutputKind;
+  /** The rows; for an output that also has `columns`, built on first access. */
   rows: OutputRow[];
+  /** The same rows column by column, when the operator holds them that way (see OutputColumns). */
+  columns?: OutputColumns;
+}
+
+/**
+ * Output rows laid out column by column. Customer windows change by the million between two
+ * checkpoints; written through `rows`, each would be an object that lives just long enough to be
+ * promoted to V8's old generation, and each value a separate property read. Columns let the store
+ * copy a column at a time from the operator's own arrays.
+ */
+export interface OutputColumns {
+  readonly length: number;
+  /** The values of one column (a SPEC column name) in row order; times in epoch ms. */
+  column(name: string): ArrayLike<OutputRow[string]>;
 }
 
 export type OutputKind =

@@ -324,7 +324,7 @@ export class JobRunner {
       this.ingestedByType[i] = 0;
     });
     for (const output of outputs) {
-      metrics.outputRows.inc({ kind: output.kind }, output.rows.length);
+      metrics.outputRows.inc({ kind: output.kind }, (output.columns ?? output.rows).length);
       if (output.kind !== 'alert') continue;
       const committedAt = Date.now();
       for (const row of output.rows) {

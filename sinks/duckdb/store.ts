@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Operator, OperatorOutput, OutputKind, OutputRow } from '../../operators/operator.js';
+import type { Operator, OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import type { StateChanges } from '../../operators/state.js';
@@ -27,26 +27,36 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
 /**
  * Joins the outputs of all operators by kind, keeping only the latest row per key: an alert that
  * fired and resolved within one checkpoint is written once, as resolved. Operators already
- * coalesce their own rows; this covers several operators (and several drains) of one kind.
+ * coalesce their own rows; this covers several operators (and several drains) of one kind. An
+ * output with columns (a million customer windows) that is the only one of its kind goes as it is.
  */
-function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, OutputRow[]> {
-  const byKind = new Map<OutputKind, OutputRow[]>();
+function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, OutputRow[] | OutputColumns> {
+  const byKind = new Map<OutputKind, OperatorOutput[]>();
   for (const output of outputs) {
-    const rows = byKind.get(output.kind);
-    // A loop, not push(...rows): a spread of a million rows exceeds the engine's argument limit.
-    if (rows) for (const row of output.rows) rows.push(row);
-    else byKind.set(output.kind, output.rows.slice());
+    const ofKind = byKind.get(output.kind);
+    if (ofKind) ofKind.push(output);
+    else byKind.set(output.kind, [output]);
   }
-  for (const [kind, rows] of byKind) {
+  const coalesced = new Map<OutputKind, OutputRow[] | OutputColumns>();
+  for (const [kind, ofKind] of byKind) {
+    const columns = ofKind.length === 1 ? ofKind[0]!.columns : undefined;
+    if (columns) {
+      coalesced.set(kind, columns);
+      continue;
+    }
     const keys = OUTPUT_TABLES[kind].keys;
-    const producers = outputs.filter((o) => o.kind === kind).length;
-    // A single customer-windows output is coalesced by its operator; keying ~1M rows again costs.
-    if (keys.length === 0 || (kind === 'customer_window' && producers === 1)) continue;
+    // A loop, not push(...rows): a spread of a million rows exceeds the engine's argument limit.
+    const rows: OutputRow[] = [];
+    for (const output of ofKind) for (const row of output.rows) rows.push(row);
+    if (keys.length === 0) {
+      coalesced.set(kind, rows);
+      continue;
+    }
     const latest = new Map<string, OutputRow>();
     for (const row of rows) latest.set(keys.map((k) => String(row[k])).join('\u0000'), row);
-    if (latest.size < rows.length) byKind.set(kind, [...latest.values()]);
+    coalesced.set(kind, [...latest.values()]);
   }
-  return byKind;
+  return coalesced;
 }
 
 export interface OperatorStateChanges {
@@ -255,9 +265,10 @@ export class DuckDBStore {
     if (Number.isFinite(dedup.expiredBefore)) {
       await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: dedup.expiredBefore });
     }
-    await this.writer('pulse_dedup').write(
-      connection,
-      dedup.ids.map((event_id, i) => ({ event_id, ts: dedup.times[i]!, partition: dedup.partitions[i]! })),
-    );
+    const columns: Record<string, ArrayLike<string | number>> = { event_id: dedup.ids, ts: dedup.times, partition: dedup.partitions };
+    await this.writer('pulse_dedup').write(connection, {
+      length: dedup.ids.length,
+      column: (name) => columns[name] ?? new Array<null>(dedup.ids.length).fill(null),
+    });
   }
 }
