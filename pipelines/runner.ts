@@ -93,6 +93,14 @@ export class JobRunner {
   private readonly kpiGauges: Array<[number, number, ContactKpiGauges]> = [];
   private readonly businessGauges: BusinessGauges;
   private readonly watchesCases: boolean;
+  /** The last checkpoint's commit and what follows it (metrics, afterCheckpoint); never rejects. */
+  private committing: Promise<void> = Promise.resolve();
+  /**
+   * Set when a checkpoint failed. Its outputs were drained and are gone from memory, so no later
+   * checkpoint may commit (its positions would skip them): the run stops, and a restart replays
+   * from the last committed checkpoint.
+   */
+  private commitFailure: { error: unknown } | undefined;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -157,13 +165,15 @@ export class JobRunner {
         if (message.kind === 'revoke') {
           // Make everything read from these partitions durable before another member takes them,
           // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
-          await this.checkpoint();
+          await this.checkpointCommitted();
           for (const partition of message.partitions) this.gate.watermarks.end(partition);
           await this.handOver(message.partitions, { lost: message.lost });
           for (const partition of message.partitions) this.positions.delete(partition);
           message.done();
           continue;
         }
+        // A checkpoint committing in the background failed: stop before more work is lost.
+        if (this.commitFailure) throw this.commitFailure.error;
         this.processBatch(message);
         this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();
@@ -175,12 +185,16 @@ export class JobRunner {
         completed = true;
       }
     } finally {
-      await this.checkpoint();
-      // A graceful stop gives every partition up: whoever is assigned them next (this process
-      // after a restart, or another member) continues from the snapshot.
-      if (!source.bounded) await this.handOver([...this.positions.keys()], { stopping: true });
+      // After a failed checkpoint nothing more may commit or be handed over (see commitFailure).
+      if (!this.commitFailure) {
+        await this.checkpointCommitted();
+        // A graceful stop gives every partition up: whoever is assigned them next (this process
+        // after a restart, or another member) continues from the snapshot.
+        if (!source.bounded) await this.handOver([...this.positions.keys()], { stopping: true });
+      }
       await source.close();
     }
+    if (this.commitFailure) throw this.commitFailure.error;
     logger.info(
       {
         ...this.progress,
@@ -269,13 +283,47 @@ export class JobRunner {
     return this.eventsSinceCheckpoint >= maxEvents || this.now() - this.lastCheckpointAt >= intervalMs;
   }
 
-  /** Makes outputs, operator state, dedup ids and source positions durable in one transaction. */
+  /**
+   * Makes outputs, operator state, dedup ids and source positions durable in one transaction.
+   * Resolves once all of it is staged in DuckDB; the commit goes on on DuckDB's threads while the
+   * next events are processed (`committed()` waits for it). Checkpoints and the job API's commands
+   * take turns through `exclusive`, for the whole of a checkpoint, commit included.
+   */
   private checkpoint(): Promise<void> {
-    return this.context.exclusive ? this.context.exclusive.run(() => this.checkpointNow()) : this.checkpointNow();
+    let staged!: () => void;
+    let failed!: (error: unknown) => void;
+    const stagedPromise = new Promise<void>((resolve, reject) => {
+      staged = resolve;
+      failed = reject;
+    });
+    const previous = this.committing;
+    const whole = this.context.exclusive
+      ? this.context.exclusive.run(() => this.checkpointNow(previous, staged))
+      : this.checkpointNow(previous, staged);
+    this.committing = whole.catch((error: unknown) => {
+      this.commitFailure ??= { error };
+      failed(error);
+    });
+    return stagedPromise;
   }
 
-  private async checkpointNow(): Promise<void> {
+  /** Waits for the last checkpoint's commit; throws if it failed. */
+  private async committed(): Promise<void> {
+    await this.committing;
+    if (this.commitFailure) throw this.commitFailure.error;
+  }
+
+  /** A checkpoint, awaited until it has committed: before anything else reads or writes the store. */
+  private async checkpointCommitted(): Promise<void> {
+    await this.checkpoint();
+    await this.committed();
+  }
+
+  /** `previous`: the commit of the checkpoint before, which this one follows. */
+  private async checkpointNow(previous: Promise<void>, staged: () => void): Promise<void> {
     const { store, metrics, source } = this.context;
+    await previous;
+    if (this.commitFailure) throw this.commitFailure.error;
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
@@ -287,13 +335,15 @@ export class JobRunner {
     const state = drainStateChanges(this.operators);
     const rejections = this.rejections;
     this.rejections = [];
+    // What this checkpoint covers: the loop moves the live map on while the commit runs.
+    const positions = new Map(this.positions);
     try {
-      await store.commitCheckpoint({
+      const { committed } = await store.beginCheckpoint({
         outputs,
         rejections,
         state,
         dedup: this.gate.dedup.drainChanges(),
-        positions: [...this.positions].map(([partition, position]) => ({ source: source.name, partition, position })),
+        positions: [...positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         ...(this.owners ? { owners: this.owners.drainChanges() } : {}),
         jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
         ...(this.context.beforeCheckpointWrites
@@ -304,17 +354,19 @@ export class JobRunner {
           await this.context.checkpointWrites?.(connection, outputs);
         },
       });
+      this.eventsSinceCheckpoint = 0;
+      this.lastCheckpointAt = this.now();
+      staged();
+      await committed;
       metrics.checkpoints.inc({ outcome: 'ok' });
     } catch (error) {
       metrics.checkpoints.inc({ outcome: 'failed' });
       throw error;
     }
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
-    this.eventsSinceCheckpoint = 0;
-    this.lastCheckpointAt = this.now();
     this.progress.checkpoints++;
     await this.publishMetrics(outputs);
-    await this.context.afterCheckpoint?.({ rejections, outputs, positions: this.positions });
+    await this.context.afterCheckpoint?.({ rejections, outputs, positions });
   }
 
   private async publishMetrics(outputs: OperatorOutput[]): Promise<void> {
@@ -465,7 +517,7 @@ export class JobRunner {
       .filter((snapshot) => snapshot.manifest.position.offset > (this.positions.get(snapshot.manifest.partition)?.offset ?? -1));
     if (snapshots.length === 0) return;
     // The reload below replaces in-memory state with the store's: make the store current first.
-    await this.checkpoint();
+    await this.checkpointCommitted();
     const now = this.now();
     for (const snapshot of snapshots) {
       const { partition, position, maxEventTime, rows } = snapshot.manifest;

@@ -135,6 +135,8 @@ export class DuckDBStore {
     store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', []));
     store.writers.set('pulse_dedup', await TableWriter.create(connection, 'pulse_dedup', []));
     store.writers.set('pulse_partition_owners', await TableWriter.create(connection, 'pulse_partition_owners', ['customer_id']));
+    // Keyed state changed by a checkpoint: its stored values are deleted before the new ones go in.
+    await connection.run(`CREATE OR REPLACE TEMP TABLE pulse_touched_keys (operator VARCHAR, state VARCHAR, key VARCHAR)`);
     return store;
   }
 
@@ -177,27 +179,77 @@ export class DuckDBStore {
     return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
   }
 
+  /** Writes one checkpoint in one transaction and resolves once it has committed. */
   async commitCheckpoint(data: CheckpointData): Promise<void> {
+    const { committed } = await this.beginCheckpoint(data);
+    await committed;
+  }
+
+  /**
+   * Writes one checkpoint in one transaction, in two steps, and resolves after the first: every
+   * row, state value and id is copied from the caller's objects into DuckDB staging tables
+   * (operators may change their state again from then on). The returned `committed` settles once
+   * DuckDB has moved the staged rows into their tables and committed: that SQL runs on DuckDB's
+   * threads while the caller processes the next events. Do not use the connection before it
+   * settles. If it rejects, nothing of this checkpoint is stored.
+   */
+  async beginCheckpoint(data: CheckpointData): Promise<{ committed: Promise<void> }> {
     const connection = this.connection;
-    await inTransaction(connection, async () => {
+    await connection.run('BEGIN TRANSACTION');
+    try {
       if (data.beforeWrites) await data.beforeWrites(connection);
-      for (const [kind, rows] of coalesceOutputs(data.outputs)) {
-        await this.writer(OUTPUT_TABLES[kind].table).write(connection, rows);
+      const moves = await this.stageRows(connection, data);
+      return { committed: this.finishCheckpoint(connection, data, moves) };
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stages the checkpoint's rows; returns the writers whose staged rows are to be moved. */
+  private async stageRows(connection: DuckDBConnection, data: CheckpointData): Promise<TableWriter[]> {
+    const moves: TableWriter[] = [];
+    const stage = async (table: string, rows: readonly OutputRow[] | OutputColumns): Promise<void> => {
+      const writer = this.writer(table);
+      await writer.stage(connection, rows);
+      moves.push(writer);
+    };
+    for (const [kind, rows] of coalesceOutputs(data.outputs)) await stage(OUTPUT_TABLES[kind].table, rows);
+    await stage(
+      'dead_letters',
+      data.rejections.map((r) => ({
+        source: r.position.source,
+        position: `${r.position.partition}:${r.position.offset}`,
+        reason: r.reason,
+        detail: r.detail,
+        event_type: r.type,
+        raw: r.raw,
+      })),
+    );
+    await this.stageOperatorState(connection, data.state);
+    moves.push(this.writer('pulse_state'));
+    const { dedup } = data;
+    const dedupColumns: Record<string, ArrayLike<string | number>> = { event_id: dedup.ids, ts: dedup.times, partition: dedup.partitions };
+    await stage('pulse_dedup', {
+      length: dedup.ids.length,
+      column: (name) => dedupColumns[name] ?? new Array<null>(dedup.ids.length).fill(null),
+    });
+    if (data.owners) await stage('pulse_partition_owners', data.owners);
+    return moves;
+  }
+
+  /** The SQL half of a checkpoint: nothing here reads the caller's objects but `data`'s small values. */
+  private async finishCheckpoint(connection: DuckDBConnection, data: CheckpointData, moves: TableWriter[]): Promise<void> {
+    try {
+      if (Number.isFinite(data.dedup.expiredBefore)) {
+        await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: data.dedup.expiredBefore });
       }
-      await this.writer('dead_letters').write(
-        connection,
-        data.rejections.map((r) => ({
-          source: r.position.source,
-          position: `${r.position.partition}:${r.position.offset}`,
-          reason: r.reason,
-          detail: r.detail,
-          event_type: r.type,
-          raw: r.raw,
-        })),
+      await connection.run(
+        `DELETE FROM pulse_state t USING pulse_touched_keys k
+         WHERE t.operator = k.operator AND t.state = k.state AND t.key = k.key`,
       );
-      await this.writeOperatorState(connection, data.state);
-      await this.writeDedup(connection, data.dedup);
-      if (data.owners) await this.writer('pulse_partition_owners').write(connection, data.owners);
+      await connection.run(`DELETE FROM pulse_touched_keys`);
+      for (const writer of moves) await writer.move(connection);
       for (const { source, partition, position } of data.positions) {
         await connection.run(
           `INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`,
@@ -211,7 +263,11 @@ export class DuckDBStore {
         });
       }
       if (data.extraWrites) await data.extraWrites(connection);
-    });
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   /** A second connection to the same database, for work outside the checkpoint transactions. */
@@ -232,43 +288,34 @@ export class DuckDBStore {
     return writer;
   }
 
-  private async writeOperatorState(connection: DuckDBConnection, states: OperatorStateChanges[]): Promise<void> {
+  /**
+   * Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values,
+   * serialised now, while they are what the checkpoint covers.
+   */
+  private async stageOperatorState(connection: DuckDBConnection, states: OperatorStateChanges[]): Promise<void> {
+    const touched: Array<{ operator: string; state: string; key: string }> = [];
+    const upserts: OutputRow[] = [];
     for (const { operator, state, changes, customerOf } of states) {
-      const touched = [...changes.deletes, ...changes.upserts.map(([key]) => key)];
-      if (touched.length === 0) continue;
-      await connection.run(`CREATE OR REPLACE TEMP TABLE pulse_touched_keys (key VARCHAR)`);
-      const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
-      for (const key of touched) {
-        appender.appendVarchar(key);
-        appender.endRow();
+      for (const key of changes.deletes) touched.push({ operator, state, key });
+      for (const [key, value] of changes.upserts) {
+        touched.push({ operator, state, key });
+        upserts.push({ operator, state, key, value: JSON.stringify(value), customer_id: customerOf(key, value) });
       }
-      appender.closeSync();
-      await connection.run(
-        `DELETE FROM pulse_state WHERE operator = $operator AND state = $state
-         AND key IN (SELECT key FROM pulse_touched_keys)`,
-        { operator, state },
-      );
-      await this.writer('pulse_state').write(
-        connection,
-        changes.upserts.map(([key, value]) => ({
-          operator,
-          state,
-          key,
-          value: JSON.stringify(value),
-          customer_id: customerOf(key, value),
-        })),
-      );
     }
-  }
-
-  private async writeDedup(connection: DuckDBConnection, dedup: CheckpointData['dedup']): Promise<void> {
-    if (Number.isFinite(dedup.expiredBefore)) {
-      await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: dedup.expiredBefore });
+    if (touched.length > 0) {
+      const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
+      try {
+        for (const { operator, state, key } of touched) {
+          appender.appendVarchar(operator);
+          appender.appendVarchar(state);
+          appender.appendVarchar(key);
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
     }
-    const columns: Record<string, ArrayLike<string | number>> = { event_id: dedup.ids, ts: dedup.times, partition: dedup.partitions };
-    await this.writer('pulse_dedup').write(connection, {
-      length: dedup.ids.length,
-      column: (name) => columns[name] ?? new Array<null>(dedup.ids.length).fill(null),
-    });
+    await this.writer('pulse_state').stage(connection, upserts);
   }
 }

@@ -53,8 +53,11 @@ export class TableWriter {
     private readonly table: string,
     private readonly columns: Column[],
     private readonly keys: readonly string[],
-    private readonly stage: string,
+    private readonly stageTable: string,
   ) {}
+
+  /** True while rows are staged and not moved yet. */
+  private staged = false;
 
   static async create(connection: DuckDBConnection, table: string, keys: readonly string[]): Promise<TableWriter> {
     const reader = await connection.runAndReadAll(
@@ -67,22 +70,38 @@ export class TableWriter {
       kind: columnKind(String(row['data_type'])),
     }));
     if (columns.length === 0) throw new Error(`table '${table}' does not exist`);
-    const stage = `pulse_stage_${table}`;
+    const stageTable = `pulse_stage_${table}`;
     const definition = columns.map((c) => `${quote(c.name)} ${STAGE_TYPE[c.kind].toString()}`).join(', ');
-    await connection.run(`CREATE OR REPLACE TEMP TABLE ${stage} (${definition})`);
-    return new TableWriter(table, columns, keys, stage);
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${stageTable} (${definition})`);
+    return new TableWriter(table, columns, keys, stageTable);
   }
 
   /** Writes rows, given as objects or column by column. */
   async write(connection: DuckDBConnection, data: readonly OutputRow[] | OutputColumns): Promise<void> {
+    await this.stage(connection, data);
+    await this.move(connection);
+  }
+
+  /**
+   * Copies rows into the staging table: after this, nothing of `data` is read again, so its owner
+   * may change it. May be called several times before `move`.
+   */
+  async stage(connection: DuckDBConnection, data: readonly OutputRow[] | OutputColumns): Promise<void> {
     if (data.length === 0) return;
-    const appender = await connection.createAppender(this.stage, null, 'temp');
+    const appender = await connection.createAppender(this.stageTable, null, 'temp');
     try {
       this.appendChunks(appender, isColumns(data) ? data : columnsOfRows(data));
       appender.flushSync();
     } finally {
       appender.closeSync();
     }
+    this.staged = true;
+  }
+
+  /** Moves the staged rows into the table (replacing rows of the same key) in set-based SQL. */
+  async move(connection: DuckDBConnection): Promise<void> {
+    if (!this.staged) return;
+    this.staged = false;
     const select = this.columns.map((c) => fromStage(c, 's')).join(', ');
     if (this.keys.length > 0) {
       const byKey = this.keys
@@ -91,10 +110,10 @@ export class TableWriter {
           return `t.${quote(key)} = ${fromStage(column, 's')}`;
         })
         .join(' AND ');
-      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${this.stage} s WHERE ${byKey}`);
+      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${this.stageTable} s WHERE ${byKey}`);
     }
-    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${this.stage} s`);
-    await connection.run(`DELETE FROM ${this.stage}`);
+    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${this.stageTable} s`);
+    await connection.run(`DELETE FROM ${this.stageTable}`);
   }
 
   /**

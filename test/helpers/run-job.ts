@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { parseJobConfig, type JobConfig } from '../../pipelines/job-config.js';
-import { JobRunner, type RunSummary } from '../../pipelines/runner.js';
+import { JobRunner, type RunContext, type RunSummary } from '../../pipelines/runner.js';
 import { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { FileSource } from '../../sources/files.js';
@@ -29,8 +29,11 @@ ${options.extra ?? ''}`;
   return parseJobConfig(yaml, 'test.yaml', {});
 }
 
-/** Runs a job in this process to the end of its input. */
-export async function runJob(job: JobConfig): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
+/** Runs a job in this process to the end of its input; `hooks` go to the runner as they are. */
+export async function runJob(
+  job: JobConfig,
+  hooks: Pick<RunContext, 'checkpointWrites'> = {},
+): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
   const store = await DuckDBStore.open(job.storePath);
   const metrics = new PipelineMetrics({ defaultMetrics: false });
   const config = job.sources[job.source]!;
@@ -42,6 +45,7 @@ export async function runJob(job: JobConfig): Promise<{ summary: RunSummary; met
     metrics,
     logger: pino({ level: 'silent' }),
     signal: new AbortController().signal,
+    ...hooks,
   });
   try {
     return { summary: await runner.run(), metrics };
