@@ -1,5 +1,5 @@
 import { EventIdDedup } from './dedup.js';
-import { EventDecoder } from './decode.js';
+import { EventDecoder, type DecodeFailure } from './decode.js';
 import type { EventType, PulseEvent, RecordPosition, Rejection } from './events.js';
 import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 
@@ -41,10 +41,23 @@ export class EventGate {
    */
   admit(value: string | Record<string, unknown>, source: string, partition: string, offset: number, now: number): PulseEvent | null {
     const event = this.decoder.decodeEvent(value);
-    if (event === null) {
-      const failure = this.decoder.lastFailure;
-      return this.refuse(source, partition, offset, failure.reason, failure.detail, failure.type, value);
-    }
+    if (event === null) return this.refuseUndecodable(this.decoder.lastFailure, value, source, partition, offset);
+    return this.admitDecoded(event, value, source, partition, offset, now);
+  }
+
+  /**
+   * `admit` for a record already decoded elsewhere (a decode worker ran the same EventDecoder):
+   * tracks event time, refuses it when late or a duplicate. `value` is the raw record, kept for
+   * the dead letter.
+   */
+  admitDecoded(
+    event: PulseEvent,
+    value: string | Record<string, unknown>,
+    source: string,
+    partition: string,
+    offset: number,
+    now: number,
+  ): PulseEvent | null {
     this.watermarks.observe(partition, event.ts, now);
     if (event.ts < this.lateBefore) {
       return this.refuse(
@@ -58,6 +71,17 @@ export class EventGate {
       return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
     }
     return event;
+  }
+
+  /** `admit` for a record that could not be decoded elsewhere (`failure` is EventDecoder.lastFailure). */
+  refuseUndecodable(
+    failure: DecodeFailure,
+    value: string | Record<string, unknown>,
+    source: string,
+    partition: string,
+    offset: number,
+  ): null {
+    return this.refuse(source, partition, offset, failure.reason, failure.detail, failure.type, value);
   }
 
   private refuse(

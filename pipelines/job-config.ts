@@ -45,6 +45,8 @@ export interface JobConfig {
   storeMemoryLimit: string;
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
   checkpoint: { intervalMs: number; maxEvents: number; handoffDir?: string };
+  /** Worker threads decoding string records ahead of the runner (`decode.workers`; 0: main thread). */
+  decode: { workers: number };
   rejectsFiles: boolean;
   metricsPort: number;
   reportsDir: string;
@@ -127,6 +129,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       maxEvents: job.checkpoint.max_events,
       ...(job.checkpoint.handoff_dir === undefined ? {} : { handoffDir: job.checkpoint.handoff_dir }),
     },
+    decode: { workers: job.decode.workers },
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
     reportsDir: job.reports.dir,

@@ -100,6 +100,20 @@ export const JOB_SCHEMA = {
         },
       },
     },
+    decode: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        workers: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 16,
+          default: 1,
+          description: 'worker threads that parse and validate JSON records ahead of the pipeline; 0 decodes on the main thread',
+        },
+      },
+    },
     dead_letters: {
       type: 'object',
       additionalProperties: false,

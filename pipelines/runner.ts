@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { ContactKpiOperator } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
-import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events.js';
+import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../operators/events.js';
 import { EventGate } from '../operators/event-gate.js';
 import type { Operator, OperatorOutput } from '../operators/operator.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
@@ -14,7 +14,8 @@ import { PopulationDriftOperator } from '../operators/population-drift/index.js'
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import type { PartitionPosition, RecordBatch, Source, SourceMessage } from '../sources/source.js';
+import type { PartitionPosition, Source } from '../sources/source.js';
+import { decodeAhead, type PredecodedBatch } from './decode-ahead.js';
 import type { JobConfig } from './job-config.js';
 import { PartitionOwners } from './partition-owners.js';
 import type { SerialQueue } from './serial-queue.js';
@@ -139,7 +140,8 @@ export class JobRunner {
     this.lastCheckpointAt = this.now();
     let completed = false;
     try {
-      for await (const message of this.withIdleTicks(source.read(resumeFrom, signal))) {
+      const messages = decodeAhead(source.read(resumeFrom, signal), { workers: this.context.job.decode.workers });
+      for await (const message of this.withIdleTicks(messages)) {
         if (message === IDLE) {
           if (this.eventsSinceCheckpoint > 0 && this.checkpointDue()) await this.checkpoint();
           continue;
@@ -215,9 +217,9 @@ export class JobRunner {
    * the due checkpoint is taken; the pending read stays pending. Files never wait, so for them the
    * timer never fires.
    */
-  private async *withIdleTicks(messages: AsyncIterable<SourceMessage>): AsyncGenerator<SourceMessage | typeof IDLE> {
+  private async *withIdleTicks<T>(messages: AsyncIterable<T>): AsyncGenerator<T | typeof IDLE> {
     const iterator = messages[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<SourceMessage>> | undefined;
+    let pending: Promise<IteratorResult<T>> | undefined;
     try {
       for (;;) {
         pending ??= iterator.next();
@@ -243,13 +245,24 @@ export class JobRunner {
     }
   }
 
-  private processBatch(batch: RecordBatch): void {
+  private processBatch(batch: PredecodedBatch): void {
     const now = this.now();
     const sourceName = this.context.source.name;
     const operators = this.operators;
     const owners = this.owners;
-    for (const record of batch.records) {
-      const event = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
+    const { records, decoded } = batch;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      let event: PulseEvent | null;
+      if (decoded === undefined) {
+        event = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
+      } else {
+        // Decoded on a worker thread (decode-ahead.ts); judged here like any other record.
+        const predecoded = decoded.events[i]!;
+        event = predecoded === null
+          ? this.gate.refuseUndecodable(decoded.failures[i]!, record.value, sourceName, batch.partition, record.offset)
+          : this.gate.admitDecoded(predecoded, record.value, sourceName, batch.partition, record.offset, now);
+      }
       if (event === null) {
         const rejection = this.gate.lastRejection!;
         this.rejections.push(rejection);
