@@ -365,8 +365,8 @@ export function pipelineHealth() {
       panel({
         title: 'CPU used (cores)',
         description:
-          'CPU seconds per second used by each worker (1 = one full core). The hot path is single-threaded JavaScript, DuckDB adds threads during checkpoints. ' +
-          'Bad: pinned at 1 core while lag grows: the worker is CPU-bound; at the container limit: throttled, raise the limit.',
+          'CPU seconds per second used by each worker (1 = one full core). Events are judged and aggregated on one JavaScript thread, parsed on a decode worker thread, and DuckDB commits checkpoints on its own threads. ' +
+          'Bad: pinned at 1.5 to 2 cores while lag grows: the worker is CPU-bound; at the container limit: throttled, raise the limit.',
         targets: [[`sum by (instance) (rate(pulse_process_cpu_seconds_total{${I}}[${RI}]))`, '{{instance}}']],
         unit: 'short',
         min: 0,
