@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodeFailure } from '../operators/decode.js';
 import { PulseError } from '../operators/errors.js';
+import type { EventGate } from '../operators/event-gate.js';
 import type { PulseEvent } from '../operators/events.js';
 import type { RecordBatch, SourceMessage } from '../sources/source.js';
 
@@ -37,6 +38,21 @@ export interface DecodedRecords {
 }
 
 export type DecodedMessage = Exclude<SourceMessage, RecordBatch> | PredecodedBatch;
+
+/**
+ * The gate's judgement of record `index` of a batch: `admit` when the batch was not decoded ahead,
+ * otherwise the same judgement of its decoded result. The event, or null with the reason in
+ * `gate.lastRejection`.
+ */
+export function admitRecord(gate: EventGate, batch: PredecodedBatch, index: number, source: string, now: number): PulseEvent | null {
+  const { value, offset } = batch.records[index]!;
+  const { decoded, partition } = batch;
+  if (decoded === undefined) return gate.admit(value, source, partition, offset, now);
+  const event = decoded.events[index]!;
+  return event === null
+    ? gate.refuseUndecodable(decoded.failures[index]!, value, source, partition, offset)
+    : gate.admitDecoded(event, value, source, partition, offset, now);
+}
 
 /** Main thread -> worker. */
 export interface DecodeRequest {

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { ContactKpiOperator } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
-import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../operators/events.js';
+import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events.js';
 import { EventGate } from '../operators/event-gate.js';
 import type { Operator, OperatorOutput } from '../operators/operator.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
@@ -15,7 +15,7 @@ import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, Source } from '../sources/source.js';
-import { decodeAhead, type PredecodedBatch } from './decode-ahead.js';
+import { admitRecord, decodeAhead, type PredecodedBatch } from './decode-ahead.js';
 import type { JobConfig } from './job-config.js';
 import { PartitionOwners } from './partition-owners.js';
 import type { SerialQueue } from './serial-queue.js';
@@ -250,19 +250,8 @@ export class JobRunner {
     const sourceName = this.context.source.name;
     const operators = this.operators;
     const owners = this.owners;
-    const { records, decoded } = batch;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      let event: PulseEvent | null;
-      if (decoded === undefined) {
-        event = this.gate.admit(record.value, sourceName, batch.partition, record.offset, now);
-      } else {
-        // Decoded on a worker thread (decode-ahead.ts); judged here like any other record.
-        const predecoded = decoded.events[i]!;
-        event = predecoded === null
-          ? this.gate.refuseUndecodable(decoded.failures[i]!, record.value, sourceName, batch.partition, record.offset)
-          : this.gate.admitDecoded(predecoded, record.value, sourceName, batch.partition, record.offset, now);
-      }
+    for (let index = 0; index < batch.records.length; index++) {
+      const event = admitRecord(this.gate, batch, index, sourceName, now);
       if (event === null) {
         const rejection = this.gate.lastRejection!;
         this.rejections.push(rejection);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EventDecoder } from '../../operators/decode.js';
 import { EventGate } from '../../operators/event-gate.js';
 import type { PulseEvent, Rejection } from '../../operators/events.js';
-import { DecodeWorkerError, decodeAhead, type DecodedMessage } from '../../pipelines/decode-ahead.js';
+import { DecodeWorkerError, admitRecord, decodeAhead, type DecodedMessage } from '../../pipelines/decode-ahead.js';
 import { parseJobConfig } from '../../pipelines/job-config.js';
 import type { RecordBatch, SourceMessage } from '../../sources/source.js';
 import { query } from '../helpers/duckdb.js';
@@ -98,8 +98,14 @@ async function collect(messages: AsyncIterable<DecodedMessage>): Promise<Decoded
 /** Every record's outcome at the gate: the event, or the rejection. */
 type Outcome = { event: PulseEvent } | { rejection: Rejection };
 
-/** Today's path: `EventGate.admit` decodes on this thread. */
-function judgeOnMainThread(messages: SourceMessage[]): Outcome[] {
+/**
+ * Every record's outcome at a fresh gate, messages in order (`end` releases its partition), each
+ * record judged by `judge`.
+ */
+function judgeAll<M extends SourceMessage | DecodedMessage>(
+  messages: M[],
+  judge: (gate: EventGate, batch: Extract<M, { kind: 'records' }>, index: number) => PulseEvent | null,
+): Outcome[] {
   const gate = new EventGate({ outOfOrdernessMs: 5 * MIN, allowedLatenessMs: 3_600_000, idleTimeoutMs: 3_600_000 });
   const out: Outcome[] = [];
   for (const message of messages) {
@@ -108,40 +114,23 @@ function judgeOnMainThread(messages: SourceMessage[]): Outcome[] {
       gate.advance(T0);
     }
     if (message.kind !== 'records') continue;
-    for (const record of message.records) {
-      const event = gate.admit(record.value, 'src', message.partition, record.offset, T0);
-      out.push(event === null ? { rejection: gate.lastRejection! } : { event });
-    }
-    gate.advance(T0);
-  }
-  return out;
-}
-
-/** The runner's path for pre-decoded batches (same branching as JobRunner.processBatch). */
-function judgePredecoded(messages: DecodedMessage[]): Outcome[] {
-  const gate = new EventGate({ outOfOrdernessMs: 5 * MIN, allowedLatenessMs: 3_600_000, idleTimeoutMs: 3_600_000 });
-  const out: Outcome[] = [];
-  for (const message of messages) {
-    if (message.kind === 'end') {
-      gate.watermarks.end(message.partition);
-      gate.advance(T0);
-    }
-    if (message.kind !== 'records') continue;
-    const { records, decoded } = message;
-    records.forEach((record, i) => {
-      let event: PulseEvent | null;
-      if (decoded === undefined) event = gate.admit(record.value, 'src', message.partition, record.offset, T0);
-      else {
-        const pre = decoded.events[i]!;
-        event = pre === null
-          ? gate.refuseUndecodable(decoded.failures[i]!, record.value, 'src', message.partition, record.offset)
-          : gate.admitDecoded(pre, record.value, 'src', message.partition, record.offset, T0);
-      }
+    message.records.forEach((_record, index) => {
+      const event = judge(gate, message as Extract<M, { kind: 'records' }>, index);
       out.push(event === null ? { rejection: gate.lastRejection! } : { event });
     });
     gate.advance(T0);
   }
   return out;
+}
+
+/** Today's path: `EventGate.admit` decodes on this thread. */
+function judgeOnMainThread(messages: SourceMessage[]): Outcome[] {
+  return judgeAll(messages, (gate, batch, index) => gate.admit(batch.records[index]!.value, 'src', batch.partition, batch.records[index]!.offset, T0));
+}
+
+/** The runner's path for pre-decoded batches. */
+function judgePredecoded(messages: DecodedMessage[]): Outcome[] {
+  return judgeAll(messages, (gate, batch, index) => admitRecord(gate, batch, index, 'src', T0));
 }
 
 describe('decodeAhead', () => {
