@@ -1,20 +1,35 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreLockedError } from '../operators/errors.js';
 import { DuckDBStore } from '../sinks/duckdb/store.js';
 
-/** DuckDB's lock conflict becomes an error that says what to do; anything else is rethrown. */
-async function withLockMessage<T>(path: string, open: () => Promise<T>): Promise<T> {
-  try {
-    return await open();
-  } catch (error) {
-    if (/lock/i.test((error as Error).message)) throw new StoreLockedError(path, error);
-    throw error;
+/**
+ * DuckDB's lock conflict becomes an error that says what to do; anything else is rethrown. A lock
+ * is retried for `waitMs` first: commands such as `pulse cases list` hold the file for a moment.
+ */
+async function withLockMessage<T>(path: string, open: () => Promise<T>, waitMs = 0): Promise<T> {
+  const giveUpAt = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await open();
+    } catch (error) {
+      if (!/lock/i.test((error as Error).message)) throw error;
+      if (Date.now() >= giveUpAt) throw new StoreLockedError(path, error);
+      await sleep(LOCK_RETRY_MS);
+    }
   }
 }
 
+const LOCK_RETRY_MS = 200;
+/**
+ * How long a starting job waits for its file: a command run at the moment the job starts (before
+ * the job publishes its API address, so the command opens the file itself) must not stop the job.
+ */
+const JOB_LOCK_WAIT_MS = 10_000;
+
 /** Opens the job's DuckDB file as the job's state store (`memoryLimit`: DuckDB's, e.g. `512MB`). */
 export function openStore(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
-  return withLockMessage(path, () => DuckDBStore.open(path, options));
+  return withLockMessage(path, () => DuckDBStore.open(path, options), JOB_LOCK_WAIT_MS);
 }
 
 /** Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`). */

@@ -38,6 +38,8 @@ async function startJob(metricsPort: number): Promise<void> {
   );
   job.stderr!.on('data', (d: Buffer) => void (jobStderr += d.toString('utf8')));
   jobExit = new Promise((resolve) => job!.on('exit', (code) => resolve(code)));
+  // A job that died cannot take its input (EPIPE): its stderr, shown on failure, says why.
+  job.stdin!.on('error', (error: Error) => void (jobStderr += `\n[stdin: ${error.message}]`));
   job.stdin!.write(readFileSync(join(process.cwd(), 'samples/events.ndjson')));
 }
 
