@@ -56,7 +56,7 @@ function bindKafka(
     source,
     async afterCheckpoint(positions, rejections) {
       source.commitCheckpointed(positions);
-      for (const [partition, lag] of source.lag()) {
+      for (const [partition, lag] of source.lag(positions)) {
         const cut = partition.lastIndexOf('/');
         metrics.sourceLag.set({ topic: partition.slice(0, cut), partition: partition.slice(cut + 1) }, lag);
       }

@@ -61,7 +61,7 @@ export class PipelineMetrics {
     });
     this.sourceLag = new Gauge({
       name: 'pulse_source_lag_messages',
-      help: 'Kafka consumer lag: messages in the partition after the last processed one.',
+      help: 'Kafka consumer lag: messages in the partition after the last checkpointed one.',
       labelNames: ['topic', 'partition'],
       registers,
     });

@@ -121,11 +121,13 @@ export class KafkaSource implements Source {
   }
 
   /**
-   * Messages behind the partition's high watermark, per owned partition, counted from the last
-   * offset handed to the runner. Uses the watermarks librdkafka caches from fetch responses, so
-   * it costs no network call; a partition without a known watermark yet is left out.
+   * Messages behind the partition's high watermark, per owned partition, counted from its offset
+   * in `processed` (the runner's checkpointed positions; the runner may not have processed all it
+   * was handed yet: batches are decoded ahead), else from the last offset handed to the runner.
+   * Uses the watermarks librdkafka caches from fetch responses, so it costs no network call; a
+   * partition without a known watermark yet is left out.
    */
-  lag(): Map<string, number> {
+  lag(processed?: ReadonlyMap<string, PartitionPosition>): Map<string, number> {
     const out = new Map<string, number>();
     const consumer = this.consumer;
     if (!consumer?.isConnected()) return out;
@@ -137,7 +139,7 @@ export class KafkaSource implements Source {
         continue;
       }
       if (!(high >= 0)) continue;
-      const next = (this.yielded.get(name) ?? this.durable.get(name) ?? -1) + 1;
+      const next = (processed?.get(name)?.offset ?? this.yielded.get(name) ?? this.durable.get(name) ?? -1) + 1;
       out.set(name, Math.max(0, high - next));
     }
     return out;
