@@ -105,10 +105,10 @@ class CustomerWindowView implements CustomerWindowRow {
   }
 }
 
-/** Offsets in a slot of the numeric `customer_windows` columns (spend_max aside: NaN is null). */
+/** Offsets in a slot of the numeric `customer_windows` columns (NaN is null, as in OutputColumns). */
 const NUMERIC_COLUMNS: Readonly<Record<string, number>> = {
   window_start: START, window_end: END, spend_total: SPEND_TOTAL, spend_count: SPEND_COUNT,
-  refund_total: REFUND_TOTAL, usage_total: USAGE_TOTAL, contacts: CONTACTS,
+  spend_max: SPEND_MAX, refund_total: REFUND_TOTAL, usage_total: USAGE_TOTAL, contacts: CONTACTS,
 };
 
 /**
@@ -141,7 +141,6 @@ class DrainedWindows implements OutputColumns {
       const slot = drained[i]!;
       if (name === 'customer_id') values[i] = slots.customer[slot]!;
       else if (name === 'usage') values[i] = slots.usage[slot] ?? NO_USAGE;
-      else if (name === 'spend_max') values[i] = nullIfNaN(slots.values[slot * STRIDE + SPEND_MAX]!);
       else values[i] = null;
     }
     return values;

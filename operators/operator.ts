@@ -46,7 +46,10 @@ export interface OperatorOutput {
  */
 export interface OutputColumns {
   readonly length: number;
-  /** The values of one column (a SPEC column name) in row order; times in epoch ms. */
+  /**
+   * The values of one column (a SPEC column name) in row order; times in epoch ms. A numeric
+   * column may come as a Float64Array, in which NaN stands for null.
+   */
   column(name: string): ArrayLike<OutputRow[string]>;
 }
 

@@ -1,4 +1,4 @@
-import { BOOLEAN, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import type { OutputColumns, OutputRow } from '../../operators/operator.js';
 
 /** How a column is staged for the appender and converted back in SQL. */
@@ -29,13 +29,19 @@ function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** Staged value back to the table's type (times are staged as epoch ms). */
+/**
+ * Staged value back to the table's type. Times are staged as epoch ms; numbers stage NULL as NaN
+ * (see fillNumbers), which no output holds otherwise: amounts are validated finite and JSON has
+ * no NaN.
+ */
 function fromStage(column: Column, alias: string): string {
   const ref = `${alias}.${quote(column.name)}`;
+  const number = `CASE WHEN isnan(${ref}) THEN NULL ELSE ${ref} END`;
   switch (column.kind) {
-    case 'time': return `make_timestamptz(CAST(round(${ref} * 1000) AS BIGINT))`;
+    case 'time': return `make_timestamptz(CAST(round(${number} * 1000) AS BIGINT))`;
     case 'json': return `CAST(${ref} AS JSON)`;
-    case 'bigint': return `CAST(${ref} AS BIGINT)`;
+    case 'bigint': return `CAST(${number} AS BIGINT)`;
+    case 'double': return number;
     default: return ref;
   }
 }
@@ -117,9 +123,10 @@ export class TableWriter {
   }
 
   /**
-   * Appends the rows as data chunks, one column at a time: numbers go straight into the chunk's
-   * typed array (one copy per column and chunk) instead of one native call per value and row.
-   * About 1.7x faster than row-by-row `append*` + `endRow` for window rows.
+   * Appends the rows as data chunks, one column at a time: about 1.7x faster than row-by-row
+   * `append*` + `endRow` for window rows. Each column kind has its own fill loop, so that every
+   * `setItem` call site sees one vector class and V8 inlines it: one shared loop over all vector
+   * classes boxed every double it passed (1 GB of garbage for 1.35M events).
    */
   private appendChunks(appender: DuckDBAppender, data: OutputColumns): void {
     const values = this.columns.map((column) => data.column(column.name));
@@ -131,11 +138,41 @@ export class TableWriter {
       this.columns.forEach(({ kind }, index) => {
         const vector = chunk.getColumnVector(index);
         const column = values[index]!;
-        for (let i = 0; i < count; i++) vector.setItem(i, stageValue(kind, column[start + i]));
+        if (kind === 'varchar' || kind === 'json') fillStrings(vector as DuckDBVector<string>, column, start, count, kind);
+        else if (kind === 'boolean') fillBooleans(vector as DuckDBVector<boolean>, column, start, count);
+        else fillNumbers(vector as DuckDBVector<number>, column, start, count);
         vector.flush();
       });
       appender.appendDataChunk(chunk);
     }
+  }
+}
+
+/**
+ * A DOUBLE staging vector. NULL is staged as NaN (fromStage turns it back): marking an item
+ * invalid makes the client library keep a validity mask it then updates with BigInt arithmetic
+ * for every later item of the chunk.
+ */
+function fillNumbers(vector: DuckDBVector<number>, column: ArrayLike<OutputRow[string]>, start: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const value = column[start + i];
+    vector.setItem(i, typeof value === 'number' ? value : value === null || value === undefined ? Number.NaN : Number(value));
+  }
+}
+
+function fillStrings(vector: DuckDBVector<string>, column: ArrayLike<OutputRow[string]>, start: number, count: number, kind: 'varchar' | 'json'): void {
+  for (let i = 0; i < count; i++) {
+    const value = column[start + i];
+    if (value === null || value === undefined) vector.setItem(i, null);
+    else if (typeof value === 'string') vector.setItem(i, value);
+    else vector.setItem(i, kind === 'json' ? JSON.stringify(value) : String(value));
+  }
+}
+
+function fillBooleans(vector: DuckDBVector<boolean>, column: ArrayLike<OutputRow[string]>, start: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const value = column[start + i];
+    vector.setItem(i, value === null || value === undefined ? null : Boolean(value));
   }
 }
 
@@ -147,17 +184,3 @@ function columnsOfRows(rows: readonly OutputRow[]): OutputColumns {
   return { length: rows.length, column: (name) => rows.map((row) => row[name] ?? null) };
 }
 
-/** A row's value as the staging column holds it (null stays null). */
-function stageValue(kind: ColumnKind, value: unknown): string | number | boolean | null {
-  if (value === null || value === undefined) return null;
-  switch (kind) {
-    case 'varchar':
-      return typeof value === 'string' ? value : String(value);
-    case 'json':
-      return typeof value === 'string' ? value : JSON.stringify(value);
-    case 'boolean':
-      return Boolean(value);
-    default:
-      return typeof value === 'number' ? value : Number(value);
-  }
-}
