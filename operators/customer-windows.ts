@@ -1,5 +1,6 @@
 import type { PulseEvent } from './events.js';
 import type { Operator, OperatorOutput, OutputColumns, OutputRow } from './operator.js';
+import { MetricSums } from './metric-sums.js';
 import type { KeyedState } from './state.js';
 import { firstWindowStart, lastWindowStart, type WindowSpec } from './windows.js';
 
@@ -20,9 +21,6 @@ export interface CustomerWindowRow {
   contacts: number;
 }
 
-/** Emitted for every window without usage (the store serialises it; nothing mutates it). */
-const NO_USAGE: Record<string, number> = Object.freeze({}) as Record<string, number>;
-
 /** End of a customer's chain of slots. */
 const NONE = -1;
 const INITIAL_CAPACITY = 1024;
@@ -42,15 +40,15 @@ const STRIDE = 8;
 /**
  * The windows in typed arrays indexed by slot instead of one object per window: at a million
  * customers an object per window (with its boxed doubles, list and map entry) cost ~325 bytes of
- * V8 heap and made every major GC walk millions of objects; a slot costs ~80 bytes, almost all of
- * it in typed arrays that the GC does not scan. A slot's numbers sit side by side (`values`, one
+ * V8 heap and made every major GC walk millions of objects; a slot costs ~110 bytes (usage sums
+ * included, see MetricSums), almost all of it in typed arrays that the GC does not scan. A slot's numbers sit side by side (`values`, one
  * cache line per window): an event touches one line instead of one per aggregate.
  */
 class WindowSlots {
   capacity = 0;
   used = 0;
   customer: string[] = [];
-  usage: Array<Record<string, number> | undefined> = [];
+  usage = new MetricSums();
   values: Float64Array = new Float64Array(0);
   /** Next slot in the same customer's chain of open windows, or NONE. */
   next: Int32Array = new Int32Array(0);
@@ -69,6 +67,7 @@ class WindowSlots {
     const dirty = new Uint8Array(capacity);
     dirty.set(this.dirty);
     this.dirty = dirty;
+    this.usage.grow(capacity);
     this.capacity = capacity;
   }
 }
@@ -92,7 +91,7 @@ class CustomerWindowView implements CustomerWindowRow {
   get spend_max(): number | null { return nullIfNaN(this.columns.values[this.slot * STRIDE + SPEND_MAX]!); }
   get refund_total(): number { return this.columns.values[this.slot * STRIDE + REFUND_TOTAL]!; }
   get usage_total(): number { return this.columns.values[this.slot * STRIDE + USAGE_TOTAL]!; }
-  get usage(): Record<string, number> { return this.columns.usage[this.slot] ?? NO_USAGE; }
+  get usage(): Record<string, number> { return this.columns.usage.toObject(this.slot); }
   get contacts(): number { return this.columns.values[this.slot * STRIDE + CONTACTS]!; }
 
   /** Own enumerable copy, for anything that walks the row's keys (JSON, test equality). */
@@ -140,7 +139,7 @@ class DrainedWindows implements OutputColumns {
     for (let i = 0; i < drained.length; i++) {
       const slot = drained[i]!;
       if (name === 'customer_id') values[i] = slots.customer[slot]!;
-      else if (name === 'usage') values[i] = slots.usage[slot] ?? NO_USAGE;
+      else if (name === 'usage') values[i] = slots.usage.toJson(slot);
       else values[i] = null;
     }
     return values;
@@ -264,7 +263,7 @@ export class CustomerWindowsOperator implements Operator {
       columns.values[at + SPEND_MAX] = row.spend_max === null ? Number.NaN : row.spend_max;
       columns.values[at + REFUND_TOTAL] = row.refund_total;
       columns.values[at + USAGE_TOTAL] = row.usage_total;
-      columns.usage[slot] = Object.keys(row.usage).length > 0 ? { ...row.usage } : undefined;
+      columns.usage.restore(slot, row.usage);
       columns.values[at + CONTACTS] = row.contacts;
     }
   }
@@ -284,7 +283,7 @@ export class CustomerWindowsOperator implements Operator {
     const slot = this.allocate();
     const columns = this.columns;
     columns.customer[slot] = customerId;
-    columns.usage[slot] = undefined;
+    columns.usage.clear(slot);
     const values = columns.values;
     const at = slot * STRIDE;
     values[at + START] = start;
@@ -355,9 +354,7 @@ function addEvent(columns: WindowSlots, slot: number, event: PulseEvent): void {
     }
     case 'usage': {
       values[at + USAGE_TOTAL] = values[at + USAGE_TOTAL]! + event.quantity;
-      let usage = columns.usage[slot];
-      if (usage === undefined) columns.usage[slot] = usage = {};
-      usage[event.metric] = (usage[event.metric] ?? 0) + event.quantity;
+      columns.usage.add(slot, event.metric, event.quantity);
       return;
     }
     case 'contact':
