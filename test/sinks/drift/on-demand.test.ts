@@ -15,6 +15,7 @@ import { evaluateDriftOnDemand } from '../../../sinks/drift/on-demand.js';
 import type { OnDemandDriftResult } from '../../../sinks/drift/on-demand.js';
 import { driftCommand } from '../../../pipelines/commands/drift.js';
 import { openDatabase } from '../../../pipelines/open-store.js';
+import { rng } from '../../helpers/seeded-random.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -24,18 +25,6 @@ const CUSTOMERS = 3000;
 const DAYS = 28; // week 0: churners leave after it, late joiners arrive after it; weeks 1 and 2 alike; week 3: half the customers spend 1.8x
 const LATE_JOINERS = 200; // first seen in week 1: not known in week 0
 const REASONS = ['billing', 'outage', 'moving', 'cancel'];
-
-/** mulberry32: a small seeded PRNG, so the data (and the verdicts) are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface DailyRow {
   customer: number;
