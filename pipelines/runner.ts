@@ -142,6 +142,8 @@ export class JobRunner {
     try {
       const messages = decodeAhead(source.read(resumeFrom, signal), { workers: this.context.job.decode.workers });
       for await (const message of this.withIdleTicks(messages)) {
+        // A checkpoint committing in the background failed: stop before more work is lost.
+        if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
           if (this.eventsSinceCheckpoint > 0 && this.checkpointDue()) await this.checkpoint();
           continue;
@@ -174,8 +176,6 @@ export class JobRunner {
           message.done();
           continue;
         }
-        // A checkpoint committing in the background failed: stop before more work is lost.
-        if (this.commitFailure) throw this.commitFailure.error;
         this.processBatch(message);
         this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();
