@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import { buildReceivers } from '../../../sinks/alerts/registry.js';
 import { deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
+import { stopPeer } from '../../helpers/peer-process.js';
 import { makeAlert, memoryDb } from './helpers.js';
 
 const BINARY = '/usr/bin/prometheus-alertmanager';
@@ -71,10 +72,7 @@ describe.skipIf(!available)('Alertmanager v2 API against the real binary', () =>
     }
   });
 
-  afterAll(() => {
-    proc?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopPeer(proc, dir));
 
   it('accepts the postable alerts; GET /api/v2/alerts shows them with alertname, annotations and startsAt', async () => {
     const now = Date.now();

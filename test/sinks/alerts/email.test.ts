@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { EmailReceiver } from '../../../sinks/alerts/email.js';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { deliveredAlert } from '../../../sinks/alerts/outbox.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
+import { stopPeer } from '../../helpers/peer-process.js';
 import { makeAlert } from './helpers.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -55,10 +56,7 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
     });
   });
 
-  afterAll(() => {
-    proc?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopPeer(proc, dir));
 
   const receiver = (to: string[]): EmailReceiver =>
     new EmailReceiver({ name: 'mail', to, from: 'pulse@example.test', host: '127.0.0.1', port, secure: false, requireTls: false, timeoutMs: 5000 });
