@@ -17,12 +17,12 @@
  *    with the size of the moved partition.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import { DuckDBStore } from '../sinks/duckdb/store.js';
-import { generate } from '../sources/generator/index.js';
+import { cleanDataset } from './clean-dataset.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
 
 const { values } = parseArgs({
@@ -38,12 +38,7 @@ const customers = Number(values.customers);
 const days = Number(values.days);
 const partitions = Number(values.partitions);
 const dir = values.dir!;
-mkdirSync(dir, { recursive: true });
-const events = join(dir, `events-${customers}c-${days}d-s${values.seed}.ndjson`);
-if (!existsSync(events)) {
-  process.stderr.write(`generating ${events} ...\n`);
-  await generate({ out: events, customers, days, seed: Number(values.seed), malformedRate: 0, lateRate: 0, truthPath: `${events}.truth.json` });
-}
+const events = await cleanDataset(dir, customers, days, Number(values.seed));
 
 function pulseRun(db: string, input: string): number {
   const started = performance.now();

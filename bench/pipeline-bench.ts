@@ -15,11 +15,11 @@
  * baseline is exact: deduplicate by event_id, aggregate per customer and 1 h / 1 d window.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generate } from '../sources/generator/index.js';
+import { cleanDataset } from './clean-dataset.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,16 +33,7 @@ const { values } = parseArgs({
 const customers = Number(values.customers);
 const days = Number(values.days);
 const dir = values.dir!;
-mkdirSync(dir, { recursive: true });
-const events = join(dir, `events-${customers}c-${days}d-s${values.seed}.ndjson`);
-
-if (!existsSync(events)) {
-  process.stderr.write(`generating ${events} ...\n`);
-  await generate({
-    out: events, customers, days, seed: Number(values.seed),
-    malformedRate: 0, lateRate: 0, truthPath: `${events}.truth.json`,
-  });
-}
+const events = await cleanDataset(dir, customers, days, Number(values.seed));
 const bytes = statSync(events).size;
 
 const job = join(dir, 'bench-job.yaml');
