@@ -110,12 +110,15 @@ const NUMERIC_COLUMNS: Readonly<Record<string, number>> = {
   spend_max: SPEND_MAX, refund_total: REFUND_TOTAL, usage_total: USAGE_TOTAL, contacts: CONTACTS,
 };
 
+const WINDOW_COLUMNS: readonly string[] = ['customer_id', ...Object.keys(NUMERIC_COLUMNS), 'usage'];
+
 /**
  * The windows drained at one checkpoint, read column by column straight from the slots (the
  * store's fast path), or as row views for anything that wants rows. Like the views, it reads the
  * slots as of the drain until the next event is processed.
  */
 class DrainedWindows implements OutputColumns {
+  readonly names = WINDOW_COLUMNS;
   private views: OutputRow[] | undefined;
 
   constructor(
@@ -202,6 +205,10 @@ export class CustomerWindowsOperator implements Operator {
     return this.openCount;
   }
 
+  sizes(): Record<string, number> {
+    return { open_windows: this.openCount };
+  }
+
   process(event: PulseEvent): void {
     const customerId = event.customer_id;
     if (customerId === null || event.type === 'survey' || event.type === 'profile') return;
@@ -253,7 +260,7 @@ export class CustomerWindowsOperator implements Operator {
   }
 
   /** Reloads windows that were still open at the checkpoint (rows as written by `drainOutputs`). */
-  restoreOpenWindows(rows: Iterable<CustomerWindowRow>): void {
+  restoreOpenWindows(rows: readonly CustomerWindowRow[]): void {
     const columns = this.columns;
     for (const row of rows) {
       const slot = this.slotOf(row.customer_id, row.window_start, row.window_end);

@@ -46,6 +46,8 @@ export interface OperatorOutput {
  */
 export interface OutputColumns {
   readonly length: number;
+  /** The columns it holds (SPEC column names). */
+  readonly names: readonly string[];
   /**
    * The values of one column (a SPEC column name) in row order; times in epoch ms. A numeric
    * column may come as a Float64Array, in which NaN stands for null.

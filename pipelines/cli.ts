@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .option('--db <path>', 'DuckDB database file (overrides store.path)')
     .option('--metrics-port <n>', 'serve /metrics, /healthz, /readyz on this port (0 = off)', integer('--metrics-port', 0, 65535))
     .option('--reports <dir>', 'directory for generated reports')
+    .option('--workers <n>', 'worker threads (overrides workers; 0 = everything on the main thread)', integer('--workers', 0, 64))
     .addOption(new Option('--source <name>', 'which of the job sources to read (e.g. kafka)'))
     .action(async (options) => {
       const summary = await runCommand(options);

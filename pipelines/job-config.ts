@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
@@ -45,8 +46,8 @@ export interface JobConfig {
   storeMemoryLimit: string;
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
   checkpoint: { intervalMs: number; maxEvents: number; handoffDir?: string };
-  /** Worker threads decoding string records ahead of the runner (`decode.workers`; 0: main thread). */
-  decode: { workers: number };
+  /** Worker threads running the shards (`workers`, `auto` resolved to the CPU cores; 0: main thread). */
+  workers: number;
   rejectsFiles: boolean;
   metricsPort: number;
   reportsDir: string;
@@ -129,7 +130,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       maxEvents: job.checkpoint.max_events,
       ...(job.checkpoint.handoff_dir === undefined ? {} : { handoffDir: job.checkpoint.handoff_dir }),
     },
-    decode: { workers: job.decode.workers },
+    workers: job.workers === 'auto' ? availableParallelism() : job.workers,
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
     reportsDir: job.reports.dir,

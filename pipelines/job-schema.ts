@@ -100,19 +100,12 @@ export const JOB_SCHEMA = {
         },
       },
     },
-    decode: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        workers: {
-          type: 'integer',
-          minimum: 0,
-          maximum: 16,
-          default: 1,
-          description: 'worker threads that parse and validate JSON records ahead of the pipeline; 0 decodes on the main thread',
-        },
-      },
+    workers: {
+      anyOf: [{ type: 'integer', minimum: 0, maximum: 64 }, { const: 'auto' }],
+      default: 'auto',
+      description:
+        'worker threads that decode, gate and run the per-customer operators, each on a hash share of the customers; ' +
+        'auto: one per CPU core; 0: everything on the main thread. Results are identical for any number',
     },
     dead_letters: {
       type: 'object',

@@ -1,10 +1,10 @@
-import { ContactKpiOperator, contactKpiOptionsFromConfig } from '../operators/contact-kpis/index.js';
+import { contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
-import { CustomerShiftOperator, resolveShiftConfig } from '../operators/shifts/index.js';
+import { customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
 import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
-import { PopulationDriftOperator, populationDriftOptionsFromConfig } from '../operators/population-drift/index.js';
-import type { Operator } from '../operators/operator.js';
+import { populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
+import type { OperatorPlan } from '../operators/parallel.js';
 import { windowSpec } from '../operators/windows.js';
 import { duration } from './job-schema.js';
 
@@ -18,7 +18,8 @@ export interface OperatorFactory {
   description: string;
   /** JSON Schema of the operator's settings (besides `type` and `name`). */
   schema: Record<string, unknown>;
-  build(name: string, settings: Record<string, unknown>, context: BuildContext): Operator;
+  /** The operator's parts (operators/parallel.ts); built on the main thread and on every shard. */
+  build(name: string, settings: Record<string, unknown>, context: BuildContext): OperatorPlan;
 }
 
 const windowList = {
@@ -41,12 +42,9 @@ const customerWindows: OperatorFactory = {
     properties: { windows: { ...windowList, default: [{ size: '1h' }, { size: '1d' }] } },
   },
   build(name, settings, context) {
-    const windows = settings['windows'] as Array<{ size: string; slide?: string }>;
-    return new CustomerWindowsOperator({
-      name,
-      windows: windows.map((w) => windowSpec(w.size, w.slide)),
-      allowedLatenessMs: context.allowedLatenessMs,
-    });
+    const windows = (settings['windows'] as Array<{ size: string; slide?: string }>).map((w) => windowSpec(w.size, w.slide));
+    // Per customer only: it runs whole on each shard.
+    return { name, createLocal: () => new CustomerWindowsOperator({ name, windows, allowedLatenessMs: context.allowedLatenessMs }) };
   },
 };
 
@@ -58,7 +56,7 @@ const contactKpis: OperatorFactory = {
   schema: { type: 'object' },
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
-    return new ContactKpiOperator({
+    return contactKpiPlan({
       ...options,
       name,
       // One lateness for the whole job: the event gate has already refused anything later.
@@ -74,7 +72,7 @@ const customerShifts: OperatorFactory = {
   // Validated by resolveShiftConfig (operators/shifts/config.ts), which names the bad key.
   schema: { type: 'object' },
   build(name, settings) {
-    return new CustomerShiftOperator(name, resolveShiftConfig(settings));
+    return customerShiftPlan(name, resolveShiftConfig(settings));
   },
 };
 
@@ -84,7 +82,7 @@ const populationDrift: OperatorFactory = {
   // Validated by populationDriftOptionsFromConfig (operators/population-drift/options.ts).
   schema: { type: 'object' },
   build(name, settings) {
-    return new PopulationDriftOperator(populationDriftOptionsFromConfig({ ...settings, name }));
+    return populationDriftPlan(populationDriftOptionsFromConfig({ ...settings, name }));
   },
 };
 

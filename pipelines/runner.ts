@@ -1,24 +1,31 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { ContactKpiOperator } from '../operators/contact-kpis/index.js';
-import { CustomerWindowsOperator, type CustomerWindowRow } from '../operators/customer-windows.js';
-import { EVENT_TYPES, type EventType, type Rejection } from '../operators/events.js';
-import { EventGate } from '../operators/event-gate.js';
-import type { Operator, OperatorOutput } from '../operators/operator.js';
-import type { WatermarkSnapshot } from '../operators/watermark.js';
 import { alertRow } from '../operators/alert.js';
-import { prepareCaseCheckpoint, watchesCaseDeadlines } from '../sinks/cases/index.js';
+import { ContactKpiGlobal } from '../operators/contact-kpis/index.js';
+import type { DedupChanges } from '../operators/dedup.js';
+import { EVENT_TYPES, type Rejection } from '../operators/events.js';
+import type { OperatorOutput } from '../operators/operator.js';
+import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
+import { PopulationDriftGlobal } from '../operators/population-drift/index.js';
+import { drainStateRows, type StateRow } from '../operators/state.js';
+import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
+import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
+import type { CaseStatusInfo } from '../operators/service/case-status.js';
+import type { SettledCase } from '../operators/service/operator.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
-import { drainStateChanges, type DuckDBStore } from '../sinks/duckdb/store.js';
-import { PopulationDriftOperator } from '../operators/population-drift/index.js';
+import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import type { PartitionPosition, Source } from '../sources/source.js';
-import { admitRecord, decodeAhead, type PredecodedBatch } from './decode-ahead.js';
+import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
+import { withIdleTicks, IDLE } from './idle-ticks.js';
 import type { JobConfig } from './job-config.js';
-import { PartitionOwners } from './partition-owners.js';
+import { readAhead } from './read-ahead.js';
 import type { SerialQueue } from './serial-queue.js';
+import { fromPortable } from './shards/portable-output.js';
+import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
+import { shardOf } from './shards/routing.js';
+import type { BatchResult, ShardRestore } from './shards/shard.js';
 
 export interface RunContext {
   job: JobConfig;
@@ -49,6 +56,8 @@ export interface RunContext {
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */
   now?: () => number;
+  /** The compiled shard worker (dist/pipelines/shards/worker.js); tests running from sources pass it. */
+  shardWorkerUrl?: URL;
 }
 
 export interface RunProgress {
@@ -65,22 +74,28 @@ export interface RunSummary extends RunProgress {
 }
 
 const WATERMARK_KEY = 'watermark';
-/** Yielded by `withIdleTicks` when an unbounded source has been silent for a checkpoint interval. */
-const IDLE = Symbol('idle');
+/** Record batches read and split by worker ahead of the one being processed. */
+const READ_AHEAD = 3;
 
 /**
- * Runs one job: restore from the last checkpoint, pull batches from the source, pass every record
- * through the event gate into the operators, and checkpoint outputs, state and positions together.
+ * Runs one job: restore from the last checkpoint, pull batches from the source, hand each batch's
+ * records to the shards (worker threads, by customer; pipelines/shards), and checkpoint outputs,
+ * state and positions together.
  *
- * The per-record path is synchronous; awaiting happens only between batches (reading) and at
- * checkpoints, which also pause reading, so memory cannot run ahead of DuckDB.
+ * The main thread reads and splits batches, keeps the watermark over all partitions, runs the
+ * operators' global parts (operators/parallel.ts) and writes checkpoints. Each batch is processed
+ * by every shard before the watermark moves and the next batch goes out, so every record is judged
+ * against the same watermark whatever the number of workers, and the results are the same.
  */
 export class JobRunner {
-  private readonly gate: EventGate;
-  /** Rebuilt from the store after a partition hand-over changes what state this process holds. */
-  private operators: Operator[];
-  /** Customer -> source partition, for sources whose partitions can move to another process. */
-  private readonly owners: PartitionOwners | undefined;
+  private readonly watermarks: WatermarkTracker;
+  private readonly plans: OperatorPlan[];
+  /** One local part per operator, never fed: what the state and capabilities of its shards are. */
+  private readonly prototypes: LocalOperator[];
+  private globals: Array<GlobalOperator | undefined>;
+  private pool: ShardPool | undefined;
+  /** Indexes of the operators whose local parts hold cases with deadlines. */
+  private readonly caseWatchers: number[];
   private warnedNoHandoff = false;
   private readonly positions = new Map<string, PartitionPosition>();
   private rejections: Rejection[] = [];
@@ -90,10 +105,10 @@ export class JobRunner {
   private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
   private readonly now: () => number;
   private readyFlag = false;
-  /** Index into `operators` of each KPI operator, its smallest window and its gauges. */
-  private readonly kpiGauges: Array<[number, number, ContactKpiGauges]> = [];
+  /** Seconds per operator on the main thread since the last checkpoint (global parts). */
+  private globalSeconds: number[];
+  private readonly kpiGauges = new Map<number, ContactKpiGauges>();
   private readonly businessGauges: BusinessGauges;
-  private readonly watchesCases: boolean;
   /** The last checkpoint's commit and what follows it (metrics, afterCheckpoint); never rejects. */
   private committing: Promise<void> = Promise.resolve();
   /**
@@ -106,22 +121,19 @@ export class JobRunner {
   constructor(private readonly context: RunContext) {
     const { job } = context;
     this.now = context.now ?? Date.now;
-    this.gate = new EventGate({ ...job.eventTime });
-    this.operators = this.buildOperators();
-    this.owners = context.source.bounded ? undefined : new PartitionOwners();
+    this.watermarks = new WatermarkTracker(job.eventTime);
+    this.plans = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+    this.prototypes = this.plans.map((plan) => plan.createLocal());
+    this.globals = this.plans.map((plan) => plan.createGlobal?.());
+    this.globalSeconds = this.plans.map(() => 0);
+    this.caseWatchers = this.prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) ? [i] : []));
     this.businessGauges = new BusinessGauges(context.metrics.registry);
-    this.watchesCases = this.operators.some(watchesCaseDeadlines);
-    this.operators.forEach((op, index) => {
-      if (!(op instanceof ContactKpiOperator)) return;
+    for (const [i, global] of this.globals.entries()) {
+      if (!(global instanceof ContactKpiGlobal)) continue;
       // Gauges show the smallest window: the most current view for a wallboard.
-      const sizeMs = Math.min(...op.options.windowSizesMs);
-      this.kpiGauges.push([index, sizeMs, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`)]);
-    });
-  }
-
-  private buildOperators(): Operator[] {
-    const { job } = this.context;
-    return job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+      const sizeMs = Math.min(...global.windowSizesMs);
+      this.kpiGauges.set(i, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`));
+    }
   }
 
   get ready(): boolean {
@@ -130,18 +142,20 @@ export class JobRunner {
 
   async run(): Promise<RunSummary> {
     const { source, signal, logger } = this.context;
-    const resumeFrom = await this.restore();
-    // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
-    // to read would show none.
-    for (const [partition, position] of resumeFrom) {
-      this.context.metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
-    }
-    this.readyFlag = true;
-    this.lastCheckpointAt = this.now();
+    this.pool = this.createPool();
     let completed = false;
     try {
-      const messages = decodeAhead(source.read(resumeFrom, signal), { workers: this.context.job.decode.workers });
-      for await (const message of this.withIdleTicks(messages)) {
+      const resumeFrom = await this.restore();
+      // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
+      // to read would show none.
+      for (const [partition, position] of resumeFrom) {
+        this.context.metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
+      }
+      this.readyFlag = true;
+      this.lastCheckpointAt = this.now();
+      const pool = this.pool;
+      const messages = readAhead(source.read(resumeFrom, signal), READ_AHEAD, (batch) => pool.route(batch));
+      for await (const message of withIdleTicks(messages, this.context.job.checkpoint.intervalMs)) {
         // A checkpoint committing in the background failed: stop before more work is lost.
         if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
@@ -149,8 +163,8 @@ export class JobRunner {
           continue;
         }
         if (message.kind === 'end') {
-          this.gate.watermarks.end(message.partition);
-          this.advanceWatermark();
+          this.watermarks.end(message.partition);
+          await this.advanceWatermark();
           continue;
         }
         if (message.kind === 'assign') {
@@ -160,8 +174,8 @@ export class JobRunner {
             // (until the idle timeout), or the first partition to deliver drives the watermark past
             // every other partition's backlog and turns it into late records. observe() with
             // -Infinity registers an unseen partition and only refreshes a known one.
-            this.gate.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
-            this.gate.watermarks.reopen(partition, now);
+            this.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
+            this.watermarks.reopen(partition, now);
           }
           await this.takeOver(message.partitions);
           continue;
@@ -170,37 +184,39 @@ export class JobRunner {
           // Make everything read from these partitions durable before another member takes them,
           // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
           await this.checkpointCommitted();
-          for (const partition of message.partitions) this.gate.watermarks.end(partition);
+          for (const partition of message.partitions) this.watermarks.end(partition);
           await this.handOver(message.partitions, { lost: message.lost });
           for (const partition of message.partitions) this.positions.delete(partition);
           message.done();
           continue;
         }
-        this.processBatch(message);
-        this.advanceWatermark();
+        await this.processBatch(message, message.prepared);
+        await this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();
       }
       if (!signal.aborted && source.bounded) {
         // The input has ended: close every window at the final watermark.
-        this.gate.watermarks.finish();
-        for (const op of this.operators) op.onWatermark(Number.POSITIVE_INFINITY);
+        this.watermarks.finish();
+        await this.onWatermark(Number.POSITIVE_INFINITY);
         completed = true;
       }
     } finally {
       // After a failed checkpoint nothing more may commit or be handed over (see commitFailure).
-      if (!this.commitFailure) {
+      if (!this.commitFailure && this.readyFlag) {
         await this.checkpointCommitted();
         // A graceful stop gives every partition up: whoever is assigned them next (this process
         // after a restart, or another member) continues from the snapshot.
         if (!source.bounded) await this.handOver([...this.positions.keys()], { stopping: true });
       }
       await source.close();
+      await this.pool.close();
     }
     if (this.commitFailure) throw this.commitFailure.error;
     logger.info(
       {
         ...this.progress,
         completed,
+        workers: this.context.job.workers,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
@@ -209,74 +225,79 @@ export class JobRunner {
     return { ...this.progress, completed };
   }
 
-  /**
-   * A source may go silent for hours after a burst (Kafka; also stdin fed by a live producer);
-   * checkpoints are otherwise only taken after a batch, so the last records read would stay
-   * uncommitted (no positions, alerts or metrics, nothing for the job's API to show) until more
-   * input arrives. While the source is silent this yields IDLE every checkpoint interval so that
-   * the due checkpoint is taken; the pending read stays pending. Files never wait, so for them the
-   * timer never fires.
-   */
-  private async *withIdleTicks<T>(messages: AsyncIterable<T>): AsyncGenerator<T | typeof IDLE> {
-    const iterator = messages[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<T>> | undefined;
-    try {
-      for (;;) {
-        pending ??= iterator.next();
-        let timer: NodeJS.Timeout | undefined;
-        const tick = new Promise<typeof IDLE>((resolve) => {
-          timer = setTimeout(() => resolve(IDLE), Math.max(10, this.context.job.checkpoint.intervalMs));
-        });
-        const next = await Promise.race([pending, tick]);
-        clearTimeout(timer);
-        if (next === IDLE) {
-          yield IDLE;
-          continue;
-        }
-        pending = undefined;
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      // A read still pending ends when the source is closed (after the final checkpoint);
-      // awaiting return() before that would wait for it forever.
-      if (pending) void pending.then(() => iterator.return?.(), () => undefined).catch(() => undefined);
-      else await iterator.return?.();
-    }
+  private createPool(): ShardPool {
+    const { job, source, logger } = this.context;
+    const options = { allowedLatenessMs: job.eventTime.allowedLatenessMs, trackOwners: !source.bounded };
+    const url = this.context.shardWorkerUrl ?? compiledShardWorkerUrl();
+    if (job.workers > 0 && url === undefined) logger.warn('no compiled shard worker beside the runner: running on the main thread (workers: 0)');
+    if (job.workers === 0 || url === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
+    const operators = job.operators.map(({ type, name, settings }) => ({ type, name, settings }));
+    return new WorkerShardPool(job.workers, { operators, ...options }, url);
   }
 
-  private processBatch(batch: PredecodedBatch): void {
+  private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
-    const sourceName = this.context.source.name;
-    const operators = this.operators;
-    const owners = this.owners;
-    for (let index = 0; index < batch.records.length; index++) {
-      const event = admitRecord(this.gate, batch, index, sourceName, now);
-      if (event === null) {
-        const rejection = this.gate.lastRejection!;
+    const results = await this.pool!.process(routed, this.context.source.name);
+    let maxEventTime = Number.NEGATIVE_INFINITY;
+    let accepted = 0;
+    for (const result of results) {
+      for (const rejection of result.rejections) {
         this.rejections.push(rejection);
         this.context.metrics.eventsRejected.inc({ type: rejection.type, reason: rejection.reason });
-        continue;
       }
-      for (let i = 0; i < operators.length; i++) operators[i]!.process(event);
-      if (owners !== undefined && event.customer_id !== null) owners.observe(event.customer_id, batch.partition);
-      this.ingestedByType[EVENT_TYPE_INDEX[event.type]]!++;
-      this.progress.accepted++;
+      result.acceptedByType.forEach((n, i) => (this.ingestedByType[i]! += n));
+      accepted += result.accepted;
+      if (result.maxEventTime > maxEventTime) maxEventTime = result.maxEventTime;
     }
-    this.gate.watermarks.heartbeat(batch.partition, now);
+    this.mergePartials(results);
+    if (maxEventTime > Number.NEGATIVE_INFINITY) this.watermarks.observe(batch.partition, maxEventTime, now);
+    this.watermarks.heartbeat(batch.partition, now);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
+    this.progress.accepted += accepted;
     this.progress.rejected = this.progress.records - this.progress.accepted;
     this.eventsSinceCheckpoint += batch.records.length;
     this.context.onProgress?.(this.progress);
   }
 
-  private advanceWatermark(): void {
-    const before = this.gate.watermarks.current;
-    const watermark = this.gate.advance(this.now());
+  /** Hands each global part the partials of its local parts, in shard order. */
+  private mergePartials(results: readonly BatchResult[]): void {
+    this.globals.forEach((global, i) => {
+      if (global === undefined) return;
+      const partials: unknown[] = [];
+      for (const result of results) if (result.partials[i] !== undefined) partials.push(result.partials[i]);
+      if (partials.length === 0) return;
+      const started = performance.now();
+      global.merge(partials);
+      this.globalSeconds[i]! += (performance.now() - started) / 1000;
+    });
+  }
+
+  private async advanceWatermark(): Promise<void> {
+    const before = this.watermarks.current;
+    const watermark = this.watermarks.advance(this.now());
     if (watermark > before) {
-      for (const op of this.operators) op.onWatermark(watermark);
       this.progress.watermark = watermark;
+      await this.onWatermark(watermark);
+    }
+  }
+
+  /** The shards' local parts first (they close their own state), then the global parts. */
+  private async onWatermark(watermark: number): Promise<void> {
+    await this.pool!.watermark(watermark);
+    for (const [i, global] of this.globals.entries()) if (global) await this.drive(i, global.onWatermark(watermark));
+  }
+
+  /** Runs a global part's requests against its local parts on every shard. */
+  private async drive(index: number, requests: ShardRequests): Promise<void> {
+    let started = performance.now();
+    let step = requests.next();
+    for (;;) {
+      this.globalSeconds[index]! += (performance.now() - started) / 1000;
+      if (step.done) return;
+      const answers = await this.pool!.ask(index, step.value);
+      started = performance.now();
+      step = requests.next(answers);
     }
   }
 
@@ -329,12 +350,10 @@ export class JobRunner {
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
-    const caseWork = this.watchesCases
-      ? await prepareCaseCheckpoint(store.connection, this.operators, this.now())
-      : undefined;
-    const outputs = this.operators.flatMap((op) => op.drainOutputs());
+    const caseWork = this.caseWatchers.length > 0 ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), this.now()) : undefined;
+    const drained = await this.drain();
+    const { outputs, state, dedup, owners } = drained;
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
-    const state = drainStateChanges(this.operators);
     const rejections = this.rejections;
     this.rejections = [];
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
@@ -344,10 +363,10 @@ export class JobRunner {
         outputs,
         rejections,
         state,
-        dedup: this.gate.dedup.drainChanges(),
+        dedup,
         positions: [...positions].map(([partition, position]) => ({ source: source.name, partition, position })),
-        ...(this.owners ? { owners: this.owners.drainChanges() } : {}),
-        jobState: { [WATERMARK_KEY]: this.gate.watermarks.snapshot() },
+        ...(source.bounded ? {} : { owners }),
+        jobState: { [WATERMARK_KEY]: this.watermarks.snapshot() },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
           : {}),
@@ -367,11 +386,59 @@ export class JobRunner {
     }
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
     this.progress.checkpoints++;
-    await this.publishMetrics(outputs);
+    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
   }
 
-  private async publishMetrics(outputs: OperatorOutput[]): Promise<void> {
+  /** Everything the shards and the global parts changed since the previous checkpoint. */
+  private async drain(): Promise<{
+    outputs: OperatorOutput[];
+    state: StateRow[];
+    dedup: DedupChanges[];
+    owners: Array<{ customer_id: string; partition: string }>;
+    sizes: Array<Record<string, number>>;
+    dedupIds: number;
+    seconds: number[];
+  }> {
+    const shards = await this.pool!.drain();
+    const outputs: OperatorOutput[] = [];
+    const state: StateRow[] = [];
+    const owners: Array<{ customer_id: string; partition: string }> = [];
+    const sizes = this.plans.map((): Record<string, number> => ({}));
+    const seconds = [...this.globalSeconds];
+    this.globalSeconds = this.plans.map(() => 0);
+    let dedupIds = 0;
+    for (const shard of shards) {
+      for (const output of shard.outputs) outputs.push(fromPortable(output));
+      for (const row of shard.state) state.push(row);
+      for (const owner of shard.owners) owners.push(owner);
+      shard.sizes.forEach((held, i) => {
+        for (const [name, n] of Object.entries(held)) sizes[i]![name] = (sizes[i]![name] ?? 0) + n;
+      });
+      shard.seconds.forEach((s, i) => (seconds[i]! += s));
+      dedupIds += shard.dedupIds;
+    }
+    this.globals.forEach((global, i) => {
+      if (global === undefined) return;
+      const started = performance.now();
+      for (const output of global.drainOutputs()) outputs.push(output);
+      for (const row of drainStateRows(global.name, global.states)) state.push(row);
+      for (const [name, keyed] of Object.entries(global.states)) sizes[i]![name] = keyed.size;
+      seconds[i]! += (performance.now() - started) / 1000;
+    });
+    return { outputs, state, dedup: shards.map((s) => s.dedup), owners, sizes, dedupIds, seconds };
+  }
+
+  /** The case watchers' local parts, asked on every shard. */
+  private caseDeadlineWatchers(): CaseDeadlineWatcher[] {
+    return this.caseWatchers.map((index) => ({
+      overdueCases: async () => ((await this.pool!.ask(index, { step: 'overdue' })) as Array<Array<{ case_id: string }>>).flat(),
+      settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) =>
+        ((await this.pool!.ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
+    }));
+  }
+
+  private async publishMetrics(outputs: OperatorOutput[], sizes: Array<Record<string, number>>, dedupIds: number, seconds: number[]): Promise<void> {
     const { metrics, source } = this.context;
     EVENT_TYPES.forEach((type, i) => {
       if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
@@ -388,7 +455,7 @@ export class JobRunner {
         }
       }
     }
-    const watermark = this.gate.watermarks.current;
+    const watermark = this.watermarks.current;
     if (Number.isFinite(watermark)) {
       metrics.watermark.set(watermark / 1000);
       metrics.watermarkLag.set((this.now() - watermark) / 1000);
@@ -396,35 +463,36 @@ export class JobRunner {
     for (const [partition, position] of this.positions) {
       metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
     }
-    for (const op of this.operators) {
-      if (op instanceof CustomerWindowsOperator) metrics.stateEntries.set({ operator: op.name, state: 'open_windows' }, op.size);
-      for (const [name, keyed] of Object.entries(op.states)) metrics.stateEntries.set({ operator: op.name, state: name }, keyed.size);
+    this.plans.forEach((plan, i) => {
+      for (const [state, n] of Object.entries(sizes[i]!)) metrics.stateEntries.set({ operator: plan.name, state }, n);
+      if (seconds[i]! > 0) metrics.operatorSeconds.inc({ operator: plan.name }, seconds[i]);
+    });
+    metrics.dedupIds.set(dedupIds);
+    for (const [i, gauges] of this.kpiGauges) {
+      const global = this.globals[i] as ContactKpiGlobal;
+      gauges.publish(global.latestClosed(Math.min(...global.windowSizesMs)));
     }
-    metrics.dedupIds.set(this.gate.dedup.size);
-    for (const [index, sizeMs, gauges] of this.kpiGauges) gauges.publish((this.operators[index] as ContactKpiOperator).latestClosed(sizeMs));
-    for (const op of this.operators) {
-      if (!(op instanceof PopulationDriftOperator)) continue;
-      this.businessGauges.publishDrift(op.latestScores());
-      this.businessGauges.publishSegments(op.segmentSizes());
+    for (const global of this.globals) {
+      if (!(global instanceof PopulationDriftGlobal)) continue;
+      this.businessGauges.publishDrift(global.latestScores());
+      this.businessGauges.publishSegments(global.segmentSizes());
     }
-    if (this.watchesCases) await this.businessGauges.publishCases(this.context.store.connection, watermark);
+    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, watermark);
   }
 
-  /** Loads the last checkpoint: positions, watermark, dedup ids, operator state, open windows. */
+  /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */
   private async restore(): Promise<ReadonlyMap<string, PartitionPosition>> {
-    const { store, source, job, logger } = this.context;
+    const { store, source, logger } = this.context;
     const checkpoint = await store.loadCheckpoint();
     const positions = checkpoint.positions.get(source.name) ?? new Map<string, PartitionPosition>();
     for (const [partition, position] of positions) this.positions.set(partition, position);
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
-    if (snapshot) this.gate.watermarks.restore(snapshot, this.now());
-    this.gate.dedup.restore(await store.loadDedup());
-    this.owners?.restore(await store.loadOwners());
+    if (snapshot) this.watermarks.restore(snapshot, this.now());
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.
-    const watermark = this.gate.watermarks.current;
-    const openWindows = await this.restoreOperators(Number.isFinite(watermark) || positions.size > 0);
+    const watermark = this.watermarks.current;
+    const openWindows = await this.loadState(Number.isFinite(watermark) || positions.size > 0);
     if (openWindows !== undefined) {
       this.progress.watermark = watermark;
       logger.info(
@@ -436,42 +504,68 @@ export class JobRunner {
   }
 
   /**
-   * Loads every operator's keyed state, and the open windows when `withWindows` (their count is
-   * returned), from the store into the current operators.
+   * Replaces every shard's and global part's state with the store's: keyed state goes to the shard
+   * of its customer, population state to the global parts; the open windows too when
+   * `withWindows` (their count is returned).
    */
-  private async restoreOperators(withWindows: boolean): Promise<number | undefined> {
+  private async loadState(withWindows: boolean): Promise<number | undefined> {
     const { store, job } = this.context;
-    for (const op of this.operators) {
-      for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
-    }
-    if (!withWindows) return undefined;
-    const watermark = this.gate.watermarks.current;
-    const rows = await store.loadRows(
-      `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
-              spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
-       FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
-      { lateness: job.eventTime.allowedLatenessMs, watermark: Number.isFinite(watermark) ? watermark : Number.MIN_SAFE_INTEGER },
-    );
-    const open: CustomerWindowRow[] = rows.map((row) => ({
-      customer_id: String(row['customer_id']),
-      window_start: Number(row['window_start']),
-      window_end: Number(row['window_end']),
-      spend_total: Number(row['spend_total']),
-      spend_count: Number(row['spend_count']),
-      spend_max: row['spend_max'] === null ? null : Number(row['spend_max']),
-      refund_total: Number(row['refund_total']),
-      usage_total: Number(row['usage_total']),
-      usage: JSON.parse(String(row['usage'])) as Record<string, number>,
-      contacts: Number(row['contacts']),
+    const pool = this.pool!;
+    const watermark = this.watermarks.current;
+    const shards: ShardRestore[] = Array.from({ length: pool.size }, () => ({
+      watermark,
+      states: this.plans.map(() => ({})),
+      windows: [],
+      dedup: [],
+      owners: [],
     }));
-    for (const op of this.operators) if (op instanceof CustomerWindowsOperator) op.restoreOpenWindows(open);
-    return open.length;
+    this.globals = this.plans.map((plan) => plan.createGlobal?.());
+    const opIndex = new Map(this.plans.map((plan, i) => [plan.name, i]));
+    const globalEntries = new Map<string, Array<[string, unknown]>>();
+    for (const row of await store.loadStateRows()) {
+      const i = opIndex.get(row.operator);
+      if (i === undefined) continue; // an operator no longer in the job
+      if (this.globals[i]?.states[row.state]) {
+        const key = `${i}\u0000${row.state}`;
+        const entries = globalEntries.get(key) ?? [];
+        entries.push([row.key, JSON.parse(row.value)]);
+        globalEntries.set(key, entries);
+        continue;
+      }
+      const keyed = this.prototypes[i]!.states[row.state];
+      if (!keyed) continue;
+      const customer = row.customer_id ?? keyed.customerOfEntry(row.key, JSON.parse(row.value));
+      const states = shards[shardOf(customer, pool.size)]!.states[i]!;
+      (states[row.state] ??= []).push([row.key, row.value]);
+    }
+    this.globals.forEach((global, i) => {
+      for (const [name, keyed] of Object.entries(global?.states ?? {})) keyed.restore(globalEntries.get(`${i}\u0000${name}`) ?? []);
+    });
+    for (const [id, customer, ts] of await store.loadDedup()) {
+      // An id without a customer (unknown caller, or stored by an older version) is kept by every shard.
+      if (customer === null) for (const shard of shards) shard.dedup.push([id, customer, ts]);
+      else shards[shardOf(customer, pool.size)]!.dedup.push([id, customer, ts]);
+    }
+    if (!this.context.source.bounded) {
+      for (const [customer, partition] of await store.loadOwners()) shards[shardOf(customer, pool.size)]!.owners.push([customer, partition]);
+    }
+    let openWindows: number | undefined;
+    if (withWindows && this.prototypes.some((local) => local.restoreOpenWindows)) {
+      const rows = await store.loadOpenWindows(watermark, job.eventTime.allowedLatenessMs);
+      for (const row of rows) shards[shardOf(row.customer_id, pool.size)]!.windows.push(row);
+      openWindows = rows.length;
+    } else if (withWindows) {
+      openWindows = 0;
+    }
+    await pool.restore(shards);
+    for (const [i, global] of this.globals.entries()) if (global?.sync) await this.drive(i, global.sync());
+    return openWindows;
   }
 
   /**
    * Exports the state of partitions this process gives up to the hand-over directory (after a
-   * checkpoint), and rebuilds the operators without it: the next owner continues that state, so
-   * this process must neither keep updating it nor write its windows again.
+   * checkpoint), and reloads the state without it: the next owner continues that state, so this
+   * process must neither keep updating it nor write its windows again.
    */
   private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
     const { handoff, store, source, job, logger } = this.context;
@@ -489,7 +583,7 @@ export class JobRunner {
       }
       return;
     }
-    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.gate.watermarks.current };
+    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.watermarks.current };
     for (const partition of moved) {
       if (lost) {
         // The group gave the partition away already; a snapshot now could be newer than the point
@@ -498,12 +592,12 @@ export class JobRunner {
         logger.warn({ partition }, 'partition lost (session timed out): its state since the last hand-over is dropped here');
       } else {
         const position = this.positions.get(partition)!;
-        const manifest = await handoff.export(store.connection, source.name, partition, position, this.gate.watermarks.maxEventTimeOf(partition), open);
+        const manifest = await handoff.export(store.connection, source.name, partition, position, this.watermarks.maxEventTimeOf(partition), open);
         logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
       }
       this.positions.delete(partition);
     }
-    if (!stopping) await this.reloadState();
+    if (!stopping) await this.loadState(true);
   }
 
   /**
@@ -525,22 +619,12 @@ export class JobRunner {
       const { partition, position, maxEventTime, rows } = snapshot.manifest;
       await handoff.import(store.connection, snapshot);
       this.positions.set(partition, position);
-      if (maxEventTime !== null) this.gate.watermarks.observe(partition, maxEventTime, now);
+      if (maxEventTime !== null) this.watermarks.observe(partition, maxEventTime, now);
       logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
     }
-    await this.reloadState();
-  }
-
-  /** Rebuilds the operators, dedup ids and partition owners from the store (after a hand-over). */
-  private async reloadState(): Promise<void> {
-    this.operators = this.buildOperators();
-    await this.restoreOperators(true);
-    this.gate.dedup.restore(await this.context.store.loadDedup());
-    this.owners?.restore(await this.context.store.loadOwners());
+    await this.loadState(true);
   }
 }
-
-const EVENT_TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((type, i) => [type, i])) as Record<EventType, number>;
 
 /** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */
 function partitionLabel(partition: string): string {

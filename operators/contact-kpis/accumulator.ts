@@ -3,6 +3,7 @@
  * restart continues open windows) and additive, so late contacts just add to it.
  */
 import type { ContactEvent } from '../events.js';
+import { exactAdd, exactMerge, type ExactSum } from '../exact-sum.js';
 import type { ContactKpiOptions } from './options.js';
 
 export interface WindowAcc {
@@ -25,8 +26,11 @@ export interface WindowAcc {
   abandoned_in_sl: number;
   /** Sum over handled of (ended_at - answered_at), ms, kept integral for exact sums. */
   handle_ms: number;
-  /** Sum over handled of acw_seconds. */
-  acw_seconds: number;
+  /**
+   * Sum over handled of acw_seconds, exact (the only fractional sum: partials of several shards and
+   * batches give the same total in any order).
+   */
+  acw_seconds: ExactSum;
   /** Sum over handled of (answered_at - queued_at), ms. */
   answer_ms: number;
   /** Sum of waits over contacts that have one (handled and abandoned), ms. */
@@ -60,7 +64,7 @@ export function newWindowAcc(size: number, start: number, queue: string, channel
     handled_in_sl: 0,
     abandoned_in_sl: 0,
     handle_ms: 0,
-    acw_seconds: 0,
+    acw_seconds: [],
     answer_ms: 0,
     wait_ms: 0,
     wait_count: 0,
@@ -123,11 +127,48 @@ export function addContact(
     if (c.disposition === 'transferred') acc.transferred += 1;
     if (cls.waitMs <= slMs) acc.handled_in_sl += 1;
     acc.handle_ms += c.ended_at - c.answered_at;
-    acc.acw_seconds += c.acw_seconds;
+    exactAdd(acc.acw_seconds, c.acw_seconds);
     acc.answer_ms += cls.waitMs;
   } else if (cls.abandoned && cls.waitMs !== null) {
     acc.abandoned += 1;
     if (cls.shortAbandoned) acc.short_abandoned += 1;
     else if (cls.waitMs <= slMs) acc.abandoned_in_sl += 1;
   }
+}
+
+/** True when `delta` holds contacts (not only FCR corrections of earlier contacts' windows). */
+export function hasContacts(delta: WindowAcc): boolean {
+  for (const _ in delta.reasons) return true;
+  return false;
+}
+
+/**
+ * Adds a partial accumulator of the same window (contacts of one shard and batch, and FCR
+ * corrections, which may make `fcr_resolved` negative) into `into`.
+ */
+export function mergeWindowAcc(into: WindowAcc, delta: WindowAcc): void {
+  into.offered += delta.offered;
+  into.handled += delta.handled;
+  into.abandoned += delta.abandoned;
+  into.short_abandoned += delta.short_abandoned;
+  into.self_service += delta.self_service;
+  into.transferred += delta.transferred;
+  into.resolved += delta.resolved;
+  into.handled_in_sl += delta.handled_in_sl;
+  into.abandoned_in_sl += delta.abandoned_in_sl;
+  into.handle_ms += delta.handle_ms;
+  exactMerge(into.acw_seconds, delta.acw_seconds);
+  into.answer_ms += delta.answer_ms;
+  into.wait_ms += delta.wait_ms;
+  into.wait_count += delta.wait_count;
+  into.fcr_eligible += delta.fcr_eligible;
+  into.fcr_resolved += delta.fcr_resolved;
+  if (delta.fcr_horizon !== null) into.fcr_horizon = into.fcr_horizon === null ? delta.fcr_horizon : Math.max(into.fcr_horizon, delta.fcr_horizon);
+  for (const reason in delta.reasons) into.reasons[reason] = (into.reasons[reason] ?? 0) + delta.reasons[reason]!;
+}
+
+/** A window accumulator restored from a checkpoint of an older version kept acw_seconds as a number. */
+export function upgradeWindowAcc(acc: WindowAcc): void {
+  const acw = acc.acw_seconds as ExactSum | number;
+  if (typeof acw === 'number') acc.acw_seconds = acw === 0 ? [] : [acw];
 }

@@ -34,7 +34,8 @@ export interface FcrObservation {
 }
 
 export class FcrTracker {
-  readonly state = new KeyedState<FcrEntry[]>();
+  /** Keyed by JSON [customer_id, reason] (or [customer_id]): the customer is the first element. */
+  readonly state = new KeyedState<FcrEntry[]>((key) => (JSON.parse(key) as [string])[0]);
   private readonly due = new DeadlineQueue();
   private indexed = false;
 

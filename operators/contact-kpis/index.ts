@@ -1,4 +1,5 @@
-export { ContactKpiOperator, CONTACT_KPI_STATES, latestClosedKpiRows, type ContactKpiOperatorOptions } from './operator.js';
+export { ContactKpiOperator, CONTACT_KPI_STATES, contactKpiPlan, type ContactKpiOperatorOptions } from './operator.js';
+export { ContactKpiGlobal } from './global.js';
 export {
   CONTACT_KPI_FIELDS,
   ContactKpiConfigError,

@@ -2,6 +2,7 @@
  * KPI values of one window from its accumulator (SPEC section 4). Every rate with a zero
  * denominator is null, never 0 or NaN.
  */
+import { exactValue } from '../exact-sum.js';
 import type { WindowAcc } from './accumulator.js';
 import type { ContactKpiOptions } from './options.js';
 
@@ -95,7 +96,7 @@ export function computeKpiRow(
     short_abandoned: acc.short_abandoned,
     self_service: acc.self_service,
     abandon_rate: ratio(acc.abandoned - acc.short_abandoned, nonShortOffered),
-    aht_seconds: ratio(acc.handle_ms / 1000 + acc.acw_seconds, acc.handled),
+    aht_seconds: ratio(acc.handle_ms / 1000 + exactValue(acc.acw_seconds), acc.handled),
     asa_seconds: ratio(acc.answer_ms / 1000, acc.handled),
     avg_queue_seconds: ratio(acc.wait_ms / 1000, acc.wait_count),
     service_level: serviceLevel(acc, options),

@@ -8,9 +8,10 @@
  * with gamma = (1 + a) / (1 - a), a value x > 0 goes to bucket k = ceil(ln x / ln gamma), which
  * holds (gamma^(k-1), gamma^k]; negative values go to a mirrored store and exact zeros to a zero
  * count. Every bucket is represented by r_k = 2 gamma^k / (1 + gamma), which is within relative
- * error a of every value in the bucket: |r_k - x| <= a |x|. Merging adds counts bucket by bucket, so
- * merge(sketch(A), sketch(B)) equals sketch(A u B) exactly (up to the floating-point order of the
- * exact mean and variance kept beside the buckets).
+ * error a of every value in the bucket: |r_k - x| <= a |x|. Merging adds counts bucket by bucket, and
+ * the moments beside the buckets are exact sums (exact-sum.ts), so merge(sketch(A), sketch(B))
+ * equals sketch(A u B) exactly, whatever the order of the values and the grouping of the partials
+ * (several worker threads build partial sketches of one population).
  *
  * Why not @datadog/sketches-js (the reference DDSketch in TypeScript): its sketches are class
  * instances serialised only to protobuf (and `fromProto` drops min and max), while state here must
@@ -24,24 +25,25 @@
 import type { EmpiricalDistribution } from './empirical.js';
 import { fromSortedCounts, quantile } from './empirical.js';
 import { DriftInputError } from './errors.js';
+import { exactAdd, exactAddProduct, exactMerge, exactSquaredDeviations, exactValue, type ExactSum } from '../exact-sum.js';
 
 /** Default relative accuracy a: bucket representatives are within 1% of the values. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
 
 export interface NumericSketch {
   kind: 'numeric-sketch';
-  version: 1;
+  version: 2;
   /** a in (0, 1): every value is represented within relative error a. */
   relativeAccuracy: number;
   /** Finite values added. */
   count: number;
   /** Values that were not finite numbers (null, NaN, +-Infinity); not in any bucket. */
   missing: number;
-  /** Exact running mean and sum of squared deviations (Welford; Chan et al. when merging). */
-  mean: number;
-  m2: number;
+  /** Exact sums of x and x^2 (mean and variance, order-free; version 1 kept a Welford mean and m2). */
+  sum: ExactSum;
+  sumSquares: ExactSum;
   /** Exact sum of |x|, for the Wasserstein error bound. */
-  sumAbs: number;
+  sumAbs: ExactSum;
   /** Exact extremes; null while empty (JSON has no Infinity). */
   min: number | null;
   max: number | null;
@@ -65,13 +67,13 @@ export function createNumericSketch(options: NumericSketchOptions = {}): Numeric
   }
   return {
     kind: 'numeric-sketch',
-    version: 1,
+    version: 2,
     relativeAccuracy,
     count: 0,
     missing: 0,
-    mean: 0,
-    m2: 0,
-    sumAbs: 0,
+    sum: [],
+    sumSquares: [],
+    sumAbs: [],
     min: null,
     max: null,
     zeroCount: 0,
@@ -102,10 +104,9 @@ export function addValue(sketch: NumericSketch, value: number | null | undefined
   }
   const x = value === 0 ? 0 : value;
   sketch.count += 1;
-  const delta = x - sketch.mean;
-  sketch.mean += delta / sketch.count;
-  sketch.m2 += delta * (x - sketch.mean);
-  sketch.sumAbs += Math.abs(x);
+  exactAdd(sketch.sum, x);
+  exactAddProduct(sketch.sumSquares, x, x);
+  exactAdd(sketch.sumAbs, Math.abs(x));
   sketch.min = sketch.min === null ? x : Math.min(sketch.min, x);
   sketch.max = sketch.max === null ? x : Math.max(sketch.max, x);
   if (x === 0) {
@@ -133,15 +134,11 @@ export function mergeNumericSketch(into: NumericSketch, from: NumericSketch): vo
         'build every partial sketch of a feature with the same accuracy',
     );
   }
-  const n = into.count + from.count;
-  if (from.count > 0) {
-    const delta = from.mean - into.mean;
-    into.m2 = into.m2 + from.m2 + (delta * delta * into.count * from.count) / n;
-    into.mean = into.mean + (delta * from.count) / n;
-  }
-  into.count = n;
+  into.count += from.count;
   into.missing += from.missing;
-  into.sumAbs += from.sumAbs;
+  exactMerge(into.sum, from.sum);
+  exactMerge(into.sumSquares, from.sumSquares);
+  exactMerge(into.sumAbs, from.sumAbs);
   into.zeroCount += from.zeroCount;
   if (from.min !== null) into.min = into.min === null ? from.min : Math.min(into.min, from.min);
   if (from.max !== null) into.max = into.max === null ? from.max : Math.max(into.max, from.max);
@@ -157,15 +154,20 @@ export function mergedNumericSketches(first: NumericSketch, ...rest: NumericSket
   return out;
 }
 
+/** Mean of the values added (exact up to one rounding); NaN when empty. */
+export function sketchMean(sketch: NumericSketch): number {
+  return sketch.count === 0 ? Number.NaN : exactValue(sketch.sum) / sketch.count;
+}
+
 /** Population standard deviation (ddof = 0) of the values added, exact up to rounding. */
 export function sketchStd(sketch: NumericSketch): number {
   if (sketch.count === 0) return Number.NaN;
-  return Math.sqrt(Math.max(sketch.m2, 0) / sketch.count);
+  return Math.sqrt(exactSquaredDeviations(sketch.count, sketch.sum, sketch.sumSquares) / sketch.count);
 }
 
 /** Mean of |x| over the values added (exact). */
 export function sketchMeanAbs(sketch: NumericSketch): number {
-  return sketch.count === 0 ? 0 : sketch.sumAbs / sketch.count;
+  return sketch.count === 0 ? 0 : exactValue(sketch.sumAbs) / sketch.count;
 }
 
 /**
@@ -215,7 +217,7 @@ export function restoreNumericSketch(json: unknown): NumericSketch {
   if (typeof json !== 'object' || json === null) return fail('not an object');
   const o = json as Record<string, unknown>;
   if (o['kind'] !== 'numeric-sketch') return fail(`kind must be "numeric-sketch", got ${String(o['kind'])}`);
-  if (o['version'] !== 1) return fail(`unsupported version ${String(o['version'])}`);
+  if (o['version'] !== 1 && o['version'] !== 2) return fail(`unsupported version ${String(o['version'])}`);
   const num = (name: string, min = 0): number => {
     const v = o[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) return fail(`${name} must be a finite number >= ${min}`);
@@ -238,17 +240,33 @@ export function restoreNumericSketch(json: unknown): NumericSketch {
     }
     return out;
   };
+  const partials = (name: string): ExactSum => {
+    const v = o[name];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) return fail(`${name} must be a list of finite numbers`);
+    return [...(v as number[])];
+  };
   const relativeAccuracy = num('relativeAccuracy');
   if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) fail('relativeAccuracy must be in (0, 1)');
+  const count = num('count');
+  let moments: Pick<NumericSketch, 'sum' | 'sumSquares' | 'sumAbs'>;
+  if (o['version'] === 1) {
+    // Version 1 kept the Welford mean and m2: sum = n mean, sum of squares = m2 + n mean^2.
+    const mean = num('mean', Number.NEGATIVE_INFINITY);
+    const m2 = num('m2', Number.NEGATIVE_INFINITY);
+    const sumSquares: ExactSum = [];
+    exactAdd(sumSquares, m2);
+    exactAddProduct(sumSquares, count * mean, mean);
+    moments = { sum: count === 0 ? [] : [count * mean], sumSquares, sumAbs: [num('sumAbs')] };
+  } else {
+    moments = { sum: partials('sum'), sumSquares: partials('sumSquares'), sumAbs: partials('sumAbs') };
+  }
   return {
     kind: 'numeric-sketch',
-    version: 1,
+    version: 2,
     relativeAccuracy,
-    count: num('count'),
+    count,
     missing: num('missing'),
-    mean: num('mean', Number.NEGATIVE_INFINITY),
-    m2: num('m2', Number.NEGATIVE_INFINITY),
-    sumAbs: num('sumAbs'),
+    ...moments,
     min: nullableNum('min'),
     max: nullableNum('max'),
     zeroCount: num('zeroCount'),

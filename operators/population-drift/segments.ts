@@ -2,6 +2,7 @@
  * Value tiers, RFM scores and the segment migration matrix: pure functions over per-customer
  * trailing-12-month figures, so that they can be tested by hand and reused by batch reports.
  */
+import { exactAdd, exactMerge, exactValue, type ExactSum } from '../exact-sum.js';
 import type { Tier } from './options.js';
 import { TIER_NAMES } from './options.js';
 
@@ -117,24 +118,53 @@ export function movementOf(from: MigrationTier, to: MigrationTier): Movement {
   return d === 0 ? 'retained' : d > 0 ? 'upgraded' : 'downgraded';
 }
 
-/** Tier at the previous scoring vs now, one cell per non-empty (from, to) pair, ordered. */
-export function migrationMatrix(previous: ReadonlyMap<string, ScoredTier>, current: ReadonlyMap<string, ScoredTier>): MigrationCell[] {
-  const cells = new Map<string, { from: MigrationTier; to: MigrationTier; customers: number; revenue: number }>();
-  let currentTotal = 0;
-  let previousTotal = 0;
-  for (const s of current.values()) currentTotal += s.spend;
-  for (const s of previous.values()) previousTotal += s.spend;
-  const add = (from: MigrationTier, to: MigrationTier, revenue: number): void => {
+/**
+ * Counts of customers and revenue per (from, to) tier pair, and both revenue totals, as exact sums:
+ * tallies of disjoint sets of customers (one per worker) add up to the tally of all of them.
+ */
+export interface MigrationTally {
+  cells: Record<string, { from: MigrationTier; to: MigrationTier; customers: number; revenue: ExactSum }>;
+  currentTotal: ExactSum;
+  previousTotal: ExactSum;
+}
+
+export function emptyMigrationTally(): MigrationTally {
+  return { cells: {}, currentTotal: [], previousTotal: [] };
+}
+
+/** Adds the movements of the customers in `previous` and `current` to `tally`. */
+export function tallyMigrations(tally: MigrationTally, previous: ReadonlyMap<string, ScoredTier>, current: ReadonlyMap<string, ScoredTier>): MigrationTally {
+  const add = (from: MigrationTier, to: MigrationTier, customers: number, revenue: readonly number[]): void => {
     const k = `${from}>${to}`;
-    const cell = cells.get(k) ?? { from, to, customers: 0, revenue: 0 };
-    cell.customers += 1;
-    cell.revenue += revenue;
-    cells.set(k, cell);
+    const cell = (tally.cells[k] ??= { from, to, customers: 0, revenue: [] });
+    cell.customers += customers;
+    exactMerge(cell.revenue, revenue);
   };
-  for (const [id, now] of current) add(previous.get(id)?.tier ?? NO_TIER, now.tier, now.spend);
-  for (const [id, before] of previous) if (!current.has(id)) add(before.tier, NO_TIER, before.spend);
+  for (const s of current.values()) exactAdd(tally.currentTotal, s.spend);
+  for (const s of previous.values()) exactAdd(tally.previousTotal, s.spend);
+  for (const [id, now] of current) add(previous.get(id)?.tier ?? NO_TIER, now.tier, 1, [now.spend]);
+  for (const [id, before] of previous) if (!current.has(id)) add(before.tier, NO_TIER, 1, [before.spend]);
+  return tally;
+}
+
+/** Adds `from` into `into` (in place). */
+export function mergeMigrationTallies(into: MigrationTally, from: MigrationTally): void {
+  for (const cell of Object.values(from.cells)) {
+    const k = `${cell.from}>${cell.to}`;
+    const target = (into.cells[k] ??= { from: cell.from, to: cell.to, customers: 0, revenue: [] });
+    target.customers += cell.customers;
+    exactMerge(target.revenue, cell.revenue);
+  }
+  exactMerge(into.currentTotal, from.currentTotal);
+  exactMerge(into.previousTotal, from.previousTotal);
+}
+
+/** The non-empty cells of a tally, ordered by from tier then to tier. */
+export function migrationCells(tally: MigrationTally): MigrationCell[] {
   const order = [...TIER_NAMES, NO_TIER] as MigrationTier[];
-  return [...cells.values()]
+  const currentTotal = exactValue(tally.currentTotal);
+  const previousTotal = exactValue(tally.previousTotal);
+  return Object.values(tally.cells)
     .sort((a, b) => order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to))
     .map((c) => {
       const total = c.to === NO_TIER ? previousTotal : currentTotal;
@@ -143,9 +173,14 @@ export function migrationMatrix(previous: ReadonlyMap<string, ScoredTier>, curre
         to_tier: c.to,
         movement: movementOf(c.from, c.to),
         customers: c.customers,
-        revenue_share: total > 0 ? c.revenue / total : 0,
+        revenue_share: total > 0 ? exactValue(c.revenue) / total : 0,
       };
     });
+}
+
+/** Tier at the previous scoring vs now, one cell per non-empty (from, to) pair, ordered. */
+export function migrationMatrix(previous: ReadonlyMap<string, ScoredTier>, current: ReadonlyMap<string, ScoredTier>): MigrationCell[] {
+  return migrationCells(tallyMigrations(emptyMigrationTally(), previous, current));
 }
 
 function lowerBound(sorted: readonly number[], v: number): number {

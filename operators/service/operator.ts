@@ -43,6 +43,8 @@ export interface SettledCase {
   team: string;
 }
 
+export type CaseDeadlineRequest = { step: 'overdue' } | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> };
+
 /** Expiry of old state runs at most once per this much event-time progress. */
 const EXPIRY_EVERY_MS = MS_PER_HOUR;
 
@@ -147,6 +149,15 @@ export class ServiceTriggersOperator implements Operator {
       this.cases.delete(c.case_id);
     }
     return settled;
+  }
+
+  /**
+   * The runner's questions at a checkpoint, when the operator runs on a worker thread:
+   * `{ step: 'overdue' }` -> overdueCases(), `{ step: 'settle', statuses }` -> settleOverdue().
+   */
+  answer(request: unknown): unknown {
+    const r = request as CaseDeadlineRequest;
+    return r.step === 'overdue' ? this.overdueCases() : this.settleOverdue(r.statuses);
   }
 
   // ---- event handlers ----

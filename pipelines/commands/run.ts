@@ -21,6 +21,7 @@ export interface RunCommandOptions {
   metricsPort?: number;
   reports?: string;
   source?: string;
+  workers?: number;
 }
 
 /** Applies command-line overrides to the job: `--input` replaces the sources with those files. */
@@ -43,6 +44,7 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
     storePath: options.db ?? job.storePath,
     metricsPort: options.metricsPort ?? job.metricsPort,
     reportsDir: options.reports ?? job.reportsDir,
+    workers: options.workers ?? job.workers,
   };
 }
 

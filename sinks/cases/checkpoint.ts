@@ -14,20 +14,22 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../operators/alert.js';
-import type { Operator } from '../../operators/operator.js';
 import { CASE_ALERT_RULES, type CaseStatusInfo, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import type { SettledCase } from '../../operators/service/operator.js';
 import { caseStatuses, insertEvent } from './store.js';
 
-/** An operator that watches case deadlines (duck-typed so any operator can take part). */
+/**
+ * The cases of an operator that watches case deadlines, wherever it runs (its local parts on the
+ * worker threads answer through the runner).
+ */
 export interface CaseDeadlineWatcher {
-  readonly name: string;
-  overdueCases(): ReadonlyArray<{ case_id: string }>;
-  settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): SettledCase[];
+  overdueCases(): Promise<ReadonlyArray<{ case_id: string }>>;
+  settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): Promise<SettledCase[]>;
 }
 
-export function watchesCaseDeadlines(op: Operator | CaseDeadlineWatcher): op is Operator & CaseDeadlineWatcher {
-  const candidate = op as Partial<CaseDeadlineWatcher>;
+/** True for an operator (part) that holds cases with deadlines (duck-typed so any operator can take part). */
+export function watchesCaseDeadlines(op: object): boolean {
+  const candidate = op as { overdueCases?: unknown; settleOverdue?: unknown };
   return typeof candidate.overdueCases === 'function' && typeof candidate.settleOverdue === 'function';
 }
 
@@ -49,16 +51,15 @@ export interface CaseCheckpointWork {
  */
 export async function prepareCaseCheckpoint(
   conn: DuckDBConnection,
-  operators: ReadonlyArray<Operator | CaseDeadlineWatcher>,
+  watchers: readonly CaseDeadlineWatcher[],
   now: number,
 ): Promise<CaseCheckpointWork> {
   const settled: SettledCase[] = [];
-  for (const op of operators) {
-    if (!watchesCaseDeadlines(op)) continue;
-    const due = op.overdueCases();
+  for (const watcher of watchers) {
+    const due = await watcher.overdueCases();
     if (due.length === 0) continue;
     const statuses = await caseStatuses(conn, due.map((c) => c.case_id));
-    settled.push(...op.settleOverdue(statuses));
+    settled.push(...(await watcher.settleOverdue(statuses)));
   }
   const pending = await pendingNotifications(conn);
   return {

@@ -161,10 +161,14 @@ export const STATE_TABLES_DDL = [
     value JSON NOT NULL,
     customer_id VARCHAR
   )`,
+  // customer_id: duplicates are judged per customer (operators/dedup.ts); it also says which worker
+  // thread an id goes back to after a restart. NULL for an unknown caller (and for ids stored by
+  // versions before it, which then count for every customer).
   `CREATE TABLE IF NOT EXISTS pulse_dedup (
     event_id VARCHAR NOT NULL,
     ts BIGINT NOT NULL,
-    partition VARCHAR
+    partition VARCHAR,
+    customer_id VARCHAR
   )`,
   // The source partition whose events a customer's state came from (sources whose partitions can
   // move between processes only): what a partition hand-over moves. Keyed by customer_id through

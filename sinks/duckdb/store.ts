@@ -1,8 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Operator, OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
+import type { CustomerWindowRow } from '../../operators/customer-windows.js';
+import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
-import type { StateChanges } from '../../operators/state.js';
+import type { StateRow } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
@@ -27,21 +28,20 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
 /**
  * Joins the outputs of all operators by kind, keeping only the latest row per key: an alert that
  * fired and resolved within one checkpoint is written once, as resolved. Operators already
- * coalesce their own rows; this covers several operators (and several drains) of one kind. An
- * output with columns (a million customer windows) that is the only one of its kind goes as it is.
+ * coalesce their own rows; this covers several operators (and several drains) of one kind. Column
+ * outputs (customer windows, one per worker thread, of disjoint customers) go as they are.
  */
-function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, OutputRow[] | OutputColumns> {
+function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, Array<OutputRow[] | OutputColumns>> {
   const byKind = new Map<OutputKind, OperatorOutput[]>();
   for (const output of outputs) {
     const ofKind = byKind.get(output.kind);
     if (ofKind) ofKind.push(output);
     else byKind.set(output.kind, [output]);
   }
-  const coalesced = new Map<OutputKind, OutputRow[] | OutputColumns>();
+  const coalesced = new Map<OutputKind, Array<OutputRow[] | OutputColumns>>();
   for (const [kind, ofKind] of byKind) {
-    const columns = ofKind.length === 1 ? ofKind[0]!.columns : undefined;
-    if (columns) {
-      coalesced.set(kind, columns);
+    if (ofKind.every((output) => output.columns !== undefined)) {
+      coalesced.set(kind, ofKind.map((output) => output.columns!));
       continue;
     }
     const keys = OUTPUT_TABLES[kind].keys;
@@ -49,42 +49,32 @@ function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, Ou
     const rows: OutputRow[] = [];
     for (const output of ofKind) for (const row of output.rows) rows.push(row);
     if (keys.length === 0) {
-      coalesced.set(kind, rows);
+      coalesced.set(kind, [rows]);
       continue;
     }
     const latest = new Map<string, OutputRow>();
     for (const row of rows) latest.set(keys.map((k) => String(row[k])).join('\u0000'), row);
-    coalesced.set(kind, [...latest.values()]);
+    coalesced.set(kind, [[...latest.values()]]);
   }
   return coalesced;
 }
 
-export interface OperatorStateChanges {
+/** A stored keyed-state entry (its value as JSON text). */
+export interface StoredStateRow {
   operator: string;
   state: string;
-  changes: StateChanges<unknown>;
-  /** The customer of each entry (null for population-level state), stored so it can move with its partition. */
-  customerOf: (key: string, value: unknown) => string | null;
-}
-
-/** The keyed-state changes of operators since their previous drain, as a checkpoint stores them. */
-export function drainStateChanges(operators: readonly Operator[]): OperatorStateChanges[] {
-  return operators.flatMap((op) =>
-    Object.entries(op.states).map(([name, keyed]) => ({
-      operator: op.name,
-      state: name,
-      changes: keyed.drainChanges(),
-      customerOf: (key: string, value: unknown) => keyed.customerOfEntry(key, value),
-    })),
-  );
+  key: string;
+  value: string;
+  customer_id: string | null;
 }
 
 /** Everything one checkpoint makes durable, atomically. */
 export interface CheckpointData {
   outputs: OperatorOutput[];
   rejections: Rejection[];
-  state: OperatorStateChanges[];
-  dedup: DedupChanges;
+  state: StateRow[];
+  /** New and expired duplicate-detector ids (one per worker thread). */
+  dedup: DedupChanges[];
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
   /** Customers whose owning source partition is new or changed since the previous checkpoint. */
   owners?: ReadonlyArray<{ customer_id: string; partition: string }>;
@@ -155,6 +145,19 @@ export class DuckDBStore {
     return { positions, jobState };
   }
 
+  /** Every stored keyed-state entry, value as JSON text (the runner hands each to its owner). */
+  async loadStateRows(): Promise<StoredStateRow[]> {
+    const reader = await this.connection.runAndReadAll(`SELECT operator, state, key, CAST(value AS VARCHAR) AS value, customer_id FROM pulse_state`);
+    return reader.getRowsJS().map((row) => ({
+      operator: String(row[0]),
+      state: String(row[1]),
+      key: String(row[2]),
+      value: String(row[3]),
+      customer_id: row[4] === null ? null : String(row[4]),
+    }));
+  }
+
+  /** One operator state's entries, values parsed. */
   async loadOperatorState(operator: string, state: string): Promise<Array<[string, unknown]>> {
     const reader = await this.connection.runAndReadAll(
       `SELECT key, CAST(value AS VARCHAR) AS value FROM pulse_state WHERE operator = $operator AND state = $state`,
@@ -168,9 +171,31 @@ export class DuckDBStore {
     return reader.getRowsJS().map((row) => [String(row[0]), String(row[1])]);
   }
 
-  async loadDedup(): Promise<Array<[string, number]>> {
-    const reader = await this.connection.runAndReadAll(`SELECT event_id, ts FROM pulse_dedup`);
-    return reader.getRowsJS().map((row) => [String(row[0]), Number(row[1])]);
+  async loadDedup(): Promise<Array<[id: string, customer: string | null, ts: number]>> {
+    const reader = await this.connection.runAndReadAll(`SELECT event_id, customer_id, ts FROM pulse_dedup`);
+    return reader.getRowsJS().map((row) => [String(row[0]), row[1] === null ? null : String(row[1]), Number(row[2])]);
+  }
+
+  /** Customer windows still open at `watermark` (end + lateness after it): the windows operator's state. */
+  async loadOpenWindows(watermark: number, allowedLatenessMs: number): Promise<CustomerWindowRow[]> {
+    const rows = await this.loadRows(
+      `SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) AS window_end,
+              spend_total, spend_count, spend_max, refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts
+       FROM customer_windows WHERE epoch_ms(window_end) + $lateness > $watermark`,
+      { lateness: allowedLatenessMs, watermark: Number.isFinite(watermark) ? watermark : Number.MIN_SAFE_INTEGER },
+    );
+    return rows.map((row) => ({
+      customer_id: String(row['customer_id']),
+      window_start: Number(row['window_start']),
+      window_end: Number(row['window_end']),
+      spend_total: Number(row['spend_total']),
+      spend_count: Number(row['spend_count']),
+      spend_max: row['spend_max'] === null ? null : Number(row['spend_max']),
+      refund_total: Number(row['refund_total']),
+      usage_total: Number(row['usage_total']),
+      usage: JSON.parse(String(row['usage'])) as Record<string, number>,
+      contacts: Number(row['contacts']),
+    }));
   }
 
   /** Rows of a table as plain objects with times as epoch ms and JSON parsed (for restores). */
@@ -214,7 +239,7 @@ export class DuckDBStore {
       await writer.stage(connection, rows);
       moves.push(writer);
     };
-    for (const [kind, rows] of coalesceOutputs(data.outputs)) await stage(OUTPUT_TABLES[kind].table, rows);
+    for (const [kind, parts] of coalesceOutputs(data.outputs)) for (const rows of parts) await stage(OUTPUT_TABLES[kind].table, rows);
     await stage(
       'dead_letters',
       data.rejections.map((r) => ({
@@ -228,12 +253,19 @@ export class DuckDBStore {
     );
     await this.stageOperatorState(connection, data.state);
     moves.push(this.writer('pulse_state'));
-    const { dedup } = data;
-    const dedupColumns: Record<string, ArrayLike<string | number>> = { event_id: dedup.ids, ts: dedup.times, partition: dedup.partitions };
-    await stage('pulse_dedup', {
-      length: dedup.ids.length,
-      column: (name) => dedupColumns[name] ?? new Array<null>(dedup.ids.length).fill(null),
-    });
+    for (const dedup of data.dedup) {
+      const dedupColumns: Record<string, ArrayLike<string | number | null>> = {
+        event_id: dedup.ids,
+        ts: dedup.times,
+        partition: dedup.partitions,
+        customer_id: dedup.customers,
+      };
+      await stage('pulse_dedup', {
+        length: dedup.ids.length,
+        names: Object.keys(dedupColumns),
+        column: (name) => dedupColumns[name] ?? new Array<null>(dedup.ids.length).fill(null),
+      });
+    }
     if (data.owners) await stage('pulse_partition_owners', data.owners);
     return moves;
   }
@@ -241,8 +273,10 @@ export class DuckDBStore {
   /** The SQL half of a checkpoint: nothing here reads the caller's objects but `data`'s small values. */
   private async finishCheckpoint(connection: DuckDBConnection, data: CheckpointData, moves: TableWriter[]): Promise<void> {
     try {
-      if (Number.isFinite(data.dedup.expiredBefore)) {
-        await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: data.dedup.expiredBefore });
+      // Every worker's detector expires at the same watermark; the earliest horizon is the safe one.
+      const expiredBefore = Math.min(...data.dedup.map((d) => d.expiredBefore));
+      if (Number.isFinite(expiredBefore)) {
+        await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: expiredBefore });
       }
       await connection.run(
         `DELETE FROM pulse_state t USING pulse_touched_keys k
@@ -288,24 +322,12 @@ export class DuckDBStore {
     return writer;
   }
 
-  /**
-   * Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values,
-   * serialised now, while they are what the checkpoint covers.
-   */
-  private async stageOperatorState(connection: DuckDBConnection, states: OperatorStateChanges[]): Promise<void> {
-    const touched: Array<{ operator: string; state: string; key: string }> = [];
-    const upserts: OutputRow[] = [];
-    for (const { operator, state, changes, customerOf } of states) {
-      for (const key of changes.deletes) touched.push({ operator, state, key });
-      for (const [key, value] of changes.upserts) {
-        touched.push({ operator, state, key });
-        upserts.push({ operator, state, key, value: JSON.stringify(value), customer_id: customerOf(key, value) });
-      }
-    }
-    if (touched.length > 0) {
+  /** Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values. */
+  private async stageOperatorState(connection: DuckDBConnection, rows: readonly StateRow[]): Promise<void> {
+    if (rows.length > 0) {
       const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
       try {
-        for (const { operator, state, key } of touched) {
+        for (const { operator, state, key } of rows) {
           appender.appendVarchar(operator);
           appender.appendVarchar(state);
           appender.appendVarchar(key);
@@ -316,6 +338,8 @@ export class DuckDBStore {
         appender.closeSync();
       }
     }
+    const upserts: OutputRow[] = [];
+    for (const row of rows) if (row.value !== null) upserts.push(row as unknown as OutputRow);
     await this.writer('pulse_state').stage(connection, upserts);
   }
 }

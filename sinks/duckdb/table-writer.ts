@@ -181,6 +181,6 @@ function isColumns(data: readonly OutputRow[] | OutputColumns): data is OutputCo
 }
 
 function columnsOfRows(rows: readonly OutputRow[]): OutputColumns {
-  return { length: rows.length, column: (name) => rows.map((row) => row[name] ?? null) };
+  return { length: rows.length, names: Object.keys(rows[0] ?? {}), column: (name) => rows.map((row) => row[name] ?? null) };
 }
 

@@ -20,6 +20,7 @@ export class PipelineMetrics {
   readonly alerts: Counter<'kind' | 'severity'>;
   readonly alertLatency: Histogram<'kind'>;
   readonly outputRows: Counter<'kind'>;
+  readonly operatorSeconds: Counter<'operator'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -107,6 +108,14 @@ export class PipelineMetrics {
       name: 'pulse_output_rows_total',
       help: 'Rows written to output tables, by output kind.',
       labelNames: ['kind'],
+      registers,
+    });
+    this.operatorSeconds = new Counter({
+      name: 'pulse_operator_seconds_total',
+      help:
+        'Time spent in each operator (processing events, watermarks, window and period closes, draining outputs), ' +
+        'summed over the worker threads: its share of the CPU.',
+      labelNames: ['operator'],
       registers,
     });
   }

@@ -26,6 +26,8 @@ import {
   restoreNumericSketch,
   sketchOf,
   sketchQuantile,
+  sketchMean,
+  sketchMeanAbs,
   sketchStd,
 } from '../../../operators/drift/numeric-sketch.js';
 import { categoricalStats, numericStats, numericStatsFromSketches } from '../../../operators/drift/stats.js';
@@ -45,9 +47,12 @@ describe('numeric sketch: merge', () => {
     const parts = [data.slice(0, 100), data.slice(100, 2000), data.slice(2000)].map((p) => sketchOf(p));
     const merged = mergedNumericSketches(parts[0]!, parts[1]!, parts[2]!);
     expect(buckets(merged)).toEqual(buckets(whole));
-    expect(merged.sumAbs).toBeCloseTo(whole.sumAbs, 6);
-    expect(merged.mean).toBeCloseTo(whole.mean, 10);
-    // Chan's parallel variance against the two-pass std of the raw data.
+    // Exact moments: merged partials give the very same mean, mean |x| and std, in any grouping.
+    expect(sketchMeanAbs(merged)).toBe(sketchMeanAbs(whole));
+    expect(sketchMean(merged)).toBe(sketchMean(whole));
+    expect(sketchStd(merged)).toBe(sketchStd(whole));
+    expect(sketchStd(mergedNumericSketches(parts[2]!, parts[0]!, parts[1]!))).toBe(sketchStd(whole));
+    // Against the two-pass std of the raw data.
     const exactStd = stdOf(data);
     expect(Math.abs(sketchStd(merged) - exactStd) / exactStd).toBeLessThan(1e-12);
     // Merging does not change the inputs.
@@ -105,8 +110,24 @@ describe('numeric sketch: plain JSON state', () => {
     expect(() => restoreNumericSketch({ ...good, kind: 'x' })).toThrow(/kind must be "numeric-sketch"/);
     expect(() => restoreNumericSketch({ ...good, positive: { abc: 1 } })).toThrow(/non-integer bucket key/);
     expect(() => restoreNumericSketch({ ...good, positive: { '3': -1 } })).toThrow(/count >= 0/);
-    expect(() => restoreNumericSketch({ ...good, version: 2 })).toThrow(DriftInputError);
+    expect(() => restoreNumericSketch({ ...good, version: 3 })).toThrow(DriftInputError);
+    expect(() => restoreNumericSketch({ ...good, sum: [1, 'x'] })).toThrow(/sum must be a list of finite numbers/);
     expect(() => restoreNumericSketch(null)).toThrow(DriftInputError);
+  });
+
+  it('restores a version 1 sketch (Welford mean and m2) with the same moments', () => {
+    const values = [1.5, 2.25, 3, 10];
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const m2 = values.reduce((a, v) => a + (v - mean) ** 2, 0);
+    const current = sketchOf(values);
+    const v1 = { ...JSON.parse(JSON.stringify(current)), version: 1, mean, m2, sumAbs: 16.75 } as Record<string, unknown>;
+    delete v1['sum'];
+    delete v1['sumSquares'];
+    const restored = restoreNumericSketch(v1);
+    expect(restored.version).toBe(2);
+    expect(sketchMean(restored)).toBeCloseTo(mean, 12);
+    expect(sketchStd(restored)).toBeCloseTo(Math.sqrt(m2 / values.length), 12);
+    expect(sketchMeanAbs(restored)).toBe(16.75 / 4);
   });
 });
 

@@ -53,7 +53,7 @@ describe('service_triggers config', () => {
   });
 
   test('the registry entry builds the operator and reports through build', () => {
-    const op = SERVICE_TRIGGERS_OPERATOR.build('svc', parse('survey_rules: [{ name: r, when: "answers.q == 1" }]'), { allowedLatenessMs: 0 });
+    const op = SERVICE_TRIGGERS_OPERATOR.build('svc', parse('survey_rules: [{ name: r, when: "answers.q == 1" }]'), { allowedLatenessMs: 0 }).createLocal();
     expect(op.name).toBe('svc');
     expect(Object.keys(op.states).sort()).toEqual(['cases', 'contacts', 'cooldowns', 'profiles', 'spend']);
     expect(() => SERVICE_TRIGGERS_OPERATOR.build('svc', { survey_rules: 3 }, { allowedLatenessMs: 0 })).toThrow(/survey_rules/);

@@ -1,0 +1,213 @@
+/**
+ * The contact-center KPI operator's population part (main thread): merges the shards' partial
+ * window accumulators, closes windows as the watermark passes them, evaluates the threshold rules,
+ * keeps the latest closed row per queue x channel (gauges) and emits coalesced rows.
+ *
+ * Output rows are coalesced: one `contact_kpi` row (and its `contact_reason_volume` rows) per
+ * window that changed since the previous drain. A late contact revises its window, which is then
+ * emitted again with the same key. A window is kept until the watermark passes window_end plus the
+ * allowed lateness and the FCR horizon of all its contacts; its last row has `fcr_final: true`.
+ */
+import { alertRow, type Alert } from '../alert.js';
+import type { GlobalOperator, ShardRequests } from '../parallel.js';
+import type { OperatorOutput, OutputRow } from '../operator.js';
+import { KeyedState } from '../state.js';
+import { RuleEvaluator } from '../rules/evaluator.js';
+import type { ThresholdRule } from '../rules/types.js';
+import { hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { nextUp } from './fcr.js';
+import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
+import { computeKpiRow, type ContactKpiRow } from './kpis.js';
+import type { KpiWatermarkSync } from './local.js';
+import type { ContactKpiOptions } from './options.js';
+
+const WATERMARK_KEY = 'watermark';
+
+export class ContactKpiGlobal implements GlobalOperator {
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly windows = new KeyedState<WindowAcc>();
+  /** Latest closed window's row by [size, queue, channel] (for gauges). */
+  private readonly latest = new KeyedState<ContactKpiRow>();
+  private readonly meta = new KeyedState<number>();
+  private readonly rules: RuleEvaluator;
+  private readonly due = new DeadlineQueue();
+  private indexed = false;
+  private readonly dirty = new Set<string>();
+  /** Rows of windows expired since the last drain (their state is gone). */
+  private readonly finalRows = new Map<string, { row: ContactKpiRow; reasons: Record<string, number> }>();
+  private alerts: Alert[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly options: ContactKpiOptions,
+    rules: readonly ThresholdRule[],
+  ) {
+    this.rules = new RuleEvaluator(rules);
+    this.states = {
+      [CONTACT_KPI_STATES.windows]: this.windows,
+      [CONTACT_KPI_STATES.latest]: this.latest,
+      [CONTACT_KPI_STATES.meta]: this.meta,
+      [CONTACT_KPI_STATES.ruleStatus]: this.rules.status,
+      [CONTACT_KPI_STATES.ruleHistory]: this.rules.history,
+    } as Record<string, KeyedState<unknown>>;
+  }
+
+  /** The window sizes it keeps, ms. */
+  get windowSizesMs(): readonly number[] {
+    return this.options.windowSizesMs;
+  }
+
+  /** The last watermark seen (persisted), or -Infinity before any. */
+  get watermark(): number {
+    return this.meta.get(WATERMARK_KEY) ?? -Infinity;
+  }
+
+  merge(partials: readonly unknown[]): void {
+    this.ensureIndexed();
+    for (const partial of partials) {
+      for (const delta of partial as WindowAcc[]) {
+        const key = windowKey(delta.size, delta.start, delta.queue, delta.channel);
+        let acc = this.windows.get(key);
+        if (!acc) {
+          // Only FCR corrections for a window already expired (final): nothing left to correct.
+          if (!hasContacts(delta)) continue;
+          acc = newWindowAcc(delta.size, delta.start, delta.queue, delta.channel);
+          this.windows.set(key, acc);
+          this.due.schedule(key, acc.start + acc.size);
+        }
+        mergeWindowAcc(acc, delta);
+        this.changed(key, acc);
+      }
+    }
+  }
+
+  *onWatermark(watermark: number): ShardRequests {
+    this.ensureIndexed();
+    if (watermark < this.watermark) return;
+    this.meta.set(WATERMARK_KEY, Number.isFinite(watermark) ? watermark : Number.MAX_SAFE_INTEGER);
+    const lateness = this.options.allowedLatenessMs;
+    const closing: WindowAcc[] = [];
+    const expiring: Array<[string, WindowAcc]> = [];
+    for (const key of this.due.popDue(watermark)) {
+      const acc = this.windows.get(key);
+      if (!acc) continue;
+      const end = acc.start + acc.size;
+      if (!acc.closed && end <= watermark) {
+        acc.closed = true;
+        this.windows.touch(key);
+        closing.push(acc);
+      }
+      const horizon = watermark - lateness;
+      if (horizon >= end && (acc.fcr_horizon === null || acc.fcr_horizon < horizon)) expiring.push([key, acc]);
+      else this.due.schedule(key, Math.max(this.deadline(acc), nextUp(watermark)));
+    }
+    closing.sort(byWindow);
+    for (const acc of closing) {
+      const row = computeKpiRow(acc, this.options, false);
+      const key = latestKey(acc.size, acc.queue, acc.channel);
+      // Keep the newest closed window per key (a late-created window can close after a newer one).
+      const current = this.latest.get(key);
+      if (!current || current.window_start <= row.window_start) this.latest.set(key, row);
+      this.alerts.push(...this.rules.onWindowClosed(row));
+    }
+    for (const [key, acc] of expiring) {
+      const row = computeKpiRow(acc, this.options, true);
+      this.finalRows.set(key, { row, reasons: acc.reasons });
+      this.dirty.add(key);
+      this.windows.delete(key);
+      this.refreshClosed(row);
+    }
+  }
+
+  *sync(): ShardRequests {
+    const request: KpiWatermarkSync = { watermark: this.watermark };
+    yield request;
+  }
+
+  drainOutputs(): OperatorOutput[] {
+    const kpiRows: OutputRow[] = [];
+    const reasonRows: OutputRow[] = [];
+    for (const key of this.dirty) {
+      const acc = this.windows.get(key);
+      const done = acc ? null : this.finalRows.get(key);
+      const row = acc ? computeKpiRow(acc, this.options, false) : done?.row;
+      const reasons = acc ? acc.reasons : done?.reasons;
+      if (!row || !reasons) continue;
+      kpiRows.push({ ...row });
+      for (const [reason, contacts] of Object.entries(reasons)) reasonRows.push(reasonRow(row, reason, contacts));
+    }
+    this.dirty.clear();
+    this.finalRows.clear();
+    const outputs: OperatorOutput[] = [];
+    if (kpiRows.length > 0) outputs.push({ kind: 'contact_kpi', rows: kpiRows });
+    if (reasonRows.length > 0) outputs.push({ kind: 'contact_reason_volume', rows: reasonRows });
+    if (this.alerts.length > 0) {
+      outputs.push({ kind: 'alert', rows: this.alerts.map((a) => alertRow(a)) });
+      this.alerts = [];
+    }
+    return outputs;
+  }
+
+  /**
+   * Rows of the latest closed window (window_end <= watermark) per queue x channel for one window
+   * size, sorted by queue then channel: what the runner publishes as `pulse_contact_*` gauges.
+   */
+  latestClosed(windowSizeMs: number): ContactKpiRow[] {
+    const rows: ContactKpiRow[] = [];
+    for (const row of this.latest.entries()) {
+      if (row[1].window_end - row[1].window_start === windowSizeMs) rows.push({ ...row[1] });
+    }
+    return rows.sort((a, b) => (a.queue === b.queue ? cmp(a.channel, b.channel) : cmp(a.queue, b.queue)));
+  }
+
+  /** Marks a window for output and state persistence; a closed one also refreshes gauges/baselines. */
+  private changed(key: string, acc: WindowAcc): void {
+    this.windows.touch(key);
+    this.dirty.add(key);
+    if (acc.closed) this.refreshClosed(computeKpiRow(acc, this.options, false));
+  }
+
+  private refreshClosed(row: ContactKpiRow): void {
+    const key = latestKey(row.window_end - row.window_start, row.queue, row.channel);
+    if (this.latest.get(key)?.window_start === row.window_start) this.latest.set(key, row);
+    this.rules.onWindowRevised(row);
+  }
+
+  /** The watermark at which a window next needs attention: close, then expiry. */
+  private deadline(acc: WindowAcc): number {
+    const end = acc.start + acc.size;
+    if (!acc.closed) return end;
+    const lateness = this.options.allowedLatenessMs;
+    return Math.max(end + lateness, acc.fcr_horizon === null ? -Infinity : acc.fcr_horizon + lateness + 1);
+  }
+
+  /** After a restart the in-memory schedule is empty: schedule every restored window once. */
+  private ensureIndexed(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    for (const [key, acc] of this.windows.entries()) {
+      upgradeWindowAcc(acc);
+      this.due.schedule(key, this.deadline(acc));
+    }
+  }
+}
+
+function reasonRow(row: ContactKpiRow, reason: string, contacts: number): OutputRow {
+  return {
+    window_start: row.window_start,
+    window_end: row.window_end,
+    queue: row.queue,
+    channel: row.channel,
+    reason,
+    contacts,
+  };
+}
+
+function byWindow(a: WindowAcc, b: WindowAcc): number {
+  return a.start + a.size - (b.start + b.size) || a.size - b.size || cmp(a.queue, b.queue) || cmp(a.channel, b.channel);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

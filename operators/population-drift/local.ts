@@ -1,0 +1,351 @@
+/**
+ * The drift operator's part on each shard: one record per customer (open period accumulators,
+ * trailing 12 monthly spend and purchase counts, recent profiles, tier now and at the previous
+ * rescoring), and the event-level features (channel and contact-reason mix, survey answers) of the
+ * shard's events, handed over after every batch. Closing a period takes two requests of the global
+ * part (global.ts):
+ *
+ * 1. `close`: fold the period into every customer and answer the shard's share of the per-customer
+ *    features (partial sketches, which merge exactly) and of the population to score (RFM inputs);
+ * 2. `score`: with the population's tier thresholds, set every customer's tier; at a rescoring also
+ *    tally the tier migrations since the previous one; forget customers gone quiet.
+ */
+import type { PulseEvent } from '../events.js';
+import type { LocalOperator } from '../parallel.js';
+import type { OperatorOutput } from '../operator.js';
+import { KeyedState, keyIsCustomer } from '../state.js';
+import type { CategoricalSummary, NumericSketch } from '../drift/index.js';
+import { addCategory, addValue, createCategoricalSummary, createNumericSketch, isNumericSketch } from '../drift/index.js';
+import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
+import { days, monthIndex, periodStart } from './periods.js';
+import type { CustomerValue, MigrationTally, ScoredTier, TierThresholds } from './segments.js';
+import { emptyMigrationTally, tallyMigrations, tierOf } from './segments.js';
+
+export type Summary = NumericSketch | CategoricalSummary;
+export type Summaries = Record<string, Summary>;
+
+/** One customer's contributions to one open period. */
+interface PeriodAccumulator {
+  spend: number;
+  /** All transactions, refunds included (feature transaction_count). */
+  transactions: number;
+  usage: Record<string, number>;
+  lastPurchase: number | null;
+  /** Month index -> [spend, purchases], folded into the trailing 12 months at close. */
+  byMonth: Record<string, [number, number]>;
+}
+
+interface ProfileSnapshot {
+  ts: number;
+  attrs: Record<string, string | null>;
+}
+
+export interface CustomerRecord {
+  firstSeen: number;
+  lastSeen: number;
+  /** Period start -> accumulator, for periods not closed yet. */
+  open: Record<string, PeriodAccumulator>;
+  /** Month index of monthSpend[11]; null before the first closed purchase. */
+  monthIdx: number | null;
+  monthSpend: number[];
+  monthCount: number[];
+  /** Last purchase in closed periods. */
+  lastPurchase: number | null;
+  /** Profiles by time; only the latest one before the last closed period end is kept beside newer ones. */
+  profiles: ProfileSnapshot[];
+  tier: Tier | null;
+  /** Tier and spend at the previous rescoring (the migration baseline). */
+  scored: ScoredTier | null;
+}
+
+/** What a shard's events of one batch add: the progress of event time and event-level features. */
+export interface DriftPartial {
+  minStart: number;
+  maxTs: number;
+  /** Every period start with an event. */
+  starts: number[];
+  /** Period start -> event-level feature summaries. */
+  periods: Record<string, Summaries>;
+}
+
+export type DriftRequest =
+  | { step: 'sync'; nextStart: number | null; closedAny: boolean }
+  | { step: 'close'; start: number; end: number }
+  | { step: 'score'; end: number; thresholds: TierThresholds | null; rescoring: 'baseline' | 'rescore' | 'none' };
+
+export interface CloseAnswer {
+  /** Per-customer features of the shard's customers (spend, transaction_count, usage, profile). */
+  summaries: Summaries;
+  /** The shard's customers with a purchase in the trailing 12 months (RFM inputs). */
+  population: CustomerValue[];
+}
+
+export const DRIFT_STATES = { customers: 'customers', periods: 'periods', references: 'references', meta: 'meta' } as const;
+
+export class PopulationDriftLocal implements LocalOperator {
+  readonly name: string;
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly customers = new KeyedState<CustomerRecord>(keyIsCustomer);
+  private readonly usageMetrics: Set<string>;
+  private readonly profileAttrs: Set<string>;
+  /** The global progress, as of the last close: events of closed periods are not counted. */
+  private nextStart: number | null = null;
+  private closedAny = false;
+  private partial: DriftPartial | null = null;
+  /** Trailing spend of the customers scored at the last `close`, for `score`. */
+  private population: CustomerValue[] = [];
+
+  constructor(private readonly options: PopulationDriftOptions) {
+    this.name = options.name;
+    this.states = { [DRIFT_STATES.customers]: this.customers as KeyedState<unknown> };
+    this.usageMetrics = new Set(options.features.filter((f) => f.source === 'usage').map((f) => f.field as string));
+    this.profileAttrs = new Set(options.features.filter((f) => f.source === 'profile').map((f) => f.field as string));
+  }
+
+  process(event: PulseEvent): void {
+    const start = periodStart(event.ts, this.options.periodMs, this.options.offsetMs);
+    // Its period is closed: the runner's lateness should have refused it.
+    if (this.closedAny && this.nextStart !== null && start < this.nextStart) return;
+    const p = (this.partial ??= { minStart: start, maxTs: event.ts, starts: [], periods: {} });
+    if (start < p.minStart) p.minStart = start;
+    if (!p.starts.includes(start)) p.starts.push(start);
+    if (event.ts > p.maxTs) p.maxTs = event.ts;
+    if (event.customer_id !== null) this.customerEvent(event, event.customer_id, start);
+    if (event.type === 'transaction') this.addEventFeature(start, 'channel', null, event.channel);
+    else if (event.type === 'contact') {
+      this.addEventFeature(start, 'contact_reason', null, event.reason);
+      this.addEventFeature(start, 'contact_channel', null, event.channel);
+    } else if (event.type === 'survey') {
+      for (const f of this.options.features) {
+        if (f.source !== 'survey') continue;
+        const answer = event.answers[f.field as string];
+        if (answer === undefined) continue;
+        this.addEventFeature(start, 'survey', f.field, answer, f);
+      }
+    }
+  }
+
+  onWatermark(): void {}
+
+  drainOutputs(): OperatorOutput[] {
+    return [];
+  }
+
+  drainPartial(): DriftPartial | undefined {
+    const partial = this.partial ?? undefined;
+    this.partial = null;
+    return partial;
+  }
+
+  answer(request: unknown): unknown {
+    const r = request as DriftRequest;
+    switch (r.step) {
+      case 'sync':
+        this.nextStart = r.nextStart;
+        this.closedAny = r.closedAny;
+        return null;
+      case 'close':
+        return this.close(r.start, r.end);
+      case 'score':
+        this.nextStart = r.end;
+        this.closedAny = true;
+        return this.score(r.end, r.thresholds, r.rescoring);
+    }
+  }
+
+  private customerEvent(event: PulseEvent, id: string, start: number): void {
+    let c = this.customers.get(id);
+    if (c === undefined) {
+      c = {
+        firstSeen: event.ts,
+        lastSeen: event.ts,
+        open: {},
+        monthIdx: null,
+        monthSpend: new Array<number>(12).fill(0),
+        monthCount: new Array<number>(12).fill(0),
+        lastPurchase: null,
+        profiles: [],
+        tier: null,
+        scored: null,
+      };
+    }
+    c.firstSeen = Math.min(c.firstSeen, event.ts);
+    c.lastSeen = Math.max(c.lastSeen, event.ts);
+    if (event.type === 'transaction' || event.type === 'usage') {
+      const key = String(start);
+      const acc = (c.open[key] ??= { spend: 0, transactions: 0, usage: {}, lastPurchase: null, byMonth: {} });
+      if (event.type === 'transaction') {
+        acc.transactions += 1;
+        if (event.amount >= 0) {
+          acc.spend += event.amount;
+          acc.lastPurchase = acc.lastPurchase === null ? event.ts : Math.max(acc.lastPurchase, event.ts);
+          const month = String(monthIndex(event.ts));
+          const m = (acc.byMonth[month] ??= [0, 0]);
+          m[0] += event.amount;
+          m[1] += 1;
+        }
+      } else if (this.usageMetrics.has(event.metric)) {
+        acc.usage[event.metric] = (Object.hasOwn(acc.usage, event.metric) ? acc.usage[event.metric]! : 0) + event.quantity;
+      }
+    } else if (event.type === 'profile' && this.profileAttrs.size > 0) {
+      const attrs: Record<string, string | null> = {};
+      for (const a of this.profileAttrs) attrs[a] = profileAttribute(event, a);
+      c.profiles.push({ ts: event.ts, attrs });
+      c.profiles.sort((a, b) => a.ts - b.ts);
+    }
+    this.customers.set(id, c);
+  }
+
+  private addEventFeature(start: number, source: PopulationFeature['source'], field: string | null, value: string | number | boolean, only?: PopulationFeature): void {
+    const features = only ? [only] : this.options.features.filter((f) => f.source === source && f.field === field);
+    if (features.length === 0) return;
+    const periods = this.partial!.periods;
+    const summaries = (periods[String(start)] ??= {});
+    for (const f of features) {
+      const s = (summaries[f.name] ??= emptySummary(f, this.options));
+      if (isNumericSketch(s)) addValue(s, typeof value === 'number' ? value : null);
+      else addCategory(s, value);
+    }
+  }
+
+  /** Step 1 (see the module comment). */
+  private close(start: number, end: number): CloseAnswer {
+    const o = this.options;
+    const periodKey = String(start);
+    const summaries: Summaries = {};
+    for (const f of o.features) if (isPerCustomer(f)) summaries[f.name] = emptySummary(f, o);
+    const population: CustomerValue[] = [];
+    const closeMonth = monthIndex(end - 1);
+    for (const [id, c] of this.customers.entries()) {
+      const acc = c.open[periodKey];
+      if (acc) {
+        foldTrailing(c, acc);
+        delete c.open[periodKey];
+        this.customers.touch(id);
+      }
+      if (c.firstSeen >= end) continue; // not known yet in this period
+      for (const f of o.features) {
+        if (f.source === 'spend') addValue(summaries[f.name] as NumericSketch, acc?.spend ?? 0);
+        else if (f.source === 'transaction_count') addValue(summaries[f.name] as NumericSketch, acc?.transactions ?? 0);
+        else if (f.source === 'usage') {
+          const usage = acc?.usage ?? {};
+          addValue(summaries[f.name] as NumericSketch, Object.hasOwn(usage, f.field as string) ? usage[f.field as string]! : 0);
+        }
+      }
+      if (this.profileAttrs.size > 0) {
+        const profile = latestProfileBefore(c, end);
+        if (profile) this.customers.touch(id);
+        for (const f of o.features) {
+          if (f.source === 'profile') addCategory(summaries[f.name] as CategoricalSummary, profile?.attrs[f.field as string] ?? null);
+        }
+      }
+      const trailing = trailingOf(c, closeMonth);
+      if (trailing.frequency > 0 && c.lastPurchase !== null) {
+        population.push({ customer_id: id, recencyDays: Math.max(0, days(end - c.lastPurchase)), frequency: trailing.frequency, monetary: trailing.spend });
+      }
+    }
+    this.population = population;
+    return { summaries, population };
+  }
+
+  /** Step 2 (see the module comment); the migration tally at a rescoring, else null. */
+  private score(end: number, thresholds: TierThresholds | null, rescoring: 'baseline' | 'rescore' | 'none'): MigrationTally | null {
+    const scoredNow = new Map<string, ScoredTier>();
+    if (thresholds !== null) for (const v of this.population) scoredNow.set(v.customer_id, { tier: tierOf(v.monetary, thresholds), spend: v.monetary });
+    this.population = [];
+    for (const [id, c] of this.customers.entries()) {
+      const tier = scoredNow.get(id)?.tier ?? null;
+      if (c.tier !== tier) {
+        c.tier = tier;
+        this.customers.touch(id);
+      }
+    }
+    let tally: MigrationTally | null = null;
+    if (rescoring === 'rescore') {
+      const previous = new Map<string, ScoredTier>();
+      for (const [id, c] of this.customers.entries()) if (c.scored !== null) previous.set(id, c.scored);
+      tally = tallyMigrations(emptyMigrationTally(), previous, scoredNow);
+    }
+    if (rescoring !== 'none') this.setScored(scoredNow);
+    this.expireCustomers(end);
+    return tally;
+  }
+
+  private setScored(scoredNow: ReadonlyMap<string, ScoredTier>): void {
+    for (const [id, c] of this.customers.entries()) {
+      const s = scoredNow.get(id) ?? null;
+      if (c.scored?.tier !== s?.tier || c.scored?.spend !== s?.spend) {
+        c.scored = s;
+        this.customers.touch(id);
+      }
+    }
+  }
+
+  private expireCustomers(end: number): void {
+    const stale: string[] = [];
+    for (const [id, c] of this.customers.entries()) {
+      if (c.lastSeen < end - this.options.customerTtlMs && Object.keys(c.open).length === 0) stale.push(id);
+    }
+    for (const id of stale) this.customers.delete(id);
+  }
+}
+
+/** Features computed per customer at a period close (the others are counted per event). */
+export function isPerCustomer(f: PopulationFeature): boolean {
+  return f.source === 'spend' || f.source === 'transaction_count' || f.source === 'usage' || f.source === 'profile';
+}
+
+export function emptySummary(f: PopulationFeature, options: Pick<PopulationDriftOptions, 'relativeAccuracy'>): Summary {
+  return f.kind === 'numeric' ? createNumericSketch({ relativeAccuracy: options.relativeAccuracy }) : createCategoricalSummary();
+}
+
+function profileAttribute(event: Extract<PulseEvent, { type: 'profile' }>, attr: string): string | null {
+  if (attr === 'region') return event.region;
+  if (attr === 'age_band') return event.age_band;
+  if (attr === 'tier') return event.tier;
+  if (attr === 'account_owner') return event.account_owner;
+  if (attr === 'signup_date') return event.signup_date;
+  return Object.hasOwn(event.attributes, attr) ? (event.attributes[attr] ?? null) : null;
+}
+
+/** The latest profile before `end`; older ones are dropped (bounded), newer ones kept for later periods. */
+function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | null {
+  let idx = -1;
+  for (let i = 0; i < c.profiles.length; i++) if (c.profiles[i]!.ts < end) idx = i;
+  if (idx > 0) c.profiles.splice(0, idx);
+  return idx >= 0 ? c.profiles[0]! : null;
+}
+
+/** Adds a closed period's purchases to the 12 monthly slots (slot 11 = month `monthIdx`). */
+function foldTrailing(c: CustomerRecord, acc: PeriodAccumulator): void {
+  for (const [monthKey, [spend, count]] of Object.entries(acc.byMonth)) {
+    const m = Number(monthKey);
+    if (c.monthIdx === null) c.monthIdx = m;
+    if (m > c.monthIdx) {
+      const shift = Math.min(12, m - c.monthIdx);
+      c.monthSpend = [...c.monthSpend.slice(shift), ...new Array<number>(shift).fill(0)];
+      c.monthCount = [...c.monthCount.slice(shift), ...new Array<number>(shift).fill(0)];
+      c.monthIdx = m;
+    }
+    const slot = 11 - (c.monthIdx - m);
+    if (slot < 0) continue;
+    c.monthSpend[slot]! += spend;
+    c.monthCount[slot]! += count;
+  }
+  if (acc.lastPurchase !== null) c.lastPurchase = c.lastPurchase === null ? acc.lastPurchase : Math.max(c.lastPurchase, acc.lastPurchase);
+}
+
+/** Spend and purchases in the 12 calendar months ending with `closeMonth`. */
+function trailingOf(c: CustomerRecord, closeMonth: number): { spend: number; frequency: number } {
+  let spend = 0;
+  let frequency = 0;
+  if (c.monthIdx === null) return { spend, frequency };
+  for (let i = 0; i < 12; i++) {
+    const month = c.monthIdx - (11 - i);
+    if (month > closeMonth - 12 && month <= closeMonth) {
+      spend += c.monthSpend[i]!;
+      frequency += c.monthCount[i]!;
+    }
+  }
+  return { spend, frequency };
+}

@@ -1,0 +1,176 @@
+/**
+ * The shift operator's population part (main thread): the clock of windows to close, the
+ * population's rate factor per window and measure (population.ts), and the Benjamini-Hochberg cut
+ * over every customer's p-value. It drives each window close through the shards' local parts
+ * (local.ts, steps collect -> assess -> apply).
+ */
+import { exactMerge, exactValue, type ExactSum } from '../exact-sum.js';
+import type { GlobalOperator, ShardRequests } from '../parallel.js';
+import type { OperatorOutput } from '../operator.js';
+import { KeyedState } from '../state.js';
+import type { ShiftSettings } from './config.js';
+import { benjaminiHochberg } from './fdr.js';
+import type { AssessAnswer, CollectAnswer, ShiftPartial, ShiftRequest } from './local.js';
+import { SHIFT_STATES } from './local.js';
+import { type PopulationState, newPopulation, populationStep, recordPopulationRate } from './population.js';
+
+export interface ClockState {
+  /** Next window index to close (null before the first event). */
+  next: number | null;
+  /** Highest window index that has seen an event. */
+  max: number | null;
+  /** Window indexes at or after `next` that have seen an event (see `onWatermark`). */
+  active?: number[];
+}
+
+const CLOCK_KEY = 'clock';
+
+export class CustomerShiftGlobal implements GlobalOperator {
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly population = new KeyedState<PopulationState>();
+  private readonly clock = new KeyedState<ClockState>();
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ShiftSettings,
+  ) {
+    this.states = {
+      [SHIFT_STATES.population]: this.population as KeyedState<unknown>,
+      [SHIFT_STATES.clock]: this.clock as KeyedState<unknown>,
+    };
+  }
+
+  merge(partials: readonly unknown[]): void {
+    if (partials.length === 0) return;
+    const clock = this.clockState();
+    const active = new Set(clock.active ?? []);
+    // The first batch with events opens the clock at its earliest window.
+    clock.next ??= Math.min(...(partials as ShiftPartial[]).map((p) => p.min));
+    for (const partial of partials as ShiftPartial[]) {
+      if (clock.max === null || partial.max > clock.max) clock.max = partial.max;
+      for (const index of partial.indexes) if (index >= clock.next) active.add(index);
+    }
+    clock.active = [...active].sort((a, b) => a - b);
+    this.clock.set(CLOCK_KEY, clock);
+  }
+
+  /**
+   * Closes the windows the watermark has passed, up to the newest one with events: a watermark
+   * that runs ahead of the data (idle source, end of input) must not invent days of silence for
+   * every customer. A stretch of windows in which no customer had any event is closed only for as
+   * many windows as a series remembers (`ringWindows`): after that every series holds only silence,
+   * and more of it changes nothing, so the work never depends on the length of a gap in the data.
+   */
+  *onWatermark(watermark: number): ShardRequests {
+    const clock = this.clockState();
+    if (clock.next === null || clock.max === null) return;
+    const limit = watermark === Number.POSITIVE_INFINITY ? clock.max : Math.min(clock.max, Math.floor(watermark / this.cfg.windowMs) - 1);
+    if (limit < clock.next) return;
+    const active = clock.active ?? [];
+    let index = clock.next;
+    let silent = 0;
+    while (index <= limit) {
+      const nextActive = active.find((i) => i >= index) ?? Number.POSITIVE_INFINITY;
+      silent = nextActive === index ? 0 : silent + 1;
+      const after = silent >= this.cfg.ringWindows ? Math.min(limit + 1, nextActive) : index + 1;
+      yield* this.closeWindow(index, after);
+      index = after;
+    }
+    this.clock.set(CLOCK_KEY, { next: limit + 1, max: clock.max, active: active.filter((i) => i > limit) });
+  }
+
+  *sync(): ShardRequests {
+    const request: ShiftRequest = { step: 'sync', next: this.clockState().next };
+    yield request;
+  }
+
+  drainOutputs(): OperatorOutput[] {
+    return [];
+  }
+
+  private clockState(): ClockState {
+    return this.clock.get(CLOCK_KEY) ?? { next: null, max: null };
+  }
+
+  /** Closes window `index` on every shard; `next` is the window to close after it. */
+  private *closeWindow(index: number, next: number): ShardRequests {
+    const cfg = this.cfg;
+    const collected = (yield { step: 'collect', index } satisfies ShiftRequest) as CollectAnswer[];
+    const assessRequest: ShiftRequest = { step: 'assess', index };
+    if (cfg.method === 'glr') assessRequest.rates = this.recordRates(index, collected);
+    else assessRequest.offsets = this.populationOffsets(collected);
+    const assessed = (yield assessRequest) as AssessAnswer[];
+    const pValues = assessed.flatMap((a) => a.pValues);
+    const tested = assessed.reduce((n, a) => n + a.tested, 0);
+    const apply: ShiftRequest = { step: 'apply', index, cut: this.cut(pValues, tested), next };
+    yield apply;
+  }
+
+  /**
+   * GLR: per measure, the population's event rate of this window against what the series
+   * expected; a population-wide move scales every series' exposure of that window, so it is no
+   * one customer's shift. Returns the rate factors the series need (ln, by window index).
+   */
+  private recordRates(index: number, collected: readonly CollectAnswer[]): Record<string, Record<string, number>> {
+    const cfg = this.cfg;
+    const totals = new Map<string, { observed: number; expected: ExactSum; series: number }>();
+    for (const answer of collected) {
+      for (const [measure, rate] of Object.entries(answer.rates)) {
+        const total = totals.get(measure) ?? { observed: 0, expected: [], series: 0 };
+        total.observed += rate.observed;
+        exactMerge(total.expected, rate.expected);
+        total.series += rate.series;
+        totals.set(measure, total);
+      }
+    }
+    const rates: Record<string, Record<string, number>> = {};
+    for (const measure of [...totals.keys()].sort()) {
+      const total = totals.get(measure)!;
+      const pop = this.population.get(measure) ?? newPopulation();
+      const enabled = cfg.population.enabled && total.series > 0 && total.series >= cfg.population.minSeries;
+      recordPopulationRate(pop, index, enabled ? total.observed : 0, enabled ? exactValue(total.expected) : 0, cfg.ringWindows);
+      if (enabled) this.population.set(measure, pop);
+      rates[measure] = pop.rates ?? {};
+    }
+    return rates;
+  }
+
+  /** CUSUM: population offsets per measure from every series' standardised value. */
+  private populationOffsets(collected: readonly CollectAnswer[]): Record<string, { offsetU: number; offsetZ: number }> {
+    const cfg = this.cfg;
+    const us = new Map<string, number[]>();
+    for (const answer of collected) {
+      for (const [measure, values] of Object.entries(answer.us)) {
+        const all = us.get(measure);
+        if (all) all.push(...values);
+        else us.set(measure, [...values]);
+      }
+    }
+    const offsets: Record<string, { offsetU: number; offsetZ: number }> = {};
+    for (const measure of [...us.keys()].sort()) {
+      if (!cfg.population.enabled) {
+        offsets[measure] = { offsetU: 0, offsetZ: 0 };
+        continue;
+      }
+      const pop = this.population.get(measure) ?? newPopulation();
+      offsets[measure] = populationStep(pop, us.get(measure)!, cfg.population.minSeries, cfg.shortWindows);
+      this.population.set(measure, pop);
+    }
+    return offsets;
+  }
+
+  /**
+   * The largest p-value that Benjamini-Hochberg rejects over every shard's candidates (the family is
+   * every tested series); -Infinity when none, +Infinity when the control is off. Tied p-values
+   * never straddle the cut, so "p <= cut" on each shard is the procedure's own decision.
+   */
+  private cut(pValues: readonly number[], tested: number): number {
+    if (!this.cfg.fdr.enabled) return Number.POSITIVE_INFINITY;
+    const rejected = benjaminiHochberg(pValues, this.cfg.fdr.q, Math.max(tested, pValues.length));
+    let cut = Number.NEGATIVE_INFINITY;
+    rejected.forEach((r, i) => {
+      if (r && pValues[i]! > cut) cut = pValues[i]!;
+    });
+    return cut;
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The shift operator's part on each shard: per-customer series, open-window accumulators and the
+ * instant triggers on single events. Closing a window needs the whole population twice (its event
+ * rate against what the series expected, and the false-discovery control over every customer's
+ * p-value), so the global part (global.ts) drives a window close in three requests:
+ *
+ * 1. `collect`: evaluate every customer of the shard for the window; answer per measure the events
+ *    observed and expected (exact sums) and, for the CUSUM method, the standardised values;
+ * 2. `assess`: with the population's rate factors (or offsets), decide each series; answer the
+ *    p-values of the candidates and how many series were tested;
+ * 3. `apply`: alert the candidates whose p-value is within the Benjamini-Hochberg cut, advance every
+ *    series, and take the next window to close.
+ */
+import type { Alert } from '../alert.js';
+import { alertRow } from '../alert.js';
+import type { PulseEvent, TransactionEvent, UsageEvent } from '../events.js';
+import { exactAdd, type ExactSum } from '../exact-sum.js';
+import type { LocalOperator } from '../parallel.js';
+import type { OperatorOutput } from '../operator.js';
+import { KeyedState, keyIsCustomer } from '../state.js';
+import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
+import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
+import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
+import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents } from './glr-detector.js';
+import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
+
+/** Everything the operator knows about one customer (one KeyedState value). */
+export interface CustomerState {
+  /** Window index of the customer's first transaction or usage event (null: profile only). */
+  first: number | null;
+  /** Detector state by measure (`spend_total`, `spend_count`, `usage:<metric>`). */
+  series: Record<string, SeriesState>;
+  /**
+   * Open-window accumulators: window index -> measure -> value; with the GLR method also
+   * `<measure>#n|k|l|q` (events, positive events, sum and sum of squares of log values).
+   */
+  acc: Record<string, Record<string, number>>;
+  /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
+  amounts: number[];
+  /** Usage metrics seen (bounded), for the new-metric rule. */
+  metrics: string[];
+  profile: CustomerProfile;
+}
+
+export const SHIFT_STATES = { customers: 'customers', population: 'population', clock: 'clock' } as const;
+
+/** Window indexes the shard's events of one batch fell in (the global part keeps the clock). */
+export interface ShiftPartial {
+  min: number;
+  max: number;
+  /** Every window index with an event, for skipping windows in which nobody did anything. */
+  indexes: number[];
+}
+
+/** Per measure: events observed and expected in the window, series with an expectation. */
+export interface MeasureRate {
+  observed: number;
+  expected: ExactSum;
+  series: number;
+}
+
+export type ShiftRequest =
+  | { step: 'sync'; next: number | null }
+  | { step: 'collect'; index: number }
+  | {
+      step: 'assess';
+      index: number;
+      /** GLR: ln(rate factor) by window index, per measure (population.ts). */
+      rates?: Record<string, Record<string, number>>;
+      /** CUSUM: population offsets per measure. */
+      offsets?: Record<string, { offsetU: number; offsetZ: number }>;
+    }
+  | { step: 'apply'; index: number; cut: number; next: number };
+
+export interface CollectAnswer {
+  rates: Record<string, MeasureRate>;
+  /** CUSUM: standardised values of the assessed series, per measure. */
+  us: Record<string, number[]>;
+}
+
+export interface AssessAnswer {
+  pValues: number[];
+  tested: number;
+}
+
+/** Suffixes of the GLR statistics in the accumulators (`#` never occurs in a measure name we create). */
+const STAT_N = '#n';
+const STAT_K = '#k';
+const STAT_L = '#l';
+const STAT_Q = '#q';
+const isStat = (key: string): boolean => key.includes('#');
+
+function windowStats(bucket: Record<string, number>, measure: string): WindowStats {
+  const w = emptyWindow();
+  w.x = bucket[measure] ?? 0;
+  w.n = bucket[measure + STAT_N] ?? 0;
+  w.k = bucket[measure + STAT_K] ?? 0;
+  w.l = bucket[measure + STAT_L] ?? 0;
+  w.q = bucket[measure + STAT_Q] ?? 0;
+  return w;
+}
+
+/** One series of one customer in the window being closed. */
+interface Item {
+  id: string;
+  c: CustomerState;
+  measure: string;
+  s: SeriesState;
+  x: number;
+  w: WindowStats | null;
+  a: Assessment | null;
+  v: Verdict | null;
+}
+
+export class CustomerShiftLocal implements LocalOperator {
+  readonly states: Readonly<Record<string, KeyedState<unknown>>>;
+  private readonly customers = new KeyedState<CustomerState>(keyIsCustomer);
+  private outputs: Alert[] = [];
+  /** First window not closed yet (events of earlier windows are not counted); null before any. */
+  private next: number | null = null;
+  private partial: ShiftPartial | null = null;
+  /** The series of the window being closed, between `collect` and `apply`. */
+  private items: Item[] = [];
+  private candidates: Item[] = [];
+  private readonly trackSpendTotal: boolean;
+  private readonly trackSpendCount: boolean;
+  private readonly allUsage: boolean;
+  private readonly usageMetrics: ReadonlySet<string>;
+
+  constructor(
+    readonly name: string,
+    private readonly cfg: ShiftSettings,
+  ) {
+    this.states = { [SHIFT_STATES.customers]: this.customers as KeyedState<unknown> };
+    this.trackSpendTotal = cfg.measures.includes('spend_total');
+    this.trackSpendCount = cfg.measures.includes('spend_count');
+    this.allUsage = cfg.measures.includes(ALL_USAGE);
+    this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
+  }
+
+  process(event: PulseEvent): void {
+    if (event.type === 'profile') {
+      const c = this.customer(event.customer_id);
+      c.profile = { account_owner: event.account_owner, tier: event.tier, region: event.region };
+      this.customers.touch(event.customer_id);
+      return;
+    }
+    if (event.type !== 'transaction' && event.type !== 'usage') return;
+    const index = Math.floor(event.ts / this.cfg.windowMs);
+    const c = this.customer(event.customer_id);
+    if (c.first === null) c.first = index;
+    if (event.type === 'transaction') this.onTransaction(c, event, index);
+    else this.onUsage(c, event, index);
+    this.customers.touch(event.customer_id);
+    const p = (this.partial ??= { min: index, max: index, indexes: [] });
+    if (index < p.min) p.min = index;
+    if (index > p.max) p.max = index;
+    if (!p.indexes.includes(index)) p.indexes.push(index);
+  }
+
+  onWatermark(): void {}
+
+  drainOutputs(): OperatorOutput[] {
+    if (this.outputs.length === 0) return [];
+    const rows = this.outputs.map(alertRow);
+    this.outputs = [];
+    return [{ kind: 'alert', rows }];
+  }
+
+  drainPartial(): ShiftPartial | undefined {
+    const partial = this.partial ?? undefined;
+    this.partial = null;
+    return partial;
+  }
+
+  answer(request: unknown): unknown {
+    const r = request as ShiftRequest;
+    switch (r.step) {
+      case 'sync':
+        this.next = r.next;
+        return null;
+      case 'collect':
+        return this.collect(r.index);
+      case 'assess':
+        return this.assess(r.index, r.rates, r.offsets);
+      case 'apply':
+        this.apply(r.index, r.cut);
+        this.next = r.next;
+        return null;
+    }
+  }
+
+  private customer(id: string): CustomerState {
+    let c = this.customers.get(id);
+    if (!c) {
+      c = { first: null, series: {}, acc: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+      this.customers.set(id, c);
+    }
+    return c;
+  }
+
+  /** Adds to the open window's accumulator; events for windows already closed are not counted. */
+  private add(c: CustomerState, index: number, measure: string, value: number): void {
+    if (this.next !== null && index < this.next) return;
+    const key = String(index);
+    const bucket = (c.acc[key] ??= {});
+    bucket[measure] = (bucket[measure] ?? 0) + value;
+    if (this.cfg.method === 'glr') {
+      bucket[measure + STAT_N] = (bucket[measure + STAT_N] ?? 0) + 1;
+      if (value > 0) {
+        const lv = Math.log(value);
+        bucket[measure + STAT_K] = (bucket[measure + STAT_K] ?? 0) + 1;
+        bucket[measure + STAT_L] = (bucket[measure + STAT_L] ?? 0) + lv;
+        bucket[measure + STAT_Q] = (bucket[measure + STAT_Q] ?? 0) + lv * lv;
+      }
+    }
+  }
+
+  private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
+    for (const rule of this.cfg.instant) {
+      const hit =
+        rule.rule === 'large_transaction' ? checkLargeTransaction(rule, e.amount, c.amounts) : rule.rule === 'refund' ? checkRefund(rule, e.amount) : null;
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+    }
+    if (e.amount < 0) return;
+    const large = this.cfg.instant.find((r) => r.rule === 'large_transaction');
+    recordAmount(c.amounts, e.amount, large && large.rule === 'large_transaction' ? large.history : 20);
+    if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
+    if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
+  }
+
+  private onUsage(c: CustomerState, e: UsageEvent, index: number): void {
+    const rule = this.cfg.instant.find((r) => r.rule === 'new_metric');
+    if (rule && rule.rule === 'new_metric') {
+      const hit = checkNewMetric(rule, e.metric, c.metrics, index - (c.first ?? index));
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+    }
+    const maxMetrics = rule && rule.rule === 'new_metric' ? rule.maxMetrics : 32;
+    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics.push(e.metric);
+    if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
+  }
+
+  /** Step 1: every known customer's series for window `index` (see the module comment). */
+  private collect(index: number): CollectAnswer {
+    const cfg = this.cfg;
+    const key = String(index);
+    const items: Item[] = [];
+    for (const [id, c] of this.customers.entries()) {
+      if (c.first === null || c.first > index) continue;
+      const bucket = c.acc[key] ?? {};
+      // A series starts at the customer's first non-zero value of the measure.
+      for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
+      for (const measure of Object.keys(c.series).sort()) {
+        const s = c.series[measure] as SeriesState;
+        const x = bucket[measure] ?? 0;
+        if (cfg.method === 'glr') items.push({ id, c, measure, s, x, w: windowStats(bucket, measure), a: null, v: null });
+        else items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null });
+      }
+      // Drop this and any older (stale) accumulators.
+      for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
+      this.customers.touch(id);
+    }
+    this.items = items;
+    const rates: Record<string, MeasureRate> = {};
+    const us: Record<string, number[]> = {};
+    for (const it of items) {
+      const rate = (rates[it.measure] ??= { observed: 0, expected: [], series: 0 });
+      if (it.w) {
+        const expected = expectedEvents(it.s, index, cfg.seasonPeriod);
+        if (expected === null) continue;
+        rate.observed += it.w.n;
+        exactAdd(rate.expected, expected);
+        rate.series += 1;
+      } else if (it.a) {
+        (us[it.measure] ??= []).push(it.a.u);
+      }
+    }
+    return { rates, us };
+  }
+
+  /** Step 2: the verdicts, given the population's rate factors (GLR) or offsets (CUSUM). */
+  private assess(index: number, rates: Record<string, Record<string, number>> = {}, offsets: Record<string, { offsetU: number; offsetZ: number }> = {}): AssessAnswer {
+    const cfg = this.cfg;
+    let tested = 0;
+    for (const it of this.items) {
+      if (it.w) {
+        const measureRates = rates[it.measure] ?? {};
+        const r = assessGlr(it.s, it.w, index, cfg, (i: number) => Math.exp(measureRates[String(i)] ?? 0));
+        it.a = r?.a ?? null;
+        it.v = r?.v ?? null;
+      } else if (it.a) {
+        const offset = offsets[it.measure] ?? { offsetU: 0, offsetZ: 0 };
+        it.v = decide(it.s, it.a, cfg, offset.offsetU, offset.offsetZ);
+      }
+      if (it.a) tested += 1;
+    }
+    this.candidates = this.items.filter((it) => it.v?.fired && index >= it.s.quiet);
+    return { pValues: this.candidates.map((it) => (it.v as Verdict).pValue), tested };
+  }
+
+  /** Step 3: alerts for the candidates within the cut, then every series moves on. */
+  private apply(index: number, cut: number): void {
+    const cfg = this.cfg;
+    const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
+    const windowStart = index * cfg.windowMs;
+    for (const it of this.items) {
+      const fire = alerted.has(it);
+      if (fire) {
+        const v = it.v as Verdict;
+        this.outputs.push(
+          shiftAlert({
+            customerId: it.id,
+            measure: it.measure,
+            windowStart,
+            windowEnd: windowStart + cfg.windowMs,
+            window: cfg.window,
+            assessment: it.a as Assessment,
+            verdict: v,
+            threshold: v.detector === 'glr' ? cfg.glr.h : v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
+            profile: it.c.profile,
+          }),
+        );
+      }
+      if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
+      else advance(it.s, it.x, index, it.v, fire, cfg);
+    }
+    this.items = [];
+    this.candidates = [];
+  }
+}

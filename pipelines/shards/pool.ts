@@ -1,0 +1,235 @@
+/**
+ * The runner's handle on its shards: one shard on the main thread (`workers: 0`), or one shard per
+ * worker thread with the records hashed to them by customer (routing.ts). Every call goes to all
+ * shards and resolves with their answers in shard order; a shard answers its calls in order, so a
+ * batch, a watermark and a question sent one after the other are handled in that order.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PulseError } from '../../operators/errors.js';
+import type { LocalOperator } from '../../operators/parallel.js';
+import type { RawRecord, RecordBatch } from '../../sources/source.js';
+import { transferables } from './portable-output.js';
+import { routingKey, shardOf } from './routing.js';
+import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
+
+/** A source batch split by shard. */
+export interface RoutedBatch {
+  partition: string;
+  /** Records of each shard, in source order. */
+  shards: RawRecord[][];
+}
+
+export interface ShardPool {
+  readonly size: number;
+  /** Splits a batch by shard (synchronous: the runner does it while the shards work). */
+  route(batch: RecordBatch): RoutedBatch;
+  process(batch: RoutedBatch, source: string): Promise<BatchResult[]>;
+  watermark(watermark: number): Promise<void>;
+  /** Asks operator `index`'s local part on every shard. */
+  ask(index: number, request: unknown): Promise<unknown[]>;
+  drain(): Promise<ShardDrain[]>;
+  /** Replaces every shard's state with `data[shard]`. */
+  restore(data: ShardRestore[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a worker needs to build its shard (plain data: it crosses to the thread). */
+export interface ShardWorkerData {
+  operators: Array<{ type: string; name: string; settings: Record<string, unknown> }>;
+  allowedLatenessMs: number;
+  trackOwners: boolean;
+}
+
+/** A shard on a worker thread failed: the run must stop, not go on with part of its customers. */
+export class ShardWorkerError extends PulseError {
+  constructor(what: string, cause?: unknown) {
+    super(
+      'SOURCE_FAILED',
+      `a worker thread of the job failed: ${what}. Nothing after the last checkpoint was committed; running the job again ` +
+        `resumes from it. Set 'workers: 0' in the job to run everything on the main thread.`,
+      { cause },
+    );
+  }
+}
+
+/** Everything on the main thread: the same shard code, without routing or copies. */
+export class InlineShardPool implements ShardPool {
+  readonly size = 1;
+  private readonly shard: Shard;
+
+  constructor(createLocals: () => LocalOperator[], options: Omit<ShardOptions, 'portable'>) {
+    this.shard = new Shard(createLocals, { ...options, portable: false });
+  }
+
+  route(batch: RecordBatch): RoutedBatch {
+    return { partition: batch.partition, shards: [batch.records] };
+  }
+
+  async process(batch: RoutedBatch, source: string): Promise<BatchResult[]> {
+    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]! })];
+  }
+
+  async watermark(watermark: number): Promise<void> {
+    this.shard.watermark(watermark);
+  }
+
+  async ask(index: number, request: unknown): Promise<unknown[]> {
+    return [this.shard.answer(index, request)];
+  }
+
+  async drain(): Promise<ShardDrain[]> {
+    return [this.shard.drain()];
+  }
+
+  async restore(data: ShardRestore[]): Promise<void> {
+    this.shard.restore(data[0]!);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Calls from the runner to a shard worker, and the worker's replies (worker.ts). */
+export type ShardCall =
+  | { op: 'process'; source: string; partition: string; records: RawRecord[] }
+  | { op: 'watermark'; watermark: number }
+  | { op: 'answer'; index: number; request: unknown }
+  | { op: 'drain' }
+  | { op: 'restore'; data: ShardRestore };
+
+export type ShardReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; stack?: string };
+
+/** One shard per worker thread, records hashed to them by customer. */
+export class WorkerShardPool implements ShardPool {
+  private readonly workers: ShardWorker[];
+
+  constructor(size: number, data: ShardWorkerData, workerUrl: URL) {
+    this.workers = Array.from({ length: size }, (_, index) => new ShardWorker(workerUrl, data, index));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  route(batch: RecordBatch): RoutedBatch {
+    const shards: RawRecord[][] = this.workers.map(() => []);
+    const size = this.workers.length;
+    for (const record of batch.records) shards[shardOf(routingKey(record.value), size)]!.push(record);
+    return { partition: batch.partition, shards };
+  }
+
+  process(batch: RoutedBatch, source: string): Promise<BatchResult[]> {
+    return Promise.all(
+      this.workers.map((worker, i) => worker.call({ op: 'process', source, partition: batch.partition, records: batch.shards[i]! }) as Promise<BatchResult>),
+    );
+  }
+
+  async watermark(watermark: number): Promise<void> {
+    await this.all({ op: 'watermark', watermark });
+  }
+
+  ask(index: number, request: unknown): Promise<unknown[]> {
+    return this.all({ op: 'answer', index, request });
+  }
+
+  drain(): Promise<ShardDrain[]> {
+    return this.all({ op: 'drain' }) as Promise<ShardDrain[]>;
+  }
+
+  async restore(data: ShardRestore[]): Promise<void> {
+    await Promise.all(this.workers.map((worker, i) => worker.call({ op: 'restore', data: data[i]! })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  private all(call: ShardCall): Promise<unknown[]> {
+    return Promise.all(this.workers.map((worker) => worker.call(call)));
+  }
+}
+
+interface Pending {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+class ShardWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+  private closing = false;
+
+  constructor(
+    url: URL,
+    data: ShardWorkerData,
+    private readonly index: number,
+  ) {
+    this.worker = new Worker(url, { workerData: data });
+    // Only outstanding calls keep the process alive, never an idle worker.
+    this.worker.unref();
+    this.worker.on('message', (reply: ShardReply) => {
+      const pending = this.pending.get(reply.id);
+      if (pending === undefined) return;
+      this.settled(reply.id);
+      if (reply.ok) pending.resolve(reply.result);
+      else pending.reject(new ShardWorkerError(`worker ${this.index}: ${reply.message}`, Object.assign(new Error(reply.message), { stack: reply.stack })));
+    });
+    this.worker.on('error', (error: Error) => this.fail(new ShardWorkerError(`worker ${this.index} threw: ${error.message}`, error)));
+    this.worker.on('messageerror', (error: Error) => this.fail(new ShardWorkerError(`worker ${this.index} sent a message that cannot be read: ${error.message}`, error)));
+    this.worker.on('exit', (code: number) => {
+      if (!this.closing) this.fail(new ShardWorkerError(`worker ${this.index} exited unexpectedly with code ${code}`));
+    });
+  }
+
+  call(call: ShardCall): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const result = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (this.pending.size === 1) this.worker.ref();
+    this.worker.postMessage({ id, call });
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.fail(new ShardWorkerError(`worker ${this.index} was closed before it answered`));
+    await this.worker.terminate();
+  }
+
+  private settled(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+  }
+
+  /** The first failure wins (an 'error' is followed by an 'exit'); every outstanding call gets it. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+    this.worker.unref();
+  }
+}
+
+let compiledWorker: URL | null | undefined;
+
+/**
+ * The compiled worker entry beside this module, or undefined when there is none: under vitest this
+ * module runs from its .ts source, and Node 20 cannot start a worker from TypeScript (tests pass
+ * the dist/ URL instead).
+ */
+export function compiledShardWorkerUrl(): URL | undefined {
+  if (compiledWorker === undefined) {
+    const url = new URL('./worker.js', import.meta.url);
+    compiledWorker = existsSync(fileURLToPath(url)) ? url : null;
+  }
+  return compiledWorker ?? undefined;
+}
+
+/** Replies carry the buffers of column outputs as transfers (see portable-output.ts). */
+export function replyTransfers(result: unknown): ArrayBuffer[] {
+  const drain = result as Partial<ShardDrain> | null;
+  return drain && Array.isArray(drain.outputs) ? transferables(drain.outputs) : [];
+}

@@ -1,0 +1,176 @@
+/**
+ * One shard: the records of a hash share of the customers, decoded, gated (lateness, duplicates)
+ * and run through every operator's local part (operators/parallel.ts). It runs on a worker thread
+ * (worker.ts) or, with `workers: 0`, on the main thread; the runner talks to it only through the
+ * methods below, whose arguments and results cross threads as structured clones.
+ */
+import type { CustomerWindowRow } from '../../operators/customer-windows.js';
+import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../../operators/events.js';
+import { EventGate } from '../../operators/event-gate.js';
+import type { LocalOperator } from '../../operators/parallel.js';
+import type { DedupChanges } from '../../operators/dedup.js';
+import { drainStateRows, type StateRow } from '../../operators/state.js';
+import { PartitionOwners } from '../partition-owners.js';
+import type { RawRecord } from '../../sources/source.js';
+import { materializeColumns, type PortableOutput } from './portable-output.js';
+
+/** A shard's share of one source batch. */
+export interface ShardBatch {
+  source: string;
+  partition: string;
+  records: RawRecord[];
+}
+
+export interface BatchResult {
+  /** Largest event time among the decoded records (-Infinity if none): the runner's watermark input. */
+  maxEventTime: number;
+  accepted: number;
+  /** Accepted events by type, in EVENT_TYPES order. */
+  acceptedByType: number[];
+  rejections: Rejection[];
+  /** Per operator (job order): its partial for the global part, or undefined. */
+  partials: unknown[];
+}
+
+export interface ShardDrain {
+  outputs: PortableOutput[];
+  state: StateRow[];
+  dedup: DedupChanges;
+  owners: Array<{ customer_id: string; partition: string }>;
+  /** Per operator: entries held, by state name (metrics). */
+  sizes: Array<Record<string, number>>;
+  /** Per operator: seconds spent in it since the previous drain. */
+  seconds: number[];
+  /** Event ids the duplicate detector holds (a metric). */
+  dedupIds: number;
+}
+
+/** What a shard gets back from a checkpoint. */
+export interface ShardRestore {
+  watermark: number;
+  /** Per operator, per state name: [key, JSON value] entries. */
+  states: Array<Record<string, Array<[string, string]>>>;
+  windows: CustomerWindowRow[];
+  dedup: Array<[id: string, customer: string | null, ts: number]>;
+  owners: Array<[customer: string, partition: string]>;
+}
+
+export interface ShardOptions {
+  allowedLatenessMs: number;
+  /** Track which source partition each customer comes from (Kafka, for partition hand-over). */
+  trackOwners: boolean;
+  /** Turn column outputs into plain arrays (results that cross to another thread). */
+  portable: boolean;
+}
+
+export class Shard {
+  private gate: EventGate;
+  private locals: LocalOperator[];
+  private owners: PartitionOwners | undefined;
+  private seconds: number[];
+  private readonly events: PulseEvent[] = [];
+
+  constructor(
+    private readonly createLocals: () => LocalOperator[],
+    private readonly options: ShardOptions,
+  ) {
+    this.gate = new EventGate({ allowedLatenessMs: options.allowedLatenessMs });
+    this.locals = createLocals();
+    this.owners = options.trackOwners ? new PartitionOwners() : undefined;
+    this.seconds = this.locals.map(() => 0);
+  }
+
+  /** Gates every record, then runs each operator over the accepted events (an operator at a time). */
+  process(batch: ShardBatch): BatchResult {
+    const { gate, events, owners } = this;
+    const rejections: Rejection[] = [];
+    const acceptedByType = new Array<number>(EVENT_TYPES.length).fill(0);
+    events.length = 0;
+    for (const record of batch.records) {
+      const event = gate.admit(record.value, batch.source, batch.partition, record.offset);
+      if (event === null) {
+        rejections.push(gate.lastRejection!);
+        continue;
+      }
+      events.push(event);
+      acceptedByType[EVENT_TYPE_INDEX[event.type]]!++;
+      if (owners !== undefined && event.customer_id !== null) owners.observe(event.customer_id, batch.partition);
+    }
+    const partials = new Array<unknown>(this.locals.length);
+    this.timed((op, i) => {
+      for (let e = 0; e < events.length; e++) op.process(events[e]!);
+      partials[i] = op.drainPartial?.();
+    });
+    const accepted = events.length;
+    events.length = 0;
+    return { maxEventTime: gate.takeMaxEventTime(), accepted, acceptedByType, rejections, partials };
+  }
+
+  watermark(watermark: number): void {
+    this.gate.setWatermark(watermark);
+    this.timed((op) => op.onWatermark(watermark));
+  }
+
+  /** Asks operator `index`'s local part (see GlobalOperator.onWatermark). */
+  answer(index: number, request: unknown): unknown {
+    const op = this.locals[index]!;
+    if (!op.answer) throw new Error(`operator '${op.name}' has no local part to ask`);
+    const started = performance.now();
+    const answer = op.answer(request);
+    this.seconds[index]! += (performance.now() - started) / 1000;
+    return answer;
+  }
+
+  /** Outputs, changed state and new dedup ids since the previous drain (for a checkpoint). */
+  drain(): ShardDrain {
+    const outputs: PortableOutput[] = [];
+    const state: StateRow[] = [];
+    const sizes: Array<Record<string, number>> = [];
+    this.timed((op) => {
+      for (const output of op.drainOutputs()) outputs.push(this.options.portable ? materializeColumns(output) : output);
+      for (const row of drainStateRows(op.name, op.states)) state.push(row);
+      const held: Record<string, number> = { ...op.sizes?.() };
+      for (const [name, keyed] of Object.entries(op.states)) held[name] = keyed.size;
+      sizes.push(held);
+    });
+    const seconds = this.seconds;
+    this.seconds = this.locals.map(() => 0);
+    return {
+      outputs,
+      state,
+      dedup: this.gate.dedup.drainChanges(),
+      owners: this.owners?.drainChanges() ?? [],
+      sizes,
+      seconds,
+      dedupIds: this.gate.dedup.size,
+    };
+  }
+
+  /** Starts over from checkpointed state (at start, and after a partition hand-over). */
+  restore(data: ShardRestore): void {
+    this.gate = new EventGate({ allowedLatenessMs: this.options.allowedLatenessMs });
+    this.locals = this.createLocals();
+    this.owners = this.options.trackOwners ? new PartitionOwners() : undefined;
+    this.gate.setWatermark(data.watermark);
+    this.gate.dedup.restore(data.dedup);
+    this.owners?.restore(data.owners);
+    this.locals.forEach((op, i) => {
+      for (const [name, keyed] of Object.entries(op.states)) {
+        const entries = data.states[i]?.[name] ?? [];
+        keyed.restore(entries.map(([key, json]) => [key, JSON.parse(json) as unknown]));
+      }
+      op.restoreOpenWindows?.(data.windows);
+    });
+  }
+
+  /** Runs `work` on every operator, adding the time to its account. */
+  private timed(work: (op: LocalOperator, index: number) => void): void {
+    this.locals.forEach((op, i) => {
+      const started = performance.now();
+      work(op, i);
+      this.seconds[i]! += (performance.now() - started) / 1000;
+    });
+  }
+}
+
+const EVENT_TYPE_INDEX = Object.fromEntries(EVENT_TYPES.map((type, i) => [type, i])) as Record<EventType, number>;

@@ -1,0 +1,54 @@
+/**
+ * Worker-thread entry of a shard (pool.ts): builds the operators' local parts from the job's
+ * operator settings, then answers the runner's calls in order. It keeps no state besides its shard.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { OPERATOR_FACTORIES } from '../registry.js';
+import { replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
+import { Shard } from './shard.js';
+
+const port = parentPort;
+if (port === null) throw new Error('pipelines/shards/worker.js is a worker-thread entry; it cannot run as a script');
+
+const data = workerData as ShardWorkerData;
+const plans = data.operators.map(({ type, name, settings }) => {
+  const factory = OPERATOR_FACTORIES.get(type);
+  if (!factory) throw new Error(`unknown operator type '${type}'`);
+  return factory.build(name, settings, { allowedLatenessMs: data.allowedLatenessMs });
+});
+const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
+  allowedLatenessMs: data.allowedLatenessMs,
+  trackOwners: data.trackOwners,
+  portable: true,
+});
+
+function handle(call: ShardCall): unknown {
+  switch (call.op) {
+    case 'process':
+      return shard.process(call);
+    case 'watermark':
+      shard.watermark(call.watermark);
+      return null;
+    case 'answer':
+      return shard.answer(call.index, call.request);
+    case 'drain':
+      return shard.drain();
+    case 'restore':
+      shard.restore(call.data);
+      return null;
+  }
+}
+
+port.on('message', ({ id, call }: { id: number; call: ShardCall }) => {
+  let reply: ShardReply;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    const result = handle(call);
+    reply = { id, ok: true, result };
+    transfer = replyTransfers(result);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    reply = { id, ok: false, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  }
+  port.postMessage(reply, transfer);
+});
