@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
 
-describe('reports for firing alerts', () => {
-  it('writes a KPI report when a threshold rule fires and links it from the alert', async () => {
+describe('reports of alerts in a job', () => {
+  it('writes one report per alert, linked from the alert, showing the state it ended in', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-alert-reports-'));
     const db = join(dir, 'pulse.duckdb');
     const reports = join(dir, 'reports');
@@ -16,27 +16,37 @@ describe('reports for firing alerts', () => {
     process.env['PULSE_LOG_LEVEL'] = 'silent';
     await runCommand({ config, input: ['samples/events.ndjson'], db, reports });
 
-    const [rows] = await query(db, `
-      SELECT rule, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
-      FROM alerts WHERE kind = 'analytic' AND (labels->>'kpi') IS NOT NULL`);
-    expect(rows!.length).toBeGreaterThan(5);
-    const [checkpoints] = await query(db, `SELECT count(*) AS n FROM alerts WHERE status = 'resolved'`);
-    expect(Number(checkpoints![0]!['n'])).toBeGreaterThan(0);
-    for (const row of rows!) {
-      const report = String(row['report']);
-      expect(existsSync(report)).toBe(true);
-      // The file is about this alert's KPI and queue.
-      expect(report).toContain(`kpi-${String(row['kpi'])}-${String(row['queue'])}-`);
+    const [alerts, requests] = await query(
+      db,
+      `SELECT alert_id, rule, severity, status, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
+         FROM alerts WHERE (labels->>'kpi') IS NOT NULL OR rule = 'SegmentationRescoreNeeded'`,
+      `SELECT alert_id, alert_status, status, renders FROM pulse_report_requests ORDER BY seq`,
+    );
+    expect(alerts!.filter((a) => a['kpi'] !== null).length).toBeGreaterThan(5);
+    expect(alerts!.filter((a) => a['rule'] === 'SegmentationRescoreNeeded')).toHaveLength(1);
+    const resolved = alerts!.filter((a) => a['status'] === 'resolved');
+    expect(resolved.length).toBeGreaterThan(0);
+    for (const alert of alerts!) {
+      const report = String(alert['report']);
+      if (alert['kpi'] !== null) expect(report).toContain(`kpi-${String(alert['kpi'])}-${String(alert['queue'])}-`);
+      else expect(report).toMatch(/drift-.*\.html$/);
       const html = readFileSync(report, 'utf8');
       expect(html).toContain('<svg');
-      expect(html).toContain(String(row['rule']));
+      // The report shows the alert as it ended: the resolved ones were rendered again, as resolved.
+      if (alert['kpi'] !== null) expect(html).toContain(`Alert ${String(alert['rule'])} (${String(alert['severity'])}, ${String(alert['status'])})`);
+      else expect(html).toContain(`id ${String(alert['alert_id'])}`);
     }
-    // The dataset-drift alert links the analytics director's drift report.
-    const [rescore] = await query(db, `SELECT annotations->>'report_path' AS report FROM alerts WHERE rule = 'SegmentationRescoreNeeded'`);
-    expect(rescore!.length).toBe(1);
-    const drift = String(rescore![0]!['report']);
-    expect(drift).toMatch(/drift-.*\.html$/);
-    expect(readFileSync(drift, 'utf8')).toContain('<svg');
+    // One report per alert (HTML, Markdown; JSON for drift), not one per window or version.
+    const htmlFiles = readdirSync(reports).filter((f) => f.endsWith('.html'));
+    expect(htmlFiles.sort()).toEqual(alerts!.map((a) => String(a['report']).slice(reports.length + 1)).sort());
+    // Every request was rendered once, or superseded by a later version of its alert that was.
+    for (const request of requests!) {
+      const final = alerts!.find((a) => a['alert_id'] === request['alert_id']);
+      expect(final).toBeDefined();
+      if (request['alert_status'] === final!['status']) expect([request['status'], request['renders']]).toEqual(['done', 1]);
+      else expect([['done', 1], ['superseded', 0]]).toContainEqual([request['status'], request['renders']]);
+    }
+    expect(new Set(requests!.map((r) => r['alert_id'])).size).toBe(alerts!.length);
 
     // Where checkpoints fall must not change the alerts: one checkpoint for the whole input (alerts
     // fire and resolve within it) gives the same rows, links included.
@@ -44,5 +54,6 @@ describe('reports for firing alerts', () => {
     await runCommand({ config: 'pipelines/customer-analytics.yaml', input: ['samples/events.ndjson'], db: single, reports });
     const table = `SELECT alert_id, status, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`;
     expect((await query(single, table))[0]).toEqual((await query(db, table))[0]);
+    expect(existsSync(join(reports, `${htmlFiles[0]!.replace(/\.html$/, '')}.md`))).toBe(true);
   }, 180_000);
 });
