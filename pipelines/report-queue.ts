@@ -118,7 +118,9 @@ export class ReportQueue {
         WHERE status = 'pending'
           AND EXISTS (SELECT 1 FROM pulse_report_requests l WHERE l.alert_id = r.alert_id AND l.status = 'pending' AND l.seq > r.seq)`,
     );
-    metrics.backlog(await this.pendingCount());
+    const pending = await this.pendingCount();
+    metrics.backlog(pending);
+    if (pending > 0) this.options.logger.debug({ pending }, 'rendering alert reports');
     const rows = await queryRows(
       connection,
       `SELECT alert_id, alert_status, kind, report_path FROM pulse_report_requests WHERE status = 'pending' ORDER BY seq LIMIT ${BATCH}`,

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
+import { logLines, reportJobYaml, runPulseIn, SAMPLE_EVENTS } from '../helpers/report-job.js';
 
 describe('reports of alerts in a job', () => {
   it('writes one report per alert, linked from the alert, showing the state it ended in', async () => {
@@ -56,4 +57,57 @@ describe('reports of alerts in a job', () => {
     expect((await query(single, table))[0]).toEqual((await query(db, table))[0]);
     expect(existsSync(join(reports, `${htmlFiles[0]!.replace(/\.html$/, '')}.md`))).toBe(true);
   }, 180_000);
+});
+
+describe('a report that cannot be written', () => {
+  it('is logged and counted, and the job completes with the tables, links and deliveries of a run that wrote it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-report-failures-'));
+    const config = reportJobYaml(dir, `alerting:
+  receivers:
+    - { name: ops, type: file, path: notifications.ndjson }
+  route: { receiver: ops, group_by: [alertname, queue], group_wait: 0s, group_interval: 1s, repeat_interval: 4h }
+`);
+    // Both runs write reports to `reports` in their own directory (equal relative links); in the
+    // second, `reports` is a file, so no report can be written there.
+    const run = (cwd: string) => runPulseIn(cwd, ['--config', config, '--input', SAMPLE_EVENTS, '--db', 'pulse.duckdb', '--reports', 'reports'], { logLevel: 'info' });
+    const good = join(dir, 'good');
+    expect((await run(good)).code).toBe(0);
+    const failing = join(dir, 'failing');
+    mkdirSync(failing);
+    writeFileSync(join(failing, 'reports'), 'not a directory');
+    const { code, stderr } = await run(failing);
+    expect(code).toBe(0);
+
+    const TABLES = [
+      `SELECT alert_id, status, CAST(labels AS VARCHAR) AS labels, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`,
+      `SELECT * FROM contact_kpis ORDER BY ALL`,
+      `SELECT * FROM contact_reason_volumes ORDER BY ALL`,
+      `SELECT * FROM drift_metrics ORDER BY ALL`,
+      `SELECT customer_id, window_start, window_end, spend_total, CAST(usage AS VARCHAR) AS usage FROM customer_windows ORDER BY ALL`,
+      `SELECT source, position, reason FROM dead_letters ORDER BY ALL`,
+      `SELECT source, partition, "offset" FROM pulse_checkpoints ORDER BY ALL`,
+      `SELECT alert_id, alert_status, receiver, status, payload->'alert'->'annotations'->>'report_path' AS link FROM pulse_outbox ORDER BY ALL`,
+    ];
+    const expected = await query(join(good, 'pulse.duckdb'), ...TABLES);
+    expect(await query(join(failing, 'pulse.duckdb'), ...TABLES)).toEqual(expected);
+    // The links were set at commit, before any report existed: here none ever did, yet every
+    // reportable alert, its outbox rows and the delivered notifications carry them.
+    const [alerts, outbox] = [expected[0]!, expected[7]!];
+    const linked = alerts.filter((a) => JSON.parse(String(a['annotations'])).report_path !== undefined);
+    expect(linked.length).toBeGreaterThan(5);
+    for (const alert of linked) {
+      const link = JSON.parse(String(alert['annotations'])).report_path as string;
+      expect(outbox.filter((o) => o['alert_id'] === alert['alert_id']).every((o) => o['link'] === link && o['status'] === 'delivered')).toBe(true);
+    }
+    const delivered = readFileSync(join(failing, 'notifications.ndjson'), 'utf8');
+    for (const alert of linked) expect(delivered).toContain(JSON.parse(String(alert['annotations'])).report_path as string);
+
+    // Each failed report is logged with its alert id and the error (the unit tests read the counter).
+    const [requests] = await query(join(failing, 'pulse.duckdb'), `SELECT alert_id, status, last_error FROM pulse_report_requests WHERE status <> 'superseded'`);
+    expect(requests!.length).toBeGreaterThan(5);
+    expect(requests!.every((r) => r['status'] === 'failed' && /EEXIST|ENOTDIR/.test(String(r['last_error'])))).toBe(true);
+    const failures = logLines(stderr).filter((l) => l['level'] === 50);
+    expect(failures.map((l) => l['alert_id']).sort()).toEqual(requests!.map((r) => r['alert_id']).sort());
+    expect(failures.every((l) => /EEXIST|ENOTDIR/.test(String(l['msg'])))).toBe(true);
+  }, 300_000);
 });
