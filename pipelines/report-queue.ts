@@ -42,6 +42,8 @@ export class ReportQueue {
   private stopping = false;
   private draining = false;
   private rendered = 0;
+  /** Pending requests at the last batch, less those handled since. */
+  private backlog = 0;
   private failed = 0;
   private readonly loop: Promise<void>;
 
@@ -119,6 +121,7 @@ export class ReportQueue {
           AND EXISTS (SELECT 1 FROM pulse_report_requests l WHERE l.alert_id = r.alert_id AND l.status = 'pending' AND l.seq > r.seq)`,
     );
     const pending = await this.pendingCount();
+    this.backlog = pending;
     metrics.backlog(pending);
     if (pending > 0) this.options.logger.debug({ pending }, 'rendering alert reports');
     const rows = await queryRows(
@@ -172,6 +175,7 @@ export class ReportQueue {
       this.failed++;
       metrics.failed(request.kind);
     }
-    metrics.backlog(await this.pendingCount());
+    // Counted down here and re-read with each batch (requests committed meanwhile join then).
+    metrics.backlog(--this.backlog);
   }
 }
