@@ -41,6 +41,7 @@ export class ReportQueue {
   private notified = false;
   private stopping = false;
   private draining = false;
+  private drainAnnounced = false;
   private rendered = 0;
   /** Pending requests at the last batch, less those handled since. */
   private backlog = 0;
@@ -64,7 +65,6 @@ export class ReportQueue {
   async drain(): Promise<{ rendered: number; failed: number }> {
     const before = { rendered: this.rendered, failed: this.failed };
     this.draining = true;
-    this.notify();
     await this.stop();
     return { rendered: this.rendered - before.rendered, failed: this.failed - before.failed };
   }
@@ -75,7 +75,8 @@ export class ReportQueue {
    */
   async stop(): Promise<void> {
     if (!this.draining) this.stopping = true;
-    this.wake?.();
+    // Through notify: a loop about to wait must see it, not only a loop already waiting.
+    this.notify();
     await this.loop;
   }
 
@@ -123,6 +124,10 @@ export class ReportQueue {
     const pending = await this.pendingCount();
     this.backlog = pending;
     metrics.backlog(pending);
+    if (this.draining && !this.drainAnnounced && pending > 0) {
+      this.drainAnnounced = true;
+      this.options.logger.info({ pending }, `input ended: rendering the ${pending} alert reports still pending before exiting`);
+    }
     if (pending > 0) this.options.logger.debug({ pending }, 'rendering alert reports');
     const rows = await queryRows(
       connection,
@@ -166,7 +171,8 @@ export class ReportQueue {
       const message = error instanceof Error ? error.message : String(error);
       logger.error(
         { alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path, err: error },
-        `rendering the ${request.kind} report of alert ${request.alert_id} failed: ${message}. The alert keeps its link; the job goes on`,
+        `rendering the ${request.kind} report of alert ${request.alert_id} to ${request.report_path} failed: ${message}. ` +
+          'The alert keeps its link and the job goes on; the request is marked failed in pulse_report_requests',
       );
       await connection.run(
         `UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`,

@@ -123,7 +123,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     if (summary.completed) {
       // A bounded input has ended: nothing more will be requested, so render what is left.
       const { rendered, failed } = await reports.drain();
-      if (rendered + failed > 0) logger.info({ rendered, failed }, `input ended: rendered the ${rendered} alert reports still pending before exiting (${failed} failed)`);
+      if (rendered + failed > 0) logger.info({ rendered, failed }, `alert reports pending at the end of the input: ${rendered} rendered, ${failed} failed`);
     }
     return summary;
   } finally {

@@ -142,7 +142,7 @@ describe('ReportQueue', () => {
     const logged = logLines.filter((l) => l['level'] === 50);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ alert_id: 'a-ghost', kind: 'kpi', report_path: ghost.annotations['report_path'] });
-    expect(String(logged[0]!['msg'])).toMatch(/a-ghost failed: no contact_kpis rows for nowhere/);
+    expect(String(logged[0]!['msg'])).toMatch(/alert a-ghost to .* failed: no contact_kpis rows for nowhere/);
     expect(await metric('pulse_report_failures_total', 'kpi')).toBe(1);
     expect(await metric('pulse_reports_rendered_total', 'kpi')).toBe(1);
     expect(existsSync(ghost.annotations['report_path'] as string)).toBe(false);
