@@ -5,7 +5,7 @@ import type { OperatorOutput } from '../operators/operator.js';
 import { alertReportTarget } from '../sinks/reports/index.js';
 
 /** The alert annotation that links the report (email receivers attach the file). */
-export const REPORT_ANNOTATION = 'report_path';
+const REPORT_ANNOTATION = 'report_path';
 
 /**
  * Links the report of every alert that has one (`annotations.report_path`), in the checkpoint

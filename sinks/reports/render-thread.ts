@@ -27,9 +27,10 @@ export interface RenderOutcome {
 /**
  * The report writer of a job: a worker thread (`render-worker.js`) when it is compiled beside
  * this module, else this thread. Under vitest this module runs from its .ts source and Node 20
- * cannot start a worker from TypeScript; tests pass `workerUrl` (dist) to use the worker.
+ * cannot start a worker from TypeScript; tests build a `WorkerReportWriter` on the worker in `dist`.
  */
-export function reportWriter(workerUrl: URL | undefined = compiledWorkerUrl()): ReportWriter {
+export function reportWriter(): ReportWriter {
+  const workerUrl = compiledWorkerUrl();
   return workerUrl === undefined ? IN_THREAD_WRITER : new WorkerReportWriter(workerUrl);
 }
 
