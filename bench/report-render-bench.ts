@@ -14,7 +14,7 @@
  * per report or chart (read from /proc/self/task/<pid>/stat: Linux, 10 ms ticks, so summed over
  * all of them), with wall time in parentheses; on a busy machine trust the CPU figures.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -117,5 +117,6 @@ for (let round = 1; round <= rounds; round++) {
 await writer.close();
 connection.closeSync();
 instance.closeSync();
+rmSync(work, { recursive: true, force: true });
 console.log(`${reports.length} reports, ${charts.length} charts, from ${db}; cached charts differing from fresh ones: ${differing}`);
 for (const [what, figure] of rows) console.log(`${what.padEnd(100)} ${figure}`);
