@@ -1,77 +1,59 @@
+import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../operators/alert.js';
 import type { OperatorOutput } from '../operators/operator.js';
-import type { ReportPaths } from '../sinks/reports/index.js';
-import { renderDriftReportForAlert, renderKpiReportForAlert } from '../sinks/reports/index.js';
+import { alertReportTarget } from '../sinks/reports/index.js';
 
-/** A report generator for one kind of alert; returns null when the alert is not its kind. */
-export type AlertReportRenderer = (connection: DuckDBConnection, alert: Alert, outDir: string) => Promise<ReportPaths | null>;
-
-/** Which alerts get a generated report: KPI threshold alerts and dataset drift (rescoring). */
-export const ALERT_REPORTS: AlertReportRenderer[] = [renderKpiReportForAlert, renderDriftReportForAlert];
-
+/** The alert annotation that links the report (email receivers attach the file). */
 const REPORT_ANNOTATION = 'report_path';
 
 /**
- * A resolved alert keeps the report link of its firing (written at an earlier checkpoint), so the
- * row it replaces and the resolved notification still point to the report. Runs before the
- * checkpoint writes its outputs.
+ * Links the report of every alert that has one (`annotations.report_path`), in the checkpoint
+ * before the alerts are written, so the stored row and the delivered alert carry the link from the
+ * start. The path follows from the alert alone and is the same for its firing and resolved
+ * versions (and wherever checkpoint boundaries fall); the report itself is rendered after the
+ * commit (pipelines/report-queue.ts).
  */
-export async function keepReportLinks(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
-  const resolved = outputs
-    .filter((o) => o.kind === 'alert')
-    .flatMap((o) => o.rows as unknown as Alert[])
-    .filter((a) => a.status === 'resolved' && a.annotations[REPORT_ANNOTATION] === undefined);
-  if (resolved.length === 0) return;
-  const byId = new Map(resolved.map((a) => [a.alert_id, a]));
-  const reader = await connection.runAndReadAll(
-    `SELECT alert_id, annotations->>'${REPORT_ANNOTATION}' AS report FROM alerts
-     WHERE alert_id IN (SELECT unnest(json_extract_string(CAST($ids AS JSON), '$[*]'))) AND (annotations->>'${REPORT_ANNOTATION}') IS NOT NULL`,
-    { ids: JSON.stringify([...byId.keys()]) },
-  );
-  for (const row of reader.getRowObjectsJS()) {
-    const alert = byId.get(String(row['alert_id']));
-    if (alert) alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: String(row['report']) };
+export function linkAlertReports(outputs: readonly OperatorOutput[], outDir: string): void {
+  for (const alert of alertsOf(outputs)) {
+    const target = alertReportTarget(alert);
+    if (target === null) continue;
+    alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: join(outDir, `${target.baseName}.html`) };
   }
 }
 
+const INSERT_REQUESTS_SQL = `
+  INSERT INTO pulse_report_requests (alert_id, alert_status, kind, report_path, seq, status, renders, requested_at)
+  SELECT r.alert_id, r.alert_status, r.kind, r.report_path,
+         (SELECT coalesce(max(seq), 0) FROM pulse_report_requests) + r.n, 'pending', 0, now()
+    FROM (SELECT unnest(from_json($requests,
+           '[{"n": "BIGINT", "alert_id": "VARCHAR", "alert_status": "VARCHAR", "kind": "VARCHAR", "report_path": "VARCHAR"}]'),
+           recursive := true)) r
+   WHERE NOT EXISTS (SELECT 1 FROM pulse_report_requests q WHERE q.alert_id = r.alert_id AND q.alert_status = r.alert_status)`;
+
 /**
- * Writes the report of every newly firing alert that has one and links it from the alert
- * (`annotations.report_path`, which email receivers attach). Runs inside the checkpoint
- * transaction, before the outbox is written, so the delivered alert already carries the link; the
- * report reads the checkpoint's own uncommitted rows. File names are stable, so a replay after a
- * crash rewrites the same file.
+ * Records a report request for each linked alert of a checkpoint, inside its transaction: a
+ * request commits with the alert or not at all. One request per alert version, for the last
+ * version in the checkpoint (the stored one: an alert that fired and resolved within it is
+ * rendered once, as resolved). A version already requested is not requested again. Only inserts:
+ * the report queue updates the rows it has rendered on its own connection meanwhile, and
+ * inserting new rows never conflicts with that. Returns how many requests it submitted (versions
+ * requested before are among them but not inserted again).
  */
-export async function attachAlertReports(
-  connection: DuckDBConnection,
-  outputs: readonly OperatorOutput[],
-  outDir: string,
-  renderers: readonly AlertReportRenderer[] = ALERT_REPORTS,
-): Promise<void> {
-  // An alert can fire and resolve within one checkpoint: every version of it gets the link, and
-  // the stored row (the last version) is updated, so the result does not depend on where
-  // checkpoint boundaries fall.
-  const versions = new Map<string, Alert[]>();
-  for (const output of outputs) {
-    if (output.kind !== 'alert') continue;
-    for (const alert of output.rows as unknown as Alert[]) {
-      const list = versions.get(alert.alert_id);
-      if (list) list.push(alert);
-      else versions.set(alert.alert_id, [alert]);
-    }
+export async function recordReportRequests(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<number> {
+  const latest = new Map<string, Alert>();
+  for (const alert of alertsOf(outputs)) latest.set(alert.alert_id, alert);
+  const requests: Array<{ n: number; alert_id: string; alert_status: string; kind: string; report_path: string }> = [];
+  for (const alert of latest.values()) {
+    const target = alertReportTarget(alert);
+    const path = alert.annotations[REPORT_ANNOTATION];
+    if (target === null || path === undefined) continue;
+    requests.push({ n: requests.length + 1, alert_id: alert.alert_id, alert_status: alert.status, kind: target.kind, report_path: path });
   }
-  for (const [alertId, alerts] of versions) {
-    const firing = alerts.find((a) => a.status === 'firing');
-    if (!firing) continue;
-    for (const render of renderers) {
-      const paths = await render(connection, firing, outDir);
-      if (!paths) continue;
-      for (const alert of alerts) alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: paths.htmlPath };
-      await connection.run(`UPDATE alerts SET annotations = CAST($annotations AS JSON) WHERE alert_id = $id`, {
-        annotations: JSON.stringify(alerts[alerts.length - 1]!.annotations),
-        id: alertId,
-      });
-      break;
-    }
-  }
+  if (requests.length > 0) await connection.run(INSERT_REQUESTS_SQL, { requests: JSON.stringify(requests) });
+  return requests.length;
+}
+
+function* alertsOf(outputs: readonly OperatorOutput[]): Generator<Alert> {
+  for (const output of outputs) if (output.kind === 'alert') yield* output.rows as unknown as Alert[];
 }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
-import { attachAlertReports, keepReportLinks } from '../alert-reports.js';
+import { linkAlertReports, recordReportRequests } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, type JobConfig } from '../job-config.js';
@@ -13,6 +13,9 @@ import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
 import { COMMAND_API_PATH, JobCommandApi, publishApiAddress } from '../job-api.js';
 import { SerialQueue } from '../serial-queue.js';
+import { ReportQueue } from '../report-queue.js';
+import { promReportMetrics } from '../../sinks/reports/metrics.js';
+import { reportWriter } from '../../sinks/reports/render-thread.js';
 
 export interface RunCommandOptions {
   config: string;
@@ -88,12 +91,22 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     exclusive: queue,
     ...(handoff ? { handoff } : {}),
     onProgress: (p) => progress.update(p),
-    beforeCheckpointWrites: keepReportLinks,
+    beforeCheckpointWrites: async (_connection, outputs) => linkAlertReports(outputs, job.reportsDir),
     checkpointWrites: async (connection, outputs) => {
-      await attachAlertReports(connection, outputs, job.reportsDir);
+      await recordReportRequests(connection, outputs);
       await delivery?.enqueue(connection, outputs);
     },
-    afterCheckpoint: ({ positions, rejections }) => binding.afterCheckpoint(positions, rejections),
+    afterCheckpoint: ({ positions, rejections }) => {
+      reports.notify();
+      return binding.afterCheckpoint(positions, rejections);
+    },
+  });
+  // Reports of alerts are rendered after each commit, on a connection and a thread of their own.
+  const reports = new ReportQueue({
+    connection: await store.connect(),
+    writer: reportWriter(),
+    metrics: promReportMetrics(metrics.registry),
+    logger,
   });
   let server: Server | undefined;
   let unpublish: (() => void) | undefined;
@@ -108,9 +121,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
     delivery?.start();
-    return await runner.run();
+    const summary = await runner.run();
+    if (summary.completed) {
+      // A bounded input has ended: nothing more will be requested, so render what is left.
+      const { rendered, failed } = await reports.drain();
+      if (rendered + failed > 0) logger.info({ rendered, failed }, `alert reports pending at the end of the input: ${rendered} rendered, ${failed} failed`);
+    }
+    return summary;
   } finally {
     progress.stop();
+    await reports.stop();
     await delivery?.stop();
     workerConnection?.closeSync();
     await binding.close();

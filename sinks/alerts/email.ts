@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
@@ -25,21 +25,27 @@ export interface EmailOptions {
 /** Annotation keys that may name a generated report file to attach. */
 export const REPORT_ANNOTATIONS = ['report_path', 'report_file'] as const;
 
-/** Report files named by the alerts' annotations that exist, deduplicated. */
-export function reportAttachments(n: Notification): Array<{ filename: string; path: string }> {
-  const paths = new Set<string>();
+/**
+ * The report files named by the alerts' annotations, read now, deduplicated. A report is rendered
+ * after the checkpoint that linked it, so it may not exist yet (or be gone): it is then left out
+ * and the message goes anyway, with the link among the alert's annotations in its body. Reading
+ * here rather than handing nodemailer the path means a file cannot vanish between this check and
+ * the send; a report is only ever replaced whole (renamed into place), so it is never half-read.
+ */
+export function reportAttachments(n: Notification): Array<{ filename: string; content: Buffer }> {
+  const files = new Map<string, Buffer>();
   for (const a of n.alerts) {
     for (const key of REPORT_ANNOTATIONS) {
       const p = a.annotations[key];
-      if (!p) continue;
+      if (!p || files.has(p)) continue;
       try {
-        if (statSync(p).isFile()) paths.add(p);
+        files.set(p, readFileSync(p));
       } catch {
-        // A report that is gone is not a reason to hold the alert back: the links still work.
+        // Not rendered yet, or removed: not a reason to hold the alert back.
       }
     }
   }
-  return [...paths].map((path) => ({ filename: basename(path), path }));
+  return [...files].map(([path, content]) => ({ filename: basename(path), content }));
 }
 
 /** Email over SMTP with nodemailer: HTML body, plain-text part, report attachments. */

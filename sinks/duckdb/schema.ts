@@ -202,6 +202,23 @@ export const STATE_TABLES_DDL = [
     last_notified_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (receiver, group_key)
   )`,
+  // Reports of alerts (pipelines/report-queue.ts): one request per alert id and version (firing,
+  // resolved; both render the same file), written in the checkpoint transaction and rendered after
+  // the commit in `seq` order. status: pending, done, failed, or superseded (a later version of the
+  // same alert was pending too, so only that one is rendered). `renders` counts completed renders.
+  `CREATE TABLE IF NOT EXISTS pulse_report_requests (
+    alert_id VARCHAR NOT NULL,
+    alert_status VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    report_path VARCHAR NOT NULL,
+    seq BIGINT NOT NULL,
+    status VARCHAR NOT NULL,
+    renders INTEGER NOT NULL,
+    requested_at TIMESTAMPTZ NOT NULL,
+    rendered_at TIMESTAMPTZ,
+    last_error VARCHAR,
+    PRIMARY KEY (alert_id, alert_status)
+  )`,
   // Silences added at run time (config silences live in the job YAML).
   `CREATE TABLE IF NOT EXISTS pulse_silences (
     silence_id VARCHAR PRIMARY KEY,

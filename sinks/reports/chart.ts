@@ -6,11 +6,18 @@ import type { TopLevelSpec } from 'vega-lite';
  * Renders a Vega-Lite spec to an SVG string on the server (no DOM, no canvas). Data must be inline
  * (`data.values`): the loader refuses every URL so a report never reaches the network. Vega escapes
  * the text it writes into the SVG (labels, aria-label attributes).
+ *
+ * Compiling (Vega-Lite to Vega) and parsing (Vega to a dataflow description) took about half of a
+ * chart's time (measured with bench/report-render-bench.ts), and they depend on the spec's shape,
+ * not on its rows: reports of the same rule share one shape. So the spec's top-level rows are taken
+ * out and passed to the view as a named data set, and the parsed shape is cached; every render
+ * still builds its own view, so nothing of one chart's data or layout reaches the next.
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: OFFLINE_LOADER });
+  const { runtime, values } = parsedChart(spec);
+  const view = new vega.View(runtime, { renderer: 'none', loader: OFFLINE_LOADER });
   try {
+    if (values !== undefined) view.data(ROWS, values);
     return await view.toSVG();
   } finally {
     view.finalize();
@@ -19,3 +26,30 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
 
 const OFFLINE_LOADER = vega.loader();
 OFFLINE_LOADER.load = (uri: string) => Promise.reject(new Error(`report charts use inline data only; refusing to load ${uri}`));
+
+/** The named data set that stands for a spec's top-level `data.values`. */
+const ROWS = 'pulse_rows';
+/** Parsed shapes kept; a run's reports use a few dozen at most (one per rule, a few per drift report). */
+const CACHE_LIMIT = 64;
+const parsedShapes = new Map<string, vega.Runtime>();
+
+function parsedChart(spec: TopLevelSpec): { runtime: vega.Runtime; values?: unknown[] } {
+  const data = (spec as { data?: unknown }).data;
+  const values = isInlineRows(data) ? data.values : undefined;
+  const shape = values === undefined ? spec : ({ ...spec, data: { name: ROWS } } as TopLevelSpec);
+  const key = JSON.stringify(shape);
+  let runtime = parsedShapes.get(key);
+  if (runtime === undefined) {
+    runtime = vega.parse(vl.compile(shape).spec);
+    if (parsedShapes.size >= CACHE_LIMIT) parsedShapes.delete(parsedShapes.keys().next().value as string);
+  } else {
+    parsedShapes.delete(key);
+  }
+  // Re-inserted on every use: the Map's first key is then the least recently used one.
+  parsedShapes.set(key, runtime);
+  return values === undefined ? { runtime } : { runtime, values };
+}
+
+function isInlineRows(data: unknown): data is { values: unknown[] } {
+  return typeof data === 'object' && data !== null && Array.isArray((data as { values?: unknown }).values) && Object.keys(data).length === 1;
+}

@@ -17,8 +17,8 @@ import {
 import type { CustomerMeasure, Distribution, DriftMetric, MigrationCell, Period } from './drift-data.js';
 import { slug } from './escape.js';
 import { formatCount, formatInstant, formatNumber, formatPercent, NA } from './format.js';
-import { writeJsonFile, writeReport } from './write.js';
-import type { ReportPaths } from './write.js';
+import { writePreparedReport } from './write.js';
+import type { PreparedReport, ReportPaths } from './write.js';
 
 export interface DriftReportOptions {
   outDir: string;
@@ -99,6 +99,12 @@ interface FeatureDistribution {
  * value over all runs against its threshold. Writes HTML, Markdown and JSON (the numbers behind it).
  */
 export async function renderDriftReport(connection: DuckDBConnection, options: DriftReportOptions): Promise<DriftReportPaths> {
+  const paths = await writePreparedReport(await prepareDriftReport(connection, options), options.outDir);
+  return { ...paths, jsonPath: paths.jsonPath as string };
+}
+
+/** The drift report's data, read from the database, as a document (and its JSON) ready to render. */
+export async function prepareDriftReport(connection: DuckDBConnection, options: Omit<DriftReportOptions, 'outDir'>): Promise<PreparedReport> {
   const runs = await driftRuns(connection);
   if (runs.length === 0) throw new SinkError('no rows in drift_metrics; run a job with the population_drift operator over at least two periods first');
   const runId = options.runId ?? (runs.at(-1) as { run_id: string }).run_id;
@@ -157,9 +163,7 @@ export async function renderDriftReport(connection: DuckDBConnection, options: D
     generatedAt: options.generatedAt ?? new Date(),
     blocks,
   };
-  const baseName = slug(runId.startsWith('drift') ? runId : `drift-${runId}`);
-  const paths = await writeReport(doc, options.outDir, baseName);
-  const jsonPath = await writeJsonFile(options.outDir, `${baseName}.json`, {
+  const data = {
     run_id: runId,
     generated_at: doc.generatedAt.toISOString(),
     verdict: {
@@ -201,21 +205,31 @@ export async function renderDriftReport(connection: DuckDBConnection, options: D
       threshold: h.threshold,
       drifted: h.drifted,
     })),
-  });
-  return { ...paths, jsonPath };
+  };
+  return { doc, baseName: driftReportName(runId), data };
+}
+
+function driftReportName(runId: string): string {
+  return slug(runId.startsWith('drift') ? runId : `drift-${runId}`);
 }
 
 /**
- * The runner's hook: renders the drift report of a firing `SegmentationRescoreNeeded` alert (its
- * run from the `run_id` annotation) with the runner's connection. Returns null for other alerts,
- * so the runner may call it for every alert.
+ * The file name (without extension) of the drift report that explains a `SegmentationRescoreNeeded`
+ * alert (its run from the `run_id` annotation), or null for other alerts. It follows from the alert
+ * alone, so the checkpoint can link the report before it is rendered.
  */
-export async function renderDriftReportForAlert(connection: DuckDBConnection, alert: Alert, outDir: string): Promise<DriftReportPaths | null> {
-  if (alert.rule !== RESCORE_RULE || alert.status !== 'firing') return null;
+export function driftAlertReportName(alert: Alert): string | null {
+  if (alert.rule !== RESCORE_RULE) return null;
+  const runId = alert.annotations.run_id;
+  return runId === undefined ? `drift-alert-${slug(alert.alert_id)}` : driftReportName(runId);
+}
+
+/** The drift report of a rescore alert's run (`run_id` annotation, else the run of its period). */
+export async function prepareDriftAlertReport(connection: DuckDBConnection, alert: Alert): Promise<PreparedReport> {
   let runId = alert.annotations.run_id;
   if (runId === undefined) runId = (await driftRuns(connection)).find((r) => r.current_start === alert.window_start)?.run_id;
   if (runId === undefined) throw new SinkError(`no drift_metrics run for alert ${alert.alert_id} (period ${formatInstant(alert.window_start)}); write drift_metrics before rendering`);
-  return renderDriftReport(connection, { outDir, runId, alert });
+  return prepareDriftReport(connection, { runId, alert });
 }
 
 function parseNumber(text: string | undefined): number | undefined {

@@ -10,13 +10,27 @@ export function formatSeconds(value: number | null): string {
 }
 
 export function formatCount(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? NA : Math.round(value).toLocaleString('en-US');
+  return value === null || !Number.isFinite(value) ? NA : numberFormat(0).format(Math.round(value));
 }
 
 export function formatNumber(value: number | null, digits = 2): string {
-  return value === null || !Number.isFinite(value)
-    ? NA
-    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value === null || !Number.isFinite(value) ? NA : numberFormat(digits).format(value);
+}
+
+/**
+ * `toLocaleString` with options builds a new Intl.NumberFormat on every call, which was the
+ * largest JavaScript cost of reading a KPI report's data (bench/report-render-bench.ts); the
+ * formats are kept instead, one per number of digits.
+ */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
+function numberFormat(digits: number): Intl.NumberFormat {
+  let format = numberFormats.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    numberFormats.set(digits, format);
+  }
+  return format;
 }
 
 /** A signed change, e.g. `+12` or `-3.5`. */

@@ -11,7 +11,7 @@ import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds,
 import { kpiRows, lastWindowStarts, reasonChanges, scopeWhere } from './kpi-data.js';
 import type { KpiRow, KpiScope, ReasonChange } from './kpi-data.js';
 import { writeReport } from './write.js';
-import type { ReportPaths } from './write.js';
+import type { PreparedReport, ReportPaths } from './write.js';
 
 export interface KpiReportOptions {
   outDir: string;
@@ -43,6 +43,12 @@ const TOP_REASONS = 5;
  * reasons that grew most against the previous windows and, for an alert, its numbers at the top.
  */
 export async function renderKpiReport(connection: DuckDBConnection, options: KpiReportOptions): Promise<ReportPaths> {
+  const report = await prepareKpiReport(connection, options);
+  return writeReport(report.doc, options.outDir, report.baseName);
+}
+
+/** The KPI report's data, read from the database, as a document ready to render. */
+export async function prepareKpiReport(connection: DuckDBConnection, options: Omit<KpiReportOptions, 'outDir'>): Promise<PreparedReport> {
   const alert = options.alert;
   const kpi = checkKpi(options.kpi ?? alert?.labels.kpi ?? DEFAULT_KPI);
   const queue = options.queue ?? alert?.labels.queue;
@@ -80,27 +86,33 @@ export async function renderKpiReport(connection: DuckDBConnection, options: Kpi
     generatedAt: options.generatedAt ?? new Date(),
     blocks,
   };
-  const baseName = [
+  const baseName = kpiReportName({ kpi, queue, channel, size, latest, rule: alert?.rule });
+  return { doc, baseName };
+}
+
+function kpiReportName(p: { kpi: string; queue: string | undefined; channel: string | undefined; size: string; latest: number; rule: string | undefined }): string {
+  return [
     'kpi',
-    slug(kpi),
-    slug(queue ?? 'all'),
-    ...(channel === undefined ? [] : [slug(channel)]),
-    size,
-    fileTimestamp(latest),
-    ...(alert === undefined ? [] : [slug(alert.rule)]),
+    slug(p.kpi),
+    slug(p.queue ?? 'all'),
+    ...(p.channel === undefined ? [] : [slug(p.channel)]),
+    slug(p.size),
+    fileTimestamp(p.latest),
+    ...(p.rule === undefined ? [] : [slug(p.rule)]),
   ].join('-');
-  return writeReport(doc, options.outDir, baseName);
 }
 
 /**
- * The runner's hook after a checkpoint: renders the KPI report of a new firing `analytic` KPI alert
- * with the runner's own connection. Returns null for alerts it does not cover (other kinds,
- * resolutions, alerts without a known `kpi` label), so the runner may call it for every alert.
+ * The file name (without extension) of the report that explains a KPI rule's alert, or null for
+ * alerts it does not explain (other kinds, no known `kpi` label). Every version of the alert
+ * (firing, resolved) has the same name, and it follows from the alert alone, so the checkpoint can
+ * link the report before it is rendered: the alert's window is the report's latest window.
  */
-export async function renderKpiReportForAlert(connection: DuckDBConnection, alert: Alert, outDir: string): Promise<ReportPaths | null> {
+export function kpiAlertReportName(alert: Alert): string | null {
   const kpi = alert.labels.kpi;
-  if (alert.kind !== 'analytic' || alert.status !== 'firing' || kpi === undefined || !isKpi(kpi)) return null;
-  return renderKpiReport(connection, { outDir, alert });
+  if (alert.kind !== 'analytic' || kpi === undefined || !isKpi(kpi)) return null;
+  const { queue, channel, window } = alert.labels;
+  return kpiReportName({ kpi, queue, channel, size: window ?? 'all', latest: alert.window_start, rule: alert.rule });
 }
 
 function isKpi(name: string): name is KpiName {
@@ -271,10 +283,12 @@ function reasonBlocks(reasons: ReasonChange[], previousWindows: number): ReportB
 
 const ALERT_FACT_ORDER = ['current', 'baseline', 'change', 'threshold', 'window_end'];
 const ALERT_TEXT_KEYS = new Set(['summary', 'description']);
+/** The link to this very report, which the checkpoint sets before the report is rendered. */
+const SELF_LINK_KEY = 'report_path';
 
 function alertBlocks(alert: Alert): ReportBlock[] {
   const a = alert.annotations;
-  const extra = Object.keys(a).filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k)).sort();
+  const extra = Object.keys(a).filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k) && k !== SELF_LINK_KEY).sort();
   const facts = [...ALERT_FACT_ORDER, ...extra]
     .filter((k) => a[k] !== undefined)
     .map((k) => ({ label: k.replace(/_/g, ' '), value: a[k] as string }));

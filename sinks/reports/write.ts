@@ -1,5 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { ReportDocument } from './document.js';
 import { renderChartSvg } from './chart.js';
 import { renderHtml } from './html.js';
@@ -8,6 +9,19 @@ import { renderMarkdown } from './markdown.js';
 export interface ReportPaths {
   htmlPath: string;
   markdownPath: string;
+}
+
+/**
+ * A report whose data has been read: all that is left is rendering (charts, HTML, Markdown) and
+ * writing, which needs no database, so it can be done on another thread (the report worker).
+ * Plain data only, so it can be posted to a worker.
+ */
+export interface PreparedReport {
+  doc: ReportDocument;
+  /** File name without extension. */
+  baseName: string;
+  /** The numbers behind the report, written beside it as `<baseName>.json` when set. */
+  data?: unknown;
 }
 
 /** Renders the document's charts and returns the HTML page and the Markdown summary. */
@@ -32,6 +46,13 @@ export async function writeReport(doc: ReportDocument, outDir: string, baseName:
   return { htmlPath, markdownPath };
 }
 
+/** Renders a prepared report and writes its files into `outDir`, each atomically. */
+export async function writePreparedReport(report: PreparedReport, outDir: string): Promise<ReportPaths & { jsonPath?: string }> {
+  const paths = await writeReport(report.doc, outDir, report.baseName);
+  if (report.data === undefined) return paths;
+  return { ...paths, jsonPath: await writeJsonFile(outDir, `${report.baseName}.json`, report.data) };
+}
+
 /** Writes `value` as pretty JSON to `outDir/fileName` (atomically, as the reports) and returns the path. */
 export async function writeJsonFile(outDir: string, fileName: string, value: unknown): Promise<string> {
   await mkdir(outDir, { recursive: true });
@@ -41,7 +62,8 @@ export async function writeJsonFile(outDir: string, fileName: string, value: unk
 }
 
 async function atomicWrite(path: string, content: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // Unique per process and thread: the report worker and the job's API may write at the same time.
+  const temporary = `${path}.${process.pid}-${threadId}.tmp`;
   await writeFile(temporary, content, 'utf8');
   await rename(temporary, path);
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailReceiver } from '../../../sinks/alerts/email.js';
@@ -44,7 +44,6 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulse-smtp-'));
     outDir = join(dir, 'out');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(outDir);
     port = await freePort();
     proc = spawn(PYTHON, [join(here, 'smtp_server.py'), String(port), outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,6 +107,40 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
     expect(got.html).toContain('<a href="http://pulse.local/cases/77">http://pulse.local/cases/77</a>');
     // Only the report that exists is attached.
     expect(got.attachments).toEqual([{ filename: 'drift-report.html', content: '<html>drift report body</html>' }]);
+  });
+
+  it('sends at once with the link when the report is not rendered yet, and attaches it once it is', async () => {
+    const report = join(dir, 'reports', 'kpi-abandon_rate-billing-voice-15m-2026-03-02T00-00-00Z-billingabandonratehigh.html');
+    const alert = makeAlert({ rule: 'BillingAbandonRateHigh', subject: 'billing/voice', kind: 'analytic', annotations: { summary: 'abandon rate high', report_path: report } });
+    const notification = (key: string): Notification => ({
+      receiver: 'mail',
+      groupKey: 'g',
+      groupLabels: {},
+      status: 'firing',
+      alerts: [deliveredAlert(alert)],
+      idempotencyKey: key,
+      externalURL: '',
+    });
+    const received = (key: string): Received => {
+      const file = readdirSync(outDir).find((f) => f.endsWith('.json') && readFileSync(join(outDir, f), 'utf8').includes(`"${key}"`));
+      return JSON.parse(readFileSync(join(outDir, file as string), 'utf8')) as Received;
+    };
+    const r = receiver(['ops@example.test']);
+    try {
+      // The report queue has not rendered it (its directory does not even exist yet).
+      await r.send(notification('before-render'));
+      const before = received('before-render');
+      expect(before.attachments).toEqual([]);
+      expect(before.text).toContain(`report_path: ${report}`);
+      expect(before.html).toContain(report);
+
+      mkdirSync(join(dir, 'reports'));
+      writeFileSync(report, '<html>kpi report</html>');
+      await r.send(notification('after-render'));
+      expect(received('after-render').attachments).toEqual([{ filename: basename(report), content: '<html>kpi report</html>' }]);
+    } finally {
+      await r.close();
+    }
   });
 
   it('a 550 reply is a permanent SMTP failure; a closed port is retryable', async () => {

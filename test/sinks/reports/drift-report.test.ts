@@ -11,7 +11,9 @@ import type { Alert } from '../../../operators/alert.js';
 import { reportCommand } from '../../../pipelines/commands/report.js';
 import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import { loadAlert } from '../../../sinks/reports/alerts-data.js';
-import { renderDriftReport, renderDriftReportForAlert } from '../../../sinks/reports/drift-report.js';
+import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
+import { renderDriftReport } from '../../../sinks/reports/drift-report.js';
+import { writePreparedReport } from '../../../sinks/reports/write.js';
 
 /**
  * Hand-made database: two weekly drift runs of six features, the second with the key feature
@@ -307,13 +309,15 @@ describe('renderDriftReport', () => {
     await expect(renderDriftReport(db.connection, { outDir: db.dir, runId: 'nope' })).rejects.toThrow(/no drift run "nope".*drift-2026-01-19/);
   });
 
-  it('renders for the rescore alert only', async () => {
+  it('explains the rescore alert only, named after its run, with the JSON beside it', async () => {
     const rescore = (await loadAlert(db.connection, 'a-rescore')) as Alert;
     const other = (await loadAlert(db.connection, 'a-other')) as Alert;
-    expect(await renderDriftReportForAlert(db.connection, other, db.dir)).toBeNull();
-    expect(await renderDriftReportForAlert(db.connection, { ...rescore, status: 'resolved' }, db.dir)).toBeNull();
-    const paths = await renderDriftReportForAlert(db.connection, rescore, join(db.dir, 'alert'));
-    expect(paths && basename(paths.htmlPath)).toBe('drift-2026-01-19t00-00-00-000z.html');
+    expect(alertReportTarget(other)).toBeNull();
+    const target = alertReportTarget(rescore);
+    expect(target).toEqual({ kind: 'drift', baseName: 'drift-2026-01-19t00-00-00-000z' });
+    const paths = await writePreparedReport(await prepareAlertReport(db.connection, target!, rescore), join(db.dir, 'alert'));
+    expect(basename(paths.htmlPath)).toBe('drift-2026-01-19t00-00-00-000z.html');
+    expect(JSON.parse(readFileSync(paths.jsonPath!, 'utf8')).alert_id).toBe('a-rescore');
   });
 });
 

@@ -3,7 +3,9 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../operators/alert.js';
 import { loadAlert } from '../../../sinks/reports/alerts-data.js';
-import { parseThreshold, renderKpiReport, renderKpiReportForAlert } from '../../../sinks/reports/kpi-report.js';
+import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
+import { parseThreshold, renderKpiReport } from '../../../sinks/reports/kpi-report.js';
+import { writePreparedReport } from '../../../sinks/reports/write.js';
 import { ABANDON, ariaLabels, buildFixture, W } from './fixture.js';
 import type { Fixture } from './fixture.js';
 
@@ -82,23 +84,40 @@ describe('renderKpiReport', () => {
 
   it('renders an alert report with its numbers at the top and the threshold from its annotation', async () => {
     const alert = (await loadAlert(fx.connection, 'a-kpi')) as Alert;
-    const paths = await renderKpiReportForAlert(fx.connection, alert, join(fx.dir, 'alert'));
-    expect(paths).not.toBeNull();
-    expect(basename(paths!.htmlPath)).toBe('kpi-abandon_rate-billing-voice-15m-2026-01-05T10-45-00Z-billing_abandon_rate.html');
-    const html = readFileSync(paths!.htmlPath, 'utf8');
+    const target = alertReportTarget(alert);
+    expect(target).toEqual({ kind: 'kpi', baseName: 'kpi-abandon_rate-billing-voice-15m-2026-01-05T10-45-00Z-billing_abandon_rate' });
+    const paths = await writePreparedReport(await prepareAlertReport(fx.connection, target!, alert), join(fx.dir, 'alert'));
+    expect(basename(paths.htmlPath)).toBe(`${target!.baseName}.html`);
+    const html = readFileSync(paths.htmlPath, 'utf8');
     const top = html.slice(0, html.indexOf('<svg'));
     for (const text of ['<dt>current</dt><dd>0.15</dd>', '<dt>baseline</dt><dd>0.08</dd>', '<dt>change</dt><dd>+87.5%</dd>', '<dt>threshold</dt><dd>&gt; 0.1</dd>']) {
       expect(top).toContain(text);
     }
+    expect(top).toContain('(critical, firing)');
     const svg = svgOf(html);
     expect(ariaLabels(svg, 'point')).toHaveLength(4); // billing/voice only
     expect(svg).toMatch(/aria-label="threshold 0\.1"/);
   });
 
+  it('names the same report for the resolved version, which it shows as resolved without linking itself', async () => {
+    const firing = (await loadAlert(fx.connection, 'a-kpi')) as Alert;
+    const resolved: Alert = {
+      ...firing,
+      status: 'resolved',
+      annotations: { ...firing.annotations, resolved_at: '2026-01-05T11:30:00.000Z', report_path: 'reports/x.html' },
+    };
+    expect(alertReportTarget(resolved)).toEqual(alertReportTarget(firing));
+    const paths = await writePreparedReport(await prepareAlertReport(fx.connection, alertReportTarget(resolved)!, resolved), join(fx.dir, 'resolved'));
+    const top = readFileSync(paths.htmlPath, 'utf8').split('<svg')[0]!;
+    expect(top).toContain('(critical, resolved)');
+    expect(top).toContain('<dt>resolved at</dt><dd>2026-01-05T11:30:00.000Z</dd>');
+    expect(top).not.toContain('reports/x.html');
+  });
+
   it('skips alerts it does not explain and rejects unknown KPIs and sizes', async () => {
     const alert = (await loadAlert(fx.connection, 'a-kpi')) as Alert;
-    expect(await renderKpiReportForAlert(fx.connection, { ...alert, status: 'resolved' }, fx.dir)).toBeNull();
-    expect(await renderKpiReportForAlert(fx.connection, { ...alert, kind: 'sales' }, fx.dir)).toBeNull();
+    expect(alertReportTarget({ ...alert, kind: 'sales' })).toBeNull();
+    expect(alertReportTarget({ ...alert, labels: { ...alert.labels, kpi: 'not_a_kpi' } })).toBeNull();
     await expect(renderKpiReport(fx.connection, { outDir: fx.dir, kpi: 'x; DROP TABLE alerts' })).rejects.toThrow(/unknown KPI/);
     await expect(renderKpiReport(fx.connection, { outDir: fx.dir, windowSize: '1d' })).rejects.toThrow(/sizes present: 15m, 1h/);
   });

@@ -1,0 +1,187 @@
+import { basename, dirname } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import { SinkError } from '../operators/errors.js';
+import { loadAlert, prepareAlertReport, queryRows } from '../sinks/reports/index.js';
+import type { AlertReportKind } from '../sinks/reports/index.js';
+import type { ReportMetrics } from '../sinks/reports/metrics.js';
+import type { ReportWriter } from '../sinks/reports/render-thread.js';
+
+export interface ReportQueueOptions {
+  /** A connection of its own (`store.connect()`), never the checkpoint's; closed by `stop()`. */
+  connection: DuckDBConnection;
+  writer: ReportWriter;
+  metrics: ReportMetrics;
+  logger: Logger;
+}
+
+interface ReportRequest {
+  alert_id: string;
+  alert_status: string;
+  kind: AlertReportKind;
+  report_path: string;
+}
+
+/** Requests read per query; the backlog is re-read between batches, so new ones join in order. */
+const BATCH = 32;
+
+/**
+ * Renders the reports that checkpoints requested (`pulse_report_requests`, written in the
+ * checkpoint transaction by pipelines/alert-reports.ts), after they commit, one at a time in the
+ * order requested: the report's data is read from the database on this queue's own connection (the
+ * queries run on DuckDB's threads) and the report is rendered and written by `writer` (a worker
+ * thread), so neither the event loop's batches nor checkpoints wait for a report. A request is
+ * marked done once its files are written (each atomically, by rename), so a crash before that leaves
+ * it pending and the next run over the database renders it; one after the files are written and
+ * before the mark renders that request once more, to the same files. A request that fails is
+ * logged with its alert id and the error, counted, marked failed with the error, and not retried.
+ */
+export class ReportQueue {
+  private wake: (() => void) | undefined;
+  private notified = false;
+  private stopping = false;
+  private draining = false;
+  private drainAnnounced = false;
+  private rendered = 0;
+  /** Pending requests at the last batch, less those handled since. */
+  private backlog = 0;
+  private failed = 0;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly options: ReportQueueOptions) {
+    this.loop = this.run();
+  }
+
+  /** A checkpoint has committed (possibly with requests): look for them. Never waits. */
+  notify(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  /**
+   * Renders every pending request (the end of a bounded input: nothing new will be requested),
+   * then stops the queue. Returns how many were rendered and how many failed during the drain.
+   */
+  async drain(): Promise<{ rendered: number; failed: number }> {
+    const before = { rendered: this.rendered, failed: this.failed };
+    this.draining = true;
+    await this.stop();
+    return { rendered: this.rendered - before.rendered, failed: this.failed - before.failed };
+  }
+
+  /**
+   * Stops after the report in progress (unless draining: then after the last pending one) and
+   * closes the connection and the writer. Requests still pending stay for the next run.
+   */
+  async stop(): Promise<void> {
+    if (!this.draining) this.stopping = true;
+    // Through notify: a loop about to wait must see it, not only a loop already waiting.
+    this.notify();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { connection, logger } = this.options;
+    try {
+      for (;;) {
+        if (this.stopping) break;
+        this.notified = false;
+        const batch = await this.nextBatch();
+        if (batch.length === 0) {
+          if (this.draining) break;
+          if (!this.notified) await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+          continue;
+        }
+        for (const request of batch) {
+          if (this.stopping) break;
+          await this.render(request);
+        }
+      }
+    } catch (error) {
+      // The queue's own database work failed (not a report): stop rendering, keep the job going.
+      logger.error({ err: error }, 'the report queue stopped: its database connection failed. Pending reports are rendered by the next run over this database');
+    } finally {
+      const pending = await this.pendingCount().catch(() => undefined);
+      if (pending !== undefined && pending > 0) logger.info({ pending }, 'report requests left pending for the next run');
+      await this.options.writer.close();
+      connection.closeSync();
+    }
+  }
+
+  /**
+   * The oldest pending requests. A request that a later one of the same alert follows (it fired,
+   * then resolved, and neither is rendered yet) is superseded first: both write the same file, and
+   * the report shows the alert as it is stored now, so the later one is enough.
+   */
+  private async nextBatch(): Promise<ReportRequest[]> {
+    const { connection, metrics } = this.options;
+    await connection.run(
+      `UPDATE pulse_report_requests r SET status = 'superseded'
+        WHERE status = 'pending'
+          AND EXISTS (SELECT 1 FROM pulse_report_requests l WHERE l.alert_id = r.alert_id AND l.status = 'pending' AND l.seq > r.seq)`,
+    );
+    const pending = await this.pendingCount();
+    this.backlog = pending;
+    metrics.backlog(pending);
+    if (this.draining && !this.drainAnnounced && pending > 0) {
+      this.drainAnnounced = true;
+      this.options.logger.info({ pending }, `input ended: rendering the ${pending} alert reports still pending before exiting`);
+    }
+    if (pending > 0) this.options.logger.debug({ pending }, 'rendering alert reports');
+    const rows = await queryRows(
+      connection,
+      `SELECT alert_id, alert_status, kind, report_path FROM pulse_report_requests WHERE status = 'pending' ORDER BY seq LIMIT ${BATCH}`,
+    );
+    return rows.map((r) => ({
+      alert_id: String(r['alert_id']),
+      alert_status: String(r['alert_status']),
+      kind: String(r['kind']) as AlertReportKind,
+      report_path: String(r['report_path']),
+    }));
+  }
+
+  private async pendingCount(): Promise<number> {
+    const [row] = await queryRows(this.options.connection, `SELECT count(*) AS n FROM pulse_report_requests WHERE status = 'pending'`);
+    return Number(row?.['n'] ?? 0);
+  }
+
+  private async render(request: ReportRequest): Promise<void> {
+    const { connection, writer, metrics, logger } = this.options;
+    const key = { id: request.alert_id, status: request.alert_status };
+    let error: unknown;
+    try {
+      const alert = await loadAlert(connection, request.alert_id);
+      if (alert === null) throw new SinkError(`alert ${request.alert_id} is not in the alerts table`);
+      const target = { kind: request.kind, baseName: basename(request.report_path, '.html') };
+      await writer.write(await prepareAlertReport(connection, target, alert), dirname(request.report_path));
+    } catch (caught) {
+      error = caught;
+    }
+    if (error === undefined) {
+      await connection.run(
+        `UPDATE pulse_report_requests SET status = 'done', renders = renders + 1, rendered_at = now(), last_error = NULL
+          WHERE alert_id = $id AND alert_status = $status`,
+        key,
+      );
+      this.rendered++;
+      metrics.rendered(request.kind);
+      logger.debug({ alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path }, 'alert report written');
+    } else {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error(
+        { alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path, err: error },
+        `rendering the ${request.kind} report of alert ${request.alert_id} to ${request.report_path} failed: ${message}. ` +
+          'The alert keeps its link and the job goes on; the request is marked failed in pulse_report_requests',
+      );
+      await connection.run(
+        `UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`,
+        { ...key, error: message },
+      );
+      this.failed++;
+      metrics.failed(request.kind);
+    }
+    // Counted down here and re-read with each batch (requests committed meanwhile join then).
+    metrics.backlog(--this.backlog);
+  }
+}

@@ -1,0 +1,47 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Alert } from '../../operators/alert.js';
+import { driftAlertReportName, prepareDriftAlertReport } from './drift-report.js';
+import { kpiAlertReportName, prepareKpiReport } from './kpi-report.js';
+import type { PreparedReport } from './write.js';
+
+/** The reports that explain alerts; a bounded set (metric label `kind`). */
+export const ALERT_REPORT_KINDS = ['kpi', 'drift'] as const;
+export type AlertReportKind = (typeof ALERT_REPORT_KINDS)[number];
+
+interface AlertReportType {
+  kind: AlertReportKind;
+  /** The report's file name without extension, or null when this report does not explain the alert. */
+  name(alert: Alert): string | null;
+  /** Reads the report's data for the alert as the database holds it now. */
+  prepare(connection: DuckDBConnection, alert: Alert): Promise<PreparedReport>;
+}
+
+const ALERT_REPORT_TYPES: readonly AlertReportType[] = [
+  { kind: 'kpi', name: kpiAlertReportName, prepare: (connection, alert) => prepareKpiReport(connection, { alert }) },
+  { kind: 'drift', name: driftAlertReportName, prepare: prepareDriftAlertReport },
+];
+
+/** Which report explains an alert and its file name: KPI rule alerts and dataset drift (rescoring). */
+export interface AlertReportTarget {
+  kind: AlertReportKind;
+  baseName: string;
+}
+
+/**
+ * The report that explains `alert`, or null. A pure function of the alert, the same for its
+ * firing and its resolved version, so the link can be set before the report exists.
+ */
+export function alertReportTarget(alert: Alert): AlertReportTarget | null {
+  for (const type of ALERT_REPORT_TYPES) {
+    const baseName = type.name(alert);
+    if (baseName !== null) return { kind: type.kind, baseName };
+  }
+  return null;
+}
+
+/** Reads the data of the `kind` report for `alert` and names it `baseName`. */
+export async function prepareAlertReport(connection: DuckDBConnection, target: AlertReportTarget, alert: Alert): Promise<PreparedReport> {
+  const type = ALERT_REPORT_TYPES.find((t) => t.kind === target.kind);
+  if (type === undefined) throw new Error(`unknown alert report kind '${target.kind}'`);
+  return { ...(await type.prepare(connection, alert)), baseName: target.baseName };
+}

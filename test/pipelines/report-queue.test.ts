@@ -1,0 +1,194 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertRow, type Alert } from '../../operators/alert.js';
+import type { OperatorOutput } from '../../operators/operator.js';
+import { linkAlertReports, recordReportRequests } from '../../pipelines/alert-reports.js';
+import { ReportQueue } from '../../pipelines/report-queue.js';
+import { STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
+import { loadAlert, queryRows } from '../../sinks/reports/index.js';
+import { promReportMetrics, type ReportMetrics } from '../../sinks/reports/metrics.js';
+import { IN_THREAD_WRITER, WorkerReportWriter, type ReportWriter } from '../../sinks/reports/render-thread.js';
+import { buildFixture, type Fixture } from '../sinks/reports/fixture.js';
+
+const DIST_WORKER = pathToFileURL(join(process.cwd(), 'dist/sinks/reports/render-worker.js'));
+
+let fx: Fixture;
+let reportsDir: string;
+let registry: Registry;
+let metrics: ReportMetrics;
+let logLines: Array<Record<string, unknown>>;
+
+beforeEach(async () => {
+  // The hand-made KPI database of the report tests: alert a-kpi fires on billing/voice.
+  fx = await buildFixture();
+  reportsDir = join(fx.dir, 'reports');
+  await fx.connection.run(STATE_TABLES_DDL.find((ddl) => ddl.includes('pulse_report_requests')) as string);
+  registry = new Registry();
+  metrics = promReportMetrics(registry);
+  logLines = [];
+});
+afterEach(() => fx.close());
+
+/** A queue on a connection of its own, as the job runs it; it starts looking for requests at once. */
+async function queue(writer: ReportWriter): Promise<ReportQueue> {
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  return new ReportQueue({ connection: await fx.instance.connect(), writer, metrics, logger });
+}
+
+/** What a checkpoint does with an alert version: link it, store it, request its report, commit. */
+async function checkpointAlert(alert: Alert): Promise<Alert> {
+  const outputs: OperatorOutput[] = [{ kind: 'alert', rows: [alertRow(alert)] }];
+  linkAlertReports(outputs, reportsDir);
+  const linked = outputs[0]!.rows[0] as unknown as Alert;
+  await fx.connection.run('BEGIN TRANSACTION');
+  await fx.connection.run(`DELETE FROM alerts WHERE alert_id = $id`, { id: alert.alert_id });
+  await fx.connection.run(
+    `INSERT INTO alerts VALUES ($id, $kind, $rule, $severity, NULL, make_timestamptz($ws::BIGINT * 1000), make_timestamptz($fired::BIGINT * 1000), $labels::JSON, $annotations::JSON, $status)`,
+    {
+      id: linked.alert_id,
+      kind: linked.kind,
+      rule: linked.rule,
+      severity: linked.severity,
+      ws: linked.window_start,
+      fired: linked.fired_at,
+      labels: JSON.stringify(linked.labels),
+      annotations: JSON.stringify(linked.annotations),
+      status: linked.status,
+    },
+  );
+  await recordReportRequests(fx.connection, outputs);
+  await fx.connection.run('COMMIT');
+  return linked;
+}
+
+const requests = () =>
+  queryRows(fx.connection, `SELECT alert_id, alert_status, kind, status, renders, last_error FROM pulse_report_requests ORDER BY seq`);
+
+async function metric(name: string, kind?: string): Promise<number> {
+  const values = (await registry.getSingleMetric(name)!.get()).values;
+  return values.find((v) => kind === undefined || v.labels['kind'] === kind)?.value ?? Number.NaN;
+}
+
+async function firingKpiAlert(): Promise<Alert> {
+  return (await loadAlert(fx.connection, 'a-kpi')) as Alert;
+}
+
+describe('ReportQueue', () => {
+  it('renders a committed request on the worker thread to the linked path, once, and counts it', async () => {
+    if (!existsSync(DIST_WORKER)) throw new Error('dist/sinks/reports/render-worker.js is missing: run `npx tsc -p tsconfig.json` first');
+    const alert = await checkpointAlert(await firingKpiAlert());
+    const link = alert.annotations['report_path'] as string;
+    expect(link).toBe(join(reportsDir, 'kpi-abandon_rate-billing-voice-15m-2026-01-05T10-45-00Z-billing_abandon_rate.html'));
+    expect(existsSync(link)).toBe(false); // linked at commit, rendered after
+
+    const result = await (await queue(new WorkerReportWriter(DIST_WORKER))).drain();
+    expect(result).toEqual({ rendered: 1, failed: 0 });
+    expect(readFileSync(link, 'utf8')).toContain('Alert billing_abandon_rate (critical, firing)');
+    expect(existsSync(link.replace(/\.html$/, '.md'))).toBe(true);
+    expect(await requests()).toEqual([{ alert_id: 'a-kpi', alert_status: 'firing', kind: 'kpi', status: 'done', renders: 1, last_error: null }]);
+    expect(await metric('pulse_reports_rendered_total', 'kpi')).toBe(1);
+    expect(await metric('pulse_reports_rendered_total', 'drift')).toBe(0);
+    expect(await metric('pulse_report_backlog')).toBe(0);
+  });
+
+  it('renders an alert that fired and resolved before its turn once, as resolved, to the same file', async () => {
+    const firing = await checkpointAlert(await firingKpiAlert());
+    const resolved = await checkpointAlert({ ...firing, status: 'resolved', annotations: { ...firing.annotations, resolved_at: '2026-01-05T11:30:00.000Z' } });
+    expect(resolved.annotations['report_path']).toBe(firing.annotations['report_path']);
+
+    expect(await (await queue(IN_THREAD_WRITER)).drain()).toEqual({ rendered: 1, failed: 0 });
+    expect((await requests()).map((r) => [r['alert_status'], r['status'], r['renders']])).toEqual([
+      ['firing', 'superseded', 0],
+      ['resolved', 'done', 1],
+    ]);
+    const html = readFileSync(resolved.annotations['report_path'] as string, 'utf8');
+    expect(html).toContain('(critical, resolved)');
+    expect(html).not.toContain('(critical, firing)');
+  });
+
+  it('re-renders the same file when the alert resolves after its firing report was written', async () => {
+    const firing = await checkpointAlert(await firingKpiAlert());
+    await (await queue(IN_THREAD_WRITER)).drain();
+    const path = firing.annotations['report_path'] as string;
+    expect(readFileSync(path, 'utf8')).toContain('(critical, firing)');
+    // The same version again (as a later checkpoint could emit it) is not requested again.
+    await checkpointAlert(firing);
+    await checkpointAlert({ ...firing, status: 'resolved' });
+    await (await queue(IN_THREAD_WRITER)).drain();
+    expect(readFileSync(path, 'utf8')).toContain('(critical, resolved)');
+    expect((await requests()).map((r) => [r['alert_status'], r['status'], r['renders']])).toEqual([
+      ['firing', 'done', 1],
+      ['resolved', 'done', 1],
+    ]);
+  });
+
+  it('logs and counts a report that fails, marks it failed, and goes on with the next one', async () => {
+    const kpi = await firingKpiAlert();
+    // A KPI alert on a queue without contact_kpis rows: its report cannot be built.
+    const ghost = await checkpointAlert({ ...kpi, alert_id: 'a-ghost', labels: { ...kpi.labels, queue: 'nowhere' } });
+    await checkpointAlert(kpi);
+
+    expect(await (await queue(IN_THREAD_WRITER)).drain()).toEqual({ rendered: 1, failed: 1 });
+    const rows = await requests();
+    expect(rows.map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
+      ['a-ghost', 'failed', 0],
+      ['a-kpi', 'done', 1],
+    ]);
+    expect(String(rows[0]!['last_error'])).toMatch(/no contact_kpis rows for nowhere/);
+    const logged = logLines.filter((l) => l['level'] === 50);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ alert_id: 'a-ghost', kind: 'kpi', report_path: ghost.annotations['report_path'] });
+    expect(String(logged[0]!['msg'])).toMatch(/alert a-ghost to .* failed: no contact_kpis rows for nowhere/);
+    expect(await metric('pulse_report_failures_total', 'kpi')).toBe(1);
+    expect(await metric('pulse_reports_rendered_total', 'kpi')).toBe(1);
+    expect(existsSync(ghost.annotations['report_path'] as string)).toBe(false);
+  });
+
+  it('leaves what it has not rendered when stopped, and the next queue renders each of those once', async () => {
+    const kpi = await firingKpiAlert();
+    // Three alerts (three rules) with three report files.
+    const [first, second] = [
+      await checkpointAlert({ ...kpi, alert_id: 'a-1', rule: 'rule_1' }),
+      await checkpointAlert({ ...kpi, alert_id: 'a-2', rule: 'rule_2' }),
+      await checkpointAlert({ ...kpi, alert_id: 'a-3', rule: 'rule_3' }),
+    ];
+
+    // The first render is held until the queue has been told to stop.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const rendering = new Promise<void>((resolve) => (started = resolve));
+    const holding: ReportWriter = {
+      write: async (report, outDir) => {
+        started();
+        await held;
+        await IN_THREAD_WRITER.write(report, outDir);
+      },
+      close: async () => undefined,
+    };
+    const stopped = await queue(holding);
+    await rendering;
+    const stopping = stopped.stop();
+    release();
+    await stopping;
+    expect(existsSync(first!.annotations['report_path'] as string)).toBe(true);
+    expect(existsSync(second!.annotations['report_path'] as string)).toBe(false);
+    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
+      ['a-1', 'done', 1],
+      ['a-2', 'pending', 0],
+      ['a-3', 'pending', 0],
+    ]);
+    expect(logLines.some((l) => l['pending'] === 2)).toBe(true);
+
+    expect(await (await queue(IN_THREAD_WRITER)).drain()).toEqual({ rendered: 2, failed: 0 });
+    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
+      ['a-1', 'done', 1],
+      ['a-2', 'done', 1],
+      ['a-3', 'done', 1],
+    ]);
+  });
+});
