@@ -1,76 +1,112 @@
 /**
- * Pipeline benchmark (issue 2): generates a fixed dataset, runs `pulse run` on it, and in the same
- * run computes the same `customer_windows` with one DuckDB SQL query over the same file (the
- * baseline), then prints events/s of each, their ratio, the pipeline's peak RSS, and whether the two
- * results are equal.
+ * Pipeline benchmark (issues 2 and 13): generates a fixed dataset, runs `pulse run` on it as a user
+ * does, and in the same run computes `customer_windows` with one DuckDB SQL query over the same file
+ * (the baseline); prints events/s, ratios, peak RSS, CPU seconds per operator, and whether the
+ * pipeline's windows equal the query's.
  *
- *   npm run build && node dist/bench/pipeline-bench.js [--customers 1000000] [--days 1] [--seed 1]
- *     [--checkpoint-events 1000000]
+ *   npm run build && node dist/bench/pipeline-bench.js [--job windows|default] [--customers N] [--days D]
+ *     [--seed S] [--workers N] [--checkpoint-events N]
  *
- * `--checkpoint-events` is the job's checkpoint.max_events: every checkpoint rewrites each window
- * changed since the one before, so at a million customers the cadence decides how often a day's
- * window is written (once per checkpoint it is open through).
+ * --job windows (default): `customer_windows` only, 1,000,000 customers x 1 day unless told.
+ * --job default: the default job (pipelines/customer-analytics.yaml, every operator and its rules),
+ *   30,000 customers x 28 days (about 5M events) unless told, then the same job without its KPI
+ *   rules (so no analytic alerts and no reports) and `customer_windows` only, on the same file.
  *
  * The dataset has no malformed or late records (those paths have their own tests), so the SQL
  * baseline is exact: deduplicate by event_id, aggregate per customer and 1 h / 1 d window.
  */
 import { spawn } from 'node:child_process';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parse, stringify } from 'yaml';
 import { cleanDataset } from './clean-dataset.js';
 
 const { values } = parseArgs({
   options: {
-    customers: { type: 'string', default: '1000000' },
-    days: { type: 'string', default: '1' },
+    job: { type: 'string', default: 'windows' },
+    customers: { type: 'string' },
+    days: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    workers: { type: 'string' },
     'checkpoint-events': { type: 'string', default: '1000000' },
     dir: { type: 'string', default: 'bench/.data' },
   },
 });
-const customers = Number(values.customers);
-const days = Number(values.days);
-const dir = values.dir!;
+const full = values.job === 'default';
+if (!full && values.job !== 'windows') throw new Error(`--job must be windows or default, got ${values.job}`);
+const customers = Number(values.customers ?? (full ? 30_000 : 1_000_000));
+const days = Number(values.days ?? (full ? 28 : 1));
+const dir = resolve(values.dir!);
+mkdirSync(dir, { recursive: true });
 const events = await cleanDataset(dir, customers, days, Number(values.seed));
 const bytes = statSync(events).size;
 
-const job = join(dir, 'bench-job.yaml');
-writeFileSync(job, `name: bench
-source: files
-sources:
-  files: { type: files, paths: ["${events}"], batch_size: 8192 }
-event_time: { max_out_of_orderness: 15m, allowed_lateness: 1h }
-operators:
-  - type: customer_windows
-    windows: [{ size: 1h }, { size: 1d }]
-checkpoint: { interval: 30s, max_events: ${Number(values['checkpoint-events'])} }
-dead_letters: { rejects_files: false }
-`);
+interface RunFigures {
+  seconds: number;
+  records: number;
+  maxRssBytes: number;
+  operatorSeconds: Record<string, number>;
+  db: string;
+}
 
-// 1. The pipeline, as a user runs it.
-const db = join(dir, 'bench.duckdb');
-rmSync(db, { force: true });
-rmSync(`${db}.wal`, { force: true });
-const pipelineStart = performance.now();
-const summary = await new Promise<Record<string, number>>((resolve, reject) => {
-  const child = spawn(process.execPath, ['dist/pipelines/cli.js', 'run', '--config', job, '--db', db], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, PULSE_LOG_LEVEL: 'info' },
+/** Writes a job file from the default job, with the bench's input and settings, and runs it. */
+async function runJob(name: string, change: (job: Record<string, any>) => void): Promise<RunFigures> {
+  const job = parse(readFileSync('pipelines/customer-analytics.yaml', 'utf8')) as Record<string, any>;
+  job['sources'] = { files: { type: 'files', paths: [events], batch_size: 8192 } };
+  job['source'] = 'files';
+  job['checkpoint'] = { interval: '30s', max_events: Number(values['checkpoint-events']) };
+  job['dead_letters'] = { rejects_files: false };
+  job['metrics'] = { port: 0 };
+  job['reports'] = { dir: join(dir, `reports-${name}`) };
+  if (values.workers !== undefined) job['workers'] = Number(values.workers);
+  change(job);
+  const path = join(dir, `bench-${name}.yaml`);
+  writeFileSync(path, stringify(job));
+  const db = join(dir, `bench-${name}.duckdb`);
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  rmSync(join(dir, `reports-${name}`), { recursive: true, force: true });
+  const started = performance.now();
+  const last = await new Promise<Record<string, any>>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['dist/pipelines/cli.js', 'run', '--config', path, '--db', db], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PULSE_LOG_LEVEL: 'info' },
+    });
+    let summary: Record<string, any> | null = null;
+    let pending = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line.includes('"maxRssBytes"')) summary = JSON.parse(line) as Record<string, any>;
+    });
+    child.on('exit', (code) => (code === 0 && summary ? resolvePromise(summary) : reject(new Error(`pulse run (${name}) exited ${code}`))));
   });
-  let last: Record<string, number> | null = null;
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    for (const line of stderr.split('\n')) {
-      if (line.includes('"maxRssBytes"')) last = JSON.parse(line) as Record<string, number>;
-    }
-    stderr = stderr.slice(stderr.lastIndexOf('\n') + 1);
-  });
-  child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`pulse run exited ${code}`))));
-});
-const pipelineSeconds = (performance.now() - pipelineStart) / 1000;
+  return {
+    seconds: (performance.now() - started) / 1000,
+    records: Number(last['records']),
+    maxRssBytes: Number(last['maxRssBytes']),
+    operatorSeconds: last['operatorSeconds'] as Record<string, number>,
+    db,
+  };
+}
+
+const windowsOnly = (job: Record<string, any>): void => {
+  job['operators'] = (job['operators'] as Array<Record<string, unknown>>).filter((op) => op['type'] === 'customer_windows');
+};
+const withoutRules = (job: Record<string, any>): void => {
+  for (const op of job['operators'] as Array<Record<string, unknown>>) if (op['type'] === 'contact_kpis') delete op['rules'];
+};
+
+// 1. The pipeline, as users run it.
+const runs: Record<string, RunFigures> = {};
+if (full) {
+  runs['default'] = await runJob('default', () => undefined);
+  runs['default_without_rules'] = await runJob('default-without-rules', withoutRules);
+}
+runs['windows_only'] = await runJob('windows', windowsOnly);
 
 // 2. The baseline: one DuckDB query over the same file.
 const instance = await DuckDBInstance.create(':memory:');
@@ -88,7 +124,7 @@ await connection.run(`
     SELECT *, CASE WHEN json_type(coalesce(ts, queued_at)) = 'VARCHAR'
                    THEN epoch_ms(CAST(coalesce(ts, queued_at) ->> '$' AS TIMESTAMPTZ))
                    ELSE CAST(coalesce(ts, queued_at) AS BIGINT) END AS ts_ms
-    FROM raw QUALIFY row_number() OVER (PARTITION BY event_id) = 1),
+    FROM raw QUALIFY row_number() OVER (PARTITION BY customer_id, event_id) = 1),
   sized AS (SELECT *, unnest([3600000, 86400000]) AS size FROM ev)
   SELECT customer_id, (ts_ms // size) * size AS window_start, size,
          coalesce(sum(amount) FILTER (WHERE type = 'transaction' AND amount >= 0), 0) AS spend_total,
@@ -99,40 +135,65 @@ await connection.run(`
   FROM sized GROUP BY ALL`);
 const sqlSeconds = (performance.now() - sqlStart) / 1000;
 
-// 3. Equality: rows of one side missing from the other (sums compared to 1e-6).
-await connection.run(`ATTACH '${db}' AS pipeline (READ_ONLY)`);
-const diff = await connection.runAndReadAll(`
-  WITH actual AS (
-    SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) - epoch_ms(window_start) AS size,
-           spend_total, spend_count, refund_total, usage_total, contacts FROM pipeline.customer_windows),
-  joined AS (SELECT e.*, a.customer_id IS NULL AS missing,
-                    abs(e.spend_total - a.spend_total) > 1e-6 OR e.spend_count <> a.spend_count
-                    OR abs(e.refund_total - a.refund_total) > 1e-6 OR abs(e.usage_total - a.usage_total) > 1e-6
-                    OR e.contacts <> a.contacts AS differs
-             FROM expected e LEFT JOIN actual a USING (customer_id, window_start, size))
-  SELECT (SELECT count(*) FROM expected) AS expected_rows, (SELECT count(*) FROM actual) AS actual_rows,
-         count(*) FILTER (WHERE missing) AS missing, count(*) FILTER (WHERE differs) AS differing FROM joined`);
-const [expectedRows, actualRows, missing, differing] = diff.getRowsJS()[0]!.map(Number) as [number, number, number, number];
+// 3. Equality of each run's windows with the query's (sums compared to 1e-6).
+const equal: Record<string, boolean> = {};
+for (const [name, run] of Object.entries(runs)) {
+  await connection.run(`ATTACH '${run.db}' AS run (READ_ONLY)`);
+  const diff = await connection.runAndReadAll(`
+    WITH actual AS (
+      SELECT customer_id, epoch_ms(window_start) AS window_start, epoch_ms(window_end) - epoch_ms(window_start) AS size,
+             spend_total, spend_count, refund_total, usage_total, contacts FROM run.customer_windows),
+    joined AS (SELECT e.*, a.customer_id IS NULL AS missing,
+                      abs(e.spend_total - a.spend_total) > 1e-6 OR e.spend_count <> a.spend_count
+                      OR abs(e.refund_total - a.refund_total) > 1e-6 OR abs(e.usage_total - a.usage_total) > 1e-6
+                      OR e.contacts <> a.contacts AS differs
+               FROM expected e LEFT JOIN actual a USING (customer_id, window_start, size))
+    SELECT (SELECT count(*) FROM expected) = (SELECT count(*) FROM actual) AND count(*) FILTER (WHERE missing OR differs) = 0
+    FROM joined`);
+  equal[name] = diff.getRowsJS()[0]![0] === true;
+  if (name === 'default') {
+    // Issue 14's yardstick: alerts per rule per day of data.
+    const rules = await connection.runAndReadAll(
+      `SELECT kind, rule, count(*) AS alerts FROM run.alerts WHERE status = 'firing' OR status = 'resolved' GROUP BY ALL ORDER BY alerts DESC`,
+    );
+    for (const row of rules.getRowObjectsJS()) {
+      process.stdout.write(`alerts_per_day ${String(row['kind']).padEnd(9)} ${String(row['rule']).padEnd(28)} ${(Number(row['alerts']) / days).toFixed(2)}\n`);
+    }
+  }
+  await connection.run(`DETACH run`);
+}
 connection.closeSync();
 instance.closeSync();
 
-const records = summary['records']!;
-const pipelineRate = records / pipelineSeconds;
+const records = runs['windows_only']!.records;
+const rate = (run: RunFigures): number => run.records / run.seconds;
 const sqlRate = records / sqlSeconds;
-const figures = {
+const figures: Record<string, string | number | boolean> = {
   dataset: `${events} (${(bytes / 1e6).toFixed(0)} MB, ${records} records, ${customers} customers, ${days} days)`,
+  workers: values.workers ?? 'auto',
   checkpoint_max_events: Number(values['checkpoint-events']),
-  pipeline_seconds: pipelineSeconds.toFixed(1),
-  pipeline_events_per_second: Math.round(pipelineRate),
   duckdb_sql_seconds: sqlSeconds.toFixed(1),
   duckdb_sql_events_per_second: Math.round(sqlRate),
-  ratio_pipeline_to_sql: (pipelineRate / sqlRate).toFixed(3),
-  pipeline_peak_rss_mib: Math.round(summary['maxRssBytes']! / 2 ** 20),
-  windows_expected: expectedRows,
-  windows_pipeline: actualRows,
-  equal: missing === 0 && differing === 0 && expectedRows === actualRows,
-  target_500k_events_per_second: pipelineRate >= 500_000 ? 'met' : 'NOT met',
-  target_one_tenth_of_sql: pipelineRate >= sqlRate / 10 ? 'met' : 'NOT met',
-  target_peak_rss_under_2gib: summary['maxRssBytes']! < 2 * 2 ** 30 ? 'met' : 'NOT met',
 };
-for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(32)} ${value}\n`);
+for (const [name, run] of Object.entries(runs)) {
+  figures[`${name}_seconds`] = run.seconds.toFixed(1);
+  figures[`${name}_events_per_second`] = Math.round(rate(run));
+  figures[`${name}_ratio_to_sql`] = (rate(run) / sqlRate).toFixed(3);
+  figures[`${name}_peak_rss_mib`] = Math.round(run.maxRssBytes / 2 ** 20);
+  figures[`${name}_windows_equal_sql`] = equal[name]!;
+  figures[`${name}_operator_cpu_seconds`] = JSON.stringify(run.operatorSeconds);
+}
+const windows = runs['windows_only']!;
+figures['target_windows_only_150k_events_per_second'] = rate(windows) >= 150_000 ? 'met' : 'NOT met';
+figures['target_windows_only_0.15_of_sql'] = rate(windows) >= 0.15 * sqlRate ? 'met' : 'NOT met';
+if (full) {
+  const all = runs['default']!;
+  const noRules = runs['default_without_rules']!;
+  figures['default_to_windows_only'] = (rate(all) / rate(windows)).toFixed(3);
+  figures['rules_slowdown'] = `${((1 - rate(all) / rate(noRules)) * 100).toFixed(1)}%`;
+  figures['target_default_100k_events_per_second'] = rate(all) >= 100_000 ? 'met' : 'NOT met';
+  figures['target_default_0.5_of_windows_only'] = rate(all) >= 0.5 * rate(windows) ? 'met' : 'NOT met';
+  figures['target_rules_slow_ingestion_under_10%'] = rate(all) >= 0.9 * rate(noRules) ? 'met' : 'NOT met';
+}
+figures['target_peak_rss_under_2gib'] = Object.values(runs).every((run) => run.maxRssBytes < 2 * 2 ** 30) ? 'met' : 'NOT met';
+for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(44)} ${value}\n`);

@@ -107,6 +107,8 @@ export class JobRunner {
   private readyFlag = false;
   /** Seconds per operator on the main thread since the last checkpoint (global parts). */
   private globalSeconds: number[];
+  /** Seconds per operator over the run, all threads (the summary log line). */
+  private readonly operatorSeconds: Record<string, number> = {};
   private readonly kpiGauges = new Map<number, ContactKpiGauges>();
   private readonly businessGauges: BusinessGauges;
   /** The last checkpoint's commit and what follows it (metrics, afterCheckpoint); never rejects. */
@@ -217,6 +219,7 @@ export class JobRunner {
         ...this.progress,
         completed,
         workers: this.context.job.workers,
+        operatorSeconds: Object.fromEntries(Object.entries(this.operatorSeconds).map(([name, s]) => [name, Math.round(s * 100) / 100])),
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
@@ -466,6 +469,7 @@ export class JobRunner {
     this.plans.forEach((plan, i) => {
       for (const [state, n] of Object.entries(sizes[i]!)) metrics.stateEntries.set({ operator: plan.name, state }, n);
       if (seconds[i]! > 0) metrics.operatorSeconds.inc({ operator: plan.name }, seconds[i]);
+      this.operatorSeconds[plan.name] = (this.operatorSeconds[plan.name] ?? 0) + seconds[i]!;
     });
     metrics.dedupIds.set(dedupIds);
     for (const [i, gauges] of this.kpiGauges) {

@@ -44,37 +44,65 @@ function keyOfObject(record: Record<string, unknown>): string | null {
 
 /**
  * The string value of top-level `key` (quoted) in JSON text: the string, null for a JSON null,
- * undefined when the text leaves any doubt (the caller then parses it).
+ * undefined when the text leaves any doubt (the caller then parses it). One pass over the text up
+ * to the key, tracking strings and nesting; then native searches of the rest for a second
+ * occurrence (JSON.parse keeps the last of duplicate keys) or an escape that could spell one.
  */
 export function scanTopLevelString(text: string, key: string): string | null | undefined {
-  const at = text.indexOf(key);
-  if (at < 0 || text.indexOf(key, at + 1) >= 0 || text.includes('\\u')) return undefined;
-  if (depthAt(text, at) !== 1) return undefined;
+  const at = findTopLevelKey(text, key);
+  if (at < 0) return undefined;
   let i = skipSpace(text, at + key.length);
   if (text.charCodeAt(i) !== 0x3a /* : */) return undefined;
   i = skipSpace(text, i + 1);
-  if (text.startsWith('null', i)) return null;
-  if (text.charCodeAt(i) !== QUOTE) return undefined;
-  const end = text.indexOf('"', i + 1);
-  if (end < 0) return undefined;
-  const value = text.slice(i + 1, end);
-  return value.includes('\\') ? undefined : value;
+  let value: string | null;
+  let end: number;
+  if (text.startsWith('null', i)) {
+    value = null;
+    end = i + 4;
+  } else {
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    end = text.indexOf('"', i + 1);
+    if (end < 0) return undefined;
+    value = text.slice(i + 1, end);
+    if (value.includes('\\')) return undefined;
+  }
+  if (text.indexOf(key, end) >= 0 || text.includes('\\u')) return undefined;
+  return value;
 }
 
-/** Object/array nesting depth at position `at`, or -1 when `at` is inside a string. */
-function depthAt(text: string, at: number): number {
+/**
+ * Position of `key` as a key of the top-level object (depth 1, outside strings), or -1 when it is
+ * not there before a nested occurrence or the end (the caller then parses the text).
+ */
+function findTopLevelKey(text: string, key: string): number {
+  const first = key.charCodeAt(1);
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < at; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
-    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+    if (c === QUOTE) {
+      if (depth === 1 && text.charCodeAt(i + 1) === first && text.startsWith(key, i)) return i;
+      i = closingQuote(text, i);
+      if (i < 0) return -1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
   }
-  return inString ? -1 : depth;
+  return -1;
+}
+
+/** The quote that closes the string opened at `open` (a native search, then a look at escapes), or -1. */
+function closingQuote(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at > 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return -1;
 }
 
 function skipSpace(text: string, i: number): number {
