@@ -110,6 +110,8 @@ export class JobRunner {
     this.operators = this.buildOperators();
     this.owners = context.source.bounded ? undefined : new PartitionOwners();
     this.businessGauges = new BusinessGauges(context.metrics.registry);
+    // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
+    context.metrics.trackWatermark(() => this.progress.watermark, this.now);
     this.watchesCases = this.operators.some(watchesCaseDeadlines);
     this.operators.forEach((op, index) => {
       if (!(op instanceof ContactKpiOperator)) return;
@@ -389,10 +391,6 @@ export class JobRunner {
       }
     }
     const watermark = this.gate.watermarks.current;
-    if (Number.isFinite(watermark)) {
-      metrics.watermark.set(watermark / 1000);
-      metrics.watermarkLag.set((this.now() - watermark) / 1000);
-    }
     for (const [partition, position] of this.positions) {
       metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
     }
