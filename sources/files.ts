@@ -34,8 +34,10 @@ export function fileFormat(path: string): FileFormat {
  * Bounded input from files and stdin. Each file is a partition; all files are read together, one
  * batch from each in turn, so that files split by event type (transactions in one, contacts in
  * another) advance in event time together and none of them is judged late against the others.
- * Because batches hold a fixed number of lines, the turn order after a restart is the same as in
- * an uninterrupted run: the next file is the one that has completed the fewest batches.
+ * Because file batches hold a fixed number of lines, the turn order after a restart is the same as
+ * in an uninterrupted run: the next file is the one that has completed the fewest batches (stdin,
+ * which hands on partial batches after its linger, cannot be replayed anyway). A stop or `close`
+ * ends every read at once, one waiting on stdin included.
  */
 export class FileSource implements Source {
   readonly name: string;
