@@ -188,8 +188,7 @@ export class NdjsonBatcher {
     const lastNewline = buffer.lastIndexOf(NEWLINE);
     const allUtf8 = lastNewline < start || isUtf8(buffer.subarray(start, lastNewline + 1));
     for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
-      this.completeLine(buffer, start, end, allUtf8, out);
-      this.byte += 1; // the newline
+      this.completeLine(buffer, start, end, 1, allUtf8, out);
       start = end + 1;
     }
     const rest = buffer.length - start;
@@ -208,7 +207,7 @@ export class NdjsonBatcher {
     } else if (this.pending) {
       const last = this.pending;
       this.pending = null;
-      this.completeLine(last, 0, last.length, false, out);
+      this.completeLine(last, 0, last.length, 0, false, out);
     }
     if (this.partialSince !== undefined) out.push(this.takeBatch());
   }
@@ -228,10 +227,13 @@ export class NdjsonBatcher {
     return batch;
   }
 
-  /** Line `[start, end)` of `buffer` (without its newline) is complete. */
-  private completeLine(buffer: Buffer, start: number, end: number, knownUtf8: boolean, out: RecordBatch[]): void {
+  /**
+   * Line `[start, end)` of `buffer` is complete; `newlineBytes` (1, or 0 for a last line without
+   * one) follow it. Both count before the line joins a batch, whose resume offset must be past it.
+   */
+  private completeLine(buffer: Buffer, start: number, end: number, newlineBytes: number, knownUtf8: boolean, out: RecordBatch[]): void {
     this.line++;
-    this.byte += end - start;
+    this.byte += end - start + newlineBytes;
     const stop = end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
     let value: string | UnreadableRecord | undefined;
     if (end - start > this.options.maxRecordBytes) {

@@ -46,6 +46,21 @@ describe('readNdjsonBatches', () => {
     expect(resumed[0]!.records.map((r) => r.offset)).toEqual([2, 3]);
   });
 
+  it('gives every batch the byte offset just past its last line, in whatever chunks the lines arrive', async () => {
+    const text = ['{"n":1}', '', '{"n":"ü"}', '{"n":3}\r', '{"n":4}', '{"n":5}'].join('\n') + '\n';
+    const ends: number[] = [];
+    let offset = 0;
+    for (const line of text.split('\n').slice(0, -1)) ends.push((offset += Buffer.byteLength(line) + 1));
+    for (const size of [1, 3, 1024]) {
+      const batches = await readAll({ stream: chunked(Buffer.from(text), size) }, { batchSize: 2 });
+      expect(batches.map((b) => b.position)).toEqual([
+        { offset: 2, resume: ends[1] },
+        { offset: 4, resume: ends[3] },
+        { offset: 6, resume: ends[5] },
+      ]);
+    }
+  });
+
   it('skips a byte-order mark on stdin delivered one byte at a time, and only at the very start', async () => {
     const input = Buffer.concat([BOM, Buffer.from(`${lines[0]}\n`), BOM, Buffer.from(`${lines[1]}\n`)]);
     const [batch] = await readAll({ stream: chunked(input, 1) });
