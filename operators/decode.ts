@@ -15,6 +15,7 @@ import {
   UnreadableRecord,
   jsonDeeperThan,
   valueDeeperThan,
+  type RawValue,
   type RecordLimits,
 } from './record-limits.js';
 import { describeTimestamp, isLeapSecond, parseTimestamp } from './timestamp.js';
@@ -40,9 +41,6 @@ class Refusal implements DecodeFailure {
 }
 
 type RawObject = Record<string, unknown>;
-
-/** What a source hands over as one record: text, a columnar row, or why it could not be read. */
-export type RawValue = string | RawObject | UnreadableRecord;
 
 const PROFILE_KNOWN_FIELDS = new Set([
   'type', 'event_id', 'ts', 'customer_id', 'account_owner', 'region', 'age_band', 'tier', 'signup_date',

@@ -1,8 +1,8 @@
 import { EventIdDedup } from './dedup.js';
-import { EventDecoder, type DecodeFailure, type RawValue } from './decode.js';
+import { EventDecoder, type DecodeFailure } from './decode.js';
 import { formatDuration } from './duration.js';
 import type { EventType, PulseEvent, RecordPosition, Rejection } from './events.js';
-import { UnreadableRecord, type RecordLimits } from './record-limits.js';
+import { UnreadableRecord, type RawValue, type RecordLimits } from './record-limits.js';
 import { formatEpochMs } from './timestamp.js';
 import { WatermarkTracker, type WatermarkOptions } from './watermark.js';
 

@@ -70,6 +70,9 @@ export class UnreadableRecord {
   ) {}
 }
 
+/** What a source hands over as one record: text, a columnar row, or why it could not be read. */
+export type RawValue = string | Record<string, unknown> | UnreadableRecord;
+
 /**
  * True when `text` (a JSON document) nests arrays and objects more than `limit` levels deep.
  * Brackets inside strings do not count. Cheap for ordinary records: when the text holds no more

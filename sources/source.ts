@@ -1,4 +1,4 @@
-import type { UnreadableRecord } from '../operators/record-limits.js';
+import type { RawValue } from '../operators/record-limits.js';
 
 /**
  * The source contract: sources read records and report positions; they never decode or process.
@@ -15,7 +15,7 @@ import type { UnreadableRecord } from '../operators/record-limits.js';
 export interface RawRecord {
   /** Record position within its partition: 1-based line, row index, or Kafka offset. */
   offset: number;
-  value: string | Record<string, unknown> | UnreadableRecord;
+  value: RawValue;
 }
 
 /** Where a partition stands after its last processed record; stored in the checkpoint. */
