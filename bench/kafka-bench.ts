@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
+import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { KafkaConsumer, Producer, type Message } from '../sources/kafka/client.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../sources/kafka/source.js';
@@ -128,6 +129,7 @@ async function sourceLoop(bootstrap: string, N: number): Promise<{ seconds: numb
     topics: [TOPIC],
     group: 'bench-source',
     batchSize,
+    maxRecordBytes: DEFAULT_RECORD_LIMITS.maxRecordBytes,
     maxBufferedRecords: batchSize * 4,
     pollTimeoutMs: 100,
     clientProperties: consumerProps,

@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { EVENT_SCHEMAS } from './event-schemas.js';
+import { eventSchemas } from './event-schemas.js';
 import {
   EVENT_TYPES,
   type ContactEvent,
@@ -9,6 +9,16 @@ import {
   type PulseEvent,
   type RejectReason,
 } from './events.js';
+import {
+  DEFAULT_RECORD_LIMITS,
+  RECORD_LIMIT_KEYS,
+  UnreadableRecord,
+  jsonDeeperThan,
+  valueDeeperThan,
+  type RawValue,
+  type RecordLimits,
+} from './record-limits.js';
+import { describeTimestamp, isLeapSecond, parseTimestamp } from './timestamp.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -39,23 +49,37 @@ const PROFILE_KNOWN_FIELDS = new Set([
 /**
  * Turns one raw record (a JSON text or an already-split row) into a typed event, or says exactly
  * why not. Schemas are compiled once at construction; `decode` is on the hot path and allocates
- * only the event it returns.
+ * only the event it returns. `limits` are the job's (`limits` in the job YAML); the decode worker
+ * must construct its decoder with the same ones, or the two would judge records differently.
  */
 export class EventDecoder {
   private readonly validators: Record<EventType, ValidateFunction>;
+  private readonly maxNestingDepth: number;
 
-  constructor() {
+  constructor(limits: Partial<RecordLimits> = {}) {
+    const resolved: RecordLimits = { ...DEFAULT_RECORD_LIMITS, ...limits };
+    this.maxNestingDepth = resolved.maxNestingDepth;
     const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-    addFormats(ajv, ['date-time', 'date', 'email']);
+    addFormats(ajv, ['date', 'email']);
+    // Exactly the times `toMillis` can convert, so a valid record never gets a NaN time.
+    ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parseTimestamp(text)) });
+    ajv.addKeyword({
+      keyword: 'wellFormedUnicode',
+      type: 'string',
+      schemaType: 'boolean',
+      errors: false,
+      validate: (required: boolean, text: string) => !required || text.isWellFormed(),
+    });
+    const schemas = eventSchemas(resolved);
     this.validators = Object.fromEntries(
-      EVENT_TYPES.map((type) => [type, ajv.compile(EVENT_SCHEMAS[type])]),
+      EVENT_TYPES.map((type) => [type, ajv.compile(schemas[type])]),
     ) as Record<EventType, ValidateFunction>;
   }
 
   /** Why the last `decodeEvent` returned null. */
   lastFailure: DecodeFailure = { reason: 'invalid_json', detail: '', type: 'unknown' };
 
-  decode(value: string | RawObject): DecodeResult {
+  decode(value: RawValue): DecodeResult {
     const event = this.decodeEvent(value);
     return event === null ? { ok: false, ...this.lastFailure } : { ok: true, event };
   }
@@ -64,7 +88,7 @@ export class EventDecoder {
    * The hot-path form of `decode`: the event, or null with the reason in `lastFailure`. It
    * allocates no result wrapper per record (at 10^5-10^6 records/s those add up in GC time).
    */
-  decodeEvent(value: string | RawObject): PulseEvent | null {
+  decodeEvent(value: RawValue): PulseEvent | null {
     const result = this.decodeRecord(value);
     if (result instanceof Refusal) {
       this.lastFailure = { reason: result.reason, detail: result.detail, type: result.type };
@@ -73,15 +97,21 @@ export class EventDecoder {
     return result;
   }
 
-  private decodeRecord(value: string | RawObject): PulseEvent | Refusal {
+  private decodeRecord(value: RawValue): PulseEvent | Refusal {
     let record: unknown;
     if (typeof value === 'string') {
+      // Before parsing: JSON.parse copes with any depth, but what is done with the result later
+      // (structured clone to the main thread, JSON.stringify) recurses and runs out of stack.
+      if (jsonDeeperThan(value, this.maxNestingDepth)) return this.tooDeep();
       try {
         record = JSON.parse(value);
       } catch (error) {
         return reject('invalid_json', `not valid JSON: ${(error as Error).message}`, 'unknown');
       }
+    } else if (value instanceof UnreadableRecord) {
+      return reject(value.reason, value.detail, 'unknown');
     } else {
+      if (valueDeeperThan(value, this.maxNestingDepth)) return this.tooDeep();
       record = value;
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -96,8 +126,16 @@ export class EventDecoder {
     }
     const eventType = type as EventType;
     const validate = this.validators[eventType];
-    if (!validate(raw)) return rejectFromSchema(validate.errors?.[0], eventType);
+    if (!validate(raw)) return rejectFromSchema(validate.errors?.[0], eventType, raw);
     return toEvent(eventType, raw);
+  }
+
+  private tooDeep(): Refusal {
+    return reject(
+      'too_large',
+      `arrays and objects nest more than ${this.maxNestingDepth} levels deep (${RECORD_LIMIT_KEYS.maxNestingDepth})`,
+      'unknown',
+    );
   }
 }
 
@@ -105,25 +143,65 @@ function reject(reason: RejectReason, detail: string, type: EventType | 'unknown
   return new Refusal(reason, detail, type);
 }
 
-function rejectFromSchema(error: ErrorObject | undefined, type: EventType): Refusal {
+/** The limit (job YAML key) behind a numeric bound of each bounded field. */
+const NUMERIC_LIMITS: Readonly<Record<string, keyof RecordLimits>> = {
+  amount: 'maxAmount',
+  quantity: 'maxQuantity',
+  hold_seconds: 'maxContactSeconds',
+  acw_seconds: 'maxContactSeconds',
+  answers: 'maxSurveyAnswer',
+};
+
+function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: RawObject): Refusal {
   if (!error) return reject('wrong_type', 'record does not match the schema', type);
   if (error.keyword === 'required') {
     const field = String(error.params['missingProperty']);
     return reject('missing_field', `field '${field}' is missing (required for ${type})`, type);
   }
-  const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(record)';
+  const path = error.instancePath.replace(/^\//, '').split('/');
+  const field = path.join('.') || '(record)';
   if (field === 'ts' || field.endsWith('_at')) {
     // Time fields accept two forms; ajv reports the first branch that failed, which would mislead.
-    return reject('wrong_type', `field '${field}' must be an RFC 3339 timestamp with offset or epoch milliseconds`, type);
+    const value = raw[field];
+    if (typeof value === 'string') {
+      // A leap second is well-formed, just not representable; anything else is the wrong form.
+      return reject(isLeapSecond(value) ? 'impossible_value' : 'wrong_type', `field '${field}' ${describeTimestamp(value)}`, type);
+    }
+    return reject('wrong_type', `field '${field}' must be an RFC 3339 timestamp with offset or non-negative epoch milliseconds`, type);
   }
-  const reason: RejectReason = error.keyword === 'type' || error.keyword === 'anyOf' ? 'wrong_type' : 'impossible_value';
-  const detail = error.keyword === 'anyOf' ? `field '${field}' has the wrong type` : `field '${field}' ${error.message ?? 'is invalid'}`;
-  return reject(reason, detail, type);
+  switch (error.keyword) {
+    case 'type':
+      return reject('wrong_type', `field '${field}' ${error.message ?? 'has the wrong type'}`, type);
+    case 'anyOf':
+      return reject('wrong_type', `field '${field}' has the wrong type`, type);
+    case 'maxLength':
+      return reject(
+        'impossible_value',
+        `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`,
+        type,
+      );
+    case 'wellFormedUnicode':
+      return reject(
+        'impossible_value',
+        `field '${field}' holds an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape on its own), which cannot be stored exactly`,
+        type,
+      );
+    case 'maximum':
+    case 'minimum': {
+      const limit = NUMERIC_LIMITS[path[0]!];
+      // quantity >= 0 and the contact times >= 0 are rules of SPEC section 1, not limits.
+      const configured = limit !== undefined && (error.keyword === 'maximum' || Number(error.params['limit']) < 0);
+      const detail = `field '${field}' ${error.message ?? 'is out of range'}`;
+      return reject('impossible_value', configured ? `${detail} (${RECORD_LIMIT_KEYS[limit]})` : detail, type);
+    }
+    default:
+      return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
+  }
 }
 
-/** Epoch ms of a validated time value (schema guarantees an RFC 3339 string or an integer). */
+/** Epoch ms of a validated time value (the schema's formats guarantee it converts: never NaN). */
 function toMillis(value: unknown): number {
-  return typeof value === 'number' ? value : Date.parse(value as string);
+  return typeof value === 'number' ? value : parseTimestamp(value as string);
 }
 
 function optionalString(value: unknown): string | null {

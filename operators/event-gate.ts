@@ -1,16 +1,30 @@
 import { EventIdDedup } from './dedup.js';
-import { EventDecoder, type DecodeFailure } from './decode.js';
+import { EventDecoder } from './decode.js';
+import { formatDuration } from './duration.js';
 import type { EventType, PulseEvent, RecordPosition, Rejection } from './events.js';
+import { UnreadableRecord, type RawValue, type RecordLimits } from './record-limits.js';
+import { formatEpochMs } from './timestamp.js';
 
 export interface EventGateOptions {
   allowedLatenessMs: number;
+  /** An event time later than the processing time plus this is refused as `future` (`event_time.max_future`). */
+  maxFutureMs: number;
+  /** An event time before this (epoch ms) is refused as `impossible_value` (`event_time.min_time`). */
+  minTimeMs: number;
+  /** The job's `limits`, for the decoder (unset: the defaults). */
+  limits?: Partial<RecordLimits>;
 }
 
 /**
- * The door every record passes before any operator sees it: decode and validate, refuse records
- * that are too late, and drop duplicates. Each worker thread has its own gate for its customers;
- * the watermark comes from the runner, which computes it over all of them (operators/watermark.ts)
- * from the event times the gates report (`takeMaxEventTime`).
+ * The door every record passes before any operator sees it: decode and validate, refuse event
+ * times outside plausible bounds, refuse records that are too late, and drop duplicates. Each
+ * worker thread has its own gate for its customers; the watermark comes from the runner, which
+ * computes it over all of them (operators/watermark.ts) from the event times the gates report
+ * (`takeMaxEventTime`).
+ *
+ * Plausible bounds are checked before anything else: a refused time moves neither the watermark
+ * nor the duplicate detector. A contact is bounded by its whole span: `queued_at` (its event time)
+ * from below, `ended_at` from above (a finished interaction cannot have ended in the future).
  *
  * Lateness is decided per event, once for all window sizes: an event is late when its time is
  * before `watermark - allowedLateness`. So an event is either counted in every window it belongs to
@@ -19,14 +33,19 @@ export interface EventGateOptions {
  */
 export class EventGate {
   readonly dedup = new EventIdDedup();
-  private readonly decoder = new EventDecoder();
+  private readonly decoder: EventDecoder;
   private readonly allowedLatenessMs: number;
+  private readonly maxFutureMs: number;
+  private readonly minTimeMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Largest event time of the decoded records since the last `takeMaxEventTime`. */
+  /** Largest event time of the records observed since the last `takeMaxEventTime`. */
   private maxEventTime = Number.NEGATIVE_INFINITY;
 
   constructor(options: EventGateOptions) {
+    this.decoder = new EventDecoder(options.limits);
     this.allowedLatenessMs = options.allowedLatenessMs;
+    this.maxFutureMs = options.maxFutureMs;
+    this.minTimeMs = options.minTimeMs;
   }
 
   /** Events before this time are late. */
@@ -44,7 +63,7 @@ export class EventGate {
     this.dedup.expire(watermark - this.allowedLatenessMs);
   }
 
-  /** The largest event time decoded since the previous call (-Infinity if none). */
+  /** The largest plausible event time seen since the previous call (-Infinity if none). */
   takeMaxEventTime(): number {
     const max = this.maxEventTime;
     this.maxEventTime = Number.NEGATIVE_INFINITY;
@@ -52,21 +71,37 @@ export class EventGate {
   }
 
   /**
-   * Judges one record: the event to process, or null with the reason in `lastRejection`. No
-   * wrapper object or closure is allocated for an accepted record: this runs for every record.
+   * Judges one record: the event to process, or null with the reason in `lastRejection`. `now` is
+   * the processing time. No wrapper object or closure is allocated for an accepted record: this
+   * runs for every record.
    */
-  admit(value: string | Record<string, unknown>, source: string, partition: string, offset: number): PulseEvent | null {
+  admit(value: RawValue, source: string, partition: string, offset: number, now: number): PulseEvent | null {
     const event = this.decoder.decodeEvent(value);
     if (event === null) {
-      const failure: DecodeFailure = this.decoder.lastFailure;
+      const failure = this.decoder.lastFailure;
       return this.refuse(source, partition, offset, failure.reason, failure.detail, failure.type, value);
+    }
+    const latest = event.type === 'contact' ? event.ended_at : event.ts;
+    if (latest > now + this.maxFutureMs) {
+      return this.refuse(
+        source, partition, offset, 'future',
+        `${event.type === 'contact' ? "field 'ended_at'" : 'event time'} ${formatEpochMs(latest)} is later than the processing time ` +
+          `${formatEpochMs(now)} plus event_time.max_future (${formatDuration(this.maxFutureMs)}); check the producer's clock (or this host's)`,
+        event.type, value,
+      );
+    }
+    if (event.ts < this.minTimeMs) {
+      return this.refuse(
+        source, partition, offset, 'impossible_value',
+        `event time ${formatEpochMs(event.ts)} is before event_time.min_time (${formatEpochMs(this.minTimeMs)})`,
+        event.type, value,
+      );
     }
     if (event.ts > this.maxEventTime) this.maxEventTime = event.ts;
     if (event.ts < this.lateBefore) {
       return this.refuse(
         source, partition, offset, 'late',
-        `event time ${new Date(event.ts).toISOString()} is more than the allowed lateness behind the watermark ` +
-          `${new Date(this.watermark).toISOString()}`,
+        `event time ${formatEpochMs(event.ts)} is more than the allowed lateness behind the watermark ${formatEpochMs(this.watermark)}`,
         event.type, value,
       );
     }
@@ -83,10 +118,11 @@ export class EventGate {
     reason: Rejection['reason'],
     detail: string,
     type: EventType | 'unknown',
-    value: string | Record<string, unknown>,
+    value: RawValue,
   ): null {
     const position: RecordPosition = { source, partition, offset };
-    this.lastRejection = { position, reason, detail, type, raw: typeof value === 'string' ? value : JSON.stringify(value) };
+    const raw = typeof value === 'string' ? value : value instanceof UnreadableRecord ? value.raw : JSON.stringify(value);
+    this.lastRejection = { position, reason, detail, type, raw };
     return null;
   }
 }

@@ -1,9 +1,15 @@
 import { CONTACT_CHANNELS, DISPOSITIONS } from './events.js';
+import { DEFAULT_RECORD_LIMITS, type RecordLimits } from './record-limits.js';
 
 /**
  * JSON Schemas of the raw input records (SPEC section 1), one per event type. They are the single
  * source for validation (compiled once by ajv) and for the documentation of the input format.
  * Unknown extra fields are allowed: producers add fields, and profiles carry free attributes.
+ *
+ * Bounds come from the job's `limits` (operators/record-limits.ts). The EventDecoder checks
+ * `date-time` with `parseTimestamp` (operators/timestamp.ts) and registers `wellFormedUnicode`,
+ * which refuses a string holding a lone UTF-16 surrogate: a JSON escape such as `\ud800` makes
+ * one, and DuckDB would store it as U+FFFD, merging two different ids into one.
  */
 
 const time = {
@@ -12,86 +18,99 @@ const time = {
 } as const;
 
 const nullableTime = { anyOf: [...time.anyOf, { type: 'null' }] } as const;
-const id = { type: 'string', minLength: 1 } as const;
-const optionalString = { type: ['string', 'null'] } as const;
-const nonNegative = { type: 'number', minimum: 0 } as const;
+const optionalText = { type: ['string', 'null'] } as const;
 
-const common = {
-  type: { type: 'string' },
-  event_id: id,
-} as const;
-
-export const EVENT_SCHEMAS = {
-  transaction: {
-    type: 'object',
-    required: ['type', 'event_id', 'ts', 'customer_id', 'amount', 'channel'],
-    properties: {
-      ...common,
-      ts: time,
-      customer_id: id,
-      amount: { type: 'number' },
-      currency: { anyOf: [{ type: 'string', pattern: '^[A-Z]{3}$' }, { type: 'null' }] },
-      channel: id,
-      category: optionalString,
-    },
-  },
-  usage: {
-    type: 'object',
-    required: ['type', 'event_id', 'ts', 'customer_id', 'metric', 'quantity'],
-    properties: { ...common, ts: time, customer_id: id, metric: id, quantity: nonNegative },
-  },
-  contact: {
-    type: 'object',
-    required: [
-      'type', 'event_id', 'contact_id', 'channel', 'queue', 'reason',
-      'queued_at', 'ended_at', 'disposition',
-    ],
-    properties: {
-      ...common,
-      ts: time,
-      customer_id: { anyOf: [id, { type: 'null' }] },
-      contact_id: id,
-      channel: { enum: [...CONTACT_CHANNELS] },
-      queue: id,
-      reason: id,
-      agent_id: optionalString,
-      queued_at: time,
-      answered_at: nullableTime,
-      ended_at: time,
-      hold_seconds: nonNegative,
-      acw_seconds: nonNegative,
-      disposition: { enum: [...DISPOSITIONS] },
-      text: optionalString,
-    },
-  },
-  survey: {
-    type: 'object',
-    required: ['type', 'event_id', 'ts', 'customer_id', 'survey_id', 'answers'],
-    properties: {
-      ...common,
-      ts: time,
-      customer_id: id,
-      survey_id: id,
-      answers: {
-        type: 'object',
-        additionalProperties: { type: ['number', 'string', 'boolean'] },
+/** The schemas of the five record types under `limits`. */
+export function eventSchemas(limits: RecordLimits) {
+  /** An identifier or grouping key: non-empty, bounded, stored byte for byte. */
+  const id = { type: 'string', minLength: 1, maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
+  /** An optional label that groups records (agent, category, region, tier). */
+  const label = { type: ['string', 'null'], maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
+  const contactSeconds = { type: 'number', minimum: 0, maximum: limits.maxContactSeconds } as const;
+  const common = { type: { type: 'string' }, event_id: id } as const;
+  return {
+    transaction: {
+      type: 'object',
+      required: ['type', 'event_id', 'ts', 'customer_id', 'amount', 'channel'],
+      properties: {
+        ...common,
+        ts: time,
+        customer_id: id,
+        amount: { type: 'number', minimum: -limits.maxAmount, maximum: limits.maxAmount },
+        currency: { anyOf: [{ type: 'string', pattern: '^[A-Z]{3}$' }, { type: 'null' }] },
+        channel: id,
+        category: label,
       },
-      comment: optionalString,
     },
-  },
-  profile: {
-    type: 'object',
-    required: ['type', 'event_id', 'ts', 'customer_id'],
-    properties: {
-      ...common,
-      ts: time,
-      customer_id: id,
-      account_owner: { anyOf: [{ type: 'string', format: 'email' }, { type: 'null' }] },
-      region: optionalString,
-      age_band: optionalString,
-      tier: optionalString,
-      signup_date: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+    usage: {
+      type: 'object',
+      required: ['type', 'event_id', 'ts', 'customer_id', 'metric', 'quantity'],
+      properties: {
+        ...common,
+        ts: time,
+        customer_id: id,
+        metric: id,
+        quantity: { type: 'number', minimum: 0, maximum: limits.maxQuantity },
+      },
     },
-    additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-  },
-} as const;
+    contact: {
+      type: 'object',
+      required: ['type', 'event_id', 'contact_id', 'channel', 'queue', 'reason', 'queued_at', 'ended_at', 'disposition'],
+      properties: {
+        ...common,
+        ts: time,
+        customer_id: { anyOf: [id, { type: 'null' }] },
+        contact_id: id,
+        channel: { enum: [...CONTACT_CHANNELS] },
+        queue: id,
+        reason: id,
+        agent_id: label,
+        queued_at: time,
+        answered_at: nullableTime,
+        ended_at: time,
+        hold_seconds: contactSeconds,
+        acw_seconds: contactSeconds,
+        disposition: { enum: [...DISPOSITIONS] },
+        text: optionalText,
+      },
+    },
+    survey: {
+      type: 'object',
+      required: ['type', 'event_id', 'ts', 'customer_id', 'survey_id', 'answers'],
+      properties: {
+        ...common,
+        ts: time,
+        customer_id: id,
+        survey_id: id,
+        answers: {
+          type: 'object',
+          // minimum and maximum apply to the numeric answers only.
+          additionalProperties: {
+            type: ['number', 'string', 'boolean'],
+            minimum: -limits.maxSurveyAnswer,
+            maximum: limits.maxSurveyAnswer,
+          },
+        },
+        comment: optionalText,
+      },
+    },
+    profile: {
+      type: 'object',
+      required: ['type', 'event_id', 'ts', 'customer_id'],
+      properties: {
+        ...common,
+        ts: time,
+        customer_id: id,
+        account_owner: { anyOf: [{ type: 'string', format: 'email' }, { type: 'null' }] },
+        region: label,
+        age_band: label,
+        tier: label,
+        signup_date: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+      },
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+    },
+  } as const;
+}
+
+/** The schemas under the default limits (documentation, tests). */
+export const EVENT_SCHEMAS = eventSchemas(DEFAULT_RECORD_LIMITS);

@@ -96,13 +96,19 @@ export interface RecordPosition {
   offset: number;
 }
 
-/** Why a record was refused; a bounded set, used as a metric label. */
+/**
+ * Why a record was refused; a bounded set, used as a metric label. `too_large`: beyond a size
+ * limit of the job's `limits` (bytes, nesting depth). `future`: an event time later than the
+ * processing time plus `event_time.max_future` (a producer's clock, or this host's, is wrong).
+ */
 export const REJECT_REASONS = [
   'invalid_json',
   'missing_field',
   'wrong_type',
   'impossible_value',
   'unknown_type',
+  'too_large',
+  'future',
   'late',
   'duplicate',
 ] as const;

@@ -4,6 +4,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
+import type { RecordLimits } from '../operators/record-limits.js';
+import { parseTimestamp } from '../operators/timestamp.js';
 import { parseAlertingConfig } from '../sinks/alerts/index.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
@@ -13,6 +15,8 @@ export interface FileSourceConfig {
   type: 'files';
   paths: string[];
   batch_size: number;
+  /** A duration (`100ms`): how long a partial batch from stdin waits for more lines. */
+  linger: string;
 }
 
 export interface KafkaSourceConfig {
@@ -39,7 +43,9 @@ export interface JobConfig {
   name: string;
   source: string;
   sources: Record<string, SourceConfig>;
-  eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number };
+  eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number; maxFutureMs: number; minTimeMs: number };
+  /** What one input record may be (`limits`); the sources enforce the byte size, the decoder the rest. */
+  limits: RecordLimits;
   operators: OperatorConfig[];
   storePath: string;
   /** DuckDB's buffer pool limit (`store.memory_limit`), e.g. `256MB`. */
@@ -121,6 +127,17 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       outOfOrdernessMs: requireDuration(job.event_time.max_out_of_orderness),
       allowedLatenessMs: requireDuration(job.event_time.allowed_lateness),
       idleTimeoutMs: requireDuration(job.event_time.idle_timeout),
+      maxFutureMs: requireDuration(job.event_time.max_future),
+      minTimeMs: minTime(job.event_time.min_time, origin),
+    },
+    limits: {
+      maxRecordBytes: job.limits.max_record_bytes,
+      maxNestingDepth: job.limits.max_nesting_depth,
+      maxIdLength: job.limits.max_id_length,
+      maxAmount: job.limits.max_amount,
+      maxQuantity: job.limits.max_quantity,
+      maxContactSeconds: job.limits.max_contact_seconds,
+      maxSurveyAnswer: job.limits.max_survey_answer,
     },
     operators,
     storePath: job.store.path,
@@ -136,6 +153,14 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     reportsDir: job.reports.dir,
     alerting: job.alerting,
   };
+}
+
+function minTime(text: string, origin: string): number {
+  const ms = parseTimestamp(text);
+  if (Number.isNaN(ms)) {
+    throw new ConfigError(`${origin}: event_time.min_time: ${JSON.stringify(text)} is not an RFC 3339 timestamp such as 2000-01-01T00:00:00Z`);
+  }
+  return ms;
 }
 
 function operatorConfig(entry: Record<string, unknown>, index: number, origin: string): OperatorConfig {

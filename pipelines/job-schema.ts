@@ -1,4 +1,5 @@
 import { DURATION_PATTERN } from '../operators/duration.js';
+import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 
 /**
@@ -8,6 +9,26 @@ import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
  */
 export const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 
+/**
+ * How long a partial batch read from stdin waits for more lines before it is processed: as long
+ * as Flink's default network buffer timeout, short enough that a live producer's events show up
+ * at once, long enough that a fast producer still fills whole batches.
+ */
+export const DEFAULT_LINGER = '100ms';
+
+/**
+ * An accepted event may be this far ahead of the processing time. With the default out-of-orderness
+ * (5m) and lateness (1h), an hour cannot push the watermark so far past the wall clock that an
+ * on-time event becomes late (max_future <= allowed_lateness + max_out_of_orderness), and it covers
+ * producers' clock skew.
+ */
+export const DEFAULT_MAX_FUTURE = '1h';
+/** Older event times are refused: a zero or default date from a broken producer, not history. */
+export const DEFAULT_MIN_TIME = '2000-01-01T00:00:00Z';
+
+/** A finite positive bound (YAML `.inf` is refused: an unbounded sum can overflow to Infinity). */
+const bound = (fallback: number) => ({ type: 'number', exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback }) as const;
+
 export const fileSource = {
   type: 'object',
   additionalProperties: false,
@@ -16,6 +37,7 @@ export const fileSource = {
     type: { const: 'files' },
     paths: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
     batch_size: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 4096 },
+    linger: { ...duration, default: DEFAULT_LINGER, description: 'stdin only: how long a partial batch waits for more lines' },
   },
 } as const;
 
@@ -61,6 +83,22 @@ export const JOB_SCHEMA = {
         max_out_of_orderness: { ...duration, default: '5m' },
         allowed_lateness: { ...duration, default: '1h' },
         idle_timeout: { ...duration, default: '30s' },
+        max_future: { ...duration, default: DEFAULT_MAX_FUTURE },
+        min_time: { type: 'string', minLength: 1, default: DEFAULT_MIN_TIME },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max_record_bytes: { type: 'integer', minimum: 256, maximum: 1_073_741_824, default: DEFAULT_RECORD_LIMITS.maxRecordBytes },
+        max_nesting_depth: { type: 'integer', minimum: 2, maximum: 1000, default: DEFAULT_RECORD_LIMITS.maxNestingDepth },
+        max_id_length: { type: 'integer', minimum: 1, maximum: 65_536, default: DEFAULT_RECORD_LIMITS.maxIdLength },
+        max_amount: bound(DEFAULT_RECORD_LIMITS.maxAmount),
+        max_quantity: bound(DEFAULT_RECORD_LIMITS.maxQuantity),
+        max_contact_seconds: bound(DEFAULT_RECORD_LIMITS.maxContactSeconds),
+        max_survey_answer: bound(DEFAULT_RECORD_LIMITS.maxSurveyAnswer),
       },
     },
     operators: {

@@ -130,6 +130,8 @@ export class JobRunner {
     this.globalSeconds = this.plans.map(() => 0);
     this.caseWatchers = this.prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) ? [i] : []));
     this.businessGauges = new BusinessGauges(context.metrics.registry);
+    // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
+    context.metrics.trackWatermark(() => this.progress.watermark, this.now);
     for (const [i, global] of this.globals.entries()) {
       if (!(global instanceof ContactKpiGlobal)) continue;
       // Gauges show the smallest window: the most current view for a wallboard.
@@ -230,7 +232,8 @@ export class JobRunner {
 
   private createPool(): ShardPool {
     const { job, source, logger } = this.context;
-    const options = { allowedLatenessMs: job.eventTime.allowedLatenessMs, trackOwners: !source.bounded };
+    const { allowedLatenessMs, maxFutureMs, minTimeMs } = job.eventTime;
+    const options = { gate: { allowedLatenessMs, maxFutureMs, minTimeMs, limits: job.limits }, trackOwners: !source.bounded };
     const url = this.context.shardWorkerUrl ?? compiledShardWorkerUrl();
     if (job.workers > 0 && url === undefined) logger.warn('no compiled shard worker beside the runner: running on the main thread (workers: 0)');
     if (job.workers === 0 || url === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
@@ -240,7 +243,7 @@ export class JobRunner {
 
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
-    const results = await this.pool!.process(routed, this.context.source.name);
+    const results = await this.pool!.process(routed, this.context.source.name, now);
     let maxEventTime = Number.NEGATIVE_INFINITY;
     let accepted = 0;
     for (const result of results) {
@@ -459,10 +462,6 @@ export class JobRunner {
       }
     }
     const watermark = this.watermarks.current;
-    if (Number.isFinite(watermark)) {
-      metrics.watermark.set(watermark / 1000);
-      metrics.watermarkLag.set((this.now() - watermark) / 1000);
-    }
     for (const [partition, position] of this.positions) {
       metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
     }

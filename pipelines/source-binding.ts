@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { requireDuration } from '../operators/duration.js';
 import { ConfigError } from '../operators/errors.js';
 import type { Rejection } from '../operators/events.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
@@ -24,7 +25,13 @@ export interface SourceBinding {
 export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger, handoff?: PartitionHandoffDir): SourceBinding {
   const config = job.sources[job.source]!;
   if (config.type === 'files') {
-    const source = new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size });
+    const source = new FileSource({
+      name: job.source,
+      paths: config.paths,
+      batchSize: config.batch_size,
+      maxRecordBytes: job.limits.maxRecordBytes,
+      lingerMs: requireDuration(config.linger),
+    });
     return {
       source,
       afterCheckpoint: async (_positions, rejections) => {
@@ -33,19 +40,20 @@ export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Log
       close: async () => undefined,
     };
   }
-  if (config.type === 'kafka') return bindKafka(job.source, config, metrics, logger, handoff);
+  if (config.type === 'kafka') return bindKafka(job.source, config, job.limits.maxRecordBytes, metrics, logger, handoff);
   throw new ConfigError(`source '${job.source}' has an unknown type`);
 }
 
 function bindKafka(
   name: string,
   config: Extract<JobConfig['sources'][string], { type: 'kafka' }>,
+  maxRecordBytes: number,
   metrics: PipelineMetrics,
   logger: Logger,
   handoff: PartitionHandoffDir | undefined,
 ): SourceBinding {
   const source = new KafkaSource({
-    ...kafkaSourceOptions(name, config),
+    ...kafkaSourceOptions(name, config, maxRecordBytes),
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
     ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
   });

@@ -1,4 +1,5 @@
 import { extname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { readArrowBatches } from './arrow-file.js';
 import { readNdjsonBatches } from './ndjson-file.js';
 import { readParquetBatches } from './parquet-file.js';
@@ -12,6 +13,12 @@ export interface FileSourceOptions {
   paths: string[];
   /** Lines or rows per batch. */
   batchSize: number;
+  /** Longest NDJSON line in bytes; a longer one is dead-lettered as `too_large`. */
+  maxRecordBytes: number;
+  /** How long a partial batch from stdin waits for more lines. */
+  lingerMs: number;
+  /** What `-` reads (process.stdin unless a test passes its own stream). */
+  stdin?: Readable;
 }
 
 type FileFormat = 'ndjson' | 'arrow' | 'parquet';
@@ -27,58 +34,72 @@ export function fileFormat(path: string): FileFormat {
  * Bounded input from files and stdin. Each file is a partition; all files are read together, one
  * batch from each in turn, so that files split by event type (transactions in one, contacts in
  * another) advance in event time together and none of them is judged late against the others.
- * Because batches hold a fixed number of lines, the turn order after a restart is the same as in
- * an uninterrupted run: the next file is the one that has completed the fewest batches.
+ * Because file batches hold a fixed number of lines, the turn order after a restart is the same as
+ * in an uninterrupted run: the next file is the one that has completed the fewest batches (stdin,
+ * which hands on partial batches after its linger, cannot be replayed anyway). A stop or `close`
+ * ends every read at once, one waiting on stdin included.
  */
 export class FileSource implements Source {
   readonly name: string;
   readonly bounded = true;
   private readonly paths: string[];
-  private readonly batchSize: number;
+  private readonly options: FileSourceOptions;
+  /** Aborted by `close`: ends reads still waiting (stdin), so a job that failed can exit. */
+  private readonly closing = new AbortController();
 
   constructor(options: FileSourceOptions) {
     this.name = options.name;
     this.paths = options.paths.map((p) => (p === STDIN ? 'stdin' : resolve(p)));
-    this.batchSize = options.batchSize;
+    this.options = options;
   }
 
-  async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, signal: AbortSignal): AsyncIterable<SourceMessage> {
+  async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, stopSignal: AbortSignal): AsyncIterable<SourceMessage> {
+    const signal = AbortSignal.any([stopSignal, this.closing.signal]);
     const readers = this.paths.map((partition) => ({
       partition,
-      batchesDone: Math.ceil((resumeFrom.get(partition)?.offset ?? 0) / this.batchSize),
+      batchesDone: Math.ceil((resumeFrom.get(partition)?.offset ?? 0) / this.options.batchSize),
       iterator: this.open(partition, resumeFrom.get(partition), signal),
     }));
     // Round-robin in a deterministic order, starting with the reader that is furthest behind.
     readers.sort((a, b) => a.batchesDone - b.batchesDone || this.paths.indexOf(a.partition) - this.paths.indexOf(b.partition));
     let active = readers;
-    while (active.length > 0 && !signal.aborted) {
-      const stillActive: typeof readers = [];
-      for (const reader of active) {
-        const next = await reader.iterator.next();
-        if (next.done) {
-          yield { kind: 'end', partition: reader.partition };
-          continue;
+    try {
+      while (active.length > 0 && !signal.aborted) {
+        const stillActive: typeof readers = [];
+        for (const reader of active) {
+          const next = await reader.iterator.next();
+          if (next.done) {
+            // A reader that was stopped has not reached its end: it must go on holding the watermark.
+            if (!signal.aborted) yield { kind: 'end', partition: reader.partition };
+            continue;
+          }
+          yield next.value;
+          stillActive.push(reader);
         }
-        yield next.value;
-        stillActive.push(reader);
+        active = stillActive;
       }
-      active = stillActive;
+    } finally {
+      // Readers left mid-file (a stop, or the consumer gave up) release their files and stdin.
+      await Promise.all(active.map((reader) => reader.iterator.return?.()));
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
 
   private open(partition: string, from: PartitionPosition | undefined, signal: AbortSignal): AsyncIterator<RecordBatch> {
+    const { batchSize, maxRecordBytes, lingerMs } = this.options;
     if (partition === 'stdin') {
-      return readNdjsonBatches(partition, { stream: process.stdin }, from, this.batchSize, signal);
+      return readNdjsonBatches(partition, { stream: this.options.stdin ?? process.stdin }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
     }
     switch (fileFormat(partition)) {
       case 'arrow':
-        return readArrowBatches(partition, partition, from, this.batchSize, signal);
+        return readArrowBatches(partition, partition, from, batchSize, signal);
       case 'parquet':
-        return readParquetBatches(partition, partition, from, this.batchSize, signal);
+        return readParquetBatches(partition, partition, from, batchSize, signal);
       default:
-        return readNdjsonBatches(partition, { path: partition }, from, this.batchSize, signal);
+        return readNdjsonBatches(partition, { path: partition }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
     }
   }
 }

@@ -1,75 +1,263 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { UnreadableRecord } from '../operators/record-limits.js';
+import { RAW_PREFIX_BYTES, notUtf8, tooLarge } from './record-bytes.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
 
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+export interface NdjsonReadOptions {
+  /** Lines per batch. */
+  batchSize: number;
+  /** Longest line in bytes (without its newline); a longer one becomes a `too_large` dead letter. */
+  maxRecordBytes: number;
+  /**
+   * Streams (stdin) only: how long a partial batch waits for more lines before it is handed on,
+   * counted from its first line. Files are read as fast as the disk allows, in whole batches.
+   */
+  lingerMs: number;
+}
 
 /**
- * Reads one NDJSON file (or stdin) as fixed-size batches of lines.
+ * Reads one NDJSON file (or stdin) as batches of lines.
  *
  * Each line's position is its 1-based line number; the resume hint is the byte offset just after
- * it, so a restart seeks straight there. Batches always hold exactly `batchSize` lines (the last
- * may hold fewer) counted from the start of the input, which keeps the interleaving of several
- * files identical after a restart. Blank lines are skipped but counted.
+ * it, so a restart seeks straight there (stdin cannot seek: its lines are numbered on from the
+ * checkpoint). File batches hold exactly `batchSize` lines (the last may hold fewer) counted from
+ * the start of the input, which keeps the interleaving of several files identical after a
+ * restart; on stdin a partial batch is handed on after `lingerMs`, so that a producer that keeps
+ * the pipe open sees its last lines processed. Blank lines are skipped but counted.
+ *
+ * What cannot be a record becomes an `UnreadableRecord` at its position, for the dead letters: a
+ * line longer than `maxRecordBytes` (skipped through to its newline without being held in
+ * memory; a prefix is kept) and a line that is not UTF-8. A UTF-8 byte-order mark at the very
+ * start of the input is skipped. When `signal` aborts, reading stops at once (a read waiting on
+ * stdin included); the lines already read are handed on as a last partial batch.
  */
 export async function* readNdjsonBatches(
   partition: string,
   input: { path: string } | { stream: Readable },
   from: PartitionPosition | undefined,
-  batchSize: number,
+  options: NdjsonReadOptions,
   signal: AbortSignal,
 ): AsyncGenerator<RecordBatch> {
-  let line = from?.offset ?? 0;
-  let byte = 0;
-  let stream: Readable;
-  if ('path' in input) {
-    byte = from?.resume ?? 0;
-    stream = createReadStream(input.path, { start: byte, highWaterMark: 1 << 20 });
-  } else {
-    // A stream cannot seek: skip the lines a previous run already processed.
-    stream = input.stream;
+  const isFile = 'path' in input;
+  const startByte = isFile ? (from?.resume ?? 0) : 0;
+  const stream = isFile ? createReadStream(input.path, { start: startByte, highWaterMark: 1 << 20 }) : input.stream;
+  const lines = new NdjsonBatcher(partition, options, from?.offset ?? 0, startByte);
+  const lingerMs = isFile ? Number.POSITIVE_INFINITY : options.lingerMs;
+  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const ready: RecordBatch[] = [];
+  let ended = false;
+  try {
+    let read: Promise<IteratorResult<Buffer>> | undefined;
+    for (;;) {
+      read ??= chunks.next();
+      const since = lines.partialSince;
+      const next = await nextChunk(read, signal, since === undefined ? undefined : since + lingerMs);
+      if (next === STOPPED) break;
+      if (next === LINGERED) {
+        yield lines.takeBatch();
+        continue;
+      }
+      read = undefined;
+      if (next.done) {
+        ended = true;
+        lines.end(ready);
+      } else {
+        lines.push(next.value, ready);
+      }
+      for (const batch of ready) yield batch;
+      ready.length = 0;
+      if (ended) return;
+    }
+    // Stopped: the complete lines read so far are processed before the final checkpoint.
+    if (lines.partialSince !== undefined) yield lines.takeBatch();
+  } finally {
+    // A read still pending (stdin waiting for its producer) keeps the process alive until the
+    // stream is destroyed; an async iterator's return() would wait for that read first.
+    if (!ended) stream.destroy();
   }
-  const skipThrough = 'path' in input ? 0 : (from?.offset ?? 0);
-  let pending: Buffer | null = null;
-  let records: RawRecord[] = [];
-  let linesInBatch = line % batchSize;
+}
 
-  const flush = (): RecordBatch => {
+const STOPPED = Symbol('stopped');
+const LINGERED = Symbol('lingered');
+
+/** The pending read's result, or STOPPED when `signal` aborts, or LINGERED at `deadline` (epoch ms). */
+function nextChunk(
+  read: Promise<IteratorResult<Buffer>>,
+  signal: AbortSignal,
+  deadline: number | undefined,
+): Promise<IteratorResult<Buffer> | typeof STOPPED | typeof LINGERED> {
+  if (signal.aborted) return Promise.resolve(STOPPED);
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      settle();
+      resolve(STOPPED);
+    };
+    signal.addEventListener('abort', onAbort);
+    if (deadline !== undefined && Number.isFinite(deadline)) {
+      timer = setTimeout(() => {
+        settle();
+        resolve(LINGERED);
+      }, Math.max(0, deadline - Date.now()));
+    }
+    read.then(
+      (result) => {
+        settle();
+        resolve(result);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Splits NDJSON bytes into records and batches; no I/O. Lines are handed to `push` in chunks of
+ * any size (a line may span chunks); whole batches are appended to the caller's list.
+ */
+export class NdjsonBatcher {
+  /** Lines seen (the last one's number). */
+  private line: number;
+  /** Input bytes consumed through the end of the last complete line. */
+  private byte: number;
+  /** The start of a line whose newline has not arrived yet. */
+  private pending: Buffer | null = null;
+  /** A line longer than the limit, being skipped: its first bytes and its length so far. */
+  private skipping: { head: Buffer; bytes: number } | null = null;
+  /** True until the first bytes of the input have been seen (a byte-order mark may start it). */
+  private atStart: boolean;
+  private records: RawRecord[] = [];
+  private linesInBatch: number;
+  /** When the current batch got its first line (epoch ms); undefined while it is empty. */
+  partialSince: number | undefined;
+
+  constructor(
+    private readonly partition: string,
+    private readonly options: Pick<NdjsonReadOptions, 'batchSize' | 'maxRecordBytes'>,
+    firstLine: number,
+    firstByte: number,
+  ) {
+    this.line = firstLine;
+    this.byte = firstByte;
+    this.atStart = firstByte === 0;
+    this.linesInBatch = firstLine % options.batchSize;
+  }
+
+  push(chunk: Buffer, out: RecordBatch[]): void {
+    let buffer = chunk;
+    let start = 0;
+    if (this.skipping) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline === -1) {
+        this.skipping.bytes += chunk.length;
+        this.byte += chunk.length;
+        return;
+      }
+      this.skipping.bytes += newline;
+      this.byte += newline + 1;
+      this.completeSkipped(out);
+      start = newline + 1;
+    } else if (this.pending) {
+      buffer = Buffer.concat([this.pending, chunk]);
+      this.pending = null;
+    }
+    if (this.atStart) {
+      if (buffer.length < BOM.length && BOM.subarray(0, buffer.length).equals(buffer)) {
+        this.pending = buffer; // maybe the start of a byte-order mark: wait for more bytes
+        return;
+      }
+      this.atStart = false;
+      if (buffer.subarray(0, BOM.length).equals(BOM)) {
+        start = BOM.length;
+        this.byte += BOM.length;
+      }
+    }
+    // One native check for all complete lines; lines are checked one by one only if it fails.
+    const lastNewline = buffer.lastIndexOf(NEWLINE);
+    const allUtf8 = lastNewline < start || isUtf8(buffer.subarray(start, lastNewline + 1));
+    for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
+      this.completeLine(buffer, start, end, 1, allUtf8, out);
+      start = end + 1;
+    }
+    const rest = buffer.length - start;
+    if (rest > this.options.maxRecordBytes) {
+      this.skipping = { head: Buffer.from(buffer.subarray(start, start + RAW_PREFIX_BYTES)), bytes: rest };
+      this.byte += rest;
+    } else if (rest > 0) {
+      this.pending = buffer.subarray(start);
+    }
+  }
+
+  /** The input has ended: its last line may lack a newline, and the last batch may be partial. */
+  end(out: RecordBatch[]): void {
+    if (this.skipping) {
+      this.completeSkipped(out);
+    } else if (this.pending) {
+      const last = this.pending;
+      this.pending = null;
+      this.completeLine(last, 0, last.length, 0, false, out);
+    }
+    if (this.partialSince !== undefined) out.push(this.takeBatch());
+  }
+
+  /** The lines collected so far as a batch (possibly partial); the next batch starts empty. */
+  takeBatch(): RecordBatch {
     const batch: RecordBatch = {
       kind: 'records',
-      partition,
-      records,
-      position: { offset: line, resume: byte },
+      partition: this.partition,
+      records: this.records,
+      position: { offset: this.line, resume: this.byte },
       readAt: Date.now(),
     };
-    records = [];
-    linesInBatch = 0;
+    this.records = [];
+    this.linesInBatch = 0;
+    this.partialSince = undefined;
     return batch;
-  };
+  }
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (signal.aborted) break;
-    const buffer: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
-    let start = 0;
-    let end = buffer.indexOf(NEWLINE, start);
-    while (end !== -1) {
-      line++;
-      byte += end - start + 1;
-      if (line > skipThrough) {
-        const text = buffer.toString('utf8', start, end > start && buffer[end - 1] === 0x0d ? end - 1 : end);
-        if (text.length > 0 && text.trim().length > 0) records.push({ offset: line, value: text });
-        if (++linesInBatch === batchSize) yield flush();
-      }
-      start = end + 1;
-      end = buffer.indexOf(NEWLINE, start);
+  /**
+   * Line `[start, end)` of `buffer` is complete; `newlineBytes` (1, or 0 for a last line without
+   * one) follow it. Both count before the line joins a batch, whose resume offset must be past it.
+   */
+  private completeLine(buffer: Buffer, start: number, end: number, newlineBytes: number, knownUtf8: boolean, out: RecordBatch[]): void {
+    this.line++;
+    this.byte += end - start + newlineBytes;
+    const stop = end > start && buffer[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+    let value: string | UnreadableRecord | undefined;
+    if (end - start > this.options.maxRecordBytes) {
+      value = tooLarge(end - start, this.options.maxRecordBytes, buffer.subarray(start, end));
+    } else if (!knownUtf8 && !isUtf8(buffer.subarray(start, stop))) {
+      value = notUtf8(buffer.subarray(start, stop));
+    } else {
+      const text = buffer.toString('utf8', start, stop);
+      if (text.trim().length > 0) value = text;
     }
-    pending = start < buffer.length ? buffer.subarray(start) : null;
+    this.add(value, out);
   }
-  if (pending && pending.length > 0 && !signal.aborted) {
-    line++;
-    byte += pending.length;
-    const text = pending.toString('utf8').trim();
-    if (line > skipThrough && text.length > 0) records.push({ offset: line, value: text });
+
+  private completeSkipped(out: RecordBatch[]): void {
+    const { head, bytes } = this.skipping!;
+    this.skipping = null;
+    this.line++;
+    this.add(tooLarge(bytes, this.options.maxRecordBytes, head), out);
   }
-  if (records.length > 0 || linesInBatch > 0) yield flush();
+
+  /** Counts the current line into the batch; `value` undefined: a blank line. */
+  private add(value: string | UnreadableRecord | undefined, out: RecordBatch[]): void {
+    this.partialSince ??= Date.now();
+    if (value !== undefined) this.records.push({ offset: this.line, value });
+    if (++this.linesInBatch === this.options.batchSize) out.push(this.takeBatch());
+  }
 }

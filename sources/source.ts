@@ -1,3 +1,5 @@
+import type { RawValue } from '../operators/record-limits.js';
+
 /**
  * The source contract: sources read records and report positions; they never decode or process.
  *
@@ -5,11 +7,15 @@
  * store exactly where each partition stands, in the same transaction as the state it produced.
  */
 
-/** One raw record: a line of text (NDJSON, Kafka value) or a row already split into columns. */
+/**
+ * One raw record: a line of text (NDJSON, Kafka value), a row already split into columns, or
+ * what stands in for a record that could not be read as text (too large, not UTF-8), so that it
+ * reaches the dead letters at its position.
+ */
 export interface RawRecord {
   /** Record position within its partition: 1-based line, row index, or Kafka offset. */
   offset: number;
-  value: string | Record<string, unknown>;
+  value: RawValue;
 }
 
 /** Where a partition stands after its last processed record; stored in the checkpoint. */

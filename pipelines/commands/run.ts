@@ -5,6 +5,7 @@ import { linkAlertReports, recordReportRequests } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, type JobConfig } from '../job-config.js';
+import { DEFAULT_LINGER } from '../job-schema.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
@@ -36,9 +37,11 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
   let sources = job.sources;
   let source = sourceName;
   if (options.input && options.input.length > 0) {
-    const batch = job.sources[sourceName]?.batch_size ?? 4096;
+    const named = job.sources[sourceName];
+    const batch = named?.batch_size ?? 4096;
+    const linger = named?.type === 'files' ? named.linger : DEFAULT_LINGER;
     source = 'files';
-    sources = { ...job.sources, files: { type: 'files', paths: options.input, batch_size: batch } };
+    sources = { ...job.sources, files: { type: 'files', paths: options.input, batch_size: batch, linger } };
   }
   return {
     ...job,

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PulseError } from '../../operators/errors.js';
+import type { EventGateOptions } from '../../operators/event-gate.js';
+import { UnreadableRecord } from '../../operators/record-limits.js';
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { RawRecord, RecordBatch } from '../../sources/source.js';
 import { transferables } from './portable-output.js';
@@ -21,11 +23,41 @@ export interface RoutedBatch {
   shards: RawRecord[][];
 }
 
+/**
+ * A shard's records as they cross to its thread: a structured clone drops classes, so records a
+ * source could not read (`UnreadableRecord`) travel as their fields and are rebuilt there.
+ */
+export interface PortableRecords {
+  records: RawRecord[];
+  /** Indexes into `records` of unreadable records. */
+  unreadable: number[];
+}
+
+export function toPortableRecords(records: RawRecord[]): PortableRecords {
+  const unreadable: number[] = [];
+  const portable = records.map((record, i) => {
+    if (!(record.value instanceof UnreadableRecord)) return record;
+    unreadable.push(i);
+    const { reason, detail, raw } = record.value;
+    return { offset: record.offset, value: { reason, detail, raw } };
+  });
+  return { records: portable, unreadable };
+}
+
+export function fromPortableRecords({ records, unreadable }: PortableRecords): RawRecord[] {
+  for (const i of unreadable) {
+    const { reason, detail, raw } = records[i]!.value as unknown as UnreadableRecord;
+    records[i] = { offset: records[i]!.offset, value: new UnreadableRecord(reason, detail, raw) };
+  }
+  return records;
+}
+
 export interface ShardPool {
   readonly size: number;
   /** Splits a batch by shard (synchronous: the runner does it while the shards work). */
   route(batch: RecordBatch): RoutedBatch;
-  process(batch: RoutedBatch, source: string): Promise<BatchResult[]>;
+  /** `now`: the processing time (the gate refuses event times too far after it). */
+  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]>;
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
@@ -38,7 +70,7 @@ export interface ShardPool {
 /** What a worker needs to build its shard (plain data: it crosses to the thread). */
 export interface ShardWorkerData {
   operators: Array<{ type: string; name: string; settings: Record<string, unknown> }>;
-  allowedLatenessMs: number;
+  gate: EventGateOptions;
   trackOwners: boolean;
 }
 
@@ -67,8 +99,8 @@ export class InlineShardPool implements ShardPool {
     return { partition: batch.partition, shards: [batch.records] };
   }
 
-  async process(batch: RoutedBatch, source: string): Promise<BatchResult[]> {
-    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]! })];
+  async process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
+    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now })];
   }
 
   async watermark(watermark: number): Promise<void> {
@@ -92,7 +124,7 @@ export class InlineShardPool implements ShardPool {
 
 /** Calls from the runner to a shard worker, and the worker's replies (worker.ts). */
 export type ShardCall =
-  | { op: 'process'; source: string; partition: string; records: RawRecord[] }
+  | { op: 'process'; source: string; partition: string; now: number; records: PortableRecords }
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
@@ -115,13 +147,19 @@ export class WorkerShardPool implements ShardPool {
   route(batch: RecordBatch): RoutedBatch {
     const shards: RawRecord[][] = this.workers.map(() => []);
     const size = this.workers.length;
-    for (const record of batch.records) shards[shardOf(routingKey(record.value), size)]!.push(record);
+    for (const record of batch.records) {
+      const value = record.value;
+      shards[value instanceof UnreadableRecord ? 0 : shardOf(routingKey(value), size)]!.push(record);
+    }
     return { partition: batch.partition, shards };
   }
 
-  process(batch: RoutedBatch, source: string): Promise<BatchResult[]> {
+  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
     return Promise.all(
-      this.workers.map((worker, i) => worker.call({ op: 'process', source, partition: batch.partition, records: batch.shards[i]! }) as Promise<BatchResult>),
+      this.workers.map(
+        (worker, i) =>
+          worker.call({ op: 'process', source, partition: batch.partition, now, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
+      ),
     );
   }
 

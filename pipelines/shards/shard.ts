@@ -6,7 +6,7 @@
  */
 import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../../operators/events.js';
-import { EventGate } from '../../operators/event-gate.js';
+import { EventGate, type EventGateOptions } from '../../operators/event-gate.js';
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { drainStateRows, type StateRow } from '../../operators/state.js';
@@ -19,6 +19,8 @@ export interface ShardBatch {
   source: string;
   partition: string;
   records: RawRecord[];
+  /** Processing time (epoch ms). */
+  now: number;
 }
 
 export interface BatchResult {
@@ -56,7 +58,7 @@ export interface ShardRestore {
 }
 
 export interface ShardOptions {
-  allowedLatenessMs: number;
+  gate: EventGateOptions;
   /** Track which source partition each customer comes from (Kafka, for partition hand-over). */
   trackOwners: boolean;
   /** Turn column outputs into plain arrays (results that cross to another thread). */
@@ -74,7 +76,7 @@ export class Shard {
     private readonly createLocals: () => LocalOperator[],
     private readonly options: ShardOptions,
   ) {
-    this.gate = new EventGate({ allowedLatenessMs: options.allowedLatenessMs });
+    this.gate = new EventGate(options.gate);
     this.locals = createLocals();
     this.owners = options.trackOwners ? new PartitionOwners() : undefined;
     this.seconds = this.locals.map(() => 0);
@@ -87,7 +89,7 @@ export class Shard {
     const acceptedByType = new Array<number>(EVENT_TYPES.length).fill(0);
     events.length = 0;
     for (const record of batch.records) {
-      const event = gate.admit(record.value, batch.source, batch.partition, record.offset);
+      const event = gate.admit(record.value, batch.source, batch.partition, record.offset, batch.now);
       if (event === null) {
         rejections.push(gate.lastRejection!);
         continue;
@@ -148,7 +150,7 @@ export class Shard {
 
   /** Starts over from checkpointed state (at start, and after a partition hand-over). */
   restore(data: ShardRestore): void {
-    this.gate = new EventGate({ allowedLatenessMs: this.options.allowedLatenessMs });
+    this.gate = new EventGate(this.options.gate);
     this.locals = this.createLocals();
     this.owners = this.options.trackOwners ? new PartitionOwners() : undefined;
     this.gate.setWatermark(data.watermark);

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OPERATOR_FACTORIES } from '../registry.js';
-import { replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
+import { fromPortableRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
 import { Shard } from './shard.js';
 
 const port = parentPort;
@@ -14,10 +14,10 @@ const data = workerData as ShardWorkerData;
 const plans = data.operators.map(({ type, name, settings }) => {
   const factory = OPERATOR_FACTORIES.get(type);
   if (!factory) throw new Error(`unknown operator type '${type}'`);
-  return factory.build(name, settings, { allowedLatenessMs: data.allowedLatenessMs });
+  return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs });
 });
 const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
-  allowedLatenessMs: data.allowedLatenessMs,
+  gate: data.gate,
   trackOwners: data.trackOwners,
   portable: true,
 });
@@ -25,7 +25,7 @@ const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
 function handle(call: ShardCall): unknown {
   switch (call.op) {
     case 'process':
-      return shard.process(call);
+      return shard.process({ source: call.source, partition: call.partition, now: call.now, records: fromPortableRecords(call.records) });
     case 'watermark':
       shard.watermark(call.watermark);
       return null;

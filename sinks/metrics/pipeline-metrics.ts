@@ -9,8 +9,10 @@ export class PipelineMetrics {
   readonly registry = new Registry();
   readonly eventsIngested: Counter<'type'>;
   readonly eventsRejected: Counter<'type' | 'reason'>;
-  readonly watermark: Gauge;
-  readonly watermarkLag: Gauge;
+  private readonly watermark: Gauge;
+  private readonly watermarkLag: Gauge;
+  /** Where the watermark gauges read from (`trackWatermark`). */
+  private watermarkClock: { watermark: () => number; now: () => number } | undefined;
   readonly sourcePosition: Gauge<'source' | 'partition'>;
   readonly sourceLag: Gauge<'topic' | 'partition'>;
   readonly stateEntries: Gauge<'operator' | 'state'>;
@@ -46,14 +48,19 @@ export class PipelineMetrics {
     });
     this.watermark = new Gauge({
       name: 'pulse_watermark_timestamp_seconds',
-      help: 'Event-time watermark of the job, as a UNIX timestamp.',
+      help: 'Event-time watermark of the job, as a UNIX timestamp; absent until the job has one.',
       registers,
+      collect: () => this.collectWatermark(this.watermark, (watermark) => watermark / 1000),
     });
     this.watermarkLag = new Gauge({
       name: 'pulse_watermark_lag_seconds',
-      help: 'Wall-clock time minus the event-time watermark (grows when the job falls behind or replays history).',
+      help: 'Wall-clock time minus the event-time watermark, when scraped (grows when the job falls behind or stops; large during a replay of history); absent until the job has a watermark.',
       registers,
+      collect: () => this.collectWatermark(this.watermarkLag, (watermark, now) => (now - watermark) / 1000),
     });
+    // An unlabelled gauge starts at 0, which would read as 1970 and a lag of decades.
+    this.watermark.remove();
+    this.watermarkLag.remove();
     this.sourcePosition = new Gauge({
       name: 'pulse_source_position',
       help: 'Offset (line, row or Kafka offset) of the last processed record, by source and partition.',
@@ -118,5 +125,20 @@ export class PipelineMetrics {
       labelNames: ['operator'],
       registers,
     });
+  }
+
+  /**
+   * The watermark gauges read `watermark()` (epoch ms; not finite while there is none) and
+   * `now()` when scraped, so the lag is current between checkpoints and keeps growing while the
+   * job is stuck. Before this is called, and while there is no watermark, both are absent.
+   */
+  trackWatermark(watermark: () => number, now: () => number = Date.now): void {
+    this.watermarkClock = { watermark, now };
+  }
+
+  private collectWatermark(gauge: Gauge, value: (watermarkMs: number, nowMs: number) => number): void {
+    const watermark = this.watermarkClock?.watermark() ?? Number.NaN;
+    if (Number.isFinite(watermark)) gauge.set(value(watermark, this.watermarkClock!.now()));
+    else gauge.remove();
   }
 }

@@ -12,6 +12,8 @@ export interface KafkaSourceOptions {
   group: string;
   /** Most records per yielded batch (and per poll). */
   batchSize: number;
+  /** Longest message value in bytes; a longer one is handed on as a `too_large` dead letter. */
+  maxRecordBytes: number;
   /**
    * Records read but not yet taken by the runner above which every assigned partition is paused;
    * reading resumes below half of it. Bounds memory when the runner is slower than Kafka.
@@ -53,8 +55,11 @@ export interface KafkaSourceConfigLike {
  */
 const RESERVED = ['enable.auto.commit', 'enable.auto.offset.store', 'group.id', 'bootstrap.servers', 'rebalance_cb'];
 
-/** Builds runtime options from the job YAML entry; throws ConfigError naming the key. */
-export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike): KafkaSourceOptions {
+/**
+ * Builds runtime options from the job YAML entry (and the job's `limits.max_record_bytes`);
+ * throws ConfigError naming the key.
+ */
+export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, maxRecordBytes: number): KafkaSourceOptions {
   const topics = config.topics.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
   if (topics.length === 0) {
     throw new ConfigError(`sources.${name}.topics: no topic given; write one or more names separated by commas`);
@@ -78,6 +83,7 @@ export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike):
     topics,
     group: config.group,
     batchSize,
+    maxRecordBytes,
     maxBufferedRecords: batchSize * KAFKA_DEFAULTS.bufferedBatches,
     pollTimeoutMs: KAFKA_DEFAULTS.pollTimeoutMs,
     clientProperties: properties,

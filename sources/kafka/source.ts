@@ -1,4 +1,5 @@
 import { SourceError } from '../../operators/errors.js';
+import { recordText } from '../record-bytes.js';
 import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
 import { MessageBuffer } from './buffer.js';
 import {
@@ -259,7 +260,7 @@ export class KafkaSource implements Source {
       this.enqueued.set(name, message.offset);
       let records = byPartition.get(name);
       if (!records) byPartition.set(name, (records = []));
-      records.push({ offset: message.offset, value: message.value === null ? '' : message.value.toString('utf8') });
+      records.push({ offset: message.offset, value: message.value === null ? '' : recordText(message.value, this.options.maxRecordBytes) });
     }
     for (const [partition, records] of byPartition) {
       const lastOffset = records[records.length - 1]!.offset;

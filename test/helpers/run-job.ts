@@ -3,7 +3,7 @@ import { parseJobConfig, type JobConfig } from '../../pipelines/job-config.js';
 import { JobRunner, type RunContext, type RunSummary } from '../../pipelines/runner.js';
 import { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
-import { FileSource } from '../../sources/files.js';
+import { bindSource } from '../../pipelines/source-binding.js';
 
 /** A job YAML for tests: files source, the given operators block, small batches. */
 export function testJob(options: { paths: string[]; db: string; batchSize?: number; operators?: string; extra?: string }): JobConfig {
@@ -32,18 +32,17 @@ ${options.extra ?? ''}`;
 /** Runs a job in this process to the end of its input; `hooks` go to the runner as they are. */
 export async function runJob(
   job: JobConfig,
-  hooks: Pick<RunContext, 'checkpointWrites'> = {},
+  hooks: Pick<RunContext, 'checkpointWrites' | 'now'> = {},
 ): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
   const store = await DuckDBStore.open(job.storePath);
   const metrics = new PipelineMetrics({ defaultMetrics: false });
-  const config = job.sources[job.source]!;
-  if (config.type !== 'files') throw new Error('testJob reads files');
+  const logger = pino({ level: 'silent' });
   const runner = new JobRunner({
     job,
-    source: new FileSource({ name: job.source, paths: config.paths, batchSize: config.batch_size }),
+    source: bindSource(job, metrics, logger).source,
     store,
     metrics,
-    logger: pino({ level: 'silent' }),
+    logger,
     signal: new AbortController().signal,
     ...hooks,
   });

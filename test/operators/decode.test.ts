@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventDecoder } from '../../operators/decode.js';
+import { UnreadableRecord } from '../../operators/record-limits.js';
 
 const decoder = new EventDecoder();
 const tx = { type: 'transaction', event_id: 'e1', ts: '2026-01-05T10:00:00+01:00', customer_id: 'C1', amount: 12.5, channel: 'web' };
@@ -52,4 +54,93 @@ describe('EventDecoder', () => {
       expect(result.detail).toMatch(detail);
     });
   }
+});
+
+const usage = { type: 'usage', event_id: 'u', ts: '2026-01-05T10:00:00Z', customer_id: 'C', metric: 'm', quantity: 1 };
+/** A usage record whose extra field nests `levels` arrays (the record itself is one more level). */
+const nested = (levels: number): string => JSON.stringify(usage).replace(/}$/, `,"extra":${'['.repeat(levels)}${']'.repeat(levels)}}`);
+
+describe('EventDecoder limits (issue 18: poison records and silent value damage)', () => {
+  const hostile: Array<[string, string, string, RegExp]> = [
+    ['a leap second', JSON.stringify({ ...tx, ts: '2026-01-10T23:59:60Z' }), 'impossible_value', /'ts' is a leap second/],
+    ['a time that is not RFC 3339', JSON.stringify({ ...contact, ended_at: '2026-01-05 10:00:00' }), 'wrong_type', /'ended_at' must be an RFC 3339 timestamp .* got "2026-01-05 10:00:00"/],
+    ['an epoch beyond the doubles', JSON.stringify(tx).replace('"ts":"2026-01-05T10:00:00+01:00"', '"ts":1e400'), 'wrong_type', /'ts' must be an RFC 3339 timestamp/],
+    ['an amount of 1.7e308', JSON.stringify({ ...tx, amount: 1.7e308 }), 'impossible_value', /'amount' must be <= 1000000000000 \(limits\.max_amount\)/],
+    ['a refund of -1.7e308', JSON.stringify({ ...tx, amount: -1.7e308 }), 'impossible_value', /'amount' must be >= -1000000000000 \(limits\.max_amount\)/],
+    ['acw_seconds of 1e300', JSON.stringify({ ...contact, acw_seconds: 1e300 }), 'impossible_value', /'acw_seconds' must be <= 86400 \(limits\.max_contact_seconds\)/],
+    ['hold_seconds of two days', JSON.stringify({ ...contact, hold_seconds: 172_800 }), 'impossible_value', /'hold_seconds' .*limits\.max_contact_seconds/],
+    ['a quantity of 1e13', JSON.stringify({ ...usage, quantity: 1e13 }), 'impossible_value', /'quantity' must be <= 1000000000000 \(limits\.max_quantity\)/],
+    ['a survey answer of -1e7', JSON.stringify({ type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: { nps: -1e7 } }), 'impossible_value', /'answers\.nps' must be >= -1000000 \(limits\.max_survey_answer\)/],
+    ['a customer id of 1 MB', JSON.stringify({ ...tx, customer_id: 'C'.repeat(1_000_000) }), 'impossible_value', /'customer_id' is longer than 256 characters \(limits\.max_id_length\)/],
+    ['a queue name of 257 characters', JSON.stringify({ ...contact, queue: 'q'.repeat(257) }), 'impossible_value', /'queue' is longer than 256/],
+    ['a lone surrogate in an id', JSON.stringify(tx).replace('"C1"', '"C\\ud800"'), 'impossible_value', /'customer_id' holds an unpaired UTF-16 surrogate/],
+    ['a lone surrogate in a label', JSON.stringify({ ...contact, agent_id: 'a' }).replace('"a"', '"\\udfff"'), 'impossible_value', /'agent_id' holds an unpaired UTF-16 surrogate/],
+    ['5,000 levels of nested arrays', nested(5000), 'too_large', /nest more than 64 levels deep \(limits\.max_nesting_depth\)/],
+    ['nesting one level too deep', nested(64), 'too_large', /more than 64 levels/],
+  ];
+  for (const [name, text, reason, detail] of hostile) {
+    it(`refuses ${name} as ${reason}`, () => {
+      const result = decoder.decode(text);
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.reason).toBe(reason);
+      expect(result.detail).toMatch(detail);
+    });
+  }
+
+  it('accepts what is just inside the limits, and a paired surrogate (an emoji) in an id', () => {
+    expect(decoder.decode(nested(63)).ok).toBe(true); // 64 levels with the record
+    // Brackets inside strings are text, not nesting.
+    expect(decoder.decode(JSON.stringify({ ...usage, note: '['.repeat(500) })).ok).toBe(true);
+    expect(decoder.decode(JSON.stringify({ ...tx, amount: -1e12 })).ok).toBe(true);
+    expect(decoder.decode(JSON.stringify({ ...contact, acw_seconds: 86_400 })).ok).toBe(true);
+    expect(decoder.decode(JSON.stringify({ ...tx, customer_id: 'C'.repeat(256) })).ok).toBe(true);
+    const emoji = decoder.decode(JSON.stringify(tx).replace('"C1"', '"C\\ud83d\\ude00"'));
+    expect(emoji).toMatchObject({ ok: true, event: { customer_id: 'C\u{1F600}' } });
+  });
+
+  it('converts every offset form exactly, including years before 100', () => {
+    expect(decoder.decode(JSON.stringify({ ...tx, ts: '2026-01-05T10:00:00+01' }))).toMatchObject({ ok: true, event: { ts: Date.UTC(2026, 0, 5, 9) } });
+    expect(decoder.decode(JSON.stringify({ ...tx, ts: '2026-01-05T10:00:00-0130' }))).toMatchObject({ ok: true, event: { ts: Date.UTC(2026, 0, 5, 11, 30) } });
+    const early = decoder.decode(JSON.stringify({ ...tx, ts: '0026-01-05 10:00:00Z' }));
+    expect(early.ok && new Date(early.event.ts).getUTCFullYear()).toBe(26);
+  });
+
+  it('never accepts a record whose times are not finite numbers', () => {
+    const timeText = fc.oneof(
+      fc.string(),
+      fc.date({ min: new Date(-62_167_219_200_000), max: new Date(253_402_300_799_999), noInvalidDate: true }).map((d) => d.toISOString()),
+      // Mutations of a valid time: leap seconds, odd separators, offsets, fractions.
+      fc.tuple(fc.constantFrom('T', 't', ' ', '\t', '_'), fc.constantFrom('59', '60', '61'), fc.constantFrom('', '.', '.5', '.123456789'), fc.constantFrom('Z', 'z', '+01', '+0100', '+01:00', '-23:59', '+24:00', ''))
+        .map(([sep, second, fraction, zone]) => `2026-01-10${sep}23:59:${second}${fraction}${zone}`),
+    );
+    fc.assert(
+      fc.property(timeText, fc.constantFrom('ts', 'queued_at', 'answered_at', 'ended_at'), (value, field) => {
+        const record = field === 'ts' ? { ...tx, ts: value } : { ...contact, queued_at: '2026-01-10T00:00:00Z', answered_at: null, [field]: value };
+        const result = decoder.decode(JSON.stringify(record));
+        if (!result.ok) return;
+        const event = result.event;
+        const times = event.type === 'contact' ? [event.ts, event.queued_at, event.answered_at ?? 0, event.ended_at] : [event.ts];
+        for (const time of times) expect(Number.isFinite(time)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses a columnar row nested too deep, and a record its source could not read, with the source\'s reason', () => {
+    let row: unknown = 1;
+    for (let i = 0; i < 100; i++) row = [row];
+    expect(decoder.decode({ ...usage, extra: row })).toMatchObject({ ok: false, reason: 'too_large' });
+    const unreadable = new UnreadableRecord('too_large', 'the record is 2000000 bytes', '{"type":');
+    expect(decoder.decode(unreadable)).toEqual({ ok: false, reason: 'too_large', detail: 'the record is 2000000 bytes', type: 'unknown' });
+  });
+
+  it('takes its limits from the job', () => {
+    const strict = new EventDecoder({ maxAmount: 100, maxNestingDepth: 3, maxIdLength: 4 });
+    expect(strict.decode(JSON.stringify({ ...tx, amount: 100 })).ok).toBe(true);
+    expect(strict.decode(JSON.stringify({ ...tx, amount: 100.5 }))).toMatchObject({ ok: false, detail: /must be <= 100 \(limits\.max_amount\)/ });
+    expect(strict.decode(nested(2)).ok).toBe(true);
+    expect(strict.decode(nested(3))).toMatchObject({ ok: false, reason: 'too_large', detail: /more than 3 levels/ });
+    expect(strict.decode(JSON.stringify({ ...tx, customer_id: 'C1234' }))).toMatchObject({ ok: false, detail: /longer than 4 characters/ });
+  });
 });

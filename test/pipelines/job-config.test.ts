@@ -18,7 +18,13 @@ operators:
 describe('job configuration', () => {
   it('fills defaults from the schema', () => {
     const job = parseJobConfig(VALID, 'job.yaml', {});
-    expect(job.eventTime).toEqual({ outOfOrdernessMs: 300_000, allowedLatenessMs: 3_600_000, idleTimeoutMs: 30_000 });
+    expect(job.eventTime).toEqual({
+      outOfOrdernessMs: 300_000,
+      allowedLatenessMs: 3_600_000,
+      idleTimeoutMs: 30_000,
+      maxFutureMs: 3_600_000,
+      minTimeMs: Date.UTC(2000, 0, 1),
+    });
     expect(job.storePath).toBe('pulse.duckdb');
     expect(job.operators[0]!.settings['windows']).toEqual([{ size: '1h' }, { size: '1d' }]);
   });
@@ -80,4 +86,43 @@ describe('pulse CLI exit codes', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('cannot read job config /nonexistent/job.yaml');
   });
+});
+
+describe('job configuration: record limits and event-time bounds', () => {
+  it('defaults every limit and the stdin linger, and takes them from the YAML', () => {
+    expect(parseJobConfig(VALID, 'job.yaml', {}).limits).toEqual({
+      maxRecordBytes: 1_048_576,
+      maxNestingDepth: 64,
+      maxIdLength: 256,
+      maxAmount: 1e12,
+      maxQuantity: 1e12,
+      maxContactSeconds: 86_400,
+      maxSurveyAnswer: 1e6,
+    });
+    expect(parseJobConfig(VALID, 'job.yaml', {}).sources['files']).toMatchObject({ linger: '100ms' });
+    const job = parseJobConfig(
+      VALID.replace('paths: [a.ndjson] }', 'paths: [a.ndjson], linger: 2s }') +
+        'limits: { max_record_bytes: 4096, max_amount: 5e6 }\nevent_time: { max_future: 10m, min_time: "2020-01-01T00:00:00+01:00" }\n',
+      'job.yaml',
+      {},
+    );
+    expect(job.limits).toMatchObject({ maxRecordBytes: 4096, maxAmount: 5e6, maxIdLength: 256 });
+    expect(job.sources['files']).toMatchObject({ linger: '2s' });
+    expect(job.eventTime).toMatchObject({ maxFutureMs: 600_000, minTimeMs: Date.UTC(2019, 11, 31, 23) });
+  });
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['min_time that is not a timestamp', 'event_time: { min_time: "last year" }\n', /event_time\.min_time: "last year" is not an RFC 3339 timestamp/],
+    ['max_future that is not a duration', 'event_time: { max_future: 1 hour }\n', /event_time\.max_future: "1 hour" is not a duration/],
+    ['an infinite bound', 'limits: { max_amount: .inf }\n', /limits\.max_amount: must be <= /],
+    ['a zero bound', 'limits: { max_quantity: 0 }\n', /limits\.max_quantity: must be > 0/],
+    ['a nesting depth of 1', 'limits: { max_nesting_depth: 1 }\n', /limits\.max_nesting_depth: must be >= 2/],
+    ['an unknown limit', 'limits: { max_line: 10 }\n', /limits\.max_line: unknown key; allowed keys are max_record_bytes, max_nesting_depth/],
+  ];
+  for (const [name, yaml, message] of cases) {
+    it(`rejects ${name} with a message naming the key`, () => {
+      expect(() => parseJobConfig(VALID + yaml, 'job.yaml', {})).toThrow(ConfigError);
+      expect(() => parseJobConfig(VALID + yaml, 'job.yaml', {})).toThrow(message);
+    });
+  }
 });

@@ -12,7 +12,7 @@ export function killKcats(): void {
 }
 
 /** Runs kcat (an independent librdkafka client) and resolves with its stdout. */
-export function kcat(args: string[], input?: string, timeoutMs = 30_000): Promise<string> {
+export function kcat(args: string[], input?: string | Buffer, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
@@ -61,6 +61,7 @@ export function sourceOptions(bootstrap: string, topic: string, group: string, e
     topics: [topic],
     group,
     batchSize: 100,
+    maxRecordBytes: 1_048_576,
     maxBufferedRecords: 400,
     pollTimeoutMs: 50,
     clientProperties: { 'heartbeat.interval.ms': 100, 'session.timeout.ms': 6000, 'topic.metadata.refresh.interval.ms': 1000 },

@@ -3,7 +3,8 @@ import { KafkaConsumer } from '../../../sources/kafka/client.js';
 import { startMockCluster, type MockCluster } from '../../../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../../../sources/kafka/source.js';
 import type { PartitionPosition } from '../../../sources/source.js';
-import { drive, eventPair, key, killKcats, produceKeyed, readAll, sourceOptions, type KcatRecord } from './helpers.js';
+import { UnreadableRecord } from '../../../operators/record-limits.js';
+import { drive, eventPair, kcat, key, killKcats, produceKeyed, readAll, sourceOptions, type KcatRecord } from './helpers.js';
 
 let cluster: MockCluster;
 const sources: KafkaSource[] = [];
@@ -177,5 +178,27 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     const got = new Map(log.records.map((r) => [key(r.partition, r.offset), r.value]));
     expect(log.records.length).toBe(M);
     expect(got).toEqual(truthB);
+  });
+
+  it('hands a value over the size limit, or not UTF-8, on as an unreadable record at its offset', async () => {
+    const topicC = 'events-hostile';
+    const valid = JSON.stringify({ type: 'usage', event_id: 'u1', ts: 1767225600000, customer_id: 'C1', metric: 'logins', quantity: 1 });
+    const big = `{"pad":"${'x'.repeat(3000)}"}`;
+    const lines = Buffer.concat([
+      Buffer.from(`C1:${valid}\nC1:${big}\nC1:{"customer_id":"C`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(`"}\nC1:${valid}\n`),
+    ]);
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', topicC, '-K:', '-p', '0'], lines);
+    const source = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicC, 'group-c', { maxRecordBytes: 1000 })));
+    const log = await drive(source, new Map(), { until: (l) => l.records.length >= 4 });
+    await source.close();
+    const values = log.batches.flatMap((b) => b.records).sort((a, b) => a.offset - b.offset).map((r) => r.value);
+    expect(values[0]).toBe(valid);
+    expect(values[1]).toBeInstanceOf(UnreadableRecord);
+    expect(values[1]).toMatchObject({ reason: 'too_large', detail: expect.stringMatching(/is 3010 bytes, more than limits\.max_record_bytes \(1000\)/) });
+    expect((values[1] as UnreadableRecord).raw).toBe(big.slice(0, 1000));
+    expect(values[2]).toMatchObject({ reason: 'invalid_json', detail: expect.stringMatching(/not valid UTF-8/) });
+    expect(values[3]).toBe(valid);
   });
 });

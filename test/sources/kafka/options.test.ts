@@ -5,11 +5,12 @@ import { kafkaSourceOptions } from '../../../sources/kafka/options.js';
 
 describe('kafkaSourceOptions', () => {
   it('splits comma-separated topics and derives the buffer bound from the batch size', () => {
-    const o = kafkaSourceOptions('kafka', { brokers: 'b:9092', topics: ' events , contacts,', group: 'g', batch_size: 500 });
+    const o = kafkaSourceOptions('kafka', { brokers: 'b:9092', topics: ' events , contacts,', group: 'g', batch_size: 500 }, 4096);
     expect(o.topics).toEqual(['events', 'contacts']);
     expect(o.batchSize).toBe(500);
     expect(o.maxBufferedRecords).toBe(2000);
     expect(o.group).toBe('g');
+    expect(o.maxRecordBytes).toBe(4096);
   });
 
   it.each([
@@ -19,8 +20,8 @@ describe('kafkaSourceOptions', () => {
     [{ options: { 'group.id': 'x' } }, /use `group`/],
   ])('refuses %j', (patch, message) => {
     const entry = { brokers: 'b:9092', topics: 'events', group: 'g', ...patch };
-    expect(() => kafkaSourceOptions('kafka', entry)).toThrow(ConfigError);
-    expect(() => kafkaSourceOptions('kafka', entry)).toThrow(message);
+    expect(() => kafkaSourceOptions('kafka', entry, 4096)).toThrow(ConfigError);
+    expect(() => kafkaSourceOptions('kafka', entry, 4096)).toThrow(message);
   });
 
   it('names partitions topic/partition and parses them back (topics may contain dots and dashes)', () => {

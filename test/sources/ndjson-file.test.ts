@@ -1,0 +1,167 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { UnreadableRecord } from '../../operators/record-limits.js';
+import { readNdjsonBatches, type NdjsonReadOptions } from '../../sources/ndjson-file.js';
+import type { RecordBatch } from '../../sources/source.js';
+
+const OPTIONS: NdjsonReadOptions = { batchSize: 100, maxRecordBytes: 1024, lingerMs: 50 };
+const never = new AbortController().signal;
+
+async function readAll(input: { path: string } | { stream: Readable }, options: Partial<NdjsonReadOptions> = {}): Promise<RecordBatch[]> {
+  const batches: RecordBatch[] = [];
+  for await (const batch of readNdjsonBatches('p', input, undefined, { ...OPTIONS, ...options }, never)) batches.push(batch);
+  return batches;
+}
+
+/** A stream that delivers `bytes` in chunks of `size` bytes. */
+function chunked(bytes: Buffer, size: number): Readable {
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  return Readable.from(chunks);
+}
+
+function tempFile(bytes: Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'pulse-ndjson-')), 'in.ndjson');
+  writeFileSync(path, bytes);
+  return path;
+}
+
+const lines = ['{"a":1}', '{"b":"ü"}', '{"c":3}'];
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+describe('readNdjsonBatches', () => {
+  it('skips a UTF-8 byte-order mark at the start of a file and counts its bytes in the resume offset', async () => {
+    const text = Buffer.from(lines.join('\n') + '\n');
+    const path = tempFile(Buffer.concat([BOM, text]));
+    const [batch] = await readAll({ path });
+    expect(batch!.records).toEqual(lines.map((value, i) => ({ offset: i + 1, value })));
+    expect(batch!.position).toEqual({ offset: 3, resume: 3 + text.length });
+    // Resuming after line 1 seeks past the mark and that line.
+    const resumed: RecordBatch[] = [];
+    const from = { offset: 1, resume: 3 + Buffer.byteLength(lines[0]!) + 1 };
+    for await (const b of readNdjsonBatches('p', { path }, from, OPTIONS, never)) resumed.push(b);
+    expect(resumed[0]!.records.map((r) => r.offset)).toEqual([2, 3]);
+  });
+
+  it('gives every batch the byte offset just past its last line, in whatever chunks the lines arrive', async () => {
+    const text = ['{"n":1}', '', '{"n":"ü"}', '{"n":3}\r', '{"n":4}', '{"n":5}'].join('\n') + '\n';
+    const ends: number[] = [];
+    let offset = 0;
+    for (const line of text.split('\n').slice(0, -1)) ends.push((offset += Buffer.byteLength(line) + 1));
+    for (const size of [1, 3, 1024]) {
+      const batches = await readAll({ stream: chunked(Buffer.from(text), size) }, { batchSize: 2 });
+      expect(batches.map((b) => b.position)).toEqual([
+        { offset: 2, resume: ends[1] },
+        { offset: 4, resume: ends[3] },
+        { offset: 6, resume: ends[5] },
+      ]);
+    }
+  });
+
+  it('skips a byte-order mark on stdin delivered one byte at a time, and only at the very start', async () => {
+    const input = Buffer.concat([BOM, Buffer.from(`${lines[0]}\n`), BOM, Buffer.from(`${lines[1]}\n`)]);
+    const [batch] = await readAll({ stream: chunked(input, 1) });
+    expect(batch!.records[0]).toEqual({ offset: 1, value: lines[0] });
+    // A mark in the middle is data: that line is not JSON and is refused downstream.
+    expect(batch!.records[1]).toEqual({ offset: 2, value: `\ufeff${lines[1]}` });
+  });
+
+  it('hands over a line longer than the limit as too_large with a bounded prefix, and goes on with the next line', async () => {
+    const long = `{"type":"usage","pad":"${'x'.repeat(5000)}"}`;
+    const input = Buffer.from([lines[0], long, lines[1], `${long}\r`, lines[2]].join('\n') + '\n');
+    for (const size of [7, 64, 1 << 16]) {
+      const [batch] = await readAll({ stream: chunked(input, size) });
+      const values = batch!.records.map((r) => r.value);
+      expect(values.filter((v) => typeof v === 'string')).toEqual(lines);
+      const refused = values.filter((v): v is UnreadableRecord => v instanceof UnreadableRecord);
+      expect(refused.map((r) => r.reason)).toEqual(['too_large', 'too_large']);
+      expect(refused[0]!.detail).toBe(`the record is ${long.length} bytes, more than limits.max_record_bytes (1024); raw holds its first 1024 bytes`);
+      expect(refused[1]!.detail).toMatch(new RegExp(`is ${long.length + 1} bytes`)); // the CR counts
+      expect(refused[0]!.raw).toBe(long.slice(0, 1024));
+      expect(batch!.records.map((r) => r.offset)).toEqual([1, 2, 3, 4, 5]);
+      expect(batch!.position).toEqual({ offset: 5, resume: input.length });
+    }
+  });
+
+  it('skips a 200 MB line without holding it in memory', async () => {
+    const block = Buffer.alloc(1 << 20, 0x61); // reused: the stream itself allocates nothing
+    const blocks = 200;
+    let peakExternal = 0;
+    const stream = Readable.from(
+      (function* () {
+        yield Buffer.from('{"first":1}\n{"huge":"');
+        for (let i = 0; i < blocks; i++) {
+          peakExternal = Math.max(peakExternal, process.memoryUsage().arrayBuffers);
+          yield block;
+        }
+        yield Buffer.from('"}\n{"last":1}\n');
+      })(),
+    );
+    const before = process.memoryUsage().arrayBuffers;
+    const batches = await readAll({ stream }, { maxRecordBytes: 1_048_576 });
+    const records = batches.flatMap((b) => b.records);
+    expect(records.map((r) => (typeof r.value === 'string' ? r.value : r.value instanceof UnreadableRecord ? r.value.reason : 'row'))).toEqual([
+      '{"first":1}',
+      'too_large',
+      '{"last":1}',
+    ]);
+    expect((records[1]!.value as UnreadableRecord).detail).toMatch(new RegExp(`is ${blocks * (1 << 20) + 11} bytes`)); // + '{"huge":"' and '"}'
+    expect(peakExternal - before).toBeLessThan(64 * (1 << 20));
+  });
+
+  it('refuses lines that are not UTF-8 instead of merging them into U+FFFD, and keeps the valid lines of the chunk', async () => {
+    const id = (bytes: number[]): Buffer => Buffer.concat([Buffer.from('{"customer_id":"C'), Buffer.from(bytes), Buffer.from('"}')]);
+    // Two ids that differ only in their invalid bytes, and a valid multibyte character split by every chunk size.
+    const input = Buffer.concat([id([0xff]), Buffer.from('\n'), id([0xc3, 0x28]), Buffer.from('\n'), Buffer.from('{"customer_id":"Cü€😀"}\n')]);
+    for (const size of [1, 2, 3, 5, 1024]) {
+      const [batch] = await readAll({ stream: chunked(input, size) });
+      const [first, second, third] = batch!.records.map((r) => r.value);
+      expect(first).toBeInstanceOf(UnreadableRecord);
+      expect(second).toBeInstanceOf(UnreadableRecord);
+      expect((first as UnreadableRecord).reason).toBe('invalid_json');
+      expect((first as UnreadableRecord).detail).toMatch(/not valid UTF-8/);
+      expect(third).toBe('{"customer_id":"Cü€😀"}');
+    }
+  });
+
+  it('on stdin hands over a partial batch after the linger while the producer keeps the pipe open', async () => {
+    const stdin = new PassThrough();
+    const iterator = readNdjsonBatches('stdin', { stream: stdin }, undefined, OPTIONS, never)[Symbol.asyncIterator]();
+    stdin.write(`${lines[0]}\n${lines[1]}\n`);
+    const first = await iterator.next();
+    expect(first.value!.records.map((r) => r.value)).toEqual([lines[0], lines[1]]);
+    expect(first.value!.position.offset).toBe(2);
+    expect(stdin.writableEnded).toBe(false);
+    stdin.write(`${lines[2]}\n`);
+    const second = await iterator.next();
+    expect(second.value!.records).toEqual([{ offset: 3, value: lines[2] }]);
+    stdin.end();
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('fills whole batches from a file, however slowly it is read (no linger)', async () => {
+    const text = Array.from({ length: 25 }, (_, i) => `{"n":${i}}`).join('\n') + '\n';
+    const batches = await readAll({ path: tempFile(Buffer.from(text)) }, { batchSize: 10, lingerMs: 0 });
+    expect(batches.map((b) => b.records.length)).toEqual([10, 10, 5]);
+  });
+
+  it('stops a read waiting on stdin at once when the signal aborts, hands over the lines read and releases the stream', async () => {
+    const stdin = new PassThrough();
+    const abort = new AbortController();
+    const iterator = readNdjsonBatches('stdin', { stream: stdin }, undefined, { ...OPTIONS, lingerMs: 3_600_000 }, abort.signal)[Symbol.asyncIterator]();
+    stdin.write(`${lines[0]}\n{"partial":`);
+    const pending = iterator.next();
+    // Once the reader has taken the bytes (and a turn of the event loop has let it split them),
+    // line 1 waits in a batch that the long linger would hold back.
+    while (stdin.readableLength > 0) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    abort.abort();
+    const last = await pending;
+    expect(last.value!.records).toEqual([{ offset: 1, value: lines[0] }]);
+    expect((await iterator.next()).done).toBe(true);
+    expect(stdin.destroyed).toBe(true);
+  });
+});
