@@ -11,7 +11,8 @@ import { ProgressReporter } from '../progress.js';
 import { bindSource } from '../source-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
-import { COMMAND_API_PATH, JobCommandApi, publishApiAddress } from '../job-api.js';
+import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
+import { newApiToken, publishApiAddress } from '../job-api-address.js';
 import { SerialQueue } from '../serial-queue.js';
 
 export interface RunCommandOptions {
@@ -47,7 +48,12 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
 }
 
 
-export async function runCommand(options: RunCommandOptions): Promise<RunSummary> {
+export interface RunCommandResult extends RunSummary {
+  /** Alert deliveries still in the outbox when the run ended (after its drain timeout). */
+  alertsPending: number;
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
   const logger = createLogger();
   const metrics = new PipelineMetrics();
@@ -97,16 +103,26 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   let unpublish: (() => void) | undefined;
   try {
     if (job.metricsPort > 0) {
-      const api = new JobCommandApi(job.storePath, () => store.connect(), queue);
+      const api = new JobCommandApi({
+        dbPath: job.storePath,
+        reportsDir: job.reportsDir,
+        connect: () => store.connect(),
+        queue,
+        ...(delivery ? { outbox: delivery } : {}),
+      });
+      const token = newApiToken();
       server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready }, [
-        { path: COMMAND_API_PATH, handle: (body) => api.handle(body) },
+        { path: COMMAND_API_PATH, token, handle: (body) => api.handle(body) },
       ]);
-      unpublish = publishApiAddress(job.storePath, job.metricsPort);
+      unpublish = publishApiAddress(job.storePath, job.metricsPort, token);
       logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift)`);
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
     delivery?.start();
-    return await runner.run();
+    const summary = await runner.run();
+    // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
+    const drained = await delivery?.stop();
+    return { ...summary, alertsPending: drained?.pending ?? 0 };
   } finally {
     progress.stop();
     await delivery?.stop();

@@ -35,6 +35,11 @@ export interface DeliveryConfig {
    * longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout).
    */
   resolve_timeout?: string;
+  /**
+   * When a run ends (end of a bounded input, or a stop), how long it keeps sending pending
+   * deliveries before it exits and leaves the rest in the outbox (default 30s).
+   */
+  drain_timeout?: string;
 }
 
 export interface AlertingConfig extends RoutingConfig {
@@ -116,6 +121,7 @@ export const ALERTING_SCHEMA = {
         },
         poll_interval: duration,
         resolve_timeout: duration,
+        drain_timeout: duration,
       },
     },
   },
@@ -132,6 +138,7 @@ export interface DeliverySettings {
   backoffMaxMs: number;
   pollIntervalMs: number;
   resolveTimeoutMs: number;
+  drainTimeoutMs: number;
 }
 
 export const DEFAULT_DELIVERY: DeliverySettings = {
@@ -141,6 +148,7 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
   backoffMaxMs: 300_000,
   pollIntervalMs: 1_000,
   resolveTimeoutMs: 86_400_000,
+  drainTimeoutMs: 30_000,
 };
 
 function ms(text: string | undefined, fallback: number): number {
@@ -155,6 +163,7 @@ export function deliverySettings(config: DeliveryConfig | undefined): DeliverySe
     backoffMaxMs: ms(config?.backoff?.max, DEFAULT_DELIVERY.backoffMaxMs),
     pollIntervalMs: ms(config?.poll_interval, DEFAULT_DELIVERY.pollIntervalMs),
     resolveTimeoutMs: ms(config?.resolve_timeout, DEFAULT_DELIVERY.resolveTimeoutMs),
+    drainTimeoutMs: ms(config?.drain_timeout, DEFAULT_DELIVERY.drainTimeoutMs),
   };
 }
 

@@ -44,7 +44,9 @@ export async function listOutbox(
 
 /**
  * Puts dead deliveries back in the queue (after the receiver was fixed): attempts restart and the
- * next job run's worker sends them, with the same alert ids as idempotency keys. Returns how many.
+ * next job run's worker (or `pulse outbox send`) sends them. Their old notification keys are
+ * cleared, so the requeued rows of a group go out together as one notification, keyed by the
+ * alerts it carries (the same alerts give the same key). Returns how many.
  */
 export async function retryDead(
   connection: DuckDBConnection,
@@ -52,7 +54,7 @@ export async function retryDead(
   now: number,
 ): Promise<number> {
   const reader = await connection.runAndReadAll(
-    `UPDATE pulse_outbox SET status = 'pending', attempts = 0, next_attempt_at = make_timestamptz($now * 1000)
+    `UPDATE pulse_outbox SET status = 'pending', attempts = 0, notification_key = NULL, next_attempt_at = make_timestamptz($now * 1000)
      WHERE status = 'dead' AND ($alert IS NULL OR alert_id = $alert) AND ($receiver IS NULL OR receiver = $receiver)
      RETURNING alert_id`,
     { now, alert: filter.alertId ?? null, receiver: filter.receiver ?? null },

@@ -431,6 +431,90 @@ describe('delivery worker: run-time silences and the polling loop', () => {
   });
 });
 
+describe('delivery worker: draining at the end of a run', () => {
+  const quickRoute = `route: {receiver: hook, group_by: [alertname], group_wait: 1h, group_interval: 1h}`;
+
+  it('drain() sends now, retries until the receiver takes everything, and says nothing is pending', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer((_req, n) => (n <= 2 ? 503 : 200));
+    closers.push(srv.close);
+    const router = routerFor(quickRoute);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      settings: { backoffBaseMs: 5, backoffMaxMs: 20, pollIntervalMs: 5 },
+    });
+    const alerts = [makeAlert({ rule: 'A', subject: '1' }), makeAlert({ rule: 'A', subject: '2' }), makeAlert({ rule: 'B', subject: '3' })];
+    await enqueueTx(conn, alerts, router, Date.now());
+    // group_wait is an hour: only a drain sends these now. Its deadline is far beyond what the
+    // retries need; it returns as soon as nothing is pending.
+    const result = await worker.drain({ timeoutMs: 120_000 });
+    expect(result).toMatchObject({ pending: 0, delivered: 3, dead: 0, timedOut: false, pendingByReceiver: {} });
+    // Two groups (A, B): both refused once, then both taken.
+    expect(srv.requests).toHaveLength(4);
+    const delivered = new Set(srv.requests.slice(2).flatMap((r) => alertIds(r.body)));
+    expect([...delivered].sort()).toEqual(alerts.map((a) => a.alert_id).sort());
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'delivered', n: 3 }]);
+  });
+
+  it('drain() gives up at its deadline and leaves the deliveries pending (not dead) for the next run', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer(() => 503);
+    closers.push(srv.close);
+    const router = routerFor(quickRoute);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      settings: { backoffBaseMs: 10, backoffMaxMs: 50, pollIntervalMs: 10, maxAttempts: 1000 },
+    });
+    await enqueueTx(conn, [makeAlert({ rule: 'A', subject: '1' }), makeAlert({ rule: 'B', subject: '2' })], router, Date.now());
+    const result = await worker.drain({ timeoutMs: 200 });
+    expect(result).toMatchObject({ pending: 2, delivered: 0, dead: 0, timedOut: true, pendingByReceiver: { hook: 2 } });
+    expect(result.failed).toBeGreaterThanOrEqual(2);
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
+  });
+
+  it('every notification in flight in a group is retried in one pass, not one per pass', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: () => T0 });
+    const alerts = [1, 2, 3].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, alerts, router, T0);
+    // Three notifications of the same group were cut short (a crash between the key and the send).
+    for (const [i, alert] of alerts.entries()) {
+      await conn.run(`UPDATE pulse_outbox SET notification_key = 'k${i}' WHERE alert_id = '${alert.alert_id}'`);
+    }
+    const result = await worker.flush();
+    expect(result).toMatchObject({ sent: 3, delivered: 3, pending: 0 });
+    expect(srv.requests.map((r) => r.headers['idempotency-key']).sort()).toEqual(['k0', 'k1', 'k2']);
+  });
+
+  it('requeueDead() clears the old notification keys: the requeued rows of a group go out as one notification', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let refuse = true;
+    const srv = await captureServer(() => (refuse ? 400 : 200));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s, group_interval: 0s}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: clock.now });
+    const alerts = [1, 2].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, [alerts[0]!], router, T0);
+    await worker.tick();
+    clock.advance(S);
+    await enqueueTx(conn, [alerts[1]!], router, clock.now());
+    await worker.tick();
+    expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS keys, min(status) AS status FROM pulse_outbox`)).toEqual([{ keys: 2, status: 'dead' }]);
+    refuse = false;
+    expect(await worker.requeueDead({ receiver: 'hook' })).toBe(2);
+    expect((await worker.flush()).sent).toBe(1);
+    expect(alertIds(srv.requests.at(-1)?.body)).toEqual(alerts.map((a) => a.alert_id).sort());
+  });
+});
+
 describe('delivery worker: resolve_timeout', () => {
   it('an unresolved firing alert stops repeating and inhibiting after resolve_timeout', async () => {
     const { conn, worker: wconn } = await memoryDb();
