@@ -10,6 +10,7 @@ import {
   type RoutingConfig,
 } from '../../operators/routing/index.js';
 import { AlertingConfigError } from './errors.js';
+import { credentialInUrl } from './redact.js';
 import { RECEIVER_TYPES, type ReceiverType } from './types.js';
 
 /**
@@ -185,6 +186,16 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
   config.receivers.forEach((r, i) => {
     if (names.has(r.name)) throw new AlertingConfigError(`${prefix}.receivers[${i}].name`, `duplicate receiver name '${r.name}'`);
     names.add(r.name);
+    // A URL written in the YAML is not a secret: it is logged and quoted in delivery errors.
+    const problem = typeof r['url'] === 'string' && (r.type === 'webhook' || r.type === 'alertmanager') ? credentialInUrl(r['url']) : undefined;
+    if (problem) {
+      throw new AlertingConfigError(
+        `${prefix}.receivers[${i}].url`,
+        `the URL is refused: ${problem}, and the URL is stored and shown with delivery errors. Remove the credential from the URL ` +
+          'and give it as a secret: bearer_token_file: /run/secrets/TOKEN, bearer_token_env: ENV_VAR or bearer_token: ${ENV_VAR} ' +
+          '(sent as Authorization: Bearer)',
+      );
+    }
   });
   const d = config.delivery;
   if (d?.backoff?.base && d.backoff.max && ms(d.backoff.base, 0) > ms(d.backoff.max, 0)) {

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { redactCredentials } from './redact.js';
 
 /** Delivery states of an outbox row (see worker.ts). */
 export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead', 'muted'] as const;
@@ -16,7 +17,10 @@ export interface OutboxEntry {
   delivered_at: number | null;
 }
 
-/** Outbox rows for people: newest first, optionally one status and one receiver. */
+/**
+ * Outbox rows for people: newest first, optionally one status and one receiver. Errors are shown
+ * redacted again: rows written by an older version may hold credentials.
+ */
 export async function listOutbox(
   connection: DuckDBConnection,
   filter: { status?: OutboxStatus; receiver?: string; limit?: number } = {},
@@ -36,7 +40,7 @@ export async function listOutbox(
     status: String(row['status']) as OutboxStatus,
     attempts: Number(row['attempts']),
     next_attempt_at: Number(row['next_attempt_at']),
-    last_error: row['last_error'] === null ? null : String(row['last_error']),
+    last_error: row['last_error'] === null ? null : redactCredentials(String(row['last_error'])),
     created_at: Number(row['created_at']),
     delivered_at: row['delivered_at'] === null ? null : Number(row['delivered_at']),
   }));

@@ -13,6 +13,7 @@ import {
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';
+import { redactCredentials } from './redact.js';
 import { type DeliveryMetrics, NOOP_METRICS } from './metrics.js';
 import type { OutboxPayload } from './outbox.js';
 import { retryDead } from './outbox-admin.js';
@@ -451,11 +452,13 @@ export class DeliveryWorker {
       return 'sent';
     }
     this.metrics.failure(receiver.type, error.reason);
+    // Receivers redact what they know is secret; this catches what has the shape of a credential.
+    const lastError = redactCredentials(error.message).slice(0, 1000);
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
     if (error.permanent || attempts >= this.settings.maxAttempts) {
       await this.options.conn.run(
         `UPDATE pulse_outbox SET status = 'dead', attempts = attempts + 1, last_error = $3 WHERE ${where}`,
-        [receiverName, key, error.message.slice(0, 1000)],
+        [receiverName, key, lastError],
       );
       this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
       return 'dead';
@@ -463,7 +466,7 @@ export class DeliveryWorker {
     const next = now + backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random);
     await this.options.conn.run(
       `UPDATE pulse_outbox SET attempts = attempts + 1, last_error = $3, next_attempt_at = ${TS('$4')} WHERE ${where}`,
-      [receiverName, key, error.message.slice(0, 1000), next],
+      [receiverName, key, lastError, next],
     );
     return 'retry';
   }

@@ -12,6 +12,8 @@ import { promDeliveryMetrics } from '../../../sinks/alerts/metrics.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import type { WebhookPayload } from '../../../sinks/alerts/payloads.js';
 import type { Notification, Receiver } from '../../../sinks/alerts/types.js';
+import { listOutbox } from '../../../sinks/alerts/outbox-admin.js';
+import { SlackReceiver } from '../../../sinks/alerts/slack.js';
 import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
 import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
 import { captureServer, fakeClock, makeAlert, memoryDb } from './helpers.js';
@@ -300,6 +302,41 @@ describe('delivery worker: failures', () => {
       Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [`${v.labels.receiver_type}/${v.labels.reason}`, v.value]));
     expect(byLabels('pulse_alert_delivery_failures_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/http_5xx': 3 });
     expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
+  });
+
+  it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // A receiver that refuses and quotes what it got: the Authorization header and the URL.
+    const echo = (await import('node:http')).createServer((req, res) => {
+      req.resume();
+      res.writeHead(req.url?.includes('/services/') ? 403 : 401).end(`denied: Authorization: ${req.headers.authorization ?? '-'}; url ${req.url}; full http://127.0.0.1${req.url}`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const base = `http://127.0.0.1:${(echo.address() as import('node:net').AddressInfo).port}`;
+    const hookPath = '/hooks/T0/B0/p4th-s3cret-0123456789';
+    const slackUrl = `${base}/services/T1/B1/xoxb-slack-s3cret-0123456789`;
+    const router = routerFor(`route: {receiver: hook, group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: hook, continue: true}, {matchers: ['kind=~".+"'], receiver: chat}]}`, ['hook', 'chat']);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map<string, Receiver>([
+        ['hook', new WebhookReceiver({ name: 'hook', url: `${base}${hookPath}`, bearerToken: 'tok-s3cret-value', timeoutMs: 10_000 })],
+        ['chat', new SlackReceiver({ name: 'chat', url: slackUrl, timeoutMs: 10_000 })],
+      ]),
+      clock: () => T0,
+    });
+    await enqueueTx(conn, [makeAlert({ rule: 'R', subject: '1' })], router, T0);
+    expect((await worker.tick()).dead).toBe(2);
+    const stored = (await rows(conn, `SELECT receiver, last_error FROM pulse_outbox ORDER BY receiver`)).map((r) => String(r.last_error));
+    const listed = (await listOutbox(conn, { status: 'dead' })).map((r) => String(r.last_error));
+    for (const text of [...stored, ...listed]) {
+      for (const secret of ['tok-s3cret-value', 'p4th-s3cret', 'xoxb', 'slack-s3cret', '/hooks/', '/services/']) expect(text).not.toContain(secret);
+    }
+    expect(stored).toEqual([
+      `POST ${base} answered HTTP 403: denied: Authorization: [redacted]; url [redacted]; full http://127.0.0.1[redacted]`,
+      `POST ${base} answered HTTP 401: denied: Authorization: [redacted]; url [redacted]; full http://127.0.0.1[redacted]`,
+    ]);
   });
 
   it('a crash between send and mark-delivered re-sends the same alerts with the same key after restart', async () => {
