@@ -3,7 +3,7 @@ import { SinkError, UsageError } from '../../operators/errors.js';
 import { positiveDuration } from '../../operators/duration.js';
 import { OUTBOX_STATUSES, listOutbox, retryDead, type OutboxStatus } from '../../sinks/alerts/outbox-admin.js';
 import type { DrainResult } from '../../sinks/alerts/worker.js';
-import { renderTable } from '../../sinks/cases/format.js';
+import { renderTable } from '../../sinks/terminal-text.js';
 import type { OpenDatabase, OpenOutboxSender } from './database-access.js';
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 19).replace('T', ' '));
