@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
 import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
+import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
@@ -49,6 +50,8 @@ export interface JobConfig {
   decode: { workers: number };
   rejectsFiles: boolean;
   metricsPort: number;
+  /** Bounds on the contact gauges' queue and channel label values (`metrics.label_limits`). */
+  metricsLabelLimits: ContactLabelLimits;
   reportsDir: string;
   alerting: Record<string, unknown> | undefined;
 }
@@ -144,6 +147,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     decode: { workers: job.decode.workers },
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
+    metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     alerting: job.alerting,
   };

@@ -3,6 +3,7 @@ import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
 import { attachAlertReports, keepReportLinks } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
+import { setContactLabelLimits } from '../../sinks/metrics/label-limits.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, type JobConfig } from '../job-config.js';
 import { createLogger } from '../logger.js';
@@ -57,6 +58,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const job = applyOverrides(loadJobConfig(options.config), options);
   const logger = createLogger();
   const metrics = new PipelineMetrics();
+  setContactLabelLimits(metrics.registry, job.metricsLabelLimits);
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
