@@ -4,6 +4,7 @@ import { StoreLockedError } from '../operators/errors.js';
 import { openReadOnly } from '../sinks/reports/db.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { demoCommand } from './commands/demo.js';
+import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
@@ -78,7 +79,7 @@ export function buildProgram(): Command {
       await demoCommand(options);
     });
 
-  return program;
+  return checkRequiredOptionsLast(program);
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { UsageError } from '../operators/errors.js';
 import type { OpenDatabase, OpenOutboxSender, OutboxSender } from './commands/database-access.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
+import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { EXIT_USAGE, exitCodeOf } from './exit-codes.js';
 import { apiAddressFile, readApiAddress } from './job-api-address.js';
 import type { SerialQueue } from './serial-queue.js';
@@ -114,6 +115,7 @@ export class JobCommandApi {
     const program = new Command('pulse').exitOverride();
     const access = { open: this.open, openReadOnly: this.open, openOutboxSender: this.openOutboxSender, write: out };
     for (const command of databaseCommands(access)) program.addCommand(command);
+    checkRequiredOptionsLast(program);
     redirectOutput(program, out, err);
     try {
       await program.parseAsync(argv, { from: 'user' });

@@ -9,7 +9,7 @@ import { loadJobConfig, type JobConfig } from '../job-config.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
-import { bindSource } from '../source-binding.js';
+import { bindSource, checkInputFiles } from '../source-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
@@ -56,6 +56,7 @@ export interface RunCommandResult extends RunSummary {
 
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
+  checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
   const logger = createLogger();
   const metrics = new PipelineMetrics();
   setContactLabelLimits(metrics.registry, job.metricsLabelLimits);
