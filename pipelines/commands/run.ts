@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
 import { attachAlertReports, keepReportLinks } from '../alert-reports.js';
@@ -23,6 +24,8 @@ export interface RunCommandOptions {
   metricsPort?: number;
   reports?: string;
   source?: string;
+  /** Where the job logs (default: JSON on stderr). */
+  logger?: Logger;
 }
 
 /** Applies command-line overrides to the job: `--input` replaces the sources with those files. */
@@ -57,7 +60,7 @@ export interface RunCommandResult extends RunSummary {
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
   checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
-  const logger = createLogger();
+  const logger = options.logger ?? createLogger();
   const metrics = new PipelineMetrics();
   setContactLabelLimits(metrics.registry, job.metricsLabelLimits);
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
