@@ -17,7 +17,8 @@ export interface PostOptions {
 export async function postJson(url: string, body: unknown, options: PostOptions): Promise<void> {
   const where = urlOrigin(url);
   // Webhook URLs often carry a token in their path (Slack, Teams, Discord): never quote it.
-  const secrets = [url, URL.canParse(url) ? new URL(url).pathname + new URL(url).search : undefined, ...(options.secrets ?? [])];
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  const secrets = [url, parsed && parsed.pathname + parsed.search, ...(options.secrets ?? [])];
   let response: Response;
   try {
     response = await fetch(url, {

@@ -167,16 +167,9 @@ export class DeliveryWorker {
   }
 
   /**
-   * One pass that sends every pending group now, ignoring group timings and backoff. What still
-   * fails stays in the outbox. Repeats are not sent.
-   */
-  flush(): Promise<TickResult> {
-    return this.once(NOW);
-  }
-
-  /**
    * Sends what is pending until nothing is, or `timeoutMs` has passed (the end of a run, and
-   * `pulse outbox send`): one pass that sends every group now, then, while retries are pending,
+   * `pulse outbox send`): one pass that sends every group now, ignoring group timings and backoff
+   * (with `timeoutMs: 0`, only that pass), then, while retries are pending,
    * a pass whenever the earliest retry is due (at most every `poll_interval`). Retries keep their
    * backoff and attempt limit, so a receiver that stays down is not hammered and its deliveries
    * stay pending (not dead) for the next run. The deadline is measured on the monotonic clock.

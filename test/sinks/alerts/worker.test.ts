@@ -423,7 +423,7 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     );
   });
 
-  it('flush() sends pending groups at once, ignoring group_wait and backoff (end of a bounded run)', async () => {
+  it('drain() with no time to wait is one pass that sends pending groups at once, ignoring group_wait and backoff', async () => {
     const { conn, worker: wconn } = await memoryDb();
     let fail = true;
     const srv = await captureServer(() => (fail ? 503 : 200));
@@ -440,10 +440,10 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     const a = makeAlert({ rule: 'End', subject: '1' });
     await enqueueTx(conn, [a], router, T0);
     expect((await worker.tick()).sent + (await worker.tick()).failed).toBe(0);
-    expect((await worker.flush()).failed).toBe(1);
+    expect((await worker.drain({ timeoutMs: 0 })).failed).toBe(1);
     fail = false;
     expect((await worker.tick()).sent).toBe(0); // backing off for ~1h
-    expect((await worker.flush()).sent).toBe(1);
+    expect((await worker.drain({ timeoutMs: 0 })).sent).toBe(1);
     expect(srv.requests.map((r) => alertIds(r.body))).toEqual([[a.alert_id], [a.alert_id]]);
   });
 
@@ -525,7 +525,7 @@ describe('delivery worker: draining at the end of a run', () => {
     for (const [i, alert] of alerts.entries()) {
       await conn.run(`UPDATE pulse_outbox SET notification_key = 'k${i}' WHERE alert_id = '${alert.alert_id}'`);
     }
-    const result = await worker.flush();
+    const result = await worker.drain({ timeoutMs: 0 });
     expect(result).toMatchObject({ sent: 3, delivered: 3, pending: 0 });
     expect(srv.requests.map((r) => r.headers['idempotency-key']).sort()).toEqual(['k0', 'k1', 'k2']);
   });
@@ -547,7 +547,7 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS keys, min(status) AS status FROM pulse_outbox`)).toEqual([{ keys: 2, status: 'dead' }]);
     refuse = false;
     expect(await worker.requeueDead({ receiver: 'hook' })).toBe(2);
-    expect((await worker.flush()).sent).toBe(1);
+    expect((await worker.drain({ timeoutMs: 0 })).sent).toBe(1);
     expect(alertIds(srv.requests.at(-1)?.body)).toEqual(alerts.map((a) => a.alert_id).sort());
   });
 });
