@@ -139,8 +139,11 @@ describe('commands reach a running job through its HTTP API', () => {
     const unknown = pulse(dir, 'cases', 'show', 'no-such-case', '--db', DB);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/no case 'no-such-case'/);
+    // Another database is not the job's: opened directly, and one that does not exist is not created.
     const other = pulse(dir, 'cases', 'list', '--db', 'other.duckdb');
-    expect(other.status).toBe(0); // another database is not locked: opened directly
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain(`the database other.duckdb does not exist (nothing was created)`);
+    expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
 
     // The job goes on, and what the API changed is in its database after it stops.
     job!.stdin!.end();
