@@ -85,8 +85,9 @@ const usage = (message: string): CommandResult => ({ exitCode: EXIT_USAGE, stdou
 
 /**
  * Runs database commands inside the job. Each command holds the queue from the moment it opens the
- * database until it closes it, so its reads and writes take turns with the checkpoints; what it
- * does without the database (rendering charts, sending alerts) does not hold the job back.
+ * database until it closes it, so its reads and writes take turns with the checkpoints; work done
+ * without it (`pulse outbox send` sends through the job's delivery worker and its own connection)
+ * does not hold the checkpoints back.
  */
 export class JobCommandApi {
   constructor(private readonly options: JobCommandApiOptions) {}
