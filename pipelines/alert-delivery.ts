@@ -11,8 +11,12 @@ import {
   enqueueAlerts,
   parseAlertingConfig,
   promDeliveryMetrics,
+  type DeliverySettings,
+  type DrainResult,
   type Receiver,
 } from '../sinks/alerts/index.js';
+import { formatDuration } from '../operators/duration.js';
+import type { OutboxSender } from './commands/database-access.js';
 // Registers the `kafka` receiver type with the receiver registry.
 import '../sinks/alerts/kafka.js';
 
@@ -21,12 +25,16 @@ import '../sinks/alerts/kafka.js';
  * checkpoint transaction (so none is lost to a crash), and a worker on its own connection delivers
  * them with retries. See sinks/alerts/README.md for the `alerting:` section.
  */
-export class AlertDelivery {
+export class AlertDelivery implements OutboxSender {
+  private stopped: Promise<DrainResult> | undefined;
+
   private constructor(
     private readonly router: Router,
     private readonly receivers: ReadonlyMap<string, Receiver>,
     private readonly externalURL: string | undefined,
     private readonly worker: DeliveryWorker,
+    private readonly settings: DeliverySettings,
+    private readonly logger: Logger,
   ) {}
 
   /** Validates the `alerting` section (a bad one is a configuration error, exit 2). */
@@ -44,7 +52,7 @@ export class AlertDelivery {
       ...(externalURL ? { externalURL } : {}),
       onError: (error) => logger.warn({ err: error }, 'alert delivery pass failed; will retry'),
     });
-    return new AlertDelivery(router, receivers, externalURL, worker);
+    return new AlertDelivery(router, receivers, externalURL, worker, settings, logger);
   }
 
   /** Runs inside the checkpoint transaction. */
@@ -58,10 +66,51 @@ export class AlertDelivery {
     this.worker.start();
   }
 
-  /** Stops polling, sends what is pending now (end of a bounded run), and closes receivers. */
-  async stop(): Promise<void> {
+  get receiverNames(): string[] {
+    return [...this.receivers.keys()];
+  }
+
+  requeueDead(filter: { receiver?: string }): Promise<number> {
+    return this.worker.requeueDead(filter);
+  }
+
+  /** Sends pending deliveries now, until none is pending or the timeout (default `drain_timeout`) passes. */
+  drain(options: { receiver?: string; timeoutMs?: number } = {}): Promise<DrainResult> {
+    return this.worker.drain({ timeoutMs: options.timeoutMs ?? this.settings.drainTimeoutMs, ...(options.receiver ? { receiver: options.receiver } : {}) });
+  }
+
+  /**
+   * Stops polling, keeps sending what is pending for up to `drain_timeout` (the end of a run),
+   * says plainly what is still pending, and closes the receivers. Calling it again returns the
+   * first call's result.
+   */
+  stop(): Promise<DrainResult> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private async stopOnce(): Promise<DrainResult> {
     await this.worker.stop();
-    await this.worker.flush();
+    try {
+      const result = await this.drain();
+      if (result.pending > 0) {
+        const byReceiver = Object.entries(result.pendingByReceiver).map(([name, n]) => `${name}: ${n}`).join(', ');
+        this.logger.warn(
+          { pending: result.pending, pendingByReceiver: result.pendingByReceiver },
+          `${result.pending} alert deliveries are still pending after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout ` +
+            `(${byReceiver}); they stay in the outbox and go out with the next run or \`pulse outbox send\` ` +
+            `(alerting.delivery.drain_timeout sets how long a run waits)`,
+        );
+      }
+      return result;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Stops polling and releases the receivers' connections, without sending anything more. */
+  async close(): Promise<void> {
+    await this.worker.stop();
     for (const receiver of this.receivers.values()) await receiver.close?.();
   }
 }

@@ -4,11 +4,14 @@ import { StoreLockedError } from '../operators/errors.js';
 import { openReadOnly } from '../sinks/reports/db.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { demoCommand } from './commands/demo.js';
+import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
-import { apiAddressFile, runInJob } from './job-api.js';
+import { runInJob } from './job-api.js';
+import { apiAddressFile } from './job-api-address.js';
 import { openDatabase } from './open-store.js';
+import { openOutboxSender } from './outbox-sender.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -42,9 +45,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--source <name>', 'which of the job sources to read (e.g. kafka)'))
     .action(async (options) => {
       const summary = await runCommand(options);
+      const pending =
+        summary.alertsPending > 0
+          ? `\n${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
+            `pulse outbox send --db ${options.db ?? '<store.path>'} --config ${options.config}`
+          : '';
       process.stderr.write(
         `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
-          ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}\n`,
+          ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}${pending}\n`,
       );
     });
 
@@ -62,7 +70,7 @@ export function buildProgram(): Command {
     });
 
   const write = (text: string): void => void process.stdout.write(text);
-  for (const command of databaseCommands({ open: openDatabase, openReadOnly, write })) program.addCommand(command);
+  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write })) program.addCommand(command);
 
   program
     .command('demo')
@@ -72,7 +80,7 @@ export function buildProgram(): Command {
       await demoCommand(options);
     });
 
-  return program;
+  return checkRequiredOptionsLast(program);
 }
 
 export async function main(argv: string[]): Promise<number> {

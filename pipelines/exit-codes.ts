@@ -16,8 +16,10 @@ export function exitCodeOf(error: unknown, writeErr: (text: string) => void): nu
     writeErr(`pulse: ${error.message}\n`);
     return error.code === 'CONFIG_INVALID' || error.code === 'USAGE' ? EXIT_USAGE : EXIT_FAILURE;
   }
-  if ((error as { code?: unknown }).code === 'CONFIG_INVALID') {
-    // Operator option validators throw their own typed errors with this code.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('CONFIG_')) {
+    // Operator option validators and the alerting section throw their own typed errors with a
+    // CONFIG_ code (e.g. a secret whose variable is unset, found when the receivers are built).
     writeErr(`pulse: configuration: ${(error as Error).message}\n`);
     return EXIT_USAGE;
   }

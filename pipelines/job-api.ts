@@ -1,11 +1,13 @@
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command } from 'commander';
 import { UsageError } from '../operators/errors.js';
-import type { OpenDatabase } from './commands/database-access.js';
+import type { OpenDatabase, OpenOutboxSender, OutboxSender } from './commands/database-access.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
+import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { EXIT_USAGE, exitCodeOf } from './exit-codes.js';
+import { apiAddressFile, readApiAddress } from './job-api-address.js';
 import type { SerialQueue } from './serial-queue.js';
 
 /**
@@ -13,11 +15,14 @@ import type { SerialQueue } from './serial-queue.js';
  * `outbox` and `drift` cannot open it; they send their command line to the job instead, which runs
  * the very same command on its own database and returns what it printed and its exit code.
  *
- * - Served on the metrics port at `POST /api/v1/command`, from loopback addresses only (the
- *   commands write files and change cases): run them on the job's host (`kubectl exec`).
- * - Found through `<db>.api.json` beside the database, written while the job serves it.
- * - Paths in the command line (`--db`, `--out`) are made absolute by the caller, so they mean the
- *   same files in the job's process.
+ * - Served on the metrics port at `POST /api/v1/command`, to loopback callers that show the job's
+ *   token (sinks/metrics/http-server.ts): run the commands on the job's host (`kubectl exec`), as
+ *   the job's user.
+ * - Found through `<db>.api.json` beside the database (job-api-address.ts), written while the job
+ *   serves it.
+ * - Paths in the command line (`--db`, `--out`, `--config`) are made absolute by the caller, so
+ *   they mean the same files in the job's process; the job writes reports only under its own
+ *   reports directory.
  */
 export const COMMAND_API_PATH = '/api/v1/command';
 
@@ -27,28 +32,47 @@ export interface CommandResult {
   stderr: string;
 }
 
-export interface ApiAddress {
-  url: string;
-  pid: number;
-  db: string;
+export interface JobCommandApiOptions {
+  dbPath: string;
+  /** The job's reports directory: the only place its API writes report files. */
+  reportsDir: string;
+  connect: () => Promise<DuckDBConnection>;
+  /** Checkpoints and the API's database work take turns through this queue. */
+  queue: SerialQueue;
+  /** The job's alert delivery (for `pulse outbox send`), when it has an `alerting` section. */
+  outbox?: OutboxSender;
 }
 
-/** Where a job serving `dbPath` says how to reach it. */
-export function apiAddressFile(dbPath: string): string {
-  return `${resolve(dbPath)}.api.json`;
-}
-
-/** Writes the address file; returns a function that removes it (when the job stops). */
-export function publishApiAddress(dbPath: string, port: number): () => void {
-  const file = apiAddressFile(dbPath);
-  const address: ApiAddress = { url: `http://127.0.0.1:${port}`, pid: process.pid, db: resolve(dbPath) };
-  writeFileSync(file, `${JSON.stringify(address)}\n`);
-  return () => rmSync(file, { force: true });
+function realOrResolved(path: string): string {
+  return existsSync(path) ? realpathSync(path) : resolve(path);
 }
 
 function sameFile(a: string, b: string): boolean {
-  const real = (path: string): string => (existsSync(path) ? realpathSync(path) : resolve(path));
-  return real(a) === real(b);
+  return realOrResolved(a) === realOrResolved(b);
+}
+
+/** `path` with its deepest existing ancestor's symlinks resolved (the rest does not exist yet). */
+function realPathOf(path: string): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute)) return realpathSync(absolute);
+  const parent = dirname(absolute);
+  return parent === absolute ? absolute : resolve(realPathOf(parent), relative(parent, absolute));
+}
+
+/** True when `path` is `dir` or inside it, after symlinks. */
+export function isWithin(dir: string, path: string): boolean {
+  const rel = relative(realPathOf(dir), realPathOf(path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** The values of an option in a command line (`--out DIR` and `--out=DIR`). */
+function optionValues(argv: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  argv.forEach((arg, i) => {
+    if (arg === name && i + 1 < argv.length) values.push(argv[i + 1]!);
+    else if (arg.startsWith(`${name}=`)) values.push(arg.slice(name.length + 1));
+  });
+  return values;
 }
 
 /** Gives every command and subcommand the same output functions (help and commander's errors). */
@@ -57,49 +81,92 @@ function redirectOutput(command: Command, writeOut: (text: string) => void, writ
   for (const sub of command.commands) redirectOutput(sub, writeOut, writeErr);
 }
 
-/** Runs database commands inside the job, one at a time with its checkpoints. */
+const usage = (message: string): CommandResult => ({ exitCode: EXIT_USAGE, stdout: '', stderr: `pulse: ${message}\n` });
+
+/**
+ * Runs database commands inside the job. Each command holds the queue from the moment it opens the
+ * database until it closes it, so its reads and writes take turns with the checkpoints; work done
+ * without it (`pulse outbox send` sends through the job's delivery worker and its own connection)
+ * does not hold the checkpoints back.
+ */
 export class JobCommandApi {
-  constructor(
-    private readonly dbPath: string,
-    private readonly connect: () => Promise<DuckDBConnection>,
-    private readonly queue: SerialQueue,
-  ) {}
+  constructor(private readonly options: JobCommandApiOptions) {}
 
   /** `body` is the request JSON: `{ "argv": ["cases", "list", "--db", "/abs/pulse.duckdb"] }`. */
   async handle(body: unknown): Promise<CommandResult> {
     const argv = (body as { argv?: unknown } | null)?.argv;
     if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) {
-      return { exitCode: EXIT_USAGE, stdout: '', stderr: 'pulse: the request body must be {"argv": [strings]}\n' };
+      return usage('the request body must be {"argv": [strings]}');
     }
     if (!(DATABASE_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
-      return {
-        exitCode: EXIT_USAGE,
-        stdout: '',
-        stderr: `pulse: a running job runs only these commands: ${DATABASE_COMMANDS.join(', ')}; got '${argv[0] ?? ''}'\n`,
-      };
+      return usage(`a running job runs only these commands: ${DATABASE_COMMANDS.join(', ')}; got '${argv[0] ?? ''}'`);
+    }
+    const reportsDir = resolve(this.options.reportsDir);
+    const outside = optionValues(argv, '--out').find((out) => !isAbsolute(out) || !isWithin(reportsDir, out));
+    if (outside !== undefined) {
+      return usage(
+        `a running job writes reports only under its reports directory ${reportsDir}; ` +
+          `--out ${outside} is not in it (give --out ${reportsDir} or a directory inside it)`,
+      );
     }
     let stdout = '';
     let stderr = '';
     const out = (text: string): void => void (stdout += text);
     const err = (text: string): void => void (stderr += text);
-    const open: OpenDatabase = async (path) => {
-      if (!sameFile(path, this.dbPath)) throw new UsageError(`this job's database is ${resolve(this.dbPath)}, not ${resolve(path)}`);
-      const connection = await this.connect();
-      return { connection, close: () => connection.closeSync() };
-    };
     const program = new Command('pulse').exitOverride();
-    for (const command of databaseCommands({ open, openReadOnly: open, write: out })) program.addCommand(command);
+    const access = { open: this.open, openReadOnly: this.open, openOutboxSender: this.openOutboxSender, write: out };
+    for (const command of databaseCommands(access)) program.addCommand(command);
+    checkRequiredOptionsLast(program);
     redirectOutput(program, out, err);
     try {
-      await this.queue.run(() => program.parseAsync(argv, { from: 'user' }));
+      await program.parseAsync(argv, { from: 'user' });
       return { exitCode: 0, stdout, stderr };
     } catch (error) {
       return { exitCode: exitCodeOf(error, err), stdout, stderr };
     }
   }
+
+  private checkDatabase(path: string): void {
+    const { dbPath } = this.options;
+    if (!sameFile(path, dbPath)) throw new UsageError(`this job's database is ${resolve(dbPath)}, not ${resolve(path)}`);
+  }
+
+  private readonly open: OpenDatabase = async (path) => {
+    this.checkDatabase(path);
+    let release!: () => void;
+    const held = new Promise<void>((resolveHeld) => (release = resolveHeld));
+    await new Promise<void>((acquired) => {
+      void this.options.queue.run(() => {
+        acquired();
+        return held;
+      });
+    });
+    try {
+      const connection = await this.options.connect();
+      return {
+        connection,
+        close: () => {
+          connection.closeSync();
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
+
+  /** The job's own receivers send (a `--config` given to the command is not needed and not used). */
+  private readonly openOutboxSender: OpenOutboxSender = async (path) => {
+    this.checkDatabase(path);
+    const { outbox } = this.options;
+    if (outbox === undefined) throw new UsageError('this job has no alerting section: there is no receiver to send to');
+    // The job closes its receivers when it stops, not when one command is done.
+    return { receiverNames: outbox.receiverNames, requeueDead: (f) => outbox.requeueDead(f), drain: (o) => outbox.drain(o), close: async () => {} };
+  };
 }
 
-const PATH_OPTIONS = new Set(['--db', '--out']);
+const PATH_OPTIONS = new Set(['--db', '--out', '--config']);
 
 /** The command line with its path options made absolute (the job's working directory differs). */
 export function withAbsolutePaths(argv: readonly string[]): string[] {
@@ -115,14 +182,14 @@ export function withAbsolutePaths(argv: readonly string[]): string[] {
  * that database; throws with the address when one is published but does not answer.
  */
 export async function runInJob(dbPath: string, argv: readonly string[]): Promise<CommandResult | undefined> {
+  const address = readApiAddress(dbPath);
+  if (address === undefined) return undefined;
   const file = apiAddressFile(dbPath);
-  if (!existsSync(file)) return undefined;
-  const address = JSON.parse(readFileSync(file, 'utf8')) as ApiAddress;
   let response: Response;
   try {
     response = await fetch(`${address.url}${COMMAND_API_PATH}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${address.token}` },
       body: JSON.stringify({ argv: withAbsolutePaths(argv) }),
       // Reports over a large database take a while; the job answers when the command is done.
       signal: AbortSignal.timeout(15 * 60_000),

@@ -6,7 +6,8 @@ import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
 import type { RecordLimits } from '../operators/record-limits.js';
 import { parseTimestamp } from '../operators/timestamp.js';
-import { parseAlertingConfig } from '../sinks/alerts/index.js';
+import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
+import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
@@ -56,6 +57,8 @@ export interface JobConfig {
   workers: number;
   rejectsFiles: boolean;
   metricsPort: number;
+  /** Bounds on the contact gauges' queue and channel label values (`metrics.label_limits`). */
+  metricsLabelLimits: ContactLabelLimits;
   reportsDir: string;
   alerting: Record<string, unknown> | undefined;
 }
@@ -88,7 +91,18 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'unknown position';
     throw new ConfigError(`${origin}: YAML syntax error at ${where}: ${first.message.split('\n')[0]}`);
   }
-  const raw = substituteEnv(document.toJS(), env);
+  let parsed: unknown;
+  try {
+    parsed = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses alias chains that expand exponentially ("billion laughs").
+    throw new ConfigError(`${origin}: YAML aliases expand too far (${(error as Error).message}); write the values out`, error);
+  }
+  const loop = recursivePath(parsed);
+  if (loop !== undefined) {
+    throw new ConfigError(`${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`);
+  }
+  const raw = substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path));
   if (!validateJob(raw)) throw new ConfigError(`${origin}: ${describe(mostUseful(validateJob.errors), JOB_SCHEMA)}`);
   const job = raw as Record<string, any>; // shape guaranteed by JOB_SCHEMA above
   for (const [name, source] of Object.entries(job.sources as Record<string, { type: 'files' | 'kafka' }>)) {
@@ -114,7 +128,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   }
   if (job.alerting !== undefined) {
     try {
-      parseAlertingConfig(job.alerting);
+      const { config } = parseAlertingConfig(job.alerting);
+      checkReceiverSecrets(config.receivers, env);
     } catch (error) {
       throw new ConfigError(`${origin}: ${(error as Error).message}`, error);
     }
@@ -150,6 +165,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     workers: job.workers === 'auto' ? availableParallelism() : job.workers,
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,
+    metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     alerting: job.alerting,
   };
@@ -161,6 +177,32 @@ function minTime(text: string, origin: string): number {
     throw new ConfigError(`${origin}: event_time.min_time: ${JSON.stringify(text)} is not an RFC 3339 timestamp such as 2000-01-01T00:00:00Z`);
   }
   return ms;
+}
+
+/** The path of the first value that contains itself (a recursive YAML alias), or undefined. */
+function recursivePath(value: unknown, path = '', ancestors: ReadonlySet<unknown> = new Set()): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (ancestors.has(value)) return path;
+  const inside = new Set(ancestors).add(value);
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((item, i) => [`${path}[${i}]`, item])
+    : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item]);
+  for (const [childPath, child] of entries) {
+    const found = recursivePath(child, childPath, inside);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const RECEIVER_KEY = /^alerting\.receivers\[(\d+)\]\.([A-Za-z_]+)$/;
+
+/** True for `alerting.receivers[i].KEY` where KEY holds a secret of that receiver's type. */
+function isReceiverSecret(document: unknown, path: string): boolean {
+  const match = RECEIVER_KEY.exec(path);
+  if (!match) return false;
+  const receivers = (document as { alerting?: { receivers?: unknown } }).alerting?.receivers;
+  const receiver = Array.isArray(receivers) ? (receivers[Number(match[1])] as { type?: unknown } | undefined) : undefined;
+  return isSecretKey(receiver?.type, match[2]!);
 }
 
 function operatorConfig(entry: Record<string, unknown>, index: number, origin: string): OperatorConfig {

@@ -1,6 +1,7 @@
 import { DURATION_PATTERN } from '../operators/duration.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
+import { DEFAULT_LABEL_LIMITS } from '../sinks/metrics/label-limits.js';
 
 /**
  * JSON Schema of the job YAML: the single source for validation at start-up and for the reference
@@ -28,6 +29,19 @@ export const DEFAULT_MIN_TIME = '2000-01-01T00:00:00Z';
 
 /** A finite positive bound (YAML `.inf` is refused: an unbounded sum can overflow to Infinity). */
 const bound = (fallback: number) => ({ type: 'number', exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback }) as const;
+
+/** One label's limit: `keep` values always have their own series, then the first `max` others seen. */
+function labelLimit(max: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      max: { type: 'integer', minimum: 0, maximum: 10_000, default: max },
+      keep: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    },
+  } as const;
+}
 
 export const fileSource = {
   type: 'object',
@@ -157,7 +171,19 @@ export const JOB_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 } },
+      properties: {
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+        label_limits: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'bounds on label values that come from events (contact-center gauges): beyond them values are published as other',
+          properties: {
+            queue: labelLimit(DEFAULT_LABEL_LIMITS.queue.max),
+            channel: labelLimit(DEFAULT_LABEL_LIMITS.channel.max),
+          },
+        },
+      },
     },
     reports: {
       type: 'object',

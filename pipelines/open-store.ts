@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreLockedError } from '../operators/errors.js';
+import { checkExistingDatabase, checkJobDatabasePath, explainOpenError } from '../sinks/duckdb/database-path.js';
 import { DuckDBStore } from '../sinks/duckdb/store.js';
 
 /**
@@ -13,7 +14,7 @@ async function withLockMessage<T>(path: string, open: () => Promise<T>, waitMs =
     try {
       return await open();
     } catch (error) {
-      if (!/lock/i.test((error as Error).message)) throw error;
+      if (!/lock/i.test((error as Error).message)) throw explainOpenError(path, error);
       if (Date.now() >= giveUpAt) throw new StoreLockedError(path, error);
       await sleep(LOCK_RETRY_MS);
     }
@@ -29,11 +30,13 @@ const JOB_LOCK_WAIT_MS = 10_000;
 
 /** Opens the job's DuckDB file as the job's state store (`memoryLimit`: DuckDB's, e.g. `512MB`). */
 export function openStore(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
+  checkJobDatabasePath(path);
   return withLockMessage(path, () => DuckDBStore.open(path, options), JOB_LOCK_WAIT_MS);
 }
 
-/** Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`). */
+/** Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`); it must exist. */
 export function openDatabase(path: string): Promise<{ connection: DuckDBConnection; close: () => void }> {
+  checkExistingDatabase(path);
   return withLockMessage(path, async () => {
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();

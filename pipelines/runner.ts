@@ -136,7 +136,7 @@ export class JobRunner {
       if (!(global instanceof ContactKpiGlobal)) continue;
       // Gauges show the smallest window: the most current view for a wallboard.
       const sizeMs = Math.min(...global.windowSizesMs);
-      this.kpiGauges.set(i, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`));
+      this.kpiGauges.set(i, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`, job.metricsLabelLimits));
     }
   }
 

@@ -1,6 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { requireDuration } from '../operators/duration.js';
-import { ConfigError } from '../operators/errors.js';
+import { ConfigError, UsageError } from '../operators/errors.js';
 import type { Rejection } from '../operators/events.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import { appendRejectsFiles } from '../sinks/rejects-file.js';
@@ -19,6 +20,23 @@ export interface SourceBinding {
   source: Source;
   afterCheckpoint(positions: ReadonlyMap<string, PartitionPosition>, rejections: readonly Rejection[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The input files of a files source exist and are files (`-` is stdin). Checked before the job
+ * opens its database, so a mistyped path stops it with a message and leaves nothing behind.
+ * `from` names where the paths were given (`--input`, or the job's source).
+ */
+export function checkInputFiles(job: JobConfig, from: string): void {
+  const config = job.sources[job.source];
+  if (config?.type !== 'files') return;
+  for (const path of config.paths) {
+    if (path === '-') continue;
+    if (!existsSync(path)) throw new UsageError(`${from} ${path}: no such file`);
+    if (statSync(path).isDirectory()) {
+      throw new UsageError(`${from} ${path} is a directory; give the files in it, e.g. ${from} ${path.replace(/\/+$/, '')}/*.ndjson`);
+    }
+  }
 }
 
 /** `handoff`: where partition state is handed over; a Kafka partition starts after its newest snapshot. */

@@ -10,7 +10,7 @@ export function databaseCommands(access: DatabaseAccess): Command[] {
   return [
     reportCommand(access.openReadOnly, access.write),
     casesCommand(access.open, { write: access.write }),
-    outboxCommand(access.open, access.write),
+    outboxCommand(access.open, access.openOutboxSender, access.write),
     driftCommand(access.open, { write: access.write }),
   ];
 }

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { createFileLogger } from '../logger.js';
+import { demoSummary, type DemoFacts } from './demo-summary.js';
 import { generateCommand } from './generate.js';
 import { runCommand } from './run.js';
 
@@ -9,43 +11,58 @@ import { runCommand } from './run.js';
 const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 export const DEFAULT_JOB = join(ROOT, 'pipelines/customer-analytics.yaml');
 export const SAMPLE_EVENTS = join(ROOT, 'samples/events.ndjson');
+const SAMPLE_TRUTH = join(ROOT, 'samples/events.truth.json');
 
-const SUMMARY_QUERIES: Array<[string, string]> = [
-  ['customer windows', 'SELECT count(*) FROM customer_windows'],
-  ['customers', 'SELECT count(DISTINCT customer_id) FROM customer_windows'],
-  ['contact KPI rows', 'SELECT count(*) FROM contact_kpis'],
-  ['alerts', 'SELECT count(*) FROM alerts'],
-  ['dead letters', 'SELECT count(*) FROM dead_letters'],
-];
+/** The generator's counts of what it injected on purpose, when its ground-truth file is there. */
+function injected(truthFile: string): DemoFacts['injected'] {
+  if (!existsSync(truthFile)) return undefined;
+  const counts = (JSON.parse(readFileSync(truthFile, 'utf8')) as { counts?: { duplicates?: number; late?: number; malformed?: number } }).counts;
+  if (counts?.duplicates === undefined || counts.late === undefined || counts.malformed === undefined) return undefined;
+  return { duplicates: counts.duplicates, late: counts.late, malformed: counts.malformed, truthFile };
+}
 
 /**
- * `pulse demo`: runs the default job end to end on the bundled sample (generated first if it is
- * missing) into a fresh database, then prints what landed where.
+ * `pulse demo`: runs the default job end to end on the bundled sample into a fresh database, then
+ * prints a summary of what came out and where. Everything it writes is under `dir` (the source
+ * tree is left as it is): the job reads a copy of the sample there, so the rejects file lands
+ * beside the copy, and the job's JSON log goes to a file instead of between the summary's lines.
  */
 export async function demoCommand(options: { dir: string }): Promise<void> {
-  if (!existsSync(SAMPLE_EVENTS)) {
-    await generateCommand({ out: SAMPLE_EVENTS, customers: 300, days: 56, seed: 42 });
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const input = join(dir, 'events.ndjson');
+  const db = join(dir, 'pulse.duckdb');
+  const reportsDir = join(dir, 'reports');
+  const logFile = join(dir, 'pulse.log');
+  const rejectsFile = join(dir, 'events.rejects.ndjson');
+  for (const path of [db, `${db}.wal`, rejectsFile, logFile, input]) rmSync(path, { force: true });
+  rmSync(reportsDir, { recursive: true, force: true });
+  let truthFile = SAMPLE_TRUTH;
+  if (existsSync(SAMPLE_EVENTS)) {
+    copyFileSync(SAMPLE_EVENTS, input);
+  } else {
+    truthFile = join(dir, 'events.truth.json');
+    await generateCommand({ out: input, customers: 300, days: 56, seed: 42, truth: truthFile });
   }
-  mkdirSync(options.dir, { recursive: true });
-  const db = join(options.dir, 'pulse.duckdb');
-  rmSync(db, { force: true });
-  rmSync(`${db}.wal`, { force: true });
-  const reports = join(options.dir, 'reports');
-  const summary = await runCommand({ config: DEFAULT_JOB, input: [SAMPLE_EVENTS], db, reports });
-  const instance = await DuckDBInstance.create(db);
+  process.stderr.write(`pulse demo: running the default job over the sample (300 customers, 8 weeks); the job logs to ${logFile}\n`);
+  const summary = await runCommand({ config: DEFAULT_JOB, input: [input], db, reports: reportsDir, logger: createFileLogger(logFile) });
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
-    const lines = [`demo: ${summary.records} records read from ${SAMPLE_EVENTS}`, `demo: database ${db}`];
-    for (const [label, sql] of SUMMARY_QUERIES) {
-      const value = (await connection.runAndReadAll(sql)).getRowsJS()[0]?.[0];
-      lines.push(`  ${label.padEnd(18)} ${String(value)}`);
-    }
-    const alerts = await connection.runAndReadAll(
-      `SELECT rule, severity, count(*) AS n FROM alerts GROUP BY ALL ORDER BY n DESC LIMIT 5`,
-    );
-    for (const row of alerts.getRowObjectsJS()) lines.push(`  alert ${String(row['rule'])} (${String(row['severity'])}): ${String(row['n'])}`);
-    lines.push(`demo: explore with: duckdb ${db}  (or any DuckDB client), reports in ${reports}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    const facts: DemoFacts = {
+      root: ROOT,
+      job: DEFAULT_JOB,
+      input,
+      db,
+      reportsDir,
+      rejectsFile,
+      logFile,
+      records: summary.records,
+      accepted: summary.accepted,
+      rejected: summary.rejected,
+    };
+    const fromGenerator = injected(truthFile);
+    process.stdout.write(await demoSummary(connection, fromGenerator ? { ...facts, injected: fromGenerator } : facts));
   } finally {
     connection.closeSync();
     instance.closeSync();

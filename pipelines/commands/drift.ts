@@ -14,6 +14,7 @@ import type { OnDemandDriftResult } from '../../sinks/drift/on-demand.js';
 import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../../sinks/drift/on-demand.js';
 import type { CustomerMeasure } from '../../sinks/reports/drift-data.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
+import { terminalSafe } from '../../sinks/terminal-text.js';
 
 export interface DriftCommandIO {
   write?: (text: string) => void;
@@ -63,7 +64,7 @@ export function formatDriftSummary(result: OnDemandDriftResult): string {
   const p = result.periods;
   const head = ['feature', 'method', 'score', 'p_value', 'threshold', 'drifted'];
   const rows = result.features.map((f) => [
-    f.key ? `${f.feature} (key)` : f.feature,
+    terminalSafe(f.key ? `${f.feature} (key)` : f.feature),
     f.method,
     fmt(f.score),
     fmt(f.p_value),

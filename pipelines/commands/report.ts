@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../operators/errors.js';
 import { loadAlert } from '../../sinks/reports/alerts-data.js';
+import { requireKnownValue } from '../../sinks/reports/lookup.js';
 import { renderCustomerReport } from '../../sinks/reports/customer-report.js';
 import { openReadOnly } from '../../sinks/reports/db.js';
 import type { OpenDatabase } from './database-access.js';
@@ -64,6 +65,8 @@ const kpiKind: ReportKind = {
     const queue = optionalString(o.queue);
     const channel = optionalString(o.channel);
     const kpi = optionalString(o.kpi);
+    if (queue !== undefined) await requireKnownValue(connection, { table: 'contact_kpis', column: 'queue', value: queue, option: '--queue', what: 'queue' });
+    if (channel !== undefined) await requireKnownValue(connection, { table: 'contact_kpis', column: 'channel', value: channel, option: '--channel', what: 'channel' });
     return renderKpiReport(connection, {
       outDir: o.out,
       ...(kpi === undefined ? {} : { kpi }),
@@ -82,7 +85,8 @@ const customerKind: ReportKind = {
   configure(command) {
     command.requiredOption('--customer <id>', 'customer_id').option('--window <size>', 'window size of customer_windows', '1d');
   },
-  render(connection, o) {
+  async render(connection, o) {
+    await requireKnownValue(connection, { table: 'customer_windows', column: 'customer_id', value: String(o.customer), option: '--customer', what: 'customer' });
     return renderCustomerReport(connection, {
       outDir: o.out,
       customerId: String(o.customer),

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
 import { linkAlertReports, recordReportRequests } from '../alert-reports.js';
@@ -9,10 +10,11 @@ import { DEFAULT_LINGER } from '../job-schema.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
-import { bindSource } from '../source-binding.js';
+import { bindSource, checkInputFiles } from '../source-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import { JobRunner, type RunSummary } from '../runner.js';
-import { COMMAND_API_PATH, JobCommandApi, publishApiAddress } from '../job-api.js';
+import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
+import { newApiToken, publishApiAddress } from '../job-api-address.js';
 import { SerialQueue } from '../serial-queue.js';
 import { ReportQueue } from '../report-queue.js';
 import { promReportMetrics } from '../../sinks/reports/metrics.js';
@@ -26,6 +28,8 @@ export interface RunCommandOptions {
   reports?: string;
   source?: string;
   workers?: number;
+  /** Where the job logs (default: JSON on stderr). */
+  logger?: Logger;
 }
 
 /** Applies command-line overrides to the job: `--input` replaces the sources with those files. */
@@ -55,9 +59,15 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
 }
 
 
-export async function runCommand(options: RunCommandOptions): Promise<RunSummary> {
+export interface RunCommandResult extends RunSummary {
+  /** Alert deliveries still in the outbox when the run ended (after its drain timeout). */
+  alertsPending: number;
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
-  const logger = createLogger();
+  checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
+  const logger = options.logger ?? createLogger();
   const metrics = new PipelineMetrics();
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
@@ -115,11 +125,18 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
   let unpublish: (() => void) | undefined;
   try {
     if (job.metricsPort > 0) {
-      const api = new JobCommandApi(job.storePath, () => store.connect(), queue);
+      const api = new JobCommandApi({
+        dbPath: job.storePath,
+        reportsDir: job.reportsDir,
+        connect: () => store.connect(),
+        queue,
+        ...(delivery ? { outbox: delivery } : {}),
+      });
+      const token = newApiToken();
       server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready }, [
-        { path: COMMAND_API_PATH, handle: (body) => api.handle(body) },
+        { path: COMMAND_API_PATH, token, handle: (body) => api.handle(body) },
       ]);
-      unpublish = publishApiAddress(job.storePath, job.metricsPort);
+      unpublish = publishApiAddress(job.storePath, job.metricsPort, token);
       logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift)`);
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
@@ -130,7 +147,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
       const { rendered, failed } = await reports.drain();
       if (rendered + failed > 0) logger.info({ rendered, failed }, `alert reports pending at the end of the input: ${rendered} rendered, ${failed} failed`);
     }
-    return summary;
+    // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
+    const drained = await delivery?.stop();
+    return { ...summary, alertsPending: drained?.pending ?? 0 };
   } finally {
     progress.stop();
     await reports.stop();

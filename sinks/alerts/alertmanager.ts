@@ -26,6 +26,6 @@ export class AlertmanagerReceiver implements Receiver {
   async send(n: Notification): Promise<void> {
     const headers: Record<string, string> = { 'Idempotency-Key': n.idempotencyKey };
     if (this.options.bearerToken) headers.authorization = `Bearer ${this.options.bearerToken}`;
-    await postJson(this.endpoint, postableAlerts(n), { headers, timeoutMs: this.options.timeoutMs });
+    await postJson(this.endpoint, postableAlerts(n), { headers, timeoutMs: this.options.timeoutMs, secrets: [this.options.bearerToken] });
   }
 }

@@ -10,6 +10,7 @@ import {
   type RoutingConfig,
 } from '../../operators/routing/index.js';
 import { AlertingConfigError } from './errors.js';
+import { credentialInUrl } from './redact.js';
 import { RECEIVER_TYPES, type ReceiverType } from './types.js';
 
 /**
@@ -35,6 +36,11 @@ export interface DeliveryConfig {
    * longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout).
    */
   resolve_timeout?: string;
+  /**
+   * When a run ends (end of a bounded input, or a stop), how long it keeps sending pending
+   * deliveries before it exits and leaves the rest in the outbox (default 30s).
+   */
+  drain_timeout?: string;
 }
 
 export interface AlertingConfig extends RoutingConfig {
@@ -116,6 +122,7 @@ export const ALERTING_SCHEMA = {
         },
         poll_interval: duration,
         resolve_timeout: duration,
+        drain_timeout: duration,
       },
     },
   },
@@ -132,6 +139,7 @@ export interface DeliverySettings {
   backoffMaxMs: number;
   pollIntervalMs: number;
   resolveTimeoutMs: number;
+  drainTimeoutMs: number;
 }
 
 export const DEFAULT_DELIVERY: DeliverySettings = {
@@ -141,6 +149,7 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
   backoffMaxMs: 300_000,
   pollIntervalMs: 1_000,
   resolveTimeoutMs: 86_400_000,
+  drainTimeoutMs: 30_000,
 };
 
 function ms(text: string | undefined, fallback: number): number {
@@ -155,6 +164,7 @@ export function deliverySettings(config: DeliveryConfig | undefined): DeliverySe
     backoffMaxMs: ms(config?.backoff?.max, DEFAULT_DELIVERY.backoffMaxMs),
     pollIntervalMs: ms(config?.poll_interval, DEFAULT_DELIVERY.pollIntervalMs),
     resolveTimeoutMs: ms(config?.resolve_timeout, DEFAULT_DELIVERY.resolveTimeoutMs),
+    drainTimeoutMs: ms(config?.drain_timeout, DEFAULT_DELIVERY.drainTimeoutMs),
   };
 }
 
@@ -176,6 +186,16 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
   config.receivers.forEach((r, i) => {
     if (names.has(r.name)) throw new AlertingConfigError(`${prefix}.receivers[${i}].name`, `duplicate receiver name '${r.name}'`);
     names.add(r.name);
+    // A URL written in the YAML is not a secret: it is logged and quoted in delivery errors.
+    const problem = typeof r['url'] === 'string' && (r.type === 'webhook' || r.type === 'alertmanager') ? credentialInUrl(r['url']) : undefined;
+    if (problem) {
+      throw new AlertingConfigError(
+        `${prefix}.receivers[${i}].url`,
+        `the URL is refused: ${problem}, and the URL is stored and shown with delivery errors. Remove the credential from the URL ` +
+          'and give it as a secret: bearer_token_file: /run/secrets/TOKEN, bearer_token_env: ENV_VAR or bearer_token: ${ENV_VAR} ' +
+          '(sent as Authorization: Bearer)',
+      );
+    }
   });
   const d = config.delivery;
   if (d?.backoff?.base && d.backoff.max && ms(d.backoff.base, 0) > ms(d.backoff.max, 0)) {

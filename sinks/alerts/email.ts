@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { DeliveryError } from './errors.js';
+import { redactCredentials } from './redact.js';
 import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
 
@@ -81,19 +82,27 @@ export class EmailReceiver implements Receiver {
         messageId: `<${n.idempotencyKey}@customer-pulse>`,
       });
     } catch (cause) {
-      throw classifySmtp(cause);
+      throw classifySmtp(cause, this.secrets());
     }
   }
 
   async close(): Promise<void> {
     this.transport.close();
   }
+
+  /** The password, and the forms an SMTP server could echo it in (AUTH PLAIN and LOGIN are base64). */
+  private secrets(): string[] {
+    const { username = '', password } = this.options;
+    if (!password) return [];
+    const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+    return [password, base64(password), base64(`\u0000${username}\u0000${password}`)];
+  }
 }
 
 /** SMTP 5xx replies and authentication failures are permanent; 4xx and connection problems are not. */
-function classifySmtp(cause: unknown): DeliveryError {
+function classifySmtp(cause: unknown, secrets: readonly string[]): DeliveryError {
   const e = cause as { code?: string; responseCode?: number; message?: string };
-  const message = `SMTP delivery failed: ${e.message ?? String(cause)}`;
+  const message = `SMTP delivery failed: ${redactCredentials(e.message ?? String(cause), secrets)}`;
   if (e.code === 'EAUTH') return new DeliveryError('smtp', true, message, { cause });
   if (e.code === 'ETIMEDOUT') return new DeliveryError('timeout', false, message, { cause });
   if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {

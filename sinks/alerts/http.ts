@@ -1,15 +1,24 @@
 import { DeliveryError } from './errors.js';
+import { redactCredentials, urlOrigin } from './redact.js';
 
 export interface PostOptions {
   headers?: Record<string, string>;
   timeoutMs: number;
+  /** Values that must never appear in an error message (the URL, a token): the reply may echo them. */
+  secrets?: ReadonlyArray<string | undefined>;
 }
 
 /**
  * POSTs JSON with Node's fetch and a timeout, and classifies failures: 4xx other than 408 and 429
- * are permanent (the request itself is wrong), everything else is retried.
+ * are permanent (the request itself is wrong), everything else is retried. Error messages name
+ * the URL by its origin only and quote the reply with credentials removed: they are stored in
+ * the outbox and shown by `pulse outbox list`.
  */
 export async function postJson(url: string, body: unknown, options: PostOptions): Promise<void> {
+  const where = urlOrigin(url);
+  // Webhook URLs often carry a token in their path (Slack, Teams, Discord): never quote it.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  const secrets = [url, parsed && parsed.pathname + parsed.search, ...(options.secrets ?? [])];
   let response: Response;
   try {
     response = await fetch(url, {
@@ -21,30 +30,21 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
   } catch (cause) {
     const name = (cause as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new DeliveryError('timeout', false, `POST ${redact(url)} timed out after ${options.timeoutMs} ms`, { cause });
+      throw new DeliveryError('timeout', false, `POST ${where} timed out after ${options.timeoutMs} ms`, { cause });
     }
     const detail = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
-    throw new DeliveryError('network', false, `POST ${redact(url)} failed: ${detail}`, { cause });
+    throw new DeliveryError('network', false, `POST ${where} failed: ${redactCredentials(detail, secrets)}`, { cause });
   }
   if (response.ok) {
     await response.body?.cancel();
     return;
   }
-  const text = (await response.text().catch(() => '')).slice(0, 300);
+  // Redacted before it is cut, so a cut cannot leave the start of a secret behind.
+  const text = redactCredentials(await response.text().catch(() => ''), secrets).slice(0, 300);
   const status = response.status;
-  const message = `POST ${redact(url)} answered HTTP ${status}: ${text}`;
+  const message = `POST ${where} answered HTTP ${status}: ${text}`;
   if (status === 408) throw new DeliveryError('http_408', false, message);
   if (status === 429) throw new DeliveryError('http_429', false, message);
   if (status >= 400 && status < 500) throw new DeliveryError('http_4xx', true, message);
   throw new DeliveryError('http_5xx', false, message);
-}
-
-/** Drops user info and query strings (which may hold tokens, as Slack URLs do) from logged URLs. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 24 ? u.pathname.slice(0, 24) + '…' : u.pathname}`;
-  } catch {
-    return '(invalid url)';
-  }
 }

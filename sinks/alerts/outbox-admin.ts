@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { redactCredentials } from './redact.js';
 
 /** Delivery states of an outbox row (see worker.ts). */
 export const OUTBOX_STATUSES = ['pending', 'delivered', 'dead', 'muted'] as const;
@@ -16,7 +17,10 @@ export interface OutboxEntry {
   delivered_at: number | null;
 }
 
-/** Outbox rows for people: newest first, optionally one status and one receiver. */
+/**
+ * Outbox rows for people: newest first, optionally one status and one receiver. Errors are shown
+ * redacted again: rows written by an older version may hold credentials.
+ */
 export async function listOutbox(
   connection: DuckDBConnection,
   filter: { status?: OutboxStatus; receiver?: string; limit?: number } = {},
@@ -36,7 +40,7 @@ export async function listOutbox(
     status: String(row['status']) as OutboxStatus,
     attempts: Number(row['attempts']),
     next_attempt_at: Number(row['next_attempt_at']),
-    last_error: row['last_error'] === null ? null : String(row['last_error']),
+    last_error: row['last_error'] === null ? null : redactCredentials(String(row['last_error'])),
     created_at: Number(row['created_at']),
     delivered_at: row['delivered_at'] === null ? null : Number(row['delivered_at']),
   }));
@@ -44,7 +48,9 @@ export async function listOutbox(
 
 /**
  * Puts dead deliveries back in the queue (after the receiver was fixed): attempts restart and the
- * next job run's worker sends them, with the same alert ids as idempotency keys. Returns how many.
+ * next job run's worker (or `pulse outbox send`) sends them. Their old notification keys are
+ * cleared, so the requeued rows of a group go out together as one notification, keyed by the
+ * alerts it carries (the same alerts give the same key). Returns how many.
  */
 export async function retryDead(
   connection: DuckDBConnection,
@@ -52,7 +58,7 @@ export async function retryDead(
   now: number,
 ): Promise<number> {
   const reader = await connection.runAndReadAll(
-    `UPDATE pulse_outbox SET status = 'pending', attempts = 0, next_attempt_at = make_timestamptz($now * 1000)
+    `UPDATE pulse_outbox SET status = 'pending', attempts = 0, notification_key = NULL, next_attempt_at = make_timestamptz($now * 1000)
      WHERE status = 'dead' AND ($alert IS NULL OR alert_id = $alert) AND ($receiver IS NULL OR receiver = $receiver)
      RETURNING alert_id`,
     { now, alert: filter.alertId ?? null, receiver: filter.receiver ?? null },

@@ -79,16 +79,18 @@ export function outboxRows(alerts: readonly Alert[], router: Router, now: number
   return rows;
 }
 
-export const INSERT_OUTBOX_SQL = `INSERT INTO pulse_outbox
-  (alert_id, alert_status, receiver, group_key, payload, status, attempts, next_attempt_at, last_error,
-   notification_key, created_at, delivered_at)
-  VALUES ($1, $2, $3, $4, $5::JSON, 'pending', 0, make_timestamptz($6::BIGINT * 1000), NULL, NULL,
-          make_timestamptz($6::BIGINT * 1000), NULL)
-  ON CONFLICT DO NOTHING`;
+/** Where a checkpoint's outbox rows are staged (per connection) before one set-based insert. */
+const STAGE_TABLE = 'pulse_stage_outbox';
 
 /**
  * Writes outbox rows for `alerts`. `conn` must already be inside the runner's checkpoint
  * transaction (BEGIN ... COMMIT is the caller's); this function never commits. Returns the rows.
+ *
+ * The rows go through DuckDB's appender into a temporary staging table and then into the outbox
+ * with one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`: a statement per row held about 200 KB
+ * of DuckDB memory each until the commit, so a checkpoint with thousands of alerts ran out of the
+ * default 256 MB. Replays of the same alerts are no-ops (primary key); within one call the first
+ * row of a key wins, as it did row by row.
  */
 export async function enqueueAlerts(
   conn: DuckDBConnection,
@@ -99,14 +101,35 @@ export async function enqueueAlerts(
 ): Promise<OutboxRow[]> {
   const rows = outboxRows(alerts, router, now, options);
   if (rows.length === 0) return rows;
-  const stmt = await conn.prepare(INSERT_OUTBOX_SQL);
+  await conn.run(
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGE_TABLE} (seq INTEGER, alert_id VARCHAR, alert_status VARCHAR, receiver VARCHAR, group_key VARCHAR, payload VARCHAR)`,
+  );
+  const appender = await conn.createAppender(STAGE_TABLE, null, 'temp');
   try {
-    for (const r of rows) {
-      stmt.bind([r.alert_id, r.alert_status, r.receiver, r.group_key, JSON.stringify(r.payload), r.created_at]);
-      await stmt.run();
-    }
+    rows.forEach((r, seq) => {
+      appender.appendInteger(seq);
+      appender.appendVarchar(r.alert_id);
+      appender.appendVarchar(r.alert_status);
+      appender.appendVarchar(r.receiver);
+      appender.appendVarchar(r.group_key);
+      appender.appendVarchar(JSON.stringify(r.payload));
+      appender.endRow();
+    });
+    appender.flushSync();
   } finally {
-    stmt.destroySync();
+    appender.closeSync();
   }
+  await conn.run(
+    `INSERT INTO pulse_outbox
+       (alert_id, alert_status, receiver, group_key, payload, status, attempts, next_attempt_at, last_error,
+        notification_key, created_at, delivered_at)
+     SELECT alert_id, alert_status, receiver, group_key, CAST(payload AS JSON), 'pending', 0, make_timestamptz($now::BIGINT * 1000),
+            NULL, NULL, make_timestamptz($now::BIGINT * 1000), NULL
+     FROM ${STAGE_TABLE}
+     QUALIFY row_number() OVER (PARTITION BY alert_id, alert_status, receiver ORDER BY seq) = 1
+     ON CONFLICT DO NOTHING`,
+    { now: BigInt(Math.round(now)) },
+  );
+  await conn.run(`DELETE FROM ${STAGE_TABLE}`);
   return rows;
 }

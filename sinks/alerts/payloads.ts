@@ -143,18 +143,40 @@ export function html(n: Notification): string {
   return `<!doctype html><html><body><h2>${esc(notificationSubject(n))}</h2>${blocks.join('<hr>')}</body></html>`;
 }
 
-/** Slack incoming-webhook message: `text` fallback plus section blocks. */
+/**
+ * Text for Slack's mrkdwn: `&`, `<` and `>` as entities, as Slack asks, so that text from events
+ * (customer ids, survey comments) cannot mention `<!channel>` or `<@U123>`, or show a link
+ * `<https://evil.example|Click here>` under words of its choosing.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+/**
+ * A Slack link to an http(s) URL, labelled with the URL itself; characters that would end the URL
+ * early or start the label (`|`, `<`, `>`, spaces) are percent-encoded, so the label always shows
+ * where the link goes.
+ */
+function slackLink(url: string): string {
+  const target = url.replace(/[|<>\s]/g, (c) => encodeURIComponent(c));
+  return `<${target}|${slackEscape(url)}>`;
+}
+
+/** Slack incoming-webhook message: `text` fallback plus section blocks, all text escaped. */
 export function slackMessage(n: Notification): { text: string; blocks: unknown[] } {
-  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: notificationSubject(n).slice(0, 150) } }];
+  const subject = notificationSubject(n);
+  // A header is plain_text (not parsed); the fallback `text` is mrkdwn, so it is escaped.
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: subject.slice(0, 150) } }];
   for (const a of n.alerts.slice(0, 20)) {
     const fields = details(a)
       .slice(0, 10)
-      .map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${isLink(v) ? `<${v}|${v}>` : v}` }));
+      .map(([k, v]) => ({ type: 'mrkdwn', text: `*${slackEscape(k)}*\n${isLink(v) ? slackLink(v) : slackEscape(v)}` }));
+    const body = `*${a.status.toUpperCase()}*: ${slackEscape(title(a))}\n${slackEscape(a.annotations.description ?? '')}`;
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${a.status.toUpperCase()}*: ${title(a)}\n${a.annotations.description ?? ''}`.slice(0, 3000) },
+      text: { type: 'mrkdwn', text: body.slice(0, 3000) },
       ...(fields.length > 0 ? { fields } : {}),
     });
   }
-  return { text: notificationSubject(n), blocks };
+  return { text: slackEscape(subject), blocks };
 }

@@ -3,7 +3,7 @@ import type { DeliverySettings, ReceiverConfig } from './config.js';
 import { EmailReceiver } from './email.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
-import { resolveSecret } from './secrets.js';
+import { resolveSecret, SECRET_KEYS } from './secrets.js';
 import { SlackReceiver } from './slack.js';
 import type { Receiver, ReceiverType } from './types.js';
 import { WebhookReceiver } from './webhook.js';
@@ -39,6 +39,8 @@ const factories = new Map<ReceiverType, ReceiverFactory>([
     (c, d, p, env) => {
       const url = secretOf(c, 'url', p, env);
       if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
+      // Never quoted: the URL is the secret.
+      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
       return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
     },
   ],
@@ -68,6 +70,17 @@ const factories = new Map<ReceiverType, ReceiverFactory>([
 export function registerReceiverFactory(type: ReceiverType, factory: ReceiverFactory): void {
   if (factories.has(type)) throw new Error(`receiver type '${type}' is already registered`);
   factories.set(type, factory);
+}
+
+/**
+ * Checks that every secret of every receiver can be read (its environment variable is set, its
+ * file is readable), without building anything: the job loader calls it, so that a missing
+ * secret stops a job before it opens its database.
+ */
+export function checkReceiverSecrets(configs: readonly ReceiverConfig[], env: NodeJS.ProcessEnv = process.env, prefix = 'alerting.receivers'): void {
+  configs.forEach((c, i) => {
+    for (const key of SECRET_KEYS[c.type] ?? []) secretOf(c, key, `${prefix}[${i}]`, env);
+  });
 }
 
 /** Builds every configured receiver, by name. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AlertingConfigError } from './errors.js';
+import type { ReceiverType } from './types.js';
 
 /**
  * Secrets come from the environment or a file, never from the YAML itself: a config value is
@@ -9,6 +10,25 @@ export interface SecretRef {
   /** `${NAME}`: read from the environment. Plain text is refused so secrets do not end up in YAML. */
   value?: string;
   file?: string;
+}
+
+/**
+ * The keys of each receiver type that hold a secret. Each may be given as `key: ${ENV_VAR}` (read
+ * by pulse from the environment when the receiver is built: the job loader leaves these keys
+ * unsubstituted), `key_env: ENV_VAR` or `key_file: /path`.
+ */
+export const SECRET_KEYS: Readonly<Record<ReceiverType, readonly string[]>> = {
+  webhook: ['bearer_token'],
+  alertmanager: ['bearer_token'],
+  email: ['auth_password'],
+  slack: ['url'],
+  file: [],
+  kafka: [],
+};
+
+/** True when `key` of a receiver of `type` holds a secret (job-config.ts leaves its `${...}` alone). */
+export function isSecretKey(type: unknown, key: string): boolean {
+  return typeof type === 'string' && type in SECRET_KEYS && SECRET_KEYS[type as ReceiverType].includes(key);
 }
 
 const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -31,7 +51,7 @@ export function resolveSecret(ref: SecretRef, path: string, env: NodeJS.ProcessE
   }
   const found = env[m[1] as string];
   if (found === undefined || found === '') {
-    throw new AlertingConfigError(path, `environment variable ${m[1]} is not set`);
+    throw new AlertingConfigError(path, `environment variable ${m[1]} is not set; set it to the secret, or give ${path.split('.').pop()}_file: /path/to/secret`);
   }
   return found;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import {
   DEFAULT_TIMING,
@@ -12,8 +13,10 @@ import {
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';
+import { redactCredentials } from './redact.js';
 import { type DeliveryMetrics, NOOP_METRICS } from './metrics.js';
 import type { OutboxPayload } from './outbox.js';
+import { retryDead } from './outbox-admin.js';
 import { loadSilences } from './silences.js';
 import type { DeliveredAlert, Notification, Receiver } from './types.js';
 
@@ -36,12 +39,52 @@ export interface WorkerOptions {
 
 /** What one worker pass did, for tests and logs. */
 export interface TickResult {
+  /** Notifications sent. */
   sent: number;
+  /** Notifications that failed and will be retried. */
   failed: number;
+  /** Notifications given up (their rows went to `dead`). */
   dead: number;
+  /** Outbox rows muted (silenced or inhibited). */
   muted: number;
+  /** Outbox rows delivered. */
+  delivered: number;
+  /** Outbox rows still pending after the pass (of the receiver drained, or all). */
   pending: number;
 }
+
+/** What a drain did: the sum of its passes, and what is still pending per receiver. */
+export interface DrainResult extends TickResult {
+  /** Rows still pending when the drain ended, by receiver (empty when everything went out). */
+  pendingByReceiver: Record<string, number>;
+  /** True when the drain stopped at its deadline with deliveries pending. */
+  timedOut: boolean;
+}
+
+export interface DrainOptions {
+  /** Give up waiting after this long (ms); what is pending stays in the outbox. */
+  timeoutMs: number;
+  /** Only this receiver's deliveries. */
+  receiver?: string;
+}
+
+/**
+ * How a pass treats the schedule. The polling worker honours everything; the end of a run sends
+ * what is pending now, and then waits only for retries.
+ */
+interface PassMode {
+  /** Honour group_wait and group_interval (a group is sent when due). */
+  groupTiming: boolean;
+  /** Honour the backoff of failed notifications. */
+  backoff: boolean;
+  /** Re-send unchanged firing groups every repeat_interval. */
+  repeats: boolean;
+  receiver?: string;
+}
+
+const POLLING: PassMode = { groupTiming: true, backoff: true, repeats: true };
+const NOW: PassMode = { groupTiming: false, backoff: false, repeats: false };
+const RETRIES_ONLY: PassMode = { groupTiming: false, backoff: true, repeats: false };
 
 interface PendingRow {
   alertId: string;
@@ -80,7 +123,8 @@ export class DeliveryWorker {
   private readonly random: () => number;
   private readonly metrics: DeliveryMetrics;
   private readonly routes = new Map<string, Route>();
-  private running: Promise<TickResult> | null = null;
+  /** The pass (or requeue) in progress on the connection; they never overlap, a new one starts after it. */
+  private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -119,25 +163,73 @@ export class DeliveryWorker {
 
   /** One pass over the outbox; passes never overlap. */
   tick(): Promise<TickResult> {
-    return this.once(false);
+    return this.once(POLLING);
   }
 
   /**
-   * One pass that sends every pending group now, ignoring group timings and backoff: for the end
-   * of a bounded run (`pulse run` over files), so alerts go out before the process exits. What
-   * still fails stays in the outbox for the next run. Repeats are not sent.
+   * Sends what is pending until nothing is, or `timeoutMs` has passed (the end of a run, and
+   * `pulse outbox send`): one pass that sends every group now, ignoring group timings and backoff
+   * (with `timeoutMs: 0`, only that pass), then, while retries are pending,
+   * a pass whenever the earliest retry is due (at most every `poll_interval`). Retries keep their
+   * backoff and attempt limit, so a receiver that stays down is not hammered and its deliveries
+   * stay pending (not dead) for the next run. The deadline is measured on the monotonic clock.
    */
-  flush(): Promise<TickResult> {
-    return this.once(true);
+  async drain(options: DrainOptions): Promise<DrainResult> {
+    const deadline = performance.now() + options.timeoutMs;
+    const receiver = options.receiver === undefined ? {} : { receiver: options.receiver };
+    const total: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, delivered: 0, pending: 0 };
+    let mode: PassMode = { ...NOW, ...receiver };
+    for (;;) {
+      const result = await this.once(mode);
+      for (const key of ['sent', 'failed', 'dead', 'muted', 'delivered'] as const) total[key] += result[key];
+      total.pending = result.pending;
+      const left = deadline - performance.now();
+      if (result.pending === 0 || left <= 0) break;
+      mode = { ...RETRIES_ONLY, ...receiver };
+      const nextDue = await this.nextAttemptAt(options.receiver);
+      const wait = Math.max(this.settings.pollIntervalMs, (nextDue ?? 0) - this.clock());
+      await sleep(Math.min(wait, left));
+    }
+    const pendingByReceiver = await this.pendingByReceiver(options.receiver);
+    return { ...total, pendingByReceiver, timedOut: total.pending > 0 };
   }
 
-  private once(immediate: boolean): Promise<TickResult> {
-    if (!this.running) {
-      this.running = this.pass(immediate).finally(() => {
-        this.running = null;
-      });
-    }
-    return this.running;
+  /**
+   * Puts dead deliveries back in the queue (`pulse outbox send`), in turn with the passes on this
+   * worker's connection. Returns how many.
+   */
+  requeueDead(filter: { receiver?: string; alertId?: string } = {}): Promise<number> {
+    return this.serialized(() => retryDead(this.options.conn, filter, this.clock()));
+  }
+
+  private once(mode: PassMode): Promise<TickResult> {
+    return this.serialized(() => this.pass(mode));
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.running?.catch(() => undefined) ?? Promise.resolve();
+    const current: Promise<T> = previous.then(work).finally(() => {
+      if (this.running === current) this.running = null;
+    });
+    this.running = current;
+    return current;
+  }
+
+  private async nextAttemptAt(receiver: string | undefined): Promise<number | null> {
+    const rows = await this.query(
+      `SELECT epoch_ms(min(next_attempt_at)) AS at FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1)`,
+      [receiver ?? null],
+    );
+    const at = rows[0]?.at;
+    return at === null || at === undefined ? null : Number(at);
+  }
+
+  private async pendingByReceiver(receiver: string | undefined): Promise<Record<string, number>> {
+    const rows = await this.query(
+      `SELECT receiver, count(*) AS n FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) GROUP BY receiver ORDER BY receiver`,
+      [receiver ?? null],
+    );
+    return Object.fromEntries(rows.map((r) => [r.receiver as string, Number(r.n)]));
   }
 
   private timingOf(payload: OutboxPayload): GroupTiming {
@@ -149,13 +241,16 @@ export class DeliveryWorker {
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   }
 
-  private async pass(immediate: boolean): Promise<TickResult> {
+  private async pass(mode: PassMode): Promise<TickResult> {
     const now = this.clock();
-    const result: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, pending: 0 };
+    const result: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, delivered: 0, pending: 0 };
     const pending = (
-      await this.query(`SELECT alert_id, alert_status, receiver, group_key, payload, attempts,
-          epoch_ms(next_attempt_at) AS next_at, epoch_ms(created_at) AS created, notification_key
-        FROM pulse_outbox WHERE status = 'pending' ORDER BY created_at, alert_id`)
+      await this.query(
+        `SELECT alert_id, alert_status, receiver, group_key, payload, attempts,
+            epoch_ms(next_attempt_at) AS next_at, epoch_ms(created_at) AS created, notification_key
+          FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) ORDER BY created_at, alert_id`,
+        [mode.receiver ?? null],
+      )
     ).map(
       (r): PendingRow => ({
         alertId: r.alert_id as string,
@@ -210,20 +305,16 @@ export class DeliveryWorker {
     for (const [key, rows] of groups) {
       const first = rows[0] as PendingRow;
       const timing = this.timingOf(first.payload);
-      const inFlight = rows.filter((r) => r.notificationKey !== null);
-      let batch: PendingRow[];
-      if (inFlight.length > 0) {
-        const batchKey = inFlight[0]?.notificationKey;
-        batch = inFlight.filter((r) => r.notificationKey === batchKey);
-        if (!immediate && Math.min(...batch.map((r) => r.nextAttemptAt)) > now) continue;
-      } else {
+      const batches = this.inFlightBatches(rows);
+      if (batches.length === 0) {
+        // Nothing in flight: the group's pending rows become one new notification when it is due.
         const facts = {
           firstPendingAt: Math.min(...rows.map((r) => r.createdAt)),
           lastNotifiedAt: lastNotified.get(key) ?? null,
           hasFiring: (deliveredFiring.get(key)?.length ?? 0) > 0,
         };
-        if (!immediate && !isDue(facts, timing, now)) continue;
-        batch = [];
+        if (mode.groupTiming && !isDue(facts, timing, now)) continue;
+        const batch: PendingRow[] = [];
         for (const row of rows) {
           const reason =
             row.alertStatus === 'firing'
@@ -241,19 +332,43 @@ export class DeliveryWorker {
         const nkey = notificationKey(batch.map((r) => ({ alertId: r.alertId, status: r.alertStatus })));
         await this.setKey(batch, nkey);
         for (const r of batch) r.notificationKey = nkey;
+        batches.push(batch);
       }
-      const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now);
-      if (outcome === 'sent') result.sent++;
-      else if (outcome === 'dead') result.dead++;
-      else result.failed++;
-      if (outcome === 'sent') lastNotified.set(key, now);
+      for (const batch of batches) {
+        // A notification that failed before is retried with the same alerts and key, after its backoff.
+        if (mode.backoff && Math.min(...batch.map((r) => r.nextAttemptAt)) > now) continue;
+        const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now);
+        if (outcome === 'sent') {
+          result.sent++;
+          result.delivered += batch.length;
+          lastNotified.set(key, now);
+        } else if (outcome === 'dead') result.dead++;
+        else result.failed++;
+      }
     }
 
-    if (!immediate) await this.repeats(deliveredFiring, groups, lastNotified, firing, silences, now, result);
-    const depth = await this.query(`SELECT count(*) AS n FROM pulse_outbox WHERE status = 'pending'`);
-    result.pending = Number(depth[0]?.n ?? 0);
-    this.metrics.outboxDepth(result.pending);
+    if (mode.repeats) await this.repeats(deliveredFiring, groups, lastNotified, firing, silences, now, result);
+    const depth = await this.query(`SELECT receiver, count(*) AS n FROM pulse_outbox WHERE status = 'pending' GROUP BY receiver`);
+    const all = depth.reduce((sum, r) => sum + Number(r.n), 0);
+    this.metrics.outboxDepth(all);
+    result.pending = mode.receiver === undefined ? all : Number(depth.find((r) => r.receiver === mode.receiver)?.n ?? 0);
     return result;
+  }
+
+  /**
+   * The group's notifications in flight (rows with a notification key: written before a send that
+   * failed or was cut short), each with its own rows; every one is retried, not only the first,
+   * so rows requeued from several earlier notifications all go out in one pass.
+   */
+  private inFlightBatches(rows: readonly PendingRow[]): PendingRow[][] {
+    const byKey = new Map<string, PendingRow[]>();
+    for (const row of rows) {
+      if (row.notificationKey === null) continue;
+      const batch = byKey.get(row.notificationKey) ?? [];
+      batch.push(row);
+      byKey.set(row.notificationKey, batch);
+    }
+    return [...byKey.values()];
   }
 
   /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */
@@ -330,11 +445,13 @@ export class DeliveryWorker {
       return 'sent';
     }
     this.metrics.failure(receiver.type, error.reason);
+    // Receivers redact what they know is secret; this catches what has the shape of a credential.
+    const lastError = redactCredentials(error.message).slice(0, 1000);
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
     if (error.permanent || attempts >= this.settings.maxAttempts) {
       await this.options.conn.run(
         `UPDATE pulse_outbox SET status = 'dead', attempts = attempts + 1, last_error = $3 WHERE ${where}`,
-        [receiverName, key, error.message.slice(0, 1000)],
+        [receiverName, key, lastError],
       );
       this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
       return 'dead';
@@ -342,7 +459,7 @@ export class DeliveryWorker {
     const next = now + backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random);
     await this.options.conn.run(
       `UPDATE pulse_outbox SET attempts = attempts + 1, last_error = $3, next_attempt_at = ${TS('$4')} WHERE ${where}`,
-      [receiverName, key, error.message.slice(0, 1000), next],
+      [receiverName, key, lastError, next],
     );
     return 'retry';
   }

@@ -1,14 +1,8 @@
 /** Plain-text tables of cases for a terminal (`--json` gives scripts the records instead). */
+import { renderTable, terminalSafe } from '../terminal-text.js';
 import type { CaseDetail, CaseRecord } from './store.js';
 
 const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
-
-/** Left-aligned columns separated by two spaces; the header underlined. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
 
 export function formatCaseList(cases: readonly CaseRecord[], asOf: number): string {
   if (cases.length === 0) return 'no cases match\n';
@@ -49,7 +43,7 @@ export function formatCaseDetail(detail: CaseDetail): string {
     if (detail.alert.description) fields.push(['description', detail.alert.description]);
   }
   const width = Math.max(...fields.map(([k]) => k.length));
-  let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n\n';
+  let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${terminalSafe(v)}`).join('\n') + '\n\n';
   out += 'history\n';
   const opened: string[] = [time(c.opened_at), 'pulse', 'opened', `-> open`, c.team, '', ''];
   out += renderTable(

@@ -1,4 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface HealthState {
@@ -8,24 +10,59 @@ export interface HealthState {
   ready(): boolean;
 }
 
-/** A JSON endpoint beside the metrics: `POST path` with a JSON body, answered with JSON. */
+/**
+ * A JSON endpoint beside the metrics: `POST path` with a JSON body and `Authorization: Bearer
+ * <token>`, answered with JSON.
+ */
 export interface JsonEndpoint {
   path: string;
+  token: string;
   handle(body: unknown): Promise<unknown>;
 }
 
 const MAX_BODY_BYTES = 1 << 20;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
 function sendText(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, { 'Content-Type': 'text/plain' });
   response.end(text);
 }
 
-/** Loopback callers only: the endpoint may change data, and the metrics port is open to scrapers. */
-function serveJson(endpoint: JsonEndpoint, request: IncomingMessage, response: ServerResponse): void {
-  if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) return sendText(response, 403, 'only local callers may use this endpoint\n');
-  if (request.method !== 'POST') return sendText(response, 405, `use POST ${endpoint.path}\n`);
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Why a request may not use an endpoint that changes data, or undefined when it may. Loopback
+ * callers only (the metrics port is open to scrapers); a browser's request is refused by its
+ * Origin (the CLI sends none), by a Host that is not this loopback port (DNS rebinding), and by a
+ * content type other than JSON (a page's "simple" cross-origin POST is text/plain or a form); and
+ * the caller must show the token the job published for its own user.
+ */
+function refusal(endpoint: JsonEndpoint, request: IncomingMessage, port: number): [number, string] | undefined {
+  if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) return [403, 'only local callers may use this endpoint'];
+  if (request.method !== 'POST') return [405, `use POST ${endpoint.path}`];
+  if (request.headers.origin !== undefined) return [403, `requests from web pages (Origin ${request.headers.origin}) are refused`];
+  const host = request.headers.host ?? '';
+  if (!LOOPBACK_HOSTS.some((name) => host === `${name}:${port}`)) return [403, `Host '${host}' is not this job's loopback address`];
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') return [415, 'the body must be JSON (Content-Type: application/json)'];
+  const auth = request.headers.authorization ?? '';
+  if (!auth.startsWith('Bearer ') || !sameSecret(auth.slice('Bearer '.length), endpoint.token)) {
+    return [401, "missing or wrong token: the pulse command reads it from the job's <db>.api.json"];
+  }
+  return undefined;
+}
+
+function serveJson(endpoint: JsonEndpoint, request: IncomingMessage, response: ServerResponse, port: number): void {
+  const refused = refusal(endpoint, request, port);
+  if (refused) {
+    request.resume();
+    return sendText(response, refused[0], `${refused[1]}\n`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   request.on('data', (chunk: Buffer) => {
@@ -63,7 +100,7 @@ export async function startMetricsServer(
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const endpoint = endpoints.find((e) => e.path === path);
-    if (endpoint) return serveJson(endpoint, request, response);
+    if (endpoint) return serveJson(endpoint, request, response, (server.address() as AddressInfo).port);
     if (path === '/metrics') {
       registry
         .metrics()

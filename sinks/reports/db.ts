@@ -1,8 +1,8 @@
 import { formatDuration, positiveDuration } from '../../operators/duration.js';
-import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { StoreLockedError, UsageError } from '../../operators/errors.js';
+import { checkExistingDatabase, explainOpenError } from '../duckdb/database-path.js';
 
 export type Params = Record<string, DuckDBValue>;
 
@@ -61,13 +61,13 @@ export interface ReadOnlyDatabase {
  * this throws StoreLockedError, whose message says to stop the job or use its HTTP API.
  */
 export async function openReadOnly(path: string): Promise<ReadOnlyDatabase> {
-  if (!existsSync(path)) throw new UsageError(`the database ${path} does not exist; pass the --db of a job that has run`);
+  checkExistingDatabase(path);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
   } catch (error) {
     if (/lock/i.test((error as Error).message)) throw new StoreLockedError(path, error);
-    throw error;
+    throw explainOpenError(path, error);
   }
   const connection = await instance.connect();
   return {

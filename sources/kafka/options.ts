@@ -29,8 +29,13 @@ export interface KafkaSourceOptions {
    * of this and the position this process checkpointed itself. Called in the rebalance callback.
    */
   handedOverOffset?: (partition: string) => number | undefined;
-  /** Non-fatal client errors and warnings (broker down, commit failed); fatal ones end `read`. */
+  /**
+   * Non-fatal client errors and warnings (broker down, commit failed); fatal ones end `read`. A
+   * warning that repeats is passed on once, then as a summary every `warningSummaryIntervalMs`.
+   */
   onWarning?: (message: string, cause?: unknown) => void;
+  /** How often repeated warnings are summarized (default 60 s). */
+  warningSummaryIntervalMs?: number;
 }
 
 export const KAFKA_DEFAULTS = {

@@ -15,6 +15,7 @@ import {
   type TopicPartition,
 } from './client.js';
 import type { KafkaSourceOptions } from './options.js';
+import { RepeatedWarnings } from './repeated-warnings.js';
 
 /** Methods the binding has but its type declarations (1.10) omit. */
 interface CooperativeRebalance {
@@ -65,16 +66,20 @@ export class KafkaSource implements Source {
   private pump: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
   private started = false;
+  /** The client repeats an error while it lasts (a broker down): once, then a summary per interval. */
+  private readonly warnings: RepeatedWarnings;
 
   constructor(options: KafkaSourceOptions) {
     this.options = options;
     this.name = options.name;
+    this.warnings = new RepeatedWarnings((message, cause) => options.onWarning?.(message, cause), options.warningSummaryIntervalMs);
   }
 
   async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, signal: AbortSignal): AsyncIterable<SourceMessage> {
     if (this.started) throw new SourceError(`Kafka source '${this.name}': read() may be called only once per instance`);
     this.started = true;
     for (const [partition, position] of resumeFrom) this.durable.set(partition, position.offset);
+    this.warnings.start();
     const consumer = await this.connect();
     consumer.subscribe(this.options.topics);
     this.pump = this.pollLoop(consumer);
@@ -183,11 +188,13 @@ export class KafkaSource implements Source {
     for (const release of [...this.pendingRevokes]) release();
     this.buffer.clear();
     const consumer = this.consumer;
-    if (!consumer) return;
-    await new Promise<void>((resolve) => {
-      if (!consumer.isConnected()) return resolve();
-      consumer.disconnect(() => resolve());
-    });
+    if (consumer) {
+      await new Promise<void>((resolve) => {
+        if (!consumer.isConnected()) return resolve();
+        consumer.disconnect(() => resolve());
+      });
+    }
+    this.warnings.stop();
   }
 
   private async connect(): Promise<Consumer> {
@@ -208,7 +215,7 @@ export class KafkaSource implements Source {
     consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
     // Return as soon as something is there instead of waiting pollTimeoutMs for each message.
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
-    consumer.on('event.error', (error) => this.warn('Kafka client error', error));
+    consumer.on('event.error', (error) => this.warn(`Kafka client error: ${error.message}`, error));
     this.consumer = consumer;
     await new Promise<void>((resolve, reject) => {
       consumer.connect({ timeout: 30_000 }, (error) => {
@@ -372,7 +379,7 @@ export class KafkaSource implements Source {
   }
 
   private warn(message: string, cause?: unknown): void {
-    this.options.onWarning?.(`Kafka source '${this.name}': ${message}`, cause);
+    this.warnings.warn(`Kafka source '${this.name}': ${message}`, cause);
   }
 }
 

@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAddressFile } from '../../pipelines/job-api.js';
+import { apiAddressFile, readApiAddress } from '../../pipelines/job-api-address.js';
+import { COMMAND_API_PATH } from '../../pipelines/job-api.js';
 import { CLI, freePort, waitFor } from './kafka-helpers.js';
 
 /**
@@ -67,6 +69,40 @@ describe('commands reach a running job through its HTTP API', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('the API admits only the pulse command: a token from the 0600 address file, loopback Host, JSON, no Origin', async () => {
+    const file = apiAddressFile(join(dir, DB));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const address = readApiAddress(join(dir, DB))!;
+    expect(address.token.length).toBeGreaterThanOrEqual(32);
+    const port = Number(new URL(address.url).port);
+    const body = JSON.stringify({ argv: ['cases', 'list', '--db', join(dir, DB), '--json'] });
+    const post = (headers: Record<string, string>): Promise<{ status: number; text: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: COMMAND_API_PATH, method: 'POST', headers }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const good = { Host: `127.0.0.1:${port}`, 'Content-Type': 'application/json', Authorization: `Bearer ${address.token}` };
+    const ok = await post(good);
+    expect(ok.status, ok.text).toBe(200);
+    expect((JSON.parse(ok.text) as { exitCode: number }).exitCode).toBe(0);
+    expect(await post({ ...good, Host: `localhost:${port}` })).toMatchObject({ status: 200 });
+    // What a web page can send: a "simple" text/plain POST, with its Origin; a rebound DNS name as Host.
+    expect(await post({ ...good, 'Content-Type': 'text/plain' })).toMatchObject({ status: 415 });
+    expect(await post({ ...good, Origin: 'https://evil.example' })).toMatchObject({ status: 403 });
+    expect(await post({ ...good, Origin: 'null' })).toMatchObject({ status: 403 });
+    expect(await post({ ...good, Host: `evil.example:${port}` })).toMatchObject({ status: 403 });
+    expect(await post({ ...good, Host: `127.0.0.1:${port + 1}` })).toMatchObject({ status: 403 });
+    // Without the token (another local user cannot read the file).
+    const { Authorization: _token, ...anonymous } = good;
+    expect(await post(anonymous)).toMatchObject({ status: 401 });
+    expect(await post({ ...good, Authorization: `Bearer ${address.token.slice(1)}x` })).toMatchObject({ status: 401 });
+  }, 60_000);
+
   it('pulse cases and pulse report work while the job holds the file; changes land in its database', async () => {
     expect(existsSync(apiAddressFile(join(dir, DB)))).toBe(true);
 
@@ -79,20 +115,35 @@ describe('commands reach a running job through its HTTP API', () => {
     expect(closed.status, closed.stderr).toBe(0);
     expect((JSON.parse(closed.stdout) as { status: string }).status).toBe('closed');
 
-    const report = pulse(dir, 'report', 'customer', '--db', DB, '--out', 'out', '--customer', target.customer_id);
+    const report = pulse(dir, 'report', 'customer', '--db', DB, '--out', 'reports/by-hand', '--customer', target.customer_id);
     expect(report.status, report.stderr).toBe(0);
     const [html, markdown] = report.stdout.trim().split('\n');
     expect(html).toMatch(/^\/.*\.html$/); // made absolute by the caller, written by the job
     expect(readFileSync(html!, 'utf8')).toContain('<svg');
     expect(existsSync(markdown!)).toBe(true);
-    expect(html!.startsWith(join(dir, 'out'))).toBe(true);
+    expect(html!.startsWith(join(dir, 'reports', 'by-hand'))).toBe(true);
+    // The job writes reports only under its own reports directory.
+    for (const out of ['out', 'reports/../elsewhere', '/tmp']) {
+      const refused = pulse(dir, 'report', 'customer', '--db', DB, '--out', out, '--customer', target.customer_id);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain(`a running job writes reports only under its reports directory ${join(dir, 'reports')}`);
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
+    // This job has no alerting section: nothing to send with.
+    const send = pulse(dir, 'outbox', 'send', '--db', DB);
+    expect(send.status).toBe(2);
+    expect(send.stderr).toContain('this job has no alerting section');
 
     // Errors keep their exit codes and messages.
     const unknown = pulse(dir, 'cases', 'show', 'no-such-case', '--db', DB);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/no case 'no-such-case'/);
+    // Another database is not the job's: opened directly, and one that does not exist is not created.
     const other = pulse(dir, 'cases', 'list', '--db', 'other.duckdb');
-    expect(other.status).toBe(0); // another database is not locked: opened directly
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain(`the database other.duckdb does not exist (nothing was created)`);
+    expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
 
     // The job goes on, and what the API changed is in its database after it stops.
     job!.stdin!.end();

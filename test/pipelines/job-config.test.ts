@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../operators/errors.js';
 import { loadJobConfig, parseJobConfig } from '../../pipelines/job-config.js';
+import { buildReceivers, deliverySettings, parseAlertingConfig } from '../../sinks/alerts/index.js';
+import { captureServer } from '../sinks/alerts/helpers.js';
 
 const VALID = `
 name: t
@@ -14,6 +16,25 @@ sources:
 operators:
   - type: customer_windows
 `;
+
+/** A billion-laughs style document: each level repeats the one before nine times. */
+function aliasBomb(): string {
+  const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  return `x_bomb: ${levels
+    .map((name, i) => `\n  ${name}: &${name} [${i === 0 ? Array(9).fill('lol').join(', ') : Array(9).fill(`*${levels[i - 1]}`).join(', ')}]`)
+    .join('')}\n`.replace('x_bomb', 'description');
+}
+
+function hookReceiver(secret: string, url = 'http://127.0.0.1:9/hook'): string {
+  return `alerting:
+  receivers:
+    - name: hook
+      type: webhook
+      url: "${url}"
+      ${secret}
+  route: { receiver: hook }
+`;
+}
 
 describe('job configuration', () => {
   it('fills defaults from the schema', () => {
@@ -47,6 +68,12 @@ describe('job configuration', () => {
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
     ['bad memory limit', VALID + 'store: { memory_limit: lots }\n', /store\.memory_limit: "lots" is not valid; expected DuckDB's buffer pool limit, e\.g\. 256MB or 2GB/],
     ['empty handoff_dir', VALID + 'checkpoint: { handoff_dir: "" }\n', /checkpoint\.handoff_dir: .*(at least 1|fewer than 1)/],
+    ['recursive alias', VALID + 'description: &d [x, *d]\n', /job\.yaml: description\[1\]: a YAML alias refers to a node that contains it \(a recursive alias\)/],
+    ['recursive alias in a map', VALID + 'reports: &r { dir: x, again: *r }\n', /reports\.again: a YAML alias refers to a node that contains it/],
+    ['alias bomb', VALID + aliasBomb(), /YAML aliases expand too far/],
+    ['unset secret variable', VALID + hookReceiver('bearer_token: ${HOOK_TOKEN}'), /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set; set it to the secret, or give bearer_token_file/],
+    ['unset secret _env variable', VALID + hookReceiver('bearer_token_env: HOOK_TOKEN'), /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set/],
+    ['unreadable secret file', VALID + hookReceiver('bearer_token_file: /nonexistent/token'), /bearer_token_file: cannot read secret file '\/nonexistent\/token'/],
   ];
   for (const [name, yaml, message] of cases) {
     it(`rejects ${name} with a message naming the key`, () => {
@@ -54,6 +81,23 @@ describe('job configuration', () => {
       expect(() => parseJobConfig(yaml, 'job.yaml', {})).toThrow(message);
     });
   }
+
+  it('the documented secret form `bearer_token: ${HOOK_TOKEN}` works: the loader leaves it to the receiver, which reads the variable', async () => {
+    const srv = await captureServer();
+    try {
+      const env = { HOOK_TOKEN: 'tok-from-env', HOOK_HOST: srv.url.replace('http://', '') };
+      const job = parseJobConfig(VALID + hookReceiver('bearer_token: ${HOOK_TOKEN}', 'http://${HOOK_HOST}/hook'), 'job.yaml', env);
+      const receivers = (job.alerting as { receivers: Array<Record<string, unknown>> }).receivers;
+      // Other strings are substituted as usual; the secret stays a reference until the receiver is built.
+      expect(receivers[0]).toMatchObject({ url: `${srv.url}/hook`, bearer_token: '${HOOK_TOKEN}' });
+      const { config } = parseAlertingConfig(job.alerting);
+      const hook = buildReceivers(config.receivers, deliverySettings(config.delivery), env).get('hook')!;
+      await hook.send({ receiver: 'hook', groupKey: 'g', groupLabels: {}, status: 'firing', alerts: [], idempotencyKey: 'k', externalURL: '' });
+      expect(srv.requests[0]?.headers.authorization).toBe('Bearer tok-from-env');
+    } finally {
+      await srv.close();
+    }
+  });
 
   it('the bundled default job is valid', () => {
     const job = loadJobConfig('pipelines/customer-analytics.yaml', {});
@@ -79,6 +123,22 @@ describe('pulse CLI exit codes', () => {
     expect(run('run').status).toBe(2);
     expect(run('run', '--config', 'x.yaml', '--metrics-port', 'abc').status).toBe(2);
     expect(run('--help').status).toBe(0);
+  });
+
+  it('exits 2 with a message, not a stack trace, for a recursive alias and an unset secret; no database is created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-cfg-'));
+    for (const [name, yaml, expected] of [
+      ['recursive.yaml', VALID + 'description: &d [x, *d]\n', 'a YAML alias refers to a node that contains it'],
+      ['secret.yaml', VALID + hookReceiver('bearer_token: ${HOOK_TOKEN_UNSET}'), 'environment variable HOOK_TOKEN_UNSET is not set'],
+    ] as const) {
+      writeFileSync(join(dir, name), yaml);
+      const db = join(dir, `${name}.duckdb`);
+      const result = run('run', '--config', join(dir, name), '--input', join(dir, 'none.ndjson'), '--db', db);
+      expect(result.status, result.stderr).toBe(2);
+      expect(result.stderr).toContain(expected);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(db)).toBe(false);
+    }
   });
 
   it('exits 2 when the config file does not exist', () => {

@@ -52,7 +52,7 @@ describe('alerting config', () => {
     const raw = parse(YAML.replace('URL_PLACEHOLDER', srv.url)) as unknown;
     const { config, router } = parseAlertingConfig(raw);
     const settings = deliverySettings(config.delivery);
-    expect(settings).toEqual({ timeoutMs: 5000, maxAttempts: 8, backoffBaseMs: 2000, backoffMaxMs: 600_000, pollIntervalMs: 1000, resolveTimeoutMs: 86_400_000 });
+    expect(settings).toEqual({ timeoutMs: 5000, maxAttempts: 8, backoffBaseMs: 2000, backoffMaxMs: 600_000, pollIntervalMs: 1000, resolveTimeoutMs: 86_400_000, drainTimeoutMs: 30_000 });
     const receivers = buildReceivers(config.receivers, settings, { PULSE_SMTP_PASSWORD: 'pw' });
     expect([...receivers.keys()]).toEqual(['ops-webhook', 'archive', 'owners']);
 
@@ -106,6 +106,17 @@ describe('alerting config', () => {
     [{ ...base(), extra: 1 }, /^alerting: unknown key 'extra'; allowed keys: external_url, receivers, route/],
   ])('rejects bad config %#', (raw, pattern) => {
     expect(message(raw)).toMatch(pattern);
+  });
+
+  it('refuses a receiver URL that carries a credential, and says where the secret goes instead', () => {
+    const hook = (url: string): unknown => ({ ...base(), receivers: [{ name: 'a', type: 'webhook', url }] });
+    const userinfo = message(hook('https://ops:hunter22@hooks.example.com/pulse'));
+    expect(userinfo).toMatch(/^alerting\.receivers\[0\]\.url: the URL is refused: it carries a user name and password/);
+    expect(userinfo).toContain('bearer_token_file: /run/secrets/TOKEN, bearer_token_env: ENV_VAR or bearer_token: ${ENV_VAR}');
+    expect(userinfo).not.toContain('hunter22');
+    expect(message(hook('https://hooks.example.com/pulse?token=abc'))).toMatch(/its query carries a credential \(token=\)/);
+    expect(message({ ...base(), receivers: [{ name: 'a', type: 'alertmanager', url: 'http://am:9093/?access_token=x' }] })).toMatch(/access_token=/);
+    expect(() => parseAlertingConfig(hook('https://hooks.example.com/pulse?format=json'))).not.toThrow();
   });
 
   it('refuses literal secrets and names unset variables, without echoing the secret', () => {

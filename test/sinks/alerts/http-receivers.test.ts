@@ -166,6 +166,38 @@ describe('slack and file receivers', () => {
     expect(body.blocks[1]!.fields!.map((f) => f.text)).toEqual(['*baseline*\n0.05', '*current*\n0.21']);
   });
 
+  it('slack text from events cannot mention the channel or disguise a link', async () => {
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const hostile = {
+      ...notification,
+      alerts: [
+        {
+          ...notification.alerts[0]!,
+          labels: { ...notification.alerts[0]!.labels, alertname: 'Complaint <!channel>' },
+          annotations: {
+            summary: 'Customer <!channel> says <https://evil.example|Click here> & more',
+            description: 'comment: <@U024BE7LH> <!here> a > b',
+            link: 'https://evil.example/x|Your invoice>',
+          },
+          customerId: '<!everyone>',
+        },
+      ],
+    };
+    await new SlackReceiver({ name: 'sl', url: `${srv.url}/services/T/B/X`, timeoutMs: 2000 }).send(hostile);
+    const body = srv.requests[0]!.body as { text: string; blocks: Array<{ type: string; text: { text: string }; fields?: Array<{ text: string }> }> };
+    const mrkdwn = [body.text, body.blocks[1]!.text.text, ...body.blocks[1]!.fields!.map((f) => f.text)];
+    expect(body.text).toBe('[FIRING] Complaint &lt;!channel&gt; (1 firing)');
+    expect(body.blocks[1]!.text.text).toBe(
+      '*FIRING*: Customer &lt;!channel&gt; says &lt;https://evil.example|Click here&gt; &amp; more\ncomment: &lt;@U024BE7LH&gt; &lt;!here&gt; a &gt; b',
+    );
+    // A link is shown as the URL it goes to, which cannot end early.
+    expect(body.blocks[1]!.fields).toEqual([{ type: 'mrkdwn', text: '*link*\n<https://evil.example/x%7CYour%20invoice%3E|https://evil.example/x|Your invoice&gt;>' }]);
+    for (const text of mrkdwn) expect(text.replace(/<https:\/\/evil\.example\/x%7CYour%20invoice%3E\|[^<>]*>/, '')).not.toMatch(/[<>]/);
+    // The header is plain_text (Slack shows it as it is).
+    expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '[FIRING] Complaint <!channel> (1 firing)' } });
+  });
+
   it('file appends one NDJSON line per notification', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-file-'));
     const path = join(dir, 'sub', 'alerts.ndjson');

@@ -12,6 +12,8 @@ import { promDeliveryMetrics } from '../../../sinks/alerts/metrics.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import type { WebhookPayload } from '../../../sinks/alerts/payloads.js';
 import type { Notification, Receiver } from '../../../sinks/alerts/types.js';
+import { listOutbox } from '../../../sinks/alerts/outbox-admin.js';
+import { SlackReceiver } from '../../../sinks/alerts/slack.js';
 import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
 import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
 import { captureServer, fakeClock, makeAlert, memoryDb } from './helpers.js';
@@ -302,6 +304,41 @@ describe('delivery worker: failures', () => {
     expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
   });
 
+  it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // A receiver that refuses and quotes what it got: the Authorization header and the URL.
+    const echo = (await import('node:http')).createServer((req, res) => {
+      req.resume();
+      res.writeHead(req.url?.includes('/services/') ? 403 : 401).end(`denied: Authorization: ${req.headers.authorization ?? '-'}; url ${req.url}; full http://127.0.0.1${req.url}`);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+    const base = `http://127.0.0.1:${(echo.address() as import('node:net').AddressInfo).port}`;
+    const hookPath = '/hooks/T0/B0/p4th-s3cret-0123456789';
+    const slackUrl = `${base}/services/T1/B1/xoxb-slack-s3cret-0123456789`;
+    const router = routerFor(`route: {receiver: hook, group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: hook, continue: true}, {matchers: ['kind=~".+"'], receiver: chat}]}`, ['hook', 'chat']);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map<string, Receiver>([
+        ['hook', new WebhookReceiver({ name: 'hook', url: `${base}${hookPath}`, bearerToken: 'tok-s3cret-value', timeoutMs: 10_000 })],
+        ['chat', new SlackReceiver({ name: 'chat', url: slackUrl, timeoutMs: 10_000 })],
+      ]),
+      clock: () => T0,
+    });
+    await enqueueTx(conn, [makeAlert({ rule: 'R', subject: '1' })], router, T0);
+    expect((await worker.tick()).dead).toBe(2);
+    const stored = (await rows(conn, `SELECT receiver, last_error FROM pulse_outbox ORDER BY receiver`)).map((r) => String(r.last_error));
+    const listed = (await listOutbox(conn, { status: 'dead' })).map((r) => String(r.last_error));
+    for (const text of [...stored, ...listed]) {
+      for (const secret of ['tok-s3cret-value', 'p4th-s3cret', 'xoxb', 'slack-s3cret', '/hooks/', '/services/']) expect(text).not.toContain(secret);
+    }
+    expect(stored).toEqual([
+      `POST ${base} answered HTTP 403: denied: Authorization: [redacted]; url [redacted]; full http://127.0.0.1[redacted]`,
+      `POST ${base} answered HTTP 401: denied: Authorization: [redacted]; url [redacted]; full http://127.0.0.1[redacted]`,
+    ]);
+  });
+
   it('a crash between send and mark-delivered re-sends the same alerts with the same key after restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-outbox-'));
     closers.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -386,7 +423,7 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     );
   });
 
-  it('flush() sends pending groups at once, ignoring group_wait and backoff (end of a bounded run)', async () => {
+  it('drain() with no time to wait is one pass that sends pending groups at once, ignoring group_wait and backoff', async () => {
     const { conn, worker: wconn } = await memoryDb();
     let fail = true;
     const srv = await captureServer(() => (fail ? 503 : 200));
@@ -403,10 +440,10 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     const a = makeAlert({ rule: 'End', subject: '1' });
     await enqueueTx(conn, [a], router, T0);
     expect((await worker.tick()).sent + (await worker.tick()).failed).toBe(0);
-    expect((await worker.flush()).failed).toBe(1);
+    expect((await worker.drain({ timeoutMs: 0 })).failed).toBe(1);
     fail = false;
     expect((await worker.tick()).sent).toBe(0); // backing off for ~1h
-    expect((await worker.flush()).sent).toBe(1);
+    expect((await worker.drain({ timeoutMs: 0 })).sent).toBe(1);
     expect(srv.requests.map((r) => alertIds(r.body))).toEqual([[a.alert_id], [a.alert_id]]);
   });
 
@@ -428,6 +465,90 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     await worker.stop();
     expect(srv.requests).toHaveLength(1);
     expect(await rows(conn, `SELECT status FROM pulse_outbox`)).toEqual([{ status: 'delivered' }]);
+  });
+});
+
+describe('delivery worker: draining at the end of a run', () => {
+  const quickRoute = `route: {receiver: hook, group_by: [alertname], group_wait: 1h, group_interval: 1h}`;
+
+  it('drain() sends now, retries until the receiver takes everything, and says nothing is pending', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer((_req, n) => (n <= 2 ? 503 : 200));
+    closers.push(srv.close);
+    const router = routerFor(quickRoute);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      settings: { backoffBaseMs: 5, backoffMaxMs: 20, pollIntervalMs: 5 },
+    });
+    const alerts = [makeAlert({ rule: 'A', subject: '1' }), makeAlert({ rule: 'A', subject: '2' }), makeAlert({ rule: 'B', subject: '3' })];
+    await enqueueTx(conn, alerts, router, Date.now());
+    // group_wait is an hour: only a drain sends these now. Its deadline is far beyond what the
+    // retries need; it returns as soon as nothing is pending.
+    const result = await worker.drain({ timeoutMs: 120_000 });
+    expect(result).toMatchObject({ pending: 0, delivered: 3, dead: 0, timedOut: false, pendingByReceiver: {} });
+    // Two groups (A, B): both refused once, then both taken.
+    expect(srv.requests).toHaveLength(4);
+    const delivered = new Set(srv.requests.slice(2).flatMap((r) => alertIds(r.body)));
+    expect([...delivered].sort()).toEqual(alerts.map((a) => a.alert_id).sort());
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'delivered', n: 3 }]);
+  });
+
+  it('drain() gives up at its deadline and leaves the deliveries pending (not dead) for the next run', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer(() => 503);
+    closers.push(srv.close);
+    const router = routerFor(quickRoute);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      settings: { backoffBaseMs: 10, backoffMaxMs: 50, pollIntervalMs: 10, maxAttempts: 1000 },
+    });
+    await enqueueTx(conn, [makeAlert({ rule: 'A', subject: '1' }), makeAlert({ rule: 'B', subject: '2' })], router, Date.now());
+    const result = await worker.drain({ timeoutMs: 200 });
+    expect(result).toMatchObject({ pending: 2, delivered: 0, dead: 0, timedOut: true, pendingByReceiver: { hook: 2 } });
+    expect(result.failed).toBeGreaterThanOrEqual(2);
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
+  });
+
+  it('every notification in flight in a group is retried in one pass, not one per pass', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: () => T0 });
+    const alerts = [1, 2, 3].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, alerts, router, T0);
+    // Three notifications of the same group were cut short (a crash between the key and the send).
+    for (const [i, alert] of alerts.entries()) {
+      await conn.run(`UPDATE pulse_outbox SET notification_key = 'k${i}' WHERE alert_id = '${alert.alert_id}'`);
+    }
+    const result = await worker.drain({ timeoutMs: 0 });
+    expect(result).toMatchObject({ sent: 3, delivered: 3, pending: 0 });
+    expect(srv.requests.map((r) => r.headers['idempotency-key']).sort()).toEqual(['k0', 'k1', 'k2']);
+  });
+
+  it('requeueDead() clears the old notification keys: the requeued rows of a group go out as one notification', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let refuse = true;
+    const srv = await captureServer(() => (refuse ? 400 : 200));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s, group_interval: 0s}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: clock.now });
+    const alerts = [1, 2].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, [alerts[0]!], router, T0);
+    await worker.tick();
+    clock.advance(S);
+    await enqueueTx(conn, [alerts[1]!], router, clock.now());
+    await worker.tick();
+    expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS keys, min(status) AS status FROM pulse_outbox`)).toEqual([{ keys: 2, status: 'dead' }]);
+    refuse = false;
+    expect(await worker.requeueDead({ receiver: 'hook' })).toBe(2);
+    expect((await worker.drain({ timeoutMs: 0 })).sent).toBe(1);
+    expect(alertIds(srv.requests.at(-1)?.body)).toEqual(alerts.map((a) => a.alert_id).sort());
   });
 });
 

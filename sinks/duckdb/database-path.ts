@@ -1,0 +1,59 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../../operators/errors.js';
+
+/**
+ * Checks of a `--db` path before DuckDB sees it: DuckDB creates a missing file (so a mistyped path
+ * left an empty database behind), reports a directory as an IO error, and opens some other files
+ * (an NDJSON file given as `--db` by mistake) as an empty in-memory database without a word, so a
+ * job's state went nowhere; these say what is wrong instead.
+ */
+
+/** DuckDB's file header: a checksum, then the magic bytes `DUCK`. */
+const MAGIC = Buffer.from('DUCK');
+const MAGIC_OFFSET = 8;
+
+/** True when `path` is empty (DuckDB makes it a database) or starts with DuckDB's header. */
+function isDuckDBFile(path: string): boolean {
+  if (statSync(path).size === 0) return true;
+  const head = Buffer.alloc(MAGIC_OFFSET + MAGIC.length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head.subarray(MAGIC_OFFSET).equals(MAGIC);
+}
+
+function notDuckDB(path: string): UsageError {
+  return new UsageError(`--db ${path} is not a DuckDB database file; give the database a job writes (store.path), e.g. pulse.duckdb`);
+}
+
+/** For a job: the file may be new, but not a directory, and its directory must exist. */
+export function checkJobDatabasePath(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`--db ${path} is a directory; give the path of a database file, e.g. ${resolve(path, 'pulse.duckdb')}`);
+  }
+  if (existsSync(path) && !isDuckDBFile(path)) throw notDuckDB(path);
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent)) throw new UsageError(`--db ${path}: the directory ${parent} does not exist; create it first`);
+}
+
+/** For a command that works on a job's database: it must exist (nothing is created). */
+export function checkExistingDatabase(path: string): void {
+  if (!existsSync(path)) {
+    throw new UsageError(`the database ${path} does not exist (nothing was created); pass the --db of a job that has run`);
+  }
+  if (statSync(path).isDirectory()) {
+    throw new UsageError(`--db ${path} is a directory; give the database file a job wrote, e.g. ${resolve(path, 'pulse.duckdb')}`);
+  }
+  if (!isDuckDBFile(path)) throw notDuckDB(path);
+}
+
+/** A DuckDB open error a person caused (a file of an older or newer format), as a UsageError; anything else as it is. */
+export function explainOpenError(path: string, error: unknown): unknown {
+  const message = (error as Error).message ?? '';
+  if (/not a valid DuckDB database file|database file .* is not valid/i.test(message)) return notDuckDB(path);
+  return error;
+}

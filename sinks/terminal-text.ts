@@ -1,0 +1,22 @@
+/**
+ * Text for a terminal. Values in the tables `pulse` prints (customer ids, notes, errors) come from
+ * events and from people; a control character in one would be obeyed by the terminal: an escape
+ * sequence can recolour or rewrite the screen, move the cursor over earlier lines, or set the
+ * window title, and bidirectional-override characters reorder what is shown. Each is printed as a
+ * visible escape instead (`\u001b[31m` stays readable as what it is).
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with every control and bidi-override character shown as an escape. */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Left-aligned columns separated by two spaces; the header underlined; every cell terminal-safe. */
+export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const safeRows = rows.map((row) => row.map(terminalSafe));
+  const widths = headers.map((h, i) => Math.max(h.length, ...safeRows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...safeRows.map(line)].join('\n') + '\n';
+}

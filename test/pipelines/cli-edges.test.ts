@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../helpers/duckdb.js';
+import { CLI } from './kafka-helpers.js';
+
+/**
+ * The edges of the command line: each mistake exits 2 with a message naming it (no stack trace),
+ * creates no file, and suggests the close match when there is one.
+ */
+const JOB = join(process.cwd(), 'pipelines/customer-analytics.yaml');
+let dir = '';
+/** A database written by a real run over the first 5,000 sample events. */
+let db = '';
+
+function pulse(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Runs the command and checks it exits 2 with `message`, no stack trace, and leaves the directory as it was. */
+function refused(message: string | RegExp, ...args: string[]): string {
+  const before = readdirSync(dir).sort();
+  const result = pulse(...args);
+  expect(result.status, `${args.join(' ')}\n${result.stderr}`).toBe(2);
+  expect(result.stderr).toMatch(typeof message === 'string' ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message);
+  expect(result.stderr).not.toMatch(/\n\s+at |Error:|IO Error|Catalog Error/);
+  expect(readdirSync(dir).sort()).toEqual(before);
+  return result.stderr;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pulse-cli-edges-'));
+  mkdirSync(join(dir, 'data'));
+  const sample = readFileSync(join(process.cwd(), 'samples/events.ndjson'), 'utf8').split('\n').slice(0, 5000).join('\n') + '\n';
+  writeFileSync(join(dir, 'events.ndjson'), sample);
+  db = join(dir, 'pulse.duckdb');
+  const run = pulse('run', '--config', JOB, '--input', 'events.ndjson', '--db', db, '--reports', 'reports');
+  expect(run.status, run.stderr).toBe(0);
+}, 120_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('pulse run: inputs, databases and options', () => {
+  it('a missing --input file or a directory', () => {
+    refused('--input missing.ndjson: no such file', 'run', '--config', JOB, '--input', 'missing.ndjson', '--db', 'new.duckdb');
+    refused('--input data is a directory; give the files in it, e.g. --input data/*.ndjson', 'run', '--config', JOB, '--input', 'data', '--db', 'new.duckdb');
+  });
+
+  it('--db pointing to a directory, into a directory that does not exist, or at a file that is not a database', () => {
+    refused(`--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`, 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'data');
+    expect(readdirSync(join(dir, 'data'))).toEqual([]);
+    refused(`the directory ${join(dir, 'nowhere')} does not exist`, 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'nowhere/pulse.duckdb');
+    const stderr = refused('--db events.ndjson is not a DuckDB database file', 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'events.ndjson');
+    expect(stderr).not.toContain('processed');
+  });
+
+  it('an unknown option is reported as unknown, with the close match, even when it hides a required one', () => {
+    const stderr = refused("error: unknown option '--confg'", 'run', '--confg', JOB, '--input', 'events.ndjson');
+    expect(stderr).toContain('(Did you mean --config?)');
+    expect(stderr).not.toContain('required option');
+    refused("error: required option '--config <file>' not specified", 'run', '--input', 'events.ndjson');
+    refused("error: unknown option '--bd'", 'cases', 'list', '--bd', db);
+  });
+});
+
+describe('commands on a database', () => {
+  const missing = () => join(dir, 'missing.duckdb');
+  it.each([
+    ['cases list', ['cases', 'list']],
+    ['cases show', ['cases', 'show', 'case-0123456789']],
+    ['outbox list', ['outbox', 'list']],
+    ['outbox retry', ['outbox', 'retry']],
+    ['outbox send', ['outbox', 'send', '--config', JOB]],
+    ['drift evaluate', ['drift', 'evaluate', '--reference-start', '2026-01-05', '--reference-end', '2026-01-12', '--current-start', '2026-01-12', '--current-end', '2026-01-19']],
+    ['report kpi', ['report', 'kpi', '--out', 'reports']],
+  ])('%s on a --db that does not exist creates nothing', (_name, args) => {
+    refused(`the database ${missing()} does not exist (nothing was created)`, ...args, '--db', missing());
+    refused(`--db ${join(dir, 'data')} is a directory`, ...args, '--db', join(dir, 'data'));
+  });
+
+  it('report customer with an unknown customer names it and suggests close ids', () => {
+    const stderr = refused("--customer C00001: no customer 'C00001' in customer_windows (did you mean C000001", 'report', 'customer', '--db', db, '--out', 'reports', '--customer', 'C00001');
+    expect(stderr).toMatch(/did you mean (C0000\d\d( or )?){1,3}\?\)/);
+    refused("--customer nobody-like-this: no customer 'nobody-like-this' in customer_windows\n", 'report', 'customer', '--db', db, '--out', 'reports', '--customer', 'nobody-like-this');
+  });
+
+  it('report kpi --queue biling lists the queues that exist and suggests billing', async () => {
+    const stderr = refused("--queue biling: no queue 'biling' in contact_kpis (did you mean billing?); queues present: billing, ", 'report', 'kpi', '--db', db, '--out', 'reports', '--queue', 'biling');
+    // The queues present, from the database itself.
+    const listed = stderr.split('queues present: ')[1]!.trim().split(', ');
+    const [queues] = await query(db, 'SELECT DISTINCT queue FROM contact_kpis ORDER BY queue');
+    expect(listed).toEqual(queues!.map((r) => r['queue']));
+    refused("--channel vioce: no channel 'vioce' in contact_kpis (did you mean voice?)", 'report', 'kpi', '--db', db, '--out', 'reports', '--channel', 'vioce');
+    expect(existsSync(join(dir, 'reports', 'kpi'))).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { formatCaseDetail, formatCaseList, type CaseRecord } from '../../sinks/cases/index.js';
+import { renderTable, terminalSafe } from '../../sinks/terminal-text.js';
+
+const ESC = '\u001b';
+const hostileId = `C1${ESC}[2J${ESC}[31mRED${ESC}]0;owned\u0007\u202eevil`;
+
+describe('text printed to a terminal', () => {
+  it('shows control, escape and bidi-override characters as visible escapes', () => {
+    expect(terminalSafe(hostileId)).toBe('C1\\u001b[2J\\u001b[31mRED\\u001b]0;owned\\u0007\\u202eevil');
+    expect(terminalSafe('line 1\nline 2\tx\r')).toBe('line 1\\nline 2\\tx\\r');
+    expect(terminalSafe('\u009b31m C1 CSI, DEL \u007f')).toBe('\\u009b31m C1 CSI, DEL \\u007f');
+    expect(terminalSafe('Zoë, 東京, emoji 🙂, ordinary – text')).toBe('Zoë, 東京, emoji 🙂, ordinary – text');
+  });
+
+  it('tables are aligned on the escaped text (54 characters wide here)', () => {
+    expect(renderTable(['ID', 'NOTE'], [[hostileId, 'a\nb'], ['C2', 'ok']])).toBe(
+      [
+        `ID${' '.repeat(52)}  NOTE`,
+        `${'-'.repeat(54)}  ----`,
+        'C1\\u001b[2J\\u001b[31mRED\\u001b]0;owned\\u0007\\u202eevil  a\\nb',
+        `C2${' '.repeat(52)}  ok`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('pulse cases list and show print no raw control character from a customer id, team or note', () => {
+    const record: CaseRecord = {
+      case_id: 'case-1',
+      alert_id: null,
+      customer_id: hostileId,
+      category: 'complaint',
+      severity: 'high',
+      status: 'open',
+      team: `care${ESC}[8m`,
+      opened_at: Date.parse('2026-03-01T00:00:00Z'),
+      due_at: Date.parse('2026-03-03T00:00:00Z'),
+      closed_at: null,
+      assignee: null,
+    };
+    const list = formatCaseList([record], Date.parse('2026-03-02T00:00:00Z'));
+    const detail = formatCaseDetail({
+      case: record,
+      events: [{ seq: 1, case_id: 'case-1', at: record.opened_at, actor: `ana${ESC}[1A`, action: 'note', from_status: 'open', to_status: 'open', from_team: null, to_team: null, assignee: null, note: `called\r${ESC}[2Kall fine` }],
+      alert: { rule: 'IrateCustomer', severity: 'warning', summary: `summary ${ESC}[5m`, description: null },
+    } as Parameters<typeof formatCaseDetail>[0]);
+    for (const text of [list, detail]) {
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+      expect(text).toContain('C1\\u001b[2J');
+    }
+    expect(detail).toContain('called\\r\\u001b[2Kall fine');
+  });
+});
