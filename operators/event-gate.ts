@@ -4,6 +4,10 @@ import { formatDuration } from './duration.js';
 import type { EventType, PulseEvent, RecordPosition, Rejection } from './events.js';
 import { UnreadableRecord, type RawValue, type RecordLimits } from './record-limits.js';
 import { formatEpochMs } from './timestamp.js';
+import type { BatchEventTimes } from './watermark.js';
+
+/** Far-ahead event times a gate reports per batch. */
+const AHEAD_KEPT = 8;
 
 export interface EventGateOptions {
   allowedLatenessMs: number;
@@ -38,8 +42,12 @@ export class EventGate {
   private readonly maxFutureMs: number;
   private readonly minTimeMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Largest event time of the records observed since the last `takeMaxEventTime`. */
+  /** Event times after this are far ahead of the partition's progress (WatermarkTracker.aheadAfter). */
+  private aheadAfter = Number.POSITIVE_INFINITY;
+  /** The plausible event times seen since the last `takeEventTimes` (see BatchEventTimes). */
   private maxEventTime = Number.NEGATIVE_INFINITY;
+  private secondEventTime = Number.NEGATIVE_INFINITY;
+  private ahead: number[] = [];
 
   constructor(options: EventGateOptions) {
     this.decoder = new EventDecoder(options.limits);
@@ -63,11 +71,18 @@ export class EventGate {
     this.dedup.expire(watermark - this.allowedLatenessMs);
   }
 
-  /** The largest plausible event time seen since the previous call (-Infinity if none). */
-  takeMaxEventTime(): number {
-    const max = this.maxEventTime;
+  /** Starts a batch of one partition: times after `aheadAfter` are reported apart. */
+  beginBatch(aheadAfter: number): void {
+    this.aheadAfter = aheadAfter;
+  }
+
+  /** The event times of the records judged since the previous call, for the runner's watermark. */
+  takeEventTimes(): BatchEventTimes {
+    const times = { max: this.maxEventTime, second: this.secondEventTime, ahead: this.ahead };
     this.maxEventTime = Number.NEGATIVE_INFINITY;
-    return max;
+    this.secondEventTime = Number.NEGATIVE_INFINITY;
+    this.ahead = [];
+    return times;
   }
 
   /**
@@ -97,7 +112,7 @@ export class EventGate {
         event.type, value,
       );
     }
-    if (event.ts > this.maxEventTime) this.maxEventTime = event.ts;
+    this.recordTime(event.ts);
     if (event.ts < this.lateBefore) {
       return this.refuse(
         source, partition, offset, 'late',
@@ -109,6 +124,21 @@ export class EventGate {
       return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
     }
     return event;
+  }
+
+  private recordTime(ts: number): void {
+    if (ts > this.aheadAfter) {
+      // The earliest few are enough to confirm a jump (WatermarkTracker.observeBatch).
+      if (this.ahead.length < AHEAD_KEPT) this.ahead.push(ts);
+      else if (ts < this.ahead[AHEAD_KEPT - 1]!) this.ahead[AHEAD_KEPT - 1] = ts;
+      else return;
+      this.ahead.sort((a, b) => a - b);
+    } else if (ts > this.maxEventTime) {
+      this.secondEventTime = this.maxEventTime;
+      this.maxEventTime = ts;
+    } else if (ts > this.secondEventTime) {
+      this.secondEventTime = ts;
+    }
   }
 
   private refuse(

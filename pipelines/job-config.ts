@@ -44,7 +44,7 @@ export interface JobConfig {
   name: string;
   source: string;
   sources: Record<string, SourceConfig>;
-  eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number; maxFutureMs: number; minTimeMs: number };
+  eventTime: { outOfOrdernessMs: number; allowedLatenessMs: number; idleTimeoutMs: number; maxFutureMs: number; minTimeMs: number; maxJumpMs: number };
   /** What one input record may be (`limits`); the sources enforce the byte size, the decoder the rest. */
   limits: RecordLimits;
   operators: OperatorConfig[];
@@ -143,6 +143,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       allowedLatenessMs: requireDuration(job.event_time.allowed_lateness),
       idleTimeoutMs: requireDuration(job.event_time.idle_timeout),
       maxFutureMs: requireDuration(job.event_time.max_future),
+      maxJumpMs: requireDuration(job.event_time.max_jump),
       minTimeMs: minTime(job.event_time.min_time, origin),
     },
     limits: {

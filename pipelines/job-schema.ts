@@ -24,6 +24,13 @@ export const DEFAULT_LINGER = '100ms';
  * producers' clock skew.
  */
 export const DEFAULT_MAX_FUTURE = '1h';
+/**
+ * A partition's event time may jump this far ahead of its own progress on one record's word; a
+ * further jump moves its watermark only once a second record confirms it (operators/watermark.ts).
+ * A day: a stream of events runs seconds to minutes apart, so only a broken timestamp (or the end of
+ * a long silence, which the next record confirms) jumps further.
+ */
+export const DEFAULT_MAX_JUMP = '1d';
 /** Older event times are refused: a zero or default date from a broken producer, not history. */
 export const DEFAULT_MIN_TIME = '2000-01-01T00:00:00Z';
 
@@ -98,6 +105,7 @@ export const JOB_SCHEMA = {
         allowed_lateness: { ...duration, default: '1h' },
         idle_timeout: { ...duration, default: '30s' },
         max_future: { ...duration, default: DEFAULT_MAX_FUTURE },
+        max_jump: { ...duration, default: DEFAULT_MAX_JUMP },
         min_time: { type: 'string', minLength: 1, default: DEFAULT_MIN_TIME },
       },
     },

@@ -8,7 +8,7 @@ import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { PopulationDriftGlobal } from '../operators/population-drift/index.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
-import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
+import { WatermarkTracker, type BatchEventTimes, type WatermarkSnapshot } from '../operators/watermark.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
 import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
@@ -243,8 +243,7 @@ export class JobRunner {
 
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
-    const results = await this.pool!.process(routed, this.context.source.name, now);
-    let maxEventTime = Number.NEGATIVE_INFINITY;
+    const results = await this.pool!.process(routed, this.context.source.name, now, this.watermarks.aheadAfter(batch.partition));
     let accepted = 0;
     for (const result of results) {
       for (const rejection of result.rejections) {
@@ -253,10 +252,11 @@ export class JobRunner {
       }
       result.acceptedByType.forEach((n, i) => (this.ingestedByType[i]! += n));
       accepted += result.accepted;
-      if (result.maxEventTime > maxEventTime) maxEventTime = result.maxEventTime;
     }
     this.mergePartials(results);
-    if (maxEventTime > Number.NEGATIVE_INFINITY) this.watermarks.observe(batch.partition, maxEventTime, now);
+    const times = mergeEventTimes(results.map((r) => r.eventTimes));
+    // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
+    if (times.max > Number.NEGATIVE_INFINITY || times.ahead.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
     this.watermarks.heartbeat(batch.partition, now);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
@@ -627,6 +627,16 @@ export class JobRunner {
     }
     await this.loadState(true);
   }
+}
+
+/** The event times of one batch over all shards. */
+function mergeEventTimes(parts: readonly BatchEventTimes[]): BatchEventTimes {
+  const top = parts.flatMap((p) => [p.max, p.second]).sort((a, b) => b - a);
+  return {
+    max: top[0] ?? Number.NEGATIVE_INFINITY,
+    second: top[1] ?? Number.NEGATIVE_INFINITY,
+    ahead: parts.flatMap((p) => p.ahead).sort((a, b) => a - b),
+  };
 }
 
 /** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */

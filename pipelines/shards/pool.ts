@@ -56,8 +56,11 @@ export interface ShardPool {
   readonly size: number;
   /** Splits a batch by shard (synchronous: the runner does it while the shards work). */
   route(batch: RecordBatch): RoutedBatch;
-  /** `now`: the processing time (the gate refuses event times too far after it). */
-  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]>;
+  /**
+   * `now`: the processing time (the gate refuses event times too far after it); `aheadAfter`: the
+   * partition's WatermarkTracker.aheadAfter.
+   */
+  process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]>;
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
@@ -99,8 +102,8 @@ export class InlineShardPool implements ShardPool {
     return { partition: batch.partition, shards: [batch.records] };
   }
 
-  async process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
-    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now })];
+  async process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]> {
+    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now, aheadAfter })];
   }
 
   async watermark(watermark: number): Promise<void> {
@@ -124,7 +127,7 @@ export class InlineShardPool implements ShardPool {
 
 /** Calls from the runner to a shard worker, and the worker's replies (worker.ts). */
 export type ShardCall =
-  | { op: 'process'; source: string; partition: string; now: number; records: PortableRecords }
+  | { op: 'process'; source: string; partition: string; now: number; aheadAfter: number; records: PortableRecords }
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
@@ -154,11 +157,11 @@ export class WorkerShardPool implements ShardPool {
     return { partition: batch.partition, shards };
   }
 
-  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
+  process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]> {
     return Promise.all(
       this.workers.map(
         (worker, i) =>
-          worker.call({ op: 'process', source, partition: batch.partition, now, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
+          worker.call({ op: 'process', source, partition: batch.partition, now, aheadAfter, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
       ),
     );
   }

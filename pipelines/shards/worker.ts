@@ -25,7 +25,7 @@ const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
 function handle(call: ShardCall): unknown {
   switch (call.op) {
     case 'process':
-      return shard.process({ source: call.source, partition: call.partition, now: call.now, records: fromPortableRecords(call.records) });
+      return shard.process({ ...call, records: fromPortableRecords(call.records) });
     case 'watermark':
       shard.watermark(call.watermark);
       return null;

@@ -20,7 +20,7 @@ interface Gate {
 
 function gate(): Gate {
   const g = new EventGate({ allowedLatenessMs: HOUR, maxFutureMs: HOUR, minTimeMs: Date.UTC(2000, 0, 1) });
-  const watermarks = new WatermarkTracker({ outOfOrdernessMs: 5 * 60_000, idleTimeoutMs: HOUR });
+  const watermarks = new WatermarkTracker({ outOfOrdernessMs: 5 * 60_000, idleTimeoutMs: HOUR, maxJumpMs: 24 * HOUR });
   return {
     g,
     watermarks,
@@ -29,10 +29,11 @@ function gate(): Gate {
     },
     admit: (...args) => g.admit(...args),
     advance(now) {
-      const max = g.takeMaxEventTime();
-      if (max > Number.NEGATIVE_INFINITY) watermarks.observe('p', max, now);
+      const times = g.takeEventTimes();
+      if (times.max > Number.NEGATIVE_INFINITY || times.ahead.length > 0) watermarks.observeBatch('p', times, now);
       const watermark = watermarks.advance(now);
       g.setWatermark(watermark);
+      g.beginBatch(watermarks.aheadAfter('p'));
       return watermark;
     },
   };

@@ -39,3 +39,45 @@ describe('WatermarkTracker', () => {
     expect(restored.current).toBe(990);
   });
 });
+
+describe('WatermarkTracker: one record cannot drag a partition (issue 18 item 1)', () => {
+  const DAY = 86_400_000;
+  const options = { outOfOrdernessMs: 10, idleTimeoutMs: 10 * DAY, maxJumpMs: DAY };
+  const batch = (max: number, ahead: number[] = [], second = Number.NEGATIVE_INFINITY) => ({ max, second, ahead });
+
+  it('keeps a far-ahead time pending until a second one confirms the jump', () => {
+    const w = new WatermarkTracker(options);
+    w.observeBatch('p', batch(1000), 0);
+    expect(w.aheadAfter('p')).toBe(1000 + DAY);
+    // One record five months ahead among on-time ones: the watermark follows the on-time ones.
+    w.observeBatch('p', batch(2000, [1000 + 150 * DAY]), 0);
+    expect(w.advance(0)).toBe(1990);
+    w.observeBatch('p', batch(3000), 0);
+    expect(w.advance(0)).toBe(2990);
+    // The end of a silence: the first record after it is pending, the next one confirms both.
+    w.observeBatch('p', batch(Number.NEGATIVE_INFINITY, [3000 + 3 * DAY]), 0);
+    expect(w.advance(0)).toBe(2990);
+    w.observeBatch('p', batch(Number.NEGATIVE_INFINITY, [3000 + 3 * DAY + 60_000]), 0);
+    expect(w.advance(0)).toBe(3000 + 3 * DAY + 60_000 - 10);
+    // The far outlier is still the earliest unconfirmed one: it would take another to move past it.
+    expect(w.snapshot().partitions['p']!.pending).toEqual([1000 + 150 * DAY]);
+  });
+
+  it('judges a first batch by its second largest time', () => {
+    const w = new WatermarkTracker(options);
+    w.observeBatch('p', batch(500 * DAY, [], 1000), 0);
+    expect(w.advance(0)).toBe(990);
+    const close = new WatermarkTracker(options);
+    close.observeBatch('p', batch(1000 + DAY / 2, [], 1000), 0);
+    expect(close.advance(0)).toBe(1000 + DAY / 2 - 10);
+  });
+
+  it('keeps pending times across a restart', () => {
+    const w = new WatermarkTracker(options);
+    w.observeBatch('p', batch(1000, [1000 + 9 * DAY]), 0);
+    const restored = new WatermarkTracker(options);
+    restored.restore(JSON.parse(JSON.stringify(w.snapshot())), 0);
+    restored.observeBatch('p', batch(Number.NEGATIVE_INFINITY, [1000 + 9 * DAY + 5]), 0);
+    expect(restored.advance(0)).toBe(1000 + 9 * DAY + 5 - 10);
+  });
+});

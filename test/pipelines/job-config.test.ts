@@ -44,6 +44,7 @@ describe('job configuration', () => {
       allowedLatenessMs: 3_600_000,
       idleTimeoutMs: 30_000,
       maxFutureMs: 3_600_000,
+      maxJumpMs: 86_400_000,
       minTimeMs: Date.UTC(2000, 0, 1),
     });
     expect(job.storePath).toBe('pulse.duckdb');

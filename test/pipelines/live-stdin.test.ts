@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiAddressFile } from '../../pipelines/job-api.js';
+import { apiAddressFile } from '../../pipelines/job-api-address.js';
 import { query } from '../helpers/duckdb.js';
 import { CLI, freePort, waitFor } from './kafka-helpers.js';
 

@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../sources/generator/index.js';
 import { query } from '../helpers/duckdb.js';
+import { runPulse } from '../helpers/pulse-run.js';
 
-const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 const JOB = join(process.cwd(), 'pipelines/customer-analytics.yaml');
 
 /** Every output table of the default job, in a canonical order (times as epoch ms, JSON as text). */
-export const OUTPUT_TABLES = [
+const OUTPUT_TABLES = [
   `SELECT customer_id, epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, spend_total, spend_count, spend_max, refund_total,
           usage_total, CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows ORDER BY ALL`,
   `SELECT * EXCLUDE (window_start, window_end), epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we FROM contact_kpis ORDER BY ALL`,
@@ -28,15 +27,6 @@ export const OUTPUT_TABLES = [
   `SELECT operator, state, key, CAST(value AS VARCHAR) AS value, customer_id FROM pulse_state WHERE customer_id IS NOT NULL ORDER BY ALL`,
   `SELECT event_id, customer_id, ts FROM pulse_dedup ORDER BY ALL`,
 ];
-
-export function runPulse(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
 
 describe('worker threads', () => {
   it('the default job writes identical tables with 0, 1, 2 and 3 workers (late, duplicate and malformed records included)', async () => {

@@ -7,8 +7,10 @@ import { CommanderError } from 'commander';
 import { type Alert, alertRow } from '../../../operators/alert.js';
 import type { Operator, OperatorOutput } from '../../../operators/operator.js';
 import { UsageError } from '../../../operators/errors.js';
-import { DuckDBStore, drainStateChanges } from '../../../sinks/duckdb/store.js';
-import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase } from '../../../sinks/cases/index.js';
+import { DuckDBStore } from '../../../sinks/duckdb/store.js';
+import { drainStateRows } from '../../../operators/state.js';
+import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase, type CaseDeadlineWatcher } from '../../../sinks/cases/index.js';
+import type { ServiceTriggersOperator } from '../../../operators/service/operator.js';
 import { casesCommand } from '../../../pipelines/commands/cases.js';
 import { HOUR, drain, operatorFromYaml, profile, survey } from '../../operators/service/helpers.js';
 
@@ -32,19 +34,25 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What the runner does at a checkpoint, with the case step (README wiring). */
 async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise<Alert[]> {
-  const work = await prepareCaseCheckpoint(store.connection, [op], now);
+  const work = await prepareCaseCheckpoint(store.connection, [watcher(op)], now);
   const outputs: OperatorOutput[] = op.drainOutputs();
   if (work.alerts.length > 0) outputs.push({ kind: 'alert', rows: work.alerts.map(alertRow) });
   await store.commitCheckpoint({
     outputs,
     rejections: [],
-    state: drainStateChanges([op]),
-    dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    state: drainStateRows(op.name, op.states),
+    dedup: [],
     positions: [],
     jobState: {},
     extraWrites: (conn) => work.write(conn),
   });
   return outputs.filter((o) => o.kind === 'alert').flatMap((o) => o.rows as unknown as Alert[]);
+}
+
+/** The operator's cases as the runner asks for them (its parts may be on worker threads). */
+function watcher(op: Operator): CaseDeadlineWatcher {
+  const cases = op as unknown as ServiceTriggersOperator;
+  return { overdueCases: async () => cases.overdueCases(), settleOverdue: async (statuses) => cases.settleOverdue(statuses) };
 }
 
 async function restoreInto(store: DuckDBStore, op: Operator): Promise<void> {
@@ -136,8 +144,8 @@ describe('cases end to end on a DuckDB file', () => {
     await store.commitCheckpoint({
       outputs: [],
       rejections: [],
-      state: drainStateChanges([op]),
-      dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
+      state: drainStateRows(op.name, op.states),
+      dedup: [],
       positions: [],
       jobState: {},
     });
@@ -161,7 +169,7 @@ describe('pulse cases CLI', () => {
     const { alerts, cases } = drain(op);
     await store.commitCheckpoint({
       outputs: [{ kind: 'alert', rows: alerts.map(alertRow) }, { kind: 'case', rows: cases }],
-      rejections: [], state: [], dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY }, positions: [], jobState: {},
+      rejections: [], state: [], dedup: [], positions: [], jobState: {},
     });
     return { store, ids: cases.map((c) => String(c['case_id'])) };
   }

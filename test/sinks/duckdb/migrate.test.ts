@@ -14,16 +14,17 @@ describe('opening a database written by an older version', () => {
     await connection.run(`INSERT INTO pulse_dedup VALUES ('e1', 5)`);
 
     const ddl = [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL];
-    expect(await createOrUpgradeTables(connection, ddl)).toEqual(['pulse_dedup.partition', 'pulse_state.customer_id']);
+    expect(await createOrUpgradeTables(connection, ddl)).toEqual(['pulse_dedup.partition', 'pulse_dedup.customer_id', 'pulse_state.customer_id']);
     const rows = await connection.runAndReadAll(
-      `SELECT s.key, s.customer_id, d.event_id, d.partition FROM pulse_state s, pulse_dedup d`,
+      `SELECT s.key, s.customer_id, d.event_id, d.partition, d.customer_id AS id_customer FROM pulse_state s, pulse_dedup d`,
     );
-    expect(rows.getRowObjectsJS()).toEqual([{ key: 'c1', customer_id: null, event_id: 'e1', partition: null }]);
+    expect(rows.getRowObjectsJS()).toEqual([{ key: 'c1', customer_id: null, event_id: 'e1', partition: null, id_customer: null }]);
     const types = await connection.runAndReadAll(
       `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE column_name IN ('customer_id', 'partition')
        AND table_name IN ('pulse_state', 'pulse_dedup') ORDER BY ALL`,
     );
     expect(types.getRowObjectsJS()).toEqual([
+      { table_name: 'pulse_dedup', column_name: 'customer_id', data_type: 'VARCHAR' },
       { table_name: 'pulse_dedup', column_name: 'partition', data_type: 'VARCHAR' },
       { table_name: 'pulse_state', column_name: 'customer_id', data_type: 'VARCHAR' },
     ]);

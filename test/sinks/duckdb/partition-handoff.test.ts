@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyedState, keyIsCustomer } from '../../../operators/state.js';
+import { KeyedState, drainStateRows, keyIsCustomer } from '../../../operators/state.js';
 import { PartitionHandoffDir } from '../../../sinks/duckdb/partition-handoff.js';
 import { DuckDBStore, type CheckpointData } from '../../../sinks/duckdb/store.js';
 import { query } from '../../helpers/duckdb.js';
@@ -33,7 +33,7 @@ function checkpoint(parts: Partial<CheckpointData> & { state?: CheckpointData['s
     outputs: [],
     rejections: [],
     state: [],
-    dedup: { ids: [], times: [], partitions: [], expiredBefore: Number.NEGATIVE_INFINITY },
+    dedup: [],
     positions: [],
     jobState: {},
     ...parts,
@@ -45,10 +45,7 @@ function stateChanges(entries: Record<string, unknown>, population: Record<strin
   for (const [key, value] of Object.entries(entries)) customers.set(key, value);
   const totals = new KeyedState<unknown>();
   for (const [key, value] of Object.entries(population)) totals.set(key, value);
-  return [
-    { operator: 'op', state: 'customers', changes: customers.drainChanges(), customerOf: (k, v) => customers.customerOfEntry(k, v) },
-    { operator: 'op', state: 'totals', changes: totals.drainChanges(), customerOf: (k, v) => totals.customerOfEntry(k, v) },
-  ];
+  return drainStateRows('op', { customers, totals });
 }
 
 const WINDOWS = `SELECT customer_id, (epoch_ms(window_start) - ${T0}) // ${HOUR} AS hour, spend_total FROM customer_windows ORDER BY ALL`;
@@ -62,7 +59,7 @@ function twoPartitions(): CheckpointData {
   return checkpoint({
     outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5), window('c1', 30, 7), window('c2', 30, 9)] }],
     state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }),
-    dedup: { ids: ['e1', 'e2'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+    dedup: [{ ids: ['e1', 'e2'], customers: [null, null], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY }],
     positions: [
       { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
       { source: 'kafka', partition: P1, position: { offset: 20, resume: 20 } },
@@ -117,7 +114,7 @@ describe('partition hand-over through a shared directory', () => {
       checkpoint({
         outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 7)] }],
         state: stateChanges({ c1: { n: 11 } }, {}),
-        dedup: { ids: ['e1'], times: [T0], partitions: [P0], expiredBefore: Number.NEGATIVE_INFINITY },
+        dedup: [{ ids: ['e1'], customers: [null], times: [T0], partitions: [P0], expiredBefore: Number.NEGATIVE_INFINITY }],
         positions: [{ source: 'kafka', partition: P0, position: { offset: 42, resume: 42 } }],
         owners: [{ customer_id: 'c1', partition: P0 }],
       }),
@@ -132,7 +129,7 @@ describe('partition hand-over through a shared directory', () => {
       checkpoint({
         outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 1), window('c3', 30, 4)] }],
         state: stateChanges({ c1: { n: 0 }, c3: { n: 3 } }, { all: { n: 9 } }),
-        dedup: { ids: ['e0', 'e3'], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY },
+        dedup: [{ ids: ['e0', 'e3'], customers: [null, null], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY }],
         positions: [{ source: 'kafka', partition: P0, position: { offset: 5, resume: 5 } }],
         owners: [
           { customer_id: 'c1', partition: P0 },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContactKpiRow } from '../../../operators/contact-kpis/index.js';
 import { parseJobConfig } from '../../../pipelines/job-config.js';
 import { ContactKpiGauges } from '../../../sinks/metrics/contact-kpi-gauges.js';
-import { DEFAULT_LABEL_LIMITS, setContactLabelLimits } from '../../../sinks/metrics/label-limits.js';
+import { DEFAULT_LABEL_LIMITS } from '../../../sinks/metrics/label-limits.js';
 
 function row(queue: string, channel: string, offered: number): ContactKpiRow {
   return {
@@ -63,10 +63,9 @@ operators: [{ type: customer_windows }]
     const job = parseJobConfig(`${base}metrics: { label_limits: { queue: { max: 2, keep: [vip] } } }\n`, 'job.yaml', {});
     expect(job.metricsLabelLimits.queue).toEqual({ max: 2, keep: ['vip'] });
     expect(() => parseJobConfig(`${base}metrics: { label_limits: { queues: {} } }\n`, 'job.yaml', {})).toThrow(/metrics\.label_limits\.queues: unknown key; allowed keys are queue, channel/);
-    // As `pulse run` does: limits set for the registry reach gauges built on it.
+    // As the runner does: the job's limits reach the gauges.
     const registry = new Registry();
-    setContactLabelLimits(registry, job.metricsLabelLimits);
-    new ContactKpiGauges(registry, '15m').publish(rows.slice(0, 5));
+    new ContactKpiGauges(registry, '15m', job.metricsLabelLimits).publish(rows.slice(0, 5));
     expect(new Set((await samples(registry, 'pulse_contact_offered')).map((s) => s.labels['queue']))).toEqual(new Set(['q0', 'q1', 'other']));
     expect(await samples(registry, 'pulse_metric_label_values_folded_total')).toEqual([{ labels: { label: 'queue' }, value: 3 }]);
   });
