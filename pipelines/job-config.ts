@@ -60,6 +60,8 @@ export interface JobConfig {
   /** Bounds on the contact gauges' queue and channel label values (`metrics.label_limits`). */
   metricsLabelLimits: ContactLabelLimits;
   reportsDir: string;
+  /** When reports of alerts are rendered (`reports.render`). */
+  reportsRender: 'auto' | 'at_end' | 'after_checkpoint';
   alerting: Record<string, unknown> | undefined;
 }
 
@@ -168,6 +170,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     metricsPort: job.metrics.port,
     metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
+    reportsRender: job.reports.render,
     alerting: job.alerting,
   };
 }

@@ -197,7 +197,16 @@ export const JOB_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { dir: { type: 'string', default: 'reports' } },
+      properties: {
+        dir: { type: 'string', default: 'reports' },
+        render: {
+          enum: ['auto', 'at_end', 'after_checkpoint'],
+          default: 'auto',
+          description:
+            'when reports of alerts are rendered: after_checkpoint (as soon as the alert is committed), at_end (when a bounded input ' +
+            'has been read; ingestion gets the CPU), auto: at_end for files, after_checkpoint for stdin and Kafka',
+        },
+      },
     },
     alerting: { type: 'object' },
   },

@@ -13,6 +13,11 @@ export interface ReportQueueOptions {
   writer: ReportWriter;
   metrics: ReportMetrics;
   logger: Logger;
+  /**
+   * Render nothing until `drain()`: a replay of files ends soon and nobody waits on its reports
+   * while it runs, so the whole CPU goes to ingestion and the reports are rendered at the end.
+   */
+  deferUntilDrain?: boolean;
 }
 
 interface ReportRequest {
@@ -86,6 +91,11 @@ export class ReportQueue {
       for (;;) {
         if (this.stopping) break;
         this.notified = false;
+        if (this.options.deferUntilDrain && !this.draining) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+          continue;
+        }
         const batch = await this.nextBatch();
         if (batch.length === 0) {
           if (this.draining) break;

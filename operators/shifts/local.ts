@@ -90,13 +90,35 @@ const STAT_L = '#l';
 const STAT_Q = '#q';
 const isStat = (key: string): boolean => key.includes('#');
 
+/** The accumulator keys of a measure's statistics, built once per measure rather than per event. */
+interface StatKeys {
+  n: string;
+  k: string;
+  l: string;
+  q: string;
+}
+
+const statKeyCache = new Map<string, StatKeys>();
+/** Measure names can come from events (usage metrics): the cache stays bounded. */
+const STAT_KEYS_CACHED = 1024;
+
+function statKeys(measure: string): StatKeys {
+  let keys = statKeyCache.get(measure);
+  if (keys === undefined) {
+    keys = { n: measure + STAT_N, k: measure + STAT_K, l: measure + STAT_L, q: measure + STAT_Q };
+    if (statKeyCache.size < STAT_KEYS_CACHED) statKeyCache.set(measure, keys);
+  }
+  return keys;
+}
+
 function windowStats(bucket: Record<string, number>, measure: string): WindowStats {
   const w = emptyWindow();
+  const keys = statKeys(measure);
   w.x = bucket[measure] ?? 0;
-  w.n = bucket[measure + STAT_N] ?? 0;
-  w.k = bucket[measure + STAT_K] ?? 0;
-  w.l = bucket[measure + STAT_L] ?? 0;
-  w.q = bucket[measure + STAT_Q] ?? 0;
+  w.n = bucket[keys.n] ?? 0;
+  w.k = bucket[keys.k] ?? 0;
+  w.l = bucket[keys.l] ?? 0;
+  w.q = bucket[keys.q] ?? 0;
   return w;
 }
 
@@ -206,12 +228,13 @@ export class CustomerShiftLocal implements LocalOperator {
     const bucket = (c.acc[key] ??= {});
     bucket[measure] = (bucket[measure] ?? 0) + value;
     if (this.cfg.method === 'glr') {
-      bucket[measure + STAT_N] = (bucket[measure + STAT_N] ?? 0) + 1;
+      const keys = statKeys(measure);
+      bucket[keys.n] = (bucket[keys.n] ?? 0) + 1;
       if (value > 0) {
         const lv = Math.log(value);
-        bucket[measure + STAT_K] = (bucket[measure + STAT_K] ?? 0) + 1;
-        bucket[measure + STAT_L] = (bucket[measure + STAT_L] ?? 0) + lv;
-        bucket[measure + STAT_Q] = (bucket[measure + STAT_Q] ?? 0) + lv * lv;
+        bucket[keys.k] = (bucket[keys.k] ?? 0) + 1;
+        bucket[keys.l] = (bucket[keys.l] ?? 0) + lv;
+        bucket[keys.q] = (bucket[keys.q] ?? 0) + lv * lv;
       }
     }
   }

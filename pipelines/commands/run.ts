@@ -64,6 +64,13 @@ export interface RunCommandResult extends RunSummary {
   alertsPending: number;
 }
 
+/** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
+function rendersAtEnd(job: JobConfig): boolean {
+  if (job.reportsRender !== 'auto') return job.reportsRender === 'at_end';
+  const source = job.sources[job.source];
+  return source?.type === 'files' && !source.paths.includes('-');
+}
+
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
   checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
@@ -120,6 +127,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     writer: reportWriter(),
     metrics: promReportMetrics(metrics.registry),
     logger,
+    deferUntilDrain: rendersAtEnd(job),
   });
   let server: Server | undefined;
   let unpublish: (() => void) | undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ describe('report requests across crashes', () => {
   it('SIGKILL with reports pending, then re-running: every report is written, each request rendered once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-report-crash-'));
     const config = reportJobYaml(dir);
+    // Rendered while the input is read (not at its end, as files are by default): kills land with requests pending.
+    writeFileSync(config, readFileSync(config, 'utf8').replace('reports:\n', 'reports:\n  render: after_checkpoint\n'));
     // Each run in a directory of its own with reports in `reports` there: the links (relative
     // paths) of both runs compare equal, and the files do not mix.
     const run = (cwd: string, killAtBatch: number | null) =>

@@ -34,9 +34,9 @@ beforeEach(async () => {
 afterEach(() => fx.close());
 
 /** A queue on a connection of its own, as the job runs it; it starts looking for requests at once. */
-async function queue(writer: ReportWriter): Promise<ReportQueue> {
+async function queue(writer: ReportWriter, deferUntilDrain = false): Promise<ReportQueue> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
-  return new ReportQueue({ connection: await fx.instance.connect(), writer, metrics, logger });
+  return new ReportQueue({ connection: await fx.instance.connect(), writer, metrics, logger, deferUntilDrain });
 }
 
 /** What a checkpoint does with an alert version: link it, store it, request its report, commit. */
@@ -78,6 +78,22 @@ async function firingKpiAlert(): Promise<Alert> {
 }
 
 describe('ReportQueue', () => {
+  it('deferred until the drain (a replay of files), it renders nothing while notified, then everything at the drain', async () => {
+    let writes = 0;
+    const counting: ReportWriter = { write: async (report, out) => void (writes++, await IN_THREAD_WRITER.write(report, out)), close: async () => undefined };
+    const q = await queue(counting, true);
+    await checkpointAlert(await firingKpiAlert());
+    q.notify();
+    // The queue's connection shares the database with ours: by the time two more round trips of
+    // ours are done, a queue that reacted to the notice would have read the request.
+    await requests();
+    await requests();
+    expect(writes).toBe(0);
+    expect((await requests())[0]).toMatchObject({ status: 'pending', renders: 0 });
+    expect(await q.drain()).toEqual({ rendered: 1, failed: 0 });
+    expect(writes).toBe(1);
+  });
+
   it('renders a committed request on the worker thread to the linked path, once, and counts it', async () => {
     if (!existsSync(DIST_WORKER)) throw new Error('dist/sinks/reports/render-worker.js is missing: run `npx tsc -p tsconfig.json` first');
     const alert = await checkpointAlert(await firingKpiAlert());
