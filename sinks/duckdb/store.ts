@@ -119,7 +119,7 @@ export class DuckDBStore {
     await createOrUpgradeTables(connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
     const store = new DuckDBStore(path, instance, connection);
     for (const { table, keys } of Object.values(OUTPUT_TABLES)) {
-      store.writers.set(table, await TableWriter.create(connection, table, keys));
+      store.writers.set(table, await TableWriter.create(connection, table, keys, table === 'customer_windows' ? ['customer_id'] : []));
     }
     store.writers.set('dead_letters', await TableWriter.create(connection, 'dead_letters', []));
     store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', []));

@@ -1,8 +1,11 @@
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import type { OutputColumns, OutputRow } from '../../operators/operator.js';
 
-/** How a column is staged for the appender and converted back in SQL. */
-type ColumnKind = 'varchar' | 'json' | 'double' | 'bigint' | 'boolean' | 'time';
+/**
+ * How a column is staged for the appender and converted back in SQL. `interned`: a VARCHAR column
+ * whose values repeat (customer ids), staged as the number of the value in a dictionary.
+ */
+type ColumnKind = 'varchar' | 'json' | 'double' | 'bigint' | 'boolean' | 'time' | 'interned';
 
 interface Column {
   name: string;
@@ -10,7 +13,7 @@ interface Column {
 }
 
 const STAGE_TYPE: Record<ColumnKind, DuckDBType> = {
-  varchar: VARCHAR, json: VARCHAR, double: DOUBLE, bigint: DOUBLE, boolean: BOOLEAN, time: DOUBLE,
+  varchar: VARCHAR, json: VARCHAR, double: DOUBLE, bigint: DOUBLE, boolean: BOOLEAN, time: DOUBLE, interned: DOUBLE,
 };
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
@@ -35,6 +38,8 @@ function quote(name: string): string {
  * no NaN.
  */
 function fromStage(column: Column, alias: string): string {
+  // An interned value comes from its dictionary, joined as `d_<column>` (see TableWriter.move).
+  if (column.kind === 'interned') return `${dictAlias(column)}.value`;
   const ref = `${alias}.${quote(column.name)}`;
   const number = `CASE WHEN isnan(${ref}) THEN NULL ELSE ${ref} END`;
   switch (column.kind) {
@@ -43,6 +48,58 @@ function fromStage(column: Column, alias: string): string {
     case 'bigint': return `CAST(${number} AS BIGINT)`;
     case 'double': return number;
     default: return ref;
+  }
+}
+
+function dictAlias(column: Column): string {
+  return `d_${column.name.replace(/\W/g, '_')}`;
+}
+
+/**
+ * The values of an interned column seen by this process, numbered, with a temporary table of the
+ * same: a checkpoint passes each repeated value (a customer's id, in every one of its windows) to
+ * DuckDB once, and then only its number. Each value costs the native client a call of its own,
+ * the dearest part of staging a window row (bench/pipeline-bench.ts).
+ */
+class Dictionary {
+  private readonly numbers = new Map<string, number>();
+
+  constructor(readonly table: string) {}
+
+  /** The numbers of `values` (NaN for null); new values are added to the temporary table. */
+  async number(connection: DuckDBConnection, values: ArrayLike<OutputRow[string]>, start: number, count: number): Promise<Float64Array> {
+    const numbers = new Float64Array(count);
+    const added: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const value = values[start + i];
+      if (value === null || value === undefined) {
+        numbers[i] = Number.NaN;
+        continue;
+      }
+      const text = typeof value === 'string' ? value : String(value);
+      let n = this.numbers.get(text);
+      if (n === undefined) {
+        n = this.numbers.size;
+        this.numbers.set(text, n);
+        added.push(text);
+      }
+      numbers[i] = n;
+    }
+    if (added.length > 0) {
+      const appender = await connection.createAppender(this.table, null, 'temp');
+      try {
+        const first = this.numbers.size - added.length;
+        added.forEach((text, i) => {
+          appender.appendDouble(first + i);
+          appender.appendVarchar(text);
+          appender.endRow();
+        });
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    }
+    return numbers;
   }
 }
 
@@ -60,26 +117,34 @@ export class TableWriter {
     private readonly columns: Column[],
     private readonly keys: readonly string[],
     private readonly stageTable: string,
+    private readonly dictionaries: ReadonlyMap<string, Dictionary>,
   ) {}
 
   /** True while rows are staged and not moved yet. */
   private staged = false;
 
-  static async create(connection: DuckDBConnection, table: string, keys: readonly string[]): Promise<TableWriter> {
+  /** `interned`: VARCHAR columns whose values repeat, staged by number (see Dictionary). */
+  static async create(connection: DuckDBConnection, table: string, keys: readonly string[], interned: readonly string[] = []): Promise<TableWriter> {
     const reader = await connection.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns
        WHERE table_schema = 'main' AND table_name = $table ORDER BY ordinal_position`,
       { table },
     );
-    const columns = reader.getRowObjectsJS().map((row) => ({
-      name: String(row['column_name']),
-      kind: columnKind(String(row['data_type'])),
-    }));
+    const columns = reader.getRowObjectsJS().map((row): Column => {
+      const name = String(row['column_name']);
+      return { name, kind: interned.includes(name) ? 'interned' : columnKind(String(row['data_type'])) };
+    });
     if (columns.length === 0) throw new Error(`table '${table}' does not exist`);
     const stageTable = `pulse_stage_${table}`;
     const definition = columns.map((c) => `${quote(c.name)} ${STAGE_TYPE[c.kind].toString()}`).join(', ');
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${stageTable} (${definition})`);
-    return new TableWriter(table, columns, keys, stageTable);
+    const dictionaries = new Map<string, Dictionary>();
+    for (const column of columns.filter((c) => c.kind === 'interned')) {
+      const dict = new Dictionary(`pulse_dict_${table}_${column.name.replace(/\W/g, '_')}`);
+      await connection.run(`CREATE OR REPLACE TEMP TABLE ${dict.table} (idx DOUBLE, value VARCHAR)`);
+      dictionaries.set(column.name, dict);
+    }
+    return new TableWriter(table, columns, keys, stageTable, dictionaries);
   }
 
   /** Writes rows, given as objects or column by column. */
@@ -94,9 +159,10 @@ export class TableWriter {
    */
   async stage(connection: DuckDBConnection, data: readonly OutputRow[] | OutputColumns): Promise<void> {
     if (data.length === 0) return;
+    const columns = await this.internColumns(connection, isColumns(data) ? data : columnsOfRows(data));
     const appender = await connection.createAppender(this.stageTable, null, 'temp');
     try {
-      this.appendChunks(appender, isColumns(data) ? data : columnsOfRows(data));
+      this.appendChunks(appender, columns);
       appender.flushSync();
     } finally {
       appender.closeSync();
@@ -109,6 +175,10 @@ export class TableWriter {
     if (!this.staged) return;
     this.staged = false;
     const select = this.columns.map((c) => fromStage(c, 's')).join(', ');
+    const interned = this.columns.filter((c) => c.kind === 'interned');
+    const joins = interned
+      .map((c) => ` LEFT JOIN ${this.dictionaries.get(c.name)!.table} ${dictAlias(c)} ON ${dictAlias(c)}.idx = s.${quote(c.name)}`)
+      .join('');
     if (this.keys.length > 0) {
       const byKey = this.keys
         .map((key) => {
@@ -116,10 +186,20 @@ export class TableWriter {
           return `t.${quote(key)} = ${fromStage(column, 's')}`;
         })
         .join(' AND ');
-      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${this.stageTable} s WHERE ${byKey}`);
+      const using = [`${this.stageTable} s`, ...interned.map((c) => `${this.dictionaries.get(c.name)!.table} ${dictAlias(c)}`)].join(', ');
+      const dictMatch = interned.map((c) => ` AND ${dictAlias(c)}.idx = s.${quote(c.name)}`).join('');
+      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${using} WHERE ${byKey}${dictMatch}`);
     }
-    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${this.stageTable} s`);
+    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${this.stageTable} s${joins}`);
     await connection.run(`DELETE FROM ${this.stageTable}`);
+  }
+
+  /** `data` with each interned column replaced by the numbers of its values. */
+  private async internColumns(connection: DuckDBConnection, data: OutputColumns): Promise<OutputColumns> {
+    if (this.dictionaries.size === 0) return data;
+    const numbered = new Map<string, Float64Array>();
+    for (const [name, dict] of this.dictionaries) numbered.set(name, await dict.number(connection, data.column(name), 0, data.length));
+    return { length: data.length, names: data.names, column: (name) => numbered.get(name) ?? data.column(name) };
   }
 
   /**
