@@ -365,9 +365,18 @@ export function pipelineHealth() {
       panel({
         title: 'CPU used (cores)',
         description:
-          'CPU seconds per second used by each worker (1 = one full core). Events are judged and aggregated on one JavaScript thread, parsed on a decode worker thread, and DuckDB commits checkpoints on its own threads. ' +
+          'CPU seconds per second used by each worker (1 = one full core). The main thread reads and splits the input, worker threads (`workers`) decode, gate and aggregate, and DuckDB commits checkpoints on its own threads. ' +
           'Bad: pinned at 1.5 to 2 cores while lag grows: the worker is CPU-bound; at the container limit: throttled, raise the limit.',
         targets: [[`sum by (instance) (rate(pulse_process_cpu_seconds_total{${I}}[${RI}]))`, '{{instance}}']],
+        unit: 'short',
+        min: 0,
+      }),
+      panel({
+        title: 'CPU by operator (cores)',
+        description:
+          'CPU seconds per second spent in each operator, summed over the worker threads and the main thread (pulse_operator_seconds_total): which operator a CPU-bound job spends its time in. ' +
+          'Bad: one operator far above the others after a configuration change (a rule or detector set too wide); the rest of the CPU is reading, decoding and checkpoints.',
+        targets: [[`sum by (operator) (rate(pulse_operator_seconds_total{${I}}[${RI}]))`, '{{operator}}']],
         unit: 'short',
         min: 0,
       }),
