@@ -4,10 +4,6 @@ import { formatDuration } from './duration.js';
 import type { EventType, PulseEvent, RecordPosition, Rejection } from './events.js';
 import { UnreadableRecord, type RawValue, type RecordLimits } from './record-limits.js';
 import { formatEpochMs } from './timestamp.js';
-import type { BatchEventTimes } from './watermark.js';
-
-/** Far-ahead event times a gate reports per batch. */
-const AHEAD_KEPT = 8;
 
 export interface EventGateOptions {
   allowedLatenessMs: number;
@@ -42,12 +38,9 @@ export class EventGate {
   private readonly maxFutureMs: number;
   private readonly minTimeMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Event times after this are far ahead of the partition's progress (WatermarkTracker.aheadAfter). */
-  private aheadAfter = Number.POSITIVE_INFINITY;
-  /** The plausible event times seen since the last `takeEventTimes` (see BatchEventTimes). */
-  private maxEventTime = Number.NEGATIVE_INFINITY;
-  private secondEventTime = Number.NEGATIVE_INFINITY;
-  private ahead: number[] = [];
+  /** The plausible event times seen since the last `takeEventTimes` (`timeCount` of them). */
+  private times = new Float64Array(1024);
+  private timeCount = 0;
 
   constructor(options: EventGateOptions) {
     this.decoder = new EventDecoder(options.limits);
@@ -71,17 +64,10 @@ export class EventGate {
     this.dedup.expire(watermark - this.allowedLatenessMs);
   }
 
-  /** Starts a batch of one partition: times after `aheadAfter` are reported apart. */
-  beginBatch(aheadAfter: number): void {
-    this.aheadAfter = aheadAfter;
-  }
-
   /** The event times of the records judged since the previous call, for the runner's watermark. */
-  takeEventTimes(): BatchEventTimes {
-    const times = { max: this.maxEventTime, second: this.secondEventTime, ahead: this.ahead };
-    this.maxEventTime = Number.NEGATIVE_INFINITY;
-    this.secondEventTime = Number.NEGATIVE_INFINITY;
-    this.ahead = [];
+  takeEventTimes(): Float64Array {
+    const times = this.times.slice(0, this.timeCount);
+    this.timeCount = 0;
     return times;
   }
 
@@ -127,18 +113,12 @@ export class EventGate {
   }
 
   private recordTime(ts: number): void {
-    if (ts > this.aheadAfter) {
-      // The earliest few are enough to confirm a jump (WatermarkTracker.observeBatch).
-      if (this.ahead.length < AHEAD_KEPT) this.ahead.push(ts);
-      else if (ts < this.ahead[AHEAD_KEPT - 1]!) this.ahead[AHEAD_KEPT - 1] = ts;
-      else return;
-      this.ahead.sort((a, b) => a - b);
-    } else if (ts > this.maxEventTime) {
-      this.secondEventTime = this.maxEventTime;
-      this.maxEventTime = ts;
-    } else if (ts > this.secondEventTime) {
-      this.secondEventTime = ts;
+    if (this.timeCount === this.times.length) {
+      const grown = new Float64Array(this.times.length * 2);
+      grown.set(this.times);
+      this.times = grown;
     }
+    this.times[this.timeCount++] = ts;
   }
 
   private refuse(

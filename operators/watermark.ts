@@ -7,13 +7,14 @@
  * (processing time) is skipped, so a quiet Kafka partition does not stall every window. The job
  * watermark never moves backwards.
  *
- * One record cannot drag a partition's clock: an event time more than `maxJumpMs` ahead of the
- * partition's progress (a broken timestamp, say next June in a January stream) is processed like
- * any early event but moves nothing until a record read after it, and not far before it, confirms
- * the jump (the end of a long silence is confirmed by the next record); a lone outlier stays
- * pending, and never confirms a later jump either. Without this, one such record would make
- * every on-time event after it late. The same holds within a partition's first batch: its largest
- * time counts only if it is within `maxJumpMs` of the second largest.
+ * One record cannot drag a partition's clock: its progress moves through the event times of each
+ * batch in order of time, each within `maxJumpMs` of the progress so far. A time beyond that (a
+ * broken timestamp, say next June in a January stream) is processed like any early event but
+ * counts only once another time within `maxJumpMs` of it confirms it (the end of a long silence is
+ * confirmed by the next records); until then it waits, and a lone outlier never counts. In a stream
+ * whose events are less than `maxJumpMs` apart (every ordinary one) this is exactly the newest
+ * event time. Without it, one such record would make every on-time event after it late. The whole
+ * batch's times decide, so the result does not depend on how the batch was split over workers.
  */
 export interface WatermarkOptions {
   outOfOrdernessMs: number;
@@ -25,16 +26,6 @@ export interface WatermarkOptions {
 
 /** Unconfirmed far-ahead times kept per partition (the earliest ones). */
 const PENDING_KEPT = 8;
-
-/** The event times of one batch of a partition, as the gates saw them against `aheadAfter`. */
-export interface BatchEventTimes {
-  /** Largest time not ahead (-Infinity if none). */
-  max: number;
-  /** Second largest time not ahead (-Infinity if none). */
-  second: number;
-  /** Times ahead of the partition's `aheadAfter`, the earliest ones, ascending. */
-  ahead: number[];
-}
 
 interface PartitionClock {
   maxEventTime: number;
@@ -69,42 +60,31 @@ export class WatermarkTracker {
     clock.lastActiveAt = now;
   }
 
-  /** Event times after this are far ahead of the partition's progress (see the module comment). */
-  aheadAfter(partition: string): number {
-    const clock = this.partitions.get(partition);
-    const limit = this.options.maxJumpMs;
-    return clock === undefined || limit === undefined || !Number.isFinite(clock.maxEventTime) ? Number.POSITIVE_INFINITY : clock.maxEventTime + limit;
-  }
-
-  /** Records the event times of a batch, judged against `aheadAfter(partition)` before it. */
-  observeBatch(partition: string, times: BatchEventTimes, now: number): void {
+  /** Records the (plausible) event times of a batch of the partition, in any order. */
+  observeBatch(partition: string, times: Float64Array, now: number): void {
     const clock = this.clock(partition, now);
     clock.lastActiveAt = now;
     const limit = this.options.maxJumpMs ?? Number.POSITIVE_INFINITY;
-    let max = times.max;
-    // A first batch has no progress to judge against: its largest time needs the second's support.
-    if (!Number.isFinite(clock.maxEventTime) && times.second > Number.NEGATIVE_INFINITY && max - times.second > limit) {
-      clock.pending.push(max);
-      max = times.second;
-    }
-    if (max > clock.maxEventTime) clock.maxEventTime = max;
-    if (times.ahead.length === 0 && clock.pending.length === 0) return;
-    // A far time is confirmed by a record read after it that is not far before it: earlier
-    // batches' pending times by this batch, and within this batch each by a later one.
-    const latest = Math.max(max, times.ahead.at(-1) ?? Number.NEGATIVE_INFINITY);
+    const all = new Float64Array(times.length + clock.pending.length);
+    all.set(times);
+    all.set(clock.pending, times.length);
+    all.sort();
+    let progress = clock.maxEventTime;
+    // The first batch of a partition starts from its earliest time.
+    let reach = Number.isFinite(progress) ? progress + limit : all.length > 0 ? all[0]! + limit : progress;
     const pending: number[] = [];
-    for (const t of clock.pending) {
-      if (latest >= t - limit) clock.maxEventTime = Math.max(clock.maxEventTime, t);
-      else pending.push(t);
+    for (let i = 0; i < all.length; i++) {
+      const t = all[i]!;
+      // Within reach of the progress, or confirmed by the next time.
+      if (t <= reach || (i + 1 < all.length && all[i + 1]! - t <= limit)) {
+        if (t > progress) progress = t;
+        if (t + limit > reach) reach = t + limit;
+      } else if (pending.length < PENDING_KEPT) {
+        pending.push(t);
+      }
     }
-    times.ahead.forEach((t, i) => {
-      if (i < times.ahead.length - 1) clock.maxEventTime = Math.max(clock.maxEventTime, t);
-      else pending.push(t);
-    });
-    pending.sort((x, y) => x - y);
-    // Times now within reach of the progress are plausible.
-    while (pending.length > 0 && pending[0]! <= clock.maxEventTime + limit) clock.maxEventTime = Math.max(clock.maxEventTime, pending.shift()!);
-    clock.pending = pending.slice(0, PENDING_KEPT);
+    clock.maxEventTime = progress;
+    clock.pending = pending;
   }
 
   private clock(partition: string, now: number): PartitionClock {

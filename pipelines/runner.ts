@@ -8,7 +8,7 @@ import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { PopulationDriftGlobal } from '../operators/population-drift/index.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
-import { WatermarkTracker, type BatchEventTimes, type WatermarkSnapshot } from '../operators/watermark.js';
+import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
 import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
@@ -243,7 +243,7 @@ export class JobRunner {
 
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
-    const results = await this.pool!.process(routed, this.context.source.name, now, this.watermarks.aheadAfter(batch.partition));
+    const results = await this.pool!.process(routed, this.context.source.name, now);
     let accepted = 0;
     for (const result of results) {
       for (const rejection of result.rejections) {
@@ -254,9 +254,9 @@ export class JobRunner {
       accepted += result.accepted;
     }
     this.mergePartials(results);
-    const times = mergeEventTimes(results.map((r) => r.eventTimes));
+    const times = concatTimes(results.map((r) => r.eventTimes));
     // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
-    if (times.max > Number.NEGATIVE_INFINITY || times.ahead.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
+    if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
     this.watermarks.heartbeat(batch.partition, now);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
@@ -630,13 +630,15 @@ export class JobRunner {
 }
 
 /** The event times of one batch over all shards. */
-function mergeEventTimes(parts: readonly BatchEventTimes[]): BatchEventTimes {
-  const top = parts.flatMap((p) => [p.max, p.second]).sort((a, b) => b - a);
-  return {
-    max: top[0] ?? Number.NEGATIVE_INFINITY,
-    second: top[1] ?? Number.NEGATIVE_INFINITY,
-    ahead: parts.flatMap((p) => p.ahead).sort((a, b) => a - b),
-  };
+function concatTimes(parts: readonly Float64Array[]): Float64Array {
+  if (parts.length === 1) return parts[0]!;
+  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
 }
 
 /** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */

@@ -56,11 +56,8 @@ export interface ShardPool {
   readonly size: number;
   /** Splits a batch by shard (synchronous: the runner does it while the shards work). */
   route(batch: RecordBatch): RoutedBatch;
-  /**
-   * `now`: the processing time (the gate refuses event times too far after it); `aheadAfter`: the
-   * partition's WatermarkTracker.aheadAfter.
-   */
-  process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]>;
+  /** `now`: the processing time (the gate refuses event times too far after it). */
+  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]>;
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
@@ -102,8 +99,8 @@ export class InlineShardPool implements ShardPool {
     return { partition: batch.partition, shards: [batch.records] };
   }
 
-  async process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]> {
-    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now, aheadAfter })];
+  async process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
+    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now })];
   }
 
   async watermark(watermark: number): Promise<void> {
@@ -127,7 +124,7 @@ export class InlineShardPool implements ShardPool {
 
 /** Calls from the runner to a shard worker, and the worker's replies (worker.ts). */
 export type ShardCall =
-  | { op: 'process'; source: string; partition: string; now: number; aheadAfter: number; records: PortableRecords }
+  | { op: 'process'; source: string; partition: string; now: number; records: PortableRecords }
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
@@ -157,11 +154,11 @@ export class WorkerShardPool implements ShardPool {
     return { partition: batch.partition, shards };
   }
 
-  process(batch: RoutedBatch, source: string, now: number, aheadAfter: number): Promise<BatchResult[]> {
+  process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
     return Promise.all(
       this.workers.map(
         (worker, i) =>
-          worker.call({ op: 'process', source, partition: batch.partition, now, aheadAfter, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
+          worker.call({ op: 'process', source, partition: batch.partition, now, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
       ),
     );
   }
@@ -269,8 +266,9 @@ export function compiledShardWorkerUrl(): URL | undefined {
   return compiledWorker ?? undefined;
 }
 
-/** Replies carry the buffers of column outputs as transfers (see portable-output.ts). */
+/** Replies carry the buffers of column outputs and of event times as transfers, not copies. */
 export function replyTransfers(result: unknown): ArrayBuffer[] {
-  const drain = result as Partial<ShardDrain> | null;
-  return drain && Array.isArray(drain.outputs) ? transferables(drain.outputs) : [];
+  const reply = result as Partial<ShardDrain & BatchResult> | null;
+  if (reply?.eventTimes instanceof Float64Array && reply.eventTimes.buffer instanceof ArrayBuffer) return [reply.eventTimes.buffer];
+  return reply && Array.isArray(reply.outputs) ? transferables(reply.outputs) : [];
 }

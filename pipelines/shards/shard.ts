@@ -7,7 +7,6 @@
 import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../../operators/events.js';
 import { EventGate, type EventGateOptions } from '../../operators/event-gate.js';
-import type { BatchEventTimes } from '../../operators/watermark.js';
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { drainStateRows, type StateRow } from '../../operators/state.js';
@@ -22,13 +21,11 @@ export interface ShardBatch {
   records: RawRecord[];
   /** Processing time (epoch ms). */
   now: number;
-  /** Event times after this are far ahead of the partition's progress (WatermarkTracker.aheadAfter). */
-  aheadAfter: number;
 }
 
 export interface BatchResult {
   /** Event times of the plausible decoded records: the runner's watermark input. */
-  eventTimes: BatchEventTimes;
+  eventTimes: Float64Array;
   accepted: number;
   /** Accepted events by type, in EVENT_TYPES order. */
   acceptedByType: number[];
@@ -91,7 +88,6 @@ export class Shard {
     const rejections: Rejection[] = [];
     const acceptedByType = new Array<number>(EVENT_TYPES.length).fill(0);
     events.length = 0;
-    gate.beginBatch(batch.aheadAfter);
     for (const record of batch.records) {
       const event = gate.admit(record.value, batch.source, batch.partition, record.offset, batch.now);
       if (event === null) {

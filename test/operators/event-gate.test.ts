@@ -30,10 +30,9 @@ function gate(): Gate {
     admit: (...args) => g.admit(...args),
     advance(now) {
       const times = g.takeEventTimes();
-      if (times.max > Number.NEGATIVE_INFINITY || times.ahead.length > 0) watermarks.observeBatch('p', times, now);
+      if (times.length > 0) watermarks.observeBatch('p', times, now);
       const watermark = watermarks.advance(now);
       g.setWatermark(watermark);
-      g.beginBatch(watermarks.aheadAfter('p'));
       return watermark;
     },
   };

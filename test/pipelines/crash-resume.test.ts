@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sources/generator/rng.js';
 import { query } from '../helpers/duckdb.js';
 import { writeFixture } from '../helpers/events-fixture.js';
+import { runPulse } from '../helpers/pulse-run.js';
 
-const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 
 function jobYaml(dir: string): string {
   const path = join(dir, 'job.yaml');
@@ -26,25 +25,6 @@ dead_letters: { rejects_files: false }
 `,
   );
   return path;
-}
-
-/** Runs `pulse run`; kills it with SIGKILL after `killAfterMs` unless it finishes first. */
-function runPulse(args: string[], killAfterMs: number | null): Promise<{ code: number | null; killed: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let killed = false;
-    const timer = killAfterMs === null ? null : setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, killAfterMs);
-    child.on('exit', (code) => {
-      if (timer) clearTimeout(timer);
-      if (!killed && code !== 0) process.stderr.write(stderr);
-      resolve({ code, killed });
-    });
-  });
 }
 
 const TABLES = [
