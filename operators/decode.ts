@@ -62,7 +62,7 @@ export class EventDecoder {
     const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
     addFormats(ajv, ['date', 'email']);
     // Exactly the times `toMillis` can convert, so a valid record never gets a NaN time.
-    ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parseTimestamp(text)) });
+    ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parsedTimestamp(text)) });
     ajv.addKeyword({
       keyword: 'wellFormedUnicode',
       type: 'string',
@@ -199,9 +199,24 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
   }
 }
 
+/**
+ * The last time parsed, kept so that the conversion after validation reads it instead of parsing
+ * the same string again (most events have one time field; this runs for every record).
+ */
+let lastText: string | undefined;
+let lastMillis = Number.NaN;
+
+function parsedTimestamp(text: string): number {
+  if (text !== lastText) {
+    lastMillis = parseTimestamp(text);
+    lastText = text;
+  }
+  return lastMillis;
+}
+
 /** Epoch ms of a validated time value (the schema's formats guarantee it converts: never NaN). */
 function toMillis(value: unknown): number {
-  return typeof value === 'number' ? value : parseTimestamp(value as string);
+  return typeof value === 'number' ? value : parsedTimestamp(value as string);
 }
 
 function optionalString(value: unknown): string | null {

@@ -27,6 +27,8 @@ dead_letters: { rejects_files: false }
   return path;
 }
 
+const KILLS = 8;
+
 const TABLES = [
   `SELECT customer_id, window_start, window_end, spend_total, spend_count, spend_max, refund_total, usage_total,
           CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows ORDER BY ALL`,
@@ -49,9 +51,11 @@ describe('crash and resume', () => {
       const db = join(dir, `crashed-${seed}.duckdb`);
       let kills = 0;
       let finished = false;
-      // Kill windows grow with each attempt so that every run finishes eventually.
-      for (let attempt = 0; attempt < 40 && !finished; attempt++) {
-        const result = await runPulse(['--config', config, '--input', input, '--db', db], 600 + rng.int(0, 1500) + attempt * 300);
+      // Up to KILLS runs killed at random moments (one may finish first), then one run to the end:
+      // on a slow machine the kills land earlier in the input, never in a run that cannot finish.
+      for (let attempt = 0; attempt <= KILLS && !finished; attempt++) {
+        const killAfter = attempt < KILLS ? 600 + rng.int(0, 1500) + attempt * 300 : null;
+        const result = await runPulse(['--config', config, '--input', input, '--db', db], killAfter);
         if (result.killed) {
           kills++;
           continue;
