@@ -34,6 +34,33 @@ export type RateKpi = (typeof RATE_KPIS)[number];
 /** KPIs that are a mean over contacts: noisy on a handful of contacts, like the rates. */
 export const MEAN_KPIS = ['aht_seconds', 'asa_seconds', 'avg_queue_seconds'] as const;
 
+/** How a KPI's values read: shares (percent), durations (seconds), per-minute rates, counts. */
+export type KpiUnit = 'ratio' | 'seconds' | 'number' | 'count';
+
+export function kpiUnit(kpi: KpiName): KpiUnit {
+  if (kpi.endsWith('_rate') || kpi === 'service_level') return 'ratio';
+  if (kpi.endsWith('_seconds')) return 'seconds';
+  if (kpi.endsWith('_per_minute')) return 'number';
+  return 'count';
+}
+
+/**
+ * A KPI value for people, one format per kind: percent with one decimal, seconds with one
+ * decimal, per-minute rates with two decimals, whole counts.
+ */
+export function formatKpiValue(kpi: KpiName, value: number): string {
+  switch (kpiUnit(kpi)) {
+    case 'ratio':
+      return `${(value * 100).toFixed(1)}%`;
+    case 'seconds':
+      return `${value.toFixed(1)} s`;
+    case 'number':
+      return value.toFixed(2);
+    case 'count':
+      return String(Math.round(value));
+  }
+}
+
 /** Numerator (hits) and denominator (trials) of each rate of one window. */
 export type RateCounts = Record<RateKpi, { hits: number; trials: number }>;
 

@@ -12,7 +12,7 @@
  * baselines: a decision taken at close is not taken back). All state is plain JSON in KeyedState.
  */
 import { stableAlertId, type Alert } from '../alert.js';
-import { isRateKpi, type ContactKpiRow, type RateCounts } from '../contact-kpis/kpis.js';
+import { formatKpiValue, isRateKpi, type ContactKpiRow, type KpiName, type RateCounts } from '../contact-kpis/kpis.js';
 import { KeyedState } from '../state.js';
 import type { Comparator, ThresholdRule } from './types.js';
 import { wilsonInterval, type Interval } from './wilson.js';
@@ -224,6 +224,13 @@ function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: numbe
       ? null
       : `${fmt(rule.confidence * 100)}% Wilson interval [${fmt(o.interval.lower)}, ${fmt(o.interval.upper)}]`;
   const baselineWhat = rule.condition.type === 'change' ? `the same window ${rule.condition.offset} earlier` : 'the previous window';
+  // The description is for people: numbers in the KPI's format; the annotations keep plain numbers.
+  const kpi = (v: number | null): string => (v === null ? 'n/a' : formatKpiValue(rule.kpi, v));
+  const humanChange = o.change === null ? 'n/a' : `${o.change >= 0 ? '+' : ''}${(o.change * 100).toFixed(1)}%`;
+  const humanInterval =
+    o.interval === null || rule.confidence === null
+      ? ''
+      : `, ${fmt(rule.confidence * 100)}% Wilson interval ${kpi(o.interval.lower)} to ${kpi(o.interval.upper)}`;
   return {
     alert_id: stableAlertId(rule.name, row.window_start, row.queue, row.channel),
     kind: 'analytic',
@@ -244,10 +251,9 @@ function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: numbe
     annotations: {
       summary: `${rule.kpi} ${threshold} on ${where} (${rule.window} windows)`,
       description:
-        `${rule.kpi} was ${current} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
-        `breaching ${threshold} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
-        `baseline (${baselineWhat}) ${fmt(o.baseline)}, change ${change}; offered ${row.offered}` +
-        (interval === null ? '.' : `, ${interval}.`),
+        `${rule.kpi} was ${kpi(o.value)} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
+        `breaching ${humanThreshold(rule)} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
+        `baseline (${baselineWhat}) ${kpi(o.baseline)}, change ${humanChange}; offered ${row.offered}${humanInterval}.`,
       current: current,
       offered: String(row.offered),
       ...(interval === null ? {} : { interval }),
@@ -272,6 +278,12 @@ function resolve(firing: Alert, row: ContactKpiRow, o: Outcome, streak: number):
     },
     status: 'resolved',
   };
+}
+
+/** The threshold in the KPI's format (`> 8.0%`), or the change rule's text. */
+function humanThreshold(rule: ThresholdRule): string {
+  const c = rule.condition;
+  return c.type === 'threshold' ? `${c.op} ${formatKpiValue(rule.kpi as KpiName, c.threshold)}` : thresholdText(rule);
 }
 
 function thresholdText(rule: ThresholdRule): string {

@@ -2,8 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Alert } from '../../operators/alert.js';
 import { CONTACT_CHANNELS } from '../../operators/events.js';
-import { KPI_NAMES } from '../../operators/contact-kpis/kpis.js';
-import type { KpiName } from '../../operators/contact-kpis/kpis.js';
+import { KPI_NAMES, kpiUnit } from '../../operators/contact-kpis/kpis.js';
+import type { KpiName, KpiUnit } from '../../operators/contact-kpis/kpis.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
 import type { NoticeLevel, ReportBlock, ReportDocument } from './document.js';
@@ -160,15 +160,6 @@ async function chooseWindowSize(connection: DuckDBConnection, requested: string 
 function describeScope(scope: { queue?: string; channel?: string }): string {
   if (scope.queue === undefined && scope.channel === undefined) return 'for any queue';
   return `for ${scope.queue ?? 'any queue'}${scope.channel === undefined ? '' : ` / ${scope.channel}`}`;
-}
-
-type KpiUnit = 'ratio' | 'seconds' | 'count' | 'number';
-
-function kpiUnit(kpi: KpiName): KpiUnit {
-  if (kpi.endsWith('_rate') || kpi === 'service_level') return 'ratio';
-  if (kpi.endsWith('_seconds')) return 'seconds';
-  if (kpi.endsWith('_per_minute')) return 'number';
-  return 'count';
 }
 
 function formatKpi(kpi: KpiName, value: number | null): string {

@@ -290,6 +290,10 @@ describe('rules fire on evidence', () => {
     const fired = close(ev, row(T0 + W15, { offered: 200, abandon_rate: 0.15 }), counts('abandon_rate', 30, 200));
     expect(fired).toHaveLength(1);
     expect(fired[0]!.annotations.interval).toBe('95% Wilson interval [0.107136, 0.206056]');
+    // The description is for people: one format per kind (percent with one decimal).
+    expect(fired[0]!.annotations.description).toContain('abandon_rate was 15.0% in the 15m window');
+    expect(fired[0]!.annotations.description).toContain('breaching > 8.0% for 1 consecutive window');
+    expect(fired[0]!.annotations.description).toContain('offered 200, 95% Wilson interval 10.7% to 20.6%.');
   });
 
   it('the guard reads the upper bound for a rule that fires below its threshold', () => {
