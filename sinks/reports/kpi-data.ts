@@ -45,6 +45,13 @@ export async function latestWindowStart(connection: DuckDBConnection, scope: Kpi
   return row === undefined || row.ws === null ? null : num(row.ws);
 }
 
+/** The oldest window start in scope; null when there is none. */
+export async function firstWindowStart(connection: DuckDBConnection, scope: KpiScope): Promise<number | null> {
+  const { where, params } = scopeWhere(scope);
+  const [row] = await queryRows(connection, `SELECT min(epoch_ms(window_start)) AS ws FROM contact_kpis WHERE ${where}`, params);
+  return row === undefined || row.ws === null ? null : num(row.ws);
+}
+
 /**
  * The newest complete window in scope: its end is not after the end of the data, which is the
  * latest end of the smallest windows of any queue (a day of data that stops at noon has a 1d row

@@ -9,7 +9,7 @@ import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
 import type { NoticeLevel, ReportBlock, ReportDocument } from './document.js';
 import { fileTimestamp, slug } from './escape.js';
 import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
-import { kpiRows, lastCompleteWindowStart, latestWindowStart, reasonChanges, scopeWhere } from './kpi-data.js';
+import { firstWindowStart, kpiRows, lastCompleteWindowStart, latestWindowStart, reasonChanges, scopeWhere } from './kpi-data.js';
 import type { KpiRow, KpiScope, ReasonChange } from './kpi-data.js';
 import { writeReport } from './write.js';
 import type { PreparedReport, ReportPaths } from './write.js';
@@ -68,8 +68,11 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   if (latest === null) {
     throw new SinkError(`no ${alert === undefined ? 'complete ' : ''}contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)}${alert === undefined ? '' : " at or before the alert's window"}`);
   }
-  // Consecutive window starts, oldest first: a window without a row is a gap, not skipped.
-  const starts = Array.from({ length: last }, (_, i) => latest - (last - 1 - i) * sizeMs);
+  // Consecutive window starts, oldest first: a window without a row is a gap, not skipped. The
+  // range does not reach back before the first window in scope (nothing to show there).
+  const first = (await firstWindowStart(connection, scope)) ?? latest;
+  const count = Math.min(last, Math.floor((latest - first) / sizeMs) + 1);
+  const starts = Array.from({ length: count }, (_, i) => latest - (count - 1 - i) * sizeMs);
   const rows = await kpiRows(connection, scope, kpi, starts[0] as number, latest);
   const previous = starts.slice(-1 - REASON_BASELINE_WINDOWS, -1);
   const reasons = await reasonChanges(connection, scope, latest, previous, TOP_REASONS);
@@ -202,8 +205,8 @@ function kpiChartSpec(kpi: KpiName, rows: KpiRow[], starts: number[], sizeMs: nu
       series: `${queue} / ${channel}`,
     }));
   });
-  const present = [...new Set(rows.map((r) => r.channel))];
-  const channels = [...new Set([...CONTACT_CHANNELS, ...present])];
+  const channels = [...new Set([...CONTACT_CHANNELS, ...rows.map((r) => r.channel)])];
+  const present = channels.filter((c) => rows.some((r) => r.channel === c));
   const queues = new Set(rows.map((r) => r.queue)).size;
   const x = { field: 't', type: 'temporal', title: 'window start (UTC)', scale: { type: 'utc', domain: [starts[0], (starts.at(-1) as number) + sizeMs] }, axis: { format: axisFormat(sizeMs) } };
   return {
@@ -377,6 +380,10 @@ export function formatAnnotation(key: string, value: string, kpi: KpiName): stri
   if (key === 'change') {
     const pct = /^([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)%$/i.exec(value.trim());
     if (pct) return `${Number(pct[1]) > 0 ? '+' : ''}${Number(pct[1]).toFixed(1)}%`;
+  }
+  if (key === 'interval') {
+    const i = /^(.*interval) \[(\S+), (\S+)\]$/.exec(value.trim());
+    if (i && Number.isFinite(Number(i[2])) && Number.isFinite(Number(i[3]))) return `${i[1]} ${formatKpi(kpi, Number(i[2]))} to ${formatKpi(kpi, Number(i[3]))}`;
   }
   if (key === 'threshold') {
     const t = /^\s*([<>]=?)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(value);

@@ -176,6 +176,7 @@ describe('KPI reports that tell the truth (issue 14)', () => {
     expect(formatAnnotation('offered', '20', 'abandon_rate')).toBe('20');
     expect(formatAnnotation('baseline', 'n/a', 'abandon_rate')).toBe('n/a');
     expect(formatAnnotation('threshold', '+25% vs 1w earlier', 'aht_seconds')).toBe('+25% vs 1w earlier');
+    expect(formatAnnotation('interval', '95% Wilson interval [0.0300534, 0.563503]', 'service_level')).toBe('95% Wilson interval 3.0% to 56.4%');
   });
 
   it('draws a continuous time axis: a window without data breaks the line instead of joining points', async () => {
