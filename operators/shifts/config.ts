@@ -5,6 +5,7 @@
  */
 import { positiveDuration } from '../duration.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
+import type { SilenceSettings } from './silence.js';
 
 export const SPEND_MEASURES = ['spend_total', 'spend_count'] as const;
 /** A measure: `spend_total`, `spend_count`, `usage:<metric>` or `usage:*` (every metric used). */
@@ -80,6 +81,8 @@ export interface ShiftSettings {
   cooldownWindows: number;
   fdr: { enabled: boolean; q: number };
   population: { enabled: boolean; minSeries: number };
+  /** The `CustomerWentQuiet` rule (silence.ts); GLR method only, on spend_count (or spend_total). */
+  silence: SilenceSettings;
   instant: InstantRule[];
 }
 
@@ -120,6 +123,9 @@ export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   cooldownWindows: 7,
   fdr: { enabled: false, q: 0.001 },
   population: { enabled: true, minSeries: 50 },
+  // h 11: about exp(-11) = 1.7e-5 false alerts per purchase gap (silence.ts); 20 events make a rate
+  // known to about +-22%.
+  silence: { enabled: true, h: 11, minEvents: 20 },
   instant: DEFAULT_INSTANT,
 };
 
@@ -221,7 +227,7 @@ function instantRule(v: unknown, where: string): InstantRule {
 
 const TOP_KEYS = [
   'method', 'glr', 'window', 'measures', 'ringWindows', 'minHistory', 'seasonPeriod', 'transform', 'smoothing', 'shortWindows',
-  'robustZ', 'cusum', 'floor', 'cooldownWindows', 'fdr', 'population', 'instant',
+  'robustZ', 'cusum', 'floor', 'cooldownWindows', 'fdr', 'population', 'silence', 'instant',
 ] as const;
 
 /** Validates a parsed YAML value (undefined or null = all defaults) into ready settings. */
@@ -263,6 +269,8 @@ export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): Sh
   checkKeys(fdr, ['enabled', 'q'], `${path}.fdr`);
   const population = section(input, 'population', path);
   checkKeys(population, ['enabled', 'minSeries'], `${path}.population`);
+  const silence = section(input, 'silence', path);
+  checkKeys(silence, ['enabled', 'h', 'minEvents'], `${path}.silence`);
 
   const rawInstant = input['instant'] ?? d.instant;
   if (!Array.isArray(rawInstant)) throw new ShiftConfigError(`${path}.instant`, 'must be a list of rules');
@@ -309,6 +317,11 @@ export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): Sh
     population: {
       enabled: bool(population, 'enabled', d.population.enabled, `${path}.population`),
       minSeries: num(population, 'minSeries', d.population.minSeries, `${path}.population`, { min: 1, int: true }),
+    },
+    silence: {
+      enabled: bool(silence, 'enabled', d.silence.enabled, `${path}.silence`),
+      h: num(silence, 'h', d.silence.h, `${path}.silence`, { gt: 0 }),
+      minEvents: num(silence, 'minEvents', d.silence.minEvents, `${path}.silence`, { min: 1, int: true }),
     },
     instant,
   };

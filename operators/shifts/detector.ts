@@ -33,6 +33,8 @@ export interface SeriesState {
   g?: GlrRings;
   /** GLR method: expected events per season phase, from the last assessment. */
   ex?: number[];
+  /** Silence rule: window index of the last event before the gap already reported (one alert per gap). */
+  qg?: number;
 }
 
 export function newSeries(firstIndex: number): SeriesState {

@@ -9,6 +9,7 @@ import type { ShiftSettings } from './config.js';
 import type { Assessment, SeriesState, Verdict } from './detector.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
+import { type SilenceEvidence, silenceEvidence } from './silence.js';
 
 /** One window of one measure: its value and the statistics of the events in it. */
 export interface WindowStats {
@@ -77,7 +78,9 @@ export function assessGlr(
   p: GlrDetectorParams,
   /** Population rate factor of a window index (1 = normal); see population.ts. */
   population: (windowIndex: number) => number = () => 1,
-): { a: Assessment; v: Verdict } | null {
+  /** Also weigh the silence since the last event (the silence rule's series). */
+  withSilence = false,
+): { a: Assessment; v: Verdict; silence: SilenceEvidence | null } | null {
   const before = s.v.length;
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
@@ -108,6 +111,10 @@ export function assessGlr(
   const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
   const r = glrScan({ n, e, k, l, q }, { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion });
+  // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
+  const silence = withSilence
+    ? silenceEvidence(n, phases.map((ph, i) => (factors[ph] as number) * (pop[i] as number)), index, dispersion, p.minHistory)
+    : null;
 
   // Baseline and current in raw units per window, deseasonalised by the count profile.
   const m = Math.max(1, r.recent);
@@ -158,7 +165,7 @@ export function assessGlr(
     sums: { up: 0, down: 0, runUp: direction === 'up' ? r.recent : 0, runDown: direction === 'down' ? r.recent : 0 },
     z: 0,
   };
-  return { a, v };
+  return { a, v, silence };
 }
 
 /**

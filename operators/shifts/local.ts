@@ -19,10 +19,11 @@ import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
-import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
+import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
 import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
+import { type SilenceEvidence, silenceFires } from './silence.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -132,6 +133,8 @@ interface Item {
   w: WindowStats | null;
   a: Assessment | null;
   v: Verdict | null;
+  /** Silence rule evidence (the silence measure's series only). */
+  q: SilenceEvidence | null;
 }
 
 export class CustomerShiftLocal implements LocalOperator {
@@ -148,6 +151,8 @@ export class CustomerShiftLocal implements LocalOperator {
   private readonly trackSpendCount: boolean;
   private readonly allUsage: boolean;
   private readonly usageMetrics: ReadonlySet<string>;
+  /** The purchase series the silence rule watches: spend_count, else spend_total; null when off. */
+  private readonly silenceMeasure: string | null;
 
   constructor(
     readonly name: string,
@@ -158,6 +163,8 @@ export class CustomerShiftLocal implements LocalOperator {
     this.trackSpendCount = cfg.measures.includes('spend_count');
     this.allUsage = cfg.measures.includes(ALL_USAGE);
     this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
+    const purchases = this.trackSpendCount ? 'spend_count' : this.trackSpendTotal ? 'spend_total' : null;
+    this.silenceMeasure = cfg.method === 'glr' && cfg.silence.enabled ? purchases : null;
   }
 
   process(event: PulseEvent): void {
@@ -276,8 +283,8 @@ export class CustomerShiftLocal implements LocalOperator {
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
         const x = bucket[measure] ?? 0;
-        if (cfg.method === 'glr') items.push({ id, c, measure, s, x, w: windowStats(bucket, measure), a: null, v: null });
-        else items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null });
+        if (cfg.method === 'glr') items.push({ id, c, measure, s, x, w: windowStats(bucket, measure), a: null, v: null, q: null });
+        else items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
       for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
@@ -308,9 +315,10 @@ export class CustomerShiftLocal implements LocalOperator {
     for (const it of this.items) {
       if (it.w) {
         const measureRates = rates[it.measure] ?? {};
-        const r = assessGlr(it.s, it.w, index, cfg, (i: number) => Math.exp(measureRates[String(i)] ?? 0));
+        const r = assessGlr(it.s, it.w, index, cfg, (i: number) => Math.exp(measureRates[String(i)] ?? 0), it.measure === this.silenceMeasure);
         it.a = r?.a ?? null;
         it.v = r?.v ?? null;
+        it.q = r?.silence ?? null;
       } else if (it.a) {
         const offset = offsets[it.measure] ?? { offsetU: 0, offsetZ: 0 };
         it.v = decide(it.s, it.a, cfg, offset.offsetU, offset.offsetZ);
@@ -343,6 +351,10 @@ export class CustomerShiftLocal implements LocalOperator {
             profile: it.c.profile,
           }),
         );
+      }
+      if (it.q && silenceFires(it.q, cfg.silence, it.s.qg)) {
+        this.outputs.push(silenceAlert({ customerId: it.id, measure: it.measure, windowStart, window: cfg.window, windowMs: cfg.windowMs, evidence: it.q, threshold: cfg.silence.h, profile: it.c.profile }));
+        it.s.qg = it.q.lastEventIndex;
       }
       if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
       else advance(it.s, it.x, index, it.v, fire, cfg);

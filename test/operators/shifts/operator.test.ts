@@ -50,8 +50,9 @@ describe('CustomerShiftOperator', () => {
     // is common (P = e^-1). Hand-computed: after m empty days the split's LLR is
     // 40 ln((40 + m) / 40): m = 11 -> 9.72, m = 12 -> 10.49, m = 14 -> 12.0, m = 15 -> 12.74,
     // m = 16 -> 13.46 > h = 13: the alert is for day 40 + 15 = 55.
+    // (The silence rule's CustomerWentQuiet comes earlier, on day 52: test/operators/shifts/silence.test.ts.)
     const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [] }));
-    const alerts = runDays(op, days);
+    const alerts = runDays(op, days).filter((x) => x.rule !== 'CustomerWentQuiet');
     expect(alerts.map((a) => a.customer_id)).toEqual(['A']);
     const a = alerts[0]!;
     const day = (a.window_start as number) / MS_PER_DAY;
@@ -189,5 +190,61 @@ describe('CustomerShiftOperator', () => {
     expect(withBh.length).toBeLessThanOrEqual(without.length);
     // Measured 1.0-1.5 per 1,000 customer-days over both measures (see README); guard against regressions.
     expect((1000 * withBh.length) / (300 * 100)).toBeLessThan(2.5);
+  });
+});
+
+describe('silence rule: CustomerWentQuiet', () => {
+  /** Customer A buys once a day on days [0, stop) and never again; B and C keep buying. */
+  function stopsBuying(stop: number, days: number, weekdayOnly: number | null = null, perDay = 1): PulseEvent[][] {
+    const out: PulseEvent[][] = [];
+    for (let d = 0; d < days; d++) {
+      const day: PulseEvent[] = [];
+      for (const c of ['A', 'B', 'C']) {
+        if (c === 'A' && (d >= stop || (weekdayOnly !== null && d % 7 !== weekdayOnly))) continue;
+        for (let k = 0; k < (c === 'A' ? perDay : 1); k++) day.push(tx(`${c}-${d}-${k}`, c, d * MS_PER_DAY + 3_600_000 + k, 100));
+      }
+      out.push(day);
+    }
+    return out;
+  }
+  const quiet = (cfg: object, days: PulseEvent[][]): OutputRow[] =>
+    runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [], glr: { h: 1e9 }, ...cfg })), days).filter(
+      (a) => a.rule === 'CustomerWentQuiet',
+    );
+
+  test('fires on the first window where 40 ln(1 + m/40) > h (hand-computed), once per gap', () => {
+    // Days 0..39 one purchase each, days 40.. none. m empty windows: m = 12 -> 10.49, m = 13 ->
+    // 11.26 > 11: day 52. With h = 11.3: m = 14 -> 12.00: day 53. The GLR is switched off (h 1e9)
+    // so nothing resets the series: the gap is reported once over the following four weeks.
+    const days = stopsBuying(40, 80);
+    const alerts = quiet({}, days);
+    expect(alerts.map((a) => [a.customer_id, (a.window_start as number) / MS_PER_DAY])).toEqual([['A', 52]]);
+    expect(quiet({ silence: { h: 11.3 } }, days).map((a) => (a.window_start as number) / MS_PER_DAY)).toEqual([53]);
+    const a = alerts[0]!;
+    expect(a.alert_id).toBe(stableAlertId('CustomerWentQuiet', 52 * MS_PER_DAY, 'A', 'spend_count'));
+    expect(a).toMatchObject({ kind: 'sales', severity: 'warning', fired_at: 53 * MS_PER_DAY });
+    expect(a.labels).toMatchObject({ alertname: 'CustomerWentQuiet', measure: 'spend_count', direction: 'down' });
+    const ann = a.annotations as Record<string, string>;
+    expect(Number(ann['baseline'])).toBe(13); // events expected in the 13 empty windows
+    expect(Number(ann['score'])).toBeCloseTo(-11.26, 2);
+    expect(ann['summary']).toContain('no purchase for 13');
+    expect(quiet({ silence: { enabled: false } }, days)).toEqual([]);
+  });
+
+  test('a steady rate needs minEvents events before the gap', () => {
+    // 19 events: never (19 < 20). 20 events: 20 ln(1 + m/20): m = 14 -> 10.61, m = 15 -> 11.19 > 11: day 20 + 14 = 34.
+    expect(quiet({}, stopsBuying(19, 60))).toEqual([]);
+    expect(quiet({}, stopsBuying(20, 60)).map((a) => (a.window_start as number) / MS_PER_DAY)).toEqual([34]);
+  });
+
+  test('the weekday profile is included: a one-weekday shopper is quiet only when it misses its day', () => {
+    // A buys 5 times on days with d % 7 === 3, for 8 weeks (last on day 52), then stops. Its other
+    // weekdays expect nothing (profile factor 0), so the evidence starts on day 59, the first missed
+    // shopping day: 40 ln(1 + 1/8) = 4.7 there, 40 ln(1 + 3/8) = 12.7 > 11 at the third one (day 73).
+    const days = stopsBuying(53, 90, 3, 5);
+    const alerts = quiet({}, days);
+    expect(alerts.map((a) => [a.customer_id, (a.window_start as number) / MS_PER_DAY])).toEqual([['A', 73]]);
+    // Without the profile (seasonPeriod 1) the evidence would also grow on the six other days
+    // of each week; the bursty counts then read as overdispersed, which is what protects a flat model.
   });
 });
