@@ -287,8 +287,16 @@ export class CustomerShiftLocal implements LocalOperator {
         else items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
-      for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
-      this.customers.touch(id);
+      let dropped = false;
+      for (const k of Object.keys(c.acc)) {
+        if (Number(k) <= index) {
+          delete c.acc[k];
+          dropped = true;
+        }
+      }
+      // Only a customer whose state changes is written at the next checkpoint: its series advance
+      // in `apply`, or an accumulator went; a customer without series (refunds only) stays clean.
+      if (dropped || Object.keys(c.series).length > 0) this.customers.touch(id);
     }
     this.items = items;
     const rates: Record<string, MeasureRate> = {};

@@ -248,3 +248,49 @@ describe('silence rule: CustomerWentQuiet', () => {
     // of each week; the bursty counts then read as overdispersed, which is what protects a flat model.
   });
 });
+
+describe('bounded cost and changes-only state (issue 17, item 5)', () => {
+  /** Window closes (collect requests) while feeding 30 days of purchases, then one event `gapDays` later. */
+  function closesAcross(gapDays: number): { closes: number; alerts: OutputRow[] } {
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [] }));
+    let closes = 0;
+    const answer = op.local.answer.bind(op.local);
+    op.local.answer = (request: unknown) => {
+      if ((request as { step: string }).step === 'collect') closes++;
+      return answer(request);
+    };
+    const days: PulseEvent[][] = [];
+    for (let d = 0; d < 30; d++) days.push(['A', 'B'].map((c) => tx(`${c}-${d}`, c, d * MS_PER_DAY + 3_600_000, 50)));
+    const alerts = runDays(op, days);
+    const far = (30 + gapDays) * MS_PER_DAY + 3_600_000;
+    op.process(tx('far', 'A', far, 50));
+    op.onWatermark(far + MS_PER_DAY);
+    op.onWatermark(Number.POSITIVE_INFINITY);
+    alerts.push(...alertsOf(op));
+    return { closes, alerts };
+  }
+
+  test('an event years ahead costs the same bounded number of window closes as one months ahead', () => {
+    const months = closesAcross(200);
+    const years = closesAcross(3 * 365);
+    const decades = closesAcross(30 * 365);
+    // 30 days with events, then at most ringWindows (84) empty windows (after those every series
+    // holds only silence), then the far event's window.
+    expect(months.closes).toBeLessThanOrEqual(30 + 84 + 1);
+    expect(years.closes).toBe(months.closes);
+    expect(decades.closes).toBe(months.closes);
+  });
+
+  test('a window close writes only customers whose state changed', () => {
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [] }));
+    const customers = op.states['customers']!;
+    op.process(tx('a0', 'A', 3_600_000, 50));
+    op.process(tx('r0', 'R', 3_600_000, -20)); // refunds only: known, but no series
+    op.process({ type: 'profile', event_id: 'p', ts: 3_600_000, customer_id: 'P', account_owner: null, region: 'north', age_band: null, tier: null, signup_date: null, attributes: {} });
+    op.onWatermark(MS_PER_DAY);
+    customers.drainChanges();
+    op.process(tx('a1', 'A', MS_PER_DAY + 3_600_000, 50));
+    op.onWatermark(2 * MS_PER_DAY);
+    expect(customers.drainChanges().upserts.map(([k]) => k)).toEqual(['A']);
+  });
+});
