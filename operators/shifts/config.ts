@@ -41,6 +41,9 @@ export interface NewMetricRule {
 }
 export type InstantRule = LargeTransactionRule | RefundRule | NewMetricRule;
 
+export const SEGMENT_LABELS = ['none', 'tier', 'region'] as const;
+export type SegmentLabel = (typeof SEGMENT_LABELS)[number];
+
 export const METHODS = ['glr', 'cusum'] as const;
 export type ShiftMethod = (typeof METHODS)[number];
 
@@ -80,7 +83,11 @@ export interface ShiftSettings {
   floor: { relative: number; absolute: number };
   cooldownWindows: number;
   fdr: { enabled: boolean; q: number };
-  population: { enabled: boolean; minSeries: number };
+  /**
+   * Population factors (GLR: rate and log size per window; CUSUM: offsets), per segment of the
+   * profile label `segmentBy` (`none`: one population per measure).
+   */
+  population: { enabled: boolean; minSeries: number; segmentBy: SegmentLabel };
   /** The `CustomerWentQuiet` rule (silence.ts); GLR method only, on spend_count (or spend_total). */
   silence: SilenceSettings;
   instant: InstantRule[];
@@ -122,7 +129,7 @@ export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   floor: { relative: 0.05, absolute: 0.5 },
   cooldownWindows: 7,
   fdr: { enabled: false, q: 0.001 },
-  population: { enabled: true, minSeries: 50 },
+  population: { enabled: true, minSeries: 50, segmentBy: 'none' },
   // h 11: about exp(-11) = 1.7e-5 false alerts per purchase gap (silence.ts); 20 events make a rate
   // known to about +-22%.
   silence: { enabled: true, h: 11, minEvents: 20 },
@@ -268,7 +275,12 @@ export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): Sh
   const fdr = section(input, 'fdr', path);
   checkKeys(fdr, ['enabled', 'q'], `${path}.fdr`);
   const population = section(input, 'population', path);
-  checkKeys(population, ['enabled', 'minSeries'], `${path}.population`);
+  checkKeys(population, ['enabled', 'minSeries', 'segmentBy'], `${path}.population`);
+  const segmentBy = population['segmentBy'] ?? d.population.segmentBy;
+  if (!(SEGMENT_LABELS as readonly unknown[]).includes(segmentBy)) {
+    throw new ShiftConfigError(`${path}.population.segmentBy`, `must be ${SEGMENT_LABELS.join(', ')}, got ${JSON.stringify(segmentBy)}`);
+  }
+  if (segmentBy !== 'none' && method !== 'glr') throw new ShiftConfigError(`${path}.population.segmentBy`, 'needs method glr');
   const silence = section(input, 'silence', path);
   checkKeys(silence, ['enabled', 'h', 'minEvents'], `${path}.silence`);
 
@@ -317,6 +329,7 @@ export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): Sh
     population: {
       enabled: bool(population, 'enabled', d.population.enabled, `${path}.population`),
       minSeries: num(population, 'minSeries', d.population.minSeries, `${path}.population`, { min: 1, int: true }),
+      segmentBy: segmentBy as SegmentLabel,
     },
     silence: {
       enabled: bool(silence, 'enabled', d.silence.enabled, `${path}.silence`),

@@ -78,6 +78,8 @@ export function assessGlr(
   p: GlrDetectorParams,
   /** Population rate factor of a window index (1 = normal); see population.ts. */
   population: (windowIndex: number) => number = () => 1,
+  /** Population (segment) log-size departure of a window index (0 = normal); see population.ts. */
+  logSizeShift: (windowIndex: number) => number = () => 0,
   /** Also weigh the silence since the last event (the silence rule's series). */
   withSilence = false,
 ): { a: Assessment; v: Verdict; silence: SilenceEvidence | null } | null {
@@ -91,6 +93,14 @@ export function assessGlr(
   const q = [...g.q, w.q];
   const x = [...s.v, w.x];
   const firstIndex = index - before;
+  // A population-wide size move is taken out of every log size of its window: ln v - d for each
+  // of the window's k sizes turns l into l - k d and q into q - 2 d l + k d^2.
+  for (let i = 0; i < len; i++) {
+    const d = logSizeShift(firstIndex + i);
+    if (d === 0) continue;
+    q[i] = (q[i] as number) - 2 * d * (l[i] as number) + (k[i] as number) * d * d;
+    l[i] = (l[i] as number) - (k[i] as number) * d;
+  }
   const phases = n.map((_, i) => phaseOf(firstIndex + i, p.seasonPeriod));
   const profileLen = Math.max(p.minHistory, len - PROFILE_GUARD);
   const profileN = n.slice(0, profileLen).map((v, i) => v / population(firstIndex + i));
@@ -143,6 +153,14 @@ export function assessGlr(
     ebCount += e[i] as number;
   }
   const rate = ebCount > 0 ? nb / ebCount : 0;
+  // Mean log size of the baseline (population moves taken out), for the population's size
+  // departure of the next windows.
+  let kb = 0;
+  let lb = 0;
+  for (let i = 0; i < len - m; i++) {
+    kb += k[i] as number;
+    lb += l[i] as number;
+  }
   const expected = factors.map((f) => rate * Math.max(MIN_EXPOSURE, f));
   const a: Assessment = {
     expected,
@@ -155,6 +173,7 @@ export function assessGlr(
     zShort: 0,
     baseWindows: len - m,
     guard: m,
+    ...(kb > 0 ? { logMean: lb / kb } : {}),
   };
   const v: Verdict = {
     fired: r.llr > c.h,
@@ -195,11 +214,13 @@ export function advanceGlr(
   g.q.push(w.q);
   s.last = index;
   if (assessment?.expected) s.ex = assessment.expected;
+  if (assessment?.logMean !== undefined) s.mu = assessment.logMean;
   let keep = p.ringWindows;
   if (verdict && alerted) {
     keep = Math.min(keep, Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown));
     s.quiet = index + p.cooldownWindows + 1;
     delete s.ex; // the old expectation no longer holds
+    delete s.mu;
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;

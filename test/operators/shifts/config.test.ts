@@ -18,6 +18,12 @@ describe('shift config', () => {
     expect(() => resolveShiftConfig({ silence: { minEvents: 2.5 } })).toThrow(/silence\.minEvents: must be an integer/);
     expect(() => resolveShiftConfig({ silence: { h: 0 } })).toThrow(/silence\.h: must be > 0/);
   });
+  test('population.segmentBy: none by default; tier or region; GLR only', () => {
+    expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none' });
+    expect(resolveShiftConfig({ population: { segmentBy: 'region' } }).population.segmentBy).toBe('region');
+    expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: must be none, tier, region/);
+    expect(() => resolveShiftConfig({ method: 'cusum', population: { segmentBy: 'tier' } })).toThrow(/segmentBy: needs method glr/);
+  });
   test('method: cusum keeps the CUSUM-era defaults (28 windows of history, BH on) unless set', () => {
     expect(resolveShiftConfig({ method: 'cusum' })).toMatchObject({ method: 'cusum', ringWindows: 56, minHistory: 28, fdr: { enabled: true, q: 0.001 } });
     expect(resolveShiftConfig({ method: 'cusum', minHistory: 21, fdr: { enabled: false } })).toMatchObject({ minHistory: 21, fdr: { enabled: false } });
