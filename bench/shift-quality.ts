@@ -167,6 +167,12 @@ if (values.dump) writeFileSync(values.dump, JSON.stringify(operators.map((o) => 
 // ---------------------------------------------------------------------------------------------
 // Score
 const INSTANT = new Set(['CustomerLargeTransaction', 'CustomerLargeRefund', 'CustomerNewUsageMetric']);
+/**
+ * The silence rule (issue 17) is scored on its own, not as a shift alert: the generator injects no
+ * customer who stops buying, so on unshifted, non-drift customers every CustomerWentQuiet is false;
+ * on customers whose purchase frequency drops it is the silence rule's answer to that drop.
+ */
+const SILENCE = 'CustomerWentQuiet';
 const windowMs = resolveShiftConfig(configs[0]).windowMs;
 
 interface Bucket {
@@ -222,8 +228,23 @@ function score(alerts: Array<Record<string, unknown>>) {
   const fpWhy = { beforeStart: 0, wrongMeasure: 0, wrongDirection: 0 };
   const fpQuietByActivity = new Map<string, number>();
   const precDir = new Map<string, { tp: number; fp: number }>();
+  const silence = { falseQuiet: 0, falseQuietByActivity: new Map<string, number>(), frequencyDrops: 0, delays: [] as number[], other: 0, drift: 0 };
   for (const a of alerts) {
     const rule = a['rule'] as string;
+    if (rule === SILENCE) {
+      const id = a['customer_id'] as string;
+      const sh = shifts.get(id);
+      if (driftGroup.has(id)) silence.drift++;
+      else if (!sh) {
+        silence.falseQuiet++;
+        const act = activityOfCustomer(id);
+        silence.falseQuietByActivity.set(act, (silence.falseQuietByActivity.get(act) ?? 0) + 1);
+      } else if (sh.kind === 'spend_frequency' && sh.direction === 'down' && (a['window_start'] as number) >= sh.start) {
+        silence.frequencyDrops++;
+        silence.delays.push(Math.floor(((a['window_start'] as number) - sh.start) / windowMs));
+      } else silence.other++;
+      continue;
+    }
     if (INSTANT.has(rule)) {
       instant[rule] = (instant[rule] ?? 0) + 1;
       continue;
@@ -279,7 +300,7 @@ function score(alerts: Array<Record<string, unknown>>) {
       }
     }
   }
-  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, bigByActivity };
+  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, bigByActivity, silence };
 }
 
 const quietByActivity = new Map<string, number>();
@@ -332,6 +353,13 @@ for (const o of operators) {
     console.log(row([act, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
   }
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
+  const q = r.silence;
+  const quietDays = quietCustomers * days;
+  console.log(
+    `silence rule (${SILENCE}, not counted above): false on unshifted customers ${q.falseQuiet} = ${((1000 * q.falseQuiet) / quietDays).toFixed(3)} per 1,000 customer-days ` +
+      `(${ACTIVITY_LABELS.map((act) => `${act}: ${q.falseQuietByActivity.get(act) ?? 0}`).join(', ')}); ` +
+      `on frequency drops after their start ${q.frequencyDrops} (median delay ${median(q.delays) ?? '-'} windows); other shifted customers ${q.other}; drift group ${q.drift}`,
+  );
   const targets = {
     'recall(|size|>=50%) >= 0.95': recallBig >= 0.95,
     'precision >= 0.9': precision >= 0.9,
