@@ -131,18 +131,19 @@ export class CustomerShiftGlobal implements GlobalOperator {
       }
     }
     const rates: Record<string, Record<string, number>> = {};
-    const sizes: Record<string, Record<string, number>> = {};
+    const sizeShifts: Record<string, Record<string, number>> = {};
     for (const key of [...totals.keys()].sort()) {
       const total = totals.get(key)!;
       const pop = this.population.get(key) ?? newPopulation();
       const enabled = cfg.population.enabled && total.series > 0 && total.series >= cfg.population.minSeries;
       recordPopulationRate(pop, index, enabled ? total.observed : 0, enabled ? exactValue(total.expected) : 0, cfg.ringWindows);
-      recordPopulationSize(pop, index, enabled ? exactValue(total.sizeDeviation) : 0, enabled ? total.sizeEvents : 0, cfg.ringWindows);
+      const sizes = enabled && cfg.population.sizes;
+      recordPopulationSize(pop, index, sizes ? exactValue(total.sizeDeviation) : 0, sizes ? total.sizeEvents : 0, cfg.ringWindows);
       if (enabled) this.population.set(key, pop);
       rates[key] = pop.rates ?? {};
-      sizes[key] = pop.sizes ?? {};
+      sizeShifts[key] = pop.sizes ?? {};
     }
-    return { rates, sizes };
+    return { rates, sizes: sizeShifts };
   }
 
   /** CUSUM: population offsets per measure from every series' standardised value. */

@@ -19,7 +19,7 @@ describe('shift config', () => {
     expect(() => resolveShiftConfig({ silence: { h: 0 } })).toThrow(/silence\.h: must be > 0/);
   });
   test('population.segmentBy: none by default; tier or region; GLR only', () => {
-    expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none' });
+    expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none', sizes: false });
     expect(resolveShiftConfig({ population: { segmentBy: 'region' } }).population.segmentBy).toBe('region');
     expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: must be none, tier, region/);
     expect(() => resolveShiftConfig({ method: 'cusum', population: { segmentBy: 'tier' } })).toThrow(/segmentBy: needs method glr/);

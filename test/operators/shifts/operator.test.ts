@@ -328,16 +328,17 @@ describe('population moves per segment (issue 17, item 3)', () => {
     const northJumps = (alerts: OutputRow[]): number =>
       alerts.filter((a) => north.has(a.customer_id as string) && !shifted.includes(a.customer_id as string) && a.rule === 'CustomerSpendJump').length;
     const naive = run({ enabled: false });
-    const segmented = run({ segmentBy: 'region' });
+    const segmented = run({ segmentBy: 'region', sizes: true });
     // A 1.8x amount step over 40 days is ~0.17 nats a purchase in the log sizes (sd 1): most
     // northern customer alerts when nothing takes the segment's move out.
     expect(northJumps(naive)).toBeGreaterThan(50);
     // With the segment's log-size departure taken out, the step is the segment's, not a customer's.
     expect(northJumps(segmented)).toBeLessThanOrEqual(3);
     expect(segmented.filter((a) => !shifted.includes(a.customer_id as string)).length).toBeLessThanOrEqual(6);
-    // (Measured: 72 northern jump alerts without population factors, 2 with segmentBy region; the
-    // default single population takes out the half-population step too, 0.29 in log sizes, at the
-    // price of a few drop alerts in the other half: 10 alerts in all.)
+    // (Measured: 72 northern jump alerts without population factors, 2 with segmentBy region and
+    // sizes; one population with sizes takes out the half-population step too, 0.29 in log sizes,
+    // at the price of drop alerts in the other half: 10 alerts in all.)
+    expect(northJumps(run({}))).toBe(northJumps(run({ sizes: false })));
     // Both individual shifts (4x the purchases from day 60) are still found, in their direction.
     for (const id of shifted) {
       const found = segmented.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump' && (a.window_start as number) >= 60 * MS_PER_DAY);
