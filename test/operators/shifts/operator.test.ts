@@ -338,7 +338,6 @@ describe('population moves per segment (issue 17, item 3)', () => {
     // (Measured: 72 northern jump alerts without population factors, 2 with segmentBy region and
     // sizes; one population with sizes takes out the half-population step too, 0.29 in log sizes,
     // at the price of drop alerts in the other half: 10 alerts in all.)
-    expect(northJumps(run({}))).toBe(northJumps(run({ sizes: false })));
     // Both individual shifts (4x the purchases from day 60) are still found, in their direction.
     for (const id of shifted) {
       const found = segmented.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump' && (a.window_start as number) >= 60 * MS_PER_DAY);
