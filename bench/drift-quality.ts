@@ -15,15 +15,13 @@
  * they are, without its other operators (which do not feed drift and take most of the run time);
  * --full-job runs the whole default job. Paths are relative to the current directory (the repo).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
-import { openReadOnly, queryRows } from '../sinks/reports/db.js';
 import { generate } from '../sources/generator/index.js';
+import type { DriftMetric as Metric } from './drift-job.js';
+import { readDriftResults, runDriftJob, writeDriftJob } from './drift-job.js';
 
 const { values } = parseArgs({
   options: {
@@ -87,70 +85,20 @@ const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
 if (!truth.drift.enabled) fail(`the generator injected no drift: ${truth.drift.reason ?? 'unknown reason'} (use --days 14 or more)`);
 
 // 2. The job: the default job's population_drift operator (or the whole job).
-const job = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-const operators = (job.operators as Array<Record<string, unknown>>) ?? [];
-const driftOperator = operators.find((o) => o.type === 'population_drift');
-if (driftOperator === undefined) fail(`${configPath} has no population_drift operator`);
-const operatorName = typeof driftOperator.name === 'string' ? driftOperator.name : 'population_drift';
 const jobPath = join(dir, 'drift-job.yaml');
-if (values['full-job']) {
-  writeFileSync(jobPath, readFileSync(configPath, 'utf8'));
-} else {
-  writeFileSync(
-    jobPath,
-    stringify({
-      name: 'drift-quality',
-      source: 'files',
-      sources: { files: { type: 'files', paths: [events], batch_size: 8192 } },
-      event_time: job.event_time,
-      operators: [driftOperator],
-      checkpoint: { interval: '30s', max_events: 5_000_000 },
-    }),
-  );
+let operatorName: string;
+try {
+  operatorName = writeDriftJob(configPath, events, jobPath, values['full-job'] === true);
+} catch (err) {
+  fail((err as Error).message);
 }
 const db = join(dir, 'drift.duckdb');
-rmSync(db, { force: true });
-rmSync(`${db}.wal`, { force: true });
-const cli = fileURLToPath(new URL('../pipelines/cli.js', import.meta.url));
 t0 = performance.now();
-await runJob(cli, jobPath, events, db, dir);
+await runDriftJob(jobPath, events, db, dir);
 const runSeconds = (performance.now() - t0) / 1000;
 
 // 3. What the job decided.
-interface Metric {
-  current_start: number;
-  feature: string;
-  method: string;
-  score: number | null;
-  p_value: number | null;
-  threshold: number | null;
-  drifted: boolean;
-}
-const store = await openReadOnly(db);
-let metrics: Metric[];
-let datasetAlarms: number[];
-try {
-  metrics = (
-    await queryRows(
-      store.connection,
-      `SELECT epoch_ms(current_start) AS cs, feature, method, score, p_value, threshold, drifted FROM drift_metrics
-        ORDER BY cs, feature`,
-    )
-  ).map((r) => ({
-    current_start: Number(r.cs),
-    feature: String(r.feature),
-    method: String(r.method),
-    score: r.score === null ? null : Number(r.score),
-    p_value: r.p_value === null ? null : Number(r.p_value),
-    threshold: r.threshold === null ? null : Number(r.threshold),
-    drifted: r.drifted === true,
-  }));
-  datasetAlarms = (
-    await queryRows(store.connection, `SELECT DISTINCT epoch_ms(window_start) AS ws FROM alerts WHERE rule = 'SegmentationRescoreNeeded' AND status = 'firing' ORDER BY ws`)
-  ).map((r) => Number(r.ws));
-} finally {
-  store.close();
-}
+const { metrics, datasetAlarms } = await readDriftResults(db);
 
 const periods = [...new Set(metrics.map((m) => m.current_start))].sort((a, b) => a - b);
 const driftStart = Date.parse(truth.drift.start);
@@ -250,21 +198,6 @@ function maxDecision(feature: string): string {
     parts.push(`${top.method} min p ${(top.p_value as number).toPrecision(3)} vs ${top.threshold}`);
   }
   return parts.join('; ');
-}
-
-function runJob(cliPath: string, config: string, input: string, dbPath: string, workDir: string): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, 'run', '--config', config, '--input', input, '--db', dbPath, '--reports', join(workDir, 'reports')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PULSE_METRICS_PORT: '0', PULSE_LOG_LEVEL: process.env.PULSE_LOG_LEVEL ?? 'warn' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + String(d)).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`pulse run exited ${code}: ${stderr}`))));
-  });
 }
 
 function fail(message: string): never {

@@ -1,29 +1,42 @@
 /**
- * Chi-square goodness-of-fit test of the current counts against the reference proportions,
- * matching `scipy.stats.chisquare(f_obs=cur, f_exp=ref_share * cur_total)`:
- * statistic = sum (obs - exp)^2 / exp, p = chi2.sf(statistic, k - 1), with k the number of
- * categories. The survival function is the regularised upper incomplete gamma function
- * Q(df/2, x/2) from @stdlib (computed directly, not as 1 - cdf, so tiny p-values keep their
- * relative precision).
+ * Chi-square test of homogeneity of two count vectors (SPEC section 7): the 2 x k contingency
+ * table of reference and current counts, as `scipy.stats.chi2_contingency(table, correction=False)`:
+ * expected E_ij = row_i * column_j / N, statistic = sum (O - E)^2 / E, p = chi2.sf(statistic, k - 1).
+ *
+ * Why homogeneity and not goodness of fit: the reference period is a sample too. Testing the current
+ * counts against the reference's proportions as if they were exact about doubles the statistic when
+ * both periods are of similar size, and flags most stable weeks on a hundred contacts.
+ *
+ * Sparse categories (SPEC section 7): every category whose expected count is below `minExpected`
+ * (5) in either row is pooled into one column, so that the chi-square approximation holds its
+ * false-alarm rate. If that pooled column is still below `minExpected` in a row, the smallest other
+ * category is added to it until it is not (or nothing else is left): a lone sparse category is
+ * otherwise left as sparse as it was. The p-value is then SciPy's `chi2_contingency` of the pooled
+ * table.
  *
  * Conventions where SciPy is undefined (documented in README.md):
- *  - categories with zero count in both samples are left out;
- *  - a category with zero reference count (new in the current period) would make the expected
- *    count 0 and the statistic infinite; instead every reference share is floored at 1e-4 and the
- *    shares are renormalised to sum 1 (only when some share was 0, so SciPy's result is unchanged
- *    whenever SciPy is defined);
- *  - fewer than two categories leave no degrees of freedom: statistic 0, p-value 1.
+ *  - categories with zero count in both samples are left out (SciPy would divide by 0);
+ *  - fewer than two columns left (one category, or everything pooled into one) leave no degrees of
+ *    freedom: statistic 0, p-value 1; so does an empty row.
+ *
+ * The survival function is the regularised upper incomplete gamma function Q(df/2, x/2) from
+ * @stdlib (computed directly, not as 1 - cdf, so tiny p-values keep their relative precision).
  */
 import gammainc from '@stdlib/math-base-special-gammainc';
 
-export const CHI2_EPSILON = 1e-4;
+/** Cochran's rule of thumb: an expected count below this is too sparse for the chi-square tail. */
+export const CHI2_MIN_EXPECTED = 5;
 
 export interface ChiSquareResult {
   statistic: number;
   pValue: number;
-  /** Degrees of freedom, k - 1. */
+  /** Degrees of freedom: columns of the pooled table - 1. */
   df: number;
+  /** Categories merged into the pooled column (0 when none was sparse). */
+  pooled: number;
 }
+
+const NO_DEGREES_OF_FREEDOM = (pooled: number): ChiSquareResult => ({ statistic: 0, pValue: 1, df: 0, pooled });
 
 /** Survival function of the chi-square distribution with `df` degrees of freedom. */
 export function chi2Sf(x: number, df: number): number {
@@ -33,43 +46,55 @@ export function chi2Sf(x: number, df: number): number {
   return gammainc(x / 2, df / 2, true, true);
 }
 
-/** Pearson's test of observed against expected counts (their totals should agree). */
-export function chiSquareTest(observed: ArrayLike<number>, expected: ArrayLike<number>): ChiSquareResult {
-  let statistic = 0;
-  for (let i = 0; i < observed.length; i++) {
-    const d = observed[i]! - expected[i]!;
-    statistic += (d * d) / expected[i]!;
-  }
-  const df = observed.length - 1;
-  if (df < 1) return { statistic: 0, pValue: 1, df: 0 };
-  return { statistic, pValue: chi2Sf(statistic, df), df };
-}
-
-/** The test on aligned category counts: expected = (smoothed) reference shares * current total. */
-export function chiSquareFromCounts(
+/** The test on aligned category counts (index i is the same category in both). */
+export function chiSquareHomogeneity(
   refCounts: ArrayLike<number>,
   curCounts: ArrayLike<number>,
-  epsilon: number = CHI2_EPSILON,
+  minExpected: number = CHI2_MIN_EXPECTED,
 ): ChiSquareResult {
-  const ref: number[] = [];
-  const cur: number[] = [];
+  const columns: Array<{ ref: number; cur: number }> = [];
+  let refTotal = 0;
+  let curTotal = 0;
   for (let i = 0; i < refCounts.length; i++) {
-    if (refCounts[i]! > 0 || curCounts[i]! > 0) {
-      ref.push(refCounts[i]!);
-      cur.push(curCounts[i]!);
-    }
+    const ref = refCounts[i]!;
+    const cur = curCounts[i]!;
+    if (ref > 0 || cur > 0) columns.push({ ref, cur });
+    refTotal += ref;
+    curTotal += cur;
   }
-  if (ref.length < 2) return { statistic: 0, pValue: 1, df: 0 };
-  const refTotal = ref.reduce((a, b) => a + b, 0);
-  const curTotal = cur.reduce((a, b) => a + b, 0);
-  let shares = ref.map((c) => c / refTotal);
-  if (shares.some((s) => s === 0)) {
-    shares = shares.map((s) => Math.max(s, epsilon));
-    const total = shares.reduce((a, b) => a + b, 0);
-    shares = shares.map((s) => s / total);
+  if (refTotal === 0 || curTotal === 0) return NO_DEGREES_OF_FREEDOM(0);
+  const total = refTotal + curTotal;
+  // The smaller row has the smaller expected counts: a column is sparse when its expected count
+  // there, min(row) * column / N, is below minExpected.
+  const smallerRow = Math.min(refTotal, curTotal);
+  const sparse = (c: { ref: number; cur: number }) => (smallerRow * (c.ref + c.cur)) / total < minExpected;
+
+  const kept = columns.filter((c) => !sparse(c)).sort((a, b) => a.ref + a.cur - (b.ref + b.cur));
+  const pool = { ref: 0, cur: 0 };
+  let pooled = 0;
+  for (const c of columns) {
+    if (!sparse(c)) continue;
+    pool.ref += c.ref;
+    pool.cur += c.cur;
+    pooled++;
   }
-  return chiSquareTest(
-    cur,
-    shares.map((s) => s * curTotal),
-  );
+  // kept is sorted ascending, so shift() takes the smallest remaining category.
+  while (pooled > 0 && sparse(pool) && kept.length > 0) {
+    const c = kept.shift()!;
+    pool.ref += c.ref;
+    pool.cur += c.cur;
+    pooled++;
+  }
+  const table = pooled > 0 ? [...kept, pool] : kept;
+  if (table.length < 2) return NO_DEGREES_OF_FREEDOM(pooled);
+
+  let statistic = 0;
+  for (const c of table) {
+    const column = c.ref + c.cur;
+    const eRef = (refTotal * column) / total;
+    const eCur = (curTotal * column) / total;
+    statistic += (c.ref - eRef) ** 2 / eRef + (c.cur - eCur) ** 2 / eCur;
+  }
+  const df = table.length - 1;
+  return { statistic, pValue: chi2Sf(statistic, df), df, pooled };
 }

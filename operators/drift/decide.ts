@@ -5,7 +5,8 @@
  *  - numeric: when both periods have more than 1,000 values, drifted if the normalised
  *    Wasserstein-1 distance >= 0.1; otherwise drifted if the two-sample KS p-value <= 0.05;
  *  - categorical: when both periods have more than 1,000 values, drifted if the Jensen-Shannon
- *    distance (base 2) >= 0.1; otherwise drifted if the chi-square p-value < 0.05.
+ *    distance (base 2) >= 0.1; otherwise drifted if the p-value of the chi-square test of homogeneity
+ *    (reference and current counts as a 2 x k table, sparse categories pooled) is < 0.05.
  * All statistics are computed every time (`allStats`). A period with fewer than `minSampleSize`
  * values (default 1, so an empty period) yields method 'insufficient_data', drifted false and null
  * scores: never NaN, never an exception.
@@ -59,7 +60,7 @@ export function decideFeatureDrift(input: FeatureDriftInput): FeatureDriftResult
 }
 
 function decideNumeric(refIn: NumericSampleInput, curIn: NumericSampleInput, o: FeatureDriftOptions): FeatureDriftResult {
-  const statsOptions = { psiBins: o.psiBins, psiEpsilon: o.psiEpsilon, chi2Epsilon: o.chi2Epsilon, ksMethod: o.ksMethod };
+  const statsOptions = { psiBins: o.psiBins, psiEpsilon: o.psiEpsilon, chi2MinExpected: o.chi2MinExpected, ksMethod: o.ksMethod };
   let stats: DriftStats;
   let bounds: SketchErrorBounds | null = null;
   let nRef: number;
@@ -95,7 +96,7 @@ function decideCategorical(
   const nRef = categoricalTotal(ref);
   const nCur = categoricalTotal(cur);
   if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, false);
-  const stats = categoricalStats(ref, cur, { psiEpsilon: o.psiEpsilon, chi2Epsilon: o.chi2Epsilon });
+  const stats = categoricalStats(ref, cur, { psiEpsilon: o.psiEpsilon, chi2MinExpected: o.chi2MinExpected });
   const large = nRef > o.largeSampleSize && nCur > o.largeSampleSize;
   const method = o.method === 'auto' ? (large ? 'jensenshannon' : 'chisquare') : o.method;
   return { ...verdict(method, stats, o), allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: false, bounds: null };

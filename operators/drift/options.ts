@@ -5,7 +5,7 @@
 import { DriftConfigError } from './errors.js';
 import type { KsMethod } from './ks.js';
 import { KS_METHODS } from './ks.js';
-import { CHI2_EPSILON } from './chi-square.js';
+import { CHI2_MIN_EXPECTED } from './chi-square.js';
 import { PSI_DEFAULT_BINS, PSI_EPSILON } from './psi.js';
 
 export type FeatureKind = 'numeric' | 'categorical';
@@ -35,7 +35,8 @@ export interface FeatureDriftOptions {
   /** Number of reference-quantile bins for numeric PSI. */
   psiBins: number;
   psiEpsilon: number;
-  chi2Epsilon: number;
+  /** Chi-square test of homogeneity: categories with an expected count below this in either period are pooled. */
+  chi2MinExpected: number;
   /** KS p-value method (SciPy's names). */
   ksMethod: KsMethod;
   /** Fewer values than this in either period: method 'insufficient_data', not drifted. */
@@ -52,7 +53,7 @@ export const DEFAULT_FEATURE_DRIFT_OPTIONS: Readonly<FeatureDriftOptions> = Obje
   psiThreshold: 0.1,
   psiBins: PSI_DEFAULT_BINS,
   psiEpsilon: PSI_EPSILON,
-  chi2Epsilon: CHI2_EPSILON,
+  chi2MinExpected: CHI2_MIN_EXPECTED,
   ksMethod: 'asymp',
   minSampleSize: 1,
 });
@@ -90,7 +91,7 @@ export function resolveFeatureDriftOptions(
   integer(o.largeSampleSize, 0, `${path}.largeSampleSize`);
   integer(o.minSampleSize, 1, `${path}.minSampleSize`);
   smallPositive(o.psiEpsilon, `${path}.psiEpsilon`);
-  smallPositive(o.chi2Epsilon, `${path}.chi2Epsilon`);
+  nonNegative(o.chi2MinExpected, `${path}.chi2MinExpected`);
   return o;
 }
 

@@ -4,7 +4,8 @@
  * Numeric features: PSI (reference-quantile bins), two-sample KS, Wasserstein-1 and its normalised
  * form; Jensen-Shannon distance and the chi-square test are computed too, over the same PSI bins.
  * Categorical features: PSI, Jensen-Shannon and chi-square over the union of categories; KS and
- * Wasserstein do not apply (null).
+ * Wasserstein do not apply (null). The chi-square test is the test of homogeneity of the 2 x k table
+ * of reference and current counts, sparse categories pooled (chi-square.ts).
  *
  * From sketches, every numeric statistic is the exact statistic of the data rounded to the bucket
  * representatives (see numeric-sketch.ts); `bounds` then says how far the raw-data value can be:
@@ -12,7 +13,7 @@
  */
 import type { CategoricalSummary } from './categorical.js';
 import { alignCategories } from './categorical.js';
-import { CHI2_EPSILON, chiSquareFromCounts } from './chi-square.js';
+import { CHI2_MIN_EXPECTED, chiSquareHomogeneity } from './chi-square.js';
 import type { EmpiricalDistribution } from './empirical.js';
 import { populationStd } from './empirical.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
@@ -49,14 +50,14 @@ export const EMPTY_STATS: Readonly<DriftStats> = Object.freeze({
 export interface StatsOptions {
   psiBins: number;
   psiEpsilon: number;
-  chi2Epsilon: number;
+  chi2MinExpected: number;
   ksMethod: KsMethod;
 }
 
 export const DEFAULT_STATS_OPTIONS: Readonly<StatsOptions> = Object.freeze({
   psiBins: PSI_DEFAULT_BINS,
   psiEpsilon: PSI_EPSILON,
-  chi2Epsilon: CHI2_EPSILON,
+  chi2MinExpected: CHI2_MIN_EXPECTED,
   ksMethod: 'asymp',
 });
 
@@ -84,7 +85,7 @@ export function numericStats(
   const binned = numericPsi(ref, cur, o.psiBins, o.psiEpsilon);
   const ks = ksPValue(ksStatistic(ref, cur), ref.n, cur.n, o.ksMethod);
   const w1 = wasserstein1(ref, cur);
-  const chi2 = chiSquareFromCounts(binned.refCounts, binned.curCounts, o.chi2Epsilon);
+  const chi2 = chiSquareHomogeneity(binned.refCounts, binned.curCounts, o.chi2MinExpected);
   return {
     psi: binned.psi,
     ks_statistic: ks.statistic,
@@ -157,7 +158,7 @@ export function categoricalStats(
 ): DriftStats {
   const o = { ...DEFAULT_STATS_OPTIONS, ...options };
   const aligned = alignCategories(ref, cur);
-  const chi2 = chiSquareFromCounts(aligned.ref, aligned.cur, o.chi2Epsilon);
+  const chi2 = chiSquareHomogeneity(aligned.ref, aligned.cur, o.chi2MinExpected);
   return {
     psi: psiFromCounts(aligned.ref, aligned.cur, o.psiEpsilon),
     ks_statistic: null,

@@ -56,7 +56,21 @@ export interface CustomerRecord {
   tier: Tier | null;
   /** Tier and spend at the previous rescoring (the migration baseline). */
   scored: ScoredTier | null;
+  /**
+   * Contact reason -> time of the customer's latest contact with it, within the last
+   * REPEAT_CONTACT_WINDOW_MS (older entries are dropped). Absent in state written before issue 17.
+   */
+  recentReasons?: Record<string, number>;
 }
+
+/**
+ * A contact with the same reason as one of the customer's contacts less than 7 days before (the FCR
+ * look-ahead of SPEC section 4) is a repeat of it and is left out of the contact_reason mix: repeats
+ * copy the reason of the contact they follow, so counting them would make the contacts of a week a
+ * clustered sample, and the chi-square test, which assumes independent contacts, would flag stable
+ * weeks (issue 17: 4 of 22 stable weeks on 300 customers with repeats counted).
+ */
+export const REPEAT_CONTACT_WINDOW_MS = 7 * 86_400_000;
 
 /** What a shard's events of one batch add: the progress of event time and event-level features. */
 export interface DriftPartial {
@@ -113,7 +127,9 @@ export class PopulationDriftLocal implements LocalOperator {
     if (event.customer_id !== null) this.customerEvent(event, event.customer_id, start);
     if (event.type === 'transaction') this.addEventFeature(start, 'channel', null, event.channel);
     else if (event.type === 'contact') {
-      this.addEventFeature(start, 'contact_reason', null, event.reason);
+      if (event.customer_id === null || !this.isRepeatContact(event.customer_id, event.reason, event.ts)) {
+        this.addEventFeature(start, 'contact_reason', null, event.reason);
+      }
       this.addEventFeature(start, 'contact_channel', null, event.channel);
     } else if (event.type === 'survey') {
       for (const f of this.options.features) {
@@ -194,6 +210,23 @@ export class PopulationDriftLocal implements LocalOperator {
       c.profiles.sort((a, b) => a.ts - b.ts);
     }
     this.customers.set(id, c);
+  }
+
+  /** Whether this contact repeats a recent one of the customer (see REPEAT_CONTACT_WINDOW_MS); remembers it. */
+  private isRepeatContact(id: string, reason: string, ts: number): boolean {
+    const c = this.customers.get(id)!; // customerEvent created it
+    // A null-prototype map, so that reason codes such as "constructor" are plain keys (state read
+    // back from DuckDB is ordinary JSON: rebuilt once).
+    let recent = c.recentReasons;
+    if (recent === undefined || Object.getPrototypeOf(recent) !== null) {
+      recent = c.recentReasons = Object.assign(Object.create(null) as Record<string, number>, recent);
+    }
+    const previous = recent[reason];
+    const repeat = previous !== undefined && previous <= ts && ts - previous < REPEAT_CONTACT_WINDOW_MS;
+    recent[reason] = previous === undefined ? ts : Math.max(previous, ts);
+    for (const [r, t] of Object.entries(recent)) if (t <= ts - REPEAT_CONTACT_WINDOW_MS) delete recent[r];
+    this.customers.set(id, c);
+    return repeat;
   }
 
   private addEventFeature(start: number, source: PopulationFeature['source'], field: string | null, value: string | number | boolean, only?: PopulationFeature): void {

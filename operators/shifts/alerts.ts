@@ -4,6 +4,7 @@
  */
 import { type Alert, stableAlertId } from '../alert.js';
 import type { InstantHit } from './instant.js';
+import type { SilenceEvidence } from './silence.js';
 import { type Assessment, type Direction, type Verdict, changePercent, severityOf } from './detector.js';
 
 export interface CustomerProfile {
@@ -85,6 +86,53 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
       p_value: v.pValue.toExponential(3),
       detector: v.detector,
       window: `${day}/${i.window}`,
+    },
+    status: 'firing',
+  };
+}
+
+export const SILENCE_ALERT_NAME = 'CustomerWentQuiet';
+
+export interface SilenceAlertInput {
+  customerId: string;
+  measure: string;
+  windowStart: number;
+  window: string;
+  windowMs: number;
+  evidence: SilenceEvidence;
+  threshold: number;
+  profile: CustomerProfile | undefined;
+}
+
+/** `CustomerWentQuiet`: no purchase for longer than the customer's own rate makes plausible (silence.ts). */
+export function silenceAlert(i: SilenceAlertInput): Alert {
+  const ev = i.evidence;
+  const rule = SILENCE_ALERT_NAME;
+  const severity: Alert['severity'] = 'warning';
+  const lastActive = new Date(ev.lastEventIndex * i.windowMs).toISOString();
+  return {
+    alert_id: stableAlertId(rule, i.windowStart, i.customerId, i.measure),
+    kind: 'sales',
+    rule,
+    severity,
+    customer_id: i.customerId,
+    window_start: i.windowStart,
+    fired_at: i.windowStart + i.windowMs,
+    labels: { alertname: rule, kind: 'sales', severity, measure: i.measure, direction: 'down', ...profileLabels(i.profile) },
+    annotations: {
+      summary: `Customer ${i.customerId}: no purchase for ${ev.gapWindows} ${i.window} windows (${fmt(ev.expectedInGap)} expected)`,
+      description:
+        `No ${i.measure} event since the window of ${lastActive}: ${ev.gapWindows} windows in which the customer's own rate ` +
+        `(${ev.baselineEvents} events before, weekday profile included) expected ${fmt(ev.expectedInGap)}; ` +
+        `silence score ${fmt(ev.score)} nats (threshold ${fmt(i.threshold)}, p ${ev.pValue.toExponential(2)}).`,
+      baseline: fmt(ev.expectedInGap),
+      current: '0',
+      change_percent: '-100',
+      score: fmt(-ev.score),
+      threshold: fmt(i.threshold),
+      p_value: ev.pValue.toExponential(3),
+      detector: 'silence',
+      window: `${new Date(i.windowStart).toISOString()}/${i.window}`,
     },
     status: 'firing',
   };

@@ -33,6 +33,10 @@ export interface SeriesState {
   g?: GlrRings;
   /** GLR method: expected events per season phase, from the last assessment. */
   ex?: number[];
+  /** GLR method: mean log size of the baseline, from the last assessment (population size departures). */
+  mu?: number;
+  /** Silence rule: window index of the last event before the gap already reported (one alert per gap). */
+  qg?: number;
 }
 
 export function newSeries(firstIndex: number): SeriesState {
@@ -66,6 +70,8 @@ export interface Assessment {
   guard: number;
   /** GLR method: expected events per season phase for the next windows (state `ex`). */
   expected?: number[];
+  /** GLR method: mean log size of the baseline (state `mu`). */
+  logMean?: number;
 }
 
 /**

@@ -10,9 +10,9 @@ import type { OperatorOutput } from '../operator.js';
 import { KeyedState } from '../state.js';
 import type { ShiftSettings } from './config.js';
 import { benjaminiHochberg } from './fdr.js';
-import type { AssessAnswer, CollectAnswer, ShiftPartial, ShiftRequest } from './local.js';
+import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftRequest } from './local.js';
 import { SHIFT_STATES } from './local.js';
-import { type PopulationState, newPopulation, populationStep, recordPopulationRate } from './population.js';
+import { type PopulationState, newPopulation, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
 
 export interface ClockState {
   /** Next window index to close (null before the first event). */
@@ -97,7 +97,7 @@ export class CustomerShiftGlobal implements GlobalOperator {
     const cfg = this.cfg;
     const collected = (yield { step: 'collect', index } satisfies ShiftRequest) as CollectAnswer[];
     const assessRequest: ShiftRequest = { step: 'assess', index };
-    if (cfg.method === 'glr') assessRequest.rates = this.recordRates(index, collected);
+    if (cfg.method === 'glr') Object.assign(assessRequest, this.recordRates(index, collected));
     else assessRequest.offsets = this.populationOffsets(collected);
     const assessed = (yield assessRequest) as AssessAnswer[];
     const pValues = assessed.flatMap((a) => a.pValues);
@@ -107,32 +107,43 @@ export class CustomerShiftGlobal implements GlobalOperator {
   }
 
   /**
-   * GLR: per measure, the population's event rate of this window against what the series
-   * expected; a population-wide move scales every series' exposure of that window, so it is no
-   * one customer's shift. Returns the rate factors the series need (ln, by window index).
+   * GLR: per population (measure, or measure and segment with `population.segmentBy`), the event
+   * rate of this window against what the series expected, and the log sizes' departure from the
+   * series' baselines; a move of the whole population (segment) scales every one of its series'
+   * exposure of that window and shifts its log sizes, so it is no one customer's shift. Returns the
+   * factors the series need (ln rate factor and log-size departure, by window index).
    */
-  private recordRates(index: number, collected: readonly CollectAnswer[]): Record<string, Record<string, number>> {
+  private recordRates(
+    index: number,
+    collected: readonly CollectAnswer[],
+  ): { rates: Record<string, Record<string, number>>; sizes: Record<string, Record<string, number>> } {
     const cfg = this.cfg;
-    const totals = new Map<string, { observed: number; expected: ExactSum; series: number }>();
+    const totals = new Map<string, MeasureRate>();
     for (const answer of collected) {
-      for (const [measure, rate] of Object.entries(answer.rates)) {
-        const total = totals.get(measure) ?? { observed: 0, expected: [], series: 0 };
+      for (const [key, rate] of Object.entries(answer.rates)) {
+        const total = totals.get(key) ?? { observed: 0, expected: [], series: 0, sizeDeviation: [], sizeEvents: 0 };
         total.observed += rate.observed;
         exactMerge(total.expected, rate.expected);
         total.series += rate.series;
-        totals.set(measure, total);
+        exactMerge(total.sizeDeviation, rate.sizeDeviation);
+        total.sizeEvents += rate.sizeEvents;
+        totals.set(key, total);
       }
     }
     const rates: Record<string, Record<string, number>> = {};
-    for (const measure of [...totals.keys()].sort()) {
-      const total = totals.get(measure)!;
-      const pop = this.population.get(measure) ?? newPopulation();
+    const sizeShifts: Record<string, Record<string, number>> = {};
+    for (const key of [...totals.keys()].sort()) {
+      const total = totals.get(key)!;
+      const pop = this.population.get(key) ?? newPopulation();
       const enabled = cfg.population.enabled && total.series > 0 && total.series >= cfg.population.minSeries;
       recordPopulationRate(pop, index, enabled ? total.observed : 0, enabled ? exactValue(total.expected) : 0, cfg.ringWindows);
-      if (enabled) this.population.set(measure, pop);
-      rates[measure] = pop.rates ?? {};
+      const sizes = enabled && cfg.population.sizes;
+      recordPopulationSize(pop, index, sizes ? exactValue(total.sizeDeviation) : 0, sizes ? total.sizeEvents : 0, cfg.ringWindows);
+      if (enabled) this.population.set(key, pop);
+      rates[key] = pop.rates ?? {};
+      sizeShifts[key] = pop.sizes ?? {};
     }
-    return rates;
+    return { rates, sizes: sizeShifts };
   }
 
   /** CUSUM: population offsets per measure from every series' standardised value. */

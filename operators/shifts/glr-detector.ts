@@ -9,6 +9,7 @@ import type { ShiftSettings } from './config.js';
 import type { Assessment, SeriesState, Verdict } from './detector.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
+import { type SilenceEvidence, silenceEvidence } from './silence.js';
 
 /** One window of one measure: its value and the statistics of the events in it. */
 export interface WindowStats {
@@ -77,7 +78,11 @@ export function assessGlr(
   p: GlrDetectorParams,
   /** Population rate factor of a window index (1 = normal); see population.ts. */
   population: (windowIndex: number) => number = () => 1,
-): { a: Assessment; v: Verdict } | null {
+  /** Population (segment) log-size departure of a window index (0 = normal); see population.ts. */
+  logSizeShift: (windowIndex: number) => number = () => 0,
+  /** Also weigh the silence since the last event (the silence rule's series). */
+  withSilence = false,
+): { a: Assessment; v: Verdict; silence: SilenceEvidence | null } | null {
   const before = s.v.length;
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
@@ -88,6 +93,14 @@ export function assessGlr(
   const q = [...g.q, w.q];
   const x = [...s.v, w.x];
   const firstIndex = index - before;
+  // A population-wide size move is taken out of every log size of its window: ln v - d for each
+  // of the window's k sizes turns l into l - k d and q into q - 2 d l + k d^2.
+  for (let i = 0; i < len; i++) {
+    const d = logSizeShift(firstIndex + i);
+    if (d === 0) continue;
+    q[i] = (q[i] as number) - 2 * d * (l[i] as number) + (k[i] as number) * d * d;
+    l[i] = (l[i] as number) - (k[i] as number) * d;
+  }
   const phases = n.map((_, i) => phaseOf(firstIndex + i, p.seasonPeriod));
   const profileLen = Math.max(p.minHistory, len - PROFILE_GUARD);
   const profileN = n.slice(0, profileLen).map((v, i) => v / population(firstIndex + i));
@@ -108,6 +121,10 @@ export function assessGlr(
   const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
   const r = glrScan({ n, e, k, l, q }, { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion });
+  // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
+  const silence = withSilence
+    ? silenceEvidence(n, phases.map((ph, i) => (factors[ph] as number) * (pop[i] as number)), index, dispersion, p.minHistory)
+    : null;
 
   // Baseline and current in raw units per window, deseasonalised by the count profile.
   const m = Math.max(1, r.recent);
@@ -136,6 +153,14 @@ export function assessGlr(
     ebCount += e[i] as number;
   }
   const rate = ebCount > 0 ? nb / ebCount : 0;
+  // Mean log size of the baseline (population moves taken out), for the population's size
+  // departure of the next windows.
+  let kb = 0;
+  let lb = 0;
+  for (let i = 0; i < len - m; i++) {
+    kb += k[i] as number;
+    lb += l[i] as number;
+  }
   const expected = factors.map((f) => rate * Math.max(MIN_EXPOSURE, f));
   const a: Assessment = {
     expected,
@@ -148,6 +173,7 @@ export function assessGlr(
     zShort: 0,
     baseWindows: len - m,
     guard: m,
+    ...(kb > 0 ? { logMean: lb / kb } : {}),
   };
   const v: Verdict = {
     fired: r.llr > c.h,
@@ -158,7 +184,7 @@ export function assessGlr(
     sums: { up: 0, down: 0, runUp: direction === 'up' ? r.recent : 0, runDown: direction === 'down' ? r.recent : 0 },
     z: 0,
   };
-  return { a, v };
+  return { a, v, silence };
 }
 
 /**
@@ -188,11 +214,13 @@ export function advanceGlr(
   g.q.push(w.q);
   s.last = index;
   if (assessment?.expected) s.ex = assessment.expected;
+  if (assessment?.logMean !== undefined) s.mu = assessment.logMean;
   let keep = p.ringWindows;
   if (verdict && alerted) {
     keep = Math.min(keep, Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown));
     s.quiet = index + p.cooldownWindows + 1;
     delete s.ex; // the old expectation no longer holds
+    delete s.mu;
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;

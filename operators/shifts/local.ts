@@ -19,10 +19,12 @@ import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
-import { type CustomerProfile, instantAlert, shiftAlert } from './alerts.js';
+import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
 import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
+import { populationKey } from './population.js';
+import { type SilenceEvidence, silenceFires } from './silence.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -52,11 +54,17 @@ export interface ShiftPartial {
   indexes: number[];
 }
 
-/** Per measure: events observed and expected in the window, series with an expectation. */
+/**
+ * Per population (measure, or measure and segment): events observed and expected in the window,
+ * series with an expectation, and the log sizes' departure from their series' baselines.
+ */
 export interface MeasureRate {
   observed: number;
   expected: ExactSum;
   series: number;
+  /** Sum over positive-sized events of ln(size) - their series' baseline mean log size. */
+  sizeDeviation: ExactSum;
+  sizeEvents: number;
 }
 
 export type ShiftRequest =
@@ -65,8 +73,10 @@ export type ShiftRequest =
   | {
       step: 'assess';
       index: number;
-      /** GLR: ln(rate factor) by window index, per measure (population.ts). */
+      /** GLR: ln(rate factor) by window index, per population key (population.ts). */
       rates?: Record<string, Record<string, number>>;
+      /** GLR: log-size departure by window index, per population key. */
+      sizes?: Record<string, Record<string, number>>;
       /** CUSUM: population offsets per measure. */
       offsets?: Record<string, { offsetU: number; offsetZ: number }>;
     }
@@ -127,11 +137,15 @@ interface Item {
   id: string;
   c: CustomerState;
   measure: string;
+  /** The series' population (populationKey: the measure, or measure and segment). */
+  key: string;
   s: SeriesState;
   x: number;
   w: WindowStats | null;
   a: Assessment | null;
   v: Verdict | null;
+  /** Silence rule evidence (the silence measure's series only). */
+  q: SilenceEvidence | null;
 }
 
 export class CustomerShiftLocal implements LocalOperator {
@@ -148,6 +162,8 @@ export class CustomerShiftLocal implements LocalOperator {
   private readonly trackSpendCount: boolean;
   private readonly allUsage: boolean;
   private readonly usageMetrics: ReadonlySet<string>;
+  /** The purchase series the silence rule watches: spend_count, else spend_total; null when off. */
+  private readonly silenceMeasure: string | null;
 
   constructor(
     readonly name: string,
@@ -158,6 +174,8 @@ export class CustomerShiftLocal implements LocalOperator {
     this.trackSpendCount = cfg.measures.includes('spend_count');
     this.allUsage = cfg.measures.includes(ALL_USAGE);
     this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
+    const purchases = this.trackSpendCount ? 'spend_count' : this.trackSpendTotal ? 'spend_total' : null;
+    this.silenceMeasure = cfg.method === 'glr' && cfg.silence.enabled ? purchases : null;
   }
 
   process(event: PulseEvent): void {
@@ -204,7 +222,7 @@ export class CustomerShiftLocal implements LocalOperator {
       case 'collect':
         return this.collect(r.index);
       case 'assess':
-        return this.assess(r.index, r.rates, r.offsets);
+        return this.assess(r.index, r.rates, r.sizes, r.offsets);
       case 'apply':
         this.apply(r.index, r.cut);
         this.next = r.next;
@@ -273,27 +291,41 @@ export class CustomerShiftLocal implements LocalOperator {
       const bucket = c.acc[key] ?? {};
       // A series starts at the customer's first non-zero value of the measure.
       for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
+      const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
         const x = bucket[measure] ?? 0;
-        if (cfg.method === 'glr') items.push({ id, c, measure, s, x, w: windowStats(bucket, measure), a: null, v: null });
-        else items.push({ id, c, measure, s, x, w: null, a: assess(s, x, index, cfg), v: null });
+        const key = populationKey(measure, segment);
+        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket, measure), a: null, v: null, q: null });
+        else items.push({ id, c, measure, key, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
-      for (const k of Object.keys(c.acc)) if (Number(k) <= index) delete c.acc[k];
-      this.customers.touch(id);
+      let dropped = false;
+      for (const k of Object.keys(c.acc)) {
+        if (Number(k) <= index) {
+          delete c.acc[k];
+          dropped = true;
+        }
+      }
+      // Only a customer whose state changes is written at the next checkpoint: its series advance
+      // in `apply`, or an accumulator went; a customer without series (refunds only) stays clean.
+      if (dropped || Object.keys(c.series).length > 0) this.customers.touch(id);
     }
     this.items = items;
     const rates: Record<string, MeasureRate> = {};
     const us: Record<string, number[]> = {};
     for (const it of items) {
-      const rate = (rates[it.measure] ??= { observed: 0, expected: [], series: 0 });
+      const rate = (rates[it.key] ??= { observed: 0, expected: [], series: 0, sizeDeviation: [], sizeEvents: 0 });
       if (it.w) {
         const expected = expectedEvents(it.s, index, cfg.seasonPeriod);
         if (expected === null) continue;
         rate.observed += it.w.n;
         exactAdd(rate.expected, expected);
         rate.series += 1;
+        if (it.s.mu !== undefined && it.w.k > 0) {
+          exactAdd(rate.sizeDeviation, it.w.l - it.w.k * it.s.mu);
+          rate.sizeEvents += it.w.k;
+        }
       } else if (it.a) {
         (us[it.measure] ??= []).push(it.a.u);
       }
@@ -302,17 +334,32 @@ export class CustomerShiftLocal implements LocalOperator {
   }
 
   /** Step 2: the verdicts, given the population's rate factors (GLR) or offsets (CUSUM). */
-  private assess(index: number, rates: Record<string, Record<string, number>> = {}, offsets: Record<string, { offsetU: number; offsetZ: number }> = {}): AssessAnswer {
+  private assess(
+    index: number,
+    rates: Record<string, Record<string, number>> = {},
+    sizes: Record<string, Record<string, number>> = {},
+    offsets: Record<string, { offsetU: number; offsetZ: number }> = {},
+  ): AssessAnswer {
     const cfg = this.cfg;
     let tested = 0;
     for (const it of this.items) {
       if (it.w) {
-        const measureRates = rates[it.measure] ?? {};
-        const r = assessGlr(it.s, it.w, index, cfg, (i: number) => Math.exp(measureRates[String(i)] ?? 0));
+        const keyRates = rates[it.key] ?? {};
+        const keySizes = sizes[it.key] ?? {};
+        const r = assessGlr(
+          it.s,
+          it.w,
+          index,
+          cfg,
+          (i: number) => Math.exp(keyRates[String(i)] ?? 0),
+          (i: number) => keySizes[String(i)] ?? 0,
+          it.measure === this.silenceMeasure,
+        );
         it.a = r?.a ?? null;
         it.v = r?.v ?? null;
+        it.q = r?.silence ?? null;
       } else if (it.a) {
-        const offset = offsets[it.measure] ?? { offsetU: 0, offsetZ: 0 };
+        const offset = offsets[it.key] ?? { offsetU: 0, offsetZ: 0 };
         it.v = decide(it.s, it.a, cfg, offset.offsetU, offset.offsetZ);
       }
       if (it.a) tested += 1;
@@ -343,6 +390,10 @@ export class CustomerShiftLocal implements LocalOperator {
             profile: it.c.profile,
           }),
         );
+      }
+      if (it.q && silenceFires(it.q, cfg.silence, it.s.qg)) {
+        this.outputs.push(silenceAlert({ customerId: it.id, measure: it.measure, windowStart, window: cfg.window, windowMs: cfg.windowMs, evidence: it.q, threshold: cfg.silence.h, profile: it.c.profile }));
+        it.s.qg = it.q.lastEventIndex;
       }
       if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
       else advance(it.s, it.x, index, it.v, fire, cfg);

@@ -23,6 +23,12 @@ export interface PopulationState {
    * windows where the population moved by at least RATE_TOLERANCE (others are 1: no entry).
    */
   rates?: Record<string, number>;
+  /**
+   * GLR method: the population's mean log-size departure from the series' baselines, by window
+   * index, for the windows where it moved by at least RATE_TOLERANCE (everyone's amounts x1.8 is
+   * ln 1.8 = 0.59); subtracted from every log size of that window before the size part.
+   */
+  sizes?: Record<string, number>;
 }
 
 /**
@@ -44,6 +50,28 @@ export function recordPopulationRate(state: PopulationState, index: number, obse
     if (Math.abs(ln) >= RATE_TOLERANCE) rates[String(index)] = ln;
   }
   for (const k of Object.keys(rates)) if (Number(k) <= index - keep - 1) delete rates[k];
+}
+
+/**
+ * Records the population's mean log-size departure of window `index` (`deviation` = sum over the
+ * positive-sized events of ln(size) - their series' baseline mean; `events` their number) and
+ * forgets departures older than `keep` windows.
+ */
+export function recordPopulationSize(state: PopulationState, index: number, deviation: number, events: number, keep: number): void {
+  const sizes = (state.sizes ??= {});
+  if (events > 0) {
+    const shift = deviation / events;
+    if (Math.abs(shift) >= RATE_TOLERANCE) sizes[String(index)] = shift;
+  }
+  for (const k of Object.keys(sizes)) if (Number(k) <= index - keep - 1) delete sizes[k];
+}
+
+/**
+ * The key of a series' population: the measure, or `measure|segment` when the population is split
+ * by a profile label (`population.segmentBy`), so each segment's move is judged on its own.
+ */
+export function populationKey(measure: string, segment: string | null): string {
+  return segment === null ? measure : `${measure}|${segment}`;
 }
 
 export const WARMUP_WINDOWS = 7;

@@ -31,6 +31,8 @@ export interface CategoricalFixture {
   js: number | null;
   chi2: number | null;
   chi2_p: number | null;
+  /** Categories merged into the pooled column of the chi-square table. */
+  chi2_pooled: number;
   psi: number | null;
 }
 

@@ -8,7 +8,7 @@ Run with Debian's interpreter (it carries SciPy and NumPy):
 The TypeScript tests in this folder read fixtures.json and compare their own results with the
 values recorded here. Everything is seeded, so a re-run writes the same file on the same SciPy.
 The SciPy functions are the oracle; the few conventions SciPy does not define (PSI's bins and
-epsilon, the chi-square smoothing of categories absent from the reference) are re-implemented here
+epsilon, the chi-square pooling of sparse categories) are re-implemented here
 in NumPy, independently of the TypeScript code, as documented in operators/drift/README.md.
 """
 import json
@@ -22,7 +22,7 @@ from scipy import special, stats
 from scipy.spatial import distance
 
 PSI_EPS = 1e-4  # zero proportions are replaced by this (as Evidently does)
-CHI2_EPS = 1e-4  # reference proportions of 0 are raised to this, then renormalised
+CHI2_MIN_EXPECTED = 5  # categories expected below this in either period are pooled
 BINS = 10
 
 
@@ -50,19 +50,37 @@ def psi_from_counts(ref_counts, cur_counts):
 
 
 def chi2_from_counts(ref_counts, cur_counts):
-    """scipy.stats.chisquare(cur, f_exp = smoothed reference proportions * current total)."""
+    """SPEC 7's test of homogeneity: scipy.stats.chi2_contingency(correction=False) of the 2 x k
+    table of reference and current counts, after pooling the categories whose expected count is
+    below CHI2_MIN_EXPECTED in either row into one column (and, while that pooled column is still
+    below it, the smallest other category into the pool)."""
     ref = np.asarray(ref_counts, dtype=float)
     cur = np.asarray(cur_counts, dtype=float)
     keep = (ref > 0) | (cur > 0)
     ref, cur = ref[keep], cur[keep]
-    if len(ref) < 2:
-        return None, None  # SciPy: df = 0 gives NaN; our convention is documented in the README
-    p = ref / ref.sum()
-    if np.any(p == 0):
-        p = np.maximum(p, CHI2_EPS)
-        p = p / p.sum()
-    res = stats.chisquare(cur, f_exp=p * cur.sum())
-    return float(res.statistic), float(res.pvalue)
+    if ref.sum() == 0 or cur.sum() == 0:
+        return None, None, 0
+
+    def expected_ok(col):
+        table = np.array([[ref.sum()], [cur.sum()]]) * col.sum() / (ref.sum() + cur.sum())
+        return table.min() >= CHI2_MIN_EXPECTED
+
+    cols = [np.array([r, c]) for r, c in zip(ref, cur)]
+    kept = [c for c in cols if expected_ok(c)]
+    sparse = [c for c in cols if not expected_ok(c)]
+    kept = sorted(kept, key=lambda c: c.sum())  # stable: ties keep category order
+    pooled = len(sparse)
+    if sparse:
+        pool = np.sum(sparse, axis=0)
+        while not expected_ok(pool) and kept:
+            pool = pool + kept.pop(0)
+            pooled += 1
+        kept.append(pool)
+    if len(kept) < 2:
+        return None, None, pooled  # SciPy: df = 0; our convention is documented in the README
+    table = np.array(kept).T
+    res = stats.chi2_contingency(table, correction=False)
+    return float(res[0]), float(res[1]), pooled
 
 
 def ks_all(ref, cur):
@@ -88,7 +106,7 @@ def numeric_case(name, ref, cur, note=""):
     std = float(np.std(ref))  # population std, ddof = 0 (Evidently: np.std(reference))
     edges = quantile_edges(ref)
     rc, cc = bin_counts(ref, edges), bin_counts(cur, edges)
-    chi2, chi2_p = chi2_from_counts(rc, cc)
+    chi2, chi2_p, _ = chi2_from_counts(rc, cc)
     return {
         "name": name,
         "note": note,
@@ -116,10 +134,11 @@ def categorical_case(name, ref, cur, note=""):
     cc = np.array([cur.get(k, 0) for k in cats], dtype=float)
     out = {"name": name, "note": note, "ref": ref, "cur": cur, "categories": cats}
     if cc.sum() == 0 or rc.sum() == 0:
-        out.update({"js": None, "chi2": None, "chi2_p": None, "psi": None})
+        out.update({"js": None, "chi2": None, "chi2_p": None, "chi2_pooled": 0, "psi": None})
         return out
-    chi2, chi2_p = chi2_from_counts(rc, cc)
+    chi2, chi2_p, pooled = chi2_from_counts(rc, cc)
     out.update({
+        "chi2_pooled": pooled,
         "js": float(distance.jensenshannon(rc, cc, base=2)),
         "chi2": chi2,
         "chi2_p": chi2_p,
@@ -177,6 +196,18 @@ def categorical_cases():
         categorical_case("p_value_underflows", {"a": 1000, "b": 1000}, {"a": 1900, "b": 100}),
         categorical_case("single_category", {"a": 10}, {"a": 7}),
         categorical_case("empty_current", {"a": 10, "b": 5}, {}),
+        # Issue 17: about 100 contacts a week over 11 reasons, several expected below 5.
+        categorical_case("contact_reasons_sparse",
+                         {"billing": 24, "tech": 19, "cancel": 12, "upgrade": 11, "payment": 9, "move": 7,
+                          "complaint": 6, "roaming": 4, "device": 3, "fraud": 2, "other": 1},
+                         {"billing": 21, "tech": 23, "cancel": 9, "upgrade": 14, "payment": 6, "move": 8,
+                          "complaint": 4, "roaming": 6, "device": 1, "other": 3},
+                         "sparse reasons pooled; fraud absent from the current week"),
+        categorical_case("one_sparse_category_merged_upwards", {"a": 40, "b": 30, "c": 2}, {"a": 35, "b": 40, "c": 1},
+                         "the pooled column alone is still sparse: the smallest other category joins it"),
+        categorical_case("everything_pooled", {"a": 2, "b": 3}, {"a": 1, "b": 2},
+                         "every category sparse: one column, no degrees of freedom"),
+        categorical_case("unequal_periods", {"a": 300, "b": 120, "c": 30, "d": 8}, {"a": 40, "b": 25, "c": 6, "d": 1}),
     ]
 
 
@@ -224,7 +255,7 @@ def main():
         "generated_by": "test/operators/drift/make_fixtures.py",
         "scipy": scipy.__version__,
         "numpy": np.__version__,
-        "conventions": {"psi_bins": BINS, "psi_eps": PSI_EPS, "chi2_eps": CHI2_EPS,
+        "conventions": {"psi_bins": BINS, "psi_eps": PSI_EPS, "chi2_min_expected": CHI2_MIN_EXPECTED,
                         "std": "population (ddof=0)", "std_floor": 0.001},
         "numeric": numeric_cases(),
         "categorical": categorical_cases(),

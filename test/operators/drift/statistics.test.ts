@@ -1,11 +1,12 @@
 /**
  * Exact statistics on raw samples against SciPy (fixtures.json, written by make_fixtures.py):
- * ks_2samp (asymp and exact), wasserstein_distance, numpy.std, jensenshannon(base=2), chisquare,
+ * ks_2samp (asymp and exact), wasserstein_distance, numpy.std, jensenshannon(base=2),
+ * chi2_contingency (correction=False, sparse categories pooled),
  * and PSI over numpy.quantile bins.
  */
 import { describe, expect, it } from 'vitest';
 import { categoricalFromCounts } from '../../../operators/drift/categorical.js';
-import { chiSquareFromCounts } from '../../../operators/drift/chi-square.js';
+import { chiSquareHomogeneity } from '../../../operators/drift/chi-square.js';
 import { populationStd, prepareSample, quantile } from '../../../operators/drift/empirical.js';
 import { jensenShannonDistance } from '../../../operators/drift/jensen-shannon.js';
 import { ksPValue, ksStatistic, ksTwoSample } from '../../../operators/drift/ks.js';
@@ -73,6 +74,9 @@ describe.each(fixtures.categorical.filter((f) => f.js !== null).map((f) => [f.na
   (_name, f) => {
     it('JS, chi-square and PSI match SciPy / NumPy over the union of categories', () => {
       const s = categoricalStats(categoricalFromCounts(f.ref), categoricalFromCounts(f.cur));
+      const ref = f.categories.map((k) => f.ref[k] ?? 0);
+      const cur = f.categories.map((k) => f.cur[k] ?? 0);
+      expect(chiSquareHomogeneity(ref, cur).pooled).toBe(f.chi2_pooled);
       expectStat(s.js!, f.js!, 'JS');
       expectStat(s.psi!, f.psi!, 'PSI');
       if (f.chi2 === null) {
@@ -104,10 +108,21 @@ describe('hand-computed cases', () => {
     expect(s.psi).toBeCloseTo(expected, 14);
   });
 
-  it('chi-square: observed (10, 30) against equal reference shares gives (10-20)^2/20 * 2 = 10', () => {
-    const r = chiSquareFromCounts([50, 50], [10, 30]);
-    expect(r.statistic).toBeCloseTo(10, 12);
+  it('chi-square of the 2 x 2 table (50, 50 | 10, 30) is N (ad - bc)^2 / (rows x columns) = 175/24', () => {
+    // 140 (50 x 30 - 50 x 10)^2 / (100 x 40 x 60 x 80); goodness of fit against the reference's
+    // proportions would give (10 - 20)^2 / 20 x 2 = 10 instead.
+    const r = chiSquareHomogeneity([50, 50], [10, 30]);
+    expect(r.statistic).toBeCloseTo(175 / 24, 12);
     expect(r.df).toBe(1);
+    expect(r.pooled).toBe(0);
+  });
+
+  it('chi-square pools a category expected below 5 in the smaller row, and only then', () => {
+    // Rows 100 and 100: column c (8 in all) expects 4 a side, so it is pooled; with it the pool
+    // (4 + 4) is still sparse and the smallest other column, b (40 + 40), joins it: 2 columns left.
+    expect(chiSquareHomogeneity([56, 40, 4], [56, 40, 4])).toMatchObject({ df: 1, pooled: 2, statistic: 0 });
+    // Column c with 10 in all expects exactly 5 a side: not sparse, kept.
+    expect(chiSquareHomogeneity([55, 40, 5], [55, 40, 5])).toMatchObject({ df: 2, pooled: 0 });
   });
 
   it('JS distance of disjoint distributions is 1 in base 2, of equal ones 0', () => {

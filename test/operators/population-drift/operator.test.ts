@@ -236,3 +236,40 @@ describe('output rows match the DuckDB tables', () => {
     expect(cols(sm)).toEqual(['customers', 'from_tier', 'revenue_share', 'run_id', 'to_tier']);
   });
 });
+
+describe('contact-reason mix counts first contacts only (issue 17)', () => {
+  it('leaves out a contact with the reason of one of the customer\'s contacts in the previous 7 days', () => {
+    const events: PulseEvent[] = [];
+    const hour = 3_600_000;
+    for (let i = 0; i < 80; i++) {
+      const reason = i < 40 ? 'billing' : 'tech';
+      // Week 0: one first contact each, on Saturday.
+      events.push(contact(`c${i}`, MON + 5 * DAY + i * 1000, reason));
+      // Week 1: 40 new customers of each reason.
+      events.push(contact(`d${i}`, MON + 10 * DAY + i * 1000, reason));
+    }
+    for (let i = 0; i < 40; i++) {
+      // Repeats 3 and 4 days later (same reason): not counted.
+      events.push(contact(`c${i}`, MON + 8 * DAY + i * 1000, 'billing'), contact(`c${i}`, MON + 9 * DAY + i * 1000, 'billing'));
+    }
+    for (let i = 40; i < 50; i++) {
+      // Same reason, but 7 days and an hour after the last one: a new contact, counted.
+      events.push(contact(`c${i}`, MON + 12 * DAY + hour + i * 1000, 'tech'));
+      // Another reason within the week: counted too.
+      events.push(contact(`c${i}`, MON + 6 * DAY + i * 1000, 'device'));
+    }
+    // Purchases on the first and last days, so that both weeks are whole.
+    events.push(tx('t', MON + hour, 10), tx('t', MON + 13 * DAY + hour, 10));
+    // Week 0: billing 40, device 10, tech 40; week 1: billing 40, tech 50 (repeats counted: billing 120).
+    const expected = scipy<[number, number]>(
+      `r=stats.chi2_contingency(np.array(data), correction=False)\nprint(json.dumps([float(r[0]), float(r[1])]))`,
+      [[40, 10, 40], [40, 0, 50]],
+    );
+    const out = new Collected();
+    run(build({ features: [{ name: 'reason', source: 'contact_reason' }] }), events, out);
+    const row = out.rows('drift_metric').find((r) => r['current_start'] === MON + WEEK)!;
+    expect(row['method']).toBe('chisquare');
+    expect(row['score'] as number).toBeCloseTo(expected[0], 10);
+    expect(row['p_value'] as number).toBeCloseTo(expected[1], 10);
+  });
+});

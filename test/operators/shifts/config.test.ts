@@ -11,6 +11,19 @@ describe('shift config', () => {
       windowMs: 86_400_000, ringWindows: 84, minHistory: 14, robustZ: 5, seasonPeriod: 7, cooldownWindows: 7, cusum: { k: 0.25, h: 16, clip: 4 }, fdr: { enabled: false, q: 0.001 },
     });
   });
+  test('silence: defaults h 11, minEvents 20; unknown keys and bad values are named', () => {
+    expect(resolveShiftConfig({}).silence).toEqual({ enabled: true, h: 11, minEvents: 20 });
+    expect(resolveShiftConfig({ silence: { h: 9 } }).silence).toEqual({ enabled: true, h: 9, minEvents: 20 });
+    expect(() => resolveShiftConfig({ silence: { hh: 9 } })).toThrow(/customer_shifts\.silence\.hh: unknown key/);
+    expect(() => resolveShiftConfig({ silence: { minEvents: 2.5 } })).toThrow(/silence\.minEvents: must be an integer/);
+    expect(() => resolveShiftConfig({ silence: { h: 0 } })).toThrow(/silence\.h: must be > 0/);
+  });
+  test('population.segmentBy: none by default; tier or region; GLR only', () => {
+    expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none', sizes: false });
+    expect(resolveShiftConfig({ population: { segmentBy: 'region' } }).population.segmentBy).toBe('region');
+    expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: must be none, tier, region/);
+    expect(() => resolveShiftConfig({ method: 'cusum', population: { segmentBy: 'tier' } })).toThrow(/segmentBy: needs method glr/);
+  });
   test('method: cusum keeps the CUSUM-era defaults (28 windows of history, BH on) unless set', () => {
     expect(resolveShiftConfig({ method: 'cusum' })).toMatchObject({ method: 'cusum', ringWindows: 56, minHistory: 28, fdr: { enabled: true, q: 0.001 } });
     expect(resolveShiftConfig({ method: 'cusum', minHistory: 21, fdr: { enabled: false } })).toMatchObject({ minHistory: 21, fdr: { enabled: false } });
