@@ -6,6 +6,7 @@ import { DATABASE_COMMANDS, databaseCommands } from './commands/database-command
 import { demoCommand } from './commands/demo.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
+import { promptPassword } from './commands/users.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
 import { runInJob } from './job-api.js';
@@ -70,7 +71,7 @@ export function buildProgram(): Command {
     });
 
   const write = (text: string): void => void process.stdout.write(text);
-  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write })) program.addCommand(command);
+  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword })) program.addCommand(command);
 
   program
     .command('demo')
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
-    const args = argv.slice(2);
+    const args = error instanceof StoreLockedError && error.forwardArgs ? [...error.forwardArgs] : argv.slice(2);
     if (error instanceof StoreLockedError && (DATABASE_COMMANDS as readonly string[]).includes(args[0] ?? '')) {
       return runInRunningJob(error, args).catch((failure: unknown) => exitCodeOf(failure, writeErr));
     }
