@@ -128,25 +128,31 @@ export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters
   }));
 }
 
-/** The values the home page's filters offer (at most 200 of each, the most frequent first). */
+/** The values of `expression` over `table`, the most frequent first (at most 200): what a filter offers. */
+async function distinctValues(conn: DuckDBConnection, table: string, expression: string): Promise<string[]> {
+  const reader = await conn.runAndReadAll(
+    `SELECT v FROM (SELECT ${expression} AS v FROM ${table}) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT 200`,
+  );
+  return reader.getRowsJS().map((r) => String(r[0]));
+}
+
+/** The values the home page's filters offer. */
 export async function filterChoices(conn: DuckDBConnection): Promise<Record<'team' | 'severity' | 'category' | 'tier', string[]>> {
-  const distinct = async (sql: string): Promise<string[]> =>
-    (await conn.runAndReadAll(`SELECT v FROM (${sql}) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT 200`)).getRowsJS().map((r) => String(r[0]));
   return {
-    team: await distinct('SELECT team AS v FROM cases'),
-    severity: await distinct('SELECT severity AS v FROM cases'),
-    category: await distinct('SELECT category AS v FROM cases'),
-    tier: await distinct('SELECT tier AS v FROM customer_segments'),
+    team: await distinctValues(conn, 'cases', 'team'),
+    severity: await distinctValues(conn, 'cases', 'severity'),
+    category: await distinctValues(conn, 'cases', 'category'),
+    tier: await distinctValues(conn, 'customer_segments', 'tier'),
   };
 }
 
 /** The values the alerts page's filters offer. */
 export async function alertChoices(conn: DuckDBConnection): Promise<Record<'kind' | 'severity' | 'team', string[]>> {
-  const distinct = async (expression: string): Promise<string[]> =>
-    (await conn.runAndReadAll(`SELECT v FROM (SELECT ${expression} AS v FROM alerts) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v LIMIT 200`))
-      .getRowsJS()
-      .map((r) => String(r[0]));
-  return { kind: await distinct('kind'), severity: await distinct('severity'), team: await distinct(`json_extract_string(labels, '$.team')`) };
+  return {
+    kind: await distinctValues(conn, 'alerts', 'kind'),
+    severity: await distinctValues(conn, 'alerts', 'severity'),
+    team: await distinctValues(conn, 'alerts', `json_extract_string(labels, '$.team')`),
+  };
 }
 
 /** The customer's latest segment; the account owner as the alert that opened the case recorded it. */

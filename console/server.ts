@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -78,6 +79,8 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
     cookieKey: 'pulse_csrf',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: context.secureCookies },
   });
+  // Only the routes that ask for it (sign-in) are limited.
+  await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyView, {
     engine: { eta: new Eta({ views, autoEscape: true, cache: true }) },
     templates: views,
