@@ -17,6 +17,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { ConsoleDatabase } from './database.js';
 import { registerAlertPages } from './pages/alerts.js';
 import { registerCasePages } from './pages/cases.js';
+import { registerCustomerPages } from './pages/customers.js';
 import { registerLoginPages } from './pages/login.js';
 import { sessionUser } from './session.js';
 import { findUser, type ConsoleUser } from './users.js';
@@ -122,6 +123,7 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
   registerLoginPages(app, context);
   registerCasePages(app, context);
   registerAlertPages(app, context);
+  registerCustomerPages(app, context);
   return app;
 }
 

@@ -231,9 +231,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     await expectNoInjection(page);
     await shot(page, '08-alerts');
     await first.locator('td[data-label=Customer] a').click();
-    expect(await page.$$eval('table.alerts tbody tr', (trs) => trs.map((tr) => tr.id))).toEqual(['alert-alert-1']);
+    // The customer page: the hostile id as text, its one alert and its (now closed) case.
+    expect(await page.textContent('h1')).toBe(`Customer ${HOSTILE_CUSTOMER}`);
+    expect(await page.$$eval('.customer-alerts li', (lis) => lis.map((li) => li.id))).toEqual(['alert-alert-1']);
+    expect(await page.$$eval('.customer-cases a', (as) => as.map((a) => a.textContent))).toEqual([CASES.overdue]);
+    expect(await page.textContent('dl.facts')).toContain('gold');
     await expectNoInjection(page);
-    await shot(page, '09-alerts-of-customer');
+    await shot(page, '09-customer');
     // Signing out ends the session: the pages ask for a login again.
     await Promise.all([page.waitForURL(`${server.url}/login`), page.click('form.logout button')]);
     await page.goto(`${server.url}/alerts`);
