@@ -91,7 +91,10 @@ export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters
   const params: Record<string, string | number> = { now, soon: now + dueSoonMs };
   const status = filters.status ?? OPEN_FILTER;
   if (status === OPEN_FILTER) where.push(`c.status NOT IN (${TERMINAL_SQL})`);
-  else if (status !== '') where.push('c.status = $status'), (params['status'] = status);
+  else if (status !== '') {
+    where.push('c.status = $status');
+    params['status'] = status;
+  }
   for (const [key, column] of [['team', 'c.team'], ['severity', 'c.severity'], ['category', 'c.category'], ['tier', 'seg.tier']] as const) {
     const value = filters[key];
     if (value === undefined || value === '') continue;
