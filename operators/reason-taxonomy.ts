@@ -141,3 +141,24 @@ export function reasonMapper(taxonomy: Taxonomy): (channel: string, code: string
     return mapped === undefined ? { reason: code, known: false } : { reason: mapped, known: true };
   };
 }
+
+/** Edits a manager makes on the console; each returns a new taxonomy (checked when it is saved). */
+export const taxonomyEdits = {
+  rename(t: Taxonomy, code: string, label: string): Taxonomy {
+    return { reasons: t.reasons.map((r) => (r.code === code ? { ...r, label } : r)) };
+  },
+  /** `from` is retired into `into`; reasons merged into `from` before follow it to `into`. */
+  merge(t: Taxonomy, from: string, into: string): Taxonomy {
+    return {
+      reasons: t.reasons.map((r) =>
+        r.code === from ? { ...r, status: 'retired' as const, merged_into: into } : r.merged_into === from ? { ...r, merged_into: into } : r,
+      ),
+    };
+  },
+  retire(t: Taxonomy, code: string): Taxonomy {
+    return { reasons: t.reasons.map((r) => (r.code === code ? { ...r, status: 'retired' as const } : r)) };
+  },
+  add(t: Taxonomy, reason: Pick<Reason, 'code' | 'label' | 'category'>): Taxonomy {
+    return { reasons: [...t.reasons, { ...reason, status: 'active', channel_codes: {} }] };
+  },
+};

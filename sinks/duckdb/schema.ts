@@ -227,6 +227,15 @@ export const STATE_TABLES_DDL = [
     password_hash VARCHAR NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
   )`,
+  // Contact-reason taxonomy (sinks/taxonomy): every saved version whole, never changed; the
+  // newest is the active one.
+  `CREATE TABLE IF NOT EXISTS reason_taxonomy_versions (
+    version INTEGER PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR NOT NULL,
+    comment VARCHAR NOT NULL,
+    taxonomy JSON NOT NULL
+  )`,
   // Silences added at run time (config silences live in the job YAML).
   `CREATE TABLE IF NOT EXISTS pulse_silences (
     silence_id VARCHAR PRIMARY KEY,
