@@ -18,6 +18,7 @@ import type { ConsoleDatabase } from './database.js';
 import { registerAlertPages } from './pages/alerts.js';
 import { registerCasePages } from './pages/cases.js';
 import { registerCustomerPages } from './pages/customers.js';
+import { registerReasonPages } from './pages/reasons.js';
 import { registerLoginPages } from './pages/login.js';
 import { sessionUser } from './session.js';
 import { findUser, type ConsoleUser } from './users.js';
@@ -124,6 +125,7 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
   registerCasePages(app, context);
   registerAlertPages(app, context);
   registerCustomerPages(app, context);
+  registerReasonPages(app, context);
   return app;
 }
 

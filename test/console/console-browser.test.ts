@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleConnectionDatabase, type ConsoleDatabase } from '../../console/database.js';
 import { startConsole } from '../../console/server.js';
+import { parseTaxonomyYaml, reasonMapper } from '../../operators/reason-taxonomy.js';
 import { CASES, HOSTILE, HOSTILE_CUSTOMER, NOW, PASSWORD, TRANSCRIPT, USERS, writeConsoleFixture } from './fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -242,6 +243,47 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     await Promise.all([page.waitForURL(`${server.url}/login`), page.click('form.logout button')]);
     await page.goto(`${server.url}/alerts`);
     expect(new URL(page.url()).pathname).toBe('/login');
+    await page.context().close();
+  });
+
+  it('a manager renames and merges reasons on the reasons page; each change is a version; a member only looks', async () => {
+    const member = await signIn(USERS.member.name);
+    await member.goto(`${server.url}/reasons`);
+    expect(await member.locator('form.rename').count()).toBe(0);
+    expect(await member.textContent('#reason-billing_dispute .label')).toBe(`Billing ${HOSTILE}`);
+    await expectNoInjection(member);
+    const token = await member.inputValue('form.logout input[name=_csrf]');
+    const forged = await member.request.post(`${server.url}/reasons`, { form: { _csrf: token, op: 'retire', code: 'cancel' } });
+    expect(forged.status()).toBe(403);
+    await member.context().close();
+
+    const page = await signIn(USERS.manager.name);
+    await page.goto(`${server.url}/reasons`);
+    await page.fill('#reason-invoice_question form.rename input[name=label]', 'Invoice or bill question');
+    await Promise.all([page.waitForNavigation(), page.click('#reason-invoice_question form.rename button')]);
+    await page.selectOption('#reason-invoice_question form.merge select[name=into]', 'billing_dispute');
+    await Promise.all([page.waitForNavigation(), page.click('#reason-invoice_question form.merge button')]);
+    expect(await page.textContent('#reason-invoice_question .label')).toBe('Invoice or bill question');
+    expect(await page.textContent('#reason-invoice_question td[data-label=Status]')).toBe('retired → billing_dispute');
+    expect(await page.$$eval('.versions li', (lis) => lis.map((li) => li.textContent!.replace(/^[^·]*· /, '').replace(/\s+/g, ' ').trim()))).toEqual([
+      'max: merged invoice_question into billing_dispute · YAML',
+      'max: renamed invoice_question to "Invoice or bill question" · YAML',
+      'pulse-admin: initial list · YAML',
+    ]);
+    await expectNoInjection(page);
+    await shot(page, '10-reasons-manager');
+    // The export reads back; the email code of the merged reason now counts as billing_dispute; version 1 is unchanged.
+    const exported = parseTaxonomyYaml(await (await page.request.get(`${server.url}/reasons.yaml`)).text(), 'export');
+    expect(reasonMapper(exported)('email', 'INV')).toEqual({ reason: 'billing_dispute', known: true });
+    const first = parseTaxonomyYaml(await (await page.request.get(`${server.url}/reasons.yaml?version=1`)).text(), 'v1');
+    expect(reasonMapper(first)('email', 'INV')).toEqual({ reason: 'invoice_question', known: true });
+    // A merge into a retired reason is refused and saves nothing.
+    const refused = await page.request.post(`${server.url}/reasons`, {
+      form: { _csrf: await page.inputValue('form.logout input[name=_csrf]'), op: 'merge', code: 'cancel', into: 'invoice_question' },
+    });
+    expect(refused.status()).toBe(400);
+    expect(await refused.text()).toContain('which is retired');
+    expect(await rows('SELECT count(*)::INTEGER AS n FROM reason_taxonomy_versions')).toEqual([{ n: 3 }]);
     await page.context().close();
   });
 });

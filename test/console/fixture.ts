@@ -8,6 +8,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { addUser, hashPassword } from '../../console/users.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
+import { saveTaxonomyVersion } from '../../sinks/taxonomy/store.js';
 
 export const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3600_000;
@@ -30,6 +31,15 @@ export const CASES = {
   later: 'case-later-0003',
   closed: 'case-closed-0004',
   otherTeam: 'case-retention-0005',
+};
+
+/** Version 1 of the reason list; one label carries HTML. */
+export const REASONS_V1 = {
+  reasons: [
+    { code: 'billing_dispute', label: `Billing ${HOSTILE}`, category: 'billing', channel_codes: { voice: ['BILL01'] } },
+    { code: 'invoice_question', label: 'Invoice question', category: 'billing', channel_codes: { email: ['INV'] } },
+    { code: 'cancel', label: 'Cancellation', category: 'retention' },
+  ],
 };
 
 const ts = (ms: number): string => `make_timestamptz(${ms} * 1000)`;
@@ -80,6 +90,7 @@ export async function writeConsoleFixture(path: string): Promise<void> {
       `INSERT INTO contact_kpis (window_start, window_end, queue, channel, offered, handled, abandoned, short_abandoned, self_service, abandon_rate, aht_seconds, fcr_final)
        VALUES (${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 'billing-q', 'voice', 40, 30, 10, 1, 0, 0.25, 310, false)`,
     );
+    await saveTaxonomyVersion(conn, REASONS_V1, { actor: 'pulse-admin', at: NOW - 48 * HOUR }, 'initial list');
     const hash = await hashPassword(PASSWORD);
     for (const user of Object.values(USERS)) await addUser(conn, user, hash, NOW);
   } finally {
