@@ -4,26 +4,12 @@
  * console too; every import or edit adds a version.
  */
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { parseTaxonomyYaml, taxonomyToYaml } from '../../operators/reason-taxonomy.js';
 import { saveTaxonomyVersion, taxonomyVersion, taxonomyVersions } from '../../sinks/taxonomy/store.js';
+import { defaultActor, positiveInteger } from './cases.js';
 import type { OpenDatabase } from './database-access.js';
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
-function localUser(): string {
-  try {
-    return process.env['USER'] || userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 export function reasonsCommand(open: OpenDatabase, io: { write: (text: string) => void; now?: () => number }): Command {
   const now = io.now ?? Date.now;
@@ -44,7 +30,7 @@ export function reasonsCommand(open: OpenDatabase, io: { write: (text: string) =
       const taxonomy = parseTaxonomyYaml(text, options.file);
       const opened = await open(options.db);
       try {
-        const version = await saveTaxonomyVersion(opened.connection, taxonomy, { actor: options.actor ?? localUser(), at: now() }, options.comment);
+        const version = await saveTaxonomyVersion(opened.connection, taxonomy, { actor: options.actor ?? defaultActor(process.env), at: now() }, options.comment);
         io.write(`saved reason list version ${version} (${taxonomy.reasons.length} reasons)\n`);
       } finally {
         await opened.close();
