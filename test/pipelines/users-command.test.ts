@@ -1,17 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { query } from '../helpers/duckdb.js';
+import { pulseIn } from '../helpers/stdin-job.js';
 
-const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
-
-function pulse(input: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+/** `pulse ARGS` with `input` on stdin (the password). */
+const pulse = (input: string, ...args: string[]) => pulseIn(process.cwd(), input, ...args);
 
 let dir = '';
 let db = '';
