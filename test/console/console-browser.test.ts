@@ -221,6 +221,36 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     await page.context().close();
   });
 
+  it('a member changes a status; a manager reassigns the case to another team, whose member then sees it', async () => {
+    const member = await signIn(USERS.member.name);
+    await member.goto(`${server.url}/cases/${CASES.dueSoon}`);
+    await member.selectOption('form[action$="/status"] select[name=status]', 'in_progress');
+    expect(await submit(member, 'status')).toBe(200);
+    expect(await member.textContent('.case-state strong')).toBe('in_progress');
+    await member.context().close();
+
+    const manager = await signIn(USERS.manager.name);
+    await manager.goto(`${server.url}/cases/${CASES.dueSoon}`);
+    await manager.fill('form[action$="/assign"] input[name=team]', USERS.otherTeam.team);
+    await manager.fill('form[action$="/assign"] input[name=assignee]', USERS.otherTeam.name);
+    expect(await submit(manager, 'assign')).toBe(200);
+    await manager.context().close();
+    const events = await rows(
+      `SELECT actor, from_status, to_status, from_team, to_team, assignee FROM case_events WHERE case_id = $id AND actor <> 'pulse' ORDER BY seq`,
+      { id: CASES.dueSoon },
+    );
+    expect(events).toEqual([
+      { actor: USERS.member.name, from_status: 'acknowledged', to_status: 'in_progress', from_team: 'billing', to_team: 'billing', assignee: null },
+      { actor: USERS.manager.name, from_status: 'in_progress', to_status: 'in_progress', from_team: 'billing', to_team: 'retention', assignee: USERS.otherTeam.name },
+    ]);
+
+    const other = await signIn(USERS.otherTeam.name);
+    expect(await other.$$eval('table.cases tbody tr a', (as) => as.map((a) => a.textContent))).toEqual([CASES.otherTeam, CASES.dueSoon]);
+    await other.goto(`${server.url}/cases/${CASES.dueSoon}`);
+    expect(await other.textContent('.case-state')).toContain(`assigned to ${USERS.otherTeam.name}`);
+    await other.context().close();
+  });
+
   it('the alerts page lists the team’s alerts linked to their cases and customers, hostile text escaped', async () => {
     const page = await signIn(USERS.member.name);
     await page.click('nav a[href="/alerts"]');
