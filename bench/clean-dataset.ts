@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '../sources/generator/index.js';
 
@@ -11,7 +11,11 @@ export async function cleanDataset(dir: string, customers: number, days: number,
   const events = join(dir, `events-${customers}c-${days}d-s${seed}.ndjson`);
   if (!existsSync(events)) {
     process.stderr.write(`generating ${events} ...\n`);
-    await generate({ out: events, customers, days, seed, malformedRate: 0, lateRate: 0, truthPath: `${events}.truth.json` });
+    // Under a temporary name until complete: an interrupted bench must not leave a short file that
+    // the next one takes for the dataset.
+    const partial = `${events}.partial`;
+    await generate({ out: partial, customers, days, seed, malformedRate: 0, lateRate: 0, truthPath: `${events}.truth.json` });
+    renameSync(partial, events);
   }
   return events;
 }

@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
-export const SAMPLE_EVENTS = join(process.cwd(), 'samples/events.ndjson');
 
 /**
  * The default job's KPI rules and drift (the alerts that have reports) without the per-customer

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
+import { sampleIn } from '../helpers/sample.js';
 
 describe('pulse run with alerting', () => {
   it('routes the alerts of the run through the outbox to a receiver, each alert id once per status', async () => {
@@ -19,7 +20,7 @@ alerting:
 `);
     const db = join(dir, 'pulse.duckdb');
     process.env['PULSE_LOG_LEVEL'] = 'silent';
-    await runCommand({ config, input: ['samples/events.ndjson'], db });
+    await runCommand({ config, input: [sampleIn(dir)], db });
 
     const [alerts, outbox] = await query(db, `SELECT alert_id, status FROM alerts`, `SELECT alert_id, status FROM pulse_outbox`);
     expect(alerts!.length).toBeGreaterThan(5);

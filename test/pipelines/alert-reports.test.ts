@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
-import { logLines, reportJobYaml, runPulseIn, SAMPLE_EVENTS } from '../helpers/report-job.js';
+import { logLines, reportJobYaml, runPulseIn } from '../helpers/report-job.js';
+import { sampleIn } from '../helpers/sample.js';
 
 describe('reports of alerts in a job', () => {
   it('writes one report per alert, linked from the alert, showing the state it ended in', async () => {
@@ -15,7 +16,7 @@ describe('reports of alerts in a job', () => {
     const config = join(dir, 'job.yaml');
     writeFileSync(config, readFileSync('pipelines/customer-analytics.yaml', 'utf8').replace('max_events: 1000000', 'max_events: 4000'));
     process.env['PULSE_LOG_LEVEL'] = 'silent';
-    await runCommand({ config, input: ['samples/events.ndjson'], db, reports });
+    await runCommand({ config, input: [sampleIn(dir)], db, reports });
 
     const [alerts, requests] = await query(
       db,
@@ -52,7 +53,7 @@ describe('reports of alerts in a job', () => {
     // Where checkpoints fall must not change the alerts: one checkpoint for the whole input (alerts
     // fire and resolve within it) gives the same rows, links included.
     const single = join(dir, 'single.duckdb');
-    await runCommand({ config: 'pipelines/customer-analytics.yaml', input: ['samples/events.ndjson'], db: single, reports });
+    await runCommand({ config: 'pipelines/customer-analytics.yaml', input: [sampleIn(dir)], db: single, reports });
     const table = `SELECT alert_id, status, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`;
     expect((await query(single, table))[0]).toEqual((await query(db, table))[0]);
     expect(existsSync(join(reports, `${htmlFiles[0]!.replace(/\.html$/, '')}.md`))).toBe(true);
@@ -69,7 +70,8 @@ describe('a report that cannot be written', () => {
 `);
     // Both runs write reports to `reports` in their own directory (equal relative links); in the
     // second, `reports` is a file, so no report can be written there.
-    const run = (cwd: string) => runPulseIn(cwd, ['--config', config, '--input', SAMPLE_EVENTS, '--db', 'pulse.duckdb', '--reports', 'reports'], { logLevel: 'info' });
+    const input = sampleIn(dir);
+    const run = (cwd: string) => runPulseIn(cwd, ['--config', config, '--input', input, '--db', 'pulse.duckdb', '--reports', 'reports'], { logLevel: 'info' });
     const good = join(dir, 'good');
     expect((await run(good)).code).toBe(0);
     const failing = join(dir, 'failing');

@@ -10,6 +10,7 @@ import { JobRunner } from '../../pipelines/runner.js';
 import { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { query } from '../helpers/duckdb.js';
+import { sampleIn } from '../helpers/sample.js';
 
 type Sample = { labels: Record<string, string | number>; value: number };
 
@@ -18,7 +19,7 @@ describe('business metrics of the default job', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-business-'));
     const db = join(dir, 'pulse.duckdb');
     const job = applyOverrides(loadJobConfig('pipelines/customer-analytics.yaml', {}), {
-      config: '', input: ['samples/events.ndjson'], db, reports: join(dir, 'reports'),
+      config: '', input: [sampleIn(dir)], db, reports: join(dir, 'reports'),
     });
     const store = await DuckDBStore.open(db);
     const metrics = new PipelineMetrics({ defaultMetrics: false });

@@ -12,6 +12,7 @@ import { openOutboxSender } from '../../pipelines/outbox-sender.js';
 import { SinkError } from '../../operators/errors.js';
 import { listOutbox, retryDead } from '../../sinks/alerts/outbox-admin.js';
 import { CLI } from './kafka-helpers.js';
+import { sampleIn } from '../helpers/sample.js';
 
 /** A webhook receiver on loopback; `status()` decides each answer, `received` lists `alert_id:status` taken. */
 async function receiver(status: () => number): Promise<{ url: string; received: string[]; close: () => Promise<void> }> {
@@ -83,7 +84,8 @@ describe('undelivered alerts, seen and sent by a person', () => {
     // A generous drain timeout: the run ends as soon as nothing is pending, however busy the machine.
     const config = jobWithReceiver(dir, hook.url, '{ max_attempts: 2, backoff: { base: 10ms, max: 20ms }, drain_timeout: 10m }');
     const db = join(dir, 'pulse.duckdb');
-    const run = () => runCommand({ config, input: ['samples/events.ndjson'], db, reports: join(dir, 'reports') });
+    const input = sampleIn(dir);
+    const run = () => runCommand({ config, input: [input], db, reports: join(dir, 'reports') });
 
     // Every notification is refused for good: the run does not end before each has gone dead.
     expect((await run()).alertsPending).toBe(0);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sources/generator/rng.js';
 import { query } from '../helpers/duckdb.js';
-import { reportJobYaml, runPulseIn, SAMPLE_EVENTS } from '../helpers/report-job.js';
+import { reportJobYaml, runPulseIn } from '../helpers/report-job.js';
+import { sampleIn } from '../helpers/sample.js';
 
 /** Kills at the report queue's `batch`-th batch of pending requests: committed, not all rendered yet. */
 const atQueueBatch = (batch: number) => (stderr: string) => stderr.split('"msg":"rendering alert reports"').length - 1 >= batch;
@@ -22,7 +23,7 @@ describe('report requests across crashes', () => {
     // Each run in a directory of its own with reports in `reports` there: the links (relative
     // paths) of both runs compare equal, and the files do not mix.
     const run = (cwd: string, killAtBatch: number | null) =>
-      runPulseIn(cwd, ['--config', config, '--input', SAMPLE_EVENTS, '--db', join(cwd, 'pulse.duckdb'), '--reports', 'reports'], {
+      runPulseIn(cwd, ['--config', config, '--input', sampleIn(cwd), '--db', join(cwd, 'pulse.duckdb'), '--reports', 'reports'], {
         logLevel: 'debug',
         ...(killAtBatch === null ? {} : { killWhen: atQueueBatch(killAtBatch) }),
       });
