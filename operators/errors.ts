@@ -57,6 +57,8 @@ export class StoreLockedError extends PulseError {
   constructor(
     readonly path: string,
     cause?: unknown,
+    /** The command line to send to the job holding the file, when it differs from the one typed (pulse users add). */
+    readonly forwardArgs?: readonly string[],
   ) {
     super(
       'STORE_LOCKED',

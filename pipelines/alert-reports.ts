@@ -4,6 +4,8 @@ import type { Alert } from '../operators/alert.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import { alertReportTarget } from '../sinks/reports/index.js';
 
+import { consoleLink } from '../console/options.js';
+
 /** The alert annotation that links the report (email receivers attach the file). */
 const REPORT_ANNOTATION = 'report_path';
 
@@ -19,6 +21,19 @@ export function linkAlertReports(outputs: readonly OperatorOutput[], outDir: str
     const target = alertReportTarget(alert);
     if (target === null) continue;
     alert.annotations = { ...alert.annotations, [REPORT_ANNOTATION]: join(outDir, `${target.baseName}.html`) };
+  }
+}
+
+/** The alert annotation that links the alert's console page (its case's, when it has one). */
+const CONSOLE_ANNOTATION = 'console_url';
+
+/**
+ * Links every alert to its console page under the console's external base URL
+ * (`console.base_url`), so e-mails, webhooks and the stored alerts point people to the case.
+ */
+export function linkConsolePages(outputs: readonly OperatorOutput[], baseUrl: string): void {
+  for (const alert of alertsOf(outputs)) {
+    alert.annotations = { ...alert.annotations, [CONSOLE_ANNOTATION]: consoleLink(baseUrl, alert) };
   }
 }
 

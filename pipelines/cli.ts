@@ -3,9 +3,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { StoreLockedError } from '../operators/errors.js';
 import { openReadOnly } from '../sinks/reports/db.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
+import { consoleCommand } from './commands/console.js';
 import { demoCommand } from './commands/demo.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
+import { promptPassword } from './commands/users.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
 import { runInJob } from './job-api.js';
@@ -41,6 +43,7 @@ export function buildProgram(): Command {
     .option('--db <path>', 'DuckDB database file (overrides store.path)')
     .option('--metrics-port <n>', 'serve /metrics, /healthz, /readyz on this port (0 = off)', integer('--metrics-port', 0, 65535))
     .option('--reports <dir>', 'directory for generated reports')
+    .option('--console-port <n>', 'serve the web console on this port (overrides console.port; 0 = off)', integer('--console-port', 0, 65535))
     .option('--workers <n>', 'worker threads (overrides workers; 0 = everything on the main thread)', integer('--workers', 0, 64))
     .addOption(new Option('--source <name>', 'which of the job sources to read (e.g. kafka)'))
     .action(async (options) => {
@@ -70,7 +73,20 @@ export function buildProgram(): Command {
     });
 
   const write = (text: string): void => void process.stdout.write(text);
-  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write })) program.addCommand(command);
+  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword })) program.addCommand(command);
+
+  program
+    .command('console')
+    .description('serve the web console (cases, alerts) over a database no job is running on')
+    .requiredOption('--db <path>', 'DuckDB database file of the job')
+    .option('--port <n>', 'port to listen on', integer('--port', 1, 65535), 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--base-url <url>', 'external address of the console (https:// makes its cookies Secure)')
+    .option('--reports <dir>', "the job's reports directory (alert reports are served from it)")
+    .option('--due-soon <duration>', 'cases due within this are marked due soon', '24h')
+    .action(async (options) => {
+      await consoleCommand(options);
+    });
 
   program
     .command('demo')
@@ -90,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
-    const args = argv.slice(2);
+    const args = error instanceof StoreLockedError && error.forwardArgs ? [...error.forwardArgs] : argv.slice(2);
     if (error instanceof StoreLockedError && (DATABASE_COMMANDS as readonly string[]).includes(args[0] ?? '')) {
       return runInRunningJob(error, args).catch((failure: unknown) => exitCodeOf(failure, writeErr));
     }

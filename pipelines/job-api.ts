@@ -166,7 +166,7 @@ export class JobCommandApi {
   };
 }
 
-const PATH_OPTIONS = new Set(['--db', '--out', '--config']);
+const PATH_OPTIONS = new Set(['--db', '--out', '--config', '--file']);
 
 /** The command line with its path options made absolute (the job's working directory differs). */
 export function withAbsolutePaths(argv: readonly string[]): string[] {

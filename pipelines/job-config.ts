@@ -8,6 +8,7 @@ import type { RecordLimits } from '../operators/record-limits.js';
 import { parseTimestamp } from '../operators/timestamp.js';
 import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
+import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
@@ -63,6 +64,8 @@ export interface JobConfig {
   /** When reports of alerts are rendered (`reports.render`). */
   reportsRender: 'auto' | 'at_end' | 'after_checkpoint';
   alerting: Record<string, unknown> | undefined;
+  /** The web console (`console`): its port (0 = off), address and links. */
+  console: ConsoleSettings;
 }
 
 // coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
@@ -172,6 +175,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
     alerting: job.alerting,
+    console: consoleSettings(job.console),
   };
 }
 

@@ -1,3 +1,4 @@
+import { CONSOLE_SCHEMA } from '../console/options.js';
 import { DURATION_PATTERN } from '../operators/duration.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
@@ -208,6 +209,7 @@ export const JOB_SCHEMA = {
         },
       },
     },
+    console: CONSOLE_SCHEMA,
     alerting: { type: 'object' },
   },
 } as const;

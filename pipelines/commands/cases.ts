@@ -29,7 +29,7 @@ export interface CasesCommandIO {
   now?: () => number;
 }
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
   return n;
@@ -47,7 +47,8 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
-function defaultActor(env: NodeJS.ProcessEnv): string {
+/** Who a command acts as when `--actor` is not given: the shell's user. */
+export function defaultActor(env: NodeJS.ProcessEnv): string {
   if (env['USER']) return env['USER'];
   try {
     return userInfo().username || 'unknown';

@@ -41,4 +41,6 @@ export interface DatabaseAccess {
   /** For `pulse outbox send`. */
   openOutboxSender: OpenOutboxSender;
   write: (text: string) => void;
+  /** Asks a person for a password (pulse users add); absent inside a running job. */
+  readPassword?: () => Promise<string>;
 }

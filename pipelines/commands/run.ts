@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
-import { linkAlertReports, recordReportRequests } from '../alert-reports.js';
+import { linkAlertReports, linkConsolePages, recordReportRequests } from '../alert-reports.js';
+import { queuedDatabase } from '../../console/database.js';
+import { startConsole } from '../../console/server.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, type JobConfig } from '../job-config.js';
@@ -25,6 +27,8 @@ export interface RunCommandOptions {
   input?: string[];
   db?: string;
   metricsPort?: number;
+  /** Serve the web console on this port (overrides console.port; 0 = off). */
+  consolePort?: number;
   reports?: string;
   source?: string;
   workers?: number;
@@ -55,6 +59,7 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
     metricsPort: options.metricsPort ?? job.metricsPort,
     reportsDir: options.reports ?? job.reportsDir,
     workers: options.workers ?? job.workers,
+    console: { ...job.console, port: options.consolePort ?? job.console.port },
   };
 }
 
@@ -111,7 +116,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     exclusive: queue,
     ...(handoff ? { handoff } : {}),
     onProgress: (p) => progress.update(p),
-    beforeCheckpointWrites: async (_connection, outputs) => linkAlertReports(outputs, job.reportsDir),
+    beforeCheckpointWrites: async (_connection, outputs) => {
+      linkAlertReports(outputs, job.reportsDir);
+      if (job.console.baseUrl !== undefined) linkConsolePages(outputs, job.console.baseUrl);
+    },
     checkpointWrites: async (connection, outputs) => {
       await recordReportRequests(connection, outputs);
       await delivery?.enqueue(connection, outputs);
@@ -131,7 +139,20 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   });
   let server: Server | undefined;
   let unpublish: (() => void) | undefined;
+  let webConsole: { close: () => Promise<void> } | undefined;
   try {
+    if (job.console.port > 0) {
+      // The console's database work takes turns with the checkpoints, like the command API's.
+      webConsole = await startConsole({
+        db: queuedDatabase(queue, () => store.connect()),
+        port: job.console.port,
+        host: job.console.host,
+        dueSoonMs: job.console.dueSoonMs,
+        reportsDir: job.reportsDir,
+        ...(job.console.baseUrl === undefined ? {} : { baseUrl: job.console.baseUrl }),
+      });
+      logger.info({ port: job.console.port, host: job.console.host }, 'serving the web console');
+    }
     if (job.metricsPort > 0) {
       const api = new JobCommandApi({
         dbPath: job.storePath,
@@ -168,6 +189,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     process.off('SIGTERM', stop);
     unpublish?.();
     server?.close();
+    await webConsole?.close();
     store.close();
   }
 }

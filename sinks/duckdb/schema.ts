@@ -219,6 +219,23 @@ export const STATE_TABLES_DDL = [
     last_error VARCHAR,
     PRIMARY KEY (alert_id, alert_status)
   )`,
+  // People who sign in to the web console (console/users.ts, `pulse users add`): argon2id hashes only.
+  `CREATE TABLE IF NOT EXISTS console_users (
+    name VARCHAR PRIMARY KEY,
+    team VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    password_hash VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+  )`,
+  // Contact-reason taxonomy (sinks/taxonomy): every saved version whole, never changed; the
+  // newest is the active one.
+  `CREATE TABLE IF NOT EXISTS reason_taxonomy_versions (
+    version INTEGER PRIMARY KEY,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by VARCHAR NOT NULL,
+    comment VARCHAR NOT NULL,
+    taxonomy JSON NOT NULL
+  )`,
   // Silences added at run time (config silences live in the job YAML).
   `CREATE TABLE IF NOT EXISTS pulse_silences (
     silence_id VARCHAR PRIMARY KEY,

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAddressFile, readApiAddress } from '../../pipelines/job-api-address.js';
 import { COMMAND_API_PATH } from '../../pipelines/job-api.js';
+import { pulseIn, startStdinJob, waitForCases, type Ran, type StdinJob } from '../helpers/stdin-job.js';
 import { CLI, freePort, waitFor } from './kafka-helpers.js';
 
 /**
@@ -14,58 +15,23 @@ import { CLI, freePort, waitFor } from './kafka-helpers.js';
  * The job here reads stdin that stays open, like a live feed; the commands are separate processes.
  */
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pulse(cwd: string, ...args: string[]): Ran {
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const pulse = (cwd: string, ...args: string[]): Ran => pulseIn(cwd, '', ...args);
 
 let dir = '';
-let job: ChildProcess | undefined;
-let jobExit: Promise<number | null> | undefined;
-let jobStderr = '';
+let job: StdinJob | undefined;
 const DB = 'job.duckdb';
-
-/** Starts the default job on stdin with a metrics port and feeds it the bundled sample. */
-async function startJob(metricsPort: number): Promise<void> {
-  job = spawn(
-    process.execPath,
-    [CLI, 'run', '--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--input', '-', '--db', DB, '--metrics-port', String(metricsPort), '--reports', 'reports'],
-    { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } },
-  );
-  job.stderr!.on('data', (d: Buffer) => void (jobStderr += d.toString('utf8')));
-  jobExit = new Promise((resolve) => job!.on('exit', (code) => resolve(code)));
-  // A job that died cannot take its input (EPIPE): its stderr, shown on failure, says why.
-  job.stdin!.on('error', (error: Error) => void (jobStderr += `\n[stdin: ${error.message}]`));
-  job.stdin!.write(readFileSync(join(process.cwd(), 'samples/events.ndjson')));
-}
 
 describe('commands reach a running job through its HTTP API', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulse-api-'));
-    await startJob(await freePort());
-    // Cases exist once a checkpoint has committed them; stdin stays open, so checkpoints are taken
-    // on the interval while the feed is silent.
-    await waitFor(
-      'the running job to have committed cases',
-      async () => {
-        const listed = pulse(dir, 'cases', 'list', '--db', DB, '--json');
-        return listed.status === 0 && (JSON.parse(listed.stdout) as unknown[]).length > 0;
-      },
-      180_000,
-      1_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; job stderr: ${jobStderr.slice(-3000)}`);
-    });
+    // The default job on stdin with a metrics port, fed the bundled sample.
+    const args = ['--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--db', DB, '--metrics-port', String(await freePort()), '--reports', 'reports'];
+    job = startStdinJob(dir, args, readFileSync(join(process.cwd(), 'samples/events.ndjson')));
+    await waitForCases(dir, DB, job);
   }, 240_000);
 
   afterAll(() => {
-    if (job && job.exitCode === null) job.kill('SIGKILL');
+    if (job && job.child.exitCode === null) job.child.kill('SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -146,8 +112,8 @@ describe('commands reach a running job through its HTTP API', () => {
     expect(existsSync(join(dir, 'other.duckdb'))).toBe(false);
 
     // The job goes on, and what the API changed is in its database after it stops.
-    job!.stdin!.end();
-    expect(await jobExit).toBe(0);
+    job!.child.stdin!.end();
+    expect(await job!.exit, job!.stderr()).toBe(0);
     expect(existsSync(apiAddressFile(join(dir, DB)))).toBe(false);
     const after = pulse(dir, 'cases', 'show', target.case_id, '--db', DB, '--json');
     expect(after.status, after.stderr).toBe(0);

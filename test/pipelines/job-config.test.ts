@@ -51,6 +51,15 @@ describe('job configuration', () => {
     expect(job.operators[0]!.settings['windows']).toEqual([{ size: '1h' }, { size: '1d' }]);
   });
 
+  it('the console section: off by default, its settings validated, unknown keys refused', () => {
+    expect(parseJobConfig(VALID, 'job.yaml', {}).console).toEqual({ port: 0, host: '127.0.0.1', baseUrl: undefined, dueSoonMs: 86_400_000 });
+    const set = parseJobConfig(`${VALID}console: { port: 8081, base_url: "https://pulse.example.com/", due_soon: 4h }\n`, 'job.yaml', {});
+    expect(set.console).toEqual({ port: 8081, host: '127.0.0.1', baseUrl: 'https://pulse.example.com', dueSoonMs: 4 * 3_600_000 });
+    expect(() => parseJobConfig(`${VALID}console: { prot: 8081 }\n`, 'job.yaml', {})).toThrow(/prot/);
+    expect(() => parseJobConfig(`${VALID}console: { base_url: "javascript:alert(1)" }\n`, 'job.yaml', {})).toThrow(/base_url/);
+    expect(() => parseJobConfig(`${VALID}console: { due_soon: soon }\n`, 'job.yaml', {})).toThrow(/due_soon/);
+  });
+
   it('substitutes ${NAME} and ${NAME:-default} in values', () => {
     const yaml = VALID.replace('[a.ndjson]', '["${IN}", "${OTHER:-b.ndjson}"]') + 'metrics: { port: "${PORT:-9464}" }\n';
     const job = parseJobConfig(yaml, 'job.yaml', { IN: 'x.ndjson' });

@@ -1,0 +1,34 @@
+/**
+ * How the console reaches the job's database. Inside a running job it takes turns with the
+ * checkpoints through the job's queue (as the command API does) on a connection of its own; from
+ * `pulse console --db FILE` it owns the file and serves one request's database work at a time.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { SerialQueue } from '../pipelines/serial-queue.js';
+
+export interface ConsoleDatabase {
+  /** Runs `work` on a connection; no other database work of the job runs meanwhile. */
+  use<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+}
+
+/** The console of a running job: connections made on demand, work in turn with the checkpoints. */
+export function queuedDatabase(queue: SerialQueue, connect: () => Promise<DuckDBConnection>): ConsoleDatabase {
+  return {
+    use: (work) =>
+      queue.run(async () => {
+        const conn = await connect();
+        try {
+          await conn.run(`SET TimeZone = 'UTC'`);
+          return await work(conn);
+        } finally {
+          conn.closeSync();
+        }
+      }),
+  };
+}
+
+/** The console of a database no job holds: one connection, one request's work at a time. */
+export function singleConnectionDatabase(conn: DuckDBConnection): ConsoleDatabase {
+  const queue = new SerialQueue();
+  return { use: (work) => queue.run(() => work(conn)) };
+}

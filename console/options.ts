@@ -1,0 +1,55 @@
+/**
+ * The job YAML's `console` section (and the flags of `pulse console`): where the web console
+ * listens and how it links to itself.
+ */
+import { DURATION_PATTERN, requireDuration } from '../operators/duration.js';
+import { ConfigError } from '../operators/errors.js';
+
+export const CONSOLE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'the web console (console/README.md): cases, alerts, users',
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'serve the console on this port (0 = off); --console-port overrides' },
+    host: { type: 'string', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 behind a proxy or in a container)' },
+    base_url: {
+      type: 'string',
+      pattern: '^https?://[^\\s]+$',
+      description: 'external address of the console, e.g. https://pulse.example.com; alerts, e-mails and reports link to its pages',
+    },
+    due_soon: { type: 'string', pattern: DURATION_PATTERN, default: '24h', description: 'cases due within this time are listed after the overdue ones, marked due soon' },
+  },
+} as const;
+
+export interface ConsoleSettings {
+  port: number;
+  host: string;
+  /** Without a trailing slash; undefined: links are relative to the page. */
+  baseUrl: string | undefined;
+  dueSoonMs: number;
+}
+
+function durationOf(text: string, where: string): number {
+  try {
+    return requireDuration(text);
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
+}
+
+/** The validated YAML section (defaults filled by the schema) as settings. */
+export function consoleSettings(section: { port: number; host: string; base_url?: string; due_soon: string }): ConsoleSettings {
+  return {
+    port: section.port,
+    host: section.host,
+    baseUrl: section.base_url?.replace(/\/+$/, ''),
+    dueSoonMs: durationOf(section.due_soon, 'console.due_soon'),
+  };
+}
+
+/** The console page of an alert's case, or of the alert itself. */
+export function consoleLink(baseUrl: string, alert: { alert_id: string; labels: Readonly<Record<string, string>> }): string {
+  const caseId = alert.labels['case_id'];
+  return caseId !== undefined ? `${baseUrl}/cases/${encodeURIComponent(caseId)}` : `${baseUrl}/alerts?alert=${encodeURIComponent(alert.alert_id)}`;
+}

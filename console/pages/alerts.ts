@@ -1,0 +1,50 @@
+/** GET /alerts (recent alerts, linked to their case, report and customer) and GET /alerts/:id/report. */
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { isWithin } from '../../pipelines/job-api.js';
+import { alertChoices, listAlerts, reportPath, type AlertFilters } from '../queries.js';
+import { renderError, type PageContext } from '../server.js';
+
+interface AlertQuery {
+  kind?: string;
+  severity?: string;
+  team?: string;
+  customer?: string;
+  alert?: string;
+}
+
+// Reports are whole HTML documents of their own, with inline styles and SVG charts.
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+
+export function registerAlertPages(app: FastifyInstance, context: PageContext): void {
+  app.get<{ Querystring: AlertQuery }>('/alerts', async (request, reply) => {
+    const user = request.user!;
+    const q = request.query;
+    // Members see the alerts routed to their team.
+    const filters: AlertFilters = {
+      ...(q.kind ? { kind: q.kind } : {}),
+      ...(q.severity ? { severity: q.severity } : {}),
+      ...(q.customer ? { customer: q.customer } : {}),
+      ...(q.alert ? { alertId: q.alert } : {}),
+      ...(user.role === 'manager' ? (q.team ? { team: q.team } : {}) : { team: user.team }),
+    };
+    const { alerts, choices } = await context.db.use(async (conn) => ({ alerts: await listAlerts(conn, filters), choices: await alertChoices(conn) }));
+    return reply.view('alerts.eta', { title: 'Alerts', user, csrf: reply.generateCsrf(), alerts, query: q, choices });
+  });
+
+  app.get<{ Params: { id: string } }>('/alerts/:id/report', async (request, reply) => {
+    const user = request.user!;
+    const { id } = request.params;
+    const found = await context.db.use(async (conn) => {
+      const [alert] = await listAlerts(conn, { alertId: id, ...(user.role === 'manager' ? {} : { team: user.team }) }, 1);
+      return alert === undefined ? undefined : reportPath(conn, id);
+    });
+    if (found === undefined) return renderError(reply, request, 404, 'This alert has no rendered report (yet), or it is not routed to your team.');
+    if (context.reportsDir === undefined || !isWithin(context.reportsDir, found)) {
+      return renderError(reply, request, 404, 'The report is not in the reports directory this console serves (give pulse console --reports DIR).');
+    }
+    const html = await readFile(found, 'utf8').catch(() => undefined);
+    if (html === undefined) return renderError(reply, request, 404, 'The report file is gone from the reports directory.');
+    return reply.type('text/html; charset=utf-8').header('Content-Security-Policy', REPORT_CSP).send(html);
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * GET / (the team's cases), GET /cases/:id (one case and what is behind it) and the case forms
+ * POST /cases/:id/{note,status,assign,close}. Changes go through sinks/cases, the code of
+ * `pulse cases update|close`, with the signed-in user as the actor of the audit trail.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
+import { CaseChangeError, CaseNotFoundError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
+import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
+import { renderError, type PageContext } from '../server.js';
+import type { ConsoleUser } from '../users.js';
+
+const ACTIONS = ['note', 'status', 'assign', 'close'] as const;
+type Action = (typeof ACTIONS)[number];
+
+interface CaseForm {
+  note?: string;
+  status?: string;
+  team?: string;
+  assignee?: string;
+}
+
+/** Members see and work their own team's cases; managers every team's. */
+function mayWork(user: ConsoleUser, found: CaseRecord): boolean {
+  return user.role === 'manager' || found.team === user.team;
+}
+
+/** A form field: trimmed, empty as undefined. */
+function field(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** Why `user` may not make this change, or undefined when they may. */
+function refusal(user: ConsoleUser, action: Action, form: CaseForm): string | undefined {
+  const closing = action === 'close' || (action === 'status' && form.status !== undefined && TERMINAL_CASE_STATUSES.has(form.status));
+  if (closing && user.role !== 'manager') return 'Only a case manager can close or resolve a case. Ask a manager of your team.';
+  return undefined;
+}
+
+export function registerCasePages(app: FastifyInstance, context: PageContext): void {
+  app.get<{ Querystring: CaseFilters }>('/', async (request, reply) => {
+    const user = request.user!;
+    const query = request.query;
+    // A member's list is their team's; a manager starts at their team and may pick any (or all).
+    const filters: CaseFilters = {
+      team: user.role === 'manager' ? (query.team ?? user.team) : user.team,
+      status: query.status ?? OPEN_STATUSES,
+      ...(field(query.severity) ? { severity: field(query.severity) } : {}),
+      ...(field(query.category) ? { category: field(query.category) } : {}),
+      ...(field(query.tier) ? { tier: field(query.tier) } : {}),
+    };
+    const now = context.now();
+    const { cases, choices } = await context.db.use(async (conn) => ({
+      cases: await listHomeCases(conn, filters, now, context.dueSoonMs),
+      choices: await filterChoices(conn),
+    }));
+    return reply.view('home.eta', {
+      title: 'Cases',
+      user,
+      csrf: reply.generateCsrf(),
+      filters,
+      choices,
+      openStatuses: OPEN_STATUSES,
+      cases,
+      counts: { overdue: cases.filter((c) => c.urgency === 'overdue').length, dueSoon: cases.filter((c) => c.urgency === 'due_soon').length },
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/cases/:id', async (request, reply) => {
+    const user = request.user!;
+    const page = await context.db.use(async (conn) => {
+      const found = await findCase(conn, request.params.id);
+      if (found === undefined || !mayWork(user, found)) return undefined;
+      const events = await caseEvents(conn, found.case_id);
+      const alert = found.alert_id === null ? undefined : (await listAlerts(conn, { alertId: found.alert_id }, 1))[0];
+      const customerId = found.customer_id;
+      const queue = alert?.labels['queue'];
+      return {
+        found,
+        events,
+        alert,
+        customer: customerId === null ? undefined : await customerOf(conn, customerId, alert?.labels['account_owner'] ?? null),
+        signals: customerId === null ? [] : await listAlerts(conn, { customer: customerId }, 10),
+        windows: customerId === null ? [] : await recentWindows(conn, customerId),
+        kpis: queue === undefined ? [] : await queueKpis(conn, queue),
+      };
+    });
+    if (page === undefined) return caseNotFound(reply, request);
+    return reply.view('case.eta', {
+      title: `Case ${page.found.case_id}`,
+      user,
+      csrf: reply.generateCsrf(),
+      isManager: user.role === 'manager',
+      overdue: !TERMINAL_CASE_STATUSES.has(page.found.status) && page.found.due_at < context.now(),
+      ...page,
+    });
+  });
+
+  app.post<{ Params: { id: string; action: string }; Body: CaseForm }>('/cases/:id/:action', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const user = request.user!;
+    const action = request.params.action as Action;
+    if (!ACTIONS.includes(action)) return renderError(reply, request, 404, `There is no case action '${request.params.action}'.`);
+    const body = request.body ?? {};
+    const form: CaseForm = {
+      ...(field(body.note) ? { note: field(body.note) } : {}),
+      ...(field(body.status) ? { status: field(body.status) } : {}),
+      ...(field(body.team) ? { team: field(body.team) } : {}),
+      ...(field(body.assignee) ? { assignee: field(body.assignee) } : {}),
+    };
+    const refused = refusal(user, action, form);
+    if (refused !== undefined) return renderError(reply, request, 403, refused);
+    if (form.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(form.status)) {
+      return renderError(reply, request, 400, `Unknown status '${form.status}'.`);
+    }
+    const who = { actor: user.name, at: context.now() };
+    const outcome = await context.db.use(async (conn) => {
+      const found = await findCase(conn, request.params.id);
+      if (found === undefined || !mayWork(user, found)) return 'not found' as const;
+      try {
+        if (action === 'close') await closeCase(conn, found.case_id, form.note === undefined ? {} : { note: form.note }, who);
+        else await updateCase(conn, found.case_id, changeOf(action, form), who);
+        return found.case_id;
+      } catch (error) {
+        if (error instanceof CaseChangeError) return { message: error.message };
+        throw error;
+      }
+    });
+    if (outcome === 'not found') return caseNotFound(reply, request);
+    if (typeof outcome !== 'string') return renderError(reply, request, 400, `Nothing was changed: ${outcome.message}.`);
+    return reply.redirect(`/cases/${encodeURIComponent(outcome)}`, 303);
+  });
+}
+
+/** The fields of the form that belong to the action (a stray field does not ride along). */
+function changeOf(action: Exclude<Action, 'close'>, form: CaseForm): CaseForm {
+  const note = form.note === undefined ? {} : { note: form.note };
+  if (action === 'status') return { ...(form.status === undefined ? {} : { status: form.status }), ...note };
+  if (action === 'assign') {
+    return { ...(form.team === undefined ? {} : { team: form.team }), ...(form.assignee === undefined ? {} : { assignee: form.assignee }), ...note };
+  }
+  return note;
+}
+
+/** The case with exactly this id (the console links full ids; prefixes are for the CLI). */
+async function findCase(conn: Parameters<typeof getCase>[0], id: string): Promise<CaseRecord | undefined> {
+  try {
+    const found = await getCase(conn, id);
+    return found.case_id === id ? found : undefined;
+  } catch (error) {
+    if (error instanceof CaseNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function caseNotFound(reply: FastifyReply, request: FastifyRequest): FastifyReply {
+  return renderError(reply, request, 404, 'There is no such case, or it belongs to another team.');
+}

@@ -1,0 +1,100 @@
+/**
+ * GET /reasons (the active reason list, its versions), GET /reasons.yaml (export), and
+ * POST /reasons (managers: rename, merge, retire, add, import YAML). Every change saves a new
+ * version through sinks/taxonomy, with the signed-in user as its author.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ConfigError } from '../../operators/errors.js';
+import { parseTaxonomyYaml, taxonomyEdits, taxonomyToYaml, type Taxonomy } from '../../operators/reason-taxonomy.js';
+import { saveTaxonomyVersion, taxonomyVersion, taxonomyVersions } from '../../sinks/taxonomy/store.js';
+import { renderError, type PageContext } from '../server.js';
+
+const OPERATIONS = ['rename', 'merge', 'retire', 'add', 'import'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+interface ReasonForm {
+  op?: string;
+  code?: string;
+  label?: string;
+  category?: string;
+  into?: string;
+  yaml?: string;
+}
+
+/** The taxonomy after the form's change, and what to call the version. */
+function applyForm(current: Taxonomy, op: Operation, form: ReasonForm): { taxonomy: Taxonomy; comment: string } {
+  const need = (value: string | undefined, name: string): string => {
+    const trimmed = value?.trim() ?? '';
+    if (trimmed === '') throw new ConfigError(`give the ${name}`);
+    return trimmed;
+  };
+  switch (op) {
+    case 'rename': {
+      const code = need(form.code, 'reason code');
+      const label = need(form.label, 'new label');
+      return { taxonomy: taxonomyEdits.rename(current, code, label), comment: `renamed ${code} to "${label}"` };
+    }
+    case 'merge': {
+      const code = need(form.code, 'reason code');
+      const into = need(form.into, 'reason to merge into');
+      return { taxonomy: taxonomyEdits.merge(current, code, into), comment: `merged ${code} into ${into}` };
+    }
+    case 'retire': {
+      const code = need(form.code, 'reason code');
+      return { taxonomy: taxonomyEdits.retire(current, code), comment: `retired ${code}` };
+    }
+    case 'add': {
+      const reason = { code: need(form.code, 'code'), label: need(form.label, 'label'), category: need(form.category, 'category') };
+      return { taxonomy: taxonomyEdits.add(current, reason), comment: `added ${reason.code}` };
+    }
+    case 'import':
+      return { taxonomy: parseTaxonomyYaml(need(form.yaml, 'YAML'), 'the imported YAML'), comment: 'imported on the console' };
+  }
+}
+
+export function registerReasonPages(app: FastifyInstance, context: PageContext): void {
+  app.get('/reasons', async (request, reply) => {
+    const user = request.user!;
+    const { active, versions } = await context.db.use(async (conn) => ({ active: await taxonomyVersion(conn), versions: await taxonomyVersions(conn) }));
+    const reasons = active?.taxonomy.reasons ?? [];
+    return reply.view('reasons.eta', {
+      title: 'Contact reasons',
+      user,
+      csrf: reply.generateCsrf(),
+      isManager: user.role === 'manager',
+      active,
+      reasons,
+      activeCodes: reasons.filter((r) => r.status === 'active').map((r) => r.code),
+      versions,
+    });
+  });
+
+  app.get<{ Querystring: { version?: string } }>('/reasons.yaml', async (request, reply) => {
+    const wanted = request.query.version === undefined ? undefined : Number(request.query.version);
+    const found = await context.db.use((conn) => taxonomyVersion(conn, Number.isInteger(wanted) ? wanted : undefined));
+    if (found === undefined) return renderError(reply, request, 404, 'There is no reason list (version) to export yet.');
+    return reply
+      .type('application/yaml; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="reasons-v${found.version}.yaml"`)
+      .send(taxonomyToYaml(found.taxonomy));
+  });
+
+  app.post<{ Body: ReasonForm }>('/reasons', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const user = request.user!;
+    if (user.role !== 'manager') return renderError(reply, request, 403, 'Only a manager can change the reason list.');
+    const op = request.body?.op as Operation;
+    if (!OPERATIONS.includes(op)) return renderError(reply, request, 400, `Unknown change '${String(request.body?.op)}'.`);
+    const outcome = await context.db.use(async (conn) => {
+      const current = (await taxonomyVersion(conn))?.taxonomy ?? { reasons: [] };
+      try {
+        const { taxonomy, comment } = applyForm(current, op, request.body ?? {});
+        return { version: await saveTaxonomyVersion(conn, taxonomy, { actor: user.name, at: context.now() }, comment) };
+      } catch (error) {
+        if (error instanceof ConfigError) return { problem: error.message };
+        throw error;
+      }
+    });
+    if ('problem' in outcome) return renderError(reply, request, 400, `Nothing was saved: ${outcome.problem}.`);
+    return reply.redirect('/reasons', 303);
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * `pulse console --db FILE`: the web console over a database no job is running on (a running job
+ * serves its own console on `--console-port` / `console.port`). Runs until SIGINT or SIGTERM.
+ */
+import { StoreLockedError, UsageError } from '../../operators/errors.js';
+import { requireDuration } from '../../operators/duration.js';
+import { singleConnectionDatabase } from '../../console/database.js';
+import { startConsole } from '../../console/server.js';
+import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
+import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
+import { openDatabase } from '../open-store.js';
+
+export interface ConsoleCommandOptions {
+  db: string;
+  port: number;
+  host: string;
+  baseUrl?: string;
+  reports?: string;
+  dueSoon: string;
+}
+
+export async function consoleCommand(options: ConsoleCommandOptions, signal?: AbortSignal): Promise<void> {
+  let dueSoonMs: number;
+  try {
+    dueSoonMs = requireDuration(options.dueSoon);
+  } catch (error) {
+    throw new UsageError(`--due-soon: ${(error as Error).message}`);
+  }
+  if (options.baseUrl !== undefined && !/^https?:\/\/\S+$/.test(options.baseUrl)) {
+    throw new UsageError(`--base-url must be an http:// or https:// address; got '${options.baseUrl}'`);
+  }
+  const opened = await openDatabase(options.db).catch((error: unknown) => {
+    if (error instanceof StoreLockedError) {
+      throw new UsageError(`${error.message} A running job serves the console itself: start it with --console-port N (or console.port in its YAML).`);
+    }
+    throw error;
+  });
+  try {
+    // A database written by an older version may lack the users table (or newer columns).
+    await createOrUpgradeTables(opened.connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
+    const server = await startConsole({
+      db: singleConnectionDatabase(opened.connection),
+      port: options.port,
+      host: options.host,
+      dueSoonMs,
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/+$/, '') }),
+      ...(options.reports === undefined ? {} : { reportsDir: options.reports }),
+    });
+    process.stderr.write(`pulse console: serving ${options.db} at ${server.url} (stop with Ctrl-C)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      signal?.addEventListener('abort', stop, { once: true });
+    });
+    await server.close();
+  } finally {
+    opened.close();
+  }
+}

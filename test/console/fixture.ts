@@ -1,0 +1,100 @@
+/**
+ * A job database for console tests, written directly: cases of two teams around a fixed "now"
+ * (one overdue, one due soon, one later, one closed), the alerts behind them, a customer segment,
+ * windows and queue KPIs, and three users. Customer ids, transcripts and notes carry HTML, which
+ * every page must show as text.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { addUser, hashPassword } from '../../console/users.js';
+import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
+import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
+import { saveTaxonomyVersion } from '../../sinks/taxonomy/store.js';
+
+export const NOW = Date.parse('2026-03-10T12:00:00Z');
+const HOUR = 3600_000;
+
+/** What an attacker puts where the console prints event data. */
+export const HOSTILE = `<script>window.pwned=1</script><img src=x onerror="window.pwned=2">`;
+export const HOSTILE_CUSTOMER = `cust-<b id="inj">bold</b>&"'`;
+export const TRANSCRIPT = `Agent said: ${HOSTILE} then hung up`;
+
+export const PASSWORD = 'a long enough password';
+export const USERS = {
+  member: { name: 'mia', team: 'billing', role: 'member' as const },
+  manager: { name: 'max', team: 'billing', role: 'manager' as const },
+  otherTeam: { name: 'rita', team: 'retention', role: 'member' as const },
+};
+
+export const CASES = {
+  overdue: 'case-overdue-0001',
+  dueSoon: 'case-soon-0002',
+  later: 'case-later-0003',
+  closed: 'case-closed-0004',
+  otherTeam: 'case-retention-0005',
+};
+
+/** Version 1 of the reason list; one label carries HTML. */
+export const REASONS_V1 = {
+  reasons: [
+    { code: 'billing_dispute', label: `Billing ${HOSTILE}`, category: 'billing', channel_codes: { voice: ['BILL01'] } },
+    { code: 'invoice_question', label: 'Invoice question', category: 'billing', channel_codes: { email: ['INV'] } },
+    { code: 'cancel', label: 'Cancellation', category: 'retention' },
+  ],
+};
+
+const ts = (ms: number): string => `make_timestamptz(${ms} * 1000)`;
+const q = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+async function insertCase(conn: DuckDBConnection, id: string, team: string, status: string, dueAt: number, customer: string, alertId: string): Promise<void> {
+  const closed = status === 'closed' ? ts(NOW - HOUR) : 'NULL';
+  await conn.run(
+    `INSERT INTO cases VALUES (${q(id)}, ${q(alertId)}, ${q(customer)}, 'complaint', 'high', ${q(status)}, ${q(team)}, ${ts(dueAt - 48 * HOUR)}, ${ts(dueAt)}, ${closed})`,
+  );
+  await conn.run(
+    `INSERT INTO case_events VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM case_events), ${q(id)}, ${ts(dueAt - 48 * HOUR)}, 'pulse', 'open', NULL, 'open', NULL, ${q(team)}, NULL, NULL, true)`,
+  );
+}
+
+async function insertAlert(conn: DuckDBConnection, id: string, customer: string, team: string, caseId: string, description: string): Promise<void> {
+  const labels = JSON.stringify({ alertname: 'negative_contact', kind: 'service', severity: 'warning', team, case_id: caseId, queue: 'billing-q', account_owner: `owner <i>${HOSTILE}</i>` });
+  const annotations = JSON.stringify({ summary: `Negative contact of ${customer}`, description });
+  await conn.run(
+    `INSERT INTO alerts VALUES (${q(id)}, 'service', 'negative_contact', 'warning', ${q(customer)}, ${ts(NOW - 50 * HOUR)}, ${ts(NOW - 49 * HOUR)}, ${q(labels)}, ${q(annotations)}, 'firing')`,
+  );
+}
+
+/** Writes the fixture into a new database file at `path`. */
+export async function writeConsoleFixture(path: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  try {
+    await conn.run(`SET TimeZone = 'UTC'`);
+    await createOrUpgradeTables(conn, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
+    await insertCase(conn, CASES.overdue, 'billing', 'open', NOW - 2 * HOUR, HOSTILE_CUSTOMER, 'alert-1');
+    await insertCase(conn, CASES.dueSoon, 'billing', 'acknowledged', NOW + 3 * HOUR, 'cust-2', 'alert-2');
+    await insertCase(conn, CASES.later, 'billing', 'open', NOW + 5 * 24 * HOUR, 'cust-3', 'alert-3');
+    await insertCase(conn, CASES.closed, 'billing', 'closed', NOW - 30 * HOUR, 'cust-4', 'alert-4');
+    await insertCase(conn, CASES.otherTeam, 'retention', 'open', NOW - 4 * HOUR, 'cust-5', 'alert-5');
+    await insertAlert(conn, 'alert-1', HOSTILE_CUSTOMER, 'billing', CASES.overdue, `Negative words in the transcript. Text: ${JSON.stringify(TRANSCRIPT)}.`);
+    await insertAlert(conn, 'alert-2', 'cust-2', 'billing', CASES.dueSoon, 'Survey NPS 2.');
+    await insertAlert(conn, 'alert-3', 'cust-3', 'billing', CASES.later, 'Survey NPS 4.');
+    await insertAlert(conn, 'alert-4', 'cust-4', 'billing', CASES.closed, 'Survey NPS 1.');
+    await insertAlert(conn, 'alert-5', 'cust-5', 'retention', CASES.otherTeam, 'Survey NPS 0.');
+    await conn.run(
+      `INSERT INTO customer_segments VALUES (${q(HOSTILE_CUSTOMER)}, 'gold', 3, 12, 4200, 5, 4, 5, '545', 4321.5, ${ts(NOW - 24 * HOUR)}),
+                                            (${q(HOSTILE_CUSTOMER)}, 'silver', 9, 8, 1000, 3, 3, 3, '333', 999, ${ts(NOW - 96 * HOUR)}),
+                                            ('cust-2', 'bronze', 30, 1, 10, 1, 1, 1, '111', 10, ${ts(NOW - 24 * HOUR)})`,
+    );
+    await conn.run(`INSERT INTO customer_windows VALUES (${q(HOSTILE_CUSTOMER)}, ${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 120.5, 2, 100, 30, 0, '{}', 3)`);
+    await conn.run(
+      `INSERT INTO contact_kpis (window_start, window_end, queue, channel, offered, handled, abandoned, short_abandoned, self_service, abandon_rate, aht_seconds, fcr_final)
+       VALUES (${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 'billing-q', 'voice', 40, 30, 10, 1, 0, 0.25, 310, false)`,
+    );
+    await saveTaxonomyVersion(conn, REASONS_V1, { actor: 'pulse-admin', at: NOW - 48 * HOUR }, 'initial list');
+    const hash = await hashPassword(PASSWORD);
+    for (const user of Object.values(USERS)) await addUser(conn, user, hash, NOW);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}

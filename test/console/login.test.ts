@@ -1,0 +1,87 @@
+/**
+ * Sign-in over HTTP (fastify's inject, no browser): the session cookie is signed and expires,
+ * guessing a password is limited per address and name, and the pages send their security headers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { singleConnectionDatabase } from '../../console/database.js';
+import { LOGIN_ATTEMPTS } from '../../console/pages/login.js';
+import { buildConsole } from '../../console/server.js';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../../console/session.js';
+import { NOW, PASSWORD, USERS, writeConsoleFixture } from './fixture.js';
+
+let dir = '';
+let instance: DuckDBInstance;
+let conn: DuckDBConnection;
+let app: FastifyInstance;
+let clock = NOW;
+
+type Jar = Map<string, string>;
+const header = (jar: Jar): string => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+async function get(path: string, jar: Jar) {
+  const response = await app.inject({ method: 'GET', url: path, headers: { cookie: header(jar) } });
+  for (const c of response.cookies) jar.set(c.name, c.value);
+  return response;
+}
+
+async function postLogin(jar: Jar, name: string, password: string) {
+  const page = await get('/login', jar);
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { cookie: header(jar), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: token, name, password }).toString(),
+  });
+  for (const c of response.cookies) jar.set(c.name, c.value);
+  return response;
+}
+
+describe('console sign-in', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulse-login-'));
+    await writeConsoleFixture(join(dir, 'job.duckdb'));
+    instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
+    conn = await instance.connect();
+    app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now: () => clock, cookieSecret: 'test secret of enough length 123' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    conn?.closeSync();
+    instance?.closeSync();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a session lasts its time; a tampered or expired cookie asks for a login again', async () => {
+    const jar: Jar = new Map();
+    expect((await postLogin(jar, USERS.member.name, PASSWORD)).statusCode).toBe(303);
+    const home = await get('/', jar);
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(home.headers['x-content-type-options']).toBe('nosniff');
+    const cookie = jar.get(SESSION_COOKIE)!;
+    // Another user's name in the same signed value: the signature no longer matches.
+    const forged = new Map(jar).set(SESSION_COOKIE, cookie.replace(USERS.member.name, USERS.manager.name));
+    expect((await get('/', forged)).headers.location).toBe('/login');
+    clock = NOW + SESSION_TTL_MS + 1;
+    try {
+      expect((await get('/', jar)).headers.location).toBe('/login');
+    } finally {
+      clock = NOW;
+    }
+  });
+
+  it(`after ${LOGIN_ATTEMPTS} attempts for one name the next is refused with 429; other names are not held back`, async () => {
+    const jar: Jar = new Map();
+    for (let i = 0; i < LOGIN_ATTEMPTS; i++) expect((await postLogin(jar, USERS.otherTeam.name, `wrong ${i}`)).statusCode).toBe(401);
+    const blocked = await postLogin(jar, USERS.otherTeam.name, PASSWORD);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.body).toContain('Too many sign-in attempts');
+    expect((await postLogin(jar, USERS.manager.name, PASSWORD)).statusCode).toBe(303);
+  });
+});

@@ -1,0 +1,61 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { waitFor } from '../pipelines/kafka-helpers.js';
+
+const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
+
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `pulse ARGS` in `cwd` to its end, with `input` on stdin. */
+export function pulseIn(cwd: string, input: string, ...args: string[]): Ran {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd, input, encoding: 'utf8', timeout: 120_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+export interface StdinJob {
+  child: ChildProcess;
+  exit: Promise<number | null>;
+  /** What the job wrote to stderr so far (shown when a wait fails). */
+  stderr(): string;
+}
+
+/**
+ * Starts `pulse run ARGS --input -` in `cwd` and writes `input` to its stdin, which stays open like
+ * a live feed (end it with `child.stdin.end()`).
+ */
+export function startStdinJob(cwd: string, args: string[], input: Buffer): StdinJob {
+  let stderr = '';
+  const child = spawn(process.execPath, [CLI, 'run', '--input', '-', ...args], {
+    cwd,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+  });
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A job that died cannot take its input (EPIPE): its stderr, shown on failure, says why.
+  child.stdin!.on('error', (error: Error) => void (stderr += `\n[stdin: ${error.message}]`));
+  child.stdin!.write(input);
+  return { child, exit, stderr: () => stderr };
+}
+
+/**
+ * Waits until the job has committed cases: `pulse cases list` (a separate process, reaching the
+ * job through its API) lists some. Checkpoints are taken on the interval while the feed is silent.
+ */
+export async function waitForCases(cwd: string, db: string, job: StdinJob): Promise<void> {
+  await waitFor(
+    'the running job to have committed cases',
+    async () => {
+      const listed = pulseIn(cwd, '', 'cases', 'list', '--db', db, '--json');
+      return listed.status === 0 && (JSON.parse(listed.stdout) as unknown[]).length > 0;
+    },
+    180_000,
+    1_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; job stderr: ${job.stderr().slice(-3000)}`);
+  });
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { query } from '../helpers/duckdb.js';
+import { pulseIn } from '../helpers/stdin-job.js';
+
+/** `pulse ARGS` with `input` on stdin (the password). */
+const pulse = (input: string, ...args: string[]) => pulseIn(process.cwd(), input, ...args);
+
+let dir = '';
+let db = '';
+
+describe('pulse users', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pulse-users-'));
+    db = join(dir, 'job.duckdb');
+    (await DuckDBInstance.create(db)).closeSync();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds a user with the password from stdin, stored as an argon2id hash, never in clear', async () => {
+    const added = pulse('correct horse battery\n', 'users', 'add', 'alice', '--team', 'billing', '--role', 'member', '--db', db);
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toBe('added member alice of team billing\n');
+    const [rows] = await query(db, 'SELECT name, team, role, password_hash FROM console_users');
+    expect(rows).toHaveLength(1);
+    expect(rows![0]).toMatchObject({ name: 'alice', team: 'billing', role: 'member' });
+    const hash = String(rows![0]!['password_hash']);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
+    expect(hash).not.toContain('horse');
+    const listed = pulse('', 'users', 'list', '--db', db, '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([{ name: 'alice', team: 'billing', role: 'member' }]);
+  }, 120_000);
+
+  it('refuses a short password, an existing name, an unknown role and a hostile name, with exit code 2', () => {
+    const short = pulse('short\n', 'users', 'add', 'bob', '--team', 'billing', '--role', 'manager', '--db', db);
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain('at least 10 characters');
+    const twice = pulse('another long password\n', 'users', 'add', 'alice', '--team', 'billing', '--role', 'manager', '--db', db);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain("user 'alice' exists already");
+    const role = pulse('another long password\n', 'users', 'add', 'carol', '--team', 'billing', '--role', 'admin', '--db', db);
+    expect(role.status).toBe(2);
+    expect(role.stderr).toContain('Allowed choices are manager, member');
+    const hostile = pulse('another long password\n', 'users', 'add', '<b>x</b>', '--team', 'billing', '--role', 'member', '--db', db);
+    expect(hostile.status).toBe(2);
+    expect(hostile.stderr).toContain('must be 1-64 letters');
+  }, 120_000);
+});
