@@ -14,6 +14,7 @@ import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
+import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
@@ -356,7 +357,14 @@ export class JobRunner {
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
-    const caseWork = this.caseWatchers.length > 0 ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), this.now()) : undefined;
+    // The job clock (sinks/duckdb/job-clock.ts): deadlines and schedules are judged by it, and it is
+    // stored so that `pulse cases list` judges by it too.
+    const watermark = this.watermarks.snapshot();
+    const clock = jobClock(source.bounded, watermark.current, this.now());
+    const caseWork =
+      this.caseWatchers.length > 0
+        ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), clock?.at ?? this.now(), clock?.basis === 'wall' ? clock.at : undefined)
+        : undefined;
     const drained = await this.drain();
     const { outputs, state, dedup, owners } = drained;
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
@@ -372,7 +380,7 @@ export class JobRunner {
         dedup,
         positions: [...positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         ...(source.bounded ? {} : { owners }),
-        jobState: { [WATERMARK_KEY]: this.watermarks.snapshot() },
+        jobState: { [WATERMARK_KEY]: watermark, ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}) },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
           : {}),
@@ -392,7 +400,7 @@ export class JobRunner {
     }
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
     this.progress.checkpoints++;
-    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds);
+    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds, clock?.at);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
   }
 
@@ -438,13 +446,21 @@ export class JobRunner {
   /** The case watchers' local parts, asked on every shard. */
   private caseDeadlineWatchers(): CaseDeadlineWatcher[] {
     return this.caseWatchers.map((index) => ({
-      overdueCases: async () => ((await this.pool!.ask(index, { step: 'overdue' })) as Array<Array<{ case_id: string }>>).flat(),
+      overdueCases: async (dueBy?: number) =>
+        ((await this.pool!.ask(index, { step: 'overdue', ...(dueBy !== undefined ? { dueBy } : {}) })) as Array<Array<{ case_id: string }>>).flat(),
       settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) =>
         ((await this.pool!.ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
     }));
   }
 
-  private async publishMetrics(outputs: OperatorOutput[], sizes: Array<Record<string, number>>, dedupIds: number, seconds: number[]): Promise<void> {
+  /** `clockAt`: the job clock of the checkpoint (overdue cases are counted by it). */
+  private async publishMetrics(
+    outputs: OperatorOutput[],
+    sizes: Array<Record<string, number>>,
+    dedupIds: number,
+    seconds: number[],
+    clockAt: number | undefined,
+  ): Promise<void> {
     const { metrics, source } = this.context;
     EVENT_TYPES.forEach((type, i) => {
       if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
@@ -461,7 +477,6 @@ export class JobRunner {
         }
       }
     }
-    const watermark = this.watermarks.current;
     for (const [partition, position] of this.positions) {
       metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
     }
@@ -480,7 +495,7 @@ export class JobRunner {
       this.businessGauges.publishDrift(global.latestScores());
       this.businessGauges.publishSegments(global.segmentSizes());
     }
-    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, watermark);
+    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, clockAt ?? Number.NEGATIVE_INFINITY);
   }
 
   /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */
