@@ -11,6 +11,7 @@ import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
+import { buildReportSchedules, type ReportLinks, type ReportSchedule, type ScheduleConfig } from './report-schedule.js';
 
 export interface FileSourceConfig {
   type: 'files';
@@ -62,6 +63,9 @@ export interface JobConfig {
   reportsDir: string;
   /** When reports of alerts are rendered (`reports.render`). */
   reportsRender: 'auto' | 'at_end' | 'after_checkpoint';
+  /** Scheduled reports (`reports.schedule`) and their links (`reports.links`); pipelines/report-schedule.ts. */
+  reportSchedules: ReportSchedule[];
+  reportLinks: ReportLinks;
   alerting: Record<string, unknown> | undefined;
 }
 
@@ -171,8 +175,20 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
+    reportSchedules: scheduleOrigin(origin, () => buildReportSchedules(job.reports.schedule as ScheduleConfig[])),
+    reportLinks: job.reports.links as ReportLinks,
     alerting: job.alerting,
   };
+}
+
+/** Runs `build`, prefixing a ConfigError's message with the job file it came from. */
+function scheduleOrigin<T>(origin: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${origin}: ${error.message}`, error);
+    throw error;
+  }
 }
 
 function minTime(text: string, origin: string): number {

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { alertRow } from '../operators/alert.js';
+import { type Alert, alertRow } from '../operators/alert.js';
 import { ContactKpiGlobal } from '../operators/contact-kpis/index.js';
 import type { DedupChanges } from '../operators/dedup.js';
 import { EVENT_TYPES, type Rejection } from '../operators/events.js';
@@ -14,7 +14,7 @@ import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
-import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
+import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
@@ -22,6 +22,7 @@ import type { PartitionPosition, RecordBatch, Source } from '../sources/source.j
 import { withIdleTicks, IDLE } from './idle-ticks.js';
 import type { JobConfig } from './job-config.js';
 import { readAhead } from './read-ahead.js';
+import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
 import type { SerialQueue } from './serial-queue.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
@@ -120,6 +121,12 @@ export class JobRunner {
    * from the last committed checkpoint.
    */
   private commitFailure: { error: unknown } | undefined;
+  /**
+   * Scheduled reports: the job clock up to which their runs were made (pipelines/report-schedule.ts),
+   * from the checkpoint, or where the clock started (the first watermark of a bounded input, the
+   * wall clock at start for a live source) on a job's first run.
+   */
+  private scheduleCursor: number | undefined;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -151,6 +158,7 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
+      if (!source.bounded) this.scheduleCursor ??= this.now();
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
       for (const [partition, position] of resumeFrom) {
@@ -284,6 +292,7 @@ export class JobRunner {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
     if (watermark > before) {
+      if (Number.isFinite(watermark)) this.scheduleCursor ??= watermark;
       this.progress.watermark = watermark;
       await this.onWatermark(watermark);
     }
@@ -368,6 +377,8 @@ export class JobRunner {
     const drained = await this.drain();
     const { outputs, state, dedup, owners } = drained;
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
+    const scheduled = this.dueReports(clock);
+    if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
     const rejections = this.rejections;
     this.rejections = [];
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
@@ -380,7 +391,11 @@ export class JobRunner {
         dedup,
         positions: [...positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         ...(source.bounded ? {} : { owners }),
-        jobState: { [WATERMARK_KEY]: watermark, ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}) },
+        jobState: {
+          [WATERMARK_KEY]: watermark,
+          ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
+          ...(this.scheduleCursor !== undefined ? { [SCHEDULE_CURSOR_KEY]: this.scheduleCursor } : {}),
+        },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
           : {}),
@@ -402,6 +417,19 @@ export class JobRunner {
     this.progress.checkpoints++;
     await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds, clock?.at);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
+  }
+
+  /**
+   * The scheduled reports whose time the job clock passed since the last checkpoint, as `report`
+   * alerts; moves the cursor, which this checkpoint stores with them (exactly once).
+   */
+  private dueReports(clock: JobClock | undefined): Alert[] {
+    const { reportSchedules, reportLinks } = this.context.job;
+    if (clock === undefined || this.scheduleCursor === undefined || clock.at <= this.scheduleCursor) return [];
+    // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
+    const alerts = reportSchedules.length > 0 ? dueReportAlerts(reportSchedules, this.scheduleCursor, clock.at, reportLinks) : [];
+    this.scheduleCursor = clock.at;
+    return alerts;
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */
@@ -506,6 +534,8 @@ export class JobRunner {
     for (const [partition, position] of positions) this.positions.set(partition, position);
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.watermarks.restore(snapshot, this.now());
+    const cursor = checkpoint.jobState[SCHEDULE_CURSOR_KEY];
+    if (typeof cursor === 'number') this.scheduleCursor = cursor;
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.
