@@ -128,6 +128,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     metrics: promReportMetrics(metrics.registry),
     logger,
     deferUntilDrain: rendersAtEnd(job),
+    // Scheduled reports' notifications go out once their report is written (the mail carries it).
+    ...(delivery ? { afterRender: async (connection, alert) => (alert.kind === 'report' ? delivery.enqueueAlerts(connection, [alert]) : undefined) } : {}),
   });
   let server: Server | undefined;
   let unpublish: (() => void) | undefined;

@@ -6,6 +6,7 @@ import { DeliveryError } from './errors.js';
 import { redactCredentials } from './redact.js';
 import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
+import { reportBody } from './report-body.js';
 
 export interface EmailOptions {
   name: string;
@@ -49,7 +50,7 @@ export function reportAttachments(n: Notification): Array<{ filename: string; co
   return [...files].map(([path, content]) => ({ filename: basename(path), content }));
 }
 
-/** Email over SMTP with nodemailer: HTML body, plain-text part, report attachments. */
+/** Email over SMTP with nodemailer: HTML body (a scheduled report's own page), plain-text part, report attachments. */
 export class EmailReceiver implements Receiver {
   readonly type = 'email' as const;
   readonly name: string;
@@ -76,7 +77,7 @@ export class EmailReceiver implements Receiver {
         to: this.options.to,
         subject: notificationSubject(n),
         text: plainText(n),
-        html: html(n),
+        html: reportBody(n) ?? html(n),
         attachments: reportAttachments(n),
         headers: { 'X-Idempotency-Key': n.idempotencyKey },
         messageId: `<${n.idempotencyKey}@customer-pulse>`,
