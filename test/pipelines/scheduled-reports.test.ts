@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
 import { stopPeer } from '../helpers/peer-process.js';
+import { runPulse } from '../helpers/pulse-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
@@ -238,4 +239,30 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     const [alerts] = await query(join(root, 'replay', 'pulse.duckdb'), `SELECT count(*) AS n FROM alerts WHERE kind = 'report'`);
     expect(Number(alerts![0]!['n'])).toBe(9);
   }, 120_000);
+
+  it('exactly once across crashes: runs killed at any moment, then resumed, give the same reports, each run once', async () => {
+    const dir = join(root, 'crash');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'events.ndjson'), events());
+    // Small checkpoints, so that kills fall between checkpoints that made some runs and not others.
+    writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, null, 8));
+    const config = ['--config', join(dir, 'job.yaml')];
+    for (const killAfterMs of [700, 1400, 2100]) {
+      const { code, killed, stderr } = await runPulse(config, killAfterMs);
+      expect(killed || code === 0, stderr).toBe(true);
+    }
+    expect((await runPulse(config)).code).toBe(0);
+    const a = join(root, 'run', 'reports');
+    const b = join(dir, 'reports');
+    const files = readdirSync(a).sort();
+    expect(readdirSync(b).filter((f) => !f.endsWith('.tmp')).sort()).toEqual(files);
+    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+    const [alerts, requests] = await query(
+      join(dir, 'pulse.duckdb'),
+      `SELECT alert_id, count(*) AS n FROM alerts WHERE kind = 'report' GROUP BY alert_id`,
+      `SELECT r.status, count(*) AS n FROM pulse_report_requests r JOIN alerts a USING (alert_id) WHERE a.kind = 'report' GROUP BY r.status`,
+    );
+    expect(alerts!.map((r) => Number(r['n']))).toEqual(Array(9).fill(1));
+    expect(requests!.map((r) => [r['status'], Number(r['n'])])).toEqual([['done', 9]]);
+  }, 240_000);
 });
