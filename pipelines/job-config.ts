@@ -181,6 +181,15 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   };
 }
 
+/**
+ * True when the job replays files (not stdin, not Kafka): its clock is event time, the watermark
+ * (sinks/duckdb/job-clock.ts), and its alert reports can wait for the end of the input.
+ */
+export function replaysFiles(job: Pick<JobConfig, 'sources' | 'source'>): boolean {
+  const source = job.sources[job.source];
+  return source?.type === 'files' && !source.paths.includes('-');
+}
+
 /** Runs `build`, prefixing a ConfigError's message with the job file it came from. */
 function scheduleOrigin<T>(origin: string, build: () => T): T {
   try {

@@ -20,7 +20,7 @@ import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
-import type { JobConfig } from './job-config.js';
+import { replaysFiles, type JobConfig } from './job-config.js';
 import { readAhead } from './read-ahead.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
 import type { SerialQueue } from './serial-queue.js';
@@ -127,10 +127,13 @@ export class JobRunner {
    * wall clock at start for a live source) on a job's first run.
    */
   private scheduleCursor: number | undefined;
+  /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
+  private readonly eventClock: boolean;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
     this.now = context.now ?? Date.now;
+    this.eventClock = replaysFiles(job);
     this.watermarks = new WatermarkTracker(job.eventTime);
     this.plans = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
     this.prototypes = this.plans.map((plan) => plan.createLocal());
@@ -158,7 +161,7 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
-      if (!source.bounded) this.scheduleCursor ??= this.now();
+      if (!this.eventClock) this.scheduleCursor ??= this.now();
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
       for (const [partition, position] of resumeFrom) {
@@ -292,7 +295,7 @@ export class JobRunner {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
     if (watermark > before) {
-      if (Number.isFinite(watermark)) this.scheduleCursor ??= watermark;
+      if (this.eventClock && Number.isFinite(watermark)) this.scheduleCursor ??= watermark;
       this.progress.watermark = watermark;
       await this.onWatermark(watermark);
     }
@@ -369,7 +372,7 @@ export class JobRunner {
     // The job clock (sinks/duckdb/job-clock.ts): deadlines and schedules are judged by it, and it is
     // stored so that `pulse cases list` judges by it too.
     const watermark = this.watermarks.snapshot();
-    const clock = jobClock(source.bounded, watermark.current, this.now());
+    const clock = jobClock(this.eventClock, watermark.current, this.now());
     const caseWork =
       this.caseWatchers.length > 0
         ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), clock?.at ?? this.now(), clock?.basis === 'wall' ? clock.at : undefined)

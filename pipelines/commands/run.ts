@@ -5,7 +5,7 @@ import { AlertDelivery } from '../alert-delivery.js';
 import { linkAlertReports, recordReportRequests } from '../alert-reports.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
-import { loadJobConfig, type JobConfig } from '../job-config.js';
+import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
 import { DEFAULT_LINGER } from '../job-schema.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
@@ -67,8 +67,7 @@ export interface RunCommandResult extends RunSummary {
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
 function rendersAtEnd(job: JobConfig): boolean {
   if (job.reportsRender !== 'auto') return job.reportsRender === 'at_end';
-  const source = job.sources[job.source];
-  return source?.type === 'files' && !source.paths.includes('-');
+  return replaysFiles(job);
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {

@@ -3,7 +3,7 @@
  * and report schedules are judged by.
  *
  * - a live source (Kafka, stdin) runs on the wall clock: a deadline passes when it passes;
- * - a bounded input (files) runs on event time, the watermark: a replay of March escalates and
+ * - a bounded file input runs on event time, the watermark: a replay of March escalates and
  *   reports as March did, whenever it is replayed.
  *
  * The runner stores the clock in `pulse_job_state` at every checkpoint (in the checkpoint's
@@ -24,12 +24,13 @@ export interface JobClock {
 }
 
 /**
- * The clock of a job at a checkpoint. `eventWatermark` is the last finite watermark (the end of a
- * bounded input is +Infinity, which is not time passing); undefined before the first event of a
- * bounded input, when no time has passed yet.
+ * The clock of a job at a checkpoint. `eventTime`: the job replays files (else it is live: Kafka,
+ * stdin). `eventWatermark` is the last finite watermark (the end of a bounded input is +Infinity,
+ * which is not time passing); undefined before the first event of a replay, when no time has
+ * passed yet.
  */
-export function jobClock(bounded: boolean, eventWatermark: number | null, wallNow: number): JobClock | undefined {
-  if (!bounded) return { at: wallNow, basis: 'wall' };
+export function jobClock(eventTime: boolean, eventWatermark: number | null, wallNow: number): JobClock | undefined {
+  if (!eventTime) return { at: wallNow, basis: 'wall' };
   return eventWatermark !== null && Number.isFinite(eventWatermark) ? { at: eventWatermark, basis: 'event' } : undefined;
 }
 

@@ -5,7 +5,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { casesCommand } from '../../pipelines/commands/cases.js';
 import { ensureCaseTables, prepareCaseCheckpoint } from '../../sinks/cases/index.js';
-import { readJobClock } from '../../sinks/duckdb/job-clock.js';
+import { jobClock, readJobClock } from '../../sinks/duckdb/job-clock.js';
+import { replaysFiles } from '../../pipelines/job-config.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob, testJob } from '../helpers/run-job.js';
 import { HOUR, operatorFromYaml, profile, survey } from '../operators/service/helpers.js';
@@ -104,6 +105,17 @@ survey_rules:
     expect(settled.map((s) => s.escalated)).toEqual([true]);
     conn.closeSync();
     instance.closeSync();
+  });
+
+  test('the clock rule: event time for a replay of files, the wall clock for stdin and Kafka', () => {
+    const files = testJob({ paths: ['a.ndjson'], db: 'x.duckdb' });
+    const stdin = testJob({ paths: ['-'], db: 'x.duckdb' });
+    expect([replaysFiles(files), replaysFiles(stdin)]).toEqual([true, false]);
+    expect(jobClock(replaysFiles(files), T0, T0 + 9 * HOUR)).toEqual({ at: T0, basis: 'event' });
+    expect(jobClock(replaysFiles(stdin), T0, T0 + 9 * HOUR)).toEqual({ at: T0 + 9 * HOUR, basis: 'wall' });
+    // Before the first event of a replay no time has passed; the end of its input (+Infinity) is not time either.
+    expect(jobClock(true, null, T0)).toBeUndefined();
+    expect(jobClock(true, Number.POSITIVE_INFINITY, T0)).toBeUndefined();
   });
 
   test('a database no job wrote has no stored clock (the CLI uses the wall clock)', async () => {
