@@ -12,6 +12,8 @@ import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
 import { buildReportSchedules, type ReportLinks, type ReportSchedule, type ScheduleConfig } from './report-schedule.js';
+import { MS_PER_DAY } from '../operators/contact-kpis/keys.js';
+import { contactKpiOptionsFromConfig } from '../operators/contact-kpis/options.js';
 
 export interface FileSourceConfig {
   type: 'files';
@@ -132,6 +134,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
     names.add(op.name);
   }
+  const reportSchedules = scheduleOrigin(origin, () => buildReportSchedules(job.reports.schedule as ScheduleConfig[]));
+  checkScorecardSource(reportSchedules, operators, origin);
   if (job.alerting !== undefined) {
     try {
       const { config } = parseAlertingConfig(job.alerting);
@@ -175,7 +179,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
-    reportSchedules: scheduleOrigin(origin, () => buildReportSchedules(job.reports.schedule as ScheduleConfig[])),
+    reportSchedules,
     reportLinks: job.reports.links as ReportLinks,
     alerting: job.alerting,
   };
@@ -188,6 +192,19 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
 export function replaysFiles(job: Pick<JobConfig, 'sources' | 'source'>): boolean {
   const source = job.sources[job.source];
   return source?.type === 'files' && !source.paths.includes('-');
+}
+
+/** The contact-center scorecard is computed from the 1-day `contact_kpis` rows: the job must write them. */
+function checkScorecardSource(schedules: readonly ReportSchedule[], operators: readonly OperatorConfig[], origin: string): void {
+  const scorecard = schedules.find((s) => s.report === 'contact_center_scorecard');
+  if (scorecard === undefined) return;
+  const daily = operators.some((op) => op.type === 'contact_kpis' && contactKpiOptionsFromConfig(op.settings).windowSizesMs.includes(MS_PER_DAY));
+  if (!daily) {
+    throw new ConfigError(
+      `${origin}: reports.schedule (${scorecard.name}): the contact-center scorecard is computed from the 1-day rows of contact_kpis; ` +
+        'add a contact_kpis operator with 1d in its window_sizes (e.g. window_sizes: [15m, 1h, 1d])',
+    );
+  }
 }
 
 /** Runs `build`, prefixing a ConfigError's message with the job file it came from. */

@@ -9,13 +9,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const utc = (s: string): number => Date.parse(s);
 
-function job(reports: string): ReturnType<typeof parseJobConfig> {
+function job(reports: string, operators = '[{ type: contact_kpis, window_sizes: [1h, 1d] }]'): ReturnType<typeof parseJobConfig> {
   return parseJobConfig(
     `
 name: t
 source: files
 sources: { files: { type: files, paths: [x.ndjson] } }
-operators: [{ type: customer_windows }]
+operators: ${operators}
 reports:
 ${reports}`,
     'job.yaml',
@@ -45,6 +45,14 @@ describe('reports.schedule in the job YAML', () => {
   ])('refuses %s with a message naming it', (_what, yaml, message) => {
     expect(() => job(yaml)).toThrow(ConfigError);
     expect(() => job(yaml)).toThrow(message);
+  });
+
+  it('refuses a scorecard when no contact_kpis operator writes 1-day rows, saying what to add', () => {
+    const schedule = `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day }]`;
+    expect(() => job(schedule, '[{ type: contact_kpis, window_sizes: [15m, 1h] }]')).toThrow(/reports\.schedule \(D\): .*add a contact_kpis operator with 1d in its window_sizes/);
+    expect(() => job(schedule, '[{ type: customer_windows }]')).toThrow(ConfigError);
+    // The customer-signals summary needs no KPI rows.
+    expect(job(`  schedule: [{ name: S, report: customer_signals, cron: "0 7 * * 1", period: week }]`, '[{ type: customer_windows }]').reportSchedules).toHaveLength(1);
   });
 });
 
