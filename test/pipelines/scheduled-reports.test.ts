@@ -18,10 +18,16 @@ const DAY = 86_400_000;
 const MINUTE = 60_000;
 /** Monday 2026-03-02 00:00 UTC. */
 const MONDAY = Date.UTC(2026, 2, 2);
+/** Days of contacts: Monday 2 March to Tuesday 31 March, a month of replay. */
+const DAYS = 30;
+/** The Mondays whose 07:00 weekly run falls in the replay: 9, 16, 23 and 30 March. */
+const WEEKS = 4;
+/** Daily runs: from Tue 3 March (covering Monday 2) to Wed 1 April 06:00 (covering Tuesday 31). */
+const RUNS = DAYS + WEEKS;
 
 /**
- * Nine days of contacts, Monday 2 March to Tuesday 10 March (across the week boundary of Monday
- * 9 March). Every day at 09:00: queue billing on voice gets 10 contacts of which 2 are abandoned
+ * A month of contacts, Monday 2 March to Tuesday 31 March (across four week boundaries). Every
+ * day at 09:00: queue billing on voice gets 10 contacts of which 2 are abandoned
  * after 60 s (not short), the other 8 answered after 10 s; queue tech on chat 10 contacts, all
  * answered after 10 s. Every handled contact takes 290 s from answer to end plus 30 s of
  * after-contact work. So, per day and per week, by SPEC section 4:
@@ -32,7 +38,7 @@ const MONDAY = Date.UTC(2026, 2, 2);
 function events(): string {
   const lines: object[] = [];
   let n = 0;
-  for (let day = 0; day < 9; day++) {
+  for (let day = 0; day < DAYS; day++) {
     for (const [queue, channel, abandoned] of [['billing', 'voice', 2], ['tech', 'chat', 0]] as const) {
       for (let i = 0; i < 10; i++) {
         const queued = MONDAY + day * DAY + 9 * 60 * MINUTE + i * 5 * MINUTE;
@@ -56,8 +62,8 @@ function events(): string {
       }
     }
   }
-  // Moves the clock (the watermark) to Tuesday 10 March 08:00, past the daily 06:00 run of that day.
-  lines.push({ type: 'transaction', event_id: 'end', ts: new Date(MONDAY + 8 * DAY + 8 * 60 * MINUTE + 5 * MINUTE).toISOString(), customer_id: 'c1', amount: 1, channel: 'web' });
+  // Moves the clock (the watermark) to Wednesday 1 April 08:00, past the daily 06:00 run of that day.
+  lines.push({ type: 'transaction', event_id: 'end', ts: new Date(MONDAY + DAYS * DAY + 8 * 60 * MINUTE + 5 * MINUTE).toISOString(), customer_id: 'c1', amount: 1, channel: 'web' });
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 }
 
@@ -169,13 +175,14 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     return new Map(table.map((row) => [`${row[0]!.text}/${row[1]!.text}`, new Map(row.map((c) => [c.column, { text: c.text, background: c.background }]))]));
   }
 
-  it('writes one daily report per day and one weekly report, as the clock (event time) passed their times', () => {
+  it('writes one daily report per day and one weekly report per week of a replayed month, as the clock (event time) passed their times', () => {
     const files = readdirSync(join(root, 'run', 'reports')).filter((f) => f.endsWith('.html')).sort();
     // The clock starts at the first event (Mon 2 March 09:00, less the 5 minutes of out-of-orderness),
-    // after that day's 06:00: daily runs from Tue 3 March (covering Monday 2) to Tue 10 March
-    // (covering Monday 9); the weekly Monday 07:00 run of 9 March covers the week of 2 March.
-    const days = Array.from({ length: 8 }, (_, d) => new Date(MONDAY + d * DAY).toISOString().slice(0, 10));
-    expect(files).toEqual([...days.map((d) => `scorecard-dailyscorecard-${d}.html`), 'scorecard-weeklyscorecard-2026-03-02.html']);
+    // after that day's 06:00: daily runs from Tue 3 March (covering Monday 2) to Wed 1 April
+    // (covering Tuesday 31); the weekly Monday 07:00 runs cover the weeks of 2, 9, 16 and 23 March.
+    const days = Array.from({ length: DAYS }, (_, d) => new Date(MONDAY + d * DAY).toISOString().slice(0, 10));
+    const weeks = Array.from({ length: WEEKS }, (_, w) => new Date(MONDAY + w * 7 * DAY).toISOString().slice(0, 10));
+    expect(files).toEqual([...days.map((d) => `scorecard-dailyscorecard-${d}.html`), ...weeks.map((w) => `scorecard-weeklyscorecard-${w}.html`)]);
     for (const f of files) expect(existsSync(join(root, 'run', 'reports', f.replace(/\.html$/, '.md')))).toBe(true);
   });
 
@@ -203,6 +210,10 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     const billing = weekly.get('billing/voice')!;
     // A week of 7 days x 10 contacts; the week before had none, so no change.
     expect(billing.get('Offered')!.text).toBe('70 (n/a)');
+    // The next week is compared with this one.
+    const next = await cells(join(root, 'run', 'reports', 'scorecard-weeklyscorecard-2026-03-09.html'));
+    expect(next.get('billing/voice')!.get('Offered')!.text).toBe('70 (0.0%)');
+    expect(next.get('billing/voice')!.get('Abandon rate')!.text).toBe('20.0% (0.0 pp)');
     expect(billing.get('Abandon rate')).toEqual({ text: '20.0% (n/a)', background: RED });
     expect(weekly.get('tech/chat')!.get('Abandon rate')!.background).toBe(NONE);
     expect(weekly.get('(all)/(all)')!.get('Abandon rate')!.background).toBe(NONE); // 10.0% is not above 15%
@@ -216,8 +227,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     const mails = readdirSync(mailDir)
       .filter((f) => f.endsWith('.json'))
       .map((f) => JSON.parse(readFileSync(join(mailDir, f), 'utf8')) as { subject: string; html: string; attachments: Array<{ filename: string; content: string }> });
-    expect(mails).toHaveLength(9);
-    const weekly = mails.find((m) => m.subject.includes('WeeklyScorecard'))!;
+    expect(mails).toHaveLength(RUNS);
+    const weekly = mails.find((m) => m.subject.includes('WeeklyScorecard') && m.attachments[0]?.filename.endsWith('2026-03-02.html'))!;
     const file = readFileSync(join(root, 'run', 'reports', 'scorecard-weeklyscorecard-2026-03-02.html'), 'utf8');
     expect(weekly.attachments).toEqual([{ filename: 'scorecard-weeklyscorecard-2026-03-02.html', content: file }]);
     expect(weekly.html).toContain('<td class="num hl-red">20.0% (n/a)</td>');
@@ -226,7 +237,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     expect(weekly.html).toContain(`<a href="https://grafana.example.test/d/pulse-contact-center?from=${from}&#38;to=${to}">`);
     expect(weekly.html).toContain(`<a href="https://pulse.example.test/cases?from=${from}&#38;to=${to}">`);
     const [outbox] = await query(join(root, 'run', 'pulse.duckdb'), `SELECT status, count(*) AS n FROM pulse_outbox GROUP BY status`);
-    expect(outbox!.map((r) => [r['status'], Number(r['n'])])).toEqual([['delivered', 9]]);
+    expect(outbox!.map((r) => [r['status'], Number(r['n'])])).toEqual([['delivered', RUNS]]);
   });
 
   it('a replay with other checkpoint boundaries writes the same reports, byte for byte', async () => {
@@ -237,7 +248,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     expect(readdirSync(b).sort()).toEqual(files);
     for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
     const [alerts] = await query(join(root, 'replay', 'pulse.duckdb'), `SELECT count(*) AS n FROM alerts WHERE kind = 'report'`);
-    expect(Number(alerts![0]!['n'])).toBe(9);
+    expect(Number(alerts![0]!['n'])).toBe(RUNS);
   }, 120_000);
 
   it('exactly once across crashes: runs killed at any moment, then resumed, give the same reports, each run once', async () => {
@@ -245,7 +256,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'events.ndjson'), events());
     // Small checkpoints, so that kills fall between checkpoints that made some runs and not others.
-    writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, null, 8));
+    writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, null, 24));
     const config = ['--config', join(dir, 'job.yaml')];
     for (const killAfterMs of [700, 1400, 2100]) {
       const { code, killed, stderr } = await runPulse(config, killAfterMs);
@@ -262,7 +273,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
       `SELECT alert_id, count(*) AS n FROM alerts WHERE kind = 'report' GROUP BY alert_id`,
       `SELECT r.status, count(*) AS n FROM pulse_report_requests r JOIN alerts a USING (alert_id) WHERE a.kind = 'report' GROUP BY r.status`,
     );
-    expect(alerts!.map((r) => Number(r['n']))).toEqual(Array(9).fill(1));
-    expect(requests!.map((r) => [r['status'], Number(r['n'])])).toEqual([['done', 9]]);
+    expect(alerts!.map((r) => Number(r['n']))).toEqual(Array(RUNS).fill(1));
+    expect(requests!.map((r) => [r['status'], Number(r['n'])])).toEqual([['done', RUNS]]);
   }, 240_000);
 });
