@@ -175,7 +175,7 @@ export class JobRunner {
         // A checkpoint committing in the background failed: stop before more work is lost.
         if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
-          if (this.eventsSinceCheckpoint > 0 && this.checkpointDue()) await this.checkpoint();
+          if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
           continue;
         }
         if (message.kind === 'end') {
@@ -318,6 +318,19 @@ export class JobRunner {
       started = performance.now();
       step = requests.next(answers);
     }
+  }
+
+  /**
+   * A live job's clock (the wall clock) moves while its source is silent: a checkpoint is needed
+   * without new events when a scheduled report is due or a case deadline may have passed.
+   */
+  private clockWorkDue(): boolean {
+    if (this.eventClock) return false;
+    if (this.caseWatchers.length > 0) return true;
+    const cursor = this.scheduleCursor;
+    if (cursor === undefined) return false;
+    const now = this.now();
+    return this.context.job.reportSchedules.some((s) => (s.cron.nextRun(new Date(cursor))?.getTime() ?? Infinity) <= now);
   }
 
   private checkpointDue(): boolean {
