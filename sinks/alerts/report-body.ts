@@ -5,6 +5,7 @@
  * is attached as well (email.ts). Any other notification keeps the alert summary body.
  */
 import { readFileSync } from 'node:fs';
+import { esc } from './payloads.js';
 import type { Notification } from './types.js';
 
 /** Link annotations of a report notification, with the text shown. */
@@ -12,8 +13,6 @@ const LINKS = [
   ['dashboard_url', 'Open the dashboard'],
   ['cases_url', 'Open the cases'],
 ] as const;
-
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The report's HTML with its links, or null when this is not one rendered scheduled report. */
 export function reportBody(n: Notification): string | null {
