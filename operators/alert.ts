@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 
-/** The alert shape of SPEC section 5, as operators produce it (times in epoch milliseconds). */
-export const ALERT_KINDS = ['analytic', 'sales', 'service'] as const;
+/**
+ * The alert shape of SPEC section 5, as operators produce it (times in epoch milliseconds). Kind
+ * `report` is a scheduled report's notification (pipelines/report-schedule.ts), routed like alerts.
+ */
+export const ALERT_KINDS = ['analytic', 'sales', 'service', 'report'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

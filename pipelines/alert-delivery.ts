@@ -56,8 +56,18 @@ export class AlertDelivery implements OutboxSender {
   }
 
   /** Runs inside the checkpoint transaction. */
+  /**
+   * Puts a checkpoint's alerts in the outbox, except scheduled reports' (kind `report`): those wait
+   * for their report, so that the mail carries it, and are enqueued by the report queue once it is
+   * written (`enqueueAlerts`).
+   */
   async enqueue(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
     const alerts = outputs.filter((o) => o.kind === 'alert').flatMap((o) => o.rows as unknown as Alert[]);
+    await this.enqueueAlerts(connection, alerts.filter((a) => a.kind !== 'report'));
+  }
+
+  /** Puts these alerts in the outbox (idempotent: an alert version already there is not added again). */
+  async enqueueAlerts(connection: DuckDBConnection, alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return;
     await enqueueAlerts(connection, alerts, this.router, Date.now(), this.externalURL ? { externalURL: this.externalURL } : {});
   }

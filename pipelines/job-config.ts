@@ -12,6 +12,9 @@ import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
+import { buildReportSchedules, type ReportLinks, type ReportSchedule, type ScheduleConfig } from './report-schedule.js';
+import { MS_PER_DAY } from '../operators/contact-kpis/keys.js';
+import { contactKpiOptionsFromConfig } from '../operators/contact-kpis/options.js';
 
 export interface FileSourceConfig {
   type: 'files';
@@ -63,6 +66,9 @@ export interface JobConfig {
   reportsDir: string;
   /** When reports of alerts are rendered (`reports.render`). */
   reportsRender: 'auto' | 'at_end' | 'after_checkpoint';
+  /** Scheduled reports (`reports.schedule`) and their links (`reports.links`); pipelines/report-schedule.ts. */
+  reportSchedules: ReportSchedule[];
+  reportLinks: ReportLinks;
   alerting: Record<string, unknown> | undefined;
   /** The web console (`console`): its port (0 = off), address and links. */
   console: ConsoleSettings;
@@ -131,6 +137,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
     names.add(op.name);
   }
+  const reportSchedules = scheduleOrigin(origin, () => buildReportSchedules(job.reports.schedule as ScheduleConfig[]));
+  checkScorecardSource(reportSchedules, operators, origin);
   if (job.alerting !== undefined) {
     try {
       const { config } = parseAlertingConfig(job.alerting);
@@ -174,9 +182,43 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
+    reportSchedules,
+    reportLinks: job.reports.links as ReportLinks,
     alerting: job.alerting,
     console: consoleSettings(job.console),
   };
+}
+
+/**
+ * True when the job replays files (not stdin, not Kafka): its clock is event time, the watermark
+ * (sinks/duckdb/job-clock.ts), and its alert reports can wait for the end of the input.
+ */
+export function replaysFiles(job: Pick<JobConfig, 'sources' | 'source'>): boolean {
+  const source = job.sources[job.source];
+  return source?.type === 'files' && !source.paths.includes('-');
+}
+
+/** The contact-center scorecard is computed from the 1-day `contact_kpis` rows: the job must write them. */
+function checkScorecardSource(schedules: readonly ReportSchedule[], operators: readonly OperatorConfig[], origin: string): void {
+  const scorecard = schedules.find((s) => s.report === 'contact_center_scorecard');
+  if (scorecard === undefined) return;
+  const daily = operators.some((op) => op.type === 'contact_kpis' && contactKpiOptionsFromConfig(op.settings).windowSizesMs.includes(MS_PER_DAY));
+  if (!daily) {
+    throw new ConfigError(
+      `${origin}: reports.schedule (${scorecard.name}): the contact-center scorecard is computed from the 1-day rows of contact_kpis; ` +
+        'add a contact_kpis operator with 1d in its window_sizes (e.g. window_sizes: [15m, 1h, 1d])',
+    );
+  }
+}
+
+/** Runs `build`, prefixing a ConfigError's message with the job file it came from. */
+function scheduleOrigin<T>(origin: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${origin}: ${error.message}`, error);
+    throw error;
+  }
 }
 
 function minTime(text: string, origin: string): number {

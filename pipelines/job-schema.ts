@@ -3,6 +3,7 @@ import { DURATION_PATTERN } from '../operators/duration.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 import { DEFAULT_LABEL_LIMITS } from '../sinks/metrics/label-limits.js';
+import { REPORT_LINKS_SCHEMA, REPORT_SCHEDULE_SCHEMA } from './report-schedule.js';
 
 /**
  * JSON Schema of the job YAML: the single source for validation at start-up and for the reference
@@ -207,6 +208,8 @@ export const JOB_SCHEMA = {
             'when reports of alerts are rendered: after_checkpoint (as soon as the alert is committed), at_end (when a bounded input ' +
             'has been read; ingestion gets the CPU), auto: at_end for files, after_checkpoint for stdin and Kafka',
         },
+        schedule: REPORT_SCHEDULE_SCHEMA,
+        links: REPORT_LINKS_SCHEMA,
       },
     },
     console: CONSOLE_SCHEMA,

@@ -1,7 +1,9 @@
 import { basename, dirname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import type { Alert } from '../operators/alert.js';
 import { SinkError } from '../operators/errors.js';
+import { inTransaction } from '../sinks/duckdb/transaction.js';
 import { loadAlert, prepareAlertReport, queryRows } from '../sinks/reports/index.js';
 import type { AlertReportKind } from '../sinks/reports/index.js';
 import type { ReportMetrics } from '../sinks/reports/metrics.js';
@@ -18,6 +20,12 @@ export interface ReportQueueOptions {
    * while it runs, so the whole CPU goes to ingestion and the reports are rendered at the end.
    */
   deferUntilDrain?: boolean;
+  /**
+   * Called with each rendered (or failed) request's alert on the queue's connection, inside the
+   * transaction that marks the request done: scheduled reports' notifications are put in the
+   * outbox here, once their report exists, exactly once.
+   */
+  afterRender?: (connection: DuckDBConnection, alert: Alert) => Promise<void>;
 }
 
 interface ReportRequest {
@@ -160,8 +168,9 @@ export class ReportQueue {
     const { connection, writer, metrics, logger } = this.options;
     const key = { id: request.alert_id, status: request.alert_status };
     let error: unknown;
+    let alert: Alert | null = null;
     try {
-      const alert = await loadAlert(connection, request.alert_id);
+      alert = await loadAlert(connection, request.alert_id);
       if (alert === null) throw new SinkError(`alert ${request.alert_id} is not in the alerts table`);
       const target = { kind: request.kind, baseName: basename(request.report_path, '.html') };
       await writer.write(await prepareAlertReport(connection, target, alert), dirname(request.report_path));
@@ -169,11 +178,14 @@ export class ReportQueue {
       error = caught;
     }
     if (error === undefined) {
-      await connection.run(
-        `UPDATE pulse_report_requests SET status = 'done', renders = renders + 1, rendered_at = now(), last_error = NULL
-          WHERE alert_id = $id AND alert_status = $status`,
-        key,
-      );
+      await inTransaction(connection, async () => {
+        if (alert !== null) await this.options.afterRender?.(connection, alert);
+        await connection.run(
+          `UPDATE pulse_report_requests SET status = 'done', renders = renders + 1, rendered_at = now(), last_error = NULL
+            WHERE alert_id = $id AND alert_status = $status`,
+          key,
+        );
+      });
       this.rendered++;
       metrics.rendered(request.kind);
       logger.debug({ alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path }, 'alert report written');
@@ -184,10 +196,14 @@ export class ReportQueue {
         `rendering the ${request.kind} report of alert ${request.alert_id} to ${request.report_path} failed: ${message}. ` +
           'The alert keeps its link and the job goes on; the request is marked failed in pulse_report_requests',
       );
-      await connection.run(
-        `UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`,
-        { ...key, error: message },
-      );
+      await inTransaction(connection, async () => {
+        // The notification goes without its report rather than not at all.
+        if (alert !== null) await this.options.afterRender?.(connection, alert);
+        await connection.run(
+          `UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`,
+          { ...key, error: message },
+        );
+      });
       this.failed++;
       metrics.failed(request.kind);
     }

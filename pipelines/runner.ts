@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { alertRow } from '../operators/alert.js';
+import { type Alert, alertRow } from '../operators/alert.js';
 import { ContactKpiGlobal } from '../operators/contact-kpis/index.js';
 import type { DedupChanges } from '../operators/dedup.js';
 import { EVENT_TYPES, type Rejection } from '../operators/events.js';
@@ -14,13 +14,15 @@ import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
+import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
-import type { JobConfig } from './job-config.js';
+import { replaysFiles, type JobConfig } from './job-config.js';
 import { readAhead } from './read-ahead.js';
+import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
 import type { SerialQueue } from './serial-queue.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
@@ -119,10 +121,19 @@ export class JobRunner {
    * from the last committed checkpoint.
    */
   private commitFailure: { error: unknown } | undefined;
+  /**
+   * Scheduled reports: the job clock up to which their runs were made (pipelines/report-schedule.ts),
+   * from the checkpoint, or where the clock started (the first watermark of a bounded input, the
+   * wall clock at start for a live source) on a job's first run.
+   */
+  private scheduleCursor: number | undefined;
+  /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
+  private readonly eventClock: boolean;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
     this.now = context.now ?? Date.now;
+    this.eventClock = replaysFiles(job);
     this.watermarks = new WatermarkTracker(job.eventTime);
     this.plans = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
     this.prototypes = this.plans.map((plan) => plan.createLocal());
@@ -150,6 +161,7 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
+      if (!this.eventClock) this.scheduleCursor ??= this.now();
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
       for (const [partition, position] of resumeFrom) {
@@ -163,7 +175,7 @@ export class JobRunner {
         // A checkpoint committing in the background failed: stop before more work is lost.
         if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
-          if (this.eventsSinceCheckpoint > 0 && this.checkpointDue()) await this.checkpoint();
+          if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
           continue;
         }
         if (message.kind === 'end') {
@@ -283,6 +295,7 @@ export class JobRunner {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
     if (watermark > before) {
+      if (this.eventClock && Number.isFinite(watermark)) this.scheduleCursor ??= watermark;
       this.progress.watermark = watermark;
       await this.onWatermark(watermark);
     }
@@ -305,6 +318,19 @@ export class JobRunner {
       started = performance.now();
       step = requests.next(answers);
     }
+  }
+
+  /**
+   * A live job's clock (the wall clock) moves while its source is silent: a checkpoint is needed
+   * without new events when a scheduled report is due or a case deadline may have passed.
+   */
+  private clockWorkDue(): boolean {
+    if (this.eventClock) return false;
+    if (this.caseWatchers.length > 0) return true;
+    const cursor = this.scheduleCursor;
+    if (cursor === undefined) return false;
+    const now = this.now();
+    return this.context.job.reportSchedules.some((s) => (s.cron.nextRun(new Date(cursor))?.getTime() ?? Infinity) <= now);
   }
 
   private checkpointDue(): boolean {
@@ -356,10 +382,19 @@ export class JobRunner {
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
-    const caseWork = this.caseWatchers.length > 0 ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), this.now()) : undefined;
+    // The job clock (sinks/duckdb/job-clock.ts): deadlines and schedules are judged by it, and it is
+    // stored so that `pulse cases list` judges by it too.
+    const watermark = this.watermarks.snapshot();
+    const clock = jobClock(this.eventClock, watermark.current, this.now());
+    const caseWork =
+      this.caseWatchers.length > 0
+        ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), clock?.at ?? this.now(), clock?.basis === 'wall' ? clock.at : undefined)
+        : undefined;
     const drained = await this.drain();
     const { outputs, state, dedup, owners } = drained;
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
+    const scheduled = this.dueReports(clock);
+    if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
     const rejections = this.rejections;
     this.rejections = [];
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
@@ -372,7 +407,11 @@ export class JobRunner {
         dedup,
         positions: [...positions].map(([partition, position]) => ({ source: source.name, partition, position })),
         ...(source.bounded ? {} : { owners }),
-        jobState: { [WATERMARK_KEY]: this.watermarks.snapshot() },
+        jobState: {
+          [WATERMARK_KEY]: watermark,
+          ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
+          ...(this.scheduleCursor !== undefined ? { [SCHEDULE_CURSOR_KEY]: this.scheduleCursor } : {}),
+        },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
           : {}),
@@ -392,8 +431,21 @@ export class JobRunner {
     }
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
     this.progress.checkpoints++;
-    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds);
+    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds, clock?.at);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
+  }
+
+  /**
+   * The scheduled reports whose time the job clock passed since the last checkpoint, as `report`
+   * alerts; moves the cursor, which this checkpoint stores with them (exactly once).
+   */
+  private dueReports(clock: JobClock | undefined): Alert[] {
+    const { reportSchedules, reportLinks } = this.context.job;
+    if (clock === undefined || this.scheduleCursor === undefined || clock.at <= this.scheduleCursor) return [];
+    // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
+    const alerts = reportSchedules.length > 0 ? dueReportAlerts(reportSchedules, this.scheduleCursor, clock.at, reportLinks) : [];
+    this.scheduleCursor = clock.at;
+    return alerts;
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */
@@ -438,13 +490,21 @@ export class JobRunner {
   /** The case watchers' local parts, asked on every shard. */
   private caseDeadlineWatchers(): CaseDeadlineWatcher[] {
     return this.caseWatchers.map((index) => ({
-      overdueCases: async () => ((await this.pool!.ask(index, { step: 'overdue' })) as Array<Array<{ case_id: string }>>).flat(),
+      overdueCases: async (dueBy?: number) =>
+        ((await this.pool!.ask(index, { step: 'overdue', ...(dueBy !== undefined ? { dueBy } : {}) })) as Array<Array<{ case_id: string }>>).flat(),
       settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) =>
         ((await this.pool!.ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
     }));
   }
 
-  private async publishMetrics(outputs: OperatorOutput[], sizes: Array<Record<string, number>>, dedupIds: number, seconds: number[]): Promise<void> {
+  /** `clockAt`: the job clock of the checkpoint (overdue cases are counted by it). */
+  private async publishMetrics(
+    outputs: OperatorOutput[],
+    sizes: Array<Record<string, number>>,
+    dedupIds: number,
+    seconds: number[],
+    clockAt: number | undefined,
+  ): Promise<void> {
     const { metrics, source } = this.context;
     EVENT_TYPES.forEach((type, i) => {
       if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
@@ -461,7 +521,6 @@ export class JobRunner {
         }
       }
     }
-    const watermark = this.watermarks.current;
     for (const [partition, position] of this.positions) {
       metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
     }
@@ -480,7 +539,7 @@ export class JobRunner {
       this.businessGauges.publishDrift(global.latestScores());
       this.businessGauges.publishSegments(global.segmentSizes());
     }
-    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, watermark);
+    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, clockAt ?? Number.NEGATIVE_INFINITY);
   }
 
   /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */
@@ -491,6 +550,8 @@ export class JobRunner {
     for (const [partition, position] of positions) this.positions.set(partition, position);
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.watermarks.restore(snapshot, this.now());
+    const cursor = checkpoint.jobState[SCHEDULE_CURSOR_KEY];
+    if (typeof cursor === 'number') this.scheduleCursor = cursor;
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.

@@ -18,7 +18,7 @@ export interface CaseStatusInfo {
 
 /**
  * Alert rules of the case life cycle (labels.alertname). Trigger rules may not use these names.
- * - case_overdue: an open case passed due_at (event time); raised by the operator, once per case.
+ * - case_overdue: an open case passed due_at on the job clock (sinks/duckdb/job-clock.ts); raised by the operator, once per case.
  * - case_updated / case_closed: a person changed a case (sinks/cases, at the next checkpoint).
  */
 export const CASE_ALERT_RULES = { overdue: 'case_overdue', updated: 'case_updated', closed: 'case_closed' } as const;

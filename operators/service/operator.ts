@@ -43,7 +43,7 @@ export interface SettledCase {
   team: string;
 }
 
-export type CaseDeadlineRequest = { step: 'overdue' } | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> };
+export type CaseDeadlineRequest = { step: 'overdue'; dueBy?: number } | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> };
 
 /** Expiry of old state runs at most once per this much event-time progress. */
 const EXPIRY_EVERY_MS = MS_PER_HOUR;
@@ -120,8 +120,13 @@ export class ServiceTriggersOperator implements Operator {
     return outputs;
   }
 
-  /** Cases past their deadline that wait for the status check, oldest deadline first. */
-  overdueCases(): OverdueCase[] {
+  /**
+   * Cases past their deadline that wait for the status check, oldest deadline first. `dueBy`: the
+   * job's clock when it is not the watermark (the wall clock of a live source, sinks/duckdb/job-clock.ts);
+   * deadlines before it pass now, as they would when the watermark passed them.
+   */
+  overdueCases(dueBy?: number): OverdueCase[] {
+    if (dueBy !== undefined && Number.isFinite(dueBy) && dueBy > this.nextDue) this.markDue(dueBy);
     const due: OverdueCase[] = [];
     for (const [, c] of this.cases.entries()) if (c.phase === 'due') due.push({ ...c });
     return due.sort((a, b) => a.due_at - b.due_at || a.case_id.localeCompare(b.case_id));
@@ -153,11 +158,11 @@ export class ServiceTriggersOperator implements Operator {
 
   /**
    * The runner's questions at a checkpoint, when the operator runs on a worker thread:
-   * `{ step: 'overdue' }` -> overdueCases(), `{ step: 'settle', statuses }` -> settleOverdue().
+   * `{ step: 'overdue', dueBy }` -> overdueCases(dueBy), `{ step: 'settle', statuses }` -> settleOverdue().
    */
   answer(request: unknown): unknown {
     const r = request as CaseDeadlineRequest;
-    return r.step === 'overdue' ? this.overdueCases() : this.settleOverdue(r.statuses);
+    return r.step === 'overdue' ? this.overdueCases(r.dueBy) : this.settleOverdue(r.statuses);
   }
 
   // ---- event handlers ----

@@ -20,12 +20,16 @@ import {
   updateCase,
   type CaseRecord,
 } from '../../sinks/cases/index.js';
+import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import type { OpenDatabase } from './database-access.js';
 
 export interface CasesCommandIO {
   write?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
-  /** Wall clock (epoch ms) for audit times and `--overdue`; injectable for tests. */
+  /**
+   * Wall clock (epoch ms); injectable for tests. Audit times and `--overdue` use the job clock the
+   * database stores (sinks/duckdb/job-clock.ts): the event time a replayed input reached, else this.
+   */
   now?: () => number;
 }
 
@@ -62,11 +66,12 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
   const env = io.env ?? process.env;
   const now = io.now ?? Date.now;
 
-  async function withDb<T>(dbPath: string, work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  /** `jobNow`: the job clock's "now" (the same clock escalation used). */
+  async function withDb<T>(dbPath: string, work: (conn: DuckDBConnection, jobNow: number) => Promise<T>): Promise<T> {
     const { connection, close } = await openConnection(dbPath);
     try {
       await ensureCaseTables(connection);
-      return await work(connection);
+      return await work(connection, commandNow(await readJobClock(connection), now()));
     } finally {
       await close();
     }
@@ -78,7 +83,7 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     due_at: new Date(c.due_at).toISOString(),
     closed_at: c.closed_at === null ? null : new Date(c.closed_at).toISOString(),
   });
-  const one = (c: CaseRecord): string => formatCaseList([c], now());
+  const one = (c: CaseRecord, asOf: number): string => formatCaseList([c], asOf);
 
   const cases = new Command('cases').description('list, show, update and close service cases').exitOverride();
   const sub = (name: string, description: string): Command =>
@@ -94,20 +99,21 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .option('--team <team>', 'only this team')
     .option('--customer <id>', 'only this customer')
     .option('--overdue', 'only cases not closed or resolved whose due time has passed')
-    .option('--as-of <time>', 'judge --overdue at this time instead of now (RFC 3339)', isoTime)
+    .option('--as-of <time>', "judge --overdue at this time instead of the job's clock (RFC 3339)", isoTime)
     .option('--limit <n>', 'at most this many cases', positiveInteger)
     .action(async (opts: { db: string; json?: boolean; status?: string[]; team?: string; customer?: string; overdue?: boolean; asOf?: number; limit?: number }) => {
-      const asOf = opts.asOf ?? now();
-      const found = await withDb(opts.db, (conn) =>
-        listCases(conn, {
+      let asOf = 0;
+      const found = await withDb(opts.db, (conn, jobNow) => {
+        asOf = opts.asOf ?? jobNow;
+        return listCases(conn, {
           ...(opts.status ? { status: opts.status } : {}),
           ...(opts.team !== undefined ? { team: opts.team } : {}),
           ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
           ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
           overdue: opts.overdue === true,
           asOf,
-        }),
-      );
+        });
+      });
       emit(opts.json === true, found.map(caseJson), formatCaseList(found, asOf));
     });
 
@@ -133,15 +139,15 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
       if (opts.status === undefined && opts.team === undefined && opts.assignee === undefined && opts.note === undefined) {
         throw new UsageError('pulse cases update: give at least one of --status, --team, --assignee, --note');
       }
-      const who = { actor: opts.actor ?? defaultActor(env), at: now() };
+      const actor = opts.actor ?? defaultActor(env);
       const change = {
         ...(opts.status !== undefined ? { status: opts.status } : {}),
         ...(opts.team !== undefined ? { team: opts.team } : {}),
         ...(opts.assignee !== undefined ? { assignee: opts.assignee } : {}),
         ...(opts.note !== undefined ? { note: opts.note } : {}),
       };
-      const updated = await withDb(opts.db, (conn) => updateCase(conn, caseId, change, who, opts.db));
-      emit(opts.json === true, caseJson(updated), one(updated));
+      const [updated, at] = await withDb(opts.db, async (conn, jobNow) => [await updateCase(conn, caseId, change, { actor, at: jobNow }, opts.db), jobNow] as const);
+      emit(opts.json === true, caseJson(updated), one(updated, at));
     });
 
   sub('close', 'close a case (or mark it resolved)')
@@ -150,11 +156,10 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .option('--resolved', 'record the status resolved instead of closed')
     .option('--actor <name>', 'who closes it (default $USER)')
     .action(async (caseId: string, opts: { db: string; json?: boolean; note?: string; resolved?: boolean; actor?: string }) => {
-      const who = { actor: opts.actor ?? defaultActor(env), at: now() };
-      const closed = await withDb(opts.db, (conn) =>
-        closeCase(conn, caseId, { ...(opts.note !== undefined ? { note: opts.note } : {}), status: opts.resolved ? 'resolved' : 'closed' }, who, opts.db),
-      );
-      emit(opts.json === true, caseJson(closed), one(closed));
+      const actor = opts.actor ?? defaultActor(env);
+      const options = { ...(opts.note !== undefined ? { note: opts.note } : {}), status: opts.resolved ? ('resolved' as const) : ('closed' as const) };
+      const [closed, at] = await withDb(opts.db, async (conn, jobNow) => [await closeCase(conn, caseId, options, { actor, at: jobNow }, opts.db), jobNow] as const);
+      emit(opts.json === true, caseJson(closed), one(closed, at));
     });
 
   return cases;

@@ -7,7 +7,7 @@ import { queuedDatabase } from '../../console/database.js';
 import { startConsole } from '../../console/server.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
-import { loadJobConfig, type JobConfig } from '../job-config.js';
+import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
 import { DEFAULT_LINGER } from '../job-schema.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
@@ -72,8 +72,7 @@ export interface RunCommandResult extends RunSummary {
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
 function rendersAtEnd(job: JobConfig): boolean {
   if (job.reportsRender !== 'auto') return job.reportsRender === 'at_end';
-  const source = job.sources[job.source];
-  return source?.type === 'files' && !source.paths.includes('-');
+  return replaysFiles(job);
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
@@ -136,6 +135,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     metrics: promReportMetrics(metrics.registry),
     logger,
     deferUntilDrain: rendersAtEnd(job),
+    // Scheduled reports' notifications go out once their report is written (the mail carries it).
+    ...(delivery ? { afterRender: async (connection, alert) => (alert.kind === 'report' ? delivery.enqueueAlerts(connection, [alert]) : undefined) } : {}),
   });
   let server: Server | undefined;
   let unpublish: (() => void) | undefined;

@@ -11,6 +11,7 @@ import {
 import { redactCredentials } from './redact.js';
 import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
+import { reportBody } from './report-body.js';
 
 export interface EmailOptions {
   name: string;
@@ -33,8 +34,9 @@ export interface EmailOptions {
 }
 
 /**
- * Email over SMTP with nodemailer: HTML body and plain-text part with every report linked, and the
- * notification's own reports attached within the size limits (see email-reports.ts).
+ * Email over SMTP with nodemailer: HTML body and plain-text part with every report linked (a
+ * scheduled report's notification has the report itself as its body), and the notification's own
+ * reports attached within the size limits (see email-reports.ts).
  */
 export class EmailReceiver implements Receiver {
   readonly type = 'email' as const;
@@ -66,7 +68,8 @@ export class EmailReceiver implements Receiver {
         to: this.options.to,
         subject: notificationSubject(n),
         text: plainText(linked, notes),
-        html: html(linked, notes),
+        // A scheduled report's notification is the report itself (report-body.ts).
+        html: reportBody(n) ?? html(linked, notes),
         attachments: plan.attached,
         headers: { 'X-Idempotency-Key': n.idempotencyKey },
         messageId: `<${n.idempotencyKey}@customer-pulse>`,

@@ -124,7 +124,8 @@ export function plainText(n: Notification, notes: readonly string[] = []): strin
   return lines.join('\n');
 }
 
-function esc(text: string): string {
+/** Escapes text for HTML mail bodies (also report-body.ts). */
+export function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

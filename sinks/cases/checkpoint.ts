@@ -23,7 +23,8 @@ import { caseStatuses, insertEvent } from './store.js';
  * worker threads answer through the runner).
  */
 export interface CaseDeadlineWatcher {
-  overdueCases(): Promise<ReadonlyArray<{ case_id: string }>>;
+  /** `dueBy`: deadlines before it have passed (the job clock when it is not the watermark). */
+  overdueCases(dueBy?: number): Promise<ReadonlyArray<{ case_id: string }>>;
   settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): Promise<SettledCase[]>;
 }
 
@@ -47,16 +48,19 @@ export interface CaseCheckpointWork {
 
 /**
  * Settles overdue cases of every watching operator and collects pending change notifications.
- * Call before draining the operators' outputs; `now` is the wall clock (audit time).
+ * Call before draining the operators' outputs. `now` is the job's clock (sinks/duckdb/job-clock.ts),
+ * the time escalations are recorded at, so a case's history is on one clock; `dueBy` is that clock
+ * when deadlines do not pass by the watermark (a live source: the wall clock).
  */
 export async function prepareCaseCheckpoint(
   conn: DuckDBConnection,
   watchers: readonly CaseDeadlineWatcher[],
   now: number,
+  dueBy?: number,
 ): Promise<CaseCheckpointWork> {
   const settled: SettledCase[] = [];
   for (const watcher of watchers) {
-    const due = await watcher.overdueCases();
+    const due = await watcher.overdueCases(dueBy);
     if (due.length === 0) continue;
     const statuses = await caseStatuses(conn, due.map((c) => c.case_id));
     settled.push(...(await watcher.settleOverdue(statuses)));

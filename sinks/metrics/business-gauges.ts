@@ -70,13 +70,13 @@ export class BusinessGauges {
     for (const [tier, customers] of Object.entries(sizes)) this.segmentCustomers.set({ tier }, customers);
   }
 
-  /** Reads case counts by team from the `cases` table (called at checkpoint, after the commit). */
-  async publishCases(connection: DuckDBConnection, watermarkMs: number): Promise<void> {
+  /** Reads case counts by team from the `cases` table (called at checkpoint, after the commit); overdue by the job clock. */
+  async publishCases(connection: DuckDBConnection, clockMs: number): Promise<void> {
     const reader = await connection.runAndReadAll(
       `SELECT team, count(*) AS open,
               count(*) FILTER (WHERE epoch_ms(due_at) < $watermark) AS overdue
        FROM cases WHERE status NOT IN (${TERMINAL}) GROUP BY team`,
-      { watermark: Number.isFinite(watermarkMs) ? watermarkMs : 0 },
+      { watermark: Number.isFinite(clockMs) ? clockMs : 0 },
     );
     this.casesOpen.reset();
     this.casesOverdue.reset();

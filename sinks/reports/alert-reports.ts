@@ -2,10 +2,13 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../../operators/alert.js';
 import { driftAlertReportName, prepareDriftAlertReport } from './drift-report.js';
 import { kpiAlertReportName, prepareKpiReport } from './kpi-report.js';
+import { scheduledReportName, scheduledReportParams } from './scheduled-alert.js';
+import { prepareScorecardReport } from './scorecard-report.js';
+import { prepareSignalsReport } from './signals-report.js';
 import type { PreparedReport } from './write.js';
 
 /** The reports that explain alerts; a bounded set (metric label `kind`). */
-export const ALERT_REPORT_KINDS = ['kpi', 'drift'] as const;
+export const ALERT_REPORT_KINDS = ['kpi', 'drift', 'scorecard', 'signals'] as const;
 export type AlertReportKind = (typeof ALERT_REPORT_KINDS)[number];
 
 interface AlertReportType {
@@ -19,9 +22,12 @@ interface AlertReportType {
 const ALERT_REPORT_TYPES: readonly AlertReportType[] = [
   { kind: 'kpi', name: kpiAlertReportName, prepare: (connection, alert) => prepareKpiReport(connection, { alert }) },
   { kind: 'drift', name: driftAlertReportName, prepare: prepareDriftAlertReport },
+  // Scheduled reports (kind `report` alerts): the report is the notification's content.
+  { kind: 'scorecard', name: (a) => (scheduledReportParams(a)?.report === 'contact_center_scorecard' ? scheduledReportName(a) : null), prepare: prepareScorecardReport },
+  { kind: 'signals', name: (a) => (scheduledReportParams(a)?.report === 'customer_signals' ? scheduledReportName(a) : null), prepare: prepareSignalsReport },
 ];
 
-/** Which report explains an alert and its file name: KPI rule alerts and dataset drift (rescoring). */
+/** Which report explains an alert and its file name: KPI rule alerts, dataset drift (rescoring), scheduled reports. */
 export interface AlertReportTarget {
   kind: AlertReportKind;
   baseName: string;

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { HighlightColour } from './highlight.js';
 
 /**
  * A report as data: a title and a list of blocks. The same document renders to a self-contained
@@ -20,7 +21,8 @@ export type ReportBlock =
   | { type: 'notice'; level: NoticeLevel; title: string; text: string }
   /** Label/value pairs. */
   | { type: 'facts'; items: Array<{ label: string; value: string }> }
-  | { type: 'table'; caption?: string; columns: TableColumn[]; rows: string[][]; note?: string }
+  /** `highlights`: a colour (or null) per cell, parallel to `rows` (highlight.ts). */
+  | { type: 'table'; caption?: string; columns: TableColumn[]; rows: string[][]; note?: string; highlights?: Array<Array<HighlightColour | null>> }
   /** A Vega-Lite chart, rendered to inline SVG on the server; `alt` describes it in text. */
   | { type: 'chart'; title: string; spec: TopLevelSpec; alt: string };
 

@@ -1,4 +1,5 @@
 import type { ReportBlock, ReportDocument, TableColumn } from './document.js';
+import type { HighlightColour } from './highlight.js';
 import { escapeHtml as e } from './escape.js';
 import { formatInstant } from './format.js';
 
@@ -40,17 +41,22 @@ function renderBlock(block: ReportBlock, svg: string): string {
     case 'facts':
       return `<dl class="facts">${block.items.map((i) => `<dt>${e(i.label)}</dt><dd>${e(i.value)}</dd>`).join('')}</dl>`;
     case 'table':
-      return renderTable(block.columns, block.rows, block.caption, block.note);
+      return renderTable(block.columns, block.rows, block.caption, block.note, block.highlights);
     case 'chart':
       // The SVG comes from Vega, which escapes its own text; it is trusted markup here.
       return `<figure class="chart" role="img" aria-label="${e(block.alt)}"><figcaption>${e(block.title)}</figcaption>${svg}</figure>`;
   }
 }
 
-function renderTable(columns: TableColumn[], rows: string[][], caption?: string, note?: string): string {
-  const align = (i: number) => (columns[i]?.align === 'right' ? ' class="num"' : '');
-  const head = columns.map((c, i) => `<th scope="col"${align(i)}>${e(c.label)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((cell, i) => `<td${align(i)}>${e(cell)}</td>`).join('')}</tr>`).join('\n');
+function renderTable(columns: TableColumn[], rows: string[][], caption?: string, note?: string, highlights?: Array<Array<HighlightColour | null>>): string {
+  const classes = (i: number, colour: HighlightColour | null = null): string => {
+    const names = [...(columns[i]?.align === 'right' ? ['num'] : []), ...(colour !== null ? [`hl-${colour}`] : [])];
+    return names.length > 0 ? ` class="${names.join(' ')}"` : '';
+  };
+  const head = columns.map((c, i) => `<th scope="col"${classes(i)}>${e(c.label)}</th>`).join('');
+  const body = rows
+    .map((r, ri) => `<tr>${r.map((cell, i) => `<td${classes(i, highlights?.[ri]?.[i] ?? null)}>${e(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
   return (
     `<table>${caption === undefined ? '' : `<caption>${e(caption)}</caption>`}<thead><tr>${head}</tr></thead>` +
     `<tbody>\n${body}\n</tbody></table>${note === undefined ? '' : `<p class="note">${e(note)}</p>`}`
@@ -72,6 +78,8 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;text-align:left}
 th{background:#f5f6f8}.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{font-size:.85rem;color:#556}
+td.hl-red{background:#f8d7da;color:#721c24}td.hl-amber{background:#fff3cd;color:#856404}
+td.hl-green{background:#d4edda;color:#155724}td.hl-blue{background:#d6e9f8;color:#0b3d66}
 figure.chart{margin:1rem 0;overflow-x:auto}figure.chart figcaption{font-weight:600;margin-bottom:.25rem}
 footer{margin-top:2rem;font-size:.8rem;color:#778}
 `.trim();

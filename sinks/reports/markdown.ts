@@ -29,7 +29,9 @@ function renderBlock(block: ReportBlock, htmlFileName: string): string[] {
       if (block.caption !== undefined) out.push(`**${m(block.caption)}**`, '');
       out.push(`| ${block.columns.map((c) => m(c.label)).join(' | ')} |`);
       out.push(`| ${block.columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`);
-      for (const row of block.rows) out.push(`| ${row.map(m).join(' | ')} |`);
+      // Markdown has no colours: a highlighted cell is bold and names its colour.
+      const cell = (text: string, colour: string | null | undefined): string => (colour ? `**${m(text)}** (${colour})` : m(text));
+      block.rows.forEach((row, r) => out.push(`| ${row.map((text, c) => cell(text, block.highlights?.[r]?.[c])).join(' | ')} |`));
       if (block.rows.length === 0) out.push(`| ${block.columns.map(() => ' ').join(' | ')} |`);
       if (block.note !== undefined) out.push('', `_${m(block.note)}_`);
       return out;

@@ -1,0 +1,169 @@
+/**
+ * Scheduled reports (job YAML `reports.schedule`): config, build and runtime.
+ *
+ * A schedule names a report (`contact_center_scorecard`), the period it covers (`day` or `week`), a
+ * cron expression (through croner, in UTC) and highlight rules. A run is due when the job's clock
+ * (sinks/duckdb/job-clock.ts) passes a cron time: the wall clock for a live source, the watermark
+ * for a bounded file input, so a replay of a month produces the month's reports. Each due run
+ * becomes an alert of kind `report` (stable id from the schedule and the due time), added to the
+ * checkpoint's outputs: it is written, linked to its report, requested for rendering and put in
+ * the delivery outbox in the checkpoint's transaction, with the schedule's cursor (the clock up
+ * to which runs were made) in `pulse_job_state`, so each run happens exactly once across crashes
+ * and restarts. A run covers the last complete period before its due time (a day: the UTC day
+ * before; a week: the ISO week, Monday 00:00 UTC, before) against the period before that.
+ */
+import { Cron } from 'croner';
+import { type Alert, type Severity, SEVERITIES, stableAlertId } from '../operators/alert.js';
+import { ConfigError } from '../operators/errors.js';
+import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
+import {
+  REPORT_PERIODS,
+  SCHEDULE_ANNOTATIONS,
+  SCHEDULED_REPORTS,
+  type ReportPeriod,
+  type ScheduledReportName,
+} from '../sinks/reports/scheduled-alert.js';
+
+/** `pulse_job_state` key of the schedules' cursor. */
+export const SCHEDULE_CURSOR_KEY = 'report_schedule';
+
+/** JSON Schema of `reports.schedule` and `reports.links` (job-schema.ts). */
+export const REPORT_SCHEDULE_SCHEMA = {
+  type: 'array',
+  default: [],
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'report', 'cron', 'period'],
+    properties: {
+      name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'the alert name (labels.alertname) of its notifications' },
+      report: { enum: [...SCHEDULED_REPORTS] },
+      cron: { type: 'string', description: 'five or six cron fields, UTC, e.g. "0 6 * * *" (daily 06:00) or "0 7 * * 1" (Mondays 07:00)' },
+      period: { enum: [...REPORT_PERIODS], description: 'the complete day or week before the due time' },
+      severity: { enum: [...SEVERITIES], default: 'info' },
+      highlight: { type: 'array', default: [], items: HIGHLIGHT_RULE_SCHEMA },
+    },
+  },
+} as const;
+
+export const REPORT_LINKS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    grafana: { type: 'string', description: 'Grafana base URL; a notification links its dashboard at <grafana>/d/<uid>?from=..&to=..' },
+    cases: { type: 'string', description: 'base URL of the case pages; a notification links <cases>?from=..&to=..' },
+  },
+} as const;
+
+/** `reports.schedule[]` as the YAML holds it (after schema defaults). */
+export interface ScheduleConfig {
+  name: string;
+  report: ScheduledReportName;
+  cron: string;
+  period: ReportPeriod;
+  severity?: Severity;
+  highlight?: Array<Omit<HighlightRule, 'apply'> & { apply?: HighlightRule['apply'] }>;
+}
+
+export interface ReportLinks {
+  grafana?: string;
+  cases?: string;
+}
+
+export interface ReportSchedule {
+  name: string;
+  report: ScheduledReportName;
+  period: ReportPeriod;
+  severity: Severity;
+  highlight: HighlightRule[];
+  cron: Cron;
+}
+
+/** Builds the schedules; a bad cron expression or a repeated name is a ConfigError naming it. */
+export function buildReportSchedules(configs: readonly ScheduleConfig[]): ReportSchedule[] {
+  const names = new Set<string>();
+  return configs.map((c, i) => {
+    const where = `reports.schedule[${i}] (${c.name})`;
+    if (names.has(c.name)) throw new ConfigError(`${where}: the name is used by another schedule; give each a name of its own`);
+    names.add(c.name);
+    let cron: Cron;
+    try {
+      cron = new Cron(c.cron, { timezone: 'UTC', paused: true });
+    } catch (error) {
+      throw new ConfigError(`${where}: cron '${c.cron}' is not valid: ${(error as Error).message}. Example: "0 6 * * *" for 06:00 UTC every day`);
+    }
+    const highlight = (c.highlight ?? []).map((h) => ({ ...h, apply: h.apply ?? 'cell' }));
+    return { name: c.name, report: c.report, period: c.period, severity: c.severity ?? 'info', highlight, cron };
+  });
+}
+
+const DAY_MS = 86_400_000;
+/** 1970-01-05 was a Monday: weeks start on Mondays, 00:00 UTC. */
+const MONDAY_OFFSET_MS = 4 * DAY_MS;
+/** At most this many runs per schedule per checkpoint (a clock jump of years must not flood). */
+const MAX_RUNS_PER_CHECKPOINT = 1000;
+
+/** The period a run due at `dueAt` reports on, and the one before it. */
+export function reportPeriod(period: ReportPeriod, dueAt: number): { previousStart: number; start: number; end: number } {
+  const length = period === 'day' ? DAY_MS : 7 * DAY_MS;
+  const offset = period === 'day' ? 0 : MONDAY_OFFSET_MS;
+  const end = Math.floor((dueAt - offset) / length) * length + offset;
+  return { previousStart: end - 2 * length, start: end - length, end };
+}
+
+/** The cron times of `schedule` in (from, to], oldest first. */
+export function dueTimes(schedule: ReportSchedule, from: number, to: number): number[] {
+  const out: number[] = [];
+  let next = schedule.cron.nextRun(new Date(from));
+  while (next !== null && next.getTime() <= to && out.length < MAX_RUNS_PER_CHECKPOINT) {
+    out.push(next.getTime());
+    next = schedule.cron.nextRun(next);
+  }
+  return out;
+}
+
+const DASHBOARDS: Record<ScheduledReportName, string> = {
+  contact_center_scorecard: 'pulse-contact-center',
+  customer_signals: 'pulse-customer-signals',
+};
+
+/** The notification of one run: a `report` alert whose report is rendered by the report queue. */
+export function scheduledReportAlert(schedule: ReportSchedule, dueAt: number, links: ReportLinks): Alert {
+  const p = reportPeriod(schedule.period, dueAt);
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const range = `from=${p.start}&to=${p.end}`;
+  const what = schedule.report === 'contact_center_scorecard' ? 'contact-center scorecard' : 'customer-signals summary';
+  const annotations: Record<string, string> = {
+    summary: `${schedule.period === 'day' ? 'Daily' : 'Weekly'} ${what} for ${iso(p.start).slice(0, 10)}`,
+    description: `The ${what} of ${iso(p.start)} to ${iso(p.end)} against the ${schedule.period} before (schedule ${schedule.name}).`,
+    [SCHEDULE_ANNOTATIONS.previousStart]: iso(p.previousStart),
+    [SCHEDULE_ANNOTATIONS.start]: iso(p.start),
+    [SCHEDULE_ANNOTATIONS.end]: iso(p.end),
+    [SCHEDULE_ANNOTATIONS.highlight]: JSON.stringify(schedule.highlight),
+  };
+  if (links.grafana) annotations['dashboard_url'] = `${links.grafana.replace(/\/+$/, '')}/d/${DASHBOARDS[schedule.report]}?${range}`;
+  if (links.cases) annotations['cases_url'] = `${links.cases}${links.cases.includes('?') ? '&' : '?'}${range}`;
+  return {
+    alert_id: stableAlertId(`report:${schedule.name}`, dueAt),
+    kind: 'report',
+    rule: schedule.name,
+    severity: schedule.severity,
+    customer_id: null,
+    window_start: p.start,
+    fired_at: dueAt,
+    labels: { alertname: schedule.name, kind: 'report', severity: schedule.severity, report: schedule.report, period: schedule.period },
+    annotations,
+    status: 'firing',
+  };
+}
+
+/**
+ * The runs of every schedule whose time the clock passed since `cursor`, as alerts, oldest first.
+ * `cursor` is the clock of the previous checkpoint (or where the job's clock started).
+ */
+export function dueReportAlerts(schedules: readonly ReportSchedule[], cursor: number, clock: number, links: ReportLinks): Alert[] {
+  const alerts: Alert[] = [];
+  for (const schedule of schedules) for (const at of dueTimes(schedule, cursor, clock)) alerts.push(scheduledReportAlert(schedule, at, links));
+  return alerts.sort((a, b) => a.fired_at - b.fired_at || a.rule.localeCompare(b.rule));
+}

@@ -1,0 +1,76 @@
+/**
+ * Highlight rules of scheduled reports (job YAML `reports.schedule[].highlight`): the colour-coding
+ * of daily and weekly reports. A rule names a KPI column, a bound and a colour, and what it
+ * colours:
+ * - `cell` (default): the KPI's cell in every row whose value is past the bound;
+ * - `row`: the whole row (queue x channel) whose KPI value is past the bound;
+ * - `column`: the KPI's whole column when the total row (all queues) is past the bound.
+ * Where rules disagree on a cell the more severe colour wins (red, amber, green, blue), so a
+ * warning never hides a breach. Bounds are strict (`above: 0.08` colours 0.081, not 0.08); a
+ * missing value (n/a, a zero denominator) is never coloured.
+ */
+export const HIGHLIGHT_COLOURS = ['red', 'amber', 'green', 'blue'] as const;
+export type HighlightColour = (typeof HIGHLIGHT_COLOURS)[number];
+
+export const HIGHLIGHT_TARGETS = ['cell', 'row', 'column'] as const;
+export type HighlightTarget = (typeof HIGHLIGHT_TARGETS)[number];
+
+export interface HighlightRule {
+  kpi: string;
+  above?: number;
+  below?: number;
+  colour: HighlightColour;
+  apply: HighlightTarget;
+}
+
+/** JSON Schema of one rule in the job YAML (unknown keys rejected). */
+export const HIGHLIGHT_RULE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kpi', 'colour'],
+  properties: {
+    kpi: { type: 'string', description: 'the KPI column, e.g. abandon_rate, service_level, aht_seconds' },
+    above: { type: 'number', description: 'colour when the value is greater than this' },
+    below: { type: 'number', description: 'colour when the value is less than this' },
+    colour: { enum: [...HIGHLIGHT_COLOURS] },
+    apply: { enum: [...HIGHLIGHT_TARGETS], default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' },
+  },
+  anyOf: [{ required: ['above'] }, { required: ['below'] }],
+} as const;
+
+export function breaches(rule: HighlightRule, value: number | null): boolean {
+  if (value === null || !Number.isFinite(value)) return false;
+  return (rule.above !== undefined && value > rule.above) || (rule.below !== undefined && value < rule.below);
+}
+
+const rank = (c: HighlightColour | null): number => (c === null ? HIGHLIGHT_COLOURS.length : HIGHLIGHT_COLOURS.indexOf(c));
+const stronger = (a: HighlightColour | null, b: HighlightColour): HighlightColour => (rank(b) < rank(a) ? b : a!);
+
+/**
+ * The colour of every cell of a table: `columns` are the table's KPI names (null for label
+ * columns), `values[r][c]` the number a rule judges, `totalRow` the index of the all-queues row
+ * that `column` rules judge (or null when the table has none).
+ */
+export function highlightCells(
+  rules: readonly HighlightRule[],
+  columns: ReadonlyArray<string | null>,
+  values: ReadonlyArray<ReadonlyArray<number | null>>,
+  totalRow: number | null,
+): Array<Array<HighlightColour | null>> {
+  const out = values.map(() => columns.map((): HighlightColour | null => null));
+  const paint = (r: number, c: number, colour: HighlightColour): void => void (out[r]![c] = stronger(out[r]![c]!, colour));
+  for (const rule of rules) {
+    const c = columns.indexOf(rule.kpi);
+    if (c < 0) continue;
+    if (rule.apply === 'column') {
+      if (totalRow !== null && breaches(rule, values[totalRow]![c]!)) values.forEach((_, r) => paint(r, c, rule.colour));
+      continue;
+    }
+    values.forEach((row, r) => {
+      if (!breaches(rule, row[c]!)) return;
+      if (rule.apply === 'row') columns.forEach((_, cc) => paint(r, cc, rule.colour));
+      else paint(r, c, rule.colour);
+    });
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+/**
+ * The contact-center scorecard of a scheduled report: every SPEC section 4 KPI per queue and
+ * channel (and all queues together) for a day or a week, against the period before, coloured by
+ * the schedule's highlight rules.
+ *
+ * Computed from the job's `contact_kpis` rows of the 1-day window (the job must have `1d` in
+ * `contact_kpis.window_sizes`): counts are summed, and each rate is recomputed from its numerator
+ * and denominator summed over the days, never averaged (abandon rate from abandoned, short
+ * abandons and offered; AHT and ASA weighted by handled; average queue time by the contacts that
+ * waited, handled + abandoned; service level by offered - short abandons, the SPEC's default
+ * denominator; FCR from `fcr_resolved` / `fcr_eligible`).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Alert } from '../../operators/alert.js';
+import { numOrNull, queryRows, str } from './db.js';
+import type { ReportBlock } from './document.js';
+import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
+import { highlightCells } from './highlight.js';
+import { scheduledReportName, scheduledReportParams, type ScheduledReportParams } from './scheduled-alert.js';
+import type { PreparedReport } from './write.js';
+
+const DAY_MS = 86_400_000;
+
+type Format = 'count' | 'rate' | 'seconds';
+
+/** The scorecard's KPI columns, in order, with their number format. */
+export const SCORECARD_KPIS: ReadonlyArray<{ kpi: string; label: string; format: Format }> = [
+  { kpi: 'offered', label: 'Offered', format: 'count' },
+  { kpi: 'handled', label: 'Handled', format: 'count' },
+  { kpi: 'abandoned', label: 'Abandoned', format: 'count' },
+  { kpi: 'short_abandoned', label: 'Short abandons', format: 'count' },
+  { kpi: 'self_service', label: 'Self-service', format: 'count' },
+  { kpi: 'abandon_rate', label: 'Abandon rate', format: 'rate' },
+  { kpi: 'service_level', label: 'Service level', format: 'rate' },
+  { kpi: 'asa_seconds', label: 'ASA', format: 'seconds' },
+  { kpi: 'aht_seconds', label: 'AHT', format: 'seconds' },
+  { kpi: 'avg_queue_seconds', label: 'Avg queue time', format: 'seconds' },
+  { kpi: 'transfer_rate', label: 'Transfer rate', format: 'rate' },
+  { kpi: 'self_service_rate', label: 'Self-service rate', format: 'rate' },
+  { kpi: 'fcr_rate', label: 'FCR', format: 'rate' },
+];
+
+export interface ScorecardRow {
+  queue: string;
+  channel: string;
+  /** KPI name -> value in the period and in the period before (null: no data or a zero denominator). */
+  current: Record<string, number | null>;
+  previous: Record<string, number | null>;
+}
+
+export interface ScorecardData {
+  /** One row per queue x channel with contacts in either period, then the all-queues row. */
+  rows: ScorecardRow[];
+  /** Days of the period with a 1-day KPI row (of all queues). */
+  daysWithData: number;
+  /** True when some FCR in the period is still provisional (its 7-day look-ahead has not passed). */
+  fcrProvisional: boolean;
+}
+
+const ALL = '(all)';
+
+const AGGREGATES = `
+  sum(offered) AS offered, sum(handled) AS handled, sum(abandoned) AS abandoned,
+  sum(short_abandoned) AS short_abandoned, sum(self_service) AS self_service,
+  (sum(abandoned) - sum(short_abandoned)) / nullif(sum(offered) - sum(short_abandoned), 0) AS abandon_rate,
+  sum(service_level * (offered - short_abandoned)) / nullif(sum(offered) - sum(short_abandoned), 0) AS service_level,
+  sum(asa_seconds * handled) / nullif(sum(handled), 0) AS asa_seconds,
+  sum(aht_seconds * handled) / nullif(sum(handled), 0) AS aht_seconds,
+  sum(avg_queue_seconds * (handled + abandoned)) / nullif(sum(handled + abandoned), 0) AS avg_queue_seconds,
+  sum(transferred) / nullif(sum(handled), 0) AS transfer_rate,
+  sum(self_service) / nullif(sum(self_service) + sum(offered), 0) AS self_service_rate,
+  sum(fcr_resolved) / nullif(sum(fcr_eligible), 0) AS fcr_rate,
+  bool_or(NOT fcr_final) AS fcr_provisional, count(DISTINCT window_start) AS days`;
+
+/** Reads the scorecard of [start, end) against [previousStart, start) from `contact_kpis`. */
+export async function scorecardData(connection: DuckDBConnection, p: Pick<ScheduledReportParams, 'previousStart' | 'start' | 'end'>): Promise<ScorecardData> {
+  const rows = await queryRows(
+    connection,
+    `WITH d AS (
+       SELECT *, CASE WHEN epoch_ms(window_start) >= $start THEN 'current' ELSE 'previous' END AS period
+         FROM contact_kpis
+        WHERE epoch_ms(window_end) - epoch_ms(window_start) = ${DAY_MS}
+          AND epoch_ms(window_start) >= $previous AND epoch_ms(window_end) <= $end)
+     SELECT period, queue, channel, GROUPING(queue) AS total, ${AGGREGATES}
+       FROM d GROUP BY GROUPING SETS ((period, queue, channel), (period))
+      ORDER BY total, queue, channel`,
+    { previous: p.previousStart, start: p.start, end: p.end },
+  );
+  const byKey = new Map<string, ScorecardRow>();
+  let daysWithData = 0;
+  let fcrProvisional = false;
+  for (const r of rows) {
+    const total = Number(r['total']) !== 0;
+    const queue = total ? ALL : str(r['queue']);
+    const channel = total ? ALL : str(r['channel']);
+    const key = `${queue}\u0000${channel}`;
+    let row = byKey.get(key);
+    if (!row) byKey.set(key, (row = { queue, channel, current: {}, previous: {} }));
+    const values = r['period'] === 'current' ? row.current : row.previous;
+    for (const { kpi } of SCORECARD_KPIS) values[kpi] = numOrNull(r[kpi]);
+    if (r['period'] === 'current' && total) {
+      daysWithData = Number(r['days']);
+      fcrProvisional = r['fcr_provisional'] === true;
+    }
+  }
+  // The all-queues row last, whatever order the query gave.
+  const ordered = [...byKey.values()].sort((a, b) => Number(a.queue === ALL) - Number(b.queue === ALL));
+  return { rows: ordered, daysWithData, fcrProvisional };
+}
+
+function formatValue(format: Format, value: number | null): string {
+  return format === 'count' ? formatCount(value) : format === 'rate' ? formatPercent(value) : formatSeconds(value);
+}
+
+/** The change against the period before: counts in percent, rates in percentage points, times in seconds. */
+function formatChange(format: Format, current: number | null, previous: number | null): string {
+  if (current === null || previous === null) return NA;
+  if (format === 'rate') return `${formatSigned((current - previous) * 100, 1)} pp`;
+  if (format === 'seconds') return `${formatSigned(current - previous, 1)} s`;
+  return previous === 0 ? NA : `${formatSigned(((current - previous) / previous) * 100, 1)}%`;
+}
+
+export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): ReportBlock[] {
+  const label = p.period === 'day' ? 'day' : 'week';
+  const kpis = SCORECARD_KPIS;
+  const values = data.rows.map((row) => [null, null, ...kpis.map(({ kpi }) => row.current[kpi] ?? null)]);
+  const totalRow = data.rows.findIndex((r) => r.queue === ALL);
+  const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRow < 0 ? null : totalRow);
+  const rules = p.highlight.map((h) => `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}`);
+  return [
+    {
+      type: 'facts',
+      items: [
+        { label: `This ${label}`, value: `${formatInstant(p.start)} to ${formatInstant(p.end)}` },
+        { label: `Previous ${label}`, value: `${formatInstant(p.previousStart)} to ${formatInstant(p.start)}` },
+        { label: 'Days with contact data', value: `${data.daysWithData} of ${Math.round((p.end - p.start) / DAY_MS)}` },
+        { label: 'Highlight rules', value: rules.length > 0 ? rules.join('; ') : 'none' },
+      ],
+    },
+    {
+      type: 'table',
+      caption: `KPIs per queue and channel, this ${label} (change against the previous ${label})`,
+      columns: [{ label: 'Queue' }, { label: 'Channel' }, ...kpis.map((k) => ({ label: k.label, align: 'right' as const }))],
+      rows: data.rows.map((row) => [
+        row.queue,
+        row.channel,
+        ...kpis.map(({ kpi, format }) => {
+          const current = row.current[kpi] ?? null;
+          return `${formatValue(format, current)} (${formatChange(format, current, row.previous[kpi] ?? null)})`;
+        }),
+      ]),
+      highlights,
+      note:
+        'Rates are recomputed from the summed counts of the 1-day KPI rows. Changes: counts in percent, rates in percentage points, times in seconds.' +
+        (data.fcrProvisional ? ' FCR is provisional: the 7-day look-ahead of some contacts has not passed yet.' : ''),
+    },
+  ];
+}
+
+/** The scorecard of a scheduled report's alert, ready to render. */
+export async function prepareScorecardReport(connection: DuckDBConnection, alert: Alert): Promise<PreparedReport> {
+  const p = scheduledReportParams(alert);
+  if (p === null || p.report !== 'contact_center_scorecard') throw new Error(`alert ${alert.alert_id} is not a scorecard schedule's alert`);
+  const data = await scorecardData(connection, p);
+  const title = `Contact-center scorecard, ${p.period === 'day' ? 'daily' : 'weekly'}: ${new Date(p.start).toISOString().slice(0, 10)}`;
+  return {
+    doc: {
+      title,
+      subtitle: `Schedule ${p.schedule}; every KPI per queue and channel against the previous ${p.period}`,
+      generatedAt: new Date(alert.fired_at),
+      blocks: [...linkBlocks(alert), ...scorecardBlocks(data, p)],
+    },
+    baseName: scheduledReportName(alert)!,
+  };
+}
+
+/** Links of the notification (Grafana dashboard, case page) on top of the report. */
+export function linkBlocks(alert: Alert): ReportBlock[] {
+  const items = [
+    ['Dashboard', alert.annotations['dashboard_url']],
+    ['Cases', alert.annotations['cases_url']],
+  ].filter((i): i is [string, string] => i[1] !== undefined);
+  return items.length === 0 ? [] : [{ type: 'facts', items: items.map(([label, value]) => ({ label, value })) }];
+}

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generate } from '../../../sources/generator/index.js';
+import { scorecardData, type ScorecardData } from '../../../sinks/reports/scorecard-report.js';
+import { query } from '../../helpers/duckdb.js';
+import { runJob, testJob } from '../../helpers/run-job.js';
+
+const DAY = 86_400_000;
+const W1 = Date.UTC(2026, 2, 2); // Monday
+const W2 = W1 + 7 * DAY;
+const W3 = W2 + 7 * DAY;
+
+/**
+ * SPEC section 4 straight from the raw contact events, in DuckDB SQL: the oracle for the weekly
+ * scorecard, which the job computes from its daily `contact_kpis` rows instead.
+ */
+function oracleSql(path: string, from: number, to: number): string {
+  return `
+  WITH raw AS (
+    -- the generator writes times as epoch milliseconds or as RFC 3339 strings
+    SELECT queue, channel, disposition, acw_seconds::DOUBLE AS acw,
+           coalesce(TRY_CAST(queued_at AS BIGINT), epoch_ms(TRY_CAST(queued_at AS TIMESTAMPTZ))) AS q,
+           coalesce(TRY_CAST(answered_at AS BIGINT), epoch_ms(TRY_CAST(answered_at AS TIMESTAMPTZ))) AS a,
+           coalesce(TRY_CAST(ended_at AS BIGINT), epoch_ms(TRY_CAST(ended_at AS TIMESTAMPTZ))) AS e
+      FROM read_json('${path}', format = 'newline_delimited', union_by_name = true)
+     WHERE type = 'contact'),
+  c AS (SELECT * FROM raw WHERE q >= ${from} AND q < ${to}),
+  w AS (
+    SELECT *, disposition = 'self_service' AS ss,
+           a IS NOT NULL AND disposition <> 'self_service' AS handled,
+           a IS NULL AND disposition NOT IN ('callback', 'self_service') AS abandoned,
+           CASE WHEN a IS NOT NULL THEN (a - q) / 1000.0
+                WHEN disposition NOT IN ('callback', 'self_service') THEN (e - q) / 1000.0 END AS wait
+      FROM c),
+  k AS (
+    SELECT queue, channel,
+           count(*) FILTER (NOT ss) AS offered, count(*) FILTER (handled) AS handled, count(*) FILTER (abandoned) AS abandoned,
+           count(*) FILTER (abandoned AND wait < 5) AS short_abandoned, count(*) FILTER (ss) AS self_service,
+           avg((e - a) / 1000.0 + acw) FILTER (handled) AS aht_seconds, avg((a - q) / 1000.0) FILTER (handled) AS asa_seconds,
+           avg(wait) FILTER (NOT ss AND wait IS NOT NULL) AS avg_queue_seconds,
+           count(*) FILTER (handled AND wait <= 20) AS in_sl, count(*) FILTER (handled AND disposition = 'transferred') AS transferred
+      FROM w GROUP BY queue, channel)
+  SELECT queue, channel, offered, handled, abandoned, short_abandoned, self_service, aht_seconds, asa_seconds, avg_queue_seconds,
+         (abandoned - short_abandoned) / nullif(offered - short_abandoned, 0) AS abandon_rate,
+         in_sl / nullif(offered - short_abandoned, 0) AS service_level,
+         transferred / nullif(handled, 0) AS transfer_rate,
+         self_service / nullif(self_service + offered, 0) AS self_service_rate
+    FROM k ORDER BY queue, channel`;
+}
+
+const KPIS = [
+  'offered', 'handled', 'abandoned', 'short_abandoned', 'self_service', 'abandon_rate', 'service_level',
+  'asa_seconds', 'aht_seconds', 'avg_queue_seconds', 'transfer_rate', 'self_service_rate',
+] as const;
+
+let dir: string;
+let events: string;
+let db: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pulse-scorecard-oracle-'));
+  events = join(dir, 'events.ndjson');
+  db = join(dir, 'pulse.duckdb');
+  await generate({ out: events, customers: 3000, days: 15, seed: 11, start: '2026-03-02T00:00:00Z', malformedRate: 0, duplicateRate: 0, lateRate: 0 });
+  await runJob(testJob({ paths: [events], db, batchSize: 2048, operators: '  - type: contact_kpis\n    window_sizes: [1d]' }));
+}, 180_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('weekly scorecard against SPEC section 4 computed from the raw events', () => {
+  it('every KPI per queue and channel, this week and the week before, equals the oracle', async () => {
+    const [rejected] = await query(db, `SELECT count(*) AS n FROM dead_letters`);
+    expect(Number(rejected![0]!['n'])).toBe(0); // the job saw exactly the events the oracle reads
+    const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+    const conn = await instance.connect();
+    let data: ScorecardData;
+    let thisWeek: Array<Record<string, unknown>>;
+    let weekBefore: Array<Record<string, unknown>>;
+    try {
+      data = await scorecardData(conn, { previousStart: W1, start: W2, end: W3 });
+      thisWeek = (await conn.runAndReadAll(oracleSql(events, W2, W3))).getRowObjectsJS();
+      weekBefore = (await conn.runAndReadAll(oracleSql(events, W1, W2))).getRowObjectsJS();
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    const rows = data.rows.filter((r) => r.queue !== '(all)');
+    expect(rows.length).toBeGreaterThan(5);
+    expect(data.daysWithData).toBe(7);
+    const check = (oracle: Array<Record<string, unknown>>, pick: 'current' | 'previous') => {
+      expect(rows.map((r) => `${r.queue}/${r.channel}`).sort()).toEqual(oracle.map((o) => `${String(o['queue'])}/${String(o['channel'])}`).sort());
+      for (const o of oracle) {
+        const row = rows.find((r) => r.queue === o['queue'] && r.channel === o['channel'])!;
+        for (const kpi of KPIS) {
+          const want = o[kpi] === null ? null : Number(o[kpi]);
+          const got = row[pick][kpi] ?? null;
+          if (want === null) expect([kpi, got]).toEqual([kpi, null]);
+          else expect([kpi, got], `${row.queue}/${row.channel} ${pick}`).toEqual([kpi, expect.closeTo(want, 9)]);
+        }
+      }
+    };
+    check(thisWeek, 'current');
+    check(weekBefore, 'previous');
+    // The all-queues row sums the offered contacts of every queue.
+    const total = data.rows.find((r) => r.queue === '(all)')!;
+    expect(total.current['offered']).toBe(thisWeek.reduce((s, o) => s + Number(o['offered']), 0));
+  }, 120_000);
+});
