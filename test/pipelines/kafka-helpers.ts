@@ -78,9 +78,11 @@ operators:
     service_level_seconds: 20
     fcr_lookahead_days: 7
     fcr_scope: same_reason
+    # min_offered: 0 (not the default 20): the small input must fire alerts, for the comparison of
+    # the Kafka runs' alerts with a file run's.
     rules:
-      - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical }
-      - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning }
+      - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical, min_offered: 0 }
+      - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning, min_offered: 0 }
 checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''} }
 dead_letters: { rejects_files: false }
 `,
