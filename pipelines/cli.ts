@@ -6,6 +6,7 @@ import { DATABASE_COMMANDS, databaseCommands } from './commands/database-command
 import { demoCommand } from './commands/demo.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
+import { intentCommand } from './commands/intent.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
 import { runInJob } from './job-api.js';
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
     });
 
   const write = (text: string): void => void process.stdout.write(text);
+  program.addCommand(intentCommand({ write, writeErr: (text) => void process.stderr.write(text), stdin: process.stdin }));
   for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write })) program.addCommand(command);
 
   program

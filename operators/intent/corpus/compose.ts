@@ -10,7 +10,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import {
   AGENT_GREETINGS, AGENT_REPLIES, CLOSERS, CORES, DISTRACTORS, EMAIL_SUBJECTS, FILLERS, INTENTS, NAMES,
-  NOTE_PREFIXES, OPENERS, SLOTS, SURVEY_PREFIXES, type Core, type Intent, type Sentiment,
+  NOTE_PREFIXES, OPENERS, POOLS, SLOTS, SURVEY_PREFIXES, type Core, type Intent, type Sentiment,
 } from './fragments.js';
 
 export const CHANNELS = ['email', 'chat', 'voice', 'note', 'survey'] as const;
@@ -30,6 +30,8 @@ const INTENT_SHARE: Readonly<Record<Intent, number>> = {
   new_sale: 0.18, upsell_cross_sell: 0.2, retention_risk: 0.2, service_issue: 0.24, other: 0.18,
 };
 const HOLDOUT_EVERY = 5;
+/** Share of texts whose main core is composed from phrase pools rather than written whole. */
+const COMPOSED_SHARE = 0.4;
 
 class Draw {
   private readonly gen: RandomGenerator;
@@ -48,8 +50,20 @@ class Draw {
   }
 }
 
+function partOf<T>(items: readonly T[], part: CorpusPart): T[] {
+  return items.filter((_, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1) === (part === 'holdout'));
+}
+
 export function coresOf(intent: Intent, part: CorpusPart): Core[] {
-  return CORES[intent].filter((_, i) => (i % HOLDOUT_EVERY === HOLDOUT_EVERY - 1) === (part === 'holdout'));
+  return partOf(CORES[intent], part);
+}
+
+/** A core composed from the intent's phrase pools: a context then an ask, or the ask alone. */
+function composedCore(intent: Intent, part: CorpusPart, draw: Draw): Core {
+  const pools = POOLS[intent];
+  const ask = draw.pick(partOf(pools.ask, part));
+  const text = draw.chance(0.8) ? `${draw.pick(partOf(pools.context, part))} ${ask}` : ask;
+  return { text, sentiment: pools.sentiment };
 }
 
 function fillSlots(text: string, draw: Draw): string {
@@ -83,7 +97,7 @@ function spoken(text: string, draw: Draw): string {
 
 function body(intent: Intent, part: CorpusPart, draw: Draw): { text: string; sentiment: Sentiment } {
   const cores = coresOf(intent, part);
-  const first = draw.pick(cores);
+  const first = draw.chance(COMPOSED_SHARE) ? composedCore(intent, part, draw) : draw.pick(cores);
   const parts = [fillSlots(first.text, draw)];
   if (draw.chance(0.25)) {
     const second = draw.pick(cores);

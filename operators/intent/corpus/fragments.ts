@@ -67,6 +67,21 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neu('Enquiry from a non-customer: is {product} available in {place} and what does it cost?'),
     neu("I'm setting up a home office and have no broadband yet, can you connect me?"),
     neu('Want to open a new account for my daughter who just moved out.'),
+    neu('Hello, we run a dental practice and need phones and internet, we have no provider yet.'),
+    neu("Thinking of joining. What's the monthly price for {plan} without a phone?"),
+    pos('Your stand at the fair in {place} convinced me, where do I sign?'),
+    neu('Need a new contract for a holiday home in {place}, it has never had a connection.'),
+    neu('Can a salesperson visit our site? We want quotes for {n} desks.'),
+    neu("I'm coming from {competitor}, do you buy out the remaining contract for new customers?"),
+    neu("Is {product} available to order for someone who isn't signed up with you?"),
+    neu('Lead from web form: new business, wants pricing for {product}.'),
+    neg("{competitor} let us down badly, we're looking for a new supplier from {day}."),
+    neu('How do I register as a new customer? Your website sign up page keeps asking for an account number I do not have.'),
+    neu('Our charity is looking for a connectivity partner for {n} volunteers.'),
+    pos('Would be great to join you, what are the options for someone new?'),
+    neu('Please send the brochure and a quote, we might move our company to you.'),
+    neu('Can I buy a SIM only deal as a new customer?'),
+    neu('Hi, first time enquiring. What does installation of {product} cost at a new address?'),
   ],
   upsell_cross_sell: [
     neu("I'd like to add another line to my account for my son."),
@@ -114,6 +129,21 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neu('Can we increase our fleet by {n} handsets on the same agreement?'),
     neu("What's the price to bump my plan up a level?"),
     neu('Upgrade enquiry on the current account: more data and a newer handset.'),
+    neu('Can you add {n} extra mailboxes to the account we already have?'),
+    neu('I already have broadband with you, what would mobile on top of that cost?'),
+    pos("We're really pleased, let's expand {product} to the new team."),
+    neu('Upgrade request: switch account from 100 Mbps to {plan}.'),
+    neu('Could my existing plan include {addon} for a small extra fee?'),
+    neu('Is there a multi-line discount if I put my kids on my plan?'),
+    neu('My kids need phones, can they go on my contract?'),
+    neu('We want the higher support tier for the services we have now.'),
+    neu("Customer interested in {addon}, currently on {plan}, send offer."),
+    neu('Can I get a bigger data bundle on this number?'),
+    pos('Happy customer here, what else can I add to get a bundle discount?'),
+    neu('Our office in {place} needs the same setup we have here, on the same account.'),
+    neu("What's the cost of adding the premium channels to my package?"),
+    neu('Increase my storage plan to the next level please.'),
+    neu('We would like to order {n} more handsets under our current agreement.'),
   ],
   retention_risk: [
     neg("I want to cancel my contract, {competitor} is offering the same for {price} less."),
@@ -161,6 +191,21 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neg("I'll be porting out to {competitor} unless someone calls me back today."),
     neg('Close the account and refund the remaining balance.'),
     neg("Seriously considering going back to {competitor}, at least they answered the phone."),
+    neg("I'm leaving at the end of my contract, nothing personal, it's just too expensive."),
+    neg("{competitor} will give me a free phone if I switch, what will you do?"),
+    neg('Account holder asked for cancellation terms, unhappy with recent price change.'),
+    neg('Notice of termination for all services effective {day}.'),
+    neg("Don't bother calling me with offers, I've already signed with {competitor}."),
+    neg("I'm going to file a complaint and then take my business somewhere else."),
+    neg('Honestly not sure why I still pay you, probably going to switch soon.'),
+    neg("We're unhappy and will be looking at alternatives when the term ends."),
+    neg('How much notice do I need to give to leave?'),
+    neg('Churn risk: customer mentioned better offer from {competitor}.'),
+    neg("Lovely, you raised prices again. Guess it's time to shop around."),
+    neg('Last chance to keep me as a customer, fix the price or I go.'),
+    neg('I want my number transferred to another network.'),
+    neg('Please cancel the broadband, the TV and the phone line.'),
+    neg("My business is moving suppliers unless you can match {competitor}'s quote."),
   ],
   service_issue: [
     neg("My internet keeps dropping every evening since {day}."),
@@ -208,6 +253,21 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neg('Landline went dead after the road works outside.'),
     neg('Got an invoice for a service that was already cancelled.'),
     neu('Password reset email never arrives, checked spam too.'),
+    neg('Fibre light blinking orange and no connection at all since {day}.'),
+    neg('I was promised a callback about my fault and nobody called.'),
+    neu("My eSIM won't activate on the new phone, can you help?"),
+    neg('Every video call freezes, the upload speed is terrible.'),
+    neg('There is a charge on my bill for a late payment but I paid on time.'),
+    neu('The engineer needs to come back, the socket is loose.'),
+    neg('My voicemail is full of messages I never received alerts for.'),
+    neg('The website shows my bill as overdue even though it was paid.'),
+    neu('I lost my phone, please block the SIM and send a new one.'),
+    neg('Cannot make calls abroad, it says service not available.'),
+    neu('Router password reset needed, locked out of admin page.'),
+    neg('Box keeps rebooting itself every hour, super annoying.'),
+    neg('Ticket logged: customer has no internet, line test failed.'),
+    neg('Oh perfect, the connection died again right before my exam. Brilliant.'),
+    neu('Please check why my last payment shows as pending.'),
   ],
   other: [
     pos('Just wanted to say thanks to Maria for her help yesterday.'),
@@ -255,6 +315,21 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neu('Please note my preferred language is Spanish.'),
     neu('Account holder is deceased, what paperwork do you need?'),
     neu("Didn't need anything in the end, sorry for the trouble."),
+    neu('Could you tell me when my next bill is due?'),
+    pos('Compliments to the technician, very tidy work.'),
+    neu('I want to update the date of birth on my account, it is wrong.'),
+    neu('Do you have accessibility options for customers with hearing loss?'),
+    neu("What's your company's registered office address?"),
+    neu('Please send all letters to my new postal address from {day}.'),
+    neu('Just testing the chat, ignore me.'),
+    neu('Is there parking at your {place} store?'),
+    pos('Thanks, that answered my question.'),
+    neu('Who is my account manager these days?'),
+    neu('Kindly confirm you received my signed form.'),
+    neu('How do I download my data under GDPR?'),
+    neu('Survey feedback: neutral experience, nothing specific.'),
+    neu('Please stop sending me text reminders, I prefer email.'),
+    neu('Can I change the security question on my account?'),
   ],
 };
 
@@ -335,3 +410,87 @@ export const AGENT_REPLIES: readonly string[] = [
 export const FILLERS: readonly string[] = ['um', 'uh', 'like', 'you know', 'so', 'yeah', 'basically'];
 export const SURVEY_PREFIXES: readonly string[] = ['', 'Comment: ', 'Why this score? ', ''];
 export const NOTE_PREFIXES: readonly string[] = ['Note:', 'Cust called -', 'Summary:', 'ACW:', 'Agent note -'];
+
+/**
+ * Phrase pools for composed cores: a context and an ask of the same intent ("The bill went up
+ * again." + "I'm switching to {competitor}."). Composition multiplies the wording the model sees;
+ * pools are split between training and held-out parts like the cores.
+ */
+export interface PhrasePools {
+  context: readonly string[];
+  ask: readonly string[];
+  sentiment: Sentiment;
+}
+
+export const POOLS: Readonly<Record<Intent, PhrasePools>> = {
+  new_sale: {
+    sentiment: 'neutral',
+    context: [
+      "I don't have an account with you yet.", "We're a new business in {place}.", 'I just moved to {place}.',
+      "We're currently with {competitor}.", 'My contract with {competitor} ends on {day}.', 'A colleague recommended you.',
+      "I've never been a customer of yours.", 'We are opening a second company.', 'I saw your advert on TV.',
+      "We're comparing a few suppliers.", 'Our shop opens on {day}.', 'I am looking for a provider for my new flat.',
+    ],
+    ask: [
+      'How do I sign up for {product}?', 'Can you send me a quote?', "What's the price for new customers?",
+      'Could sales call me back?', 'I would like to become a customer.', 'Can I order {plan} online?',
+      'Please tell me how to open an account.', 'What would {n} lines cost us?', 'Is there a welcome offer?',
+      'I want to join and bring my number over.', 'Can we get a proposal for {n} users?', "What's needed to get connected?",
+    ],
+  },
+  upsell_cross_sell: {
+    sentiment: 'neutral',
+    context: [
+      "I've been with you for years.", "I'm on {plan} at the moment.", 'We already have {product} with you.',
+      'Our account has {n} lines.', 'My current package is fine.', 'The family uses a lot more data now.',
+      'Our team is growing.', 'My contract renews on {day}.', 'Existing customer here.', 'We are happy with the service.',
+      'We already pay by direct debit.', 'I have the basic plan.',
+    ],
+    ask: [
+      'Can I add {addon}?', 'What would it cost to upgrade to {plan}?', 'Please add another line.',
+      "I'd like more data on my plan.", 'Can we add {n} users?', 'Is there a bundle with {product}?',
+      'How much to move to a faster speed?', 'Please upgrade the account.', 'Can I get {addon} on top?',
+      'What are my upgrade options?', 'I want a second SIM on the same account.', 'Can we extend it to our other office?',
+    ],
+  },
+  retention_risk: {
+    sentiment: 'negative',
+    context: [
+      'The price went up again.', "{competitor} is cheaper.", 'The service keeps failing.', 'Nobody ever calls back.',
+      'My bill doubled after the discount ended.', "Coverage at home is poor.", 'I was overcharged twice.',
+      'Your competitor offered me a better deal.', 'I have complained three times.', "I've had enough.",
+      'The speed is never what you promised.', 'My contract is nearly up.',
+    ],
+    ask: [
+      "I'm switching to {competitor}.", 'Please cancel my contract.', 'I want to leave.', 'How do I end my contract?',
+      "I'm going to take my business elsewhere.", 'Send me my PAC code.', 'I will not renew.', 'Close my account.',
+      "I'm thinking of moving to another provider.", 'Match the offer or I go.', 'What is the exit fee?', 'Terminate my service please.',
+    ],
+  },
+  service_issue: {
+    sentiment: 'negative',
+    context: [
+      'Since {day} the internet is down.', 'My bill has a wrong charge.', 'The app shows an error.', 'The router keeps restarting.',
+      'Calls drop all the time.', 'My SIM has no signal.', 'The engineer did not come.', 'My payment failed.',
+      'The TV box is frozen.', 'I cannot log in.', 'The speed is very slow tonight.', 'My order never arrived.',
+    ],
+    ask: [
+      'Can you fix it?', 'Please send an engineer.', 'Can someone look into it?', 'Please refund the charge.',
+      'How do I get it working again?', 'Is there an outage?', 'Please check my line.', 'What should I do?',
+      'Can you reset it from your side?', 'I need this sorted today.', 'Please correct the bill.', 'Can you raise a ticket?',
+    ],
+  },
+  other: {
+    sentiment: 'neutral',
+    context: [
+      'Quick question.', 'Just a small thing.', 'No problems with the service.', 'Hope you are well.',
+      'Following up on my letter.', 'For my records.', 'Everything works fine.', 'Not urgent.',
+      'I got married recently.', 'I moved house last month.', 'My accountant asked me.', 'Thanks for earlier.',
+    ],
+    ask: [
+      'Please update my address.', 'Can you send a copy of my invoice?', 'What are your opening hours?', 'Please change my email.',
+      'Can I change my billing date?', 'Please confirm my details.', 'Where is your nearest store?', 'Please switch me to paperless.',
+      'Can you update the name on the account?', 'Who do I send the form to?', 'Please remove me from marketing.', 'What is my account number?',
+    ],
+  },
+};
