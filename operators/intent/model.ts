@@ -3,7 +3,7 @@
  * are a dense `buckets x labels` Float32Array, row-major by slot. The model file is JSON with the
  * weights in base64 (little-endian float32), versioned by `format` and `format_version`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { featureSlots } from './features.js';
 
@@ -38,8 +38,12 @@ export interface IntentPrediction {
 /** A model file that cannot be used; a configuration error (exit code 2) wherever it is named. */
 export class ModelFileError extends ConfigError {}
 
-/** The model trained on the project's corpus, shipped with the package. */
-export const DEFAULT_MODEL_PATH = new URL('../../../operators/intent/default-model.json', import.meta.url);
+/**
+ * The model trained on the project's corpus, shipped with the package: beside this module when it
+ * runs from source (tests), under the package root's operators/intent/ when it runs from dist/.
+ */
+const BESIDE_SOURCE = new URL('./default-model.json', import.meta.url);
+export const DEFAULT_MODEL_PATH = existsSync(BESIDE_SOURCE) ? BESIDE_SOURCE : new URL('../../../operators/intent/default-model.json', import.meta.url);
 
 /** Reads and checks a model file (at build time, never per event). */
 export function loadModelFile(path: string | URL = DEFAULT_MODEL_PATH): IntentModel {

@@ -259,6 +259,8 @@ export class ServiceTriggersOperator implements Operator {
     const labels: Record<string, string> = { alertname: rule.name, kind: 'service', severity: rule.severity, tier: customer.tier };
     if (customer.account_owner) labels['account_owner'] = customer.account_owner;
     labels['trigger'] = trigger;
+    // Bounded: one of the model's labels. Routes leads (new_sale -> sales, retention_risk -> retention desk).
+    if (annotations['intent']) labels['intent'] = annotations['intent'];
     if (rule.case) {
       const existing = this.settings.cases.oneOpenPerCategory ? this.openCaseOf(customerId, rule.case.category) : undefined;
       const watched = existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
