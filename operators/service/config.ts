@@ -42,6 +42,8 @@ export const DEFAULT_TRAILING_SPEND_DAYS = 90;
 export const DEFAULT_MAX_CONTACTS = 200;
 export const DEFAULT_NEGATIVE_THRESHOLD = -3;
 export const DEFAULT_MIN_CONFIDENCE = 0.7;
+/** One lead per customer and intent per this period (the `cooldown` of an `intent` rule). */
+export const DEFAULT_LEAD_PERIOD = '7d';
 export const DEFAULT_UNRESOLVED_COUNT = 3;
 export const DEFAULT_WITHIN = '7d';
 export const DEFAULT_INTERACTION_COOLDOWN_MS = MS_PER_DAY;
@@ -192,7 +194,12 @@ function interactionRule(path: string, rule: Record<string, unknown>, team: stri
   if (trigger === 'escalation' && !dispositions && reasons.length === 0 && queues.length === 0) {
     throw new ServiceConfigError(path, `trigger 'escalation' needs at least one of dispositions, reasons or queues`);
   }
-  const defaultCooldown = trigger === 'unresolved_contacts' || trigger === 'repeat_reason' ? within : DEFAULT_INTERACTION_COOLDOWN_MS;
+  const defaultCooldown =
+    trigger === 'unresolved_contacts' || trigger === 'repeat_reason'
+      ? within
+      : trigger === 'intent'
+        ? requireDuration(DEFAULT_LEAD_PERIOD)
+        : DEFAULT_INTERACTION_COOLDOWN_MS;
   return {
     source: 'contact',
     ...common(path, rule, team, defaultCooldown),

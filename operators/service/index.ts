@@ -27,3 +27,4 @@ export { scoreText, extendLexicon, DEFAULT_LEXICON, type Lexicon, type Sentiment
 export { trailingSpend, addSpend, utcDay } from './spend.js';
 export { SERVICE_TRIGGERS_OPERATOR } from './factory.js';
 export * from './types.js';
+export { LEAD_STATUSES, leadIdOf, leadRow, type LeadStatus } from './leads.js';

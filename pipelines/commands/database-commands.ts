@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { casesCommand } from './cases.js';
 import type { DatabaseAccess } from './database-access.js';
 import { driftCommand } from './drift.js';
+import { leadsCommand } from './leads.js';
 import { outboxCommand } from './outbox.js';
 import { reportCommand } from './report.js';
 
@@ -12,8 +13,9 @@ export function databaseCommands(access: DatabaseAccess): Command[] {
     casesCommand(access.open, { write: access.write }),
     outboxCommand(access.open, access.openOutboxSender, access.write),
     driftCommand(access.open, { write: access.write }),
+    leadsCommand(access.open, { write: access.write }),
   ];
 }
 
 /** Their names: what a running job's API accepts as the first word of a command line. */
-export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift'] as const;
+export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift', 'leads'] as const;
