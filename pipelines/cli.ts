@@ -66,6 +66,7 @@ export function buildProgram(): Command {
     .option('--seed <s>', 'random seed; the same seed gives the same bytes', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--start <iso>', 'first day, e.g. 2026-01-05T00:00:00Z')
     .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
+    .option('--intent-texts', 'contact texts with known intents, listed in the ground truth (intent_texts)')
     .action(async (options) => {
       await generateCommand(options);
     });

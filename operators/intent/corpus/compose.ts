@@ -33,7 +33,14 @@ const HOLDOUT_EVERY = 5;
 /** Share of texts whose main core is composed from phrase pools rather than written whole. */
 const COMPOSED_SHARE = 0.4;
 
-class Draw {
+/** What composing needs from a random source (the generator's Rng fits too). */
+export interface RandomSource {
+  float(): number;
+  chance(p: number): boolean;
+  pick<T>(items: readonly T[]): T;
+}
+
+class Draw implements RandomSource {
   private readonly gen: RandomGenerator;
   constructor(seed: number) {
     this.gen = xoroshiro128plus(seed | 0);
@@ -59,19 +66,19 @@ export function coresOf(intent: Intent, part: CorpusPart): Core[] {
 }
 
 /** A core composed from the intent's phrase pools: a context then an ask, or the ask alone. */
-function composedCore(intent: Intent, part: CorpusPart, draw: Draw): Core {
+function composedCore(intent: Intent, part: CorpusPart, draw: RandomSource): Core {
   const pools = POOLS[intent];
   const ask = draw.pick(partOf(pools.ask, part));
   const text = draw.chance(0.8) ? `${draw.pick(partOf(pools.context, part))} ${ask}` : ask;
   return { text, sentiment: pools.sentiment };
 }
 
-function fillSlots(text: string, draw: Draw): string {
+function fillSlots(text: string, draw: RandomSource): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (SLOTS[name] ? draw.pick(SLOTS[name]) : whole));
 }
 
 /** One typing slip in a word of four or more letters: a swap, a dropped or a doubled letter. */
-function typo(word: string, draw: Draw): string {
+function typo(word: string, draw: RandomSource): string {
   if (!/^[a-z]{4,}$/i.test(word)) return word;
   const at = 1 + Math.floor(draw.float() * (word.length - 2));
   const kind = draw.float();
@@ -80,12 +87,12 @@ function typo(word: string, draw: Draw): string {
   return word.slice(0, at) + word[at] + word.slice(at);
 }
 
-function roughen(text: string, draw: Draw, typoRate: number): string {
+function roughen(text: string, draw: RandomSource, typoRate: number): string {
   return text.split(' ').map((w) => (draw.chance(typoRate) ? typo(w, draw) : w)).join(' ');
 }
 
 /** Spoken style: lower case, no punctuation besides commas, fillers between clauses. */
-function spoken(text: string, draw: Draw): string {
+function spoken(text: string, draw: RandomSource): string {
   const words = text.toLowerCase().replace(/[.!?;:]/g, ',').replace(/,+/g, ',').split(' ');
   const out: string[] = [];
   for (const w of words) {
@@ -95,7 +102,7 @@ function spoken(text: string, draw: Draw): string {
   return out.join(' ').replace(/,\s*$/, '');
 }
 
-function body(intent: Intent, part: CorpusPart, draw: Draw): { text: string; sentiment: Sentiment } {
+function body(intent: Intent, part: CorpusPart, draw: RandomSource): { text: string; sentiment: Sentiment } {
   const cores = coresOf(intent, part);
   const first = draw.chance(COMPOSED_SHARE) ? composedCore(intent, part, draw) : draw.pick(cores);
   const parts = [fillSlots(first.text, draw)];
@@ -111,7 +118,7 @@ function body(intent: Intent, part: CorpusPart, draw: Draw): { text: string; sen
   return { text: parts.join(' '), sentiment: first.sentiment };
 }
 
-function wrap(channel: CorpusChannel, intent: Intent, text: string, draw: Draw): string {
+function wrap(channel: CorpusChannel, intent: Intent, text: string, draw: RandomSource): string {
   switch (channel) {
     case 'email': {
       const opener = draw.pick(OPENERS);
@@ -132,13 +139,20 @@ function wrap(channel: CorpusChannel, intent: Intent, text: string, draw: Draw):
   }
 }
 
-function pickIntent(draw: Draw): Intent {
+function pickIntent(draw: RandomSource): Intent {
   let u = draw.float();
   for (const intent of INTENTS) {
     u -= INTENT_SHARE[intent];
     if (u < 0) return intent;
   }
   return 'other';
+}
+
+/** One text of `intent` on `channel`, from the wording of `part`, with the sentiment of its main statement. */
+export function composeText(draw: RandomSource, intent: Intent, channel: CorpusChannel, part: CorpusPart): { text: string; sentiment: Sentiment } {
+  const { text, sentiment } = body(intent, part, draw);
+  const typoRate = draw.chance(0.35) ? 0.06 : 0;
+  return { text: wrap(channel, intent, roughen(text, draw, typoRate), draw), sentiment };
 }
 
 /** `count` labelled texts of one part; the same seed, count and part give the same texts. */
@@ -148,9 +162,8 @@ export function composeCorpus(seed: number, count: number, part: CorpusPart): La
   for (let i = 0; i < count; i++) {
     const intent = pickIntent(draw);
     const channel = draw.pick(CHANNELS);
-    const { text, sentiment } = body(intent, part, draw);
-    const typoRate = draw.chance(0.35) ? 0.06 : 0;
-    out.push({ id: `${part}-${i}`, channel, text: wrap(channel, intent, roughen(text, draw, typoRate), draw), intent, sentiment });
+    const { text, sentiment } = composeText(draw, intent, channel, part);
+    out.push({ id: `${part}-${i}`, channel, text, intent, sentiment });
   }
   return out;
 }
