@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { Router } from '../../../operators/routing/router.js';
 import { ConfigError } from '../../../operators/errors.js';
 import { DAY, HOUR, T0, contact, drain, operatorFromYaml, profile, transaction } from './helpers.js';
 
@@ -88,4 +90,32 @@ interaction_rules:
       /'new_sale' is not an intent of the model \(billing, solar_quote\)/,
     );
   }, 60_000);
+});
+
+describe('leads through the routing tree', () => {
+  test('sales leads reach the sales receiver, retention leads the retention desk, with their labels', () => {
+    const router = Router.fromConfig(
+      parse(`
+route:
+  receiver: default
+  routes:
+    - matchers: ['kind="service"', 'intent=~"new_sale|upsell_cross_sell"']
+      receiver: sales
+      group_by: [account_owner]
+    - matchers: ['kind="service"', 'team="retention-desk"']
+      receiver: retention-desk
+`),
+      new Set(['default', 'sales', 'retention-desk']),
+    );
+    const op = operatorFromYaml(RULES);
+    op.process(profile('c', 'Silver'));
+    op.process(contact('c', T0, { text: 'Please cancel my contract, I am switching to Verizon, they are cheaper.' }));
+    op.process(contact('d', T0 + 1, { text: 'We are opening a new office in Leeds and need a quote for 20 business lines.' }));
+    op.process(contact('e', T0 + 2, { text: 'The router lights are red and nothing works.' })); // service issue: no lead
+    const routed = drain(op).alerts.map((a) => [a.customer_id, router.routeLabels(a.labels).map((m) => m.receiver), a.labels['lead_id']]);
+    expect(routed).toEqual([
+      ['c', ['retention-desk'], expect.stringMatching(/^lead-[0-9a-f]{16}$/)],
+      ['d', ['sales'], expect.stringMatching(/^lead-[0-9a-f]{16}$/)],
+    ]);
+  });
 });
