@@ -13,6 +13,7 @@ import { CASE_ALERT_RULES } from './case-status.js';
 import { ExpressionError, compileExpression, expressionFields, parseExpression } from './expression.js';
 import { DEFAULT_MODEL_PATH, IntentClassifier, loadModelFile } from '../intent/model.js';
 import { DEFAULT_LEXICON, extendLexicon } from './sentiment.js';
+import { needsIntentModel, textFactFields } from './text-facts.js';
 import { SERVICE_TRIGGERS_SCHEMA } from './schema.js';
 import type {
   CaseSettings,
@@ -63,8 +64,8 @@ export const RESERVED_RULES: readonly string[] = Object.values(CASE_ALERT_RULES)
 
 /** Fields a condition may read, by where it is written. */
 export const CUSTOMER_FIELDS = ['tier', 'account_owner', 'region', 'age_band', 'signup_date', 'trailing_spend'] as const;
-export const SURVEY_FIELDS = ['survey_id', 'comment'] as const;
-export const CONTACT_FIELDS = ['queue', 'channel', 'reason', 'disposition', 'agent_id', 'text'] as const;
+export const SURVEY_FIELDS = ['survey_id', 'comment', ...textFactFields('comment')] as const;
+export const CONTACT_FIELDS = ['queue', 'channel', 'reason', 'disposition', 'agent_id', 'text', ...textFactFields('text')] as const;
 const PROFILE_PREFIX = 'profile.';
 const ANSWER_PREFIX = 'answers.';
 
@@ -107,7 +108,10 @@ export function resolveServiceTriggers(raw: unknown, allowedLatenessMs = 0, root
 
   return {
     team,
-    classifier: intentClassifier(root, cfg['intent_model'] as string | undefined, interactionRules),
+    classifier: intentClassifier(root, cfg['intent_model'] as string | undefined, interactionRules, [
+      ...surveyRules.flatMap((r) => r.when.fields),
+      ...interactionRules.flatMap((r) => r.where?.fields ?? []),
+    ]),
     trailingSpendDays: (cfg['trailing_spend_days'] as number | undefined) ?? DEFAULT_TRAILING_SPEND_DAYS,
     maxContactsPerCustomer: (cfg['max_contacts_per_customer'] as number | undefined) ?? DEFAULT_MAX_CONTACTS,
     lexicon: cfg['lexicon'] ? extendLexicon(DEFAULT_LEXICON, cfg['lexicon'] as Record<string, number>) : DEFAULT_LEXICON,
@@ -156,9 +160,14 @@ const TRIGGER_KEYS: Record<string, readonly InteractionTrigger[]> = {
  * Loads the intent model once, when a rule needs it, and checks that every intent a rule names is
  * one the model can predict.
  */
-function intentClassifier(root: string, path: string | undefined, rules: readonly InteractionRule[]): IntentClassifier | null {
+function intentClassifier(
+  root: string,
+  path: string | undefined,
+  rules: readonly InteractionRule[],
+  conditionFields: readonly string[],
+): IntentClassifier | null {
   const using = rules.filter((r) => r.trigger === 'intent');
-  if (using.length === 0) return null;
+  if (using.length === 0 && !conditionFields.some(needsIntentModel)) return null;
   let classifier: IntentClassifier;
   try {
     classifier = new IntentClassifier(loadModelFile(path ?? DEFAULT_MODEL_PATH));

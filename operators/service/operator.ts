@@ -21,6 +21,7 @@ import { leadIdOf, leadRow } from './leads.js';
 import { type CustomerFacts, interactionTexts, surveyTexts } from './describe.js';
 import type { FactLookup, FactValue } from './expression.js';
 import { expireContacts, matchInteraction, recordContact } from './interactions.js';
+import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
 import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
 
@@ -196,7 +197,9 @@ export class ServiceTriggersOperator implements Operator {
 
   private onSurvey(event: SurveyEvent): void {
     if (this.settings.surveyRules.length === 0) return;
+    const comment = textFacts(event.comment, this.settings);
     const facts = this.facts(event.customer_id, event.ts, (field) => {
+      if (field.startsWith('comment_')) return comment(field.slice('comment_'.length));
       if (field.startsWith('answers.')) {
         const id = field.slice('answers.'.length);
         return Object.hasOwn(event.answers, id) ? event.answers[id] : undefined;
@@ -226,6 +229,7 @@ export class ServiceTriggersOperator implements Operator {
     }
     const withCurrent: readonly RecentContact[] =
       this.contactHorizonMs > 0 ? recent : [{ t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }];
+    const text = textFacts(event.text, this.settings);
     const facts = this.facts(customerId, event.queued_at, (field) => {
       switch (field) {
         case 'queue': return event.queue;
@@ -234,7 +238,7 @@ export class ServiceTriggersOperator implements Operator {
         case 'disposition': return event.disposition;
         case 'agent_id': return event.agent_id;
         case 'text': return event.text;
-        default: return undefined;
+        default: return field.startsWith('text_') ? text(field.slice('text_'.length)) : undefined;
       }
     });
     for (const rule of this.settings.interactionRules) {

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { Router } from '../../../operators/routing/router.js';
 import { ConfigError } from '../../../operators/errors.js';
-import { DAY, HOUR, T0, contact, drain, operatorFromYaml, profile, transaction } from './helpers.js';
+import { DAY, HOUR, T0, contact, drain, operatorFromYaml, profile, survey, transaction } from './helpers.js';
 
 const RULES = `
 interaction_rules:
@@ -117,5 +117,42 @@ route:
       ['c', ['retention-desk'], expect.stringMatching(/^lead-[0-9a-f]{16}$/)],
       ['d', ['sales'], expect.stringMatching(/^lead-[0-9a-f]{16}$/)],
     ]);
+  });
+});
+
+describe('text facts in conditions', () => {
+  test('survey comments: comment_intent, comment_intent_confidence and comment_sentiment', () => {
+    const op = operatorFromYaml(`
+survey_rules:
+  - name: detractor_leaving
+    when: answers.nps <= 6 and comment_intent == retention_risk and comment_intent_confidence >= 0.5
+  - name: unhappy_comment
+    when: comment_sentiment <= -3
+`);
+    op.process(survey('c', { nps: 3 }, T0, 'S1', 'Please cancel my contract, I am switching to Verizon.'));
+    op.process(survey('d', { nps: 9 }, T0, 'S2', 'Please cancel my contract, I am switching to Verizon.')); // nps too high
+    op.process(survey('e', { nps: 2 }, T0, 'S3', 'Terrible service, not happy.')); // -3 - 3 = -6
+    op.process(survey('f', { nps: 2 }, T0, 'S4')); // no comment: every clause on it is false
+    expect(drain(op).alerts.map((a) => [a.customer_id, a.rule])).toEqual([
+      ['c', 'detractor_leaving'],
+      ['e', 'unhappy_comment'],
+    ]);
+  });
+
+  test('contacts: text_sentiment and text_intent in where', () => {
+    const op = operatorFromYaml(`
+interaction_rules:
+  - name: angry_billing
+    trigger: escalation
+    queues: [billing]
+    where: text_sentiment <= -3 and text_intent != other
+`);
+    op.process(contact('c', T0, { text: 'I was charged twice, terrible, awful.' }));
+    op.process(contact('d', T0, { text: 'I was charged twice, please refund the duplicate payment.' }));
+    expect(drain(op).alerts.map((a) => a.customer_id)).toEqual(['c']);
+  });
+
+  test('a condition on an unknown text fact names the fields', () => {
+    expect(() => operatorFromYaml(`survey_rules: [{ name: x, when: comment_mood == bad }]`)).toThrow(/unknown field 'comment_mood'.*comment_intent, comment_intent_confidence, comment_sentiment/);
   });
 });
