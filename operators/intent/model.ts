@@ -58,30 +58,43 @@ export function loadModelFile(path: string | URL = DEFAULT_MODEL_PATH): IntentMo
 }
 
 /**
+ * The model's forward pass: softmax over labels of `bias + scale * sum of the weight rows of
+ * slots[0..n)`, written into `out`. Shared by prediction (float32 weights) and training (float64).
+ */
+export function softmaxOver(
+  weights: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  slots: ArrayLike<number>,
+  n: number,
+  scale: number,
+  out: Float64Array,
+): void {
+  const k = out.length;
+  out.fill(0);
+  for (let i = 0; i < n; i++) {
+    const row = slots[i]! * k;
+    for (let c = 0; c < k; c++) out[c]! += weights[row + c]!;
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < k; c++) {
+    out[c] = out[c]! * scale + bias[c]!;
+    if (out[c]! > max) max = out[c]!;
+  }
+  let sum = 0;
+  for (let c = 0; c < k; c++) sum += out[c] = Math.exp(out[c]! - max);
+  for (let c = 0; c < k; c++) out[c] = out[c]! / sum;
+}
+
+/** 1/sqrt(n): every text's feature vector has unit length, long or short. */
+export const featureScale = (n: number): number => (n > 0 ? 1 / Math.sqrt(n) : 0);
+
+/**
  * Scores one text into `probabilities` (one per label; reused by the caller to avoid allocation)
  * using `slots` as scratch space.
  */
 export function scoreIntents(model: IntentModel, text: string, slots: number[], probabilities: Float64Array): void {
-  const k = model.labels.length;
   const n = featureSlots(text, model.buckets, slots);
-  const scale = n > 0 ? 1 / Math.sqrt(n) : 0;
-  for (let c = 0; c < k; c++) probabilities[c] = 0;
-  const w = model.weights;
-  for (let i = 0; i < n; i++) {
-    const row = slots[i]! * k;
-    for (let c = 0; c < k; c++) probabilities[c]! += w[row + c]!;
-  }
-  let max = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < k; c++) {
-    probabilities[c] = probabilities[c]! * scale + model.bias[c]!;
-    if (probabilities[c]! > max) max = probabilities[c]!;
-  }
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    probabilities[c] = Math.exp(probabilities[c]! - max);
-    sum += probabilities[c]!;
-  }
-  for (let c = 0; c < k; c++) probabilities[c] = probabilities[c]! / sum;
+  softmaxOver(model.weights, model.bias, slots, n, featureScale(n), probabilities);
 }
 
 /** A classifier bound to one model, with its scratch buffers (one per thread). */

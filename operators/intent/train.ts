@@ -6,7 +6,7 @@
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { featureSlots } from './features.js';
-import type { IntentModel } from './model.js';
+import { featureScale, softmaxOver, type IntentModel } from './model.js';
 
 export interface LabelledExample {
   text: string;
@@ -54,7 +54,7 @@ export function trainIntentModel(
   const scratch: number[] = [];
   const docs = examples.map((e) => {
     const n = featureSlots(e.text, options.buckets, scratch);
-    return { slots: Int32Array.from(scratch), scale: n > 0 ? 1 / Math.sqrt(n) : 0, label: index.get(e.intent)! };
+    return { slots: Int32Array.from(scratch), scale: featureScale(n), label: index.get(e.intent)! };
   });
   const weights = new Float64Array(options.buckets * k);
   const bias = new Float64Array(k);
@@ -68,17 +68,9 @@ export function trainIntentModel(
     const shrink = 1 - lr * options.l2;
     for (const d of order) {
       const doc = docs[d]!;
-      p.fill(0);
-      for (const slot of doc.slots) for (let c = 0; c < k; c++) p[c]! += weights[slot * k + c]!;
-      let max = Number.NEGATIVE_INFINITY;
+      softmaxOver(weights, bias, doc.slots, doc.slots.length, doc.scale, p);
       for (let c = 0; c < k; c++) {
-        p[c] = p[c]! * doc.scale + bias[c]!;
-        max = Math.max(max, p[c]!);
-      }
-      let sum = 0;
-      for (let c = 0; c < k; c++) sum += p[c] = Math.exp(p[c]! - max);
-      for (let c = 0; c < k; c++) {
-        const gradient = p[c]! / sum - (c === doc.label ? 1 : 0);
+        const gradient = p[c]! - (c === doc.label ? 1 : 0);
         bias[c]! -= lr * gradient;
         const step = lr * gradient * doc.scale;
         for (const slot of doc.slots) {

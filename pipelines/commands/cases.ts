@@ -5,7 +5,6 @@
  * id, an ambiguous id prefix or a bad status is a UsageError (exit code 2, message naming it).
  * Output is a readable table, or the records as JSON with `--json`.
  */
-import { userInfo } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
@@ -21,18 +20,13 @@ import {
   type CaseRecord,
 } from '../../sinks/cases/index.js';
 import type { OpenDatabase } from './database-access.js';
+import { defaultActor, positiveInteger } from './people-options.js';
 
 export interface CasesCommandIO {
   write?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
   /** Wall clock (epoch ms) for audit times and `--overdue`; injectable for tests. */
   now?: () => number;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
 }
 
 function isoTime(value: string): number {
@@ -45,15 +39,6 @@ function isoTime(value: string): number {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
-}
-
-function defaultActor(env: NodeJS.ProcessEnv): string {
-  if (env['USER']) return env['USER'];
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = {}): Command {

@@ -1,13 +1,13 @@
 /**
  * `pulse leads list|update --db PATH ...`: the leads of issue 16 and what came of them.
  */
-import { userInfo } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
 import { ensureLeadTable, formatLeads, listLeads, updateLead } from '../../sinks/leads/store.js';
 import type { OpenDatabase } from './database-access.js';
+import { defaultActor, positiveInteger } from './people-options.js';
 
 export interface LeadsCommandIO {
   write?: (text: string) => void;
@@ -19,21 +19,6 @@ function amount(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be an amount >= 0, e.g. 1200 or 99.5');
   return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
-function actorOf(env: NodeJS.ProcessEnv): string {
-  if (env['USER']) return env['USER'];
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = {}): Command {
@@ -86,7 +71,7 @@ export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = 
     .action(async (leadId: string, opts: { db: string; status?: string; value?: number; actor?: string; json?: boolean }) => {
       if (opts.status === undefined && opts.value === undefined) throw new UsageError('pulse leads update: give --status, --value or both');
       const change = { ...(opts.status !== undefined ? { status: opts.status } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}) };
-      const updated = await withDb(opts.db, (conn) => updateLead(conn, leadId, change, { actor: opts.actor ?? actorOf(env), at: now() }, opts.db));
+      const updated = await withDb(opts.db, (conn) => updateLead(conn, leadId, change, { actor: opts.actor ?? defaultActor(env), at: now() }, opts.db));
       write(opts.json ? `${JSON.stringify(updated, null, 2)}\n` : formatLeads([updated]));
     });
   return leads;

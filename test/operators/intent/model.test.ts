@@ -24,3 +24,16 @@ describe('model files', () => {
     expect(() => loadModelFile('/nonexistent/model.json')).toThrow(/cannot read the intent model .* pulse intent train --labels FILE --out \/nonexistent\/model\.json/);
   });
 });
+
+describe('the bundled model', () => {
+  test('is what the default training gives on the committed training part (retrain after changing the corpus)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseLabels } = await import('../../../operators/intent/labels.js');
+    const { trainIntentModel } = await import('../../../operators/intent/train.js');
+    const examples = parseLabels(readFileSync('operators/intent/corpus/train.jsonl', 'utf8'), 'train.jsonl');
+    const fresh = trainIntentModel(examples);
+    const bundled = loadModelFile();
+    expect(Buffer.from(fresh.weights.buffer).equals(Buffer.from(bundled.weights.buffer))).toBe(true);
+    expect(Array.from(fresh.bias)).toEqual(Array.from(bundled.bias));
+  }, 120_000);
+});
