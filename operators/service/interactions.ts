@@ -35,7 +35,9 @@ export function matchInteraction(
   rule: InteractionRule,
   event: ContactEvent,
   recent: readonly RecentContact[],
-  settings: Pick<ServiceTriggerSettings, 'lexicon' | 'classifier'>,
+  settings: Pick<ServiceTriggerSettings, 'lexicon'>,
+  /** The contact text's intent, computed once per contact however many rules ask (text-facts.ts). */
+  predictIntent: () => IntentPrediction | undefined,
 ): InteractionMatch | null {
   switch (rule.trigger) {
     case 'unresolved_contacts': {
@@ -66,8 +68,8 @@ export function matchInteraction(
       return sentiment.score <= rule.threshold ? { trigger: 'negative_text', sentiment } : null;
     }
     case 'intent': {
-      if (!event.text || !settings.classifier) return null;
-      const prediction = settings.classifier.classify(event.text);
+      const prediction = predictIntent();
+      if (!prediction) return null;
       return rule.intents.has(prediction.intent) && prediction.confidence >= rule.minConfidence ? { trigger: 'intent', prediction } : null;
     }
   }

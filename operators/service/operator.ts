@@ -199,7 +199,7 @@ export class ServiceTriggersOperator implements Operator {
     if (this.settings.surveyRules.length === 0) return;
     const comment = textFacts(event.comment, this.settings);
     const facts = this.facts(event.customer_id, event.ts, (field) => {
-      if (field.startsWith('comment_')) return comment(field.slice('comment_'.length));
+      if (field.startsWith('comment_')) return comment.fact(field.slice('comment_'.length));
       if (field.startsWith('answers.')) {
         const id = field.slice('answers.'.length);
         return Object.hasOwn(event.answers, id) ? event.answers[id] : undefined;
@@ -238,12 +238,12 @@ export class ServiceTriggersOperator implements Operator {
         case 'disposition': return event.disposition;
         case 'agent_id': return event.agent_id;
         case 'text': return event.text;
-        default: return field.startsWith('text_') ? text(field.slice('text_'.length)) : undefined;
+        default: return field.startsWith('text_') ? text.fact(field.slice('text_'.length)) : undefined;
       }
     });
     for (const rule of this.settings.interactionRules) {
       if (rule.where && !rule.where.test(facts.lookup)) continue;
-      const match = matchInteraction(rule, event, withCurrent, this.settings);
+      const match = matchInteraction(rule, event, withCurrent, this.settings, text.intent);
       if (!match) continue;
       if (rule.customer && !rule.customer.test(facts.lookup)) continue;
       // An intent rule allows one firing per customer and intent (not per rule) in its cooldown.

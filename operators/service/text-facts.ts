@@ -17,17 +17,27 @@ export const textFactFields = (prefix: string): string[] => TEXT_FACTS.map((f) =
 export const needsIntentModel = (field: string): boolean => /_intent(_confidence)?$/.test(field);
 
 /** A lookup of the text facts of one text; undefined (every clause false) when there is no text. */
-export function textFacts(text: string | null | undefined, settings: Pick<ServiceTriggerSettings, 'classifier' | 'lexicon'>): (fact: string) => FactValue | undefined {
+export interface TextFacts {
+  /** A condition field's value by its name without the prefix (`intent`, `sentiment`, ...). */
+  fact(name: string): FactValue | undefined;
+  /** The intent prediction; undefined without a text or a model. */
+  intent(): IntentPrediction | undefined;
+}
+
+export function textFacts(text: string | null | undefined, settings: Pick<ServiceTriggerSettings, 'classifier' | 'lexicon'>): TextFacts {
   let prediction: IntentPrediction | undefined;
   let sentiment: number | undefined;
-  return (fact) => {
+  const intent = (): IntentPrediction | undefined => {
+    if (!text || !settings.classifier) return undefined;
+    return (prediction ??= settings.classifier.classify(text));
+  };
+  const fact = (name: string): FactValue | undefined => {
     if (!text) return undefined;
-    switch (fact) {
+    switch (name) {
       case 'intent':
+        return intent()?.intent;
       case 'intent_confidence':
-        if (!settings.classifier) return undefined;
-        prediction ??= settings.classifier.classify(text);
-        return fact === 'intent' ? prediction.intent : prediction.confidence;
+        return intent()?.confidence;
       case 'sentiment':
         sentiment ??= scoreText(text, settings.lexicon).score;
         return sentiment;
@@ -35,4 +45,5 @@ export function textFacts(text: string | null | undefined, settings: Pick<Servic
         return undefined;
     }
   };
+  return { fact, intent };
 }
