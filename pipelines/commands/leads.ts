@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
-import { ensureLeadTable, formatLeads, listLeads, updateLead } from '../../sinks/leads/store.js';
+import { ensureLeadTable, formatLeadSummary, formatLeads, leadSummary, listLeads, updateLead } from '../../sinks/leads/store.js';
 import type { OpenDatabase } from './database-access.js';
 import { defaultActor, positiveInteger } from './people-options.js';
 
@@ -73,6 +73,16 @@ export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = 
       const change = { ...(opts.status !== undefined ? { status: opts.status } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}) };
       const updated = await withDb(opts.db, (conn) => updateLead(conn, leadId, change, { actor: opts.actor ?? defaultActor(env), at: now() }, opts.db));
       write(opts.json ? `${JSON.stringify(updated, null, 2)}\n` : formatLeads([updated]));
+    });
+  leads
+    .command('summary')
+    .description('conversion and revenue per intent and team, from the recorded outcomes')
+    .requiredOption('--db <path>', 'DuckDB database file of the job')
+    .option('--json', 'print JSON records instead of a table')
+    .exitOverride()
+    .action(async (opts: { db: string; json?: boolean }) => {
+      const rows = await withDb(opts.db, leadSummary);
+      write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeadSummary(rows));
     });
   return leads;
 }

@@ -120,3 +120,45 @@ export function formatLeads(leads: readonly LeadRecord[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
+
+export interface LeadSummaryRow {
+  intent: string;
+  team: string;
+  leads: number;
+  /** Leads people reached: status contacted, won or lost. */
+  reached: number;
+  won: number;
+  lost: number;
+  /** reached / leads. */
+  reach_rate: number | null;
+  /** won / reached (the issue's "60% of those reached closed"); NULL when none was reached. */
+  win_rate: number | null;
+  /** Sum of `value` over won leads. */
+  revenue: number;
+}
+
+/** Conversion and revenue per intent and team, from the outcomes people recorded. */
+export async function leadSummary(conn: DuckDBConnection): Promise<LeadSummaryRow[]> {
+  const reader = await conn.runAndReadAll(`
+    SELECT intent, team,
+      CAST(count(*) AS INTEGER) AS leads,
+      CAST(count(*) FILTER (WHERE status IN ('contacted', 'won', 'lost')) AS INTEGER) AS reached,
+      CAST(count(*) FILTER (WHERE status = 'won') AS INTEGER) AS won,
+      CAST(count(*) FILTER (WHERE status = 'lost') AS INTEGER) AS lost,
+      CAST(coalesce(sum(value) FILTER (WHERE status = 'won'), 0) AS DOUBLE) AS revenue
+    FROM leads GROUP BY intent, team ORDER BY intent, team`);
+  return (reader.getRowObjectsJS() as Array<Omit<LeadSummaryRow, 'reach_rate' | 'win_rate'>>).map((r) => ({
+    ...r,
+    reach_rate: r.leads > 0 ? r.reached / r.leads : null,
+    win_rate: r.reached > 0 ? r.won / r.reached : null,
+  }));
+}
+
+export function formatLeadSummary(rows: readonly LeadSummaryRow[]): string {
+  if (rows.length === 0) return 'no leads\n';
+  const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+  const header = ['intent', 'team', 'leads', 'reached', 'won', 'lost', 'reach_rate', 'win_rate', 'revenue'];
+  const body = rows.map((r) => [r.intent, r.team, String(r.leads), String(r.reached), String(r.won), String(r.lost), pct(r.reach_rate), pct(r.win_rate), r.revenue.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [header, ...body].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
