@@ -18,7 +18,7 @@ import { hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type Windo
 import { DeadlineQueue } from './deadline-queue.js';
 import { nextUp } from './fcr.js';
 import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
-import { computeKpiRow, type ContactKpiRow } from './kpis.js';
+import { computeKpiRow, rateCounts, type ContactKpiRow } from './kpis.js';
 import type { KpiWatermarkSync } from './local.js';
 import type { ContactKpiOptions } from './options.js';
 
@@ -109,7 +109,7 @@ export class ContactKpiGlobal implements GlobalOperator {
       // Keep the newest closed window per key (a late-created window can close after a newer one).
       const current = this.latest.get(key);
       if (!current || current.window_start <= row.window_start) this.latest.set(key, row);
-      this.alerts.push(...this.rules.onWindowClosed(row));
+      this.alerts.push(...this.rules.onWindowClosed(row, rateCounts(acc, this.options)));
     }
     for (const [key, acc] of expiring) {
       const row = computeKpiRow(acc, this.options, true);

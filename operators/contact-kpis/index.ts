@@ -16,5 +16,18 @@ export {
   type ServiceLevelCallbacks,
   type ServiceLevelVariant,
 } from './options.js';
-export { KPI_NAMES, computeKpiRow, ratio, serviceLevel, type ContactKpiRow, type KpiName } from './kpis.js';
+export {
+  KPI_NAMES,
+  MEAN_KPIS,
+  RATE_KPIS,
+  computeKpiRow,
+  isRateKpi,
+  rateCounts,
+  ratio,
+  serviceLevel,
+  type ContactKpiRow,
+  type KpiName,
+  type RateCounts,
+  type RateKpi,
+} from './kpis.js';
 export { classifyContact, type ContactClass, type WindowAcc } from './accumulator.js';

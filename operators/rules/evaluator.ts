@@ -3,14 +3,19 @@
  * into analytic alerts, with `for` (consecutive breaching windows) and a resolve condition
  * (consecutive recovered windows, optional hysteresis threshold) so flapping does not storm.
  *
+ * Evidence: a window with fewer than `min_offered` offered contacts is "no data", and a rule with
+ * `confidence` fires only when the Wilson score interval of the rate lies wholly beyond the
+ * threshold, so small samples do not fire.
+ *
  * The KPI operator calls `onWindowClosed` once per closed window, in window order, and
  * `onWindowRevised` when a late contact changes a closed window (this only refreshes week-over-week
  * baselines: a decision taken at close is not taken back). All state is plain JSON in KeyedState.
  */
 import { stableAlertId, type Alert } from '../alert.js';
-import type { ContactKpiRow } from '../contact-kpis/kpis.js';
+import { formatKpiValue, isRateKpi, type ContactKpiRow, type KpiName, type RateCounts } from '../contact-kpis/kpis.js';
 import { KeyedState } from '../state.js';
 import type { Comparator, ThresholdRule } from './types.js';
+import { wilsonInterval, type Interval } from './wilson.js';
 
 /** Per rule x queue x channel. */
 export interface RuleStatus {
@@ -32,6 +37,8 @@ interface Outcome {
   change: number | null;
   breaching: boolean;
   recovered: boolean;
+  /** The Wilson interval that decided `breaching`, for rules with `confidence`. */
+  interval: Interval | null;
 }
 
 const HISTORY_PRUNE_EVERY_MS = 86_400_000;
@@ -52,8 +59,11 @@ export class RuleEvaluator {
     }
   }
 
-  /** Evaluates every matching rule on a window that just closed; returns the alerts it raises. */
-  onWindowClosed(row: ContactKpiRow): Alert[] {
+  /**
+   * Evaluates every matching rule on a window that just closed; returns the alerts it raises.
+   * `counts` are the hits and trials behind the row's rates (for the Wilson guard).
+   */
+  onWindowClosed(row: ContactKpiRow, counts: RateCounts): Alert[] {
     const size = row.window_end - row.window_start;
     this.recordHistory(row, size, false);
     const alerts: Alert[] = [];
@@ -71,7 +81,7 @@ export class RuleEvaluator {
           st.prev = null;
         }
       }
-      const outcome = this.outcome(rule, row, st);
+      const outcome = this.outcome(rule, row, counts, st);
       this.step(rule, st, outcome, row, alerts);
       st.prev = outcome.value;
       st.last_start = row.window_start;
@@ -106,30 +116,39 @@ export class RuleEvaluator {
     }
   }
 
-  private outcome(rule: ThresholdRule, row: ContactKpiRow, st: RuleStatus): Outcome {
+  private outcome(rule: ThresholdRule, row: ContactKpiRow, counts: RateCounts, st: RuleStatus): Outcome {
     const value = row.offered >= rule.minOffered ? row[rule.kpi] : null;
     if (value === null) return noData();
     const c = rule.condition;
+    let baseline: number | null;
+    let change: number | null;
+    let breaching: boolean;
+    let recovered: boolean;
+    /** The value the rate must clear (the threshold, or the baseline moved by the change). */
+    let bar: number;
+    let op: Comparator;
     if (c.type === 'threshold') {
-      const baseline = st.prev;
-      const change = baseline === null || baseline === 0 ? null : (value - baseline) / Math.abs(baseline);
-      const breaching = compare(value, c.op, c.threshold);
-      const recovered = !compare(value, c.op, rule.resolveThreshold ?? c.threshold);
-      return { value, baseline, change, breaching, recovered };
+      baseline = st.prev;
+      change = baseline === null || baseline === 0 ? null : (value - baseline) / Math.abs(baseline);
+      breaching = compare(value, c.op, c.threshold);
+      recovered = !compare(value, c.op, rule.resolveThreshold ?? c.threshold);
+      bar = c.threshold;
+      op = c.op;
+    } else {
+      const size = row.window_end - row.window_start;
+      const past = this.history.get(historyKey(size, row.queue, row.channel, row.window_start - c.offsetMs));
+      baseline = past?.[rule.kpi] ?? null;
+      if (baseline === null || baseline === 0) return { ...noData(), value, baseline };
+      change = (value - baseline) / Math.abs(baseline);
+      const signed = c.direction === 'increase' ? change : -change;
+      breaching = signed >= c.fraction;
+      recovered = !(signed >= (rule.resolveThreshold ?? c.fraction));
+      bar = baseline + (c.direction === 'increase' ? 1 : -1) * c.fraction * Math.abs(baseline);
+      op = c.direction === 'increase' ? '>=' : '<=';
     }
-    const size = row.window_end - row.window_start;
-    const past = this.history.get(historyKey(size, row.queue, row.channel, row.window_start - c.offsetMs));
-    const baseline = past?.[rule.kpi] ?? null;
-    if (baseline === null || baseline === 0) return { ...noData(), value, baseline };
-    const change = (value - baseline) / Math.abs(baseline);
-    const signed = c.direction === 'increase' ? change : -change;
-    return {
-      value,
-      baseline,
-      change,
-      breaching: signed >= c.fraction,
-      recovered: !(signed >= (rule.resolveThreshold ?? c.fraction)),
-    };
+    const interval = rule.confidence !== null && isRateKpi(rule.kpi) ? guardInterval(counts[rule.kpi], rule.confidence) : null;
+    if (interval !== null) breaching = breaching && clears(interval, op, bar);
+    return { value, baseline, change, breaching, recovered, interval };
   }
 
   private recordHistory(row: ContactKpiRow, size: number, onlyExisting: boolean): void {
@@ -169,7 +188,17 @@ function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
 }
 
 function noData(): Outcome {
-  return { value: null, baseline: null, change: null, breaching: false, recovered: true };
+  return { value: null, baseline: null, change: null, breaching: false, recovered: true, interval: null };
+}
+
+function guardInterval(count: { hits: number; trials: number }, confidence: number): Interval {
+  // No trials: an interval of [0, 1] clears no threshold.
+  return wilsonInterval(count.hits, count.trials, confidence) ?? { lower: 0, upper: 1 };
+}
+
+/** The whole interval is on the breaching side: its near end satisfies the comparison. */
+function clears(interval: Interval, op: Comparator, bar: number): boolean {
+  return compare(op === '>' || op === '>=' ? interval.lower : interval.upper, op, bar);
 }
 
 export function compare(value: number, op: Comparator, threshold: number): boolean {
@@ -190,7 +219,18 @@ function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: numbe
   const threshold = thresholdText(rule);
   const current = fmt(o.value);
   const change = o.change === null ? 'n/a' : `${o.change >= 0 ? '+' : ''}${fmt(o.change * 100)}%`;
+  const interval =
+    o.interval === null || rule.confidence === null
+      ? null
+      : `${fmt(rule.confidence * 100)}% Wilson interval [${fmt(o.interval.lower)}, ${fmt(o.interval.upper)}]`;
   const baselineWhat = rule.condition.type === 'change' ? `the same window ${rule.condition.offset} earlier` : 'the previous window';
+  // The description is for people: numbers in the KPI's format; the annotations keep plain numbers.
+  const kpi = (v: number | null): string => (v === null ? 'n/a' : formatKpiValue(rule.kpi, v));
+  const humanChange = o.change === null ? 'n/a' : `${o.change >= 0 ? '+' : ''}${(o.change * 100).toFixed(1)}%`;
+  const humanInterval =
+    o.interval === null || rule.confidence === null
+      ? ''
+      : `, ${fmt(rule.confidence * 100)}% Wilson interval ${kpi(o.interval.lower)} to ${kpi(o.interval.upper)}`;
   return {
     alert_id: stableAlertId(rule.name, row.window_start, row.queue, row.channel),
     kind: 'analytic',
@@ -211,10 +251,12 @@ function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: numbe
     annotations: {
       summary: `${rule.kpi} ${threshold} on ${where} (${rule.window} windows)`,
       description:
-        `${rule.kpi} was ${current} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
-        `breaching ${threshold} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
-        `baseline (${baselineWhat}) ${fmt(o.baseline)}, change ${change}.`,
+        `${rule.kpi} was ${kpi(o.value)} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
+        `breaching ${humanThreshold(rule)} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
+        `baseline (${baselineWhat}) ${kpi(o.baseline)}, change ${humanChange}; offered ${row.offered}${humanInterval}.`,
       current: current,
+      offered: String(row.offered),
+      ...(interval === null ? {} : { interval }),
       baseline: fmt(o.baseline),
       change,
       threshold,
@@ -236,6 +278,12 @@ function resolve(firing: Alert, row: ContactKpiRow, o: Outcome, streak: number):
     },
     status: 'resolved',
   };
+}
+
+/** The threshold in the KPI's format (`> 8.0%`), or the change rule's text. */
+function humanThreshold(rule: ThresholdRule): string {
+  const c = rule.condition;
+  return c.type === 'threshold' ? `${c.op} ${formatKpiValue(rule.kpi as KpiName, c.threshold)}` : thresholdText(rule);
 }
 
 function thresholdText(rule: ThresholdRule): string {

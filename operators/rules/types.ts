@@ -12,7 +12,9 @@
  *   for: 2                            # consecutive breaching windows before firing (default 1)
  *   resolve: { after: 2, threshold: 0.06 }  # windows back within (the hysteresis) threshold
  *   severity: critical                # info | warning (default) | critical
- *   min_offered: 20                   # skip windows with fewer offered contacts (default 0)
+ *   min_offered: 20                   # skip windows with fewer offered contacts
+ *                                     # (default 20 for rate and mean KPIs, 0 for counts)
+ *   confidence: 0.95                  # rate KPIs only: the Wilson interval must clear the threshold
  * - name: aht_week_over_week
  *   when: aht_seconds increases by 25% vs 1w   # same window one week earlier
  *   window: 1h
@@ -71,7 +73,13 @@ export interface ThresholdRule {
    */
   resolveThreshold: number | null;
   severity: Severity;
+  /** Windows with fewer offered contacts are "no data". */
   minOffered: number;
+  /**
+   * Rate KPIs only: fire only when the whole two-sided Wilson score interval at this confidence is
+   * on the breaching side of the threshold. Null: the point estimate decides.
+   */
+  confidence: number | null;
   /** The condition as the user wrote it, for messages. */
   expression: string;
 }
@@ -93,6 +101,14 @@ export const RULE_FIELDS = [
   'resolve',
   'severity',
   'min_offered',
+  'confidence',
 ] as const;
+
+/**
+ * Default `min_offered` of rules on rate and mean KPIs: with 20 contacts one contact moves a rate by
+ * at most 5 points, and the "offered 1, abandon 100%" windows of issue 14 cannot fire. Count KPIs
+ * (offered, resolved_per_minute, ...) default to 0: a low count is itself what they watch.
+ */
+export const DEFAULT_MIN_OFFERED_FOR_SAMPLES = 20;
 export const CHANGE_FIELDS = ['direction', 'by', 'vs'] as const;
 export const RESOLVE_FIELDS = ['after', 'threshold'] as const;

@@ -5,13 +5,14 @@
 import { SEVERITIES, type Severity } from '../alert.js';
 import { CONTACT_CHANNELS, type ContactChannel } from '../events.js';
 import { formatDuration, positiveDuration } from '../duration.js';
-import { KPI_NAMES, type KpiName } from '../contact-kpis/kpis.js';
+import { KPI_NAMES, MEAN_KPIS, RATE_KPIS, isRateKpi, type KpiName } from '../contact-kpis/kpis.js';
 import { DEFAULT_WINDOW_SIZES_MS } from '../contact-kpis/options.js';
 import { RuleValidationError, type RuleIssue } from './errors.js';
 import {
   CHANGE_DIRECTIONS,
   CHANGE_FIELDS,
   COMPARATORS,
+  DEFAULT_MIN_OFFERED_FOR_SAMPLES,
   RESOLVE_FIELDS,
   RULE_FIELDS,
   type ChangeCondition,
@@ -139,11 +140,19 @@ function validateOne(raw: unknown, index: number, ctx: Context, issues: RuleIssu
     if (!(SEVERITIES as readonly unknown[]).includes(r.severity)) issue('severity', `unknown severity ${JSON.stringify(r.severity)}`, SEVERITIES);
     else severity = r.severity as Severity;
   }
-  let minOffered = 0;
+  let minOffered = parsed ? defaultMinOffered(parsed.kpi) : 0;
   if (r.min_offered !== undefined) {
     if (typeof r.min_offered !== 'number' || !Number.isInteger(r.min_offered) || r.min_offered < 0) {
       issue('min_offered', 'expected a whole number >= 0');
     } else minOffered = r.min_offered;
+  }
+  let confidence: number | null = null;
+  if (r.confidence !== undefined) {
+    const c = numberOrPercent(r.confidence);
+    if (c === null || c <= 0 || c >= 1) issue('confidence', 'expected a probability between 0 and 1 like 0.95 or "95%"');
+    else if (parsed && !isRateKpi(parsed.kpi)) {
+      issue('confidence', `the Wilson guard needs a rate KPI, not ${parsed.kpi}`, RATE_KPIS);
+    } else confidence = c;
   }
 
   if (issues.length > before || !parsed || name === null) return null;
@@ -160,8 +169,14 @@ function validateOne(raw: unknown, index: number, ctx: Context, issues: RuleIssu
     resolveThreshold,
     severity,
     minOffered,
+    confidence,
     expression: parsed.expression,
   };
+}
+
+function defaultMinOffered(kpi: KpiName): number {
+  const samples: readonly string[] = [...RATE_KPIS, ...MEAN_KPIS];
+  return samples.includes(kpi) ? DEFAULT_MIN_OFFERED_FOR_SAMPLES : 0;
 }
 
 type IssueFn = (field: string, message: string, allowed?: readonly string[]) => void;

@@ -49,11 +49,11 @@ const kpiKind: ReportKind = {
   description: 'contact-center KPI report: a KPI per queue x channel over the last windows, latest breakdown, top contact reasons',
   configure(command) {
     command
-      .option('--window <size>', 'window size: 15m, 1h or 1d (default: the smallest present)')
+      .option('--window <size>', "window size: 15m, 1h or 1d (default: the alert's, else 1d: the last complete day; else the smallest present)")
       .option('--queue <queue>', 'only this queue')
       .option('--channel <channel>', 'only this channel')
       .option('--kpi <kpi>', "KPI column of contact_kpis, e.g. service_level, aht_seconds (default: the alert's, else abandon_rate)")
-      .option('--last <n>', 'number of windows to chart', positiveInteger('--last'), 48)
+      .option('--last <n>', 'number of consecutive windows to chart, ending at the reported one (gaps shown)', positiveInteger('--last'), 48)
       .option('--threshold <x>', 'draw this threshold as a line', finiteNumber)
       .option('--alert <id>', 'explain this alert (alerts.alert_id): its numbers at the top, its window last');
   },

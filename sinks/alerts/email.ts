@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { DeliveryError } from './errors.js';
+import {
+  DEFAULT_ATTACHMENT_LIMITS,
+  planReports,
+  reportNotes,
+  withReportLinks,
+  type AttachmentLimits,
+} from './email-reports.js';
 import { redactCredentials } from './redact.js';
 import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
@@ -21,35 +26,16 @@ export interface EmailOptions {
   /** Already resolved from env or file; never logged. */
   password?: string;
   timeoutMs: number;
+  /** Where the reports directory is served (`https://pulse.example.com/reports`): reports are linked there. */
+  reportsUrl?: string;
+  /** Which of the notification's own reports are attached; default DEFAULT_ATTACHMENT_LIMITS. */
+  attachments?: AttachmentLimits;
 }
-
-/** Annotation keys that may name a generated report file to attach. */
-export const REPORT_ANNOTATIONS = ['report_path', 'report_file'] as const;
 
 /**
- * The report files named by the alerts' annotations, read now, deduplicated. A report is rendered
- * after the checkpoint that linked it, so it may not exist yet (or be gone): it is then left out
- * and the message goes anyway, with the link among the alert's annotations in its body. Reading
- * here rather than handing nodemailer the path means a file cannot vanish between this check and
- * the send; a report is only ever replaced whole (renamed into place), so it is never half-read.
+ * Email over SMTP with nodemailer: HTML body and plain-text part with every report linked, and the
+ * notification's own reports attached within the size limits (see email-reports.ts).
  */
-export function reportAttachments(n: Notification): Array<{ filename: string; content: Buffer }> {
-  const files = new Map<string, Buffer>();
-  for (const a of n.alerts) {
-    for (const key of REPORT_ANNOTATIONS) {
-      const p = a.annotations[key];
-      if (!p || files.has(p)) continue;
-      try {
-        files.set(p, readFileSync(p));
-      } catch {
-        // Not rendered yet, or removed: not a reason to hold the alert back.
-      }
-    }
-  }
-  return [...files].map(([path, content]) => ({ filename: basename(path), content }));
-}
-
-/** Email over SMTP with nodemailer: HTML body, plain-text part, report attachments. */
 export class EmailReceiver implements Receiver {
   readonly type = 'email' as const;
   readonly name: string;
@@ -70,14 +56,18 @@ export class EmailReceiver implements Receiver {
   }
 
   async send(n: Notification): Promise<void> {
+    const limits = this.options.attachments ?? DEFAULT_ATTACHMENT_LIMITS;
+    const plan = planReports(n, limits);
+    const linked: Notification = { ...n, alerts: withReportLinks(n.alerts, this.options.reportsUrl) };
+    const notes = reportNotes(n, plan, limits, this.options.reportsUrl);
     try {
       await this.transport.sendMail({
         from: this.options.from,
         to: this.options.to,
         subject: notificationSubject(n),
-        text: plainText(n),
-        html: html(n),
-        attachments: reportAttachments(n),
+        text: plainText(linked, notes),
+        html: html(linked, notes),
+        attachments: plan.attached,
         headers: { 'X-Idempotency-Key': n.idempotencyKey },
         messageId: `<${n.idempotencyKey}@customer-pulse>`,
       });

@@ -107,7 +107,8 @@ export function notificationSubject(n: Notification): string {
   return `[${n.status.toUpperCase()}] ${names} (${parts.join(', ')})`;
 }
 
-export function plainText(n: Notification): string {
+/** `notes`: lines after the alerts (what is attached, what is linked). */
+export function plainText(n: Notification, notes: readonly string[] = []): string {
   const lines = [notificationSubject(n), ''];
   for (const a of n.alerts) {
     lines.push(`${a.status.toUpperCase()}: ${title(a)}`);
@@ -119,6 +120,7 @@ export function plainText(n: Notification): string {
     if (a.generatorURL) lines.push(`  link: ${a.generatorURL}`);
     lines.push('');
   }
+  if (notes.length > 0) lines.push(...notes, '');
   return lines.join('\n');
 }
 
@@ -126,7 +128,7 @@ function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function html(n: Notification): string {
+export function html(n: Notification, notes: readonly string[] = []): string {
   const blocks = n.alerts.map((a) => {
     const rows = details(a)
       .map(([k, v]) => `<tr><th align="left">${esc(k)}</th><td>${isLink(v) ? `<a href="${esc(v)}">${esc(v)}</a>` : esc(v)}</td></tr>`)
@@ -140,7 +142,8 @@ export function html(n: Notification): string {
       `<tr><th align="left">alert_id</th><td>${esc(a.alertId)}</td></tr></table>${link}`
     );
   });
-  return `<!doctype html><html><body><h2>${esc(notificationSubject(n))}</h2>${blocks.join('<hr>')}</body></html>`;
+  const footer = notes.length === 0 ? '' : `<hr><p>${notes.map((line) => (isLink(line.trim()) ? `<a href="${esc(line.trim())}">${esc(line.trim())}</a>` : esc(line))).join('<br>')}</p>`;
+  return `<!doctype html><html><body><h2>${esc(notificationSubject(n))}</h2>${blocks.join('<hr>')}${footer}</body></html>`;
 }
 
 /**

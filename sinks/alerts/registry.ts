@@ -1,6 +1,7 @@
 import { AlertmanagerReceiver } from './alertmanager.js';
 import type { DeliverySettings, ReceiverConfig } from './config.js';
 import { EmailReceiver } from './email.js';
+import { DEFAULT_ATTACHMENT_LIMITS } from './email-reports.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
 import { resolveSecret, SECRET_KEYS } from './secrets.js';
@@ -61,6 +62,11 @@ const factories = new Map<ReceiverType, ReceiverFactory>([
         username: str(c, 'auth_username'),
         password: secretOf(c, 'auth_password', p, env),
         timeoutMs: d.timeoutMs,
+        reportsUrl: str(c, 'reports_url'),
+        attachments: {
+          maxFiles: typeof c.max_attachments === 'number' ? c.max_attachments : DEFAULT_ATTACHMENT_LIMITS.maxFiles,
+          maxBytes: typeof c.max_attachment_bytes === 'number' ? c.max_attachment_bytes : DEFAULT_ATTACHMENT_LIMITS.maxBytes,
+        },
       });
     },
   ],

@@ -31,6 +31,8 @@ export interface Notification {
    */
   idempotencyKey: string;
   externalURL: string;
+  /** A repeat of alerts already notified (repeat_interval): receivers need not resend their files. */
+  repeat?: boolean;
 }
 
 /** The receiver types the config accepts. */

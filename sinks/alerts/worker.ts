@@ -508,7 +508,7 @@ export class DeliveryWorker {
       // A repeat must not be deduplicated away by the receiver: its key names the repeat instant.
       const key2 = `${notificationKey(alerts.map((a) => ({ alertId: a.alertId, status: a.status })))}@${plan.at}`;
       try {
-        await receiver.send(this.notification(receiverName, groupKey, first.groupLabels, alerts, key2));
+        await receiver.send({ ...this.notification(receiverName, groupKey, first.groupLabels, alerts, key2), repeat: true });
         await this.touchGroup(receiverName, groupKey, now);
         this.metrics.delivered(receiver.type, alerts.length);
         result.sent++;

@@ -38,8 +38,6 @@ function quote(name: string): string {
  * no NaN.
  */
 function fromStage(column: Column, alias: string): string {
-  // An interned value comes from its dictionary, joined as `d_<column>` (see TableWriter.move).
-  if (column.kind === 'interned') return `${dictAlias(column)}.value`;
   const ref = `${alias}.${quote(column.name)}`;
   const number = `CASE WHEN isnan(${ref}) THEN NULL ELSE ${ref} END`;
   switch (column.kind) {
@@ -47,6 +45,7 @@ function fromStage(column: Column, alias: string): string {
     case 'json': return `CAST(${ref} AS JSON)`;
     case 'bigint': return `CAST(${number} AS BIGINT)`;
     case 'double': return number;
+    // Already the value: TableWriter.resolveInterned replaced the number by it.
     default: return ref;
   }
 }
@@ -174,11 +173,8 @@ export class TableWriter {
   async move(connection: DuckDBConnection): Promise<void> {
     if (!this.staged) return;
     this.staged = false;
+    const source = await this.resolveInterned(connection);
     const select = this.columns.map((c) => fromStage(c, 's')).join(', ');
-    const interned = this.columns.filter((c) => c.kind === 'interned');
-    const joins = interned
-      .map((c) => ` LEFT JOIN ${this.dictionaries.get(c.name)!.table} ${dictAlias(c)} ON ${dictAlias(c)}.idx = s.${quote(c.name)}`)
-      .join('');
     if (this.keys.length > 0) {
       const byKey = this.keys
         .map((key) => {
@@ -186,12 +182,30 @@ export class TableWriter {
           return `t.${quote(key)} = ${fromStage(column, 's')}`;
         })
         .join(' AND ');
-      const using = [`${this.stageTable} s`, ...interned.map((c) => `${this.dictionaries.get(c.name)!.table} ${dictAlias(c)}`)].join(', ');
-      const dictMatch = interned.map((c) => ` AND ${dictAlias(c)}.idx = s.${quote(c.name)}`).join('');
-      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${using} WHERE ${byKey}${dictMatch}`);
+      await connection.run(`DELETE FROM ${quote(this.table)} t USING ${source} s WHERE ${byKey}`);
     }
-    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${this.stageTable} s${joins}`);
+    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${source} s`);
     await connection.run(`DELETE FROM ${this.stageTable}`);
+    if (source !== this.stageTable) await connection.run(`DROP TABLE ${source}`);
+  }
+
+  /**
+   * The staged rows with each interned number replaced by its value, as a table of its own: joining
+   * the dictionary inside the DELETE made DuckDB plan a three-way join that ran for minutes and ran
+   * out of memory once the table held a few hundred thousand customers' windows.
+   */
+  private async resolveInterned(connection: DuckDBConnection): Promise<string> {
+    if (this.dictionaries.size === 0) return this.stageTable;
+    const resolved = `${this.stageTable}_resolved`;
+    const select = this.columns
+      .map((c) => (c.kind === 'interned' ? `${dictAlias(c)}.value AS ${quote(c.name)}` : `s.${quote(c.name)}`))
+      .join(', ');
+    const joins = this.columns
+      .filter((c) => c.kind === 'interned')
+      .map((c) => ` LEFT JOIN ${this.dictionaries.get(c.name)!.table} ${dictAlias(c)} ON ${dictAlias(c)}.idx = s.${quote(c.name)}`)
+      .join('');
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${resolved} AS SELECT ${select} FROM ${this.stageTable} s${joins}`);
+    return resolved;
   }
 
   /** `data` with each interned column replaced by the numbers of its values. */

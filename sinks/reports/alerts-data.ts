@@ -23,10 +23,13 @@ export async function loadAlerts(connection: DuckDBConnection, where: string, pa
   }));
 }
 
-/** The latest row of one alert id (an alert may have a firing and a resolved row), or null. */
+/**
+ * One alert in its latest state, or null. Where a database holds both a firing and a resolved row
+ * of one id, the resolved one is the later state: a report written now says resolved.
+ */
 export async function loadAlert(connection: DuckDBConnection, alertId: string): Promise<Alert | null> {
   const alerts = await loadAlerts(connection, 'alert_id = $id', { id: alertId });
-  return alerts.find((a) => a.status === 'firing') ?? alerts.at(-1) ?? null;
+  return alerts.find((a) => a.status === 'resolved') ?? alerts.at(-1) ?? null;
 }
 
 function parseStringMap(json: unknown): Record<string, string> {

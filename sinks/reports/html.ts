@@ -63,7 +63,8 @@ body{max-width:1000px;margin:0 auto;padding:1.5rem}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.75rem 0 .5rem}
 .subtitle{color:#556;margin:0}
 .notice{border-left:4px solid #4c78a8;background:#f2f6fb;padding:.5rem 1rem;margin:1rem 0}
-.notice.alert{border-color:#c0392b;background:#fdf1f0}.notice h2{margin-top:.25rem}
+.notice.alert{border-color:#c0392b;background:#fdf1f0}.notice.warning{border-color:#d68910;background:#fef5e7}
+.notice.ok{border-color:#1e8449;background:#eef8f1}.notice h2{margin-top:.25rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.5rem 0}
 dl.facts dt{font-weight:600}dl.facts dd{margin:0;font-variant-numeric:tabular-nums}
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}

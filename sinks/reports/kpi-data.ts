@@ -36,17 +36,38 @@ export function scopeWhere(scope: Partial<KpiScope>): { where: string; params: P
   return { where: clauses.join(' AND '), params };
 }
 
-/** The last `count` window starts (ascending) in scope, at or before `until` when given. */
-export async function lastWindowStarts(connection: DuckDBConnection, scope: KpiScope, count: number, until?: number): Promise<number[]> {
+/** The newest window start in scope, at or before `until` when given; null when there is none. */
+export async function latestWindowStart(connection: DuckDBConnection, scope: KpiScope, until?: number): Promise<number | null> {
   const { where, params } = scopeWhere(scope);
   const bound = until === undefined ? '' : ' AND epoch_ms(window_start) <= $until';
   if (until !== undefined) params.until = until;
-  const rows = await queryRows(
+  const [row] = await queryRows(connection, `SELECT max(epoch_ms(window_start)) AS ws FROM contact_kpis WHERE ${where}${bound}`, params);
+  return row === undefined || row.ws === null ? null : num(row.ws);
+}
+
+/** The oldest window start in scope; null when there is none. */
+export async function firstWindowStart(connection: DuckDBConnection, scope: KpiScope): Promise<number | null> {
+  const { where, params } = scopeWhere(scope);
+  const [row] = await queryRows(connection, `SELECT min(epoch_ms(window_start)) AS ws FROM contact_kpis WHERE ${where}`, params);
+  return row === undefined || row.ws === null ? null : num(row.ws);
+}
+
+/**
+ * The newest complete window in scope: its end is not after the end of the data, which is the
+ * latest end of the smallest windows of any queue (a day of data that stops at noon has a 1d row
+ * already; it is not complete). Null when there is none.
+ */
+export async function lastCompleteWindowStart(connection: DuckDBConnection, scope: KpiScope): Promise<number | null> {
+  const { where, params } = scopeWhere(scope);
+  const [row] = await queryRows(
     connection,
-    `SELECT DISTINCT epoch_ms(window_start) AS ws FROM contact_kpis WHERE ${where}${bound} ORDER BY ws DESC LIMIT ${Math.max(1, Math.floor(count))}`,
+    `WITH sizes AS (SELECT epoch_ms(window_end) - epoch_ms(window_start) AS size, epoch_ms(window_end) AS we FROM contact_kpis),
+          data_end AS (SELECT max(we) AS end_ms FROM sizes WHERE size = (SELECT min(size) FROM sizes))
+     SELECT max(epoch_ms(window_start)) AS ws FROM contact_kpis
+      WHERE ${where} AND epoch_ms(window_end) <= (SELECT end_ms FROM data_end)`,
     params,
   );
-  return rows.map((r) => num(r.ws)).reverse();
+  return row === undefined || row.ws === null ? null : num(row.ws);
 }
 
 /** KPI rows in scope for windows starting in [from, to], ordered by window, queue, channel. */

@@ -1,23 +1,27 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Alert } from '../../operators/alert.js';
-import { KPI_NAMES } from '../../operators/contact-kpis/kpis.js';
-import type { KpiName } from '../../operators/contact-kpis/kpis.js';
+import { CONTACT_CHANNELS } from '../../operators/events.js';
+import { KPI_NAMES, kpiUnit } from '../../operators/contact-kpis/kpis.js';
+import type { KpiName, KpiUnit } from '../../operators/contact-kpis/kpis.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
-import type { ReportBlock, ReportDocument } from './document.js';
+import type { NoticeLevel, ReportBlock, ReportDocument } from './document.js';
 import { fileTimestamp, slug } from './escape.js';
 import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
-import { kpiRows, lastWindowStarts, reasonChanges, scopeWhere } from './kpi-data.js';
+import { firstWindowStart, kpiRows, lastCompleteWindowStart, latestWindowStart, reasonChanges, scopeWhere } from './kpi-data.js';
 import type { KpiRow, KpiScope, ReasonChange } from './kpi-data.js';
 import { writeReport } from './write.js';
 import type { PreparedReport, ReportPaths } from './write.js';
 
 export interface KpiReportOptions {
   outDir: string;
-  /** `15m`, `1h`, `1d` (any `<n><s|m|h|d|w>`); default: the alert's window, else the smallest present. */
+  /** `15m`, `1h`, `1d` (any `<n><s|m|h|d|w>`); default: the alert's window, else `1d` when present, else the smallest. */
   windowSize?: string;
-  /** How many windows to chart, ending at the latest one (or the alert's). Default 48. */
+  /**
+   * How many consecutive windows to chart, ending at the latest one: the alert's, else the last
+   * complete one. The time axis is continuous: windows without data are gaps. Default 48.
+   */
   last?: number;
   queue?: string;
   channel?: string;
@@ -33,6 +37,7 @@ export interface KpiReportOptions {
 
 export const DEFAULT_KPI: KpiName = 'abandon_rate';
 const DEFAULT_LAST = 48;
+const DAY_MS = 86_400_000;
 /** Windows before the latest one that the contact-reason baseline averages over. */
 const REASON_BASELINE_WINDOWS = 3;
 const TOP_REASONS = 5;
@@ -59,22 +64,29 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
 
   const sizeMs = await chooseWindowSize(connection, options.windowSize ?? alert?.labels.window, queue, channel);
   const scope: KpiScope = { sizeMs, ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
-  const starts = await lastWindowStarts(connection, scope, last, alert?.window_start);
-  const latest = starts.at(-1);
-  if (latest === undefined) throw new SinkError(`no contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)} at or before the alert's window`);
+  const latest = alert === undefined ? await lastCompleteWindowStart(connection, scope) : await latestWindowStart(connection, scope, alert.window_start);
+  if (latest === null) {
+    throw new SinkError(`no ${alert === undefined ? 'complete ' : ''}contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)}${alert === undefined ? '' : " at or before the alert's window"}`);
+  }
+  // Consecutive window starts, oldest first: a window without a row is a gap, not skipped. The
+  // range does not reach back before the first window in scope (nothing to show there).
+  const first = (await firstWindowStart(connection, scope)) ?? latest;
+  const count = Math.min(last, Math.floor((latest - first) / sizeMs) + 1);
+  const starts = Array.from({ length: count }, (_, i) => latest - (count - 1 - i) * sizeMs);
   const rows = await kpiRows(connection, scope, kpi, starts[0] as number, latest);
   const previous = starts.slice(-1 - REASON_BASELINE_WINDOWS, -1);
   const reasons = await reasonChanges(connection, scope, latest, previous, TOP_REASONS);
 
   const size = formatWindowSize(sizeMs);
   const blocks: ReportBlock[] = [];
-  if (alert !== undefined) blocks.push(...alertBlocks(alert));
+  if (alert !== undefined) blocks.push(...alertBlocks(alert, kpi));
+  const span = `${formatInstant(starts[0] as number)} to ${formatInstant(latest + sizeMs)}`;
   blocks.push(
-    { type: 'heading', text: `${kpi} over the last ${starts.length} windows of ${size}` },
+    { type: 'heading', text: `${kpi} in the ${starts.length} windows of ${size} from ${span}` },
     {
       type: 'chart',
-      title: `${kpi} per queue / channel${threshold === undefined ? '' : ` (threshold ${threshold})`}`,
-      spec: kpiChartSpec(kpi, rows, threshold),
+      title: `${kpi} per queue, one panel each, by channel${threshold === undefined ? '' : ` (threshold ${formatKpi(kpi, threshold)})`}`,
+      spec: kpiChartSpec(kpi, rows, starts, sizeMs, threshold),
       alt: chartAlt(kpi, rows, starts.length, threshold),
     },
     ...breakdownBlocks(rows.filter((r) => r.window_start === latest), latest, sizeMs),
@@ -82,7 +94,9 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   );
   const doc: ReportDocument = {
     title: `Contact-center KPI report: ${kpi}, ${queue ?? 'all queues'}${channel === undefined ? '' : ` / ${channel}`}`,
-    subtitle: `${size} windows; latest window ${formatInstant(latest)} to ${formatInstant(latest + sizeMs)}`,
+    subtitle:
+      `${size} windows; ${alert === undefined ? 'the last complete window' : "the alert's window"} ` +
+      `${formatInstant(latest)} to ${formatInstant(latest + sizeMs)}`,
     generatedAt: options.generatedAt ?? new Date(),
     blocks,
   };
@@ -137,7 +151,8 @@ async function chooseWindowSize(connection: DuckDBConnection, requested: string 
   if (sizes.length === 0) {
     throw new SinkError(`no contact_kpis rows ${describeScope(scope)} in the database; run a job with contact_kpis enabled first`);
   }
-  if (requested === undefined) return sizes[0] as number;
+  // Without a size: the day (a 15m window of a quiet queue may hold one contact), else the smallest.
+  if (requested === undefined) return sizes.includes(DAY_MS) ? DAY_MS : (sizes[0] as number);
   const size = parseWindowSize(requested);
   if (!sizes.includes(size)) {
     throw new UsageError(`no ${requested} windows in contact_kpis ${describeScope(scope)}; sizes present: ${sizes.map(formatWindowSize).join(', ')}`);
@@ -148,15 +163,6 @@ async function chooseWindowSize(connection: DuckDBConnection, requested: string 
 function describeScope(scope: { queue?: string; channel?: string }): string {
   if (scope.queue === undefined && scope.channel === undefined) return 'for any queue';
   return `for ${scope.queue ?? 'any queue'}${scope.channel === undefined ? '' : ` / ${scope.channel}`}`;
-}
-
-type KpiUnit = 'ratio' | 'seconds' | 'count' | 'number';
-
-function kpiUnit(kpi: KpiName): KpiUnit {
-  if (kpi.endsWith('_rate') || kpi === 'service_level') return 'ratio';
-  if (kpi.endsWith('_seconds')) return 'seconds';
-  if (kpi.endsWith('_per_minute')) return 'number';
-  return 'count';
 }
 
 function formatKpi(kpi: KpiName, value: number | null): string {
@@ -175,41 +181,79 @@ function formatKpi(kpi: KpiName, value: number | null): string {
 /** d3-format strings matching formatKpi, so chart labels read like the tables. */
 const D3_FORMAT: Record<KpiUnit, string> = { ratio: '.1%', seconds: '.1f', number: '.2f', count: ',d' };
 
-function kpiChartSpec(kpi: KpiName, rows: KpiRow[], threshold: number | undefined): TopLevelSpec {
+/** One colour per channel in every report, so a channel reads the same everywhere. */
+const CHANNEL_COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#b279a2', '#9d755d', '#72b7b2'];
+
+/**
+ * Small multiples: one panel per queue (rows), one line per channel in a fixed colour. Every series
+ * has a value (or null) in every window of the range, and the x scale spans the whole range: a
+ * window without data breaks the line (Vega-Lite's default for invalid values on path marks)
+ * instead of joining points days apart.
+ */
+function kpiChartSpec(kpi: KpiName, rows: KpiRow[], starts: number[], sizeMs: number, threshold: number | undefined): TopLevelSpec {
   const format = D3_FORMAT[kpiUnit(kpi)];
-  const values = rows
-    .filter((r) => r.value !== null)
-    .map((r) => ({ window: formatInstant(r.window_start), t: r.window_start, value: r.value, series: `${r.queue} / ${r.channel}` }));
+  const byKey = new Map(rows.map((r) => [`${r.queue}\u0000${r.channel}\u0000${r.window_start}`, r.value]));
+  const series = [...new Set(rows.map((r) => `${r.queue}\u0000${r.channel}`))].sort();
+  const values = series.flatMap((key) => {
+    const [queue, channel] = key.split('\u0000') as [string, string];
+    return starts.map((t) => ({
+      window: formatInstant(t),
+      t,
+      value: byKey.get(`${key}\u0000${t}`) ?? null,
+      queue,
+      channel,
+      series: `${queue} / ${channel}`,
+    }));
+  });
+  const channels = [...new Set([...CONTACT_CHANNELS, ...rows.map((r) => r.channel)])];
+  const present = channels.filter((c) => rows.some((r) => r.channel === c));
+  const queues = new Set(rows.map((r) => r.queue)).size;
+  const x = { field: 't', type: 'temporal', title: 'window start (UTC)', scale: { type: 'utc', domain: [starts[0], (starts.at(-1) as number) + sizeMs] }, axis: { format: axisFormat(sizeMs) } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 760,
-    height: 260,
     data: { values },
-    layer: [
-      {
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 't', type: 'temporal', title: 'window start (UTC)', scale: { type: 'utc' }, axis: { format: '%m-%d %H:%M' } },
-          y: { field: 'value', type: 'quantitative', title: kpi, axis: { format } },
-          color: { field: 'series', type: 'nominal', title: 'queue / channel' },
-          tooltip: [
-            { field: 'series', type: 'nominal', title: 'queue / channel' },
-            { field: 'window', type: 'nominal', title: 'window' },
-            { field: 'value', type: 'quantitative', title: kpi, format },
-          ],
-        },
-      },
-      ...(threshold === undefined
-        ? []
-        : [
-            {
-              mark: { type: 'rule' as const, color: '#c0392b', strokeDash: [6, 4], strokeWidth: 2 },
-              encoding: { y: { datum: threshold }, description: { value: `threshold ${threshold}` } },
+    facet: { row: { field: 'queue', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontSize: 13, labelFontWeight: 'bold', labelLimit: 0 } } },
+    spec: {
+      width: 720,
+      height: queues > 1 ? 120 : 220,
+      layer: [
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x,
+            y: { field: 'value', type: 'quantitative', title: kpi, axis: { format } },
+            color: {
+              field: 'channel',
+              type: 'nominal',
+              title: 'channel',
+              scale: { domain: channels, range: CHANNEL_COLOURS.slice(0, channels.length).concat(channels.length > CHANNEL_COLOURS.length ? ['#888888'] : []) },
+              legend: { orient: 'top', direction: 'horizontal', labelLimit: 0, symbolType: 'stroke', values: present },
             },
-          ]),
-    ],
+            tooltip: [
+              { field: 'series', type: 'nominal', title: 'queue / channel' },
+              { field: 'window', type: 'nominal', title: 'window' },
+              { field: 'value', type: 'quantitative', title: kpi, format },
+            ],
+          },
+        },
+        ...(threshold === undefined
+          ? []
+          : [
+              {
+                mark: { type: 'rule' as const, color: '#555555', strokeDash: [6, 4], strokeWidth: 1.5 },
+                encoding: { y: { datum: threshold }, description: { value: `threshold ${threshold}` } },
+              },
+            ]),
+      ],
+    },
+    resolve: { scale: { y: 'shared' } },
     config: { font: 'sans-serif' },
-  } as TopLevelSpec;
+  } as unknown as TopLevelSpec;
+}
+
+/** Day windows need no time of day on the axis. */
+function axisFormat(sizeMs: number): string {
+  return sizeMs % DAY_MS === 0 ? '%Y-%m-%d' : '%m-%d %H:%M';
 }
 
 function chartAlt(kpi: KpiName, rows: KpiRow[], windows: number, threshold: number | undefined): string {
@@ -281,21 +325,28 @@ function reasonBlocks(reasons: ReasonChange[], previousWindows: number): ReportB
   ];
 }
 
-const ALERT_FACT_ORDER = ['current', 'baseline', 'change', 'threshold', 'window_end'];
+const ALERT_FACT_ORDER = ['current', 'baseline', 'change', 'threshold', 'offered', 'interval', 'window_end'];
 const ALERT_TEXT_KEYS = new Set(['summary', 'description']);
 /** The link to this very report, which the checkpoint sets before the report is rendered. */
 const SELF_LINK_KEY = 'report_path';
+/** Annotations holding one value of the alert's KPI, shown in the KPI's format. */
+const KPI_VALUE_KEYS = new Set(['current', 'baseline', 'resolved_value']);
 
-function alertBlocks(alert: Alert): ReportBlock[] {
+/**
+ * The alert's box: coloured by its state when the report is written (resolved: green) and, while
+ * it fires, by severity (critical red, warning amber, info blue), with every number in the
+ * format of its kind.
+ */
+function alertBlocks(alert: Alert, kpi: KpiName): ReportBlock[] {
   const a = alert.annotations;
   const extra = Object.keys(a).filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k) && k !== SELF_LINK_KEY).sort();
   const facts = [...ALERT_FACT_ORDER, ...extra]
     .filter((k) => a[k] !== undefined)
-    .map((k) => ({ label: k.replace(/_/g, ' '), value: a[k] as string }));
+    .map((k) => ({ label: k.replace(/_/g, ' '), value: formatAnnotation(k, a[k] as string, kpi) }));
   return [
     {
       type: 'notice',
-      level: alert.status === 'firing' ? 'alert' : 'info',
+      level: noticeLevel(alert),
       title: `Alert ${alert.rule} (${alert.severity}, ${alert.status}): ${a.summary ?? ''}`.replace(/: $/, ''),
       text: a.description ?? a.summary ?? '',
     },
@@ -310,4 +361,33 @@ function alertBlocks(alert: Alert): ReportBlock[] {
       ],
     },
   ];
+}
+
+export function noticeLevel(alert: Pick<Alert, 'status' | 'severity'>): NoticeLevel {
+  if (alert.status === 'resolved') return 'ok';
+  return alert.severity === 'critical' ? 'alert' : alert.severity === 'warning' ? 'warning' : 'info';
+}
+
+/**
+ * An annotation as the report shows it: KPI values in the KPI's format (percent with one decimal,
+ * seconds, counts), the change as a percentage with one decimal, the offered contacts as a count;
+ * text that is not a plain number (n/a, "+25% vs 1w earlier") as it is.
+ */
+export function formatAnnotation(key: string, value: string, kpi: KpiName): string {
+  const n = /^[+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(value.trim()) ? Number(value) : null;
+  if (KPI_VALUE_KEYS.has(key) && n !== null) return formatKpi(kpi, n);
+  if (key === 'offered' && n !== null) return formatCount(n);
+  if (key === 'change') {
+    const pct = /^([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)%$/i.exec(value.trim());
+    if (pct) return `${Number(pct[1]) > 0 ? '+' : ''}${Number(pct[1]).toFixed(1)}%`;
+  }
+  if (key === 'interval') {
+    const i = /^(.*interval) \[(\S+), (\S+)\]$/.exec(value.trim());
+    if (i && Number.isFinite(Number(i[2])) && Number.isFinite(Number(i[3]))) return `${i[1]} ${formatKpi(kpi, Number(i[2]))} to ${formatKpi(kpi, Number(i[3]))}`;
+  }
+  if (key === 'threshold') {
+    const t = /^\s*([<>]=?)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(value);
+    if (t) return `${t[1]} ${formatKpi(kpi, Number(t[2]))}`;
+  }
+  return value;
 }

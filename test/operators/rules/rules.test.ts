@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { stableAlertId, type Alert } from '../../../operators/alert.js';
-import type { ContactKpiRow } from '../../../operators/contact-kpis/kpis.js';
+import { RATE_KPIS, type ContactKpiRow, type RateCounts, type RateKpi } from '../../../operators/contact-kpis/kpis.js';
 import { ContactKpiOperator } from '../../../operators/contact-kpis/operator.js';
 import { RuleEvaluator } from '../../../operators/rules/evaluator.js';
 import { RuleValidationError } from '../../../operators/rules/errors.js';
+import { DEFAULT_MIN_OFFERED_FOR_SAMPLES } from '../../../operators/rules/types.js';
 import { validateRules } from '../../../operators/rules/validate.js';
 import { contact, DAY, HOUR, MIN, T0 } from '../contact-kpis/helpers.js';
 
@@ -40,11 +41,18 @@ function row(start: number, values: Partial<ContactKpiRow>, size = W15, queue = 
   };
 }
 
+/** Rate counts for rules without a Wilson guard (they do not read them). */
+const NO_COUNTS: RateCounts = Object.fromEntries(RATE_KPIS.map((k) => [k, { hits: 0, trials: 0 }])) as RateCounts;
+
+function close(ev: RuleEvaluator, r: ContactKpiRow, counts: RateCounts = NO_COUNTS): Alert[] {
+  return ev.onWindowClosed(r, counts);
+}
+
 /** Feeds consecutive windows; returns [window index, status] of each alert. */
 function feed(ev: RuleEvaluator, kpi: keyof ContactKpiRow, values: Array<number | null>, size = W15, start = T0): Array<[number, string, Alert]> {
   const out: Array<[number, string, Alert]> = [];
   values.forEach((v, i) => {
-    for (const a of ev.onWindowClosed(row(start + i * size, { [kpi]: v }, size))) out.push([i, a.status, a]);
+    for (const a of close(ev, row(start + i * size, { [kpi]: v }, size))) out.push([i, a.status, a]);
   });
   return out;
 }
@@ -207,7 +215,7 @@ describe('RuleEvaluator', () => {
     const [rule] = validateRules([{ name: 'aht_wow', when: 'aht_seconds increases by 25% vs 1w', window: '1h' }]);
     const ev = new RuleEvaluator([rule!]);
     const week = 7 * DAY;
-    const at = (start: number, aht: number | null) => ev.onWindowClosed(row(start, { aht_seconds: aht }, HOUR));
+    const at = (start: number, aht: number | null) => close(ev, row(start, { aht_seconds: aht }, HOUR));
     expect(at(T0, 300)).toEqual([]); // no baseline yet
     expect(at(T0 + HOUR, 400)).toEqual([]);
     expect(at(T0 + week, 370)).toEqual([]); // +23.3% vs 300
@@ -222,23 +230,111 @@ describe('RuleEvaluator', () => {
   it('missing windows break a streak (no data), and min_offered skips thin windows', () => {
     const [rule] = validateRules([{ name: 'sl', when: 'service_level < 0.8', for: 2, min_offered: 10 }]);
     const ev = new RuleEvaluator([rule!]);
-    expect(ev.onWindowClosed(row(T0, { service_level: 0.5 }))).toEqual([]);
-    expect(ev.onWindowClosed(row(T0 + 2 * W15, { service_level: 0.5 }))).toEqual([]); // T0+W15 missing
-    expect(ev.onWindowClosed(row(T0 + 3 * W15, { service_level: 0.5, offered: 3 }))).toEqual([]); // too thin
-    expect(ev.onWindowClosed(row(T0 + 4 * W15, { service_level: 0.5 }))).toEqual([]);
-    expect(ev.onWindowClosed(row(T0 + 5 * W15, { service_level: 0.5 }))).toHaveLength(1);
+    expect(close(ev, row(T0, { service_level: 0.5 }))).toEqual([]);
+    expect(close(ev, row(T0 + 2 * W15, { service_level: 0.5 }))).toEqual([]); // T0+W15 missing
+    expect(close(ev, row(T0 + 3 * W15, { service_level: 0.5, offered: 3 }))).toEqual([]); // too thin
+    expect(close(ev, row(T0 + 4 * W15, { service_level: 0.5 }))).toEqual([]);
+    expect(close(ev, row(T0 + 5 * W15, { service_level: 0.5 }))).toHaveLength(1);
     // Replaying an evaluated window does nothing.
-    expect(ev.onWindowClosed(row(T0 + 5 * W15, { service_level: 0.5 }))).toEqual([]);
+    expect(close(ev, row(T0 + 5 * W15, { service_level: 0.5 }))).toEqual([]);
   });
 
   it('keeps its progress in KeyedState across a restart', () => {
     const rules = validateRules([{ name: 'sl', when: 'service_level < 0.8', for: 2 }]);
     const ev1 = new RuleEvaluator(rules);
-    expect(ev1.onWindowClosed(row(T0, { service_level: 0.5 }))).toEqual([]);
+    expect(close(ev1, row(T0, { service_level: 0.5 }))).toEqual([]);
     const saved = JSON.parse(JSON.stringify(ev1.status.drainChanges().upserts)) as Array<[string, never]>;
     const ev2 = new RuleEvaluator(rules);
     ev2.status.restore(saved);
-    expect(ev2.onWindowClosed(row(T0 + W15, { service_level: 0.5 }))).toHaveLength(1);
+    expect(close(ev2, row(T0 + W15, { service_level: 0.5 }))).toHaveLength(1);
+  });
+});
+
+describe('rules fire on evidence', () => {
+  /** Counts with the given hits and trials for one rate. */
+  function counts(kpi: RateKpi, hits: number, trials: number): RateCounts {
+    return { ...NO_COUNTS, [kpi]: { hits, trials } };
+  }
+
+  it('a rate rule skips windows below the default min_offered of 20; a count rule does not', () => {
+    const [abandon, resolvedRate] = validateRules([
+      { name: 'ab', when: 'abandon_rate > 0.08' },
+      { name: 'slow', when: 'resolved_per_minute < 2' },
+    ]);
+    expect(abandon!.minOffered).toBe(DEFAULT_MIN_OFFERED_FOR_SAMPLES);
+    expect(DEFAULT_MIN_OFFERED_FOR_SAMPLES).toBe(20);
+    expect(resolvedRate!.minOffered).toBe(0);
+    const ev = new RuleEvaluator([abandon!]);
+    // Issue 14's case: "offered 1, handled 0, abandon 100%".
+    expect(close(ev, row(T0, { offered: 1, handled: 0, abandoned: 1, abandon_rate: 1 }))).toEqual([]);
+    expect(close(ev, row(T0 + W15, { offered: 19, abandon_rate: 0.5 }))).toEqual([]);
+    const fired = close(ev, row(T0 + 2 * W15, { offered: 20, abandon_rate: 0.5 }));
+    expect(fired.map((a) => a.status)).toEqual(['firing']);
+    expect(fired[0]!.annotations.offered).toBe('20');
+    expect(fired[0]!.annotations.description).toContain('offered 20');
+
+    const thin = new RuleEvaluator([resolvedRate!]);
+    expect(close(thin, row(T0, { offered: 1, resolved_per_minute: 0 }))).toHaveLength(1);
+  });
+
+  it('min_offered: 0 restores firing on any volume', () => {
+    const ev = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', min_offered: 0 }]));
+    expect(close(ev, row(T0, { offered: 1, abandon_rate: 1 }))).toHaveLength(1);
+  });
+
+  it('the Wilson guard fires only when the whole 95% interval clears the threshold', () => {
+    const ev = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', confidence: 0.95 }]));
+    // 12 of 100 = 0.12 > 0.08, but the interval is [0.0700, 0.1981] (SciPy oracle in wilson.test.ts).
+    expect(close(ev, row(T0, { abandon_rate: 0.12 }), counts('abandon_rate', 12, 100))).toEqual([]);
+    // 30 of 200 = 0.15: interval [0.10714, 0.20606] (scipy.stats.norm.ppf(0.975) in the formula).
+    const fired = close(ev, row(T0 + W15, { offered: 200, abandon_rate: 0.15 }), counts('abandon_rate', 30, 200));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.annotations.interval).toBe('95% Wilson interval [0.107136, 0.206056]');
+    // The description is for people: one format per kind (percent with one decimal).
+    expect(fired[0]!.annotations.description).toContain('abandon_rate was 15.0% in the 15m window');
+    expect(fired[0]!.annotations.description).toContain('breaching > 8.0% for 1 consecutive window');
+    expect(fired[0]!.annotations.description).toContain('offered 200, 95% Wilson interval 10.7% to 20.6%.');
+  });
+
+  it('the guard reads the upper bound for a rule that fires below its threshold', () => {
+    const ev = new RuleEvaluator(validateRules([{ name: 'sl', when: 'service_level < 0.8', confidence: '95%' }]));
+    // 15 of 20 = 0.75 < 0.8, interval [0.5313, 0.8881]: not evidence.
+    expect(close(ev, row(T0, { offered: 20, service_level: 0.75 }), counts('service_level', 15, 20))).toEqual([]);
+    // 70 of 100 = 0.70, interval [0.6042, 0.7811] wholly below 0.8: fires.
+    expect(close(ev, row(T0 + W15, { service_level: 0.7 }), counts('service_level', 70, 100))).toHaveLength(1);
+  });
+
+  it('a guarded change rule must clear the moved baseline', () => {
+    const [rule] = validateRules([{ name: 'ab_wow', when: 'abandon_rate increases by 50% vs 1w', confidence: 0.95 }]);
+    const ev = new RuleEvaluator([rule!]);
+    expect(close(ev, row(T0, { abandon_rate: 0.05 }))).toEqual([]); // baseline 0.05: the bar is 0.075
+    // 12 of 100 = +140%, but the lower bound 0.0700 is below 0.075.
+    expect(close(ev, row(T0 + 7 * DAY, { abandon_rate: 0.12 }), counts('abandon_rate', 12, 100))).toEqual([]);
+    expect(close(ev, row(T0 + W15, { abandon_rate: 0.05 }))).toEqual([]);
+    // 30 of 200: lower bound 0.1071 >= 0.075: fires.
+    const fired = close(ev, row(T0 + 7 * DAY + W15, { offered: 200, abandon_rate: 0.15 }), counts('abandon_rate', 30, 200));
+    expect(fired).toHaveLength(1);
+  });
+
+  it('rejects a guard on a KPI that is not a rate, and a confidence outside (0, 1)', () => {
+    expect(() => validateRules([{ name: 'a', when: 'aht_seconds > 300', confidence: 0.95 }])).toThrow(
+      /field "confidence": the Wilson guard needs a rate KPI, not aht_seconds \(allowed: abandon_rate/,
+    );
+    expect(() => validateRules([{ name: 'a', when: 'abandon_rate > 0.1', confidence: 1.5 }])).toThrow(/confidence/);
+  });
+
+  it('the KPI operator hands the rate counts to the guard', () => {
+    const rules = validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', confidence: 0.95 }]);
+    const op = new ContactKpiOperator({ windowSizesMs: [W15], rules });
+    // [T0, T0+15m): 3 long abandons of 20 = 0.15, interval [0.0524, 0.3604]: no alert.
+    // [T0+15m, T0+30m): 60 of 200 = 0.3, interval lower bound well above 0.08: alert.
+    for (let i = 0; i < 20; i++) op.process(contact({ queue: 'billing', queued: T0 + i * 30_000, answerAfter: i < 3 ? null : 3, duration: 60 }));
+    for (let i = 0; i < 200; i++) {
+      op.process(contact({ queue: 'billing', queued: T0 + W15 + i * 4_000, answerAfter: i < 60 ? null : 3, duration: 60 }));
+    }
+    op.onWatermark(T0 + 2 * W15);
+    const alerts = op.drainOutputs().flatMap((o) => (o.kind === 'alert' ? (o.rows as unknown as Alert[]) : []));
+    expect(alerts.map((a) => [a.window_start, a.status])).toEqual([[T0 + W15, 'firing']]);
   });
 });
 
@@ -247,7 +343,7 @@ describe('rules inside the KPI operator', () => {
     const rules = validateRules(
       [
         { name: 'slow_resolution', when: 'resolved_per_minute < 2', queue: 'billing', severity: 'critical' },
-        { name: 'tech_abandon', when: 'abandon_rate > 0.08', queue: 'tech' },
+        { name: 'tech_abandon', when: 'abandon_rate > 0.08', queue: 'tech', min_offered: 10 },
       ],
       { knownQueues: ['billing', 'tech'] },
     );

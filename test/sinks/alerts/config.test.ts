@@ -103,6 +103,14 @@ describe('alerting config', () => {
     [{ ...base(), route: { receiver: 'b' } }, /^alerting\.route\.receiver: unknown receiver 'b'; defined receivers: a/],
     [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: must be a duration/],
     [{ ...base(), delivery: { backoff: { base: '10m', max: '1s' } } }, /^alerting\.delivery\.backoff: base must not exceed max/],
+    [
+      { ...base(), receivers: [{ name: 'a', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25', max_attachment_bytes: -1 }] },
+      /^alerting\.receivers\[0\]\.max_attachment_bytes: /,
+    ],
+    [
+      { ...base(), receivers: [{ name: 'a', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25', reports_url: 'file:///srv/reports' }] },
+      /^alerting\.receivers\[0\]\.reports_url: /,
+    ],
     [{ ...base(), extra: 1 }, /^alerting: unknown key 'extra'; allowed keys: external_url, receivers, route/],
   ])('rejects bad config %#', (raw, pattern) => {
     expect(message(raw)).toMatch(pattern);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmailReceiver } from '../../../sinks/alerts/email.js';
+import { EmailReceiver, type EmailOptions } from '../../../sinks/alerts/email.js';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { deliveredAlert } from '../../../sinks/alerts/outbox.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
@@ -57,8 +57,27 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
 
   afterAll(() => stopPeer(proc, dir));
 
-  const receiver = (to: string[]): EmailReceiver =>
-    new EmailReceiver({ name: 'mail', to, from: 'pulse@example.test', host: '127.0.0.1', port, secure: false, requireTls: false, timeoutMs: 5000 });
+  const receiver = (to: string[], extra: Partial<EmailOptions> = {}): EmailReceiver =>
+    new EmailReceiver({ name: 'mail', to, from: 'pulse@example.test', host: '127.0.0.1', port, secure: false, requireTls: false, timeoutMs: 5000, ...extra });
+
+  /** Sends one notification and returns the message the server received. */
+  async function sendAndReceive(r: EmailReceiver, n: Notification): Promise<Received> {
+    try {
+      await r.send(n);
+    } finally {
+      await r.close();
+    }
+    const file = readdirSync(outDir).find((f) => f.endsWith('.json') && readFileSync(join(outDir, f), 'utf8').includes(`"${n.idempotencyKey}"`));
+    return JSON.parse(readFileSync(join(outDir, file as string), 'utf8')) as Received;
+  }
+
+  /** A report file of `kb` kilobytes under dir/many. */
+  function reportFile(name: string, kb: number): string {
+    mkdirSync(join(dir, 'many'), { recursive: true });
+    const path = join(dir, 'many', `${name}.html`);
+    writeFileSync(path, `<html>${name}${'x'.repeat(kb * 1000)}</html>`);
+    return path;
+  }
 
   it('sends HTML and plain text with the numbers and links, and attaches the report file', async () => {
     const report = join(dir, 'drift-report.html');
@@ -141,6 +160,65 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
     } finally {
       await r.close();
     }
+  });
+
+  it("attaches a notification's most important reports within the size cap and links every report", async () => {
+    const at = (day: number): number => Date.parse(`2026-03-0${day}T00:00:00Z`);
+    const alert = (name: string, severity: 'info' | 'warning' | 'critical', day: number, kb: number | null, status: 'firing' | 'resolved' = 'firing') =>
+      deliveredAlert(
+        makeAlert({
+          rule: 'ServiceLevelLow',
+          subject: name,
+          kind: 'analytic',
+          severity,
+          status,
+          window_start: at(day),
+          fired_at: at(day) + 86_400_000,
+          annotations: { summary: `SL low ${name}`, report_path: kb === null ? join(dir, 'many', `${name}.html`) : reportFile(name, kb) },
+        }),
+      );
+    // A replay's notification: six alerts of one group, each with its report of 300 kB (one not rendered).
+    const alerts = [
+      alert('info-new', 'info', 6, 300),
+      alert('warn-old', 'warning', 2, 300),
+      alert('crit-resolved', 'critical', 5, 300, 'resolved'),
+      alert('warn-new', 'warning', 4, 300),
+      alert('crit-firing', 'critical', 3, 300),
+      alert('not-rendered', 'critical', 1, null),
+    ];
+    const n: Notification = { receiver: 'mail', groupKey: 'g', groupLabels: {}, status: 'firing', alerts, idempotencyKey: 'replay-1', externalURL: '' };
+    const base = 'https://pulse.example.test/reports/';
+    const got = await sendAndReceive(receiver(['ops@example.test'], { reportsUrl: base, attachments: { maxFiles: 3, maxBytes: 700_000 } }), n);
+    // Critical first, firing before resolved; a third file of 300 kB would pass 700 kB.
+    expect(got.attachments.map((a) => a.filename)).toEqual(['crit-firing.html', 'crit-resolved.html']);
+    expect(got.attachments.reduce((sum, a) => sum + a.content.length, 0)).toBeLessThanOrEqual(700_000);
+    for (const name of ['info-new', 'warn-old', 'crit-resolved', 'warn-new', 'crit-firing', 'not-rendered']) {
+      const url = `${base}${name}.html`;
+      expect(got.html).toContain(`<a href="${url}">${url}</a>`);
+      expect(got.text).toContain(url);
+    }
+    const text = got.text.replace(/\r\n/g, '\n');
+    expect(text).toContain('Attached: crit-firing.html, crit-resolved.html.');
+    expect(text).toContain('4 reports linked, not attached (at most 3 files and 684 KiB are attached, most important alerts first');
+    // The linked-only list, most important first: the critical one not rendered, then the newest warning.
+    expect(text).toMatch(new RegExp(`not-rendered\\.html\\n  ${base}warn-new\\.html\\n  ${base}warn-old\\.html\\n  ${base}info-new\\.html`));
+
+    // The file count is a limit too: small reports, at most 3 files.
+    const small = ['a', 'b', 'c', 'd'].map((name, i) => alert(`small-${name}`, 'warning', i + 1, 1));
+    const few = await sendAndReceive(receiver(['ops@example.test'], { attachments: { maxFiles: 3, maxBytes: 1_048_576 } }), { ...n, alerts: small, idempotencyKey: 'replay-2' });
+    expect(few.attachments.map((a) => a.filename)).toEqual(['small-d.html', 'small-c.html', 'small-b.html']);
+    // Without reports_url the body names the file.
+    expect(few.text).toContain(join(dir, 'many', 'small-a.html'));
+  });
+
+  it('a repeat notification attaches nothing: its reports went out with the first one, and are linked', async () => {
+    const report = reportFile('repeat', 1);
+    const a = deliveredAlert(makeAlert({ rule: 'AbandonRateHigh', subject: 'billing/voice', kind: 'analytic', annotations: { summary: 's', report_path: report } }));
+    const n: Notification = { receiver: 'mail', groupKey: 'g', groupLabels: {}, status: 'firing', alerts: [a], idempotencyKey: 'repeat-1@1', externalURL: '', repeat: true };
+    const got = await sendAndReceive(receiver(['ops@example.test'], { reportsUrl: 'https://pulse.example.test/reports' }), n);
+    expect(got.attachments).toEqual([]);
+    expect(got.html).toContain('<a href="https://pulse.example.test/reports/repeat.html">');
+    expect(got.text).toContain('this is a repeat notification');
   });
 
   it('a 550 reply is a permanent SMTP failure; a closed port is retryable', async () => {

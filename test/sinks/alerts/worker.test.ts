@@ -146,6 +146,20 @@ describe('delivery worker: grouping and timing with a fake clock', () => {
     expect(status).toEqual([{ status: 'delivered', n: 5 }]);
   });
 
+  it('marks repeat notifications, so that e-mail does not attach their reports again', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const sent: Notification[] = [];
+    const recorder: Receiver = { name: 'hook', type: 'webhook', send: async (n) => void sent.push(n) };
+    const router = routerFor(`route: {receiver: hook, group_by: [queue], group_wait: 0s, group_interval: 5m, repeat_interval: 1h}`);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', recorder]]), clock: clock.now });
+    await enqueueTx(conn, [makeAlert({ rule: 'AbandonHigh', subject: 'billing', labels: { alertname: 'AbandonHigh', queue: 'billing' } })], router, T0);
+    await worker.tick();
+    clock.set(T0 + H);
+    await worker.tick();
+    expect(sent.map((n) => n.repeat === true)).toEqual([false, true]);
+  });
+
   it('an alert that fires and resolves before its group is notified is sent once, as resolved', async () => {
     const { conn, worker: wconn } = await memoryDb();
     const srv = await captureServer();

@@ -5,7 +5,11 @@ import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCustomerReport } from '../../../sinks/reports/customer-report.js';
+import type { Alert } from '../../../operators/alert.js';
+import { loadAlert } from '../../../sinks/reports/alerts-data.js';
+import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
 import { renderKpiReport } from '../../../sinks/reports/kpi-report.js';
+import { writePreparedReport } from '../../../sinks/reports/write.js';
 import { ABANDON, buildFixture } from './fixture.js';
 import type { Fixture } from './fixture.js';
 
@@ -78,5 +82,41 @@ describe.skipIf(!existsSync(CHROMIUM))('reports in headless Chromium', () => {
     expect(page.charts).toBe(2);
     expect(page.points.map((p) => p.length)).toEqual([6, 6]);
     expect(page.rules).toContain('sales shift 2026-01-04T00:00:00Z');
+  });
+
+  it('KPI alert reports: the alert box is coloured by severity while firing and green once resolved (computed styles)', async () => {
+    const firing = (await loadAlert(fx.connection, 'a-kpi')) as Alert;
+    const colours: Record<string, string> = {};
+    for (const [name, alert] of [
+      ['critical', firing],
+      ['warning', { ...firing, severity: 'warning' }],
+      ['info', { ...firing, severity: 'info' }],
+      ['resolved', { ...firing, status: 'resolved' }],
+    ] as Array<[string, Alert]>) {
+      const paths = await writePreparedReport(await prepareAlertReport(fx.connection, alertReportTarget(alert)!, alert), join(fx.dir, `sev-${name}`));
+      const context = await browser.newContext({ offline: true });
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(paths.htmlPath).href, { waitUntil: 'load' });
+      colours[name] = await page.evaluate(() => getComputedStyle(document.querySelector('section.notice') as Element).borderLeftColor);
+      await context.close();
+    }
+    expect(colours).toEqual({
+      critical: 'rgb(192, 57, 43)', // #c0392b red
+      warning: 'rgb(214, 137, 16)', // #d68910 amber
+      info: 'rgb(76, 120, 168)', // #4c78a8 blue: info is not red
+      resolved: 'rgb(30, 132, 73)', // #1e8449 green
+    });
+  });
+
+  it('KPI report of all queues: one panel per queue, each with its own lines', async () => {
+    const paths = await renderKpiReport(fx.connection, { outDir: join(fx.dir, 'panels') });
+    const context = await browser.newContext({ offline: true });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(paths.htmlPath).href, { waitUntil: 'load' });
+    const panels = await page.evaluate(() =>
+      [...document.querySelectorAll('figure.chart svg g.mark-group.cell > g')].map((cell) => cell.querySelectorAll('[aria-roledescription="line mark"]').length),
+    );
+    await context.close();
+    expect(panels).toEqual([2, 1]); // billing: voice and chat; tech: voice
   });
 });

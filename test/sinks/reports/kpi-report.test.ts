@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../operators/alert.js';
 import { loadAlert } from '../../../sinks/reports/alerts-data.js';
 import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
-import { parseThreshold, renderKpiReport } from '../../../sinks/reports/kpi-report.js';
+import { formatAnnotation, noticeLevel, parseThreshold, prepareKpiReport, renderKpiReport } from '../../../sinks/reports/kpi-report.js';
 import { writePreparedReport } from '../../../sinks/reports/write.js';
-import { ABANDON, ariaLabels, buildFixture, W } from './fixture.js';
+import { ABANDON, ariaLabels, buildFixture, M15, T0, W } from './fixture.js';
 import type { Fixture } from './fixture.js';
 
 const FIXED = new Date('2026-02-01T00:00:00Z');
@@ -90,10 +90,12 @@ describe('renderKpiReport', () => {
     expect(basename(paths.htmlPath)).toBe(`${target!.baseName}.html`);
     const html = readFileSync(paths.htmlPath, 'utf8');
     const top = html.slice(0, html.indexOf('<svg'));
-    for (const text of ['<dt>current</dt><dd>0.15</dd>', '<dt>baseline</dt><dd>0.08</dd>', '<dt>change</dt><dd>+87.5%</dd>', '<dt>threshold</dt><dd>&gt; 0.1</dd>']) {
+    // One format per kind: the KPI's values and threshold as percentages with one decimal.
+    for (const text of ['<dt>current</dt><dd>15.0%</dd>', '<dt>baseline</dt><dd>8.0%</dd>', '<dt>change</dt><dd>+87.5%</dd>', '<dt>threshold</dt><dd>&gt; 10.0%</dd>']) {
       expect(top).toContain(text);
     }
     expect(top).toContain('(critical, firing)');
+    expect(top).toContain('<section class="notice alert" role="alert">');
     const svg = svgOf(html);
     expect(ariaLabels(svg, 'point')).toHaveLength(4); // billing/voice only
     expect(svg).toMatch(/aria-label="threshold 0\.1"/);
@@ -110,6 +112,7 @@ describe('renderKpiReport', () => {
     const paths = await writePreparedReport(await prepareAlertReport(fx.connection, alertReportTarget(resolved)!, resolved), join(fx.dir, 'resolved'));
     const top = readFileSync(paths.htmlPath, 'utf8').split('<svg')[0]!;
     expect(top).toContain('(critical, resolved)');
+    expect(top).toContain('<section class="notice ok" role="note">'); // green, not the red of a firing critical alert
     expect(top).toContain('<dt>resolved at</dt><dd>2026-01-05T11:30:00.000Z</dd>');
     expect(top).not.toContain('reports/x.html');
   });
@@ -126,5 +129,116 @@ describe('renderKpiReport', () => {
     expect(parseThreshold('> 0.08')).toBe(0.08);
     expect(parseThreshold('<= 20')).toBe(20);
     expect(parseThreshold('+25% vs 1w')).toBeUndefined();
+  });
+});
+
+describe('KPI reports that tell the truth (issue 14)', () => {
+  const ts = (ms: number) => `TIMESTAMPTZ '${new Date(ms).toISOString()}'`;
+  const H = 3_600_000;
+  const DAY = 24 * H;
+  /** A contact_kpis row: 15m/1h/1d by the times given; abandon_rate as given. */
+  const kpiRow = (start: number, end: number, queue: string, channel: string, rate: number | null) =>
+    `(${ts(start)}, ${ts(end)}, '${queue}', '${channel}', 20, 18, 2, 0, 0, ${rate ?? 'NULL'}, 200, 10, 12, 0.9, 0.1, 0.02, 0.8, true, 2, 10, 0.6, 10, 7)`;
+
+  it('a report of an alert whose latest row is resolved says resolved, in green', async () => {
+    const g = await buildFixture();
+    try {
+      await g.connection.run(`INSERT INTO alerts SELECT * REPLACE ('resolved' AS status) FROM alerts WHERE alert_id = 'a-kpi'`);
+      const alert = (await loadAlert(g.connection, 'a-kpi')) as Alert;
+      expect(alert.status).toBe('resolved');
+      const paths = await writePreparedReport(await prepareAlertReport(g.connection, alertReportTarget(alert)!, alert), join(g.dir, 'state'));
+      const top = readFileSync(paths.htmlPath, 'utf8').split('<svg')[0]!;
+      expect(top).toContain('(critical, resolved)');
+      expect(top).not.toContain('firing');
+      expect(top).toContain('class="notice ok"');
+    } finally {
+      g.close();
+    }
+  });
+
+  it('colours the alert box by severity: info is not red', () => {
+    expect(noticeLevel({ status: 'firing', severity: 'critical' })).toBe('alert');
+    expect(noticeLevel({ status: 'firing', severity: 'warning' })).toBe('warning');
+    expect(noticeLevel({ status: 'firing', severity: 'info' })).toBe('info');
+    expect(noticeLevel({ status: 'resolved', severity: 'critical' })).toBe('ok');
+  });
+
+  it('shows one number format per kind', () => {
+    // The mixed formats of the issue: "current 1" beside "100.0%", "+50.0816%", "0.0166667".
+    expect(formatAnnotation('current', '1', 'abandon_rate')).toBe('100.0%');
+    expect(formatAnnotation('baseline', '0.0166667', 'abandon_rate')).toBe('1.7%');
+    expect(formatAnnotation('change', '+50.0816%', 'abandon_rate')).toBe('+50.1%');
+    expect(formatAnnotation('change', '-3%', 'aht_seconds')).toBe('-3.0%');
+    expect(formatAnnotation('threshold', '< 0.8', 'service_level')).toBe('< 80.0%');
+    expect(formatAnnotation('current', '312.456', 'aht_seconds')).toBe('312.5 s');
+    expect(formatAnnotation('current', '0.0166667', 'resolved_per_minute')).toBe('0.02');
+    expect(formatAnnotation('current', '1234', 'offered')).toBe('1,234');
+    expect(formatAnnotation('offered', '20', 'abandon_rate')).toBe('20');
+    expect(formatAnnotation('baseline', 'n/a', 'abandon_rate')).toBe('n/a');
+    expect(formatAnnotation('threshold', '+25% vs 1w earlier', 'aht_seconds')).toBe('+25% vs 1w earlier');
+    expect(formatAnnotation('interval', '95% Wilson interval [0.0300534, 0.563503]', 'service_level')).toBe('95% Wilson interval 3.0% to 56.4%');
+  });
+
+  it('draws a continuous time axis: a window without data breaks the line instead of joining points', async () => {
+    const g = await buildFixture();
+    try {
+      // gapq/voice has rows in windows 0, 1 and 3 only; billing/chat has a NULL rate in window 1.
+      await g.connection.run(`INSERT INTO contact_kpis VALUES ${[0, 1, 3].map((i) => kpiRow(T0 + i * M15, T0 + (i + 1) * M15, 'gapq', 'voice', 0.1 + i / 100)).join(',')}`);
+      const out = await renderKpiReport(g.connection, { outDir: join(g.dir, 'gap'), queue: 'gapq', last: 4 });
+      const html = readFileSync(out.htmlPath, 'utf8');
+      expect(html).toContain('abandon_rate in the 4 windows of 15m from 2026-01-05T10:00:00Z to 2026-01-05T11:00:00Z');
+      const svg = svgOf(html);
+      const lines = [...svg.matchAll(/<path[^>]*aria-roledescription="line mark"[^>]*d="([^"]*)"/g)].map((m) => m[1]!);
+      expect(lines).toHaveLength(1);
+      // Two pieces: windows 0-1 joined, window 3 alone (a moveto, no lineto from window 1).
+      expect(lines[0]!.match(/M/g)).toHaveLength(2);
+      expect(lines[0]!.match(/L/g)).toHaveLength(1);
+      // The x axis runs through the gap: labels for the empty window's time exist.
+      expect(svg).toContain('10:30');
+
+      const chat = await renderKpiReport(g.connection, { outDir: join(g.dir, 'gap'), queue: 'billing', channel: 'chat' });
+      const chatLine = /<path[^>]*aria-roledescription="line mark"[^>]*d="([^"]*)"/.exec(svgOf(readFileSync(chat.htmlPath, 'utf8')))![1]!;
+      expect(chatLine.match(/M/g)).toHaveLength(2); // the NULL window breaks it too
+    } finally {
+      g.close();
+    }
+  });
+
+  it('draws one panel per queue with a full-name legend of channels, instead of one tangle of lines', async () => {
+    const paths = await renderKpiReport(fx.connection, { outDir: join(fx.dir, 'multiples') });
+    const svg = svgOf(readFileSync(paths.htmlPath, 'utf8'));
+    // A header per queue (facet row), each its own panel.
+    expect([...svg.matchAll(/<text[^>]*>(billing|tech)<\/text>/g)].map((m) => m[1]).sort()).toEqual(['billing', 'tech']);
+    expect(svg.match(/aria-roledescription="line mark"/g)!.length).toBeGreaterThanOrEqual(3); // billing voice, chat; tech voice
+    // The legend lists channels by their full names, without truncation.
+    expect(svg).toContain('>voice</text>');
+    expect(svg).toContain('>chat</text>');
+    expect(svg).not.toContain('…');
+  });
+
+  it('without a window size reports the last complete day', async () => {
+    const g = await buildFixture();
+    try {
+      const day = Date.parse('2026-01-05T00:00:00Z');
+      // Day windows of 01-04, 01-05 and 01-06; the smallest windows (15m) end at 01-06 12:00.
+      const rows = [
+        kpiRow(day - DAY, day, 'billing', 'voice', 0.05),
+        kpiRow(day, day + DAY, 'billing', 'voice', 0.06),
+        kpiRow(day + DAY, day + 2 * DAY, 'billing', 'voice', 0.5),
+        kpiRow(day + DAY + 11 * H + 45 * 60_000, day + DAY + 12 * H, 'billing', 'voice', 0.5),
+      ];
+      await g.connection.run(`INSERT INTO contact_kpis VALUES ${rows.join(',')}`);
+      const report = await prepareKpiReport(g.connection, { queue: 'billing', channel: 'voice' });
+      // 01-06 is not complete (the data end at 01-06 12:00): the report is of 01-05.
+      expect(report.doc.subtitle).toBe('1d windows; the last complete window 2026-01-05T00:00:00Z to 2026-01-06T00:00:00Z');
+      expect(report.baseName).toBe('kpi-abandon_rate-billing-voice-1d-2026-01-05T00-00-00Z');
+      const table = report.doc.blocks.find((b) => b.type === 'table');
+      expect(table?.type === 'table' ? table.rows[0]?.[4] : null).toBe('6.0%');
+      // An explicit size still works, and also stops at the last complete window.
+      const quarter = await prepareKpiReport(g.connection, { queue: 'billing', channel: 'voice', windowSize: '15m' });
+      expect(quarter.doc.subtitle).toContain('2026-01-06T11:45:00Z to 2026-01-06T12:00:00Z');
+    } finally {
+      g.close();
+    }
   });
 });
