@@ -63,6 +63,8 @@ export type OutputKind =
   | 'alert'
   | 'drift_metric'
   | 'case'
+  /** Leads from intent (table `leads`, key lead_id). */
+  | 'lead'
   /** Latest value tier and RFM scores per customer (table `customer_segments`, key customer_id). */
   | 'customer_segment'
   /** Tier migration between rescorings (table `segment_migrations`, key run_id, from_tier, to_tier). */

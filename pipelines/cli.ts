@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
 import { promptPassword } from './commands/users.js';
+import { intentCommand } from './commands/intent.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
 import { runInJob } from './job-api.js';
@@ -68,11 +69,13 @@ export function buildProgram(): Command {
     .option('--seed <s>', 'random seed; the same seed gives the same bytes', integer('--seed', 0, 2 ** 31 - 1), 1)
     .option('--start <iso>', 'first day, e.g. 2026-01-05T00:00:00Z')
     .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
+    .option('--intent-texts', 'contact texts with known intents, listed in the ground truth (intent_texts)')
     .action(async (options) => {
       await generateCommand(options);
     });
 
   const write = (text: string): void => void process.stdout.write(text);
+  program.addCommand(intentCommand({ write, writeErr: (text) => void process.stderr.write(text), stdin: process.stdin }));
   for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword })) program.addCommand(command);
 
   program

@@ -87,6 +87,16 @@ export function interactionTexts(
       extra['current'] = fmt(match.sentiment.score);
       extra['threshold'] = fmt(rule.threshold);
       break;
+    case 'intent':
+      summary = `Intent ${match.prediction.intent} (confidence ${match.prediction.confidence.toFixed(2)}) from ${customer.tier} customer ${customer.customer_id}`;
+      detail =
+        `Contact ${event.contact_id} at ${iso(event.queued_at)} (${event.channel}) classified ${match.prediction.intent} with confidence ` +
+        `${match.prediction.confidence.toFixed(3)} >= ${rule.minConfidence}. Text: ${JSON.stringify(excerpt(event.text ?? ''))}.`;
+      extra['intent'] = match.prediction.intent;
+      extra['current'] = match.prediction.confidence.toFixed(3);
+      extra['threshold'] = String(rule.minConfidence);
+      extra['text_excerpt'] = excerpt(event.text ?? '');
+      break;
   }
   const where = rule.where ? ` Condition: ${rule.where.text}.` : '';
   const cust = rule.customer ? ` Customer condition: ${rule.customer.text}.` : '';

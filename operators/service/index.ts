@@ -24,7 +24,7 @@ export {
 export { tierPolicy, openCase, caseRow, overdueAlert } from './cases.js';
 export { parseExpression, compileExpression, expressionFields, ExpressionError, type Expr, type FactLookup } from './expression.js';
 export { scoreText, extendLexicon, DEFAULT_LEXICON, type Lexicon, type SentimentScore } from './sentiment.js';
-export { WORD_WEIGHTS, NEGATORS, INTENSIFIERS, NEGATION_SCOPE, INTENSIFIER_FACTOR } from './lexicon.js';
 export { trailingSpend, addSpend, utcDay } from './spend.js';
 export { SERVICE_TRIGGERS_OPERATOR } from './factory.js';
 export * from './types.js';
+export { LEAD_STATUSES, leadIdOf, leadRow, type LeadStatus } from './leads.js';

@@ -4,6 +4,7 @@
  * already holds the contact being evaluated.
  */
 import type { ContactEvent } from '../events.js';
+import type { IntentPrediction } from '../intent/model.js';
 import { scoreText, type SentimentScore } from './sentiment.js';
 import type { InteractionRule, RecentContact, ServiceTriggerSettings } from './types.js';
 
@@ -11,7 +12,8 @@ export type InteractionMatch =
   | { trigger: 'unresolved_contacts'; contacts: RecentContact[] }
   | { trigger: 'repeat_reason'; prior: RecentContact }
   | { trigger: 'escalation'; matched: string[] }
-  | { trigger: 'negative_text'; sentiment: SentimentScore };
+  | { trigger: 'negative_text'; sentiment: SentimentScore }
+  | { trigger: 'intent'; prediction: IntentPrediction };
 
 /** Inserts a contact in queued_at order (ties keep arrival order) and keeps the newest `max`. */
 export function recordContact(recent: RecentContact[], contact: RecentContact, max: number): void {
@@ -34,6 +36,8 @@ export function matchInteraction(
   event: ContactEvent,
   recent: readonly RecentContact[],
   settings: Pick<ServiceTriggerSettings, 'lexicon'>,
+  /** The contact text's intent, computed once per contact however many rules ask (text-facts.ts). */
+  predictIntent: () => IntentPrediction | undefined,
 ): InteractionMatch | null {
   switch (rule.trigger) {
     case 'unresolved_contacts': {
@@ -62,6 +66,11 @@ export function matchInteraction(
       if (!event.text) return null;
       const sentiment = scoreText(event.text, settings.lexicon);
       return sentiment.score <= rule.threshold ? { trigger: 'negative_text', sentiment } : null;
+    }
+    case 'intent': {
+      const prediction = predictIntent();
+      if (!prediction) return null;
+      return rule.intents.has(prediction.intent) && prediction.confidence >= rule.minConfidence ? { trigger: 'intent', prediction } : null;
     }
   }
 }

@@ -17,9 +17,11 @@ import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { type CaseStatusInfo, TERMINAL_CASE_STATUSES } from './case-status.js';
 import { caseRow, openCase, overdueAlert } from './cases.js';
+import { leadIdOf, leadRow } from './leads.js';
 import { type CustomerFacts, interactionTexts, surveyTexts } from './describe.js';
 import type { FactLookup, FactValue } from './expression.js';
 import { expireContacts, matchInteraction, recordContact } from './interactions.js';
+import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
 import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
 
@@ -58,6 +60,7 @@ export class ServiceTriggersOperator implements Operator {
   private readonly cases = new KeyedState<WatchedCase>((_id, watched) => watched.customer_id);
   private alerts = new Map<string, Alert>();
   private caseRows = new Map<string, OutputRow>();
+  private leadRows = new Map<string, OutputRow>();
   private lastExpiry = Number.NEGATIVE_INFINITY;
   /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
   private nextDue = Number.NEGATIVE_INFINITY;
@@ -115,8 +118,10 @@ export class ServiceTriggersOperator implements Operator {
     const outputs: OperatorOutput[] = [];
     if (this.alerts.size > 0) outputs.push({ kind: 'alert', rows: [...this.alerts.values()].map(alertRow) });
     if (this.caseRows.size > 0) outputs.push({ kind: 'case', rows: [...this.caseRows.values()] });
+    if (this.leadRows.size > 0) outputs.push({ kind: 'lead', rows: [...this.leadRows.values()] });
     this.alerts = new Map();
     this.caseRows = new Map();
+    this.leadRows = new Map();
     return outputs;
   }
 
@@ -197,7 +202,9 @@ export class ServiceTriggersOperator implements Operator {
 
   private onSurvey(event: SurveyEvent): void {
     if (this.settings.surveyRules.length === 0) return;
+    const comment = textFacts(event.comment, this.settings);
     const facts = this.facts(event.customer_id, event.ts, (field) => {
+      if (field.startsWith('comment_')) return comment.fact(field.slice('comment_'.length));
       if (field.startsWith('answers.')) {
         const id = field.slice('answers.'.length);
         return Object.hasOwn(event.answers, id) ? event.answers[id] : undefined;
@@ -227,6 +234,7 @@ export class ServiceTriggersOperator implements Operator {
     }
     const withCurrent: readonly RecentContact[] =
       this.contactHorizonMs > 0 ? recent : [{ t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }];
+    const text = textFacts(event.text, this.settings);
     const facts = this.facts(customerId, event.queued_at, (field) => {
       switch (field) {
         case 'queue': return event.queue;
@@ -235,17 +243,24 @@ export class ServiceTriggersOperator implements Operator {
         case 'disposition': return event.disposition;
         case 'agent_id': return event.agent_id;
         case 'text': return event.text;
-        default: return undefined;
+        default: return field.startsWith('text_') ? text.fact(field.slice('text_'.length)) : undefined;
       }
     });
     for (const rule of this.settings.interactionRules) {
       if (rule.where && !rule.where.test(facts.lookup)) continue;
-      const match = matchInteraction(rule, event, withCurrent, this.settings);
+      const match = matchInteraction(rule, event, withCurrent, this.settings, text.intent);
       if (!match) continue;
       if (rule.customer && !rule.customer.test(facts.lookup)) continue;
-      if (!this.passCooldown(rule, customerId, event.queued_at)) continue;
+      // An intent rule allows one firing per customer and intent (not per rule) in its cooldown.
+      const scope = match.trigger === 'intent' ? match.prediction.intent : '';
+      if (!this.passCooldown(rule, customerId, event.queued_at, scope)) continue;
       const alertId = stableAlertId(rule.name, event.queued_at, customerId, event.contact_id);
-      this.fire(rule, alertId, customerId, event.queued_at, facts.customer(), interactionTexts(rule, event, match, facts.customer()), rule.trigger);
+      const annotations = interactionTexts(rule, event, match, facts.customer());
+      if (match.trigger === 'intent') {
+        annotations['lead_id'] = leadIdOf(alertId);
+        this.leadRows.set(annotations['lead_id'], leadRow(alertId, customerId, event, match.prediction, facts.customer(), rule.team));
+      }
+      this.fire(rule, alertId, customerId, event.queued_at, facts.customer(), annotations, rule.trigger);
     }
   }
 
@@ -264,6 +279,9 @@ export class ServiceTriggersOperator implements Operator {
     const labels: Record<string, string> = { alertname: rule.name, kind: 'service', severity: rule.severity, tier: customer.tier };
     if (customer.account_owner) labels['account_owner'] = customer.account_owner;
     labels['trigger'] = trigger;
+    // Bounded: one of the model's labels. Routes leads (new_sale -> sales, retention_risk -> retention desk).
+    if (annotations['intent']) labels['intent'] = annotations['intent'];
+    if (annotations['lead_id']) labels['lead_id'] = annotations['lead_id'];
     if (rule.case) {
       const existing = this.settings.cases.oneOpenPerCategory ? this.openCaseOf(customerId, rule.case.category) : undefined;
       const watched = existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
@@ -296,9 +314,10 @@ export class ServiceTriggersOperator implements Operator {
   }
 
   /** One firing per rule and customer per cooldown, whatever order the events arrive in. */
-  private passCooldown(rule: ServiceRule, customerId: string, ts: number): boolean {
+  private passCooldown(rule: ServiceRule, customerId: string, ts: number, scope = ''): boolean {
     if (rule.cooldownMs <= 0) return true;
-    const key = `${rule.name}\u0000${customerId}`;
+    // The customer id follows the first NUL (the state's partition key); `scope` narrows the rule.
+    const key = `${rule.name}${scope ? `\u0001${scope}` : ''}\u0000${customerId}`;
     const last = this.cooldowns.get(key);
     if (last !== undefined && Math.abs(ts - last) < rule.cooldownMs) return false;
     this.cooldowns.set(key, last === undefined ? ts : Math.max(last, ts));

@@ -69,6 +69,8 @@ export const INTERACTION_RULE_SCHEMA = {
     reasons: STRINGS,
     queues: STRINGS,
     threshold: { type: 'number', maximum: 0 },
+    intents: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+    min_confidence: { type: 'number', minimum: 0, maximum: 1 },
   },
 } as const;
 
@@ -92,6 +94,7 @@ export const SERVICE_TRIGGERS_SCHEMA = {
     trailing_spend_days: { type: 'integer', minimum: 1, maximum: 366 },
     max_contacts_per_customer: { type: 'integer', minimum: 1, maximum: 10_000 },
     lexicon: { type: 'object', additionalProperties: { type: 'number', minimum: -5, maximum: 5 } },
+    intent_model: { type: 'string', minLength: 1, description: 'model file of pulse intent train (default: the bundled model)' },
     survey_rules: { type: 'array', items: SURVEY_RULE_SCHEMA },
     interaction_rules: { type: 'array', items: INTERACTION_RULE_SCHEMA },
     cases: {

@@ -5,9 +5,10 @@
 import { SEVERITIES, type Severity } from '../alert.js';
 import type { Disposition } from '../events.js';
 import type { Predicate } from './expression.js';
+import type { IntentClassifier } from '../intent/model.js';
 import type { Lexicon } from './sentiment.js';
 
-export const INTERACTION_TRIGGERS = ['unresolved_contacts', 'repeat_reason', 'escalation', 'negative_text'] as const;
+export const INTERACTION_TRIGGERS = ['unresolved_contacts', 'repeat_reason', 'escalation', 'negative_text', 'intent'] as const;
 export type InteractionTrigger = (typeof INTERACTION_TRIGGERS)[number];
 
 /** Case severities (the `cases.severity` column); not alert severities. */
@@ -64,6 +65,10 @@ export interface InteractionRule extends RuleBase {
   queues: ReadonlySet<string>;
   /** negative_text: fires when the score is at most this. */
   threshold: number;
+  /** intent: the intents that fire (empty for other triggers). */
+  intents: ReadonlySet<string>;
+  /** intent: fires when the model's confidence is at least this. */
+  minConfidence: number;
 }
 
 export type ServiceRule = SurveyRule | InteractionRule;
@@ -90,6 +95,8 @@ export interface ServiceTriggerSettings {
   trailingSpendDays: number;
   maxContactsPerCustomer: number;
   lexicon: Lexicon;
+  /** The intent model's classifier; null when no rule uses trigger `intent`. */
+  classifier: IntentClassifier | null;
   surveyRules: SurveyRule[];
   interactionRules: InteractionRule[];
   cases: CaseSettings;

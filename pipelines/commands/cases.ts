@@ -5,7 +5,6 @@
  * id, an ambiguous id prefix or a bad status is a UsageError (exit code 2, message naming it).
  * Output is a readable table, or the records as JSON with `--json`.
  */
-import { userInfo } from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
@@ -22,6 +21,7 @@ import {
 } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import type { OpenDatabase } from './database-access.js';
+import { defaultActor, positiveInteger } from './people-options.js';
 
 export interface CasesCommandIO {
   write?: (text: string) => void;
@@ -31,12 +31,6 @@ export interface CasesCommandIO {
    * database stores (sinks/duckdb/job-clock.ts): the event time a replayed input reached, else this.
    */
   now?: () => number;
-}
-
-export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
 }
 
 function isoTime(value: string): number {
@@ -49,16 +43,6 @@ function isoTime(value: string): number {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
-}
-
-/** Who a command acts as when `--actor` is not given: the shell's user. */
-export function defaultActor(env: NodeJS.ProcessEnv): string {
-  if (env['USER']) return env['USER'];
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = {}): Command {

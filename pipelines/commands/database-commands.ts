@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { casesCommand } from './cases.js';
 import type { DatabaseAccess } from './database-access.js';
 import { driftCommand } from './drift.js';
+import { leadsCommand } from './leads.js';
 import { outboxCommand } from './outbox.js';
 import { reasonsCommand } from './reasons.js';
 import { reportCommand } from './report.js';
@@ -16,8 +17,9 @@ export function databaseCommands(access: DatabaseAccess): Command[] {
     driftCommand(access.open, { write: access.write }),
     reasonsCommand(access.open, { write: access.write }),
     usersCommand(access.open, { write: access.write, ...(access.readPassword ? { readPassword: access.readPassword } : {}) }),
+    leadsCommand(access.open, { write: access.write }),
   ];
 }
 
 /** Their names: what a running job's API accepts as the first word of a command line. */
-export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift', 'reasons', 'users'] as const;
+export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift', 'reasons', 'users', 'leads'] as const;

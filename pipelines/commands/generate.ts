@@ -7,6 +7,7 @@ export interface GenerateCommandOptions {
   seed: number;
   start?: string;
   truth?: string;
+  intentTexts?: boolean;
 }
 
 /** `pulse generate`: realistic synthetic events plus the ground truth of what was injected. */
@@ -18,6 +19,7 @@ export async function generateCommand(options: GenerateCommandOptions): Promise<
     seed: options.seed,
     ...(options.start ? { start: options.start } : {}),
     ...(options.truth ? { truthPath: options.truth } : {}),
+    ...(options.intentTexts ? { intentTexts: true } : {}),
   });
   process.stderr.write(
     `wrote ${result.events} events (${result.malformed} malformed, ${result.duplicates} duplicates, ` +

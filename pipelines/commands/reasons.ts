@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { parseTaxonomyYaml, taxonomyToYaml } from '../../operators/reason-taxonomy.js';
 import { saveTaxonomyVersion, taxonomyVersion, taxonomyVersions } from '../../sinks/taxonomy/store.js';
-import { defaultActor, positiveInteger } from './cases.js';
+import { defaultActor, positiveInteger } from './people-options.js';
 import type { OpenDatabase } from './database-access.js';
 
 export function reasonsCommand(open: OpenDatabase, io: { write: (text: string) => void; now?: () => number }): Command {

@@ -112,6 +112,26 @@ export const OUTPUT_TABLES_DDL = [
     due_at TIMESTAMPTZ NOT NULL,
     closed_at TIMESTAMPTZ
   )`,
+  // Leads (issue 16): one row per firing of a service_triggers rule with trigger `intent`, written
+  // once by the job (status new); after that only people change status, value and updated_by.
+  `CREATE TABLE IF NOT EXISTS leads (
+    lead_id VARCHAR NOT NULL,
+    alert_id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    intent VARCHAR NOT NULL,
+    confidence DOUBLE NOT NULL,
+    source_contact VARCHAR,
+    team VARCHAR NOT NULL,
+    tier VARCHAR,
+    account_owner VARCHAR,
+    trailing_spend DOUBLE,
+    excerpt VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL,
+    status VARCHAR NOT NULL,
+    value DOUBLE,
+    updated_by VARCHAR,
+    updated_at TIMESTAMPTZ
+  )`,
   // Audit trail of cases (sinks/cases): who changed what and when; `seq` orders the events and
   // `notified` marks the changes already sent through the alert routing.
   `CREATE TABLE IF NOT EXISTS case_events (

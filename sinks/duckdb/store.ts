@@ -20,6 +20,7 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
   alert: { table: 'alerts', keys: ['alert_id'] },
   drift_metric: { table: 'drift_metrics', keys: [] },
   case: { table: 'cases', keys: ['case_id'] },
+  lead: { table: 'leads', keys: ['lead_id'] },
   customer_segment: { table: 'customer_segments', keys: ['customer_id'] },
   segment_migration: { table: 'segment_migrations', keys: ['run_id', 'from_tier', 'to_tier'] },
   contact_reason_volume: { table: 'contact_reason_volumes', keys: ['window_start', 'window_end', 'queue', 'channel', 'reason'] },

@@ -25,6 +25,12 @@ export interface GenerateOptions {
   shiftShare?: number;
   /** Inject population drift. Default true. */
   drift?: boolean;
+  /**
+   * Contact texts with known intents (issue 16), listed in the ground truth; off by default so the
+   * same options keep giving the same bytes as before. Texts come from the held-out part of the
+   * intent corpus and use their own random stream (the events stay the same).
+   */
+  intentTexts?: boolean;
   /** Called after each written chunk with the number of lines written so far. */
   onProgress?: (eventsWritten: number) => void;
 }
@@ -55,6 +61,7 @@ export interface ResolvedOptions {
   outOfOrderSeconds: number;
   shiftShare: number;
   drift: boolean;
+  intentTexts: boolean;
   onProgress: ((eventsWritten: number) => void) | null;
 }
 
@@ -138,6 +145,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     outOfOrderSeconds,
     shiftShare: rate('shiftShare', options.shiftShare, DEFAULTS.shiftShare, 1),
     drift: options.drift ?? DEFAULTS.drift,
+    intentTexts: options.intentTexts ?? false,
     onProgress: options.onProgress ?? null,
   };
 }

@@ -10,6 +10,7 @@ import {
 import type { ContactChannelName, Queue } from './catalog.js';
 import { simulateContact } from './contacts.js';
 import type { ContactOutcome } from './contacts.js';
+import { IntentTexts } from './intent-texts.js';
 import { EmitBuffer, TAG_DUPLICATE, TAG_EVENT, TAG_LATE, TAG_MALFORMED } from './emit-buffer.js';
 import { MALFORMED_KINDS, malformedLine } from './malformed.js';
 import type { ResolvedOptions } from './options.js';
@@ -53,6 +54,8 @@ export class Simulator {
   private contactSeq = 0;
   private surveySeq = 0;
   private readonly style = new TimeStyle();
+  /** Texts with known intents (`intentTexts`), or null. */
+  readonly intentTexts: IntentTexts | null;
   private readonly endMs: number;
   private readonly oooMs: number;
   private readonly startDow: number;
@@ -76,6 +79,7 @@ export class Simulator {
     this.endMs = o.startMs + o.days * MS_PER_DAY;
     this.oooMs = o.outOfOrderSeconds * 1000;
     this.startDow = (new Date(o.startMs).getUTCDay() + 6) % 7;
+    this.intentTexts = o.intentTexts ? new IntentTexts(o.seed) : null;
   }
 
   /** Simulates day `d` (0-based); its records may be delivered on this day or later. */
@@ -226,7 +230,7 @@ export class Simulator {
     const customer = i < 0 ? 'null' : `"${this.pop.ids[i] as string}"`;
     const agent = out.agent === 0 ? 'null' : `"A${QUEUES.indexOf(queue) + 1}${String(out.agent).padStart(2, '0')}"`;
     const answered = out.answeredMs < 0 ? 'null' : style.format(out.answeredMs);
-    const text = this.contactText(out, channel, r.code);
+    const text = this.contactText(out, channel, r.code, contactId, i < 0 ? null : (this.pop.ids[i] as string));
     this.counts.byType.contact++;
     this.deliver(
       `{"type":"contact","event_id":"${id}",${tsField}"customer_id":${customer},"contact_id":"${contactId}","channel":"${channel}","queue":"${queue}","reason":"${r.code}","agent_id":${agent},"queued_at":${style.format(queuedMs)},"answered_at":${answered},"ended_at":${style.format(out.endedMs)},"hold_seconds":${out.holdSeconds},"acw_seconds":${out.acwSeconds},"disposition":"${out.disposition}"${text}}`,
@@ -246,14 +250,17 @@ export class Simulator {
     }
   }
 
-  private contactText(out: ContactOutcome, channel: ContactChannelName, reason: string): string {
+  private contactText(out: ContactOutcome, channel: ContactChannelName, reason: string, contactId: string, customerId: string | null): string {
     const { rng } = this;
     // No transcript for calls and chats that never reached an agent.
     const unanswered = out.answeredMs < 0 && (channel === 'voice' || channel === 'chat');
     if (!TEXT_CHANNELS.has(channel) || unanswered || out.disposition === 'self_service' || !rng.chance(0.5)) return '';
     let pNegative = out.disposition === 'resolved' ? 0.1 : 0.6;
     if (reason === 'RET_CANCEL' || reason === 'BILL_DISPUTE' || reason === 'TECH_NO_SERVICE') pNegative += 0.2;
-    return `,"text":"${rng.pick(rng.chance(pNegative) ? NEGATIVE_TEXTS : NEUTRAL_TEXTS)}"`;
+    const plain = rng.pick(rng.chance(pNegative) ? NEGATIVE_TEXTS : NEUTRAL_TEXTS);
+    // The draws above happen either way, so the option changes texts and nothing else.
+    if (this.intentTexts && customerId !== null) return `,"text":${JSON.stringify(this.intentTexts.text(contactId, customerId, reason, channel))}`;
+    return `,"text":"${plain}"`;
   }
 
   private survey(i: number, tsMs: number, contactId: string, resolved: boolean, install: boolean): void {

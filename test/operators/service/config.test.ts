@@ -68,6 +68,7 @@ test('the README example is a valid configuration', async () => {
   const { type: _t, name: _n, ...settings } = entry!;
   const s = resolveServiceTriggers(settings);
   expect(s.surveyRules.map((r) => r.name)).toEqual(['install_failed', 'hard_install']);
-  expect(s.interactionRules.map((r) => r.trigger)).toEqual(['unresolved_contacts', 'repeat_reason', 'escalation', 'negative_text']);
+  expect(s.interactionRules.map((r) => r.trigger)).toEqual(['unresolved_contacts', 'repeat_reason', 'escalation', 'intent', 'negative_text']);
+  expect(s.classifier?.model.labels).toContain('new_sale');
   expect(s.cases.byTier.get('Gold')!.team).toBe('gold-desk');
 });

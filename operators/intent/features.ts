@@ -1,0 +1,75 @@
+/**
+ * Text to hashed features for the intent classifier: word unigrams, word bigrams, words in the reach
+ * of a negator ("not ... cancel" differs from "cancel") and character 3- to 5-grams of each word
+ * (so "cancell", "cancle" and "cancelling" share most features with "cancel"). Features are hashed
+ * (FNV-1a, 32 bit) into `buckets` slots, a power of two; no vocabulary is stored.
+ *
+ * Lines that start with `agent:` are left out: in chats and transcripts they are the agent's
+ * words ("would you like to upgrade?"), not the customer's intent.
+ */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SEED_WORD = 0x9e3779b1;
+const SEED_BIGRAM = 0x85ebca77;
+const SEED_NEGATED = 0xc2b2ae3d;
+const SEED_CHARS = 0x27d4eb2f;
+const CHAR_MIN = 3;
+const CHAR_MAX = 5;
+/** A negator reaches this many following words. */
+const NEGATION_REACH = 3;
+
+const NEGATORS: ReadonlySet<string> = new Set([
+  'not', 'no', 'never', "don't", 'dont', "didn't", 'didnt', "isn't", 'isnt', "won't", 'wont', "can't", 'cant',
+  "doesn't", 'doesnt', "wasn't", "aren't", "haven't", 'without', 'nothing', "wouldn't", "shouldn't",
+]);
+const WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
+const AGENT_LINE = /^\s*agent\s*:.*$/gm;
+
+function hashString(seed: number, s: string): number {
+  let h = (FNV_OFFSET ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+function combine(a: number, b: number, seed: number): number {
+  return Math.imul(Math.imul(a ^ seed, FNV_PRIME) ^ b, FNV_PRIME) >>> 0;
+}
+
+/** The customer's part of a text, lower-cased, typographic apostrophes made straight. */
+export function customerText(text: string): string {
+  const lower = text.toLowerCase().replace(/[\u2018\u2019`]/g, "'");
+  return lower.includes('agent') ? lower.replace(AGENT_LINE, ' ') : lower;
+}
+
+/**
+ * Appends the feature slots of `text` to `out` (cleared first) and returns their count. A slot
+ * appears once per occurrence; the model scales every feature by 1/sqrt(count).
+ */
+export function featureSlots(text: string, buckets: number, out: number[]): number {
+  out.length = 0;
+  const mask = buckets - 1;
+  let previous = 0;
+  let negatedFor = 0;
+  for (const match of customerText(text).matchAll(WORD)) {
+    const word = match[0];
+    const h = hashString(SEED_WORD, word);
+    out.push(h & mask);
+    if (previous !== 0) out.push(combine(previous, h, SEED_BIGRAM) & mask);
+    previous = h;
+    if (negatedFor > 0) {
+      out.push(combine(h, 0, SEED_NEGATED) & mask);
+      negatedFor--;
+    }
+    if (NEGATORS.has(word)) negatedFor = NEGATION_REACH;
+    // Character n-grams of " word ", the spaces marking its start and end.
+    const padded = ` ${word} `;
+    for (let i = 0; i + CHAR_MIN <= padded.length; i++) {
+      let c = SEED_CHARS;
+      for (let j = i; j < i + CHAR_MAX && j < padded.length; j++) {
+        c = Math.imul(c ^ padded.charCodeAt(j), FNV_PRIME);
+        if (j - i + 1 >= CHAR_MIN) out.push((c >>> 0) & mask);
+      }
+    }
+  }
+  return out.length;
+}

@@ -1,0 +1,88 @@
+/**
+ * `pulse leads list|update --db PATH ...`: the leads of issue 16 and what came of them.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../../operators/errors.js';
+import { LEAD_STATUSES } from '../../operators/service/leads.js';
+import { ensureLeadTable, formatLeadSummary, formatLeads, leadSummary, listLeads, updateLead } from '../../sinks/leads/store.js';
+import type { OpenDatabase } from './database-access.js';
+import { defaultActor, positiveInteger } from './people-options.js';
+
+export interface LeadsCommandIO {
+  write?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+function amount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be an amount >= 0, e.g. 1200 or 99.5');
+  return n;
+}
+
+export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = {}): Command {
+  const write = io.write ?? ((text: string) => void process.stdout.write(text));
+  const env = io.env ?? process.env;
+  const now = io.now ?? Date.now;
+  async function withDb<T>(dbPath: string, work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const { connection, close } = await openConnection(dbPath);
+    try {
+      await ensureLeadTable(connection);
+      return await work(connection);
+    } finally {
+      await close();
+    }
+  }
+
+  const leads = new Command('leads').description('list leads from intent and record their outcome').exitOverride();
+  leads
+    .command('list')
+    .description('list leads, newest first')
+    .requiredOption('--db <path>', 'DuckDB database file of the job')
+    .option('--status <status>', `only this status: ${LEAD_STATUSES.join(', ')}`)
+    .option('--intent <intent>', 'only this intent')
+    .option('--team <team>', 'only this team')
+    .option('--limit <n>', 'at most this many', positiveInteger)
+    .option('--json', 'print JSON records instead of a table')
+    .exitOverride()
+    .action(async (opts: { db: string; status?: string; intent?: string; team?: string; limit?: number; json?: boolean }) => {
+      const found = await withDb(opts.db, (conn) =>
+        listLeads(conn, {
+          ...(opts.status ? { status: [opts.status] } : {}),
+          ...(opts.intent !== undefined ? { intent: opts.intent } : {}),
+          ...(opts.team !== undefined ? { team: opts.team } : {}),
+          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        }),
+      );
+      write(opts.json ? `${JSON.stringify(found, null, 2)}\n` : formatLeads(found));
+    });
+
+  leads
+    .command('update')
+    .description('record the status and/or value of a lead (e.g. --status won --value 1200)')
+    .argument('<lead-id>', 'lead id, e.g. lead-3f2a9c0d1b2e4f56')
+    .requiredOption('--db <path>', 'DuckDB database file of the job')
+    .addOption(new Option('--status <status>', 'new status').choices([...LEAD_STATUSES]))
+    .option('--value <amount>', 'value won (or expected)', amount)
+    .option('--actor <name>', 'who records it (default $USER)')
+    .option('--json', 'print the JSON record instead of a table')
+    .exitOverride()
+    .action(async (leadId: string, opts: { db: string; status?: string; value?: number; actor?: string; json?: boolean }) => {
+      if (opts.status === undefined && opts.value === undefined) throw new UsageError('pulse leads update: give --status, --value or both');
+      const change = { ...(opts.status !== undefined ? { status: opts.status } : {}), ...(opts.value !== undefined ? { value: opts.value } : {}) };
+      const updated = await withDb(opts.db, (conn) => updateLead(conn, leadId, change, { actor: opts.actor ?? defaultActor(env), at: now() }, opts.db));
+      write(opts.json ? `${JSON.stringify(updated, null, 2)}\n` : formatLeads([updated]));
+    });
+  leads
+    .command('summary')
+    .description('conversion and revenue per intent and team, from the recorded outcomes')
+    .requiredOption('--db <path>', 'DuckDB database file of the job')
+    .option('--json', 'print JSON records instead of a table')
+    .exitOverride()
+    .action(async (opts: { db: string; json?: boolean }) => {
+      const rows = await withDb(opts.db, leadSummary);
+      write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatLeadSummary(rows));
+    });
+  return leads;
+}

@@ -1,0 +1,164 @@
+/**
+ * The `leads` table for people: list leads and record what came of them (`pulse leads`).
+ * The job writes a lead once (status new); every change here sets `updated_by` and `updated_at`.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { UsageError } from '../../operators/errors.js';
+import { LEAD_STATUSES } from '../../operators/service/leads.js';
+import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
+
+export interface LeadRecord {
+  lead_id: string;
+  alert_id: string;
+  customer_id: string;
+  intent: string;
+  confidence: number;
+  source_contact: string | null;
+  team: string;
+  tier: string | null;
+  account_owner: string | null;
+  trailing_spend: number | null;
+  excerpt: string | null;
+  created_at: string;
+  status: string;
+  value: number | null;
+  updated_by: string | null;
+  updated_at: string | null;
+}
+
+export interface LeadFilter {
+  status?: readonly string[];
+  intent?: string;
+  team?: string;
+  limit?: number;
+}
+
+export interface LeadChange {
+  status?: string;
+  value?: number;
+}
+
+const LEADS_DDL = OUTPUT_TABLES_DDL.filter((ddl) => /TABLE IF NOT EXISTS leads \(/.test(ddl));
+
+/** Creates `leads` if missing (a database no job with leads has written yet). */
+export async function ensureLeadTable(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`SET TimeZone = 'UTC'`);
+  for (const ddl of LEADS_DDL) await conn.run(ddl);
+}
+
+const COLUMNS = `lead_id, alert_id, customer_id, intent, confidence, source_contact, team, tier, account_owner,
+  trailing_spend, excerpt, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at, status, value, updated_by,
+  strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS updated_at`;
+
+function checkStatus(status: string): void {
+  if (!(LEAD_STATUSES as readonly string[]).includes(status)) {
+    throw new UsageError(`'${status}' is not a lead status; use one of ${LEAD_STATUSES.join(', ')}`);
+  }
+}
+
+export async function listLeads(conn: DuckDBConnection, filter: LeadFilter = {}): Promise<LeadRecord[]> {
+  const where: string[] = [];
+  const params: Record<string, string> = {};
+  if (filter.status && filter.status.length > 0) {
+    filter.status.forEach(checkStatus);
+    where.push(`status IN (${filter.status.map((s, i) => ((params[`s${i}`] = s), `$s${i}`)).join(', ')})`);
+  }
+  if (filter.intent !== undefined) {
+    where.push('intent = $intent');
+    params['intent'] = filter.intent;
+  }
+  if (filter.team !== undefined) {
+    where.push('team = $team');
+    params['team'] = filter.team;
+  }
+  const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+  const reader = await conn.runAndReadAll(
+    `SELECT ${COLUMNS} FROM leads ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, lead_id${limit}`,
+    params,
+  );
+  return reader.getRowObjectsJS() as unknown as LeadRecord[];
+}
+
+/** Records a status and/or value; unknown ids and statuses are UsageErrors (exit code 2). */
+export async function updateLead(
+  conn: DuckDBConnection,
+  leadId: string,
+  change: LeadChange,
+  who: { actor: string; at: number },
+  dbPath?: string,
+): Promise<LeadRecord> {
+  if (change.status !== undefined) checkStatus(change.status);
+  if (change.value !== undefined && !(Number.isFinite(change.value) && change.value >= 0)) {
+    throw new UsageError(`--value must be an amount >= 0, not ${change.value}`);
+  }
+  const sets = ['updated_by = $actor', 'updated_at = make_timestamptz(CAST($at AS BIGINT) * 1000)'];
+  const params: Record<string, string | number> = { id: leadId, actor: who.actor, at: who.at };
+  if (change.status !== undefined) {
+    sets.push('status = $status');
+    params['status'] = change.status;
+  }
+  if (change.value !== undefined) {
+    sets.push('value = $value');
+    params['value'] = change.value;
+  }
+  const updated = await conn.runAndReadAll(`UPDATE leads SET ${sets.join(', ')} WHERE lead_id = $id RETURNING lead_id`, params);
+  if (updated.getRows().length === 0) {
+    throw new UsageError(`no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath ?? 'PATH'}`);
+  }
+  const reader = await conn.runAndReadAll(`SELECT ${COLUMNS} FROM leads WHERE lead_id = $id`, { id: leadId });
+  return reader.getRowObjectsJS()[0] as unknown as LeadRecord;
+}
+
+/** A readable table of leads. */
+export function formatLeads(leads: readonly LeadRecord[]): string {
+  if (leads.length === 0) return 'no leads\n';
+  const header = ['lead_id', 'created_at', 'customer', 'intent', 'conf', 'team', 'status', 'value', 'excerpt'];
+  const rows = leads.map((l) => [
+    l.lead_id, l.created_at, l.customer_id, l.intent, l.confidence.toFixed(2), l.team, l.status,
+    l.value === null ? '' : l.value.toFixed(2), (l.excerpt ?? '').replace(/\s+/g, ' ').slice(0, 50),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export interface LeadSummaryRow {
+  intent: string;
+  team: string;
+  leads: number;
+  /** Leads people reached: status contacted, won or lost. */
+  reached: number;
+  won: number;
+  lost: number;
+  /** reached / leads. */
+  reach_rate: number | null;
+  /** won / reached (the issue's "60% of those reached closed"); NULL when none was reached. */
+  win_rate: number | null;
+  /** Sum of `value` over won leads. */
+  revenue: number;
+}
+
+/** Conversion and revenue per intent and team, from the outcomes people recorded. */
+export async function leadSummary(conn: DuckDBConnection): Promise<LeadSummaryRow[]> {
+  const reader = await conn.runAndReadAll(`
+    SELECT intent, team,
+      CAST(count(*) AS INTEGER) AS leads,
+      CAST(count(*) FILTER (WHERE status IN ('contacted', 'won', 'lost')) AS INTEGER) AS reached,
+      CAST(count(*) FILTER (WHERE status = 'won') AS INTEGER) AS won,
+      CAST(count(*) FILTER (WHERE status = 'lost') AS INTEGER) AS lost,
+      CAST(coalesce(sum(value) FILTER (WHERE status = 'won'), 0) AS DOUBLE) AS revenue
+    FROM leads GROUP BY intent, team ORDER BY intent, team`);
+  return (reader.getRowObjectsJS() as Array<Omit<LeadSummaryRow, 'reach_rate' | 'win_rate'>>).map((r) => ({
+    ...r,
+    reach_rate: r.leads > 0 ? r.reached / r.leads : null,
+    win_rate: r.reached > 0 ? r.won / r.reached : null,
+  }));
+}
+
+export function formatLeadSummary(rows: readonly LeadSummaryRow[]): string {
+  if (rows.length === 0) return 'no leads\n';
+  const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+  const header = ['intent', 'team', 'leads', 'reached', 'won', 'lost', 'reach_rate', 'win_rate', 'revenue'];
+  const body = rows.map((r) => [r.intent, r.team, String(r.leads), String(r.reached), String(r.won), String(r.lost), pct(r.reach_rate), pct(r.win_rate), r.revenue.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [header, ...body].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
