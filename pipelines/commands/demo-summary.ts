@@ -129,7 +129,10 @@ function reportLines(reportsDir: string, shown: (path: string) => string): strin
     .sort((a, b) => b[1] - a[1])
     .map(([kind, n]) => `${n} ${kind === 'kpi' ? 'KPI' : kind}`)
     .join(' and ');
-  return [`${described} reports (HTML with charts, and Markdown) in ${shown(reportsDir)}/: one per firing KPI rule and per drift alert`];
+  return [
+    `${described} reports (HTML, and Markdown) in ${shown(reportsDir)}/: one per firing KPI rule and per drift alert,`,
+    'and the scheduled scorecards and signals summaries (colour-coded; the job\'s reports.schedule)',
+  ];
 }
 
 async function deadLetterLines(connection: DuckDBConnection, facts: DemoFacts, shown: (path: string) => string): Promise<string[]> {

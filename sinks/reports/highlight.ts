@@ -7,7 +7,9 @@
  * - `column`: the KPI's whole column when the total row (all queues) is past the bound.
  * Where rules disagree on a cell the more severe colour wins (red, amber, green, blue), so a
  * warning never hides a breach. Bounds are strict (`above: 0.08` colours 0.081, not 0.08); a
- * missing value (n/a, a zero denominator) is never coloured.
+ * missing value (n/a, a zero denominator) is never coloured. `channels` limits a cell or row rule to
+ * the rows of those channels (service level, for one, means nothing for e-mail); the all-queues
+ * row and the rows of tables without channels (the signals summary) are then never coloured by it.
  */
 export const HIGHLIGHT_COLOURS = ['red', 'amber', 'green', 'blue'] as const;
 export type HighlightColour = (typeof HIGHLIGHT_COLOURS)[number];
@@ -21,6 +23,7 @@ export interface HighlightRule {
   below?: number;
   colour: HighlightColour;
   apply: HighlightTarget;
+  channels?: string[];
 }
 
 /** JSON Schema of one rule in the job YAML (unknown keys rejected). */
@@ -34,6 +37,7 @@ export const HIGHLIGHT_RULE_SCHEMA = {
     below: { type: 'number', description: 'colour when the value is less than this' },
     colour: { enum: [...HIGHLIGHT_COLOURS] },
     apply: { enum: [...HIGHLIGHT_TARGETS], default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' },
+    channels: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'only rows of these channels (cell and row rules)' },
   },
   anyOf: [{ required: ['above'] }, { required: ['below'] }],
 } as const;
@@ -49,13 +53,15 @@ const stronger = (a: HighlightColour | null, b: HighlightColour): HighlightColou
 /**
  * The colour of every cell of a table: `columns` are the table's KPI names (null for label
  * columns), `values[r][c]` the number a rule judges, `totalRow` the index of the all-queues row
- * that `column` rules judge (or null when the table has none).
+ * that `column` rules judge (or null when the table has none), `rowChannels[r]` the channel of row
+ * `r` (null for the all-queues row; none for tables without channels).
  */
 export function highlightCells(
   rules: readonly HighlightRule[],
   columns: ReadonlyArray<string | null>,
   values: ReadonlyArray<ReadonlyArray<number | null>>,
   totalRow: number | null,
+  rowChannels: ReadonlyArray<string | null> = [],
 ): Array<Array<HighlightColour | null>> {
   const out = values.map(() => columns.map((): HighlightColour | null => null));
   const paint = (r: number, c: number, colour: HighlightColour): void => void (out[r]![c] = stronger(out[r]![c]!, colour));
@@ -67,6 +73,7 @@ export function highlightCells(
       continue;
     }
     values.forEach((row, r) => {
+      if (rule.channels && (r === totalRow || !rule.channels.includes(rowChannels[r] ?? ''))) return;
       if (!breaches(rule, row[c]!)) return;
       if (rule.apply === 'row') columns.forEach((_, cc) => paint(r, cc, rule.colour));
       else paint(r, c, rule.colour);

@@ -125,8 +125,9 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
   const kpis = SCORECARD_KPIS;
   const values = data.rows.map((row) => [null, null, ...kpis.map(({ kpi }) => row.current[kpi] ?? null)]);
   const totalRow = data.rows.findIndex((r) => r.queue === ALL);
-  const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRow < 0 ? null : totalRow);
-  const rules = p.highlight.map((h) => `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}`);
+  const channels = data.rows.map((row) => (row.queue === ALL ? null : row.channel));
+  const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRow < 0 ? null : totalRow, channels);
+  const rules = p.highlight.map((h) => `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`);
   return [
     {
       type: 'facts',

@@ -20,8 +20,8 @@ describe('reports of alerts in a job', () => {
 
     const [alerts, requests] = await query(
       db,
-      `SELECT alert_id, rule, severity, status, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
-         FROM alerts WHERE (labels->>'kpi') IS NOT NULL OR rule = 'SegmentationRescoreNeeded'`,
+      `SELECT alert_id, kind, rule, severity, status, labels->>'kpi' AS kpi, labels->>'queue' AS queue, annotations->>'report_path' AS report
+         FROM alerts WHERE (labels->>'kpi') IS NOT NULL OR rule = 'SegmentationRescoreNeeded' OR kind = 'report'`,
       `SELECT alert_id, alert_status, status, renders FROM pulse_report_requests ORDER BY seq`,
     );
     expect(alerts!.filter((a) => a['kpi'] !== null).length).toBeGreaterThan(5);
@@ -30,6 +30,12 @@ describe('reports of alerts in a job', () => {
     expect(resolved.length).toBeGreaterThan(0);
     for (const alert of alerts!) {
       const report = String(alert['report']);
+      if (alert['kind'] === 'report') {
+        // The default job's scheduled scorecards and signals summaries: tables, no charts.
+        expect(report).toMatch(/(scorecard|signals)-.*\.html$/);
+        expect(readFileSync(report, 'utf8')).toContain(String(alert['rule']));
+        continue;
+      }
       if (alert['kpi'] !== null) expect(report).toContain(`kpi-${String(alert['kpi'])}-${String(alert['queue'])}-`);
       else expect(report).toMatch(/drift-.*\.html$/);
       const html = readFileSync(report, 'utf8');

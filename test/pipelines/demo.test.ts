@@ -48,7 +48,8 @@ describe('pulse demo', () => {
     expect(summary).toContain(`Cases        ${Number(cases![0]!['n']).toLocaleString('en-US')} opened:`);
     expect(summary).toContain(`${Number(drift![0]!['n'])} weekly runs`);
     expect(summary).toMatch(/KPI alerts {3}\w+: fired \d+ times/);
-    expect(summary).toMatch(/Reports {6}\d+ KPI and \d+ drift reports .* in out\/reports\/:/);
+    expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in out\/reports\/:/);
+    expect(summary).toMatch(/\d+ scorecard and/);
     expect(summary).toContain('generator injected');
     // Every dead letter is also in the rejects file beside the demo's copy of the sample.
     const rejects = readFileSync(join(out, 'events.rejects.ndjson'), 'utf8').trim().split('\n');

@@ -138,7 +138,10 @@ describe('undelivered alerts, seen and sent by a person', () => {
     expect(code, stderr).toBe(0);
     const pending = await outboxRows(db, 'pending');
     expect(pending.length).toBeGreaterThan(0);
-    expect(pending.every((p) => p.last_error?.includes('503'))).toBe(true);
+    // Every delivery tried was refused with 503; the notifications of reports rendered at the end of
+    // the input may not have been tried within the 1s drain, and stay pending untried.
+    expect(pending.some((p) => p.attempts > 0)).toBe(true);
+    expect(pending.filter((p) => p.attempts > 0 && !p.last_error?.includes('503'))).toEqual([]);
     expect(stderr).toContain(`${pending.length} alert deliveries are still pending after the 1s drain timeout (hook: ${pending.length})`);
     expect(stderr).toContain(`${pending.length} alert deliveries are still pending in the outbox; send them with: pulse outbox send --db ${db} --config ${config}`);
 

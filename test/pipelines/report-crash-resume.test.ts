@@ -11,7 +11,7 @@ import { sampleIn } from '../helpers/sample.js';
 const atQueueBatch = (batch: number) => (stderr: string) => stderr.split('"msg":"rendering alert reports"').length - 1 >= batch;
 
 const KILLS = 6;
-const ALERTS = `SELECT alert_id, status, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`;
+const ALERTS = `SELECT alert_id, rule, status, CAST(annotations AS VARCHAR) AS annotations FROM alerts ORDER BY alert_id`;
 const REQUESTS = `SELECT alert_id, alert_status, status, renders FROM pulse_report_requests ORDER BY alert_id, alert_status`;
 
 describe('report requests across crashes', () => {
@@ -70,6 +70,7 @@ describe('report requests across crashes', () => {
       expect(path.startsWith('reports/')).toBe(true);
       const html = readFileSync(join(crashed, path), 'utf8');
       if (path.includes('/kpi-')) expect(html).toContain(`, ${String(alert['status'])}): `);
+      else if (/\/(scorecard|signals)-/.test(path)) expect(html).toContain(String(alert['rule']));
       else expect(html).toContain(`id ${String(alert['alert_id'])}`);
     }
     expect(readdirSync(join(crashed, 'reports')).filter((f) => f.endsWith('.html'))).toHaveLength(linked.length);

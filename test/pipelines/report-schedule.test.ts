@@ -110,4 +110,11 @@ describe('highlight rules', () => {
   ])('%s', (_what, r, expected) => {
     expect(highlightCells(r, columns, values, 2)).toEqual(expected);
   });
+
+  it('a rule limited to channels colours only the rows of those channels, never the all-queues row', () => {
+    const limited = rules([{ kpi: 'abandon_rate', above: 0.05, colour: 'red', channels: ['voice'] }, { kpi: 'service_level', below: 0.95, colour: 'amber', apply: 'row', channels: ['email'] }]);
+    expect(highlightCells(limited, columns, values, 2, ['voice', 'email', null])).toEqual([[null, 'red', null], [null, null, null], [null, null, null]]);
+    // Without row channels (the signals summary) a limited rule colours nothing.
+    expect(highlightCells(limited, columns, values, 2)).toEqual([[null, null, null], [null, null, null], [null, null, null]]);
+  });
 });
