@@ -32,12 +32,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
-import { MS_PER_MINUTE } from '../operators/events.js';
+import { MS_PER_DAY, MS_PER_MINUTE } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import { resolveShiftConfig } from '../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../operators/shifts/operator.js';
 import { generate } from '../sources/generator/index.js';
 import { arl0OfFalseAlertRate, klPerWindow, lordenDelay } from './lorden.js';
+import { calibrateThreshold, cusumAlarms, weeklyZAlarms } from './reference-detectors.js';
+import type { Detector } from './reference-detectors.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,11 +104,13 @@ interface Shift {
   txPerDay: number;
   /** Shifted days in the data (windows from the start to the end). */
   horizon: number;
+  /** Day index of the start. */
+  day: number;
 }
 const shifts = new Map<string, Shift>();
 for (const s of truth.shifts) {
   const measures = new Set(s.measures.map(operatorMeasure).filter((m): m is string => m !== null));
-  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0, horizon: truth.period.days - s.day_index });
+  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0, horizon: truth.period.days - s.day_index, day: s.day_index });
 }
 const driftGroup = new Set(truth.drift.features?.find((f) => f.name === 'spend_total')?.affected_customers ?? []);
 const quietCustomers = customers - shifts.size - driftGroup.size;
@@ -142,6 +146,15 @@ function flush(batch: ReturnType<EventDecoder['decode']>[], watermark: number): 
 
 /** Non-refund transactions per customer over the whole period (activity level of unshifted customers). */
 const txCount = new Map<string, number>();
+/** Non-refund transactions per customer and day, for the count-based reference detectors. */
+const dailyCounts = new Map<string, Uint16Array>();
+const periodStart = Date.parse(truth.period.start);
+function countDay(customerId: string, ts: number): void {
+  let c = dailyCounts.get(customerId);
+  if (!c) dailyCounts.set(customerId, (c = new Uint16Array(days)));
+  const d = Math.floor((ts - periodStart) / MS_PER_DAY);
+  if (d >= 0 && d < days) c[d]!++;
+}
 let batch: ReturnType<EventDecoder['decode']>[] = [];
 const rl = createInterface({ input: createReadStream(events), crlfDelay: Infinity });
 for await (const line of rl) {
@@ -155,7 +168,10 @@ for await (const line of rl) {
     continue;
   }
   if (r.event.ts > maxTs) maxTs = r.event.ts;
-  if (r.event.type === 'transaction' && r.event.amount >= 0) txCount.set(r.event.customer_id, (txCount.get(r.event.customer_id) ?? 0) + 1);
+  if (r.event.type === 'transaction' && r.event.amount >= 0) {
+    txCount.set(r.event.customer_id, (txCount.get(r.event.customer_id) ?? 0) + 1);
+    countDay(r.event.customer_id, r.event.ts);
+  }
   batch.push(r);
   if (batch.length >= batchSize) {
     flush(batch, maxTs - 5 * MS_PER_MINUTE);
@@ -335,6 +351,49 @@ function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): voi
   }
 }
 
+/**
+ * The reference detectors of issue 17 (bench/reference-detectors.ts) on the same data: each one's
+ * threshold is calibrated on the unshifted, non-drift customers to allow as many false alerts as
+ * the GLR made there, then frequency shifts of 50% or more (the only shifts daily counts can see)
+ * are scored per activity band beside the GLR and Lorden's bound. Detection: the first alarm in
+ * the shift's direction at or after its start day; delay in days, as the GLR's in windows.
+ */
+function printReferences(firstHit: ReadonlyMap<string, number>, fpQuiet: number, faRate: number): void {
+  const unshifted = [...dailyCounts.entries()].filter(([id]) => !shifts.has(id) && !driftGroup.has(id)).map(([, c]) => c);
+  const refs: Array<{ name: string; detector: Detector; threshold: number; falseAlarms: number }> = [
+    { name: 'z7', detector: weeklyZAlarms },
+    { name: 'cusum', detector: cusumAlarms },
+  ].map(({ name, detector }) => {
+    const threshold = calibrateThreshold(detector, unshifted, fpQuiet);
+    return { name, detector, threshold, falseAlarms: unshifted.reduce((n, c) => n + detector(c, threshold).length, 0) };
+  });
+  const quietDays = quietCustomers * days;
+  console.log(
+    `reference detectors at the GLR's false-alert rate (${faRate.toFixed(3)} per 1,000 customer-days): ` +
+      refs.map((r) => `${r.name} threshold ${r.threshold.toFixed(2)} -> ${((1000 * r.falseAlarms) / quietDays).toFixed(3)}`).join('; '),
+  );
+  const arl0 = arl0OfFalseAlertRate(faRate);
+  console.log(row(['freq. |size|>=50%', 'shifts', 'med.bound', 'GLR rec', 'GLR delay', 'z7 rec', 'z7 delay', 'cusum rec', 'cusum dly']));
+  const noZero = new Uint16Array(days);
+  for (const act of ACTIVITY_LABELS) {
+    const band = [...shifts.entries()].filter(([, sh]) => sh.kind === 'spend_frequency' && Math.abs(sh.size) >= 0.5 && activityOf(sh.txPerDay) === act);
+    if (band.length === 0) continue;
+    const bounds = band.map(([, sh]) => lordenDelay(arl0, klPerWindow(sh.kind, 1 + sh.size, sh.txPerDay) ?? Number.NaN)).filter(Number.isFinite);
+    const glr = band.map(([id]) => firstHit.get(id)).filter((d): d is number => d !== undefined);
+    const cells: Array<string | number> = [act, band.length, median(bounds)?.toFixed(1) ?? '-', pct(glr.length / band.length), median(glr) ?? '-'];
+    for (const r of refs) {
+      const delays = band
+        .map(([id, sh]) => {
+          const hit = r.detector(dailyCounts.get(id) ?? noZero, r.threshold).find((a) => a.day >= sh.day && a.direction === sh.direction);
+          return hit ? hit.day - sh.day : Number.NaN;
+        })
+        .filter(Number.isFinite);
+      cells.push(pct(delays.length / band.length), median(delays) ?? '-');
+    }
+    console.log(row(cells));
+  }
+}
+
 const quietByActivity = new Map<string, number>();
 for (const id of new Set([...txCount.keys()])) {
   if (shifts.has(id) || driftGroup.has(id)) continue;
@@ -386,6 +445,7 @@ for (const o of operators) {
   }
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
   printBeside(r.firstHit, faRate);
+  printReferences(r.firstHit, r.fpQuiet, faRate);
   const q = r.silence;
   const quietDays = quietCustomers * days;
   console.log(
