@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .option('--start <iso>', 'first day, e.g. 2026-01-05T00:00:00Z')
     .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
     .option('--intent-texts', 'contact texts with known intents, listed in the ground truth (intent_texts)')
+    .option('--patterns <list>', 'opt-in behaviour patterns, comma-separated: weekend,payday,holiday,bigticket,gaps')
     .action(async (options) => {
       await generateCommand(options);
     });
