@@ -6,6 +6,12 @@
  *   npm run build && node dist/bench/shift-quality.js [--customers 50000 --days 120 --seed 3]
  *        [--config '{"robustZ": 4}' ...]   one operator per --config (customer_shifts YAML as JSON),
  *                                          all fed in the same pass; none = the defaults
+ *        [--pattern-set weekend,gaps]      generate the data with these opt-in behaviour patterns
+ *                                          (sources/generator/patterns.ts); none = the plain generator
+ *        [--patterns]                      robustness run (issue 17, item 2): this bench once per
+ *                                          configuration of PATTERN_SUITE, then each one's false-alert
+ *                                          rate beside the plain configuration's (target: within 2x)
+ *        [--summary PATH]                  write the per-config summary as JSON (used by --patterns)
  *
  * Scoring (per operator):
  * - true positive: a shift alert for a shifted customer, on one of its shifted measures, in the
@@ -30,6 +36,8 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import { MS_PER_DAY, MS_PER_MINUTE } from '../operators/events.js';
@@ -37,6 +45,7 @@ import type { OperatorOutput } from '../operators/operator.js';
 import { resolveShiftConfig } from '../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../operators/shifts/operator.js';
 import { generate } from '../sources/generator/index.js';
+import type { GenerateOptions } from '../sources/generator/index.js';
 import { arl0OfFalseAlertRate, klPerWindow, lordenDelay } from './lorden.js';
 import { calibrateThreshold, cusumAlarms, weeklyZAlarms } from './reference-detectors.js';
 import type { Detector } from './reference-detectors.js';
@@ -50,6 +59,9 @@ const { values } = parseArgs({
     config: { type: 'string', multiple: true },
     batch: { type: 'string', default: '10000' },
     dump: { type: 'string' },
+    'pattern-set': { type: 'string', default: '' },
+    patterns: { type: 'boolean', default: false },
+    summary: { type: 'string' },
   },
 });
 const customers = Number(values.customers);
@@ -58,16 +70,48 @@ const seed = Number(values.seed);
 const dir = values.dir as string;
 const batchSize = Number(values.batch);
 const configs = (values.config ?? ['{}']).map((text) => JSON.parse(text) as Record<string, unknown>);
+const patternSet = (values['pattern-set'] as string).split(',').filter((p) => p.length > 0) as NonNullable<GenerateOptions['patterns']>;
+
+/** The configurations of `--patterns`: the plain generator first, as the reference rate. */
+const PATTERN_SUITE = ['', 'weekend', 'payday,holiday', 'bigticket', 'gaps', 'weekend,payday,holiday,bigticket,gaps'];
+if (values.patterns) {
+  runPatternSuite();
+  process.exit(0);
+}
+
+/** Runs this bench once per PATTERN_SUITE entry (reports on stdout), then compares false-alert rates. */
+function runPatternSuite(): void {
+  const self = fileURLToPath(import.meta.url);
+  const passOn = ['--customers', String(customers), '--days', String(days), '--seed', String(seed), '--dir', dir, '--batch', String(batchSize), ...(values.config ?? []).flatMap((c) => ['--config', c])];
+  const rates: Array<{ set: string; summary: Array<Record<string, number>> }> = [];
+  for (const set of PATTERN_SUITE) {
+    const summaryPath = join(dir, `summary-${set.replaceAll(',', '+') || 'plain'}.json`);
+    console.log(`\n##### patterns: ${set || 'none (plain)'}`);
+    execFileSync(process.execPath, [self, ...passOn, '--pattern-set', set, '--summary', summaryPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    rates.push({ set: set || 'plain', summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Array<Record<string, number>> });
+  }
+  const plain = rates[0]!.summary;
+  console.log('\nfalse alerts on unshifted customers per 1,000 customer-days, by pattern configuration (target: within 2x of plain):');
+  configs.forEach((cfg, i) => {
+    console.log(`config ${JSON.stringify(cfg)}`);
+    console.log(row(['patterns', 'FA/1000cd', 'x plain', 'within 2x', 'precision', 'recall>=50%']));
+    for (const r of rates) {
+      const fa = r.summary[i]!['faRate']!;
+      const ratio = fa / plain[i]!['faRate']!;
+      console.log(row([r.set, fa.toFixed(3), Number.isFinite(ratio) ? ratio.toFixed(2) : '-', ratio <= 2 && ratio >= 0.5 ? 'yes' : 'NO', pct(r.summary[i]!['precision']!), pct(r.summary[i]!['recallBig']!)]));
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Data and truth
 mkdirSync(dir, { recursive: true });
-const events = join(dir, `shift-${customers}c-${days}d-s${seed}.ndjson`);
+const events = join(dir, `shift-${customers}c-${days}d-s${seed}${patternSet.length > 0 ? `-${patternSet.join('+')}` : ''}.ndjson`);
 const truthPath = events.replace(/\.ndjson$/, '.truth.json');
 const started = performance.now();
 if (!existsSync(events) || !existsSync(truthPath)) {
   process.stderr.write(`generating ${events} ...\n`);
-  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath });
+  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath, ...(patternSet.length > 0 ? { patterns: patternSet } : {}) });
 }
 const generateSeconds = (performance.now() - started) / 1000;
 
@@ -401,8 +445,13 @@ for (const id of new Set([...txCount.keys()])) {
   quietByActivity.set(act, (quietByActivity.get(act) ?? 0) + 1);
 }
 
-const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
-const row = (cells: Array<string | number>): string => cells.map((c, i) => (i === 0 ? String(c).padEnd(18) : String(c).padStart(10))).join(' ');
+// Function declarations: the --patterns summary, which runs before anything else, prints with them too.
+function pct(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(3) : '  -  ';
+}
+function row(cells: Array<string | number>): string {
+  return cells.map((c, i) => (i === 0 ? String(c).padEnd(18) : String(c).padStart(10))).join(' ');
+}
 
 console.log(
   `dataset: ${events} (${customers} customers x ${days} days, seed ${seed}; ${lines} lines, ${rejected} rejected)\n` +
@@ -462,6 +511,7 @@ for (const o of operators) {
   for (const [name, met] of Object.entries(targets)) console.log(`  target ${name}: ${met ? 'MET' : 'not met'}`);
   summary.push({ config: o.cfg, recallBig, precision, delayBig, faRate, seconds: o.seconds });
 }
+if (values.summary) writeFileSync(values.summary, JSON.stringify(summary));
 if (operators.length > 1) {
   console.log('\ntrade-off (one line per config):');
   console.log(row(['recall>=50%', 'precision', 'med.delay', 'FA/1000cd', 'config']));
