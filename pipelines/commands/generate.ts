@@ -8,8 +8,8 @@ export interface GenerateCommandOptions {
   start?: string;
   truth?: string;
   intentTexts?: boolean;
-  /** Comma-separated behaviour patterns (`--patterns weekend,gaps`); the generator validates the names. */
-  patterns?: string;
+  /** Behaviour patterns (`--patterns weekend,gaps`). */
+  patterns?: GenerateOptions['patterns'];
 }
 
 /** `pulse generate`: realistic synthetic events plus the ground truth of what was injected. */
@@ -22,7 +22,7 @@ export async function generateCommand(options: GenerateCommandOptions): Promise<
     ...(options.start ? { start: options.start } : {}),
     ...(options.truth ? { truthPath: options.truth } : {}),
     ...(options.intentTexts ? { intentTexts: true } : {}),
-    ...(options.patterns ? { patterns: options.patterns.split(',').map((p) => p.trim()) as GenerateOptions['patterns'] } : {}),
+    ...(options.patterns ? { patterns: options.patterns } : {}),
   });
   process.stderr.write(
     `wrote ${result.events} events (${result.malformed} malformed, ${result.duplicates} duplicates, ` +
