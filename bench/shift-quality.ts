@@ -91,14 +91,14 @@ function runPatternSuite(): void {
     rates.push({ set: set === PATTERN_SUITE[PATTERN_SUITE.length - 1] ? 'all five' : set || 'plain', summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Array<Record<string, number>> });
   }
   const plain = rates[0]!.summary;
-  console.log('\nfalse alerts on unshifted customers per 1,000 customer-days, by pattern configuration (target: within 2x of plain):');
+  console.log('\nfalse alerts on unshifted customers per 1,000 customer-days, by pattern configuration (target: at most 2x the plain rate):');
   configs.forEach((cfg, i) => {
     console.log(`config ${JSON.stringify(cfg)}`);
     console.log(row(['patterns', 'FA/1000cd', 'x plain', 'within 2x', 'precision', 'recall>=50%']));
     for (const r of rates) {
       const fa = r.summary[i]!['faRate']!;
       const ratio = fa / plain[i]!['faRate']!;
-      console.log(row([r.set, fa.toFixed(3), Number.isFinite(ratio) ? ratio.toFixed(2) : '-', ratio <= 2 && ratio >= 0.5 ? 'yes' : 'NO', pct(r.summary[i]!['precision']!), pct(r.summary[i]!['recallBig']!)]));
+      console.log(row([r.set, fa.toFixed(3), Number.isFinite(ratio) ? ratio.toFixed(2) : '-', ratio <= 2 ? 'yes' : 'NO', pct(r.summary[i]!['precision']!), pct(r.summary[i]!['recallBig']!)]));
     }
   });
 }
@@ -129,8 +129,21 @@ interface Truth {
   period: { start: string; days: number };
   shifts: TruthShift[];
   drift: { enabled: boolean; start?: string; features?: Array<{ name: string; affected_customers?: string[] }> };
+  behaviour_patterns?: { weekend_heavy_customers: string[]; payday_customers: string[]; gap_days_by_customer: Record<string, unknown> };
 }
 const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
+/**
+ * The behaviour pattern of each customer that has one (`--pattern-set`), for the false alerts by
+ * pattern; a customer with several counts under the first of gaps, pay day, weekend-heavy.
+ */
+const patternOf = new Map<string, string>();
+if (truth.behaviour_patterns) {
+  const bp = truth.behaviour_patterns;
+  for (const [name, ids] of [['weekend-heavy', bp.weekend_heavy_customers], ['pay day', bp.payday_customers], ['gaps', Object.keys(bp.gap_days_by_customer)]] as const) {
+    for (const id of ids) patternOf.set(id, name);
+  }
+}
+const PATTERN_GROUPS = ['gaps', 'pay day', 'weekend-heavy', 'no pattern'] as const;
 
 /** Ground-truth measure names -> the operator's measure names (usage_total is not a measure there). */
 function operatorMeasure(m: string): string | null {
@@ -291,6 +304,7 @@ function score(alerts: Array<Record<string, unknown>>) {
   /** Why alerts on shifted customers were false. */
   const fpWhy = { beforeStart: 0, wrongMeasure: 0, wrongDirection: 0 };
   const fpQuietByActivity = new Map<string, number>();
+  const fpQuietByPattern = new Map<string, number>();
   const precDir = new Map<string, { tp: number; fp: number }>();
   const silence = { falseQuiet: 0, falseQuietByActivity: new Map<string, number>(), frequencyDrops: 0, delays: [] as number[], other: 0, drift: 0 };
   for (const a of alerts) {
@@ -344,6 +358,8 @@ function score(alerts: Array<Record<string, unknown>>) {
         fpQuiet++;
         const act = activityOfCustomer(id);
         fpQuietByActivity.set(act, (fpQuietByActivity.get(act) ?? 0) + 1);
+        const group = patternOf.get(id) ?? 'no pattern';
+        fpQuietByPattern.set(group, (fpQuietByPattern.get(group) ?? 0) + 1);
       }
     }
   }
@@ -364,7 +380,7 @@ function score(alerts: Array<Record<string, unknown>>) {
       }
     }
   }
-  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, bigByActivity, silence, firstHit };
+  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, fpQuietByPattern, bigByActivity, silence, firstHit };
 }
 
 /**
@@ -439,10 +455,13 @@ function printReferences(firstHit: ReadonlyMap<string, number>, fpQuiet: number,
 }
 
 const quietByActivity = new Map<string, number>();
+const quietByPattern = new Map<string, number>();
 for (const id of new Set([...txCount.keys()])) {
   if (shifts.has(id) || driftGroup.has(id)) continue;
   const act = activityOfCustomer(id);
   quietByActivity.set(act, (quietByActivity.get(act) ?? 0) + 1);
+  const group = patternOf.get(id) ?? 'no pattern';
+  quietByPattern.set(group, (quietByPattern.get(group) ?? 0) + 1);
 }
 
 // Function declarations: the --patterns summary, which runs before anything else, prints with them too.
@@ -491,6 +510,14 @@ for (const o of operators) {
     const n = quietByActivity.get(act) ?? 0;
     const f = r.fpQuietByActivity.get(act) ?? 0;
     console.log(row([act, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
+  }
+  if (patternOf.size > 0) {
+    console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
+    for (const group of PATTERN_GROUPS) {
+      const n = quietByPattern.get(group) ?? 0;
+      const f = r.fpQuietByPattern.get(group) ?? 0;
+      console.log(row([group, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
+    }
   }
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
   printBeside(r.firstHit, faRate);
