@@ -454,6 +454,16 @@ function printReferences(firstHit: ReadonlyMap<string, number>, fpQuiet: number,
   }
 }
 
+/** False alerts on unshifted customers per group (activity band, behaviour pattern) and their rate. */
+function printFalseByGroup(groups: readonly string[], customersOf: ReadonlyMap<string, number>, falseOf: ReadonlyMap<string, number>): void {
+  console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
+  for (const group of groups) {
+    const n = customersOf.get(group) ?? 0;
+    const f = falseOf.get(group) ?? 0;
+    console.log(row([group, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
+  }
+}
+
 const quietByActivity = new Map<string, number>();
 const quietByPattern = new Map<string, number>();
 for (const id of new Set([...txCount.keys()])) {
@@ -505,20 +515,8 @@ for (const o of operators) {
       `drift-group alerts (excluded): ${r.driftAlerts}, ${r.driftAfter} of them at or after the drift start`,
   );
   console.log(`false alerts on shifted customers by cause: ${JSON.stringify(r.fpWhy)}`);
-  console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
-  for (const act of ACTIVITY_LABELS) {
-    const n = quietByActivity.get(act) ?? 0;
-    const f = r.fpQuietByActivity.get(act) ?? 0;
-    console.log(row([act, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
-  }
-  if (patternOf.size > 0) {
-    console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
-    for (const group of PATTERN_GROUPS) {
-      const n = quietByPattern.get(group) ?? 0;
-      const f = r.fpQuietByPattern.get(group) ?? 0;
-      console.log(row([group, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
-    }
-  }
+  printFalseByGroup(ACTIVITY_LABELS, quietByActivity, r.fpQuietByActivity);
+  if (patternOf.size > 0) printFalseByGroup(PATTERN_GROUPS, quietByPattern, r.fpQuietByPattern);
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
   printBeside(r.firstHit, faRate);
   printReferences(r.firstHit, r.fpQuiet, faRate);
