@@ -6,6 +6,12 @@
  *   npm run build && node dist/bench/shift-quality.js [--customers 50000 --days 120 --seed 3]
  *        [--config '{"robustZ": 4}' ...]   one operator per --config (customer_shifts YAML as JSON),
  *                                          all fed in the same pass; none = the defaults
+ *        [--pattern-set weekend,gaps]      generate the data with these opt-in behaviour patterns
+ *                                          (sources/generator/patterns.ts); none = the plain generator
+ *        [--patterns]                      robustness run (issue 17, item 2): this bench once per
+ *                                          configuration of PATTERN_SUITE, then each one's false-alert
+ *                                          rate beside the plain configuration's (target: within 2x)
+ *        [--summary PATH]                  write the per-config summary as JSON (used by --patterns)
  *
  * Scoring (per operator):
  * - true positive: a shift alert for a shifted customer, on one of its shifted measures, in the
@@ -30,14 +36,19 @@
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
-import { MS_PER_MINUTE } from '../operators/events.js';
+import { MS_PER_DAY, MS_PER_MINUTE } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import { resolveShiftConfig } from '../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../operators/shifts/operator.js';
 import { generate } from '../sources/generator/index.js';
+import type { GenerateOptions } from '../sources/generator/index.js';
 import { arl0OfFalseAlertRate, klPerWindow, lordenDelay } from './lorden.js';
+import { calibrateThreshold, cusumAlarms, weeklyZAlarms } from './reference-detectors.js';
+import type { Detector } from './reference-detectors.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,6 +59,9 @@ const { values } = parseArgs({
     config: { type: 'string', multiple: true },
     batch: { type: 'string', default: '10000' },
     dump: { type: 'string' },
+    'pattern-set': { type: 'string', default: '' },
+    patterns: { type: 'boolean', default: false },
+    summary: { type: 'string' },
   },
 });
 const customers = Number(values.customers);
@@ -56,16 +70,48 @@ const seed = Number(values.seed);
 const dir = values.dir as string;
 const batchSize = Number(values.batch);
 const configs = (values.config ?? ['{}']).map((text) => JSON.parse(text) as Record<string, unknown>);
+const patternSet = (values['pattern-set'] as string).split(',').filter((p) => p.length > 0) as NonNullable<GenerateOptions['patterns']>;
+
+/** The configurations of `--patterns`: the plain generator first, as the reference rate. */
+const PATTERN_SUITE = ['', 'weekend', 'payday', 'holiday', 'bigticket', 'gaps', 'weekend,payday,holiday,bigticket,gaps'];
+if (values.patterns) {
+  runPatternSuite();
+  process.exit(0);
+}
+
+/** Runs this bench once per PATTERN_SUITE entry (reports on stdout), then compares false-alert rates. */
+function runPatternSuite(): void {
+  const self = fileURLToPath(import.meta.url);
+  const passOn = ['--customers', String(customers), '--days', String(days), '--seed', String(seed), '--dir', dir, '--batch', String(batchSize), ...(values.config ?? []).flatMap((c) => ['--config', c])];
+  const rates: Array<{ set: string; summary: Array<Record<string, number>> }> = [];
+  for (const set of PATTERN_SUITE) {
+    const summaryPath = join(dir, `summary-${set.replaceAll(',', '+') || 'plain'}.json`);
+    console.log(`\n##### patterns: ${set || 'none (plain)'}`);
+    execFileSync(process.execPath, [self, ...passOn, '--pattern-set', set, '--summary', summaryPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    rates.push({ set: set === PATTERN_SUITE[PATTERN_SUITE.length - 1] ? 'all five' : set || 'plain', summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Array<Record<string, number>> });
+  }
+  const plain = rates[0]!.summary;
+  console.log('\nfalse alerts on unshifted customers per 1,000 customer-days, by pattern configuration (target: at most 2x the plain rate):');
+  configs.forEach((cfg, i) => {
+    console.log(`config ${JSON.stringify(cfg)}`);
+    console.log(row(['patterns', 'FA/1000cd', 'x plain', 'within 2x', 'precision', 'recall>=50%']));
+    for (const r of rates) {
+      const fa = r.summary[i]!['faRate']!;
+      const ratio = fa / plain[i]!['faRate']!;
+      console.log(row([r.set, fa.toFixed(3), Number.isFinite(ratio) ? ratio.toFixed(2) : '-', ratio <= 2 ? 'yes' : 'NO', pct(r.summary[i]!['precision']!), pct(r.summary[i]!['recallBig']!)]));
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Data and truth
 mkdirSync(dir, { recursive: true });
-const events = join(dir, `shift-${customers}c-${days}d-s${seed}.ndjson`);
+const events = join(dir, `shift-${customers}c-${days}d-s${seed}${patternSet.length > 0 ? `-${patternSet.join('+')}` : ''}.ndjson`);
 const truthPath = events.replace(/\.ndjson$/, '.truth.json');
 const started = performance.now();
 if (!existsSync(events) || !existsSync(truthPath)) {
   process.stderr.write(`generating ${events} ...\n`);
-  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath });
+  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath, ...(patternSet.length > 0 ? { patterns: patternSet } : {}) });
 }
 const generateSeconds = (performance.now() - started) / 1000;
 
@@ -83,8 +129,21 @@ interface Truth {
   period: { start: string; days: number };
   shifts: TruthShift[];
   drift: { enabled: boolean; start?: string; features?: Array<{ name: string; affected_customers?: string[] }> };
+  behaviour_patterns?: { weekend_heavy_customers: string[]; payday_customers: string[]; gap_days_by_customer: Record<string, unknown> };
 }
 const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
+/**
+ * The behaviour pattern of each customer that has one (`--pattern-set`), for the false alerts by
+ * pattern; a customer with several counts under the first of gaps, pay day, weekend-heavy.
+ */
+const patternOf = new Map<string, string>();
+if (truth.behaviour_patterns) {
+  const bp = truth.behaviour_patterns;
+  for (const [name, ids] of [['weekend-heavy', bp.weekend_heavy_customers], ['pay day', bp.payday_customers], ['gaps', Object.keys(bp.gap_days_by_customer)]] as const) {
+    for (const id of ids) patternOf.set(id, name);
+  }
+}
+const PATTERN_GROUPS = ['gaps', 'pay day', 'weekend-heavy', 'no pattern'] as const;
 
 /** Ground-truth measure names -> the operator's measure names (usage_total is not a measure there). */
 function operatorMeasure(m: string): string | null {
@@ -102,11 +161,13 @@ interface Shift {
   txPerDay: number;
   /** Shifted days in the data (windows from the start to the end). */
   horizon: number;
+  /** Day index of the start. */
+  day: number;
 }
 const shifts = new Map<string, Shift>();
 for (const s of truth.shifts) {
   const measures = new Set(s.measures.map(operatorMeasure).filter((m): m is string => m !== null));
-  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0, horizon: truth.period.days - s.day_index });
+  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0, horizon: truth.period.days - s.day_index, day: s.day_index });
 }
 const driftGroup = new Set(truth.drift.features?.find((f) => f.name === 'spend_total')?.affected_customers ?? []);
 const quietCustomers = customers - shifts.size - driftGroup.size;
@@ -142,6 +203,15 @@ function flush(batch: ReturnType<EventDecoder['decode']>[], watermark: number): 
 
 /** Non-refund transactions per customer over the whole period (activity level of unshifted customers). */
 const txCount = new Map<string, number>();
+/** Non-refund transactions per customer and day, for the count-based reference detectors. */
+const dailyCounts = new Map<string, Uint16Array>();
+const periodStart = Date.parse(truth.period.start);
+function countDay(customerId: string, ts: number): void {
+  let c = dailyCounts.get(customerId);
+  if (!c) dailyCounts.set(customerId, (c = new Uint16Array(days)));
+  const d = Math.floor((ts - periodStart) / MS_PER_DAY);
+  if (d >= 0 && d < days) c[d]!++;
+}
 let batch: ReturnType<EventDecoder['decode']>[] = [];
 const rl = createInterface({ input: createReadStream(events), crlfDelay: Infinity });
 for await (const line of rl) {
@@ -155,7 +225,10 @@ for await (const line of rl) {
     continue;
   }
   if (r.event.ts > maxTs) maxTs = r.event.ts;
-  if (r.event.type === 'transaction' && r.event.amount >= 0) txCount.set(r.event.customer_id, (txCount.get(r.event.customer_id) ?? 0) + 1);
+  if (r.event.type === 'transaction' && r.event.amount >= 0) {
+    txCount.set(r.event.customer_id, (txCount.get(r.event.customer_id) ?? 0) + 1);
+    countDay(r.event.customer_id, r.event.ts);
+  }
   batch.push(r);
   if (batch.length >= batchSize) {
     flush(batch, maxTs - 5 * MS_PER_MINUTE);
@@ -231,6 +304,7 @@ function score(alerts: Array<Record<string, unknown>>) {
   /** Why alerts on shifted customers were false. */
   const fpWhy = { beforeStart: 0, wrongMeasure: 0, wrongDirection: 0 };
   const fpQuietByActivity = new Map<string, number>();
+  const fpQuietByPattern = new Map<string, number>();
   const precDir = new Map<string, { tp: number; fp: number }>();
   const silence = { falseQuiet: 0, falseQuietByActivity: new Map<string, number>(), frequencyDrops: 0, delays: [] as number[], other: 0, drift: 0 };
   for (const a of alerts) {
@@ -284,6 +358,8 @@ function score(alerts: Array<Record<string, unknown>>) {
         fpQuiet++;
         const act = activityOfCustomer(id);
         fpQuietByActivity.set(act, (fpQuietByActivity.get(act) ?? 0) + 1);
+        const group = patternOf.get(id) ?? 'no pattern';
+        fpQuietByPattern.set(group, (fpQuietByPattern.get(group) ?? 0) + 1);
       }
     }
   }
@@ -304,7 +380,7 @@ function score(alerts: Array<Record<string, unknown>>) {
       }
     }
   }
-  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, bigByActivity, silence, firstHit };
+  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, fpQuietByPattern, bigByActivity, silence, firstHit };
 }
 
 /**
@@ -335,15 +411,76 @@ function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): voi
   }
 }
 
+/**
+ * The reference detectors of issue 17 (bench/reference-detectors.ts) on the same data: each one's
+ * threshold is calibrated on the unshifted, non-drift customers to allow as many false alerts as
+ * the GLR made there, then frequency shifts of 50% or more (the only shifts daily counts can see)
+ * are scored per activity band beside the GLR and Lorden's bound. Detection: the first alarm in
+ * the shift's direction at or after its start day; delay in days, as the GLR's in windows.
+ */
+function printReferences(firstHit: ReadonlyMap<string, number>, fpQuiet: number, faRate: number): void {
+  const unshifted = [...dailyCounts.entries()].filter(([id]) => !shifts.has(id) && !driftGroup.has(id)).map(([, c]) => c);
+  const refs: Array<{ name: string; detector: Detector; threshold: number; falseAlarms: number }> = [
+    { name: 'z7', detector: weeklyZAlarms },
+    { name: 'cusum', detector: cusumAlarms },
+  ].map(({ name, detector }) => {
+    const threshold = calibrateThreshold(detector, unshifted, fpQuiet);
+    return { name, detector, threshold, falseAlarms: unshifted.reduce((n, c) => n + detector(c, threshold).length, 0) };
+  });
+  const quietDays = quietCustomers * days;
+  console.log(
+    `reference detectors at the GLR's false-alert rate (${faRate.toFixed(3)} per 1,000 customer-days): ` +
+      refs.map((r) => `${r.name} threshold ${r.threshold.toFixed(2)} -> ${((1000 * r.falseAlarms) / quietDays).toFixed(3)}`).join('; '),
+  );
+  const arl0 = arl0OfFalseAlertRate(faRate);
+  console.log(row(['freq. |size|>=50%', 'shifts', 'med.bound', 'GLR rec', 'GLR delay', 'z7 rec', 'z7 delay', 'cusum rec', 'cusum dly']));
+  const noZero = new Uint16Array(days);
+  for (const act of ACTIVITY_LABELS) {
+    const band = [...shifts.entries()].filter(([, sh]) => sh.kind === 'spend_frequency' && Math.abs(sh.size) >= 0.5 && activityOf(sh.txPerDay) === act);
+    if (band.length === 0) continue;
+    const bounds = band.map(([, sh]) => lordenDelay(arl0, klPerWindow(sh.kind, 1 + sh.size, sh.txPerDay) ?? Number.NaN)).filter(Number.isFinite);
+    const glr = band.map(([id]) => firstHit.get(id)).filter((d): d is number => d !== undefined);
+    const cells: Array<string | number> = [act, band.length, median(bounds)?.toFixed(1) ?? '-', pct(glr.length / band.length), median(glr) ?? '-'];
+    for (const r of refs) {
+      const delays = band
+        .map(([id, sh]) => {
+          const hit = r.detector(dailyCounts.get(id) ?? noZero, r.threshold).find((a) => a.day >= sh.day && a.direction === sh.direction);
+          return hit ? hit.day - sh.day : Number.NaN;
+        })
+        .filter(Number.isFinite);
+      cells.push(pct(delays.length / band.length), median(delays) ?? '-');
+    }
+    console.log(row(cells));
+  }
+}
+
+/** False alerts on unshifted customers per group (activity band, behaviour pattern) and their rate. */
+function printFalseByGroup(groups: readonly string[], customersOf: ReadonlyMap<string, number>, falseOf: ReadonlyMap<string, number>): void {
+  console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
+  for (const group of groups) {
+    const n = customersOf.get(group) ?? 0;
+    const f = falseOf.get(group) ?? 0;
+    console.log(row([group, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
+  }
+}
+
 const quietByActivity = new Map<string, number>();
+const quietByPattern = new Map<string, number>();
 for (const id of new Set([...txCount.keys()])) {
   if (shifts.has(id) || driftGroup.has(id)) continue;
   const act = activityOfCustomer(id);
   quietByActivity.set(act, (quietByActivity.get(act) ?? 0) + 1);
+  const group = patternOf.get(id) ?? 'no pattern';
+  quietByPattern.set(group, (quietByPattern.get(group) ?? 0) + 1);
 }
 
-const pct = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  -  ');
-const row = (cells: Array<string | number>): string => cells.map((c, i) => (i === 0 ? String(c).padEnd(18) : String(c).padStart(10))).join(' ');
+// Function declarations: the --patterns summary, which runs before anything else, prints with them too.
+function pct(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(3) : '  -  ';
+}
+function row(cells: Array<string | number>): string {
+  return cells.map((c, i) => (i === 0 ? String(c).padEnd(18) : String(c).padStart(10))).join(' ');
+}
 
 console.log(
   `dataset: ${events} (${customers} customers x ${days} days, seed ${seed}; ${lines} lines, ${rejected} rejected)\n` +
@@ -378,14 +515,11 @@ for (const o of operators) {
       `drift-group alerts (excluded): ${r.driftAlerts}, ${r.driftAfter} of them at or after the drift start`,
   );
   console.log(`false alerts on shifted customers by cause: ${JSON.stringify(r.fpWhy)}`);
-  console.log(row(['unshifted', 'customers', 'false', 'FA/1000cd', '']));
-  for (const act of ACTIVITY_LABELS) {
-    const n = quietByActivity.get(act) ?? 0;
-    const f = r.fpQuietByActivity.get(act) ?? 0;
-    console.log(row([act, n, f, n > 0 ? ((1000 * f) / (n * days)).toFixed(3) : '-', '']));
-  }
+  printFalseByGroup(ACTIVITY_LABELS, quietByActivity, r.fpQuietByActivity);
+  if (patternOf.size > 0) printFalseByGroup(PATTERN_GROUPS, quietByPattern, r.fpQuietByPattern);
   console.log(`instant triggers: ${JSON.stringify(r.instant)}`);
   printBeside(r.firstHit, faRate);
+  printReferences(r.firstHit, r.fpQuiet, faRate);
   const q = r.silence;
   const quietDays = quietCustomers * days;
   console.log(
@@ -402,6 +536,7 @@ for (const o of operators) {
   for (const [name, met] of Object.entries(targets)) console.log(`  target ${name}: ${met ? 'MET' : 'not met'}`);
   summary.push({ config: o.cfg, recallBig, precision, delayBig, faRate, seconds: o.seconds });
 }
+if (values.summary) writeFileSync(values.summary, JSON.stringify(summary));
 if (operators.length > 1) {
   console.log('\ntrade-off (one line per config):');
   console.log(row(['recall>=50%', 'precision', 'med.delay', 'FA/1000cd', 'config']));

@@ -15,6 +15,8 @@ import { runInJob } from './job-api.js';
 import { apiAddressFile } from './job-api-address.js';
 import { openDatabase } from './open-store.js';
 import { openOutboxSender } from './outbox-sender.js';
+import { BEHAVIOUR_PATTERNS } from '../sources/generator/patterns.js';
+import type { BehaviourPattern } from '../sources/generator/patterns.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -24,6 +26,15 @@ function integer(name: string, min: number, max: number) {
     }
     return parsed;
   };
+}
+
+/** `--patterns weekend,gaps`: known behaviour pattern names, comma-separated. */
+function patternList(value: string): BehaviourPattern[] {
+  const names = value.split(',').map((p) => p.trim());
+  const known: readonly string[] = BEHAVIOUR_PATTERNS;
+  const unknown = names.filter((p) => !known.includes(p));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown pattern ${unknown.join(', ')}; use a comma-separated list of ${BEHAVIOUR_PATTERNS.join(', ')}`);
+  return names as BehaviourPattern[];
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -70,6 +81,7 @@ export function buildProgram(): Command {
     .option('--start <iso>', 'first day, e.g. 2026-01-05T00:00:00Z')
     .option('--truth <path>', 'ground-truth JSON path (default: beside --out)')
     .option('--intent-texts', 'contact texts with known intents, listed in the ground truth (intent_texts)')
+    .option('--patterns <list>', 'opt-in behaviour patterns, comma-separated: weekend,payday,holiday,bigticket,gaps', patternList)
     .action(async (options) => {
       await generateCommand(options);
     });

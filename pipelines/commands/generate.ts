@@ -1,4 +1,4 @@
-import { generate, type GenerateResult } from '../../sources/generator/index.js';
+import { generate, type GenerateOptions, type GenerateResult } from '../../sources/generator/index.js';
 
 export interface GenerateCommandOptions {
   out: string;
@@ -8,6 +8,8 @@ export interface GenerateCommandOptions {
   start?: string;
   truth?: string;
   intentTexts?: boolean;
+  /** Behaviour patterns (`--patterns weekend,gaps`). */
+  patterns?: GenerateOptions['patterns'];
 }
 
 /** `pulse generate`: realistic synthetic events plus the ground truth of what was injected. */
@@ -20,6 +22,7 @@ export async function generateCommand(options: GenerateCommandOptions): Promise<
     ...(options.start ? { start: options.start } : {}),
     ...(options.truth ? { truthPath: options.truth } : {}),
     ...(options.intentTexts ? { intentTexts: true } : {}),
+    ...(options.patterns ? { patterns: options.patterns } : {}),
   });
   process.stderr.write(
     `wrote ${result.events} events (${result.malformed} malformed, ${result.duplicates} duplicates, ` +

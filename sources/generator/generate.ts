@@ -63,6 +63,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   o.onProgress?.(writer.lines);
 
   const truth = buildTruth(o, population, sim.counts, lists, writer.lines);
+  if (sim.patterns) truth['behaviour_patterns'] = sim.patterns.truth(population.ids);
   if (sim.intentTexts) truth['intent_texts'] = { wording: 'held-out part of the intent corpus', contacts: sim.intentTexts.truth };
   await mkdir(dirname(o.truthPath), { recursive: true });
   await writeFile(o.truthPath, `${JSON.stringify(truth, null, 2)}\n`);

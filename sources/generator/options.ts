@@ -1,3 +1,6 @@
+import { BEHAVIOUR_PATTERNS } from './patterns.js';
+import type { BehaviourPattern } from './patterns.js';
+
 /**
  * Options of `pulse generate` and their validation. The CLI passes user input straight in, so
  * every field is checked here once, with a message that names the field and the fix.
@@ -31,6 +34,12 @@ export interface GenerateOptions {
    * intent corpus and use their own random stream (the events stay the same).
    */
   intentTexts?: boolean;
+  /**
+   * Behaviour patterns the detectors were not tuned on (issue 17): `weekend`, `payday`, `holiday`,
+   * `bigticket`, `gaps` (sources/generator/patterns.ts), listed in the ground truth. None by
+   * default, which keeps the bytes of earlier versions.
+   */
+  patterns?: readonly BehaviourPattern[];
   /** Called after each written chunk with the number of lines written so far. */
   onProgress?: (eventsWritten: number) => void;
 }
@@ -62,6 +71,7 @@ export interface ResolvedOptions {
   shiftShare: number;
   drift: boolean;
   intentTexts: boolean;
+  patterns: ReadonlySet<BehaviourPattern>;
   onProgress: ((eventsWritten: number) => void) | null;
 }
 
@@ -112,6 +122,15 @@ export function defaultTruthPath(out: string): string {
   return `${out.endsWith('.ndjson') ? out.slice(0, -'.ndjson'.length) : out}.truth.json`;
 }
 
+function behaviourPatterns(value: unknown): ReadonlySet<BehaviourPattern> {
+  if (value === undefined) return new Set();
+  const known: readonly string[] = BEHAVIOUR_PATTERNS;
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || !known.includes(p))) {
+    throw new GeneratorConfigError('patterns', `must be a list of ${BEHAVIOUR_PATTERNS.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return new Set(value as BehaviourPattern[]);
+}
+
 export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   if (typeof options.out !== 'string' || options.out.length === 0) {
     throw new GeneratorConfigError('out', "must be a file path or '-' for stdout");
@@ -146,6 +165,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     shiftShare: rate('shiftShare', options.shiftShare, DEFAULTS.shiftShare, 1),
     drift: options.drift ?? DEFAULTS.drift,
     intentTexts: options.intentTexts ?? false,
+    patterns: behaviourPatterns(options.patterns),
     onProgress: options.onProgress ?? null,
   };
 }

@@ -11,6 +11,7 @@ import type { ContactChannelName, Queue } from './catalog.js';
 import { simulateContact } from './contacts.js';
 import type { ContactOutcome } from './contacts.js';
 import { IntentTexts } from './intent-texts.js';
+import { BehaviourPatterns } from './patterns.js';
 import { EmitBuffer, TAG_DUPLICATE, TAG_EVENT, TAG_LATE, TAG_MALFORMED } from './emit-buffer.js';
 import { MALFORMED_KINDS, malformedLine } from './malformed.js';
 import type { ResolvedOptions } from './options.js';
@@ -56,6 +57,8 @@ export class Simulator {
   private readonly style = new TimeStyle();
   /** Texts with known intents (`intentTexts`), or null. */
   readonly intentTexts: IntentTexts | null;
+  /** Opt-in behaviour patterns (`patterns`), or null when none is on. */
+  readonly patterns: BehaviourPatterns | null;
   private readonly endMs: number;
   private readonly oooMs: number;
   private readonly startDow: number;
@@ -80,6 +83,7 @@ export class Simulator {
     this.oooMs = o.outOfOrderSeconds * 1000;
     this.startDow = (new Date(o.startMs).getUTCDay() + 6) % 7;
     this.intentTexts = o.intentTexts ? new IntentTexts(o.seed) : null;
+    this.patterns = o.patterns.size > 0 ? new BehaviourPatterns(o.patterns, o.seed, pop.n, o.days, o.startMs) : null;
   }
 
   /** Simulates day `d` (0-based); its records may be delivered on this day or later. */
@@ -105,8 +109,13 @@ export class Simulator {
       if (shifted && shift.kind === 'spend_frequency') freqF = 1 + shift.size;
       if (afterDrift && pop.driftSpend[i] === 1) amountF *= DRIFT_SPEND_FACTOR;
 
-      const nTx = rng.poisson((pop.txRate[i] as number) * (weekFactors[pop.weekProfile[i] as number] as number) * freqF);
-      for (let t = 0; t < nTx; t++) this.transaction(i, cid, dayStart + this.timeOfDay(this.txHourCum), amountF, channelCum);
+      const weekF = weekFactors[pop.weekProfile[i] as number] as number;
+      const { patterns } = this;
+      const dayF = patterns ? patterns.dayFactor(i, d, dow, weekF) : weekF;
+      const nTx = rng.poisson((pop.txRate[i] as number) * dayF * freqF);
+      for (let t = 0; t < nTx; t++) {
+        this.transaction(i, cid, dayStart + this.timeOfDay(this.txHourCum), patterns ? amountF * patterns.purchaseFactor() : amountF, channelCum);
+      }
 
       for (let k = 0; k < USAGE_METRICS.length; k++) {
         const metric = USAGE_METRICS[k] as (typeof USAGE_METRICS)[number];
