@@ -2,6 +2,7 @@
  * Options of the contact-center KPI operator: typed values with the SPEC section 4 defaults, and
  * the build step that turns the job YAML block into them (unknown keys rejected).
  */
+import { ConfigError } from '../errors.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
 import { formatDuration, positiveDuration } from '../duration.js';
 
@@ -61,15 +62,12 @@ export const DEFAULT_CONTACT_KPI_OPTIONS: Readonly<ContactKpiOptions> = Object.f
 });
 
 /** A bad KPI option: names the field, the value and what is allowed. */
-export class ContactKpiConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retryable = false;
+export class ContactKpiConfigError extends ConfigError {
   constructor(
     readonly field: string,
     message: string,
   ) {
     super(`contact_kpis.${field}: ${message}`);
-    this.name = 'ContactKpiConfigError';
   }
 }
 

@@ -1,5 +1,5 @@
 /** Typed errors of the drift statistics. */
-import { ConfigError } from '../errors.js';
+import { ConfigError, PulseError, type CodeOfKind } from '../errors.js';
 
 /** A drift option that cannot be used; `path` names the option (e.g. `spend_total.ksPValueThreshold`). */
 export class DriftConfigError extends ConfigError {
@@ -11,12 +11,7 @@ export class DriftConfigError extends ConfigError {
   }
 }
 
-export const DRIFT_INPUT_ERROR_CODES = [
-  'DRIFT_EMPTY_SAMPLE',
-  'DRIFT_SUMMARY_INVALID',
-  'DRIFT_SKETCH_MISMATCH',
-] as const;
-export type DriftInputErrorCode = (typeof DRIFT_INPUT_ERROR_CODES)[number];
+export type DriftInputErrorCode = Extract<CodeOfKind<'failure'>, `DRIFT_${string}`>;
 
 /**
  * Input the statistics cannot work with: an empty sample given to a low-level function that needs
@@ -24,14 +19,10 @@ export type DriftInputErrorCode = (typeof DRIFT_INPUT_ERROR_CODES)[number];
  * summary that is not a valid summary, or two sketches of different accuracy merged. Never
  * retryable: the same input fails the same way.
  */
-export class DriftInputError extends Error {
-  readonly retryable = false;
+export class DriftInputError extends PulseError {
+  declare readonly code: DriftInputErrorCode;
 
-  constructor(
-    readonly code: DriftInputErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DriftInputError';
+  constructor(code: DriftInputErrorCode, message: string) {
+    super(code, message);
   }
 }

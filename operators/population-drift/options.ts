@@ -132,7 +132,6 @@ export class PopulationDriftConfigError extends ConfigError {
     message: string,
   ) {
     super(`population_drift.${key}: ${message}`);
-    this.name = 'PopulationDriftConfigError';
   }
 }
 

@@ -1,4 +1,5 @@
 /** Typed errors of rule validation: every issue names the rule (index and name) and what is allowed. */
+import { ConfigError } from '../errors.js';
 
 export interface RuleIssue {
   /** Position of the rule in the list (0-based). */
@@ -12,15 +13,12 @@ export interface RuleIssue {
   allowed?: readonly string[];
 }
 
-export class RuleValidationError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly retryable = false;
+export class RuleValidationError extends ConfigError {
   constructor(readonly issues: RuleIssue[]) {
     super(
       `invalid KPI rule${issues.length > 1 ? 's' : ''}:\n` +
         issues.map((i) => `  - ${describeIssue(i)}`).join('\n'),
     );
-    this.name = 'RuleValidationError';
   }
 }
 

@@ -34,7 +34,6 @@ export class ServiceConfigError extends ConfigError {
     detail: string,
   ) {
     super(`${path}: ${detail}`);
-    this.name = 'ServiceConfigError';
   }
 }
 

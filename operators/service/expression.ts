@@ -15,6 +15,7 @@
  * comparisons need a number (numeric strings count); `== true/false` also accepts the strings
  * `true/false/yes/no` (any case); `contains` is a case-insensitive substring test.
  */
+import { ConfigError } from '../errors.js';
 import type { SurveyAnswer } from '../events.js';
 
 export type FactValue = SurveyAnswer | null | undefined;
@@ -32,13 +33,12 @@ export type Expr =
   | { kind: 'clause'; field: string; op: ClauseOp; value: Literal | Literal[] };
 
 /** A syntax or field error; `column` is 1-based in the expression text. */
-export class ExpressionError extends Error {
+export class ExpressionError extends ConfigError {
   constructor(
     message: string,
     readonly column: number,
   ) {
-    super(message);
-    this.name = 'ExpressionError';
+    super(message, undefined, 'EXPRESSION_INVALID');
   }
 }
 

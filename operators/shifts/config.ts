@@ -3,6 +3,7 @@
  * its defaults, and `resolveShiftConfig`, which validates a parsed YAML value and returns ready
  * settings. Unknown keys are rejected so a typo never silently falls back to a default.
  */
+import { ConfigError } from '../errors.js';
 import { positiveDuration } from '../duration.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
 import type { SilenceSettings } from './silence.js';
@@ -145,14 +146,12 @@ export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
  */
 export const CUSUM_DEFAULTS = { ringWindows: 56, minHistory: 28, fdrEnabled: true } as const;
 
-export class ShiftConfigError extends Error {
-  readonly code = 'SHIFT_CONFIG';
+export class ShiftConfigError extends ConfigError {
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(`customer shift config: ${path}: ${message}`);
-    this.name = 'ShiftConfigError';
+    super(`customer shift config: ${path}: ${message}`, undefined, 'SHIFT_CONFIG');
   }
 }
 

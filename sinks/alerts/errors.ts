@@ -1,3 +1,5 @@
+import { ConfigError, PulseError } from '../../operators/errors.js';
+
 /**
  * Delivery errors. `reason` is a bounded set so it can label the
  * `pulse_alert_delivery_failures_total{receiver_type,reason}` counter.
@@ -17,32 +19,25 @@ export const FAILURE_REASONS = [
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
-export class DeliveryError extends Error {
-  readonly code = 'SINK_DELIVERY_FAILED' as const;
-  /** True when retrying cannot succeed (e.g. HTTP 400): the message goes to `dead`. */
-  readonly permanent: boolean;
-  readonly retryable: boolean;
-  readonly reason: FailureReason;
-
-  constructor(reason: FailureReason, permanent: boolean, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DeliveryError';
-    this.reason = reason;
-    this.permanent = permanent;
-    this.retryable = !permanent;
+export class DeliveryError extends PulseError {
+  constructor(
+    readonly reason: FailureReason,
+    /** True when retrying cannot succeed (e.g. HTTP 400): the message goes to `dead`. */
+    readonly permanent: boolean,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('SINK_DELIVERY_FAILED', message, { cause: options?.cause, retryable: !permanent });
   }
 }
 
-export class AlertingConfigError extends Error {
-  readonly code = 'CONFIG_ALERTING_INVALID' as const;
-  readonly retryable = false;
+export class AlertingConfigError extends ConfigError {
   constructor(
     readonly path: string,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`${path}: ${message}`, options);
-    this.name = 'AlertingConfigError';
+    super(`${path}: ${message}`, options?.cause, 'CONFIG_ALERTING_INVALID');
   }
 }
 

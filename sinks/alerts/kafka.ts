@@ -67,7 +67,7 @@ export class KafkaAlertReceiver implements Receiver {
     } catch (error) {
       if (error instanceof ProduceError) {
         // Unknown topic or authorization failures do not heal by retrying; broker trouble does.
-        const permanent = !error.retriable && PERMANENT_CODES.has(error.code);
+        const permanent = !error.retriable && PERMANENT_CODES.has(error.kafkaCode);
         throw new DeliveryError(permanent ? 'config' : 'network', permanent, `Kafka receiver '${this.name}': ${error.message}`, { cause: error });
       }
       throw error;

@@ -7,7 +7,6 @@ export class CaseNotFoundError extends UsageError {
     dbPath?: string,
   ) {
     super(`no case '${caseId}'${dbPath ? ` in ${dbPath}` : ''}; run 'pulse cases list' to see the case ids`);
-    this.name = 'CaseNotFoundError';
   }
 }
 
@@ -18,7 +17,6 @@ export class AmbiguousCaseIdError extends UsageError {
     readonly matches: readonly string[],
   ) {
     super(`case id '${prefix}' matches ${matches.length} cases (${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', ...' : ''}); give more of the id`);
-    this.name = 'AmbiguousCaseIdError';
   }
 }
 
@@ -26,6 +24,5 @@ export class AmbiguousCaseIdError extends UsageError {
 export class CaseChangeError extends UsageError {
   constructor(message: string) {
     super(message);
-    this.name = 'CaseChangeError';
   }
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from '../../operators/errors.js';
 import { BEHAVIOUR_PATTERNS } from './patterns.js';
 import type { BehaviourPattern } from './patterns.js';
 
@@ -90,15 +91,12 @@ export const MAX_CUSTOMERS = 10_000_000;
 const MAX_DAYS = 3_660;
 
 /** Bad generator options: the CLI maps this to exit code 2. */
-export class GeneratorConfigError extends Error {
-  readonly code = 'GENERATOR_CONFIG';
-  readonly retryable = false;
+export class GeneratorConfigError extends ConfigError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`pulse generate: option '${field}' ${message}`);
-    this.name = 'GeneratorConfigError';
+    super(`pulse generate: option '${field}' ${message}`, undefined, 'GENERATOR_CONFIG');
   }
 }
 

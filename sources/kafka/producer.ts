@@ -1,4 +1,5 @@
 import { ERR, Producer, type ClientProperties, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from './client.js';
+import { PulseError } from '../../operators/errors.js';
 
 type RdProducer = InstanceType<typeof Producer>;
 
@@ -10,15 +11,15 @@ export interface OutgoingMessage {
 }
 
 /** A message that Kafka did not accept, with librdkafka's error (code, retriable, fatal). */
-export class ProduceError extends Error {
+export class ProduceError extends PulseError {
   constructor(
     message: string,
-    readonly code: number,
+    /** librdkafka's error code (ERR). */
+    readonly kafkaCode: number,
     readonly retriable: boolean,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'ProduceError';
+    super('KAFKA_PRODUCE_FAILED', message, { cause: options?.cause, retryable: retriable });
   }
 }
 
