@@ -2,25 +2,23 @@
  * The job YAML's `console` section (and the flags of `pulse console`): where the web console
  * listens and how it links to itself.
  */
-import { DURATION_PATTERN, requireDuration } from '../operators/duration.js';
-import { ConfigError } from '../operators/errors.js';
+import { Duration, Type, type Static } from '../operators/config/schema.js';
+import { requireDuration } from '../operators/duration.js';
 
-export const CONSOLE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  description: 'the web console (console/README.md): cases, alerts, users',
-  properties: {
-    port: { type: 'integer', minimum: 0, maximum: 65535, default: 0, description: 'serve the console on this port (0 = off); --console-port overrides' },
-    host: { type: 'string', default: '127.0.0.1', description: 'address to listen on (0.0.0.0 behind a proxy or in a container)' },
-    base_url: {
-      type: 'string',
-      pattern: '^https?://[^\\s]+$',
-      description: 'external address of the console, e.g. https://pulse.example.com; alerts, e-mails and reports link to its pages',
-    },
-    due_soon: { type: 'string', pattern: DURATION_PATTERN, default: '24h', description: 'cases due within this time are listed after the overdue ones, marked due soon' },
+export const CONSOLE_SCHEMA = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'serve the console on this port (0 = off); --console-port overrides' }),
+    host: Type.String({ default: '127.0.0.1', description: 'address to listen on (0.0.0.0 behind a proxy or in a container)' }),
+    base_url: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^\\s]+$',
+        description: 'external address of the console, e.g. https://pulse.example.com; alerts, e-mails and reports link to its pages',
+      }),
+    ),
+    due_soon: Duration({ default: '24h', description: 'cases due within this time are listed after the overdue ones, marked due soon' }),
   },
-} as const;
+  { additionalProperties: false, default: {}, description: 'the web console (console/README.md): cases, alerts, users' },
+);
 
 export interface ConsoleSettings {
   port: number;
@@ -30,21 +28,13 @@ export interface ConsoleSettings {
   dueSoonMs: number;
 }
 
-function durationOf(text: string, where: string): number {
-  try {
-    return requireDuration(text);
-  } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`);
-  }
-}
-
 /** The validated YAML section (defaults filled by the schema) as settings. */
-export function consoleSettings(section: { port: number; host: string; base_url?: string; due_soon: string }): ConsoleSettings {
+export function consoleSettings(section: Static<typeof CONSOLE_SCHEMA>): ConsoleSettings {
   return {
     port: section.port,
     host: section.host,
     baseUrl: section.base_url?.replace(/\/+$/, ''),
-    dueSoonMs: durationOf(section.due_soon, 'console.due_soon'),
+    dueSoonMs: requireDuration(section.due_soon),
   };
 }
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
@@ -10,31 +9,12 @@ import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import { substituteEnv } from './env-vars.js';
-import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
+import { compileConfig } from '../operators/config/schema.js';
+import { JOB_SCHEMA, SOURCE_SCHEMAS, type SourceConfig } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
-import { buildReportSchedules, type ReportLinks, type ReportSchedule, type ScheduleConfig } from './report-schedule.js';
+import { buildReportSchedules, type ReportLinks, type ReportSchedule } from './report-schedule.js';
 import { MS_PER_DAY } from '../operators/contact-kpis/keys.js';
 import { contactKpiOptionsFromConfig } from '../operators/contact-kpis/options.js';
-
-export interface FileSourceConfig {
-  type: 'files';
-  paths: string[];
-  batch_size: number;
-  /** A duration (`100ms`): how long a partial batch from stdin waits for more lines. */
-  linger: string;
-}
-
-export interface KafkaSourceConfig {
-  type: 'kafka';
-  brokers: string;
-  topics: string;
-  group: string;
-  batch_size: number;
-  dead_letter_topic?: string;
-  options?: Record<string, string | number | boolean>;
-}
-
-export type SourceConfig = FileSourceConfig | KafkaSourceConfig;
 
 export interface OperatorConfig {
   type: string;
@@ -74,16 +54,11 @@ export interface JobConfig {
   console: ConsoleSettings;
 }
 
-// coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
-// allErrors + verbose: report the most useful error (an unknown key beats a missing one, since it is
-// usually a typo of the missing one) and quote the offending value.
-const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
-const validateJob = ajv.compile(JOB_SCHEMA);
-const sourceSchemas = { files: fileSource, kafka: kafkaSource } as const;
-const sourceValidators = { files: ajv.compile(fileSource), kafka: ajv.compile(kafkaSource) };
-const operatorValidators = new Map(
-  [...OPERATOR_FACTORIES.values()].map((factory) => [factory.type, ajv.compile(factory.schema)]),
-);
+const checkJob = compileConfig(JOB_SCHEMA);
+const sourceChecks = { files: compileConfig(SOURCE_SCHEMAS.files), kafka: compileConfig(SOURCE_SCHEMAS.kafka) };
+const operatorChecks = new Map([...OPERATOR_FACTORIES.values()].map((factory) => [factory.type, compileConfig(factory.schema)]));
+
+export type { FileSourceConfig, KafkaSourceConfig, SourceConfig } from './job-schema.js';
 
 export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
   let text: string;
@@ -114,15 +89,10 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     throw new ConfigError(`${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`);
   }
   const raw = substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path));
-  if (!validateJob(raw)) throw new ConfigError(`${origin}: ${describe(mostUseful(validateJob.errors), JOB_SCHEMA)}`);
-  const job = raw as Record<string, any>; // shape guaranteed by JOB_SCHEMA above
-  for (const [name, source] of Object.entries(job.sources as Record<string, { type: 'files' | 'kafka' }>)) {
-    const validate = sourceValidators[source.type];
-    if (!validate(source)) {
-      const error = mostUseful(validate.errors);
-      if (error) error.instancePath = `/sources/${name}${error.instancePath}`;
-      throw new ConfigError(`${origin}: ${describe(error, sourceSchemas[source.type])}`);
-    }
+  const job = withOrigin(origin, () => checkJob(raw));
+  const sources: Record<string, SourceConfig> = {};
+  for (const [name, source] of Object.entries(job.sources)) {
+    sources[name] = withOrigin(origin, () => sourceChecks[source.type](source, `sources.${name}`));
   }
   if (!(job.source in job.sources)) {
     throw new ConfigError(
@@ -137,7 +107,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
     names.add(op.name);
   }
-  const reportSchedules = scheduleOrigin(origin, () => buildReportSchedules(job.reports.schedule as ScheduleConfig[]));
+  const reportSchedules = withOrigin(origin, () => buildReportSchedules(job.reports.schedule));
   checkScorecardSource(reportSchedules, operators, origin);
   if (job.alerting !== undefined) {
     try {
@@ -150,7 +120,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   return {
     name: job.name,
     source: job.source,
-    sources: job.sources,
+    sources,
     eventTime: {
       outOfOrdernessMs: requireDuration(job.event_time.max_out_of_orderness),
       allowedLatenessMs: requireDuration(job.event_time.allowed_lateness),
@@ -183,7 +153,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
     reportSchedules,
-    reportLinks: job.reports.links as ReportLinks,
+    reportLinks: job.reports.links,
     alerting: job.alerting,
     console: consoleSettings(job.console),
   };
@@ -212,7 +182,7 @@ function checkScorecardSource(schedules: readonly ReportSchedule[], operators: r
 }
 
 /** Runs `build`, prefixing a ConfigError's message with the job file it came from. */
-function scheduleOrigin<T>(origin: string, build: () => T): T {
+function withOrigin<T>(origin: string, build: () => T): T {
   try {
     return build();
   } catch (error) {
@@ -264,10 +234,7 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
     );
   }
   const { type: _type, name, ...settings } = entry;
-  const validate = operatorValidators.get(type)!;
-  if (!validate(settings)) {
-    throw new ConfigError(`${origin}: operators[${index}] (${type}): ${describe(mostUseful(validate.errors), factory.schema)}`);
-  }
+  withOrigin(`${origin}: operators[${index}] (${type})`, () => operatorChecks.get(type)!(settings));
   const operatorName = typeof name === 'string' ? name : type;
   try {
     // Building once here runs the operator's own checks (rules, thresholds), so that a bad job
@@ -277,45 +244,4 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
     throw new ConfigError(`${origin}: operators[${index}] (${type}): ${(error as Error).message}`, error);
   }
   return { type, name: operatorName, factory, settings };
-}
-
-function mostUseful(errors: ErrorObject[] | null | undefined): ErrorObject | undefined {
-  return errors?.find((e) => e.keyword === 'additionalProperties') ?? errors?.[0];
-}
-
-/** One ajv error as a sentence naming the key and what is allowed. */
-export function describe(error: ErrorObject | undefined, schema: object): string {
-  if (!error) return 'invalid configuration';
-  const at = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const key = String(error.params['additionalProperty']);
-      const allowed = Object.keys(schemaAt(schema, error.schemaPath)?.['properties'] ?? {});
-      return `${at === '(top level)' ? '' : at + '.'}${key}: unknown key${allowed.length ? `; allowed keys are ${allowed.join(', ')}` : ''}`;
-    }
-    case 'required':
-      return `${at}: the key '${String(error.params['missingProperty'])}' is required`;
-    case 'enum':
-      return `${at}: must be one of ${(error.params['allowedValues'] as unknown[]).map(String).join(', ')}`;
-    case 'const':
-      return `${at}: must be ${JSON.stringify(error.params['allowedValue'])}`;
-    case 'pattern': {
-      // Patterns are durations unless the key describes its own format.
-      const described = schemaAt(schema, error.schemaPath)?.['description'];
-      if (typeof described === 'string') return `${at}: ${JSON.stringify(error.data)} is not valid; expected ${described}`;
-      return `${at}: ${JSON.stringify(error.data)} is not a duration like 30s, 15m, 1h, 1d or 1w`;
-    }
-    default:
-      return `${at}: ${error.message ?? 'is invalid'}`;
-  }
-}
-
-/** The sub-schema an ajv error's schemaPath points into (without its last keyword). */
-function schemaAt(schema: object, schemaPath: string): Record<string, any> | undefined {
-  const parts = schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
-  let node: any = schema;
-  for (const part of parts) {
-    node = node?.[decodeURIComponent(part.replaceAll('~1', '/').replaceAll('~0', '~'))];
-  }
-  return node;
 }

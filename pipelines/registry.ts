@@ -6,7 +6,7 @@ import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
 import { windowSpec } from '../operators/windows.js';
-import { duration } from './job-schema.js';
+import { Duration, Type, type TSchema } from '../operators/config/schema.js';
 
 /** What every operator factory gets besides its own config. */
 export interface BuildContext {
@@ -16,31 +16,27 @@ export interface BuildContext {
 export interface OperatorFactory {
   type: string;
   description: string;
-  /** JSON Schema of the operator's settings (besides `type` and `name`). */
-  schema: Record<string, unknown>;
+  /** Schema of the operator's settings (besides `type` and `name`), operators/config/schema.ts. */
+  schema: TSchema;
   /** The operator's parts (operators/parallel.ts); built on the main thread and on every shard. */
   build(name: string, settings: Record<string, unknown>, context: BuildContext): OperatorPlan;
 }
 
-const windowList = {
-  type: 'array',
-  minItems: 1,
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['size'],
-    properties: { size: duration, slide: duration },
+const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
+  {
+    windows: Type.Array(Type.Object({ size: Duration(), slide: Type.Optional(Duration()) }, { additionalProperties: false }), {
+      minItems: 1,
+      default: [{ size: '1h' }, { size: '1d' }],
+      description: 'tumbling (size) or sliding (size and slide) windows',
+    }),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 const customerWindows: OperatorFactory = {
   type: 'customer_windows',
   description: 'windowed per-customer spend, refund, usage and contact aggregates (table customer_windows)',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { windows: { ...windowList, default: [{ size: '1h' }, { size: '1d' }] } },
-  },
+  schema: CUSTOMER_WINDOWS_SCHEMA,
   build(name, settings, context) {
     const windows = (settings['windows'] as Array<{ size: string; slide?: string }>).map((w) => windowSpec(w.size, w.slide));
     // Per customer only: it runs whole on each shard.
@@ -53,7 +49,7 @@ const contactKpis: OperatorFactory = {
   description: 'contact-center KPIs per window, queue and channel (table contact_kpis) and KPI threshold rules',
   // The options and rules have their own validators with rule-by-rule messages
   // (operators/contact-kpis/options.ts, operators/rules/validate.ts), run at build time.
-  schema: { type: 'object' },
+  schema: Type.Record(Type.String(), Type.Unknown()),
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
     return contactKpiPlan({
@@ -70,7 +66,7 @@ const customerShifts: OperatorFactory = {
   type: 'customer_shifts',
   description: 'per-customer behaviour shifts (drops and jumps) and instant triggers, as sales alerts',
   // Validated by resolveShiftConfig (operators/shifts/config.ts), which names the bad key.
-  schema: { type: 'object' },
+  schema: Type.Record(Type.String(), Type.Unknown()),
   build(name, settings) {
     return customerShiftPlan(name, resolveShiftConfig(settings));
   },
@@ -80,7 +76,7 @@ const populationDrift: OperatorFactory = {
   type: 'population_drift',
   description: 'population drift per period (table drift_metrics), value tiers and RFM (customer_segments), rescoring alerts',
   // Validated by populationDriftOptionsFromConfig (operators/population-drift/options.ts).
-  schema: { type: 'object' },
+  schema: Type.Record(Type.String(), Type.Unknown()),
   build(name, settings) {
     return populationDriftPlan(populationDriftOptionsFromConfig({ ...settings, name }));
   },

@@ -14,6 +14,7 @@
  */
 import { Cron } from 'croner';
 import { type Alert, type Severity, SEVERITIES, stableAlertId } from '../operators/alert.js';
+import { StringEnum, Type, type Static } from '../operators/config/schema.js';
 import { ConfigError } from '../operators/errors.js';
 import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
 import {
@@ -27,49 +28,33 @@ import {
 /** `pulse_job_state` key of the schedules' cursor. */
 export const SCHEDULE_CURSOR_KEY = 'report_schedule';
 
-/** JSON Schema of `reports.schedule` and `reports.links` (job-schema.ts). */
-export const REPORT_SCHEDULE_SCHEMA = {
-  type: 'array',
-  default: [],
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name', 'report', 'cron', 'period'],
-    properties: {
-      name: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'the alert name (labels.alertname) of its notifications' },
-      report: { enum: [...SCHEDULED_REPORTS] },
-      cron: { type: 'string', description: 'five or six cron fields, UTC, e.g. "0 6 * * *" (daily 06:00) or "0 7 * * 1" (Mondays 07:00)' },
-      period: { enum: [...REPORT_PERIODS], description: 'the complete day or week before the due time' },
-      severity: { enum: [...SEVERITIES], default: 'info' },
-      highlight: { type: 'array', default: [], items: HIGHLIGHT_RULE_SCHEMA },
-    },
+/** Schema of one `reports.schedule[]` entry and of `reports.links` (job-schema.ts). */
+const SCHEDULE_ENTRY_SCHEMA = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'the alert name (labels.alertname) of its notifications' }),
+    report: StringEnum(SCHEDULED_REPORTS),
+    cron: Type.String({ description: 'five or six cron fields, UTC, e.g. "0 6 * * *" (daily 06:00) or "0 7 * * 1" (Mondays 07:00)' }),
+    period: StringEnum(REPORT_PERIODS, { description: 'the complete day or week before the due time' }),
+    severity: Type.Optional(StringEnum(SEVERITIES, { default: 'info' })),
+    highlight: Type.Optional(Type.Array(HIGHLIGHT_RULE_SCHEMA, { default: [] })),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export const REPORT_LINKS_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  default: {},
-  properties: {
-    grafana: { type: 'string', description: 'Grafana base URL; a notification links its dashboard at <grafana>/d/<uid>?from=..&to=..' },
-    cases: { type: 'string', description: 'base URL of the case pages; a notification links <cases>?from=..&to=..' },
+export const REPORT_SCHEDULE_SCHEMA = Type.Array(SCHEDULE_ENTRY_SCHEMA, { default: [] });
+
+export const REPORT_LINKS_SCHEMA = Type.Object(
+  {
+    grafana: Type.Optional(Type.String({ description: 'Grafana base URL; a notification links its dashboard at <grafana>/d/<uid>?from=..&to=..' })),
+    cases: Type.Optional(Type.String({ description: 'base URL of the case pages; a notification links <cases>?from=..&to=..' })),
   },
-} as const;
+  { additionalProperties: false, default: {} },
+);
 
 /** `reports.schedule[]` as the YAML holds it (after schema defaults). */
-export interface ScheduleConfig {
-  name: string;
-  report: ScheduledReportName;
-  cron: string;
-  period: ReportPeriod;
-  severity?: Severity;
-  highlight?: Array<Omit<HighlightRule, 'apply'> & { apply?: HighlightRule['apply'] }>;
-}
+export type ScheduleConfig = Static<typeof SCHEDULE_ENTRY_SCHEMA>;
 
-export interface ReportLinks {
-  grafana?: string;
-  cases?: string;
-}
+export type ReportLinks = Static<typeof REPORT_LINKS_SCHEMA>;
 
 export interface ReportSchedule {
   name: string;

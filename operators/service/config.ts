@@ -4,7 +4,6 @@
  * settings the runtime takes. Errors name the rule and the key, e.g.
  * `service_triggers.survey_rules[0] (install_failed).when: unknown field 'answer.nps'; ...`.
  */
-import { Ajv, type ErrorObject } from 'ajv';
 import type { Severity } from '../alert.js';
 import { ConfigError } from '../errors.js';
 import { type Disposition, MS_PER_DAY } from '../events.js';
@@ -14,6 +13,7 @@ import { ExpressionError, compileExpression, expressionFields, parseExpression }
 import { DEFAULT_MODEL_PATH, IntentClassifier, loadModelFile } from '../intent/model.js';
 import { DEFAULT_LEXICON, extendLexicon } from './sentiment.js';
 import { needsIntentModel, textFactFields } from './text-facts.js';
+import { compileConfig } from '../config/schema.js';
 import { SERVICE_TRIGGERS_SCHEMA } from './schema.js';
 import type {
   CaseSettings,
@@ -70,16 +70,13 @@ const ANSWER_PREFIX = 'answers.';
 
 type FieldScope = 'customer' | 'survey' | 'contact';
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const validateBlock = ajv.compile(SERVICE_TRIGGERS_SCHEMA);
+const checkBlock = compileConfig(SERVICE_TRIGGERS_SCHEMA, ({ path, detail }) => new ServiceConfigError(path, detail));
 
 const ROOT = 'service_triggers';
 
 /** Validates and resolves the operator block; `allowedLatenessMs` comes from the job. */
 export function resolveServiceTriggers(raw: unknown, allowedLatenessMs = 0, root = ROOT): ServiceTriggerSettings {
-  const block = raw ?? {};
-  if (!validateBlock(block)) throw schemaError(root, block, mostUseful(validateBlock.errors ?? []));
-  const cfg = block as Record<string, unknown>;
+  const cfg: Record<string, unknown> = checkBlock(raw ?? {}, root);
   const team = (cfg['team'] as string | undefined) ?? DEFAULT_TEAM;
   const names = new Set<string>(RESERVED_RULES);
   const checkName = (path: string, name: string): void => {
@@ -294,56 +291,3 @@ function checkField(path: string, field: string, scopes: readonly FieldScope[]):
 }
 
 const hasSuffix = (field: string, prefix: string): boolean => field.startsWith(prefix) && field.length > prefix.length;
-
-/**
- * Ajv reports every failed branch; the most useful is an unknown key (usually a typo of a missing
- * one), then a missing key, then an `anyOf` summary (rather than one of its branches).
- */
-function mostUseful(errors: readonly ErrorObject[]): ErrorObject | undefined {
-  const rank = (e: ErrorObject): number =>
-    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : e.keyword === 'anyOf' ? 2 : 3;
-  return [...errors].sort((a, b) => rank(a) - rank(b))[0];
-}
-
-/** `/survey_rules/0/when` -> `service_triggers.survey_rules[0] (name).when`. */
-function schemaError(root: string, block: unknown, error: ErrorObject | undefined): ServiceConfigError {
-  if (!error) return new ServiceConfigError(root, 'invalid configuration');
-  let path = root;
-  let node: unknown = block;
-  for (const part of error.instancePath.split('/').slice(1)) {
-    node = (node as Record<string, unknown> | undefined)?.[part];
-    if (/^\d+$/.test(part)) {
-      const name = (node as { name?: unknown } | undefined)?.name;
-      path += `[${part}]${typeof name === 'string' ? ` (${name})` : ''}`;
-    } else path += `.${part}`;
-  }
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return new ServiceConfigError(path, `unknown key '${String(params['additionalProperty'])}'; allowed keys: ${allowed.join(', ')}`);
-    }
-    case 'required':
-      return new ServiceConfigError(path, `missing required key '${String(params['missingProperty'])}'`);
-    case 'enum':
-      return new ServiceConfigError(path, `${JSON.stringify(error.data)} is not one of ${(params['allowedValues'] as unknown[]).join(', ')}`);
-    case 'pattern':
-      return new ServiceConfigError(
-        path,
-        String(params['pattern']).includes('ms|s|m|h|d|w')
-          ? `${JSON.stringify(error.data)} is not a duration like 30m, 24h or 7d`
-          : `${JSON.stringify(error.data)} must match ${String(params['pattern'])}`,
-      );
-    case 'anyOf':
-      return new ServiceConfigError(path, anyOfHint(path, error.data));
-    default:
-      return new ServiceConfigError(path, `${JSON.stringify(error.data)} ${error.message ?? 'is invalid'}`);
-  }
-}
-
-function anyOfHint(path: string, data: unknown): string {
-  const shown = JSON.stringify(data);
-  if (path.endsWith('.cooldown')) return `${shown} is not a duration like 30m or 1d (or 0 for none)`;
-  if (path.endsWith('.case')) return `${shown} must be true, false or a mapping {category, team, severity, due_in}`;
-  return `${shown} must be an expression string or a list of expression strings`;
-}

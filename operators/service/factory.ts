@@ -1,17 +1,17 @@
 /**
  * The registry entry of the operator (structurally a pipelines/registry.ts OperatorFactory; the
- * operators folder does not import from pipelines). The registry's own schema check is kept loose
- * on purpose: `build` validates against SERVICE_TRIGGERS_SCHEMA itself, with messages that name
- * the rule and the key, which a generic check cannot.
+ * operators folder does not import from pipelines). `build` checks the block against the same
+ * schema again, so that the operator can be built on its own (tests, workers).
  */
 import type { OperatorPlan } from '../parallel.js';
 import { resolveServiceTriggers } from './config.js';
 import { ServiceTriggersOperator } from './operator.js';
+import { SERVICE_TRIGGERS_SCHEMA } from './schema.js';
 
 export const SERVICE_TRIGGERS_OPERATOR = {
   type: 'service_triggers',
   description: 'service alerts from survey answers and contact patterns, and cases with deadlines by tier (table cases)',
-  schema: { type: 'object' } as Record<string, unknown>,
+  schema: SERVICE_TRIGGERS_SCHEMA,
   build(name: string, settings: Record<string, unknown>, context: { allowedLatenessMs: number }): OperatorPlan {
     const resolved = resolveServiceTriggers(settings, context.allowedLatenessMs);
     // Every piece of its state belongs to one customer: it runs whole on each shard.

@@ -1,118 +1,101 @@
 /**
- * JSON Schema of the `service_triggers` operator block of the job YAML (besides `type` and `name`).
- * The single source for validation (config.ts compiles it once) and for the README reference.
+ * Schema of the `service_triggers` operator block of the job YAML (besides `type` and `name`):
+ * the single source for validation (config.ts and the registry check it), the block's type and the
+ * README's option table.
  */
-import { ALERT_SEVERITIES_SCHEMA, CASE_SEVERITIES, INTERACTION_TRIGGERS } from './types.js';
+import { SEVERITIES } from '../alert.js';
+import { Duration, StringEnum, Type, type Static } from '../config/schema.js';
 import { DISPOSITIONS } from '../events.js';
+import { CASE_SEVERITIES, INTERACTION_TRIGGERS } from './types.js';
 
-const DURATION = { type: 'string', pattern: '^[1-9][0-9]*(ms|s|m|h|d|w)$' } as const;
-/** A duration, or 0 for "none" (cooldowns). */
-const DURATION_OR_ZERO = { anyOf: [DURATION, { const: 0 }] } as const;
-const NAME = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$' } as const;
-const EXPRESSION = {
-  anyOf: [
-    { type: 'string', minLength: 1 },
-    { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-  ],
-} as const;
-const STRINGS = { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } as const;
+const NAME = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', description: 'a letter or _, then letters, digits, _ . -' });
+const EXPRESSION = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
+  description: 'an expression string or a list of expression strings',
+});
+const STRINGS = Type.Array(Type.String({ minLength: 1 }), { minItems: 1 });
+const TEXT = Type.String({ minLength: 1 });
 
-const CASE_TEMPLATE = {
-  anyOf: [
-    { type: 'boolean' },
-    {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        category: { type: 'string', minLength: 1 },
-        team: { type: 'string', minLength: 1 },
-        severity: { enum: CASE_SEVERITIES },
-        due_in: DURATION,
+const CASE_TEMPLATE = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Object(
+      {
+        category: Type.Optional(TEXT),
+        team: Type.Optional(TEXT),
+        severity: Type.Optional(StringEnum(CASE_SEVERITIES)),
+        due_in: Type.Optional(Duration()),
       },
-    },
+      { additionalProperties: false },
+    ),
   ],
-} as const;
+  { description: 'true, false or a mapping {category, team, severity, due_in}' },
+);
 
 const COMMON_RULE_PROPERTIES = {
   name: NAME,
-  description: { type: 'string' },
-  customer: EXPRESSION,
-  severity: ALERT_SEVERITIES_SCHEMA,
-  team: { type: 'string', minLength: 1 },
-  cooldown: DURATION_OR_ZERO,
-  case: CASE_TEMPLATE,
-} as const;
+  description: Type.Optional(Type.String()),
+  customer: Type.Optional(EXPRESSION),
+  severity: Type.Optional(StringEnum(SEVERITIES)),
+  team: Type.Optional(TEXT),
+  /** A duration, or 0 for "none". */
+  cooldown: Type.Optional(Type.Union([Duration(), Type.Literal(0)], { description: 'a duration like 30m or 1d (or 0 for none)' })),
+  case: Type.Optional(CASE_TEMPLATE),
+};
 
-export const SURVEY_RULE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'when'],
-  properties: {
-    ...COMMON_RULE_PROPERTIES,
-    when: EXPRESSION,
-    survey_ids: STRINGS,
-  },
-} as const;
+export const SURVEY_RULE_SCHEMA = Type.Object(
+  { ...COMMON_RULE_PROPERTIES, when: EXPRESSION, survey_ids: Type.Optional(STRINGS) },
+  { additionalProperties: false },
+);
 
-export const INTERACTION_RULE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'trigger'],
-  properties: {
+export const INTERACTION_RULE_SCHEMA = Type.Object(
+  {
     ...COMMON_RULE_PROPERTIES,
-    trigger: { enum: INTERACTION_TRIGGERS },
+    trigger: StringEnum(INTERACTION_TRIGGERS),
     /** Extra condition on the contact itself (queue, channel, reason, disposition, ...). */
-    where: EXPRESSION,
-    count: { type: 'integer', minimum: 1, maximum: 1000 },
-    within: DURATION,
-    dispositions: { type: 'array', minItems: 1, items: { enum: DISPOSITIONS } },
-    reasons: STRINGS,
-    queues: STRINGS,
-    threshold: { type: 'number', maximum: 0 },
-    intents: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    min_confidence: { type: 'number', minimum: 0, maximum: 1 },
+    where: Type.Optional(EXPRESSION),
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    within: Type.Optional(Duration()),
+    dispositions: Type.Optional(Type.Array(StringEnum(DISPOSITIONS), { minItems: 1 })),
+    reasons: Type.Optional(STRINGS),
+    queues: Type.Optional(STRINGS),
+    threshold: Type.Optional(Type.Number({ maximum: 0 })),
+    intents: Type.Optional(STRINGS),
+    min_confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-const TIER_POLICY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    due_in: DURATION,
-    severity: { enum: CASE_SEVERITIES },
-    team: { type: 'string', minLength: 1 },
-  },
-} as const;
+const TIER_POLICY = Type.Object(
+  { due_in: Type.Optional(Duration()), severity: Type.Optional(StringEnum(CASE_SEVERITIES)), team: Type.Optional(TEXT) },
+  { additionalProperties: false },
+);
 
-export const SERVICE_TRIGGERS_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    type: { const: 'service_triggers' },
-    name: { type: 'string', minLength: 1 },
-    team: { type: 'string', minLength: 1, description: 'team of alerts whose rule names none' },
-    trailing_spend_days: { type: 'integer', minimum: 1, maximum: 366 },
-    max_contacts_per_customer: { type: 'integer', minimum: 1, maximum: 10_000 },
-    lexicon: { type: 'object', additionalProperties: { type: 'number', minimum: -5, maximum: 5 } },
-    intent_model: { type: 'string', minLength: 1, description: 'model file of pulse intent train (default: the bundled model)' },
-    survey_rules: { type: 'array', items: SURVEY_RULE_SCHEMA },
-    interaction_rules: { type: 'array', items: INTERACTION_RULE_SCHEMA },
-    cases: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        default_tier: { type: 'string', minLength: 1 },
-        by_tier: { type: 'object', additionalProperties: TIER_POLICY },
-        one_open_per_category: { type: 'boolean' },
-        escalation: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            severity: ALERT_SEVERITIES_SCHEMA,
-            team: { type: 'string', minLength: 1 },
-          },
+export const SERVICE_TRIGGERS_SCHEMA = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('service_triggers')),
+    name: Type.Optional(TEXT),
+    team: Type.Optional(Type.String({ minLength: 1, description: 'team of alerts whose rule names none' })),
+    trailing_spend_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
+    max_contacts_per_customer: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    lexicon: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: -5, maximum: 5 }))),
+    intent_model: Type.Optional(Type.String({ minLength: 1, description: 'model file of pulse intent train (default: the bundled model)' })),
+    survey_rules: Type.Optional(Type.Array(SURVEY_RULE_SCHEMA)),
+    interaction_rules: Type.Optional(Type.Array(INTERACTION_RULE_SCHEMA)),
+    cases: Type.Optional(
+      Type.Object(
+        {
+          default_tier: Type.Optional(TEXT),
+          by_tier: Type.Optional(Type.Record(Type.String(), TIER_POLICY)),
+          one_open_per_category: Type.Optional(Type.Boolean()),
+          escalation: Type.Optional(
+            Type.Object({ severity: Type.Optional(StringEnum(SEVERITIES)), team: Type.Optional(TEXT) }, { additionalProperties: false }),
+          ),
         },
-      },
-    },
+        { additionalProperties: false },
+      ),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
+
+export type ServiceTriggersBlock = Static<typeof SERVICE_TRIGGERS_SCHEMA>;

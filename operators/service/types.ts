@@ -15,8 +15,6 @@ export type InteractionTrigger = (typeof INTERACTION_TRIGGERS)[number];
 export const CASE_SEVERITIES = ['urgent', 'high', 'normal', 'low'] as const;
 export type CaseSeverity = (typeof CASE_SEVERITIES)[number];
 
-export const ALERT_SEVERITIES_SCHEMA = { enum: SEVERITIES } as const;
-
 /** A compiled condition with the text it came from and the fields it reads (for messages). */
 export interface Condition {
   text: string;

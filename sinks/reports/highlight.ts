@@ -11,36 +11,31 @@
  * the rows of those channels (service level, for one, means nothing for e-mail); the all-queues
  * row and the rows of tables without channels (the signals summary) are then never coloured by it.
  */
+import { StringEnum, Type, type Static } from '../../operators/config/schema.js';
+
 export const HIGHLIGHT_COLOURS = ['red', 'amber', 'green', 'blue'] as const;
 export type HighlightColour = (typeof HIGHLIGHT_COLOURS)[number];
 
 export const HIGHLIGHT_TARGETS = ['cell', 'row', 'column'] as const;
 export type HighlightTarget = (typeof HIGHLIGHT_TARGETS)[number];
 
-export interface HighlightRule {
-  kpi: string;
-  above?: number;
-  below?: number;
-  colour: HighlightColour;
-  apply: HighlightTarget;
-  channels?: string[];
-}
+/** One rule, defaults filled in by the schema. */
+export type HighlightRule = Static<typeof HIGHLIGHT_RULE_SCHEMA> & { apply: HighlightTarget };
 
 /** JSON Schema of one rule in the job YAML (unknown keys rejected). */
-export const HIGHLIGHT_RULE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['kpi', 'colour'],
-  properties: {
-    kpi: { type: 'string', description: 'the KPI column, e.g. abandon_rate, service_level, aht_seconds' },
-    above: { type: 'number', description: 'colour when the value is greater than this' },
-    below: { type: 'number', description: 'colour when the value is less than this' },
-    colour: { enum: [...HIGHLIGHT_COLOURS] },
-    apply: { enum: [...HIGHLIGHT_TARGETS], default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' },
-    channels: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'only rows of these channels (cell and row rules)' },
+export const HIGHLIGHT_RULE_SCHEMA = Type.Object(
+  {
+    kpi: Type.String({ description: 'the KPI column, e.g. abandon_rate, service_level, aht_seconds' }),
+    above: Type.Optional(Type.Number({ description: 'colour when the value is greater than this' })),
+    below: Type.Optional(Type.Number({ description: 'colour when the value is less than this' })),
+    colour: StringEnum(HIGHLIGHT_COLOURS),
+    apply: Type.Optional(
+      StringEnum(HIGHLIGHT_TARGETS, { default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' }),
+    ),
+    channels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'only rows of these channels (cell and row rules)' })),
   },
-  anyOf: [{ required: ['above'] }, { required: ['below'] }],
-} as const;
+  { additionalProperties: false, anyOf: [{ required: ['above'] }, { required: ['below'] }] },
+);
 
 export function breaches(rule: HighlightRule, value: number | null): boolean {
   if (value === null || !Number.isFinite(value)) return false;

@@ -71,7 +71,7 @@ describe('job configuration', () => {
     ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
     ['unknown operator', VALID.replace('customer_windows', 'customer_windowz'), /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/],
     ['bad duration', VALID + 'event_time: { allowed_lateness: 1 hour }\n', /event_time\.allowed_lateness: "1 hour" is not a duration like 30s, 15m/],
-    ['operator setting', VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'), /operators\[0\] \(customer_windows\): windows\.0\.sise: unknown key; allowed keys are size, slide/],
+    ['operator setting', VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'), /operators\[0\] \(customer_windows\): windows\[0\]\.sise: unknown key; allowed keys are size, slide/],
     ['undefined source', VALID.replace('source: files', 'source: kafka'), /source: 'kafka' is not defined; defined sources are files/],
     ['source key', VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'), /sources\.files: the key 'paths' is required|path: unknown key/],
     ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],

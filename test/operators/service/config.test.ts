@@ -31,8 +31,8 @@ describe('service_triggers config', () => {
   });
 
   test.each([
-    [`survey_rules: [{ name: install, when: "answers.q == 1", sevrity: critical }]`, `service_triggers.survey_rules[0] (install): unknown key 'sevrity'`],
-    [`survey_rules: [{ name: install }]`, `service_triggers.survey_rules[0] (install): missing required key 'when'`],
+    [`survey_rules: [{ name: install, when: "answers.q == 1", sevrity: critical }]`, `service_triggers.survey_rules[0] (install).sevrity: unknown key; allowed keys are name, description`],
+    [`survey_rules: [{ name: install }]`, `service_triggers.survey_rules[0] (install): the key 'when' is required`],
     [`survey_rules: [{ name: install, when: "answer.q == 1" }]`, `service_triggers.survey_rules[0] (install).when: unknown field 'answer.q'`],
     [`survey_rules: [{ name: install, when: "answers.q <= high" }]`, `(install).when: '<=' needs a number, found 'high' at column 14`],
     [`survey_rules: [{ name: install, when: "answers.q == 1", customer: ["tier in [Gold", "x == 1"] }]`, `(install).customer[0]: expected ',' or ']'`],

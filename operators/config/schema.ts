@@ -1,0 +1,116 @@
+/**
+ * Configuration schemas: every component declares its options once, as a TypeBox schema, and gets
+ * from that one declaration the validator (the shared Ajv instance below), the TypeScript type
+ * (`Static<typeof SCHEMA>`), the defaults (`default:`, filled in by the validator) and the README's
+ * option tables (`npm run docs:options`). Errors come out of one formatter that says what is wrong,
+ * where (the YAML path), and what is allowed.
+ */
+import { Type, type SchemaOptions, type Static, type StringOptions, type TSchema } from '@sinclair/typebox';
+import { Ajv, type ErrorObject } from 'ajv';
+import { DURATION_PATTERN } from '../duration.js';
+import { ConfigError } from '../errors.js';
+
+export { Type, type Static, type TSchema };
+
+/**
+ * The one Ajv instance for configuration (the record decoder, operators/decode.ts, has its own: it
+ * validates events on the hot path with other options).
+ * coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
+ * allErrors + verbose: pick the most useful error of all and quote the offending value.
+ * useDefaults: the schema's `default:` values are filled in, so the code reads complete objects.
+ */
+export const configAjv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
+
+const DURATION_EXAMPLES = '30s, 15m, 1h, 1h30m, 1d or 1w';
+
+/** A duration such as `30s`, `15m` or `1h30m`: the one duration type of every configuration (operators/duration.ts parses it). */
+export function Duration(options: StringOptions = {}) {
+  return Type.String({ pattern: DURATION_PATTERN, ...options });
+}
+
+/** One of a fixed list of strings, as a JSON Schema `enum` (its error lists what is allowed; a union of literals would not). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** Validates a value against a schema and returns it typed, defaults filled in; throws a ConfigError naming the first problem. */
+export type ConfigCheck<T> = (value: unknown, root?: string) => T;
+
+/** Where a configuration is wrong (its YAML path) and what is wrong there, with what is allowed. */
+export interface ConfigProblem {
+  path: string;
+  detail: string;
+}
+
+const configError = ({ path, detail }: ConfigProblem): ConfigError => new ConfigError(`${path}: ${detail}`);
+
+/**
+ * Compiles a schema once (at module load) into a check; `root` prefixes the YAML paths of its
+ * messages, `toError` lets a component throw its own subclass of ConfigError.
+ */
+export function compileConfig<S extends TSchema>(schema: S, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<Static<S>> {
+  const validate = configAjv.compile(schema);
+  return (value, root = '') => {
+    if (!validate(value)) throw toError(describeConfigError(validate.errors, value, root));
+    return value as Static<S>;
+  };
+}
+
+/**
+ * The most useful of Ajv's errors, as a path and a sentence: an unknown key first (usually a typo
+ * of the missing one), then a missing key, then an `anyOf` summary (rather than one of its branches).
+ */
+export function describeConfigError(errors: readonly ErrorObject[] | null | undefined, data: unknown, root = ''): ConfigProblem {
+  const rank = (e: ErrorObject): number =>
+    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : e.keyword === 'anyOf' ? 2 : 3;
+  const error = [...(errors ?? [])].sort((a, b) => rank(a) - rank(b))[0];
+  if (!error) return { path: root || '(top level)', detail: 'invalid configuration' };
+  const at = yamlPath(root, error.instancePath, data);
+  if (error.keyword === 'additionalProperties') {
+    // The path ends at the unknown key itself, where the reader has to look.
+    const key = String((error.params as Record<string, unknown>)['additionalProperty']);
+    return { path: at ? `${at}.${key}` : key, detail: problemOf(error) };
+  }
+  return { path: at || '(top level)', detail: problemOf(error) };
+}
+
+function problemOf(error: ErrorObject): string {
+  const shown = JSON.stringify(error.data);
+  const params = error.params as Record<string, unknown>;
+  const schema = error.parentSchema as { description?: unknown; properties?: object; pattern?: unknown } | undefined;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const allowed = Object.keys(schema?.properties ?? {});
+      return `unknown key${allowed.length ? `; allowed keys are ${allowed.join(', ')}` : ''}`;
+    }
+    case 'required':
+      return `the key '${String(params['missingProperty'])}' is required`;
+    case 'enum':
+      return `${shown} is not one of ${(params['allowedValues'] as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(params['allowedValue'])}`;
+    case 'pattern':
+      if (schema?.pattern === DURATION_PATTERN) return `${shown} is not a duration like ${DURATION_EXAMPLES}`;
+      return `${shown} is not valid; expected ${typeof schema?.description === 'string' ? schema.description : `text matching ${String(params['pattern'])}`}`;
+    case 'anyOf':
+      if (typeof schema?.description === 'string') return `${shown} must be ${schema.description}`;
+      return `${shown} ${error.message ?? 'is invalid'}`;
+    default:
+      return `${error.message ?? 'is invalid'}`;
+  }
+}
+
+/** `/survey_rules/0/when` under `service_triggers` -> `service_triggers.survey_rules[0] (name).when`: list items show their `name`. */
+function yamlPath(root: string, instancePath: string, data: unknown): string {
+  let path = root;
+  let node = data;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const part = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    node = (node as Record<string, unknown> | undefined)?.[part];
+    if (/^\d+$/.test(part)) {
+      const name = (node as { name?: unknown } | undefined)?.name;
+      path += `[${part}]${typeof name === 'string' ? ` (${name})` : ''}`;
+    } else path += path ? `.${part}` : part;
+  }
+  return path;
+}
