@@ -1,4 +1,4 @@
-import { contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
+import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
@@ -47,9 +47,8 @@ const customerWindows: OperatorFactory = {
 const contactKpis: OperatorFactory = {
   type: 'contact_kpis',
   description: 'contact-center KPIs per window, queue and channel (table contact_kpis) and KPI threshold rules',
-  // The options and rules have their own validators with rule-by-rule messages
-  // (operators/contact-kpis/options.ts, operators/rules/validate.ts), run at build time.
-  schema: Type.Record(Type.String(), Type.Unknown()),
+  // The rules have their own validator with rule-by-rule messages (operators/rules/validate.ts), run at build time.
+  schema: CONTACT_KPIS_SCHEMA,
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
     return contactKpiPlan({

@@ -92,6 +92,9 @@ function problemOf(error: ErrorObject): string {
     case 'pattern':
       if (schema?.pattern === DURATION_PATTERN) return `${shown} is not a duration like ${DURATION_EXAMPLES}`;
       return `${shown} is not valid; expected ${typeof schema?.description === 'string' ? schema.description : `text matching ${String(params['pattern'])}`}`;
+    case 'not':
+      // A known key that is refused (Type.Never): its description says what to do instead.
+      return typeof schema?.description === 'string' ? schema.description : 'is not allowed here';
     case 'anyOf':
       if (typeof schema?.description === 'string') return `${shown} must be ${schema.description}`;
       return `${shown} ${error.message ?? 'is invalid'}`;

@@ -1,7 +1,7 @@
 export { ContactKpiOperator, CONTACT_KPI_STATES, contactKpiPlan, type ContactKpiOperatorOptions } from './operator.js';
 export { ContactKpiGlobal } from './global.js';
 export {
-  CONTACT_KPI_FIELDS,
+  CONTACT_KPIS_SCHEMA,
   ContactKpiConfigError,
   DEFAULT_CONTACT_KPI_OPTIONS,
   DEFAULT_WINDOW_SIZES_MS,

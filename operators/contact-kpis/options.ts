@@ -1,10 +1,11 @@
 /**
- * Options of the contact-center KPI operator: typed values with the SPEC section 4 defaults, and
- * the build step that turns the job YAML block into them (unknown keys rejected).
+ * Options of the contact-center KPI operator: the schema of its job YAML block (SPEC section 4
+ * defaults, unknown keys rejected) and the typed values the runtime takes.
  */
 import { ConfigError } from '../errors.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
-import { formatDuration, positiveDuration } from '../duration.js';
+import { Duration, StringEnum, Type, compileConfig, type Static } from '../config/schema.js';
+import { formatDuration, parseDuration } from '../duration.js';
 
 /**
  * How abandoned contacts enter service level (SL). T = `serviceLevelSeconds`; short abandons are
@@ -67,89 +68,72 @@ export class ContactKpiConfigError extends ConfigError {
     readonly field: string,
     message: string,
   ) {
-    super(`contact_kpis.${field}: ${message}`);
+    super(`contact_kpis${field ? `.${field}` : ''}: ${message}`);
   }
 }
 
-/** Fills defaults and checks values; the runtime only takes the result. */
+/** Fills defaults and puts the window sizes in order; the runtime only takes the result. */
 export function resolveContactKpiOptions(partial: Partial<ContactKpiOptions> = {}): ContactKpiOptions {
   const options: ContactKpiOptions = { ...DEFAULT_CONTACT_KPI_OPTIONS, ...stripUndefined(partial) };
   options.windowSizesMs = [...new Set(options.windowSizesMs)].sort((a, b) => a - b);
-  if (options.windowSizesMs.length === 0) {
-    throw new ContactKpiConfigError('window_sizes', 'at least one window size is required');
-  }
-  for (const size of options.windowSizesMs) {
-    if (!Number.isInteger(size) || size <= 0) {
-      throw new ContactKpiConfigError('window_sizes', `window size ${size} ms must be a positive whole number`);
-    }
-  }
-  nonNegative('short_abandon_seconds', options.shortAbandonSeconds);
-  nonNegative('service_level_seconds', options.serviceLevelSeconds);
-  nonNegative('fcr_lookahead_days', options.fcrLookaheadDays);
-  nonNegative('allowed_lateness', options.allowedLatenessMs);
-  oneOf('service_level_variant', options.serviceLevelVariant, SERVICE_LEVEL_VARIANTS);
-  oneOf('service_level_callbacks', options.serviceLevelCallbacks, SERVICE_LEVEL_CALLBACKS);
-  oneOf('fcr_scope', options.fcrScope, FCR_SCOPES);
   return options;
 }
 
-/** YAML field names of the `contact_kpis` block (snake_case, as users write them). */
-export const CONTACT_KPI_FIELDS = [
-  'window_sizes',
-  'short_abandon_seconds',
-  'service_level_seconds',
-  'service_level_variant',
-  'service_level_callbacks',
-  'fcr_lookahead_days',
-  'fcr_scope',
-  'allowed_lateness',
-  'rules',
-] as const;
+const nonNegative = (fallback: number, description: string) => Type.Number({ minimum: 0, default: fallback, description });
+
+/** Schema of the `contact_kpis` block of the job YAML (besides `type` and `name`), with the SPEC section 4 defaults. */
+export const CONTACT_KPIS_SCHEMA = Type.Object(
+  {
+    window_sizes: Type.Array(Duration(), {
+      minItems: 1,
+      default: DEFAULT_WINDOW_SIZES_MS.map(formatDuration),
+      description: 'tumbling windows, aligned to the UTC epoch',
+    }),
+    short_abandon_seconds: nonNegative(DEFAULT_CONTACT_KPI_OPTIONS.shortAbandonSeconds, 'abandons with a wait below this are short'),
+    service_level_seconds: nonNegative(DEFAULT_CONTACT_KPI_OPTIONS.serviceLevelSeconds, 'handled contacts with a wait up to this meet service level'),
+    service_level_variant: StringEnum(SERVICE_LEVEL_VARIANTS, {
+      default: DEFAULT_CONTACT_KPI_OPTIONS.serviceLevelVariant,
+      description: 'how abandons enter service level (operators/contact-kpis/README.md)',
+    }),
+    service_level_callbacks: StringEnum(SERVICE_LEVEL_CALLBACKS, {
+      default: DEFAULT_CONTACT_KPI_OPTIONS.serviceLevelCallbacks,
+      description: 'exclude: unanswered callbacks leave the service-level denominator',
+    }),
+    fcr_lookahead_days: nonNegative(DEFAULT_CONTACT_KPI_OPTIONS.fcrLookaheadDays, 'a repeat contact within this many days makes a contact not resolved'),
+    fcr_scope: StringEnum(FCR_SCOPES, { default: DEFAULT_CONTACT_KPI_OPTIONS.fcrScope, description: 'which repeats count against first-contact resolution' }),
+    // Known, so that its message says what to do instead of "unknown key".
+    allowed_lateness: Type.Optional(
+      Type.Never({ description: "the job's event_time.allowed_lateness applies to every operator: remove this key and set that one" }),
+    ),
+    rules: Type.Optional(Type.Array(Type.Unknown(), { description: 'KPI threshold rules (README: Rules that fire on evidence)' })),
+  },
+  { additionalProperties: false },
+);
+
+export type ContactKpisBlock = Static<typeof CONTACT_KPIS_SCHEMA>;
+
+const checkBlock = compileConfig(CONTACT_KPIS_SCHEMA, ({ path, detail }) => new ContactKpiConfigError(path, detail));
 
 /**
  * Reads the job YAML block, e.g.
  * `{ window_sizes: [15m, 1h, 1d], short_abandon_seconds: 5, service_level_variant: abandons_for }`.
- * `rules` is left to `validateRules` (operators/rules); it is accepted here so the block validates.
+ * `rules` is left to `validateRules` (operators/rules). The job's allowed lateness is set by the
+ * registry (pipelines/registry.ts).
  */
 export function contactKpiOptionsFromConfig(raw: unknown): ContactKpiOptions {
-  if (raw === undefined || raw === null) return resolveContactKpiOptions();
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ContactKpiConfigError('', 'expected a mapping of options');
-  }
-  const block = raw as Record<string, unknown>;
-  for (const key of Object.keys(block)) {
-    if (!(CONTACT_KPI_FIELDS as readonly string[]).includes(key)) {
-      throw new ContactKpiConfigError(key, `unknown option; allowed: ${CONTACT_KPI_FIELDS.join(', ')}`);
-    }
-  }
-  const partial: Partial<ContactKpiOptions> = {};
-  if (block.window_sizes !== undefined) {
-    if (!Array.isArray(block.window_sizes)) {
-      throw new ContactKpiConfigError('window_sizes', 'expected a list of durations such as [15m, 1h, 1d]');
-    }
-    partial.windowSizesMs = block.window_sizes.map((v) => durationField('window_sizes', v));
-  }
-  if (block.short_abandon_seconds !== undefined) {
-    partial.shortAbandonSeconds = numberField('short_abandon_seconds', block.short_abandon_seconds);
-  }
-  if (block.service_level_seconds !== undefined) {
-    partial.serviceLevelSeconds = numberField('service_level_seconds', block.service_level_seconds);
-  }
-  if (block.fcr_lookahead_days !== undefined) {
-    partial.fcrLookaheadDays = numberField('fcr_lookahead_days', block.fcr_lookahead_days);
-  }
-  if (block.allowed_lateness !== undefined) {
-    partial.allowedLatenessMs =
-      typeof block.allowed_lateness === 'number' ? block.allowed_lateness : durationField('allowed_lateness', block.allowed_lateness);
-  }
-  if (block.service_level_variant !== undefined) {
-    partial.serviceLevelVariant = block.service_level_variant as ServiceLevelVariant;
-  }
-  if (block.service_level_callbacks !== undefined) {
-    partial.serviceLevelCallbacks = block.service_level_callbacks as ServiceLevelCallbacks;
-  }
-  if (block.fcr_scope !== undefined) partial.fcrScope = block.fcr_scope as FcrScope;
-  return resolveContactKpiOptions(partial);
+  // The validator fills defaults in: check a copy, so that the caller's block stays as written.
+  const block = checkBlock(structuredClone(raw ?? {}));
+  const windowSizesMs = block.window_sizes.map((size) => parseDuration(size)!);
+  if (windowSizesMs.includes(0)) throw new ContactKpiConfigError('window_sizes', 'a window size must be longer than 0; write e.g. 15m, 1h, 1d');
+  return resolveContactKpiOptions({
+    windowSizesMs,
+    shortAbandonSeconds: block.short_abandon_seconds,
+    serviceLevelSeconds: block.service_level_seconds,
+    serviceLevelVariant: block.service_level_variant,
+    serviceLevelCallbacks: block.service_level_callbacks,
+    fcrLookaheadDays: block.fcr_lookahead_days,
+    fcrScope: block.fcr_scope,
+  });
 }
 
 /** Window size labels (`15m`, `1h`, `1d`) of resolved options, in size order. */
@@ -157,34 +141,6 @@ export function windowLabels(options: Pick<ContactKpiOptions, 'windowSizesMs'>):
   return options.windowSizesMs.map(formatDuration);
 }
 
-function durationField(field: string, value: unknown): number {
-  const ms = typeof value === 'string' ? positiveDuration(value) : null;
-  if (ms === null) {
-    throw new ContactKpiConfigError(field, `${JSON.stringify(value)} is not a duration; write e.g. 15m, 1h, 1d`);
-  }
-  return ms;
-}
-
-function numberField(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ContactKpiConfigError(field, `${JSON.stringify(value)} is not a number`);
-  }
-  return value;
-}
-
-function nonNegative(field: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ContactKpiConfigError(field, `${String(value)} must be a number >= 0`);
-  }
-}
-
-function oneOf(field: string, value: string, allowed: readonly string[]): void {
-  if (!allowed.includes(value)) {
-    throw new ContactKpiConfigError(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
-  }
-}
-
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

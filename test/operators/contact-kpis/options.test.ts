@@ -32,7 +32,6 @@ service_level_variant: ignore_abandons
 service_level_callbacks: exclude
 fcr_lookahead_days: 3
 fcr_scope: any_reason
-allowed_lateness: 10m
 rules:
   - name: ab
     when: abandon_rate > 5%
@@ -47,7 +46,7 @@ rules:
       serviceLevelCallbacks: 'exclude',
       fcrLookaheadDays: 3,
       fcrScope: 'any_reason',
-      allowedLatenessMs: 600_000,
+      allowedLatenessMs: 0,
     });
     expect(windowLabels(o)).toEqual(['5m', '1h']);
     const [rule] = validateRules(block.rules, { windowSizes: o.windowSizesMs });
@@ -60,9 +59,23 @@ rules:
     [{ service_level_variant: 'ignore' }, 'service_level_variant'],
     [{ short_abandon_seconds: -1 }, 'short_abandon_seconds'],
     [{ fcr_scope: 'reason' }, 'fcr_scope'],
+    [{ window_sizes: ['0m'] }, 'window_sizes'],
+    [{ window_sizes: [] }, 'window_sizes'],
   ])('rejects %j naming the field', (block, field) => {
     expect(() => contactKpiOptionsFromConfig(block)).toThrow(ContactKpiConfigError);
     expect(() => contactKpiOptionsFromConfig(block)).toThrow(`contact_kpis.${field}`);
+  });
+
+  it('refuses allowed_lateness, which only the job sets, saying what to do', () => {
+    expect(() => contactKpiOptionsFromConfig({ allowed_lateness: '10m' })).toThrow(
+      "contact_kpis.allowed_lateness: the job's event_time.allowed_lateness applies to every operator: remove this key and set that one",
+    );
+  });
+
+  it('accepts compound durations and leaves the block as written', () => {
+    const block = { window_sizes: ['1h30m', '15m'] };
+    expect(contactKpiOptionsFromConfig(block).windowSizesMs).toEqual([900_000, 5_400_000]);
+    expect(block).toEqual({ window_sizes: ['1h30m', '15m'] });
   });
 
   it('round-trips duration labels', () => {
