@@ -3,7 +3,7 @@ import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
 import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
-import { populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
+import { POPULATION_DRIFT_SCHEMA, populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
 import { windowSpec } from '../operators/windows.js';
 import { Duration, Type, type TSchema } from '../operators/config/schema.js';
@@ -74,8 +74,8 @@ const customerShifts: OperatorFactory = {
 const populationDrift: OperatorFactory = {
   type: 'population_drift',
   description: 'population drift per period (table drift_metrics), value tiers and RFM (customer_segments), rescoring alerts',
-  // Validated by populationDriftOptionsFromConfig (operators/population-drift/options.ts).
-  schema: Type.Record(Type.String(), Type.Unknown()),
+  // populationDriftOptionsFromConfig adds the checks across keys (operators/population-drift/options.ts).
+  schema: POPULATION_DRIFT_SCHEMA,
   build(name, settings) {
     return populationDriftPlan(populationDriftOptionsFromConfig({ ...settings, name }));
   },

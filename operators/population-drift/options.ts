@@ -1,11 +1,12 @@
 /**
- * Options of the population drift operator: typed values with defaults, the JSON Schema of the job
- * YAML block, and the build step `populationDriftOptionsFromConfig` (unknown keys rejected, every
- * error names the key). The runtime only takes the resolved `PopulationDriftOptions`.
+ * Options of the population drift operator: the schema of the job YAML block (defaults, unknown
+ * keys rejected), and the build step `populationDriftOptionsFromConfig`, which adds the checks
+ * across keys (every error names the key). The runtime only takes the resolved `PopulationDriftOptions`.
  */
 import { ConfigError } from '../errors.js';
 import { MS_PER_DAY } from '../events.js';
-import { positiveDuration } from '../duration.js';
+import { Duration, StringEnum, Type, compileConfig, type Static } from '../config/schema.js';
+import { requireDuration } from '../duration.js';
 import type { FeatureDriftOptions, FeatureKind } from '../drift/index.js';
 import { DEFAULT_RELATIVE_ACCURACY, resolveFeatureDriftOptions } from '../drift/index.js';
 
@@ -110,20 +111,6 @@ const DRIFT_KEYS: Record<string, keyof FeatureDriftOptions> = {
   ks_method: 'ksMethod',
   min_sample_size: 'minSampleSize',
 };
-const FEATURE_KEYS = ['name', 'source', 'kind', 'key', 'metric', 'question', 'attribute', ...Object.keys(DRIFT_KEYS)];
-const TOP_KEYS = [
-  'name',
-  'period',
-  'period_offset',
-  'reference',
-  'features',
-  'share_threshold',
-  'relative_accuracy',
-  'tiers',
-  'customer_ttl',
-  'final_period_slack',
-  'warmup_periods',
-] as const;
 
 /** A bad population_drift option; `key` names it (e.g. `features[2].metric`). */
 export class PopulationDriftConfigError extends ConfigError {
@@ -135,145 +122,119 @@ export class PopulationDriftConfigError extends ConfigError {
   }
 }
 
-const durationSchema = { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d|w)\\s*$' } as const;
-const timeSchema = { type: ['string', 'number'], description: 'RFC 3339 time or epoch milliseconds' } as const;
+const TIME = Type.Union([Type.String(), Type.Number()], { description: 'an RFC 3339 time or epoch milliseconds' });
+const share = (fallback: number) => Type.Number({ exclusiveMinimum: 0, maximum: 1, default: fallback });
 
-/** JSON Schema of the job YAML block (besides `type`); the build step checks the same rules with named errors. */
-export const POPULATION_DRIFT_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    name: { type: 'string' },
-    period: { ...durationSchema, default: '7d', description: 'period length; compared like for like' },
-    period_offset: { ...durationSchema, description: 'period grid offset from the epoch; default Monday 00:00 UTC for whole weeks, else 0' },
-    reference: {
-      type: 'object',
-      additionalProperties: false,
-      default: { mode: 'previous' },
-      properties: {
-        mode: { enum: ['previous', 'fixed', 'snapshot'], default: 'previous' },
-        start: timeSchema,
-        end: timeSchema,
-        name: { type: 'string', description: 'snapshot name' },
-      },
-    },
-    features: {
-      type: 'array',
-      minItems: 1,
-      default: DEFAULT_FEATURES_CONFIG,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'source'],
-        properties: {
-          name: { type: 'string', minLength: 1 },
-          source: { enum: [...FEATURE_SOURCES] },
-          kind: { enum: ['numeric', 'categorical'], description: 'only survey features may choose' },
-          key: { type: 'boolean', default: false },
-          metric: { type: 'string', description: 'usage metric (source usage)' },
-          question: { type: 'string', description: 'answer id (source survey)' },
-          attribute: { type: 'string', description: 'profile attribute (source profile)' },
-          method: { type: 'string' },
-          large_sample_size: { type: 'integer', minimum: 0 },
-          wasserstein_threshold: { type: 'number', minimum: 0 },
-          ks_p_value_threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-          js_threshold: { type: 'number', minimum: 0, maximum: 1 },
-          chi2_p_value_threshold: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
-          chi2_min_expected: { type: 'number', minimum: 0, description: 'chi-square: categories expected below this in either period are pooled' },
-          psi_threshold: { type: 'number', minimum: 0 },
-          psi_bins: { type: 'integer', minimum: 2 },
-          ks_method: { enum: ['asymp', 'exact', 'auto'] },
-          min_sample_size: { type: 'integer', minimum: 1 },
-        },
-      },
-    },
-    share_threshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5 },
-    relative_accuracy: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: DEFAULT_RELATIVE_ACCURACY },
-    tiers: {
-      type: 'object',
-      additionalProperties: false,
-      default: { gold: 0.1, silver: 0.3 },
-      properties: {
-        gold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.1 },
-        silver: { type: 'number', minimum: 0, maximum: 1, default: 0.3 },
-      },
-    },
-    customer_ttl: { ...durationSchema, default: '400d' },
-    final_period_slack: { ...durationSchema, default: '1d' },
-    warmup_periods: { type: 'integer', minimum: 0, default: 1 },
+const FEATURE_SCHEMA = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    source: StringEnum(FEATURE_SOURCES),
+    kind: Type.Optional(StringEnum(['numeric', 'categorical'] as const, { description: 'only survey features may choose' })),
+    key: Type.Boolean({ default: false, description: 'a drifted key feature makes the dataset drifted on its own' }),
+    metric: Type.Optional(Type.String({ minLength: 1, description: 'usage metric (source usage)' })),
+    question: Type.Optional(Type.String({ minLength: 1, description: 'answer id (source survey)' })),
+    attribute: Type.Optional(Type.String({ minLength: 1, description: 'profile attribute (source profile)' })),
+    method: Type.Optional(Type.String()),
+    large_sample_size: Type.Optional(Type.Integer({ minimum: 0 })),
+    wasserstein_threshold: Type.Optional(Type.Number({ minimum: 0 })),
+    ks_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    js_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    chi2_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    chi2_min_expected: Type.Optional(Type.Number({ minimum: 0, description: 'chi-square: categories expected below this in either period are pooled' })),
+    psi_threshold: Type.Optional(Type.Number({ minimum: 0 })),
+    psi_bins: Type.Optional(Type.Integer({ minimum: 2 })),
+    ks_method: Type.Optional(StringEnum(['asymp', 'exact', 'auto'] as const)),
+    min_sample_size: Type.Optional(Type.Integer({ minimum: 1 })),
   },
-} as const;
+  { additionalProperties: false },
+);
+
+/** Schema of the job YAML block (besides `type`); the build step adds the checks across keys. */
+export const POPULATION_DRIFT_SCHEMA = Type.Object(
+  {
+    type: Type.Optional(Type.Literal('population_drift')),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    period: Duration({ default: '7d', description: 'period length; compared like for like' }),
+    period_offset: Type.Optional(
+      Type.Union([Duration(), Type.Literal(0)], {
+        description: 'a duration: the period grid offset from the epoch; default Monday 00:00 UTC for whole weeks, else 0',
+      }),
+    ),
+    reference: Type.Object(
+      {
+        mode: StringEnum(['previous', 'fixed', 'snapshot'] as const, { default: 'previous' }),
+        start: Type.Optional(TIME),
+        end: Type.Optional(TIME),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'snapshot name (default baseline)' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    features: Type.Array(FEATURE_SCHEMA, { minItems: 1, default: DEFAULT_FEATURES_CONFIG }),
+    share_threshold: share(0.5),
+    relative_accuracy: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: DEFAULT_RELATIVE_ACCURACY }),
+    tiers: Type.Object(
+      { gold: share(0.1), silver: Type.Number({ minimum: 0, maximum: 1, default: 0.3, description: 'gold + silver <= 1' }) },
+      { additionalProperties: false, default: {}, description: 'value tiers by trailing-12-month spend: Gold the top share, Silver the next' },
+    ),
+    customer_ttl: Duration({ default: '400d', description: 'a customer without any event for this long is forgotten' }),
+    final_period_slack: Duration({ default: '1d', description: 'at the end of a bounded input, the last period closes when events reach its end minus this' }),
+    warmup_periods: Type.Integer({ minimum: 0, default: 1, description: 'periods closed first that are neither evaluated nor a reference' }),
+  },
+  { additionalProperties: false },
+);
+
+type FeatureBlock = Static<typeof FEATURE_SCHEMA>;
+type ReferenceBlock = Static<typeof POPULATION_DRIFT_SCHEMA>['reference'];
+
+const checkBlock = compileConfig(POPULATION_DRIFT_SCHEMA, ({ path, detail }) => new PopulationDriftConfigError(path, detail));
 
 /** Reads the job YAML block (`- type: population_drift` plus these settings). */
 export function populationDriftOptionsFromConfig(raw: unknown, defaultName = 'population_drift'): PopulationDriftOptions {
-  const block = mapping(raw ?? {}, '');
-  const top = { ...block };
-  delete top['type'];
-  for (const key of Object.keys(top)) {
-    if (!(TOP_KEYS as readonly string[]).includes(key)) fail(key, `unknown option; allowed: ${TOP_KEYS.join(', ')}`);
-  }
-  const name = top['name'] === undefined ? defaultName : str(top['name'], 'name');
-  const periodMs = top['period'] === undefined ? WEEK_MS : dur(top['period'], 'period');
+  // The validator fills defaults in: check a copy, so that the caller's block stays as written.
+  const block = checkBlock(structuredClone(raw ?? {}));
+  const periodMs = positive(block.period, 'period');
   const offsetMs =
-    top['period_offset'] === undefined ? (periodMs % WEEK_MS === 0 ? MONDAY_OFFSET_MS : 0) : dur(top['period_offset'], 'period_offset', true);
-  const shareThreshold = top['share_threshold'] === undefined ? 0.5 : num(top['share_threshold'], 'share_threshold');
-  if (!(shareThreshold > 0 && shareThreshold <= 1)) fail('share_threshold', `must be in (0, 1], got ${shareThreshold}`);
-  const relativeAccuracy = top['relative_accuracy'] === undefined ? DEFAULT_RELATIVE_ACCURACY : num(top['relative_accuracy'], 'relative_accuracy');
-  if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) fail('relative_accuracy', `must be in (0, 1), got ${relativeAccuracy}`);
-  const tiers = mapping(top['tiers'] ?? {}, 'tiers');
-  for (const key of Object.keys(tiers)) if (key !== 'gold' && key !== 'silver') fail(`tiers.${key}`, 'unknown option; allowed: gold, silver');
-  const goldShare = tiers['gold'] === undefined ? 0.1 : num(tiers['gold'], 'tiers.gold');
-  const silverShare = tiers['silver'] === undefined ? 0.3 : num(tiers['silver'], 'tiers.silver');
-  if (!(goldShare > 0 && goldShare <= 1)) fail('tiers.gold', `must be a share in (0, 1], got ${goldShare}`);
-  if (!(silverShare >= 0 && goldShare + silverShare <= 1)) fail('tiers.silver', `must be >= 0 with gold + silver <= 1, got ${silverShare}`);
-  const reference = referenceFrom(top['reference'], periodMs, offsetMs);
-  const featureList = top['features'] === undefined ? DEFAULT_FEATURES_CONFIG : top['features'];
-  if (!Array.isArray(featureList) || featureList.length === 0) fail('features', 'expected a non-empty list of features');
-  const features = (featureList as unknown[]).map((f, i) => featureFrom(f, `features[${i}]`));
+    block.period_offset === undefined ? (periodMs % WEEK_MS === 0 ? MONDAY_OFFSET_MS : 0) : block.period_offset === 0 ? 0 : requireDuration(block.period_offset);
+  if (block.tiers.gold + block.tiers.silver > 1) fail('tiers.silver', `must be >= 0 with gold + silver <= 1, got ${block.tiers.silver}`);
+  // Named like the schema's messages: list items show their name.
+  const features = block.features.map((f, i) => featureFrom(f, `features[${i}] (${f.name})`));
   const seen = new Set<string>();
   features.forEach((f, i) => {
-    if (seen.has(f.name)) fail(`features[${i}].name`, `"${f.name}" is used twice; feature names must be unique`);
+    if (seen.has(f.name)) fail(`features[${i}] (${f.name}).name`, `"${f.name}" is used twice; feature names must be unique`);
     seen.add(f.name);
   });
   return {
-    name,
+    name: block.name ?? defaultName,
     periodMs,
     offsetMs,
-    reference,
+    reference: referenceFrom(block.reference, periodMs, offsetMs),
     features,
-    shareThreshold,
-    relativeAccuracy,
-    goldShare,
-    silverShare,
-    customerTtlMs: top['customer_ttl'] === undefined ? 400 * MS_PER_DAY : dur(top['customer_ttl'], 'customer_ttl'),
-    warmupPeriods: warmup(top['warmup_periods']),
-    finalPeriodSlackMs: top['final_period_slack'] === undefined ? MS_PER_DAY : dur(top['final_period_slack'], 'final_period_slack', true),
+    shareThreshold: block.share_threshold,
+    relativeAccuracy: block.relative_accuracy,
+    goldShare: block.tiers.gold,
+    silverShare: block.tiers.silver,
+    customerTtlMs: positive(block.customer_ttl, 'customer_ttl'),
+    warmupPeriods: block.warmup_periods,
+    finalPeriodSlackMs: requireDuration(block.final_period_slack),
   };
 }
 
-function featureFrom(raw: unknown, path: string): PopulationFeature {
-  const f = mapping(raw, path);
-  for (const key of Object.keys(f)) if (!FEATURE_KEYS.includes(key)) fail(`${path}.${key}`, `unknown option; allowed: ${FEATURE_KEYS.join(', ')}`);
-  const name = str(f['name'], `${path}.name`);
-  const source = str(f['source'], `${path}.source`) as FeatureSource;
-  if (!FEATURE_SOURCES.includes(source)) fail(`${path}.source`, `"${source}" is not one of ${FEATURE_SOURCES.join(', ')}`);
+function featureFrom(f: FeatureBlock, path: string): PopulationFeature {
+  const { name, source } = f;
   let kind = SOURCE_KIND[source];
-  if (f['kind'] !== undefined) {
-    const k = str(f['kind'], `${path}.kind`);
-    if (k !== 'numeric' && k !== 'categorical') fail(`${path}.kind`, `"${k}" is not numeric or categorical`);
-    if (k !== kind && source !== 'survey') fail(`${path}.kind`, `source ${source} is always ${kind}`);
-    kind = k as FeatureKind;
+  if (f.kind !== undefined) {
+    if (f.kind !== kind && source !== 'survey') fail(`${path}.kind`, `source ${source} is always ${kind}`);
+    kind = f.kind;
   }
   const fieldKey = source === 'usage' ? 'metric' : source === 'survey' ? 'question' : source === 'profile' ? 'attribute' : null;
-  for (const k of ['metric', 'question', 'attribute']) {
+  for (const k of ['metric', 'question', 'attribute'] as const) {
     if (f[k] !== undefined && k !== fieldKey) fail(`${path}.${k}`, `not an option of source ${source}`);
   }
-  const field = fieldKey === null ? null : str(f[fieldKey], `${path}.${fieldKey}`);
-  const key = f['key'] === undefined ? false : f['key'];
-  if (typeof key !== 'boolean') fail(`${path}.key`, `expected true or false, got ${JSON.stringify(key)}`);
+  const field = fieldKey === null ? null : (f[fieldKey] ?? fail(`${path}.${fieldKey}`, `source ${source} needs the key '${fieldKey}'`));
   const partial: Partial<FeatureDriftOptions> = {};
   for (const [yamlKey, optKey] of Object.entries(DRIFT_KEYS)) {
-    if (f[yamlKey] !== undefined) (partial as Record<string, unknown>)[optKey] = f[yamlKey];
+    const value = (f as Record<string, unknown>)[yamlKey];
+    if (value !== undefined) (partial as Record<string, unknown>)[optKey] = value;
   }
   let drift: FeatureDriftOptions;
   try {
@@ -284,67 +245,41 @@ function featureFrom(raw: unknown, path: string): PopulationFeature {
     const yamlKey = Object.entries(DRIFT_KEYS).find(([, v]) => v === optKey)?.[0] ?? optKey;
     throw new PopulationDriftConfigError(`${path}.${yamlKey}`, (error as Error).message);
   }
-  return { name, source, kind, key: key as boolean, field, drift };
+  return { name, source, kind, key: f.key, field, drift };
 }
 
-function referenceFrom(raw: unknown, periodMs: number, offsetMs: number): ReferenceOptions {
-  const r = mapping(raw ?? {}, 'reference');
-  for (const key of Object.keys(r)) {
-    if (!['mode', 'start', 'end', 'name'].includes(key)) fail(`reference.${key}`, 'unknown option; allowed: mode, start, end, name');
-  }
-  const mode = r['mode'] === undefined ? 'previous' : str(r['mode'], 'reference.mode');
+function referenceFrom(r: ReferenceBlock, periodMs: number, offsetMs: number): ReferenceOptions {
+  const { mode } = r;
   const range = (required: boolean): { start: number; end: number } | null => {
-    if (r['start'] === undefined && r['end'] === undefined && !required) return null;
-    const start = time(r['start'], 'reference.start');
-    const end = time(r['end'], 'reference.end');
+    if (r.start === undefined && r.end === undefined && !required) return null;
+    const start = time(r.start, 'reference.start');
+    const end = time(r.end, 'reference.end');
     if (((start - offsetMs) % periodMs + periodMs) % periodMs !== 0) fail('reference.start', 'must be a period start (on the period grid)');
     if (!(end > start) || (end - start) % periodMs !== 0) fail('reference.end', 'must be after start by a whole number of periods');
     return { start, end };
   };
   if (mode === 'previous') {
-    for (const k of ['start', 'end', 'name']) if (r[k] !== undefined) fail(`reference.${k}`, 'not an option of mode previous');
+    for (const k of ['start', 'end', 'name'] as const) if (r[k] !== undefined) fail(`reference.${k}`, 'not an option of mode previous');
     return { mode };
   }
   if (mode === 'fixed') {
-    if (r['name'] !== undefined) fail('reference.name', 'not an option of mode fixed');
+    if (r.name !== undefined) fail('reference.name', 'not an option of mode fixed');
     const fixed = range(true) as { start: number; end: number };
     return { mode, ...fixed };
   }
-  if (mode === 'snapshot') {
-    const snap = range(false);
-    return { mode, name: r['name'] === undefined ? 'baseline' : str(r['name'], 'reference.name'), start: snap?.start ?? null, end: snap?.end ?? null };
-  }
-  return fail('reference.mode', `"${mode}" is not one of previous, fixed, snapshot`);
-}
-
-function warmup(v: unknown): number {
-  if (v === undefined) return 1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail('warmup_periods', `expected a whole number >= 0, got ${JSON.stringify(v)}`);
-  return v as number;
+  const snap = range(false);
+  return { mode, name: r.name ?? 'baseline', start: snap?.start ?? null, end: snap?.end ?? null };
 }
 
 function fail(key: string, message: string): never {
   throw new PopulationDriftConfigError(key, message);
 }
-function mapping(v: unknown, key: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(key, 'expected a mapping');
-  return v as Record<string, unknown>;
+function positive(text: string, key: string): number {
+  const ms = requireDuration(text);
+  if (ms === 0) fail(key, 'must be longer than 0; write e.g. 7d, 1w, 24h');
+  return ms;
 }
-function str(v: unknown, key: string): string {
-  if (typeof v !== 'string' || v.length === 0) fail(key, `expected a non-empty string, got ${JSON.stringify(v)}`);
-  return v as string;
-}
-function num(v: unknown, key: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(key, `expected a number, got ${JSON.stringify(v)}`);
-  return v as number;
-}
-function dur(v: unknown, key: string, allowZero = false): number {
-  if (allowZero && (v === 0 || v === '0')) return 0;
-  const ms = typeof v === 'string' ? positiveDuration(v) : null;
-  if (ms === null) fail(key, `${JSON.stringify(v)} is not a duration; write e.g. 7d, 1w, 24h`);
-  return ms as number;
-}
-function time(v: unknown, key: string): number {
+function time(v: string | number | undefined, key: string): number {
   const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
   if (!Number.isFinite(ms)) fail(key, `${JSON.stringify(v)} is not an RFC 3339 time or epoch milliseconds`);
   return ms;
