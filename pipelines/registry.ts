@@ -1,7 +1,7 @@
 import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
-import { customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
+import { CUSTOMER_SHIFTS_SCHEMA, customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
 import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { POPULATION_DRIFT_SCHEMA, populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
@@ -64,8 +64,8 @@ const contactKpis: OperatorFactory = {
 const customerShifts: OperatorFactory = {
   type: 'customer_shifts',
   description: 'per-customer behaviour shifts (drops and jumps) and instant triggers, as sales alerts',
-  // Validated by resolveShiftConfig (operators/shifts/config.ts), which names the bad key.
-  schema: Type.Record(Type.String(), Type.Unknown()),
+  // resolveShiftConfig adds the defaults and checks that depend on other keys (operators/shifts/config.ts).
+  schema: CUSTOMER_SHIFTS_SCHEMA,
   build(name, settings) {
     return customerShiftPlan(name, resolveShiftConfig(settings));
   },

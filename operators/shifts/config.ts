@@ -1,10 +1,11 @@
 /**
- * Configuration of the customer behaviour-shift operator: the YAML shape (every field optional),
- * its defaults, and `resolveShiftConfig`, which validates a parsed YAML value and returns ready
- * settings. Unknown keys are rejected so a typo never silently falls back to a default.
+ * Configuration of the customer behaviour-shift operator: its defaults, the schema of the YAML
+ * block (every field optional), and `resolveShiftConfig`, which validates a parsed YAML value and
+ * returns ready settings. Unknown keys are rejected so a typo never silently falls back to a default.
  */
+import { Duration, StringEnum, Type, compileConfig, type ConfigProblem } from '../config/schema.js';
+import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
-import { positiveDuration } from '../duration.js';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
 import type { SilenceSettings } from './silence.js';
 
@@ -155,190 +156,121 @@ export class ShiftConfigError extends ConfigError {
   }
 }
 
-/** Parses `30m`, `1h`, `1d`, `1w` into milliseconds. */
-export function parseWindow(text: string, path = 'window'): number {
-  const ms = positiveDuration(text);
-  if (ms === null) throw new ShiftConfigError(path, `"${text}" is not a duration; write e.g. 1d, 12h, 1w`);
-  return ms;
-}
+const d = DEFAULT_SHIFT_SETTINGS;
+const positive = (fallback: number) => Type.Number({ exclusiveMinimum: 0, default: fallback });
+const count = (minimum: number, fallback?: number) => Type.Integer({ minimum, ...(fallback === undefined ? {} : { default: fallback }) });
+const block = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { additionalProperties: false, default: {} });
 
-type Obj = Record<string, unknown>;
+/** Instant rules by name; each rule's own schema gives its defaults. */
+const INSTANT_RULE_SCHEMAS = {
+  large_transaction: Type.Object(
+    {
+      rule: Type.Literal('large_transaction'),
+      factor: Type.Number({ exclusiveMinimum: 1, default: LARGE_TRANSACTION_DEFAULTS.factor }),
+      minSamples: count(1, LARGE_TRANSACTION_DEFAULTS.minSamples),
+      history: Type.Optional(count(1)),
+      minAmount: Type.Number({ minimum: 0, default: LARGE_TRANSACTION_DEFAULTS.minAmount }),
+    },
+    { additionalProperties: false },
+  ),
+  refund: Type.Object({ rule: Type.Literal('refund'), threshold: positive(REFUND_DEFAULTS.threshold) }, { additionalProperties: false }),
+  new_metric: Type.Object(
+    { rule: Type.Literal('new_metric'), afterWindows: count(0, NEW_METRIC_DEFAULTS.afterWindows), maxMetrics: count(1, NEW_METRIC_DEFAULTS.maxMetrics) },
+    { additionalProperties: false },
+  ),
+} as const;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+/**
+ * Schema of the `customer_shifts` block of the job YAML (besides `type` and `name`). Defaults that
+ * depend on other keys (ringWindows, minHistory and fdr.enabled on the method, seasonPeriod on the
+ * window) are filled in by `resolveShiftConfig`.
+ */
+export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
+  {
+    method: StringEnum(METHODS, { default: d.method, description: 'glr (count and log-size likelihood-ratio scan) or cusum' }),
+    glr: block({ h: positive(d.glr.h), maxRecent: count(1, d.glr.maxRecent), sizeClip: positive(d.glr.sizeClip), sizeSdFloor: positive(d.glr.sizeSdFloor) }),
+    window: Duration({ default: d.window, description: 'the window of the per-customer series' }),
+    measures: Type.Array(
+      Type.String({ pattern: '^(spend_total|spend_count|usage:.+)$', description: 'a measure: spend_total, spend_count, usage:<metric> or usage:*' }),
+      { minItems: 1, default: d.measures },
+    ),
+    ringWindows: Type.Optional(count(2)),
+    minHistory: Type.Optional(count(2)),
+    seasonPeriod: Type.Optional(count(1)),
+    transform: StringEnum(['sqrt', 'none'] as const, { default: d.transform }),
+    smoothing: count(1, d.smoothing),
+    shortWindows: count(1, d.shortWindows),
+    robustZ: positive(d.robustZ),
+    cusum: block({ k: positive(d.cusum.k), h: positive(d.cusum.h), clip: positive(d.cusum.clip) }),
+    floor: block({ relative: Type.Number({ minimum: 0, default: d.floor.relative }), absolute: positive(d.floor.absolute) }),
+    cooldownWindows: count(0, d.cooldownWindows),
+    fdr: block({ enabled: Type.Optional(Type.Boolean()), q: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: d.fdr.q }) }),
+    population: block({
+      enabled: Type.Boolean({ default: d.population.enabled }),
+      minSeries: count(1, d.population.minSeries),
+      segmentBy: StringEnum(SEGMENT_LABELS, { default: d.population.segmentBy }),
+      sizes: Type.Boolean({ default: d.population.sizes }),
+    }),
+    silence: block({ enabled: Type.Boolean({ default: d.silence.enabled }), h: positive(d.silence.h), minEvents: count(1, d.silence.minEvents) }),
+    instant: Type.Array(Type.Object({ rule: StringEnum(INSTANT_RULES) }), {
+      default: d.instant,
+      description: 'instant rules (large_transaction, refund, new_metric), each with its own keys',
+    }),
+  },
+  { additionalProperties: false },
+);
 
-function checkKeys(obj: Obj, allowed: readonly string[], path: string): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) {
-      throw new ShiftConfigError(`${path}.${key}`, `unknown key; allowed: ${allowed.join(', ')}`);
-    }
+const toShiftError = ({ path, detail }: ConfigProblem): ShiftConfigError => new ShiftConfigError(path, detail);
+const checkBlock = compileConfig(CUSTOMER_SHIFTS_SCHEMA, toShiftError);
+const instantChecks = {
+  large_transaction: compileConfig(INSTANT_RULE_SCHEMAS.large_transaction, toShiftError),
+  refund: compileConfig(INSTANT_RULE_SCHEMAS.refund, toShiftError),
+  new_metric: compileConfig(INSTANT_RULE_SCHEMAS.new_metric, toShiftError),
+};
+
+function instantRule(raw: { rule: InstantRuleName }, where: string): InstantRule {
+  if (raw.rule === 'large_transaction') {
+    const r = instantChecks.large_transaction(raw, where);
+    const history = r.history ?? Math.max(LARGE_TRANSACTION_DEFAULTS.history, r.minSamples);
+    if (history < r.minSamples) throw new ShiftConfigError(`${where}.history`, `must be >= minSamples (${r.minSamples})`);
+    return { ...r, history };
   }
+  return raw.rule === 'refund' ? instantChecks.refund(raw, where) : instantChecks.new_metric(raw, where);
 }
-
-function num(obj: Obj, key: string, fallback: number, path: string, opts: { min?: number; int?: boolean; gt?: number } = {}): number {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  const where = `${path}.${key}`;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ShiftConfigError(where, `must be a number, got ${JSON.stringify(v)}`);
-  if (opts.int && !Number.isInteger(v)) throw new ShiftConfigError(where, `must be an integer, got ${v}`);
-  if (opts.min !== undefined && v < opts.min) throw new ShiftConfigError(where, `must be >= ${opts.min}, got ${v}`);
-  if (opts.gt !== undefined && !(v > opts.gt)) throw new ShiftConfigError(where, `must be > ${opts.gt}, got ${v}`);
-  return v;
-}
-
-function bool(obj: Obj, key: string, fallback: boolean, path: string): boolean {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') throw new ShiftConfigError(`${path}.${key}`, `must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function section(obj: Obj, key: string, path: string): Obj {
-  const v = obj[key];
-  if (v === undefined) return {};
-  if (!isObj(v)) throw new ShiftConfigError(`${path}.${key}`, 'must be a mapping');
-  return v;
-}
-
-function measure(v: unknown, where: string): MeasureSpec {
-  if (typeof v !== 'string') throw new ShiftConfigError(where, `must be a string, got ${JSON.stringify(v)}`);
-  if ((SPEND_MEASURES as readonly string[]).includes(v)) return v;
-  if (v.startsWith(USAGE_PREFIX) && v.length > USAGE_PREFIX.length) return v;
-  throw new ShiftConfigError(where, `unknown measure "${v}"; use spend_total, spend_count, usage:<metric> or usage:*`);
-}
-
-function instantRule(v: unknown, where: string): InstantRule {
-  if (!isObj(v)) throw new ShiftConfigError(where, 'must be a mapping with a `rule` key');
-  const rule = v['rule'];
-  if (rule === 'large_transaction') {
-    checkKeys(v, ['rule', 'factor', 'minSamples', 'history', 'minAmount'], where);
-    const L = LARGE_TRANSACTION_DEFAULTS;
-    const minSamples = num(v, 'minSamples', L.minSamples, where, { min: 1, int: true });
-    const history = num(v, 'history', Math.max(L.history, minSamples), where, { min: 1, int: true });
-    if (history < minSamples) throw new ShiftConfigError(`${where}.history`, `must be >= minSamples (${minSamples})`);
-    return { rule, factor: num(v, 'factor', L.factor, where, { gt: 1 }), minSamples, history, minAmount: num(v, 'minAmount', L.minAmount, where, { min: 0 }) };
-  }
-  if (rule === 'refund') {
-    checkKeys(v, ['rule', 'threshold'], where);
-    return { rule, threshold: num(v, 'threshold', REFUND_DEFAULTS.threshold, where, { gt: 0 }) };
-  }
-  if (rule === 'new_metric') {
-    checkKeys(v, ['rule', 'afterWindows', 'maxMetrics'], where);
-    return {
-      rule,
-      afterWindows: num(v, 'afterWindows', NEW_METRIC_DEFAULTS.afterWindows, where, { min: 0, int: true }),
-      maxMetrics: num(v, 'maxMetrics', NEW_METRIC_DEFAULTS.maxMetrics, where, { min: 1, int: true }),
-    };
-  }
-  throw new ShiftConfigError(`${where}.rule`, `unknown instant rule ${JSON.stringify(rule)}; use ${INSTANT_RULES.join(', ')}`);
-}
-
-const TOP_KEYS = [
-  'method', 'glr', 'window', 'measures', 'ringWindows', 'minHistory', 'seasonPeriod', 'transform', 'smoothing', 'shortWindows',
-  'robustZ', 'cusum', 'floor', 'cooldownWindows', 'fdr', 'population', 'silence', 'instant',
-] as const;
 
 /** Validates a parsed YAML value (undefined or null = all defaults) into ready settings. */
 export function resolveShiftConfig(input: unknown, path = 'customer_shifts'): ShiftSettings {
-  const d = DEFAULT_SHIFT_SETTINGS;
-  if (input === undefined || input === null) return structuredClone(d);
-  if (!isObj(input)) throw new ShiftConfigError(path, 'must be a mapping');
-  checkKeys(input, TOP_KEYS, path);
-  const window = input['window'] === undefined ? d.window : input['window'];
-  if (typeof window !== 'string') throw new ShiftConfigError(`${path}.window`, 'must be a duration string such as 1d');
-  const windowMs = parseWindow(window, `${path}.window`);
-  const rawMeasures = input['measures'] ?? d.measures;
-  if (!Array.isArray(rawMeasures) || rawMeasures.length === 0) throw new ShiftConfigError(`${path}.measures`, 'must be a non-empty list');
-  const measures = [...new Set(rawMeasures.map((m, i) => measure(m, `${path}.measures[${i}]`)))];
-
-  const glr = section(input, 'glr', path);
-  checkKeys(glr, ['h', 'maxRecent', 'sizeClip', 'sizeSdFloor'], `${path}.glr`);
-  const method = input['method'] ?? d.method;
-  if (!(METHODS as readonly unknown[]).includes(method)) throw new ShiftConfigError(`${path}.method`, `must be ${METHODS.join(' or ')}, got ${JSON.stringify(method)}`);
+  // The validator fills defaults in: check a copy, so that the caller's value stays as written.
+  const c = checkBlock(structuredClone(input ?? {}), path);
+  const windowMs = parseDuration(c.window)!;
+  if (windowMs === 0) throw new ShiftConfigError(`${path}.window`, 'must be longer than 0; write e.g. 1d, 12h, 1w');
+  const measures = [...new Set(c.measures)];
   // Defaults that differ by method: the CUSUM keeps the values it was tuned with (README).
-  const cusumMethod = method === 'cusum';
-  const ringWindows = num(input, 'ringWindows', cusumMethod ? CUSUM_DEFAULTS.ringWindows : d.ringWindows, path, { min: 2, int: true });
-  const minHistory = num(input, 'minHistory', cusumMethod ? CUSUM_DEFAULTS.minHistory : d.minHistory, path, { min: 2, int: true });
+  const cusumMethod = c.method === 'cusum';
+  const ringWindows = c.ringWindows ?? (cusumMethod ? CUSUM_DEFAULTS.ringWindows : d.ringWindows);
+  const minHistory = c.minHistory ?? (cusumMethod ? CUSUM_DEFAULTS.minHistory : d.minHistory);
   if (minHistory > ringWindows) throw new ShiftConfigError(`${path}.minHistory`, `must be <= ringWindows (${ringWindows})`);
   // The default season is the week when a whole number of windows makes one and the ring holds at
   // least two of them (daily windows: 7); else the day (hourly windows: 24); else none.
   const periodOf = (span: number): number => (windowMs < span && span % windowMs === 0 && (2 * span) / windowMs <= ringWindows ? span / windowMs : 0);
-  const defaultPeriod = periodOf(7 * MS_PER_DAY) || periodOf(MS_PER_DAY) || 1;
-  const seasonPeriod = num(input, 'seasonPeriod', defaultPeriod, path, { min: 1, int: true });
+  const seasonPeriod = c.seasonPeriod ?? (periodOf(7 * MS_PER_DAY) || periodOf(MS_PER_DAY) || 1);
   if (seasonPeriod > ringWindows) throw new ShiftConfigError(`${path}.seasonPeriod`, `must be <= ringWindows (${ringWindows})`);
-  const shortWindows = num(input, 'shortWindows', d.shortWindows, path, { min: 1, int: true });
-  if (shortWindows >= minHistory) throw new ShiftConfigError(`${path}.shortWindows`, `must be < minHistory (${minHistory})`);
-
-  const cusum = section(input, 'cusum', path);
-  checkKeys(cusum, ['k', 'h', 'clip'], `${path}.cusum`);
-  const floor = section(input, 'floor', path);
-  checkKeys(floor, ['relative', 'absolute'], `${path}.floor`);
-  const fdr = section(input, 'fdr', path);
-  checkKeys(fdr, ['enabled', 'q'], `${path}.fdr`);
-  const population = section(input, 'population', path);
-  checkKeys(population, ['enabled', 'minSeries', 'segmentBy', 'sizes'], `${path}.population`);
-  const segmentBy = population['segmentBy'] ?? d.population.segmentBy;
-  if (!(SEGMENT_LABELS as readonly unknown[]).includes(segmentBy)) {
-    throw new ShiftConfigError(`${path}.population.segmentBy`, `must be ${SEGMENT_LABELS.join(', ')}, got ${JSON.stringify(segmentBy)}`);
-  }
-  if (segmentBy !== 'none' && method !== 'glr') throw new ShiftConfigError(`${path}.population.segmentBy`, 'needs method glr');
-  const silence = section(input, 'silence', path);
-  checkKeys(silence, ['enabled', 'h', 'minEvents'], `${path}.silence`);
-
-  const rawInstant = input['instant'] ?? d.instant;
-  if (!Array.isArray(rawInstant)) throw new ShiftConfigError(`${path}.instant`, 'must be a list of rules');
-  const instant = rawInstant.map((r, i) => instantRule(r, `${path}.instant[${i}]`));
+  if (c.shortWindows >= minHistory) throw new ShiftConfigError(`${path}.shortWindows`, `must be < minHistory (${minHistory})`);
+  if (c.population.segmentBy !== 'none' && c.method !== 'glr') throw new ShiftConfigError(`${path}.population.segmentBy`, 'needs method glr');
+  const instant = c.instant.map((r, i) => instantRule(r, `${path}.instant[${i}]`));
   const seen = new Set<string>();
   for (const r of instant) {
     if (seen.has(r.rule)) throw new ShiftConfigError(`${path}.instant`, `rule ${r.rule} is listed twice`);
     seen.add(r.rule);
   }
-
-  const q = num(fdr, 'q', d.fdr.q, `${path}.fdr`, { gt: 0 });
-  if (q >= 1) throw new ShiftConfigError(`${path}.fdr.q`, `must be < 1, got ${q}`);
-  const transform = input['transform'] ?? d.transform;
-  if (transform !== 'sqrt' && transform !== 'none') throw new ShiftConfigError(`${path}.transform`, `must be sqrt or none, got ${JSON.stringify(transform)}`);
   return {
-    method: method as ShiftMethod,
-    glr: {
-      h: num(glr, 'h', d.glr.h, `${path}.glr`, { gt: 0 }),
-      maxRecent: num(glr, 'maxRecent', d.glr.maxRecent, `${path}.glr`, { min: 1, int: true }),
-      sizeClip: num(glr, 'sizeClip', d.glr.sizeClip, `${path}.glr`, { gt: 0 }),
-      sizeSdFloor: num(glr, 'sizeSdFloor', d.glr.sizeSdFloor, `${path}.glr`, { gt: 0 }),
-    },
-    window,
-    transform,
+    ...c,
     windowMs,
     measures,
     ringWindows,
     minHistory,
     seasonPeriod,
-    smoothing: num(input, 'smoothing', d.smoothing, path, { min: 1, int: true }),
-    shortWindows,
-    robustZ: num(input, 'robustZ', d.robustZ, path, { gt: 0 }),
-    cusum: {
-      k: num(cusum, 'k', d.cusum.k, `${path}.cusum`, { gt: 0 }),
-      h: num(cusum, 'h', d.cusum.h, `${path}.cusum`, { gt: 0 }),
-      clip: num(cusum, 'clip', d.cusum.clip, `${path}.cusum`, { gt: 0 }),
-    },
-    floor: {
-      relative: num(floor, 'relative', d.floor.relative, `${path}.floor`, { min: 0 }),
-      absolute: num(floor, 'absolute', d.floor.absolute, `${path}.floor`, { gt: 0 }),
-    },
-    cooldownWindows: num(input, 'cooldownWindows', d.cooldownWindows, path, { min: 0, int: true }),
-    fdr: { enabled: bool(fdr, 'enabled', cusumMethod ? CUSUM_DEFAULTS.fdrEnabled : d.fdr.enabled, `${path}.fdr`), q },
-    population: {
-      enabled: bool(population, 'enabled', d.population.enabled, `${path}.population`),
-      minSeries: num(population, 'minSeries', d.population.minSeries, `${path}.population`, { min: 1, int: true }),
-      segmentBy: segmentBy as SegmentLabel,
-      sizes: bool(population, 'sizes', d.population.sizes, `${path}.population`),
-    },
-    silence: {
-      enabled: bool(silence, 'enabled', d.silence.enabled, `${path}.silence`),
-      h: num(silence, 'h', d.silence.h, `${path}.silence`, { gt: 0 }),
-      minEvents: num(silence, 'minEvents', d.silence.minEvents, `${path}.silence`, { min: 1, int: true }),
-    },
+    fdr: { enabled: c.fdr.enabled ?? (cusumMethod ? CUSUM_DEFAULTS.fdrEnabled : d.fdr.enabled), q: c.fdr.q },
     instant,
   };
 }

@@ -15,13 +15,13 @@ describe('shift config', () => {
     expect(resolveShiftConfig({}).silence).toEqual({ enabled: true, h: 11, minEvents: 20 });
     expect(resolveShiftConfig({ silence: { h: 9 } }).silence).toEqual({ enabled: true, h: 9, minEvents: 20 });
     expect(() => resolveShiftConfig({ silence: { hh: 9 } })).toThrow(/customer_shifts\.silence\.hh: unknown key/);
-    expect(() => resolveShiftConfig({ silence: { minEvents: 2.5 } })).toThrow(/silence\.minEvents: must be an integer/);
+    expect(() => resolveShiftConfig({ silence: { minEvents: 2.5 } })).toThrow(/silence\.minEvents: must be integer/);
     expect(() => resolveShiftConfig({ silence: { h: 0 } })).toThrow(/silence\.h: must be > 0/);
   });
   test('population.segmentBy: none by default; tier or region; GLR only', () => {
     expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none', sizes: false });
     expect(resolveShiftConfig({ population: { segmentBy: 'region' } }).population.segmentBy).toBe('region');
-    expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: must be none, tier, region/);
+    expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: "owner" is not one of none, tier, region/);
     expect(() => resolveShiftConfig({ method: 'cusum', population: { segmentBy: 'tier' } })).toThrow(/segmentBy: needs method glr/);
   });
   test('method: cusum keeps the CUSUM-era defaults (28 windows of history, BH on) unless set', () => {
@@ -50,18 +50,28 @@ instant:
   test.each([
     [{ windw: '1d' }, 'customer_shifts.windw: unknown key'],
     [{ window: '1 day' }, 'customer_shifts.window'],
-    [{ measures: ['spend_avg'] }, 'unknown measure "spend_avg"'],
+    [{ measures: ['spend_avg'] }, 'customer_shifts.measures[0]: "spend_avg" is not valid; expected a measure: spend_total, spend_count, usage:<metric> or usage:*'],
+    [{ window: '0d' }, 'customer_shifts.window: must be longer than 0'],
+    [{ instant: [{ rule: 'refund', factor: 3 }] }, 'customer_shifts.instant[0].factor: unknown key; allowed keys are rule, threshold'],
+    [{ instant: [{ rule: 'large_transaction', minSamples: 30, history: 10 }] }, 'customer_shifts.instant[0].history: must be >= minSamples (30)'],
     [{ cusum: { k: -1 } }, 'customer_shifts.cusum.k: must be > 0'],
     [{ minHistory: 100 }, 'must be <= ringWindows'],
     [{ fdr: { q: 1.5 } }, 'customer_shifts.fdr.q'],
-    [{ method: 'bocpd' }, 'customer_shifts.method: must be glr or cusum'],
+    [{ method: 'bocpd' }, 'customer_shifts.method: "bocpd" is not one of glr, cusum'],
     [{ glr: { h: 0 } }, 'customer_shifts.glr.h: must be > 0'],
-    [{ glr: { maxRecent: 2.5 } }, 'customer_shifts.glr.maxRecent: must be an integer'],
+    [{ glr: { maxRecent: 2.5 } }, 'customer_shifts.glr.maxRecent: must be integer'],
     [{ glr: { thresh: 3 } }, 'customer_shifts.glr.thresh: unknown key'],
-    [{ instant: [{ rule: 'nope' }] }, 'unknown instant rule'],
+    [{ instant: [{ rule: 'nope' }] }, 'customer_shifts.instant[0].rule: "nope" is not one of large_transaction, refund, new_metric'],
     [{ instant: [{ rule: 'refund' }, { rule: 'refund' }] }, 'listed twice'],
   ])('rejects %j', (input, message) => {
+    const before = structuredClone(input);
     expect(() => resolveShiftConfig(input)).toThrow(ShiftConfigError);
     expect(() => resolveShiftConfig(input)).toThrow(message);
+    expect(input).toEqual(before);
+  });
+  test('a compound duration is a window; the default instant rules get their defaults', () => {
+    const s = resolveShiftConfig({ window: '1h30m' });
+    expect(s.windowMs).toBe(5_400_000);
+    expect(s.instant).toEqual(DEFAULT_SHIFT_SETTINGS.instant);
   });
 });
