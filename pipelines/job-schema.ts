@@ -38,14 +38,15 @@ export const DEFAULT_MAX_JUMP = '1d';
 export const DEFAULT_MIN_TIME = '2000-01-01T00:00:00Z';
 
 /** A finite positive bound (YAML `.inf` is refused: an unbounded sum can overflow to Infinity). */
-const bound = (fallback: number) => Type.Number({ exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback });
+const bound = (fallback: number, description: string) =>
+  Type.Number({ exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback, description });
 
 /** One label's limit: `keep` values always have their own series, then the first `max` others seen. */
 function labelLimit(max: number) {
   return Type.Object(
     {
-      max: Type.Integer({ minimum: 0, maximum: 10_000, default: max }),
-      keep: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+      max: Type.Integer({ minimum: 0, maximum: 10_000, default: max, description: 'values seen first that get their own series, besides keep' }),
+      keep: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'values that always get their own series' }),
     },
     { additionalProperties: false, default: {} },
   );
@@ -55,27 +56,31 @@ function labelLimit(max: number) {
 const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description?: string) =>
   Type.Object(properties, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
 
-const batchSize = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 });
+const batchSize = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096, description: 'lines or messages per batch' });
 
 export const FILE_SOURCE_SCHEMA = Type.Object(
   {
-    type: Type.Literal('files'),
+    type: Type.Literal('files', { description: 'NDJSON files, or stdin' }),
     paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'NDJSON files to read in order; - reads stdin' }),
     batch_size: batchSize,
-    linger: Duration({ default: DEFAULT_LINGER, description: 'stdin only: how long a partial batch waits for more lines' }),
+    linger: Duration({
+      default: DEFAULT_LINGER,
+      description:
+        "stdin only: how long a partial batch waits for more lines, counted from its first line; as Flink's default buffer timeout. Files are always read in whole batches",
+    }),
   },
   { additionalProperties: false },
 );
 
 export const KAFKA_SOURCE_SCHEMA = Type.Object(
   {
-    type: Type.Literal('kafka'),
-    brokers: Type.String({ minLength: 1 }),
-    topics: Type.String({ minLength: 1 }),
-    group: Type.String({ minLength: 1 }),
+    type: Type.Literal('kafka', { description: 'a Kafka consumer group (sources/kafka/README.md)' }),
+    brokers: Type.String({ minLength: 1, description: 'bootstrap servers, comma-separated; e.g. ${PULSE_KAFKA_BROKERS}' }),
+    topics: Type.String({ minLength: 1, description: 'comma-separated' }),
+    group: Type.String({ minLength: 1, description: 'the consumer group id' }),
     batch_size: batchSize,
-    dead_letter_topic: Type.Optional(Type.String()),
-    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka properties' })),
+    dead_letter_topic: Type.Optional(Type.String({ description: 'rejected records are also produced to this topic' })),
+    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka settings' })),
   },
   { additionalProperties: false },
 );
@@ -89,85 +94,146 @@ export const SOURCE_SCHEMAS = { files: FILE_SOURCE_SCHEMA, kafka: KAFKA_SOURCE_S
 
 export const JOB_SCHEMA = Type.Object(
   {
-    name: Type.String({ minLength: 1 }),
-    description: Type.Optional(Type.String()),
-    source: Type.String({ minLength: 1, description: 'name of the source to read (pulse run --source overrides)' }),
+    name: Type.String({ minLength: 1, description: 'the job name (logs, metrics)' }),
+    description: Type.Optional(Type.String({ description: 'free text' })),
+    source: Type.String({ minLength: 1, description: 'which entry of sources to read; --source overrides, --input replaces it with files' }),
     sources: Type.Record(
       Type.String(),
       Type.Object({ type: StringEnum(['files', 'kafka'] as const) }),
       { minProperties: 1, description: 'the inputs by name; each is checked against the schema of its type' },
     ),
     event_time: section({
-      max_out_of_orderness: Duration({ default: '5m' }),
-      allowed_lateness: Duration({ default: '1h' }),
-      idle_timeout: Duration({ default: '30s' }),
-      max_future: Duration({ default: DEFAULT_MAX_FUTURE }),
-      max_jump: Duration({ default: DEFAULT_MAX_JUMP }),
-      min_time: Type.String({ minLength: 1, default: DEFAULT_MIN_TIME }),
+      max_out_of_orderness: Duration({ default: '5m', description: 'the watermark trails the newest event time by this much' }),
+      allowed_lateness: Duration({ default: '1h', description: 'events up to this far behind the watermark still revise their windows' }),
+      idle_timeout: Duration({ default: '30s', description: 'a partition silent this long stops holding the watermark back' }),
+      max_future: Duration({
+        default: DEFAULT_MAX_FUTURE,
+        description:
+          'an event time later than the processing time (the wall clock) plus this is refused as `future` and moves nothing; for a contact its ' +
+          "`ended_at` counts (a finished interaction cannot end in the future). Why 1 h: it covers producers' clock skew, and as long as " +
+          '`max_future <= allowed_lateness + max_out_of_orderness` an accepted event cannot push the watermark so far past the wall clock ' +
+          'that on-time events become late. Replaying data dated after today needs a larger value',
+      }),
+      max_jump: Duration({
+        default: DEFAULT_MAX_JUMP,
+        description:
+          "a partition's progress moves through each batch's event times in order of time, each within this of the progress so far; a time " +
+          'further ahead (a broken timestamp, say next June in a January replay, which `max_future` cannot catch) is processed as an early ' +
+          'event but counts only once another time within this of it confirms it, and a lone outlier never does. So one record cannot make ' +
+          'the on-time events after it late. In a stream whose events are less than this apart (any ordinary one) the progress is exactly the ' +
+          'newest event time; after a silence longer than this, the first record waits for the next',
+      }),
+      min_time: Type.String({
+        minLength: 1,
+        default: DEFAULT_MIN_TIME,
+        description:
+          'an event time before this (RFC 3339) is refused as `impossible_value` and moves nothing: `0001-01-01`, epoch 0 and other default ' +
+          'dates of broken producers. Set it earlier to replay older history. Negative epoch milliseconds are never valid (`wrong_type`)',
+      }),
     }),
     limits: section({
-      max_record_bytes: Type.Integer({ minimum: 256, maximum: 1_073_741_824, default: DEFAULT_RECORD_LIMITS.maxRecordBytes }),
-      max_nesting_depth: Type.Integer({ minimum: 2, maximum: 1000, default: DEFAULT_RECORD_LIMITS.maxNestingDepth }),
-      max_id_length: Type.Integer({ minimum: 1, maximum: 65_536, default: DEFAULT_RECORD_LIMITS.maxIdLength }),
-      max_amount: bound(DEFAULT_RECORD_LIMITS.maxAmount),
-      max_quantity: bound(DEFAULT_RECORD_LIMITS.maxQuantity),
-      max_contact_seconds: bound(DEFAULT_RECORD_LIMITS.maxContactSeconds),
-      max_survey_answer: bound(DEFAULT_RECORD_LIMITS.maxSurveyAnswer),
+      max_record_bytes: Type.Integer({
+        minimum: 256,
+        maximum: 1_073_741_824,
+        default: DEFAULT_RECORD_LIMITS.maxRecordBytes,
+        description:
+          'longest record in bytes (1 MiB by default: an NDJSON line without its newline, a Kafka message value); longer: `too_large`. ' +
+          "Events are a few hundred bytes, and Kafka's default `message.max.bytes` is about 1 MB too",
+      }),
+      max_nesting_depth: Type.Integer({
+        minimum: 2,
+        maximum: 1000,
+        default: DEFAULT_RECORD_LIMITS.maxNestingDepth,
+        description:
+          'deepest nesting of arrays and objects (the record is level 1; SPEC records need 2); deeper: `too_large`. 64 is .NET ' +
+          "System.Text.Json's default, far below the depth at which structured clone (decode workers) and `JSON.stringify` run out of stack",
+      }),
+      max_id_length: Type.Integer({
+        minimum: 1,
+        maximum: 65_536,
+        default: DEFAULT_RECORD_LIMITS.maxIdLength,
+        description:
+          'longest id or grouping label in characters (`event_id`, `customer_id`, `contact_id`, `agent_id`, `survey_id`, `queue`, `reason`, ' +
+          '`metric`, transaction `channel` and `category`, profile `region`, `age_band`, `tier`); longer: `impossible_value`. UUIDs have 36. ' +
+          'Ids holding an unpaired UTF-16 surrogate (a lone `\\ud800` escape) are refused too: stored as U+FFFD, different ids would merge',
+      }),
+      max_amount: bound(
+        DEFAULT_RECORD_LIMITS.maxAmount,
+        'largest absolute transaction `amount`; beyond: `impossible_value`. Above any single transaction in any currency (1e12 IDR is about ' +
+          '60 million USD), and sums of millions of them stay finite (two amounts of 1.7e308 made `spend_total` Infinity)',
+      ),
+      max_quantity: bound(DEFAULT_RECORD_LIMITS.maxQuantity, 'largest usage `quantity` (a petabyte in `data_mb`)'),
+      max_contact_seconds: bound(DEFAULT_RECORD_LIMITS.maxContactSeconds, 'largest contact `hold_seconds` and `acw_seconds` (a day)'),
+      max_survey_answer: bound(DEFAULT_RECORD_LIMITS.maxSurveyAnswer, 'largest absolute numeric survey answer'),
     }),
     operators: Type.Array(
-      Type.Object({ type: Type.String(), name: Type.Optional(Type.String({ minLength: 1 })) }),
-      { minItems: 1, description: 'the operators in order; each is checked against the schema of its type' },
+      Type.Object({
+        type: Type.String({ description: 'the operator type; its options are in the tables below' }),
+        name: Type.Optional(Type.String({ minLength: 1, description: 'unique in the job; default: the type' })),
+      }),
+      { minItems: 1, description: 'the operators in order, each `{type, name?, ...options}`' },
     ),
     store: section({
-      path: Type.String({ minLength: 1, default: 'pulse.duckdb' }),
+      path: Type.String({ minLength: 1, default: 'pulse.duckdb', description: 'the DuckDB file (state, outputs and checkpoint); `--db` overrides' }),
       memory_limit: Type.String({
         pattern: '^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$',
         default: DEFAULT_MEMORY_LIMIT,
-        description: "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it)",
+        description: "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it); at a million customers 1GB added ~700 MB of peak RSS and no speed",
       }),
     }),
     checkpoint: section({
-      interval: Duration({ default: '5s' }),
-      max_events: Type.Integer({ minimum: 1, default: 1_000_000 }),
+      interval: Duration({ default: '5s', description: 'checkpoint after this time or max_events, whichever comes first' }),
+      max_events: Type.Integer({ minimum: 1, default: 1_000_000, description: 'checkpoint after this many events or interval, whichever comes first' }),
       handoff_dir: Type.Optional(
         Type.String({
           minLength: 1,
-          description: 'shared directory where Kafka partition state is handed to the next owner on a rebalance or stop',
+          description:
+            'Kafka only: a directory shared by the members of the consumer group; a partition given up (rebalance, graceful stop) is exported ' +
+            "there with its customers' state and the next owner continues it (`sources/kafka/README.md`)",
         }),
       ),
     }),
     workers: Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Literal('auto')], {
       default: 'auto',
       description:
-        'a number of worker threads from 0 to 64, or auto (one per CPU core): they decode, gate and run the per-customer operators, ' +
-        'each on a hash share of the customers; 0 runs everything on the main thread. Results are identical for any number',
+        'a number of worker threads from 0 to 64, or auto (one per CPU core); `--workers` overrides. Customers are hashed to them, and each ' +
+        'decodes, gates and runs the per-customer part of every operator on its share; population results (KPIs, drift, the shift ' +
+        "detector's population rate and false-discovery control) are merged on the main thread from exact partial results. `0` runs " +
+        'everything on the main thread. The tables are identical for any number (a test compares 0, 1, 2 and 3)',
     }),
     dead_letters: section({
-      rejects_files: Type.Boolean({ default: true, description: 'write FILE.rejects.ndjson beside each input file' }),
+      rejects_files: Type.Boolean({ default: true, description: 'also write `FILE.rejects.ndjson` beside each input file' }),
     }),
     metrics: section({
-      port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'serve `/metrics`, `/healthz`, `/readyz` (0 = off); `--metrics-port` overrides' }),
       label_limits: section(
         {
           queue: labelLimit(DEFAULT_LABEL_LIMITS.queue.max),
           channel: labelLimit(DEFAULT_LABEL_LIMITS.channel.max),
         },
-        'bounds on label values that come from events (contact-center gauges): beyond them values are published as other',
+        'queue and channel names come from events and label the `pulse_contact_*` gauges: values in `keep` always get their own series, then ' +
+          'the first `max` others seen; the rest are published as `other` (their counts summed; rates and averages left out, since they do ' +
+          'not add up) and counted in `pulse_metric_label_values_folded_total{label}`',
       ),
     }),
     reports: section({
-      dir: Type.String({ default: 'reports' }),
+      dir: Type.String({ default: 'reports', description: 'where generated reports go; `--reports` overrides' }),
       render: StringEnum(['auto', 'at_end', 'after_checkpoint'] as const, {
         default: 'auto',
         description:
-          'when reports of alerts are rendered: after_checkpoint (as soon as the alert is committed), at_end (when a bounded input ' +
-          'has been read; ingestion gets the CPU), auto: at_end for files, after_checkpoint for stdin and Kafka',
+          'when reports of alerts are rendered: `after_checkpoint` (on a worker thread as soon as the alert is committed), `at_end` (when a ' +
+          'bounded input has been read: ingestion keeps both cores, and the reports follow), `auto`: `at_end` for files, `after_checkpoint` ' +
+          'for stdin and Kafka',
       }),
       schedule: REPORT_SCHEDULE_SCHEMA,
       links: REPORT_LINKS_SCHEMA,
     }),
     console: CONSOLE_SCHEMA,
-    alerting: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'alert routing and receivers (sinks/alerts/README.md)' })),
+    alerting: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+        description:
+          'receivers (webhook, Alertmanager, email, Slack, Kafka, file), routing tree, grouping, inhibition, silences, delivery retries: ' +
+          '`sinks/alerts/README.md`',
+      })),
   },
   { additionalProperties: false },
 );

@@ -32,16 +32,24 @@ export const SCHEDULE_CURSOR_KEY = 'report_schedule';
 const SCHEDULE_ENTRY_SCHEMA = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'the alert name (labels.alertname) of its notifications' }),
-    report: StringEnum(SCHEDULED_REPORTS),
+    report: StringEnum(SCHEDULED_REPORTS, { description: 'the report: the contact-center scorecard or the customer-signals summary' }),
     cron: Type.String({ description: 'five or six cron fields, UTC, e.g. "0 6 * * *" (daily 06:00) or "0 7 * * 1" (Mondays 07:00)' }),
     period: StringEnum(REPORT_PERIODS, { description: 'the complete day or week before the due time' }),
-    severity: Type.Optional(StringEnum(SEVERITIES, { default: 'info' })),
-    highlight: Type.Optional(Type.Array(HIGHLIGHT_RULE_SCHEMA, { default: [] })),
+    severity: Type.Optional(StringEnum(SEVERITIES, { default: 'info', description: 'severity of its notifications' })),
+    highlight: Type.Optional(
+      Type.Array(HIGHLIGHT_RULE_SCHEMA, {
+        default: [],
+        description: 'colour-coding rules: at least one of `above`/`below` (strict bounds); the more severe colour wins (red, amber, green, blue)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
-export const REPORT_SCHEDULE_SCHEMA = Type.Array(SCHEDULE_ENTRY_SCHEMA, { default: [] });
+export const REPORT_SCHEDULE_SCHEMA = Type.Array(SCHEDULE_ENTRY_SCHEMA, {
+  default: [],
+  description: 'scheduled, colour-coded reports (below, "Scheduled reports"); cron through croner, in UTC',
+});
 
 export const REPORT_LINKS_SCHEMA = Type.Object(
   {

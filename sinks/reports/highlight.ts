@@ -28,7 +28,7 @@ export const HIGHLIGHT_RULE_SCHEMA = Type.Object(
     kpi: Type.String({ description: 'the KPI column, e.g. abandon_rate, service_level, aht_seconds' }),
     above: Type.Optional(Type.Number({ description: 'colour when the value is greater than this' })),
     below: Type.Optional(Type.Number({ description: 'colour when the value is less than this' })),
-    colour: StringEnum(HIGHLIGHT_COLOURS),
+    colour: StringEnum(HIGHLIGHT_COLOURS, { description: 'the colour of what the rule marks' }),
     apply: Type.Optional(
       StringEnum(HIGHLIGHT_TARGETS, { default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' }),
     ),
