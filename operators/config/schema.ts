@@ -19,7 +19,16 @@ export { Type, type Static, type TSchema };
  * allErrors + verbose: pick the most useful error of all and quote the offending value.
  * useDefaults: the schema's `default:` values are filled in, so the code reads complete objects.
  */
-export const configAjv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, coerceTypes: true, strict: false, allowUnionTypes: true });
+export const configAjv = new Ajv({
+  allErrors: true,
+  verbose: true,
+  useDefaults: true,
+  coerceTypes: true,
+  strict: false,
+  allowUnionTypes: true,
+  // Alert receivers are a oneOf by `type` (sinks/alerts/config.ts): only the branch of that type reports errors.
+  discriminator: true,
+});
 
 const DURATION_EXAMPLES = '30s, 15m, 1h, 1h30m, 1d or 1w';
 
@@ -49,10 +58,15 @@ const configError = ({ path, detail }: ConfigProblem): ConfigError => new Config
  * messages, `toError` lets a component throw its own subclass of ConfigError.
  */
 export function compileConfig<S extends TSchema>(schema: S, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<Static<S>> {
+  return compileJsonSchema<Static<S>>(schema, toError);
+}
+
+/** `compileConfig` for a schema written as plain JSON Schema (the alerting section's, in Alertmanager's shape). */
+export function compileJsonSchema<T>(schema: object, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<T> {
   const validate = configAjv.compile(schema);
   return (value, root = '') => {
     if (!validate(value)) throw toError(describeConfigError(validate.errors, value, root));
-    return value as Static<S>;
+    return value as T;
   };
 }
 

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { compileJsonSchema, configAjv, type ConfigProblem } from '../config/schema.js';
 import { DURATION_PATTERN } from '../duration.js';
 import { RoutingConfigError } from './errors.js';
 
@@ -80,7 +80,11 @@ export const INHIBIT_RULE_SCHEMA = {
   },
 } as const;
 
-const RFC3339 = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+const RFC3339 = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'an RFC 3339 time with offset, e.g. 2026-01-31T00:00:00Z',
+} as const;
 
 export const SILENCE_SCHEMA = {
   type: 'object',
@@ -88,8 +92,8 @@ export const SILENCE_SCHEMA = {
   required: ['matchers', 'ends_at', 'created_by', 'comment'],
   properties: {
     matchers: { ...matcherList, minItems: 1 },
-    starts_at: { type: 'string', pattern: RFC3339 },
-    ends_at: { type: 'string', pattern: RFC3339 },
+    starts_at: RFC3339,
+    ends_at: RFC3339,
     created_by: { type: 'string', minLength: 1 },
     comment: { type: 'string', minLength: 1 },
   },
@@ -106,57 +110,15 @@ export const ROUTING_SCHEMA = {
   },
 } as const;
 
-/** One Ajv instance for the alerting schemas, so the recursive route schema is registered once. */
-export const alertingAjv = new Ajv({ allErrors: true, strict: true, verbose: true, schemas: [ROUTE_SCHEMA] });
-const validateRouting = alertingAjv.compile(ROUTING_SCHEMA);
+// The route schema is recursive (`routes` refers to it by $id): registered once with the shared instance.
+configAjv.addSchema(ROUTE_SCHEMA);
 
-/** `/route/routes/1/matchers/0` -> `alerting.route.routes[1].matchers[0]`. */
-export function yamlPath(prefix: string, instancePath: string): string {
-  let out = prefix;
-  for (const part of instancePath.split('/').slice(1)) {
-    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    out += /^\d+$/.test(key) ? `[${key}]` : `.${key}`;
-  }
-  return out;
-}
+/** Builds the RoutingConfigError of a schema problem. */
+export const routingError = ({ path, detail }: ConfigProblem): RoutingConfigError => new RoutingConfigError('ROUTING_CONFIG_INVALID', path, detail);
 
-/** Turns the first Ajv error into a message naming the place, the key and what is allowed. */
-export function describeSchemaError(prefix: string, error: ErrorObject): RoutingConfigError {
-  const path = yamlPath(prefix, error.instancePath);
-  const params = error.params as Record<string, unknown>;
-  let message: string;
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const parentSchema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
-      const allowed = Object.keys(parentSchema?.properties ?? {}).join(', ');
-      message = `unknown key '${String(params.additionalProperty)}'; allowed keys: ${allowed}`;
-      break;
-    }
-    case 'required':
-      message = `missing required key '${String(params.missingProperty)}'`;
-      break;
-    case 'pattern':
-      message =
-        params.pattern === DURATION_PATTERN
-          ? `must be a duration like 30s, 5m, 4h or 1h30m`
-          : params.pattern === RFC3339
-            ? 'must be an RFC 3339 time with offset, e.g. 2026-01-31T00:00:00Z'
-            : `must match ${String(params.pattern)}`;
-      break;
-    case 'enum':
-      message = `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
-      break;
-    default:
-      message = error.message ?? `invalid (${error.keyword})`;
-  }
-  return new RoutingConfigError('ROUTING_CONFIG_INVALID', path, message);
-}
+const checkRouting = compileJsonSchema<RoutingConfig>(ROUTING_SCHEMA, routingError);
 
 /** Validates the shape of the routing keys; throws RoutingConfigError naming the first problem. */
 export function checkRoutingShape(config: unknown, prefix = 'alerting'): asserts config is RoutingConfig {
-  if (!validateRouting(config)) {
-    const first = (validateRouting.errors ?? [])[0];
-    if (first) throw describeSchemaError(prefix, first);
-    throw new RoutingConfigError('ROUTING_CONFIG_INVALID', prefix, 'invalid routing configuration');
-  }
+  checkRouting(config, prefix);
 }

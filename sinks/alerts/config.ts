@@ -1,14 +1,6 @@
-import { parseDuration } from '../../operators/duration.js';
-import { Ajv } from 'ajv';
-import {
-  describeSchemaError,
-  INHIBIT_RULE_SCHEMA,
-  ROUTE_SCHEMA,
-  Router,
-  RoutingConfigError,
-  SILENCE_SCHEMA,
-  type RoutingConfig,
-} from '../../operators/routing/index.js';
+import { compileJsonSchema } from '../../operators/config/schema.js';
+import { DURATION_PATTERN, parseDuration } from '../../operators/duration.js';
+import { INHIBIT_RULE_SCHEMA, Router, RoutingConfigError, SILENCE_SCHEMA, type RoutingConfig } from '../../operators/routing/index.js';
 import { AlertingConfigError } from './errors.js';
 import { credentialInUrl } from './redact.js';
 import { RECEIVER_TYPES, type ReceiverType } from './types.js';
@@ -50,9 +42,10 @@ export interface AlertingConfig extends RoutingConfig {
   delivery?: DeliveryConfig;
 }
 
-const duration = { type: 'string', pattern: '^([0-9]+(ms|s|m|h|d|w|y))+$' } as const;
+const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } as const;
 const secret = { type: 'string', minLength: 1 } as const;
+const httpUrl = { type: 'string', pattern: '^https?://', description: 'an http:// or https:// URL' } as const;
 
 function receiverSchema(type: ReceiverType, required: string[], properties: Record<string, unknown>): object {
   return {
@@ -67,19 +60,19 @@ const bearer = { bearer_token: secret, bearer_token_file: secret, bearer_token_e
 
 /** JSON Schema per receiver type; the Kafka work adds its keys to `kafka`. */
 export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
-  webhook: receiverSchema('webhook', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
-  alertmanager: receiverSchema('alertmanager', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
+  webhook: receiverSchema('webhook', ['url'], { url: httpUrl, ...bearer }),
+  alertmanager: receiverSchema('alertmanager', ['url'], { url: httpUrl, ...bearer }),
   email: receiverSchema('email', ['to', 'from', 'smarthost'], {
     to: { oneOf: [{ type: 'string', minLength: 3 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } }] },
     from: { type: 'string', minLength: 3 },
-    smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$' },
+    smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$', description: 'HOST:PORT, e.g. smtp.example.com:587' },
     auth_username: { type: 'string' },
     auth_password: secret,
     auth_password_file: secret,
     auth_password_env: secret,
     require_tls: { type: 'boolean' },
     tls: { type: 'boolean' },
-    reports_url: { type: 'string', pattern: '^https?://' },
+    reports_url: httpUrl,
     max_attachments: { type: 'integer', minimum: 0 },
     max_attachment_bytes: { type: 'integer', minimum: 0 },
   }),
@@ -131,8 +124,7 @@ export const ALERTING_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, discriminator: true, schemas: [ROUTE_SCHEMA] });
-const validate = ajv.compile(ALERTING_SCHEMA);
+const checkAlerting = compileJsonSchema<AlertingConfig>(ALERTING_SCHEMA, ({ path, detail }) => new AlertingConfigError(path, detail));
 
 /** Delivery settings in milliseconds. */
 export interface DeliverySettings {
@@ -177,14 +169,7 @@ export function deliverySettings(config: DeliveryConfig | undefined): DeliverySe
  * exit code 2.
  */
 export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config: AlertingConfig; router: Router } {
-  if (!validate(raw)) {
-    const errors = validate.errors ?? [];
-    // With oneOf + discriminator Ajv reports the error of the matching branch; prefer the deepest.
-    const first = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
-    const e = first ? describeSchemaError(prefix, first) : new RoutingConfigError('ROUTING_CONFIG_INVALID', prefix, 'invalid');
-    throw new AlertingConfigError(e.path, e.message.slice(e.path.length + 2), { cause: e });
-  }
-  const config = raw as unknown as AlertingConfig;
+  const config = checkAlerting(raw, prefix);
   const names = new Set<string>();
   config.receivers.forEach((r, i) => {
     if (names.has(r.name)) throw new AlertingConfigError(`${prefix}.receivers[${i}].name`, `duplicate receiver name '${r.name}'`);

@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import {
-  alertingAjv,
-  buildSilences,
-  describeSchemaError,
-  SILENCE_SCHEMA,
-  type Silence,
-  type SilenceConfig,
-} from '../../operators/routing/index.js';
+import { compileJsonSchema } from '../../operators/config/schema.js';
+import { buildSilences, routingError, SILENCE_SCHEMA, type Silence, type SilenceConfig } from '../../operators/routing/index.js';
 
-const validateSilence = alertingAjv.compile(SILENCE_SCHEMA);
+const checkSilence = compileJsonSchema<SilenceConfig>(SILENCE_SCHEMA, routingError);
 
 /**
  * Silences added at run time (through the HTTP API or a CLI), kept in `pulse_silences` so they
@@ -19,10 +13,7 @@ const validateSilence = alertingAjv.compile(SILENCE_SCHEMA);
 /** Validates and stores a silence; returns its id (stable for the same content). */
 export async function addSilence(conn: DuckDBConnection, silence: SilenceConfig): Promise<string> {
   // The YAML's schema, so API input gets the same checks and messages.
-  if (!validateSilence(silence)) {
-    const first = validateSilence.errors?.[0];
-    if (first) throw describeSchemaError('silences[0]', first);
-  }
+  checkSilence(silence, 'silences[0]');
   buildSilences([silence], 'silences'); // parses matchers and times; throws with the path
   const id = createHash('sha256').update(JSON.stringify(silence)).digest('hex').slice(0, 16);
   await conn.run(

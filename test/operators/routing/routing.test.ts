@@ -142,10 +142,10 @@ describe('config validation', () => {
   };
   it('names the path, the key and what is allowed', () => {
     expect(bad({ route: { receiver: 'default', routes: [{}, { receivr: 'x' }] } })).toMatch(
-      /^alerting\.route\.routes\[1\]: unknown key 'receivr'; allowed keys: receiver, matchers, continue/,
+      /^alerting\.route\.routes\[1\]\.receivr: unknown key; allowed keys are receiver, matchers, continue/,
     );
     expect(bad({ route: { receiver: 'default', group_wait: '30 seconds' } })).toBe(
-      'alerting.route.group_wait: must be a duration like 30s, 5m, 4h or 1h30m',
+      'alerting.route.group_wait: "30 seconds" is not a duration like 30s, 15m, 1h, 1h30m, 1d or 1w',
     );
     expect(bad({ route: { receiver: 'nobody' } })).toMatch(/^alerting\.route\.receiver: unknown receiver 'nobody'; defined receivers: default/);
     expect(bad({ route: { receiver: 'default', routes: [{ matchers: ['kind~"x"'] }] } })).toMatch(
@@ -153,10 +153,10 @@ describe('config validation', () => {
     );
     expect(bad({ route: { matchers: [] } })).toMatch(/receiver/);
     expect(bad({ route: { receiver: 'default' }, silences: [{ matchers: ['a="b"'], ends_at: 'tomorrow', created_by: 'x', comment: 'y' }] })).toBe(
-      'alerting.silences[0].ends_at: must be an RFC 3339 time with offset, e.g. 2026-01-31T00:00:00Z',
+      'alerting.silences[0].ends_at: "tomorrow" is not valid; expected an RFC 3339 time with offset, e.g. 2026-01-31T00:00:00Z',
     );
     expect(bad({ route: { receiver: 'default' }, inhibit_rules: [{ source_matchers: ['a="b"'] }] })).toBe(
-      "alerting.inhibit_rules[0]: missing required key 'target_matchers'",
+      "alerting.inhibit_rules[0]: the key 'target_matchers' is required",
     );
   });
 });

@@ -96,22 +96,22 @@ describe('alerting config', () => {
   };
 
   it.each([
-    [{ ...base(), receivers: [{ name: 'a', type: 'pager' }] }, /^alerting\.receivers\[0\]\.type: must be one of: webhook, alertmanager, email, slack, file, kafka/],
-    [{ ...base(), receivers: [{ name: 'a', type: 'webhook', url: 'http://x', token: 'y' }] }, /^alerting\.receivers\[0\]: unknown key 'token'; allowed keys: name, type, url, bearer_token/],
-    [{ ...base(), receivers: [{ name: 'a', type: 'email', from: 'a@b', smarthost: 'h:25' }] }, /^alerting\.receivers\[0\]: missing required key 'to'/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'pager' }] }, /^alerting\.receivers\[0\] \(a\)\.type: "pager" is not one of webhook, alertmanager, email, slack, file, kafka/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'webhook', url: 'http://x', token: 'y' }] }, /^alerting\.receivers\[0\] \(a\)\.token: unknown key; allowed keys are name, type, url, bearer_token/],
+    [{ ...base(), receivers: [{ name: 'a', type: 'email', from: 'a@b', smarthost: 'h:25' }] }, /^alerting\.receivers\[0\] \(a\): the key 'to' is required/],
     [{ ...base(), receivers: [{ name: 'a', type: 'file', path: 'p' }, { name: 'a', type: 'file', path: 'q' }] }, /^alerting\.receivers\[1\]\.name: duplicate receiver name 'a'/],
     [{ ...base(), route: { receiver: 'b' } }, /^alerting\.route\.receiver: unknown receiver 'b'; defined receivers: a/],
-    [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: must be a duration/],
+    [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: "soon" is not a duration like 30s, 15m, 1h, 1h30m/],
     [{ ...base(), delivery: { backoff: { base: '10m', max: '1s' } } }, /^alerting\.delivery\.backoff: base must not exceed max/],
     [
       { ...base(), receivers: [{ name: 'a', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25', max_attachment_bytes: -1 }] },
-      /^alerting\.receivers\[0\]\.max_attachment_bytes: /,
+      /^alerting\.receivers\[0\] \(a\)\.max_attachment_bytes: must be >= 0/,
     ],
     [
       { ...base(), receivers: [{ name: 'a', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25', reports_url: 'file:///srv/reports' }] },
-      /^alerting\.receivers\[0\]\.reports_url: /,
+      /^alerting\.receivers\[0\] \(a\)\.reports_url: "file:\/\/\/srv\/reports" is not valid; expected an http:\/\/ or https:\/\/ URL/,
     ],
-    [{ ...base(), extra: 1 }, /^alerting: unknown key 'extra'; allowed keys: external_url, receivers, route/],
+    [{ ...base(), extra: 1 }, /^alerting\.extra: unknown key; allowed keys are external_url, receivers, route/],
   ])('rejects bad config %#', (raw, pattern) => {
     expect(message(raw)).toMatch(pattern);
   });

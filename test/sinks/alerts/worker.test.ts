@@ -433,7 +433,7 @@ describe('delivery worker: run-time silences and the polling loop', () => {
       /^silences\[0\]\.matchers\[0\]: invalid matcher 'bad matcher'/,
     );
     await expect(addSilence(conn, { matchers: ['a="b"'], ends_at: 'later', created_by: 'o', comment: 'c' })).rejects.toThrow(
-      /^silences\[0\]\.ends_at: must be an RFC 3339 time/,
+      /^silences\[0\]\.ends_at: "later" is not valid; expected an RFC 3339 time/,
     );
   });
 
