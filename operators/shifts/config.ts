@@ -157,8 +157,9 @@ export class ShiftConfigError extends ConfigError {
 }
 
 const d = DEFAULT_SHIFT_SETTINGS;
-const positive = (fallback: number) => Type.Number({ exclusiveMinimum: 0, default: fallback });
-const count = (minimum: number, fallback?: number) => Type.Integer({ minimum, ...(fallback === undefined ? {} : { default: fallback }) });
+const positive = (fallback: number, description?: string) => Type.Number({ exclusiveMinimum: 0, default: fallback, ...(description ? { description } : {}) });
+const count = (minimum: number, fallback?: number, description?: string) =>
+  Type.Integer({ minimum, ...(fallback === undefined ? {} : { default: fallback }), ...(description ? { description } : {}) });
 const block = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { additionalProperties: false, default: {} });
 
 /** Instant rules by name; each rule's own schema gives its defaults. */
@@ -188,30 +189,45 @@ const INSTANT_RULE_SCHEMAS = {
 export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
   {
     method: StringEnum(METHODS, { default: d.method, description: 'glr (count and log-size likelihood-ratio scan) or cusum' }),
-    glr: block({ h: positive(d.glr.h), maxRecent: count(1, d.glr.maxRecent), sizeClip: positive(d.glr.sizeClip), sizeSdFloor: positive(d.glr.sizeSdFloor) }),
+    glr: block({
+      h: positive(d.glr.h, 'decision threshold on the log-likelihood ratio (nats)'),
+      maxRecent: count(1, d.glr.maxRecent, 'most recent windows a split may put after it'),
+      sizeClip: positive(d.glr.sizeClip, "clip of a window's mean log size, in standard deviations"),
+      sizeSdFloor: positive(d.glr.sizeSdFloor, 'floor of the log-size standard deviation'),
+    }),
     window: Duration({ default: d.window, description: 'the window of the per-customer series' }),
     measures: Type.Array(
       Type.String({ pattern: '^(spend_total|spend_count|usage:.+)$', description: 'a measure: spend_total, spend_count, usage:<metric> or usage:*' }),
-      { minItems: 1, default: d.measures },
+      { minItems: 1, default: d.measures, description: 'the series watched per customer' },
     ),
-    ringWindows: Type.Optional(count(2)),
-    minHistory: Type.Optional(count(2)),
-    seasonPeriod: Type.Optional(count(1)),
-    transform: StringEnum(['sqrt', 'none'] as const, { default: d.transform }),
-    smoothing: count(1, d.smoothing),
-    shortWindows: count(1, d.shortWindows),
-    robustZ: positive(d.robustZ),
-    cusum: block({ k: positive(d.cusum.k), h: positive(d.cusum.h), clip: positive(d.cusum.clip) }),
-    floor: block({ relative: Type.Number({ minimum: 0, default: d.floor.relative }), absolute: positive(d.floor.absolute) }),
-    cooldownWindows: count(0, d.cooldownWindows),
-    fdr: block({ enabled: Type.Optional(Type.Boolean()), q: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: d.fdr.q }) }),
+    ringWindows: Type.Optional(count(2, undefined, `trailing windows kept per customer and measure (default ${d.ringWindows}; cusum ${CUSUM_DEFAULTS.ringWindows})`)),
+    minHistory: Type.Optional(count(2, undefined, `windows of history before a customer is judged (default ${d.minHistory}; cusum ${CUSUM_DEFAULTS.minHistory})`)),
+    seasonPeriod: Type.Optional(count(1, undefined, 'season length in windows (default: a week of windows when the ring holds two, else a day, else 1: none)')),
+    transform: StringEnum(['sqrt', 'none'] as const, { default: d.transform, description: 'variance-stabilising transform of window values (cusum)' }),
+    smoothing: count(1, d.smoothing, 'width of the rolling means whose median and MAD give the baseline level and scale (cusum)'),
+    shortWindows: count(1, d.shortWindows, 'windows averaged by the robust-z (sudden shift) detector (cusum)'),
+    robustZ: positive(d.robustZ, 'robust z threshold of a sudden shift (cusum)'),
+    cusum: block({ k: positive(d.cusum.k, 'CUSUM allowance'), h: positive(d.cusum.h, 'CUSUM decision threshold'), clip: positive(d.cusum.clip, 'clip of a standardised value') }),
+    floor: block({
+      relative: Type.Number({ minimum: 0, default: d.floor.relative, description: 'scale floor: this x sqrt(level) (cusum; README: Scale floor)' }),
+      absolute: positive(d.floor.absolute, 'scale floor in the sqrt domain (cusum)'),
+    }),
+    cooldownWindows: count(0, d.cooldownWindows, 'windows without a new alert for the same customer and measure after one'),
+    fdr: block({
+      enabled: Type.Optional(Type.Boolean({ description: `Benjamini-Hochberg across customers (default ${d.fdr.enabled}; cusum ${CUSUM_DEFAULTS.fdrEnabled})` })),
+      q: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: d.fdr.q, description: 'false-discovery rate' }),
+    }),
     population: block({
       enabled: Type.Boolean({ default: d.population.enabled }),
       minSeries: count(1, d.population.minSeries),
-      segmentBy: StringEnum(SEGMENT_LABELS, { default: d.population.segmentBy }),
+      segmentBy: StringEnum(SEGMENT_LABELS, { default: d.population.segmentBy, description: 'one population per value of this profile label (glr only)' }),
       sizes: Type.Boolean({ default: d.population.sizes }),
     }),
-    silence: block({ enabled: Type.Boolean({ default: d.silence.enabled }), h: positive(d.silence.h), minEvents: count(1, d.silence.minEvents) }),
+    silence: block({
+      enabled: Type.Boolean({ default: d.silence.enabled, description: 'the CustomerWentQuiet rule (glr only)' }),
+      h: positive(d.silence.h, 'decision threshold (nats)'),
+      minEvents: count(1, d.silence.minEvents, 'events before a customer\'s rate counts as known'),
+    }),
     instant: Type.Array(Type.Object({ rule: StringEnum(INSTANT_RULES) }), {
       default: d.instant,
       description: 'instant rules (large_transaction, refund, new_metric), each with its own keys',
