@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
 import type { RecordLimits } from '../operators/record-limits.js';
@@ -9,7 +9,8 @@ import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import { substituteEnv } from './env-vars.js';
-import { compileConfig } from '../operators/config/schema.js';
+import { lineOf, pathSegments } from './yaml-lines.js';
+import { compileConfig, type ConfigProblem } from '../operators/config/schema.js';
 import { JOB_SCHEMA, SOURCE_SCHEMAS, type SourceConfig } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
 import { buildReportSchedules, type ReportLinks, type ReportSchedule } from './report-schedule.js';
@@ -71,7 +72,8 @@ export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env
 }
 
 export function parseJobConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
-  const document = parseDocument(text, { prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: true, lineCounter });
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const where = first.linePos?.[0] ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'unknown position';
@@ -89,19 +91,27 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     throw new ConfigError(`${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`);
   }
   const raw = substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path));
-  const job = withOrigin(origin, () => checkJob(raw));
+  // Schema problems name the file and line of the key: `job.yaml:14: event_time.allowed_lateness: ...`.
+  const located =
+    (within: ReadonlyArray<string | number>, label = '') =>
+    ({ path, detail }: ConfigProblem): ConfigError => {
+      const line = lineOf(document, lineCounter, [...within, ...pathSegments(path)]);
+      return new ConfigError(`${origin}${line === undefined ? '' : `:${line}`}: ${label}${path}: ${detail}`);
+    };
+  const job = checkJob(raw, '', located([]));
   const sources: Record<string, SourceConfig> = {};
   for (const [name, source] of Object.entries(job.sources)) {
-    sources[name] = withOrigin(origin, () => sourceChecks[source.type](source, `sources.${name}`));
+    sources[name] = sourceChecks[source.type](source, `sources.${name}`, located([]));
   }
   if (!(job.source in job.sources)) {
     throw new ConfigError(
       `${origin}: source: '${job.source}' is not defined; defined sources are ${Object.keys(job.sources).join(', ')}`,
     );
   }
-  const operators = (job.operators as Array<Record<string, unknown>>).map((entry, index) =>
-    operatorConfig(entry, index, origin),
-  );
+  const operators = (job.operators as Array<Record<string, unknown>>).map((entry, index) => {
+    const type = String(entry['type']);
+    return operatorConfig(entry, index, origin, located(['operators', index], `operators[${index}] (${type}): `));
+  });
   const names = new Set<string>();
   for (const op of operators) {
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
@@ -225,7 +235,12 @@ function isReceiverSecret(document: unknown, path: string): boolean {
   return isSecretKey(receiver?.type, match[2]!);
 }
 
-function operatorConfig(entry: Record<string, unknown>, index: number, origin: string): OperatorConfig {
+function operatorConfig(
+  entry: Record<string, unknown>,
+  index: number,
+  origin: string,
+  located: (problem: ConfigProblem) => ConfigError,
+): OperatorConfig {
   const type = String(entry['type']);
   const factory = OPERATOR_FACTORIES.get(type);
   if (!factory) {
@@ -234,7 +249,7 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
     );
   }
   const { type: _type, name, ...settings } = entry;
-  withOrigin(`${origin}: operators[${index}] (${type})`, () => operatorChecks.get(type)!(settings));
+  operatorChecks.get(type)!(settings, '', located);
   const operatorName = typeof name === 'string' ? name : type;
   try {
     // Building once here runs the operator's own checks (rules, thresholds), so that a bad job

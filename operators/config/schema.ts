@@ -42,8 +42,11 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-/** Validates a value against a schema and returns it typed, defaults filled in; throws a ConfigError naming the first problem. */
-export type ConfigCheck<T> = (value: unknown, root?: string) => T;
+/**
+ * Validates a value against a schema and returns it typed, defaults filled in; throws the error
+ * `toError` makes of the first problem (given here, it replaces the one given at compile time).
+ */
+export type ConfigCheck<T> = (value: unknown, root?: string, toError?: (problem: ConfigProblem) => ConfigError) => T;
 
 /** Where a configuration is wrong (its YAML path) and what is wrong there, with what is allowed. */
 export interface ConfigProblem {
@@ -64,8 +67,8 @@ export function compileConfig<S extends TSchema>(schema: S, toError: (problem: C
 /** `compileConfig` for a schema written as plain JSON Schema (the alerting section's, in Alertmanager's shape). */
 export function compileJsonSchema<T>(schema: object, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<T> {
   const validate = configAjv.compile(schema);
-  return (value, root = '') => {
-    if (!validate(value)) throw toError(describeConfigError(validate.errors, value, root));
+  return (value, root = '', toErrorHere = toError) => {
+    if (!validate(value)) throw toErrorHere(describeConfigError(validate.errors, value, root));
     return value as T;
   };
 }

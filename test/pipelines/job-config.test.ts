@@ -67,6 +67,23 @@ describe('job configuration', () => {
     expect(job.metricsPort).toBe(9464);
   });
 
+  it('names the file and line of the key at fault', () => {
+    const fails = (yaml: string): string => {
+      try {
+        parseJobConfig(yaml, 'job.yaml', {});
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(fails(VALID + 'windowz: 1\n')).toMatch(/^job\.yaml:8: windowz: unknown key/);
+    expect(fails(VALID + 'event_time:\n  idle_timeout: 30s\n  allowed_lateness: 1 hour\n')).toMatch(/^job\.yaml:10: event_time\.allowed_lateness: "1 hour"/);
+    const operator = VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows:\n      - { size: 1h }\n      - { sise: 1d }');
+    expect(fails(operator)).toMatch(/^job\.yaml:10: operators\[0\] \(customer_windows\): windows\[1\]\.sise: unknown key; allowed keys are size, slide/);
+    // A missing key: the line of the mapping that lacks it.
+    expect(fails(VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files }'))).toMatch(/^job\.yaml:5: sources\.files: the key 'paths' is required/);
+  });
+
   const cases: Array<[string, string, RegExp]> = [
     ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
     ['unknown operator', VALID.replace('customer_windows', 'customer_windowz'), /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/],
