@@ -61,15 +61,10 @@ const configError = ({ path, detail }: ConfigProblem): ConfigError => new Config
  * messages, `toError` lets a component throw its own subclass of ConfigError.
  */
 export function compileConfig<S extends TSchema>(schema: S, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<Static<S>> {
-  return compileJsonSchema<Static<S>>(schema, toError);
-}
-
-/** `compileConfig` for a schema written as plain JSON Schema (the alerting section's, in Alertmanager's shape). */
-export function compileJsonSchema<T>(schema: object, toError: (problem: ConfigProblem) => ConfigError = configError): ConfigCheck<T> {
   const validate = configAjv.compile(schema);
   return (value, root = '', toErrorHere = toError) => {
     if (!validate(value)) throw toErrorHere(describeConfigError(validate.errors, value, root));
-    return value as T;
+    return value as Static<S>;
   };
 }
 

@@ -1,114 +1,73 @@
-import { compileJsonSchema, configAjv, type ConfigProblem } from '../config/schema.js';
-import { DURATION_PATTERN } from '../duration.js';
+import { compileConfig, configAjv, Duration, Type, type ConfigProblem, type Static } from '../config/schema.js';
 import { RoutingConfigError } from './errors.js';
 
+/** Label matchers, all must match: `kind="sales"`, `severity=~"warning|critical"`, `queue!="test"`. */
+const matcherList = (description: string, minItems = 0) => Type.Array(Type.String({ minLength: 1 }), { minItems, description });
+
+const ROUTE_ID = 'pulse://alerting/route';
+
 /**
- * The routing part of the job's `alerting:` section, as written in YAML (Alertmanager's names).
+ * A route of the job's `alerting:` section, in Alertmanager's names (recursive through `routes`).
  * Receivers and delivery settings live with the sinks (sinks/alerts/config.ts).
  */
-export interface RouteConfig {
-  /** Receiver name; required on the root route, inherited by children. */
-  receiver?: string;
-  /** Label matchers, all must match: `kind="sales"`, `severity=~"warning|critical"`, `queue!="test"`. */
-  matchers?: string[];
-  /** Keep looking at sibling routes after this one matched (default false). */
-  continue?: boolean;
-  /** Labels that split alerts into notification groups; `['...']` groups by all labels. Inherited. */
-  group_by?: string[];
-  /** Wait before the first notification of a new group (default 30s). Inherited. */
-  group_wait?: string;
-  /** Wait before notifying about changes of a group already notified (default 5m). Inherited. */
-  group_interval?: string;
-  /** Wait before re-sending an unchanged group that still fires (default 4h). Inherited. */
-  repeat_interval?: string;
-  routes?: RouteConfig[];
-}
+export const ROUTE_SCHEMA = Type.Recursive(
+  (route) =>
+    Type.Object(
+      {
+        receiver: Type.Optional(Type.String({ minLength: 1, description: 'receiver name; required on the root route, inherited by children' })),
+        matchers: Type.Optional(matcherList('label matchers, all must match: kind="sales", severity=~"warning|critical", queue!="test"')),
+        continue: Type.Optional(Type.Boolean({ description: 'keep looking at sibling routes after this one matched (default false)' })),
+        group_by: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description: "labels that split alerts into notification groups; ['...'] groups by all labels. Inherited" }),
+        ),
+        group_wait: Type.Optional(Duration({ description: 'wait before the first notification of a new group (default 30s). Inherited' })),
+        group_interval: Type.Optional(Duration({ description: 'wait before notifying about changes of a group already notified (default 5m). Inherited' })),
+        repeat_interval: Type.Optional(Duration({ description: 'wait before re-sending an unchanged group that still fires (default 4h). Inherited' })),
+        routes: Type.Optional(Type.Array(route)),
+      },
+      { additionalProperties: false },
+    ),
+  { $id: ROUTE_ID },
+);
+export type RouteConfig = Static<typeof ROUTE_SCHEMA>;
 
-export interface InhibitRuleConfig {
-  /** Matchers of the alert that mutes others (e.g. `alertname="SegmentationRescoreNeeded"`). */
-  source_matchers: string[];
-  /** Matchers of the alerts that get muted. */
-  target_matchers: string[];
-  /** Labels that must have equal values on source and target (missing on both counts as equal). */
-  equal?: string[];
-}
-
-export interface SilenceConfig {
-  matchers: string[];
-  /** RFC 3339; default: active from the start. */
-  starts_at?: string;
-  /** RFC 3339; the silence stops muting at this instant. */
-  ends_at: string;
-  created_by: string;
-  comment: string;
-}
-
-export interface RoutingConfig {
-  route: RouteConfig;
-  inhibit_rules?: InhibitRuleConfig[];
-  silences?: SilenceConfig[];
-}
-
-const matcherList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
-const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
-
-/** JSON Schema of a route (recursive through `routes`). */
-export const ROUTE_SCHEMA = {
-  $id: 'pulse://alerting/route',
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    receiver: { type: 'string', minLength: 1 },
-    matchers: matcherList,
-    continue: { type: 'boolean' },
-    group_by: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-    group_wait: duration,
-    group_interval: duration,
-    repeat_interval: duration,
-    routes: { type: 'array', items: { $ref: 'pulse://alerting/route' } },
+export const INHIBIT_RULE_SCHEMA = Type.Object(
+  {
+    source_matchers: matcherList('matchers of the alert that mutes others (e.g. alertname="SegmentationRescoreNeeded")', 1),
+    target_matchers: matcherList('matchers of the alerts that get muted', 1),
+    equal: Type.Optional(matcherList('labels that must have equal values on source and target (missing on both counts as equal)')),
   },
-} as const;
+  { additionalProperties: false },
+);
+export type InhibitRuleConfig = Static<typeof INHIBIT_RULE_SCHEMA>;
 
-export const INHIBIT_RULE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['source_matchers', 'target_matchers'],
-  properties: {
-    source_matchers: { ...matcherList, minItems: 1 },
-    target_matchers: { ...matcherList, minItems: 1 },
-    equal: { type: 'array', items: { type: 'string', minLength: 1 } },
-  },
-} as const;
-
-const RFC3339 = {
-  type: 'string',
+const RFC3339 = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$',
   description: 'an RFC 3339 time with offset, e.g. 2026-01-31T00:00:00Z',
-} as const;
+});
 
-export const SILENCE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['matchers', 'ends_at', 'created_by', 'comment'],
-  properties: {
-    matchers: { ...matcherList, minItems: 1 },
-    starts_at: RFC3339,
+export const SILENCE_SCHEMA = Type.Object(
+  {
+    matchers: matcherList('the alerts it mutes', 1),
+    /** Default: active from the start. */
+    starts_at: Type.Optional(RFC3339),
+    /** The silence stops muting at this instant. */
     ends_at: RFC3339,
-    created_by: { type: 'string', minLength: 1 },
-    comment: { type: 'string', minLength: 1 },
+    created_by: Type.String({ minLength: 1 }),
+    comment: Type.String({ minLength: 1 }),
   },
-} as const;
+  { additionalProperties: false },
+);
+export type SilenceConfig = Static<typeof SILENCE_SCHEMA>;
 
-/** Schema of the routing keys; sinks/alerts/config.ts embeds these properties in `alerting:`. */
-export const ROUTING_SCHEMA = {
-  type: 'object',
-  required: ['route'],
-  properties: {
-    route: { $ref: 'pulse://alerting/route' },
-    inhibit_rules: { type: 'array', items: INHIBIT_RULE_SCHEMA },
-    silences: { type: 'array', items: SILENCE_SCHEMA },
-  },
-} as const;
+/** The routing keys; sinks/alerts/config.ts embeds these properties in `alerting:`. */
+export const ROUTING_PROPERTIES = {
+  route: Type.Ref(ROUTE_SCHEMA),
+  inhibit_rules: Type.Optional(Type.Array(INHIBIT_RULE_SCHEMA)),
+  silences: Type.Optional(Type.Array(SILENCE_SCHEMA)),
+};
+const ROUTING_SCHEMA = Type.Object(ROUTING_PROPERTIES);
+export type RoutingConfig = Static<typeof ROUTING_SCHEMA>;
 
 // The route schema is recursive (`routes` refers to it by $id): registered once with the shared instance.
 configAjv.addSchema(ROUTE_SCHEMA);
@@ -116,7 +75,7 @@ configAjv.addSchema(ROUTE_SCHEMA);
 /** Builds the RoutingConfigError of a schema problem. */
 export const routingError = ({ path, detail }: ConfigProblem): RoutingConfigError => new RoutingConfigError('ROUTING_CONFIG_INVALID', path, detail);
 
-const checkRouting = compileJsonSchema<RoutingConfig>(ROUTING_SCHEMA, routingError);
+const checkRouting = compileConfig(ROUTING_SCHEMA, routingError);
 
 /** Validates the shape of the routing keys; throws RoutingConfigError naming the first problem. */
 export function checkRoutingShape(config: unknown, prefix = 'alerting'): asserts config is RoutingConfig {

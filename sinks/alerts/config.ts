@@ -1,6 +1,6 @@
-import { compileJsonSchema } from '../../operators/config/schema.js';
-import { DURATION_PATTERN, parseDuration } from '../../operators/duration.js';
-import { INHIBIT_RULE_SCHEMA, Router, RoutingConfigError, SILENCE_SCHEMA, type RoutingConfig } from '../../operators/routing/index.js';
+import { compileConfig, Duration, Type, type Static } from '../../operators/config/schema.js';
+import { parseDuration } from '../../operators/duration.js';
+import { ROUTING_PROPERTIES, Router, RoutingConfigError } from '../../operators/routing/index.js';
 import { AlertingConfigError } from './errors.js';
 import { credentialInUrl } from './redact.js';
 import { RECEIVER_TYPES, type ReceiverType } from './types.js';
@@ -15,34 +15,6 @@ export interface ReceiverConfig {
   [key: string]: unknown;
 }
 
-export interface DeliveryConfig {
-  /** Per-send timeout (default 10s). */
-  timeout?: string;
-  /** Attempts before a message goes to `dead` (default 12). */
-  max_attempts?: number;
-  backoff?: { base?: string; max?: string };
-  /** How often the worker looks for due messages (default 1s). */
-  poll_interval?: string;
-  /**
-   * A firing alert without a resolution counts as resolved this long after it was enqueued: it no
-   * longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout).
-   */
-  resolve_timeout?: string;
-  /**
-   * When a run ends (end of a bounded input, or a stop), how long it keeps sending pending
-   * deliveries before it exits and leaves the rest in the outbox (default 30s).
-   */
-  drain_timeout?: string;
-}
-
-export interface AlertingConfig extends RoutingConfig {
-  /** Base URL of the pulse UI/report server, sent as Alertmanager's `externalURL`. */
-  external_url?: string;
-  receivers: ReceiverConfig[];
-  delivery?: DeliveryConfig;
-}
-
-const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } as const;
 const secret = { type: 'string', minLength: 1 } as const;
 const httpUrl = { type: 'string', pattern: '^https?://', description: 'an http:// or https:// URL' } as const;
@@ -85,46 +57,50 @@ export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
   }),
 };
 
-export const ALERTING_SCHEMA = {
+const RECEIVER_SCHEMA = Type.Unsafe<ReceiverConfig>({
   type: 'object',
-  additionalProperties: false,
-  required: ['receivers', 'route'],
-  properties: {
-    external_url: { type: 'string' },
-    receivers: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['type'],
-        properties: { type: { type: 'string', enum: [...RECEIVER_TYPES] } },
-        discriminator: { propertyName: 'type' },
-        oneOf: RECEIVER_TYPES.map((t) => RECEIVER_SCHEMAS[t]),
-      },
-    },
-    route: { $ref: 'pulse://alerting/route' },
-    inhibit_rules: { type: 'array', items: INHIBIT_RULE_SCHEMA },
-    silences: { type: 'array', items: SILENCE_SCHEMA },
-    delivery: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        timeout: duration,
-        max_attempts: { type: 'integer', minimum: 1, maximum: 1000 },
-        backoff: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { base: duration, max: duration },
-        },
-        poll_interval: duration,
-        resolve_timeout: duration,
-        drain_timeout: duration,
-      },
-    },
-  },
-} as const;
+  required: ['type'],
+  properties: { type: { type: 'string', enum: [...RECEIVER_TYPES] } },
+  // Only the branch of the receiver's own type reports errors.
+  discriminator: { propertyName: 'type' },
+  oneOf: RECEIVER_TYPES.map((t) => RECEIVER_SCHEMAS[t]),
+});
 
-const checkAlerting = compileJsonSchema<AlertingConfig>(ALERTING_SCHEMA, ({ path, detail }) => new AlertingConfigError(path, detail));
+const DELIVERY_SCHEMA = Type.Object(
+  {
+    timeout: Type.Optional(Duration({ description: 'per-send timeout (default 10s)' })),
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'attempts before a message goes to `dead` (default 12)' })),
+    backoff: Type.Optional(Type.Object({ base: Type.Optional(Duration()), max: Type.Optional(Duration()) }, { additionalProperties: false })),
+    poll_interval: Type.Optional(Duration({ description: 'how often the worker looks for due messages (default 1s)' })),
+    resolve_timeout: Type.Optional(
+      Duration({
+        description:
+          "a firing alert without a resolution counts as resolved this long after it was enqueued: it no longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout)",
+      }),
+    ),
+    drain_timeout: Type.Optional(
+      Duration({
+        description:
+          'when a run ends (end of a bounded input, or a stop), how long it keeps sending pending deliveries before it exits and leaves the rest in the outbox (default 30s)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type DeliveryConfig = Static<typeof DELIVERY_SCHEMA>;
+
+export const ALERTING_SCHEMA = Type.Object(
+  {
+    external_url: Type.Optional(Type.String({ description: "base URL of the pulse UI/report server, sent as Alertmanager's `externalURL`" })),
+    receivers: Type.Array(RECEIVER_SCHEMA, { minItems: 1 }),
+    ...ROUTING_PROPERTIES,
+    delivery: Type.Optional(DELIVERY_SCHEMA),
+  },
+  { additionalProperties: false },
+);
+export type AlertingConfig = Static<typeof ALERTING_SCHEMA>;
+
+const checkAlerting = compileConfig(ALERTING_SCHEMA, ({ path, detail }) => new AlertingConfigError(path, detail));
 
 /** Delivery settings in milliseconds. */
 export interface DeliverySettings {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { compileJsonSchema } from '../../operators/config/schema.js';
+import { compileConfig } from '../../operators/config/schema.js';
 import { buildSilences, routingError, SILENCE_SCHEMA, type Silence, type SilenceConfig } from '../../operators/routing/index.js';
 
-const checkSilence = compileJsonSchema<SilenceConfig>(SILENCE_SCHEMA, routingError);
+const checkSilence = compileConfig(SILENCE_SCHEMA, routingError);
 
 /**
  * Silences added at run time (through the HTTP API or a CLI), kept in `pulse_silences` so they
