@@ -37,9 +37,7 @@ export class ServiceConfigError extends ConfigError {
   }
 }
 
-export const DEFAULT_TEAM = 'customer-care';
-export const DEFAULT_TRAILING_SPEND_DAYS = 90;
-export const DEFAULT_MAX_CONTACTS = 200;
+export { DEFAULT_MAX_CONTACTS, DEFAULT_TEAM, DEFAULT_TRAILING_SPEND_DAYS } from './schema.js';
 export const DEFAULT_NEGATIVE_THRESHOLD = -3;
 /** Chosen by bench/lead-quality.ts: at 0.5 lead precision 0.99 and recall 0.85, at 0.7 precision 1.0 and recall 0.53. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
@@ -76,8 +74,9 @@ const ROOT = 'service_triggers';
 
 /** Validates and resolves the operator block; `allowedLatenessMs` comes from the job. */
 export function resolveServiceTriggers(raw: unknown, allowedLatenessMs = 0, root = ROOT): ServiceTriggerSettings {
-  const cfg: Record<string, unknown> = checkBlock(raw ?? {}, root);
-  const team = (cfg['team'] as string | undefined) ?? DEFAULT_TEAM;
+  // The validator fills defaults in: check a copy, so that the caller's block stays as written.
+  const cfg = checkBlock(structuredClone(raw ?? {}), root);
+  const { team } = cfg;
   const names = new Set<string>(RESERVED_RULES);
   const checkName = (path: string, name: string): void => {
     if (names.has(name)) {
@@ -91,29 +90,29 @@ export function resolveServiceTriggers(raw: unknown, allowedLatenessMs = 0, root
     names.add(name);
   };
 
-  const surveyRules = ((cfg['survey_rules'] as Array<Record<string, unknown>> | undefined) ?? []).map((rule, i) => {
-    const path = `${root}.survey_rules[${i}] (${String(rule['name'])})`;
-    checkName(path, rule['name'] as string);
+  const surveyRules = cfg.survey_rules.map((rule, i) => {
+    const path = `${root}.survey_rules[${i}] (${rule.name})`;
+    checkName(path, rule.name);
     return surveyRule(path, rule, team);
   });
-  const interactionRules = ((cfg['interaction_rules'] as Array<Record<string, unknown>> | undefined) ?? []).map((rule, i) => {
-    const path = `${root}.interaction_rules[${i}] (${String(rule['name'])})`;
-    checkName(path, rule['name'] as string);
+  const interactionRules = cfg.interaction_rules.map((rule, i) => {
+    const path = `${root}.interaction_rules[${i}] (${rule.name})`;
+    checkName(path, rule.name);
     return interactionRule(path, rule, team);
   });
 
   return {
     team,
-    classifier: intentClassifier(root, cfg['intent_model'] as string | undefined, interactionRules, [
+    classifier: intentClassifier(root, cfg.intent_model, interactionRules, [
       ...surveyRules.flatMap((r) => r.when.fields),
       ...interactionRules.flatMap((r) => r.where?.fields ?? []),
     ]),
-    trailingSpendDays: (cfg['trailing_spend_days'] as number | undefined) ?? DEFAULT_TRAILING_SPEND_DAYS,
-    maxContactsPerCustomer: (cfg['max_contacts_per_customer'] as number | undefined) ?? DEFAULT_MAX_CONTACTS,
-    lexicon: cfg['lexicon'] ? extendLexicon(DEFAULT_LEXICON, cfg['lexicon'] as Record<string, number>) : DEFAULT_LEXICON,
+    trailingSpendDays: cfg.trailing_spend_days,
+    maxContactsPerCustomer: cfg.max_contacts_per_customer,
+    lexicon: cfg.lexicon ? extendLexicon(DEFAULT_LEXICON, cfg.lexicon) : DEFAULT_LEXICON,
     surveyRules,
     interactionRules,
-    cases: caseSettings(`${root}.cases`, (cfg['cases'] as Record<string, unknown> | undefined) ?? {}),
+    cases: caseSettings(`${root}.cases`, cfg.cases ?? {}),
     allowedLatenessMs,
   };
 }

@@ -8,6 +8,10 @@ import { Duration, StringEnum, Type, type Static } from '../config/schema.js';
 import { DISPOSITIONS } from '../events.js';
 import { CASE_SEVERITIES, INTERACTION_TRIGGERS } from './types.js';
 
+export const DEFAULT_TEAM = 'customer-care';
+export const DEFAULT_TRAILING_SPEND_DAYS = 90;
+export const DEFAULT_MAX_CONTACTS = 200;
+
 const NAME = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', description: 'a letter or _, then letters, digits, _ . -' });
 const EXPRESSION = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], {
   description: 'an expression string or a list of expression strings',
@@ -74,13 +78,15 @@ export const SERVICE_TRIGGERS_SCHEMA = Type.Object(
   {
     type: Type.Optional(Type.Literal('service_triggers')),
     name: Type.Optional(TEXT),
-    team: Type.Optional(Type.String({ minLength: 1, description: 'team of alerts whose rule names none' })),
-    trailing_spend_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
-    max_contacts_per_customer: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    lexicon: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: -5, maximum: 5 }))),
+    team: Type.String({ minLength: 1, default: DEFAULT_TEAM, description: 'team of alerts whose rule names none' }),
+    trailing_spend_days: Type.Integer({ minimum: 1, maximum: 366, default: DEFAULT_TRAILING_SPEND_DAYS, description: 'the days of spend summed as trailing_spend' }),
+    max_contacts_per_customer: Type.Integer({ minimum: 1, maximum: 10_000, default: DEFAULT_MAX_CONTACTS, description: 'recent contacts kept per customer (bounded state)' }),
+    lexicon: Type.Optional(
+      Type.Record(Type.String(), Type.Number({ minimum: -5, maximum: 5 }), { description: 'word scores (-5..5) added to or overriding the AFINN-165 lexicon of negative_text' }),
+    ),
     intent_model: Type.Optional(Type.String({ minLength: 1, description: 'model file of pulse intent train (default: the bundled model)' })),
-    survey_rules: Type.Optional(Type.Array(SURVEY_RULE_SCHEMA)),
-    interaction_rules: Type.Optional(Type.Array(INTERACTION_RULE_SCHEMA)),
+    survey_rules: Type.Array(SURVEY_RULE_SCHEMA, { default: [], description: 'service alerts from survey answers (operators/service/README.md)' }),
+    interaction_rules: Type.Array(INTERACTION_RULE_SCHEMA, { default: [], description: 'service alerts from contact patterns (operators/service/README.md)' }),
     cases: Type.Optional(
       Type.Object(
         {
