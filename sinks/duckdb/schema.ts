@@ -249,7 +249,9 @@ export const STATE_TABLES_DDL = [
     team VARCHAR NOT NULL,
     role VARCHAR NOT NULL,
     password_hash VARCHAR NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    -- where case notices reach the user (e-mail receivers with to_team_members); NULL: none
+    email VARCHAR
   )`,
   // Contact-reason taxonomy (sinks/taxonomy): every saved version whole, never changed; the
   // newest is the active one.
