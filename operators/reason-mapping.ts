@@ -22,6 +22,8 @@ export interface UnknownReasonCount {
   /** Event times (epoch ms) of the first and last such contact. */
   first_seen: number;
   last_seen: number;
+  /** The newest reason-list version the code was unknown to. */
+  version: number;
 }
 
 export class ContactReasonMapping {
@@ -47,7 +49,7 @@ export class ContactReasonMapping {
       event.reason = mapped.reason;
       return;
     }
-    addCount(this.unknown, { channel: event.channel, code: event.reason, count: 1, first_seen: event.ts, last_seen: event.ts });
+    addCount(this.unknown, { channel: event.channel, code: event.reason, count: 1, first_seen: event.ts, last_seen: event.ts, version: this.version });
   }
 
   /** The unknown codes counted since the previous drain (for a checkpoint). */
@@ -75,4 +77,5 @@ function addCount(into: Map<string, UnknownReasonCount>, c: UnknownReasonCount):
   seen.count += c.count;
   seen.first_seen = Math.min(seen.first_seen, c.first_seen);
   seen.last_seen = Math.max(seen.last_seen, c.last_seen);
+  seen.version = Math.max(seen.version, c.version);
 }

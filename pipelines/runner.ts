@@ -182,6 +182,7 @@ export class JobRunner {
         if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
           if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
+          else await this.followTaxonomyWhileIdle();
           continue;
         }
         if (message.kind === 'end') {
@@ -398,7 +399,6 @@ export class JobRunner {
         : undefined;
     const drained = await this.drain();
     const { outputs, state, dedup, owners, unknownReasons } = drained;
-    const taxonomyUsed = this.taxonomy?.version ?? null;
     // A reason list saved since the last checkpoint maps the records read after this one (the
     // read loop waits for this checkpoint to be staged before it sends the shards more).
     await this.followTaxonomy();
@@ -427,7 +427,7 @@ export class JobRunner {
           : {}),
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
-          if (taxonomyUsed !== null) await addUnknownReasonCounts(connection, unknownReasons, taxonomyUsed);
+          await addUnknownReasonCounts(connection, unknownReasons);
           await this.context.checkpointWrites?.(connection, outputs);
         },
       });
@@ -512,7 +512,18 @@ export class JobRunner {
     const saved = newest === undefined ? undefined : await taxonomyVersion(connection, newest);
     this.taxonomy = saved === undefined ? undefined : { version: saved.version, taxonomy: saved.taxonomy };
     await this.pool!.setTaxonomy(this.taxonomy);
+    if (this.taxonomy) this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
     if (this.taxonomy) this.context.logger.info({ version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length }, 'contact reasons now mapped by this reason list version');
+  }
+
+  /**
+   * A live source that is silent takes no checkpoints: look for a new reason list anyway, so the
+   * next records use it. In turn with the job API's writers, after the last commit.
+   */
+  private async followTaxonomyWhileIdle(): Promise<void> {
+    await this.committing;
+    if (this.commitFailure) return;
+    await (this.context.exclusive ? this.context.exclusive.run(() => this.followTaxonomy()) : this.followTaxonomy());
   }
 
   /** The case watchers' local parts, asked on every shard. */

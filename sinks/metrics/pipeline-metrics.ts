@@ -10,6 +10,7 @@ export class PipelineMetrics {
   readonly eventsIngested: Counter<'type'>;
   readonly eventsRejected: Counter<'type' | 'reason'>;
   readonly reasonUnknown: Counter<'channel'>;
+  readonly reasonTaxonomyVersion: Gauge;
   private readonly watermark: Gauge;
   private readonly watermarkLag: Gauge;
   /** Where the watermark gauges read from (`trackWatermark`). */
@@ -52,6 +53,11 @@ export class PipelineMetrics {
       name: 'pulse_reason_unknown_total',
       help: 'Contacts whose reason code the active reason list (taxonomy) does not know, by channel.',
       labelNames: ['channel'],
+      registers,
+    });
+    this.reasonTaxonomyVersion = new Gauge({
+      name: 'pulse_reason_taxonomy_version',
+      help: 'The reason-list (taxonomy) version contact reasons are mapped with; 0 while there is none.',
       registers,
     });
     this.watermark = new Gauge({

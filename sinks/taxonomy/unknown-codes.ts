@@ -6,8 +6,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { UnknownReasonCount } from '../../operators/reason-mapping.js';
 
-/** Adds a checkpoint's counts; `version` is the reason list they were unknown to. */
-export async function addUnknownReasonCounts(conn: DuckDBConnection, counts: readonly UnknownReasonCount[], version: number): Promise<void> {
+/** Adds a checkpoint's counts. */
+export async function addUnknownReasonCounts(conn: DuckDBConnection, counts: readonly UnknownReasonCount[]): Promise<void> {
   if (counts.length === 0) return;
   const insert = await conn.prepare(
     `INSERT INTO reason_unknown_codes VALUES
@@ -16,11 +16,11 @@ export async function addUnknownReasonCounts(conn: DuckDBConnection, counts: rea
        count = reason_unknown_codes.count + excluded.count,
        first_seen = least(reason_unknown_codes.first_seen, excluded.first_seen),
        last_seen = greatest(reason_unknown_codes.last_seen, excluded.last_seen),
-       taxonomy_version = excluded.taxonomy_version`,
+       taxonomy_version = greatest(reason_unknown_codes.taxonomy_version, excluded.taxonomy_version)`,
   );
   try {
     for (const c of counts) {
-      insert.bind({ channel: c.channel, code: c.code, count: c.count, first: c.first_seen, last: c.last_seen, version });
+      insert.bind({ channel: c.channel, code: c.code, count: c.count, first: c.first_seen, last: c.last_seen, version: c.version });
       await insert.run();
     }
   } finally {

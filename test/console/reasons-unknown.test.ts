@@ -27,11 +27,11 @@ describe('console reasons page: unknown codes', () => {
     // Two checkpoints' counts: they add up per (channel, code); INV on e-mail is mapped by the
     // fixture's list now (it was unknown to an older one).
     await addUnknownReasonCounts(conn, [
-      { channel: 'chat', code: 'XYZ', count: 3, first_seen: NOW - 7200_000, last_seen: NOW - 3600_000 },
-      { channel: 'email', code: 'INV', count: 1, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000 },
-      { channel: 'web', code: HOSTILE, count: 2, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000 },
-    ], 1);
-    await addUnknownReasonCounts(conn, [{ channel: 'chat', code: 'XYZ', count: 4, first_seen: NOW - 9000_000, last_seen: NOW - 60_000 }], 1);
+      { channel: 'chat', code: 'XYZ', count: 3, first_seen: NOW - 7200_000, last_seen: NOW - 3600_000, version: 1 },
+      { channel: 'email', code: 'INV', count: 1, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
+      { channel: 'web', code: HOSTILE, count: 2, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
+    ]);
+    await addUnknownReasonCounts(conn, [{ channel: 'chat', code: 'XYZ', count: 4, first_seen: NOW - 9000_000, last_seen: NOW - 60_000, version: 1 }]);
     app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now: () => NOW, cookieSecret: 'test secret of enough length 123' });
   });
   afterAll(async () => {

@@ -39,9 +39,9 @@ describe('contact reason mapping', () => {
     ]);
     const unknown = mapping.drainUnknown().sort((a, b) => `${a.channel}${a.code}`.localeCompare(`${b.channel}${b.code}`));
     expect(unknown).toEqual([
-      { channel: 'chat', code: 'BILL01', count: 1, first_seen: 50, last_seen: 50 },
-      { channel: 'chat', code: 'XYZ', count: 2, first_seen: 5, last_seen: 30 },
-      { channel: 'voice', code: 'XYZ', count: 1, first_seen: 40, last_seen: 40 },
+      { channel: 'chat', code: 'BILL01', count: 1, first_seen: 50, last_seen: 50, version: 3 },
+      { channel: 'chat', code: 'XYZ', count: 2, first_seen: 5, last_seen: 30, version: 3 },
+      { channel: 'voice', code: 'XYZ', count: 1, first_seen: 40, last_seen: 40, version: 3 },
     ]);
     // Drained: the next checkpoint starts from nothing.
     expect(mapping.drainUnknown()).toEqual([]);
@@ -57,12 +57,12 @@ describe('contact reason mapping', () => {
 
   it('adds up the counts of several shards', () => {
     const merged = mergeUnknownCounts([
-      [{ channel: 'chat', code: 'X', count: 2, first_seen: 10, last_seen: 20 }],
-      [{ channel: 'chat', code: 'X', count: 3, first_seen: 5, last_seen: 15 }, { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7 }],
+      [{ channel: 'chat', code: 'X', count: 2, first_seen: 10, last_seen: 20, version: 1 }],
+      [{ channel: 'chat', code: 'X', count: 3, first_seen: 5, last_seen: 15, version: 2 }, { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7, version: 2 }],
     ]);
     expect(merged).toEqual([
-      { channel: 'chat', code: 'X', count: 5, first_seen: 5, last_seen: 20 },
-      { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7 },
+      { channel: 'chat', code: 'X', count: 5, first_seen: 5, last_seen: 20, version: 2 },
+      { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7, version: 2 },
     ]);
   });
 });
