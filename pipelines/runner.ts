@@ -17,10 +17,10 @@ import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
-import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
-import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
+import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
 import { replaysFiles, type JobConfig } from './job-config.js';
@@ -512,8 +512,9 @@ export class JobRunner {
     const saved = newest === undefined ? undefined : await taxonomyVersion(connection, newest);
     this.taxonomy = saved === undefined ? undefined : { version: saved.version, taxonomy: saved.taxonomy };
     await this.pool!.setTaxonomy(this.taxonomy);
-    if (this.taxonomy) this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
-    if (this.taxonomy) this.context.logger.info({ version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length }, 'contact reasons now mapped by this reason list version');
+    if (this.taxonomy === undefined) return;
+    this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
+    this.context.logger.info({ version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length }, 'contact reasons now mapped by this reason list version');
   }
 
   /**
