@@ -15,7 +15,7 @@ export const REASONS_V2 = `reasons:
   - { code: billing_dispute, label: Billing problem, category: billing, channel_codes: { voice: [BILL01] } }
   - { code: cancel, label: Cancellation, category: retention, status: retired, merged_into: billing_dispute }
 `;
-/** Both lists as mapping rows: (version, channel or '*', arriving code, reason). */
+/** Both lists as mapping rows: (list 1 or 2, channel or '*', arriving code, reason). */
 const MAPPINGS = `(VALUES
   (1, 'voice', 'BILL01', 'billing_dispute'), (1, '*', 'billing_dispute', 'billing_dispute'), (1, '*', 'cancel', 'cancel'),
   (2, 'voice', 'BILL01', 'billing_dispute'), (2, '*', 'billing_dispute', 'billing_dispute'), (2, '*', 'cancel', 'billing_dispute')
@@ -52,15 +52,19 @@ export interface ReasonTables {
   unknown: Rows;
 }
 
-/** What a job must write for `input`, segment `s` mapped by version `versions[s]`. */
-export async function reasonOracle(input: string, versions: readonly number[]): Promise<ReasonTables> {
+/**
+ * What a job must write for `input`: segment `s` mapped by `segments[s].list` (REASONS_V1 or
+ * REASONS_V2), which the job saved as version `segments[s].version`.
+ */
+export async function reasonOracle(input: string, segments: ReadonlyArray<{ list: 1 | 2; version: number }>): Promise<ReasonTables> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
     await conn.run(`SET TimeZone = 'UTC'`);
-    const versionOf = `CASE split_part(event_id, '-', 1) ${versions.map((v, s) => `WHEN 's${s}' THEN ${v}`).join(' ')} END`;
+    const bySegment = (pick: (segment: { list: 1 | 2; version: number }) => number): string =>
+      `CASE split_part(event_id, '-', 1) ${segments.map((segment, s) => `WHEN 's${s}' THEN ${pick(segment)}`).join(' ')} END`;
     await conn.run(`CREATE TABLE ev AS
-      SELECT e.*, ${versionOf} AS version
+      SELECT e.*, ${bySegment((s) => s.list)} AS list, ${bySegment((s) => s.version)} AS version
       FROM read_json('${input}', format = 'newline_delimited', columns = {
         event_id: 'VARCHAR', customer_id: 'VARCHAR', channel: 'VARCHAR', queue: 'VARCHAR', reason: 'VARCHAR',
         queued_at: 'TIMESTAMPTZ', answered_at: 'TIMESTAMPTZ', ended_at: 'TIMESTAMPTZ', disposition: 'VARCHAR'}) e`);
@@ -68,8 +72,8 @@ export async function reasonOracle(input: string, versions: readonly number[]): 
     await conn.run(`CREATE TABLE mapped AS
       SELECT ev.*, coalesce(byc.reason, anyc.reason, ev.reason) AS mapped, coalesce(byc.reason, anyc.reason) IS NOT NULL AS known
       FROM ev
-      LEFT JOIN ${MAPPINGS} AS byc(version, channel, code, reason) ON byc.version = ev.version AND byc.channel = ev.channel AND byc.code = ev.reason
-      LEFT JOIN ${MAPPINGS} AS anyc(version, channel, code, reason) ON anyc.version = ev.version AND anyc.channel = '*' AND anyc.code = ev.reason`);
+      LEFT JOIN ${MAPPINGS} AS byc(list, channel, code, reason) ON byc.list = ev.list AND byc.channel = ev.channel AND byc.code = ev.reason
+      LEFT JOIN ${MAPPINGS} AS anyc(list, channel, code, reason) ON anyc.list = ev.list AND anyc.channel = '*' AND anyc.code = ev.reason`);
     const read = async (sql: string): Promise<Rows> => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Rows;
     return {
       volumes: await read(`
@@ -109,8 +113,13 @@ export async function jobReasonTables(db: string): Promise<ReasonTables & { vers
   return { volumes: volumes!, kpis: kpis!, unknown: unknown!, versions: versions! };
 }
 
-/** What the merge must show: `cancel` counted under v1 only; unknown codes (BILL01 off voice) as they came. */
-export const REASONS_BY_VERSION = [
-  { reason: 'BILL01', v: 1 }, { reason: 'BILL01', v: 2 }, { reason: 'XYZ', v: 1 }, { reason: 'XYZ', v: 2 },
-  { reason: 'billing_dispute', v: 1 }, { reason: 'billing_dispute', v: 2 }, { reason: 'cancel', v: 1 },
-];
+/**
+ * The reasons stored under the version of the first list (`before`) and of the merged one
+ * (`after`): `cancel` only before; unknown codes (BILL01 off voice, XYZ) as they came.
+ */
+export function reasonsByVersion(before: number, after: number): Array<{ reason: string; v: number }> {
+  return [
+    { reason: 'BILL01', v: before }, { reason: 'BILL01', v: after }, { reason: 'XYZ', v: before }, { reason: 'XYZ', v: after },
+    { reason: 'billing_dispute', v: before }, { reason: 'billing_dispute', v: after }, { reason: 'cancel', v: before },
+  ];
+}
