@@ -44,7 +44,7 @@ export class AlertDelivery implements OutboxSender {
     const settings = deliverySettings(config.delivery);
     // E-mail receivers with `to_team_members` look the members' addresses up on the worker's connection.
     const receivers = buildReceivers(config.receivers, settings, process.env, 'alerting.receivers', {
-      teamMembers: (teams) => teamMemberEmails(workerConnection, teams),
+      teamMembers: (team) => teamMemberEmails(workerConnection, [team]),
     });
     const externalURL = (raw['external_url'] as string | undefined) ?? undefined;
     const worker = new DeliveryWorker({

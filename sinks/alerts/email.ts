@@ -13,8 +13,8 @@ import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
 import { reportBody } from './report-body.js';
 
-/** The addresses of the members of `teams` (console_users; pipelines/alert-delivery.ts wires it). */
-export type TeamMemberLookup = (teams: readonly string[]) => Promise<string[]>;
+/** The addresses of the members of a team (console_users; pipelines/alert-delivery.ts wires it). */
+export type TeamMemberLookup = (team: string) => Promise<string[]>;
 
 export interface EmailOptions {
   name: string;
@@ -73,7 +73,7 @@ export class EmailReceiver implements Receiver {
     if (lookup === undefined) return;
     const teams = [...new Set(n.alerts.map((a) => a.labels['team']).filter((t): t is string => t !== undefined))].sort();
     for (const team of teams) {
-      const members = await lookup([team]);
+      const members = await lookup(team);
       if (members.length === 0) continue;
       const alerts = n.alerts.filter((a) => a.labels['team'] === team);
       // Its own message id: a retry of the notification is recognised per team, as the whole one is.

@@ -11,7 +11,7 @@ import { WebhookReceiver } from './webhook.js';
 
 /** What receivers may need from the job besides their config. */
 export interface ReceiverContext {
-  /** The e-mail addresses of the members of these teams (console_users), for `to_team_members`. */
+  /** The e-mail addresses of a team's members (console_users), for `to_team_members`. */
   teamMembers?: TeamMemberLookup;
 }
 
