@@ -182,7 +182,7 @@ async function run(dir: string, name: string, lines: readonly Buffer[], bom: boo
   const rejectedCounter = (await metrics.eventsRejected.get()).values.reduce((sum, v) => sum + v.value, 0);
   const [deadLetters, ...tables] = await query(db, 'SELECT position, reason, detail, raw FROM dead_letters', ...OUTPUT_TABLES);
   const lineOf = (position: unknown): number => Number(String(position).slice(path.length + 1));
-  const letters = deadLetters!.map((row) => ({ ...row, line: lineOf(row['position']) })).sort((a, b) => a.line - b.line);
+  const letters = deadLetters!.map((row): Record<string, unknown> & { line: number } => ({ ...row, line: lineOf(row['position']) })).sort((a, b) => a.line - b.line);
   return { summary, rejectedCounter, deadLetters: letters, tables };
 }
 
