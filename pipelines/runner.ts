@@ -28,7 +28,7 @@ import { readAhead } from './read-ahead.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
 import type { SerialQueue } from './serial-queue.js';
 import { fromPortable } from './shards/portable-output.js';
-import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
+import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import { shardOf } from './shards/routing.js';
 import type { BatchResult, ShardRestore } from './shards/shard.js';
 
@@ -61,8 +61,6 @@ export interface RunContext {
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */
   now?: () => number;
-  /** The compiled shard worker (dist/pipelines/shards/worker.js); tests running from sources pass it. */
-  shardWorkerUrl?: URL;
 }
 
 export interface RunProgress {
@@ -253,11 +251,11 @@ export class JobRunner {
     const { job, source, logger } = this.context;
     const { allowedLatenessMs, maxFutureMs, minTimeMs } = job.eventTime;
     const options = { gate: { allowedLatenessMs, maxFutureMs, minTimeMs, limits: job.limits }, trackOwners: !source.bounded };
-    const url = this.context.shardWorkerUrl ?? compiledShardWorkerUrl();
-    if (job.workers > 0 && url === undefined) logger.warn('no compiled shard worker beside the runner: running on the main thread (workers: 0)');
-    if (job.workers === 0 || url === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
+    const entry = shardWorkerEntry();
+    if (job.workers > 0 && entry === undefined) logger.warn('no shard worker beside the runner: running on the main thread (workers: 0)');
+    if (job.workers === 0 || entry === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
     const operators = job.operators.map(({ type, name, settings }) => ({ type, name, settings }));
-    return new WorkerShardPool(job.workers, { operators, ...options }, url);
+    return new WorkerShardPool(job.workers, { operators, ...options }, entry);
   }
 
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
