@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median as ssMedian } from 'simple-statistics';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import { MS_PER_DAY, MS_PER_MINUTE } from '../operators/events.js';
@@ -259,10 +260,7 @@ interface Bucket {
 }
 const newBucket = (): Bucket => ({ shifts: 0, detected: 0, delays: [] });
 function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return xs.length === 0 ? null : ssMedian(xs);
 }
 
 /** The matching rule of the module comment: right customer, measure, direction, at or after the start. */

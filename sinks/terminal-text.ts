@@ -5,6 +5,7 @@
  * window title, and bidirectional-override characters reorder what is shown. Each is printed as a
  * visible escape instead (`\u001b[31m` stays readable as what it is).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern is for
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

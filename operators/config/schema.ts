@@ -108,6 +108,10 @@ function problemOf(error: ErrorObject): string {
       // A known key that is refused (Type.Never): its description says what to do instead.
       return typeof schema?.description === 'string' ? schema.description : 'is not allowed here';
     case 'anyOf':
+      // A mapping that fits none of its allowed shapes: the description says what it needs.
+      if (typeof schema?.description === 'string' && typeof error.data === 'object' && error.data !== null && !Array.isArray(error.data)) {
+        return `needs ${schema.description}`;
+      }
       if (typeof schema?.description === 'string') return `${shown} must be ${schema.description}`;
       return `${shown} ${error.message ?? 'is invalid'}`;
     default:

@@ -82,6 +82,7 @@ export class ContactKpiGlobal implements GlobalOperator {
     }
   }
 
+  // eslint-disable-next-line require-yield -- the global-operator contract is a generator; closing windows asks the shards nothing
   *onWatermark(watermark: number): ShardRequests {
     this.ensureIndexed();
     if (watermark < this.watermark) return;
@@ -201,6 +202,7 @@ function reasonRow(row: ContactKpiRow, reason: string, contacts: number): Output
     channel: row.channel,
     reason,
     contacts,
+    ...(row.taxonomy_version !== undefined ? { taxonomy_version: row.taxonomy_version } : {}),
   };
 }
 

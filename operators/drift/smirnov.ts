@@ -12,6 +12,7 @@
  */
 
 /** cephes MINLOG: log of the smallest normal double; exp() below it underflows. */
+// eslint-disable-next-line no-loss-of-precision -- cephes' digits, kept so the text matches the reference
 const MINLOG = -7.451332191019412076235e2;
 /** Above this n SciPy switches to an asymptotic formula instead of summing n terms. */
 const SMIRNOV_MAX_COMPUTE_N = 1_000_000;

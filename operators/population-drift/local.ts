@@ -94,6 +94,10 @@ export interface CloseAnswer {
   population: CustomerValue[];
 }
 
+function eventFeatureKey(source: PopulationFeature['source'], field: string | null): string {
+  return field === null ? source : `${source}:${field}`;
+}
+
 export const DRIFT_STATES = { customers: 'customers', periods: 'periods', references: 'references', meta: 'meta' } as const;
 
 export class PopulationDriftLocal implements LocalOperator {
@@ -102,6 +106,8 @@ export class PopulationDriftLocal implements LocalOperator {
   private readonly customers = new KeyedState<CustomerRecord>(keyIsCustomer);
   private readonly usageMetrics: Set<string>;
   private readonly profileAttrs: Set<string>;
+  /** Features by source and field, looked up per event rather than filtered from the list each time. */
+  private readonly eventFeatures = new Map<string, PopulationFeature[]>();
   /** The global progress, as of the last close: events of closed periods are not counted. */
   private nextStart: number | null = null;
   private closedAny = false;
@@ -114,6 +120,10 @@ export class PopulationDriftLocal implements LocalOperator {
     this.states = { [DRIFT_STATES.customers]: this.customers as KeyedState<unknown> };
     this.usageMetrics = new Set(options.features.filter((f) => f.source === 'usage').map((f) => f.field as string));
     this.profileAttrs = new Set(options.features.filter((f) => f.source === 'profile').map((f) => f.field as string));
+    for (const f of options.features) {
+      const key = eventFeatureKey(f.source, f.field);
+      this.eventFeatures.set(key, [...(this.eventFeatures.get(key) ?? []), f]);
+    }
   }
 
   process(event: PulseEvent): void {
@@ -230,7 +240,7 @@ export class PopulationDriftLocal implements LocalOperator {
   }
 
   private addEventFeature(start: number, source: PopulationFeature['source'], field: string | null, value: string | number | boolean, only?: PopulationFeature): void {
-    const features = only ? [only] : this.options.features.filter((f) => f.source === source && f.field === field);
+    const features = only ? [only] : (this.eventFeatures.get(eventFeatureKey(source, field)) ?? []);
     if (features.length === 0) return;
     const periods = this.partial!.periods;
     const summaries = (periods[String(start)] ??= {});

@@ -2,6 +2,7 @@
  * Value tiers, RFM scores and the segment migration matrix: pure functions over per-customer
  * trailing-12-month figures, so that they can be tested by hand and reused by batch reports.
  */
+import { quantileSorted as ssQuantileSorted } from 'simple-statistics';
 import { exactAdd, exactMerge, exactValue, type ExactSum } from '../exact-sum.js';
 import type { Tier } from './options.js';
 import { TIER_NAMES } from './options.js';
@@ -32,13 +33,9 @@ export interface TierThresholds {
   silver: number;
 }
 
-/** NumPy's default quantile (linear interpolation, type 7) of ascending `sorted`. */
+/** NumPy's default quantile (linear interpolation, type 7) of ascending `sorted`; NaN when empty. */
 export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  return sorted.length === 0 ? Number.NaN : ssQuantileSorted(sorted, q);
 }
 
 /**

@@ -50,7 +50,7 @@ interface Token {
 }
 
 const TOKEN_RE =
-  /\s*(?:(?<number>-?\d+(?:\.\d+)?(?![A-Za-z_]))|(?<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?<op>==|!=|<=|>=|<|>)|(?<punct>[()[\],])|(?<word>[A-Za-z_][A-Za-z0-9_.\-]*))/y;
+  /\s*(?:(?<number>-?\d+(?:\.\d+)?(?![A-Za-z_]))|(?<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?<op>==|!=|<=|>=|<|>)|(?<punct>[()[\],])|(?<word>[A-Za-z_][A-Za-z0-9_.-]*))/y;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];

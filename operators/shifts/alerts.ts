@@ -49,6 +49,37 @@ export interface ShiftAlertInput {
   profile: CustomerProfile | undefined;
 }
 
+/** What a window-close alert of one customer's series names: its customer, measure, window and profile. */
+interface SeriesAlertSubject {
+  customerId: string;
+  measure: string;
+  windowStart: number;
+  profile: CustomerProfile | undefined;
+}
+
+/** The alert of a series judged at a window close (a shift or a silence); id stable on (rule, window, customer, measure). */
+function seriesAlert(
+  rule: string,
+  severity: Alert['severity'],
+  subject: SeriesAlertSubject,
+  direction: Direction,
+  firedAt: number,
+  annotations: Record<string, string>,
+): Alert {
+  return {
+    alert_id: stableAlertId(rule, subject.windowStart, subject.customerId, subject.measure),
+    kind: 'sales',
+    rule,
+    severity,
+    customer_id: subject.customerId,
+    window_start: subject.windowStart,
+    fired_at: firedAt,
+    labels: { alertname: rule, kind: 'sales', severity, measure: subject.measure, direction, ...profileLabels(subject.profile) },
+    annotations,
+    status: 'firing',
+  };
+}
+
 export function shiftAlert(i: ShiftAlertInput): Alert {
   const { assessment: a, verdict: v } = i;
   const rule = shiftAlertName(i.measure, v.direction);
@@ -56,39 +87,21 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const change = changePercent(a.baseline, a.current);
   const changeText = change === null ? 'from a zero baseline' : `${change >= 0 ? '+' : ''}${fmt(change)}%`;
   const day = new Date(i.windowStart).toISOString();
-  return {
-    alert_id: stableAlertId(rule, i.windowStart, i.customerId, i.measure),
-    kind: 'sales',
-    rule,
-    severity,
-    customer_id: i.customerId,
-    window_start: i.windowStart,
-    fired_at: i.windowEnd,
-    labels: {
-      alertname: rule,
-      kind: 'sales',
-      severity,
-      measure: i.measure,
-      direction: v.direction,
-      ...profileLabels(i.profile),
-    },
-    annotations: {
-      summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${changeText}`,
-      description:
-        `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)}, current ${fmt(a.current)} ` +
-        `(mean of the last windows up to ${day}), change ${changeText}; ${v.detector} score ${fmt(v.score)} ` +
-        `(threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
-      baseline: fmt(a.baseline),
-      current: fmt(a.current),
-      change_percent: change === null ? '' : fmt(change),
-      score: fmt(v.score),
-      threshold: fmt(i.threshold),
-      p_value: v.pValue.toExponential(3),
-      detector: v.detector,
-      window: `${day}/${i.window}`,
-    },
-    status: 'firing',
-  };
+  return seriesAlert(rule, severity, i, v.direction, i.windowEnd, {
+    summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${changeText}`,
+    description:
+      `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)}, current ${fmt(a.current)} ` +
+      `(mean of the last windows up to ${day}), change ${changeText}; ${v.detector} score ${fmt(v.score)} ` +
+      `(threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
+    baseline: fmt(a.baseline),
+    current: fmt(a.current),
+    change_percent: change === null ? '' : fmt(change),
+    score: fmt(v.score),
+    threshold: fmt(i.threshold),
+    p_value: v.pValue.toExponential(3),
+    detector: v.detector,
+    window: `${day}/${i.window}`,
+  });
 }
 
 export const SILENCE_ALERT_NAME = 'CustomerWentQuiet';
@@ -110,32 +123,21 @@ export function silenceAlert(i: SilenceAlertInput): Alert {
   const rule = SILENCE_ALERT_NAME;
   const severity: Alert['severity'] = 'warning';
   const lastActive = new Date(ev.lastEventIndex * i.windowMs).toISOString();
-  return {
-    alert_id: stableAlertId(rule, i.windowStart, i.customerId, i.measure),
-    kind: 'sales',
-    rule,
-    severity,
-    customer_id: i.customerId,
-    window_start: i.windowStart,
-    fired_at: i.windowStart + i.windowMs,
-    labels: { alertname: rule, kind: 'sales', severity, measure: i.measure, direction: 'down', ...profileLabels(i.profile) },
-    annotations: {
-      summary: `Customer ${i.customerId}: no purchase for ${ev.gapWindows} ${i.window} windows (${fmt(ev.expectedInGap)} expected)`,
-      description:
-        `No ${i.measure} event since the window of ${lastActive}: ${ev.gapWindows} windows in which the customer's own rate ` +
-        `(${ev.baselineEvents} events before, weekday profile included) expected ${fmt(ev.expectedInGap)}; ` +
-        `silence score ${fmt(ev.score)} nats (threshold ${fmt(i.threshold)}, p ${ev.pValue.toExponential(2)}).`,
-      baseline: fmt(ev.expectedInGap),
-      current: '0',
-      change_percent: '-100',
-      score: fmt(-ev.score),
-      threshold: fmt(i.threshold),
-      p_value: ev.pValue.toExponential(3),
-      detector: 'silence',
-      window: `${new Date(i.windowStart).toISOString()}/${i.window}`,
-    },
-    status: 'firing',
-  };
+  return seriesAlert(rule, severity, i, 'down', i.windowStart + i.windowMs, {
+    summary: `Customer ${i.customerId}: no purchase for ${ev.gapWindows} ${i.window} windows (${fmt(ev.expectedInGap)} expected)`,
+    description:
+      `No ${i.measure} event since the window of ${lastActive}: ${ev.gapWindows} windows in which the customer's own rate ` +
+      `(${ev.baselineEvents} events before, weekday profile included) expected ${fmt(ev.expectedInGap)}; ` +
+      `silence score ${fmt(ev.score)} nats (threshold ${fmt(i.threshold)}, p ${ev.pValue.toExponential(2)}).`,
+    baseline: fmt(ev.expectedInGap),
+    current: '0',
+    change_percent: '-100',
+    score: fmt(-ev.score),
+    threshold: fmt(i.threshold),
+    p_value: ev.pValue.toExponential(3),
+    detector: 'silence',
+    window: `${new Date(i.windowStart).toISOString()}/${i.window}`,
+  });
 }
 
 export function instantAlert(hit: InstantHit, customerId: string, eventId: string, ts: number, profile: CustomerProfile | undefined): Alert {

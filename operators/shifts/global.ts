@@ -4,7 +4,7 @@
  * over every customer's p-value. It drives each window close through the shards' local parts
  * (local.ts, steps collect -> assess -> apply).
  */
-import { exactMerge, exactValue, type ExactSum } from '../exact-sum.js';
+import { exactMerge, exactValue } from '../exact-sum.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState } from '../state.js';

@@ -100,6 +100,9 @@ const STAT_L = '#l';
 const STAT_Q = '#q';
 const isStat = (key: string): boolean => key.includes('#');
 
+/** The accumulator of a window in which the customer had no events. */
+const NO_EVENTS: Readonly<Record<string, number>> = Object.freeze({});
+
 /** The accumulator keys of a measure's statistics, built once per measure rather than per event. */
 interface StatKeys {
   n: string;
@@ -288,9 +291,10 @@ export class CustomerShiftLocal implements LocalOperator {
     const items: Item[] = [];
     for (const [id, c] of this.customers.entries()) {
       if (c.first === null || c.first > index) continue;
-      const bucket = c.acc[key] ?? {};
-      // A series starts at the customer's first non-zero value of the measure.
-      for (const [measure, value] of Object.entries(bucket)) if (value !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
+      const bucket = c.acc[key] ?? NO_EVENTS;
+      // A series starts at the customer's first non-zero value of the measure. (`for in` rather
+      // than Object.entries: this runs for every customer at every window close.)
+      for (const measure in bucket) if (bucket[measure] !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
       const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
@@ -301,7 +305,7 @@ export class CustomerShiftLocal implements LocalOperator {
       }
       // Drop this and any older (stale) accumulators.
       let dropped = false;
-      for (const k of Object.keys(c.acc)) {
+      for (const k in c.acc) {
         if (Number(k) <= index) {
           delete c.acc[k];
           dropped = true;

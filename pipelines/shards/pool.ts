@@ -4,14 +4,14 @@
  * shards and resolves with their answers in shard order; a shard answers its calls in order, so a
  * batch, a watermark and a question sent one after the other are handled in that order.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { PulseError } from '../../operators/errors.js';
 import type { EventGateOptions } from '../../operators/event-gate.js';
 import { UnreadableRecord } from '../../operators/record-limits.js';
 import type { LocalOperator } from '../../operators/parallel.js';
+import type { ActiveTaxonomy } from '../../operators/reason-mapping.js';
 import type { RawRecord, RecordBatch } from '../../sources/source.js';
+import { startWorker, workerEntry, type WorkerEntry } from '../worker-entry.js';
 import { transferables } from './portable-output.js';
 import { routingKey, shardOf } from './routing.js';
 import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
@@ -64,6 +64,8 @@ export interface ShardPool {
   drain(): Promise<ShardDrain[]>;
   /** Replaces every shard's state with `data[shard]`. */
   restore(data: ShardRestore[]): Promise<void>;
+  /** Every shard maps the contact reasons of the batches sent after this call through `taxonomy`. */
+  setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,10 @@ export class InlineShardPool implements ShardPool {
     this.shard.restore(data[0]!);
   }
 
+  async setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void> {
+    this.shard.setTaxonomy(taxonomy);
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -128,7 +134,8 @@ export type ShardCall =
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
-  | { op: 'restore'; data: ShardRestore };
+  | { op: 'restore'; data: ShardRestore }
+  | { op: 'taxonomy'; taxonomy: ActiveTaxonomy | undefined };
 
 export type ShardReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; stack?: string };
 
@@ -136,8 +143,8 @@ export type ShardReply = { id: number; ok: true; result: unknown } | { id: numbe
 export class WorkerShardPool implements ShardPool {
   private readonly workers: ShardWorker[];
 
-  constructor(size: number, data: ShardWorkerData, workerUrl: URL) {
-    this.workers = Array.from({ length: size }, (_, index) => new ShardWorker(workerUrl, data, index));
+  constructor(size: number, data: ShardWorkerData, entry: WorkerEntry) {
+    this.workers = Array.from({ length: size }, (_, index) => new ShardWorker(entry, data, index));
   }
 
   get size(): number {
@@ -179,6 +186,10 @@ export class WorkerShardPool implements ShardPool {
     await Promise.all(this.workers.map((worker, i) => worker.call({ op: 'restore', data: data[i]! })));
   }
 
+  async setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void> {
+    await this.all({ op: 'taxonomy', taxonomy });
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
@@ -201,11 +212,11 @@ class ShardWorker {
   private closing = false;
 
   constructor(
-    url: URL,
+    entry: WorkerEntry,
     data: ShardWorkerData,
     private readonly index: number,
   ) {
-    this.worker = new Worker(url, { workerData: data });
+    this.worker = startWorker(entry, { workerData: data });
     // Only outstanding calls keep the process alive, never an idle worker.
     this.worker.unref();
     this.worker.on('message', (reply: ShardReply) => {
@@ -251,19 +262,12 @@ class ShardWorker {
   }
 }
 
-let compiledWorker: URL | null | undefined;
+let shardWorker: WorkerEntry | null | undefined;
 
-/**
- * The compiled worker entry beside this module, or undefined when there is none: under vitest this
- * module runs from its .ts source, and Node 20 cannot start a worker from TypeScript (tests pass
- * the dist/ URL instead).
- */
-export function compiledShardWorkerUrl(): URL | undefined {
-  if (compiledWorker === undefined) {
-    const url = new URL('./worker.js', import.meta.url);
-    compiledWorker = existsSync(fileURLToPath(url)) ? url : null;
-  }
-  return compiledWorker ?? undefined;
+/** The shard worker entry (worker.js, or worker.ts from sources), or undefined when there is none. */
+export function shardWorkerEntry(): WorkerEntry | undefined {
+  if (shardWorker === undefined) shardWorker = workerEntry(import.meta.url, 'worker') ?? null;
+  return shardWorker ?? undefined;
 }
 
 /** Replies carry the buffers of column outputs and of event times as transfers, not copies. */

@@ -34,8 +34,11 @@ const bearer = { bearer_token: secret, bearer_token_file: secret, bearer_token_e
 export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
   webhook: receiverSchema('webhook', ['url'], { url: httpUrl, ...bearer }),
   alertmanager: receiverSchema('alertmanager', ['url'], { url: httpUrl, ...bearer }),
-  email: receiverSchema('email', ['to', 'from', 'smarthost'], {
+  email: {
+    ...receiverSchema('email', ['from', 'smarthost'], {
     to: { oneOf: [{ type: 'string', minLength: 3 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } }] },
+    // Also (or only) the members of each alert's team (label `team`) with an address in console_users.
+    to_team_members: { type: 'boolean' },
     from: { type: 'string', minLength: 3 },
     smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$', description: 'HOST:PORT, e.g. smtp.example.com:587' },
     auth_username: { type: 'string' },
@@ -47,7 +50,11 @@ export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
     reports_url: httpUrl,
     max_attachments: { type: 'integer', minimum: 0 },
     max_attachment_bytes: { type: 'integer', minimum: 0 },
-  }),
+    }),
+    // Somebody to send to: fixed addresses, team members, or both.
+    description: "the key 'to' (addresses) or to_team_members: true (somebody to send to)",
+    anyOf: [{ required: ['to'], properties: { to: {} } }, { required: ['to_team_members'], properties: { to_team_members: { const: true } } }],
+  },
   slack: receiverSchema('slack', [], { url: secret, url_file: secret, url_env: secret }),
   file: receiverSchema('file', ['path'], { path: { type: 'string', minLength: 1 } }),
   kafka: receiverSchema('kafka', ['topic'], {

@@ -8,7 +8,6 @@ import type { PartitionPosition } from '../../sources/source.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
-import { inTransaction } from './transaction.js';
 
 /** DuckDB's buffer pool limit unless the job sets one. */
 export const DEFAULT_MEMORY_LIMIT = '256MB';

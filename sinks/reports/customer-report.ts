@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { mean as ssMean } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Alert } from '../../operators/alert.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
@@ -92,7 +93,7 @@ function shiftText(shifts: number[]): string {
 }
 
 function mean(values: number[]): number | null {
-  return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
+  return values.length === 0 ? null : ssMean(values);
 }
 
 function summaryFacts(history: CustomerWindow[], shifts: number[], size: string): Array<{ label: string; value: string }> {

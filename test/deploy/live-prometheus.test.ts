@@ -67,6 +67,13 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** The sum of a counter's series on the pipeline's own /metrics. */
+async function pipelineCounter(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const series = text.split('\n').filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `));
+  return series.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
 /** Keeps the last few KB of a child's output for error messages. */
 function tail(child: ChildProcess, stream: 'stdout' | 'stderr'): () => string {
   let text = '';
@@ -152,8 +159,8 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
       prometheus!.exitCode !== null ? `prometheus exited with ${prometheus!.exitCode}: ${prometheusLog()}` : undefined;
     await waitFor('prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, promDied);
 
-    // Feed the stream in chunks (whole batches of 100 lines) with pauses longer than the
-    // checkpoint interval, so several checkpoints publish metrics while Prometheus scrapes.
+    // Feed the stream in chunks (whole batches of 100 lines), each once the previous one is
+    // checkpointed, so several checkpoints publish metrics while Prometheus scrapes.
     const stream = liveEventStream(Date.now());
     const events = stream.lines.slice(0, stream.valid);
     const extras = stream.lines.slice(stream.valid);
@@ -163,8 +170,14 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
     // rejected as duplicates (older repeats would count as late).
     while (lines.length % 100 !== 0) lines.push(events[events.length - 1 - pad++]!);
     for (let i = 0; i < lines.length; i += 500) {
-      pipeline.stdin!.write(lines.slice(i, i + 500).join('\n') + '\n');
-      await sleep(1100);
+      const chunk = lines.slice(i, i + 500);
+      pipeline.stdin!.write(chunk.join('\n') + '\n');
+      // Ingested events are counted at the checkpoint that commits them, refused ones at once:
+      // together they reach the lines written only once the chunk is checkpointed.
+      const written = i + chunk.length;
+      const counted = async (): Promise<boolean> =>
+        (await pipelineCounter(metricsPort, 'pulse_events_ingested_total')) + (await pipelineCounter(metricsPort, 'pulse_events_rejected_total')) >= written;
+      await waitFor(`the checkpoint of the first ${written} lines`, counted, 30_000, pipelineDied);
     }
     // One more batch after a pause makes the last checkpoint cover everything above.
     pipeline.stdin!.write(events.slice(-100).join('\n') + '\n');

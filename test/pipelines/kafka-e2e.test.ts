@@ -91,7 +91,7 @@ async function runKafkaToEnd(config: string, db: string, ends: ReadonlyMap<numbe
   try {
     await waitFor('all partitions processed', async () => reachedEnds(await run.positions(), ends), GROUP_JOIN_MS + CATCH_UP_MS);
   } catch (error) {
-    throw new Error(`${String(error)}; positions ${JSON.stringify([...(await run.positions())])}, ends ${JSON.stringify([...ends])}; stderr: ${run.stderr.slice(-3000)}`);
+    throw new Error(`${String(error)}; positions ${JSON.stringify([...(await run.positions())])}, ends ${JSON.stringify([...ends])}; stderr: ${run.stderr.slice(-3000)}`, { cause: error });
   } finally {
     expect(await run.stop()).toBe(0);
   }

@@ -5,8 +5,6 @@ import { buildReportSchedules, dueReportAlerts, dueTimes, reportPeriod } from '.
 import { highlightCells, type HighlightRule } from '../../sinks/reports/highlight.js';
 import { scheduledReportParams } from '../../sinks/reports/scheduled-alert.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const utc = (s: string): number => Date.parse(s);
 
 function job(reports: string, operators = '[{ type: contact_kpis, window_sizes: [1h, 1d] }]'): ReturnType<typeof parseJobConfig> {

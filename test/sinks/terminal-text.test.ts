@@ -46,6 +46,7 @@ describe('text printed to a terminal', () => {
       alert: { rule: 'IrateCustomer', severity: 'warning', summary: `summary ${ESC}[5m`, description: null },
     } as Parameters<typeof formatCaseDetail>[0]);
     for (const text of [list, detail]) {
+      // eslint-disable-next-line no-control-regex -- no control character may survive
       expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
       expect(text).toContain('C1\\u001b[2J');
     }

@@ -132,7 +132,7 @@ describe('readNdjsonBatches', () => {
     const iterator = readNdjsonBatches('stdin', { stream: stdin }, undefined, OPTIONS, never)[Symbol.asyncIterator]();
     stdin.write(`${lines[0]}\n${lines[1]}\n`);
     const first = await iterator.next();
-    expect(first.value!.records.map((r) => r.value)).toEqual([lines[0], lines[1]]);
+    expect((first.value as RecordBatch).records.map((r) => r.value)).toEqual([lines[0], lines[1]]);
     expect(first.value!.position.offset).toBe(2);
     expect(stdin.writableEnded).toBe(false);
     stdin.write(`${lines[2]}\n`);

@@ -101,7 +101,7 @@ describe('CustomerShiftOperator', () => {
 
   test('restart mid-history: checkpointed state restored into a new operator continues exactly', () => {
     const customers = makeCustomers({ customers: 150, days: 90, seed: 5, shiftShare: 0.3, shiftFactors: [0, 0.3, 3], shiftFrom: 30, shiftTo: 70 });
-    const days = simulateDays(customers, 90, 6);
+    const days: PulseEvent[][] = simulateDays(customers, 90, 6);
     // Sprinkle instant-trigger material and usage, so every kind of state is exercised.
     days[44]!.push(tx('huge', 'c00001', 44 * MS_PER_DAY + 5, 1e6));
     days[50]!.push({ type: 'usage', event_id: 'u', ts: 50 * MS_PER_DAY + 5, customer_id: 'c00002', metric: 'minutes', quantity: 30 });

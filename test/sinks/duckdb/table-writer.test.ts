@@ -55,7 +55,7 @@ describe('TableWriter', () => {
         n: Float64Array.of(Number.NaN, 2, -3),
         x: Float64Array.of(1.5, Number.NaN, -0.25),
       };
-      await writer.write(connection, { length: 3, column: (name) => columns[name] ?? [null, null, null] });
+      await writer.write(connection, { length: 3, names: Object.keys(columns), column: (name) => columns[name] ?? [null, null, null] });
     });
     expect(stored).toEqual([
       { id: 'a', ts: BigInt(Date.UTC(2026, 0, 5)), n: null, x: 1.5, ok: null, doc: null },

@@ -4,6 +4,7 @@ import { startMockCluster, type MockCluster } from '../../../sources/kafka/mock-
 import { KafkaSource } from '../../../sources/kafka/source.js';
 import type { PartitionPosition } from '../../../sources/source.js';
 import { UnreadableRecord } from '../../../operators/record-limits.js';
+import { waitFor } from '../../pipelines/kafka-helpers.js';
 import { drive, eventPair, kcat, key, killKcats, produceKeyed, readAll, sourceOptions, type KcatRecord } from './helpers.js';
 
 let cluster: MockCluster;
@@ -87,10 +88,15 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     const behind = new Map([...positions].map(([partition, p]) => [partition, { offset: p.offset - 5, resume: p.resume - 5 }]));
     expect([...source.lag(behind).values()]).toEqual([5, 5, 5, 5]);
     source.commitCheckpointed(positions);
-    await new Promise((r) => setTimeout(r, 300));
+    // The commit is asynchronous: read the group's committed offsets with a separate client until
+    // they are there (next offset = position + 1), then stop.
+    let committed = new Map<string, number>();
+    const arrived = async (): Promise<boolean> => {
+      committed = await committedOffsets(cluster.bootstrap, 'group-a', topic);
+      return [...positions].every(([partition, position]) => committed.get(partition) === position.offset + 1);
+    };
+    await waitFor('the checkpointed offsets committed to Kafka', arrived, 20_000).catch(() => undefined);
     await source.close();
-    // Read the group's committed offsets with a separate client: next offset = position + 1.
-    const committed = await committedOffsets(cluster.bootstrap, 'group-a', topic);
     for (const [partition, position] of positions) expect(committed.get(partition)).toBe(position.offset + 1);
   });
 

@@ -53,7 +53,6 @@ describe('KafkaSource consumer-group rebalance', () => {
         stop: stop.signal,
         until: (log) => {
           logs[who] = log;
-          const last = log.messages.at(-1);
           return false;
         },
         onRevoke: async (message: PartitionsRevoked, log: DriveLog) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RECORD_LIMITS } from '../../../operators/record-limits.js';
 import { KafkaSource } from '../../../sources/kafka/source.js';
 import { RepeatedWarnings } from '../../../sources/kafka/repeated-warnings.js';
 import { waitFor } from '../../pipelines/kafka-helpers.js';
@@ -38,6 +39,7 @@ describe('repeated warnings', () => {
       maxBufferedRecords: 100,
       pollTimeoutMs: 100,
       clientProperties: {},
+      maxRecordBytes: DEFAULT_RECORD_LIMITS.maxRecordBytes,
       onWarning: (message) => logged.push(message),
       warningSummaryIntervalMs: 200,
     });

@@ -1,0 +1,57 @@
+import { isMainThread } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type ShardPool } from '../../../pipelines/shards/pool.js';
+import { UnreadableRecord } from '../../../operators/record-limits.js';
+import type { RawValue } from '../../../operators/record-limits.js';
+import type { RecordBatch } from '../../../sources/source.js';
+
+const GATE = { allowedLatenessMs: 3_600_000, maxFutureMs: 86_400_000, minTimeMs: 0 };
+const NOW = Date.UTC(2026, 0, 10);
+
+/**
+ * Valid events of 13 customers (so both shards get some), a duplicate, a line that is not JSON, an
+ * event from the future, and a record the source could not read (a class instance, rebuilt on the thread).
+ */
+function batch(): RecordBatch {
+  const lines = Array.from({ length: 40 }, (_, i) =>
+    JSON.stringify({ type: 'transaction', event_id: `e${i}`, ts: NOW - 60_000 * i, customer_id: `C${i % 13}`, amount: 10 + i, currency: 'EUR', channel: 'web' }),
+  );
+  lines.push(lines[3]!, '{"type":"transaction",', JSON.stringify({ type: 'transaction', event_id: 'f', ts: NOW + 10 * 86_400_000, customer_id: 'C1', amount: 1, currency: 'EUR', channel: 'web' }));
+  const values: RawValue[] = [...lines, new UnreadableRecord('too_large', 'the record is 2000000 bytes, over limits.max_record_bytes', '{"type":"tr')];
+  return { partition: 'p', records: values.map((value, offset) => ({ offset, value })), position: { offset: values.length } } as RecordBatch;
+}
+
+async function processed(pool: ShardPool) {
+  const results = await pool.process(pool.route(batch()), 'events', NOW);
+  const rejections = results.flatMap((r) => r.rejections).map(({ reason, raw }) => ({ reason, raw }));
+  return {
+    accepted: results.reduce((n, r) => n + r.accepted, 0),
+    rejections: rejections.sort((a, b) => a.raw.localeCompare(b.raw)),
+    times: results.flatMap((r) => [...r.eventTimes]).sort((a, b) => a - b),
+  };
+}
+
+describe('shard worker threads under vitest', () => {
+  const pools: ShardPool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.close()));
+  });
+
+  it('start from the TypeScript source, with tsx loaded in the worker', () => {
+    // This test runs from sources: without the .ts entry the runner would fall back to the main thread.
+    expect(isMainThread).toBe(true);
+    const entry = shardWorkerEntry();
+    expect(entry?.url.pathname).toMatch(/\/pipelines\/shards\/worker\.ts$/);
+    expect(entry?.tsx).toMatch(/\/node_modules\/tsx\//);
+  });
+
+  it('two workers decode, gate and deduplicate a batch exactly as the main thread does', async () => {
+    const inline = new InlineShardPool(() => [], { gate: GATE, trackOwners: false });
+    const workers = new WorkerShardPool(2, { operators: [], gate: GATE, trackOwners: false }, shardWorkerEntry()!);
+    pools.push(inline, workers);
+    const onThreads = await processed(workers);
+    expect(onThreads.accepted).toBe(40);
+    expect(onThreads.rejections.map((r) => r.reason).sort()).toEqual(['duplicate', 'future', 'invalid_json', 'too_large']);
+    expect(onThreads).toEqual(await processed(inline));
+  });
+});
