@@ -9,6 +9,7 @@ import { parseTimestamp } from '../operators/timestamp.js';
 import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
+import type { OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { substituteEnv } from './env-vars.js';
 import { JOB_SCHEMA, fileSource, kafkaSource } from './job-schema.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
@@ -72,6 +73,13 @@ export interface JobConfig {
   alerting: Record<string, unknown> | undefined;
   /** The web console (`console`): its port (0 = off), address and links. */
   console: ConsoleSettings;
+  /**
+   * Lead outcomes inferred at checkpoints (`leads.win_window`, sinks/outcomes/infer.ts); undefined
+   * when the job has no customer_windows operator, whose rows are the evidence of transactions.
+   */
+  leadInference: { winWindowMs: number } | undefined;
+  /** When a rule's precision is flagged for tuning (`outcomes`, sinks/outcomes/figures.ts). */
+  outcomes: OutcomeThresholds;
 }
 
 // coerceTypes: values substituted from environment variables arrive as strings (e.g. a port).
@@ -186,6 +194,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     reportLinks: job.reports.links as ReportLinks,
     alerting: job.alerting,
     console: consoleSettings(job.console),
+    leadInference: operators.some((op) => op.type === 'customer_windows') ? { winWindowMs: requireDuration(job.leads.win_window) } : undefined,
+    outcomes: { minPrecision: job.outcomes.min_precision, minJudged: job.outcomes.min_judged },
   };
 }
 

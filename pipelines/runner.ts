@@ -23,6 +23,7 @@ import { withIdleTicks, IDLE } from './idle-ticks.js';
 import { replaysFiles, type JobConfig } from './job-config.js';
 import { readAhead } from './read-ahead.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
+import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import type { SerialQueue } from './serial-queue.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
@@ -417,6 +418,9 @@ export class JobRunner {
           : {}),
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
+          // Lead outcomes from the transactions stored so far, in this transaction: exactly once.
+          const { leadInference } = this.context.job;
+          if (leadInference && watermark.current !== null) await inferLeadOutcomes(connection, { ...leadInference, watermark: watermark.current });
           await this.context.checkpointWrites?.(connection, outputs);
         },
       });
