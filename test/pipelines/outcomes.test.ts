@@ -3,7 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { JobCommandApi } from '../../pipelines/job-api.js';
 import { parseJobConfig } from '../../pipelines/job-config.js';
+import { SerialQueue } from '../../pipelines/serial-queue.js';
+import { OUTPUT_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob } from '../helpers/run-job.js';
 
@@ -110,4 +114,23 @@ describe('outcomes inferred by the job, and recorded by people', () => {
     expect(summary.stdout).toMatch(/^sales_lead\s+service\s+1\s+1\s+1\s+100\.0%$/m);
     expect(summary.stdout).toMatch(/^upsell_cross_sell\s+sales\s+1\s+1\s+100\.0%\s+0\s+1\s+0\s+100\.0%\s+300\.00$/m);
   }, 180_000);
+
+  test("a running job's command API records and lists outcomes on the job's own database", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-outcomes-api-'));
+    const db = join(dir, 'job.duckdb');
+    const instance = await DuckDBInstance.create(db);
+    const setup = await instance.connect();
+    try {
+      for (const ddl of OUTPUT_TABLES_DDL) await setup.run(ddl);
+      await setup.run(`INSERT INTO alerts VALUES ('a1', 'kpi', 'AbandonRateHigh', 'warning', NULL, now(), now(), '{}', '{}', 'firing')`);
+      const api = new JobCommandApi({ dbPath: db, reportsDir: join(dir, 'reports'), connect: () => instance.connect(), queue: new SerialQueue() });
+      const recorded = await api.handle({ argv: ['outcomes', 'record', 'a1', '--db', db, '--outcome', 'acknowledged', '--actor', 'ops'] });
+      expect(recorded, recorded.stderr).toMatchObject({ exitCode: 0 });
+      const listed = await api.handle({ argv: ['outcomes', 'list', '--db', db, '--json'] });
+      expect(JSON.parse(listed.stdout)).toMatchObject([{ subject_kind: 'alert', subject_id: 'a1', outcome: 'acknowledged', actor: 'ops', source: 'person' }]);
+    } finally {
+      setup.closeSync();
+      instance.closeSync();
+    }
+  });
 });
