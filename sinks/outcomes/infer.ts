@@ -12,7 +12,7 @@
  * operator state to snapshot. Operators stay pure (they never touch DuckDB).
  *
  * Resolution: transactions are seen through the job's smallest `customer_windows` size (1h in
- * the default job). A win counts only windows that start at or after the lead (a transaction
+ * the default job; only the windows of the customers with such leads are read). A win counts only windows that start at or after the lead (a transaction
  * later in the lead's own hour is missed); a loss needs no spend in any window that overlaps the
  * period: both err on the side of not claiming an outcome. Judged by event time: the watermark,
  * never the wall clock, so a replay infers what the live job did.
@@ -22,6 +22,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 export interface LeadInference {
   /** How long after a lead a transaction still counts, ms (`leads.win_window`). */
   winWindowMs: number;
+  /** The smallest customer_windows size of the job, ms: the resolution transactions are seen at. */
+  spendWindowMs: number;
   /** The event-time watermark of the checkpoint (finite), epoch ms. */
   watermark: number;
 }
@@ -31,11 +33,11 @@ export const LOST_INTENTS = ['retention_risk'] as const;
 
 const list = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(', ');
 
-/** Windows with spend, of the smallest window size the job writes. */
-const SPEND = `spend AS (
+/** Windows with spend of the customers with leads of `intents`, of the smallest window size. */
+const spendOf = (intents: readonly string[]): string => `spend AS (
   SELECT customer_id, window_start, window_end, spend_total FROM customer_windows
-   WHERE spend_count > 0
-     AND epoch_ms(window_end) - epoch_ms(window_start) = (SELECT min(epoch_ms(window_end) - epoch_ms(window_start)) FROM customer_windows))`;
+   WHERE spend_count > 0 AND epoch_ms(window_end) - epoch_ms(window_start) = $size
+     AND customer_id IN (SELECT customer_id FROM leads WHERE intent IN (${list(intents)})))`;
 
 const UNJUDGED = (outcome: string): string =>
   `NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.subject_kind = 'lead' AND o.subject_id = l.lead_id AND o.outcome = '${outcome}')`;
@@ -47,7 +49,7 @@ const NEXT_SEQ = `(SELECT coalesce(max(seq), 0) FROM outcomes) + row_number() OV
 export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference): Promise<{ won: number; lost: number }> {
   const won = await conn.runAndReadAll(
     `INSERT INTO outcomes
-     WITH ${SPEND},
+     WITH ${spendOf(WON_INTENTS)},
      found AS (
        SELECT l.lead_id, l.alert_id, l.created_at, min(s.window_start) AS first_at, arg_min(s.spend_total, s.window_start) AS value
          FROM leads l JOIN spend s ON s.customer_id = l.customer_id
@@ -57,11 +59,11 @@ export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference
      SELECT ${NEXT_SEQ}, 'lead', lead_id, alert_id, 'won_candidate', value, 'pulse', 'inferred', first_at, 'a transaction within leads.win_window'
        FROM found
      RETURNING seq`,
-    { win: p.winWindowMs },
+    { win: p.winWindowMs, size: p.spendWindowMs },
   );
   const lost = await conn.runAndReadAll(
     `INSERT INTO outcomes
-     WITH ${SPEND},
+     WITH ${spendOf(LOST_INTENTS)},
      found AS (
        SELECT l.lead_id, l.alert_id, l.created_at FROM leads l
         WHERE l.intent IN (${list(LOST_INTENTS)}) AND epoch_ms(l.created_at) + $win <= $watermark AND ${UNJUDGED('lost_candidate')}
@@ -71,7 +73,7 @@ export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference
             make_timestamptz((epoch_ms(created_at) + $win) * 1000), 'no transaction within leads.win_window'
        FROM found
      RETURNING seq`,
-    { win: p.winWindowMs, watermark: p.watermark },
+    { win: p.winWindowMs, size: p.spendWindowMs, watermark: p.watermark },
   );
   return { won: won.getRows().length, lost: lost.getRows().length };
 }

@@ -99,9 +99,9 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
       await spend(conn, 'D', T + 10 * D, H, 15);
       await spend(conn, 'E', T + 3 * H, H, 0, 0); // a window without a transaction (contacts only)
       await spend(conn, 'F', T, H, 25);
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, watermark: T + 29 * D })).toEqual({ won: 2, lost: 0 });
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, watermark: T + 31 * D })).toEqual({ won: 0, lost: 1 });
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, watermark: T + 60 * D })).toEqual({ won: 0, lost: 0 });
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 29 * D })).toEqual({ won: 2, lost: 0 });
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 31 * D })).toEqual({ won: 0, lost: 1 });
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 60 * D })).toEqual({ won: 0, lost: 0 });
       const rows = await conn.runAndReadAll(
         `SELECT subject_id, alert_id, outcome, value, source, CAST(epoch_ms("at") AS DOUBLE) AS at FROM outcomes ORDER BY seq`,
       );
