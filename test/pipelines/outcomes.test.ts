@@ -78,8 +78,16 @@ describe('outcomes inferred by the job, and recorded by people', () => {
     ];
 
     const reference = join(dir, 'reference.duckdb');
-    await runJob(job([events], reference));
+    const { metrics } = await runJob(job([events], reference));
     expect(await query(reference, OUTCOMES)).toEqual([expected]);
+    // The gauges after the last checkpoint: the sales lead won (inferred, 300), one of two retention leads lost.
+    const gauge = async (name: string) =>
+      Object.fromEntries((await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join('/'), v.value]));
+    expect(await gauge('pulse_lead_conversion')).toEqual({ 'retention_risk/retention-desk': 0, 'upsell_cross_sell/sales': 1 });
+    expect(await gauge('pulse_lead_revenue')).toEqual({ 'retention_risk/retention-desk': 0, 'upsell_cross_sell/sales': 300 });
+    expect(await gauge('pulse_rule_precision')).toEqual({ retention_lead: 0, sales_lead: 1 });
+    expect(await gauge('pulse_rule_judged_alerts')).toEqual({ retention_lead: 1, sales_lead: 1 });
+    expect(await gauge('pulse_rule_flagged_for_tuning')).toEqual({ retention_lead: 0, sales_lead: 0 }); // 1 judged < min_judged 10
 
     // The same input, with the third checkpoint failing (nothing of it is stored), then a restart.
     const crashed = join(dir, 'crashed.duckdb');
