@@ -33,14 +33,17 @@ export const LOST_INTENTS = ['retention_risk'] as const;
 
 const list = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(', ');
 
-/** Windows with spend of the customers with leads of `intents`, of the smallest window size. */
-const spendOf = (intents: readonly string[]): string => `spend AS (
-  SELECT customer_id, window_start, window_end, spend_total FROM customer_windows
-   WHERE spend_count > 0 AND epoch_ms(window_end) - epoch_ms(window_start) = $size
-     AND customer_id IN (SELECT customer_id FROM leads WHERE intent IN (${list(intents)})))`;
-
 const UNJUDGED = (outcome: string): string =>
   `NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.subject_kind = 'lead' AND o.subject_id = l.lead_id AND o.outcome = '${outcome}')`;
+
+/**
+ * Windows with spend, of the smallest window size, of the customers whose leads of `intents` have
+ * no `outcome` yet (once most leads are settled, few customers' windows are read).
+ */
+const spendOf = (intents: readonly string[], outcome: string): string => `spend AS (
+  SELECT customer_id, window_start, window_end, spend_total FROM customer_windows
+   WHERE spend_count > 0 AND epoch_ms(window_end) - epoch_ms(window_start) = $size
+     AND customer_id IN (SELECT l.customer_id FROM leads l WHERE l.intent IN (${list(intents)}) AND ${UNJUDGED(outcome)}))`;
 
 /** The next seqs of `outcomes`, in a stable order (the caller holds the checkpoint's transaction). */
 const NEXT_SEQ = `(SELECT coalesce(max(seq), 0) FROM outcomes) + row_number() OVER (ORDER BY created_at, lead_id)`;
@@ -49,7 +52,7 @@ const NEXT_SEQ = `(SELECT coalesce(max(seq), 0) FROM outcomes) + row_number() OV
 export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference): Promise<{ won: number; lost: number }> {
   const won = await conn.runAndReadAll(
     `INSERT INTO outcomes
-     WITH ${spendOf(WON_INTENTS)},
+     WITH ${spendOf(WON_INTENTS, 'won_candidate')},
      found AS (
        SELECT l.lead_id, l.alert_id, l.created_at, min(s.window_start) AS first_at, arg_min(s.spend_total, s.window_start) AS value
          FROM leads l JOIN spend s ON s.customer_id = l.customer_id
@@ -63,7 +66,7 @@ export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference
   );
   const lost = await conn.runAndReadAll(
     `INSERT INTO outcomes
-     WITH ${spendOf(LOST_INTENTS)},
+     WITH ${spendOf(LOST_INTENTS, 'lost_candidate')},
      found AS (
        SELECT l.lead_id, l.alert_id, l.created_at FROM leads l
         WHERE l.intent IN (${list(LOST_INTENTS)}) AND epoch_ms(l.created_at) + $win <= $watermark AND ${UNJUDGED('lost_candidate')}
