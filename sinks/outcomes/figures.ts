@@ -87,7 +87,10 @@ export async function outcomeFigures(conn: DuckDBConnection, thresholds: Outcome
             CAST(count(v.outcome) AS INTEGER) AS judged,
             CAST(count(*) FILTER (WHERE v.outcome IN ${POSITIVE}) AS INTEGER) AS positive
        FROM fired f LEFT JOIN verdict v USING (alert_id)
-      GROUP BY f.rule, f.kind ORDER BY f.rule, f.kind`,
+      GROUP BY f.rule, f.kind
+      -- scheduled reports' notifications (kind report) only once someone judged one
+     HAVING f.kind <> 'report' OR count(v.outcome) > 0
+      ORDER BY f.rule, f.kind`,
     params,
   );
   const rules = (ruleRows.getRowObjectsJS() as unknown as Array<Omit<RulePrecision, 'precision' | 'flagged'>>).map((r) => {

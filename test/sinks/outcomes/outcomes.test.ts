@@ -118,6 +118,8 @@ describe('closed-loop figures (hand-computed)', () => {
   test('precision per rule and intent, conversion, revenue, median time to first action, the tuning flag', async () => {
     await withDb(async (conn) => {
       for (const [id, rule] of [['a1', 'R1'], ['a2', 'R1'], ['a3', 'R1'], ['a4', 'R2'], ['a5', 'R2'], ['a6', 'R3']] as const) await alert(conn, id, rule);
+      // A scheduled report's notification nobody judged is not a rule to tune.
+      await conn.run(`INSERT INTO alerts VALUES ('rep1', 'report', 'WeeklyScorecard', 'info', NULL, ${ts(T)}, ${ts(T)}, '{}', '{}', 'firing')`);
       await lead(conn, 'L4', 'a4', 'c4', 'new_sale', 'sales');
       await lead(conn, 'L5', 'a5', 'c5', 'new_sale', 'sales');
       await lead(conn, 'L7', 'a7', 'c7', 'retention_risk', 'retention-desk'); // never judged
