@@ -5,8 +5,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS, outcomeFigures } from '../../sinks/outcomes/figures.js';
-import { formatOutcomeFigures } from '../../sinks/outcomes/format.js';
-import { ensureOutcomeTables, formatOutcomes, listOutcomes, PERSON_OUTCOMES, recordOutcome, SUBJECT_KINDS, type SubjectKind } from '../../sinks/outcomes/store.js';
+import { formatOutcomeFigures, formatOutcomes } from '../../sinks/outcomes/format.js';
+import { ensureOutcomeTables, listOutcomes, PERSON_OUTCOMES, recordOutcome, SUBJECT_KINDS, type SubjectKind } from '../../sinks/outcomes/store.js';
 import type { OpenDatabase } from './database-access.js';
 import { amount, defaultActor, positiveInteger } from './people-options.js';
 

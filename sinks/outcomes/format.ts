@@ -1,8 +1,9 @@
-/** The closed-loop figures as terminal tables (`pulse outcomes summary`). */
+/** Outcomes and the closed-loop figures as terminal tables (`pulse outcomes list|record|summary`). */
 import { renderTable } from '../terminal-text.js';
 import type { OutcomeFigures, OutcomeThresholds } from './figures.js';
+import type { OutcomeRecord } from './store.js';
 
-export const percent = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+const percent = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 
 /** Seconds as a short duration: 45s, 12.5m, 3.2h, 2.1d. */
 export function shortDuration(seconds: number | null): string {
@@ -31,4 +32,12 @@ export function formatOutcomeFigures(f: OutcomeFigures, t: OutcomeThresholds): s
     'Time to first action by a person',
     f.delays.length > 0 ? delays : 'no outcomes recorded by people\n',
   ].join('\n');
+}
+
+/** A readable table of outcomes. */
+export function formatOutcomes(rows: readonly OutcomeRecord[]): string {
+  if (rows.length === 0) return 'no outcomes\n';
+  const header = ['at', 'kind', 'subject', 'outcome', 'value', 'actor', 'source', 'note'];
+  const body = rows.map((r) => [r.at, r.subject_kind, r.subject_id, r.outcome, r.value === null ? '' : r.value.toFixed(2), r.actor, r.source, (r.note ?? '').slice(0, 40)]);
+  return renderTable(header, body);
 }

@@ -9,7 +9,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../operators/errors.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
-import { renderTable } from '../terminal-text.js';
 
 export const SUBJECT_KINDS = ['alert', 'lead', 'case'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
@@ -157,12 +156,4 @@ function toRecord(row: Record<string, unknown>): OutcomeRecord {
     at: String(row['at']),
     note: row['note'] === null ? null : String(row['note']),
   };
-}
-
-/** A readable table of outcomes. */
-export function formatOutcomes(rows: readonly OutcomeRecord[]): string {
-  if (rows.length === 0) return 'no outcomes\n';
-  const header = ['at', 'kind', 'subject', 'outcome', 'value', 'actor', 'source', 'note'];
-  const body = rows.map((r) => [r.at, r.subject_kind, r.subject_id, r.outcome, r.value === null ? '' : r.value.toFixed(2), r.actor, r.source, (r.note ?? '').slice(0, 40)]);
-  return renderTable(header, body);
 }
