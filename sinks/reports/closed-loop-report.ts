@@ -39,14 +39,49 @@ async function recordedIn(connection: DuckDBConnection, start: number, end: numb
   return { person: Number(row?.['person'] ?? 0), inferred: Number(row?.['inferred'] ?? 0) };
 }
 
+function rulesTable(f: OutcomeFigures): ReportBlock {
+  return {
+    type: 'table',
+    caption: 'Precision per alert rule',
+    columns: [{ label: 'Rule' }, { label: 'Kind' }, ...['Alerts', 'Judged', 'Useful or won', 'Precision'].map((label) => ({ label, align: 'right' as const })), { label: 'Tuning' }],
+    rows: f.rules.map((r) => [r.rule, r.kind, formatCount(r.alerts), formatCount(r.judged), formatCount(r.positive), formatPercent(r.precision), r.flagged ? 'flagged for tuning' : '']),
+    highlights: f.rules.map((r) => new Array(7).fill(r.flagged ? 'red' : null)),
+    note: 'The verdict on an alert is the latest on it, its lead or its case; a person’s verdict beats an inferred one. Precision = (useful + won) / judged.',
+  };
+}
+
+function leadsBlock(f: OutcomeFigures): ReportBlock {
+  if (f.intents.length === 0) return { type: 'paragraph', text: 'No leads up to the end of this period (leads come from service_triggers rules with trigger intent).' };
+  return {
+    type: 'table',
+    caption: 'Leads per intent and team',
+    columns: [{ label: 'Intent' }, { label: 'Team' }, ...['Leads', 'Judged', 'Precision', 'Won', 'Won (inferred)', 'Lost', 'Conversion', 'Revenue'].map((label) => ({ label, align: 'right' as const }))],
+    rows: f.intents.map((r) => [
+      r.intent, r.team, formatCount(r.leads), formatCount(r.judged), formatPercent(r.precision), formatCount(r.won),
+      formatCount(r.won_inferred), formatCount(r.lost), formatPercent(r.conversion), formatNumber(r.revenue),
+    ]),
+    note: 'Won (inferred): a transaction by the customer within leads.win_window and no verdict by a person. Conversion = all wins / leads.',
+  };
+}
+
+function delaysBlock(f: OutcomeFigures): ReportBlock {
+  if (f.delays.length === 0) return { type: 'paragraph', text: 'No outcome recorded by a person yet, so no time to first action.' };
+  return {
+    type: 'table',
+    caption: 'Time to first action by a person',
+    columns: [{ label: 'Subject' }, { label: 'With an action', align: 'right' }, { label: 'Median time', align: 'right' }],
+    rows: f.delays.map((d) => [d.subject_kind, formatCount(d.acted), shortDuration(d.median_seconds)]),
+  };
+}
+
 export function closedLoopBlocks(f: OutcomeFigures, t: OutcomeThresholds, recorded: { person: number; inferred: number }, period: { start: number; end: number }): ReportBlock[] {
   const flagged = f.rules.filter((r) => r.flagged);
   const blocks: ReportBlock[] = [
     {
       type: 'facts',
       items: [
-        { label: 'This week', value: `${formatInstant(period.start)} to ${formatInstant(period.end)}` },
-        { label: 'Outcomes this week', value: `${formatCount(recorded.person)} recorded by people, ${formatCount(recorded.inferred)} inferred from transactions` },
+        { label: 'This period', value: `${formatInstant(period.start)} to ${formatInstant(period.end)}` },
+        { label: 'Outcomes in the period', value: `${formatCount(recorded.person)} recorded by people, ${formatCount(recorded.inferred)} inferred from transactions` },
         { label: 'Tuning flag', value: `precision below ${formatPercent(t.minPrecision)} over at least ${t.minJudged} judged alerts` },
       ],
     },
@@ -59,32 +94,7 @@ export function closedLoopBlocks(f: OutcomeFigures, t: OutcomeThresholds, record
       text: flagged.map((r) => `${r.rule} (${r.kind}): ${formatPercent(r.precision)} of ${r.judged} judged alerts were useful or won`).join('; '),
     });
   }
-  blocks.push(
-    {
-      type: 'table',
-      caption: 'Precision per alert rule',
-      columns: [{ label: 'Rule' }, { label: 'Kind' }, ...['Alerts', 'Judged', 'Useful or won', 'Precision'].map((label) => ({ label, align: 'right' as const })), { label: 'Tuning' }],
-      rows: f.rules.map((r) => [r.rule, r.kind, formatCount(r.alerts), formatCount(r.judged), formatCount(r.positive), formatPercent(r.precision), r.flagged ? 'flagged for tuning' : '']),
-      highlights: f.rules.map((r) => new Array(7).fill(r.flagged ? 'red' : null)),
-      note: 'The verdict on an alert is the latest on it, its lead or its case; a person’s verdict beats an inferred one. Precision = (useful + won) / judged.',
-    },
-    {
-      type: 'table',
-      caption: 'Leads per intent and team',
-      columns: [{ label: 'Intent' }, { label: 'Team' }, ...['Leads', 'Judged', 'Precision', 'Won', 'Won (inferred)', 'Lost', 'Conversion', 'Revenue'].map((label) => ({ label, align: 'right' as const }))],
-      rows: f.intents.map((r) => [
-        r.intent, r.team, formatCount(r.leads), formatCount(r.judged), formatPercent(r.precision), formatCount(r.won),
-        formatCount(r.won_inferred), formatCount(r.lost), formatPercent(r.conversion), formatNumber(r.revenue),
-      ]),
-      note: 'Won (inferred): a transaction by the customer within leads.win_window and no verdict by a person. Conversion = all wins / leads.',
-    },
-    {
-      type: 'table',
-      caption: 'Time to first action by a person',
-      columns: [{ label: 'Subject' }, { label: 'With an action', align: 'right' }, { label: 'Median time', align: 'right' }],
-      rows: f.delays.map((d) => [d.subject_kind, formatCount(d.acted), shortDuration(d.median_seconds)]),
-    },
-  );
+  blocks.push(rulesTable(f), leadsBlock(f), delaysBlock(f));
   return blocks;
 }
 

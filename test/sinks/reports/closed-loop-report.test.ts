@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportSchedules, scheduledReportAlert } from '../../../pipelines/report-schedule.js';
 import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import { recordOutcome } from '../../../sinks/outcomes/store.js';
-import { prepareClosedLoopReport } from '../../../sinks/reports/closed-loop-report.js';
+import { closedLoopBlocks, prepareClosedLoopReport } from '../../../sinks/reports/closed-loop-report.js';
 import type { ReportBlock } from '../../../sinks/reports/document.js';
 import { renderReport } from '../../../sinks/reports/write.js';
 
@@ -66,5 +66,13 @@ describe('weekly closed-loop report', () => {
     expect(lenient.doc.blocks.some((b) => b.type === 'notice')).toBe(false);
     conn.closeSync();
     instance.closeSync();
+  });
+
+  it('says so when there are no leads and no actions yet, instead of empty tables', () => {
+    const blocks = closedLoopBlocks({ rules: [], intents: [], delays: [] }, { minPrecision: 0.5, minJudged: 10 }, { person: 0, inferred: 0 }, { start: WEEK_START, end: END });
+    expect(blocks.filter((b) => b.type === 'paragraph').map((b) => (b as { text: string }).text)).toEqual([
+      'No leads up to the end of this period (leads come from service_triggers rules with trigger intent).',
+      'No outcome recorded by a person yet, so no time to first action.',
+    ]);
   });
 });
