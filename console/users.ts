@@ -23,6 +23,8 @@ export interface ConsoleUser {
 /** Shortest password `pulse users add` accepts. */
 export const MIN_PASSWORD_LENGTH = 10;
 const NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+/** One plain address (no display name, no list): nothing a mail header could be split on. */
+const EMAIL_PATTERN = /^[^\s@<>,;:"()[\]\\]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 const USERS_DDL = STATE_TABLES_DDL.filter((ddl) => ddl.includes('TABLE IF NOT EXISTS console_users ('));
 
@@ -38,28 +40,45 @@ export async function hashPassword(password: string): Promise<string> {
   return hash(password);
 }
 
-/** Adds a user; a name that exists is refused (nothing is overwritten). */
-export async function addUser(conn: DuckDBConnection, user: ConsoleUser, passwordHash: string, now: number): Promise<void> {
+/** Adds a user; a name that exists is refused (nothing is overwritten). `email`: where case notices go. */
+export async function addUser(conn: DuckDBConnection, user: ConsoleUser, passwordHash: string, now: number, email?: string): Promise<void> {
   if (!NAME_PATTERN.test(user.name)) {
     throw new UsageError(`user name '${user.name}' must be 1-64 letters, digits or . _ @ -`);
   }
   if (user.team.trim() === '') throw new UsageError('--team must not be empty');
   if (!isRole(user.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}; got '${String(user.role)}'`);
   if (!passwordHash.startsWith('$argon2')) throw new UsageError('--password-hash must be an argon2 hash');
+  if (email !== undefined && !EMAIL_PATTERN.test(email)) throw new UsageError(`--email '${email}' is not a plain e-mail address (name@example.com)`);
   await createOrUpgradeTables(conn, USERS_DDL);
   if ((await findUser(conn, user.name)) !== undefined) {
     throw new UsageError(`user '${user.name}' exists already`);
   }
   await conn.run(
-    `INSERT INTO console_users VALUES ($name, $team, $role, $hash, make_timestamptz(CAST($now AS BIGINT) * 1000))`,
-    { name: user.name, team: user.team, role: user.role, hash: passwordHash, now },
+    `INSERT INTO console_users (name, team, role, password_hash, created_at, email)
+     VALUES ($name, $team, $role, $hash, make_timestamptz(CAST($now AS BIGINT) * 1000), $email)`,
+    { name: user.name, team: user.team, role: user.role, hash: passwordHash, now, email: email ?? null },
   );
 }
 
-export async function listUsers(conn: DuckDBConnection): Promise<ConsoleUser[]> {
+/** Users with their e-mail address when they have one (`pulse users list`). */
+export async function listUsers(conn: DuckDBConnection): Promise<Array<ConsoleUser & { email?: string }>> {
   await createOrUpgradeTables(conn, USERS_DDL);
-  const reader = await conn.runAndReadAll('SELECT name, team, role FROM console_users ORDER BY team, name');
-  return reader.getRowObjectsJS().map(toUser);
+  const reader = await conn.runAndReadAll('SELECT name, team, role, email FROM console_users ORDER BY team, name');
+  return reader.getRowObjectsJS().map((row) => (row['email'] === null ? toUser(row) : { ...toUser(row), email: String(row['email']) }));
+}
+
+/**
+ * The addresses of the members (any role) of `teams`, each once: where a case's notices go. A
+ * database without users, or users without addresses, gives none.
+ */
+export async function teamMemberEmails(conn: DuckDBConnection, teams: readonly string[]): Promise<string[]> {
+  if (teams.length === 0) return [];
+  await createOrUpgradeTables(conn, USERS_DDL);
+  const reader = await conn.runAndReadAll(
+    `SELECT DISTINCT email FROM console_users WHERE email IS NOT NULL AND list_contains(string_split($teams, chr(1)), team) ORDER BY email`,
+    { teams: teams.join('\u0001') },
+  );
+  return reader.getRowsJS().map(([email]) => String(email));
 }
 
 export async function findUser(conn: DuckDBConnection, name: string): Promise<ConsoleUser | undefined> {

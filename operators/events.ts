@@ -60,6 +60,8 @@ export interface ContactEvent extends EventBase {
   acw_seconds: number;
   disposition: Disposition;
   text: string | null;
+  /** The reason-list version that mapped `reason` (operators/reason-mapping.ts); absent without one. */
+  taxonomy_version?: number;
 }
 
 export type SurveyAnswer = number | string | boolean;

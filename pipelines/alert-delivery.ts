@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Alert } from '../operators/alert.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { Router } from '../operators/routing/index.js';
+import { teamMemberEmails } from '../console/users.js';
 import {
   DeliveryWorker,
   buildReceivers,
@@ -41,7 +42,10 @@ export class AlertDelivery implements OutboxSender {
   static create(raw: Record<string, unknown>, workerConnection: DuckDBConnection, registry: Registry, logger: Logger): AlertDelivery {
     const { config, router } = parseAlertingConfig(raw);
     const settings = deliverySettings(config.delivery);
-    const receivers = buildReceivers(config.receivers, settings);
+    // E-mail receivers with `to_team_members` look the members' addresses up on the worker's connection.
+    const receivers = buildReceivers(config.receivers, settings, process.env, 'alerting.receivers', {
+      teamMembers: (team) => teamMemberEmails(workerConnection, [team]),
+    });
     const externalURL = (raw['external_url'] as string | undefined) ?? undefined;
     const worker = new DeliveryWorker({
       conn: workerConnection,

@@ -7,6 +7,7 @@ import { EVENT_TYPES, type Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { PopulationDriftGlobal } from '../operators/population-drift/index.js';
+import { mergeUnknownCounts, type ActiveTaxonomy, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
@@ -19,12 +20,14 @@ import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
 import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
+import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
+import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
 import { replaysFiles, type JobConfig } from './job-config.js';
 import { readAhead } from './read-ahead.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
-import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import type { SerialQueue } from './serial-queue.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, compiledShardWorkerUrl, type RoutedBatch, type ShardPool } from './shards/pool.js';
@@ -132,6 +135,8 @@ export class JobRunner {
   private scheduleCursor: number | undefined;
   /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
   private readonly eventClock: boolean;
+  /** The reason list the shards map contact reasons with since the last checkpoint (none: as they arrive). */
+  private taxonomy: ActiveTaxonomy | undefined;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -165,6 +170,7 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
+      await this.followTaxonomy();
       if (!this.eventClock) this.scheduleCursor ??= this.now();
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
@@ -180,6 +186,7 @@ export class JobRunner {
         if (this.commitFailure) throw this.commitFailure.error;
         if (message === IDLE) {
           if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
+          else await this.followTaxonomyWhileIdle();
           continue;
         }
         if (message.kind === 'end') {
@@ -395,7 +402,10 @@ export class JobRunner {
         ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), clock?.at ?? this.now(), clock?.basis === 'wall' ? clock.at : undefined)
         : undefined;
     const drained = await this.drain();
-    const { outputs, state, dedup, owners } = drained;
+    const { outputs, state, dedup, owners, unknownReasons } = drained;
+    // A reason list saved since the last checkpoint maps the records read after this one (the
+    // read loop waits for this checkpoint to be staged before it sends the shards more).
+    await this.followTaxonomy();
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
     const scheduled = this.dueReports(clock);
     if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
@@ -421,6 +431,7 @@ export class JobRunner {
           : {}),
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
+          await addUnknownReasonCounts(connection, unknownReasons);
           // Lead outcomes from the transactions stored so far, in this transaction: exactly once.
           const { leadInference } = this.context.job;
           if (leadInference && watermark.current !== null) await inferLeadOutcomes(connection, { ...leadInference, watermark: watermark.current });
@@ -439,6 +450,7 @@ export class JobRunner {
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
     this.progress.checkpoints++;
     await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds, clock?.at);
+    for (const { channel, count } of unknownReasons) metrics.reasonUnknown.inc({ channel }, count);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
   }
 
@@ -464,6 +476,7 @@ export class JobRunner {
     sizes: Array<Record<string, number>>;
     dedupIds: number;
     seconds: number[];
+    unknownReasons: UnknownReasonCount[];
   }> {
     const shards = await this.pool!.drain();
     const outputs: OperatorOutput[] = [];
@@ -491,7 +504,34 @@ export class JobRunner {
       for (const [name, keyed] of Object.entries(global.states)) sizes[i]![name] = keyed.size;
       seconds[i]! += (performance.now() - started) / 1000;
     });
-    return { outputs, state, dedup: shards.map((s) => s.dedup), owners, sizes, dedupIds, seconds };
+    const unknownReasons = mergeUnknownCounts(shards.map((s) => s.unknownReasons));
+    return { outputs, state, dedup: shards.map((s) => s.dedup), owners, sizes, dedupIds, seconds, unknownReasons };
+  }
+
+  /**
+   * Hands the shards the active reason list when it is not the one they use: a version saved with
+   * `pulse reasons import` or on the console takes effect from the next checkpoint, without a restart.
+   */
+  private async followTaxonomy(): Promise<void> {
+    const connection = this.context.store.connection;
+    const newest = await activeTaxonomyNumber(connection);
+    if (newest === this.taxonomy?.version) return;
+    const saved = newest === undefined ? undefined : await taxonomyVersion(connection, newest);
+    this.taxonomy = saved === undefined ? undefined : { version: saved.version, taxonomy: saved.taxonomy };
+    await this.pool!.setTaxonomy(this.taxonomy);
+    if (this.taxonomy === undefined) return;
+    this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
+    this.context.logger.info({ version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length }, 'contact reasons now mapped by this reason list version');
+  }
+
+  /**
+   * A live source that is silent takes no checkpoints: look for a new reason list anyway, so the
+   * next records use it. In turn with the job API's writers, after the last commit.
+   */
+  private async followTaxonomyWhileIdle(): Promise<void> {
+    await this.committing;
+    if (this.commitFailure) return;
+    await (this.context.exclusive ? this.context.exclusive.run(() => this.followTaxonomy()) : this.followTaxonomy());
   }
 
   /** The case watchers' local parts, asked on every shard. */

@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../../operators/errors.js';
-import { parseTaxonomyYaml, taxonomyEdits, taxonomyToYaml, type Taxonomy } from '../../operators/reason-taxonomy.js';
+import { parseTaxonomyYaml, reasonMapper, taxonomyEdits, taxonomyToYaml, type Taxonomy } from '../../operators/reason-taxonomy.js';
 import { saveTaxonomyVersion, taxonomyVersion, taxonomyVersions } from '../../sinks/taxonomy/store.js';
+import { unknownReasonCodes } from '../../sinks/taxonomy/unknown-codes.js';
 import { renderError, type PageContext } from '../server.js';
 
 const OPERATIONS = ['rename', 'merge', 'retire', 'add', 'import'] as const;
@@ -55,8 +56,14 @@ function applyForm(current: Taxonomy, op: Operation, form: ReasonForm): { taxono
 export function registerReasonPages(app: FastifyInstance, context: PageContext): void {
   app.get('/reasons', async (request, reply) => {
     const user = request.user!;
-    const { active, versions } = await context.db.use(async (conn) => ({ active: await taxonomyVersion(conn), versions: await taxonomyVersions(conn) }));
+    const { active, versions, unknown } = await context.db.use(async (conn) => ({
+      active: await taxonomyVersion(conn),
+      versions: await taxonomyVersions(conn),
+      unknown: await unknownReasonCodes(conn),
+    }));
     const reasons = active?.taxonomy.reasons ?? [];
+    // A code a later version maps is shown as such: its count is history, not a gap in the list.
+    const map = active === undefined ? undefined : reasonMapper(active.taxonomy);
     return reply.view('reasons.eta', {
       title: 'Contact reasons',
       user,
@@ -66,6 +73,10 @@ export function registerReasonPages(app: FastifyInstance, context: PageContext):
       reasons,
       activeCodes: reasons.filter((r) => r.status === 'active').map((r) => r.code),
       versions,
+      unknown: unknown.map((u) => {
+        const now = map?.(u.channel, u.code);
+        return { ...u, mappedNow: now?.known ? now.reason : null };
+      }),
     });
   });
 

@@ -44,6 +44,11 @@ export interface WindowAcc {
   fcr_horizon: number | null;
   /** All contact records (self-service included) by reason. */
   reasons: Record<string, number>;
+  /**
+   * The newest reason-list version that mapped a contact of the window; absent while none did (no
+   * list saved, or state from an older version).
+   */
+  taxonomy_version?: number;
   /** True once window_end <= watermark: rules evaluated, latest row published. */
   closed: boolean;
 }
@@ -111,6 +116,7 @@ export function addContact(
   options: Pick<ContactKpiOptions, 'serviceLevelSeconds'>,
 ): void {
   acc.reasons[c.reason] = (acc.reasons[c.reason] ?? 0) + 1;
+  if (c.taxonomy_version !== undefined) acc.taxonomy_version = Math.max(acc.taxonomy_version ?? 0, c.taxonomy_version);
   if (cls.selfService) {
     acc.self_service += 1;
     return;
@@ -165,6 +171,7 @@ export function mergeWindowAcc(into: WindowAcc, delta: WindowAcc): void {
   into.fcr_resolved += delta.fcr_resolved;
   if (delta.fcr_horizon !== null) into.fcr_horizon = into.fcr_horizon === null ? delta.fcr_horizon : Math.max(into.fcr_horizon, delta.fcr_horizon);
   for (const reason in delta.reasons) into.reasons[reason] = (into.reasons[reason] ?? 0) + delta.reasons[reason]!;
+  if (delta.taxonomy_version !== undefined) into.taxonomy_version = Math.max(into.taxonomy_version ?? 0, delta.taxonomy_version);
 }
 
 /** A window accumulator restored from a checkpoint of an older version kept acw_seconds as a number. */

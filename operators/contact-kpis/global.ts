@@ -201,6 +201,7 @@ function reasonRow(row: ContactKpiRow, reason: string, contacts: number): Output
     channel: row.channel,
     reason,
     contacts,
+    ...(row.taxonomy_version !== undefined ? { taxonomy_version: row.taxonomy_version } : {}),
   };
 }
 

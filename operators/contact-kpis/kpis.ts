@@ -93,6 +93,8 @@ export interface ContactKpiRow {
   resolved_per_minute: number;
   fcr_eligible: number;
   fcr_resolved: number;
+  /** The reason-list version that mapped the window's contacts (the newest, if several did). */
+  taxonomy_version?: number;
 }
 
 /** `num / den`, or null when the denominator is zero. */
@@ -163,6 +165,8 @@ export function computeKpiRow(acc: WindowAcc, options: RateOptions, fcrFinal: bo
     resolved_per_minute: acc.resolved / (acc.size / 60_000),
     fcr_eligible: acc.fcr_eligible,
     fcr_resolved: acc.fcr_resolved,
+    // Only when a reason list mapped the window's contacts: without one, rows are as they always were.
+    ...(acc.taxonomy_version !== undefined ? { taxonomy_version: acc.taxonomy_version } : {}),
   };
 }
 

@@ -46,6 +46,44 @@ const PROFILE_EVENTS_PER_PHASE = 4;
 /** Windows at the end left out of the weekday profile, so a shift in progress does not bend it. */
 const PROFILE_GUARD = 7;
 
+/** Per-window working arrays of `assessGlr`. */
+interface Scratch {
+  n: Float64Array;
+  k: Float64Array;
+  l: Float64Array;
+  q: Float64Array;
+  x: Float64Array;
+  e: Float64Array;
+  pop: Float64Array;
+  profileN: Float64Array;
+  phases: Float64Array;
+}
+
+let scratch: Scratch | null = null;
+
+/**
+ * Working arrays of at least `len` windows, reused across calls: `assessGlr` runs for every series
+ * of every customer at each window close, and its ten fresh arrays per call were the operator's
+ * largest source of garbage in the default-job profile. Only valid until the next call.
+ */
+function scratchFor(len: number): Scratch {
+  if (!scratch || scratch.n.length < len) {
+    const size = Math.max(64, len * 2);
+    scratch = {
+      n: new Float64Array(size),
+      k: new Float64Array(size),
+      l: new Float64Array(size),
+      q: new Float64Array(size),
+      x: new Float64Array(size),
+      e: new Float64Array(size),
+      pop: new Float64Array(size),
+      profileN: new Float64Array(size),
+      phases: new Float64Array(size),
+    };
+  }
+  return scratch;
+}
+
 export function emptyWindow(): WindowStats {
   return { x: 0, n: 0, k: 0, l: 0, q: 0 };
 }
@@ -87,11 +125,19 @@ export function assessGlr(
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
   const len = before + 1;
-  const n = [...g.n, w.n];
-  const k = [...g.k, w.k];
-  const l = [...g.l, w.l];
-  const q = [...g.q, w.q];
-  const x = [...s.v, w.x];
+  const { n, k, l, q, x, e, pop, profileN, phases } = scratchFor(len);
+  for (let i = 0; i < before; i++) {
+    n[i] = g.n[i] as number;
+    k[i] = g.k[i] as number;
+    l[i] = g.l[i] as number;
+    q[i] = g.q[i] as number;
+    x[i] = s.v[i] as number;
+  }
+  n[before] = w.n;
+  k[before] = w.k;
+  l[before] = w.l;
+  q[before] = w.q;
+  x[before] = w.x;
   const firstIndex = index - before;
   // A population-wide size move is taken out of every log size of its window: ln v - d for each
   // of the window's k sizes turns l into l - k d and q into q - 2 d l + k d^2.
@@ -101,18 +147,23 @@ export function assessGlr(
     q[i] = (q[i] as number) - 2 * d * (l[i] as number) + (k[i] as number) * d * d;
     l[i] = (l[i] as number) - (k[i] as number) * d;
   }
-  const phases = n.map((_, i) => phaseOf(firstIndex + i, p.seasonPeriod));
+  for (let i = 0; i < len; i++) {
+    phases[i] = phaseOf(firstIndex + i, p.seasonPeriod);
+    pop[i] = population(firstIndex + i);
+  }
   const profileLen = Math.max(p.minHistory, len - PROFILE_GUARD);
-  const profileN = n.slice(0, profileLen).map((v, i) => v / population(firstIndex + i));
-  const profileEvents = profileN.reduce((acc, v) => acc + v, 0);
+  let profileEvents = 0;
+  for (let i = 0; i < profileLen; i++) {
+    profileN[i] = (n[i] as number) / (pop[i] as number);
+    profileEvents += profileN[i] as number;
+  }
   const factors =
     profileEvents >= PROFILE_EVENTS_PER_PHASE * p.seasonPeriod
-      ? seasonalFactors(profileN, phases.slice(0, profileLen), p.seasonPeriod)
+      ? seasonalFactors(profileN.subarray(0, profileLen), phases.subarray(0, profileLen), p.seasonPeriod)
       : new Array<number>(p.seasonPeriod).fill(1);
-  const pop = n.map((_, i) => population(firstIndex + i));
   // The weekday profile is learnt on counts divided by the population factor (a shock week must not
   // become a profile), and each window's exposure is the profile x the population factor.
-  const e = phases.map((ph, i) => Math.max(MIN_EXPOSURE, factors[ph] as number) * (pop[i] as number));
+  for (let i = 0; i < len; i++) e[i] = Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
   // Dispersion from the oldest windows (baseline for every split), as a lower confidence bound
   // (estimate - 2 standard errors of a Poisson's): a Poisson stream keeps phi = 1, while an
   // overdispersed one (bursts of events) is not mistaken for shifts.
@@ -120,11 +171,14 @@ export function assessGlr(
   const phiHat = countDispersion(n, e, base);
   const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
-  const r = glrScan({ n, e, k, l, q }, { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion });
+  const r = glrScan({ n, e, k, l, q, length: len }, { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion });
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
-  const silence = withSilence
-    ? silenceEvidence(n, phases.map((ph, i) => (factors[ph] as number) * (pop[i] as number)), index, dispersion, p.minHistory)
-    : null;
+  let silence: SilenceEvidence | null = null;
+  if (withSilence) {
+    const exposure = profileN; // free again: the profile is learnt
+    for (let i = 0; i < len; i++) exposure[i] = (factors[phases[i] as number] as number) * (pop[i] as number);
+    silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, dispersion, p.minHistory);
+  }
 
   // Baseline and current in raw units per window, deseasonalised by the count profile.
   const m = Math.max(1, r.recent);

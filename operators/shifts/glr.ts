@@ -32,18 +32,22 @@
  * deviations before it enters the sums (a -80% or x3 shift is ~2 sd in logs; a x100 outlier ~6).
  */
 
-/** Per-window sufficient statistics, oldest first; all arrays have the same length. */
+/**
+ * Per-window sufficient statistics, oldest first. The arrays may be longer than the series (reused
+ * buffers): `length` windows count, all of them when it is left out.
+ */
 export interface GlrSeries {
   /** Event count per window. */
-  n: readonly number[];
+  n: ArrayLike<number>;
   /** Expected share of the rate per window (weekday factor, mean ~1). */
-  e: readonly number[];
+  e: ArrayLike<number>;
   /** Positive-sized events per window. */
-  k: readonly number[];
+  k: ArrayLike<number>;
   /** Sum of log sizes per window. */
-  l: readonly number[];
+  l: ArrayLike<number>;
   /** Sum of squared log sizes per window. */
-  q: readonly number[];
+  q: ArrayLike<number>;
+  length?: number;
 }
 
 export interface GlrParams {
@@ -100,7 +104,7 @@ export function sizeSplitLlr(kr: number, mr: number, kb: number, mb: number, wit
 
 /** Scans the splits of `s` (the newest window last) and returns the best one. */
 export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
-  const len = s.n.length;
+  const len = s.length ?? s.n.length;
   const maxM = Math.min(p.maxRecent, len - p.minBaseline);
   if (maxM < 1) return NONE;
   let N = 0;
@@ -171,7 +175,7 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
  * Pearson dispersion of counts `n` around `rate x e` (1 = Poisson), from windows `[0, len)`;
  * at least 1. Used on the oldest windows, which are baseline for every split.
  */
-export function countDispersion(n: readonly number[], e: readonly number[], len: number): number {
+export function countDispersion(n: ArrayLike<number>, e: ArrayLike<number>, len: number): number {
   let N = 0;
   let E = 0;
   for (let i = 0; i < len; i++) {

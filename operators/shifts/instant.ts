@@ -19,10 +19,22 @@ export interface InstantHit {
 /** Checks a non-negative amount against the customer's recent amounts; does not record it. */
 export function checkLargeTransaction(rule: LargeTransactionRule, amount: number, recent: readonly number[]): InstantHit | null {
   if (amount < 0 || recent.length < rule.minSamples || amount < rule.minAmount) return null;
+  if (!belowMedianBound(amount / rule.factor, recent)) return null;
   const typical = median(recent);
   if (!(typical > 0)) return null;
   const threshold = rule.factor * typical;
   return amount > threshold ? { rule: 'large_transaction', value: amount, threshold, typical } : null;
+}
+
+/**
+ * Whether the median of `recent` can be below `bound`: at least half of the values must be (the
+ * lower middle one for an even count). Nearly every amount is within `factor` x the median, so this
+ * count rules them out without taking a median on every transaction.
+ */
+function belowMedianBound(bound: number, recent: readonly number[]): boolean {
+  let below = 0;
+  for (const v of recent) if (v < bound) below++;
+  return below >= Math.ceil(recent.length / 2);
 }
 
 /** Records a non-negative amount in the bounded list of recent amounts (mutates `recent`). */

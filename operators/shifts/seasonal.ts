@@ -20,7 +20,7 @@ export const MIN_FACTOR = 0;
  * Factor per phase (length `period`), mean ~1. `phases[i]` is the phase of `values[i]`
  * (0 <= phase < period). All ones when the period is 1 or the series is all zero.
  */
-export function seasonalFactors(values: readonly number[], phases: readonly number[], period: number): number[] {
+export function seasonalFactors(values: ArrayLike<number>, phases: ArrayLike<number>, period: number): number[] {
   const factors = new Array<number>(period).fill(1);
   const n = values.length;
   if (period <= 1 || n < 2) return factors;

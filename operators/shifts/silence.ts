@@ -56,8 +56,8 @@ export interface SilenceEvidence {
  * fewer than `minBaseline` windows precede the gap.
  */
 export function silenceEvidence(
-  n: readonly number[],
-  e: readonly number[],
+  n: ArrayLike<number>,
+  e: ArrayLike<number>,
   index: number,
   dispersion: number,
   minBaseline: number,

@@ -67,15 +67,19 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
     .requiredOption('--team <team>', 'the team whose cases the user works (the team label of cases)')
     .addOption(new Option('--role <role>', 'manager (also closes cases, sees every team) or member').choices(ROLES).makeOptionMandatory())
     .addOption(new Option('--password-hash <hash>', 'an argon2 hash made by pulse users add (sent to a running job)').hideHelp())
+    .option('--email <address>', "where the user gets e-mail notices of their team's cases (receivers with to_team_members)")
     .requiredOption('--db <path>', 'DuckDB database file of the job')
     .exitOverride()
-    .action(async (name: string, options: { team: string; role: 'manager' | 'member'; db: string; passwordHash?: string }) => {
+    .action(async (name: string, options: { team: string; role: 'manager' | 'member'; db: string; passwordHash?: string; email?: string }) => {
       let passwordHash = options.passwordHash;
       if (passwordHash === undefined) {
         if (io.readPassword === undefined) throw new UsageError('give the password to pulse users add in a shell, not through the API');
         passwordHash = await hashPassword(await io.readPassword());
       }
-      const forwardArgs = ['users', 'add', name, '--team', options.team, '--role', options.role, '--db', options.db, '--password-hash', passwordHash];
+      const forwardArgs = [
+        'users', 'add', name, '--team', options.team, '--role', options.role, '--db', options.db, '--password-hash', passwordHash,
+        ...(options.email !== undefined ? ['--email', options.email] : []),
+      ];
       let opened;
       try {
         opened = await open(options.db);
@@ -84,7 +88,7 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
         throw error;
       }
       try {
-        await addUser(opened.connection, { name, team: options.team, role: options.role }, passwordHash, now());
+        await addUser(opened.connection, { name, team: options.team, role: options.role }, passwordHash, now(), options.email);
       } finally {
         await opened.close();
       }
@@ -93,7 +97,7 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
 
   users
     .command('list')
-    .description('list console users (name, team, role)')
+    .description('list console users (name, team, role, e-mail address if any)')
     .requiredOption('--db <path>', 'DuckDB database file of the job')
     .option('--json', 'print JSON')
     .exitOverride()
@@ -101,7 +105,7 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
       const opened = await open(options.db);
       try {
         const all = await listUsers(opened.connection);
-        io.write(options.json ? `${JSON.stringify(all, null, 2)}\n` : all.map((u) => `${u.name}\t${u.team}\t${u.role}\n`).join(''));
+        io.write(options.json ? `${JSON.stringify(all, null, 2)}\n` : all.map((u) => `${u.name}\t${u.team}\t${u.role}${u.email !== undefined ? `\t${u.email}` : ''}\n`).join(''));
       } finally {
         await opened.close();
       }

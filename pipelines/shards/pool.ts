@@ -11,6 +11,7 @@ import { PulseError } from '../../operators/errors.js';
 import type { EventGateOptions } from '../../operators/event-gate.js';
 import { UnreadableRecord } from '../../operators/record-limits.js';
 import type { LocalOperator } from '../../operators/parallel.js';
+import type { ActiveTaxonomy } from '../../operators/reason-mapping.js';
 import type { RawRecord, RecordBatch } from '../../sources/source.js';
 import { transferables } from './portable-output.js';
 import { routingKey, shardOf } from './routing.js';
@@ -64,6 +65,8 @@ export interface ShardPool {
   drain(): Promise<ShardDrain[]>;
   /** Replaces every shard's state with `data[shard]`. */
   restore(data: ShardRestore[]): Promise<void>;
+  /** Every shard maps the contact reasons of the batches sent after this call through `taxonomy`. */
+  setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,6 +122,10 @@ export class InlineShardPool implements ShardPool {
     this.shard.restore(data[0]!);
   }
 
+  async setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void> {
+    this.shard.setTaxonomy(taxonomy);
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -128,7 +135,8 @@ export type ShardCall =
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
-  | { op: 'restore'; data: ShardRestore };
+  | { op: 'restore'; data: ShardRestore }
+  | { op: 'taxonomy'; taxonomy: ActiveTaxonomy | undefined };
 
 export type ShardReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; stack?: string };
 
@@ -177,6 +185,10 @@ export class WorkerShardPool implements ShardPool {
 
   async restore(data: ShardRestore[]): Promise<void> {
     await Promise.all(this.workers.map((worker, i) => worker.call({ op: 'restore', data: data[i]! })));
+  }
+
+  async setTaxonomy(taxonomy: ActiveTaxonomy | undefined): Promise<void> {
+    await this.all({ op: 'taxonomy', taxonomy });
   }
 
   async close(): Promise<void> {

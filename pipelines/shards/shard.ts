@@ -9,6 +9,7 @@ import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '..
 import { EventGate, type EventGateOptions } from '../../operators/event-gate.js';
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
+import { ContactReasonMapping, type ActiveTaxonomy, type UnknownReasonCount } from '../../operators/reason-mapping.js';
 import { drainStateRows, type StateRow } from '../../operators/state.js';
 import { PartitionOwners } from '../partition-owners.js';
 import type { RawRecord } from '../../sources/source.js';
@@ -45,6 +46,8 @@ export interface ShardDrain {
   seconds: number[];
   /** Event ids the duplicate detector holds (a metric). */
   dedupIds: number;
+  /** Contact reasons the active taxonomy does not know, counted since the previous drain. */
+  unknownReasons: UnknownReasonCount[];
 }
 
 /** What a shard gets back from a checkpoint. */
@@ -71,6 +74,8 @@ export class Shard {
   private owners: PartitionOwners | undefined;
   private seconds: number[];
   private readonly events: PulseEvent[] = [];
+  /** Kept across restores: the runner sets it at start and at checkpoints, not with the state. */
+  private readonly reasons = new ContactReasonMapping();
 
   constructor(
     private readonly createLocals: () => LocalOperator[],
@@ -82,9 +87,17 @@ export class Shard {
     this.seconds = this.locals.map(() => 0);
   }
 
-  /** Gates every record, then runs each operator over the accepted events (an operator at a time). */
+  /** Contacts processed from now on count under the reasons of `taxonomy` (undefined: as they arrive). */
+  setTaxonomy(taxonomy: ActiveTaxonomy | undefined): void {
+    this.reasons.use(taxonomy);
+  }
+
+  /**
+   * Gates every record, maps contact reasons through the taxonomy, then runs each operator over
+   * the accepted events (an operator at a time).
+   */
   process(batch: ShardBatch): BatchResult {
-    const { gate, events, owners } = this;
+    const { gate, events, owners, reasons } = this;
     const rejections: Rejection[] = [];
     const acceptedByType = new Array<number>(EVENT_TYPES.length).fill(0);
     events.length = 0;
@@ -94,6 +107,7 @@ export class Shard {
         rejections.push(gate.lastRejection!);
         continue;
       }
+      reasons.apply(event);
       events.push(event);
       acceptedByType[EVENT_TYPE_INDEX[event.type]]!++;
       if (owners !== undefined && event.customer_id !== null) owners.observe(event.customer_id, batch.partition);
@@ -145,6 +159,7 @@ export class Shard {
       sizes,
       seconds,
       dedupIds: this.gate.dedup.size,
+      unknownReasons: this.reasons.drainUnknown(),
     };
   }
 
@@ -153,6 +168,8 @@ export class Shard {
     this.gate = new EventGate(this.options.gate);
     this.locals = this.createLocals();
     this.owners = this.options.trackOwners ? new PartitionOwners() : undefined;
+    // Counts since the checkpoint go with the rest of that work (its records are read again).
+    this.reasons.drainUnknown();
     this.gate.setWatermark(data.watermark);
     this.gate.dedup.restore(data.dedup);
     this.owners?.restore(data.owners);

@@ -33,6 +33,9 @@ function handle(call: ShardCall): unknown {
       return shard.answer(call.index, call.request);
     case 'drain':
       return shard.drain();
+    case 'taxonomy':
+      shard.setTaxonomy(call.taxonomy);
+      return null;
     case 'restore':
       shard.restore(call.data);
       return null;

@@ -69,8 +69,11 @@ const bearer = { bearer_token: secret, bearer_token_file: secret, bearer_token_e
 export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
   webhook: receiverSchema('webhook', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
   alertmanager: receiverSchema('alertmanager', ['url'], { url: { type: 'string', pattern: '^https?://' }, ...bearer }),
-  email: receiverSchema('email', ['to', 'from', 'smarthost'], {
+  email: {
+    ...receiverSchema('email', ['from', 'smarthost'], {
     to: { oneOf: [{ type: 'string', minLength: 3 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } }] },
+    // Also (or only) the members of each alert's team (label `team`) with an address in console_users.
+    to_team_members: { type: 'boolean' },
     from: { type: 'string', minLength: 3 },
     smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$' },
     auth_username: { type: 'string' },
@@ -82,7 +85,10 @@ export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
     reports_url: { type: 'string', pattern: '^https?://' },
     max_attachments: { type: 'integer', minimum: 0 },
     max_attachment_bytes: { type: 'integer', minimum: 0 },
-  }),
+    }),
+    // Somebody to send to: fixed addresses, team members, or both.
+    anyOf: [{ required: ['to'], properties: { to: {} } }, { required: ['to_team_members'], properties: { to_team_members: { const: true } } }],
+  },
   slack: receiverSchema('slack', [], { url: secret, url_file: secret, url_env: secret }),
   file: receiverSchema('file', ['path'], { path: { type: 'string', minLength: 1 } }),
   kafka: receiverSchema('kafka', ['topic'], {

@@ -13,9 +13,15 @@ import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
 import { reportBody } from './report-body.js';
 
+/** The addresses of the members of a team (console_users; pipelines/alert-delivery.ts wires it). */
+export type TeamMemberLookup = (team: string) => Promise<string[]>;
+
 export interface EmailOptions {
   name: string;
+  /** Fixed addresses; may be empty when `teamMembers` is given. */
   to: string[];
+  /** `to_team_members: true`: each team of the notification's alerts also gets a mail of its own alerts. */
+  teamMembers?: TeamMemberLookup;
   from: string;
   host: string;
   port: number;
@@ -57,7 +63,25 @@ export class EmailReceiver implements Receiver {
     });
   }
 
+  /**
+   * The fixed addresses get the whole notification; with `teamMembers`, the members of each team
+   * (label `team`) get a mail of only that team's alerts, so no team reads another's cases.
+   */
   async send(n: Notification): Promise<void> {
+    if (this.options.to.length > 0) await this.sendTo(this.options.to, n, n.idempotencyKey);
+    const lookup = this.options.teamMembers;
+    if (lookup === undefined) return;
+    const teams = [...new Set(n.alerts.map((a) => a.labels['team']).filter((t): t is string => t !== undefined))].sort();
+    for (const team of teams) {
+      const members = await lookup(team);
+      if (members.length === 0) continue;
+      const alerts = n.alerts.filter((a) => a.labels['team'] === team);
+      // Its own message id: a retry of the notification is recognised per team, as the whole one is.
+      await this.sendTo(members, { ...n, alerts }, `${n.idempotencyKey}.${team.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    }
+  }
+
+  private async sendTo(to: readonly string[], n: Notification, messageKey: string): Promise<void> {
     const limits = this.options.attachments ?? DEFAULT_ATTACHMENT_LIMITS;
     const plan = planReports(n, limits);
     const linked: Notification = { ...n, alerts: withReportLinks(n.alerts, this.options.reportsUrl) };
@@ -65,14 +89,14 @@ export class EmailReceiver implements Receiver {
     try {
       await this.transport.sendMail({
         from: this.options.from,
-        to: this.options.to,
+        to: [...to],
         subject: notificationSubject(n),
         text: plainText(linked, notes),
         // A scheduled report's notification is the report itself (report-body.ts).
         html: reportBody(n) ?? html(linked, notes),
         attachments: plan.attached,
-        headers: { 'X-Idempotency-Key': n.idempotencyKey },
-        messageId: `<${n.idempotencyKey}@customer-pulse>`,
+        headers: { 'X-Idempotency-Key': messageKey },
+        messageId: `<${messageKey}@customer-pulse>`,
       });
     } catch (cause) {
       throw classifySmtp(cause, this.secrets());

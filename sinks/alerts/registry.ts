@@ -1,6 +1,6 @@
 import { AlertmanagerReceiver } from './alertmanager.js';
 import type { DeliverySettings, ReceiverConfig } from './config.js';
-import { EmailReceiver } from './email.js';
+import { EmailReceiver, type TeamMemberLookup } from './email.js';
 import { DEFAULT_ATTACHMENT_LIMITS } from './email-reports.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
@@ -9,8 +9,14 @@ import { SlackReceiver } from './slack.js';
 import type { Receiver, ReceiverType } from './types.js';
 import { WebhookReceiver } from './webhook.js';
 
+/** What receivers may need from the job besides their config. */
+export interface ReceiverContext {
+  /** The e-mail addresses of a team's members (console_users), for `to_team_members`. */
+  teamMembers?: TeamMemberLookup;
+}
+
 /** Builds a receiver from its validated config; `path` names it in errors. */
-export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv) => Receiver;
+export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv, context: ReceiverContext) => Receiver;
 
 function str(config: ReceiverConfig, key: string): string | undefined {
   const v = config[key];
@@ -48,12 +54,16 @@ const factories = new Map<ReceiverType, ReceiverFactory>([
   ['file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })],
   [
     'email',
-    (c, d, p, env) => {
+    (c, d, p, env, context) => {
       const [host, port] = (str(c, 'smarthost') as string).split(':');
       const to = c.to;
+      if (c.to_team_members === true && context.teamMembers === undefined) {
+        throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
+      }
       return new EmailReceiver({
         name: c.name,
-        to: Array.isArray(to) ? (to as string[]) : [to as string],
+        to: to === undefined ? [] : Array.isArray(to) ? (to as string[]) : [to as string],
+        ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
         from: str(c, 'from') as string,
         host: host as string,
         port: Number(port),
@@ -95,13 +105,14 @@ export function buildReceivers(
   delivery: DeliverySettings,
   env: NodeJS.ProcessEnv = process.env,
   prefix = 'alerting.receivers',
+  context: ReceiverContext = {},
 ): Map<string, Receiver> {
   const out = new Map<string, Receiver>();
   configs.forEach((c, i) => {
     const path = `${prefix}[${i}]`;
     const factory = factories.get(c.type);
     if (!factory) throw new AlertingConfigError(`${path}.type`, `receiver type '${c.type}' is not available in this build`);
-    out.set(c.name, factory(c, delivery, path, env));
+    out.set(c.name, factory(c, delivery, path, env, context));
   });
   return out;
 }

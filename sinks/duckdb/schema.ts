@@ -44,7 +44,9 @@ export const OUTPUT_TABLES_DDL = [
     resolved BIGINT,
     resolved_per_minute DOUBLE,
     fcr_eligible BIGINT,
-    fcr_resolved BIGINT
+    fcr_resolved BIGINT,
+    -- the reason-list version the row's contacts were mapped with (NULL: none saved, codes as they arrived)
+    taxonomy_version INTEGER
   )`,
   `CREATE TABLE IF NOT EXISTS contact_reason_volumes (
     window_start TIMESTAMPTZ NOT NULL,
@@ -52,7 +54,9 @@ export const OUTPUT_TABLES_DDL = [
     queue VARCHAR NOT NULL,
     channel VARCHAR NOT NULL,
     reason VARCHAR NOT NULL,
-    contacts BIGINT NOT NULL
+    contacts BIGINT NOT NULL,
+    -- the reason-list version that mapped the reason (NULL: none saved, the code as it arrived)
+    taxonomy_version INTEGER
   )`,
   `CREATE TABLE IF NOT EXISTS alerts (
     alert_id VARCHAR NOT NULL,
@@ -261,7 +265,9 @@ export const STATE_TABLES_DDL = [
     team VARCHAR NOT NULL,
     role VARCHAR NOT NULL,
     password_hash VARCHAR NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    -- where case notices reach the user (e-mail receivers with to_team_members); NULL: none
+    email VARCHAR
   )`,
   // Contact-reason taxonomy (sinks/taxonomy): every saved version whole, never changed; the
   // newest is the active one.
@@ -271,6 +277,17 @@ export const STATE_TABLES_DDL = [
     created_by VARCHAR NOT NULL,
     comment VARCHAR NOT NULL,
     taxonomy JSON NOT NULL
+  )`,
+  // Contact-reason codes the active reason list did not know, per channel (sinks/taxonomy/unknown-codes.ts),
+  // added to at checkpoints; the console's reasons page lists them.
+  `CREATE TABLE IF NOT EXISTS reason_unknown_codes (
+    channel VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    count BIGINT NOT NULL,
+    first_seen TIMESTAMPTZ NOT NULL,
+    last_seen TIMESTAMPTZ NOT NULL,
+    taxonomy_version INTEGER NOT NULL,
+    PRIMARY KEY (channel, code)
   )`,
   // Silences added at run time (config silences live in the job YAML).
   `CREATE TABLE IF NOT EXISTS pulse_silences (

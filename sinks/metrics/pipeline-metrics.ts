@@ -9,6 +9,8 @@ export class PipelineMetrics {
   readonly registry = new Registry();
   readonly eventsIngested: Counter<'type'>;
   readonly eventsRejected: Counter<'type' | 'reason'>;
+  readonly reasonUnknown: Counter<'channel'>;
+  readonly reasonTaxonomyVersion: Gauge;
   private readonly watermark: Gauge;
   private readonly watermarkLag: Gauge;
   /** Where the watermark gauges read from (`trackWatermark`). */
@@ -44,6 +46,18 @@ export class PipelineMetrics {
       name: 'pulse_events_rejected_total',
       help: 'Records sent to the dead-letter output, by event type (unknown if unreadable) and reason.',
       labelNames: ['type', 'reason'],
+      registers,
+    });
+    // By channel only: the codes themselves are unbounded (they are listed in reason_unknown_codes).
+    this.reasonUnknown = new Counter({
+      name: 'pulse_reason_unknown_total',
+      help: 'Contacts whose reason code the active reason list (taxonomy) does not know, by channel.',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.reasonTaxonomyVersion = new Gauge({
+      name: 'pulse_reason_taxonomy_version',
+      help: 'The reason-list (taxonomy) version contact reasons are mapped with; 0 while there is none.',
       registers,
     });
     this.watermark = new Gauge({

@@ -52,6 +52,16 @@ export async function taxonomyVersion(conn: DuckDBConnection, version?: number):
   return row === undefined ? undefined : toVersion(row);
 }
 
+/**
+ * The number of the active (newest) version, undefined when none was saved: what a running job
+ * checks at every checkpoint, so it is one cheap query on a table the job's store created.
+ */
+export async function activeTaxonomyNumber(conn: DuckDBConnection): Promise<number | undefined> {
+  const reader = await conn.runAndReadAll(`SELECT max(version) FROM reason_taxonomy_versions`);
+  const newest = reader.getRowsJS()[0]![0];
+  return newest === null ? undefined : Number(newest);
+}
+
 /** Every version, newest first, without their reasons. */
 export async function taxonomyVersions(conn: DuckDBConnection): Promise<Array<Omit<TaxonomyVersion, 'taxonomy'>>> {
   await ensureTaxonomyTable(conn);

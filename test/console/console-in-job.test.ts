@@ -8,39 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browserless } from '../helpers/browserless.js';
 import { query } from '../helpers/duckdb.js';
 import { pulseIn as pulse, startStdinJob, waitForCases, type StdinJob } from '../helpers/stdin-job.js';
 import { freePort } from '../pipelines/kafka-helpers.js';
 
 const BASE_URL = 'https://pulse.example.com/console';
 const PASSWORD = 'lead password 123';
-
-/** A minimal cookie jar for fetch: name=value of every Set-Cookie seen. */
-class Browserless {
-  private readonly cookies = new Map<string, string>();
-  constructor(private readonly base: string) {}
-  async request(path: string, form?: Record<string, string>): Promise<Response> {
-    const response = await fetch(`${this.base}${path}`, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const eq = pair!.indexOf('=');
-      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return response;
-  }
-  /** The CSRF token of the page's first form. */
-  static token(html: string): string {
-    return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  }
-}
 
 let dir = '';
 let job: StdinJob | undefined;

@@ -1,39 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailReceiver, type EmailOptions } from '../../../sinks/alerts/email.js';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { deliveredAlert } from '../../../sinks/alerts/outbox.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
 import { stopPeer } from '../../helpers/peer-process.js';
+import { freePort, PYTHON, startSmtpServer, type ReceivedMail } from '../../helpers/smtp-server.js';
 import { makeAlert } from './helpers.js';
 
-const PYTHON = '/usr/bin/python3';
-const here = dirname(fileURLToPath(import.meta.url));
 
-interface Received {
-  rcpt_tos: string[];
-  subject: string;
-  from: string;
-  idempotency_key: string;
-  text: string;
-  html: string;
-  attachments: Array<{ filename: string; content: string }>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+type Received = ReceivedMail;
 
 describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server (aiosmtpd)', () => {
   let proc: ChildProcess;
@@ -43,16 +22,7 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulse-smtp-'));
-    outDir = join(dir, 'out');
-    mkdirSync(outDir);
-    port = await freePort();
-    proc = spawn(PYTHON, [join(here, 'smtp_server.py'), String(port), outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      proc.stdout?.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
-      proc.on('exit', () => reject(new Error(`SMTP server exited: ${err}`)));
-    });
+    ({ proc, port, outDir } = await startSmtpServer(dir));
   });
 
   afterAll(() => stopPeer(proc, dir));

@@ -101,7 +101,7 @@ beforeAll(async () => {
   // Daily rows with a different (made-up) mix: picking them as well would double count and move JS.
   for (let d = 0; d < DAYS; d++) contacts.push(`(${ts(T0 + d * DAY)}, ${ts(T0 + (d + 1) * DAY)}, 'support', 'phone', 'moving', 5000)`);
   for (let i = 0; i < contacts.length; i += 5000) {
-    await connection.run(`INSERT INTO contact_reason_volumes VALUES ${contacts.slice(i, i + 5000).join(',\n')}`);
+    await connection.run(`INSERT INTO contact_reason_volumes SELECT *, NULL AS taxonomy_version FROM (VALUES ${contacts.slice(i, i + 5000).join(',\n')})`);
   }
   connection.closeSync();
   instance.closeSync();

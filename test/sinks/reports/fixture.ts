@@ -73,7 +73,7 @@ export async function buildFixture(extraQueue?: string): Promise<Fixture> {
   if (extraQueue !== undefined) {
     kpiRows.push(`(${ts(W[3] as number)}, ${ts((W[3] as number) + M15)}, '${extraQueue.replace(/'/g, "''")}', 'voice', 5, 5, 0, 0, 0, 0.5, 1, 1, 1, 1, 0, 0, 1, true, 0, 0, 0, 0, 0)`);
   }
-  await connection.run(`INSERT INTO contact_kpis VALUES ${kpiRows.join(',\n')}`);
+  await connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${kpiRows.join(',\n')})`);
 
   const reasonRows: string[] = [];
   for (const [channel, reason, counts] of REASONS) {
@@ -82,7 +82,7 @@ export async function buildFixture(extraQueue?: string): Promise<Fixture> {
     });
   }
   reasonRows.push(`(${ts(W[3] as number)}, ${ts((W[3] as number) + M15)}, 'tech', 'voice', 'tech_only_reason', 50)`);
-  await connection.run(`INSERT INTO contact_reason_volumes VALUES ${reasonRows.join(',\n')}`);
+  await connection.run(`INSERT INTO contact_reason_volumes SELECT *, NULL AS taxonomy_version FROM (VALUES ${reasonRows.join(',\n')})`);
 
   const cwRows = SPEND.map(
     (spend, d) => `('c1', ${ts(D0 + d * DAY)}, ${ts(D0 + (d + 1) * DAY)}, ${spend}, 2, ${spend / 2}, 0, ${10 + d}, '{}', 0)`,

@@ -183,7 +183,7 @@ describe('KPI reports that tell the truth (issue 14)', () => {
     const g = await buildFixture();
     try {
       // gapq/voice has rows in windows 0, 1 and 3 only; billing/chat has a NULL rate in window 1.
-      await g.connection.run(`INSERT INTO contact_kpis VALUES ${[0, 1, 3].map((i) => kpiRow(T0 + i * M15, T0 + (i + 1) * M15, 'gapq', 'voice', 0.1 + i / 100)).join(',')}`);
+      await g.connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${[0, 1, 3].map((i) => kpiRow(T0 + i * M15, T0 + (i + 1) * M15, 'gapq', 'voice', 0.1 + i / 100)).join(',')})`);
       const out = await renderKpiReport(g.connection, { outDir: join(g.dir, 'gap'), queue: 'gapq', last: 4 });
       const html = readFileSync(out.htmlPath, 'utf8');
       expect(html).toContain('abandon_rate in the 4 windows of 15m from 2026-01-05T10:00:00Z to 2026-01-05T11:00:00Z');
@@ -227,7 +227,7 @@ describe('KPI reports that tell the truth (issue 14)', () => {
         kpiRow(day + DAY, day + 2 * DAY, 'billing', 'voice', 0.5),
         kpiRow(day + DAY + 11 * H + 45 * 60_000, day + DAY + 12 * H, 'billing', 'voice', 0.5),
       ];
-      await g.connection.run(`INSERT INTO contact_kpis VALUES ${rows.join(',')}`);
+      await g.connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${rows.join(',')})`);
       const report = await prepareKpiReport(g.connection, { queue: 'billing', channel: 'voice' });
       // 01-06 is not complete (the data end at 01-06 12:00): the report is of 01-05.
       expect(report.doc.subtitle).toBe('1d windows; the last complete window 2026-01-05T00:00:00Z to 2026-01-06T00:00:00Z');
