@@ -1,5 +1,6 @@
 import { CONSOLE_SCHEMA } from '../console/options.js';
 import { DURATION_PATTERN } from '../operators/duration.js';
+import { DEFAULT_THRESHOLDS } from '../sinks/outcomes/figures.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 import { DEFAULT_LABEL_LIMITS } from '../sinks/metrics/label-limits.js';
@@ -213,6 +214,29 @@ export const JOB_SCHEMA = {
       },
     },
     console: CONSOLE_SCHEMA,
+    leads: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        win_window: {
+          ...duration,
+          default: '30d',
+          description:
+            'a transaction by the customer within this period after a new_sale or upsell_cross_sell lead marks it won_candidate; ' +
+            'none within it after a retention_risk lead marks it lost_candidate (needs a customer_windows operator)',
+        },
+      },
+    },
+    outcomes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        min_precision: { type: 'number', minimum: 0, maximum: 1, default: DEFAULT_THRESHOLDS.minPrecision, description: 'a rule judged less precise than this is flagged for tuning' },
+        min_judged: { type: 'integer', minimum: 1, default: DEFAULT_THRESHOLDS.minJudged, description: 'judged alerts a rule needs before it can be flagged' },
+      },
+    },
     alerting: { type: 'object' },
   },
 } as const;
