@@ -50,6 +50,8 @@ export interface AlertRow {
   case_id: string | null;
   /** Whether its report has been rendered (served at /alerts/:id/report). */
   has_report: boolean;
+  /** The latest outcome recorded on it, its lead or its case, with who recorded it (sinks/outcomes). */
+  outcome: string | null;
 }
 
 export interface WindowRow {
@@ -176,7 +178,8 @@ export async function customerOf(conn: DuckDBConnection, customerId: string, acc
 const ALERT_COLUMNS = `a.alert_id, a.kind, a.rule, a.severity, a.customer_id, epoch_ms(a.fired_at) AS fired_at, a.status,
   CAST(a.labels AS VARCHAR) AS labels, CAST(a.annotations AS VARCHAR) AS annotations,
   coalesce((SELECT min(c.case_id) FROM cases c WHERE c.alert_id = a.alert_id), json_extract_string(a.labels, '$.case_id')) AS case_id,
-  EXISTS (SELECT 1 FROM pulse_report_requests r WHERE r.alert_id = a.alert_id AND r.status = 'done') AS has_report`;
+  EXISTS (SELECT 1 FROM pulse_report_requests r WHERE r.alert_id = a.alert_id AND r.status = 'done') AS has_report,
+  (SELECT arg_max(o.outcome || ' (' || o.actor || ')', o.seq) FROM outcomes o WHERE o.alert_id = a.alert_id) AS outcome`;
 
 export interface AlertFilters {
   kind?: string;
@@ -222,6 +225,7 @@ export async function listAlerts(conn: DuckDBConnection, filters: AlertFilters, 
     annotations: stringRecord(row['annotations']),
     case_id: nullableString(row['case_id']),
     has_report: Boolean(row['has_report']),
+    outcome: nullableString(row['outcome']),
   }));
 }
 

@@ -18,6 +18,7 @@ import type { ConsoleDatabase } from './database.js';
 import { registerAlertPages } from './pages/alerts.js';
 import { registerCasePages } from './pages/cases.js';
 import { registerCustomerPages } from './pages/customers.js';
+import { registerOutcomePages } from './pages/outcomes.js';
 import { registerReasonPages } from './pages/reasons.js';
 import { registerLoginPages } from './pages/login.js';
 import { sessionUser } from './session.js';
@@ -126,6 +127,7 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
   registerAlertPages(app, context);
   registerCustomerPages(app, context);
   registerReasonPages(app, context);
+  registerOutcomePages(app, context);
   return app;
 }
 

@@ -8,6 +8,7 @@ import { parseTimestamp } from '../operators/timestamp.js';
 import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
+import type { OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { substituteEnv } from './env-vars.js';
 import { lineOf, pathSegments } from './yaml-lines.js';
 import { compileConfig, type ConfigProblem } from '../operators/config/schema.js';
@@ -53,6 +54,13 @@ export interface JobConfig {
   alerting: Record<string, unknown> | undefined;
   /** The web console (`console`): its port (0 = off), address and links. */
   console: ConsoleSettings;
+  /**
+   * Lead outcomes inferred at checkpoints (`leads.win_window`, sinks/outcomes/infer.ts); undefined
+   * when the job has no customer_windows operator, whose rows are the evidence of transactions.
+   */
+  leadInference: { winWindowMs: number; spendWindowMs: number } | undefined;
+  /** When a rule's precision is flagged for tuning (`outcomes`, sinks/outcomes/figures.ts). */
+  outcomes: OutcomeThresholds;
 }
 
 const checkJob = compileConfig(JOB_SCHEMA);
@@ -117,7 +125,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
     names.add(op.name);
   }
-  const reportSchedules = withOrigin(origin, () => buildReportSchedules(job.reports.schedule));
+  const outcomes: OutcomeThresholds = { minPrecision: job.outcomes.min_precision, minJudged: job.outcomes.min_judged };
+  const reportSchedules = withOrigin(origin, () => buildReportSchedules(job.reports.schedule, outcomes));
   checkScorecardSource(reportSchedules, operators, origin);
   if (job.alerting !== undefined) {
     try {
@@ -166,6 +175,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     reportLinks: job.reports.links,
     alerting: job.alerting,
     console: consoleSettings(job.console),
+    leadInference: leadInference(operators, job.leads.win_window),
+    outcomes,
   };
 }
 
@@ -176,6 +187,14 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
 export function replaysFiles(job: Pick<JobConfig, 'sources' | 'source'>): boolean {
   const source = job.sources[job.source];
   return source?.type === 'files' && !source.paths.includes('-');
+}
+
+/** Lead outcome inference reads transactions from the smallest window of the job's customer_windows. */
+function leadInference(operators: readonly OperatorConfig[], winWindow: string): JobConfig['leadInference'] {
+  const sizes = operators
+    .filter((op) => op.type === 'customer_windows')
+    .flatMap((op) => (op.settings['windows'] as Array<{ size: string }>).map((w) => requireDuration(w.size)));
+  return sizes.length === 0 ? undefined : { winWindowMs: requireDuration(winWindow), spendWindowMs: Math.min(...sizes) };
 }
 
 /** The contact-center scorecard is computed from the 1-day `contact_kpis` rows: the job must write them. */

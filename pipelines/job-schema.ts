@@ -1,5 +1,6 @@
 import { CONSOLE_SCHEMA } from '../console/options.js';
 import { Duration, StringEnum, Type, type Static } from '../operators/config/schema.js';
+import { DEFAULT_THRESHOLDS } from '../sinks/outcomes/figures.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 import { DEFAULT_LABEL_LIMITS } from '../sinks/metrics/label-limits.js';
@@ -229,11 +230,33 @@ export const JOB_SCHEMA = Type.Object(
       links: REPORT_LINKS_SCHEMA,
     }),
     console: CONSOLE_SCHEMA,
-    alerting: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    leads: section({
+      win_window: Duration({
+        default: '30d',
+        description:
+          'a transaction by the customer within this after a `new_sale` or `upsell_cross_sell` lead marks it `won_candidate`; none within ' +
+          'it after a `retention_risk` lead (judged by the watermark) marks it `lost_candidate` ("Outcomes: the loop closed"). Needs a ' +
+          '`customer_windows` operator (without one nothing is inferred)',
+      }),
+    }),
+    outcomes: section({
+      min_precision: Type.Number({
+        minimum: 0,
+        maximum: 1,
+        default: DEFAULT_THRESHOLDS.minPrecision,
+        description:
+          'a rule whose precision ((useful + won) / judged) is below this over at least `min_judged` judged alerts is flagged for tuning in ' +
+          'the closed-loop report and `pulse_rule_flagged_for_tuning`',
+      }),
+      min_judged: Type.Integer({ minimum: 1, default: DEFAULT_THRESHOLDS.minJudged, description: 'judged alerts a rule needs before it can be flagged' }),
+    }),
+    alerting: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
         description:
           'receivers (webhook, Alertmanager, email, Slack, Kafka, file), routing tree, grouping, inhibition, silences, delivery retries: ' +
           '`sinks/alerts/README.md`',
-      })),
+      }),
+    ),
   },
   { additionalProperties: false },
 );

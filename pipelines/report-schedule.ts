@@ -16,6 +16,7 @@ import { Cron } from 'croner';
 import { type Alert, type Severity, SEVERITIES, stableAlertId } from '../operators/alert.js';
 import { StringEnum, Type, type Static } from '../operators/config/schema.js';
 import { ConfigError } from '../operators/errors.js';
+import { DEFAULT_THRESHOLDS, type OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
 import {
   REPORT_PERIODS,
@@ -32,7 +33,7 @@ export const SCHEDULE_CURSOR_KEY = 'report_schedule';
 const SCHEDULE_ENTRY_SCHEMA = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', description: 'the alert name (labels.alertname) of its notifications' }),
-    report: StringEnum(SCHEDULED_REPORTS, { description: 'the report: the contact-center scorecard or the customer-signals summary' }),
+    report: StringEnum(SCHEDULED_REPORTS, { description: 'the report: the contact-center scorecard, the customer-signals summary or the closed-loop report' }),
     cron: Type.String({ description: 'five or six cron fields, UTC, e.g. "0 6 * * *" (daily 06:00) or "0 7 * * 1" (Mondays 07:00)' }),
     period: StringEnum(REPORT_PERIODS, { description: 'the complete day or week before the due time' }),
     severity: Type.Optional(StringEnum(SEVERITIES, { default: 'info', description: 'severity of its notifications' })),
@@ -71,10 +72,12 @@ export interface ReportSchedule {
   severity: Severity;
   highlight: HighlightRule[];
   cron: Cron;
+  /** The job's `outcomes` thresholds: the closed-loop report flags rules by them. */
+  thresholds: OutcomeThresholds;
 }
 
 /** Builds the schedules; a bad cron expression or a repeated name is a ConfigError naming it. */
-export function buildReportSchedules(configs: readonly ScheduleConfig[]): ReportSchedule[] {
+export function buildReportSchedules(configs: readonly ScheduleConfig[], thresholds: OutcomeThresholds = DEFAULT_THRESHOLDS): ReportSchedule[] {
   const names = new Set<string>();
   return configs.map((c, i) => {
     const where = `reports.schedule[${i}] (${c.name})`;
@@ -87,7 +90,7 @@ export function buildReportSchedules(configs: readonly ScheduleConfig[]): Report
       throw new ConfigError(`${where}: cron '${c.cron}' is not valid: ${(error as Error).message}. Example: "0 6 * * *" for 06:00 UTC every day`);
     }
     const highlight = (c.highlight ?? []).map((h) => ({ ...h, apply: h.apply ?? 'cell' }));
-    return { name: c.name, report: c.report, period: c.period, severity: c.severity ?? 'info', highlight, cron };
+    return { name: c.name, report: c.report, period: c.period, severity: c.severity ?? 'info', highlight, cron, thresholds };
   });
 }
 
@@ -116,9 +119,16 @@ export function dueTimes(schedule: ReportSchedule, from: number, to: number): nu
   return out;
 }
 
-const DASHBOARDS: Record<ScheduledReportName, string> = {
+/** The Grafana dashboard a notification links, where one shows the same figures. */
+const DASHBOARDS: Partial<Record<ScheduledReportName, string>> = {
   contact_center_scorecard: 'pulse-contact-center',
   customer_signals: 'pulse-customer-signals',
+};
+
+const TITLES: Record<ScheduledReportName, string> = {
+  contact_center_scorecard: 'contact-center scorecard',
+  customer_signals: 'customer-signals summary',
+  closed_loop: 'closed-loop report',
 };
 
 /** The notification of one run: a `report` alert whose report is rendered by the report queue. */
@@ -126,7 +136,7 @@ export function scheduledReportAlert(schedule: ReportSchedule, dueAt: number, li
   const p = reportPeriod(schedule.period, dueAt);
   const iso = (ms: number): string => new Date(ms).toISOString();
   const range = `from=${p.start}&to=${p.end}`;
-  const what = schedule.report === 'contact_center_scorecard' ? 'contact-center scorecard' : 'customer-signals summary';
+  const what = TITLES[schedule.report];
   const annotations: Record<string, string> = {
     summary: `${schedule.period === 'day' ? 'Daily' : 'Weekly'} ${what} for ${iso(p.start).slice(0, 10)}`,
     description: `The ${what} of ${iso(p.start)} to ${iso(p.end)} against the ${schedule.period} before (schedule ${schedule.name}).`,
@@ -134,8 +144,12 @@ export function scheduledReportAlert(schedule: ReportSchedule, dueAt: number, li
     [SCHEDULE_ANNOTATIONS.start]: iso(p.start),
     [SCHEDULE_ANNOTATIONS.end]: iso(p.end),
     [SCHEDULE_ANNOTATIONS.highlight]: JSON.stringify(schedule.highlight),
+    ...(schedule.report === 'closed_loop'
+      ? { [SCHEDULE_ANNOTATIONS.minPrecision]: String(schedule.thresholds.minPrecision), [SCHEDULE_ANNOTATIONS.minJudged]: String(schedule.thresholds.minJudged) }
+      : {}),
   };
-  if (links.grafana) annotations['dashboard_url'] = `${links.grafana.replace(/\/+$/, '')}/d/${DASHBOARDS[schedule.report]}?${range}`;
+  const dashboard = DASHBOARDS[schedule.report];
+  if (links.grafana && dashboard) annotations['dashboard_url'] = `${links.grafana.replace(/\/+$/, '')}/d/${dashboard}?${range}`;
   if (links.cases) annotations['cases_url'] = `${links.cases}${links.cases.includes('?') ? '&' : '?'}${range}`;
   return {
     alert_id: stableAlertId(`report:${schedule.name}`, dueAt),

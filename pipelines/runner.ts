@@ -18,7 +18,9 @@ import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
 import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
+import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
 import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
 import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
@@ -114,6 +116,7 @@ export class JobRunner {
   private readonly operatorSeconds: Record<string, number> = {};
   private readonly kpiGauges = new Map<number, ContactKpiGauges>();
   private readonly businessGauges: BusinessGauges;
+  private readonly outcomeGauges: OutcomeGauges;
   /** The last checkpoint's commit and what follows it (metrics, afterCheckpoint); never rejects. */
   private committing: Promise<void> = Promise.resolve();
   /**
@@ -144,6 +147,7 @@ export class JobRunner {
     this.globalSeconds = this.plans.map(() => 0);
     this.caseWatchers = this.prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) ? [i] : []));
     this.businessGauges = new BusinessGauges(context.metrics.registry);
+    this.outcomeGauges = new OutcomeGauges(context.metrics.registry, context.job.outcomes);
     // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
     context.metrics.trackWatermark(() => this.progress.watermark, this.now);
     for (const [i, global] of this.globals.entries()) {
@@ -426,6 +430,9 @@ export class JobRunner {
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
           await addUnknownReasonCounts(connection, unknownReasons);
+          // Lead outcomes from the transactions stored so far, in this transaction: exactly once.
+          const { leadInference } = this.context.job;
+          if (leadInference && watermark.current !== null) await inferLeadOutcomes(connection, { ...leadInference, watermark: watermark.current });
           await this.context.checkpointWrites?.(connection, outputs);
         },
       });
@@ -578,6 +585,7 @@ export class JobRunner {
       this.businessGauges.publishSegments(global.segmentSizes());
     }
     if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, clockAt ?? Number.NEGATIVE_INFINITY);
+    await this.outcomeGauges.publish(this.context.store.connection);
   }
 
   /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { isWithin } from '../../pipelines/job-api.js';
+import { PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import { alertChoices, listAlerts, reportPath, type AlertFilters } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
 
@@ -29,7 +30,7 @@ export function registerAlertPages(app: FastifyInstance, context: PageContext): 
       ...(user.role === 'manager' ? (q.team ? { team: q.team } : {}) : { team: user.team }),
     };
     const { alerts, choices } = await context.db.use(async (conn) => ({ alerts: await listAlerts(conn, filters), choices: await alertChoices(conn) }));
-    return reply.view('alerts.eta', { title: 'Alerts', user, csrf: reply.generateCsrf(), alerts, query: q, choices });
+    return reply.view('alerts.eta', { title: 'Alerts', user, csrf: reply.generateCsrf(), alerts, query: q, choices, outcomeChoices: PERSON_OUTCOMES });
   });
 
   app.get<{ Params: { id: string } }>('/alerts/:id/report', async (request, reply) => {

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import { CaseChangeError, CaseNotFoundError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
+import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
 import type { ConsoleUser } from '../users.js';
@@ -21,7 +22,7 @@ interface CaseForm {
 }
 
 /** Members see and work their own team's cases; managers every team's. */
-function mayWork(user: ConsoleUser, found: CaseRecord): boolean {
+export function mayWork(user: ConsoleUser, found: CaseRecord): boolean {
   return user.role === 'manager' || found.team === user.team;
 }
 
@@ -85,6 +86,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
         signals: customerId === null ? [] : await listAlerts(conn, { customer: customerId }, 10),
         windows: customerId === null ? [] : await recentWindows(conn, customerId),
         kpis: queue === undefined ? [] : await queueKpis(conn, queue),
+        outcomes: await listOutcomes(conn, { subjectId: found.case_id, kind: 'case' }),
       };
     });
     if (page === undefined) return caseNotFound(reply, request);
@@ -93,6 +95,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       user,
       csrf: reply.generateCsrf(),
       isManager: user.role === 'manager',
+      outcomeChoices: PERSON_OUTCOMES,
       overdue: !TERMINAL_CASE_STATUSES.has(page.found.status) && page.found.due_at < context.now(),
       ...page,
     });
@@ -144,7 +147,7 @@ function changeOf(action: Exclude<Action, 'close'>, form: CaseForm): CaseForm {
 }
 
 /** The case with exactly this id (the console links full ids; prefixes are for the CLI). */
-async function findCase(conn: Parameters<typeof getCase>[0], id: string): Promise<CaseRecord | undefined> {
+export async function findCase(conn: Parameters<typeof getCase>[0], id: string): Promise<CaseRecord | undefined> {
   try {
     const found = await getCase(conn, id);
     return found.case_id === id ? found : undefined;

@@ -554,6 +554,36 @@ export function customerSignals() {
         unit: 'short',
         min: 0,
       }),
+      panel({
+        title: 'Alert rule precision (closed loop)',
+        description:
+          'Judged alerts of each rule that were useful or won (by people, or a lead won by a later transaction), as a share of those judged (README: Outcomes: the loop closed). Line: 50%, the default outcomes.min_precision. ' +
+          'Bad: a rule staying below the line over many judged alerts (pulse_rule_flagged_for_tuning = 1): tune its threshold or conditions; the weekly closed-loop report names it.',
+        targets: [[`max by (rule) (pulse_rule_precision{${I}})`, '{{rule}}']],
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        thresholds: { base: 'red', steps: [[0.5, 'green']] },
+      }),
+      panel({
+        title: 'Lead conversion, by intent and team',
+        description:
+          'Leads won (recorded by people, or inferred from a transaction within leads.win_window) as a share of leads, per intent and team. ' +
+          'Bad: falling week over week for one team while leads keep coming: the leads are not being worked (see time to first action) or the intent threshold lets weak leads through.',
+        targets: [[`max by (intent, team) (pulse_lead_conversion{${I}})`, '{{intent}} / {{team}}']],
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+      }),
+      panel({
+        title: 'Median time to first action, by kind',
+        description:
+          'Median time from an alert, lead or case to the first outcome a person recorded on it (acknowledged, acted on, a verdict). ' +
+          'Bad: hours for leads (the brief: pushed to staff within hours) or growing: the teams do not see or do not work what is routed to them.',
+        targets: [[`max by (subject_kind) (pulse_time_to_first_action_seconds{${I}})`, '{{subject_kind}}']],
+        unit: 's',
+        min: 0,
+      }),
     ],
   });
 }

@@ -137,7 +137,6 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   let er = 0;
   let kr = 0;
   let lr = 0;
-  let qr = 0;
   let lrRaw = 0;
   for (let m = 1; m <= maxM; m++) {
     const i = len - m;
@@ -146,7 +145,6 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     kr += s.k[i] as number;
     lr += clipped(i);
     lrRaw += s.l[i] as number;
-    qr += s.q[i] as number;
     const nb = N - nr;
     const eb = E - er;
     const kb = K - kr;

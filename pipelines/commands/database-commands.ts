@@ -4,6 +4,7 @@ import type { DatabaseAccess } from './database-access.js';
 import { driftCommand } from './drift.js';
 import { leadsCommand } from './leads.js';
 import { outboxCommand } from './outbox.js';
+import { outcomesCommand } from './outcomes.js';
 import { reasonsCommand } from './reasons.js';
 import { reportCommand } from './report.js';
 import { usersCommand } from './users.js';
@@ -18,8 +19,9 @@ export function databaseCommands(access: DatabaseAccess): Command[] {
     reasonsCommand(access.open, { write: access.write }),
     usersCommand(access.open, { write: access.write, ...(access.readPassword ? { readPassword: access.readPassword } : {}) }),
     leadsCommand(access.open, { write: access.write }),
+    outcomesCommand(access.open, { write: access.write }),
   ];
 }
 
 /** Their names: what a running job's API accepts as the first word of a command line. */
-export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift', 'reasons', 'users', 'leads'] as const;
+export const DATABASE_COMMANDS = ['report', 'cases', 'outbox', 'drift', 'reasons', 'users', 'leads', 'outcomes'] as const;

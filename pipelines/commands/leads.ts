@@ -2,23 +2,17 @@
  * `pulse leads list|update --db PATH ...`: the leads of issue 16 and what came of them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
 import { ensureLeadTable, formatLeadSummary, formatLeads, leadSummary, listLeads, updateLead } from '../../sinks/leads/store.js';
 import type { OpenDatabase } from './database-access.js';
-import { defaultActor, positiveInteger } from './people-options.js';
+import { amount, defaultActor, positiveInteger } from './people-options.js';
 
 export interface LeadsCommandIO {
   write?: (text: string) => void;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
-}
-
-function amount(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be an amount >= 0, e.g. 1200 or 99.5');
-  return n;
 }
 
 export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = {}): Command {

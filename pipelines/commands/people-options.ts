@@ -11,6 +11,13 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** A `--value`-style amount: a number >= 0. */
+export function amount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be an amount >= 0, e.g. 1200 or 99.5');
+  return n;
+}
+
 /** Who makes a change when `--actor` is not given: $USER, else the account name. */
 export function defaultActor(env: NodeJS.ProcessEnv): string {
   if (env['USER']) return env['USER'];

@@ -152,6 +152,22 @@ export const OUTPUT_TABLES_DDL = [
     note VARCHAR,
     notified BOOLEAN NOT NULL
   )`,
+  // Outcomes (issue 16, sinks/outcomes): what came of every alert, lead and case, one row per
+  // judgement, never changed. `alert_id` is the alert behind the subject (itself, the lead's or the
+  // case's), so figures per rule need no join through leads and cases. source: person (CLI,
+  // console, command API) or inferred (the job, from later transactions); `seq` orders the rows.
+  `CREATE TABLE IF NOT EXISTS outcomes (
+    seq BIGINT NOT NULL,
+    subject_kind VARCHAR NOT NULL,
+    subject_id VARCHAR NOT NULL,
+    alert_id VARCHAR,
+    outcome VARCHAR NOT NULL,
+    value DOUBLE,
+    actor VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    "at" TIMESTAMPTZ NOT NULL,
+    note VARCHAR
+  )`,
   `CREATE TABLE IF NOT EXISTS dead_letters (
     source VARCHAR NOT NULL,
     position VARCHAR NOT NULL,

@@ -6,6 +6,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
+import { inTransaction } from '../duckdb/transaction.js';
+import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -40,11 +42,19 @@ export interface LeadChange {
 
 const LEADS_DDL = OUTPUT_TABLES_DDL.filter((ddl) => /TABLE IF NOT EXISTS leads \(/.test(ddl));
 
-/** Creates `leads` if missing (a database no job with leads has written yet). */
+/** Creates `leads` (and `outcomes`, which updates write to) if missing. */
 export async function ensureLeadTable(conn: DuckDBConnection): Promise<void> {
   await conn.run(`SET TimeZone = 'UTC'`);
   for (const ddl of LEADS_DDL) await conn.run(ddl);
+  await ensureOutcomeTables(conn);
 }
+
+/**
+ * The outcome record a lead update makes (sinks/outcomes): reaching the customer is an action,
+ * won and lost are verdicts. A value given for a lead already won or lost records the verdict
+ * again with the value (the latest one counts).
+ */
+const OUTCOME_OF_STATUS: Partial<Record<string, 'acted_on' | 'won' | 'lost'>> = { contacted: 'acted_on', won: 'won', lost: 'lost' };
 
 const COLUMNS = `lead_id, alert_id, customer_id, intent, confidence, source_contact, team, tier, account_owner,
   trailing_spend, excerpt, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at, status, value, updated_by,
@@ -101,12 +111,19 @@ export async function updateLead(
     sets.push('value = $value');
     params['value'] = change.value;
   }
-  const updated = await conn.runAndReadAll(`UPDATE leads SET ${sets.join(', ')} WHERE lead_id = $id RETURNING lead_id`, params);
-  if (updated.getRows().length === 0) {
-    throw new UsageError(`no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath ?? 'PATH'}`);
-  }
-  const reader = await conn.runAndReadAll(`SELECT ${COLUMNS} FROM leads WHERE lead_id = $id`, { id: leadId });
-  return reader.getRowObjectsJS()[0] as unknown as LeadRecord;
+  return inTransaction(conn, async () => {
+    const updated = await conn.runAndReadAll(`UPDATE leads SET ${sets.join(', ')} WHERE lead_id = $id RETURNING lead_id`, params);
+    if (updated.getRows().length === 0) {
+      throw new UsageError(`no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath ?? 'PATH'}`);
+    }
+    const reader = await conn.runAndReadAll(`SELECT ${COLUMNS} FROM leads WHERE lead_id = $id`, { id: leadId });
+    const lead = reader.getRowObjectsJS()[0] as unknown as LeadRecord;
+    const outcome = OUTCOME_OF_STATUS[lead.status];
+    if (outcome !== undefined && (change.status !== undefined || outcome !== 'acted_on')) {
+      await recordOutcome(conn, { subjectId: leadId, kind: 'lead', outcome, ...(lead.value !== null && outcome !== 'acted_on' ? { value: lead.value } : {}) }, who, dbPath);
+    }
+    return lead;
+  });
 }
 
 /** A readable table of leads. */

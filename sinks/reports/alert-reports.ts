@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../../operators/alert.js';
+import { prepareClosedLoopReport } from './closed-loop-report.js';
 import { driftAlertReportName, prepareDriftAlertReport } from './drift-report.js';
 import { kpiAlertReportName, prepareKpiReport } from './kpi-report.js';
 import { scheduledReportName, scheduledReportParams } from './scheduled-alert.js';
@@ -8,7 +9,7 @@ import { prepareSignalsReport } from './signals-report.js';
 import type { PreparedReport } from './write.js';
 
 /** The reports that explain alerts; a bounded set (metric label `kind`). */
-export const ALERT_REPORT_KINDS = ['kpi', 'drift', 'scorecard', 'signals'] as const;
+export const ALERT_REPORT_KINDS = ['kpi', 'drift', 'scorecard', 'signals', 'closed_loop'] as const;
 export type AlertReportKind = (typeof ALERT_REPORT_KINDS)[number];
 
 interface AlertReportType {
@@ -25,6 +26,7 @@ const ALERT_REPORT_TYPES: readonly AlertReportType[] = [
   // Scheduled reports (kind `report` alerts): the report is the notification's content.
   { kind: 'scorecard', name: (a) => (scheduledReportParams(a)?.report === 'contact_center_scorecard' ? scheduledReportName(a) : null), prepare: prepareScorecardReport },
   { kind: 'signals', name: (a) => (scheduledReportParams(a)?.report === 'customer_signals' ? scheduledReportName(a) : null), prepare: prepareSignalsReport },
+  { kind: 'closed_loop', name: (a) => (scheduledReportParams(a)?.report === 'closed_loop' ? scheduledReportName(a) : null), prepare: prepareClosedLoopReport },
 ];
 
 /** Which report explains an alert and its file name: KPI rule alerts, dataset drift (rescoring), scheduled reports. */

@@ -8,7 +8,7 @@ import type { Alert } from '../../operators/alert.js';
 import { slug } from './escape.js';
 import type { HighlightRule } from './highlight.js';
 
-export const SCHEDULED_REPORTS = ['contact_center_scorecard', 'customer_signals'] as const;
+export const SCHEDULED_REPORTS = ['contact_center_scorecard', 'customer_signals', 'closed_loop'] as const;
 export type ScheduledReportName = (typeof SCHEDULED_REPORTS)[number];
 
 export const REPORT_PERIODS = ['day', 'week'] as const;
@@ -26,7 +26,18 @@ export interface ScheduledReportParams {
 }
 
 /** Annotation keys of the alert (label `report` names the report). */
-export const SCHEDULE_ANNOTATIONS = { start: 'period_start', end: 'period_end', previousStart: 'previous_start', highlight: 'highlight' } as const;
+export const SCHEDULE_ANNOTATIONS = {
+  start: 'period_start',
+  end: 'period_end',
+  previousStart: 'previous_start',
+  highlight: 'highlight',
+  // closed_loop only: the job's `outcomes` thresholds of the tuning flag
+  minPrecision: 'min_precision',
+  minJudged: 'min_judged',
+} as const;
+
+/** The short name of each report in its file names. */
+const FILE_PREFIXES: Record<ScheduledReportName, string> = { contact_center_scorecard: 'scorecard', customer_signals: 'signals', closed_loop: 'closed-loop' };
 
 /** The parameters of a scheduled report's alert, or null for any other alert. */
 export function scheduledReportParams(alert: Alert): ScheduledReportParams | null {
@@ -50,6 +61,5 @@ export function scheduledReportParams(alert: Alert): ScheduledReportParams | nul
 export function scheduledReportName(alert: Alert): string | null {
   const p = scheduledReportParams(alert);
   if (p === null) return null;
-  const short = p.report === 'contact_center_scorecard' ? 'scorecard' : 'signals';
-  return `${short}-${slug(p.schedule)}-${new Date(p.start).toISOString().slice(0, 10)}`;
+  return `${FILE_PREFIXES[p.report]}-${slug(p.schedule)}-${new Date(p.start).toISOString().slice(0, 10)}`;
 }

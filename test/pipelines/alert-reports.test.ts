@@ -31,8 +31,8 @@ describe('reports of alerts in a job', () => {
     for (const alert of alerts!) {
       const report = String(alert['report']);
       if (alert['kind'] === 'report') {
-        // The default job's scheduled scorecards and signals summaries: tables, no charts.
-        expect(report).toMatch(/(scorecard|signals)-.*\.html$/);
+        // The default job's scheduled scorecards, signals summaries and closed-loop reports: tables, no charts.
+        expect(report).toMatch(/(scorecard|signals|closed-loop)-.*\.html$/);
         expect(readFileSync(report, 'utf8')).toContain(String(alert['rule']));
         continue;
       }
