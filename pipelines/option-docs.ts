@@ -13,9 +13,7 @@ import { OPERATOR_FACTORIES } from './registry.js';
 export function optionTables(): Map<string, string> {
   const job = optionRows(JOB_SCHEMA).flatMap((row) =>
     // Each source type has its own schema: its rows stand where the generic `sources` row would.
-    row.key.startsWith('sources.')
-      ? Object.values(SOURCE_SCHEMAS).flatMap((schema) => optionRows(schema, 'sources.NAME'))
-      : [row],
+    row.key.startsWith('sources.') ? Object.values(SOURCE_SCHEMAS).flatMap((schema) => optionRows(schema, 'sources.NAME')) : [row],
   );
   const tables = new Map([['job', markdownTable(job)]]);
   for (const factory of OPERATOR_FACTORIES.values()) {

@@ -73,8 +73,7 @@ export function compileConfig<S extends TSchema>(schema: S, toError: (problem: C
  * of the missing one), then a missing key, then an `anyOf` summary (rather than one of its branches).
  */
 export function describeConfigError(errors: readonly ErrorObject[] | null | undefined, data: unknown, root = ''): ConfigProblem {
-  const rank = (e: ErrorObject): number =>
-    e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : e.keyword === 'anyOf' ? 2 : 3;
+  const rank = (e: ErrorObject): number => (e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 1 : e.keyword === 'anyOf' ? 2 : 3);
   const error = [...(errors ?? [])].sort((a, b) => rank(a) - rank(b))[0];
   if (!error) return { path: root || '(top level)', detail: 'invalid configuration' };
   const at = yamlPath(root, error.instancePath, data);

@@ -2,7 +2,7 @@
  * Resolved settings of the service-trigger operator (what the runtime takes; config.ts builds
  * them from the job YAML) and the persisted state shapes (plain JSON, KeyedState values).
  */
-import { SEVERITIES, type Severity } from '../alert.js';
+import type { Severity } from '../alert.js';
 import type { Disposition } from '../events.js';
 import type { Predicate } from './expression.js';
 import type { IntentClassifier } from '../intent/model.js';

@@ -6,7 +6,7 @@
 import { Duration, StringEnum, Type, compileConfig, type ConfigProblem } from '../config/schema.js';
 import { parseDuration } from '../duration.js';
 import { ConfigError } from '../errors.js';
-import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../events.js';
+import { MS_PER_DAY } from '../events.js';
 import type { SilenceSettings } from './silence.js';
 
 export const SPEND_MEASURES = ['spend_total', 'spend_count'] as const;
