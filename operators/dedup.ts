@@ -74,8 +74,14 @@ export class EventIdDedup {
     this.expiredBefore = limit * BUCKET_MS;
   }
 
-  /** Ids added since the previous call, and the horizon below which persisted ids may go. */
+  /**
+   * Ids added since the previous call and still remembered, and the horizon below which persisted
+   * ids may go. Ids that expired before the drain are left out: the checkpoint deletes below the
+   * horizon before it inserts, so they would outlive the memory by one checkpoint, and what is
+   * stored would depend on when checkpoints happened (wall-clock intervals), not on the input.
+   */
   drainChanges(): DedupChanges {
+    if (this.addedTimes.some((t) => t < this.expiredBefore)) this.dropExpiredAdditions();
     const changes = {
       ids: this.addedIds,
       customers: this.addedCustomers,
@@ -88,6 +94,14 @@ export class EventIdDedup {
     this.addedTimes = [];
     this.addedPartitions = [];
     return changes;
+  }
+
+  private dropExpiredAdditions(): void {
+    const keep = this.addedTimes.map((t) => t >= this.expiredBefore);
+    this.addedIds = this.addedIds.filter((_, i) => keep[i]);
+    this.addedCustomers = this.addedCustomers.filter((_, i) => keep[i]);
+    this.addedTimes = this.addedTimes.filter((_, i) => keep[i]);
+    this.addedPartitions = this.addedPartitions.filter((_, i) => keep[i]);
   }
 
   /**

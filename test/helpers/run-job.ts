@@ -32,7 +32,7 @@ ${options.extra ?? ''}`;
 /** Runs a job in this process to the end of its input; `hooks` go to the runner as they are. */
 export async function runJob(
   job: JobConfig,
-  hooks: Pick<RunContext, 'checkpointWrites' | 'now' | 'shardWorkerUrl'> = {},
+  hooks: Pick<RunContext, 'checkpointWrites' | 'now'> = {},
 ): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
   const store = await DuckDBStore.open(job.storePath);
   const metrics = new PipelineMetrics({ defaultMetrics: false });

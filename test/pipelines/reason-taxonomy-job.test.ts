@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTaxonomyYaml } from '../../operators/reason-taxonomy.js';
 import { DuckDBStore } from '../../sinks/duckdb/store.js';
@@ -43,7 +42,6 @@ describe('contact reasons through the active reason list', () => {
     job.checkpoint.maxEvents = PER_SEGMENT;
     let saved = false;
     const { summary, metrics } = await runJob(job, {
-      shardWorkerUrl: pathToFileURL(join(process.cwd(), 'dist/pipelines/shards/worker.js')),
       // A manager's save, as it lands between two checkpoints of a running job.
       checkpointWrites: async (connection) => {
         if (saved) return;

@@ -79,7 +79,8 @@ checkpoint: { interval: 300ms }
     const manager = new Browserless(`http://127.0.0.1:${consolePort}`);
     const login = await manager.request('/login');
     expect((await manager.request('/login', { _csrf: Browserless.token(await login.text()), name: 'mia', password: 'manager password 1' })).status).toBe(303);
-    for (const change of [{ op: 'rename', code: 'billing_dispute', label: 'Billing problem' }, { op: 'merge', code: 'cancel', into: 'billing_dispute' }]) {
+    const changes: Array<Record<string, string>> = [{ op: 'rename', code: 'billing_dispute', label: 'Billing problem' }, { op: 'merge', code: 'cancel', into: 'billing_dispute' }];
+    for (const change of changes) {
       const page = await manager.request('/reasons');
       const saved = await manager.request('/reasons', { _csrf: Browserless.token(await page.text()), ...change });
       expect(saved.status, await saved.text()).toBe(303);
