@@ -5,7 +5,8 @@
  * checks, and the mapping of an arriving (channel, code) to a reason. Versions are kept by
  * sinks/taxonomy.
  */
-import { Ajv } from 'ajv';
+import type { TArray } from '@sinclair/typebox';
+import { compileConfig, StringEnum, Type, type Static } from './config/schema.js';
 import { parseDocument, stringify } from 'yaml';
 import { CONTACT_CHANNELS, type ContactChannel } from './events.js';
 import { ConfigError } from './errors.js';
@@ -13,54 +14,30 @@ import { ConfigError } from './errors.js';
 export const REASON_STATUSES = ['active', 'retired'] as const;
 export type ReasonStatus = (typeof REASON_STATUSES)[number];
 
-export interface Reason {
-  code: string;
-  label: string;
-  category: string;
-  status: ReasonStatus;
-  /** Codes that channels send for this reason, by channel (`voice: [BILL01]`). */
-  channel_codes: Partial<Record<ContactChannel, string[]>>;
-  /** A retired reason whose contacts now count under another. */
-  merged_into?: string;
-}
+const CODE = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: '1 to 64 letters, digits or _ . : -' });
 
-export interface Taxonomy {
-  reasons: Reason[];
-}
-
-const CODE = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } as const;
-
-export const TAXONOMY_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['reasons'],
-  properties: {
-    reasons: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['code', 'label', 'category'],
-        properties: {
-          code: CODE,
-          label: { type: 'string', minLength: 1, maxLength: 200 },
-          category: { type: 'string', minLength: 1, maxLength: 100 },
-          status: { enum: [...REASON_STATUSES], default: 'active' },
-          channel_codes: {
-            type: 'object',
-            additionalProperties: false,
-            default: {},
-            properties: Object.fromEntries(CONTACT_CHANNELS.map((c) => [c, { type: 'array', items: CODE, uniqueItems: true }])),
-          },
-          merged_into: CODE,
-        },
-      },
-    },
+const REASON_SCHEMA = Type.Object(
+  {
+    code: CODE,
+    label: Type.String({ minLength: 1, maxLength: 200 }),
+    category: Type.String({ minLength: 1, maxLength: 100 }),
+    status: StringEnum(REASON_STATUSES, { default: 'active' }),
+    /** Codes that channels send for this reason, by channel (`voice: [BILL01]`). */
+    channel_codes: Type.Partial(Type.Object(Object.fromEntries(CONTACT_CHANNELS.map((c) => [c, Type.Array(CODE, { uniqueItems: true })])) as Record<ContactChannel, TArray<typeof CODE>>), {
+      additionalProperties: false,
+      default: {},
+    }),
+    /** A retired reason whose contacts now count under another. */
+    merged_into: Type.Optional(CODE),
   },
-} as const;
+  { additionalProperties: false },
+);
+export type Reason = Static<typeof REASON_SCHEMA>;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validateShape = ajv.compile(TAXONOMY_SCHEMA);
+export const TAXONOMY_SCHEMA = Type.Object({ reasons: Type.Array(REASON_SCHEMA) }, { additionalProperties: false });
+export type Taxonomy = Static<typeof TAXONOMY_SCHEMA>;
+
+const checkShape = compileConfig(TAXONOMY_SCHEMA);
 
 /**
  * Checks a taxonomy (already parsed) and fills its defaults. Refused, with every problem named:
@@ -68,12 +45,8 @@ const validateShape = ajv.compile(TAXONOMY_SCHEMA);
  * or retired reason, a merged reason left active.
  */
 export function checkTaxonomy(value: unknown, origin: string): Taxonomy {
-  const copy = structuredClone(value);
-  if (!validateShape(copy)) {
-    const problems = (validateShape.errors ?? []).map((e) => `${e.instancePath || '(top)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` '${String(e.params.additionalProperty)}'` : ''}`);
-    throw new ConfigError(`${origin}: not a reason taxonomy: ${problems.join('; ')}`);
-  }
-  const taxonomy = copy as unknown as Taxonomy;
+  // The validator fills defaults in: check a copy, so that the caller's value stays as written.
+  const taxonomy = checkShape(structuredClone(value), '', ({ path, detail }) => new ConfigError(`${origin}: not a reason taxonomy: ${path}: ${detail}`));
   const problems: string[] = [];
   const byCode = new Map<string, Reason>();
   for (const reason of taxonomy.reasons) {
