@@ -10,7 +10,9 @@
  * --job windows (default): `customer_windows` only, 1,000,000 customers x 1 day unless told.
  * --job default: the default job (pipelines/customer-analytics.yaml, every operator and its rules),
  *   30,000 customers x 28 days (about 5M events) unless told, then the same job without its KPI
- *   rules (so no analytic alerts and no reports) and `customer_windows` only, on the same file.
+ *   rules (so no analytic alerts and no reports), the same job with hair-trigger quarter-hour and hourly KPI rules
+ *   (an alert storm: well over 1,000 firings, each with its report, for issue 13's "1,000 firings
+ *   slow ingestion by less than 10%"), and `customer_windows` only, on the same file.
  *
  * The dataset has no malformed or late records (those paths have their own tests), so the SQL
  * baseline is exact: deduplicate by event_id, aggregate per customer and 1 h / 1 d window.
@@ -25,6 +27,7 @@ import { cleanDataset } from './clean-dataset.js';
 
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h' },
     job: { type: 'string', default: 'windows' },
     customers: { type: 'string' },
     days: { type: 'string' },
@@ -36,6 +39,11 @@ const { values } = parseArgs({
     dir: { type: 'string', default: 'bench/.data' },
   },
 });
+if (values.help) {
+  const usage = readFileSync(new URL(import.meta.url), 'utf8').match(/\/\*\*\n([\s\S]*?)\*\//)?.[1] ?? '';
+  process.stdout.write(usage.replace(/^ \* ?/gm, ''));
+  process.exit(0);
+}
 const full = values.job === 'default';
 if (!full && values.job !== 'windows') throw new Error(`--job must be windows or default, got ${values.job}`);
 const customers = Number(values.customers ?? (full ? 30_000 : 1_000_000));
@@ -46,7 +54,10 @@ const events = await cleanDataset(dir, customers, days, Number(values.seed));
 const bytes = statSync(events).size;
 
 interface RunFigures {
+  /** Start to exit, reports pending at the end of the input rendered. */
   seconds: number;
+  /** Start to the end of the input (the job's summary line), before the pending reports are rendered. */
+  ingestSeconds: number;
   records: number;
   maxRssBytes: number;
   operatorSeconds: Record<string, number>;
@@ -78,17 +89,23 @@ async function runJob(name: string, change: (job: Record<string, any>) => void):
       env: { ...process.env, PULSE_LOG_LEVEL: 'info' },
     });
     let summary: Record<string, any> | null = null;
+    let ingested = Number.NaN;
     let pending = '';
     child.stderr.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop()!;
-      for (const line of lines) if (line.includes('"maxRssBytes"')) summary = JSON.parse(line) as Record<string, any>;
+      for (const line of lines) {
+        if (!line.includes('"maxRssBytes"')) continue;
+        summary = JSON.parse(line) as Record<string, any>;
+        ingested = (performance.now() - started) / 1000;
+      }
     });
-    child.on('exit', (code) => (code === 0 && summary ? resolvePromise(summary) : reject(new Error(`pulse run (${name}) exited ${code}`))));
+    child.on('exit', (code) => (code === 0 && summary ? resolvePromise({ ...summary, ingested }) : reject(new Error(`pulse run (${name}) exited ${code}`))));
   });
   return {
     seconds: (performance.now() - started) / 1000,
+    ingestSeconds: Number(last['ingested']),
     records: Number(last['records']),
     maxRssBytes: Number(last['maxRssBytes']),
     operatorSeconds: last['operatorSeconds'] as Record<string, number>,
@@ -103,11 +120,23 @@ const withoutRules = (job: Record<string, any>): void => {
   for (const op of job['operators'] as Array<Record<string, unknown>>) if (op['type'] === 'contact_kpis') delete op['rules'];
 };
 
+/** KPI rules that fire on many quarter-hour and hourly windows and resolve on the next: an alert storm. */
+const alertStorm = (job: Record<string, any>): void => {
+  for (const op of job['operators'] as Array<Record<string, unknown>>) {
+    if (op['type'] !== 'contact_kpis') continue;
+    op['rules'] = [
+      { name: 'StormAbandonRate', when: 'abandon_rate > 0.05', window: '15m', min_offered: 1, severity: 'warning' },
+      { name: 'StormServiceLevel', when: 'service_level < 0.9', window: '1h', min_offered: 1, severity: 'info' },
+    ];
+  }
+};
+
 // 1. The pipeline, as users run it.
 const runs: Record<string, RunFigures> = {};
 if (full) {
   runs['default'] = await runJob('default', () => undefined);
   runs['default_without_rules'] = await runJob('default-without-rules', withoutRules);
+  runs['default_alert_storm'] = await runJob('default-alert-storm', alertStorm);
 }
 runs['windows_only'] = await runJob('windows', windowsOnly);
 
@@ -140,6 +169,7 @@ const sqlSeconds = (performance.now() - sqlStart) / 1000;
 
 // 3. Equality of each run's windows with the query's (sums compared to 1e-6).
 const equal: Record<string, boolean> = {};
+let stormFirings = 0;
 for (const [name, run] of Object.entries(runs)) {
   await connection.run(`ATTACH '${run.db}' AS run (READ_ONLY)`);
   const diff = await connection.runAndReadAll(`
@@ -163,6 +193,10 @@ for (const [name, run] of Object.entries(runs)) {
       process.stdout.write(`alerts_per_day ${String(row['kind']).padEnd(9)} ${String(row['rule']).padEnd(28)} ${(Number(row['alerts']) / days).toFixed(2)}\n`);
     }
   }
+  if (name === 'default_alert_storm') {
+    const storm = await connection.runAndReadAll(`SELECT count(*) FROM run.alerts WHERE rule LIKE 'Storm%'`);
+    stormFirings = Number(storm.getRowsJS()[0]![0]);
+  }
   await connection.run(`DETACH run`);
 }
 connection.closeSync();
@@ -179,7 +213,7 @@ const figures: Record<string, string | number | boolean> = {
   duckdb_sql_events_per_second: Math.round(sqlRate),
 };
 for (const [name, run] of Object.entries(runs)) {
-  figures[`${name}_seconds`] = run.seconds.toFixed(1);
+  figures[`${name}_seconds`] = `${run.seconds.toFixed(1)} (input read in ${run.ingestSeconds.toFixed(1)})`;
   figures[`${name}_events_per_second`] = Math.round(rate(run));
   figures[`${name}_ratio_to_sql`] = (rate(run) / sqlRate).toFixed(3);
   figures[`${name}_peak_rss_mib`] = Math.round(run.maxRssBytes / 2 ** 20);
@@ -196,7 +230,14 @@ if (full) {
   figures['rules_slowdown'] = `${((1 - rate(all) / rate(noRules)) * 100).toFixed(1)}%`;
   figures['target_default_100k_events_per_second'] = rate(all) >= 100_000 ? 'met' : 'NOT met';
   figures['target_default_0.5_of_windows_only'] = rate(all) >= 0.5 * rate(windows) ? 'met' : 'NOT met';
-  figures['target_rules_slow_ingestion_under_10%'] = rate(all) >= 0.9 * rate(noRules) ? 'met' : 'NOT met';
+  const storm = runs['default_alert_storm']!;
+  figures['alert_storm_firings'] = stormFirings;
+  // Ingestion: to the end of the input; the reports still pending then are rendered before exit.
+  const ingestRate = (run: RunFigures): number => run.records / run.ingestSeconds;
+  figures['alert_storm_ingestion_slowdown'] = `${((1 - ingestRate(storm) / ingestRate(noRules)) * 100).toFixed(1)}%`;
+  figures['alert_storm_end_to_end_slowdown'] = `${((1 - rate(storm) / rate(noRules)) * 100).toFixed(1)}%`;
+  figures['target_1000_firings_slow_ingestion_under_10%'] =
+    stormFirings < 1000 ? 'not measured (fewer than 1,000 firings)' : ingestRate(storm) >= 0.9 * ingestRate(noRules) ? 'met' : 'NOT met';
 }
 figures['target_peak_rss_under_2gib'] = Object.values(runs).every((run) => run.maxRssBytes < 2 * 2 ** 30) ? 'met' : 'NOT met';
 for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(44)} ${value}\n`);
