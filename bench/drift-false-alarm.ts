@@ -107,7 +107,9 @@ for (const customers of sizes) {
   }
 }
 line();
-line(`target (issue 17): false-drift rate per feature at most the configured level (tests: within two standard errors; distance thresholds: no alarm): ${allMet ? 'MET' : 'NOT MET'}`);
+line(
+  `target (issue 17): false-drift rate per feature at most the configured level (tests: within two standard errors; distance thresholds: no alarm): ${allMet ? 'MET' : 'NOT MET'}`,
+);
 process.stdout.write(`${out.join('\n')}\n`);
 if (values.dir === undefined && !values.keep) rmSync(dir, { recursive: true, force: true });
 

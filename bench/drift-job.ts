@@ -87,7 +87,10 @@ export async function readDriftResults(dbPath: string): Promise<{ metrics: Drift
       drifted: r.drifted === true,
     }));
     const datasetAlarms = (
-      await queryRows(store.connection, `SELECT DISTINCT epoch_ms(window_start) AS ws FROM alerts WHERE rule = 'SegmentationRescoreNeeded' AND status = 'firing' ORDER BY ws`)
+      await queryRows(
+        store.connection,
+        `SELECT DISTINCT epoch_ms(window_start) AS ws FROM alerts WHERE rule = 'SegmentationRescoreNeeded' AND status = 'firing' ORDER BY ws`,
+      )
     ).map((r) => Number(r.ws));
     return { metrics, datasetAlarms };
   } finally {

@@ -109,16 +109,22 @@ const periodIndex = (ms: number) => Math.round((ms - (periods[0] ?? ms)) / WEEK)
 
 const out: string[] = [];
 const line = (s = '') => out.push(s);
-line(`drift quality: ${customers} customers x ${days} days, seed ${seed}; ${values['full-job'] ? 'whole default job' : 'default population_drift operator'} (${operatorName})`);
+line(
+  `drift quality: ${customers} customers x ${days} days, seed ${seed}; ${values['full-job'] ? 'whole default job' : 'default population_drift operator'} (${operatorName})`,
+);
 line(`generate ${generateSeconds.toFixed(1)} s, pulse run ${runSeconds.toFixed(1)} s; data in ${dir}`);
-line(`periods evaluated: ${periods.length} (weekly, ${periods[0] === undefined ? 'none' : `${iso(periods[0])} .. ${iso(periods.at(-1) as number)}`})${periods.length < 20 ? '  WARNING: fewer than 20 periods' : ''}`);
+line(
+  `periods evaluated: ${periods.length} (weekly, ${periods[0] === undefined ? 'none' : `${iso(periods[0])} .. ${iso(periods.at(-1) as number)}`})${periods.length < 20 ? '  WARNING: fewer than 20 periods' : ''}`,
+);
 line(`injected drift starts ${truth.drift.start.slice(0, 10)}: period ${iso(injected)} (#${periodIndex(injected)})`);
 line();
 line('feature mapping (generator truth -> population_drift feature):');
 for (const f of [...truth.drift.features, ...truth.drift.non_drifting]) {
   const m = FEATURE_MAP[f.name];
   const drifts = truth.drift.features.includes(f) ? 'drifts' : 'stable';
-  line(`  ${f.name.padEnd(22)} ${drifts.padEnd(7)} -> ${(m?.operator ?? '(not measured)').padEnd(26)} ${m?.note ?? 'unknown to this benchmark: add it to FEATURE_MAP'}`);
+  line(
+    `  ${f.name.padEnd(22)} ${drifts.padEnd(7)} -> ${(m?.operator ?? '(not measured)').padEnd(26)} ${m?.note ?? 'unknown to this benchmark: add it to FEATURE_MAP'}`,
+  );
 }
 const mapped = new Set(Object.values(FEATURE_MAP).map((m) => m.operator));
 const unlisted = [...new Set(metrics.map((m) => m.feature))].filter((f) => !mapped.has(f)).sort();
@@ -127,7 +133,9 @@ line();
 
 const metricOf = (feature: string, period: number) => metrics.find((m) => m.feature === feature && m.current_start === period);
 const describe = (m: Metric | undefined) =>
-  m === undefined ? 'no row' : `${m.method} ${m.p_value !== null ? `p=${m.p_value.toPrecision(3)}` : `score=${m.score?.toPrecision(3) ?? 'n/a'}`} (threshold ${m.threshold ?? 'n/a'})`;
+  m === undefined
+    ? 'no row'
+    : `${m.method} ${m.p_value !== null ? `p=${m.p_value.toPrecision(3)}` : `score=${m.score?.toPrecision(3) ?? 'n/a'}`} (threshold ${m.threshold ?? 'n/a'})`;
 
 let detectionMet = true;
 line('injected drift: first period detected vs injected period');
@@ -142,8 +150,13 @@ for (const f of truth.drift.features) {
   const later = periods.filter((p) => p > injected && metricOf(op, p)?.drifted === true).length;
   const ok = firstAfter === injected;
   detectionMet &&= ok;
-  const delay = firstAfter === undefined ? 'never detected' : `detected ${iso(firstAfter)} (#${periodIndex(firstAfter)}, ${Math.round((firstAfter - injected) / WEEK)} periods after)`;
-  line(`  ${f.name.padEnd(22)} as ${op.padEnd(26)} ${delay}; at the injected period ${describe(metricOf(op, injected))}; alarms before ${before}, after ${later}  ${ok ? 'OK' : 'MISSED'}`);
+  const delay =
+    firstAfter === undefined
+      ? 'never detected'
+      : `detected ${iso(firstAfter)} (#${periodIndex(firstAfter)}, ${Math.round((firstAfter - injected) / WEEK)} periods after)`;
+  line(
+    `  ${f.name.padEnd(22)} as ${op.padEnd(26)} ${delay}; at the injected period ${describe(metricOf(op, injected))}; alarms before ${before}, after ${later}  ${ok ? 'OK' : 'MISSED'}`,
+  );
 }
 line();
 
@@ -154,11 +167,15 @@ for (const f of truth.drift.non_drifting) {
   if (op === null) continue;
   const alarms = periods.filter((p) => metricOf(op, p)?.drifted === true);
   stableAlarms += alarms.length;
-  line(`  ${f.name.padEnd(22)} as ${op.padEnd(26)} ${alarms.length} of ${periods.length}${alarms.length > 0 ? `: ${alarms.map(iso).join(', ')}` : ''}  worst: ${maxDecision(op)}`);
+  line(
+    `  ${f.name.padEnd(22)} as ${op.padEnd(26)} ${alarms.length} of ${periods.length}${alarms.length > 0 ? `: ${alarms.map(iso).join(', ')}` : ''}  worst: ${maxDecision(op)}`,
+  );
 }
 for (const op of unlisted) {
   const alarms = periods.filter((p) => metricOf(op, p)?.drifted === true);
-  line(`  (not in truth) ${op.padEnd(33)} ${alarms.length} of ${periods.length}${alarms.length > 0 ? `: ${alarms.map(iso).join(', ')}` : ''}  worst: ${maxDecision(op)}`);
+  line(
+    `  (not in truth) ${op.padEnd(33)} ${alarms.length} of ${periods.length}${alarms.length > 0 ? `: ${alarms.map(iso).join(', ')}` : ''}  worst: ${maxDecision(op)}`,
+  );
 }
 line();
 

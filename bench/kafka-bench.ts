@@ -202,10 +202,14 @@ dead_letters: { rejects_files: false }
   );
   const port = await freePort();
   const cli = join(dirname(fileURLToPath(import.meta.url)), '../pipelines/cli.js');
-  const child = spawn(process.execPath, [cli, 'run', '--config', config, '--source', 'kafka', '--db', join(dir, 'bench.duckdb'), '--metrics-port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--config', config, '--source', 'kafka', '--db', join(dir, 'bench.duckdb'), '--metrics-port', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     let started = 0;

@@ -31,7 +31,11 @@ mkdirSync(dir, { recursive: true });
 const events = join(dir, 'events.ndjson');
 const cli = join(root, 'dist/pipelines/cli.js');
 if (!existsSync(events)) {
-  execFileSync(process.execPath, [cli, 'generate', '--out', events, '--customers', values.customers!, '--days', values.days!, '--seed', values.seed!, '--intent-texts'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [cli, 'generate', '--out', events, '--customers', values.customers!, '--days', values.days!, '--seed', values.seed!, '--intent-texts'],
+    { stdio: 'inherit' },
+  );
 }
 const truth = JSON.parse(readFileSync(join(dir, 'events.truth.json'), 'utf8')) as {
   intent_texts: { contacts: Array<{ contact_id: string; customer_id: string; intent: string }> };
@@ -51,14 +55,20 @@ for (const line of readFileSync(events, 'utf8').split('\n')) {
   }
 }
 const ids = [...texts.keys()];
-const evaluation = evaluatePredictions(classifier.model.labels, ids.map((id) => trueIntent.get(id)!.intent), ids.map((id) => classifier.classify(texts.get(id)!).intent));
+const evaluation = evaluatePredictions(
+  classifier.model.labels,
+  ids.map((id) => trueIntent.get(id)!.intent),
+  ids.map((id) => classifier.classify(texts.get(id)!).intent),
+);
 process.stdout.write(`intent of ${ids.length} generated contact texts (held-out wording):\n${formatEvaluation(evaluation)}\n`);
 
 // The job.
 const db = join(dir, 'pulse.duckdb');
 rmSync(db, { force: true });
 const job = join(dir, 'job.yaml');
-writeFileSync(job, `name: lead-quality
+writeFileSync(
+  job,
+  `name: lead-quality
 source: files
 sources:
   files: { type: files, paths: [${JSON.stringify(events)}] }
@@ -69,9 +79,13 @@ operators:
       - { name: sales_lead, trigger: intent, intents: [new_sale, upsell_cross_sell], min_confidence: ${values['min-confidence']}, team: sales }
       - { name: retention_lead, trigger: intent, intents: [retention_risk], min_confidence: ${values['min-confidence']}, team: retention-desk }
 store: { path: ${JSON.stringify(db)} }
-`);
+`,
+);
 const started = Date.now();
-execFileSync(process.execPath, [cli, 'run', '--config', job, '--workers', '0'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
+execFileSync(process.execPath, [cli, 'run', '--config', job, '--workers', '0'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+});
 const seconds = (Date.now() - started) / 1000;
 
 const instance = await DuckDBInstance.create(db);
@@ -95,5 +109,6 @@ process.stdout.write(
   `pulse run: ${seconds.toFixed(1)} s; ${leads.length} leads at min_confidence ${values['min-confidence']}\n` +
     `lead precision ${(correct / Math.max(1, leads.length)).toFixed(3)} (${correct}/${leads.length}), ` +
     `recall ${(found / Math.max(1, pairs.size)).toFixed(3)} (${found}/${pairs.size} customer-intent pairs)\n` +
-    ['new_sale', 'upsell_cross_sell', 'retention_risk'].map((i) => `  ${byIntent(i)}`).join('\n') + '\n',
+    ['new_sale', 'upsell_cross_sell', 'retention_risk'].map((i) => `  ${byIntent(i)}`).join('\n') +
+    '\n',
 );

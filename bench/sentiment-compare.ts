@@ -19,16 +19,26 @@ const require = createRequire(import.meta.url);
 const vader: { SentimentIntensityAnalyzer: { polarity_scores(t: string): { compound: number } } } = require('vader-sentiment');
 const winkSentiment: (t: string) => { score: number } = require('wink-sentiment');
 
-interface Labelled { text: string; class: 0 | 1 }
+interface Labelled {
+  text: string;
+  class: 0 | 1;
+}
 const UCI = ['amazon', 'imdb', 'yelp'].flatMap(
   (name) => JSON.parse(readFileSync(require.resolve(`sentiment/test/fixtures/${name}.json`), 'utf8')) as Labelled[],
 );
 const corpusDir = new URL('../../operators/intent/corpus/', import.meta.url);
 const CORPUS = ['train.jsonl', 'holdout.jsonl'].flatMap((f) =>
-  readFileSync(new URL(f, corpusDir), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { text: string; sentiment: string }),
+  readFileSync(new URL(f, corpusDir), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { text: string; sentiment: string }),
 );
 /** The customer's words only: agent lines carry no customer sentiment. */
-const customerLines = (text: string): string => text.split('\n').filter((l) => !/^agent:/i.test(l)).join('\n');
+const customerLines = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !/^agent:/i.test(l))
+    .join('\n');
 
 const plain = new Sentiment();
 const nlp = winkNLP(model);
@@ -41,19 +51,30 @@ const CANDIDATES: Record<string, (text: string) => number> = {
 };
 
 const speedTexts: string[] = [];
-for (let i = 0; i + 3 <= UCI.length; i += 3) speedTexts.push(UCI.slice(i, i + 3).map((r) => r.text).join(' '));
+for (let i = 0; i + 3 <= UCI.length; i += 3)
+  speedTexts.push(
+    UCI.slice(i, i + 3)
+      .map((r) => r.text)
+      .join(' '),
+  );
 
 process.stdout.write('| library | UCI accuracy | corpus negative P / R / F1 | texts/s (one thread) |\n|---|---|---|---|\n');
 for (const [name, score] of Object.entries(CANDIDATES)) {
-  const correct = UCI.filter((r) => { const s = score(r.text); return s !== 0 && (s > 0 ? 1 : 0) === r.class; }).length;
-  let tp = 0, fp = 0, fn = 0;
+  const correct = UCI.filter((r) => {
+    const s = score(r.text);
+    return s !== 0 && (s > 0 ? 1 : 0) === r.class;
+  }).length;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (const r of CORPUS) {
     const negative = score(customerLines(r.text)) < 0;
     if (negative && r.sentiment === 'negative') tp++;
     else if (negative) fp++;
     else if (r.sentiment === 'negative') fn++;
   }
-  const p = tp / (tp + fp), rec = tp / (tp + fn);
+  const p = tp / (tp + fp),
+    rec = tp / (tp + fn);
   for (const t of speedTexts) score(t); // warm-up
   const start = performance.now();
   for (let round = 0; round < 3; round++) for (const t of speedTexts) score(t);

@@ -83,13 +83,28 @@ if (values.patterns) {
 /** Runs this bench once per PATTERN_SUITE entry (reports on stdout), then compares false-alert rates. */
 function runPatternSuite(): void {
   const self = fileURLToPath(import.meta.url);
-  const passOn = ['--customers', String(customers), '--days', String(days), '--seed', String(seed), '--dir', dir, '--batch', String(batchSize), ...(values.config ?? []).flatMap((c) => ['--config', c])];
+  const passOn = [
+    '--customers',
+    String(customers),
+    '--days',
+    String(days),
+    '--seed',
+    String(seed),
+    '--dir',
+    dir,
+    '--batch',
+    String(batchSize),
+    ...(values.config ?? []).flatMap((c) => ['--config', c]),
+  ];
   const rates: Array<{ set: string; summary: Array<Record<string, number>> }> = [];
   for (const set of PATTERN_SUITE) {
     const summaryPath = join(dir, `summary-${set.replaceAll(',', '+') || 'plain'}.json`);
     console.log(`\n##### patterns: ${set || 'none (plain)'}`);
     execFileSync(process.execPath, [self, ...passOn, '--pattern-set', set, '--summary', summaryPath], { stdio: ['ignore', 'inherit', 'inherit'] });
-    rates.push({ set: set === PATTERN_SUITE[PATTERN_SUITE.length - 1] ? 'all five' : set || 'plain', summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Array<Record<string, number>> });
+    rates.push({
+      set: set === PATTERN_SUITE[PATTERN_SUITE.length - 1] ? 'all five' : set || 'plain',
+      summary: JSON.parse(readFileSync(summaryPath, 'utf8')) as Array<Record<string, number>>,
+    });
   }
   const plain = rates[0]!.summary;
   console.log('\nfalse alerts on unshifted customers per 1,000 customer-days, by pattern configuration (target: at most 2x the plain rate):');
@@ -99,7 +114,16 @@ function runPatternSuite(): void {
     for (const r of rates) {
       const fa = r.summary[i]!['faRate']!;
       const ratio = fa / plain[i]!['faRate']!;
-      console.log(row([r.set, fa.toFixed(3), Number.isFinite(ratio) ? ratio.toFixed(2) : '-', ratio <= 2 ? 'yes' : 'NO', pct(r.summary[i]!['precision']!), pct(r.summary[i]!['recallBig']!)]));
+      console.log(
+        row([
+          r.set,
+          fa.toFixed(3),
+          Number.isFinite(ratio) ? ratio.toFixed(2) : '-',
+          ratio <= 2 ? 'yes' : 'NO',
+          pct(r.summary[i]!['precision']!),
+          pct(r.summary[i]!['recallBig']!),
+        ]),
+      );
     }
   });
 }
@@ -112,7 +136,17 @@ const truthPath = events.replace(/\.ndjson$/, '.truth.json');
 const started = performance.now();
 if (!existsSync(events) || !existsSync(truthPath)) {
   process.stderr.write(`generating ${events} ...\n`);
-  await generate({ out: events, customers, days, seed, malformedRate: 0, duplicateRate: 0, lateRate: 0, truthPath, ...(patternSet.length > 0 ? { patterns: patternSet } : {}) });
+  await generate({
+    out: events,
+    customers,
+    days,
+    seed,
+    malformedRate: 0,
+    duplicateRate: 0,
+    lateRate: 0,
+    truthPath,
+    ...(patternSet.length > 0 ? { patterns: patternSet } : {}),
+  });
 }
 const generateSeconds = (performance.now() - started) / 1000;
 
@@ -140,7 +174,11 @@ const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
 const patternOf = new Map<string, string>();
 if (truth.behaviour_patterns) {
   const bp = truth.behaviour_patterns;
-  for (const [name, ids] of [['weekend-heavy', bp.weekend_heavy_customers], ['pay day', bp.payday_customers], ['gaps', Object.keys(bp.gap_days_by_customer)]] as const) {
+  for (const [name, ids] of [
+    ['weekend-heavy', bp.weekend_heavy_customers],
+    ['pay day', bp.payday_customers],
+    ['gaps', Object.keys(bp.gap_days_by_customer)],
+  ] as const) {
     for (const id of ids) patternOf.set(id, name);
   }
 }
@@ -168,7 +206,16 @@ interface Shift {
 const shifts = new Map<string, Shift>();
 for (const s of truth.shifts) {
   const measures = new Set(s.measures.map(operatorMeasure).filter((m): m is string => m !== null));
-  shifts.set(s.customer_id, { direction: s.direction, size: s.relative_size, kind: s.kind, measures, start: Date.parse(s.start), txPerDay: s.baseline_daily?.['spend_count'] ?? 0, horizon: truth.period.days - s.day_index, day: s.day_index });
+  shifts.set(s.customer_id, {
+    direction: s.direction,
+    size: s.relative_size,
+    kind: s.kind,
+    measures,
+    start: Date.parse(s.start),
+    txPerDay: s.baseline_daily?.['spend_count'] ?? 0,
+    horizon: truth.period.days - s.day_index,
+    day: s.day_index,
+  });
 }
 const driftGroup = new Set(truth.drift.features?.find((f) => f.name === 'spend_total')?.affected_customers ?? []);
 const quietCustomers = customers - shifts.size - driftGroup.size;
@@ -369,7 +416,12 @@ function score(alerts: Array<Record<string, unknown>>) {
   for (const [id, s] of shifts) {
     const delay = firstHit.get(id);
     const isBig = Math.abs(s.size) >= 0.5;
-    const buckets = [bucketOf(bySize, s.size), bucketOf(byDir, s.direction), bucketOf(byKind, s.kind), ...(isBig ? [big, bucketOf(bigByActivity, activityOf(s.txPerDay))] : [])];
+    const buckets = [
+      bucketOf(bySize, s.size),
+      bucketOf(byDir, s.direction),
+      bucketOf(byKind, s.kind),
+      ...(isBig ? [big, bucketOf(bigByActivity, activityOf(s.txPerDay))] : []),
+    ];
     for (const b of buckets) {
       b.shifts++;
       if (delay !== undefined) {
@@ -378,7 +430,25 @@ function score(alerts: Array<Record<string, unknown>>) {
       }
     }
   }
-  return { tp, fpShifted, fpQuiet, driftAlerts, driftAfter, instant, bySize, byDir, byKind, big, precDir, fpWhy, fpQuietByActivity, fpQuietByPattern, bigByActivity, silence, firstHit };
+  return {
+    tp,
+    fpShifted,
+    fpQuiet,
+    driftAlerts,
+    driftAfter,
+    instant,
+    bySize,
+    byDir,
+    byKind,
+    big,
+    precDir,
+    fpWhy,
+    fpQuietByActivity,
+    fpQuietByPattern,
+    bigByActivity,
+    silence,
+    firstHit,
+  };
 }
 
 /**
@@ -389,7 +459,9 @@ function score(alerts: Array<Record<string, unknown>>) {
  */
 function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): void {
   const arl0 = arl0OfFalseAlertRate(faRate);
-  console.log(`beside Lorden's bound (spend shifts, |size| >= 50%; ARL0 ${Number.isFinite(arl0) ? Math.round(arl0).toLocaleString('en') : 'inf'} windows per series from the measured false-alert rate):`);
+  console.log(
+    `beside Lorden's bound (spend shifts, |size| >= 50%; ARL0 ${Number.isFinite(arl0) ? Math.round(arl0).toLocaleString('en') : 'inf'} windows per series from the measured false-alert rate):`,
+  );
   console.log(row(['band', 'shifts', 'recall', 'ceiling', 'rec/ceil', 'med.delay', 'med.bound', 'delay/bnd']));
   for (const act of ACTIVITY_LABELS) {
     const band = [...shifts.entries()].filter(([, sh]) => Math.abs(sh.size) >= 0.5 && activityOf(sh.txPerDay) === act);
@@ -404,7 +476,16 @@ function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): voi
     const delay = median(found.map((r) => r.delay as number));
     const bound = median(bounds);
     console.log(
-      row([act, rows.length, pct(recall), pct(ceiling), pct(recall / ceiling), delay ?? '-', bound === null ? '-' : bound.toFixed(1), delay === null || bound === null ? '-' : (delay / bound).toFixed(2)]),
+      row([
+        act,
+        rows.length,
+        pct(recall),
+        pct(ceiling),
+        pct(recall / ceiling),
+        delay ?? '-',
+        bound === null ? '-' : bound.toFixed(1),
+        delay === null || bound === null ? '-' : (delay / bound).toFixed(2),
+      ]),
     );
   }
 }
@@ -539,8 +620,9 @@ if (operators.length > 1) {
   console.log('\ntrade-off (one line per config):');
   console.log(row(['recall>=50%', 'precision', 'med.delay', 'FA/1000cd', 'config']));
   for (const s of summary) {
-    console.log(`${pct(s['recallBig'] as number).padEnd(18)} ${row(['', pct(s['precision'] as number), String(s['delayBig']), (s['faRate'] as number).toFixed(3)]).trimStart()}  ${JSON.stringify(s['config'])}`);
+    console.log(
+      `${pct(s['recallBig'] as number).padEnd(18)} ${row(['', pct(s['precision'] as number), String(s['delayBig']), (s['faRate'] as number).toFixed(3)]).trimStart()}  ${JSON.stringify(s['config'])}`,
+    );
   }
 }
 console.log(`\ntotal runtime ${((performance.now() - started) / 1000).toFixed(1)} s`);
-

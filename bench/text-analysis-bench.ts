@@ -20,7 +20,11 @@ const { values } = parseArgs({
 });
 const examples = parseLabels(readFileSync(values.labels!, 'utf8'), values.labels!);
 const classifier = new IntentClassifier(loadModelFile(values.model ?? DEFAULT_MODEL_PATH));
-const evaluation = evaluatePredictions(classifier.model.labels, examples.map((e) => e.intent), examples.map((e) => classifier.classify(e.text).intent));
+const evaluation = evaluatePredictions(
+  classifier.model.labels,
+  examples.map((e) => e.intent),
+  examples.map((e) => classifier.classify(e.text).intent),
+);
 process.stdout.write(`intent on ${values.labels} (${examples.length} texts):\n${formatEvaluation(evaluation)}\n`);
 
 const texts = examples.map((e) => e.text);
@@ -39,8 +43,18 @@ const chars = texts.reduce((s, t) => s + t.length, 0) / texts.length;
 process.stdout.write(
   `text analysis (intent + sentiment), one thread, ${n} texts of ${chars.toFixed(0)} characters on average:\n` +
     `  ${Math.round(n / cpuSeconds)} texts per CPU second, ${Math.round(n / seconds)} texts/s wall clock` +
-    ` (per CPU second: intent only ${Math.round(n / cpuTimed(() => { for (let r = 0; r < rounds; r++) for (const t of texts) sink += classifier.classify(t).confidence; }))},` +
-    ` sentiment only ${Math.round(n / cpuTimed(() => { for (let r = 0; r < rounds; r++) for (const t of texts) sink += scoreText(t).score; }))})\n` +
+    ` (per CPU second: intent only ${Math.round(
+      n /
+        cpuTimed(() => {
+          for (let r = 0; r < rounds; r++) for (const t of texts) sink += classifier.classify(t).confidence;
+        }),
+    )},` +
+    ` sentiment only ${Math.round(
+      n /
+        cpuTimed(() => {
+          for (let r = 0; r < rounds; r++) for (const t of texts) sink += scoreText(t).score;
+        }),
+    )})\n` +
     `  macro-F1 ${evaluation.macroF1.toFixed(3)} (target 0.85) ${Number.isFinite(sink) ? '' : '?'}\n`,
 );
 

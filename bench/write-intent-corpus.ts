@@ -9,7 +9,10 @@ import { composeCorpus } from '../operators/intent/corpus/compose.js';
 
 const SEED = 16;
 const dir = new URL('../../operators/intent/corpus/', import.meta.url);
-for (const [part, count] of [['train', 4000], ['holdout', 1000]] as const) {
+for (const [part, count] of [
+  ['train', 4000],
+  ['holdout', 1000],
+] as const) {
   const rows = composeCorpus(SEED, count, part);
   writeFileSync(new URL(`${part}.jsonl`, dir), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   process.stdout.write(`${part}: ${rows.length} texts\n`);

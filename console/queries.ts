@@ -97,7 +97,12 @@ export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters
     where.push('c.status = $status');
     params['status'] = status;
   }
-  for (const [key, column] of [['team', 'c.team'], ['severity', 'c.severity'], ['category', 'c.category'], ['tier', 'seg.tier']] as const) {
+  for (const [key, column] of [
+    ['team', 'c.team'],
+    ['severity', 'c.severity'],
+    ['category', 'c.category'],
+    ['tier', 'seg.tier'],
+  ] as const) {
     const value = filters[key];
     if (value === undefined || value === '') continue;
     where.push(`${column} = $${key}`);
@@ -162,10 +167,7 @@ export async function alertChoices(conn: DuckDBConnection): Promise<Record<'kind
 
 /** The customer's latest segment; the account owner as the alert that opened the case recorded it. */
 export async function customerOf(conn: DuckDBConnection, customerId: string, accountOwner: string | null): Promise<Customer> {
-  const reader = await conn.runAndReadAll(
-    `WITH ${SEGMENTS_CTE} SELECT tier, trailing_spend FROM seg WHERE customer_id = $id`,
-    { id: customerId },
-  );
+  const reader = await conn.runAndReadAll(`WITH ${SEGMENTS_CTE} SELECT tier, trailing_spend FROM seg WHERE customer_id = $id`, { id: customerId });
   const row = reader.getRowObjectsJS()[0];
   return {
     customer_id: customerId,
@@ -266,10 +268,9 @@ export async function queueKpis(conn: DuckDBConnection, queue: string, limit = 6
 
 /** The file of an alert's rendered report, if any. */
 export async function reportPath(conn: DuckDBConnection, alertId: string): Promise<string | undefined> {
-  const reader = await conn.runAndReadAll(
-    `SELECT report_path FROM pulse_report_requests WHERE alert_id = $id AND status = 'done' ORDER BY seq DESC LIMIT 1`,
-    { id: alertId },
-  );
+  const reader = await conn.runAndReadAll(`SELECT report_path FROM pulse_report_requests WHERE alert_id = $id AND status = 'done' ORDER BY seq DESC LIMIT 1`, {
+    id: alertId,
+  });
   const row = reader.getRowsJS()[0];
   return row === undefined ? undefined : String(row[0]);
 }

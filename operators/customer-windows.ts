@@ -83,31 +83,64 @@ class CustomerWindowView implements CustomerWindowRow {
     private readonly slot: number,
   ) {}
 
-  get customer_id(): string { return this.columns.customer[this.slot]!; }
-  get window_start(): number { return this.columns.values[this.slot * STRIDE + START]!; }
-  get window_end(): number { return this.columns.values[this.slot * STRIDE + END]!; }
-  get spend_total(): number { return this.columns.values[this.slot * STRIDE + SPEND_TOTAL]!; }
-  get spend_count(): number { return this.columns.values[this.slot * STRIDE + SPEND_COUNT]!; }
-  get spend_max(): number | null { return nullIfNaN(this.columns.values[this.slot * STRIDE + SPEND_MAX]!); }
-  get refund_total(): number { return this.columns.values[this.slot * STRIDE + REFUND_TOTAL]!; }
-  get usage_total(): number { return this.columns.values[this.slot * STRIDE + USAGE_TOTAL]!; }
-  get usage(): Record<string, number> { return this.columns.usage.toObject(this.slot); }
-  get contacts(): number { return this.columns.values[this.slot * STRIDE + CONTACTS]!; }
+  get customer_id(): string {
+    return this.columns.customer[this.slot]!;
+  }
+  get window_start(): number {
+    return this.columns.values[this.slot * STRIDE + START]!;
+  }
+  get window_end(): number {
+    return this.columns.values[this.slot * STRIDE + END]!;
+  }
+  get spend_total(): number {
+    return this.columns.values[this.slot * STRIDE + SPEND_TOTAL]!;
+  }
+  get spend_count(): number {
+    return this.columns.values[this.slot * STRIDE + SPEND_COUNT]!;
+  }
+  get spend_max(): number | null {
+    return nullIfNaN(this.columns.values[this.slot * STRIDE + SPEND_MAX]!);
+  }
+  get refund_total(): number {
+    return this.columns.values[this.slot * STRIDE + REFUND_TOTAL]!;
+  }
+  get usage_total(): number {
+    return this.columns.values[this.slot * STRIDE + USAGE_TOTAL]!;
+  }
+  get usage(): Record<string, number> {
+    return this.columns.usage.toObject(this.slot);
+  }
+  get contacts(): number {
+    return this.columns.values[this.slot * STRIDE + CONTACTS]!;
+  }
 
   /** Own enumerable copy, for anything that walks the row's keys (JSON, test equality). */
   toJSON(): CustomerWindowRow {
     return {
-      customer_id: this.customer_id, window_start: this.window_start, window_end: this.window_end,
-      spend_total: this.spend_total, spend_count: this.spend_count, spend_max: this.spend_max,
-      refund_total: this.refund_total, usage_total: this.usage_total, usage: this.usage, contacts: this.contacts,
+      customer_id: this.customer_id,
+      window_start: this.window_start,
+      window_end: this.window_end,
+      spend_total: this.spend_total,
+      spend_count: this.spend_count,
+      spend_max: this.spend_max,
+      refund_total: this.refund_total,
+      usage_total: this.usage_total,
+      usage: this.usage,
+      contacts: this.contacts,
     };
   }
 }
 
 /** Offsets in a slot of the numeric `customer_windows` columns (NaN is null, as in OutputColumns). */
 const NUMERIC_COLUMNS: Readonly<Record<string, number>> = {
-  window_start: START, window_end: END, spend_total: SPEND_TOTAL, spend_count: SPEND_COUNT,
-  spend_max: SPEND_MAX, refund_total: REFUND_TOTAL, usage_total: USAGE_TOTAL, contacts: CONTACTS,
+  window_start: START,
+  window_end: END,
+  spend_total: SPEND_TOTAL,
+  spend_count: SPEND_COUNT,
+  spend_max: SPEND_MAX,
+  refund_total: REFUND_TOTAL,
+  usage_total: USAGE_TOTAL,
+  contacts: CONTACTS,
 };
 
 const WINDOW_COLUMNS: readonly string[] = ['customer_id', ...Object.keys(NUMERIC_COLUMNS), 'usage'];
@@ -256,7 +289,15 @@ export class CustomerWindowsOperator implements Operator {
     for (const slot of drained) columns.dirty[slot] = 0;
     this.dirtySlots = [];
     const windows = new DrainedWindows(columns, drained);
-    return [{ kind: 'customer_window', columns: windows, get rows() { return windows.rows(); } }];
+    return [
+      {
+        kind: 'customer_window',
+        columns: windows,
+        get rows() {
+          return windows.rows();
+        },
+      },
+    ];
   }
 
   /** Reloads windows that were still open at the checkpoint (rows as written by `drainOutputs`). */

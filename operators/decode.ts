@@ -1,14 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { eventSchemas } from './event-schemas.js';
-import {
-  EVENT_TYPES,
-  type ContactEvent,
-  type EventType,
-  type ProfileEvent,
-  type PulseEvent,
-  type RejectReason,
-} from './events.js';
+import { EVENT_TYPES, type ContactEvent, type EventType, type ProfileEvent, type PulseEvent, type RejectReason } from './events.js';
 import {
   DEFAULT_RECORD_LIMITS,
   RECORD_LIMIT_KEYS,
@@ -42,9 +35,7 @@ class Refusal implements DecodeFailure {
 
 type RawObject = Record<string, unknown>;
 
-const PROFILE_KNOWN_FIELDS = new Set([
-  'type', 'event_id', 'ts', 'customer_id', 'account_owner', 'region', 'age_band', 'tier', 'signup_date',
-]);
+const PROFILE_KNOWN_FIELDS = new Set(['type', 'event_id', 'ts', 'customer_id', 'account_owner', 'region', 'age_band', 'tier', 'signup_date']);
 
 /**
  * Turns one raw record (a JSON text or an already-split row) into a typed event, or says exactly
@@ -71,9 +62,7 @@ export class EventDecoder {
       validate: (required: boolean, text: string) => !required || text.isWellFormed(),
     });
     const schemas = eventSchemas(resolved);
-    this.validators = Object.fromEntries(
-      EVENT_TYPES.map((type) => [type, ajv.compile(schemas[type])]),
-    ) as Record<EventType, ValidateFunction>;
+    this.validators = Object.fromEntries(EVENT_TYPES.map((type) => [type, ajv.compile(schemas[type])])) as Record<EventType, ValidateFunction>;
   }
 
   /** Why the last `decodeEvent` returned null. */
@@ -131,11 +120,7 @@ export class EventDecoder {
   }
 
   private tooDeep(): Refusal {
-    return reject(
-      'too_large',
-      `arrays and objects nest more than ${this.maxNestingDepth} levels deep (${RECORD_LIMIT_KEYS.maxNestingDepth})`,
-      'unknown',
-    );
+    return reject('too_large', `arrays and objects nest more than ${this.maxNestingDepth} levels deep (${RECORD_LIMIT_KEYS.maxNestingDepth})`, 'unknown');
   }
 }
 
@@ -175,11 +160,7 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
     case 'anyOf':
       return reject('wrong_type', `field '${field}' has the wrong type`, type);
     case 'maxLength':
-      return reject(
-        'impossible_value',
-        `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`,
-        type,
-      );
+      return reject('impossible_value', `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`, type);
     case 'wellFormedUnicode':
       return reject(
         'impossible_value',
@@ -260,14 +241,18 @@ function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
     return reject('impossible_value', `field 'ended_at' is before '${answered_at === null ? 'queued_at' : 'answered_at'}'`, 'contact');
   }
   const event: ContactEvent = {
-    type: 'contact', event_id, ts: queued_at,
+    type: 'contact',
+    event_id,
+    ts: queued_at,
     customer_id: (raw['customer_id'] as string | null | undefined) ?? null,
     contact_id: raw['contact_id'] as string,
     channel: raw['channel'] as ContactEvent['channel'],
     queue: raw['queue'] as string,
     reason: raw['reason'] as string,
     agent_id: optionalString(raw['agent_id']),
-    queued_at, answered_at, ended_at,
+    queued_at,
+    answered_at,
+    ended_at,
     hold_seconds: (raw['hold_seconds'] as number | undefined) ?? 0,
     acw_seconds: (raw['acw_seconds'] as number | undefined) ?? 0,
     disposition: raw['disposition'] as ContactEvent['disposition'],
@@ -282,9 +267,15 @@ function toProfile(event_id: string, raw: RawObject): ProfileEvent {
     if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = String(value);
   }
   return {
-    type: 'profile', event_id, ts: toMillis(raw['ts']), customer_id: raw['customer_id'] as string,
-    account_owner: optionalString(raw['account_owner']), region: optionalString(raw['region']),
-    age_band: optionalString(raw['age_band']), tier: optionalString(raw['tier']),
-    signup_date: optionalString(raw['signup_date']), attributes,
+    type: 'profile',
+    event_id,
+    ts: toMillis(raw['ts']),
+    customer_id: raw['customer_id'] as string,
+    account_owner: optionalString(raw['account_owner']),
+    region: optionalString(raw['region']),
+    age_band: optionalString(raw['age_band']),
+    tier: optionalString(raw['tier']),
+    signup_date: optionalString(raw['signup_date']),
+    attributes,
   };
 }

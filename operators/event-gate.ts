@@ -85,25 +85,37 @@ export class EventGate {
     const latest = event.type === 'contact' ? event.ended_at : event.ts;
     if (latest > now + this.maxFutureMs) {
       return this.refuse(
-        source, partition, offset, 'future',
+        source,
+        partition,
+        offset,
+        'future',
         `${event.type === 'contact' ? "field 'ended_at'" : 'event time'} ${formatEpochMs(latest)} is later than the processing time ` +
           `${formatEpochMs(now)} plus event_time.max_future (${formatDuration(this.maxFutureMs)}); check the producer's clock (or this host's)`,
-        event.type, value,
+        event.type,
+        value,
       );
     }
     if (event.ts < this.minTimeMs) {
       return this.refuse(
-        source, partition, offset, 'impossible_value',
+        source,
+        partition,
+        offset,
+        'impossible_value',
         `event time ${formatEpochMs(event.ts)} is before event_time.min_time (${formatEpochMs(this.minTimeMs)})`,
-        event.type, value,
+        event.type,
+        value,
       );
     }
     this.recordTime(event.ts);
     if (event.ts < this.lateBefore) {
       return this.refuse(
-        source, partition, offset, 'late',
+        source,
+        partition,
+        offset,
+        'late',
         `event time ${formatEpochMs(event.ts)} is more than the allowed lateness behind the watermark ${formatEpochMs(this.watermark)}`,
-        event.type, value,
+        event.type,
+        value,
       );
     }
     if (this.dedup.checkAndAdd(event.event_id, event.customer_id, event.ts, partition)) {

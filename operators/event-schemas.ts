@@ -14,7 +14,10 @@ import { DEFAULT_RECORD_LIMITS, type RecordLimits } from './record-limits.js';
 
 const time = {
   description: 'RFC 3339 timestamp with offset, or epoch milliseconds',
-  anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }],
+  anyOf: [
+    { type: 'string', format: 'date-time' },
+    { type: 'integer', minimum: 0 },
+  ],
 } as const;
 
 const nullableTime = { anyOf: [...time.anyOf, { type: 'null' }] } as const;

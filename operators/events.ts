@@ -11,14 +11,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const CONTACT_CHANNELS = ['voice', 'chat', 'email', 'web', 'ivr', 'social'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
-export const DISPOSITIONS = [
-  'resolved',
-  'unresolved',
-  'transferred',
-  'abandoned',
-  'callback',
-  'self_service',
-] as const;
+export const DISPOSITIONS = ['resolved', 'unresolved', 'transferred', 'abandoned', 'callback', 'self_service'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 
 interface EventBase {

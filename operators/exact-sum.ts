@@ -79,7 +79,7 @@ export function exactAddProduct(partials: ExactSum, a: number, b: number): void 
   const cb = SPLITTER * b;
   const bHi = cb - (cb - b);
   const bLo = b - bHi;
-  const err = aLo * bLo - (((p - aHi * bHi) - aLo * bHi) - aHi * bLo);
+  const err = aLo * bLo - (p - aHi * bHi - aLo * bHi - aHi * bLo);
   exactAdd(partials, p);
   if (err !== 0) exactAdd(partials, err);
 }

@@ -23,10 +23,13 @@ const REASON_SCHEMA = Type.Object(
     category: Type.String({ minLength: 1, maxLength: 100 }),
     status: StringEnum(REASON_STATUSES, { default: 'active' }),
     /** Codes that channels send for this reason, by channel (`voice: [BILL01]`). */
-    channel_codes: Type.Partial(Type.Object(Object.fromEntries(CONTACT_CHANNELS.map((c) => [c, Type.Array(CODE, { uniqueItems: true })])) as Record<ContactChannel, TArray<typeof CODE>>), {
-      additionalProperties: false,
-      default: {},
-    }),
+    channel_codes: Type.Partial(
+      Type.Object(Object.fromEntries(CONTACT_CHANNELS.map((c) => [c, Type.Array(CODE, { uniqueItems: true })])) as Record<ContactChannel, TArray<typeof CODE>>),
+      {
+        additionalProperties: false,
+        default: {},
+      },
+    ),
     /** A retired reason whose contacts now count under another. */
     merged_into: Type.Optional(CODE),
   },

@@ -111,4 +111,3 @@ export function drainStateRows(operator: string, states: Readonly<Record<string,
   }
   return rows;
 }
-

@@ -30,11 +30,22 @@ export function parseTimestamp(text: string): number {
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
   if (
-    text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || // '-'
+    text.charCodeAt(4) !== 0x2d ||
+    text.charCodeAt(7) !== 0x2d || // '-'
     !isSeparator(text.charCodeAt(10)) ||
-    text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a || // ':'
-    year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) ||
-    hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
+    text.charCodeAt(13) !== 0x3a ||
+    text.charCodeAt(16) !== 0x3a || // ':'
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
   ) {
     return Number.NaN;
   }
@@ -53,9 +64,7 @@ export function parseTimestamp(text: string): number {
   }
   const offsetMinutes = parseOffset(text, index);
   if (Number.isNaN(offsetMinutes)) return Number.NaN;
-  return (
-    daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis
-  );
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
 }
 
 /**
@@ -115,9 +124,12 @@ function parseOffset(text: string, index: number): number {
   if (sign !== 0x2b && sign !== 0x2d) return Number.NaN; // '+' or '-'
   const hours = digits(text, index + 1, 2);
   let minutes: number;
-  if (rest === 3) minutes = 0; // ±hh
-  else if (rest === 5) minutes = digits(text, index + 3, 2); // ±hhmm
-  else if (rest === 6 && text.charCodeAt(index + 3) === 0x3a) minutes = digits(text, index + 4, 2); // ±hh:mm
+  if (rest === 3)
+    minutes = 0; // ±hh
+  else if (rest === 5)
+    minutes = digits(text, index + 3, 2); // ±hhmm
+  else if (rest === 6 && text.charCodeAt(index + 3) === 0x3a)
+    minutes = digits(text, index + 4, 2); // ±hh:mm
   else return Number.NaN;
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) return Number.NaN;
   return (sign === 0x2d ? -1 : 1) * (hours * 60 + minutes);

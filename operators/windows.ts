@@ -11,7 +11,6 @@ export interface WindowSpec {
   slideMs: number;
 }
 
-
 export function windowSpec(size: string, slide?: string): WindowSpec {
   const sizeMs = requireDuration(size);
   const slideMs = slide === undefined ? sizeMs : requireDuration(slide);

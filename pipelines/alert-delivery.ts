@@ -67,7 +67,10 @@ export class AlertDelivery implements OutboxSender {
    */
   async enqueue(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
     const alerts = outputs.filter((o) => o.kind === 'alert').flatMap((o) => o.rows as unknown as Alert[]);
-    await this.enqueueAlerts(connection, alerts.filter((a) => a.kind !== 'report'));
+    await this.enqueueAlerts(
+      connection,
+      alerts.filter((a) => a.kind !== 'report'),
+    );
   }
 
   /** Puts these alerts in the outbox (idempotent: an alert version already there is not added again). */
@@ -108,7 +111,9 @@ export class AlertDelivery implements OutboxSender {
     try {
       const result = await this.drain();
       if (result.pending > 0) {
-        const byReceiver = Object.entries(result.pendingByReceiver).map(([name, n]) => `${name}: ${n}`).join(', ');
+        const byReceiver = Object.entries(result.pendingByReceiver)
+          .map(([name, n]) => `${name}: ${n}`)
+          .join(', ');
         this.logger.warn(
           { pending: result.pending, pendingByReceiver: result.pendingByReceiver },
           `${result.pending} alert deliveries are still pending after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout ` +

@@ -33,7 +33,8 @@ function patternList(value: string): BehaviourPattern[] {
   const names = value.split(',').map((p) => p.trim());
   const known: readonly string[] = BEHAVIOUR_PATTERNS;
   const unknown = names.filter((p) => !known.includes(p));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown pattern ${unknown.join(', ')}; use a comma-separated list of ${BEHAVIOUR_PATTERNS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown pattern ${unknown.join(', ')}; use a comma-separated list of ${BEHAVIOUR_PATTERNS.join(', ')}`);
   return names as BehaviourPattern[];
 }
 
@@ -88,7 +89,8 @@ export function buildProgram(): Command {
 
   const write = (text: string): void => void process.stdout.write(text);
   program.addCommand(intentCommand({ write, writeErr: (text) => void process.stderr.write(text), stdin: process.stdin }));
-  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword })) program.addCommand(command);
+  for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword }))
+    program.addCommand(command);
 
   program
     .command('console')

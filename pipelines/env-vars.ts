@@ -15,16 +15,12 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path = '',
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(
-        `${path || '(root)'}: environment variable ${name} is not set; set it or write \${${name}:-default}`,
-      );
+      throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set; set it or write \${${name}:-default}`);
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, `${path}[${i}]`, keep));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, path ? `${path}.${key}` : key, keep)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, path ? `${path}.${key}` : key, keep)]));
   }
   return value;
 }

@@ -32,7 +32,13 @@ export async function* withIdleTicks<T>(messages: AsyncIterable<T>, intervalMs: 
   } finally {
     // A read still pending ends when the source is closed (after the final checkpoint);
     // awaiting return() before that would wait for it forever.
-    if (pending) void pending.then(() => iterator.return?.(), () => undefined).catch(() => undefined);
+    if (pending)
+      void pending
+        .then(
+          () => iterator.return?.(),
+          () => undefined,
+        )
+        .catch(() => undefined);
     else await iterator.return?.();
   }
 }

@@ -46,8 +46,7 @@ export function readApiAddress(dbPath: string): ApiAddress | undefined {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new Error(
-      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
-        `run the command as the user that runs the job`,
+      `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` + `run the command as the user that runs the job`,
       { cause: error },
     );
   }

@@ -96,7 +96,9 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   }
   const loop = recursivePath(parsed);
   if (loop !== undefined) {
-    throw new ConfigError(`${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`);
+    throw new ConfigError(
+      `${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`,
+    );
   }
   const raw = substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path));
   // Schema problems name the file and line of the key: `job.yaml:14: event_time.allowed_lateness: ...`.
@@ -112,9 +114,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     sources[name] = sourceChecks[source.type](source, `sources.${name}`, located([]));
   }
   if (!(job.source in job.sources)) {
-    throw new ConfigError(
-      `${origin}: source: '${job.source}' is not defined; defined sources are ${Object.keys(job.sources).join(', ')}`,
-    );
+    throw new ConfigError(`${origin}: source: '${job.source}' is not defined; defined sources are ${Object.keys(job.sources).join(', ')}`);
   }
   const operators = (job.operators as Array<Record<string, unknown>>).map((entry, index) => {
     const type = String(entry['type']);
@@ -254,18 +254,11 @@ function isReceiverSecret(document: unknown, path: string): boolean {
   return isSecretKey(receiver?.type, match[2]!);
 }
 
-function operatorConfig(
-  entry: Record<string, unknown>,
-  index: number,
-  origin: string,
-  located: (problem: ConfigProblem) => ConfigError,
-): OperatorConfig {
+function operatorConfig(entry: Record<string, unknown>, index: number, origin: string, located: (problem: ConfigProblem) => ConfigError): OperatorConfig {
   const type = String(entry['type']);
   const factory = OPERATOR_FACTORIES.get(type);
   if (!factory) {
-    throw new ConfigError(
-      `${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${[...OPERATOR_FACTORIES.keys()].join(', ')}`,
-    );
+    throw new ConfigError(`${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${[...OPERATOR_FACTORIES.keys()].join(', ')}`);
   }
   const { type: _type, name, ...settings } = entry;
   operatorChecks.get(type)!(settings, '', located);

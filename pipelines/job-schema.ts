@@ -39,8 +39,7 @@ export const DEFAULT_MAX_JUMP = '1d';
 export const DEFAULT_MIN_TIME = '2000-01-01T00:00:00Z';
 
 /** A finite positive bound (YAML `.inf` is refused: an unbounded sum can overflow to Infinity). */
-const bound = (fallback: number, description: string) =>
-  Type.Number({ exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback, description });
+const bound = (fallback: number, description: string) => Type.Number({ exclusiveMinimum: 0, maximum: Number.MAX_VALUE, default: fallback, description });
 
 /** One label's limit: `keep` values always have their own series, then the first `max` others seen. */
 function labelLimit(max: number) {
@@ -98,11 +97,10 @@ export const JOB_SCHEMA = Type.Object(
     name: Type.String({ minLength: 1, description: 'the job name (logs, metrics)' }),
     description: Type.Optional(Type.String({ description: 'free text' })),
     source: Type.String({ minLength: 1, description: 'which entry of sources to read; --source overrides, --input replaces it with files' }),
-    sources: Type.Record(
-      Type.String(),
-      Type.Object({ type: StringEnum(['files', 'kafka'] as const) }),
-      { minProperties: 1, description: 'the inputs by name; each is checked against the schema of its type' },
-    ),
+    sources: Type.Record(Type.String(), Type.Object({ type: StringEnum(['files', 'kafka'] as const) }), {
+      minProperties: 1,
+      description: 'the inputs by name; each is checked against the schema of its type',
+    }),
     event_time: section({
       max_out_of_orderness: Duration({ default: '5m', description: 'the watermark trails the newest event time by this much' }),
       allowed_lateness: Duration({ default: '1h', description: 'events up to this far behind the watermark still revise their windows' }),
@@ -179,7 +177,8 @@ export const JOB_SCHEMA = Type.Object(
       memory_limit: Type.String({
         pattern: '^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$',
         default: DEFAULT_MEMORY_LIMIT,
-        description: "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it); at a million customers 1GB added ~700 MB of peak RSS and no speed",
+        description:
+          "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it); at a million customers 1GB added ~700 MB of peak RSS and no speed",
       }),
     }),
     checkpoint: section({
@@ -206,7 +205,12 @@ export const JOB_SCHEMA = Type.Object(
       rejects_files: Type.Boolean({ default: true, description: 'also write `FILE.rejects.ndjson` beside each input file' }),
     }),
     metrics: section({
-      port: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'serve `/metrics`, `/healthz`, `/readyz` (0 = off); `--metrics-port` overrides' }),
+      port: Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        default: 0,
+        description: 'serve `/metrics`, `/healthz`, `/readyz` (0 = off); `--metrics-port` overrides',
+      }),
       label_limits: section(
         {
           queue: labelLimit(DEFAULT_LABEL_LIMITS.queue.max),

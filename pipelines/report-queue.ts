@@ -188,7 +188,10 @@ export class ReportQueue {
       });
       this.rendered++;
       metrics.rendered(request.kind);
-      logger.debug({ alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path }, 'alert report written');
+      logger.debug(
+        { alert_id: request.alert_id, alert_status: request.alert_status, kind: request.kind, report_path: request.report_path },
+        'alert report written',
+      );
     } else {
       const message = error instanceof Error ? error.message : String(error);
       logger.error(
@@ -199,10 +202,10 @@ export class ReportQueue {
       await inTransaction(connection, async () => {
         // The notification goes without its report rather than not at all.
         if (alert !== null) await this.options.afterRender?.(connection, alert);
-        await connection.run(
-          `UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`,
-          { ...key, error: message },
-        );
+        await connection.run(`UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`, {
+          ...key,
+          error: message,
+        });
       });
       this.failed++;
       metrics.failed(request.kind);

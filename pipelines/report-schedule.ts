@@ -18,13 +18,7 @@ import { StringEnum, Type, type Static } from '../operators/config/schema.js';
 import { ConfigError } from '../operators/errors.js';
 import { DEFAULT_THRESHOLDS, type OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
-import {
-  REPORT_PERIODS,
-  SCHEDULE_ANNOTATIONS,
-  SCHEDULED_REPORTS,
-  type ReportPeriod,
-  type ScheduledReportName,
-} from '../sinks/reports/scheduled-alert.js';
+import { REPORT_PERIODS, SCHEDULE_ANNOTATIONS, SCHEDULED_REPORTS, type ReportPeriod, type ScheduledReportName } from '../sinks/reports/scheduled-alert.js';
 
 /** `pulse_job_state` key of the schedules' cursor. */
 export const SCHEDULE_CURSOR_KEY = 'report_schedule';
@@ -145,7 +139,10 @@ export function scheduledReportAlert(schedule: ReportSchedule, dueAt: number, li
     [SCHEDULE_ANNOTATIONS.end]: iso(p.end),
     [SCHEDULE_ANNOTATIONS.highlight]: JSON.stringify(schedule.highlight),
     ...(schedule.report === 'closed_loop'
-      ? { [SCHEDULE_ANNOTATIONS.minPrecision]: String(schedule.thresholds.minPrecision), [SCHEDULE_ANNOTATIONS.minJudged]: String(schedule.thresholds.minJudged) }
+      ? {
+          [SCHEDULE_ANNOTATIONS.minPrecision]: String(schedule.thresholds.minPrecision),
+          [SCHEDULE_ANNOTATIONS.minJudged]: String(schedule.thresholds.minJudged),
+        }
       : {}),
   };
   const dashboard = DASHBOARDS[schedule.report];

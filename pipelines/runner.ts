@@ -54,11 +54,7 @@ export interface RunContext {
   /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
   checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
   /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
-  afterCheckpoint?: (committed: {
-    rejections: Rejection[];
-    outputs: OperatorOutput[];
-    positions: ReadonlyMap<string, PartitionPosition>;
-  }) => Promise<void>;
+  afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[]; positions: ReadonlyMap<string, PartitionPosition> }) => Promise<void>;
   /** Called after every batch with the running totals (progress display). */
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */
@@ -361,9 +357,7 @@ export class JobRunner {
       failed = reject;
     });
     const previous = this.committing;
-    const whole = this.context.exclusive
-      ? this.context.exclusive.run(() => this.checkpointNow(previous, staged))
-      : this.checkpointNow(previous, staged);
+    const whole = this.context.exclusive ? this.context.exclusive.run(() => this.checkpointNow(previous, staged)) : this.checkpointNow(previous, staged);
     this.committing = whole.catch((error: unknown) => {
       this.commitFailure ??= { error };
       failed(error);
@@ -519,7 +513,10 @@ export class JobRunner {
     await this.pool!.setTaxonomy(this.taxonomy);
     if (this.taxonomy === undefined) return;
     this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
-    this.context.logger.info({ version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length }, 'contact reasons now mapped by this reason list version');
+    this.context.logger.info(
+      { version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length },
+      'contact reasons now mapped by this reason list version',
+    );
   }
 
   /**
@@ -686,7 +683,7 @@ export class JobRunner {
         this.warnedNoHandoff = true;
         logger.warn(
           { partitions: moved },
-          'partitions revoked without checkpoint.handoff_dir: their customers\' state stays in this process and ' +
+          "partitions revoked without checkpoint.handoff_dir: their customers' state stays in this process and " +
             'does not move to the new owner, and per-customer detectors here see those customers go silent. ' +
             'Run one member per group, or set checkpoint.handoff_dir (sources/kafka/README.md)',
         );

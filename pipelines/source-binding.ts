@@ -75,9 +75,7 @@ function bindKafka(
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
     ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
   });
-  const deadLetters = config.dead_letter_topic
-    ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic })
-    : undefined;
+  const deadLetters = config.dead_letter_topic ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic }) : undefined;
   return {
     source,
     async afterCheckpoint(positions, rejections) {
@@ -89,9 +87,9 @@ function bindKafka(
       if (deadLetters && rejections.length > 0) {
         // The dead_letters table is the authoritative copy; the topic is a convenience for
         // producers, so a failure here is logged rather than stopping the job.
-        await deadLetters.sendRejections(rejections, name).catch((error: unknown) =>
-          logger.warn({ err: error, count: rejections.length }, 'could not send rejects to the dead-letter topic'),
-        );
+        await deadLetters
+          .sendRejections(rejections, name)
+          .catch((error: unknown) => logger.warn({ err: error, count: rejections.length }, 'could not send rejects to the dead-letter topic'));
       }
     },
     async close() {

@@ -14,9 +14,7 @@ export async function appendRejectsFiles(rejections: readonly Rejection[]): Prom
     const path = rejectsPath(r.position.partition);
     let lines = byFile.get(path);
     if (!lines) byFile.set(path, (lines = []));
-    lines.push(
-      JSON.stringify({ line: r.position.offset, reason: r.reason, detail: r.detail, type: r.type, raw: r.raw }) + '\n',
-    );
+    lines.push(JSON.stringify({ line: r.position.offset, reason: r.reason, detail: r.detail, type: r.type, raw: r.raw }) + '\n');
   }
   for (const [path, lines] of byFile) await appendFile(path, lines.join(''));
 }

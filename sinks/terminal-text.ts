@@ -18,6 +18,10 @@ export function terminalSafe(text: string): string {
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const safeRows = rows.map((row) => row.map(terminalSafe));
   const widths = headers.map((h, i) => Math.max(h.length, ...safeRows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...safeRows.map(line)].join('\n') + '\n';
 }

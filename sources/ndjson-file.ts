@@ -105,10 +105,13 @@ function nextChunk(
     };
     signal.addEventListener('abort', onAbort);
     if (deadline !== undefined && Number.isFinite(deadline)) {
-      timer = setTimeout(() => {
-        settle();
-        resolve(LINGERED);
-      }, Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => {
+          settle();
+          resolve(LINGERED);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     }
     read.then(
       (result) => {

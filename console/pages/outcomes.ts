@@ -41,32 +41,43 @@ function formValue(text: string | undefined): number | undefined | 'bad' {
 }
 
 export function registerOutcomePages(app: FastifyInstance, context: PageContext): void {
-  const handler = (kind: 'alert' | 'case', back: (id: string) => string) =>
-    async (request: FastifyRequest<OutcomeRoute>, reply: FastifyReply) => {
-      const user = request.user!;
-      const { id } = request.params;
-      const form = request.body ?? {};
-      const outcome = typeof form.outcome === 'string' ? form.outcome.trim() : '';
-      if (!(PERSON_OUTCOMES as readonly string[]).includes(outcome)) {
-        return renderError(reply, request, 400, `Nothing was recorded: choose an outcome (${PERSON_OUTCOMES.join(', ')}).`);
+  const handler = (kind: 'alert' | 'case', back: (id: string) => string) => async (request: FastifyRequest<OutcomeRoute>, reply: FastifyReply) => {
+    const user = request.user!;
+    const { id } = request.params;
+    const form = request.body ?? {};
+    const outcome = typeof form.outcome === 'string' ? form.outcome.trim() : '';
+    if (!(PERSON_OUTCOMES as readonly string[]).includes(outcome)) {
+      return renderError(reply, request, 400, `Nothing was recorded: choose an outcome (${PERSON_OUTCOMES.join(', ')}).`);
+    }
+    const value = formValue(form.value);
+    if (value === 'bad') return renderError(reply, request, 400, 'Nothing was recorded: the value must be an amount of 0 or more, e.g. 1200.');
+    const note = typeof form.note === 'string' && form.note.trim() !== '' ? form.note.trim() : undefined;
+    const result = await context.db.use(async (conn) => {
+      if (!(await mayJudge(conn, user, kind, id))) return 'not found' as const;
+      try {
+        await recordOutcome(
+          conn,
+          { subjectId: id, kind, outcome, ...(value !== undefined ? { value } : {}), ...(note !== undefined ? { note } : {}) },
+          { actor: user.name, at: context.now() },
+        );
+        return 'recorded' as const;
+      } catch (error) {
+        if (error instanceof UsageError) return { message: error.message };
+        throw error;
       }
-      const value = formValue(form.value);
-      if (value === 'bad') return renderError(reply, request, 400, 'Nothing was recorded: the value must be an amount of 0 or more, e.g. 1200.');
-      const note = typeof form.note === 'string' && form.note.trim() !== '' ? form.note.trim() : undefined;
-      const result = await context.db.use(async (conn) => {
-        if (!(await mayJudge(conn, user, kind, id))) return 'not found' as const;
-        try {
-          await recordOutcome(conn, { subjectId: id, kind, outcome, ...(value !== undefined ? { value } : {}), ...(note !== undefined ? { note } : {}) }, { actor: user.name, at: context.now() });
-          return 'recorded' as const;
-        } catch (error) {
-          if (error instanceof UsageError) return { message: error.message };
-          throw error;
-        }
-      });
-      if (result === 'not found') return renderError(reply, request, 404, `There is no such ${kind}, or it belongs to another team.`);
-      if (result !== 'recorded') return renderError(reply, request, 400, `Nothing was recorded: ${result.message}.`);
-      return reply.redirect(back(id), 303);
-    };
-  app.post<OutcomeRoute>('/alerts/:id/outcome', { preHandler: app.csrfProtection }, handler('alert', (id) => `/alerts?alert=${encodeURIComponent(id)}`));
-  app.post<OutcomeRoute>('/cases/:id/outcome', { preHandler: app.csrfProtection }, handler('case', (id) => `/cases/${encodeURIComponent(id)}`));
+    });
+    if (result === 'not found') return renderError(reply, request, 404, `There is no such ${kind}, or it belongs to another team.`);
+    if (result !== 'recorded') return renderError(reply, request, 400, `Nothing was recorded: ${result.message}.`);
+    return reply.redirect(back(id), 303);
+  };
+  app.post<OutcomeRoute>(
+    '/alerts/:id/outcome',
+    { preHandler: app.csrfProtection },
+    handler('alert', (id) => `/alerts?alert=${encodeURIComponent(id)}`),
+  );
+  app.post<OutcomeRoute>(
+    '/cases/:id/outcome',
+    { preHandler: app.csrfProtection },
+    handler('case', (id) => `/cases/${encodeURIComponent(id)}`),
+  );
 }

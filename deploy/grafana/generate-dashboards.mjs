@@ -18,10 +18,7 @@ const GIB = 1024 * 1024 * 1024;
 
 /** Panel kinds: time series (default), stat, bar gauge. `thresholds` draws lines on time series. */
 function panel(spec) {
-  const {
-    title, description, targets, unit = 'short', min, max, thresholds, type = 'timeseries', w = 12, h = 8,
-    stack = false, decimals,
-  } = spec;
+  const { title, description, targets, unit = 'short', min, max, thresholds, type = 'timeseries', w = 12, h = 8, stack = false, decimals } = spec;
   const steps = thresholds
     ? [{ color: thresholds.base ?? 'green', value: null }, ...thresholds.steps.map(([value, color]) => ({ color, value }))]
     : [{ color: 'green', value: null }];
@@ -50,7 +47,14 @@ function panel(spec) {
     type === 'timeseries'
       ? { legend: { displayMode: 'table', placement: 'bottom', showLegend: true, calcs: ['lastNotNull', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } }
       : type === 'stat'
-        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area', justifyMode: 'auto', orientation: 'auto', textMode: 'auto' }
+        ? {
+            reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+            colorMode: 'value',
+            graphMode: 'area',
+            justifyMode: 'auto',
+            orientation: 'auto',
+            textMode: 'auto',
+          }
         : { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, displayMode: 'gradient', orientation: 'horizontal', showUnfilled: true };
   return {
     type,
@@ -159,9 +163,7 @@ function dashboard({ uid, title, description, tags, variables, panels }) {
     schemaVersion: 39,
     version: 1,
     weekStart: '',
-    links: [
-      { type: 'dashboards', title: 'customer-pulse', tags: ['customer-pulse'], asDropdown: true, includeVars: true, keepTime: true },
-    ],
+    links: [{ type: 'dashboards', title: 'customer-pulse', tags: ['customer-pulse'], asDropdown: true, includeVars: true, keepTime: true }],
     annotations: {
       list: [
         {
@@ -226,7 +228,12 @@ export function pipelineHealth() {
         unit: 'percentunit',
         min: 0,
         max: 1,
-        thresholds: { steps: [[0.05, 'orange'], [0.25, 'red']] },
+        thresholds: {
+          steps: [
+            [0.05, 'orange'],
+            [0.25, 'red'],
+          ],
+        },
       }),
       panel({
         title: 'Output rows per second, by table',
@@ -246,7 +253,12 @@ export function pipelineHealth() {
         targets: [[`max by (instance) (pulse_watermark_lag_seconds{${I}})`, '{{instance}}']],
         unit: 's',
         min: 0,
-        thresholds: { steps: [[600, 'orange'], [3600, 'red']] },
+        thresholds: {
+          steps: [
+            [600, 'orange'],
+            [3600, 'red'],
+          ],
+        },
       }),
       panel({
         title: 'Kafka consumer lag, by topic',
@@ -350,7 +362,12 @@ export function pipelineHealth() {
         ],
         unit: 'bytes',
         min: 0,
-        thresholds: { steps: [[2 * GIB, 'orange'], [3 * GIB, 'red']] },
+        thresholds: {
+          steps: [
+            [2 * GIB, 'orange'],
+            [3 * GIB, 'red'],
+          ],
+        },
       }),
       panel({
         title: 'Event loop lag p99',
@@ -424,7 +441,17 @@ export function contactCenter() {
         'Abandon rate',
         '(abandoned - short abandoned) / (offered - short abandoned): share of callers who gave up waiting, not counting those who hung up within 5 s. Lines: 5% target, 10% bad. ' +
           'Bad: above the line: not enough agents for the demand, or a long IVR. Check ASA and offered on the same queue; staff up or open overflow.',
-        { unit: 'percentunit', min: 0, max: 1, thresholds: { steps: [[0.05, 'orange'], [0.1, 'red']] } },
+        {
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          thresholds: {
+            steps: [
+              [0.05, 'orange'],
+              [0.1, 'red'],
+            ],
+          },
+        },
       ),
       kpi(
         'pulse_contact_service_level',
@@ -438,7 +465,16 @@ export function contactCenter() {
         'Average speed of answer',
         'Mean of (answered_at - queued_at) over handled contacts: how long answered customers waited (for chat and email, the response time). Line: 20 s voice target, 60 s bad. ' +
           'Bad: rising: the queue is short of agents; abandon rate usually follows.',
-        { unit: 's', min: 0, thresholds: { steps: [[20, 'orange'], [60, 'red']] } },
+        {
+          unit: 's',
+          min: 0,
+          thresholds: {
+            steps: [
+              [20, 'orange'],
+              [60, 'red'],
+            ],
+          },
+        },
       ),
       kpi(
         'pulse_contact_aht_seconds',
@@ -475,7 +511,12 @@ export function contactCenter() {
         unit: 'percentunit',
         min: 0,
         max: 1,
-        thresholds: { steps: [[0.05, 'orange'], [0.1, 'red']] },
+        thresholds: {
+          steps: [
+            [0.05, 'orange'],
+            [0.1, 'red'],
+          ],
+        },
         w: 12,
       }),
     ],
@@ -524,7 +565,12 @@ export function customerSignals() {
         targets: [[`sum by (team) (pulse_cases_overdue{team=~"$team"})`, '{{team}}']],
         unit: 'short',
         min: 0,
-        thresholds: { steps: [[1, 'orange'], [20, 'red']] },
+        thresholds: {
+          steps: [
+            [1, 'orange'],
+            [20, 'red'],
+          ],
+        },
       }),
       panel({
         title: 'Overdue share of open cases',
@@ -534,7 +580,12 @@ export function customerSignals() {
         unit: 'percentunit',
         min: 0,
         max: 1,
-        thresholds: { steps: [[0.1, 'orange'], [0.25, 'red']] },
+        thresholds: {
+          steps: [
+            [0.1, 'orange'],
+            [0.25, 'red'],
+          ],
+        },
       }),
       panel({
         title: 'Event-to-alert latency p95, by kind',

@@ -93,10 +93,7 @@ export interface ContactClass {
   fcrEligible: boolean;
 }
 
-export function classifyContact(
-  c: ContactEvent,
-  options: Pick<ContactKpiOptions, 'shortAbandonSeconds'>,
-): ContactClass {
+export function classifyContact(c: ContactEvent, options: Pick<ContactKpiOptions, 'shortAbandonSeconds'>): ContactClass {
   const selfService = c.disposition === 'self_service';
   const handled = !selfService && c.answered_at !== null;
   // abandoned = not answered and not callback (an unanswered callback is neither).
@@ -109,12 +106,7 @@ export function classifyContact(
 }
 
 /** Adds a contact's counts (not its FCR outcome, which the FCR tracker adds) to `acc`. */
-export function addContact(
-  acc: WindowAcc,
-  c: ContactEvent,
-  cls: ContactClass,
-  options: Pick<ContactKpiOptions, 'serviceLevelSeconds'>,
-): void {
+export function addContact(acc: WindowAcc, c: ContactEvent, cls: ContactClass, options: Pick<ContactKpiOptions, 'serviceLevelSeconds'>): void {
   acc.reasons[c.reason] = (acc.reasons[c.reason] ?? 0) + 1;
   if (c.taxonomy_version !== undefined) acc.taxonomy_version = Math.max(acc.taxonomy_version ?? 0, c.taxonomy_version);
   if (cls.selfService) {

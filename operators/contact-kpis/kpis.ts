@@ -107,8 +107,7 @@ type RateOptions = Pick<ContactKpiOptions, 'serviceLevelVariant' | 'serviceLevel
 /** Service level's numerator and denominator under the configured variant (see SERVICE_LEVEL_VARIANTS). */
 function serviceLevelCounts(acc: WindowAcc, options: RateOptions): { hits: number; trials: number } {
   const unansweredCallbacks = acc.offered - acc.handled - acc.abandoned;
-  const base =
-    acc.offered - acc.short_abandoned - (options.serviceLevelCallbacks === 'exclude' ? unansweredCallbacks : 0);
+  const base = acc.offered - acc.short_abandoned - (options.serviceLevelCallbacks === 'exclude' ? unansweredCallbacks : 0);
   switch (options.serviceLevelVariant) {
     case 'abandons_against':
       return { hits: acc.handled_in_sl, trials: base };

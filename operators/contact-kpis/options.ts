@@ -18,12 +18,7 @@ import { formatDuration, parseDuration } from '../duration.js';
  *    (handled_in_sl + abandoned_in_sl) / (offered - short_abandoned)
  * - `answered_only` (Genesys Cloud with "Include Abandons" off): handled_in_sl / handled
  */
-export const SERVICE_LEVEL_VARIANTS = [
-  'abandons_against',
-  'ignore_abandons',
-  'abandons_for',
-  'answered_only',
-] as const;
+export const SERVICE_LEVEL_VARIANTS = ['abandons_against', 'ignore_abandons', 'abandons_for', 'answered_only'] as const;
 export type ServiceLevelVariant = (typeof SERVICE_LEVEL_VARIANTS)[number];
 
 /** Whether unanswered callbacks stay in the SL denominator (`count`, SPEC) or leave it. */

@@ -47,11 +47,7 @@ export function chi2Sf(x: number, df: number): number {
 }
 
 /** The test on aligned category counts (index i is the same category in both). */
-export function chiSquareHomogeneity(
-  refCounts: ArrayLike<number>,
-  curCounts: ArrayLike<number>,
-  minExpected: number = CHI2_MIN_EXPECTED,
-): ChiSquareResult {
+export function chiSquareHomogeneity(refCounts: ArrayLike<number>, curCounts: ArrayLike<number>, minExpected: number = CHI2_MIN_EXPECTED): ChiSquareResult {
   const columns: Array<{ ref: number; cur: number }> = [];
   let refTotal = 0;
   let curTotal = 0;

@@ -54,9 +54,7 @@ export interface FeatureDriftResult {
 
 export function decideFeatureDrift(input: FeatureDriftInput): FeatureDriftResult {
   const options = resolveFeatureDriftOptions(input.kind, input.options ?? {});
-  return input.kind === 'numeric'
-    ? decideNumeric(input.ref, input.cur, options)
-    : decideCategorical(input.ref, input.cur, options);
+  return input.kind === 'numeric' ? decideNumeric(input.ref, input.cur, options) : decideCategorical(input.ref, input.cur, options);
 }
 
 function decideNumeric(refIn: NumericSampleInput, curIn: NumericSampleInput, o: FeatureDriftOptions): FeatureDriftResult {
@@ -86,11 +84,7 @@ function decideNumeric(refIn: NumericSampleInput, curIn: NumericSampleInput, o: 
   return { ...verdict(method, stats, o), allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: bounds !== null, bounds };
 }
 
-function decideCategorical(
-  refIn: CategoricalSampleInput,
-  curIn: CategoricalSampleInput,
-  o: FeatureDriftOptions,
-): FeatureDriftResult {
+function decideCategorical(refIn: CategoricalSampleInput, curIn: CategoricalSampleInput, o: FeatureDriftOptions): FeatureDriftResult {
   const ref = isCategoricalSummary(refIn) ? refIn : summariseCategories(refIn);
   const cur = isCategoricalSummary(curIn) ? curIn : summariseCategories(curIn);
   const nRef = categoricalTotal(ref);

@@ -67,11 +67,7 @@ export function ksPValue(d: number, n1: number, n2: number, method: KsMethod = '
   return { statistic: d, pValue: clip01(kstwoSf(d, nEff)), method: 'asymp' };
 }
 
-export function ksTwoSample(
-  ref: EmpiricalDistribution,
-  cur: EmpiricalDistribution,
-  method: KsMethod = 'asymp',
-): KsResult {
+export function ksTwoSample(ref: EmpiricalDistribution, cur: EmpiricalDistribution, method: KsMethod = 'asymp'): KsResult {
   if (ref.n === 0 || cur.n === 0) {
     throw new DriftInputError('DRIFT_EMPTY_SAMPLE', 'ksTwoSample: both samples need at least one finite value');
   }

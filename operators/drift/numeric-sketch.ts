@@ -60,10 +60,7 @@ export interface NumericSketchOptions {
 export function createNumericSketch(options: NumericSketchOptions = {}): NumericSketch {
   const relativeAccuracy = options.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY;
   if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
-    throw new DriftInputError(
-      'DRIFT_SUMMARY_INVALID',
-      `numeric sketch: relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`,
-    );
+    throw new DriftInputError('DRIFT_SUMMARY_INVALID', `numeric sketch: relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
   }
   return {
     kind: 'numeric-sketch',

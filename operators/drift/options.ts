@@ -62,11 +62,7 @@ export const DEFAULT_FEATURE_DRIFT_OPTIONS: Readonly<FeatureDriftOptions> = Obje
  * Fills in defaults and checks every given option; `path` prefixes error messages
  * (e.g. `drift.features.spend_total`).
  */
-export function resolveFeatureDriftOptions(
-  kind: FeatureKind,
-  options: Partial<FeatureDriftOptions> = {},
-  path = 'drift',
-): FeatureDriftOptions {
+export function resolveFeatureDriftOptions(kind: FeatureKind, options: Partial<FeatureDriftOptions> = {}, path = 'drift'): FeatureDriftOptions {
   const o: FeatureDriftOptions = { ...DEFAULT_FEATURE_DRIFT_OPTIONS };
   for (const [key, value] of Object.entries(options)) {
     if (!(key in DEFAULT_FEATURE_DRIFT_OPTIONS)) {

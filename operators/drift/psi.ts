@@ -45,11 +45,7 @@ export function binCounts(dist: EmpiricalDistribution, edges: Float64Array): Flo
 }
 
 /** PSI from aligned bin counts of the reference and current samples (both totals > 0). */
-export function psiFromCounts(
-  refCounts: ArrayLike<number>,
-  curCounts: ArrayLike<number>,
-  epsilon: number = PSI_EPSILON,
-): number {
+export function psiFromCounts(refCounts: ArrayLike<number>, curCounts: ArrayLike<number>, epsilon: number = PSI_EPSILON): number {
   const refTotal = sum(refCounts);
   const curTotal = sum(curCounts);
   let psi = 0;
@@ -71,12 +67,7 @@ export interface NumericPsi {
 }
 
 /** PSI of a numeric feature over reference-quantile bins; also returns the bins for reuse. */
-export function numericPsi(
-  ref: EmpiricalDistribution,
-  cur: EmpiricalDistribution,
-  bins: number = PSI_DEFAULT_BINS,
-  epsilon: number = PSI_EPSILON,
-): NumericPsi {
+export function numericPsi(ref: EmpiricalDistribution, cur: EmpiricalDistribution, bins: number = PSI_DEFAULT_BINS, epsilon: number = PSI_EPSILON): NumericPsi {
   const edges = quantileBinEdges(ref, bins);
   const refCounts = binCounts(ref, edges);
   const curCounts = binCounts(cur, edges);

@@ -104,11 +104,7 @@ export interface SketchStats {
 }
 
 /** Numeric statistics from two non-empty sketches of the same relative accuracy. */
-export function numericStatsFromSketches(
-  ref: NumericSketch,
-  cur: NumericSketch,
-  options: Partial<StatsOptions> = {},
-): SketchStats {
+export function numericStatsFromSketches(ref: NumericSketch, cur: NumericSketch, options: Partial<StatsOptions> = {}): SketchStats {
   const refDist = sketchDistribution(ref);
   const curDist = sketchDistribution(cur);
   const refStd = sketchStd(ref);
@@ -151,11 +147,7 @@ function ksStatisticUpperBound(ref: EmpiricalDistribution, cur: EmpiricalDistrib
 }
 
 /** Categorical statistics of two count summaries (both with a positive total). */
-export function categoricalStats(
-  ref: CategoricalSummary,
-  cur: CategoricalSummary,
-  options: Partial<StatsOptions> = {},
-): DriftStats {
+export function categoricalStats(ref: CategoricalSummary, cur: CategoricalSummary, options: Partial<StatsOptions> = {}): DriftStats {
   const o = { ...DEFAULT_STATS_OPTIONS, ...options };
   const aligned = alignCategories(ref, cur);
   const chi2 = chiSquareHomogeneity(aligned.ref, aligned.cur, o.chi2MinExpected);

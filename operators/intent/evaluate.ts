@@ -44,7 +44,10 @@ export function evaluatePredictions(labels: readonly string[], truth: readonly s
     confusion,
     perClass,
     accuracy: ratio(correct, truth.length),
-    macroF1: ratio(scored.reduce((s, f) => s + f.f1, 0), scored.length),
+    macroF1: ratio(
+      scored.reduce((s, f) => s + f.f1, 0),
+      scored.length,
+    ),
   };
 }
 

@@ -19,8 +19,28 @@ const CHAR_MAX = 5;
 const NEGATION_REACH = 3;
 
 const NEGATORS: ReadonlySet<string> = new Set([
-  'not', 'no', 'never', "don't", 'dont', "didn't", 'didnt', "isn't", 'isnt', "won't", 'wont', "can't", 'cant',
-  "doesn't", 'doesnt', "wasn't", "aren't", "haven't", 'without', 'nothing', "wouldn't", "shouldn't",
+  'not',
+  'no',
+  'never',
+  "don't",
+  'dont',
+  "didn't",
+  'didnt',
+  "isn't",
+  'isnt',
+  "won't",
+  'wont',
+  "can't",
+  'cant',
+  "doesn't",
+  'doesnt',
+  "wasn't",
+  "aren't",
+  "haven't",
+  'without',
+  'nothing',
+  "wouldn't",
+  "shouldn't",
 ]);
 const WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
 const AGENT_LINE = /^\s*agent\s*:.*$/gm;

@@ -29,7 +29,9 @@ export function parseLabels(content: string, source: string): LabelledExample[] 
   });
   if (problems.length > 0) {
     const more = problems.length > MAX_REPORTED ? `\n... and ${problems.length - MAX_REPORTED} more` : '';
-    throw new ConfigError(`labels file has ${problems.length} bad line(s); each line needs {"text": "...", "intent": "..."}:\n${problems.slice(0, MAX_REPORTED).join('\n')}${more}`);
+    throw new ConfigError(
+      `labels file has ${problems.length} bad line(s); each line needs {"text": "...", "intent": "..."}:\n${problems.slice(0, MAX_REPORTED).join('\n')}${more}`,
+    );
   }
   if (examples.length === 0) throw new ConfigError(`${source}: no labelled texts`);
   return examples;

@@ -52,7 +52,9 @@ export function loadModelFile(path: string | URL = DEFAULT_MODEL_PATH): IntentMo
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ModelFileError(`${source}: cannot read the intent model (${(err as Error).message}); train one with pulse intent train --labels FILE --out ${source}`);
+    throw new ModelFileError(
+      `${source}: cannot read the intent model (${(err as Error).message}); train one with pulse intent train --labels FILE --out ${source}`,
+    );
   }
   return parseModel(text, source);
 }
@@ -61,14 +63,7 @@ export function loadModelFile(path: string | URL = DEFAULT_MODEL_PATH): IntentMo
  * The model's forward pass: softmax over labels of `bias + scale * sum of the weight rows of
  * slots[0..n)`, written into `out`. Shared by prediction (float32 weights) and training (float64).
  */
-export function softmaxOver(
-  weights: ArrayLike<number>,
-  bias: ArrayLike<number>,
-  slots: ArrayLike<number>,
-  n: number,
-  scale: number,
-  out: Float64Array,
-): void {
+export function softmaxOver(weights: ArrayLike<number>, bias: ArrayLike<number>, slots: ArrayLike<number>, n: number, scale: number, out: Float64Array): void {
   const k = out.length;
   out.fill(0);
   for (let i = 0; i < n; i++) {
@@ -146,16 +141,21 @@ export function parseModel(text: string, source: string): IntentModel {
   } catch (err) {
     throw new ModelFileError(`${source}: not a model file (invalid JSON: ${(err as Error).message})`);
   }
-  if (raw['format'] !== MODEL_FORMAT) throw new ModelFileError(`${source}: not an intent model (format is ${JSON.stringify(raw['format'])}, expected "${MODEL_FORMAT}")`);
+  if (raw['format'] !== MODEL_FORMAT)
+    throw new ModelFileError(`${source}: not an intent model (format is ${JSON.stringify(raw['format'])}, expected "${MODEL_FORMAT}")`);
   if (raw['format_version'] !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(`${source}: model format version ${String(raw['format_version'])} is not supported (this build reads ${MODEL_FORMAT_VERSION}); retrain with pulse intent train`);
+    throw new ModelFileError(
+      `${source}: model format version ${String(raw['format_version'])} is not supported (this build reads ${MODEL_FORMAT_VERSION}); retrain with pulse intent train`,
+    );
   }
   const labels = raw['labels'];
   const buckets = raw['buckets'];
   const bias = raw['bias'];
-  if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) throw new ModelFileError(`${source}: labels must be a list of at least two names`);
+  if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string'))
+    throw new ModelFileError(`${source}: labels must be a list of at least two names`);
   if (typeof buckets !== 'number' || !Number.isInteger(Math.log2(buckets))) throw new ModelFileError(`${source}: buckets must be a power of two`);
-  if (!Array.isArray(bias) || bias.length !== labels.length || !bias.every((b) => typeof b === 'number')) throw new ModelFileError(`${source}: bias must have one number per label`);
+  if (!Array.isArray(bias) || bias.length !== labels.length || !bias.every((b) => typeof b === 'number'))
+    throw new ModelFileError(`${source}: bias must have one number per label`);
   if (typeof raw['weights'] !== 'string') throw new ModelFileError(`${source}: weights missing`);
   return {
     labels: labels as string[],

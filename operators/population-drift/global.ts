@@ -173,7 +173,15 @@ export class PopulationDriftGlobal implements GlobalOperator {
   private progress(): Progress {
     let p = this.meta.get(PROGRESS_KEY);
     if (p === undefined) {
-      p = { nextStart: null, closedAny: false, closedCount: 0, maxTs: null, baselineScored: false, latestScores: [], segmentSizes: { Bronze: 0, Silver: 0, Gold: 0 } };
+      p = {
+        nextStart: null,
+        closedAny: false,
+        closedCount: 0,
+        maxTs: null,
+        baselineScored: false,
+        latestScores: [],
+        segmentSizes: { Bronze: 0, Silver: 0, Gold: 0 },
+      };
       this.meta.set(PROGRESS_KEY, p);
     }
     return p;
@@ -226,7 +234,14 @@ export class PopulationDriftGlobal implements GlobalOperator {
 
     const rescoring = !p.baselineScored ? 'baseline' : rescore ? 'rescore' : 'none';
     p.baselineScored = true;
-    const thresholds = population.length === 0 ? null : tierThresholds(population.map((c) => c.monetary), o.goldShare, o.silverShare);
+    const thresholds =
+      population.length === 0
+        ? null
+        : tierThresholds(
+            population.map((c) => c.monetary),
+            o.goldShare,
+            o.silverShare,
+          );
     const tallies = (yield { step: 'score', end, thresholds, rescoring } satisfies DriftRequest) as Array<MigrationTally | null>;
     if (rescoring === 'rescore') {
       const tally = emptyMigrationTally();

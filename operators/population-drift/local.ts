@@ -239,7 +239,13 @@ export class PopulationDriftLocal implements LocalOperator {
     return repeat;
   }
 
-  private addEventFeature(start: number, source: PopulationFeature['source'], field: string | null, value: string | number | boolean, only?: PopulationFeature): void {
+  private addEventFeature(
+    start: number,
+    source: PopulationFeature['source'],
+    field: string | null,
+    value: string | number | boolean,
+    only?: PopulationFeature,
+  ): void {
     const features = only ? [only] : (this.eventFeatures.get(eventFeatureKey(source, field)) ?? []);
     if (features.length === 0) return;
     const periods = this.partial!.periods;

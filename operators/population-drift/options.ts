@@ -194,7 +194,13 @@ export function populationDriftOptionsFromConfig(raw: unknown, defaultName = 'po
   const block = checkBlock(structuredClone(raw ?? {}));
   const periodMs = positive(block.period, 'period');
   const offsetMs =
-    block.period_offset === undefined ? (periodMs % WEEK_MS === 0 ? MONDAY_OFFSET_MS : 0) : block.period_offset === 0 ? 0 : requireDuration(block.period_offset);
+    block.period_offset === undefined
+      ? periodMs % WEEK_MS === 0
+        ? MONDAY_OFFSET_MS
+        : 0
+      : block.period_offset === 0
+        ? 0
+        : requireDuration(block.period_offset);
   if (block.tiers.gold + block.tiers.silver > 1) fail('tiers.silver', `must be >= 0 with gold + silver <= 1, got ${block.tiers.silver}`);
   // Named like the schema's messages: list items show their name.
   const features = block.features.map((f, i) => featureFrom(f, `features[${i}] (${f.name})`));
@@ -254,7 +260,7 @@ function referenceFrom(r: ReferenceBlock, periodMs: number, offsetMs: number): R
     if (r.start === undefined && r.end === undefined && !required) return null;
     const start = time(r.start, 'reference.start');
     const end = time(r.end, 'reference.end');
-    if (((start - offsetMs) % periodMs + periodMs) % periodMs !== 0) fail('reference.start', 'must be a period start (on the period grid)');
+    if ((((start - offsetMs) % periodMs) + periodMs) % periodMs !== 0) fail('reference.start', 'must be a period start (on the period grid)');
     if (!(end > start) || (end - start) % periodMs !== 0) fail('reference.end', 'must be after start by a whole number of periods');
     return { start, end };
   };

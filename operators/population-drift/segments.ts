@@ -71,10 +71,23 @@ export function quintileScores(values: readonly number[], higherIsBetter: boolea
 /** Tiers and RFM scores of a population. */
 export function scoreCustomers(customers: readonly CustomerValue[], goldShare: number, silverShare: number): CustomerScore[] {
   if (customers.length === 0) return [];
-  const t = tierThresholds(customers.map((c) => c.monetary), goldShare, silverShare);
-  const r = quintileScores(customers.map((c) => c.recencyDays), false);
-  const f = quintileScores(customers.map((c) => c.frequency), true);
-  const m = quintileScores(customers.map((c) => c.monetary), true);
+  const t = tierThresholds(
+    customers.map((c) => c.monetary),
+    goldShare,
+    silverShare,
+  );
+  const r = quintileScores(
+    customers.map((c) => c.recencyDays),
+    false,
+  );
+  const f = quintileScores(
+    customers.map((c) => c.frequency),
+    true,
+  );
+  const m = quintileScores(
+    customers.map((c) => c.monetary),
+    true,
+  );
   return customers.map((c, i) => ({
     ...c,
     tier: tierOf(c.monetary, t),

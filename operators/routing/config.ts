@@ -18,7 +18,10 @@ export const ROUTE_SCHEMA = Type.Recursive(
         matchers: Type.Optional(matcherList('label matchers, all must match: kind="sales", severity=~"warning|critical", queue!="test"')),
         continue: Type.Optional(Type.Boolean({ description: 'keep looking at sibling routes after this one matched (default false)' })),
         group_by: Type.Optional(
-          Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description: "labels that split alerts into notification groups; ['...'] groups by all labels. Inherited" }),
+          Type.Array(Type.String({ minLength: 1 }), {
+            uniqueItems: true,
+            description: "labels that split alerts into notification groups; ['...'] groups by all labels. Inherited",
+          }),
         ),
         group_wait: Type.Optional(Duration({ description: 'wait before the first notification of a new group (default 30s). Inherited' })),
         group_interval: Type.Optional(Duration({ description: 'wait before notifying about changes of a group already notified (default 5m). Inherited' })),

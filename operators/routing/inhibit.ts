@@ -27,11 +27,7 @@ export interface FiringAlert {
  * the `equal` labels must have the same value on both, a label missing on both counts as equal,
  * and an alert never inhibits itself).
  */
-export function isInhibited(
-  target: FiringAlert,
-  firing: Iterable<FiringAlert>,
-  rules: readonly InhibitRule[],
-): boolean {
+export function isInhibited(target: FiringAlert, firing: Iterable<FiringAlert>, rules: readonly InhibitRule[]): boolean {
   const applicable = rules.filter((r) => matchesAll(r.target, target.labels));
   if (applicable.length === 0) return false;
   for (const source of firing) {

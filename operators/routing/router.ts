@@ -44,12 +44,7 @@ export class Router {
    * Whether a firing alert is muted at `now` (wall clock): by a silence, or by another firing
    * alert under an inhibition rule. `extraSilences` are silences added at run time.
    */
-  muted(
-    target: FiringAlert,
-    firing: Iterable<FiringAlert>,
-    now: number,
-    extraSilences: readonly Silence[] = [],
-  ): MuteReason | null {
+  muted(target: FiringAlert, firing: Iterable<FiringAlert>, now: number, extraSilences: readonly Silence[] = []): MuteReason | null {
     if (activeSilence(target.labels, this.silences, now) || activeSilence(target.labels, extraSilences, now)) {
       return 'silenced';
     }

@@ -37,10 +37,6 @@ export function buildSilences(configs: readonly SilenceConfig[], path = 'alertin
 }
 
 /** The first silence muting `labels` at `now`, if any. */
-export function activeSilence(
-  labels: Readonly<Record<string, string>>,
-  silences: readonly Silence[],
-  now: number,
-): Silence | undefined {
+export function activeSilence(labels: Readonly<Record<string, string>>, silences: readonly Silence[], now: number): Silence | undefined {
   return silences.find((s) => s.startsAt <= now && now < s.endsAt && matchesAll(s.matchers, labels));
 }

@@ -15,10 +15,7 @@ export interface RuleIssue {
 
 export class RuleValidationError extends ConfigError {
   constructor(readonly issues: RuleIssue[]) {
-    super(
-      `invalid KPI rule${issues.length > 1 ? 's' : ''}:\n` +
-        issues.map((i) => `  - ${describeIssue(i)}`).join('\n'),
-    );
+    super(`invalid KPI rule${issues.length > 1 ? 's' : ''}:\n` + issues.map((i) => `  - ${describeIssue(i)}`).join('\n'));
   }
 }
 

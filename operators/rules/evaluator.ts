@@ -181,10 +181,7 @@ function historyKey(size: number, queue: string, channel: string, start: number)
 }
 
 function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
-  return (
-    (rule.queues === null || rule.queues.includes(row.queue)) &&
-    (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel))
-  );
+  return (rule.queues === null || rule.queues.includes(row.queue)) && (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel));
 }
 
 function noData(): Outcome {

@@ -38,9 +38,7 @@ export function validateRules(rules: unknown, options: ValidateRulesOptions = {}
   if (!Array.isArray(rules)) {
     throw new RuleValidationError([{ index: 0, rule: null, field: 'rules', message: 'expected a list of rules' }]);
   }
-  const windowSizes = (options.windowSizes ?? DEFAULT_WINDOW_SIZES_MS).map((w) =>
-    typeof w === 'number' ? w : (positiveDuration(w) ?? NaN),
-  );
+  const windowSizes = (options.windowSizes ?? DEFAULT_WINDOW_SIZES_MS).map((w) => (typeof w === 'number' ? w : (positiveDuration(w) ?? NaN)));
   const ctx: Context = {
     windowSizes: windowSizes.filter((w) => Number.isFinite(w)).sort((a, b) => a - b),
     knownQueues: options.knownQueues ?? null,
@@ -315,8 +313,7 @@ function checkHysteresis(condition: RuleCondition, resolve: number, issue: Issue
   if (above ? resolve > condition.threshold : resolve < condition.threshold) {
     issue(
       'resolve.threshold',
-      `${resolve} is on the breaching side of ${condition.op} ${condition.threshold}; ` +
-        `use a value ${above ? '<=' : '>='} ${condition.threshold}`,
+      `${resolve} is on the breaching side of ${condition.op} ${condition.threshold}; ` + `use a value ${above ? '<=' : '>='} ${condition.threshold}`,
     );
   }
 }

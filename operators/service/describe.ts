@@ -18,7 +18,6 @@ export interface CustomerFacts {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-
 export function customerLine(c: CustomerFacts): string {
   const owner = c.account_owner ? `, account owner ${c.account_owner}` : '';
   return `Customer ${c.customer_id}: tier ${c.tier}, trailing spend ${c.trailing_spend.toFixed(2)} over ${c.trailingSpendDays} days${owner}.`;
@@ -49,12 +48,7 @@ export function surveyTexts(rule: SurveyRule, event: SurveyEvent, facts: FactLoo
   };
 }
 
-export function interactionTexts(
-  rule: InteractionRule,
-  event: ContactEvent,
-  match: InteractionMatch,
-  customer: CustomerFacts,
-): Record<string, string> {
+export function interactionTexts(rule: InteractionRule, event: ContactEvent, match: InteractionMatch, customer: CustomerFacts): Record<string, string> {
   const within = formatDuration(rule.withinMs);
   let summary: string;
   let detail: string;
@@ -64,7 +58,8 @@ export function interactionTexts(
       summary = `${match.contacts.length} unresolved contacts within ${within} from ${customer.tier} customer ${customer.customer_id}`;
       detail =
         `Contacts (${[...rule.dispositions].join('/')}, threshold ${rule.count} within ${within}): ` +
-        match.contacts.map((c) => `${c.id} at ${iso(c.t)} ${c.d} (${c.r})`).join('; ') + '.';
+        match.contacts.map((c) => `${c.id} at ${iso(c.t)} ${c.d} (${c.r})`).join('; ') +
+        '.';
       extra['current'] = String(match.contacts.length);
       extra['threshold'] = String(rule.count);
       break;

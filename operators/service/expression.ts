@@ -28,9 +28,7 @@ export type ClauseOp = (typeof CLAUSE_OPS)[number];
 type Literal = number | string | boolean;
 
 export type Expr =
-  | { kind: 'and' | 'or'; items: Expr[] }
-  | { kind: 'not'; item: Expr }
-  | { kind: 'clause'; field: string; op: ClauseOp; value: Literal | Literal[] };
+  { kind: 'and' | 'or'; items: Expr[] } | { kind: 'not'; item: Expr } | { kind: 'clause'; field: string; op: ClauseOp; value: Literal | Literal[] };
 
 /** A syntax or field error; `column` is 1-based in the expression text. */
 export class ExpressionError extends ConfigError {
@@ -79,8 +77,7 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-const isKeyword = (token: Token | undefined, word: string): boolean =>
-  token !== undefined && token.type === 'word' && token.text.toLowerCase() === word;
+const isKeyword = (token: Token | undefined, word: string): boolean => token !== undefined && token.type === 'word' && token.text.toLowerCase() === word;
 
 /** Parses an expression; throws ExpressionError naming the column. */
 export function parseExpression(text: string): Expr {

@@ -12,15 +12,7 @@ export {
   RESERVED_RULES,
 } from './config.js';
 export { SERVICE_TRIGGERS_SCHEMA, SURVEY_RULE_SCHEMA, INTERACTION_RULE_SCHEMA } from './schema.js';
-export {
-  CASE_STATUSES,
-  TERMINAL_CASE_STATUSES,
-  CASE_ALERT_RULES,
-  caseIdFor,
-  isCaseStatus,
-  type CaseStatus,
-  type CaseStatusInfo,
-} from './case-status.js';
+export { CASE_STATUSES, TERMINAL_CASE_STATUSES, CASE_ALERT_RULES, caseIdFor, isCaseStatus, type CaseStatus, type CaseStatusInfo } from './case-status.js';
 export { tierPolicy, openCase, caseRow, overdueAlert } from './cases.js';
 export { parseExpression, compileExpression, expressionFields, ExpressionError, type Expr, type FactLookup } from './expression.js';
 export { scoreText, extendLexicon, DEFAULT_LEXICON, type Lexicon, type SentimentScore } from './sentiment.js';

@@ -78,9 +78,7 @@ export class ServiceTriggersOperator implements Operator {
       [SERVICE_STATE_NAMES.cooldowns]: this.cooldowns as KeyedState<unknown>,
       [SERVICE_STATE_NAMES.cases]: this.cases as KeyedState<unknown>,
     };
-    const windows = settings.interactionRules
-      .filter((r) => r.trigger === 'unresolved_contacts' || r.trigger === 'repeat_reason')
-      .map((r) => r.withinMs);
+    const windows = settings.interactionRules.filter((r) => r.trigger === 'unresolved_contacts' || r.trigger === 'repeat_reason').map((r) => r.withinMs);
     this.contactHorizonMs = Math.max(0, ...windows);
     this.maxCooldownMs = Math.max(0, ...[...settings.surveyRules, ...settings.interactionRules].map((r) => r.cooldownMs));
   }
@@ -237,13 +235,20 @@ export class ServiceTriggersOperator implements Operator {
     const text = textFacts(event.text, this.settings);
     const facts = this.facts(customerId, event.queued_at, (field) => {
       switch (field) {
-        case 'queue': return event.queue;
-        case 'channel': return event.channel;
-        case 'reason': return event.reason;
-        case 'disposition': return event.disposition;
-        case 'agent_id': return event.agent_id;
-        case 'text': return event.text;
-        default: return field.startsWith('text_') ? text.fact(field.slice('text_'.length)) : undefined;
+        case 'queue':
+          return event.queue;
+        case 'channel':
+          return event.channel;
+        case 'reason':
+          return event.reason;
+        case 'disposition':
+          return event.disposition;
+        case 'agent_id':
+          return event.agent_id;
+        case 'text':
+          return event.text;
+        default:
+          return field.startsWith('text_') ? text.fact(field.slice('text_'.length)) : undefined;
       }
     });
     for (const rule of this.settings.interactionRules) {
@@ -284,7 +289,8 @@ export class ServiceTriggersOperator implements Operator {
     if (annotations['lead_id']) labels['lead_id'] = annotations['lead_id'];
     if (rule.case) {
       const existing = this.settings.cases.oneOpenPerCategory ? this.openCaseOf(customerId, rule.case.category) : undefined;
-      const watched = existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
+      const watched =
+        existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
       if (!existing) {
         this.cases.set(watched.case_id, watched);
         this.caseRows.set(watched.case_id, caseRow(watched));
@@ -339,12 +345,18 @@ export class ServiceTriggersOperator implements Operator {
     const trailing = (): number => (spend ??= trailingSpend(this.spend.get(customerId), ts, this.settings.trailingSpendDays));
     const lookup: FactLookup = (field) => {
       switch (field) {
-        case 'tier': return tier;
-        case 'trailing_spend': return trailing();
-        case 'account_owner': return profile?.account_owner;
-        case 'region': return profile?.region;
-        case 'age_band': return profile?.age_band;
-        case 'signup_date': return profile?.signup_date;
+        case 'tier':
+          return tier;
+        case 'trailing_spend':
+          return trailing();
+        case 'account_owner':
+          return profile?.account_owner;
+        case 'region':
+          return profile?.region;
+        case 'age_band':
+          return profile?.age_band;
+        case 'signup_date':
+          return profile?.signup_date;
         default:
           if (field.startsWith('profile.')) return profile?.attributes[field.slice('profile.'.length)];
           return own(field);

@@ -79,10 +79,22 @@ export const SERVICE_TRIGGERS_SCHEMA = Type.Object(
     type: Type.Optional(Type.Literal('service_triggers')),
     name: Type.Optional(TEXT),
     team: Type.String({ minLength: 1, default: DEFAULT_TEAM, description: 'team of alerts whose rule names none' }),
-    trailing_spend_days: Type.Integer({ minimum: 1, maximum: 366, default: DEFAULT_TRAILING_SPEND_DAYS, description: 'the days of spend summed as trailing_spend' }),
-    max_contacts_per_customer: Type.Integer({ minimum: 1, maximum: 10_000, default: DEFAULT_MAX_CONTACTS, description: 'recent contacts kept per customer (bounded state)' }),
+    trailing_spend_days: Type.Integer({
+      minimum: 1,
+      maximum: 366,
+      default: DEFAULT_TRAILING_SPEND_DAYS,
+      description: 'the days of spend summed as trailing_spend',
+    }),
+    max_contacts_per_customer: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: DEFAULT_MAX_CONTACTS,
+      description: 'recent contacts kept per customer (bounded state)',
+    }),
     lexicon: Type.Optional(
-      Type.Record(Type.String(), Type.Number({ minimum: -5, maximum: 5 }), { description: 'word scores (-5..5) added to or overriding the AFINN-165 lexicon of negative_text' }),
+      Type.Record(Type.String(), Type.Number({ minimum: -5, maximum: 5 }), {
+        description: 'word scores (-5..5) added to or overriding the AFINN-165 lexicon of negative_text',
+      }),
     ),
     intent_model: Type.Optional(Type.String({ minLength: 1, description: 'model file of pulse intent train (default: the bundled model)' })),
     survey_rules: Type.Array(SURVEY_RULE_SCHEMA, { default: [], description: 'service alerts from survey answers (operators/service/README.md)' }),

@@ -167,7 +167,13 @@ export function instantAlert(hit: InstantHit, customerId: string, eventId: strin
     window_start: ts,
     fired_at: ts,
     labels: { alertname: rule, kind: 'sales', severity, ...(hit.metric ? { measure: `usage:${hit.metric}` } : {}), ...profileLabels(profile) },
-    annotations: { summary, description, current: fmt(hit.value), threshold: fmt(hit.threshold), ...(hit.typical !== undefined ? { baseline: fmt(hit.typical) } : {}) },
+    annotations: {
+      summary,
+      description,
+      current: fmt(hit.value),
+      threshold: fmt(hit.threshold),
+      ...(hit.typical !== undefined ? { baseline: fmt(hit.typical) } : {}),
+    },
     status: 'firing',
   };
 }

@@ -200,21 +200,31 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
       Type.String({ pattern: '^(spend_total|spend_count|usage:.+)$', description: 'a measure: spend_total, spend_count, usage:<metric> or usage:*' }),
       { minItems: 1, default: d.measures, description: 'the series watched per customer' },
     ),
-    ringWindows: Type.Optional(count(2, undefined, `trailing windows kept per customer and measure (default ${d.ringWindows}; cusum ${CUSUM_DEFAULTS.ringWindows})`)),
-    minHistory: Type.Optional(count(2, undefined, `windows of history before a customer is judged (default ${d.minHistory}; cusum ${CUSUM_DEFAULTS.minHistory})`)),
+    ringWindows: Type.Optional(
+      count(2, undefined, `trailing windows kept per customer and measure (default ${d.ringWindows}; cusum ${CUSUM_DEFAULTS.ringWindows})`),
+    ),
+    minHistory: Type.Optional(
+      count(2, undefined, `windows of history before a customer is judged (default ${d.minHistory}; cusum ${CUSUM_DEFAULTS.minHistory})`),
+    ),
     seasonPeriod: Type.Optional(count(1, undefined, 'season length in windows (default: a week of windows when the ring holds two, else a day, else 1: none)')),
     transform: StringEnum(['sqrt', 'none'] as const, { default: d.transform, description: 'variance-stabilising transform of window values (cusum)' }),
     smoothing: count(1, d.smoothing, 'width of the rolling means whose median and MAD give the baseline level and scale (cusum)'),
     shortWindows: count(1, d.shortWindows, 'windows averaged by the robust-z (sudden shift) detector (cusum)'),
     robustZ: positive(d.robustZ, 'robust z threshold of a sudden shift (cusum)'),
-    cusum: block({ k: positive(d.cusum.k, 'CUSUM allowance'), h: positive(d.cusum.h, 'CUSUM decision threshold'), clip: positive(d.cusum.clip, 'clip of a standardised value') }),
+    cusum: block({
+      k: positive(d.cusum.k, 'CUSUM allowance'),
+      h: positive(d.cusum.h, 'CUSUM decision threshold'),
+      clip: positive(d.cusum.clip, 'clip of a standardised value'),
+    }),
     floor: block({
       relative: Type.Number({ minimum: 0, default: d.floor.relative, description: 'scale floor: this x sqrt(level) (cusum; README: Scale floor)' }),
       absolute: positive(d.floor.absolute, 'scale floor in the sqrt domain (cusum)'),
     }),
     cooldownWindows: count(0, d.cooldownWindows, 'windows without a new alert for the same customer and measure after one'),
     fdr: block({
-      enabled: Type.Optional(Type.Boolean({ description: `Benjamini-Hochberg across customers (default ${d.fdr.enabled}; cusum ${CUSUM_DEFAULTS.fdrEnabled})` })),
+      enabled: Type.Optional(
+        Type.Boolean({ description: `Benjamini-Hochberg across customers (default ${d.fdr.enabled}; cusum ${CUSUM_DEFAULTS.fdrEnabled})` }),
+      ),
       q: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: d.fdr.q, description: 'false-discovery rate' }),
     }),
     population: block({
@@ -226,7 +236,7 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
     silence: block({
       enabled: Type.Boolean({ default: d.silence.enabled, description: 'the CustomerWentQuiet rule (glr only)' }),
       h: positive(d.silence.h, 'decision threshold (nats)'),
-      minEvents: count(1, d.silence.minEvents, 'events before a customer\'s rate counts as known'),
+      minEvents: count(1, d.silence.minEvents, "events before a customer's rate counts as known"),
     }),
     instant: Type.Array(Type.Object({ rule: StringEnum(INSTANT_RULES) }), {
       default: d.instant,

@@ -171,7 +171,10 @@ export function assessGlr(
   const phiHat = countDispersion(n, e, base);
   const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
-  const r = glrScan({ n, e, k, l, q, length: len }, { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion });
+  const r = glrScan(
+    { n, e, k, l, q, length: len },
+    { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion },
+  );
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
   let silence: SilenceEvidence | null = null;
   if (withSilence) {

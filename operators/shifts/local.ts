@@ -396,7 +396,18 @@ export class CustomerShiftLocal implements LocalOperator {
         );
       }
       if (it.q && silenceFires(it.q, cfg.silence, it.s.qg)) {
-        this.outputs.push(silenceAlert({ customerId: it.id, measure: it.measure, windowStart, window: cfg.window, windowMs: cfg.windowMs, evidence: it.q, threshold: cfg.silence.h, profile: it.c.profile }));
+        this.outputs.push(
+          silenceAlert({
+            customerId: it.id,
+            measure: it.measure,
+            windowStart,
+            window: cfg.window,
+            windowMs: cfg.windowMs,
+            evidence: it.q,
+            threshold: cfg.silence.h,
+            profile: it.c.profile,
+          }),
+        );
         it.s.qg = it.q.lastEventIndex;
       }
       if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);

@@ -18,7 +18,10 @@ export type { CustomerState } from './local.js';
 export type { ClockState } from './global.js';
 export { SHIFT_STATES as STATE_NAMES } from './local.js';
 
-export function customerShiftPlan(name: string, cfg: ShiftSettings): OperatorPlan & {
+export function customerShiftPlan(
+  name: string,
+  cfg: ShiftSettings,
+): OperatorPlan & {
   createLocal(): CustomerShiftLocal;
   createGlobal(): CustomerShiftGlobal;
 } {

@@ -55,13 +55,7 @@ export interface SilenceEvidence {
  * with exposures `e`; null when the window has an event, when there was no event at all, or when
  * fewer than `minBaseline` windows precede the gap.
  */
-export function silenceEvidence(
-  n: ArrayLike<number>,
-  e: ArrayLike<number>,
-  index: number,
-  dispersion: number,
-  minBaseline: number,
-): SilenceEvidence | null {
+export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, index: number, dispersion: number, minBaseline: number): SilenceEvidence | null {
   const len = n.length;
   if (len === 0 || (n[len - 1] as number) > 0) return null;
   let last = len - 1;

@@ -9,16 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { CASE_STATUSES } from '../../operators/service/case-status.js';
-import {
-  closeCase,
-  ensureCaseTables,
-  formatCaseDetail,
-  formatCaseList,
-  listCases,
-  showCase,
-  updateCase,
-  type CaseRecord,
-} from '../../sinks/cases/index.js';
+import { closeCase, ensureCaseTables, formatCaseDetail, formatCaseList, listCases, showCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import type { OpenDatabase } from './database-access.js';
 import { defaultActor, positiveInteger } from './people-options.js';
@@ -42,7 +33,13 @@ function isoTime(value: string): number {
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ];
 }
 
 export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = {}): Command {
@@ -85,21 +82,23 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .option('--overdue', 'only cases not closed or resolved whose due time has passed')
     .option('--as-of <time>', "judge --overdue at this time instead of the job's clock (RFC 3339)", isoTime)
     .option('--limit <n>', 'at most this many cases', positiveInteger)
-    .action(async (opts: { db: string; json?: boolean; status?: string[]; team?: string; customer?: string; overdue?: boolean; asOf?: number; limit?: number }) => {
-      let asOf = 0;
-      const found = await withDb(opts.db, (conn, jobNow) => {
-        asOf = opts.asOf ?? jobNow;
-        return listCases(conn, {
-          ...(opts.status ? { status: opts.status } : {}),
-          ...(opts.team !== undefined ? { team: opts.team } : {}),
-          ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
-          ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-          overdue: opts.overdue === true,
-          asOf,
+    .action(
+      async (opts: { db: string; json?: boolean; status?: string[]; team?: string; customer?: string; overdue?: boolean; asOf?: number; limit?: number }) => {
+        let asOf = 0;
+        const found = await withDb(opts.db, (conn, jobNow) => {
+          asOf = opts.asOf ?? jobNow;
+          return listCases(conn, {
+            ...(opts.status ? { status: opts.status } : {}),
+            ...(opts.team !== undefined ? { team: opts.team } : {}),
+            ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
+            ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+            overdue: opts.overdue === true,
+            asOf,
+          });
         });
-      });
-      emit(opts.json === true, found.map(caseJson), formatCaseList(found, asOf));
-    });
+        emit(opts.json === true, found.map(caseJson), formatCaseList(found, asOf));
+      },
+    );
 
   sub('show', 'show one case with its history')
     .argument('<case-id>', 'case id (or a unique prefix of 6+ characters)')
@@ -130,7 +129,10 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
         ...(opts.assignee !== undefined ? { assignee: opts.assignee } : {}),
         ...(opts.note !== undefined ? { note: opts.note } : {}),
       };
-      const [updated, at] = await withDb(opts.db, async (conn, jobNow) => [await updateCase(conn, caseId, change, { actor, at: jobNow }, opts.db), jobNow] as const);
+      const [updated, at] = await withDb(
+        opts.db,
+        async (conn, jobNow) => [await updateCase(conn, caseId, change, { actor, at: jobNow }, opts.db), jobNow] as const,
+      );
       emit(opts.json === true, caseJson(updated), one(updated, at));
     });
 
@@ -142,7 +144,10 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .action(async (caseId: string, opts: { db: string; json?: boolean; note?: string; resolved?: boolean; actor?: string }) => {
       const actor = opts.actor ?? defaultActor(env);
       const options = { ...(opts.note !== undefined ? { note: opts.note } : {}), status: opts.resolved ? ('resolved' as const) : ('closed' as const) };
-      const [closed, at] = await withDb(opts.db, async (conn, jobNow) => [await closeCase(conn, caseId, options, { actor, at: jobNow }, opts.db), jobNow] as const);
+      const [closed, at] = await withDb(
+        opts.db,
+        async (conn, jobNow) => [await closeCase(conn, caseId, options, { actor, at: jobNow }, opts.db), jobNow] as const,
+      );
       emit(opts.json === true, caseJson(closed), one(closed, at));
     });
 

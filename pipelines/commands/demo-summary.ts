@@ -78,9 +78,7 @@ async function kpiAlertLines(connection: DuckDBConnection): Promise<string[]> {
      FROM alerts WHERE kind = 'analytic' AND rule <> 'SegmentationRescoreNeeded' GROUP BY rule ORDER BY n DESC, rule`,
   );
   if (kpi.length === 0) return ['no contact-center KPI rule fired'];
-  return kpi.map(
-    (r) => `${terminalSafe(String(r['name']))}: fired ${count(r['n'])} times, ${count(r['resolved'])} resolved by the end of the data`,
-  );
+  return kpi.map((r) => `${terminalSafe(String(r['name']))}: fired ${count(r['n'])} times, ${count(r['resolved'])} resolved by the end of the data`);
 }
 
 async function driftLines(connection: DuckDBConnection): Promise<string[]> {
@@ -131,16 +129,13 @@ function reportLines(reportsDir: string, shown: (path: string) => string): strin
     .join(' and ');
   return [
     `${described} reports (HTML, and Markdown) in ${shown(reportsDir)}/: one per firing KPI rule and per drift alert,`,
-    'and the scheduled scorecards and signals summaries (colour-coded; the job\'s reports.schedule)',
+    "and the scheduled scorecards and signals summaries (colour-coded; the job's reports.schedule)",
   ];
 }
 
 async function deadLetterLines(connection: DuckDBConnection, facts: DemoFacts, shown: (path: string) => string): Promise<string[]> {
   if (facts.rejected === 0) return ['none'];
-  const byReason = await rows(
-    connection,
-    `SELECT reason, count(*) AS n, min(detail) AS example FROM dead_letters GROUP BY reason ORDER BY n DESC, reason`,
-  );
+  const byReason = await rows(connection, `SELECT reason, count(*) AS n, min(detail) AS example FROM dead_letters GROUP BY reason ORDER BY n DESC, reason`);
   const width = Math.max(...byReason.map((r) => String(r['reason']).length));
   const lines = [`${count(facts.rejected)} records refused, by reason:`];
   for (const r of byReason) {

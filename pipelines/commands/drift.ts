@@ -50,7 +50,13 @@ function shareThreshold(value: string): number {
 }
 
 function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ];
 }
 
 function fmt(x: number | null, digits = 4): string {
@@ -72,9 +78,16 @@ export function formatDriftSummary(result: OnDemandDriftResult): string {
     f.drifted ? 'yes' : 'no',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   const d = result.dataset;
-  const share = d.share === null ? 'no feature had data' : `${d.driftedCount} of ${d.evaluatedCount} features drifted, share ${fmt(d.share, 3)}, threshold ${d.shareThreshold}`;
+  const share =
+    d.share === null
+      ? 'no feature had data'
+      : `${d.driftedCount} of ${d.evaluatedCount} features drifted, share ${fmt(d.share, 3)}, threshold ${d.shareThreshold}`;
   const keys = d.driftedKeyFeatures.length > 0 ? `; key features drifted: ${d.driftedKeyFeatures.join(', ')}` : '';
   return [
     `drift run ${result.runId}`,
@@ -114,7 +127,11 @@ export function driftCommand(openDatabase: OpenDatabase, io: DriftCommandIO = {}
     .requiredOption('--current-end <iso>', 'current period end (exclusive)')
     .option('--out <dir>', 'also write the drift report of this run into this directory')
     .option('--run <id>', 'drift_metrics.run_id (default adhoc-<current start ISO>); rows of the same run are replaced')
-    .option('--key-feature <name>', `feature that makes the dataset drifted on its own; repeatable (default ${DEFAULT_ON_DEMAND_KEY_FEATURES.join(', ')})`, collect)
+    .option(
+      '--key-feature <name>',
+      `feature that makes the dataset drifted on its own; repeatable (default ${DEFAULT_ON_DEMAND_KEY_FEATURES.join(', ')})`,
+      collect,
+    )
     .option('--share-threshold <x>', 'dataset drifted when this share of features drifted (default 0.5)', shareThreshold)
     .action(async (o: EvaluateOptions) => {
       const periods = {

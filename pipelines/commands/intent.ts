@@ -7,8 +7,15 @@ import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import {
-  DEFAULT_MODEL_PATH, DEFAULT_TRAIN_OPTIONS, IntentClassifier, evaluatePredictions, formatEvaluation,
-  loadModelFile, parseLabels, serializeModel, trainIntentModel,
+  DEFAULT_MODEL_PATH,
+  DEFAULT_TRAIN_OPTIONS,
+  IntentClassifier,
+  evaluatePredictions,
+  formatEvaluation,
+  loadModelFile,
+  parseLabels,
+  serializeModel,
+  trainIntentModel,
 } from '../../operators/intent/index.js';
 import { scoreText } from '../../operators/service/sentiment.js';
 
@@ -98,9 +105,13 @@ export function intentCommand(io: IntentIo): Command {
     .option('--epochs <n>', 'passes over the texts', wholeNumber('--epochs'), DEFAULT_TRAIN_OPTIONS.epochs)
     .action((options: { labels: string; out: string; seed: number; epochs: number }) => {
       const { bytes, examples } = readLabelsFile(options.labels);
-      const model = trainIntentModel(examples, { ...DEFAULT_TRAIN_OPTIONS, seed: options.seed, epochs: options.epochs }, {
-        labelsSha256: createHash('sha256').update(bytes).digest('hex'),
-      });
+      const model = trainIntentModel(
+        examples,
+        { ...DEFAULT_TRAIN_OPTIONS, seed: options.seed, epochs: options.epochs },
+        {
+          labelsSha256: createHash('sha256').update(bytes).digest('hex'),
+        },
+      );
       writeFileSync(options.out, serializeModel(model));
       io.writeErr(`trained on ${examples.length} texts (${model.labels.join(', ')}); model written to ${options.out}\n`);
     });
@@ -115,7 +126,11 @@ export function intentCommand(io: IntentIo): Command {
       const { examples } = readLabelsFile(options.labels);
       const classifier = new IntentClassifier(modelAt(options.model));
       const predicted = examples.map((e) => classifier.classify(e.text).intent);
-      const evaluation = evaluatePredictions(classifier.model.labels, examples.map((e) => e.intent), predicted);
+      const evaluation = evaluatePredictions(
+        classifier.model.labels,
+        examples.map((e) => e.intent),
+        predicted,
+      );
       io.write(options.json ? `${JSON.stringify(evaluation)}\n` : formatEvaluation(evaluation));
     });
 

@@ -57,7 +57,16 @@ export function outboxCommand(
         write(
           renderTable(
             ['ALERT', 'ALERT STATUS', 'RECEIVER', 'DELIVERY', 'ATTEMPTS', 'CREATED (UTC)', 'DELIVERED (UTC)', 'LAST ERROR'],
-            rows.map((r) => [r.alert_id.slice(0, 16), r.alert_status, r.receiver, r.status, String(r.attempts), iso(r.created_at), iso(r.delivered_at), r.last_error ?? '-']),
+            rows.map((r) => [
+              r.alert_id.slice(0, 16),
+              r.alert_status,
+              r.receiver,
+              r.status,
+              String(r.attempts),
+              iso(r.created_at),
+              iso(r.delivered_at),
+              r.last_error ?? '-',
+            ]),
           ),
         );
       } finally {
@@ -86,7 +95,10 @@ export function outboxCommand(
     .command('send')
     .description('send pending and dead deliveries now, until none is pending or --timeout passes; exits 1 if any is left undelivered')
     .requiredOption('--db <path>', 'the job database')
-    .option('--config <file>', "the job YAML whose alerting section defines the receivers (not needed when a running job holds the database: it sends with its own)")
+    .option(
+      '--config <file>',
+      'the job YAML whose alerting section defines the receivers (not needed when a running job holds the database: it sends with its own)',
+    )
     .option('--receiver <name>', 'only this receiver')
     .option('--timeout <duration>', 'stop waiting for retries after this long (default: alerting.delivery.drain_timeout, 30s)', duration)
     .exitOverride()

@@ -30,7 +30,12 @@ export function reasonsCommand(open: OpenDatabase, io: { write: (text: string) =
       const taxonomy = parseTaxonomyYaml(text, options.file);
       const opened = await open(options.db);
       try {
-        const version = await saveTaxonomyVersion(opened.connection, taxonomy, { actor: options.actor ?? defaultActor(process.env), at: now() }, options.comment);
+        const version = await saveTaxonomyVersion(
+          opened.connection,
+          taxonomy,
+          { actor: options.actor ?? defaultActor(process.env), at: now() },
+          options.comment,
+        );
         io.write(`saved reason list version ${version} (${taxonomy.reasons.length} reasons)\n`);
       } finally {
         await opened.close();
@@ -48,7 +53,9 @@ export function reasonsCommand(open: OpenDatabase, io: { write: (text: string) =
       try {
         const found = await taxonomyVersion(opened.connection, options.version);
         if (found === undefined) {
-          throw new UsageError(options.version === undefined ? 'there is no reason list yet: import one with pulse reasons import' : `there is no version ${options.version}`);
+          throw new UsageError(
+            options.version === undefined ? 'there is no reason list yet: import one with pulse reasons import' : `there is no version ${options.version}`,
+          );
         }
         io.write(`# reason list version ${found.version}, saved by ${found.created_by}: ${found.comment}\n${taxonomyToYaml(found.taxonomy)}`);
       } finally {

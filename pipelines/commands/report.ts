@@ -66,7 +66,8 @@ const kpiKind: ReportKind = {
     const channel = optionalString(o.channel);
     const kpi = optionalString(o.kpi);
     if (queue !== undefined) await requireKnownValue(connection, { table: 'contact_kpis', column: 'queue', value: queue, option: '--queue', what: 'queue' });
-    if (channel !== undefined) await requireKnownValue(connection, { table: 'contact_kpis', column: 'channel', value: channel, option: '--channel', what: 'channel' });
+    if (channel !== undefined)
+      await requireKnownValue(connection, { table: 'contact_kpis', column: 'channel', value: channel, option: '--channel', what: 'channel' });
     return renderKpiReport(connection, {
       outDir: o.out,
       ...(kpi === undefined ? {} : { kpi }),
@@ -86,7 +87,13 @@ const customerKind: ReportKind = {
     command.requiredOption('--customer <id>', 'customer_id').option('--window <size>', 'window size of customer_windows', '1d');
   },
   async render(connection, o) {
-    await requireKnownValue(connection, { table: 'customer_windows', column: 'customer_id', value: String(o.customer), option: '--customer', what: 'customer' });
+    await requireKnownValue(connection, {
+      table: 'customer_windows',
+      column: 'customer_id',
+      value: String(o.customer),
+      option: '--customer',
+      what: 'customer',
+    });
     return renderCustomerReport(connection, {
       outDir: o.out,
       customerId: String(o.customer),
@@ -125,11 +132,7 @@ export function registerReportKind(name: string, kind: ReportKind): void {
  * opening the file then fails with StoreLockedError, and the CLI asks the job (its HTTP API) to
  * run the command instead, with `open` giving the job's own database.
  */
-export async function runReport(
-  kind: string,
-  options: CommonReportOptions & Record<string, unknown>,
-  open: OpenDatabase = openReadOnly,
-): Promise<ReportPaths> {
+export async function runReport(kind: string, options: CommonReportOptions & Record<string, unknown>, open: OpenDatabase = openReadOnly): Promise<ReportPaths> {
   const handler = REPORT_KINDS.get(kind);
   if (handler === undefined) throw new UsageError(`unknown report kind "${kind}"; use one of ${[...REPORT_KINDS.keys()].join(', ')}`);
   const db = await open(options.db);

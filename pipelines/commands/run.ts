@@ -63,7 +63,6 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
   };
 }
 
-
 export interface RunCommandResult extends RunSummary {
   /** Alert deliveries still in the outbox when the run ended (after its drain timeout). */
   alertsPending: number;

@@ -77,7 +77,17 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
         passwordHash = await hashPassword(await io.readPassword());
       }
       const forwardArgs = [
-        'users', 'add', name, '--team', options.team, '--role', options.role, '--db', options.db, '--password-hash', passwordHash,
+        'users',
+        'add',
+        name,
+        '--team',
+        options.team,
+        '--role',
+        options.role,
+        '--db',
+        options.db,
+        '--password-hash',
+        passwordHash,
         ...(options.email !== undefined ? ['--email', options.email] : []),
       ];
       let opened;
@@ -105,7 +115,11 @@ export function usersCommand(open: OpenDatabase, io: UsersCommandIO): Command {
       const opened = await open(options.db);
       try {
         const all = await listUsers(opened.connection);
-        io.write(options.json ? `${JSON.stringify(all, null, 2)}\n` : all.map((u) => `${u.name}\t${u.team}\t${u.role}${u.email !== undefined ? `\t${u.email}` : ''}\n`).join(''));
+        io.write(
+          options.json
+            ? `${JSON.stringify(all, null, 2)}\n`
+            : all.map((u) => `${u.name}\t${u.team}\t${u.role}${u.email !== undefined ? `\t${u.email}` : ''}\n`).join(''),
+        );
       } finally {
         await opened.close();
       }

@@ -227,7 +227,9 @@ class ShardWorker {
       else pending.reject(new ShardWorkerError(`worker ${this.index}: ${reply.message}`, Object.assign(new Error(reply.message), { stack: reply.stack })));
     });
     this.worker.on('error', (error: Error) => this.fail(new ShardWorkerError(`worker ${this.index} threw: ${error.message}`, error)));
-    this.worker.on('messageerror', (error: Error) => this.fail(new ShardWorkerError(`worker ${this.index} sent a message that cannot be read: ${error.message}`, error)));
+    this.worker.on('messageerror', (error: Error) =>
+      this.fail(new ShardWorkerError(`worker ${this.index} sent a message that cannot be read: ${error.message}`, error)),
+    );
     this.worker.on('exit', (code: number) => {
       if (!this.closing) this.fail(new ShardWorkerError(`worker ${this.index} exited unexpectedly with code ${code}`));
     });

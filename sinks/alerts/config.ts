@@ -36,24 +36,32 @@ export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
   alertmanager: receiverSchema('alertmanager', ['url'], { url: httpUrl, ...bearer }),
   email: {
     ...receiverSchema('email', ['from', 'smarthost'], {
-    to: { oneOf: [{ type: 'string', minLength: 3 }, { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } }] },
-    // Also (or only) the members of each alert's team (label `team`) with an address in console_users.
-    to_team_members: { type: 'boolean' },
-    from: { type: 'string', minLength: 3 },
-    smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$', description: 'HOST:PORT, e.g. smtp.example.com:587' },
-    auth_username: { type: 'string' },
-    auth_password: secret,
-    auth_password_file: secret,
-    auth_password_env: secret,
-    require_tls: { type: 'boolean' },
-    tls: { type: 'boolean' },
-    reports_url: httpUrl,
-    max_attachments: { type: 'integer', minimum: 0 },
-    max_attachment_bytes: { type: 'integer', minimum: 0 },
+      to: {
+        oneOf: [
+          { type: 'string', minLength: 3 },
+          { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } },
+        ],
+      },
+      // Also (or only) the members of each alert's team (label `team`) with an address in console_users.
+      to_team_members: { type: 'boolean' },
+      from: { type: 'string', minLength: 3 },
+      smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$', description: 'HOST:PORT, e.g. smtp.example.com:587' },
+      auth_username: { type: 'string' },
+      auth_password: secret,
+      auth_password_file: secret,
+      auth_password_env: secret,
+      require_tls: { type: 'boolean' },
+      tls: { type: 'boolean' },
+      reports_url: httpUrl,
+      max_attachments: { type: 'integer', minimum: 0 },
+      max_attachment_bytes: { type: 'integer', minimum: 0 },
     }),
     // Somebody to send to: fixed addresses, team members, or both.
     description: "the key 'to' (addresses) or to_team_members: true (somebody to send to)",
-    anyOf: [{ required: ['to'], properties: { to: {} } }, { required: ['to_team_members'], properties: { to_team_members: { const: true } } }],
+    anyOf: [
+      { required: ['to'], properties: { to: {} } },
+      { required: ['to_team_members'], properties: { to_team_members: { const: true } } },
+    ],
   },
   slack: receiverSchema('slack', [], { url: secret, url_file: secret, url_env: secret }),
   file: receiverSchema('file', ['path'], { path: { type: 'string', minLength: 1 } }),

@@ -45,11 +45,7 @@ const SEVERITY_RANK: Record<string, number> = { critical: 0, warning: 1, info: 2
 /** Most important first: severity, then firing before resolved, then the newest. */
 function byImportance(a: DeliveredAlert, b: DeliveredAlert): number {
   const rank = (x: DeliveredAlert): number => SEVERITY_RANK[x.labels.severity ?? ''] ?? 3;
-  return (
-    rank(a) - rank(b) ||
-    (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1) ||
-    (a.startsAt < b.startsAt ? 1 : a.startsAt > b.startsAt ? -1 : 0)
-  );
+  return rank(a) - rank(b) || (a.status === b.status ? 0 : a.status === 'firing' ? -1 : 1) || (a.startsAt < b.startsAt ? 1 : a.startsAt > b.startsAt ? -1 : 0);
 }
 
 /** The report paths of the alerts, most important alert first, each once. */

@@ -1,13 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { DeliveryError } from './errors.js';
-import {
-  DEFAULT_ATTACHMENT_LIMITS,
-  planReports,
-  reportNotes,
-  withReportLinks,
-  type AttachmentLimits,
-} from './email-reports.js';
+import { DEFAULT_ATTACHMENT_LIMITS, planReports, reportNotes, withReportLinks, type AttachmentLimits } from './email-reports.js';
 import { redactCredentials } from './redact.js';
 import { html, notificationSubject, plainText } from './payloads.js';
 import type { Notification, Receiver } from './types.js';

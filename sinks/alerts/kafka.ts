@@ -56,11 +56,7 @@ export class KafkaAlertReceiver implements Receiver {
       topic: this.options.topic,
       key: this.options.key === 'customer_id' && alert.customerId ? alert.customerId : alert.alertId,
       value: JSON.stringify(payload.alerts[i]),
-      headers: [
-        header(ALERT_HEADERS.idempotencyKey, n.idempotencyKey),
-        header(ALERT_HEADERS.groupKey, n.groupKey),
-        header(ALERT_HEADERS.receiver, n.receiver),
-      ],
+      headers: [header(ALERT_HEADERS.idempotencyKey, n.idempotencyKey), header(ALERT_HEADERS.groupKey, n.groupKey), header(ALERT_HEADERS.receiver, n.receiver)],
     }));
     try {
       await this.producer.send(messages);

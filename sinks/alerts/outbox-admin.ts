@@ -52,11 +52,7 @@ export async function listOutbox(
  * cleared, so the requeued rows of a group go out together as one notification, keyed by the
  * alerts it carries (the same alerts give the same key). Returns how many.
  */
-export async function retryDead(
-  connection: DuckDBConnection,
-  filter: { alertId?: string; receiver?: string },
-  now: number,
-): Promise<number> {
+export async function retryDead(connection: DuckDBConnection, filter: { alertId?: string; receiver?: string }, now: number): Promise<number> {
   const reader = await connection.runAndReadAll(
     `UPDATE pulse_outbox SET status = 'pending', attempts = 0, notification_key = NULL, next_attempt_at = make_timestamptz($now * 1000)
      WHERE status = 'dead' AND ($alert IS NULL OR alert_id = $alert) AND ($receiver IS NULL OR receiver = $receiver)

@@ -143,7 +143,10 @@ export function html(n: Notification, notes: readonly string[] = []): string {
       `<tr><th align="left">alert_id</th><td>${esc(a.alertId)}</td></tr></table>${link}`
     );
   });
-  const footer = notes.length === 0 ? '' : `<hr><p>${notes.map((line) => (isLink(line.trim()) ? `<a href="${esc(line.trim())}">${esc(line.trim())}</a>` : esc(line))).join('<br>')}</p>`;
+  const footer =
+    notes.length === 0
+      ? ''
+      : `<hr><p>${notes.map((line) => (isLink(line.trim()) ? `<a href="${esc(line.trim())}">${esc(line.trim())}</a>` : esc(line))).join('<br>')}</p>`;
   return `<!doctype html><html><body><h2>${esc(notificationSubject(n))}</h2>${blocks.join('<hr>')}${footer}</body></html>`;
 }
 

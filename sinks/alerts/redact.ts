@@ -16,7 +16,8 @@ const MIN_SECRET_LENGTH = 4;
  * `X-Api-Key`, `client_secret`, `refresh_token`, `DB_PASSWORD`). Words such as `code` or `key`
  * alone are credentials only as URL query parameters (`?key=`, `?code=`), where they usually are.
  */
-const CREDENTIAL_NAME = /(?:^|[_.-])(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|signature|cookie|authorization|session[_-]?id|jwt)$/i;
+const CREDENTIAL_NAME =
+  /(?:^|[_.-])(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|signature|cookie|authorization|session[_-]?id|jwt)$/i;
 const CREDENTIAL_QUERY_NAME = /^(?:auth|key|code|sig|pass|session|access|apikey)$/i;
 
 const isCredentialName = (name: string): boolean => CREDENTIAL_NAME.test(name);

@@ -47,7 +47,8 @@ const factories = new Map<ReceiverType, ReceiverFactory>([
       const url = secretOf(c, 'url', p, env);
       if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
       // Never quoted: the URL is the secret.
-      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
+      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+        throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
       return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
     },
   ],

@@ -51,7 +51,10 @@ export function resolveSecret(ref: SecretRef, path: string, env: NodeJS.ProcessE
   }
   const found = env[m[1] as string];
   if (found === undefined || found === '') {
-    throw new AlertingConfigError(path, `environment variable ${m[1]} is not set; set it to the secret, or give ${path.split('.').pop()}_file: /path/to/secret`);
+    throw new AlertingConfigError(
+      path,
+      `environment variable ${m[1]} is not set; set it to the secret, or give ${path.split('.').pop()}_file: /path/to/secret`,
+    );
   }
   return found;
 }

@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import {
-  DEFAULT_TIMING,
-  type FiringAlert,
-  type GroupTiming,
-  isDue,
-  type Route,
-  type Router,
-  type Silence,
-} from '../../operators/routing/index.js';
+import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, type Silence } from '../../operators/routing/index.js';
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';
@@ -216,10 +208,9 @@ export class DeliveryWorker {
   }
 
   private async nextAttemptAt(receiver: string | undefined): Promise<number | null> {
-    const rows = await this.query(
-      `SELECT epoch_ms(min(next_attempt_at)) AS at FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1)`,
-      [receiver ?? null],
-    );
+    const rows = await this.query(`SELECT epoch_ms(min(next_attempt_at)) AS at FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1)`, [
+      receiver ?? null,
+    ]);
     const at = rows[0]?.at;
     return at === null || at === undefined ? null : Number(at);
   }
@@ -251,23 +242,22 @@ export class DeliveryWorker {
           FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) ORDER BY created_at, alert_id`,
         [mode.receiver ?? null],
       )
-    ).map(
-      (r): PendingRow => ({
-        alertId: r.alert_id as string,
-        alertStatus: r.alert_status as 'firing' | 'resolved',
-        receiver: r.receiver as string,
-        groupKey: r.group_key as string,
-        payload: JSON.parse(r.payload as string) as OutboxPayload,
-        attempts: Number(r.attempts),
-        nextAttemptAt: Number(r.next_at),
-        createdAt: Number(r.created),
-        notificationKey: (r.notification_key as string | null) ?? null,
-      }),
-    );
+    ).map((r): PendingRow => ({
+      alertId: r.alert_id as string,
+      alertStatus: r.alert_status as 'firing' | 'resolved',
+      receiver: r.receiver as string,
+      groupKey: r.group_key as string,
+      payload: JSON.parse(r.payload as string) as OutboxPayload,
+      attempts: Number(r.attempts),
+      nextAttemptAt: Number(r.next_at),
+      createdAt: Number(r.created),
+      notificationKey: (r.notification_key as string | null) ?? null,
+    }));
     // Delivered or pending firing alerts without a resolution, younger than resolve_timeout
     // (one-shot alerts are never resolved by their operator): the inhibition sources and the
     // content of repeat notifications.
-    const firingRows = await this.query(`SELECT f.alert_id, f.receiver, f.group_key, f.payload, f.status
+    const firingRows = await this.query(
+      `SELECT f.alert_id, f.receiver, f.group_key, f.payload, f.status
         FROM pulse_outbox f
         WHERE f.alert_status = 'firing' AND f.status IN ('pending', 'delivered')
           AND f.created_at > ${TS('$1')}
@@ -387,10 +377,12 @@ export class DeliveryWorker {
 
   private async setKey(batch: PendingRow[], key: string): Promise<void> {
     for (const r of batch) {
-      await this.options.conn.run(
-        `UPDATE pulse_outbox SET notification_key = $1 WHERE alert_id = $2 AND alert_status = $3 AND receiver = $4`,
-        [key, r.alertId, r.alertStatus, r.receiver],
-      );
+      await this.options.conn.run(`UPDATE pulse_outbox SET notification_key = $1 WHERE alert_id = $2 AND alert_status = $3 AND receiver = $4`, [
+        key,
+        r.alertId,
+        r.alertStatus,
+        r.receiver,
+      ]);
     }
   }
 
@@ -418,10 +410,7 @@ export class DeliveryWorker {
     const where = `receiver = $1 AND notification_key = $2 AND status = 'pending'`;
     if (!receiver) {
       // The receiver was removed from the config: nothing can deliver these.
-      await this.options.conn.run(
-        `UPDATE pulse_outbox SET status = 'dead', last_error = 'receiver not configured' WHERE ${where}`,
-        [receiverName, key],
-      );
+      await this.options.conn.run(`UPDATE pulse_outbox SET status = 'dead', last_error = 'receiver not configured' WHERE ${where}`, [receiverName, key]);
       return 'dead';
     }
     // An alert that fired and resolved before it was notified is sent once, as resolved.
@@ -449,18 +438,21 @@ export class DeliveryWorker {
     const lastError = redactCredentials(error.message).slice(0, 1000);
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
     if (error.permanent || attempts >= this.settings.maxAttempts) {
-      await this.options.conn.run(
-        `UPDATE pulse_outbox SET status = 'dead', attempts = attempts + 1, last_error = $3 WHERE ${where}`,
-        [receiverName, key, lastError],
-      );
+      await this.options.conn.run(`UPDATE pulse_outbox SET status = 'dead', attempts = attempts + 1, last_error = $3 WHERE ${where}`, [
+        receiverName,
+        key,
+        lastError,
+      ]);
       this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
       return 'dead';
     }
     const next = now + backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random);
-    await this.options.conn.run(
-      `UPDATE pulse_outbox SET attempts = attempts + 1, last_error = $3, next_attempt_at = ${TS('$4')} WHERE ${where}`,
-      [receiverName, key, lastError, next],
-    );
+    await this.options.conn.run(`UPDATE pulse_outbox SET attempts = attempts + 1, last_error = $3, next_attempt_at = ${TS('$4')} WHERE ${where}`, [
+      receiverName,
+      key,
+      lastError,
+      next,
+    ]);
     return 'retry';
   }
 

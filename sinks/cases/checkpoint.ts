@@ -62,7 +62,10 @@ export async function prepareCaseCheckpoint(
   for (const watcher of watchers) {
     const due = await watcher.overdueCases(dueBy);
     if (due.length === 0) continue;
-    const statuses = await caseStatuses(conn, due.map((c) => c.case_id));
+    const statuses = await caseStatuses(
+      conn,
+      due.map((c) => c.case_id),
+    );
     settled.push(...(await watcher.settleOverdue(statuses)));
   }
   const pending = await pendingNotifications(conn);

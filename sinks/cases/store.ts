@@ -8,12 +8,7 @@
  * connection, between checkpoints (they open their own transaction).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import {
-  CASE_STATUSES,
-  type CaseStatusInfo,
-  TERMINAL_CASE_STATUSES,
-  isCaseStatus,
-} from '../../operators/service/case-status.js';
+import { CASE_STATUSES, type CaseStatusInfo, TERMINAL_CASE_STATUSES, isCaseStatus } from '../../operators/service/case-status.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from './errors.js';
@@ -129,13 +124,16 @@ export async function getCase(conn: DuckDBConnection, idOrPrefix: string, dbPath
   const rows = exact.getRowObjectsJS();
   if (rows.length > 0) return toCase(rows[0]!);
   if (idOrPrefix.length >= 6) {
-    const prefixed = await conn.runAndReadAll(
-      `SELECT ${CASE_COLUMNS} FROM cases c WHERE starts_with(c.case_id, $id) ORDER BY c.case_id LIMIT 20`,
-      { id: idOrPrefix },
-    );
+    const prefixed = await conn.runAndReadAll(`SELECT ${CASE_COLUMNS} FROM cases c WHERE starts_with(c.case_id, $id) ORDER BY c.case_id LIMIT 20`, {
+      id: idOrPrefix,
+    });
     const found = prefixed.getRowObjectsJS().map(toCase);
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new AmbiguousCaseIdError(idOrPrefix, found.map((c) => c.case_id));
+    if (found.length > 1)
+      throw new AmbiguousCaseIdError(
+        idOrPrefix,
+        found.map((c) => c.case_id),
+      );
   }
   throw new CaseNotFoundError(idOrPrefix, dbPath);
 }

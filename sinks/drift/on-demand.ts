@@ -92,7 +92,10 @@ export async function evaluateDriftOnDemand(connection: DuckDBConnection, option
 
   const reference: Period = { start: periods.referenceStart, end: periods.referenceEnd };
   const current: Period = { start: periods.currentStart, end: periods.currentEnd };
-  await checkDailyGrid(connection, [['reference', reference], ['current', current]]);
+  await checkDailyGrid(connection, [
+    ['reference', reference],
+    ['current', current],
+  ]);
 
   const keys = new Set(keyFeatures);
   const features: OnDemandFeatureVerdict[] = [];

@@ -76,12 +76,7 @@ export async function dailyGridOffsets(connection: DuckDBConnection): Promise<nu
 }
 
 /** Per-customer spend, purchases (spend_count) and usage per metric in both periods. */
-export async function customerSamples(
-  connection: DuckDBConnection,
-  reference: Period,
-  current: Period,
-  customerTtlMs: number,
-): Promise<CustomerSamples> {
+export async function customerSamples(connection: DuckDBConnection, reference: Period, current: Period, customerTtlMs: number): Promise<CustomerSamples> {
   const params = { ...periodParams(reference, current), ttl: customerTtlMs };
   const base = await connection.runAndReadAll(
     `WITH ${POPULATION_CTES}

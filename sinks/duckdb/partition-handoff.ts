@@ -188,7 +188,9 @@ export class PartitionHandoffDir {
   }
 
   private prune(dir: string): void {
-    const snapshots = readdirSync(dir).filter((name) => /^\d{20}$/.test(name)).sort();
+    const snapshots = readdirSync(dir)
+      .filter((name) => /^\d{20}$/.test(name))
+      .sort();
     for (const old of snapshots.slice(0, -KEEP)) rmSync(join(dir, old), { recursive: true, force: true });
   }
 }

@@ -41,7 +41,10 @@ function coalesceOutputs(outputs: readonly OperatorOutput[]): Map<OutputKind, Ar
   const coalesced = new Map<OutputKind, Array<OutputRow[] | OutputColumns>>();
   for (const [kind, ofKind] of byKind) {
     if (ofKind.every((output) => output.columns !== undefined)) {
-      coalesced.set(kind, ofKind.map((output) => output.columns!));
+      coalesced.set(
+        kind,
+        ofKind.map((output) => output.columns!),
+      );
       continue;
     }
     const keys = OUTPUT_TABLES[kind].keys;
@@ -285,10 +288,12 @@ export class DuckDBStore {
       await connection.run(`DELETE FROM pulse_touched_keys`);
       for (const writer of moves) await writer.move(connection);
       for (const { source, partition, position } of data.positions) {
-        await connection.run(
-          `INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`,
-          { source, partition, offset: position.offset, resume: position.resume },
-        );
+        await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
+          source,
+          partition,
+          offset: position.offset,
+          resume: position.resume,
+        });
       }
       for (const [key, value] of Object.entries(data.jobState)) {
         await connection.run(`INSERT OR REPLACE INTO pulse_job_state VALUES ($key, $value)`, {

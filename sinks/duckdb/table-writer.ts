@@ -13,7 +13,13 @@ interface Column {
 }
 
 const STAGE_TYPE: Record<ColumnKind, DuckDBType> = {
-  varchar: VARCHAR, json: VARCHAR, double: DOUBLE, bigint: DOUBLE, boolean: BOOLEAN, time: DOUBLE, interned: DOUBLE,
+  varchar: VARCHAR,
+  json: VARCHAR,
+  double: DOUBLE,
+  bigint: DOUBLE,
+  boolean: BOOLEAN,
+  time: DOUBLE,
+  interned: DOUBLE,
 };
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
@@ -41,12 +47,17 @@ function fromStage(column: Column, alias: string): string {
   const ref = `${alias}.${quote(column.name)}`;
   const number = `CASE WHEN isnan(${ref}) THEN NULL ELSE ${ref} END`;
   switch (column.kind) {
-    case 'time': return `make_timestamptz(CAST(round(${number} * 1000) AS BIGINT))`;
-    case 'json': return `CAST(${ref} AS JSON)`;
-    case 'bigint': return `CAST(${number} AS BIGINT)`;
-    case 'double': return number;
+    case 'time':
+      return `make_timestamptz(CAST(round(${number} * 1000) AS BIGINT))`;
+    case 'json':
+      return `CAST(${ref} AS JSON)`;
+    case 'bigint':
+      return `CAST(${number} AS BIGINT)`;
+    case 'double':
+      return number;
     // Already the value: TableWriter.resolveInterned replaced the number by it.
-    default: return ref;
+    default:
+      return ref;
   }
 }
 
@@ -197,9 +208,7 @@ export class TableWriter {
   private async resolveInterned(connection: DuckDBConnection): Promise<string> {
     if (this.dictionaries.size === 0) return this.stageTable;
     const resolved = `${this.stageTable}_resolved`;
-    const select = this.columns
-      .map((c) => (c.kind === 'interned' ? `${dictAlias(c)}.value AS ${quote(c.name)}` : `s.${quote(c.name)}`))
-      .join(', ');
+    const select = this.columns.map((c) => (c.kind === 'interned' ? `${dictAlias(c)}.value AS ${quote(c.name)}` : `s.${quote(c.name)}`)).join(', ');
     const joins = this.columns
       .filter((c) => c.kind === 'interned')
       .map((c) => ` LEFT JOIN ${this.dictionaries.get(c.name)!.table} ${dictAlias(c)} ON ${dictAlias(c)}.idx = s.${quote(c.name)}`)
@@ -277,4 +286,3 @@ function isColumns(data: readonly OutputRow[] | OutputColumns): data is OutputCo
 function columnsOfRows(rows: readonly OutputRow[]): OutputColumns {
   return { length: rows.length, names: Object.keys(rows[0] ?? {}), column: (name) => rows.map((row) => row[name] ?? null) };
 }
-

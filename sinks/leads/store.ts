@@ -120,7 +120,12 @@ export async function updateLead(
     const lead = reader.getRowObjectsJS()[0] as unknown as LeadRecord;
     const outcome = OUTCOME_OF_STATUS[lead.status];
     if (outcome !== undefined && (change.status !== undefined || outcome !== 'acted_on')) {
-      await recordOutcome(conn, { subjectId: leadId, kind: 'lead', outcome, ...(lead.value !== null && outcome !== 'acted_on' ? { value: lead.value } : {}) }, who, dbPath);
+      await recordOutcome(
+        conn,
+        { subjectId: leadId, kind: 'lead', outcome, ...(lead.value !== null && outcome !== 'acted_on' ? { value: lead.value } : {}) },
+        who,
+        dbPath,
+      );
     }
     return lead;
   });
@@ -131,11 +136,27 @@ export function formatLeads(leads: readonly LeadRecord[]): string {
   if (leads.length === 0) return 'no leads\n';
   const header = ['lead_id', 'created_at', 'customer', 'intent', 'conf', 'team', 'status', 'value', 'excerpt'];
   const rows = leads.map((l) => [
-    l.lead_id, l.created_at, l.customer_id, l.intent, l.confidence.toFixed(2), l.team, l.status,
-    l.value === null ? '' : l.value.toFixed(2), (l.excerpt ?? '').replace(/\s+/g, ' ').slice(0, 50),
+    l.lead_id,
+    l.created_at,
+    l.customer_id,
+    l.intent,
+    l.confidence.toFixed(2),
+    l.team,
+    l.status,
+    l.value === null ? '' : l.value.toFixed(2),
+    (l.excerpt ?? '').replace(/\s+/g, ' ').slice(0, 50),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...rows]
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export interface LeadSummaryRow {
@@ -175,7 +196,26 @@ export function formatLeadSummary(rows: readonly LeadSummaryRow[]): string {
   if (rows.length === 0) return 'no leads\n';
   const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
   const header = ['intent', 'team', 'leads', 'reached', 'won', 'lost', 'reach_rate', 'win_rate', 'revenue'];
-  const body = rows.map((r) => [r.intent, r.team, String(r.leads), String(r.reached), String(r.won), String(r.lost), pct(r.reach_rate), pct(r.win_rate), r.revenue.toFixed(2)]);
+  const body = rows.map((r) => [
+    r.intent,
+    r.team,
+    String(r.leads),
+    String(r.reached),
+    String(r.won),
+    String(r.lost),
+    pct(r.reach_rate),
+    pct(r.win_rate),
+    r.revenue.toFixed(2),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [header, ...body].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    [header, ...body]
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

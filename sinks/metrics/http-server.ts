@@ -91,12 +91,7 @@ function serveJson(endpoint: JsonEndpoint, request: IncomingMessage, response: S
  * Serves `/metrics` (Prometheus text), `/healthz` and `/readyz` on the metrics port, and the
  * given JSON endpoints (a running job's command API).
  */
-export async function startMetricsServer(
-  port: number,
-  registry: Registry,
-  health: HealthState,
-  endpoints: readonly JsonEndpoint[] = [],
-): Promise<Server> {
+export async function startMetricsServer(port: number, registry: Registry, health: HealthState, endpoints: readonly JsonEndpoint[] = []): Promise<Server> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     const endpoint = endpoints.find((e) => e.path === path);

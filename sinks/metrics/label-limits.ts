@@ -1,4 +1,3 @@
-
 /**
  * Bounds on label values that come from events (the contact-center gauges' `queue` and `channel`):
  * each distinct value is a time series, and a source with thousands of queue names would give

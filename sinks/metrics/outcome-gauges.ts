@@ -23,8 +23,18 @@ export class OutcomeGauges {
     private readonly thresholds: OutcomeThresholds,
   ) {
     const registers = [registry];
-    this.precision = new Gauge({ name: 'pulse_rule_precision', help: 'Judged alerts of the rule that were useful or won, as a fraction of those judged.', labelNames: ['rule'], registers });
-    this.judged = new Gauge({ name: 'pulse_rule_judged_alerts', help: 'Alerts of the rule with a verdict (useful, not useful, won, lost, or inferred).', labelNames: ['rule'], registers });
+    this.precision = new Gauge({
+      name: 'pulse_rule_precision',
+      help: 'Judged alerts of the rule that were useful or won, as a fraction of those judged.',
+      labelNames: ['rule'],
+      registers,
+    });
+    this.judged = new Gauge({
+      name: 'pulse_rule_judged_alerts',
+      help: 'Alerts of the rule with a verdict (useful, not useful, won, lost, or inferred).',
+      labelNames: ['rule'],
+      registers,
+    });
     this.flagged = new Gauge({
       name: 'pulse_rule_flagged_for_tuning',
       help: '1 when the rule is judged less precise than outcomes.min_precision over at least outcomes.min_judged alerts.',
@@ -32,7 +42,12 @@ export class OutcomeGauges {
       registers,
     });
     this.leads = new Gauge({ name: 'pulse_leads', help: 'Leads by intent and team.', labelNames: ['intent', 'team'], registers });
-    this.conversion = new Gauge({ name: 'pulse_lead_conversion', help: 'Leads won (by a person or inferred from a transaction) as a fraction of leads.', labelNames: ['intent', 'team'], registers });
+    this.conversion = new Gauge({
+      name: 'pulse_lead_conversion',
+      help: 'Leads won (by a person or inferred from a transaction) as a fraction of leads.',
+      labelNames: ['intent', 'team'],
+      registers,
+    });
     this.revenue = new Gauge({ name: 'pulse_lead_revenue', help: 'Value of the won leads.', labelNames: ['intent', 'team'], registers });
     this.firstAction = new Gauge({
       name: 'pulse_time_to_first_action_seconds',

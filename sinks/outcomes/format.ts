@@ -21,9 +21,23 @@ export function formatOutcomeFigures(f: OutcomeFigures, t: OutcomeThresholds): s
   );
   const intents = renderTable(
     ['intent', 'team', 'leads', 'judged', 'precision', 'won', 'won_inferred', 'lost', 'conversion', 'revenue'],
-    f.intents.map((r) => [r.intent, r.team, String(r.leads), String(r.judged), percent(r.precision), String(r.won), String(r.won_inferred), String(r.lost), percent(r.conversion), r.revenue.toFixed(2)]),
+    f.intents.map((r) => [
+      r.intent,
+      r.team,
+      String(r.leads),
+      String(r.judged),
+      percent(r.precision),
+      String(r.won),
+      String(r.won_inferred),
+      String(r.lost),
+      percent(r.conversion),
+      r.revenue.toFixed(2),
+    ]),
   );
-  const delays = renderTable(['kind', 'acted_on', 'median_to_first_action'], f.delays.map((d) => [d.subject_kind, String(d.acted), shortDuration(d.median_seconds)]));
+  const delays = renderTable(
+    ['kind', 'acted_on', 'median_to_first_action'],
+    f.delays.map((d) => [d.subject_kind, String(d.acted), shortDuration(d.median_seconds)]),
+  );
   return [
     `Precision per alert rule (FLAG: precision below ${percent(t.minPrecision)} over at least ${t.minJudged} judged alerts)`,
     f.rules.length > 0 ? rules : 'no alerts\n',
@@ -38,6 +52,15 @@ export function formatOutcomeFigures(f: OutcomeFigures, t: OutcomeThresholds): s
 export function formatOutcomes(rows: readonly OutcomeRecord[]): string {
   if (rows.length === 0) return 'no outcomes\n';
   const header = ['at', 'kind', 'subject', 'outcome', 'value', 'actor', 'source', 'note'];
-  const body = rows.map((r) => [r.at, r.subject_kind, r.subject_id, r.outcome, r.value === null ? '' : r.value.toFixed(2), r.actor, r.source, (r.note ?? '').slice(0, 40)]);
+  const body = rows.map((r) => [
+    r.at,
+    r.subject_kind,
+    r.subject_id,
+    r.outcome,
+    r.value === null ? '' : r.value.toFixed(2),
+    r.actor,
+    r.source,
+    (r.note ?? '').slice(0, 40),
+  ]);
   return renderTable(header, body);
 }

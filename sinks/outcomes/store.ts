@@ -80,12 +80,7 @@ async function resolveSubject(conn: DuckDBConnection, input: OutcomeInput, dbPat
  * Appends one outcome by a person (the caller may hold a transaction: the seq is taken inside it).
  * Unknown subjects, outcomes and negative values are UsageErrors that say what to give instead.
  */
-export async function recordOutcome(
-  conn: DuckDBConnection,
-  input: OutcomeInput,
-  who: { actor: string; at: number },
-  dbPath?: string,
-): Promise<OutcomeRecord> {
+export async function recordOutcome(conn: DuckDBConnection, input: OutcomeInput, who: { actor: string; at: number }, dbPath?: string): Promise<OutcomeRecord> {
   if (!(PERSON_OUTCOMES as readonly string[]).includes(input.outcome)) {
     throw new UsageError(`'${input.outcome}' is not an outcome people record; use one of ${PERSON_OUTCOMES.join(', ')}`);
   }

@@ -24,7 +24,11 @@ const ALERT_REPORT_TYPES: readonly AlertReportType[] = [
   { kind: 'kpi', name: kpiAlertReportName, prepare: (connection, alert) => prepareKpiReport(connection, { alert }) },
   { kind: 'drift', name: driftAlertReportName, prepare: prepareDriftAlertReport },
   // Scheduled reports (kind `report` alerts): the report is the notification's content.
-  { kind: 'scorecard', name: (a) => (scheduledReportParams(a)?.report === 'contact_center_scorecard' ? scheduledReportName(a) : null), prepare: prepareScorecardReport },
+  {
+    kind: 'scorecard',
+    name: (a) => (scheduledReportParams(a)?.report === 'contact_center_scorecard' ? scheduledReportName(a) : null),
+    prepare: prepareScorecardReport,
+  },
   { kind: 'signals', name: (a) => (scheduledReportParams(a)?.report === 'customer_signals' ? scheduledReportName(a) : null), prepare: prepareSignalsReport },
   { kind: 'closed_loop', name: (a) => (scheduledReportParams(a)?.report === 'closed_loop' ? scheduledReportName(a) : null), prepare: prepareClosedLoopReport },
 ];

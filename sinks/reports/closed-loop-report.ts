@@ -43,22 +43,48 @@ function rulesTable(f: OutcomeFigures): ReportBlock {
   return {
     type: 'table',
     caption: 'Precision per alert rule',
-    columns: [{ label: 'Rule' }, { label: 'Kind' }, ...['Alerts', 'Judged', 'Useful or won', 'Precision'].map((label) => ({ label, align: 'right' as const })), { label: 'Tuning' }],
-    rows: f.rules.map((r) => [r.rule, r.kind, formatCount(r.alerts), formatCount(r.judged), formatCount(r.positive), formatPercent(r.precision), r.flagged ? 'flagged for tuning' : '']),
+    columns: [
+      { label: 'Rule' },
+      { label: 'Kind' },
+      ...['Alerts', 'Judged', 'Useful or won', 'Precision'].map((label) => ({ label, align: 'right' as const })),
+      { label: 'Tuning' },
+    ],
+    rows: f.rules.map((r) => [
+      r.rule,
+      r.kind,
+      formatCount(r.alerts),
+      formatCount(r.judged),
+      formatCount(r.positive),
+      formatPercent(r.precision),
+      r.flagged ? 'flagged for tuning' : '',
+    ]),
     highlights: f.rules.map((r) => new Array(7).fill(r.flagged ? 'red' : null)),
     note: 'The verdict on an alert is the latest on it, its lead or its case; a person’s verdict beats an inferred one. Precision = (useful + won) / judged.',
   };
 }
 
 function leadsBlock(f: OutcomeFigures): ReportBlock {
-  if (f.intents.length === 0) return { type: 'paragraph', text: 'No leads up to the end of this period (leads come from service_triggers rules with trigger intent).' };
+  if (f.intents.length === 0)
+    return { type: 'paragraph', text: 'No leads up to the end of this period (leads come from service_triggers rules with trigger intent).' };
   return {
     type: 'table',
     caption: 'Leads per intent and team',
-    columns: [{ label: 'Intent' }, { label: 'Team' }, ...['Leads', 'Judged', 'Precision', 'Won', 'Won (inferred)', 'Lost', 'Conversion', 'Revenue'].map((label) => ({ label, align: 'right' as const }))],
+    columns: [
+      { label: 'Intent' },
+      { label: 'Team' },
+      ...['Leads', 'Judged', 'Precision', 'Won', 'Won (inferred)', 'Lost', 'Conversion', 'Revenue'].map((label) => ({ label, align: 'right' as const })),
+    ],
     rows: f.intents.map((r) => [
-      r.intent, r.team, formatCount(r.leads), formatCount(r.judged), formatPercent(r.precision), formatCount(r.won),
-      formatCount(r.won_inferred), formatCount(r.lost), formatPercent(r.conversion), formatNumber(r.revenue),
+      r.intent,
+      r.team,
+      formatCount(r.leads),
+      formatCount(r.judged),
+      formatPercent(r.precision),
+      formatCount(r.won),
+      formatCount(r.won_inferred),
+      formatCount(r.lost),
+      formatPercent(r.conversion),
+      formatNumber(r.revenue),
     ]),
     note: 'Won (inferred): a transaction by the customer within leads.win_window and no verdict by a person. Conversion = all wins / leads.',
   };
@@ -74,14 +100,22 @@ function delaysBlock(f: OutcomeFigures): ReportBlock {
   };
 }
 
-export function closedLoopBlocks(f: OutcomeFigures, t: OutcomeThresholds, recorded: { person: number; inferred: number }, period: { start: number; end: number }): ReportBlock[] {
+export function closedLoopBlocks(
+  f: OutcomeFigures,
+  t: OutcomeThresholds,
+  recorded: { person: number; inferred: number },
+  period: { start: number; end: number },
+): ReportBlock[] {
   const flagged = f.rules.filter((r) => r.flagged);
   const blocks: ReportBlock[] = [
     {
       type: 'facts',
       items: [
         { label: 'This period', value: `${formatInstant(period.start)} to ${formatInstant(period.end)}` },
-        { label: 'Outcomes in the period', value: `${formatCount(recorded.person)} recorded by people, ${formatCount(recorded.inferred)} inferred from transactions` },
+        {
+          label: 'Outcomes in the period',
+          value: `${formatCount(recorded.person)} recorded by people, ${formatCount(recorded.inferred)} inferred from transactions`,
+        },
         { label: 'Tuning flag', value: `precision below ${formatPercent(t.minPrecision)} over at least ${t.minJudged} judged alerts` },
       ],
     },

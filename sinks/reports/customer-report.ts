@@ -158,7 +158,15 @@ function alertTable(alerts: Alert[]): ReportBlock[] {
     heading,
     {
       type: 'table',
-      columns: [{ label: 'window start' }, { label: 'kind' }, { label: 'rule' }, { label: 'severity' }, { label: 'status' }, { label: 'summary' }, { label: 'fired at' }],
+      columns: [
+        { label: 'window start' },
+        { label: 'kind' },
+        { label: 'rule' },
+        { label: 'severity' },
+        { label: 'status' },
+        { label: 'summary' },
+        { label: 'fired at' },
+      ],
       rows: alerts.map((a) => [
         formatInstant(a.window_start),
         a.kind,

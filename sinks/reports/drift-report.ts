@@ -109,7 +109,10 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
   if (runs.length === 0) throw new SinkError('no rows in drift_metrics; run a job with the population_drift operator over at least two periods first');
   const runId = options.runId ?? (runs.at(-1) as { run_id: string }).run_id;
   if (!runs.some((r) => r.run_id === runId)) {
-    const recent = runs.slice(-5).map((r) => r.run_id).join(', ');
+    const recent = runs
+      .slice(-5)
+      .map((r) => r.run_id)
+      .join(', ');
     throw new UsageError(`no drift run "${runId}" in drift_metrics; recent runs: ${recent}`);
   }
   const metrics = await runMetrics(connection, runId);
@@ -228,7 +231,8 @@ export function driftAlertReportName(alert: Alert): string | null {
 export async function prepareDriftAlertReport(connection: DuckDBConnection, alert: Alert): Promise<PreparedReport> {
   let runId = alert.annotations.run_id;
   if (runId === undefined) runId = (await driftRuns(connection)).find((r) => r.current_start === alert.window_start)?.run_id;
-  if (runId === undefined) throw new SinkError(`no drift_metrics run for alert ${alert.alert_id} (period ${formatInstant(alert.window_start)}); write drift_metrics before rendering`);
+  if (runId === undefined)
+    throw new SinkError(`no drift_metrics run for alert ${alert.alert_id} (period ${formatInstant(alert.window_start)}); write drift_metrics before rendering`);
   return prepareDriftReport(connection, { runId, alert });
 }
 
@@ -238,7 +242,12 @@ function parseNumber(text: string | undefined): number | undefined {
 }
 
 function splitList(text: string | undefined): string[] {
-  return text === undefined ? [] : text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text === undefined
+    ? []
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 }
 
 function period(start: number | null, end: number | null): Period | null {
@@ -352,7 +361,8 @@ function thresholdText(method: string, threshold: number | null): string {
 function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
   return {
     type: 'table',
-    caption: 'One row per feature of this run; the method decides (normalised Wasserstein or Jensen-Shannon with more than 1,000 values per period, else KS or chi-square p-value).',
+    caption:
+      'One row per feature of this run; the method decides (normalised Wasserstein or Jensen-Shannon with more than 1,000 values per period, else KS or chi-square p-value).',
     columns: [
       { label: 'rank', align: 'right' },
       { label: 'feature' },
@@ -392,7 +402,11 @@ async function loadDistributions(
   const distributions: FeatureDistribution[] = [];
   for (const f of wanted) {
     const measure = measures[f.feature] as CustomerMeasure;
-    distributions.push({ feature: f.feature, measure, distribution: await customerDistribution(connection, measure, reference, current, windowMs, HISTOGRAM_BINS) });
+    distributions.push({
+      feature: f.feature,
+      measure,
+      distribution: await customerDistribution(connection, measure, reference, current, windowMs, HISTOGRAM_BINS),
+    });
   }
   return { distributions, skipped, windowMs };
 }
@@ -423,7 +437,8 @@ function distributionBlocks(distributions: readonly FeatureDistribution[], skipp
   }
   for (const d of distributions) {
     const { reference: ref, current: cur } = d.distribution;
-    const change = ref.mean === null || cur.mean === null || ref.mean === 0 ? NA : `${cur.mean >= ref.mean ? '+' : ''}${((cur.mean / ref.mean - 1) * 100).toFixed(1)}%`;
+    const change =
+      ref.mean === null || cur.mean === null || ref.mean === 0 ? NA : `${cur.mean >= ref.mean ? '+' : ''}${((cur.mean / ref.mean - 1) * 100).toFixed(1)}%`;
     blocks.push(
       {
         type: 'table',
@@ -466,7 +481,10 @@ function histogramSpec(d: FeatureDistribution): TopLevelSpec {
   const { edges, reference, current } = d.distribution;
   const integer = d.measure.kind === 'purchases';
   const values: Array<Record<string, unknown>> = [];
-  for (const [name, s] of [['reference', reference], ['current', current]] as const) {
+  for (const [name, s] of [
+    ['reference', reference],
+    ['current', current],
+  ] as const) {
     s.counts.forEach((n, i) => {
       values.push({ period: name, bin: i, range: binLabel(edges, i, integer), customers: n, share: s.customers > 0 ? n / s.customers : 0 });
     });
@@ -552,7 +570,13 @@ function migrationBlocks(cells: readonly MigrationCell[], runId: string, lastRes
     const why = drifted
       ? 'The job did not rescore in this run (the first rescoring only sets the baseline).'
       : 'The job rescores the value tiers only on dataset drift, so this run has no migration.';
-    return [heading, { type: 'paragraph', text: `${why}${lastRescore === null ? ' No earlier rescoring is stored.' : ` The latest rescoring is run ${lastRescore}: pass --run ${lastRescore} to see it.`}` }];
+    return [
+      heading,
+      {
+        type: 'paragraph',
+        text: `${why}${lastRescore === null ? ' No earlier rescoring is stored.' : ` The latest rescoring is run ${lastRescore}: pass --run ${lastRescore} to see it.`}`,
+      },
+    ];
   }
   const order = tierOrder(cells.flatMap((c) => [c.from_tier, c.to_tier]));
   const sizes = segmentSizes(cells);
@@ -567,7 +591,9 @@ function migrationBlocks(cells: readonly MigrationCell[], runId: string, lastRes
       type: 'chart',
       title: `Tier migration, run ${runId}: customers (share of revenue)`,
       spec: heatmapSpec(cells, order),
-      alt: `Heat map of ${cells.length} tier migration cells: ` + cells.map((c) => `${c.from_tier} to ${c.to_tier} ${formatCount(c.customers)} (${formatPercent(c.revenue_share)})`).join('; '),
+      alt:
+        `Heat map of ${cells.length} tier migration cells: ` +
+        cells.map((c) => `${c.from_tier} to ${c.to_tier} ${formatCount(c.customers)} (${formatPercent(c.revenue_share)})`).join('; '),
     },
     {
       type: 'table',
@@ -682,7 +708,11 @@ function historySpec(rows: readonly DriftMetric[], measure: string): TopLevelSpe
   const thresholdLayer =
     thresholds.length === 1
       ? // Own one-row data: with the layer's rows a datum rule is drawn once per run.
-        { data: { values: [{}] }, mark: { type: 'rule', color: '#c0392b', strokeDash: [6, 4], strokeWidth: 2 }, encoding: { y: { datum: thresholds[0] }, description: { value: `threshold ${thresholds[0]}` } } }
+        {
+          data: { values: [{}] },
+          mark: { type: 'rule', color: '#c0392b', strokeDash: [6, 4], strokeWidth: 2 },
+          encoding: { y: { datum: thresholds[0] }, description: { value: `threshold ${thresholds[0]}` } },
+        }
       : {
           mark: { type: 'line', color: '#c0392b', strokeDash: [6, 4], interpolate: 'step-after' },
           encoding: { x, y: { field: 'threshold', type: 'quantitative' }, description: { value: 'threshold (changes with the method)' } },

@@ -27,11 +27,17 @@ export function escapeMarkdown(text: string): string {
 
 /** A file-name-safe slug: lowercase letters, digits, `_` and `-` only. */
 export function slug(text: string): string {
-  const cleaned = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return cleaned === '' ? 'x' : cleaned.slice(0, 60);
 }
 
 /** An ISO instant usable in file names on every OS (no colons): 2026-01-05T10-15-00Z. */
 export function fileTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }

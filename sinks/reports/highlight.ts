@@ -29,9 +29,7 @@ export const HIGHLIGHT_RULE_SCHEMA = Type.Object(
     above: Type.Optional(Type.Number({ description: 'colour when the value is greater than this' })),
     below: Type.Optional(Type.Number({ description: 'colour when the value is less than this' })),
     colour: StringEnum(HIGHLIGHT_COLOURS, { description: 'the colour of what the rule marks' }),
-    apply: Type.Optional(
-      StringEnum(HIGHLIGHT_TARGETS, { default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' }),
-    ),
+    apply: Type.Optional(StringEnum(HIGHLIGHT_TARGETS, { default: 'cell', description: 'cell, the whole row, or the whole column (judged on the total row)' })),
     channels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'only rows of these channels (cell and row rules)' })),
   },
   { additionalProperties: false, anyOf: [{ required: ['above'] }, { required: ['below'] }] },

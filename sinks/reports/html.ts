@@ -54,9 +54,7 @@ function renderTable(columns: TableColumn[], rows: string[][], caption?: string,
     return names.length > 0 ? ` class="${names.join(' ')}"` : '';
   };
   const head = columns.map((c, i) => `<th scope="col"${classes(i)}>${e(c.label)}</th>`).join('');
-  const body = rows
-    .map((r, ri) => `<tr>${r.map((cell, i) => `<td${classes(i, highlights?.[ri]?.[i] ?? null)}>${e(cell)}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = rows.map((r, ri) => `<tr>${r.map((cell, i) => `<td${classes(i, highlights?.[ri]?.[i] ?? null)}>${e(cell)}</td>`).join('')}</tr>`).join('\n');
   return (
     `<table>${caption === undefined ? '' : `<caption>${e(caption)}</caption>`}<thead><tr>${head}</tr></thead>` +
     `<tbody>\n${body}\n</tbody></table>${note === undefined ? '' : `<p class="note">${e(note)}</p>`}`

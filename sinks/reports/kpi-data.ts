@@ -6,8 +6,18 @@ import type { Params } from './db.js';
 /** The `contact_kpis` columns the KPI report reads (times in epoch ms), and the charted KPI's value. */
 export type KpiRow = Pick<
   ContactKpiRow,
-  | 'window_start' | 'window_end' | 'queue' | 'channel' | 'offered' | 'handled' | 'abandon_rate'
-  | 'aht_seconds' | 'asa_seconds' | 'service_level' | 'fcr_rate' | 'fcr_final'
+  | 'window_start'
+  | 'window_end'
+  | 'queue'
+  | 'channel'
+  | 'offered'
+  | 'handled'
+  | 'abandon_rate'
+  | 'aht_seconds'
+  | 'asa_seconds'
+  | 'service_level'
+  | 'fcr_rate'
+  | 'fcr_final'
 > & { value: number | null };
 
 /** Which rows a KPI report covers: one window size, optionally one queue and channel. */

@@ -66,7 +66,9 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   const scope: KpiScope = { sizeMs, ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
   const latest = alert === undefined ? await lastCompleteWindowStart(connection, scope) : await latestWindowStart(connection, scope, alert.window_start);
   if (latest === null) {
-    throw new SinkError(`no ${alert === undefined ? 'complete ' : ''}contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)}${alert === undefined ? '' : " at or before the alert's window"}`);
+    throw new SinkError(
+      `no ${alert === undefined ? 'complete ' : ''}contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)}${alert === undefined ? '' : " at or before the alert's window"}`,
+    );
   }
   // Consecutive window starts, oldest first: a window without a row is a gap, not skipped. The
   // range does not reach back before the first window in scope (nothing to show there).
@@ -89,7 +91,11 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
       spec: kpiChartSpec(kpi, rows, starts, sizeMs, threshold),
       alt: chartAlt(kpi, rows, starts.length, threshold),
     },
-    ...breakdownBlocks(rows.filter((r) => r.window_start === latest), latest, sizeMs),
+    ...breakdownBlocks(
+      rows.filter((r) => r.window_start === latest),
+      latest,
+      sizeMs,
+    ),
     ...reasonBlocks(reasons, previous.length),
   );
   const doc: ReportDocument = {
@@ -104,7 +110,14 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   return { doc, baseName };
 }
 
-function kpiReportName(p: { kpi: string; queue: string | undefined; channel: string | undefined; size: string; latest: number; rule: string | undefined }): string {
+function kpiReportName(p: {
+  kpi: string;
+  queue: string | undefined;
+  channel: string | undefined;
+  size: string;
+  latest: number;
+  rule: string | undefined;
+}): string {
   return [
     'kpi',
     slug(p.kpi),
@@ -208,11 +221,24 @@ function kpiChartSpec(kpi: KpiName, rows: KpiRow[], starts: number[], sizeMs: nu
   const channels = [...new Set([...CONTACT_CHANNELS, ...rows.map((r) => r.channel)])];
   const present = channels.filter((c) => rows.some((r) => r.channel === c));
   const queues = new Set(rows.map((r) => r.queue)).size;
-  const x = { field: 't', type: 'temporal', title: 'window start (UTC)', scale: { type: 'utc', domain: [starts[0], (starts.at(-1) as number) + sizeMs] }, axis: { format: axisFormat(sizeMs) } };
+  const x = {
+    field: 't',
+    type: 'temporal',
+    title: 'window start (UTC)',
+    scale: { type: 'utc', domain: [starts[0], (starts.at(-1) as number) + sizeMs] },
+    axis: { format: axisFormat(sizeMs) },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
-    facet: { row: { field: 'queue', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontSize: 13, labelFontWeight: 'bold', labelLimit: 0 } } },
+    facet: {
+      row: {
+        field: 'queue',
+        type: 'nominal',
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontSize: 13, labelFontWeight: 'bold', labelLimit: 0 },
+      },
+    },
     spec: {
       width: 720,
       height: queues > 1 ? 120 : 220,
@@ -260,7 +286,9 @@ function chartAlt(kpi: KpiName, rows: KpiRow[], windows: number, threshold: numb
   const series = new Set(rows.map((r) => `${r.queue} / ${r.channel}`));
   const latest = rows.filter((r) => r.window_start === rows.at(-1)?.window_start);
   const now = latest.map((r) => `${r.queue} / ${r.channel} ${formatKpi(kpi, r.value)}`).join('; ');
-  return `${kpi} for ${series.size} queue/channel series over ${windows} windows; latest: ${now || NA}` + (threshold === undefined ? '' : `; threshold ${threshold}`);
+  return (
+    `${kpi} for ${series.size} queue/channel series over ${windows} windows; latest: ${now || NA}` + (threshold === undefined ? '' : `; threshold ${threshold}`)
+  );
 }
 
 function breakdownBlocks(rows: KpiRow[], latest: number, sizeMs: number): ReportBlock[] {
@@ -291,9 +319,7 @@ function breakdownBlocks(rows: KpiRow[], latest: number, sizeMs: number): Report
         formatPercent(r.service_level),
         formatPercent(r.fcr_rate) + (!r.fcr_final && r.fcr_rate !== null ? ' (provisional)' : ''),
       ]),
-      ...(provisional
-        ? { note: 'provisional: the FCR look-ahead (default 7 days after each contact) has not passed yet, so the value can still fall.' }
-        : {}),
+      ...(provisional ? { note: 'provisional: the FCR look-ahead (default 7 days after each contact) has not passed yet, so the value can still fall.' } : {}),
     },
   ];
 }
@@ -301,7 +327,8 @@ function breakdownBlocks(rows: KpiRow[], latest: number, sizeMs: number): Report
 function reasonBlocks(reasons: ReasonChange[], previousWindows: number): ReportBlock[] {
   const heading: ReportBlock = { type: 'heading', text: 'Contact reasons behind the change' };
   if (previousWindows === 0) return [heading, { type: 'paragraph', text: 'No earlier window to compare contact reasons with.' }];
-  if (reasons.length === 0) return [heading, { type: 'paragraph', text: `No contact reason grew against the mean of the previous ${previousWindows} window(s).` }];
+  if (reasons.length === 0)
+    return [heading, { type: 'paragraph', text: `No contact reason grew against the mean of the previous ${previousWindows} window(s).` }];
   return [
     heading,
     {
@@ -339,7 +366,9 @@ const KPI_VALUE_KEYS = new Set(['current', 'baseline', 'resolved_value']);
  */
 function alertBlocks(alert: Alert, kpi: KpiName): ReportBlock[] {
   const a = alert.annotations;
-  const extra = Object.keys(a).filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k) && k !== SELF_LINK_KEY).sort();
+  const extra = Object.keys(a)
+    .filter((k) => !ALERT_FACT_ORDER.includes(k) && !ALERT_TEXT_KEYS.has(k) && k !== SELF_LINK_KEY)
+    .sort();
   const facts = [...ALERT_FACT_ORDER, ...extra]
     .filter((k) => a[k] !== undefined)
     .map((k) => ({ label: k.replace(/_/g, ' '), value: formatAnnotation(k, a[k] as string, kpi) }));
@@ -383,7 +412,8 @@ export function formatAnnotation(key: string, value: string, kpi: KpiName): stri
   }
   if (key === 'interval') {
     const i = /^(.*interval) \[(\S+), (\S+)\]$/.exec(value.trim());
-    if (i && Number.isFinite(Number(i[2])) && Number.isFinite(Number(i[3]))) return `${i[1]} ${formatKpi(kpi, Number(i[2]))} to ${formatKpi(kpi, Number(i[3]))}`;
+    if (i && Number.isFinite(Number(i[2])) && Number.isFinite(Number(i[3])))
+      return `${i[1]} ${formatKpi(kpi, Number(i[2]))} to ${formatKpi(kpi, Number(i[3]))}`;
   }
   if (key === 'threshold') {
     const t = /^\s*([<>]=?)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/i.exec(value);

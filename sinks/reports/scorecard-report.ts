@@ -127,7 +127,10 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
   const totalRow = data.rows.findIndex((r) => r.queue === ALL);
   const channels = data.rows.map((row) => (row.queue === ALL ? null : row.channel));
   const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRow < 0 ? null : totalRow, channels);
-  const rules = p.highlight.map((h) => `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`);
+  const rules = p.highlight.map(
+    (h) =>
+      `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`,
+  );
   return [
     {
       type: 'facts',

@@ -64,11 +64,11 @@ export async function caseCounts(connection: DuckDBConnection, p: Period): Promi
            count(*) FILTER (WHERE epoch_ms(opened_at) < ${to} AND epoch_ms(due_at) < ${to}
                               AND (closed_at IS NULL OR epoch_ms(closed_at) >= ${to})) AS overdue
       FROM cases GROUP BY team`;
-  const rows = await queryRows(
-    connection,
-    `${periodSql('$start', '$end', 'current')} UNION ALL ${periodSql('$previous', '$start', 'previous')}`,
-    { previous: p.previousStart, start: p.start, end: p.end },
-  );
+  const rows = await queryRows(connection, `${periodSql('$start', '$end', 'current')} UNION ALL ${periodSql('$previous', '$start', 'previous')}`, {
+    previous: p.previousStart,
+    start: p.start,
+    end: p.end,
+  });
   return pair(rows, CASE_KPIS).filter((c) => CASE_KPIS.some((k) => (c.current[k] ?? 0) + (c.previous[k] ?? 0) > 0));
 }
 
@@ -99,7 +99,14 @@ export async function driftVerdict(connection: DuckDBConnection, p: Period): Pro
 
 const change = (current: number, previous: number): string => `${formatCount(current)} (${formatSigned(current - previous)})`;
 
-function countTable(caption: string, keyLabel: string, rows: Counted[], kpis: readonly string[], labels: readonly string[], p: ScheduledReportParams): ReportBlock {
+function countTable(
+  caption: string,
+  keyLabel: string,
+  rows: Counted[],
+  kpis: readonly string[],
+  labels: readonly string[],
+  p: ScheduledReportParams,
+): ReportBlock {
   const total: Counted = { key: '(all)', current: {}, previous: {} };
   for (const r of rows) {
     for (const k of kpis) {

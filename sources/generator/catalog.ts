@@ -19,10 +19,26 @@ export const SEGMENTS = ['consumer', 'small_business'] as const;
 export const SEGMENT_WEIGHTS = [0.85, 0.15];
 
 const MANAGER_NAMES = [
-  'ana.silva', 'ben.okafor', 'chloe.martin', 'david.kim', 'elena.rossi', 'farid.haddad',
-  'grace.liu', 'hugo.meyer', 'ines.garcia', 'jonas.berg', 'kavya.nair', 'leo.dubois',
-  'maria.novak', 'nils.jensen', 'olivia.brown', 'pedro.alves', 'quinn.walsh', 'rosa.costa',
-  'sami.virtanen', 'tara.singh',
+  'ana.silva',
+  'ben.okafor',
+  'chloe.martin',
+  'david.kim',
+  'elena.rossi',
+  'farid.haddad',
+  'grace.liu',
+  'hugo.meyer',
+  'ines.garcia',
+  'jonas.berg',
+  'kavya.nair',
+  'leo.dubois',
+  'maria.novak',
+  'nils.jensen',
+  'olivia.brown',
+  'pedro.alves',
+  'quinn.walsh',
+  'rosa.costa',
+  'sami.virtanen',
+  'tara.singh',
 ];
 export const ACCOUNT_OWNERS = MANAGER_NAMES.map((n) => `${n}@pulse-demo.example`);
 
@@ -34,9 +50,7 @@ export const TX_CHANNEL_WEIGHTS = [0.35, 0.3, 0.25, 0.1];
 /** Channel mix after the drift start (drift feature `transaction_channel`). */
 export const TX_CHANNEL_WEIGHTS_DRIFT = [0.27, 0.22, 0.45, 0.06];
 
-export const CATEGORIES = [
-  'groceries', 'electronics', 'fashion', 'home', 'travel', 'entertainment', 'services', 'health',
-] as const;
+export const CATEGORIES = ['groceries', 'electronics', 'fashion', 'home', 'travel', 'entertainment', 'services', 'health'] as const;
 export const CATEGORY_WEIGHTS = [0.28, 0.1, 0.14, 0.12, 0.06, 0.12, 0.1, 0.08];
 
 export const USAGE_METRICS = ['data_mb', 'minutes', 'logins'] as const;
@@ -56,14 +70,10 @@ export const WEEK_PROFILES = [
 });
 
 /** Hour-of-day weights (UTC) for transactions and usage: daytime and evening heavy. */
-export const TX_HOUR_WEIGHTS = [
-  0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.8, 2.0, 2.2,
-  2.5, 2.3, 2.0, 2.0, 2.2, 2.6, 3.0, 3.0, 2.6, 2.0, 1.2, 0.6,
-];
+export const TX_HOUR_WEIGHTS = [0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.5, 1.8, 2.0, 2.2, 2.5, 2.3, 2.0, 2.0, 2.2, 2.6, 3.0, 3.0, 2.6, 2.0, 1.2, 0.6];
 /** Hour-of-day weights (UTC) for contacts: office hours (08-18) carry most of the load. */
 export const CONTACT_HOUR_WEIGHTS = [
-  0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.5, 3.5, 3.8, 3.6,
-  3.0, 3.2, 3.5, 3.3, 3.0, 2.5, 1.2, 0.8, 0.6, 0.4, 0.3, 0.2,
+  0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.5, 3.5, 3.8, 3.6, 3.0, 3.2, 3.5, 3.3, 3.0, 2.5, 1.2, 0.8, 0.6, 0.4, 0.3, 0.2,
 ];
 /** Contacts are rarer at weekends (Monday first). */
 export const CONTACT_DOW_FACTORS = [1.25, 1.1, 1.05, 1.05, 1.0, 0.8, 0.75];
@@ -91,7 +101,12 @@ export type ContactChannelName = (typeof CONTACT_CHANNEL_LIST)[number];
 export const CONTACT_CHANNEL_WEIGHTS = [0.45, 0.2, 0.1, 0.1, 0.1, 0.05];
 /** Share of contacts on a channel that end in self-service (never reach a queue). */
 export const SELF_SERVICE_SHARE: Record<ContactChannelName, number> = {
-  voice: 0, chat: 0, email: 0, web: 0.7, ivr: 0.65, social: 0,
+  voice: 0,
+  chat: 0,
+  email: 0,
+  web: 0.7,
+  ivr: 0.65,
+  social: 0,
 };
 
 /**
@@ -119,10 +134,50 @@ export interface QueuePlan {
 }
 
 export const QUEUE_PLANS: Record<Queue, QueuePlan> = {
-  billing: { agents: 12, abandon: 0.08, shortAbandonShare: 0.3, callback: 0.03, answeredWithin20s: 0.75, slowWaitMeanSeconds: 60, talkMedianSeconds: 270, transfer: 0.08, resolve: 0.75 },
-  tech_support: { agents: 15, abandon: 0.12, shortAbandonShare: 0.25, callback: 0.05, answeredWithin20s: 0.55, slowWaitMeanSeconds: 150, talkMedianSeconds: 420, transfer: 0.15, resolve: 0.62 },
-  sales: { agents: 8, abandon: 0.05, shortAbandonShare: 0.35, callback: 0.02, answeredWithin20s: 0.85, slowWaitMeanSeconds: 40, talkMedianSeconds: 330, transfer: 0.05, resolve: 0.8 },
-  retention: { agents: 6, abandon: 0.1, shortAbandonShare: 0.3, callback: 0.06, answeredWithin20s: 0.6, slowWaitMeanSeconds: 90, talkMedianSeconds: 480, transfer: 0.1, resolve: 0.55 },
+  billing: {
+    agents: 12,
+    abandon: 0.08,
+    shortAbandonShare: 0.3,
+    callback: 0.03,
+    answeredWithin20s: 0.75,
+    slowWaitMeanSeconds: 60,
+    talkMedianSeconds: 270,
+    transfer: 0.08,
+    resolve: 0.75,
+  },
+  tech_support: {
+    agents: 15,
+    abandon: 0.12,
+    shortAbandonShare: 0.25,
+    callback: 0.05,
+    answeredWithin20s: 0.55,
+    slowWaitMeanSeconds: 150,
+    talkMedianSeconds: 420,
+    transfer: 0.15,
+    resolve: 0.62,
+  },
+  sales: {
+    agents: 8,
+    abandon: 0.05,
+    shortAbandonShare: 0.35,
+    callback: 0.02,
+    answeredWithin20s: 0.85,
+    slowWaitMeanSeconds: 40,
+    talkMedianSeconds: 330,
+    transfer: 0.05,
+    resolve: 0.8,
+  },
+  retention: {
+    agents: 6,
+    abandon: 0.1,
+    shortAbandonShare: 0.3,
+    callback: 0.06,
+    answeredWithin20s: 0.6,
+    slowWaitMeanSeconds: 90,
+    talkMedianSeconds: 480,
+    transfer: 0.1,
+    resolve: 0.55,
+  },
 };
 
 /** Asynchronous channels: median first-response time and handling time, seconds. */
@@ -168,11 +223,11 @@ export const NEGATIVE_TEXTS = [
   'Still broken after the last call, this is ridiculous',
   'I want to cancel, the price went up again without notice',
 ];
-export const POSITIVE_COMMENTS = [
-  'Quick and friendly help', 'Installation was easy', 'Agent solved it on the first call',
-  'Great service, thanks',
-];
+export const POSITIVE_COMMENTS = ['Quick and friendly help', 'Installation was easy', 'Agent solved it on the first call', 'Great service, thanks'];
 export const NEGATIVE_COMMENTS = [
-  'Took far too long', 'Problem not solved', 'Had to call several times',
-  'Installation failed and nobody called back', 'Too expensive for what I get',
+  'Took far too long',
+  'Problem not solved',
+  'Had to call several times',
+  'Installation failed and nobody called back',
+  'Too expensive for what I get',
 ];

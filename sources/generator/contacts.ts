@@ -36,7 +36,14 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 export function simulateContact(rng: Rng, queue: Queue, channel: ContactChannelName, queuedMs: number): ContactOutcome {
   const plan = QUEUE_PLANS[queue];
   if (rng.chance(SELF_SERVICE_SHARE[channel])) {
-    return { disposition: 'self_service', answeredMs: -1, endedMs: queuedMs + Math.round(rng.uniform(20, 300) * 1000), holdSeconds: 0, acwSeconds: 0, agent: 0 };
+    return {
+      disposition: 'self_service',
+      answeredMs: -1,
+      endedMs: queuedMs + Math.round(rng.uniform(20, 300) * 1000),
+      holdSeconds: 0,
+      acwSeconds: 0,
+      agent: 0,
+    };
   }
   const agent = rng.int(1, plan.agents);
   if (channel === 'email' || channel === 'web' || channel === 'social') {
@@ -52,7 +59,14 @@ export function simulateContact(rng: Rng, queue: Queue, channel: ContactChannelN
     return { disposition: 'abandoned', answeredMs: -1, endedMs: queuedMs + Math.round(waitS * 1000), holdSeconds: 0, acwSeconds: 0, agent: 0 };
   }
   if (channel === 'voice' && u < plan.abandon + plan.callback) {
-    return { disposition: 'callback', answeredMs: -1, endedMs: queuedMs + Math.round((10 + rng.exponential(60)) * 1000), holdSeconds: 0, acwSeconds: 0, agent: 0 };
+    return {
+      disposition: 'callback',
+      answeredMs: -1,
+      endedMs: queuedMs + Math.round((10 + rng.exponential(60)) * 1000),
+      holdSeconds: 0,
+      acwSeconds: 0,
+      agent: 0,
+    };
   }
   // Fast answers are within 20 s inclusive, slow ones strictly beyond it (SPEC service level).
   const waitS = rng.chance(plan.answeredWithin20s) ? rng.uniform(1, 20) : 20.5 + rng.exponential(plan.slowWaitMeanSeconds);

@@ -24,7 +24,12 @@ const SHARES_BY_REASON: Readonly<Record<string, readonly number[]>> = {
 const DEFAULT_SHARES = [0.01, 0.04, 0.08, 0.8, 0.07];
 
 const CORPUS_CHANNEL: Readonly<Record<ContactChannelName, CorpusChannel>> = {
-  voice: 'voice', chat: 'chat', email: 'email', web: 'email', social: 'chat', ivr: 'voice',
+  voice: 'voice',
+  chat: 'chat',
+  email: 'email',
+  web: 'email',
+  social: 'chat',
+  ivr: 'voice',
 } as Readonly<Record<ContactChannelName, CorpusChannel>>;
 
 /** A random stream apart from the events' own; the constant only separates the two. */

@@ -4,13 +4,7 @@ import type { Rng } from './rng.js';
  * Malformed records of the kinds SPEC section 1 says a pipeline must reject, each with the
  * reject reason a correct decoder should give (copied into the ground truth).
  */
-export const MALFORMED_KINDS = [
-  'invalid_json',
-  'missing_field',
-  'wrong_type',
-  'negative_quantity',
-  'answered_before_queued',
-] as const;
+export const MALFORMED_KINDS = ['invalid_json', 'missing_field', 'wrong_type', 'negative_quantity', 'answered_before_queued'] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
 export const EXPECTED_REJECT_REASON: Record<MalformedKind, string> = {

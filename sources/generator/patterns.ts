@@ -77,7 +77,7 @@ export class BehaviourPatterns {
     if (enabled.has('gaps')) {
       for (let i = 0; i < customers; i++) {
         if (!rng.chance(GAPS_SHARE)) continue;
-        for (let d = rng.int(7, GAP_SPACING_DAYS.max); d < days; ) {
+        for (let d = rng.int(7, GAP_SPACING_DAYS.max); d < days;) {
           const end = d + rng.int(GAP_DAYS.min, GAP_DAYS.max);
           (this.gaps[i] as Array<[number, number]>).push([d, Math.min(end, days)]);
           d = end + rng.int(GAP_SPACING_DAYS.min, GAP_SPACING_DAYS.max);

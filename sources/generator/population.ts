@@ -1,6 +1,14 @@
 import {
-  ACCOUNT_OWNERS, AGE_BAND_WEIGHTS, CATEGORY_WEIGHTS, CURRENCY_WEIGHTS, REGION_WEIGHTS,
-  SEGMENT_WEIGHTS, TIER_SPEND, TIER_WEIGHTS, USAGE_METRICS, WEEK_PROFILES,
+  ACCOUNT_OWNERS,
+  AGE_BAND_WEIGHTS,
+  CATEGORY_WEIGHTS,
+  CURRENCY_WEIGHTS,
+  REGION_WEIGHTS,
+  SEGMENT_WEIGHTS,
+  TIER_SPEND,
+  TIER_WEIGHTS,
+  USAGE_METRICS,
+  WEEK_PROFILES,
 } from './catalog.js';
 import type { UsageMetric } from './catalog.js';
 import { Rng, cumulative } from './rng.js';
@@ -92,12 +100,25 @@ export function buildPopulation(rng: Rng, customers: number, days: number, start
   const catCum = cumulative(CATEGORY_WEIGHTS);
   const weekCum = cumulative(WEEK_PROFILES.map((p) => p.share));
   const p: Population = {
-    n, ids: [], region: new Uint8Array(n), ageBand: new Uint8Array(n), tier: new Uint8Array(n),
-    segment: new Uint8Array(n), owner: new Uint8Array(n), signupDate: [], currency: new Uint8Array(n),
-    favCategory: new Uint8Array(n), weekProfile: new Uint8Array(n), txRate: new Float64Array(n),
-    amountMu: new Float64Array(n), usageRate: USAGE_METRICS.map(() => new Float64Array(n)),
-    usageMu: USAGE_METRICS.map(() => new Float64Array(n)), contactRate: new Float64Array(n),
-    shiftOf: new Array<Shift | undefined>(n).fill(undefined), shifts: [], driftSpend: new Uint8Array(n),
+    n,
+    ids: [],
+    region: new Uint8Array(n),
+    ageBand: new Uint8Array(n),
+    tier: new Uint8Array(n),
+    segment: new Uint8Array(n),
+    owner: new Uint8Array(n),
+    signupDate: [],
+    currency: new Uint8Array(n),
+    favCategory: new Uint8Array(n),
+    weekProfile: new Uint8Array(n),
+    txRate: new Float64Array(n),
+    amountMu: new Float64Array(n),
+    usageRate: USAGE_METRICS.map(() => new Float64Array(n)),
+    usageMu: USAGE_METRICS.map(() => new Float64Array(n)),
+    contactRate: new Float64Array(n),
+    shiftOf: new Array<Shift | undefined>(n).fill(undefined),
+    shifts: [],
+    driftSpend: new Uint8Array(n),
     driftDay: drift ? driftStartDay(days) : -1,
   };
   const txMu = Math.log(MEAN_TX_PER_DAY) - (TX_RATE_SIGMA * TX_RATE_SIGMA) / 2;

@@ -1,11 +1,35 @@
 import { MS_PER_DAY, MS_PER_HOUR } from '../../operators/events.js';
 import {
-  ACCOUNT_OWNERS, AGE_BANDS, CALLBACK_DELAY_SECONDS, CATEGORIES, CATEGORY_WEIGHTS,
-  CONTACT_CHANNEL_LIST, CONTACT_CHANNEL_WEIGHTS, CONTACT_DOW_FACTORS, CONTACT_HOUR_WEIGHTS,
-  CONTACT_WITHOUT_TS_SHARE, CURRENCIES, NEGATIVE_COMMENTS, NEGATIVE_TEXTS, NEUTRAL_TEXTS,
-  POSITIVE_COMMENTS, QUEUES, REASONS, REGIONS, REGION_WEIGHTS, REPEAT_DELAY_SECONDS,
-  REPEAT_PROBABILITY, SEGMENTS, TIERS, TX_CHANNELS, TX_CHANNEL_WEIGHTS, TX_CHANNEL_WEIGHTS_DRIFT,
-  TX_HOUR_WEIGHTS, UNKNOWN_CALLER_SHARE, USAGE_METRICS, WEEK_PROFILES,
+  ACCOUNT_OWNERS,
+  AGE_BANDS,
+  CALLBACK_DELAY_SECONDS,
+  CATEGORIES,
+  CATEGORY_WEIGHTS,
+  CONTACT_CHANNEL_LIST,
+  CONTACT_CHANNEL_WEIGHTS,
+  CONTACT_DOW_FACTORS,
+  CONTACT_HOUR_WEIGHTS,
+  CONTACT_WITHOUT_TS_SHARE,
+  CURRENCIES,
+  NEGATIVE_COMMENTS,
+  NEGATIVE_TEXTS,
+  NEUTRAL_TEXTS,
+  POSITIVE_COMMENTS,
+  QUEUES,
+  REASONS,
+  REGIONS,
+  REGION_WEIGHTS,
+  REPEAT_DELAY_SECONDS,
+  REPEAT_PROBABILITY,
+  SEGMENTS,
+  TIERS,
+  TX_CHANNELS,
+  TX_CHANNEL_WEIGHTS,
+  TX_CHANNEL_WEIGHTS_DRIFT,
+  TX_HOUR_WEIGHTS,
+  UNKNOWN_CALLER_SHARE,
+  USAGE_METRICS,
+  WEEK_PROFILES,
 } from './catalog.js';
 import type { ContactChannelName, Queue } from './catalog.js';
 import { simulateContact } from './contacts.js';
@@ -49,7 +73,10 @@ const hourCum = (w: readonly number[]): Float64Array => cumulative(w);
 export class Simulator {
   readonly counts: Counts = {
     byType: { transaction: 0, usage: 0, contact: 0, survey: 0, profile: 0 },
-    duplicates: 0, late: 0, malformedByKind: MALFORMED_KINDS.map(() => 0), lateEventIds: [],
+    duplicates: 0,
+    late: 0,
+    malformedByKind: MALFORMED_KINDS.map(() => 0),
+    lateEventIds: [],
   };
   private seq = 0;
   private contactSeq = 0;
@@ -215,7 +242,9 @@ export class Simulator {
     this.counts.byType.transaction++;
     this.deliver(
       `{"type":"transaction","event_id":"${id}","ts":${style.format(tsMs)},"customer_id":"${cid}","amount":${amount},${currency}"channel":"${TX_CHANNELS[rng.weighted(channelCum)] as string}"${category}}`,
-      tsMs, i, id,
+      tsMs,
+      i,
+      id,
     );
   }
 
@@ -223,7 +252,12 @@ export class Simulator {
     this.style.draw(this.rng);
     const id = `E${++this.seq}`;
     this.counts.byType.usage++;
-    this.deliver(`{"type":"usage","event_id":"${id}","ts":${this.style.format(tsMs)},"customer_id":"${cid}","metric":"${metric}","quantity":${quantity}}`, tsMs, i, id);
+    this.deliver(
+      `{"type":"usage","event_id":"${id}","ts":${this.style.format(tsMs)},"customer_id":"${cid}","metric":"${metric}","quantity":${quantity}}`,
+      tsMs,
+      i,
+      id,
+    );
   }
 
   /** One contact of customer `i` (-1: unknown caller), then maybe a survey and a repeat contact. */
@@ -243,7 +277,9 @@ export class Simulator {
     this.counts.byType.contact++;
     this.deliver(
       `{"type":"contact","event_id":"${id}",${tsField}"customer_id":${customer},"contact_id":"${contactId}","channel":"${channel}","queue":"${queue}","reason":"${r.code}","agent_id":${agent},"queued_at":${style.format(queuedMs)},"answered_at":${answered},"ended_at":${style.format(out.endedMs)},"hold_seconds":${out.holdSeconds},"acw_seconds":${out.acwSeconds},"disposition":"${out.disposition}"${text}}`,
-      queuedMs, i, id,
+      queuedMs,
+      i,
+      id,
     );
     if (i < 0) return;
     if (out.answeredMs >= 0 && rng.chance(SURVEY_AFTER_HANDLED_CONTACT)) {
@@ -277,7 +313,8 @@ export class Simulator {
     const nps = clampInt(resolved ? 8.5 + 1.5 * rng.normal() : 5 + 2 * rng.normal(), 0, 10);
     const csat = clampInt(nps / 2.2 + 0.5 + 0.5 * rng.normal(), 1, 5);
     let answers = `"nps":${nps},"csat":${csat}`;
-    if (install) answers += `,"ease_of_install":${clampInt(resolved ? 8 + 1.5 * rng.normal() : 4 + 2 * rng.normal(), 1, 10)},"install_completed":${rng.chance(resolved ? 0.9 : 0.4)}`;
+    if (install)
+      answers += `,"ease_of_install":${clampInt(resolved ? 8 + 1.5 * rng.normal() : 4 + 2 * rng.normal(), 1, 10)},"install_completed":${rng.chance(resolved ? 0.9 : 0.4)}`;
     this.writeSurvey(i, tsMs, `"contact_id":"${contactId}",`, answers, nps);
   }
 
@@ -297,7 +334,9 @@ export class Simulator {
     this.counts.byType.survey++;
     this.deliver(
       `{"type":"survey","event_id":"${id}","ts":${style.format(tsMs)},"customer_id":"${this.pop.ids[i] as string}","survey_id":"S${++this.surveySeq}",${link}"answers":{${answers}}${comment}}`,
-      tsMs, i, id,
+      tsMs,
+      i,
+      id,
     );
   }
 }

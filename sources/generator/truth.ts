@@ -1,17 +1,46 @@
 import { MS_PER_DAY } from '../../operators/events.js';
 import {
-  ACCOUNT_OWNERS, AGE_BANDS, AGE_BAND_WEIGHTS, ASYNC_CHANNELS, CALLBACK_DELAY_SECONDS, CATEGORIES,
-  CATEGORY_WEIGHTS, CONTACT_CHANNEL_LIST, CONTACT_CHANNEL_WEIGHTS, CONTACT_WITHOUT_TS_SHARE,
-  QUEUES, QUEUE_PLANS, REASONS, REGIONS, REGION_WEIGHTS, REPEAT_DELAY_SECONDS, REPEAT_PROBABILITY,
-  SELF_SERVICE_SHARE, TIERS, TIER_WEIGHTS, TX_CHANNELS, TX_CHANNEL_WEIGHTS, TX_CHANNEL_WEIGHTS_DRIFT,
-  UNKNOWN_CALLER_SHARE, USAGE_METRICS, WEEK_PROFILES,
+  ACCOUNT_OWNERS,
+  AGE_BANDS,
+  AGE_BAND_WEIGHTS,
+  ASYNC_CHANNELS,
+  CALLBACK_DELAY_SECONDS,
+  CATEGORIES,
+  CATEGORY_WEIGHTS,
+  CONTACT_CHANNEL_LIST,
+  CONTACT_CHANNEL_WEIGHTS,
+  CONTACT_WITHOUT_TS_SHARE,
+  QUEUES,
+  QUEUE_PLANS,
+  REASONS,
+  REGIONS,
+  REGION_WEIGHTS,
+  REPEAT_DELAY_SECONDS,
+  REPEAT_PROBABILITY,
+  SELF_SERVICE_SHARE,
+  TIERS,
+  TIER_WEIGHTS,
+  TX_CHANNELS,
+  TX_CHANNEL_WEIGHTS,
+  TX_CHANNEL_WEIGHTS_DRIFT,
+  UNKNOWN_CALLER_SHARE,
+  USAGE_METRICS,
+  WEEK_PROFILES,
 } from './catalog.js';
 import { EXPECTED_REJECT_REASON, MALFORMED_KINDS } from './malformed.js';
 import type { ResolvedOptions } from './options.js';
 import {
-  DRIFT_SPEND_FACTOR, DRIFT_SPEND_GROUP_SHARE, MEAN_CONTACTS_PER_DAY, MEAN_TX_PER_DAY,
-  REFUND_SHARE, SHIFT_MIN_DAY, SHIFT_MIN_DAYS_AFTER, SHIFT_SIZES, USAGE_PLAN,
-  expectedDailySpend, expectedDailyUsage,
+  DRIFT_SPEND_FACTOR,
+  DRIFT_SPEND_GROUP_SHARE,
+  MEAN_CONTACTS_PER_DAY,
+  MEAN_TX_PER_DAY,
+  REFUND_SHARE,
+  SHIFT_MIN_DAY,
+  SHIFT_MIN_DAYS_AFTER,
+  SHIFT_SIZES,
+  USAGE_PLAN,
+  expectedDailySpend,
+  expectedDailyUsage,
 } from './population.js';
 import type { Population, Shift } from './population.js';
 import type { Counts } from './simulator.js';
@@ -81,7 +110,10 @@ function shiftTruth(p: Population, s: Shift, startMs: number): ShiftTruth {
   const usage = USAGE_METRICS.map((_, k) => expectedDailyUsage(p, s.customer, k));
   const baseline: Record<string, number> = { spend_total: round(spend.total, 2), spend_count: round(spend.count, 3) };
   USAGE_METRICS.forEach((m, k) => (baseline[m] = round(usage[k] as number, 2)));
-  baseline.usage_total = round(usage.reduce((a, b) => a + b, 0), 2);
+  baseline.usage_total = round(
+    usage.reduce((a, b) => a + b, 0),
+    2,
+  );
   const ratio: Record<string, number> = {};
   if (s.kind === 'spend_amount') ratio.spend_total = f;
   else if (s.kind === 'spend_frequency') {
@@ -123,27 +155,53 @@ function driftTruth(o: ResolvedOptions, p: Population): Record<string, unknown> 
   const reasonCodes = REASONS.map((r) => r.code);
   const features: DriftFeatureTruth[] = [
     {
-      name: 'spend_total', kind: 'numeric', grain: 'customer_window', key: true,
+      name: 'spend_total',
+      kind: 'numeric',
+      grain: 'customer_window',
+      key: true,
       source: 'transaction.amount where amount >= 0, summed per customer and window (customer_windows.spend_total)',
       description: `${DRIFT_SPEND_GROUP_SHARE * 100}% of the customers without an injected shift spend ${DRIFT_SPEND_FACTOR}x more per transaction from the drift start (transaction counts unchanged)`,
-      factor: DRIFT_SPEND_FACTOR, affected_customers: group,
+      factor: DRIFT_SPEND_FACTOR,
+      affected_customers: group,
     },
     {
-      name: 'transaction_amount', kind: 'numeric', grain: 'event', source: 'transaction.amount',
+      name: 'transaction_amount',
+      kind: 'numeric',
+      grain: 'event',
+      source: 'transaction.amount',
       description: `same cause as spend_total: amounts of the affected customers are ${DRIFT_SPEND_FACTOR}x larger`,
       factor: DRIFT_SPEND_FACTOR,
     },
     {
-      name: 'transaction_channel', kind: 'categorical', grain: 'event', source: 'transaction.channel',
+      name: 'transaction_channel',
+      kind: 'categorical',
+      grain: 'event',
+      source: 'transaction.channel',
       description: 'the channel mix moves towards app (all customers)',
-      before: shares(TX_CHANNELS, TX_CHANNEL_WEIGHTS), after: shares(TX_CHANNELS, TX_CHANNEL_WEIGHTS_DRIFT),
+      before: shares(TX_CHANNELS, TX_CHANNEL_WEIGHTS),
+      after: shares(TX_CHANNELS, TX_CHANNEL_WEIGHTS_DRIFT),
       js_distance_base2: round(jsDistance(TX_CHANNEL_WEIGHTS, TX_CHANNEL_WEIGHTS_DRIFT)),
     },
     {
-      name: 'contact_reason', kind: 'categorical', grain: 'event', source: 'contact.reason (first contacts; repeats keep the reason of the contact they follow)',
+      name: 'contact_reason',
+      kind: 'categorical',
+      grain: 'event',
+      source: 'contact.reason (first contacts; repeats keep the reason of the contact they follow)',
       description: 'an outage-like rise of TECH_NO_SERVICE and TECH_SLOW contacts',
-      before: shares(reasonCodes, REASONS.map((r) => r.weight)), after: shares(reasonCodes, REASONS.map((r) => r.driftWeight)),
-      js_distance_base2: round(jsDistance(REASONS.map((r) => r.weight), REASONS.map((r) => r.driftWeight))),
+      before: shares(
+        reasonCodes,
+        REASONS.map((r) => r.weight),
+      ),
+      after: shares(
+        reasonCodes,
+        REASONS.map((r) => r.driftWeight),
+      ),
+      js_distance_base2: round(
+        jsDistance(
+          REASONS.map((r) => r.weight),
+          REASONS.map((r) => r.driftWeight),
+        ),
+      ),
     },
   ];
   const stable = (name: string, kind: 'numeric' | 'categorical', grain: 'event' | 'customer_window', source: string) => ({ name, kind, grain, source });
@@ -204,7 +262,9 @@ function kpiTruth(): Record<string, unknown> {
     fcr_window_days: 7,
     queues,
     live_channels: ['voice', 'chat', 'ivr (when not self-service)'],
-    async_channels: Object.fromEntries(Object.entries(ASYNC_CHANNELS).map(([c, a]) => [c, { response_median_seconds: a.responseMedianSeconds, handle_median_seconds: a.handleMedianSeconds }])),
+    async_channels: Object.fromEntries(
+      Object.entries(ASYNC_CHANNELS).map(([c, a]) => [c, { response_median_seconds: a.responseMedianSeconds, handle_median_seconds: a.handleMedianSeconds }]),
+    ),
     self_service_share: SELF_SERVICE_SHARE,
     contact_channel_mix: shares(CONTACT_CHANNEL_LIST, CONTACT_CHANNEL_WEIGHTS),
     repeat_probability: REPEAT_PROBABILITY,
@@ -226,13 +286,25 @@ export function buildTruth(o: ResolvedOptions, p: Population, counts: Counts, li
     format: 'customer-pulse-ground-truth',
     version: 1,
     options: {
-      customers: o.customers, days: o.days, seed: o.seed, start: iso(o.startMs),
-      malformed_rate: o.malformedRate, duplicate_rate: o.duplicateRate, late_rate: o.lateRate,
-      out_of_order_seconds: o.outOfOrderSeconds, shift_share: o.shiftShare, drift: o.drift,
+      customers: o.customers,
+      days: o.days,
+      seed: o.seed,
+      start: iso(o.startMs),
+      malformed_rate: o.malformedRate,
+      duplicate_rate: o.duplicateRate,
+      late_rate: o.lateRate,
+      out_of_order_seconds: o.outOfOrderSeconds,
+      shift_share: o.shiftShare,
+      drift: o.drift,
     },
     period: { start: iso(o.startMs), end: iso(o.startMs + o.days * MS_PER_DAY), days: o.days },
     counts: {
-      lines, events, by_type: counts.byType, duplicates: counts.duplicates, late: counts.late, malformed,
+      lines,
+      events,
+      by_type: counts.byType,
+      duplicates: counts.duplicates,
+      late: counts.late,
+      malformed,
       malformed_by_kind: Object.fromEntries(MALFORMED_KINDS.map((k, i) => [k, counts.malformedByKind[i] as number])),
     },
     stream: {
@@ -260,10 +332,17 @@ export function buildTruth(o: ResolvedOptions, p: Population, counts: Counts, li
       refund_share: REFUND_SHARE,
       transaction_channels: shares(TX_CHANNELS, TX_CHANNEL_WEIGHTS),
       transaction_categories: shares(CATEGORIES, CATEGORY_WEIGHTS),
-      usage: Object.fromEntries(Object.entries(USAGE_PLAN).map(([m, u]) => [m, { mean_records_per_customer_day: u.meanRecordsPerDay, median_quantity: u.medianQuantity, quantity_log_sigma: u.sigma }])),
+      usage: Object.fromEntries(
+        Object.entries(USAGE_PLAN).map(([m, u]) => [
+          m,
+          { mean_records_per_customer_day: u.meanRecordsPerDay, median_quantity: u.medianQuantity, quantity_log_sigma: u.sigma },
+        ]),
+      ),
     },
     shift_rules: {
-      min_start_day: SHIFT_MIN_DAY, min_days_after: SHIFT_MIN_DAYS_AFTER, sizes: SHIFT_SIZES,
+      min_start_day: SHIFT_MIN_DAY,
+      min_days_after: SHIFT_MIN_DAYS_AFTER,
+      sizes: SHIFT_SIZES,
       kinds: {
         spend_amount: 'amounts x factor (spend_total moves, spend_count does not)',
         spend_frequency: 'transaction rate x factor (spend_total and spend_count move)',

@@ -65,7 +65,10 @@ const RESERVED = ['enable.auto.commit', 'enable.auto.offset.store', 'group.id', 
  * throws ConfigError naming the key.
  */
 export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, maxRecordBytes: number): KafkaSourceOptions {
-  const topics = config.topics.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const topics = config.topics
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   if (topics.length === 0) {
     throw new ConfigError(`sources.${name}.topics: no topic given; write one or more names separated by commas`);
   }

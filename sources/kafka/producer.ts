@@ -71,7 +71,12 @@ export class DeliveringProducer {
         // The local queue is full: let delivery reports drain it, then try again.
         if ((error as LibrdKafkaError).code !== ERR.QUEUE_FULL) {
           this.pending.delete(id);
-          throw new ProduceError(`cannot queue a message for topic '${message.topic}': ${(error as Error).message}`, (error as LibrdKafkaError).code ?? -1, false, { cause: error });
+          throw new ProduceError(
+            `cannot queue a message for topic '${message.topic}': ${(error as Error).message}`,
+            (error as LibrdKafkaError).code ?? -1,
+            false,
+            { cause: error },
+          );
         }
         producer.poll();
         await new Promise((resolve) => setTimeout(resolve, 10));

@@ -59,10 +59,7 @@ async function signIn(name: string): Promise<Page> {
 }
 
 async function submit(page: Page, action: string): Promise<number> {
-  const [response] = await Promise.all([
-    page.waitForNavigation(),
-    page.click(`form[action$="/${action}"] button[type=submit]`),
-  ]);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(`form[action$="/${action}"] button[type=submit]`)]);
   // A redirect after a successful POST lands on the case page (200); a refusal is the POST's own answer.
   return response?.status() ?? 0;
 }
@@ -241,7 +238,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     );
     expect(events).toEqual([
       { actor: USERS.member.name, from_status: 'acknowledged', to_status: 'in_progress', from_team: 'billing', to_team: 'billing', assignee: null },
-      { actor: USERS.manager.name, from_status: 'in_progress', to_status: 'in_progress', from_team: 'billing', to_team: 'retention', assignee: USERS.otherTeam.name },
+      {
+        actor: USERS.manager.name,
+        from_status: 'in_progress',
+        to_status: 'in_progress',
+        from_team: 'billing',
+        to_team: 'retention',
+        assignee: USERS.otherTeam.name,
+      },
     ]);
 
     const other = await signIn(USERS.otherTeam.name);
@@ -295,7 +299,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     await Promise.all([page.waitForNavigation(), page.click('#reason-invoice_question form.merge button')]);
     expect(await page.textContent('#reason-invoice_question .label')).toBe('Invoice or bill question');
     expect(await page.textContent('#reason-invoice_question td[data-label=Status]')).toBe('retired → billing_dispute');
-    expect(await page.$$eval('.versions li', (lis) => lis.map((li) => li.textContent!.replace(/^[^·]*· /, '').replace(/\s+/g, ' ').trim()))).toEqual([
+    expect(
+      await page.$$eval('.versions li', (lis) =>
+        lis.map((li) =>
+          li
+            .textContent!.replace(/^[^·]*· /, '')
+            .replace(/\s+/g, ' ')
+            .trim(),
+        ),
+      ),
+    ).toEqual([
       'max: merged invoice_question into billing_dispute · YAML',
       'max: renamed invoice_question to "Invoice or bill question" · YAML',
       'pulse-admin: initial list · YAML',

@@ -75,7 +75,10 @@ describe('the console of a running job', () => {
     );
     expect(alerts!.length).toBeGreaterThan(0);
     for (const a of alerts!) {
-      const expected = a['case_id'] === null ? `${BASE_URL}/alerts?alert=${encodeURIComponent(String(a['alert_id']))}` : `${BASE_URL}/cases/${encodeURIComponent(String(a['case_id']))}`;
+      const expected =
+        a['case_id'] === null
+          ? `${BASE_URL}/alerts?alert=${encodeURIComponent(String(a['alert_id']))}`
+          : `${BASE_URL}/cases/${encodeURIComponent(String(a['case_id']))}`;
       expect(a['url']).toBe(expected);
     }
     const [users] = await query(join(dir, DB), `SELECT name, role FROM console_users`);

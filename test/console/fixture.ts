@@ -56,7 +56,15 @@ async function insertCase(conn: DuckDBConnection, id: string, team: string, stat
 }
 
 async function insertAlert(conn: DuckDBConnection, id: string, customer: string, team: string, caseId: string, description: string): Promise<void> {
-  const labels = JSON.stringify({ alertname: 'negative_contact', kind: 'service', severity: 'warning', team, case_id: caseId, queue: 'billing-q', account_owner: `owner <i>${HOSTILE}</i>` });
+  const labels = JSON.stringify({
+    alertname: 'negative_contact',
+    kind: 'service',
+    severity: 'warning',
+    team,
+    case_id: caseId,
+    queue: 'billing-q',
+    account_owner: `owner <i>${HOSTILE}</i>`,
+  });
   const annotations = JSON.stringify({ summary: `Negative contact of ${customer}`, description });
   await conn.run(
     `INSERT INTO alerts VALUES (${q(id)}, 'service', 'negative_contact', 'warning', ${q(customer)}, ${ts(NOW - 50 * HOUR)}, ${ts(NOW - 49 * HOUR)}, ${q(labels)}, ${q(annotations)}, 'firing')`,
@@ -85,7 +93,9 @@ export async function writeConsoleFixture(path: string): Promise<void> {
                                             (${q(HOSTILE_CUSTOMER)}, 'silver', 9, 8, 1000, 3, 3, 3, '333', 999, ${ts(NOW - 96 * HOUR)}),
                                             ('cust-2', 'bronze', 30, 1, 10, 1, 1, 1, '111', 10, ${ts(NOW - 24 * HOUR)})`,
     );
-    await conn.run(`INSERT INTO customer_windows VALUES (${q(HOSTILE_CUSTOMER)}, ${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 120.5, 2, 100, 30, 0, '{}', 3)`);
+    await conn.run(
+      `INSERT INTO customer_windows VALUES (${q(HOSTILE_CUSTOMER)}, ${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 120.5, 2, 100, 30, 0, '{}', 3)`,
+    );
     await conn.run(
       `INSERT INTO contact_kpis (window_start, window_end, queue, channel, offered, handled, abandoned, short_abandoned, self_service, abandon_rate, aht_seconds, fcr_final)
        VALUES (${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 'billing-q', 'voice', 40, 30, 10, 1, 0, 0.25, 310, false)`,

@@ -48,7 +48,9 @@ describe('console reasons page: unknown codes', () => {
     for (const c of login.cookies) cookies.set(c.name, c.value);
     const token = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
     const signedIn = await app.inject({
-      method: 'POST', url: '/login', headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/login',
+      headers: { cookie: header(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ _csrf: token, name: USERS.member.name, password: PASSWORD }).toString(),
     });
     for (const c of signedIn.cookies) cookies.set(c.name, c.value);

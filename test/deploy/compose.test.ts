@@ -120,9 +120,10 @@ describe('deploy/compose.yaml', () => {
     const job = parseJobConfig(text, 'compose-job.yaml', { PULSE_KAFKA_BROKERS: 'kafka:9092' });
     const reference = parseJobConfig(readFileSync(join(ROOT, 'pipelines', 'customer-analytics.yaml'), 'utf8'), 'default', {});
     expect(job.source).toBe('kafka');
-    expect(job.operators.map((o) => [o.type, o.settings]), 'operators differ from pipelines/customer-analytics.yaml').toEqual(
-      reference.operators.map((o) => [o.type, o.settings]),
-    );
+    expect(
+      job.operators.map((o) => [o.type, o.settings]),
+      'operators differ from pipelines/customer-analytics.yaml',
+    ).toEqual(reference.operators.map((o) => [o.type, o.settings]));
     const { config } = parseAlertingConfig(job.alerting);
     const email = config.receivers.find((r) => r.type === 'email') as unknown as { smarthost: string } | undefined;
     expect(email?.smarthost).toBe('mailpit:1025');

@@ -35,7 +35,10 @@ describe('deploy/Dockerfile', () => {
 
   it('the build stage installs the librdkafka dev packages and builds with dynamic linking, then prunes dev deps', () => {
     const build = stage(0);
-    const runs = build.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const runs = build
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     for (const pkg of ['zlib1g-dev', 'libssl-dev', 'libzstd-dev', 'liblz4-dev', 'libsasl2-dev', 'libcurl4-openssl-dev', 'pkg-config']) {
       expect(runs).toContain(pkg);
     }
@@ -48,13 +51,18 @@ describe('deploy/Dockerfile', () => {
 
   it('the build stage copies every folder tsconfig.json compiles', () => {
     const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
-    const copied = stage(0).filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/)[0]);
+    const copied = stage(0)
+      .filter((i) => i.keyword === 'COPY')
+      .map((i) => i.args.split(/\s+/)[0]);
     for (const pattern of tsconfig.include) expect(copied, pattern).toContain(pattern.split('/')[0]);
   });
 
   it('the runtime stage has the runtime libraries, a non-root user, the entrypoint and a health check', () => {
     const runtime = stage(1);
-    const runs = runtime.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const runs = runtime
+      .filter((i) => i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     for (const pkg of ['zlib1g', 'libssl3', 'libzstd1', 'liblz4-1', 'libsasl2-2', 'libcurl4']) expect(runs).toMatch(new RegExp(`\\b${pkg}\\b`));
     expect(runs).not.toMatch(/-dev\b/);
     const user = runtime.filter((i) => i.keyword === 'USER').at(-1)?.args;
@@ -78,10 +86,18 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('Dockerfile.dockerignore keeps the build inputs and drops local data', () => {
-    const ignore = readFileSync(join(DEPLOY, 'Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = readFileSync(join(DEPLOY, 'Dockerfile.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignore[ignore.findIndex((l) => l && !l.startsWith('#'))]).toBe('**');
-    const copied = stage(0).filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
-    for (const source of copied) expect(ignore.some((l) => l === `!${source}` || l === `!${source}/**`), source).toBe(true);
+    const copied = stage(0)
+      .filter((i) => i.keyword === 'COPY')
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    for (const source of copied)
+      expect(
+        ignore.some((l) => l === `!${source}` || l === `!${source}/**`),
+        source,
+      ).toBe(true);
     expect(ignore).toContain('**/*.duckdb');
     expect(ignore).toContain('**/node_modules');
   });

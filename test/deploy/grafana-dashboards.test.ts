@@ -90,13 +90,16 @@ describe('Grafana dashboards', () => {
       for (const t of p.targets ?? []) {
         for (const m of t.expr.matchAll(/(\w+)\s*(=~|!~|=|!=)\s*"\$(\w+)"/g)) {
           expect(m[2], `${p.title}: ${m[0]}`).toBe('=~');
-          expect(vars.map((v) => v.name), `${p.title}: unknown variable $${m[3]}`).toContain(m[3]);
+          expect(
+            vars.map((v) => v.name),
+            `${p.title}: unknown variable $${m[3]}`,
+          ).toContain(m[3]);
         }
       }
     }
   });
 
-  it('the brief\'s panels are present (pipeline health, contact center, signals, drift)', () => {
+  it("the brief's panels are present (pipeline health, contact center, signals, drift)", () => {
     const exprs = files.flatMap((f) => loadDashboard(f).panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)));
     const used = new Set(exprs.flatMap(metricNames));
     for (const name of [
@@ -147,9 +150,7 @@ describe('Grafana dashboards', () => {
 
   it.each(['contact', 'drift'])('KPI and drift panels draw threshold lines (%s)', (topic) => {
     const file = files.find((f) => f.includes(topic))!;
-    const withLines = loadDashboard(file).panels.filter(
-      (p) => p.type === 'timeseries' && p.fieldConfig?.defaults.custom?.thresholdsStyle?.mode !== 'off',
-    );
+    const withLines = loadDashboard(file).panels.filter((p) => p.type === 'timeseries' && p.fieldConfig?.defaults.custom?.thresholdsStyle?.mode !== 'off');
     expect(withLines.length).toBeGreaterThan(0);
     for (const p of withLines) expect(p.fieldConfig?.defaults.thresholds?.steps.length, p.title).toBeGreaterThan(1);
   });
@@ -165,7 +166,7 @@ describe('deploy/README.md', () => {
 });
 
 describe('Grafana provisioning', () => {
-  it('the datasource uid is the dashboards\' default and points at the compose Prometheus', () => {
+  it("the datasource uid is the dashboards' default and points at the compose Prometheus", () => {
     const ds = parse(readFileSync(join(DEPLOY, 'grafana/provisioning/datasources/prometheus.yaml'), 'utf8')) as {
       apiVersion: number;
       datasources: Array<{ uid: string; type: string; url: string }>;

@@ -33,9 +33,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 
 function manifests(): Array<{ file: string; doc: Manifest }> {
   const kustomization = parse(readFileSync(join(K8S, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
-  return kustomization.resources.flatMap((file) =>
-    parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as Manifest })),
-  );
+  return kustomization.resources.flatMap((file) => parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as Manifest })));
 }
 
 function byKind<T>(kind: string): T {
@@ -57,7 +55,10 @@ interface StatefulSetDoc {
   spec: {
     serviceName: string;
     selector: { matchLabels: Record<string, string> };
-    template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> } };
+    template: {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string } }> };
+    };
     volumeClaimTemplates: Array<{ metadata: { name: string } }>;
   };
 }
@@ -118,7 +119,10 @@ describe('deploy/k8s manifests', () => {
     const sts = byKind<StatefulSetDoc>('StatefulSet');
     const podLabels = sts.spec.template.metadata.labels;
     expect(sts.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(podLabels).filter(([k]) => k in sts.spec.selector.matchLabels)));
-    const service = byKind<{ metadata: { name: string; labels: Record<string, string> }; spec: { selector: Record<string, string>; ports: Array<{ name: string; targetPort: string }> } }>('Service');
+    const service = byKind<{
+      metadata: { name: string; labels: Record<string, string> };
+      spec: { selector: Record<string, string>; ports: Array<{ name: string; targetPort: string }> };
+    }>('Service');
     expect(service.metadata.name).toBe(sts.spec.serviceName);
     for (const [k, v] of Object.entries(service.spec.selector)) expect(podLabels[k]).toBe(v);
     expect(service.spec.ports[0]).toMatchObject({ name: 'metrics', targetPort: 'metrics' });
@@ -144,9 +148,10 @@ describe('deploy/k8s manifests', () => {
     const job = parseJobConfig(text, 'configmap job.yaml', env);
     const reference = parseJobConfig(readFileSync(join(ROOT, 'pipelines', 'customer-analytics.yaml'), 'utf8'), 'default', {});
     expect(job.source).toBe('kafka');
-    expect(job.operators.map((o) => [o.type, o.settings]), 'operators differ from pipelines/customer-analytics.yaml').toEqual(
-      reference.operators.map((o) => [o.type, o.settings]),
-    );
+    expect(
+      job.operators.map((o) => [o.type, o.settings]),
+      'operators differ from pipelines/customer-analytics.yaml',
+    ).toEqual(reference.operators.map((o) => [o.type, o.settings]));
     expect(job.eventTime).toEqual(reference.eventTime);
     expect(() => parseAlertingConfig(job.alerting)).not.toThrow();
   });

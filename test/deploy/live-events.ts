@@ -21,7 +21,17 @@ export function liveEventStream(now: number, count = 3000): LiveStream {
     const customer = `c${i % 120}`;
     const kind = i % 10;
     if (kind < 5) {
-      lines.push(JSON.stringify({ type: 'transaction', event_id: `t${i}`, ts, customer_id: customer, amount: kind === 4 ? -5 : 10 + (i % 17), currency: 'EUR', channel: 'web' }));
+      lines.push(
+        JSON.stringify({
+          type: 'transaction',
+          event_id: `t${i}`,
+          ts,
+          customer_id: customer,
+          amount: kind === 4 ? -5 : 10 + (i % 17),
+          currency: 'EUR',
+          channel: 'web',
+        }),
+      );
     } else if (kind < 8) {
       lines.push(JSON.stringify({ type: 'usage', event_id: `u${i}`, ts, customer_id: customer, metric: kind === 5 ? 'data_mb' : 'logins', quantity: i % 50 }));
     } else {
@@ -58,8 +68,17 @@ export function liveEventStream(now: number, count = 3000): LiveStream {
     JSON.stringify({ type: 'usage', event_id: 'neg', ts: now - 60_000, customer_id: 'c1', metric: 'logins', quantity: -3 }),
     JSON.stringify({ type: 'transaction', event_id: 'no-customer', ts: now - 60_000, amount: 5, channel: 'web' }),
     JSON.stringify({
-      type: 'contact', event_id: 'answered-early', contact_id: 'x', channel: 'voice', queue: 'billing', reason: 'r',
-      queued_at: now - 60_000, answered_at: now - 120_000, ended_at: now - 30_000, disposition: 'resolved', customer_id: 'c2',
+      type: 'contact',
+      event_id: 'answered-early',
+      contact_id: 'x',
+      channel: 'voice',
+      queue: 'billing',
+      reason: 'r',
+      queued_at: now - 60_000,
+      answered_at: now - 120_000,
+      ended_at: now - 30_000,
+      disposition: 'resolved',
+      customer_id: 'c2',
     }),
   ];
   const invalid: string[] = [];

@@ -130,7 +130,20 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
     metricsPort = await freePort();
     pipeline = spawn(
       process.execPath,
-      [CLI, 'run', '--config', jobPath, '--input', '-', '--db', join(work, 'pulse.duckdb'), '--metrics-port', String(metricsPort), '--reports', join(work, 'reports')],
+      [
+        CLI,
+        'run',
+        '--config',
+        jobPath,
+        '--input',
+        '-',
+        '--db',
+        join(work, 'pulse.duckdb'),
+        '--metrics-port',
+        String(metricsPort),
+        '--reports',
+        join(work, 'reports'),
+      ],
       { cwd: work, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } },
     );
     pipelineStderr = tail(pipeline, 'stderr');
@@ -149,11 +162,10 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
         scrape_configs: [{ job_name: 'pulse', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
       }),
     );
-    prometheus = spawn(
-      PROMETHEUS,
-      [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`],
-      { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    prometheus = spawn(PROMETHEUS, [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     prometheusLog = tail(prometheus, 'stderr');
     const promDied = (): string | undefined =>
       prometheus!.exitCode !== null ? `prometheus exited with ${prometheus!.exitCode}: ${prometheusLog()}` : undefined;
@@ -312,10 +324,13 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
 
   it('the pipeline finishes cleanly when its input ends', async () => {
     pipeline!.stdin!.end();
-    const code = pipeline!.exitCode !== null ? pipeline!.exitCode : await Promise.race([
-      new Promise<number | null>((resolve) => pipeline!.once('exit', (c) => resolve(c))),
-      sleep(30_000).then(() => 'timeout' as const),
-    ]);
+    const code =
+      pipeline!.exitCode !== null
+        ? pipeline!.exitCode
+        : await Promise.race([
+            new Promise<number | null>((resolve) => pipeline!.once('exit', (c) => resolve(c))),
+            sleep(30_000).then(() => 'timeout' as const),
+          ]);
     expect(code, pipelineStderr()).toBe(0);
     expect(pipelineStderr()).toMatch(/processed \d+ records/);
   }, 40_000);

@@ -117,7 +117,15 @@ describe.skipIf(!existsSync(AMTOOL))('Alertmanager configuration (amtool)', () =
     expect(run.stdout.trim()).toBe('customer-mail');
     const ops = spawnSync(
       AMTOOL,
-      ['config', 'routes', 'test', `--config.file=${join(DEPLOY, 'alertmanager', 'alertmanager.yml')}`, 'alertname=PulseCheckpointFailed', 'severity=critical', 'component=store'],
+      [
+        'config',
+        'routes',
+        'test',
+        `--config.file=${join(DEPLOY, 'alertmanager', 'alertmanager.yml')}`,
+        'alertname=PulseCheckpointFailed',
+        'severity=critical',
+        'component=store',
+      ],
       { encoding: 'utf8' },
     );
     expect(ops.stdout.trim()).toBe('ops-mail');

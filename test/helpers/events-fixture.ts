@@ -83,10 +83,19 @@ export function writeFixture(path: string, seed: number, count = 3000): Fixture 
     } else {
       const answered = next(4) === 0 ? null : ts + next(60_000);
       record = {
-        type: 'contact', event_id, customer_id, contact_id: `K${i}`, channel: 'voice', queue: 'billing',
-        reason: 'bill', agent_id: null, queued_at: formatTime(ts, next(3)),
+        type: 'contact',
+        event_id,
+        customer_id,
+        contact_id: `K${i}`,
+        channel: 'voice',
+        queue: 'billing',
+        reason: 'bill',
+        agent_id: null,
+        queued_at: formatTime(ts, next(3)),
         answered_at: answered === null ? null : formatTime(answered, 0),
-        ended_at: formatTime((answered ?? ts) + 60_000, 1), hold_seconds: 0, acw_seconds: 10,
+        ended_at: formatTime((answered ?? ts) + 60_000, 1),
+        hold_seconds: 0,
+        acw_seconds: 10,
         disposition: answered === null ? 'abandoned' : 'resolved',
       };
       event = { line: 0, event_id, type: 'contact', customer_id, ts_ms: ts, amount: null, metric: null, quantity: null };

@@ -33,11 +33,20 @@ export function contactLines(s: number, start: number, count: number): string[] 
     const answered = abandoned ? null : queued + 15_000;
     lines.push(
       JSON.stringify({
-        type: 'contact', event_id: `s${s}-${i}`, customer_id: `c${(i * 3 + s) % 6}`, contact_id: `k${s}-${i}`,
-        channel: CHANNELS[i % 3], queue: i % 2 === 0 ? 'billing' : 'support', reason: CODES[(i * 7 + s) % 5],
-        agent_id: abandoned ? null : 'A1', queued_at: new Date(queued).toISOString(),
-        answered_at: answered === null ? null : new Date(answered).toISOString(), ended_at: new Date(queued + 120_000).toISOString(),
-        hold_seconds: 0, acw_seconds: 10, disposition: abandoned ? 'abandoned' : i % 3 === 0 ? 'unresolved' : 'resolved',
+        type: 'contact',
+        event_id: `s${s}-${i}`,
+        customer_id: `c${(i * 3 + s) % 6}`,
+        contact_id: `k${s}-${i}`,
+        channel: CHANNELS[i % 3],
+        queue: i % 2 === 0 ? 'billing' : 'support',
+        reason: CODES[(i * 7 + s) % 5],
+        agent_id: abandoned ? null : 'A1',
+        queued_at: new Date(queued).toISOString(),
+        answered_at: answered === null ? null : new Date(answered).toISOString(),
+        ended_at: new Date(queued + 120_000).toISOString(),
+        hold_seconds: 0,
+        acw_seconds: 10,
+        disposition: abandoned ? 'abandoned' : i % 3 === 0 ? 'unresolved' : 'resolved',
       }),
     );
   }
@@ -119,7 +128,12 @@ export async function jobReasonTables(db: string): Promise<ReasonTables & { vers
  */
 export function reasonsByVersion(before: number, after: number): Array<{ reason: string; v: number }> {
   return [
-    { reason: 'BILL01', v: before }, { reason: 'BILL01', v: after }, { reason: 'XYZ', v: before }, { reason: 'XYZ', v: after },
-    { reason: 'billing_dispute', v: before }, { reason: 'billing_dispute', v: after }, { reason: 'cancel', v: before },
+    { reason: 'BILL01', v: before },
+    { reason: 'BILL01', v: after },
+    { reason: 'XYZ', v: before },
+    { reason: 'XYZ', v: after },
+    { reason: 'billing_dispute', v: before },
+    { reason: 'billing_dispute', v: after },
+    { reason: 'cancel', v: before },
   ];
 }

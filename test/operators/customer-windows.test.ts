@@ -33,7 +33,14 @@ function makeEvents(seed: number, count: number): TestEvent[] {
     const r = random();
     const base = { event_id: `e${i}`, customer_id: customer, ts, amount: null, metric: null, quantity: null };
     if (r < 0.5) events.push({ ...base, type: 'transaction', customer_id: customer ?? 'c0', amount: Math.round((random() * 200 - 40) * 100) / 100 });
-    else if (r < 0.75) events.push({ ...base, type: 'usage', customer_id: customer ?? 'c0', metric: random() < 0.5 ? 'data_mb' : 'minutes', quantity: Math.round(random() * 1000) / 10 });
+    else if (r < 0.75)
+      events.push({
+        ...base,
+        type: 'usage',
+        customer_id: customer ?? 'c0',
+        metric: random() < 0.5 ? 'data_mb' : 'minutes',
+        quantity: Math.round(random() * 1000) / 10,
+      });
     else if (r < 0.95) events.push({ ...base, type: 'contact' });
     else events.push({ ...base, type: 'survey', customer_id: customer ?? 'c0' });
   }
@@ -48,9 +55,16 @@ function asPulseEvent(event: TestEvent): PulseEvent {
 /** What the store does with a drained row: read every column (before the next event). */
 function copyRow(row: CustomerWindowRow): CustomerWindowRow {
   return {
-    customer_id: row.customer_id, window_start: row.window_start, window_end: row.window_end,
-    spend_total: row.spend_total, spend_count: row.spend_count, spend_max: row.spend_max,
-    refund_total: row.refund_total, usage_total: row.usage_total, usage: { ...row.usage }, contacts: row.contacts,
+    customer_id: row.customer_id,
+    window_start: row.window_start,
+    window_end: row.window_end,
+    spend_total: row.spend_total,
+    spend_count: row.spend_count,
+    spend_max: row.spend_max,
+    refund_total: row.refund_total,
+    usage_total: row.usage_total,
+    usage: { ...row.usage },
+    contacts: row.contacts,
   };
 }
 
@@ -115,11 +129,11 @@ function sqlValue(value: string | number | null): string {
 
 /** The oracle: the accepted events aggregated per customer and window by one DuckDB query. */
 async function oracle(accepted: TestEvent[]): Promise<Array<Record<string, unknown>>> {
-  const values = accepted
-    .map((e) => `(${[e.type, e.customer_id, e.ts, e.amount, e.metric, e.quantity].map(sqlValue).join(', ')})`)
-    .join(',\n');
+  const values = accepted.map((e) => `(${[e.type, e.customer_id, e.ts, e.amount, e.metric, e.quantity].map(sqlValue).join(', ')})`).join(',\n');
   const windows = WINDOWS.map((w) => `(${w.sizeMs}, ${w.slideMs})`).join(', ');
-  const [rows] = await query(':memory:', `
+  const [rows] = await query(
+    ':memory:',
+    `
     WITH ev(type, customer_id, ts, amount, metric, quantity) AS (VALUES ${values}),
          specs(size, slide) AS (VALUES ${windows}),
          windowed AS (
@@ -135,7 +149,8 @@ async function oracle(accepted: TestEvent[]): Promise<Array<Record<string, unkno
            round(sum(quantity) FILTER (WHERE metric = 'data_mb'), 6) AS data_mb,
            round(sum(quantity) FILTER (WHERE metric = 'minutes'), 6) AS minutes,
            count(*) FILTER (WHERE type = 'contact') AS contacts
-    FROM windowed GROUP BY ALL ORDER BY customer_id, window_start, window_end`);
+    FROM windowed GROUP BY ALL ORDER BY customer_id, window_start, window_end`,
+  );
   return rows!.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
 }
 
@@ -144,9 +159,14 @@ function asOracleRows(table: Map<string, CustomerWindowRow>): Array<Record<strin
   return [...table.values()]
     .sort((a, b) => (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : a.window_start - b.window_start || a.window_end - b.window_end))
     .map((row) => ({
-      customer_id: row.customer_id, window_start: row.window_start, window_end: row.window_end,
-      spend_total: round(row.spend_total), spend_count: row.spend_count, spend_max: row.spend_max,
-      refund_total: round(row.refund_total), usage_total: round(row.usage_total),
+      customer_id: row.customer_id,
+      window_start: row.window_start,
+      window_end: row.window_end,
+      spend_total: round(row.spend_total),
+      spend_count: row.spend_count,
+      spend_max: row.spend_max,
+      refund_total: round(row.refund_total),
+      usage_total: round(row.usage_total),
       data_mb: row.usage['data_mb'] === undefined ? null : round(row.usage['data_mb']),
       minutes: row.usage['minutes'] === undefined ? null : round(row.usage['minutes']),
       contacts: row.contacts,
@@ -177,7 +197,10 @@ describe('CustomerWindowsOperator', () => {
     op.process(asPulseEvent({ type: 'transaction', event_id: 'a', customer_id: 'c1', ts: T0 + 7 * HOUR, amount: 10, metric: null, quantity: null }));
     op.process(asPulseEvent({ type: 'transaction', event_id: 'b', customer_id: 'c1', ts: T0 + 8 * HOUR, amount: -4, metric: null, quantity: null }));
     op.process(asPulseEvent({ type: 'contact', event_id: 'c', customer_id: 'c2', ts: T0 + 8 * HOUR, amount: null, metric: null, quantity: null }));
-    const rows = op.drainOutputs().flatMap((o) => o.rows as unknown as CustomerWindowRow[]).map(copyRow);
+    const rows = op
+      .drainOutputs()
+      .flatMap((o) => o.rows as unknown as CustomerWindowRow[])
+      .map(copyRow);
     const day = rows.filter((r) => r.customer_id === 'c1' && r.window_start === T0 && r.window_end === T0 + 24 * HOUR);
     // 1d tumbling and the 1d/6h hopping window starting at midnight are one window: one row.
     expect(day).toHaveLength(1);

@@ -6,9 +6,20 @@ import { UnreadableRecord } from '../../operators/record-limits.js';
 const decoder = new EventDecoder();
 const tx = { type: 'transaction', event_id: 'e1', ts: '2026-01-05T10:00:00+01:00', customer_id: 'C1', amount: 12.5, channel: 'web' };
 const contact = {
-  type: 'contact', event_id: 'k1', customer_id: null, contact_id: 'K1', channel: 'chat', queue: 'billing', reason: 'r',
-  agent_id: 'a1', queued_at: '2026-01-05T10:00:00Z', answered_at: '2026-01-05T10:00:30Z', ended_at: 1767607300000,
-  hold_seconds: 5, acw_seconds: 20, disposition: 'resolved',
+  type: 'contact',
+  event_id: 'k1',
+  customer_id: null,
+  contact_id: 'K1',
+  channel: 'chat',
+  queue: 'billing',
+  reason: 'r',
+  agent_id: 'a1',
+  queued_at: '2026-01-05T10:00:00Z',
+  answered_at: '2026-01-05T10:00:30Z',
+  ended_at: 1767607300000,
+  hold_seconds: 5,
+  acw_seconds: 20,
+  disposition: 'resolved',
 };
 
 describe('EventDecoder', () => {
@@ -42,7 +53,12 @@ describe('EventDecoder', () => {
     ['answered before queued', { ...contact, answered_at: '2026-01-05T09:59:59Z' }, 'impossible_value', /'answered_at' is before 'queued_at'/],
     ['ended before answered', { ...contact, ended_at: '2026-01-05T10:00:10Z' }, 'impossible_value', /'ended_at' is before 'answered_at'/],
     ['unknown channel', { ...contact, channel: 'fax' }, 'impossible_value', /'channel' must be equal to one of the allowed values/],
-    ['survey answers not an object', { type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: [1] }, 'wrong_type', /'answers' must be object/],
+    [
+      'survey answers not an object',
+      { type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: [1] },
+      'wrong_type',
+      /'answers' must be object/,
+    ],
   ];
   for (const [name, input, reason, detail] of rejects) {
     it(`rejects ${name} as ${reason}`, () => {
@@ -63,18 +79,48 @@ const nested = (levels: number): string => JSON.stringify(usage).replace(/}$/, `
 describe('EventDecoder limits (issue 18: poison records and silent value damage)', () => {
   const hostile: Array<[string, string, string, RegExp]> = [
     ['a leap second', JSON.stringify({ ...tx, ts: '2026-01-10T23:59:60Z' }), 'impossible_value', /'ts' is a leap second/],
-    ['a time that is not RFC 3339', JSON.stringify({ ...contact, ended_at: '2026-01-05 10:00:00' }), 'wrong_type', /'ended_at' must be an RFC 3339 timestamp .* got "2026-01-05 10:00:00"/],
-    ['an epoch beyond the doubles', JSON.stringify(tx).replace('"ts":"2026-01-05T10:00:00+01:00"', '"ts":1e400'), 'wrong_type', /'ts' must be an RFC 3339 timestamp/],
+    [
+      'a time that is not RFC 3339',
+      JSON.stringify({ ...contact, ended_at: '2026-01-05 10:00:00' }),
+      'wrong_type',
+      /'ended_at' must be an RFC 3339 timestamp .* got "2026-01-05 10:00:00"/,
+    ],
+    [
+      'an epoch beyond the doubles',
+      JSON.stringify(tx).replace('"ts":"2026-01-05T10:00:00+01:00"', '"ts":1e400'),
+      'wrong_type',
+      /'ts' must be an RFC 3339 timestamp/,
+    ],
     ['an amount of 1.7e308', JSON.stringify({ ...tx, amount: 1.7e308 }), 'impossible_value', /'amount' must be <= 1000000000000 \(limits\.max_amount\)/],
     ['a refund of -1.7e308', JSON.stringify({ ...tx, amount: -1.7e308 }), 'impossible_value', /'amount' must be >= -1000000000000 \(limits\.max_amount\)/],
-    ['acw_seconds of 1e300', JSON.stringify({ ...contact, acw_seconds: 1e300 }), 'impossible_value', /'acw_seconds' must be <= 86400 \(limits\.max_contact_seconds\)/],
+    [
+      'acw_seconds of 1e300',
+      JSON.stringify({ ...contact, acw_seconds: 1e300 }),
+      'impossible_value',
+      /'acw_seconds' must be <= 86400 \(limits\.max_contact_seconds\)/,
+    ],
     ['hold_seconds of two days', JSON.stringify({ ...contact, hold_seconds: 172_800 }), 'impossible_value', /'hold_seconds' .*limits\.max_contact_seconds/],
     ['a quantity of 1e13', JSON.stringify({ ...usage, quantity: 1e13 }), 'impossible_value', /'quantity' must be <= 1000000000000 \(limits\.max_quantity\)/],
-    ['a survey answer of -1e7', JSON.stringify({ type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: { nps: -1e7 } }), 'impossible_value', /'answers\.nps' must be >= -1000000 \(limits\.max_survey_answer\)/],
-    ['a customer id of 1 MB', JSON.stringify({ ...tx, customer_id: 'C'.repeat(1_000_000) }), 'impossible_value', /'customer_id' is longer than 256 characters \(limits\.max_id_length\)/],
+    [
+      'a survey answer of -1e7',
+      JSON.stringify({ type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: { nps: -1e7 } }),
+      'impossible_value',
+      /'answers\.nps' must be >= -1000000 \(limits\.max_survey_answer\)/,
+    ],
+    [
+      'a customer id of 1 MB',
+      JSON.stringify({ ...tx, customer_id: 'C'.repeat(1_000_000) }),
+      'impossible_value',
+      /'customer_id' is longer than 256 characters \(limits\.max_id_length\)/,
+    ],
     ['a queue name of 257 characters', JSON.stringify({ ...contact, queue: 'q'.repeat(257) }), 'impossible_value', /'queue' is longer than 256/],
     ['a lone surrogate in an id', JSON.stringify(tx).replace('"C1"', '"C\\ud800"'), 'impossible_value', /'customer_id' holds an unpaired UTF-16 surrogate/],
-    ['a lone surrogate in a label', JSON.stringify({ ...contact, agent_id: 'a' }).replace('"a"', '"\\udfff"'), 'impossible_value', /'agent_id' holds an unpaired UTF-16 surrogate/],
+    [
+      'a lone surrogate in a label',
+      JSON.stringify({ ...contact, agent_id: 'a' }).replace('"a"', '"\\udfff"'),
+      'impossible_value',
+      /'agent_id' holds an unpaired UTF-16 surrogate/,
+    ],
     ['5,000 levels of nested arrays', nested(5000), 'too_large', /nest more than 64 levels deep \(limits\.max_nesting_depth\)/],
     ['nesting one level too deep', nested(64), 'too_large', /more than 64 levels/],
   ];
@@ -111,7 +157,13 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
       fc.string(),
       fc.date({ min: new Date(-62_167_219_200_000), max: new Date(253_402_300_799_999), noInvalidDate: true }).map((d) => d.toISOString()),
       // Mutations of a valid time: leap seconds, odd separators, offsets, fractions.
-      fc.tuple(fc.constantFrom('T', 't', ' ', '\t', '_'), fc.constantFrom('59', '60', '61'), fc.constantFrom('', '.', '.5', '.123456789'), fc.constantFrom('Z', 'z', '+01', '+0100', '+01:00', '-23:59', '+24:00', ''))
+      fc
+        .tuple(
+          fc.constantFrom('T', 't', ' ', '\t', '_'),
+          fc.constantFrom('59', '60', '61'),
+          fc.constantFrom('', '.', '.5', '.123456789'),
+          fc.constantFrom('Z', 'z', '+01', '+0100', '+01:00', '-23:59', '+24:00', ''),
+        )
         .map(([sep, second, fraction, zone]) => `2026-01-10${sep}23:59:${second}${fraction}${zone}`),
     );
     fc.assert(
@@ -127,7 +179,7 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     );
   });
 
-  it('refuses a columnar row nested too deep, and a record its source could not read, with the source\'s reason', () => {
+  it("refuses a columnar row nested too deep, and a record its source could not read, with the source's reason", () => {
     let row: unknown = 1;
     for (let i = 0; i < 100; i++) row = [row];
     expect(decoder.decode({ ...usage, extra: row })).toMatchObject({ ok: false, reason: 'too_large' });

@@ -52,7 +52,11 @@ function judge(g: Gate, values: string[]): string[] {
 
 describe('EventGate: event times outside plausible bounds (issue 18 item 1)', () => {
   it.each([
-    ['the probe\'s 2027-01-01', '2027-01-01T00:00:00Z', /event time 2027-01-01T00:00:00\.000Z is later than the processing time 2026-02-05T12:00:00\.000Z plus event_time\.max_future \(1h\)/],
+    [
+      "the probe's 2027-01-01",
+      '2027-01-01T00:00:00Z',
+      /event time 2027-01-01T00:00:00\.000Z is later than the processing time 2026-02-05T12:00:00\.000Z plus event_time\.max_future \(1h\)/,
+    ],
     ['2100-01-01', '2100-01-01T00:00:00Z', /2100-01-01/],
     ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59Z', /9999-12-31T23:59:59\.000Z/],
     ['1e20 epoch ms', 1e20, /event time 100000000000000000000 ms since 1970 is later than/],
@@ -76,8 +80,17 @@ describe('EventGate: event times outside plausible bounds (issue 18 item 1)', ()
   it('bounds a contact by its end: one that ended in the future is refused, naming ended_at', () => {
     const contact = (id: string, ended: number): string =>
       JSON.stringify({
-        type: 'contact', event_id: id, customer_id: 'C1', contact_id: id, channel: 'voice', queue: 'billing', reason: 'bill',
-        queued_at: T0, answered_at: null, ended_at: ended, disposition: 'abandoned',
+        type: 'contact',
+        event_id: id,
+        customer_id: 'C1',
+        contact_id: id,
+        channel: 'voice',
+        queue: 'billing',
+        reason: 'bill',
+        queued_at: T0,
+        answered_at: null,
+        ended_at: ended,
+        disposition: 'abandoned',
       });
     const g = gate();
     expect(judge(g, [contact('k1', T0 + 60_000), contact('k2', Date.UTC(2100, 0, 1))])).toEqual(['ok', 'future']);
@@ -87,13 +100,16 @@ describe('EventGate: event times outside plausible bounds (issue 18 item 1)', ()
   it('refuses 0001-01-01 as the first record as impossible_value, before min_time, and it sets no watermark', () => {
     const g = gate();
     g.admit(tx('ancient', '0001-01-01T00:00:00Z'), 'files', 'p', 1, NOW);
-    expect(g.lastRejection).toMatchObject({ reason: 'impossible_value', detail: 'event time 0001-01-01T00:00:00.000Z is before event_time.min_time (2000-01-01T00:00:00.000Z)' });
+    expect(g.lastRejection).toMatchObject({
+      reason: 'impossible_value',
+      detail: 'event time 0001-01-01T00:00:00.000Z is before event_time.min_time (2000-01-01T00:00:00.000Z)',
+    });
     expect(g.advance(NOW)).toBe(Number.NEGATIVE_INFINITY);
     expect(judge(g, [tx('epoch', 0), tx('a', T0)])).toEqual(['impossible_value', 'ok']);
     expect(g.watermarks.maxEventTimeOf('p')).toBe(T0);
   });
 
-  it('dead-letters a record its source could not read with the source\'s reason and raw text', () => {
+  it("dead-letters a record its source could not read with the source's reason and raw text", () => {
     const g = gate();
     const event = g.admit(new UnreadableRecord('too_large', 'the record is 3000000 bytes', '{"type":"trans'), 'files', 'p', 7, NOW);
     expect(event).toBeNull();

@@ -18,7 +18,7 @@ describe('MetricSums', () => {
     expect(sums.toJson(2)).toBe('{"logins":0}');
   });
 
-  it('keeps every slot\'s sums when more metrics arrive than a slot has room for, and when it grows', () => {
+  it("keeps every slot's sums when more metrics arrive than a slot has room for, and when it grows", () => {
     const sums = new MetricSums();
     sums.grow(2);
     const names = ['m9', 'a "quoted" name', 'm3', 'm1', 'm7', 'm0', 'm5'];

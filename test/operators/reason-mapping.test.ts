@@ -13,8 +13,22 @@ const V1 = parseTaxonomyYaml(
 
 function contact(channel: ContactEvent['channel'], reason: string, ts: number): ContactEvent {
   return {
-    type: 'contact', event_id: `e${ts}`, ts, customer_id: 'c1', contact_id: `k${ts}`, channel, queue: 'billing', reason,
-    agent_id: null, queued_at: ts, answered_at: ts + 1000, ended_at: ts + 60_000, hold_seconds: 0, acw_seconds: 0, disposition: 'resolved', text: null,
+    type: 'contact',
+    event_id: `e${ts}`,
+    ts,
+    customer_id: 'c1',
+    contact_id: `k${ts}`,
+    channel,
+    queue: 'billing',
+    reason,
+    agent_id: null,
+    queued_at: ts,
+    answered_at: ts + 1000,
+    ended_at: ts + 60_000,
+    hold_seconds: 0,
+    acw_seconds: 0,
+    disposition: 'resolved',
+    text: null,
   };
 }
 
@@ -32,10 +46,22 @@ describe('contact reason mapping', () => {
   it('maps channel codes to the canonical reason, stamps the version, counts unknown codes per channel and code', () => {
     const mapping = new ContactReasonMapping();
     mapping.use({ version: 3, taxonomy: V1 });
-    const events = [contact('voice', 'BILL01', 10), contact('chat', 'cancel', 20), contact('chat', 'XYZ', 30), contact('chat', 'XYZ', 5), contact('voice', 'XYZ', 40), contact('chat', 'BILL01', 50)];
+    const events = [
+      contact('voice', 'BILL01', 10),
+      contact('chat', 'cancel', 20),
+      contact('chat', 'XYZ', 30),
+      contact('chat', 'XYZ', 5),
+      contact('voice', 'XYZ', 40),
+      contact('chat', 'BILL01', 50),
+    ];
     for (const e of events) mapping.apply(e);
     expect(events.map((e) => [e.reason, e.taxonomy_version])).toEqual([
-      ['billing_dispute', 3], ['cancel', 3], ['XYZ', 3], ['XYZ', 3], ['XYZ', 3], ['BILL01', 3],
+      ['billing_dispute', 3],
+      ['cancel', 3],
+      ['XYZ', 3],
+      ['XYZ', 3],
+      ['XYZ', 3],
+      ['BILL01', 3],
     ]);
     const unknown = mapping.drainUnknown().sort((a, b) => `${a.channel}${a.code}`.localeCompare(`${b.channel}${b.code}`));
     expect(unknown).toEqual([
@@ -58,7 +84,10 @@ describe('contact reason mapping', () => {
   it('adds up the counts of several shards', () => {
     const merged = mergeUnknownCounts([
       [{ channel: 'chat', code: 'X', count: 2, first_seen: 10, last_seen: 20, version: 1 }],
-      [{ channel: 'chat', code: 'X', count: 3, first_seen: 5, last_seen: 15, version: 2 }, { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7, version: 2 }],
+      [
+        { channel: 'chat', code: 'X', count: 3, first_seen: 5, last_seen: 15, version: 2 },
+        { channel: 'voice', code: 'X', count: 1, first_seen: 7, last_seen: 7, version: 2 },
+      ],
     ]);
     expect(merged).toEqual([
       { channel: 'chat', code: 'X', count: 5, first_seen: 5, last_seen: 20, version: 2 },

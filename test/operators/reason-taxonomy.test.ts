@@ -46,13 +46,28 @@ describe('reason taxonomy', () => {
 
   it.each([
     ['reasons:\n  - { code: a, label: A, category: x }\n  - { code: a, label: B, category: x }\n', "reason 'a' is listed twice"],
-    ['reasons:\n  - { code: a, label: A, category: x, channel_codes: { voice: [V] } }\n  - { code: b, label: B, category: x, channel_codes: { voice: [V] } }\n', "voice code 'V' is mapped to both 'a' and 'b'"],
-    ['reasons:\n  - { code: a, label: A, category: x, merged_into: b }\n  - { code: b, label: B, category: x }\n', "reason 'a' is merged into 'b' but not retired"],
+    [
+      'reasons:\n  - { code: a, label: A, category: x, channel_codes: { voice: [V] } }\n  - { code: b, label: B, category: x, channel_codes: { voice: [V] } }\n',
+      "voice code 'V' is mapped to both 'a' and 'b'",
+    ],
+    [
+      'reasons:\n  - { code: a, label: A, category: x, merged_into: b }\n  - { code: b, label: B, category: x }\n',
+      "reason 'a' is merged into 'b' but not retired",
+    ],
     ['reasons:\n  - { code: a, label: A, category: x, status: retired, merged_into: zz }\n', "merged into 'zz', which is not in the list"],
-    ['reasons:\n  - { code: a, label: A, category: x, status: retired, merged_into: b }\n  - { code: b, label: B, category: x, status: retired }\n', "merged into 'b', which is retired"],
-    ['reasons:\n  - { code: a, label: A, category: x, colour: red }\n', 'reasons[0].colour: unknown key; allowed keys are code, label, category, status, channel_codes, merged_into'],
+    [
+      'reasons:\n  - { code: a, label: A, category: x, status: retired, merged_into: b }\n  - { code: b, label: B, category: x, status: retired }\n',
+      "merged into 'b', which is retired",
+    ],
+    [
+      'reasons:\n  - { code: a, label: A, category: x, colour: red }\n',
+      'reasons[0].colour: unknown key; allowed keys are code, label, category, status, channel_codes, merged_into',
+    ],
     ['reasons:\n  - { code: "a b", label: A, category: x }\n', 'reasons[0].code: "a b" is not valid; expected 1 to 64 letters, digits or _ . : -'],
-    ['reasons:\n  - { code: a, label: A, category: x, channel_codes: { fax: [F] } }\n', 'reasons[0].channel_codes.fax: unknown key; allowed keys are voice, chat, email, web, ivr, social'],
+    [
+      'reasons:\n  - { code: a, label: A, category: x, channel_codes: { fax: [F] } }\n',
+      'reasons[0].channel_codes.fax: unknown key; allowed keys are voice, chat, email, web, ivr, social',
+    ],
   ])('refuses %j', (text, message) => {
     expect(() => parseTaxonomyYaml(text, 'reasons.yaml')).toThrow(message);
   });

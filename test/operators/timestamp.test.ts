@@ -5,7 +5,16 @@ import { describeTimestamp, formatEpochMs, parseTimestamp } from '../../operator
 const pad = (value: number, width: number): string => String(value).padStart(width, '0');
 
 /** The oracle: V8's date arithmetic on the components (setUTCFullYear keeps the years 0-99 as such). */
-function instant(parts: { year: number; month: number; day: number; hour: number; minute: number; second: number; millis: number; offsetMinutes: number }): number {
+function instant(parts: {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millis: number;
+  offsetMinutes: number;
+}): number {
   const date = new Date(0);
   date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
   date.setUTCHours(parts.hour, parts.minute, parts.second, parts.millis);
@@ -31,7 +40,13 @@ describe('parseTimestamp', () => {
       fc.property(parts, (p) => {
         const sign = p.offsetHours < 0 ? '-' : '+';
         const hh = pad(Math.abs(p.offsetHours), 2);
-        const suffix = { Z: 'Z', z: 'z', 'hh:mm': `${sign}${hh}:${pad(p.offsetMinutes, 2)}`, hhmm: `${sign}${hh}${pad(p.offsetMinutes, 2)}`, hh: `${sign}${hh}` }[p.offsetForm];
+        const suffix = {
+          Z: 'Z',
+          z: 'z',
+          'hh:mm': `${sign}${hh}:${pad(p.offsetMinutes, 2)}`,
+          hhmm: `${sign}${hh}${pad(p.offsetMinutes, 2)}`,
+          hh: `${sign}${hh}`,
+        }[p.offsetForm];
         const offset =
           p.offsetForm === 'Z' || p.offsetForm === 'z'
             ? 0

@@ -76,7 +76,7 @@ describe('WatermarkTracker: one record cannot drag a partition (issue 18 item 1)
   });
 
   it('gives the same clock however a batch is split and ordered', () => {
-    const times = [5, 7 * DAY, 3, DAY / 3, 2 * DAY / 3, 90 * DAY, DAY];
+    const times = [5, 7 * DAY, 3, DAY / 3, (2 * DAY) / 3, 90 * DAY, DAY];
     const whole = new WatermarkTracker(options);
     whole.observeBatch('p', batch(...times), 0);
     const reversed = new WatermarkTracker(options);

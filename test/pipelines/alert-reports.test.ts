@@ -52,7 +52,11 @@ describe('reports of alerts in a job', () => {
       const final = alerts!.find((a) => a['alert_id'] === request['alert_id']);
       expect(final).toBeDefined();
       if (request['alert_status'] === final!['status']) expect([request['status'], request['renders']]).toEqual(['done', 1]);
-      else expect([['done', 1], ['superseded', 0]]).toContainEqual([request['status'], request['renders']]);
+      else
+        expect([
+          ['done', 1],
+          ['superseded', 0],
+        ]).toContainEqual([request['status'], request['renders']]);
     }
     expect(new Set(requests!.map((r) => r['alert_id'])).size).toBe(alerts!.length);
 
@@ -69,11 +73,14 @@ describe('reports of alerts in a job', () => {
 describe('a report that cannot be written', () => {
   it('is logged and counted, and the job completes with the tables, links and deliveries of a run that wrote it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-report-failures-'));
-    const config = reportJobYaml(dir, `alerting:
+    const config = reportJobYaml(
+      dir,
+      `alerting:
   receivers:
     - { name: ops, type: file, path: notifications.ndjson }
   route: { receiver: ops, group_by: [alertname, queue], group_wait: 0s, group_interval: 1s, repeat_interval: 4h }
-`);
+`,
+    );
     // Both runs write reports to `reports` in their own directory (equal relative links); in the
     // second, `reports` is a file, so no report can be written there.
     const input = sampleIn(dir);
@@ -111,7 +118,10 @@ describe('a report that cannot be written', () => {
     for (const alert of linked) expect(delivered).toContain(JSON.parse(String(alert['annotations'])).report_path as string);
 
     // Each failed report is logged with its alert id and the error (the unit tests read the counter).
-    const [requests] = await query(join(failing, 'pulse.duckdb'), `SELECT alert_id, status, last_error FROM pulse_report_requests WHERE status <> 'superseded'`);
+    const [requests] = await query(
+      join(failing, 'pulse.duckdb'),
+      `SELECT alert_id, status, last_error FROM pulse_report_requests WHERE status <> 'superseded'`,
+    );
     expect(requests!.length).toBeGreaterThan(5);
     expect(requests!.every((r) => r['status'] === 'failed' && /EEXIST|ENOTDIR/.test(String(r['last_error'])))).toBe(true);
     const failures = logLines(stderr).filter((l) => l['level'] === 50);

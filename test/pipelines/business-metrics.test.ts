@@ -19,7 +19,10 @@ describe('business metrics of the default job', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-business-'));
     const db = join(dir, 'pulse.duckdb');
     const job = applyOverrides(loadJobConfig('pipelines/customer-analytics.yaml', {}), {
-      config: '', input: [sampleIn(dir)], db, reports: join(dir, 'reports'),
+      config: '',
+      input: [sampleIn(dir)],
+      db,
+      reports: join(dir, 'reports'),
     });
     const store = await DuckDBStore.open(db);
     const metrics = new PipelineMetrics({ defaultMetrics: false });
@@ -33,21 +36,19 @@ describe('business metrics of the default job', () => {
     const offered = await values('pulse_contact_offered');
     store.close();
 
-    const [lastRun, tiers, cases] = await query(db,
+    const [lastRun, tiers, cases] = await query(
+      db,
       `SELECT feature, method, score FROM drift_metrics WHERE run_id = (SELECT max(run_id) FROM drift_metrics) AND score IS NOT NULL`,
       `SELECT tier, count(*) AS n FROM customer_segments GROUP BY tier`,
-      `SELECT team, count(*) AS n FROM cases WHERE status = 'open' GROUP BY team`);
+      `SELECT team, count(*) AS n FROM cases WHERE status = 'open' GROUP BY team`,
+    );
     expect(drift.length).toBe(lastRun!.length);
     for (const row of lastRun!) {
       const sample = drift.find((s) => s.labels['feature'] === row['feature'] && s.labels['method'] === row['method']);
       expect(sample?.value).toBeCloseTo(Number(row['score']), 9);
     }
-    expect(Object.fromEntries(segments.map((s) => [s.labels['tier'], s.value]))).toEqual(
-      Object.fromEntries(tiers!.map((r) => [r['tier'], Number(r['n'])])),
-    );
-    expect(Object.fromEntries(open.map((s) => [s.labels['team'], s.value]))).toEqual(
-      Object.fromEntries(cases!.map((r) => [r['team'], Number(r['n'])])),
-    );
+    expect(Object.fromEntries(segments.map((s) => [s.labels['tier'], s.value]))).toEqual(Object.fromEntries(tiers!.map((r) => [r['tier'], Number(r['n'])])));
+    expect(Object.fromEntries(open.map((s) => [s.labels['team'], s.value]))).toEqual(Object.fromEntries(cases!.map((r) => [r['team'], Number(r['n'])])));
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.every((s) => typeof s.labels['queue'] === 'string' && typeof s.labels['channel'] === 'string')).toBe(true);
   }, 120_000);

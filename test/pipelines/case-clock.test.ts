@@ -94,7 +94,10 @@ survey_rules:
     op.process(profile('a', 'Gold'));
     op.process(survey('a', { install_completed: false }, T0, 'S1'));
     op.drainOutputs();
-    const watcher = { overdueCases: async (dueBy?: number) => op.overdueCases(dueBy), settleOverdue: async (s: ReadonlyMap<string, never>) => op.settleOverdue(s) };
+    const watcher = {
+      overdueCases: async (dueBy?: number) => op.overdueCases(dueBy),
+      settleOverdue: async (s: ReadonlyMap<string, never>) => op.settleOverdue(s),
+    };
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     await ensureCaseTables(conn);

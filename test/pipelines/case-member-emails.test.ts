@@ -64,13 +64,36 @@ describe.skipIf(!existsSync(PYTHON))('case notices to team members by e-mail', (
     const delivery = AlertDelivery.create(alerting, store.connection, new Registry(), pino({ level: 'silent' }));
     // The alert that opened a case (service trigger), then people's changes (sinks/cases/checkpoint.ts).
     const opened = makeAlert({
-      rule: 'negative_contact', subject: 'case-b1', customer_id: 'c-1',
+      rule: 'negative_contact',
+      subject: 'case-b1',
+      customer_id: 'c-1',
       labels: { alertname: 'negative_contact', team: 'billing', case_id: 'case-b1' },
       annotations: { summary: 'Negative contact of c-1 opened case case-b1' },
     });
     const change = (seq: number, caseId: string, team: string, from: string, to: string) =>
-      changeAlert({ seq, case_id: caseId, at: AT + seq * 60_000, actor: 'bo', from_status: from, to_status: to, from_team: team, to_team: team, assignee: null, note: null, customer_id: 'c-1', category: 'complaint', case_severity: 'high', case_team: team, case_status: to, due_at: null });
-    await delivery.enqueueAlerts(store.connection, [opened, change(1, 'case-b1', 'billing', 'open', 'in_progress'), change(2, 'case-r7', 'retention', 'in_progress', 'closed')]);
+      changeAlert({
+        seq,
+        case_id: caseId,
+        at: AT + seq * 60_000,
+        actor: 'bo',
+        from_status: from,
+        to_status: to,
+        from_team: team,
+        to_team: team,
+        assignee: null,
+        note: null,
+        customer_id: 'c-1',
+        category: 'complaint',
+        case_severity: 'high',
+        case_team: team,
+        case_status: to,
+        due_at: null,
+      });
+    await delivery.enqueueAlerts(store.connection, [
+      opened,
+      change(1, 'case-b1', 'billing', 'open', 'in_progress'),
+      change(2, 'case-r7', 'retention', 'in_progress', 'closed'),
+    ]);
     const result = await delivery.drain({ timeoutMs: 60_000 });
     await delivery.close();
     expect(result.pending).toBe(0);
@@ -87,7 +110,10 @@ describe.skipIf(!existsSync(PYTHON))('case notices to team members by e-mail', (
   }, 120_000);
 
   it('a receiver needs somebody to send to: fixed addresses, team members, or both', () => {
-    const config = (receiver: Record<string, unknown>) => ({ receivers: [{ name: 'm', type: 'email', from: 'p@x.test', smarthost: 'h:25', ...receiver }], route: { receiver: 'm' } });
+    const config = (receiver: Record<string, unknown>) => ({
+      receivers: [{ name: 'm', type: 'email', from: 'p@x.test', smarthost: 'h:25', ...receiver }],
+      route: { receiver: 'm' },
+    });
     expect(() => parseAlertingConfig(config({}))).toThrow(/alerting\.receivers/);
     expect(() => parseAlertingConfig(config({ to_team_members: false }))).toThrow(/alerting\.receivers/);
     expect(() => parseAlertingConfig(config({ to_team_members: true }))).not.toThrow();

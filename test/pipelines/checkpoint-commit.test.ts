@@ -29,10 +29,12 @@ describe('a checkpoint whose commit fails', () => {
 
     const failedDb = join(dir, 'failed.duckdb');
     let commits = 0;
-    const failSecond = { checkpointWrites: async (): Promise<void> => {
-      commits++;
-      if (commits === 2) throw new Error('disk full (injected)');
-    } };
+    const failSecond = {
+      checkpointWrites: async (): Promise<void> => {
+        commits++;
+        if (commits === 2) throw new Error('disk full (injected)');
+      },
+    };
     await expect(runJob(testJob({ paths: [events], db: failedDb, batchSize: 50 }), failSecond)).rejects.toThrow('disk full (injected)');
     // max_events is 500 and batches hold 50 lines: the first checkpoint covers exactly 500 lines.
     const [positions] = await query(failedDb, `SELECT "offset" FROM pulse_checkpoints`);

@@ -52,7 +52,16 @@ describe('pulse run: inputs, databases and options', () => {
   });
 
   it('--db pointing to a directory, into a directory that does not exist, or at a file that is not a database', () => {
-    refused(`--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`, 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'data');
+    refused(
+      `--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`,
+      'run',
+      '--config',
+      JOB,
+      '--input',
+      'events.ndjson',
+      '--db',
+      'data',
+    );
     expect(readdirSync(join(dir, 'data'))).toEqual([]);
     refused(`the directory ${join(dir, 'nowhere')} does not exist`, 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'nowhere/pulse.duckdb');
     const stderr = refused('--db events.ndjson is not a DuckDB database file', 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'events.ndjson');
@@ -76,7 +85,10 @@ describe('commands on a database', () => {
     ['outbox list', ['outbox', 'list']],
     ['outbox retry', ['outbox', 'retry']],
     ['outbox send', ['outbox', 'send', '--config', JOB]],
-    ['drift evaluate', ['drift', 'evaluate', '--reference-start', '2026-01-05', '--reference-end', '2026-01-12', '--current-start', '2026-01-12', '--current-end', '2026-01-19']],
+    [
+      'drift evaluate',
+      ['drift', 'evaluate', '--reference-start', '2026-01-05', '--reference-end', '2026-01-12', '--current-start', '2026-01-12', '--current-end', '2026-01-19'],
+    ],
     ['report kpi', ['report', 'kpi', '--out', 'reports']],
   ])('%s on a --db that does not exist creates nothing', (_name, args) => {
     refused(`the database ${missing()} does not exist (nothing was created)`, ...args, '--db', missing());
@@ -84,13 +96,43 @@ describe('commands on a database', () => {
   });
 
   it('report customer with an unknown customer names it and suggests close ids', () => {
-    const stderr = refused("--customer C00001: no customer 'C00001' in customer_windows (did you mean C000001", 'report', 'customer', '--db', db, '--out', 'reports', '--customer', 'C00001');
+    const stderr = refused(
+      "--customer C00001: no customer 'C00001' in customer_windows (did you mean C000001",
+      'report',
+      'customer',
+      '--db',
+      db,
+      '--out',
+      'reports',
+      '--customer',
+      'C00001',
+    );
     expect(stderr).toMatch(/did you mean (C0000\d\d( or )?){1,3}\?\)/);
-    refused("--customer nobody-like-this: no customer 'nobody-like-this' in customer_windows\n", 'report', 'customer', '--db', db, '--out', 'reports', '--customer', 'nobody-like-this');
+    refused(
+      "--customer nobody-like-this: no customer 'nobody-like-this' in customer_windows\n",
+      'report',
+      'customer',
+      '--db',
+      db,
+      '--out',
+      'reports',
+      '--customer',
+      'nobody-like-this',
+    );
   });
 
   it('report kpi --queue biling lists the queues that exist and suggests billing', async () => {
-    const stderr = refused("--queue biling: no queue 'biling' in contact_kpis (did you mean billing?); queues present: billing, ", 'report', 'kpi', '--db', db, '--out', 'reports', '--queue', 'biling');
+    const stderr = refused(
+      "--queue biling: no queue 'biling' in contact_kpis (did you mean billing?); queues present: billing, ",
+      'report',
+      'kpi',
+      '--db',
+      db,
+      '--out',
+      'reports',
+      '--queue',
+      'biling',
+    );
     // The queues present, from the database itself.
     const listed = stderr.split('queues present: ')[1]!.trim().split(', ');
     const [queues] = await query(db, 'SELECT DISTINCT queue FROM contact_kpis ORDER BY queue');

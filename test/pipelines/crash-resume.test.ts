@@ -7,7 +7,6 @@ import { query } from '../helpers/duckdb.js';
 import { writeFixture } from '../helpers/events-fixture.js';
 import { runPulse } from '../helpers/pulse-run.js';
 
-
 function jobYaml(dir: string): string {
   const path = join(dir, 'job.yaml');
   writeFileSync(

@@ -91,10 +91,13 @@ describe('customer_windows against a DuckDB SQL oracle', () => {
       const reasons = dead!.map((r) => String(r['reason']));
       expect(reasons.filter((r) => r === 'late').length).toBeGreaterThan(0);
       expect(reasons.filter((r) => r === 'duplicate').length).toBeGreaterThan(0);
-      const [counts] = await query(':memory:', `
+      const [counts] = await query(
+        ':memory:',
+        `
         WITH ev AS (SELECT * FROM read_json('${truthPath}', format = 'newline_delimited')),
              judged AS (SELECT *, max(ts_ms) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max FROM ev)
-        SELECT count(*) FILTER (WHERE ts_ms < prev_max - ${OUT_OF_ORDER_MS + LATENESS_MS}) AS late FROM judged`);
+        SELECT count(*) FILTER (WHERE ts_ms < prev_max - ${OUT_OF_ORDER_MS + LATENESS_MS}) AS late FROM judged`,
+      );
       expect(reasons.filter((r) => r === 'late').length).toBe(Number(counts![0]!['late']));
       expect(summary.rejected).toBe(dead!.length);
       expect(summary.accepted + summary.rejected).toBe(summary.records);

@@ -20,10 +20,15 @@ describe('pulse demo', () => {
   const work = mkdtempSync(join(tmpdir(), 'pulse-demo-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('prints a plain summary (no log lines) whose numbers are the database\'s, and writes nothing outside its directory', async () => {
+  it("prints a plain summary (no log lines) whose numbers are the database's, and writes nothing outside its directory", async () => {
     const samples = join(process.cwd(), 'samples');
     const before = snapshot(samples);
-    const run = spawnSync(process.execPath, [CLI, 'demo', '--dir', 'out'], { cwd: work, encoding: 'utf8', timeout: 300_000, env: { ...process.env, PULSE_LOG_LEVEL: 'info' } });
+    const run = spawnSync(process.execPath, [CLI, 'demo', '--dir', 'out'], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, PULSE_LOG_LEVEL: 'info' },
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(snapshot(samples)).toEqual(before);
     const out = join(work, 'out');
@@ -43,7 +48,9 @@ describe('pulse demo', () => {
     );
     const summary = run.stdout;
     const total = kinds!.reduce((sum, r) => sum + Number(r['n']), 0);
-    expect(summary).toContain(`${total.toLocaleString('en-US')} alerts (alerts table; one row per alert, in its latest state): ${kinds!.map((r) => `${r['kind']} ${Number(r['n']).toLocaleString('en-US')}`).join(', ')}`);
+    expect(summary).toContain(
+      `${total.toLocaleString('en-US')} alerts (alerts table; one row per alert, in its latest state): ${kinds!.map((r) => `${r['kind']} ${Number(r['n']).toLocaleString('en-US')}`).join(', ')}`,
+    );
     for (const r of reasons!) expect(summary).toMatch(new RegExp(`\\n {15}${r['reason']} +${Number(r['n']).toLocaleString('en-US')}  \\S`));
     expect(summary).toContain(`Cases        ${Number(cases![0]!['n']).toLocaleString('en-US')} opened:`);
     expect(summary).toContain(`${Number(drift![0]!['n'])} weekly runs`);

@@ -7,7 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'pulse-gen-patterns-'));
-const generate = (...args: string[]) => spawnSync(process.execPath, [CLI, 'generate', '--out', join(dir, 'e.ndjson'), '--customers', '20', '--days', '3', ...args], { encoding: 'utf8', timeout: 60_000 });
+const generate = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, 'generate', '--out', join(dir, 'e.ndjson'), '--customers', '20', '--days', '3', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('pulse generate --patterns', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

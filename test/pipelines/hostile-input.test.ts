@@ -64,9 +64,19 @@ function validLines(events: ValidEvent[]): string[] {
     }
     const answeredAt = e.answered ? ts + e.waitSeconds * 1000 : null;
     return JSON.stringify({
-      type: 'contact', ...base, contact_id: `K${i}`, channel: 'voice', queue: e.queue, reason: 'bill', agent_id: e.answered ? 'a1' : null,
-      queued_at: formatTime(ts, e.timeFormat), answered_at: answeredAt, ended_at: (answeredAt ?? ts) + e.talkSeconds * 1000,
-      hold_seconds: 0, acw_seconds: 30, disposition: e.answered ? 'resolved' : 'abandoned',
+      type: 'contact',
+      ...base,
+      contact_id: `K${i}`,
+      channel: 'voice',
+      queue: e.queue,
+      reason: 'bill',
+      agent_id: e.answered ? 'a1' : null,
+      queued_at: formatTime(ts, e.timeFormat),
+      answered_at: answeredAt,
+      ended_at: (answeredAt ?? ts) + e.talkSeconds * 1000,
+      hold_seconds: 0,
+      acw_seconds: 30,
+      disposition: e.answered ? 'resolved' : 'abandoned',
     });
   });
 }
@@ -97,7 +107,15 @@ const hostileRecord: fc.Arbitrary<HostileFactory> = fc.oneof(
     .map((garbage): HostileFactory => () => ({ bytes: ENCODE(garbage), reasons: ['invalid_json'] })),
   // Wrong types, a missing field, an unknown type.
   fc
-    .constantFrom<[string, unknown]>(['amount', '12'], ['amount', null], ['customer_id', 5], ['ts', true], ['ts', '2026-01-05 10:00:00'], ['ts', -5], ['channel', ['web']])
+    .constantFrom<[string, unknown]>(
+      ['amount', '12'],
+      ['amount', null],
+      ['customer_id', 5],
+      ['ts', true],
+      ['ts', '2026-01-05 10:00:00'],
+      ['ts', -5],
+      ['channel', ['web']],
+    )
     .map(([field, value]): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { [field]: value })), reasons: ['wrong_type'] })),
   fc.constant<HostileFactory>((id) => ({ bytes: ENCODE(withFields(id, { customer_id: undefined })), reasons: ['missing_field'] })),
   fc.constant<HostileFactory>((id) => ({ bytes: ENCODE(withFields(id, { type: 'refund' })), reasons: ['unknown_type'] })),
@@ -108,10 +126,23 @@ const hostileRecord: fc.Arbitrary<HostileFactory> = fc.oneof(
   fc
     .constantFrom<Record<string, unknown>>(
       { type: 'usage', metric: 'logins', quantity: 1e13, amount: undefined },
-      { type: 'contact', contact_id: 'K', queue: 'billing', reason: 'r', channel: 'chat', queued_at: START, ended_at: START + 60_000, acw_seconds: 1e300, disposition: 'resolved', amount: undefined },
+      {
+        type: 'contact',
+        contact_id: 'K',
+        queue: 'billing',
+        reason: 'r',
+        channel: 'chat',
+        queued_at: START,
+        ended_at: START + 60_000,
+        acw_seconds: 1e300,
+        disposition: 'resolved',
+        amount: undefined,
+      },
     )
     .map((patch): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, patch)), reasons: ['impossible_value'] })),
-  fc.integer({ min: 257, max: 3000 }).map((length): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { customer_id: 'C'.repeat(length) })), reasons: ['impossible_value'] })),
+  fc
+    .integer({ min: 257, max: 3000 })
+    .map((length): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { customer_id: 'C'.repeat(length) })), reasons: ['impossible_value'] })),
   fc.constant<HostileFactory>((id) => ({ bytes: ENCODE(withFields(id, {}).replace('"C1"', '"C1\\ud800"')), reasons: ['impossible_value'] })),
   // Nesting deeper than the limit, in an extra field of an otherwise valid record.
   fc.integer({ min: 64, max: 4000 }).map((depth): HostileFactory => (id) => ({
@@ -123,7 +154,9 @@ const hostileRecord: fc.Arbitrary<HostileFactory> = fc.oneof(
   fc
     .constantFrom<unknown>('2027-01-01T00:00:00Z', '2100-01-01T00:00:00Z', '9999-12-31T23:59:59Z', 1e20, NOW + 2 * 3_600_000)
     .map((ts): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { ts })), reasons: ['future'] })),
-  fc.constantFrom<unknown>('0001-01-01T00:00:00Z', 0, '1999-12-31T23:59:59Z').map((ts): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { ts })), reasons: ['impossible_value'] })),
+  fc
+    .constantFrom<unknown>('0001-01-01T00:00:00Z', 0, '1999-12-31T23:59:59Z')
+    .map((ts): HostileFactory => (id) => ({ bytes: ENCODE(withFields(id, { ts })), reasons: ['impossible_value'] })),
   // Invalid UTF-8 inside an id (ids differing only there would otherwise merge into one).
   fc.constantFrom([0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]).map((invalid): HostileFactory => (id) => {
     const [head, tail] = withFields(id, {}).split('"C1"') as [string, string];
@@ -135,10 +168,12 @@ const hostileRecord: fc.Arbitrary<HostileFactory> = fc.oneof(
     return { bytes: ENCODE(line.replace('"pad":""', `"pad":"${'x'.repeat(size - line.length)}"`)), reasons: ['too_large'] };
   }),
   // An exact copy of an earlier valid record (a blank line when there is none yet).
-  fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }).map((pick): HostileFactory => (_id, earlier) =>
-    earlier.length === 0
-      ? { bytes: ENCODE('  '), reasons: [] }
-      : { bytes: ENCODE(earlier[Math.floor(pick * earlier.length)]!), reasons: ['duplicate', 'late'] },
+  fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }).map(
+    (pick): HostileFactory =>
+      (_id, earlier) =>
+        earlier.length === 0
+          ? { bytes: ENCODE('  '), reasons: [] }
+          : { bytes: ENCODE(earlier[Math.floor(pick * earlier.length)]!), reasons: ['duplicate', 'late'] },
   ),
   fc.constantFrom('', ' ', '\t').map((blank): HostileFactory => () => ({ bytes: ENCODE(blank), reasons: [] })),
 );
@@ -184,7 +219,9 @@ async function run(dir: string, name: string, lines: readonly Buffer[], bom: boo
   const rejectedCounter = (await metrics.eventsRejected.get()).values.reduce((sum, v) => sum + v.value, 0);
   const [deadLetters, ...tables] = await query(db, 'SELECT position, reason, detail, raw FROM dead_letters', ...OUTPUT_TABLES);
   const lineOf = (position: unknown): number => Number(String(position).slice(path.length + 1));
-  const letters = deadLetters!.map((row): Record<string, unknown> & { line: number } => ({ ...row, line: lineOf(row['position']) })).sort((a, b) => a.line - b.line);
+  const letters = deadLetters!
+    .map((row): Record<string, unknown> & { line: number } => ({ ...row, line: lineOf(row['position']) }))
+    .sort((a, b) => a.line - b.line);
   return { summary, rejectedCounter, deadLetters: letters, tables };
 }
 
@@ -196,9 +233,7 @@ describe('hostile records mixed into a valid stream (property)', () => {
         try {
           const clean = validLines(valid);
           // Place each hostile record before valid line floor(at * n); build it from the lines before it.
-          const placed = hostile
-            .map(([at, make], j) => ({ index: Math.floor(at * clean.length), make, id: `h${j}` }))
-            .sort((a, b) => a.index - b.index);
+          const placed = hostile.map(([at, make], j) => ({ index: Math.floor(at * clean.length), make, id: `h${j}` })).sort((a, b) => a.index - b.index);
           const mixed: Buffer[] = [];
           const expectedAt = new Map<number, readonly string[]>(); // line -> reasons, hostile records only
           let next = 0;

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
-const pulse = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000 });
+const pulse = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 120_000 });
 
 describe('pulse intent', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-intent-cli-'));
@@ -37,12 +36,17 @@ describe('pulse intent', () => {
     expect(pulse(['intent', 'train', '--labels', labels, '--out', model]).status).toBe(0);
     // Two texts of each intent, one of them deliberately labelled against the model.
     const evalFile = join(dir, 'eval.jsonl');
-    writeFileSync(evalFile, [
-      { text: 'cancel my contract please', intent: 'retention_risk' },
-      { text: 'please cancel the contract', intent: 'upsell_cross_sell' },
-      { text: 'add a second line', intent: 'upsell_cross_sell' },
-      { text: 'add another line to the plan', intent: 'upsell_cross_sell' },
-    ].map((r) => JSON.stringify(r)).join('\n'));
+    writeFileSync(
+      evalFile,
+      [
+        { text: 'cancel my contract please', intent: 'retention_risk' },
+        { text: 'please cancel the contract', intent: 'upsell_cross_sell' },
+        { text: 'add a second line', intent: 'upsell_cross_sell' },
+        { text: 'add another line to the plan', intent: 'upsell_cross_sell' },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     const text = pulse(['intent', 'eval', '--labels', evalFile, '--model', model]);
     expect(text.status, text.stderr).toBe(0);
     // upsell: 2 of 3 found, both predictions right; retention: 1 of 1, 1 of 2 predictions right.
@@ -50,7 +54,10 @@ describe('pulse intent', () => {
     expect(text.stdout).toMatch(/^retention_risk\s+0\.500\s+1\.000\s+0\.667\s+1$/m);
     expect(text.stdout).toContain('accuracy 0.750');
     const json = JSON.parse(pulse(['intent', 'eval', '--labels', evalFile, '--model', model, '--json']).stdout) as { confusion: number[][] };
-    expect(json.confusion).toEqual([[2, 1], [0, 1]]);
+    expect(json.confusion).toEqual([
+      [2, 1],
+      [0, 1],
+    ]);
   }, 120_000);
 
   test('classify keeps other fields, adds intent, confidence and sentiment, and names bad lines', () => {
@@ -58,7 +65,10 @@ describe('pulse intent', () => {
     const run = pulse(['intent', 'classify'], input);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('stdin line 2: not a JSON object');
-    const out = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const out = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(out).toHaveLength(2);
     expect(out[0]).toMatchObject({ id: 7, intent: 'retention_risk', sentiment: 'negative', sentiment_score: -4 }); // not happy -3, cancel -1
     expect(out[0]!['intent_confidence']).toBeGreaterThan(0.5);

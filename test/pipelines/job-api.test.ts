@@ -25,7 +25,16 @@ describe('commands reach a running job through its HTTP API', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pulse-api-'));
     // The default job on stdin with a metrics port, fed the bundled sample.
-    const args = ['--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--db', DB, '--metrics-port', String(await freePort()), '--reports', 'reports'];
+    const args = [
+      '--config',
+      join(process.cwd(), 'pipelines/customer-analytics.yaml'),
+      '--db',
+      DB,
+      '--metrics-port',
+      String(await freePort()),
+      '--reports',
+      'reports',
+    ];
     job = startStdinJob(dir, args, readFileSync(join(process.cwd(), 'samples/events.ndjson')));
     await waitForCases(dir, DB, job);
   }, 240_000);
@@ -126,10 +135,14 @@ describe('commands reach a running job through its HTTP API', () => {
   }, 240_000);
 
   it('a job without a metrics port: the command says how to reach it instead of a bare lock error', async () => {
-    const quiet = spawn(process.execPath, [CLI, 'run', '--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--input', '-', '--db', 'quiet.duckdb'], {
-      cwd: dir,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    const quiet = spawn(
+      process.execPath,
+      [CLI, 'run', '--config', join(process.cwd(), 'pipelines/customer-analytics.yaml'), '--input', '-', '--db', 'quiet.duckdb'],
+      {
+        cwd: dir,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
     try {
       await waitFor('the job to hold its file', async () => existsSync(join(dir, 'quiet.duckdb')), 60_000);
       let ran: Ran | undefined;

@@ -40,7 +40,7 @@ function api(outbox?: OutboxSender): JobCommandApi {
 }
 
 describe("a running job's command API", () => {
-  it('pulse outbox send runs with the job\'s own delivery (no --config needed), which the command does not close', async () => {
+  it("pulse outbox send runs with the job's own delivery (no --config needed), which the command does not close", async () => {
     const outbox = delivery({});
     const result = await api(outbox).handle({ argv: ['outbox', 'send', '--db', db, '--receiver', 'hook', '--timeout', '2m'] });
     expect(result).toEqual({ exitCode: 0, stdout: 'requeued 2 dead deliveries\ndelivered 3 deliveries in 1 notification\n', stderr: '' });
@@ -58,7 +58,7 @@ describe("a running job's command API", () => {
     expect(none).toMatchObject({ exitCode: 2, stderr: 'pulse: this job has no alerting section: there is no receiver to send to\n' });
   });
 
-  it('writes reports only under the job\'s reports directory, symlinks resolved', async () => {
+  it("writes reports only under the job's reports directory, symlinks resolved", async () => {
     symlinkSync(tmpdir(), join(dir, 'escape'));
     expect(isWithin(join(dir, 'reports'), join(dir, 'reports', 'a', 'b'))).toBe(true);
     expect(isWithin(join(dir, 'reports'), join(dir, 'reports'))).toBe(true);

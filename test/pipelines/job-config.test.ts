@@ -21,7 +21,16 @@ operators:
 function aliasBomb(): string {
   const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
   return `x_bomb: ${levels
-    .map((name, i) => `\n  ${name}: &${name} [${i === 0 ? Array(9).fill('lol').join(', ') : Array(9).fill(`*${levels[i - 1]}`).join(', ')}]`)
+    .map(
+      (name, i) =>
+        `\n  ${name}: &${name} [${
+          i === 0
+            ? Array(9).fill('lol').join(', ')
+            : Array(9)
+                .fill(`*${levels[i - 1]}`)
+                .join(', ')
+        }]`,
+    )
     .join('')}\n`.replace('x_bomb', 'description');
 }
 
@@ -86,21 +95,53 @@ describe('job configuration', () => {
 
   const cases: Array<[string, string, RegExp]> = [
     ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
-    ['unknown operator', VALID.replace('customer_windows', 'customer_windowz'), /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/],
+    [
+      'unknown operator',
+      VALID.replace('customer_windows', 'customer_windowz'),
+      /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/,
+    ],
     ['bad duration', VALID + 'event_time: { allowed_lateness: 1 hour }\n', /event_time\.allowed_lateness: "1 hour" is not a duration like 30s, 15m/],
-    ['operator setting', VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'), /operators\[0\] \(customer_windows\): windows\[0\]\.sise: unknown key; allowed keys are size, slide/],
+    [
+      'operator setting',
+      VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'),
+      /operators\[0\] \(customer_windows\): windows\[0\]\.sise: unknown key; allowed keys are size, slide/,
+    ],
     ['undefined source', VALID.replace('source: files', 'source: kafka'), /source: 'kafka' is not defined; defined sources are files/],
-    ['source key', VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'), /sources\.files: the key 'paths' is required|path: unknown key/],
+    [
+      'source key',
+      VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'),
+      /sources\.files: the key 'paths' is required|path: unknown key/,
+    ],
     ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
-    ['bad memory limit', VALID + 'store: { memory_limit: lots }\n', /store\.memory_limit: "lots" is not valid; expected DuckDB's buffer pool limit, e\.g\. 256MB or 2GB/],
+    [
+      'bad memory limit',
+      VALID + 'store: { memory_limit: lots }\n',
+      /store\.memory_limit: "lots" is not valid; expected DuckDB's buffer pool limit, e\.g\. 256MB or 2GB/,
+    ],
     ['empty handoff_dir', VALID + 'checkpoint: { handoff_dir: "" }\n', /checkpoint\.handoff_dir: .*(at least 1|fewer than 1)/],
-    ['recursive alias', VALID + 'description: &d [x, *d]\n', /job\.yaml: description\[1\]: a YAML alias refers to a node that contains it \(a recursive alias\)/],
+    [
+      'recursive alias',
+      VALID + 'description: &d [x, *d]\n',
+      /job\.yaml: description\[1\]: a YAML alias refers to a node that contains it \(a recursive alias\)/,
+    ],
     ['recursive alias in a map', VALID + 'reports: &r { dir: x, again: *r }\n', /reports\.again: a YAML alias refers to a node that contains it/],
     ['alias bomb', VALID + aliasBomb(), /YAML aliases expand too far/],
-    ['unset secret variable', VALID + hookReceiver('bearer_token: ${HOOK_TOKEN}'), /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set; set it to the secret, or give bearer_token_file/],
-    ['unset secret _env variable', VALID + hookReceiver('bearer_token_env: HOOK_TOKEN'), /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set/],
-    ['unreadable secret file', VALID + hookReceiver('bearer_token_file: /nonexistent/token'), /bearer_token_file: cannot read secret file '\/nonexistent\/token'/],
+    [
+      'unset secret variable',
+      VALID + hookReceiver('bearer_token: ${HOOK_TOKEN}'),
+      /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set; set it to the secret, or give bearer_token_file/,
+    ],
+    [
+      'unset secret _env variable',
+      VALID + hookReceiver('bearer_token_env: HOOK_TOKEN'),
+      /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set/,
+    ],
+    [
+      'unreadable secret file',
+      VALID + hookReceiver('bearer_token_file: /nonexistent/token'),
+      /bearer_token_file: cannot read secret file '\/nonexistent\/token'/,
+    ],
   ];
   for (const [name, yaml, message] of cases) {
     it(`rejects ${name} with a message naming the key`, () => {

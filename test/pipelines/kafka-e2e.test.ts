@@ -91,7 +91,10 @@ async function runKafkaToEnd(config: string, db: string, ends: ReadonlyMap<numbe
   try {
     await waitFor('all partitions processed', async () => reachedEnds(await run.positions(), ends), GROUP_JOIN_MS + CATCH_UP_MS);
   } catch (error) {
-    throw new Error(`${String(error)}; positions ${JSON.stringify([...(await run.positions())])}, ends ${JSON.stringify([...ends])}; stderr: ${run.stderr.slice(-3000)}`, { cause: error });
+    throw new Error(
+      `${String(error)}; positions ${JSON.stringify([...(await run.positions())])}, ends ${JSON.stringify([...ends])}; stderr: ${run.stderr.slice(-3000)}`,
+      { cause: error },
+    );
   } finally {
     expect(await run.stop()).toBe(0);
   }
@@ -102,7 +105,9 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
     dir = mkdtempSync(join(tmpdir(), 'pulse-kafka-e2e-'));
     const input = join(dir, 'events.ndjson');
     await generate({ out: input, customers: 200, days: 10, seed: 42, lateRate: 0, malformedRate: 0.001 });
-    lines = readFileSync(input, 'utf8').split('\n').filter((line) => line.length > 0);
+    lines = readFileSync(input, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0);
     cluster = await startMockCluster(3);
   }, 120_000);
 
@@ -128,7 +133,14 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
     await runKafkaToEnd(config, kafkaDb, layout.ends);
 
     const [fileWindows, fileKpis, fileReasons, fileRaw] = await query(fileDb, CUSTOMER_WINDOWS, CONTACT_KPIS, REJECTS_BY_REASON, REJECTED_RAW);
-    const [kafkaWindows, kafkaKpis, kafkaReasons, kafkaRaw, checkpoints] = await query(kafkaDb, CUSTOMER_WINDOWS, CONTACT_KPIS, REJECTS_BY_REASON, REJECTED_RAW, CHECKPOINTS);
+    const [kafkaWindows, kafkaKpis, kafkaReasons, kafkaRaw, checkpoints] = await query(
+      kafkaDb,
+      CUSTOMER_WINDOWS,
+      CONTACT_KPIS,
+      REJECTS_BY_REASON,
+      REJECTED_RAW,
+      CHECKPOINTS,
+    );
     expect(fileWindows!.length).toBeGreaterThan(1000);
     expect(kafkaWindows).toEqual(fileWindows);
     expect(kafkaReasons).toEqual(fileReasons);
@@ -155,8 +167,7 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
     const topic = 'events-crash';
     const layout = await produceTopic(topic);
     const reference = join(dir, 'crash-reference.duckdb');
-    const job = (group: string): string =>
-      writeKafkaJob(dir, group, { bootstrap: cluster!.bootstrap, topic, group, batchSize: 200, maxEvents: 1000 });
+    const job = (group: string): string => writeKafkaJob(dir, group, { bootstrap: cluster!.bootstrap, topic, group, batchSize: 200, maxEvents: 1000 });
     await runKafkaToEnd(job('g-crash-reference'), reference, layout.ends);
     const expected = await query(reference, CUSTOMER_WINDOWS, CONTACT_KPIS, ALERTS, REJECTED_RAW);
     expect(expected[0]!.length).toBeGreaterThan(1000);
@@ -348,7 +359,10 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
         for (const d of dead!) {
           const position = String(d['position']);
           const reason = String(d['reason']);
-          const [p, o] = position.slice(topic.length + 1).split(':').map(Number) as [number, number];
+          const [p, o] = position
+            .slice(topic.length + 1)
+            .split(':')
+            .map(Number) as [number, number];
           expect(o).toBeLessThanOrEqual(processedTo.get(p) ?? -1);
           if (reason === 'duplicate') expect(duplicates.has(position)).toBe(true);
           else if (reason !== 'late') {

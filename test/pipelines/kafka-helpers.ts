@@ -240,7 +240,11 @@ export async function topicLayout(bootstrap: string, topic: string): Promise<Top
  * input within a partition, so the n-th line keyed to partition p is at offset n; the test
  * checks that against the payloads read back.
  */
-export function placeLines(lines: readonly string[], layout: TopicLayout, partitionOfKey: ReadonlyMap<string, number>): Array<{ line: string; partition: number; offset: number }> {
+export function placeLines(
+  lines: readonly string[],
+  layout: TopicLayout,
+  partitionOfKey: ReadonlyMap<string, number>,
+): Array<{ line: string; partition: number; offset: number }> {
   const next = new Map<number, number>();
   return lines.map((line) => {
     const partition = partitionOfKey.get(customerKey(line));

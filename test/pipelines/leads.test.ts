@@ -15,9 +15,21 @@ let n = 0;
 function contactLine(customer: string, at: number, text: string): string {
   n++;
   return JSON.stringify({
-    type: 'contact', event_id: `c${n}`, customer_id: customer, contact_id: `K${n}`, channel: 'email', queue: 'sales',
-    reason: 'ENQUIRY', agent_id: 'A1', queued_at: at, answered_at: at + 60_000, ended_at: at + 300_000,
-    hold_seconds: 0, acw_seconds: 10, disposition: 'resolved', text,
+    type: 'contact',
+    event_id: `c${n}`,
+    customer_id: customer,
+    contact_id: `K${n}`,
+    channel: 'email',
+    queue: 'sales',
+    reason: 'ENQUIRY',
+    agent_id: 'A1',
+    queued_at: at,
+    answered_at: at + 60_000,
+    ended_at: at + 300_000,
+    hold_seconds: 0,
+    acw_seconds: 10,
+    disposition: 'resolved',
+    text,
   });
 }
 
@@ -39,22 +51,37 @@ describe('leads from intent, end to end', () => {
     const events = join(dir, 'events.ndjson');
     const cancel = 'Please cancel my contract, I am switching to Verizon, they are cheaper.';
     const upgrade = "I'd like to add another line to my account for my son.";
-    writeFileSync(events, [
-      JSON.stringify({ type: 'profile', event_id: 'p1', ts: T0 - DAY, customer_id: 'gold1', account_owner: 'ana@example.com', region: 'north', age_band: '35-44', tier: 'Gold', signup_date: '2024-01-01' }),
-      JSON.stringify({ type: 'transaction', event_id: 't1', ts: T0 - HOUR, customer_id: 'gold1', amount: 250, channel: 'web' }),
-      contactLine('gold1', T0, cancel),
-      contactLine('gold1', T0 + DAY, cancel), // same intent within 3 days: no second lead
-      contactLine('gold1', T0 + DAY + HOUR, upgrade), // another intent: a lead of its own
-      contactLine('gold1', T0 + 4 * DAY, cancel), // past the period: a new lead
-      contactLine('bronze2', T0 + HOUR, 'Please update my email address on the account.'), // other: no lead
-    ].join('\n') + '\n');
+    writeFileSync(
+      events,
+      [
+        JSON.stringify({
+          type: 'profile',
+          event_id: 'p1',
+          ts: T0 - DAY,
+          customer_id: 'gold1',
+          account_owner: 'ana@example.com',
+          region: 'north',
+          age_band: '35-44',
+          tier: 'Gold',
+          signup_date: '2024-01-01',
+        }),
+        JSON.stringify({ type: 'transaction', event_id: 't1', ts: T0 - HOUR, customer_id: 'gold1', amount: 250, channel: 'web' }),
+        contactLine('gold1', T0, cancel),
+        contactLine('gold1', T0 + DAY, cancel), // same intent within 3 days: no second lead
+        contactLine('gold1', T0 + DAY + HOUR, upgrade), // another intent: a lead of its own
+        contactLine('gold1', T0 + 4 * DAY, cancel), // past the period: a new lead
+        contactLine('bronze2', T0 + HOUR, 'Please update my email address on the account.'), // other: no lead
+      ].join('\n') + '\n',
+    );
     const db = join(dir, 'pulse.duckdb');
     await runJob(testJob({ paths: [events], db, batchSize: 2, operators: OPERATORS }));
 
-    const [leads, alerts] = await query(db,
+    const [leads, alerts] = await query(
+      db,
       `SELECT lead_id, customer_id, intent, team, tier, account_owner, trailing_spend, status, CAST(epoch_ms(created_at) AS DOUBLE) AS created, source_contact, excerpt
        FROM leads ORDER BY created_at`,
-      `SELECT alert_id, labels->>'team' AS team, labels->>'intent' AS intent, labels->>'lead_id' AS lead_id FROM alerts ORDER BY fired_at`);
+      `SELECT alert_id, labels->>'team' AS team, labels->>'intent' AS intent, labels->>'lead_id' AS lead_id FROM alerts ORDER BY fired_at`,
+    );
     expect(leads!.map((l) => [l['customer_id'], l['intent'], l['team'], l['created']])).toEqual([
       ['gold1', 'retention_risk', 'retention-desk', T0],
       ['gold1', 'upsell_cross_sell', 'sales', T0 + DAY + HOUR],
@@ -64,7 +91,10 @@ describe('leads from intent, end to end', () => {
     expect(alerts!.map((a) => [a['team'], a['intent'], a['lead_id']])).toEqual(leads!.map((l) => [l['team'], l['intent'], l['lead_id']]));
 
     const id = String(leads![1]!['lead_id']);
-    const update = spawnSync(process.execPath, [CLI, 'leads', 'update', id, '--db', db, '--status', 'won', '--value', '1200', '--actor', 'ana', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const update = spawnSync(process.execPath, [CLI, 'leads', 'update', id, '--db', db, '--status', 'won', '--value', '1200', '--actor', 'ana', '--json'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(update.status, update.stderr).toBe(0);
     expect(JSON.parse(update.stdout)).toMatchObject({ lead_id: id, status: 'won', value: 1200, updated_by: 'ana' });
     const [after] = await query(db, `SELECT status, value, updated_by, updated_at IS NOT NULL AS stamped FROM leads WHERE lead_id = '${id}'`);

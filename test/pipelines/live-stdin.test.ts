@@ -27,7 +27,11 @@ afterEach(() => {
 });
 
 function start(dir: string, args: string[]): Job {
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [CLI, 'run', ...args], {
+    cwd: dir,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
+  });
   started.push(child);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
@@ -61,37 +65,48 @@ const transaction = (id: string, ts: number, amount: number): string =>
   JSON.stringify({ type: 'transaction', event_id: id, ts, customer_id: 'C1', amount, channel: 'web' });
 
 describe('pulse run --input - with a producer that keeps the pipe open', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('processes the partial batch, and on %s drains, checkpoints and exits 0', async (signal) => {
-    const dir = mkdtempSync(join(tmpdir(), 'pulse-live-stdin-'));
-    const db = join(dir, 'pulse.duckdb');
-    const port = await freePort();
-    const job = start(dir, ['--config', writeJob(dir), '--input', '-', '--db', db, '--metrics-port', String(port)]);
-    const now = Date.now();
-    // Three lines: far fewer than batch_size, and the pipe stays open.
-    job.child.stdin!.write([transaction('a', now - 120_000, 10), transaction('b', now - 60_000, 20), transaction('c', now - 30_000, 12.5)].join('\n') + '\n');
-    await waitFor(
-      'the three events to be checkpointed while stdin is open',
-      async () => {
-        if (job.child.exitCode !== null) throw new Error(`the job exited early (${job.child.exitCode}): ${job.stderr()}`);
-        const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
-        return metrics.includes('pulse_events_ingested_total{type="transaction"} 3');
-      },
-      60_000,
-    );
-    expect(existsSync(apiAddressFile(db))).toBe(true);
-    job.child.kill(signal);
-    expect(await exitWithin(job, 30_000), job.stderr()).toBe(0);
-    expect(existsSync(apiAddressFile(db))).toBe(false);
-    const [windows] = await query(db, 'SELECT customer_id, spend_total, spend_count FROM customer_windows ORDER BY window_start');
-    const hourOf = (ts: number): number => Math.floor(ts / 3_600_000);
-    // The oracle: the three amounts summed by the hour they fall in.
-    const expected = new Map<number, number>();
-    for (const [ts, amount] of [[now - 120_000, 10], [now - 60_000, 20], [now - 30_000, 12.5]] as const) {
-      expected.set(hourOf(ts), (expected.get(hourOf(ts)) ?? 0) + amount);
-    }
-    expect(windows!.map((w) => Number(w['spend_total']))).toEqual([...expected.values()]);
-    expect(windows!.reduce((sum, w) => sum + Number(w['spend_count']), 0)).toBe(3);
-  }, 120_000);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'processes the partial batch, and on %s drains, checkpoints and exits 0',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pulse-live-stdin-'));
+      const db = join(dir, 'pulse.duckdb');
+      const port = await freePort();
+      const job = start(dir, ['--config', writeJob(dir), '--input', '-', '--db', db, '--metrics-port', String(port)]);
+      const now = Date.now();
+      // Three lines: far fewer than batch_size, and the pipe stays open.
+      job.child.stdin!.write([transaction('a', now - 120_000, 10), transaction('b', now - 60_000, 20), transaction('c', now - 30_000, 12.5)].join('\n') + '\n');
+      await waitFor(
+        'the three events to be checkpointed while stdin is open',
+        async () => {
+          if (job.child.exitCode !== null) throw new Error(`the job exited early (${job.child.exitCode}): ${job.stderr()}`);
+          const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          );
+          return metrics.includes('pulse_events_ingested_total{type="transaction"} 3');
+        },
+        60_000,
+      );
+      expect(existsSync(apiAddressFile(db))).toBe(true);
+      job.child.kill(signal);
+      expect(await exitWithin(job, 30_000), job.stderr()).toBe(0);
+      expect(existsSync(apiAddressFile(db))).toBe(false);
+      const [windows] = await query(db, 'SELECT customer_id, spend_total, spend_count FROM customer_windows ORDER BY window_start');
+      const hourOf = (ts: number): number => Math.floor(ts / 3_600_000);
+      // The oracle: the three amounts summed by the hour they fall in.
+      const expected = new Map<number, number>();
+      for (const [ts, amount] of [
+        [now - 120_000, 10],
+        [now - 60_000, 20],
+        [now - 30_000, 12.5],
+      ] as const) {
+        expected.set(hourOf(ts), (expected.get(hourOf(ts)) ?? 0) + amount);
+      }
+      expect(windows!.map((w) => Number(w['spend_total']))).toEqual([...expected.values()]);
+      expect(windows!.reduce((sum, w) => sum + Number(w['spend_count']), 0)).toBe(3);
+    },
+    120_000,
+  );
 
   it('exits 1 at once after a fatal error, although stdin is still open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-live-fatal-'));

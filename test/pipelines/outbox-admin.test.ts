@@ -40,13 +40,16 @@ async function receiver(status: () => number): Promise<{ url: string; received: 
 /** The default job with a webhook receiver; `delivery` is the YAML of `alerting.delivery`. */
 function jobWithReceiver(dir: string, url: string, delivery: string): string {
   const config = join(dir, 'job.yaml');
-  writeFileSync(config, `${readFileSync('pipelines/customer-analytics.yaml', 'utf8')}
+  writeFileSync(
+    config,
+    `${readFileSync('pipelines/customer-analytics.yaml', 'utf8')}
 alerting:
   receivers:
     - { name: hook, type: webhook, url: "${url}" }
   route: { receiver: hook, group_by: [alertname], group_wait: 0s, group_interval: 1s, repeat_interval: 4h }
   delivery: ${delivery}
-`);
+`,
+  );
   return config;
 }
 
@@ -143,7 +146,9 @@ describe('undelivered alerts, seen and sent by a person', () => {
     expect(pending.some((p) => p.attempts > 0)).toBe(true);
     expect(pending.filter((p) => p.attempts > 0 && !p.last_error?.includes('503'))).toEqual([]);
     expect(stderr).toContain(`${pending.length} alert deliveries are still pending after the 1s drain timeout (hook: ${pending.length})`);
-    expect(stderr).toContain(`${pending.length} alert deliveries are still pending in the outbox; send them with: pulse outbox send --db ${db} --config ${config}`);
+    expect(stderr).toContain(
+      `${pending.length} alert deliveries are still pending in the outbox; send them with: pulse outbox send --db ${db} --config ${config}`,
+    );
 
     // Still down: the command tries, reports what is left, and exits 1; nothing is lost.
     const failed = outbox('send', '--db', db, '--config', config, '--timeout', '1s');

@@ -23,9 +23,21 @@ let n = 0;
 function contact(customer: string, at: number, text: string): string {
   n++;
   return JSON.stringify({
-    type: 'contact', event_id: `c${n}`, customer_id: customer, contact_id: `K${n}`, channel: 'email', queue: 'sales',
-    reason: 'ENQUIRY', agent_id: 'A1', queued_at: at, answered_at: at + MIN, ended_at: at + 5 * MIN,
-    hold_seconds: 0, acw_seconds: 10, disposition: 'resolved', text,
+    type: 'contact',
+    event_id: `c${n}`,
+    customer_id: customer,
+    contact_id: `K${n}`,
+    channel: 'email',
+    queue: 'sales',
+    reason: 'ENQUIRY',
+    agent_id: 'A1',
+    queued_at: at,
+    answered_at: at + MIN,
+    ended_at: at + 5 * MIN,
+    hold_seconds: 0,
+    acw_seconds: 10,
+    disposition: 'resolved',
+    text,
   });
 }
 const transaction = (customer: string, at: number, amount: number): string =>
@@ -63,15 +75,18 @@ describe('outcomes inferred by the job, and recorded by people', () => {
   test('a transaction after a sales lead is a won candidate, silence after a retention lead a lost one; a crash and restart count neither twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-outcomes-'));
     const events = join(dir, 'events.ndjson');
-    writeFileSync(events, [
-      contact('s1', T0, UPGRADE),
-      contact('r1', T0 + 10 * MIN, CANCEL),
-      contact('r2', T0 + 20 * MIN, CANCEL),
-      transaction('s1', T0 + 3 * HOUR, 300), // within 2 days of s1's lead: won, 300
-      transaction('r2', T0 + DAY, 50), // r2 still buys: not lost
-      transaction('z9', T0 + 4 * DAY, 5), // moves the watermark past r1's 2 days: r1 lost
-      transaction('r1', T0 + 4 * DAY + HOUR, 80), // too late to undo r1's loss
-    ].join('\n') + '\n');
+    writeFileSync(
+      events,
+      [
+        contact('s1', T0, UPGRADE),
+        contact('r1', T0 + 10 * MIN, CANCEL),
+        contact('r2', T0 + 20 * MIN, CANCEL),
+        transaction('s1', T0 + 3 * HOUR, 300), // within 2 days of s1's lead: won, 300
+        transaction('r2', T0 + DAY, 50), // r2 still buys: not lost
+        transaction('z9', T0 + 4 * DAY, 5), // moves the watermark past r1's 2 days: r1 lost
+        transaction('r1', T0 + 4 * DAY + HOUR, 80), // too late to undo r1's loss
+      ].join('\n') + '\n',
+    );
     const expected = [
       { customer_id: 's1', outcome: 'won_candidate', value: 300, source: 'inferred', at: T0 + 3 * HOUR },
       { customer_id: 'r1', outcome: 'lost_candidate', value: null, source: 'inferred', at: T0 + 10 * MIN + 2 * DAY },
@@ -110,10 +125,31 @@ describe('outcomes inferred by the job, and recorded by people', () => {
     // People judge the rest through the CLI; the summary flags the retention rule (0 of 2 useful).
     const [leads] = await query(reference, `SELECT customer_id, lead_id, alert_id FROM leads ORDER BY customer_id`);
     const r2 = leads!.find((l) => l['customer_id'] === 'r2')!;
-    const record = spawnSync(process.execPath, [CLI, 'outcomes', 'record', String(r2['alert_id']), '--db', reference, '--outcome', 'not_useful', '--actor', 'bo', '--note', 'only asked about fees', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const record = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'outcomes',
+        'record',
+        String(r2['alert_id']),
+        '--db',
+        reference,
+        '--outcome',
+        'not_useful',
+        '--actor',
+        'bo',
+        '--note',
+        'only asked about fees',
+        '--json',
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     expect(record.status, record.stderr).toBe(0);
     expect(JSON.parse(record.stdout)).toMatchObject({ subject_kind: 'alert', alert_id: r2['alert_id'], outcome: 'not_useful', actor: 'bo', source: 'person' });
-    const bad = spawnSync(process.execPath, [CLI, 'outcomes', 'record', 'nope', '--db', reference, '--outcome', 'useful'], { encoding: 'utf8', timeout: 120_000 });
+    const bad = spawnSync(process.execPath, [CLI, 'outcomes', 'record', 'nope', '--db', reference, '--outcome', 'useful'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("no alert, lead or case 'nope'");
     const summary = spawnSync(process.execPath, [CLI, 'outcomes', 'summary', '--db', reference, '--min-judged', '2'], { encoding: 'utf8', timeout: 120_000 });

@@ -53,7 +53,11 @@ describe('contact reasons through the active reason list', () => {
     });
     expect(summary.accepted).toBe(3 * PER_SEGMENT);
 
-    const expected = await reasonOracle(input, [{ list: 1, version: 1 }, { list: 1, version: 1 }, { list: 2, version: 2 }]);
+    const expected = await reasonOracle(input, [
+      { list: 1, version: 1 },
+      { list: 1, version: 1 },
+      { list: 2, version: 2 },
+    ]);
     const got = await jobReasonTables(db);
     expect(got.volumes).toEqual(expected.volumes);
     expect(got.kpis).toEqual(expected.kpis);

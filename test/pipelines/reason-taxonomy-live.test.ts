@@ -65,27 +65,39 @@ checkpoint: { interval: 300ms }
         what,
         async () => {
           if (running.child.exitCode !== null) throw new Error(`the job exited early (${running.child.exitCode}): ${running.stderr()}`);
-          const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+          const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+            (r) => r.text(),
+            () => '',
+          );
           return lines.every((line) => text.split('\n').includes(line));
         },
         120_000,
       ).catch((error: Error) => {
         throw new Error(`${error.message}; job stderr: ${running.stderr().slice(-2000)}`);
       });
-    await metricsShow('the first part checkpointed under version 1', `pulse_events_ingested_total{type="contact"} ${PER_PART}`, 'pulse_reason_taxonomy_version 1');
+    await metricsShow(
+      'the first part checkpointed under version 1',
+      `pulse_events_ingested_total{type="contact"} ${PER_PART}`,
+      'pulse_reason_taxonomy_version 1',
+    );
 
     // A manager (added through the job's API) renames billing_dispute, then merges cancel into it.
     expect(pulseIn(dir, 'manager password 1\n', 'users', 'add', 'mia', '--team', 'billing', '--role', 'manager', '--db', db).status).toBe(0);
     const manager = new Browserless(`http://127.0.0.1:${consolePort}`);
     const login = await manager.request('/login');
     expect((await manager.request('/login', { _csrf: Browserless.token(await login.text()), name: 'mia', password: 'manager password 1' })).status).toBe(303);
-    const changes: Array<Record<string, string>> = [{ op: 'rename', code: 'billing_dispute', label: 'Billing problem' }, { op: 'merge', code: 'cancel', into: 'billing_dispute' }];
+    const changes: Array<Record<string, string>> = [
+      { op: 'rename', code: 'billing_dispute', label: 'Billing problem' },
+      { op: 'merge', code: 'cancel', into: 'billing_dispute' },
+    ];
     for (const change of changes) {
       const page = await manager.request('/reasons');
       const saved = await manager.request('/reasons', { _csrf: Browserless.token(await page.text()), ...change });
       expect(saved.status, await saved.text()).toBe(303);
     }
-    expect(pulseIn(dir, '', 'reasons', 'versions', '--db', db).stdout).toMatch(/^3\t\S+\tmia\tmerged cancel into billing_dispute\n2\t\S+\tmia\trenamed billing_dispute/);
+    expect(pulseIn(dir, '', 'reasons', 'versions', '--db', db).stdout).toMatch(
+      /^3\t\S+\tmia\tmerged cancel into billing_dispute\n2\t\S+\tmia\trenamed billing_dispute/,
+    );
     await metricsShow('the running job to take version 3 up', 'pulse_reason_taxonomy_version 3');
     // The page lists the codes the job found unknown (XYZ on every channel, BILL01 off voice).
     const listed = await (await manager.request('/reasons')).text();
@@ -96,7 +108,10 @@ checkpoint: { interval: 300ms }
     running.child.kill('SIGTERM');
     expect(await running.exit, running.stderr()).toBe(0);
 
-    const expected = await reasonOracle(join(dir, 'all.ndjson'), [{ list: 1, version: 1 }, { list: 2, version: 3 }]);
+    const expected = await reasonOracle(join(dir, 'all.ndjson'), [
+      { list: 1, version: 1 },
+      { list: 2, version: 3 },
+    ]);
     const got = await jobReasonTables(db);
     expect(got.volumes).toEqual(expected.volumes);
     expect(got.kpis).toEqual(expected.kpis);

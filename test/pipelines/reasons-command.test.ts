@@ -42,8 +42,14 @@ describe('pulse reasons', () => {
     const old = pulseIn(dir, '', 'reasons', 'export', '--db', db, '--version', '1');
     expect(parseTaxonomyYaml(old.stdout, 'export')).toEqual(parseTaxonomyYaml(V1, 'v1'));
     expect(pulseIn(dir, '', 'reasons', 'versions', '--db', db).stdout).toMatch(/^2\t\S+\tana\tmerge cancel\n1\t\S+\tana\timported\n$/);
-    const [rows] = await query(db, `SELECT version, json_extract_string(taxonomy, '$.reasons[1].merged_into') AS merged FROM reason_taxonomy_versions ORDER BY version`);
-    expect(rows).toEqual([{ version: 1, merged: null }, { version: 2, merged: 'billing_dispute' }]);
+    const [rows] = await query(
+      db,
+      `SELECT version, json_extract_string(taxonomy, '$.reasons[1].merged_into') AS merged FROM reason_taxonomy_versions ORDER BY version`,
+    );
+    expect(rows).toEqual([
+      { version: 1, merged: null },
+      { version: 2, merged: 'billing_dispute' },
+    ]);
   }, 120_000);
 
   it('refuses a list that does not hold together, and saves nothing', async () => {

@@ -62,7 +62,11 @@ describe('report requests across crashes', () => {
       const final = alerts!.find((a) => a['alert_id'] === request['alert_id'])!;
       // Written exactly once: the alert's final version always, an earlier one unless superseded.
       if (request['alert_status'] === final['status']) expect([request['status'], request['renders']]).toEqual(['done', 1]);
-      else expect([['done', 1], ['superseded', 0]]).toContainEqual([request['status'], request['renders']]);
+      else
+        expect([
+          ['done', 1],
+          ['superseded', 0],
+        ]).toContainEqual([request['status'], request['renders']]);
     }
     // One report file per alert, showing the alert's final state.
     for (const alert of linked) {

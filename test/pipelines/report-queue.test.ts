@@ -65,8 +65,7 @@ async function checkpointAlert(alert: Alert): Promise<Alert> {
   return linked;
 }
 
-const requests = () =>
-  queryRows(fx.connection, `SELECT alert_id, alert_status, kind, status, renders, last_error FROM pulse_report_requests ORDER BY seq`);
+const requests = () => queryRows(fx.connection, `SELECT alert_id, alert_status, kind, status, renders, last_error FROM pulse_report_requests ORDER BY seq`);
 
 async function metric(name: string, kind?: string): Promise<number> {
   const values = (await registry.getSingleMetric(name)!.get()).values;

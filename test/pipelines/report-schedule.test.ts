@@ -35,11 +35,27 @@ describe('reports.schedule in the job YAML', () => {
 
   it.each([
     ['an unknown key', `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, when: x }]`, /when/],
-    ['a bad cron expression', `  schedule: [{ name: D, report: contact_center_scorecard, cron: "6 o'clock", period: day }]`, /reports\.schedule\[0\] \(D\): cron '6 o'clock' is not valid/],
-    ['a highlight rule without a bound', `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, highlight: [{ kpi: aht_seconds, colour: red }] }]`, /above|below/],
-    ['an unknown colour', `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, highlight: [{ kpi: aht_seconds, above: 1, colour: pink }] }]`, /colour/],
+    [
+      'a bad cron expression',
+      `  schedule: [{ name: D, report: contact_center_scorecard, cron: "6 o'clock", period: day }]`,
+      /reports\.schedule\[0\] \(D\): cron '6 o'clock' is not valid/,
+    ],
+    [
+      'a highlight rule without a bound',
+      `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, highlight: [{ kpi: aht_seconds, colour: red }] }]`,
+      /above|below/,
+    ],
+    [
+      'an unknown colour',
+      `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, highlight: [{ kpi: aht_seconds, above: 1, colour: pink }] }]`,
+      /colour/,
+    ],
     ['an unknown report', `  schedule: [{ name: D, report: sales_scorecard, cron: "0 6 * * *", period: day }]`, /report/],
-    ['a name used twice', `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day }, { name: D, report: customer_signals, cron: "0 7 * * 1", period: week }]`, /used by another schedule/],
+    [
+      'a name used twice',
+      `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day }, { name: D, report: customer_signals, cron: "0 7 * * 1", period: week }]`,
+      /used by another schedule/,
+    ],
   ])('refuses %s with a message naming it', (_what, yaml, message) => {
     expect(() => job(yaml)).toThrow(ConfigError);
     expect(() => job(yaml)).toThrow(message);
@@ -47,10 +63,14 @@ describe('reports.schedule in the job YAML', () => {
 
   it('refuses a scorecard when no contact_kpis operator writes 1-day rows, saying what to add', () => {
     const schedule = `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day }]`;
-    expect(() => job(schedule, '[{ type: contact_kpis, window_sizes: [15m, 1h] }]')).toThrow(/reports\.schedule \(D\): .*add a contact_kpis operator with 1d in its window_sizes/);
+    expect(() => job(schedule, '[{ type: contact_kpis, window_sizes: [15m, 1h] }]')).toThrow(
+      /reports\.schedule \(D\): .*add a contact_kpis operator with 1d in its window_sizes/,
+    );
     expect(() => job(schedule, '[{ type: customer_windows }]')).toThrow(ConfigError);
     // The customer-signals summary needs no KPI rows.
-    expect(job(`  schedule: [{ name: S, report: customer_signals, cron: "0 7 * * 1", period: week }]`, '[{ type: customer_windows }]').reportSchedules).toHaveLength(1);
+    expect(
+      job(`  schedule: [{ name: S, report: customer_signals, cron: "0 7 * * 1", period: week }]`, '[{ type: customer_windows }]').reportSchedules,
+    ).toHaveLength(1);
   });
 });
 
@@ -69,9 +89,17 @@ describe('when runs are due and what they cover', () => {
   });
 
   it('covers the last complete UTC day, or ISO week (Monday 00:00 UTC), before the due time', () => {
-    expect(reportPeriod('day', utc('2026-03-04T06:00:00Z'))).toEqual({ previousStart: utc('2026-03-02T00:00:00Z'), start: utc('2026-03-03T00:00:00Z'), end: utc('2026-03-04T00:00:00Z') });
+    expect(reportPeriod('day', utc('2026-03-04T06:00:00Z'))).toEqual({
+      previousStart: utc('2026-03-02T00:00:00Z'),
+      start: utc('2026-03-03T00:00:00Z'),
+      end: utc('2026-03-04T00:00:00Z'),
+    });
     // Monday 9 March 07:30 -> the week of Monday 2 March; a Sunday run -> the week before its own.
-    expect(reportPeriod('week', utc('2026-03-09T07:30:00Z'))).toEqual({ previousStart: utc('2026-02-23T00:00:00Z'), start: utc('2026-03-02T00:00:00Z'), end: utc('2026-03-09T00:00:00Z') });
+    expect(reportPeriod('week', utc('2026-03-09T07:30:00Z'))).toEqual({
+      previousStart: utc('2026-02-23T00:00:00Z'),
+      start: utc('2026-03-02T00:00:00Z'),
+      end: utc('2026-03-09T00:00:00Z'),
+    });
     expect(reportPeriod('week', utc('2026-03-15T23:00:00Z')).start).toBe(utc('2026-03-02T00:00:00Z'));
   });
 
@@ -86,7 +114,12 @@ describe('when runs are due and what they cover', () => {
     expect(again.map((x) => x.alert_id)).toEqual(a.map((x) => x.alert_id));
     expect(new Set(a.map((x) => x.alert_id)).size).toBe(3);
     expect(a[1]!.annotations['cases_url']).toBe(`https://p.example/cases?team=x&from=${utc('2026-03-02T00:00:00Z')}&to=${utc('2026-03-09T00:00:00Z')}`);
-    expect(scheduledReportParams(a[1]!)).toMatchObject({ report: 'customer_signals', period: 'week', start: utc('2026-03-02T00:00:00Z'), end: utc('2026-03-09T00:00:00Z') });
+    expect(scheduledReportParams(a[1]!)).toMatchObject({
+      report: 'customer_signals',
+      period: 'week',
+      start: utc('2026-03-02T00:00:00Z'),
+      end: utc('2026-03-09T00:00:00Z'),
+    });
   });
 });
 
@@ -100,19 +133,73 @@ describe('highlight rules', () => {
     [null, 0.1, 0.9],
   ];
   it.each([
-    ['a cell above a bound (strict: 0.08 is not above 0.08)', rules([{ kpi: 'abandon_rate', above: 0.08, colour: 'red' }]), [[null, 'red', null], [null, null, null], [null, 'red', null]]],
-    ['a row below a bound; a missing value never matches', rules([{ kpi: 'service_level', below: 0.8, colour: 'amber', apply: 'row' }]), [['amber', 'amber', 'amber'], [null, null, null], [null, null, null]]],
-    ['a column judged on the total row', rules([{ kpi: 'service_level', below: 0.95, colour: 'blue', apply: 'column' }]), [[null, null, 'blue'], [null, null, 'blue'], [null, null, 'blue']]],
-    ['the more severe colour wins, whatever the rule order', rules([{ kpi: 'abandon_rate', above: 0.15, colour: 'red' }, { kpi: 'service_level', below: 0.8, colour: 'green', apply: 'row' }]), [['green', 'red', 'green'], [null, null, null], [null, null, null]]],
-    ['an unknown KPI colours nothing', rules([{ kpi: 'nps', above: 0, colour: 'red' }]), [[null, null, null], [null, null, null], [null, null, null]]],
+    [
+      'a cell above a bound (strict: 0.08 is not above 0.08)',
+      rules([{ kpi: 'abandon_rate', above: 0.08, colour: 'red' }]),
+      [
+        [null, 'red', null],
+        [null, null, null],
+        [null, 'red', null],
+      ],
+    ],
+    [
+      'a row below a bound; a missing value never matches',
+      rules([{ kpi: 'service_level', below: 0.8, colour: 'amber', apply: 'row' }]),
+      [
+        ['amber', 'amber', 'amber'],
+        [null, null, null],
+        [null, null, null],
+      ],
+    ],
+    [
+      'a column judged on the total row',
+      rules([{ kpi: 'service_level', below: 0.95, colour: 'blue', apply: 'column' }]),
+      [
+        [null, null, 'blue'],
+        [null, null, 'blue'],
+        [null, null, 'blue'],
+      ],
+    ],
+    [
+      'the more severe colour wins, whatever the rule order',
+      rules([
+        { kpi: 'abandon_rate', above: 0.15, colour: 'red' },
+        { kpi: 'service_level', below: 0.8, colour: 'green', apply: 'row' },
+      ]),
+      [
+        ['green', 'red', 'green'],
+        [null, null, null],
+        [null, null, null],
+      ],
+    ],
+    [
+      'an unknown KPI colours nothing',
+      rules([{ kpi: 'nps', above: 0, colour: 'red' }]),
+      [
+        [null, null, null],
+        [null, null, null],
+        [null, null, null],
+      ],
+    ],
   ])('%s', (_what, r, expected) => {
     expect(highlightCells(r, columns, values, 2)).toEqual(expected);
   });
 
   it('a rule limited to channels colours only the rows of those channels, never the all-queues row', () => {
-    const limited = rules([{ kpi: 'abandon_rate', above: 0.05, colour: 'red', channels: ['voice'] }, { kpi: 'service_level', below: 0.95, colour: 'amber', apply: 'row', channels: ['email'] }]);
-    expect(highlightCells(limited, columns, values, 2, ['voice', 'email', null])).toEqual([[null, 'red', null], [null, null, null], [null, null, null]]);
+    const limited = rules([
+      { kpi: 'abandon_rate', above: 0.05, colour: 'red', channels: ['voice'] },
+      { kpi: 'service_level', below: 0.95, colour: 'amber', apply: 'row', channels: ['email'] },
+    ]);
+    expect(highlightCells(limited, columns, values, 2, ['voice', 'email', null])).toEqual([
+      [null, 'red', null],
+      [null, null, null],
+      [null, null, null],
+    ]);
     // Without row channels (the signals summary) a limited rule colours nothing.
-    expect(highlightCells(limited, columns, values, 2)).toEqual([[null, null, null], [null, null, null], [null, null, null]]);
+    expect(highlightCells(limited, columns, values, 2)).toEqual([
+      [null, null, null],
+      [null, null, null],
+      [null, null, null],
+    ]);
   });
 });

@@ -42,8 +42,20 @@ reports:
       const queued = Date.UTC(2026, 2, 3, 9);
       child.stdin!.write(
         JSON.stringify({
-          type: 'contact', event_id: 'e1', customer_id: null, contact_id: 'k1', channel: 'voice', queue: 'billing', reason: 'R', agent_id: 'A',
-          queued_at: queued, answered_at: queued + 10_000, ended_at: queued + 300_000, hold_seconds: 0, acw_seconds: 30, disposition: 'resolved',
+          type: 'contact',
+          event_id: 'e1',
+          customer_id: null,
+          contact_id: 'k1',
+          channel: 'voice',
+          queue: 'billing',
+          reason: 'R',
+          agent_id: 'A',
+          queued_at: queued,
+          answered_at: queued + 10_000,
+          ended_at: queued + 300_000,
+          hold_seconds: 0,
+          acw_seconds: 30,
+          disposition: 'resolved',
         }) + '\n',
       );
       await waitFor(

@@ -39,7 +39,10 @@ function events(): string {
   const lines: object[] = [];
   let n = 0;
   for (let day = 0; day < DAYS; day++) {
-    for (const [queue, channel, abandoned] of [['billing', 'voice', 2], ['tech', 'chat', 0]] as const) {
+    for (const [queue, channel, abandoned] of [
+      ['billing', 'voice', 2],
+      ['tech', 'chat', 0],
+    ] as const) {
       for (let i = 0; i < 10; i++) {
         const queued = MONDAY + day * DAY + 9 * 60 * MINUTE + i * 5 * MINUTE;
         const abandon = i < abandoned;
@@ -63,7 +66,14 @@ function events(): string {
     }
   }
   // Moves the clock (the watermark) to Wednesday 1 April 08:00, past the daily 06:00 run of that day.
-  lines.push({ type: 'transaction', event_id: 'end', ts: new Date(MONDAY + DAYS * DAY + 8 * 60 * MINUTE + 5 * MINUTE).toISOString(), customer_id: 'c1', amount: 1, channel: 'web' });
+  lines.push({
+    type: 'transaction',
+    event_id: 'end',
+    ts: new Date(MONDAY + DAYS * DAY + 8 * 60 * MINUTE + 5 * MINUTE).toISOString(),
+    customer_id: 'c1',
+    amount: 1,
+    channel: 'web',
+  });
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 }
 
@@ -176,7 +186,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
   }
 
   it('writes one daily report per day and one weekly report per week of a replayed month, as the clock (event time) passed their times', () => {
-    const files = readdirSync(join(root, 'run', 'reports')).filter((f) => f.endsWith('.html')).sort();
+    const files = readdirSync(join(root, 'run', 'reports'))
+      .filter((f) => f.endsWith('.html'))
+      .sort();
     // The clock starts at the first event (Mon 2 March 09:00, less the 5 minutes of out-of-orderness),
     // after that day's 06:00: daily runs from Tue 3 March (covering Monday 2) to Wed 1 April
     // (covering Tuesday 31); the weekly Monday 07:00 runs cover the weeks of 2, 9, 16 and 23 March.
@@ -226,7 +238,10 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
   it('mails each report through the routing tree: the report as the body, the file attached, the links', async () => {
     const mails = readdirSync(mailDir)
       .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(mailDir, f), 'utf8')) as { subject: string; html: string; attachments: Array<{ filename: string; content: string }> });
+      .map(
+        (f) =>
+          JSON.parse(readFileSync(join(mailDir, f), 'utf8')) as { subject: string; html: string; attachments: Array<{ filename: string; content: string }> },
+      );
     expect(mails).toHaveLength(RUNS);
     const weekly = mails.find((m) => m.subject.includes('WeeklyScorecard') && m.attachments[0]?.filename.endsWith('2026-03-02.html'))!;
     const file = readFileSync(join(root, 'run', 'reports', 'scorecard-weeklyscorecard-2026-03-02.html'), 'utf8');
@@ -266,7 +281,11 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
     const a = join(root, 'run', 'reports');
     const b = join(dir, 'reports');
     const files = readdirSync(a).sort();
-    expect(readdirSync(b).filter((f) => !f.endsWith('.tmp')).sort()).toEqual(files);
+    expect(
+      readdirSync(b)
+        .filter((f) => !f.endsWith('.tmp'))
+        .sort(),
+    ).toEqual(files);
     for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
     const [alerts, requests] = await query(
       join(dir, 'pulse.duckdb'),

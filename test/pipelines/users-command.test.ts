@@ -50,13 +50,42 @@ describe('pulse users', () => {
   }, 120_000);
 
   it('--email gives a user an address for case notices; one a mail header could be split on is refused', async () => {
-    const added = pulse('a long enough password\n', 'users', 'add', 'dora', '--team', 'retention', '--role', 'member', '--email', 'dora@example.test', '--db', db);
+    const added = pulse(
+      'a long enough password\n',
+      'users',
+      'add',
+      'dora',
+      '--team',
+      'retention',
+      '--role',
+      'member',
+      '--email',
+      'dora@example.test',
+      '--db',
+      db,
+    );
     expect(added.status, added.stderr).toBe(0);
-    const bad = pulse('a long enough password\n', 'users', 'add', 'ed', '--team', 'retention', '--role', 'member', '--email', 'ed@example.test, x@evil.test', '--db', db);
+    const bad = pulse(
+      'a long enough password\n',
+      'users',
+      'add',
+      'ed',
+      '--team',
+      'retention',
+      '--role',
+      'member',
+      '--email',
+      'ed@example.test, x@evil.test',
+      '--db',
+      db,
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('is not a plain e-mail address');
     expect(pulse('', 'users', 'list', '--db', db).stdout).toBe('alice\tbilling\tmember\ndora\tretention\tmember\tdora@example.test\n');
     const [rows] = await query(db, `SELECT name, email FROM console_users ORDER BY name`);
-    expect(rows).toEqual([{ name: 'alice', email: null }, { name: 'dora', email: 'dora@example.test' }]);
+    expect(rows).toEqual([
+      { name: 'alice', email: null },
+      { name: 'dora', email: 'dora@example.test' },
+    ]);
   }, 120_000);
 });

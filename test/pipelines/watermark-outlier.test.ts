@@ -43,7 +43,10 @@ describe('a record dated far ahead of the stream (but not after the wall clock)'
     const withOutlier = join(dir, 'outlier.ndjson');
     writeFileSync(withOutlier, [...lines.slice(0, middle), outlier, ...lines.slice(middle)].join('\n') + '\n');
 
-    for (const [workers, batchSize] of [[0, 1], [2, 64]] as const) {
+    for (const [workers, batchSize] of [
+      [0, 1],
+      [2, 64],
+    ] as const) {
       const reference = join(dir, `clean-${workers}.duckdb`);
       const tested = join(dir, `outlier-${workers}.duckdb`);
       const config = job(dir, batchSize);
@@ -54,7 +57,10 @@ describe('a record dated far ahead of the stream (but not after the wall clock)'
       // The same records are refused (positions after the outlier are one line further on).
       const shifted = cleanDead!.map((row) => {
         const [file, line] = String(row['position']).split(':');
-        return { position: `${file!.replace('clean.ndjson', 'outlier.ndjson')}:${Number(line) > middle ? Number(line) + 1 : Number(line)}`, reason: row['reason'] };
+        return {
+          position: `${file!.replace('clean.ndjson', 'outlier.ndjson')}:${Number(line) > middle ? Number(line) + 1 : Number(line)}`,
+          reason: row['reason'],
+        };
       });
       expect(dead).toEqual(shifted.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0)));
       expect(cleanDead!.filter((row) => row['reason'] === 'late').length).toBeGreaterThan(0);

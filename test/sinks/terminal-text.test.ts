@@ -14,7 +14,15 @@ describe('text printed to a terminal', () => {
   });
 
   it('tables are aligned on the escaped text (54 characters wide here)', () => {
-    expect(renderTable(['ID', 'NOTE'], [[hostileId, 'a\nb'], ['C2', 'ok']])).toBe(
+    expect(
+      renderTable(
+        ['ID', 'NOTE'],
+        [
+          [hostileId, 'a\nb'],
+          ['C2', 'ok'],
+        ],
+      ),
+    ).toBe(
       [
         `ID${' '.repeat(52)}  NOTE`,
         `${'-'.repeat(54)}  ----`,
@@ -42,7 +50,21 @@ describe('text printed to a terminal', () => {
     const list = formatCaseList([record], Date.parse('2026-03-02T00:00:00Z'));
     const detail = formatCaseDetail({
       case: record,
-      events: [{ seq: 1, case_id: 'case-1', at: record.opened_at, actor: `ana${ESC}[1A`, action: 'note', from_status: 'open', to_status: 'open', from_team: null, to_team: null, assignee: null, note: `called\r${ESC}[2Kall fine` }],
+      events: [
+        {
+          seq: 1,
+          case_id: 'case-1',
+          at: record.opened_at,
+          actor: `ana${ESC}[1A`,
+          action: 'note',
+          from_status: 'open',
+          to_status: 'open',
+          from_team: null,
+          to_team: null,
+          assignee: null,
+          note: `called\r${ESC}[2Kall fine`,
+        },
+      ],
       alert: { rule: 'IrateCustomer', severity: 'warning', summary: `summary ${ESC}[5m`, description: null },
     } as Parameters<typeof formatCaseDetail>[0]);
     for (const text of [list, detail]) {

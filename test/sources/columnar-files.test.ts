@@ -26,8 +26,11 @@ describe('Arrow IPC and Parquet inputs', () => {
     const ndjson = join(dir, 'events.ndjson');
     writeFileSync(ndjson, rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)))).join('\n') + '\n');
     const parquet = join(dir, 'events.parquet');
-    await query(':memory:', `COPY (SELECT type, event_id, make_timestamptz(ts * 1000) AS ts, customer_id, amount, channel, metric, quantity
-                                   FROM read_json('${ndjson}', format = 'newline_delimited')) TO '${parquet}' (FORMAT parquet)`);
+    await query(
+      ':memory:',
+      `COPY (SELECT type, event_id, make_timestamptz(ts * 1000) AS ts, customer_id, amount, channel, metric, quantity
+                                   FROM read_json('${ndjson}', format = 'newline_delimited')) TO '${parquet}' (FORMAT parquet)`,
+    );
     const arrow = join(dir, 'events.arrow');
     writeFileSync(arrow, tableToIPC(tableFromJSON(rows), 'file'));
 

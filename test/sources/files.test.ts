@@ -15,7 +15,8 @@ async function drain(messages: AsyncIterable<SourceMessage>, out: SourceMessage[
   for await (const message of messages) out.push(message);
 }
 
-const describeMessage = (m: SourceMessage): string => (m.kind === 'records' ? `${m.partition}:${m.records.length}` : `${m.kind}:${'partition' in m ? m.partition : ''}`);
+const describeMessage = (m: SourceMessage): string =>
+  m.kind === 'records' ? `${m.partition}:${m.records.length}` : `${m.kind}:${'partition' in m ? m.partition : ''}`;
 
 describe('FileSource with stdin', () => {
   it('ends a file with `end`, but a stopped stdin without it (it has not ended), and lets go of stdin', async () => {

@@ -9,8 +9,23 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import {
-  AGENT_GREETINGS, AGENT_REPLIES, CLOSERS, CORES, DISTRACTORS, EMAIL_SUBJECTS, FILLERS, INTENTS, NAMES,
-  NOTE_PREFIXES, OPENERS, POOLS, SLOTS, SURVEY_PREFIXES, type Core, type Intent, type Sentiment,
+  AGENT_GREETINGS,
+  AGENT_REPLIES,
+  CLOSERS,
+  CORES,
+  DISTRACTORS,
+  EMAIL_SUBJECTS,
+  FILLERS,
+  INTENTS,
+  NAMES,
+  NOTE_PREFIXES,
+  OPENERS,
+  POOLS,
+  SLOTS,
+  SURVEY_PREFIXES,
+  type Core,
+  type Intent,
+  type Sentiment,
 } from './fragments.js';
 
 export const CHANNELS = ['email', 'chat', 'voice', 'note', 'survey'] as const;
@@ -27,7 +42,11 @@ export interface LabelledText {
 
 /** Share of each intent in the corpus (service issues are the most common contact). */
 const INTENT_SHARE: Readonly<Record<Intent, number>> = {
-  new_sale: 0.18, upsell_cross_sell: 0.2, retention_risk: 0.2, service_issue: 0.24, other: 0.18,
+  new_sale: 0.18,
+  upsell_cross_sell: 0.2,
+  retention_risk: 0.2,
+  service_issue: 0.24,
+  other: 0.18,
 };
 const HOLDOUT_EVERY = 5;
 /** Share of texts whose main core is composed from phrase pools rather than written whole. */
@@ -88,12 +107,19 @@ function typo(word: string, draw: RandomSource): string {
 }
 
 function roughen(text: string, draw: RandomSource, typoRate: number): string {
-  return text.split(' ').map((w) => (draw.chance(typoRate) ? typo(w, draw) : w)).join(' ');
+  return text
+    .split(' ')
+    .map((w) => (draw.chance(typoRate) ? typo(w, draw) : w))
+    .join(' ');
 }
 
 /** Spoken style: lower case, no punctuation besides commas, fillers between clauses. */
 function spoken(text: string, draw: RandomSource): string {
-  const words = text.toLowerCase().replace(/[.!?;:]/g, ',').replace(/,+/g, ',').split(' ');
+  const words = text
+    .toLowerCase()
+    .replace(/[.!?;:]/g, ',')
+    .replace(/,+/g, ',')
+    .split(' ');
   const out: string[] = [];
   for (const w of words) {
     if (draw.chance(0.08)) out.push(draw.pick(FILLERS));

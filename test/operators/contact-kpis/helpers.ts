@@ -78,7 +78,15 @@ export function generateContacts(seed: number, count: number, days: number): Con
       queued,
     };
     if (kind < 0.6) {
-      out.push(contact({ ...base, answerAfter: wait, duration: 30 + Math.floor(r() * 900), acw: Math.floor(r() * 120) + (r() < 0.3 ? 0.5 : 0), disposition: pick(['resolved', 'resolved', 'unresolved', 'transferred', 'callback'] as const) }));
+      out.push(
+        contact({
+          ...base,
+          answerAfter: wait,
+          duration: 30 + Math.floor(r() * 900),
+          acw: Math.floor(r() * 120) + (r() < 0.3 ? 0.5 : 0),
+          disposition: pick(['resolved', 'resolved', 'unresolved', 'transferred', 'callback'] as const),
+        }),
+      );
     } else if (kind < 0.8) {
       out.push(contact({ ...base, answerAfter: null, duration: wait, disposition: 'abandoned' }));
     } else if (kind < 0.9) {

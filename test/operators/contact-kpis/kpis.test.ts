@@ -95,11 +95,7 @@ describe('contact KPIs, hand-computed', () => {
   });
 
   it('thresholds are configurable: short abandons < 6 s, SL <= 10 s, any-reason FCR', () => {
-    const row = rowFor(
-      runAll(contacts, { shortAbandonSeconds: 6, serviceLevelSeconds: 10, fcrScope: 'any_reason' }),
-      T0,
-      15 * MIN,
-    );
+    const row = rowFor(runAll(contacts, { shortAbandonSeconds: 6, serviceLevelSeconds: 10, fcrScope: 'any_reason' }), T0, 15 * MIN);
     expect(row.short_abandoned).toBe(2); // d and e
     expect(row.abandon_rate).toBeCloseTo(1 / 5, 12);
     expect(row.service_level).toBeCloseTo(1 / 5, 12); // only a within 10 s
@@ -189,10 +185,7 @@ describe('contact KPIs against the DuckDB oracle', () => {
       }
     }
     // every operator row is a window the oracle knows (no phantom windows)
-    const oracleCount = (await Promise.all([15 * MIN, HOUR, DAY].map((w) => oracleKpis(conn, { ...oracle, windowMs: w })))).reduce(
-      (n, m) => n + m.size,
-      0,
-    );
+    const oracleCount = (await Promise.all([15 * MIN, HOUR, DAY].map((w) => oracleKpis(conn, { ...oracle, windowMs: w })))).reduce((n, m) => n + m.size, 0);
     expect(got.size).toBe(oracleCount);
     return compared;
   }
@@ -201,16 +194,10 @@ describe('contact KPIs against the DuckDB oracle', () => {
     expect(await compare({}, {})).toBeGreaterThan(300);
   });
 
-  it.each(['abandons_against', 'ignore_abandons', 'abandons_for', 'answered_only'] as const)(
-    'matches service-level variant %s',
-    async (variant) => {
-      await compare({ serviceLevelVariant: variant }, { slVariant: variant });
-      await compare(
-        { serviceLevelVariant: variant, serviceLevelCallbacks: 'exclude' },
-        { slVariant: variant, slCallbacks: 'exclude' },
-      );
-    },
-  );
+  it.each(['abandons_against', 'ignore_abandons', 'abandons_for', 'answered_only'] as const)('matches service-level variant %s', async (variant) => {
+    await compare({ serviceLevelVariant: variant }, { slVariant: variant });
+    await compare({ serviceLevelVariant: variant, serviceLevelCallbacks: 'exclude' }, { slVariant: variant, slCallbacks: 'exclude' });
+  });
 
   it('matches other thresholds and any-reason FCR', async () => {
     await compare(

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  ContactKpiConfigError,
-  contactKpiOptionsFromConfig,
-  windowLabels,
-} from '../../../operators/contact-kpis/options.js';
+import { ContactKpiConfigError, contactKpiOptionsFromConfig, windowLabels } from '../../../operators/contact-kpis/options.js';
 import { formatDuration, positiveDuration } from '../../../operators/duration.js';
 import { validateRules } from '../../../operators/rules/validate.js';
 

@@ -45,9 +45,7 @@ export interface Fixtures {
   chi2_sf: Array<{ df: number; x: number; sf: number }>;
 }
 
-export const fixtures: Fixtures = JSON.parse(
-  readFileSync(new URL('./fixtures.json', import.meta.url), 'utf8'),
-) as Fixtures;
+export const fixtures: Fixtures = JSON.parse(readFileSync(new URL('./fixtures.json', import.meta.url), 'utf8')) as Fixtures;
 
 export function numericFixture(name: string): NumericFixture {
   const found = fixtures.numeric.find((f) => f.name === name);

@@ -88,9 +88,7 @@ describe('numeric sketch: plain JSON state', () => {
     state.set('spend_total', s);
     const persisted = JSON.stringify(state.drainChanges().upserts);
     const restoredState = new KeyedState<NumericSketch>();
-    restoredState.restore(
-      (JSON.parse(persisted) as Array<[string, unknown]>).map(([k, v]) => [k, restoreNumericSketch(v)] as [string, NumericSketch]),
-    );
+    restoredState.restore((JSON.parse(persisted) as Array<[string, unknown]>).map(([k, v]) => [k, restoreNumericSketch(v)] as [string, NumericSketch]));
     const restored = restoredState.get('spend_total')!;
     for (const v of spend.ref.slice(500)) addValue(restored, v);
     const direct = sketchOf(spend.ref);
@@ -163,37 +161,38 @@ describe('numeric sketch: accuracy', () => {
   });
 });
 
-describe.each(
-  fixtures.numeric.filter((f) => f.ref.length >= 1000 && f.cur.length >= 1000).map((f) => [f.name, f] as const),
-)('statistics from sketches vs SciPy on raw data: %s', (_name, f) => {
-  const { stats, bounds } = numericStatsFromSketches(sketchOf(f.ref), sketchOf(f.cur));
+describe.each(fixtures.numeric.filter((f) => f.ref.length >= 1000 && f.cur.length >= 1000).map((f) => [f.name, f] as const))(
+  'statistics from sketches vs SciPy on raw data: %s',
+  (_name, f) => {
+    const { stats, bounds } = numericStatsFromSketches(sketchOf(f.ref), sketchOf(f.cur));
 
-  it('KS statistic lies in the guaranteed interval [D_sketch, ks_statistic_max]', () => {
-    expect(stats.ks_statistic!).toBeLessThanOrEqual(f.ks_statistic + 1e-12);
-    expect(bounds.ks_statistic_max).toBeGreaterThanOrEqual(f.ks_statistic - 1e-12);
-    // and the interval is narrow for continuous data
-    expect(bounds.ks_statistic_max - stats.ks_statistic!).toBeLessThan(0.01);
-  });
+    it('KS statistic lies in the guaranteed interval [D_sketch, ks_statistic_max]', () => {
+      expect(stats.ks_statistic!).toBeLessThanOrEqual(f.ks_statistic + 1e-12);
+      expect(bounds.ks_statistic_max).toBeGreaterThanOrEqual(f.ks_statistic - 1e-12);
+      // and the interval is narrow for continuous data
+      expect(bounds.ks_statistic_max - stats.ks_statistic!).toBeLessThan(0.01);
+    });
 
-  it('W1 and normalised W1 are within the guaranteed bound a (mean|ref| + mean|cur|)', () => {
-    expect(Math.abs(stats.wasserstein! - f.wasserstein)).toBeLessThanOrEqual(bounds.wasserstein_abs_error);
-    expect(Math.abs(stats.wasserstein_norm! - f.wasserstein_norm)).toBeLessThanOrEqual(bounds.wasserstein_norm_abs_error);
-    // the bound for these samples is < 0.025 in normalised units, the observed error far smaller
-    expect(bounds.wasserstein_norm_abs_error).toBeLessThan(0.025);
-    expect(Math.abs(stats.wasserstein_norm! - f.wasserstein_norm)).toBeLessThan(0.002);
-  });
+    it('W1 and normalised W1 are within the guaranteed bound a (mean|ref| + mean|cur|)', () => {
+      expect(Math.abs(stats.wasserstein! - f.wasserstein)).toBeLessThanOrEqual(bounds.wasserstein_abs_error);
+      expect(Math.abs(stats.wasserstein_norm! - f.wasserstein_norm)).toBeLessThanOrEqual(bounds.wasserstein_norm_abs_error);
+      // the bound for these samples is < 0.025 in normalised units, the observed error far smaller
+      expect(bounds.wasserstein_norm_abs_error).toBeLessThan(0.025);
+      expect(Math.abs(stats.wasserstein_norm! - f.wasserstein_norm)).toBeLessThan(0.002);
+    });
 
-  it('PSI and binned JS are within the documented empirical error (0.005) for samples of 1,000+', () => {
-    expect(Math.abs(stats.psi! - f.psi)).toBeLessThan(0.005);
-    expect(Math.abs(stats.js! - f.binned_js)).toBeLessThan(0.005);
-  });
+    it('PSI and binned JS are within the documented empirical error (0.005) for samples of 1,000+', () => {
+      expect(Math.abs(stats.psi! - f.psi)).toBeLessThan(0.005);
+      expect(Math.abs(stats.js! - f.binned_js)).toBeLessThan(0.005);
+    });
 
-  it('KS p-value is conservative (>= SciPy on the raw data, as D_sketch <= D) and within a factor 1.5', () => {
-    if (f.ks_p_asymp === null || f.ks_p_asymp === 0) return;
-    expect(stats.ks_p_value!).toBeGreaterThanOrEqual(f.ks_p_asymp * (1 - 1e-9));
-    expect(stats.ks_p_value! / f.ks_p_asymp).toBeLessThan(1.5);
-  });
-});
+    it('KS p-value is conservative (>= SciPy on the raw data, as D_sketch <= D) and within a factor 1.5', () => {
+      if (f.ks_p_asymp === null || f.ks_p_asymp === 0) return;
+      expect(stats.ks_p_value!).toBeGreaterThanOrEqual(f.ks_p_asymp * (1 - 1e-9));
+      expect(stats.ks_p_value! / f.ks_p_asymp).toBeLessThan(1.5);
+    });
+  },
+);
 
 describe('categorical summaries', () => {
   it('merged count maps give the statistics of the combined data exactly', () => {

@@ -5,9 +5,15 @@ import { INTENTS } from '../../../operators/intent/corpus/fragments.js';
 
 describe('intent corpus', () => {
   test('the committed files are what the seeded script writes (seed 16, 4,000 + 1,000)', () => {
-    for (const [part, count] of [['train', 4000], ['holdout', 1000]] as const) {
+    for (const [part, count] of [
+      ['train', 4000],
+      ['holdout', 1000],
+    ] as const) {
       const committed = readFileSync(`operators/intent/corpus/${part}.jsonl`, 'utf8');
-      const composed = composeCorpus(16, count, part).map((r) => JSON.stringify(r)).join('\n') + '\n';
+      const composed =
+        composeCorpus(16, count, part)
+          .map((r) => JSON.stringify(r))
+          .join('\n') + '\n';
       expect(committed === composed, `${part}.jsonl is stale: run node dist/bench/write-intent-corpus.js`).toBe(true);
     }
   });

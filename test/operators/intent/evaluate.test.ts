@@ -8,7 +8,11 @@ describe('evaluation figures (hand-computed)', () => {
   const e = evaluatePredictions(['a', 'b', 'c'], ['a', 'a', 'a', 'b', 'b', 'c'], ['a', 'a', 'b', 'b', 'c', 'c']);
 
   test('confusion matrix', () => {
-    expect(e.confusion).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    expect(e.confusion).toEqual([
+      [2, 1, 0],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
   });
 
   test('precision, recall, F1 per class', () => {
@@ -36,7 +40,10 @@ describe('evaluation figures (hand-computed)', () => {
   test('a predicted label outside the model labels gets a row and a column', () => {
     const odd = evaluatePredictions(['x'], ['x', 'x'], ['x', 'z']);
     expect(odd.labels).toEqual(['x', 'z']);
-    expect(odd.confusion).toEqual([[1, 1], [0, 0]]);
+    expect(odd.confusion).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
     expect(odd.macroF1).toBeCloseTo(2 / 3, 12); // z has no support and is left out of the mean
   });
 

@@ -4,7 +4,10 @@ import { parseLabels } from '../../../operators/intent/labels.js';
 describe('labels file', () => {
   test('reads text and intent, ignores other fields and blank lines', () => {
     const rows = parseLabels('{"text":"cancel please","intent":"retention_risk","sentiment":"negative","id":1}\n\n{"text":"hi","intent":"other"}\n', 'l.jsonl');
-    expect(rows).toEqual([{ text: 'cancel please', intent: 'retention_risk' }, { text: 'hi', intent: 'other' }]);
+    expect(rows).toEqual([
+      { text: 'cancel please', intent: 'retention_risk' },
+      { text: 'hi', intent: 'other' },
+    ]);
   });
 
   test('every bad line is named with file and line number', () => {

@@ -21,7 +21,9 @@ describe('model files', () => {
   });
 
   test('a missing file says how to make one', () => {
-    expect(() => loadModelFile('/nonexistent/model.json')).toThrow(/cannot read the intent model .* pulse intent train --labels FILE --out \/nonexistent\/model\.json/);
+    expect(() => loadModelFile('/nonexistent/model.json')).toThrow(
+      /cannot read the intent model .* pulse intent train --labels FILE --out \/nonexistent\/model\.json/,
+    );
   });
 });
 

@@ -36,7 +36,11 @@ describe('intent training', () => {
   test('the bundled training settings beat chance by far on held-out wording (small model)', () => {
     const holdout = composeCorpus(7, 300, 'holdout');
     const classifier = new IntentClassifier(trainIntentModel(TRAIN, SMALL, FIXED_TIME));
-    const e = evaluatePredictions(classifier.model.labels, holdout.map((h) => h.intent), holdout.map((h) => classifier.classify(h.text).intent));
+    const e = evaluatePredictions(
+      classifier.model.labels,
+      holdout.map((h) => h.intent),
+      holdout.map((h) => classifier.classify(h.text).intent),
+    );
     expect(e.macroF1).toBeGreaterThan(0.6); // chance is about 0.2
   });
 

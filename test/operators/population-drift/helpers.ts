@@ -14,12 +14,37 @@ export function tx(customer: string, ts: number, amount: number, channel = 'web'
 }
 export function contact(customer: string, ts: number, reason: string): ContactEvent {
   return {
-    type: 'contact', event_id: `e${seq++}`, ts, customer_id: customer, contact_id: `c${seq}`, channel: 'voice', queue: 'q', reason,
-    agent_id: null, queued_at: ts, answered_at: ts + 1000, ended_at: ts + 60_000, hold_seconds: 0, acw_seconds: 0, disposition: 'resolved', text: null,
+    type: 'contact',
+    event_id: `e${seq++}`,
+    ts,
+    customer_id: customer,
+    contact_id: `c${seq}`,
+    channel: 'voice',
+    queue: 'q',
+    reason,
+    agent_id: null,
+    queued_at: ts,
+    answered_at: ts + 1000,
+    ended_at: ts + 60_000,
+    hold_seconds: 0,
+    acw_seconds: 0,
+    disposition: 'resolved',
+    text: null,
   };
 }
 export function profile(customer: string, ts: number, region: string): ProfileEvent {
-  return { type: 'profile', event_id: `e${seq++}`, ts, customer_id: customer, account_owner: null, region, age_band: '30-39', tier: null, signup_date: null, attributes: {} };
+  return {
+    type: 'profile',
+    event_id: `e${seq++}`,
+    ts,
+    customer_id: customer,
+    account_owner: null,
+    region,
+    age_band: '30-39',
+    tier: null,
+    signup_date: null,
+    attributes: {},
+  };
 }
 
 export { rng } from '../../helpers/seeded-random.js';
@@ -49,11 +74,16 @@ export class Collected {
 }
 function keyOf(kind: string, r: OutputRow): string {
   switch (kind) {
-    case 'drift_metric': return `${String(r['run_id'])}|${String(r['feature'])}`;
-    case 'alert': return String(r['alert_id']);
-    case 'customer_segment': return String(r['customer_id']);
-    case 'segment_migration': return `${String(r['run_id'])}|${String(r['from_tier'])}|${String(r['to_tier'])}`;
-    default: return JSON.stringify(r);
+    case 'drift_metric':
+      return `${String(r['run_id'])}|${String(r['feature'])}`;
+    case 'alert':
+      return String(r['alert_id']);
+    case 'customer_segment':
+      return String(r['customer_id']);
+    case 'segment_migration':
+      return `${String(r['run_id'])}|${String(r['from_tier'])}|${String(r['to_tier'])}`;
+    default:
+      return JSON.stringify(r);
   }
 }
 
@@ -69,10 +99,14 @@ export function run(op: PopulationDriftOperator, events: PulseEvent[], out: Coll
 
 /** SciPy (Debian's /usr/bin/python3) as the oracle. */
 export function scipy<T>(code: string, input: unknown): T {
-  const result = spawnSync('/usr/bin/python3', ['-c', `import json,sys\nimport numpy as np\nfrom scipy import stats\nfrom scipy.spatial import distance\ndata=json.load(sys.stdin)\n${code}`], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    '/usr/bin/python3',
+    ['-c', `import json,sys\nimport numpy as np\nfrom scipy import stats\nfrom scipy.spatial import distance\ndata=json.load(sys.stdin)\n${code}`],
+    {
+      input: JSON.stringify(input),
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout) as T;
 }

@@ -54,7 +54,13 @@ describe('period alignment and closing', () => {
     expect(first[0]!.rows[0]!['updated_at']).toBe(MON + WEEK);
     op.onWatermark(MON + 2 * WEEK);
     const drift = op.drainOutputs().find((o) => o.kind === 'drift_metric')!;
-    expect(drift.rows[0]).toMatchObject({ run_id: `drift-${new Date(MON + WEEK).toISOString()}`, reference_start: MON, reference_end: MON + WEEK, current_start: MON + WEEK, current_end: MON + 2 * WEEK });
+    expect(drift.rows[0]).toMatchObject({
+      run_id: `drift-${new Date(MON + WEEK).toISOString()}`,
+      reference_start: MON,
+      reference_end: MON + WEEK,
+      current_start: MON + WEEK,
+      current_end: MON + 2 * WEEK,
+    });
   });
 });
 
@@ -90,7 +96,12 @@ describe('half the customers spending 1.8x', () => {
     expect(JSON.parse(ann['scores']!).spend.score).toBe(spend['score']);
     // the other features did not move
     for (const f of ['channel', 'reason', 'region']) expect(out.rows('drift_metric').find((r) => r['feature'] === f)!['drifted']).toBe(false);
-    expect(op.latestScores().find((s) => s.feature === 'spend')).toEqual({ feature: 'spend', method: 'wasserstein_norm', score: spend['score'], threshold: 0.1 });
+    expect(op.latestScores().find((s) => s.feature === 'spend')).toEqual({
+      feature: 'spend',
+      method: 'wasserstein_norm',
+      score: spend['score'],
+      threshold: 0.1,
+    });
     // a replay yields the same alert id; nothing more is emitted afterwards
     const again = new Collected();
     run(build({ name: 'population_drift', features: FEATURES }), events, again);
@@ -102,7 +113,12 @@ describe('half the customers spending 1.8x', () => {
   it('does not raise dataset drift when spend is not a key feature and under half the features drift', () => {
     const out = new Collected();
     run(build({ features: FEATURES.map((f) => ({ ...f, key: false })) }), events, out);
-    expect(out.rows('drift_metric').filter((r) => r['drifted'] === true).map((r) => r['feature'])).toEqual(['spend']);
+    expect(
+      out
+        .rows('drift_metric')
+        .filter((r) => r['drifted'] === true)
+        .map((r) => r['feature']),
+    ).toEqual(['spend']);
     expect(out.rows('alert')).toEqual([]);
     expect(out.rows('segment_migration')).toEqual([]);
   });
@@ -120,7 +136,10 @@ describe('an undrifted population over 20 weeks', () => {
       }
     }
     const out = new Collected();
-    const op = build({ warmup_periods: 1, features: [...FEATURES.slice(0, 3), { name: 'tier', source: 'segment' }, { name: 'count', source: 'transaction_count' }] });
+    const op = build({
+      warmup_periods: 1,
+      features: [...FEATURES.slice(0, 3), { name: 'tier', source: 'segment' }, { name: 'count', source: 'transaction_count' }],
+    });
     run(op, events, out);
     const rows = out.rows('drift_metric');
     expect(new Set(rows.map((r) => r['run_id'])).size).toBe(18);
@@ -238,7 +257,7 @@ describe('output rows match the DuckDB tables', () => {
 });
 
 describe('contact-reason mix counts first contacts only (issue 17)', () => {
-  it('leaves out a contact with the reason of one of the customer\'s contacts in the previous 7 days', () => {
+  it("leaves out a contact with the reason of one of the customer's contacts in the previous 7 days", () => {
     const events: PulseEvent[] = [];
     const hour = 3_600_000;
     for (let i = 0; i < 80; i++) {
@@ -261,10 +280,10 @@ describe('contact-reason mix counts first contacts only (issue 17)', () => {
     // Purchases on the first and last days, so that both weeks are whole.
     events.push(tx('t', MON + hour, 10), tx('t', MON + 13 * DAY + hour, 10));
     // Week 0: billing 40, device 10, tech 40; week 1: billing 40, tech 50 (repeats counted: billing 120).
-    const expected = scipy<[number, number]>(
-      `r=stats.chi2_contingency(np.array(data), correction=False)\nprint(json.dumps([float(r[0]), float(r[1])]))`,
-      [[40, 10, 40], [40, 0, 50]],
-    );
+    const expected = scipy<[number, number]>(`r=stats.chi2_contingency(np.array(data), correction=False)\nprint(json.dumps([float(r[0]), float(r[1])]))`, [
+      [40, 10, 40],
+      [40, 0, 50],
+    ]);
     const out = new Collected();
     run(build({ features: [{ name: 'reason', source: 'contact_reason' }] }), events, out);
     const row = out.rows('drift_metric').find((r) => r['current_start'] === MON + WEEK)!;

@@ -30,7 +30,15 @@ features:
     [{ features: [{ name: 'x', source: 'spend', kind: 'categorical' }] }, 'population_drift.features[0] (x).kind'],
     [{ reference: { mode: 'fixed', start: '2024-01-02T00:00:00Z', end: '2024-01-09T00:00:00Z' } }, 'population_drift.reference.start'],
     [{ tiers: { gold: 0.5, silver: 0.6 } }, 'population_drift.tiers.silver'],
-    [{ features: [{ name: 'x', source: 'spend' }, { name: 'x', source: 'usage', metric: 'm' }] }, 'population_drift.features[1] (x).name'],
+    [
+      {
+        features: [
+          { name: 'x', source: 'spend' },
+          { name: 'x', source: 'usage', metric: 'm' },
+        ],
+      },
+      'population_drift.features[1] (x).name',
+    ],
     [{ period: '0d' }, 'population_drift.period'],
   ])('rejects %j naming the key', (raw, key) => {
     try {

@@ -7,17 +7,29 @@ describe('value tiers by trailing spend quantiles', () => {
     const spend = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
     // type-7 quantiles: q(0.9) = 10 + 0.9 * 90 = 91; q(0.6) = 10 + 0.6 * 90 = 64
     expect(tierThresholds(spend, 0.1, 0.3)).toEqual({ gold: 91, silver: 64 });
-    const scored = scoreCustomers(spend.map((m, i) => ({ customer_id: `c${i}`, recencyDays: i, frequency: 1, monetary: m })), 0.1, 0.3);
+    const scored = scoreCustomers(
+      spend.map((m, i) => ({ customer_id: `c${i}`, recencyDays: i, frequency: 1, monetary: m })),
+      0.1,
+      0.3,
+    );
     expect(scored.map((s) => s.tier)).toEqual(['Bronze', 'Bronze', 'Bronze', 'Bronze', 'Bronze', 'Bronze', 'Silver', 'Silver', 'Silver', 'Gold']);
   });
 
   it('honours configured shares and keeps tied spenders together', () => {
     // 20 customers 1..20, gold 20%, silver 20%: q(0.8) = 1 + 0.8*19 = 16.2, q(0.6) = 12.4
     const spend = Array.from({ length: 20 }, (_, i) => i + 1);
-    const tiers = scoreCustomers(spend.map((m) => ({ customer_id: String(m), recencyDays: 0, frequency: 1, monetary: m })), 0.2, 0.2).map((s) => s.tier);
+    const tiers = scoreCustomers(
+      spend.map((m) => ({ customer_id: String(m), recencyDays: 0, frequency: 1, monetary: m })),
+      0.2,
+      0.2,
+    ).map((s) => s.tier);
     expect(tiers.filter((t) => t === 'Gold')).toHaveLength(4); // 17..20
     expect(tiers.filter((t) => t === 'Silver')).toHaveLength(4); // 13..16
-    const flat = scoreCustomers([1, 2, 3].map((i) => ({ customer_id: String(i), recencyDays: 0, frequency: 1, monetary: 5 })), 0.1, 0.3);
+    const flat = scoreCustomers(
+      [1, 2, 3].map((i) => ({ customer_id: String(i), recencyDays: 0, frequency: 1, monetary: 5 })),
+      0.1,
+      0.3,
+    );
     expect(flat.map((s) => s.tier)).toEqual(['Bronze', 'Bronze', 'Bronze']);
   });
 });

@@ -51,14 +51,8 @@ describe('route tree', () => {
   });
 
   it('continue lets later siblings match too; nested child overrides parent', () => {
-    expect(receiversOf(router.routeLabels({ kind: 'service', queue: 'billing', severity: 'warning' }))).toEqual([
-      'service-am',
-      'audit',
-    ]);
-    expect(receiversOf(router.routeLabels({ kind: 'service', queue: 'billing', severity: 'critical' }))).toEqual([
-      'critical-pager',
-      'audit',
-    ]);
+    expect(receiversOf(router.routeLabels({ kind: 'service', queue: 'billing', severity: 'warning' }))).toEqual(['service-am', 'audit']);
+    expect(receiversOf(router.routeLabels({ kind: 'service', queue: 'billing', severity: 'critical' }))).toEqual(['critical-pager', 'audit']);
     // negated matcher excludes the test queue from the service route
     expect(receiversOf(router.routeLabels({ kind: 'service', queue: 'test', severity: 'info' }))).toEqual(['default']);
   });

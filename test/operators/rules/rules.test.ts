@@ -205,9 +205,7 @@ describe('RuleEvaluator', () => {
     const flapping = [0.09, 0.07, 0.09, 0.07, 0.09, 0.07, 0.04, 0.03];
     const plain = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08' }]));
     expect(feed(plain, 'abandon_rate', flapping).map(([i, s]) => `${i}${s[0]}`)).toEqual(['0f', '1r', '2f', '3r', '4f', '5r']);
-    const damped = new RuleEvaluator(
-      validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', resolve: { after: 2, threshold: 0.05 } }]),
-    );
+    const damped = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', resolve: { after: 2, threshold: 0.05 } }]));
     expect(feed(damped, 'abandon_rate', flapping).map(([i, s]) => `${i}${s[0]}`)).toEqual(['0f', '7r']);
   });
 

@@ -31,15 +31,24 @@ describe('service_triggers config', () => {
   });
 
   test.each([
-    [`survey_rules: [{ name: install, when: "answers.q == 1", sevrity: critical }]`, `service_triggers.survey_rules[0] (install).sevrity: unknown key; allowed keys are name, description`],
+    [
+      `survey_rules: [{ name: install, when: "answers.q == 1", sevrity: critical }]`,
+      `service_triggers.survey_rules[0] (install).sevrity: unknown key; allowed keys are name, description`,
+    ],
     [`survey_rules: [{ name: install }]`, `service_triggers.survey_rules[0] (install): the key 'when' is required`],
     [`survey_rules: [{ name: install, when: "answer.q == 1" }]`, `service_triggers.survey_rules[0] (install).when: unknown field 'answer.q'`],
     [`survey_rules: [{ name: install, when: "answers.q <= high" }]`, `(install).when: '<=' needs a number, found 'high' at column 14`],
     [`survey_rules: [{ name: install, when: "answers.q == 1", customer: ["tier in [Gold", "x == 1"] }]`, `(install).customer[0]: expected ',' or ']'`],
     [`survey_rules: [{ name: install, when: "answers.q == 1", customer: "answers.q == 1" }]`, `(install).customer: unknown field 'answers.q'`],
     [`interaction_rules: [{ name: irate, trigger: unresolved_contacts, within: 7 days }]`, `interaction_rules[0] (irate).within: "7 days" is not a duration`],
-    [`interaction_rules: [{ name: irate, trigger: angry }]`, `interaction_rules[0] (irate).trigger: "angry" is not one of unresolved_contacts, repeat_reason, escalation, negative_text`],
-    [`interaction_rules: [{ name: irate, trigger: negative_text, count: 3 }]`, `(irate).count: 'count' applies to trigger unresolved_contacts, not to 'negative_text'`],
+    [
+      `interaction_rules: [{ name: irate, trigger: angry }]`,
+      `interaction_rules[0] (irate).trigger: "angry" is not one of unresolved_contacts, repeat_reason, escalation, negative_text`,
+    ],
+    [
+      `interaction_rules: [{ name: irate, trigger: negative_text, count: 3 }]`,
+      `(irate).count: 'count' applies to trigger unresolved_contacts, not to 'negative_text'`,
+    ],
     [`interaction_rules: [{ name: esc, trigger: escalation }]`, `(esc): trigger 'escalation' needs at least one of dispositions, reasons or queues`],
     [`interaction_rules: [{ name: w, trigger: repeat_reason, where: "answers.q == 1" }]`, `(w).where: unknown field 'answers.q'`],
     [`survey_rules: [{ name: a, when: "answers.q == 1" }, { name: a, when: "answers.q == 2" }]`, `survey_rules[1] (a).name: the rule name 'a' is used twice`],

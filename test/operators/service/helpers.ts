@@ -13,14 +13,31 @@ let seq = 0;
 const nextId = (): string => `e${++seq}`;
 
 export function profile(customer_id: string, tier: string | null, ts = T0 - DAY, account_owner: string | null = 'owner@example.com'): ProfileEvent {
-  return { type: 'profile', event_id: nextId(), ts, customer_id, account_owner, region: 'north', age_band: '35-44', tier, signup_date: '2024-01-01', attributes: { segment: 'family' } };
+  return {
+    type: 'profile',
+    event_id: nextId(),
+    ts,
+    customer_id,
+    account_owner,
+    region: 'north',
+    age_band: '35-44',
+    tier,
+    signup_date: '2024-01-01',
+    attributes: { segment: 'family' },
+  };
 }
 
 export function transaction(customer_id: string, amount: number, ts: number): TransactionEvent {
   return { type: 'transaction', event_id: nextId(), ts, customer_id, amount, currency: 'EUR', channel: 'web', category: null };
 }
 
-export function survey(customer_id: string, answers: Record<string, SurveyAnswer>, ts: number, survey_id = `S${++seq}`, comment: string | null = null): SurveyEvent {
+export function survey(
+  customer_id: string,
+  answers: Record<string, SurveyAnswer>,
+  ts: number,
+  survey_id = `S${++seq}`,
+  comment: string | null = null,
+): SurveyEvent {
   return { type: 'survey', event_id: nextId(), ts, customer_id, survey_id, answers, comment };
 }
 

@@ -26,7 +26,7 @@ describe('intent trigger (bundled model)', () => {
     const op = operatorFromYaml(RULES);
     op.process(profile('c', 'Gold'));
     op.process(transaction('c', 120, T0 - HOUR));
-    op.process(contact('c', T0, { text: "Please cancel my contract, I am switching to Vodafone, they offered me the same for less.", contact_id: 'K-ret' }));
+    op.process(contact('c', T0, { text: 'Please cancel my contract, I am switching to Vodafone, they offered me the same for less.', contact_id: 'K-ret' }));
     op.process(contact('d', T0 + 1, { text: "I'd like to add another line to my account for my son.", contact_id: 'K-up' }));
     op.process(contact('e', T0 + 2, { text: 'Please update my email address on the account.' }));
     const { alerts } = drain(op);
@@ -153,6 +153,8 @@ interaction_rules:
   });
 
   test('a condition on an unknown text fact names the fields', () => {
-    expect(() => operatorFromYaml(`survey_rules: [{ name: x, when: comment_mood == bad }]`)).toThrow(/unknown field 'comment_mood'.*comment_intent, comment_intent_confidence, comment_sentiment/);
+    expect(() => operatorFromYaml(`survey_rules: [{ name: x, when: comment_mood == bad }]`)).toThrow(
+      /unknown field 'comment_mood'.*comment_intent, comment_intent_confidence, comment_sentiment/,
+    );
   });
 });

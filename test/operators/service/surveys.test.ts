@@ -45,8 +45,13 @@ describe('survey triggers', () => {
     expect(alert.alert_id).toBe(stableAlertId('install_failed', at, 'gold', 'S-gold'));
     expect(alert).toMatchObject({ kind: 'service', rule: 'install_failed', severity: 'critical', fired_at: at, window_start: at, status: 'firing' });
     expect(alert.labels).toEqual({
-      alertname: 'install_failed', kind: 'service', severity: 'critical', tier: 'Gold',
-      account_owner: 'owner@example.com', team: 'care', trigger: 'survey',
+      alertname: 'install_failed',
+      kind: 'service',
+      severity: 'critical',
+      tier: 'Gold',
+      account_owner: 'owner@example.com',
+      team: 'care',
+      trigger: 'survey',
     });
     expect(alert.annotations['trailing_spend']).toBe('1100.00');
     expect(alert.annotations['description']).toContain('answers.install_completed=false');
@@ -65,7 +70,9 @@ describe('survey triggers', () => {
       [{ nps: 2 }, false],
     ];
     cases.forEach(([answers], i) => op.process(survey('c', answers, T0 + i * HOUR, `S${i}`)));
-    const fired = drain(op).alerts.filter((a) => a.rule === 'hard_install').map((a) => a.annotations['survey_id']);
+    const fired = drain(op)
+      .alerts.filter((a) => a.rule === 'hard_install')
+      .map((a) => a.annotations['survey_id']);
     expect(fired).toEqual(cases.flatMap(([, fires], i) => (fires ? [`S${i}`] : [])));
   });
 
@@ -121,7 +128,7 @@ survey_rules:
 `);
     // Deterministic pseudo-random stream: 3 customers, 200 days, transactions, refunds, surveys.
     let x = 12345;
-    const rand = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows: Array<{ arrival: number; kind: string; customer: string; ts: number; amount: number; survey: string }> = [];
     for (let i = 0; i < 1500; i++) {
       const customer = `c${Math.floor(rand() * 3)}`;
@@ -145,8 +152,13 @@ survey_rules:
     await conn.run(`CREATE TABLE ev (arrival INTEGER, kind VARCHAR, customer VARCHAR, ts BIGINT, amount DOUBLE, survey VARCHAR)`);
     const appender = await conn.createAppender('ev');
     for (const r of rows) {
-      appender.appendInteger(r.arrival); appender.appendVarchar(r.kind); appender.appendVarchar(r.customer);
-      appender.appendBigInt(BigInt(r.ts)); appender.appendDouble(r.amount); appender.appendVarchar(r.survey); appender.endRow();
+      appender.appendInteger(r.arrival);
+      appender.appendVarchar(r.kind);
+      appender.appendVarchar(r.customer);
+      appender.appendBigInt(BigInt(r.ts));
+      appender.appendDouble(r.amount);
+      appender.appendVarchar(r.survey);
+      appender.endRow();
     }
     appender.closeSync();
     const reader = await conn.runAndReadAll(`

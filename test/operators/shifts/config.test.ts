@@ -7,8 +7,16 @@ describe('shift config', () => {
     const s = resolveShiftConfig(undefined);
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
     expect(s).toMatchObject({
-      method: 'glr', glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05 },
-      windowMs: 86_400_000, ringWindows: 84, minHistory: 14, robustZ: 5, seasonPeriod: 7, cooldownWindows: 7, cusum: { k: 0.25, h: 16, clip: 4 }, fdr: { enabled: false, q: 0.001 },
+      method: 'glr',
+      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05 },
+      windowMs: 86_400_000,
+      ringWindows: 84,
+      minHistory: 14,
+      robustZ: 5,
+      seasonPeriod: 7,
+      cooldownWindows: 7,
+      cusum: { k: 0.25, h: 16, clip: 4 },
+      fdr: { enabled: false, q: 0.001 },
     });
   });
   test('silence: defaults h 11, minEvents 20; unknown keys and bad values are named', () => {
@@ -50,7 +58,10 @@ instant:
   test.each([
     [{ windw: '1d' }, 'customer_shifts.windw: unknown key'],
     [{ window: '1 day' }, 'customer_shifts.window'],
-    [{ measures: ['spend_avg'] }, 'customer_shifts.measures[0]: "spend_avg" is not valid; expected a measure: spend_total, spend_count, usage:<metric> or usage:*'],
+    [
+      { measures: ['spend_avg'] },
+      'customer_shifts.measures[0]: "spend_avg" is not valid; expected a measure: spend_total, spend_count, usage:<metric> or usage:*',
+    ],
     [{ window: '0d' }, 'customer_shifts.window: must be longer than 0'],
     [{ instant: [{ rule: 'refund', factor: 3 }] }, 'customer_shifts.instant[0].factor: unknown key; allowed keys are rule, threshold'],
     [{ instant: [{ rule: 'large_transaction', minSamples: 30, history: 10 }] }, 'customer_shifts.instant[0].history: must be >= minSamples (30)'],

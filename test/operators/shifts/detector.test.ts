@@ -94,7 +94,12 @@ describe('hand-built series', () => {
     const { fired } = run(v);
     expect(fired.every((f) => f.index >= 14)).toBe(true);
     const short = resolveShiftConfig({ method: 'cusum', instant: [], minHistory: 20 });
-    expect(run(steady(19, 8).map((x) => x * 10), short).fired).toEqual([]);
+    expect(
+      run(
+        steady(19, 8).map((x) => x * 10),
+        short,
+      ).fired,
+    ).toEqual([]);
   });
 
   test('after a detection the baseline restarts from the shift: the new level is quiet, cooldown holds, a second shift is found', () => {

@@ -83,7 +83,10 @@ function run(days: WindowStats[], settings: ShiftSettings = cfg()): Fired[] {
 }
 
 /** `days` days at `rate` events a day (x `weekly[d % 7]`), the rate x `rateF` and sizes x `sizeF` from `from` on. */
-function series(seed: number, o: { days: number; rate: number; from?: number; rateF?: number; sizeF?: number; weekly?: number[]; median?: number; sd?: number }): WindowStats[] {
+function series(
+  seed: number,
+  o: { days: number; rate: number; from?: number; rateF?: number; sizeF?: number; weekly?: number[]; median?: number; sd?: number },
+): WindowStats[] {
   const r = rng(seed);
   return Array.from({ length: o.days }, (_, d) => {
     const after = o.from !== undefined && d >= o.from;

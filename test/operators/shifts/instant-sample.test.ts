@@ -39,7 +39,11 @@ describe('instant triggers on samples/events.ndjson with the default settings', 
     const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'] }));
     for (const e of events) op.process(e);
     const alerts = op.drainOutputs().flatMap((o) => o.rows);
-    const got = (rule: string): string[] => alerts.filter((a) => a['rule'] === rule).map((a) => a['alert_id'] as string).sort();
+    const got = (rule: string): string[] =>
+      alerts
+        .filter((a) => a['rule'] === rule)
+        .map((a) => a['alert_id'] as string)
+        .sort();
 
     // Oracle: the rules written as SQL window functions over the transactions in arrival order.
     const txs = events.filter((e): e is TransactionEvent => e.type === 'transaction');

@@ -8,7 +8,14 @@ import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
 import { makeCustomers, normal, rng, simulateDays } from './simulate.js';
 
 const tx = (id: string, customer: string, ts: number, amount: number): TransactionEvent => ({
-  type: 'transaction', event_id: id, ts, customer_id: customer, amount, currency: 'EUR', channel: 'web', category: null,
+  type: 'transaction',
+  event_id: id,
+  ts,
+  customer_id: customer,
+  amount,
+  currency: 'EUR',
+  channel: 'web',
+  category: null,
 });
 
 function alertsOf(op: CustomerShiftOperator): OutputRow[] {
@@ -31,7 +38,16 @@ describe('CustomerShiftOperator', () => {
     const r = rng(1);
     const days: PulseEvent[][] = [];
     const profile: PulseEvent = {
-      type: 'profile', event_id: 'p1', ts: 0, customer_id: 'A', account_owner: 'kim@example.com', region: 'north', age_band: null, tier: 'gold', signup_date: null, attributes: {},
+      type: 'profile',
+      event_id: 'p1',
+      ts: 0,
+      customer_id: 'A',
+      account_owner: 'kim@example.com',
+      region: 'north',
+      age_band: null,
+      tier: 'gold',
+      signup_date: null,
+      attributes: {},
     };
     for (let d = 0; d < 60; d++) {
       const day: PulseEvent[] = d === 0 ? [profile] : [];
@@ -61,7 +77,15 @@ describe('CustomerShiftOperator', () => {
     expect(a.rule).toBe('CustomerSpendDrop');
     expect(a.kind).toBe('sales');
     expect(a.alert_id).toBe(stableAlertId('CustomerSpendDrop', a.window_start as number, 'A', 'spend_total'));
-    expect(a.labels).toMatchObject({ alertname: 'CustomerSpendDrop', kind: 'sales', measure: 'spend_total', direction: 'down', account_owner: 'kim@example.com', tier: 'gold', region: 'north' });
+    expect(a.labels).toMatchObject({
+      alertname: 'CustomerSpendDrop',
+      kind: 'sales',
+      measure: 'spend_total',
+      direction: 'down',
+      account_owner: 'kim@example.com',
+      tier: 'gold',
+      region: 'north',
+    });
     const ann = a.annotations as Record<string, string>;
     expect(Number(ann['change_percent'])).toBeLessThan(-60);
     expect(Number(ann['baseline'])).toBeGreaterThan(90);
@@ -165,7 +189,11 @@ describe('CustomerShiftOperator', () => {
     const quiet = simulateDays(customers, 75, 9);
     // Independent purchases at 3x the rate (not copies: copied amounts would also fake 3x as many
     // independent sizes for the log-size part).
-    const busy = simulateDays(customers.map((c) => ({ ...c, rate: 3 * c.rate })), 75, 10);
+    const busy = simulateDays(
+      customers.map((c) => ({ ...c, rate: 3 * c.rate })),
+      75,
+      10,
+    );
     const shocked = quiet.map((evs, d) => (d >= 50 && d < 57 ? (busy[d] as PulseEvent[]) : evs));
     const count = (days: PulseEvent[][], cfg: object): number =>
       runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], ...cfg })), days).filter(
@@ -184,7 +212,10 @@ describe('CustomerShiftOperator', () => {
     const customers = makeCustomers({ customers: 300, days: 100, seed: 12 });
     const days = simulateDays(customers, 100, 13);
     const run = (fdr: boolean): OutputRow[] =>
-      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [], measures: ['spend_total', 'spend_count'], fdr: { enabled: fdr, q: 0.01 } })), days);
+      runDays(
+        new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [], measures: ['spend_total', 'spend_count'], fdr: { enabled: fdr, q: 0.01 } })),
+        days,
+      );
     const withBh = run(true);
     const without = run(false);
     expect(withBh.length).toBeLessThanOrEqual(without.length);
@@ -286,7 +317,18 @@ describe('bounded cost and changes-only state (issue 17, item 5)', () => {
     const customers = op.states['customers']!;
     op.process(tx('a0', 'A', 3_600_000, 50));
     op.process(tx('r0', 'R', 3_600_000, -20)); // refunds only: known, but no series
-    op.process({ type: 'profile', event_id: 'p', ts: 3_600_000, customer_id: 'P', account_owner: null, region: 'north', age_band: null, tier: null, signup_date: null, attributes: {} });
+    op.process({
+      type: 'profile',
+      event_id: 'p',
+      ts: 3_600_000,
+      customer_id: 'P',
+      account_owner: null,
+      region: 'north',
+      age_band: null,
+      tier: null,
+      signup_date: null,
+      attributes: {},
+    });
     op.onWatermark(MS_PER_DAY);
     customers.drainChanges();
     op.process(tx('a1', 'A', MS_PER_DAY + 3_600_000, 50));
@@ -310,11 +352,18 @@ describe('population moves per segment (issue 17, item 3)', () => {
       evs.map((e) => (d >= 50 && north.has(e.customer_id) ? { ...e, amount: Math.round(e.amount * 180) / 100 } : e)),
     );
     days[0]!.unshift(
-      ...customers.map(
-        (c): PulseEvent => ({
-          type: 'profile', event_id: `p-${c.id}`, ts: 0, customer_id: c.id, account_owner: null, region: north.has(c.id) ? 'north' : 'south', age_band: null, tier: null, signup_date: null, attributes: {},
-        }),
-      ),
+      ...customers.map((c): PulseEvent => ({
+        type: 'profile',
+        event_id: `p-${c.id}`,
+        ts: 0,
+        customer_id: c.id,
+        account_owner: null,
+        region: north.has(c.id) ? 'north' : 'south',
+        age_band: null,
+        tier: null,
+        signup_date: null,
+        attributes: {},
+      })),
     );
     return { days, north, shifted };
   }
@@ -322,9 +371,10 @@ describe('population moves per segment (issue 17, item 3)', () => {
   test('a segment-wide step gives no per-customer alerts, while individual shifts inside and outside it are found', () => {
     const { days, north, shifted } = segmentStep();
     const run = (population: object): OutputRow[] =>
-      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population })), days).filter(
-        (a) => (a.window_start as number) >= 50 * MS_PER_DAY,
-      );
+      runDays(
+        new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population })),
+        days,
+      ).filter((a) => (a.window_start as number) >= 50 * MS_PER_DAY);
     const northJumps = (alerts: OutputRow[]): number =>
       alerts.filter((a) => north.has(a.customer_id as string) && !shifted.includes(a.customer_id as string) && a.rule === 'CustomerSpendJump').length;
     const naive = run({ enabled: false });

@@ -89,7 +89,15 @@ describe('CUSUM', () => {
       seen.push([s.up, s.down, s.runUp]);
     }
     // up: 0.5, 2, 0.5, 0, 0 ; down: 0, 0, 0.5, 3, 2.3
-    expect(seen).toEqual([[0.5, 0, 1], [2, 0, 2], [0.5, 0.5, 3], [0, 3, 0], [0, 2.3, 0]].map(([a, b, c]) => [a, expect.closeTo(b as number, 12), c]));
+    expect(seen).toEqual(
+      [
+        [0.5, 0, 1],
+        [2, 0, 2],
+        [0.5, 0.5, 3],
+        [0, 3, 0],
+        [0, 2.3, 0],
+      ].map(([a, b, c]) => [a, expect.closeTo(b as number, 12), c]),
+    );
   });
   test("Siegmund's ARL0 for k = 0.5, h = 5 is about 930 (Montgomery's table: 930)", () => {
     expect(cusumArl0(5, 0.5)).toBeGreaterThan(900);
@@ -101,7 +109,7 @@ describe('seasonal factors', () => {
   test('a Saturday-only spender keeps its profile; a flat noisy customer gets ~1', () => {
     const days = 56;
     const phases = Array.from({ length: days }, (_, i) => i % 7);
-    const saturday = phases.map((p) => (p === 2 ? 300 + (p * 7) % 11 : 0));
+    const saturday = phases.map((p) => (p === 2 ? 300 + ((p * 7) % 11) : 0));
     const f = seasonalFactors(saturday, phases, 7);
     // By hand: raw ratios 7 (Saturday) and 0; the within-weekday variance is 0 (every Saturday is
     // 303), so the James-Stein weight is 1: factors 7 and 0.

@@ -14,9 +14,21 @@ const NOW = Date.UTC(2026, 0, 10);
  */
 function batch(): RecordBatch {
   const lines = Array.from({ length: 40 }, (_, i) =>
-    JSON.stringify({ type: 'transaction', event_id: `e${i}`, ts: NOW - 60_000 * i, customer_id: `C${i % 13}`, amount: 10 + i, currency: 'EUR', channel: 'web' }),
+    JSON.stringify({
+      type: 'transaction',
+      event_id: `e${i}`,
+      ts: NOW - 60_000 * i,
+      customer_id: `C${i % 13}`,
+      amount: 10 + i,
+      currency: 'EUR',
+      channel: 'web',
+    }),
   );
-  lines.push(lines[3]!, '{"type":"transaction",', JSON.stringify({ type: 'transaction', event_id: 'f', ts: NOW + 10 * 86_400_000, customer_id: 'C1', amount: 1, currency: 'EUR', channel: 'web' }));
+  lines.push(
+    lines[3]!,
+    '{"type":"transaction",',
+    JSON.stringify({ type: 'transaction', event_id: 'f', ts: NOW + 10 * 86_400_000, customer_id: 'C1', amount: 1, currency: 'EUR', channel: 'web' }),
+  );
   const values: RawValue[] = [...lines, new UnreadableRecord('too_large', 'the record is 2000000 bytes, over limits.max_record_bytes', '{"type":"tr')];
   return { partition: 'p', records: values.map((value, offset) => ({ offset, value })), position: { offset: values.length } } as RecordBatch;
 }

@@ -50,12 +50,7 @@ describe.skipIf(!available)('Alertmanager v2 API against the real binary', () =>
     base = `http://127.0.0.1:${port}`;
     proc = spawn(
       BINARY,
-      [
-        `--config.file=${join(dir, 'am.yml')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        `--storage.path=${join(dir, 'data')}`,
-        '--cluster.listen-address=',
-      ],
+      [`--config.file=${join(dir, 'am.yml')}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.path=${join(dir, 'data')}`, '--cluster.listen-address='],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     proc.stderr?.on('data', (d: Buffer) => (log += d.toString()));

@@ -52,7 +52,15 @@ describe('alerting config', () => {
     const raw = parse(YAML.replace('URL_PLACEHOLDER', srv.url)) as unknown;
     const { config, router } = parseAlertingConfig(raw);
     const settings = deliverySettings(config.delivery);
-    expect(settings).toEqual({ timeoutMs: 5000, maxAttempts: 8, backoffBaseMs: 2000, backoffMaxMs: 600_000, pollIntervalMs: 1000, resolveTimeoutMs: 86_400_000, drainTimeoutMs: 30_000 });
+    expect(settings).toEqual({
+      timeoutMs: 5000,
+      maxAttempts: 8,
+      backoffBaseMs: 2000,
+      backoffMaxMs: 600_000,
+      pollIntervalMs: 1000,
+      resolveTimeoutMs: 86_400_000,
+      drainTimeoutMs: 30_000,
+    });
     const receivers = buildReceivers(config.receivers, settings, { PULSE_SMTP_PASSWORD: 'pw' });
     expect([...receivers.keys()]).toEqual(['ops-webhook', 'archive', 'owners']);
 
@@ -96,10 +104,25 @@ describe('alerting config', () => {
   };
 
   it.each([
-    [{ ...base(), receivers: [{ name: 'a', type: 'pager' }] }, /^alerting\.receivers\[0\] \(a\)\.type: "pager" is not one of webhook, alertmanager, email, slack, file, kafka/],
-    [{ ...base(), receivers: [{ name: 'a', type: 'webhook', url: 'http://x', token: 'y' }] }, /^alerting\.receivers\[0\] \(a\)\.token: unknown key; allowed keys are name, type, url, bearer_token/],
+    [
+      { ...base(), receivers: [{ name: 'a', type: 'pager' }] },
+      /^alerting\.receivers\[0\] \(a\)\.type: "pager" is not one of webhook, alertmanager, email, slack, file, kafka/,
+    ],
+    [
+      { ...base(), receivers: [{ name: 'a', type: 'webhook', url: 'http://x', token: 'y' }] },
+      /^alerting\.receivers\[0\] \(a\)\.token: unknown key; allowed keys are name, type, url, bearer_token/,
+    ],
     [{ ...base(), receivers: [{ name: 'a', type: 'email', from: 'a@b', smarthost: 'h:25' }] }, /^alerting\.receivers\[0\] \(a\): the key 'to' is required/],
-    [{ ...base(), receivers: [{ name: 'a', type: 'file', path: 'p' }, { name: 'a', type: 'file', path: 'q' }] }, /^alerting\.receivers\[1\]\.name: duplicate receiver name 'a'/],
+    [
+      {
+        ...base(),
+        receivers: [
+          { name: 'a', type: 'file', path: 'p' },
+          { name: 'a', type: 'file', path: 'q' },
+        ],
+      },
+      /^alerting\.receivers\[1\]\.name: duplicate receiver name 'a'/,
+    ],
     [{ ...base(), route: { receiver: 'b' } }, /^alerting\.route\.receiver: unknown receiver 'b'; defined receivers: a/],
     [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: "soon" is not a duration like 30s, 15m, 1h, 1h30m/],
     [{ ...base(), delivery: { backoff: { base: '10m', max: '1s' } } }, /^alerting\.delivery\.backoff: base must not exceed max/],

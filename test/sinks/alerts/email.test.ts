@@ -11,7 +11,6 @@ import { stopPeer } from '../../helpers/peer-process.js';
 import { freePort, PYTHON, startSmtpServer, type ReceivedMail } from '../../helpers/smtp-server.js';
 import { makeAlert } from './helpers.js';
 
-
 type Received = ReceivedMail;
 
 describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server (aiosmtpd)', () => {
@@ -100,7 +99,12 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
 
   it('sends at once with the link when the report is not rendered yet, and attaches it once it is', async () => {
     const report = join(dir, 'reports', 'kpi-abandon_rate-billing-voice-15m-2026-03-02T00-00-00Z-billingabandonratehigh.html');
-    const alert = makeAlert({ rule: 'BillingAbandonRateHigh', subject: 'billing/voice', kind: 'analytic', annotations: { summary: 'abandon rate high', report_path: report } });
+    const alert = makeAlert({
+      rule: 'BillingAbandonRateHigh',
+      subject: 'billing/voice',
+      kind: 'analytic',
+      annotations: { summary: 'abandon rate high', report_path: report },
+    });
     const notification = (key: string): Notification => ({
       receiver: 'mail',
       groupKey: 'g',
@@ -175,7 +179,11 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
 
     // The file count is a limit too: small reports, at most 3 files.
     const small = ['a', 'b', 'c', 'd'].map((name, i) => alert(`small-${name}`, 'warning', i + 1, 1));
-    const few = await sendAndReceive(receiver(['ops@example.test'], { attachments: { maxFiles: 3, maxBytes: 1_048_576 } }), { ...n, alerts: small, idempotencyKey: 'replay-2' });
+    const few = await sendAndReceive(receiver(['ops@example.test'], { attachments: { maxFiles: 3, maxBytes: 1_048_576 } }), {
+      ...n,
+      alerts: small,
+      idempotencyKey: 'replay-2',
+    });
     expect(few.attachments.map((a) => a.filename)).toEqual(['small-d.html', 'small-c.html', 'small-b.html']);
     // Without reports_url the body names the file.
     expect(few.text).toContain(join(dir, 'many', 'small-a.html'));
@@ -183,8 +191,19 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
 
   it('a repeat notification attaches nothing: its reports went out with the first one, and are linked', async () => {
     const report = reportFile('repeat', 1);
-    const a = deliveredAlert(makeAlert({ rule: 'AbandonRateHigh', subject: 'billing/voice', kind: 'analytic', annotations: { summary: 's', report_path: report } }));
-    const n: Notification = { receiver: 'mail', groupKey: 'g', groupLabels: {}, status: 'firing', alerts: [a], idempotencyKey: 'repeat-1@1', externalURL: '', repeat: true };
+    const a = deliveredAlert(
+      makeAlert({ rule: 'AbandonRateHigh', subject: 'billing/voice', kind: 'analytic', annotations: { summary: 's', report_path: report } }),
+    );
+    const n: Notification = {
+      receiver: 'mail',
+      groupKey: 'g',
+      groupLabels: {},
+      status: 'firing',
+      alerts: [a],
+      idempotencyKey: 'repeat-1@1',
+      externalURL: '',
+      repeat: true,
+    };
     const got = await sendAndReceive(receiver(['ops@example.test'], { reportsUrl: 'https://pulse.example.test/reports' }), n);
     expect(got.attachments).toEqual([]);
     expect(got.html).toContain('<a href="https://pulse.example.test/reports/repeat.html">');
@@ -201,12 +220,23 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
       idempotencyKey: 'k',
       externalURL: '',
     };
-    const err = (await receiver(['reject@example.test']).send(n).catch((e: unknown) => e)) as DeliveryError;
+    const err = (await receiver(['reject@example.test'])
+      .send(n)
+      .catch((e: unknown) => e)) as DeliveryError;
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err.permanent).toBe(true);
     expect(err.reason).toBe('smtp');
     const closed = await freePort();
-    const down = new EmailReceiver({ name: 'm', to: ['a@b.c'], from: 'p@b.c', host: '127.0.0.1', port: closed, secure: false, requireTls: false, timeoutMs: 2000 });
+    const down = new EmailReceiver({
+      name: 'm',
+      to: ['a@b.c'],
+      from: 'p@b.c',
+      host: '127.0.0.1',
+      port: closed,
+      secure: false,
+      requireTls: false,
+      timeoutMs: 2000,
+    });
     const err2 = (await down.send(n).catch((e: unknown) => e)) as DeliveryError;
     expect(err2.permanent).toBe(false);
     expect(err2.reason).toBe('network');

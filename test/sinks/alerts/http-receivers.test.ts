@@ -192,7 +192,9 @@ describe('slack and file receivers', () => {
       '*FIRING*: Customer &lt;!channel&gt; says &lt;https://evil.example|Click here&gt; &amp; more\ncomment: &lt;@U024BE7LH&gt; &lt;!here&gt; a &gt; b',
     );
     // A link is shown as the URL it goes to, which cannot end early.
-    expect(body.blocks[1]!.fields).toEqual([{ type: 'mrkdwn', text: '*link*\n<https://evil.example/x%7CYour%20invoice%3E|https://evil.example/x|Your invoice&gt;>' }]);
+    expect(body.blocks[1]!.fields).toEqual([
+      { type: 'mrkdwn', text: '*link*\n<https://evil.example/x%7CYour%20invoice%3E|https://evil.example/x|Your invoice&gt;>' },
+    ]);
     for (const text of mrkdwn) expect(text.replace(/<https:\/\/evil\.example\/x%7CYour%20invoice%3E\|[^<>]*>/, '')).not.toMatch(/[<>]/);
     // The header is plain_text (Slack shows it as it is).
     expect(body.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '[FIRING] Complaint <!channel> (1 firing)' } });

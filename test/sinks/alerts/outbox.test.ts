@@ -27,7 +27,9 @@ describe('outbox enqueue at scale', () => {
     // Two receivers: every alert becomes two outbox rows, 12,000 rows in one transaction, with
     // annotations the size of the KPI and shift alerts' (a description, numbers, a report link).
     const router = Router.fromConfig(
-      parse(`route: {receiver: archive, routes: [{matchers: ['kind="service"'], receiver: hook, continue: true}, {matchers: ['alertname=~".+"'], receiver: archive}]}`),
+      parse(
+        `route: {receiver: archive, routes: [{matchers: ['kind="service"'], receiver: hook, continue: true}, {matchers: ['alertname=~".+"'], receiver: archive}]}`,
+      ),
       new Set(['archive', 'hook']),
     );
     const alerts = Array.from({ length: 6000 }, (_, i) =>

@@ -7,12 +7,20 @@ describe('redactCredentials', () => {
     ['query token', 'see https://hooks.example.com/pulse?token=abc123&format=json', 'see https://hooks.example.com/pulse?token=[redacted]&format=json'],
     ['query key and sig', 'GET /x?key=AIzaSyD-123&sig=zz99 HTTP/1.1', 'GET /x?key=[redacted]&sig=[redacted] HTTP/1.1'],
     ['echoed header', 'bad request; you sent Authorization: Bearer eyJhbGciOi.abc.def', 'bad request; you sent Authorization: [redacted]'],
-    ['echoed JSON headers', '{"headers":{"authorization":"Bearer tok_123456","x-api-key":"k-999999"}}', '{"headers":{"authorization":"[redacted]","x-api-key":"[redacted]"}}'],
+    [
+      'echoed JSON headers',
+      '{"headers":{"authorization":"Bearer tok_123456","x-api-key":"k-999999"}}',
+      '{"headers":{"authorization":"[redacted]","x-api-key":"[redacted]"}}',
+    ],
     ['bare bearer token', 'token rejected: Bearer abcdef123456', 'token rejected: Bearer [redacted]'],
     ['basic credentials', 'got Basic dXNlcjpwYXNzd29yZA==', 'got Basic [redacted]'],
     ['form password', 'user=ana&password=hunter22', 'user=ana&password=[redacted]'],
     ['Slack token', 'invalid_auth for xoxb-1234-5678-abcdefghij', 'invalid_auth for [redacted]'],
-    ['Slack webhook path', 'no_service: https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX', 'no_service: https://hooks.slack.com/services/[redacted]'],
+    [
+      'Slack webhook path',
+      'no_service: https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX',
+      'no_service: https://hooks.slack.com/services/[redacted]',
+    ],
     ['Stripe-style key', 'key sk_live_51HqLyjWDarjtT1zdp7dc rejected', 'key [redacted] rejected'],
   ])('%s', (_name, text, expected) => {
     expect(redactCredentials(text)).toBe(expected);

@@ -61,7 +61,10 @@ describe('outbox enqueue', () => {
 
     await enqueueTx(conn, [a, b], router, T0);
     await enqueueTx(conn, [a, b], router, T0 + 5 * S); // replay after a crash: same ids
-    const got = await rows(conn, `SELECT alert_id, receiver, status, attempts, epoch_ms(created_at)::BIGINT AS c FROM pulse_outbox ORDER BY alert_id, receiver`);
+    const got = await rows(
+      conn,
+      `SELECT alert_id, receiver, status, attempts, epoch_ms(created_at)::BIGINT AS c FROM pulse_outbox ORDER BY alert_id, receiver`,
+    );
     const expected = [
       { alert_id: a.alert_id, receiver: 'hook', status: 'pending', attempts: 0, c: BigInt(T0) },
       { alert_id: a.alert_id, receiver: 'mail', status: 'pending', attempts: 0, c: BigInt(T0) },
@@ -123,9 +126,7 @@ describe('delivery worker: grouping and timing with a fake clock', () => {
     await worker.tick();
     const resolved = srv.requests[3]?.body as WebhookPayload;
     expect(resolved.status).toBe('resolved');
-    expect(resolved.alerts).toEqual([
-      expect.objectContaining({ status: 'resolved', fingerprint: A.alert_id, endsAt: new Date(A.fired_at + H).toISOString() }),
-    ]);
+    expect(resolved.alerts).toEqual([expect.objectContaining({ status: 'resolved', fingerprint: A.alert_id, endsAt: new Date(A.fired_at + H).toISOString() })]);
 
     // Repeats: sales last notified at T0+30s, billing at T0+630s; repeat_interval 1h.
     clock.set(T0 + 30 * S + H - 1);
@@ -136,7 +137,9 @@ describe('delivery worker: grouping and timing with a fake clock', () => {
     expect(srv.requests).toHaveLength(5);
     const salesRepeat = srv.requests[4]!;
     expect(alertIds(salesRepeat.body)).toEqual([C.alert_id]);
-    expect(salesRepeat.headers['idempotency-key']).not.toBe(srv.requests.find((r) => (r.body as WebhookPayload).groupLabels.queue === 'sales')?.headers['idempotency-key']);
+    expect(salesRepeat.headers['idempotency-key']).not.toBe(
+      srv.requests.find((r) => (r.body as WebhookPayload).groupLabels.queue === 'sales')?.headers['idempotency-key'],
+    );
     clock.set(T0 + 630 * S + H);
     await worker.tick();
     expect(srv.requests).toHaveLength(6);
@@ -166,7 +169,12 @@ describe('delivery worker: grouping and timing with a fake clock', () => {
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_wait: 10s}`);
     const clock = fakeClock(T0);
-    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+    });
     const a = makeAlert({ rule: 'Blip', subject: 'q' });
     await enqueueTx(conn, [a], router, T0);
     await enqueueTx(conn, [{ ...a, status: 'resolved' }], router, T0 + S);
@@ -191,7 +199,12 @@ silences:
   - {matchers: ['queue="lab"'], ends_at: '2026-03-03T00:00:00Z', created_by: ops, comment: lab tests}
 `);
     const clock = fakeClock(T0);
-    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+    });
     const source = makeAlert({ rule: 'SegmentationRescoreNeeded', subject: 'gold', labels: { alertname: 'SegmentationRescoreNeeded', segment: 'gold' } });
     const target = makeAlert({ rule: 'CustomerDrift', subject: 'c1', labels: { alertname: 'CustomerDrift', segment: 'gold' } });
     const otherSeg = makeAlert({ rule: 'CustomerDrift', subject: 'c2', labels: { alertname: 'CustomerDrift', segment: 'silver' } });
@@ -212,7 +225,9 @@ silences:
     clock.set(T0 + M);
     await worker.tick();
     expect(srv.requests).toHaveLength(2);
-    expect(await rows(conn, `SELECT status FROM pulse_outbox WHERE alert_id = '${target.alert_id}' AND alert_status = 'resolved'`)).toEqual([{ status: 'muted' }]);
+    expect(await rows(conn, `SELECT status FROM pulse_outbox WHERE alert_id = '${target.alert_id}' AND alert_status = 'resolved'`)).toEqual([
+      { status: 'muted' },
+    ]);
   });
 });
 
@@ -323,14 +338,19 @@ describe('delivery worker: failures', () => {
     // A receiver that refuses and quotes what it got: the Authorization header and the URL.
     const echo = (await import('node:http')).createServer((req, res) => {
       req.resume();
-      res.writeHead(req.url?.includes('/services/') ? 403 : 401).end(`denied: Authorization: ${req.headers.authorization ?? '-'}; url ${req.url}; full http://127.0.0.1${req.url}`);
+      res
+        .writeHead(req.url?.includes('/services/') ? 403 : 401)
+        .end(`denied: Authorization: ${req.headers.authorization ?? '-'}; url ${req.url}; full http://127.0.0.1${req.url}`);
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise<void>((resolve) => echo.close(() => resolve())));
     const base = `http://127.0.0.1:${(echo.address() as import('node:net').AddressInfo).port}`;
     const hookPath = '/hooks/T0/B0/p4th-s3cret-0123456789';
     const slackUrl = `${base}/services/T1/B1/xoxb-slack-s3cret-0123456789`;
-    const router = routerFor(`route: {receiver: hook, group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: hook, continue: true}, {matchers: ['kind=~".+"'], receiver: chat}]}`, ['hook', 'chat']);
+    const router = routerFor(
+      `route: {receiver: hook, group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: hook, continue: true}, {matchers: ['kind=~".+"'], receiver: chat}]}`,
+      ['hook', 'chat'],
+    );
     const worker = new DeliveryWorker({
       conn: wconn,
       router,
@@ -408,7 +428,12 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s}`);
     const clock = fakeClock(T0);
-    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]), clock: clock.now });
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: clock.now,
+    });
     const id = await addSilence(conn, { matchers: ['queue=~"lab|test"'], ends_at: '2026-03-02T09:00:00Z', created_by: 'ops', comment: 'tests' });
     const lab = makeAlert({ rule: 'R', subject: 'lab1', labels: { alertname: 'R', queue: 'lab' } });
     const prod = makeAlert({ rule: 'R', subject: 'prod', labels: { alertname: 'R', queue: 'billing' } });
@@ -532,7 +557,12 @@ describe('delivery worker: draining at the end of a run', () => {
     const srv = await captureServer();
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
-    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: () => T0 });
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      clock: () => T0,
+    });
     const alerts = [1, 2, 3].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
     await enqueueTx(conn, alerts, router, T0);
     // Three notifications of the same group were cut short (a crash between the key and the send).
@@ -551,14 +581,21 @@ describe('delivery worker: draining at the end of a run', () => {
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s, group_interval: 0s}`);
     const clock = fakeClock(T0);
-    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]), clock: clock.now });
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      clock: clock.now,
+    });
     const alerts = [1, 2].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
     await enqueueTx(conn, [alerts[0]!], router, T0);
     await worker.tick();
     clock.advance(S);
     await enqueueTx(conn, [alerts[1]!], router, clock.now());
     await worker.tick();
-    expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS keys, min(status) AS status FROM pulse_outbox`)).toEqual([{ keys: 2, status: 'dead' }]);
+    expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS keys, min(status) AS status FROM pulse_outbox`)).toEqual([
+      { keys: 2, status: 'dead' },
+    ]);
     refuse = false;
     expect(await worker.requeueDead({ receiver: 'hook' })).toBe(2);
     expect((await worker.drain({ timeoutMs: 0 })).sent).toBe(1);

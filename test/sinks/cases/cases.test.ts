@@ -168,8 +168,15 @@ describe('pulse cases CLI', () => {
     op.process(survey('b', { install_completed: false }, OPENED + HOUR, 'S2'));
     const { alerts, cases } = drain(op);
     await store.commitCheckpoint({
-      outputs: [{ kind: 'alert', rows: alerts.map(alertRow) }, { kind: 'case', rows: cases }],
-      rejections: [], state: [], dedup: [], positions: [], jobState: {},
+      outputs: [
+        { kind: 'alert', rows: alerts.map(alertRow) },
+        { kind: 'case', rows: cases },
+      ],
+      rejections: [],
+      state: [],
+      dedup: [],
+      positions: [],
+      jobState: {},
     });
     return { store, ids: cases.map((c) => String(c['case_id'])) };
   }
@@ -185,7 +192,10 @@ describe('pulse cases CLI', () => {
     expect(table).toContain('OVERDUE'); // WALL is weeks after both deadlines
 
     const listed = JSON.parse(await c.run('list', '--db', dbPath, '--json'));
-    expect(listed.map((x: { case_id: string; severity: string }) => [x.case_id, x.severity])).toEqual([[gold, 'urgent'], [bronze, 'normal']]);
+    expect(listed.map((x: { case_id: string; severity: string }) => [x.case_id, x.severity])).toEqual([
+      [gold, 'urgent'],
+      [bronze, 'normal'],
+    ]);
     // Overdue as of a time between the Gold (24h) and Bronze (72h+1h) deadlines.
     const asOf = new Date(OPENED + 30 * HOUR).toISOString();
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--overdue', '--as-of', asOf, '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([gold]);

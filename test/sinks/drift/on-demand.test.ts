@@ -95,9 +95,7 @@ beforeAll(async () => {
   for (let i = 0; i < values.length; i += 5000) {
     await connection.run(`INSERT INTO customer_windows VALUES ${values.slice(i, i + 5000).join(',\n')}`);
   }
-  const contacts = data.hourlyReasons.map(
-    ([h, reason, n]) => `(${ts(T0 + h * HOUR)}, ${ts(T0 + (h + 1) * HOUR)}, 'support', 'phone', '${reason}', ${n})`,
-  );
+  const contacts = data.hourlyReasons.map(([h, reason, n]) => `(${ts(T0 + h * HOUR)}, ${ts(T0 + (h + 1) * HOUR)}, 'support', 'phone', '${reason}', ${n})`);
   // Daily rows with a different (made-up) mix: picking them as well would double count and move JS.
   for (let d = 0; d < DAYS; d++) contacts.push(`(${ts(T0 + d * DAY)}, ${ts(T0 + (d + 1) * DAY)}, 'support', 'phone', 'moving', 5000)`);
   for (let i = 0; i < contacts.length; i += 5000) {
@@ -175,7 +173,12 @@ function feature(result: OnDemandDriftResult, name: string) {
   return f;
 }
 
-const periodsOf = (ref: number, cur: number) => ({ referenceStart: week(ref), referenceEnd: week(ref + 1), currentStart: week(cur), currentEnd: week(cur + 1) });
+const periodsOf = (ref: number, cur: number) => ({
+  referenceStart: week(ref),
+  referenceEnd: week(ref + 1),
+  currentStart: week(cur),
+  currentEnd: week(cur + 1),
+});
 
 describe('evaluateDriftOnDemand', () => {
   it('finds spend drifted by normalised Wasserstein, every score equal to SciPy on the same per-customer sums', async () => {
@@ -206,7 +209,12 @@ describe('evaluateDriftOnDemand', () => {
     expect(result.contactWindowMs).toBe(HOUR);
 
     // One of four features drifted (share 0.25 < 0.5), but it is the key feature.
-    expect(result.dataset).toMatchObject({ drifted: true, driftedCount: reasons.drifted ? 2 : 1, evaluatedCount: 4, driftedKeyFeatures: ['spend_per_customer'] });
+    expect(result.dataset).toMatchObject({
+      drifted: true,
+      driftedCount: reasons.drifted ? 2 : 1,
+      evaluatedCount: 4,
+      driftedKeyFeatures: ['spend_per_customer'],
+    });
   });
 
   it('finds two alike weeks not drifted', async () => {
@@ -255,7 +263,12 @@ describe('evaluateDriftOnDemand', () => {
     });
     expect(rows.rows).toHaveLength(4);
     const spend = rows.rows.find((r) => r['feature'] === 'spend_per_customer');
-    expect({ ...spend, rs: Number(spend?.['rs']), ce: Number(spend?.['ce']) }).toMatchObject({ method: 'wasserstein_norm', drifted: true, rs: week(2), ce: week(4) });
+    expect({ ...spend, rs: Number(spend?.['rs']), ce: Number(spend?.['ce']) }).toMatchObject({
+      method: 'wasserstein_norm',
+      drifted: true,
+      rs: week(2),
+      ce: week(4),
+    });
     expect(spend?.['score']).toBe(feature(rows.again, 'spend_per_customer').score);
   });
 
@@ -268,7 +281,9 @@ describe('evaluateDriftOnDemand', () => {
         /current period starts at .*off the grid/,
       );
       await expect(evaluateDriftOnDemand(c, { ...periodsOf(0, 1), currentEnd: week(1) })).rejects.toBeInstanceOf(UsageError);
-      const count = await c.runAndReadAll(`SELECT count(*) FROM drift_metrics WHERE run_id LIKE 'adhoc-%' AND current_start NOT IN (${ts(week(1))}, ${ts(week(2))}, ${ts(week(3))})`);
+      const count = await c.runAndReadAll(
+        `SELECT count(*) FROM drift_metrics WHERE run_id LIKE 'adhoc-%' AND current_start NOT IN (${ts(week(1))}, ${ts(week(2))}, ${ts(week(3))})`,
+      );
       expect(Number(count.getRowsJS()[0]?.[0])).toBe(0);
     });
   });
@@ -282,10 +297,14 @@ describe('pulse drift evaluate', () => {
     return out;
   }
   const weeks = (ref: number, cur: number) => [
-    '--reference-start', new Date(week(ref)).toISOString(),
-    '--reference-end', new Date(week(ref + 1)).toISOString(),
-    '--current-start', new Date(week(cur)).toISOString(),
-    '--current-end', new Date(week(cur + 1)).toISOString(),
+    '--reference-start',
+    new Date(week(ref)).toISOString(),
+    '--reference-end',
+    new Date(week(ref + 1)).toISOString(),
+    '--current-start',
+    new Date(week(cur)).toISOString(),
+    '--current-end',
+    new Date(week(cur + 1)).toISOString(),
   ];
 
   it('prints the feature table and the dataset verdict, and writes the report with --out', async () => {
@@ -308,7 +327,16 @@ describe('pulse drift evaluate', () => {
   });
 
   it('says not drifted for two alike weeks, and accepts bare dates as midnight UTC', async () => {
-    const text = await run(['--reference-start', '2026-01-12', '--reference-end', '2026-01-19', '--current-start', '2026-01-19', '--current-end', '2026-01-26']);
+    const text = await run([
+      '--reference-start',
+      '2026-01-12',
+      '--reference-end',
+      '2026-01-19',
+      '--current-start',
+      '2026-01-19',
+      '--current-end',
+      '2026-01-26',
+    ]);
     expect(text.split('\n')[0]).toBe('drift run adhoc-2026-01-19T00:00:00.000Z');
     expect(text).toMatch(/dataset: not drifted \(0 of 4 features drifted/);
   });

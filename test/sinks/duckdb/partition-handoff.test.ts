@@ -175,8 +175,16 @@ describe('partition hand-over through a shared directory', () => {
 
   it("moves the customers' open cases with their audit trail (renumbered after the new owner's events); closed ones stay", async () => {
     const caseRow = (id: string, customer: string, status: string): Record<string, string | number | null> => ({
-      case_id: id, alert_id: `alert-${id}`, customer_id: customer, category: 'complaint', severity: 'high',
-      status, team: 'care', opened_at: T0, due_at: T0 + 24 * HOUR, closed_at: status === 'closed' ? T0 + HOUR : null,
+      case_id: id,
+      alert_id: `alert-${id}`,
+      customer_id: customer,
+      category: 'complaint',
+      severity: 'high',
+      status,
+      team: 'care',
+      opened_at: T0,
+      due_at: T0 + 24 * HOUR,
+      closed_at: status === 'closed' ? T0 + HOUR : null,
     });
     const event = (seq: number, id: string, action: string): string =>
       `(${seq}, '${id}', make_timestamptz(${T0 * 1000}), 'tester', '${action}', NULL, NULL, NULL, NULL, NULL, NULL, true)`;
@@ -191,7 +199,9 @@ describe('partition hand-over through a shared directory', () => {
         ],
       }),
     );
-    await a.connection.run(`INSERT INTO case_events VALUES ${event(1, 'k-open', 'open')}, ${event(2, 'k-done', 'open')}, ${event(3, 'k-open', 'update')}, ${event(4, 'k-other', 'open')}`);
+    await a.connection.run(
+      `INSERT INTO case_events VALUES ${event(1, 'k-open', 'open')}, ${event(2, 'k-done', 'open')}, ${event(3, 'k-open', 'update')}, ${event(4, 'k-other', 'open')}`,
+    );
     const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
     const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 7, resume: 7 }, T0, { allowedLatenessMs: HOUR, watermark: T0 });
     expect(manifest.rows).toMatchObject({ cases: 1, caseEvents: 2 });
@@ -199,8 +209,14 @@ describe('partition hand-over through a shared directory', () => {
     const CASES = `SELECT case_id, status FROM cases ORDER BY ALL`;
     const EVENTS = `SELECT seq, case_id, action FROM case_events ORDER BY seq`;
     const [casesA, eventsA] = await query(join(dir, 'a.duckdb'), CASES, EVENTS);
-    expect(casesA).toEqual([{ case_id: 'k-done', status: 'closed' }, { case_id: 'k-other', status: 'open' }]);
-    expect(eventsA).toEqual([{ seq: 2n, case_id: 'k-done', action: 'open' }, { seq: 4n, case_id: 'k-other', action: 'open' }]);
+    expect(casesA).toEqual([
+      { case_id: 'k-done', status: 'closed' },
+      { case_id: 'k-other', status: 'open' },
+    ]);
+    expect(eventsA).toEqual([
+      { seq: 2n, case_id: 'k-done', action: 'open' },
+      { seq: 4n, case_id: 'k-other', action: 'open' },
+    ]);
 
     const b = await DuckDBStore.open(join(dir, 'b.duckdb'));
     await b.connection.run(`INSERT INTO case_events VALUES ${event(1, 'k-b', 'open')}, ${event(5, 'k-b', 'close')}`);

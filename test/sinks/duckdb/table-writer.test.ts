@@ -13,9 +13,7 @@ async function tableWith(write: (writer: TableWriter, connection: Awaited<Return
   await connection.run(DDL);
   const writer = await TableWriter.create(connection, 't', ['id']);
   await write(writer, connection);
-  const reader = await connection.runAndReadAll(
-    `SELECT id, epoch_ms(ts) AS ts, n, x, ok, CAST(doc AS VARCHAR) AS doc FROM t ORDER BY id`,
-  );
+  const reader = await connection.runAndReadAll(`SELECT id, epoch_ms(ts) AS ts, n, x, ok, CAST(doc AS VARCHAR) AS doc FROM t ORDER BY id`);
   const rows = reader.getRowObjectsJS();
   connection.closeSync();
   instance.closeSync();
@@ -40,7 +38,11 @@ describe('TableWriter', () => {
     });
     expect(stored).toHaveLength(3000);
     const expected = rows.map((r) => ({
-      id: r.id, ts: r.ts === null ? null : BigInt(r.ts), n: r.n === null ? null : BigInt(r.n), x: r.x, ok: r.ok,
+      id: r.id,
+      ts: r.ts === null ? null : BigInt(r.ts),
+      n: r.n === null ? null : BigInt(r.n),
+      x: r.x,
+      ok: r.ok,
       doc: r.doc === null ? null : JSON.stringify(r.doc),
     }));
     expected[1] = { id: 'k0001', ts: null, n: 7n, x: null, ok: true, doc: 'null' };

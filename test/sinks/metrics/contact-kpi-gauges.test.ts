@@ -7,11 +7,29 @@ import { DEFAULT_LABEL_LIMITS } from '../../../sinks/metrics/label-limits.js';
 
 function row(queue: string, channel: string, offered: number): ContactKpiRow {
   return {
-    window_start: 0, window_end: 900_000, queue, channel,
-    offered, handled: offered - 1, abandoned: 1, short_abandoned: 0, self_service: 0,
-    abandon_rate: 1 / offered, aht_seconds: 300, asa_seconds: 20, avg_queue_seconds: 25, service_level: 0.8,
-    transfer_rate: 0.1, self_service_rate: 0, fcr_rate: 0.7, fcr_final: false,
-    transferred: 0, resolved: offered - 1, resolved_per_minute: (offered - 1) / 15, fcr_eligible: 0, fcr_resolved: 0,
+    window_start: 0,
+    window_end: 900_000,
+    queue,
+    channel,
+    offered,
+    handled: offered - 1,
+    abandoned: 1,
+    short_abandoned: 0,
+    self_service: 0,
+    abandon_rate: 1 / offered,
+    aht_seconds: 300,
+    asa_seconds: 20,
+    avg_queue_seconds: 25,
+    service_level: 0.8,
+    transfer_rate: 0.1,
+    self_service_rate: 0,
+    fcr_rate: 0.7,
+    fcr_final: false,
+    transferred: 0,
+    resolved: offered - 1,
+    resolved_per_minute: (offered - 1) / 15,
+    fcr_eligible: 0,
+    fcr_resolved: 0,
   };
 }
 
@@ -38,7 +56,9 @@ describe('contact-center gauges: bounded queue and channel labels', () => {
     for (const channel of ['voice', 'chat']) {
       const mine = folded.filter((r) => r.channel === channel);
       expect(offered.find((s) => s.labels['queue'] === 'other' && s.labels['channel'] === channel)?.value).toBe(mine.reduce((sum, r) => sum + r.offered, 0));
-      const perMinute = (await samples(registry, 'pulse_contact_resolved_per_minute')).find((s) => s.labels['queue'] === 'other' && s.labels['channel'] === channel);
+      const perMinute = (await samples(registry, 'pulse_contact_resolved_per_minute')).find(
+        (s) => s.labels['queue'] === 'other' && s.labels['channel'] === channel,
+      );
       expect(perMinute?.value).toBeCloseTo(mine.reduce((sum, r) => sum + r.resolved, 0) / 15, 9);
     }
     // A rate cannot be summed: `other` has none.
@@ -62,7 +82,9 @@ operators: [{ type: customer_windows }]
     expect(parseJobConfig(base, 'job.yaml', {}).metricsLabelLimits).toEqual({ queue: { max: 50, keep: [] }, channel: { max: 10, keep: [] } });
     const job = parseJobConfig(`${base}metrics: { label_limits: { queue: { max: 2, keep: [vip] } } }\n`, 'job.yaml', {});
     expect(job.metricsLabelLimits.queue).toEqual({ max: 2, keep: ['vip'] });
-    expect(() => parseJobConfig(`${base}metrics: { label_limits: { queues: {} } }\n`, 'job.yaml', {})).toThrow(/metrics\.label_limits\.queues: unknown key; allowed keys are queue, channel/);
+    expect(() => parseJobConfig(`${base}metrics: { label_limits: { queues: {} } }\n`, 'job.yaml', {})).toThrow(
+      /metrics\.label_limits\.queues: unknown key; allowed keys are queue, channel/,
+    );
     // As the runner does: the job's limits reach the gauges.
     const registry = new Registry();
     new ContactKpiGauges(registry, '15m', job.metricsLabelLimits).publish(rows.slice(0, 5));

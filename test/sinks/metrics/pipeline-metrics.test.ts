@@ -19,7 +19,10 @@ describe('watermark gauges (issue 18 item 7)', () => {
     expect(await sample(metrics, 'pulse_watermark_lag_seconds')).toBeUndefined();
     let watermark = Number.NEGATIVE_INFINITY;
     let now = Date.UTC(2026, 11, 2, 12);
-    metrics.trackWatermark(() => watermark, () => now);
+    metrics.trackWatermark(
+      () => watermark,
+      () => now,
+    );
     expect(await sample(metrics, 'pulse_watermark_timestamp_seconds')).toBeUndefined();
     expect(await sample(metrics, 'pulse_watermark_lag_seconds')).toBeUndefined();
     watermark = Date.UTC(2026, 11, 2, 11);

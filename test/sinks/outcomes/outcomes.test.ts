@@ -49,12 +49,30 @@ describe('recording outcomes (one write function)', () => {
       await lead(conn, 'lead-1', 'a2', 'c', 'new_sale', 'sales');
       await conn.run(`INSERT INTO cases VALUES ('case-1', 'a3', 'c', 'complaint', 'warning', 'open', 'care', ${ts(T)}, ${ts(T + D)}, NULL)`);
       const who = { actor: 'ana', at: T + 60 * S };
-      expect(await recordOutcome(conn, { subjectId: 'a1', outcome: 'useful' }, who)).toMatchObject({ seq: 1, subject_kind: 'alert', alert_id: 'a1', source: 'person', at: '2026-03-02T09:01:00.000Z' });
-      expect(await recordOutcome(conn, { subjectId: 'lead-1', outcome: 'won', value: 900 }, who)).toMatchObject({ seq: 2, subject_kind: 'lead', alert_id: 'a2', value: 900 });
-      expect(await recordOutcome(conn, { subjectId: 'case-1', outcome: 'acted_on', note: 'called back' }, who)).toMatchObject({ seq: 3, subject_kind: 'case', alert_id: 'a3', note: 'called back' });
+      expect(await recordOutcome(conn, { subjectId: 'a1', outcome: 'useful' }, who)).toMatchObject({
+        seq: 1,
+        subject_kind: 'alert',
+        alert_id: 'a1',
+        source: 'person',
+        at: '2026-03-02T09:01:00.000Z',
+      });
+      expect(await recordOutcome(conn, { subjectId: 'lead-1', outcome: 'won', value: 900 }, who)).toMatchObject({
+        seq: 2,
+        subject_kind: 'lead',
+        alert_id: 'a2',
+        value: 900,
+      });
+      expect(await recordOutcome(conn, { subjectId: 'case-1', outcome: 'acted_on', note: 'called back' }, who)).toMatchObject({
+        seq: 3,
+        subject_kind: 'case',
+        alert_id: 'a3',
+        note: 'called back',
+      });
       await expect(recordOutcome(conn, { subjectId: 'nope', outcome: 'useful' }, who, 'x.duckdb')).rejects.toThrow(/no alert, lead or case 'nope' in x.duckdb/);
       await expect(recordOutcome(conn, { subjectId: 'a1', kind: 'lead', outcome: 'useful' }, who)).rejects.toThrow(/no lead 'a1'/);
-      await expect(recordOutcome(conn, { subjectId: 'a1', outcome: 'won_candidate' }, who)).rejects.toThrow(/'won_candidate' is not an outcome people record; use one of acknowledged, acted_on, useful/);
+      await expect(recordOutcome(conn, { subjectId: 'a1', outcome: 'won_candidate' }, who)).rejects.toThrow(
+        /'won_candidate' is not an outcome people record; use one of acknowledged, acted_on, useful/,
+      );
       await expect(recordOutcome(conn, { subjectId: 'a1', outcome: 'useful', value: -1 }, who)).rejects.toThrow(/--value must be an amount >= 0/);
       expect((await listOutcomes(conn)).map((o) => o.seq)).toEqual([3, 2, 1]);
     });
@@ -117,7 +135,15 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
 describe('closed-loop figures (hand-computed)', () => {
   test('precision per rule and intent, conversion, revenue, median time to first action, the tuning flag', async () => {
     await withDb(async (conn) => {
-      for (const [id, rule] of [['a1', 'R1'], ['a2', 'R1'], ['a3', 'R1'], ['a4', 'R2'], ['a5', 'R2'], ['a6', 'R3']] as const) await alert(conn, id, rule);
+      for (const [id, rule] of [
+        ['a1', 'R1'],
+        ['a2', 'R1'],
+        ['a3', 'R1'],
+        ['a4', 'R2'],
+        ['a5', 'R2'],
+        ['a6', 'R3'],
+      ] as const)
+        await alert(conn, id, rule);
       // A scheduled report's notification nobody judged is not a rule to tune.
       await conn.run(`INSERT INTO alerts VALUES ('rep1', 'report', 'WeeklyScorecard', 'info', NULL, ${ts(T)}, ${ts(T)}, '{}', '{}', 'firing')`);
       await lead(conn, 'L4', 'a4', 'c4', 'new_sale', 'sales');
@@ -144,7 +170,19 @@ describe('closed-loop figures (hand-computed)', () => {
       ]);
       expect(f.intents).toEqual([
         { intent: 'new_sale', team: 'sales', leads: 2, judged: 2, positive: 1, precision: 0.5, won: 0, won_inferred: 1, lost: 1, conversion: 0.5, revenue: 80 },
-        { intent: 'retention_risk', team: 'retention-desk', leads: 1, judged: 0, positive: 0, precision: null, won: 0, won_inferred: 0, lost: 0, conversion: 0, revenue: 0 },
+        {
+          intent: 'retention_risk',
+          team: 'retention-desk',
+          leads: 1,
+          judged: 0,
+          positive: 0,
+          precision: null,
+          won: 0,
+          won_inferred: 0,
+          lost: 0,
+          conversion: 0,
+          revenue: 0,
+        },
       ]);
       // First actions by people: alerts 60 s, 120 s, 300 s -> median 120 s; lead L4 1 h; case c6 30 s.
       expect(f.delays).toEqual([

@@ -114,7 +114,9 @@ describe.skipIf(!existsSync(CHROMIUM))('reports in headless Chromium', () => {
     const page = await context.newPage();
     await page.goto(pathToFileURL(paths.htmlPath).href, { waitUntil: 'load' });
     const panels = await page.evaluate(() =>
-      [...document.querySelectorAll('figure.chart svg g.mark-group.cell > g')].map((cell) => cell.querySelectorAll('[aria-roledescription="line mark"]').length),
+      [...document.querySelectorAll('figure.chart svg g.mark-group.cell > g')].map(
+        (cell) => cell.querySelectorAll('[aria-roledescription="line mark"]').length,
+      ),
     );
     await context.close();
     expect(panels).toEqual([2, 1]); // billing: voice and chat; tech: voice

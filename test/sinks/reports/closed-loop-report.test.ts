@@ -37,7 +37,10 @@ describe('weekly closed-loop report', () => {
     await recordOutcome(conn, { subjectId: 'lead-s1', outcome: 'won', value: 1200 }, at(6 * HOUR));
     await recordOutcome(conn, { subjectId: 'late', outcome: 'not_useful' }, at(8 * DAY));
 
-    const [schedule] = buildReportSchedules([{ name: 'WeeklyClosedLoop', report: 'closed_loop', cron: '0 7 * * 1', period: 'week' }], { minPrecision: 0.5, minJudged: 3 });
+    const [schedule] = buildReportSchedules([{ name: 'WeeklyClosedLoop', report: 'closed_loop', cron: '0 7 * * 1', period: 'week' }], {
+      minPrecision: 0.5,
+      minJudged: 3,
+    });
     const report = await prepareClosedLoopReport(conn, scheduledReportAlert(schedule!, END + 7 * HOUR, {}));
     expect(report.baseName).toBe('closed-loop-weeklyclosedloop-2026-03-09');
     const tables = report.doc.blocks.filter((b): b is Extract<ReportBlock, { type: 'table' }> => b.type === 'table');
@@ -49,9 +52,16 @@ describe('weekly closed-loop report', () => {
     expect(tables[0]!.highlights!.map((row) => row[0])).toEqual([null, 'red', null]);
     expect(tables[1]!.rows).toEqual([['new_sale', 'sales', '1', '1', '100.0%', '1', '0', '0', '100.0%', '1,200.00']]);
     // First actions 1 h to 5 h after the alerts (median 3 h); the lead's 6 h.
-    expect(tables[2]!.rows).toEqual([['alert', '5', '3.0h'], ['lead', '1', '6.0h']]);
+    expect(tables[2]!.rows).toEqual([
+      ['alert', '5', '3.0h'],
+      ['lead', '1', '6.0h'],
+    ]);
     const notice = report.doc.blocks.find((b): b is Extract<ReportBlock, { type: 'notice' }> => b.type === 'notice');
-    expect(notice).toMatchObject({ level: 'warning', title: '1 rule flagged for tuning', text: 'NoisyRule (service): 33.3% of 3 judged alerts were useful or won' });
+    expect(notice).toMatchObject({
+      level: 'warning',
+      title: '1 rule flagged for tuning',
+      text: 'NoisyRule (service): 33.3% of 3 judged alerts were useful or won',
+    });
 
     const { html, markdown } = await renderReport(report.doc, `${report.baseName}.html`);
     expect(html).toContain('1 rule flagged for tuning');
@@ -61,7 +71,10 @@ describe('weekly closed-loop report', () => {
     expect(markdown).toContain('6 recorded by people, 0 inferred from transactions');
 
     // Four judged alerts needed: nothing is flagged, and the report says so by having no notice.
-    const [strict] = buildReportSchedules([{ name: 'WeeklyClosedLoop', report: 'closed_loop', cron: '0 7 * * 1', period: 'week' }], { minPrecision: 0.5, minJudged: 4 });
+    const [strict] = buildReportSchedules([{ name: 'WeeklyClosedLoop', report: 'closed_loop', cron: '0 7 * * 1', period: 'week' }], {
+      minPrecision: 0.5,
+      minJudged: 4,
+    });
     const lenient = await prepareClosedLoopReport(conn, scheduledReportAlert(strict!, END + 7 * HOUR, {}));
     expect(lenient.doc.blocks.some((b) => b.type === 'notice')).toBe(false);
     conn.closeSync();
@@ -69,7 +82,12 @@ describe('weekly closed-loop report', () => {
   });
 
   it('says so when there are no leads and no actions yet, instead of empty tables', () => {
-    const blocks = closedLoopBlocks({ rules: [], intents: [], delays: [] }, { minPrecision: 0.5, minJudged: 10 }, { person: 0, inferred: 0 }, { start: WEEK_START, end: END });
+    const blocks = closedLoopBlocks(
+      { rules: [], intents: [], delays: [] },
+      { minPrecision: 0.5, minJudged: 10 },
+      { person: 0, inferred: 0 },
+      { start: WEEK_START, end: END },
+    );
     expect(blocks.filter((b) => b.type === 'paragraph').map((b) => (b as { text: string }).text)).toEqual([
       'No leads up to the end of this period (leads come from service_triggers rules with trigger intent).',
       'No outcome recorded by a person yet, so no time to first action.',

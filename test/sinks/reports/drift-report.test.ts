@@ -95,10 +95,7 @@ async function buildDriftDb(): Promise<Db> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
   for (const ddl of OUTPUT_TABLES_DDL) await connection.run(ddl);
-  const metricRows = [
-    ...RUN1_ROWS.map((r) => [RUN1, 0, 1, ...r] as const),
-    ...RUN2_ROWS.map((r) => [RUN2, 1, 2, ...r] as const),
-  ].map(
+  const metricRows = [...RUN1_ROWS.map((r) => [RUN1, 0, 1, ...r] as const), ...RUN2_ROWS.map((r) => [RUN2, 1, 2, ...r] as const)].map(
     ([run, ref, cur, feature, method, score, p, threshold, drifted]) =>
       `('${run}', '${feature}', '${method}', ${score ?? 'NULL'}, ${p ?? 'NULL'}, ${threshold ?? 'NULL'}, ${drifted},
         ${ts(week(ref))}, ${ts(week(ref + 1))}, ${ts(week(cur))}, ${ts(week(cur + 1))})`,
@@ -225,7 +222,9 @@ describe('renderDriftReport', () => {
     // Bins by hand: p99 of [0,0,0,5,30,90,100] = 90 + 0.94 x 10 = 99.4; 99.4 / 30 = 3.31 -> width 5;
     // 20 bins [0,5), [5,10), ..., [95, inf). Non-empty bars only: 0 -> bin 0, 5 -> bin 1, 30 -> bin 6, 90 -> bin 18, 100 -> bin 19.
     // Vega prefixes the tooltip fields with the x/y channels; compare from the tooltip on.
-    const bars = chartLabels(html, spendChart, 'bar').map(fromTooltip).filter((l) => !/customers: 0;/.test(l));
+    const bars = chartLabels(html, spendChart, 'bar')
+      .map(fromTooltip)
+      .filter((l) => !/customers: 0;/.test(l));
     expect(bars.sort()).toEqual(
       [
         'period: current; bin: &gt;= 95; customers: 1; share: 25.0%',
@@ -239,7 +238,12 @@ describe('renderDriftReport', () => {
     expect(chartLabels(html, spendChart, 'bar')).toHaveLength(40);
     // Purchases: p99 of [0,0,0,1,3,3,4] = 3.94; whole-number bins 0, 1, 2, >= 3.
     const purchases = chartLabels(html, titles.indexOf('transactions_per_customer: share of customers per bin, reference vs current'), 'bar');
-    expect(purchases.map(fromTooltip).filter((l) => !/customers: 0;/.test(l)).sort()).toEqual(
+    expect(
+      purchases
+        .map(fromTooltip)
+        .filter((l) => !/customers: 0;/.test(l))
+        .sort(),
+    ).toEqual(
       [
         'period: current; bin: &gt;= 3; customers: 2; share: 50.0%',
         'period: current; bin: 0; customers: 2; share: 50.0%',
@@ -322,7 +326,15 @@ describe('renderDriftReport', () => {
 });
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe.skipIf(!existsSync(CHROMIUM))('drift report in headless Chromium', () => {
   let browser: Browser;

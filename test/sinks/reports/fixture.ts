@@ -71,7 +71,9 @@ export async function buildFixture(extraQueue?: string): Promise<Fixture> {
   // A 1h window with a distinct value that must not show in 15m reports.
   kpiRows.push(`(${ts(T0)}, ${ts(T0 + 4 * M15)}, 'billing', 'voice', 99, 90, 9, 0, 0, 0.987, 1, 1, 1, 1, 0, 0, 1, false, 0, 0, 0, 0, 0)`);
   if (extraQueue !== undefined) {
-    kpiRows.push(`(${ts(W[3] as number)}, ${ts((W[3] as number) + M15)}, '${extraQueue.replace(/'/g, "''")}', 'voice', 5, 5, 0, 0, 0, 0.5, 1, 1, 1, 1, 0, 0, 1, true, 0, 0, 0, 0, 0)`);
+    kpiRows.push(
+      `(${ts(W[3] as number)}, ${ts((W[3] as number) + M15)}, '${extraQueue.replace(/'/g, "''")}', 'voice', 5, 5, 0, 0, 0, 0.5, 1, 1, 1, 1, 0, 0, 1, true, 0, 0, 0, 0, 0)`,
+    );
   }
   await connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${kpiRows.join(',\n')})`);
 
@@ -84,9 +86,7 @@ export async function buildFixture(extraQueue?: string): Promise<Fixture> {
   reasonRows.push(`(${ts(W[3] as number)}, ${ts((W[3] as number) + M15)}, 'tech', 'voice', 'tech_only_reason', 50)`);
   await connection.run(`INSERT INTO contact_reason_volumes SELECT *, NULL AS taxonomy_version FROM (VALUES ${reasonRows.join(',\n')})`);
 
-  const cwRows = SPEND.map(
-    (spend, d) => `('c1', ${ts(D0 + d * DAY)}, ${ts(D0 + (d + 1) * DAY)}, ${spend}, 2, ${spend / 2}, 0, ${10 + d}, '{}', 0)`,
-  );
+  const cwRows = SPEND.map((spend, d) => `('c1', ${ts(D0 + d * DAY)}, ${ts(D0 + (d + 1) * DAY)}, ${spend}, 2, ${spend / 2}, 0, ${10 + d}, '{}', 0)`);
   cwRows.push(`('c2', ${ts(D0)}, ${ts(D0 + DAY)}, 5, 1, 5, 0, 0, '{}', 0)`);
   await connection.run(`INSERT INTO customer_windows VALUES ${cwRows.join(',\n')}`);
 

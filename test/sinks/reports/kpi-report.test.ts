@@ -53,7 +53,11 @@ describe('renderKpiReport', () => {
 
     // Reasons: billing_dispute 14 vs mean(3,4,2)=3 (+11), outage new (+3); password_reset fell; tech excluded.
     const reasons = html.slice(html.indexOf('Contact reasons behind the change'));
-    const reasonRows = [...reasons.matchAll(/<tr><td>([a-z_]+)<\/td><td class="num">(\d+)<\/td><td class="num">([\d.]+)<\/td><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td>/g)].map((m) => m.slice(1));
+    const reasonRows = [
+      ...reasons.matchAll(
+        /<tr><td>([a-z_]+)<\/td><td class="num">(\d+)<\/td><td class="num">([\d.]+)<\/td><td class="num">([^<]+)<\/td><td class="num">([^<]+)<\/td>/g,
+      ),
+    ].map((m) => m.slice(1));
     expect(reasonRows).toEqual([
       ['billing_dispute', '14', '3.0', '+11.0', '+367%'],
       ['outage', '3', '0.0', '+3.0', 'new'],
@@ -91,7 +95,12 @@ describe('renderKpiReport', () => {
     const html = readFileSync(paths.htmlPath, 'utf8');
     const top = html.slice(0, html.indexOf('<svg'));
     // One format per kind: the KPI's values and threshold as percentages with one decimal.
-    for (const text of ['<dt>current</dt><dd>15.0%</dd>', '<dt>baseline</dt><dd>8.0%</dd>', '<dt>change</dt><dd>+87.5%</dd>', '<dt>threshold</dt><dd>&gt; 10.0%</dd>']) {
+    for (const text of [
+      '<dt>current</dt><dd>15.0%</dd>',
+      '<dt>baseline</dt><dd>8.0%</dd>',
+      '<dt>change</dt><dd>+87.5%</dd>',
+      '<dt>threshold</dt><dd>&gt; 10.0%</dd>',
+    ]) {
       expect(top).toContain(text);
     }
     expect(top).toContain('(critical, firing)');
@@ -183,7 +192,9 @@ describe('KPI reports that tell the truth (issue 14)', () => {
     const g = await buildFixture();
     try {
       // gapq/voice has rows in windows 0, 1 and 3 only; billing/chat has a NULL rate in window 1.
-      await g.connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${[0, 1, 3].map((i) => kpiRow(T0 + i * M15, T0 + (i + 1) * M15, 'gapq', 'voice', 0.1 + i / 100)).join(',')})`);
+      await g.connection.run(
+        `INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${[0, 1, 3].map((i) => kpiRow(T0 + i * M15, T0 + (i + 1) * M15, 'gapq', 'voice', 0.1 + i / 100)).join(',')})`,
+      );
       const out = await renderKpiReport(g.connection, { outDir: join(g.dir, 'gap'), queue: 'gapq', last: 4 });
       const html = readFileSync(out.htmlPath, 'utf8');
       expect(html).toContain('abandon_rate in the 4 windows of 15m from 2026-01-05T10:00:00Z to 2026-01-05T11:00:00Z');

@@ -21,7 +21,12 @@ function report(baseName: string, data?: unknown): PreparedReport {
         title: 'abandon rate',
         alt: 'two windows',
         spec: {
-          data: { values: [{ t: 0, v: 0.05 }, { t: 900_000, v: 0.12 }] },
+          data: {
+            values: [
+              { t: 0, v: 0.05 },
+              { t: 900_000, v: 0.12 },
+            ],
+          },
           mark: { type: 'line', point: true },
           encoding: { x: { field: 't', type: 'temporal' }, y: { field: 'v', type: 'quantitative' }, tooltip: [{ field: 'v', type: 'quantitative' }] },
         },
@@ -31,7 +36,12 @@ function report(baseName: string, data?: unknown): PreparedReport {
   return data === undefined ? { doc, baseName } : { doc, baseName, data };
 }
 
-const files = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+const files = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
+  );
 
 describe('WorkerReportWriter', () => {
   it('writes on the worker thread exactly the files this thread writes', async () => {

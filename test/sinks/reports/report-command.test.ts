@@ -22,7 +22,9 @@ describe('pulse report', () => {
     });
     try {
       const out = join(fx.dir, 'cli');
-      await reportCommand().parseAsync(['kpi', '--db', fx.path, '--out', out, '--window', '15m', '--queue', 'billing', '--kpi', 'service_level'], { from: 'user' });
+      await reportCommand().parseAsync(['kpi', '--db', fx.path, '--out', out, '--window', '15m', '--queue', 'billing', '--kpi', 'service_level'], {
+        from: 'user',
+      });
       await reportCommand().parseAsync(['customer', '--db', fx.path, '--out', out, '--customer', 'c1'], { from: 'user' });
       await reportCommand().parseAsync(['kpi', '--db', fx.path, '--out', out, '--alert', 'a-kpi'], { from: 'user' });
     } finally {
@@ -51,7 +53,11 @@ describe('pulse report', () => {
     // Another process holds the database read-write, like a running job.
     const holder = spawn(
       process.execPath,
-      ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(fx.path)}); await i.connect(); console.log('ready'); setInterval(() => {}, 1000);`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(fx.path)}); await i.connect(); console.log('ready'); setInterval(() => {}, 1000);`,
+      ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {

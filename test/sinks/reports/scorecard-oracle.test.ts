@@ -52,8 +52,18 @@ function oracleSql(path: string, from: number, to: number): string {
 }
 
 const KPIS = [
-  'offered', 'handled', 'abandoned', 'short_abandoned', 'self_service', 'abandon_rate', 'service_level',
-  'asa_seconds', 'aht_seconds', 'avg_queue_seconds', 'transfer_rate', 'self_service_rate',
+  'offered',
+  'handled',
+  'abandoned',
+  'short_abandoned',
+  'self_service',
+  'abandon_rate',
+  'service_level',
+  'asa_seconds',
+  'aht_seconds',
+  'avg_queue_seconds',
+  'transfer_rate',
+  'self_service_rate',
 ] as const;
 
 let dir: string;

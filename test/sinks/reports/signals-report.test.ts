@@ -40,7 +40,13 @@ describe('customer-signals summary', () => {
       ('r0', 'spend', 'wasserstein', 0.01, NULL, 0.1, false, ${ts(PREV_START - 7 * DAY)}, ${ts(PREV_START)}, ${ts(PREV_START)}, ${ts(WEEK_START)})`);
 
     const [schedule] = buildReportSchedules([
-      { name: 'WeeklySignals', report: 'customer_signals', cron: '0 7 * * 1', period: 'week', highlight: [{ kpi: 'overdue', above: 0, colour: 'red', apply: 'row' }] },
+      {
+        name: 'WeeklySignals',
+        report: 'customer_signals',
+        cron: '0 7 * * 1',
+        period: 'week',
+        highlight: [{ kpi: 'overdue', above: 0, colour: 'red', apply: 'row' }],
+      },
     ]);
     const report = await prepareSignalsReport(conn, scheduledReportAlert(schedule!, END + 7 * 3_600_000, {}));
     expect(report.baseName).toBe('signals-weeklysignals-2026-03-09');

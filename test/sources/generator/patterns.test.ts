@@ -57,13 +57,29 @@ describe('behaviour patterns, by hand', () => {
 describe('behaviour patterns in generated data (DuckDB)', () => {
   let dir: string;
   let oracle: Oracle;
-  let truth: { behaviour_patterns: { enabled: string[]; weekend_heavy_customers: string[]; holiday_days: number[]; gap_days_by_customer: Record<string, Array<[number, number]>> } };
+  let truth: {
+    behaviour_patterns: {
+      enabled: string[];
+      weekend_heavy_customers: string[];
+      holiday_days: number[];
+      gap_days_by_customer: Record<string, Array<[number, number]>>;
+    };
+  };
   const start = Date.parse('2026-01-05T00:00:00Z');
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pulse-patterns-'));
     const out = join(dir, 'events.ndjson');
-    const r = await generate({ out, customers: 400, days: 56, seed: 5, patterns: ['weekend', 'holiday', 'gaps'], malformedRate: 0, duplicateRate: 0, lateRate: 0 });
+    const r = await generate({
+      out,
+      customers: 400,
+      days: 56,
+      seed: 5,
+      patterns: ['weekend', 'holiday', 'gaps'],
+      malformedRate: 0,
+      duplicateRate: 0,
+      lateRate: 0,
+    });
     truth = JSON.parse(await readFile(r.groundTruthPath, 'utf8'));
     oracle = await Oracle.open(out);
     await oracle.db.run(`CREATE TABLE tx AS SELECT customer_id, CAST(floor((ms - ${start}) / 86400000) AS INTEGER) AS day FROM ev WHERE type = 'transaction'`);
@@ -85,7 +101,9 @@ describe('behaviour patterns in generated data (DuckDB)', () => {
   it('weekend-heavy customers buy about 65% on Saturday and Sunday (2.8 + 1.75 of 7)', async () => {
     const ids = truth.behaviour_patterns.weekend_heavy_customers.map((id) => `'${id}'`).join(',');
     // Days 5, 6 (mod 7) are Saturday and Sunday; the holiday days are left out.
-    const r = await oracle.one(`SELECT avg(CASE WHEN day % 7 IN (5, 6) THEN 1 ELSE 0 END) AS heavy FROM tx WHERE customer_id IN (${ids}) AND day NOT IN (38, 39, 40)`);
+    const r = await oracle.one(
+      `SELECT avg(CASE WHEN day % 7 IN (5, 6) THEN 1 ELSE 0 END) AS heavy FROM tx WHERE customer_id IN (${ids}) AND day NOT IN (38, 39, 40)`,
+    );
     expect(r['heavy'] as number).toBeGreaterThan(0.6);
     expect(r['heavy'] as number).toBeLessThan(0.7);
   });

@@ -20,17 +20,46 @@ import { Oracle } from './oracle.js';
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const DAY = 86_400_000;
 const OPTIONS = {
-  customers: 800, days: 56, seed: 2026, shiftShare: 0.3,
-  malformedRate: 0.005, duplicateRate: 0.01, lateRate: 0.005, outOfOrderSeconds: 300,
+  customers: 800,
+  days: 56,
+  seed: 2026,
+  shiftShare: 0.3,
+  malformedRate: 0.005,
+  duplicateRate: 0.01,
+  lateRate: 0.005,
+  outOfOrderSeconds: 300,
 };
 
-interface ShiftTruth { customer_id: string; kind: string; measures: string[]; relative_size: number; direction: string; expected_ratio: Record<string, number>; start: string; day_index: number }
+interface ShiftTruth {
+  customer_id: string;
+  kind: string;
+  measures: string[];
+  relative_size: number;
+  direction: string;
+  expected_ratio: Record<string, number>;
+  start: string;
+  day_index: number;
+}
 interface Truth {
   period: { start: string; days: number };
-  counts: { events: number; lines: number; duplicates: number; late: number; malformed: number; by_type: Record<string, number>; malformed_by_kind: Record<string, number> };
+  counts: {
+    events: number;
+    lines: number;
+    duplicates: number;
+    late: number;
+    malformed: number;
+    by_type: Record<string, number>;
+    malformed_by_kind: Record<string, number>;
+  };
   stream: { late_lines: number[]; duplicate_lines: number[]; malformed_lines: { line: number; kind: string }[]; late_event_ids: string[] };
   shifts: ShiftTruth[];
-  drift: { enabled: boolean; day_index: number; start: string; features: { name: string; affected_customers?: string[]; before?: Record<string, number>; after?: Record<string, number> }[]; non_drifting: { name: string }[] };
+  drift: {
+    enabled: boolean;
+    day_index: number;
+    start: string;
+    features: { name: string; affected_customers?: string[]; before?: Record<string, number>; after?: Record<string, number> }[];
+    non_drifting: { name: string }[];
+  };
   kpi: { queues: Record<string, { expected: { voice: { abandon_rate: number; service_level: number } } }> };
 }
 
@@ -90,7 +119,11 @@ describe('record format (SPEC section 1)', () => {
       }
       const type = record.type as EventType;
       const ok = validators[type]!(record);
-      const impossible = type === 'contact' && record.answered_at !== null && Date.parse(String(typeof record.answered_at === 'number' ? new Date(record.answered_at).toISOString() : record.answered_at)) < Date.parse(String(typeof record.queued_at === 'number' ? new Date(record.queued_at).toISOString() : record.queued_at));
+      const impossible =
+        type === 'contact' &&
+        record.answered_at !== null &&
+        Date.parse(String(typeof record.answered_at === 'number' ? new Date(record.answered_at).toISOString() : record.answered_at)) <
+          Date.parse(String(typeof record.queued_at === 'number' ? new Date(record.queued_at).toISOString() : record.queued_at));
       if (!ok || impossible) rejected.push(i + 1);
       else seenTypes.add(type);
     });
@@ -186,9 +219,14 @@ describe('behaviour shifts (ground truth present in the data)', () => {
     expect(rows.length).toBeGreaterThan(60);
     checkRatios(rows.map((r) => ({ observed: Number(r.after) / Number(r.before), expected: 1 + Number(r.size) })));
     // Frequency shifts move the count; amount shifts leave it alone.
-    const counts = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => ({ observed: Number(r.n_after) / Number(r.n_before), expected: kind === 'spend_amount' ? 1 : 1 + Number(r.size) }));
+    const counts = (kind: string) =>
+      rows
+        .filter((r) => r.kind === kind)
+        .map((r) => ({ observed: Number(r.n_after) / Number(r.n_before), expected: kind === 'spend_amount' ? 1 : 1 + Number(r.size) }));
     checkRatios(counts('spend_frequency'));
-    const flat = counts('spend_amount').map((p) => Math.log(p.observed)).sort((a, b) => a - b);
+    const flat = counts('spend_amount')
+      .map((p) => Math.log(p.observed))
+      .sort((a, b) => a - b);
     expect(Math.abs(flat[Math.floor(flat.length / 2)]!)).toBeLessThan(0.08);
     expect(Math.abs(flat[Math.floor(flat.length * 0.9)]!)).toBeLessThan(0.4);
   });
@@ -280,7 +318,13 @@ for col in ['spend', 'cnt']:
     print(col, w(ref, cur) / max(ref.std(ddof=0), 0.001))
 `;
     const output = execFileSync('/usr/bin/python3', ['-c', py, csv], { encoding: 'utf8' });
-    const scores = Object.fromEntries(output.trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+    const scores = Object.fromEntries(
+      output
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([k, v]) => [k, Number(v)]),
+    );
     expect(scores.spend).toBeGreaterThanOrEqual(0.1);
     expect(scores.cnt).toBeLessThan(0.1);
   });

@@ -28,13 +28,49 @@ describe('Rng', () => {
 
   it('uniform, normal, lognormal, exponential and gamma follow their laws (SciPy KS)', () => {
     const rng = new Rng(123);
-    expect(ksPValue(draw(5000, () => rng.float()), 'uniform', [0, 1])).toBeGreaterThan(0.001);
-    expect(ksPValue(draw(5000, () => rng.normal()), 'norm', [0, 1])).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.float()),
+        'uniform',
+        [0, 1],
+      ),
+    ).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.normal()),
+        'norm',
+        [0, 1],
+      ),
+    ).toBeGreaterThan(0.001);
     // SciPy lognorm(s=sigma, loc=0, scale=exp(mu)).
-    expect(ksPValue(draw(5000, () => rng.lognormal(1.2, 0.8)), 'lognorm', [0.8, 0, Math.exp(1.2)])).toBeGreaterThan(0.001);
-    expect(ksPValue(draw(5000, () => rng.exponential(3)), 'expon', [0, 3])).toBeGreaterThan(0.001);
-    expect(ksPValue(draw(5000, () => rng.gamma(3, 0.5)), 'gamma', [3, 0, 0.5])).toBeGreaterThan(0.001);
-    expect(ksPValue(draw(5000, () => rng.gamma(0.8, 0.05)), 'gamma', [0.8, 0, 0.05])).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.lognormal(1.2, 0.8)),
+        'lognorm',
+        [0.8, 0, Math.exp(1.2)],
+      ),
+    ).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.exponential(3)),
+        'expon',
+        [0, 3],
+      ),
+    ).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.gamma(3, 0.5)),
+        'gamma',
+        [3, 0, 0.5],
+      ),
+    ).toBeGreaterThan(0.001);
+    expect(
+      ksPValue(
+        draw(5000, () => rng.gamma(0.8, 0.05)),
+        'gamma',
+        [0.8, 0, 0.05],
+      ),
+    ).toBeGreaterThan(0.001);
   });
 
   it('poisson has the right mean and variance, small and large means', () => {

@@ -30,7 +30,11 @@ async function committedOffsets(bootstrap: string, group: string, topic: string)
   await new Promise<void>((resolve, reject) => probe.connect({}, (e) => (e ? reject(e) : resolve())));
   try {
     const list = await new Promise<Array<{ topic: string; partition: number; offset: number }>>((resolve, reject) =>
-      probe.committed([0, 1, 2, 3].map((partition) => ({ topic, partition })), 5_000, (e, tps) => (e ? reject(e) : resolve(tps))),
+      probe.committed(
+        [0, 1, 2, 3].map((partition) => ({ topic, partition })),
+        5_000,
+        (e, tps) => (e ? reject(e) : resolve(tps)),
+      ),
     );
     return new Map(list.map((tp) => [`${tp.topic}/${tp.partition}`, tp.offset]));
   } finally {
@@ -49,7 +53,11 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
   let truth: Map<string, string>;
 
   it('delivers every produced record once, with its partition and offset', async () => {
-    await produceKeyed(cluster.bootstrap, topic, Array.from({ length: N }, (_, i) => eventPair(i)));
+    await produceKeyed(
+      cluster.bootstrap,
+      topic,
+      Array.from({ length: N }, (_, i) => eventPair(i)),
+    );
     const kcatView = await readAll(cluster.bootstrap, topic);
     truth = oracle(kcatView);
     expect(truth.size).toBe(N);
@@ -71,9 +79,7 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
       expect(batch.records.length).toBeLessThanOrEqual(100);
     }
     expect(log.messages[0]).toMatchObject({ kind: 'assign' });
-    expect(new Set((log.messages[0] as { partitions: string[] }).partitions)).toEqual(
-      new Set([0, 1, 2, 3].map((p) => `${topic}/${p}`)),
-    );
+    expect(new Set((log.messages[0] as { partitions: string[] }).partitions)).toEqual(new Set([0, 1, 2, 3].map((p) => `${topic}/${p}`)));
 
     // All read: lag is zero on every partition whose watermark is known.
     const lag = source.lag();
@@ -139,7 +145,11 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
   it('pauses fetching when the runner is slow, keeps memory bounded, loses nothing', async () => {
     const topicB = 'events-b';
     const M = 4_000;
-    await produceKeyed(cluster.bootstrap, topicB, Array.from({ length: M }, (_, i) => eventPair(i, 101)));
+    await produceKeyed(
+      cluster.bootstrap,
+      topicB,
+      Array.from({ length: M }, (_, i) => eventPair(i, 101)),
+    );
     const truthB = oracle(await readAll(cluster.bootstrap, topicB));
     const batchSize = 50;
     const maxBuffered = 200;
@@ -190,16 +200,15 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     const topicC = 'events-hostile';
     const valid = JSON.stringify({ type: 'usage', event_id: 'u1', ts: 1767225600000, customer_id: 'C1', metric: 'logins', quantity: 1 });
     const big = `{"pad":"${'x'.repeat(3000)}"}`;
-    const lines = Buffer.concat([
-      Buffer.from(`C1:${valid}\nC1:${big}\nC1:{"customer_id":"C`),
-      Buffer.from([0xff, 0xfe]),
-      Buffer.from(`"}\nC1:${valid}\n`),
-    ]);
+    const lines = Buffer.concat([Buffer.from(`C1:${valid}\nC1:${big}\nC1:{"customer_id":"C`), Buffer.from([0xff, 0xfe]), Buffer.from(`"}\nC1:${valid}\n`)]);
     await kcat(['-b', cluster.bootstrap, '-P', '-t', topicC, '-K:', '-p', '0'], lines);
     const source = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicC, 'group-c', { maxRecordBytes: 1000 })));
     const log = await drive(source, new Map(), { until: (l) => l.records.length >= 4 });
     await source.close();
-    const values = log.batches.flatMap((b) => b.records).sort((a, b) => a.offset - b.offset).map((r) => r.value);
+    const values = log.batches
+      .flatMap((b) => b.records)
+      .sort((a, b) => a.offset - b.offset)
+      .map((r) => r.value);
     expect(values[0]).toBe(valid);
     expect(values[1]).toBeInstanceOf(UnreadableRecord);
     expect(values[1]).toMatchObject({ reason: 'too_large', detail: expect.stringMatching(/is 3010 bytes, more than limits\.max_record_bytes \(1000\)/) });

@@ -32,7 +32,11 @@ describe('KafkaSource consumer-group rebalance', () => {
     const topic = 'events-r';
     const FIRST = 1_000;
     const TOTAL = 2_000;
-    await produceKeyed(cluster.bootstrap, topic, Array.from({ length: FIRST }, (_, i) => eventPair(i)));
+    await produceKeyed(
+      cluster.bootstrap,
+      topic,
+      Array.from({ length: FIRST }, (_, i) => eventPair(i)),
+    );
 
     const CHECKPOINT_MS = 1_000;
     const store = new Map<string, PartitionPosition>();
@@ -74,7 +78,10 @@ describe('KafkaSource consumer-group rebalance', () => {
       });
     // When each member really owns partitions (the source's own view, not when a driver gets to it).
     const watcher = setInterval(() => {
-      for (const [who, s] of [['A', a], ['B', b]] as const) {
+      for (const [who, s] of [
+        ['A', a],
+        ['B', b],
+      ] as const) {
         const owns = s.assignment().join(',');
         const prev = timeline.filter((e) => e.who === who && e.what.startsWith('owns')).at(-1);
         if ((prev?.what ?? 'owns ') !== `owns ${owns}`) timeline.push({ at: Date.now(), who, what: `owns ${owns}` });
@@ -94,7 +101,11 @@ describe('KafkaSource consumer-group rebalance', () => {
     expect(a.assignment().length).toBeGreaterThan(0);
     expect(b.assignment().length).toBeGreaterThan(0);
 
-    await produceKeyed(cluster.bootstrap, topic, Array.from({ length: TOTAL - FIRST }, (_, i) => eventPair(FIRST + i)));
+    await produceKeyed(
+      cluster.bootstrap,
+      topic,
+      Array.from({ length: TOTAL - FIRST }, (_, i) => eventPair(FIRST + i)),
+    );
     const truth = new Map((await readAll(cluster.bootstrap, topic)).map((r) => [key(`${r.topic}/${r.partition}`, r.offset), r.payload]));
     expect(truth.size).toBe(TOTAL);
     await waitFor(() => count() >= TOTAL, 30_000);
@@ -114,7 +125,6 @@ describe('KafkaSource consumer-group rebalance', () => {
       const first = logB.records.find((r) => r.partition === partition);
       if (first) expect(first.offset).toBe((store.get(partition)?.offset ?? -1) + 1);
     }
-
 
     // Revokes were honoured: partitions stayed held until `done`, and were released by it.
     expect(revokedSets.length).toBeGreaterThanOrEqual(1);

@@ -13,7 +13,10 @@ describe('repeated warnings', () => {
     // Counts inside a message do not make it another warning.
     warnings.warn('connect failed (after 3ms, 5 identical error(s) suppressed)');
     warnings.warn('connect failed (after 12ms, 9 identical error(s) suppressed)');
-    expect(logged).toEqual(['Kafka client error: all broker connections are down [all broker connections are down]', 'connect failed (after 3ms, 5 identical error(s) suppressed) []']);
+    expect(logged).toEqual([
+      'Kafka client error: all broker connections are down [all broker connections are down]',
+      'connect failed (after 3ms, 5 identical error(s) suppressed) []',
+    ]);
     warnings.summarize();
     expect(logged.slice(2)).toEqual([
       'Kafka client error: all broker connections are down (repeated 562 more times since last reported) [all broker connections are down]',
@@ -44,7 +47,10 @@ describe('repeated warnings', () => {
       warningSummaryIntervalMs: 200,
     });
     const abort = new AbortController();
-    const reading = source.read(new Map(), abort.signal)[Symbol.asyncIterator]().next().catch((error: Error) => error);
+    const batches = source.read(new Map(), abort.signal);
+    const reading = batches[Symbol.asyncIterator]()
+      .next()
+      .catch((error: Error) => error);
     const summary = /all broker connections are down \(repeated (\d+) more times? since last reported\)/;
     await waitFor('a summary of the repeated broker error', async () => logged.some((m) => summary.test(m)), 60_000, 50);
     abort.abort();
