@@ -74,7 +74,7 @@ describe('report requests across crashes', () => {
       expect(path.startsWith('reports/')).toBe(true);
       const html = readFileSync(join(crashed, path), 'utf8');
       if (path.includes('/kpi-')) expect(html).toContain(`, ${String(alert['status'])}): `);
-      else if (/\/(scorecard|signals)-/.test(path)) expect(html).toContain(String(alert['rule']));
+      else if (/\/(scorecard|signals|closed-loop)-/.test(path)) expect(html).toContain(String(alert['rule']));
       else expect(html).toContain(`id ${String(alert['alert_id'])}`);
     }
     expect(readdirSync(join(crashed, 'reports')).filter((f) => f.endsWith('.html'))).toHaveLength(linked.length);
