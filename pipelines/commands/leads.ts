@@ -1,33 +1,16 @@
 /**
  * `pulse leads list|update --db PATH ...`: the leads of issue 16 and what came of them.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
 import { ensureLeadTable, formatLeadSummary, formatLeads, leadSummary, listLeads, updateLead } from '../../sinks/leads/store.js';
 import type { OpenDatabase } from './database-access.js';
-import { amount, defaultActor, positiveInteger } from './people-options.js';
+import { amount, defaultActor, peopleIO, type PeopleCommandIO, positiveInteger, withDatabase } from './people-options.js';
 
-export interface LeadsCommandIO {
-  write?: (text: string) => void;
-  env?: NodeJS.ProcessEnv;
-  now?: () => number;
-}
-
-export function leadsCommand(openConnection: OpenDatabase, io: LeadsCommandIO = {}): Command {
-  const write = io.write ?? ((text: string) => void process.stdout.write(text));
-  const env = io.env ?? process.env;
-  const now = io.now ?? Date.now;
-  async function withDb<T>(dbPath: string, work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const { connection, close } = await openConnection(dbPath);
-    try {
-      await ensureLeadTable(connection);
-      return await work(connection);
-    } finally {
-      await close();
-    }
-  }
+export function leadsCommand(openConnection: OpenDatabase, io: PeopleCommandIO = {}): Command {
+  const { write, env, now } = peopleIO(io);
+  const withDb = withDatabase(openConnection, ensureLeadTable);
 
   const leads = new Command('leads').description('list leads from intent and record their outcome').exitOverride();
   leads

@@ -2,33 +2,16 @@
  * `pulse outcomes record|list|summary --db PATH ...`: what came of alerts, leads and cases
  * (issue 16, "the loop closed"); see sinks/outcomes.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS, outcomeFigures } from '../../sinks/outcomes/figures.js';
 import { formatOutcomeFigures, formatOutcomes } from '../../sinks/outcomes/format.js';
 import { ensureOutcomeTables, listOutcomes, PERSON_OUTCOMES, recordOutcome, SUBJECT_KINDS, type SubjectKind } from '../../sinks/outcomes/store.js';
 import type { OpenDatabase } from './database-access.js';
-import { amount, defaultActor, positiveInteger } from './people-options.js';
+import { amount, defaultActor, peopleIO, type PeopleCommandIO, positiveInteger, withDatabase } from './people-options.js';
 
-export interface OutcomesCommandIO {
-  write?: (text: string) => void;
-  env?: NodeJS.ProcessEnv;
-  now?: () => number;
-}
-
-export function outcomesCommand(openConnection: OpenDatabase, io: OutcomesCommandIO = {}): Command {
-  const write = io.write ?? ((text: string) => void process.stdout.write(text));
-  const env = io.env ?? process.env;
-  const now = io.now ?? Date.now;
-  async function withDb<T>(dbPath: string, work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const { connection, close } = await openConnection(dbPath);
-    try {
-      await ensureOutcomeTables(connection);
-      return await work(connection);
-    } finally {
-      await close();
-    }
-  }
+export function outcomesCommand(openConnection: OpenDatabase, io: PeopleCommandIO = {}): Command {
+  const { write, env, now } = peopleIO(io);
+  const withDb = withDatabase(openConnection, ensureOutcomeTables);
 
   const outcomes = new Command('outcomes').description('record and measure what came of alerts, leads and cases').exitOverride();
   outcomes

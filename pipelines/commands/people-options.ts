@@ -1,8 +1,38 @@
 /**
- * Option values shared by the commands people use to work on cases and leads.
+ * Option values and plumbing shared by the commands people use to work on cases, leads and outcomes.
  */
 import { userInfo } from 'node:os';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { InvalidArgumentError } from 'commander';
+import type { OpenDatabase } from './database-access.js';
+
+/** Where a people's command prints, and its environment and wall clock (epoch ms); injectable for tests. */
+export interface PeopleCommandIO {
+  write?: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+/** `io` with the process's stdout, environment and clock where it leaves them out. */
+export function peopleIO(io: PeopleCommandIO): Required<PeopleCommandIO> {
+  return { write: io.write ?? ((text: string) => void process.stdout.write(text)), env: io.env ?? process.env, now: io.now ?? Date.now };
+}
+
+/** Runs `work` on the database at a path, its tables made sure by `ensure` first; the connection is given back after. */
+export function withDatabase(
+  open: OpenDatabase,
+  ensure: (connection: DuckDBConnection) => Promise<void>,
+): <T>(dbPath: string, work: (connection: DuckDBConnection) => Promise<T>) => Promise<T> {
+  return async (dbPath, work) => {
+    const { connection, close } = await open(dbPath);
+    try {
+      await ensure(connection);
+      return await work(connection);
+    } finally {
+      await close();
+    }
+  };
+}
 
 /** A `--limit`-style value: a whole number >= 1. */
 export function positiveInteger(value: string): number {
