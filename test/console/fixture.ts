@@ -4,7 +4,13 @@
  * windows and queue KPIs, and three users. Customer ids, transcripts and notes carry HTML, which
  * every page must show as text.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { FastifyInstance } from 'fastify';
+import { singleConnectionDatabase } from '../../console/database.js';
+import { buildConsole } from '../../console/server.js';
 import { addUser, hashPassword } from '../../console/users.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
@@ -107,4 +113,31 @@ export async function writeConsoleFixture(path: string): Promise<void> {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** The console on a fresh fixture database, served through fastify's inject (no port). */
+export interface FixtureConsole {
+  app: FastifyInstance;
+  conn: DuckDBConnection;
+  close(): Promise<void>;
+}
+
+/** Writes the fixture into a new temporary folder, lets `prepare` add to it, and builds the console on it. */
+export async function openFixtureConsole(prefix: string, now: () => number, prepare?: (conn: DuckDBConnection) => Promise<void>): Promise<FixtureConsole> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  await writeConsoleFixture(join(dir, 'job.duckdb'));
+  const instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
+  const conn = await instance.connect();
+  await prepare?.(conn);
+  const app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now, cookieSecret: 'test secret of enough length 123' });
+  return {
+    app,
+    conn,
+    close: async () => {
+      await app.close();
+      conn.closeSync();
+      instance.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

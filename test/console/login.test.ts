@@ -2,21 +2,13 @@
  * Sign-in over HTTP (fastify's inject, no browser): the session cookie is signed and expires,
  * guessing a password is limited per address and name, and the pages send their security headers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { singleConnectionDatabase } from '../../console/database.js';
 import { LOGIN_ATTEMPTS } from '../../console/pages/login.js';
-import { buildConsole } from '../../console/server.js';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../../console/session.js';
-import { NOW, PASSWORD, USERS, writeConsoleFixture } from './fixture.js';
+import { NOW, PASSWORD, USERS, openFixtureConsole, type FixtureConsole } from './fixture.js';
 
-let dir = '';
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
+let opened: FixtureConsole | undefined;
 let app: FastifyInstance;
 let clock = NOW;
 
@@ -44,18 +36,10 @@ async function postLogin(jar: Jar, name: string, password: string) {
 
 describe('console sign-in', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-login-'));
-    await writeConsoleFixture(join(dir, 'job.duckdb'));
-    instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
-    conn = await instance.connect();
-    app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now: () => clock, cookieSecret: 'test secret of enough length 123' });
+    opened = await openFixtureConsole('pulse-login-', () => clock);
+    ({ app } = opened);
   });
-  afterAll(async () => {
-    await app?.close();
-    conn?.closeSync();
-    instance?.closeSync();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => opened?.close());
 
   it('a session lasts its time; a tampered or expired cookie asks for a login again', async () => {
     const jar: Jar = new Map();

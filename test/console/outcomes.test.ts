@@ -3,19 +3,13 @@
  * alerts and cases, the signed-in user is the actor, the CSRF token is required, other teams'
  * subjects and bad values are refused, and the pages show what was recorded.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { singleConnectionDatabase } from '../../console/database.js';
-import { buildConsole } from '../../console/server.js';
 import { listOutcomes } from '../../sinks/outcomes/store.js';
-import { CASES, NOW, PASSWORD, USERS, writeConsoleFixture } from './fixture.js';
+import { CASES, NOW, PASSWORD, USERS, openFixtureConsole, type FixtureConsole } from './fixture.js';
 
-let dir = '';
-let instance: DuckDBInstance;
+let opened: FixtureConsole | undefined;
 let conn: DuckDBConnection;
 let app: FastifyInstance;
 
@@ -50,18 +44,10 @@ async function signIn(name: string): Promise<{ jar: Jar; token: string }> {
 
 describe('console outcome forms', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-console-outcomes-'));
-    await writeConsoleFixture(join(dir, 'job.duckdb'));
-    instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
-    conn = await instance.connect();
-    app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now: () => NOW, cookieSecret: 'test secret of enough length 123' });
+    opened = await openFixtureConsole('pulse-console-outcomes-', () => NOW);
+    ({ app, conn } = opened);
   });
-  afterAll(async () => {
-    await app?.close();
-    conn?.closeSync();
-    instance?.closeSync();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => opened?.close());
 
   it('records outcomes on alerts and cases as the signed-in user, and shows them', async () => {
     const { jar, token } = await signIn(USERS.member.name);

@@ -2,44 +2,33 @@
  * The reasons page lists the codes the running job counted as unknown (over HTTP with fastify's
  * inject): most frequent first, escaped, and marked when the active list maps them by now.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { singleConnectionDatabase } from '../../console/database.js';
-import { buildConsole } from '../../console/server.js';
 import { addUnknownReasonCounts } from '../../sinks/taxonomy/unknown-codes.js';
-import { HOSTILE, NOW, PASSWORD, USERS, writeConsoleFixture } from './fixture.js';
+import { HOSTILE, NOW, PASSWORD, USERS, openFixtureConsole, type FixtureConsole } from './fixture.js';
 
-let dir = '';
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
+let opened: FixtureConsole | undefined;
 let app: FastifyInstance;
 
 describe('console reasons page: unknown codes', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-unknown-'));
-    await writeConsoleFixture(join(dir, 'job.duckdb'));
-    instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
-    conn = await instance.connect();
-    // Two checkpoints' counts: they add up per (channel, code); INV on e-mail is mapped by the
-    // fixture's list now (it was unknown to an older one).
-    await addUnknownReasonCounts(conn, [
-      { channel: 'chat', code: 'XYZ', count: 3, first_seen: NOW - 7200_000, last_seen: NOW - 3600_000, version: 1 },
-      { channel: 'email', code: 'INV', count: 1, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
-      { channel: 'web', code: HOSTILE, count: 2, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
-    ]);
-    await addUnknownReasonCounts(conn, [{ channel: 'chat', code: 'XYZ', count: 4, first_seen: NOW - 9000_000, last_seen: NOW - 60_000, version: 1 }]);
-    app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now: () => NOW, cookieSecret: 'test secret of enough length 123' });
+    opened = await openFixtureConsole(
+      'pulse-unknown-',
+      () => NOW,
+      async (c) => {
+        // Two checkpoints' counts: they add up per (channel, code); INV on e-mail is mapped by the
+        // fixture's list now (it was unknown to an older one).
+        await addUnknownReasonCounts(c, [
+          { channel: 'chat', code: 'XYZ', count: 3, first_seen: NOW - 7200_000, last_seen: NOW - 3600_000, version: 1 },
+          { channel: 'email', code: 'INV', count: 1, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
+          { channel: 'web', code: HOSTILE, count: 2, first_seen: NOW - 7200_000, last_seen: NOW - 7200_000, version: 1 },
+        ]);
+        await addUnknownReasonCounts(c, [{ channel: 'chat', code: 'XYZ', count: 4, first_seen: NOW - 9000_000, last_seen: NOW - 60_000, version: 1 }]);
+      },
+    );
+    ({ app } = opened);
   });
-  afterAll(async () => {
-    await app?.close();
-    conn?.closeSync();
-    instance?.closeSync();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => opened?.close());
 
   it('lists each code with its summed count, first and last seen, escaped, and whether the list maps it now', async () => {
     const cookies = new Map<string, string>();

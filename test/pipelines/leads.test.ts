@@ -5,33 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { query } from '../helpers/duckdb.js';
 import { runJob, testJob } from '../helpers/run-job.js';
+import { textContacts } from '../helpers/text-contact.js';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-let n = 0;
-function contactLine(customer: string, at: number, text: string): string {
-  n++;
-  return JSON.stringify({
-    type: 'contact',
-    event_id: `c${n}`,
-    customer_id: customer,
-    contact_id: `K${n}`,
-    channel: 'email',
-    queue: 'sales',
-    reason: 'ENQUIRY',
-    agent_id: 'A1',
-    queued_at: at,
-    answered_at: at + 60_000,
-    ended_at: at + 300_000,
-    hold_seconds: 0,
-    acw_seconds: 10,
-    disposition: 'resolved',
-    text,
-  });
-}
+const contactLine = textContacts();
 
 const OPERATORS = `  - type: service_triggers
     interaction_rules:

@@ -10,6 +10,7 @@ import { SerialQueue } from '../../pipelines/serial-queue.js';
 import { OUTPUT_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob } from '../helpers/run-job.js';
+import { textContacts } from '../helpers/text-contact.js';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
@@ -19,27 +20,8 @@ const DAY = 86_400_000;
 const UPGRADE = "I'd like to add another line to my account for my son.";
 const CANCEL = 'Please cancel my contract, I am switching to Verizon, they are cheaper.';
 
+const contact = textContacts();
 let n = 0;
-function contact(customer: string, at: number, text: string): string {
-  n++;
-  return JSON.stringify({
-    type: 'contact',
-    event_id: `c${n}`,
-    customer_id: customer,
-    contact_id: `K${n}`,
-    channel: 'email',
-    queue: 'sales',
-    reason: 'ENQUIRY',
-    agent_id: 'A1',
-    queued_at: at,
-    answered_at: at + MIN,
-    ended_at: at + 5 * MIN,
-    hold_seconds: 0,
-    acw_seconds: 10,
-    disposition: 'resolved',
-    text,
-  });
-}
 const transaction = (customer: string, at: number, amount: number): string =>
   JSON.stringify({ type: 'transaction', event_id: `t${++n}`, ts: at, customer_id: customer, amount, channel: 'web' });
 
