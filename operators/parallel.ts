@@ -18,6 +18,7 @@
  */
 import type { CustomerWindowRow } from './customer-windows.js';
 import type { PulseEvent } from './events.js';
+import type { GaugeReading } from './gauges.js';
 import type { Operator, OperatorOutput } from './operator.js';
 import type { KeyedState } from './state.js';
 
@@ -57,6 +58,11 @@ export interface GlobalOperator {
   /** Brings the local parts up to date with restored global state (after a restart). */
   sync?(): ShardRequests;
   drainOutputs(): OperatorOutput[];
+  /**
+   * Its dashboard readings (operators/gauges.ts), taken after each checkpoint. The runner also asks
+   * a fresh part once at start, to learn which gauges to register.
+   */
+  gauges?(): GaugeReading[];
 }
 
 /** What an operator factory builds: local parts for the shards, and the global part if any. */

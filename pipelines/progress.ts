@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
-import type { RunProgress } from './runner.js';
+import type { RunProgress } from './run-context.js';
 
 /**
  * Shows how a long run is going: a live line on a terminal, a structured log line every

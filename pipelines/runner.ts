@@ -1,78 +1,34 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Logger } from 'pino';
 import { type Alert, alertRow } from '../operators/alert.js';
-import { ContactKpiGlobal } from '../operators/contact-kpis/index.js';
 import type { DedupChanges } from '../operators/dedup.js';
 import { EVENT_TYPES, type Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
-import { PopulationDriftGlobal } from '../operators/population-drift/index.js';
 import { mergeUnknownCounts, type ActiveTaxonomy, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
 import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
-import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
-import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
-import { ContactKpiGauges } from '../sinks/metrics/contact-kpi-gauges.js';
+import { OperatorGauges } from '../sinks/metrics/operator-gauges.js';
 import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
-import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
 import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
-import type { PartitionPosition, RecordBatch, Source } from '../sources/source.js';
+import type { PartitionPosition, RecordBatch } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
-import { replaysFiles, type JobConfig } from './job-config.js';
+import { replaysFiles } from './job-config.js';
 import { readAhead } from './read-ahead.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
-import type { SerialQueue } from './serial-queue.js';
+import { CommitChain } from './commit-chain.js';
+import { PartitionHandover } from './partition-handover.js';
+import type { RunContext, RunProgress, RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import { shardOf } from './shards/routing.js';
 import type { BatchResult, ShardRestore } from './shards/shard.js';
-
-export interface RunContext {
-  job: JobConfig;
-  source: Source;
-  store: DuckDBStore;
-  metrics: PipelineMetrics;
-  logger: Logger;
-  /** Aborted by SIGINT/SIGTERM: drain, checkpoint, stop. */
-  signal: AbortSignal;
-  /**
-   * Where partition state is handed over (job `checkpoint.handoff_dir`): a partition this process
-   * gives up is exported there, and one it is assigned is imported when the snapshot is ahead.
-   */
-  handoff?: PartitionHandoffDir;
-  /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
-  exclusive?: SerialQueue;
-  /** Inside each checkpoint transaction, before the outputs are written; may amend them. */
-  beforeCheckpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
-  /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
-  checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
-  /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
-  afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[]; positions: ReadonlyMap<string, PartitionPosition> }) => Promise<void>;
-  /** Called after every batch with the running totals (progress display). */
-  onProgress?: (progress: RunProgress) => void;
-  /** Wall clock, injectable for tests. */
-  now?: () => number;
-}
-
-export interface RunProgress {
-  records: number;
-  accepted: number;
-  rejected: number;
-  watermark: number;
-  checkpoints: number;
-}
-
-export interface RunSummary extends RunProgress {
-  /** True when a bounded input was read to its end and every window closed. */
-  completed: boolean;
-}
 
 const WATERMARK_KEY = 'watermark';
 /** Record batches read and split by worker ahead of the one being processed. */
@@ -97,7 +53,6 @@ export class JobRunner {
   private pool: ShardPool | undefined;
   /** Indexes of the operators whose local parts hold cases with deadlines. */
   private readonly caseWatchers: number[];
-  private warnedNoHandoff = false;
   private readonly positions = new Map<string, PartitionPosition>();
   private rejections: Rejection[] = [];
   private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
@@ -110,17 +65,12 @@ export class JobRunner {
   private globalSeconds: number[];
   /** Seconds per operator over the run, all threads (the summary log line). */
   private readonly operatorSeconds: Record<string, number> = {};
-  private readonly kpiGauges = new Map<number, ContactKpiGauges>();
+  private readonly operatorGauges: OperatorGauges;
   private readonly businessGauges: BusinessGauges;
   private readonly outcomeGauges: OutcomeGauges;
-  /** The last checkpoint's commit and what follows it (metrics, afterCheckpoint); never rejects. */
-  private committing: Promise<void> = Promise.resolve();
-  /**
-   * Set when a checkpoint failed. Its outputs were drained and are gone from memory, so no later
-   * checkpoint may commit (its positions would skip them): the run stops, and a restart replays
-   * from the last committed checkpoint.
-   */
-  private commitFailure: { error: unknown } | undefined;
+  /** Checkpoints committing in the background, and the latch that stops the run when one fails. */
+  private readonly commits: CommitChain;
+  private readonly handover: PartitionHandover;
   /**
    * Scheduled reports: the job clock up to which their runs were made (pipelines/report-schedule.ts),
    * from the checkpoint, or where the clock started (the first watermark of a bounded input, the
@@ -135,8 +85,16 @@ export class JobRunner {
   constructor(private readonly context: RunContext) {
     const { job } = context;
     this.now = context.now ?? Date.now;
+    this.commits = new CommitChain(context.exclusive);
     this.eventClock = replaysFiles(job);
     this.watermarks = new WatermarkTracker(job.eventTime);
+    this.handover = new PartitionHandover(context, {
+      positions: this.positions,
+      watermarks: this.watermarks,
+      now: this.now,
+      checkpointCommitted: () => this.checkpointCommitted(),
+      reloadState: async () => void (await this.loadState(true)),
+    });
     this.plans = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
     this.prototypes = this.plans.map((plan) => plan.createLocal());
     this.globals = this.plans.map((plan) => plan.createGlobal?.());
@@ -146,12 +104,9 @@ export class JobRunner {
     this.outcomeGauges = new OutcomeGauges(context.metrics.registry, context.job.outcomes);
     // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
     context.metrics.trackWatermark(() => this.progress.watermark, this.now);
-    for (const [i, global] of this.globals.entries()) {
-      if (!(global instanceof ContactKpiGlobal)) continue;
-      // Gauges show the smallest window: the most current view for a wallboard.
-      const sizeMs = Math.min(...global.windowSizesMs);
-      this.kpiGauges.set(i, new ContactKpiGauges(context.metrics.registry, `${sizeMs / 60_000}m`, job.metricsLabelLimits));
-    }
+    // Fresh global parts, asked only which gauges they have: the run's own are restored from the checkpoint.
+    const declared = this.plans.map((plan) => plan.createGlobal?.().gauges?.() ?? []);
+    this.operatorGauges = new OperatorGauges(context.metrics.registry, this.businessGauges, job.metricsLabelLimits, declared);
   }
 
   get ready(): boolean {
@@ -177,7 +132,7 @@ export class JobRunner {
       const messages = readAhead(source.read(resumeFrom, signal), READ_AHEAD, (batch) => pool.route(batch));
       for await (const message of withIdleTicks(messages, this.context.job.checkpoint.intervalMs)) {
         // A checkpoint committing in the background failed: stop before more work is lost.
-        if (this.commitFailure) throw this.commitFailure.error;
+        this.commits.throwIfFailed();
         if (message === IDLE) {
           if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
           else await this.followTaxonomyWhileIdle();
@@ -189,26 +144,11 @@ export class JobRunner {
           continue;
         }
         if (message.kind === 'assign') {
-          const now = this.now();
-          for (const partition of message.partitions) {
-            // A newly assigned partition must hold the watermark back before its first record
-            // (until the idle timeout), or the first partition to deliver drives the watermark past
-            // every other partition's backlog and turns it into late records. observe() with
-            // -Infinity registers an unseen partition and only refreshes a known one.
-            this.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
-            this.watermarks.reopen(partition, now);
-          }
-          await this.takeOver(message.partitions);
+          await this.handover.assigned(message);
           continue;
         }
         if (message.kind === 'revoke') {
-          // Make everything read from these partitions durable before another member takes them,
-          // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
-          await this.checkpointCommitted();
-          for (const partition of message.partitions) this.watermarks.end(partition);
-          await this.handOver(message.partitions, { lost: message.lost });
-          for (const partition of message.partitions) this.positions.delete(partition);
-          message.done();
+          await this.handover.revoked(message);
           continue;
         }
         await this.processBatch(message, message.prepared);
@@ -222,17 +162,15 @@ export class JobRunner {
         completed = true;
       }
     } finally {
-      // After a failed checkpoint nothing more may commit or be handed over (see commitFailure).
-      if (!this.commitFailure && this.readyFlag) {
+      // After a failed checkpoint nothing more may commit or be handed over (pipelines/commit-chain.ts).
+      if (!this.commits.failed && this.readyFlag) {
         await this.checkpointCommitted();
-        // A graceful stop gives every partition up: whoever is assigned them next (this process
-        // after a restart, or another member) continues from the snapshot.
-        if (!source.bounded) await this.handOver([...this.positions.keys()], { stopping: true });
+        if (!source.bounded) await this.handover.stopping();
       }
       await source.close();
       await this.pool.close();
     }
-    if (this.commitFailure) throw this.commitFailure.error;
+    this.commits.throwIfFailed();
     logger.info(
       {
         ...this.progress,
@@ -346,42 +284,21 @@ export class JobRunner {
   /**
    * Makes outputs, operator state, dedup ids and source positions durable in one transaction.
    * Resolves once all of it is staged in DuckDB; the commit goes on on DuckDB's threads while the
-   * next events are processed (`committed()` waits for it). Checkpoints and the job API's commands
-   * take turns through `exclusive`, for the whole of a checkpoint, commit included.
+   * next events are processed (pipelines/commit-chain.ts).
    */
   private checkpoint(): Promise<void> {
-    let staged!: () => void;
-    let failed!: (error: unknown) => void;
-    const stagedPromise = new Promise<void>((resolve, reject) => {
-      staged = resolve;
-      failed = reject;
-    });
-    const previous = this.committing;
-    const whole = this.context.exclusive ? this.context.exclusive.run(() => this.checkpointNow(previous, staged)) : this.checkpointNow(previous, staged);
-    this.committing = whole.catch((error: unknown) => {
-      this.commitFailure ??= { error };
-      failed(error);
-    });
-    return stagedPromise;
-  }
-
-  /** Waits for the last checkpoint's commit; throws if it failed. */
-  private async committed(): Promise<void> {
-    await this.committing;
-    if (this.commitFailure) throw this.commitFailure.error;
+    return this.commits.add((staged) => this.checkpointNow(staged));
   }
 
   /** A checkpoint, awaited until it has committed: before anything else reads or writes the store. */
   private async checkpointCommitted(): Promise<void> {
     await this.checkpoint();
-    await this.committed();
+    await this.commits.committed();
   }
 
-  /** `previous`: the commit of the checkpoint before, which this one follows. */
-  private async checkpointNow(previous: Promise<void>, staged: () => void): Promise<void> {
+  /** Runs after the previous checkpoint has committed; calls `staged` once its writes are in DuckDB. */
+  private async checkpointNow(staged: () => void): Promise<void> {
     const { store, metrics, source } = this.context;
-    await previous;
-    if (this.commitFailure) throw this.commitFailure.error;
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
@@ -524,9 +441,7 @@ export class JobRunner {
    * next records use it. In turn with the job API's writers, after the last commit.
    */
   private async followTaxonomyWhileIdle(): Promise<void> {
-    await this.committing;
-    if (this.commitFailure) return;
-    await (this.context.exclusive ? this.context.exclusive.run(() => this.followTaxonomy()) : this.followTaxonomy());
+    await this.commits.afterCommit(() => this.followTaxonomy());
   }
 
   /** The case watchers' local parts, asked on every shard. */
@@ -572,15 +487,7 @@ export class JobRunner {
       this.operatorSeconds[plan.name] = (this.operatorSeconds[plan.name] ?? 0) + seconds[i]!;
     });
     metrics.dedupIds.set(dedupIds);
-    for (const [i, gauges] of this.kpiGauges) {
-      const global = this.globals[i] as ContactKpiGlobal;
-      gauges.publish(global.latestClosed(Math.min(...global.windowSizesMs)));
-    }
-    for (const global of this.globals) {
-      if (!(global instanceof PopulationDriftGlobal)) continue;
-      this.businessGauges.publishDrift(global.latestScores());
-      this.businessGauges.publishSegments(global.segmentSizes());
-    }
+    this.operatorGauges.publish(this.globals.map((global) => global?.gauges?.() ?? []));
     if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, clockAt ?? Number.NEGATIVE_INFINITY);
     await this.outcomeGauges.publish(this.context.store.connection);
   }
@@ -667,69 +574,6 @@ export class JobRunner {
     await pool.restore(shards);
     for (const [i, global] of this.globals.entries()) if (global?.sync) await this.drive(i, global.sync());
     return openWindows;
-  }
-
-  /**
-   * Exports the state of partitions this process gives up to the hand-over directory (after a
-   * checkpoint), and reloads the state without it: the next owner continues that state, so this
-   * process must neither keep updating it nor write its windows again.
-   */
-  private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
-    const { handoff, store, source, job, logger } = this.context;
-    const moved = partitions.filter((p) => this.positions.has(p));
-    if (moved.length === 0) return;
-    if (!handoff) {
-      if (!stopping && !this.warnedNoHandoff) {
-        this.warnedNoHandoff = true;
-        logger.warn(
-          { partitions: moved },
-          "partitions revoked without checkpoint.handoff_dir: their customers' state stays in this process and " +
-            'does not move to the new owner, and per-customer detectors here see those customers go silent. ' +
-            'Run one member per group, or set checkpoint.handoff_dir (sources/kafka/README.md)',
-        );
-      }
-      return;
-    }
-    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: this.watermarks.current };
-    for (const partition of moved) {
-      if (lost) {
-        // The group gave the partition away already; a snapshot now could be newer than the point
-        // its new owner started from. Drop our copy; the new owner continues from the last snapshot.
-        await handoff.discard(store.connection, source.name, partition, open);
-        logger.warn({ partition }, 'partition lost (session timed out): its state since the last hand-over is dropped here');
-      } else {
-        const position = this.positions.get(partition)!;
-        const manifest = await handoff.export(store.connection, source.name, partition, position, this.watermarks.maxEventTimeOf(partition), open);
-        logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
-      }
-      this.positions.delete(partition);
-    }
-    if (!stopping) await this.loadState(true);
-  }
-
-  /**
-   * Imports hand-over snapshots of newly assigned partitions that are ahead of this process's own
-   * position for them (the source was started right after the snapshot's position).
-   */
-  private async takeOver(partitions: readonly string[]): Promise<void> {
-    const { handoff, store, source, logger } = this.context;
-    if (!handoff) return;
-    const snapshots = partitions
-      .map((partition) => handoff.newest(source.name, partition))
-      .filter((snapshot) => snapshot !== undefined)
-      .filter((snapshot) => snapshot.manifest.position.offset > (this.positions.get(snapshot.manifest.partition)?.offset ?? -1));
-    if (snapshots.length === 0) return;
-    // The reload below replaces in-memory state with the store's: make the store current first.
-    await this.checkpointCommitted();
-    const now = this.now();
-    for (const snapshot of snapshots) {
-      const { partition, position, maxEventTime, rows } = snapshot.manifest;
-      await handoff.import(store.connection, snapshot);
-      this.positions.set(partition, position);
-      if (maxEventTime !== null) this.watermarks.observe(partition, maxEventTime, now);
-      logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
-    }
-    await this.loadState(true);
   }
 }
 

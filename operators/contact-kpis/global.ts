@@ -9,6 +9,7 @@
  * allowed lateness and the FCR horizon of all its contacts; its last row has `fcr_final: true`.
  */
 import { alertRow, type Alert } from '../alert.js';
+import type { GaugeReading } from '../gauges.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
@@ -51,11 +52,6 @@ export class ContactKpiGlobal implements GlobalOperator {
       [CONTACT_KPI_STATES.ruleStatus]: this.rules.status,
       [CONTACT_KPI_STATES.ruleHistory]: this.rules.history,
     } as Record<string, KeyedState<unknown>>;
-  }
-
-  /** The window sizes it keeps, ms. */
-  get windowSizesMs(): readonly number[] {
-    return this.options.windowSizesMs;
   }
 
   /** The last watermark seen (persisted), or -Infinity before any. */
@@ -152,7 +148,7 @@ export class ContactKpiGlobal implements GlobalOperator {
 
   /**
    * Rows of the latest closed window (window_end <= watermark) per queue x channel for one window
-   * size, sorted by queue then channel: what the runner publishes as `pulse_contact_*` gauges.
+   * size, sorted by queue then channel (the `pulse_contact_*` gauges show the smallest size's).
    */
   latestClosed(windowSizeMs: number): ContactKpiRow[] {
     const rows: ContactKpiRow[] = [];
@@ -160,6 +156,12 @@ export class ContactKpiGlobal implements GlobalOperator {
       if (row[1].window_end - row[1].window_start === windowSizeMs) rows.push({ ...row[1] });
     }
     return rows.sort((a, b) => (a.queue === b.queue ? cmp(a.channel, b.channel) : cmp(a.queue, b.queue)));
+  }
+
+  /** The smallest window's latest closed rows: the most current view for a wallboard. */
+  gauges(): GaugeReading[] {
+    const sizeMs = Math.min(...this.options.windowSizesMs);
+    return [{ kind: 'contact_kpis', window: `${sizeMs / 60_000}m`, rows: this.latestClosed(sizeMs) }];
   }
 
   /** Marks a window for output and state persistence; a closed one also refreshes gauges/baselines. */

@@ -6,6 +6,7 @@
  */
 import type { Alert } from '../alert.js';
 import { alertRow, stableAlertId } from '../alert.js';
+import type { GaugeReading } from '../gauges.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
@@ -168,6 +169,13 @@ export class PopulationDriftGlobal implements GlobalOperator {
   /** Customers per value tier at the last period close (pulse_segment_customers{tier}). */
   segmentSizes(): Record<Tier, number> {
     return { ...this.progress().segmentSizes };
+  }
+
+  gauges(): GaugeReading[] {
+    return [
+      { kind: 'drift_scores', scores: this.latestScores() },
+      { kind: 'segment_sizes', customers: this.segmentSizes() },
+    ];
   }
 
   private progress(): Progress {

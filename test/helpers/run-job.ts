@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { parseJobConfig, type JobConfig } from '../../pipelines/job-config.js';
-import { JobRunner, type RunContext, type RunSummary } from '../../pipelines/runner.js';
+import type { RunContext, RunSummary } from '../../pipelines/run-context.js';
+import { JobRunner } from '../../pipelines/runner.js';
 import { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { bindSource } from '../../pipelines/source-binding.js';

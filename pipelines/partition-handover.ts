@@ -1,0 +1,126 @@
+import type { PartitionPosition, PartitionsAssigned, PartitionsRevoked } from '../sources/source.js';
+import type { WatermarkTracker } from '../operators/watermark.js';
+import type { RunContext } from './run-context.js';
+
+/** What the hand-over needs of the runner: its live positions and watermarks, a checkpoint, a reload. */
+export interface HandoverHost {
+  /** Positions of the partitions this process reads; the hand-over adds and removes partitions. */
+  readonly positions: Map<string, PartitionPosition>;
+  readonly watermarks: WatermarkTracker;
+  now(): number;
+  /** A checkpoint, awaited until it has committed: the store is then current. */
+  checkpointCommitted(): Promise<void>;
+  /** Replaces the in-memory state with the store's, after state moved in or out of it. */
+  reloadState(): Promise<void>;
+}
+
+/**
+ * Partitions moving between the members of a consumer group (Kafka rebalances), with their
+ * customers' state: a partition this process gives up is checkpointed and exported to the
+ * hand-over directory (job `checkpoint.handoff_dir`), and a snapshot of one it is assigned is
+ * imported when it is ahead of this process's own position (sinks/duckdb/partition-handoff.ts).
+ */
+export class PartitionHandover {
+  private warnedNoHandoff = false;
+
+  constructor(
+    private readonly context: Pick<RunContext, 'handoff' | 'store' | 'source' | 'job' | 'logger'>,
+    private readonly host: HandoverHost,
+  ) {}
+
+  async assigned(message: PartitionsAssigned): Promise<void> {
+    const now = this.host.now();
+    for (const partition of message.partitions) {
+      // A newly assigned partition must hold the watermark back before its first record
+      // (until the idle timeout), or the first partition to deliver drives the watermark past
+      // every other partition's backlog and turns it into late records. observe() with
+      // -Infinity registers an unseen partition and only refreshes a known one.
+      this.host.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
+      this.host.watermarks.reopen(partition, now);
+    }
+    await this.takeOver(message.partitions);
+  }
+
+  async revoked(message: PartitionsRevoked): Promise<void> {
+    // Make everything read from these partitions durable before another member takes them,
+    // then stop tracking them: later checkpoints must not overwrite the new owner's positions.
+    await this.host.checkpointCommitted();
+    for (const partition of message.partitions) this.host.watermarks.end(partition);
+    await this.handOver(message.partitions, { lost: message.lost });
+    for (const partition of message.partitions) this.host.positions.delete(partition);
+    message.done();
+  }
+
+  /**
+   * A graceful stop gives every partition up (after the last checkpoint has committed): whoever
+   * is assigned them next (this process after a restart, or another member) continues from the snapshot.
+   */
+  async stopping(): Promise<void> {
+    await this.handOver([...this.host.positions.keys()], { stopping: true });
+  }
+
+  /**
+   * Exports the state of partitions this process gives up to the hand-over directory (after a
+   * checkpoint), and reloads the state without it: the next owner continues that state, so this
+   * process must neither keep updating it nor write its windows again.
+   */
+  private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
+    const { handoff, store, source, job, logger } = this.context;
+    const { positions, watermarks } = this.host;
+    const moved = partitions.filter((p) => positions.has(p));
+    if (moved.length === 0) return;
+    if (!handoff) {
+      if (!stopping && !this.warnedNoHandoff) {
+        this.warnedNoHandoff = true;
+        logger.warn(
+          { partitions: moved },
+          "partitions revoked without checkpoint.handoff_dir: their customers' state stays in this process and " +
+            'does not move to the new owner, and per-customer detectors here see those customers go silent. ' +
+            'Run one member per group, or set checkpoint.handoff_dir (sources/kafka/README.md)',
+        );
+      }
+      return;
+    }
+    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: watermarks.current };
+    for (const partition of moved) {
+      if (lost) {
+        // The group gave the partition away already; a snapshot now could be newer than the point
+        // its new owner started from. Drop our copy; the new owner continues from the last snapshot.
+        await handoff.discard(store.connection, source.name, partition, open);
+        logger.warn({ partition }, 'partition lost (session timed out): its state since the last hand-over is dropped here');
+      } else {
+        const position = positions.get(partition)!;
+        const manifest = await handoff.export(store.connection, source.name, partition, position, watermarks.maxEventTimeOf(partition), open);
+        logger.info({ partition, offset: manifest.position.offset, rows: manifest.rows }, 'partition state handed over');
+      }
+      positions.delete(partition);
+    }
+    if (!stopping) await this.host.reloadState();
+  }
+
+  /**
+   * Imports hand-over snapshots of newly assigned partitions that are ahead of this process's own
+   * position for them (the source was started right after the snapshot's position).
+   */
+  private async takeOver(partitions: readonly string[]): Promise<void> {
+    const { handoff, store, source, logger } = this.context;
+    const { positions, watermarks } = this.host;
+    if (!handoff) return;
+    const snapshots = partitions
+      .map((partition) => handoff.newest(source.name, partition))
+      .filter((snapshot) => snapshot !== undefined)
+      .filter((snapshot) => snapshot.manifest.position.offset > (positions.get(snapshot.manifest.partition)?.offset ?? -1));
+    if (snapshots.length === 0) return;
+    // The reload below replaces in-memory state with the store's: make the store current first.
+    await this.host.checkpointCommitted();
+    const now = this.host.now();
+    for (const snapshot of snapshots) {
+      const { partition, position, maxEventTime, rows } = snapshot.manifest;
+      await handoff.import(store.connection, snapshot);
+      positions.set(partition, position);
+      if (maxEventTime !== null) watermarks.observe(partition, maxEventTime, now);
+      logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
+    }
+    await this.host.reloadState();
+  }
+}
