@@ -1,19 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { type Alert, alertRow } from '../operators/alert.js';
+import { alertRow } from '../operators/alert.js';
 import type { DedupChanges } from '../operators/dedup.js';
-import { EVENT_TYPES, type Rejection } from '../operators/events.js';
+import type { Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { mergeUnknownCounts, type ActiveTaxonomy, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
-import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
-import type { CaseStatusInfo } from '../operators/service/case-status.js';
-import type { SettledCase } from '../operators/service/operator.js';
-import { JOB_CLOCK_KEY, jobClock, type JobClock } from '../sinks/duckdb/job-clock.js';
-import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
-import { OperatorGauges } from '../sinks/metrics/operator-gauges.js';
-import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
+import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
 import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
 import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
@@ -21,14 +15,16 @@ import type { PartitionPosition, RecordBatch } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
 import { replaysFiles } from './job-config.js';
 import { readAhead } from './read-ahead.js';
-import { dueReportAlerts, SCHEDULE_CURSOR_KEY } from './report-schedule.js';
+import { CaseDeadlines } from './case-deadlines.js';
+import { CheckpointMetrics } from './checkpoint-metrics.js';
 import { CommitChain } from './commit-chain.js';
+import { readStateToRestore } from './state-restore.js';
+import { ScheduleCursor } from './schedule-cursor.js';
 import { PartitionHandover } from './partition-handover.js';
 import type { RunContext, RunProgress, RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
-import { shardOf } from './shards/routing.js';
-import type { BatchResult, ShardRestore } from './shards/shard.js';
+import type { BatchResult } from './shards/shard.js';
 
 const WATERMARK_KEY = 'watermark';
 /** Record batches read and split by worker ahead of the one being processed. */
@@ -51,11 +47,9 @@ export class JobRunner {
   private readonly prototypes: LocalOperator[];
   private globals: Array<GlobalOperator | undefined>;
   private pool: ShardPool | undefined;
-  /** Indexes of the operators whose local parts hold cases with deadlines. */
-  private readonly caseWatchers: number[];
+  private readonly cases: CaseDeadlines;
   private readonly positions = new Map<string, PartitionPosition>();
   private rejections: Rejection[] = [];
-  private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
   private eventsSinceCheckpoint = 0;
   private lastCheckpointAt = 0;
   private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
@@ -63,20 +57,11 @@ export class JobRunner {
   private readyFlag = false;
   /** Seconds per operator on the main thread since the last checkpoint (global parts). */
   private globalSeconds: number[];
-  /** Seconds per operator over the run, all threads (the summary log line). */
-  private readonly operatorSeconds: Record<string, number> = {};
-  private readonly operatorGauges: OperatorGauges;
-  private readonly businessGauges: BusinessGauges;
-  private readonly outcomeGauges: OutcomeGauges;
+  private readonly checkpointMetrics: CheckpointMetrics;
   /** Checkpoints committing in the background, and the latch that stops the run when one fails. */
   private readonly commits: CommitChain;
   private readonly handover: PartitionHandover;
-  /**
-   * Scheduled reports: the job clock up to which their runs were made (pipelines/report-schedule.ts),
-   * from the checkpoint, or where the clock started (the first watermark of a bounded input, the
-   * wall clock at start for a live source) on a job's first run.
-   */
-  private scheduleCursor: number | undefined;
+  private readonly schedule: ScheduleCursor;
   /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
   private readonly eventClock: boolean;
   /** The reason list the shards map contact reasons with since the last checkpoint (none: as they arrive). */
@@ -99,14 +84,11 @@ export class JobRunner {
     this.prototypes = this.plans.map((plan) => plan.createLocal());
     this.globals = this.plans.map((plan) => plan.createGlobal?.());
     this.globalSeconds = this.plans.map(() => 0);
-    this.caseWatchers = this.prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) ? [i] : []));
-    this.businessGauges = new BusinessGauges(context.metrics.registry);
-    this.outcomeGauges = new OutcomeGauges(context.metrics.registry, context.job.outcomes);
+    this.cases = new CaseDeadlines(this.prototypes);
+    this.schedule = new ScheduleCursor(job.reportSchedules, job.reportLinks);
+    this.checkpointMetrics = new CheckpointMetrics(context, this.plans);
     // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
     context.metrics.trackWatermark(() => this.progress.watermark, this.now);
-    // Fresh global parts, asked only which gauges they have: the run's own are restored from the checkpoint.
-    const declared = this.plans.map((plan) => plan.createGlobal?.().gauges?.() ?? []);
-    this.operatorGauges = new OperatorGauges(context.metrics.registry, this.businessGauges, job.metricsLabelLimits, declared);
   }
 
   get ready(): boolean {
@@ -120,12 +102,10 @@ export class JobRunner {
     try {
       const resumeFrom = await this.restore();
       await this.followTaxonomy();
-      if (!this.eventClock) this.scheduleCursor ??= this.now();
+      if (!this.eventClock) this.schedule.startAt(this.now());
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
-      for (const [partition, position] of resumeFrom) {
-        this.context.metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
-      }
+      this.checkpointMetrics.publishPositions(resumeFrom);
       this.readyFlag = true;
       this.lastCheckpointAt = this.now();
       const pool = this.pool;
@@ -176,7 +156,7 @@ export class JobRunner {
         ...this.progress,
         completed,
         workers: this.context.job.workers,
-        operatorSeconds: Object.fromEntries(Object.entries(this.operatorSeconds).map(([name, s]) => [name, Math.round(s * 100) / 100])),
+        operatorSeconds: Object.fromEntries(Object.entries(this.checkpointMetrics.operatorSeconds).map(([name, s]) => [name, Math.round(s * 100) / 100])),
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
@@ -205,7 +185,7 @@ export class JobRunner {
         this.rejections.push(rejection);
         this.context.metrics.eventsRejected.inc({ type: rejection.type, reason: rejection.reason });
       }
-      result.acceptedByType.forEach((n, i) => (this.ingestedByType[i]! += n));
+      this.checkpointMetrics.countIngested(result.acceptedByType);
       accepted += result.accepted;
     }
     this.mergePartials(results);
@@ -238,7 +218,7 @@ export class JobRunner {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
     if (watermark > before) {
-      if (this.eventClock && Number.isFinite(watermark)) this.scheduleCursor ??= watermark;
+      if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
       this.progress.watermark = watermark;
       await this.onWatermark(watermark);
     }
@@ -268,12 +248,7 @@ export class JobRunner {
    * without new events when a scheduled report is due or a case deadline may have passed.
    */
   private clockWorkDue(): boolean {
-    if (this.eventClock) return false;
-    if (this.caseWatchers.length > 0) return true;
-    const cursor = this.scheduleCursor;
-    if (cursor === undefined) return false;
-    const now = this.now();
-    return this.context.job.reportSchedules.some((s) => (s.cron.nextRun(new Date(cursor))?.getTime() ?? Infinity) <= now);
+    return !this.eventClock && (this.cases.active || this.schedule.dueBy(this.now()));
   }
 
   private checkpointDue(): boolean {
@@ -306,17 +281,14 @@ export class JobRunner {
     // stored so that `pulse cases list` judges by it too.
     const watermark = this.watermarks.snapshot();
     const clock = jobClock(this.eventClock, watermark.current, this.now());
-    const caseWork =
-      this.caseWatchers.length > 0
-        ? await prepareCaseCheckpoint(store.connection, this.caseDeadlineWatchers(), clock?.at ?? this.now(), clock?.basis === 'wall' ? clock.at : undefined)
-        : undefined;
+    const caseWork = await this.cases.prepare(store.connection, (index, request) => this.pool!.ask(index, request), clock, this.now());
     const drained = await this.drain();
     const { outputs, state, dedup, owners, unknownReasons } = drained;
     // A reason list saved since the last checkpoint maps the records read after this one (the
     // read loop waits for this checkpoint to be staged before it sends the shards more).
     await this.followTaxonomy();
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
-    const scheduled = this.dueReports(clock);
+    const scheduled = this.schedule.take(clock);
     if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
     const rejections = this.rejections;
     this.rejections = [];
@@ -333,7 +305,7 @@ export class JobRunner {
         jobState: {
           [WATERMARK_KEY]: watermark,
           ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
-          ...(this.scheduleCursor !== undefined ? { [SCHEDULE_CURSOR_KEY]: this.scheduleCursor } : {}),
+          ...this.schedule.jobState(),
         },
         ...(this.context.beforeCheckpointWrites
           ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
@@ -358,22 +330,20 @@ export class JobRunner {
     }
     metrics.checkpointDuration.observe((performance.now() - started) / 1000);
     this.progress.checkpoints++;
-    await this.publishMetrics(outputs, drained.sizes, drained.dedupIds, drained.seconds, clock?.at);
+    await this.checkpointMetrics.publish(
+      {
+        outputs,
+        sizes: drained.sizes,
+        dedupIds: drained.dedupIds,
+        seconds: drained.seconds,
+        globals: this.globals,
+        clockAt: clock?.at,
+        cases: this.cases.active,
+      },
+      this.positions,
+    );
     for (const { channel, count } of unknownReasons) metrics.reasonUnknown.inc({ channel }, count);
     await this.context.afterCheckpoint?.({ rejections, outputs, positions });
-  }
-
-  /**
-   * The scheduled reports whose time the job clock passed since the last checkpoint, as `report`
-   * alerts; moves the cursor, which this checkpoint stores with them (exactly once).
-   */
-  private dueReports(clock: JobClock | undefined): Alert[] {
-    const { reportSchedules, reportLinks } = this.context.job;
-    if (clock === undefined || this.scheduleCursor === undefined || clock.at <= this.scheduleCursor) return [];
-    // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
-    const alerts = reportSchedules.length > 0 ? dueReportAlerts(reportSchedules, this.scheduleCursor, clock.at, reportLinks) : [];
-    this.scheduleCursor = clock.at;
-    return alerts;
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */
@@ -444,54 +414,6 @@ export class JobRunner {
     await this.commits.afterCommit(() => this.followTaxonomy());
   }
 
-  /** The case watchers' local parts, asked on every shard. */
-  private caseDeadlineWatchers(): CaseDeadlineWatcher[] {
-    return this.caseWatchers.map((index) => ({
-      overdueCases: async (dueBy?: number) =>
-        ((await this.pool!.ask(index, { step: 'overdue', ...(dueBy !== undefined ? { dueBy } : {}) })) as Array<Array<{ case_id: string }>>).flat(),
-      settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) =>
-        ((await this.pool!.ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
-    }));
-  }
-
-  /** `clockAt`: the job clock of the checkpoint (overdue cases are counted by it). */
-  private async publishMetrics(
-    outputs: OperatorOutput[],
-    sizes: Array<Record<string, number>>,
-    dedupIds: number,
-    seconds: number[],
-    clockAt: number | undefined,
-  ): Promise<void> {
-    const { metrics, source } = this.context;
-    EVENT_TYPES.forEach((type, i) => {
-      if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
-      this.ingestedByType[i] = 0;
-    });
-    for (const output of outputs) {
-      metrics.outputRows.inc({ kind: output.kind }, (output.columns ?? output.rows).length);
-      if (output.kind !== 'alert') continue;
-      const committedAt = Date.now();
-      for (const row of output.rows) {
-        metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
-        if (row['status'] === 'firing') {
-          metrics.alertLatency.observe({ kind: String(row['kind']) }, Math.max(0, (committedAt - Number(row['fired_at'])) / 1000));
-        }
-      }
-    }
-    for (const [partition, position] of this.positions) {
-      metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
-    }
-    this.plans.forEach((plan, i) => {
-      for (const [state, n] of Object.entries(sizes[i]!)) metrics.stateEntries.set({ operator: plan.name, state }, n);
-      if (seconds[i]! > 0) metrics.operatorSeconds.inc({ operator: plan.name }, seconds[i]);
-      this.operatorSeconds[plan.name] = (this.operatorSeconds[plan.name] ?? 0) + seconds[i]!;
-    });
-    metrics.dedupIds.set(dedupIds);
-    this.operatorGauges.publish(this.globals.map((global) => global?.gauges?.() ?? []));
-    if (this.caseWatchers.length > 0) await this.businessGauges.publishCases(this.context.store.connection, clockAt ?? Number.NEGATIVE_INFINITY);
-    await this.outcomeGauges.publish(this.context.store.connection);
-  }
-
   /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */
   private async restore(): Promise<ReadonlyMap<string, PartitionPosition>> {
     const { store, source, logger } = this.context;
@@ -500,8 +422,7 @@ export class JobRunner {
     for (const [partition, position] of positions) this.positions.set(partition, position);
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.watermarks.restore(snapshot, this.now());
-    const cursor = checkpoint.jobState[SCHEDULE_CURSOR_KEY];
-    if (typeof cursor === 'number') this.scheduleCursor = cursor;
+    this.schedule.restore(checkpoint.jobState);
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.
@@ -523,54 +444,16 @@ export class JobRunner {
    * `withWindows` (their count is returned).
    */
   private async loadState(withWindows: boolean): Promise<number | undefined> {
-    const { store, job } = this.context;
+    const { store, job, source } = this.context;
     const pool = this.pool!;
-    const watermark = this.watermarks.current;
-    const shards: ShardRestore[] = Array.from({ length: pool.size }, () => ({
-      watermark,
-      states: this.plans.map(() => ({})),
-      windows: [],
-      dedup: [],
-      owners: [],
-    }));
-    this.globals = this.plans.map((plan) => plan.createGlobal?.());
-    const opIndex = new Map(this.plans.map((plan, i) => [plan.name, i]));
-    const globalEntries = new Map<string, Array<[string, unknown]>>();
-    for (const row of await store.loadStateRows()) {
-      const i = opIndex.get(row.operator);
-      if (i === undefined) continue; // an operator no longer in the job
-      if (this.globals[i]?.states[row.state]) {
-        const key = `${i}\u0000${row.state}`;
-        const entries = globalEntries.get(key) ?? [];
-        entries.push([row.key, JSON.parse(row.value)]);
-        globalEntries.set(key, entries);
-        continue;
-      }
-      const keyed = this.prototypes[i]!.states[row.state];
-      if (!keyed) continue;
-      const customer = row.customer_id ?? keyed.customerOfEntry(row.key, JSON.parse(row.value));
-      const states = shards[shardOf(customer, pool.size)]!.states[i]!;
-      (states[row.state] ??= []).push([row.key, row.value]);
-    }
-    this.globals.forEach((global, i) => {
-      for (const [name, keyed] of Object.entries(global?.states ?? {})) keyed.restore(globalEntries.get(`${i}\u0000${name}`) ?? []);
+    const { shards, globals, openWindows } = await readStateToRestore(store, this.plans, this.prototypes, {
+      shardCount: pool.size,
+      watermark: this.watermarks.current,
+      withWindows,
+      withOwners: !source.bounded,
+      allowedLatenessMs: job.eventTime.allowedLatenessMs,
     });
-    for (const [id, customer, ts] of await store.loadDedup()) {
-      // An id without a customer (unknown caller, or stored by an older version) is kept by every shard.
-      if (customer === null) for (const shard of shards) shard.dedup.push([id, customer, ts]);
-      else shards[shardOf(customer, pool.size)]!.dedup.push([id, customer, ts]);
-    }
-    if (!this.context.source.bounded) {
-      for (const [customer, partition] of await store.loadOwners()) shards[shardOf(customer, pool.size)]!.owners.push([customer, partition]);
-    }
-    let openWindows: number | undefined;
-    if (withWindows && this.prototypes.some((local) => local.restoreOpenWindows)) {
-      const rows = await store.loadOpenWindows(watermark, job.eventTime.allowedLatenessMs);
-      for (const row of rows) shards[shardOf(row.customer_id, pool.size)]!.windows.push(row);
-      openWindows = rows.length;
-    } else if (withWindows) {
-      openWindows = 0;
-    }
+    this.globals = globals;
     await pool.restore(shards);
     for (const [i, global] of this.globals.entries()) if (global?.sync) await this.drive(i, global.sync());
     return openWindows;
@@ -587,9 +470,4 @@ function concatTimes(parts: readonly Float64Array[]): Float64Array {
     at += part.length;
   }
   return all;
-}
-
-/** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */
-function partitionLabel(partition: string): string {
-  return partition.split('/').pop() ?? partition;
 }

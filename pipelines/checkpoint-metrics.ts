@@ -1,0 +1,97 @@
+import { EVENT_TYPES } from '../operators/events.js';
+import type { OperatorOutput } from '../operators/operator.js';
+import type { GlobalOperator, OperatorPlan } from '../operators/parallel.js';
+import type { PartitionPosition } from '../sources/source.js';
+import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
+import { OperatorGauges } from '../sinks/metrics/operator-gauges.js';
+import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
+import type { RunContext } from './run-context.js';
+
+/** What one committed checkpoint reports besides its outputs. */
+export interface CheckpointFigures {
+  outputs: readonly OperatorOutput[];
+  /** Entries held per operator, by state name (all shards). */
+  sizes: ReadonlyArray<Readonly<Record<string, number>>>;
+  dedupIds: number;
+  /** Seconds per operator since the previous checkpoint, all threads. */
+  seconds: readonly number[];
+  /** The global parts, read for their gauges (operators/gauges.ts). */
+  globals: ReadonlyArray<GlobalOperator | undefined>;
+  /** The job clock of the checkpoint (overdue cases are counted by it). */
+  clockAt: number | undefined;
+  /** Whether some operator holds cases (their gauges are read from the `cases` table). */
+  cases: boolean;
+}
+
+/**
+ * The job's metrics that move at checkpoints (sinks/metrics): events ingested, output rows and
+ * alerts, source positions, state sizes and operator time, and the business gauges. Published
+ * after each commit, so that they show what is durable.
+ */
+export class CheckpointMetrics {
+  private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
+  /** Seconds per operator over the run, all threads (the summary log line). */
+  readonly operatorSeconds: Record<string, number> = {};
+  private readonly operatorGauges: OperatorGauges;
+  private readonly businessGauges: BusinessGauges;
+  private readonly outcomeGauges: OutcomeGauges;
+
+  constructor(
+    private readonly context: Pick<RunContext, 'job' | 'metrics' | 'source' | 'store'>,
+    private readonly plans: readonly OperatorPlan[],
+  ) {
+    const { job, metrics } = context;
+    this.businessGauges = new BusinessGauges(metrics.registry);
+    this.outcomeGauges = new OutcomeGauges(metrics.registry, job.outcomes);
+    // Fresh global parts, asked only which gauges they have: the run's own are restored from the checkpoint.
+    const declared = plans.map((plan) => plan.createGlobal?.().gauges?.() ?? []);
+    this.operatorGauges = new OperatorGauges(metrics.registry, this.businessGauges, job.metricsLabelLimits, declared);
+  }
+
+  /** Counts a batch's accepted events by type (published at the next checkpoint). */
+  countIngested(acceptedByType: readonly number[]): void {
+    acceptedByType.forEach((n, i) => (this.ingestedByType[i]! += n));
+  }
+
+  publishPositions(positions: ReadonlyMap<string, PartitionPosition>): void {
+    const { metrics, source } = this.context;
+    for (const [partition, position] of positions) {
+      metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
+    }
+  }
+
+  async publish(figures: CheckpointFigures, positions: ReadonlyMap<string, PartitionPosition>): Promise<void> {
+    const { metrics, store } = this.context;
+    const { outputs, sizes, seconds } = figures;
+    EVENT_TYPES.forEach((type, i) => {
+      if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
+      this.ingestedByType[i] = 0;
+    });
+    for (const output of outputs) {
+      metrics.outputRows.inc({ kind: output.kind }, (output.columns ?? output.rows).length);
+      if (output.kind !== 'alert') continue;
+      const committedAt = Date.now();
+      for (const row of output.rows) {
+        metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
+        if (row['status'] === 'firing') {
+          metrics.alertLatency.observe({ kind: String(row['kind']) }, Math.max(0, (committedAt - Number(row['fired_at'])) / 1000));
+        }
+      }
+    }
+    this.publishPositions(positions);
+    this.plans.forEach((plan, i) => {
+      for (const [state, n] of Object.entries(sizes[i]!)) metrics.stateEntries.set({ operator: plan.name, state }, n);
+      if (seconds[i]! > 0) metrics.operatorSeconds.inc({ operator: plan.name }, seconds[i]);
+      this.operatorSeconds[plan.name] = (this.operatorSeconds[plan.name] ?? 0) + seconds[i]!;
+    });
+    metrics.dedupIds.set(figures.dedupIds);
+    this.operatorGauges.publish(figures.globals.map((global) => global?.gauges?.() ?? []));
+    if (figures.cases) await this.businessGauges.publishCases(store.connection, figures.clockAt ?? Number.NEGATIVE_INFINITY);
+    await this.outcomeGauges.publish(store.connection);
+  }
+}
+
+/** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */
+function partitionLabel(partition: string): string {
+  return partition.split('/').pop() ?? partition;
+}

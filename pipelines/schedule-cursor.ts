@@ -1,0 +1,53 @@
+import type { Alert } from '../operators/alert.js';
+import type { JobClock } from '../sinks/duckdb/job-clock.js';
+import { dueReportAlerts, SCHEDULE_CURSOR_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
+
+/**
+ * Where the job's scheduled reports are (pipelines/report-schedule.ts): the job clock up to which
+ * their runs were made. It comes from the checkpoint, or on a job's first run from where the
+ * clock started (the first watermark of a bounded input, the wall clock at start for a live
+ * source), and each checkpoint stores it with the report alerts it made, so a run happens once.
+ */
+export class ScheduleCursor {
+  private cursor: number | undefined;
+
+  constructor(
+    private readonly schedules: readonly ReportSchedule[],
+    private readonly links: ReportLinks,
+  ) {}
+
+  /** Takes the cursor of a checkpoint's job state, if it has one. */
+  restore(jobState: Readonly<Record<string, unknown>>): void {
+    const cursor = jobState[SCHEDULE_CURSOR_KEY];
+    if (typeof cursor === 'number') this.cursor = cursor;
+  }
+
+  /** Where the clock starts, unless a checkpoint had a cursor. */
+  startAt(at: number): void {
+    this.cursor ??= at;
+  }
+
+  /** True when a schedule's run is due by `now`: a live job's clock moves while its source is silent. */
+  dueBy(now: number): boolean {
+    const cursor = this.cursor;
+    if (cursor === undefined) return false;
+    return this.schedules.some((s) => (s.cron.nextRun(new Date(cursor))?.getTime() ?? Infinity) <= now);
+  }
+
+  /**
+   * The runs whose time the job clock passed since the last checkpoint, as `report` alerts; moves
+   * the cursor, which this checkpoint stores with them (exactly once).
+   */
+  take(clock: JobClock | undefined): Alert[] {
+    if (clock === undefined || this.cursor === undefined || clock.at <= this.cursor) return [];
+    // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
+    const alerts = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links) : [];
+    this.cursor = clock.at;
+    return alerts;
+  }
+
+  /** Its `pulse_job_state` entry, once the clock has started. */
+  jobState(): Record<string, number> {
+    return this.cursor === undefined ? {} : { [SCHEDULE_CURSOR_KEY]: this.cursor };
+  }
+}
