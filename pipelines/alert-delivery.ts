@@ -17,16 +17,15 @@ import {
   type Receiver,
 } from '../sinks/alerts/index.js';
 import { formatDuration } from '../operators/duration.js';
+import type { CheckpointSink } from './checkpoint-sink.js';
 import type { OutboxSender } from './commands/database-access.js';
-// Registers the `kafka` receiver type with the receiver registry.
-import '../sinks/alerts/kafka.js';
 
 /**
  * Connects the job's alerts to their receivers: routed alerts are written to the outbox inside the
  * checkpoint transaction (so none is lost to a crash), and a worker on its own connection delivers
  * them with retries. See sinks/alerts/README.md for the `alerting:` section.
  */
-export class AlertDelivery implements OutboxSender {
+export class AlertDelivery implements OutboxSender, CheckpointSink {
   private stopped: Promise<DrainResult> | undefined;
 
   private constructor(
@@ -59,13 +58,12 @@ export class AlertDelivery implements OutboxSender {
     return new AlertDelivery(router, receivers, externalURL, worker, settings, logger);
   }
 
-  /** Runs inside the checkpoint transaction. */
   /**
-   * Puts a checkpoint's alerts in the outbox, except scheduled reports' (kind `report`): those wait
+   * In the checkpoint's transaction (CheckpointSink): puts its alerts in the outbox, except scheduled reports' (kind `report`): those wait
    * for their report, so that the mail carries it, and are enqueued by the report queue once it is
    * written (`enqueueAlerts`).
    */
-  async enqueue(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
+  async write(connection: DuckDBConnection, outputs: readonly OperatorOutput[]): Promise<void> {
     const alerts = outputs.filter((o) => o.kind === 'alert').flatMap((o) => o.rows as unknown as Alert[]);
     await this.enqueueAlerts(
       connection,

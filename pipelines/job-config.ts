@@ -12,7 +12,8 @@ import type { OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { substituteEnv } from './env-vars.js';
 import { lineOf, pathSegments } from './yaml-lines.js';
 import { compileConfig, type ConfigProblem } from '../operators/config/schema.js';
-import { JOB_SCHEMA, SOURCE_SCHEMAS, type SourceConfig } from './job-schema.js';
+import { JOB_SCHEMA } from './job-schema.js';
+import { SOURCE_TYPES, type SourceConfig } from './source-binding.js';
 import { OPERATOR_FACTORIES, type OperatorFactory } from './registry.js';
 import { buildReportSchedules, type ReportLinks, type ReportSchedule } from './report-schedule.js';
 import { MS_PER_DAY } from '../operators/contact-kpis/keys.js';
@@ -64,10 +65,10 @@ export interface JobConfig {
 }
 
 const checkJob = compileConfig(JOB_SCHEMA);
-const sourceChecks = { files: compileConfig(SOURCE_SCHEMAS.files), kafka: compileConfig(SOURCE_SCHEMAS.kafka) };
+const sourceChecks = new Map([...SOURCE_TYPES.values()].map((spec) => [spec.type, compileConfig(spec.schema)]));
 const operatorChecks = new Map([...OPERATOR_FACTORIES.values()].map((factory) => [factory.type, compileConfig(factory.schema)]));
 
-export type { FileSourceConfig, KafkaSourceConfig, SourceConfig } from './job-schema.js';
+export type { FileSourceConfig, KafkaSourceConfig, SourceConfig } from './source-binding.js';
 
 export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
   let text: string;
@@ -111,7 +112,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   const job = checkJob(raw, '', located([]));
   const sources: Record<string, SourceConfig> = {};
   for (const [name, source] of Object.entries(job.sources)) {
-    sources[name] = sourceChecks[source.type](source, `sources.${name}`, located([]));
+    // The job schema's enum admits only registered types.
+    sources[name] = sourceChecks.get(source.type)!(source, `sources.${name}`, located([])) as SourceConfig;
   }
   if (!(job.source in job.sources)) {
     throw new ConfigError(`${origin}: source: '${job.source}' is not defined; defined sources are ${Object.keys(job.sources).join(', ')}`);
@@ -258,7 +260,7 @@ function operatorConfig(entry: Record<string, unknown>, index: number, origin: s
   const type = String(entry['type']);
   const factory = OPERATOR_FACTORIES.get(type);
   if (!factory) {
-    throw new ConfigError(`${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${[...OPERATOR_FACTORIES.keys()].join(', ')}`);
+    throw new ConfigError(`${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${OPERATOR_FACTORIES.types.join(', ')}`);
   }
   const { type: _type, name, ...settings } = entry;
   operatorChecks.get(type)!(settings, '', located);

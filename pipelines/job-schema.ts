@@ -5,6 +5,7 @@ import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { DEFAULT_MEMORY_LIMIT } from '../sinks/duckdb/store.js';
 import { DEFAULT_LABEL_LIMITS } from '../sinks/metrics/label-limits.js';
 import { REPORT_LINKS_SCHEMA, REPORT_SCHEDULE_SCHEMA } from './report-schedule.js';
+import { SOURCE_TYPES } from './source-binding.js';
 
 /**
  * Schema of the job YAML (TypeBox, operators/config/schema.ts): the single source for validation
@@ -13,13 +14,6 @@ import { REPORT_LINKS_SCHEMA, REPORT_SCHEDULE_SCHEMA } from './report-schedule.j
  * own type's schema (job-config.ts, pipelines/registry.ts), which gives a clearer message than a
  * union of all of them.
  */
-
-/**
- * How long a partial batch read from stdin waits for more lines before it is processed: as long
- * as Flink's default network buffer timeout, short enough that a live producer's events show up
- * at once, long enough that a fast producer still fills whole batches.
- */
-export const DEFAULT_LINGER = '100ms';
 
 /**
  * An accepted event may be this far ahead of the processing time. With the default out-of-orderness
@@ -56,48 +50,12 @@ function labelLimit(max: number) {
 const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description?: string) =>
   Type.Object(properties, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
 
-const batchSize = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096, description: 'lines or messages per batch' });
-
-export const FILE_SOURCE_SCHEMA = Type.Object(
-  {
-    type: Type.Literal('files', { description: 'NDJSON files, or stdin' }),
-    paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'NDJSON files to read in order; - reads stdin' }),
-    batch_size: batchSize,
-    linger: Duration({
-      default: DEFAULT_LINGER,
-      description:
-        "stdin only: how long a partial batch waits for more lines, counted from its first line; as Flink's default buffer timeout. Files are always read in whole batches",
-    }),
-  },
-  { additionalProperties: false },
-);
-
-export const KAFKA_SOURCE_SCHEMA = Type.Object(
-  {
-    type: Type.Literal('kafka', { description: 'a Kafka consumer group (sources/kafka/README.md)' }),
-    brokers: Type.String({ minLength: 1, description: 'bootstrap servers, comma-separated; e.g. ${PULSE_KAFKA_BROKERS}' }),
-    topics: Type.String({ minLength: 1, description: 'comma-separated' }),
-    group: Type.String({ minLength: 1, description: 'the consumer group id' }),
-    batch_size: batchSize,
-    dead_letter_topic: Type.Optional(Type.String({ description: 'rejected records are also produced to this topic' })),
-    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka settings' })),
-  },
-  { additionalProperties: false },
-);
-
-export type FileSourceConfig = Static<typeof FILE_SOURCE_SCHEMA>;
-export type KafkaSourceConfig = Static<typeof KAFKA_SOURCE_SCHEMA>;
-export type SourceConfig = FileSourceConfig | KafkaSourceConfig;
-
-/** Every source type, by its YAML `type:`. */
-export const SOURCE_SCHEMAS = { files: FILE_SOURCE_SCHEMA, kafka: KAFKA_SOURCE_SCHEMA } as const;
-
 export const JOB_SCHEMA = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'the job name (logs, metrics)' }),
     description: Type.Optional(Type.String({ description: 'free text' })),
     source: Type.String({ minLength: 1, description: 'which entry of sources to read; --source overrides, --input replaces it with files' }),
-    sources: Type.Record(Type.String(), Type.Object({ type: StringEnum(['files', 'kafka'] as const) }), {
+    sources: Type.Record(Type.String(), Type.Object({ type: StringEnum(SOURCE_TYPES.types) }), {
       minProperties: 1,
       description: 'the inputs by name; each is checked against the schema of its type',
     }),

@@ -6,14 +6,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { markdownTable, optionRows, replaceBetweenMarkers } from '../operators/config/option-table.js';
-import { JOB_SCHEMA, SOURCE_SCHEMAS } from './job-schema.js';
+import { JOB_SCHEMA } from './job-schema.js';
 import { OPERATOR_FACTORIES } from './registry.js';
+import { SOURCE_TYPES } from './source-binding.js';
 
 /** The tables by marker name. */
 export function optionTables(): Map<string, string> {
   const job = optionRows(JOB_SCHEMA).flatMap((row) =>
     // Each source type has its own schema: its rows stand where the generic `sources` row would.
-    row.key.startsWith('sources.') ? Object.values(SOURCE_SCHEMAS).flatMap((schema) => optionRows(schema, 'sources.NAME')) : [row],
+    row.key.startsWith('sources.') ? [...SOURCE_TYPES.values()].flatMap((spec) => optionRows(spec.schema, 'sources.NAME')) : [row],
   );
   const tables = new Map([['job', markdownTable(job)]]);
   for (const factory of OPERATOR_FACTORIES.values()) {

@@ -6,6 +6,7 @@ import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { POPULATION_DRIFT_SCHEMA, populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
 import { windowSpec } from '../operators/windows.js';
+import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
 import { Duration, Type, type TSchema } from '../operators/config/schema.js';
 
 /** What every operator factory gets besides its own config. */
@@ -13,11 +14,9 @@ export interface BuildContext {
   allowedLatenessMs: number;
 }
 
-export interface OperatorFactory {
-  type: string;
-  description: string;
+export interface OperatorFactory extends ComponentSpec {
   /** Schema of the operator's settings (besides `type` and `name`), operators/config/schema.ts. */
-  schema: TSchema;
+  readonly schema: TSchema;
   /** The operator's parts (operators/parallel.ts); built on the main thread and on every shard. */
   build(name: string, settings: Record<string, unknown>, context: BuildContext): OperatorPlan;
 }
@@ -81,20 +80,11 @@ const populationDrift: OperatorFactory = {
   },
 };
 
-/** Every operator a job can name, by its YAML `type`. Filled from this explicit list. */
-export const OPERATOR_FACTORIES: ReadonlyMap<string, OperatorFactory> = buildRegistry([
+/** Every operator a job can name, by its YAML `type`. */
+export const OPERATOR_FACTORIES = new ComponentRegistry<OperatorFactory>('operator', [
   customerWindows,
   contactKpis,
   customerShifts,
   populationDrift,
   SERVICE_TRIGGERS_OPERATOR,
 ]);
-
-function buildRegistry(factories: OperatorFactory[]): Map<string, OperatorFactory> {
-  const registry = new Map<string, OperatorFactory>();
-  for (const factory of factories) {
-    if (registry.has(factory.type)) throw new Error(`operator type '${factory.type}' is registered twice`);
-    registry.set(factory.type, factory);
-  }
-  return registry;
-}

@@ -1,11 +1,9 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import type { Rejection } from '../operators/events.js';
-import type { OperatorOutput } from '../operators/operator.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import type { PartitionPosition, Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
+import type { CheckpointSink } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
 import type { SerialQueue } from './serial-queue.js';
 
@@ -25,12 +23,8 @@ export interface RunContext {
   handoff?: PartitionHandoffDir;
   /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
   exclusive?: SerialQueue;
-  /** Inside each checkpoint transaction, before the outputs are written; may amend them. */
-  beforeCheckpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
-  /** Extra writes inside each checkpoint transaction, given that checkpoint's outputs (the alert outbox). */
-  checkpointWrites?: (connection: DuckDBConnection, outputs: readonly OperatorOutput[]) => Promise<void>;
-  /** Called after each checkpoint commits, with what it wrote (rejects files, delivery, ...). */
-  afterCheckpoint?: (committed: { rejections: Rejection[]; outputs: OperatorOutput[]; positions: ReadonlyMap<string, PartitionPosition> }) => Promise<void>;
+  /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */
+  sinks?: readonly CheckpointSink[];
   /** Called after every batch with the running totals (progress display). */
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */

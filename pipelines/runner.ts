@@ -273,7 +273,7 @@ export class JobRunner {
 
   /** Runs after the previous checkpoint has committed; calls `staged` once its writes are in DuckDB. */
   private async checkpointNow(staged: () => void): Promise<void> {
-    const { store, metrics, source } = this.context;
+    const { store, metrics, source, sinks = [] } = this.context;
     const started = performance.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
@@ -307,16 +307,16 @@ export class JobRunner {
           ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
           ...this.schedule.jobState(),
         },
-        ...(this.context.beforeCheckpointWrites
-          ? { beforeWrites: (connection: DuckDBConnection) => this.context.beforeCheckpointWrites!(connection, outputs) }
-          : {}),
+        beforeWrites: async (connection: DuckDBConnection) => {
+          for (const sink of sinks) await sink.beforeWrites?.(connection, outputs);
+        },
         extraWrites: async (connection: DuckDBConnection) => {
           await caseWork?.write(connection);
           await addUnknownReasonCounts(connection, unknownReasons);
           // Lead outcomes from the transactions stored so far, in this transaction: exactly once.
           const { leadInference } = this.context.job;
           if (leadInference && watermark.current !== null) await inferLeadOutcomes(connection, { ...leadInference, watermark: watermark.current });
-          await this.context.checkpointWrites?.(connection, outputs);
+          for (const sink of sinks) await sink.write?.(connection, outputs);
         },
       });
       this.eventsSinceCheckpoint = 0;
@@ -343,7 +343,7 @@ export class JobRunner {
       this.positions,
     );
     for (const { channel, count } of unknownReasons) metrics.reasonUnknown.inc({ channel }, count);
-    await this.context.afterCheckpoint?.({ rejections, outputs, positions });
+    for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions });
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */

@@ -1,24 +1,66 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
+import { Duration, Type, type Static, type TSchema } from '../operators/config/schema.js';
 import { requireDuration } from '../operators/duration.js';
 import { ConfigError, UsageError } from '../operators/errors.js';
-import type { Rejection } from '../operators/events.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
 import { appendRejectsFiles } from '../sinks/rejects-file.js';
 import { FileSource } from '../sources/files.js';
 import { KafkaDeadLetterProducer, KafkaSource, kafkaSourceOptions } from '../sources/kafka/index.js';
-import type { PartitionPosition, Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
+import type { CheckpointSink, CommittedCheckpoint } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
+
+/**
+ * How long a partial batch read from stdin waits for more lines before it is processed: as long
+ * as Flink's default network buffer timeout, short enough that a live producer's events show up
+ * at once, long enough that a fast producer still fills whole batches.
+ */
+export const DEFAULT_LINGER = '100ms';
+
+const batchSize = Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096, description: 'lines or messages per batch' });
+
+export const FILE_SOURCE_SCHEMA = Type.Object(
+  {
+    type: Type.Literal('files', { description: 'NDJSON files, or stdin' }),
+    paths: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'NDJSON files to read in order; - reads stdin' }),
+    batch_size: batchSize,
+    linger: Duration({
+      default: DEFAULT_LINGER,
+      description:
+        "stdin only: how long a partial batch waits for more lines, counted from its first line; as Flink's default buffer timeout. Files are always read in whole batches",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const KAFKA_SOURCE_SCHEMA = Type.Object(
+  {
+    type: Type.Literal('kafka', { description: 'a Kafka consumer group (sources/kafka/README.md)' }),
+    brokers: Type.String({ minLength: 1, description: 'bootstrap servers, comma-separated; e.g. ${PULSE_KAFKA_BROKERS}' }),
+    topics: Type.String({ minLength: 1, description: 'comma-separated' }),
+    group: Type.String({ minLength: 1, description: 'the consumer group id' }),
+    batch_size: batchSize,
+    dead_letter_topic: Type.Optional(Type.String({ description: 'rejected records are also produced to this topic' })),
+    options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka settings' })),
+  },
+  { additionalProperties: false },
+);
+
+export type FileSourceConfig = Static<typeof FILE_SOURCE_SCHEMA>;
+export type KafkaSourceConfig = Static<typeof KAFKA_SOURCE_SCHEMA>;
+export type SourceConfig = FileSourceConfig | KafkaSourceConfig;
 
 /**
  * A source together with what must happen around its checkpoints: where its rejects go beyond the
  * `dead_letters` table (rejects files, a dead-letter topic), what it tells its system after a
  * commit (Kafka offsets, for lag monitoring only), and its lag metric.
  */
-export interface SourceBinding {
+export interface SourceBinding extends CheckpointSink {
   source: Source;
-  afterCheckpoint(positions: ReadonlyMap<string, PartitionPosition>, rejections: readonly Rejection[]): Promise<void>;
+  committed(checkpoint: CommittedCheckpoint): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,12 +81,30 @@ export function checkInputFiles(job: JobConfig, from: string): void {
   }
 }
 
-/** `handoff`: where partition state is handed over; a Kafka partition starts after its newest snapshot. */
-export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger, handoff?: PartitionHandoffDir): SourceBinding {
-  const config = job.sources[job.source]!;
-  if (config.type === 'files') {
+/** What a source's build step gets besides its own settings. */
+export interface SourceContext {
+  /** The source's name in the job (`sources.<name>`): its positions and metrics are keyed by it. */
+  name: string;
+  job: JobConfig;
+  metrics: PipelineMetrics;
+  logger: Logger;
+  /** Where partition state is handed over; a Kafka partition starts after its newest snapshot. */
+  handoff: PartitionHandoffDir | undefined;
+}
+
+/** A source type: its settings' schema and the build step that turns them into a bound source. */
+export interface SourceSpec extends ComponentSpec {
+  readonly schema: TSchema;
+  build(config: Record<string, unknown>, context: SourceContext): SourceBinding;
+}
+
+const filesSource: SourceSpec = {
+  type: 'files',
+  description: 'NDJSON files, or stdin',
+  schema: FILE_SOURCE_SCHEMA,
+  build(config: FileSourceConfig, { name, job }) {
     const source = new FileSource({
-      name: job.source,
+      name,
       paths: config.paths,
       batchSize: config.batch_size,
       maxRecordBytes: job.limits.maxRecordBytes,
@@ -52,33 +112,42 @@ export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Log
     });
     return {
       source,
-      afterCheckpoint: async (_positions, rejections) => {
+      committed: async ({ rejections }) => {
         if (job.rejectsFiles) await appendRejectsFiles(rejections);
       },
       close: async () => undefined,
     };
-  }
-  if (config.type === 'kafka') return bindKafka(job.source, config, job.limits.maxRecordBytes, metrics, logger, handoff);
-  throw new ConfigError(`source '${job.source}' has an unknown type`);
+  },
+};
+
+const kafkaSource: SourceSpec = {
+  type: 'kafka',
+  description: 'a Kafka consumer group (sources/kafka/README.md)',
+  schema: KAFKA_SOURCE_SCHEMA,
+  build: bindKafka,
+};
+
+/** Every source a job can read, by its YAML `type`. */
+export const SOURCE_TYPES = new ComponentRegistry<SourceSpec>('source', [filesSource, kafkaSource]);
+
+/** `handoff`: where partition state is handed over; a Kafka partition starts after its newest snapshot. */
+export function bindSource(job: JobConfig, metrics: PipelineMetrics, logger: Logger, handoff?: PartitionHandoffDir): SourceBinding {
+  const config = job.sources[job.source]!;
+  const spec = SOURCE_TYPES.get(config.type);
+  if (!spec) throw new ConfigError(`source '${job.source}' has an unknown type`);
+  return spec.build(config, { name: job.source, job, metrics, logger, handoff });
 }
 
-function bindKafka(
-  name: string,
-  config: Extract<JobConfig['sources'][string], { type: 'kafka' }>,
-  maxRecordBytes: number,
-  metrics: PipelineMetrics,
-  logger: Logger,
-  handoff: PartitionHandoffDir | undefined,
-): SourceBinding {
+function bindKafka(config: KafkaSourceConfig, { name, job, metrics, logger, handoff }: SourceContext): SourceBinding {
   const source = new KafkaSource({
-    ...kafkaSourceOptions(name, config, maxRecordBytes),
+    ...kafkaSourceOptions(name, config, job.limits.maxRecordBytes),
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
     ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
   });
   const deadLetters = config.dead_letter_topic ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic }) : undefined;
   return {
     source,
-    async afterCheckpoint(positions, rejections) {
+    async committed({ positions, rejections }) {
       source.commitCheckpointed(positions);
       for (const [partition, lag] of source.lag(positions)) {
         const cut = partition.lastIndexOf('/');

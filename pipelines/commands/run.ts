@@ -8,11 +8,10 @@ import { startConsole } from '../../console/server.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
-import { DEFAULT_LINGER } from '../job-schema.js';
 import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
-import { bindSource, checkInputFiles } from '../source-binding.js';
+import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import type { RunSummary } from '../run-context.js';
 import { JobRunner } from '../runner.js';
@@ -115,18 +114,21 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     exclusive: queue,
     ...(handoff ? { handoff } : {}),
     onProgress: (p) => progress.update(p),
-    beforeCheckpointWrites: async (_connection, outputs) => {
-      linkAlertReports(outputs, job.reportsDir);
-      if (job.console.baseUrl !== undefined) linkConsolePages(outputs, job.console.baseUrl);
-    },
-    checkpointWrites: async (connection, outputs) => {
-      await recordReportRequests(connection, outputs);
-      await delivery?.enqueue(connection, outputs);
-    },
-    afterCheckpoint: ({ positions, rejections }) => {
-      reports.notify();
-      return binding.afterCheckpoint(positions, rejections);
-    },
+    sinks: [
+      {
+        // Alerts link to their reports and console pages, and ask for their reports to be rendered.
+        beforeWrites: async (_connection, outputs) => {
+          linkAlertReports(outputs, job.reportsDir);
+          if (job.console.baseUrl !== undefined) linkConsolePages(outputs, job.console.baseUrl);
+        },
+        write: async (connection, outputs) => void (await recordReportRequests(connection, outputs)),
+        // The reports are rendered after the commit, off the hot path.
+        committed: async () => reports.notify(),
+      },
+      // Routed alerts go to the delivery outbox in the same transaction.
+      ...(delivery ? [delivery] : []),
+      binding,
+    ],
   });
   // Reports of alerts are rendered after each commit, on a connection and a thread of their own.
   const reports = new ReportQueue({

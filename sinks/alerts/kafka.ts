@@ -3,7 +3,6 @@ import { DeliveringProducer, ProduceError } from '../../sources/kafka/producer.j
 import type { DeliverySettings, ReceiverConfig } from './config.js';
 import { AlertingConfigError, DeliveryError } from './errors.js';
 import { webhookPayload } from './payloads.js';
-import { registerReceiverFactory } from './registry.js';
 import type { Notification, Receiver } from './types.js';
 
 /** What keys the Kafka messages: the alert id (default) or the customer (falls back to the id). */
@@ -103,14 +102,3 @@ export function kafkaReceiverFactory(config: ReceiverConfig, delivery: DeliveryS
     timeoutMs: delivery.timeoutMs,
   });
 }
-
-let registered = false;
-
-/** Adds the `kafka` receiver type to buildReceivers; importing this module does it once. */
-export function registerKafkaReceiver(): void {
-  if (registered) return;
-  registerReceiverFactory('kafka', kafkaReceiverFactory);
-  registered = true;
-}
-
-registerKafkaReceiver();

@@ -1,9 +1,11 @@
+import { ComponentRegistry, type ComponentSpec } from '../../operators/config/component-registry.js';
 import { AlertmanagerReceiver } from './alertmanager.js';
-import type { DeliverySettings, ReceiverConfig } from './config.js';
+import { RECEIVER_SCHEMAS, type DeliverySettings, type ReceiverConfig } from './config.js';
 import { EmailReceiver, type TeamMemberLookup } from './email.js';
 import { DEFAULT_ATTACHMENT_LIMITS } from './email-reports.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
+import { kafkaReceiverFactory } from './kafka.js';
 import { resolveSecret, SECRET_KEYS } from './secrets.js';
 import { SlackReceiver } from './slack.js';
 import type { Receiver, ReceiverType } from './types.js';
@@ -18,6 +20,12 @@ export interface ReceiverContext {
 /** Builds a receiver from its validated config; `path` names it in errors. */
 export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv, context: ReceiverContext) => Receiver;
 
+/** A receiver type (`alerting.receivers[].type`): its schema (config.ts) and its build step. */
+export interface ReceiverSpec extends ComponentSpec {
+  readonly type: ReceiverType;
+  readonly build: ReceiverFactory;
+}
+
 function str(config: ReceiverConfig, key: string): string | undefined {
   const v = config[key];
   return typeof v === 'string' ? v : undefined;
@@ -30,64 +38,60 @@ function secretOf(config: ReceiverConfig, key: string, path: string, env: NodeJS
   return resolveSecret({ value, file: str(config, `${key}_file`) }, `${path}.${key}`, env);
 }
 
-const factories = new Map<ReceiverType, ReceiverFactory>([
-  [
+function receiver(type: ReceiverType, description: string, build: ReceiverFactory): ReceiverSpec {
+  return { type, description, schema: RECEIVER_SCHEMAS[type], build };
+}
+
+/** Every receiver type a job can name in `alerting.receivers`, filled from this explicit list. */
+export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
+  receiver(
     'webhook',
+    'an HTTP POST of each notification as JSON (Alertmanager webhook format)',
     (c, d, p, env) =>
       new WebhookReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
-  ],
-  [
+  ),
+  receiver(
     'alertmanager',
+    "an Alertmanager's /api/v2/alerts",
     (c, d, p, env) =>
       new AlertmanagerReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
-  ],
-  [
-    'slack',
-    (c, d, p, env) => {
-      const url = secretOf(c, 'url', p, env);
-      if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
-      // Never quoted: the URL is the secret.
-      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-        throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
-      return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
-    },
-  ],
-  ['file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })],
-  [
-    'email',
-    (c, d, p, env, context) => {
-      const [host, port] = (str(c, 'smarthost') as string).split(':');
-      const to = c.to;
-      if (c.to_team_members === true && context.teamMembers === undefined) {
-        throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
-      }
-      return new EmailReceiver({
-        name: c.name,
-        to: to === undefined ? [] : Array.isArray(to) ? (to as string[]) : [to as string],
-        ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
-        from: str(c, 'from') as string,
-        host: host as string,
-        port: Number(port),
-        secure: c.tls === true,
-        requireTls: c.require_tls === true,
-        username: str(c, 'auth_username'),
-        password: secretOf(c, 'auth_password', p, env),
-        timeoutMs: d.timeoutMs,
-        reportsUrl: str(c, 'reports_url'),
-        attachments: {
-          maxFiles: typeof c.max_attachments === 'number' ? c.max_attachments : DEFAULT_ATTACHMENT_LIMITS.maxFiles,
-          maxBytes: typeof c.max_attachment_bytes === 'number' ? c.max_attachment_bytes : DEFAULT_ATTACHMENT_LIMITS.maxBytes,
-        },
-      });
-    },
-  ],
+  ),
+  receiver('slack', 'a Slack incoming webhook', (c, d, p, env) => {
+    const url = secretOf(c, 'url', p, env);
+    if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
+    // Never quoted: the URL is the secret.
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
+    return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
+  }),
+  receiver('file', 'one JSON line per notification appended to a file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })),
+  receiver('email', 'an e-mail through an SMTP smarthost, with the alert reports attached', (c, d, p, env, context) => {
+    const [host, port] = (str(c, 'smarthost') as string).split(':');
+    const to = c.to;
+    if (c.to_team_members === true && context.teamMembers === undefined) {
+      throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
+    }
+    return new EmailReceiver({
+      name: c.name,
+      to: to === undefined ? [] : Array.isArray(to) ? (to as string[]) : [to as string],
+      ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
+      from: str(c, 'from') as string,
+      host: host as string,
+      port: Number(port),
+      secure: c.tls === true,
+      requireTls: c.require_tls === true,
+      username: str(c, 'auth_username'),
+      password: secretOf(c, 'auth_password', p, env),
+      timeoutMs: d.timeoutMs,
+      reportsUrl: str(c, 'reports_url'),
+      attachments: {
+        maxFiles: typeof c.max_attachments === 'number' ? c.max_attachments : DEFAULT_ATTACHMENT_LIMITS.maxFiles,
+        maxBytes: typeof c.max_attachment_bytes === 'number' ? c.max_attachment_bytes : DEFAULT_ATTACHMENT_LIMITS.maxBytes,
+      },
+    });
+  }),
+  receiver('kafka', 'one Kafka message per alert (sinks/alerts/kafka.ts)', kafkaReceiverFactory),
 ]);
-
-/** Lets other components (the Kafka work) add a receiver type; refuses duplicates. */
-export function registerReceiverFactory(type: ReceiverType, factory: ReceiverFactory): void {
-  if (factories.has(type)) throw new Error(`receiver type '${type}' is already registered`);
-  factories.set(type, factory);
-}
 
 /**
  * Checks that every secret of every receiver can be read (its environment variable is set, its
@@ -111,9 +115,9 @@ export function buildReceivers(
   const out = new Map<string, Receiver>();
   configs.forEach((c, i) => {
     const path = `${prefix}[${i}]`;
-    const factory = factories.get(c.type);
-    if (!factory) throw new AlertingConfigError(`${path}.type`, `receiver type '${c.type}' is not available in this build`);
-    out.set(c.name, factory(c, delivery, path, env, context));
+    const spec = RECEIVERS.get(c.type);
+    if (!spec) throw new AlertingConfigError(`${path}.type`, `receiver type '${c.type}' is not available in this build`);
+    out.set(c.name, spec.build(c, delivery, path, env, context));
   });
   return out;
 }

@@ -30,10 +30,14 @@ describe('a checkpoint whose commit fails', () => {
     const failedDb = join(dir, 'failed.duckdb');
     let commits = 0;
     const failSecond = {
-      checkpointWrites: async (): Promise<void> => {
-        commits++;
-        if (commits === 2) throw new Error('disk full (injected)');
-      },
+      sinks: [
+        {
+          write: async (): Promise<void> => {
+            commits++;
+            if (commits === 2) throw new Error('disk full (injected)');
+          },
+        },
+      ],
     };
     await expect(runJob(testJob({ paths: [events], db: failedDb, batchSize: 50 }), failSecond)).rejects.toThrow('disk full (injected)');
     // max_events is 500 and batches hold 50 lines: the first checkpoint covers exactly 500 lines.

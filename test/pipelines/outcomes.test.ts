@@ -91,9 +91,13 @@ describe('outcomes inferred by the job, and recorded by people', () => {
     let checkpoints = 0;
     await expect(
       runJob(job([events], crashed), {
-        checkpointWrites: async () => {
-          if (++checkpoints === 3) throw new Error('simulated crash in the third checkpoint');
-        },
+        sinks: [
+          {
+            write: async () => {
+              if (++checkpoints === 3) throw new Error('simulated crash in the third checkpoint');
+            },
+          },
+        ],
       }),
     ).rejects.toThrow(/simulated crash/);
     const [before] = await query(crashed, OUTCOMES);

@@ -43,13 +43,17 @@ describe('contact reasons through the active reason list', () => {
     let saved = false;
     const { summary, metrics } = await runJob(job, {
       // A manager's save, as it lands between two checkpoints of a running job.
-      checkpointWrites: async (connection) => {
-        if (saved) return;
-        saved = true;
-        await connection.run(`INSERT INTO reason_taxonomy_versions VALUES (2, now(), 'ana', 'merge cancel', $taxonomy)`, {
-          taxonomy: JSON.stringify(parseTaxonomyYaml(REASONS_V2, 'v2')),
-        });
-      },
+      sinks: [
+        {
+          write: async (connection) => {
+            if (saved) return;
+            saved = true;
+            await connection.run(`INSERT INTO reason_taxonomy_versions VALUES (2, now(), 'ana', 'merge cancel', $taxonomy)`, {
+              taxonomy: JSON.stringify(parseTaxonomyYaml(REASONS_V2, 'v2')),
+            });
+          },
+        },
+      ],
     });
     expect(summary.accepted).toBe(3 * PER_SEGMENT);
 
