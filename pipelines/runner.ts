@@ -4,12 +4,11 @@ import type { DedupChanges } from '../operators/dedup.js';
 import type { Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
-import { mergeUnknownCounts, type ActiveTaxonomy, type UnknownReasonCount } from '../operators/reason-mapping.js';
+import { mergeUnknownCounts, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { drainStateRows, type StateRow } from '../operators/state.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
 import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
-import { activeTaxonomyNumber, taxonomyVersion } from '../sinks/taxonomy/store.js';
 import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
 import type { PartitionPosition, RecordBatch } from '../sources/source.js';
 import { withIdleTicks, IDLE } from './idle-ticks.js';
@@ -20,6 +19,7 @@ import { CheckpointMetrics } from './checkpoint-metrics.js';
 import { CommitChain } from './commit-chain.js';
 import { readStateToRestore } from './state-restore.js';
 import { ScheduleCursor } from './schedule-cursor.js';
+import { TaxonomyFollower } from './taxonomy-follower.js';
 import { PartitionHandover } from './partition-handover.js';
 import type { RunContext, RunProgress, RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
@@ -64,8 +64,7 @@ export class JobRunner {
   private readonly schedule: ScheduleCursor;
   /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
   private readonly eventClock: boolean;
-  /** The reason list the shards map contact reasons with since the last checkpoint (none: as they arrive). */
-  private taxonomy: ActiveTaxonomy | undefined;
+  private readonly taxonomy: TaxonomyFollower;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -87,6 +86,7 @@ export class JobRunner {
     this.cases = new CaseDeadlines(this.prototypes);
     this.schedule = new ScheduleCursor(job.reportSchedules, job.reportLinks);
     this.checkpointMetrics = new CheckpointMetrics(context, this.plans);
+    this.taxonomy = new TaxonomyFollower(context, (taxonomy) => this.pool!.setTaxonomy(taxonomy));
     // The last event-time watermark: not the +Infinity that closes a bounded input's windows.
     context.metrics.trackWatermark(() => this.progress.watermark, this.now);
   }
@@ -101,7 +101,7 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
-      await this.followTaxonomy();
+      await this.taxonomy.follow();
       if (!this.eventClock) this.schedule.startAt(this.now());
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new
       // to read would show none.
@@ -286,7 +286,7 @@ export class JobRunner {
     const { outputs, state, dedup, owners, unknownReasons } = drained;
     // A reason list saved since the last checkpoint maps the records read after this one (the
     // read loop waits for this checkpoint to be staged before it sends the shards more).
-    await this.followTaxonomy();
+    await this.taxonomy.follow();
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
     const scheduled = this.schedule.take(clock);
     if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
@@ -388,30 +388,11 @@ export class JobRunner {
   }
 
   /**
-   * Hands the shards the active reason list when it is not the one they use: a version saved with
-   * `pulse reasons import` or on the console takes effect from the next checkpoint, without a restart.
-   */
-  private async followTaxonomy(): Promise<void> {
-    const connection = this.context.store.connection;
-    const newest = await activeTaxonomyNumber(connection);
-    if (newest === this.taxonomy?.version) return;
-    const saved = newest === undefined ? undefined : await taxonomyVersion(connection, newest);
-    this.taxonomy = saved === undefined ? undefined : { version: saved.version, taxonomy: saved.taxonomy };
-    await this.pool!.setTaxonomy(this.taxonomy);
-    if (this.taxonomy === undefined) return;
-    this.context.metrics.reasonTaxonomyVersion.set(this.taxonomy.version);
-    this.context.logger.info(
-      { version: this.taxonomy.version, reasons: this.taxonomy.taxonomy.reasons.length },
-      'contact reasons now mapped by this reason list version',
-    );
-  }
-
-  /**
    * A live source that is silent takes no checkpoints: look for a new reason list anyway, so the
    * next records use it. In turn with the job API's writers, after the last commit.
    */
   private async followTaxonomyWhileIdle(): Promise<void> {
-    await this.commits.afterCommit(() => this.followTaxonomy());
+    await this.commits.afterCommit(() => this.taxonomy.follow());
   }
 
   /** Loads the last checkpoint: positions, watermark, then every shard's and global part's state. */
