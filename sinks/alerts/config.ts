@@ -1,6 +1,6 @@
 import { compileConfig, Duration, Type, type Static } from '../../operators/config/schema.js';
 import { parseDuration } from '../../operators/duration.js';
-import { ROUTING_PROPERTIES, Router, RoutingConfigError } from '../../operators/routing/index.js';
+import { ROUTING_PROPERTIES, Router, RoutingConfigError } from './routing/index.js';
 import { AlertingConfigError } from './errors.js';
 import { credentialInUrl } from './redact.js';
 import { RECEIVER_TYPES, type ReceiverType } from './types.js';

@@ -1,4 +1,4 @@
-import { compileConfig, configAjv, Duration, Type, type ConfigProblem, type Static } from '../config/schema.js';
+import { compileConfig, configAjv, Duration, Type, type ConfigProblem, type Static } from '../../../operators/config/schema.js';
 import { RoutingConfigError } from './errors.js';
 
 /** Label matchers, all must match: `kind="sales"`, `severity=~"warning|critical"`, `queue!="test"`. */
