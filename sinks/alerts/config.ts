@@ -3,84 +3,12 @@ import { parseDuration } from '../../operators/duration.js';
 import { ROUTING_PROPERTIES, Router, RoutingConfigError } from './routing/index.js';
 import { AlertingConfigError } from './errors.js';
 import { credentialInUrl } from './redact.js';
-import { RECEIVER_TYPES, type ReceiverType } from './types.js';
+import { RECEIVER_SCHEMA } from './receiver-config.js';
 
 /**
- * The job YAML's `alerting:` section: receivers, routing (Alertmanager's route tree, inhibition
- * rules, silences) and delivery settings. Validated by one JSON Schema compiled at load.
+ * The job YAML's `alerting:` section: receivers (receiver-config.ts), routing (Alertmanager's route
+ * tree, inhibition rules, silences) and delivery settings. Validated by one schema compiled at load.
  */
-export interface ReceiverConfig {
-  name: string;
-  type: ReceiverType;
-  [key: string]: unknown;
-}
-
-const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } as const;
-const secret = { type: 'string', minLength: 1 } as const;
-const httpUrl = { type: 'string', pattern: '^https?://', description: 'an http:// or https:// URL' } as const;
-
-function receiverSchema(type: ReceiverType, required: string[], properties: Record<string, unknown>): object {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name', 'type', ...required],
-    properties: { name, type: { const: type }, ...properties },
-  };
-}
-
-const bearer = { bearer_token: secret, bearer_token_file: secret, bearer_token_env: secret };
-
-/** JSON Schema per receiver type; the Kafka work adds its keys to `kafka`. */
-export const RECEIVER_SCHEMAS: Record<ReceiverType, object> = {
-  webhook: receiverSchema('webhook', ['url'], { url: httpUrl, ...bearer }),
-  alertmanager: receiverSchema('alertmanager', ['url'], { url: httpUrl, ...bearer }),
-  email: {
-    ...receiverSchema('email', ['from', 'smarthost'], {
-      to: {
-        oneOf: [
-          { type: 'string', minLength: 3 },
-          { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 } },
-        ],
-      },
-      // Also (or only) the members of each alert's team (label `team`) with an address in console_users.
-      to_team_members: { type: 'boolean' },
-      from: { type: 'string', minLength: 3 },
-      smarthost: { type: 'string', pattern: '^[^:\\s]+:[0-9]{1,5}$', description: 'HOST:PORT, e.g. smtp.example.com:587' },
-      auth_username: { type: 'string' },
-      auth_password: secret,
-      auth_password_file: secret,
-      auth_password_env: secret,
-      require_tls: { type: 'boolean' },
-      tls: { type: 'boolean' },
-      reports_url: httpUrl,
-      max_attachments: { type: 'integer', minimum: 0 },
-      max_attachment_bytes: { type: 'integer', minimum: 0 },
-    }),
-    // Somebody to send to: fixed addresses, team members, or both.
-    description: "the key 'to' (addresses) or to_team_members: true (somebody to send to)",
-    anyOf: [
-      { required: ['to'], properties: { to: {} } },
-      { required: ['to_team_members'], properties: { to_team_members: { const: true } } },
-    ],
-  },
-  slack: receiverSchema('slack', [], { url: secret, url_file: secret, url_env: secret }),
-  file: receiverSchema('file', ['path'], { path: { type: 'string', minLength: 1 } }),
-  kafka: receiverSchema('kafka', ['topic'], {
-    topic: { type: 'string', minLength: 1 },
-    brokers: { type: 'string' },
-    key: { type: 'string' },
-  }),
-};
-
-const RECEIVER_SCHEMA = Type.Unsafe<ReceiverConfig>({
-  type: 'object',
-  required: ['type'],
-  properties: { type: { type: 'string', enum: [...RECEIVER_TYPES] } },
-  // Only the branch of the receiver's own type reports errors.
-  discriminator: { propertyName: 'type' },
-  oneOf: RECEIVER_TYPES.map((t) => RECEIVER_SCHEMAS[t]),
-});
-
 const DELIVERY_SCHEMA = Type.Object(
   {
     timeout: Type.Optional(Duration({ description: 'per-send timeout (default 10s)' })),
@@ -166,7 +94,7 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
     if (names.has(r.name)) throw new AlertingConfigError(`${prefix}.receivers[${i}].name`, `duplicate receiver name '${r.name}'`);
     names.add(r.name);
     // A URL written in the YAML is not a secret: it is logged and quoted in delivery errors.
-    const problem = typeof r['url'] === 'string' && (r.type === 'webhook' || r.type === 'alertmanager') ? credentialInUrl(r['url']) : undefined;
+    const problem = r.type === 'webhook' || r.type === 'alertmanager' ? credentialInUrl(r.url) : undefined;
     if (problem) {
       throw new AlertingConfigError(
         `${prefix}.receivers[${i}].url`,

@@ -1,9 +1,9 @@
 import { AlertmanagerReceiver } from './alertmanager.js';
-import type { DeliverySettings, ReceiverConfig } from './config.js';
+import type { DeliverySettings } from './config.js';
 import { EmailReceiver, type TeamMemberLookup } from './email.js';
-import { DEFAULT_ATTACHMENT_LIMITS } from './email-reports.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
+import type { ReceiverConfig, ReceiverConfigOf } from './receiver-config.js';
 import { resolveSecret, SECRET_KEYS } from './secrets.js';
 import { SlackReceiver } from './slack.js';
 import type { Receiver, ReceiverType } from './types.js';
@@ -15,11 +15,18 @@ export interface ReceiverContext {
   teamMembers?: TeamMemberLookup;
 }
 
-/** Builds a receiver from its validated config; `path` names it in errors. */
-export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv, context: ReceiverContext) => Receiver;
+/** Builds a receiver of type T from its validated config (defaults filled in); `path` names it in errors. */
+export type ReceiverFactory<T extends ReceiverType = ReceiverType> = (
+  config: ReceiverConfigOf<T>,
+  delivery: DeliverySettings,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  context: ReceiverContext,
+) => Receiver;
 
+/** A secret's keys by name (SECRET_KEYS): `key`, `key_env`, `key_file`. */
 function str(config: ReceiverConfig, key: string): string | undefined {
-  const v = config[key];
+  const v = (config as Readonly<Record<string, unknown>>)[key];
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -30,63 +37,56 @@ function secretOf(config: ReceiverConfig, key: string, path: string, env: NodeJS
   return resolveSecret({ value, file: str(config, `${key}_file`) }, `${path}.${key}`, env);
 }
 
+/** A factory of one type, stored beside the others: buildReceivers only calls it with configs of that type. */
+function entry<T extends ReceiverType>(type: T, factory: ReceiverFactory<T>): [ReceiverType, ReceiverFactory] {
+  return [type, factory as ReceiverFactory];
+}
+
 const factories = new Map<ReceiverType, ReceiverFactory>([
-  [
+  entry(
     'webhook',
-    (c, d, p, env) =>
-      new WebhookReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
-  ],
-  [
+    (c, d, p, env) => new WebhookReceiver({ name: c.name, url: c.url, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+  ),
+  entry(
     'alertmanager',
-    (c, d, p, env) =>
-      new AlertmanagerReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
-  ],
-  [
-    'slack',
-    (c, d, p, env) => {
-      const url = secretOf(c, 'url', p, env);
-      if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
-      // Never quoted: the URL is the secret.
-      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-        throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
-      return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
-    },
-  ],
-  ['file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })],
-  [
-    'email',
-    (c, d, p, env, context) => {
-      const [host, port] = (str(c, 'smarthost') as string).split(':');
-      const to = c.to;
-      if (c.to_team_members === true && context.teamMembers === undefined) {
-        throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
-      }
-      return new EmailReceiver({
-        name: c.name,
-        to: to === undefined ? [] : Array.isArray(to) ? (to as string[]) : [to as string],
-        ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
-        from: str(c, 'from') as string,
-        host: host as string,
-        port: Number(port),
-        secure: c.tls === true,
-        requireTls: c.require_tls === true,
-        username: str(c, 'auth_username'),
-        password: secretOf(c, 'auth_password', p, env),
-        timeoutMs: d.timeoutMs,
-        reportsUrl: str(c, 'reports_url'),
-        attachments: {
-          maxFiles: typeof c.max_attachments === 'number' ? c.max_attachments : DEFAULT_ATTACHMENT_LIMITS.maxFiles,
-          maxBytes: typeof c.max_attachment_bytes === 'number' ? c.max_attachment_bytes : DEFAULT_ATTACHMENT_LIMITS.maxBytes,
-        },
-      });
-    },
-  ],
+    (c, d, p, env) => new AlertmanagerReceiver({ name: c.name, url: c.url, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+  ),
+  entry('slack', (c, d, p, env) => {
+    const url = secretOf(c, 'url', p, env);
+    if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
+    // Never quoted: the URL is the secret.
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
+    return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
+  }),
+  entry('file', (c) => new FileReceiver({ name: c.name, path: c.path })),
+  entry('email', (c, d, p, env, context) => {
+    const [host, port] = c.smarthost.split(':');
+    if (c.to_team_members === true && context.teamMembers === undefined) {
+      throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
+    }
+    return new EmailReceiver({
+      name: c.name,
+      to: c.to === undefined ? [] : Array.isArray(c.to) ? c.to : [c.to],
+      ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
+      from: c.from,
+      host: host as string,
+      port: Number(port),
+      secure: c.tls,
+      requireTls: c.require_tls,
+      username: c.auth_username,
+      password: secretOf(c, 'auth_password', p, env),
+      timeoutMs: d.timeoutMs,
+      reportsUrl: c.reports_url,
+      attachments: { maxFiles: c.max_attachments, maxBytes: c.max_attachment_bytes },
+    });
+  }),
 ]);
 
 /** Lets other components (the Kafka work) add a receiver type; refuses duplicates. */
-export function registerReceiverFactory(type: ReceiverType, factory: ReceiverFactory): void {
+export function registerReceiverFactory<T extends ReceiverType>(type: T, factory: ReceiverFactory<T>): void {
   if (factories.has(type)) throw new Error(`receiver type '${type}' is already registered`);
-  factories.set(type, factory);
+  factories.set(...entry(type, factory));
 }
 
 /**

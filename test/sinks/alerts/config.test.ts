@@ -139,6 +139,34 @@ describe('alerting config', () => {
     expect(message(raw)).toMatch(pattern);
   });
 
+  it("fills each receiver type's defaults from its schema and leaves given values alone", () => {
+    const { config } = parseAlertingConfig({
+      receivers: [
+        { name: 'mail', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25' },
+        { name: 'mail2', type: 'email', to_team_members: true, from: 'p@y.z', smarthost: 'h:25', tls: true, max_attachments: 0 },
+        { name: 'bus', type: 'kafka', topic: 't' },
+        { name: 'hook', type: 'webhook', url: 'http://x' },
+      ],
+      route: { receiver: 'hook' },
+    });
+    // The README's documented defaults: plain SMTP, 3 files of 1 MiB at most, messages keyed by alert id.
+    expect(config.receivers[0]).toEqual({
+      name: 'mail',
+      type: 'email',
+      to: 'x@y.z',
+      from: 'p@y.z',
+      smarthost: 'h:25',
+      require_tls: false,
+      tls: false,
+      max_attachments: 3,
+      max_attachment_bytes: 1_048_576,
+    });
+    expect(config.receivers[1]).toMatchObject({ tls: true, require_tls: false, max_attachments: 0, max_attachment_bytes: 1_048_576 });
+    expect(config.receivers[2]).toEqual({ name: 'bus', type: 'kafka', topic: 't', key: 'alert_id' });
+    // A type without defaults gets no keys of another type's.
+    expect(config.receivers[3]).toEqual({ name: 'hook', type: 'webhook', url: 'http://x' });
+  });
+
   it('refuses a receiver URL that carries a credential, and says where the secret goes instead', () => {
     const hook = (url: string): unknown => ({ ...base(), receivers: [{ name: 'a', type: 'webhook', url }] });
     const userinfo = message(hook('https://ops:hunter22@hooks.example.com/pulse'));
