@@ -36,7 +36,7 @@ export const configAjv = new Ajv({
   coerceTypes: true,
   strict: false,
   allowUnionTypes: true,
-  // Alert receivers are a oneOf by `type` (sinks/alerts/config.ts): only the branch of that type reports errors.
+  // TaggedUnion (alert receivers by `type`): only the branch of that type reports errors.
   discriminator: true,
 });
 
