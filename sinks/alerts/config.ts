@@ -11,24 +11,28 @@ import { RECEIVER_SCHEMA } from './receiver-config.js';
  */
 const DELIVERY_SCHEMA = Type.Object(
   {
-    timeout: Type.Optional(Duration({ description: 'per-send timeout (default 10s)' })),
-    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'attempts before a message goes to `dead` (default 12)' })),
-    backoff: Type.Optional(Type.Object({ base: Type.Optional(Duration()), max: Type.Optional(Duration()) }, { additionalProperties: false })),
-    poll_interval: Type.Optional(Duration({ description: 'how often the worker looks for due messages (default 1s)' })),
-    resolve_timeout: Type.Optional(
-      Duration({
-        description:
-          "a firing alert without a resolution counts as resolved this long after it was enqueued: it no longer inhibits others and is no longer repeated (default 24h; Alertmanager's resolve_timeout)",
-      }),
+    timeout: Duration({ default: '10s', description: 'per-send timeout' }),
+    max_attempts: Type.Integer({ minimum: 1, maximum: 1000, default: 12, description: 'attempts before a message goes to `dead`' }),
+    backoff: Type.Object(
+      {
+        base: Duration({ default: '1s', description: 'the delay after attempt n is uniform in [0, min(max, base * 2^(n-1)))' }),
+        max: Duration({ default: '5m', description: 'the longest delay; not shorter than base' }),
+      },
+      { additionalProperties: false, default: {} },
     ),
-    drain_timeout: Type.Optional(
-      Duration({
-        description:
-          'when a run ends (end of a bounded input, or a stop), how long it keeps sending pending deliveries before it exits and leaves the rest in the outbox (default 30s)',
-      }),
-    ),
+    poll_interval: Duration({ default: '1s', description: 'how often the worker looks for due messages' }),
+    resolve_timeout: Duration({
+      default: '24h',
+      description:
+        "a firing alert without a resolution counts as resolved this long after it was enqueued: it no longer inhibits others and is no longer repeated (Alertmanager's resolve_timeout)",
+    }),
+    drain_timeout: Duration({
+      default: '30s',
+      description:
+        'when a run ends (end of a bounded input, or a stop), how long it keeps sending pending deliveries before it exits and leaves the rest in the outbox',
+    }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, default: {} },
 );
 export type DeliveryConfig = Static<typeof DELIVERY_SCHEMA>;
 
@@ -37,7 +41,7 @@ export const ALERTING_SCHEMA = Type.Object(
     external_url: Type.Optional(Type.String({ description: "base URL of the pulse UI/report server, sent as Alertmanager's `externalURL`" })),
     receivers: Type.Array(RECEIVER_SCHEMA, { minItems: 1 }),
     ...ROUTING_PROPERTIES,
-    delivery: Type.Optional(DELIVERY_SCHEMA),
+    delivery: DELIVERY_SCHEMA,
   },
   { additionalProperties: false },
 );
@@ -56,31 +60,25 @@ export interface DeliverySettings {
   drainTimeoutMs: number;
 }
 
-export const DEFAULT_DELIVERY: DeliverySettings = {
-  timeoutMs: 10_000,
-  maxAttempts: 12,
-  backoffBaseMs: 1_000,
-  backoffMaxMs: 300_000,
-  pollIntervalMs: 1_000,
-  resolveTimeoutMs: 86_400_000,
-  drainTimeoutMs: 30_000,
-};
-
-function ms(text: string | undefined, fallback: number): number {
-  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+/** Milliseconds of a duration the schema has checked. */
+function ms(text: string): number {
+  return parseDuration(text) ?? 0;
 }
 
-export function deliverySettings(config: DeliveryConfig | undefined): DeliverySettings {
+export function deliverySettings(config: DeliveryConfig): DeliverySettings {
   return {
-    timeoutMs: ms(config?.timeout, DEFAULT_DELIVERY.timeoutMs),
-    maxAttempts: config?.max_attempts ?? DEFAULT_DELIVERY.maxAttempts,
-    backoffBaseMs: ms(config?.backoff?.base, DEFAULT_DELIVERY.backoffBaseMs),
-    backoffMaxMs: ms(config?.backoff?.max, DEFAULT_DELIVERY.backoffMaxMs),
-    pollIntervalMs: ms(config?.poll_interval, DEFAULT_DELIVERY.pollIntervalMs),
-    resolveTimeoutMs: ms(config?.resolve_timeout, DEFAULT_DELIVERY.resolveTimeoutMs),
-    drainTimeoutMs: ms(config?.drain_timeout, DEFAULT_DELIVERY.drainTimeoutMs),
+    timeoutMs: ms(config.timeout),
+    maxAttempts: config.max_attempts,
+    backoffBaseMs: ms(config.backoff.base),
+    backoffMaxMs: ms(config.backoff.max),
+    pollIntervalMs: ms(config.poll_interval),
+    resolveTimeoutMs: ms(config.resolve_timeout),
+    drainTimeoutMs: ms(config.drain_timeout),
   };
 }
+
+/** The settings of an empty `delivery:` section: the schema's defaults. */
+export const DEFAULT_DELIVERY: DeliverySettings = deliverySettings(compileConfig(DELIVERY_SCHEMA)({}));
 
 /**
  * Validates `alerting:` (shape, unique receiver names, matchers, durations, receiver references)
@@ -104,8 +102,8 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
       );
     }
   });
-  const d = config.delivery;
-  if (d?.backoff?.base && d.backoff.max && ms(d.backoff.base, 0) > ms(d.backoff.max, 0)) {
+  const { backoff } = config.delivery;
+  if (ms(backoff.base) > ms(backoff.max)) {
     throw new AlertingConfigError(`${prefix}.delivery.backoff`, 'base must not exceed max');
   }
   try {

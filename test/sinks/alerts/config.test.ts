@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
+import { DEFAULT_DELIVERY, deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
 import { AlertingConfigError } from '../../../sinks/alerts/errors.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import { buildReceivers } from '../../../sinks/alerts/registry.js';
@@ -165,6 +165,20 @@ describe('alerting config', () => {
     expect(config.receivers[2]).toEqual({ name: 'bus', type: 'kafka', topic: 't', key: 'alert_id' });
     // A type without defaults gets no keys of another type's.
     expect(config.receivers[3]).toEqual({ name: 'hook', type: 'webhook', url: 'http://x' });
+    // Without a delivery section: the README's delivery defaults (10s, 12 attempts, backoff 1s..5m, poll 1s, 24h, 30s).
+    const defaults = {
+      timeoutMs: 10_000,
+      maxAttempts: 12,
+      backoffBaseMs: 1_000,
+      backoffMaxMs: 300_000,
+      pollIntervalMs: 1_000,
+      resolveTimeoutMs: 86_400_000,
+      drainTimeoutMs: 30_000,
+    };
+    expect(deliverySettings(config.delivery)).toEqual(defaults);
+    expect(DEFAULT_DELIVERY).toEqual(defaults);
+    // A max below the default base is refused too (the default base would exceed it).
+    expect(message({ ...base(), delivery: { backoff: { max: '500ms' } } })).toMatch(/^alerting\.delivery\.backoff: base must not exceed max/);
   });
 
   it('refuses a receiver URL that carries a credential, and says where the secret goes instead', () => {
