@@ -21,7 +21,7 @@ import type { DatasetDriftResult, DriftPeriods, FeatureDriftResult, FeatureKind 
 import { decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift-statistics/index.js';
 import type { NumericSamples, Period } from './samples.js';
 import { contactReasonCounts, customerSamples, dailyGridOffsets } from './samples.js';
-import { inTransaction } from '../duckdb/transaction.js';
+import { inTransaction } from '../../sinks/duckdb/transaction.js';
 
 export interface OnDemandDriftOptions extends DriftPeriods {
   /** drift_metrics.run_id; default `adhoc-<current start ISO>`. Rows of the same run are replaced. */
