@@ -9,16 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { openReadOnly, queryRows } from '../sinks/reports/db.js';
+import { metricHistory } from '../sinks/reports/drift-data.js';
+import type { DriftMetric as ReportDriftMetric } from '../sinks/reports/drift-data.js';
 
-export interface DriftMetric {
-  current_start: number;
-  feature: string;
-  method: string;
-  score: number | null;
-  p_value: number | null;
-  threshold: number | null;
-  drifted: boolean;
-}
+/** A drift_metrics row of a period (the benches' runs always set current_start). */
+export type DriftMetric = ReportDriftMetric & { current_start: number };
 
 /**
  * Writes the job to `jobPath`: the whole job at `configPath` when `fullJob`, else its event_time
@@ -71,21 +66,7 @@ export function runDriftJob(jobPath: string, input: string, dbPath: string, work
 export async function readDriftResults(dbPath: string): Promise<{ metrics: DriftMetric[]; datasetAlarms: number[] }> {
   const store = await openReadOnly(dbPath);
   try {
-    const metrics = (
-      await queryRows(
-        store.connection,
-        `SELECT epoch_ms(current_start) AS cs, feature, method, score, p_value, threshold, drifted FROM drift_metrics
-          ORDER BY cs, feature`,
-      )
-    ).map((r) => ({
-      current_start: Number(r.cs),
-      feature: String(r.feature),
-      method: String(r.method),
-      score: r.score === null ? null : Number(r.score),
-      p_value: r.p_value === null ? null : Number(r.p_value),
-      threshold: r.threshold === null ? null : Number(r.threshold),
-      drifted: r.drifted === true,
-    }));
+    const metrics = (await metricHistory(store.connection)).filter((m): m is DriftMetric => m.current_start !== null);
     const datasetAlarms = (
       await queryRows(
         store.connection,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Alert } from '../operators/alert.js';
 import type { OperatorOutput } from '../operators/operator.js';
-import type { Router } from '../operators/routing/index.js';
+import type { Router } from '../sinks/alerts/routing/index.js';
 import { teamMemberEmails } from '../console/users.js';
 import {
   DeliveryWorker,

@@ -5,12 +5,22 @@
  * option tables (`npm run docs:options`). Errors come out of one formatter that says what is wrong,
  * where (the YAML path), and what is allowed.
  */
-import { Type, type SchemaOptions, type Static, type StringOptions, type TSchema } from '@sinclair/typebox';
+import {
+  Type,
+  type SchemaOptions,
+  type Static,
+  type StringOptions,
+  type TLiteral,
+  type TObject,
+  type TProperties,
+  type TSchema,
+  type TUnion,
+} from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import { DURATION_PATTERN } from '../duration.js';
 import { ConfigError } from '../errors.js';
 
-export { Type, type Static, type TSchema };
+export { Type, type Static, type TObject, type TProperties, type TSchema };
 
 /**
  * The one Ajv instance for configuration (the record decoder, operators/decode.ts, has its own: it
@@ -26,7 +36,7 @@ export const configAjv = new Ajv({
   coerceTypes: true,
   strict: false,
   allowUnionTypes: true,
-  // Alert receivers are a oneOf by `type` (sinks/alerts/config.ts): only the branch of that type reports errors.
+  // TaggedUnion (alert receivers by `type`): only the branch of that type reports errors.
   discriminator: true,
 });
 
@@ -40,6 +50,27 @@ export function Duration(options: StringOptions = {}) {
 /** One of a fixed list of strings, as a JSON Schema `enum` (its error lists what is allowed; a union of literals would not). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/**
+ * One of several mappings, told apart by the value of their `tag` key (a Type.Literal in each): a
+ * JSON Schema `oneOf` with Ajv's `discriminator`, so only the branch of that tag reports errors (a
+ * plain union would report every branch's), and an unknown tag is named with the allowed ones.
+ * The type is the union of the branches' types.
+ */
+export function TaggedUnion<K extends string, T extends Array<TObject & { properties: Record<K, TLiteral<string>> }>>(
+  tag: K,
+  branches: [...T],
+  options: SchemaOptions = {},
+) {
+  return Type.Unsafe<Static<TUnion<T>>>({
+    type: 'object',
+    required: [tag],
+    properties: { [tag]: { type: 'string', enum: branches.map((b) => b.properties[tag].const) } },
+    discriminator: { propertyName: tag },
+    oneOf: branches,
+    ...options,
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import type { GaugeReading } from '../gauges.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
-import type { CategoricalSummary, DriftMethod, FeatureDriftResult, FeatureVerdict, NumericSketch } from '../drift/index.js';
+import type { CategoricalSummary, DriftMethod, FeatureDriftResult, FeatureVerdict, NumericSketch } from '../drift-statistics/index.js';
 import {
   addCategory,
   decideDatasetDrift,
@@ -21,7 +21,7 @@ import {
   mergeNumericSketch,
   restoreCategoricalSummary,
   restoreNumericSketch,
-} from '../drift/index.js';
+} from '../drift-statistics/index.js';
 import { DRIFT_STATES, emptySummary, type CloseAnswer, type DriftPartial, type DriftRequest, type Summaries, type Summary } from './local.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
 import { periodStart } from './periods.js';

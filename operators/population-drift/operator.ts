@@ -2,7 +2,7 @@
  * Population drift: per period (default weeks from Monday 00:00 UTC), summarise the customer
  * population (per-customer spend, transactions and usage, channel and contact-reason mix, survey
  * answers, profile attributes, value tier), compare each feature with the reference period by the
- * SPEC section 7 rules (operators/drift), write `drift_metrics` rows, and on dataset drift raise
+ * SPEC section 7 rules (operators/drift-statistics), write `drift_metrics` rows, and on dataset drift raise
  * `SegmentationRescoreNeeded` and rescore: value tiers and RFM per customer (`customer_segments`)
  * and the tier migration since the previous rescoring (`segment_migrations`).
  *

@@ -7,8 +7,8 @@ import { ConfigError } from '../errors.js';
 import { MS_PER_DAY } from '../events.js';
 import { Duration, StringEnum, Type, compileConfig, type Static } from '../config/schema.js';
 import { requireDuration } from '../duration.js';
-import type { FeatureDriftOptions, FeatureKind } from '../drift/index.js';
-import { DEFAULT_RELATIVE_ACCURACY, resolveFeatureDriftOptions } from '../drift/index.js';
+import type { FeatureDriftOptions, FeatureKind } from '../drift-statistics/index.js';
+import { DEFAULT_RELATIVE_ACCURACY, resolveFeatureDriftOptions } from '../drift-statistics/index.js';
 
 /** What a feature measures; the kind follows from it (survey answers may be either). */
 export const FEATURE_SOURCES = [

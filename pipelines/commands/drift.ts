@@ -1,7 +1,7 @@
 /**
  * `pulse drift evaluate --db PATH --reference-start ISO --reference-end ISO --current-start ISO
  * --current-end ISO [--out DIR]`: drift between two like-for-like periods, on demand, from the
- * stored tables (sinks/drift/on-demand.ts). Prints one line per feature and the dataset verdict;
+ * stored tables (pipelines/on-demand-drift/on-demand.ts). Prints one line per feature and the dataset verdict;
  * with `--out` also writes the drift report of the run.
  *
  * Mount with `program.addCommand(driftCommand(openDatabase))`. Bad times and unequal periods are
@@ -10,8 +10,8 @@
 import type { OpenDatabase } from './database-access.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../../operators/errors.js';
-import type { OnDemandDriftResult } from '../../sinks/drift/on-demand.js';
-import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../../sinks/drift/on-demand.js';
+import type { OnDemandDriftResult } from '../on-demand-drift/on-demand.js';
+import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../on-demand-drift/on-demand.js';
 import type { CustomerMeasure } from '../../sinks/reports/drift-data.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
 import { terminalSafe } from '../../sinks/terminal-text.js';

@@ -8,6 +8,7 @@ export * from './http.js';
 export * from './metrics.js';
 export * from './outbox.js';
 export * from './payloads.js';
+export * from './receiver-config.js';
 export * from './registry.js';
 export * from './secrets.js';
 export * from './silences.js';

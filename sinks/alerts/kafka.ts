@@ -1,13 +1,10 @@
 import type { ClientProperties, MessageHeader } from '../../sources/kafka/client.js';
 import { DeliveringProducer, ProduceError } from '../../sources/kafka/producer.js';
-import type { DeliverySettings, ReceiverConfig } from './config.js';
+import type { DeliverySettings } from './config.js';
 import { AlertingConfigError, DeliveryError } from './errors.js';
+import type { KafkaAlertKey, ReceiverConfigOf } from './receiver-config.js';
 import { webhookPayload } from './payloads.js';
 import type { Notification, Receiver } from './types.js';
-
-/** What keys the Kafka messages: the alert id (default) or the customer (falls back to the id). */
-export const KAFKA_ALERT_KEYS = ['alert_id', 'customer_id'] as const;
-export type KafkaAlertKey = (typeof KAFKA_ALERT_KEYS)[number];
 
 export interface KafkaReceiverOptions {
   name: string;
@@ -81,24 +78,9 @@ function header(name: string, value: string): MessageHeader {
   return { [name]: value };
 }
 
-function text(config: ReceiverConfig, key: string): string | undefined {
-  const value = config[key];
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-/** Builds a KafkaAlertReceiver from `alerting.receivers[i]` (`brokers` defaults to PULSE_KAFKA_BROKERS). */
-export function kafkaReceiverFactory(config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv): Receiver {
-  const brokers = text(config, 'brokers') ?? env['PULSE_KAFKA_BROKERS'];
+/** Builds a KafkaAlertReceiver from `alerting.receivers[i]` (`brokers` defaults to PULSE_KAFKA_BROKERS; '' counts as unset). */
+export function kafkaReceiverFactory(config: ReceiverConfigOf<'kafka'>, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv): Receiver {
+  const brokers = config.brokers || env['PULSE_KAFKA_BROKERS'];
   if (!brokers) throw new AlertingConfigError(`${path}.brokers`, 'a Kafka receiver needs brokers (or the PULSE_KAFKA_BROKERS environment variable)');
-  const key = text(config, 'key') ?? 'alert_id';
-  if (!(KAFKA_ALERT_KEYS as readonly string[]).includes(key)) {
-    throw new AlertingConfigError(`${path}.key`, `'${key}' is not allowed; use one of ${KAFKA_ALERT_KEYS.join(', ')}`);
-  }
-  return new KafkaAlertReceiver({
-    name: config.name,
-    brokers,
-    topic: text(config, 'topic') as string,
-    key: key as KafkaAlertKey,
-    timeoutMs: delivery.timeoutMs,
-  });
+  return new KafkaAlertReceiver({ name: config.name, brokers, topic: config.topic, key: config.key, timeoutMs: delivery.timeoutMs });
 }

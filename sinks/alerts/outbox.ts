@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../../operators/alert.js';
-import { deliveryLabels, type Router } from '../../operators/routing/index.js';
+import { deliveryLabels, type Router } from './routing/index.js';
 import { type DeliveredAlert, ZERO_TIME } from './types.js';
 
 /**

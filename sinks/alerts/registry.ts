@@ -1,11 +1,11 @@
 import { ComponentRegistry, type ComponentSpec } from '../../operators/config/component-registry.js';
 import { AlertmanagerReceiver } from './alertmanager.js';
-import { RECEIVER_SCHEMAS, type DeliverySettings, type ReceiverConfig } from './config.js';
+import type { DeliverySettings } from './config.js';
 import { EmailReceiver, type TeamMemberLookup } from './email.js';
-import { DEFAULT_ATTACHMENT_LIMITS } from './email-reports.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
 import { kafkaReceiverFactory } from './kafka.js';
+import { RECEIVER_SCHEMAS, type ReceiverConfig, type ReceiverConfigOf } from './receiver-config.js';
 import { resolveSecret, SECRET_KEYS } from './secrets.js';
 import { SlackReceiver } from './slack.js';
 import type { Receiver, ReceiverType } from './types.js';
@@ -17,17 +17,24 @@ export interface ReceiverContext {
   teamMembers?: TeamMemberLookup;
 }
 
-/** Builds a receiver from its validated config; `path` names it in errors. */
-export type ReceiverFactory = (config: ReceiverConfig, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv, context: ReceiverContext) => Receiver;
+/** Builds a receiver of type T from its validated config (defaults filled in); `path` names it in errors. */
+export type ReceiverFactory<T extends ReceiverType = ReceiverType> = (
+  config: ReceiverConfigOf<T>,
+  delivery: DeliverySettings,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  context: ReceiverContext,
+) => Receiver;
 
-/** A receiver type (`alerting.receivers[].type`): its schema (config.ts) and its build step. */
+/** A receiver type (`alerting.receivers[].type`): its schema (receiver-config.ts) and its build step. */
 export interface ReceiverSpec extends ComponentSpec {
   readonly type: ReceiverType;
   readonly build: ReceiverFactory;
 }
 
+/** A secret's keys by name (SECRET_KEYS): `key`, `key_env`, `key_file`. */
 function str(config: ReceiverConfig, key: string): string | undefined {
-  const v = config[key];
+  const v = (config as Readonly<Record<string, unknown>>)[key];
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -38,25 +45,23 @@ function secretOf(config: ReceiverConfig, key: string, path: string, env: NodeJS
   return resolveSecret({ value, file: str(config, `${key}_file`) }, `${path}.${key}`, env);
 }
 
-function receiver(type: ReceiverType, description: string, build: ReceiverFactory): ReceiverSpec {
-  return { type, description, schema: RECEIVER_SCHEMAS[type], build };
+/** A factory of one type, stored beside the others: buildReceivers only calls it with configs of that type. */
+function receiver<T extends ReceiverType>(type: T, factory: ReceiverFactory<T>): ReceiverSpec {
+  const schema = RECEIVER_SCHEMAS[type];
+  return { type, description: schema.properties.type.description ?? type, schema, build: factory as ReceiverFactory };
 }
 
 /** Every receiver type a job can name in `alerting.receivers`, filled from this explicit list. */
 export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
   receiver(
     'webhook',
-    'an HTTP POST of each notification as JSON (Alertmanager webhook format)',
-    (c, d, p, env) =>
-      new WebhookReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+    (c, d, p, env) => new WebhookReceiver({ name: c.name, url: c.url, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
   ),
   receiver(
     'alertmanager',
-    "an Alertmanager's /api/v2/alerts",
-    (c, d, p, env) =>
-      new AlertmanagerReceiver({ name: c.name, url: str(c, 'url') as string, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
+    (c, d, p, env) => new AlertmanagerReceiver({ name: c.name, url: c.url, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
   ),
-  receiver('slack', 'a Slack incoming webhook', (c, d, p, env) => {
+  receiver('slack', (c, d, p, env) => {
     const url = secretOf(c, 'url', p, env);
     if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
     // Never quoted: the URL is the secret.
@@ -64,33 +69,29 @@ export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
       throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
     return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
   }),
-  receiver('file', 'one JSON line per notification appended to a file', (c) => new FileReceiver({ name: c.name, path: str(c, 'path') as string })),
-  receiver('email', 'an e-mail through an SMTP smarthost, with the alert reports attached', (c, d, p, env, context) => {
-    const [host, port] = (str(c, 'smarthost') as string).split(':');
-    const to = c.to;
+  receiver('file', (c) => new FileReceiver({ name: c.name, path: c.path })),
+  receiver('email', (c, d, p, env, context) => {
+    const [host, port] = c.smarthost.split(':');
     if (c.to_team_members === true && context.teamMembers === undefined) {
       throw new AlertingConfigError(`${p}.to_team_members`, 'team members can only be reached from a job or command that has the job database');
     }
     return new EmailReceiver({
       name: c.name,
-      to: to === undefined ? [] : Array.isArray(to) ? (to as string[]) : [to as string],
+      to: c.to === undefined ? [] : Array.isArray(c.to) ? c.to : [c.to],
       ...(c.to_team_members === true ? { teamMembers: context.teamMembers } : {}),
-      from: str(c, 'from') as string,
+      from: c.from,
       host: host as string,
       port: Number(port),
-      secure: c.tls === true,
-      requireTls: c.require_tls === true,
-      username: str(c, 'auth_username'),
+      secure: c.tls,
+      requireTls: c.require_tls,
+      username: c.auth_username,
       password: secretOf(c, 'auth_password', p, env),
       timeoutMs: d.timeoutMs,
-      reportsUrl: str(c, 'reports_url'),
-      attachments: {
-        maxFiles: typeof c.max_attachments === 'number' ? c.max_attachments : DEFAULT_ATTACHMENT_LIMITS.maxFiles,
-        maxBytes: typeof c.max_attachment_bytes === 'number' ? c.max_attachment_bytes : DEFAULT_ATTACHMENT_LIMITS.maxBytes,
-      },
+      reportsUrl: c.reports_url,
+      attachments: { maxFiles: c.max_attachments, maxBytes: c.max_attachment_bytes },
     });
   }),
-  receiver('kafka', 'one Kafka message per alert (sinks/alerts/kafka.ts)', kafkaReceiverFactory),
+  receiver('kafka', kafkaReceiverFactory),
 ]);
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileConfig } from '../../operators/config/schema.js';
-import { buildSilences, routingError, SILENCE_SCHEMA, type Silence, type SilenceConfig } from '../../operators/routing/index.js';
+import { buildSilences, routingError, SILENCE_SCHEMA, type Silence, type SilenceConfig } from './routing/index.js';
 
 const checkSilence = compileConfig(SILENCE_SCHEMA, routingError);
 

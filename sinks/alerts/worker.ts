@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, type Silence } from '../../operators/routing/index.js';
+import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, type Silence } from './routing/index.js';
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';

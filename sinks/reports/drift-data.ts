@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../../operators/alert.js';
+import type { DriftMethod } from '../../operators/drift-statistics/options.js';
 import { loadAlerts } from './alerts-data.js';
 import { num, numOrNull, queryRows, str } from './db.js';
 
@@ -14,7 +15,7 @@ export const RESCORE_RULE = 'SegmentationRescoreNeeded';
 export interface DriftMetric {
   run_id: string;
   feature: string;
-  method: string;
+  method: DriftMethod;
   score: number | null;
   p_value: number | null;
   threshold: number | null;
@@ -33,7 +34,8 @@ function toMetric(r: Record<string, unknown>): DriftMetric {
   return {
     run_id: str(r.run_id),
     feature: str(r.feature),
-    method: str(r.method),
+    // written by the population_drift operator (driftMetricRow), so one of its methods
+    method: str(r.method) as DriftMethod,
     score: numOrNull(r.score),
     p_value: numOrNull(r.p_value),
     threshold: numOrNull(r.threshold),

@@ -2,6 +2,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Alert } from '../../operators/alert.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
+import { decideDatasetDrift } from '../../operators/drift-statistics/decide.js';
+import type { DatasetDriftResult } from '../../operators/drift-statistics/decide.js';
 import type { ReportBlock, ReportDocument } from './document.js';
 import {
   customerDistribution,
@@ -75,13 +77,8 @@ interface RankedFeature extends DriftMetric {
   key: boolean;
 }
 
-interface Verdict {
-  drifted: boolean;
-  share: number | null;
-  shareThreshold: number;
-  evaluated: number;
-  driftedFeatures: string[];
-  keyFeaturesDrifted: string[];
+interface Verdict extends DatasetDriftResult {
+  /** Features with too little data in a period: left out of the share. */
   insufficient: string[];
 }
 
@@ -118,7 +115,7 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
   const metrics = await runMetrics(connection, runId);
   const first = metrics[0] as DriftMetric;
   const alert = options.alert ?? (await rescoreAlert(connection, runId, first.current_start));
-  const shareThreshold = options.shareThreshold ?? parseNumber(alert?.annotations.share_threshold) ?? DEFAULT_SHARE_THRESHOLD;
+  const shareThreshold = options.shareThreshold ?? parseShare(alert?.annotations.share_threshold) ?? DEFAULT_SHARE_THRESHOLD;
   const keys = new Set([...(options.keyFeatures ?? DEFAULT_KEY_FEATURES), ...splitList(alert?.annotations.key_features_drifted)]);
   const ranked = rankFeatures(metrics, keys);
   const verdict = decide(ranked, shareThreshold, alert !== null);
@@ -143,10 +140,10 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
       type: 'facts',
       items: [
         { label: 'dataset drift', value: verdict.drifted ? 'yes' : 'no' },
-        { label: 'drifted features', value: `${verdict.driftedFeatures.length} of ${verdict.evaluated} evaluated (${formatPercent(verdict.share)})` },
+        { label: 'drifted features', value: `${verdict.driftedFeatures.length} of ${verdict.evaluatedCount} evaluated (${formatPercent(verdict.share)})` },
         { label: 'share threshold', value: `${formatPercent(verdict.shareThreshold)} (or any key feature drifted)` },
         { label: 'key features', value: [...keys].sort().join(', ') || NA },
-        { label: 'key features drifted', value: verdict.keyFeaturesDrifted.join(', ') || 'none' },
+        { label: 'key features drifted', value: verdict.driftedKeyFeatures.join(', ') || 'none' },
         ...(verdict.insufficient.length > 0 ? [{ label: 'not evaluated (too little data)', value: verdict.insufficient.join(', ') }] : []),
         { label: 'reference period', value: describePeriod(reference) },
         { label: 'current period', value: describePeriod(current) },
@@ -173,10 +170,10 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
       dataset_drift: verdict.drifted,
       share: verdict.share,
       share_threshold: verdict.shareThreshold,
-      evaluated: verdict.evaluated,
+      evaluated: verdict.evaluatedCount,
       drifted_features: verdict.driftedFeatures,
       key_features: [...keys].sort(),
-      key_features_drifted: verdict.keyFeaturesDrifted,
+      key_features_drifted: verdict.driftedKeyFeatures,
       insufficient_data: verdict.insufficient,
     },
     recommendation,
@@ -236,9 +233,10 @@ export async function prepareDriftAlertReport(connection: DuckDBConnection, aler
   return prepareDriftReport(connection, { runId, alert });
 }
 
-function parseNumber(text: string | undefined): number | undefined {
+/** A share threshold from an alert annotation; anything outside (0, 1] is ignored (the default applies). */
+function parseShare(text: string | undefined): number | undefined {
   const n = text === undefined || text.trim() === '' ? Number.NaN : Number(text);
-  return Number.isFinite(n) ? n : undefined;
+  return n > 0 && n <= 1 ? n : undefined;
 }
 
 function splitList(text: string | undefined): string[] {
@@ -293,26 +291,22 @@ function rankFeatures(metrics: readonly DriftMetric[], keys: ReadonlySet<string>
     });
 }
 
-/** SPEC section 7 over the stored verdicts; an alert for the run means the job decided drift. */
+/**
+ * SPEC section 7 over the stored feature verdicts, by the job's own rule (decideDatasetDrift); an
+ * alert for the run means the job decided drift, also when the keys or threshold given here differ.
+ */
 function decide(ranked: readonly RankedFeature[], shareThreshold: number, alertFired: boolean): Verdict {
-  const evaluated = ranked.filter((f) => f.method !== 'insufficient_data');
-  const driftedFeatures = evaluated.filter((f) => f.drifted).map((f) => f.feature);
-  const keyFeaturesDrifted = evaluated.filter((f) => f.drifted && f.key).map((f) => f.feature);
-  const share = evaluated.length === 0 ? null : driftedFeatures.length / evaluated.length;
+  const dataset = decideDatasetDrift(ranked, { shareThreshold });
   return {
-    drifted: alertFired || (share !== null && share >= shareThreshold) || keyFeaturesDrifted.length > 0,
-    share,
-    shareThreshold,
-    evaluated: evaluated.length,
-    driftedFeatures,
-    keyFeaturesDrifted,
+    ...dataset,
+    drifted: alertFired || dataset.drifted,
     insufficient: ranked.filter((f) => f.method === 'insufficient_data').map((f) => f.feature),
   };
 }
 
 function verdictTitle(v: Verdict): string {
-  const share = `${v.driftedFeatures.length} of ${v.evaluated} features drifted (${formatPercent(v.share)}; threshold ${formatPercent(v.shareThreshold)})`;
-  const key = v.keyFeaturesDrifted.length > 0 ? `; key feature ${v.keyFeaturesDrifted.join(', ')} drifted` : '';
+  const share = `${v.driftedFeatures.length} of ${v.evaluatedCount} features drifted (${formatPercent(v.share)}; threshold ${formatPercent(v.shareThreshold)})`;
+  const key = v.driftedKeyFeatures.length > 0 ? `; key feature ${v.driftedKeyFeatures.join(', ')} drifted` : '';
   return `Dataset drift: ${v.drifted ? 'YES' : 'no'}. ${share}${key}`;
 }
 

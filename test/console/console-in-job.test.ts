@@ -4,38 +4,31 @@
  * password's hash), signs in over HTTP and adds a note that lands in the job's audit trail; the
  * stored alerts link to their console pages under `console.base_url`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless } from '../helpers/browserless.js';
 import { query } from '../helpers/duckdb.js';
-import { pulseIn as pulse, startStdinJob, waitForCases, type StdinJob } from '../helpers/stdin-job.js';
+import { pulseIn as pulse, startSampleJob, stopSampleJob, type SampleJob } from '../helpers/stdin-job.js';
 import { freePort } from '../pipelines/kafka-helpers.js';
 
 const BASE_URL = 'https://pulse.example.com/console';
 const PASSWORD = 'lead password 123';
 
 let dir = '';
-let job: StdinJob | undefined;
+let job: SampleJob | undefined;
 let consolePort = 0;
 const DB = 'job.duckdb';
 
 describe('the console of a running job', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-console-job-'));
-    const config = join(dir, 'job.yaml');
-    writeFileSync(config, `${readFileSync(join(process.cwd(), 'pipelines/customer-analytics.yaml'), 'utf8')}\nconsole:\n  base_url: ${BASE_URL}/\n`);
+    const config = `${readFileSync(join(process.cwd(), 'pipelines/customer-analytics.yaml'), 'utf8')}\nconsole:\n  base_url: ${BASE_URL}/\n`;
     consolePort = await freePort();
-    const args = ['--config', config, '--db', DB, '--metrics-port', String(await freePort()), '--console-port', String(consolePort), '--reports', 'reports'];
-    job = startStdinJob(dir, args, readFileSync(join(process.cwd(), 'samples/events.ndjson')));
-    await waitForCases(dir, DB, job);
+    job = await startSampleJob('pulse-console-job-', DB, ['--console-port', String(consolePort), '--reports', 'reports'], config);
+    dir = job.dir;
   }, 240_000);
 
-  afterAll(() => {
-    if (job && job.child.exitCode === null) job.child.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopSampleJob(job));
 
   it('a user added while the job runs signs in, sees the team’s cases and adds a note as themself', async () => {
     const cases = JSON.parse(pulse(dir, '', 'cases', 'list', '--db', DB, '--json').stdout) as Array<{ case_id: string; team: string; status: string }>;

@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../pipelines/kafka-helpers.js';
+import { freePort, waitFor } from '../pipelines/kafka-helpers.js';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 
@@ -58,4 +60,36 @@ export async function waitForCases(cwd: string, db: string, job: StdinJob): Prom
   ).catch((error: Error) => {
     throw new Error(`${error.message}; job stderr: ${job.stderr().slice(-3000)}`);
   });
+}
+
+/** A job on the bundled sample whose stdin stays open, in a directory of its own. */
+export interface SampleJob extends StdinJob {
+  dir: string;
+}
+
+/**
+ * Starts the default job (or the job YAML `config`, written to DIR/job.yaml) in a new directory,
+ * fed `samples/events.ndjson` on a stdin that stays open, with a metrics port (the command API)
+ * and `args`; resolves once the job has committed cases. A job that fails to get there is killed.
+ */
+export async function startSampleJob(prefix: string, db: string, args: string[] = [], config?: string): Promise<SampleJob> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let configPath = join(process.cwd(), 'pipelines/customer-analytics.yaml');
+  if (config !== undefined) writeFileSync((configPath = join(dir, 'job.yaml')), config);
+  const allArgs = ['--config', configPath, '--db', db, '--metrics-port', String(await freePort()), ...args];
+  const job = { ...startStdinJob(dir, allArgs, readFileSync(join(process.cwd(), 'samples/events.ndjson'))), dir };
+  try {
+    await waitForCases(dir, db, job);
+  } catch (error) {
+    stopSampleJob(job);
+    throw error;
+  }
+  return job;
+}
+
+/** Kills the job if it still runs and removes its directory. */
+export function stopSampleJob(job: SampleJob | undefined): void {
+  if (job === undefined) return;
+  if (job.child.exitCode === null) job.child.kill('SIGKILL');
+  rmSync(job.dir, { recursive: true, force: true });
 }

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAddressFile, readApiAddress } from '../../pipelines/job-api-address.js';
 import { COMMAND_API_PATH } from '../../pipelines/job-api.js';
-import { pulseIn, startStdinJob, waitForCases, type Ran, type StdinJob } from '../helpers/stdin-job.js';
-import { CLI, freePort, waitFor } from './kafka-helpers.js';
+import { pulseIn, startSampleJob, stopSampleJob, type Ran, type SampleJob } from '../helpers/stdin-job.js';
+import { CLI, waitFor } from './kafka-helpers.js';
 
 /**
  * SPEC section 2: while a job runs it owns its DuckDB file; `pulse report` and `pulse cases` then
@@ -18,31 +17,17 @@ import { CLI, freePort, waitFor } from './kafka-helpers.js';
 const pulse = (cwd: string, ...args: string[]): Ran => pulseIn(cwd, '', ...args);
 
 let dir = '';
-let job: StdinJob | undefined;
+let job: SampleJob | undefined;
 const DB = 'job.duckdb';
 
 describe('commands reach a running job through its HTTP API', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-api-'));
     // The default job on stdin with a metrics port, fed the bundled sample.
-    const args = [
-      '--config',
-      join(process.cwd(), 'pipelines/customer-analytics.yaml'),
-      '--db',
-      DB,
-      '--metrics-port',
-      String(await freePort()),
-      '--reports',
-      'reports',
-    ];
-    job = startStdinJob(dir, args, readFileSync(join(process.cwd(), 'samples/events.ndjson')));
-    await waitForCases(dir, DB, job);
+    job = await startSampleJob('pulse-api-', DB, ['--reports', 'reports']);
+    dir = job.dir;
   }, 240_000);
 
-  afterAll(() => {
-    if (job && job.child.exitCode === null) job.child.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopSampleJob(job));
 
   it('the API admits only the pulse command: a token from the 0600 address file, loopback Host, JSON, no Origin', async () => {
     const file = apiAddressFile(join(dir, DB));

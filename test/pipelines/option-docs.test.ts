@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Duration, StringEnum, Type } from '../../operators/config/schema.js';
 import { markdownTable, optionRows, replaceBetweenMarkers } from '../../operators/config/option-table.js';
-import { withOptionTables } from '../../pipelines/option-docs.js';
+import { optionTables, withOptionTables } from '../../pipelines/option-docs.js';
 
 describe('README option tables', () => {
-  it('README.md holds exactly what `npm run docs:options` writes (run it after changing a schema)', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    expect(withOptionTables(readme)).toBe(readme);
+  it.each([...optionTables()])('%s holds exactly what `npm run docs:options` writes (run it after changing a schema)', (path, tables) => {
+    const text = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+    expect(withOptionTables(text, tables)).toBe(text);
   });
 
   it('a row per key: what it accepts, its default (or required / unset) and its description', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { Router } from '../../../operators/routing/router.js';
+import { Router } from '../../../sinks/alerts/routing/router.js';
 import { ConfigError } from '../../../operators/errors.js';
 import { DAY, HOUR, T0, contact, drain, operatorFromYaml, profile, survey, transaction } from './helpers.js';
 

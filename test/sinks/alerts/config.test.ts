@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
+import { DEFAULT_DELIVERY, deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
 import { AlertingConfigError } from '../../../sinks/alerts/errors.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import { buildReceivers } from '../../../sinks/alerts/registry.js';
@@ -137,6 +137,48 @@ describe('alerting config', () => {
     [{ ...base(), extra: 1 }, /^alerting\.extra: unknown key; allowed keys are external_url, receivers, route/],
   ])('rejects bad config %#', (raw, pattern) => {
     expect(message(raw)).toMatch(pattern);
+  });
+
+  it("fills each receiver type's defaults from its schema and leaves given values alone", () => {
+    const { config } = parseAlertingConfig({
+      receivers: [
+        { name: 'mail', type: 'email', to: 'x@y.z', from: 'p@y.z', smarthost: 'h:25' },
+        { name: 'mail2', type: 'email', to_team_members: true, from: 'p@y.z', smarthost: 'h:25', tls: true, max_attachments: 0 },
+        { name: 'bus', type: 'kafka', topic: 't' },
+        { name: 'hook', type: 'webhook', url: 'http://x' },
+      ],
+      route: { receiver: 'hook' },
+    });
+    // The README's documented defaults: plain SMTP, 3 files of 1 MiB at most, messages keyed by alert id.
+    expect(config.receivers[0]).toEqual({
+      name: 'mail',
+      type: 'email',
+      to: 'x@y.z',
+      from: 'p@y.z',
+      smarthost: 'h:25',
+      require_tls: false,
+      tls: false,
+      max_attachments: 3,
+      max_attachment_bytes: 1_048_576,
+    });
+    expect(config.receivers[1]).toMatchObject({ tls: true, require_tls: false, max_attachments: 0, max_attachment_bytes: 1_048_576 });
+    expect(config.receivers[2]).toEqual({ name: 'bus', type: 'kafka', topic: 't', key: 'alert_id' });
+    // A type without defaults gets no keys of another type's.
+    expect(config.receivers[3]).toEqual({ name: 'hook', type: 'webhook', url: 'http://x' });
+    // Without a delivery section: the README's delivery defaults (10s, 12 attempts, backoff 1s..5m, poll 1s, 24h, 30s).
+    const defaults = {
+      timeoutMs: 10_000,
+      maxAttempts: 12,
+      backoffBaseMs: 1_000,
+      backoffMaxMs: 300_000,
+      pollIntervalMs: 1_000,
+      resolveTimeoutMs: 86_400_000,
+      drainTimeoutMs: 30_000,
+    };
+    expect(deliverySettings(config.delivery)).toEqual(defaults);
+    expect(DEFAULT_DELIVERY).toEqual(defaults);
+    // A max below the default base is refused too (the default base would exceed it).
+    expect(message({ ...base(), delivery: { backoff: { max: '500ms' } } })).toMatch(/^alerting\.delivery\.backoff: base must not exceed max/);
   });
 
   it('refuses a receiver URL that carries a credential, and says where the secret goes instead', () => {

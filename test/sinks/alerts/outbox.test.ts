@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Router } from '../../../operators/routing/router.js';
+import { Router } from '../../../sinks/alerts/routing/router.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';
 import { DEFAULT_MEMORY_LIMIT, DuckDBStore } from '../../../sinks/duckdb/store.js';
 import { inTransaction } from '../../../sinks/duckdb/transaction.js';

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Alert } from '../../../operators/alert.js';
-import { Router } from '../../../operators/routing/router.js';
+import { Router } from '../../../sinks/alerts/routing/router.js';
 import { STATE_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import { promDeliveryMetrics } from '../../../sinks/alerts/metrics.js';
 import { enqueueAlerts } from '../../../sinks/alerts/outbox.js';

@@ -1,5 +1,5 @@
 import type { RouteConfig } from './config.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../../operators/duration.js';
 import { RoutingConfigError } from './errors.js';
 import { type Matcher, matchesAll, parseMatchers } from './matchers.js';
 

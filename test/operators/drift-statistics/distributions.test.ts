@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chi2Sf } from '../../../operators/drift/chi-square.js';
-import { kstwoSf } from '../../../operators/drift/kolmogorov.js';
-import { smirnovSf } from '../../../operators/drift/smirnov.js';
+import { chi2Sf } from '../../../operators/drift-statistics/chi-square.js';
+import { kstwoSf } from '../../../operators/drift-statistics/kolmogorov.js';
+import { smirnovSf } from '../../../operators/drift-statistics/smirnov.js';
 import { expectP, fixtures } from './fixtures.js';
 
 describe('kstwoSf against scipy.stats.kstwo.sf', () => {

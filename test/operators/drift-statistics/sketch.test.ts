@@ -12,10 +12,10 @@ import {
   mergeCategorical,
   restoreCategoricalSummary,
   summariseCategories,
-} from '../../../operators/drift/categorical.js';
-import { prepareSample, quantile } from '../../../operators/drift/empirical.js';
-import { DriftInputError } from '../../../operators/drift/errors.js';
-import type { NumericSketch } from '../../../operators/drift/numeric-sketch.js';
+} from '../../../operators/drift-statistics/categorical.js';
+import { prepareSample, quantile } from '../../../operators/drift-statistics/empirical.js';
+import { DriftInputError } from '../../../operators/drift-statistics/errors.js';
+import type { NumericSketch } from '../../../operators/drift-statistics/numeric-sketch.js';
 import {
   addValue,
   bucketKey,
@@ -29,8 +29,8 @@ import {
   sketchMean,
   sketchMeanAbs,
   sketchStd,
-} from '../../../operators/drift/numeric-sketch.js';
-import { categoricalStats, numericStats, numericStatsFromSketches } from '../../../operators/drift/stats.js';
+} from '../../../operators/drift-statistics/numeric-sketch.js';
+import { categoricalStats, numericStats, numericStatsFromSketches } from '../../../operators/drift-statistics/stats.js';
 import { fixtures, numericFixture } from './fixtures.js';
 
 const spend = numericFixture('spend_half_1_8x');

@@ -3,13 +3,13 @@
 
 Run with Debian's interpreter (it carries SciPy and NumPy):
 
-    /usr/bin/python3 test/operators/drift/make_fixtures.py
+    /usr/bin/python3 test/operators/drift-statistics/make_fixtures.py
 
 The TypeScript tests in this folder read fixtures.json and compare their own results with the
 values recorded here. Everything is seeded, so a re-run writes the same file on the same SciPy.
 The SciPy functions are the oracle; the few conventions SciPy does not define (PSI's bins and
 epsilon, the chi-square pooling of sparse categories) are re-implemented here
-in NumPy, independently of the TypeScript code, as documented in operators/drift/README.md.
+in NumPy, independently of the TypeScript code, as documented in operators/drift-statistics/README.md.
 """
 import json
 import math
@@ -252,7 +252,7 @@ def chi2_grid():
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     data = {
-        "generated_by": "test/operators/drift/make_fixtures.py",
+        "generated_by": "test/operators/drift-statistics/make_fixtures.py",
         "scipy": scipy.__version__,
         "numpy": np.__version__,
         "conventions": {"psi_bins": BINS, "psi_eps": PSI_EPS, "chi2_min_expected": CHI2_MIN_EXPECTED,

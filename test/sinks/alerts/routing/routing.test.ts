@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { Router } from '../../../operators/routing/router.js';
-import { RoutingConfigError } from '../../../operators/routing/errors.js';
-import { isDue, nextFlush } from '../../../operators/routing/scheduler.js';
-import type { RouteMatch } from '../../../operators/routing/route.js';
+import { Router } from '../../../../sinks/alerts/routing/router.js';
+import { RoutingConfigError } from '../../../../sinks/alerts/routing/errors.js';
+import { isDue, nextFlush } from '../../../../sinks/alerts/routing/scheduler.js';
+import type { RouteMatch } from '../../../../sinks/alerts/routing/route.js';
 
 const RECEIVERS = new Set(['default', 'sales-team', 'service-am', 'audit', 'critical-pager']);
 

@@ -17,11 +17,11 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MS_PER_DAY } from '../../operators/events.js';
 import { UsageError } from '../../operators/errors.js';
-import type { DatasetDriftResult, DriftPeriods, FeatureDriftResult, FeatureKind } from '../../operators/drift/index.js';
-import { decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift/index.js';
+import type { DatasetDriftResult, DriftPeriods, FeatureDriftResult, FeatureKind } from '../../operators/drift-statistics/index.js';
+import { decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift-statistics/index.js';
 import type { NumericSamples, Period } from './samples.js';
 import { contactReasonCounts, customerSamples, dailyGridOffsets } from './samples.js';
-import { inTransaction } from '../duckdb/transaction.js';
+import { inTransaction } from '../../sinks/duckdb/transaction.js';
 
 export interface OnDemandDriftOptions extends DriftPeriods {
   /** drift_metrics.run_id; default `adhoc-<current start ISO>`. Rows of the same run are replaced. */

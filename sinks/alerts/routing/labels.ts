@@ -1,4 +1,4 @@
-import type { Alert } from '../alert.js';
+import type { Alert } from '../../../operators/alert.js';
 
 /**
  * The labels an alert is routed and delivered with: the operator's labels plus `alertname`

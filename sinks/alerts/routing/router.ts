@@ -1,4 +1,4 @@
-import type { Alert } from '../alert.js';
+import type { Alert } from '../../../operators/alert.js';
 import { checkRoutingShape, type RoutingConfig } from './config.js';
 import { buildInhibitRules, type FiringAlert, type InhibitRule, isInhibited } from './inhibit.js';
 import { deliveryLabels } from './labels.js';

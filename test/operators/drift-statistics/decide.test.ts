@@ -3,12 +3,12 @@
  * and p-values are checked against SciPy's values in fixtures.json.
  */
 import { describe, expect, it } from 'vitest';
-import { categoricalFromCounts } from '../../../operators/drift/categorical.js';
-import type { FeatureDriftResult, FeatureVerdict } from '../../../operators/drift/decide.js';
-import { decideDatasetDrift, decideFeatureDrift } from '../../../operators/drift/decide.js';
-import { DriftConfigError } from '../../../operators/drift/errors.js';
-import { sketchOf } from '../../../operators/drift/numeric-sketch.js';
-import { driftMetricRow } from '../../../operators/drift/rows.js';
+import { categoricalFromCounts } from '../../../operators/drift-statistics/categorical.js';
+import type { FeatureDriftResult, FeatureVerdict } from '../../../operators/drift-statistics/decide.js';
+import { decideDatasetDrift, decideFeatureDrift } from '../../../operators/drift-statistics/decide.js';
+import { DriftConfigError } from '../../../operators/drift-statistics/errors.js';
+import { sketchOf } from '../../../operators/drift-statistics/numeric-sketch.js';
+import { driftMetricRow } from '../../../operators/drift-statistics/rows.js';
 import { Rng } from '../../../sources/generator/rng.js';
 import { categoricalFixture, expectP, expectStat, fixtures, numericFixture } from './fixtures.js';
 

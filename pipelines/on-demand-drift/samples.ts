@@ -14,8 +14,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MS_PER_DAY } from '../../operators/events.js';
-import type { CategoricalSummary } from '../../operators/drift/index.js';
-import { categoricalFromCounts } from '../../operators/drift/index.js';
+import type { CategoricalSummary } from '../../operators/drift-statistics/index.js';
+import { categoricalFromCounts } from '../../operators/drift-statistics/index.js';
 
 export interface Period {
   /** Epoch ms, half-open [start, end). */

@@ -1,4 +1,4 @@
-import { compileConfig, configAjv, Duration, Type, type ConfigProblem, type Static } from '../config/schema.js';
+import { compileConfig, configAjv, Duration, Type, type ConfigProblem, type Static } from '../../../operators/config/schema.js';
 import { RoutingConfigError } from './errors.js';
 
 /** Label matchers, all must match: `kind="sales"`, `severity=~"warning|critical"`, `queue!="test"`. */
@@ -26,7 +26,7 @@ export const ROUTE_SCHEMA = Type.Recursive(
         group_wait: Type.Optional(Duration({ description: 'wait before the first notification of a new group (default 30s). Inherited' })),
         group_interval: Type.Optional(Duration({ description: 'wait before notifying about changes of a group already notified (default 5m). Inherited' })),
         repeat_interval: Type.Optional(Duration({ description: 'wait before re-sending an unchanged group that still fires (default 4h). Inherited' })),
-        routes: Type.Optional(Type.Array(route)),
+        routes: Type.Optional(Type.Array(route, { description: 'child routes, each a mapping with these same keys' })),
       },
       { additionalProperties: false },
     ),

@@ -5,14 +5,14 @@
  * and PSI over numpy.quantile bins.
  */
 import { describe, expect, it } from 'vitest';
-import { categoricalFromCounts } from '../../../operators/drift/categorical.js';
-import { chiSquareHomogeneity } from '../../../operators/drift/chi-square.js';
-import { populationStd, prepareSample, quantile } from '../../../operators/drift/empirical.js';
-import { jensenShannonDistance } from '../../../operators/drift/jensen-shannon.js';
-import { ksPValue, ksStatistic, ksTwoSample } from '../../../operators/drift/ks.js';
-import { numericPsi } from '../../../operators/drift/psi.js';
-import { categoricalStats, numericStats } from '../../../operators/drift/stats.js';
-import { normalisedWasserstein } from '../../../operators/drift/wasserstein.js';
+import { categoricalFromCounts } from '../../../operators/drift-statistics/categorical.js';
+import { chiSquareHomogeneity } from '../../../operators/drift-statistics/chi-square.js';
+import { populationStd, prepareSample, quantile } from '../../../operators/drift-statistics/empirical.js';
+import { jensenShannonDistance } from '../../../operators/drift-statistics/jensen-shannon.js';
+import { ksPValue, ksStatistic, ksTwoSample } from '../../../operators/drift-statistics/ks.js';
+import { numericPsi } from '../../../operators/drift-statistics/psi.js';
+import { categoricalStats, numericStats } from '../../../operators/drift-statistics/stats.js';
+import { normalisedWasserstein } from '../../../operators/drift-statistics/wasserstein.js';
 import { expectP, expectStat, fixtures } from './fixtures.js';
 
 describe.each(fixtures.numeric.map((f) => [f.name, f] as const))('numeric fixture %s', (_name, f) => {

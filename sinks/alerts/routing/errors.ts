@@ -1,5 +1,5 @@
 /** Typed errors of the alert routing configuration. */
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../../operators/errors.js';
 
 export type RoutingErrorCode = 'ROUTING_CONFIG_INVALID' | 'ROUTING_MATCHER_INVALID';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { matches, matchesAll, parseMatcher, parseMatchers } from '../../../operators/routing/matchers.js';
-import { RoutingConfigError } from '../../../operators/routing/errors.js';
-import { parseDuration } from '../../../operators/duration.js';
+import { matches, matchesAll, parseMatcher, parseMatchers } from '../../../../sinks/alerts/routing/matchers.js';
+import { RoutingConfigError } from '../../../../sinks/alerts/routing/errors.js';
+import { parseDuration } from '../../../../operators/duration.js';
 
 describe('parseMatcher / matches', () => {
   // [matcher, labels, expected]: hand-written against Alertmanager's documented semantics.
