@@ -57,11 +57,16 @@ export class EventGate {
   /** Why the last `admit` returned null. */
   lastRejection: Rejection | null = null;
 
-  /** Moves the watermark on (never back) and forgets duplicates beyond the lateness horizon. */
+  /**
+   * Moves the watermark on (never back) and forgets duplicates beyond the lateness horizon. The
+   * +Infinity that closes a bounded input's windows forgets nothing: it says nothing about which
+   * ids a later input may repeat, and forgetting every id then would leave in the store only the
+   * ids of checkpoints taken before the end, a number that depends on wall-clock intervals.
+   */
   setWatermark(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
-    this.dedup.expire(watermark - this.allowedLatenessMs);
+    if (Number.isFinite(watermark)) this.dedup.expire(watermark - this.allowedLatenessMs);
   }
 
   /** The event times of the records judged since the previous call, for the runner's watermark. */

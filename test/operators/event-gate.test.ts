@@ -122,3 +122,17 @@ describe('EventGate: event times outside plausible bounds (issue 18 item 1)', ()
     });
   });
 });
+
+describe('EventGate: the end of a bounded input', () => {
+  it('forgets no duplicate ids at the +Infinity that closes the windows: the store keeps those of the last horizon', () => {
+    const g = gate();
+    expect(judge(g, [tx('a', T0), tx('b', T0 + 2 * HOUR), tx('c', T0 + 3 * HOUR)])).toEqual(['ok', 'ok', 'ok']);
+    const horizon = g.watermarks.current - HOUR;
+    g.g.setWatermark(Number.POSITIVE_INFINITY);
+    const changes = g.g.dedup.drainChanges();
+    // 'a' is more than the allowed lateness behind the last event-time watermark; 'b' and 'c' are not.
+    expect(changes.ids).toEqual(['b', 'c']);
+    expect(changes.expiredBefore).toBeLessThanOrEqual(horizon);
+    expect(Number.isFinite(changes.expiredBefore)).toBe(true);
+  });
+});
