@@ -15,7 +15,6 @@ import type { ContactEvent, ProfileEvent, PulseEvent, SurveyEvent, TransactionEv
 import { MS_PER_DAY, MS_PER_HOUR } from '../events.js';
 import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
-import { StringPool } from '../string-pool.js';
 import { type CaseStatusInfo, TERMINAL_CASE_STATUSES } from './case-status.js';
 import { caseRow, openCase, overdueAlert } from './cases.js';
 import { leadIdOf, leadRow } from './leads.js';
@@ -59,8 +58,6 @@ export class ServiceTriggersOperator implements Operator {
   /** `rule \0 customer` -> event time of the last firing. */
   private readonly cooldowns = new KeyedState<number>((key) => key.slice(key.indexOf('\u0000') + 1));
   private readonly cases = new KeyedState<WatchedCase>((_id, watched) => watched.customer_id);
-  /** Shared copies of profile values (tiers, regions, account owners: a few values for every customer). */
-  private readonly profileValues = new StringPool();
   private alerts = new Map<string, Alert>();
   private caseRows = new Map<string, OutputRow>();
   private leadRows = new Map<string, OutputRow>();
@@ -176,16 +173,13 @@ export class ServiceTriggersOperator implements Operator {
   private onProfile(event: ProfileEvent): void {
     const known = this.profiles.get(event.customer_id);
     if (known && known.ts > event.ts) return;
-    const pool = this.profileValues;
-    // fromEntries defines own properties: an attribute named "__proto__" stays a plain key.
-    const attributes = Object.fromEntries(Object.entries(event.attributes).map(([key, value]) => [key, pool.shared(value)]));
     this.profiles.set(event.customer_id, {
-      tier: pool.shared(event.tier),
-      account_owner: pool.shared(event.account_owner),
-      region: pool.shared(event.region),
-      age_band: pool.shared(event.age_band),
-      signup_date: pool.shared(event.signup_date),
-      attributes,
+      tier: event.tier,
+      account_owner: event.account_owner,
+      region: event.region,
+      age_band: event.age_band,
+      signup_date: event.signup_date,
+      attributes: { ...event.attributes },
       ts: event.ts,
     });
   }
