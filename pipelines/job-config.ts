@@ -49,6 +49,8 @@ export interface JobConfig {
   reportsDir: string;
   /** When reports of alerts are rendered (`reports.render`). */
   reportsRender: 'auto' | 'at_end' | 'after_checkpoint';
+  /** Threads rendering the reports pending at the end of a bounded input (`reports.render_threads`, `auto` resolved to the CPU cores). */
+  reportRenderThreads: number;
   /** Scheduled reports (`reports.schedule`) and their links (`reports.links`); pipelines/report-schedule.ts. */
   reportSchedules: ReportSchedule[];
   reportLinks: ReportLinks;
@@ -173,6 +175,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     metricsLabelLimits: job.metrics.label_limits,
     reportsDir: job.reports.dir,
     reportsRender: job.reports.render,
+    reportRenderThreads: job.reports.render_threads === 'auto' ? availableParallelism() : job.reports.render_threads,
     reportSchedules,
     reportLinks: job.reports.links,
     alerting: job.alerting,

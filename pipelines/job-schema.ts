@@ -188,6 +188,12 @@ export const JOB_SCHEMA = Type.Object(
           'bounded input has been read: ingestion keeps both cores, and the reports follow), `auto`: `at_end` for files, `after_checkpoint` ' +
           'for stdin and Kafka',
       }),
+      render_threads: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')], {
+        default: 'auto',
+        description:
+          'worker threads that render the reports pending at the end of a bounded input, from 1 to 64, or auto (one per CPU core); while ' +
+          'the input is read, reports are rendered one at a time on one of them, so that ingestion keeps the other cores',
+      }),
       schedule: REPORT_SCHEDULE_SCHEMA,
       links: REPORT_LINKS_SCHEMA,
     }),

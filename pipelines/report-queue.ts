@@ -8,10 +8,16 @@ import { loadAlert, prepareAlertReport, queryRows } from '../sinks/reports/index
 import type { AlertReportKind } from '../sinks/reports/index.js';
 import type { ReportMetrics } from '../sinks/reports/metrics.js';
 import type { ReportWriter } from '../sinks/reports/render-thread.js';
+import { SerialQueue } from './serial-queue.js';
 
 export interface ReportQueueOptions {
   /** A connection of its own (`store.connect()`), never the checkpoint's; closed by `stop()`. */
   connection: DuckDBConnection;
+  /**
+   * Renders and writes the reports. While the input is read the queue renders one report at a time
+   * (ingestion keeps the other cores); when it drains at the end of a bounded input it keeps
+   * `writer.threads` reports in flight.
+   */
   writer: ReportWriter;
   metrics: ReportMetrics;
   logger: Logger;
@@ -40,10 +46,12 @@ const BATCH = 32;
 
 /**
  * Renders the reports that checkpoints requested (`pulse_report_requests`, written in the
- * checkpoint transaction by pipelines/alert-reports.ts), after they commit, one at a time in the
- * order requested: the report's data is read from the database on this queue's own connection (the
- * queries run on DuckDB's threads) and the report is rendered and written by `writer` (a worker
- * thread), so neither the event loop's batches nor checkpoints wait for a report. A request is
+ * checkpoint transaction by pipelines/alert-reports.ts), after they commit, in the order requested:
+ * the report's data is read from the database on this queue's own connection (the queries run on
+ * DuckDB's threads) and the report is rendered and written by `writer` (worker threads), so
+ * neither the event loop's batches nor checkpoints wait for a report. One report is in flight at a
+ * time while the input is read; when draining, one per writer thread, their database work taking
+ * turns on the connection (reading the next report's data overlaps the rendering of others). A request is
  * marked done once its files are written (each atomically, by rename), so a crash before that leaves
  * it pending and the next run over the database renders it; one after the files are written and
  * before the mark renders that request once more, to the same files. A request that fails is
@@ -59,6 +67,8 @@ export class ReportQueue {
   /** Pending requests at the last batch, less those handled since. */
   private backlog = 0;
   private failed = 0;
+  /** The connection's work (reads and marks of concurrent requests) one piece at a time. */
+  private readonly db = new SerialQueue();
   private readonly loop: Promise<void>;
 
   constructor(private readonly options: ReportQueueOptions) {
@@ -111,10 +121,7 @@ export class ReportQueue {
           this.wake = undefined;
           continue;
         }
-        for (const request of batch) {
-          if (this.stopping) break;
-          await this.render(request);
-        }
+        await this.renderBatch(batch);
       }
     } catch (error) {
       // The queue's own database work failed (not a report): stop rendering, keep the job going.
@@ -159,6 +166,30 @@ export class ReportQueue {
     }));
   }
 
+  /**
+   * Renders a batch with as many requests in flight as the writer has threads when draining (one
+   * otherwise). A database failure stops the other lanes after their request in progress and is
+   * thrown once they have stopped, so the connection is never closed under one of them.
+   */
+  private async renderBatch(batch: readonly ReportRequest[]): Promise<void> {
+    const lanes = this.draining ? Math.max(1, Math.min(this.options.writer.threads ?? 1, batch.length)) : 1;
+    let next = 0;
+    let broken = false;
+    const lane = async (): Promise<void> => {
+      while (!this.stopping && !broken && next < batch.length) {
+        const request = batch[next++]!;
+        try {
+          await this.render(request);
+        } catch (error) {
+          broken = true;
+          throw error;
+        }
+      }
+    };
+    const failure = (await Promise.allSettled(Array.from({ length: lanes }, lane))).find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  }
+
   private async pendingCount(): Promise<number> {
     const [row] = await queryRows(this.options.connection, `SELECT count(*) AS n FROM pulse_report_requests WHERE status = 'pending'`);
     return Number(row?.['n'] ?? 0);
@@ -170,15 +201,17 @@ export class ReportQueue {
     let error: unknown;
     let alert: Alert | null = null;
     try {
-      alert = await loadAlert(connection, request.alert_id);
-      if (alert === null) throw new SinkError(`alert ${request.alert_id} is not in the alerts table`);
+      const loaded = await this.db.run(() => loadAlert(connection, request.alert_id));
+      alert = loaded;
+      if (loaded === null) throw new SinkError(`alert ${request.alert_id} is not in the alerts table`);
       const target = { kind: request.kind, baseName: basename(request.report_path, '.html') };
-      await writer.write(await prepareAlertReport(connection, target, alert), dirname(request.report_path));
+      const report = await this.db.run(() => prepareAlertReport(connection, target, loaded));
+      await writer.write(report, dirname(request.report_path));
     } catch (caught) {
       error = caught;
     }
     if (error === undefined) {
-      await inTransaction(connection, async () => {
+      await this.marked(async () => {
         if (alert !== null) await this.options.afterRender?.(connection, alert);
         await connection.run(
           `UPDATE pulse_report_requests SET status = 'done', renders = renders + 1, rendered_at = now(), last_error = NULL
@@ -199,7 +232,7 @@ export class ReportQueue {
         `rendering the ${request.kind} report of alert ${request.alert_id} to ${request.report_path} failed: ${message}. ` +
           'The alert keeps its link and the job goes on; the request is marked failed in pulse_report_requests',
       );
-      await inTransaction(connection, async () => {
+      await this.marked(async () => {
         // The notification goes without its report rather than not at all.
         if (alert !== null) await this.options.afterRender?.(connection, alert);
         await connection.run(`UPDATE pulse_report_requests SET status = 'failed', last_error = $error WHERE alert_id = $id AND alert_status = $status`, {
@@ -212,5 +245,10 @@ export class ReportQueue {
     }
     // Counted down here and re-read with each batch (requests committed meanwhile join then).
     metrics.backlog(--this.backlog);
+  }
+
+  /** Marks a request (and runs `afterRender`) in one transaction, in its turn on the connection. */
+  private marked(work: () => Promise<void>): Promise<void> {
+    return this.db.run(() => inTransaction(this.options.connection, work));
   }
 }

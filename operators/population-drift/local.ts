@@ -14,6 +14,7 @@ import type { PulseEvent } from '../events.js';
 import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
+import { StringPool } from '../string-pool.js';
 import type { CategoricalSummary, NumericSketch } from '../drift-statistics/index.js';
 import { addCategory, addValue, createCategoricalSummary, createNumericSketch, isNumericSketch } from '../drift-statistics/index.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
@@ -24,15 +25,18 @@ import { emptyMigrationTally, tallyMigrations, tierOf } from './segments.js';
 export type Summary = NumericSketch | CategoricalSummary;
 export type Summaries = Record<string, Summary>;
 
-/** One customer's contributions to one open period. */
+/**
+ * One customer's contributions to one open period. `usage` and `byMonth` are created at their
+ * first value (state written before 2026-12-03 has them empty: the same thing).
+ */
 interface PeriodAccumulator {
   spend: number;
   /** All transactions, refunds included (feature transaction_count). */
   transactions: number;
-  usage: Record<string, number>;
+  usage?: Record<string, number>;
   lastPurchase: number | null;
   /** Month index -> [spend, purchases], folded into the trailing 12 months at close. */
-  byMonth: Record<string, [number, number]>;
+  byMonth?: Record<string, [number, number]>;
 }
 
 interface ProfileSnapshot {
@@ -45,10 +49,13 @@ export interface CustomerRecord {
   lastSeen: number;
   /** Period start -> accumulator, for periods not closed yet. */
   open: Record<string, PeriodAccumulator>;
-  /** Month index of monthSpend[11]; null before the first closed purchase. */
+  /**
+   * Month index of monthSpend[11]; null before the first closed purchase, and then the two
+   * arrays are null too (state written before 2026-12-03 has twelve zeros in them: ignored).
+   */
   monthIdx: number | null;
-  monthSpend: number[];
-  monthCount: number[];
+  monthSpend: number[] | null;
+  monthCount: number[] | null;
   /** Last purchase in closed periods. */
   lastPurchase: number | null;
   /** Profiles by time; only the latest one before the last closed period end is kept beside newer ones. */
@@ -112,6 +119,8 @@ export class PopulationDriftLocal implements LocalOperator {
   private nextStart: number | null = null;
   private closedAny = false;
   private partial: DriftPartial | null = null;
+  /** Shared copies of profile attribute values (regions, age bands: a few values for every customer). */
+  private readonly attributeValues = new StringPool();
   /** Trailing spend of the customers scored at the last `close`, for `score`. */
   private population: CustomerValue[] = [];
 
@@ -187,8 +196,8 @@ export class PopulationDriftLocal implements LocalOperator {
         lastSeen: event.ts,
         open: {},
         monthIdx: null,
-        monthSpend: new Array<number>(12).fill(0),
-        monthCount: new Array<number>(12).fill(0),
+        monthSpend: null,
+        monthCount: null,
         lastPurchase: null,
         profiles: [],
         tier: null,
@@ -197,25 +206,27 @@ export class PopulationDriftLocal implements LocalOperator {
     }
     c.firstSeen = Math.min(c.firstSeen, event.ts);
     c.lastSeen = Math.max(c.lastSeen, event.ts);
-    if (event.type === 'transaction' || event.type === 'usage') {
+    // Usage of a metric that no feature reads adds nothing: no accumulator for it.
+    if (event.type === 'transaction' || (event.type === 'usage' && this.usageMetrics.has(event.metric))) {
       const key = String(start);
-      const acc = (c.open[key] ??= { spend: 0, transactions: 0, usage: {}, lastPurchase: null, byMonth: {} });
+      const acc = (c.open[key] ??= { spend: 0, transactions: 0, lastPurchase: null });
       if (event.type === 'transaction') {
         acc.transactions += 1;
         if (event.amount >= 0) {
           acc.spend += event.amount;
           acc.lastPurchase = acc.lastPurchase === null ? event.ts : Math.max(acc.lastPurchase, event.ts);
           const month = String(monthIndex(event.ts));
-          const m = (acc.byMonth[month] ??= [0, 0]);
+          const m = ((acc.byMonth ??= {})[month] ??= [0, 0]);
           m[0] += event.amount;
           m[1] += 1;
         }
-      } else if (this.usageMetrics.has(event.metric)) {
-        acc.usage[event.metric] = (Object.hasOwn(acc.usage, event.metric) ? acc.usage[event.metric]! : 0) + event.quantity;
+      } else {
+        const usage = (acc.usage ??= {});
+        usage[event.metric] = (Object.hasOwn(usage, event.metric) ? usage[event.metric]! : 0) + event.quantity;
       }
     } else if (event.type === 'profile' && this.profileAttrs.size > 0) {
       const attrs: Record<string, string | null> = {};
-      for (const a of this.profileAttrs) attrs[a] = profileAttribute(event, a);
+      for (const a of this.profileAttrs) attrs[a] = this.attributeValues.shared(profileAttribute(event, a));
       c.profiles.push({ ts: event.ts, attrs });
       c.profiles.sort((a, b) => a.ts - b.ts);
     }
@@ -367,19 +378,26 @@ function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | 
 
 /** Adds a closed period's purchases to the 12 monthly slots (slot 11 = month `monthIdx`). */
 function foldTrailing(c: CustomerRecord, acc: PeriodAccumulator): void {
-  for (const [monthKey, [spend, count]] of Object.entries(acc.byMonth)) {
+  for (const [monthKey, [spend, count]] of Object.entries(acc.byMonth ?? {})) {
     const m = Number(monthKey);
-    if (c.monthIdx === null) c.monthIdx = m;
-    if (m > c.monthIdx) {
-      const shift = Math.min(12, m - c.monthIdx);
-      c.monthSpend = [...c.monthSpend.slice(shift), ...new Array<number>(shift).fill(0)];
-      c.monthCount = [...c.monthCount.slice(shift), ...new Array<number>(shift).fill(0)];
-      c.monthIdx = m;
+    let { monthIdx, monthSpend, monthCount } = c;
+    if (monthIdx === null || monthSpend === null || monthCount === null) {
+      monthIdx = m;
+      monthSpend = new Array<number>(12).fill(0);
+      monthCount = new Array<number>(12).fill(0);
+    } else if (m > monthIdx) {
+      const shift = Math.min(12, m - monthIdx);
+      monthSpend = [...monthSpend.slice(shift), ...new Array<number>(shift).fill(0)];
+      monthCount = [...monthCount.slice(shift), ...new Array<number>(shift).fill(0)];
+      monthIdx = m;
     }
-    const slot = 11 - (c.monthIdx - m);
+    c.monthIdx = monthIdx;
+    c.monthSpend = monthSpend;
+    c.monthCount = monthCount;
+    const slot = 11 - (monthIdx - m);
     if (slot < 0) continue;
-    c.monthSpend[slot]! += spend;
-    c.monthCount[slot]! += count;
+    monthSpend[slot]! += spend;
+    monthCount[slot]! += count;
   }
   if (acc.lastPurchase !== null) c.lastPurchase = c.lastPurchase === null ? acc.lastPurchase : Math.max(c.lastPurchase, acc.lastPurchase);
 }
@@ -388,12 +406,13 @@ function foldTrailing(c: CustomerRecord, acc: PeriodAccumulator): void {
 function trailingOf(c: CustomerRecord, closeMonth: number): { spend: number; frequency: number } {
   let spend = 0;
   let frequency = 0;
-  if (c.monthIdx === null) return { spend, frequency };
+  const { monthIdx, monthSpend, monthCount } = c;
+  if (monthIdx === null || monthSpend === null || monthCount === null) return { spend, frequency };
   for (let i = 0; i < 12; i++) {
-    const month = c.monthIdx - (11 - i);
+    const month = monthIdx - (11 - i);
     if (month > closeMonth - 12 && month <= closeMonth) {
-      spend += c.monthSpend[i]!;
-      frequency += c.monthCount[i]!;
+      spend += monthSpend[i]!;
+      frequency += monthCount[i]!;
     }
   }
   return { spend, frequency };

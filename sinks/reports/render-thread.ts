@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SinkError } from '../../operators/errors.js';
+import { ReportWriterPool } from './render-pool.js';
 import type { PreparedReport } from './write.js';
 import { writePreparedReport } from './write.js';
 
@@ -9,6 +10,8 @@ import { writePreparedReport } from './write.js';
 export interface ReportWriter {
   write(report: PreparedReport, outDir: string): Promise<void>;
   close(): Promise<void>;
+  /** How many reports it renders at once (1 when unset): more concurrent writes wait their turn. */
+  readonly threads?: number;
 }
 
 /** Main thread -> report worker. */
@@ -25,13 +28,15 @@ export interface RenderOutcome {
 }
 
 /**
- * The report writer of a job: a worker thread (`render-worker.js`) when it is compiled beside
- * this module, else this thread. Under vitest this module runs from its .ts source and Node 20
- * cannot start a worker from TypeScript; tests build a `WorkerReportWriter` on the worker in `dist`.
+ * The report writer of a job: `threads` worker threads (`render-worker.js`), each started at its
+ * first report, when the worker is compiled beside this module, else this thread. Under vitest this
+ * module runs from its .ts source and Node 20 cannot start a worker from TypeScript; tests build a
+ * `WorkerReportWriter` on the worker in `dist`.
  */
-export function reportWriter(): ReportWriter {
+export function reportWriter(threads: number): ReportWriter {
   const workerUrl = compiledWorkerUrl();
-  return workerUrl === undefined ? IN_THREAD_WRITER : new WorkerReportWriter(workerUrl);
+  if (workerUrl === undefined) return IN_THREAD_WRITER;
+  return new ReportWriterPool(Array.from({ length: threads }, () => new WorkerReportWriter(workerUrl)));
 }
 
 /** Renders on the calling thread (`pulse report`, and jobs run from TypeScript sources). */

@@ -206,4 +206,50 @@ describe('ReportQueue', () => {
       ['a-3', 'done', 1],
     ]);
   });
+
+  it('draining, keeps as many reports in flight as the writer has threads; while the input is read, one', async () => {
+    const kpi = await firingKpiAlert();
+    for (const n of [1, 2, 3, 4]) await checkpointAlert({ ...kpi, alert_id: `a-${n}`, rule: `rule_${n}` });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let secondStarted!: () => void;
+    const second = new Promise<void>((resolve) => (secondStarted = resolve));
+    let firstStarted!: () => void;
+    const first = new Promise<void>((resolve) => (firstStarted = resolve));
+    let hold: Promise<unknown> = Promise.resolve();
+    const twoThreads: ReportWriter = {
+      threads: 2,
+      write: async (report, outDir) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        if (inFlight === 1) firstStarted();
+        else secondStarted();
+        await hold;
+        await IN_THREAD_WRITER.write(report, outDir);
+        inFlight--;
+      },
+      close: async () => undefined,
+    };
+
+    // While the input is read: the first report is held, and no second one starts meanwhile.
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const live = await queue(twoThreads);
+    await first;
+    for (let i = 0; i < 3; i++) await requests();
+    expect(maxInFlight).toBe(1);
+    const stopping = live.stop();
+    release();
+    await stopping;
+
+    // Draining: the first report is held until a second is in flight (a deadline bounds a failure).
+    hold = Promise.race([second, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+    expect(await (await queue(twoThreads)).drain()).toEqual({ rendered: 3, failed: 0 });
+    expect(maxInFlight).toBe(2);
+    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
+      ['a-1', 'done', 1],
+      ['a-2', 'done', 1],
+      ['a-3', 'done', 1],
+      ['a-4', 'done', 1],
+    ]);
+  }, 60_000);
 });

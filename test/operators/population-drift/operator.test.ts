@@ -232,6 +232,49 @@ describe('restart safety', () => {
     expect(whole.rows('drift_metric').length).toBe(5);
     expect(second.latestScores().length).toBe(5);
   });
+
+  it('continues from customer records written before they were compact (2026-12-03): the same outputs', () => {
+    const { events } = spendShift(11, 1200);
+    const sorted = [...events].sort((a, b) => a.ts - b.ts);
+    const config = { features: [...FEATURES, { name: 'tier', source: 'segment' }] };
+    const whole = new Collected();
+    run(build(config), sorted, whole);
+
+    // A cut before the first close: no customer has a closed month yet.
+    const cut = sorted.findIndex((e) => e.ts >= MON + 3 * DAY);
+    const first = build(config);
+    const split = new Collected();
+    run(first, sorted.slice(0, cut), split, false);
+    const customers = first.states['customers']!;
+    customers.drainChanges();
+    type Stored = { monthSpend: unknown; monthCount: unknown; open: Record<string, Record<string, unknown>> };
+    const written = JSON.parse(JSON.stringify([...customers.entries()])) as Array<[string, Stored]>;
+    // Compact now: no trailing months before the first close, no empty usage or month maps.
+    expect(written.every(([, c]) => c.monthSpend === null && c.monthCount === null)).toBe(true);
+    expect(written.some(([, c]) => Object.values(c.open).some((acc) => acc['byMonth'] !== undefined))).toBe(true);
+    expect(written.some(([, c]) => Object.values(c.open).some((acc) => acc['usage'] === undefined))).toBe(true);
+    // As the previous version wrote them: twelve zeros, and every accumulator with both maps.
+    const zeros = () => new Array<number>(12).fill(0);
+    const previous = written.map(([id, c]): [string, unknown] => [
+      id,
+      {
+        ...c,
+        monthSpend: zeros(),
+        monthCount: zeros(),
+        open: Object.fromEntries(Object.entries(c.open).map(([start, acc]) => [start, { usage: {}, byMonth: {}, ...acc }])),
+      },
+    ]);
+    const second = build(config);
+    for (const [name, state] of Object.entries(first.states)) {
+      if (name !== 'customers') state.drainChanges();
+      second.states[name]!.restore(name === 'customers' ? previous : (JSON.parse(JSON.stringify([...state.entries()])) as Array<[string, unknown]>));
+    }
+    run(second, sorted.slice(cut), split);
+    for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration']) {
+      expect(split.rows(kind)).toEqual(whole.rows(kind));
+    }
+    expect(whole.rows('customer_segment').length).toBeGreaterThan(0);
+  });
 });
 
 describe('output rows match the DuckDB tables', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ReportDocument } from '../../../sinks/reports/document.js';
+import { ReportWriterPool } from '../../../sinks/reports/render-pool.js';
 import { IN_THREAD_WRITER, WorkerReportWriter } from '../../../sinks/reports/render-thread.js';
 import type { PreparedReport } from '../../../sinks/reports/write.js';
 
@@ -98,5 +99,23 @@ parentPort.on('message', async (task) => {
     } finally {
       await writer.close();
     }
+  });
+});
+
+describe('a pool of report workers', () => {
+  it('writes, with reports in flight on two worker threads at once, exactly the files this thread writes', async () => {
+    if (!existsSync(DIST_WORKER)) throw new Error('dist/sinks/reports/render-worker.js is missing: run `npx tsc -p tsconfig.json` first');
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-render-pool-'));
+    const reports = Array.from({ length: 6 }, (_, i) => report(`kpi-${i}`, i % 2 === 0 ? { n: i } : undefined));
+    const pool = new ReportWriterPool([new WorkerReportWriter(DIST_WORKER), new WorkerReportWriter(DIST_WORKER)]);
+    try {
+      await Promise.all(reports.map((r) => pool.write(r, join(dir, 'pool'))));
+    } finally {
+      await pool.close();
+    }
+    for (const r of reports) await IN_THREAD_WRITER.write(r, join(dir, 'here'));
+    const pooled = files(join(dir, 'pool'));
+    expect(Object.keys(pooled)).toHaveLength(15);
+    expect(pooled).toEqual(files(join(dir, 'here')));
   });
 });

@@ -1,0 +1,81 @@
+/**
+ * Per-customer state memory of one operator (issue 13: the default job under 2 GiB at 1M
+ * customers): feeds the events of an NDJSON file to the operator's local part (the per-customer
+ * part that runs on each shard) on this thread, then reports the JavaScript heap it holds after a
+ * full garbage collection, per customer, and the size of its state as a checkpoint stores it.
+ *
+ *   npm run build && node --expose-gc dist/bench/state-memory.js --operator population_drift [--file events.ndjson] [--customers N]
+ *
+ * Without `--file` it uses (and if needed generates) the pipeline bench's clean dataset of
+ * `--customers` customers x 1 day in bench/.data. The events are decoded and handed over one at a
+ * time and not kept, so the heap grows by the operator's state alone (strings it keeps included).
+ */
+import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { EventDecoder } from '../operators/decode.js';
+import type { PulseEvent } from '../operators/events.js';
+import { drainStateRows } from '../operators/state.js';
+import { loadJobConfig } from '../pipelines/job-config.js';
+import { cleanDataset } from './clean-dataset.js';
+
+const { values } = parseArgs({
+  options: {
+    operator: { type: 'string' },
+    file: { type: 'string' },
+    customers: { type: 'string', default: '200000' },
+    config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
+  },
+});
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+const job = loadJobConfig(values.config!);
+const operator = job.operators.find((op) => op.type === values.operator || op.name === values.operator);
+if (operator === undefined) throw new Error(`no operator of type or name '${values.operator}' in ${values.config}`);
+const file = values.file ?? (await cleanDataset(resolve('bench/.data'), Number(values.customers), 1, 1));
+
+const decoder = new EventDecoder();
+/** The file's valid events, one at a time: none is kept, so the heap holds only what the operator keeps. */
+async function* eventsOf(path: string): AsyncGenerator<PulseEvent> {
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    const event = line === '' ? null : decoder.decodeEvent(line);
+    if (event !== null) yield event;
+  }
+}
+const heapUsed = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+let events = 0;
+let watermark = -Infinity;
+const customers = new Set<string>();
+for await (const event of eventsOf(file)) {
+  events++;
+  watermark = Math.max(watermark, event.ts);
+  if (event.customer_id !== null) customers.add(event.customer_id);
+}
+
+const local = operator.factory.build(operator.name, operator.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }).createLocal();
+const before = heapUsed();
+for await (const event of eventsOf(file)) local.process(event);
+local.onWatermark(watermark);
+local.drainOutputs();
+local.drainPartial?.();
+const held = heapUsed() - before;
+const entries = Object.fromEntries(Object.entries(local.states).map(([name, state]) => [name, state.size]));
+const stored = drainStateRows(operator.name, local.states).reduce((sum, row) => sum + (row.value?.length ?? 0), 0);
+console.log(
+  JSON.stringify({
+    operator: operator.name,
+    file,
+    events,
+    customers: customers.size,
+    heapMiB: +(held / 2 ** 20).toFixed(1),
+    bytesPerCustomer: Math.round(held / customers.size),
+    entries,
+    storedJsonBytesPerCustomer: Math.round(stored / customers.size),
+  }),
+);
