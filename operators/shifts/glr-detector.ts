@@ -6,7 +6,8 @@
  * `assessGlr` (baseline, scores and verdict) -> FDR -> `advanceGlr` (update the state).
  */
 import type { ShiftSettings } from './config.js';
-import type { Assessment, SeriesState, Verdict } from './detector.js';
+import type { Assessment, Verdict } from './detector.js';
+import type { GlrRings, SeriesState } from './series.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
@@ -23,14 +24,6 @@ export interface WindowStats {
   l: number;
   /** Sum of ln(value)^2 over positive values. */
   q: number;
-}
-
-/** Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). */
-export interface GlrRings {
-  n: number[];
-  k: number[];
-  l: number[];
-  q: number[];
 }
 
 export type GlrDetectorParams = Pick<ShiftSettings, 'ringWindows' | 'minHistory' | 'seasonPeriod' | 'cooldownWindows' | 'glr'>;

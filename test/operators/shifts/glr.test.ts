@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
-import { newSeries } from '../../../operators/shifts/detector.js';
+import { newSeries } from '../../../operators/shifts/series.js';
 import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
 import { glrScan, poissonSplitLlr, sizeSplitLlr } from '../../../operators/shifts/glr.js';
 import { normal, poisson, rng } from './simulate.js';
