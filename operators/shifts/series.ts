@@ -32,6 +32,13 @@ export interface SeriesState {
   mu?: number;
   /** Silence rule: window index of the last event before the gap already reported (one alert per gap). */
   qg?: number;
+  /**
+   * Silence rule: the windows of reported silences, as flat [first, end) window-index pairs, kept
+   * while they overlap the ring. The last one stays open (grows) while the series has no event.
+   * The GLR leaves these windows out: the customer went quiet and was reported as such, so the gap
+   * is neither evidence of a drop nor, on the way back, the baseline of a jump (glr-detector.ts).
+   */
+  qm?: number[];
 }
 
 export function newSeries(firstIndex: number): SeriesState {
