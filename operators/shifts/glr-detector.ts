@@ -206,8 +206,9 @@ export function assessGlr(
   if (withSilence) {
     const exposure = profileN; // free again: the profile is learnt
     for (let i = 0; i < len; i++) exposure[i] = (live[i] as number) * (factors[phases[i] as number] as number) * (pop[i] as number);
-    // Any baseline length: a silence is taken out of the GLR as soon as it is one; whether it is
-    // reported also needs minHistory windows before it (local.ts, silenceFires).
+    // Any number of windows before the gap (the GLR's own minHistory is met): the score carries the
+    // uncertainty of a rate learnt from few windows, and a pause early in a customer's history is
+    // still a silence, not a drop followed by a jump back.
     silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, dispersion, 1);
   }
 

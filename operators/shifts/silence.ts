@@ -42,8 +42,6 @@ export interface SilenceEvidence {
   gapWindows: number;
   /** Window index of the last window with an event. */
   lastEventIndex: number;
-  /** Windows up to the last event (the baseline of the gap). */
-  baselineWindows: number;
   /** Events before the gap. */
   baselineEvents: number;
   /** Events the baseline rate expected in the gap. */
@@ -77,7 +75,6 @@ export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, inde
     score,
     gapWindows: len - 1 - last,
     lastEventIndex: index - (len - 1 - last),
-    baselineWindows: last + 1,
     baselineEvents: events,
     expectedInGap: (events * gap) / exposure,
     pValue: Math.exp(-score),
@@ -85,18 +82,11 @@ export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, inde
 }
 
 /**
- * Whether the gap is a silence: more than `h` nats of evidence, and not the gap already handled
- * (`handledGap`, the last event before it). A silence is taken out of the GLR's evidence whether or
- * not it is reported (glr-detector.ts), so the way back from it is not a jump.
+ * Whether the gap is a silence to report (`CustomerWentQuiet`): a steady rate (at least
+ * `minEvents` events before the gap), more than `h` nats of evidence, and not the gap already
+ * reported (`reportedGap`, the last event before it; one alert per gap). A reported silence is
+ * also taken out of the GLR's evidence (glr-detector.ts), so the way back from it is not a jump.
  */
-export function isSilence(ev: SilenceEvidence, settings: SilenceSettings, handledGap: number | undefined): boolean {
-  return settings.enabled && ev.score > settings.h && handledGap !== ev.lastEventIndex;
-}
-
-/**
- * Whether a silence is reported (`CustomerWentQuiet`, one alert per gap): only for a steady rate,
- * at least `minEvents` events over at least `minBaseline` windows before the gap.
- */
-export function silenceFires(ev: SilenceEvidence, settings: SilenceSettings, handledGap: number | undefined, minBaseline = 1): boolean {
-  return isSilence(ev, settings, handledGap) && ev.baselineEvents >= settings.minEvents && ev.baselineWindows >= minBaseline;
+export function silenceFires(ev: SilenceEvidence, settings: SilenceSettings, reportedGap: number | undefined): boolean {
+  return settings.enabled && ev.baselineEvents >= settings.minEvents && ev.score > settings.h && reportedGap !== ev.lastEventIndex;
 }

@@ -266,6 +266,13 @@ describe('silence rule: CustomerWentQuiet', () => {
     expect(quiet({ silence: { enabled: false } }, days)).toEqual([]);
   });
 
+  test('a stop with fewer than minEvents purchases before it is still the GLR drop (no silence taken out)', () => {
+    // 15 events, then none: no CustomerWentQuiet (15 < 20), and the GLR's split at the last event
+    // gives 15 ln(1 + m/15) > 13 first at m = 21 (13.13; m = 20 -> 12.71): day 15 + 20 = 35.
+    const alerts = runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [] })), stopsBuying(15, 60));
+    expect(alerts.map((a) => [a.customer_id, a.rule, (a.window_start as number) / MS_PER_DAY])).toEqual([['A', 'CustomerSpendDrop', 35]]);
+  });
+
   test('a steady rate needs minEvents events before the gap', () => {
     // 19 events: never (19 < 20). 20 events: 20 ln(1 + m/20): m = 14 -> 10.61, m = 15 -> 11.19 > 11: day 20 + 14 = 34.
     expect(quiet({}, stopsBuying(19, 60))).toEqual([]);
