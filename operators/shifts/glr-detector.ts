@@ -305,10 +305,16 @@ export function advanceGlr(
   if (assessment?.logMean !== undefined) s.mu = assessment.logMean;
   let keep = p.ringWindows;
   if (verdict && alerted) {
-    keep = Math.min(keep, Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown));
+    const run = Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown);
     s.quiet = index + p.cooldownWindows + 1;
     delete s.ex; // the old expectation no longer holds
     delete s.mu;
+    // A drop to no events at all is a stop, not a new level: its windows become a silence (out of
+    // the GLR, see SeriesState.qm) and the baseline before it stays, so a return to the old level
+    // is no jump and a return to another one is judged against it. Any other shift restarts the
+    // baseline from the split.
+    if (verdict.direction === 'down' && emptySince(g.n, run)) markSilence(s, index - run + 1, index + 1);
+    else keep = Math.min(keep, run);
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;
@@ -324,6 +330,12 @@ export function advanceGlr(
     while (s.qm.length > 0 && (s.qm[1] as number) <= first) s.qm.splice(0, 2);
     if (s.qm.length === 0) delete s.qm;
   }
+}
+
+/** Whether the last `windows` entries of `n` are all 0. */
+function emptySince(n: readonly number[], windows: number): boolean {
+  for (let i = Math.max(0, n.length - windows); i < n.length; i++) if ((n[i] as number) > 0) return false;
+  return true;
 }
 
 /**
