@@ -25,7 +25,7 @@ import { type SeriesState, newSeries } from './series.js';
 import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
-import { type SilenceEvidence, silenceFires } from './silence.js';
+import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -382,19 +382,21 @@ export class CustomerShiftLocal implements LocalOperator {
     const cfg = this.cfg;
     const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
     const windowStart = index * cfg.windowMs;
-    // Silence first. A customer reported as gone quiet in this window gets no drop alert on its
-    // purchase series for the same silence (one alert per situation), and the silent windows are
-    // left out of those series' GLR from now on (see SeriesState.qm), so neither the gap nor the
-    // way back from it reads as a level shift.
+    // Silence first. A gap the customer's rate makes implausible is a silence, the silence rule's
+    // case: its windows are left out of the purchase series' GLR from now on (see SeriesState.qm),
+    // so neither the gap nor the way back from it reads as a level shift, and the customer gets no
+    // drop alert on those series for it. It is reported (CustomerWentQuiet) for a steady rate only.
     const quiet = new Set<CustomerState>();
     for (const it of this.items) {
-      if (!it.q || !silenceFires(it.q, cfg.silence, it.s.qg)) continue;
+      if (!it.q || !isSilence(it.q, cfg.silence, it.s.qg)) continue;
       for (const measure of PURCHASE_MEASURES) {
         const s = it.c.series[measure];
         if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
       }
+      const reported = silenceFires(it.q, cfg.silence, it.s.qg);
       it.s.qg = it.q.lastEventIndex;
       quiet.add(it.c);
+      if (!reported) continue;
       this.outputs.push(
         silenceAlert({
           customerId: it.id,

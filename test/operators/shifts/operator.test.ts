@@ -266,11 +266,20 @@ describe('silence rule: CustomerWentQuiet', () => {
     expect(quiet({ silence: { enabled: false } }, days)).toEqual([]);
   });
 
-  test('a stop with fewer than minEvents purchases before it is still the GLR drop (no silence taken out)', () => {
-    // 15 events, then none: no CustomerWentQuiet (15 < 20), and the GLR's split at the last event
-    // gives 15 ln(1 + m/15) > 13 first at m = 21 (13.13; m = 20 -> 12.71): day 15 + 20 = 35.
-    const alerts = runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [] })), stopsBuying(15, 60));
-    expect(alerts.map((a) => [a.customer_id, a.rule, (a.window_start as number) / MS_PER_DAY])).toEqual([['A', 'CustomerSpendDrop', 35]]);
+  test('a stop with fewer than minEvents purchases before it: a silence, not reported, and no GLR drop either', () => {
+    // 15 events, then none: the silence score 15 ln(1 + m/15) passes 11 at m = 17 (11.37; m = 16 -> 10.89), which
+    // takes the silence out of the GLR; it is not reported (15 < minEvents 20). With the silence
+    // rule off the GLR's drop comes at m = 21 (13.13 > 13; m = 20 -> 12.71): day 15 + 20 = 35.
+    // Lowering minEvents to 15 reports the silence at m = 17: day 15 + 16 = 31.
+    const run = (silence: object): unknown[] =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [], silence })), stopsBuying(15, 60)).map((a) => [
+        a.customer_id,
+        a.rule,
+        (a.window_start as number) / MS_PER_DAY,
+      ]);
+    expect(run({})).toEqual([]);
+    expect(run({ enabled: false })).toEqual([['A', 'CustomerSpendDrop', 35]]);
+    expect(run({ minEvents: 15 })).toEqual([['A', 'CustomerWentQuiet', 31]]);
   });
 
   test('a steady rate needs minEvents events before the gap', () => {
