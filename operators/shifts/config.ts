@@ -59,6 +59,8 @@ export interface GlrSettings {
   sizeClip: number;
   /** Floor of the log-size standard deviation. */
   sizeSdFloor: number;
+  /** Weigh each split's count evidence with the dispersion of the baseline's sums over its length (glr.ts `blockDispersion`). */
+  scaleDispersion: boolean;
 }
 
 /** Ready settings; see README.md for the meaning and the reasons behind each default. */
@@ -116,7 +118,7 @@ export const DEFAULT_INSTANT: InstantRule[] = [
 // those it was tuned with (README, "Measured quality").
 export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   method: 'glr',
-  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05 },
+  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true },
   window: '1d',
   windowMs: MS_PER_DAY,
   measures: ['spend_total', 'spend_count', ALL_USAGE],
@@ -194,6 +196,10 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
       maxRecent: count(1, d.glr.maxRecent, 'most recent windows a split may put after it'),
       sizeClip: positive(d.glr.sizeClip, "clip of a window's mean log size, in standard deviations"),
       sizeSdFloor: positive(d.glr.sizeSdFloor, 'floor of the log-size standard deviation'),
+      scaleDispersion: Type.Boolean({
+        default: d.glr.scaleDispersion,
+        description: "weigh a split's count evidence with the dispersion of the baseline's counts summed over its length",
+      }),
     }),
     window: Duration({ default: d.window, description: 'the window of the per-customer series' }),
     measures: Type.Array(

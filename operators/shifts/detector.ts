@@ -9,39 +9,13 @@
  *   `assess` (baseline and scores) -> `decide` (detectors fire?) -> `advance` (update the state).
  */
 import type { ShiftSettings } from './config.js';
-import type { GlrRings } from './glr-detector.js';
+import type { SeriesState } from './series.js';
 import { type CusumSums, cusumPValue, cusumStep } from './cusum.js';
 import { MAD_TO_SD, mad, mean, median, normalSf, quantile, sd } from './robust.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 
 export type Direction = 'up' | 'down';
 export type DetectorName = 'robust_z' | 'cusum' | 'glr';
-
-export interface SeriesState {
-  /** Window values since the last reset, oldest first; at most `ringWindows` long. */
-  v: number[];
-  /** Window index of the newest value of `v` (index of the window before the first when empty). */
-  last: number;
-  /** CUSUM sums and run lengths (see cusum.ts). */
-  up: number;
-  down: number;
-  runUp: number;
-  runDown: number;
-  /** First window index at which this series may alert again (cooldown). */
-  quiet: number;
-  /** Per-window event statistics beside `v` (GLR method only; glr-detector.ts). */
-  g?: GlrRings;
-  /** GLR method: expected events per season phase, from the last assessment. */
-  ex?: number[];
-  /** GLR method: mean log size of the baseline, from the last assessment (population size departures). */
-  mu?: number;
-  /** Silence rule: window index of the last event before the gap already reported (one alert per gap). */
-  qg?: number;
-}
-
-export function newSeries(firstIndex: number): SeriesState {
-  return { v: [], last: firstIndex - 1, up: 0, down: 0, runUp: 0, runDown: 0, quiet: firstIndex };
-}
 
 /** The detector parameters `assess`/`decide`/`advance` use (a subset of the operator settings). */
 export type DetectorParams = Pick<

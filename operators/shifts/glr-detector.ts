@@ -6,7 +6,8 @@
  * `assessGlr` (baseline, scores and verdict) -> FDR -> `advanceGlr` (update the state).
  */
 import type { ShiftSettings } from './config.js';
-import type { Assessment, SeriesState, Verdict } from './detector.js';
+import type { Assessment, Verdict } from './detector.js';
+import type { GlrRings, SeriesState } from './series.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
@@ -23,14 +24,6 @@ export interface WindowStats {
   l: number;
   /** Sum of ln(value)^2 over positive values. */
   q: number;
-}
-
-/** Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). */
-export interface GlrRings {
-  n: number[];
-  k: number[];
-  l: number[];
-  q: number[];
 }
 
 export type GlrDetectorParams = Pick<ShiftSettings, 'ringWindows' | 'minHistory' | 'seasonPeriod' | 'cooldownWindows' | 'glr'>;
@@ -56,7 +49,10 @@ interface Scratch {
   e: Float64Array;
   pop: Float64Array;
   profileN: Float64Array;
+  profilePhases: Float64Array;
   phases: Float64Array;
+  /** 1 for a window the GLR weighs, 0 for one inside a reported silence (`SeriesState.qm`). */
+  live: Uint8Array;
 }
 
 let scratch: Scratch | null = null;
@@ -78,7 +74,9 @@ function scratchFor(len: number): Scratch {
       e: new Float64Array(size),
       pop: new Float64Array(size),
       profileN: new Float64Array(size),
+      profilePhases: new Float64Array(size),
       phases: new Float64Array(size),
+      live: new Uint8Array(size),
     };
   }
   return scratch;
@@ -98,6 +96,22 @@ export function addEvent(w: WindowStats, value: number): void {
     w.l += lv;
     w.q += lv * lv;
   }
+}
+
+/**
+ * Whether window `index` lies in a reported silence of the series (`SeriesState.qm`); `w` is the
+ * window's statistics when it is the one being closed (an open silence goes on while it is empty).
+ */
+export function inReportedSilence(s: SeriesState, index: number, w: WindowStats | null = null): boolean {
+  const m = s.qm;
+  if (!m) return false;
+  for (let j = 0; j < m.length; j += 2) if (index >= (m[j] as number) && index < (m[j + 1] as number)) return true;
+  return w !== null && w.n === 0 && m[m.length - 1] === index;
+}
+
+/** Records a reported silence over windows `[first, end)` of the series (see `SeriesState.qm`). */
+export function markSilence(s: SeriesState, first: number, end: number): void {
+  (s.qm ??= []).push(first, end);
 }
 
 /** The statistics rings, or null when they do not match the values (see `advanceGlr`). */
@@ -125,7 +139,7 @@ export function assessGlr(
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
   const len = before + 1;
-  const { n, k, l, q, x, e, pop, profileN, phases } = scratchFor(len);
+  const { n, k, l, q, x, e, pop, profileN, profilePhases, phases, live } = scratchFor(len);
   for (let i = 0; i < before; i++) {
     n[i] = g.n[i] as number;
     k[i] = g.k[i] as number;
@@ -139,6 +153,11 @@ export function assessGlr(
   q[before] = w.q;
   x[before] = w.x;
   const firstIndex = index - before;
+  // Windows of a reported silence carry no evidence: no events and no exposure (set below).
+  for (let i = 0; i < len; i++) {
+    live[i] = inReportedSilence(s, firstIndex + i, i === before ? w : null) ? 0 : 1;
+    if (live[i] === 0) n[i] = k[i] = l[i] = q[i] = x[i] = 0;
+  }
   // A population-wide size move is taken out of every log size of its window: ln v - d for each
   // of the window's k sizes turns l into l - k d and q into q - 2 d l + k d^2.
   for (let i = 0; i < len; i++) {
@@ -153,17 +172,21 @@ export function assessGlr(
   }
   const profileLen = Math.max(p.minHistory, len - PROFILE_GUARD);
   let profileEvents = 0;
+  let profileWindows = 0;
   for (let i = 0; i < profileLen; i++) {
-    profileN[i] = (n[i] as number) / (pop[i] as number);
-    profileEvents += profileN[i] as number;
+    if (live[i] === 0) continue;
+    profileN[profileWindows] = (n[i] as number) / (pop[i] as number);
+    profilePhases[profileWindows] = phases[i] as number;
+    profileEvents += profileN[profileWindows] as number;
+    profileWindows++;
   }
   const factors =
     profileEvents >= PROFILE_EVENTS_PER_PHASE * p.seasonPeriod
-      ? seasonalFactors(profileN.subarray(0, profileLen), phases.subarray(0, profileLen), p.seasonPeriod)
+      ? seasonalFactors(profileN.subarray(0, profileWindows), profilePhases.subarray(0, profileWindows), p.seasonPeriod)
       : new Array<number>(p.seasonPeriod).fill(1);
   // The weekday profile is learnt on counts divided by the population factor (a shock week must not
   // become a profile), and each window's exposure is the profile x the population factor.
-  for (let i = 0; i < len; i++) e[i] = Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
+  for (let i = 0; i < len; i++) e[i] = (live[i] as number) * Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
   // Dispersion from the oldest windows (baseline for every split), as a lower confidence bound
   // (estimate - 2 standard errors of a Poisson's): a Poisson stream keeps phi = 1, while an
   // overdispersed one (bursts of events) is not mistaken for shifts.
@@ -171,16 +194,22 @@ export function assessGlr(
   const phiHat = countDispersion(n, e, base);
   const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
-  const r = glrScan(
-    { n, e, k, l, q, length: len },
-    { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion },
-  );
+  const series = { n, e, k, l, q, length: len };
+  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion };
+  // A split over the threshold is weighed again with the dispersion at its own scale (blocks as
+  // long as its recent segment, glr.ts blockDispersion): only then, as that costs a pass over the
+  // baseline per split and almost every scan stays under the threshold.
+  let r = glrScan(series, params);
+  if (c.scaleDispersion && r.llr > c.h) r = glrScan(series, { ...params, scaleDispersion: true });
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
   let silence: SilenceEvidence | null = null;
   if (withSilence) {
     const exposure = profileN; // free again: the profile is learnt
-    for (let i = 0; i < len; i++) exposure[i] = (factors[phases[i] as number] as number) * (pop[i] as number);
-    silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, dispersion, p.minHistory);
+    for (let i = 0; i < len; i++) exposure[i] = (live[i] as number) * (factors[phases[i] as number] as number) * (pop[i] as number);
+    // Any number of windows before the gap (the GLR's own minHistory is met): the score carries the
+    // uncertainty of a rate learnt from few windows, and a pause early in a customer's history is
+    // still a silence, not a drop followed by a jump back.
+    silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, dispersion, 1);
   }
 
   // Baseline and current in raw units per window, deseasonalised by the count profile.
@@ -270,14 +299,22 @@ export function advanceGlr(
   g.l.push(w.l);
   g.q.push(w.q);
   s.last = index;
+  // An open reported silence goes on while the series stays empty.
+  if (s.qm && w.n === 0 && s.qm[s.qm.length - 1] === index) s.qm[s.qm.length - 1] = index + 1;
   if (assessment?.expected) s.ex = assessment.expected;
   if (assessment?.logMean !== undefined) s.mu = assessment.logMean;
   let keep = p.ringWindows;
   if (verdict && alerted) {
-    keep = Math.min(keep, Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown));
+    const run = Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown);
     s.quiet = index + p.cooldownWindows + 1;
     delete s.ex; // the old expectation no longer holds
     delete s.mu;
+    // A drop to no events at all is a stop, not a new level: its windows become a silence (out of
+    // the GLR, see SeriesState.qm) and the baseline before it stays, so a return to the old level
+    // is no jump and a return to another one is judged against it. Any other shift restarts the
+    // baseline from the split.
+    if (verdict.direction === 'down' && emptySince(g.n, run)) markSilence(s, index - run + 1, index + 1);
+    else keep = Math.min(keep, run);
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;
@@ -287,6 +324,18 @@ export function advanceGlr(
     g.l.splice(0, drop);
     g.q.splice(0, drop);
   }
+  // Silences that ended before the ring's first window are forgotten.
+  if (s.qm) {
+    const first = index - s.v.length + 1;
+    while (s.qm.length > 0 && (s.qm[1] as number) <= first) s.qm.splice(0, 2);
+    if (s.qm.length === 0) delete s.qm;
+  }
+}
+
+/** Whether the last `windows` entries of `n` are all 0. */
+function emptySince(n: readonly number[], windows: number): boolean {
+  for (let i = Math.max(0, n.length - windows); i < n.length; i++) if ((n[i] as number) > 0) return false;
+  return true;
 }
 
 /**

@@ -61,6 +61,12 @@ export interface GlrParams {
   sizeSdFloor: number;
   /** Count dispersion; 1 = Poisson. */
   dispersion: number;
+  /**
+   * Also divide each split's count part by the dispersion of the baseline's counts summed over
+   * blocks as long as the recent segment (`blockDispersion`): clustering at longer scales than a
+   * window (pay-day sprees, pauses of weeks) makes sums over weeks vary far more than daily counts.
+   */
+  scaleDispersion?: boolean;
 }
 
 export interface GlrResult {
@@ -149,7 +155,10 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     const eb = E - er;
     const kb = K - kr;
     const lb = Lc - lr;
-    const countLlr = poissonSplitLlr(nr, er, nb, eb) / phi;
+    // No exposure on one side (windows of a reported silence): no rate to compare.
+    if (!(er > 0) || !(eb > 0)) continue;
+    const phiM = p.scaleDispersion ? Math.max(phi, blockDispersion(s.n, s.e, len - m, m)) : phi;
+    const countLlr = poissonSplitLlr(nr, er, nb, eb) / phiM;
     // Within-segment sum of squares of the log sizes (unclipped: outliers widen it, conservatively),
     // floored at sizeSdFloor^2 per degree of freedom; the means are the clipped ones.
     let sizeLlr = 0;
@@ -188,4 +197,46 @@ export function countDispersion(n: ArrayLike<number>, e: ArrayLike<number>, len:
     if (mu > 0) chi += ((n[i] as number) - mu) ** 2 / mu;
   }
   return Math.max(1, chi / (len - 1));
+}
+
+/** Fewest blocks for `blockDispersion` (fewer say nothing about the variance of a sum). */
+export const MIN_DISPERSION_BLOCKS = 4;
+
+/**
+ * Dispersion of counts summed over blocks of `size` windows (scale-dependent over-dispersion):
+ * the Pearson chi-square / df of the sums of non-overlapping blocks of windows `[0, end)`, the
+ * newest block ending at `end`, around `rate x exposure` (rate from the same blocks). The block is
+ * shortened to `end / MIN_DISPERSION_BLOCKS` windows when the baseline holds fewer blocks. Taken
+ * as a lower bound, its estimate minus two standard errors of a Poisson stream's (2 sqrt(2 / df),
+ * as the daily dispersion in glr-detector.ts), and at least 1: a
+ * Poisson stream keeps 1 at every scale, while for a customer whose buying clusters (pay-day
+ * sprees, pauses of weeks) the sum over weeks varies far more than the daily counts say, and a
+ * segment of that length is weighed with the variance of sums of its length (quasi-likelihood).
+ */
+export function blockDispersion(n: ArrayLike<number>, e: ArrayLike<number>, end: number, size: number): number {
+  const width = Math.min(size, Math.floor(end / MIN_DISPERSION_BLOCKS));
+  if (width < 1) return 1;
+  const blocks = Math.floor(end / width);
+  const from = end - blocks * width;
+  let N = 0;
+  let E = 0;
+  for (let i = from; i < end; i++) {
+    N += n[i] as number;
+    E += e[i] as number;
+  }
+  if (!(N > 0) || !(E > 0)) return 1;
+  const rate = N / E;
+  let chi = 0;
+  for (let b = 0; b < blocks; b++) {
+    let nb = 0;
+    let eb = 0;
+    for (let i = from + b * width; i < from + (b + 1) * width; i++) {
+      nb += n[i] as number;
+      eb += e[i] as number;
+    }
+    const mu = rate * eb;
+    if (mu > 0) chi += (nb - mu) ** 2 / mu;
+  }
+  const df = blocks - 1;
+  return Math.max(1, chi / df - 2 * Math.sqrt(2 / df));
 }

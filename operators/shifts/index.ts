@@ -4,6 +4,7 @@ export * from './seasonal.js';
 export * from './cusum.js';
 export * from './fdr.js';
 export * from './population.js';
+export * from './series.js';
 export * from './detector.js';
 export * from './instant.js';
 export * from './alerts.js';

@@ -20,11 +20,12 @@ import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
-import { type Assessment, type SeriesState, type Verdict, advance, assess, decide, newSeries } from './detector.js';
-import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents } from './glr-detector.js';
+import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
+import { type SeriesState, newSeries } from './series.js';
+import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
-import { type SilenceEvidence, silenceFires } from './silence.js';
+import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -134,6 +135,9 @@ function windowStats(bucket: Record<string, number>, measure: string): WindowSta
   w.q = bucket[keys.q] ?? 0;
   return w;
 }
+
+/** The series of the customer's purchases: both go quiet together (the silence rule watches one of them). */
+const PURCHASE_MEASURES: readonly string[] = ['spend_total', 'spend_count'];
 
 /** One series of one customer in the window being closed. */
 interface Item {
@@ -321,7 +325,8 @@ export class CustomerShiftLocal implements LocalOperator {
     for (const it of items) {
       const rate = (rates[it.key] ??= { observed: 0, expected: [], series: 0, sizeDeviation: [], sizeEvents: 0 });
       if (it.w) {
-        const expected = expectedEvents(it.s, index, cfg.seasonPeriod);
+        // A series in a reported silence expects nothing of this window (the customer went quiet).
+        const expected = inReportedSilence(it.s, index, it.w) ? null : expectedEvents(it.s, index, cfg.seasonPeriod);
         if (expected === null) continue;
         rate.observed += it.w.n;
         exactAdd(rate.expected, expected);
@@ -377,8 +382,36 @@ export class CustomerShiftLocal implements LocalOperator {
     const cfg = this.cfg;
     const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
     const windowStart = index * cfg.windowMs;
+    // Silence first. A gap the customer's rate makes implausible is a silence, the silence rule's
+    // case: its windows are left out of the purchase series' GLR from now on (see SeriesState.qm),
+    // so neither the gap nor the way back from it reads as a level shift, and the customer gets no
+    // drop alert on those series for it. It is reported (CustomerWentQuiet) for a steady rate only.
+    const quiet = new Set<CustomerState>();
     for (const it of this.items) {
-      const fire = alerted.has(it);
+      if (!it.q || !isSilence(it.q, cfg.silence, it.s.qg)) continue;
+      for (const measure of PURCHASE_MEASURES) {
+        const s = it.c.series[measure];
+        if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
+      }
+      const reported = silenceFires(it.q, cfg.silence, it.s.qg);
+      it.s.qg = it.q.lastEventIndex;
+      quiet.add(it.c);
+      if (!reported) continue;
+      this.outputs.push(
+        silenceAlert({
+          customerId: it.id,
+          measure: it.measure,
+          windowStart,
+          window: cfg.window,
+          windowMs: cfg.windowMs,
+          evidence: it.q,
+          threshold: cfg.silence.h,
+          profile: it.c.profile,
+        }),
+      );
+    }
+    for (const it of this.items) {
+      const fire = alerted.has(it) && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
       if (fire) {
         const v = it.v as Verdict;
         this.outputs.push(
@@ -394,21 +427,6 @@ export class CustomerShiftLocal implements LocalOperator {
             profile: it.c.profile,
           }),
         );
-      }
-      if (it.q && silenceFires(it.q, cfg.silence, it.s.qg)) {
-        this.outputs.push(
-          silenceAlert({
-            customerId: it.id,
-            measure: it.measure,
-            windowStart,
-            window: cfg.window,
-            windowMs: cfg.windowMs,
-            evidence: it.q,
-            threshold: cfg.silence.h,
-            profile: it.c.profile,
-          }),
-        );
-        it.s.qg = it.q.lastEventIndex;
       }
       if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
       else advance(it.s, it.x, index, it.v, fire, cfg);

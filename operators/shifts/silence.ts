@@ -81,7 +81,16 @@ export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, inde
   };
 }
 
-/** Whether the evidence fires, given the last gap already reported (one alert per gap). */
-export function silenceFires(ev: SilenceEvidence, settings: SilenceSettings, reportedGap: number | undefined): boolean {
-  return settings.enabled && ev.baselineEvents >= settings.minEvents && ev.score > settings.h && reportedGap !== ev.lastEventIndex;
+/**
+ * Whether the gap is a silence: more than `h` nats of evidence, and not the gap already handled
+ * (`handledGap`, the last event before it). A silence is taken out of the GLR's evidence whether or
+ * not it is reported (glr-detector.ts): silences are this rule's case, not a level of the GLR's.
+ */
+export function isSilence(ev: SilenceEvidence, settings: SilenceSettings, handledGap: number | undefined): boolean {
+  return settings.enabled && ev.score > settings.h && handledGap !== ev.lastEventIndex;
+}
+
+/** Whether a silence is reported (`CustomerWentQuiet`, one alert per gap): only for a steady rate, `minEvents` events before the gap. */
+export function silenceFires(ev: SilenceEvidence, settings: SilenceSettings, handledGap: number | undefined): boolean {
+  return isSilence(ev, settings, handledGap) && ev.baselineEvents >= settings.minEvents;
 }

@@ -8,7 +8,7 @@ describe('shift config', () => {
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
     expect(s).toMatchObject({
       method: 'glr',
-      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05 },
+      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true },
       windowMs: 86_400_000,
       ringWindows: 84,
       minHistory: 14,
@@ -35,7 +35,13 @@ describe('shift config', () => {
   test('method: cusum keeps the CUSUM-era defaults (28 windows of history, BH on) unless set', () => {
     expect(resolveShiftConfig({ method: 'cusum' })).toMatchObject({ method: 'cusum', ringWindows: 56, minHistory: 28, fdr: { enabled: true, q: 0.001 } });
     expect(resolveShiftConfig({ method: 'cusum', minHistory: 21, fdr: { enabled: false } })).toMatchObject({ minHistory: 21, fdr: { enabled: false } });
-    expect(resolveShiftConfig({ method: 'glr', glr: { h: 9, maxRecent: 28 } }).glr).toEqual({ h: 9, maxRecent: 28, sizeClip: 2.5, sizeSdFloor: 0.05 });
+    expect(resolveShiftConfig({ method: 'glr', glr: { h: 9, maxRecent: 28 } }).glr).toEqual({
+      h: 9,
+      maxRecent: 28,
+      sizeClip: 2.5,
+      sizeSdFloor: 0.05,
+      scaleDispersion: true,
+    });
   });
   test('a YAML snippet parses through the real spec', () => {
     const s = resolveShiftConfig(

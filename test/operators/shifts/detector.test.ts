@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
-import { advance, assess, decide, newSeries, type SeriesState } from '../../../operators/shifts/detector.js';
+import { advance, assess, decide } from '../../../operators/shifts/detector.js';
+import { newSeries, type SeriesState } from '../../../operators/shifts/series.js';
 import { normal, rng } from './simulate.js';
 
 interface Fired {

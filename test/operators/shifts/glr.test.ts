@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
-import { newSeries } from '../../../operators/shifts/detector.js';
+import { newSeries } from '../../../operators/shifts/series.js';
 import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
-import { glrScan, poissonSplitLlr, sizeSplitLlr } from '../../../operators/shifts/glr.js';
+import { blockDispersion, glrScan, poissonSplitLlr, sizeSplitLlr } from '../../../operators/shifts/glr.js';
 import { normal, poisson, rng } from './simulate.js';
 
 // Oracle values from SciPy (/usr/bin/python3): full log-likelihoods with scipy.stats.poisson.logpmf /
@@ -40,6 +40,34 @@ describe('split likelihood ratios against SciPy', () => {
     // Hand-computed: dispersion 2 halves the count evidence.
     const half = glrScan({ n, e: ones, k: n, l: zeros, q: zeros }, { minBaseline: 5, maxRecent: 5, sizeClip: 2.5, sizeSdFloor: 0.05, dispersion: 2 });
     expect(half.llr).toBeCloseTo(4.2701074769717895 / 2, 9);
+  });
+
+  test('blockDispersion: index of dispersion of block sums (hand-computed), shortened to 4 blocks, 1 for a flat stream', () => {
+    // Blocks of 2 over 8 windows: sums 0, 12, 0, 12 over exposures 2 -> rate 3, expected 6 each;
+    // Pearson chi-square 4 x 36 / 6 = 24 over 3 df = 8, minus 2 sqrt(2/3) = 6.36701.
+    const n = [0, 0, 6, 6, 0, 0, 6, 6];
+    const e = n.map(() => 1);
+    expect(blockDispersion(n, e, 8, 2)).toBeCloseTo(8 - 2 * Math.sqrt(2 / 3), 9);
+    // Blocks of 5 do not fit 4 times into 8 windows: shortened to 2, the same answer.
+    expect(blockDispersion(n, e, 8, 5)).toBeCloseTo(8 - 2 * Math.sqrt(2 / 3), 9);
+    // Only the windows before `end` count: [0, 0, 6, 6] in blocks of 1 -> chi-square 4 x 9 / 3 = 12 over 3 df.
+    expect(blockDispersion(n, e, 4, 1)).toBeCloseTo(4 - 2 * Math.sqrt(2 / 3), 9);
+    // The same counts day by day (blocks of 1 over 8 windows): 8 x 9 / 3 = 24 over 7 df.
+    expect(blockDispersion(n, e, 8, 1)).toBeCloseTo(24 / 7 - 2 * Math.sqrt(2 / 7), 9);
+    // A flat stream and too short a baseline: 1.
+    expect(blockDispersion([3, 3, 3, 3, 3, 3, 3, 3], e, 8, 2)).toBe(1);
+    expect(blockDispersion(n, e, 3, 1)).toBe(1);
+    // The scan divides each split's count part by the dispersion at its own length: with the
+    // clustered baseline above and a recent pair of 6s, the split of 2 gets no evidence at all.
+    const m = [...n, 6, 6];
+    const ones = m.map(() => 1);
+    const z = m.map(() => 0);
+    const plain = glrScan({ n: m, e: ones, k: z, l: z, q: z }, { minBaseline: 8, maxRecent: 2, sizeClip: 2.5, sizeSdFloor: 0.05, dispersion: 1 });
+    const scaled = glrScan(
+      { n: m, e: ones, k: z, l: z, q: z },
+      { minBaseline: 8, maxRecent: 2, sizeClip: 2.5, sizeSdFloor: 0.05, dispersion: 1, scaleDispersion: true },
+    );
+    expect(scaled.llr).toBeLessThan(plain.llr / 3);
   });
 
   test('minBaseline and maxRecent bound the splits scanned', () => {

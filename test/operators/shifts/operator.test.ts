@@ -5,7 +5,7 @@ import { MS_PER_DAY } from '../../../operators/events.js';
 import type { OutputRow } from '../../../operators/operator.js';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
-import { makeCustomers, normal, rng, simulateDays } from './simulate.js';
+import { makeCustomers, normal, poisson, rng, simulateDays } from './simulate.js';
 
 const tx = (id: string, customer: string, ts: number, amount: number): TransactionEvent => ({
   type: 'transaction',
@@ -66,9 +66,13 @@ describe('CustomerShiftOperator', () => {
     // is common (P = e^-1). Hand-computed: after m empty days the split's LLR is
     // 40 ln((40 + m) / 40): m = 11 -> 9.72, m = 12 -> 10.49, m = 14 -> 12.0, m = 15 -> 12.74,
     // m = 16 -> 13.46 > h = 13: the alert is for day 40 + 15 = 55.
-    // (The silence rule's CustomerWentQuiet comes earlier, on day 52: test/operators/shifts/silence.test.ts.)
-    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [] }));
-    const alerts = runDays(op, days).filter((x) => x.rule !== 'CustomerWentQuiet');
+    // With the silence rule on (the default) the silence is its case: CustomerWentQuiet on day 52
+    // (test/operators/shifts/silence.test.ts), and the silent windows are then no evidence of a drop.
+    // Before issue 17's silence handling both alerts came; here the rule is off to see the GLR's.
+    const quietOnly = runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [] })), days);
+    expect(quietOnly.map((x) => [x.rule, (x.window_start as number) / MS_PER_DAY])).toEqual([['CustomerWentQuiet', 52]]);
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } }));
+    const alerts = runDays(op, days);
     expect(alerts.map((a) => a.customer_id)).toEqual(['A']);
     const a = alerts[0]!;
     const day = (a.window_start as number) / MS_PER_DAY;
@@ -262,6 +266,22 @@ describe('silence rule: CustomerWentQuiet', () => {
     expect(quiet({ silence: { enabled: false } }, days)).toEqual([]);
   });
 
+  test('a stop with fewer than minEvents purchases before it: a silence, not reported, and no GLR drop either', () => {
+    // 15 events, then none: the silence score 15 ln(1 + m/15) passes 11 at m = 17 (11.37; m = 16 -> 10.89), which
+    // takes the silence out of the GLR; it is not reported (15 < minEvents 20). With the silence
+    // rule off the GLR's drop comes at m = 21 (13.13 > 13; m = 20 -> 12.71): day 15 + 20 = 35.
+    // Lowering minEvents to 15 reports the silence at m = 17: day 15 + 16 = 31.
+    const run = (silence: object): unknown[] =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [], silence })), stopsBuying(15, 60)).map((a) => [
+        a.customer_id,
+        a.rule,
+        (a.window_start as number) / MS_PER_DAY,
+      ]);
+    expect(run({})).toEqual([]);
+    expect(run({ enabled: false })).toEqual([['A', 'CustomerSpendDrop', 35]]);
+    expect(run({ minEvents: 15 })).toEqual([['A', 'CustomerWentQuiet', 31]]);
+  });
+
   test('a steady rate needs minEvents events before the gap', () => {
     // 19 events: never (19 < 20). 20 events: 20 ln(1 + m/20): m = 14 -> 10.61, m = 15 -> 11.19 > 11: day 20 + 14 = 34.
     expect(quiet({}, stopsBuying(19, 60))).toEqual([]);
@@ -393,5 +413,86 @@ describe('population moves per segment (issue 17, item 3)', () => {
       const found = segmented.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump' && (a.window_start as number) >= 60 * MS_PER_DAY);
       expect(found.length, id).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
+  /**
+   * Customer A buys Poisson(`rate` x factor(d)) times a day for `days` days (amounts lognormal around
+   * 60); B and C buy once a day as the population. `factor` gives A's rate factor of day d.
+   */
+  function customerA(seed: number, days: number, rate: number, factor: (d: number) => number): PulseEvent[][] {
+    const r = rng(seed);
+    const out: PulseEvent[][] = [];
+    for (let d = 0; d < days; d++) {
+      const day: PulseEvent[] = [];
+      const count = poisson(r, rate * factor(d));
+      for (let k = 0; k < count; k++) day.push(tx(`A-${d}-${k}`, 'A', d * MS_PER_DAY + 3_600_000 + k, Math.round(60 * Math.exp(0.8 * normal(r)) * 100) / 100));
+      for (const c of ['B', 'C']) day.push(tx(`${c}-${d}`, c, d * MS_PER_DAY + 3_600_000, 40));
+      out.push(day);
+    }
+    return out;
+  }
+  const shiftAlerts = (days: PulseEvent[][], extra: object = {}): Array<[string, number]> =>
+    runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total', 'spend_count'], instant: [], ...extra })), days)
+      .filter((a) => a.customer_id === 'A')
+      .map((a) => [a.rule as string, (a.window_start as number) / MS_PER_DAY]);
+  /** Pay day every 30 days from day 25: x1.8 for 5 days, x0.85 otherwise (the generator's cycle, read off a 30-day month). */
+  const payday = (d: number): number => ((d - 25 + 30) % 30 < 5 ? 1.8 : 0.85);
+  /** Pauses of weeks: no purchase on days 30-50 and 80-104. */
+  const gaps = (d: number): number => ((d >= 30 && d < 51) || (d >= 80 && d < 105) ? 0 : 1);
+
+  test('gaps of weeks: one CustomerWentQuiet per pause, no drop into it and no jump out of it', () => {
+    for (const seed of [1, 2, 3]) {
+      const alerts = shiftAlerts(customerA(seed, 130, 2, gaps));
+      expect(alerts.map(([rule]) => rule)).toEqual(['CustomerWentQuiet', 'CustomerWentQuiet']);
+      // 2 a day: the first pause is a silence after ~6 empty days (60 ln(1 + m / 30) > 11 at m = 6)
+      expect(alerts[0]![1]).toBeGreaterThanOrEqual(33);
+      expect(alerts[0]![1]).toBeLessThanOrEqual(40);
+      expect(alerts[1]![1]).toBeGreaterThanOrEqual(83);
+    }
+    // With the silence rule off the GLR reports each pause as a drop (its own evidence). A drop to
+    // no events at all is a stop: the pause leaves the GLR and the way back is no jump. A drop whose
+    // split keeps the last purchases before the pause restarts the baseline as any shift does, and
+    // the way back is then a jump: once in these three customers' six pauses (seed 2, day 107).
+    // (Before issue 17 the GLR restarted its baseline at every drop.)
+    let drops = 0;
+    let jumps = 0;
+    for (const seed of [1, 2, 3]) {
+      const without = shiftAlerts(customerA(seed, 130, 2, gaps), { silence: { enabled: false } }).map(([rule]) => rule);
+      drops += without.filter((rule) => rule === 'CustomerSpendDrop').length;
+      jumps += without.filter((rule) => rule === 'CustomerSpendJump').length;
+    }
+    expect(drops).toBeGreaterThanOrEqual(6);
+    expect(jumps).toBeLessThanOrEqual(1);
+  });
+
+  test('a real shift after a pause is still found: back at 3x the rate gives a jump', () => {
+    const alerts = shiftAlerts(customerA(4, 90, 2, (d) => (d >= 30 && d < 51 ? 0 : d >= 51 ? 3 : 1)));
+    const jumps = alerts.filter(([rule]) => rule === 'CustomerSpendJump');
+    expect(jumps.length).toBeGreaterThan(0);
+    expect(jumps[0]![1]).toBeGreaterThanOrEqual(51);
+    expect(jumps[0]![1]).toBeLessThanOrEqual(60);
+  });
+
+  test('pay-day sprees (x1.8 five days a month) at 8 purchases a day: weighed with the dispersion of sums over days, later sprees rarely alert', () => {
+    // The first spree (days 25-29) has no earlier one in the baseline: it may alert, and is not counted.
+    // Later ones are weighed with the over-dispersion of the baseline's sums over as many days as the
+    // segment (glr.scaleDispersion); with it off, the same data alerts several times as often.
+    let scaled = 0;
+    let daily = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const days = customerA(seed, 120, 8, payday);
+      scaled += shiftAlerts(days).filter(([, d]) => d >= 50).length;
+      daily += shiftAlerts(days, { glr: { scaleDispersion: false } }).filter(([, d]) => d >= 50).length;
+    }
+    expect(daily).toBeGreaterThanOrEqual(6);
+    expect(scaled).toBeLessThanOrEqual(daily / 3);
+  });
+
+  test('a real shift inside a pay-day customer is still found (rate x2 from day 80)', () => {
+    const alerts = shiftAlerts(customerA(5, 120, 8, (d) => payday(d) * (d >= 80 ? 2 : 1))).filter(([, d]) => d >= 80);
+    expect(alerts.map(([rule]) => rule)).toContain('CustomerSpendJump');
+    expect(Math.min(...alerts.map(([, d]) => d))).toBeLessThanOrEqual(88);
   });
 });

@@ -1,0 +1,46 @@
+/**
+ * The state of one customer's series (one measure), shared by both detectors: the CUSUM detector
+ * (detector.ts) and the GLR detector (glr-detector.ts). Kept apart from both so neither imports the
+ * other: plain JSON, persisted as is in the operator's keyed state.
+ */
+
+/** Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). */
+export interface GlrRings {
+  n: number[];
+  k: number[];
+  l: number[];
+  q: number[];
+}
+
+export interface SeriesState {
+  /** Window values since the last reset, oldest first; at most `ringWindows` long. */
+  v: number[];
+  /** Window index of the newest value of `v` (index of the window before the first when empty). */
+  last: number;
+  /** CUSUM sums and run lengths (see cusum.ts). */
+  up: number;
+  down: number;
+  runUp: number;
+  runDown: number;
+  /** First window index at which this series may alert again (cooldown). */
+  quiet: number;
+  /** Per-window event statistics beside `v` (GLR method only; glr-detector.ts). */
+  g?: GlrRings;
+  /** GLR method: expected events per season phase, from the last assessment. */
+  ex?: number[];
+  /** GLR method: mean log size of the baseline, from the last assessment (population size departures). */
+  mu?: number;
+  /** Silence rule: window index of the last event before the gap already reported (one alert per gap). */
+  qg?: number;
+  /**
+   * Silence rule: the windows of reported silences, as flat [first, end) window-index pairs, kept
+   * while they overlap the ring. The last one stays open (grows) while the series has no event.
+   * The GLR leaves these windows out: the customer went quiet and was reported as such, so the gap
+   * is neither evidence of a drop nor, on the way back, the baseline of a jump (glr-detector.ts).
+   */
+  qm?: number[];
+}
+
+export function newSeries(firstIndex: number): SeriesState {
+  return { v: [], last: firstIndex - 1, up: 0, down: 0, runUp: 0, runDown: 0, quiet: firstIndex };
+}
