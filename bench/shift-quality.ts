@@ -98,7 +98,8 @@ function runPatternSuite(): void {
   ];
   const rates: Array<{ set: string; summary: Array<Record<string, number>> }> = [];
   for (const set of PATTERN_SUITE) {
-    const summaryPath = join(dir, `summary-${set.replaceAll(',', '+') || 'plain'}.json`);
+    // Named like the dataset (size and seed too), so suites of other sizes or seeds sharing --dir never mix.
+    const summaryPath = join(dir, `summary-${customers}c-${days}d-s${seed}-${set.replaceAll(',', '+') || 'plain'}.json`);
     console.log(`\n##### patterns: ${set || 'none (plain)'}`);
     execFileSync(process.execPath, [self, ...passOn, '--pattern-set', set, '--summary', summaryPath], { stdio: ['ignore', 'inherit', 'inherit'] });
     rates.push({
