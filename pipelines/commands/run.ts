@@ -133,6 +133,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   // Reports of alerts are rendered after each commit, on a connection and a thread of their own.
   const reports = new ReportQueue({
     connection: await store.connect(),
+    connect: () => store.connect(),
     writer: reportWriter(job.reportRenderThreads),
     metrics: promReportMetrics(metrics.registry),
     logger,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertRow, type Alert } from '../../operators/alert.js';
 import type { OperatorOutput } from '../../operators/operator.js';
@@ -34,9 +35,9 @@ beforeEach(async () => {
 afterEach(() => fx.close());
 
 /** A queue on a connection of its own, as the job runs it; it starts looking for requests at once. */
-async function queue(writer: ReportWriter, deferUntilDrain = false): Promise<ReportQueue> {
+async function queue(writer: ReportWriter, deferUntilDrain = false, connect?: () => Promise<DuckDBConnection>): Promise<ReportQueue> {
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
-  return new ReportQueue({ connection: await fx.instance.connect(), writer, metrics, logger, deferUntilDrain });
+  return new ReportQueue({ connection: await fx.instance.connect(), writer, metrics, logger, deferUntilDrain, ...(connect ? { connect } : {}) });
 }
 
 /** What a checkpoint does with an alert version: link it, store it, request its report, commit. */
@@ -242,9 +243,18 @@ describe('ReportQueue', () => {
     await stopping;
 
     // Draining: the first report is held until a second is in flight (a deadline bounds a failure).
+    // The second lane reads its reports' data on a connection of its own, closed with the queue.
     hold = Promise.race([second, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-    expect(await (await queue(twoThreads)).drain()).toEqual({ rendered: 3, failed: 0 });
+    const opened: DuckDBConnection[] = [];
+    const connect = async () => {
+      const connection = await fx.instance.connect();
+      opened.push(connection);
+      return connection;
+    };
+    expect(await (await queue(twoThreads, false, connect)).drain()).toEqual({ rendered: 3, failed: 0 });
     expect(maxInFlight).toBe(2);
+    expect(opened).toHaveLength(1);
+    await expect(opened[0]!.run('SELECT 1')).rejects.toThrow();
     expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
       ['a-1', 'done', 1],
       ['a-2', 'done', 1],
