@@ -13,6 +13,7 @@ import { closeCase, ensureCaseTables, formatCaseDetail, formatCaseList, listCase
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import type { OpenDatabase } from './database-access.js';
 import { defaultActor, positiveInteger } from './people-options.js';
+import { collectList } from './list-option.js';
 
 export interface CasesCommandIO {
   write?: (text: string) => void;
@@ -30,16 +31,6 @@ function isoTime(value: string): number {
     throw new InvalidArgumentError(`'${value}' is not a time like 2026-03-01T12:00:00Z`);
   }
   return ms;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  ];
 }
 
 export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = {}): Command {
@@ -76,7 +67,7 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
       .exitOverride();
 
   sub('list', 'list cases, soonest due first')
-    .option('--status <status>', `only these statuses (repeatable or comma-separated): ${CASE_STATUSES.join(', ')}`, collect)
+    .option('--status <status>', `only these statuses (repeatable or comma-separated): ${CASE_STATUSES.join(', ')}`, collectList)
     .option('--team <team>', 'only this team')
     .option('--customer <id>', 'only this customer')
     .option('--overdue', 'only cases not closed or resolved whose due time has passed')

@@ -15,6 +15,7 @@ import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../on-dem
 import type { CustomerMeasure } from '../../sinks/reports/drift-data.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
 import { terminalSafe } from '../../sinks/terminal-text.js';
+import { collectList } from './list-option.js';
 
 export interface DriftCommandIO {
   write?: (text: string) => void;
@@ -47,16 +48,6 @@ function shareThreshold(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n > 0 && n <= 1)) throw new InvalidArgumentError('must be a number in (0, 1], e.g. 0.5');
   return n;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  ];
 }
 
 function fmt(x: number | null, digits = 4): string {
@@ -130,7 +121,7 @@ export function driftCommand(openDatabase: OpenDatabase, io: DriftCommandIO = {}
     .option(
       '--key-feature <name>',
       `feature that makes the dataset drifted on its own; repeatable (default ${DEFAULT_ON_DEMAND_KEY_FEATURES.join(', ')})`,
-      collect,
+      collectList,
     )
     .option('--share-threshold <x>', 'dataset drifted when this share of features drifted (default 0.5)', shareThreshold)
     .action(async (o: EvaluateOptions) => {

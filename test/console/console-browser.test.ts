@@ -5,19 +5,18 @@
  * and hostile text (HTML in customer ids, transcripts, notes) shown as text on every page.
  * Screenshots of each page go to test-output/console/ (or $TEST_OUTPUT_DIR/console).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleConnectionDatabase, type ConsoleDatabase } from '../../console/database.js';
 import { startConsole } from '../../console/server.js';
 import { parseTaxonomyYaml, reasonMapper } from '../../operators/reason-taxonomy.js';
 import { CASES, HOSTILE, HOSTILE_CUSTOMER, NOW, PASSWORD, TRANSCRIPT, USERS, writeConsoleFixture } from './fixture.js';
+import { HAS_CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = join(process.env['TEST_OUTPUT_DIR'] ?? join(process.cwd(), 'test-output'), 'console');
 const NOTE = `Called back; customer pasted <b id="note-inj">this</b> & left`;
 
@@ -64,7 +63,7 @@ async function submit(page: Page, action: string): Promise<number> {
   return response?.status() ?? 0;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('the console in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'pulse-console-'));
@@ -75,7 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in headless Chromium', () =>
     await conn.run(`SET TimeZone = 'UTC'`);
     db = singleConnectionDatabase(conn);
     server = await startConsole({ db, port: 0, host: '127.0.0.1', dueSoonMs: 24 * 3600_000, now: () => NOW });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

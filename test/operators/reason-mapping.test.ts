@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContactEvent, PulseEvent } from '../../operators/events.js';
 import { ContactReasonMapping, mergeUnknownCounts } from '../../operators/reason-mapping.js';
 import { parseTaxonomyYaml } from '../../operators/reason-taxonomy.js';
+import { answeredContact } from '../helpers/contact-event.js';
 
 const V1 = parseTaxonomyYaml(
   `reasons:
@@ -12,24 +13,7 @@ const V1 = parseTaxonomyYaml(
 );
 
 function contact(channel: ContactEvent['channel'], reason: string, ts: number): ContactEvent {
-  return {
-    type: 'contact',
-    event_id: `e${ts}`,
-    ts,
-    customer_id: 'c1',
-    contact_id: `k${ts}`,
-    channel,
-    queue: 'billing',
-    reason,
-    agent_id: null,
-    queued_at: ts,
-    answered_at: ts + 1000,
-    ended_at: ts + 60_000,
-    hold_seconds: 0,
-    acw_seconds: 0,
-    disposition: 'resolved',
-    text: null,
-  };
+  return answeredContact(ts, { channel, queue: 'billing', reason });
 }
 
 describe('contact reason mapping', () => {

@@ -4,14 +4,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../pipelines/commands/run.js';
 import { query } from '../helpers/duckdb.js';
 import { stopPeer } from '../helpers/peer-process.js';
 import { runPulse } from '../helpers/pulse-run.js';
+import { HAS_CHROMIUM, launchChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
 const SMTP_SERVER = join(process.cwd(), 'test/sinks/alerts/smtp_server.py');
 const DAY = 86_400_000;
@@ -142,7 +142,7 @@ const AMBER = 'rgb(255, 243, 205)';
 const BLUE = 'rgb(214, 233, 248)';
 const NONE = 'rgba(0, 0, 0, 0)';
 
-describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour-coded reports', () => {
+describe.skipIf(!HAS_CHROMIUM || !existsSync(PYTHON))('scheduled, colour-coded reports', () => {
   let root: string;
   let smtp: ChildProcess;
   let mailDir: string;
@@ -160,7 +160,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(PYTHON))('scheduled, colour
       smtp.stdout?.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
       smtp.on('exit', () => reject(new Error(`SMTP server exited: ${err}`)));
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await launchChromium();
     await runIn(join(root, 'run'), port, 40);
   }, 180_000);
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { ContactEvent, ProfileEvent, PulseEvent, TransactionEvent } from '../../../operators/events.js';
 import type { OperatorOutput, OutputRow } from '../../../operators/operator.js';
 import { PopulationDriftOperator, populationDriftOptionsFromConfig } from '../../../operators/population-drift/index.js';
+import { answeredContact } from '../../helpers/contact-event.js';
 
 export const DAY = 86_400_000;
 export const WEEK = 7 * DAY;
@@ -13,24 +14,8 @@ export function tx(customer: string, ts: number, amount: number, channel = 'web'
   return { type: 'transaction', event_id: `e${seq++}`, ts, customer_id: customer, amount, currency: null, channel, category: null };
 }
 export function contact(customer: string, ts: number, reason: string): ContactEvent {
-  return {
-    type: 'contact',
-    event_id: `e${seq++}`,
-    ts,
-    customer_id: customer,
-    contact_id: `c${seq}`,
-    channel: 'voice',
-    queue: 'q',
-    reason,
-    agent_id: null,
-    queued_at: ts,
-    answered_at: ts + 1000,
-    ended_at: ts + 60_000,
-    hold_seconds: 0,
-    acw_seconds: 0,
-    disposition: 'resolved',
-    text: null,
-  };
+  const id = seq++;
+  return answeredContact(ts, { event_id: `e${id}`, customer_id: customer, contact_id: `c${id + 1}`, reason });
 }
 export function profile(customer: string, ts: number, region: string): ProfileEvent {
   return {

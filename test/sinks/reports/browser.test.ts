@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCustomerReport } from '../../../sinks/reports/customer-report.js';
@@ -12,24 +10,14 @@ import { renderKpiReport } from '../../../sinks/reports/kpi-report.js';
 import { writePreparedReport } from '../../../sinks/reports/write.js';
 import { ABANDON, buildFixture } from './fixture.js';
 import type { Fixture } from './fixture.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { HAS_CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 
 let fx: Fixture;
 let browser: Browser;
 
 beforeAll(async () => {
   fx = await buildFixture();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -61,7 +49,7 @@ async function open(htmlPath: string) {
   return { problems, requests, ...result };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('reports in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('reports in headless Chromium', () => {
   it('KPI report: loads offline without errors, chart shows every plotted window and the threshold', async () => {
     const paths = await renderKpiReport(fx.connection, { outDir: join(fx.dir, 'b'), queue: 'billing', channel: 'voice', threshold: 0.1 });
     const page = await open(paths.htmlPath);

@@ -4,7 +4,6 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../../operators/alert.js';
@@ -14,6 +13,7 @@ import { loadAlert } from '../../../sinks/reports/alerts-data.js';
 import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
 import { renderDriftReport } from '../../../sinks/reports/drift-report.js';
 import { writePreparedReport } from '../../../sinks/reports/write.js';
+import { HAS_CHROMIUM, launchChromium } from '../../helpers/chromium.js';
 
 /**
  * Hand-made database: two weekly drift runs of six features, the second with the key feature
@@ -325,21 +325,10 @@ describe('renderDriftReport', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-describe.skipIf(!existsSync(CHROMIUM))('drift report in headless Chromium', () => {
+describe.skipIf(!HAS_CHROMIUM)('drift report in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
