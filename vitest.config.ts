@@ -28,6 +28,7 @@ export const INTEGRATION_SUITES = [
   'test/pipelines/report-crash-resume.test.ts',
   'test/pipelines/scheduled-reports-live.test.ts',
   'test/pipelines/scheduled-reports.test.ts',
+  'test/pipelines/status-command.test.ts',
   'test/pipelines/users-command.test.ts',
   'test/pipelines/watermark-outlier.test.ts',
   'test/pipelines/workers-equality.test.ts',

@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { generateCommand } from './commands/generate.js';
 import { promptPassword } from './commands/users.js';
+import { statusCommand } from './commands/status.js';
 import { intentCommand } from './commands/intent.js';
 import { runCommand } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
@@ -91,6 +92,8 @@ export function buildProgram(): Command {
   program.addCommand(intentCommand({ write, writeErr: (text) => void process.stderr.write(text), stdin: process.stdin }));
   for (const command of databaseCommands({ open: openDatabase, openReadOnly, openOutboxSender, write, readPassword: promptPassword }))
     program.addCommand(command);
+
+  program.addCommand(statusCommand({ write }));
 
   program
     .command('console')

@@ -8,6 +8,7 @@ import { DATABASE_COMMANDS, databaseCommands } from './commands/database-command
 import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { EXIT_USAGE, exitCodeOf } from './exit-codes.js';
 import { apiAddressFile, readApiAddress } from './job-api-address.js';
+import type { MemberStatus } from './job-status.js';
 import type { SerialQueue } from './serial-queue.js';
 
 /**
@@ -41,7 +42,12 @@ export interface JobCommandApiOptions {
   queue: SerialQueue;
   /** The job's alert delivery (for `pulse outbox send`), when it has an `alerting` section. */
   outbox?: OutboxSender;
+  /** The job's live status (for `pulse status`): answered as JSON, without the database. */
+  status?: () => Promise<MemberStatus>;
 }
+
+/** Answered from the job's memory, not its database: the caller renders the JSON it gets. */
+export const STATUS_COMMAND = 'status';
 
 function realOrResolved(path: string): string {
   return existsSync(path) ? realpathSync(path) : resolve(path);
@@ -98,8 +104,11 @@ export class JobCommandApi {
     if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) {
       return usage('the request body must be {"argv": [strings]}');
     }
+    if (argv[0] === STATUS_COMMAND && this.options.status) {
+      return { exitCode: 0, stdout: `${JSON.stringify(await this.options.status())}\n`, stderr: '' };
+    }
     if (!(DATABASE_COMMANDS as readonly string[]).includes(argv[0] ?? '')) {
-      return usage(`a running job runs only these commands: ${DATABASE_COMMANDS.join(', ')}; got '${argv[0] ?? ''}'`);
+      return usage(`a running job runs only these commands: ${[...DATABASE_COMMANDS, STATUS_COMMAND].join(', ')}; got '${argv[0] ?? ''}'`);
     }
     const reportsDir = resolve(this.options.reportsDir);
     const outside = optionValues(argv, '--out').find((out) => !isAbsolute(out) || !isWithin(reportsDir, out));

@@ -24,7 +24,7 @@ export class PartitionHandover {
   private warnedNoHandoff = false;
 
   constructor(
-    private readonly context: Pick<RunContext, 'handoff' | 'store' | 'source' | 'job' | 'logger'>,
+    private readonly context: Pick<RunContext, 'handoff' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
     private readonly host: HandoverHost,
   ) {}
 
@@ -47,7 +47,10 @@ export class PartitionHandover {
     await this.host.checkpointCommitted();
     for (const partition of message.partitions) this.host.watermarks.end(partition);
     await this.handOver(message.partitions, { lost: message.lost });
-    for (const partition of message.partitions) this.host.positions.delete(partition);
+    for (const partition of message.partitions) {
+      this.host.positions.delete(partition);
+      this.context.metrics.restores.forget(partition);
+    }
     message.done();
   }
 
@@ -111,16 +114,30 @@ export class PartitionHandover {
       .filter((snapshot) => snapshot !== undefined)
       .filter((snapshot) => snapshot.manifest.position.offset > (positions.get(snapshot.manifest.partition)?.offset ?? -1));
     if (snapshots.length === 0) return;
+    // Progress for `pulse status` and the pulse_partition_restore_* metrics.
+    const { restores } = this.context.metrics;
+    restores.begin(
+      snapshots.map(({ manifest }) => ({ partition: manifest.partition, rows: snapshotRows(manifest.rows), offset: manifest.position.offset })),
+      this.host.now(),
+    );
     // The reload below replaces in-memory state with the store's: make the store current first.
     await this.host.checkpointCommitted();
     const now = this.host.now();
     for (const snapshot of snapshots) {
       const { partition, position, maxEventTime, rows } = snapshot.manifest;
+      restores.importing(partition);
       await handoff.import(store.connection, snapshot);
+      restores.imported(partition);
       positions.set(partition, position);
       if (maxEventTime !== null) watermarks.observe(partition, maxEventTime, now);
       logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
     }
     await this.host.reloadState();
+    restores.finished(this.host.now());
   }
+}
+
+/** Every row a snapshot brings in, whatever its table. */
+function snapshotRows(rows: Readonly<Record<string, number>>): number {
+  return Object.values(rows).reduce((sum, n) => sum + n, 0);
 }

@@ -144,15 +144,14 @@ function bindKafka(config: KafkaSourceConfig, { name, job, metrics, logger, hand
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
     ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
   });
+  // Read when scraped: partitions come and go with rebalances between checkpoints.
+  metrics.trackSourceLag(() => source.checkpointedLag());
+  metrics.trackAssignment(name, () => source.assignment().length);
   const deadLetters = config.dead_letter_topic ? new KafkaDeadLetterProducer({ brokers: config.brokers, topic: config.dead_letter_topic }) : undefined;
   return {
     source,
     async committed({ positions, rejections }) {
       source.commitCheckpointed(positions);
-      for (const [partition, lag] of source.lag(positions)) {
-        const cut = partition.lastIndexOf('/');
-        metrics.sourceLag.set({ topic: partition.slice(0, cut), partition: partition.slice(cut + 1) }, lag);
-      }
       if (deadLetters && rejections.length > 0) {
         // The dead_letters table is the authoritative copy; the topic is a convenience for
         // producers, so a failure here is logged rather than stopping the job.

@@ -16,6 +16,7 @@ import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import type { RunSummary } from '../run-context.js';
 import { JobRunner } from '../runner.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
+import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
 import { SerialQueue } from '../serial-queue.js';
 import { ReportQueue } from '../report-queue.js';
@@ -104,6 +105,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
   }
   const progress = new ProgressReporter(logger, process.stderr.isTTY === true);
+  // What `pulse status` shows: kept from the checkpoints and asked of the source when requested.
+  const status = new JobStatus({ job: job.name, db: job.storePath, source: binding.source, metrics });
   const runner = new JobRunner({
     job,
     source: binding.source,
@@ -128,6 +131,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       // Routed alerts go to the delivery outbox in the same transaction.
       ...(delivery ? [delivery] : []),
       binding,
+      status.sink,
     ],
   });
   // Reports of alerts are rendered after each commit, on a connection and a thread of their own.
@@ -164,13 +168,14 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
         connect: () => store.connect(),
         queue,
         ...(delivery ? { outbox: delivery } : {}),
+        status: () => status.report(),
       });
       const token = newApiToken();
       server = await startMetricsServer(job.metricsPort, metrics.registry, { healthy: () => true, ready: () => runner.ready }, [
         { path: COMMAND_API_PATH, token, handle: (body) => api.handle(body) },
       ]);
       unpublish = publishApiAddress(job.storePath, job.metricsPort, token);
-      logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift)`);
+      logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift, status)`);
     }
     logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
     delivery?.start();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PartitionRestores } from './partition-restores.js';
 
 /**
  * The pipeline's own health metrics (SPEC section 6). Created once per run; labels come from
@@ -17,6 +18,13 @@ export class PipelineMetrics {
   private watermarkClock: { watermark: () => number; now: () => number } | undefined;
   readonly sourcePosition: Gauge<'source' | 'partition'>;
   readonly sourceLag: Gauge<'topic' | 'partition'>;
+  private readonly partitionsAssigned: Gauge<'source'>;
+  /** What `sourceLag` reads when scraped (`trackSourceLag`): lag by `topic/partition`. */
+  private lagOf: (() => ReadonlyMap<string, number>) | undefined;
+  /** What `partitionsAssigned` reads when scraped (`trackAssignment`). */
+  private assignment: { source: string; count: () => number } | undefined;
+  /** State restores after partition hand-overs (pulse status, pulse_partition_restore_*). */
+  readonly restores: PartitionRestores;
   readonly stateEntries: Gauge<'operator' | 'state'>;
   readonly dedupIds: Gauge;
   readonly checkpointDuration: Histogram;
@@ -83,10 +91,29 @@ export class PipelineMetrics {
     });
     this.sourceLag = new Gauge({
       name: 'pulse_source_lag_messages',
-      help: 'Kafka consumer lag: messages in the partition after the last checkpointed one.',
+      help: 'Kafka consumer lag: messages in the partition after the last checkpointed one, for the partitions this member reads.',
       labelNames: ['topic', 'partition'],
       registers,
+      collect: () => {
+        if (!this.lagOf) return;
+        // Only the partitions read now: a revoked partition's lag is its new owner's to report.
+        this.sourceLag.reset();
+        for (const [name, lag] of this.lagOf()) {
+          const cut = name.lastIndexOf('/');
+          this.sourceLag.set({ topic: name.slice(0, cut), partition: name.slice(cut + 1) }, lag);
+        }
+      },
     });
+    this.partitionsAssigned = new Gauge({
+      name: 'pulse_partitions_assigned',
+      help: 'Source partitions this member reads now (Kafka: its share of the consumer group), by source.',
+      labelNames: ['source'],
+      registers,
+      collect: () => {
+        if (this.assignment) this.partitionsAssigned.set({ source: this.assignment.source }, this.assignment.count());
+      },
+    });
+    this.restores = new PartitionRestores(this.registry);
     this.stateEntries = new Gauge({
       name: 'pulse_state_entries',
       help: 'Entries held in operator state (open windows, detector state, ...), by operator and state.',
@@ -148,6 +175,22 @@ export class PipelineMetrics {
    */
   trackWatermark(watermark: () => number, now: () => number = Date.now): void {
     this.watermarkClock = { watermark, now };
+  }
+
+  /** The tracked event-time watermark (epoch ms), or undefined while the job has none. */
+  watermarkMs(): number | undefined {
+    const watermark = this.watermarkClock?.watermark();
+    return watermark !== undefined && Number.isFinite(watermark) ? watermark : undefined;
+  }
+
+  /** `pulse_partitions_assigned{source}` reads `count()` when scraped (a source with partitions that move). */
+  trackAssignment(source: string, count: () => number): void {
+    this.assignment = { source, count };
+  }
+
+  /** `pulse_source_lag_messages{topic,partition}` reads `lag()` (by `topic/partition`) when scraped. */
+  trackSourceLag(lag: () => ReadonlyMap<string, number>): void {
+    this.lagOf = lag;
   }
 
   private collectWatermark(gauge: Gauge, value: (watermarkMs: number, nowMs: number) => number): void {

@@ -15,6 +15,7 @@ import {
   type TopicPartition,
 } from './client.js';
 import type { KafkaSourceOptions } from './options.js';
+import { queryGroupStatus, type KafkaGroupStatus } from './partition-status.js';
 import { RepeatedWarnings } from './repeated-warnings.js';
 
 /** Methods the binding has but its type declarations (1.10) omit. */
@@ -151,6 +152,16 @@ export class KafkaSource implements Source {
     return out;
   }
 
+  /** `lag` from the last checkpointed offset of each partition read now (the figure lag tools show). */
+  checkpointedLag(): Map<string, number> {
+    const checkpointed = new Map<string, PartitionPosition>();
+    for (const name of this.owned.keys()) {
+      const offset = this.durable.get(name);
+      checkpointed.set(name, { offset: offset ?? -1, resume: offset ?? -1 });
+    }
+    return this.lag(checkpointed);
+  }
+
   /** Records read from Kafka and not yet taken by the runner (bounded by `maxBufferedRecords`). */
   get bufferedRecords(): number {
     return this.buffer.bufferedRecords;
@@ -173,6 +184,20 @@ export class KafkaSource implements Source {
   /** Partitions currently assigned to this process and read. */
   assignment(): string[] {
     return [...this.owned.keys()];
+  }
+
+  /**
+   * This member's partitions with their checkpointed and read offsets, and the other partitions of
+   * its topics with the group's committed offsets, each with watermarks and lag asked of the
+   * brokers now (`pulse status`). Each broker request waits at most `timeoutMs`.
+   */
+  async groupStatus(timeoutMs: number): Promise<KafkaGroupStatus> {
+    const owned = [...this.owned].map(([name, tp]) => ({ ...tp, committedOffset: this.durable.get(name), readOffset: this.yielded.get(name) }));
+    const consumer = this.consumer;
+    if (!consumer?.isConnected()) {
+      return { group: this.options.group, topics: [...this.options.topics], assigned: [], others: [], errors: ['the consumer is not connected'] };
+    }
+    return queryGroupStatus(consumer, this.options.group, this.options.topics, owned, timeoutMs);
   }
 
   /** Stops polling, releases pending revokes and leaves the group. Safe to call more than once. */
@@ -298,6 +323,8 @@ export class KafkaSource implements Source {
       names.push(name);
       this.owned.set(name, { topic: tp.topic, partition: tp.partition });
       const stored = laterOffset(this.durable.get(name), this.options.handedOverOffset?.(name));
+      // Durable already when it is a hand-over's: the status shows where the partition resumes.
+      if (stored !== undefined) this.durable.set(name, stored);
       this.enqueued.set(name, stored ?? -1);
       this.yielded.delete(name);
       return { topic: tp.topic, partition: tp.partition, offset: stored === undefined ? OFFSET_BEGINNING : stored + 1 };

@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import { UsageError } from '../../operators/errors.js';
+import { apiAddressFile } from '../job-api-address.js';
+import { runInJob, STATUS_COMMAND, type CommandResult } from '../job-api.js';
+import type { MemberPartition, MemberStatus } from '../job-status.js';
+
+/** Asks the job holding a database for its status (pipelines/job-api.ts); tests pass their own. */
+export type AskJob = (db: string, argv: readonly string[]) => Promise<CommandResult | undefined>;
+
+/**
+ * `pulse status --db PATH [--db PATH ...] [--json]`: what running jobs are doing now, one member
+ * of a consumer group per database: partitions, committed offsets, lag, state restores, watermark
+ * and last checkpoint. Each job answers through its command API from memory (no database work),
+ * so a status is quick even while the job checkpoints.
+ */
+export function statusCommand(io: { write: (text: string) => void; now?: () => number }, ask: AskJob = runInJob): Command {
+  return new Command(STATUS_COMMAND)
+    .description("show running jobs' partitions, lag, state restores, watermark and last checkpoint (one --db per member)")
+    .requiredOption('--db <path>', 'the DuckDB file of a running job; repeat for each member on this host', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--json', 'print {"members": [...]} as JSON')
+    .action(async (options: { db: string[]; json?: boolean }) => {
+      const members: MemberStatus[] = [];
+      for (const db of options.db) members.push(await memberStatus(db, ask));
+      io.write(options.json ? `${JSON.stringify({ members }, null, 2)}\n` : renderStatus(members, (io.now ?? Date.now)()));
+    });
+}
+
+async function memberStatus(db: string, ask: AskJob): Promise<MemberStatus> {
+  const result = await ask(db, [STATUS_COMMAND]);
+  if (result === undefined) {
+    throw new UsageError(
+      `no job is running on ${db} with an API (no ${apiAddressFile(db)}); pulse status asks a running job: ` +
+        `start it with --metrics-port N (or metrics.port)`,
+    );
+  }
+  if (result.exitCode !== 0) throw new Error(`the job on ${db} answered: ${result.stderr.trim()}`);
+  return JSON.parse(result.stdout) as MemberStatus;
+}
+
+const number = (n: number | null): string => (n === null ? '-' : n.toLocaleString('en-US'));
+
+function ago(at: string | null, now: number): string {
+  if (at === null) return 'none yet';
+  return `${at} (${Math.max(0, Math.round((now - Date.parse(at)) / 1000))} s ago)`;
+}
+
+function restoreText(partition: MemberPartition): string {
+  const { restore } = partition;
+  if (restore === null) return '-';
+  const rows = `${number(restore.rowsRestored)}/${number(restore.rows)} rows`;
+  if (restore.phase !== 'done') return `${restore.phase.replaceAll('_', ' ')} (${rows})`;
+  return `done in ${((restore.finishedAt! - restore.startedAt) / 1000).toFixed(1)} s (${rows})`;
+}
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, numeric: readonly boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join('');
+}
+
+/** The human-readable status: a block per member, then the partitions no member given here reads. */
+export function renderStatus(members: readonly MemberStatus[], now: number): string {
+  let out = '';
+  const shown = new Set<string>();
+  for (const m of members) {
+    out += `member ${m.member}  job ${m.job}  source ${m.source.name} (${m.source.type})${m.group === null ? '' : `  group ${m.group}`}\n`;
+    out += `  db ${m.db}\n  watermark ${m.watermark ?? 'none yet'}\n  last checkpoint ${ago(m.lastCheckpointAt, now)}\n`;
+    const rows = m.partitions.map((p) => {
+      shown.add(p.name);
+      return [p.name, number(p.committedOffset), number(p.readOffset), number(p.highWatermark), number(p.lag), restoreText(p)];
+    });
+    out +=
+      rows.length === 0
+        ? '  no partitions assigned\n'
+        : table(['PARTITION', 'COMMITTED', 'READ', 'HIGH', 'LAG', 'RESTORE'], rows, [false, true, true, true, true, false]);
+    for (const error of m.errors) out += `  warning: ${error}\n`;
+  }
+  const others = new Map<string, MemberStatus['otherPartitions'][number]>();
+  for (const m of members) for (const p of m.otherPartitions) if (!shown.has(p.name) && !others.has(p.name)) others.set(p.name, p);
+  if (others.size > 0) {
+    out += `partitions of other members (their offsets as committed to Kafka after each checkpoint)\n`;
+    const rows = [...others.values()].map((p) => [p.name, number(p.committedOffset), number(p.highWatermark), number(p.lag)]);
+    out += table(['PARTITION', 'COMMITTED', 'HIGH', 'LAG'], rows, [false, true, true, true]);
+  }
+  return out;
+}
