@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 export const INTEGRATION_SUITES = [
   'test/console/console-browser.test.ts',
   'test/console/console-in-job.test.ts',
+  'test/deploy/live-prometheus-kafka.test.ts',
   'test/deploy/live-prometheus.test.ts',
   'test/operators/service/intent-trigger.test.ts',
   'test/pipelines/alert-reports.test.ts',

@@ -286,6 +286,50 @@ export function pipelineHealth() {
         targets: [[`max by (instance) (pulse_watermark_timestamp_seconds{${I}}) * 1000`, '{{instance}}']],
         unit: 'dateTimeAsIso',
       }),
+      row('Kafka consumer group: partitions, lag and hand-overs'),
+      panel({
+        title: 'Kafka lag by partition and member',
+        description:
+          'Messages after the last checkpointed offset of each partition, on the member that reads it now (a partition moves to another member in a rebalance; `pulse status` shows the same figure from the brokers). Only with the Kafka source. ' +
+          'Bad: one partition rising while the others stay flat: a hot key or a slow member (compare CPU per instance); every partition rising: the group is too small, add a member (README, Scaling out on Kafka).',
+        targets: [[`max by (topic, partition, instance) (pulse_source_lag_messages{${I}})`, '{{topic}}/{{partition}} on {{instance}}']],
+        unit: 'short',
+        min: 0,
+      }),
+      panel({
+        title: 'Partitions per member',
+        description:
+          "Source partitions each member reads now: its share of the consumer group. The stack's height is the topics' partition count once a rebalance has settled. " +
+          'Bad: a member at 0 for long (more members than partitions: it only waits), or the stack below the partition count for more than a session timeout (a member left without its partitions being reassigned yet).',
+        targets: [[`sum by (instance) (pulse_partitions_assigned{${I}})`, '{{instance}}']],
+        unit: 'short',
+        min: 0,
+        stack: true,
+      }),
+      panel({
+        title: 'Partitions restoring handed-over state',
+        description:
+          "Partitions a member was assigned whose previous owner's state (checkpoint.handoff_dir snapshot) is still being imported, and the snapshot rows not imported yet; their records wait until it is done. " +
+          'Bad: above 0 for longer than the restore times below: look for the hand-over in the log (partition state taken over) and at disk latency of the hand-over directory.',
+        targets: [
+          [`sum by (instance) (pulse_partitions_restoring{${I}})`, 'partitions {{instance}}'],
+          [`sum by (instance) (pulse_partition_restore_rows_remaining{${I}})`, 'rows left {{instance}}'],
+        ],
+        unit: 'short',
+        min: 0,
+      }),
+      panel({
+        title: 'State restore time p50 / max',
+        description:
+          'Time from a partition assignment with a newer hand-over snapshot until its state is restored and its records are processed again (includes the checkpoint that makes the store current and the rebuild of the operators). ' +
+          'Bad: growing with each rebalance: the member holds more customers than it should; add members or partitions (README, what a rebalance costs).',
+        targets: [
+          [`histogram_quantile(0.5, sum by (le) (rate(pulse_partition_restore_seconds_bucket{${I}}[1h])))`, 'p50'],
+          [`histogram_quantile(1, sum by (le) (rate(pulse_partition_restore_seconds_bucket{${I}}[1h])))`, 'max (bucket bound)'],
+        ],
+        unit: 's',
+        min: 0,
+      }),
       row('State and checkpoints'),
       panel({
         title: 'Checkpoint duration p50 / p99',

@@ -1,11 +1,21 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
+import {
+  PROMETHEUS,
+  freePort,
+  hasPrometheus,
+  startPrometheus,
+  stopChild as stop,
+  tail,
+  waitUntil as waitFor,
+  type PrometheusServer,
+  type QueryResult,
+} from '../helpers/prometheus-server.js';
 import { liveEventStream } from './live-events.js';
 import {
   OPTIONAL_METRICS,
@@ -27,44 +37,9 @@ import {
  * must return data unless they depend on a metric in OPTIONAL_METRICS (features the default
  * bounded run does not exercise; see deploy/README.md).
  */
-const PROMETHEUS = '/usr/bin/prometheus';
 const CLI = join(ROOT, 'dist', 'pipelines', 'cli.js');
-const hasPrometheus = existsSync(PROMETHEUS);
 if (!hasPrometheus) {
   process.stderr.write(`live Prometheus test skipped: ${PROMETHEUS} not found (apt-get install prometheus)\n`);
-}
-
-interface QueryResult {
-  status: 'success' | 'error';
-  error?: string;
-  data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, dead?: () => string | undefined): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const died = dead?.();
-    if (died) throw new Error(`${what}: ${died}`);
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** The sum of a counter's series on the pipeline's own /metrics. */
@@ -74,41 +49,16 @@ async function pipelineCounter(port: number, name: string): Promise<number> {
   return series.reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-/** Keeps the last few KB of a child's output for error messages. */
-function tail(child: ChildProcess, stream: 'stdout' | 'stderr'): () => string {
-  let text = '';
-  child[stream]?.on('data', (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-8000);
-  });
-  return () => text;
-}
-
-async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill(signal);
-  const code = await Promise.race([exited, sleep(10_000).then(() => 'timeout' as const)]);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    return exited;
-  }
-  return code;
-}
-
 describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', () => {
   const work = mkdtempSync(join(tmpdir(), 'pulse-live-'));
   let pipeline: ChildProcess | undefined;
-  let prometheus: ChildProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
   let promUrl = '';
   let metricsPort = 0;
   let pipelineStderr: () => string = () => '';
-  let prometheusLog: () => string = () => '';
   let sentDuplicates = 0;
 
-  async function query(expr: string): Promise<QueryResult> {
-    const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    return (await response.json()) as QueryResult;
-  }
+  const query = (expr: string): Promise<QueryResult> => prometheus!.query(expr);
 
   async function samples(expr: string): Promise<number> {
     const result = await query(expr);
@@ -151,25 +101,13 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
       pipeline!.exitCode !== null ? `pipeline exited with ${pipeline!.exitCode}: ${pipelineStderr()}` : undefined;
     await waitFor('pipeline /readyz', async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).ok, 30_000, pipelineDied);
 
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    const promConfig = join(work, 'prometheus.yml');
-    writeFileSync(
-      promConfig,
-      stringify({
-        global: { scrape_interval: '1s', evaluation_interval: '1s' },
-        rule_files: ruleFiles().map((f) => join(RULES_DIR, f)),
-        scrape_configs: [{ job_name: 'pulse', static_configs: [{ targets: [`127.0.0.1:${metricsPort}`] }] }],
-      }),
+    prometheus = await startPrometheus(
+      work,
+      [`127.0.0.1:${metricsPort}`],
+      ruleFiles().map((f) => join(RULES_DIR, f)),
     );
-    prometheus = spawn(PROMETHEUS, [`--config.file=${promConfig}`, `--storage.tsdb.path=${join(work, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
-      cwd: work,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    prometheusLog = tail(prometheus, 'stderr');
-    const promDied = (): string | undefined =>
-      prometheus!.exitCode !== null ? `prometheus exited with ${prometheus!.exitCode}: ${prometheusLog()}` : undefined;
-    await waitFor('prometheus /-/ready', async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, promDied);
+    promUrl = prometheus.url;
+    const promDied = (): string | undefined => prometheus!.died();
 
     // Feed the stream in chunks (whole batches of 100 lines), each once the previous one is
     // checkpointed, so several checkpoints publish metrics while Prometheus scrapes.
@@ -214,7 +152,7 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
   }, 150_000);
 
   afterAll(async () => {
-    await stop(prometheus);
+    await prometheus?.stop();
     if (pipeline && pipeline.exitCode === null) {
       pipeline.stdin?.end();
       await Promise.race([new Promise((r) => pipeline!.once('exit', r)), sleep(15_000)]);

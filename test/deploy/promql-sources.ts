@@ -30,6 +30,7 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_lead_conversion: 'closed-loop gauges: need leads (an intent rule)',
   pulse_time_to_first_action_seconds: 'closed-loop gauges: set once a person records an outcome',
   pulse_source_lag_messages: 'Kafka source only',
+  pulse_partitions_assigned: 'Kafka source only (test/deploy/live-prometheus-kafka.test.ts checks these panels on the mock cluster)',
   pulse_alerts_total: 'labelled counter: appears with the first alert an operator emits',
   pulse_alert_latency_seconds_bucket: 'labelled histogram: appears with the first firing alert',
   pulse_alert_outbox_depth: 'delivery worker: only with an alerting section in the job',
