@@ -80,12 +80,20 @@ async function status(db: string): Promise<MemberStatus | undefined> {
   return result?.exitCode === 0 ? (JSON.parse(result.stdout) as MemberStatus) : undefined;
 }
 
+/** Members still running: killed if the bench fails, so none outlives the mock cluster. */
+const members = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of members) child.kill('SIGKILL');
+});
+
 function member(config: string, db: string, port: number, work: string): ChildProcess {
   const child = spawn(
     process.execPath,
     ['dist/pipelines/cli.js', 'run', '--config', config, '--source', 'kafka', '--db', db, '--metrics-port', String(port), '--reports', join(work, 'reports')],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } },
   );
+  members.add(child);
+  child.once('exit', () => members.delete(child));
   return child;
 }
 
@@ -191,7 +199,8 @@ try {
         const [sa, sb] = [await status(dbA), await status(dbB)];
         if (!sa || !sb) return undefined;
         const all = [...sa.partitions, ...sb.partitions];
-        if (all.length !== 4 || new Set(all.map((p) => p.name)).size !== 4) return undefined;
+        // Settled: B holds some, and each partition is on exactly one member.
+        if (sb.partitions.length === 0 || all.length !== 4 || new Set(all.map((p) => p.name)).size !== 4) return undefined;
         const restoring = all.some((p) => p.restore !== null && p.restore.phase !== 'done');
         if (restoring) return undefined;
         const restoredAt = Math.max(0, ...all.map((p) => p.restore?.finishedAt ?? 0));
@@ -226,6 +235,7 @@ try {
     });
   }
 } finally {
+  for (const child of members) child.kill('SIGKILL');
   await producer.close();
   await cluster.close();
 }
