@@ -8,14 +8,14 @@
  *    to its end, so it holds every customer's state.
  * 2. A trickle of new events (every customer, all partitions) starts; then member B is started.
  * 3. Timed from B's start, through `pulse status` of both members (the job API, 50 ms polls): B's
- *    API up (process start, empty database), B assigned partitions (the start of its first state
- *    restore), every state restore done, and every partition processing again (its checkpointed
+ *    API up (process start, empty database), A's last partition handed over (its log), B assigned
+ *    partitions (the start of its first state restore), every state restore done, and every partition processing again (its checkpointed
  *    offset past where it was when B started, on the one member that holds it).
  *
  *   npx tsc -p tsconfig.json && node dist/bench/rebalance-bench.js [--customers 5000 --days 3 --strategies cooperative-sticky,range]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,13 +85,17 @@ const members = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of members) child.kill('SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
+/** A member whose JSON log goes to `<db>.log` (the hand-over's own timings are read from it). */
 function member(config: string, db: string, port: number, work: string): ChildProcess {
+  const log = openSync(`${db}.log`, 'w');
   const child = spawn(
     process.execPath,
     ['dist/pipelines/cli.js', 'run', '--config', config, '--source', 'kafka', '--db', db, '--metrics-port', String(port), '--reports', join(work, 'reports')],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PULSE_LOG_LEVEL: 'warn' } },
+    { stdio: ['ignore', 'ignore', log], env: { ...process.env, PULSE_LOG_LEVEL: 'info' } },
   );
+  closeSync(log);
   members.add(child);
   child.once('exit', () => members.delete(child));
   return child;
@@ -102,6 +106,17 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** Epoch ms of the last log line of `db`'s member with message `msg` before `before` (its stop hands over too). */
+function lastLogged(db: string, msg: string, before: number): number | undefined {
+  let at: number | undefined;
+  for (const line of readFileSync(`${db}.log`, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { time?: number; msg?: string };
+    if (entry.msg === msg && entry.time !== undefined && entry.time <= before) at = entry.time;
+  }
+  return at;
 }
 
 /** Customers and rows in the newest snapshot of each handed-over partition (their manifests). */
@@ -209,6 +224,7 @@ try {
       },
       300_000,
     );
+    const settled = Date.now();
     trickling = false;
     await trickle;
     const moved = handedOver(join(work, 'handoff'));
@@ -219,12 +235,14 @@ try {
     );
     await stop(b);
     await stop(a);
+    const seconds = (at: number | undefined): string => (at === undefined ? '-' : ((at - joined) / 1000).toFixed(2));
     results.push({
       strategy,
       state: `${customerIds.length} customers (${lines.length} events; A read them in ${loadSeconds.toFixed(1)} s)`,
       handed_over: `${moved.customers} customers' state, ${moved.rows} rows (snapshots written in this rebalance)`,
       partitions_after: final.map((m) => m.partitions.map((p) => p.name.slice(p.name.lastIndexOf('/') + 1)).join(',')).join(' | '),
       b_api_up_s: ((apiUp - joined) / 1000).toFixed(2),
+      a_handed_over_s: seconds(lastLogged(dbA, 'partition state handed over', settled)),
       b_assigned_s: Number.isFinite(assignedAt) ? ((assignedAt - joined) / 1000).toFixed(2) : 'no restore seen',
       restores_done_s: restoredSeconds.toFixed(2),
       restore_each_s: restoreTimes
