@@ -244,8 +244,8 @@ export class PopulationDriftLocal implements LocalOperator {
     value: string | number | boolean,
     only?: PopulationFeature,
   ): void {
-    const features = only ? [only] : (this.eventFeatures.get(eventFeatureKey(source, field)) ?? []);
-    if (features.length === 0) return;
+    const features = only ? [only] : this.eventFeatures.get(eventFeatureKey(source, field));
+    if (features === undefined) return;
     const periods = this.partial!.periods;
     const summaries = (periods[this.keys.period(start)] ??= {});
     for (const f of features) {

@@ -62,6 +62,8 @@ export class ServiceTriggersOperator implements Operator {
   private caseRows = new Map<string, OutputRow>();
   private leadRows = new Map<string, OutputRow>();
   private lastExpiry = Number.NEGATIVE_INFINITY;
+  /** The first spend day kept by the last expiry pass over the spend state. */
+  private spendKeptFrom = Number.NEGATIVE_INFINITY;
   /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
   private nextDue = Number.NEGATIVE_INFINITY;
   private readonly contactHorizonMs: number;
@@ -394,11 +396,16 @@ export class ServiceTriggersOperator implements Operator {
   private expire(watermark: number): void {
     const horizon = watermark - this.settings.allowedLatenessMs;
     const firstDay = utcDay(horizon) - this.settings.trailingSpendDays + 1;
-    // No copy of the entries: a Map's iteration goes on correctly when the current entry is deleted.
-    for (const [key, state] of this.spend.entries()) {
-      const before = state.days.length;
-      if (expireSpend(state, firstDay)) this.spend.delete(key);
-      else if (state.days.length !== before) this.spend.touch(key);
+    // Spend is kept by day: until the first kept day moves, a pass visiting every customer finds
+    // nothing to drop (events older than the horizon were refused as late before they got here).
+    if (firstDay > this.spendKeptFrom) {
+      this.spendKeptFrom = firstDay;
+      // No copy of the entries: a Map's iteration goes on correctly when the current entry is deleted.
+      for (const [key, state] of this.spend.entries()) {
+        const before = state.days.length;
+        if (expireSpend(state, firstDay)) this.spend.delete(key);
+        else if (state.days.length !== before) this.spend.touch(key);
+      }
     }
     const contactsBefore = horizon - this.contactHorizonMs;
     for (const [key, recent] of this.contacts.entries()) {
