@@ -39,7 +39,7 @@ export interface JobConfig {
   /** DuckDB's buffer pool limit (`store.memory_limit`), e.g. `256MB`. */
   storeMemoryLimit: string;
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
-  checkpoint: { intervalMs: number; maxEvents: number; handoffDir?: string };
+  checkpoint: { intervalMs: number; maxEvents: number; maxShare: number; handoffDir?: string };
   /** Worker threads running the shards (`workers`, `auto` resolved to the CPU cores; 0: main thread). */
   workers: number;
   rejectsFiles: boolean;
@@ -167,6 +167,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     checkpoint: {
       intervalMs: requireDuration(job.checkpoint.interval),
       maxEvents: job.checkpoint.max_events,
+      maxShare: job.checkpoint.max_share,
       ...(job.checkpoint.handoff_dir === undefined ? {} : { handoffDir: job.checkpoint.handoff_dir }),
     },
     workers: job.workers === 'auto' ? availableParallelism() : job.workers,

@@ -142,6 +142,16 @@ export const JOB_SCHEMA = Type.Object(
     checkpoint: section({
       interval: Duration({ default: '5s', description: 'checkpoint after this time or max_events, whichever comes first' }),
       max_events: Type.Integer({ minimum: 1, default: 1_000_000, description: 'checkpoint after this many events or interval, whichever comes first' }),
+      max_share: Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        default: 0.2,
+        description:
+          "the largest share of the job's time its checkpoints may take: after one that took d seconds from its start to its commit, the next " +
+          'waits at least d x (1 / max_share - 1), even when interval or max_events has passed, and none starts while one commits (1: checkpoints ' +
+          'exactly at interval and max_events). State is written for every customer that changed, so with many customers a checkpoint takes ' +
+          'seconds; this keeps checkpoints from taking over the job, at the cost of longer replays after a crash and outputs committed less often',
+      }),
       handoff_dir: Type.Optional(
         Type.String({
           minLength: 1,

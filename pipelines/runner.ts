@@ -16,6 +16,7 @@ import { replaysFiles } from './job-config.js';
 import { readAhead } from './read-ahead.js';
 import { CaseDeadlines } from './case-deadlines.js';
 import { CheckpointMetrics } from './checkpoint-metrics.js';
+import { CheckpointPacing } from './checkpoint-pacing.js';
 import { CommitChain } from './commit-chain.js';
 import { readStateToRestore } from './state-restore.js';
 import { ScheduleCursor } from './schedule-cursor.js';
@@ -52,6 +53,7 @@ export class JobRunner {
   private rejections: Rejection[] = [];
   private eventsSinceCheckpoint = 0;
   private lastCheckpointAt = 0;
+  private readonly pacing: CheckpointPacing;
   private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, watermark: -Infinity, checkpoints: 0 };
   private readonly now: () => number;
   private readyFlag = false;
@@ -70,6 +72,7 @@ export class JobRunner {
     const { job } = context;
     this.now = context.now ?? Date.now;
     this.commits = new CommitChain(context.exclusive);
+    this.pacing = new CheckpointPacing(job.checkpoint.maxShare);
     this.eventClock = replaysFiles(job);
     this.watermarks = new WatermarkTracker(job.eventTime);
     this.handover = new PartitionHandover(context, {
@@ -253,7 +256,8 @@ export class JobRunner {
 
   private checkpointDue(): boolean {
     const { maxEvents, intervalMs } = this.context.job.checkpoint;
-    return this.eventsSinceCheckpoint >= maxEvents || this.now() - this.lastCheckpointAt >= intervalMs;
+    const now = this.now();
+    return (this.eventsSinceCheckpoint >= maxEvents || now - this.lastCheckpointAt >= intervalMs) && this.pacing.mayStart(now);
   }
 
   /**
@@ -275,6 +279,7 @@ export class JobRunner {
   private async checkpointNow(staged: () => void): Promise<void> {
     const { store, metrics, source, sinks = [] } = this.context;
     const started = performance.now();
+    this.pacing.started(this.now());
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
     // The job clock (sinks/duckdb/job-clock.ts): deadlines and schedules are judged by it, and it is
@@ -323,6 +328,7 @@ export class JobRunner {
       this.lastCheckpointAt = this.now();
       staged();
       await committed;
+      this.pacing.committed(this.now());
       metrics.checkpoints.inc({ outcome: 'ok' });
     } catch (error) {
       metrics.checkpoints.inc({ outcome: 'failed' });

@@ -42,7 +42,8 @@ operators:
       - { name: retention_lead, trigger: intent, intents: [retention_risk], team: retention-desk }
 leads: { win_window: 2d }
 store: { path: ${JSON.stringify(db)} }
-checkpoint: { interval: 1h, max_events: 2 }
+# A checkpoint every two events, never paused (the crash below is in the third one).
+checkpoint: { interval: 1h, max_events: 2, max_share: 1 }
 dead_letters: { rejects_files: false }
 `,
     'outcomes-test.yaml',
