@@ -85,7 +85,7 @@ export class EventIdDedup {
    * stored would depend on when checkpoints happened (wall-clock intervals), not on the input.
    */
   drainChanges(): DedupChanges {
-    if (this.addedTimes.some((t) => t < this.expiredBefore)) this.dropExpiredAdditions();
+    this.dropExpiredAdditions();
     const changes = {
       ids: this.addedIds,
       customers: this.addedCustomers,
@@ -100,12 +100,19 @@ export class EventIdDedup {
     return changes;
   }
 
+  /** Compacts the additions in place, in one pass (a checkpoint can follow a million of them). */
   private dropExpiredAdditions(): void {
-    const keep = this.addedTimes.map((t) => t >= this.expiredBefore);
-    this.addedIds = this.addedIds.filter((_, i) => keep[i]);
-    this.addedCustomers = this.addedCustomers.filter((_, i) => keep[i]);
-    this.addedTimes = this.addedTimes.filter((_, i) => keep[i]);
-    this.addedPartitions = this.addedPartitions.filter((_, i) => keep[i]);
+    const { addedIds: ids, addedCustomers: customers, addedTimes: times, addedPartitions: partitions } = this;
+    let kept = 0;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i]! < this.expiredBefore) continue;
+      ids[kept] = ids[i]!;
+      customers[kept] = customers[i] as string | null;
+      times[kept] = times[i]!;
+      partitions[kept] = partitions[i]!;
+      kept++;
+    }
+    ids.length = customers.length = times.length = partitions.length = kept;
   }
 
   /**
