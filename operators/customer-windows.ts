@@ -52,6 +52,11 @@ class WindowSlots {
   values: Float64Array = new Float64Array(0);
   /** Next slot in the same customer's chain of open windows, or NONE. */
   next: Int32Array = new Int32Array(0);
+  /**
+   * Previous slot in the chain, or NONE for the head: retiring a window (usually the oldest, at the
+   * chain's end) unlinks it without walking the chain or looking the customer up.
+   */
+  prev: Int32Array = new Int32Array(0);
   /** 1 while changed since the last drain. */
   dirty: Uint8Array = new Uint8Array(0);
 
@@ -64,6 +69,9 @@ class WindowSlots {
     const next = new Int32Array(capacity);
     next.set(this.next);
     this.next = next;
+    const prev = new Int32Array(capacity);
+    prev.set(this.prev);
+    this.prev = prev;
     const dirty = new Uint8Array(capacity);
     dirty.set(this.dirty);
     this.dirty = dirty;
@@ -344,6 +352,8 @@ export class CustomerWindowsOperator implements Operator {
     values[at + CONTACTS] = 0;
     columns.dirty[slot] = 0;
     columns.next[slot] = head;
+    columns.prev[slot] = NONE;
+    if (head !== NONE) columns.prev[head] = slot;
     this.heads.set(customerId, slot);
     this.openCount++;
     const retireAt = end + this.allowedLatenessMs;
@@ -356,20 +366,19 @@ export class CustomerWindowsOperator implements Operator {
   /** Unlinks a window from its customer's chain; its slot is reused once its row is written. */
   private retire(slot: number): void {
     const columns = this.columns;
-    const next = columns.next;
-    const customerId = columns.customer[slot]!;
-    const head = this.heads.get(customerId);
-    if (head === undefined) return;
-    if (head === slot) {
-      if (next[slot] === NONE) this.heads.delete(customerId);
-      else this.heads.set(customerId, next[slot]!);
+    const { next, prev } = columns;
+    const following = next[slot]!;
+    const previous = prev[slot]!;
+    if (previous === NONE) {
+      const customerId = columns.customer[slot]!;
+      if (following === NONE) this.heads.delete(customerId);
+      else this.heads.set(customerId, following);
     } else {
-      let previous = head;
-      while (previous !== NONE && next[previous] !== slot) previous = next[previous]!;
-      if (previous === NONE) return;
-      next[previous] = next[slot]!;
+      next[previous] = following;
     }
+    if (following !== NONE) prev[following] = previous;
     next[slot] = NONE;
+    prev[slot] = NONE;
     this.openCount--;
     if (columns.dirty[slot] === 1) this.retiredDirty.push(slot);
     else this.freeSlots.push(slot);

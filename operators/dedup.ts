@@ -42,6 +42,9 @@ export class EventIdDedup {
   private addedTimes: number[] = [];
   private addedPartitions: string[] = [];
   private expiredBefore = Number.NEGATIVE_INFINITY;
+  /** The bucket of the last remembered id and its entries (undefined once expired). */
+  private lastBucket = Number.NaN;
+  private lastEntries: Array<string | null> | undefined;
 
   get size(): number {
     return this.seen.size + this.shared.size;
@@ -70,6 +73,7 @@ export class EventIdDedup {
         else this.shared.delete(sharedKey(id, customer));
       }
       this.buckets.delete(bucket);
+      if (bucket === this.lastBucket) this.lastEntries = undefined;
     }
     this.expiredBefore = limit * BUCKET_MS;
   }
@@ -81,7 +85,7 @@ export class EventIdDedup {
    * stored would depend on when checkpoints happened (wall-clock intervals), not on the input.
    */
   drainChanges(): DedupChanges {
-    if (this.addedTimes.some((t) => t < this.expiredBefore)) this.dropExpiredAdditions();
+    this.dropExpiredAdditions();
     const changes = {
       ids: this.addedIds,
       customers: this.addedCustomers,
@@ -96,12 +100,19 @@ export class EventIdDedup {
     return changes;
   }
 
+  /** Compacts the additions in place, in one pass (a checkpoint can follow a million of them). */
   private dropExpiredAdditions(): void {
-    const keep = this.addedTimes.map((t) => t >= this.expiredBefore);
-    this.addedIds = this.addedIds.filter((_, i) => keep[i]);
-    this.addedCustomers = this.addedCustomers.filter((_, i) => keep[i]);
-    this.addedTimes = this.addedTimes.filter((_, i) => keep[i]);
-    this.addedPartitions = this.addedPartitions.filter((_, i) => keep[i]);
+    const { addedIds: ids, addedCustomers: customers, addedTimes: times, addedPartitions: partitions } = this;
+    let kept = 0;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i]! < this.expiredBefore) continue;
+      ids[kept] = ids[i]!;
+      customers[kept] = customers[i] as string | null;
+      times[kept] = times[i]!;
+      partitions[kept] = partitions[i]!;
+      kept++;
+    }
+    ids.length = customers.length = times.length = partitions.length = kept;
   }
 
   /**
@@ -114,8 +125,9 @@ export class EventIdDedup {
 
   /** False when the customer's id is known already. */
   private remember(eventId: string, customerId: string | null, eventTime: number): boolean {
+    // Values are a string or null, never undefined: one lookup tells an unseen id.
     const first = this.seen.get(eventId);
-    if (first === undefined && !this.seen.has(eventId)) {
+    if (first === undefined) {
       // Its first holder may have expired while a later customer's entry lives on.
       if (this.shared.size > 0 && this.shared.has(sharedKey(eventId, customerId))) return false;
       this.seen.set(eventId, customerId);
@@ -126,9 +138,13 @@ export class EventIdDedup {
       this.shared.add(key);
     }
     const bucket = Math.floor(eventTime / BUCKET_MS);
-    const entries = this.buckets.get(bucket);
-    if (entries) entries.push(eventId, customerId);
-    else this.buckets.set(bucket, [eventId, customerId]);
+    // Events arrive roughly in time order: most fall in the minute of the one before (no map lookup).
+    if (bucket !== this.lastBucket || this.lastEntries === undefined) {
+      this.lastBucket = bucket;
+      this.lastEntries = this.buckets.get(bucket);
+      if (this.lastEntries === undefined) this.buckets.set(bucket, (this.lastEntries = []));
+    }
+    this.lastEntries.push(eventId, customerId);
     return true;
   }
 }

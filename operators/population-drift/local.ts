@@ -18,7 +18,7 @@ import { StringPool } from '../string-pool.js';
 import type { CategoricalSummary, NumericSketch } from '../drift-statistics/index.js';
 import { addCategory, addValue, createCategoricalSummary, createNumericSketch, isNumericSketch } from '../drift-statistics/index.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
-import { days, monthIndex, periodStart } from './periods.js';
+import { PeriodKeys, days, monthIndex, periodStart } from './periods.js';
 import type { CustomerValue, MigrationTally, ScoredTier, TierThresholds } from './segments.js';
 import { emptyMigrationTally, tallyMigrations, tierOf } from './segments.js';
 
@@ -121,6 +121,8 @@ export class PopulationDriftLocal implements LocalOperator {
   private partial: DriftPartial | null = null;
   /** Shared copies of profile attribute values (regions, age bands: a few values for every customer). */
   private readonly attributeValues = new StringPool();
+  /** Text keys of period starts and months, cached: one per event otherwise. */
+  private readonly keys = new PeriodKeys();
   /** Trailing spend of the customers scored at the last `close`, for `score`. */
   private population: CustomerValue[] = [];
 
@@ -143,10 +145,10 @@ export class PopulationDriftLocal implements LocalOperator {
     if (start < p.minStart) p.minStart = start;
     if (!p.starts.includes(start)) p.starts.push(start);
     if (event.ts > p.maxTs) p.maxTs = event.ts;
-    if (event.customer_id !== null) this.customerEvent(event, event.customer_id, start);
+    const c = event.customer_id === null ? undefined : this.customerEvent(event, event.customer_id, start);
     if (event.type === 'transaction') this.addEventFeature(start, 'channel', null, event.channel);
     else if (event.type === 'contact') {
-      if (event.customer_id === null || !this.isRepeatContact(event.customer_id, event.reason, event.ts)) {
+      if (c === undefined || !isRepeatContact(c, event.reason, event.ts)) {
         this.addEventFeature(start, 'contact_reason', null, event.reason);
       }
       this.addEventFeature(start, 'contact_channel', null, event.channel);
@@ -188,7 +190,8 @@ export class PopulationDriftLocal implements LocalOperator {
     }
   }
 
-  private customerEvent(event: PulseEvent, id: string, start: number): void {
+  /** Adds the event to its customer's record (created at the first event) and returns the record. */
+  private customerEvent(event: PulseEvent, id: string, start: number): CustomerRecord {
     let c = this.customers.get(id);
     if (c === undefined) {
       c = {
@@ -203,20 +206,21 @@ export class PopulationDriftLocal implements LocalOperator {
         tier: null,
         scored: null,
       };
+      this.customers.set(id, c);
+    } else {
+      this.customers.touch(id);
     }
     c.firstSeen = Math.min(c.firstSeen, event.ts);
     c.lastSeen = Math.max(c.lastSeen, event.ts);
     // Usage of a metric that no feature reads adds nothing: no accumulator for it.
     if (event.type === 'transaction' || (event.type === 'usage' && this.usageMetrics.has(event.metric))) {
-      const key = String(start);
-      const acc = (c.open[key] ??= { spend: 0, transactions: 0, lastPurchase: null });
+      const acc = (c.open[this.keys.period(start)] ??= { spend: 0, transactions: 0, lastPurchase: null });
       if (event.type === 'transaction') {
         acc.transactions += 1;
         if (event.amount >= 0) {
           acc.spend += event.amount;
           acc.lastPurchase = acc.lastPurchase === null ? event.ts : Math.max(acc.lastPurchase, event.ts);
-          const month = String(monthIndex(event.ts));
-          const m = ((acc.byMonth ??= {})[month] ??= [0, 0]);
+          const m = ((acc.byMonth ??= {})[this.keys.month(event.ts)] ??= [0, 0]);
           m[0] += event.amount;
           m[1] += 1;
         }
@@ -230,24 +234,7 @@ export class PopulationDriftLocal implements LocalOperator {
       c.profiles.push({ ts: event.ts, attrs });
       c.profiles.sort((a, b) => a.ts - b.ts);
     }
-    this.customers.set(id, c);
-  }
-
-  /** Whether this contact repeats a recent one of the customer (see REPEAT_CONTACT_WINDOW_MS); remembers it. */
-  private isRepeatContact(id: string, reason: string, ts: number): boolean {
-    const c = this.customers.get(id)!; // customerEvent created it
-    // A null-prototype map, so that reason codes such as "constructor" are plain keys (state read
-    // back from DuckDB is ordinary JSON: rebuilt once).
-    let recent = c.recentReasons;
-    if (recent === undefined || Object.getPrototypeOf(recent) !== null) {
-      recent = c.recentReasons = Object.assign(Object.create(null) as Record<string, number>, recent);
-    }
-    const previous = recent[reason];
-    const repeat = previous !== undefined && previous <= ts && ts - previous < REPEAT_CONTACT_WINDOW_MS;
-    recent[reason] = previous === undefined ? ts : Math.max(previous, ts);
-    for (const [r, t] of Object.entries(recent)) if (t <= ts - REPEAT_CONTACT_WINDOW_MS) delete recent[r];
-    this.customers.set(id, c);
-    return repeat;
+    return c;
   }
 
   private addEventFeature(
@@ -257,10 +244,10 @@ export class PopulationDriftLocal implements LocalOperator {
     value: string | number | boolean,
     only?: PopulationFeature,
   ): void {
-    const features = only ? [only] : (this.eventFeatures.get(eventFeatureKey(source, field)) ?? []);
-    if (features.length === 0) return;
+    const features = only ? [only] : this.eventFeatures.get(eventFeatureKey(source, field));
+    if (features === undefined) return;
     const periods = this.partial!.periods;
-    const summaries = (periods[String(start)] ??= {});
+    const summaries = (periods[this.keys.period(start)] ??= {});
     for (const f of features) {
       const s = (summaries[f.name] ??= emptySummary(f, this.options));
       if (isNumericSketch(s)) addValue(s, typeof value === 'number' ? value : null);
@@ -348,6 +335,21 @@ export class PopulationDriftLocal implements LocalOperator {
     }
     for (const id of stale) this.customers.delete(id);
   }
+}
+
+/** Whether this contact repeats a recent one of the customer (see REPEAT_CONTACT_WINDOW_MS); remembers it. */
+function isRepeatContact(c: CustomerRecord, reason: string, ts: number): boolean {
+  // A null-prototype map, so that reason codes such as "constructor" are plain keys (state read
+  // back from DuckDB is ordinary JSON: rebuilt once).
+  let recent = c.recentReasons;
+  if (recent === undefined || Object.getPrototypeOf(recent) !== null) {
+    recent = c.recentReasons = Object.assign(Object.create(null) as Record<string, number>, recent);
+  }
+  const previous = recent[reason];
+  const repeat = previous !== undefined && previous <= ts && ts - previous < REPEAT_CONTACT_WINDOW_MS;
+  recent[reason] = previous === undefined ? ts : Math.max(previous, ts);
+  for (const r in recent) if (recent[r]! <= ts - REPEAT_CONTACT_WINDOW_MS) delete recent[r];
+  return repeat;
 }
 
 /** Features computed per customer at a period close (the others are counted per event). */

@@ -14,3 +14,40 @@ export function monthIndex(ts: number): number {
 export function days(ms: number): number {
   return ms / MS_PER_DAY;
 }
+
+/**
+ * The text keys of period starts and calendar months (keys of the plain-JSON state objects),
+ * remembered for the last one asked: consecutive events almost always share both, and a number
+ * turned into a string (and a `Date` for the month) per event was garbage the profile showed.
+ */
+export class PeriodKeys {
+  private start = Number.NaN;
+  private startKey = '';
+  /** The last month asked for, as [from, to) epoch ms. */
+  private monthFrom = Number.NaN;
+  private monthTo = Number.NaN;
+  private monthKey = '';
+
+  /** `String(start)`. */
+  period(start: number): string {
+    if (start !== this.start) {
+      this.start = start;
+      this.startKey = String(start);
+    }
+    return this.startKey;
+  }
+
+  /** `String(monthIndex(ts))`. */
+  month(ts: number): string {
+    if (!(ts >= this.monthFrom && ts < this.monthTo)) {
+      const d = new Date(ts);
+      this.monthKey = String(d.getUTCFullYear() * 12 + d.getUTCMonth());
+      d.setUTCDate(1);
+      d.setUTCHours(0, 0, 0, 0);
+      this.monthFrom = d.getTime();
+      d.setUTCMonth(d.getUTCMonth() + 1);
+      this.monthTo = d.getTime();
+    }
+    return this.monthKey;
+  }
+}

@@ -62,6 +62,8 @@ export class ServiceTriggersOperator implements Operator {
   private caseRows = new Map<string, OutputRow>();
   private leadRows = new Map<string, OutputRow>();
   private lastExpiry = Number.NEGATIVE_INFINITY;
+  /** The first spend day kept by the last expiry pass over the spend state. */
+  private spendKeptFrom = Number.NEGATIVE_INFINITY;
   /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
   private nextDue = Number.NEGATIVE_INFINITY;
   private readonly contactHorizonMs: number;
@@ -187,7 +189,8 @@ export class ServiceTriggersOperator implements Operator {
   private onTransaction(event: TransactionEvent): void {
     if (event.amount < 0) return;
     let state = this.spend.get(event.customer_id);
-    if (!state) state = { days: [], sums: [] };
+    if (state) this.spend.touch(event.customer_id);
+    else this.spend.set(event.customer_id, (state = { days: [], sums: [] }));
     addSpend(state, event.ts, event.amount);
     // A safety cap between expiry passes (expire() drops days by the watermark); twice the
     // trailing days plus the lateness is more than any trailing sum can reach.
@@ -195,7 +198,6 @@ export class ServiceTriggersOperator implements Operator {
       state.days.shift();
       state.sums.shift();
     }
-    this.spend.set(event.customer_id, state);
   }
 
   private onSurvey(event: SurveyEvent): void {
@@ -394,18 +396,24 @@ export class ServiceTriggersOperator implements Operator {
   private expire(watermark: number): void {
     const horizon = watermark - this.settings.allowedLatenessMs;
     const firstDay = utcDay(horizon) - this.settings.trailingSpendDays + 1;
-    for (const [key, state] of [...this.spend.entries()]) {
-      const before = state.days.length;
-      if (expireSpend(state, firstDay)) this.spend.delete(key);
-      else if (state.days.length !== before) this.spend.touch(key);
+    // Spend is kept by day: until the first kept day moves, a pass visiting every customer finds
+    // nothing to drop (events older than the horizon were refused as late before they got here).
+    if (firstDay > this.spendKeptFrom) {
+      this.spendKeptFrom = firstDay;
+      // No copy of the entries: a Map's iteration goes on correctly when the current entry is deleted.
+      for (const [key, state] of this.spend.entries()) {
+        const before = state.days.length;
+        if (expireSpend(state, firstDay)) this.spend.delete(key);
+        else if (state.days.length !== before) this.spend.touch(key);
+      }
     }
     const contactsBefore = horizon - this.contactHorizonMs;
-    for (const [key, recent] of [...this.contacts.entries()]) {
+    for (const [key, recent] of this.contacts.entries()) {
       const before = recent.length;
       if (expireContacts(recent, contactsBefore)) this.contacts.delete(key);
       else if (recent.length !== before) this.contacts.touch(key);
     }
-    for (const [key, last] of [...this.cooldowns.entries()]) {
+    for (const [key, last] of this.cooldowns.entries()) {
       if (horizon - last >= this.maxCooldownMs) this.cooldowns.delete(key);
     }
   }

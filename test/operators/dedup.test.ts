@@ -39,6 +39,33 @@ describe('EventIdDedup', () => {
     expect(dedup.drainChanges()).toMatchObject({ ids: ['new'], customers: ['c1'], times: [10 * MIN], partitions: ['p0'], expiredBefore: 5 * MIN });
   });
 
+  test('an id remembered in a minute whose ids already expired is forgotten at the next expiry', () => {
+    const dedup = new EventIdDedup();
+    dedup.checkAndAdd('e1', 'c1', 0, 'p0');
+    dedup.expire(2 * MIN);
+    // The same minute again (the last one remembered): it must not go to the list that expired.
+    expect(dedup.checkAndAdd('e2', 'c1', 30_000, 'p0')).toBe(false);
+    expect(dedup.checkAndAdd('e2', 'c1', 30_000, 'p0')).toBe(true);
+    expect(dedup.size).toBe(1);
+    dedup.expire(3 * MIN);
+    expect(dedup.size).toBe(0);
+    expect(dedup.checkAndAdd('e2', 'c1', 30_000, 'p0')).toBe(false);
+  });
+
+  test('ids of minutes visited out of order expire with their own minute', () => {
+    const dedup = new EventIdDedup();
+    for (const [id, minute] of [
+      ['a', 5],
+      ['b', 1],
+      ['c', 5],
+      ['d', 1],
+      ['e', 9],
+    ] as const)
+      dedup.checkAndAdd(id, 'c1', minute * MIN, 'p0');
+    dedup.expire(2 * MIN);
+    expect(['a', 'b', 'c', 'd', 'e'].filter((id) => dedup.checkAndAdd(id, 'c1', 9 * MIN, 'p0'))).toEqual(['a', 'c', 'e']);
+  });
+
   test('what is stored does not depend on how often checkpoints happen', () => {
     const everyEvent = run(1);
     // The last six minutes (the horizon is 5 minutes behind the newest event, in whole minutes).

@@ -1,0 +1,90 @@
+/**
+ * CPU seconds per event of the shard path, one phase at a time (issue 13: no work per event that
+ * does not need to happen per event): the event gate (decode, validation, lateness, duplicates),
+ * each operator's local part (process, watermark) and the drain of changed state as checkpoint rows.
+ * No DuckDB, no other thread: the figures are the process's CPU time (`process.cpuUsage`), so they
+ * hold up better than wall time on a busy machine, and each is the least of `--repeats` passes.
+ *
+ *   npm run build && node dist/bench/operator-cpu.js --file events.ndjson [--lines 600000] [--repeats 3] [--skip customer_shifts]
+ *
+ * The file is any NDJSON input, e.g. the `events-*.ndjson` that `pipeline-bench --job default`
+ * leaves in its `--dir`. The watermark follows the events (max event time minus the job's
+ * out-of-orderness) after each batch of `--batch` records, state is drained every 25 batches, as
+ * checkpoints would. Global parts (KPI rules, drift periods) are not run: this measures the
+ * per-event work on the shards.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { EventGate } from '../operators/event-gate.js';
+import type { PulseEvent } from '../operators/events.js';
+import { drainStateRows } from '../operators/state.js';
+import { loadJobConfig } from '../pipelines/job-config.js';
+
+const { values } = parseArgs({
+  options: {
+    file: { type: 'string' },
+    config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
+    lines: { type: 'string', default: '600000' },
+    batch: { type: 'string', default: '8192' },
+    repeats: { type: 'string', default: '3' },
+    skip: { type: 'string', multiple: true, default: [] },
+  },
+});
+if (values.file === undefined) throw new Error('--file is required: an NDJSON input (e.g. the events-*.ndjson that pipeline-bench leaves in its --dir)');
+const job = loadJobConfig(values.config!);
+const operators = job.operators.filter((op) => !values.skip!.includes(op.type) && !values.skip!.includes(op.name));
+const plans = operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+const lines = readFileSync(values.file, 'utf8').split('\n', Number(values.lines));
+const batchSize = Number(values.batch);
+const { outOfOrdernessMs } = job.eventTime;
+
+const cpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** One pass over the lines with fresh operators: CPU seconds by phase. */
+function pass(): Record<string, number> {
+  const gate = new EventGate({ ...job.eventTime, limits: job.limits });
+  const locals = plans.map((plan) => plan.createLocal());
+  const seconds: Record<string, number> = { gate: 0, ...Object.fromEntries(operators.map((op) => [op.name, 0])), drain_state: 0 };
+  const events: PulseEvent[] = [];
+  let watermark = Number.NEGATIVE_INFINITY;
+  const started = cpuSeconds();
+  for (let first = 0, batch = 0; first < lines.length; first += batchSize, batch++) {
+    let at = cpuSeconds();
+    events.length = 0;
+    const end = Math.min(first + batchSize, lines.length);
+    const now = Date.now();
+    for (let i = first; i < end; i++) {
+      const event = gate.admit(lines[i]!, 'bench', '0', i, now);
+      if (event !== null) events.push(event);
+    }
+    for (const time of gate.takeEventTimes()) watermark = Math.max(watermark, time - outOfOrdernessMs);
+    gate.setWatermark(watermark);
+    seconds['gate']! += cpuSeconds() - at;
+    locals.forEach((local, index) => {
+      at = cpuSeconds();
+      for (const event of events) local.process(event);
+      local.drainPartial?.();
+      local.onWatermark(watermark);
+      seconds[operators[index]!.name]! += cpuSeconds() - at;
+    });
+    if (batch % 25 === 24 || end === lines.length) {
+      for (const local of locals) local.drainOutputs();
+      at = cpuSeconds();
+      for (const local of locals) drainStateRows(local.name, local.states);
+      gate.dedup.drainChanges();
+      seconds['drain_state']! += cpuSeconds() - at;
+    }
+  }
+  return { total: cpuSeconds() - started, ...seconds };
+}
+
+const best: Record<string, number> = {};
+for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+  for (const [phase, value] of Object.entries(pass())) best[phase] = Math.min(best[phase] ?? Number.POSITIVE_INFINITY, value);
+}
+const microsPerEvent = Object.fromEntries(Object.entries(best).map(([phase, value]) => [phase, +((value / lines.length) * 1e6).toFixed(3)]));
+const cpu = Object.fromEntries(Object.entries(best).map(([phase, value]) => [phase, +value.toFixed(3)]));
+console.log(JSON.stringify({ file: values.file, lines: lines.length, repeats: Number(values.repeats), cpuSeconds: cpu, microsPerEvent }));
