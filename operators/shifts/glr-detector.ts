@@ -7,7 +7,7 @@
  */
 import type { ShiftSettings } from './config.js';
 import type { Assessment, Verdict } from './detector.js';
-import type { GlrRings, SeriesState } from './series.js';
+import { type GlrRings, type SeriesState, dropOldest } from './series.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
@@ -318,11 +318,11 @@ export function advanceGlr(
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;
-    s.v.splice(0, drop);
-    g.n.splice(0, drop);
-    g.k.splice(0, drop);
-    g.l.splice(0, drop);
-    g.q.splice(0, drop);
+    dropOldest(s.v, drop);
+    dropOldest(g.n, drop);
+    dropOldest(g.k, drop);
+    dropOldest(g.l, drop);
+    dropOldest(g.q, drop);
   }
   // Silences that ended before the ring's first window are forgotten.
   if (s.qm) {

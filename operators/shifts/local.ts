@@ -18,7 +18,7 @@ import { exactAdd, type ExactSum } from '../exact-sum.js';
 import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
-import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
+import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
@@ -136,6 +136,37 @@ function windowStats(bucket: Record<string, number>, measure: string): WindowSta
   return w;
 }
 
+const identity = (v: number): number => v;
+
+/**
+ * A population's per-window table (ln rate factor or log-size departure, by window index) as the
+ * function `assessGlr` calls for each window of a series, with `map` applied once per window of
+ * `[index - span, index]` and kept: thousands of series ask for the same windows at each close.
+ */
+class WindowTable {
+  private readonly from: number;
+  /** `map` of each window's value; NaN until asked for. */
+  private readonly values: Float64Array;
+
+  constructor(
+    private readonly table: Readonly<Record<number, number>>,
+    private readonly map: (value: number) => number,
+    index: number,
+    span: number,
+  ) {
+    this.from = index - span;
+    this.values = new Float64Array(span + 1).fill(Number.NaN);
+  }
+
+  readonly at = (windowIndex: number): number => {
+    const j = windowIndex - this.from;
+    if (j < 0 || j >= this.values.length) return this.map(this.table[windowIndex] ?? 0);
+    let v = this.values[j] as number;
+    if (Number.isNaN(v)) this.values[j] = v = this.map(this.table[windowIndex] ?? 0);
+    return v;
+  };
+}
+
 /** The series of the customer's purchases: both go quiet together (the silence rule watches one of them). */
 const PURCHASE_MEASURES: readonly string[] = ['spend_total', 'spend_count'];
 
@@ -171,6 +202,9 @@ export class CustomerShiftLocal implements LocalOperator {
   private readonly usageMetrics: ReadonlySet<string>;
   /** The purchase series the silence rule watches: spend_count, else spend_total; null when off. */
   private readonly silenceMeasure: string | null;
+  /** The instant rules that keep per-customer lists, looked up once rather than per event. */
+  private readonly largeRule: LargeTransactionRule | undefined;
+  private readonly newMetricRule: NewMetricRule | undefined;
 
   constructor(
     readonly name: string,
@@ -183,6 +217,8 @@ export class CustomerShiftLocal implements LocalOperator {
     this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
     const purchases = this.trackSpendCount ? 'spend_count' : this.trackSpendTotal ? 'spend_total' : null;
     this.silenceMeasure = cfg.method === 'glr' && cfg.silence.enabled ? purchases : null;
+    this.largeRule = cfg.instant.find((r): r is LargeTransactionRule => r.rule === 'large_transaction');
+    this.newMetricRule = cfg.instant.find((r): r is NewMetricRule => r.rule === 'new_metric');
   }
 
   process(event: PulseEvent): void {
@@ -249,8 +285,8 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Adds to the open window's accumulator; events for windows already closed are not counted. */
   private add(c: CustomerState, index: number, measure: string, value: number): void {
     if (this.next !== null && index < this.next) return;
-    const key = String(index);
-    const bucket = (c.acc[key] ??= {});
+    // Indexed by the number itself: the same property as String(index), without a string per event.
+    const bucket = (c.acc[index] ??= {});
     bucket[measure] = (bucket[measure] ?? 0) + value;
     if (this.cfg.method === 'glr') {
       const keys = statKeys(measure);
@@ -271,19 +307,18 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     if (e.amount < 0) return;
-    const large = this.cfg.instant.find((r) => r.rule === 'large_transaction');
-    recordAmount(c.amounts, e.amount, large && large.rule === 'large_transaction' ? large.history : 20);
+    recordAmount(c.amounts, e.amount, this.largeRule?.history ?? 20);
     if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
     if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
   }
 
   private onUsage(c: CustomerState, e: UsageEvent, index: number): void {
-    const rule = this.cfg.instant.find((r) => r.rule === 'new_metric');
-    if (rule && rule.rule === 'new_metric') {
+    const rule = this.newMetricRule;
+    if (rule) {
       const hit = checkNewMetric(rule, e.metric, c.metrics, index - (c.first ?? index));
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
-    const maxMetrics = rule && rule.rule === 'new_metric' ? rule.maxMetrics : 32;
+    const maxMetrics = rule?.maxMetrics ?? 32;
     if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics.push(e.metric);
     if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
   }
@@ -351,19 +386,17 @@ export class CustomerShiftLocal implements LocalOperator {
   ): AssessAnswer {
     const cfg = this.cfg;
     let tested = 0;
+    // Every series of a population asks for the same windows' factors: each is computed once.
+    const rateFactors = new Map<string, WindowTable>();
+    const sizeShifts = new Map<string, WindowTable>();
+    const span = cfg.ringWindows;
     for (const it of this.items) {
       if (it.w) {
-        const keyRates = rates[it.key] ?? {};
-        const keySizes = sizes[it.key] ?? {};
-        const r = assessGlr(
-          it.s,
-          it.w,
-          index,
-          cfg,
-          (i: number) => Math.exp(keyRates[String(i)] ?? 0),
-          (i: number) => keySizes[String(i)] ?? 0,
-          it.measure === this.silenceMeasure,
-        );
+        let rate = rateFactors.get(it.key);
+        if (rate === undefined) rateFactors.set(it.key, (rate = new WindowTable(rates[it.key] ?? {}, Math.exp, index, span)));
+        let size = sizeShifts.get(it.key);
+        if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
+        const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure);
         it.a = r?.a ?? null;
         it.v = r?.v ?? null;
         it.q = r?.silence ?? null;
