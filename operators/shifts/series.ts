@@ -4,12 +4,21 @@
  * other: plain JSON, persisted as is in the operator's keyed state.
  */
 
-/** Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). */
+/**
+ * Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). A ring that
+ * says nothing is left out, in memory and in the checkpoint: `k` while every window's positive
+ * events equal its events (always for a count, for spend unless an amount was 0), `l` and `q`
+ * while every window's value is 0 (always for a count: ln 1 = 0). A state written with all four
+ * (before issue 13) reads the same; `advanceGlr` drops the redundant ones when it next advances.
+ */
 export interface GlrRings {
   n: number[];
-  k: number[];
-  l: number[];
-  q: number[];
+  /** Absent: equal to `n`. */
+  k?: number[];
+  /** Absent: all 0. */
+  l?: number[];
+  /** Absent: all 0. */
+  q?: number[];
 }
 
 export interface SeriesState {
