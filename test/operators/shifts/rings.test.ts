@@ -95,7 +95,10 @@ test('a checkpoint written before issue 13 (every ring in full) restores and con
 
   const first = new CustomerShiftOperator('shifts', cfg);
   const before = run(first, 0, 40);
-  const stored = Object.entries(first.states).map(([name, st]) => [name, st.drainChanges().upserts.map(([k, v]) => [k, JSON.stringify(v)])] as const);
+  const stored = Object.entries(first.states).map(([name, st]): [string, Array<[string, string]>] => [
+    name,
+    st.drainChanges().upserts.map(([k, v]): [string, string] => [k, JSON.stringify(v)]),
+  ]);
   const customerRows = stored.find(([name]) => name === 'customers')![1];
   // The new checkpoint leaves out what the rings imply; c00001's spend keeps k (its free item).
   const c1 = JSON.parse(customerRows.find(([k]) => k === 'c00001')![1]) as CustomerState;
