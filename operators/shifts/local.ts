@@ -22,10 +22,11 @@ import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSet
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
-import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
+import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
+import { type Accumulators, type LegacyAccumulators, accumulate, fromLegacy, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -33,11 +34,10 @@ export interface CustomerState {
   first: number | null;
   /** Detector state by measure (`spend_total`, `spend_count`, `usage:<metric>`). */
   series: Record<string, SeriesState>;
-  /**
-   * Open-window accumulators: window index -> measure -> value; with the GLR method also
-   * `<measure>#n|k|l|q` (events, positive events, sum and sum of squares of log values).
-   */
-  acc: Record<string, Record<string, number>>;
+  /** Open-window accumulators (accumulators.ts). */
+  open: Accumulators;
+  /** Accumulators of a state written before issue 13; read into `open` when the customer is next used. */
+  acc?: LegacyAccumulators;
   /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
   amounts: number[];
   /** Usage metrics seen (bounded), for the new-metric rule. */
@@ -94,47 +94,8 @@ export interface AssessAnswer {
   tested: number;
 }
 
-/** Suffixes of the GLR statistics in the accumulators (`#` never occurs in a measure name we create). */
-const STAT_N = '#n';
-const STAT_K = '#k';
-const STAT_L = '#l';
-const STAT_Q = '#q';
-const isStat = (key: string): boolean => key.includes('#');
-
-/** The accumulator of a window in which the customer had no events. */
-const NO_EVENTS: Readonly<Record<string, number>> = Object.freeze({});
-
-/** The accumulator keys of a measure's statistics, built once per measure rather than per event. */
-interface StatKeys {
-  n: string;
-  k: string;
-  l: string;
-  q: string;
-}
-
-const statKeyCache = new Map<string, StatKeys>();
-/** Measure names can come from events (usage metrics): the cache stays bounded. */
-const STAT_KEYS_CACHED = 1024;
-
-function statKeys(measure: string): StatKeys {
-  let keys = statKeyCache.get(measure);
-  if (keys === undefined) {
-    keys = { n: measure + STAT_N, k: measure + STAT_K, l: measure + STAT_L, q: measure + STAT_Q };
-    if (statKeyCache.size < STAT_KEYS_CACHED) statKeyCache.set(measure, keys);
-  }
-  return keys;
-}
-
-function windowStats(bucket: Record<string, number>, measure: string): WindowStats {
-  const w = emptyWindow();
-  const keys = statKeys(measure);
-  w.x = bucket[measure] ?? 0;
-  w.n = bucket[keys.n] ?? 0;
-  w.k = bucket[keys.k] ?? 0;
-  w.l = bucket[keys.l] ?? 0;
-  w.q = bucket[keys.q] ?? 0;
-  return w;
-}
+/** The accumulators of a window in which the customer had no events. */
+const NO_EVENTS: Readonly<Record<string, number[]>> = Object.freeze({});
 
 const identity = (v: number): number => v;
 
@@ -184,6 +145,13 @@ interface Item {
   v: Verdict | null;
   /** Silence rule evidence (the silence measure's series only). */
   q: SilenceEvidence | null;
+}
+
+/** Reads the accumulators of a state written before issue 13 into today's form (once). */
+function upgrade(c: CustomerState): void {
+  if (c.acc === undefined) return;
+  c.open = fromLegacy(c.acc);
+  delete c.acc;
 }
 
 export class CustomerShiftLocal implements LocalOperator {
@@ -275,8 +243,9 @@ export class CustomerShiftLocal implements LocalOperator {
 
   private customer(id: string): CustomerState {
     let c = this.customers.get(id);
-    if (!c) {
-      c = { first: null, series: {}, acc: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+    if (c) upgrade(c);
+    else {
+      c = { first: null, series: {}, open: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
       this.customers.set(id, c);
     }
     return c;
@@ -285,19 +254,7 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Adds to the open window's accumulator; events for windows already closed are not counted. */
   private add(c: CustomerState, index: number, measure: string, value: number): void {
     if (this.next !== null && index < this.next) return;
-    // Indexed by the number itself: the same property as String(index), without a string per event.
-    const bucket = (c.acc[index] ??= {});
-    bucket[measure] = (bucket[measure] ?? 0) + value;
-    if (this.cfg.method === 'glr') {
-      const keys = statKeys(measure);
-      bucket[keys.n] = (bucket[keys.n] ?? 0) + 1;
-      if (value > 0) {
-        const lv = Math.log(value);
-        bucket[keys.k] = (bucket[keys.k] ?? 0) + 1;
-        bucket[keys.l] = (bucket[keys.l] ?? 0) + lv;
-        bucket[keys.q] = (bucket[keys.q] ?? 0) + lv * lv;
-      }
-    }
+    accumulate(c.open, index, measure, value, this.cfg.method === 'glr');
   }
 
   private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
@@ -329,24 +286,25 @@ export class CustomerShiftLocal implements LocalOperator {
     const key = String(index);
     const items: Item[] = [];
     for (const [id, c] of this.customers.entries()) {
+      upgrade(c);
       if (c.first === null || c.first > index) continue;
-      const bucket = c.acc[key] ?? NO_EVENTS;
+      const bucket = c.open[key] ?? NO_EVENTS;
       // A series starts at the customer's first non-zero value of the measure. (`for in` rather
       // than Object.entries: this runs for every customer at every window close.)
-      for (const measure in bucket) if (bucket[measure] !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
+      for (const measure in bucket) if (windowValue(bucket[measure]) !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
       const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
-        const x = bucket[measure] ?? 0;
+        const x = windowValue(bucket[measure]);
         const key = populationKey(measure, segment);
-        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket, measure), a: null, v: null, q: null });
+        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket[measure]), a: null, v: null, q: null });
         else items.push({ id, c, measure, key, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
       let dropped = false;
-      for (const k in c.acc) {
+      for (const k in c.open) {
         if (Number(k) <= index) {
-          delete c.acc[k];
+          delete c.open[k];
           dropped = true;
         }
       }

@@ -1,11 +1,13 @@
 /**
- * Compact statistics rings (series.ts GlrRings, issue 13): a ring that says nothing is left out, and
- * the detector decides exactly as with every ring written out, which is also how a checkpoint from
- * before issue 13 stores them (it must restore and continue exactly).
+ * The compact state of issue 13: statistics rings that say nothing are left out (series.ts GlrRings)
+ * and open-window accumulators are short arrays (accumulators.ts). The detector decides exactly as
+ * with every ring written out, and a checkpoint written before issue 13 (every ring in full,
+ * accumulators keyed `<measure>#n` and so on) restores and continues exactly.
  */
 import { describe, expect, test } from 'vitest';
 import { MS_PER_DAY, type PulseEvent } from '../../../operators/events.js';
 import type { OutputRow } from '../../../operators/operator.js';
+import type { Accumulators, LegacyAccumulators } from '../../../operators/shifts/accumulators.js';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
 import type { CustomerState } from '../../../operators/shifts/local.js';
@@ -19,6 +21,20 @@ function writtenOut(s: SeriesState): SeriesState {
   if (!g) return s;
   const zeros = g.n.map(() => 0);
   return { ...s, g: { n: [...g.n], k: [...(g.k ?? g.n)], l: [...(g.l ?? zeros)], q: [...(g.q ?? zeros)] } };
+}
+
+/** Accumulators as written before issue 13: `<measure>` and, for its events, `<measure>#n`, and `#k|l|q` once one was positive. */
+function legacyAccumulators(open: Accumulators): LegacyAccumulators {
+  const legacy: LegacyAccumulators = {};
+  for (const [index, bucket] of Object.entries(open)) {
+    const old: Record<string, number> = (legacy[index] = {});
+    for (const [measure, [x, n, k, l, q]] of Object.entries(bucket)) {
+      old[measure] = x!;
+      old[`${measure}#n`] = n!;
+      if (k! > 0) Object.assign(old, { [`${measure}#k`]: k, [`${measure}#l`]: l, [`${measure}#q`]: q });
+    }
+  }
+  return legacy;
 }
 
 /** A window of `count` events of `value` each, plus `zeros` events of value 0. */
@@ -95,6 +111,9 @@ test('a checkpoint written before issue 13 (every ring in full) restores and con
 
   const first = new CustomerShiftOperator('shifts', cfg);
   const before = run(first, 0, 40);
+  // Day 40's events arrive before the checkpoint, its window still open: accumulators are stored too.
+  for (const e of days[40]!) first.process(e);
+  before.push(...alertsOf(first));
   const stored = Object.entries(first.states).map(([name, st]): [string, Array<[string, string]>] => [
     name,
     st.drainChanges().upserts.map(([k, v]): [string, string] => [k, JSON.stringify(v)]),
@@ -108,12 +127,29 @@ test('a checkpoint written before issue 13 (every ring in full) restores and con
   const previous = (json: string): CustomerState => {
     const c = JSON.parse(json) as CustomerState;
     for (const m of Object.keys(c.series)) c.series[m] = writtenOut(c.series[m]!);
+    c.acc = legacyAccumulators(c.open);
+    delete (c as Partial<CustomerState>).open;
     return c;
   };
   const second = new CustomerShiftOperator('shifts', cfg);
   for (const [name, rows] of stored) {
     second.states[name]!.restore(rows.map(([k, json]) => [k, name === 'customers' ? previous(json) : JSON.parse(json)]));
   }
-  expect((second.states['customers']!.get('c00002') as CustomerState).series['spend_count']?.g?.k).toHaveLength(40);
-  expect([...before, ...run(second, 40, 70)]).toEqual(straight);
+  const buyer = days[40]!.find((e) => e.type === 'transaction' && e.amount > 0)!.customer_id!;
+  const c2 = second.states['customers']!.get(buyer) as CustomerState;
+  expect(c2.series['spend_count']?.g?.k).toHaveLength(40);
+  expect(Object.keys(c2.acc?.['40'] ?? {}).sort()).toEqual([
+    'spend_count',
+    'spend_count#k',
+    'spend_count#l',
+    'spend_count#n',
+    'spend_count#q',
+    'spend_total',
+    'spend_total#k',
+    'spend_total#l',
+    'spend_total#n',
+    'spend_total#q',
+  ]);
+  second.onWatermark(41 * MS_PER_DAY);
+  expect([...before, ...alertsOf(second), ...run(second, 41, 70)]).toEqual(straight);
 });
