@@ -26,7 +26,7 @@ import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSile
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
-import { type Accumulators, type LegacyAccumulators, accumulate, fromLegacy, windowStats, windowValue } from './accumulators.js';
+import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -245,7 +245,7 @@ export class CustomerShiftLocal implements LocalOperator {
     let c = this.customers.get(id);
     if (c) upgrade(c);
     else {
-      c = { first: null, series: {}, open: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+      c = { first: null, series: {}, open: [], amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
       this.customers.set(id, c);
     }
     return c;
@@ -254,7 +254,7 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Adds to the open window's accumulator; events for windows already closed are not counted. */
   private add(c: CustomerState, index: number, measure: string, value: number): void {
     if (this.next !== null && index < this.next) return;
-    accumulate(c.open, index, measure, value, this.cfg.method === 'glr');
+    c.open = accumulate(c.open, index, measure, value, this.cfg.method === 'glr');
   }
 
   private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
@@ -283,12 +283,11 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Step 1: every known customer's series for window `index` (see the module comment). */
   private collect(index: number): CollectAnswer {
     const cfg = this.cfg;
-    const key = String(index);
     const items: Item[] = [];
     for (const [id, c] of this.customers.entries()) {
       upgrade(c);
       if (c.first === null || c.first > index) continue;
-      const bucket = c.open[key] ?? NO_EVENTS;
+      const bucket = sumsOf(c.open, index) ?? NO_EVENTS;
       // A series starts at the customer's first non-zero value of the measure. (`for in` rather
       // than Object.entries: this runs for every customer at every window close.)
       for (const measure in bucket) if (windowValue(bucket[measure]) !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
@@ -301,13 +300,7 @@ export class CustomerShiftLocal implements LocalOperator {
         else items.push({ id, c, measure, key, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
-      let dropped = false;
-      for (const k in c.open) {
-        if (Number(k) <= index) {
-          delete c.open[k];
-          dropped = true;
-        }
-      }
+      const dropped = dropClosed(c.open, index);
       // Only a customer whose state changes is written at the next checkpoint: its series advance
       // in `apply`, or an accumulator went; a customer without series (refunds only) stays clean.
       if (dropped || Object.keys(c.series).length > 0) this.customers.touch(id);

@@ -26,9 +26,9 @@ function writtenOut(s: SeriesState): SeriesState {
 /** Accumulators as written before issue 13: `<measure>` and, for its events, `<measure>#n`, and `#k|l|q` once one was positive. */
 function legacyAccumulators(open: Accumulators): LegacyAccumulators {
   const legacy: LegacyAccumulators = {};
-  for (const [index, bucket] of Object.entries(open)) {
+  for (const { index, sums } of open) {
     const old: Record<string, number> = (legacy[index] = {});
-    for (const [measure, [x, n, k, l, q]] of Object.entries(bucket)) {
+    for (const [measure, [x, n, k, l, q]] of Object.entries(sums)) {
       old[measure] = x!;
       old[`${measure}#n`] = n!;
       if (k! > 0) Object.assign(old, { [`${measure}#k`]: k, [`${measure}#l`]: l, [`${measure}#q`]: q });
