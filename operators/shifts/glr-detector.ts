@@ -7,7 +7,7 @@
  */
 import type { ShiftSettings } from './config.js';
 import type { Assessment, Verdict } from './detector.js';
-import type { GlrRings, SeriesState } from './series.js';
+import { type GlrRings, type SeriesState, dropOldest } from './series.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
@@ -116,7 +116,10 @@ export function markSilence(s: SeriesState, first: number, end: number): void {
 
 /** The statistics rings, or null when they do not match the values (see `advanceGlr`). */
 function rings(s: SeriesState): GlrRings | null {
-  return s.g && s.g.n.length === s.v.length ? s.g : null;
+  const g = s.g;
+  const len = s.v.length;
+  if (!g || g.n.length !== len) return null;
+  return (g.k ?? g.n).length === len && (g.l?.length ?? len) === len && (g.q?.length ?? len) === len ? g : null;
 }
 
 /**
@@ -140,11 +143,13 @@ export function assessGlr(
   if (before < p.minHistory || !g) return null;
   const len = before + 1;
   const { n, k, l, q, x, e, pop, profileN, profilePhases, phases, live } = scratchFor(len);
+  // Rings left out (GlrRings) stand for k = n and for zeros.
+  const gk = g.k ?? g.n;
   for (let i = 0; i < before; i++) {
     n[i] = g.n[i] as number;
-    k[i] = g.k[i] as number;
-    l[i] = g.l[i] as number;
-    q[i] = g.q[i] as number;
+    k[i] = gk[i] as number;
+    l[i] = g.l ? (g.l[i] as number) : 0;
+    q[i] = g.q ? (g.q[i] as number) : 0;
     x[i] = s.v[i] as number;
   }
   n[before] = w.n;
@@ -291,13 +296,15 @@ export function advanceGlr(
     // A series from a checkpoint of the CUSUM method has values but no event statistics: zeros
     // there would read as a collapse of the count, so its history restarts (minHistory again).
     s.v = [];
-    g = s.g = { n: [], k: [], l: [], q: [] };
+    g = s.g = { n: [] };
   }
   s.v.push(w.x);
+  // An optional ring starts (with what it stood for so far) at the first window that departs from it.
+  if (g.k) g.k.push(w.k);
+  else if (w.k !== w.n) g.k = [...g.n, w.k];
   g.n.push(w.n);
-  g.k.push(w.k);
-  g.l.push(w.l);
-  g.q.push(w.q);
+  g.l = appendOrZero(g.l, w.l, s.v.length);
+  g.q = appendOrZero(g.q, w.q, s.v.length);
   s.last = index;
   // An open reported silence goes on while the series stays empty.
   if (s.qm && w.n === 0 && s.qm[s.qm.length - 1] === index) s.qm[s.qm.length - 1] = index + 1;
@@ -318,18 +325,45 @@ export function advanceGlr(
   }
   if (s.v.length > keep) {
     const drop = s.v.length - keep;
-    s.v.splice(0, drop);
-    g.n.splice(0, drop);
-    g.k.splice(0, drop);
-    g.l.splice(0, drop);
-    g.q.splice(0, drop);
+    dropOldest(s.v, drop);
+    dropOldest(g.n, drop);
+    if (g.k) dropOldest(g.k, drop);
+    if (g.l) dropOldest(g.l, drop);
+    if (g.q) dropOldest(g.q, drop);
   }
+  // Rings that say nothing again (their departing windows left, or a state from before issue 13).
+  if (g.k && sameValues(g.k, g.n)) delete g.k;
+  if (g.l && allZero(g.l)) delete g.l;
+  if (g.q && allZero(g.q)) delete g.q;
   // Silences that ended before the ring's first window are forgotten.
   if (s.qm) {
     const first = index - s.v.length + 1;
     while (s.qm.length > 0 && (s.qm[1] as number) <= first) s.qm.splice(0, 2);
     if (s.qm.length === 0) delete s.qm;
   }
+}
+
+/**
+ * Appends `value` to a ring that is absent while all 0 (GlrRings); `length` is the ring's length
+ * after the append. Object.is: a -0 is kept as such, so the sums that use it stay bit for bit.
+ */
+function appendOrZero(ring: number[] | undefined, value: number, length: number): number[] | undefined {
+  if (ring) ring.push(value);
+  else if (!Object.is(value, 0)) {
+    ring = new Array<number>(length).fill(0);
+    ring[length - 1] = value;
+  }
+  return ring;
+}
+
+function sameValues(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+function allZero(a: readonly number[]): boolean {
+  for (const v of a) if (!Object.is(v, 0)) return false;
+  return true;
 }
 
 /** Whether the last `windows` entries of `n` are all 0. */

@@ -5,6 +5,7 @@
  */
 import type { InstantRule, LargeTransactionRule, NewMetricRule, RefundRule } from './config.js';
 import { median } from './robust.js';
+import { dropOldest } from './series.js';
 
 export interface InstantHit {
   rule: InstantRule['rule'];
@@ -40,7 +41,7 @@ function belowMedianBound(bound: number, recent: readonly number[]): boolean {
 /** Records a non-negative amount in the bounded list of recent amounts (mutates `recent`). */
 export function recordAmount(recent: number[], amount: number, history: number): void {
   recent.push(amount);
-  if (recent.length > history) recent.splice(0, recent.length - history);
+  dropOldest(recent, recent.length - history);
 }
 
 export function checkRefund(rule: RefundRule, amount: number): InstantHit | null {

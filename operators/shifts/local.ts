@@ -18,14 +18,15 @@ import { exactAdd, type ExactSum } from '../exact-sum.js';
 import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
-import { ALL_USAGE, type ShiftSettings, USAGE_PREFIX } from './config.js';
+import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
-import { type WindowStats, advanceGlr, assessGlr, emptyWindow, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
+import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
+import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -33,11 +34,10 @@ export interface CustomerState {
   first: number | null;
   /** Detector state by measure (`spend_total`, `spend_count`, `usage:<metric>`). */
   series: Record<string, SeriesState>;
-  /**
-   * Open-window accumulators: window index -> measure -> value; with the GLR method also
-   * `<measure>#n|k|l|q` (events, positive events, sum and sum of squares of log values).
-   */
-  acc: Record<string, Record<string, number>>;
+  /** Open-window accumulators (accumulators.ts). */
+  open: Accumulators;
+  /** Accumulators of a state written before issue 13; read into `open` when the customer is next used. */
+  acc?: LegacyAccumulators;
   /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
   amounts: number[];
   /** Usage metrics seen (bounded), for the new-metric rule. */
@@ -94,46 +94,38 @@ export interface AssessAnswer {
   tested: number;
 }
 
-/** Suffixes of the GLR statistics in the accumulators (`#` never occurs in a measure name we create). */
-const STAT_N = '#n';
-const STAT_K = '#k';
-const STAT_L = '#l';
-const STAT_Q = '#q';
-const isStat = (key: string): boolean => key.includes('#');
+/** The accumulators of a window in which the customer had no events. */
+const NO_EVENTS: Readonly<Record<string, number[]>> = Object.freeze({});
 
-/** The accumulator of a window in which the customer had no events. */
-const NO_EVENTS: Readonly<Record<string, number>> = Object.freeze({});
+const identity = (v: number): number => v;
 
-/** The accumulator keys of a measure's statistics, built once per measure rather than per event. */
-interface StatKeys {
-  n: string;
-  k: string;
-  l: string;
-  q: string;
-}
+/**
+ * A population's per-window table (ln rate factor or log-size departure, by window index) as the
+ * function `assessGlr` calls for each window of a series, with `map` applied once per window of
+ * `[index - span, index]` and kept: thousands of series ask for the same windows at each close.
+ */
+class WindowTable {
+  private readonly from: number;
+  /** `map` of each window's value; NaN until asked for. */
+  private readonly values: Float64Array;
 
-const statKeyCache = new Map<string, StatKeys>();
-/** Measure names can come from events (usage metrics): the cache stays bounded. */
-const STAT_KEYS_CACHED = 1024;
-
-function statKeys(measure: string): StatKeys {
-  let keys = statKeyCache.get(measure);
-  if (keys === undefined) {
-    keys = { n: measure + STAT_N, k: measure + STAT_K, l: measure + STAT_L, q: measure + STAT_Q };
-    if (statKeyCache.size < STAT_KEYS_CACHED) statKeyCache.set(measure, keys);
+  constructor(
+    private readonly table: Readonly<Record<number, number>>,
+    private readonly map: (value: number) => number,
+    index: number,
+    span: number,
+  ) {
+    this.from = index - span;
+    this.values = new Float64Array(span + 1).fill(Number.NaN);
   }
-  return keys;
-}
 
-function windowStats(bucket: Record<string, number>, measure: string): WindowStats {
-  const w = emptyWindow();
-  const keys = statKeys(measure);
-  w.x = bucket[measure] ?? 0;
-  w.n = bucket[keys.n] ?? 0;
-  w.k = bucket[keys.k] ?? 0;
-  w.l = bucket[keys.l] ?? 0;
-  w.q = bucket[keys.q] ?? 0;
-  return w;
+  readonly at = (windowIndex: number): number => {
+    const j = windowIndex - this.from;
+    if (j < 0 || j >= this.values.length) return this.map(this.table[windowIndex] ?? 0);
+    let v = this.values[j] as number;
+    if (Number.isNaN(v)) this.values[j] = v = this.map(this.table[windowIndex] ?? 0);
+    return v;
+  };
 }
 
 /** The series of the customer's purchases: both go quiet together (the silence rule watches one of them). */
@@ -155,6 +147,13 @@ interface Item {
   q: SilenceEvidence | null;
 }
 
+/** Reads the accumulators of a state written before issue 13 into today's form (once). */
+function upgrade(c: CustomerState): void {
+  if (c.acc === undefined) return;
+  c.open = fromLegacy(c.acc);
+  delete c.acc;
+}
+
 export class CustomerShiftLocal implements LocalOperator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly customers = new KeyedState<CustomerState>(keyIsCustomer);
@@ -171,6 +170,9 @@ export class CustomerShiftLocal implements LocalOperator {
   private readonly usageMetrics: ReadonlySet<string>;
   /** The purchase series the silence rule watches: spend_count, else spend_total; null when off. */
   private readonly silenceMeasure: string | null;
+  /** The instant rules that keep per-customer lists, looked up once rather than per event. */
+  private readonly largeRule: LargeTransactionRule | undefined;
+  private readonly newMetricRule: NewMetricRule | undefined;
 
   constructor(
     readonly name: string,
@@ -183,6 +185,8 @@ export class CustomerShiftLocal implements LocalOperator {
     this.usageMetrics = new Set(cfg.measures.filter((m) => m.startsWith(USAGE_PREFIX) && m !== ALL_USAGE).map((m) => m.slice(USAGE_PREFIX.length)));
     const purchases = this.trackSpendCount ? 'spend_count' : this.trackSpendTotal ? 'spend_total' : null;
     this.silenceMeasure = cfg.method === 'glr' && cfg.silence.enabled ? purchases : null;
+    this.largeRule = cfg.instant.find((r): r is LargeTransactionRule => r.rule === 'large_transaction');
+    this.newMetricRule = cfg.instant.find((r): r is NewMetricRule => r.rule === 'new_metric');
   }
 
   process(event: PulseEvent): void {
@@ -239,8 +243,9 @@ export class CustomerShiftLocal implements LocalOperator {
 
   private customer(id: string): CustomerState {
     let c = this.customers.get(id);
-    if (!c) {
-      c = { first: null, series: {}, acc: {}, amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+    if (c) upgrade(c);
+    else {
+      c = { first: null, series: {}, open: [], amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
       this.customers.set(id, c);
     }
     return c;
@@ -249,19 +254,7 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Adds to the open window's accumulator; events for windows already closed are not counted. */
   private add(c: CustomerState, index: number, measure: string, value: number): void {
     if (this.next !== null && index < this.next) return;
-    const key = String(index);
-    const bucket = (c.acc[key] ??= {});
-    bucket[measure] = (bucket[measure] ?? 0) + value;
-    if (this.cfg.method === 'glr') {
-      const keys = statKeys(measure);
-      bucket[keys.n] = (bucket[keys.n] ?? 0) + 1;
-      if (value > 0) {
-        const lv = Math.log(value);
-        bucket[keys.k] = (bucket[keys.k] ?? 0) + 1;
-        bucket[keys.l] = (bucket[keys.l] ?? 0) + lv;
-        bucket[keys.q] = (bucket[keys.q] ?? 0) + lv * lv;
-      }
-    }
+    c.open = accumulate(c.open, index, measure, value, this.cfg.method === 'glr');
   }
 
   private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
@@ -271,19 +264,18 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     if (e.amount < 0) return;
-    const large = this.cfg.instant.find((r) => r.rule === 'large_transaction');
-    recordAmount(c.amounts, e.amount, large && large.rule === 'large_transaction' ? large.history : 20);
+    recordAmount(c.amounts, e.amount, this.largeRule?.history ?? 20);
     if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
     if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
   }
 
   private onUsage(c: CustomerState, e: UsageEvent, index: number): void {
-    const rule = this.cfg.instant.find((r) => r.rule === 'new_metric');
-    if (rule && rule.rule === 'new_metric') {
+    const rule = this.newMetricRule;
+    if (rule) {
       const hit = checkNewMetric(rule, e.metric, c.metrics, index - (c.first ?? index));
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
-    const maxMetrics = rule && rule.rule === 'new_metric' ? rule.maxMetrics : 32;
+    const maxMetrics = rule?.maxMetrics ?? 32;
     if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics.push(e.metric);
     if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
   }
@@ -291,30 +283,24 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Step 1: every known customer's series for window `index` (see the module comment). */
   private collect(index: number): CollectAnswer {
     const cfg = this.cfg;
-    const key = String(index);
     const items: Item[] = [];
     for (const [id, c] of this.customers.entries()) {
+      upgrade(c);
       if (c.first === null || c.first > index) continue;
-      const bucket = c.acc[key] ?? NO_EVENTS;
+      const bucket = sumsOf(c.open, index) ?? NO_EVENTS;
       // A series starts at the customer's first non-zero value of the measure. (`for in` rather
       // than Object.entries: this runs for every customer at every window close.)
-      for (const measure in bucket) if (bucket[measure] !== 0 && !isStat(measure) && !c.series[measure]) c.series[measure] = newSeries(index);
+      for (const measure in bucket) if (windowValue(bucket[measure]) !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
       const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
-        const x = bucket[measure] ?? 0;
+        const x = windowValue(bucket[measure]);
         const key = populationKey(measure, segment);
-        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket, measure), a: null, v: null, q: null });
+        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket[measure]), a: null, v: null, q: null });
         else items.push({ id, c, measure, key, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
-      let dropped = false;
-      for (const k in c.acc) {
-        if (Number(k) <= index) {
-          delete c.acc[k];
-          dropped = true;
-        }
-      }
+      const dropped = dropClosed(c.open, index);
       // Only a customer whose state changes is written at the next checkpoint: its series advance
       // in `apply`, or an accumulator went; a customer without series (refunds only) stays clean.
       if (dropped || Object.keys(c.series).length > 0) this.customers.touch(id);
@@ -351,19 +337,17 @@ export class CustomerShiftLocal implements LocalOperator {
   ): AssessAnswer {
     const cfg = this.cfg;
     let tested = 0;
+    // Every series of a population asks for the same windows' factors: each is computed once.
+    const rateFactors = new Map<string, WindowTable>();
+    const sizeShifts = new Map<string, WindowTable>();
+    const span = cfg.ringWindows;
     for (const it of this.items) {
       if (it.w) {
-        const keyRates = rates[it.key] ?? {};
-        const keySizes = sizes[it.key] ?? {};
-        const r = assessGlr(
-          it.s,
-          it.w,
-          index,
-          cfg,
-          (i: number) => Math.exp(keyRates[String(i)] ?? 0),
-          (i: number) => keySizes[String(i)] ?? 0,
-          it.measure === this.silenceMeasure,
-        );
+        let rate = rateFactors.get(it.key);
+        if (rate === undefined) rateFactors.set(it.key, (rate = new WindowTable(rates[it.key] ?? {}, Math.exp, index, span)));
+        let size = sizeShifts.get(it.key);
+        if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
+        const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure);
         it.a = r?.a ?? null;
         it.v = r?.v ?? null;
         it.q = r?.silence ?? null;

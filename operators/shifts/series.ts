@@ -4,12 +4,21 @@
  * other: plain JSON, persisted as is in the operator's keyed state.
  */
 
-/** Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). */
+/**
+ * Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). A ring that
+ * says nothing is left out, in memory and in the checkpoint: `k` while every window's positive
+ * events equal its events (always for a count, for spend unless an amount was 0), `l` and `q`
+ * while every window's value is 0 (always for a count: ln 1 = 0). A state written with all four
+ * (before issue 13) reads the same; `advanceGlr` drops the redundant ones when it next advances.
+ */
 export interface GlrRings {
   n: number[];
-  k: number[];
-  l: number[];
-  q: number[];
+  /** Absent: equal to `n`. */
+  k?: number[];
+  /** Absent: all 0. */
+  l?: number[];
+  /** Absent: all 0. */
+  q?: number[];
 }
 
 export interface SeriesState {
@@ -43,4 +52,14 @@ export interface SeriesState {
 
 export function newSeries(firstIndex: number): SeriesState {
   return { v: [], last: firstIndex - 1, up: 0, down: 0, runUp: 0, runDown: 0, quiet: firstIndex };
+}
+
+/**
+ * Removes the `count` oldest entries of a bounded list in place. A ring that is full loses one entry
+ * per window (or per transaction, for the recent amounts): `shift` does that without the array of
+ * removed entries that `splice` returns, which was garbage at every window close of every series.
+ */
+export function dropOldest(list: unknown[], count: number): void {
+  if (count === 1) list.shift();
+  else if (count > 1) list.splice(0, count);
 }
