@@ -37,8 +37,11 @@ const READ_AHEAD = 3;
  *
  * The main thread reads and splits batches, keeps the watermark over all partitions, runs the
  * operators' global parts (operators/parallel.ts) and writes checkpoints. Each batch is processed
- * by every shard before the watermark moves and the next batch goes out, so every record is judged
- * against the same watermark whatever the number of workers, and the results are the same.
+ * by every shard before the watermark moves and the next batch is processed, so every record is
+ * judged against the same watermark whatever the number of workers, and the results are the same.
+ * What does not change what a shard sees, in which order, does not wait: the next batches' records
+ * go to the threads while they work (pool.route), the watermark is sent without awaiting it, and a
+ * checkpoint is staged in DuckDB while the shards go on from its cut (checkpointNow).
  */
 export class JobRunner {
   private readonly watermarks: WatermarkTracker;
@@ -258,8 +261,11 @@ export class JobRunner {
 
   /**
    * Makes outputs, operator state, dedup ids and source positions durable in one transaction.
-   * Resolves once all of it is staged in DuckDB; the commit goes on on DuckDB's threads while the
-   * next events are processed (pipelines/commit-chain.ts).
+   * Resolves once the checkpoint's cut is taken (everything it covers drained from the shards and
+   * the global parts) when the shards run on worker threads: they go on with the next batches while
+   * this thread stages the cut in DuckDB. With the shard on the main thread, whose column outputs are
+   * views of its live state, it resolves once all of it is staged. The commit goes on on DuckDB's
+   * threads in both cases (pipelines/commit-chain.ts).
    */
   private checkpoint(): Promise<void> {
     return this.commits.add((staged) => this.checkpointNow(staged));
@@ -271,7 +277,12 @@ export class JobRunner {
     await this.commits.committed();
   }
 
-  /** Runs after the previous checkpoint has committed; calls `staged` once its writes are in DuckDB. */
+  /**
+   * Runs after the previous checkpoint has committed; calls `staged` once the loop may go on: after
+   * the cut when the drained data are copies (`pool.detached`), else once its writes are in DuckDB.
+   * Nothing after the cut reads what the loop changes next: the drained rows are copies or fresh
+   * rows, and positions, rejections and job state are taken here.
+   */
   private async checkpointNow(staged: () => void): Promise<void> {
     const { store, metrics, source, sinks = [] } = this.context;
     const started = performance.now();
@@ -294,6 +305,9 @@ export class JobRunner {
     this.rejections = [];
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
     const positions = new Map(this.positions);
+    this.eventsSinceCheckpoint = 0;
+    this.lastCheckpointAt = this.now();
+    if (this.pool!.detached) staged();
     try {
       const { committed } = await store.beginCheckpoint({
         outputs,
@@ -319,8 +333,6 @@ export class JobRunner {
           for (const sink of sinks) await sink.write?.(connection, outputs);
         },
       });
-      this.eventsSinceCheckpoint = 0;
-      this.lastCheckpointAt = this.now();
       staged();
       await committed;
       metrics.checkpoints.inc({ outcome: 'ok' });
