@@ -135,7 +135,6 @@ export class JobRunner {
           continue;
         }
         await this.processBatch(message, message.prepared);
-        await this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();
       }
       if (!signal.aborted && source.bounded) {
@@ -179,9 +178,20 @@ export class JobRunner {
     return new WorkerShardPool(job.workers, { operators, ...options }, entry);
   }
 
+  /**
+   * Processes a batch on the shards, then moves the watermark. The shards get the new watermark
+   * first, as soon as the batch's event times are in: they apply it while this thread merges the
+   * batch's partials into the global parts, which then see it (the order each part sees batches and
+   * watermarks in is the same as one after the other).
+   */
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
     const results = await this.pool!.process(routed, this.context.source.name, now);
+    const times = concatTimes(results.map((r) => r.eventTimes));
+    // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
+    if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
+    this.watermarks.heartbeat(batch.partition, now);
+    const watermark = await this.moveWatermark();
     let accepted = 0;
     for (const result of results) {
       for (const rejection of result.rejections) {
@@ -192,16 +202,13 @@ export class JobRunner {
       accepted += result.accepted;
     }
     this.mergePartials(results);
-    const times = concatTimes(results.map((r) => r.eventTimes));
-    // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
-    if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
-    this.watermarks.heartbeat(batch.partition, now);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
     this.progress.accepted += accepted;
     this.progress.rejected = this.progress.records - this.progress.accepted;
     this.eventsSinceCheckpoint += batch.records.length;
     this.context.onProgress?.(this.progress);
+    if (watermark !== undefined) await this.watermarkGlobals(watermark);
   }
 
   /** Hands each global part the partials of its local parts, in shard order. */
@@ -218,18 +225,28 @@ export class JobRunner {
   }
 
   private async advanceWatermark(): Promise<void> {
+    const watermark = await this.moveWatermark();
+    if (watermark !== undefined) await this.watermarkGlobals(watermark);
+  }
+
+  /** Moves the watermark over all partitions and sends it to the shards; the new one, or undefined if it did not move. */
+  private async moveWatermark(): Promise<number | undefined> {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
-    if (watermark > before) {
-      if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
-      this.progress.watermark = watermark;
-      await this.onWatermark(watermark);
-    }
+    if (watermark <= before) return undefined;
+    if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
+    this.progress.watermark = watermark;
+    await this.pool!.watermark(watermark);
+    return watermark;
   }
 
   /** The shards' local parts first (they close their own state), then the global parts. */
   private async onWatermark(watermark: number): Promise<void> {
     await this.pool!.watermark(watermark);
+    await this.watermarkGlobals(watermark);
+  }
+
+  private async watermarkGlobals(watermark: number): Promise<void> {
     for (const [i, global] of this.globals.entries()) if (global) await this.drive(i, global.onWatermark(watermark));
   }
 

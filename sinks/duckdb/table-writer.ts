@@ -25,6 +25,12 @@ const STAGE_TYPE: Record<ColumnKind, DuckDBType> = {
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
 export const CHUNK_ROWS = 2048;
+/**
+ * Chunks appended between flushes: a flush (synchronous, on this thread) then takes tens of
+ * milliseconds, not the hundreds that the appender's own flush at 204,800 rows or one at the end of
+ * a large table takes, during which the worker threads' results wait.
+ */
+const FLUSH_CHUNKS = 16;
 
 function columnKind(dataType: string): ColumnKind {
   if (dataType === 'TIMESTAMP WITH TIME ZONE') return 'time';
@@ -239,7 +245,7 @@ export class TableWriter {
   private async appendChunks(appender: DuckDBAppender, data: OutputColumns): Promise<void> {
     const values = this.columns.map((column) => data.column(column.name));
     const chunk = DuckDBDataChunk.create(this.columns.map((c) => STAGE_TYPE[c.kind]));
-    for (let start = 0; start < data.length; start += CHUNK_ROWS) {
+    for (let start = 0, chunks = 1; start < data.length; start += CHUNK_ROWS, chunks++) {
       const count = Math.min(CHUNK_ROWS, data.length - start);
       chunk.reset();
       chunk.rowCount = count;
@@ -252,6 +258,7 @@ export class TableWriter {
         vector.flush();
       });
       appender.appendDataChunk(chunk);
+      if (chunks % FLUSH_CHUNKS === 0) appender.flushSync();
       await nextTurn();
     }
   }
