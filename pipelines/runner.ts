@@ -271,7 +271,13 @@ export class JobRunner {
     return !this.eventClock && (this.cases.active || this.schedule.dueBy(this.now()));
   }
 
+  /**
+   * A checkpoint falls due by events or time, once the previous one has committed: taking its cut
+   * waits for that commit, and the loop would stop feeding the shards meanwhile. Its records are
+   * then covered by the next checkpoint, a batch or more later.
+   */
   private checkpointDue(): boolean {
+    if (this.commits.busy) return false;
     const { maxEvents, intervalMs } = this.context.job.checkpoint;
     return this.eventsSinceCheckpoint >= maxEvents || this.now() - this.lastCheckpointAt >= intervalMs;
   }

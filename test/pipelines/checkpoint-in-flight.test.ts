@@ -35,10 +35,10 @@ describe('a checkpoint staged while the next batches are processed', () => {
     const cleanDb = join(dir, 'clean.duckdb');
     await runJob(job(cleanDb));
 
-    // Checkpoint 2 (cut after 1,000 records, max_events 500) waits inside its transaction, before
-    // its rows are staged, until the loop has processed BATCHES_IN_FLIGHT more batches; a loop that
-    // waited for the staging would never get there (the test would time out). Checkpoint 3 fails,
-    // so checkpoint 2 is what a re-run resumes from.
+    // The first checkpoint (its cut after 500 records, max_events 500) waits inside its transaction,
+    // before its rows are staged, until the loop has processed BATCHES_IN_FLIGHT more batches; a
+    // loop that waited for the staging would never get there (the test would time out). The next
+    // checkpoint fails, so the first is what a re-run resumes from.
     const db = join(dir, 'in-flight.duckdb');
     let records = 0;
     let waiting: { until: number; resume: () => void } | undefined;
@@ -52,20 +52,21 @@ describe('a checkpoint staged while the next batches are processed', () => {
       {
         beforeWrites: async (): Promise<void> => {
           checkpoints++;
-          if (checkpoints !== 2) return;
+          if (checkpoints !== 1) return;
           await new Promise<void>((resume) => (waiting = { until: records + BATCHES_IN_FLIGHT * BATCH, resume }));
           waiting = undefined;
           recordsWhenStaged = records;
         },
         write: async (): Promise<void> => {
-          if (checkpoints === 3) throw new Error('disk full (injected)');
+          if (checkpoints === 2) throw new Error('disk full (injected)');
         },
       },
     ];
     await expect(runJob(job(db), { sinks, onProgress })).rejects.toThrow('disk full (injected)');
-    expect(recordsWhenStaged).toBeGreaterThanOrEqual(1000 + BATCHES_IN_FLIGHT * BATCH);
+    // The stored position is the cut's, before every batch processed while it was staged.
     const [positions] = await query(db, `SELECT "offset" FROM pulse_checkpoints`);
-    expect(positions).toEqual([{ offset: 1000n }]);
+    expect(positions).toEqual([{ offset: 500n }]);
+    expect(recordsWhenStaged).toBeGreaterThanOrEqual(500 + BATCHES_IN_FLIGHT * BATCH);
 
     await runJob(job(db));
     const [actual, expected] = [await query(db, ...TABLES), await query(cleanDb, ...TABLES)];
