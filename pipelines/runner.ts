@@ -272,14 +272,14 @@ export class JobRunner {
   }
 
   /**
-   * A checkpoint falls due by events or time, once the previous one has committed: taking its cut
-   * waits for that commit, and the loop would stop feeding the shards meanwhile. Its records are
-   * then covered by the next checkpoint, a batch or more later.
+   * A checkpoint falls due after `max_events` events, or after `interval` once the previous one has
+   * committed: taking a cut waits for that commit, and the loop would stop feeding the shards
+   * meanwhile (the events go on instead, and the next checkpoint covers them).
    */
   private checkpointDue(): boolean {
-    if (this.commits.busy) return false;
     const { maxEvents, intervalMs } = this.context.job.checkpoint;
-    return this.eventsSinceCheckpoint >= maxEvents || this.now() - this.lastCheckpointAt >= intervalMs;
+    if (this.eventsSinceCheckpoint >= maxEvents) return true;
+    return !this.commits.busy && this.now() - this.lastCheckpointAt >= intervalMs;
   }
 
   /**
