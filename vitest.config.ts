@@ -12,6 +12,7 @@ export const INTEGRATION_SUITES = [
   'test/deploy/live-prometheus.test.ts',
   'test/operators/service/intent-trigger.test.ts',
   'test/pipelines/alert-reports.test.ts',
+  'test/pipelines/checkpoint-in-flight.test.ts',
   'test/pipelines/cli-edges.test.ts',
   'test/pipelines/crash-resume-workers.test.ts',
   'test/pipelines/crash-resume.test.ts',

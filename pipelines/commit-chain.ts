@@ -14,8 +14,15 @@ export class CommitChain {
   /** The last checkpoint's commit and what follows it; never rejects. */
   private committing: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
+  /** Checkpoints added and not yet committed (or failed). */
+  private unsettled = 0;
 
   constructor(private readonly exclusive?: SerialQueue) {}
+
+  /** True while a checkpoint is being taken, staged or committed. */
+  get busy(): boolean {
+    return this.unsettled > 0;
+  }
 
   /** True once a checkpoint has failed. */
   get failed(): boolean {
@@ -43,11 +50,14 @@ export class CommitChain {
       this.throwIfFailed();
       await checkpoint(staged);
     };
+    this.unsettled++;
     const whole = this.exclusive ? this.exclusive.run(afterPrevious) : afterPrevious();
-    this.committing = whole.catch((error: unknown) => {
-      this.failure ??= { error };
-      failed(error);
-    });
+    this.committing = whole
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+        failed(error);
+      })
+      .finally(() => this.unsettled--);
     return stagedPromise;
   }
 

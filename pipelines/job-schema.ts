@@ -140,7 +140,10 @@ export const JOB_SCHEMA = Type.Object(
       }),
     }),
     checkpoint: section({
-      interval: Duration({ default: '5s', description: 'checkpoint after this time or max_events, whichever comes first' }),
+      interval: Duration({
+        default: '5s',
+        description: 'checkpoint after this time or max_events, whichever comes first (by time only once the previous checkpoint has committed)',
+      }),
       max_events: Type.Integer({ minimum: 1, default: 1_000_000, description: 'checkpoint after this many events or interval, whichever comes first' }),
       max_share: Type.Number({
         exclusiveMinimum: 0,

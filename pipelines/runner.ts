@@ -38,8 +38,11 @@ const READ_AHEAD = 3;
  *
  * The main thread reads and splits batches, keeps the watermark over all partitions, runs the
  * operators' global parts (operators/parallel.ts) and writes checkpoints. Each batch is processed
- * by every shard before the watermark moves and the next batch goes out, so every record is judged
- * against the same watermark whatever the number of workers, and the results are the same.
+ * by every shard before the watermark moves and the next batch is processed, so every record is
+ * judged against the same watermark whatever the number of workers, and the results are the same.
+ * What does not change what a shard sees, in which order, does not wait: the next batches' records
+ * go to the threads while they work (pool.route), the watermark is sent without awaiting it, and a
+ * checkpoint is staged in DuckDB while the shards go on from its cut (checkpointNow).
  */
 export class JobRunner {
   private readonly watermarks: WatermarkTracker;
@@ -135,7 +138,6 @@ export class JobRunner {
           continue;
         }
         await this.processBatch(message, message.prepared);
-        await this.advanceWatermark();
         if (this.checkpointDue()) await this.checkpoint();
       }
       if (!signal.aborted && source.bounded) {
@@ -179,9 +181,20 @@ export class JobRunner {
     return new WorkerShardPool(job.workers, { operators, ...options }, entry);
   }
 
+  /**
+   * Processes a batch on the shards, then moves the watermark. The shards get the new watermark
+   * first, as soon as the batch's event times are in: they apply it while this thread merges the
+   * batch's partials into the global parts, which then see it (the order each part sees batches and
+   * watermarks in is the same as one after the other).
+   */
   private async processBatch(batch: RecordBatch, routed: RoutedBatch): Promise<void> {
     const now = this.now();
     const results = await this.pool!.process(routed, this.context.source.name, now);
+    const times = concatTimes(results.map((r) => r.eventTimes));
+    // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
+    if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
+    this.watermarks.heartbeat(batch.partition, now);
+    const watermark = await this.moveWatermark();
     let accepted = 0;
     for (const result of results) {
       for (const rejection of result.rejections) {
@@ -192,16 +205,13 @@ export class JobRunner {
       accepted += result.accepted;
     }
     this.mergePartials(results);
-    const times = concatTimes(results.map((r) => r.eventTimes));
-    // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
-    if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
-    this.watermarks.heartbeat(batch.partition, now);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
     this.progress.accepted += accepted;
     this.progress.rejected = this.progress.records - this.progress.accepted;
     this.eventsSinceCheckpoint += batch.records.length;
     this.context.onProgress?.(this.progress);
+    if (watermark !== undefined) await this.watermarkGlobals(watermark);
   }
 
   /** Hands each global part the partials of its local parts, in shard order. */
@@ -218,18 +228,28 @@ export class JobRunner {
   }
 
   private async advanceWatermark(): Promise<void> {
+    const watermark = await this.moveWatermark();
+    if (watermark !== undefined) await this.watermarkGlobals(watermark);
+  }
+
+  /** Moves the watermark over all partitions and sends it to the shards; the new one, or undefined if it did not move. */
+  private async moveWatermark(): Promise<number | undefined> {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
-    if (watermark > before) {
-      if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
-      this.progress.watermark = watermark;
-      await this.onWatermark(watermark);
-    }
+    if (watermark <= before) return undefined;
+    if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
+    this.progress.watermark = watermark;
+    await this.pool!.watermark(watermark);
+    return watermark;
   }
 
   /** The shards' local parts first (they close their own state), then the global parts. */
   private async onWatermark(watermark: number): Promise<void> {
     await this.pool!.watermark(watermark);
+    await this.watermarkGlobals(watermark);
+  }
+
+  private async watermarkGlobals(watermark: number): Promise<void> {
     for (const [i, global] of this.globals.entries()) if (global) await this.drive(i, global.onWatermark(watermark));
   }
 
@@ -254,16 +274,27 @@ export class JobRunner {
     return !this.eventClock && (this.cases.active || this.schedule.dueBy(this.now()));
   }
 
+  /**
+   * A checkpoint falls due after `max_events` events, or after `interval` once the previous one has
+   * committed: taking a cut waits for that commit, and the loop would stop feeding the shards
+   * meanwhile (the events go on instead, and the next checkpoint covers them). Either way not before
+   * the pacing allows (checkpoint-pacing.ts).
+   */
   private checkpointDue(): boolean {
     const { maxEvents, intervalMs } = this.context.job.checkpoint;
     const now = this.now();
-    return (this.eventsSinceCheckpoint >= maxEvents || now - this.lastCheckpointAt >= intervalMs) && this.pacing.mayStart(now);
+    if (!this.pacing.mayStart(now)) return false;
+    if (this.eventsSinceCheckpoint >= maxEvents) return true;
+    return !this.commits.busy && now - this.lastCheckpointAt >= intervalMs;
   }
 
   /**
    * Makes outputs, operator state, dedup ids and source positions durable in one transaction.
-   * Resolves once all of it is staged in DuckDB; the commit goes on on DuckDB's threads while the
-   * next events are processed (pipelines/commit-chain.ts).
+   * Resolves once the checkpoint's cut is taken (everything it covers drained from the shards and
+   * the global parts) when the shards run on worker threads: they go on with the next batches while
+   * this thread stages the cut in DuckDB. With the shard on the main thread, whose column outputs are
+   * views of its live state, it resolves once all of it is staged. The commit goes on on DuckDB's
+   * threads in both cases (pipelines/commit-chain.ts).
    */
   private checkpoint(): Promise<void> {
     return this.commits.add((staged) => this.checkpointNow(staged));
@@ -275,7 +306,12 @@ export class JobRunner {
     await this.commits.committed();
   }
 
-  /** Runs after the previous checkpoint has committed; calls `staged` once its writes are in DuckDB. */
+  /**
+   * Runs after the previous checkpoint has committed; calls `staged` once the loop may go on: after
+   * the cut when the drained data are copies (`pool.detached`), else once its writes are in DuckDB.
+   * Nothing after the cut reads what the loop changes next: the drained rows are copies or fresh
+   * rows, and positions, rejections and job state are taken here.
+   */
   private async checkpointNow(staged: () => void): Promise<void> {
     const { store, metrics, source, sinks = [] } = this.context;
     const started = performance.now();
@@ -299,6 +335,9 @@ export class JobRunner {
     this.rejections = [];
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
     const positions = new Map(this.positions);
+    this.eventsSinceCheckpoint = 0;
+    this.lastCheckpointAt = this.now();
+    if (this.pool!.detached) staged();
     try {
       const { committed } = await store.beginCheckpoint({
         outputs,
@@ -324,8 +363,6 @@ export class JobRunner {
           for (const sink of sinks) await sink.write?.(connection, outputs);
         },
       });
-      this.eventsSinceCheckpoint = 0;
-      this.lastCheckpointAt = this.now();
       staged();
       await committed;
       this.pacing.committed(this.now());

@@ -16,11 +16,14 @@ import { transferables } from './portable-output.js';
 import { routingKey, shardOf } from './routing.js';
 import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
 
-/** A source batch split by shard. */
+/**
+ * A source batch split by shard and handed to the shards, which hold its records until `process`
+ * names its ticket: a worker thread receives (and the main thread copies) a batch's records while
+ * the shards still work on the batches before it.
+ */
 export interface RoutedBatch {
   partition: string;
-  /** Records of each shard, in source order. */
-  shards: RawRecord[][];
+  ticket: number;
 }
 
 /**
@@ -54,10 +57,24 @@ export function fromPortableRecords({ records, unreadable }: PortableRecords): R
 
 export interface ShardPool {
   readonly size: number;
-  /** Splits a batch by shard (synchronous: the runner does it while the shards work). */
+  /**
+   * True when what `drain` returns is a copy the shards no longer touch (it crossed from a worker
+   * thread): the runner may then send the shards more work while it stages a checkpoint's outputs.
+   * False for the shard on the main thread, whose column outputs are views of its live state.
+   */
+  readonly detached: boolean;
+  /**
+   * Splits a batch by shard and sends each shard its records, to be held, not processed
+   * (synchronous: the runner does it while the shards work on earlier batches).
+   */
   route(batch: RecordBatch): RoutedBatch;
-  /** `now`: the processing time (the gate refuses event times too far after it). */
+  /** Processes a routed batch's held records. `now`: the processing time (the gate refuses event times too far after it). */
   process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]>;
+  /**
+   * Every shard moves its watermark. Resolves once sent, without waiting for the shards: each
+   * handles it before anything sent after it, and a shard that fails to apply it fails the calls
+   * after it.
+   */
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
@@ -91,18 +108,20 @@ export class ShardWorkerError extends PulseError {
 /** Everything on the main thread: the same shard code, without routing or copies. */
 export class InlineShardPool implements ShardPool {
   readonly size = 1;
+  readonly detached = false;
   private readonly shard: Shard;
+  private readonly held = new HeldRecords();
 
   constructor(createLocals: () => LocalOperator[], options: Omit<ShardOptions, 'portable'>) {
     this.shard = new Shard(createLocals, { ...options, portable: false });
   }
 
   route(batch: RecordBatch): RoutedBatch {
-    return { partition: batch.partition, shards: [batch.records] };
+    return { partition: batch.partition, ticket: this.held.hold(batch.records) };
   }
 
   async process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
-    return [this.shard.process({ source, partition: batch.partition, records: batch.shards[0]!, now })];
+    return [this.shard.process({ source, partition: batch.partition, records: this.held.take(batch.ticket), now })];
   }
 
   async watermark(watermark: number): Promise<void> {
@@ -128,20 +147,48 @@ export class InlineShardPool implements ShardPool {
   async close(): Promise<void> {}
 }
 
-/** Calls from the runner to a shard worker, and the worker's replies (worker.ts). */
+/**
+ * Records routed to a shard and held until `process` names their ticket. Tickets are taken in
+ * routing order; each batch is processed once, so nothing is held beyond the read-ahead.
+ */
+export class HeldRecords {
+  private readonly batches = new Map<number, RawRecord[]>();
+  private next = 0;
+
+  hold(records: RawRecord[], ticket = this.next++): number {
+    this.batches.set(ticket, records);
+    return ticket;
+  }
+
+  take(ticket: number): RawRecord[] {
+    const records = this.batches.get(ticket);
+    if (records === undefined) throw new Error(`no records held for batch ${ticket}: a batch was processed twice or never routed`);
+    this.batches.delete(ticket);
+    return records;
+  }
+}
+
+/**
+ * Calls from the runner to a shard worker (worker.ts). `hold` and `watermark` are sent one way: the
+ * worker answers them only when they fail, and that failure fails the worker.
+ */
 export type ShardCall =
-  | { op: 'process'; source: string; partition: string; now: number; records: PortableRecords }
+  | { op: 'hold'; ticket: number; records: PortableRecords }
+  | { op: 'process'; source: string; partition: string; now: number; ticket: number }
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
   | { op: 'restore'; data: ShardRestore }
   | { op: 'taxonomy'; taxonomy: ActiveTaxonomy | undefined };
 
-export type ShardReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string; stack?: string };
+/** A worker's reply; `id` is undefined for the failure of a one-way call. */
+export type ShardReply = { id: number; ok: true; result: unknown } | { id: number | undefined; ok: false; message: string; stack?: string };
 
 /** One shard per worker thread, records hashed to them by customer. */
 export class WorkerShardPool implements ShardPool {
+  readonly detached = true;
   private readonly workers: ShardWorker[];
+  private nextTicket = 0;
 
   constructor(size: number, data: ShardWorkerData, entry: WorkerEntry) {
     this.workers = Array.from({ length: size }, (_, index) => new ShardWorker(entry, data, index));
@@ -158,20 +205,19 @@ export class WorkerShardPool implements ShardPool {
       const value = record.value;
       shards[value instanceof UnreadableRecord ? 0 : shardOf(routingKey(value), size)]!.push(record);
     }
-    return { partition: batch.partition, shards };
+    // The records are copied to the threads now, while they work on the batches before this one,
+    // not when this batch's turn comes and they wait for it.
+    const ticket = this.nextTicket++;
+    this.workers.forEach((worker, i) => worker.send({ op: 'hold', ticket, records: toPortableRecords(shards[i]!) }));
+    return { partition: batch.partition, ticket };
   }
 
   process(batch: RoutedBatch, source: string, now: number): Promise<BatchResult[]> {
-    return Promise.all(
-      this.workers.map(
-        (worker, i) =>
-          worker.call({ op: 'process', source, partition: batch.partition, now, records: toPortableRecords(batch.shards[i]!) }) as Promise<BatchResult>,
-      ),
-    );
+    return this.all({ op: 'process', source, partition: batch.partition, now, ticket: batch.ticket }) as Promise<BatchResult[]>;
   }
 
   async watermark(watermark: number): Promise<void> {
-    await this.all({ op: 'watermark', watermark });
+    for (const worker of this.workers) worker.send({ op: 'watermark', watermark });
   }
 
   ask(index: number, request: unknown): Promise<unknown[]> {
@@ -199,6 +245,15 @@ export class WorkerShardPool implements ShardPool {
   }
 }
 
+/**
+ * The young generation of a shard thread's heap (V8's default is 48 MB). A shard allocates a parsed
+ * event, its fields and its strings per record, nearly all dead by the end of the batch: with the
+ * default, scavenges took about 5 s of each thread's 45 s on the default job (1.65M events), and a
+ * thread in a pause holds the other at the per-batch barrier; at 192 MB, 2.4 s. The price is memory: peak RSS
+ * 0-230 MB higher over both threads (bench/pipeline-bench.ts, 3,000 customers: 943 -> 1,132 MiB).
+ */
+const YOUNG_GENERATION_MB = 192;
+
 interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
@@ -216,15 +271,23 @@ class ShardWorker {
     data: ShardWorkerData,
     private readonly index: number,
   ) {
-    this.worker = startWorker(entry, { workerData: data });
+    this.worker = startWorker(entry, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     // Only outstanding calls keep the process alive, never an idle worker.
     this.worker.unref();
     this.worker.on('message', (reply: ShardReply) => {
+      const error = reply.ok
+        ? undefined
+        : new ShardWorkerError(`worker ${this.index}: ${reply.message}`, Object.assign(new Error(reply.message), { stack: reply.stack }));
+      // A one-way call failed: nothing waits for it, so every call after it fails instead.
+      if (reply.id === undefined) {
+        this.fail(error!);
+        return;
+      }
       const pending = this.pending.get(reply.id);
       if (pending === undefined) return;
       this.settled(reply.id);
       if (reply.ok) pending.resolve(reply.result);
-      else pending.reject(new ShardWorkerError(`worker ${this.index}: ${reply.message}`, Object.assign(new Error(reply.message), { stack: reply.stack })));
+      else pending.reject(error!);
     });
     this.worker.on('error', (error: Error) => this.fail(new ShardWorkerError(`worker ${this.index} threw: ${error.message}`, error)));
     this.worker.on('messageerror', (error: Error) =>
@@ -242,6 +305,12 @@ class ShardWorker {
     if (this.pending.size === 1) this.worker.ref();
     this.worker.postMessage({ id, call });
     return result;
+  }
+
+  /** Posts a one-way call: nothing is awaited; a failure comes back as an unsolicited reply. */
+  send(call: ShardCall): void {
+    if (this.failure) return;
+    this.worker.postMessage({ call });
   }
 
   async close(): Promise<void> {

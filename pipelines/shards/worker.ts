@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OPERATOR_FACTORIES } from '../registry.js';
-import { fromPortableRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
+import { fromPortableRecords, HeldRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
 import { Shard } from './shard.js';
 
 const port = parentPort;
@@ -22,10 +22,15 @@ const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
   portable: true,
 });
 
+const held = new HeldRecords();
+
 function handle(call: ShardCall): unknown {
   switch (call.op) {
+    case 'hold':
+      held.hold(fromPortableRecords(call.records), call.ticket);
+      return null;
     case 'process':
-      return shard.process({ ...call, records: fromPortableRecords(call.records) });
+      return shard.process({ ...call, records: held.take(call.ticket) });
     case 'watermark':
       shard.watermark(call.watermark);
       return null;
@@ -42,11 +47,13 @@ function handle(call: ShardCall): unknown {
   }
 }
 
-port.on('message', ({ id, call }: { id: number; call: ShardCall }) => {
+/** `id` is undefined for a one-way call (pool.ts), answered only when it fails. */
+port.on('message', ({ id, call }: { id: number | undefined; call: ShardCall }) => {
   let reply: ShardReply;
   let transfer: ArrayBuffer[] = [];
   try {
     const result = handle(call);
+    if (id === undefined) return;
     reply = { id, ok: true, result };
     transfer = replyTransfers(result);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
@@ -7,7 +8,7 @@ import type { StateRow } from '../../operators/state.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
-import { TableWriter } from './table-writer.js';
+import { CHUNK_ROWS, TableWriter } from './table-writer.js';
 
 /** DuckDB's buffer pool limit unless the job sets one. */
 export const DEFAULT_MEMORY_LIMIT = '256MB';
@@ -332,11 +333,14 @@ export class DuckDBStore {
     if (rows.length > 0) {
       const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
       try {
-        for (const { operator, state, key } of rows) {
+        for (let i = 0; i < rows.length; i++) {
+          const { operator, state, key } = rows[i]!;
           appender.appendVarchar(operator);
           appender.appendVarchar(state);
           appender.appendVarchar(key);
           appender.endRow();
+          // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
+          if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
         }
         appender.flushSync();
       } finally {

@@ -1,4 +1,5 @@
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { OutputColumns, OutputRow } from '../../operators/operator.js';
 
 /**
@@ -23,7 +24,13 @@ const STAGE_TYPE: Record<ColumnKind, DuckDBType> = {
 };
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
-const CHUNK_ROWS = 2048;
+export const CHUNK_ROWS = 2048;
+/**
+ * Chunks appended between flushes: a flush (synchronous, on this thread) then takes tens of
+ * milliseconds, not the hundreds that the appender's own flush at 204,800 rows or one at the end of
+ * a large table takes, during which the worker threads' results wait.
+ */
+const FLUSH_CHUNKS = 16;
 
 function columnKind(dataType: string): ColumnKind {
   if (dataType === 'TIMESTAMP WITH TIME ZONE') return 'time';
@@ -172,7 +179,7 @@ export class TableWriter {
     const columns = await this.internColumns(connection, isColumns(data) ? data : columnsOfRows(data));
     const appender = await connection.createAppender(this.stageTable, null, 'temp');
     try {
-      this.appendChunks(appender, columns);
+      await this.appendChunks(appender, columns);
       appender.flushSync();
     } finally {
       appender.closeSync();
@@ -230,11 +237,15 @@ export class TableWriter {
    * `append*` + `endRow` for window rows. Each column kind has its own fill loop, so that every
    * `setItem` call site sees one vector class and V8 inlines it: one shared loop over all vector
    * classes boxed every double it passed (1 GB of garbage for 1.35M events).
+   *
+   * The event loop gets a turn after each chunk: a checkpoint is staged while the worker threads
+   * go on with the next batches (pipelines/runner.ts), and their results are taken and the next
+   * batch is sent between chunks, not after the whole table (up to a second of appending).
    */
-  private appendChunks(appender: DuckDBAppender, data: OutputColumns): void {
+  private async appendChunks(appender: DuckDBAppender, data: OutputColumns): Promise<void> {
     const values = this.columns.map((column) => data.column(column.name));
     const chunk = DuckDBDataChunk.create(this.columns.map((c) => STAGE_TYPE[c.kind]));
-    for (let start = 0; start < data.length; start += CHUNK_ROWS) {
+    for (let start = 0, chunks = 1; start < data.length; start += CHUNK_ROWS, chunks++) {
       const count = Math.min(CHUNK_ROWS, data.length - start);
       chunk.reset();
       chunk.rowCount = count;
@@ -247,6 +258,8 @@ export class TableWriter {
         vector.flush();
       });
       appender.appendDataChunk(chunk);
+      if (chunks % FLUSH_CHUNKS === 0) appender.flushSync();
+      await nextTurn();
     }
   }
 }

@@ -31,7 +31,10 @@ ${options.extra ?? ''}`;
 }
 
 /** Runs a job in this process to the end of its input; `hooks` go to the runner as they are. */
-export async function runJob(job: JobConfig, hooks: Pick<RunContext, 'sinks' | 'now'> = {}): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
+export async function runJob(
+  job: JobConfig,
+  hooks: Pick<RunContext, 'sinks' | 'now' | 'onProgress'> = {},
+): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
   const store = await DuckDBStore.open(job.storePath);
   const metrics = new PipelineMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });

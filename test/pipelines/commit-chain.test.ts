@@ -30,10 +30,12 @@ describe('commit chain', () => {
     });
     // The first is staged and still committing: the second waits for it.
     expect(log).toEqual(['stage 1']);
+    expect(chain.busy).toBe(true);
     commit1.resolve();
     await second;
     await chain.committed();
     expect(log).toEqual(['stage 1', 'commit 1', 'stage 2']);
+    expect(chain.busy).toBe(false);
   });
 
   it('latches the first failure: later checkpoints and afterCommit work do not run', async () => {

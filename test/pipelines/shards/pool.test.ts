@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type ShardPool } from '../../../pipelines/shards/pool.js';
+import { InlineShardPool, ShardWorkerError, WorkerShardPool, shardWorkerEntry, type ShardCall, type ShardPool } from '../../../pipelines/shards/pool.js';
 import { UnreadableRecord } from '../../../operators/record-limits.js';
 import type { RawValue } from '../../../operators/record-limits.js';
 import type { RecordBatch } from '../../../sources/source.js';
@@ -65,5 +65,36 @@ describe('shard worker threads under vitest', () => {
     expect(onThreads.accepted).toBe(40);
     expect(onThreads.rejections.map((r) => r.reason).sort()).toEqual(['duplicate', 'future', 'invalid_json', 'too_large']);
     expect(onThreads).toEqual(await processed(inline));
+  });
+
+  it('hold records routed ahead until their turn: a watermark sent after the routing, before the processing, judges them', async () => {
+    const inline = new InlineShardPool(() => [], { gate: GATE, trackOwners: false });
+    const workers = new WorkerShardPool(2, { operators: [], gate: GATE, trackOwners: false }, shardWorkerEntry()!);
+    pools.push(inline, workers);
+    // Events e0 ... e39 at NOW - i min; a watermark at NOW + 30 min makes those before NOW - 30 min
+    // late (allowed lateness 1 h): e31 ... e39. The first batch accepts e0 ... e30 (31), its copy
+    // of e3 is a duplicate; in the second, e0 ... e30 and the copy of e3 are duplicates (32).
+    const judged = async (pool: ShardPool) => {
+      const first = pool.route(batch());
+      const second = pool.route(batch());
+      await pool.watermark(NOW + 30 * 60_000);
+      const results = [...(await pool.process(first, 'events', NOW)), ...(await pool.process(second, 'events', NOW))];
+      const reasons: Record<string, number> = {};
+      for (const r of results.flatMap((result) => result.rejections)) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+      return { accepted: results.reduce((n, r) => n + r.accepted, 0), reasons };
+    };
+    const onThreads = await judged(workers);
+    expect(onThreads.accepted).toBe(31);
+    expect(onThreads.reasons).toEqual({ late: 9 + 9, duplicate: 1 + 32, future: 2, invalid_json: 2, too_large: 2 });
+    expect(onThreads).toEqual(await judged(inline));
+  });
+
+  it('a one-way call that fails in a worker fails the calls after it', async () => {
+    const workers = new WorkerShardPool(1, { operators: [], gate: GATE, trackOwners: false }, shardWorkerEntry()!);
+    pools.push(workers);
+    const [worker] = (workers as unknown as { workers: Array<{ send(call: ShardCall): void }> }).workers;
+    worker!.send({ op: 'hold', ticket: 99, records: null as never });
+    await expect(workers.process(workers.route(batch()), 'events', NOW)).rejects.toThrow(ShardWorkerError);
+    await expect(workers.drain()).rejects.toThrow(/worker 0: .*null/);
   });
 });
