@@ -150,10 +150,10 @@ export const JOB_SCHEMA = Type.Object(
         maximum: 1,
         default: 0.2,
         description:
-          "the largest share of the job's time its checkpoints may take: after one that took d seconds from its start to its commit, the next " +
-          'waits at least d x (1 / max_share - 1), even when interval or max_events has passed, and none starts while one commits (1: checkpoints ' +
-          'exactly at interval and max_events). State is written for every customer that changed, so with many customers a checkpoint takes ' +
-          'seconds; this keeps checkpoints from taking over the job, at the cost of longer replays after a crash and outputs committed less often',
+          "the largest share of the job's time checkpoints by interval may take: after one whose draining and staging took d seconds, the next " +
+          'by interval waits at least d x (1 / max_share - 1) (1: never waits; max_events is never paced: it bounds what one checkpoint holds). ' +
+          'State is written for every customer that changed, so with many customers a checkpoint takes seconds; this keeps them from taking over ' +
+          'the job, at the cost of outputs committed less often and longer replays after a crash',
       }),
       handoff_dir: Type.Optional(
         Type.String({

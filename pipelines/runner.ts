@@ -277,15 +277,14 @@ export class JobRunner {
   /**
    * A checkpoint falls due after `max_events` events, or after `interval` once the previous one has
    * committed: taking a cut waits for that commit, and the loop would stop feeding the shards
-   * meanwhile (the events go on instead, and the next checkpoint covers them). Either way not before
-   * the pacing allows (checkpoint-pacing.ts).
+   * meanwhile (the events go on instead, and the next checkpoint covers them), and once the pacing
+   * allows (checkpoint-pacing.ts). `max_events` is not paced: it bounds what one checkpoint holds.
    */
   private checkpointDue(): boolean {
     const { maxEvents, intervalMs } = this.context.job.checkpoint;
-    const now = this.now();
-    if (!this.pacing.mayStart(now)) return false;
     if (this.eventsSinceCheckpoint >= maxEvents) return true;
-    return !this.commits.busy && now - this.lastCheckpointAt >= intervalMs;
+    const now = this.now();
+    return !this.commits.busy && now - this.lastCheckpointAt >= intervalMs && this.pacing.mayStart(now);
   }
 
   /**
@@ -315,7 +314,7 @@ export class JobRunner {
   private async checkpointNow(staged: () => void): Promise<void> {
     const { store, metrics, source, sinks = [] } = this.context;
     const started = performance.now();
-    this.pacing.started(this.now());
+    const startedAt = this.now();
     // Cases: overdue escalations are settled against the `cases` table (people may have closed
     // them) before draining, and changes people made with `pulse cases` become notifications.
     // The job clock (sinks/duckdb/job-clock.ts): deadlines and schedules are judged by it, and it is
@@ -363,9 +362,9 @@ export class JobRunner {
           for (const sink of sinks) await sink.write?.(connection, outputs);
         },
       });
+      this.pacing.staged(startedAt, this.now());
       staged();
       await committed;
-      this.pacing.committed(this.now());
       metrics.checkpoints.inc({ outcome: 'ok' });
     } catch (error) {
       metrics.checkpoints.inc({ outcome: 'failed' });

@@ -6,16 +6,9 @@ describe('checkpoint pacing', () => {
     expect(new CheckpointPacing(0.2).mayStart(0)).toBe(true);
   });
 
-  it('starts none while one commits', () => {
+  it('after a checkpoint that took 2 s to drain and stage, waits 8 s at a share of 0.2', () => {
     const pacing = new CheckpointPacing(0.2);
-    pacing.started(1_000);
-    expect(pacing.mayStart(1_000_000)).toBe(false);
-  });
-
-  it('after a checkpoint that took 2 s to commit, waits 8 s at a share of 0.2', () => {
-    const pacing = new CheckpointPacing(0.2);
-    pacing.started(10_000);
-    pacing.committed(12_000);
+    pacing.staged(10_000, 12_000);
     expect(pacing.mayStart(19_999)).toBe(false);
     expect(pacing.mayStart(20_000)).toBe(true);
   });
@@ -26,21 +19,19 @@ describe('checkpoint pacing', () => {
     let inCheckpoints = 0;
     for (let i = 0; i < 10; i++) {
       while (!pacing.mayStart(now)) now += 1;
-      pacing.started(now);
+      const started = now;
       now += 300;
       inCheckpoints += 300;
-      pacing.committed(now);
+      pacing.staged(started, now);
     }
     // Ten checkpoints of 300 ms, each but the last followed by 900 ms without one.
     expect(now).toBe(10 * 300 + 9 * 900);
     expect(inCheckpoints / (now + 900)).toBeCloseTo(0.25, 10);
   });
 
-  it('never delays at a share of 1, not even while the previous checkpoint commits', () => {
+  it('never delays at a share of 1', () => {
     const pacing = new CheckpointPacing(1);
-    pacing.started(0);
-    expect(pacing.mayStart(1)).toBe(true);
-    pacing.committed(5_000);
+    pacing.staged(0, 5_000);
     expect(pacing.mayStart(5_000)).toBe(true);
   });
 });
