@@ -12,7 +12,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +21,7 @@ import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
 import { KafkaConsumer, Producer, type Message } from '../sources/kafka/client.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../sources/kafka/source.js';
+import { freePort } from './free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -155,17 +155,6 @@ async function sourceLoop(bootstrap: string, N: number): Promise<{ seconds: numb
   const seconds = (performance.now() - started) / 1000;
   await source.close();
   return { seconds, checksum, rejected };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }
 
 async function positions(port: number): Promise<Map<string, number>> {

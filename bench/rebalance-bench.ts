@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -25,6 +24,7 @@ import type { MemberStatus } from '../pipelines/job-status.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { DeliveringProducer } from '../sources/kafka/producer.js';
 import { cleanDataset } from './clean-dataset.js';
+import { freePort } from './free-port.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,18 +50,6 @@ const lastTs = lines.reduce((max, line) => {
   const at = event.ts ?? event.queued_at;
   return Math.max(max, typeof at === 'number' ? at : Date.parse(at ?? ''));
 }, 0);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless } from '../helpers/browserless.js';
 import { query } from '../helpers/duckdb.js';
 import { pulseIn as pulse, startSampleJob, stopSampleJob, type SampleJob } from '../helpers/stdin-job.js';
-import { freePort } from '../pipelines/kafka-helpers.js';
+import { freePort } from '../../bench/free-port.js';
 
 const BASE_URL = 'https://pulse.example.com/console';
 const PASSWORD = 'lead password 123';

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import {
   PROMETHEUS,
-  freePort,
   hasPrometheus,
   startPrometheus,
   stopChild as stop,
@@ -16,6 +15,7 @@ import {
   type PrometheusServer,
   type QueryResult,
 } from '../helpers/prometheus-server.js';
+import { freePort } from '../../bench/free-port.js';
 import { liveEventStream } from './live-events.js';
 import {
   OPTIONAL_METRICS,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { freePort } from '../../bench/free-port.js';
 
 /** Debian's `prometheus` package (deploy/install-host-deps.sh); live tests skip without it. */
 export const PROMETHEUS = '/usr/bin/prometheus';
@@ -22,18 +22,6 @@ export interface PrometheusServer {
   /** Why the process is gone, or undefined while it runs. */
   died(): string | undefined;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `check` (exceptions count as not yet) until true; fails at once when `dead` says why. */

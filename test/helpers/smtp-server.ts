@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../bench/free-port.js';
 
 export const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(process.cwd(), 'test/sinks/alerts/smtp_server.py');
@@ -15,16 +15,6 @@ export interface ReceivedMail {
   text: string;
   html: string;
   attachments: Array<{ filename: string; content: string }>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A real SMTP server (python3-aiosmtpd) that writes each message it takes to `dir/out` as JSON. */

@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '../pipelines/kafka-helpers.js';
+import { waitFor } from '../pipelines/kafka-helpers.js';
+import { freePort } from '../../bench/free-port.js';
 
 const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 

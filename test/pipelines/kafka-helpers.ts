@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { kcat, readAll, type KcatRecord } from '../sources/kafka/helpers.js';
+import { freePort } from '../../bench/free-port.js';
 
 /**
  * Helpers for the end-to-end Kafka pipeline tests: `pulse run` child processes against the mock
@@ -15,19 +15,6 @@ export const CLI = join(process.cwd(), 'dist/pipelines/cli.js');
 export function hasKcat(): boolean {
   const result = spawnSync('kcat', ['-V'], { stdio: 'ignore' });
   return result.error === undefined && result.status === 0;
-}
-
-/** A free TCP port for a child's /metrics (bound and released at once; good enough for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface KafkaJobOptions {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiAddressFile } from '../../pipelines/job-api-address.js';
 import { query } from '../helpers/duckdb.js';
-import { CLI, freePort, waitFor } from './kafka-helpers.js';
+import { CLI, waitFor } from './kafka-helpers.js';
+import { freePort } from '../../bench/free-port.js';
 
 /**
  * Issue 18 items 3 and 7: `pulse run --input -` fed by a producer that keeps the pipe open. The

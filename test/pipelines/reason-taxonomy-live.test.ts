@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Browserless } from '../helpers/browserless.js';
 import { REASONS_V1, contactLines, jobReasonTables, reasonOracle, reasonsByVersion } from '../helpers/reason-oracle.js';
 import { pulseIn, startStdinJob, type StdinJob } from '../helpers/stdin-job.js';
-import { freePort, waitFor } from './kafka-helpers.js';
+import { waitFor } from './kafka-helpers.js';
+import { freePort } from '../../bench/free-port.js';
 
 /**
  * Issue 15 item 3 on a live job: `pulse run --input -` (two worker threads) maps contact reasons

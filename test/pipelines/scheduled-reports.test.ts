@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +10,7 @@ import { query } from '../helpers/duckdb.js';
 import { stopPeer } from '../helpers/peer-process.js';
 import { runPulse } from '../helpers/pulse-run.js';
 import { HAS_CHROMIUM, launchChromium } from '../helpers/chromium.js';
+import { freePort } from '../../bench/free-port.js';
 
 const PYTHON = '/usr/bin/python3';
 const SMTP_SERVER = join(process.cwd(), 'test/sinks/alerts/smtp_server.py');
@@ -126,15 +126,6 @@ async function runIn(dir: string, smtpPort: number | null, maxEvents: number): P
   writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, smtpPort, maxEvents));
   process.env['PULSE_LOG_LEVEL'] = 'silent';
   await runCommand({ config: join(dir, 'job.yaml') });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const RED = 'rgb(248, 215, 218)';

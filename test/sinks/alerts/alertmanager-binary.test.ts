@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,21 +12,11 @@ import { buildReceivers } from '../../../sinks/alerts/registry.js';
 import { deliverySettings, parseAlertingConfig } from '../../../sinks/alerts/config.js';
 import { stopPeer } from '../../helpers/peer-process.js';
 import { makeAlert, memoryDb } from './helpers.js';
+import { freePort } from '../../../bench/free-port.js';
 
 const BINARY = '/usr/bin/prometheus-alertmanager';
 const available = existsSync(BINARY);
 if (!available) console.warn(`SKIP: ${BINARY} is missing (apt-get install prometheus-alertmanager) - Alertmanager v2 test not run`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface GettableAlert {
   labels: Record<string, string>;

@@ -8,7 +8,8 @@ import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { deliveredAlert } from '../../../sinks/alerts/outbox.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
 import { stopPeer } from '../../helpers/peer-process.js';
-import { freePort, PYTHON, startSmtpServer, type ReceivedMail } from '../../helpers/smtp-server.js';
+import { PYTHON, startSmtpServer, type ReceivedMail } from '../../helpers/smtp-server.js';
+import { freePort } from '../../../bench/free-port.js';
 import { makeAlert } from './helpers.js';
 
 type Received = ReceivedMail;
