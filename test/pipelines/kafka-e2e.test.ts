@@ -1,21 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../sources/generator/index.js';
 import { Rng } from '../../sources/generator/rng.js';
-import { startMockCluster, type MockCluster } from '../../sources/kafka/mock-cluster.js';
+import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
 import { query } from '../helpers/duckdb.js';
-import { killKcats } from '../sources/kafka/helpers.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import {
   PulseProcess,
   hasKcat,
-  killAllPulse,
   placeLines,
   produceLines,
   reachedEnds,
   runFile,
+  startMockClusterSuite,
+  stopMockClusterSuite,
   topicLayout,
   waitFor,
   writeKafkaJob,
@@ -102,21 +100,13 @@ async function runKafkaToEnd(config: string, db: string, ends: ReadonlyMap<numbe
 
 describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run child processes)', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-kafka-e2e-'));
-    const input = join(dir, 'events.ndjson');
-    await generate({ out: input, customers: 200, days: 10, seed: 42, lateRate: 0, malformedRate: 0.001 });
-    lines = readFileSync(input, 'utf8')
-      .split('\n')
-      .filter((line) => line.length > 0);
-    cluster = await startMockCluster(3);
+    ({ dir, lines, cluster } = await startMockClusterSuite('pulse-kafka-e2e-', { customers: 200, days: 10, seed: 42, lateRate: 0, malformedRate: 0.001 }));
   }, 120_000);
 
   afterAll(async () => {
-    killAllPulse();
-    killKcats();
-    await cluster?.close();
-    if (dir && process.env['PULSE_E2E_KEEP'] === undefined) rmSync(dir, { recursive: true, force: true });
-    else if (dir) process.stderr.write(`kafka-e2e: kept ${dir}\n`);
+    const keep = process.env['PULSE_E2E_KEEP'] !== undefined;
+    await stopMockClusterSuite({ dir, cluster }, keep);
+    if (keep && dir) process.stderr.write(`kafka-e2e: kept ${dir}\n`);
   });
 
   it('reads a customer-keyed topic into the same customer_windows and rejects as a file run of the same lines', async () => {

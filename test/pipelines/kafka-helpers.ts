@@ -1,7 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kcat, readAll, type KcatRecord } from '../sources/kafka/helpers.js';
+import { generate } from '../../sources/generator/index.js';
+import type { GenerateOptions } from '../../sources/generator/options.js';
+import { startMockCluster, type MockCluster } from '../../sources/kafka/mock-cluster.js';
+import { kcat, killKcats, readAll, type KcatRecord } from '../sources/kafka/helpers.js';
 import { freePort } from '../../bench/free-port.js';
 
 /**
@@ -243,3 +247,30 @@ export function placeLines(
 }
 
 export { kcat };
+
+/** What a suite on the mock cluster works with: a scratch directory, the generated input's lines, the cluster. */
+export interface MockClusterSuite {
+  dir: string;
+  /** The lines of `dir/events.ndjson`. */
+  lines: string[];
+  cluster: MockCluster;
+}
+
+/** Before a suite: generated events in a new scratch directory (`events.ndjson`) and a mock cluster of three brokers. */
+export async function startMockClusterSuite(prefix: string, events: Omit<GenerateOptions, 'out'>): Promise<MockClusterSuite> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const input = join(dir, 'events.ndjson');
+  await generate({ ...events, out: input });
+  const lines = readFileSync(input, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
+  return { dir, lines, cluster: await startMockCluster(3) };
+}
+
+/** After it: stops the pulse and kcat children and the cluster, and removes the directory unless `keep`. */
+export async function stopMockClusterSuite(suite: Partial<MockClusterSuite>, keep = false): Promise<void> {
+  killAllPulse();
+  killKcats();
+  await suite.cluster?.close();
+  if (suite.dir && !keep) rmSync(suite.dir, { recursive: true, force: true });
+}

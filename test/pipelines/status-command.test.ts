@@ -1,14 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate } from '../../sources/generator/index.js';
-import { startMockCluster, type MockCluster } from '../../sources/kafka/mock-cluster.js';
+import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
 import type { MemberStatus } from '../../pipelines/job-status.js';
-import { killKcats } from '../sources/kafka/helpers.js';
-import { CLI, PulseProcess, hasKcat, killAllPulse, produceLines, topicLayout, waitFor, writeKafkaJob } from './kafka-helpers.js';
+import { CLI, PulseProcess, hasKcat, produceLines, startMockClusterSuite, stopMockClusterSuite, topicLayout, waitFor, writeKafkaJob } from './kafka-helpers.js';
 
 /**
  * `pulse status` against running `pulse run --source kafka` members on librdkafka's mock cluster.
@@ -42,21 +39,10 @@ const partitionOf = (name: string): number => Number(name.slice(name.lastIndexOf
 
 describe.skipIf(!HAS_KCAT)('pulse status (mock Kafka cluster, pulse run child processes)', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pulse-status-'));
-    const input = join(dir, 'events.ndjson');
-    await generate({ out: input, customers: 120, days: 4, seed: 7, lateRate: 0, malformedRate: 0 });
-    lines = readFileSync(input, 'utf8')
-      .split('\n')
-      .filter((line) => line.length > 0);
-    cluster = await startMockCluster(3);
+    ({ dir, lines, cluster } = await startMockClusterSuite('pulse-status-', { customers: 120, days: 4, seed: 7, lateRate: 0, malformedRate: 0 }));
   }, 120_000);
 
-  afterAll(async () => {
-    killAllPulse();
-    killKcats();
-    await cluster?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopMockClusterSuite({ dir, cluster }));
 
   it('says that no job runs on a database and how to start one with an API', async () => {
     const db = join(dir, 'nothing.duckdb');
