@@ -61,6 +61,10 @@ export interface GlrSettings {
   sizeSdFloor: number;
   /** Weigh each split's count evidence with the dispersion of the baseline's sums over its length (glr.ts `blockDispersion`). */
   scaleDispersion: boolean;
+  /** Burst scale in windows: an upward split must persist beyond this many windows (0 = off). */
+  persistWindows: number;
+  /** LLR the rest of an upward segment must keep with the worst burst of `persistWindows` left out. */
+  persistH: number;
 }
 
 /** Ready settings; see README.md for the meaning and the reasons behind each default. */
@@ -118,7 +122,7 @@ export const DEFAULT_INSTANT: InstantRule[] = [
 // those it was tuned with (README, "Measured quality").
 export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   method: 'glr',
-  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true },
+  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 6 },
   window: '1d',
   windowMs: MS_PER_DAY,
   measures: ['spend_total', 'spend_count', ALL_USAGE],
@@ -200,6 +204,8 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
         default: d.glr.scaleDispersion,
         description: "weigh a split's count evidence with the dispersion of the baseline's counts summed over its length",
       }),
+      persistWindows: count(0, d.glr.persistWindows, 'burst scale in windows: an upward shift must persist beyond it (0: off)'),
+      persistH: positive(d.glr.persistH, 'LLR an upward shift must keep with its worst burst of persistWindows windows left out (nats)'),
     }),
     window: Duration({ default: d.window, description: 'the window of the per-customer series' }),
     measures: Type.Array(

@@ -206,6 +206,11 @@ export function assessGlr(
   // baseline per split and almost every scan stays under the threshold.
   let r = glrScan(series, params);
   if (c.scaleDispersion && r.llr > c.h) r = glrScan(series, { ...params, scaleDispersion: true });
+  // An upward candidate must also persist beyond a burst (glr.ts PrefixSums.persists): a pay-day
+  // spree or a promotion week returns to the old level, a new level stays. Scanned again only then.
+  if (c.persistWindows > 0 && r.llr > c.h && r.logChange > 0) {
+    r = glrScan(series, { ...params, scaleDispersion: c.scaleDispersion, persistence: { windows: c.persistWindows, h: c.persistH } });
+  }
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
   let silence: SilenceEvidence | null = null;
   if (withSilence) {

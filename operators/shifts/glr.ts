@@ -67,6 +67,12 @@ export interface GlrParams {
    * window (pay-day sprees, pauses of weeks) makes sums over weeks vary far more than daily counts.
    */
   scaleDispersion?: boolean;
+  /**
+   * Upward splits must persist beyond a burst (`confirmPersistence`): when set, an upward split
+   * counts only if its evidence still exceeds `h` with the worst `windows` consecutive windows of
+   * its recent segment left out.
+   */
+  persistence?: { windows: number; h: number };
 }
 
 export interface GlrResult {
@@ -139,6 +145,7 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   for (let i = 0; i < len; i++) Lc += clipped(i);
   const phi = Math.max(1, p.dispersion);
   let best = NONE;
+  let prefix: PrefixSums | null = null;
   let nr = 0;
   let er = 0;
   let kr = 0;
@@ -159,23 +166,88 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     if (!(er > 0) || !(eb > 0)) continue;
     const phiM = p.scaleDispersion ? Math.max(phi, blockDispersion(s.n, s.e, len - m, m)) : phi;
     const countLlr = poissonSplitLlr(nr, er, nb, eb) / phiM;
-    // Within-segment sum of squares of the log sizes (unclipped: outliers widen it, conservatively),
-    // floored at sizeSdFloor^2 per degree of freedom; the means are the clipped ones.
-    let sizeLlr = 0;
-    if (kr > 0 && kb > 0 && K >= MIN_SIZE_EVENTS) {
-      const lbRaw = L - lrRaw;
-      const within = Math.max(Q - (lrRaw * lrRaw) / kr - (lbRaw * lbRaw) / kb, (K - 2) * p.sizeSdFloor * p.sizeSdFloor);
-      sizeLlr = sizeSplitLlr(kr, lr / kr, kb, lb / kb, within);
-    }
+    const sizeLlr = sizePartLlr(kr, lr, lrRaw, kb, lb, L - lrRaw, Q, p.sizeSdFloor);
     const llr = countLlr + sizeLlr;
     if (llr > best.llr) {
-      // +0.5: a continuity correction so an empty segment has a finite rate.
-      const rateChange = Math.log((nr + 0.5) / er) - Math.log((nb + 0.5) / eb);
-      const sizeChange = kr > 0 && kb > 0 ? lr / kr - lb / kb : 0;
-      best = { llr, countLlr, sizeLlr, recent: m, logChange: rateChange + sizeChange };
+      const logChange = logChangeOf(nr, er, kr, lr, nb, eb, kb, lb);
+      if (p.persistence && logChange > 0 && !(prefix ??= prefixSums(s, len, clipped)).persists(m, phiM, p, p.persistence)) continue;
+      best = { llr, countLlr, sizeLlr, recent: m, logChange };
     }
   }
   return best;
+}
+
+/**
+ * Size part of a split's LLR from the segments' sums: `kr`, `kb` positive-sized events, `lr`, `lb`
+ * their clipped and `lrRaw`, `lbRaw` their raw log sums, `q` the sum of squared log sizes of both.
+ * The within-segment sum of squares is the unclipped one (outliers widen it, conservatively),
+ * floored at sizeSdFloor^2 per degree of freedom; the means are the clipped ones.
+ */
+function sizePartLlr(kr: number, lr: number, lrRaw: number, kb: number, lb: number, lbRaw: number, q: number, sdFloor: number): number {
+  const K = kr + kb;
+  if (kr <= 0 || kb <= 0 || K < MIN_SIZE_EVENTS) return 0;
+  const within = Math.max(q - (lrRaw * lrRaw) / kr - (lbRaw * lbRaw) / kb, (K - 2) * sdFloor * sdFloor);
+  return sizeSplitLlr(kr, lr / kr, kb, lb / kb, within);
+}
+
+/** Log change of the mean window value from baseline (b) to recent (r): ln rate ratio + log-size difference. */
+function logChangeOf(nr: number, er: number, kr: number, lr: number, nb: number, eb: number, kb: number, lb: number): number {
+  // +0.5: a continuity correction so an empty segment has a finite rate.
+  const rateChange = Math.log((nr + 0.5) / er) - Math.log((nb + 0.5) / eb);
+  return rateChange + (kr > 0 && kb > 0 ? lr / kr - lb / kb : 0);
+}
+
+/** Running sums of a series' statistics (index i = sum of windows [0, i)), for segment sums in O(1). */
+interface PrefixSums {
+  /**
+   * Whether the upward split with `m` recent windows persists beyond a burst: with any `windows`
+   * consecutive windows of its recent segment left out (the burst explaining most of it), the
+   * rest is still above the baseline with LLR > `h`.
+   */
+  persists(m: number, phi: number, p: GlrParams, persistence: { windows: number; h: number }): boolean;
+}
+
+function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): PrefixSums {
+  const n = new Float64Array(len + 1);
+  const e = new Float64Array(len + 1);
+  const k = new Float64Array(len + 1);
+  const lc = new Float64Array(len + 1);
+  const l = new Float64Array(len + 1);
+  const q = new Float64Array(len + 1);
+  for (let i = 0; i < len; i++) {
+    n[i + 1] = (n[i] as number) + (s.n[i] as number);
+    e[i + 1] = (e[i] as number) + (s.e[i] as number);
+    k[i + 1] = (k[i] as number) + (s.k[i] as number);
+    lc[i + 1] = (lc[i] as number) + clipped(i);
+    l[i + 1] = (l[i] as number) + (s.l[i] as number);
+    q[i + 1] = (q[i] as number) + (s.q[i] as number);
+  }
+  const sum = (a: Float64Array, from: number, to: number): number => (a[to] as number) - (a[from] as number);
+  return {
+    persists(m, phi, p, { windows, h }) {
+      const split = len - m;
+      if (m <= windows) return false;
+      const nb = n[split] as number;
+      const eb = e[split] as number;
+      const kb = k[split] as number;
+      const lb = lc[split] as number;
+      const lbRaw = l[split] as number;
+      for (let j = split; j + windows <= len; j++) {
+        // Recent segment without the burst [j, j + windows).
+        const nr = sum(n, split, len) - sum(n, j, j + windows);
+        const er = sum(e, split, len) - sum(e, j, j + windows);
+        if (!(er > 0)) return false;
+        const kr = sum(k, split, len) - sum(k, j, j + windows);
+        const lr = sum(lc, split, len) - sum(lc, j, j + windows);
+        const lrRaw = sum(l, split, len) - sum(l, j, j + windows);
+        const qAll = (q[len] as number) - sum(q, j, j + windows);
+        if (logChangeOf(nr, er, kr, lr, nb, eb, kb, lb) <= 0) return false;
+        const llr = poissonSplitLlr(nr, er, nb, eb) / phi + sizePartLlr(kr, lr, lrRaw, kb, lb, lbRaw, qAll, p.sizeSdFloor);
+        if (llr <= h) return false;
+      }
+      return true;
+    },
+  };
 }
 
 /**
