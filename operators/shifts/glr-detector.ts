@@ -207,9 +207,11 @@ export function assessGlr(
   let r = glrScan(series, params);
   if (c.scaleDispersion && r.llr > c.h) r = glrScan(series, { ...params, scaleDispersion: true });
   // An upward candidate must also persist beyond a burst (glr.ts PrefixSums.persists): a pay-day
-  // spree or a promotion week returns to the old level, a new level stays. Scanned again only then.
+  // spree or a promotion week returns to the old level, a new level stays. Scanned again only then;
+  // a split whose size part alone is over h is exempt (a burst of purchases does not change their sizes).
   if (c.persistWindows > 0 && r.llr > c.h && r.logChange > 0) {
-    r = glrScan(series, { ...params, scaleDispersion: c.scaleDispersion, persistence: { windows: c.persistWindows, h: c.persistH } });
+    const persistence = { windows: c.persistWindows, h: c.persistH, sizeH: c.h };
+    r = glrScan(series, { ...params, scaleDispersion: c.scaleDispersion, persistence });
   }
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
   let silence: SilenceEvidence | null = null;

@@ -72,7 +72,21 @@ export interface GlrParams {
    * counts only if its evidence still exceeds `h` with the worst `windows` consecutive windows of
    * its recent segment left out.
    */
-  persistence?: { windows: number; h: number };
+  persistence?: Persistence;
+}
+
+/** What makes an upward split persist beyond a burst (`GlrParams.persistence`). */
+export interface Persistence {
+  /** Burst scale in windows. */
+  windows: number;
+  /** LLR the rest of the segment must keep with the worst burst left out. */
+  h: number;
+  /**
+   * Size-part LLR above which an upward split needs no persistence: a burst of purchases (a
+   * spree, a promotion) changes how many, not what each one costs, so a split whose log sizes
+   * alone are a shift is one.
+   */
+  sizeH: number;
 }
 
 export interface GlrResult {
@@ -170,7 +184,10 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     const llr = countLlr + sizeLlr;
     if (llr > best.llr) {
       const logChange = logChangeOf(nr, er, kr, lr, nb, eb, kb, lb);
-      if (p.persistence && logChange > 0 && !(prefix ??= prefixSums(s, len, clipped)).persists(m, phiM, p, p.persistence)) continue;
+      const persistence = p.persistence;
+      if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, phiM, p, persistence)) {
+        continue;
+      }
       best = { llr, countLlr, sizeLlr, recent: m, logChange };
     }
   }
@@ -204,7 +221,7 @@ interface PrefixSums {
    * consecutive windows of its recent segment left out (the burst explaining most of it), the
    * rest is still above the baseline with LLR > `h`.
    */
-  persists(m: number, phi: number, p: GlrParams, persistence: { windows: number; h: number }): boolean;
+  persists(m: number, phi: number, p: GlrParams, persistence: Persistence): boolean;
 }
 
 function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): PrefixSums {
