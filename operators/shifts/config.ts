@@ -122,7 +122,7 @@ export const DEFAULT_INSTANT: InstantRule[] = [
 // those it was tuned with (README, "Measured quality").
 export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   method: 'glr',
-  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 6 },
+  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4 },
   window: '1d',
   windowMs: MS_PER_DAY,
   measures: ['spend_total', 'spend_count', ALL_USAGE],

@@ -8,7 +8,7 @@ describe('shift config', () => {
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
     expect(s).toMatchObject({
       method: 'glr',
-      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 6 },
+      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4 },
       windowMs: 86_400_000,
       ringWindows: 84,
       minHistory: 14,
@@ -42,7 +42,7 @@ describe('shift config', () => {
       sizeSdFloor: 0.05,
       scaleDispersion: true,
       persistWindows: 7,
-      persistH: 6,
+      persistH: 4,
     });
     expect(resolveShiftConfig({ glr: { persistWindows: 0 } }).glr.persistWindows).toBe(0);
     expect(() => resolveShiftConfig({ glr: { persistWindows: 1.5 } })).toThrow(/glr\.persistWindows: must be integer/);
