@@ -68,9 +68,10 @@ export interface GlrParams {
    */
   scaleDispersion?: boolean;
   /**
-   * Upward splits must persist beyond a burst (`confirmPersistence`): when set, an upward split
-   * counts only if its evidence still exceeds `h` with the worst `windows` consecutive windows of
-   * its recent segment left out.
+   * Upward splits must persist beyond a burst (`PrefixSums.persists`): when set, an upward split
+   * counts only if, with the worst `windows` consecutive windows of its recent segment left out,
+   * the rest still exceeds the baseline with LLR > `persistence.h` (unless its size part alone is
+   * over `sizeH`). A pay-day spree or a customer's first spree returns to the old level.
    */
   persistence?: Persistence;
 }
