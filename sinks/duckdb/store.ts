@@ -4,7 +4,7 @@ import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
-import type { StateRow } from '../../operators/state.js';
+import { PackedStateColumns, type PackedStateRows } from '../../operators/state-pack.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
@@ -76,7 +76,8 @@ export interface StoredStateRow {
 export interface CheckpointData {
   outputs: OperatorOutput[];
   rejections: Rejection[];
-  state: StateRow[];
+  /** Changed keyed state (operators/state-pack.ts). */
+  state: PackedStateRows[];
   /** New and expired duplicate-detector ids (one per worker thread). */
   dedup: DedupChanges[];
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
@@ -328,27 +329,47 @@ export class DuckDBStore {
     return writer;
   }
 
-  /** Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values. */
-  private async stageOperatorState(connection: DuckDBConnection, rows: readonly StateRow[]): Promise<void> {
-    if (rows.length > 0) {
-      const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
-      try {
-        for (let i = 0; i < rows.length; i++) {
-          const { operator, state, key } = rows[i]!;
-          appender.appendVarchar(operator);
-          appender.appendVarchar(state);
-          appender.appendVarchar(key);
-          appender.endRow();
-          // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
-          if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
+  /**
+   * Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values.
+   * One packed block at a time: only that block's strings are decoded at once.
+   */
+  private async stageOperatorState(connection: DuckDBConnection, blocks: readonly PackedStateRows[]): Promise<void> {
+    const writer = this.writer('pulse_state');
+    for (const block of blocks) {
+      const packed = new PackedStateColumns(block);
+      const key = packed.keys();
+      const value = packed.values();
+      const columns: Record<string, ArrayLike<string | null>> = {
+        operator: new Array<string>(block.length).fill(block.operator),
+        state: new Array<string>(block.length).fill(block.state),
+        key,
+        value,
+        customer_id: packed.customers(key),
+      };
+      await appendTouchedKeys(connection, block.operator, block.state, key);
+      // A deleted entry leaves only its key (above); the others get their new values.
+      const upserts = value.flatMap((v, i) => (v === null ? [] : [i]));
+      const names = Object.keys(columns);
+      if (upserts.length === block.length) await writer.stage(connection, { length: block.length, names, column: (name) => columns[name]! });
+      else if (upserts.length > 0) await writer.stage(connection, { length: upserts.length, names, column: (name) => upserts.map((i) => columns[name]![i]!) });
     }
-    const upserts: OutputRow[] = [];
-    for (const row of rows) if (row.value !== null) upserts.push(row as unknown as OutputRow);
-    await this.writer('pulse_state').stage(connection, upserts);
+  }
+}
+
+/** Keys whose stored values a checkpoint replaces or deletes (the temporary table pulse_touched_keys). */
+async function appendTouchedKeys(connection: DuckDBConnection, operator: string, state: string, keys: readonly string[]): Promise<void> {
+  const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      appender.appendVarchar(operator);
+      appender.appendVarchar(state);
+      appender.appendVarchar(keys[i]!);
+      appender.endRow();
+      // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
+      if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
   }
 }
