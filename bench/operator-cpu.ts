@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EventGate } from '../operators/event-gate.js';
 import type { PulseEvent } from '../operators/events.js';
-import { drainStateRows } from '../operators/state.js';
+import { packStateRows } from '../operators/state-pack.js';
 import { loadJobConfig } from '../pipelines/job-config.js';
 
 const { values } = parseArgs({
@@ -73,7 +73,7 @@ function pass(): Record<string, number> {
     if (batch % 25 === 24 || end === lines.length) {
       for (const local of locals) local.drainOutputs();
       at = cpuSeconds();
-      for (const local of locals) drainStateRows(local.name, local.states);
+      for (const local of locals) packStateRows(local.name, local.states);
       gate.dedup.drainChanges();
       seconds['drain_state']! += cpuSeconds() - at;
     }

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import type { PulseEvent } from '../operators/events.js';
-import { drainStateRows } from '../operators/state.js';
+import { packStateRows, stateRowsOf } from '../operators/state-pack.js';
 import { loadJobConfig } from '../pipelines/job-config.js';
 import { cleanDataset } from './clean-dataset.js';
 
@@ -66,7 +66,8 @@ local.drainOutputs();
 local.drainPartial?.();
 const held = heapUsed() - before;
 const entries = Object.fromEntries(Object.entries(local.states).map(([name, state]) => [name, state.size]));
-const stored = drainStateRows(operator.name, local.states).reduce((sum, row) => sum + (row.value?.length ?? 0), 0);
+let stored = 0;
+for (const row of stateRowsOf(packStateRows(operator.name, local.states))) stored += row.value?.length ?? 0;
 console.log(
   JSON.stringify({
     operator: operator.name,

@@ -91,7 +91,10 @@ export class KeyedState<V> {
   }
 }
 
-/** A keyed-state change as a checkpoint stores it: the value serialised, null when deleted. */
+/**
+ * A keyed-state change as a checkpoint stores it: the value serialised, null when deleted. Checkpoints
+ * carry them packed (state-pack.ts: packStateRows, stateRowsOf).
+ */
 export interface StateRow {
   operator: string;
   state: string;
@@ -99,15 +102,4 @@ export interface StateRow {
   value: string | null;
   /** The customer of a customer-keyed entry (it moves with its source partition); null otherwise. */
   customer_id: string | null;
-}
-
-/** The changes of keyed states since their previous drain, as state rows. */
-export function drainStateRows(operator: string, states: Readonly<Record<string, KeyedState<unknown>>>): StateRow[] {
-  const rows: StateRow[] = [];
-  for (const [state, keyed] of Object.entries(states)) {
-    const { upserts, deletes } = keyed.drainChanges();
-    for (const key of deletes) rows.push({ operator, state, key, value: null, customer_id: null });
-    for (const [key, value] of upserts) rows.push({ operator, state, key, value: JSON.stringify(value), customer_id: keyed.customerOfEntry(key, value) });
-  }
-  return rows;
 }

@@ -5,7 +5,7 @@ import type { Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { mergeUnknownCounts, type UnknownReasonCount } from '../operators/reason-mapping.js';
-import { drainStateRows, type StateRow } from '../operators/state.js';
+import { packStateRows, type PackedStateRows } from '../operators/state-pack.js';
 import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
 import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
@@ -391,7 +391,7 @@ export class JobRunner {
   /** Everything the shards and the global parts changed since the previous checkpoint. */
   private async drain(): Promise<{
     outputs: OperatorOutput[];
-    state: StateRow[];
+    state: PackedStateRows[];
     dedup: DedupChanges[];
     owners: Array<{ customer_id: string; partition: string }>;
     sizes: Array<Record<string, number>>;
@@ -401,7 +401,7 @@ export class JobRunner {
   }> {
     const shards = await this.pool!.drain();
     const outputs: OperatorOutput[] = [];
-    const state: StateRow[] = [];
+    const state: PackedStateRows[] = [];
     const owners: Array<{ customer_id: string; partition: string }> = [];
     const sizes = this.plans.map((): Record<string, number> => ({}));
     const seconds = [...this.globalSeconds];
@@ -409,7 +409,7 @@ export class JobRunner {
     let dedupIds = 0;
     for (const shard of shards) {
       for (const output of shard.outputs) outputs.push(fromPortable(output));
-      for (const row of shard.state) state.push(row);
+      for (const block of shard.state) state.push(block);
       for (const owner of shard.owners) owners.push(owner);
       shard.sizes.forEach((held, i) => {
         for (const [name, n] of Object.entries(held)) sizes[i]![name] = (sizes[i]![name] ?? 0) + n;
@@ -421,7 +421,7 @@ export class JobRunner {
       if (global === undefined) return;
       const started = performance.now();
       for (const output of global.drainOutputs()) outputs.push(output);
-      for (const row of drainStateRows(global.name, global.states)) state.push(row);
+      for (const block of packStateRows(global.name, global.states)) state.push(block);
       for (const [name, keyed] of Object.entries(global.states)) sizes[i]![name] = keyed.size;
       seconds[i]! += (performance.now() - started) / 1000;
     });

@@ -12,6 +12,7 @@ import type { LocalOperator } from '../../operators/parallel.js';
 import type { ActiveTaxonomy } from '../../operators/reason-mapping.js';
 import type { RawRecord, RecordBatch } from '../../sources/source.js';
 import { startWorker, workerEntry, type WorkerEntry } from '../worker-entry.js';
+import { packedTransferables } from '../../operators/state-pack.js';
 import { transferables } from './portable-output.js';
 import { routingKey, shardOf } from './routing.js';
 import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
@@ -341,9 +342,10 @@ export function shardWorkerEntry(): WorkerEntry | undefined {
   return shardWorker ?? undefined;
 }
 
-/** Replies carry the buffers of column outputs and of event times as transfers, not copies. */
+/** Replies carry the buffers of column outputs, packed state and event times as transfers, not copies. */
 export function replyTransfers(result: unknown): ArrayBuffer[] {
   const reply = result as Partial<ShardDrain & BatchResult> | null;
   if (reply?.eventTimes instanceof Float64Array && reply.eventTimes.buffer instanceof ArrayBuffer) return [reply.eventTimes.buffer];
-  return reply && Array.isArray(reply.outputs) ? transferables(reply.outputs) : [];
+  if (!reply || !Array.isArray(reply.outputs)) return [];
+  return [...transferables(reply.outputs), ...packedTransferables(reply.state ?? [])];
 }

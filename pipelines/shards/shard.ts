@@ -10,7 +10,7 @@ import { EventGate, type EventGateOptions } from '../../operators/event-gate.js'
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { ContactReasonMapping, type ActiveTaxonomy, type UnknownReasonCount } from '../../operators/reason-mapping.js';
-import { drainStateRows, type StateRow } from '../../operators/state.js';
+import { packStateRows, type PackedStateRows } from '../../operators/state-pack.js';
 import { PartitionOwners } from '../partition-owners.js';
 import type { RawRecord } from '../../sources/source.js';
 import { materializeColumns, type PortableOutput } from './portable-output.js';
@@ -37,7 +37,8 @@ export interface BatchResult {
 
 export interface ShardDrain {
   outputs: PortableOutput[];
-  state: StateRow[];
+  /** Changed keyed state, packed (its buffers are transferred, not copied). */
+  state: PackedStateRows[];
   dedup: DedupChanges;
   owners: Array<{ customer_id: string; partition: string }>;
   /** Per operator: entries held, by state name (metrics). */
@@ -140,11 +141,11 @@ export class Shard {
   /** Outputs, changed state and new dedup ids since the previous drain (for a checkpoint). */
   drain(): ShardDrain {
     const outputs: PortableOutput[] = [];
-    const state: StateRow[] = [];
+    const state: PackedStateRows[] = [];
     const sizes: Array<Record<string, number>> = [];
     this.timed((op) => {
       for (const output of op.drainOutputs()) outputs.push(this.options.portable ? materializeColumns(output) : output);
-      for (const row of drainStateRows(op.name, op.states)) state.push(row);
+      for (const block of packStateRows(op.name, op.states)) state.push(block);
       const held: Record<string, number> = { ...op.sizes?.() };
       for (const [name, keyed] of Object.entries(op.states)) held[name] = keyed.size;
       sizes.push(held);

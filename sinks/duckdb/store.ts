@@ -4,8 +4,9 @@ import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
-import type { StateRow } from '../../operators/state.js';
+import { PackedStateColumns, type PackedStateRows } from '../../operators/state-pack.js';
 import type { PartitionPosition } from '../../sources/source.js';
+import { PulseError } from '../../operators/errors.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { CHUNK_ROWS, TableWriter } from './table-writer.js';
@@ -76,7 +77,12 @@ export interface StoredStateRow {
 export interface CheckpointData {
   outputs: OperatorOutput[];
   rejections: Rejection[];
-  state: StateRow[];
+  /**
+   * Changed keyed state (operators/state-pack.ts). The store empties this array as it stages it, so
+   * that each block's memory can go once staged: at a million customers a checkpoint's packed state
+   * is about half a gigabyte, which would otherwise be held until the commit. Read it before.
+   */
+  state: PackedStateRows[];
   /** New and expired duplicate-detector ids (one per worker thread). */
   dedup: DedupChanges[];
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
@@ -107,6 +113,7 @@ export class DuckDBStore {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly memoryLimit: string,
   ) {}
 
   /**
@@ -117,11 +124,12 @@ export class DuckDBStore {
    * speed (bench/pipeline-bench.ts, issue 2).
    */
   static async open(path: string, options: { memoryLimit?: string } = {}): Promise<DuckDBStore> {
-    const instance = await DuckDBInstance.create(path, { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
+    const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit });
     const connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
     await createOrUpgradeTables(connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
-    const store = new DuckDBStore(path, instance, connection);
+    const store = new DuckDBStore(path, instance, connection, memoryLimit);
     for (const { table, keys } of Object.values(OUTPUT_TABLES)) {
       store.writers.set(table, await TableWriter.create(connection, table, keys, table === 'customer_windows' ? ['customer_id'] : []));
     }
@@ -224,21 +232,37 @@ export class DuckDBStore {
    */
   async beginCheckpoint(data: CheckpointData): Promise<{ committed: Promise<void> }> {
     const connection = this.connection;
+    const step = { now: 'starting the transaction' };
     await connection.run('BEGIN TRANSACTION');
     try {
+      step.now = 'running the sinks before the writes';
       if (data.beforeWrites) await data.beforeWrites(connection);
-      const moves = await this.stageRows(connection, data);
+      const moves = await this.stageRows(connection, data, step);
       return { committed: this.finishCheckpoint(connection, data, moves) };
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw this.checkpointFailed(step.now, error);
     }
   }
 
+  /** Says which step of a checkpoint failed, and what to do when DuckDB ran out of memory. */
+  private checkpointFailed(step: string, error: unknown): PulseError {
+    const message = error instanceof Error ? error.message : String(error);
+    const advice = /out of memory/i.test(message)
+      ? ` DuckDB reached its memory limit (store.memory_limit, now ${this.memoryLimit}): raise it in the job file's store section.`
+      : '';
+    return new PulseError(
+      'CHECKPOINT_FAILED',
+      `a checkpoint failed while ${step}: ${message.split('\n')[0]} Nothing of it was stored; running the job again resumes from the previous checkpoint.${advice}`,
+      { cause: error },
+    );
+  }
+
   /** Stages the checkpoint's rows; returns the writers whose staged rows are to be moved. */
-  private async stageRows(connection: DuckDBConnection, data: CheckpointData): Promise<TableWriter[]> {
+  private async stageRows(connection: DuckDBConnection, data: CheckpointData, step: { now: string }): Promise<TableWriter[]> {
     const moves: TableWriter[] = [];
     const stage = async (table: string, rows: readonly OutputRow[] | OutputColumns): Promise<void> => {
+      step.now = `staging rows for table ${table}`;
       const writer = this.writer(table);
       await writer.stage(connection, rows);
       moves.push(writer);
@@ -255,6 +279,7 @@ export class DuckDBStore {
         raw: r.raw,
       })),
     );
+    step.now = 'staging operator state';
     await this.stageOperatorState(connection, data.state);
     moves.push(this.writer('pulse_state'));
     for (const dedup of data.dedup) {
@@ -276,18 +301,24 @@ export class DuckDBStore {
 
   /** The SQL half of a checkpoint: nothing here reads the caller's objects but `data`'s small values. */
   private async finishCheckpoint(connection: DuckDBConnection, data: CheckpointData, moves: TableWriter[]): Promise<void> {
+    let step = 'deleting expired duplicate ids';
     try {
       // Every worker's detector expires at the same watermark; the earliest horizon is the safe one.
       const expiredBefore = Math.min(...data.dedup.map((d) => d.expiredBefore));
       if (Number.isFinite(expiredBefore)) {
         await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: expiredBefore });
       }
+      step = 'deleting the stored values of changed operator state';
       await connection.run(
         `DELETE FROM pulse_state t USING pulse_touched_keys k
          WHERE t.operator = k.operator AND t.state = k.state AND t.key = k.key`,
       );
       await connection.run(`DELETE FROM pulse_touched_keys`);
-      for (const writer of moves) await writer.move(connection);
+      for (const writer of moves) {
+        step = `writing table ${writer.table}`;
+        await writer.move(connection);
+      }
+      step = 'writing source positions and job state';
       for (const { source, partition, position } of data.positions) {
         await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
           source,
@@ -302,11 +333,13 @@ export class DuckDBStore {
           value: JSON.stringify(value),
         });
       }
+      step = "running the sinks' writes (cases, outbox, lead outcomes)";
       if (data.extraWrites) await data.extraWrites(connection);
+      step = 'committing';
       await connection.run('COMMIT');
     } catch (error) {
       await connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw this.checkpointFailed(step, error);
     }
   }
 
@@ -328,27 +361,49 @@ export class DuckDBStore {
     return writer;
   }
 
-  /** Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values. */
-  private async stageOperatorState(connection: DuckDBConnection, rows: readonly StateRow[]): Promise<void> {
-    if (rows.length > 0) {
-      const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
-      try {
-        for (let i = 0; i < rows.length; i++) {
-          const { operator, state, key } = rows[i]!;
-          appender.appendVarchar(operator);
-          appender.appendVarchar(state);
-          appender.appendVarchar(key);
-          appender.endRow();
-          // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
-          if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
+  /**
+   * Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values.
+   * One packed block at a time, taken out of `blocks`: only that block's strings are decoded at once,
+   * and nothing holds a block once it is staged.
+   */
+  private async stageOperatorState(connection: DuckDBConnection, blocks: PackedStateRows[]): Promise<void> {
+    const writer = this.writer('pulse_state');
+    blocks.reverse();
+    for (let block = blocks.pop(); block !== undefined; block = blocks.pop()) {
+      const packed = new PackedStateColumns(block);
+      const key = packed.keys();
+      const value = packed.values();
+      const columns: Record<string, ArrayLike<string | null>> = {
+        operator: new Array<string>(block.length).fill(block.operator),
+        state: new Array<string>(block.length).fill(block.state),
+        key,
+        value,
+        customer_id: packed.customers(key),
+      };
+      await appendTouchedKeys(connection, block.operator, block.state, key);
+      // A deleted entry leaves only its key (above); the others get their new values.
+      const upserts = value.flatMap((v, i) => (v === null ? [] : [i]));
+      const names = Object.keys(columns);
+      if (upserts.length === block.length) await writer.stage(connection, { length: block.length, names, column: (name) => columns[name]! });
+      else if (upserts.length > 0) await writer.stage(connection, { length: upserts.length, names, column: (name) => upserts.map((i) => columns[name]![i]!) });
     }
-    const upserts: OutputRow[] = [];
-    for (const row of rows) if (row.value !== null) upserts.push(row as unknown as OutputRow);
-    await this.writer('pulse_state').stage(connection, upserts);
+  }
+}
+
+/** Keys whose stored values a checkpoint replaces or deletes (the temporary table pulse_touched_keys). */
+async function appendTouchedKeys(connection: DuckDBConnection, operator: string, state: string, keys: readonly string[]): Promise<void> {
+  const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
+  try {
+    for (let i = 0; i < keys.length; i++) {
+      appender.appendVarchar(operator);
+      appender.appendVarchar(state);
+      appender.appendVarchar(keys[i]!);
+      appender.endRow();
+      // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
+      if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
   }
 }

@@ -130,7 +130,7 @@ class Dictionary {
  */
 export class TableWriter {
   private constructor(
-    private readonly table: string,
+    readonly table: string,
     private readonly columns: Column[],
     private readonly keys: readonly string[],
     private readonly stageTable: string,

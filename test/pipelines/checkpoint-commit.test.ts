@@ -39,7 +39,10 @@ describe('a checkpoint whose commit fails', () => {
         },
       ],
     };
-    await expect(runJob(testJob({ paths: [events], db: failedDb, batchSize: 50 }), failSecond)).rejects.toThrow('disk full (injected)');
+    await expect(runJob(testJob({ paths: [events], db: failedDb, batchSize: 50 }), failSecond)).rejects.toThrow(
+      // The error names the step of the checkpoint that failed.
+      /a checkpoint failed while running the sinks' writes .*: disk full \(injected\)/,
+    );
     // max_events is 500 and batches hold 50 lines: the first checkpoint covers exactly 500 lines.
     const [positions] = await query(failedDb, `SELECT "offset" FROM pulse_checkpoints`);
     expect(positions).toEqual([{ offset: 500n }]);

@@ -8,7 +8,7 @@ import { type Alert, alertRow } from '../../../operators/alert.js';
 import type { Operator, OperatorOutput } from '../../../operators/operator.js';
 import { UsageError } from '../../../operators/errors.js';
 import { DuckDBStore } from '../../../sinks/duckdb/store.js';
-import { drainStateRows } from '../../../operators/state.js';
+import { packStateRows } from '../../../operators/state-pack.js';
 import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase, type CaseDeadlineWatcher } from '../../../sinks/cases/index.js';
 import type { ServiceTriggersOperator } from '../../../operators/service/operator.js';
 import { casesCommand } from '../../../pipelines/commands/cases.js';
@@ -40,7 +40,7 @@ async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise
   await store.commitCheckpoint({
     outputs,
     rejections: [],
-    state: drainStateRows(op.name, op.states),
+    state: packStateRows(op.name, op.states),
     dedup: [],
     positions: [],
     jobState: {},
@@ -144,7 +144,7 @@ describe('cases end to end on a DuckDB file', () => {
     await store.commitCheckpoint({
       outputs: [],
       rejections: [],
-      state: drainStateRows(op.name, op.states),
+      state: packStateRows(op.name, op.states),
       dedup: [],
       positions: [],
       jobState: {},

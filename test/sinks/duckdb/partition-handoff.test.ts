@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyedState, drainStateRows, keyIsCustomer } from '../../../operators/state.js';
+import { KeyedState, keyIsCustomer } from '../../../operators/state.js';
+import { packStateRows } from '../../../operators/state-pack.js';
 import { PartitionHandoffDir } from '../../../sinks/duckdb/partition-handoff.js';
 import { DuckDBStore, type CheckpointData } from '../../../sinks/duckdb/store.js';
 import { query } from '../../helpers/duckdb.js';
@@ -45,7 +46,7 @@ function stateChanges(entries: Record<string, unknown>, population: Record<strin
   for (const [key, value] of Object.entries(entries)) customers.set(key, value);
   const totals = new KeyedState<unknown>();
   for (const [key, value] of Object.entries(population)) totals.set(key, value);
-  return drainStateRows('op', { customers, totals });
+  return packStateRows('op', { customers, totals });
 }
 
 const WINDOWS = `SELECT customer_id, (epoch_ms(window_start) - ${T0}) // ${HOUR} AS hour, spend_total FROM customer_windows ORDER BY ALL`;
