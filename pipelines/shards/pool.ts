@@ -14,6 +14,7 @@ import type { RawRecord, RecordBatch } from '../../sources/source.js';
 import { startWorker, workerEntry, type WorkerEntry } from '../worker-entry.js';
 import { packedTransferables } from '../../operators/state-pack.js';
 import { transferables } from './portable-output.js';
+import { frameTransfers, RecordFrameBuilder, type RecordFrame } from './record-frame.js';
 import { routingKey, shardOf } from './routing.js';
 import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
 
@@ -25,35 +26,6 @@ import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type Shard
 export interface RoutedBatch {
   partition: string;
   ticket: number;
-}
-
-/**
- * A shard's records as they cross to its thread: a structured clone drops classes, so records a
- * source could not read (`UnreadableRecord`) travel as their fields and are rebuilt there.
- */
-export interface PortableRecords {
-  records: RawRecord[];
-  /** Indexes into `records` of unreadable records. */
-  unreadable: number[];
-}
-
-export function toPortableRecords(records: RawRecord[]): PortableRecords {
-  const unreadable: number[] = [];
-  const portable = records.map((record, i) => {
-    if (!(record.value instanceof UnreadableRecord)) return record;
-    unreadable.push(i);
-    const { reason, detail, raw } = record.value;
-    return { offset: record.offset, value: { reason, detail, raw } };
-  });
-  return { records: portable, unreadable };
-}
-
-export function fromPortableRecords({ records, unreadable }: PortableRecords): RawRecord[] {
-  for (const i of unreadable) {
-    const { reason, detail, raw } = records[i]!.value as unknown as UnreadableRecord;
-    records[i] = { offset: records[i]!.offset, value: new UnreadableRecord(reason, detail, raw) };
-  }
-  return records;
 }
 
 export interface ShardPool {
@@ -174,7 +146,7 @@ export class HeldRecords {
  * worker answers them only when they fail, and that failure fails the worker.
  */
 export type ShardCall =
-  | { op: 'hold'; ticket: number; records: PortableRecords }
+  | { op: 'hold'; ticket: number; records: RecordFrame }
   | { op: 'process'; source: string; partition: string; now: number; ticket: number }
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
@@ -200,16 +172,20 @@ export class WorkerShardPool implements ShardPool {
   }
 
   route(batch: RecordBatch): RoutedBatch {
-    const shards: RawRecord[][] = this.workers.map(() => []);
+    const { records } = batch;
+    const shards = this.workers.map(() => new RecordFrameBuilder(records.length));
     const size = this.workers.length;
-    for (const record of batch.records) {
+    for (const record of records) {
       const value = record.value;
-      shards[value instanceof UnreadableRecord ? 0 : shardOf(routingKey(value), size)]!.push(record);
+      shards[value instanceof UnreadableRecord ? 0 : shardOf(routingKey(value), size)]!.add(record);
     }
     // The records are copied to the threads now, while they work on the batches before this one,
     // not when this batch's turn comes and they wait for it.
     const ticket = this.nextTicket++;
-    this.workers.forEach((worker, i) => worker.send({ op: 'hold', ticket, records: toPortableRecords(shards[i]!) }));
+    this.workers.forEach((worker, i) => {
+      const frame = shards[i]!.build();
+      worker.send({ op: 'hold', ticket, records: frame }, frameTransfers(frame));
+    });
     return { partition: batch.partition, ticket };
   }
 
@@ -309,9 +285,9 @@ class ShardWorker {
   }
 
   /** Posts a one-way call: nothing is awaited; a failure comes back as an unsolicited reply. */
-  send(call: ShardCall): void {
+  send(call: ShardCall, transfer: ArrayBuffer[] = []): void {
     if (this.failure) return;
-    this.worker.postMessage({ call });
+    this.worker.postMessage({ call }, transfer);
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { OPERATOR_FACTORIES } from '../registry.js';
-import { fromPortableRecords, HeldRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
+import { HeldRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
+import { unframeRecords } from './record-frame.js';
 import { Shard } from './shard.js';
 
 const port = parentPort;
@@ -27,7 +28,7 @@ const held = new HeldRecords();
 function handle(call: ShardCall): unknown {
   switch (call.op) {
     case 'hold':
-      held.hold(fromPortableRecords(call.records), call.ticket);
+      held.hold(unframeRecords(call.records), call.ticket);
       return null;
     case 'process':
       return shard.process({ ...call, records: held.take(call.ticket) });
