@@ -1,6 +1,9 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DedupChanges } from '../operators/dedup.js';
 import type { Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
+import type { StateRow } from '../operators/state.js';
+import type { WatermarkSnapshot } from '../operators/watermark.js';
 import type { PartitionPosition } from '../sources/source.js';
 
 /** What a committed checkpoint wrote. */
@@ -8,6 +11,11 @@ export interface CommittedCheckpoint {
   rejections: Rejection[];
   outputs: OperatorOutput[];
   positions: ReadonlyMap<string, PartitionPosition>;
+  /** The state changes it committed: keyed-state rows, event ids, customers' partitions (a state changelog's input). */
+  state: readonly StateRow[];
+  dedup: readonly DedupChanges[];
+  owners: ReadonlyArray<{ customer_id: string; partition: string }>;
+  watermark: WatermarkSnapshot;
 }
 
 /**

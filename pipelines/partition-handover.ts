@@ -24,7 +24,7 @@ export class PartitionHandover {
   private warnedNoHandoff = false;
 
   constructor(
-    private readonly context: Pick<RunContext, 'handoff' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
+    private readonly context: Pick<RunContext, 'handoff' | 'changelog' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
     private readonly host: HandoverHost,
   ) {}
 
@@ -38,7 +38,8 @@ export class PartitionHandover {
       this.host.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
       this.host.watermarks.reopen(partition, now);
     }
-    await this.takeOver(message.partitions);
+    if (this.context.changelog) message.started?.(await this.restoreFromChangelog(message.partitions));
+    else await this.takeOver(message.partitions);
   }
 
   async revoked(message: PartitionsRevoked): Promise<void> {
@@ -68,10 +69,22 @@ export class PartitionHandover {
    * process must neither keep updating it nor write its windows again.
    */
   private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
-    const { handoff, store, source, job, logger } = this.context;
+    const { handoff, store, source, logger } = this.context;
     const { positions, watermarks } = this.host;
     const moved = partitions.filter((p) => positions.has(p));
     if (moved.length === 0) return;
+    if (this.context.changelog) {
+      // The changelog has this member's last checkpoint of them (produced before it committed):
+      // the next owner restores from it. A graceful stop keeps them here, current for a restart.
+      if (stopping) return;
+      for (const partition of moved) {
+        await this.context.changelog.release(store.connection, source.name, partition, this.openWindows());
+        if (lost) logger.warn({ partition }, 'partition lost (session timed out): its next owner restores it from the changelog');
+        positions.delete(partition);
+      }
+      await this.host.reloadState();
+      return;
+    }
     if (!handoff) {
       if (!stopping && !this.warnedNoHandoff) {
         this.warnedNoHandoff = true;
@@ -84,7 +97,7 @@ export class PartitionHandover {
       }
       return;
     }
-    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: watermarks.current };
+    const open = this.openWindows();
     for (const partition of moved) {
       if (lost) {
         // The group gave the partition away already; a snapshot now could be newer than the point
@@ -99,6 +112,51 @@ export class PartitionHandover {
       positions.delete(partition);
     }
     if (!stopping) await this.host.reloadState();
+  }
+
+  /** What counts as an open window now (the state that moves with a partition). */
+  private openWindows(): { allowedLatenessMs: number; watermark: number } {
+    return { allowedLatenessMs: this.context.job.eventTime.allowedLatenessMs, watermark: this.host.watermarks.current };
+  }
+
+  /**
+   * Restores newly assigned partitions from the state changelog where it is ahead of this
+   * process's database (sinks/changelog/state-changelog.ts), before any of their records is read:
+   * the source starts them after the returned offsets.
+   */
+  private async restoreFromChangelog(partitions: readonly string[]): Promise<Map<string, number>> {
+    const { changelog, store, source, logger } = this.context;
+    const { positions, watermarks } = this.host;
+    const { restores } = this.context.metrics;
+    const restored = new Map<string, number>();
+    if (!changelog || partitions.length === 0) return restored;
+    restores.begin(
+      partitions.map((partition) => ({ partition, rows: 0, offset: positions.get(partition)?.offset ?? -1 })),
+      this.host.now(),
+    );
+    // The store must be current before it is compared with the changelog and rows are replaced.
+    await this.host.checkpointCommitted();
+    const open = this.openWindows();
+    for (const partition of partitions) {
+      restores.importing(partition);
+      const result = await changelog.takeOver(
+        store.connection,
+        { source: source.name, partition, local: positions.get(partition), maxEventTime: watermarks.maxEventTimeOf(partition), open },
+        (read, total) => restores.reading(partition, read, total),
+      );
+      restores.imported(partition);
+      if (!result) continue;
+      positions.set(partition, result.position);
+      restored.set(partition, result.position.offset);
+      if (result.maxEventTime !== null) watermarks.observe(partition, result.maxEventTime, this.host.now());
+      logger.info(
+        { partition, offset: result.position.offset, entries: result.entries, topic: changelog.topic },
+        'partition state restored from the changelog',
+      );
+    }
+    if (restored.size > 0) await this.host.reloadState();
+    restores.finished(this.host.now());
+    return restored;
   }
 
   /**

@@ -385,7 +385,7 @@ export class JobRunner {
       this.positions,
     );
     for (const { channel, count } of unknownReasons) metrics.reasonUnknown.inc({ channel }, count);
-    for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions });
+    for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions, state, dedup, owners, watermark });
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */
