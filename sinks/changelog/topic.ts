@@ -1,10 +1,14 @@
-import { AdminClient, KafkaConsumer, OFFSET_BEGINNING, type ClientProperties, type LibrdKafkaError, type Message } from '../../sources/kafka/client.js';
+import { AdminClient, KafkaConsumer, OFFSET_BEGINNING, Producer, type ClientProperties, type LibrdKafkaError, type Message } from '../../sources/kafka/client.js';
 import { DeliveringProducer } from '../../sources/kafka/producer.js';
 import { ChangelogFold, type ChangelogRecord } from './records.js';
 
 /** librdkafka's TOPIC_ALREADY_EXISTS (a broker error code). */
 const TOPIC_ALREADY_EXISTS = 36;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A broker that neither creates the topic nor refuses within this is taken as refusing (the mock cluster). */
+const CREATE_TIMEOUT_MS = 10_000;
+/** Metadata of a topic just created (or auto-created by asking) may list no partitions yet. */
+const METADATA_ATTEMPTS = 10;
 
 export interface ChangelogTopicOptions {
   brokers: string;
@@ -49,7 +53,11 @@ export class ChangelogTopic {
    */
   async ensure(partitions: number, minCompactionLagMs: number): Promise<string | undefined> {
     const warning = await this.create(partitions, minCompactionLagMs);
-    const have = await this.partitionCount(this.options.topic);
+    let have = 0;
+    for (let attempt = 0; attempt < METADATA_ATTEMPTS && have === 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+      have = await this.partitionCount(this.options.topic);
+    }
     if (have < partitions) {
       throw new Error(
         `changelog topic '${this.options.topic}' has ${have} partitions and the source topic ${partitions}: it needs one per source partition; ` +
@@ -59,20 +67,17 @@ export class ChangelogTopic {
     return warning;
   }
 
-  /** Partitions of a topic, asked of the brokers (the mock cluster auto-creates a topic it is asked about). */
+  /** Partitions of a topic, asked of the brokers by a producer (where brokers auto-create topics, asking creates it). */
   async partitionCount(topic: string): Promise<number> {
-    const consumer = new KafkaConsumer(
-      { ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers, 'group.id': `pulse-changelog-meta-${process.pid}` },
-      {},
-    );
-    await callback<unknown>((done) => consumer.connect({ timeout: REQUEST_TIMEOUT_MS }, done));
+    const client = new Producer({ ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers });
+    await callback<unknown>((done) => client.connect({ timeout: REQUEST_TIMEOUT_MS }, done));
     try {
       const metadata = await callback<{ topics: Array<{ name: string; partitions: unknown[] }> }>((done) =>
-        consumer.getMetadata({ topic, timeout: REQUEST_TIMEOUT_MS }, done),
+        client.getMetadata({ topic, timeout: REQUEST_TIMEOUT_MS }, done),
       );
       return metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
     } finally {
-      await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+      await new Promise<void>((resolve) => client.disconnect(() => resolve()));
     }
   }
 
@@ -87,7 +92,7 @@ export class ChangelogTopic {
             replication_factor: -1,
             config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(minCompactionLagMs) },
           },
-          REQUEST_TIMEOUT_MS,
+          CREATE_TIMEOUT_MS,
           (error) => done(error, undefined),
         ),
       );

@@ -31,6 +31,8 @@ export interface KafkaJobOptions {
   maxEvents?: number;
   /** `checkpoint.handoff_dir`: partition state moves between members through it. */
   handoffDir?: string;
+  /** `checkpoint.changelog.topic`: partition state is carried by this compacted topic. */
+  changelogTopic?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ operators:
     rules:
       - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical, min_offered: 0 }
       - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning, min_offered: 0 }
-checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''} }
+checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''}${o.changelogTopic ? `, changelog: { topic: "${o.changelogTopic}" }` : ''} }
 dead_letters: { rejects_files: false }
 `,
   );
