@@ -69,18 +69,11 @@ describe.skipIf(!HAS_KCAT)('state changelog on Kafka (mock cluster, pulse run ch
       const a = await PulseProcess.kafka(config, dbA);
       await waitFor('A to process part 1', async () => reachedEnds(await a.positions(), part1.ends), GROUP_JOIN_MS + CATCH_UP_MS);
 
-      // B joins: A hands partitions over through the changelog (graceful revoke). Part 2 goes out
-      // in slices until B has processed some of its own.
+      // B joins: A hands partitions over through the changelog (graceful revoke), then part 2 goes out.
       const b = await PulseProcess.kafka(config, dbB);
-      let sent = cut1;
-      for (let i = 1; i <= 10; i++) {
-        const to = cut1 + Math.floor(((cut2 - cut1) * i) / 10);
-        await produceLines(cluster!.bootstrap, topic, lines.slice(sent, to));
-        sent = to;
-        if ((await b.positions()).size > 0) break;
-        await new Promise((r) => setTimeout(r, 2_000));
-      }
-      await produceLines(cluster!.bootstrap, topic, lines.slice(sent, cut2));
+      const assigned = async (member: PulseProcess): Promise<number> => (await member.samples('pulse_partitions_assigned'))[0]?.value ?? 0;
+      await waitFor('B to be assigned partitions', async () => (await assigned(b)) > 0 && (await assigned(a)) > 0, GROUP_JOIN_MS * 2);
+      await produceLines(cluster!.bootstrap, topic, lines.slice(cut1, cut2));
       const part2 = await topicLayout(cluster!.bootstrap, topic);
       const union = async (): Promise<Map<number, number>> => {
         const out = new Map(await a.positions());
