@@ -107,7 +107,7 @@ describe('partition state in DuckDB', () => {
     for (const [start, hours] of [
       [0, 0],
       [10, 1],
-    ]) {
+    ] as const) {
       await c.run(
         `INSERT INTO customer_windows VALUES ('${customer}', make_timestamptz(${start * HOUR * 1000}), make_timestamptz(${(start + 1) * HOUR * 1000}),
          ${spend + hours}, 1, NULL, 0, 2, '{"data_mb":2}', 0)`,
