@@ -22,6 +22,8 @@ export interface HandoverHost {
  */
 export class PartitionHandover {
   private warnedNoHandoff = false;
+  /** Partitions revoked with the changelog whose state is still here: where they were. */
+  private readonly revokedHere = new Map<string, PartitionPosition>();
 
   constructor(
     private readonly context: Pick<RunContext, 'handoff' | 'changelog' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
@@ -77,12 +79,13 @@ export class PartitionHandover {
       // The changelog has this member's last checkpoint of them (produced before it committed):
       // the next owner restores from it. A graceful stop keeps them here, current for a restart.
       if (stopping) return;
-      for (const partition of moved) {
-        await this.context.changelog.release(store.connection, source.name, partition, this.openWindows());
-        if (lost) logger.warn({ partition }, 'partition lost (session timed out): its next owner restores it from the changelog');
-        positions.delete(partition);
+      if (!lost && moved.length === positions.size) {
+        // All revoked (the eager protocol does that at every rebalance): keep the state until the
+        // next assignment says which come back, so that those need no restore.
+        for (const partition of moved) this.revokedHere.set(partition, positions.get(partition)!);
+        return;
       }
-      await this.host.reloadState();
+      await this.release(moved, lost);
       return;
     }
     if (!handoff) {
@@ -114,6 +117,17 @@ export class PartitionHandover {
     if (!stopping) await this.host.reloadState();
   }
 
+  /** Deletes partitions' state from the store (the changelog carries it to their next owner) and rebuilds the operators without it. */
+  private async release(partitions: readonly string[], lost: boolean): Promise<void> {
+    const { changelog, store, source, logger } = this.context;
+    for (const partition of partitions) {
+      await changelog!.release(store.connection, source.name, partition, this.openWindows());
+      if (lost) logger.warn({ partition }, 'partition lost (session timed out): its next owner restores it from the changelog');
+      this.host.positions.delete(partition);
+    }
+    await this.host.reloadState();
+  }
+
   /** What counts as an open window now (the state that moves with a partition). */
   private openWindows(): { allowedLatenessMs: number; watermark: number } {
     return { allowedLatenessMs: this.context.job.eventTime.allowedLatenessMs, watermark: this.host.watermarks.current };
@@ -136,6 +150,14 @@ export class PartitionHandover {
     );
     // The store must be current before it is compared with the changelog and rows are replaced.
     await this.host.checkpointCommitted();
+    // State kept at the last revoke: what comes back is current here, the rest leaves.
+    for (const partition of partitions) {
+      const kept = this.revokedHere.get(partition);
+      if (kept) positions.set(partition, kept);
+    }
+    const gone = [...this.revokedHere.keys()].filter((p) => !partitions.includes(p));
+    this.revokedHere.clear();
+    if (gone.length > 0) await this.release(gone, false);
     const open = this.openWindows();
     for (const partition of partitions) {
       restores.importing(partition);
