@@ -107,6 +107,8 @@ const stateChangelog = (): StateChangelog =>
     held: () => partitionNames,
   });
 const publisher = stateChangelog();
+// Creates the topic (the mock cluster refuses the admin request after 10 s; it is auto-created with 4 partitions).
+await publisher.start([]);
 const publishStart = performance.now();
 for (const partition of partitionNames) {
   await publisher.takeOver(connection, { source: 'kafka', partition, local: { offset: 1000, resume: 1000 }, maxEventTime: watermark, open });

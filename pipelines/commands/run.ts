@@ -16,6 +16,7 @@ import { bindStateChangelog } from '../changelog-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import type { RunSummary } from '../run-context.js';
 import type { CommittedCheckpoint } from '../checkpoint-sink.js';
+import type { OperatorOutput } from '../../operators/operator.js';
 import { JobRunner } from '../runner.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
@@ -142,7 +143,14 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       // Routed alerts go to the delivery outbox in the same transaction.
       ...(delivery ? [delivery] : []),
       // The changelog before the source's offsets: a marker is in Kafka before the group's offset passes it.
-      ...(changelog ? [{ committed: (checkpoint: CommittedCheckpoint) => changelog.committed(checkpoint) }] : []),
+      ...(changelog
+        ? [
+            {
+              beforeWrites: async (_c: unknown, outputs: readonly OperatorOutput[]) => changelog.capture(outputs),
+              committed: (c: CommittedCheckpoint) => changelog.committed(c),
+            },
+          ]
+        : []),
       binding,
       status.sink,
     ],

@@ -6,7 +6,9 @@ import { inTransaction } from '../duckdb/transaction.js';
 import { readPartitionState, replacePartitionState } from './partition-state.js';
 import { encodeEntry, entryKey, type ChangelogRecord } from './records.js';
 import type { ChangelogTopic } from './topic.js';
-import { ChangelogWriter, type ChangelogCheckpoint } from './writer.js';
+import type { OperatorOutput } from '../../operators/operator.js';
+import type { WindowEntry } from './records.js';
+import { ChangelogWriter, windowEntries, type ChangelogCheckpoint } from './writer.js';
 
 export interface StateChangelogOptions {
   topic: ChangelogTopic;
@@ -46,6 +48,8 @@ export interface RestoredPartition {
  */
 export class StateChangelog {
   private readonly writer: ChangelogWriter;
+  /** The window rows of the checkpoint being written, taken before its commit (`capture`). */
+  private captured: WindowEntry[] = [];
 
   constructor(private readonly options: StateChangelogOptions) {
     this.writer = new ChangelogWriter({ allowedLatenessMs: options.allowedLatenessMs, partitionOf: (p) => this.partitionOf(p) });
@@ -62,9 +66,16 @@ export class StateChangelog {
     return this.options.topic.ensure(partitions, this.options.minCompactionLagMs);
   }
 
+  /** While a checkpoint is written (before the loop goes on): its window rows. */
+  capture(outputs: readonly OperatorOutput[]): void {
+    this.captured = windowEntries(outputs);
+  }
+
   /** After a checkpoint's DuckDB commit, before its offsets go to the group: its changes and markers. */
-  async committed(checkpoint: ChangelogCheckpoint): Promise<void> {
-    await this.options.topic.send(this.writer.records(checkpoint, new Set(this.options.held())));
+  async committed(checkpoint: Omit<ChangelogCheckpoint, 'windows'>): Promise<void> {
+    const windows = this.captured;
+    this.captured = [];
+    await this.options.topic.send(this.writer.records({ ...checkpoint, windows }, new Set(this.options.held())));
   }
 
   /**

@@ -4,12 +4,13 @@ import type { StateRow } from '../../operators/state.js';
 import type { WatermarkSnapshot } from '../../operators/watermark.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { windowEntry } from './partition-state.js';
-import { encodeEntry, encodeMarker, encodeTombstone, entryKey, type ChangelogEntry, type ChangelogRecord, type EntryKey } from './records.js';
+import { encodeEntry, encodeMarker, encodeTombstone, entryKey, type ChangelogEntry, type ChangelogRecord, type EntryKey, type WindowEntry } from './records.js';
 
 /** What a committed checkpoint changed, as the changelog needs it (pipelines/checkpoint-sink.ts). */
 export interface ChangelogCheckpoint {
   state: readonly StateRow[];
-  outputs: readonly OperatorOutput[];
+  /** Its customer window rows (`windowEntries` of its outputs, taken before the loop went on). */
+  windows: readonly WindowEntry[];
   dedup: readonly DedupChanges[];
   /** Customers whose source partition is new or changed. */
   owners: ReadonlyArray<{ customer_id: string; partition: string }>;
@@ -94,14 +95,10 @@ export class ChangelogWriter {
       const record = row.value === null ? encodeTombstone(key) : encodeEntry({ ...key, customer: row.customer_id, value: row.value });
       push(this.owners.get(row.customer_id), record);
     }
-    for (const output of checkpoint.outputs) {
-      if (output.kind !== 'customer_window') continue;
-      for (const row of outputRows(output)) {
-        const entry = windowEntry(row);
-        const partition = this.owners.get(entry.customer);
-        push(partition, encodeEntry(entry));
-        if (partition !== undefined) this.openWindows.set(entryKey(entry), { partition, end: entry.windowEnd, key: entry });
-      }
+    for (const entry of checkpoint.windows) {
+      const partition = this.owners.get(entry.customer);
+      push(partition, encodeEntry(entry));
+      if (partition !== undefined) this.openWindows.set(entryKey(entry), { partition, end: entry.windowEnd, key: entry });
     }
     const watermark = checkpoint.watermark.current;
     if (watermark !== null) {
@@ -121,6 +118,17 @@ export class ChangelogWriter {
     }
     return out;
   }
+}
+
+/**
+ * The customer window rows of a checkpoint's outputs as entries. Taken while the checkpoint is
+ * staged: an inline shard's column outputs are views of its live state, which the loop changes
+ * once the checkpoint is staged.
+ */
+export function windowEntries(outputs: readonly OperatorOutput[]): WindowEntry[] {
+  const entries: WindowEntry[] = [];
+  for (const output of outputs) if (output.kind === 'customer_window') for (const row of outputRows(output)) entries.push(windowEntry(row));
+  return entries;
 }
 
 /** An output's rows as objects, from its columns when it has them (customer windows do). */

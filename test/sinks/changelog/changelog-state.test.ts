@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPartitionState, replacePartitionState } from '../../../sinks/changelog/partition-state.js';
 import { decodeRecord, type ChangelogRecord } from '../../../sinks/changelog/records.js';
-import { ChangelogWriter, type ChangelogCheckpoint } from '../../../sinks/changelog/writer.js';
+import { ChangelogWriter, windowEntries, type ChangelogCheckpoint } from '../../../sinks/changelog/writer.js';
 import { DuckDBStore } from '../../../sinks/duckdb/store.js';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const window = (customer: string, start: number, spend: number): Record<string, 
 });
 const checkpoint = (over: Partial<ChangelogCheckpoint>): ChangelogCheckpoint => ({
   state: [],
-  outputs: [],
+  windows: [],
   dedup: [],
   owners: [],
   positions: new Map(),
@@ -46,7 +46,7 @@ describe('changelog writer', () => {
           { operator: 'shifts', state: 'old', key: 'c1|x', value: null, customer_id: 'c1' },
           { operator: 'drift', state: 'periods', key: 'p1', value: '{}', customer_id: null },
         ],
-        outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5) as never] }],
+        windows: windowEntries([{ kind: 'customer_window', rows: [window('c1', 0, 5) as never] }]),
         dedup: [{ ids: ['e1', 'e2'], customers: ['c1', 'c2'], times: [10, 20], partitions: ['events/0', 'events/1'], expiredBefore: Number.NEGATIVE_INFINITY }],
         positions: new Map([
           ['events/0', { offset: 41, resume: 41 }],
@@ -78,7 +78,10 @@ describe('changelog writer', () => {
     const w = writer();
     const held = new Set(['events/0']);
     w.records(
-      checkpoint({ owners: [{ customer_id: 'c1', partition: 'events/0' }], outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5) as never] }] }),
+      checkpoint({
+        owners: [{ customer_id: 'c1', partition: 'events/0' }],
+        windows: windowEntries([{ kind: 'customer_window', rows: [window('c1', 0, 5) as never] }]),
+      }),
       held,
     );
     const atEdge = w.records(checkpoint({ watermark: { current: 2 * HOUR - 1, partitions: {} } }), held);
