@@ -368,6 +368,9 @@ export class KafkaSource implements Source {
 
   private revoke(consumer: Consumer, assignment: Assignment[], cooperative: boolean): void {
     const names = assignment.map((tp) => partitionName(tp.topic, tp.partition));
+    // The eager protocol revokes everything: also partitions whose deferred assignment the
+    // consumer has not been given yet (librdkafka lists only what it holds).
+    if (!cooperative) for (const name of this.owned.keys()) if (!names.includes(name)) names.push(name);
     for (const name of names) {
       this.owned.delete(name);
       this.deferred.delete(name);

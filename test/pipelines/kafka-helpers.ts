@@ -33,6 +33,8 @@ export interface KafkaJobOptions {
   handoffDir?: string;
   /** `checkpoint.changelog.topic`: partition state is carried by this compacted topic. */
   changelogTopic?: string;
+  /** `event_time.allowed_lateness` (default 1h). */
+  allowedLateness?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ sources:
 # A long idle timeout: with 30 s, a partition read to its end early stops holding the watermark
 # after 30 s of wall time, so the final watermark (and which alerts have resolved) would depend on
 # how long a run took; with it the final watermark is the minimum over partitions in every run.
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h, idle_timeout: 6h }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: ${o.allowedLateness ?? '1h'}, idle_timeout: 6h }
 operators:
   - type: customer_windows
     windows: [{ size: 1h }, { size: 1d }]
