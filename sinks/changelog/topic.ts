@@ -1,4 +1,12 @@
-import { AdminClient, KafkaConsumer, OFFSET_BEGINNING, Producer, type ClientProperties, type LibrdKafkaError, type Message } from '../../sources/kafka/client.js';
+import {
+  AdminClient,
+  KafkaConsumer,
+  OFFSET_BEGINNING,
+  Producer,
+  type ClientProperties,
+  type LibrdKafkaError,
+  type Message,
+} from '../../sources/kafka/client.js';
 import { DeliveringProducer } from '../../sources/kafka/producer.js';
 import { ChangelogFold, type ChangelogRecord } from './records.js';
 
@@ -144,6 +152,8 @@ export class ChangelogTopic {
       if (total === 0) return fold;
       consumer.assign([{ topic: this.options.topic, partition, offset: OFFSET_BEGINNING }]);
       consumer.setDefaultConsumeTimeout(1_000);
+      // Return what has arrived instead of waiting the timeout for a full batch (the binding has it; its types do not).
+      (consumer as unknown as { setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
       const started = Date.now();
       let last = -1;
       while (last < highOffset - 1) {
