@@ -12,7 +12,12 @@
  *    member's database, and prints the snapshot's size and rows. Open windows are those a live
  *    member holds: the job's last event-time watermark, not the end-of-file close.
  * 4. Baseline: `pulse run` restarting on the exported database with nothing new to read (open the
- *    file, restore every operator's state, checkpoint, exit). A hand-over also rebuilds the
+ *    file, restore every operator's state, checkpoint, exit).
+ * 5. The same state carried by Kafka (`checkpoint.changelog`) on librdkafka's MOCK cluster (not a
+ *    production figure): every partition published to a changelog topic, then restored from it into
+ *    an empty database (read to the end, folded, imported in one transaction per partition), as a
+ *    member assigned all of them would; printed per 100,000 customers. Run before step 3, which
+ *    deletes partition events/0 from the member's database. A hand-over also rebuilds the
  *    member's operators from its database, so this is the part of the cost that does not shrink
  *    with the size of the moved partition.
  */
@@ -20,7 +25,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ChangelogTopic } from '../sinks/changelog/topic.js';
+import { readPartitionState } from '../sinks/changelog/partition-state.js';
+import { StateChangelog } from '../sinks/changelog/state-changelog.js';
 import { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
+import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { DuckDBStore } from '../sinks/duckdb/store.js';
 import { cleanDataset } from './clean-dataset.js';
 import type { WatermarkSnapshot } from '../operators/watermark.js';
@@ -86,6 +95,52 @@ const totals = {
   windowRows: await count(`SELECT count(*) FROM customer_windows`),
 };
 
+// 5 (run now: step 3 deletes a partition). Every partition through a changelog topic on the mock cluster.
+const cluster = await startMockCluster(3);
+const open = { allowedLatenessMs: 3_600_000, watermark };
+const partitionNames = Array.from({ length: partitions }, (_, p) => `events/${p}`);
+const stateChangelog = (): StateChangelog =>
+  new StateChangelog({
+    topic: new ChangelogTopic({ brokers: cluster.bootstrap, topic: 'bench-state-changelog' }),
+    sourceTopic: 'events',
+    allowedLatenessMs: open.allowedLatenessMs,
+    minCompactionLagMs: 86_400_000,
+    held: () => partitionNames,
+  });
+const publisher = stateChangelog();
+// Creates the topic (the mock cluster refuses the admin request after 10 s; it is auto-created with 4 partitions).
+await publisher.start([]);
+// What is published, to check that it all comes back: the mock cluster keeps only about 5 MB or
+// 100,000 messages per partition, so keep a partition's state below that (about 20,000 customers here).
+let publishedEntries = 0;
+for (const partition of partitionNames) publishedEntries += (await readPartitionState(connection, partition, open)).length;
+const publishStart = performance.now();
+for (const partition of partitionNames) {
+  await publisher.takeOver(connection, { source: 'kafka', partition, local: { offset: 1000, resume: 1000 }, maxEventTime: watermark, open });
+}
+const publishSeconds = (performance.now() - publishStart) / 1000;
+await publisher.close();
+const restoredDb = join(dir, 'handoff-changelog.duckdb');
+removeDb(restoredDb);
+const restored = await DuckDBStore.open(restoredDb);
+const restorer = stateChangelog();
+let changelogRecords = 0;
+let restoredEntries = 0;
+const restoreStart = performance.now();
+for (const partition of partitionNames) {
+  const result = await restorer.takeOver(
+    restored.connection,
+    { source: 'kafka', partition, local: undefined, maxEventTime: Number.NEGATIVE_INFINITY, open },
+    (read, total) => void (read === total && (changelogRecords += total)),
+  );
+  restoredEntries += result?.entries ?? 0;
+}
+const restoreSeconds = (performance.now() - restoreStart) / 1000;
+const restoredCustomers = Number((await restored.connection.runAndReadAll(`SELECT count(*) FROM pulse_partition_owners`)).getRows()[0]![0]);
+await restorer.close();
+restored.close();
+await cluster.close();
+
 // 3. Export one partition, import it into another member's database.
 const handoffRoot = join(dir, 'handoff-snapshots');
 rmSync(handoffRoot, { recursive: true, force: true });
@@ -124,5 +179,9 @@ const figures = {
   import_seconds: importSeconds.toFixed(2),
   restart_seconds_baseline: restartSeconds.toFixed(2),
   handover_over_restart: ((exportSeconds + importSeconds) / restartSeconds).toFixed(2),
+  changelog_mock_cluster: `${partitions} partitions, ${publishedEntries} entries published, ${changelogRecords} records read, ${restoredEntries} entries and ${restoredCustomers} customers restored`,
+  changelog_publish_seconds: publishSeconds.toFixed(2),
+  changelog_restore_seconds: restoreSeconds.toFixed(2),
+  changelog_restore_per_100k: `${((restoreSeconds * 100_000) / Math.max(1, restoredCustomers)).toFixed(2)} s per 100,000 customers (MOCK cluster)`,
 };
 for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(26)} ${value}\n`);

@@ -44,7 +44,8 @@ export function packStateRows(
   for (const [state, keyed] of Object.entries(states)) {
     const { upserts, deletes } = keyed.drainChanges();
     const packer = new BlockPacker(operator, state, limits, blocks);
-    for (const key of deletes) packer.add(key, null, null);
+    for (const key of deletes) packer.add(key, null, keyed.customerOfDeleted(key));
+    keyed.forgetDeleted();
     for (const [key, value] of upserts) packer.add(key, JSON.stringify(value), keyed.customerOfEntry(key, value));
     packer.finish();
   }

@@ -24,6 +24,8 @@ export type CustomerOfEntry<V> = (key: string, value: V) => string;
 export class KeyedState<V> {
   private readonly values = new Map<string, V>();
   private readonly dirty = new Set<string>();
+  /** The customers of customer-keyed entries deleted since the last drain: a state changelog routes their tombstones by it. */
+  private deletedOwners = new Map<string, string>();
 
   // Method syntax keeps KeyedState<T> assignable to KeyedState<unknown> (parameters of methods
   // are compared bivariantly, those of function-typed properties are not).
@@ -63,7 +65,16 @@ export class KeyedState<V> {
   }
 
   delete(key: string): void {
-    if (this.values.delete(key)) this.dirty.add(key);
+    const value = this.values.get(key);
+    if (value === undefined) return;
+    if (this.ownership) this.deletedOwners.set(key, this.ownership.customerOf(key, value));
+    this.values.delete(key);
+    this.dirty.add(key);
+  }
+
+  /** The customer of an entry deleted since the last drain (customer-keyed state only). */
+  customerOfDeleted(key: string): string | null {
+    return this.deletedOwners.get(key) ?? null;
   }
 
   entries(): IterableIterator<[string, V]> {
@@ -81,6 +92,11 @@ export class KeyedState<V> {
     }
     this.dirty.clear();
     return { upserts, deletes };
+  }
+
+  /** Forgets the customers of deleted entries once their deletes are drained (after `drainChanges`). */
+  forgetDeleted(): void {
+    if (this.deletedOwners.size > 0) this.deletedOwners = new Map();
   }
 
   /** Loads persisted entries after a restart; they are not marked as changed. */

@@ -39,7 +39,8 @@ export interface JobConfig {
   /** DuckDB's buffer pool limit (`store.memory_limit`), e.g. `256MB`. */
   storeMemoryLimit: string;
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
-  checkpoint: { intervalMs: number; maxEvents: number; maxShare: number; handoffDir?: string };
+  /** changelog: where Kafka partition state is carried instead (`checkpoint.changelog`). */
+  checkpoint: { intervalMs: number; maxEvents: number; maxShare: number; handoffDir?: string; changelog?: { topic: string; minCompactionLagMs: number } };
   /** Worker threads running the shards (`workers`, `auto` resolved to the CPU cores; 0: main thread). */
   workers: number;
   rejectsFiles: boolean;
@@ -124,6 +125,11 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     const type = String(entry['type']);
     return operatorConfig(entry, index, origin, located(['operators', index], `operators[${index}] (${type}): `));
   });
+  if (job.checkpoint.changelog !== undefined && job.checkpoint.handoff_dir !== undefined) {
+    throw new ConfigError(
+      `${origin}: checkpoint: handoff_dir and changelog both move partition state; set one (changelog for members on several hosts, handoff_dir for one host)`,
+    );
+  }
   const names = new Set<string>();
   for (const op of operators) {
     if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
@@ -169,6 +175,9 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       maxEvents: job.checkpoint.max_events,
       maxShare: job.checkpoint.max_share,
       ...(job.checkpoint.handoff_dir === undefined ? {} : { handoffDir: job.checkpoint.handoff_dir }),
+      ...(job.checkpoint.changelog === undefined
+        ? {}
+        : { changelog: { topic: job.checkpoint.changelog.topic, minCompactionLagMs: requireDuration(job.checkpoint.changelog.min_compaction_lag ?? '1d') } }),
     },
     workers: job.workers === 'auto' ? availableParallelism() : job.workers,
     rejectsFiles: job.dead_letters.rejects_files,

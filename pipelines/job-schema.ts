@@ -164,6 +164,28 @@ export const JOB_SCHEMA = Type.Object(
             "there with its customers' state and the next owner continues it (`sources/kafka/README.md`)",
         }),
       ),
+      changelog: Type.Optional(
+        Type.Object(
+          {
+            topic: Type.String({
+              pattern: '^[A-Za-z0-9._-]{1,249}$',
+              description: 'the compacted topic, one per job; created with one partition per source partition and cleanup.policy=compact when missing',
+            }),
+            min_compaction_lag: Duration({
+              default: '1d',
+              description:
+                "the topic's min.compaction.lag.ms when the job creates it: a member that dies leaves records after its last marker, which " +
+                'compaction must not merge over the values before it until the next owner has restored the partition and overwritten them',
+            }),
+          },
+          {
+            additionalProperties: false,
+            description:
+              "Kafka only (one topic): per-customer state carried by a compacted changelog topic instead of a shared directory; each checkpoint's " +
+              'changes are produced after its commit, and an assigned partition is restored from it unless the local database is as far (README "State carried by Kafka")',
+          },
+        ),
+      ),
     }),
     workers: Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Literal('auto')], {
       default: 'auto',

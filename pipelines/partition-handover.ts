@@ -22,9 +22,11 @@ export interface HandoverHost {
  */
 export class PartitionHandover {
   private warnedNoHandoff = false;
+  /** Partitions revoked with the changelog whose state is still here: where they were. */
+  private readonly revokedHere = new Map<string, PartitionPosition>();
 
   constructor(
-    private readonly context: Pick<RunContext, 'handoff' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
+    private readonly context: Pick<RunContext, 'handoff' | 'changelog' | 'store' | 'source' | 'job' | 'logger' | 'metrics'>,
     private readonly host: HandoverHost,
   ) {}
 
@@ -38,7 +40,8 @@ export class PartitionHandover {
       this.host.watermarks.observe(partition, Number.NEGATIVE_INFINITY, now);
       this.host.watermarks.reopen(partition, now);
     }
-    await this.takeOver(message.partitions);
+    if (this.context.changelog) message.started?.(await this.restoreFromChangelog(message.partitions));
+    else await this.takeOver(message.partitions);
   }
 
   async revoked(message: PartitionsRevoked): Promise<void> {
@@ -68,10 +71,23 @@ export class PartitionHandover {
    * process must neither keep updating it nor write its windows again.
    */
   private async handOver(partitions: readonly string[], { stopping = false, lost = false } = {}): Promise<void> {
-    const { handoff, store, source, job, logger } = this.context;
+    const { handoff, store, source, logger } = this.context;
     const { positions, watermarks } = this.host;
     const moved = partitions.filter((p) => positions.has(p));
     if (moved.length === 0) return;
+    if (this.context.changelog) {
+      // The changelog has this member's last checkpoint of them (produced before it committed):
+      // the next owner restores from it. A graceful stop keeps them here, current for a restart.
+      if (stopping) return;
+      if (!lost && moved.length === positions.size) {
+        // All revoked (the eager protocol does that at every rebalance): keep the state until the
+        // next assignment says which come back, so that those need no restore.
+        for (const partition of moved) this.revokedHere.set(partition, positions.get(partition)!);
+        return;
+      }
+      await this.release(moved, lost);
+      return;
+    }
     if (!handoff) {
       if (!stopping && !this.warnedNoHandoff) {
         this.warnedNoHandoff = true;
@@ -84,7 +100,7 @@ export class PartitionHandover {
       }
       return;
     }
-    const open = { allowedLatenessMs: job.eventTime.allowedLatenessMs, watermark: watermarks.current };
+    const open = this.openWindows();
     for (const partition of moved) {
       if (lost) {
         // The group gave the partition away already; a snapshot now could be newer than the point
@@ -99,6 +115,70 @@ export class PartitionHandover {
       positions.delete(partition);
     }
     if (!stopping) await this.host.reloadState();
+  }
+
+  /** Deletes partitions' state from the store (the changelog carries it to their next owner) and rebuilds the operators without it. */
+  private async release(partitions: readonly string[], lost: boolean): Promise<void> {
+    const { changelog, store, source, logger } = this.context;
+    for (const partition of partitions) {
+      await changelog!.release(store.connection, source.name, partition, this.openWindows());
+      if (lost) logger.warn({ partition }, 'partition lost (session timed out): its next owner restores it from the changelog');
+      this.host.positions.delete(partition);
+    }
+    await this.host.reloadState();
+  }
+
+  /** What counts as an open window now (the state that moves with a partition). */
+  private openWindows(): { allowedLatenessMs: number; watermark: number } {
+    return { allowedLatenessMs: this.context.job.eventTime.allowedLatenessMs, watermark: this.host.watermarks.current };
+  }
+
+  /**
+   * Restores newly assigned partitions from the state changelog where it is ahead of this
+   * process's database (sinks/changelog/state-changelog.ts), before any of their records is read:
+   * the source starts them after the returned offsets.
+   */
+  private async restoreFromChangelog(partitions: readonly string[]): Promise<Map<string, number>> {
+    const { changelog, store, source, logger } = this.context;
+    const { positions, watermarks } = this.host;
+    const { restores } = this.context.metrics;
+    const restored = new Map<string, number>();
+    if (!changelog || partitions.length === 0) return restored;
+    restores.begin(
+      partitions.map((partition) => ({ partition, rows: 0, offset: positions.get(partition)?.offset ?? -1 })),
+      this.host.now(),
+    );
+    // The store must be current before it is compared with the changelog and rows are replaced.
+    await this.host.checkpointCommitted();
+    // State kept at the last revoke: what comes back is current here, the rest leaves.
+    for (const partition of partitions) {
+      const kept = this.revokedHere.get(partition);
+      if (kept) positions.set(partition, kept);
+    }
+    const gone = [...this.revokedHere.keys()].filter((p) => !partitions.includes(p));
+    this.revokedHere.clear();
+    if (gone.length > 0) await this.release(gone, false);
+    const open = this.openWindows();
+    for (const partition of partitions) {
+      restores.importing(partition);
+      const result = await changelog.takeOver(
+        store.connection,
+        { source: source.name, partition, local: positions.get(partition), maxEventTime: watermarks.maxEventTimeOf(partition), open },
+        (read, total) => restores.reading(partition, read, total),
+      );
+      restores.imported(partition);
+      if (!result) continue;
+      positions.set(partition, result.position);
+      restored.set(partition, result.position.offset);
+      if (result.maxEventTime !== null) watermarks.observe(partition, result.maxEventTime, this.host.now());
+      logger.info(
+        { partition, offset: result.position.offset, entries: result.entries, topic: changelog.topic },
+        'partition state restored from the changelog',
+      );
+    }
+    if (restored.size > 0) await this.host.reloadState();
+    restores.finished(this.host.now());
+    return restored;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { StateChangelog } from '../sinks/changelog/state-changelog.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
@@ -21,6 +22,11 @@ export interface RunContext {
    * gives up is exported there, and one it is assigned is imported when the snapshot is ahead.
    */
   handoff?: PartitionHandoffDir;
+  /**
+   * Where partition state is carried instead (job `checkpoint.changelog`): an assigned partition is
+   * restored from the changelog when it is ahead of the store (its writes are a checkpoint sink).
+   */
+  changelog?: StateChangelog;
   /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
   exclusive?: SerialQueue;
   /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */

@@ -324,6 +324,7 @@ export class JobRunner {
     const caseWork = await this.cases.prepare(store.connection, (index, request) => this.pool!.ask(index, request), clock, this.now());
     const drained = await this.drain();
     const { outputs, state, dedup, owners, unknownReasons } = drained;
+    for (const sink of sinks) sink.drained?.(state);
     // A reason list saved since the last checkpoint maps the records read after this one (the
     // read loop waits for this checkpoint to be staged before it sends the shards more).
     await this.taxonomy.follow();
@@ -385,7 +386,7 @@ export class JobRunner {
       this.positions,
     );
     for (const { channel, count } of unknownReasons) metrics.reasonUnknown.inc({ channel }, count);
-    for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions });
+    for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions, dedup, owners, watermark });
   }
 
   /** Everything the shards and the global parts changed since the previous checkpoint. */

@@ -143,6 +143,8 @@ function bindKafka(config: KafkaSourceConfig, { name, job, metrics, logger, hand
     ...kafkaSourceOptions(name, config, job.limits.maxRecordBytes),
     onWarning: (message, cause) => logger.warn({ err: cause }, message),
     ...(handoff ? { handedOverOffset: (partition: string) => handoff.newest(name, partition)?.manifest.position.offset } : {}),
+    // A partition's state comes from the changelog before any of its records is read (pipelines/partition-handover.ts).
+    ...(job.checkpoint.changelog ? { deferAssignment: true } : {}),
   });
   // Read when scraped: partitions come and go with rebalances between checkpoints.
   metrics.trackSourceLag(() => source.checkpointedLag());

@@ -49,6 +49,12 @@ export interface PartitionEnd {
 export interface PartitionsAssigned {
   kind: 'assign';
   partitions: string[];
+  /**
+   * Present when the source waits for the runner before reading the partitions (state restored
+   * from a changelog): call it with the last offset processed of each partition whose restore
+   * moved it; reading starts after the later of that and the source's own offset.
+   */
+  started?: (restored: ReadonlyMap<string, number>) => void;
 }
 
 /**

@@ -12,8 +12,12 @@ import { createLogger } from '../logger.js';
 import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
+import { bindStateChangelog } from '../changelog-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import type { RunSummary } from '../run-context.js';
+import type { CommittedCheckpoint } from '../checkpoint-sink.js';
+import type { OperatorOutput } from '../../operators/operator.js';
+import type { PackedStateRows } from '../../operators/state-pack.js';
 import { JobRunner } from '../runner.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
@@ -82,7 +86,15 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const metrics = new PipelineMetrics();
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
+  const changelog = bindStateChangelog(job, binding.source);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
+  if (changelog) {
+    const warning = await changelog.start(await store.loadOwners()).catch(async (error: unknown) => {
+      store.close();
+      throw error;
+    });
+    if (warning !== undefined) logger.warn(warning);
+  }
   // Checkpoints and the commands of the job's API take turns on the database.
   const queue = new SerialQueue();
   const abort = new AbortController();
@@ -116,6 +128,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     signal: abort.signal,
     exclusive: queue,
     ...(handoff ? { handoff } : {}),
+    ...(changelog ? { changelog } : {}),
     onProgress: (p) => progress.update(p),
     sinks: [
       {
@@ -130,6 +143,16 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       },
       // Routed alerts go to the delivery outbox in the same transaction.
       ...(delivery ? [delivery] : []),
+      // The changelog before the source's offsets: a marker is in Kafka before the group's offset passes it.
+      ...(changelog
+        ? [
+            {
+              drained: (state: readonly PackedStateRows[]) => changelog.captureState(state),
+              beforeWrites: async (_c: unknown, outputs: readonly OperatorOutput[]) => changelog.capture(outputs),
+              committed: (c: CommittedCheckpoint) => changelog.committed(c),
+            },
+          ]
+        : []),
       binding,
       status.sink,
     ],
@@ -194,6 +217,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     await delivery?.stop();
     workerConnection?.closeSync();
     await binding.close();
+    await changelog?.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     unpublish?.();

@@ -132,17 +132,7 @@ export class PartitionHandoffDir {
    * member could hand it over (a lost session); its next owner continues from the last snapshot.
    */
   async discard(connection: DuckDBConnection, source: string, partition: string, open: OpenWindows): Promise<void> {
-    const scope = partitionScope(partition, open);
-    await inTransaction(connection, async () => {
-      await connection.run(`DELETE FROM customer_windows WHERE ${scope.openWindows}`);
-      await connection.run(`DELETE FROM pulse_state WHERE ${scope.customerState}`);
-      await connection.run(`DELETE FROM pulse_dedup WHERE ${scope.dedup}`);
-      await connection.run(`DELETE FROM case_events WHERE ${scope.openCaseEvents}`);
-      await connection.run(`DELETE FROM cases WHERE ${scope.openCases}`);
-      // Last: the statements above find the partition's customers here.
-      await connection.run(`DELETE FROM pulse_partition_owners WHERE ${scope.owners}`);
-      await connection.run(`DELETE FROM pulse_checkpoints WHERE source = ${sqlString(source)} AND partition = ${sqlString(partition)}`);
-    });
+    await inTransaction(connection, () => deletePartitionState(connection, source, partition, open));
   }
 
   /**
@@ -195,8 +185,24 @@ export class PartitionHandoffDir {
   }
 }
 
+/**
+ * Deletes a partition's state (what `PartitionHandoffDir.export` writes) and position, in the
+ * caller's transaction: also used where the state moves through a changelog topic instead.
+ */
+export async function deletePartitionState(connection: DuckDBConnection, source: string, partition: string, open: OpenWindows): Promise<void> {
+  const scope = partitionScope(partition, open);
+  await connection.run(`DELETE FROM customer_windows WHERE ${scope.openWindows}`);
+  await connection.run(`DELETE FROM pulse_state WHERE ${scope.customerState}`);
+  await connection.run(`DELETE FROM pulse_dedup WHERE ${scope.dedup}`);
+  await connection.run(`DELETE FROM case_events WHERE ${scope.openCaseEvents}`);
+  await connection.run(`DELETE FROM cases WHERE ${scope.openCases}`);
+  // Last: the statements above find the partition's customers here.
+  await connection.run(`DELETE FROM pulse_partition_owners WHERE ${scope.owners}`);
+  await connection.run(`DELETE FROM pulse_checkpoints WHERE source = ${sqlString(source)} AND partition = ${sqlString(partition)}`);
+}
+
 /** The WHERE clauses that select one partition's share of each table. */
-function partitionScope(
+export function partitionScope(
   partition: string,
   open: OpenWindows,
 ): Record<'openWindows' | 'customerState' | 'dedup' | 'owners' | 'openCases' | 'openCaseEvents', string> {

@@ -71,6 +71,14 @@ export class PartitionRestores {
     if (restore) restore.phase = 'importing';
   }
 
+  /** Rows of the partition's state read so far (a changelog is read record by record before it is imported). */
+  reading(partition: string, read: number, total: number): void {
+    const restore = this.byPartition.get(partition);
+    if (!restore) return;
+    restore.rows = total;
+    restore.rowsRestored = Math.min(read, total);
+  }
+
   /** The snapshot is in the store; the operators are rebuilt once every snapshot of the assignment is. */
   imported(partition: string): void {
     const restore = this.byPartition.get(partition);

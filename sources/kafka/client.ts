@@ -4,7 +4,7 @@
  */
 import kafka from '@confluentinc/kafka-javascript';
 
-export const { KafkaConsumer, Producer } = kafka;
+export const { KafkaConsumer, Producer, AdminClient } = kafka;
 export type { Assignment, LibrdKafkaError, Message, MessageHeader, TopicPartition, TopicPartitionOffset, DeliveryReport } from '@confluentinc/kafka-javascript';
 
 /** librdkafka error codes used here (rdkafka.h). */

@@ -30,6 +30,12 @@ export interface KafkaSourceOptions {
    */
   handedOverOffset?: (partition: string) => number | undefined;
   /**
+   * Assigned partitions are not read until the runner has restored their state (a state changelog,
+   * read asynchronously): the `assign` message carries `started`, and the source assigns them to the
+   * consumer, at the later of the given and its own offsets, only when that is called.
+   */
+  deferAssignment?: boolean;
+  /**
    * Non-fatal client errors and warnings (broker down, commit failed); fatal ones end `read`. A
    * warning that repeats is passed on once, then as a summary every `warningSummaryIntervalMs`.
    */

@@ -5,8 +5,11 @@ type RdProducer = InstanceType<typeof Producer>;
 
 export interface OutgoingMessage {
   topic: string;
+  /** Unset: the partitioner picks one from the key. */
+  partition?: number;
   key: string | null;
-  value: string;
+  /** null: a tombstone (a compacted topic drops the key's earlier values). */
+  value: string | null;
   headers?: MessageHeader[];
 }
 
@@ -65,7 +68,8 @@ export class DeliveringProducer {
   private async produce(producer: RdProducer, message: OutgoingMessage, id: number): Promise<void> {
     for (;;) {
       try {
-        producer.produce(message.topic, null, Buffer.from(message.value, 'utf8'), message.key, Date.now(), id, message.headers);
+        const value = message.value === null ? null : Buffer.from(message.value, 'utf8');
+        producer.produce(message.topic, message.partition ?? null, value, message.key, Date.now(), id, message.headers);
         return;
       } catch (error) {
         // The local queue is full: let delivery reports drain it, then try again.

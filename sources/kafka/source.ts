@@ -61,6 +61,8 @@ export class KafkaSource implements Source {
   /** Last offset put into the buffer per partition; later fetches at or below it are duplicates. */
   private readonly enqueued = new Map<string, number>();
   private readonly pendingRevokes = new Set<() => void>();
+  /** Partitions whose deferred assignment waits for the runner, with the assignment they belong to. */
+  private readonly deferred = new Map<string, object>();
   private paused = false;
   private stopping = false;
   private failure: Error | undefined;
@@ -318,26 +320,61 @@ export class KafkaSource implements Source {
 
   private assign(consumer: Consumer, assignment: Assignment[], cooperative: boolean): void {
     const names: string[] = [];
-    const start = assignment.map((tp) => {
+    const offsets = new Map<string, number | undefined>();
+    for (const tp of assignment) {
       const name = partitionName(tp.topic, tp.partition);
       names.push(name);
       this.owned.set(name, { topic: tp.topic, partition: tp.partition });
-      const stored = laterOffset(this.durable.get(name), this.options.handedOverOffset?.(name));
-      // Durable already when it is a hand-over's: the status shows where the partition resumes.
-      if (stored !== undefined) this.durable.set(name, stored);
-      this.enqueued.set(name, stored ?? -1);
-      this.yielded.delete(name);
-      return { topic: tp.topic, partition: tp.partition, offset: stored === undefined ? OFFSET_BEGINNING : stored + 1 };
+      offsets.set(name, laterOffset(this.durable.get(name), this.options.handedOverOffset?.(name)));
+    }
+    const start = (restored: ReadonlyMap<string, number>, partitions: Assignment[]): void => {
+      const positions = partitions.map((tp) => {
+        const name = partitionName(tp.topic, tp.partition);
+        const stored = laterOffset(offsets.get(name), restored.get(name));
+        // Durable already when it is a hand-over's: the status shows where the partition resumes.
+        if (stored !== undefined) this.durable.set(name, stored);
+        this.enqueued.set(name, stored ?? -1);
+        this.yielded.delete(name);
+        return { topic: tp.topic, partition: tp.partition, offset: stored === undefined ? OFFSET_BEGINNING : stored + 1 };
+      });
+      if (cooperative) consumer.incrementalAssign(positions);
+      else consumer.assign(positions);
+      if (this.paused && positions.length > 0) consumer.pause(positions.map(({ topic, partition }) => ({ topic, partition })));
+    };
+    if (!this.options.deferAssignment || this.stopping || names.length === 0) {
+      start(new Map(), assignment);
+      if (names.length > 0 && !this.stopping) this.buffer.push({ kind: 'assign', partitions: names });
+      return;
+    }
+    // Read nothing until the runner has restored the partitions' state; a partition revoked
+    // meanwhile (or assigned again by a later rebalance) is left out of the late call.
+    const token = {};
+    for (const name of names) this.deferred.set(name, token);
+    this.buffer.push({
+      kind: 'assign',
+      partitions: names,
+      started: (restored) => {
+        const still = assignment.filter((tp) => this.deferred.get(partitionName(tp.topic, tp.partition)) === token);
+        for (const tp of still) this.deferred.delete(partitionName(tp.topic, tp.partition));
+        if (still.length === 0 || this.stopping) return;
+        try {
+          start(restored, still);
+        } catch (error) {
+          this.warn('assigning restored partitions failed', error);
+        }
+      },
     });
-    if (cooperative) consumer.incrementalAssign(start);
-    else consumer.assign(start);
-    if (this.paused && start.length > 0) consumer.pause(start.map(({ topic, partition }) => ({ topic, partition })));
-    if (names.length > 0 && !this.stopping) this.buffer.push({ kind: 'assign', partitions: names });
   }
 
   private revoke(consumer: Consumer, assignment: Assignment[], cooperative: boolean): void {
     const names = assignment.map((tp) => partitionName(tp.topic, tp.partition));
-    for (const name of names) this.owned.delete(name);
+    // The eager protocol revokes everything: also partitions whose deferred assignment the
+    // consumer has not been given yet (librdkafka lists only what it holds).
+    if (!cooperative) for (const name of this.owned.keys()) if (!names.includes(name)) names.push(name);
+    for (const name of names) {
+      this.owned.delete(name);
+      this.deferred.delete(name);
+    }
     const lost = consumer.assignmentLost();
     let released = false;
     const release = (): void => {

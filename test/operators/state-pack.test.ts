@@ -31,7 +31,7 @@ describe('packStateRows', () => {
       population,
     });
     expect([...stateRowsOf(blocks)]).toEqual([
-      row('people', 'c-gone', null, null),
+      row('people', 'c-gone', null, 'c-gone'), // a delete names its customer: a state changelog routes the tombstone by it
       row('people', 'c-é', '{"name":"Zoë 😀","note":"a \\"quoted\\" \\\\ text"}', 'c-é'),
       row('people', 'c2', '[1,null,2.5]', 'c2'),
       row('cases', 'case-1', '{"customer":"c-ß"}', 'c-ß'),

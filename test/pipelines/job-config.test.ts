@@ -121,6 +121,13 @@ describe('job configuration', () => {
     ],
     ['empty handoff_dir', VALID + 'checkpoint: { handoff_dir: "" }\n', /checkpoint\.handoff_dir: .*(at least 1|fewer than 1)/],
     [
+      'handoff_dir and changelog',
+      VALID + 'checkpoint: { handoff_dir: /x, changelog: { topic: state } }\n',
+      /checkpoint: handoff_dir and changelog both move partition state; set one/,
+    ],
+    ['changelog topic name', VALID + 'checkpoint: { changelog: { topic: "a b" } }\n', /checkpoint\.changelog\.topic: /],
+    ['changelog unknown key', VALID + 'checkpoint: { changelog: { topic: t, partitions: 4 } }\n', /checkpoint\.changelog\.partitions: unknown key/],
+    [
       'recursive alias',
       VALID + 'description: &d [x, *d]\n',
       /job\.yaml: description\[1\]: a YAML alias refers to a node that contains it \(a recursive alias\)/,

@@ -31,6 +31,10 @@ export interface KafkaJobOptions {
   maxEvents?: number;
   /** `checkpoint.handoff_dir`: partition state moves between members through it. */
   handoffDir?: string;
+  /** `checkpoint.changelog.topic`: partition state is carried by this compacted topic. */
+  changelogTopic?: string;
+  /** `event_time.allowed_lateness` (default 1h). */
+  allowedLateness?: string;
 }
 
 /**
@@ -59,7 +63,7 @@ sources:
 # A long idle timeout: with 30 s, a partition read to its end early stops holding the watermark
 # after 30 s of wall time, so the final watermark (and which alerts have resolved) would depend on
 # how long a run took; with it the final watermark is the minimum over partitions in every run.
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h, idle_timeout: 6h }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: ${o.allowedLateness ?? '1h'}, idle_timeout: 6h }
 operators:
   - type: customer_windows
     windows: [{ size: 1h }, { size: 1d }]
@@ -74,7 +78,7 @@ operators:
     rules:
       - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical, min_offered: 0 }
       - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning, min_offered: 0 }
-checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''} }
+checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''}${o.changelogTopic ? `, changelog: { topic: "${o.changelogTopic}" }` : ''} }
 dead_letters: { rejects_files: false }
 `,
   );

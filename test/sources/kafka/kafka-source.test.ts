@@ -142,6 +142,46 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     expect(got).toEqual(expected);
   });
 
+  it('with deferAssignment, holds assigned partitions unread until the runner calls started, then reads after the restored offsets', async () => {
+    const restoredTo = 10;
+    const stored = new Map<string, PartitionPosition>([[`${topic}/1`, { offset: 3, resume: 3 }]]);
+    // Partition 0 restored to offset 10 (a changelog), 1 from its stored position (later than a restore to 1), the others from the start.
+    const restored = new Map([
+      [`${topic}/0`, restoredTo],
+      [`${topic}/1`, 1],
+    ]);
+    const expected = new Map(
+      [...truth].filter(([k]) => {
+        const [name, offset] = k.split('@') as [string, string];
+        const after = name === `${topic}/0` ? restoredTo : name === `${topic}/1` ? 3 : -1;
+        return Number(offset) > after;
+      }),
+    );
+    const source = track(new KafkaSource({ ...sourceOptions(cluster.bootstrap, topic, 'group-deferred'), deferAssignment: true }));
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 60_000);
+    const got = new Map<string, string>();
+    let heldAtAssign: string[] | undefined;
+    try {
+      for await (const message of source.read(stored, controller.signal)) {
+        if (message.kind === 'assign') {
+          expect(message.started).toBeTypeOf('function');
+          // Not assigned to the consumer yet: nothing of these partitions can be fetched.
+          heldAtAssign = source.held();
+          message.started!(restored);
+        } else if (message.kind === 'records') {
+          for (const r of message.records) got.set(key(message.partition, r.offset), String(r.value));
+        } else if (message.kind === 'revoke') message.done();
+        if (got.size >= expected.size) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      await source.close();
+    }
+    expect(heldAtAssign).toEqual([]);
+    expect(got).toEqual(expected);
+  });
+
   it('pauses fetching when the runner is slow, keeps memory bounded, loses nothing', async () => {
     const topicB = 'events-b';
     const M = 4_000;
