@@ -137,7 +137,7 @@ export const JOB_SCHEMA = Type.Object(
         default: DEFAULT_MEMORY_LIMIT,
         description:
           "DuckDB's buffer pool limit, e.g. 256MB or 2GB (it spills to disk beyond it); at a million customers 1GB added ~700 MB of peak RSS and no speed. " +
-          'The default job at a million customers x 1 day runs out of it at 256MB in a checkpoint (writing `customer_windows`) and completes at 512MB',
+          'The default job at a million customers x 1 day ran out of it at 256MB in a checkpoint (writing `customer_windows`) and completes at 512MB, hence the default',
       }),
     }),
     checkpoint: section({

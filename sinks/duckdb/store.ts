@@ -12,7 +12,9 @@ import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { CHUNK_ROWS, TableWriter } from './table-writer.js';
 
 /** DuckDB's buffer pool limit unless the job sets one. */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+// 256MB ran out in a checkpoint of the default job at a million customers x 1 day (writing
+// customer_windows); 512MB completes it. A cap, not a reservation: small jobs use what they need.
+export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 /** Which table each output kind goes to, and the key whose rows a newer row replaces. */
 const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[] }> = {

@@ -23,7 +23,7 @@ describe('outbox enqueue at scale', () => {
     cleanup.push(() => store.close());
     const connection = store.connection;
     const limit = (await connection.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0]!['m'];
-    expect(String(limit)).toMatch(/^2[0-9]{2}\.[0-9] MiB$/); // 256MB as DuckDB shows it
+    expect(String(limit)).toMatch(/^4[0-9]{2}\.[0-9] MiB$/); // 512MB as DuckDB shows it
     // Two receivers: every alert becomes two outbox rows, 12,000 rows in one transaction, with
     // annotations the size of the KPI and shift alerts' (a description, numbers, a report link).
     const router = Router.fromConfig(
