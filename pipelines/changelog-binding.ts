@@ -2,6 +2,7 @@ import { ConfigError } from '../operators/errors.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { StateChangelog } from '../sinks/changelog/state-changelog.js';
 import type { ClientProperties } from '../sources/kafka/client.js';
+import { topicNames } from '../sources/kafka/options.js';
 import { KafkaSource } from '../sources/kafka/source.js';
 import type { Source } from '../sources/source.js';
 import type { JobConfig } from './job-config.js';
@@ -17,10 +18,7 @@ export function bindStateChangelog(job: JobConfig, source: Source): StateChangel
   const options = job.checkpoint.changelog;
   const config = job.sources[job.source];
   if (!options || config?.type !== 'kafka' || !(source instanceof KafkaSource)) return undefined;
-  const topics = config.topics
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
+  const topics = topicNames(config.topics);
   if (topics.length !== 1) {
     throw new ConfigError(
       `checkpoint.changelog: the source '${job.source}' reads ${topics.length} topics (${config.topics}); a changelog partition holds the state of ` +

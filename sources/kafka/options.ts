@@ -71,10 +71,7 @@ const RESERVED = ['enable.auto.commit', 'enable.auto.offset.store', 'group.id', 
  * throws ConfigError naming the key.
  */
 export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, maxRecordBytes: number): KafkaSourceOptions {
-  const topics = config.topics
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
+  const topics = topicNames(config.topics);
   if (topics.length === 0) {
     throw new ConfigError(`sources.${name}.topics: no topic given; write one or more names separated by commas`);
   }
@@ -102,4 +99,12 @@ export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, 
     pollTimeoutMs: KAFKA_DEFAULTS.pollTimeoutMs,
     clientProperties: properties,
   };
+}
+
+/** The topics of a source's `topics` option: comma-separated names, trimmed, empty ones dropped. */
+export function topicNames(topics: string): string[] {
+  return topics
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
