@@ -63,8 +63,10 @@ export interface GlrSettings {
   scaleDispersion: boolean;
   /** Burst scale in windows: an upward split must persist beyond this many windows (0 = off). */
   persistWindows: number;
-  /** LLR the rest of an upward segment must keep with the worst burst of `persistWindows` left out. */
+  /** LLR the rest of an upward segment must keep with the worst burst of `persistWindows` left out (also with the worst pause, `pauses`). */
   persistH: number;
+  /** A pause is not a level: purchase shifts must hold with the pause left out (glr.ts `GlrParams.pause`; needs the silence rule). */
+  pauses: boolean;
 }
 
 /** Ready settings; see README.md for the meaning and the reasons behind each default. */
@@ -122,7 +124,7 @@ export const DEFAULT_INSTANT: InstantRule[] = [
 // those it was tuned with (README, "Measured quality").
 export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   method: 'glr',
-  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4 },
+  glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4, pauses: true },
   window: '1d',
   windowMs: MS_PER_DAY,
   measures: ['spend_total', 'spend_count', ALL_USAGE],
@@ -205,7 +207,15 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
         description: "weigh a split's count evidence with the dispersion of the baseline's counts summed over its length",
       }),
       persistWindows: count(0, d.glr.persistWindows, 'burst scale in windows: an upward shift must persist beyond it (0: off)'),
-      persistH: positive(d.glr.persistH, 'LLR an upward shift must keep with its worst burst of persistWindows windows left out (nats)'),
+      persistH: positive(
+        d.glr.persistH,
+        'LLR a shift must keep with its worst burst of persistWindows windows (up) or its worst pause (pauses) left out (nats)',
+      ),
+      pauses: Type.Boolean({
+        default: d.glr.pauses,
+        description:
+          "a pause is not a level: a purchase drop must hold without the pause going on (LLR > h) and without its worst empty run (> persistH), a jump without its baseline's worst (needs silence)",
+      }),
     }),
     window: Duration({ default: d.window, description: 'the window of the per-customer series' }),
     measures: Type.Array(

@@ -26,7 +26,10 @@ export interface WindowStats {
   q: number;
 }
 
-export type GlrDetectorParams = Pick<ShiftSettings, 'ringWindows' | 'minHistory' | 'seasonPeriod' | 'cooldownWindows' | 'glr'>;
+export type GlrDetectorParams = Pick<ShiftSettings, 'ringWindows' | 'minHistory' | 'seasonPeriod' | 'cooldownWindows' | 'glr'> & {
+  /** Silence rule's settings (silence.ts); its `minEvents` bounds the pause check of a purchase series. */
+  silence?: Pick<ShiftSettings['silence'], 'minEvents'>;
+};
 
 /** A window's weekday factor is never taken below this in the count exposure (an event there is news, not infinite evidence). */
 const MIN_EXPOSURE = 0.2;
@@ -137,6 +140,8 @@ export function assessGlr(
   logSizeShift: (windowIndex: number) => number = () => 0,
   /** Also weigh the silence since the last event (the silence rule's series). */
   withSilence = false,
+  /** A purchase series watched by the silence rule: its shifts must hold beyond a pause (`glr.pauses`). */
+  purchases = false,
 ): { a: Assessment; v: Verdict; silence: SilenceEvidence | null } | null {
   const before = s.v.length;
   const g = rings(s);
@@ -209,9 +214,15 @@ export function assessGlr(
   // An upward candidate must also persist beyond a burst (glr.ts PrefixSums.persists): a pay-day
   // spree or a promotion week returns to the old level, a new level stays. Scanned again only then;
   // a split whose size part alone is over h is exempt (a burst of purchases does not change their sizes).
-  if (c.persistWindows > 0 && r.llr > c.h && r.logChange > 0) {
-    const persistence = { windows: c.persistWindows, h: c.persistH, sizeH: c.h };
-    r = glrScan(series, { ...params, scaleDispersion: c.scaleDispersion, persistence });
+  // A purchase shift must also hold beyond a pause (glr.ts PrefixSums.beyondPause): a customer
+  // quiet for weeks went quiet (the silence rule's case) and one back from it came back, at the
+  // level of before the pause; neither is a new level. Scanned again only for a candidate too.
+  const persist = c.persistWindows > 0 && r.logChange > 0;
+  const pauses = c.pauses && purchases;
+  if (r.llr > c.h && (persist || pauses)) {
+    const persistence = c.persistWindows > 0 ? { windows: c.persistWindows, h: c.persistH, sizeH: c.h } : undefined;
+    const pause = pauses ? { h: c.persistH, ongoingH: c.h, sizeH: c.h, minEvents: p.silence?.minEvents ?? 0 } : undefined;
+    r = glrScan(series, { ...params, scaleDispersion: c.scaleDispersion, ...(persistence ? { persistence } : {}), ...(pause ? { pause } : {}) });
   }
   // Silence: exposures without the floor (silence.ts), so days the customer never buys on add nothing.
   let silence: SilenceEvidence | null = null;

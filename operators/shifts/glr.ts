@@ -74,6 +74,31 @@ export interface GlrParams {
    * over `sizeH`). A pay-day spree or a customer's first spree returns to the old level.
    */
   persistence?: Persistence;
+  /**
+   * A pause is not a level (`PrefixSums.beyondPause`): when set, a split counts only if it holds
+   * with the worst pause (the empty run of largest exposure) left out of the segment that has it:
+   * a downward split's recent segment (the customer is quiet, not lower) or an upward split's
+   * baseline (the customer came back from a pause, not up from it).
+   */
+  pause?: Pause;
+}
+
+/** What makes a split hold beyond a pause (`GlrParams.pause`). */
+export interface Pause {
+  /** LLR a split must keep with the worst pause left out (of its baseline for a jump, of its recent segment for a drop). */
+  h: number;
+  /**
+   * LLR a drop must keep with the pause still going on left out (its last empty windows): the
+   * silence rule is weighing that pause, so a drop must be one without it, at the full threshold.
+   */
+  ongoingH: number;
+  /** Size-part LLR above which a split needs no check (a pause changes how many, not what each costs). */
+  sizeH: number;
+  /**
+   * Events (both segments) below which a downward split is not checked: the silence rule, whose
+   * case a pause is, reports no customer with fewer (`silence.minEvents`), so the GLR's drop stays theirs.
+   */
+  minEvents: number;
 }
 
 /** What makes an upward split persist beyond a burst (`GlrParams.persistence`). */
@@ -189,6 +214,15 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
       if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, phiM, p, persistence)) {
         continue;
       }
+      const pause = p.pause;
+      if (
+        pause &&
+        sizeLlr <= pause.sizeH &&
+        (logChange > 0 || N >= pause.minEvents) &&
+        !(prefix ??= prefixSums(s, len, clipped)).beyondPause(m, logChange > 0, phiM, p, pause)
+      ) {
+        continue;
+      }
       best = { llr, countLlr, sizeLlr, recent: m, logChange };
     }
   }
@@ -223,6 +257,14 @@ interface PrefixSums {
    * rest is still above the baseline with LLR > `h`.
    */
   persists(m: number, phi: number, p: GlrParams, persistence: Persistence): boolean;
+  /**
+   * Whether the split with `m` recent windows holds beyond a pause: with the worst empty run (by
+   * exposure) of its recent segment (a drop) or of its baseline (a jump) left out, the change keeps
+   * its direction with LLR > `pause.h`; a drop also with its last empty windows (the pause going on
+   * now) left out, with LLR > `pause.ongoingH`. A drop whose recent segment is one empty run never
+   * does (a stop: the silence rule's case), nor a jump whose baseline has no exposure left.
+   */
+  beyondPause(m: number, up: boolean, phi: number, p: GlrParams, pause: Pause): boolean;
 }
 
 function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): PrefixSums {
@@ -241,7 +283,53 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
     q[i + 1] = (q[i] as number) + (s.q[i] as number);
   }
   const sum = (a: Float64Array, from: number, to: number): number => (a[to] as number) - (a[from] as number);
+  /** The empty run of windows [from, to) with the largest exposure, as [start, end), or null when none. */
+  const worstPause = (from: number, to: number): [number, number] | null => {
+    let worst: [number, number] | null = null;
+    let worstExposure = 0;
+    for (let i = from; i < to;) {
+      if ((s.n[i] as number) > 0) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < to && (s.n[j] as number) === 0) j++;
+      const exposure = sum(e, i, j);
+      if (exposure > worstExposure) {
+        worst = [i, j];
+        worstExposure = exposure;
+      }
+      i = j;
+    }
+    return worst;
+  };
+  /** LLR of recent [split, len) vs baseline [0, split), both without windows [a, b), when its log change has the sign `up`; else 0. */
+  const llrWithout = (split: number, a: number, b: number, up: boolean, phi: number, sdFloor: number): number => {
+    const inRecent = a >= split;
+    const cut = (x: Float64Array, from: number, to: number): number => sum(x, from, to) - (inRecent === from >= split ? sum(x, a, b) : 0);
+    const nr = cut(n, split, len);
+    const er = cut(e, split, len);
+    const nb = cut(n, 0, split);
+    const eb = cut(e, 0, split);
+    if (!(er > 0) || !(eb > 0)) return 0;
+    const kr = cut(k, split, len);
+    const kb = cut(k, 0, split);
+    const lr = cut(lc, split, len);
+    const lb = cut(lc, 0, split);
+    if (logChangeOf(nr, er, kr, lr, nb, eb, kb, lb) > 0 !== up) return 0;
+    const qAll = (q[len] as number) - sum(q, a, b);
+    return poissonSplitLlr(nr, er, nb, eb) / phi + sizePartLlr(kr, lr, cut(l, split, len), kb, lb, cut(l, 0, split), qAll, sdFloor);
+  };
   return {
+    beyondPause(m, up, phi, p, { h, ongoingH }) {
+      const split = len - m;
+      const keeps = (pause: [number, number] | null, over: number): boolean => !pause || llrWithout(split, pause[0], pause[1], up, phi, p.sizeSdFloor) > over;
+      if (up) return keeps(worstPause(0, split), h);
+      // The pause still going on (the empty windows up to now), which the silence rule is weighing.
+      let from = len;
+      while (from > split && (s.n[from - 1] as number) === 0) from--;
+      return keeps(worstPause(split, len), h) && keeps(from < len ? [from, len] : null, ongoingH);
+    },
     persists(m, phi, p, { windows, h }) {
       const split = len - m;
       if (m <= windows) return false;

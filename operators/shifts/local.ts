@@ -347,7 +347,8 @@ export class CustomerShiftLocal implements LocalOperator {
         if (rate === undefined) rateFactors.set(it.key, (rate = new WindowTable(rates[it.key] ?? {}, Math.exp, index, span)));
         let size = sizeShifts.get(it.key);
         if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
-        const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure);
+        const purchases = this.silenceMeasure !== null && PURCHASE_MEASURES.includes(it.measure);
+        const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure, purchases);
         it.a = r?.a ?? null;
         it.v = r?.v ?? null;
         it.q = r?.silence ?? null;

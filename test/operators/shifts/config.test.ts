@@ -8,7 +8,7 @@ describe('shift config', () => {
     expect(s).toEqual(DEFAULT_SHIFT_SETTINGS);
     expect(s).toMatchObject({
       method: 'glr',
-      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4 },
+      glr: { h: 13, maxRecent: 63, sizeClip: 2.5, sizeSdFloor: 0.05, scaleDispersion: true, persistWindows: 7, persistH: 4, pauses: true },
       windowMs: 86_400_000,
       ringWindows: 84,
       minHistory: 14,
@@ -43,10 +43,13 @@ describe('shift config', () => {
       scaleDispersion: true,
       persistWindows: 7,
       persistH: 4,
+      pauses: true,
     });
     expect(resolveShiftConfig({ glr: { persistWindows: 0 } }).glr.persistWindows).toBe(0);
     expect(() => resolveShiftConfig({ glr: { persistWindows: 1.5 } })).toThrow(/glr\.persistWindows: must be integer/);
     expect(() => resolveShiftConfig({ glr: { persistH: 0 } })).toThrow(/glr\.persistH: must be > 0/);
+    expect(resolveShiftConfig({ glr: { pauses: false } }).glr.pauses).toBe(false);
+    expect(() => resolveShiftConfig({ glr: { pauses: 'no' } })).toThrow(/glr\.pauses/);
   });
   test('a YAML snippet parses through the real spec', () => {
     const s = resolveShiftConfig(

@@ -96,6 +96,54 @@ describe('split likelihood ratios against SciPy', () => {
     expect(kept.logChange <= 0 || kept.llr === 0).toBe(true);
   });
 
+  test("pauses: a drop must hold with its recent segment's worst empty run left out, a jump with its baseline's (hand-computed boundary)", () => {
+    const z = (n: number[]): number[] => n.map(() => 0);
+    const ones = (n: number[]): number[] => n.map(() => 1);
+    const scan = (n: number[], pause?: { h: number; ongoingH: number; minEvents: number }) =>
+      glrScan(
+        { n, e: ones(n), k: n, l: z(n), q: z(n) },
+        { minBaseline: 20, maxRecent: 20, sizeClip: 2.5, sizeSdFloor: 0.05, dispersion: 1, ...(pause ? { pause: { ...pause, sizeH: 13 } } : {}) },
+      );
+    const noDrop = (r: { logChange: number; llr: number }): boolean => !(r.logChange < 0 && r.llr > 0);
+    // Drop into a pause: 20 windows of 4, then 4 of 1 and 3 empty. Best split: the last 7 windows,
+    // 4 ln(4/7) + 80 ln(80/20) - 84 ln(84/27) = 13.33 nats. With the pause (3 empty windows, the
+    // worst and the one going on) left out, the 4 windows of 1: 80 ln 4 - 84 ln(84/24) = 5.67 nats.
+    const drop = [...Array<number>(20).fill(4), 1, 1, 1, 1, 0, 0, 0];
+    const plain = scan(drop);
+    expect(plain.recent).toBe(7);
+    expect(plain.llr).toBeCloseTo(4 * Math.log(4 / 7) + 80 * Math.log(4) - 84 * Math.log(84 / 27), 9);
+    const rest = poissonSplitLlr(4, 4, 80, 20);
+    expect(rest).toBeCloseTo(80 * Math.log(4) - 84 * Math.log(84 / 24), 9);
+    expect(scan(drop, { h: 4, ongoingH: rest - 1e-6, minEvents: 20 })).toEqual(plain);
+    // Just above either threshold no downward split holds (the last 3 windows alone are a stop: the silence rule's).
+    expect(noDrop(scan(drop, { h: 4, ongoingH: rest + 1e-6, minEvents: 20 }))).toBe(true);
+    expect(noDrop(scan(drop, { h: rest + 1e-6, ongoingH: 1, minEvents: 20 }))).toBe(true);
+    // Fewer events than the silence rule's minEvents (84 < 100): drops are not checked.
+    expect(scan(drop, { h: rest + 1e-6, ongoingH: rest + 1e-6, minEvents: 100 })).toEqual(plain);
+    // The same pause over (a purchase on each side of it): only the worst pause counts, at h. Just
+    // above, the best split left is one without the pause (the last 2 windows: 2.07 nats).
+    const over = [...Array<number>(20).fill(4), 1, 1, 0, 0, 0, 1, 1];
+    expect(scan(over).recent).toBe(7);
+    expect(scan(over, { h: rest - 1e-6, ongoingH: 1e9, minEvents: 20 })).toEqual(scan(over));
+    const after = scan(over, { h: rest + 1e-6, ongoingH: 1e9, minEvents: 20 });
+    expect(after.recent).toBe(2);
+    expect(after.llr).toBeCloseTo(poissonSplitLlr(2, 2, 82, 25), 9);
+    // Back from a pause at the old level: 10 windows of 10, 10 empty, then 6 of 10. Against the
+    // baseline with the pause it is a jump; with the pause left out the level is the same: none.
+    const back = [...Array<number>(10).fill(10), ...Array<number>(10).fill(0), ...Array<number>(6).fill(10)];
+    const jump = scan(back);
+    expect(jump).toMatchObject({ recent: 6 });
+    expect(jump.llr).toBeCloseTo(poissonSplitLlr(60, 6, 100, 20), 9);
+    expect(jump.logChange).toBeGreaterThan(0);
+    const noJump = scan(back, { h: 4, ongoingH: 13, minEvents: 20 });
+    expect(noJump.logChange > 0 && noJump.llr > 0).toBe(false);
+    // Back at twice the level: with the pause left out, 120 in 6 windows against 100 in 10 is still
+    // poissonSplitLlr(120, 6, 100, 10) = 19.4 nats > 4: the jump stays.
+    const higher = [...back.slice(0, 20), ...Array<number>(6).fill(20)];
+    expect(poissonSplitLlr(120, 6, 100, 10)).toBeGreaterThan(4);
+    expect(scan(higher, { h: 4, ongoingH: 13, minEvents: 20 })).toEqual(scan(higher));
+  });
+
   test('minBaseline and maxRecent bound the splits scanned', () => {
     const n = [1, 1, 1, 1, 1, 1, 1, 1, 9, 9];
     const z = n.map(() => 0);
