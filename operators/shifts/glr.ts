@@ -333,24 +333,8 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
     persists(m, phi, p, { windows, h }) {
       const split = len - m;
       if (m <= windows) return false;
-      const nb = n[split] as number;
-      const eb = e[split] as number;
-      const kb = k[split] as number;
-      const lb = lc[split] as number;
-      const lbRaw = l[split] as number;
-      for (let j = split; j + windows <= len; j++) {
-        // Recent segment without the burst [j, j + windows).
-        const nr = sum(n, split, len) - sum(n, j, j + windows);
-        const er = sum(e, split, len) - sum(e, j, j + windows);
-        if (!(er > 0)) return false;
-        const kr = sum(k, split, len) - sum(k, j, j + windows);
-        const lr = sum(lc, split, len) - sum(lc, j, j + windows);
-        const lrRaw = sum(l, split, len) - sum(l, j, j + windows);
-        const qAll = (q[len] as number) - sum(q, j, j + windows);
-        if (logChangeOf(nr, er, kr, lr, nb, eb, kb, lb) <= 0) return false;
-        const llr = poissonSplitLlr(nr, er, nb, eb) / phi + sizePartLlr(kr, lr, lrRaw, kb, lb, lbRaw, qAll, p.sizeSdFloor);
-        if (llr <= h) return false;
-      }
+      // Each placement of the burst [j, j + windows) in the recent segment left out in turn.
+      for (let j = split; j + windows <= len; j++) if (!(llrWithout(split, j, j + windows, true, phi, p.sizeSdFloor) > h)) return false;
       return true;
     },
   };
