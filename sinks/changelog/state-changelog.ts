@@ -110,7 +110,9 @@ export class StateChangelog {
       await replacePartitionState(connection, { source, partition, position: marker.position, open }, entries);
       this.writer.adopt(partition, entries);
       // Records after the marker are not state: overwrite them before this member's own first marker.
-      if (fold.hasTrailing) await this.publish(number, [...fold.repairs(), this.writer.marker(partition, marker.position, marker.maxEventTime)]);
+      // Event ids its writer left behind the horizon go too (behind a marker: alone they would be trailing records).
+      const cleanup = [...fold.repairs(), ...fold.expiredTombstones()];
+      if (cleanup.length > 0) await this.publish(number, [...cleanup, this.writer.marker(partition, marker.position, marker.maxEventTime)]);
       return { position: marker.position, maxEventTime: marker.maxEventTime, entries: entries.length };
     }
     const entries = await readPartitionState(connection, partition, open);
