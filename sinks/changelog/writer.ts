@@ -54,8 +54,8 @@ export class ChangelogWriter {
    * an object per id: they live for the lateness horizon, which can hold millions of ids.
    */
   private readonly idsByMinute = new Map<number, Array<string | null>>();
-  /** Changes whose customer has no known partition (should not happen: owners are drained with the state). */
-  unrouted = 0;
+  /** Changes whose customer has no known partition since `takeUnrouted` (should not happen: owners are drained with the state). */
+  private unrouted = 0;
 
   constructor(private readonly options: ChangelogWriterOptions) {}
 
@@ -85,6 +85,13 @@ export class ChangelogWriter {
       if (kept.length === 0) this.idsByMinute.delete(minute);
       else this.idsByMinute.set(minute, kept);
     }
+  }
+
+  /** Changes left out since the last call because their customer had no known partition. */
+  takeUnrouted(): number {
+    const count = this.unrouted;
+    this.unrouted = 0;
+    return count;
   }
 
   /** The marker of a partition at `position`, with this writer's dedup horizon. */
