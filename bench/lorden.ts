@@ -34,3 +34,49 @@ export function arl0OfFalseAlertRate(perThousandCustomerDays: number): number {
 export function lordenDelay(arl0: number, kl: number): number {
   return Math.log(arl0) / kl;
 }
+
+/** x ln(x / e), with 0 ln 0 = 0. */
+function xlog(x: number, e: number): number {
+  return x > 0 ? x * Math.log(x / e) : 0;
+}
+
+/**
+ * Expected log-likelihood ratio, at the split, of a two-sample test after `recent` shifted windows
+ * when the customer's level is not known but learnt from its `baseline` windows before the shift
+ * (both segments' parameters estimated), taken at the expected counts and sums (first order, as
+ * Lorden's bound): null for a kind `klPerWindow` does not know.
+ *  - spend_frequency: Poisson, rB events in B windows and rfd in d: rfd ln f - r(B + fd) ln((B + fd) / (B + d));
+ *  - spend_amount: normal means of log amounts, variance known: (Kb Kr / (Kb + Kr)) (ln f)^2 / (2 sigma^2), Kb = rB, Kr = rd.
+ * As d grows it tends to the information of the baseline alone (B windows x the KL of the normal
+ * against the shifted distribution), not to infinity: a shift after a short history can be beyond
+ * any detector that has to learn the customer's level from that history.
+ */
+export function learntBaselineLlr(kind: string, f: number, rate: number, baseline: number, recent: number): number | null {
+  if (!(f > 0) || !(rate > 0) || !(baseline > 0) || !(recent > 0)) return null;
+  if (kind === 'spend_frequency') {
+    const nb = rate * baseline;
+    const nr = rate * f * recent;
+    return xlog(nr, recent) + xlog(nb, baseline) - xlog(nb + nr, baseline + recent);
+  }
+  if (kind === 'spend_amount') {
+    const kb = rate * baseline;
+    const kr = rate * recent;
+    return ((kb * kr) / (kb + kr)) * (Math.log(f) ** 2 / (2 * AMOUNT_SIGMA ** 2));
+  }
+  return null;
+}
+
+/**
+ * Delay bound with a learnt level: the fewest shifted windows (at most `horizon`) after which
+ * `learntBaselineLlr` reaches ln(ARL0), or null when it does not within the horizon (the shift is
+ * then beyond this ceiling). With a known level (baseline -> infinity) it is Lorden's `lordenDelay`.
+ */
+export function learntBaselineDelay(kind: string, f: number, rate: number, baseline: number, horizon: number, arl0: number): number | null {
+  const target = Math.log(arl0);
+  for (let d = 1; d <= horizon; d++) {
+    const llr = learntBaselineLlr(kind, f, rate, baseline, d);
+    if (llr === null) return null;
+    if (llr >= target) return d;
+  }
+  return null;
+}

@@ -47,7 +47,7 @@ import { resolveShiftConfig } from '../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../operators/shifts/operator.js';
 import { generate } from '../sources/generator/index.js';
 import type { GenerateOptions } from '../sources/generator/index.js';
-import { arl0OfFalseAlertRate, klPerWindow, lordenDelay } from './lorden.js';
+import { arl0OfFalseAlertRate, klPerWindow, learntBaselineDelay, lordenDelay } from './lorden.js';
 import { calibrateThreshold, cusumAlarms, weeklyZAlarms } from './reference-detectors.js';
 import type { Detector } from './reference-detectors.js';
 
@@ -457,22 +457,31 @@ function score(alerts: Array<Record<string, unknown>>) {
  * Per activity band, spend shifts of 50% or more beside Lorden's bound at the measured false-alert
  * rate (bench/lorden.ts): the recall ceiling is the share of shifts whose bound fits in the shifted
  * days of the data; the targets of issue 17 are recall >= 0.9 x ceiling and median delay <= 1.5 x
- * the median bound in every band with at least one transaction a day.
+ * the median bound in every band with at least one transaction a day. Lorden's bound knows the
+ * customer's level before the shift; `learnt ceil` is the share of shifts a detector can reach
+ * when it has to learn that level from the customer's days before the shift (`learntBaselineDelay`:
+ * every customer's history starts on day 0 of the data), and `rec/learnt` the recall beside it.
  */
 function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): void {
   const arl0 = arl0OfFalseAlertRate(faRate);
   console.log(
     `beside Lorden's bound (spend shifts, |size| >= 50%; ARL0 ${Number.isFinite(arl0) ? Math.round(arl0).toLocaleString('en') : 'inf'} windows per series from the measured false-alert rate):`,
   );
-  console.log(row(['band', 'shifts', 'recall', 'ceiling', 'rec/ceil', 'med.delay', 'med.bound', 'delay/bnd']));
+  console.log(row(['band', 'shifts', 'recall', 'ceiling', 'rec/ceil', 'med.delay', 'med.bound', 'delay/bnd', 'learnt ceil', 'rec/learnt']));
   for (const act of ACTIVITY_LABELS) {
     const band = [...shifts.entries()].filter(([, sh]) => Math.abs(sh.size) >= 0.5 && activityOf(sh.txPerDay) === act);
     const rows = band
-      .map(([id, sh]) => ({ kl: klPerWindow(sh.kind, 1 + sh.size, sh.txPerDay), horizon: sh.horizon, delay: firstHit.get(id) }))
-      .filter((r): r is { kl: number; horizon: number; delay: number | undefined } => r.kl !== null);
+      .map(([id, sh]) => ({
+        kl: klPerWindow(sh.kind, 1 + sh.size, sh.txPerDay),
+        horizon: sh.horizon,
+        delay: firstHit.get(id),
+        learnt: learntBaselineDelay(sh.kind, 1 + sh.size, sh.txPerDay, sh.day, sh.horizon, arl0),
+      }))
+      .filter((r): r is { kl: number; horizon: number; delay: number | undefined; learnt: number | null } => r.kl !== null);
     if (rows.length === 0) continue;
     const bounds = rows.map((r) => lordenDelay(arl0, r.kl));
     const ceiling = bounds.filter((b, i) => b <= rows[i]!.horizon).length / rows.length;
+    const learntCeiling = rows.filter((r) => r.learnt !== null).length / rows.length;
     const found = rows.filter((r) => r.delay !== undefined);
     const recall = found.length / rows.length;
     const delay = median(found.map((r) => r.delay as number));
@@ -487,6 +496,8 @@ function printBeside(firstHit: ReadonlyMap<string, number>, faRate: number): voi
         delay ?? '-',
         bound === null ? '-' : bound.toFixed(1),
         delay === null || bound === null ? '-' : (delay / bound).toFixed(2),
+        pct(learntCeiling),
+        learntCeiling > 0 ? pct(recall / learntCeiling) : '-',
       ]),
     );
   }

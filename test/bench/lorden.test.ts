@@ -1,6 +1,6 @@
 /** Lorden's bound helpers of the shift benchmark, hand-computed (formulas of kl-bound.py). */
 import { describe, expect, it } from 'vitest';
-import { arl0OfFalseAlertRate, klPerWindow, lordenDelay } from '../../bench/lorden.js';
+import { arl0OfFalseAlertRate, klPerWindow, learntBaselineDelay, learntBaselineLlr, lordenDelay } from '../../bench/lorden.js';
 
 describe('Lorden bound helpers', () => {
   it('KL per window of the generator model', () => {
@@ -10,6 +10,23 @@ describe('Lorden bound helpers', () => {
     expect(klPerWindow('spend_amount', 3, 1)).toBeCloseTo(0.9429288756, 9);
     expect(klPerWindow('usage', 2, 1)).toBeNull();
     expect(klPerWindow('spend_frequency', 0.5, 0)).toBeNull();
+  });
+
+  it('learnt level: the two-sample LLR at the expected counts, bounded by the baseline, and its delay (hand-computed)', () => {
+    // Frequency x2 at 1 a day, 20 baseline windows, 10 shifted: 20 ln 2 + 0 - 40 ln(40 / 30) = 2.355661.
+    expect(learntBaselineLlr('spend_frequency', 2, 1, 20, 10)).toBeCloseTo(20 * Math.log(2) - 40 * Math.log(40 / 30), 9);
+    expect(learntBaselineLlr('spend_frequency', 2, 1, 20, 10)).toBeCloseTo(2.355660713, 8);
+    // It tends to the baseline's information, 20 (2 - 1 - ln 2) = 6.137, however long the shift.
+    expect(learntBaselineLlr('spend_frequency', 2, 1, 20, 1000)).toBeCloseTo(6.038695204, 8);
+    expect(learntBaselineLlr('spend_frequency', 2, 1, 20, 1e7)!).toBeLessThan(20 * (1 - Math.log(2)));
+    // Amount x3 at 1 a day, 20 and 10 windows, sigma 0.8: (20 x 10 / 30) (ln 3)^2 / 1.28 = 6.286193.
+    expect(learntBaselineLlr('spend_amount', 3, 1, 20, 10)).toBeCloseTo(6.286192504, 8);
+    expect(learntBaselineLlr('usage', 2, 1, 20, 10)).toBeNull();
+    // ln ARL0 = 5: first reached after 72 shifted windows (python, same formula); not within 50.
+    expect(learntBaselineDelay('spend_frequency', 2, 1, 20, 100, Math.exp(5))).toBe(72);
+    expect(learntBaselineDelay('spend_frequency', 2, 1, 20, 50, Math.exp(5))).toBeNull();
+    // ln ARL0 = 7 is beyond the baseline's 6.137 nats: never, whatever the horizon.
+    expect(learntBaselineDelay('spend_frequency', 2, 1, 20, 10_000, Math.exp(7))).toBeNull();
   });
 
   it('ARL0 from a false-alert rate, and the delay bound', () => {
