@@ -22,6 +22,7 @@ export const INTEGRATION_SUITES = [
   'test/pipelines/job-api.test.ts',
   'test/pipelines/kafka-changelog.test.ts',
   'test/pipelines/kafka-e2e.test.ts',
+  'test/pipelines/kafka-merge.test.ts',
   'test/pipelines/leads.test.ts',
   'test/pipelines/live-stdin.test.ts',
   'test/pipelines/open-store.test.ts',

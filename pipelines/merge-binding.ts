@@ -7,6 +7,7 @@
  * from the offsets stored with the merged rows, and applied at the next checkpoint's cut.
  */
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import { ConfigError } from '../operators/errors.js';
 import type { MergeInput, MergePort, PartialRecord } from '../operators/merge-port.js';
 import type { MergeablePlan, OperatorPlan } from '../operators/parallel.js';
@@ -25,7 +26,7 @@ import type { JobConfig } from './job-config.js';
 const SHARED_PREFIXES = ['security.', 'sasl.', 'ssl.', 'client.'];
 
 /** The merge of a job whose source is Kafka and which sets `merge`; undefined otherwise (a run over files has nothing to merge). */
-export function bindMerge(job: JobConfig, source: Source, logger: Logger): MergeBinding | undefined {
+export function bindMerge(job: JobConfig, source: Source, logger: Logger, registry: Registry): MergeBinding | undefined {
   const options = job.merge;
   const config = job.sources[job.source];
   if (!options || config?.type !== 'kafka' || !(source instanceof KafkaSource)) return undefined;
@@ -59,6 +60,7 @@ export function bindMerge(job: JobConfig, source: Source, logger: Logger): Merge
     source,
     idleTimeoutMs: job.eventTime.idleTimeoutMs,
     logger,
+    registry,
   });
 }
 
@@ -70,6 +72,8 @@ export interface MergeBindingOptions {
   source: Pick<KafkaSource, 'assignment'>;
   idleTimeoutMs: number;
   logger: Logger;
+  /** Where `pulse_merge_offset` is registered. */
+  registry: Registry;
 }
 
 export class MergeBinding implements MergePort {
@@ -78,12 +82,23 @@ export class MergeBinding implements MergePort {
   private readonly positions = new Map<string, ReadonlyMap<number, number>>();
   private readonly queues = new Map<string, MergeInput[]>();
   private offered: PartialRecord[] = [];
+  /** The watermark last reported per source partition: a report that would not move is not produced (members would answer each other's reports forever). */
+  private readonly reported = new Map<string, number>();
+  /** Merge-topic offsets handed to the operators at the checkpoint being taken, by merge partition. */
+  private handed = new Map<number, number>();
+  private readonly appliedOffset: Gauge;
   /** Re-assignments of the follower, in order; a failure is logged (the next take tries again). */
   private following: Promise<void> = Promise.resolve();
   readonly sink: CheckpointSink;
 
   constructor(private readonly options: MergeBindingOptions) {
     this.sink = { committed: (checkpoint) => this.publish(checkpoint) };
+    this.appliedOffset = new Gauge({
+      name: 'pulse_merge_offset',
+      help: 'Last merge-topic offset whose record this member has merged and committed, by merge partition (job option merge).',
+      labelNames: ['partition'],
+      registers: [options.registry],
+    });
   }
 
   get topic(): string {
@@ -125,6 +140,8 @@ export class MergeBinding implements MergePort {
     this.refollow(false);
     const inputs = this.options.follower.take();
     for (const input of inputs) {
+      const { mergePartition, offset } = input.position;
+      this.handed.set(mergePartition, Math.max(offset, this.handed.get(mergePartition) ?? -1));
       for (const [name, queue] of this.queues) if (input.kind === 'watermark' || input.operator === name) queue.push(input);
     }
     const queue = this.queues.get(operator) ?? [];
@@ -151,8 +168,11 @@ export class MergeBinding implements MergePort {
     const messages: MergeMessage[] = this.offered.map((record) => partialMessage(record, this.partitions));
     this.offered = [];
     const watermark = checkpoint.watermark.current;
-    if (watermark !== null)
-      for (const partition of this.options.source.assignment()) messages.push(...watermarkMessages(partition, watermark, this.partitions));
+    for (const partition of watermark === null ? [] : this.options.source.assignment()) {
+      if (watermark! <= (this.reported.get(partition) ?? -Infinity)) continue;
+      this.reported.set(partition, watermark!);
+      messages.push(...watermarkMessages(partition, watermark!, this.partitions));
+    }
     const byPartition = new Map<number, ChangelogRecord[]>();
     for (const { partition, key, value } of messages) {
       const list = byPartition.get(partition) ?? [];
@@ -160,6 +180,8 @@ export class MergeBinding implements MergePort {
       byPartition.set(partition, list);
     }
     await this.options.topic.send(byPartition);
+    for (const [partition, offset] of this.handed) this.appliedOffset.set({ partition: String(partition) }, offset);
+    this.handed = new Map();
   }
 
   /**

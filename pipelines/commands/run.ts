@@ -96,7 +96,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     });
     if (warning !== undefined) logger.warn(warning);
   }
-  const merge = bindMerge(job, binding.source, logger);
+  const merge = bindMerge(job, binding.source, logger, metrics.registry);
   if (merge) {
     const warning = await merge.start().catch(async (error: unknown) => {
       store.close();
