@@ -107,7 +107,7 @@ export class PulseProcess {
   ) {
     this.child = spawn(process.execPath, [CLI, 'run', ...args, '--metrics-port', String(metricsPort)], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, PULSE_LOG_LEVEL: process.env["PULSE_LOG_LEVEL"] ?? "warn" },
+      env: { ...process.env, PULSE_LOG_LEVEL: 'warn' },
     });
     children.add(this.child);
     this.child.stderr!.on('data', (d: Buffer) => {
