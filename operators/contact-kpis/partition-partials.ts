@@ -17,8 +17,14 @@ export class KpiPartitionPartials {
   readonly state = new KeyedState<WindowAcc>();
   private readonly due = new DeadlineQueue();
   private readonly changed = new Set<string>();
-  /** Accumulators dropped since the last cut with changes not yet published: published, then dropped. */
-  private readonly dropped = new Map<string, WindowAcc>();
+  /**
+   * Expired accumulators: still in the state until their last value and the null after it have been
+   * published (deleted at the cut after the one that publishes them: the checkpoint that deletes them
+   * then commits after that publication, so a member that dies between a commit and its produce
+   * still has them, and republishes them when it restarts).
+   */
+  private readonly expiring = new Set<string>();
+  private published = new Set<string>();
   /** A fresh part (start, restore) publishes everything it holds once: a checkpoint whose records were lost in a crash is covered. */
   private republish = true;
   private indexed = false;
@@ -34,6 +40,8 @@ export class KpiPartitionPartials {
     for (const partial of partials) {
       for (const delta of partial as WindowAcc[]) {
         const key = partialKey(partition, windowKey(delta.size, delta.start, delta.queue, delta.channel));
+        // Expired: only FCR corrections can come, which one job ignores too once the window is gone.
+        if (this.expiring.has(key) || this.published.has(key)) continue;
         let acc = this.state.get(key);
         if (!acc) {
           // FCR corrections of a window already dropped here (and final in the merge): nothing to correct.
@@ -58,8 +66,7 @@ export class KpiPartitionPartials {
       const at = expiryWatermark(acc, this.allowedLatenessMs);
       if (at > watermark) this.due.schedule(key, at);
       else {
-        this.state.delete(key);
-        if (this.changed.has(key)) this.dropped.set(key, acc);
+        this.expiring.add(key);
         this.changed.add(key);
       }
     }
@@ -67,22 +74,26 @@ export class KpiPartitionPartials {
 
   /**
    * What the checkpoint being taken publishes: every accumulator changed since the previous one,
-   * and a null for one dropped (after its last value, if that was not published yet).
+   * and for an expired one its last value and a null after it (the topic's compaction drops it).
    */
   cut(): PartialRecord[] {
+    // The previous cut's expired accumulators have been published (its checkpoint has committed and produced).
+    for (const key of this.published) this.state.delete(key);
+    this.published = new Set();
     const keys = this.republish ? new Set([...this.changed, ...[...this.state.entries()].map(([key]) => key)]) : this.changed;
     this.republish = false;
     const records: PartialRecord[] = [];
     for (const key of keys) {
+      const acc = this.state.get(key);
+      if (!acc) continue;
       const [partition, window] = JSON.parse(key) as [string, string];
-      const [, , queue, channel] = JSON.parse(window) as [number, number, string, string];
-      const record = { operator: this.operator, partition, key: window, group: JSON.stringify([queue, channel]) };
-      const acc = this.state.get(key) ?? this.dropped.get(key);
-      if (acc) records.push({ ...record, value: acc });
-      if (!this.state.has(key)) records.push({ ...record, value: null });
+      const record = { operator: this.operator, partition, key: window, group: JSON.stringify([acc.queue, acc.channel]) };
+      records.push({ ...record, value: acc });
+      if (this.expiring.has(key)) records.push({ ...record, value: null });
     }
+    for (const key of this.expiring) this.published.add(key);
+    this.expiring.clear();
     this.changed.clear();
-    this.dropped.clear();
     return records;
   }
 

@@ -14,6 +14,7 @@ import type { ContactEvent } from '../../../operators/events.js';
 import type { MergeInput, MergePort, PartialRecord } from '../../../operators/merge-port.js';
 import type { OperatorOutput } from '../../../operators/operator.js';
 import { driveInline, type GlobalOperator, type LocalOperator } from '../../../operators/parallel.js';
+import type { KeyedState } from '../../../operators/state.js';
 import { validateRules } from '../../../operators/rules/index.js';
 import { COUNT_COLUMNS, DAY, HOUR, KPI_KEY, MIN, RATE_COLUMNS, T0, generateContacts, latestRows, loadContacts, openOracle, oracleKpis } from './helpers.js';
 
@@ -160,21 +161,36 @@ function hash(text: string): number {
 class Member implements MergePort {
   readonly local: LocalOperator;
   readonly global: GlobalOperator;
-  readonly outputs: OperatorOutput[] = [];
   private offered: PartialRecord[] = [];
   private readonly read = new Map<number, number>();
-  private watermark = -Infinity;
 
   constructor(
     private readonly topic: MemoryMergeTopic,
     readonly held: string[],
     private readonly owned: number[],
-    rules: ReturnType<typeof validateRules>,
+    private readonly rules: ReturnType<typeof validateRules>,
+    /** What its checkpoints committed: rows and alerts written, state by part and name (through JSON, as the store). */
+    readonly outputs: OperatorOutput[] = [],
+    private readonly store = new Map<string, Map<string, unknown>>(),
+    private watermark = -Infinity,
   ) {
     const plan = contactKpiPlan({ windowSizesMs: [W15, HOUR], rules });
     this.local = plan.createLocal();
     this.global = plan.createMergedGlobal(this, IDLE);
+    for (const [part, states] of this.parts()) for (const [name, state] of Object.entries(states)) state.restore(store.get(`${part}/${name}`) ?? new Map());
     driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
+  }
+
+  /** The same member started again on its committed state (what its last checkpoint held). */
+  restart(): Member {
+    return new Member(this.topic, this.held, this.owned, this.rules, this.outputs, this.store, this.watermark);
+  }
+
+  private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
+    return [
+      ['local', this.local.states],
+      ['global', this.global.states],
+    ];
   }
 
   now(): number {
@@ -213,9 +229,22 @@ class Member implements MergePort {
     }
   }
 
-  /** A checkpoint: outputs drained, then (after the "commit") partials and reports published; `twice` as a redelivery would. */
-  checkpoint(twice = false): void {
+  /**
+   * A checkpoint: outputs and state drained and committed, then partials and reports published;
+   * `twice` as a redelivery would; `lost`: the member dies between its commit and its produce.
+   */
+  checkpoint({ twice = false, lost = false } = {}): void {
     this.outputs.push(...this.global.drainOutputs());
+    for (const [part, states] of this.parts()) {
+      for (const [name, state] of Object.entries(states)) {
+        const table = this.store.get(`${part}/${name}`) ?? new Map<string, unknown>();
+        const { upserts, deletes } = state.drainChanges();
+        for (const [k, v] of upserts) table.set(k, JSON.parse(JSON.stringify(v)));
+        for (const k of deletes) table.delete(k);
+        this.store.set(`${part}/${name}`, table);
+      }
+    }
+    if (lost) return;
     const reports: Array<[string, number]> = Number.isFinite(this.watermark) ? this.held.map((p) => [p, this.watermark]) : [];
     this.topic.publish(this.offered, reports);
     if (twice) this.topic.publish(this.offered, reports);
@@ -229,7 +258,16 @@ describe('members merged through a merge topic', () => {
   });
   afterAll(() => oracle.closeSync());
 
-  it('write together the rows and alerts one member writes, and the SPEC oracle counts', async () => {
+  it.each([
+    ['without restarts', new Map<number, { member: 0 | 1; lost: boolean }>()],
+    [
+      'with a member that dies between its commit and its produce, and one restarted',
+      new Map<number, { member: 0 | 1; lost: boolean }>([
+        [20, { member: 0, lost: true }],
+        [41, { member: 1, lost: false }],
+      ]),
+    ],
+  ])('write together the rows and alerts one member writes, and the SPEC oracle counts (%s)', async (_name, restarts) => {
     const contacts = generateContacts(7, 1500, 3).sort((a, b) => a.queued_at - b.queued_at);
     const source = ['t/0', 't/1', 't/2', 't/3'];
     // Like the Kafka key: a customer's contacts in one partition (FCR follows a customer).
@@ -242,8 +280,7 @@ describe('members merged through a merge topic', () => {
       { windowSizes: [W15, HOUR] },
     );
     const topic = new MemoryMergeTopic(3, source);
-    const a = new Member(topic, ['t/0', 't/1'], [0, 2], rules);
-    const b = new Member(topic, ['t/2', 't/3'], [1], rules);
+    const group = [new Member(topic, ['t/0', 't/1'], [0, 2], rules), new Member(topic, ['t/2', 't/3'], [1], rules)];
     const one = new ContactKpiOperator({ windowSizesMs: [W15, HOUR], rules });
     const oneOutputs: OperatorOutput[] = [];
     const outOfOrder = 5 * MIN;
@@ -252,7 +289,7 @@ describe('members merged through a merge topic', () => {
       const batch = contacts.filter((c) => c.queued_at >= t && c.queued_at < t + HOUR);
       // Every partition has contacts each hour in this data, so each member's watermark is its partitions' minimum.
       const watermark = t + HOUR - outOfOrder;
-      for (const member of [a, b]) {
+      for (const member of group) {
         for (const p of member.held)
           member.process(
             p,
@@ -263,9 +300,12 @@ describe('members merged through a merge topic', () => {
       for (const c of batch) one.process(c);
       one.onWatermark(watermark);
       oneOutputs.push(...one.drainOutputs());
-      a.checkpoint(round % 5 === 0);
-      b.checkpoint();
+      const restart = restarts.get(round);
+      group[0]!.checkpoint({ twice: round % 5 === 0, lost: restart?.member === 0 && restart.lost });
+      group[1]!.checkpoint({ lost: restart?.member === 1 && restart.lost });
+      if (restart) group[restart.member] = group[restart.member]!.restart();
     }
+    const [a, b] = group as [Member, Member];
     // The end: every window's FCR horizon passed; two rounds so that each merger sees the other's last reports.
     const end = T0 + 20 * DAY;
     for (const member of [a, b]) member.advance(end);
