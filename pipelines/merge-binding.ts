@@ -15,36 +15,26 @@ import type { ChangelogRecord } from '../sinks/changelog/records.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { MergeFollower } from '../sinks/merge/follower.js';
 import { partialMessage, watermarkMessages, type MergeMessage } from '../sinks/merge/records.js';
-import { parsePartitionName, partitionName, type ClientProperties } from '../sources/kafka/client.js';
-import { topicNames } from '../sources/kafka/options.js';
+import { parsePartitionName, partitionName } from '../sources/kafka/client.js';
+import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
 import { KafkaSource } from '../sources/kafka/source.js';
 import type { Source } from '../sources/source.js';
 import type { CheckpointSink, CommittedCheckpoint } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
-
-/** librdkafka settings the merge topic's clients share with the source: how to reach and authenticate to the brokers. */
-const SHARED_PREFIXES = ['security.', 'sasl.', 'ssl.', 'client.'];
 
 /** The merge of a job whose source is Kafka and which sets `merge`; undefined otherwise (a run over files has nothing to merge). */
 export function bindMerge(job: JobConfig, source: Source, logger: Logger, registry: Registry): MergeBinding | undefined {
   const options = job.merge;
   const config = job.sources[job.source];
   if (!options || config?.type !== 'kafka' || !(source instanceof KafkaSource)) return undefined;
-  const topics = topicNames(config.topics);
-  if (topics.length !== 1) {
-    throw new ConfigError(
-      `merge: the source '${job.source}' reads ${topics.length} topics (${config.topics}); merge partitions follow the partitions of one topic: ` +
-        'read one topic, or run one job per topic',
-    );
-  }
+  const topic = singleTopic(job.source, config.topics, 'merge', 'merge partitions follow the partitions of one topic');
   for (const [name, other] of [
-    ['the source topic', topics[0]],
+    ['the source topic', topic],
     ['checkpoint.changelog.topic', job.checkpoint.changelog?.topic],
   ] as const) {
     if (options.topic === other) throw new ConfigError(`merge.topic: '${options.topic}' is ${name}; give the merge its own topic`);
   }
-  const clientProperties: ClientProperties = {};
-  for (const [key, value] of Object.entries(config.options ?? {})) if (SHARED_PREFIXES.some((p) => key.startsWith(p))) clientProperties[key] = value;
+  const clientProperties = sharedClientProperties(config.options);
   const follower = new MergeFollower({
     brokers: config.brokers,
     topic: options.topic,
@@ -56,7 +46,7 @@ export function bindMerge(job: JobConfig, source: Source, logger: Logger, regist
   return new MergeBinding({
     topic: new ChangelogTopic({ brokers: config.brokers, topic: options.topic, clientProperties, role: { what: 'merge topic', option: 'merge.topic' } }),
     follower,
-    sourceTopic: topics[0]!,
+    sourceTopic: topic,
     source,
     idleTimeoutMs: job.eventTime.idleTimeoutMs,
     logger,

@@ -5,7 +5,10 @@ import type { MergeInput } from '../../operators/merge-port.js';
 import type { OperatorPlan } from '../../operators/parallel.js';
 import { contactKpiPlan } from '../../operators/contact-kpis/operator.js';
 import type { CommittedCheckpoint } from '../../pipelines/checkpoint-sink.js';
-import { MergeBinding } from '../../pipelines/merge-binding.js';
+import { parseJobConfig } from '../../pipelines/job-config.js';
+import { bindMerge, MergeBinding } from '../../pipelines/merge-binding.js';
+import { bindSource } from '../../pipelines/source-binding.js';
+import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import type { ChangelogRecord } from '../../sinks/changelog/records.js';
 import type { ChangelogTopic } from '../../sinks/changelog/topic.js';
 import type { MergeFollower } from '../../sinks/merge/follower.js';
@@ -119,5 +122,40 @@ describe('MergeBinding', () => {
     expect(sent.at(-1)!.size).toBe(0);
     await binding.sink.committed!(checkpoint(2000));
     expect([...sent.at(-1)!.values()].every((records) => records.length === 2)).toBe(true);
+  });
+});
+
+describe('bindMerge (job option merge)', () => {
+  const yaml = (topics: string, extra = '') => `name: j
+source: kafka
+sources:
+  kafka: { type: kafka, brokers: "127.0.0.1:1", topics: "${topics}", group: g }
+operators: [{ type: contact_kpis }]
+merge: { topic: pulse-merge }
+${extra}`;
+  const VALID_TOPIC = yaml('events');
+  const job = (topics: string, extra = '') => parseJobConfig(yaml(topics, extra), 'job.yaml', {});
+  const bind = (config: ReturnType<typeof job>) => {
+    const metrics = new PipelineMetrics();
+    const logger = pino({ level: 'silent' });
+    return bindMerge(config, bindSource(config, metrics, logger).source, logger, metrics.registry);
+  };
+
+  it('binds a Kafka source of one topic', () => {
+    expect(bind(job('events'))?.topic).toBe('pulse-merge');
+  });
+
+  it.each([
+    ['several topics', job('a,b'), "merge: the source 'kafka' reads 2 topics (a,b)"],
+    ['the source topic', job('pulse-merge'), "merge.topic: 'pulse-merge' is the source topic"],
+    ['the changelog topic', job('events', 'checkpoint: { changelog: { topic: pulse-merge } }'), "merge.topic: 'pulse-merge' is checkpoint.changelog.topic"],
+  ])('refuses %s, saying which', (_name, config, message) => {
+    expect(() => bind(config)).toThrow(message);
+  });
+
+  it('refuses a misspelt key with its line and the allowed keys', () => {
+    expect(() => parseJobConfig(VALID_TOPIC.replace('topic:', 'topics:'), 'job.yaml', {})).toThrow(
+      'job.yaml:6: merge.topics: unknown key; allowed keys are topic',
+    );
   });
 });
