@@ -25,6 +25,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { promChangelogMetrics } from '../sinks/changelog/metrics.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { readPartitionState } from '../sinks/changelog/partition-state.js';
 import { StateChangelog } from '../sinks/changelog/state-changelog.js';
@@ -106,6 +108,7 @@ const stateChangelog = (): StateChangelog =>
     allowedLatenessMs: open.allowedLatenessMs,
     minCompactionLagMs: 86_400_000,
     held: () => partitionNames,
+    metrics: promChangelogMetrics(new Registry()),
   });
 const publisher = stateChangelog();
 // Creates the topic (the mock cluster refuses the admin request after 10 s; it is auto-created with 4 partitions).

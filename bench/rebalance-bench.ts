@@ -14,17 +14,14 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/rebalance-bench.js [--customers 5000 --days 3 --strategies cooperative-sticky,range]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDocument } from 'yaml';
-import { runInJob } from '../pipelines/job-api.js';
-import type { MemberStatus } from '../pipelines/job-status.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { DeliveringProducer } from '../sources/kafka/producer.js';
 import { cleanDataset } from './clean-dataset.js';
 import { freePort } from './free-port.js';
+import { kafkaJob, killMembers, memberStatus, sleep, startMember, stopMember, until } from './kafka-members.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,51 +47,6 @@ const lastTs = lines.reduce((max, line) => {
   const at = event.ts ?? event.queued_at;
   return Math.max(max, typeof at === 'number' ? at : Date.parse(at ?? ''));
 }, 0);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, pollMs = 50): Promise<T> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await sleep(pollMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-async function status(db: string): Promise<MemberStatus | undefined> {
-  const result = await runInJob(db, ['status']);
-  return result?.exitCode === 0 ? (JSON.parse(result.stdout) as MemberStatus) : undefined;
-}
-
-/** Members still running: killed if the bench fails, so none outlives the mock cluster. */
-const members = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of members) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
-
-/** A member whose JSON log goes to `<db>.log` (the hand-over's own timings are read from it). */
-function member(config: string, db: string, port: number, work: string): ChildProcess {
-  const log = openSync(`${db}.log`, 'w');
-  const child = spawn(
-    process.execPath,
-    ['dist/pipelines/cli.js', 'run', '--config', config, '--source', 'kafka', '--db', db, '--metrics-port', String(port), '--reports', join(work, 'reports')],
-    { stdio: ['ignore', 'ignore', log], env: { ...process.env, PULSE_LOG_LEVEL: 'info' } },
-  );
-  closeSync(log);
-  members.add(child);
-  child.once('exit', () => members.delete(child));
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Epoch ms of the last log line of `db`'s member with message `msg` before `before` (its stop hands over too). */
 function lastLogged(db: string, msg: string, before: number): number | undefined {
@@ -139,32 +91,21 @@ try {
     for (let i = 0; i < lines.length; i += 5000) {
       await producer.send(lines.slice(i, i + 5000).map((line) => ({ topic, key: customerOf(line), value: line })));
     }
-    const job = parseDocument(readFileSync('pipelines/customer-analytics.yaml', 'utf8'));
-    job.setIn(['sources', 'kafka'], {
-      type: 'kafka',
-      brokers: cluster.bootstrap,
-      topics: topic,
-      group: `g-${strategy}`,
-      options: {
-        'session.timeout.ms': 6000,
-        'heartbeat.interval.ms': 500,
-        'topic.metadata.refresh.interval.ms': 1000,
-        'partition.assignment.strategy': strategy,
-      },
-    });
-    job.setIn(['checkpoint', 'interval'], values.checkpoint);
-    job.setIn(['checkpoint', 'handoff_dir'], join(work, 'handoff'));
+    const job = kafkaJob(cluster.bootstrap, topic, `g-${strategy}`, { 'partition.assignment.strategy': strategy }, [
+      [['checkpoint', 'interval'], values.checkpoint],
+      [['checkpoint', 'handoff_dir'], join(work, 'handoff')],
+    ]);
     const config = join(work, 'job.yaml');
-    writeFileSync(config, job.toString());
+    writeFileSync(config, job);
     const dbA = join(work, 'a.duckdb');
     const dbB = join(work, 'b.duckdb');
-    const a = member(config, dbA, await freePort(), work);
+    const a = startMember(config, dbA, await freePort(), work);
     const loadStarted = Date.now();
     const ends = new Map<string, number>();
     await until(
       'A read the topic to its end',
       async () => {
-        const s = await status(dbA);
+        const s = await memberStatus(dbA);
         if (!s || s.partitions.length !== 4) return undefined;
         for (const p of s.partitions) ends.set(p.name, p.highWatermark ?? -1);
         return s.partitions.every((p) => p.lag === 0 && p.committedOffset !== null) ? s : undefined;
@@ -192,14 +133,14 @@ try {
       }
     })();
     await sleep(1_000);
-    const marks = new Map((await status(dbA))!.partitions.map((p) => [p.name, p.committedOffset ?? -1]));
+    const marks = new Map((await memberStatus(dbA))!.partitions.map((p) => [p.name, p.committedOffset ?? -1]));
     const joined = Date.now();
-    const b = member(config, dbB, await freePort(), work);
-    const apiUp = await until('B answering pulse status', async () => (await status(dbB)) && Date.now(), 120_000);
+    const b = startMember(config, dbB, await freePort(), work);
+    const apiUp = await until('B answering pulse status', async () => (await memberStatus(dbB)) && Date.now(), 120_000);
     const [restoredSeconds, processingSeconds, final] = await until(
       'every partition processing again',
       async () => {
-        const [sa, sb] = [await status(dbA), await status(dbB)];
+        const [sa, sb] = [await memberStatus(dbA), await memberStatus(dbB)];
         if (!sa || !sb) return undefined;
         const all = [...sa.partitions, ...sb.partitions];
         // Settled: B holds some, and each partition is on exactly one member.
@@ -221,8 +162,8 @@ try {
     const restoreTimes = final.flatMap((m) =>
       m.partitions.map((p) => (p.restore?.finishedAt ? (p.restore.finishedAt - p.restore.startedAt) / 1000 : undefined)),
     );
-    await stop(b);
-    await stop(a);
+    await stopMember(b);
+    await stopMember(a);
     const seconds = (at: number | undefined): string => (at === undefined ? '-' : ((at - joined) / 1000).toFixed(2));
     results.push({
       strategy,
@@ -241,7 +182,7 @@ try {
     });
   }
 } finally {
-  for (const child of members) child.kill('SIGKILL');
+  killMembers();
   await producer.close();
   await cluster.close();
 }

@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import { ConfigError } from '../operators/errors.js';
+import { promChangelogMetrics } from '../sinks/changelog/metrics.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { StateChangelog } from '../sinks/changelog/state-changelog.js';
 import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
@@ -10,7 +12,7 @@ import type { JobConfig } from './job-config.js';
  * The job's state changelog (`checkpoint.changelog`) for a Kafka source of one topic; undefined
  * without the option, or when the run reads files (`--input`), which have no partitions to move.
  */
-export function bindStateChangelog(job: JobConfig, source: Source): StateChangelog | undefined {
+export function bindStateChangelog(job: JobConfig, source: Source, registry: Registry): StateChangelog | undefined {
   const options = job.checkpoint.changelog;
   const config = job.sources[job.source];
   if (!options || config?.type !== 'kafka' || !(source instanceof KafkaSource)) return undefined;
@@ -28,5 +30,6 @@ export function bindStateChangelog(job: JobConfig, source: Source): StateChangel
     allowedLatenessMs: job.eventTime.allowedLatenessMs,
     minCompactionLagMs: options.minCompactionLagMs,
     held: () => source.held(),
+    metrics: promChangelogMetrics(registry),
   });
 }

@@ -330,6 +330,18 @@ export function pipelineHealth() {
         unit: 's',
         min: 0,
       }),
+      panel({
+        title: 'State changelog records/s by kind',
+        description:
+          'Records each member produces to the state changelog topic (checkpoint.changelog) after its checkpoints: changed customer state, open windows, event ids, tombstones (deleted state, closed windows, event ids past the dedup horizon) and one marker per partition a checkpoint. Only with a changelog. ' +
+          'Bad: `unrouted` above 0 (state changes left out of the changelog: a restore elsewhere would miss them; report it), or dedup records far above the ingest rate (the event ids are produced once each).',
+        targets: [
+          [`sum by (kind) (rate(pulse_changelog_records_total{${I}}[${RI}]))`, '{{kind}}'],
+          [`sum(rate(pulse_changelog_unrouted_total{${I}}[${RI}]))`, 'unrouted'],
+        ],
+        unit: 'short',
+        min: 0,
+      }),
       row('State and checkpoints'),
       panel({
         title: 'Checkpoint duration p50 / p99',

@@ -87,7 +87,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const metrics = new PipelineMetrics();
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
-  const changelog = bindStateChangelog(job, binding.source);
+  const changelog = bindStateChangelog(job, binding.source, metrics.registry);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
   if (changelog) {
     const warning = await changelog.start(await store.loadOwners()).catch(async (error: unknown) => {

@@ -31,7 +31,12 @@ export interface WindowEntry {
   row: Record<string, unknown>;
 }
 
-/** An event id seen (a `pulse_dedup` row): a later duplicate of it is dropped. */
+/**
+ * An event id seen (a `pulse_dedup` row): a later duplicate of it is dropped. Keyed by customer and
+ * id, as duplicates are judged (operators/dedup.ts): two customers' events that share an id are two
+ * entries. Tombstoned once the lateness horizon passes it (writer.ts), so that the compacted topic
+ * holds the ids of the horizon, not every id the job ever saw.
+ */
 export interface DedupEntry {
   kind: 'dedup';
   eventId: string;
@@ -63,7 +68,7 @@ export interface ChangelogRecord {
 export type EntryKey =
   | Pick<StateEntry, 'kind' | 'operator' | 'state' | 'key'>
   | Pick<WindowEntry, 'kind' | 'customer' | 'windowStart' | 'windowEnd'>
-  | Pick<DedupEntry, 'kind' | 'eventId'>;
+  | Pick<DedupEntry, 'kind' | 'eventId' | 'customer'>;
 
 const MARKER_KEY = JSON.stringify(['marker']);
 
@@ -75,7 +80,7 @@ export function entryKey(entry: EntryKey): string {
     case 'window':
       return JSON.stringify(['window', entry.customer, entry.windowStart, entry.windowEnd]);
     case 'dedup':
-      return JSON.stringify(['dedup', entry.eventId]);
+      return JSON.stringify(['dedup', entry.customer, entry.eventId]);
   }
 }
 
@@ -128,7 +133,8 @@ export function decodeRecord(record: ChangelogRecord): DecodedRecord {
       return { kind: 'entry', key: record.key, entry: value && { kind: 'window', customer, windowStart, windowEnd, row: value } };
     }
     case 'dedup': {
-      const eventId = String(parts[1]);
+      // ["dedup", id] is the key of versions before ids were keyed by customer too; the value names the customer either way.
+      const eventId = String(parts[parts.length - 1]);
       const entry: DedupEntry | null = value && { kind: 'dedup', eventId, customer: value['customer'] as string | null, ts: Number(value['ts']) };
       return { kind: 'entry', key: record.key, entry };
     }
@@ -178,8 +184,21 @@ export class ChangelogFold {
 
   /** The entries as of the last marker; dedup ids older than the marker's horizon are left out. */
   entries(): ChangelogEntry[] {
+    return [...this.committed.values()].filter((e) => !this.expired(e));
+  }
+
+  /**
+   * Tombstones for the committed event ids older than the last marker's horizon: ids their writer
+   * did not get to tombstone (it died first, or was a version that never did), which no restore
+   * uses; the next owner deletes them so that compaction can.
+   */
+  expiredTombstones(): ChangelogRecord[] {
+    return [...this.committed].filter(([, entry]) => this.expired(entry)).map(([key]) => ({ key, value: null }));
+  }
+
+  private expired(entry: ChangelogEntry): boolean {
     const before = this.last?.dedupBefore ?? null;
-    return [...this.committed.values()].filter((e) => e.kind !== 'dedup' || before === null || e.ts >= before);
+    return entry.kind === 'dedup' && before !== null && entry.ts < before;
   }
 
   /** Every key read, committed or not: what a member publishing its own state must overwrite or delete. */

@@ -4,6 +4,7 @@ import type { PartitionPosition } from '../../sources/source.js';
 import { deletePartitionState, type OpenWindows } from '../duckdb/partition-handoff.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import { readPartitionState, replacePartitionState } from './partition-state.js';
+import type { ChangelogMetrics } from './metrics.js';
 import { encodeEntry, entryKey, type ChangelogRecord } from './records.js';
 import type { ChangelogTopic } from './topic.js';
 import type { OperatorOutput } from '../../operators/operator.js';
@@ -20,6 +21,7 @@ export interface StateChangelogOptions {
   minCompactionLagMs: number;
   /** Source partitions this member still holds (revoked ones until their hand-over is done). */
   held(): readonly string[];
+  metrics: ChangelogMetrics;
 }
 
 /** A partition assigned to this member, as the changelog's take-over sees it. */
@@ -85,7 +87,9 @@ export class StateChangelog {
     const state = this.capturedState;
     this.captured = [];
     this.capturedState = [];
-    await this.options.topic.send(this.writer.records({ ...checkpoint, windows, state }, new Set(this.options.held())));
+    const records = this.writer.records({ ...checkpoint, windows, state }, new Set(this.options.held()));
+    this.options.metrics.unrouted(this.writer.takeUnrouted());
+    await this.send(records);
   }
 
   /**
@@ -110,7 +114,9 @@ export class StateChangelog {
       await replacePartitionState(connection, { source, partition, position: marker.position, open }, entries);
       this.writer.adopt(partition, entries);
       // Records after the marker are not state: overwrite them before this member's own first marker.
-      if (fold.hasTrailing) await this.publish(number, [...fold.repairs(), this.writer.marker(partition, marker.position, marker.maxEventTime)]);
+      // Event ids its writer left behind the horizon go too (behind a marker: alone they would be trailing records).
+      const cleanup = [...fold.repairs(), ...fold.expiredTombstones()];
+      if (cleanup.length > 0) await this.publish(number, [...cleanup, this.writer.marker(partition, marker.position, marker.maxEventTime)]);
       return { position: marker.position, maxEventTime: marker.maxEventTime, entries: entries.length };
     }
     const entries = await readPartitionState(connection, partition, open);
@@ -136,7 +142,12 @@ export class StateChangelog {
   }
 
   private async publish(partition: number, records: ChangelogRecord[]): Promise<void> {
-    await this.options.topic.send(new Map([[partition, records]]));
+    await this.send(new Map([[partition, records]]));
+  }
+
+  private async send(records: Map<number, ChangelogRecord[]>): Promise<void> {
+    await this.options.topic.send(records);
+    for (const list of records.values()) this.options.metrics.produced(list);
   }
 
   private partitionOf(sourcePartition: string): number | undefined {

@@ -4,7 +4,17 @@ import type { StateRow } from '../../operators/state.js';
 import type { WatermarkSnapshot } from '../../operators/watermark.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { windowEntry } from './partition-state.js';
-import { encodeEntry, encodeMarker, encodeTombstone, entryKey, type ChangelogEntry, type ChangelogRecord, type EntryKey, type WindowEntry } from './records.js';
+import {
+  encodeEntry,
+  encodeMarker,
+  encodeTombstone,
+  entryKey,
+  type ChangelogEntry,
+  type ChangelogRecord,
+  type DedupEntry,
+  type EntryKey,
+  type WindowEntry,
+} from './records.js';
 
 /** What a committed checkpoint changed, as the changelog needs it (pipelines/checkpoint-sink.ts). */
 export interface ChangelogCheckpoint {
@@ -29,7 +39,8 @@ export interface ChangelogWriterOptions {
  * state change and each customer window row goes to the partition its customer's events come
  * from, each event id to its own partition, and each partition the checkpoint covers gets a
  * marker with its position last. Window rows are tombstoned once their window is closed (the
- * watermark passed end + allowed lateness), so the compacted topic holds open windows only.
+ * watermark passed end + allowed lateness), and event ids once the lateness horizon passes them, so
+ * the compacted topic holds open windows and the horizon's ids, not the job's whole history.
  */
 export class ChangelogWriter {
   /** Customer -> source partition, as `pulse_partition_owners`. */
@@ -37,8 +48,14 @@ export class ChangelogWriter {
   /** Open windows written to the changelog, by record key: tombstoned when they close. */
   private readonly openWindows = new Map<string, { partition: string; end: number; key: EntryKey }>();
   private dedupBefore: number | null = null;
-  /** Changes whose customer has no known partition (should not happen: owners are drained with the state). */
-  unrouted = 0;
+  /**
+   * Event ids in the changelog, by minute of event time, as flattened [source partition, customer,
+   * id] triples: tombstoned when the horizon passes their minute. Parallel flat arrays rather than
+   * an object per id: they live for the lateness horizon, which can hold millions of ids.
+   */
+  private readonly idsByMinute = new Map<number, Array<string | null>>();
+  /** Changes whose customer has no known partition since `takeUnrouted` (should not happen: owners are drained with the state). */
+  private unrouted = 0;
 
   constructor(private readonly options: ChangelogWriterOptions) {}
 
@@ -47,18 +64,34 @@ export class ChangelogWriter {
     for (const [customer, partition] of owners) this.owners.set(customer, partition);
   }
 
-  /** A partition's entries now held here (restored or published): their customers and open windows. */
+  /** A partition's entries now held here (restored or published): their customers, open windows and event ids. */
   adopt(partition: string, entries: readonly ChangelogEntry[]): void {
     for (const entry of entries) {
-      if (entry.kind === 'dedup') continue;
+      if (entry.kind === 'dedup') {
+        this.rememberId(partition, entry);
+        continue;
+      }
       this.owners.set(entry.customer, partition);
       if (entry.kind === 'window') this.openWindows.set(entryKey(entry), { partition, end: entry.windowEnd, key: entry });
     }
   }
 
-  /** A partition given up: its windows are no longer this member's to tombstone. */
+  /** A partition given up: its windows and event ids are no longer this member's to tombstone. */
   forget(partition: string): void {
     for (const [key, window] of this.openWindows) if (window.partition === partition) this.openWindows.delete(key);
+    for (const [minute, triples] of this.idsByMinute) {
+      const kept: Array<string | null> = [];
+      for (let i = 0; i < triples.length; i += 3) if (triples[i] !== partition) kept.push(triples[i]!, triples[i + 1]!, triples[i + 2]!);
+      if (kept.length === 0) this.idsByMinute.delete(minute);
+      else this.idsByMinute.set(minute, kept);
+    }
+  }
+
+  /** Changes left out since the last call because their customer had no known partition. */
+  takeUnrouted(): number {
+    const count = this.unrouted;
+    this.unrouted = 0;
+    return count;
   }
 
   /** The marker of a partition at `position`, with this writer's dedup horizon. */
@@ -76,17 +109,19 @@ export class ChangelogWriter {
       if (Number.isFinite(dedup.expiredBefore)) this.dedupBefore = Math.max(this.dedupBefore ?? -Infinity, dedup.expiredBefore);
     }
     const out = new Map<number, ChangelogRecord[]>();
-    const push = (sourcePartition: string | undefined, record: ChangelogRecord): void => {
+    /** Adds a record to its changelog partition; false when it has none here. */
+    const push = (sourcePartition: string | undefined, record: ChangelogRecord): boolean => {
       if (sourcePartition === undefined) {
         this.unrouted++;
-        return;
+        return false;
       }
-      if (!held.has(sourcePartition)) return;
+      if (!held.has(sourcePartition)) return false;
       const partition = this.options.partitionOf(sourcePartition);
-      if (partition === undefined) return;
+      if (partition === undefined) return false;
       let records = out.get(partition);
       if (!records) out.set(partition, (records = []));
       records.push(record);
+      return true;
     };
     for (const row of checkpoint.state) {
       // Population state (no customer) is each member's own: it does not move with partitions.
@@ -108,9 +143,14 @@ export class ChangelogWriter {
         push(window.partition, encodeTombstone(window.key));
       }
     }
+    this.tombstoneExpiredIds(push);
+    const horizon = this.dedupBefore ?? Number.NEGATIVE_INFINITY;
     for (const dedup of checkpoint.dedup) {
       for (let i = 0; i < dedup.ids.length; i++) {
-        push(dedup.partitions[i], encodeEntry({ kind: 'dedup', eventId: dedup.ids[i]!, customer: dedup.customers[i] ?? null, ts: dedup.times[i]! }));
+        // Below the horizon already (another shard's watermark is ahead): no restore would use it.
+        if (dedup.times[i]! < horizon) continue;
+        const entry: DedupEntry = { kind: 'dedup', eventId: dedup.ids[i]!, customer: dedup.customers[i] ?? null, ts: dedup.times[i]! };
+        if (push(dedup.partitions[i], encodeEntry(entry))) this.rememberId(dedup.partitions[i]!, entry);
       }
     }
     for (const [partition, position] of checkpoint.positions) {
@@ -118,7 +158,28 @@ export class ChangelogWriter {
     }
     return out;
   }
+
+  private rememberId(partition: string, entry: DedupEntry): void {
+    const minute = Math.floor(entry.ts / MINUTE_MS);
+    let triples = this.idsByMinute.get(minute);
+    if (triples === undefined) this.idsByMinute.set(minute, (triples = []));
+    triples.push(partition, entry.customer, entry.eventId);
+  }
+
+  /** Tombstones for the event ids of every minute wholly below the horizon. */
+  private tombstoneExpiredIds(push: (sourcePartition: string, record: ChangelogRecord) => boolean): void {
+    if (this.dedupBefore === null) return;
+    for (const [minute, triples] of this.idsByMinute) {
+      if ((minute + 1) * MINUTE_MS > this.dedupBefore) continue;
+      for (let i = 0; i < triples.length; i += 3) {
+        push(triples[i]!, encodeTombstone({ kind: 'dedup', customer: triples[i + 1] ?? null, eventId: triples[i + 2]! }));
+      }
+      this.idsByMinute.delete(minute);
+    }
+  }
 }
+
+const MINUTE_MS = 60_000;
 
 /**
  * The customer window rows of a checkpoint's outputs as entries. Taken while the checkpoint is

@@ -11,10 +11,10 @@ const generator = (await import(join(DEPLOY, 'grafana', 'generate-dashboards.mjs
   DATASOURCE_UID: string;
 };
 
-/** Metric names the pipeline registers itself (sinks/metrics/pipeline-metrics.ts and sinks/alerts/metrics.ts). */
+/** Metric names the pipeline registers itself (sinks/metrics/*, sinks/alerts/metrics.ts, sinks/changelog/metrics.ts). */
 function registeredMetricNames(): Set<string> {
-  const sources = ['sinks/metrics/pipeline-metrics.ts', 'sinks/metrics/partition-restores.ts', 'sinks/alerts/metrics.ts'].map((p) =>
-    readFileSync(join(DEPLOY, '..', p), 'utf8'),
+  const sources = ['sinks/metrics/pipeline-metrics.ts', 'sinks/metrics/partition-restores.ts', 'sinks/alerts/metrics.ts', 'sinks/changelog/metrics.ts'].map(
+    (p) => readFileSync(join(DEPLOY, '..', p), 'utf8'),
   );
   return new Set(sources.flatMap((s) => [...s.matchAll(/name: '(pulse_[a-z0-9_]+)'/g)].map((m) => m[1]!)));
 }

@@ -37,6 +37,8 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_alert_delivery_failures_total: 'delivery worker: appears with the first failed send',
   pulse_alert_delivery_dead_total: 'delivery worker: appears with the first delivery given up',
   pulse_alerts_delivered_total: 'delivery worker: appears with the first delivery',
+  pulse_changelog_records_total: 'state changelog only (checkpoint.changelog, Kafka source)',
+  pulse_changelog_unrouted_total: 'state changelog only (checkpoint.changelog, Kafka source)',
 };
 
 export interface DashboardTarget {

@@ -110,6 +110,8 @@ describe.skipIf(!HAS_KCAT)('state changelog on Kafka (mock cluster, pulse run ch
       const restoredRows = (await b.samples('pulse_partition_restored_rows_total'))[0]?.value ?? 0;
       const readByB = (await b.samples('pulse_events_ingested_total')).reduce((n, x) => n + x.value, 0);
       const rejectedByB = (await b.samples('pulse_events_rejected_total')).reduce((n, x) => n + x.value, 0);
+      const producedByB = new Map((await b.samples('pulse_changelog_records_total')).map((x) => [x.labels['kind'], x.value]));
+      const unroutedByB = await b.samples('pulse_changelog_unrouted_total');
       expect(await b.stop()).toBe(0);
 
       // The changelog: a marker last-but-compaction in every partition, which a fold reads back.
@@ -121,6 +123,10 @@ describe.skipIf(!HAS_KCAT)('state changelog on Kafka (mock cluster, pulse run ch
         folds.set(r.partition, fold);
       }
       for (const p of layout.ends.keys()) expect(folds.get(p)?.marker?.position.offset, `marker of partition ${p}`).toBe(layout.ends.get(p)! - 1);
+      // B's metrics count what it produced: state, windows, event ids and markers, and every change found its partition.
+      for (const kind of ['state', 'window', 'dedup', 'marker'])
+        expect(producedByB.get(kind), `pulse_changelog_records_total{kind="${kind}"}`).toBeGreaterThan(0);
+      expect(unroutedByB.map((x) => x.value)).toEqual([0]);
 
       const [fileWindows] = await query(fileDb, CUSTOMER_WINDOWS);
       const [windowsA] = await query(dbA, CUSTOMER_WINDOWS);

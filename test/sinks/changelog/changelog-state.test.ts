@@ -65,13 +65,13 @@ describe('changelog writer', () => {
       },
       ['tombstone', '["state","shifts","old","c1|x"]'],
       { kind: 'entry', key: `["window","c1",0,${HOUR}]`, entry: { kind: 'window', customer: 'c1', windowStart: 0, windowEnd: HOUR, row: window('c1', 0, 5) } },
-      { kind: 'entry', key: '["dedup","e1"]', entry: { kind: 'dedup', eventId: 'e1', customer: 'c1', ts: 10 } },
+      { kind: 'entry', key: '["dedup","c1","e1"]', entry: { kind: 'dedup', eventId: 'e1', customer: 'c1', ts: 10 } },
       {
         kind: 'marker',
         marker: { kind: 'marker', partition: 'events/0', position: { offset: 41, resume: 41 }, maxEventTime: 5_000, dedupBefore: null },
       },
     ]);
-    expect(w.unrouted).toBe(0);
+    expect(w.takeUnrouted()).toBe(0);
   });
 
   it('tombstones a window once the watermark passes its end plus the allowed lateness, not before', () => {
@@ -89,6 +89,43 @@ describe('changelog writer', () => {
     const closed = w.records(checkpoint({ watermark: { current: 2 * HOUR, partitions: {} } }), held);
     expect(decoded(closed.get(0))).toEqual([['tombstone', `["window","c1",0,${HOUR}]`]]);
     expect(w.records(checkpoint({ watermark: { current: 3 * HOUR, partitions: {} } }), held).size).toBe(0);
+  });
+
+  it("tombstones event ids once the horizon passes their minute (its own, adopted ones, not a given-up partition's), and writes none below it", () => {
+    const MINUTE = 60_000;
+    const w = writer();
+    const held = new Set(['events/0', 'events/1']);
+    const ids = (entries: Array<[id: string, customer: string | null, ts: number, partition: string]>, expiredBefore = Number.NEGATIVE_INFINITY) => ({
+      ids: entries.map((e) => e[0]),
+      customers: entries.map((e) => e[1]),
+      times: entries.map((e) => e[2]),
+      partitions: entries.map((e) => e[3]),
+      expiredBefore,
+    });
+    w.records(
+      checkpoint({
+        dedup: [
+          ids([
+            ['e1', 'c1', 10, 'events/0'],
+            ['e2', null, MINUTE + 5, 'events/0'],
+            ['e3', 'c3', 10, 'events/1'],
+          ]),
+        ],
+      }),
+      held,
+    );
+    w.adopt('events/0', [{ kind: 'dedup', eventId: 'r1', customer: 'c9', ts: 20 }]);
+    w.forget('events/1');
+    // The horizon at the end of minute 0 ends e1 and the adopted r1; e2 (minute 1) stays, e3's partition is another member's now.
+    const first = w.records(checkpoint({ dedup: [ids([['e4', 'c4', 30, 'events/0']], MINUTE)] }), held);
+    expect(decoded(first.get(0))).toEqual([
+      ['tombstone', '["dedup","c1","e1"]'],
+      ['tombstone', '["dedup","c9","r1"]'],
+    ]);
+    expect(first.has(1)).toBe(false);
+    const second = w.records(checkpoint({ dedup: [ids([], 2 * MINUTE)] }), held);
+    expect(decoded(second.get(0))).toEqual([['tombstone', '["dedup",null,"e2"]']]);
+    expect(w.records(checkpoint({ dedup: [ids([], 3 * MINUTE)] }), held).size).toBe(0);
   });
 });
 

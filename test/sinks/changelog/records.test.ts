@@ -84,5 +84,20 @@ describe('changelog records', () => {
     for (const ts of [5, 15]) fold.add(encodeEntry({ kind: 'dedup', eventId: `e${ts}`, customer: 'c1', ts }));
     fold.add(marker(3, 10));
     expect(fold.entries()).toEqual([{ kind: 'dedup', eventId: 'e15', customer: 'c1', ts: 15 }]);
+    // The expired one is left for the next owner to delete.
+    expect(fold.expiredTombstones()).toEqual([{ key: '["dedup","c1","e5"]', value: null }]);
+  });
+
+  it("keeps two customers' events that share an id apart, and reads the id-only key of earlier versions", () => {
+    const fold = new ChangelogFold();
+    fold.add(encodeEntry({ kind: 'dedup', eventId: 'e1', customer: 'c1', ts: 1 }));
+    fold.add(encodeEntry({ kind: 'dedup', eventId: 'e1', customer: 'c2', ts: 2 }));
+    fold.add({ key: '["dedup","e0"]', value: '{"customer":"c3","ts":3}' });
+    fold.add(marker(1));
+    expect(fold.entries()).toEqual([
+      { kind: 'dedup', eventId: 'e1', customer: 'c1', ts: 1 },
+      { kind: 'dedup', eventId: 'e1', customer: 'c2', ts: 2 },
+      { kind: 'dedup', eventId: 'e0', customer: 'c3', ts: 3 },
+    ]);
   });
 });
