@@ -11,16 +11,17 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/merge-bench.js [--customers 2000 --days 3 --checkpoint 500ms]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseDocument } from 'yaml';
+import { parse } from 'yaml';
 import { KafkaConsumer } from '../sources/kafka/client.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { DeliveringProducer } from '../sources/kafka/producer.js';
 import { cleanDataset } from './clean-dataset.js';
 import { freePort } from './free-port.js';
+import { kafkaJob, killMembers, sleep, startMember, stopMember } from './kafka-members.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,45 +39,27 @@ const lines = readFileSync(events, 'utf8')
   .filter((line) => line.length > 0);
 const customerOf = (line: string): string => /"customer_id":"([^"]+)"/.exec(line)?.[1] ?? 'none';
 const PARTITIONS = 4;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Members still running: killed if the bench fails, so none outlives the mock cluster. */
-const members = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of members) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** The default job's per-customer windows and contact KPIs (the merge covers contact_kpis; drift and shifts would stay per member). */
+const operators = (parse(readFileSync('pipelines/customer-analytics.yaml', 'utf8')) as { operators: Array<{ type: string }> }).operators.filter(
+  (op) => op.type === 'customer_windows' || op.type === 'contact_kpis',
+);
 
 interface Member {
   child: ChildProcess;
   port: number;
 }
 
-async function startMember(config: string, db: string): Promise<Member> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/pipelines/cli.js', 'run', '--config', config, '--source', 'kafka', '--db', db, '--metrics-port', String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PULSE_LOG_LEVEL: 'error' },
-  });
-  members.add(child);
-  child.on('exit', () => members.delete(child));
-  return { child, port };
-}
-
-async function stopMember(member: Member): Promise<void> {
-  if (member.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => member.child.once('exit', resolve));
-  member.child.kill('SIGTERM');
-  await exited;
-}
-
-/** One metric's samples by its `partition` label (summed over other labels' series: none here). */
-async function byPartition(member: Member, metric: string): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  const text = await fetch(`http://127.0.0.1:${member.port}/metrics`, { signal: AbortSignal.timeout(5_000) })
+/** A member's /metrics text (empty while it does not answer). */
+async function scrape(member: Member): Promise<string> {
+  return fetch(`http://127.0.0.1:${member.port}/metrics`, { signal: AbortSignal.timeout(5_000) })
     .then((r) => r.text())
     .catch(() => '');
-  for (const line of text.split('\n')) {
+}
+
+/** One metric's samples by their `partition` label. */
+async function byPartition(member: Member, metric: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const line of (await scrape(member)).split('\n')) {
     if (!line.startsWith(`${metric}{`)) continue;
     const partition = /partition="(\d+)"/.exec(line)?.[1];
     if (partition !== undefined) out.set(Number(partition), Number(line.slice(line.lastIndexOf(' ') + 1)));
@@ -85,10 +68,7 @@ async function byPartition(member: Member, metric: string): Promise<Map<number, 
 }
 
 async function assigned(member: Member): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${member.port}/metrics`, { signal: AbortSignal.timeout(5_000) })
-    .then((r) => r.text())
-    .catch(() => '');
-  const line = text.split('\n').find((l) => l.startsWith('pulse_partitions_assigned{'));
+  const line = (await scrape(member)).split('\n').find((l) => l.startsWith('pulse_partitions_assigned{'));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
@@ -129,25 +109,20 @@ try {
     mkdirSync(work, { recursive: true });
     const topic = `merge-bench-${label}`;
     const mergeTopic = `${topic}-merge`;
-    const job = parseDocument(readFileSync('pipelines/customer-analytics.yaml', 'utf8'));
-    const operators = (job.toJS() as { operators: Array<{ type: string }> }).operators.filter(
-      (op) => op.type === 'customer_windows' || op.type === 'contact_kpis',
-    );
-    job.setIn(['operators'], operators);
-    job.setIn(['sources', 'kafka'], {
-      type: 'kafka',
-      brokers: cluster.bootstrap,
-      topics: topic,
-      group: `g-${label}`,
-      options: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500, 'topic.metadata.refresh.interval.ms': 1000 },
-    });
-    job.setIn(['checkpoint', 'interval'], values.checkpoint);
-    if (merged) job.setIn(['merge'], { topic: mergeTopic });
+    const settings: Array<[string[], unknown]> = [
+      [['operators'], operators],
+      [['checkpoint', 'interval'], values.checkpoint],
+    ];
+    if (merged) settings.push([['merge'], { topic: mergeTopic }]);
     const config = join(work, 'job.yaml');
-    writeFileSync(config, job.toString());
+    writeFileSync(config, kafkaJob(cluster.bootstrap, topic, `g-${label}`, {}, settings));
     // The topic exists (4 partitions on the mock cluster) before the members join.
     await producer.send([{ topic, key: 'warm-up', value: 'not json: dead-lettered' }]);
-    const group = [await startMember(config, join(work, 'a.duckdb')), await startMember(config, join(work, 'b.duckdb'))];
+    const group: Member[] = [];
+    for (const name of ['a', 'b']) {
+      const port = await freePort();
+      group.push({ child: startMember(config, join(work, `${name}.duckdb`), port, work), port });
+    }
     const joinStarted = Date.now();
     while (!((await assigned(group[0]!)) === 2 && (await assigned(group[1]!)) === 2)) {
       if (Date.now() - joinStarted > 120_000) throw new Error('the members did not split the partitions within 120 s');
@@ -181,7 +156,7 @@ try {
       if (readAt !== undefined && (!merged || mergedAt !== undefined)) break;
       await sleep(200);
     }
-    for (const member of group) await stopMember(member);
+    for (const member of group) await stopMember(member.child);
     const sorted = [...lags].sort((x, y) => x - y);
     const mergeEnds = merged ? [...(await highWatermarks(mergeTopic)).values()].reduce((n, v) => n + v, 0) : 0;
     results.push({
@@ -194,7 +169,7 @@ try {
     });
   }
 } finally {
-  for (const child of members) child.kill('SIGKILL');
+  killMembers();
   await new Promise<void>((resolve) => watcher.disconnect(() => resolve()));
   await producer.close();
   await cluster.close();
