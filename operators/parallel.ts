@@ -19,6 +19,7 @@
 import type { CustomerWindowRow } from './customer-windows.js';
 import type { PulseEvent } from './events.js';
 import type { GaugeReading } from './gauges.js';
+import type { MergePort } from './merge-port.js';
 import type { Operator, OperatorOutput } from './operator.js';
 import type { KeyedState } from './state.js';
 
@@ -51,8 +52,11 @@ export interface GlobalOperator {
   readonly name: string;
   /** Persisted population-level state (no customer). */
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  /** Merges the partials of one batch, one per shard that had any, in shard order. */
-  merge(partials: readonly unknown[]): void;
+  /**
+   * Merges the partials of one batch, one per shard that had any, in shard order; `partition` is
+   * the batch's source partition (a batch holds one partition's records).
+   */
+  merge(partials: readonly unknown[], partition?: string): void;
   /** Work when the watermark advances; may ask the local parts (see the module comment). */
   onWatermark(watermark: number): ShardRequests;
   /** Brings the local parts up to date with restored global state (after a restart). */
@@ -70,6 +74,15 @@ export interface OperatorPlan {
   readonly name: string;
   createLocal(): LocalOperator;
   createGlobal?(): GlobalOperator;
+}
+
+/**
+ * A plan whose population results can be merged across the members of a Kafka consumer group (job
+ * option `merge`, operators/merge-port.ts): its merged global part publishes this member's partials
+ * and merges everyone's for the merge partitions this member owns.
+ */
+export interface MergeablePlan extends OperatorPlan {
+  createMergedGlobal(port: MergePort, idleTimeoutMs: number): GlobalOperator;
 }
 
 /** Runs `requests` against local parts in this thread; `answer(request)` answers for all shards. */

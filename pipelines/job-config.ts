@@ -41,6 +41,8 @@ export interface JobConfig {
   /** handoffDir: where Kafka partition state moves between processes (unset: it does not move). */
   /** changelog: where Kafka partition state is carried instead (`checkpoint.changelog`). */
   checkpoint: { intervalMs: number; maxEvents: number; maxShare: number; handoffDir?: string; changelog?: { topic: string; minCompactionLagMs: number } };
+  /** Population results merged across Kafka members through this topic (`merge`). */
+  merge?: { topic: string };
   /** Worker threads running the shards (`workers`, `auto` resolved to the CPU cores; 0: main thread). */
   workers: number;
   rejectsFiles: boolean;
@@ -179,6 +181,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
         ? {}
         : { changelog: { topic: job.checkpoint.changelog.topic, minCompactionLagMs: requireDuration(job.checkpoint.changelog.min_compaction_lag ?? '1d') } }),
     },
+    ...(job.merge === undefined ? {} : { merge: { topic: job.merge.topic } }),
     workers: job.workers === 'auto' ? availableParallelism() : job.workers,
     rejectsFiles: job.dead_letters.rejects_files,
     metricsPort: job.metrics.port,

@@ -187,6 +187,25 @@ export const JOB_SCHEMA = Type.Object(
         ),
       ),
     }),
+    merge: Type.Optional(
+      Type.Object(
+        {
+          topic: Type.String({
+            pattern: '^[A-Za-z0-9._-]{1,249}$',
+            description:
+              'the merge topic, one per job; created with one partition per source partition and cleanup.policy=compact when missing. ' +
+              "Each member produces its source partitions' cumulative partials and watermark reports to it after every checkpoint",
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Kafka only (one topic): contact_kpis rows and KPI rule alerts equal to one member's, merged across the members of the consumer group; " +
+            "the member that reads source partition M merges merge partition M's queues and channels and writes their rows " +
+            '(README "Population results merged across members"). Other population operators stay per member',
+        },
+      ),
+    ),
     workers: Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Literal('auto')], {
       default: 'auto',
       description:

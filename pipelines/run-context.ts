@@ -3,6 +3,7 @@ import type { StateChangelog } from '../sinks/changelog/state-changelog.js';
 import type { PartitionHandoffDir } from '../sinks/duckdb/partition-handoff.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
+import type { OperatorPlan } from '../operators/parallel.js';
 import type { Source } from '../sources/source.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
@@ -27,6 +28,11 @@ export interface RunContext {
    * restored from the changelog when it is ahead of the store (its writes are a checkpoint sink).
    */
   changelog?: StateChangelog;
+  /**
+   * Population results merged across members (job `merge`): wraps the mergeable plans, and says when
+   * merge records wait to be applied (a checkpoint applies them, even while the source is silent).
+   */
+  merge?: { plan(plan: OperatorPlan): OperatorPlan; pending(): boolean };
   /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
   exclusive?: SerialQueue;
   /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */

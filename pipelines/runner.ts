@@ -85,7 +85,9 @@ export class JobRunner {
       checkpointCommitted: () => this.checkpointCommitted(),
       reloadState: async () => void (await this.loadState(true)),
     });
-    this.plans = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+    const built = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+    // Members that merge population results (job `merge`): the mergeable operators' global parts publish and merge.
+    this.plans = context.merge ? built.map((plan) => context.merge!.plan(plan)) : built;
     this.prototypes = this.plans.map((plan) => plan.createLocal());
     this.globals = this.plans.map((plan) => plan.createGlobal?.());
     this.globalSeconds = this.plans.map(() => 0);
@@ -120,7 +122,7 @@ export class JobRunner {
         // A checkpoint committing in the background failed: stop before more work is lost.
         this.commits.throwIfFailed();
         if (message === IDLE) {
-          if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue()) && this.checkpointDue()) await this.checkpoint();
+          if ((this.eventsSinceCheckpoint > 0 || this.clockWorkDue() || this.context.merge?.pending()) && this.checkpointDue()) await this.checkpoint();
           else await this.followTaxonomyWhileIdle();
           continue;
         }
@@ -204,7 +206,7 @@ export class JobRunner {
       this.checkpointMetrics.countIngested(result.acceptedByType);
       accepted += result.accepted;
     }
-    this.mergePartials(results);
+    this.mergePartials(results, batch.partition);
     this.positions.set(batch.partition, batch.position);
     this.progress.records += batch.records.length;
     this.progress.accepted += accepted;
@@ -215,14 +217,14 @@ export class JobRunner {
   }
 
   /** Hands each global part the partials of its local parts, in shard order. */
-  private mergePartials(results: readonly BatchResult[]): void {
+  private mergePartials(results: readonly BatchResult[], partition: string): void {
     this.globals.forEach((global, i) => {
       if (global === undefined) return;
       const partials: unknown[] = [];
       for (const result of results) if (result.partials[i] !== undefined) partials.push(result.partials[i]);
       if (partials.length === 0) return;
       const started = performance.now();
-      global.merge(partials);
+      global.merge(partials, partition);
       this.globalSeconds[i]! += (performance.now() - started) / 1000;
     });
   }

@@ -140,30 +140,69 @@ export function hasContacts(delta: WindowAcc): boolean {
   return false;
 }
 
+/** The integer counts and integral millisecond sums of an accumulator (added and subtracted alike). */
+const COUNTS = [
+  'offered',
+  'handled',
+  'abandoned',
+  'short_abandoned',
+  'self_service',
+  'transferred',
+  'resolved',
+  'handled_in_sl',
+  'abandoned_in_sl',
+  'handle_ms',
+  'answer_ms',
+  'wait_ms',
+  'wait_count',
+  'fcr_eligible',
+  'fcr_resolved',
+] as const;
+
 /**
  * Adds a partial accumulator of the same window (contacts of one shard and batch, and FCR
  * corrections, which may make `fcr_resolved` negative) into `into`.
  */
 export function mergeWindowAcc(into: WindowAcc, delta: WindowAcc): void {
-  into.offered += delta.offered;
-  into.handled += delta.handled;
-  into.abandoned += delta.abandoned;
-  into.short_abandoned += delta.short_abandoned;
-  into.self_service += delta.self_service;
-  into.transferred += delta.transferred;
-  into.resolved += delta.resolved;
-  into.handled_in_sl += delta.handled_in_sl;
-  into.abandoned_in_sl += delta.abandoned_in_sl;
-  into.handle_ms += delta.handle_ms;
+  for (const field of COUNTS) into[field] += delta[field];
   exactMerge(into.acw_seconds, delta.acw_seconds);
-  into.answer_ms += delta.answer_ms;
-  into.wait_ms += delta.wait_ms;
-  into.wait_count += delta.wait_count;
-  into.fcr_eligible += delta.fcr_eligible;
-  into.fcr_resolved += delta.fcr_resolved;
   if (delta.fcr_horizon !== null) into.fcr_horizon = into.fcr_horizon === null ? delta.fcr_horizon : Math.max(into.fcr_horizon, delta.fcr_horizon);
   for (const reason in delta.reasons) into.reasons[reason] = (into.reasons[reason] ?? 0) + delta.reasons[reason]!;
   if (delta.taxonomy_version !== undefined) into.taxonomy_version = Math.max(into.taxonomy_version ?? 0, delta.taxonomy_version);
+}
+
+/**
+ * What `newer` adds to `older`, two cumulative accumulators of the same window (a source
+ * partition's, published again): `mergeWindowAcc(older, delta)` gives `newer`'s counts and sums
+ * exactly. The horizon and reason-list version are maxima, so the newer ones (never smaller) stand.
+ * A reason whose count did not change is left out, so a delta of FCR corrections alone has no
+ * contacts (`hasContacts`).
+ */
+export function windowAccDelta(newer: WindowAcc, older: WindowAcc): WindowAcc {
+  const delta = newWindowAcc(newer.size, newer.start, newer.queue, newer.channel);
+  for (const field of COUNTS) delta[field] = newer[field] - older[field];
+  exactMerge(delta.acw_seconds, newer.acw_seconds);
+  exactMerge(
+    delta.acw_seconds,
+    older.acw_seconds.map((x) => -x),
+  );
+  delta.fcr_horizon = newer.fcr_horizon;
+  for (const reason of new Set([...Object.keys(newer.reasons), ...Object.keys(older.reasons)])) {
+    const change = (newer.reasons[reason] ?? 0) - (older.reasons[reason] ?? 0);
+    if (change !== 0) delta.reasons[reason] = change;
+  }
+  if (newer.taxonomy_version !== undefined) delta.taxonomy_version = newer.taxonomy_version;
+  return delta;
+}
+
+/**
+ * The watermark from which a closed window can be dropped: past its end plus the allowed lateness
+ * (no contact can still arrive) and past every FCR horizon plus the lateness (no repeat contact can
+ * still correct it).
+ */
+export function expiryWatermark(acc: WindowAcc, allowedLatenessMs: number): number {
+  const end = acc.start + acc.size;
+  return Math.max(end + allowedLatenessMs, acc.fcr_horizon === null ? -Infinity : acc.fcr_horizon + allowedLatenessMs + 1);
 }
 
 /** A window accumulator restored from a checkpoint of an older version kept acw_seconds as a number. */

@@ -15,7 +15,7 @@ import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
 import { RuleEvaluator } from '../rules/evaluator.js';
 import type { ThresholdRule } from '../rules/types.js';
-import { hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
+import { expiryWatermark, hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { nextUp } from './fcr.js';
 import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
@@ -180,9 +180,7 @@ export class ContactKpiGlobal implements GlobalOperator {
   /** The watermark at which a window next needs attention: close, then expiry. */
   private deadline(acc: WindowAcc): number {
     const end = acc.start + acc.size;
-    if (!acc.closed) return end;
-    const lateness = this.options.allowedLatenessMs;
-    return Math.max(end + lateness, acc.fcr_horizon === null ? -Infinity : acc.fcr_horizon + lateness + 1);
+    return acc.closed ? expiryWatermark(acc, this.options.allowedLatenessMs) : end;
   }
 
   /** After a restart the in-memory schedule is empty: schedule every restored window once. */

@@ -4,11 +4,12 @@
  * Its work is split between the shards (local.ts: contacts and their customers' repeats) and the
  * main thread (global.ts: windows, rules, rows); see operators/parallel.ts.
  */
-import { ComposedOperator, type OperatorPlan } from '../parallel.js';
+import { ComposedOperator, type MergeablePlan } from '../parallel.js';
 import type { ThresholdRule } from '../rules/types.js';
 import { ContactKpiGlobal } from './global.js';
 import type { ContactKpiRow } from './kpis.js';
 import { ContactKpiLocal } from './local.js';
+import { MergedKpiGlobal } from './merged-global.js';
 import { resolveContactKpiOptions, type ContactKpiOptions } from './options.js';
 
 export { CONTACT_KPI_STATES } from './keys.js';
@@ -21,7 +22,7 @@ export interface ContactKpiOperatorOptions extends Partial<ContactKpiOptions> {
 }
 
 /** The KPI operator's parts for a runner. */
-export function contactKpiPlan(options: ContactKpiOperatorOptions = {}): OperatorPlan & {
+export function contactKpiPlan(options: ContactKpiOperatorOptions = {}): MergeablePlan & {
   createLocal(): ContactKpiLocal;
   createGlobal(): ContactKpiGlobal;
   options: ContactKpiOptions;
@@ -33,6 +34,7 @@ export function contactKpiPlan(options: ContactKpiOperatorOptions = {}): Operato
     options: resolved,
     createLocal: () => new ContactKpiLocal(name, resolved),
     createGlobal: () => new ContactKpiGlobal(name, resolved, rules),
+    createMergedGlobal: (port, idleTimeoutMs) => new MergedKpiGlobal(name, resolved, rules, port, idleTimeoutMs),
   };
 }
 

@@ -13,6 +13,7 @@ import { openStore } from '../open-store.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
 import { bindStateChangelog } from '../changelog-binding.js';
+import { bindMerge } from '../merge-binding.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import type { RunSummary } from '../run-context.js';
 import type { CommittedCheckpoint } from '../checkpoint-sink.js';
@@ -95,6 +96,14 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     });
     if (warning !== undefined) logger.warn(warning);
   }
+  const merge = bindMerge(job, binding.source, logger, metrics.registry);
+  if (merge) {
+    const warning = await merge.start().catch(async (error: unknown) => {
+      store.close();
+      throw error;
+    });
+    if (warning !== undefined) logger.warn(warning);
+  }
   // Checkpoints and the commands of the job's API take turns on the database.
   const queue = new SerialQueue();
   const abort = new AbortController();
@@ -129,6 +138,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     exclusive: queue,
     ...(handoff ? { handoff } : {}),
     ...(changelog ? { changelog } : {}),
+    ...(merge ? { merge } : {}),
     onProgress: (p) => progress.update(p),
     sinks: [
       {
@@ -153,6 +163,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
             },
           ]
         : []),
+      // The merge's partials after the commit and before the source's offsets, as the changelog's.
+      ...(merge ? [merge.sink] : []),
       binding,
       status.sink,
     ],
@@ -218,6 +230,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     workerConnection?.closeSync();
     await binding.close();
     await changelog?.close();
+    await merge?.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     unpublish?.();

@@ -23,7 +23,11 @@ export interface ChangelogTopicOptions {
   topic: string;
   /** librdkafka settings shared with the source (security, ...). */
   clientProperties?: ClientProperties;
+  /** What the topic is and which job option names it, for messages (default: the state changelog). */
+  role?: { what: string; option: string };
 }
+
+const CHANGELOG_ROLE = { what: 'changelog topic', option: 'checkpoint.changelog.topic' };
 
 /** The binding's errors are objects with a message, not always `Error` instances. */
 function callback<T>(run: (done: (error: LibrdKafkaError | null | undefined, value: T) => void) => void): Promise<T> {
@@ -54,6 +58,10 @@ export class ChangelogTopic {
     return this.options.topic;
   }
 
+  private get role(): { what: string; option: string } {
+    return this.options.role ?? CHANGELOG_ROLE;
+  }
+
   /**
    * Creates the topic with `partitions` partitions and `cleanup.policy=compact` when it does not
    * exist. Returns a warning when it could not (a broker that refuses the admin request, as the
@@ -68,8 +76,8 @@ export class ChangelogTopic {
     }
     if (have < partitions) {
       throw new Error(
-        `changelog topic '${this.options.topic}' has ${have} partitions and the source topic ${partitions}: it needs one per source partition; ` +
-          'delete it or give it another name (checkpoint.changelog.topic)',
+        `${this.role.what} '${this.options.topic}' has ${have} partitions and the source topic ${partitions}: it needs one per source partition; ` +
+          `delete it or give it another name (${this.role.option})`,
       );
     }
     return warning;
@@ -108,7 +116,7 @@ export class ChangelogTopic {
     } catch (error) {
       if ((error as { code?: number }).code === TOPIC_ALREADY_EXISTS) return undefined;
       return (
-        `could not create changelog topic '${this.options.topic}' (${(error as Error).message}); ` +
+        `could not create ${this.role.what} '${this.options.topic}' (${(error as Error).message}); ` +
         `create it with ${partitions} partitions and cleanup.policy=compact, min.compaction.lag.ms=${minCompactionLagMs}`
       );
     } finally {
@@ -168,7 +176,7 @@ export class ChangelogTopic {
         }
         onRead?.(fold.records, total);
         if (batch.length === 0 && Date.now() - started > 10 * REQUEST_TIMEOUT_MS) {
-          throw new Error(`changelog topic '${this.options.topic}' partition ${partition}: read stalled at offset ${last} of ${highOffset}`);
+          throw new Error(`${this.role.what} '${this.options.topic}' partition ${partition}: read stalled at offset ${last} of ${highOffset}`);
         }
       }
       return fold;

@@ -108,3 +108,25 @@ export function topicNames(topics: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
 }
+
+/** librdkafka settings a job's other clients (changelog, merge topic) share with its source: how to reach and authenticate to the brokers. */
+const SHARED_PREFIXES = ['security.', 'sasl.', 'ssl.', 'client.'];
+
+/** Of a source's `options`, the settings its job's other Kafka clients need too. */
+export function sharedClientProperties(options: ClientProperties | undefined): ClientProperties {
+  const shared: ClientProperties = {};
+  for (const [key, value] of Object.entries(options ?? {})) if (SHARED_PREFIXES.some((p) => key.startsWith(p))) shared[key] = value;
+  return shared;
+}
+
+/**
+ * The one topic a source reads, for a job option whose partitions follow the source's (`option`:
+ * its name; `why`: what follows the partitions); a source of several topics is refused.
+ */
+export function singleTopic(source: string, topics: string, option: string, why: string): string {
+  const names = topicNames(topics);
+  if (names.length !== 1) {
+    throw new ConfigError(`${option}: the source '${source}' reads ${names.length} topics (${topics}); ${why}: read one topic, or run one job per topic`);
+  }
+  return names[0]!;
+}

@@ -33,6 +33,8 @@ export interface KafkaJobOptions {
   handoffDir?: string;
   /** `checkpoint.changelog.topic`: partition state is carried by this compacted topic. */
   changelogTopic?: string;
+  /** `merge.topic`: contact_kpis merged across members through this topic. */
+  mergeTopic?: string;
   /** `event_time.allowed_lateness` (default 1h). */
   allowedLateness?: string;
 }
@@ -80,7 +82,7 @@ operators:
       - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning, min_offered: 0 }
 checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''}${o.changelogTopic ? `, changelog: { topic: "${o.changelogTopic}" }` : ''} }
 dead_letters: { rejects_files: false }
-`,
+${o.mergeTopic ? `merge: { topic: "${o.mergeTopic}" }\n` : ''}`,
   );
   return path;
 }

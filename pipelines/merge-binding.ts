@@ -1,0 +1,199 @@
+/**
+ * Population results merged across the members of a consumer group (job option `merge`, issue 20
+ * item 1; README "Scaling out on Kafka"). Implements the operators' MergePort over a Kafka topic:
+ * after each checkpoint's DuckDB commit, this member's cumulative partials and a watermark report
+ * per source partition it reads are produced (idempotent producer; before the source's offsets go
+ * to the group); the merge partitions numbered like the source partitions it reads are followed
+ * from the offsets stored with the merged rows, and applied at the next checkpoint's cut.
+ */
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { ConfigError } from '../operators/errors.js';
+import type { MergeInput, MergePort, PartialRecord } from '../operators/merge-port.js';
+import type { MergeablePlan, OperatorPlan } from '../operators/parallel.js';
+import type { ChangelogRecord } from '../sinks/changelog/records.js';
+import { ChangelogTopic } from '../sinks/changelog/topic.js';
+import { MergeFollower } from '../sinks/merge/follower.js';
+import { partialMessage, watermarkMessages, type MergeMessage } from '../sinks/merge/records.js';
+import { parsePartitionName, partitionName } from '../sources/kafka/client.js';
+import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
+import { KafkaSource } from '../sources/kafka/source.js';
+import type { Source } from '../sources/source.js';
+import type { CheckpointSink, CommittedCheckpoint } from './checkpoint-sink.js';
+import type { JobConfig } from './job-config.js';
+
+/** The merge of a job whose source is Kafka and which sets `merge`; undefined otherwise (a run over files has nothing to merge). */
+export function bindMerge(job: JobConfig, source: Source, logger: Logger, registry: Registry): MergeBinding | undefined {
+  const options = job.merge;
+  const config = job.sources[job.source];
+  if (!options || config?.type !== 'kafka' || !(source instanceof KafkaSource)) return undefined;
+  const topic = singleTopic(job.source, config.topics, 'merge', 'merge partitions follow the partitions of one topic');
+  for (const [name, other] of [
+    ['the source topic', topic],
+    ['checkpoint.changelog.topic', job.checkpoint.changelog?.topic],
+  ] as const) {
+    if (options.topic === other) throw new ConfigError(`merge.topic: '${options.topic}' is ${name}; give the merge its own topic`);
+  }
+  const clientProperties = sharedClientProperties(config.options);
+  const follower = new MergeFollower({
+    brokers: config.brokers,
+    topic: options.topic,
+    clientProperties,
+    onUnreadable: (partition, offset, error) =>
+      logger.warn({ topic: options.topic, partition, offset, error }, 'merge record skipped: not one this version writes'),
+    onError: (error) => logger.warn({ topic: options.topic, error: error.message }, 'reading the merge topic failed; retrying'),
+  });
+  return new MergeBinding({
+    topic: new ChangelogTopic({ brokers: config.brokers, topic: options.topic, clientProperties, role: { what: 'merge topic', option: 'merge.topic' } }),
+    follower,
+    sourceTopic: topic,
+    source,
+    idleTimeoutMs: job.eventTime.idleTimeoutMs,
+    logger,
+    registry,
+  });
+}
+
+export interface MergeBindingOptions {
+  topic: ChangelogTopic;
+  follower: MergeFollower;
+  sourceTopic: string;
+  /** The partitions this member reads now: it reports their watermark and merges the same-numbered merge partitions. */
+  source: Pick<KafkaSource, 'assignment'>;
+  idleTimeoutMs: number;
+  logger: Logger;
+  /** Where `pulse_merge_offset` is registered. */
+  registry: Registry;
+}
+
+export class MergeBinding implements MergePort {
+  private partitions = 0;
+  /** Stored positions by operator (from its restored state). */
+  private readonly positions = new Map<string, ReadonlyMap<number, number>>();
+  private readonly queues = new Map<string, MergeInput[]>();
+  private offered: PartialRecord[] = [];
+  /** The watermark last reported per source partition: a report that would not move is not produced (members would answer each other's reports forever). */
+  private readonly reported = new Map<string, number>();
+  /** Merge-topic offsets handed to the operators at the checkpoint being taken, by merge partition. */
+  private handed = new Map<number, number>();
+  private readonly appliedOffset: Gauge;
+  /** Re-assignments of the follower, in order; a failure is logged (the next take tries again). */
+  private following: Promise<void> = Promise.resolve();
+  readonly sink: CheckpointSink;
+
+  constructor(private readonly options: MergeBindingOptions) {
+    this.sink = { committed: (checkpoint) => this.publish(checkpoint) };
+    this.appliedOffset = new Gauge({
+      name: 'pulse_merge_offset',
+      help: 'Last merge-topic offset whose record this member has merged and committed, by merge partition (job option merge).',
+      labelNames: ['partition'],
+      registers: [options.registry],
+    });
+  }
+
+  get topic(): string {
+    return this.options.topic.name;
+  }
+
+  /** Learns the source's partitions and creates the merge topic (one partition each, compacted) when missing; a warning when it could not. */
+  async start(): Promise<string | undefined> {
+    this.partitions = await this.options.topic.partitionCount(this.options.sourceTopic);
+    if (this.partitions === 0) throw new ConfigError(`merge: the source topic '${this.options.sourceTopic}' has no partitions (does it exist?)`);
+    return this.options.topic.ensure(this.partitions, 0);
+  }
+
+  /** The runner's plans: mergeable ones get a merged global part; other population operators stay per member (said once). */
+  plan(plan: OperatorPlan): OperatorPlan {
+    if (isMergeable(plan))
+      return { name: plan.name, createLocal: () => plan.createLocal(), createGlobal: () => plan.createMergedGlobal(this, this.options.idleTimeoutMs) };
+    if (plan.createGlobal)
+      this.options.logger.warn({ operator: plan.name }, 'merge: this operator is not merged across members; its population results stay per member');
+    return plan;
+  }
+
+  /** True when merge records wait to be applied (a checkpoint is due even while the source is silent). */
+  pending(): boolean {
+    return this.options.follower.pending > 0;
+  }
+
+  sourcePartitions(): readonly string[] {
+    return Array.from({ length: this.partitions }, (_, i) => partitionName(this.options.sourceTopic, i));
+  }
+
+  follow(operator: string, positions: ReadonlyMap<number, number>): void {
+    this.positions.set(operator, positions);
+    this.queues.set(operator, []);
+    this.refollow(true);
+  }
+
+  take(operator: string): MergeInput[] {
+    this.refollow(false);
+    const inputs = this.options.follower.take();
+    for (const input of inputs) {
+      const { mergePartition, offset } = input.position;
+      this.handed.set(mergePartition, Math.max(offset, this.handed.get(mergePartition) ?? -1));
+      for (const [name, queue] of this.queues) if (input.kind === 'watermark' || input.operator === name) queue.push(input);
+    }
+    const queue = this.queues.get(operator) ?? [];
+    this.queues.set(operator, []);
+    return queue;
+  }
+
+  offer(records: readonly PartialRecord[]): void {
+    this.offered.push(...records);
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  async close(): Promise<void> {
+    await this.following;
+    await this.options.follower.close();
+    await this.options.topic.close();
+  }
+
+  /** After a checkpoint's commit: its partials, then a watermark report per source partition this member reads. */
+  private async publish(checkpoint: CommittedCheckpoint): Promise<void> {
+    const messages: MergeMessage[] = this.offered.map((record) => partialMessage(record, this.partitions));
+    this.offered = [];
+    const watermark = checkpoint.watermark.current;
+    for (const partition of watermark === null ? [] : this.options.source.assignment()) {
+      if (watermark! <= (this.reported.get(partition) ?? -Infinity)) continue;
+      this.reported.set(partition, watermark!);
+      messages.push(...watermarkMessages(partition, watermark!, this.partitions));
+    }
+    const byPartition = new Map<number, ChangelogRecord[]>();
+    for (const { partition, key, value } of messages) {
+      const list = byPartition.get(partition) ?? [];
+      list.push({ key, value });
+      byPartition.set(partition, list);
+    }
+    await this.options.topic.send(byPartition);
+    for (const [partition, offset] of this.handed) this.appliedOffset.set({ partition: String(partition) }, offset);
+    this.handed = new Map();
+  }
+
+  /**
+   * Follows the merge partitions numbered like the source partitions read now, from the offset after
+   * the smallest stored one of any operator (each operator skips what it has applied). `restored`:
+   * the positions changed (a restore), so even unchanged partitions are sought again.
+   */
+  private refollow(restored: boolean): void {
+    const next = new Map<number, number | undefined>();
+    for (const name of this.options.source.assignment()) {
+      const parsed = parsePartitionName(name);
+      if (parsed?.topic !== this.options.sourceTopic) continue;
+      const stored = [...this.positions.values()].map((p) => p.get(parsed.partition));
+      next.set(parsed.partition, stored.some((offset) => offset === undefined) ? undefined : Math.min(...(stored as number[])) + 1);
+    }
+    const follower = this.options.follower;
+    this.following = this.following
+      .then(() => follower.follow(next, restored))
+      .catch((error: unknown) => this.options.logger.error({ topic: this.topic, error: (error as Error).message }, 'following the merge topic failed'));
+  }
+}
+
+function isMergeable(plan: OperatorPlan): plan is MergeablePlan {
+  return typeof (plan as Partial<MergeablePlan>).createMergedGlobal === 'function';
+}

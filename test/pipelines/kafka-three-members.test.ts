@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
+import { ChangelogFold } from '../../sinks/changelog/records.js';
+import { query } from '../helpers/duckdb.js';
+import { readAll } from '../sources/kafka/helpers.js';
+import {
+  PulseProcess,
+  hasKcat,
+  produceLines,
+  reachedEnds,
+  runFile,
+  startMockClusterSuite,
+  stopMockClusterSuite,
+  topicLayout,
+  waitFor,
+  writeKafkaJob,
+} from './kafka-helpers.js';
+
+/**
+ * Issue 20's scale-out scenario on the mock cluster, with the state carried by the changelog
+ * (`checkpoint.changelog`): three `pulse run` members of one group; B and C join late, A is
+ * SIGKILLed (it hands nothing over), C stops gracefully (it hands its partitions over through the
+ * changelog), B reads to the end. A part of the input goes out after each step, so that every
+ * member processes some of it.
+ *
+ * What must hold, against a file run over the same lines: every customer window has its exact
+ * final row in at least one member's database, no member has a window the file run lacks, and a
+ * member's row that differs from the final one is an earlier version of it (the window was still
+ * open when its partition moved on: every count and sum at most the final one), never a window
+ * counted twice. And each changelog partition ends in a marker at its source partition's end.
+ */
+
+const HAS_KCAT = hasKcat();
+const CUSTOMER_WINDOWS = `SELECT customer_id, epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, spend_total, spend_count, spend_max,
+  refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows`;
+const GROUP_JOIN_MS = 60_000;
+const CATCH_UP_MS = 180_000;
+/** Accumulated columns of a window: an earlier version of its row has each at most the final value. */
+const GROWING = ['spend_total', 'spend_count', 'refund_total', 'usage_total', 'contacts'] as const;
+
+type Row = Record<string, unknown>;
+const keyOf = (w: Row): string => `${String(w['customer_id'])}|${String(w['ws'])}|${String(w['we'])}`;
+const same = (a: Row, b: Row): boolean => Object.keys(a).every((k) => String(a[k]) === String(b[k]));
+
+let cluster: MockCluster | undefined;
+let dir = '';
+let lines: string[] = [];
+
+describe.skipIf(!HAS_KCAT)('three members on Kafka: late joins, a SIGKILL and a graceful stop (mock cluster, state changelog)', () => {
+  beforeAll(async () => {
+    ({ dir, lines, cluster } = await startMockClusterSuite('pulse-three-', { customers: 200, days: 10, seed: 13, lateRate: 0, malformedRate: 0 }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await stopMockClusterSuite({ dir, cluster }, process.env['PULSE_E2E_KEEP'] !== undefined);
+  });
+
+  it('every window is final somewhere and never counted twice; each changelog partition ends at its source end', async () => {
+    const topic = 'events-three';
+    const changelogTopic = 'pulse-three-changelog';
+    // Allowed lateness 2 days of the 10: windows close during the run, so those closed on A or C stay
+    // in their databases only. Longer than the event time a take-over replays: a member resumes a
+    // dead member's partitions from its last marker (a checkpoint or so behind), after its own
+    // partitions have read the same part of the input.
+    const config = writeKafkaJob(dir, 'three', {
+      bootstrap: cluster!.bootstrap,
+      topic,
+      group: 'g-three',
+      batchSize: 200,
+      changelogTopic,
+      allowedLateness: '2d',
+    });
+    const fileDb = join(dir, 'three-file.duckdb');
+    await runFile(config, join(dir, 'events.ndjson'), fileDb);
+    const cuts = [0.3, 0.5, 0.7, 0.85, 1].map((share) => Math.floor(lines.length * share));
+    const members = new Map<string, PulseProcess>();
+    const assigned = async (member: PulseProcess): Promise<number> => (await member.samples('pulse_partitions_assigned'))[0]?.value ?? 0;
+    const live = (): PulseProcess[] => [...members.values()].filter((m) => m.running);
+    /** Produces lines up to cut `step`, then waits until the live members together have processed every partition to its end. */
+    const produceAndCatchUp = async (step: number, what: string): Promise<void> => {
+      await produceLines(cluster!.bootstrap, topic, lines.slice(step === 0 ? 0 : cuts[step - 1], cuts[step]));
+      const { ends } = await topicLayout(cluster!.bootstrap, topic);
+      await waitFor(
+        what,
+        async () => {
+          const union = new Map<number, number>();
+          for (const member of live()) for (const [p, o] of await member.positions()) union.set(p, Math.max(o, union.get(p) ?? -1));
+          return reachedEnds(union, ends);
+        },
+        GROUP_JOIN_MS + CATCH_UP_MS,
+      );
+    };
+    const settled = async (expected: readonly PulseProcess[]): Promise<boolean> => {
+      const counts = await Promise.all(expected.map(assigned));
+      return counts.every((n) => n > 0) && counts.reduce((a, b) => a + b, 0) === 4;
+    };
+
+    members.set('a', await PulseProcess.kafka(config, join(dir, 'three-a.duckdb')));
+    await produceAndCatchUp(0, 'A to process part 1');
+    members.set('b', await PulseProcess.kafka(config, join(dir, 'three-b.duckdb')));
+    await waitFor('A and B to share the partitions', () => settled([members.get('a')!, members.get('b')!]), GROUP_JOIN_MS * 2);
+    await produceAndCatchUp(1, 'A and B to process part 2');
+    members.set('c', await PulseProcess.kafka(config, join(dir, 'three-c.duckdb')));
+    await waitFor('A, B and C to share the partitions', () => settled(live()), GROUP_JOIN_MS * 2);
+    await produceAndCatchUp(2, 'the three members to process part 3');
+    for (const [name, member] of members) expect(member.running, `${name} exited early: ${member.stderr.slice(-3000)}`).toBe(true);
+
+    await members.get('a')!.kill();
+    await waitFor("B and C to take A's partitions over", () => settled(live()), GROUP_JOIN_MS * 2);
+    await produceAndCatchUp(3, 'B and C to process part 4');
+    expect(await members.get('c')!.stop()).toBe(0);
+    await waitFor("B to take C's partitions over", () => settled(live()), GROUP_JOIN_MS * 2);
+    await produceAndCatchUp(4, 'B to process the rest');
+    const layout = await topicLayout(cluster!.bootstrap, topic);
+    expect(layout.records.length).toBe(lines.length);
+    expect(await members.get('b')!.stop()).toBe(0);
+
+    const folds = new Map<number, ChangelogFold>();
+    for (const r of await readAll(cluster!.bootstrap, changelogTopic)) {
+      const fold = folds.get(r.partition) ?? new ChangelogFold();
+      fold.add({ key: r.key ?? '', value: r.payload });
+      folds.set(r.partition, fold);
+    }
+    for (const [p, end] of layout.ends) expect(folds.get(p)?.marker?.position.offset, `marker of changelog partition ${p}`).toBe(end - 1);
+
+    const [fileRows] = await query(fileDb, CUSTOMER_WINDOWS);
+    const final = new Map(fileRows!.map((w) => [keyOf(w), w]));
+    expect(final.size).toBeGreaterThan(1000);
+    const exact = new Set<string>();
+    const problems: string[] = [];
+    const figures: string[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const [rows] = await query(join(dir, `three-${name}.duckdb`), CUSTOMER_WINDOWS);
+      let earlier = 0;
+      for (const row of rows!) {
+        const key = keyOf(row);
+        const expected = final.get(key);
+        if (!expected) problems.push(`${name}: window ${key} is not in the file run`);
+        else if (same(row, expected)) exact.add(key);
+        else if (GROWING.some((c) => Number(row[c]) > Number(expected[c]) + 1e-9)) problems.push(`${name}: window ${key} has more than its final row`);
+        else earlier++;
+      }
+      // Every member processed part of the input.
+      expect(rows!.length, `windows in ${name}'s database`).toBeGreaterThan(0);
+      figures.push(`${name} ${rows!.length} windows (${earlier} earlier versions)`);
+    }
+    for (const key of final.keys()) if (!exact.has(key)) problems.push(`window ${key}: no member has its final row`);
+    expect(problems.slice(0, 20)).toEqual([]);
+    process.stderr.write(`kafka-three-members: file run ${final.size} windows; ${figures.join(', ')}\n`);
+  }, 900_000);
+});
