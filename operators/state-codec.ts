@@ -32,7 +32,7 @@ const ENVELOPE_START = `{${JSON.stringify(DOUBLES_KEY)}:"`;
 /** State is a few levels deep; deeper is a cycle or a mistake, refused before the stack runs out. */
 const MAX_DEPTH = 256;
 
-/** Stored bytes are little-endian; a big-endian host swaps them on the way in and out. */
+/** Stored bytes are little-endian; a big-endian host swaps them on the way out (they are read with readDoubleLE). */
 const BIG_ENDIAN = new Uint8Array(new Float64Array([-0]).buffer)[0] === 0x80;
 
 export class StateCodecError extends Error {
@@ -65,10 +65,7 @@ export function decodeStateValue(text: string): unknown {
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length % 8 !== 0)
     throw new StateCodecError(`packed state value whose doubles are ${bytes.length} bytes, not a multiple of 8: ${text.slice(0, 120)}`);
-  if (BIG_ENDIAN) bytes.swap64();
-  const doubles = new Float64Array(bytes.length / 8);
-  new Uint8Array(doubles.buffer).set(bytes);
-  return unpack(envelope['v'], doubles, 0);
+  return unpack(envelope['v'], bytes, 0);
 }
 
 /** A top-level object that has the envelope's key must be enveloped, or it would be read as one. */
@@ -155,7 +152,7 @@ function reserve(n: number): void {
 }
 
 /** `value` (freshly parsed, so changed in place) with its placeholders replaced by their doubles. */
-function unpack(value: unknown, doubles: Float64Array, depth: number): unknown {
+function unpack(value: unknown, doubles: Buffer, depth: number): unknown {
   if (typeof value === 'string') return value.charCodeAt(0) === MARK_CODE ? placeholder(value, doubles) : value;
   if (typeof value !== 'object' || value === null) return value;
   if (depth > MAX_DEPTH) throw new StateCodecError(`packed state value nested deeper than ${MAX_DEPTH} levels`);
@@ -171,14 +168,17 @@ function unpack(value: unknown, doubles: Float64Array, depth: number): unknown {
 /** A placeholder's text after its mark (checked by the caller): the index of its first double, and the count for an array. */
 const PLACEHOLDER = /^.(\d{1,15})(?::(\d{1,15}))?$/;
 
-/** An escaped string, one double, or an array of doubles. */
-function placeholder(text: string, doubles: Float64Array): unknown {
+/** An escaped string, one double, or an array of doubles (read little-endian from `doubles`, whatever the host). */
+function placeholder(text: string, doubles: Buffer): unknown {
   if (text.charCodeAt(1) === MARK_CODE) return text.slice(1);
   const match = PLACEHOLDER.exec(text);
   const first = Number(match?.[1]);
   const count = match?.[2] === undefined ? 1 : Number(match[2]);
-  if (!match || first + count > doubles.length) {
-    throw new StateCodecError(`packed state value with a bad placeholder ${JSON.stringify(text)} (${doubles.length} doubles stored)`);
+  if (!match || (first + count) * 8 > doubles.length) {
+    throw new StateCodecError(`packed state value with a bad placeholder ${JSON.stringify(text)} (${doubles.length / 8} doubles stored)`);
   }
-  return match[2] === undefined ? doubles[first] : Array.from(doubles.subarray(first, first + count));
+  if (match[2] === undefined) return doubles.readDoubleLE(first * 8);
+  const array = new Array<number>(count);
+  for (let i = 0; i < count; i++) array[i] = doubles.readDoubleLE((first + i) * 8);
+  return array;
 }
