@@ -22,7 +22,7 @@ const SHIFT_STATE = {
       last: 20485,
       quiet: 20458,
       g: { n: [2, 1, 3, 3, 0, 1, 2], l: [7.1120194918378195, 5.172754143572691, 12.658672463270161, 0, 0, 3.078693794268338, 8.363548463573686] },
-      ex: [1.75, 1.75, 1.75],
+      ex: [1.75, 1.75, 1.75, 1.75],
       mu: 3.9777444384461544,
     },
     spend_count: { v: [2, 1, 3, 3, 0, 1, 2], last: 20485, g: { n: [2, 1, 3, 3, 0, 1, 2] }, mu: 0 },
@@ -38,12 +38,13 @@ describe('encodeStateValue / decodeStateValue', () => {
     const text = expectExact(SHIFT_STATE);
     const stored = JSON.parse(text) as Record<string, unknown>;
     expect(Object.keys(stored)).toEqual(['\u0001f64', 'v']);
-    // 7 + 7 + 3 + 4 doubles, 8 bytes each, in the order the walk meets them.
-    expect(Buffer.from(stored['\u0001f64'] as string, 'base64').length).toBe(21 * 8);
+    // 7 + 7 + 4 + 4 doubles, 8 bytes each, in the order the walk meets them.
+    expect(Buffer.from(stored['\u0001f64'] as string, 'base64').length).toBe(22 * 8);
     const v = stored['v'] as typeof SHIFT_STATE;
     expect(v.series.spend_total.v).toBe('\u00010:7');
     expect(v.series.spend_total.g.l).toBe('\u00017:7');
-    expect(v.amounts).toBe('\u000117:4');
+    expect(v.series.spend_total.ex).toBe('\u000114:4');
+    expect(v.amounts).toBe('\u000118:4');
     // Integer arrays and scalar doubles stay as they were.
     expect(v.series.spend_total.g.n).toEqual([2, 1, 3, 3, 0, 1, 2]);
     expect(v.series.spend_total.mu).toBe(3.9777444384461544);
@@ -57,10 +58,12 @@ describe('encodeStateValue / decodeStateValue', () => {
   });
 
   it('packs arrays of numbers beyond 32-bit integers (millisecond timestamps: as slow for V8 to print as fractions)', () => {
-    const text = expectExact({ seen: [1769775814491, 1769775814492] });
+    const text = expectExact({ seen: [1769775814491, 1769775814492, 1769775814493, 1769775814494] });
     expect(text.startsWith('{"\\u0001f64":"')).toBe(true);
     expectExact({ small: [2147483647, -2147483648] });
     expect(encodeStateValue({ small: [2147483647, -2147483648] })).toBe('{"small":[2147483647,-2147483648]}');
+    // Fewer than 4 slow numbers: cheaper printed than packed.
+    expect(encodeStateValue({ month: [0, 0, 27867.700000000004, 427.63, 1769775814491] })).toBe('{"month":[0,0,27867.700000000004,427.63,1769775814491]}');
   });
 
   it('keeps -0, NaN and ±Infinity, in arrays and alone, where plain JSON turned them into 0 and null', () => {
@@ -81,7 +84,7 @@ describe('encodeStateValue / decodeStateValue', () => {
     expectExact({ '\u0001f64': 'AAAA', v: [0.5] });
   });
 
-  it('copies only what it changes: the caller state is left as it was', () => {
+  it('leaves the caller state as it was', () => {
     const value = structuredClone(SHIFT_STATE);
     encodeStateValue(value);
     expect(value).toStrictEqual(SHIFT_STATE);
