@@ -8,7 +8,6 @@
  * customers are UTF-8 text in one buffer with their ends in another: the buffers are transferred to
  * the main thread, not copied, and the store decodes the strings of one block at a time.
  */
-import { encodeStateValue } from './state-codec.js';
 import type { KeyedState, StateRow } from './state.js';
 
 /** One operator state's changed entries, at most `PACK_ROWS` rows or about `PACK_BYTES` of text. */
@@ -16,7 +15,7 @@ export interface PackedStateRows {
   operator: string;
   state: string;
   length: number;
-  /** Each row's key, then its value (JSON text from state-codec.ts; none when deleted), then its customer (none when null or the key), as UTF-8. */
+  /** Each row's key, then its value (JSON; none when deleted), then its customer (none when null or the key), as UTF-8. */
   text: Uint8Array;
   /** Per row, where its key, its value and its customer end in `text`; each starts where the one before ends. */
   ends: Uint32Array;
@@ -47,7 +46,7 @@ export function packStateRows(
     const packer = new BlockPacker(operator, state, limits, blocks);
     for (const key of deletes) packer.add(key, null, keyed.customerOfDeleted(key));
     keyed.forgetDeleted();
-    for (const [key, value] of upserts) packer.add(key, encodeStateValue(value), keyed.customerOfEntry(key, value));
+    for (const [key, value] of upserts) packer.add(key, JSON.stringify(value), keyed.customerOfEntry(key, value));
     packer.finish();
   }
   return blocks;

@@ -4,8 +4,7 @@
  * Operators keep their state in these maps; the checkpoint persists only the changed keys (and
  * deletions) in the same DuckDB transaction as the outputs and source positions, and `restore`
  * loads them back after a restart. Values must be plain JSON data (no Maps, no class instances),
- * so that any store can persist them; they are stored as operators/state-codec.ts writes them
- * (numbers exactly, -0, NaN and ±Infinity included).
+ * so that any store can persist them.
  */
 export interface StateChanges<V> {
   upserts: Array<[string, V]>;
@@ -109,7 +108,7 @@ export class KeyedState<V> {
 }
 
 /**
- * A keyed-state change as a checkpoint stores it: the value as `encodeStateValue` writes it, null when deleted. Checkpoints
+ * A keyed-state change as a checkpoint stores it: the value serialised, null when deleted. Checkpoints
  * carry them packed (state-pack.ts: packStateRows, stateRowsOf).
  */
 export interface StateRow {

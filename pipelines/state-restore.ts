@@ -1,4 +1,3 @@
-import { decodeStateValue } from '../operators/state-codec.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan } from '../operators/parallel.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { shardOf } from './shards/routing.js';
@@ -52,13 +51,13 @@ export async function readStateToRestore(
     if (globals[i]?.states[row.state]) {
       const key = `${i}\u0000${row.state}`;
       const entries = globalEntries.get(key) ?? [];
-      entries.push([row.key, decodeStateValue(row.value)]);
+      entries.push([row.key, JSON.parse(row.value)]);
       globalEntries.set(key, entries);
       continue;
     }
     const keyed = prototypes[i]!.states[row.state];
     if (!keyed) continue;
-    const customer = row.customer_id ?? keyed.customerOfEntry(row.key, decodeStateValue(row.value));
+    const customer = row.customer_id ?? keyed.customerOfEntry(row.key, JSON.parse(row.value));
     const states = shards[shardOf(customer, shardCount)]!.states[i]!;
     (states[row.state] ??= []).push([row.key, row.value]);
   }

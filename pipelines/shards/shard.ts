@@ -10,7 +10,6 @@ import { EventGate, type EventGateOptions } from '../../operators/event-gate.js'
 import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { ContactReasonMapping, type ActiveTaxonomy, type UnknownReasonCount } from '../../operators/reason-mapping.js';
-import { decodeStateValue } from '../../operators/state-codec.js';
 import { packStateRows, type PackedStateRows } from '../../operators/state-pack.js';
 import { PartitionOwners } from '../partition-owners.js';
 import type { RawRecord } from '../../sources/source.js';
@@ -55,7 +54,7 @@ export interface ShardDrain {
 /** What a shard gets back from a checkpoint. */
 export interface ShardRestore {
   watermark: number;
-  /** Per operator, per state name: [key, value as stored (operators/state-codec.ts)] entries. */
+  /** Per operator, per state name: [key, JSON value] entries. */
   states: Array<Record<string, Array<[string, string]>>>;
   windows: CustomerWindowRow[];
   dedup: Array<[id: string, customer: string | null, ts: number]>;
@@ -178,7 +177,7 @@ export class Shard {
     this.locals.forEach((op, i) => {
       for (const [name, keyed] of Object.entries(op.states)) {
         const entries = data.states[i]?.[name] ?? [];
-        keyed.restore(entries.map(([key, text]) => [key, decodeStateValue(text)]));
+        keyed.restore(entries.map(([key, json]) => [key, JSON.parse(json) as unknown]));
       }
       op.restoreOpenWindows?.(data.windows);
     });

@@ -4,7 +4,6 @@ import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
 import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
-import { decodeStateValue } from '../../operators/state-codec.js';
 import { PackedStateColumns, type PackedStateRows } from '../../operators/state-pack.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { PulseError } from '../../operators/errors.js';
@@ -178,7 +177,7 @@ export class DuckDBStore {
       `SELECT key, CAST(value AS VARCHAR) AS value FROM pulse_state WHERE operator = $operator AND state = $state`,
       { operator, state },
     );
-    return reader.getRowObjectsJS().map((row) => [String(row['key']), decodeStateValue(String(row['value']))]);
+    return reader.getRowObjectsJS().map((row) => [String(row['key']), JSON.parse(String(row['value']))]);
   }
 
   async loadOwners(): Promise<Array<[string, string]>> {
