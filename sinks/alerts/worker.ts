@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, type Silence } from './routing/index.js';
+import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, RoutingConfigError, type Silence } from './routing/index.js';
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';
@@ -119,6 +119,8 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Stored silences already reported as unreadable: once per process, not once per pass. */
+  private readonly unreadableSilences = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
     this.settings = { ...DEFAULT_DELIVERY, ...options.settings };
@@ -290,7 +292,7 @@ export class DeliveryWorker {
       list.push(row);
       groups.set(key, list);
     }
-    const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now))];
+    const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now, (id, e) => this.reportUnreadableSilence(id, e)))];
 
     for (const [key, rows] of groups) {
       const first = rows[0] as PendingRow;
@@ -362,6 +364,20 @@ export class DeliveryWorker {
   }
 
   /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */
+  private reportUnreadableSilence(id: string, error: unknown): void {
+    if (this.unreadableSilences.has(id)) return;
+    this.unreadableSilences.add(id);
+    const reason = error instanceof Error ? error.message : String(error);
+    this.options.onError?.(
+      new RoutingConfigError(
+        'ROUTING_MATCHER_INVALID',
+        `pulse_silences (silence ${id})`,
+        `this stored silence mutes nothing: ${reason}; expire it (expireSilence) and store it again with an RE2 pattern`,
+        { cause: error },
+      ),
+    );
+  }
+
   private async mutedFiringIds(): Promise<Set<string>> {
     const rows = await this.query(`SELECT alert_id, receiver FROM pulse_outbox WHERE alert_status = 'firing' AND status = 'muted'`);
     return new Set(rows.map((r) => `${r.alert_id as string}\u0000${r.receiver as string}`));
