@@ -119,7 +119,7 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Stored silences already reported as unreadable: once per process, not once per pass. */
+  /** Ids of stored silences already reported as unreadable. */
   private readonly unreadableSilences = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
@@ -363,7 +363,7 @@ export class DeliveryWorker {
     return [...byKey.values()];
   }
 
-  /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */
+  /** Reports a stored silence RE2 cannot read, once per process, not on every pass (`poll_interval`, default 1s). */
   private reportUnreadableSilence(id: string, error: unknown): void {
     if (this.unreadableSilences.has(id)) return;
     this.unreadableSilences.add(id);
@@ -378,6 +378,7 @@ export class DeliveryWorker {
     );
   }
 
+  /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */
   private async mutedFiringIds(): Promise<Set<string>> {
     const rows = await this.query(`SELECT alert_id, receiver FROM pulse_outbox WHERE alert_status = 'firing' AND status = 'muted'`);
     return new Set(rows.map((r) => `${r.alert_id as string}\u0000${r.receiver as string}`));
