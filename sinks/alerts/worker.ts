@@ -27,6 +27,8 @@ export interface WorkerOptions {
   /** More silences to check besides the config's and those in `pulse_silences`. */
   silences?: () => readonly Silence[];
   onError?: (error: unknown) => void;
+  /** A stored silence that no longer parses: it mutes nothing; told once per silence (default: onError). */
+  onUnreadableSilence?: (error: RoutingConfigError) => void;
 }
 
 /** What one worker pass did, for tests and logs. */
@@ -368,7 +370,8 @@ export class DeliveryWorker {
     if (this.unreadableSilences.has(id)) return;
     this.unreadableSilences.add(id);
     const reason = error instanceof Error ? error.message : String(error);
-    this.options.onError?.(
+    const report = this.options.onUnreadableSilence ?? this.options.onError;
+    report?.(
       new RoutingConfigError(
         'ROUTING_MATCHER_INVALID',
         `pulse_silences (silence ${id})`,
