@@ -54,6 +54,7 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
       metrics: promDeliveryMetrics(registry),
       ...(externalURL ? { externalURL } : {}),
       onError: (error) => logger.warn({ err: error }, 'alert delivery pass failed; will retry'),
+      onUnreadableSilence: (error) => logger.warn({ err: error }, 'a stored silence is ignored: its matchers do not parse'),
     });
     return new AlertDelivery(router, receivers, externalURL, worker, settings, logger);
   }

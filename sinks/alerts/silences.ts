@@ -29,8 +29,13 @@ export async function expireSilence(conn: DuckDBConnection, id: string, now: num
   await conn.run(`UPDATE pulse_silences SET ends_at = make_timestamptz($2::BIGINT * 1000) WHERE silence_id = $1`, [id, now]);
 }
 
-/** Silences stored in the database that have not ended at `now`. */
-export async function loadSilences(conn: DuckDBConnection, now: number): Promise<Silence[]> {
+/**
+ * Silences stored in the database that have not ended at `now`. A stored silence that no longer
+ * parses mutes nothing and is handed to `onUnreadable` (with the reason, naming its id) instead of
+ * failing every delivery pass: silences stored before matchers became RE2 were checked by
+ * JavaScript's regex engine, which accepts a few patterns RE2 refuses (look-arounds, `\u00e9`).
+ */
+export async function loadSilences(conn: DuckDBConnection, now: number, onUnreadable?: (silenceId: string, error: unknown) => void): Promise<Silence[]> {
   const reader = await conn.runAndReadAll(
     `SELECT silence_id, matchers, strftime(starts_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS starts_at,
             strftime(ends_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ends_at, created_by, comment
@@ -38,12 +43,19 @@ export async function loadSilences(conn: DuckDBConnection, now: number): Promise
     [now],
   );
   const rows = reader.getRowObjectsJS() as Array<Record<string, string | null>>;
-  const configs: SilenceConfig[] = rows.map((r) => ({
-    matchers: JSON.parse(r.matchers as string) as string[],
-    ...(r.starts_at ? { starts_at: r.starts_at } : {}),
-    ends_at: r.ends_at as string,
-    created_by: r.created_by as string,
-    comment: r.comment as string,
-  }));
-  return buildSilences(configs, 'pulse_silences');
+  return rows.flatMap((r) => {
+    const config: SilenceConfig = {
+      matchers: JSON.parse(r.matchers as string) as string[],
+      ...(r.starts_at ? { starts_at: r.starts_at } : {}),
+      ends_at: r.ends_at as string,
+      created_by: r.created_by as string,
+      comment: r.comment as string,
+    };
+    try {
+      return buildSilences([config], 'pulse_silences');
+    } catch (error) {
+      onUnreadable?.(r.silence_id as string, error);
+      return [];
+    }
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, type Silence } from './routing/index.js';
+import { DEFAULT_TIMING, type FiringAlert, type GroupTiming, isDue, type Route, type Router, RoutingConfigError, type Silence } from './routing/index.js';
 import { backoffDelay } from './backoff.js';
 import { DEFAULT_DELIVERY, type DeliverySettings } from './config.js';
 import { asDeliveryError, type DeliveryError } from './errors.js';
@@ -27,6 +27,8 @@ export interface WorkerOptions {
   /** More silences to check besides the config's and those in `pulse_silences`. */
   silences?: () => readonly Silence[];
   onError?: (error: unknown) => void;
+  /** A stored silence that no longer parses: it mutes nothing; told once per silence (default: onError). */
+  onUnreadableSilence?: (error: RoutingConfigError) => void;
 }
 
 /** What one worker pass did, for tests and logs. */
@@ -119,6 +121,8 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Ids of stored silences already reported as unreadable. */
+  private readonly unreadableSilences = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {
     this.settings = { ...DEFAULT_DELIVERY, ...options.settings };
@@ -290,7 +294,7 @@ export class DeliveryWorker {
       list.push(row);
       groups.set(key, list);
     }
-    const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now))];
+    const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now, (id, e) => this.reportUnreadableSilence(id, e)))];
 
     for (const [key, rows] of groups) {
       const first = rows[0] as PendingRow;
@@ -359,6 +363,22 @@ export class DeliveryWorker {
       byKey.set(row.notificationKey, batch);
     }
     return [...byKey.values()];
+  }
+
+  /** Reports a stored silence RE2 cannot read, once per process, not on every pass (`poll_interval`, default 1s). */
+  private reportUnreadableSilence(id: string, error: unknown): void {
+    if (this.unreadableSilences.has(id)) return;
+    this.unreadableSilences.add(id);
+    const reason = error instanceof Error ? error.message : String(error);
+    const report = this.options.onUnreadableSilence ?? this.options.onError;
+    report?.(
+      new RoutingConfigError(
+        'ROUTING_MATCHER_INVALID',
+        `pulse_silences (silence ${id})`,
+        `this stored silence mutes nothing: ${reason}; expire it (expireSilence) and store it again with an RE2 pattern`,
+        { cause: error },
+      ),
+    );
   }
 
   /** Firing rows that were muted: their resolutions are muted too (never notified as firing). */

@@ -1,8 +1,18 @@
+import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { RoutingConfigError } from './errors.js';
 
 /**
  * Alertmanager label matchers: `name="value"`, `name!="value"`, `name=~"regex"`, `name!~"regex"`.
- * Regexes are anchored like Alertmanager's (`^(?:re)$`); a missing label matches as the empty string.
+ * Regexes are anchored like Alertmanager's (the whole value must match); a missing label matches as
+ * the empty string.
+ *
+ * Regexes are RE2 (the `re2js` port), Alertmanager's own engine, not JavaScript's: a matcher copied
+ * from an Alertmanager config means the same here (`(?i)critical` works; `(?=...)` and
+ * back-references are refused, as Alertmanager refuses them), and matching takes time linear in the
+ * label's length whatever the pattern, so a label value (some carry case ids) cannot make routing
+ * backtrack. The matcher syntax itself stays one regular expression: no kept npm library parses
+ * Alertmanager's matcher strings (`@prometheus-io/lezer-promql` parses PromQL selectors, which need
+ * braces and refuse the unquoted `kind=sales`), and the line below is the whole grammar.
  */
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -10,8 +20,8 @@ export interface Matcher {
   readonly name: string;
   readonly op: MatchOp;
   readonly value: string;
-  /** Compiled, anchored regex for `=~` and `!~`. */
-  readonly regex?: RegExp;
+  /** Compiled RE2 pattern for `=~` and `!~`. */
+  readonly regex?: RE2JS;
 }
 
 const MATCHER_SYNTAX = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s,{}]*))\s*$/;
@@ -29,14 +39,23 @@ export function parseMatcher(text: string, path: string): Matcher {
   const name = found[1] as string;
   const op = found[2] as MatchOp;
   const value = found[3] !== undefined ? unescape(found[3]) : (found[4] ?? '');
-  if (op === '=~' || op === '!~') {
-    try {
-      return { name, op, value, regex: new RegExp(`^(?:${value})$`) };
-    } catch (cause) {
-      throw new RoutingConfigError('ROUTING_MATCHER_INVALID', path, `invalid regular expression in '${text}'`, { cause });
-    }
-  }
+  if (op === '=~' || op === '!~') return { name, op, value, regex: compileRegex(value, text, path) };
   return { name, op, value };
+}
+
+function compileRegex(pattern: string, text: string, path: string): RE2JS {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (cause) {
+    // RE2's reason names the construct, e.g. "invalid or unsupported Perl syntax: `(?=`".
+    const reason = cause instanceof RE2JSSyntaxException ? `: ${cause.getDescription()}: \`${cause.getPattern() ?? pattern}\`` : '';
+    throw new RoutingConfigError(
+      'ROUTING_MATCHER_INVALID',
+      path,
+      `invalid regular expression in '${text}'${reason} (RE2 syntax, as in Alertmanager: no look-arounds or back-references)`,
+      { cause },
+    );
+  }
 }
 
 function unescape(quoted: string): string {
@@ -55,9 +74,9 @@ export function matches(matcher: Matcher, labels: Readonly<Record<string, string
     case '!=':
       return actual !== matcher.value;
     case '=~':
-      return (matcher.regex as RegExp).test(actual);
+      return (matcher.regex as RE2JS).testExact(actual);
     case '!~':
-      return !(matcher.regex as RegExp).test(actual);
+      return !(matcher.regex as RE2JS).testExact(actual);
   }
 }
 

@@ -462,6 +462,42 @@ describe('delivery worker: run-time silences and the polling loop', () => {
     );
   });
 
+  it('a stored silence that no longer parses (a JavaScript-only regex from before RE2) mutes nothing and is reported once', async () => {
+    const { addSilence } = await import('../../../sinks/alerts/silences.js');
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer();
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s}`);
+    const errors: unknown[] = [];
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 2000 })]]),
+      clock: fakeClock(T0).now,
+      onError: (e) => errors.push(e),
+    });
+    // A row as the JavaScript engine let addSilence store it: RE2 refuses the look-ahead.
+    await conn.run(
+      `INSERT INTO pulse_silences (silence_id, matchers, starts_at, ends_at, created_by, comment)
+       VALUES ('old1', '["queue=~\\"(?!billing).*\\""]'::JSON, NULL, '2027-01-01T00:00:00Z'::TIMESTAMPTZ, 'ops', 'before RE2')`,
+    );
+    await addSilence(conn, { matchers: ['queue="lab"'], ends_at: '2027-01-01T00:00:00Z', created_by: 'ops', comment: 'still read' });
+    const lab = makeAlert({ rule: 'R', subject: 'lab', labels: { alertname: 'R', queue: 'lab' } });
+    const other = makeAlert({ rule: 'R', subject: 'other', labels: { alertname: 'R', queue: 'retention' } });
+    await enqueueTx(conn, [lab, other], router, T0);
+    const first = await worker.tick();
+    // The readable silence still mutes; the unreadable one mutes nothing, and delivery goes on.
+    expect(first.muted).toBe(1);
+    expect(srv.requests.flatMap((r) => alertIds(r.body))).toEqual([other.alert_id]);
+    const other2 = makeAlert({ rule: 'R', subject: 'other2', labels: { alertname: 'R', queue: 'retention' } });
+    await enqueueTx(conn, [other2], router, T0);
+    await worker.tick();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(
+      /^RoutingConfigError: pulse_silences \(silence old1\): this stored silence mutes nothing: pulse_silences\[0\]\.matchers\[0\]: invalid regular expression in 'queue=~"\(\?!billing\)\.\*"': invalid or unsupported Perl syntax: `\(\?!`.*expire it/,
+    );
+  });
+
   it('drain() with no time to wait is one pass that sends pending groups at once, ignoring group_wait and backoff', async () => {
     const { conn, worker: wconn } = await memoryDb();
     let fail = true;
