@@ -33,9 +33,14 @@ export function checkLargeTransaction(rule: LargeTransactionRule, amount: number
  * count rules them out without taking a median on every transaction.
  */
 function belowMedianBound(bound: number, recent: readonly number[]): boolean {
+  const needed = Math.ceil(recent.length / 2);
   let below = 0;
-  for (const v of recent) if (v < bound) below++;
-  return below >= Math.ceil(recent.length / 2);
+  for (let i = 0; i < recent.length; i++) {
+    if ((recent[i] as number) < bound && ++below >= needed) return true;
+    // Stop as soon as the values left cannot make half: about half-way for a usual amount.
+    if (below + (recent.length - 1 - i) < needed) return false;
+  }
+  return below >= needed;
 }
 
 /** Records a non-negative amount in the bounded list of recent amounts (mutates `recent`). */
