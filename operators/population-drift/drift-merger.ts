@@ -15,7 +15,7 @@ import type { OperatorOutput } from '../operator.js';
 import { KeyedState } from '../state.js';
 import type { PopulationDriftGlobal } from './global.js';
 import type { CloseAnswer, DriftPartial, DriftRequest } from './local.js';
-import type { DriftCloseRecord, DriftRecordKey } from './partition-closes.js';
+import type { DriftCloseRecord, DriftPopulationRecord, DriftRecordKey } from './partition-closes.js';
 import { emptyMigrationTally, tallyMigrations, tierOf, type CustomerValue, type MigrationTally, type ScoredTier } from './segments.js';
 
 export class DriftMerger {
@@ -98,10 +98,10 @@ export class DriftMerger {
             `population_drift merge: the close of ${new Date(start).toISOString()} by source partition ${partition} has ${close.chunks} population records, record ${chunk} never arrived (merge topic compacted before it was read?)`,
           );
         }
-        population.push(...(part as CustomerValue[]));
+        population.push(...(part as DriftPopulationRecord).customers);
+        expired.push(...(part as DriftPopulationRecord).expired);
       }
       answers.push({ summaries: close.events, population: [] }, { summaries: close.customers, population });
-      expired.push(...close.expired);
     }
     for (const [stateKey] of [...this.latest.entries()]) if (recordStart(stateKey) === start) this.latest.delete(stateKey);
     this.closing = { population: answers.flatMap((a) => a.population), expired };

@@ -14,7 +14,7 @@ import type { KeyedState } from '../state.js';
 import { DriftMerger } from './drift-merger.js';
 import { PopulationDriftGlobal } from './global.js';
 import type { PopulationDriftOptions } from './options.js';
-import { DriftPartitionCloses } from './partition-closes.js';
+import { DriftPartitionCloses, POPULATION_CHUNK } from './partition-closes.js';
 
 /** State names of the merge (besides the merged decision's own, global.ts). */
 export const DRIFT_MERGE_STATES = {
@@ -37,9 +37,11 @@ export class MergedDriftGlobal implements GlobalOperator {
     options: PopulationDriftOptions,
     private readonly port: MergePort,
     idleTimeoutMs: number,
+    /** Customers per population record (partition-closes.ts). */
+    chunkSize = POPULATION_CHUNK,
   ) {
     this.name = options.name;
-    this.closes = new DriftPartitionCloses(options);
+    this.closes = new DriftPartitionCloses(options, chunkSize);
     this.merger = new DriftMerger(new PopulationDriftGlobal(options), idleTimeoutMs);
     this.states = {
       ...this.merger.global.states,

@@ -5,7 +5,7 @@
  * from it (drift-merger.ts takes them): the event-level summaries (channel and contact-reason mix,
  * survey answers), the per-customer summaries of its customers (spend, transactions, usage,
  * profile), their RFM inputs (the population the tiers are cut from) and the customers the close
- * forgets.
+ * forgets (in records of POPULATION_CHUNK customers each).
  *
  * A period's records are its partition's final word (published once, at the close; a republication
  * replaces them): the key names the partition, the period and the part. They stay in this member's
@@ -25,8 +25,20 @@ import type { PopulationDriftOptions } from './options.js';
 import type { CustomerValue } from './segments.js';
 import { mergeSummaries, restoreSummaries } from './summaries.js';
 
-/** Customers per population record: about 100 bytes each, so a record stays well below Kafka's 1 MB default message size. */
-export const POPULATION_CHUNK = 2000;
+/**
+ * Customers per population record, and forgotten ids: about 100 bytes a customer with ids of a
+ * few characters, under 600 bytes with the longest ids allowed (limits.max_id_length 256), so a
+ * record stays below Kafka's 1 MB default message size.
+ */
+export const POPULATION_CHUNK = 1000;
+
+/** One population record (key `[start, "population", chunk]`). */
+export interface DriftPopulationRecord {
+  /** RFM inputs of customers with a purchase in the trailing 12 months. */
+  customers: CustomerValue[];
+  /** Customers the close forgets (gone quiet for the customer TTL). */
+  expired: string[];
+}
 
 /** A source partition's close of a period, as published (key `[start, "close"]`). */
 export interface DriftCloseRecord {
@@ -37,9 +49,7 @@ export interface DriftCloseRecord {
   events: Summaries;
   /** Per-customer features of its customers known in the period. */
   customers: Summaries;
-  /** Its customers this close forgets. */
-  expired: string[];
-  /** Records `[start, "population", 0 .. chunks - 1]` hold its RFM inputs; published before this one. */
+  /** Records `[start, "population", 0 .. chunks - 1]` hold its RFM inputs and the customers it forgets; published before this one. */
   chunks: number;
 }
 
@@ -65,7 +75,11 @@ export class DriftPartitionCloses {
   /** Summaries objects of `periods` already rebuilt (after a restart they are raw JSON). */
   private readonly hydrated = new WeakSet<Summaries>();
 
-  constructor(private readonly options: PopulationDriftOptions) {}
+  constructor(
+    private readonly options: PopulationDriftOptions,
+    /** Customers per population record (tests set fewer). */
+    private readonly chunkSize = POPULATION_CHUNK,
+  ) {}
 
   /** The group of every record: drift is decided over the whole population, in one merge partition. */
   get group(): string {
@@ -150,11 +164,13 @@ export class DriftPartitionCloses {
       const periodKey = JSON.stringify([partition, start]);
       const events = this.periods.get(periodKey);
       this.periods.delete(periodKey);
-      const chunks = Math.ceil(population.length / POPULATION_CHUNK);
+      const chunks = Math.ceil(Math.max(population.length, expired.length) / this.chunkSize);
       for (let chunk = 0; chunk < chunks; chunk++) {
-        this.add(partition, [start, 'population', chunk], population.slice(chunk * POPULATION_CHUNK, (chunk + 1) * POPULATION_CHUNK));
+        const [from, to] = [chunk * this.chunkSize, (chunk + 1) * this.chunkSize];
+        const record: DriftPopulationRecord = { customers: population.slice(from, to), expired: expired.slice(from, to) };
+        this.add(partition, [start, 'population', chunk], record);
       }
-      const close: DriftCloseRecord = { start, active: events !== undefined, events: events ?? {}, customers, expired, chunks };
+      const close: DriftCloseRecord = { start, active: events !== undefined, events: events ?? {}, customers, chunks };
       this.add(partition, [start, 'close'], close);
     }
   }

@@ -10,6 +10,9 @@ import type { PulseEvent } from '../../../operators/events.js';
 import type { MergeInput, MergePort, PartialRecord } from '../../../operators/merge-port.js';
 import { driveInline, type GlobalOperator, type LocalOperator, type MergeablePlan } from '../../../operators/parallel.js';
 import { PopulationDriftOperator, populationDriftOptionsFromConfig, populationDriftPlan } from '../../../operators/population-drift/index.js';
+import { DriftMerger } from '../../../operators/population-drift/drift-merger.js';
+import { PopulationDriftGlobal } from '../../../operators/population-drift/global.js';
+import { MergedDriftGlobal } from '../../../operators/population-drift/merged-global.js';
 import { monthIndex } from '../../../operators/population-drift/periods.js';
 import type { KeyedState } from '../../../operators/state.js';
 import { Collected, DAY, MON, WEEK, contact, lognormal, profile, rng, tx } from './helpers.js';
@@ -69,17 +72,20 @@ class Member implements MergePort {
     readonly outputs = new Collected(),
     private readonly store = new Map<string, Map<string, unknown>>(),
     private watermark = -Infinity,
+    /** Customers per population record; the plan's default unless set. */
+    private readonly chunkSize?: number,
   ) {
     const plan = populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan;
     this.local = plan.createMergedLocal!();
-    this.global = plan.createMergedGlobal(this, IDLE);
+    this.global =
+      chunkSize === undefined ? plan.createMergedGlobal(this, IDLE) : new MergedDriftGlobal(populationDriftOptionsFromConfig(CONFIG), this, IDLE, chunkSize);
     for (const [part, states] of this.parts()) for (const [name, state] of Object.entries(states)) state.restore(store.get(`${part}/${name}`) ?? new Map());
     driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
   }
 
   /** The same member started again on its committed state. */
   restart(): Member {
-    return new Member(this.topic, this.held, this.owned, this.outputs, this.store, this.watermark);
+    return new Member(this.topic, this.held, this.owned, this.outputs, this.store, this.watermark, this.chunkSize);
   }
 
   private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
@@ -174,7 +180,9 @@ function population(): PulseEvent[] {
 
 describe('population drift merged across members through a merge topic', () => {
   it.each([
-    ['without restarts', new Map<number, { member: 0 | 1; lost: boolean }>()],
+    ['without restarts', new Map<number, { member: 0 | 1; lost: boolean }>(), undefined],
+    // About 100 customers a partition: split into 15 records (and the forgotten ones too).
+    ['with population records of 7 customers', new Map<number, { member: 0 | 1; lost: boolean }>(), 7],
     [
       'with a member that dies between its commit and its produce, and one restarted',
       new Map<number, { member: 0 | 1; lost: boolean }>([
@@ -183,11 +191,15 @@ describe('population drift merged across members through a merge topic', () => {
         [49, { member: 1, lost: true }],
         [52, { member: 0, lost: false }],
       ]),
+      7,
     ],
-  ])('writes together the drift rows, alerts, segments and migrations one member writes (%s)', (_name, restarts) => {
+  ])('writes together the drift rows, alerts, segments and migrations one member writes (%s)', (_name, restarts, chunkSize) => {
     const events = population();
     const topic = new MemoryMergeTopic(3);
-    const group = [new Member(topic, ['t/0', 't/1'], [0, 2]), new Member(topic, ['t/2', 't/3'], [1])];
+    const group = [
+      new Member(topic, ['t/0', 't/1'], [0, 2], undefined, undefined, undefined, chunkSize),
+      new Member(topic, ['t/2', 't/3'], [1], undefined, undefined, undefined, chunkSize),
+    ];
     const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
     const oneOut = new Collected();
     let round = 0;
@@ -244,5 +256,28 @@ describe('population drift merged across members through a merge topic', () => {
     );
     const segments = [...a.outputs.rows('customer_segment'), ...b.outputs.rows('customer_segment')];
     expect(segments.filter((row) => row['updated_at'] === end).length).toBe(buyers.size);
+  });
+});
+
+describe('DriftMerger', () => {
+  it('stops with the partition and period named when a close announces a population record that never arrived', () => {
+    const options = populationDriftOptionsFromConfig({ ...CONFIG, warmup_periods: 0 });
+    const merger = new DriftMerger(new PopulationDriftGlobal(options), IDLE);
+    const position = (offset: number) => ({ mergePartition: 0, offset });
+    const close = { start: MON, active: true, events: {}, customers: {}, chunks: 2 };
+    const inputs: MergeInput[] = [
+      {
+        kind: 'partial',
+        operator: 'population_drift',
+        partition: 't/0',
+        key: JSON.stringify([MON, 'population', 0]),
+        value: { customers: [], expired: [] },
+        position: position(0),
+      },
+      { kind: 'partial', operator: 'population_drift', partition: 't/0', key: JSON.stringify([MON, 'close']), value: close, position: position(1) },
+      ...SOURCE.map((partition, i): MergeInput => ({ kind: 'watermark', partition, watermark: MON + WEEK, position: position(2 + i) })),
+    ];
+    merger.apply(inputs, SOURCE, 0);
+    expect(() => merger.drainOutputs(0)).toThrow(/close of 2024-01-01T00:00:00.000Z by source partition t\/0 has 2 population records, record 1 never arrived/);
   });
 });
