@@ -62,6 +62,8 @@ interface CloseProgress {
 }
 
 const PROGRESS_KEY = 'progress';
+/** The share of customers whose source partition is not known (local.ts `close` by partition). */
+const UNKNOWN_PARTITION = '';
 
 export class DriftPartitionCloses {
   readonly progress = new KeyedState<CloseProgress>();
@@ -132,9 +134,15 @@ export class DriftPartitionCloses {
 
   /** What the checkpoint being taken publishes. */
   cut(): PartialRecord[] {
-    const records = this.republish ? [...this.closed.entries()].map(([key, value]) => this.record(key, value)) : [];
+    // A republication covers the closes since the start too (they are in `closed`); its nulls are not.
+    // Population records before the close that counts them, as at the close (a restore loads state in any order).
+    let records = this.pending;
+    if (this.republish) {
+      const held = [...this.closed.entries()].map(([key, value]) => this.record(key, value));
+      const isClose = (record: PartialRecord): boolean => (JSON.parse(record.key) as DriftRecordKey)[1] === 'close';
+      records = [...this.pending.filter((record) => record.value === null), ...held.filter((r) => !isClose(r)), ...held.filter(isClose)];
+    }
     this.republish = false;
-    records.push(...this.pending);
     this.pending = [];
     return records;
   }
@@ -150,16 +158,21 @@ export class DriftPartitionCloses {
       const [partition, periodStart] = JSON.parse(key) as [string, number];
       if (periodStart === start) partitions.add(partition);
     }
-    for (const partition of [...partitions].sort()) {
+    // Customers without a known partition (state from before the job merged, no event since) go
+    // with one of this member's partitions: under '' every member's would replace the others'.
+    const known = [...partitions].filter((partition) => partition !== UNKNOWN_PARTITION).sort();
+    const sharesOf = (partition: string): string[] => (partition === known[0] ? [partition, UNKNOWN_PARTITION] : [partition]);
+    for (const partition of known.length > 0 ? known : [...partitions]) {
       const customers: Summaries = {};
       const population: CustomerValue[] = [];
       const expired: string[] = [];
       for (const answer of answers) {
-        const share = answer[partition];
-        if (share === undefined) continue;
-        mergeSummaries(customers, share.summaries);
-        population.push(...share.population);
-        expired.push(...share.expired);
+        for (const share of sharesOf(partition).map((name) => answer[name])) {
+          if (share === undefined) continue;
+          mergeSummaries(customers, share.summaries);
+          population.push(...share.population);
+          expired.push(...share.expired);
+        }
       }
       const periodKey = JSON.stringify([partition, start]);
       const events = this.periods.get(periodKey);

@@ -13,6 +13,7 @@ import { PopulationDriftOperator, populationDriftOptionsFromConfig, populationDr
 import { DriftMerger } from '../../../operators/population-drift/drift-merger.js';
 import { PopulationDriftGlobal } from '../../../operators/population-drift/global.js';
 import { MergedDriftGlobal } from '../../../operators/population-drift/merged-global.js';
+import { DriftPartitionCloses, type DriftPopulationRecord } from '../../../operators/population-drift/partition-closes.js';
 import { monthIndex } from '../../../operators/population-drift/periods.js';
 import type { KeyedState } from '../../../operators/state.js';
 import { Collected, DAY, MON, WEEK, contact, lognormal, profile, rng, tx } from './helpers.js';
@@ -279,5 +280,26 @@ describe('DriftMerger', () => {
     ];
     merger.apply(inputs, SOURCE, 0);
     expect(() => merger.drainOutputs(0)).toThrow(/close of 2024-01-01T00:00:00.000Z by source partition t\/0 has 2 population records, record 1 never arrived/);
+  });
+});
+
+describe('DriftPartitionCloses', () => {
+  it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
+    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG));
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/3');
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
+    const buyer = (customer_id: string) => ({ customer_id, recencyDays: 1, frequency: 1, monetary: 10 });
+    const share = (ids: string[]) => ({ summaries: {}, population: ids.map(buyer), expired: [] });
+    driveInline(closes.onWatermark(MON + WEEK), (request) =>
+      (request as { step: string }).step === 'close' ? [{ 't/1': share(['a']), 't/3': share(['c']), '': share(['b']) }] : [null],
+    );
+    const records = closes.cut();
+    expect(new Set(records.map((r) => r.partition))).toEqual(new Set(['t/1', 't/3']));
+    const population = (partition: string) =>
+      records
+        .filter((r) => r.partition === partition && JSON.parse(r.key)[1] === 'population')
+        .flatMap((r) => (r.value as DriftPopulationRecord).customers.map((c) => c.customer_id));
+    expect(population('t/1')).toEqual(['a', 'b']);
+    expect(population('t/3')).toEqual(['c']);
   });
 });
