@@ -89,7 +89,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
       for (const start of partial.starts) active.add(start);
       for (const [key, summaries] of Object.entries(partial.periods)) {
         const period = this.periods.get(key) ?? { start: Number(key), summaries: {} };
-        this.mergeInto(this.summaries(period.summaries), summaries);
+        mergeSummaries(this.summaries(period.summaries), summaries);
         this.periods.set(key, period);
       }
       p.active = [...active].sort((a, b) => a - b);
@@ -202,7 +202,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
     for (const f of o.features) current[f.name] ??= emptySummary(f, o);
 
     const closed = (yield { step: 'close', start, end } satisfies DriftRequest) as CloseAnswer[];
-    for (const answer of closed) this.mergeInto(current, answer.summaries);
+    for (const answer of closed) mergeSummaries(current, answer.summaries);
     // One canonical order, whichever shard each customer is on.
     const population = closed.flatMap((a) => a.population).sort((a, b) => (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : 0));
 
@@ -359,14 +359,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
     }
     if (start < rangeStart || end > rangeEnd) return;
     const building = existing ?? { start: rangeStart, end: rangeEnd, complete: false, summaries: {} };
-    this.mergeInto(this.summaries(building.summaries), current);
+    mergeSummaries(this.summaries(building.summaries), current);
     building.complete = end === rangeEnd;
     this.references.set(key, building);
-  }
-
-  /** Adds summaries (of partial results, or of another period) into `into`, feature by feature. */
-  private mergeInto(into: Summaries, from: Summaries): void {
-    mergeSummaries(into, from);
   }
 
   private runId(start: number): string {
