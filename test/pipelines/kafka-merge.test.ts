@@ -97,6 +97,10 @@ describe.skipIf(!HAS_KCAT)('KPI and drift results merged across Kafka members (m
     const dbB = join(dir, 'merge-b.duckdb');
     const dbOne = join(dir, 'merge-one.duckdb');
 
+    // The source topic exists before the members start: a member's merge asks for its partitions
+    // at start and stops when there are none (two members starting at once on a topic that does
+    // not exist yet raced its auto-creation). A record that is no event: dead-lettered by both runs.
+    await produceLines(bootstrap, topic, ['{"warm_up":"not an event"}']);
     // Both members hold their share before any event: a partition's cumulative partials stay with
     // the member that read them (README: moving a partition between members is not merged yet).
     const a = await PulseProcess.kafka(merged, dbA);
