@@ -2,14 +2,15 @@
  * The merge's lag (issue 20 item 1, job option `merge`), on librdkafka's in-process MOCK cluster:
  * NOT a production figure (no network, brokers, members and producer share the two cores).
  *
- * Two `pulse run` members (customer_windows and contact_kpis of the default job) split a 4-partition
+ * Two `pulse run` members (customer_windows and contact_kpis of the default job; with `--drift PERIOD`
+ * also its population_drift, with that period) split a 4-partition
  * topic; once each holds two partitions, `customers` x `days` generated events are produced. Sampled
  * every 200 ms from the members' /metrics and the merge topic's high watermarks: records produced to
  * the merge topic and not yet merged and committed by their owner (the merge's lag), and at the end
  * the seconds from the sources read to their end to the merge topic merged to its end. The same
  * members without `merge` give the baseline read time.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/merge-bench.js [--customers 2000 --days 3 --checkpoint 500ms]
+ *   npx tsc -p tsconfig.json && node dist/bench/merge-bench.js [--customers 2000 --days 3 --checkpoint 500ms] [--drift 1d]
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     checkpoint: { type: 'string', default: '500ms' },
     dir: { type: 'string', default: 'bench/.data' },
+    drift: { type: 'string' },
   },
 });
 const dir = values.dir!;
@@ -39,10 +41,10 @@ const lines = readFileSync(events, 'utf8')
   .filter((line) => line.length > 0);
 const customerOf = (line: string): string => /"customer_id":"([^"]+)"/.exec(line)?.[1] ?? 'none';
 const PARTITIONS = 4;
-/** The default job's per-customer windows and contact KPIs (the merge covers contact_kpis; drift and shifts would stay per member). */
-const operators = (parse(readFileSync('pipelines/customer-analytics.yaml', 'utf8')) as { operators: Array<{ type: string }> }).operators.filter(
-  (op) => op.type === 'customer_windows' || op.type === 'contact_kpis',
-);
+/** The default job's per-customer windows and contact KPIs, and with `--drift` its population drift (the shift detector is not merged). */
+const operators = (parse(readFileSync('pipelines/customer-analytics.yaml', 'utf8')) as { operators: Array<{ type: string }> }).operators
+  .filter((op) => op.type === 'customer_windows' || op.type === 'contact_kpis' || (op.type === 'population_drift' && values.drift !== undefined))
+  .map((op) => (op.type === 'population_drift' ? { ...op, period: values.drift } : op));
 
 interface Member {
   child: ChildProcess;

@@ -15,7 +15,7 @@ export interface PartialRecord {
   partition: string;
   /** The operator's key of the partial, e.g. a window and queue x channel. */
   key: string;
-  /** What must be merged in one place (one queue x channel's windows, so its rules see its series). */
+  /** What must be merged in one place (one queue x channel's windows, so its rules see its series; the whole population for drift). */
   group: string;
   value: unknown;
 }

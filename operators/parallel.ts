@@ -32,6 +32,11 @@ export interface LocalOperator {
   /** Persisted keyed state; every entry belongs to one customer (`KeyedState` with `customerOf`). */
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   process(event: PulseEvent): void;
+  /**
+   * Called before the events of each batch with its source partition (a batch holds one
+   * partition's records), for a part that keeps its results per source partition (job option `merge`).
+   */
+  beginBatch?(partition: string): void;
   onWatermark(watermark: number): void;
   drainOutputs(): OperatorOutput[];
   /** What the global part merges, since the previous call (after every batch); undefined: nothing. */
@@ -83,6 +88,13 @@ export interface OperatorPlan {
  */
 export interface MergeablePlan extends OperatorPlan {
   createMergedGlobal(port: MergePort, idleTimeoutMs: number): GlobalOperator;
+  /** The local part in such a job, when it differs from `createLocal`'s. */
+  createMergedLocal?(): LocalOperator;
+}
+
+/** The local part of `plan` on a member of a job that merges population results across members (job option `merge`). */
+export function mergedLocal(plan: OperatorPlan): LocalOperator {
+  return (plan as Partial<MergeablePlan>).createMergedLocal?.() ?? plan.createLocal();
 }
 
 /** Runs `requests` against local parts in this thread; `answer(request)` answers for all shards. */

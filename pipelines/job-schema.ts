@@ -200,9 +200,10 @@ export const JOB_SCHEMA = Type.Object(
         {
           additionalProperties: false,
           description:
-            "Kafka only (one topic): contact_kpis rows and KPI rule alerts equal to one member's, merged across the members of the consumer group; " +
-            "the member that reads source partition M merges merge partition M's queues and channels and writes their rows " +
-            '(README "Population results merged across members"). Other population operators stay per member',
+            "Kafka only (one topic): contact_kpis rows, KPI rule alerts and population_drift's tables and alerts equal to one member's, merged across the members of the consumer group; " +
+            "the member that reads source partition M merges merge partition M's queues and channels and writes their rows, and the one that reads " +
+            "the partition numbered like the drift's merge partition decides drift for the whole population " +
+            '(README "Population results merged across members"). The shift detector\'s population parts stay per member',
         },
       ),
     ),

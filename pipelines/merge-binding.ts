@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { ConfigError } from '../operators/errors.js';
 import type { MergeInput, MergePort, PartialRecord } from '../operators/merge-port.js';
-import type { MergeablePlan, OperatorPlan } from '../operators/parallel.js';
+import { mergedLocal, type MergeablePlan, type OperatorPlan } from '../operators/parallel.js';
 import type { ChangelogRecord } from '../sinks/changelog/records.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { MergeFollower } from '../sinks/merge/follower.js';
@@ -105,7 +105,11 @@ export class MergeBinding implements MergePort {
   /** The runner's plans: mergeable ones get a merged global part; other population operators stay per member (said once). */
   plan(plan: OperatorPlan): OperatorPlan {
     if (isMergeable(plan))
-      return { name: plan.name, createLocal: () => plan.createLocal(), createGlobal: () => plan.createMergedGlobal(this, this.options.idleTimeoutMs) };
+      return {
+        name: plan.name,
+        createLocal: () => mergedLocal(plan),
+        createGlobal: () => plan.createMergedGlobal(this, this.options.idleTimeoutMs),
+      };
     if (plan.createGlobal)
       this.options.logger.warn({ operator: plan.name }, 'merge: this operator is not merged across members; its population results stay per member');
     return plan;

@@ -180,7 +180,7 @@ export class JobRunner {
     if (job.workers > 0 && entry === undefined) logger.warn('no shard worker beside the runner: running on the main thread (workers: 0)');
     if (job.workers === 0 || entry === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
     const operators = job.operators.map(({ type, name, settings }) => ({ type, name, settings }));
-    return new WorkerShardPool(job.workers, { operators, ...options }, entry);
+    return new WorkerShardPool(job.workers, { operators, ...options, merged: this.context.merge !== undefined }, entry);
   }
 
   /**

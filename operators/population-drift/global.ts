@@ -11,20 +11,11 @@ import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
 import type { CategoricalSummary, DriftMethod, FeatureDriftResult, FeatureVerdict, NumericSketch } from '../drift-statistics/index.js';
-import {
-  addCategory,
-  decideDatasetDrift,
-  decideFeatureDrift,
-  driftMetricRow,
-  isNumericSketch,
-  mergeCategorical,
-  mergeNumericSketch,
-  restoreCategoricalSummary,
-  restoreNumericSketch,
-} from '../drift-statistics/index.js';
+import { addCategory, decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../drift-statistics/index.js';
 import { DRIFT_STATES, emptySummary, type CloseAnswer, type DriftPartial, type DriftRequest, type Summaries, type Summary } from './local.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
 import { periodStart } from './periods.js';
+import { mergeSummaries, restoreSummaries } from './summaries.js';
 import { emptyMigrationTally, mergeMigrationTallies, migrationCells, scoreCustomers, tierThresholds, type MigrationTally } from './segments.js';
 
 interface PeriodRecord {
@@ -98,7 +89,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
       for (const start of partial.starts) active.add(start);
       for (const [key, summaries] of Object.entries(partial.periods)) {
         const period = this.periods.get(key) ?? { start: Number(key), summaries: {} };
-        this.mergeInto(this.summaries(period.summaries), summaries);
+        mergeSummaries(this.summaries(period.summaries), summaries);
         this.periods.set(key, period);
       }
       p.active = [...active].sort((a, b) => a - b);
@@ -161,6 +152,12 @@ export class PopulationDriftGlobal implements GlobalOperator {
     return outputs;
   }
 
+  /** The start of the next period to close once one has closed (every period before it is closed), else null. */
+  closedBefore(): number | null {
+    const p = this.progress();
+    return p.closedAny ? p.nextStart : null;
+  }
+
   /** Deciding score and threshold per feature at the last evaluated period (pulse_drift_score/threshold). */
   latestScores(): DriftScore[] {
     return this.progress().latestScores.map((s) => ({ ...s }));
@@ -205,7 +202,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
     for (const f of o.features) current[f.name] ??= emptySummary(f, o);
 
     const closed = (yield { step: 'close', start, end } satisfies DriftRequest) as CloseAnswer[];
-    for (const answer of closed) this.mergeInto(current, answer.summaries);
+    for (const answer of closed) mergeSummaries(current, answer.summaries);
     // One canonical order, whichever shard each customer is on.
     const population = closed.flatMap((a) => a.population).sort((a, b) => (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : 0));
 
@@ -362,21 +359,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
     }
     if (start < rangeStart || end > rangeEnd) return;
     const building = existing ?? { start: rangeStart, end: rangeEnd, complete: false, summaries: {} };
-    this.mergeInto(this.summaries(building.summaries), current);
+    mergeSummaries(this.summaries(building.summaries), current);
     building.complete = end === rangeEnd;
     this.references.set(key, building);
-  }
-
-  /** Adds summaries (of partial results, or of another period) into `into`, feature by feature. */
-  private mergeInto(into: Summaries, from: Summaries): void {
-    for (const [name, raw] of Object.entries(from)) {
-      // Partials from a worker thread arrive as structured clones: rebuild them as summaries.
-      const s = isNumericSketch(raw) ? restoreNumericSketch(raw) : restoreCategoricalSummary(raw);
-      const target = into[name];
-      if (target === undefined) into[name] = s;
-      else if (isNumericSketch(target)) mergeNumericSketch(target, s as NumericSketch);
-      else mergeCategorical(target, s as CategoricalSummary);
-    }
   }
 
   private runId(start: number): string {
@@ -387,8 +372,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
   /** After a restart summaries are raw JSON: rebuild them once with the validating restore functions. */
   private summaries(s: Summaries): Summaries {
     if (this.hydrated.has(s)) return s;
-    for (const [name, v] of Object.entries(s)) s[name] = isNumericSketch(v) ? restoreNumericSketch(v) : restoreCategoricalSummary(v);
     this.hydrated.add(s);
-    return s;
+    return restoreSummaries(s);
   }
 }

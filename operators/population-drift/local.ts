@@ -68,6 +68,8 @@ export interface CustomerRecord {
    * REPEAT_CONTACT_WINDOW_MS (older entries are dropped). Absent in state written before issue 17.
    */
   recentReasons?: Record<string, number>;
+  /** The source partition of the customer's latest event; kept only in a job that merges drift across members (`merge`). */
+  partition?: string;
 }
 
 /**
@@ -91,7 +93,8 @@ export interface DriftPartial {
 
 export type DriftRequest =
   | { step: 'sync'; nextStart: number | null; closedAny: boolean }
-  | { step: 'close'; start: number; end: number }
+  /** `byPartition`: answer per source partition of the customers (PartitionCloseAnswers). */
+  | { step: 'close'; start: number; end: number; byPartition?: boolean }
   | { step: 'score'; end: number; thresholds: TierThresholds | null; rescoring: 'baseline' | 'rescore' | 'none' };
 
 export interface CloseAnswer {
@@ -100,6 +103,15 @@ export interface CloseAnswer {
   /** The shard's customers with a purchase in the trailing 12 months (RFM inputs). */
   population: CustomerValue[];
 }
+
+/** A source partition's share of a close, in a job that merges drift across members. */
+export interface PartitionCloseAnswer extends CloseAnswer {
+  /** Its customers this close forgets (gone quiet for the customer TTL): the merge forgets their last tiers too. */
+  expired: string[];
+}
+
+/** A `close` asked `byPartition`: the shares of the shard's customers by source partition ('' for a customer whose partition is unknown). */
+export type PartitionCloseAnswers = Record<string, PartitionCloseAnswer>;
 
 function eventFeatureKey(source: PopulationFeature['source'], field: string | null): string {
   return field === null ? source : `${source}:${field}`;
@@ -125,8 +137,14 @@ export class PopulationDriftLocal implements LocalOperator {
   private readonly keys = new PeriodKeys();
   /** Trailing spend of the customers scored at the last `close`, for `score`. */
   private population: CustomerValue[] = [];
+  /** The source partition of the batch being processed (see `partition` of CustomerRecord). */
+  private batchPartition: string | undefined;
 
-  constructor(private readonly options: PopulationDriftOptions) {
+  /** `tracksPartitions`: remember each customer's source partition, for closes asked `byPartition`. */
+  constructor(
+    private readonly options: PopulationDriftOptions,
+    private readonly tracksPartitions = false,
+  ) {
     this.name = options.name;
     this.states = { [DRIFT_STATES.customers]: this.customers as KeyedState<unknown> };
     this.usageMetrics = new Set(options.features.filter((f) => f.source === 'usage').map((f) => f.field as string));
@@ -162,6 +180,10 @@ export class PopulationDriftLocal implements LocalOperator {
     }
   }
 
+  beginBatch(partition: string): void {
+    if (this.tracksPartitions) this.batchPartition = partition;
+  }
+
   onWatermark(): void {}
 
   drainOutputs(): OperatorOutput[] {
@@ -182,7 +204,7 @@ export class PopulationDriftLocal implements LocalOperator {
         this.closedAny = r.closedAny;
         return null;
       case 'close':
-        return this.close(r.start, r.end);
+        return this.close(r.start, r.end, r.byPartition === true);
       case 'score':
         this.nextStart = r.end;
         this.closedAny = true;
@@ -212,6 +234,7 @@ export class PopulationDriftLocal implements LocalOperator {
     }
     c.firstSeen = Math.min(c.firstSeen, event.ts);
     c.lastSeen = Math.max(c.lastSeen, event.ts);
+    if (this.batchPartition !== undefined) c.partition = this.batchPartition;
     // Usage of a metric that no feature reads adds nothing: no accumulator for it.
     if (event.type === 'transaction' || (event.type === 'usage' && this.usageMetrics.has(event.metric))) {
       const acc = (c.open[this.keys.period(start)] ??= { spend: 0, transactions: 0, lastPurchase: null });
@@ -255,13 +278,22 @@ export class PopulationDriftLocal implements LocalOperator {
     }
   }
 
-  /** Step 1 (see the module comment). */
-  private close(start: number, end: number): CloseAnswer {
+  /** Step 1 (see the module comment); by source partition in a job that merges drift across members. */
+  private close(start: number, end: number, byPartition: boolean): CloseAnswer | PartitionCloseAnswers {
     const o = this.options;
     const periodKey = String(start);
-    const summaries: Summaries = {};
-    for (const f of o.features) if (isPerCustomer(f)) summaries[f.name] = emptySummary(f, o);
-    const population: CustomerValue[] = [];
+    const shares = new Map<string, PartitionCloseAnswer>();
+    const shareOf = (partition: string): PartitionCloseAnswer => {
+      let share = shares.get(partition);
+      if (share === undefined) {
+        const summaries: Summaries = {};
+        for (const f of o.features) if (isPerCustomer(f)) summaries[f.name] = emptySummary(f, o);
+        share = { summaries, population: [], expired: [] };
+        shares.set(partition, share);
+      }
+      return share;
+    };
+    if (!byPartition) shareOf('');
     const closeMonth = monthIndex(end - 1);
     for (const [id, c] of this.customers.entries()) {
       const acc = c.open[periodKey];
@@ -271,6 +303,8 @@ export class PopulationDriftLocal implements LocalOperator {
         this.customers.touch(id);
       }
       if (c.firstSeen >= end) continue; // not known yet in this period
+      const { summaries, population, expired } = shareOf(byPartition ? (c.partition ?? '') : '');
+      if (byPartition && this.expires(c, end)) expired.push(id);
       for (const f of o.features) {
         if (f.source === 'spend') addValue(summaries[f.name] as NumericSketch, acc?.spend ?? 0);
         else if (f.source === 'transaction_count') addValue(summaries[f.name] as NumericSketch, acc?.transactions ?? 0);
@@ -291,7 +325,9 @@ export class PopulationDriftLocal implements LocalOperator {
         population.push({ customer_id: id, recencyDays: Math.max(0, days(end - c.lastPurchase)), frequency: trailing.frequency, monetary: trailing.spend });
       }
     }
-    this.population = population;
+    this.population = [...shares.values()].flatMap((share) => share.population);
+    if (byPartition) return Object.fromEntries(shares);
+    const { summaries, population } = shares.get('')!;
     return { summaries, population };
   }
 
@@ -330,10 +366,13 @@ export class PopulationDriftLocal implements LocalOperator {
 
   private expireCustomers(end: number): void {
     const stale: string[] = [];
-    for (const [id, c] of this.customers.entries()) {
-      if (c.lastSeen < end - this.options.customerTtlMs && Object.keys(c.open).length === 0) stale.push(id);
-    }
+    for (const [id, c] of this.customers.entries()) if (this.expires(c, end)) stale.push(id);
     for (const id of stale) this.customers.delete(id);
+  }
+
+  /** Whether the close of the period ending at `end` forgets the customer (quiet for the TTL, no open period). */
+  private expires(c: CustomerRecord, end: number): boolean {
+    return c.lastSeen < end - this.options.customerTtlMs && Object.keys(c.open).length === 0;
   }
 }
 

@@ -11,23 +11,28 @@
  * kept per period and folded in only when their period closes, so events that arrive ahead of the
  * watermark never leak into an earlier period.
  */
-import { ComposedOperator, type OperatorPlan } from '../parallel.js';
+import { ComposedOperator, type MergeablePlan } from '../parallel.js';
 import { PopulationDriftGlobal, type DriftScore } from './global.js';
 import { PopulationDriftLocal } from './local.js';
+import { MergedDriftGlobal } from './merged-global.js';
 import type { PopulationDriftOptions, Tier } from './options.js';
 
 export { TIER_NAMES } from './options.js';
 export { RESCORE_RULE, PopulationDriftGlobal, type DriftScore } from './global.js';
 export type { CustomerRecord } from './local.js';
 
-export function populationDriftPlan(options: PopulationDriftOptions): OperatorPlan & {
+export function populationDriftPlan(options: PopulationDriftOptions): MergeablePlan & {
   createLocal(): PopulationDriftLocal;
   createGlobal(): PopulationDriftGlobal;
+  createMergedLocal(): PopulationDriftLocal;
 } {
   return {
     name: options.name,
     createLocal: () => new PopulationDriftLocal(options),
     createGlobal: () => new PopulationDriftGlobal(options),
+    // Merged across members (job option `merge`): closes are published per source partition of the customers.
+    createMergedLocal: () => new PopulationDriftLocal(options, true),
+    createMergedGlobal: (port, idleTimeoutMs) => new MergedDriftGlobal(options, port, idleTimeoutMs),
   };
 }
 

@@ -64,6 +64,8 @@ export interface ShardWorkerData {
   operators: Array<{ type: string; name: string; settings: Record<string, unknown> }>;
   gate: EventGateOptions;
   trackOwners: boolean;
+  /** The job merges population results across members (`merge`): mergeable operators' local parts as such a member's. */
+  merged?: boolean;
 }
 
 /** A shard on a worker thread failed: the run must stop, not go on with part of its customers. */

@@ -115,6 +115,7 @@ export class Shard {
     }
     const partials = new Array<unknown>(this.locals.length);
     this.timed((op, i) => {
+      op.beginBatch?.(batch.partition);
       for (let e = 0; e < events.length; e++) op.process(events[e]!);
       partials[i] = op.drainPartial?.();
     });

@@ -3,6 +3,7 @@
  * operator settings, then answers the runner's calls in order. It keeps no state besides its shard.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { mergedLocal } from '../../operators/parallel.js';
 import { OPERATOR_FACTORIES } from '../registry.js';
 import { HeldRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
 import { unframeRecords } from './record-frame.js';
@@ -17,7 +18,7 @@ const plans = data.operators.map(({ type, name, settings }) => {
   if (!factory) throw new Error(`unknown operator type '${type}'`);
   return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs });
 });
-const shard = new Shard(() => plans.map((plan) => plan.createLocal()), {
+const shard = new Shard(() => plans.map((plan) => (data.merged === true ? mergedLocal(plan) : plan.createLocal())), {
   gate: data.gate,
   trackOwners: data.trackOwners,
   portable: true,

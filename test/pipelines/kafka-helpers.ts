@@ -37,6 +37,8 @@ export interface KafkaJobOptions {
   mergeTopic?: string;
   /** `event_time.allowed_lateness` (default 1h). */
   allowedLateness?: string;
+  /** Also a `population_drift` operator with daily periods (so that a few days of events are compared). */
+  drift?: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ operators:
     rules:
       - { name: BillingAbandonRateHigh, when: abandon_rate > 0.08, window: 15m, queue: billing, severity: critical, min_offered: 0 }
       - { name: ServiceLevelLow, when: service_level < 0.8, window: 1h, for: 2, resolve: { after: 2, threshold: 0.85 }, severity: warning, min_offered: 0 }
-checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''}${o.changelogTopic ? `, changelog: { topic: "${o.changelogTopic}" }` : ''} }
+${o.drift ? '  - { type: population_drift, period: 1d, share_threshold: 0.1 }\n' : ''}checkpoint: { interval: ${o.checkpointInterval ?? '300ms'}, max_events: ${o.maxEvents ?? 3000}${o.handoffDir ? `, handoff_dir: "${o.handoffDir}"` : ''}${o.changelogTopic ? `, changelog: { topic: "${o.changelogTopic}" }` : ''} }
 dead_letters: { rejects_files: false }
 ${o.mergeTopic ? `merge: { topic: "${o.mergeTopic}" }\n` : ''}`,
   );

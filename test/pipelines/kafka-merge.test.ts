@@ -17,9 +17,10 @@ import {
 /**
  * Population results merged across members (job option `merge`), end to end on the mock cluster:
  * two `pulse run` members split a 4-partition topic; each publishes its partitions' KPI partials
- * to the merge topic and merges the queues and channels of its merge partitions. The union of
- * their `contact_kpis` and alerts equals a one-member run over the same events (same job without
- * `merge`), compared with DuckDB EXCEPT ALL both ways.
+ * and drift closes to the merge topic and merges the queues and channels of its merge partitions,
+ * and the one that owns the drift's merge partition decides drift. The union of their
+ * `contact_kpis`, alerts and drift tables equals a one-member run over the same events (same job
+ * without `merge`), compared with DuckDB EXCEPT ALL both ways.
  */
 
 const HAS_KCAT = hasKcat();
@@ -28,6 +29,8 @@ const CATCH_UP_MS = 180_000;
 const KPIS = `epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, queue, channel, offered, handled, abandoned, short_abandoned,
   self_service, abandon_rate, aht_seconds, asa_seconds, avg_queue_seconds, service_level, transfer_rate, self_service_rate, fcr_rate,
   fcr_final, transferred, resolved, resolved_per_minute`;
+/** The drift tables, compared whole (every column). */
+const DRIFT_TABLES = ['drift_metrics', 'customer_segments', 'segment_migrations'] as const;
 const ALERTS = `alert_id, kind, rule, severity, customer_id, epoch_ms(window_start) AS ws, epoch_ms(fired_at) AS fired,
   CAST(labels AS VARCHAR) AS labels, CAST(annotations AS VARCHAR) AS annotations, status`;
 
@@ -75,7 +78,7 @@ async function positions(members: readonly PulseProcess[]): Promise<Map<number, 
   return out;
 }
 
-describe.skipIf(!HAS_KCAT)('KPI results merged across Kafka members (mock cluster, pulse run child processes)', () => {
+describe.skipIf(!HAS_KCAT)('KPI and drift results merged across Kafka members (mock cluster, pulse run child processes)', () => {
   beforeAll(async () => {
     ({ dir, lines, cluster } = await startMockClusterSuite('pulse-merge-', { customers: 200, days: 10, seed: 17, lateRate: 0, malformedRate: 0 }));
   }, 120_000);
@@ -84,16 +87,20 @@ describe.skipIf(!HAS_KCAT)('KPI results merged across Kafka members (mock cluste
     await stopMockClusterSuite({ dir, cluster }, process.env['PULSE_E2E_KEEP'] !== undefined);
   });
 
-  it("two members' merged contact_kpis and KPI alerts equal a one-member run's (EXCEPT ALL both ways)", async () => {
+  it("two members' merged contact_kpis, drift tables and alerts equal a one-member run's (EXCEPT ALL both ways)", async () => {
     const topic = 'events-merge';
     const mergeTopic = 'pulse-merge';
     const bootstrap = cluster!.bootstrap;
-    const merged = writeKafkaJob(dir, 'merged', { bootstrap, topic, group: 'g-merged', batchSize: 200, mergeTopic });
-    const single = writeKafkaJob(dir, 'single', { bootstrap, topic, group: 'g-single', batchSize: 200 });
+    const merged = writeKafkaJob(dir, 'merged', { bootstrap, topic, group: 'g-merged', batchSize: 200, mergeTopic, drift: true });
+    const single = writeKafkaJob(dir, 'single', { bootstrap, topic, group: 'g-single', batchSize: 200, drift: true });
     const dbA = join(dir, 'merge-a.duckdb');
     const dbB = join(dir, 'merge-b.duckdb');
     const dbOne = join(dir, 'merge-one.duckdb');
 
+    // The source topic exists before the members start: a member's merge asks for its partitions
+    // at start and stops when there are none (two members starting at once on a topic that does
+    // not exist yet raced its auto-creation). A record that is no event: dead-lettered by both runs.
+    await produceLines(bootstrap, topic, ['{"warm_up":"not an event"}']);
     // Both members hold their share before any event: a partition's cumulative partials stay with
     // the member that read them (README: moving a partition between members is not merged yet).
     const a = await PulseProcess.kafka(merged, dbA);
@@ -138,6 +145,22 @@ describe.skipIf(!HAS_KCAT)('KPI results merged across Kafka members (mock cluste
     const alerts = await differences(paths, `SELECT ${ALERTS} FROM a.alerts UNION ALL SELECT ${ALERTS} FROM b.alerts`, `SELECT ${ALERTS} FROM one.alerts`);
     expect(alerts.total).toBeGreaterThan(0);
     expect(alerts).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
+    // Drift decided once, for the whole population: daily periods, the first a warm-up.
+    for (const table of DRIFT_TABLES) {
+      const drift = await differences(paths, `SELECT * FROM a.${table} UNION ALL SELECT * FROM b.${table}`, `SELECT * FROM one.${table}`);
+      expect(drift.total, table).toBeGreaterThan(0);
+      expect(drift, table).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
+      // By one member only: the owner of the drift's merge partition.
+      const both = await differences(
+        paths,
+        `SELECT count(*) FROM a.${table} HAVING count(*) > 0 UNION ALL SELECT count(*) FROM b.${table} HAVING count(*) > 0`,
+        `SELECT 0 WHERE false`,
+      );
+      expect(both.onlyMerged, table).toBe(1);
+    }
+    // The drift rescored (migrations above), so its alerts are among those compared.
+    const rescorings = await differences(paths, `SELECT alert_id FROM one.alerts WHERE rule = 'SegmentationRescoreNeeded'`, `SELECT NULL WHERE false`);
+    expect(rescorings.onlyMerged).toBeGreaterThan(0);
     // Each member wrote a share: the queues and channels of its merge partitions.
     const shares = await differences(
       paths,

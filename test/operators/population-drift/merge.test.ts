@@ -1,0 +1,305 @@
+/**
+ * Population drift merged across members (job option `merge`) without Kafka: each member's merged
+ * drift part publishes its source partitions' period closes to an in-memory stand-in of the merge
+ * topic (partitioned like the real one: a record to the merge partition of its group, watermark
+ * reports to every merge partition), and the member that owns the drift's merge partition decides.
+ * The members' outputs together must be one member's over every partition.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PulseEvent } from '../../../operators/events.js';
+import type { MergeInput, MergePort, PartialRecord } from '../../../operators/merge-port.js';
+import { driveInline, type GlobalOperator, type LocalOperator, type MergeablePlan } from '../../../operators/parallel.js';
+import { PopulationDriftOperator, populationDriftOptionsFromConfig, populationDriftPlan } from '../../../operators/population-drift/index.js';
+import { DriftMerger } from '../../../operators/population-drift/drift-merger.js';
+import { PopulationDriftGlobal } from '../../../operators/population-drift/global.js';
+import { MergedDriftGlobal } from '../../../operators/population-drift/merged-global.js';
+import { DriftPartitionCloses, type DriftPopulationRecord } from '../../../operators/population-drift/partition-closes.js';
+import { monthIndex } from '../../../operators/population-drift/periods.js';
+import type { KeyedState } from '../../../operators/state.js';
+import { Collected, DAY, MON, WEEK, contact, lognormal, profile, rng, tx } from './helpers.js';
+
+const IDLE = 6 * 3_600_000;
+const SOURCE = ['t/0', 't/1', 't/2', 't/3'];
+// A short TTL: the customers who stop after week 6 are forgotten while rescorings still happen.
+const CONFIG = { name: 'population_drift', period: '7d', reference: { mode: 'previous' }, customer_ttl: '14d' };
+
+function hash(text: string): number {
+  let h = 0;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** Like the Kafka key: a customer's events in one partition. */
+const partitionOf = (e: PulseEvent): string => SOURCE[hash(e.customer_id!) % SOURCE.length]!;
+
+class MemoryMergeTopic {
+  readonly partitions: MergeInput[][];
+  constructor(count: number) {
+    this.partitions = Array.from({ length: count }, () => []);
+  }
+
+  publish(records: readonly PartialRecord[], reports: ReadonlyArray<[string, number]>): void {
+    for (const r of records) {
+      const m = hash(r.group) % this.partitions.length;
+      // Through JSON, as the Kafka records are.
+      const value = JSON.parse(JSON.stringify(r.value)) as unknown;
+      this.partitions[m]!.push({
+        kind: 'partial',
+        operator: r.operator,
+        partition: r.partition,
+        key: r.key,
+        value,
+        position: { mergePartition: m, offset: this.partitions[m]!.length },
+      });
+    }
+    for (const [partition, watermark] of reports) {
+      this.partitions.forEach((log, m) => log.push({ kind: 'watermark', partition, watermark, position: { mergePartition: m, offset: log.length } }));
+    }
+  }
+}
+
+/** One member: a local and a merged global drift part, reading some source partitions and owning some merge partitions. */
+class Member implements MergePort {
+  readonly local: LocalOperator;
+  readonly global: GlobalOperator;
+  private offered: PartialRecord[] = [];
+  private readonly read = new Map<number, number>();
+
+  constructor(
+    private readonly topic: MemoryMergeTopic,
+    readonly held: string[],
+    private readonly owned: number[],
+    /** What its checkpoints committed: outputs, and state by part and name (through JSON, as the store). */
+    readonly outputs = new Collected(),
+    private readonly store = new Map<string, Map<string, unknown>>(),
+    private watermark = -Infinity,
+    /** Customers per population record; the plan's default unless set. */
+    private readonly chunkSize?: number,
+  ) {
+    const plan = populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan;
+    this.local = plan.createMergedLocal!();
+    this.global =
+      chunkSize === undefined ? plan.createMergedGlobal(this, IDLE) : new MergedDriftGlobal(populationDriftOptionsFromConfig(CONFIG), this, IDLE, chunkSize);
+    for (const [part, states] of this.parts()) for (const [name, state] of Object.entries(states)) state.restore(store.get(`${part}/${name}`) ?? new Map());
+    driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
+  }
+
+  /** The same member started again on its committed state. */
+  restart(): Member {
+    return new Member(this.topic, this.held, this.owned, this.outputs, this.store, this.watermark, this.chunkSize);
+  }
+
+  private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
+    return [
+      ['local', this.local.states],
+      ['global', this.global.states],
+    ];
+  }
+
+  now(): number {
+    return 0;
+  }
+  sourcePartitions(): readonly string[] {
+    return SOURCE;
+  }
+  follow(_operator: string, positions: ReadonlyMap<number, number>): void {
+    for (const m of this.owned) this.read.set(m, (positions.get(m) ?? -1) + 1);
+  }
+  take(): MergeInput[] {
+    const inputs: MergeInput[] = [];
+    for (const m of this.owned) {
+      const log = this.topic.partitions[m]!;
+      inputs.push(...log.slice(this.read.get(m)!));
+      this.read.set(m, log.length);
+    }
+    return inputs;
+  }
+  offer(records: readonly PartialRecord[]): void {
+    this.offered = [...records];
+  }
+
+  process(partition: string, batch: readonly PulseEvent[]): void {
+    this.local.beginBatch!(partition);
+    for (const e of batch) this.local.process(e);
+    const partial = this.local.drainPartial!();
+    if (partial !== undefined) this.global.merge([partial], partition);
+  }
+
+  advance(watermark: number): void {
+    if (watermark <= this.watermark) return;
+    this.watermark = watermark;
+    this.local.onWatermark(watermark);
+    driveInline(this.global.onWatermark(watermark), (request) => [this.local.answer!(request)]);
+  }
+
+  /** A checkpoint: outputs and state committed, then closes and reports published; `lost`: it dies before its produce. */
+  checkpoint({ twice = false, lost = false } = {}): void {
+    this.outputs.add(this.global.drainOutputs());
+    for (const [part, states] of this.parts()) {
+      for (const [name, state] of Object.entries(states)) {
+        const table = this.store.get(`${part}/${name}`) ?? new Map<string, unknown>();
+        const { upserts, deletes } = state.drainChanges();
+        for (const [k, v] of upserts) table.set(k, JSON.parse(JSON.stringify(v)));
+        for (const k of deletes) table.delete(k);
+        this.store.set(`${part}/${name}`, table);
+      }
+    }
+    if (lost) return;
+    const reports: Array<[string, number]> = Number.isFinite(this.watermark) ? this.held.map((p) => [p, this.watermark]) : [];
+    this.topic.publish(this.offered, reports);
+    if (twice) this.topic.publish(this.offered, reports);
+  }
+}
+
+/**
+ * 14 weeks of 400 customers: transactions (lognormal spend, a channel), contacts with reasons, a
+ * profile each; from week 8 half of them spend 1.8x and buy more in the app (dataset drift); a
+ * tenth start in week 4 and a tenth stop after week 6 (tier migrations).
+ */
+function population(): PulseEvent[] {
+  const r = rng(20);
+  const events: PulseEvent[] = [];
+  const channels = ['web', 'store', 'app'];
+  const reasons = ['billing', 'outage', 'moving', 'upgrade'];
+  for (let i = 0; i < 400; i++) {
+    const id = `c${String(i).padStart(3, '0')}`;
+    const first = i % 10 === 0 ? 3 : 0;
+    const last = i % 10 === 1 ? 6 : 14;
+    events.push(profile(id, MON + first * WEEK + 3_600_000, ['north', 'south', 'east'][i % 3]!));
+    for (let week = first; week < last; week++) {
+      const shifted = week >= 7 && i % 2 === 0;
+      for (let k = 0; k < 1 + Math.floor(r() * 4); k++) {
+        const ts = MON + week * WEEK + Math.floor(r() * WEEK);
+        const channel = shifted && r() < 0.5 ? 'app' : channels[Math.floor(r() * 3)]!;
+        events.push(tx(id, ts, lognormal(r, 3, 0.6) * (shifted ? 1.8 : 1), channel));
+      }
+      if (r() < 0.3) events.push(contact(id, MON + week * WEEK + Math.floor(r() * WEEK), reasons[Math.floor(r() * 4)]!));
+    }
+  }
+  return events.sort((a, b) => a.ts - b.ts);
+}
+
+describe('population drift merged across members through a merge topic', () => {
+  it.each([
+    ['without restarts', new Map<number, { member: 0 | 1; lost: boolean }>(), undefined],
+    // About 100 customers a partition: split into 15 records (and the forgotten ones too).
+    ['with population records of 7 customers', new Map<number, { member: 0 | 1; lost: boolean }>(), 7],
+    [
+      'with a member that dies between its commit and its produce, and one restarted',
+      new Map<number, { member: 0 | 1; lost: boolean }>([
+        // Periods close on rounds 7, 14, ...: the records of these closes are lost with the member.
+        [28, { member: 0, lost: true }],
+        [49, { member: 1, lost: true }],
+        [52, { member: 0, lost: false }],
+      ]),
+      7,
+    ],
+  ])('writes together the drift rows, alerts, segments and migrations one member writes (%s)', (_name, restarts, chunkSize) => {
+    const events = population();
+    const topic = new MemoryMergeTopic(3);
+    const group = [
+      new Member(topic, ['t/0', 't/1'], [0, 2], undefined, undefined, undefined, chunkSize),
+      new Member(topic, ['t/2', 't/3'], [1], undefined, undefined, undefined, chunkSize),
+    ];
+    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
+    const oneOut = new Collected();
+    let round = 0;
+    for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
+      const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
+      const watermark = t + DAY - 5 * 60_000;
+      for (const member of group) {
+        for (const p of member.held)
+          member.process(
+            p,
+            batch.filter((e) => partitionOf(e) === p),
+          );
+        member.advance(watermark);
+      }
+      for (const e of batch) one.process(e);
+      one.onWatermark(watermark);
+      oneOut.add(one.drainOutputs());
+      const restart = restarts.get(round);
+      group[0]!.checkpoint({ twice: round % 5 === 0, lost: restart?.member === 0 && restart.lost });
+      group[1]!.checkpoint({ lost: restart?.member === 1 && restart.lost });
+      if (restart) group[restart.member] = group[restart.member]!.restart();
+    }
+    // Two more rounds: each merger sees the other member's last closes and reports.
+    for (let i = 0; i < 2; i++) for (const member of group) member.checkpoint();
+
+    const [a, b] = group as [Member, Member];
+    for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration']) {
+      const merged = [...a.outputs.rows(kind), ...b.outputs.rows(kind)];
+      // Decided in one place: only the owner of the drift's merge partition writes.
+      expect(Math.min(a.outputs.rows(kind).length, b.outputs.rows(kind).length), kind).toBe(0);
+      const byKey = (rows: typeof merged) => rows.map((row) => JSON.stringify(row)).sort();
+      expect(byKey(merged), kind).toEqual(byKey(oneOut.rows(kind)));
+    }
+    const driftRows = oneOut.rows('drift_metric');
+    // Weeks 2-13 compared (week 1 is the warm-up, week 15 not closed): 12 x 8 default features.
+    expect(new Set(driftRows.map((row) => row['run_id'])).size).toBe(12);
+    expect(driftRows.some((row) => row['feature'] === 'spend_per_customer' && row['drifted'] === true)).toBe(true);
+    expect(oneOut.rows('alert').length).toBeGreaterThan(0);
+    expect(oneOut.rows('segment_migration').length).toBeGreaterThan(0);
+
+    // By hand from the events: customers scored at the last close (week 14) are those with a
+    // purchase (amount >= 0) in the 12 calendar months ending with the period's last month, less
+    // those forgotten (no event in the TTL before the period end; the close runs once the first
+    // day after it has been read).
+    const end = MON + 14 * WEEK;
+    const lastMonth = monthIndex(end - 1);
+    const lastSeen = new Map<string, number>();
+    for (const e of events) if (e.ts < end + DAY) lastSeen.set(e.customer_id!, Math.max(e.ts, lastSeen.get(e.customer_id!) ?? -Infinity));
+    const buyers = new Set(
+      events
+        .filter((e) => e.type === 'transaction' && e.amount >= 0 && e.ts < end && monthIndex(e.ts) > lastMonth - 12)
+        .map((e) => e.customer_id!)
+        .filter((id) => lastSeen.get(id)! >= end - 14 * DAY),
+    );
+    const segments = [...a.outputs.rows('customer_segment'), ...b.outputs.rows('customer_segment')];
+    expect(segments.filter((row) => row['updated_at'] === end).length).toBe(buyers.size);
+  });
+});
+
+describe('DriftMerger', () => {
+  it('stops with the partition and period named when a close announces a population record that never arrived', () => {
+    const options = populationDriftOptionsFromConfig({ ...CONFIG, warmup_periods: 0 });
+    const merger = new DriftMerger(new PopulationDriftGlobal(options), IDLE);
+    const position = (offset: number) => ({ mergePartition: 0, offset });
+    const close = { start: MON, active: true, events: {}, customers: {}, chunks: 2 };
+    const inputs: MergeInput[] = [
+      {
+        kind: 'partial',
+        operator: 'population_drift',
+        partition: 't/0',
+        key: JSON.stringify([MON, 'population', 0]),
+        value: { customers: [], expired: [] },
+        position: position(0),
+      },
+      { kind: 'partial', operator: 'population_drift', partition: 't/0', key: JSON.stringify([MON, 'close']), value: close, position: position(1) },
+      ...SOURCE.map((partition, i): MergeInput => ({ kind: 'watermark', partition, watermark: MON + WEEK, position: position(2 + i) })),
+    ];
+    merger.apply(inputs, SOURCE, 0);
+    expect(() => merger.drainOutputs(0)).toThrow(/close of 2024-01-01T00:00:00.000Z by source partition t\/0 has 2 population records, record 1 never arrived/);
+  });
+});
+
+describe('DriftPartitionCloses', () => {
+  it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
+    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG));
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/3');
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
+    const buyer = (customer_id: string) => ({ customer_id, recencyDays: 1, frequency: 1, monetary: 10 });
+    const share = (ids: string[]) => ({ summaries: {}, population: ids.map(buyer), expired: [] });
+    driveInline(closes.onWatermark(MON + WEEK), (request) =>
+      (request as { step: string }).step === 'close' ? [{ 't/1': share(['a']), 't/3': share(['c']), '': share(['b']) }] : [null],
+    );
+    const records = closes.cut();
+    expect(new Set(records.map((r) => r.partition))).toEqual(new Set(['t/1', 't/3']));
+    const population = (partition: string) =>
+      records
+        .filter((r) => r.partition === partition && JSON.parse(r.key)[1] === 'population')
+        .flatMap((r) => (r.value as DriftPopulationRecord).customers.map((c) => c.customer_id));
+    expect(population('t/1')).toEqual(['a', 'b']);
+    expect(population('t/3')).toEqual(['c']);
+  });
+});
