@@ -61,6 +61,38 @@ export class MergeFollower {
     this.loop ??= this.run(consumer);
   }
 
+  /**
+   * The low and high watermarks of a merge partition, asked of its leader (`timeoutMs`); null
+   * figures when they could not be asked, with why.
+   */
+  async watermarks(partition: number, timeoutMs: number): Promise<{ low: number | null; high: number | null; error?: string }> {
+    try {
+      const consumer = await this.connect();
+      const offsets = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+        consumer.queryWatermarkOffsets(this.options.topic, partition, timeoutMs, (error, value) => (error ? reject(new Error(error.message)) : resolve(value))),
+      );
+      return { low: offsets.lowOffset, high: offsets.highOffset };
+    } catch (error) {
+      return { low: null, high: null, error: (error as Error).message };
+    }
+  }
+
+  /** The high watermarks of the partitions followed, as librdkafka last had them from fetch responses (no network call; unknown ones left out). */
+  cachedHighWatermarks(): Map<number, number> {
+    const out = new Map<number, number>();
+    const consumer = this.consumer;
+    if (!consumer?.isConnected()) return out;
+    for (const partition of this.assigned.keys()) {
+      try {
+        const high = consumer.getWatermarkOffsets(this.options.topic, partition).highOffset;
+        if (high >= 0) out.set(partition, high);
+      } catch {
+        // Not fetched yet: unknown.
+      }
+    }
+    return out;
+  }
+
   take(): MergeInput[] {
     return this.received.splice(0, this.received.length);
   }
