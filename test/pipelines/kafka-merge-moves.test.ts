@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,11 +20,12 @@ import {
 import { ALERTS, KPIS, differences, waitMergedToEnd } from './merge-helpers.js';
 
 /**
- * Merged KPIs across partition moves (job options `merge` and `checkpoint.changelog`), end to end
- * on the mock cluster: A reads every partition alone while windows open; B joins (two partitions
- * move to B with their cumulative KPI accumulators and the merge of the same-numbered merge
- * partitions, through the changelog); A is SIGKILLed (B restores A's partitions from A's last
- * markers and reads to the end). A part of the input goes out after each step.
+ * Merged KPIs across partition moves (job option `merge`), end to end on the mock cluster: A reads
+ * every partition alone while windows open; B joins (two partitions move to B with their
+ * cumulative KPI accumulators and the merge of the same-numbered merge partitions); A leaves and B
+ * reads to the end. Twice: state carried by the changelog with A SIGKILLed (B restores A's
+ * partitions from A's last markers), and by a hand-over directory with A stopped gracefully (it
+ * exports them). A part of the input goes out after each step.
  *
  * The members' `contact_kpis` and KPI alerts, each key taken from the member that holds its merge
  * partition last (B, where both have a row: A's is the version it wrote before the move), equal a
@@ -43,6 +45,17 @@ async function assigned(member: PulseProcess): Promise<number> {
   return (await member.samples('pulse_partitions_assigned')).reduce((n, s) => n + s.value, 0);
 }
 
+/**
+ * The job with one more KPI rule that fires and resolves often on this small input (any abandoned
+ * contact in an hour), so that rule progress across the moves is compared on many alerts.
+ */
+function withBusyRule(path: string): string {
+  const yaml = readFileSync(path, 'utf8');
+  const rule = '      - { name: AnyAbandoned, when: abandon_rate > 0, window: 1h, resolve: { after: 2 }, severity: info, min_offered: 0 }\n';
+  writeFileSync(path, yaml.replace('    rules:\n', `    rules:\n${rule}`));
+  return path;
+}
+
 /** B's rows, and A's rows of keys B has no row of. */
 function lastOwners(columns: string, table: string, key: string): string {
   return `SELECT ${columns} FROM b.${table} UNION ALL SELECT ${columns} FROM a.${table} t WHERE NOT EXISTS (SELECT 1 FROM b.${table} s WHERE ${key})`;
@@ -57,82 +70,93 @@ describe.skipIf(!HAS_KCAT)('merged KPIs across partition moves: a late join and 
     await stopMockClusterSuite({ dir, cluster }, process.env['PULSE_E2E_KEEP'] !== undefined);
   });
 
-  it("the last owners' contact_kpis and KPI alerts equal a one-member run's (EXCEPT ALL both ways)", async () => {
-    const topic = 'events-merge-moves';
-    const mergeTopic = 'pulse-merge-moves';
-    const bootstrap = cluster!.bootstrap;
-    // Allowed lateness 2 days of the 10 (as kafka-three-members): B, taking A's partitions over,
-    // replays them from A's last markers after its own partitions have read the same part of the input.
-    const common = { bootstrap, topic, batchSize: 200, allowedLateness: '2d' };
-    const merged = writeKafkaJob(dir, 'merged', { ...common, group: 'g-merged', mergeTopic, changelogTopic: 'pulse-merge-moves-changelog' });
-    const single = writeKafkaJob(dir, 'single', { ...common, group: 'g-single' });
-    const dbA = join(dir, 'moves-a.duckdb');
-    const dbB = join(dir, 'moves-b.duckdb');
-    const dbOne = join(dir, 'moves-one.duckdb');
-    const cuts = [0.4, 0.7, 1].map((share) => Math.floor(lines.length * share));
-    const produceAndCatchUp = async (step: number, members: readonly PulseProcess[], what: string): Promise<void> => {
-      await produceLines(bootstrap, topic, lines.slice(step === 0 ? 0 : cuts[step - 1], cuts[step]));
+  it.each([
+    { how: 'state changelog, A SIGKILLed', carry: 'changelog', leave: 'kill' },
+    { how: 'handoff directory, A stopped gracefully', carry: 'handoff', leave: 'stop' },
+  ] as const)(
+    "the last owners' contact_kpis and KPI alerts equal a one-member run's, EXCEPT ALL both ways ($how)",
+    async ({ carry, leave }) => {
+      const topic = `events-moves-${carry}`;
+      const mergeTopic = `pulse-merge-moves-${carry}`;
+      const bootstrap = cluster!.bootstrap;
+      // Allowed lateness 2 days of the 10 (as kafka-three-members): B, taking A's partitions over,
+      // replays them from A's last markers after its own partitions have read the same part of the input.
+      const common = { bootstrap, topic, batchSize: 200, allowedLateness: '2d' };
+      const moves = carry === 'changelog' ? { changelogTopic: `pulse-moves-changelog-${carry}` } : { handoffDir: join(dir, `handoff-${carry}`) };
+      const merged = withBusyRule(writeKafkaJob(dir, `merged-${carry}`, { ...common, group: `g-merged-${carry}`, mergeTopic, ...moves }));
+      const single = withBusyRule(writeKafkaJob(dir, `single-${carry}`, { ...common, group: `g-single-${carry}` }));
+      const dbA = join(dir, `moves-a-${carry}.duckdb`);
+      const dbB = join(dir, `moves-b-${carry}.duckdb`);
+      const dbOne = join(dir, `moves-one-${carry}.duckdb`);
+      const cuts = [0.4, 0.7, 1].map((share) => Math.floor(lines.length * share));
+      const produceAndCatchUp = async (step: number, members: readonly PulseProcess[], what: string): Promise<void> => {
+        await produceLines(bootstrap, topic, lines.slice(step === 0 ? 0 : cuts[step - 1], cuts[step]));
+        const { ends } = await topicLayout(bootstrap, topic);
+        await waitFor(
+          what,
+          async () => {
+            const union = new Map<number, number>();
+            for (const member of members) for (const [p, o] of await member.positions()) union.set(p, Math.max(o, union.get(p) ?? -1));
+            return reachedEnds(union, ends);
+          },
+          GROUP_JOIN_MS + CATCH_UP_MS,
+        );
+      };
+
+      const a = await PulseProcess.kafka(merged, dbA);
+      await waitFor('A to hold the 4 partitions', async () => (await assigned(a)) === 4, GROUP_JOIN_MS);
+      await produceAndCatchUp(0, [a], 'A to process part 1');
+      await waitMergedToEnd(bootstrap, mergeTopic, [a], CATCH_UP_MS);
+
+      const b = await PulseProcess.kafka(merged, dbB);
+      await waitFor('A and B to share the partitions', async () => (await assigned(a)) === 2 && (await assigned(b)) === 2, GROUP_JOIN_MS * 2);
+      await produceAndCatchUp(1, [a, b], 'A and B to process part 2');
+      await waitMergedToEnd(bootstrap, mergeTopic, [a, b], CATCH_UP_MS);
+      expect(a.running, `A exited early: ${a.stderr.slice(-3000)}`).toBe(true);
+
+      if (leave === 'kill') await a.kill();
+      else expect(await a.stop()).toBe(0);
+      await waitFor("B to take A's partitions over", async () => (await assigned(b)) === 4, GROUP_JOIN_MS * 2);
+      await produceAndCatchUp(2, [b], 'B to process the rest');
+      await waitMergedToEnd(bootstrap, mergeTopic, [b], CATCH_UP_MS);
+      // B follows every merge partition now: `pulse status` and the metrics show each merged to its end
+      // (the ends counted by kcat, not by the job), A's merge partitions included.
+      const mergeEnds = (await topicLayout(bootstrap, mergeTopic)).ends;
+      const { stdout } = await run(process.execPath, [CLI, 'status', '--db', dbB, '--json'], { timeout: 60_000 });
+      const [status] = (JSON.parse(stdout) as { members: MemberStatus[] }).members;
+      expect(status!.merge).toEqual({
+        topic: mergeTopic,
+        partitions: [...mergeEnds].sort(([x], [y]) => x - y).map(([partition, end]) => ({ partition, mergedOffset: end - 1, highWatermark: end, lag: 0 })),
+        errors: [],
+      });
+      const highs = new Map((await b.samples('pulse_merge_high_watermark')).map((s) => [Number(s.labels['partition']), s.value]));
+      expect(highs).toEqual(mergeEnds);
+      expect(await b.stop()).toBe(0);
+
+      const one = await PulseProcess.kafka(single, dbOne);
       const { ends } = await topicLayout(bootstrap, topic);
-      await waitFor(
-        what,
-        async () => {
-          const union = new Map<number, number>();
-          for (const member of members) for (const [p, o] of await member.positions()) union.set(p, Math.max(o, union.get(p) ?? -1));
-          return reachedEnds(union, ends);
-        },
-        GROUP_JOIN_MS + CATCH_UP_MS,
+      await waitFor('the one-member run to checkpoint every partition to its end', async () => reachedEnds(await one.positions(), ends), CATCH_UP_MS);
+      expect(await one.stop()).toBe(0);
+
+      const paths = { a: dbA, b: dbB, one: dbOne };
+      const kpis = await differences(
+        paths,
+        lastOwners(KPIS, 'contact_kpis', 's.window_start = t.window_start AND s.window_end = t.window_end AND s.queue = t.queue AND s.channel = t.channel'),
+        `SELECT ${KPIS} FROM one.contact_kpis`,
       );
-    };
-
-    const a = await PulseProcess.kafka(merged, dbA);
-    await waitFor('A to hold the 4 partitions', async () => (await assigned(a)) === 4, GROUP_JOIN_MS);
-    await produceAndCatchUp(0, [a], 'A to process part 1');
-    await waitMergedToEnd(bootstrap, mergeTopic, [a], CATCH_UP_MS);
-
-    const b = await PulseProcess.kafka(merged, dbB);
-    await waitFor('A and B to share the partitions', async () => (await assigned(a)) === 2 && (await assigned(b)) === 2, GROUP_JOIN_MS * 2);
-    await produceAndCatchUp(1, [a, b], 'A and B to process part 2');
-    await waitMergedToEnd(bootstrap, mergeTopic, [a, b], CATCH_UP_MS);
-    expect(a.running, `A exited early: ${a.stderr.slice(-3000)}`).toBe(true);
-
-    await a.kill();
-    await waitFor("B to take A's partitions over", async () => (await assigned(b)) === 4, GROUP_JOIN_MS * 2);
-    await produceAndCatchUp(2, [b], 'B to process the rest');
-    await waitMergedToEnd(bootstrap, mergeTopic, [b], CATCH_UP_MS);
-    // B follows every merge partition now: `pulse status` and the metrics show each merged to its end
-    // (the ends counted by kcat, not by the job), A's merge partitions included.
-    const mergeEnds = (await topicLayout(bootstrap, mergeTopic)).ends;
-    const { stdout } = await run(process.execPath, [CLI, 'status', '--db', dbB, '--json'], { timeout: 60_000 });
-    const [status] = (JSON.parse(stdout) as { members: MemberStatus[] }).members;
-    expect(status!.merge).toEqual({
-      topic: mergeTopic,
-      partitions: [...mergeEnds].sort(([x], [y]) => x - y).map(([partition, end]) => ({ partition, mergedOffset: end - 1, highWatermark: end, lag: 0 })),
-      errors: [],
-    });
-    const highs = new Map((await b.samples('pulse_merge_high_watermark')).map((s) => [Number(s.labels['partition']), s.value]));
-    expect(highs).toEqual(mergeEnds);
-    expect(await b.stop()).toBe(0);
-
-    const one = await PulseProcess.kafka(single, dbOne);
-    const { ends } = await topicLayout(bootstrap, topic);
-    await waitFor('the one-member run to checkpoint every partition to its end', async () => reachedEnds(await one.positions(), ends), CATCH_UP_MS);
-    expect(await one.stop()).toBe(0);
-
-    const paths = { a: dbA, b: dbB, one: dbOne };
-    const kpis = await differences(
-      paths,
-      lastOwners(KPIS, 'contact_kpis', 's.window_start = t.window_start AND s.window_end = t.window_end AND s.queue = t.queue AND s.channel = t.channel'),
-      `SELECT ${KPIS} FROM one.contact_kpis`,
-    );
-    expect(kpis.total).toBeGreaterThan(100);
-    expect(kpis).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
-    const alerts = await differences(paths, lastOwners(ALERTS, 'alerts', 's.alert_id = t.alert_id'), `SELECT ${ALERTS} FROM one.alerts`);
-    expect(alerts.total).toBeGreaterThan(0);
-    expect(alerts).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
-    // Both members wrote merged rows: A before the moves, B after them.
-    const written = await differences(paths, `SELECT ${KPIS} FROM a.contact_kpis`, `SELECT ${KPIS} FROM b.contact_kpis`);
-    expect(written.total).toBeGreaterThan(0);
-    expect(written.onlyMerged).toBeGreaterThan(0);
-    process.stderr.write(`kafka-merge-moves: ${kpis.total} contact_kpis rows, ${alerts.total} alerts; A wrote ${written.onlyMerged} rows B has not\n`);
-  }, 900_000);
+      expect(kpis.total).toBeGreaterThan(100);
+      expect(kpis).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
+      const alerts = await differences(paths, lastOwners(ALERTS, 'alerts', 's.alert_id = t.alert_id'), `SELECT ${ALERTS} FROM one.alerts`);
+      expect(alerts.total).toBeGreaterThan(0);
+      expect(alerts).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
+      // Both members wrote merged rows: A before the moves, B after them.
+      const written = await differences(paths, `SELECT ${KPIS} FROM a.contact_kpis`, `SELECT ${KPIS} FROM b.contact_kpis`);
+      expect(written.total).toBeGreaterThan(0);
+      expect(written.onlyMerged).toBeGreaterThan(0);
+      process.stderr.write(
+        `kafka-merge-moves (${carry}, A ${leave}): ${kpis.total} contact_kpis rows, ${alerts.total} alerts; A wrote ${written.onlyMerged} rows B has not\n`,
+      );
+    },
+    900_000,
+  );
 });
