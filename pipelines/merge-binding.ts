@@ -24,6 +24,10 @@ import type { CheckpointSink, CommittedCheckpoint } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
 import type { MergeStatus } from './job-status.js';
 
+/** How often, and how far apart, the source topic's partitions are asked for at start while it has none. */
+const SOURCE_METADATA_ATTEMPTS = 10;
+const SOURCE_METADATA_RETRY_MS = 1_000;
+
 /** The merge of a job whose source is Kafka and which sets `merge`; undefined otherwise (a run over files has nothing to merge). */
 export function bindMerge(job: JobConfig, source: Source, logger: Logger, registry: Registry): MergeBinding | undefined {
   const options = job.merge;
@@ -128,8 +132,18 @@ export class MergeBinding implements MergePort {
 
   /** Learns the source's partitions and creates the merge topic (one partition each, compacted) when missing; a warning when it could not. */
   async start(): Promise<string | undefined> {
-    this.partitions = await this.options.topic.partitionCount(this.options.sourceTopic);
-    if (this.partitions === 0) throw new ConfigError(`merge: the source topic '${this.options.sourceTopic}' has no partitions (does it exist?)`);
+    // A topic another member's first request is auto-creating reports no partitions for a moment
+    // (two members started together before any event: the other one's consumer creates it).
+    for (let attempt = 1; ; attempt++) {
+      this.partitions = await this.options.topic.partitionCount(this.options.sourceTopic);
+      if (this.partitions > 0 || attempt === SOURCE_METADATA_ATTEMPTS) break;
+      await new Promise((resolve) => setTimeout(resolve, SOURCE_METADATA_RETRY_MS));
+    }
+    if (this.partitions === 0) {
+      throw new ConfigError(
+        `merge: the source topic '${this.options.sourceTopic}' has no partitions after ${SOURCE_METADATA_ATTEMPTS} requests (does it exist? create it first)`,
+      );
+    }
     return this.options.topic.ensure(this.partitions, 0);
   }
 

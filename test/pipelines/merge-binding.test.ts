@@ -15,14 +15,15 @@ import type { MergeFollower } from '../../sinks/merge/follower.js';
 import { groupPartition } from '../../sinks/merge/records.js';
 
 /** The binding over stand-ins of the topic and the follower: what it produces, follows and hands out. */
-function setUp(assignment: string[]) {
+function setUp(assignment: string[], partitionCounts: number[] = []) {
   const sent: Array<Map<number, ChangelogRecord[]>> = [];
   const follows: Array<Map<number, number | undefined>> = [];
   const arriving: MergeInput[] = [];
   const warnings: string[] = [];
   const topic = {
     name: 'merge',
-    partitionCount: async () => 4,
+    // The counts given, then 4: a topic being auto-created reports none for a moment.
+    partitionCount: async () => partitionCounts.shift() ?? 4,
     ensure: async () => undefined,
     send: async (byPartition: Map<number, ChangelogRecord[]>) => void sent.push(byPartition),
     close: async () => undefined,
@@ -72,6 +73,12 @@ describe('MergeBinding', () => {
     const drift: OperatorPlan = { name: 'drift', createLocal: () => ({}) as never, createGlobal: () => ({}) as never };
     expect(binding.plan(drift)).toBe(drift);
     expect(warnings.join('')).toContain('"operator":"drift"');
+  });
+
+  it('asks again for the source partitions while the topic reports none (being auto-created by another member)', async () => {
+    const { binding } = setUp([], [0]);
+    await binding.start();
+    expect(binding.sourcePartitions()).toHaveLength(4);
   });
 
   it('follows the merge partitions numbered like the source partitions read, from after the smallest stored offset', async () => {
