@@ -167,10 +167,11 @@ export class MergeBinding implements MergePort {
 
   follow(operator: string, positions: ReadonlyMap<number, number>): void {
     this.positions.set(operator, positions);
-    // Restored positions (a start, a partition taken over) are merged and committed too.
-    for (const partition of positions.keys()) {
+    // Restored positions (a start, a partition taken over or given up) are what is merged and committed now.
+    for (const partition of new Set([...this.merged.keys(), ...[...this.positions.values()].flatMap((p) => [...p.keys()])])) {
       const stored = this.storedPosition(partition);
-      if (stored !== undefined) this.merged.set(partition, stored);
+      if (stored === undefined) this.merged.delete(partition);
+      else this.merged.set(partition, stored);
     }
     this.queues.set(operator, []);
     this.refollow(true);

@@ -26,6 +26,7 @@ export interface MergeFollowerOptions {
 
 export class MergeFollower {
   private consumer: Consumer | undefined;
+  private connecting: Promise<Consumer> | undefined;
   private readonly received: MergeInput[] = [];
   /** Merge partition -> offset to read next (undefined: the beginning). */
   private assigned = new Map<number, number | undefined>();
@@ -104,8 +105,16 @@ export class MergeFollower {
     if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
 
-  private async connect(): Promise<Consumer> {
-    if (this.consumer) return this.consumer;
+  /** The consumer, connected once (a status request may ask while `follow` is connecting). */
+  private connect(): Promise<Consumer> {
+    this.connecting ??= this.open().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<Consumer> {
     const consumer = new KafkaConsumer(
       {
         ...this.options.clientProperties,

@@ -153,6 +153,9 @@ describe('MergeBinding', () => {
     expect(offsets).toContain('pulse_merge_offset{partition="1"} 10');
     expect(offsets).toContain('pulse_merge_offset{partition="3"} 5');
     expect(offsets).not.toContain('partition="2"');
+    // Restored again without partition 3's merge (its state left with its source partition, then it came back without it).
+    binding.follow('kpis', new Map([[1, 10]]));
+    expect((await binding.status(1000)).partitions.find((p) => p.partition === 3)?.mergedOffset).toBeNull();
   });
 
   it('publishes after the commit: partials to their group partition, then a report per partition read, only when it moved', async () => {
