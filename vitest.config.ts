@@ -24,6 +24,7 @@ export const INTEGRATION_SUITES = [
   'test/pipelines/kafka-three-members.test.ts',
   'test/pipelines/kafka-e2e.test.ts',
   'test/pipelines/kafka-merge.test.ts',
+  'test/pipelines/kafka-merge-moves.test.ts',
   'test/pipelines/leads.test.ts',
   'test/pipelines/live-stdin.test.ts',
   'test/pipelines/open-store.test.ts',

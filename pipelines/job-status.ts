@@ -33,6 +33,25 @@ export interface MemberStatus {
   otherPartitions: PartitionLag[];
   /** Kafka: what could not be asked of the brokers (those figures are null). */
   errors: string[];
+  /** Job option `merge`: the merge partitions this member follows; null without it. */
+  merge: MergeStatus | null;
+}
+
+/** The merge partitions a member follows (job option `merge`), with what it has merged of each. */
+export interface MergeStatus {
+  topic: string;
+  partitions: Array<{
+    /** Merge partition number (numbered like the source partition the member reads). */
+    partition: number;
+    /** The last offset merged and committed (null: none yet). */
+    mergedOffset: number | null;
+    /** The broker's high watermark (offset of the next record); null when it could not be asked. */
+    highWatermark: number | null;
+    /** Records not merged yet: the high watermark minus the offset after `mergedOffset`. */
+    lag: number | null;
+  }>;
+  /** What could not be asked of the brokers (those figures are null). */
+  errors: string[];
 }
 
 /** How long `pulse status` waits for each broker request before it shows a figure as unknown. */
@@ -46,7 +65,17 @@ export class JobStatus {
   /** The last checkpoint's positions: what a source without partition status (files) shows. */
   private positions: ReadonlyMap<string, PartitionPosition> = new Map();
 
-  constructor(private readonly options: { job: string; db: string; source: Source; metrics: PipelineMetrics; now?: () => number }) {}
+  constructor(
+    private readonly options: {
+      job: string;
+      db: string;
+      source: Source;
+      metrics: PipelineMetrics;
+      /** Job option `merge` (pipelines/merge-binding.ts). */
+      merge?: { status(timeoutMs: number): Promise<MergeStatus> };
+      now?: () => number;
+    },
+  ) {}
 
   /** Add to the job's checkpoint sinks: records when each checkpoint committed and what it covers. */
   readonly sink: CheckpointSink = {
@@ -75,14 +104,22 @@ export class JobStatus {
         lag: null,
         restore: null,
       }));
-      return { ...base, source: { name: source.name, type: 'files' }, group: null, partitions, otherPartitions: [], errors: [] };
+      return { ...base, source: { name: source.name, type: 'files' }, group: null, partitions, otherPartitions: [], errors: [], merge: null };
     }
-    const status = await source.groupStatus(brokerTimeoutMs);
+    const [status, merge] = await Promise.all([source.groupStatus(brokerTimeoutMs), this.options.merge?.status(brokerTimeoutMs) ?? null]);
     const partitions = status.assigned.map(({ name, committedOffset, readOffset, lowWatermark, highWatermark, lag }) => {
       const restore = metrics.restores.get(name);
       return { name, committedOffset, readOffset, lowWatermark, highWatermark, lag, restore: restore ? withoutPartition(restore) : null };
     });
-    return { ...base, source: { name: source.name, type: 'kafka' }, group: status.group, partitions, otherPartitions: status.others, errors: status.errors };
+    return {
+      ...base,
+      source: { name: source.name, type: 'kafka' },
+      group: status.group,
+      partitions,
+      otherPartitions: status.others,
+      errors: status.errors,
+      merge,
+    };
   }
 }
 

@@ -16,11 +16,17 @@ import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { MergeFollower } from '../sinks/merge/follower.js';
 import { partialMessage, watermarkMessages, type MergeMessage } from '../sinks/merge/records.js';
 import { parsePartitionName, partitionName } from '../sources/kafka/client.js';
+import { lagOf } from '../sources/kafka/partition-status.js';
 import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
 import { KafkaSource } from '../sources/kafka/source.js';
 import type { Source } from '../sources/source.js';
 import type { CheckpointSink, CommittedCheckpoint } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
+import type { MergeStatus } from './job-status.js';
+
+/** How often, and how far apart, the source topic's partitions are asked for at start while it has none. */
+const SOURCE_METADATA_ATTEMPTS = 10;
+const SOURCE_METADATA_RETRY_MS = 1_000;
 
 /** The merge of a job whose source is Kafka and which sets `merge`; undefined otherwise (a run over files has nothing to merge). */
 export function bindMerge(job: JobConfig, source: Source, logger: Logger, registry: Registry): MergeBinding | undefined {
@@ -76,19 +82,48 @@ export class MergeBinding implements MergePort {
   private readonly reported = new Map<string, number>();
   /** Merge-topic offsets handed to the operators at the checkpoint being taken, by merge partition. */
   private handed = new Map<number, number>();
-  private readonly appliedOffset: Gauge;
+  /** The last offset merged and committed, by merge partition (restored positions, then each checkpoint's). */
+  private readonly merged = new Map<number, number>();
   /** Re-assignments of the follower, in order; a failure is logged (the next take tries again). */
   private following: Promise<void> = Promise.resolve();
   readonly sink: CheckpointSink;
 
   constructor(private readonly options: MergeBindingOptions) {
     this.sink = { committed: (checkpoint) => this.publish(checkpoint) };
-    this.appliedOffset = new Gauge({
+    // Both read when scraped, for the merge partitions followed now (one that moved away is its new owner's to report).
+    const mergedOffset: Gauge = new Gauge({
       name: 'pulse_merge_offset',
-      help: 'Last merge-topic offset whose record this member has merged and committed, by merge partition (job option merge).',
+      help: 'Last merge-topic offset whose record this member has merged and committed, by merge partition it follows (job option merge).',
       labelNames: ['partition'],
       registers: [options.registry],
+      collect: () => this.collectFollowed(mergedOffset, this.merged),
     });
+    const highWatermark: Gauge = new Gauge({
+      name: 'pulse_merge_high_watermark',
+      help: 'High watermark (offset of the next record) of each merge partition this member follows; minus 1 minus pulse_merge_offset: records not merged yet.',
+      labelNames: ['partition'],
+      registers: [options.registry],
+      collect: () => this.collectFollowed(highWatermark, this.options.follower.cachedHighWatermarks()),
+    });
+  }
+
+  /**
+   * `pulse status`: the merge partitions this member follows, the last offset merged and committed
+   * of each, its high watermark asked of the brokers (`timeoutMs`) and the records not merged yet.
+   */
+  async status(timeoutMs: number): Promise<MergeStatus> {
+    const errors: string[] = [];
+    const partitions = await Promise.all(
+      this.followedPartitions()
+        .sort((a, b) => a - b)
+        .map(async (partition) => {
+          const { low, high, error } = await this.options.follower.watermarks(partition, timeoutMs);
+          if (error !== undefined) errors.push(`watermarks of ${partitionName(this.topic, partition)}: ${error}`);
+          const mergedOffset = this.merged.get(partition) ?? null;
+          return { partition, mergedOffset, highWatermark: high, lag: lagOf(mergedOffset, low, high) };
+        }),
+    );
+    return { topic: this.topic, partitions, errors };
   }
 
   get topic(): string {
@@ -97,8 +132,18 @@ export class MergeBinding implements MergePort {
 
   /** Learns the source's partitions and creates the merge topic (one partition each, compacted) when missing; a warning when it could not. */
   async start(): Promise<string | undefined> {
-    this.partitions = await this.options.topic.partitionCount(this.options.sourceTopic);
-    if (this.partitions === 0) throw new ConfigError(`merge: the source topic '${this.options.sourceTopic}' has no partitions (does it exist?)`);
+    // A topic another member's first request is auto-creating reports no partitions for a moment
+    // (two members started together before any event: the other one's consumer creates it).
+    for (let attempt = 1; ; attempt++) {
+      this.partitions = await this.options.topic.partitionCount(this.options.sourceTopic);
+      if (this.partitions > 0 || attempt === SOURCE_METADATA_ATTEMPTS) break;
+      await new Promise((resolve) => setTimeout(resolve, SOURCE_METADATA_RETRY_MS));
+    }
+    if (this.partitions === 0) {
+      throw new ConfigError(
+        `merge: the source topic '${this.options.sourceTopic}' has no partitions after ${SOURCE_METADATA_ATTEMPTS} requests (does it exist? create it first)`,
+      );
+    }
     return this.options.topic.ensure(this.partitions, 0);
   }
 
@@ -126,6 +171,12 @@ export class MergeBinding implements MergePort {
 
   follow(operator: string, positions: ReadonlyMap<number, number>): void {
     this.positions.set(operator, positions);
+    // Restored positions (a start, a partition taken over or given up) are what is merged and committed now.
+    for (const partition of new Set([...this.merged.keys(), ...[...this.positions.values()].flatMap((p) => [...p.keys()])])) {
+      const stored = this.storedPosition(partition);
+      if (stored === undefined) this.merged.delete(partition);
+      else this.merged.set(partition, stored);
+    }
     this.queues.set(operator, []);
     this.refollow(true);
   }
@@ -133,8 +184,13 @@ export class MergeBinding implements MergePort {
   take(operator: string): MergeInput[] {
     this.refollow(false);
     const inputs = this.options.follower.take();
+    // Records of a merge partition whose source partition left since they were read: its state has
+    // gone with the source partition to the next owner, which merges them (the follower's
+    // re-assignment may not have happened yet).
+    const followed = new Set(this.followedPartitions());
     for (const input of inputs) {
       const { mergePartition, offset } = input.position;
+      if (!followed.has(mergePartition)) continue;
       this.handed.set(mergePartition, Math.max(offset, this.handed.get(mergePartition) ?? -1));
       for (const [name, queue] of this.queues) if (input.kind === 'watermark' || input.operator === name) queue.push(input);
     }
@@ -174,8 +230,33 @@ export class MergeBinding implements MergePort {
       byPartition.set(partition, list);
     }
     await this.options.topic.send(byPartition);
-    for (const [partition, offset] of this.handed) this.appliedOffset.set({ partition: String(partition) }, offset);
+    for (const [partition, offset] of this.handed) this.merged.set(partition, offset);
     this.handed = new Map();
+  }
+
+  /** The smallest stored offset of any operator for a merge partition; undefined when one has none (it reads from the beginning). */
+  private storedPosition(partition: number): number | undefined {
+    const stored = [...this.positions.values()].map((p) => p.get(partition));
+    return stored.length === 0 || stored.some((offset) => offset === undefined) ? undefined : Math.min(...(stored as number[]));
+  }
+
+  /** Sets `gauge` to `values` of the merge partitions followed now, and drops the others' series. */
+  private collectFollowed(gauge: Gauge, values: ReadonlyMap<number, number>): void {
+    gauge.reset();
+    for (const partition of this.followedPartitions()) {
+      const value = values.get(partition);
+      if (value !== undefined) gauge.set({ partition: String(partition) }, value);
+    }
+  }
+
+  /** The merge partitions this member owns now: numbered like the source partitions it reads. */
+  private followedPartitions(): number[] {
+    const numbers: number[] = [];
+    for (const name of this.options.source.assignment()) {
+      const parsed = parsePartitionName(name);
+      if (parsed?.topic === this.options.sourceTopic) numbers.push(parsed.partition);
+    }
+    return numbers;
   }
 
   /**
@@ -185,11 +266,9 @@ export class MergeBinding implements MergePort {
    */
   private refollow(restored: boolean): void {
     const next = new Map<number, number | undefined>();
-    for (const name of this.options.source.assignment()) {
-      const parsed = parsePartitionName(name);
-      if (parsed?.topic !== this.options.sourceTopic) continue;
-      const stored = [...this.positions.values()].map((p) => p.get(parsed.partition));
-      next.set(parsed.partition, stored.some((offset) => offset === undefined) ? undefined : Math.min(...(stored as number[])) + 1);
+    for (const partition of this.followedPartitions()) {
+      const stored = this.storedPosition(partition);
+      next.set(partition, stored === undefined ? undefined : stored + 1);
     }
     const follower = this.options.follower;
     this.following = this.following

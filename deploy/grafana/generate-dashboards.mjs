@@ -342,6 +342,15 @@ export function pipelineHealth() {
         unit: 'short',
         min: 0,
       }),
+      panel({
+        title: 'Merge lag by merge partition and member',
+        description:
+          'Records in each merge partition (job option merge: population results merged across members) that the member following it has not merged and committed yet: its high watermark minus 1 minus the last offset merged (`pulse status` shows the same per member). A merge partition is followed by the member that reads the source partition of the same number, so it moves with it. Only with merge. ' +
+          "Bad: rising for more than a few checkpoint intervals after the sources caught up (the merged KPI rows and rules wait on it): look at that member's checkpoints and CPU; a series that stops while another starts is a partition that moved.",
+        targets: [[`max by (partition, instance) (pulse_merge_high_watermark{${I}} - 1 - pulse_merge_offset{${I}})`, 'merge {{partition}} on {{instance}}']],
+        unit: 'short',
+        min: 0,
+      }),
       row('State and checkpoints'),
       panel({
         title: 'Checkpoint duration p50 / p99',

@@ -127,7 +127,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   }
   const progress = new ProgressReporter(logger, process.stderr.isTTY === true);
   // What `pulse status` shows: kept from the checkpoints and asked of the source when requested.
-  const status = new JobStatus({ job: job.name, db: job.storePath, source: binding.source, metrics });
+  const status = new JobStatus({ job: job.name, db: job.storePath, source: binding.source, metrics, ...(merge ? { merge } : {}) });
   const runner = new JobRunner({
     job,
     source: binding.source,

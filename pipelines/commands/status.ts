@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { apiAddressFile } from '../job-api-address.js';
 import { runInJob, STATUS_COMMAND, type CommandResult } from '../job-api.js';
-import type { MemberPartition, MemberStatus } from '../job-status.js';
+import type { MemberPartition, MemberStatus, MergeStatus } from '../job-status.js';
 
 /** Asks the job holding a database for its status (pipelines/job-api.ts); tests pass their own. */
 export type AskJob = (db: string, argv: readonly string[]) => Promise<CommandResult | undefined>;
@@ -15,7 +15,7 @@ export type AskJob = (db: string, argv: readonly string[]) => Promise<CommandRes
  */
 export function statusCommand(io: { write: (text: string) => void; now?: () => number }, ask: AskJob = runInJob): Command {
   return new Command(STATUS_COMMAND)
-    .description("show running jobs' partitions, lag, state restores, watermark and last checkpoint (one --db per member)")
+    .description("show running jobs' partitions, lag, state restores, merge partitions, watermark and last checkpoint (one --db per member)")
     .requiredOption('--db <path>', 'the DuckDB file of a running job; repeat for each member on this host', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print {"members": [...]} as JSON')
     .action(async (options: { db: string[]; json?: boolean }) => {
@@ -63,6 +63,15 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
   return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join('');
 }
 
+/** The merge partitions a member follows (job option `merge`): merged offset, high watermark, records not merged yet. */
+function mergeText(merge: MergeStatus): string {
+  let out = `  merge topic ${merge.topic}\n`;
+  const rows = merge.partitions.map((p) => [String(p.partition), number(p.mergedOffset), number(p.highWatermark), number(p.lag)]);
+  out += rows.length === 0 ? '  no merge partitions followed\n' : table(['MERGE PARTITION', 'MERGED', 'HIGH', 'LAG'], rows, [false, true, true, true]);
+  for (const error of merge.errors) out += `  warning: ${error}\n`;
+  return out;
+}
+
 /** The human-readable status: a block per member, then the partitions no member given here reads. */
 export function renderStatus(members: readonly MemberStatus[], now: number): string {
   let out = '';
@@ -79,6 +88,7 @@ export function renderStatus(members: readonly MemberStatus[], now: number): str
         ? '  no partitions assigned\n'
         : table(['PARTITION', 'COMMITTED', 'READ', 'HIGH', 'LAG', 'RESTORE'], rows, [false, true, true, true, true, false]);
     for (const error of m.errors) out += `  warning: ${error}\n`;
+    if (m.merge) out += mergeText(m.merge);
   }
   const others = new Map<string, MemberStatus['otherPartitions'][number]>();
   for (const m of members) for (const p of m.otherPartitions) if (!shown.has(p.name) && !others.has(p.name)) others.set(p.name, p);

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ChangelogRecord } from './records.js';
 
 /** What a record of the changelog is, for its metrics: an entry's kind, a tombstone or a marker. */
-export const CHANGELOG_RECORD_KINDS = ['state', 'window', 'dedup', 'tombstone', 'marker'] as const;
+export const CHANGELOG_RECORD_KINDS = ['state', 'window', 'dedup', 'partition_state', 'tombstone', 'marker'] as const;
 export type ChangelogRecordKind = (typeof CHANGELOG_RECORD_KINDS)[number];
 
 /**
@@ -19,7 +19,7 @@ export interface ChangelogMetrics {
 export function promChangelogMetrics(registry: Registry): ChangelogMetrics {
   const produced = new Counter({
     name: 'pulse_changelog_records_total',
-    help: 'Records produced to the state changelog topic (checkpoint.changelog), by kind: state, window, dedup, tombstone, marker.',
+    help: 'Records produced to the state changelog topic (checkpoint.changelog), by kind: state, window, dedup, partition_state (KPI accumulators and merge of a merging job), tombstone, marker.',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { deletePartitionState, partitionScope, type OpenWindows } from '../duckdb/partition-handoff.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import type { PartitionPosition } from '../../sources/source.js';
-import type { ChangelogEntry, DedupEntry, StateEntry, WindowEntry } from './records.js';
+import type { ChangelogEntry, DedupEntry, PartitionStateEntry, StateEntry, WindowEntry } from './records.js';
 
 /**
  * One source partition's customer state in the job's DuckDB database, as changelog entries: read
@@ -23,7 +23,9 @@ export async function readPartitionState(connection: DuckDBConnection, partition
     `SELECT operator, state, key, CAST(value AS VARCHAR) AS value, customer_id FROM pulse_state WHERE ${scope.customerState}`,
   );
   for (const [operator, name, key, value, customer] of state.getRowsJS()) {
-    entries.push({ kind: 'state', operator: String(operator), state: String(name), key: String(key), value: String(value), customer: String(customer) });
+    const entry = { operator: String(operator), state: String(name), key: String(key), value: String(value) };
+    // Without customer: the population state scoped to the partition's number (the scope selects no other).
+    entries.push(customer === null ? { kind: 'partition_state', ...entry } : { kind: 'state', ...entry, customer: String(customer) });
   }
   const windows = await connection.runAndReadAll(`SELECT ${WINDOW_COLUMNS} FROM customer_windows WHERE ${scope.openWindows}`);
   for (const row of windows.getRowObjectsJS()) entries.push(windowEntry(plainRow(row)));
@@ -70,13 +72,14 @@ export async function replacePartitionState(
       return `'${path.replaceAll("'", "''")}'`;
     };
     const states = entries.filter((e): e is StateEntry => e.kind === 'state');
+    const partitionStates = entries.filter((e): e is PartitionStateEntry => e.kind === 'partition_state');
     const windows = entries.filter((e): e is WindowEntry => e.kind === 'window');
     const dedup = entries.filter((e): e is DedupEntry => e.kind === 'dedup');
     const customers = new Set<string>([...states.map((e) => e.customer), ...windows.map((e) => e.customer)]);
-    const stateFile = file(
-      'state',
-      states.map((e) => ({ operator: e.operator, state: e.state, key: e.key, value: e.value, customer_id: e.customer })),
-    );
+    const stateFile = file('state', [
+      ...states.map((e) => ({ operator: e.operator, state: e.state, key: e.key, value: e.value, customer_id: e.customer })),
+      ...partitionStates.map((e) => ({ operator: e.operator, state: e.state, key: e.key, value: e.value, customer_id: null })),
+    ]);
     const windowFile = file(
       'windows',
       windows.map((e) => ({ ...e.row, usage: JSON.stringify(e.row['usage'] ?? {}) })),
@@ -102,7 +105,7 @@ export async function replacePartitionState(
       await connection.run(
         `DELETE FROM pulse_partition_owners WHERE customer_id IN (SELECT customer_id FROM read_json(${ownerFile}, columns = {customer_id: 'VARCHAR'}))`,
       );
-      if (states.length > 0) {
+      if (states.length + partitionStates.length > 0) {
         await connection.run(
           `INSERT INTO pulse_state SELECT operator, state, key, value::JSON, customer_id
            FROM read_json(${stateFile}, columns = {operator: 'VARCHAR', state: 'VARCHAR', key: 'VARCHAR', value: 'VARCHAR', customer_id: 'VARCHAR'})`,

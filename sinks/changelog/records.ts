@@ -44,7 +44,22 @@ export interface DedupEntry {
   ts: number;
 }
 
-export type ChangelogEntry = StateEntry | WindowEntry | DedupEntry;
+/**
+ * Population state scoped to the partition's number (a `pulse_state` row without customer whose
+ * state name ends in `@<n>`, operators/partition-scoped-state.ts): a merging job's cumulative KPI
+ * accumulators of source partition n per window x queue x channel, and the merge of merge partition
+ * n. Tombstoned when the operator deletes the entry (a window expired).
+ */
+export interface PartitionStateEntry {
+  kind: 'partition_state';
+  operator: string;
+  state: string;
+  key: string;
+  /** The entry's value as JSON text (as `pulse_state.value`). */
+  value: string;
+}
+
+export type ChangelogEntry = StateEntry | WindowEntry | DedupEntry | PartitionStateEntry;
 
 /** What a checkpoint covered of one source partition: written after that checkpoint's changes. */
 export interface ChangelogMarker {
@@ -67,6 +82,7 @@ export interface ChangelogRecord {
 /** What names an entry: the parts of its record key. */
 export type EntryKey =
   | Pick<StateEntry, 'kind' | 'operator' | 'state' | 'key'>
+  | Pick<PartitionStateEntry, 'kind' | 'operator' | 'state' | 'key'>
   | Pick<WindowEntry, 'kind' | 'customer' | 'windowStart' | 'windowEnd'>
   | Pick<DedupEntry, 'kind' | 'eventId' | 'customer'>;
 
@@ -77,6 +93,8 @@ export function entryKey(entry: EntryKey): string {
   switch (entry.kind) {
     case 'state':
       return JSON.stringify(['state', entry.operator, entry.state, entry.key]);
+    case 'partition_state':
+      return JSON.stringify(['partition_state', entry.operator, entry.state, entry.key]);
     case 'window':
       return JSON.stringify(['window', entry.customer, entry.windowStart, entry.windowEnd]);
     case 'dedup':
@@ -89,6 +107,8 @@ export function encodeEntry(entry: ChangelogEntry): ChangelogRecord {
   switch (entry.kind) {
     case 'state':
       return { key, value: JSON.stringify({ customer: entry.customer, value: entry.value }) };
+    case 'partition_state':
+      return { key, value: JSON.stringify({ value: entry.value }) };
     case 'window':
       return { key, value: JSON.stringify(entry.row) };
     case 'dedup':
@@ -126,6 +146,11 @@ export function decodeRecord(record: ChangelogRecord): DecodedRecord {
     case 'state': {
       const [, operator, state, k] = parts as [string, string, string, string];
       const entry: StateEntry | null = value && { kind: 'state', operator, state, key: k, customer: String(value['customer']), value: String(value['value']) };
+      return { kind: 'entry', key: record.key, entry };
+    }
+    case 'partition_state': {
+      const [, operator, state, k] = parts as [string, string, string, string];
+      const entry: PartitionStateEntry | null = value && { kind: 'partition_state', operator, state, key: k, value: String(value['value']) };
       return { kind: 'entry', key: record.key, entry };
     }
     case 'window': {

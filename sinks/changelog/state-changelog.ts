@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parsePartitionName } from '../../sources/kafka/client.js';
+import { parsePartitionName, partitionName } from '../../sources/kafka/client.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { deletePartitionState, type OpenWindows } from '../duckdb/partition-handoff.js';
 import { inTransaction } from '../duckdb/transaction.js';
@@ -57,7 +57,11 @@ export class StateChangelog {
   private capturedState: StateRow[] = [];
 
   constructor(private readonly options: StateChangelogOptions) {
-    this.writer = new ChangelogWriter({ allowedLatenessMs: options.allowedLatenessMs, partitionOf: (p) => this.partitionOf(p) });
+    this.writer = new ChangelogWriter({
+      allowedLatenessMs: options.allowedLatenessMs,
+      partitionOf: (p) => this.partitionOf(p),
+      sourcePartition: (n) => partitionName(options.sourceTopic, n),
+    });
   }
 
   get topic(): string {

@@ -1,4 +1,5 @@
 import type { DedupChanges } from '../../operators/dedup.js';
+import { partitionOfStateName } from '../../operators/partition-scoped-state.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { StateRow } from '../../operators/state.js';
 import type { WatermarkSnapshot } from '../../operators/watermark.js';
@@ -32,6 +33,8 @@ export interface ChangelogWriterOptions {
   allowedLatenessMs: number;
   /** The changelog partition of a source partition (`topic/partition`); undefined when it is not the source topic's. */
   partitionOf(sourcePartition: string): number | undefined;
+  /** The source partition (`topic/partition`) of a partition number: where partition-scoped population state goes. */
+  sourcePartition(partition: number): string;
 }
 
 /**
@@ -71,6 +74,7 @@ export class ChangelogWriter {
         this.rememberId(partition, entry);
         continue;
       }
+      if (entry.kind === 'partition_state') continue;
       this.owners.set(entry.customer, partition);
       if (entry.kind === 'window') this.openWindows.set(entryKey(entry), { partition, end: entry.windowEnd, key: entry });
     }
@@ -124,8 +128,14 @@ export class ChangelogWriter {
       return true;
     };
     for (const row of checkpoint.state) {
-      // Population state (no customer) is each member's own: it does not move with partitions.
-      if (row.customer_id === null) continue;
+      if (row.customer_id === null) {
+        // Population state is each member's own, except the state scoped to a partition's number.
+        const number = partitionOfStateName(row.state);
+        if (number === undefined) continue;
+        const key = { kind: 'partition_state' as const, operator: row.operator, state: row.state, key: row.key };
+        push(this.options.sourcePartition(number), row.value === null ? encodeTombstone(key) : encodeEntry({ ...key, value: row.value }));
+        continue;
+      }
       const key = { kind: 'state' as const, operator: row.operator, state: row.state, key: row.key };
       const record = row.value === null ? encodeTombstone(key) : encodeEntry({ ...key, customer: row.customer_id, value: row.value });
       push(this.owners.get(row.customer_id), record);

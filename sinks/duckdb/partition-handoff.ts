@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { partitionStateSuffix } from '../../operators/partition-scoped-state.js';
 import { TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { inTransaction } from './transaction.js';
@@ -19,7 +20,9 @@ import { inTransaction } from './transaction.js';
  * position for that partition, and starts reading right after it.
  *
  * Population-level state (contact KPIs, drift periods, the shift detector's population clock)
- * does not move: each process keeps its own, over the partitions it reads.
+ * does not move: each process keeps its own, over the partitions it reads; except the state of a
+ * merging job scoped to the partition's number (operators/partition-scoped-state.ts: its cumulative
+ * KPI accumulators and the merge of the merge partition of the same number), which moves with it.
  */
 
 const MANIFEST = 'manifest.json';
@@ -150,6 +153,8 @@ export class PartitionHandoffDir {
       );
       await connection.run(`INSERT INTO customer_windows BY NAME SELECT * FROM ${file(TABLES.windows)}`);
       await connection.run(`DELETE FROM pulse_state WHERE customer_id IN (SELECT customer_id FROM ${file(TABLES.owners)})`);
+      // The partition-scoped population state of an earlier ownership here is replaced too.
+      await connection.run(`DELETE FROM pulse_state WHERE ${partitionStateScope(partition)}`);
       await connection.run(`INSERT INTO pulse_state BY NAME SELECT * FROM ${file(TABLES.state)}`);
       await connection.run(`DELETE FROM pulse_dedup WHERE partition = ${sqlString(partition)}`);
       await connection.run(`INSERT INTO pulse_dedup BY NAME SELECT * FROM ${file(TABLES.dedup)}`);
@@ -205,9 +210,10 @@ export async function deletePartitionState(connection: DuckDBConnection, source:
 export function partitionScope(
   partition: string,
   open: OpenWindows,
-): Record<'openWindows' | 'customerState' | 'dedup' | 'owners' | 'openCases' | 'openCaseEvents', string> {
+): Record<'openWindows' | 'customerState' | 'partitionState' | 'dedup' | 'owners' | 'openCases' | 'openCaseEvents', string> {
   const owners = `partition = ${sqlString(partition)}`;
   const customers = `customer_id IN (SELECT customer_id FROM pulse_partition_owners WHERE ${owners})`;
+  const partitionState = partitionStateScope(partition);
   // Same test as the runner's restore of open windows.
   const watermark = Number.isFinite(open.watermark) ? open.watermark : Number.MIN_SAFE_INTEGER;
   const openCases = `${customers} AND status NOT IN (${[...TERMINAL_CASE_STATUSES].map(sqlString).join(', ')})`;
@@ -215,8 +221,16 @@ export function partitionScope(
     openCases,
     openCaseEvents: `case_id IN (SELECT case_id FROM cases WHERE ${openCases})`,
     openWindows: `${customers} AND epoch_ms(window_end) + ${open.allowedLatenessMs} > ${watermark}`,
-    customerState: customers,
+    /** Its customers' keyed state and the population state scoped to its number. */
+    customerState: `(${customers} OR (${partitionState}))`,
+    partitionState,
     dedup: owners,
     owners,
   };
+}
+
+/** The `pulse_state` rows of the population state scoped to the partition's number (a Kafka partition `topic/n`; none for other sources). */
+function partitionStateScope(partition: string): string {
+  const match = /\/(\d+)$/.exec(partition);
+  return match ? `customer_id IS NULL AND ends_with(state, ${sqlString(partitionStateSuffix(Number(match[1])))})` : 'false';
 }

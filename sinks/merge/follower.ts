@@ -26,6 +26,7 @@ export interface MergeFollowerOptions {
 
 export class MergeFollower {
   private consumer: Consumer | undefined;
+  private connecting: Promise<Consumer> | undefined;
   private readonly received: MergeInput[] = [];
   /** Merge partition -> offset to read next (undefined: the beginning). */
   private assigned = new Map<number, number | undefined>();
@@ -61,6 +62,38 @@ export class MergeFollower {
     this.loop ??= this.run(consumer);
   }
 
+  /**
+   * The low and high watermarks of a merge partition, asked of its leader (`timeoutMs`); null
+   * figures when they could not be asked, with why.
+   */
+  async watermarks(partition: number, timeoutMs: number): Promise<{ low: number | null; high: number | null; error?: string }> {
+    try {
+      const consumer = await this.connect();
+      const offsets = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+        consumer.queryWatermarkOffsets(this.options.topic, partition, timeoutMs, (error, value) => (error ? reject(new Error(error.message)) : resolve(value))),
+      );
+      return { low: offsets.lowOffset, high: offsets.highOffset };
+    } catch (error) {
+      return { low: null, high: null, error: (error as Error).message };
+    }
+  }
+
+  /** The high watermarks of the partitions followed, as librdkafka last had them from fetch responses (no network call; unknown ones left out). */
+  cachedHighWatermarks(): Map<number, number> {
+    const out = new Map<number, number>();
+    const consumer = this.consumer;
+    if (!consumer?.isConnected()) return out;
+    for (const partition of this.assigned.keys()) {
+      try {
+        const high = consumer.getWatermarkOffsets(this.options.topic, partition).highOffset;
+        if (high >= 0) out.set(partition, high);
+      } catch {
+        // Not fetched yet: unknown.
+      }
+    }
+    return out;
+  }
+
   take(): MergeInput[] {
     return this.received.splice(0, this.received.length);
   }
@@ -72,8 +105,16 @@ export class MergeFollower {
     if (consumer) await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
 
-  private async connect(): Promise<Consumer> {
-    if (this.consumer) return this.consumer;
+  /** The consumer, connected once (a status request may ask while `follow` is connecting). */
+  private connect(): Promise<Consumer> {
+    this.connecting ??= this.open().catch((error: unknown) => {
+      this.connecting = undefined;
+      throw error;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<Consumer> {
     const consumer = new KafkaConsumer(
       {
         ...this.options.clientProperties,

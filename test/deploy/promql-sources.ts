@@ -39,6 +39,8 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_alerts_delivered_total: 'delivery worker: appears with the first delivery',
   pulse_changelog_records_total: 'state changelog only (checkpoint.changelog, Kafka source)',
   pulse_changelog_unrouted_total: 'state changelog only (checkpoint.changelog, Kafka source)',
+  pulse_merge_high_watermark: 'merge only (job option merge, Kafka source)',
+  pulse_merge_offset: 'merge only (job option merge, Kafka source)',
 };
 
 export interface DashboardTarget {

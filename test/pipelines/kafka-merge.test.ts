@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
 import {
@@ -13,6 +12,7 @@ import {
   waitFor,
   writeKafkaJob,
 } from './kafka-helpers.js';
+import { ALERTS, KPIS, differences, waitMergedToEnd } from './merge-helpers.js';
 
 /**
  * Population results merged across members (job option `merge`), end to end on the mock cluster:
@@ -26,47 +26,12 @@ import {
 const HAS_KCAT = hasKcat();
 const GROUP_JOIN_MS = 90_000;
 const CATCH_UP_MS = 180_000;
-const KPIS = `epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, queue, channel, offered, handled, abandoned, short_abandoned,
-  self_service, abandon_rate, aht_seconds, asa_seconds, avg_queue_seconds, service_level, transfer_rate, self_service_rate, fcr_rate,
-  fcr_final, transferred, resolved, resolved_per_minute`;
 /** The drift tables, compared whole (every column). */
 const DRIFT_TABLES = ['drift_metrics', 'customer_segments', 'segment_migrations'] as const;
-const ALERTS = `alert_id, kind, rule, severity, customer_id, epoch_ms(window_start) AS ws, epoch_ms(fired_at) AS fired,
-  CAST(labels AS VARCHAR) AS labels, CAST(annotations AS VARCHAR) AS annotations, status`;
 
 let cluster: MockCluster | undefined;
 let dir = '';
 let lines: string[] = [];
-
-/** Rows of `select` over `from` that the other side lacks, both ways (multiset difference). */
-async function differences(paths: Record<string, string>, merged: string, one: string): Promise<{ onlyMerged: number; onlyOne: number; total: number }> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(`SET TimeZone = 'UTC'`);
-    for (const [alias, path] of Object.entries(paths)) await connection.run(`ATTACH '${path}' AS ${alias} (READ_ONLY)`);
-    const count = async (sql: string): Promise<number> => Number((await connection.runAndReadAll(`SELECT count(*) FROM (${sql})`)).getRows()[0]![0]);
-    return {
-      // Each side as a subquery: UNION ALL and EXCEPT ALL bind left to right.
-      onlyMerged: await count(`SELECT * FROM (${merged}) EXCEPT ALL SELECT * FROM (${one})`),
-      onlyOne: await count(`SELECT * FROM (${one}) EXCEPT ALL SELECT * FROM (${merged})`),
-      total: await count(one),
-    };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-/** The members' merge-topic offsets merged and committed, by merge partition (only its owner follows one). */
-async function mergedOffsets(members: readonly PulseProcess[]): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  for (const member of members) {
-    for (const s of await member.samples('pulse_merge_offset'))
-      out.set(Number(s.labels['partition']), Math.max(s.value, out.get(Number(s.labels['partition'])) ?? -1));
-  }
-  return out;
-}
 
 async function assigned(member: PulseProcess): Promise<number> {
   return (await member.samples('pulse_partitions_assigned')).reduce((n, s) => n + s.value, 0);
@@ -111,22 +76,8 @@ describe.skipIf(!HAS_KCAT)('KPI and drift results merged across Kafka members (m
     const layout = await topicLayout(bootstrap, topic);
     expect(layout.ends.size).toBe(4);
     await waitFor('the members to checkpoint every partition to its end', async () => reachedEnds(await positions([a, b]), layout.ends), CATCH_UP_MS);
-    // Then every merge partition merged to its end and committed, twice in a row with the same ends
-    // (a member's last partials are produced just after the checkpoint that shows its position).
-    let before = '';
-    await waitFor(
-      'the merge topic to be merged to its end',
-      async () => {
-        const ends = (await topicLayout(bootstrap, mergeTopic)).ends;
-        const done = reachedEnds(await mergedOffsets([a, b]), ends);
-        const seen = JSON.stringify([...ends].sort());
-        const stable = done && seen === before;
-        before = done ? seen : '';
-        return stable;
-      },
-      CATCH_UP_MS,
-      1_000,
-    );
+    // Then every merge partition merged to its end and committed.
+    await waitMergedToEnd(bootstrap, mergeTopic, [a, b], CATCH_UP_MS);
     expect(await a.stop()).toBe(0);
     expect(await b.stop()).toBe(0);
 

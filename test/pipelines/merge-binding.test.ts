@@ -15,14 +15,15 @@ import type { MergeFollower } from '../../sinks/merge/follower.js';
 import { groupPartition } from '../../sinks/merge/records.js';
 
 /** The binding over stand-ins of the topic and the follower: what it produces, follows and hands out. */
-function setUp(assignment: string[]) {
+function setUp(assignment: string[], partitionCounts: number[] = []) {
   const sent: Array<Map<number, ChangelogRecord[]>> = [];
   const follows: Array<Map<number, number | undefined>> = [];
   const arriving: MergeInput[] = [];
   const warnings: string[] = [];
   const topic = {
     name: 'merge',
-    partitionCount: async () => 4,
+    // The counts given, then 4: a topic being auto-created reports none for a moment.
+    partitionCount: async () => partitionCounts.shift() ?? 4,
     ensure: async () => undefined,
     send: async (byPartition: Map<number, ChangelogRecord[]>) => void sent.push(byPartition),
     close: async () => undefined,
@@ -33,6 +34,14 @@ function setUp(assignment: string[]) {
     },
     follow: async (next: Map<number, number | undefined>) => void follows.push(new Map(next)),
     take: () => arriving.splice(0, arriving.length),
+    // As librdkafka would have them cached, for every partition (the binding shows the followed ones).
+    cachedHighWatermarks: () =>
+      new Map([
+        [0, 12],
+        [1, 4],
+        [2, 9],
+      ]),
+    watermarks: async (partition: number) => (partition === 3 ? { low: null, high: null, error: 'Local: Timed out' } : { low: 2, high: 20 + partition }),
     close: async () => undefined,
   } as unknown as MergeFollower;
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
@@ -57,10 +66,19 @@ describe('MergeBinding', () => {
     await binding.start();
     expect(binding.sourcePartitions()).toEqual(['events/0', 'events/1', 'events/2', 'events/3']);
     const kpis = binding.plan(contactKpiPlan({ name: 'kpis' }));
-    expect(kpis.createGlobal!().states).toHaveProperty('merge_positions');
+    // The merge's state is kept per partition number (it moves with the source partition of that number).
+    const states = Object.keys(kpis.createGlobal!().states);
+    expect(states).toEqual(expect.arrayContaining(['merge_positions@0', 'merge_positions@3', 'partition_partials@0', 'windows@3', 'member_meta']));
+    expect(states).not.toContain('merge_positions');
     const drift: OperatorPlan = { name: 'drift', createLocal: () => ({}) as never, createGlobal: () => ({}) as never };
     expect(binding.plan(drift)).toBe(drift);
     expect(warnings.join('')).toContain('"operator":"drift"');
+  });
+
+  it('asks again for the source partitions while the topic reports none (being auto-created by another member)', async () => {
+    const { binding } = setUp([], [0]);
+    await binding.start();
+    expect(binding.sourcePartitions()).toHaveLength(4);
   });
 
   it('follows the merge partitions numbered like the source partitions read, from after the smallest stored offset', async () => {
@@ -78,7 +96,7 @@ describe('MergeBinding', () => {
   });
 
   it('hands watermark reports to every operator and partials to theirs', async () => {
-    const { binding, arriving } = setUp([]);
+    const { binding, arriving } = setUp(['events/0']);
     await binding.start();
     binding.follow('kpis', new Map());
     binding.follow('other', new Map());
@@ -91,6 +109,53 @@ describe('MergeBinding', () => {
     expect(binding.take('kpis').map((i) => i.kind)).toEqual(['partial', 'watermark']);
     expect(binding.take('other').map((i) => i.kind)).toEqual(['watermark']);
     expect(binding.take('kpis')).toEqual([]);
+  });
+
+  it('drops records of a merge partition whose source partition has left (its state went with it to the next owner)', async () => {
+    const assignment = ['events/0', 'events/1'];
+    const { binding, arriving } = setUp(assignment);
+    await binding.start();
+    binding.follow('kpis', new Map());
+    arriving.push(
+      { kind: 'watermark', partition: 'events/0', watermark: 5, position: { mergePartition: 0, offset: 3 } },
+      { kind: 'watermark', partition: 'events/0', watermark: 5, position: { mergePartition: 1, offset: 8 } },
+    );
+    assignment.splice(1, 1);
+    expect(binding.take('kpis').map((i) => i.position.mergePartition)).toEqual([0]);
+  });
+
+  it('reports per merge partition followed: offset merged and committed, high watermark, lag; what the brokers did not answer', async () => {
+    const { binding, registry } = setUp(['events/3', 'events/1', 'events/2']);
+    await binding.start();
+    // Restored positions count as merged and committed; partition 2 has none yet.
+    binding.follow(
+      'kpis',
+      new Map([
+        [1, 10],
+        [3, 5],
+      ]),
+    );
+    expect(await binding.status(1000)).toEqual({
+      topic: 'merge',
+      partitions: [
+        { partition: 1, mergedOffset: 10, highWatermark: 21, lag: 10 },
+        { partition: 2, mergedOffset: null, highWatermark: 22, lag: 20 },
+        { partition: 3, mergedOffset: 5, highWatermark: null, lag: null },
+      ],
+      errors: ['watermarks of merge/3: Local: Timed out'],
+    });
+    // The gauges show the followed partitions only (0 is another member's).
+    const highs = await registry.getSingleMetricAsString('pulse_merge_high_watermark');
+    expect(highs).toContain('pulse_merge_high_watermark{partition="1"} 4');
+    expect(highs).toContain('pulse_merge_high_watermark{partition="2"} 9');
+    expect(highs).not.toContain('partition="0"');
+    const offsets = await registry.getSingleMetricAsString('pulse_merge_offset');
+    expect(offsets).toContain('pulse_merge_offset{partition="1"} 10');
+    expect(offsets).toContain('pulse_merge_offset{partition="3"} 5');
+    expect(offsets).not.toContain('partition="2"');
+    // Restored again without partition 3's merge (its state left with its source partition, then it came back without it).
+    binding.follow('kpis', new Map([[1, 10]]));
+    expect((await binding.status(1000)).partitions.find((p) => p.partition === 3)?.mergedOffset).toBeNull();
   });
 
   it('publishes after the commit: partials to their group partition, then a report per partition read, only when it moved', async () => {

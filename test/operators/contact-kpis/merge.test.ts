@@ -171,7 +171,7 @@ class Member implements MergePort {
     private readonly rules: ReturnType<typeof validateRules>,
     /** What its checkpoints committed: rows and alerts written, state by part and name (through JSON, as the store). */
     readonly outputs: OperatorOutput[] = [],
-    private readonly store = new Map<string, Map<string, unknown>>(),
+    readonly store = new Map<string, Map<string, unknown>>(),
     private watermark = -Infinity,
   ) {
     const plan = contactKpiPlan({ windowSizesMs: [W15, HOUR], rules });
@@ -181,9 +181,9 @@ class Member implements MergePort {
     driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
   }
 
-  /** The same member started again on its committed state (what its last checkpoint held). */
-  restart(): Member {
-    return new Member(this.topic, this.held, this.owned, this.rules, this.outputs, this.store, this.watermark);
+  /** The same member started again on its committed state (what its last checkpoint held), reading `held` and owning `owned` from then on. */
+  restart(held = this.held, owned = this.owned): Member {
+    return new Member(this.topic, held, owned, this.rules, this.outputs, this.store, this.watermark);
   }
 
   private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
@@ -344,5 +344,109 @@ describe('members merged through a merge topic', () => {
         else expect(row[col] as number, col).toBeCloseTo(want[col] as number, 9);
       }
     }
+  });
+});
+
+/**
+ * What a hand-over (directory or state changelog) moves of source partition n between two members'
+ * committed state: its customers' keyed state, and the population state scoped to number n (state
+ * names `<name>@n`, operators/partition-scoped-state.ts); `carry: false` moves the customers only
+ * (what happened before issue 20's carry).
+ */
+function moveCommittedState(from: Member, to: Member, n: number, customerPartition: (customer: string) => number, carry: boolean): void {
+  const local = from.local.states;
+  for (const [table, entries] of from.store) {
+    const [part, name] = table.split('/') as [string, string];
+    const moving = new Map<string, unknown>();
+    if (part === 'global' && name.endsWith(`@${n}`)) {
+      if (!carry) continue;
+      for (const entry of entries) moving.set(...entry);
+    } else if (part === 'local') {
+      for (const [key, value] of entries) if (customerPartition(local[name]!.customerOfEntry(key, value)!) === n) moving.set(key, value);
+    }
+    if (moving.size === 0) continue;
+    const target = to.store.get(table) ?? new Map<string, unknown>();
+    for (const [key, value] of moving) {
+      target.set(key, value);
+      entries.delete(key);
+    }
+    to.store.set(table, target);
+  }
+}
+
+describe('a source partition that moves between merging members while windows are open', () => {
+  const rules = validateRules(
+    [
+      { name: 'AbandonHigh', when: 'abandon_rate > 0.2', window: '15m', min_offered: 0 },
+      { name: 'SlLow', when: 'service_level < 0.5', window: '1h', for: 2, resolve: { after: 2 }, min_offered: 0 },
+    ],
+    { windowSizes: [W15, HOUR] },
+  );
+  const contacts = generateContacts(11, 1500, 3).sort((a, b) => a.queued_at - b.queued_at);
+  const source = ['t/0', 't/1', 't/2', 't/3'];
+  const customerPartition = (id: string) => hash(id) % 4;
+  const partitionOf = (c: ContactEvent) => source[customerPartition(c.customer_id ?? c.contact_id)]!;
+  const alertsOf = (outputs: OperatorOutput[]) =>
+    [...latestRows(outputs, 'alert', ['alert_id']).values()].sort((x, y) => String(x['alert_id']).localeCompare(String(y['alert_id'])));
+
+  /** A holds t/0 and t/1, B t/2 and t/3; after `moveAt` hours t/1 (and merge partition 1) moves to B. Rows: the newest version of each. */
+  function run(carry: boolean): { merged: Map<string, unknown>; one: Map<string, unknown>; mergedAlerts: unknown[]; oneAlerts: unknown[] } {
+    const topic = new MemoryMergeTopic(4, source);
+    let a = new Member(topic, ['t/0', 't/1'], [0, 1], rules);
+    let b = new Member(topic, ['t/2', 't/3'], [2, 3], rules);
+    const one = new ContactKpiOperator({ windowSizesMs: [W15, HOUR], rules });
+    const oneOutputs: OperatorOutput[] = [];
+    // Mid-afternoon of the second day: 15-minute and hourly windows open, FCR look-aheads of a day and more pending.
+    const moveAt = 38;
+    let round = 0;
+    for (let t = T0; t < T0 + 3 * DAY; t += HOUR, round++) {
+      const batch = contacts.filter((c) => c.queued_at >= t && c.queued_at < t + HOUR);
+      const watermark = t + HOUR - 5 * MIN;
+      for (const member of [a, b]) {
+        for (const p of member.held)
+          member.process(
+            p,
+            batch.filter((c) => partitionOf(c) === p),
+          );
+        member.advance(watermark);
+      }
+      for (const c of batch) one.process(c);
+      one.onWatermark(watermark);
+      oneOutputs.push(...one.drainOutputs());
+      a.checkpoint();
+      b.checkpoint();
+      if (round === moveAt) {
+        moveCommittedState(a, b, 1, customerPartition, carry);
+        a = a.restart(['t/0'], [0]);
+        b = b.restart(['t/1', 't/2', 't/3'], [1, 2, 3]);
+      }
+    }
+    const end = T0 + 20 * DAY;
+    for (const member of [a, b]) member.advance(end);
+    one.onWatermark(end);
+    oneOutputs.push(...one.drainOutputs());
+    for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
+    // A's outputs first: where both wrote a window, B's (written after the move) is the newer.
+    const merged = [...a.outputs, ...b.outputs];
+    return {
+      merged: latestRows(merged, 'contact_kpi', [...KPI_KEY]),
+      one: latestRows(oneOutputs, 'contact_kpi', [...KPI_KEY]),
+      mergedAlerts: alertsOf(merged),
+      oneAlerts: alertsOf(oneOutputs),
+    };
+  }
+
+  it("carries its cumulative accumulators and its merge partition's merge: rows and alerts equal one member's", () => {
+    const { merged, one, mergedAlerts, oneAlerts } = run(true);
+    expect(one.size).toBeGreaterThan(100);
+    expect(new Map([...merged].sort())).toEqual(new Map([...one].sort()));
+    expect(oneAlerts.length).toBeGreaterThan(0);
+    expect(mergedAlerts).toEqual(oneAlerts);
+  });
+
+  it('without them (customers only) the windows open across the move come out wrong', () => {
+    const { merged, one } = run(false);
+    const wrong = [...one].filter(([key, row]) => JSON.stringify(merged.get(key)) !== JSON.stringify(row));
+    expect(wrong.length).toBeGreaterThan(0);
   });
 });

@@ -16,6 +16,7 @@ function member(over: Partial<MemberStatus>): MemberStatus {
     partitions: [],
     otherPartitions: [],
     errors: [],
+    merge: null,
     ...over,
   };
 }
@@ -75,6 +76,31 @@ describe('renderStatus', () => {
     const others = text.slice(text.indexOf('partitions of other members'));
     expect(others).toMatch(/events\/3\s+-\s+40\s+40\n/);
     expect(others).not.toContain('events/0');
+  });
+
+  it('shows the merge partitions a member follows: merged offset, high watermark, lag; and what the brokers did not answer', () => {
+    const text = renderStatus(
+      [
+        member({
+          merge: {
+            topic: 'pulse-merge',
+            partitions: [
+              { partition: 0, mergedOffset: 1_232, highWatermark: 1_240, lag: 7 },
+              { partition: 2, mergedOffset: null, highWatermark: null, lag: null },
+            ],
+            errors: ['watermarks of pulse-merge/2: Local: Timed out'],
+          },
+        }),
+      ],
+      NOW,
+    );
+    expect(text).toContain('  merge topic pulse-merge\n');
+    expect(text).toMatch(/MERGE PARTITION\s+MERGED\s+HIGH\s+LAG\n/);
+    expect(text).toMatch(/\n {2}0\s+1,232\s+1,240\s+7\n/);
+    expect(text).toMatch(/\n {2}2\s+-\s+-\s+-\n/);
+    expect(text).toContain('warning: watermarks of pulse-merge/2: Local: Timed out');
+    // Without the option: no merge block.
+    expect(renderStatus([member({})], NOW)).not.toContain('merge topic');
   });
 
   it('says when a member has no partitions (all taken by others)', () => {

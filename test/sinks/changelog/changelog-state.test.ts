@@ -6,7 +6,11 @@ import { DuckDBStore } from '../../../sinks/duckdb/store.js';
 
 const HOUR = 3_600_000;
 const writer = (): ChangelogWriter =>
-  new ChangelogWriter({ allowedLatenessMs: HOUR, partitionOf: (p) => (p.startsWith('events/') ? Number(p.slice('events/'.length)) : undefined) });
+  new ChangelogWriter({
+    allowedLatenessMs: HOUR,
+    partitionOf: (p) => (p.startsWith('events/') ? Number(p.slice('events/'.length)) : undefined),
+    sourcePartition: (n) => `events/${n}`,
+  });
 const window = (customer: string, start: number, spend: number): Record<string, unknown> => ({
   customer_id: customer,
   window_start: start,
@@ -45,6 +49,10 @@ describe('changelog writer', () => {
           { operator: 'shifts', state: 'customers', key: 'c2', value: '{"n":2}', customer_id: 'c2' },
           { operator: 'shifts', state: 'old', key: 'c1|x', value: null, customer_id: 'c1' },
           { operator: 'drift', state: 'periods', key: 'p1', value: '{}', customer_id: null },
+          // Scoped to partition numbers (a merging job's accumulators): 0 is held, 1 is not.
+          { operator: 'kpis', state: 'partition_partials@0', key: '["events/0","w1"]', value: '{"offered":3}', customer_id: null },
+          { operator: 'kpis', state: 'partition_partials@0', key: '["events/0","w0"]', value: null, customer_id: null },
+          { operator: 'kpis', state: 'merge_latest@1', key: '["events/0","w1"]', value: '{"offered":3}', customer_id: null },
         ],
         windows: windowEntries([{ kind: 'customer_window', rows: [window('c1', 0, 5) as never] }]),
         dedup: [{ ids: ['e1', 'e2'], customers: ['c1', 'c2'], times: [10, 20], partitions: ['events/0', 'events/1'], expiredBefore: Number.NEGATIVE_INFINITY }],
@@ -64,6 +72,12 @@ describe('changelog writer', () => {
         entry: { kind: 'state', operator: 'shifts', state: 'customers', key: 'c1', customer: 'c1', value: '{"n":1}' },
       },
       ['tombstone', '["state","shifts","old","c1|x"]'],
+      {
+        kind: 'entry',
+        key: '["partition_state","kpis","partition_partials@0","[\\"events/0\\",\\"w1\\"]"]',
+        entry: { kind: 'partition_state', operator: 'kpis', state: 'partition_partials@0', key: '["events/0","w1"]', value: '{"offered":3}' },
+      },
+      ['tombstone', '["partition_state","kpis","partition_partials@0","[\\"events/0\\",\\"w0\\"]"]'],
       { kind: 'entry', key: `["window","c1",0,${HOUR}]`, entry: { kind: 'window', customer: 'c1', windowStart: 0, windowEnd: HOUR, row: window('c1', 0, 5) } },
       { kind: 'entry', key: '["dedup","c1","e1"]', entry: { kind: 'dedup', eventId: 'e1', customer: 'c1', ts: 10 } },
       {
@@ -144,6 +158,10 @@ describe('partition state in DuckDB', () => {
     await c.run(`INSERT INTO pulse_partition_owners VALUES ('${customer}', '${partition}')`);
     await c.run(`INSERT INTO pulse_state VALUES ('shifts', 'customers', '${customer}', '{"spend":${spend}}', '${customer}')`);
     await c.run(`INSERT INTO pulse_dedup VALUES ('ev-${customer}', 100, '${partition}', '${customer}')`);
+    // Population state scoped to the partition's number (moves with it), and some that is not (stays).
+    const n = partition.slice('events/'.length);
+    await c.run(`INSERT INTO pulse_state VALUES ('kpis', 'partition_partials@${n}', '["${partition}","w"]', '{"offered":${spend}}', NULL)`);
+    await c.run(`INSERT INTO pulse_state VALUES ('drift', 'periods@x', '${customer}', '{}', NULL)`);
     for (const [start, hours] of [
       [0, 0],
       [10, 1],
@@ -169,7 +187,7 @@ describe('partition state in DuckDB', () => {
     // Windows ending at or before watermark - lateness are closed: not state.
     const openWindows = { allowedLatenessMs: HOUR, watermark: 5 * HOUR };
     const entries = await readPartitionState(source.connection, 'events/0', openWindows);
-    expect(entries.map((e) => e.kind).sort()).toEqual(['dedup', 'state', 'window']);
+    expect(entries.map((e) => e.kind).sort()).toEqual(['dedup', 'partition_state', 'state', 'window']);
 
     const target = await open();
     await seed(target, 'c1', 'events/0', 1); // an older ownership's copy
@@ -179,7 +197,11 @@ describe('partition state in DuckDB', () => {
       entries,
     );
     const expected = [
-      [['shifts', 'customers', 'c1', '{"spend":5}', 'c1']],
+      [
+        ['drift', 'periods@x', 'c1', '{}', null],
+        ['kpis', 'partition_partials@0', '["events/0","w"]', '{"offered":5}', null],
+        ['shifts', 'customers', 'c1', '{"spend":5}', 'c1'],
+      ],
       // The stale closed window stays (closed windows are output, not state); the open one is replaced.
       [
         ['c1', 0, 1, null, '{"data_mb":2}'],
@@ -200,7 +222,7 @@ describe('partition state in DuckDB', () => {
       { source: 'kafka', partition: 'events/0', position: { offset: 3, resume: 3 }, open: { allowedLatenessMs: HOUR, watermark: 5 * HOUR } },
       [],
     );
-    expect(await rows(target, TABLES[0]!)).toEqual([]);
+    expect(await rows(target, TABLES[0]!)).toEqual([['drift', 'periods@x', 'c1', '{}', null]]);
     expect(await rows(target, TABLES[3]!)).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ describe('changelog metrics', () => {
       encodeEntry({ kind: 'state', operator: 'shifts', state: 'customers', key: 'c1', customer: 'c1', value: '{}' }),
       encodeEntry({ kind: 'state', operator: 'shifts', state: 'customers', key: 'c2', customer: 'c2', value: '{}' }),
       encodeEntry({ kind: 'dedup', eventId: 'e1', customer: null, ts: 1 }),
+      encodeEntry({ kind: 'partition_state', operator: 'contact_kpis', state: 'partition_partials@0', key: '["events/0","w"]', value: '{}' }),
       encodeTombstone({ kind: 'window', customer: 'c1', windowStart: 0, windowEnd: 1 }),
       encodeMarker({ partition: 'events/0', position: { offset: 1, resume: 1 }, maxEventTime: null, dedupBefore: null }),
     ]);
@@ -19,7 +20,7 @@ describe('changelog metrics', () => {
     const counts = Object.fromEntries(
       (await registry.getSingleMetric('pulse_changelog_records_total')!.get()).values.map((v) => [String(v.labels['kind']), v.value]),
     );
-    expect(counts).toEqual({ state: 2, window: 0, dedup: 1, tombstone: 1, marker: 1 });
+    expect(counts).toEqual({ state: 2, window: 0, dedup: 1, partition_state: 1, tombstone: 1, marker: 1 });
     expect((await registry.getSingleMetric('pulse_changelog_unrouted_total')!.get()).values[0]!.value).toBe(3);
   });
 });

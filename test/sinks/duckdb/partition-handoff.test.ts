@@ -41,12 +41,23 @@ function checkpoint(parts: Partial<CheckpointData> & { state?: CheckpointData['s
   };
 }
 
-function stateChanges(entries: Record<string, unknown>, population: Record<string, unknown>): CheckpointData['state'] {
+/** `scoped`: population state scoped to a partition number, by state name (`partials@0`: moves with partition 0). */
+function stateChanges(
+  entries: Record<string, unknown>,
+  population: Record<string, unknown>,
+  scoped: Record<string, Record<string, unknown>> = {},
+): CheckpointData['state'] {
   const customers = new KeyedState<unknown>(keyIsCustomer);
   for (const [key, value] of Object.entries(entries)) customers.set(key, value);
   const totals = new KeyedState<unknown>();
   for (const [key, value] of Object.entries(population)) totals.set(key, value);
-  return packStateRows('op', { customers, totals });
+  const states: Record<string, KeyedState<unknown>> = { customers, totals };
+  for (const [name, values] of Object.entries(scoped)) {
+    const state = new KeyedState<unknown>();
+    for (const [key, value] of Object.entries(values)) state.set(key, value);
+    states[name] = state;
+  }
+  return packStateRows('op', states);
 }
 
 const WINDOWS = `SELECT customer_id, (epoch_ms(window_start) - ${T0}) // ${HOUR} AS hour, spend_total FROM customer_windows ORDER BY ALL`;
@@ -59,7 +70,7 @@ const POSITIONS = `SELECT partition, "offset" FROM pulse_checkpoints ORDER BY AL
 function twoPartitions(): CheckpointData {
   return checkpoint({
     outputs: [{ kind: 'customer_window', rows: [window('c1', 0, 5), window('c1', 30, 7), window('c2', 30, 9)] }],
-    state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }),
+    state: stateChanges({ c1: { n: 1 }, c2: { n: 2 } }, { all: { n: 3 } }, { 'partials@0': { w: { n: 4 } }, 'partials@1': { w: { n: 5 } } }),
     dedup: [{ ids: ['e1', 'e2'], customers: [null, null], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY }],
     positions: [
       { source: 'kafka', partition: P0, position: { offset: 10, resume: 10 } },
@@ -75,7 +86,7 @@ function twoPartitions(): CheckpointData {
 /** Watermark at hour 31 with 1 h lateness: windows ending after hour 30 are open. */
 const OPEN_AT_HOUR_31 = { allowedLatenessMs: HOUR, watermark: T0 + 31 * HOUR };
 
-/** After P0 left: c1's closed window, P1's state and the population state stay; nothing of P0 else. */
+/** After P0 left: c1's closed window, P1's state (partition-scoped population state too) and the population state stay; nothing of P0 else. */
 async function expectOnlyP1StateLeft(path: string): Promise<void> {
   const [windows, state, dedup, owners, positions] = await query(path, WINDOWS, STATE, DEDUP, OWNERS, POSITIONS);
   expect(windows).toEqual([
@@ -84,6 +95,7 @@ async function expectOnlyP1StateLeft(path: string): Promise<void> {
   ]);
   expect(state).toEqual([
     { state: 'customers', key: 'c2', value: '{"n":2}', customer_id: 'c2' },
+    { state: 'partials@1', key: 'w', value: '{"n":5}', customer_id: null },
     { state: 'totals', key: 'all', value: '{"n":3}', customer_id: null },
   ]);
   expect(dedup).toEqual([{ event_id: 'e2', partition: P1 }]);
@@ -103,7 +115,8 @@ describe('partition hand-over through a shared directory', () => {
     await a.commitCheckpoint(twoPartitions());
     const handoff = new PartitionHandoffDir(join(dir, 'handoff'));
     const manifest = await handoff.export(a.connection, 'kafka', P0, { offset: 10, resume: 10 }, T0 + 31 * HOUR, OPEN_AT_HOUR_31);
-    expect(manifest.rows).toEqual({ windows: 1, state: 1, dedup: 1, customers: 1, cases: 0, caseEvents: 0 });
+    // State: c1's entry and partition 0's scoped population entry.
+    expect(manifest.rows).toEqual({ windows: 1, state: 2, dedup: 1, customers: 1, cases: 0, caseEvents: 0 });
     expect(manifest.maxEventTime).toBe(T0 + 31 * HOUR);
     a.close();
     await expectOnlyP1StateLeft(join(dir, 'a.duckdb'));
@@ -114,7 +127,7 @@ describe('partition hand-over through a shared directory', () => {
     await a.commitCheckpoint(
       checkpoint({
         outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 7)] }],
-        state: stateChanges({ c1: { n: 11 } }, {}),
+        state: stateChanges({ c1: { n: 11 } }, {}, { 'partials@0': { w: { n: 12 } } }),
         dedup: [{ ids: ['e1'], customers: [null], times: [T0], partitions: [P0], expiredBefore: Number.NEGATIVE_INFINITY }],
         positions: [{ source: 'kafka', partition: P0, position: { offset: 42, resume: 42 } }],
         owners: [{ customer_id: 'c1', partition: P0 }],
@@ -129,7 +142,7 @@ describe('partition hand-over through a shared directory', () => {
     await b.commitCheckpoint(
       checkpoint({
         outputs: [{ kind: 'customer_window', rows: [window('c1', 30, 1), window('c3', 30, 4)] }],
-        state: stateChanges({ c1: { n: 0 }, c3: { n: 3 } }, { all: { n: 9 } }),
+        state: stateChanges({ c1: { n: 0 }, c3: { n: 3 } }, { all: { n: 9 } }, { 'partials@0': { w: { n: 0 }, old: { n: 1 } }, 'partials@1': { w: { n: 3 } } }),
         dedup: [{ ids: ['e0', 'e3'], customers: [null, null], times: [T0, T0], partitions: [P0, P1], expiredBefore: Number.NEGATIVE_INFINITY }],
         positions: [{ source: 'kafka', partition: P0, position: { offset: 5, resume: 5 } }],
         owners: [
@@ -148,9 +161,12 @@ describe('partition hand-over through a shared directory', () => {
       { customer_id: 'c1', hour: 30n, spend_total: 7 },
       { customer_id: 'c3', hour: 30n, spend_total: 4 },
     ]);
+    // Partition 0's scoped population state is the snapshot's (the stale `old` entry gone); partition 1's stays.
     expect(state).toEqual([
       { state: 'customers', key: 'c1', value: '{"n":11}', customer_id: 'c1' },
       { state: 'customers', key: 'c3', value: '{"n":3}', customer_id: 'c3' },
+      { state: 'partials@0', key: 'w', value: '{"n":12}', customer_id: null },
+      { state: 'partials@1', key: 'w', value: '{"n":3}', customer_id: null },
       { state: 'totals', key: 'all', value: '{"n":9}', customer_id: null },
     ]);
     expect(dedup).toEqual([
