@@ -11,11 +11,11 @@ import { KpiMerger } from '../../../operators/contact-kpis/merger.js';
 import { ContactKpiOperator, contactKpiPlan } from '../../../operators/contact-kpis/operator.js';
 import { exactAdd, exactValue } from '../../../operators/exact-sum.js';
 import type { ContactEvent } from '../../../operators/events.js';
-import type { MergeInput, MergePort, PartialRecord } from '../../../operators/merge-port.js';
+import type { MergeInput } from '../../../operators/merge-port.js';
 import type { OperatorOutput } from '../../../operators/operator.js';
-import { driveInline, type GlobalOperator, type LocalOperator } from '../../../operators/parallel.js';
-import type { KeyedState } from '../../../operators/state.js';
+import type { GlobalOperator, LocalOperator } from '../../../operators/parallel.js';
 import { validateRules } from '../../../operators/rules/index.js';
+import { MemoryMember, MemoryMergeTopic, hash, type CommittedState } from '../../helpers/memory-merge.js';
 import { COUNT_COLUMNS, DAY, HOUR, KPI_KEY, MIN, RATE_COLUMNS, T0, generateContacts, latestRows, loadContacts, openOracle, oracleKpis } from './helpers.js';
 
 const W15 = 15 * MIN;
@@ -123,62 +123,26 @@ describe('KpiMerger', () => {
   });
 });
 
-/** Merge-topic stand-in: records per merge partition, appended after a member's "commit". */
-class MemoryMergeTopic {
-  readonly partitions: MergeInput[][];
-  constructor(
-    count: number,
-    readonly sourcePartitions: string[],
-  ) {
-    this.partitions = Array.from({ length: count }, () => []);
-  }
-
-  publish(records: readonly PartialRecord[], reports: ReadonlyArray<[string, number]>): void {
-    for (const r of records) {
-      const m = hash(r.group) % this.partitions.length;
-      this.partitions[m]!.push({
-        kind: 'partial',
-        operator: r.operator,
-        partition: r.partition,
-        key: r.key,
-        value: structuredClone(r.value),
-        position: { mergePartition: m, offset: this.partitions[m]!.length },
-      });
-    }
-    for (const [partition, watermark] of reports) {
-      this.partitions.forEach((log, m) => log.push({ kind: 'watermark', partition, watermark, position: { mergePartition: m, offset: log.length } }));
-    }
-  }
-}
-
-function hash(text: string): number {
-  let h = 0;
-  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return h;
-}
-
-/** One member: a local and a merged global part, reading some source partitions and owning some merge partitions. */
-class Member implements MergePort {
+/** One member of the KPI merge (test/helpers/memory-merge.ts). */
+class Member extends MemoryMember {
   readonly local: LocalOperator;
   readonly global: GlobalOperator;
-  private offered: PartialRecord[] = [];
-  private readonly read = new Map<number, number>();
 
   constructor(
-    private readonly topic: MemoryMergeTopic,
-    readonly held: string[],
-    private readonly owned: number[],
+    topic: MemoryMergeTopic,
+    held: readonly string[],
+    owned: readonly number[],
     private readonly rules: ReturnType<typeof validateRules>,
     /** What its checkpoints committed: rows and alerts written, state by part and name (through JSON, as the store). */
     readonly outputs: OperatorOutput[] = [],
-    readonly store = new Map<string, Map<string, unknown>>(),
-    private watermark = -Infinity,
+    store: CommittedState = new Map(),
+    watermark = -Infinity,
   ) {
+    super(topic, held, owned, store, watermark);
     const plan = contactKpiPlan({ windowSizesMs: [W15, HOUR], rules });
     this.local = plan.createLocal();
     this.global = plan.createMergedGlobal(this, IDLE);
-    for (const [part, states] of this.parts()) for (const [name, state] of Object.entries(states)) state.restore(store.get(`${part}/${name}`) ?? new Map());
-    driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
+    this.start();
   }
 
   /** The same member started again on its committed state (what its last checkpoint held), reading `held` and owning `owned` from then on. */
@@ -186,68 +150,14 @@ class Member implements MergePort {
     return new Member(this.topic, held, owned, this.rules, this.outputs, this.store, this.watermark);
   }
 
-  private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
-    return [
-      ['local', this.local.states],
-      ['global', this.global.states],
-    ];
-  }
-
-  now(): number {
-    return 0;
-  }
-  sourcePartitions(): readonly string[] {
-    return this.topic.sourcePartitions;
-  }
-  follow(_operator: string, positions: ReadonlyMap<number, number>): void {
-    for (const m of this.owned) this.read.set(m, (positions.get(m) ?? -1) + 1);
-  }
-  take(): MergeInput[] {
-    const inputs: MergeInput[] = [];
-    for (const m of this.owned) {
-      const log = this.topic.partitions[m]!;
-      inputs.push(...log.slice(this.read.get(m)!));
-      this.read.set(m, log.length);
-    }
-    return inputs;
-  }
-  offer(records: readonly PartialRecord[]): void {
-    this.offered = [...records];
+  protected commitOutputs(outputs: OperatorOutput[]): void {
+    this.outputs.push(...outputs);
   }
 
   process(partition: string, batch: readonly ContactEvent[]): void {
     for (const c of batch) this.local.process(c);
     const partial = this.local.drainPartial!();
     if (partial !== undefined) this.global.merge([partial], partition);
-  }
-
-  advance(watermark: number): void {
-    if (watermark > this.watermark) {
-      this.watermark = watermark;
-      this.local.onWatermark(watermark);
-      driveInline(this.global.onWatermark(watermark), (request) => [this.local.answer!(request)]);
-    }
-  }
-
-  /**
-   * A checkpoint: outputs and state drained and committed, then partials and reports published;
-   * `twice` as a redelivery would; `lost`: the member dies between its commit and its produce.
-   */
-  checkpoint({ twice = false, lost = false } = {}): void {
-    this.outputs.push(...this.global.drainOutputs());
-    for (const [part, states] of this.parts()) {
-      for (const [name, state] of Object.entries(states)) {
-        const table = this.store.get(`${part}/${name}`) ?? new Map<string, unknown>();
-        const { upserts, deletes } = state.drainChanges();
-        for (const [k, v] of upserts) table.set(k, JSON.parse(JSON.stringify(v)));
-        for (const k of deletes) table.delete(k);
-        this.store.set(`${part}/${name}`, table);
-      }
-    }
-    if (lost) return;
-    const reports: Array<[string, number]> = Number.isFinite(this.watermark) ? this.held.map((p) => [p, this.watermark]) : [];
-    this.topic.publish(this.offered, reports);
-    if (twice) this.topic.publish(this.offered, reports);
   }
 }
 

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PulseEvent } from '../../../operators/events.js';
-import type { MergeInput, MergePort, PartialRecord } from '../../../operators/merge-port.js';
+import type { MergeInput } from '../../../operators/merge-port.js';
+import type { OperatorOutput } from '../../../operators/operator.js';
 import { driveInline, type GlobalOperator, type LocalOperator, type MergeablePlan } from '../../../operators/parallel.js';
 import { PopulationDriftOperator, populationDriftOptionsFromConfig, populationDriftPlan } from '../../../operators/population-drift/index.js';
 import { DriftMerger } from '../../../operators/population-drift/drift-merger.js';
@@ -15,7 +16,7 @@ import { PopulationDriftGlobal } from '../../../operators/population-drift/globa
 import { MergedDriftGlobal } from '../../../operators/population-drift/merged-global.js';
 import { DriftPartitionCloses, type DriftPopulationRecord } from '../../../operators/population-drift/partition-closes.js';
 import { monthIndex } from '../../../operators/population-drift/periods.js';
-import type { KeyedState } from '../../../operators/state.js';
+import { MemoryMember, MemoryMergeTopic, hash, type CommittedState } from '../../helpers/memory-merge.js';
 import { Collected, DAY, MON, WEEK, contact, lognormal, profile, rng, tx } from './helpers.js';
 
 const IDLE = 6 * 3_600_000;
@@ -23,65 +24,31 @@ const SOURCE = ['t/0', 't/1', 't/2', 't/3'];
 // A short TTL: the customers who stop after week 6 are forgotten while rescorings still happen.
 const CONFIG = { name: 'population_drift', period: '7d', reference: { mode: 'previous' }, customer_ttl: '14d' };
 
-function hash(text: string): number {
-  let h = 0;
-  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return h;
-}
-
 /** Like the Kafka key: a customer's events in one partition. */
 const partitionOf = (e: PulseEvent): string => SOURCE[hash(e.customer_id!) % SOURCE.length]!;
 
-class MemoryMergeTopic {
-  readonly partitions: MergeInput[][];
-  constructor(count: number) {
-    this.partitions = Array.from({ length: count }, () => []);
-  }
-
-  publish(records: readonly PartialRecord[], reports: ReadonlyArray<[string, number]>): void {
-    for (const r of records) {
-      const m = hash(r.group) % this.partitions.length;
-      // Through JSON, as the Kafka records are.
-      const value = JSON.parse(JSON.stringify(r.value)) as unknown;
-      this.partitions[m]!.push({
-        kind: 'partial',
-        operator: r.operator,
-        partition: r.partition,
-        key: r.key,
-        value,
-        position: { mergePartition: m, offset: this.partitions[m]!.length },
-      });
-    }
-    for (const [partition, watermark] of reports) {
-      this.partitions.forEach((log, m) => log.push({ kind: 'watermark', partition, watermark, position: { mergePartition: m, offset: log.length } }));
-    }
-  }
-}
-
-/** One member: a local and a merged global drift part, reading some source partitions and owning some merge partitions. */
-class Member implements MergePort {
+/** One member of the drift merge (test/helpers/memory-merge.ts). */
+class Member extends MemoryMember {
   readonly local: LocalOperator;
   readonly global: GlobalOperator;
-  private offered: PartialRecord[] = [];
-  private readonly read = new Map<number, number>();
 
   constructor(
-    private readonly topic: MemoryMergeTopic,
-    readonly held: string[],
-    private readonly owned: number[],
+    topic: MemoryMergeTopic,
+    held: readonly string[],
+    owned: readonly number[],
     /** What its checkpoints committed: outputs, and state by part and name (through JSON, as the store). */
     readonly outputs = new Collected(),
-    private readonly store = new Map<string, Map<string, unknown>>(),
-    private watermark = -Infinity,
+    store: CommittedState = new Map(),
+    watermark = -Infinity,
     /** Customers per population record; the plan's default unless set. */
     private readonly chunkSize?: number,
   ) {
+    super(topic, held, owned, store, watermark);
     const plan = populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan;
     this.local = plan.createMergedLocal!();
     this.global =
       chunkSize === undefined ? plan.createMergedGlobal(this, IDLE) : new MergedDriftGlobal(populationDriftOptionsFromConfig(CONFIG), this, IDLE, chunkSize);
-    for (const [part, states] of this.parts()) for (const [name, state] of Object.entries(states)) state.restore(store.get(`${part}/${name}`) ?? new Map());
-    driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
+    this.start();
   }
 
   /** The same member started again on its committed state. */
@@ -89,33 +56,8 @@ class Member implements MergePort {
     return new Member(this.topic, this.held, this.owned, this.outputs, this.store, this.watermark, this.chunkSize);
   }
 
-  private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
-    return [
-      ['local', this.local.states],
-      ['global', this.global.states],
-    ];
-  }
-
-  now(): number {
-    return 0;
-  }
-  sourcePartitions(): readonly string[] {
-    return SOURCE;
-  }
-  follow(_operator: string, positions: ReadonlyMap<number, number>): void {
-    for (const m of this.owned) this.read.set(m, (positions.get(m) ?? -1) + 1);
-  }
-  take(): MergeInput[] {
-    const inputs: MergeInput[] = [];
-    for (const m of this.owned) {
-      const log = this.topic.partitions[m]!;
-      inputs.push(...log.slice(this.read.get(m)!));
-      this.read.set(m, log.length);
-    }
-    return inputs;
-  }
-  offer(records: readonly PartialRecord[]): void {
-    this.offered = [...records];
+  protected commitOutputs(outputs: OperatorOutput[]): void {
+    this.outputs.add(outputs);
   }
 
   process(partition: string, batch: readonly PulseEvent[]): void {
@@ -123,31 +65,6 @@ class Member implements MergePort {
     for (const e of batch) this.local.process(e);
     const partial = this.local.drainPartial!();
     if (partial !== undefined) this.global.merge([partial], partition);
-  }
-
-  advance(watermark: number): void {
-    if (watermark <= this.watermark) return;
-    this.watermark = watermark;
-    this.local.onWatermark(watermark);
-    driveInline(this.global.onWatermark(watermark), (request) => [this.local.answer!(request)]);
-  }
-
-  /** A checkpoint: outputs and state committed, then closes and reports published; `lost`: it dies before its produce. */
-  checkpoint({ twice = false, lost = false } = {}): void {
-    this.outputs.add(this.global.drainOutputs());
-    for (const [part, states] of this.parts()) {
-      for (const [name, state] of Object.entries(states)) {
-        const table = this.store.get(`${part}/${name}`) ?? new Map<string, unknown>();
-        const { upserts, deletes } = state.drainChanges();
-        for (const [k, v] of upserts) table.set(k, JSON.parse(JSON.stringify(v)));
-        for (const k of deletes) table.delete(k);
-        this.store.set(`${part}/${name}`, table);
-      }
-    }
-    if (lost) return;
-    const reports: Array<[string, number]> = Number.isFinite(this.watermark) ? this.held.map((p) => [p, this.watermark]) : [];
-    this.topic.publish(this.offered, reports);
-    if (twice) this.topic.publish(this.offered, reports);
   }
 }
 
@@ -196,7 +113,7 @@ describe('population drift merged across members through a merge topic', () => {
     ],
   ])('writes together the drift rows, alerts, segments and migrations one member writes (%s)', (_name, restarts, chunkSize) => {
     const events = population();
-    const topic = new MemoryMergeTopic(3);
+    const topic = new MemoryMergeTopic(3, SOURCE);
     const group = [
       new Member(topic, ['t/0', 't/1'], [0, 2], undefined, undefined, undefined, chunkSize),
       new Member(topic, ['t/2', 't/3'], [1], undefined, undefined, undefined, chunkSize),
