@@ -62,8 +62,8 @@ export class MergedKpiGlobal implements GlobalOperator {
         ...merger.global.states,
         [KPI_MERGE_STATES.partials]: this.partials[n]!.state as KeyedState<unknown>,
         [KPI_MERGE_STATES.latest]: merger.latest as KeyedState<unknown>,
-        [KPI_MERGE_STATES.positions]: merger.positions as KeyedState<unknown>,
-        [KPI_MERGE_STATES.reports]: merger.reports as KeyedState<unknown>,
+        [KPI_MERGE_STATES.positions]: merger.inputs.positions as KeyedState<unknown>,
+        [KPI_MERGE_STATES.reports]: merger.inputs.reports as KeyedState<unknown>,
       };
       for (const [state, keyed] of Object.entries(own)) states[partitionStateName(state, n)] = keyed;
     }
@@ -85,7 +85,7 @@ export class MergedKpiGlobal implements GlobalOperator {
 
   *sync(): ShardRequests {
     const resume = new Map<number, number>();
-    for (const merger of this.mergers) for (const [m, offset] of merger.resumeAfter()) resume.set(m, offset);
+    for (const merger of this.mergers) for (const [m, offset] of merger.inputs.resumeAfter()) resume.set(m, offset);
     this.port.follow(this.name, resume);
     const request: KpiWatermarkSync = { watermark: this.member.get(WATERMARK_KEY) ?? -Infinity };
     yield request;

@@ -18,7 +18,8 @@ import { partialKey } from './partition-partials.js';
 export class KpiMerger {
   /** Latest accumulator by [source partition, window key]. */
   readonly latest = new KeyedState<WindowAcc>();
-  private readonly inputs: MergeInputs;
+  /** Positions applied, source partitions' reports, the merged watermark (merge-inputs.ts). */
+  readonly inputs: MergeInputs;
   private readonly due = new DeadlineQueue();
   /** After a restore the schedule is empty: every restored partial is scheduled once. */
   private indexed = false;
@@ -29,21 +30,6 @@ export class KpiMerger {
     idleTimeoutMs: number,
   ) {
     this.inputs = new MergeInputs(idleTimeoutMs);
-  }
-
-  /** Last offset applied, by merge partition (persisted with the rows it produced: exactly once). */
-  get positions(): KeyedState<number> {
-    return this.inputs.positions;
-  }
-
-  /** Last watermark reported, by source partition. */
-  get reports(): KeyedState<number> {
-    return this.inputs.reports;
-  }
-
-  /** Offsets to resume reading after, by merge partition. */
-  resumeAfter(): Map<number, number> {
-    return this.inputs.resumeAfter();
   }
 
   /** Applies what arrived, in order; records at or before a stored position (a re-read) are skipped. */

@@ -23,7 +23,8 @@ export class DriftMerger {
   readonly latest = new KeyedState<unknown>();
   /** Tier and trailing spend of every customer at the previous rescoring (the migration baseline), by customer. */
   readonly scored = new KeyedState<ScoredTier>();
-  private readonly inputs: MergeInputs;
+  /** Positions applied, source partitions' reports, the merged watermark (merge-inputs.ts). */
+  readonly inputs: MergeInputs;
   /** The population and the forgotten customers of the period being closed, between its two questions. */
   private closing: { population: CustomerValue[]; expired: string[] } = { population: [], expired: [] };
 
@@ -32,18 +33,6 @@ export class DriftMerger {
     idleTimeoutMs: number,
   ) {
     this.inputs = new MergeInputs(idleTimeoutMs);
-  }
-
-  get positions(): KeyedState<number> {
-    return this.inputs.positions;
-  }
-
-  get reports(): KeyedState<number> {
-    return this.inputs.reports;
-  }
-
-  resumeAfter(): Map<number, number> {
-    return this.inputs.resumeAfter();
   }
 
   /** Applies what arrived, in order; re-reads are skipped, a republished record replaces its earlier copy. */

@@ -49,8 +49,8 @@ export class MergedDriftGlobal implements GlobalOperator {
       [DRIFT_MERGE_STATES.periods]: this.closes.periods,
       [DRIFT_MERGE_STATES.closed]: this.closes.closed,
       [DRIFT_MERGE_STATES.latest]: this.merger.latest,
-      [DRIFT_MERGE_STATES.positions]: this.merger.positions,
-      [DRIFT_MERGE_STATES.reports]: this.merger.reports,
+      [DRIFT_MERGE_STATES.positions]: this.merger.inputs.positions,
+      [DRIFT_MERGE_STATES.reports]: this.merger.inputs.reports,
       [DRIFT_MERGE_STATES.scored]: this.merger.scored,
     } as Record<string, KeyedState<unknown>>;
   }
@@ -65,7 +65,7 @@ export class MergedDriftGlobal implements GlobalOperator {
   }
 
   *sync(): ShardRequests {
-    this.port.follow(this.name, this.merger.resumeAfter());
+    this.port.follow(this.name, this.merger.inputs.resumeAfter());
     yield this.closes.syncRequest();
   }
 
