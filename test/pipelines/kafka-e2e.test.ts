@@ -6,6 +6,7 @@ import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
 import { query } from '../helpers/duckdb.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import {
+  CUSTOMER_WINDOWS,
   PulseProcess,
   hasKcat,
   placeLines,
@@ -43,8 +44,6 @@ import {
 const HAS_KCAT = hasKcat();
 if (!HAS_KCAT) process.stderr.write('kafka-e2e: kcat not found on PATH; skipping the end-to-end Kafka pipeline tests\n');
 
-const CUSTOMER_WINDOWS = `SELECT customer_id, epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, spend_total, spend_count, spend_max,
-  refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows ORDER BY ALL`;
 const KPI_COLUMNS = `epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, queue, channel, offered, handled, abandoned, short_abandoned,
   self_service, abandon_rate, aht_seconds, asa_seconds, avg_queue_seconds, service_level, transfer_rate, self_service_rate, fcr_rate,
   transferred, resolved, resolved_per_minute`;

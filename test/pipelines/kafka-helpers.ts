@@ -8,6 +8,10 @@ import { startMockCluster, type MockCluster } from '../../sources/kafka/mock-clu
 import { kcat, killKcats, readAll, type KcatRecord } from '../sources/kafka/helpers.js';
 import { freePort } from '../../bench/free-port.js';
 
+/** A job's customer windows, comparable across databases (times as epoch ms, maps as text), in one order. */
+export const CUSTOMER_WINDOWS = `SELECT customer_id, epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, spend_total, spend_count, spend_max,
+  refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows ORDER BY ALL`;
+
 /**
  * Helpers for the end-to-end Kafka pipeline tests: `pulse run` child processes against the mock
  * cluster hosted by the test process, their /metrics, and the topic layout read back with kcat.

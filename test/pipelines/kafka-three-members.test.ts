@@ -5,6 +5,7 @@ import { ChangelogFold } from '../../sinks/changelog/records.js';
 import { query } from '../helpers/duckdb.js';
 import { readAll } from '../sources/kafka/helpers.js';
 import {
+  CUSTOMER_WINDOWS,
   PulseProcess,
   hasKcat,
   produceLines,
@@ -32,8 +33,6 @@ import {
  */
 
 const HAS_KCAT = hasKcat();
-const CUSTOMER_WINDOWS = `SELECT customer_id, epoch_ms(window_start) AS ws, epoch_ms(window_end) AS we, spend_total, spend_count, spend_max,
-  refund_total, usage_total, CAST(usage AS VARCHAR) AS usage, contacts FROM customer_windows`;
 const GROUP_JOIN_MS = 60_000;
 const CATCH_UP_MS = 180_000;
 /** Accumulated columns of a window: an earlier version of its row has each at most the final value. */
