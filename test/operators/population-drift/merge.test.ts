@@ -202,7 +202,7 @@ describe('DriftMerger', () => {
 
 describe('DriftPartitionCloses', () => {
   it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
-    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG));
+    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG), SOURCE);
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/3');
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
     const buyer = (customer_id: string) => ({ customer_id, recencyDays: 1, frequency: 1, monetary: 10 });
