@@ -178,18 +178,18 @@ export class DriftPartitionCloses {
         if (periodStart === start) partitions.add(partition);
       }
     }
+    // A partition whose close of the period came with it from a reader that had closed it already
+    // (its progress was ahead): that close had the events, and stays the partition's word.
+    for (const partition of [...partitions]) {
+      if (!this.closedOf(partition).has(JSON.stringify([partition, [start, 'close']]))) continue;
+      this.periodsOf(partition)?.delete(JSON.stringify([partition, start]));
+      partitions.delete(partition);
+    }
     // Customers without a known partition (state from before the job merged, no event since) go
     // with one of this member's partitions: under '' every member's would replace the others'.
     const known = [...partitions].filter((partition) => partition !== UNKNOWN_PARTITION).sort();
     const sharesOf = (partition: string): string[] => (partition === known[0] ? [partition, UNKNOWN_PARTITION] : [partition]);
     for (const partition of known.length > 0 ? known : [...partitions]) {
-      const periodKey = JSON.stringify([partition, start]);
-      const periods = this.periodsOf(partition);
-      // Its close came with the partition from a reader whose progress was ahead: that one had the events.
-      if (this.closedOf(partition).has(JSON.stringify([partition, [start, 'close']]))) {
-        periods?.delete(periodKey);
-        continue;
-      }
       const customers: Summaries = {};
       const population: CustomerValue[] = [];
       const expired: string[] = [];
@@ -201,6 +201,7 @@ export class DriftPartitionCloses {
           expired.push(...share.expired);
         }
       }
+      const [periods, periodKey] = [this.periodsOf(partition), JSON.stringify([partition, start])];
       const events = periods?.get(periodKey);
       periods?.delete(periodKey);
       const chunks = Math.ceil(Math.max(population.length, expired.length) / this.chunkSize);
