@@ -144,7 +144,7 @@ export class DriftPartitionCloses {
 
   /** What the shards must know after a restore: events of closed periods are not counted. */
   syncRequest(): DriftRequest {
-    const p = this.progressOf();
+    const p = this.adoptMovedProgress();
     return { step: 'sync', nextStart: p.nextStart, closedAny: p.closedAny };
   }
 
@@ -224,6 +224,26 @@ export class DriftPartitionCloses {
   private record(stateKey: string, value: unknown): PartialRecord {
     const [partition, key] = JSON.parse(stateKey) as [string, DriftRecordKey];
     return { operator: this.options.name, partition, key: JSON.stringify(key), group: this.group, value };
+  }
+
+  /**
+   * A member that has closed no period yet (a late join) and was handed partitions continues where
+   * their previous reader was: at the first period it had not closed (the one after its latest
+   * close, or its earliest open one). Otherwise its first batch would set the progress, and a
+   * moved open period before that batch's events would never be closed. A member that has closed
+   * periods keeps its own progress (the module comment).
+   */
+  private adoptMovedProgress(): CloseProgress {
+    const p = this.progressOf();
+    if (p.closedAny) return p;
+    const starts = [
+      ...this.closed.flatMap((closed) => [...closed.entries()].map(([key]) => (JSON.parse(key) as [string, DriftRecordKey])[1][0] + this.options.periodMs)),
+      ...this.periods.flatMap((periods) => [...periods.entries()].map(([key]) => (JSON.parse(key) as [string, number])[1])),
+    ];
+    if (starts.length === 0) return p;
+    const adopted: CloseProgress = { nextStart: Math.min(...starts, p.nextStart ?? Infinity), closedAny: this.closed.some((closed) => closed.size > 0) };
+    this.progress.set(PROGRESS_KEY, adopted);
+    return adopted;
   }
 
   private periodsOf(partition: string): KeyedState<Summaries> | undefined {

@@ -179,19 +179,27 @@ describe('population drift merged across members through a merge topic', () => {
 });
 
 describe('a source partition that moves between merging members while periods are open', () => {
-  /**
-   * A holds t/0 and t/1, B t/2 and t/3, each owning the merge partitions of its source partitions'
-   * numbers (4, as the job creates them); the drift's merge partition is 0. On day 45 (a Thursday:
-   * week 7 open, and the weeks before decided by A) t/0 moves to B with merge partition 0: the
-   * decision moves too. On day 80 t/2 moves back to A. Both members commit to one collection of
-   * outputs (the union of their databases, newest row of a key last).
-   */
-  function run(carry: boolean): { merged: Collected; one: Collected; a: Member; b: Member } {
+  /** Who reads which source partitions and owns which merge partitions (4, as the job creates them; the drift's is 0). */
+  interface Layout {
+    a: string[];
+    b: string[];
+  }
+  interface Move {
+    round: number;
+    /** The partition number that moves, with its state. */
+    n: number;
+    from: 'a' | 'b';
+    after: Layout;
+  }
+  const owning = (held: readonly string[]): number[] => held.map((p) => SOURCE.indexOf(p));
+
+  /** Both members commit to one collection of outputs (the union of their databases, newest row of a key last). */
+  function run(start: Layout, moves: readonly Move[], carry: boolean): { merged: Collected; one: Collected; a: Member; b: Member } {
     const events = population();
     const topic = new MemoryMergeTopic(4, SOURCE);
     const merged = new Collected();
-    let a = new Member(topic, ['t/0', 't/1'], [0, 1], merged, undefined, undefined, 7);
-    let b = new Member(topic, ['t/2', 't/3'], [2, 3], merged, undefined, undefined, 7);
+    let a = new Member(topic, start.a, owning(start.a), merged, undefined, undefined, 7);
+    let b = new Member(topic, start.b, owning(start.b), merged, undefined, undefined, 7);
     const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
     const oneOut = new Collected();
     let round = 0;
@@ -211,36 +219,58 @@ describe('a source partition that moves between merging members while periods ar
       oneOut.add(one.drainOutputs());
       a.checkpoint();
       b.checkpoint();
-      if (round === 45) {
-        moveCommittedState(a, b, 0, customerPartition, carry);
-        a = a.restart(['t/1'], [1]);
-        b = b.restart(['t/0', 't/2', 't/3'], [0, 2, 3]);
-      }
-      if (round === 80) {
-        moveCommittedState(b, a, 2, customerPartition, carry);
-        a = a.restart(['t/1', 't/2'], [1, 2]);
-        b = b.restart(['t/0', 't/3'], [0, 3]);
+      for (const move of moves.filter((m) => m.round === round)) {
+        if (move.from === 'a') moveCommittedState(a, b, move.n, customerPartition, carry);
+        else moveCommittedState(b, a, move.n, customerPartition, carry);
+        a = a.restart(move.after.a, owning(move.after.a));
+        b = b.restart(move.after.b, owning(move.after.b));
       }
     }
     for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
     return { merged, one: oneOut, a, b };
   }
 
-  it("carries its open periods, its published closes and its merge partition's decision: outputs equal one member's", () => {
-    const { merged, one, a, b } = run(true);
-    // The decision moved: B holds the migration baseline of merge partition 0, A nothing of it.
-    expect(b.store.get('global/merge_scored@0')?.size).toBeGreaterThan(0);
-    expect(a.store.get('global/merge_scored@0')?.size ?? 0).toBe(0);
-    const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
-    for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration'])
-      expect(byKey(merged.rows(kind)), kind).toEqual(byKey(one.rows(kind)));
-    // Weeks 2-13 decided, the ones after the first move by B from the warm-up and reference A kept.
-    expect(new Set(one.rows('drift_metric').map((row) => row['run_id'])).size).toBe(12);
-    expect(one.rows('segment_migration').length).toBeGreaterThan(0);
-  });
+  const scenarios: Array<[string, Layout, Move[]]> = [
+    [
+      // Day 45 is a Thursday: week 7 open, the weeks before decided by A. t/0 moves with merge
+      // partition 0 (the decision moves too); on day 80 t/2 moves the other way.
+      'between two busy members, the decision with it',
+      { a: ['t/0', 't/1'], b: ['t/2', 't/3'] },
+      [
+        { round: 45, n: 0, from: 'a', after: { a: ['t/1'], b: ['t/0', 't/2', 't/3'] } },
+        { round: 80, n: 2, from: 'b', after: { a: ['t/1', 't/2'], b: ['t/0', 't/3'] } },
+      ],
+    ],
+    [
+      // B joins after day 48, the last day of week 7 (still open: its first batch is of week 8), and
+      // has closed nothing: it continues t/0's and t/2's progress, so it still closes their week 7.
+      'to a member that joins late, at the end of a period',
+      { a: SOURCE.slice(), b: [] },
+      [
+        { round: 48, n: 0, from: 'a', after: { a: ['t/1', 't/2', 't/3'], b: ['t/0'] } },
+        { round: 48, n: 2, from: 'a', after: { a: ['t/1', 't/3'], b: ['t/0', 't/2'] } },
+      ],
+    ],
+  ];
 
-  it('without them (customers only) the periods decided after the move come out wrong', () => {
-    const { merged, one } = run(false);
+  it.each(scenarios)(
+    "carries its open periods, its published closes and its merge partition's decision: outputs equal one member's (%s)",
+    (_name, start, moves) => {
+      const { merged, one, a, b } = run(start, moves, true);
+      // The decision moved: B holds the migration baseline of merge partition 0, A nothing of it.
+      expect(b.store.get('global/merge_scored@0')?.size).toBeGreaterThan(0);
+      expect(a.store.get('global/merge_scored@0')?.size ?? 0).toBe(0);
+      const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
+      for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration'])
+        expect(byKey(merged.rows(kind)), kind).toEqual(byKey(one.rows(kind)));
+      // Weeks 2-13 decided, the ones after the first move by B from the warm-up and reference A kept.
+      expect(new Set(one.rows('drift_metric').map((row) => row['run_id'])).size).toBe(12);
+      expect(one.rows('segment_migration').length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(scenarios)('without them (customers only) the periods decided after the move come out wrong (%s)', (_name, start, moves) => {
+    const { merged, one } = run(start, moves, false);
     const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
     expect(byKey(merged.rows('drift_metric'))).not.toEqual(byKey(one.rows('drift_metric')));
   });
