@@ -5,20 +5,28 @@
  * population from every member's closes when this member owns the drift's merge partition
  * (drift-merger.ts). The rows, alerts and merge positions are state and outputs of this member's
  * checkpoint: one transaction.
+ *
+ * State is kept per partition number n where it belongs to one (operators/partition-scoped-state.ts,
+ * as the KPI merge's): source partition n's open periods and published closes, and the merge of
+ * merge partition n (the member reading source partition n owns merge partition n; only the drift's
+ * merge partition receives closes, so only its merger decides), so both move with source partition
+ * n to its next reader. The period progress stays the member's (partition-closes.ts).
  */
 import type { GaugeReading } from '../gauges.js';
-import type { MergePort } from '../merge-port.js';
+import type { MergeInput, MergePort } from '../merge-port.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
+import { partitionStateName } from '../partition-scoped-state.js';
 import type { KeyedState } from '../state.js';
 import { DriftMerger } from './drift-merger.js';
 import { PopulationDriftGlobal } from './global.js';
 import type { PopulationDriftOptions } from './options.js';
 import { DriftPartitionCloses, POPULATION_CHUNK } from './partition-closes.js';
 
-/** State names of the merge (besides the merged decision's own, global.ts). */
+/** State names of the merge (besides the merged decision's own, global.ts); all but `progress` and `unplaced` are per partition number (`<name>@<n>`). */
 export const DRIFT_MERGE_STATES = {
   progress: 'partition_progress',
+  unplaced: 'unplaced_closes',
   periods: 'partition_periods',
   closed: 'partition_closes',
   latest: 'merge_latest',
@@ -31,7 +39,8 @@ export class MergedDriftGlobal implements GlobalOperator {
   readonly name: string;
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly closes: DriftPartitionCloses;
-  private readonly merger: DriftMerger;
+  /** By merge partition number: the decision over the whole population (empty but where the drift's merge partition is owned here). */
+  private readonly mergers: DriftMerger[];
 
   constructor(
     options: PopulationDriftOptions,
@@ -41,18 +50,27 @@ export class MergedDriftGlobal implements GlobalOperator {
     chunkSize = POPULATION_CHUNK,
   ) {
     this.name = options.name;
-    this.closes = new DriftPartitionCloses(options, chunkSize);
-    this.merger = new DriftMerger(new PopulationDriftGlobal(options), idleTimeoutMs);
-    this.states = {
-      ...this.merger.global.states,
+    const sources = port.sourcePartitions();
+    this.closes = new DriftPartitionCloses(options, sources, chunkSize);
+    this.mergers = sources.map(() => new DriftMerger(new PopulationDriftGlobal(options), idleTimeoutMs));
+    const states = {
       [DRIFT_MERGE_STATES.progress]: this.closes.progress,
-      [DRIFT_MERGE_STATES.periods]: this.closes.periods,
-      [DRIFT_MERGE_STATES.closed]: this.closes.closed,
-      [DRIFT_MERGE_STATES.latest]: this.merger.latest,
-      [DRIFT_MERGE_STATES.positions]: this.merger.inputs.positions,
-      [DRIFT_MERGE_STATES.reports]: this.merger.inputs.reports,
-      [DRIFT_MERGE_STATES.scored]: this.merger.scored,
+      [DRIFT_MERGE_STATES.unplaced]: this.closes.unplaced,
     } as Record<string, KeyedState<unknown>>;
+    for (let n = 0; n < sources.length; n++) {
+      const merger = this.mergers[n]!;
+      const own = {
+        ...merger.global.states,
+        [DRIFT_MERGE_STATES.periods]: this.closes.periods[n]!,
+        [DRIFT_MERGE_STATES.closed]: this.closes.closed[n]!,
+        [DRIFT_MERGE_STATES.latest]: merger.latest,
+        [DRIFT_MERGE_STATES.positions]: merger.inputs.positions,
+        [DRIFT_MERGE_STATES.reports]: merger.inputs.reports,
+        [DRIFT_MERGE_STATES.scored]: merger.scored,
+      } as Record<string, KeyedState<unknown>>;
+      for (const [state, keyed] of Object.entries(own)) states[partitionStateName(state, n)] = keyed;
+    }
+    this.states = states;
   }
 
   merge(partials: readonly unknown[], partition?: string): void {
@@ -65,19 +83,31 @@ export class MergedDriftGlobal implements GlobalOperator {
   }
 
   *sync(): ShardRequests {
-    this.port.follow(this.name, this.merger.inputs.resumeAfter());
+    const resume = new Map<number, number>();
+    for (const merger of this.mergers) for (const [m, offset] of merger.inputs.resumeAfter()) resume.set(m, offset);
+    this.port.follow(this.name, resume);
     yield this.closes.syncRequest();
   }
 
   /** At a checkpoint's cut: applies what the merge partitions received, and hands this member's closes to the port. */
   drainOutputs(): OperatorOutput[] {
     const now = this.port.now();
-    this.merger.apply(this.port.take(this.name), this.port.sourcePartitions(), now);
+    const byPartition = this.mergers.map((): MergeInput[] => []);
+    for (const input of this.port.take(this.name)) {
+      const inputs = byPartition[input.position.mergePartition];
+      if (!inputs) throw new Error(`${this.name}: merge partition ${input.position.mergePartition} beyond the source's ${this.mergers.length} partitions`);
+      inputs.push(input);
+    }
+    const sources = this.port.sourcePartitions();
     this.port.offer(this.closes.cut());
-    return this.merger.drainOutputs(now);
+    return this.mergers.flatMap((merger, m) => {
+      merger.apply(byPartition[m]!, sources, now);
+      return merger.drainOutputs(now);
+    });
   }
 
+  /** The deciding merger's (the others have decided nothing: their gauges are empty). */
   gauges(): GaugeReading[] {
-    return this.merger.global.gauges();
+    return (this.mergers.find((merger) => merger.global.closedBefore() !== null) ?? this.mergers[0])?.global.gauges() ?? [];
   }
 }

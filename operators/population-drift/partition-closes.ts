@@ -16,6 +16,11 @@
  * Every period the member's watermark passes is closed, also one in which its partitions had no
  * event: its known customers still count (a spend of 0), and only the merge knows whether another
  * member's partitions had events then.
+ *
+ * A partition's open periods' event-level summaries and its published records are kept per source
+ * partition number (`periods[n]`, `closed[n]`, stored as `<name>@n`), so they move with the
+ * partition to its next reader; the period progress is the member's (its shards drop events of the
+ * periods it has closed), and stays.
  */
 import type { PartialRecord } from '../merge-port.js';
 import type { ShardRequests } from '../parallel.js';
@@ -67,10 +72,12 @@ const UNKNOWN_PARTITION = '';
 
 export class DriftPartitionCloses {
   readonly progress = new KeyedState<CloseProgress>();
-  /** Event-level summaries of open periods by [partition, start]; an entry also says the partition had events then. */
-  readonly periods = new KeyedState<Summaries>();
-  /** Published records of closed periods by [partition, record key], until a later close replaces them by nulls. */
-  readonly closed = new KeyedState<unknown>();
+  /** By source partition number: event-level summaries of its open periods by [partition, start]; an entry also says the partition had events then. */
+  readonly periods: KeyedState<Summaries>[];
+  /** By source partition number: its published records of closed periods by [partition, record key], until a later close replaces them by nulls. */
+  readonly closed: KeyedState<unknown>[];
+  /** Published records of customers whose partition is unknown, when the member had no partition to put them with (the member's own). */
+  readonly unplaced = new KeyedState<unknown>();
   private pending: PartialRecord[] = [];
   /** A fresh part (start, restore) publishes the records it holds once (see the module comment). */
   private republish = true;
@@ -79,9 +86,14 @@ export class DriftPartitionCloses {
 
   constructor(
     private readonly options: PopulationDriftOptions,
+    /** Every partition of the source topic (`topic/partition`): a partition's state is kept under its number. */
+    private readonly sourcePartitions: readonly string[],
     /** Customers per population record (tests set fewer). */
     private readonly chunkSize = POPULATION_CHUNK,
-  ) {}
+  ) {
+    this.periods = sourcePartitions.map(() => new KeyedState<Summaries>());
+    this.closed = sourcePartitions.map(() => new KeyedState<unknown>());
+  }
 
   /** The group of every record: drift is decided over the whole population, in one merge partition. */
   get group(): string {
@@ -90,6 +102,10 @@ export class DriftPartitionCloses {
 
   /** Adds the shards' partials of one batch of `partition`. */
   merge(partials: readonly unknown[], partition: string): void {
+    const n = this.sourcePartitions.indexOf(partition);
+    if (n < 0)
+      throw new Error(`${this.options.name}: a batch of partition ${partition}, which is not one of the source's (${this.sourcePartitions.join(', ')})`);
+    const periods = this.periods[n]!;
     const p = this.progressOf();
     for (const partial of partials as DriftPartial[]) {
       if (p.nextStart === null || (!p.closedAny && partial.minStart < p.nextStart)) p.nextStart = partial.minStart;
@@ -97,13 +113,13 @@ export class DriftPartitionCloses {
         // The shards drop events of closed periods; a partial cannot name one.
         if (p.closedAny && start < p.nextStart!) continue;
         const key = JSON.stringify([partition, start]);
-        if (!this.periods.has(key)) this.periods.set(key, {});
+        if (!periods.has(key)) periods.set(key, {});
       }
       for (const [start, summaries] of Object.entries(partial.periods)) {
         const key = JSON.stringify([partition, Number(start)]);
-        const into = this.summaries(this.periods.get(key) ?? {});
+        const into = this.summaries(periods.get(key) ?? {});
         mergeSummaries(into, summaries);
-        this.periods.set(key, into);
+        periods.set(key, into);
       }
     }
     this.progress.set(PROGRESS_KEY, p);
@@ -128,7 +144,7 @@ export class DriftPartitionCloses {
 
   /** What the shards must know after a restore: events of closed periods are not counted. */
   syncRequest(): DriftRequest {
-    const p = this.progressOf();
+    const p = this.adoptMovedProgress();
     return { step: 'sync', nextStart: p.nextStart, closedAny: p.closedAny };
   }
 
@@ -138,7 +154,7 @@ export class DriftPartitionCloses {
     // Population records before the close that counts them, as at the close (a restore loads state in any order).
     let records = this.pending;
     if (this.republish) {
-      const held = [...this.closed.entries()].map(([key, value]) => this.record(key, value));
+      const held = this.closedStates().flatMap((closed) => [...closed.entries()].map(([key, value]) => this.record(key, value)));
       const isClose = (record: PartialRecord): boolean => (JSON.parse(record.key) as DriftRecordKey)[1] === 'close';
       records = [...this.pending.filter((record) => record.value === null), ...held.filter((r) => !isClose(r)), ...held.filter(isClose)];
     }
@@ -148,15 +164,26 @@ export class DriftPartitionCloses {
   }
 
   private publish(start: number, answers: readonly PartitionCloseAnswers[]): void {
-    for (const [key] of [...this.closed.entries()]) {
-      if ((JSON.parse(key) as [string, DriftRecordKey])[1][0] >= start) continue;
-      this.pending.push(this.record(key, null));
-      this.closed.delete(key);
+    for (const closed of this.closedStates()) {
+      for (const [key] of [...closed.entries()]) {
+        if ((JSON.parse(key) as [string, DriftRecordKey])[1][0] >= start) continue;
+        this.pending.push(this.record(key, null));
+        closed.delete(key);
+      }
     }
     const partitions = new Set(answers.flatMap((answer) => Object.keys(answer)));
-    for (const [key] of this.periods.entries()) {
-      const [partition, periodStart] = JSON.parse(key) as [string, number];
-      if (periodStart === start) partitions.add(partition);
+    for (const periods of this.periods) {
+      for (const [key] of periods.entries()) {
+        const [partition, periodStart] = JSON.parse(key) as [string, number];
+        if (periodStart === start) partitions.add(partition);
+      }
+    }
+    // A partition whose close of the period came with it from a reader that had closed it already
+    // (its progress was ahead): that close had the events, and stays the partition's word.
+    for (const partition of [...partitions]) {
+      if (!this.closedOf(partition).has(JSON.stringify([partition, [start, 'close']]))) continue;
+      this.periodsOf(partition)?.delete(JSON.stringify([partition, start]));
+      partitions.delete(partition);
     }
     // Customers without a known partition (state from before the job merged, no event since) go
     // with one of this member's partitions: under '' every member's would replace the others'.
@@ -174,9 +201,9 @@ export class DriftPartitionCloses {
           expired.push(...share.expired);
         }
       }
-      const periodKey = JSON.stringify([partition, start]);
-      const events = this.periods.get(periodKey);
-      this.periods.delete(periodKey);
+      const [periods, periodKey] = [this.periodsOf(partition), JSON.stringify([partition, start])];
+      const events = periods?.get(periodKey);
+      periods?.delete(periodKey);
       const chunks = Math.ceil(Math.max(population.length, expired.length) / this.chunkSize);
       for (let chunk = 0; chunk < chunks; chunk++) {
         const [from, to] = [chunk * this.chunkSize, (chunk + 1) * this.chunkSize];
@@ -190,13 +217,45 @@ export class DriftPartitionCloses {
 
   private add(partition: string, key: DriftRecordKey, value: unknown): void {
     const stateKey = JSON.stringify([partition, key]);
-    this.closed.set(stateKey, value);
+    this.closedOf(partition).set(stateKey, value);
     this.pending.push(this.record(stateKey, value));
   }
 
   private record(stateKey: string, value: unknown): PartialRecord {
     const [partition, key] = JSON.parse(stateKey) as [string, DriftRecordKey];
     return { operator: this.options.name, partition, key: JSON.stringify(key), group: this.group, value };
+  }
+
+  /**
+   * A member that has closed no period yet (a late join) and was handed partitions continues where
+   * their previous reader was: at the first period it had not closed (the one after its latest
+   * close, or its earliest open one). Otherwise its first batch would set the progress, and a
+   * moved open period before that batch's events would never be closed. A member that has closed
+   * periods keeps its own progress (the module comment).
+   */
+  private adoptMovedProgress(): CloseProgress {
+    const p = this.progressOf();
+    if (p.closedAny) return p;
+    const starts = [
+      ...this.closed.flatMap((closed) => [...closed.entries()].map(([key]) => (JSON.parse(key) as [string, DriftRecordKey])[1][0] + this.options.periodMs)),
+      ...this.periods.flatMap((periods) => [...periods.entries()].map(([key]) => (JSON.parse(key) as [string, number])[1])),
+    ];
+    if (starts.length === 0) return p;
+    const adopted: CloseProgress = { nextStart: Math.min(...starts, p.nextStart ?? Infinity), closedAny: this.closed.some((closed) => closed.size > 0) };
+    this.progress.set(PROGRESS_KEY, adopted);
+    return adopted;
+  }
+
+  private periodsOf(partition: string): KeyedState<Summaries> | undefined {
+    return this.periods[this.sourcePartitions.indexOf(partition)];
+  }
+
+  private closedOf(partition: string): KeyedState<unknown> {
+    return this.closed[this.sourcePartitions.indexOf(partition)] ?? this.unplaced;
+  }
+
+  private closedStates(): KeyedState<unknown>[] {
+    return [...this.closed, this.unplaced];
   }
 
   private progressOf(): CloseProgress {

@@ -19,7 +19,7 @@ export interface ChangelogMetrics {
 export function promChangelogMetrics(registry: Registry): ChangelogMetrics {
   const produced = new Counter({
     name: 'pulse_changelog_records_total',
-    help: 'Records produced to the state changelog topic (checkpoint.changelog), by kind: state, window, dedup, partition_state (KPI accumulators and merge of a merging job), tombstone, marker.',
+    help: 'Records produced to the state changelog topic (checkpoint.changelog), by kind: state, window, dedup, partition_state (KPI accumulators, drift closes and merges of a merging job), tombstone, marker.',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -47,8 +47,9 @@ export interface DedupEntry {
 /**
  * Population state scoped to the partition's number (a `pulse_state` row without customer whose
  * state name ends in `@<n>`, operators/partition-scoped-state.ts): a merging job's cumulative KPI
- * accumulators of source partition n per window x queue x channel, and the merge of merge partition
- * n. Tombstoned when the operator deletes the entry (a window expired).
+ * accumulators of source partition n per window x queue x channel, its drift closes and open drift
+ * periods, and the merges of merge partition n. Tombstoned when the operator deletes the entry (a
+ * window expired, a drift period closed).
  */
 export interface PartitionStateEntry {
   kind: 'partition_state';

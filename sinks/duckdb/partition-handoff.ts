@@ -22,7 +22,8 @@ import { inTransaction } from './transaction.js';
  * Population-level state (contact KPIs, drift periods, the shift detector's population clock)
  * does not move: each process keeps its own, over the partitions it reads; except the state of a
  * merging job scoped to the partition's number (operators/partition-scoped-state.ts: its cumulative
- * KPI accumulators and the merge of the merge partition of the same number), which moves with it.
+ * KPI accumulators, its drift closes and open drift periods, and the merges of the merge partition
+ * of the same number), which moves with it.
  */
 
 const MANIFEST = 'manifest.json';

@@ -133,3 +133,30 @@ export abstract class MemoryMember implements MergePort {
     ];
   }
 }
+
+/**
+ * What a hand-over (directory or state changelog) moves of source partition n between two members'
+ * committed state: its customers' keyed state, and the population state scoped to number n (state
+ * names `<name>@n`, operators/partition-scoped-state.ts); `carry: false` moves the customers only
+ * (what happened before issue 20's carry).
+ */
+export function moveCommittedState(from: MemoryMember, to: MemoryMember, n: number, customerPartition: (customer: string) => number, carry: boolean): void {
+  const local = from.local.states;
+  for (const [table, entries] of from.store) {
+    const [part, name] = table.split('/') as [string, string];
+    const moving = new Map<string, unknown>();
+    if (part === 'global' && name.endsWith(`@${n}`)) {
+      if (!carry) continue;
+      for (const entry of entries) moving.set(...entry);
+    } else if (part === 'local') {
+      for (const [key, value] of entries) if (customerPartition(local[name]!.customerOfEntry(key, value)!) === n) moving.set(key, value);
+    }
+    if (moving.size === 0) continue;
+    const target = to.store.get(table) ?? new Map<string, unknown>();
+    for (const [key, value] of moving) {
+      target.set(key, value);
+      entries.delete(key);
+    }
+    to.store.set(table, target);
+  }
+}

@@ -27,10 +27,18 @@ import { ALERTS, KPIS, differences, waitMergedToEnd } from './merge-helpers.js';
  * partitions from A's last markers), and by a hand-over directory with A stopped gracefully (it
  * exports them). A part of the input goes out after each step.
  *
- * The members' `contact_kpis` and KPI alerts, each key taken from the member that holds its merge
+ * The members' `contact_kpis`, alerts and drift tables (daily drift periods: the drift's open
+ * periods, closes and decision move too), each key taken from the member that holds its merge
  * partition last (B, where both have a row: A's is the version it wrote before the move), equal a
  * one-member run over the same events (same job without `merge`): DuckDB EXCEPT ALL both ways.
  */
+
+/** The drift tables and the key of their rows. */
+const DRIFT_KEYS = {
+  drift_metrics: 's.run_id = t.run_id AND s.feature = t.feature',
+  customer_segments: 's.customer_id = t.customer_id',
+  segment_migrations: 's.run_id = t.run_id AND s.from_tier = t.from_tier AND s.to_tier = t.to_tier',
+} as const;
 
 const HAS_KCAT = hasKcat();
 const GROUP_JOIN_MS = 90_000;
@@ -61,7 +69,7 @@ function lastOwners(columns: string, table: string, key: string): string {
   return `SELECT ${columns} FROM b.${table} UNION ALL SELECT ${columns} FROM a.${table} t WHERE NOT EXISTS (SELECT 1 FROM b.${table} s WHERE ${key})`;
 }
 
-describe.skipIf(!HAS_KCAT)('merged KPIs across partition moves: a late join and a SIGKILL (mock cluster, state changelog)', () => {
+describe.skipIf(!HAS_KCAT)('merged KPIs and drift across partition moves: a late join and a SIGKILL (mock cluster, state changelog)', () => {
   beforeAll(async () => {
     ({ dir, lines, cluster } = await startMockClusterSuite('pulse-merge-moves-', { customers: 200, days: 10, seed: 17, lateRate: 0, malformedRate: 0 }));
   }, 120_000);
@@ -74,7 +82,7 @@ describe.skipIf(!HAS_KCAT)('merged KPIs across partition moves: a late join and 
     { how: 'state changelog, A SIGKILLed', carry: 'changelog', leave: 'kill' },
     { how: 'handoff directory, A stopped gracefully', carry: 'handoff', leave: 'stop' },
   ] as const)(
-    "the last owners' contact_kpis and KPI alerts equal a one-member run's, EXCEPT ALL both ways ($how)",
+    "the last owners' contact_kpis, alerts and drift tables equal a one-member run's, EXCEPT ALL both ways ($how)",
     async ({ carry, leave }) => {
       const topic = `events-moves-${carry}`;
       const mergeTopic = `pulse-merge-moves-${carry}`;
@@ -83,8 +91,8 @@ describe.skipIf(!HAS_KCAT)('merged KPIs across partition moves: a late join and 
       // replays them from A's last markers after its own partitions have read the same part of the input.
       const common = { bootstrap, topic, batchSize: 200, allowedLateness: '2d' };
       const moves = carry === 'changelog' ? { changelogTopic: `pulse-moves-changelog-${carry}` } : { handoffDir: join(dir, `handoff-${carry}`) };
-      const merged = withBusyRule(writeKafkaJob(dir, `merged-${carry}`, { ...common, group: `g-merged-${carry}`, mergeTopic, ...moves }));
-      const single = withBusyRule(writeKafkaJob(dir, `single-${carry}`, { ...common, group: `g-single-${carry}` }));
+      const merged = withBusyRule(writeKafkaJob(dir, `merged-${carry}`, { ...common, group: `g-merged-${carry}`, mergeTopic, drift: true, ...moves }));
+      const single = withBusyRule(writeKafkaJob(dir, `single-${carry}`, { ...common, group: `g-single-${carry}`, drift: true }));
       const dbA = join(dir, `moves-a-${carry}.duckdb`);
       const dbB = join(dir, `moves-b-${carry}.duckdb`);
       const dbOne = join(dir, `moves-one-${carry}.duckdb`);
@@ -150,12 +158,21 @@ describe.skipIf(!HAS_KCAT)('merged KPIs across partition moves: a late join and 
       expect(kpis.total).toBeGreaterThan(100);
       expect(alerts.total).toBeGreaterThan(0);
       expect({ kpis, alerts }).toMatchObject({ kpis: { onlyMerged: 0, onlyOne: 0 }, alerts: { onlyMerged: 0, onlyOne: 0 } });
+      const drift: Record<string, { onlyMerged: number; onlyOne: number; total: number }> = {};
+      for (const [table, key] of Object.entries(DRIFT_KEYS)) drift[table] = await differences(paths, lastOwners('*', table, key), `SELECT * FROM one.${table}`);
+      for (const [table, d] of Object.entries(drift)) {
+        expect(d.total, table).toBeGreaterThan(0);
+        expect(d, table).toMatchObject({ onlyMerged: 0, onlyOne: 0 });
+      }
       // Both members wrote merged rows: A before the moves, B after them.
       const written = await differences(paths, `SELECT ${KPIS} FROM a.contact_kpis`, `SELECT ${KPIS} FROM b.contact_kpis`);
       expect(written.total).toBeGreaterThan(0);
       expect(written.onlyMerged).toBeGreaterThan(0);
       process.stderr.write(
-        `kafka-merge-moves (${carry}, A ${leave}): ${kpis.total} contact_kpis rows, ${alerts.total} alerts; A wrote ${written.onlyMerged} rows B has not` +
+        `kafka-merge-moves (${carry}, A ${leave}): ${kpis.total} contact_kpis rows, ${alerts.total} alerts, ` +
+          `${Object.entries(drift)
+            .map(([table, d]) => `${d.total} ${table}`)
+            .join(', ')}; A wrote ${written.onlyMerged} rows B has not` +
           (produced ? `; B's changelog records: ${produced}\n` : '\n'),
       );
     },

@@ -15,7 +15,7 @@ import type { MergeInput } from '../../../operators/merge-port.js';
 import type { OperatorOutput } from '../../../operators/operator.js';
 import type { GlobalOperator, LocalOperator } from '../../../operators/parallel.js';
 import { validateRules } from '../../../operators/rules/index.js';
-import { MemoryMember, MemoryMergeTopic, hash, type CommittedState } from '../../helpers/memory-merge.js';
+import { MemoryMember, MemoryMergeTopic, hash, moveCommittedState, type CommittedState } from '../../helpers/memory-merge.js';
 import { COUNT_COLUMNS, DAY, HOUR, KPI_KEY, MIN, RATE_COLUMNS, T0, generateContacts, latestRows, loadContacts, openOracle, oracleKpis } from './helpers.js';
 
 const W15 = 15 * MIN;
@@ -256,33 +256,6 @@ describe('members merged through a merge topic', () => {
     }
   });
 });
-
-/**
- * What a hand-over (directory or state changelog) moves of source partition n between two members'
- * committed state: its customers' keyed state, and the population state scoped to number n (state
- * names `<name>@n`, operators/partition-scoped-state.ts); `carry: false` moves the customers only
- * (what happened before issue 20's carry).
- */
-function moveCommittedState(from: Member, to: Member, n: number, customerPartition: (customer: string) => number, carry: boolean): void {
-  const local = from.local.states;
-  for (const [table, entries] of from.store) {
-    const [part, name] = table.split('/') as [string, string];
-    const moving = new Map<string, unknown>();
-    if (part === 'global' && name.endsWith(`@${n}`)) {
-      if (!carry) continue;
-      for (const entry of entries) moving.set(...entry);
-    } else if (part === 'local') {
-      for (const [key, value] of entries) if (customerPartition(local[name]!.customerOfEntry(key, value)!) === n) moving.set(key, value);
-    }
-    if (moving.size === 0) continue;
-    const target = to.store.get(table) ?? new Map<string, unknown>();
-    for (const [key, value] of moving) {
-      target.set(key, value);
-      entries.delete(key);
-    }
-    to.store.set(table, target);
-  }
-}
 
 describe('a source partition that moves between merging members while windows are open', () => {
   const rules = validateRules(

@@ -16,7 +16,7 @@ import { PopulationDriftGlobal } from '../../../operators/population-drift/globa
 import { MergedDriftGlobal } from '../../../operators/population-drift/merged-global.js';
 import { DriftPartitionCloses, type DriftPopulationRecord } from '../../../operators/population-drift/partition-closes.js';
 import { monthIndex } from '../../../operators/population-drift/periods.js';
-import { MemoryMember, MemoryMergeTopic, hash, type CommittedState } from '../../helpers/memory-merge.js';
+import { MemoryMember, MemoryMergeTopic, hash, moveCommittedState, type CommittedState } from '../../helpers/memory-merge.js';
 import { Collected, DAY, MON, WEEK, contact, lognormal, profile, rng, tx } from './helpers.js';
 
 const IDLE = 6 * 3_600_000;
@@ -25,7 +25,8 @@ const SOURCE = ['t/0', 't/1', 't/2', 't/3'];
 const CONFIG = { name: 'population_drift', period: '7d', reference: { mode: 'previous' }, customer_ttl: '14d' };
 
 /** Like the Kafka key: a customer's events in one partition. */
-const partitionOf = (e: PulseEvent): string => SOURCE[hash(e.customer_id!) % SOURCE.length]!;
+const customerPartition = (id: string): number => hash(id) % SOURCE.length;
+const partitionOf = (e: PulseEvent): string => SOURCE[customerPartition(e.customer_id!)]!;
 
 /** One member of the drift merge (test/helpers/memory-merge.ts). */
 class Member extends MemoryMember {
@@ -51,9 +52,9 @@ class Member extends MemoryMember {
     this.start();
   }
 
-  /** The same member started again on its committed state. */
-  restart(): Member {
-    return new Member(this.topic, this.held, this.owned, this.outputs, this.store, this.watermark, this.chunkSize);
+  /** The same member started again on its committed state, reading `held` and owning `owned` from then on. */
+  restart(held = this.held, owned = this.owned): Member {
+    return new Member(this.topic, held, owned, this.outputs, this.store, this.watermark, this.chunkSize);
   }
 
   protected commitOutputs(outputs: OperatorOutput[]): void {
@@ -177,6 +178,104 @@ describe('population drift merged across members through a merge topic', () => {
   });
 });
 
+describe('a source partition that moves between merging members while periods are open', () => {
+  /** Who reads which source partitions and owns which merge partitions (4, as the job creates them; the drift's is 0). */
+  interface Layout {
+    a: string[];
+    b: string[];
+  }
+  interface Move {
+    round: number;
+    /** The partition number that moves, with its state. */
+    n: number;
+    from: 'a' | 'b';
+    after: Layout;
+  }
+  const owning = (held: readonly string[]): number[] => held.map((p) => SOURCE.indexOf(p));
+
+  /** Both members commit to one collection of outputs (the union of their databases, newest row of a key last). */
+  function run(start: Layout, moves: readonly Move[], carry: boolean): { merged: Collected; one: Collected; a: Member; b: Member } {
+    const events = population();
+    const topic = new MemoryMergeTopic(4, SOURCE);
+    const merged = new Collected();
+    let a = new Member(topic, start.a, owning(start.a), merged, undefined, undefined, 7);
+    let b = new Member(topic, start.b, owning(start.b), merged, undefined, undefined, 7);
+    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
+    const oneOut = new Collected();
+    let round = 0;
+    for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
+      const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
+      const watermark = t + DAY - 5 * 60_000;
+      for (const member of [a, b]) {
+        for (const p of member.held)
+          member.process(
+            p,
+            batch.filter((e) => partitionOf(e) === p),
+          );
+        member.advance(watermark);
+      }
+      for (const e of batch) one.process(e);
+      one.onWatermark(watermark);
+      oneOut.add(one.drainOutputs());
+      a.checkpoint();
+      b.checkpoint();
+      for (const move of moves.filter((m) => m.round === round)) {
+        if (move.from === 'a') moveCommittedState(a, b, move.n, customerPartition, carry);
+        else moveCommittedState(b, a, move.n, customerPartition, carry);
+        a = a.restart(move.after.a, owning(move.after.a));
+        b = b.restart(move.after.b, owning(move.after.b));
+      }
+    }
+    for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
+    return { merged, one: oneOut, a, b };
+  }
+
+  const scenarios: Array<[string, Layout, Move[]]> = [
+    [
+      // Day 45 is a Thursday: week 7 open, the weeks before decided by A. t/0 moves with merge
+      // partition 0 (the decision moves too); on day 80 t/2 moves the other way.
+      'between two busy members, the decision with it',
+      { a: ['t/0', 't/1'], b: ['t/2', 't/3'] },
+      [
+        { round: 45, n: 0, from: 'a', after: { a: ['t/1'], b: ['t/0', 't/2', 't/3'] } },
+        { round: 80, n: 2, from: 'b', after: { a: ['t/1', 't/2'], b: ['t/0', 't/3'] } },
+      ],
+    ],
+    [
+      // B joins after day 48, the last day of week 7 (still open: its first batch is of week 8), and
+      // has closed nothing: it continues t/0's and t/2's progress, so it still closes their week 7.
+      'to a member that joins late, at the end of a period',
+      { a: SOURCE.slice(), b: [] },
+      [
+        { round: 48, n: 0, from: 'a', after: { a: ['t/1', 't/2', 't/3'], b: ['t/0'] } },
+        { round: 48, n: 2, from: 'a', after: { a: ['t/1', 't/3'], b: ['t/0', 't/2'] } },
+      ],
+    ],
+  ];
+
+  it.each(scenarios)(
+    "carries its open periods, its published closes and its merge partition's decision: outputs equal one member's (%s)",
+    (_name, start, moves) => {
+      const { merged, one, a, b } = run(start, moves, true);
+      // The decision moved: B holds the migration baseline of merge partition 0, A nothing of it.
+      expect(b.store.get('global/merge_scored@0')?.size).toBeGreaterThan(0);
+      expect(a.store.get('global/merge_scored@0')?.size ?? 0).toBe(0);
+      const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
+      for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration'])
+        expect(byKey(merged.rows(kind)), kind).toEqual(byKey(one.rows(kind)));
+      // Weeks 2-13 decided, the ones after the first move by B from the warm-up and reference A kept.
+      expect(new Set(one.rows('drift_metric').map((row) => row['run_id'])).size).toBe(12);
+      expect(one.rows('segment_migration').length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(scenarios)('without them (customers only) the periods decided after the move come out wrong (%s)', (_name, start, moves) => {
+    const { merged, one } = run(start, moves, false);
+    const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
+    expect(byKey(merged.rows('drift_metric'))).not.toEqual(byKey(one.rows('drift_metric')));
+  });
+});
+
 describe('DriftMerger', () => {
   it('stops with the partition and period named when a close announces a population record that never arrived', () => {
     const options = populationDriftOptionsFromConfig({ ...CONFIG, warmup_periods: 0 });
@@ -201,8 +300,32 @@ describe('DriftMerger', () => {
 });
 
 describe('DriftPartitionCloses', () => {
+  it('does not close again a period whose close came with a partition from a reader that had closed it', () => {
+    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG), SOURCE);
+    // What the previous reader of t/0 published for the first week, restored here with t/0's state.
+    const moved = { start: MON, active: true, events: {}, customers: {}, chunks: 0 };
+    closes.closed[0]!.restore(new Map([[JSON.stringify(['t/0', [MON, 'close']]), moved]]));
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/0');
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
+    // The shards still answer for t/0's customers (they came with it): ignored for the week t/0's close covers.
+    const share = (id: string) => ({ summaries: {}, population: [{ customer_id: id, recencyDays: 1, frequency: 1, monetary: 10 }], expired: [] });
+    driveInline(closes.onWatermark(MON + WEEK), (request) =>
+      (request as { step: string }).step === 'close' ? [{ 't/0': share('a'), 't/1': share('b') }] : [null],
+    );
+    const records = closes.cut();
+    const keys = records.map((r) => [r.partition, r.key]);
+    // The held one republished once (a fresh part), the new records of t/1, none of t/0 for the week again.
+    expect(keys).toEqual([
+      ['t/1', JSON.stringify([MON, 'population', 0])],
+      ['t/0', JSON.stringify([MON, 'close'])],
+      ['t/1', JSON.stringify([MON, 'close'])],
+    ]);
+    expect(records[1]!.value).toEqual(moved);
+    expect(closes.periods[0]!.size).toBe(0);
+  });
+
   it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
-    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG));
+    const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG), SOURCE);
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/3');
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
     const buyer = (customer_id: string) => ({ customer_id, recencyDays: 1, frequency: 1, monetary: 10 });
