@@ -15,6 +15,7 @@ import type { ChangelogRecord } from '../sinks/changelog/records.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { MergeFollower } from '../sinks/merge/follower.js';
 import { partialMessage, watermarkMessages, type MergeMessage } from '../sinks/merge/records.js';
+import type { WatermarkSnapshot } from '../operators/watermark.js';
 import { parsePartitionName, partitionName } from '../sources/kafka/client.js';
 import { lagOf } from '../sources/kafka/partition-status.js';
 import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
@@ -55,6 +56,7 @@ export function bindMerge(job: JobConfig, source: Source, logger: Logger, regist
     sourceTopic: topic,
     source,
     idleTimeoutMs: job.eventTime.idleTimeoutMs,
+    outOfOrdernessMs: job.eventTime.outOfOrdernessMs,
     logger,
     registry,
   });
@@ -67,6 +69,8 @@ export interface MergeBindingOptions {
   /** The partitions this member reads now: it reports their watermark and merges the same-numbered merge partitions. */
   source: Pick<KafkaSource, 'assignment'>;
   idleTimeoutMs: number;
+  /** `event_time.max_out_of_orderness`: a partition's own watermark is its newest event time less this. */
+  outOfOrdernessMs: number;
   logger: Logger;
   /** Where `pulse_merge_offset` is registered. */
   registry: Registry;
@@ -217,11 +221,11 @@ export class MergeBinding implements MergePort {
   private async publish(checkpoint: CommittedCheckpoint): Promise<void> {
     const messages: MergeMessage[] = this.offered.map((record) => partialMessage(record, this.partitions));
     this.offered = [];
-    const watermark = checkpoint.watermark.current;
-    for (const partition of watermark === null ? [] : this.options.source.assignment()) {
-      if (watermark! <= (this.reported.get(partition) ?? -Infinity)) continue;
-      this.reported.set(partition, watermark!);
-      messages.push(...watermarkMessages(partition, watermark!, this.partitions));
+    for (const partition of this.options.source.assignment()) {
+      const watermark = reportOf(checkpoint.watermark, partition, this.options.outOfOrdernessMs);
+      if (watermark === null || watermark <= (this.reported.get(partition) ?? -Infinity)) continue;
+      this.reported.set(partition, watermark);
+      messages.push(...watermarkMessages(partition, watermark, this.partitions));
     }
     const byPartition = new Map<number, ChangelogRecord[]>();
     for (const { partition, key, value } of messages) {
@@ -279,4 +283,18 @@ export class MergeBinding implements MergePort {
 
 function isMergeable(plan: OperatorPlan): plan is MergeablePlan {
   return typeof (plan as Partial<MergeablePlan>).createMergedGlobal === 'function';
+}
+
+/**
+ * The watermark a member reports for source partition `partition`: its job watermark, but never
+ * beyond the partition's own (its newest event time less the out-of-orderness). The job watermark
+ * never moves back, so a partition that has just moved here (restored at its last marker or
+ * snapshot, its records since then not read again yet) would otherwise be reported at the job's
+ * level and close merged windows before its records are merged (their late rows revised later,
+ * but the rules already evaluated). Null before the partition has an event time.
+ */
+export function reportOf(snapshot: WatermarkSnapshot, partition: string, outOfOrdernessMs: number): number | null {
+  const own = snapshot.partitions[partition]?.maxEventTime;
+  if (snapshot.current === null || own === undefined || !Number.isFinite(own)) return null;
+  return Math.min(snapshot.current, own - outOfOrdernessMs);
 }

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { MergeInput } from '../../operators/merge-port.js';
 import type { OperatorPlan } from '../../operators/parallel.js';
+import type { WatermarkSnapshot } from '../../operators/watermark.js';
 import { contactKpiPlan } from '../../operators/contact-kpis/operator.js';
 import type { CommittedCheckpoint } from '../../pipelines/checkpoint-sink.js';
 import { parseJobConfig } from '../../pipelines/job-config.js';
@@ -46,17 +47,28 @@ function setUp(assignment: string[], partitionCounts: number[] = []) {
   } as unknown as MergeFollower;
   const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
   const registry = new Registry();
-  const binding = new MergeBinding({ topic, follower, sourceTopic: 'events', source: { assignment: () => assignment }, idleTimeoutMs: 1000, logger, registry });
+  const binding = new MergeBinding({
+    topic,
+    follower,
+    sourceTopic: 'events',
+    source: { assignment: () => assignment },
+    idleTimeoutMs: 1000,
+    outOfOrdernessMs: 100,
+    logger,
+    registry,
+  });
   return { binding, sent, follows, arriving, warnings, registry };
 }
 
-const checkpoint = (watermark: number | null): CommittedCheckpoint => ({
+/** Partitions far ahead of the job watermark unless told: their reports are the job watermark. */
+const AHEAD = { maxEventTime: 1e15, ended: false };
+const checkpoint = (watermark: number | null, partitions: WatermarkSnapshot['partitions'] = { 'events/0': AHEAD, 'events/2': AHEAD }): CommittedCheckpoint => ({
   rejections: [],
   outputs: [],
   positions: new Map(),
   dedup: [],
   owners: [],
-  watermark: { current: watermark, partitions: {} },
+  watermark: { current: watermark, partitions },
 });
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -187,6 +199,27 @@ describe('MergeBinding', () => {
     expect(sent.at(-1)!.size).toBe(0);
     await binding.sink.committed!(checkpoint(2000));
     expect([...sent.at(-1)!.values()].every((records) => records.length === 2)).toBe(true);
+  });
+
+  it("reports a partition at its own watermark while that is behind the job's (a partition just moved here), none before its first event time", async () => {
+    const { binding, sent } = setUp(['events/0', 'events/2']);
+    await binding.start();
+    binding.follow('kpis', new Map());
+    binding.take('kpis');
+    // events/2 restored at its last marker: newest event time 1500, so its own watermark is 1400 (out-of-orderness 100).
+    await binding.sink.committed!(checkpoint(2000, { 'events/0': AHEAD, 'events/2': { maxEventTime: 1500, ended: false } }));
+    const reports = (at: Map<number, Array<{ key: string; value: string | null }>>) =>
+      at
+        .get(0)!
+        .filter((r) => r.key.startsWith('["watermark"'))
+        .map((r) => [r.key, r.value]);
+    expect(reports(sent.at(-1)!)).toEqual([
+      ['["watermark","events/0"]', '{"watermark":2000}'],
+      ['["watermark","events/2"]', '{"watermark":1400}'],
+    ]);
+    // A partition with no event time yet (assigned, nothing read) is not reported.
+    await binding.sink.committed!(checkpoint(3000, { 'events/0': AHEAD, 'events/2': { maxEventTime: Number.NEGATIVE_INFINITY, ended: false } }));
+    expect(reports(sent.at(-1)!)).toEqual([['["watermark","events/0"]', '{"watermark":3000}']]);
   });
 });
 
