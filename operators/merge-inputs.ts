@@ -63,3 +63,14 @@ export class MergeInputs {
     return tracker;
   }
 }
+
+/** Inputs split by merge partition number, one list per merger (a member keeps one per partition number); a number beyond `count` is refused. */
+export function byMergePartition(inputs: readonly MergeInput[], count: number, operator: string): MergeInput[][] {
+  const lists = Array.from({ length: count }, (): MergeInput[] => []);
+  for (const input of inputs) {
+    const list = lists[input.position.mergePartition];
+    if (!list) throw new Error(`${operator}: merge partition ${input.position.mergePartition} beyond the source's ${count} partitions`);
+    list.push(input);
+  }
+  return lists;
+}

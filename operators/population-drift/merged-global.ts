@@ -13,7 +13,8 @@
  * n to its next reader. The period progress stays the member's (partition-closes.ts).
  */
 import type { GaugeReading } from '../gauges.js';
-import type { MergeInput, MergePort } from '../merge-port.js';
+import { byMergePartition } from '../merge-inputs.js';
+import type { MergePort } from '../merge-port.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { partitionStateName } from '../partition-scoped-state.js';
@@ -92,12 +93,7 @@ export class MergedDriftGlobal implements GlobalOperator {
   /** At a checkpoint's cut: applies what the merge partitions received, and hands this member's closes to the port. */
   drainOutputs(): OperatorOutput[] {
     const now = this.port.now();
-    const byPartition = this.mergers.map((): MergeInput[] => []);
-    for (const input of this.port.take(this.name)) {
-      const inputs = byPartition[input.position.mergePartition];
-      if (!inputs) throw new Error(`${this.name}: merge partition ${input.position.mergePartition} beyond the source's ${this.mergers.length} partitions`);
-      inputs.push(input);
-    }
+    const byPartition = byMergePartition(this.port.take(this.name), this.mergers.length, this.name);
     const sources = this.port.sourcePartitions();
     this.port.offer(this.closes.cut());
     return this.mergers.flatMap((merger, m) => {
