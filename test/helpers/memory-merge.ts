@@ -52,7 +52,7 @@ export type CommittedState = Map<string, Map<string, unknown>>;
  * One member: a local and a merged global part, reading the source partitions `held` and owning
  * the merge partitions `owned`. A subclass builds the two parts and then calls `start()`.
  */
-export abstract class MemoryMember implements MergePort {
+export abstract class MemoryMember<E> implements MergePort {
   abstract readonly local: LocalOperator;
   abstract readonly global: GlobalOperator;
   private offered: PartialRecord[] = [];
@@ -71,6 +71,20 @@ export abstract class MemoryMember implements MergePort {
     for (const [part, states] of this.parts())
       for (const [name, state] of Object.entries(states)) state.restore(this.store.get(`${part}/${name}`) ?? new Map());
     driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
+  }
+
+  /** Runs a batch of source partition `partition` through the local part and merges its partial. */
+  abstract process(partition: string, batch: readonly E[]): void;
+
+  /** One round: each partition this member reads gets its share of `batch`, then the watermark moves. */
+  feed(batch: readonly E[], partitionOf: (event: E) => string, watermark: number): void {
+    for (const p of this.held) {
+      this.process(
+        p,
+        batch.filter((event) => partitionOf(event) === p),
+      );
+    }
+    this.advance(watermark);
   }
 
   /** Where a checkpoint's outputs go. */
@@ -140,7 +154,13 @@ export abstract class MemoryMember implements MergePort {
  * names `<name>@n`, operators/partition-scoped-state.ts); `carry: false` moves the customers only
  * (what happened before issue 20's carry).
  */
-export function moveCommittedState(from: MemoryMember, to: MemoryMember, n: number, customerPartition: (customer: string) => number, carry: boolean): void {
+export function moveCommittedState<E>(
+  from: MemoryMember<E>,
+  to: MemoryMember<E>,
+  n: number,
+  customerPartition: (customer: string) => number,
+  carry: boolean,
+): void {
   const local = from.local.states;
   for (const [table, entries] of from.store) {
     const [part, name] = table.split('/') as [string, string];

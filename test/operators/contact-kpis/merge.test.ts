@@ -124,7 +124,7 @@ describe('KpiMerger', () => {
 });
 
 /** One member of the KPI merge (test/helpers/memory-merge.ts). */
-class Member extends MemoryMember {
+class Member extends MemoryMember<ContactEvent> {
   readonly local: LocalOperator;
   readonly global: GlobalOperator;
 
@@ -199,14 +199,7 @@ describe('members merged through a merge topic', () => {
       const batch = contacts.filter((c) => c.queued_at >= t && c.queued_at < t + HOUR);
       // Every partition has contacts each hour in this data, so each member's watermark is its partitions' minimum.
       const watermark = t + HOUR - outOfOrder;
-      for (const member of group) {
-        for (const p of member.held)
-          member.process(
-            p,
-            batch.filter((c) => partitionOf(c) === p),
-          );
-        member.advance(watermark);
-      }
+      for (const member of group) member.feed(batch, partitionOf, watermark);
       for (const c of batch) one.process(c);
       one.onWatermark(watermark);
       oneOutputs.push(...one.drainOutputs());
@@ -285,14 +278,7 @@ describe('a source partition that moves between merging members while windows ar
     for (let t = T0; t < T0 + 3 * DAY; t += HOUR, round++) {
       const batch = contacts.filter((c) => c.queued_at >= t && c.queued_at < t + HOUR);
       const watermark = t + HOUR - 5 * MIN;
-      for (const member of [a, b]) {
-        for (const p of member.held)
-          member.process(
-            p,
-            batch.filter((c) => partitionOf(c) === p),
-          );
-        member.advance(watermark);
-      }
+      for (const member of [a, b]) member.feed(batch, partitionOf, watermark);
       for (const c of batch) one.process(c);
       one.onWatermark(watermark);
       oneOutputs.push(...one.drainOutputs());

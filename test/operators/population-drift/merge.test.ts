@@ -29,7 +29,7 @@ const customerPartition = (id: string): number => hash(id) % SOURCE.length;
 const partitionOf = (e: PulseEvent): string => SOURCE[customerPartition(e.customer_id!)]!;
 
 /** One member of the drift merge (test/helpers/memory-merge.ts). */
-class Member extends MemoryMember {
+class Member extends MemoryMember<PulseEvent> {
   readonly local: LocalOperator;
   readonly global: GlobalOperator;
 
@@ -125,14 +125,7 @@ describe('population drift merged across members through a merge topic', () => {
     for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
       const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
       const watermark = t + DAY - 5 * 60_000;
-      for (const member of group) {
-        for (const p of member.held)
-          member.process(
-            p,
-            batch.filter((e) => partitionOf(e) === p),
-          );
-        member.advance(watermark);
-      }
+      for (const member of group) member.feed(batch, partitionOf, watermark);
       for (const e of batch) one.process(e);
       one.onWatermark(watermark);
       oneOut.add(one.drainOutputs());
@@ -206,14 +199,7 @@ describe('a source partition that moves between merging members while periods ar
     for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
       const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
       const watermark = t + DAY - 5 * 60_000;
-      for (const member of [a, b]) {
-        for (const p of member.held)
-          member.process(
-            p,
-            batch.filter((e) => partitionOf(e) === p),
-          );
-        member.advance(watermark);
-      }
+      for (const member of [a, b]) member.feed(batch, partitionOf, watermark);
       for (const e of batch) one.process(e);
       one.onWatermark(watermark);
       oneOut.add(one.drainOutputs());
