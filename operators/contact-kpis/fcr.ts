@@ -12,6 +12,7 @@
  */
 import type { ContactEvent } from '../events.js';
 import { KeyedState } from '../state.js';
+import { appendExact } from '../state-list.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { FcrScope } from './options.js';
 
@@ -65,8 +66,8 @@ export class FcrTracker {
       own.rep = entries.some((x) => end < x.q && x.q <= end + this.lookaheadMs);
       resolved = !own.rep;
     }
-    entries.push(own);
-    this.state.set(key, entries);
+    // A new list of exactly this length: it stays in the state for the look-ahead (state-list.ts).
+    this.state.set(key, appendExact(entries, own));
     this.due.schedule(key, this.dropAt(own));
     return { repeated, resolved };
   }

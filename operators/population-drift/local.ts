@@ -15,6 +15,7 @@ import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { StringPool } from '../string-pool.js';
+import { appendExact } from '../state-list.js';
 import type { CategoricalSummary, NumericSketch } from '../drift-statistics/index.js';
 import { addCategory, addValue, createCategoricalSummary, createNumericSketch, isNumericSketch } from '../drift-statistics/index.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
@@ -254,7 +255,7 @@ export class PopulationDriftLocal implements LocalOperator {
     } else if (event.type === 'profile' && this.profileAttrs.size > 0) {
       const attrs: Record<string, string | null> = {};
       for (const a of this.profileAttrs) attrs[a] = this.attributeValues.shared(profileAttribute(event, a));
-      c.profiles.push({ ts: event.ts, attrs });
+      c.profiles = appendExact(c.profiles, { ts: event.ts, attrs });
       c.profiles.sort((a, b) => a.ts - b.ts);
     }
     return c;

@@ -6,6 +6,7 @@
 import type { ContactEvent } from '../events.js';
 import type { IntentPrediction } from '../intent/model.js';
 import { scoreText, type SentimentScore } from './sentiment.js';
+import { insertExact, keepNewest } from '../state-list.js';
 import type { InteractionRule, RecentContact, ServiceTriggerSettings } from './types.js';
 
 export type InteractionMatch =
@@ -15,12 +16,11 @@ export type InteractionMatch =
   | { trigger: 'negative_text'; sentiment: SentimentScore }
   | { trigger: 'intent'; prediction: IntentPrediction };
 
-/** Inserts a contact in queued_at order (ties keep arrival order) and keeps the newest `max`. */
-export function recordContact(recent: RecentContact[], contact: RecentContact, max: number): void {
+/** The recent contacts with `contact` inserted in queued_at order (ties keep arrival order), the newest `max` of them (a new list: state-list.ts). */
+export function recordContact(recent: readonly RecentContact[], contact: RecentContact, max: number): RecentContact[] {
   let i = recent.length;
   while (i > 0 && recent[i - 1]!.t > contact.t) i--;
-  recent.splice(i, 0, contact);
-  if (recent.length > max) recent.splice(0, recent.length - max);
+  return keepNewest(insertExact(recent, i, contact), max);
 }
 
 /** Drops contacts queued before `before`; returns true when none are left. */

@@ -227,9 +227,9 @@ export class ServiceTriggersOperator implements Operator {
     const customerId = event.customer_id;
     // An unknown caller cannot be followed over contacts or tied to a customer.
     if (customerId === null || this.settings.interactionRules.length === 0) return;
-    const recent = this.contacts.get(customerId) ?? [];
+    let recent = this.contacts.get(customerId) ?? [];
     if (this.contactHorizonMs > 0) {
-      recordContact(recent, { t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }, this.settings.maxContactsPerCustomer);
+      recent = recordContact(recent, { t: event.queued_at, r: event.reason, d: event.disposition, id: event.contact_id }, this.settings.maxContactsPerCustomer);
       this.contacts.set(customerId, recent);
     }
     const withCurrent: readonly RecentContact[] =

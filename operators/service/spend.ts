@@ -7,6 +7,7 @@
  */
 import { MS_PER_DAY } from '../events.js';
 import type { SpendState } from './types.js';
+import { insertExact } from '../state-list.js';
 
 export const utcDay = (ts: number): number => Math.floor(ts / MS_PER_DAY);
 
@@ -18,8 +19,8 @@ export function addSpend(state: SpendState, ts: number, amount: number): void {
   while (i >= 0 && days[i]! > day) i--;
   if (i >= 0 && days[i] === day) sums[i] = sums[i]! + amount;
   else {
-    days.splice(i + 1, 0, day);
-    sums.splice(i + 1, 0, amount);
+    state.days = insertExact(days, i + 1, day);
+    state.sums = insertExact(sums, i + 1, amount);
   }
 }
 

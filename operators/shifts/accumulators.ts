@@ -10,6 +10,7 @@
  * window's statistics are bit for bit the same.
  */
 import { type WindowStats, emptyWindow } from './glr-detector.js';
+import { appendExact } from '../state-list.js';
 
 export interface OpenWindow {
   index: number;
@@ -30,15 +31,14 @@ const LOG_SQUARED = 4;
 
 /**
  * Adds one event of `value` to window `index` of `measure`, the statistics only `withStats` (GLR),
- * and returns the list: a new one when it was empty (a one-entry literal; a push reserves 16 spare
+ * and returns the list: a new one when the window opens (state-list.ts: a push reserves 16 spare
  * slots, kept by every customer with an open window).
  */
 export function accumulate(acc: Accumulators, index: number, measure: string, value: number, withStats: boolean): Accumulators {
   let window = sumsOf(acc, index);
   if (window === undefined) {
     const opened: OpenWindow = { index, sums: (window = {}) };
-    if (acc.length === 0) acc = [opened];
-    else acc.push(opened);
+    acc = appendExact(acc, opened);
   }
   const sums = (window[measure] ??= [0, 0, 0, 0, 0]);
   sums[VALUE] = (sums[VALUE] as number) + value;

@@ -10,6 +10,7 @@
  */
 import type { ShiftSettings } from './config.js';
 import type { SeriesState } from './series.js';
+import { appendBounded } from '../state-list.js';
 import { type CusumSums, cusumPValue, cusumStep } from './cusum.js';
 import { MAD_TO_SD, mad, mean, median, normalSf, quantile, sd } from './robust.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
@@ -208,7 +209,7 @@ export function decide(s: SeriesState, a: Assessment, p: DetectorParams, offsetU
  * the cooldown starts.
  */
 export function advance(s: SeriesState, x: number, index: number, verdict: Verdict | null, alerted: boolean, p: DetectorParams): void {
-  s.v.push(x);
+  s.v = appendBounded(s.v, x, p.ringWindows);
   s.last = index;
   if (verdict && alerted) {
     const run = verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown;
@@ -218,7 +219,6 @@ export function advance(s: SeriesState, x: number, index: number, verdict: Verdi
     s.quiet = index + p.cooldownWindows + 1;
     return;
   }
-  if (s.v.length > p.ringWindows) s.v.splice(0, s.v.length - p.ringWindows);
   if (verdict) {
     s.up = verdict.sums.up;
     s.down = verdict.sums.down;

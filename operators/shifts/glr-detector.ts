@@ -7,7 +7,8 @@
  */
 import type { ShiftSettings } from './config.js';
 import type { Assessment, Verdict } from './detector.js';
-import { type GlrRings, type SeriesState, dropOldest } from './series.js';
+import { type GlrRings, type SeriesState } from './series.js';
+import { appendBounded, appendExact, keepNewest } from '../state-list.js';
 import { countDispersion, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
@@ -316,13 +317,14 @@ export function advanceGlr(
     s.v = [];
     g = s.g = { n: [] };
   }
-  s.v.push(w.x);
+  const max = p.ringWindows;
+  s.v = appendBounded(s.v, w.x, max);
   // An optional ring starts (with what it stood for so far) at the first window that departs from it.
-  if (g.k) g.k.push(w.k);
-  else if (w.k !== w.n) g.k = [...g.n, w.k];
-  g.n.push(w.n);
-  g.l = appendOrZero(g.l, w.l, s.v.length);
-  g.q = appendOrZero(g.q, w.q, s.v.length);
+  if (g.k) g.k = appendBounded(g.k, w.k, max);
+  else if (w.k !== w.n) g.k = appendExact(keepNewest(g.n, max - 1), w.k);
+  g.n = appendBounded(g.n, w.n, max);
+  g.l = appendOrZero(g.l, w.l, s.v.length, max);
+  g.q = appendOrZero(g.q, w.q, s.v.length, max);
   s.last = index;
   // An open reported silence goes on while the series stays empty.
   if (s.qm && w.n === 0 && s.qm[s.qm.length - 1] === index) s.qm[s.qm.length - 1] = index + 1;
@@ -342,12 +344,11 @@ export function advanceGlr(
     else keep = Math.min(keep, run);
   }
   if (s.v.length > keep) {
-    const drop = s.v.length - keep;
-    dropOldest(s.v, drop);
-    dropOldest(g.n, drop);
-    if (g.k) dropOldest(g.k, drop);
-    if (g.l) dropOldest(g.l, drop);
-    if (g.q) dropOldest(g.q, drop);
+    s.v = keepNewest(s.v, keep);
+    g.n = keepNewest(g.n, keep);
+    if (g.k) g.k = keepNewest(g.k, keep);
+    if (g.l) g.l = keepNewest(g.l, keep);
+    if (g.q) g.q = keepNewest(g.q, keep);
   }
   // Rings that say nothing again (their departing windows left, or a state from before issue 13).
   if (g.k && sameValues(g.k, g.n)) delete g.k;
@@ -363,11 +364,12 @@ export function advanceGlr(
 
 /**
  * Appends `value` to a ring that is absent while all 0 (GlrRings); `length` is the ring's length
- * after the append. Object.is: a -0 is kept as such, so the sums that use it stay bit for bit.
+ * after the append (at most `max`). Object.is: a -0 is kept as such, so the sums that use it stay
+ * bit for bit.
  */
-function appendOrZero(ring: number[] | undefined, value: number, length: number): number[] | undefined {
-  if (ring) ring.push(value);
-  else if (!Object.is(value, 0)) {
+function appendOrZero(ring: number[] | undefined, value: number, length: number, max: number): number[] | undefined {
+  if (ring) return appendBounded(ring, value, max);
+  if (!Object.is(value, 0)) {
     ring = new Array<number>(length).fill(0);
     ring[length - 1] = value;
   }

@@ -5,7 +5,7 @@
  */
 import type { InstantRule, LargeTransactionRule, NewMetricRule, RefundRule } from './config.js';
 import { median } from './robust.js';
-import { dropOldest } from './series.js';
+import { appendBounded } from '../state-list.js';
 
 export interface InstantHit {
   rule: InstantRule['rule'];
@@ -43,10 +43,9 @@ function belowMedianBound(bound: number, recent: readonly number[]): boolean {
   return below >= needed;
 }
 
-/** Records a non-negative amount in the bounded list of recent amounts (mutates `recent`). */
-export function recordAmount(recent: number[], amount: number, history: number): void {
-  recent.push(amount);
-  dropOldest(recent, recent.length - history);
+/** The bounded list of recent amounts with a non-negative `amount` recorded (`recent` itself once full: state-list.ts). */
+export function recordAmount(recent: number[], amount: number, history: number): number[] {
+  return appendBounded(recent, amount, history);
 }
 
 export function checkRefund(rule: RefundRule, amount: number): InstantHit | null {

@@ -25,6 +25,7 @@ import { type SeriesState, newSeries } from './series.js';
 import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
+import { appendExact } from '../state-list.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
@@ -264,7 +265,7 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     if (e.amount < 0) return;
-    recordAmount(c.amounts, e.amount, this.largeRule?.history ?? 20);
+    c.amounts = recordAmount(c.amounts, e.amount, this.largeRule?.history ?? 20);
     if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
     if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
   }
@@ -276,7 +277,7 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     const maxMetrics = rule?.maxMetrics ?? 32;
-    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics.push(e.metric);
+    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics = appendExact(c.metrics, e.metric);
     if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
   }
 

@@ -53,13 +53,3 @@ export interface SeriesState {
 export function newSeries(firstIndex: number): SeriesState {
   return { v: [], last: firstIndex - 1, up: 0, down: 0, runUp: 0, runDown: 0, quiet: firstIndex };
 }
-
-/**
- * Removes the `count` oldest entries of a bounded list in place. A ring that is full loses one entry
- * per window (or per transaction, for the recent amounts): `shift` does that without the array of
- * removed entries that `splice` returns, which was garbage at every window close of every series.
- */
-export function dropOldest(list: unknown[], count: number): void {
-  if (count === 1) list.shift();
-  else if (count > 1) list.splice(0, count);
-}
