@@ -64,6 +64,14 @@ export interface GlobalOperator {
   merge(partials: readonly unknown[], partition?: string): void;
   /** Work when the watermark advances; may ask the local parts (see the module comment). */
   onWatermark(watermark: number): ShardRequests;
+  /**
+   * How far one source partition read here has got, after each of its batches and after a restore:
+   * the job's watermark, but never beyond the partition's own (its newest event time less the
+   * out-of-orderness), what a merge across members is told of it (pipelines/merge-binding.ts
+   * `reportOf`). For a part that keeps its progress per source partition (job option `merge`): a
+   * partition restored here behind the job's watermark catches up on its own; may ask the local parts.
+   */
+  onPartitionWatermark?(partition: string, watermark: number): ShardRequests;
   /** Brings the local parts up to date with restored global state (after a restart). */
   sync?(): ShardRequests;
   drainOutputs(): OperatorOutput[];

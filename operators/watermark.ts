@@ -148,6 +148,11 @@ export class WatermarkTracker {
     return this.partitions.get(partition)?.maxEventTime ?? Number.NEGATIVE_INFINITY;
   }
 
+  /** How far one partition has got: see `partitionWatermark`; null before it has an event time. */
+  partitionWatermarkOf(partition: string): number | null {
+    return partitionWatermark(this.currentWatermark, this.partitions.get(partition)?.maxEventTime, this.options.outOfOrdernessMs);
+  }
+
   /** True when every partition seen has ended (a bounded input is fully read). */
   allEnded(): boolean {
     for (const clock of this.partitions.values()) if (!clock.ended) return false;
@@ -179,4 +184,15 @@ export class WatermarkTracker {
     this.currentWatermark = snapshot.current ?? Number.NEGATIVE_INFINITY;
     this.lastEventWatermark = this.currentWatermark;
   }
+}
+
+/**
+ * How far one partition has got: the job's watermark, but never beyond the partition's own (its
+ * newest event time less the out-of-orderness). The job watermark never moves back, so a partition
+ * just restored at its last marker or snapshot (its records since then not read again yet) is
+ * behind it. Null before the job or the partition has a finite time.
+ */
+export function partitionWatermark(job: number | null, maxEventTime: number | undefined, outOfOrdernessMs: number): number | null {
+  if (job === null || job === Number.NEGATIVE_INFINITY || maxEventTime === undefined || !Number.isFinite(maxEventTime)) return null;
+  return Math.min(job, maxEventTime - outOfOrdernessMs);
 }

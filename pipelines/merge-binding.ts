@@ -15,7 +15,7 @@ import type { ChangelogRecord } from '../sinks/changelog/records.js';
 import { ChangelogTopic } from '../sinks/changelog/topic.js';
 import { MergeFollower } from '../sinks/merge/follower.js';
 import { partialMessage, watermarkMessages, type MergeMessage } from '../sinks/merge/records.js';
-import type { WatermarkSnapshot } from '../operators/watermark.js';
+import { partitionWatermark, type WatermarkSnapshot } from '../operators/watermark.js';
 import { parsePartitionName, partitionName } from '../sources/kafka/client.js';
 import { lagOf } from '../sources/kafka/partition-status.js';
 import { sharedClientProperties, singleTopic } from '../sources/kafka/options.js';
@@ -286,15 +286,12 @@ function isMergeable(plan: OperatorPlan): plan is MergeablePlan {
 }
 
 /**
- * The watermark a member reports for source partition `partition`: its job watermark, but never
- * beyond the partition's own (its newest event time less the out-of-orderness). The job watermark
- * never moves back, so a partition that has just moved here (restored at its last marker or
- * snapshot, its records since then not read again yet) would otherwise be reported at the job's
- * level and close merged windows before its records are merged (their late rows revised later,
- * but the rules already evaluated). Null before the partition has an event time.
+ * The watermark a member reports for source partition `partition`: how far the partition has got
+ * (operators/watermark.ts `partitionWatermark`: the job watermark, never beyond the partition's
+ * own). Reported at the job's level, a partition that has just moved here would close merged
+ * windows before its records are merged (their late rows revised later, but the rules already
+ * evaluated). Null before the partition has an event time.
  */
 export function reportOf(snapshot: WatermarkSnapshot, partition: string, outOfOrdernessMs: number): number | null {
-  const own = snapshot.partitions[partition]?.maxEventTime;
-  if (snapshot.current === null || own === undefined || !Number.isFinite(own)) return null;
-  return Math.min(snapshot.current, own - outOfOrdernessMs);
+  return partitionWatermark(snapshot.current, snapshot.partitions[partition]?.maxEventTime, outOfOrdernessMs);
 }

@@ -214,6 +214,7 @@ export class JobRunner {
     this.eventsSinceCheckpoint += batch.records.length;
     this.context.onProgress?.(this.progress);
     if (watermark !== undefined) await this.watermarkGlobals(watermark);
+    await this.partitionWatermarkGlobals([batch.partition]);
   }
 
   /** Hands each global part the partials of its local parts, in shard order. */
@@ -253,6 +254,21 @@ export class JobRunner {
 
   private async watermarkGlobals(watermark: number): Promise<void> {
     for (const [i, global] of this.globals.entries()) if (global) await this.drive(i, global.onWatermark(watermark));
+  }
+
+  /**
+   * Tells the global parts that keep their progress per source partition (merged drift) how far
+   * `partitions` have got; one restored here behind the job's watermark moves on its own, which
+   * the job's watermark (held at where it was) does not tell.
+   */
+  private async partitionWatermarkGlobals(partitions: Iterable<string>): Promise<void> {
+    for (const [i, global] of this.globals.entries()) {
+      if (!global?.onPartitionWatermark) continue;
+      for (const partition of partitions) {
+        const watermark = this.watermarks.partitionWatermarkOf(partition);
+        if (watermark !== null) await this.drive(i, global.onPartitionWatermark(partition, watermark));
+      }
+    }
   }
 
   /** Runs a global part's requests against its local parts on every shard. */
@@ -482,6 +498,8 @@ export class JobRunner {
     this.globals = globals;
     await pool.restore(shards);
     for (const [i, global] of this.globals.entries()) if (global?.sync) await this.drive(i, global.sync());
+    // A partition restored here may have got further than its previous reader had closed.
+    await this.partitionWatermarkGlobals(this.positions.keys());
     return openWindows;
   }
 }

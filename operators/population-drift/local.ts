@@ -5,8 +5,10 @@
  * shard's events, handed over after every batch. Closing a period takes two requests of the global
  * part (global.ts):
  *
- * 1. `close`: fold the period into every customer and answer the shard's share of the per-customer
- *    features (partial sketches, which merge exactly) and of the population to score (RFM inputs);
+ * 1. `close`: fold the period into every customer (in a job that merges drift across members, those
+ *    of the source partitions named: each partition has its own progress) and answer the shard's
+ *    share of the per-customer features (partial sketches, which merge exactly) and of the
+ *    population to score (RFM inputs);
  * 2. `score`: with the population's tier thresholds, set every customer's tier; at a rescoring also
  *    tally the tier migrations since the previous one; forget customers gone quiet.
  */
@@ -92,11 +94,17 @@ export interface DriftPartial {
   periods: Record<string, Summaries>;
 }
 
+/**
+ * In a job that merges drift across members, each source partition has its own progress
+ * (partition-closes.ts): `partitions` of `sync` gives the first period not closed of each partition
+ * that has closed one, and `close` and `score` name the partitions whose period they close ('' for
+ * the customers whose partition is unknown): only their customers are folded, answered (per
+ * partition: PartitionCloseAnswers), forgotten. Without it, one progress for every customer.
+ */
 export type DriftRequest =
-  | { step: 'sync'; nextStart: number | null; closedAny: boolean }
-  /** `byPartition`: answer per source partition of the customers (PartitionCloseAnswers). */
-  | { step: 'close'; start: number; end: number; byPartition?: boolean }
-  | { step: 'score'; end: number; thresholds: TierThresholds | null; rescoring: 'baseline' | 'rescore' | 'none' };
+  | { step: 'sync'; nextStart: number | null; closedAny: boolean; partitions?: Record<string, number> }
+  | { step: 'close'; start: number; end: number; partitions?: string[] }
+  | { step: 'score'; end: number; thresholds: TierThresholds | null; rescoring: 'baseline' | 'rescore' | 'none'; partitions?: string[] };
 
 export interface CloseAnswer {
   /** Per-customer features of the shard's customers (spend, transaction_count, usage, profile). */
@@ -128,9 +136,10 @@ export class PopulationDriftLocal implements LocalOperator {
   private readonly profileAttrs: Set<string>;
   /** Features by source and field, looked up per event rather than filtered from the list each time. */
   private readonly eventFeatures = new Map<string, PopulationFeature[]>();
-  /** The global progress, as of the last close: events of closed periods are not counted. */
-  private nextStart: number | null = null;
-  private closedAny = false;
+  /** Events of periods before this one are not counted (closed): the global progress, or the batch partition's (`merge`). */
+  private closedBefore: number | null = null;
+  /** By source partition, in a job that merges drift: the start of its first period not closed, once it has closed one. */
+  private partitionsClosedBefore = new Map<string, number>();
   private partial: DriftPartial | null = null;
   /** Shared copies of profile attribute values (regions, age bands: a few values for every customer). */
   private readonly attributeValues = new StringPool();
@@ -159,7 +168,7 @@ export class PopulationDriftLocal implements LocalOperator {
   process(event: PulseEvent): void {
     const start = periodStart(event.ts, this.options.periodMs, this.options.offsetMs);
     // Its period is closed: the runner's lateness should have refused it.
-    if (this.closedAny && this.nextStart !== null && start < this.nextStart) return;
+    if (this.closedBefore !== null && start < this.closedBefore) return;
     const p = (this.partial ??= { minStart: start, maxTs: event.ts, starts: [], periods: {} });
     if (start < p.minStart) p.minStart = start;
     if (!p.starts.includes(start)) p.starts.push(start);
@@ -182,7 +191,9 @@ export class PopulationDriftLocal implements LocalOperator {
   }
 
   beginBatch(partition: string): void {
-    if (this.tracksPartitions) this.batchPartition = partition;
+    if (!this.tracksPartitions) return;
+    this.batchPartition = partition;
+    this.closedBefore = this.partitionsClosedBefore.get(partition) ?? null;
   }
 
   onWatermark(): void {}
@@ -201,16 +212,21 @@ export class PopulationDriftLocal implements LocalOperator {
     const r = request as DriftRequest;
     switch (r.step) {
       case 'sync':
-        this.nextStart = r.nextStart;
-        this.closedAny = r.closedAny;
+        if (r.partitions === undefined) this.closedBefore = r.closedAny ? r.nextStart : null;
+        else this.setPartitionsClosedBefore(new Map(Object.entries(r.partitions)));
         return null;
       case 'close':
-        return this.close(r.start, r.end, r.byPartition === true);
+        return this.close(r.start, r.end, r.partitions === undefined ? undefined : new Set(r.partitions));
       case 'score':
-        this.nextStart = r.end;
-        this.closedAny = true;
-        return this.score(r.end, r.thresholds, r.rescoring);
+        if (r.partitions === undefined) this.closedBefore = r.end;
+        else this.setPartitionsClosedBefore(new Map([...this.partitionsClosedBefore, ...r.partitions.map((p): [string, number] => [p, r.end])]));
+        return this.score(r.end, r.thresholds, r.rescoring, r.partitions === undefined ? undefined : new Set(r.partitions));
     }
+  }
+
+  private setPartitionsClosedBefore(closedBefore: Map<string, number>): void {
+    this.partitionsClosedBefore = closedBefore;
+    if (this.batchPartition !== undefined) this.closedBefore = closedBefore.get(this.batchPartition) ?? null;
   }
 
   /** Adds the event to its customer's record (created at the first event) and returns the record. */
@@ -279,8 +295,9 @@ export class PopulationDriftLocal implements LocalOperator {
     }
   }
 
-  /** Step 1 (see the module comment); by source partition in a job that merges drift across members. */
-  private close(start: number, end: number, byPartition: boolean): CloseAnswer | PartitionCloseAnswers {
+  /** Step 1 (see the module comment); of the customers of `partitions` only, by source partition, in a job that merges drift across members. */
+  private close(start: number, end: number, partitions: ReadonlySet<string> | undefined): CloseAnswer | PartitionCloseAnswers {
+    const byPartition = partitions !== undefined;
     const o = this.options;
     const periodKey = String(start);
     const shares = new Map<string, PartitionCloseAnswer>();
@@ -297,6 +314,8 @@ export class PopulationDriftLocal implements LocalOperator {
     if (!byPartition) shareOf('');
     const closeMonth = monthIndex(end - 1);
     for (const [id, c] of this.customers.entries()) {
+      // Another partition's customer: its partition closes this period on its own (partition-closes.ts).
+      if (partitions !== undefined && !partitions.has(c.partition ?? '')) continue;
       const acc = c.open[periodKey];
       if (acc) {
         foldTrailing(c, acc);
@@ -333,7 +352,12 @@ export class PopulationDriftLocal implements LocalOperator {
   }
 
   /** Step 2 (see the module comment); the migration tally at a rescoring, else null. */
-  private score(end: number, thresholds: TierThresholds | null, rescoring: 'baseline' | 'rescore' | 'none'): MigrationTally | null {
+  private score(
+    end: number,
+    thresholds: TierThresholds | null,
+    rescoring: 'baseline' | 'rescore' | 'none',
+    partitions: ReadonlySet<string> | undefined,
+  ): MigrationTally | null {
     const scoredNow = new Map<string, ScoredTier>();
     if (thresholds !== null) for (const v of this.population) scoredNow.set(v.customer_id, { tier: tierOf(v.monetary, thresholds), spend: v.monetary });
     this.population = [];
@@ -351,7 +375,7 @@ export class PopulationDriftLocal implements LocalOperator {
       tally = tallyMigrations(emptyMigrationTally(), previous, scoredNow);
     }
     if (rescoring !== 'none') this.setScored(scoredNow);
-    this.expireCustomers(end);
+    this.expireCustomers(end, partitions);
     return tally;
   }
 
@@ -365,9 +389,12 @@ export class PopulationDriftLocal implements LocalOperator {
     }
   }
 
-  private expireCustomers(end: number): void {
+  /** Forgets the customers gone quiet (of `partitions` only: another partition's may still be in its open period). */
+  private expireCustomers(end: number, partitions: ReadonlySet<string> | undefined): void {
     const stale: string[] = [];
-    for (const [id, c] of this.customers.entries()) if (this.expires(c, end)) stale.push(id);
+    for (const [id, c] of this.customers.entries()) {
+      if ((partitions === undefined || partitions.has(c.partition ?? '')) && this.expires(c, end)) stale.push(id);
+    }
     for (const id of stale) this.customers.delete(id);
   }
 

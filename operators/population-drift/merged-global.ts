@@ -6,11 +6,11 @@
  * (drift-merger.ts). The rows, alerts and merge positions are state and outputs of this member's
  * checkpoint: one transaction.
  *
- * State is kept per partition number n where it belongs to one (operators/partition-scoped-state.ts,
- * as the KPI merge's): source partition n's open periods and published closes, and the merge of
- * merge partition n (the member reading source partition n owns merge partition n; only the drift's
+ * State is kept per partition number n (operators/partition-scoped-state.ts, as the KPI merge's):
+ * source partition n's close progress, open periods and published closes, and the merge of merge
+ * partition n (the member reading source partition n owns merge partition n; only the drift's
  * merge partition receives closes, so only its merger decides), so both move with source partition
- * n to its next reader. The period progress stays the member's (partition-closes.ts).
+ * n to its next reader.
  */
 import type { GaugeReading } from '../gauges.js';
 import { byMergePartition } from '../merge-inputs.js';
@@ -24,10 +24,9 @@ import { PopulationDriftGlobal } from './global.js';
 import type { PopulationDriftOptions } from './options.js';
 import { DriftPartitionCloses, POPULATION_CHUNK } from './partition-closes.js';
 
-/** State names of the merge (besides the merged decision's own, global.ts); all but `progress` and `unplaced` are per partition number (`<name>@<n>`). */
+/** State names of the merge (besides the merged decision's own, global.ts), each per partition number (`<name>@<n>`). */
 export const DRIFT_MERGE_STATES = {
   progress: 'partition_progress',
-  unplaced: 'unplaced_closes',
   periods: 'partition_periods',
   closed: 'partition_closes',
   latest: 'merge_latest',
@@ -54,14 +53,12 @@ export class MergedDriftGlobal implements GlobalOperator {
     const sources = port.sourcePartitions();
     this.closes = new DriftPartitionCloses(options, sources, chunkSize);
     this.mergers = sources.map(() => new DriftMerger(new PopulationDriftGlobal(options), idleTimeoutMs));
-    const states = {
-      [DRIFT_MERGE_STATES.progress]: this.closes.progress,
-      [DRIFT_MERGE_STATES.unplaced]: this.closes.unplaced,
-    } as Record<string, KeyedState<unknown>>;
+    const states: Record<string, KeyedState<unknown>> = {};
     for (let n = 0; n < sources.length; n++) {
       const merger = this.mergers[n]!;
       const own = {
         ...merger.global.states,
+        [DRIFT_MERGE_STATES.progress]: this.closes.progress[n]!,
         [DRIFT_MERGE_STATES.periods]: this.closes.periods[n]!,
         [DRIFT_MERGE_STATES.closed]: this.closes.closed[n]!,
         [DRIFT_MERGE_STATES.latest]: merger.latest,
@@ -81,6 +78,10 @@ export class MergedDriftGlobal implements GlobalOperator {
 
   *onWatermark(watermark: number): ShardRequests {
     yield* this.closes.onWatermark(watermark);
+  }
+
+  *onPartitionWatermark(partition: string, watermark: number): ShardRequests {
+    yield* this.closes.onPartitionWatermark(partition, watermark);
   }
 
   *sync(): ShardRequests {

@@ -13,14 +13,19 @@
  * drops them); a member that restarts publishes the ones it holds again, so a crash between a
  * checkpoint's commit and its produce loses nothing.
  *
- * Every period the member's watermark passes is closed, also one in which its partitions had no
- * event: its known customers still count (a spend of 0), and only the merge knows whether another
- * member's partitions had events then.
+ * Every period a partition passes is closed, also one in which it had no event: its known
+ * customers still count (a spend of 0), and only the merge knows whether another partition had
+ * events then.
  *
- * A partition's open periods' event-level summaries and its published records are kept per source
- * partition number (`periods[n]`, `closed[n]`, stored as `<name>@n`), so they move with the
- * partition to its next reader; the period progress is the member's (its shards drop events of the
- * periods it has closed), and stays.
+ * Everything of a partition is kept per source partition number (`progress[n]`, `periods[n]`,
+ * `closed[n]`, stored as `<name>@n`), so it moves with the partition to its next reader, which goes
+ * on where the previous one's checkpoint left it: its close progress (the first period not closed)
+ * included, also when this member has closed that period of its other partitions already. A
+ * partition's periods close when the member's watermark passes them, or, for one restored here
+ * behind it, when the partition's own watermark does (`onPartitionWatermark`: what the merge is
+ * told of it, so its close is published before the report that lets the merge decide). A close
+ * asks the shards to fold the period into the customers of the partitions closing only, and they
+ * drop an event only if its own batch partition has closed its period.
  */
 import type { PartialRecord } from '../merge-port.js';
 import type { ShardRequests } from '../parallel.js';
@@ -62,6 +67,7 @@ export interface DriftCloseRecord {
 export type DriftRecordKey = [start: number, part: 'close'] | [start: number, part: 'population', chunk: number];
 
 interface CloseProgress {
+  /** The partition's first period not closed; null before its first event. */
   nextStart: number | null;
   closedAny: boolean;
 }
@@ -71,13 +77,12 @@ const PROGRESS_KEY = 'progress';
 const UNKNOWN_PARTITION = '';
 
 export class DriftPartitionCloses {
-  readonly progress = new KeyedState<CloseProgress>();
+  /** By source partition number: its close progress (one entry, from its first event on). */
+  readonly progress: KeyedState<CloseProgress>[];
   /** By source partition number: event-level summaries of its open periods by [partition, start]; an entry also says the partition had events then. */
   readonly periods: KeyedState<Summaries>[];
   /** By source partition number: its published records of closed periods by [partition, record key], until a later close replaces them by nulls. */
   readonly closed: KeyedState<unknown>[];
-  /** Published records of customers whose partition is unknown, when the member had no partition to put them with (the member's own). */
-  readonly unplaced = new KeyedState<unknown>();
   private pending: PartialRecord[] = [];
   /** A fresh part (start, restore) publishes the records it holds once (see the module comment). */
   private republish = true;
@@ -91,6 +96,7 @@ export class DriftPartitionCloses {
     /** Customers per population record (tests set fewer). */
     private readonly chunkSize = POPULATION_CHUNK,
   ) {
+    this.progress = sourcePartitions.map(() => new KeyedState<CloseProgress>());
     this.periods = sourcePartitions.map(() => new KeyedState<Summaries>());
     this.closed = sourcePartitions.map(() => new KeyedState<unknown>());
   }
@@ -106,11 +112,11 @@ export class DriftPartitionCloses {
     if (n < 0)
       throw new Error(`${this.options.name}: a batch of partition ${partition}, which is not one of the source's (${this.sourcePartitions.join(', ')})`);
     const periods = this.periods[n]!;
-    const p = this.progressOf();
+    const p = this.progressOf(n);
     for (const partial of partials as DriftPartial[]) {
       if (p.nextStart === null || (!p.closedAny && partial.minStart < p.nextStart)) p.nextStart = partial.minStart;
       for (const start of partial.starts) {
-        // The shards drop events of closed periods; a partial cannot name one.
+        // The shards drop events of the partition's closed periods; a partial cannot name one.
         if (p.closedAny && start < p.nextStart!) continue;
         const key = JSON.stringify([partition, start]);
         if (!periods.has(key)) periods.set(key, {});
@@ -122,30 +128,28 @@ export class DriftPartitionCloses {
         periods.set(key, into);
       }
     }
-    this.progress.set(PROGRESS_KEY, p);
+    this.progress[n]!.set(PROGRESS_KEY, p);
   }
 
-  /** Closes every period the member's watermark has passed (a Kafka job's watermark is finite). */
+  /** Closes every period the member's watermark has passed, of every source partition read here (an idle one too; a Kafka job's watermark is finite). */
   *onWatermark(watermark: number): ShardRequests {
-    const p = this.progressOf();
-    if (!Number.isFinite(watermark)) return;
-    while (p.nextStart !== null && p.nextStart + this.options.periodMs <= watermark) {
-      const start = p.nextStart;
-      const end = start + this.options.periodMs;
-      const answers = (yield { step: 'close', start, end, byPartition: true } satisfies DriftRequest) as PartitionCloseAnswers[];
-      this.publish(start, answers);
-      // Lets the shards forget customers gone quiet and move on; tiers are the merge's.
-      yield { step: 'score', end, thresholds: null, rescoring: 'none' } satisfies DriftRequest;
-      p.nextStart = end;
-      p.closedAny = true;
-      this.progress.set(PROGRESS_KEY, p);
-    }
+    yield* this.closeUpTo(watermark, this.heldNumbers());
   }
 
-  /** What the shards must know after a restore: events of closed periods are not counted. */
+  /** Closes the periods source partition `partition` has passed: one restored here behind the member's watermark catches up on its own. */
+  *onPartitionWatermark(partition: string, watermark: number): ShardRequests {
+    const n = this.sourcePartitions.indexOf(partition);
+    if (n >= 0) yield* this.closeUpTo(watermark, [n]);
+  }
+
+  /** What the shards must know after a restore: events of a partition's closed periods are not counted. */
   syncRequest(): DriftRequest {
-    const p = this.adoptMovedProgress();
-    return { step: 'sync', nextStart: p.nextStart, closedAny: p.closedAny };
+    const partitions: Record<string, number> = {};
+    for (const n of this.heldNumbers()) {
+      const p = this.progressOf(n);
+      if (p.closedAny) partitions[this.sourcePartitions[n]!] = p.nextStart!;
+    }
+    return { step: 'sync', nextStart: null, closedAny: false, partitions };
   }
 
   /** What the checkpoint being taken publishes. */
@@ -154,7 +158,7 @@ export class DriftPartitionCloses {
     // Population records before the close that counts them, as at the close (a restore loads state in any order).
     let records = this.pending;
     if (this.republish) {
-      const held = this.closedStates().flatMap((closed) => [...closed.entries()].map(([key, value]) => this.record(key, value)));
+      const held = this.closed.flatMap((closed) => [...closed.entries()].map(([key, value]) => this.record(key, value)));
       const isClose = (record: PartialRecord): boolean => (JSON.parse(record.key) as DriftRecordKey)[1] === 'close';
       records = [...this.pending.filter((record) => record.value === null), ...held.filter((r) => !isClose(r)), ...held.filter(isClose)];
     }
@@ -163,61 +167,74 @@ export class DriftPartitionCloses {
     return records;
   }
 
-  private publish(start: number, answers: readonly PartitionCloseAnswers[]): void {
-    for (const closed of this.closedStates()) {
+  /**
+   * Closes, period after period, the periods before `watermark` of the source partitions numbered
+   * `numbers`; partitions at the same period close together (one pass over the shards' customers).
+   */
+  private *closeUpTo(watermark: number, numbers: readonly number[]): ShardRequests {
+    if (!Number.isFinite(watermark)) return;
+    const { periodMs } = this.options;
+    for (;;) {
+      const due = numbers.filter((n) => {
+        const next = this.progressOf(n).nextStart;
+        return next !== null && next + periodMs <= watermark;
+      });
+      if (due.length === 0) return;
+      const start = Math.min(...due.map((n) => this.progressOf(n).nextStart!));
+      const end = start + periodMs;
+      const closing = due.filter((n) => this.progressOf(n).nextStart === start);
+      const partitions = closing.map((n) => this.sourcePartitions[n]!);
+      // Customers without a known partition (state from before the job merged, no event since) go
+      // with the lowest partition read here: under '' every member's would replace the others'.
+      const unknownWith = this.sourcePartitions[Math.min(...this.heldNumbers())]!;
+      const shares = partitions.includes(unknownWith) ? [...partitions, UNKNOWN_PARTITION] : partitions;
+      const answers = (yield { step: 'close', start, end, partitions: shares } satisfies DriftRequest) as PartitionCloseAnswers[];
+      this.publish(start, answers, partitions, unknownWith);
+      // Lets the shards forget those partitions' customers gone quiet and move on; tiers are the merge's.
+      yield { step: 'score', end, thresholds: null, rescoring: 'none', partitions: shares } satisfies DriftRequest;
+      for (const n of closing) this.progress[n]!.set(PROGRESS_KEY, { nextStart: end, closedAny: true });
+    }
+  }
+
+  private publish(start: number, answers: readonly PartitionCloseAnswers[], partitions: readonly string[], unknownWith: string): void {
+    for (const partition of partitions) {
+      const n = this.sourcePartitions.indexOf(partition);
+      const closed = this.closed[n]!;
+      // Its earlier closes are replaced (nulls): a partition keeps its latest close only, to publish again after a restart.
       for (const [key] of [...closed.entries()]) {
         if ((JSON.parse(key) as [string, DriftRecordKey])[1][0] >= start) continue;
         this.pending.push(this.record(key, null));
         closed.delete(key);
       }
-    }
-    const partitions = new Set(answers.flatMap((answer) => Object.keys(answer)));
-    for (const periods of this.periods) {
-      for (const [key] of periods.entries()) {
-        const [partition, periodStart] = JSON.parse(key) as [string, number];
-        if (periodStart === start) partitions.add(partition);
-      }
-    }
-    // A partition whose close of the period came with it from a reader that had closed it already
-    // (its progress was ahead): that close had the events, and stays the partition's word.
-    for (const partition of [...partitions]) {
-      if (!this.closedOf(partition).has(JSON.stringify([partition, [start, 'close']]))) continue;
-      this.periodsOf(partition)?.delete(JSON.stringify([partition, start]));
-      partitions.delete(partition);
-    }
-    // Customers without a known partition (state from before the job merged, no event since) go
-    // with one of this member's partitions: under '' every member's would replace the others'.
-    const known = [...partitions].filter((partition) => partition !== UNKNOWN_PARTITION).sort();
-    const sharesOf = (partition: string): string[] => (partition === known[0] ? [partition, UNKNOWN_PARTITION] : [partition]);
-    for (const partition of known.length > 0 ? known : [...partitions]) {
       const customers: Summaries = {};
       const population: CustomerValue[] = [];
       const expired: string[] = [];
+      const shares = partition === unknownWith ? [partition, UNKNOWN_PARTITION] : [partition];
       for (const answer of answers) {
-        for (const share of sharesOf(partition).map((name) => answer[name])) {
+        for (const share of shares.map((name) => answer[name])) {
           if (share === undefined) continue;
           mergeSummaries(customers, share.summaries);
           population.push(...share.population);
           expired.push(...share.expired);
         }
       }
-      const [periods, periodKey] = [this.periodsOf(partition), JSON.stringify([partition, start])];
-      const events = periods?.get(periodKey);
-      periods?.delete(periodKey);
+      const [periods, periodKey] = [this.periods[n]!, JSON.stringify([partition, start])];
+      const events = periods.get(periodKey);
+      periods.delete(periodKey);
       const chunks = Math.ceil(Math.max(population.length, expired.length) / this.chunkSize);
       for (let chunk = 0; chunk < chunks; chunk++) {
         const [from, to] = [chunk * this.chunkSize, (chunk + 1) * this.chunkSize];
         const record: DriftPopulationRecord = { customers: population.slice(from, to), expired: expired.slice(from, to) };
-        this.add(partition, [start, 'population', chunk], record);
+        this.add(n, [start, 'population', chunk], record);
       }
       const close: DriftCloseRecord = { start, active: events !== undefined, events: events ?? {}, customers, chunks };
-      this.add(partition, [start, 'close'], close);
+      this.add(n, [start, 'close'], close);
     }
   }
 
-  private add(partition: string, key: DriftRecordKey, value: unknown): void {
-    const stateKey = JSON.stringify([partition, key]);
-    this.closedOf(partition).set(stateKey, value);
+  private add(n: number, key: DriftRecordKey, value: unknown): void {
+    const stateKey = JSON.stringify([this.sourcePartitions[n]!, key]);
+    this.closed[n]!.set(stateKey, value);
     this.pending.push(this.record(stateKey, value));
   }
 
@@ -226,40 +243,13 @@ export class DriftPartitionCloses {
     return { operator: this.options.name, partition, key: JSON.stringify(key), group: this.group, value };
   }
 
-  /**
-   * A member that has closed no period yet (a late join) and was handed partitions continues where
-   * their previous reader was: at the first period it had not closed (the one after its latest
-   * close, or its earliest open one). Otherwise its first batch would set the progress, and a
-   * moved open period before that batch's events would never be closed. A member that has closed
-   * periods keeps its own progress (the module comment).
-   */
-  private adoptMovedProgress(): CloseProgress {
-    const p = this.progressOf();
-    if (p.closedAny) return p;
-    const starts = [
-      ...this.closed.flatMap((closed) => [...closed.entries()].map(([key]) => (JSON.parse(key) as [string, DriftRecordKey])[1][0] + this.options.periodMs)),
-      ...this.periods.flatMap((periods) => [...periods.entries()].map(([key]) => (JSON.parse(key) as [string, number])[1])),
-    ];
-    if (starts.length === 0) return p;
-    const adopted: CloseProgress = { nextStart: Math.min(...starts, p.nextStart ?? Infinity), closedAny: this.closed.some((closed) => closed.size > 0) };
-    this.progress.set(PROGRESS_KEY, adopted);
-    return adopted;
+  /** Source partitions whose progress is here: read here since their first event, or restored with their state. */
+  private heldNumbers(): number[] {
+    return this.progress.flatMap((_, n) => (this.progressOf(n).nextStart === null ? [] : [n]));
   }
 
-  private periodsOf(partition: string): KeyedState<Summaries> | undefined {
-    return this.periods[this.sourcePartitions.indexOf(partition)];
-  }
-
-  private closedOf(partition: string): KeyedState<unknown> {
-    return this.closed[this.sourcePartitions.indexOf(partition)] ?? this.unplaced;
-  }
-
-  private closedStates(): KeyedState<unknown>[] {
-    return [...this.closed, this.unplaced];
-  }
-
-  private progressOf(): CloseProgress {
-    return this.progress.get(PROGRESS_KEY) ?? { nextStart: null, closedAny: false };
+  private progressOf(n: number): CloseProgress {
+    return this.progress[n]!.get(PROGRESS_KEY) ?? { nextStart: null, closedAny: false };
   }
 
   private summaries(s: Summaries): Summaries {

@@ -57,6 +57,12 @@ export abstract class MemoryMember<E> implements MergePort {
   abstract readonly global: GlobalOperator;
   private offered: PartialRecord[] = [];
   private readonly read = new Map<number, number>();
+  /**
+   * How far the reading of each source partition has got (its own watermark): the partition's
+   * report, and what its global part hears of it, is the member's watermark but never beyond that
+   * (pipelines/merge-binding.ts reportOf, the runner's onPartitionWatermark).
+   */
+  private readonly own = new Map<string, number>();
 
   constructor(
     protected readonly topic: MemoryMergeTopic,
@@ -79,12 +85,24 @@ export abstract class MemoryMember<E> implements MergePort {
   /** One round: each partition this member reads gets its share of `batch`, then the watermark moves. */
   feed(batch: readonly E[], partitionOf: (event: E) => string, watermark: number): void {
     for (const p of this.held) {
-      this.process(
+      this.readBatch(
         p,
         batch.filter((event) => partitionOf(event) === p),
+        watermark,
       );
     }
     this.advance(watermark);
+  }
+
+  /**
+   * A batch of source partition `partition` after which its own watermark is `watermark`; the
+   * global part then hears the partition's watermark, as the runner tells it after every batch.
+   */
+  readBatch(partition: string, batch: readonly E[], watermark: number): void {
+    this.process(partition, batch);
+    this.own.set(partition, Math.max(watermark, this.own.get(partition) ?? -Infinity));
+    const onPartitionWatermark = this.global.onPartitionWatermark?.bind(this.global);
+    if (onPartitionWatermark) driveInline(onPartitionWatermark(partition, this.partitionWatermark(partition)), (request) => [this.local.answer!(request)]);
   }
 
   /** Where a checkpoint's outputs go. */
@@ -112,7 +130,9 @@ export abstract class MemoryMember<E> implements MergePort {
     this.offered = [...records];
   }
 
+  /** The member's watermark moves to `watermark`: each partition it reads has got at least that far. */
   advance(watermark: number): void {
+    for (const p of this.held) this.own.set(p, Math.max(watermark, this.own.get(p) ?? -Infinity));
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
     this.local.onWatermark(watermark);
@@ -135,9 +155,13 @@ export abstract class MemoryMember<E> implements MergePort {
       }
     }
     if (lost) return;
-    const reports: Array<[string, number]> = Number.isFinite(this.watermark) ? this.held.map((p) => [p, this.watermark]) : [];
+    const reports: Array<[string, number]> = this.held.map((p): [string, number] => [p, this.partitionWatermark(p)]).filter(([, w]) => Number.isFinite(w));
     this.topic.publish(this.offered, reports);
     if (twice) this.topic.publish(this.offered, reports);
+  }
+
+  private partitionWatermark(partition: string): number {
+    return Math.min(this.watermark, this.own.get(partition) ?? -Infinity);
   }
 
   private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {

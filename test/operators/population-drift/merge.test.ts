@@ -262,6 +262,78 @@ describe('a source partition that moves between merging members while periods ar
   });
 });
 
+describe('a source partition that moves to a member at another point in event time', () => {
+  /** B reads this many days ahead of A, as a member with less backlog does. */
+  const LEAD = 4;
+  const DAYS = 15 * 7;
+  const watermarkAfter = (day: number): number => MON + (day + 1) * DAY - 5 * 60_000;
+
+  /**
+   * A reads t/0 and t/1 (and decides: the drift's merge partition is 0), B t/2 and t/3, LEAD days
+   * further on. Each source partition keeps its read position when it moves; a member reads each of
+   * its partitions up to its own pace, one day a batch, and its watermark is then that of the
+   * partition it has read least far.
+   */
+  function run(): { merged: Collected; one: Collected; b: Member } {
+    const events = population();
+    const byDay = Array.from({ length: DAYS }, (_, day) => events.filter((e) => e.ts >= MON + day * DAY && e.ts < MON + (day + 1) * DAY));
+    const topic = new MemoryMergeTopic(4, SOURCE);
+    const merged = new Collected();
+    let a = new Member(topic, ['t/0', 't/1'], [0, 1], merged, undefined, undefined, 7);
+    let b = new Member(topic, ['t/2', 't/3'], [2, 3], merged, undefined, undefined, 7);
+    const readTo = new Map(SOURCE.map((p) => [p, -1]));
+    const readUpTo = (member: Member, pace: number): void => {
+      for (const p of member.held) {
+        for (let day = readTo.get(p)! + 1; day <= Math.min(pace, DAYS - 1); day++) {
+          member.readBatch(
+            p,
+            byDay[day]!.filter((e) => partitionOf(e) === p),
+            watermarkAfter(day),
+          );
+          readTo.set(p, day);
+        }
+      }
+      member.advance(watermarkAfter(Math.min(...member.held.map((p) => readTo.get(p)!))));
+    };
+    for (let round = 0; round < DAYS; round++) {
+      readUpTo(a, round);
+      readUpTo(b, round + LEAD);
+      a.checkpoint();
+      b.checkpoint();
+      if (round === 46) {
+        // A has read to Friday of week 7 (open), B to Monday of week 8: B has closed week 7, and
+        // takes t/0 (with the decision) from there; it reads t/0's Saturday and Sunday of week 7 next.
+        moveCommittedState(a, b, 0, customerPartition, true);
+        [a, b] = [a.restart(['t/1'], [1]), b.restart(['t/0', 't/2', 't/3'], [0, 2, 3])];
+      }
+      if (round === 60) {
+        // The other way: B has closed week 9 (day 63 read), A has not; A goes on with t/3 where B was.
+        moveCommittedState(b, a, 3, customerPartition, true);
+        [a, b] = [a.restart(['t/1', 't/3'], [1, 3]), b.restart(['t/0', 't/2'], [0, 2])];
+      }
+    }
+    for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
+    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
+    const oneOut = new Collected();
+    for (let day = 0; day < DAYS; day++) {
+      for (const e of byDay[day]!) one.process(e);
+      one.onWatermark(watermarkAfter(day));
+      oneOut.add(one.drainOutputs());
+    }
+    return { merged, one: oneOut, b };
+  }
+
+  it("closes the partition's open period where it left its previous reader: outputs equal one member's", () => {
+    const { merged, one, b } = run();
+    expect(b.store.get('global/merge_scored@0')?.size).toBeGreaterThan(0);
+    const byKey = (rows: Array<Record<string, unknown>>) => rows.map((row) => JSON.stringify(row)).sort();
+    for (const kind of ['drift_metric', 'alert', 'customer_segment', 'segment_migration'])
+      expect(byKey(merged.rows(kind)), kind).toEqual(byKey(one.rows(kind)));
+    expect(new Set(one.rows('drift_metric').map((row) => row['run_id'])).size).toBe(12);
+    expect(one.rows('segment_migration').length).toBeGreaterThan(0);
+  });
+});
+
 describe('DriftMerger', () => {
   it('stops with the partition and period named when a close announces a population record that never arrived', () => {
     const options = populationDriftOptionsFromConfig({ ...CONFIG, warmup_periods: 0 });
@@ -286,28 +358,41 @@ describe('DriftMerger', () => {
 });
 
 describe('DriftPartitionCloses', () => {
-  it('does not close again a period whose close came with a partition from a reader that had closed it', () => {
+  it("goes on with a partition's close progress that came with it: a period its previous reader closed is not closed again", () => {
     const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG), SOURCE);
-    // What the previous reader of t/0 published for the first week, restored here with t/0's state.
+    // What the previous reader of t/0 had closed (the first week) and published, restored here with t/0's state.
     const moved = { start: MON, active: true, events: {}, customers: {}, chunks: 0 };
     closes.closed[0]!.restore(new Map([[JSON.stringify(['t/0', [MON, 'close']]), moved]]));
-    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/0');
+    closes.progress[0]!.restore(new Map([['progress', { nextStart: MON + WEEK, closedAny: true }]]));
+    expect(closes.syncRequest()).toEqual({ step: 'sync', nextStart: null, closedAny: false, partitions: { 't/0': MON + WEEK } });
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/1');
-    // The shards still answer for t/0's customers (they came with it): ignored for the week t/0's close covers.
+    const requests: unknown[] = [];
     const share = (id: string) => ({ summaries: {}, population: [{ customer_id: id, recencyDays: 1, frequency: 1, monetary: 10 }], expired: [] });
-    driveInline(closes.onWatermark(MON + WEEK), (request) =>
-      (request as { step: string }).step === 'close' ? [{ 't/0': share('a'), 't/1': share('b') }] : [null],
-    );
+    driveInline(closes.onWatermark(MON + WEEK), (request) => {
+      requests.push(request);
+      return (request as { step: string }).step === 'close' ? [{ 't/1': share('b') }] : [null];
+    });
+    // Only t/1 closes the first week (the unknown customers go with t/0, the lowest partition here, which does not close it).
+    expect(requests).toEqual([
+      { step: 'close', start: MON, end: MON + WEEK, partitions: ['t/1'] },
+      { step: 'score', end: MON + WEEK, thresholds: null, rescoring: 'none', partitions: ['t/1'] },
+    ]);
     const records = closes.cut();
-    const keys = records.map((r) => [r.partition, r.key]);
-    // The held one republished once (a fresh part), the new records of t/1, none of t/0 for the week again.
-    expect(keys).toEqual([
+    // The held one republished once (a fresh part), the new records of t/1.
+    expect(records.map((r) => [r.partition, r.key])).toEqual([
       ['t/1', JSON.stringify([MON, 'population', 0])],
       ['t/0', JSON.stringify([MON, 'close'])],
       ['t/1', JSON.stringify([MON, 'close'])],
     ]);
     expect(records[1]!.value).toEqual(moved);
-    expect(closes.periods[0]!.size).toBe(0);
+    // t/0 closes its second week at its own watermark, before the member's gets there.
+    requests.length = 0;
+    driveInline(closes.onPartitionWatermark('t/0', MON + 2 * WEEK), (request) => {
+      requests.push(request);
+      return (request as { step: string }).step === 'close' ? [{ 't/0': share('a') }] : [null];
+    });
+    expect(requests[0]).toEqual({ step: 'close', start: MON + WEEK, end: MON + 2 * WEEK, partitions: ['t/0', ''] });
+    expect(closes.syncRequest().partitions).toEqual({ 't/0': MON + 2 * WEEK, 't/1': MON + WEEK });
   });
 
   it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
@@ -327,5 +412,43 @@ describe('DriftPartitionCloses', () => {
         .flatMap((r) => (r.value as DriftPopulationRecord).customers.map((c) => c.customer_id));
     expect(population('t/1')).toEqual(['a', 'b']);
     expect(population('t/3')).toEqual(['c']);
+  });
+});
+
+describe('the drift local part in a job that merges drift (progress per source partition)', () => {
+  it("drops an event only if its own partition has closed its period, and closes and forgets the named partitions' customers only", () => {
+    const local = (populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan).createMergedLocal!();
+    // t/0 has closed the first week (it came from a reader that had), t/1 has not.
+    local.answer!({ step: 'sync', nextStart: null, closedAny: false, partitions: { 't/0': MON + WEEK } });
+    local.beginBatch!('t/0');
+    local.process(tx('a', MON + DAY, 10));
+    local.process(profile('q', MON + WEEK + DAY, 'north'));
+    local.beginBatch!('t/1');
+    local.process(tx('b', MON + DAY, 20));
+    expect(local.drainPartial!()).toMatchObject({ starts: [MON + WEEK, MON] });
+    const close = (start: number, partitions: string[]) =>
+      local.answer!({ step: 'close', start, end: start + WEEK, partitions }) as Record<string, { population: Array<{ customer_id: string }> }>;
+    const score = (end: number, partitions: string[]) => local.answer!({ step: 'score', end, thresholds: null, rescoring: 'none', partitions });
+    // a's event was of t/0's closed week: a is not a customer; q (t/0) waits for t/0's close.
+    const first = close(MON, ['t/1']);
+    expect(Object.keys(first)).toEqual(['t/1']);
+    expect(first['t/1']!.population.map((c) => c.customer_id)).toEqual(['b']);
+    score(MON + WEEK, ['t/1']);
+    // After t/1's first week, an event of it in that week is dropped; t/0's next week is still open.
+    local.process(tx('b', MON + 2 * DAY, 5));
+    local.beginBatch!('t/0');
+    local.process(tx('p', MON + WEEK + 2 * DAY, 7));
+    expect(local.drainPartial!()).toMatchObject({ starts: [MON + WEEK] });
+    // Weeks 2-4 of t/1 close: b (last seen on day 2, TTL 14 days) is forgotten by the close that ends week 3; q, as quiet but of t/0, is not.
+    const expired: string[][] = [];
+    for (let week = 1; week < 4; week++) {
+      const answers = close(MON + week * WEEK, ['t/1']) as unknown as Record<string, { expired: string[] }>;
+      expired.push(answers['t/1']?.expired ?? []);
+      score(MON + (week + 1) * WEEK, ['t/1']);
+    }
+    expect(expired).toEqual([[], ['b'], []]);
+    const customers = local.states['customers']!;
+    expect([...customers.entries()].map(([id]) => id).sort()).toEqual(['p', 'q']);
+    expect((customers.get('p') as { open: Record<string, { spend: number }> }).open[String(MON + WEEK)]?.spend).toBe(7);
   });
 });
