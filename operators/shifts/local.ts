@@ -26,6 +26,7 @@ import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSile
 import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
 import { populationKey } from './population.js';
 import { appendExact } from '../state-list.js';
+import { StringPool } from '../string-pool.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
@@ -158,6 +159,8 @@ function upgrade(c: CustomerState): void {
 export class CustomerShiftLocal implements LocalOperator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly customers = new KeyedState<CustomerState>(keyIsCustomer);
+  /** Shared copies of profile values and usage metric names (a few owners, tiers, regions and metrics for every customer). */
+  private readonly repeatedValues = new StringPool();
   private outputs: Alert[] = [];
   /** First window not closed yet (events of earlier windows are not counted); null before any. */
   private next: number | null = null;
@@ -193,7 +196,8 @@ export class CustomerShiftLocal implements LocalOperator {
   process(event: PulseEvent): void {
     if (event.type === 'profile') {
       const c = this.customer(event.customer_id);
-      c.profile = { account_owner: event.account_owner, tier: event.tier, region: event.region };
+      const shared = this.repeatedValues;
+      c.profile = { account_owner: shared.shared(event.account_owner), tier: shared.shared(event.tier), region: shared.shared(event.region) };
       this.customers.touch(event.customer_id);
       return;
     }
@@ -277,7 +281,7 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     const maxMetrics = rule?.maxMetrics ?? 32;
-    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics = appendExact(c.metrics, e.metric);
+    if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics = appendExact(c.metrics, this.repeatedValues.shared(e.metric));
     if (this.allUsage || this.usageMetrics.has(e.metric)) this.add(c, index, USAGE_PREFIX + e.metric, e.quantity);
   }
 
