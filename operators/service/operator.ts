@@ -24,6 +24,7 @@ import { expireContacts, matchInteraction, recordContact } from './interactions.
 import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
 import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
+import { StringPool } from '../string-pool.js';
 
 export const SERVICE_STATE_NAMES = {
   profiles: 'profiles',
@@ -53,6 +54,8 @@ const EXPIRY_EVERY_MS = MS_PER_HOUR;
 export class ServiceTriggersOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly profiles = new KeyedState<ProfileState>(keyIsCustomer);
+  /** Shared copies of repeated profile values (a few tiers, regions, age bands, owners and sign-up days for every customer): string-pool.ts. */
+  private readonly repeatedValues = new StringPool();
   private readonly spend = new KeyedState<SpendState>(keyIsCustomer);
   private readonly contacts = new KeyedState<RecentContact[]>(keyIsCustomer);
   /** `rule \0 customer` -> event time of the last firing. */
@@ -175,13 +178,16 @@ export class ServiceTriggersOperator implements Operator {
   private onProfile(event: ProfileEvent): void {
     const known = this.profiles.get(event.customer_id);
     if (known && known.ts > event.ts) return;
+    const shared = this.repeatedValues;
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.attributes)) attributes[name] = shared.shared(value);
     this.profiles.set(event.customer_id, {
-      tier: event.tier,
-      account_owner: event.account_owner,
-      region: event.region,
-      age_band: event.age_band,
-      signup_date: event.signup_date,
-      attributes: { ...event.attributes },
+      tier: shared.shared(event.tier),
+      account_owner: shared.shared(event.account_owner),
+      region: shared.shared(event.region),
+      age_band: shared.shared(event.age_band),
+      signup_date: shared.shared(event.signup_date),
+      attributes,
       ts: event.ts,
     });
   }
