@@ -32,8 +32,16 @@ export class MergeFollower {
   private assigned = new Map<number, number | undefined>();
   private loop: Promise<void> | undefined;
   private closed = false;
-  /** Bumped by every re-assignment: a consume that was in flight across it is dropped. */
+  /** Bumped by every re-assignment: the batch of a consume call started before it holds old offsets' records only, and is dropped. */
   private generation = 0;
+  /**
+   * The re-assignment under way: no consume call starts meanwhile, and it waits for the one in
+   * flight. A call spanning `assign` returned records of the new offsets, which the consumer had
+   * moved past, in a batch dropped as stale: lost until the next re-assignment (issue 20).
+   */
+  private reassigning: Promise<void> | undefined;
+  /** The consume call in flight, settled either way. */
+  private consuming: Promise<void> | undefined;
 
   constructor(private readonly options: MergeFollowerOptions) {}
 
@@ -52,14 +60,23 @@ export class MergeFollower {
     if (same && !seekAgain) return;
     this.assigned = new Map(next);
     this.generation++;
-    const consumer = await this.connect();
-    // Records of partitions no longer followed, or read before the new offsets, must not be taken.
-    this.received.length = 0;
-    consumer.unassign();
-    if (next.size > 0) {
-      consumer.assign([...next].map(([partition, offset]) => ({ topic: this.options.topic, partition, offset: offset ?? OFFSET_BEGINNING })));
+    let done = (): void => {};
+    const reassigning = new Promise<void>((resolve) => (done = resolve));
+    this.reassigning = reassigning;
+    try {
+      const consumer = await this.connect();
+      await this.consuming;
+      // Records of partitions no longer followed, or read before the new offsets, must not be taken.
+      this.received.length = 0;
+      consumer.unassign();
+      if (next.size > 0) {
+        consumer.assign([...next].map(([partition, offset]) => ({ topic: this.options.topic, partition, offset: offset ?? OFFSET_BEGINNING })));
+      }
+      this.loop ??= this.run(consumer);
+    } finally {
+      if (this.reassigning === reassigning) this.reassigning = undefined;
+      done();
     }
-    this.loop ??= this.run(consumer);
   }
 
   /**
@@ -138,16 +155,25 @@ export class MergeFollower {
 
   private async run(consumer: Consumer): Promise<void> {
     while (!this.closed) {
+      if (this.reassigning) {
+        await this.reassigning;
+        continue;
+      }
       if (this.assigned.size === 0) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         continue;
       }
       const generation = this.generation;
       let batch: Message[];
+      const call = new Promise<Message[]>((resolve, reject) =>
+        consumer.consume(BATCH, (error, messages) => (error ? reject(new Error(error.message)) : resolve(messages))),
+      );
+      this.consuming = call.then(
+        () => undefined,
+        () => undefined,
+      );
       try {
-        batch = await new Promise<Message[]>((resolve, reject) =>
-          consumer.consume(BATCH, (error, messages) => (error ? reject(new Error(error.message)) : resolve(messages))),
-        );
+        batch = await call;
       } catch (error) {
         this.options.onError(error as Error);
         continue;
@@ -155,6 +181,8 @@ export class MergeFollower {
       if (generation !== this.generation) continue;
       for (const message of batch) {
         if (!this.assigned.has(message.partition)) continue;
+        // Fetched for the previous assignment and delivered after `assign` all the same (seen with the mock cluster): not asked for.
+        if (message.offset < (this.assigned.get(message.partition) ?? 0)) continue;
         const key = message.key === null || message.key === undefined ? '' : message.key.toString('utf8');
         const value = message.value === null ? null : message.value.toString('utf8');
         const decoded = decodeMergeRecord(key, value, { mergePartition: message.partition, offset: message.offset });
