@@ -11,7 +11,9 @@
  * replaces them): the key names the partition, the period and the part. They stay in this member's
  * state until it closes a later period, when it publishes nulls for them (the compacted topic then
  * drops them); a member that restarts publishes the ones it holds again, so a crash between a
- * checkpoint's commit and its produce loses nothing.
+ * checkpoint's commit and its produce loses nothing, but for one case (README "What is not merged
+ * yet"): two periods of one partition closed in the same checkpoint keep only the later's records,
+ * so the earlier close is lost if that checkpoint's produce never happens.
  *
  * Every period a partition passes is closed, also one in which it had no event: its known
  * customers still count (a spend of 0), and only the merge knows whether another partition had
