@@ -59,7 +59,8 @@ describe('crash and resume', () => {
           kills++;
           continue;
         }
-        expect(result.code).toBe(0);
+        // What the run said, to tell a failed resume from its cause (the file, the schema, the input).
+        expect(result.code, `run ${attempt + 1} of seed ${seed}, after ${kills} kills: ${result.stderr}`).toBe(0);
         finished = true;
       }
       expect(finished).toBe(true);
