@@ -97,6 +97,23 @@ function population(): PulseEvent[] {
   return events.sort((a, b) => a.ts - b.ts);
 }
 
+/** The runs feed the population a day at a time, 15 weeks from MON. */
+const DAYS = 15 * 7;
+const watermarkAfter = (day: number): number => MON + (day + 1) * DAY - 5 * 60_000;
+const eventsOfDay = (events: readonly PulseEvent[], day: number): PulseEvent[] => events.filter((e) => e.ts >= MON + day * DAY && e.ts < MON + (day + 1) * DAY);
+
+/** What one member reading every partition writes: the reference of every merged run. */
+function oneMemberOutputs(events: readonly PulseEvent[]): Collected {
+  const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
+  const outputs = new Collected();
+  for (let day = 0; day < DAYS; day++) {
+    for (const e of eventsOfDay(events, day)) one.process(e);
+    one.onWatermark(watermarkAfter(day));
+    outputs.add(one.drainOutputs());
+  }
+  return outputs;
+}
+
 describe('population drift merged across members through a merge topic', () => {
   it.each([
     ['without restarts', new Map<number, { member: 0 | 1; lost: boolean }>(), undefined],
@@ -119,16 +136,9 @@ describe('population drift merged across members through a merge topic', () => {
       new Member(topic, ['t/0', 't/1'], [0, 2], undefined, undefined, undefined, chunkSize),
       new Member(topic, ['t/2', 't/3'], [1], undefined, undefined, undefined, chunkSize),
     ];
-    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
-    const oneOut = new Collected();
-    let round = 0;
-    for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
-      const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
-      const watermark = t + DAY - 5 * 60_000;
-      for (const member of group) member.feed(batch, partitionOf, watermark);
-      for (const e of batch) one.process(e);
-      one.onWatermark(watermark);
-      oneOut.add(one.drainOutputs());
+    const oneOut = oneMemberOutputs(events);
+    for (let round = 0; round < DAYS; round++) {
+      for (const member of group) member.feed(eventsOfDay(events, round), partitionOf, watermarkAfter(round));
       const restart = restarts.get(round);
       group[0]!.checkpoint({ twice: round % 5 === 0, lost: restart?.member === 0 && restart.lost });
       group[1]!.checkpoint({ lost: restart?.member === 1 && restart.lost });
@@ -193,16 +203,8 @@ describe('a source partition that moves between merging members while periods ar
     const merged = new Collected();
     let a = new Member(topic, start.a, owning(start.a), merged, undefined, undefined, 7);
     let b = new Member(topic, start.b, owning(start.b), merged, undefined, undefined, 7);
-    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
-    const oneOut = new Collected();
-    let round = 0;
-    for (let t = MON; t < MON + 15 * WEEK; t += DAY, round++) {
-      const batch = events.filter((e) => e.ts >= t && e.ts < t + DAY);
-      const watermark = t + DAY - 5 * 60_000;
-      for (const member of [a, b]) member.feed(batch, partitionOf, watermark);
-      for (const e of batch) one.process(e);
-      one.onWatermark(watermark);
-      oneOut.add(one.drainOutputs());
+    for (let round = 0; round < DAYS; round++) {
+      for (const member of [a, b]) member.feed(eventsOfDay(events, round), partitionOf, watermarkAfter(round));
       a.checkpoint();
       b.checkpoint();
       for (const move of moves.filter((m) => m.round === round)) {
@@ -213,7 +215,7 @@ describe('a source partition that moves between merging members while periods ar
       }
     }
     for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
-    return { merged, one: oneOut, a, b };
+    return { merged, one: oneMemberOutputs(events), a, b };
   }
 
   const scenarios: Array<[string, Layout, Move[]]> = [
@@ -265,8 +267,6 @@ describe('a source partition that moves between merging members while periods ar
 describe('a source partition that moves to a member at another point in event time', () => {
   /** B reads this many days ahead of A, as a member with less backlog does. */
   const LEAD = 4;
-  const DAYS = 15 * 7;
-  const watermarkAfter = (day: number): number => MON + (day + 1) * DAY - 5 * 60_000;
 
   /**
    * A reads t/0 and t/1 (and decides: the drift's merge partition is 0), B t/2 and t/3, LEAD days
@@ -276,7 +276,7 @@ describe('a source partition that moves to a member at another point in event ti
    */
   function run(): { merged: Collected; one: Collected; b: Member } {
     const events = population();
-    const byDay = Array.from({ length: DAYS }, (_, day) => events.filter((e) => e.ts >= MON + day * DAY && e.ts < MON + (day + 1) * DAY));
+    const byDay = Array.from({ length: DAYS }, (_, day) => eventsOfDay(events, day));
     const topic = new MemoryMergeTopic(4, SOURCE);
     const merged = new Collected();
     let a = new Member(topic, ['t/0', 't/1'], [0, 1], merged, undefined, undefined, 7);
@@ -313,14 +313,7 @@ describe('a source partition that moves to a member at another point in event ti
       }
     }
     for (let i = 0; i < 2; i++) for (const member of [a, b]) member.checkpoint();
-    const one = new PopulationDriftOperator(populationDriftOptionsFromConfig(CONFIG));
-    const oneOut = new Collected();
-    for (let day = 0; day < DAYS; day++) {
-      for (const e of byDay[day]!) one.process(e);
-      one.onWatermark(watermarkAfter(day));
-      oneOut.add(one.drainOutputs());
-    }
-    return { merged, one: oneOut, b };
+    return { merged, one: oneMemberOutputs(events), b };
   }
 
   it("closes the partition's open period where it left its previous reader: outputs equal one member's", () => {
