@@ -5,7 +5,6 @@
  */
 import type { InstantRule, LargeTransactionRule, NewMetricRule, RefundRule } from './config.js';
 import { median } from './robust.js';
-import { appendBounded } from '../state-list.js';
 
 export interface InstantHit {
   rule: InstantRule['rule'];
@@ -41,11 +40,6 @@ function belowMedianBound(bound: number, recent: readonly number[]): boolean {
     if (below + (recent.length - 1 - i) < needed) return false;
   }
   return below >= needed;
-}
-
-/** The bounded list of recent amounts with a non-negative `amount` recorded (`recent` itself once full: state-list.ts). */
-export function recordAmount(recent: number[], amount: number, history: number): number[] {
-  return appendBounded(recent, amount, history);
 }
 
 export function checkRefund(rule: RefundRule, amount: number): InstantHit | null {

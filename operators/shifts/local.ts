@@ -23,9 +23,9 @@ import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
 import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
-import { checkLargeTransaction, checkNewMetric, checkRefund, recordAmount } from './instant.js';
+import { checkLargeTransaction, checkNewMetric, checkRefund } from './instant.js';
 import { populationKey } from './population.js';
-import { appendExact } from '../state-list.js';
+import { appendBounded, appendExact } from '../state-list.js';
 import { StringPool } from '../string-pool.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
@@ -269,7 +269,7 @@ export class CustomerShiftLocal implements LocalOperator {
       if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
     }
     if (e.amount < 0) return;
-    c.amounts = recordAmount(c.amounts, e.amount, this.largeRule?.history ?? 20);
+    c.amounts = appendBounded(c.amounts, e.amount, this.largeRule?.history ?? 20);
     if (this.trackSpendTotal) this.add(c, index, 'spend_total', e.amount);
     if (this.trackSpendCount) this.add(c, index, 'spend_count', 1);
   }
