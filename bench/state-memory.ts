@@ -9,6 +9,13 @@
  * Without `--file` it uses (and if needed generates) the pipeline bench's clean dataset of
  * `--customers` customers x 1 day in bench/.data. The events are decoded and handed over one at a
  * time and not kept, so the heap grows by the operator's state alone (strings it keeps included).
+ *
+ * With `--closes` the operator's global part runs too (one shard, partials merged after each event,
+ * the watermark advanced every `--batch` events as the runner does), and the bench also reports
+ * what a window close holds on top of the state: the most live heap, over every close, between the
+ * requests the global part makes of the local part (a shift close holds every series' window in
+ * flight from `collect` to `apply`), less the heap before that close. Use a file of several weeks,
+ * e.g. `pulse generate --customers 50000 --days 28`, so that series have history to assess.
  */
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import type { PulseEvent } from '../operators/events.js';
 import { packStateRows, stateRowsOf } from '../operators/state-pack.js';
+import { ComposedOperator } from '../operators/parallel.js';
 import { loadJobConfig } from '../pipelines/job-config.js';
 import { cleanDataset } from './clean-dataset.js';
 
@@ -26,6 +34,8 @@ const { values } = parseArgs({
     file: { type: 'string' },
     customers: { type: 'string', default: '200000' },
     config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
+    closes: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '8192' },
   },
 });
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -58,11 +68,42 @@ for await (const event of eventsOf(file)) {
   if (event.customer_id !== null) customers.add(event.customer_id);
 }
 
-const local = operator.factory.build(operator.name, operator.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }).createLocal();
+const plan = operator.factory.build(operator.name, operator.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs });
+const composed = values.closes ? new ComposedOperator(plan) : null;
+const local = composed?.local ?? plan.createLocal();
+/** With `--closes`: the most live heap a close held on top of the heap before it. */
+let closeHeld = 0;
+if (composed !== null && local.answer !== undefined) {
+  const answer = local.answer.bind(local);
+  let beforeClose: number | null = null;
+  local.answer = (request: unknown): unknown => {
+    beforeClose ??= heapUsed();
+    const result = answer(request);
+    closeHeld = Math.max(closeHeld, heapUsed() - beforeClose);
+    return result;
+  };
+  const onWatermark = composed.onWatermark.bind(composed);
+  composed.onWatermark = (at: number): void => {
+    beforeClose = null;
+    onWatermark(at);
+  };
+}
 const before = heapUsed();
-for await (const event of eventsOf(file)) local.process(event);
-local.onWatermark(watermark);
-local.drainOutputs();
+let seen = 0;
+let newest = -Infinity;
+const batch = Number(values.batch);
+for await (const event of eventsOf(file)) {
+  if (composed === null) {
+    local.process(event);
+    continue;
+  }
+  composed.process(event);
+  newest = Math.max(newest, event.ts);
+  if (++seen % batch === 0) composed.onWatermark(newest - job.eventTime.outOfOrdernessMs);
+  composed.drainOutputs();
+}
+(composed ?? local).onWatermark(watermark);
+(composed ?? local).drainOutputs();
 local.drainPartial?.();
 const held = heapUsed() - before;
 const entries = Object.fromEntries(Object.entries(local.states).map(([name, state]) => [name, state.size]));
@@ -78,5 +119,6 @@ console.log(
     bytesPerCustomer: Math.round(held / customers.size),
     entries,
     storedJsonBytesPerCustomer: Math.round(stored / customers.size),
+    ...(values.closes ? { closeHeldMiB: +(closeHeld / 2 ** 20).toFixed(1), closeHeldBytesPerCustomer: Math.round(closeHeld / customers.size) } : {}),
   }),
 );

@@ -298,6 +298,17 @@ export function assessGlr(
 }
 
 /**
+ * What the series takes from its assessment for the next windows whether or not it alerts: the
+ * expected events per phase and the baseline's mean log size (for the population's rate factor and
+ * size departure at the next close). Part of `advanceGlr`; also called on its own once a series is
+ * assessed, so the assessment need not be kept until the series advances (shifts/local.ts).
+ */
+export function keepExpectation(s: SeriesState, assessment: Assessment): void {
+  if (assessment.expected) s.ex = assessment.expected;
+  if (assessment.logMean !== undefined) s.mu = assessment.logMean;
+}
+
+/**
  * Appends window `index` to the series. When `alerted`, the baseline restarts from the shift: only
  * the windows after the detected split stay, and the cooldown starts.
  */
@@ -328,8 +339,7 @@ export function advanceGlr(
   s.last = index;
   // An open reported silence goes on while the series stays empty.
   if (s.qm && w.n === 0 && s.qm[s.qm.length - 1] === index) s.qm[s.qm.length - 1] = index + 1;
-  if (assessment?.expected) s.ex = assessment.expected;
-  if (assessment?.logMean !== undefined) s.mu = assessment.logMean;
+  if (assessment) keepExpectation(s, assessment);
   let keep = p.ringWindows;
   if (verdict && alerted) {
     const run = Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown);

@@ -22,7 +22,7 @@ import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSet
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
-import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, markSilence } from './glr-detector.js';
+import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund } from './instant.js';
 import { populationKey } from './population.js';
 import { appendBounded, appendExact } from '../state-list.js';
@@ -143,9 +143,14 @@ interface Item {
   s: SeriesState;
   x: number;
   w: WindowStats | null;
+  /**
+   * GLR: the assessment and verdict of a candidate only (an alert describes them); every other
+   * series takes what it needs from its assessment at once (keepExpectation), and a million
+   * customers' assessments held from `assess` to `apply` were ~0.3 GB a shard at each close.
+   */
   a: Assessment | null;
   v: Verdict | null;
-  /** Silence rule evidence (the silence measure's series only). */
+  /** Silence rule evidence (the silence measure's series only), kept only when it is a silence. */
   q: SilenceEvidence | null;
 }
 
@@ -354,14 +359,19 @@ export class CustomerShiftLocal implements LocalOperator {
         if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
         const purchases = this.silenceMeasure !== null && PURCHASE_MEASURES.includes(it.measure);
         const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure, purchases);
-        it.a = r?.a ?? null;
-        it.v = r?.v ?? null;
-        it.q = r?.silence ?? null;
+        if (r === null) continue;
+        tested += 1;
+        keepExpectation(it.s, r.a);
+        if (r.v.fired && index >= it.s.quiet) {
+          it.a = r.a;
+          it.v = r.v;
+        }
+        if (r.silence && isSilence(r.silence, cfg.silence, it.s.qg)) it.q = r.silence;
       } else if (it.a) {
         const offset = offsets[it.key] ?? { offsetU: 0, offsetZ: 0 };
         it.v = decide(it.s, it.a, cfg, offset.offsetU, offset.offsetZ);
+        tested += 1;
       }
-      if (it.a) tested += 1;
     }
     this.candidates = this.items.filter((it) => it.v?.fired && index >= it.s.quiet);
     return { pValues: this.candidates.map((it) => (it.v as Verdict).pValue), tested };
@@ -378,7 +388,7 @@ export class CustomerShiftLocal implements LocalOperator {
     // drop alert on those series for it. It is reported (CustomerWentQuiet) for a steady rate only.
     const quiet = new Set<CustomerState>();
     for (const it of this.items) {
-      if (!it.q || !isSilence(it.q, cfg.silence, it.s.qg)) continue;
+      if (!it.q) continue;
       for (const measure of PURCHASE_MEASURES) {
         const s = it.c.series[measure];
         if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
