@@ -9,11 +9,12 @@
  *
  * A period's records are its partition's final word (published once, at the close; a republication
  * replaces them): the key names the partition, the period and the part. They stay in this member's
- * state until it closes a later period, when it publishes nulls for them (the compacted topic then
- * drops them); a member that restarts publishes the ones it holds again, so a crash between a
- * checkpoint's commit and its produce loses nothing, but for one case (README "What is not merged
- * yet"): two periods of one partition closed in the same checkpoint keep only the later's records,
- * so the earlier close is lost if that checkpoint's produce never happens.
+ * state until it closes a later period of that partition in a later checkpoint, when it publishes
+ * nulls for them (the compacted topic then drops them); a member that restarts publishes the ones
+ * it holds again, so a crash between a checkpoint's commit and its produce loses nothing. Closes of
+ * the same checkpoint do not replace each other: a checkpoint is cut only once the previous one's
+ * records are produced (pipelines/commit-chain.ts), so what the last cut published is safe to null,
+ * while two periods of one partition closed since then are both still to be produced.
  *
  * Every period a partition passes is closed, also one in which it had no event: its known
  * customers still count (a spend of 0), and only the merge knows whether another partition had
@@ -83,9 +84,11 @@ export class DriftPartitionCloses {
   readonly progress: KeyedState<CloseProgress>[];
   /** By source partition number: event-level summaries of its open periods by [partition, start]; an entry also says the partition had events then. */
   readonly periods: KeyedState<Summaries>[];
-  /** By source partition number: its published records of closed periods by [partition, record key], until a later close replaces them by nulls. */
+  /** By source partition number: its published records of closed periods by [partition, record key], until a close in a later checkpoint replaces them by nulls. */
   readonly closed: KeyedState<unknown>[];
   private pending: PartialRecord[] = [];
+  /** State keys of the records added since the last cut: not produced yet, so a later close must not replace them. */
+  private readonly sinceCut = new Set<string>();
   /** A fresh part (start, restore) publishes the records it holds once (see the module comment). */
   private republish = true;
   /** Summaries objects of `periods` already rebuilt (after a restart they are raw JSON). */
@@ -166,6 +169,7 @@ export class DriftPartitionCloses {
     }
     this.republish = false;
     this.pending = [];
+    this.sinceCut.clear();
     return records;
   }
 
@@ -202,9 +206,9 @@ export class DriftPartitionCloses {
     for (const partition of partitions) {
       const n = this.sourcePartitions.indexOf(partition);
       const closed = this.closed[n]!;
-      // Its earlier closes are replaced (nulls): a partition keeps its latest close only, to publish again after a restart.
+      // Its closes published by earlier checkpoints are replaced (nulls): a partition keeps the closes of its last checkpoint only, to publish again after a restart.
       for (const [key] of [...closed.entries()]) {
-        if ((JSON.parse(key) as [string, DriftRecordKey])[1][0] >= start) continue;
+        if (this.sinceCut.has(key) || (JSON.parse(key) as [string, DriftRecordKey])[1][0] >= start) continue;
         this.pending.push(this.record(key, null));
         closed.delete(key);
       }
@@ -237,6 +241,7 @@ export class DriftPartitionCloses {
   private add(n: number, key: DriftRecordKey, value: unknown): void {
     const stateKey = JSON.stringify([this.sourcePartitions[n]!, key]);
     this.closed[n]!.set(stateKey, value);
+    this.sinceCut.add(stateKey);
     this.pending.push(this.record(stateKey, value));
   }
 

@@ -388,6 +388,33 @@ describe('DriftPartitionCloses', () => {
     expect(closes.syncRequest().partitions).toEqual({ 't/0': MON + 2 * WEEK, 't/1': MON + WEEK });
   });
 
+  it('keeps every close of a checkpoint until a later one: a restart between its commit and its produce publishes them all', () => {
+    const options = populationDriftOptionsFromConfig(CONFIG);
+    const closes = new DriftPartitionCloses(options, SOURCE);
+    closes.cut(); // a fresh part's republication of nothing
+    closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/0');
+    const share = { 't/0': { summaries: {}, population: [{ customer_id: 'a', recencyDays: 1, frequency: 1, monetary: 10 }], expired: [] } };
+    const closeUpTo = (watermark: number): void =>
+      driveInline(closes.onWatermark(watermark), (r) => ((r as { step: string }).step === 'close' ? [share] : [null]));
+    const keys = (records: ReturnType<DriftPartitionCloses['cut']>) =>
+      records.map((r) => `${JSON.parse(r.key)[0] === MON ? 'w1' : 'w2'} ${JSON.parse(r.key)[1]} ${r.value === null ? 'null' : 'value'}`);
+    // Two weeks of t/0 closed before the next checkpoint's cut.
+    closeUpTo(MON + 2 * WEEK);
+    // What the checkpoint commits (through JSON, as the store), before its records are produced.
+    const committed = (state: (typeof closes.closed)[number]) => new Map([...state.entries()].map(([k, v]) => [k, JSON.parse(JSON.stringify(v))]));
+    const closed = committed(closes.closed[0]!);
+    const progress = committed(closes.progress[0]!);
+    expect(keys(closes.cut())).toEqual(['w1 population value', 'w1 close value', 'w2 population value', 'w2 close value']);
+    // The member dies before the produce; its successor restores the committed state and publishes what it holds: both weeks.
+    const successor = new DriftPartitionCloses(options, SOURCE);
+    successor.closed[0]!.restore(closed);
+    successor.progress[0]!.restore(progress as Map<string, never>);
+    expect(keys(successor.cut())).toEqual(['w1 population value', 'w2 population value', 'w1 close value', 'w2 close value']);
+    // Without the crash, the next checkpoint's close of t/0 replaces both.
+    closeUpTo(MON + 3 * WEEK);
+    expect(keys(closes.cut()).filter((k) => k.endsWith('null'))).toEqual(['w1 population null', 'w1 close null', 'w2 population null', 'w2 close null']);
+  });
+
   it("publishes customers of unknown partition (state from before the job merged) with the member's first partition", () => {
     const closes = new DriftPartitionCloses(populationDriftOptionsFromConfig(CONFIG), SOURCE);
     closes.merge([{ minStart: MON, maxTs: MON, starts: [MON], periods: {} }], 't/3');
