@@ -22,7 +22,7 @@ import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSet
 import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
-import { type WindowStats, advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
+import { advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund } from './instant.js';
 import { populationKey } from './population.js';
 import { appendBounded, appendExact } from '../state-list.js';
@@ -141,8 +141,12 @@ interface Item {
   /** The series' population (populationKey: the measure, or measure and segment). */
   key: string;
   s: SeriesState;
-  x: number;
-  w: WindowStats | null;
+  /**
+   * The window's sums of the measure (accumulators.ts; none without events): its statistics are
+   * read from them when used rather than copied into an object per series, which a close of a
+   * million customers held for every series at once.
+   */
+  sums: readonly number[] | undefined;
   /**
    * GLR: the assessment and verdict of a candidate only (an alert describes them); every other
    * series takes what it needs from its assessment at once (keepExpectation), and a million
@@ -293,6 +297,7 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Step 1: every known customer's series for window `index` (see the module comment). */
   private collect(index: number): CollectAnswer {
     const cfg = this.cfg;
+    const glr = cfg.method === 'glr';
     const items: Item[] = [];
     for (const [id, c] of this.customers.entries()) {
       upgrade(c);
@@ -304,10 +309,9 @@ export class CustomerShiftLocal implements LocalOperator {
       const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
       for (const measure of Object.keys(c.series).sort()) {
         const s = c.series[measure] as SeriesState;
-        const x = windowValue(bucket[measure]);
-        const key = populationKey(measure, segment);
-        if (cfg.method === 'glr') items.push({ id, c, measure, key, s, x, w: windowStats(bucket[measure]), a: null, v: null, q: null });
-        else items.push({ id, c, measure, key, s, x, w: null, a: assess(s, x, index, cfg), v: null, q: null });
+        const sums = bucket[measure];
+        const a = glr ? null : assess(s, windowValue(sums), index, cfg);
+        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
       const dropped = dropClosed(c.open, index);
@@ -320,16 +324,17 @@ export class CustomerShiftLocal implements LocalOperator {
     const us: Record<string, number[]> = {};
     for (const it of items) {
       const rate = (rates[it.key] ??= { observed: 0, expected: [], series: 0, sizeDeviation: [], sizeEvents: 0 });
-      if (it.w) {
+      if (glr) {
+        const w = windowStats(it.sums);
         // A series in a reported silence expects nothing of this window (the customer went quiet).
-        const expected = inReportedSilence(it.s, index, it.w) ? null : expectedEvents(it.s, index, cfg.seasonPeriod);
+        const expected = inReportedSilence(it.s, index, w) ? null : expectedEvents(it.s, index, cfg.seasonPeriod);
         if (expected === null) continue;
-        rate.observed += it.w.n;
+        rate.observed += w.n;
         exactAdd(rate.expected, expected);
         rate.series += 1;
-        if (it.s.mu !== undefined && it.w.k > 0) {
-          exactAdd(rate.sizeDeviation, it.w.l - it.w.k * it.s.mu);
-          rate.sizeEvents += it.w.k;
+        if (it.s.mu !== undefined && w.k > 0) {
+          exactAdd(rate.sizeDeviation, w.l - w.k * it.s.mu);
+          rate.sizeEvents += w.k;
         }
       } else if (it.a) {
         (us[it.measure] ??= []).push(it.a.u);
@@ -352,13 +357,13 @@ export class CustomerShiftLocal implements LocalOperator {
     const sizeShifts = new Map<string, WindowTable>();
     const span = cfg.ringWindows;
     for (const it of this.items) {
-      if (it.w) {
+      if (cfg.method === 'glr') {
         let rate = rateFactors.get(it.key);
         if (rate === undefined) rateFactors.set(it.key, (rate = new WindowTable(rates[it.key] ?? {}, Math.exp, index, span)));
         let size = sizeShifts.get(it.key);
         if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
         const purchases = this.silenceMeasure !== null && PURCHASE_MEASURES.includes(it.measure);
-        const r = assessGlr(it.s, it.w, index, cfg, rate.at, size.at, it.measure === this.silenceMeasure, purchases);
+        const r = assessGlr(it.s, windowStats(it.sums), index, cfg, rate.at, size.at, it.measure === this.silenceMeasure, purchases);
         if (r === null) continue;
         tested += 1;
         keepExpectation(it.s, r.a);
@@ -428,8 +433,8 @@ export class CustomerShiftLocal implements LocalOperator {
           }),
         );
       }
-      if (it.w) advanceGlr(it.s, it.w, index, it.v, fire, cfg, it.a);
-      else advance(it.s, it.x, index, it.v, fire, cfg);
+      if (cfg.method === 'glr') advanceGlr(it.s, windowStats(it.sums), index, it.v, fire, cfg, it.a);
+      else advance(it.s, windowValue(it.sums), index, it.v, fire, cfg);
     }
     this.items = [];
     this.candidates = [];
