@@ -32,15 +32,13 @@ import { ALERTS, KPIS, differences, waitMergedToEnd, withBusyRule } from './merg
  * open when its partition moved on: every count and sum at most the final one), never a window
  * counted twice. And each changelog partition ends in a marker at its source partition's end.
  * The members also merge their contact KPIs (job option `merge`): against a one-member run of the
- * same job without merge, the same holds for `contact_kpis` rows and KPI alerts (each final row in
- * some member's database, no key the one-member run lacks, other rows earlier versions). The job
- * merges daily drift too, but its tables are not compared here. Before the drift close progress
- * moved with its partition, 12 of 56 `drift_metrics` rows differed in every run. With it, the drift
- * tables equalled the one-member run's in 14 of 17 runs on 2026-12-04. In the other 3 (at load
- * average 4 to 7), 15, 12 and 21 rows of two or three consecutive days differed, once with KPI
- * alerts differing too; in the two looked into, the SIGKILLed member's last commit was behind the
- * part the test had waited for. The cause is not found (README, "What is not merged yet").
- * kafka-merge-moves.test.ts compares drift across one move.
+ * same job without merge, the same holds for `contact_kpis` rows, alerts (the KPI rules' and
+ * drift's rescoring alert) and the daily drift tables (`drift_metrics`, `customer_segments`,
+ * `segment_migrations`): each final row in some member's database, no key the one-member run
+ * lacks, other rows earlier versions. Before the drift close progress moved with its partition, 12
+ * of 56 `drift_metrics` rows differed in every run; with it, 3 runs of 17 still differed (2026-12-04),
+ * and none since the merge follower waits for a consume in flight across a re-assignment
+ * (sinks/merge/follower.ts). kafka-merge-moves.test.ts compares drift across one move.
  */
 
 const HAS_KCAT = hasKcat();
@@ -184,8 +182,13 @@ describe.skipIf(!HAS_KCAT)('three members on Kafka: late joins, a SIGKILL and a 
     const merged: Record<string, { onlyMerged: number; onlyOne: number; total: number }> = {};
     for (const [name, columns, table, key] of [
       ['kpi rows', KPIS, 'contact_kpis', 'ws, we, queue, channel'],
-      // The KPI rules' alerts; drift's rescoring alert is left out with the drift tables (below).
-      ['kpi alerts', ALERTS, "(SELECT * FROM alerts WHERE rule <> 'SegmentationRescoreNeeded')", 'alert_id'],
+      // The KPI rules' alerts and drift's rescoring alert.
+      ['alerts', ALERTS, 'alerts', 'alert_id'],
+      ['drift metrics', '*', 'drift_metrics', 'run_id, feature'],
+      ['customer segments', '*', 'customer_segments', 'customer_id'],
+      // No customer changes tier in these ten days (the one-member run has no migration either):
+      // compared all the same, so that a member writing one would fail.
+      ['segment migrations', '*', 'segment_migrations', 'run_id, from_tier, to_tier'],
     ] as const) {
       const finals = await differences(paths, `SELECT DISTINCT * FROM (${union(columns, table)})`, `SELECT DISTINCT ${columns} FROM ${from('one', table)}`);
       const keys = await differences(
@@ -199,7 +202,7 @@ describe.skipIf(!HAS_KCAT)('three members on Kafka: late joins, a SIGKILL and a 
         keysOnlyMerged: 0,
         keysOnlyOne: 0,
       });
-      expect(finals.total, name).toBeGreaterThan(0);
+      if (table !== 'segment_migrations') expect(finals.total, name).toBeGreaterThan(0);
       merged[name] = finals;
     }
     const exceeding = await differences(
