@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../operators/errors.js';
 
@@ -13,7 +13,7 @@ import { UsageError } from '../../operators/errors.js';
 const MAGIC = Buffer.from('DUCK');
 const MAGIC_OFFSET = 8;
 
-/** True when `path` is empty (DuckDB makes it a database) or starts with DuckDB's header. */
+/** True when `path` is empty (a job creates its database there) or starts with DuckDB's header. */
 function isDuckDBFile(path: string): boolean {
   if (statSync(path).size === 0) return true;
   const head = Buffer.alloc(MAGIC_OFFSET + MAGIC.length);
@@ -30,11 +30,17 @@ function notDuckDB(path: string): UsageError {
   return new UsageError(`--db ${path} is not a DuckDB database file; give the database a job writes (store.path), e.g. pulse.duckdb`);
 }
 
-/** For a job: the file may be new, but not a directory, and its directory must exist. */
+/**
+ * For a job: the file may be new, but not a directory, and its directory must exist. An empty file
+ * is removed, so that DuckDB creates the database there: DuckDB refuses to open a file of no bytes,
+ * which is what a job killed while DuckDB created its file leaves (between creating the file and
+ * writing its header), and nothing can be lost with it.
+ */
 export function checkJobDatabasePath(path: string): void {
   if (existsSync(path) && statSync(path).isDirectory()) {
     throw new UsageError(`--db ${path} is a directory; give the path of a database file, e.g. ${resolve(path, 'pulse.duckdb')}`);
   }
+  if (existsSync(path) && statSync(path).size === 0) rmSync(path);
   if (existsSync(path) && !isDuckDBFile(path)) throw notDuckDB(path);
   const parent = dirname(resolve(path));
   if (!existsSync(parent)) throw new UsageError(`--db ${path}: the directory ${parent} does not exist; create it first`);

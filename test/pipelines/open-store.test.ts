@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,19 @@ function holdOpen(path: string, ms: number): Promise<void> {
 }
 
 describe('openStore', () => {
+  it('creates the database in an empty file (what a job killed while DuckDB created its file leaves)', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pulse-empty-')), 'job.duckdb');
+    writeFileSync(path, '');
+    const store = await openStore(path);
+    try {
+      await store.connection.run('CREATE TABLE probe (x INTEGER)');
+      await store.connection.run('INSERT INTO probe VALUES (1)');
+    } finally {
+      store.close();
+    }
+    expect(statSync(path).size).toBeGreaterThan(0);
+  }, 30_000);
+
   it('waits for a command that holds the file for a moment instead of failing the job', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pulse-lock-')), 'job.duckdb');
     await holdOpen(path, 1_500);
