@@ -344,8 +344,10 @@ export function advanceGlr(
   if (verdict && alerted) {
     const run = Math.max(1, verdict.direction === 'up' ? verdict.sums.runUp : verdict.sums.runDown);
     s.quiet = index + p.cooldownWindows + 1;
-    delete s.ex; // the old expectation no longer holds
-    delete s.mu;
+    // The old expectation no longer holds. Set to undefined, not deleted: `delete` turns the series
+    // into a dictionary (about 800 bytes against 200); JSON leaves undefined out all the same.
+    s.ex = undefined;
+    s.mu = undefined;
     // A drop to no events at all is a stop, not a new level: its windows become a silence (out of
     // the GLR, see SeriesState.qm) and the baseline before it stays, so a return to the old level
     // is no jump and a return to another one is judged against it. Any other shift restarts the
@@ -361,14 +363,14 @@ export function advanceGlr(
     if (g.q) g.q = keepNewest(g.q, keep);
   }
   // Rings that say nothing again (their departing windows left, or a state from before issue 13).
-  if (g.k && sameValues(g.k, g.n)) delete g.k;
-  if (g.l && allZero(g.l)) delete g.l;
-  if (g.q && allZero(g.q)) delete g.q;
+  if (g.k && sameValues(g.k, g.n)) g.k = undefined;
+  if (g.l && allZero(g.l)) g.l = undefined;
+  if (g.q && allZero(g.q)) g.q = undefined;
   // Silences that ended before the ring's first window are forgotten.
   if (s.qm) {
     const first = index - s.v.length + 1;
     while (s.qm.length > 0 && (s.qm[1] as number) <= first) s.qm.splice(0, 2);
-    if (s.qm.length === 0) delete s.qm;
+    if (s.qm.length === 0) s.qm = undefined;
   }
 }
 
