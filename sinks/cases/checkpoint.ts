@@ -16,7 +16,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../operators/alert.js';
 import { CASE_ALERT_RULES, type CaseStatusInfo, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import type { SettledCase } from '../../operators/service/operator.js';
-import { caseStatuses, insertEvent } from './store.js';
+import { caseStatuses, insertEvents } from './store.js';
 
 /**
  * The cases of an operator that watches case deadlines, wherever it runs (its local parts on the
@@ -73,23 +73,25 @@ export async function prepareCaseCheckpoint(
     settled,
     alerts: pending.alerts,
     async write(tx) {
-      for (const s of settled) {
-        if (!s.escalated) continue;
-        await insertEvent(tx, {
-          case_id: s.case_id,
-          at: now,
-          actor: SYSTEM_ACTOR,
-          action: 'escalated',
-          from_status: s.status,
-          to_status: s.status,
-          from_team: s.team,
-          to_team: s.team,
-          assignee: null,
-          note: `overdue; alert ${s.alert_id ?? ''}`,
-          // The escalation alert itself is the notification.
-          notified: true,
-        });
-      }
+      await insertEvents(
+        tx,
+        settled
+          .filter((s) => s.escalated)
+          .map((s) => ({
+            case_id: s.case_id,
+            at: now,
+            actor: SYSTEM_ACTOR,
+            action: 'escalated',
+            from_status: s.status,
+            to_status: s.status,
+            from_team: s.team,
+            to_team: s.team,
+            assignee: null,
+            note: `overdue; alert ${s.alert_id ?? ''}`,
+            // The escalation alert itself is the notification.
+            notified: true,
+          })),
+      );
       await markNotified(tx, pending.seqs);
     },
   };

@@ -7,7 +7,7 @@
  * A running job owns its DuckDB file; its HTTP API can call these same functions on the job's
  * connection, between checkpoints (they open their own transaction).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { CASE_STATUSES, type CaseStatusInfo, TERMINAL_CASE_STATUSES, isCaseStatus } from '../../operators/service/case-status.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 import { inTransaction } from '../duckdb/transaction.js';
@@ -238,27 +238,53 @@ async function applyChange(
 
 /** Appends one audit event (the caller owns the transaction); returns its seq. */
 export async function insertEvent(conn: DuckDBConnection, e: Omit<CaseEventRecord, 'seq'>): Promise<number> {
+  const [seq] = await insertEvents(conn, [e]);
+  return seq!;
+}
+
+/** The columns of `case_events` after `seq`, with the type of the list each is bound as. */
+const EVENT_COLUMNS = [
+  ['case_id', VARCHAR],
+  ['at', DOUBLE],
+  ['actor', VARCHAR],
+  ['action', VARCHAR],
+  ['from_status', VARCHAR],
+  ['to_status', VARCHAR],
+  ['from_team', VARCHAR],
+  ['to_team', VARCHAR],
+  ['assignee', VARCHAR],
+  ['note', VARCHAR],
+  ['notified', BOOLEAN],
+] as const satisfies ReadonlyArray<readonly [Exclude<keyof CaseEventRecord, 'seq'>, DuckDBType]>;
+
+/**
+ * Appends audit events in their order (the caller owns the transaction); returns their seqs. One
+ * statement whatever their number, each column bound as a list: a checkpoint may escalate
+ * thousands of cases, and a statement an event took about a millisecond each.
+ */
+export async function insertEvents(conn: DuckDBConnection, events: ReadonlyArray<Omit<CaseEventRecord, 'seq'>>): Promise<number[]> {
+  if (events.length === 0) return [];
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType> = {};
+  for (const [column, type] of EVENT_COLUMNS) {
+    values[column] = listValue(events.map((event) => event[column]));
+    types[column] = LIST(type);
+  }
+  const columns = EVENT_COLUMNS.map(([column]) => `unnest($${column}) AS "${column}"`).join(', ');
   const reader = await conn.runAndReadAll(
     `INSERT INTO case_events
-       SELECT coalesce(max(seq), 0) + 1, $case_id, make_timestamptz(CAST($at AS BIGINT) * 1000), $actor, $action,
-              $from_status, $to_status, $from_team, $to_team, $assignee, $note, $notified
-       FROM case_events
+       SELECT (SELECT coalesce(max(seq), 0) FROM case_events) + n, case_id, make_timestamptz(CAST("at" AS BIGINT) * 1000), actor, action,
+              from_status, to_status, from_team, to_team, assignee, note, notified
+       FROM (SELECT unnest(range(1, len($case_id) + 1)) AS n, ${columns})
      RETURNING seq`,
-    {
-      case_id: e.case_id,
-      at: e.at,
-      actor: e.actor,
-      action: e.action,
-      from_status: e.from_status,
-      to_status: e.to_status,
-      from_team: e.from_team,
-      to_team: e.to_team,
-      assignee: e.assignee,
-      note: e.note,
-      notified: e.notified,
-    },
+    values,
+    types,
   );
-  return Number(reader.getRowsJS()[0]![0]);
+  // Numbered in the events' order; RETURNING need not give them in that order.
+  return reader
+    .getRowsJS()
+    .map(([seq]) => Number(seq))
+    .sort((a, b) => a - b);
 }
 
 /** Status and team of the given cases as people left them (missing ids are left out). */

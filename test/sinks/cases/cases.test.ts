@@ -134,6 +134,33 @@ describe('cases end to end on a DuckDB file', () => {
     store.close();
   });
 
+  test('a checkpoint that escalates hundreds of cases numbers their audit events after the existing ones, one each', async () => {
+    const store = await DuckDBStore.open(dbPath);
+    const op = operatorFromYaml(YAML);
+    const customers = Array.from({ length: 450 }, (_, i) => `c${i}`);
+    for (const [i, customer] of customers.entries()) op.process(survey(customer, { install_completed: false }, OPENED, `S${i}`));
+    await checkpoint(store, op);
+    const cases = await listCases(store.connection, {});
+    expect(cases).toHaveLength(450);
+    await cli(store).run('close', cases[0]!.case_id, '--db', dbPath);
+
+    // No profile: the default tier's deadline, 72 hours.
+    op.onWatermark(OPENED + 73 * HOUR);
+    await checkpoint(store, op, WALL + HOUR);
+    const reader = await store.connection.runAndReadAll(
+      `SELECT count(*) AS n, count(DISTINCT seq) AS seqs, min(seq) AS first, max(seq) AS last, count(DISTINCT case_id) AS cases,
+              bool_and(actor = 'pulse' AND from_status = 'open' AND to_status = 'open' AND to_team = 'care' AND notified
+                       AND epoch_ms("at") = ${WALL + HOUR} AND note LIKE 'overdue; alert %') AS as_recorded
+       FROM case_events WHERE action = 'escalated'`,
+    );
+    expect(reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))).toEqual([
+      { n: 449, seqs: 449, first: 2, last: 450, cases: 449, as_recorded: true },
+    ]);
+    const closedByHand = await showCase(store.connection, cases[0]!.case_id);
+    expect(closedByHand.events.map((e) => [e.seq, e.action])).toEqual([[1, 'close']]);
+    store.close();
+  });
+
   test('a restart between the deadline passing and the status check still escalates once', async () => {
     let store = await DuckDBStore.open(dbPath);
     let op = operatorFromYaml(YAML);
