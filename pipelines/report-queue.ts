@@ -15,15 +15,16 @@ export interface ReportQueueOptions {
   connection: DuckDBConnection;
   /**
    * Renders and writes the reports. While the input is read the queue renders one report at a time
-   * (ingestion keeps the other cores); when it drains at the end of a bounded input it keeps
-   * `writer.threads` reports in flight.
+   * (ingestion keeps the other cores); once a bounded input has ended it keeps `writer.threads`
+   * reports in flight.
    */
   writer: ReportWriter;
   metrics: ReportMetrics;
   logger: Logger;
   /**
-   * Render nothing until `drain()`: a replay of files ends soon and nobody waits on its reports
-   * while it runs, so the whole CPU goes to ingestion and the reports are rendered at the end.
+   * Render nothing until the input ends (`inputEnded()` or `drain()`): a replay of files ends soon
+   * and nobody waits on its reports while it runs, so the whole CPU goes to ingestion and the
+   * reports are rendered at the end.
    */
   deferUntilDrain?: boolean;
   /**
@@ -33,7 +34,7 @@ export interface ReportQueueOptions {
    */
   afterRender?: (connection: DuckDBConnection, alert: Alert) => Promise<void>;
   /**
-   * Opens a further connection for each further lane when draining, on which that lane reads its
+   * Opens a further connection for each further lane once the input has ended, on which that lane reads its
    * reports' data: the reads of the lanes then overlap instead of taking turns on `connection`
    * (about 60% of a drain's time was this queue's database work, one query at a time). Marks
    * stay on `connection`. Without it every lane reads on `connection`.
@@ -60,7 +61,7 @@ const BATCH = 32;
  * the report's data is read from the database on this queue's own connection (the queries run on
  * DuckDB's threads) and the report is rendered and written by `writer` (worker threads), so
  * neither the event loop's batches nor checkpoints wait for a report. One report is in flight at a
- * time while the input is read; when draining, one per writer thread, each further lane reading on
+ * time while the input is read; once it has ended, one per writer thread, each further lane reading on
  * a connection of its own (`connect`) while the marks take turns on the queue's. A request is
  * marked done once its files are written (each atomically, by rename), so a crash before that leaves
  * it pending and the next run over the database renders it; one after the files are written and
@@ -72,6 +73,11 @@ export class ReportQueue {
   private notified = false;
   private stopping = false;
   private draining = false;
+  /**
+   * Set when a bounded input has ended (what was rendered and failed by then): from then on the queue
+   * renders at full speed, `writer.threads` reports in flight, deferred or not.
+   */
+  private atInputEnd: { rendered: number; failed: number } | undefined;
   private drainAnnounced = false;
   private rendered = 0;
   /** Pending requests at the last batch, less those handled since. */
@@ -94,11 +100,22 @@ export class ReportQueue {
   }
 
   /**
-   * Renders every pending request (the end of a bounded input: nothing new will be requested),
-   * then stops the queue. Returns how many were rendered and how many failed during the drain.
+   * A bounded input has been read to its end: render what is pending at full speed now, while the
+   * job closes its last windows and commits its final checkpoint (whose requests come after).
+   */
+  inputEnded(): void {
+    this.atInputEnd ??= { rendered: this.rendered, failed: this.failed };
+    this.notify();
+  }
+
+  /**
+   * Renders every pending request (the end of a bounded input, after its final checkpoint: nothing
+   * new will be requested), then stops the queue. Returns how many were rendered and how many
+   * failed since the input ended.
    */
   async drain(): Promise<{ rendered: number; failed: number }> {
-    const before = { rendered: this.rendered, failed: this.failed };
+    this.inputEnded();
+    const before = this.atInputEnd!;
     this.draining = true;
     await this.stop();
     return { rendered: this.rendered - before.rendered, failed: this.failed - before.failed };
@@ -121,7 +138,7 @@ export class ReportQueue {
       for (;;) {
         if (this.stopping) break;
         this.notified = false;
-        if (this.options.deferUntilDrain && !this.draining) {
+        if (this.options.deferUntilDrain && this.atInputEnd === undefined) {
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;
           continue;
@@ -162,7 +179,7 @@ export class ReportQueue {
     const pending = await this.pendingCount();
     this.backlog = pending;
     metrics.backlog(pending);
-    if (this.draining && !this.drainAnnounced && pending > 0) {
+    if (this.atInputEnd !== undefined && !this.drainAnnounced && pending > 0) {
       this.drainAnnounced = true;
       this.options.logger.info({ pending }, `input ended: rendering the ${pending} alert reports still pending before exiting`);
     }
@@ -180,12 +197,12 @@ export class ReportQueue {
   }
 
   /**
-   * Renders a batch with as many requests in flight as the writer has threads when draining (one
+   * Renders a batch with as many requests in flight as the writer has threads once the input has ended (one
    * otherwise). A database failure stops the other lanes after their request in progress and is
    * thrown once they have stopped, so the connection is never closed under one of them.
    */
   private async renderBatch(batch: readonly ReportRequest[]): Promise<void> {
-    const lanes = this.draining ? Math.max(1, Math.min(this.options.writer.threads ?? 1, batch.length)) : 1;
+    const lanes = this.atInputEnd !== undefined ? Math.max(1, Math.min(this.options.writer.threads ?? 1, batch.length)) : 1;
     let next = 0;
     let broken = false;
     const lane = async (index: number): Promise<void> => {

@@ -37,6 +37,11 @@ export interface RunContext {
   exclusive?: SerialQueue;
   /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */
   sinks?: readonly CheckpointSink[];
+  /**
+   * Called once a bounded input has been read to its end, before its last windows close and its
+   * final checkpoint: work deferred to the end (alert reports) may start beside them.
+   */
+  onInputEnd?: () => void;
   /** Called after every batch with the running totals (progress display). */
   onProgress?: (progress: RunProgress) => void;
   /** Wall clock, injectable for tests. */

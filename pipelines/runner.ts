@@ -144,6 +144,7 @@ export class JobRunner {
       }
       if (!signal.aborted && source.bounded) {
         // The input has ended: close every window at the final watermark.
+        this.context.onInputEnd?.();
         this.watermarks.finish();
         await this.onWatermark(Number.POSITIVE_INFINITY);
         completed = true;

@@ -94,6 +94,36 @@ describe('ReportQueue', () => {
     expect(writes).toBe(1);
   });
 
+  it("deferred, it renders what is pending once the input ends, before the drain, and the final checkpoint's requests at the drain", async () => {
+    const written: string[] = [];
+    let firstWritten!: () => void;
+    const first = new Promise<void>((resolve) => (firstWritten = resolve));
+    const recording: ReportWriter = {
+      write: async (report, out) => {
+        await IN_THREAD_WRITER.write(report, out);
+        written.push(report.baseName);
+        firstWritten();
+      },
+      close: async () => undefined,
+    };
+    const q = await queue(recording, true);
+    const kpi = await firingKpiAlert();
+    await checkpointAlert({ ...kpi, alert_id: 'a-1', rule: 'rule_1' });
+    q.notify();
+    q.inputEnded();
+    await first;
+    expect(written).toEqual([expect.stringContaining('rule_1')]);
+    // The final checkpoint commits after the input ended: the queue is still there for its requests.
+    await checkpointAlert({ ...kpi, alert_id: 'a-2', rule: 'rule_2' });
+    q.notify();
+    expect(await q.drain()).toEqual({ rendered: 2, failed: 0 });
+    expect(written).toEqual([expect.stringContaining('rule_1'), expect.stringContaining('rule_2')]);
+    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
+      ['a-1', 'done', 1],
+      ['a-2', 'done', 1],
+    ]);
+  });
+
   it('renders a committed request on the worker thread to the linked path, once, and counts it', async () => {
     if (!existsSync(DIST_WORKER)) throw new Error('dist/sinks/reports/render-worker.js is missing: run `npx tsc -p tsconfig.json` first');
     const alert = await checkpointAlert(await firingKpiAlert());
