@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import type { OperatorOutput, OutputColumns, OutputKind, OutputRow } from '../../operators/operator.js';
@@ -9,7 +8,7 @@ import type { PartitionPosition } from '../../sources/source.js';
 import { PulseError } from '../../operators/errors.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
-import { CHUNK_ROWS, TableWriter } from './table-writer.js';
+import { TableWriter } from './table-writer.js';
 
 /** DuckDB's buffer pool limit unless the job sets one. */
 // 256MB ran out in a checkpoint of the default job at a million customers x 1 day (writing
@@ -136,11 +135,10 @@ export class DuckDBStore {
       store.writers.set(table, await TableWriter.create(connection, table, keys, table === 'customer_windows' ? ['customer_id'] : []));
     }
     store.writers.set('dead_letters', await TableWriter.create(connection, 'dead_letters', []));
-    store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', []));
+    // Changed keyed state replaces its stored value; a deleted entry is staged without one.
+    store.writers.set('pulse_state', await TableWriter.create(connection, 'pulse_state', ['operator', 'state', 'key'], [], 'value'));
     store.writers.set('pulse_dedup', await TableWriter.create(connection, 'pulse_dedup', []));
     store.writers.set('pulse_partition_owners', await TableWriter.create(connection, 'pulse_partition_owners', ['customer_id']));
-    // Keyed state changed by a checkpoint: its stored values are deleted before the new ones go in.
-    await connection.run(`CREATE OR REPLACE TEMP TABLE pulse_touched_keys (operator VARCHAR, state VARCHAR, key VARCHAR)`);
     return store;
   }
 
@@ -310,12 +308,6 @@ export class DuckDBStore {
       if (Number.isFinite(expiredBefore)) {
         await connection.run(`DELETE FROM pulse_dedup WHERE ts < $before`, { before: expiredBefore });
       }
-      step = 'deleting the stored values of changed operator state';
-      await connection.run(
-        `DELETE FROM pulse_state t USING pulse_touched_keys k
-         WHERE t.operator = k.operator AND t.state = k.state AND t.key = k.key`,
-      );
-      await connection.run(`DELETE FROM pulse_touched_keys`);
       for (const writer of moves) {
         step = `writing table ${writer.table}`;
         await writer.move(connection);
@@ -364,9 +356,9 @@ export class DuckDBStore {
   }
 
   /**
-   * Stages changed keyed state: the keys to delete (deleted and upserted ones) and the new values.
-   * One packed block at a time, taken out of `blocks`: only that block's strings are decoded at once,
-   * and nothing holds a block once it is staged.
+   * Stages changed keyed state: each changed entry with its new value, a deleted one without (the
+   * writer deletes its stored value and writes none). One packed block at a time, taken out of
+   * `blocks`: only that block's strings are decoded at once, and nothing holds a block once it is staged.
    */
   private async stageOperatorState(connection: DuckDBConnection, blocks: PackedStateRows[]): Promise<void> {
     const writer = this.writer('pulse_state');
@@ -374,38 +366,14 @@ export class DuckDBStore {
     for (let block = blocks.pop(); block !== undefined; block = blocks.pop()) {
       const packed = new PackedStateColumns(block);
       const key = packed.keys();
-      const value = packed.values();
       const columns: Record<string, ArrayLike<string | null>> = {
         operator: new Array<string>(block.length).fill(block.operator),
         state: new Array<string>(block.length).fill(block.state),
         key,
-        value,
+        value: packed.values(),
         customer_id: packed.customers(key),
       };
-      await appendTouchedKeys(connection, block.operator, block.state, key);
-      // A deleted entry leaves only its key (above); the others get their new values.
-      const upserts = value.flatMap((v, i) => (v === null ? [] : [i]));
-      const names = Object.keys(columns);
-      if (upserts.length === block.length) await writer.stage(connection, { length: block.length, names, column: (name) => columns[name]! });
-      else if (upserts.length > 0) await writer.stage(connection, { length: upserts.length, names, column: (name) => upserts.map((i) => columns[name]![i]!) });
+      await writer.stage(connection, { length: block.length, names: Object.keys(columns), column: (name) => columns[name]! });
     }
-  }
-}
-
-/** Keys whose stored values a checkpoint replaces or deletes (the temporary table pulse_touched_keys). */
-async function appendTouchedKeys(connection: DuckDBConnection, operator: string, state: string, keys: readonly string[]): Promise<void> {
-  const appender = await connection.createAppender('pulse_touched_keys', null, 'temp');
-  try {
-    for (let i = 0; i < keys.length; i++) {
-      appender.appendVarchar(operator);
-      appender.appendVarchar(state);
-      appender.appendVarchar(keys[i]!);
-      appender.endRow();
-      // The event loop's turn, as between TableWriter's chunks: the worker threads go on meanwhile.
-      if (i % CHUNK_ROWS === CHUNK_ROWS - 1) await nextTurn();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
   }
 }

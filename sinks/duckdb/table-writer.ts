@@ -24,7 +24,7 @@ const STAGE_TYPE: Record<ColumnKind, DuckDBType> = {
 };
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
-export const CHUNK_ROWS = 2048;
+const CHUNK_ROWS = 2048;
 /**
  * Chunks appended between flushes: a flush (synchronous, on this thread) then takes tens of
  * milliseconds, not the hundreds that the appender's own flush at 204,800 rows or one at the end of
@@ -135,13 +135,24 @@ export class TableWriter {
     private readonly keys: readonly string[],
     private readonly stageTable: string,
     private readonly dictionaries: ReadonlyMap<string, Dictionary>,
+    private readonly tombstoneColumn: string | undefined,
   ) {}
 
   /** True while rows are staged and not moved yet. */
   private staged = false;
 
-  /** `interned`: VARCHAR columns whose values repeat, staged by number (see Dictionary). */
-  static async create(connection: DuckDBConnection, table: string, keys: readonly string[], interned: readonly string[] = []): Promise<TableWriter> {
+  /**
+   * `interned`: VARCHAR columns whose values repeat, staged by number (see Dictionary).
+   * `tombstoneColumn`: a staged row whose value there is null deletes the stored row of its key and
+   * is not written (with `keys`).
+   */
+  static async create(
+    connection: DuckDBConnection,
+    table: string,
+    keys: readonly string[],
+    interned: readonly string[] = [],
+    tombstoneColumn?: string,
+  ): Promise<TableWriter> {
     const reader = await connection.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns
        WHERE table_schema = 'main' AND table_name = $table ORDER BY ordinal_position`,
@@ -152,6 +163,7 @@ export class TableWriter {
       return { name, kind: interned.includes(name) ? 'interned' : columnKind(String(row['data_type'])) };
     });
     if (columns.length === 0) throw new Error(`table '${table}' does not exist`);
+    if (tombstoneColumn !== undefined && keys.length === 0) throw new Error(`table '${table}': a tombstone column needs key columns to delete by`);
     const stageTable = `pulse_stage_${table}`;
     const definition = columns.map((c) => `${quote(c.name)} ${STAGE_TYPE[c.kind].toString()}`).join(', ');
     await connection.run(`CREATE OR REPLACE TEMP TABLE ${stageTable} (${definition})`);
@@ -161,7 +173,7 @@ export class TableWriter {
       await connection.run(`CREATE OR REPLACE TEMP TABLE ${dict.table} (idx DOUBLE, value VARCHAR)`);
       dictionaries.set(column.name, dict);
     }
-    return new TableWriter(table, columns, keys, stageTable, dictionaries);
+    return new TableWriter(table, columns, keys, stageTable, dictionaries, tombstoneColumn);
   }
 
   /** Writes rows, given as objects or column by column. */
@@ -187,7 +199,7 @@ export class TableWriter {
     this.staged = true;
   }
 
-  /** Moves the staged rows into the table (replacing rows of the same key) in set-based SQL. */
+  /** Moves the staged rows into the table (replacing rows of the same key, or deleting them: tombstones) in set-based SQL. */
   async move(connection: DuckDBConnection): Promise<void> {
     if (!this.staged) return;
     this.staged = false;
@@ -202,7 +214,8 @@ export class TableWriter {
         .join(' AND ');
       await connection.run(`DELETE FROM ${quote(this.table)} t USING ${source} s WHERE ${byKey}`);
     }
-    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${source} s`);
+    const written = this.tombstoneColumn === undefined ? '' : ` WHERE s.${quote(this.tombstoneColumn)} IS NOT NULL`;
+    await connection.run(`INSERT INTO ${quote(this.table)} SELECT ${select} FROM ${source} s${written}`);
     await connection.run(`DELETE FROM ${this.stageTable}`);
     if (source !== this.stageTable) await connection.run(`DROP TABLE ${source}`);
   }

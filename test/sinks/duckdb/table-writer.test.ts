@@ -6,12 +6,12 @@ const DDL = `CREATE TABLE t (
   id VARCHAR NOT NULL, ts TIMESTAMPTZ, n BIGINT, x DOUBLE, ok BOOLEAN, doc JSON
 )`;
 
-async function tableWith(write: (writer: TableWriter, connection: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>) {
+async function tableWith(write: (writer: TableWriter, connection: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>, tombstoneColumn?: string) {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run(`SET TimeZone = 'UTC'`);
   await connection.run(DDL);
-  const writer = await TableWriter.create(connection, 't', ['id']);
+  const writer = await TableWriter.create(connection, 't', ['id'], [], tombstoneColumn);
   await write(writer, connection);
   const reader = await connection.runAndReadAll(`SELECT id, epoch_ms(ts) AS ts, n, x, ok, CAST(doc AS VARCHAR) AS doc FROM t ORDER BY id`);
   const rows = reader.getRowObjectsJS();
@@ -47,6 +47,31 @@ describe('TableWriter', () => {
     }));
     expected[1] = { id: 'k0001', ts: null, n: 7n, x: null, ok: true, doc: 'null' };
     expect(stored).toEqual(expected);
+  });
+
+  it('with a tombstone column, a staged row without its value deletes the stored row of its key and is not written', async () => {
+    const stored = await tableWith(async (writer, connection) => {
+      await writer.write(connection, [
+        { id: 'kept', n: 1, doc: { v: 1 } },
+        { id: 'replaced', n: 2, doc: { v: 2 } },
+        { id: 'deleted', n: 3, doc: { v: 3 } },
+      ]);
+      // One checkpoint's changes, staged in two parts before one move.
+      await writer.stage(connection, [
+        { id: 'replaced', n: 20, doc: { v: 20 } },
+        { id: 'deleted', n: null, doc: null },
+      ]);
+      await writer.stage(connection, [
+        { id: 'never-stored', n: null, doc: null },
+        { id: 'new', n: 4, doc: { v: 4 } },
+      ]);
+      await writer.move(connection);
+    }, 'doc');
+    expect(stored.map((r) => [r['id'], r['n'], r['doc']])).toEqual([
+      ['kept', 1n, '{"v":1}'],
+      ['new', 4n, '{"v":4}'],
+      ['replaced', 20n, '{"v":20}'],
+    ]);
   });
 
   it('takes numeric columns as Float64Arrays in which NaN is null', async () => {
