@@ -122,8 +122,13 @@ export function markSilence(s: SeriesState, first: number, end: number): void {
 function rings(s: SeriesState): GlrRings | null {
   const g = s.g;
   const len = s.v.length;
-  if (!g || g.n.length !== len) return null;
-  return (g.k ?? g.n).length === len && (g.l?.length ?? len) === len && (g.q?.length ?? len) === len ? g : null;
+  if (!g || (g.n?.length ?? len) !== len) return null;
+  return (g.k?.length ?? len) === len && (g.l?.length ?? len) === len && (g.q?.length ?? len) === len ? g : null;
+}
+
+/** Events per window of a series' rings (GlrRings: absent, they are its values). */
+function eventsOf(s: SeriesState, g: GlrRings): number[] {
+  return g.n ?? s.v;
 }
 
 /**
@@ -149,10 +154,11 @@ export function assessGlr(
   if (before < p.minHistory || !g) return null;
   const len = before + 1;
   const { n, k, l, q, x, e, pop, profileN, profilePhases, phases, live } = scratchFor(len);
-  // Rings left out (GlrRings) stand for k = n and for zeros.
-  const gk = g.k ?? g.n;
+  // Rings left out (GlrRings) stand for n = v, k = n and for zeros.
+  const gn = eventsOf(s, g);
+  const gk = g.k ?? gn;
   for (let i = 0; i < before; i++) {
-    n[i] = g.n[i] as number;
+    n[i] = gn[i] as number;
     k[i] = gk[i] as number;
     l[i] = g.l ? (g.l[i] as number) : 0;
     q[i] = g.q ? (g.q[i] as number) : 0;
@@ -326,14 +332,15 @@ export function advanceGlr(
     // A series from a checkpoint of the CUSUM method has values but no event statistics: zeros
     // there would read as a collapse of the count, so its history restarts (minHistory again).
     s.v = [];
-    g = s.g = { n: [] };
+    g = s.g = {};
   }
   const max = p.ringWindows;
-  s.v = appendBounded(s.v, w.x, max);
   // An optional ring starts (with what it stood for so far) at the first window that departs from it.
   if (g.k) g.k = appendBounded(g.k, w.k, max);
-  else if (w.k !== w.n) g.k = appendExact(keepNewest(g.n, max - 1), w.k);
-  g.n = appendBounded(g.n, w.n, max);
+  else if (w.k !== w.n) g.k = appendExact(keepNewest(eventsOf(s, g), max - 1), w.k);
+  if (g.n) g.n = appendBounded(g.n, w.n, max);
+  else if (!Object.is(w.n, w.x)) g.n = appendExact(keepNewest(s.v, max - 1), w.n);
+  s.v = appendBounded(s.v, w.x, max);
   g.l = appendOrZero(g.l, w.l, s.v.length, max);
   g.q = appendOrZero(g.q, w.q, s.v.length, max);
   s.last = index;
@@ -352,18 +359,19 @@ export function advanceGlr(
     // the GLR, see SeriesState.qm) and the baseline before it stays, so a return to the old level
     // is no jump and a return to another one is judged against it. Any other shift restarts the
     // baseline from the split.
-    if (verdict.direction === 'down' && emptySince(g.n, run)) markSilence(s, index - run + 1, index + 1);
+    if (verdict.direction === 'down' && emptySince(eventsOf(s, g), run)) markSilence(s, index - run + 1, index + 1);
     else keep = Math.min(keep, run);
   }
   if (s.v.length > keep) {
     s.v = keepNewest(s.v, keep);
-    g.n = keepNewest(g.n, keep);
+    if (g.n) g.n = keepNewest(g.n, keep);
     if (g.k) g.k = keepNewest(g.k, keep);
     if (g.l) g.l = keepNewest(g.l, keep);
     if (g.q) g.q = keepNewest(g.q, keep);
   }
   // Rings that say nothing again (their departing windows left, or a state from before issue 13).
-  if (g.k && sameValues(g.k, g.n)) g.k = undefined;
+  if (g.k && sameValues(g.k, eventsOf(s, g))) g.k = undefined;
+  if (g.n && sameValues(g.n, s.v)) g.n = undefined;
   if (g.l && allZero(g.l)) g.l = undefined;
   if (g.q && allZero(g.q)) g.q = undefined;
   // Silences that ended before the ring's first window are forgotten.

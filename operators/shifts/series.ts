@@ -6,13 +6,15 @@
 
 /**
  * Per-window statistics rings kept beside `SeriesState.v` (same length, oldest first). A ring that
- * says nothing is left out, in memory and in the checkpoint: `k` while every window's positive
- * events equal its events (always for a count, for spend unless an amount was 0), `l` and `q`
- * while every window's value is 0 (always for a count: ln 1 = 0). A state written with all four
- * (before issue 13) reads the same; `advanceGlr` drops the redundant ones when it next advances.
+ * says nothing is left out, in memory and in the checkpoint: `n` while every window's events equal
+ * its value (always for a count), `k` while every window's positive events equal its events (always
+ * for a count, for spend unless an amount was 0), `l` and `q` while every window's value is 0
+ * (always for a count: ln 1 = 0). A state written with all four (before issue 13) reads the same;
+ * `advanceGlr` drops the redundant ones when it next advances.
  */
 export interface GlrRings {
-  n: number[];
+  /** Absent: equal to `SeriesState.v`. */
+  n?: number[];
   /** Absent: equal to `n`. */
   k?: number[];
   /** Absent: all 0. */

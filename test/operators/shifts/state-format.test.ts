@@ -19,8 +19,9 @@ import { makeCustomers, poisson, rng, simulateDays } from './simulate.js';
 function writtenOut(s: SeriesState): SeriesState {
   const g = s.g;
   if (!g) return s;
-  const zeros = g.n.map(() => 0);
-  return { ...s, g: { n: [...g.n], k: [...(g.k ?? g.n)], l: [...(g.l ?? zeros)], q: [...(g.q ?? zeros)] } };
+  const n = g.n ?? s.v;
+  const zeros = n.map(() => 0);
+  return { ...s, g: { n: [...n], k: [...(g.k ?? n)], l: [...(g.l ?? zeros)], q: [...(g.q ?? zeros)] } };
 }
 
 /** Accumulators as written before issue 13: `<measure>` and, for its events, `<measure>#n`, and `#k|l|q` once one was positive. */
@@ -64,11 +65,13 @@ describe('compact statistics rings', () => {
       Object.assign(full, f);
       expect(writtenOut(s)).toEqual(writtenOut(full));
       if (index < 100 || index >= 100 + settings.ringWindows) expect(s.g?.k).toBeUndefined();
-      else expect(s.g?.k?.[s.g.k.length - 1 - (index - 100)]).toBe((s.g?.n[s.g.n.length - 1 - (index - 100)] ?? 0) - 2);
+      else expect(s.g?.k?.[s.g.k.length - 1 - (index - 100)]).toBe((s.g?.n?.[s.g.n.length - 1 - (index - 100)] ?? 0) - 2);
       expect(s.g?.l).toBeUndefined(); // ln 1 = 0 for every event
       expect(s.g?.q).toBeUndefined();
     });
-    expect(s.g?.n).toHaveLength(settings.ringWindows);
+    expect(s.v).toHaveLength(settings.ringWindows);
+    // n is kept while the window of the zero amounts is in the ring (its events are not its value), and left out after.
+    expect(s.g?.n).toBeUndefined();
   });
 
   test('rings written out in full (a state from before issue 13) are compacted at the next window', () => {
@@ -77,7 +80,8 @@ describe('compact statistics rings', () => {
     const old = writtenOut(s);
     expect(old.g?.k).toHaveLength(20);
     advanceGlr(old, window(2, 1), 20, null, false, settings, null);
-    expect(old.g).toEqual({ n: Array.from({ length: 21 }, () => 2) });
+    expect(old.g).toEqual({});
+    expect(old.v).toEqual(Array.from({ length: 21 }, () => 2));
   });
 });
 
@@ -121,8 +125,8 @@ test('a checkpoint written before issue 13 (every ring in full) restores and con
   const customerRows = stored.find(([name]) => name === 'customers')![1];
   // The new checkpoint leaves out what the rings imply; c00001's spend keeps k (its free item).
   const c1 = JSON.parse(customerRows.find(([k]) => k === 'c00001')![1]) as CustomerState;
-  expect(c1.series['spend_count']?.g).toEqual({ n: c1.series['spend_count']?.v });
-  expect(c1.series['spend_total']?.g?.k).toEqual(c1.series['spend_total']?.g?.n.map((n, i, all) => (i === all.length - 20 ? n - 1 : n)));
+  expect(c1.series['spend_count']?.g).toEqual({});
+  expect(c1.series['spend_total']?.g?.k).toEqual(c1.series['spend_total']?.g?.n?.map((n, i, all) => (i === all.length - 20 ? n - 1 : n)));
   // ... and the previous version wrote every ring in full.
   const previous = (json: string): CustomerState => {
     const c = JSON.parse(json) as CustomerState;
