@@ -139,6 +139,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     ...(handoff ? { handoff } : {}),
     ...(changelog ? { changelog } : {}),
     ...(merge ? { merge } : {}),
+    // Reports deferred to the end render while the last windows close and the final checkpoint commits.
+    onInputEnd: () => reports.inputEnded(),
     onProgress: (p) => progress.update(p),
     sinks: [
       {
