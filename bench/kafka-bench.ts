@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventDecoder } from '../operators/decode.js';
 import { DEFAULT_RECORD_LIMITS } from '../operators/record-limits.js';
-import { KafkaConsumer, Producer, type Message } from '../sources/kafka/client.js';
+import { rdkafka, type Message } from '../sources/kafka/client.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../sources/kafka/source.js';
 import { freePort } from './free-port.js';
@@ -52,7 +52,7 @@ function eventAt(i: number, seed: number): { key: string; value: string } {
 }
 
 async function produce(bootstrap: string): Promise<void> {
-  const producer = new Producer({
+  const producer = new (rdkafka().Producer)({
     'bootstrap.servers': bootstrap,
     'linger.ms': 20,
     'batch.num.messages': 10_000,
@@ -83,7 +83,7 @@ async function produce(bootstrap: string): Promise<void> {
  * so with many events the oldest are gone before anyone reads them; both loops read what is left.
  */
 async function available(bootstrap: string): Promise<number> {
-  const consumer = new KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': 'bench-probe' });
+  const consumer = new (rdkafka().KafkaConsumer)({ 'bootstrap.servers': bootstrap, 'group.id': 'bench-probe' });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (e) => (e ? reject(e) : resolve())));
   let total = 0;
   for (let partition = 0; partition < PARTITIONS; partition++) {
@@ -98,7 +98,7 @@ async function available(bootstrap: string): Promise<number> {
 
 /** (a) librdkafka consume loop + JSON.parse, nothing else. */
 async function bareLoop(bootstrap: string, N: number): Promise<{ seconds: number; checksum: number }> {
-  const consumer = new KafkaConsumer({ ...consumerProps, 'bootstrap.servers': bootstrap, 'group.id': 'bench-bare', 'enable.auto.commit': false });
+  const consumer = new (rdkafka().KafkaConsumer)({ ...consumerProps, 'bootstrap.servers': bootstrap, 'group.id': 'bench-bare', 'enable.auto.commit': false });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (e) => (e ? reject(e) : resolve())));
   consumer.setDefaultConsumeTimeout(100);
   // Same poll mode as KafkaSource: return what is there instead of waiting for a full batch.
@@ -226,7 +226,7 @@ dead_letters: { rejects_files: false }
 }
 
 async function endOffsets(bootstrap: string): Promise<Map<number, number>> {
-  const consumer = new KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': 'bench-probe' });
+  const consumer = new (rdkafka().KafkaConsumer)({ 'bootstrap.servers': bootstrap, 'group.id': 'bench-probe' });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (e) => (e ? reject(e) : resolve())));
   const ends = new Map<number, number>();
   for (let partition = 0; partition < PARTITIONS; partition++) {

@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { KafkaConsumer } from '../sources/kafka/client.js';
+import { rdkafka } from '../sources/kafka/client.js';
 import { startMockCluster } from '../sources/kafka/mock-cluster.js';
 import { DeliveringProducer } from '../sources/kafka/producer.js';
 import { cleanDataset } from './clean-dataset.js';
@@ -88,7 +88,7 @@ function atEnds(offsets: ReadonlyMap<number, number>, ends: ReadonlyMap<number, 
 
 const cluster = await startMockCluster(3);
 const producer = new DeliveringProducer({ 'bootstrap.servers': cluster.bootstrap, 'linger.ms': 5 });
-const watcher = new KafkaConsumer({ 'bootstrap.servers': cluster.bootstrap, 'group.id': 'merge-bench-watcher', 'enable.auto.commit': false }, {});
+const watcher = new (rdkafka().KafkaConsumer)({ 'bootstrap.servers': cluster.bootstrap, 'group.id': 'merge-bench-watcher', 'enable.auto.commit': false }, {});
 await new Promise<void>((resolve, reject) => watcher.connect({ timeout: 30_000 }, (error) => (error ? reject(new Error(error.message)) : resolve())));
 
 async function highWatermarks(topic: string): Promise<Map<number, number>> {

@@ -5,7 +5,6 @@
  * creates them, the console's login checks them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { hash, verify } from '@node-rs/argon2';
 import { UsageError } from '../operators/errors.js';
 import { createOrUpgradeTables } from '../sinks/duckdb/migrate.js';
 import { STATE_TABLES_DDL } from '../sinks/duckdb/schema.js';
@@ -32,12 +31,15 @@ export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
+/** argon2, loaded with the first password: the alert delivery imports this module for team e-mails in every job. */
+const argon2 = (): Promise<typeof import('@node-rs/argon2')> => import('@node-rs/argon2');
+
 /** The argon2id hash of a password, checked for length first. */
 export async function hashPassword(password: string): Promise<string> {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new UsageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   }
-  return hash(password);
+  return (await argon2()).hash(password);
 }
 
 /** Adds a user; a name that exists is refused (nothing is overwritten). `email`: where case notices go. */
@@ -94,6 +96,7 @@ let decoyHash: Promise<string> | undefined;
 export async function checkLogin(conn: DuckDBConnection, name: string, password: string): Promise<ConsoleUser | undefined> {
   const reader = await conn.runAndReadAll('SELECT name, team, role, password_hash FROM console_users WHERE name = $name', { name });
   const row = reader.getRowObjectsJS()[0];
+  const { hash, verify } = await argon2();
   if (row === undefined) {
     decoyHash ??= hash('decoy password, never stored');
     await verify(await decoyHash, password);

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { RecordBatchReader } from 'apache-arrow';
 import { plainRecord } from './columnar-rows.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
 
@@ -15,6 +14,8 @@ export async function* readArrowBatches(
   signal: AbortSignal,
 ): AsyncGenerator<RecordBatch> {
   const skipThrough = from?.offset ?? 0;
+  // Loaded here, not with the module: every `pulse` command imports the sources (apache-arrow took about 70 ms of each start).
+  const { RecordBatchReader } = await import('apache-arrow');
   const reader = await RecordBatchReader.from(createReadStream(path));
   let row = 0;
   let records: RawRecord[] = [];

@@ -5,7 +5,6 @@
 import { StoreLockedError, UsageError } from '../../operators/errors.js';
 import { requireDuration } from '../../operators/duration.js';
 import { singleConnectionDatabase } from '../../console/database.js';
-import { startConsole } from '../../console/server.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { openDatabase } from '../open-store.js';
@@ -38,6 +37,8 @@ export async function consoleCommand(options: ConsoleCommandOptions, signal?: Ab
   try {
     // A database written by an older version may lack the users table (or newer columns).
     await createOrUpgradeTables(opened.connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
+    // The web server and its templates load only for a console (about 60 ms of each start).
+    const { startConsole } = await import('../../console/server.js');
     const server = await startConsole({
       db: singleConnectionDatabase(opened.connection),
       port: options.port,

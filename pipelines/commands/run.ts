@@ -4,7 +4,6 @@ import { ConfigError } from '../../operators/errors.js';
 import { AlertDelivery } from '../alert-delivery.js';
 import { linkAlertReports, linkConsolePages, recordReportRequests } from '../alert-reports.js';
 import { queuedDatabase } from '../../console/database.js';
-import { startConsole } from '../../console/server.js';
 import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
@@ -187,6 +186,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   let webConsole: { close: () => Promise<void> } | undefined;
   try {
     if (job.console.port > 0) {
+      // The web server and its templates load only for a console (about 60 ms of each start).
+      const { startConsole } = await import('../../console/server.js');
       // The console's database work takes turns with the checkpoints, like the command API's.
       webConsole = await startConsole({
         db: queuedDatabase(queue, () => store.connect()),

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { DeliveryError } from './errors.js';
 import { DEFAULT_ATTACHMENT_LIMITS, planReports, reportNotes, withReportLinks, type AttachmentLimits } from './email-reports.js';
@@ -41,20 +40,28 @@ export interface EmailOptions {
 export class EmailReceiver implements Receiver {
   readonly type = 'email' as const;
   readonly name: string;
-  private readonly transport: Transporter;
+  /** Opened with the first mail: nodemailer loads then, not with every `pulse` command (about 40 ms of each start). */
+  private transport: Promise<Transporter> | undefined;
   constructor(private readonly options: EmailOptions) {
     this.name = options.name;
-    this.transport = nodemailer.createTransport({
-      host: options.host,
-      port: options.port,
-      secure: options.secure,
-      requireTLS: options.requireTls,
-      auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
-      logger: false,
-    });
+  }
+
+  private openTransport(): Promise<Transporter> {
+    const { options } = this;
+    this.transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: options.host,
+        port: options.port,
+        secure: options.secure,
+        requireTLS: options.requireTls,
+        auth: options.username ? { user: options.username, pass: options.password ?? '' } : undefined,
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        socketTimeout: options.timeoutMs,
+        logger: false,
+      }),
+    );
+    return this.transport;
   }
 
   /**
@@ -81,7 +88,8 @@ export class EmailReceiver implements Receiver {
     const linked: Notification = { ...n, alerts: withReportLinks(n.alerts, this.options.reportsUrl) };
     const notes = reportNotes(n, plan, limits, this.options.reportsUrl);
     try {
-      await this.transport.sendMail({
+      const transport = await this.openTransport();
+      await transport.sendMail({
         from: this.options.from,
         to: [...to],
         subject: notificationSubject(n),
@@ -98,7 +106,8 @@ export class EmailReceiver implements Receiver {
   }
 
   async close(): Promise<void> {
-    this.transport.close();
+    // A transport that could not be opened has nothing to close (its sends failed already).
+    (await this.transport?.catch(() => undefined))?.close();
   }
 
   /** The password, and the forms an SMTP server could echo it in (AUTH PLAIN and LOGIN are base64). */

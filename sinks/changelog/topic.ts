@@ -1,12 +1,4 @@
-import {
-  AdminClient,
-  KafkaConsumer,
-  OFFSET_BEGINNING,
-  Producer,
-  type ClientProperties,
-  type LibrdKafkaError,
-  type Message,
-} from '../../sources/kafka/client.js';
+import { rdkafka, OFFSET_BEGINNING, type ClientProperties, type LibrdKafkaError, type Message } from '../../sources/kafka/client.js';
 import { DeliveringProducer } from '../../sources/kafka/producer.js';
 import { ChangelogFold, type ChangelogRecord } from './records.js';
 
@@ -85,7 +77,7 @@ export class ChangelogTopic {
 
   /** Partitions of a topic, asked of the brokers by a producer (where brokers auto-create topics, asking creates it). */
   async partitionCount(topic: string): Promise<number> {
-    const client = new Producer({ ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers });
+    const client = new (rdkafka().Producer)({ ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers });
     await callback<unknown>((done) => client.connect({ timeout: REQUEST_TIMEOUT_MS }, done));
     try {
       const metadata = await callback<{ topics: Array<{ name: string; partitions: unknown[] }> }>((done) =>
@@ -98,7 +90,7 @@ export class ChangelogTopic {
   }
 
   private async create(partitions: number, minCompactionLagMs: number): Promise<string | undefined> {
-    const admin = AdminClient.create({ ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers });
+    const admin = rdkafka().AdminClient.create({ ...this.options.clientProperties, 'bootstrap.servers': this.options.brokers });
     try {
       await callback<void>((done) =>
         admin.createTopic(
@@ -139,7 +131,7 @@ export class ChangelogTopic {
    */
   async read(partition: number, onRead?: (read: number, total: number) => void): Promise<ChangelogFold> {
     const fold = new ChangelogFold();
-    const consumer = new KafkaConsumer(
+    const consumer = new (rdkafka().KafkaConsumer)(
       {
         ...this.options.clientProperties,
         'bootstrap.servers': this.options.brokers,

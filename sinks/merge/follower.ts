@@ -3,7 +3,7 @@
  * subscribe: which partitions follows the source's assignment, and the offsets are the ones stored
  * with the merged rows in DuckDB; nothing is committed to Kafka).
  */
-import { KafkaConsumer, OFFSET_BEGINNING, type ClientProperties, type Message } from '../../sources/kafka/client.js';
+import { rdkafka, type KafkaConsumer, OFFSET_BEGINNING, type ClientProperties, type Message } from '../../sources/kafka/client.js';
 import type { MergeInput } from '../../operators/merge-port.js';
 import { decodeMergeRecord } from './records.js';
 
@@ -132,7 +132,7 @@ export class MergeFollower {
   }
 
   private async open(): Promise<Consumer> {
-    const consumer = new KafkaConsumer(
+    const consumer = new (rdkafka().KafkaConsumer)(
       {
         ...this.options.clientProperties,
         'bootstrap.servers': this.options.brokers,

@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as Vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 
 /**
@@ -14,8 +13,9 @@ import type { TopLevelSpec } from 'vega-lite';
  * still builds its own view, so nothing of one chart's data or layout reaches the next.
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
-  const { runtime, values } = parsedChart(spec);
-  const view = new vega.View(runtime, { renderer: 'none', loader: OFFLINE_LOADER });
+  const charts = await chartLibraries();
+  const { runtime, values } = parsedChart(charts, spec);
+  const view = new charts.vega.View(runtime, { renderer: 'none', loader: charts.loader });
   try {
     if (values !== undefined) view.data(ROWS, values);
     return await view.toSVG();
@@ -24,23 +24,42 @@ export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const OFFLINE_LOADER = vega.loader();
-OFFLINE_LOADER.load = (uri: string) => Promise.reject(new Error(`report charts use inline data only; refusing to load ${uri}`));
+interface ChartLibraries {
+  vega: typeof Vega;
+  compile: (typeof import('vega-lite'))['compile'];
+  /** Refuses every URL. */
+  loader: Vega.Loader;
+}
+
+let libraries: Promise<ChartLibraries> | undefined;
+
+/**
+ * Vega and Vega-Lite, loaded with the first chart: every `pulse` command imports the report modules
+ * and few draw a chart (loading both took about 175 ms of each command's start).
+ */
+function chartLibraries(): Promise<ChartLibraries> {
+  libraries ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+    const loader = vega.loader();
+    loader.load = (uri: string) => Promise.reject(new Error(`report charts use inline data only; refusing to load ${uri}`));
+    return { vega, compile: vl.compile, loader };
+  });
+  return libraries;
+}
 
 /** The named data set that stands for a spec's top-level `data.values`. */
 const ROWS = 'pulse_rows';
 /** Parsed shapes kept; a run's reports use a few dozen at most (one per rule, a few per drift report). */
 const CACHE_LIMIT = 64;
-const parsedShapes = new Map<string, vega.Runtime>();
+const parsedShapes = new Map<string, Vega.Runtime>();
 
-function parsedChart(spec: TopLevelSpec): { runtime: vega.Runtime; values?: unknown[] } {
+function parsedChart({ vega, compile }: ChartLibraries, spec: TopLevelSpec): { runtime: Vega.Runtime; values?: unknown[] } {
   const data = (spec as { data?: unknown }).data;
   const values = isInlineRows(data) ? data.values : undefined;
   const shape = values === undefined ? spec : ({ ...spec, data: { name: ROWS } } as TopLevelSpec);
   const key = JSON.stringify(shape);
   let runtime = parsedShapes.get(key);
   if (runtime === undefined) {
-    runtime = vega.parse(vl.compile(shape).spec);
+    runtime = vega.parse(compile(shape).spec);
     if (parsedShapes.size >= CACHE_LIMIT) parsedShapes.delete(parsedShapes.keys().next().value as string);
   } else {
     parsedShapes.delete(key);

@@ -1,11 +1,30 @@
-/**
- * The librdkafka binding, loaded once. The package is CommonJS; under NodeNext its default export
- * is `module.exports`, which holds the RdKafka classes.
- */
-import kafka from '@confluentinc/kafka-javascript';
+import { createRequire } from 'node:module';
 
-export const { KafkaConsumer, Producer, AdminClient } = kafka;
-export type { Assignment, LibrdKafkaError, Message, MessageHeader, TopicPartition, TopicPartitionOffset, DeliveryReport } from '@confluentinc/kafka-javascript';
+export type {
+  Assignment,
+  DeliveryReport,
+  KafkaConsumer,
+  LibrdKafkaError,
+  Message,
+  MessageHeader,
+  Producer,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '@confluentinc/kafka-javascript';
+
+/** The package's `module.exports` (it is CommonJS), which holds the RdKafka classes. */
+type Binding = typeof import('@confluentinc/kafka-javascript');
+
+let binding: Binding | undefined;
+
+/**
+ * The librdkafka binding, loaded at its first use: every `pulse` command imports the Kafka modules
+ * and few connect (loading the native binding took about 90 ms of each start).
+ */
+export function rdkafka(): Binding {
+  binding ??= createRequire(import.meta.url)('@confluentinc/kafka-javascript') as Binding;
+  return binding;
+}
 
 /** librdkafka error codes used here (rdkafka.h). */
 export const ERR = {

@@ -1,4 +1,4 @@
-import { Producer, type ClientProperties } from './client.js';
+import { rdkafka, type ClientProperties } from './client.js';
 
 /**
  * librdkafka's built-in mock cluster, for tests and benchmarks only (not a Kafka broker: no
@@ -19,7 +19,7 @@ export async function startMockCluster(brokers = 3, timeoutMs = 10_000): Promise
     event_cb: true,
     log_level: 6,
   };
-  const owner = new Producer(properties);
+  const owner = new (rdkafka().Producer)(properties);
   // librdkafka reports the real addresses only in this log line.
   owner.on('event.log', (log: { message: string }) => {
     const match = /replaced with (\S+)/.exec(log.message);

@@ -1,4 +1,4 @@
-import { ERR, Producer, type ClientProperties, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from './client.js';
+import { rdkafka, ERR, type Producer, type ClientProperties, type DeliveryReport, type LibrdKafkaError, type MessageHeader } from './client.js';
 import { PulseError } from '../../operators/errors.js';
 
 type RdProducer = InstanceType<typeof Producer>;
@@ -91,7 +91,7 @@ export class DeliveringProducer {
   private connect(): Promise<RdProducer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= new Promise<RdProducer>((resolve, reject) => {
-      const producer = new Producer({ ...this.properties, dr_cb: true });
+      const producer = new (rdkafka().Producer)({ ...this.properties, dr_cb: true });
       producer.on('delivery-report', (error: LibrdKafkaError | null, report: DeliveryReport) => this.onDelivery(error, report));
       producer.connect({ timeout: 30_000 }, (error) => {
         if (error) {

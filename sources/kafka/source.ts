@@ -3,8 +3,9 @@ import { recordText } from '../record-bytes.js';
 import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
 import { MessageBuffer } from './buffer.js';
 import {
+  rdkafka,
   ERR,
-  KafkaConsumer,
+  type KafkaConsumer,
   OFFSET_BEGINNING,
   parsePartitionName,
   partitionName,
@@ -235,7 +236,7 @@ export class KafkaSource implements Source {
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
     };
-    const consumer = new KafkaConsumer({
+    const consumer = new (rdkafka().KafkaConsumer)({
       ...properties,
       rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
     }) as Consumer;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaConsumer } from '../../../sources/kafka/client.js';
+import { rdkafka } from '../../../sources/kafka/client.js';
 import { startMockCluster, type MockCluster } from '../../../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../../../sources/kafka/source.js';
 import type { PartitionPosition } from '../../../sources/source.js';
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function committedOffsets(bootstrap: string, group: string, topic: string): Promise<Map<string, number>> {
-  const probe = new KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.commit': false });
+  const probe = new (rdkafka().KafkaConsumer)({ 'bootstrap.servers': bootstrap, 'group.id': group, 'enable.auto.commit': false });
   await new Promise<void>((resolve, reject) => probe.connect({}, (e) => (e ? reject(e) : resolve())));
   try {
     const list = await new Promise<Array<{ topic: string; partition: number; offset: number }>>((resolve, reject) =>
