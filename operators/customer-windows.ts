@@ -232,8 +232,13 @@ export class CustomerWindowsOperator implements Operator {
   private retiredDirty: number[] = [];
   private freeSlots: number[] = [];
   private openCount = 0;
-  /** Slots the current event was added to: two window specs can yield the same window. */
+  /**
+   * Slots the current event was added to (the first `touchedCount`): two window specs can yield the
+   * same window. Reused, never truncated: `length = 0` frees an array's backing store, and the next
+   * push allocated a new one for every event.
+   */
   private readonly touched: number[] = [];
+  private touchedCount = 0;
 
   constructor(options: CustomerWindowsOptions) {
     this.name = options.name;
@@ -255,7 +260,7 @@ export class CustomerWindowsOperator implements Operator {
     if (customerId === null || event.type === 'survey' || event.type === 'profile') return;
     const columns = this.columns;
     const touched = this.touched;
-    touched.length = 0;
+    this.touchedCount = 0;
     // One map lookup per event, not per window: the customer's chain is short.
     let head = this.heads.get(customerId) ?? NONE;
     for (const spec of this.windows) {
@@ -268,8 +273,8 @@ export class CustomerWindowsOperator implements Operator {
         }
         if (slot === NONE) head = slot = this.open(customerId, start, end, head);
         // A daily hopping spec includes the daily tumbling windows: the same window, counted once.
-        if (touched.includes(slot)) continue;
-        touched.push(slot);
+        if (this.touchedBefore(slot)) continue;
+        touched[this.touchedCount++] = slot;
         addEvent(columns, slot, event);
         if (columns.dirty[slot] === 0) {
           columns.dirty[slot] = 1;
@@ -277,6 +282,11 @@ export class CustomerWindowsOperator implements Operator {
         }
       }
     }
+  }
+
+  private touchedBefore(slot: number): boolean {
+    for (let i = 0; i < this.touchedCount; i++) if (this.touched[i] === slot) return true;
+    return false;
   }
 
   onWatermark(watermark: number): void {
