@@ -81,6 +81,11 @@ export class KeyedState<V> {
     return this.values.entries();
   }
 
+  /** Calls `visit` for every entry, in insertion order, without allocating an [key, value] pair for each. */
+  forEach(visit: (value: V, key: string) => void): void {
+    this.values.forEach(visit);
+  }
+
   /** The changes since the previous call; the state itself is unchanged. */
   drainChanges(): StateChanges<V> {
     const upserts: Array<[string, V]> = [];

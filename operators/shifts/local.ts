@@ -299,15 +299,19 @@ export class CustomerShiftLocal implements LocalOperator {
     const cfg = this.cfg;
     const glr = cfg.method === 'glr';
     const items: Item[] = [];
-    for (const [id, c] of this.customers.entries()) {
+    // forEach, and indexed loops below: this runs once a window, often not optimised, and there
+    // each iterator step allocated (about 70 MB at 200,000 customers, at the same moment as the rest).
+    this.customers.forEach((c, id) => {
       upgrade(c);
-      if (c.first === null || c.first > index) continue;
+      if (c.first === null || c.first > index) return;
       const bucket = sumsOf(c.open, index) ?? NO_EVENTS;
       // A series starts at the customer's first non-zero value of the measure. (`for in` rather
       // than Object.entries: this runs for every customer at every window close.)
       for (const measure in bucket) if (windowValue(bucket[measure]) !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
       const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
-      for (const measure of Object.keys(c.series).sort()) {
+      const measures = sortedKeys(c.series);
+      for (let i = 0; i < measures.length; i++) {
+        const measure = measures[i]!;
         const s = c.series[measure] as SeriesState;
         const sums = bucket[measure];
         const a = glr ? null : assess(s, windowValue(sums), index, cfg);
@@ -318,11 +322,12 @@ export class CustomerShiftLocal implements LocalOperator {
       // Only a customer whose state changes is written at the next checkpoint: its series advance
       // in `apply`, or an accumulator went; a customer without series (refunds only) stays clean.
       if (dropped || Object.keys(c.series).length > 0) this.customers.touch(id);
-    }
+    });
     this.items = items;
     const rates: Record<string, MeasureRate> = {};
     const us: Record<string, number[]> = {};
-    for (const it of items) {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       const rate = (rates[it.key] ??= { observed: 0, expected: [], series: 0, sizeDeviation: [], sizeEvents: 0 });
       if (glr) {
         const w = windowStats(it.sums);
@@ -356,7 +361,9 @@ export class CustomerShiftLocal implements LocalOperator {
     const rateFactors = new Map<string, WindowTable>();
     const sizeShifts = new Map<string, WindowTable>();
     const span = cfg.ringWindows;
-    for (const it of this.items) {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       if (cfg.method === 'glr') {
         let rate = rateFactors.get(it.key);
         if (rate === undefined) rateFactors.set(it.key, (rate = new WindowTable(rates[it.key] ?? {}, Math.exp, index, span)));
@@ -392,7 +399,9 @@ export class CustomerShiftLocal implements LocalOperator {
     // so neither the gap nor the way back from it reads as a level shift, and the customer gets no
     // drop alert on those series for it. It is reported (CustomerWentQuiet) for a steady rate only.
     const quiet = new Set<CustomerState>();
-    for (const it of this.items) {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       if (!it.q) continue;
       for (const measure of PURCHASE_MEASURES) {
         const s = it.c.series[measure];
@@ -415,7 +424,8 @@ export class CustomerShiftLocal implements LocalOperator {
         }),
       );
     }
-    for (const it of this.items) {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       const fire = alerted.has(it) && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
       if (fire) {
         const v = it.v as Verdict;
@@ -439,4 +449,20 @@ export class CustomerShiftLocal implements LocalOperator {
     this.items = [];
     this.candidates = [];
   }
+}
+
+/**
+ * The object's keys in code-unit order, as `sort()` gives them, sorted by insertion: a customer
+ * has a few measures, and `Array.prototype.sort` allocated about 600 bytes a call, at every window
+ * close of every customer (a quarter of what the last close of a million customers allocated).
+ */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
