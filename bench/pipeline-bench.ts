@@ -67,7 +67,7 @@ interface RunFigures {
 /** Writes a job file from the default job, with the bench's input and settings, and runs it. */
 async function runJob(name: string, change: (job: Record<string, any>) => void): Promise<RunFigures> {
   const job = parse(readFileSync('pipelines/customer-analytics.yaml', 'utf8')) as Record<string, any>;
-  job['sources'] = { files: { type: 'files', paths: [events], batch_size: 8192 } };
+  job['sources'] = { files: { ...job['sources']['files'], paths: [events] } };
   job['source'] = 'files';
   if (values['checkpoint-events'] !== undefined) job['checkpoint']['max_events'] = Number(values['checkpoint-events']);
   if (values['checkpoint-interval'] !== undefined) job['checkpoint']['interval'] = values['checkpoint-interval'];
