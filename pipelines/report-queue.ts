@@ -145,7 +145,9 @@ export class ReportQueue {
         }
         const batch = await this.nextBatch();
         if (batch.length === 0) {
-          if (this.draining) break;
+          // A notice that came while the batch was read (a checkpoint committed after its query)
+          // is looked at before a drain ends: its requests would be left for the next run.
+          if (this.draining && !this.notified) break;
           if (!this.notified) await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;
           continue;
