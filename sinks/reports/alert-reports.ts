@@ -6,6 +6,7 @@ import { kpiAlertReportName, prepareKpiReport } from './kpi-report.js';
 import { scheduledReportName, scheduledReportParams } from './scheduled-alert.js';
 import { prepareScorecardReport } from './scorecard-report.js';
 import { prepareSignalsReport } from './signals-report.js';
+import type { ReadCache } from './db.js';
 import type { PreparedReport } from './write.js';
 
 /** The reports that explain alerts; a bounded set (metric label `kind`). */
@@ -16,12 +17,12 @@ interface AlertReportType {
   kind: AlertReportKind;
   /** The report's file name without extension, or null when this report does not explain the alert. */
   name(alert: Alert): string | null;
-  /** Reads the report's data for the alert as the database holds it now. */
-  prepare(connection: DuckDBConnection, alert: Alert): Promise<PreparedReport>;
+  /** Reads the report's data for the alert as the database holds it now (reads not about the alert may come from `cache`). */
+  prepare(connection: DuckDBConnection, alert: Alert, cache?: ReadCache): Promise<PreparedReport>;
 }
 
 const ALERT_REPORT_TYPES: readonly AlertReportType[] = [
-  { kind: 'kpi', name: kpiAlertReportName, prepare: (connection, alert) => prepareKpiReport(connection, { alert }) },
+  { kind: 'kpi', name: kpiAlertReportName, prepare: (connection, alert, cache) => prepareKpiReport(connection, { alert, ...(cache ? { cache } : {}) }) },
   { kind: 'drift', name: driftAlertReportName, prepare: prepareDriftAlertReport },
   // Scheduled reports (kind `report` alerts): the report is the notification's content.
   {
@@ -51,9 +52,9 @@ export function alertReportTarget(alert: Alert): AlertReportTarget | null {
   return null;
 }
 
-/** Reads the data of the `kind` report for `alert` and names it `baseName`. */
-export async function prepareAlertReport(connection: DuckDBConnection, target: AlertReportTarget, alert: Alert): Promise<PreparedReport> {
+/** Reads the data of the `kind` report for `alert` and names it `baseName`; `cache`: see db.ts. */
+export async function prepareAlertReport(connection: DuckDBConnection, target: AlertReportTarget, alert: Alert, cache?: ReadCache): Promise<PreparedReport> {
   const type = ALERT_REPORT_TYPES.find((t) => t.kind === target.kind);
   if (type === undefined) throw new Error(`unknown alert report kind '${target.kind}'`);
-  return { ...(await type.prepare(connection, alert)), baseName: target.baseName };
+  return { ...(await type.prepare(connection, alert, cache)), baseName: target.baseName };
 }

@@ -28,8 +28,19 @@ export async function loadAlerts(connection: DuckDBConnection, where: string, pa
  * of one id, the resolved one is the later state: a report written now says resolved.
  */
 export async function loadAlert(connection: DuckDBConnection, alertId: string): Promise<Alert | null> {
-  const alerts = await loadAlerts(connection, 'alert_id = $id', { id: alertId });
-  return alerts.find((a) => a.status === 'resolved') ?? alerts.at(-1) ?? null;
+  return (await loadLatestAlerts(connection, [alertId])).get(alertId) ?? null;
+}
+
+/** Each of `alertIds` in its latest state (as `loadAlert`), in one query; an id not in the table is absent. */
+export async function loadLatestAlerts(connection: DuckDBConnection, alertIds: readonly string[]): Promise<Map<string, Alert>> {
+  const latest = new Map<string, Alert>();
+  if (alertIds.length === 0) return latest;
+  const params = Object.fromEntries(alertIds.map((id, i) => [`id${i}`, id]));
+  // Oldest first: a later row of an id replaces an earlier one, and nothing replaces a resolved one.
+  for (const alert of await loadAlerts(connection, `alert_id IN (${alertIds.map((_, i) => `$id${i}`).join(', ')})`, params)) {
+    if (latest.get(alert.alert_id)?.status !== 'resolved') latest.set(alert.alert_id, alert);
+  }
+  return latest;
 }
 
 function parseStringMap(json: unknown): Record<string, string> {

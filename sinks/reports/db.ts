@@ -11,9 +11,32 @@ export type Params = Record<string, DuckDBValue>;
  * `num`/`numOrNull`, and timestamps are selected as `epoch_ms(...)` so the session time zone never
  * matters.
  */
-export async function queryRows(connection: DuckDBConnection, sql: string, params: Params = {}): Promise<Array<Record<string, unknown>>> {
+export async function queryRows(connection: DuckDBConnection, sql: string, params: Params = {}, cache?: ReadCache): Promise<Array<Record<string, unknown>>> {
+  if (cache !== undefined) return cache.rows(connection, sql, params);
   const reader = await connection.runAndReadAll(sql, params);
   return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+}
+
+/**
+ * Query results shared by the reports of one batch (pipelines/report-queue.ts): reads that do not
+ * depend on a report's own alert (the window sizes present, the first window of a queue) run once
+ * a batch instead of once a report, a fifth of a KPI report's reading time. Results are as the
+ * database held them at the first read, so a cache lives for one batch and no longer; a read that
+ * failed is not kept.
+ */
+export class ReadCache {
+  private readonly results = new Map<string, Promise<Array<Record<string, unknown>>>>();
+
+  rows(connection: DuckDBConnection, sql: string, params: Params): Promise<Array<Record<string, unknown>>> {
+    const key = `${sql}\u0000${JSON.stringify(params, (_name, value: unknown) => (typeof value === 'bigint' ? String(value) : value))}`;
+    let result = this.results.get(key);
+    if (result === undefined) {
+      result = queryRows(connection, sql, params);
+      this.results.set(key, result);
+      result.catch(() => this.results.delete(key));
+    }
+    return result;
+  }
 }
 
 export function numOrNull(value: unknown): number | null {
@@ -41,11 +64,12 @@ export function parseWindowSize(text: string): number {
 export const formatWindowSize = formatDuration;
 
 /** The window sizes (ms) present in a table, smallest first. `where` filters rows (may use params). */
-export async function windowSizes(connection: DuckDBConnection, table: string, where = 'TRUE', params: Params = {}): Promise<number[]> {
+export async function windowSizes(connection: DuckDBConnection, table: string, where = 'TRUE', params: Params = {}, cache?: ReadCache): Promise<number[]> {
   const rows = await queryRows(
     connection,
     `SELECT DISTINCT epoch_ms(window_end) - epoch_ms(window_start) AS size_ms FROM ${table} WHERE ${where} ORDER BY size_ms`,
     params,
+    cache,
   );
   return rows.map((r) => num(r.size_ms));
 }

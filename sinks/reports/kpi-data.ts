@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ContactKpiRow } from '../../operators/contact-kpis/index.js';
 import { num, numOrNull, queryRows, str } from './db.js';
-import type { Params } from './db.js';
+import type { Params, ReadCache } from './db.js';
 
 /** The `contact_kpis` columns the KPI report reads (times in epoch ms), and the charted KPI's value. */
 export type KpiRow = Pick<
@@ -56,9 +56,9 @@ export async function latestWindowStart(connection: DuckDBConnection, scope: Kpi
 }
 
 /** The oldest window start in scope; null when there is none. */
-export async function firstWindowStart(connection: DuckDBConnection, scope: KpiScope): Promise<number | null> {
+export async function firstWindowStart(connection: DuckDBConnection, scope: KpiScope, cache?: ReadCache): Promise<number | null> {
   const { where, params } = scopeWhere(scope);
-  const [row] = await queryRows(connection, `SELECT min(epoch_ms(window_start)) AS ws FROM contact_kpis WHERE ${where}`, params);
+  const [row] = await queryRows(connection, `SELECT min(epoch_ms(window_start)) AS ws FROM contact_kpis WHERE ${where}`, params, cache);
   return row === undefined || row.ws === null ? null : num(row.ws);
 }
 

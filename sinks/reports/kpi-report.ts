@@ -6,6 +6,7 @@ import { KPI_NAMES, kpiUnit } from '../../operators/contact-kpis/kpis.js';
 import type { KpiName, KpiUnit } from '../../operators/contact-kpis/kpis.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
+import type { ReadCache } from './db.js';
 import type { NoticeLevel, ReportBlock, ReportDocument } from './document.js';
 import { fileTimestamp, slug } from './escape.js';
 import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
@@ -33,6 +34,8 @@ export interface KpiReportOptions {
   alert?: Alert;
   /** Footer time; default now. */
   generatedAt?: Date;
+  /** Shares the reads that do not depend on the alert with the other reports of a batch (db.ts). */
+  cache?: ReadCache;
 }
 
 export const DEFAULT_KPI: KpiName = 'abandon_rate';
@@ -62,7 +65,7 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   const last = options.last ?? DEFAULT_LAST;
   if (!Number.isInteger(last) || last < 1) throw new UsageError(`last must be a whole number >= 1, got ${last}`);
 
-  const sizeMs = await chooseWindowSize(connection, options.windowSize ?? alert?.labels.window, queue, channel);
+  const sizeMs = await chooseWindowSize(connection, options.windowSize ?? alert?.labels.window, queue, channel, options.cache);
   const scope: KpiScope = { sizeMs, ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
   const latest = alert === undefined ? await lastCompleteWindowStart(connection, scope) : await latestWindowStart(connection, scope, alert.window_start);
   if (latest === null) {
@@ -72,7 +75,7 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   }
   // Consecutive window starts, oldest first: a window without a row is a gap, not skipped. The
   // range does not reach back before the first window in scope (nothing to show there).
-  const first = (await firstWindowStart(connection, scope)) ?? latest;
+  const first = (await firstWindowStart(connection, scope, options.cache)) ?? latest;
   const count = Math.min(last, Math.floor((latest - first) / sizeMs) + 1);
   const starts = Array.from({ length: count }, (_, i) => latest - (count - 1 - i) * sizeMs);
   const rows = await kpiRows(connection, scope, kpi, starts[0] as number, latest);
@@ -157,10 +160,16 @@ export function parseThreshold(text: string | undefined): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-async function chooseWindowSize(connection: DuckDBConnection, requested: string | undefined, queue?: string, channel?: string): Promise<number> {
+async function chooseWindowSize(
+  connection: DuckDBConnection,
+  requested: string | undefined,
+  queue: string | undefined,
+  channel: string | undefined,
+  cache: ReadCache | undefined,
+): Promise<number> {
   const scope = { ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
   const { where, params } = scopeWhere(scope);
-  const sizes = await windowSizes(connection, 'contact_kpis', where, params);
+  const sizes = await windowSizes(connection, 'contact_kpis', where, params, cache);
   if (sizes.length === 0) {
     throw new SinkError(`no contact_kpis rows ${describeScope(scope)} in the database; run a job with contact_kpis enabled first`);
   }
