@@ -234,12 +234,17 @@ function kpiChartSpec(kpi: KpiName, rows: KpiRow[], starts: number[], sizeMs: nu
     field: 't',
     type: 'temporal',
     title: 'window start (UTC)',
-    scale: { type: 'utc', domain: [starts[0], (starts.at(-1) as number) + sizeMs] },
+    // Through parameters: the range moves with every report, the chart's shape does not (chart.ts).
+    scale: { type: 'utc', domain: [{ expr: 'window_from' }, { expr: 'window_to' }] },
     axis: { format: axisFormat(sizeMs) },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
+    params: [
+      { name: 'window_from', value: starts[0] },
+      { name: 'window_to', value: (starts.at(-1) as number) + sizeMs },
+    ],
     facet: {
       row: {
         field: 'queue',

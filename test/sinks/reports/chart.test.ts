@@ -63,4 +63,30 @@ describe('renderChartSvg', () => {
     expect(points).toHaveLength(9);
     expect(points.filter((l) => l.includes('tech / chat'))).toHaveLength(6);
   });
+  it("sets a chart's top-level parameters on the view: charts of one shape with other ranges draw what a fresh compile of each draws", async () => {
+    const ranged = (from: number, to: number, n: number): TopLevelSpec => {
+      const spec = lineChart(rows(n, 0.1, 'billing / voice')) as TopLevelSpec & { layer: Array<{ encoding?: { x?: { scale?: unknown } } }> };
+      spec.layer[0]!.encoding!.x!.scale = { type: 'utc', domain: [{ expr: 'x_from' }, { expr: 'x_to' }] };
+      return {
+        ...spec,
+        params: [
+          { name: 'x_from', value: from },
+          { name: 'x_to', value: to },
+        ],
+      } as TopLevelSpec;
+    };
+    const specs = [ranged(T, T + 4 * 900_000, 4), ranged(T - 86_400_000, T + 86_400_000, 4), ranged(T + 900_000, T + 2 * 900_000, 3)];
+    const drawn: string[] = [];
+    for (const spec of specs) {
+      const svg = sameChart(await renderChartSvg(spec));
+      expect(svg).toBe(sameChart(await freshSvg(structuredClone(spec))));
+      drawn.push(svg);
+    }
+    // Each range is its own: a cached shape keeps none of an earlier chart's.
+    expect(new Set(drawn).size).toBe(specs.length);
+    // As a literal domain draws it.
+    const literal = lineChart(rows(4, 0.1, 'billing / voice')) as TopLevelSpec & { layer: Array<{ encoding?: { x?: { scale?: unknown } } }> };
+    literal.layer[0]!.encoding!.x!.scale = { type: 'utc', domain: [T - 86_400_000, T + 86_400_000] };
+    expect(drawn[1]).toBe(sameChart(await freshSvg(literal)));
+  });
 });
