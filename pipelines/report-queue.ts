@@ -15,8 +15,8 @@ export interface ReportQueueOptions {
   connection: DuckDBConnection;
   /**
    * Renders and writes the reports. While the input is read the queue renders one report at a time
-   * (ingestion keeps the other cores); once a bounded input has ended it keeps `writer.threads`
-   * reports in flight.
+   * (ingestion keeps the other cores); once a bounded input has ended it keeps two reports a
+   * writer thread in flight (`writer.threads`; a pool such as render-pool.ts queues what exceeds them).
    */
   writer: ReportWriter;
   metrics: ReportMetrics;
@@ -69,7 +69,7 @@ const BATCH = 32;
  * the report's data is read from the database on this queue's own connection (the queries run on
  * DuckDB's threads) and the report is rendered and written by `writer` (worker threads), so
  * neither the event loop's batches nor checkpoints wait for a report. One report is in flight at a
- * time while the input is read; once it has ended, one per writer thread, each further lane reading on
+ * time while the input is read; once it has ended, two per writer thread, each further lane reading on
  * a connection of its own (`connect`) while the marks take turns on the queue's. Requests are
  * read and marked a batch at a time: a request is marked done once the files of its batch are
  * written (each atomically, by rename), so a crash before that leaves it pending and the next run
@@ -84,7 +84,7 @@ export class ReportQueue {
   private draining = false;
   /**
    * Set when a bounded input has ended (what was rendered and failed by then): from then on the queue
-   * renders at full speed, `writer.threads` reports in flight, deferred or not.
+   * renders at full speed, two reports a writer thread in flight, deferred or not.
    */
   private atInputEnd: { rendered: number; failed: number } | undefined;
   private drainAnnounced = false;
@@ -94,6 +94,12 @@ export class ReportQueue {
   private failed = 0;
   /** The connection's work (reads and marks of concurrent requests) one piece at a time. */
   private readonly db = new SerialQueue();
+  /**
+   * Reads that do not depend on a report's alert, shared by the reports rendered until the next
+   * checkpoint commits (a new cache at each notice): at the end of a file replay, every pending
+   * report of a queue and channel reads its window sizes and first window once.
+   */
+  private cache = new ReadCache();
   /** Lane i + 1's own connection for reading (`connect`), opened at its first report. */
   private readonly readers: DuckDBConnection[] = [];
   private readonly loop: Promise<void>;
@@ -105,6 +111,7 @@ export class ReportQueue {
   /** A checkpoint has committed (possibly with requests): look for them. Never waits. */
   notify(): void {
     this.notified = true;
+    this.cache = new ReadCache();
     this.wake?.();
   }
 
@@ -208,16 +215,18 @@ export class ReportQueue {
   }
 
   /**
-   * Renders a batch with as many requests in flight as the writer has threads once the input has
-   * ended (one otherwise), then marks the batch in one transaction: a commit per report was a fifth
-   * of a drain's database time. The batch's alerts are read in one query, and reads that do not
-   * depend on the alert are shared (ReadCache). What was rendered is marked even when the queue
+   * Renders a batch with twice as many requests in flight as the writer has threads once the input
+   * has ended (one otherwise), then marks the batch in one transaction: a commit per report was a
+   * fifth of a drain's database time. The batch's alerts are read in one query, and reads that do
+   * not depend on the alert are shared (`cache`). What was rendered is marked even when the queue
    * stops meanwhile; a database failure is thrown after the marks.
    */
   private async renderBatch(batch: readonly ReportRequest[]): Promise<void> {
-    const lanes = this.atInputEnd !== undefined ? Math.max(1, Math.min(this.options.writer.threads ?? 1, batch.length)) : 1;
+    // Two lanes a writer thread: a report's time is about half reading (on DuckDB's threads) and
+    // half rendering, so while one lane's report renders the other's data is read.
+    const lanes = this.atInputEnd !== undefined ? Math.max(1, Math.min(2 * (this.options.writer.threads ?? 1), batch.length)) : 1;
     const alerts = await this.db.run(() => loadLatestAlerts(this.options.connection, [...new Set(batch.map((r) => r.alert_id))]));
-    const cache = new ReadCache();
+    const cache = this.cache;
     const outcomes: RenderOutcome[] = [];
     let next = 0;
     const lane = async (index: number): Promise<void> => {

@@ -18,10 +18,10 @@ export async function queryRows(connection: DuckDBConnection, sql: string, param
 }
 
 /**
- * Query results shared by the reports of one batch (pipelines/report-queue.ts): reads that do not
- * depend on a report's own alert (the window sizes present, the first window of a queue) run once
- * a batch instead of once a report, a fifth of a KPI report's reading time. Results are as the
- * database held them at the first read, so a cache lives for one batch and no longer; a read that
+ * Query results shared by reports read one after another (pipelines/report-queue.ts keeps one until
+ * the next checkpoint commits): reads that do not depend on a report's own alert (the window sizes
+ * present, the first window of a queue) run once instead of once a report, a fifth of a KPI
+ * report's reading time. Results are as the database held them at the first read; a read that
  * failed is not kept.
  */
 export class ReadCache {

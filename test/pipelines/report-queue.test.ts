@@ -276,32 +276,31 @@ describe('ReportQueue', () => {
     ]);
   });
 
-  it('draining, keeps as many reports in flight as the writer has threads; while the input is read, one', async () => {
+  it('draining, keeps two reports a writer thread in flight (one read while the other renders); while the input is read, one', async () => {
     const kpi = await firingKpiAlert();
-    for (const n of [1, 2, 3, 4]) await checkpointAlert({ ...kpi, alert_id: `a-${n}`, rule: `rule_${n}` });
+    for (const n of [1, 2, 3, 4, 5, 6]) await checkpointAlert({ ...kpi, alert_id: `a-${n}`, rule: `rule_${n}` });
     let inFlight = 0;
     let maxInFlight = 0;
-    let secondStarted!: () => void;
-    const second = new Promise<void>((resolve) => (secondStarted = resolve));
-    let firstStarted!: () => void;
-    const first = new Promise<void>((resolve) => (firstStarted = resolve));
+    // Resolved when the n-th write of a phase is in flight.
+    let started: Array<() => void> = [];
     let hold: Promise<unknown> = Promise.resolve();
     const twoThreads: ReportWriter = {
       threads: 2,
       write: async (report, outDir) => {
         maxInFlight = Math.max(maxInFlight, ++inFlight);
-        if (inFlight === 1) firstStarted();
-        else secondStarted();
+        started[inFlight - 1]?.();
         await hold;
         await IN_THREAD_WRITER.write(report, outDir);
         inFlight--;
       },
       close: async () => undefined,
     };
+    const inFlightReached = (n: number) => new Promise<void>((resolve) => (started[n - 1] = resolve));
 
     // While the input is read: the first report is held, and no second one starts meanwhile.
     let release!: () => void;
     hold = new Promise<void>((resolve) => (release = resolve));
+    const first = inFlightReached(1);
     const live = await queue(twoThreads);
     await first;
     for (let i = 0; i < 3; i++) await requests();
@@ -310,24 +309,22 @@ describe('ReportQueue', () => {
     release();
     await stopping;
 
-    // Draining: the first report is held until a second is in flight (a deadline bounds a failure).
-    // The second lane reads its reports' data on a connection of its own, closed with the queue.
-    hold = Promise.race([second, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+    // Draining: the reports are held until four are in flight (a deadline bounds a failure), and
+    // a fifth never starts while they are. Each further lane reads its reports' data on a
+    // connection of its own, closed with the queue.
+    started = [];
+    maxInFlight = 0;
+    hold = Promise.race([inFlightReached(4), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
     const opened: DuckDBConnection[] = [];
     const connect = async () => {
       const connection = await fx.instance.connect();
       opened.push(connection);
       return connection;
     };
-    expect(await (await queue(twoThreads, false, connect)).drain()).toEqual({ rendered: 3, failed: 0 });
-    expect(maxInFlight).toBe(2);
-    expect(opened).toHaveLength(1);
-    await expect(opened[0]!.run('SELECT 1')).rejects.toThrow();
-    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([
-      ['a-1', 'done', 1],
-      ['a-2', 'done', 1],
-      ['a-3', 'done', 1],
-      ['a-4', 'done', 1],
-    ]);
+    expect(await (await queue(twoThreads, false, connect)).drain()).toEqual({ rendered: 5, failed: 0 });
+    expect(maxInFlight).toBe(4);
+    expect(opened).toHaveLength(3);
+    for (const connection of opened) await expect(connection.run('SELECT 1')).rejects.toThrow();
+    expect((await requests()).map((r) => [r['alert_id'], r['status'], r['renders']])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [`a-${n}`, 'done', 1]));
   }, 60_000);
 });
