@@ -16,6 +16,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { MS_PER_DAY } from '../../operators/events.js';
 import type { CategoricalSummary } from '../../operators/drift-statistics/index.js';
 import { categoricalFromCounts } from '../../operators/drift-statistics/index.js';
+import { exactSumSql } from '../../sinks/duckdb/exact-sum.js';
 
 export interface Period {
   /** Epoch ms, half-open [start, end). */
@@ -80,7 +81,7 @@ export async function customerSamples(connection: DuckDBConnection, reference: P
   const params = { ...periodParams(reference, current), ttl: customerTtlMs };
   const base = await connection.runAndReadAll(
     `WITH ${POPULATION_CTES}
-     SELECT pop.period, coalesce(sum(i.spend_total), 0) AS spend, coalesce(sum(i.spend_count), 0)::DOUBLE AS purchases
+     SELECT pop.period, coalesce(${exactSumSql('i.spend_total')}, 0) AS spend, coalesce(sum(i.spend_count), 0)::DOUBLE AS purchases
        FROM population pop LEFT JOIN inside i ON i.period = pop.period AND i.customer_id = pop.customer_id
       GROUP BY pop.period, pop.customer_id`,
     params,
@@ -94,7 +95,7 @@ export async function customerSamples(connection: DuckDBConnection, reference: P
        SELECT i.period, i.customer_id, u.key AS metric, coalesce(TRY_CAST(u.value AS DOUBLE), 0) AS q
          FROM inside i, json_each(i.usage) u),
      metrics AS (SELECT DISTINCT metric FROM quantities),
-     sums AS (SELECT period, customer_id, metric, sum(q) AS q FROM quantities GROUP BY ALL)
+     sums AS (SELECT period, customer_id, metric, ${exactSumSql('q')} AS q FROM quantities GROUP BY ALL)
      SELECT m.metric, pop.period, coalesce(s.q, 0) AS q
        FROM population pop CROSS JOIN metrics m
        LEFT JOIN sums s ON s.period = pop.period AND s.customer_id = pop.customer_id AND s.metric = m.metric

@@ -8,6 +8,7 @@ import { LEAD_STATUSES } from '../../operators/service/leads.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
+import { exactSumSql } from '../duckdb/exact-sum.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -183,7 +184,7 @@ export async function leadSummary(conn: DuckDBConnection): Promise<LeadSummaryRo
       CAST(count(*) FILTER (WHERE status IN ('contacted', 'won', 'lost')) AS INTEGER) AS reached,
       CAST(count(*) FILTER (WHERE status = 'won') AS INTEGER) AS won,
       CAST(count(*) FILTER (WHERE status = 'lost') AS INTEGER) AS lost,
-      CAST(coalesce(sum(value) FILTER (WHERE status = 'won'), 0) AS DOUBLE) AS revenue
+      coalesce(${exactSumSql('value', "status = 'won'")}, 0) AS revenue
     FROM leads GROUP BY intent, team ORDER BY intent, team`);
   return (reader.getRowObjectsJS() as Array<Omit<LeadSummaryRow, 'reach_rate' | 'win_rate'>>).map((r) => ({
     ...r,

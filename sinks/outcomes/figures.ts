@@ -9,6 +9,7 @@
  * useful, won and won_candidate are positive. Precision = positive / judged.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { exactSumSql } from '../duckdb/exact-sum.js';
 
 export interface OutcomeThresholds {
   /** A rule judged less precise than this is flagged for tuning. */
@@ -105,7 +106,7 @@ export async function outcomeFigures(conn: DuckDBConnection, thresholds: Outcome
             CAST(count(*) FILTER (WHERE v.outcome = 'won') AS INTEGER) AS won,
             CAST(count(*) FILTER (WHERE v.outcome = 'won_candidate') AS INTEGER) AS won_inferred,
             CAST(count(*) FILTER (WHERE v.outcome IN ('lost', 'lost_candidate')) AS INTEGER) AS lost,
-            CAST(coalesce(sum(v.value) FILTER (WHERE v.outcome IN ('won', 'won_candidate')), 0) AS DOUBLE) AS revenue
+            coalesce(${exactSumSql('v.value', "v.outcome IN ('won', 'won_candidate')")}, 0) AS revenue
        FROM leads l LEFT JOIN verdict v USING (alert_id)
       WHERE epoch_ms(l.created_at) < $until
       GROUP BY l.intent, l.team ORDER BY l.intent, l.team`,

@@ -8,6 +8,7 @@ import type { Alert } from '../../operators/alert.js';
 import type { DriftMethod } from '../../operators/drift-statistics/options.js';
 import { loadAlerts } from './alerts-data.js';
 import { num, numOrNull, queryRows, str } from './db.js';
+import { exactAvgSql, exactSumSql } from '../duckdb/exact-sum.js';
 
 /** The alert rule the population drift operator raises on dataset drift. */
 export const RESCORE_RULE = 'SegmentationRescoreNeeded';
@@ -172,14 +173,14 @@ export async function customerDistribution(
     known AS (SELECT customer_id, min(ws) AS first_ws FROM sized GROUP BY customer_id),
     periods AS (SELECT * FROM (VALUES ('reference', $rs::BIGINT, $re::BIGINT), ('current', $cs::BIGINT, $ce::BIGINT)) t(period, ps, pe)),
     vals AS (
-      SELECT p.period, k.customer_id, coalesce(sum(x.v), 0) AS v
+      SELECT p.period, k.customer_id, coalesce(${exactSumSql('x.v')}, 0) AS v
         FROM periods p JOIN known k ON k.first_ws < p.pe
         LEFT JOIN sized x ON x.customer_id = k.customer_id AND x.ws >= p.ps AND x.we <= p.pe
        GROUP BY p.period, k.customer_id)`;
   const statsRows = await queryRows(
     connection,
     `${values}
-     SELECT period, count(*) AS n, avg(v) AS mean, quantile_cont(v, 0.5) AS median,
+     SELECT period, count(*) AS n, ${exactAvgSql('v')} AS mean, quantile_cont(v, 0.5) AS median,
             (SELECT min(v) FROM vals) AS lo, (SELECT quantile_cont(v, 0.99) FROM vals) AS hi
        FROM vals GROUP BY period`,
     params,

@@ -18,6 +18,7 @@ import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned,
 import { highlightCells } from './highlight.js';
 import { scheduledReportName, scheduledReportParams, type ScheduledReportParams } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
+import { exactSumSql } from '../duckdb/exact-sum.js';
 
 const DAY_MS = 86_400_000;
 
@@ -63,10 +64,10 @@ const AGGREGATES = `
   sum(offered) AS offered, sum(handled) AS handled, sum(abandoned) AS abandoned,
   sum(short_abandoned) AS short_abandoned, sum(self_service) AS self_service,
   (sum(abandoned) - sum(short_abandoned)) / nullif(sum(offered) - sum(short_abandoned), 0) AS abandon_rate,
-  sum(service_level * (offered - short_abandoned)) / nullif(sum(offered) - sum(short_abandoned), 0) AS service_level,
-  sum(asa_seconds * handled) / nullif(sum(handled), 0) AS asa_seconds,
-  sum(aht_seconds * handled) / nullif(sum(handled), 0) AS aht_seconds,
-  sum(avg_queue_seconds * (handled + abandoned)) / nullif(sum(handled + abandoned), 0) AS avg_queue_seconds,
+  ${exactSumSql('service_level * (offered - short_abandoned)')} / nullif(sum(offered) - sum(short_abandoned), 0) AS service_level,
+  ${exactSumSql('asa_seconds * handled')} / nullif(sum(handled), 0) AS asa_seconds,
+  ${exactSumSql('aht_seconds * handled')} / nullif(sum(handled), 0) AS aht_seconds,
+  ${exactSumSql('avg_queue_seconds * (handled + abandoned)')} / nullif(sum(handled + abandoned), 0) AS avg_queue_seconds,
   sum(transferred) / nullif(sum(handled), 0) AS transfer_rate,
   sum(self_service) / nullif(sum(self_service) + sum(offered), 0) AS self_service_rate,
   sum(fcr_resolved) / nullif(sum(fcr_eligible), 0) AS fcr_rate,
