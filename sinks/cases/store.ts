@@ -12,6 +12,7 @@ import { CASE_STATUSES, type CaseStatusInfo, TERMINAL_CASE_STATUSES, isCaseStatu
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from './errors.js';
+import { bindList } from '../duckdb/bind-list.js';
 
 export interface CaseRecord {
   case_id: string;
@@ -95,7 +96,7 @@ export async function listCases(conn: DuckDBConnection, filter: CaseFilter = {})
   const params: Record<string, string | number> = {};
   if (filter.status && filter.status.length > 0) {
     for (const s of filter.status) checkStatus(s);
-    where.push(`c.status IN (${filter.status.map((s, i) => ((params[`s${i}`] = s), `$s${i}`)).join(', ')})`);
+    where.push(`c.status IN (${bindList(params, 's', filter.status)})`);
   }
   if (filter.team !== undefined) {
     where.push('c.team = $team');
@@ -293,8 +294,7 @@ export async function caseStatuses(conn: DuckDBConnection, caseIds: readonly str
   for (let i = 0; i < caseIds.length; i += 500) {
     const chunk = caseIds.slice(i, i + 500);
     const params: Record<string, string> = {};
-    const list = chunk.map((id, j) => ((params[`c${j}`] = id), `$c${j}`)).join(', ');
-    const reader = await conn.runAndReadAll(`SELECT case_id, status, team FROM cases WHERE case_id IN (${list})`, params);
+    const reader = await conn.runAndReadAll(`SELECT case_id, status, team FROM cases WHERE case_id IN (${bindList(params, 'c', chunk)})`, params);
     for (const row of reader.getRowObjectsJS()) {
       out.set(String(row['case_id']), { status: String(row['status']), team: String(row['team']) });
     }

@@ -9,6 +9,7 @@ import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 import { inTransaction } from '../duckdb/transaction.js';
 import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
+import { bindList } from '../duckdb/bind-list.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -72,7 +73,7 @@ export async function listLeads(conn: DuckDBConnection, filter: LeadFilter = {})
   const params: Record<string, string> = {};
   if (filter.status && filter.status.length > 0) {
     filter.status.forEach(checkStatus);
-    where.push(`status IN (${filter.status.map((s, i) => ((params[`s${i}`] = s), `$s${i}`)).join(', ')})`);
+    where.push(`status IN (${bindList(params, 's', filter.status)})`);
   }
   if (filter.intent !== undefined) {
     where.push('intent = $intent');

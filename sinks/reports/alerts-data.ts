@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert, AlertKind, AlertStatus, Severity } from '../../operators/alert.js';
 import { num, queryRows, str } from './db.js';
 import type { Params } from './db.js';
+import { bindList } from '../duckdb/bind-list.js';
 
 const ALERT_COLUMNS = `alert_id, kind, rule, severity, customer_id, epoch_ms(window_start) AS window_start,
   epoch_ms(fired_at) AS fired_at, CAST(labels AS VARCHAR) AS labels, CAST(annotations AS VARCHAR) AS annotations, status`;
@@ -35,9 +36,10 @@ export async function loadAlert(connection: DuckDBConnection, alertId: string): 
 export async function loadLatestAlerts(connection: DuckDBConnection, alertIds: readonly string[]): Promise<Map<string, Alert>> {
   const latest = new Map<string, Alert>();
   if (alertIds.length === 0) return latest;
-  const params = Object.fromEntries(alertIds.map((id, i) => [`id${i}`, id]));
+  const params: Record<string, string> = {};
+  const ids = bindList(params, 'id', alertIds);
   // Oldest first: a later row of an id replaces an earlier one, and nothing replaces a resolved one.
-  for (const alert of await loadAlerts(connection, `alert_id IN (${alertIds.map((_, i) => `$id${i}`).join(', ')})`, params)) {
+  for (const alert of await loadAlerts(connection, `alert_id IN (${ids})`, params)) {
     if (latest.get(alert.alert_id)?.status !== 'resolved') latest.set(alert.alert_id, alert);
   }
   return latest;

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ContactKpiRow } from '../../operators/contact-kpis/index.js';
 import { num, numOrNull, queryRows, str } from './db.js';
 import type { Params, ReadCache } from './db.js';
+import { bindList } from '../duckdb/bind-list.js';
 
 /** The `contact_kpis` columns the KPI report reads (times in epoch ms), and the charted KPI's value. */
 export type KpiRow = Pick<
@@ -137,9 +138,9 @@ export async function reasonChanges(
     connection,
     `SELECT epoch_ms(window_start) AS ws, reason, CAST(SUM(contacts) AS DOUBLE) AS contacts
        FROM contact_reason_volumes
-      WHERE ${where} AND epoch_ms(window_start) IN (${starts.map((_, i) => `$w${i}`).join(', ')})
+      WHERE ${where} AND epoch_ms(window_start) IN (${bindList(params, 'w', starts)})
       GROUP BY ALL`,
-    { ...params, ...Object.fromEntries(starts.map((s, i) => [`w${i}`, s])) },
+    params,
   );
   const byReason = new Map<string, { current: number; previousSum: number }>();
   for (const row of rows) {
