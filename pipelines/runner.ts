@@ -143,7 +143,9 @@ export class JobRunner {
         if (this.checkpointDue()) await this.checkpoint();
       }
       if (!signal.aborted && source.bounded) {
-        // The input has ended: close every window at the final watermark.
+        // The input has ended: close every window at the final watermark. Said, as the last window
+        // closes and the final checkpoint can take seconds on a large state with nothing else logged.
+        logger.info({ records: this.progress.records }, 'input read to its end: closing the last windows and taking the final checkpoint');
         this.context.onInputEnd?.();
         this.watermarks.finish();
         await this.onWatermark(Number.POSITIVE_INFINITY);
