@@ -9,6 +9,7 @@ import { redactCredentials } from './redact.js';
 import { type DeliveryMetrics, NOOP_METRICS } from './metrics.js';
 import type { OutboxPayload } from './outbox.js';
 import { retryDead } from './outbox-admin.js';
+import { bindList } from '../duckdb/bind-list.js';
 import { loadSilences } from './silences.js';
 import type { DeliveredAlert, Notification, Receiver } from './types.js';
 
@@ -74,6 +75,12 @@ interface PassMode {
   /** Re-send unchanged firing groups every repeat_interval. */
   repeats: boolean;
   receiver?: string;
+  /**
+   * True when the pass is to end before its next group (a drain's deadline has passed, the polling
+   * worker was stopped): a pass over thousands of groups for a receiver that fails or hangs must
+   * not hold the end of a run past its drain timeout.
+   */
+  interrupted?: () => boolean;
 }
 
 const POLLING: PassMode = { groupTiming: true, backoff: true, repeats: true };
@@ -93,6 +100,9 @@ interface PendingRow {
 }
 
 const TS = (p: string): string => `make_timestamptz(${p}::BIGINT * 1000)`;
+
+/** Alert ids bound in one UPDATE of `setKey`. */
+const SET_KEY_CHUNK = 1000;
 
 /** Same notification key on every re-send of the same alerts (order-independent). */
 export function notificationKey(alerts: ReadonlyArray<{ alertId: string; status: string }>): string {
@@ -150,7 +160,7 @@ export class DeliveryWorker {
     loop();
   }
 
-  /** Stops polling and waits for the pass in progress. */
+  /** Stops polling and waits for the pass in progress, which ends before its next group. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -159,29 +169,31 @@ export class DeliveryWorker {
 
   /** One pass over the outbox; passes never overlap. */
   tick(): Promise<TickResult> {
-    return this.once(POLLING);
+    return this.once({ ...POLLING, interrupted: () => this.stopped });
   }
 
   /**
    * Sends what is pending until nothing is, or `timeoutMs` has passed (the end of a run, and
    * `pulse outbox send`): one pass that sends every group now, ignoring group timings and backoff
-   * (with `timeoutMs: 0`, only that pass), then, while retries are pending,
+   * (with `timeoutMs: 0`, only that pass, whole), then, while retries are pending,
    * a pass whenever the earliest retry is due (at most every `poll_interval`). Retries keep their
    * backoff and attempt limit, so a receiver that stays down is not hammered and its deliveries
-   * stay pending (not dead) for the next run. The deadline is measured on the monotonic clock.
+   * stay pending (not dead) for the next run. The deadline is measured on the monotonic clock, and
+   * a pass sends no group after it.
    */
   async drain(options: DrainOptions): Promise<DrainResult> {
     const deadline = performance.now() + options.timeoutMs;
     const receiver = options.receiver === undefined ? {} : { receiver: options.receiver };
     const total: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, delivered: 0, pending: 0 };
-    let mode: PassMode = { ...NOW, ...receiver };
+    const late = (): boolean => performance.now() >= deadline;
+    let mode: PassMode = { ...NOW, ...receiver, ...(options.timeoutMs > 0 ? { interrupted: late } : {}) };
     for (;;) {
       const result = await this.once(mode);
       for (const key of ['sent', 'failed', 'dead', 'muted', 'delivered'] as const) total[key] += result[key];
       total.pending = result.pending;
       const left = deadline - performance.now();
       if (result.pending === 0 || left <= 0) break;
-      mode = { ...RETRIES_ONLY, ...receiver };
+      mode = { ...RETRIES_ONLY, ...receiver, interrupted: late };
       const nextDue = await this.nextAttemptAt(options.receiver);
       const wait = Math.max(this.settings.pollIntervalMs, (nextDue ?? 0) - this.clock());
       await sleep(Math.min(wait, left));
@@ -297,6 +309,7 @@ export class DeliveryWorker {
     const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now, (id, e) => this.reportUnreadableSilence(id, e)))];
 
     for (const [key, rows] of groups) {
+      if (mode.interrupted?.()) break;
       const first = rows[0] as PendingRow;
       const timing = this.timingOf(first.payload);
       const batches = this.inFlightBatches(rows);
@@ -395,14 +408,22 @@ export class DeliveryWorker {
     );
   }
 
+  /**
+   * Writes the notification key on the batch's rows (all of one receiver): a statement per status
+   * and chunk of ids, not per row, which made a pass over thousands of pending alerts take minutes.
+   */
   private async setKey(batch: PendingRow[], key: string): Promise<void> {
-    for (const r of batch) {
-      await this.options.conn.run(`UPDATE pulse_outbox SET notification_key = $1 WHERE alert_id = $2 AND alert_status = $3 AND receiver = $4`, [
-        key,
-        r.alertId,
-        r.alertStatus,
-        r.receiver,
-      ]);
+    const receiver = (batch[0] as PendingRow).receiver;
+    for (const status of ['firing', 'resolved'] as const) {
+      const ids = batch.filter((r) => r.alertStatus === status).map((r) => r.alertId);
+      for (let i = 0; i < ids.length; i += SET_KEY_CHUNK) {
+        const params: Record<string, string> = { key, status, receiver };
+        const list = bindList(params, 'id', ids.slice(i, i + SET_KEY_CHUNK));
+        await this.options.conn.run(
+          `UPDATE pulse_outbox SET notification_key = $key WHERE receiver = $receiver AND alert_status = $status AND alert_id IN (${list})`,
+          params,
+        );
+      }
     }
   }
 

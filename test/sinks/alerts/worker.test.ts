@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import type { Alert } from '../../../operators/alert.js';
 import { Router } from '../../../sinks/alerts/routing/router.js';
@@ -15,6 +15,7 @@ import type { Notification, Receiver } from '../../../sinks/alerts/types.js';
 import { listOutbox } from '../../../sinks/alerts/outbox-admin.js';
 import { SlackReceiver } from '../../../sinks/alerts/slack.js';
 import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
+import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
 import { captureServer, fakeClock, makeAlert, memoryDb } from './helpers.js';
 
@@ -586,6 +587,89 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(result).toMatchObject({ pending: 2, delivered: 0, dead: 0, timedOut: true, pendingByReceiver: { hook: 2 } });
     expect(result.failed).toBeGreaterThanOrEqual(2);
     expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
+  });
+
+  it('drain() sends no group after its deadline, however many groups one pass holds', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // Monotonic time moves only when the receiver is called: each refused send takes 1 s.
+    let monotonic = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => monotonic);
+    closers.push(() => now.mockRestore());
+    let sends = 0;
+    const refusing: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async () => {
+        sends++;
+        monotonic += 1000;
+        throw new DeliveryError('network', false, 'connection refused');
+      },
+    };
+    const router = routerFor(`route: {receiver: hook, group_by: ['...']}`);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', refusing]]), clock: () => T0, settings: { maxAttempts: 1000 } });
+    const alerts = Array.from({ length: 20 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, alerts, router, T0);
+    const result = await worker.drain({ timeoutMs: 5000 });
+    // One group per alert; the pass stops at the 5 s deadline instead of trying all twenty.
+    expect(sends).toBe(5);
+    expect(result).toMatchObject({ failed: 5, pending: 20, timedOut: true, pendingByReceiver: { hook: 20 } });
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE attempts = 1`)).toEqual([{ n: 5 }]);
+  });
+
+  it('stop() ends the pass in progress before its next group: the end of a run does not wait for a whole pass', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let sends = 0;
+    let stopping: Promise<void> | undefined;
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s}`);
+    const refusing: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async () => {
+        // The run ends while the polling worker is at its third group of twenty.
+        if (++sends === 3) stopping = worker.stop();
+        throw new DeliveryError('network', false, 'connection refused');
+      },
+    };
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', refusing]]), clock: () => T0, settings: { maxAttempts: 1000 } });
+    await enqueueTx(
+      conn,
+      Array.from({ length: 20 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` })),
+      router,
+      T0,
+    );
+    const result = await worker.tick();
+    await stopping;
+    expect(sends).toBe(3);
+    expect(result).toMatchObject({ failed: 3, pending: 20 });
+  });
+
+  it('a notification of many alerts writes its key on every one of them, and only them', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const srv = await captureServer(() => 503);
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
+      clock: () => T0,
+    });
+    // 2,500 firing alerts, and the resolution of ten of them, in one group (more ids than one statement binds).
+    const alerts = Array.from({ length: 2500 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    const resolved = alerts.slice(0, 10).map((a) => ({ ...a, status: 'resolved' as const }));
+    await enqueueTx(conn, [...alerts, ...resolved], router, T0);
+    await enqueueTx(conn, [makeAlert({ rule: 'Other', subject: 'x', kind: 'sales' })], router, T0);
+    expect((await worker.drain({ timeoutMs: 0 })).failed).toBe(2);
+    const keys = await rows(
+      conn,
+      `SELECT count(*)::INT AS n, count(DISTINCT notification_key)::INT AS keys, count(*) FILTER (WHERE notification_key IS NULL)::INT AS without
+         FROM pulse_outbox GROUP BY group_key ORDER BY n`,
+    );
+    expect(keys).toEqual([
+      { n: 1, keys: 1, without: 0 },
+      { n: 2510, keys: 1, without: 0 },
+    ]);
+    expect(await rows(conn, `SELECT count(DISTINCT notification_key)::INT AS n FROM pulse_outbox`)).toEqual([{ n: 2 }]);
   });
 
   it('every notification in flight in a group is retried in one pass, not one per pass', async () => {
