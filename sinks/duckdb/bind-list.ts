@@ -10,3 +10,11 @@ export function bindList<T>(params: Record<string, T>, prefix: string, values: r
     })
     .join(', ');
 }
+
+/**
+ * Binds each row of `rows` as parameters `<prefix><i>_<j>` and returns the rows of a `VALUES` list
+ * (`($r0_0, $r0_1), ($r1_0, $r1_1)`): many rows updated, inserted or deleted by one statement.
+ */
+export function bindRows<T>(params: Record<string, T>, prefix: string, rows: ReadonlyArray<readonly NoInfer<T>[]>): string {
+  return rows.map((row, i) => `(${bindList(params, `${prefix}${i}_`, row)})`).join(', ');
+}

@@ -46,6 +46,22 @@ async function rows(conn: DuckDBConnection, sql: string): Promise<Record<string,
 
 const alertIds = (body: unknown): string[] => (body as WebhookPayload).alerts.map((a) => a.fingerprint).sort();
 
+/** A worker on `conn` delivering to one webhook receiver `hook` at `url`, on the fake clock T0 unless told. */
+function webhookWorker(
+  conn: DuckDBConnection,
+  router: Router,
+  url: string,
+  more: Partial<ConstructorParameters<typeof DeliveryWorker>[0]> = {},
+): DeliveryWorker {
+  return new DeliveryWorker({
+    conn,
+    router,
+    receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url, timeoutMs: 10_000 })]]),
+    clock: () => T0,
+    ...more,
+  });
+}
+
 describe('outbox enqueue', () => {
   it('writes one row per receiver inside the caller transaction; rollback leaves nothing; replays are no-ops', async () => {
     const { conn } = await memoryDb();
@@ -616,6 +632,36 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE attempts = 1`)).toEqual([{ n: 5 }]);
   });
 
+  it('one pass over more groups than one write of outcomes holds marks every notification: delivered, retried or dead', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // 600 groups (one per alert): the outcomes go out in several writes of several statements.
+    const srv = await captureServer((req) => {
+      const id = alertIds(req.body)[0]!;
+      return id.endsWith('0') ? 400 : id.endsWith('1') ? 503 : 200;
+    });
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s}`);
+    const worker = webhookWorker(wconn, router, srv.url, { random: () => 0.5 });
+    const alerts = Array.from({ length: 600 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, alerts, router, T0);
+    const result = await worker.tick();
+    expect(srv.requests).toHaveLength(600);
+    // Each alert's own outcome, by the last character of its id (hex: 16 values).
+    const expected = (status: string): number =>
+      alerts.filter((a) => (a.alert_id.endsWith('0') ? 'dead' : a.alert_id.endsWith('1') ? 'pending' : 'delivered') === status).length;
+    expect(result).toMatchObject({ sent: expected('delivered'), dead: expected('dead'), failed: expected('pending'), pending: expected('pending') });
+    expect(
+      await rows(conn, `SELECT status, count(*)::INT AS n, min(attempts) AS lo, max(attempts) AS hi FROM pulse_outbox GROUP BY status ORDER BY status`),
+    ).toEqual(['dead', 'delivered', 'pending'].map((status) => ({ status, n: expected(status), lo: 1, hi: 1 })));
+    expect(
+      await rows(
+        conn,
+        `SELECT count(*)::INT AS n FROM pulse_outbox WHERE status = 'pending' AND next_attempt_at <= ${`make_timestamptz(${T0}::BIGINT * 1000)`}`,
+      ),
+    ).toEqual([{ n: 0 }]);
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_alert_groups`)).toEqual([{ n: expected('delivered') }]);
+  });
+
   it('stop() ends the pass in progress before its next group: the end of a run does not wait for a whole pass', async () => {
     const { conn, worker: wconn } = await memoryDb();
     let sends = 0;
@@ -648,12 +694,7 @@ describe('delivery worker: draining at the end of a run', () => {
     const srv = await captureServer(() => 503);
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
-    const worker = new DeliveryWorker({
-      conn: wconn,
-      router,
-      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
-      clock: () => T0,
-    });
+    const worker = webhookWorker(wconn, router, srv.url);
     // 2,500 firing alerts, and the resolution of ten of them, in one group (more ids than one statement binds).
     const alerts = Array.from({ length: 2500 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` }));
     const resolved = alerts.slice(0, 10).map((a) => ({ ...a, status: 'resolved' as const }));
@@ -677,12 +718,7 @@ describe('delivery worker: draining at the end of a run', () => {
     const srv = await captureServer();
     closers.push(srv.close);
     const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s}`);
-    const worker = new DeliveryWorker({
-      conn: wconn,
-      router,
-      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: srv.url, timeoutMs: 10_000 })]]),
-      clock: () => T0,
-    });
+    const worker = webhookWorker(wconn, router, srv.url);
     const alerts = [1, 2, 3].map((i) => makeAlert({ rule: 'R', subject: `s${i}` }));
     await enqueueTx(conn, alerts, router, T0);
     // Three notifications of the same group were cut short (a crash between the key and the send).

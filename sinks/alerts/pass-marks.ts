@@ -1,0 +1,108 @@
+/**
+ * The outcomes of a delivery pass's sends, written to the outbox a few hundred notifications at a
+ * time instead of four statements per notification (about 34 ms of DuckDB time each: a pass over
+ * thousands of groups, one per customer or per alert, took minutes). A notification is named by its
+ * receiver and key (worker.ts `notificationKey`); only its rows still pending are marked.
+ *
+ * Sends whose outcomes are not written yet when the process dies are sent again with the same key
+ * (at-least-once, as a crash between a send and its mark always was).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { bindRows } from '../duckdb/bind-list.js';
+
+const TS = (p: string): string => `make_timestamptz(${p}::BIGINT * 1000)`;
+const PENDING_OF = (v: string): string =>
+  `pulse_outbox.receiver = ${v}.receiver AND pulse_outbox.notification_key = ${v}.k AND pulse_outbox.status = 'pending'`;
+
+/** Outcomes written by one statement each (rows of its VALUES list). */
+const ROWS_PER_STATEMENT = 500;
+
+export class PassMarks {
+  private delivered: string[][] = [];
+  private retries: Array<Array<string | number>> = [];
+  private dead: string[][] = [];
+  /** Groups notified, by receiver and group key. */
+  private readonly touched = new Map<string, [string, string]>();
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    /** The pass's clock: delivered_at and the groups' last_notified_at. */
+    private readonly now: number,
+    /** A firing alert older than this (ms) no longer keeps its group alive (see `write`). */
+    private readonly resolveTimeoutMs: number,
+  ) {}
+
+  /** Notifications whose outcome is not written yet. */
+  get size(): number {
+    return this.delivered.length + this.retries.length + this.dead.length;
+  }
+
+  markDelivered(receiver: string, key: string, groupKey: string): void {
+    this.delivered.push([receiver, key]);
+    this.touched.set(`${receiver}\u0000${groupKey}`, [receiver, groupKey]);
+  }
+
+  markRetry(receiver: string, key: string, lastError: string, nextAttemptAt: number): void {
+    this.retries.push([receiver, key, lastError, nextAttemptAt]);
+  }
+
+  markDead(receiver: string, key: string, lastError: string): void {
+    this.dead.push([receiver, key, lastError]);
+  }
+
+  /** Writes what was marked since the last write. */
+  async write(): Promise<void> {
+    const { delivered, retries, dead, touched } = this;
+    this.delivered = [];
+    this.retries = [];
+    this.dead = [];
+    const groups = [...touched.values()];
+    touched.clear();
+    for (const rows of chunks(delivered)) {
+      await this.update(rows, 'v(receiver, k)', `status = 'delivered', attempts = attempts + 1, delivered_at = ${TS('$now')}, last_error = NULL`, {
+        now: this.now,
+      });
+    }
+    for (const rows of chunks(retries)) {
+      await this.update(rows, 'v(receiver, k, e, n)', `attempts = attempts + 1, last_error = v.e, next_attempt_at = ${TS('v.n')}`);
+    }
+    for (const rows of chunks(dead)) await this.update(rows, 'v(receiver, k, e)', `status = 'dead', attempts = attempts + 1, last_error = v.e`);
+    for (const rows of chunks(groups)) await this.touchGroups(rows);
+  }
+
+  private async update(rows: ReadonlyArray<ReadonlyArray<string | number>>, as: string, set: string, extra: Record<string, number> = {}): Promise<void> {
+    const params: Record<string, string | number> = { ...extra };
+    const values = bindRows(params, 'r', rows);
+    await this.conn.run(`UPDATE pulse_outbox SET ${set} FROM (VALUES ${values}) ${as} WHERE ${PENDING_OF('v')}`, params);
+  }
+
+  /**
+   * The groups' last notification is now; a group whose alerts are all resolved (no firing alert
+   * younger than resolve_timeout without its resolution) ends, and a new alert starts it again
+   * with group_wait.
+   */
+  private async touchGroups(groups: ReadonlyArray<readonly [string, string]>): Promise<void> {
+    const upsert: Record<string, string | number> = { now: this.now };
+    await this.conn.run(
+      `INSERT INTO pulse_alert_groups (receiver, group_key, last_notified_at)
+       SELECT receiver, group_key, ${TS('$now')} FROM (VALUES ${bindRows(upsert, 'g', groups)}) t(receiver, group_key)
+       ON CONFLICT (receiver, group_key) DO UPDATE SET last_notified_at = excluded.last_notified_at`,
+      upsert,
+    );
+    const params: Record<string, string | number> = { since: this.now - this.resolveTimeoutMs };
+    const values = bindRows(params, 'g', groups);
+    await this.conn.run(
+      `DELETE FROM pulse_alert_groups g USING (VALUES ${values}) t(receiver, group_key)
+        WHERE g.receiver = t.receiver AND g.group_key = t.group_key AND NOT EXISTS (
+         SELECT 1 FROM pulse_outbox f WHERE f.receiver = g.receiver AND f.group_key = g.group_key
+           AND f.alert_status = 'firing' AND f.status IN ('pending', 'delivered') AND f.created_at > ${TS('$since')}
+           AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
+                           AND r.alert_status = 'resolved' AND r.status <> 'dead'))`,
+      params,
+    );
+  }
+}
+
+function* chunks<T>(rows: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+}
