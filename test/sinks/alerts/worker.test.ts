@@ -662,6 +662,42 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_alert_groups`)).toEqual([{ n: expected('delivered') }]);
   });
 
+  it('a poll with nothing due reads no delivery: a receiver that is down costs no work a poll while its deliveries back off', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let up = false;
+    const srv = await captureServer(() => (up ? 200 : 503));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 1m, repeat_interval: 1h}`);
+    const clock = fakeClock(T0);
+    const worker = webhookWorker(wconn, router, srv.url, { clock: clock.now, random: () => 0.5, settings: { backoffBaseMs: M, backoffMaxMs: M } });
+    await enqueueTx(
+      conn,
+      Array.from({ length: 50 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` })),
+      router,
+      T0,
+    );
+    expect(await worker.tick()).toMatchObject({ failed: 50, pending: 50 });
+    // Every delivery backs off for half a minute: the next polls read no payload and send nothing.
+    const statements: string[] = [];
+    const run = wconn.runAndReadAll.bind(wconn);
+    const spy = vi.spyOn(wconn, 'runAndReadAll').mockImplementation((sql, ...rest) => (statements.push(sql), run(sql, ...rest)));
+    closers.push(() => spy.mockRestore());
+    clock.advance(20 * S);
+    expect(await worker.tick()).toMatchObject({ sent: 0, failed: 0, pending: 50 });
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.filter((sql) => /SELECT alert_id, alert_status, receiver, group_key, payload/.test(sql))).toEqual([]);
+    expect(srv.requests).toHaveLength(50);
+    // Once the retries are due the poll sends again, and a delivered group repeats after repeat_interval.
+    up = true;
+    clock.advance(20 * S);
+    expect(await worker.tick()).toMatchObject({ sent: 50, delivered: 50, pending: 0 });
+    clock.advance(30 * M);
+    expect(await worker.tick()).toMatchObject({ sent: 0 });
+    clock.advance(31 * M);
+    expect(await worker.tick()).toMatchObject({ sent: 50 });
+    expect(srv.requests).toHaveLength(150);
+  });
+
   it('stop() ends the pass in progress before its next group: the end of a run does not wait for a whole pass', async () => {
     const { conn, worker: wconn } = await memoryDb();
     let sends = 0;
