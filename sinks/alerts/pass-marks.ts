@@ -5,7 +5,8 @@
  * receiver and key (worker.ts `notificationKey`); only its rows still pending are marked.
  *
  * Sends whose outcomes are not written yet when the process dies are sent again with the same key
- * (at-least-once, as a crash between a send and its mark always was).
+ * (at-least-once, as a crash between a send and its mark always was). The groups' bookkeeping
+ * (`touchGroups`, `unresolvedFiring`) is here too; the worker's repeats and reads use it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { bindRows } from '../duckdb/bind-list.js';
@@ -67,7 +68,7 @@ export class PassMarks {
       await this.update(rows, 'v(receiver, k, e, n)', `attempts = attempts + 1, last_error = v.e, next_attempt_at = ${TS('v.n')}`);
     }
     for (const rows of chunks(dead)) await this.update(rows, 'v(receiver, k, e)', `status = 'dead', attempts = attempts + 1, last_error = v.e`);
-    for (const rows of chunks(groups)) await this.touchGroups(rows);
+    for (const rows of chunks(groups)) await touchGroups(this.conn, rows, this.now, this.resolveTimeoutMs);
   }
 
   private async update(rows: ReadonlyArray<ReadonlyArray<string | number>>, as: string, set: string, extra: Record<string, number> = {}): Promise<void> {
@@ -75,32 +76,45 @@ export class PassMarks {
     const values = bindRows(params, 'r', rows);
     await this.conn.run(`UPDATE pulse_outbox SET ${set} FROM (VALUES ${values}) ${as} WHERE ${PENDING_OF('v')}`, params);
   }
+}
 
-  /**
-   * The groups' last notification is now; a group whose alerts are all resolved (no firing alert
-   * younger than resolve_timeout without its resolution) ends, and a new alert starts it again
-   * with group_wait.
-   */
-  private async touchGroups(groups: ReadonlyArray<readonly [string, string]>): Promise<void> {
-    const upsert: Record<string, string | number> = { now: this.now };
-    await this.conn.run(
-      `INSERT INTO pulse_alert_groups (receiver, group_key, last_notified_at)
-       SELECT receiver, group_key, ${TS('$now')} FROM (VALUES ${bindRows(upsert, 'g', groups)}) t(receiver, group_key)
-       ON CONFLICT (receiver, group_key) DO UPDATE SET last_notified_at = excluded.last_notified_at`,
-      upsert,
-    );
-    const params: Record<string, string | number> = { since: this.now - this.resolveTimeoutMs };
-    const values = bindRows(params, 'g', groups);
-    await this.conn.run(
-      `DELETE FROM pulse_alert_groups g USING (VALUES ${values}) t(receiver, group_key)
-        WHERE g.receiver = t.receiver AND g.group_key = t.group_key AND NOT EXISTS (
-         SELECT 1 FROM pulse_outbox f WHERE f.receiver = g.receiver AND f.group_key = g.group_key
-           AND f.alert_status = 'firing' AND f.status IN ('pending', 'delivered') AND f.created_at > ${TS('$since')}
-           AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
-                           AND r.alert_status = 'resolved' AND r.status <> 'dead'))`,
-      params,
-    );
-  }
+/**
+ * Firing rows of `pulse_outbox f` in one of `statuses`, enqueued after `since` (SQL, epoch ms) and
+ * not resolved: what still fires for a group (an alert without a resolution counts as resolved
+ * resolve_timeout after it was enqueued).
+ */
+export function unresolvedFiring(statuses: string, since: string): string {
+  return `f.alert_status = 'firing' AND f.status IN (${statuses}) AND f.created_at > ${TS(since)}
+    AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
+                    AND r.alert_status = 'resolved' AND r.status <> 'dead')`;
+}
+
+/**
+ * The groups were last notified at `at`; a group whose alerts are all resolved (nothing of it
+ * still fires, `unresolvedFiring`) ends, and a new alert starts it again with group_wait.
+ */
+export async function touchGroups(
+  conn: DuckDBConnection,
+  groups: ReadonlyArray<readonly [string, string]>,
+  at: number,
+  resolveTimeoutMs: number,
+): Promise<void> {
+  const upsert: Record<string, string | number> = { at };
+  await conn.run(
+    `INSERT INTO pulse_alert_groups (receiver, group_key, last_notified_at)
+     SELECT receiver, group_key, ${TS('$at')} FROM (VALUES ${bindRows(upsert, 'g', groups)}) t(receiver, group_key)
+     ON CONFLICT (receiver, group_key) DO UPDATE SET last_notified_at = excluded.last_notified_at`,
+    upsert,
+  );
+  const params: Record<string, string | number> = { since: at - resolveTimeoutMs };
+  const values = bindRows(params, 'g', groups);
+  await conn.run(
+    `DELETE FROM pulse_alert_groups g USING (VALUES ${values}) t(receiver, group_key)
+      WHERE g.receiver = t.receiver AND g.group_key = t.group_key AND NOT EXISTS (
+       SELECT 1 FROM pulse_outbox f WHERE f.receiver = g.receiver AND f.group_key = g.group_key
+         AND ${unresolvedFiring(`'pending', 'delivered'`, '$since')})`,
+    params,
+  );
 }
 
 function* chunks<T>(rows: readonly T[]): Generator<T[]> {

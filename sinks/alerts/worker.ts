@@ -10,7 +10,7 @@ import { type DeliveryMetrics, NOOP_METRICS } from './metrics.js';
 import type { OutboxPayload } from './outbox.js';
 import { retryDead } from './outbox-admin.js';
 import { bindRows } from '../duckdb/bind-list.js';
-import { PassMarks } from './pass-marks.js';
+import { PassMarks, touchGroups, unresolvedFiring } from './pass-marks.js';
 import { loadSilences } from './silences.js';
 import type { DeliveredAlert, Notification, Receiver } from './types.js';
 
@@ -99,8 +99,6 @@ interface PendingRow {
   createdAt: number;
   notificationKey: string | null;
 }
-
-const TS = (p: string): string => `make_timestamptz(${p}::BIGINT * 1000)`;
 
 /** Rows keyed by one UPDATE of `setKeys`. */
 const SET_KEY_ROWS = 500;
@@ -278,9 +276,7 @@ export class DeliveryWorker {
     }
     const repeatable = await this.query(
       `SELECT f.receiver, f.group_key, any_value(f.payload->>'$.routeKey') AS route FROM pulse_outbox f
-        WHERE f.alert_status = 'firing' AND f.status = 'delivered' AND f.created_at > ${TS('$1')}
-          AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
-                          AND r.alert_status = 'resolved' AND r.status <> 'dead')
+        WHERE ${unresolvedFiring(`'delivered'`, '$1')}
         GROUP BY f.receiver, f.group_key`,
       [now - this.settings.resolveTimeoutMs],
     );
@@ -340,10 +336,7 @@ export class DeliveryWorker {
     const firingRows = await this.query(
       `SELECT f.alert_id, f.receiver, f.group_key, f.payload, f.status
         FROM pulse_outbox f
-        WHERE f.alert_status = 'firing' AND f.status IN ('pending', 'delivered')
-          AND f.created_at > ${TS('$1')}
-          AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id
-                          AND r.receiver = f.receiver AND r.alert_status = 'resolved' AND r.status <> 'dead')`,
+        WHERE ${unresolvedFiring(`'pending', 'delivered'`, '$1')}`,
       [now - this.settings.resolveTimeoutMs],
     );
     const firing = new Map<string, FiringAlert>();
@@ -558,23 +551,6 @@ export class DeliveryWorker {
     return 'retry';
   }
 
-  private async touchGroup(receiver: string, groupKey: string, now: number): Promise<void> {
-    await this.options.conn.run(
-      `INSERT INTO pulse_alert_groups (receiver, group_key, last_notified_at) VALUES ($1, $2, ${TS('$3')})
-       ON CONFLICT (receiver, group_key) DO UPDATE SET last_notified_at = excluded.last_notified_at`,
-      [receiver, groupKey, now],
-    );
-    // A group whose alerts are all resolved ends; a new alert starts it again with group_wait.
-    await this.options.conn.run(
-      `DELETE FROM pulse_alert_groups g WHERE receiver = $1 AND group_key = $2 AND NOT EXISTS (
-         SELECT 1 FROM pulse_outbox f WHERE f.receiver = g.receiver AND f.group_key = g.group_key
-           AND f.alert_status = 'firing' AND f.status IN ('pending', 'delivered') AND f.created_at > ${TS('$3')}
-           AND NOT EXISTS (SELECT 1 FROM pulse_outbox r WHERE r.alert_id = f.alert_id AND r.receiver = f.receiver
-                           AND r.alert_status = 'resolved' AND r.status <> 'dead'))`,
-      [receiver, groupKey, now - this.settings.resolveTimeoutMs],
-    );
-  }
-
   /** Re-sends unchanged groups that still fire, every repeat_interval (best effort, not outboxed). */
   private async repeats(
     deliveredFiring: Map<string, OutboxPayload[]>,
@@ -603,7 +579,7 @@ export class DeliveryWorker {
       const key2 = `${notificationKey(alerts.map((a) => ({ alertId: a.alertId, status: a.status })))}@${plan.at}`;
       try {
         await receiver.send({ ...this.notification(receiverName, groupKey, first.groupLabels, alerts, key2), repeat: true });
-        await this.touchGroup(receiverName, groupKey, now);
+        await touchGroups(this.options.conn, [[receiverName, groupKey]], now, this.settings.resolveTimeoutMs);
         this.metrics.delivered(receiver.type, alerts.length);
         result.sent++;
       } catch (e) {
@@ -611,7 +587,7 @@ export class DeliveryWorker {
         this.metrics.failure(receiver.type, error.reason);
         result.failed++;
         // Try again after one group_interval rather than on every poll.
-        await this.touchGroup(receiverName, groupKey, now - timing.repeatInterval + timing.groupInterval);
+        await touchGroups(this.options.conn, [[receiverName, groupKey]], now - timing.repeatInterval + timing.groupInterval, this.settings.resolveTimeoutMs);
       }
     }
   }
