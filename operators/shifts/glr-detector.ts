@@ -9,7 +9,7 @@ import type { ShiftSettings } from './config.js';
 import type { Assessment, Verdict } from './detector.js';
 import { type GlrRings, type SeriesState } from './series.js';
 import { appendBounded, appendExact, keepNewest } from '../state-list.js';
-import { countDispersion, glrScan } from './glr.js';
+import { glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
 
@@ -204,15 +204,9 @@ export function assessGlr(
   // The weekday profile is learnt on counts divided by the population factor (a shock week must not
   // become a profile), and each window's exposure is the profile x the population factor.
   for (let i = 0; i < len; i++) e[i] = (live[i] as number) * Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
-  // Dispersion from the oldest windows (baseline for every split), as a lower confidence bound
-  // (estimate - 2 standard errors of a Poisson's): a Poisson stream keeps phi = 1, while an
-  // overdispersed one (bursts of events) is not mistaken for shifts.
-  const base = p.minHistory;
-  const phiHat = countDispersion(n, e, base);
-  const dispersion = Math.max(1, phiHat - 2 * Math.sqrt(2 / (base - 1)));
   const c = p.glr;
   const series = { n, e, k, l, q, length: len };
-  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, dispersion };
+  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor };
   // A split over the threshold is weighed again with the dispersion at its own scale (blocks as
   // long as its recent segment, glr.ts blockDispersion): only then, as that costs a pass over the
   // baseline per split and almost every scan stays under the threshold.
@@ -239,7 +233,7 @@ export function assessGlr(
     // Any number of windows before the gap (the GLR's own minHistory is met): the score carries the
     // uncertainty of a rate learnt from few windows, and a pause early in a customer's history is
     // still a silence, not a drop followed by a jump back.
-    silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, dispersion, 1);
+    silence = silenceEvidence(n.subarray(0, len), exposure.subarray(0, len), index, 1);
   }
 
   // Baseline and current in raw units per window, deseasonalised by the count profile.
@@ -281,7 +275,7 @@ export function assessGlr(
   const a: Assessment = {
     expected,
     baseline,
-    scale: dispersion,
+    scale: r.dispersion,
     scaleSource: 'dispersion',
     factor: e[len - 1] as number,
     current,

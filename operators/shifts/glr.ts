@@ -59,8 +59,6 @@ export interface GlrParams {
   sizeClip: number;
   /** Floor of the log-size standard deviation (a customer paying the same amount every time). */
   sizeSdFloor: number;
-  /** Count dispersion; 1 = Poisson. */
-  dispersion: number;
   /**
    * Also divide each split's count part by the dispersion of the baseline's counts summed over
    * blocks as long as the recent segment (`blockDispersion`): clustering at longer scales than a
@@ -124,12 +122,14 @@ export interface GlrResult {
   recent: number;
   /** Estimated log change of the mean window value at the best split: ln rate ratio + log-size difference. */
   logChange: number;
+  /** The count dispersion the best split's count part was divided by (1 = Poisson). */
+  dispersion: number;
 }
 
 /** Fewest positive-sized events for the size part (the variance needs some degrees of freedom). */
 export const MIN_SIZE_EVENTS = 4;
 
-const NONE: GlrResult = { llr: 0, countLlr: 0, sizeLlr: 0, recent: 0, logChange: 0 };
+const NONE: GlrResult = { llr: 0, countLlr: 0, sizeLlr: 0, recent: 0, logChange: 0, dispersion: 1 };
 
 /** x ln(x / e), with 0 ln 0 = 0. */
 function xlog(x: number, e: number): number {
@@ -164,12 +164,16 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   let K = 0;
   let L = 0;
   let Q = 0;
+  let S2 = 0;
+  let W = 0;
   for (let i = 0; i < len; i++) {
     N += s.n[i] as number;
     E += s.e[i] as number;
     K += s.k[i] as number;
     L += s.l[i] as number;
     Q += s.q[i] as number;
+    S2 += squareOverExposure(s.n[i] as number, s.e[i] as number);
+    if ((s.e[i] as number) > 0) W++;
   }
   // Overall log-size mean and sd, for clipping windows' means (outliers) and as the sd floor.
   const mu = K > 0 ? L / K : 0;
@@ -183,11 +187,12 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   };
   let Lc = 0;
   for (let i = 0; i < len; i++) Lc += clipped(i);
-  const phi = Math.max(1, p.dispersion);
   let best = NONE;
   let prefix: PrefixSums | null = null;
   let nr = 0;
   let er = 0;
+  let s2r = 0;
+  let wr = 0;
   let kr = 0;
   let lr = 0;
   let lrRaw = 0;
@@ -198,20 +203,27 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     kr += s.k[i] as number;
     lr += clipped(i);
     lrRaw += s.l[i] as number;
+    s2r += squareOverExposure(s.n[i] as number, s.e[i] as number);
+    if ((s.e[i] as number) > 0) wr++;
     const nb = N - nr;
     const eb = E - er;
     const kb = K - kr;
     const lb = Lc - lr;
     // No exposure on one side (windows of a reported silence): no rate to compare.
     if (!(er > 0) || !(eb > 0)) continue;
-    const phiM = p.scaleDispersion ? Math.max(phi, blockDispersion(s.n, s.e, len - m, m)) : phi;
+    // The counts' dispersion as the split's own two-rate model shows it, over all windows (quasi-
+    // likelihood): from a fixed few baseline windows a bursty customer's is often taken for
+    // Poisson, and its bursts for shifts; each segment around its own rate, so a shift is no dispersion.
+    const phi = Math.max(splitDispersion(nb, eb, S2 - s2r, nr, er, s2r, W), pearsonDispersion(nb, eb, S2 - s2r, W - wr));
+    const blockPhi = p.scaleDispersion ? blockDispersion(s.n, s.e, len - m, m) : 1;
+    const phiM = Math.max(phi, blockPhi);
     const countLlr = poissonSplitLlr(nr, er, nb, eb) / phiM;
     const sizeLlr = sizePartLlr(kr, lr, lrRaw, kb, lb, L - lrRaw, Q, p.sizeSdFloor);
     const llr = countLlr + sizeLlr;
     if (llr > best.llr) {
       const logChange = logChangeOf(nr, er, kr, lr, nb, eb, kb, lb);
       const persistence = p.persistence;
-      if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, phiM, p, persistence)) {
+      if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, blockPhi, p, persistence)) {
         continue;
       }
       const pause = p.pause;
@@ -219,11 +231,11 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
         pause &&
         sizeLlr <= pause.sizeH &&
         (logChange > 0 || N >= pause.minEvents) &&
-        !(prefix ??= prefixSums(s, len, clipped)).beyondPause(m, logChange > 0, phiM, p, pause)
+        !(prefix ??= prefixSums(s, len, clipped)).beyondPause(m, logChange > 0, blockPhi, p, pause)
       ) {
         continue;
       }
-      best = { llr, countLlr, sizeLlr, recent: m, logChange };
+      best = { llr, countLlr, sizeLlr, recent: m, logChange, dispersion: phiM };
     }
   }
   return best;
@@ -254,9 +266,10 @@ interface PrefixSums {
   /**
    * Whether the upward split with `m` recent windows persists beyond a burst: with any `windows`
    * consecutive windows of its recent segment left out (the burst explaining most of it), the
-   * rest is still above the baseline with LLR > `h`.
+   * rest is still above the baseline with LLR > `h`. `blockPhi`: the split's dispersion of sums
+   * (1 without `scaleDispersion`); the daily one is that of the windows left.
    */
-  persists(m: number, phi: number, p: GlrParams, persistence: Persistence): boolean;
+  persists(m: number, blockPhi: number, p: GlrParams, persistence: Persistence): boolean;
   /**
    * Whether the split with `m` recent windows holds beyond a pause: with the worst empty run (by
    * exposure) of its recent segment (a drop) or of its baseline (a jump) left out, the change keeps
@@ -264,7 +277,7 @@ interface PrefixSums {
    * now) left out, with LLR > `pause.ongoingH`. A drop whose recent segment is one empty run never
    * does (a stop: the silence rule's case), nor a jump whose baseline has no exposure left.
    */
-  beyondPause(m: number, up: boolean, phi: number, p: GlrParams, pause: Pause): boolean;
+  beyondPause(m: number, up: boolean, blockPhi: number, p: GlrParams, pause: Pause): boolean;
 }
 
 function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): PrefixSums {
@@ -274,7 +287,11 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
   const lc = new Float64Array(len + 1);
   const l = new Float64Array(len + 1);
   const q = new Float64Array(len + 1);
+  const s2 = new Float64Array(len + 1);
+  const w = new Float64Array(len + 1);
   for (let i = 0; i < len; i++) {
+    s2[i + 1] = (s2[i] as number) + squareOverExposure(s.n[i] as number, s.e[i] as number);
+    w[i + 1] = (w[i] as number) + ((s.e[i] as number) > 0 ? 1 : 0);
     n[i + 1] = (n[i] as number) + (s.n[i] as number);
     e[i + 1] = (e[i] as number) + (s.e[i] as number);
     k[i + 1] = (k[i] as number) + (s.k[i] as number);
@@ -303,8 +320,12 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
     }
     return worst;
   };
-  /** LLR of recent [split, len) vs baseline [0, split), both without windows [a, b), when its log change has the sign `up`; else 0. */
-  const llrWithout = (split: number, a: number, b: number, up: boolean, phi: number, sdFloor: number): number => {
+  /**
+   * LLR of recent [split, len) vs baseline [0, split), both without windows [a, b), when its log
+   * change has the sign `up`; else 0. The count part is divided by the dispersion of the windows
+   * left (a pause or a burst left out no longer counts as noise), or `blockPhi` if larger.
+   */
+  const llrWithout = (split: number, a: number, b: number, up: boolean, blockPhi: number, sdFloor: number): number => {
     const inRecent = a >= split;
     const cut = (x: Float64Array, from: number, to: number): number => sum(x, from, to) - (inRecent === from >= split ? sum(x, a, b) : 0);
     const nr = cut(n, split, len);
@@ -318,47 +339,74 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
     const lb = cut(lc, 0, split);
     if (logChangeOf(nr, er, kr, lr, nb, eb, kb, lb) > 0 !== up) return 0;
     const qAll = (q[len] as number) - sum(q, a, b);
+    const s2r = cut(s2, split, len);
+    const s2b = cut(s2, 0, split);
+    const wAll = (w[len] as number) - sum(w, a, b);
+    const daily = Math.max(splitDispersion(nb, eb, s2b, nr, er, s2r, wAll), pearsonDispersion(nb, eb, s2b, cut(w, 0, split)));
+    const phi = Math.max(daily, blockPhi);
     return poissonSplitLlr(nr, er, nb, eb) / phi + sizePartLlr(kr, lr, cut(l, split, len), kb, lb, cut(l, 0, split), qAll, sdFloor);
   };
   return {
-    beyondPause(m, up, phi, p, { h, ongoingH }) {
+    beyondPause(m, up, blockPhi, p, { h, ongoingH }) {
       const split = len - m;
-      const keeps = (pause: [number, number] | null, over: number): boolean => !pause || llrWithout(split, pause[0], pause[1], up, phi, p.sizeSdFloor) > over;
+      const keeps = (pause: [number, number] | null, over: number): boolean =>
+        !pause || llrWithout(split, pause[0], pause[1], up, blockPhi, p.sizeSdFloor) > over;
       if (up) return keeps(worstPause(0, split), h);
       // The pause still going on (the empty windows up to now), which the silence rule is weighing.
       let from = len;
       while (from > split && (s.n[from - 1] as number) === 0) from--;
       return keeps(worstPause(split, len), h) && keeps(from < len ? [from, len] : null, ongoingH);
     },
-    persists(m, phi, p, { windows, h }) {
+    persists(m, blockPhi, p, { windows, h }) {
       const split = len - m;
       if (m <= windows) return false;
       // Each placement of the burst [j, j + windows) in the recent segment left out in turn.
-      for (let j = split; j + windows <= len; j++) if (!(llrWithout(split, j, j + windows, true, phi, p.sizeSdFloor) > h)) return false;
+      for (let j = split; j + windows <= len; j++) if (!(llrWithout(split, j, j + windows, true, blockPhi, p.sizeSdFloor) > h)) return false;
       return true;
     },
   };
 }
 
 /**
- * Pearson dispersion of counts `n` around `rate x e` (1 = Poisson), from windows `[0, len)`;
- * at least 1. Used on the oldest windows, which are baseline for every split.
+ * Pearson dispersion of counts `n` around `rate x e` (1 = Poisson), from windows `[0, len)` with
+ * an exposure; at least 1.
  */
 export function countDispersion(n: ArrayLike<number>, e: ArrayLike<number>, len: number): number {
   let N = 0;
   let E = 0;
+  let S2 = 0;
+  let W = 0;
   for (let i = 0; i < len; i++) {
     N += n[i] as number;
     E += e[i] as number;
+    S2 += squareOverExposure(n[i] as number, e[i] as number);
+    if ((e[i] as number) > 0) W++;
   }
-  if (!(N > 0) || len < 3) return 1;
-  const rate = N / E;
-  let chi = 0;
-  for (let i = 0; i < len; i++) {
-    const mu = rate * (e[i] as number);
-    if (mu > 0) chi += ((n[i] as number) - mu) ** 2 / mu;
-  }
-  return Math.max(1, chi / (len - 1));
+  return pearsonDispersion(N, E, S2, W);
+}
+
+/** n^2 / e of a window, 0 without exposure (such a window expects nothing and is left out). */
+function squareOverExposure(n: number, e: number): number {
+  return e > 0 ? (n * n) / e : 0;
+}
+
+/**
+ * Pearson chi-square of counts around one rate, from their sums: `n` events, exposure `e` and `s2`
+ * = sum of n_i^2 / e_i. With the rate r = n / e, sum (n_i - r e_i)^2 / (r e_i) = s2 / r - 2 n + r e
+ * = s2 e / n - n, so any run of windows takes O(1). 0 without events (every window at its rate 0).
+ */
+function pearsonChi(n: number, e: number, s2: number): number {
+  return n > 0 && e > 0 ? Math.max(0, (s2 * e) / n - n) : 0;
+}
+
+/** Pearson chi-square / df (at least 1) of `w` windows with an exposure around one rate. */
+function pearsonDispersion(n: number, e: number, s2: number, w: number): number {
+  return n > 0 && w >= 3 ? Math.max(1, pearsonChi(n, e, s2) / (w - 1)) : 1;
+}
+
+/** Dispersion (at least 1) of `w` windows around two rates, one per segment (baseline b, recent r). */
+function splitDispersion(nb: number, eb: number, s2b: number, nr: number, er: number, s2r: number, w: number): number {
+  return w >= 4 ? Math.max(1, (pearsonChi(nb, eb, s2b) + pearsonChi(nr, er, s2r)) / (w - 2)) : 1;
 }
 
 /** Fewest blocks for `blockDispersion` (fewer say nothing about the variance of a sum). */

@@ -11,7 +11,7 @@
  *     P(0) = (E / (E + G))^N,   so   -ln P(0) = N ln(1 + G / E)
  *
  * which is the Poisson tail exp(-rate x G) when the rate is well known (G << E) and is more careful
- * when it was learnt from few events. It is divided by the series' count dispersion (as the GLR's
+ * when it was learnt from few events. It is divided by the dispersion of the counts before the gap (as the GLR's
  * count part: a bursty customer's gaps are longer), and the rule fires when it exceeds `h` nats, at
  * most once per gap. It is also the GLR's count statistic for a split at the last event with nothing
  * after it, so the two agree; the silence rule asks the narrower question with its own threshold.
@@ -26,6 +26,8 @@
  * about h / r days (11 days at one purchase a day): this is also the order of Lorden's bound for a
  * change from rate r to 0 (Kullback-Leibler information r a day) at that false-alarm rate.
  */
+
+import { countDispersion } from './glr.js';
 
 export interface SilenceSettings {
   enabled: boolean;
@@ -55,7 +57,7 @@ export interface SilenceEvidence {
  * with exposures `e`; null when the window has an event, when there was no event at all, or when
  * fewer than `minBaseline` windows precede the gap.
  */
-export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, index: number, dispersion: number, minBaseline: number): SilenceEvidence | null {
+export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, index: number, minBaseline: number): SilenceEvidence | null {
   const len = n.length;
   if (len === 0 || (n[len - 1] as number) > 0) return null;
   let last = len - 1;
@@ -70,7 +72,7 @@ export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, inde
   let gap = 0;
   for (let i = last + 1; i < len; i++) gap += e[i] as number;
   if (!(exposure > 0)) return null;
-  const score = (events * Math.log1p(gap / exposure)) / Math.max(1, dispersion);
+  const score = (events * Math.log1p(gap / exposure)) / countDispersion(n, e, last + 1);
   return {
     score,
     gapWindows: len - 1 - last,

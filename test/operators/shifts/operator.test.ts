@@ -210,8 +210,8 @@ describe('CustomerShiftOperator', () => {
     const adjusted = count(shocked, {});
     const background = count(quiet, {});
     // Tripled counts for a week are ~(3 ln 3 - 2) x 3 = 3.9 nats a day for a customer at 3 a day:
-    // without the factor nearly every customer alerts.
-    expect(naive).toBeGreaterThan(250);
+    // without the factor most customers alert (249 of 300 measured).
+    expect(naive).toBeGreaterThan(200);
     expect(adjusted).toBeLessThanOrEqual(background + 3);
   });
 
@@ -442,8 +442,44 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
       .map((a) => [a.rule as string, (a.window_start as number) / MS_PER_DAY]);
   /** Pay day every 30 days from day 25: x1.8 for 5 days, x0.85 otherwise (the generator's cycle, read off a 30-day month). */
   const payday = (d: number): number => ((d - 25 + 30) % 30 < 5 ? 1.8 : 0.85);
+  /**
+   * `customers` steady customers who buy in baskets: Poisson(visits) visits a day (0.2-3, by customer),
+   * each of 1 + Poisson(1.5) transactions a minute apart (the counts' variance is 3.1 times their
+   * mean), amounts lognormal around 60. Any shift or silence alert is a false one.
+   */
+  function basketShoppers(seed: number, customers: number, days: number): PulseEvent[][] {
+    const r = rng(seed);
+    const visits = Array.from({ length: customers }, (_, c) => 0.2 + (2.8 * c) / customers);
+    return Array.from({ length: days }, (_, d) => {
+      const day: PulseEvent[] = [];
+      visits.forEach((rate, c) => {
+        const count = poisson(r, rate);
+        for (let v = 0; v < count; v++) {
+          const items = 1 + poisson(r, 1.5);
+          for (let k = 0; k < items; k++) {
+            const at = d * MS_PER_DAY + 3_600_000 * (1 + v) + 60_000 * k;
+            day.push(tx(`K${c}-${d}-${v}-${k}`, `K${c}`, at, Math.round(60 * Math.exp(0.8 * normal(r)) * 100) / 100));
+          }
+        }
+      });
+      return day.sort((x, y) => x.ts - y.ts);
+    });
+  }
   /** Pauses of weeks: no purchase on days 30-50 and 80-104. */
   const gaps = (d: number): number => ((d >= 30 && d < 51) || (d >= 80 && d < 105) ? 0 : 1);
+
+  test('buying in baskets (several transactions a visit) is no shift and no silence: the counts are weighed with their own dispersion', () => {
+    const alerts = runDays(
+      new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total', 'spend_count'], instant: [] })),
+      basketShoppers(7, 250, 120),
+    );
+    const shifts = alerts.filter((a) => a.rule !== 'CustomerWentQuiet').length;
+    const silences = alerts.length - shifts;
+    // 30,000 customer-days. Measured: 2 shift alerts and 3 silences; with the dispersion of a
+    // customer's first 14 windows less two standard errors (before 2026-12-05) 59 and 35.
+    expect(shifts).toBeLessThanOrEqual(6);
+    expect(silences).toBeLessThanOrEqual(8);
+  });
 
   test('gaps of weeks: one CustomerWentQuiet per pause, no drop into it and no jump out of it', () => {
     for (const seed of [1, 2, 3]) {
@@ -513,11 +549,11 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
     expect(jumps[0]![1]).toBeLessThanOrEqual(62);
   });
 
-  test('pay-day sprees (x1.8 five days a month) at 8 purchases a day: the first spree is a burst, later ones are weighed with the dispersion of sums', () => {
+  test("pay-day sprees (x1.8 five days a month) at 8 purchases a day: the first spree is a burst, later ones are weighed with the counts' dispersion", () => {
     // Persistence (glr.persistWindows): no spree outlasts a week, so none is a jump, the first
     // one (days 25-29, nothing like it in the baseline yet) included.
-    // Without it, later sprees are weighed with the over-dispersion of the baseline's sums over as
-    // many days as the segment (glr.scaleDispersion); with that off too, they alert several times as often.
+    // Without it, later sprees are weighed with the dispersion of the counts around each split's
+    // rates, and of the baseline's sums over as many days as the segment (glr.scaleDispersion).
     let persist = 0;
     let firstSprees = 0;
     let scaled = 0;
@@ -530,8 +566,12 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
       scaled += plain.filter(([, d]) => d >= 50).length;
       daily += shiftAlerts(days, { glr: { scaleDispersion: false, persistWindows: 0 } }).filter(([, d]) => d >= 50).length;
     }
-    expect(daily).toBeGreaterThanOrEqual(6);
-    expect(scaled).toBeLessThanOrEqual(daily / 3);
+    // Later sprees are in the baseline of the splits that could make them jumps: the counts'
+    // dispersion over those windows weighs them (2 alerts over 8 seeds with the dispersion of sums
+    // and without it; 6 or more without it when the daily dispersion came from a customer's first
+    // 14 windows, before 2026-12-05).
+    expect(daily).toBeLessThanOrEqual(2);
+    expect(scaled).toBeLessThanOrEqual(daily);
     // Measured: without persistence the first spree jumps in 8 of 8 seeds (and 2 later sprees);
     // with it 2 alerts in all (0 with glr.persistH 6).
     expect(firstSprees).toBeGreaterThanOrEqual(6);
