@@ -148,7 +148,11 @@ export function instantAlert(hit: InstantHit, customerId: string, eventId: strin
   if (hit.rule === 'large_transaction') {
     const ratio = hit.typical ? hit.value / hit.typical : Number.NaN;
     summary = `Customer ${customerId}: transaction of ${fmt(hit.value)}, ${fmt(ratio)}x the typical amount`;
-    description = `Amount ${fmt(hit.value)} > threshold ${fmt(hit.threshold)} (typical ${fmt(hit.typical ?? Number.NaN)}, median of recent transactions); event ${eventId}.`;
+    const rarity =
+      hit.tail !== undefined && hit.tail > 0
+        ? `, about one in ${Math.round(1 / hit.tail).toLocaleString('en-US')} of this customer's transactions is as large`
+        : '';
+    description = `Amount ${fmt(hit.value)} > threshold ${fmt(hit.threshold)} (typical ${fmt(hit.typical ?? Number.NaN)}, median of recent transactions${rarity}); event ${eventId}.`;
     severity = ratio >= 20 ? 'critical' : 'warning';
   } else if (hit.rule === 'refund') {
     summary = `Customer ${customerId}: refund of ${fmt(hit.value)}`;

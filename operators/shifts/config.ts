@@ -20,7 +20,7 @@ export type InstantRuleName = (typeof INSTANT_RULES)[number];
 
 export interface LargeTransactionRule {
   rule: 'large_transaction';
-  /** Fires when amount > factor x the median of the customer's recent amounts. */
+  /** Fires when amount > factor x the median of the customer's recent amounts (and tailProbability). */
   factor: number;
   /** Recent amounts needed before the rule can fire. */
   minSamples: number;
@@ -28,6 +28,8 @@ export interface LargeTransactionRule {
   history: number;
   /** Never fires for amounts below this (currency units). */
   minAmount: number;
+  /** Fires only for an amount the customer's own recent amounts make at most this likely (instant.ts tailProbability; 1: the factor alone). */
+  tailProbability: number;
 }
 export interface RefundRule {
   rule: 'refund';
@@ -107,7 +109,7 @@ export interface ShiftSettings {
 // 5 amounts fired 1,274 large-transaction alerts (2.3 per customer-month: 5x the median is a
 // 2-sigma amount for sigma 0.8); these defaults give 129 + 50 refunds + 6 new metrics, 0.33 alerts
 // per customer-month in all (README, "Instant triggers").
-export const LARGE_TRANSACTION_DEFAULTS = { factor: 10, minSamples: 20, history: 50, minAmount: 0 } as const;
+export const LARGE_TRANSACTION_DEFAULTS = { factor: 10, minSamples: 20, history: 50, minAmount: 0, tailProbability: 0.001 } as const;
 export const REFUND_DEFAULTS = { threshold: 250 } as const;
 export const NEW_METRIC_DEFAULTS = { afterWindows: 14, maxMetrics: 32 } as const;
 
@@ -179,6 +181,7 @@ const INSTANT_RULE_SCHEMAS = {
       minSamples: count(1, LARGE_TRANSACTION_DEFAULTS.minSamples),
       history: Type.Optional(count(1)),
       minAmount: Type.Number({ minimum: 0, default: LARGE_TRANSACTION_DEFAULTS.minAmount }),
+      tailProbability: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: LARGE_TRANSACTION_DEFAULTS.tailProbability }),
     },
     { additionalProperties: false },
   ),

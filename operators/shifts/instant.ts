@@ -13,6 +13,8 @@ export interface InstantHit {
   threshold: number;
   /** The customer's typical amount, for `large_transaction`. */
   typical?: number;
+  /** How often the customer's own amounts make one this large (`large_transaction`; tailProbability). */
+  tail?: number;
   metric?: string;
 }
 
@@ -23,7 +25,35 @@ export function checkLargeTransaction(rule: LargeTransactionRule, amount: number
   const typical = median(recent);
   if (!(typical > 0)) return null;
   const threshold = rule.factor * typical;
-  return amount > threshold ? { rule: 'large_transaction', value: amount, threshold, typical } : null;
+  if (!(amount > threshold)) return null;
+  const tail = tailProbability(amount, recent);
+  return tail <= rule.tailProbability ? { rule: 'large_transaction', value: amount, threshold, typical, tail } : null;
+}
+
+/** Fewest of the largest recent amounts a tail estimate rests on. */
+const MIN_TAIL_AMOUNTS = 5;
+
+/**
+ * How often the customer's own recent amounts make one of at least `amount`: Hill's estimate of a
+ * power-law tail over the largest fifth of them (k, at least 5), P(X > x) = (k / n) (x / x_(k+1))^-a
+ * with 1 / a the mean of ln(x_(i) / x_(k+1)) over the k largest. A customer whose amounts are
+ * lognormal (sigma 0.7) has a fast-falling tail, so ten times the median is a one-in-2,000 amount;
+ * one whose amounts are heavy-tailed (Pareto, a = 1.4: a few amounts far above the rest, as for a
+ * business buyer) makes one every 50 purchases, which is no news. 0 when the tail cannot be told
+ * (too few amounts, or the (k+1)-th largest is 0): the factor alone decides then. At most 1.
+ */
+export function tailProbability(amount: number, recent: readonly number[]): number {
+  const n = recent.length;
+  const k = Math.max(MIN_TAIL_AMOUNTS, Math.floor(n / 5));
+  if (n <= k) return 0;
+  // Runs only for an amount over factor x the median (rare), so sorting a copy costs nothing that matters.
+  const largest = recent.toSorted((a, b) => b - a);
+  const base = largest[k] as number;
+  if (!(base > 0)) return 0;
+  let logExcess = 0;
+  for (let i = 0; i < k; i++) logExcess += Math.log((largest[i] as number) / base);
+  if (!(logExcess > 0)) return amount > base ? 0 : k / n;
+  return Math.min(1, (k / n) * (amount / base) ** -(k / logExcess));
 }
 
 /**

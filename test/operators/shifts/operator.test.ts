@@ -102,7 +102,10 @@ describe('CustomerShiftOperator', () => {
   });
 
   test('instant triggers fire in process, with ids stable on (rule, event_id)', () => {
-    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({}));
+    // tailProbability 1: the factor alone (the 5,000 below makes 501 a one-in-44 amount for this
+    // customer by the tail estimate, tested in instant.test.ts and instant-sample.test.ts).
+    const instant = [{ rule: 'large_transaction', tailProbability: 1 }, { rule: 'refund' }, { rule: 'new_metric' }];
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ instant }));
     const t = (d: number) => d * MS_PER_DAY + 1000;
     for (let d = 0; d < 19; d++) op.process(tx(`t${d}`, 'A', t(d), [40, 50, 60][d % 3]!));
     // 19 amounts < minSamples 20: even a 100x amount does not fire yet (it becomes the 20th sample).
@@ -125,6 +128,9 @@ describe('CustomerShiftOperator', () => {
       ['CustomerNewUsageMetric', stableAlertId('CustomerNewUsageMetric', t(20) + 4, 'u1')],
     ]);
     expect(alerts[0]!.fired_at).toBe(t(20));
+    // Hill's tail over the 5 largest of the 20 amounts (5,000 and four 60s over the 6th, 60):
+    // a = 5 / ln(5000 / 60), P(X > 501) = 0.25 x (501 / 60)^-a = 1 / 44.
+    expect((alerts[0]!.annotations as Record<string, string>)['description']).toContain("about one in 44 of this customer's transactions is as large");
   });
 
   test('restart mid-history: checkpointed state restored into a new operator continues exactly', () => {
