@@ -22,7 +22,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate } from '../sources/generator/index.js';
 import type { DriftMetric } from './drift-job.js';
-import { readDriftResults, runDriftJob, writeDriftJob } from './drift-job.js';
+import { readDriftResults } from './drift-job.js';
+import { runJob, writeOperatorJob } from './operator-job.js';
 
 const { values } = parseArgs({
   options: {
@@ -64,9 +65,9 @@ for (const customers of sizes) {
       await generate({ out: events, customers, days, seed, truthPath: `${events}.truth.json`, drift: false, shiftShare: 0 });
     }
     const jobPath = join(dir, 'drift-job.yaml');
-    writeDriftJob(configPath, events, jobPath, false);
+    writeOperatorJob(configPath, events, jobPath, 'population_drift');
     const db = join(dir, `stable-${customers}c-s${seed}.duckdb`);
-    await runDriftJob(jobPath, events, db, dir);
+    await runJob(jobPath, events, db, dir);
     const results = await readDriftResults(db);
     seconds += (performance.now() - t0) / 1000;
     metrics.push(...results.metrics);

@@ -21,7 +21,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate } from '../sources/generator/index.js';
 import type { DriftMetric as Metric } from './drift-job.js';
-import { readDriftResults, runDriftJob, writeDriftJob } from './drift-job.js';
+import { readDriftResults } from './drift-job.js';
+import { runJob, writeOperatorJob } from './operator-job.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,13 +89,13 @@ if (!truth.drift.enabled) fail(`the generator injected no drift: ${truth.drift.r
 const jobPath = join(dir, 'drift-job.yaml');
 let operatorName: string;
 try {
-  operatorName = writeDriftJob(configPath, events, jobPath, values['full-job'] === true);
+  operatorName = writeOperatorJob(configPath, events, jobPath, 'population_drift', values['full-job'] === true);
 } catch (err) {
   fail((err as Error).message);
 }
 const db = join(dir, 'drift.duckdb');
 t0 = performance.now();
-await runDriftJob(jobPath, events, db, dir);
+await runJob(jobPath, events, db, dir);
 const runSeconds = (performance.now() - t0) / 1000;
 
 // 3. What the job decided.

@@ -1,0 +1,73 @@
+"""Steady customers who buy in ways the project's generator does not model (bench/steady-buyers.ts).
+
+Written apart from sources/generator on purpose, so the shift detector meets data it was not tuned
+on. No customer changes: every shift or silence alert on this data is a false one.
+
+    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED > events.ndjson
+
+Each customer buys at a lognormal rate (median one a day, 0.05 to 12), amounts lognormal (median
+about 33, sigma 0.7), in daylight hours. PATTERN changes one thing:
+  plain     Poisson days
+  overdisp  each day's rate times Gamma(1, 1): variance = mean + mean^2 (busy and quiet days)
+  baskets   visits Poisson, each of 1 + Poisson(1.5) transactions 45 s apart (variance 3.1 x mean)
+  tz        the customer's day in a time zone from UTC-8 to UTC+9
+  monthly   x2.2 on the first four days of each 30, x0.75 on the others
+  twodays   all purchases on two weekdays of the customer's own
+  pareto    amounts Pareto(1.4) from 8: a few far above the rest
+"""
+import json
+import sys
+
+import numpy as np
+
+PATTERNS = ("plain", "overdisp", "baskets", "tz", "monthly", "twodays", "pareto")
+T0 = 1767225600000  # 2026-01-01T00:00:00Z, a Thursday
+DAY = 86400000
+
+
+def customer_events(pattern, c, days, rng):
+    cid = f"S{pattern[:2]}{c:06d}"
+    rate = min(max(float(np.exp(rng.normal(0.0, 0.9))), 0.05), 12.0)
+    log_median = rng.normal(3.5, 0.8)
+    tz_hours = int(rng.integers(-8, 10)) if pattern == "tz" else 0
+    shop_days = set(rng.choice(7, size=2, replace=False).tolist()) if pattern == "twodays" else None
+    events = []
+    for d in range(days):
+        weekday = (d + 3) % 7
+        lam = rate
+        if pattern == "overdisp":
+            lam = rate * rng.gamma(1.0, 1.0)
+        elif pattern == "monthly":
+            lam = rate * (2.2 if d % 30 < 4 else 0.75)
+        elif pattern == "twodays":
+            lam = rate * 3.5 if weekday in shop_days else 0.0
+        visits = rng.poisson(lam / 2.5 if pattern == "baskets" else lam)
+        for _ in range(visits):
+            hour = rng.normal(14, 3.5) - tz_hours
+            t = T0 + d * DAY + int(hour * 3600000) + int(rng.integers(0, 3600000))
+            items = 1 + rng.poisson(1.5) if pattern == "baskets" else 1
+            for i in range(items):
+                if pattern == "pareto":
+                    amount = 8 * (rng.pareto(1.4) + 1)
+                else:
+                    amount = np.exp(rng.normal(log_median, 0.7))
+                events.append((t + i * 45000, cid, round(float(amount), 2)))
+    return events
+
+
+def main():
+    pattern, customers, days, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    if pattern not in PATTERNS:
+        sys.exit(f"steady-buyers.py: unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
+    rng = np.random.default_rng(seed)
+    events = []
+    for c in range(customers):
+        events.extend(customer_events(pattern, c, days, rng))
+    events.sort(key=lambda e: e[0])
+    out = sys.stdout
+    for n, (ts, cid, amount) in enumerate(events):
+        out.write(json.dumps({"type": "transaction", "event_id": f"S{pattern[:2]}{n}", "ts": ts, "customer_id": cid, "amount": amount, "channel": "web"}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
