@@ -129,6 +129,12 @@ export interface GlrResult {
 /** Fewest positive-sized events for the size part (the variance needs some degrees of freedom). */
 export const MIN_SIZE_EVENTS = 4;
 
+/**
+ * Fewest positive-sized events after a split for its size part: one purchase alone is no new level
+ * of amounts, and with a heavy tail (a few amounts far above the rest) it was a jump on its own.
+ */
+export const MIN_RECENT_SIZE_EVENTS = 3;
+
 const NONE: GlrResult = { llr: 0, countLlr: 0, sizeLlr: 0, recent: 0, logChange: 0, dispersion: 1 };
 
 /** x ln(x / e), with 0 ln 0 = 0. */
@@ -249,7 +255,7 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
  */
 function sizePartLlr(kr: number, lr: number, lrRaw: number, kb: number, lb: number, lbRaw: number, q: number, sdFloor: number): number {
   const K = kr + kb;
-  if (kr <= 0 || kb <= 0 || K < MIN_SIZE_EVENTS) return 0;
+  if (kr < MIN_RECENT_SIZE_EVENTS || kb <= 0 || K < MIN_SIZE_EVENTS) return 0;
   const within = Math.max(q - (lrRaw * lrRaw) / kr - (lbRaw * lbRaw) / kb, (K - 2) * sdFloor * sdFloor);
   return sizeSplitLlr(kr, lr / kr, kb, lb / kb, within);
 }

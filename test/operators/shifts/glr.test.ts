@@ -165,6 +165,19 @@ describe('split likelihood ratios against SciPy', () => {
     expect(scan(higher, { h: 4, ongoingH: 13, minEvents: 20 })).toEqual(scan(higher));
   });
 
+  test('a size part needs 3 purchases after the split: one huge amount is no new level of amounts', () => {
+    // 12 windows of one purchase at log sizes 3 +- 0.2, then purchases at log size 8 (x150).
+    const base = [3, 3.2, 2.8, 3.1, 2.9, 3, 3.2, 2.8, 3.1, 2.9, 3, 3];
+    const scan = (recent: number[]) => {
+      const l = [...base, ...recent];
+      const n = l.map(() => 1);
+      return glrScan({ n, e: n, k: n, l, q: l.map((x) => x * x) }, { minBaseline: 12, maxRecent: recent.length, sizeClip: 2.5, sizeSdFloor: 0.05 });
+    };
+    expect(scan([8]).sizeLlr).toBe(0);
+    expect(scan([8, 8]).sizeLlr).toBe(0);
+    expect(scan([8, 8, 8]).sizeLlr).toBeGreaterThan(13);
+  });
+
   test('minBaseline and maxRecent bound the splits scanned', () => {
     const n = [1, 1, 1, 1, 1, 1, 1, 1, 9, 9];
     const z = n.map(() => 0);
