@@ -107,8 +107,9 @@ export interface ShiftSettings {
 
 // Measured on samples/events.ndjson (300 customers x 56 days, lognormal amounts): factor 5 after
 // 5 amounts fired 1,274 large-transaction alerts (2.3 per customer-month: 5x the median is a
-// 2-sigma amount for sigma 0.8); these defaults give 129 + 50 refunds + 6 new metrics, 0.33 alerts
-// per customer-month in all (README, "Instant triggers").
+// 2-sigma amount for sigma 0.8); factor 10 gave 129, and with the customer's own tail
+// (tailProbability, since 2026-12-05) 29, beside 50 refunds and 6 new metrics: 0.15 alerts per
+// customer-month in all (README, "Instant triggers").
 export const LARGE_TRANSACTION_DEFAULTS = { factor: 10, minSamples: 20, history: 50, minAmount: 0, tailProbability: 0.001 } as const;
 export const REFUND_DEFAULTS = { threshold: 250 } as const;
 export const NEW_METRIC_DEFAULTS = { afterWindows: 14, maxMetrics: 32 } as const;

@@ -431,11 +431,11 @@ export const MIN_DISPERSION_BLOCKS = 4;
  * the Pearson chi-square / df of the sums of non-overlapping blocks of windows `[0, end)`, the
  * newest block ending at `end`, around `rate x exposure` (rate from the same blocks). The block is
  * shortened to `end / MIN_DISPERSION_BLOCKS` windows when the baseline holds fewer blocks. Taken
- * as a lower bound, its estimate minus two standard errors of a Poisson stream's (2 sqrt(2 / df),
- * as the daily dispersion in glr-detector.ts), and at least 1: a
- * Poisson stream keeps 1 at every scale, while for a customer whose buying clusters (pay-day
- * sprees, pauses of weeks) the sum over weeks varies far more than the daily counts say, and a
- * segment of that length is weighed with the variance of sums of its length (quasi-likelihood).
+ * as a lower bound, its estimate minus two standard errors of a Poisson stream's (2 sqrt(2 / df):
+ * with few blocks the estimate alone is mostly noise), and at least 1: a Poisson stream keeps 1 at
+ * every scale, while for a customer whose buying clusters (pay-day sprees, pauses of weeks) the
+ * sum over weeks varies far more than the daily counts say, and a segment of that length is
+ * weighed with the variance of sums of its length (quasi-likelihood).
  */
 export function blockDispersion(n: ArrayLike<number>, e: ArrayLike<number>, end: number, size: number): number {
   const width = Math.min(size, Math.floor(end / MIN_DISPERSION_BLOCKS));

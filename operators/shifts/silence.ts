@@ -11,10 +11,11 @@
  *     P(0) = (E / (E + G))^N,   so   -ln P(0) = N ln(1 + G / E)
  *
  * which is the Poisson tail exp(-rate x G) when the rate is well known (G << E) and is more careful
- * when it was learnt from few events. It is divided by the dispersion of the counts before the gap (as the GLR's
- * count part: a bursty customer's gaps are longer), and the rule fires when it exceeds `h` nats, at
- * most once per gap. It is also the GLR's count statistic for a split at the last event with nothing
- * after it, so the two agree; the silence rule asks the narrower question with its own threshold.
+ * when it was learnt from few events. It is divided by the dispersion of the counts before the gap
+ * (as the GLR's count part: a bursty customer's gaps are longer), and the rule fires when it
+ * exceeds `h` nats, at most once per gap. It is also the GLR's count statistic for a split at the
+ * last event with nothing after it, so the two agree; the silence rule asks the narrower question
+ * with its own threshold.
  *
  * The weekday profile enters through the exposures: a Saturday shopper's empty weekdays expose
  * almost nothing (factors near 0), so only its missed Saturdays count. Unlike the GLR's exposures
