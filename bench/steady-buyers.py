@@ -3,7 +3,16 @@
 Written apart from sources/generator on purpose, so the shift detector meets data it was not tuned
 on. No customer changes: every shift or silence alert on this data is a false one.
 
-    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED > events.ndjson
+    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH] > events.ndjson
+
+With TRUTH (a path), half the customers change once, on a day drawn from the middle of the run
+(bench/changing-buyers.ts scores what the detector finds), and TRUTH gets a JSON line for each of
+them: {"customer_id", "day", "kind"}, the kind one of
+  fewer     three purchases in ten of what they bought (rate x0.3)
+  more      three times as many purchases (rate x3)
+  stop      no purchase any more
+  cheaper   amounts x0.3, as many purchases
+  dearer    amounts x3, as many purchases
 
 Each customer buys at a lognormal rate (median one a day, 0.05 to 12), amounts lognormal (median
 about 33, sigma 0.7), in daylight hours. PATTERN changes one thing:
@@ -25,7 +34,17 @@ T0 = 1767225600000  # 2026-01-01T00:00:00Z, a Thursday
 DAY = 86400000
 
 
-def customer_events(pattern, c, days, rng):
+CHANGES = {"fewer": (0.3, 1.0), "more": (3.0, 1.0), "stop": (0.0, 1.0), "cheaper": (1.0, 0.3), "dearer": (1.0, 3.0)}
+
+
+def draw_change(days, rng):
+    """Half the customers: (day, kind) of their one change, on a day in the middle half of the run; else None."""
+    if rng.random() >= 0.5:
+        return None
+    return int(rng.integers(days * 3 // 8, days * 3 // 4)), str(rng.choice(list(CHANGES)))
+
+
+def customer_events(pattern, c, days, rng, change=None):
     cid = f"S{pattern[:2]}{c:06d}"
     rate = min(max(float(np.exp(rng.normal(0.0, 0.9))), 0.05), 12.0)
     log_median = rng.normal(3.5, 0.8)
@@ -34,13 +53,14 @@ def customer_events(pattern, c, days, rng):
     events = []
     for d in range(days):
         weekday = (d + 3) % 7
-        lam = rate
+        rate_factor, amount_factor = CHANGES[change[1]] if change is not None and d >= change[0] else (1.0, 1.0)
+        lam = rate * rate_factor
         if pattern == "overdisp":
-            lam = rate * rng.gamma(1.0, 1.0)
+            lam *= rng.gamma(1.0, 1.0)
         elif pattern == "monthly":
-            lam = rate * (2.2 if d % 30 < 4 else 0.75)
+            lam *= 2.2 if d % 30 < 4 else 0.75
         elif pattern == "twodays":
-            lam = rate * 3.5 if weekday in shop_days else 0.0
+            lam = lam * 3.5 if weekday in shop_days else 0.0
         visits = rng.poisson(lam / 2.5 if pattern == "baskets" else lam)
         for _ in range(visits):
             hour = rng.normal(14, 3.5) - tz_hours
@@ -48,9 +68,9 @@ def customer_events(pattern, c, days, rng):
             items = 1 + rng.poisson(1.5) if pattern == "baskets" else 1
             for i in range(items):
                 if pattern == "pareto":
-                    amount = 8 * (rng.pareto(1.4) + 1)
+                    amount = amount_factor * 8 * (rng.pareto(1.4) + 1)
                 else:
-                    amount = np.exp(rng.normal(log_median, 0.7))
+                    amount = amount_factor * np.exp(rng.normal(log_median, 0.7))
                 events.append((t + i * 45000, cid, round(float(amount), 2)))
     return events
 
@@ -60,9 +80,15 @@ def main():
     if pattern not in PATTERNS:
         sys.exit(f"steady-buyers.py: unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
     rng = np.random.default_rng(seed)
+    truth = open(sys.argv[5], "w") if len(sys.argv) > 5 else None
     events = []
     for c in range(customers):
-        events.extend(customer_events(pattern, c, days, rng))
+        change = draw_change(days, rng) if truth else None
+        events.extend(customer_events(pattern, c, days, rng, change))
+        if change is not None:
+            truth.write(json.dumps({"customer_id": f"S{pattern[:2]}{c:06d}", "day": change[0], "kind": change[1]}) + "\n")
+    if truth:
+        truth.close()
     events.sort(key=lambda e: e[0])
     out = sys.stdout
     for n, (ts, cid, amount) in enumerate(events):

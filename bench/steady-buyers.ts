@@ -14,13 +14,12 @@
  *
  * Needs /usr/bin/python3 with numpy (Debian's python3-scipy brings it). Datasets are cached in --dir.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openReadOnly, queryRows } from '../sinks/reports/db.js';
+import { buyersDataset } from './buyers-data.js';
 import { runJob, writeOperatorJob } from './operator-job.js';
 
 const { values } = parseArgs({
@@ -40,16 +39,11 @@ if (patterns[0] !== 'plain') throw new Error('--patterns must start with plain: 
 const dataDir = resolve(values.dir as string);
 mkdirSync(dataDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'steady-buyers-'));
-const generator = fileURLToPath(new URL('../../bench/steady-buyers.py', import.meta.url));
 const customerDays = customers * days;
 
 /** Alerts by rule of one pattern's run. */
 async function alertsByRule(pattern: string): Promise<Map<string, number>> {
-  const events = join(dataDir, `steady-${pattern}-${customers}c-${days}d-s${values.seed}.ndjson`);
-  if (!existsSync(events)) {
-    process.stderr.write(`generating ${events} ...\n`);
-    writeFileSync(events, execFileSync('/usr/bin/python3', [generator, pattern, String(customers), String(days), String(values.seed)], { maxBuffer: 1 << 30 }));
-  }
+  const { events } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), false);
   const job = join(work, 'job.yaml');
   writeOperatorJob(resolve(values.config as string), events, job, 'customer_shifts');
   const db = join(work, `${pattern}.duckdb`);

@@ -1,0 +1,34 @@
+/**
+ * The datasets of `bench/steady-buyers.py` (numpy, written apart from sources/generator), cached in
+ * a directory: the steady customers of bench/steady-buyers.ts, or with half of them changing once
+ * (bench/changing-buyers.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const generator = fileURLToPath(new URL('../../bench/steady-buyers.py', import.meta.url));
+
+/** Midnight UTC of the data's first day (`T0` of steady-buyers.py). */
+export const FIRST_DAY_MS = Date.UTC(2026, 0, 1);
+export const DAY_MS = 86_400_000;
+
+export interface BuyersDataset {
+  events: string;
+  /** JSON lines {customer_id, day, kind} of the customers who change; only with `changes`. */
+  truth: string | null;
+}
+
+/** Generates the dataset unless `dir` has it already. */
+export function buyersDataset(dir: string, pattern: string, customers: number, days: number, seed: number, changes: boolean): BuyersDataset {
+  const name = `${changes ? 'changing' : 'steady'}-${pattern}-${customers}c-${days}d-s${seed}`;
+  const events = join(dir, `${name}.ndjson`);
+  const truth = changes ? join(dir, `${name}.truth.jsonl`) : null;
+  if (!existsSync(events) || (truth !== null && !existsSync(truth))) {
+    process.stderr.write(`generating ${events} ...\n`);
+    const args = [generator, pattern, String(customers), String(days), String(seed), ...(truth === null ? [] : [truth])];
+    writeFileSync(events, execFileSync('/usr/bin/python3', args, { maxBuffer: 1 << 30 }));
+  }
+  return { events, truth };
+}
