@@ -104,6 +104,60 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   });
 }
 
+export interface TogetherAlertInput {
+  measure: string;
+  /** The population part's profile segment (`population.segmentBy`), or null for the whole population. */
+  segment: string | null;
+  direction: Direction;
+  /** Start of the onset window. */
+  onsetStart: number;
+  window: string;
+  /** When it was found (end of the window being closed). */
+  firedAt: number;
+  /** Series whose shift starts within a window of the onset, and how many a stretch of three windows holds elsewhere. */
+  series: number;
+  background: number;
+}
+
+/** `GroupSpendJump`, `GroupSpendDrop`, `GroupUsageJump`, `GroupUsageDrop`. */
+export function togetherAlertName(measure: string, direction: Direction): string {
+  return shiftAlertName(measure, direction).replace(/^Customer/, 'Group');
+}
+
+/**
+ * The analytic alert of a move of part of the population (together.ts): one for the move, in place
+ * of a sales alert for each customer in it. Id stable on (rule, onset, measure, segment).
+ */
+export function togetherAlert(i: TogetherAlertInput): Alert {
+  const rule = togetherAlertName(i.measure, i.direction);
+  const severity: Alert['severity'] = 'warning';
+  const day = new Date(i.onsetStart).toISOString();
+  const who = i.segment === null ? 'customers' : `customers of segment ${i.segment}`;
+  const moved = i.direction === 'down' ? 'dropped' : 'jumped';
+  return {
+    alert_id: stableAlertId(rule, i.onsetStart, i.measure, i.segment),
+    kind: 'analytic',
+    rule,
+    severity,
+    customer_id: null,
+    window_start: i.onsetStart,
+    fired_at: i.firedAt,
+    labels: { alertname: rule, kind: 'analytic', severity, measure: i.measure, direction: i.direction, segment: i.segment ?? '' },
+    annotations: {
+      summary: `${i.series} ${who}: ${i.measure} ${moved} together from the ${i.window} window of ${day}`,
+      description:
+        `${i.series} series of ${i.measure} shift from within a window of ${day}, against about ${fmt(i.background)} at any other three windows: ` +
+        `a move of part of the population (see the drift report), not that many customers' own shifts. Their customer alerts are held back ` +
+        `and their baselines restart from the move; customers who did not move are judged as before.`,
+      current: String(i.series),
+      baseline: fmt(i.background),
+      detector: 'together',
+      window: `${day}/${i.window}`,
+    },
+    status: 'firing',
+  };
+}
+
 export const SILENCE_ALERT_NAME = 'CustomerWentQuiet';
 
 export interface SilenceAlertInput {

@@ -99,7 +99,13 @@ export interface ShiftSettings {
    * Population factors (GLR: rate per window, and log size when `sizes`; CUSUM: offsets), per
    * segment of the profile label `segmentBy` (`none`: one population per measure).
    */
-  population: { enabled: boolean; minSeries: number; segmentBy: SegmentLabel; sizes: boolean };
+  population: {
+    enabled: boolean;
+    minSeries: number;
+    segmentBy: SegmentLabel;
+    sizes: boolean;
+    together: { enabled: boolean; minSeries: number; minShare: number };
+  };
   /** The `CustomerWentQuiet` rule (silence.ts); GLR method only, on spend_count (or spend_total). */
   silence: SilenceSettings;
   instant: InstantRule[];
@@ -145,7 +151,11 @@ export const DEFAULT_SHIFT_SETTINGS: ShiftSettings = {
   // sizes off by default: when only part of a population moves (the generator's drift group, a
   // random half), taking the mean move out of everyone's sizes turns it into drops for the rest
   // (bench/shift-quality, 4,000 customers: precision 0.91 -> 0.46).
-  population: { enabled: true, minSeries: 50, segmentBy: 'none', sizes: false },
+  // together: part of a population shifting at the same window is its move (together.ts), once at
+  // least 10 series and 2% of the population's show it: at 1%, weekday profiles put 11 of 3,000
+  // customers' chance splits at one Friday (bench/shift-quality), and the first days of a season in
+  // which 1% of the customers change every day (bench/changing-buyers) looked like one onset.
+  population: { enabled: true, minSeries: 50, segmentBy: 'none', sizes: false, together: { enabled: true, minSeries: 10, minShare: 0.02 } },
   // h 11: about exp(-11) = 1.7e-5 false alerts per purchase gap (silence.ts); 20 events make a rate
   // known to about +-22%.
   silence: { enabled: true, h: 11, minEvents: 20 },
@@ -258,6 +268,19 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
       minSeries: count(1, d.population.minSeries),
       segmentBy: StringEnum(SEGMENT_LABELS, { default: d.population.segmentBy, description: 'one population per value of this profile label (glr only)' }),
       sizes: Type.Boolean({ default: d.population.sizes }),
+      together: block({
+        enabled: Type.Boolean({
+          default: d.population.together.enabled,
+          description: 'customers whose shifts start at the same window, far more than at others, moved together: one analytic alert, not theirs (glr only)',
+        }),
+        minSeries: count(2, d.population.together.minSeries, 'fewest series starting at one window for a move together'),
+        minShare: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: d.population.together.minShare,
+          description: "fewest series for a move together, as a share of the population's",
+        }),
+      }),
     }),
     silence: block({
       enabled: Type.Boolean({ default: d.silence.enabled, description: 'the CustomerWentQuiet rule (glr only)' }),

@@ -1,18 +1,22 @@
 /**
  * The shift operator's population part (main thread): the clock of windows to close, the
- * population's rate factor per window and measure (population.ts), and the Benjamini-Hochberg cut
- * over every customer's p-value. It drives each window close through the shards' local parts
- * (local.ts, steps collect -> assess -> apply).
+ * population's rate factor per window and measure (population.ts), the onsets of moves of part of
+ * the population (together.ts), and the Benjamini-Hochberg cut over every customer's p-value. It
+ * drives each window close through the shards' local parts (local.ts, steps collect -> assess ->
+ * apply).
  */
 import { exactMerge, exactValue } from '../exact-sum.js';
 import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
+import { type Alert, alertRow } from '../alert.js';
 import { KeyedState } from '../state.js';
 import type { ShiftSettings } from './config.js';
 import { benjaminiHochberg } from './fdr.js';
 import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftRequest } from './local.js';
 import { SHIFT_STATES } from './local.js';
-import { type PopulationState, newPopulation, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
+import { type PopulationState, newPopulation, populationKeyParts, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
+import { type ScreenedStarts, type Way, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
+import { togetherAlert } from './alerts.js';
 
 export interface ClockState {
   /** Next window index to close (null before the first event). */
@@ -29,6 +33,7 @@ export class CustomerShiftGlobal implements GlobalOperator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly population = new KeyedState<PopulationState>();
   private readonly clock = new KeyedState<ClockState>();
+  private outputs: Alert[] = [];
 
   constructor(
     readonly name: string,
@@ -85,7 +90,10 @@ export class CustomerShiftGlobal implements GlobalOperator {
   }
 
   drainOutputs(): OperatorOutput[] {
-    return [];
+    if (this.outputs.length === 0) return [];
+    const rows = this.outputs.map(alertRow);
+    this.outputs = [];
+    return [{ kind: 'alert', rows }];
   }
 
   private clockState(): ClockState {
@@ -103,6 +111,7 @@ export class CustomerShiftGlobal implements GlobalOperator {
     const pValues = assessed.flatMap((a) => a.pValues);
     const tested = assessed.reduce((n, a) => n + a.tested, 0);
     const apply: ShiftRequest = { step: 'apply', index, cut: this.cut(pValues, tested), next };
+    if (watchesTogether(cfg)) apply.together = this.recordTogether(index, collected, assessed);
     yield apply;
   }
 
@@ -144,6 +153,58 @@ export class CustomerShiftGlobal implements GlobalOperator {
       sizeShifts[key] = pop.sizes ?? {};
     }
     return { rates, sizes: sizeShifts };
+  }
+
+  /**
+   * GLR: the onsets of moves together (together.ts) that the series of each population (measure,
+   * or measure and segment) have shown so far, new ones from this close's split starts (each with
+   * its analytic alert), while a series' ring still holds them.
+   */
+  private recordTogether(
+    index: number,
+    collected: readonly CollectAnswer[],
+    assessed: readonly AssessAnswer[],
+  ): Record<string, Partial<Record<Way, number[]>>> {
+    const cfg = this.cfg;
+    const screened: ScreenedStarts = {};
+    for (const answer of assessed) if (answer.screened) mergeScreened(screened, answer.screened);
+    const seriesOf = new Map<string, number>();
+    for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);
+    const keys = new Set([...this.population.entries()].filter(([, pop]) => pop.together).map(([key]) => key));
+    for (const key of seriesOf.keys()) if (screened[screenedKey(key, 'up')] || screened[screenedKey(key, 'down')]) keys.add(key);
+    const together: Record<string, Partial<Record<Way, number[]>>> = {};
+    for (const key of [...keys].sort()) {
+      const pop = this.population.get(key) ?? newPopulation();
+      const onsets: Partial<Record<Way, number[]>> = {};
+      const { minSeries, minShare } = cfg.population.together;
+      const fewest = Math.max(minSeries, Math.ceil(minShare * (seriesOf.get(key) ?? 0)));
+      for (const way of ['down', 'up'] as const) {
+        const known = (pop.together?.[way] ?? []).filter((onset) => onset > index - cfg.ringWindows);
+        for (const found of findOnsets(screened[screenedKey(key, way)] ?? {}, known, fewest, index, cfg.glr.maxRecent)) {
+          known.push(found.start);
+          this.outputs.push(
+            togetherAlert({
+              ...populationKeyParts(key, cfg.population.segmentBy !== 'none'),
+              direction: way,
+              onsetStart: found.start * cfg.windowMs,
+              window: cfg.window,
+              firedAt: (index + 1) * cfg.windowMs,
+              series: found.series,
+              background: found.background,
+            }),
+          );
+        }
+        if (known.length > 0) onsets[way] = known;
+      }
+      // Written only when an onset came or went: most closes change nothing.
+      if (JSON.stringify(pop.together ?? {}) !== JSON.stringify(onsets)) {
+        if (onsets.down || onsets.up) pop.together = onsets;
+        else delete pop.together;
+        this.population.set(key, pop);
+      }
+      together[key] = onsets;
+    }
+    return together;
   }
 
   /** CUSUM: population offsets per measure from every series' standardised value. */

@@ -57,7 +57,16 @@ interface Scratch {
   phases: Float64Array;
   /** 1 for a window the GLR weighs, 0 for one inside a reported silence (`SeriesState.qm`). */
   live: Uint8Array;
+  /** Each split's LLR by its recent windows (glr.ts `llrByRecent`). */
+  llr: Float64Array;
 }
+
+/**
+ * Nats below the best split within which a split is still a place the change could lie: the
+ * likelihood interval of the change point (2 x 3 nats, about the 95% point of chi-square(2) for one
+ * more free parameter pair, and wide enough for a customer's few events on either side).
+ */
+export const CHANGE_POINT_NATS = 3;
 
 let scratch: Scratch | null = null;
 
@@ -81,6 +90,7 @@ function scratchFor(len: number): Scratch {
       profilePhases: new Float64Array(size),
       phases: new Float64Array(size),
       live: new Uint8Array(size),
+      llr: new Float64Array(size),
     };
   }
   return scratch;
@@ -148,12 +158,12 @@ export function assessGlr(
   withSilence = false,
   /** A purchase series watched by the silence rule: its shifts must hold beyond a pause (`glr.pauses`). */
   purchases = false,
-): { a: Assessment; v: Verdict; silence: SilenceEvidence | null } | null {
+): { a: Assessment; v: Verdict; silence: SilenceEvidence | null; starts: [first: number, last: number] } | null {
   const before = s.v.length;
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
   const len = before + 1;
-  const { n, k, l, q, x, e, pop, profileN, profilePhases, phases, live } = scratchFor(len);
+  const { n, k, l, q, x, e, pop, profileN, profilePhases, phases, live, llr } = scratchFor(len);
   // Rings left out (GlrRings) stand for n = v, k = n and for zeros.
   const gn = eventsOf(s, g);
   const gk = g.k ?? gn;
@@ -206,7 +216,7 @@ export function assessGlr(
   for (let i = 0; i < len; i++) e[i] = (live[i] as number) * Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
   const c = p.glr;
   const series = { n, e, k, l, q, length: len };
-  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor };
+  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, llrByRecent: llr };
   // A split over the threshold is weighed again with the dispersion at its own scale (blocks as
   // long as its recent segment, glr.ts blockDispersion): only then, as that costs a pass over the
   // baseline per split and almost every scan stays under the threshold.
@@ -294,7 +304,23 @@ export function assessGlr(
     sums: { up: 0, down: 0, runUp: direction === 'up' ? r.recent : 0, runDown: direction === 'down' ? r.recent : 0 },
     z: 0,
   };
-  return { a, v, silence };
+  const starts = v.fired ? changeStarts(llr, r.llr, r.recent, index, len) : ([index - m + 1, index - m + 1] as [number, number]);
+  return { a, v, silence, starts };
+}
+
+/**
+ * The first and last window a recent segment may start at for a split within CHANGE_POINT_NATS of
+ * the best one (`best` nats, `recent` windows), from the last scan's LLR per split (`llr`).
+ */
+function changeStarts(llr: Float64Array, best: number, recent: number, index: number, len: number): [number, number] {
+  let fewest = Math.max(1, recent);
+  let most = fewest;
+  for (let m = 1; m < len; m++) {
+    if (!((llr[m] as number) >= best - CHANGE_POINT_NATS)) continue;
+    if (m < fewest) fewest = m;
+    if (m > most) most = m;
+  }
+  return [index - most + 1, index - fewest + 1];
 }
 
 /**

@@ -79,6 +79,12 @@ export interface GlrParams {
    * baseline (the customer came back from a pause, not up from it).
    */
   pause?: Pause;
+  /**
+   * When set, each split's LLR (count + size parts, before the persistence and pause checks) is
+   * written at the index of its recent windows (1 .. the series' length; 0 where no split is made
+   * or it has no rate to compare): where else the change could lie (together.ts).
+   */
+  llrByRecent?: Float64Array;
 }
 
 /** What makes a split hold beyond a pause (`GlrParams.pause`). */
@@ -195,6 +201,8 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   for (let i = 0; i < len; i++) Lc += clipped(i);
   let best = NONE;
   let prefix: PrefixSums | null = null;
+  // Splits of more than maxM recent windows have no LLR: 0, not a value left by another series.
+  p.llrByRecent?.fill(0, 0, Math.min(p.llrByRecent.length, len + 1));
   let nr = 0;
   let er = 0;
   let s2r = 0;
@@ -223,6 +231,7 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     const countLlr = poissonSplitLlr(nr, er, nb, eb) / phiM;
     const sizeLlr = sizePartLlr(kr, lr, lrRaw, kb, lb, L - lrRaw, Q, p.sizeSdFloor);
     const llr = countLlr + sizeLlr;
+    if (p.llrByRecent) p.llrByRecent[m] = llr;
     if (llr > best.llr) {
       const logChange = logChangeOf(nr, er, kr, lr, nb, eb, kb, lb);
       const persistence = p.persistence;

@@ -7,9 +7,10 @@
  * 1. `collect`: evaluate every customer of the shard for the window; answer per measure the events
  *    observed and expected (exact sums) and, for the CUSUM method, the standardised values;
  * 2. `assess`: with the population's rate factors (or offsets), decide each series; answer the
- *    p-values of the candidates and how many series were tested;
- * 3. `apply`: alert the candidates whose p-value is within the Benjamini-Hochberg cut, advance every
- *    series, and take the next window to close.
+ *    p-values of the candidates, how many series were tested and (GLR) where the strongest splits
+ *    start (together.ts);
+ * 3. `apply`: alert the candidates whose p-value is within the Benjamini-Hochberg cut but for those
+ *    of a move together, advance every series, and take the next window to close.
  */
 import type { Alert } from '../alert.js';
 import { alertRow } from '../alert.js';
@@ -28,6 +29,7 @@ import { populationKey } from './population.js';
 import { appendBounded, appendExact } from '../state-list.js';
 import { StringPool } from '../string-pool.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
+import { type ScreenedStarts, type Way, FLANK_WINDOWS, ONSET_SLACK, SCREEN_SHARE, countStart, isTogether, watchesTogether } from './together.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
@@ -83,7 +85,14 @@ export type ShiftRequest =
       /** CUSUM: population offsets per measure. */
       offsets?: Record<string, { offsetU: number; offsetZ: number }>;
     }
-  | { step: 'apply'; index: number; cut: number; next: number };
+  | {
+      step: 'apply';
+      index: number;
+      cut: number;
+      next: number;
+      /** GLR: onsets of moves together (together.ts) by direction, per population key. */
+      together?: Record<string, Partial<Record<Way, number[]>>>;
+    };
 
 export interface CollectAnswer {
   rates: Record<string, MeasureRate>;
@@ -94,6 +103,8 @@ export interface CollectAnswer {
 export interface AssessAnswer {
   pValues: number[];
   tested: number;
+  /** GLR with `population.together`: the windows the strongest splits start at (together.ts). */
+  screened?: ScreenedStarts;
 }
 
 /** The accumulators of a window in which the customer had no events. */
@@ -154,6 +165,8 @@ interface Item {
    */
   a: Assessment | null;
   v: Verdict | null;
+  /** GLR: the first and last window a candidate's change may start at (glr-detector.ts `changeStarts`). */
+  starts: [number, number];
   /** Silence rule evidence (the silence measure's series only), kept only when it is a silence. */
   q: SilenceEvidence | null;
 }
@@ -249,7 +262,7 @@ export class CustomerShiftLocal implements LocalOperator {
       case 'assess':
         return this.assess(r.index, r.rates, r.sizes, r.offsets);
       case 'apply':
-        this.apply(r.index, r.cut);
+        this.apply(r.index, r.cut, r.together ?? {});
         this.next = r.next;
         return null;
     }
@@ -315,7 +328,7 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = c.series[measure] as SeriesState;
         const sums = bucket[measure];
         const a = glr ? null : assess(s, windowValue(sums), index, cfg);
-        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, q: null });
+        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, starts: [index, index], q: null });
       }
       // Drop this and any older (stale) accumulators.
       const dropped = dropClosed(c.open, index);
@@ -361,6 +374,8 @@ export class CustomerShiftLocal implements LocalOperator {
     const rateFactors = new Map<string, WindowTable>();
     const sizeShifts = new Map<string, WindowTable>();
     const span = cfg.ringWindows;
+    const screenH = watchesTogether(cfg) ? SCREEN_SHARE * cfg.glr.h : Number.POSITIVE_INFINITY;
+    const screened: ScreenedStarts = {};
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
@@ -374,9 +389,17 @@ export class CustomerShiftLocal implements LocalOperator {
         if (r === null) continue;
         tested += 1;
         keepExpectation(it.s, r.a);
+        // Only a split with its whole left flank after the series' earliest possible start (its
+        // first window + minHistory) counts: series that began together (the first day of the
+        // data, rings that filled up) pile their splits up at that edge, and a move is a peak above
+        // its flanks (together.ts findOnsets).
+        const start = index - r.a.guard + 1;
+        const earliest = index - it.s.v.length + cfg.minHistory;
+        if (Math.abs(r.v.score) >= screenH && start > earliest + ONSET_SLACK + FLANK_WINDOWS) countStart(screened, it.key, r.v.direction, start);
         if (r.v.fired && index >= it.s.quiet) {
           it.a = r.a;
           it.v = r.v;
+          it.starts = r.starts;
         }
         if (r.silence && isSilence(r.silence, cfg.silence, it.s.qg)) it.q = r.silence;
       } else if (it.a) {
@@ -386,11 +409,16 @@ export class CustomerShiftLocal implements LocalOperator {
       }
     }
     this.candidates = this.items.filter((it) => it.v?.fired && index >= it.s.quiet);
-    return { pValues: this.candidates.map((it) => (it.v as Verdict).pValue), tested };
+    const pValues = this.candidates.map((it) => (it.v as Verdict).pValue);
+    return cfg.method === 'glr' ? { pValues, tested, screened } : { pValues, tested };
   }
 
-  /** Step 3: alerts for the candidates within the cut, then every series moves on. */
-  private apply(index: number, cut: number): void {
+  /**
+   * Step 3: alerts for the candidates within the cut, then every series moves on. A candidate whose
+   * change could have started at the onset of a move together (together.ts `isTogether`) gets no
+   * alert, but restarts from its split as if alerted.
+   */
+  private apply(index: number, cut: number, together: Record<string, Partial<Record<Way, number[]>>>): void {
     const cfg = this.cfg;
     const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
     const windowStart = index * cfg.windowMs;
@@ -426,7 +454,8 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const fire = alerted.has(it) && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
+      const moved = alerted.has(it) && isTogether(together[it.key]?.[(it.v as Verdict).direction], it.starts);
+      const fire = alerted.has(it) && !moved && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
       if (fire) {
         const v = it.v as Verdict;
         this.outputs.push(
@@ -443,7 +472,7 @@ export class CustomerShiftLocal implements LocalOperator {
           }),
         );
       }
-      if (cfg.method === 'glr') advanceGlr(it.s, windowStats(it.sums), index, it.v, fire, cfg, it.a);
+      if (cfg.method === 'glr') advanceGlr(it.s, windowStats(it.sums), index, it.v, fire || moved, cfg, it.a);
       else advance(it.s, windowValue(it.sums), index, it.v, fire, cfg);
     }
     this.items = [];

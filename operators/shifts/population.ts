@@ -10,6 +10,7 @@
  * offset keeps cancelling it while customers' own baselines absorb it.
  */
 import { median } from './robust.js';
+import type { Way } from './together.js';
 
 export interface PopulationState {
   /** Usual median of the standardised values of a window. */
@@ -29,6 +30,8 @@ export interface PopulationState {
    * ln 1.8 = 0.59); subtracted from every log size of that window before the size part.
    */
   sizes?: Record<string, number>;
+  /** GLR method: onsets of moves of part of the population (together.ts), by direction, while a series' ring holds them. */
+  together?: Partial<Record<Way, number[]>>;
 }
 
 /**
@@ -72,6 +75,15 @@ export function recordPopulationSize(state: PopulationState, index: number, devi
  */
 export function populationKey(measure: string, segment: string | null): string {
   return segment === null ? measure : `${measure}|${segment}`;
+}
+
+/**
+ * The measure and segment of a population key (`populationKey`) of a job that `segmented` its
+ * populations; otherwise the key is the measure, whatever its characters (a usage metric's name).
+ */
+export function populationKeyParts(key: string, segmented: boolean): { measure: string; segment: string | null } {
+  const bar = segmented ? key.indexOf('|') : -1;
+  return bar < 0 ? { measure: key, segment: null } : { measure: key.slice(0, bar), segment: key.slice(bar + 1) };
 }
 
 export const WARMUP_WINDOWS = 7;

@@ -75,7 +75,7 @@ async function kpiAlertLines(connection: DuckDBConnection): Promise<string[]> {
     connection,
     `SELECT rule AS name, count(*) AS n, count(*) FILTER (WHERE status = 'resolved') AS resolved,
             count(DISTINCT labels->>'queue') AS queues
-     FROM alerts WHERE kind = 'analytic' AND rule <> 'SegmentationRescoreNeeded' GROUP BY rule ORDER BY n DESC, rule`,
+     FROM alerts WHERE kind = 'analytic' AND (labels->>'kpi') IS NOT NULL GROUP BY rule ORDER BY n DESC, rule`,
   );
   if (kpi.length === 0) return ['no contact-center KPI rule fired'];
   return kpi.map((r) => `${terminalSafe(String(r['name']))}: fired ${count(r['n'])} times, ${count(r['resolved'])} resolved by the end of the data`);

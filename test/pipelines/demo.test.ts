@@ -55,6 +55,10 @@ describe('pulse demo', () => {
     expect(summary).toContain(`Cases        ${Number(cases![0]!['n']).toLocaleString('en-US')} opened:`);
     expect(summary).toContain(`${Number(drift![0]!['n'])} weekly runs`);
     expect(summary).toMatch(/KPI alerts {3}\w+: fired \d+ times/);
+    // The KPI rules' alerts only: not the analytic alert of a move together (operators/shifts/together.ts).
+    const kpiSection = summary.slice(summary.indexOf('KPI alerts'), summary.indexOf('\nDrift'));
+    expect(summary).toMatch(/analytic .*GroupSpendJump 1/);
+    expect(kpiSection).not.toContain('GroupSpendJump');
     expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in out\/reports\/:/);
     expect(summary).toMatch(/\d+ scorecard and/);
     expect(summary).toContain('generator injected');

@@ -27,7 +27,15 @@ describe('shift config', () => {
     expect(() => resolveShiftConfig({ silence: { h: 0 } })).toThrow(/silence\.h: must be > 0/);
   });
   test('population.segmentBy: none by default; tier or region; GLR only', () => {
-    expect(resolveShiftConfig({}).population).toEqual({ enabled: true, minSeries: 50, segmentBy: 'none', sizes: false });
+    expect(resolveShiftConfig({}).population).toEqual({
+      enabled: true,
+      minSeries: 50,
+      segmentBy: 'none',
+      sizes: false,
+      together: { enabled: true, minSeries: 10, minShare: 0.02 },
+    });
+    expect(resolveShiftConfig({ population: { together: { minShare: 0.05 } } }).population.together).toEqual({ enabled: true, minSeries: 10, minShare: 0.05 });
+    expect(() => resolveShiftConfig({ population: { together: { minShare: 0 } } })).toThrow(/population\.together\.minShare/);
     expect(resolveShiftConfig({ population: { segmentBy: 'region' } }).population.segmentBy).toBe('region');
     expect(() => resolveShiftConfig({ population: { segmentBy: 'owner' } })).toThrow(/population\.segmentBy: "owner" is not one of none, tier, region/);
     expect(() => resolveShiftConfig({ method: 'cusum', population: { segmentBy: 'tier' } })).toThrow(/segmentBy: needs method glr/);

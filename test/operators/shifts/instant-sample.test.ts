@@ -4,34 +4,19 @@
  * transactions selects, and there are few of them (issue 4: the old factor 5 after 5 amounts gave
  * 1,274 large-transaction alerts there, 2.3 per customer-month).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, test } from 'vitest';
 import { stableAlertId } from '../../../operators/alert.js';
-import { EventDecoder } from '../../../operators/decode.js';
-import type { PulseEvent, TransactionEvent } from '../../../operators/events.js';
+import type { TransactionEvent } from '../../../operators/events.js';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
+import { sampleEvents } from '../../helpers/sample.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shift-instant-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The sample's valid events in file (arrival) order, duplicates removed as the runner does. */
-function sampleEvents(): PulseEvent[] {
-  const decoder = new EventDecoder();
-  const seen = new Set<string>();
-  const events: PulseEvent[] = [];
-  for (const line of readFileSync('samples/events.ndjson', 'utf8').split('\n')) {
-    if (!line) continue;
-    const r = decoder.decode(line);
-    if (!r.ok || seen.has(r.event.event_id)) continue;
-    seen.add(r.event.event_id);
-    events.push(r.event);
-  }
-  return events;
-}
 
 describe('instant triggers on samples/events.ndjson with the default settings', () => {
   test('fire exactly where SQL says, at most a few per customer-month', async () => {

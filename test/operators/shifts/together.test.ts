@@ -1,0 +1,95 @@
+import { describe, expect, test } from 'vitest';
+import { resolveShiftConfig } from '../../../operators/shifts/config.js';
+import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
+import { newSeries } from '../../../operators/shifts/series.js';
+import { type StartCounts, FLANK_WINDOWS, ONSET_SLACK, findOnsets, isTogether } from '../../../operators/shifts/together.js';
+import { normal, poisson, rng } from './simulate.js';
+
+/** Split starts: `perWindow` series at every window of [from, to], plus `extra` at chosen windows. */
+function starts(from: number, to: number, perWindow: number, extra: Record<number, number> = {}): StartCounts {
+  const counts: StartCounts = {};
+  for (let w = from; w <= to; w++) if (perWindow > 0) counts[w] = perWindow;
+  for (const [w, n] of Object.entries(extra)) counts[w] = (counts[w] ?? 0) + n;
+  return counts;
+}
+
+describe('onsets of moves together (findOnsets)', () => {
+  test('a peak of 12 starts at one window over 1 a window elsewhere is an onset; the background is hand-computed', () => {
+    // Close at window 100, splits may start at 38..100. Window 60 holds 12 + 1; the flanks (57..49
+    // and 63..71, ONSET_SLACK 2 and FLANK_WINDOWS 9) hold 1 each: 3 a stretch of three windows.
+    // Cluster [59, 61] = 1 + 13 + 1 = 15 >= 3 x 3 + 6 x sqrt(3) = 19.4? No: 15 < 19.4, not yet.
+    expect(findOnsets(starts(38, 100, 1, { 60: 12 }), [], 10, 100, 63)).toEqual([]);
+    // With 20 at window 60: 23 >= 19.4, an onset.
+    expect(findOnsets(starts(38, 100, 1, { 60: 20 }), [], 10, 100, 63)).toEqual([{ start: 60, series: 23, background: 3 }]);
+  });
+
+  test('fewer series than minSeries, a known onset nearby, or a plateau of changes is no new onset', () => {
+    const peak = { 60: 8 };
+    expect(findOnsets(starts(38, 100, 0, peak), [], 10, 100, 63)).toEqual([]);
+    expect(findOnsets(starts(38, 100, 0, peak), [], 8, 100, 63)).toEqual([{ start: 60, series: 8, background: 0 }]);
+    expect(findOnsets(starts(38, 100, 0, peak), [60 + ONSET_SLACK], 8, 100, 63)).toEqual([]);
+    // Customers changing on their own, 8 a window for weeks: no window stands out from its flanks.
+    expect(findOnsets(starts(40, 95, 8), [], 10, 100, 63)).toEqual([]);
+  });
+
+  test('the middle of a cluster wins over the edge of the stretch before it', () => {
+    // Stretches [59, 61] and [60, 62] hold the same 20; window 61 holds them all.
+    expect(findOnsets(starts(38, 100, 0, { 61: 20 }), [], 10, 100, 63).map((o) => o.start)).toEqual([61]);
+  });
+
+  test('flanks count only windows a split can start at: the newest one is the close', () => {
+    // A cluster two windows before the close has its right flank in the future, so its left flank
+    // alone (windows 87..95, 2 each) is its background: 6 a stretch, 30 < 3 x 6 + 6 x sqrt(6) = 32.7.
+    // Counting the 9 future windows as empty would halve it (19.4) and make this an onset.
+    const counts = starts(98 - ONSET_SLACK - FLANK_WINDOWS, 98 - ONSET_SLACK - 1, 2, { 98: 30 });
+    expect(findOnsets(counts, [], 10, 100, 63)).toEqual([]);
+    expect(findOnsets(counts, [], 10, 120, 63)).toEqual([{ start: 98, series: 30, background: 3 }]);
+  });
+});
+
+describe('a customer in a move together (isTogether)', () => {
+  test('the onset inside the change interval, give or take ONSET_SLACK windows', () => {
+    expect(isTogether([50], [48, 55])).toBe(true);
+    expect(isTogether([50], [51, 53])).toBe(true);
+    expect(isTogether([50], [50 + ONSET_SLACK + 1, 60])).toBe(false);
+    expect(isTogether([50], [30, 50 - ONSET_SLACK - 1])).toBe(false);
+    expect(isTogether(undefined, [48, 55])).toBe(false);
+    expect(isTogether([20, 50], [52, 57])).toBe(true);
+  });
+});
+
+describe("the change interval of a candidate (assessGlr's starts)", () => {
+  /** `days` days of a customer at `rate` purchases a day, amounts median 50 x `factor` from `from` on (log sd 0.7). */
+  function candidateStarts(seed: number, rate: number, from: number, factor: number, days: number): Array<{ index: number; starts: [number, number] }> {
+    const settings = resolveShiftConfig({ instant: [] });
+    const r = rng(seed);
+    const s = newSeries(0);
+    const out: Array<{ index: number; starts: [number, number] }> = [];
+    for (let index = 0; index < days; index++) {
+      const w: WindowStats = emptyWindow();
+      const count = poisson(r, rate);
+      for (let i = 0; i < count; i++) addEvent(w, 50 * (index >= from ? factor : 1) * Math.exp(0.7 * normal(r)));
+      const a = assessGlr(s, w, index, settings);
+      if (a?.v.fired) out.push({ index, starts: a.starts });
+      advanceGlr(s, w, index, a?.v ?? null, false, settings, a?.a ?? null);
+    }
+    return out;
+  }
+
+  test('holds the change window, and is narrower for a customer who buys more (amounts x2.5 at 6 and at 1.5 a day)', () => {
+    for (const seed of [1, 2, 3]) {
+      const busy = candidateStarts(seed, 6, 40, 2.5, 60);
+      const rare = candidateStarts(seed, 1.5, 40, 2.5, 80);
+      expect(busy.length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(rare.length, `seed ${seed}`).toBeGreaterThan(0);
+      for (const { starts } of [busy[0]!, rare[0]!]) {
+        expect(starts[0]).toBeLessThanOrEqual(40 + ONSET_SLACK);
+        expect(starts[1]).toBeGreaterThanOrEqual(40 - ONSET_SLACK);
+      }
+      // Measured at the first alert: [39, 40] or [40, 40] at 6 a day; [39, 56], [37, 50], [38, 45] at 1.5.
+      const width = ({ starts }: { starts: [number, number] }): number => starts[1] - starts[0];
+      expect(width(busy[0]!), `seed ${seed}`).toBeLessThanOrEqual(2);
+      expect(width(busy[0]!), `seed ${seed}`).toBeLessThan(width(rare[0]!));
+    }
+  });
+});
