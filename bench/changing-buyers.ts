@@ -15,7 +15,9 @@
  * - beside it, the weekly z-test and the CUSUM of `bench/reference-detectors.ts` on daily purchase
  *   counts, each at the threshold that gives it as many false alerts on the unchanged customers as
  *   the GLR had there: they see counts only, so they are scored on the count changes (fewer, more,
- *   stop).
+ *   stop);
+ * - moves of part of the population found (analytic alerts): none is true, the customers change on
+ *   their own.
  *
  *   npm run build && node dist/bench/changing-buyers.js [--customers 3000] [--days 90] [--seed 11]
  *     [--patterns plain,overdisp,baskets,tz,monthly,twodays,pareto] [--within 28] [--dir bench/.data]
@@ -83,7 +85,8 @@ async function dailyCounts(events: string): Promise<Map<string, Uint16Array>> {
   return counts;
 }
 
-async function shiftAlerts(events: string): Promise<AlertDay[]> {
+/** The customers' shift and silence alerts, and the moves of part of the population found (operators/shifts/together.ts). */
+async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves: number }> {
   const job = join(work, 'job.yaml');
   writeOperatorJob(resolve(values.config as string), events, job, 'customer_shifts');
   const db = join(work, 'run.duckdb');
@@ -96,11 +99,13 @@ async function shiftAlerts(events: string): Promise<AlertDay[]> {
         .map((r) => `'${r}'`)
         .join(',')}) ORDER BY start`,
     );
-    return rows.map((r) => ({
+    const alerts = rows.map((r) => ({
       customer: String(r.customer_id),
       day: Math.floor((Number(r.start) - FIRST_DAY_MS) / DAY_MS),
       direction: RULE_DIRECTION[String(r.rule)] as 'up' | 'down',
     }));
+    const [moves] = await queryRows(store.connection, `SELECT count(*) AS n FROM alerts WHERE rule LIKE 'Group%'`);
+    return { alerts, moves: Number(moves?.n ?? 0) };
   } finally {
     store.close();
   }
@@ -126,7 +131,7 @@ console.log(
   `changing customers: ${customers} x ${days} days per pattern, seed ${values.seed}, half of them changing once; ` +
     `found within ${within} days: recall / median delay in days (0 = the first changed day)`,
 );
-console.log(['pattern', 'detector', 'FA/1000cd', 'precision', ...KINDS].map((c) => cell(c)).join(''));
+console.log(['pattern', 'detector', 'FA/1000cd', 'precision', ...KINDS, 'moves found'].map((c) => cell(c)).join(''));
 try {
   for (const pattern of (values.patterns as string).split(',')) {
     const { events, truth } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), true);
@@ -137,7 +142,7 @@ try {
       changes.set(t.customer_id, { day: t.day, kind: t.kind });
     }
     const counts = await dailyCounts(events);
-    const alerts = await shiftAlerts(events);
+    const { alerts, moves } = await shiftAlerts(events);
     const alertsOf = new Map<string, AlertDay[]>();
     for (const a of alerts) alertsOf.set(a.customer, [...(alertsOf.get(a.customer) ?? []), a]);
 
@@ -166,6 +171,7 @@ try {
         ((1000 * falseGlr) / daysBefore).toFixed(3),
         (found / Math.max(1, found + falseGlr)).toFixed(3),
         ...KINDS.map((k) => fmt(delays.get(k) as number[], byKind.get(k) as number)),
+        moves,
       ]
         .map((c) => cell(c))
         .join(''),

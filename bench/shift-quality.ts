@@ -345,6 +345,8 @@ function score(alerts: Array<Record<string, unknown>>) {
   let fpShifted = 0;
   let fpQuiet = 0;
   let driftAlerts = 0;
+  /** Analytic alerts of moves of part of the population (operators/shifts/together.ts), as "measure direction from day". */
+  const together: string[] = [];
   let driftAfter = 0;
   const instant: Record<string, number> = {};
   const firstHit = new Map<string, number>();
@@ -372,6 +374,12 @@ function score(alerts: Array<Record<string, unknown>>) {
     }
     if (INSTANT.has(rule)) {
       instant[rule] = (instant[rule] ?? 0) + 1;
+      continue;
+    }
+    if (a['customer_id'] === null) {
+      const labels = a['labels'] as Record<string, string>;
+      const day = Math.floor(((a['window_start'] as number) - periodStart) / MS_PER_DAY);
+      together.push(`${labels['measure']} ${labels['direction']} from day ${day}`);
       continue;
     }
     const id = a['customer_id'] as string;
@@ -438,6 +446,7 @@ function score(alerts: Array<Record<string, unknown>>) {
     fpQuiet,
     driftAlerts,
     driftAfter,
+    together,
     instant,
     bySize,
     byDir,
@@ -605,6 +614,10 @@ for (const o of operators) {
     `false alerts on unshifted customers: ${r.fpQuiet} = ${faRate.toFixed(3)} per 1,000 customer-days; ` +
       `false alerts on shifted customers: ${r.fpShifted}; ` +
       `drift-group alerts (excluded): ${r.driftAlerts}, ${r.driftAfter} of them at or after the drift start`,
+  );
+  console.log(
+    `moves together (one analytic alert each, in place of their customers' alerts; the drift starts on day ${truth.drift.start ? Math.floor((driftStart - periodStart) / MS_PER_DAY) : '-'}): ` +
+      (r.together.length === 0 ? 'none' : r.together.join(', ')),
   );
   console.log(`false alerts on shifted customers by cause: ${JSON.stringify(r.fpWhy)}`);
   printFalseByGroup(ACTIVITY_LABELS, quietByActivity, r.fpQuietByActivity);
