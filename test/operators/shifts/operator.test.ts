@@ -372,7 +372,14 @@ describe('population moves per segment (issue 17, item 3)', () => {
    * (the generator's drift: amounts up, counts unchanged). Two customers, one per region, also buy
    * 4x as often from day 60: individual shifts, one inside the moving segment.
    */
-  function segmentStep(): { days: PulseEvent[][]; north: Set<string>; shifted: string[] } {
+  function segmentStep(): {
+    north: Set<string>;
+    shifted: string[];
+    /** The alerts from day 50 on with these `population` settings (spend_total only). */
+    run: (population: object) => OutputRow[];
+    /** Jump alerts of northern customers without an individual shift. */
+    northJumps: (alerts: OutputRow[]) => number;
+  } {
     const customers = makeCustomers({ customers: 240, days: 90, seed: 21, weekendShare: 0 });
     const shifted = [customers[0]!.id, customers[1]!.id]; // c00000 north, c00001 south
     for (const c of customers.slice(0, 2)) Object.assign(c, { shiftDay: 60, shiftFactor: 4 });
@@ -394,11 +401,6 @@ describe('population moves per segment (issue 17, item 3)', () => {
         attributes: {},
       })),
     );
-    return { days, north, shifted };
-  }
-
-  test('a segment-wide step gives no per-customer alerts, while individual shifts inside and outside it are found', () => {
-    const { days, north, shifted } = segmentStep();
     const run = (population: object): OutputRow[] =>
       runDays(
         new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population })),
@@ -406,6 +408,11 @@ describe('population moves per segment (issue 17, item 3)', () => {
       ).filter((a) => (a.window_start as number) >= 50 * MS_PER_DAY);
     const northJumps = (alerts: OutputRow[]): number =>
       alerts.filter((a) => north.has(a.customer_id as string) && !shifted.includes(a.customer_id as string) && a.rule === 'CustomerSpendJump').length;
+    return { north, shifted, run, northJumps };
+  }
+
+  test('a segment-wide step gives no per-customer alerts, while individual shifts inside and outside it are found', () => {
+    const { shifted, run, northJumps } = segmentStep();
     const naive = run({ enabled: false });
     const segmented = run({ segmentBy: 'region', sizes: true });
     // A 1.8x amount step over 40 days is ~0.17 nats a purchase in the log sizes (sd 1): most
@@ -425,14 +432,7 @@ describe('population moves per segment (issue 17, item 3)', () => {
   });
 
   test('half the population moving with no label for it: one analytic alert for the move, individual shifts inside and outside it still found', () => {
-    const { days, north, shifted } = segmentStep();
-    const run = (population: object): OutputRow[] =>
-      runDays(
-        new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population })),
-        days,
-      ).filter((a) => (a.window_start as number) >= 50 * MS_PER_DAY);
-    const northJumps = (alerts: OutputRow[]): number =>
-      alerts.filter((a) => north.has(a.customer_id as string) && !shifted.includes(a.customer_id as string) && a.rule === 'CustomerSpendJump').length;
+    const { north, shifted, run, northJumps } = segmentStep();
     const without = run({ together: { enabled: false } });
     const alerts = run({});
     expect(northJumps(without)).toBeGreaterThan(50);
