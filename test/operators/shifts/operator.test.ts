@@ -5,6 +5,9 @@ import { MS_PER_DAY } from '../../../operators/events.js';
 import type { OutputRow } from '../../../operators/operator.js';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
+import { CustomerShiftLocal } from '../../../operators/shifts/local.js';
+import { CustomerShiftGlobal } from '../../../operators/shifts/global.js';
+import { driveInline } from '../../../operators/parallel.js';
 import { makeCustomers, normal, poisson, rng, simulateDays } from './simulate.js';
 
 const tx = (id: string, customer: string, ts: number, amount: number): TransactionEvent => ({
@@ -373,6 +376,7 @@ describe('population moves per segment (issue 17, item 3)', () => {
    * 4x as often from day 60: individual shifts, one inside the moving segment.
    */
   function segmentStep(): {
+    days: PulseEvent[][];
     north: Set<string>;
     shifted: string[];
     /** The alerts from day 50 on with these `population` settings (spend_total only). */
@@ -408,7 +412,7 @@ describe('population moves per segment (issue 17, item 3)', () => {
       ).filter((a) => (a.window_start as number) >= 50 * MS_PER_DAY);
     const northJumps = (alerts: OutputRow[]): number =>
       alerts.filter((a) => north.has(a.customer_id as string) && !shifted.includes(a.customer_id as string) && a.rule === 'CustomerSpendJump').length;
-    return { north, shifted, run, northJumps };
+    return { days, north, shifted, run, northJumps };
   }
 
   test('a segment-wide step gives no per-customer alerts, while individual shifts inside and outside it are found', () => {
@@ -429,6 +433,27 @@ describe('population moves per segment (issue 17, item 3)', () => {
       const found = segmented.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump' && (a.window_start as number) >= 60 * MS_PER_DAY);
       expect(found.length, id).toBeGreaterThan(0);
     }
+  });
+
+  test('the move and every alert are the same with the customers split over 1 or 3 shards', () => {
+    const { days } = segmentStep();
+    const settings = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
+    /** Every alert (as JSON, sorted) of the operator's parts run as the runner runs them: customers hashed to `shards` local parts, one global part. */
+    const sharded = (shards: number): string[] => {
+      const locals: CustomerShiftLocal[] = Array.from({ length: shards }, () => new CustomerShiftLocal('shifts', settings));
+      const global = new CustomerShiftGlobal('shifts', settings);
+      const rows: OutputRow[] = [];
+      days.forEach((events, d) => {
+        for (const e of events) locals[Number(e.customer_id?.slice(1)) % shards]!.process(e);
+        global.merge(locals.flatMap((l) => l.drainPartial() ?? []));
+        driveInline(global.onWatermark((d + 1) * MS_PER_DAY), (request) => locals.map((l) => l.answer(request)));
+        for (const part of [...locals, global]) for (const out of part.drainOutputs()) if (out.kind === 'alert') rows.push(...out.rows);
+      });
+      return rows.map((r) => JSON.stringify(r)).sort();
+    };
+    const one = sharded(1);
+    expect(one.filter((r) => r.includes('"GroupSpendJump"'))).toHaveLength(1);
+    expect(sharded(3)).toEqual(one);
   });
 
   test('half the population moving with no label for it: one analytic alert for the move, individual shifts inside and outside it still found', () => {
