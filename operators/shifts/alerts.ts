@@ -5,6 +5,7 @@
 import { type Alert, stableAlertId } from '../alert.js';
 import type { InstantHit } from './instant.js';
 import type { SilenceEvidence } from './silence.js';
+import type { MoveKind } from './together.js';
 import { type Assessment, type Direction, type Verdict, changePercent, severityOf } from './detector.js';
 
 export interface CustomerProfile {
@@ -108,7 +109,7 @@ export interface TogetherAlertInput {
   measure: string;
   /** The population part's profile segment (`population.segmentBy`), or null for the whole population. */
   segment: string | null;
-  direction: Direction;
+  kind: MoveKind;
   /** Start of the onset window. */
   onsetStart: number;
   window: string;
@@ -129,22 +130,24 @@ export function togetherAlertName(measure: string, direction: Direction): string
  * of a sales alert for each customer in it. Id stable on (rule, onset, measure, segment).
  */
 export function togetherAlert(i: TogetherAlertInput): Alert {
-  const rule = togetherAlertName(i.measure, i.direction);
+  const direction: Direction = i.kind.startsWith('up') ? 'up' : 'down';
+  const part = i.kind.endsWith('size') ? 'amounts' : 'purchases';
+  const rule = togetherAlertName(i.measure, direction);
   const severity: Alert['severity'] = 'warning';
   const day = new Date(i.onsetStart).toISOString();
   const who = i.segment === null ? 'customers' : `customers of segment ${i.segment}`;
-  const moved = i.direction === 'down' ? 'dropped' : 'jumped';
+  const moved = direction === 'down' ? 'dropped' : 'jumped';
   return {
-    alert_id: stableAlertId(rule, i.onsetStart, i.measure, i.segment),
+    alert_id: stableAlertId(rule, i.onsetStart, i.measure, i.segment, part),
     kind: 'analytic',
     rule,
     severity,
     customer_id: null,
     window_start: i.onsetStart,
     fired_at: i.firedAt,
-    labels: { alertname: rule, kind: 'analytic', severity, measure: i.measure, direction: i.direction, segment: i.segment ?? '' },
+    labels: { alertname: rule, kind: 'analytic', severity, measure: i.measure, direction, part, segment: i.segment ?? '' },
     annotations: {
-      summary: `${i.series} ${who}: ${i.measure} ${moved} together from the ${i.window} window of ${day}`,
+      summary: `${i.series} ${who}: ${i.measure} ${moved} together (their ${part}) from the ${i.window} window of ${day}`,
       description:
         `${i.series} series of ${i.measure} shift from within a window of ${day}, against about ${fmt(i.background)} at any other three windows: ` +
         `a move of part of the population (see the drift report), not that many customers' own shifts. Their customer alerts are held back ` +

@@ -15,7 +15,7 @@ import { benjaminiHochberg } from './fdr.js';
 import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftRequest } from './local.js';
 import { SHIFT_STATES } from './local.js';
 import { type PopulationState, newPopulation, populationKeyParts, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
-import { type ScreenedStarts, type Way, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
+import { MOVE_KINDS, type MoveKind, type ScreenedStarts, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
 import { togetherAlert } from './alerts.js';
 
 export interface ClockState {
@@ -164,28 +164,28 @@ export class CustomerShiftGlobal implements GlobalOperator {
     index: number,
     collected: readonly CollectAnswer[],
     assessed: readonly AssessAnswer[],
-  ): Record<string, Partial<Record<Way, number[]>>> {
+  ): Record<string, Partial<Record<MoveKind, number[]>>> {
     const cfg = this.cfg;
     const screened: ScreenedStarts = {};
     for (const answer of assessed) if (answer.screened) mergeScreened(screened, answer.screened);
     const seriesOf = new Map<string, number>();
     for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);
     const keys = new Set([...this.population.entries()].filter(([, pop]) => pop.together).map(([key]) => key));
-    for (const key of seriesOf.keys()) if (screened[screenedKey(key, 'up')] || screened[screenedKey(key, 'down')]) keys.add(key);
-    const together: Record<string, Partial<Record<Way, number[]>>> = {};
+    for (const key of seriesOf.keys()) if (MOVE_KINDS.some((kind) => screened[screenedKey(key, kind)])) keys.add(key);
+    const together: Record<string, Partial<Record<MoveKind, number[]>>> = {};
     for (const key of [...keys].sort()) {
       const pop = this.population.get(key) ?? newPopulation();
-      const onsets: Partial<Record<Way, number[]>> = {};
+      const onsets: Partial<Record<MoveKind, number[]>> = {};
       const { minSeries, minShare } = cfg.population.together;
       const fewest = Math.max(minSeries, Math.ceil(minShare * (seriesOf.get(key) ?? 0)));
-      for (const way of ['down', 'up'] as const) {
-        const known = (pop.together?.[way] ?? []).filter((onset) => onset > index - cfg.ringWindows);
-        for (const found of findOnsets(screened[screenedKey(key, way)] ?? {}, known, fewest, index, cfg.glr.maxRecent)) {
+      for (const kind of MOVE_KINDS) {
+        const known = (pop.together?.[kind] ?? []).filter((onset) => onset > index - cfg.ringWindows);
+        for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, known, fewest, index, cfg.glr.maxRecent)) {
           known.push(found.start);
           this.outputs.push(
             togetherAlert({
               ...populationKeyParts(key, cfg.population.segmentBy !== 'none'),
-              direction: way,
+              kind,
               onsetStart: found.start * cfg.windowMs,
               window: cfg.window,
               firedAt: (index + 1) * cfg.windowMs,
@@ -194,11 +194,11 @@ export class CustomerShiftGlobal implements GlobalOperator {
             }),
           );
         }
-        if (known.length > 0) onsets[way] = known;
+        if (known.length > 0) onsets[kind] = known;
       }
       // Written only when an onset came or went: most closes change nothing.
       if (JSON.stringify(pop.together ?? {}) !== JSON.stringify(onsets)) {
-        if (onsets.down || onsets.up) pop.together = onsets;
+        if (Object.keys(onsets).length > 0) pop.together = onsets;
         else delete pop.together;
         this.population.set(key, pop);
       }

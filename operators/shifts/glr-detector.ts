@@ -158,7 +158,15 @@ export function assessGlr(
   withSilence = false,
   /** A purchase series watched by the silence rule: its shifts must hold beyond a pause (`glr.pauses`). */
   purchases = false,
-): { a: Assessment; v: Verdict; silence: SilenceEvidence | null; starts: [first: number, last: number] } | null {
+): {
+  a: Assessment;
+  v: Verdict;
+  silence: SilenceEvidence | null;
+  /** The first and last window the change may start at (`changeStarts`; the best split's start but for a candidate). */
+  starts: [first: number, last: number];
+  /** The best split's size part is at least its count part: the amounts moved rather than the purchases. */
+  sizeLed: boolean;
+} | null {
   const before = s.v.length;
   const g = rings(s);
   if (before < p.minHistory || !g) return null;
@@ -305,7 +313,7 @@ export function assessGlr(
     z: 0,
   };
   const starts = v.fired ? changeStarts(llr, r.llr, r.recent, index, len) : ([index - m + 1, index - m + 1] as [number, number]);
-  return { a, v, silence, starts };
+  return { a, v, silence, starts, sizeLed: r.sizeLlr >= r.countLlr && r.sizeLlr > 0 };
 }
 
 /**

@@ -29,7 +29,7 @@ import { populationKey } from './population.js';
 import { appendBounded, appendExact } from '../state-list.js';
 import { StringPool } from '../string-pool.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
-import { type ScreenedStarts, type Way, FLANK_WINDOWS, ONSET_SLACK, SCREEN_SHARE, countStart, isTogether, watchesTogether } from './together.js';
+import { type MoveKind, type ScreenedStarts, FLANK_WINDOWS, ONSET_SLACK, SCREEN_SHARE, countStart, isTogether, moveKind, watchesTogether } from './together.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
@@ -90,8 +90,8 @@ export type ShiftRequest =
       index: number;
       cut: number;
       next: number;
-      /** GLR: onsets of moves together (together.ts) by direction, per population key. */
-      together?: Record<string, Partial<Record<Way, number[]>>>;
+      /** GLR: onsets of moves together (together.ts) by kind of move, per population key. */
+      together?: Record<string, Partial<Record<MoveKind, number[]>>>;
     };
 
 export interface CollectAnswer {
@@ -167,6 +167,8 @@ interface Item {
   v: Verdict | null;
   /** GLR: the first and last window a candidate's change may start at (glr-detector.ts `changeStarts`). */
   starts: [number, number];
+  /** GLR: what a candidate's change moved and which way (together.ts). */
+  kind: MoveKind;
   /** Silence rule evidence (the silence measure's series only), kept only when it is a silence. */
   q: SilenceEvidence | null;
 }
@@ -328,7 +330,7 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = c.series[measure] as SeriesState;
         const sums = bucket[measure];
         const a = glr ? null : assess(s, windowValue(sums), index, cfg);
-        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, starts: [index, index], q: null });
+        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, starts: [index, index], kind: 'up-count', q: null });
       }
       // Drop this and any older (stale) accumulators.
       const dropped = dropClosed(c.open, index);
@@ -395,11 +397,13 @@ export class CustomerShiftLocal implements LocalOperator {
         // its flanks (together.ts findOnsets).
         const start = index - r.a.guard + 1;
         const earliest = index - it.s.v.length + cfg.minHistory;
-        if (Math.abs(r.v.score) >= screenH && start > earliest + ONSET_SLACK + FLANK_WINDOWS) countStart(screened, it.key, r.v.direction, start);
+        const kind = moveKind(r.v.direction, r.sizeLed);
+        if (Math.abs(r.v.score) >= screenH && start > earliest + ONSET_SLACK + FLANK_WINDOWS) countStart(screened, it.key, kind, start);
         if (r.v.fired && index >= it.s.quiet) {
           it.a = r.a;
           it.v = r.v;
           it.starts = r.starts;
+          it.kind = kind;
         }
         if (r.silence && isSilence(r.silence, cfg.silence, it.s.qg)) it.q = r.silence;
       } else if (it.a) {
@@ -418,7 +422,7 @@ export class CustomerShiftLocal implements LocalOperator {
    * change could have started at the onset of a move together (together.ts `isTogether`) gets no
    * alert, but restarts from its split as if alerted.
    */
-  private apply(index: number, cut: number, together: Record<string, Partial<Record<Way, number[]>>>): void {
+  private apply(index: number, cut: number, together: Record<string, Partial<Record<MoveKind, number[]>>>): void {
     const cfg = this.cfg;
     const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
     const windowStart = index * cfg.windowMs;
@@ -454,7 +458,7 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const moved = alerted.has(it) && isTogether(together[it.key]?.[(it.v as Verdict).direction], it.starts);
+      const moved = alerted.has(it) && isTogether(together[it.key]?.[it.kind], it.starts);
       const fire = alerted.has(it) && !moved && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
       if (fire) {
         const v = it.v as Verdict;

@@ -10,7 +10,7 @@
  * offset keeps cancelling it while customers' own baselines absorb it.
  */
 import { median } from './robust.js';
-import type { Way } from './together.js';
+import type { MoveKind } from './together.js';
 
 export interface PopulationState {
   /** Usual median of the standardised values of a window. */
@@ -30,8 +30,8 @@ export interface PopulationState {
    * ln 1.8 = 0.59); subtracted from every log size of that window before the size part.
    */
   sizes?: Record<string, number>;
-  /** GLR method: onsets of moves of part of the population (together.ts), by direction, while a series' ring holds them. */
-  together?: Partial<Record<Way, number[]>>;
+  /** GLR method: onsets of moves of part of the population (together.ts), by kind of move, while a series' ring holds them. */
+  together?: Partial<Record<MoveKind, number[]>>;
 }
 
 /**

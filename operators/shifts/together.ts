@@ -35,13 +35,22 @@ export const ONSET_SLACK = 2;
 /** Series per split-start window (window index as the key), of one population and direction. */
 export type StartCounts = Record<string, number>;
 
-/** Direction of a split. */
-export type Way = 'up' | 'down';
+/**
+ * What moved and which way: the purchases (a split led by its count part) or the amounts (led by
+ * its size part), up or down. A price rise for some customers is no reason to take a customer who
+ * buys twice as often from the same day for one of them.
+ */
+export type MoveKind = 'down-count' | 'down-size' | 'up-count' | 'up-size';
+export const MOVE_KINDS: readonly MoveKind[] = ['down-count', 'down-size', 'up-count', 'up-size'];
 
-/** Series that named split starts, per population key and direction (`key|up`, `key|down`). */
+export function moveKind(direction: 'up' | 'down', sizeLed: boolean): MoveKind {
+  return `${direction}-${sizeLed ? 'size' : 'count'}`;
+}
+
+/** Series that named split starts, per population key and kind of move (`key|up-size`, ...). */
 export type ScreenedStarts = Record<string, StartCounts>;
 
-export const screenedKey = (populationKey: string, way: Way): string => `${populationKey}|${way}`;
+export const screenedKey = (populationKey: string, kind: MoveKind): string => `${populationKey}|${kind}`;
 
 /** A window at which part of a population started to move, the series that show it and the background (see `findOnsets`). */
 export interface Onset {
@@ -51,8 +60,8 @@ export interface Onset {
 }
 
 /** Counts one series whose best split starts at window `start`. */
-export function countStart(screened: ScreenedStarts, populationKey: string, way: Way, start: number): void {
-  const counts = (screened[screenedKey(populationKey, way)] ??= {});
+export function countStart(screened: ScreenedStarts, populationKey: string, kind: MoveKind, start: number): void {
+  const counts = (screened[screenedKey(populationKey, kind)] ??= {});
   counts[start] = (counts[start] ?? 0) + 1;
 }
 

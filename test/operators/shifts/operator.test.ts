@@ -375,7 +375,7 @@ describe('population moves per segment (issue 17, item 3)', () => {
    * (the generator's drift: amounts up, counts unchanged). Two customers, one per region, also buy
    * 4x as often from day 60: individual shifts, one inside the moving segment.
    */
-  function segmentStep(): {
+  function segmentStep(shiftDay = 60): {
     days: PulseEvent[][];
     north: Set<string>;
     shifted: string[];
@@ -386,7 +386,7 @@ describe('population moves per segment (issue 17, item 3)', () => {
   } {
     const customers = makeCustomers({ customers: 240, days: 90, seed: 21, weekendShare: 0 });
     const shifted = [customers[0]!.id, customers[1]!.id]; // c00000 north, c00001 south
-    for (const c of customers.slice(0, 2)) Object.assign(c, { shiftDay: 60, shiftFactor: 4 });
+    for (const c of customers.slice(0, 2)) Object.assign(c, { shiftDay, shiftFactor: 4 });
     const north = new Set(customers.filter((_, i) => i % 2 === 0).map((c) => c.id));
     const days: PulseEvent[][] = simulateDays(customers, 90, 22).map((evs, d) =>
       evs.map((e) => (d >= 50 && north.has(e.customer_id) ? { ...e, amount: Math.round(e.amount * 180) / 100 } : e)),
@@ -433,6 +433,14 @@ describe('population moves per segment (issue 17, item 3)', () => {
       const found = segmented.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump' && (a.window_start as number) >= 60 * MS_PER_DAY);
       expect(found.length, id).toBeGreaterThan(0);
     }
+  });
+
+  test('customers buying 4x as often from the day others start paying 1.8x are not taken for part of that move', () => {
+    const { shifted, run } = segmentStep(50);
+    const alerts = run({});
+    // The move is of the amounts; their change is of the purchases (its count part leads).
+    expect(alerts.filter((a) => a.rule === 'GroupSpendJump')).toHaveLength(1);
+    for (const id of shifted) expect(alerts.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump').length, id).toBeGreaterThan(0);
   });
 
   test('the move and every alert are the same with the customers split over 1 or 3 shards', () => {
