@@ -150,8 +150,8 @@ export function togetherAlert(i: TogetherAlertInput): Alert {
       summary: `${i.series} ${who}: ${i.measure} ${moved} together (their ${part}) from the ${i.window} window of ${day}`,
       description:
         `${i.series} series of ${i.measure} shift from within a window of ${day}, against about ${fmt(i.background)} at any other three windows: ` +
-        `a move of part of the population (see the drift report), not that many customers' own shifts. Their customer alerts are held back ` +
-        `and their baselines restart from the move; customers who did not move are judged as before.`,
+        `a move of part of the population (see the drift report), not that many customers' own shifts. Their own alerts (shifts, silences) are ` +
+        `held back and their baselines restart from the move; customers who did not move are judged as before.`,
       current: String(i.series),
       baseline: fmt(i.background),
       detector: 'together',

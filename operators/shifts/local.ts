@@ -376,7 +376,7 @@ export class CustomerShiftLocal implements LocalOperator {
     const rateFactors = new Map<string, WindowTable>();
     const sizeShifts = new Map<string, WindowTable>();
     const span = cfg.ringWindows;
-    const screenH = watchesTogether(cfg) ? SCREEN_SHARE * cfg.glr.h : Number.POSITIVE_INFINITY;
+    const watching = watchesTogether(cfg);
     const screened: ScreenedStarts = {};
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
@@ -391,14 +391,8 @@ export class CustomerShiftLocal implements LocalOperator {
         if (r === null) continue;
         tested += 1;
         keepExpectation(it.s, r.a);
-        // Only a split with its whole left flank after the series' earliest possible start (its
-        // first window + minHistory) counts: series that began together (the first day of the
-        // data, rings that filled up) pile their splits up at that edge, and a move is a peak above
-        // its flanks (together.ts findOnsets).
-        const start = index - r.a.guard + 1;
-        const earliest = index - it.s.v.length + cfg.minHistory;
         const kind = moveKind(r.v.direction, r.sizeLed);
-        if (Math.abs(r.v.score) >= screenH && start > earliest + ONSET_SLACK + FLANK_WINDOWS) countStart(screened, it.key, kind, start);
+        if (watching) screen(screened, it, r, kind, index, cfg);
         if (r.v.fired && index >= it.s.quiet) {
           it.a = r.a;
           it.v = r.v;
@@ -439,7 +433,8 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = it.c.series[measure];
         if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
       }
-      const reported = silenceFires(it.q, cfg.silence, it.s.qg);
+      const gap = it.q.lastEventIndex + 1;
+      const reported = silenceFires(it.q, cfg.silence, it.s.qg) && !isTogether(together[it.key]?.['down-count'], [gap, gap]);
       it.s.qg = it.q.lastEventIndex;
       quiet.add(it.c);
       if (!reported) continue;
@@ -481,6 +476,25 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     this.items = [];
     this.candidates = [];
+  }
+}
+
+/**
+ * Counts where a series' change starts (together.ts), when it has at least SCREEN_SHARE of the
+ * evidence an alert needs: its best split's start, or for a customer going quiet the first window
+ * of the gap (a stop is the silence rule's, not a split's: many going quiet at once, the stores of
+ * a region closed, are a move too). Only a start with its whole left flank after the series'
+ * earliest possible split (its first window + minHistory) counts: series that began together (the
+ * first day of the data, rings that filled up) pile their splits up at that edge, and a move is a
+ * peak above its flanks (together.ts `findOnsets`).
+ */
+function screen(screened: ScreenedStarts, it: Item, r: NonNullable<ReturnType<typeof assessGlr>>, kind: MoveKind, index: number, cfg: ShiftSettings): void {
+  const earliest = index - it.s.v.length + cfg.minHistory;
+  const flanked = (window: number): boolean => window > earliest + ONSET_SLACK + FLANK_WINDOWS;
+  const start = index - r.a.guard + 1;
+  if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h && flanked(start)) countStart(screened, it.key, kind, start);
+  else if (r.silence && r.silence.score >= SCREEN_SHARE * cfg.silence.h && flanked(r.silence.lastEventIndex + 1)) {
+    countStart(screened, it.key, 'down-count', r.silence.lastEventIndex + 1);
   }
 }
 

@@ -8,11 +8,13 @@
  * them.
  *
  * So at each window close every series whose best split has at least half the evidence an alert
- * needs (`SCREEN_SHARE` x glr.h) names the window its recent segment starts at; a window at which far
- * more series start than at the others (`findOnsets`) is the onset of a move of that population
- * part. A candidate whose split starts at such an onset (within `ONSET_SLACK` windows) gets no
- * alert: its series restarts from the split, as after an alert, and one analytic alert tells of the
- * move; the customers who did not move are judged as before. The drift operator reports the
+ * needs (`SCREEN_SHARE` x glr.h) names the window its recent segment starts at, and a customer
+ * going quiet the first window of the gap (local.ts `screen`), per kind of move (`MoveKind`); a
+ * window at which far more series start than around it (`findOnsets`) is the onset of a move of
+ * that part of the population. A candidate of that kind whose change could have started at the
+ * onset (`isTogether`) gets no alert: its series restarts from its split, as after an alert, and
+ * its silence is not reported; one analytic alert tells of the move (alerts.ts `togetherAlert`).
+ * The customers who did not move are judged as before. The drift operator reports the
  * population's distributions.
  */
 

@@ -464,6 +464,32 @@ describe('population moves per segment (issue 17, item 3)', () => {
     expect(sharded(3)).toEqual(one);
   });
 
+  test('a third of the customers going quiet on one day (stores of a region closed) is one move, not their silences', () => {
+    // 240 customers; those with an index divisible by 3 buy nothing from day 50 on, and customer
+    // c00001 (not one of them) stops on its own from day 62.
+    const customers = makeCustomers({ customers: 240, days: 90, seed: 23, weekendShare: 0 });
+    const closed = new Set(customers.filter((_, i) => i % 3 === 0).map((c) => c.id));
+    for (const c of customers) if (closed.has(c.id)) Object.assign(c, { shiftDay: 50, shiftFactor: 0 });
+    Object.assign(customers[1]!, { shiftDay: 62, shiftFactor: 0 });
+    const days = simulateDays(customers, 90, 24);
+    const run = (population: object): OutputRow[] =>
+      runDays(new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_count'], instant: [], population })), days);
+    const quietOf = (alerts: OutputRow[], ids: Set<string>): number =>
+      alerts.filter((a) => a.rule === 'CustomerWentQuiet' && ids.has(a.customer_id as string)).length;
+    const without = run({ together: { enabled: false } });
+    const alerts = run({});
+    expect(quietOf(without, closed)).toBeGreaterThan(40);
+    const moves = alerts.filter((a) => a.rule === 'GroupSpendDrop');
+    expect(moves).toHaveLength(1);
+    expect(moves[0]!.labels).toMatchObject({ part: 'purchases', direction: 'down' });
+    expect(Math.abs((moves[0]!.window_start as number) / MS_PER_DAY - 50)).toBeLessThanOrEqual(1);
+    // Measured: 80 silences of closed customers without it, none with it (18 at the onset when found).
+    expect(quietOf(alerts, closed)).toBeLessThanOrEqual(5);
+    // The customer who stopped on its own is still reported.
+    expect(quietOf(alerts, new Set([customers[1]!.id]))).toBe(quietOf(without, new Set([customers[1]!.id])));
+    expect(quietOf(without, new Set([customers[1]!.id]))).toBe(1);
+  });
+
   test('half the population moving with no label for it: one analytic alert for the move, individual shifts inside and outside it still found', () => {
     const { north, shifted, run, northJumps } = segmentStep();
     const without = run({ together: { enabled: false } });
