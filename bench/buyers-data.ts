@@ -20,14 +20,17 @@ export interface BuyersDataset {
   truth: string | null;
 }
 
-/** Generates the dataset unless `dir` has it already. */
-export function buyersDataset(dir: string, pattern: string, customers: number, days: number, seed: number, changes: boolean): BuyersDataset {
-  const name = `${changes ? 'changing' : 'steady'}-${pattern}-${customers}c-${days}d-s${seed}`;
+/**
+ * Generates the dataset unless `dir` has it already; with `move` (and `changes`), 40% of the
+ * customers who do not change on their own move together from the middle day (steady-buyers.py).
+ */
+export function buyersDataset(dir: string, pattern: string, customers: number, days: number, seed: number, changes: boolean, move?: string): BuyersDataset {
+  const name = `${changes ? 'changing' : 'steady'}-${pattern}-${customers}c-${days}d-s${seed}${move ? `-move-${move}` : ''}`;
   const events = join(dir, `${name}.ndjson`);
   const truth = changes ? join(dir, `${name}.truth.jsonl`) : null;
   if (!existsSync(events) || (truth !== null && !existsSync(truth))) {
     process.stderr.write(`generating ${events} ...\n`);
-    const args = [generator, pattern, String(customers), String(days), String(seed), ...(truth === null ? [] : [truth])];
+    const args = [generator, pattern, String(customers), String(days), String(seed), ...(truth === null ? [] : [truth]), ...(move ? [move] : [])];
     writeFileSync(events, execFileSync('/usr/bin/python3', args, { maxBuffer: 1 << 30 }));
   }
   return { events, truth };

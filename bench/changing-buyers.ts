@@ -17,10 +17,14 @@
  *   the GLR had there: they see counts only, so they are scored on the count changes (fewer, more,
  *   stop);
  * - moves of part of the population found (analytic alerts): none is true, the customers change on
- *   their own.
+ *   their own; with `--move amounts|purchases|stop`, 40% of the customers who do not change on
+ *   their own move together from the middle day (steady-buyers.py), one move is true, and a line
+ *   gives the movers' own alerts in its direction (its customers' alerts held back when it is
+ *   found) and the moves found; the movers are left out of the other figures but for false alerts
+ *   before the move.
  *
  *   npm run build && node dist/bench/changing-buyers.js [--customers 3000] [--days 90] [--seed 11]
- *     [--patterns plain,overdisp,baskets,tz,monthly,twodays,pareto] [--within 28] [--dir bench/.data]
+ *     [--patterns plain,overdisp,baskets,tz,monthly,twodays,pareto] [--within 28] [--move amounts] [--dir bench/.data]
  *     [--config pipelines/customer-analytics.yaml]
  *
  * Needs /usr/bin/python3 with numpy (Debian's python3-scipy brings it). Datasets are cached in --dir.
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '11' },
     patterns: { type: 'string', default: 'plain,overdisp,baskets,tz,monthly,twodays,pareto' },
     within: { type: 'string', default: '28' },
+    move: { type: 'string' },
     dir: { type: 'string', default: 'bench/.data' },
     config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
   },
@@ -85,8 +90,8 @@ async function dailyCounts(events: string): Promise<Map<string, Uint16Array>> {
   return counts;
 }
 
-/** The customers' shift and silence alerts, and the moves of part of the population found (operators/shifts/together.ts). */
-async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves: number }> {
+/** The customers' shift and silence alerts, and the moves of part of the population found (operators/shifts/together.ts) as "rule part from day d". */
+async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves: string[] }> {
   const job = join(work, 'job.yaml');
   writeOperatorJob(resolve(values.config as string), events, job, 'customer_shifts');
   const db = join(work, 'run.duckdb');
@@ -104,8 +109,11 @@ async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves:
       day: Math.floor((Number(r.start) - FIRST_DAY_MS) / DAY_MS),
       direction: RULE_DIRECTION[String(r.rule)] as 'up' | 'down',
     }));
-    const [moves] = await queryRows(store.connection, `SELECT count(*) AS n FROM alerts WHERE rule LIKE 'Group%'`);
-    return { alerts, moves: Number(moves?.n ?? 0) };
+    const moves = await queryRows(
+      store.connection,
+      `SELECT rule, labels->>'part' AS part, epoch_ms(window_start) AS start FROM alerts WHERE rule LIKE 'Group%' ORDER BY start, rule`,
+    );
+    return { alerts, moves: moves.map((m) => `${String(m.rule)} ${String(m.part)} from day ${Math.floor((Number(m.start) - FIRST_DAY_MS) / DAY_MS)}`) };
   } finally {
     store.close();
   }
@@ -134,20 +142,25 @@ console.log(
 console.log(['pattern', 'detector', 'FA/1000cd', 'precision', ...KINDS, 'moves found'].map((c) => cell(c)).join(''));
 try {
   for (const pattern of (values.patterns as string).split(',')) {
-    const { events, truth } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), true);
+    const { events, truth } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), true, values.move);
     const changes = new Map<string, Change>();
+    /** The customers of the move together (`--move`) and its first day. */
+    const movers = new Map<string, number>();
     for (const line of readFileSync(truth as string, 'utf8').split('\n')) {
       if (line === '') continue;
-      const t = JSON.parse(line) as { customer_id: string; day: number; kind: Kind };
-      changes.set(t.customer_id, { day: t.day, kind: t.kind });
+      const t = JSON.parse(line) as { customer_id: string; day: number; kind: Kind | `moved-${string}` };
+      if (t.kind.startsWith('moved-')) movers.set(t.customer_id, t.day);
+      else changes.set(t.customer_id, { day: t.day, kind: t.kind as Kind });
     }
+    const moveDirection = values.move === 'stop' ? 'down' : 'up';
+    let moverAlerts = 0;
     const counts = await dailyCounts(events);
     const { alerts, moves } = await shiftAlerts(events);
     const alertsOf = new Map<string, AlertDay[]>();
     for (const a of alerts) alertsOf.set(a.customer, [...(alertsOf.get(a.customer) ?? []), a]);
 
     let daysBefore = 0;
-    for (const id of counts.keys()) daysBefore += changes.get(id)?.day ?? days;
+    for (const id of counts.keys()) daysBefore += changes.get(id)?.day ?? movers.get(id) ?? days;
     let falseGlr = 0;
     let falseUnchanged = 0;
     const delays = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
@@ -155,6 +168,13 @@ try {
     for (const id of counts.keys()) {
       const change = changes.get(id);
       const own = alertsOf.get(id) ?? [];
+      const moved = movers.get(id);
+      if (moved !== undefined) {
+        const inMove = own.filter((a) => a.day >= moved && a.direction === moveDirection).length;
+        moverAlerts += inMove;
+        falseGlr += own.length - inMove;
+        continue;
+      }
       const f = falseAlarms(change, own);
       falseGlr += f;
       if (!change) falseUnchanged += f;
@@ -171,14 +191,20 @@ try {
         ((1000 * falseGlr) / daysBefore).toFixed(3),
         (found / Math.max(1, found + falseGlr)).toFixed(3),
         ...KINDS.map((k) => fmt(delays.get(k) as number[], byKind.get(k) as number)),
-        moves,
+        moves.length,
       ]
         .map((c) => cell(c))
         .join(''),
     );
 
+    if (values.move) {
+      console.log(
+        `${''.padEnd(16)}move (${values.move}) of ${movers.size} customers from day ${days >> 1}: their own alerts in its direction ${moverAlerts}; ` +
+          `moves found: ${moves.length === 0 ? 'none' : moves.join(', ')}`,
+      );
+    }
     // The references, matched to the GLR's false alerts on the unchanged customers.
-    const unchanged = [...counts.entries()].filter(([id]) => !changes.has(id)).map(([, c]) => c);
+    const unchanged = [...counts.entries()].filter(([id]) => !changes.has(id) && !movers.has(id)).map(([, c]) => c);
     const references: Array<[string, Detector]> = [
       ['weekly z', weeklyZAlarms],
       ['cusum', cusumAlarms],
@@ -188,6 +214,7 @@ try {
       const refDelays = new Map<Kind, number[]>(COUNT_KINDS.map((k) => [k, []]));
       let refFalse = 0;
       for (const [id, c] of counts) {
+        if (movers.has(id)) continue;
         const alarms: Alarm[] = detector(c, threshold);
         const change = changes.get(id);
         refFalse += falseAlarms(change, alarms);

@@ -3,7 +3,7 @@
 Written apart from sources/generator on purpose, so the shift detector meets data it was not tuned
 on. No customer changes: every shift or silence alert on this data is a false one.
 
-    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH] > events.ndjson
+    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH [MOVE]] > events.ndjson
 
 With TRUTH (a path), half the customers change once, on a day drawn from the middle of the run
 (bench/changing-buyers.ts scores what the detector finds), and TRUTH gets a JSON line for each of
@@ -13,6 +13,12 @@ them: {"customer_id", "day", "kind"}, the kind one of
   stop      no purchase any more
   cheaper   amounts x0.3, as many purchases
   dearer    amounts x3, as many purchases
+With MOVE as well, 40% of the customers who do not change on their own move together from the
+middle day of the run, as a price rise or a region's closed stores would move them (TRUTH names
+them, kind "moved-MOVE"):
+  amounts   amounts x1.8
+  purchases purchases x1.8
+  stop      no purchase any more
 
 Each customer buys at a lognormal rate (median one a day, 0.05 to 12), amounts lognormal (median
 about 33, sigma 0.7), in daylight hours. PATTERN changes one thing:
@@ -35,6 +41,8 @@ DAY = 86400000
 
 
 CHANGES = {"fewer": (0.3, 1.0), "more": (3.0, 1.0), "stop": (0.0, 1.0), "cheaper": (1.0, 0.3), "dearer": (1.0, 3.0)}
+MOVES = {"amounts": (1.0, 1.8), "purchases": (1.8, 1.0), "stop": (0.0, 1.0)}
+FACTORS = {**CHANGES, **{"moved-" + kind: factors for kind, factors in MOVES.items()}}
 
 
 def draw_change(days, rng):
@@ -53,7 +61,8 @@ def customer_events(pattern, c, days, rng, change=None):
     events = []
     for d in range(days):
         weekday = (d + 3) % 7
-        rate_factor, amount_factor = CHANGES[change[1]] if change is not None and d >= change[0] else (1.0, 1.0)
+        # A customer's own change (CHANGES) or the move of a group it belongs to (MOVES).
+        rate_factor, amount_factor = FACTORS[change[1]] if change is not None and d >= change[0] else (1.0, 1.0)
         lam = rate * rate_factor
         if pattern == "overdisp":
             lam *= rng.gamma(1.0, 1.0)
@@ -81,12 +90,21 @@ def main():
         sys.exit(f"steady-buyers.py: unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
     rng = np.random.default_rng(seed)
     truth = open(sys.argv[5], "w") if len(sys.argv) > 5 else None
+    move = sys.argv[6] if len(sys.argv) > 6 else None
+    if move is not None and move not in MOVES:
+        sys.exit(f"steady-buyers.py: unknown move {move!r}; one of {', '.join(MOVES)}")
+    # The group is drawn from a stream of its own, so that data without a move stays as it was.
+    group_rng = np.random.default_rng(seed + 1_000_003)
     events = []
     for c in range(customers):
+        cid = f"S{pattern[:2]}{c:06d}"
         change = draw_change(days, rng) if truth else None
+        moves = move is not None and group_rng.random() < 0.4 and change is None
+        if moves:
+            change = (days // 2, "moved-" + move)
         events.extend(customer_events(pattern, c, days, rng, change))
         if change is not None:
-            truth.write(json.dumps({"customer_id": f"S{pattern[:2]}{c:06d}", "day": change[0], "kind": change[1]}) + "\n")
+            truth.write(json.dumps({"customer_id": cid, "day": change[0], "kind": change[1]}) + "\n")
     if truth:
         truth.close()
     events.sort(key=lambda e: e[0])
