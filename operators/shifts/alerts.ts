@@ -115,7 +115,7 @@ export interface TogetherAlertInput {
   window: string;
   /** When it was found (end of the window being closed). */
   firedAt: number;
-  /** Series whose shift starts within a window of the onset, and how many a stretch of three windows holds elsewhere. */
+  /** Series whose change starts within a window of the onset, and how many three windows of its flanks hold (together.ts `findOnsets`). */
   series: number;
   background: number;
 }
@@ -127,7 +127,7 @@ export function togetherAlertName(measure: string, direction: Direction): string
 
 /**
  * The analytic alert of a move of part of the population (together.ts): one for the move, in place
- * of a sales alert for each customer in it. Id stable on (rule, onset, measure, segment).
+ * of a sales alert for each customer in it. Id stable on (rule, onset, measure, segment, part).
  */
 export function togetherAlert(i: TogetherAlertInput): Alert {
   const direction: Direction = i.kind.startsWith('up') ? 'up' : 'down';
@@ -149,7 +149,7 @@ export function togetherAlert(i: TogetherAlertInput): Alert {
     annotations: {
       summary: `${i.series} ${who}: ${i.measure} ${moved} together (their ${part}) from the ${i.window} window of ${day}`,
       description:
-        `${i.series} series of ${i.measure} shift from within a window of ${day}, against about ${fmt(i.background)} at any other three windows: ` +
+        `${i.series} series of ${i.measure} change from within a window of ${day}, against about ${fmt(i.background)} in three windows around it: ` +
         `a move of part of the population (see the drift report), not that many customers' own shifts. Their own alerts (shifts, silences) are ` +
         `held back and their baselines restart from the move; customers who did not move are judged as before.`,
       current: String(i.series),
