@@ -443,6 +443,35 @@ describe('population moves per segment (issue 17, item 3)', () => {
     for (const id of shifted) expect(alerts.filter((a) => a.customer_id === id && a.rule === 'CustomerSpendJump').length, id).toBeGreaterThan(0);
   });
 
+  test('a restart before or after the move is found continues exactly (its onsets are checkpointed)', () => {
+    const { days } = segmentStep();
+    const cfg = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
+    const straight = runDays(new CustomerShiftOperator('shifts', cfg), days);
+    expect(straight.filter((a) => a.rule === 'GroupSpendJump')).toHaveLength(1);
+    for (const crashDay of [52, 60]) {
+      const first = new CustomerShiftOperator('shifts', cfg);
+      // The runner persists only the changes at each checkpoint; emulate its store.
+      const store: Record<string, Map<string, string>> = {};
+      const checkpoint = (): void => {
+        for (const [name, st] of Object.entries(first.states)) {
+          const m = (store[name] ??= new Map());
+          const ch = st.drainChanges();
+          for (const [k, v] of ch.upserts) m.set(k, JSON.stringify(v));
+          for (const k of ch.deletes) m.delete(k);
+        }
+      };
+      const before: OutputRow[] = [];
+      for (let d = 0; d < crashDay; d++) {
+        before.push(...runDays(first, days, d, d + 1));
+        if (d % 7 === 3) checkpoint();
+      }
+      checkpoint();
+      const second = new CustomerShiftOperator('shifts', cfg);
+      for (const [name, st] of Object.entries(second.states)) st.restore([...(store[name] ?? new Map()).entries()].map(([k, v]) => [k, JSON.parse(v)]));
+      expect([...before, ...runDays(second, days, crashDay)], `crash after day ${crashDay - 1}`).toEqual(straight);
+    }
+  });
+
   test('the move and every alert are the same with the customers split over 1 or 3 shards', () => {
     const { days } = segmentStep();
     const settings = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
