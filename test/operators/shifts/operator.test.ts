@@ -3,7 +3,7 @@ import { stableAlertId } from '../../../operators/alert.js';
 import type { PulseEvent, TransactionEvent } from '../../../operators/events.js';
 import { MS_PER_DAY } from '../../../operators/events.js';
 import type { OutputRow } from '../../../operators/operator.js';
-import { resolveShiftConfig } from '../../../operators/shifts/config.js';
+import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
 import { CustomerShiftLocal } from '../../../operators/shifts/local.js';
 import { CustomerShiftGlobal } from '../../../operators/shifts/global.js';
@@ -34,6 +34,29 @@ function runDays(op: CustomerShiftOperator, days: PulseEvent[][], from = 0, to =
     out.push(...alertsOf(op));
   }
   return out;
+}
+
+/**
+ * The runner's checkpoint store, emulated: `checkpoint` persists only the changes of `op`'s states
+ * since the previous one (as JSON); `restart` restores them into a new operator of settings `cfg`.
+ */
+function checkpointStore(op: CustomerShiftOperator): { checkpoint(): void; restart(cfg: ShiftSettings): CustomerShiftOperator } {
+  const store: Record<string, Map<string, string>> = {};
+  return {
+    checkpoint() {
+      for (const [name, st] of Object.entries(op.states)) {
+        const m = (store[name] ??= new Map());
+        const ch = st.drainChanges();
+        for (const [k, v] of ch.upserts) m.set(k, JSON.stringify(v));
+        for (const k of ch.deletes) m.delete(k);
+      }
+    },
+    restart(cfg) {
+      const next = new CustomerShiftOperator('shifts', cfg);
+      for (const [name, st] of Object.entries(next.states)) st.restore([...(store[name] ?? new Map()).entries()].map(([k, v]) => [k, JSON.parse(v)]));
+      return next;
+    },
+  };
 }
 
 describe('CustomerShiftOperator', () => {
@@ -147,17 +170,8 @@ describe('CustomerShiftOperator', () => {
     expect(straight.length).toBeGreaterThan(20);
     expect(new Set(straight.map((a) => a.alert_id)).size).toBe(straight.length);
 
-    // The runner persists only the changes at each checkpoint; emulate its store.
     const first = new CustomerShiftOperator('shifts', cfg);
-    const store: Record<string, Map<string, string>> = {};
-    const checkpoint = (): void => {
-      for (const [name, st] of Object.entries(first.states)) {
-        const m = (store[name] ??= new Map());
-        const ch = st.drainChanges();
-        for (const [k, v] of ch.upserts) m.set(k, JSON.stringify(v));
-        for (const k of ch.deletes) m.delete(k);
-      }
-    };
+    const { checkpoint, restart } = checkpointStore(first);
     const before: OutputRow[] = [];
     for (let d = 0; d < 47; d++) {
       before.push(...runDays(first, days, d, d + 1));
@@ -167,8 +181,7 @@ describe('CustomerShiftOperator', () => {
     for (const e of days[47]!) first.process(e);
     before.push(...alertsOf(first));
     checkpoint();
-    const second = new CustomerShiftOperator('shifts', cfg);
-    for (const [name, st] of Object.entries(second.states)) st.restore([...(store[name] ?? new Map()).entries()].map(([k, v]) => [k, JSON.parse(v)]));
+    const second = restart(cfg);
     second.onWatermark(48 * MS_PER_DAY);
     const after = [...alertsOf(second), ...runDays(second, days, 48)];
     expect([...before, ...after]).toEqual(straight);
@@ -450,25 +463,14 @@ describe('population moves per segment (issue 17, item 3)', () => {
     expect(straight.filter((a) => a.rule === 'GroupSpendJump')).toHaveLength(1);
     for (const crashDay of [52, 60]) {
       const first = new CustomerShiftOperator('shifts', cfg);
-      // The runner persists only the changes at each checkpoint; emulate its store.
-      const store: Record<string, Map<string, string>> = {};
-      const checkpoint = (): void => {
-        for (const [name, st] of Object.entries(first.states)) {
-          const m = (store[name] ??= new Map());
-          const ch = st.drainChanges();
-          for (const [k, v] of ch.upserts) m.set(k, JSON.stringify(v));
-          for (const k of ch.deletes) m.delete(k);
-        }
-      };
+      const { checkpoint, restart } = checkpointStore(first);
       const before: OutputRow[] = [];
       for (let d = 0; d < crashDay; d++) {
         before.push(...runDays(first, days, d, d + 1));
         if (d % 7 === 3) checkpoint();
       }
       checkpoint();
-      const second = new CustomerShiftOperator('shifts', cfg);
-      for (const [name, st] of Object.entries(second.states)) st.restore([...(store[name] ?? new Map()).entries()].map(([k, v]) => [k, JSON.parse(v)]));
-      expect([...before, ...runDays(second, days, crashDay)], `crash after day ${crashDay - 1}`).toEqual(straight);
+      expect([...before, ...runDays(restart(cfg), days, crashDay)], `crash after day ${crashDay - 1}`).toEqual(straight);
     }
   });
 
