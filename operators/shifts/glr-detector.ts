@@ -163,8 +163,8 @@ export function assessGlr(
   a: Assessment;
   v: Verdict;
   silence: SilenceEvidence | null;
-  /** The first and last window the change may start at (`changeStarts`; the best split's start but for a candidate). */
-  starts: [first: number, last: number];
+  /** A candidate's first and last window the change may start at (`changeStarts`); null for others. */
+  starts: [first: number, last: number] | null;
   /** The best split's size part is at least its count part: the amounts moved rather than the purchases. */
   sizeLed: boolean;
 } | null {
@@ -313,7 +313,7 @@ export function assessGlr(
     sums: { up: 0, down: 0, runUp: direction === 'up' ? r.recent : 0, runDown: direction === 'down' ? r.recent : 0 },
     z: 0,
   };
-  const starts = v.fired ? changeStarts(llr, r.llr, r.recent, index, len) : ([index - m + 1, index - m + 1] as [number, number]);
+  const starts = v.fired ? changeStarts(llr, r.llr, r.recent, index, len) : null;
   return { a, v, silence, starts, sizeLed: r.sizeLlr >= r.countLlr && r.sizeLlr > 0 };
 }
 

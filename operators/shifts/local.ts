@@ -165,10 +165,11 @@ interface Item {
    */
   a: Assessment | null;
   v: Verdict | null;
-  /** GLR: the first and last window a candidate's change may start at (glr-detector.ts `changeStarts`). */
-  starts: [number, number];
-  /** GLR: what a candidate's change moved and which way (together.ts). */
-  kind: MoveKind;
+  /**
+   * GLR, a candidate only: the first and last window its change may start at (glr-detector.ts
+   * `changeStarts`) and what it moved which way (together.ts), to tell whether it is part of a move.
+   */
+  change: { starts: readonly [number, number]; kind: MoveKind } | null;
   /** Silence rule evidence (the silence measure's series only), kept only when it is a silence. */
   q: SilenceEvidence | null;
 }
@@ -330,7 +331,7 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = c.series[measure] as SeriesState;
         const sums = bucket[measure];
         const a = glr ? null : assess(s, windowValue(sums), index, cfg);
-        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, starts: [index, index], kind: 'up-count', q: null });
+        items.push({ id, c, measure, key: populationKey(measure, segment), s, sums, a, v: null, change: null, q: null });
       }
       // Drop this and any older (stale) accumulators.
       const dropped = dropClosed(c.open, index);
@@ -396,8 +397,7 @@ export class CustomerShiftLocal implements LocalOperator {
         if (r.v.fired && index >= it.s.quiet) {
           it.a = r.a;
           it.v = r.v;
-          it.starts = r.starts;
-          it.kind = kind;
+          it.change = { starts: r.starts!, kind }; // a fired verdict has its change interval
         }
         if (r.silence && isSilence(r.silence, cfg.silence, it.s.qg)) it.q = r.silence;
       } else if (it.a) {
@@ -453,7 +453,7 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const moved = alerted.has(it) && isTogether(together[it.key]?.[it.kind], it.starts);
+      const moved = alerted.has(it) && it.change !== null && isTogether(together[it.key]?.[it.change.kind], it.change.starts);
       const fire = alerted.has(it) && !moved && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
       if (fire) {
         const v = it.v as Verdict;

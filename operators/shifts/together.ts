@@ -45,8 +45,10 @@ export type StartCounts = Record<string, number>;
 export type MoveKind = 'down-count' | 'down-size' | 'up-count' | 'up-size';
 export const MOVE_KINDS: readonly MoveKind[] = ['down-count', 'down-size', 'up-count', 'up-size'];
 
+/** Literals, not a template: this runs for every series at every close, and a template makes a new string each time. */
 export function moveKind(direction: 'up' | 'down', sizeLed: boolean): MoveKind {
-  return `${direction}-${sizeLed ? 'size' : 'count'}`;
+  if (direction === 'up') return sizeLed ? 'up-size' : 'up-count';
+  return sizeLed ? 'down-size' : 'down-count';
 }
 
 /** Series that named split starts, per population key and kind of move (`key|up-size`, ...). */

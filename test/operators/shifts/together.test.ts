@@ -70,7 +70,7 @@ describe("the change interval of a candidate (assessGlr's starts)", () => {
       const count = poisson(r, rate);
       for (let i = 0; i < count; i++) addEvent(w, 50 * (index >= from ? factor : 1) * Math.exp(0.7 * normal(r)));
       const a = assessGlr(s, w, index, settings);
-      if (a?.v.fired) out.push({ index, starts: a.starts });
+      if (a?.v.fired && a.starts) out.push({ index, starts: a.starts });
       advanceGlr(s, w, index, a?.v ?? null, false, settings, a?.a ?? null);
     }
     return out;
