@@ -271,9 +271,10 @@ export const CUSTOMER_SHIFTS_SCHEMA = Type.Object(
       together: block({
         enabled: Type.Boolean({
           default: d.population.together.enabled,
-          description: 'customers whose shifts start at the same window, far more than at others, moved together: one analytic alert, not theirs (glr only)',
+          description:
+            'customers whose changes may have started at the same window, far more than at others, moved together: one analytic alert, not theirs (glr only)',
         }),
-        minSeries: count(2, d.population.together.minSeries, 'fewest series starting at one window for a move together'),
+        minSeries: count(2, d.population.together.minSeries, 'fewest series whose changes may have started within a window of its onset for a move together'),
         minShare: Type.Number({
           exclusiveMinimum: 0,
           maximum: 1,

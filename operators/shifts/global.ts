@@ -15,7 +15,7 @@ import { benjaminiHochberg } from './fdr.js';
 import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftRequest } from './local.js';
 import { SHIFT_STATES } from './local.js';
 import { type PopulationState, newPopulation, populationKeyParts, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
-import { MOVE_KINDS, type MoveKind, type ScreenedStarts, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
+import { MOVE_KINDS, type MoveKind, type ScreenedChanges, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
 import { togetherAlert } from './alerts.js';
 
 export interface ClockState {
@@ -157,8 +157,8 @@ export class CustomerShiftGlobal implements GlobalOperator {
 
   /**
    * GLR: the onsets of moves together (together.ts) that the series of each population (measure,
-   * or measure and segment) have shown so far, new ones from this close's split starts (each with
-   * its analytic alert), while a series' ring still holds them.
+   * or measure and segment) have shown so far, new ones from this close's located changes, while a
+   * series' ring still holds them, each with its analytic alert.
    */
   private recordTogether(
     index: number,
@@ -166,7 +166,7 @@ export class CustomerShiftGlobal implements GlobalOperator {
     assessed: readonly AssessAnswer[],
   ): Record<string, Partial<Record<MoveKind, number[]>>> {
     const cfg = this.cfg;
-    const screened: ScreenedStarts = {};
+    const screened: ScreenedChanges = {};
     for (const answer of assessed) if (answer.screened) mergeScreened(screened, answer.screened);
     const seriesOf = new Map<string, number>();
     for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);

@@ -9,9 +9,10 @@ import type { ShiftSettings } from './config.js';
 import type { Assessment, Verdict } from './detector.js';
 import { type GlrRings, type SeriesState } from './series.js';
 import { appendBounded, appendExact, keepNewest } from '../state-list.js';
-import { glrScan } from './glr.js';
+import { CHANGE_POINT_NATS, glrScan } from './glr.js';
 import { phaseOf, seasonalFactors } from './seasonal.js';
 import { type SilenceEvidence, silenceEvidence } from './silence.js';
+import { SCREEN_SHARE } from './together.js';
 
 /** One window of one measure: its value and the statistics of the events in it. */
 export interface WindowStats {
@@ -60,14 +61,6 @@ interface Scratch {
   /** Each split's LLR by its recent windows (glr.ts `llrByRecent`). */
   llr: Float64Array;
 }
-
-/**
- * Nats below the best split within which a split is still a place the change could lie: the
- * likelihood interval of the change point (2 x 3 nats, about the 95% point of chi-square(2) for one
- * more free parameter pair, and wide enough for a customer's few events on either side). 1 or 2
- * nats let 2-4x as many alerts of customers in a move through (README, Benchmarks).
- */
-export const CHANGE_POINT_NATS = 3;
 
 let scratch: Scratch | null = null;
 
@@ -163,7 +156,10 @@ export function assessGlr(
   a: Assessment;
   v: Verdict;
   silence: SilenceEvidence | null;
-  /** A candidate's first and last window the change may start at (`changeStarts`); null for others. */
+  /**
+   * The first and last window the change may start at (`changeStarts`), for a series with at least
+   * SCREEN_SHARE of the evidence an alert needs (together.ts); null for others.
+   */
   starts: [first: number, last: number] | null;
   /** The best split's size part is at least its count part: the amounts moved rather than the purchases. */
   sizeLed: boolean;
@@ -313,7 +309,7 @@ export function assessGlr(
     sums: { up: 0, down: 0, runUp: direction === 'up' ? r.recent : 0, runDown: direction === 'down' ? r.recent : 0 },
     z: 0,
   };
-  const starts = v.fired ? changeStarts(llr, r.llr, r.recent, index, len) : null;
+  const starts = r.llr >= SCREEN_SHARE * c.h ? changeStarts(llr, r.llr, r.recent, index, len) : null;
   return { a, v, silence, starts, sizeLed: r.sizeLlr >= r.countLlr && r.sizeLlr > 0 };
 }
 

@@ -29,7 +29,18 @@ import { populationKey } from './population.js';
 import { appendBounded, appendExact } from '../state-list.js';
 import { StringPool } from '../string-pool.js';
 import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
-import { type MoveKind, type ScreenedStarts, FLANK_WINDOWS, ONSET_SLACK, SCREEN_SHARE, countStart, isTogether, moveKind, watchesTogether } from './together.js';
+import {
+  type MoveKind,
+  type ScreenedChanges,
+  FLANK_WINDOWS,
+  ONSET_SLACK,
+  SCREEN_SHARE,
+  countChange,
+  isTogether,
+  locateChange,
+  moveKind,
+  watchesTogether,
+} from './together.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
@@ -103,8 +114,8 @@ export interface CollectAnswer {
 export interface AssessAnswer {
   pValues: number[];
   tested: number;
-  /** GLR with `population.together`: the windows the strongest splits start at (together.ts). */
-  screened?: ScreenedStarts;
+  /** GLR with `population.together`: where the strongest splits' changes may start (together.ts). */
+  screened?: ScreenedChanges;
 }
 
 /** The accumulators of a window in which the customer had no events. */
@@ -378,7 +389,7 @@ export class CustomerShiftLocal implements LocalOperator {
     const sizeShifts = new Map<string, WindowTable>();
     const span = cfg.ringWindows;
     const watching = watchesTogether(cfg);
-    const screened: ScreenedStarts = {};
+    const screened: ScreenedChanges = {};
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
@@ -433,8 +444,7 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = it.c.series[measure];
         if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
       }
-      const gap = it.q.lastEventIndex + 1;
-      const reported = silenceFires(it.q, cfg.silence, it.s.qg) && !isTogether(together[it.key]?.['down-count'], [gap, gap]);
+      const reported = silenceFires(it.q, cfg.silence, it.s.qg) && !isTogether(together[it.key]?.['down-count'], [it.q.lastEventIndex + 1, it.q.latestStop]);
       it.s.qg = it.q.lastEventIndex;
       quiet.add(it.c);
       if (!reported) continue;
@@ -480,21 +490,23 @@ export class CustomerShiftLocal implements LocalOperator {
 }
 
 /**
- * Counts where a series' change starts (together.ts), when it has at least SCREEN_SHARE of the
- * evidence an alert needs: its best split's start, or for a customer going quiet the first window
- * of the gap (a stop is the silence rule's, not a split's: many going quiet at once, the stores of
- * a region closed, are a move too). Only a start with its whole left flank after the series'
- * earliest possible split (its first window + minHistory) counts: series that began together (the
- * first day of the data, rings that filled up) pile their splits up at that edge, and a move is a
- * peak above its flanks (together.ts `findOnsets`).
+ * Counts where a series' change may start (together.ts), when it has at least SCREEN_SHARE of the
+ * evidence an alert needs: its change interval, or its best split's start when that is wide
+ * (`locateChange`), or for a customer going quiet the windows it may have stopped at (a stop is
+ * the silence rule's, not a split's: many going quiet at once, the stores of a region closed, are
+ * a move too). Only a change located with its whole left flank after the series' earliest possible
+ * split (its first window + minHistory) counts: series that began together (the first day of the
+ * data, rings that filled up) pile their splits up at that edge, and a move is a peak above its
+ * flanks (together.ts `findOnsets`).
  */
-function screen(screened: ScreenedStarts, it: Item, r: NonNullable<ReturnType<typeof assessGlr>>, kind: MoveKind, index: number, cfg: ShiftSettings): void {
+function screen(screened: ScreenedChanges, it: Item, r: NonNullable<ReturnType<typeof assessGlr>>, kind: MoveKind, index: number, cfg: ShiftSettings): void {
   const earliest = index - it.s.v.length + cfg.minHistory;
   const flanked = (window: number): boolean => window > earliest + ONSET_SLACK + FLANK_WINDOWS;
-  const start = index - r.a.guard + 1;
-  if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h && flanked(start)) countStart(screened, it.key, kind, start);
+  const [first, last] = locateChange(r.starts, index - r.a.guard + 1);
+  if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h && flanked(first)) countChange(screened, it.key, kind, first, last);
   else if (r.silence && r.silence.score >= SCREEN_SHARE * cfg.silence.h && flanked(r.silence.lastEventIndex + 1)) {
-    countStart(screened, it.key, 'down-count', r.silence.lastEventIndex + 1);
+    const [first, last] = locateChange([r.silence.lastEventIndex + 1, r.silence.latestStop], r.silence.lastEventIndex + 1);
+    countChange(screened, it.key, 'down-count', first, last);
   }
 }
 

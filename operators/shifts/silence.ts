@@ -28,7 +28,7 @@
  * change from rate r to 0 (Kullback-Leibler information r a day) at that false-alarm rate.
  */
 
-import { countDispersion } from './glr.js';
+import { CHANGE_POINT_NATS, countDispersion } from './glr.js';
 
 export interface SilenceSettings {
   enabled: boolean;
@@ -45,6 +45,11 @@ export interface SilenceEvidence {
   gapWindows: number;
   /** Window index of the last window with an event. */
   lastEventIndex: number;
+  /**
+   * The last window the customer may have stopped at: the windows of the gap before it hold at most
+   * CHANGE_POINT_NATS of evidence, so the stop's likelihood interval is [lastEventIndex + 1, this].
+   */
+  latestStop: number;
   /** Events before the gap. */
   baselineEvents: number;
   /** Events the baseline rate expected in the gap. */
@@ -70,14 +75,22 @@ export function silenceEvidence(n: ArrayLike<number>, e: ArrayLike<number>, inde
     events += n[i] as number;
     exposure += e[i] as number;
   }
-  let gap = 0;
-  for (let i = last + 1; i < len; i++) gap += e[i] as number;
   if (!(exposure > 0)) return null;
-  const score = (events * Math.log1p(gap / exposure)) / countDispersion(n, e, last + 1);
+  const dispersion = countDispersion(n, e, last + 1);
+  const evidence = (gapExposure: number): number => (events * Math.log1p(gapExposure / exposure)) / dispersion;
+  let gap = 0;
+  let latest = last + 1;
+  for (let i = last + 1; i < len; i++) {
+    // Stopped at window i: the gap's windows before it were empty by chance.
+    if (evidence(gap) <= CHANGE_POINT_NATS) latest = i;
+    gap += e[i] as number;
+  }
+  const score = evidence(gap);
   return {
     score,
     gapWindows: len - 1 - last,
     lastEventIndex: index - (len - 1 - last),
+    latestStop: index - (len - 1 - latest),
     baselineEvents: events,
     expectedInGap: (events * gap) / exposure,
     pValue: Math.exp(-score),

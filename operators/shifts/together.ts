@@ -8,12 +8,13 @@
  * them.
  *
  * So at each window close every series whose best split has at least half the evidence an alert
- * needs (`SCREEN_SHARE` x glr.h) names the window its recent segment starts at, and a customer
- * going quiet the first window of the gap (local.ts `screen`), per kind of move (`MoveKind`); a
- * window at which far more series start than around it (`findOnsets`) is the onset of a move of
- * that part of the population. A candidate of that kind whose change could have started at the
- * onset (`isTogether`) gets no alert: its series restarts from its split, as after an alert, and
- * its silence is not reported; one analytic alert tells of the move (alerts.ts `togetherAlert`).
+ * needs (`SCREEN_SHARE` x glr.h) names the windows its change may have started at (its change
+ * interval, `locateChange`), and a customer going quiet the windows it may have stopped at (local.ts
+ * `screen`), per kind of move (`MoveKind`); a window at which far more series' changes may have
+ * started than around it (`findOnsets`) is the onset of a move of that part of the population. A
+ * candidate of that kind whose change could have started at the onset (`isTogether`) gets no
+ * alert: its series restarts from its split, as after an alert, and its silence is not reported;
+ * one analytic alert tells of the move (alerts.ts `togetherAlert`).
  * The customers who did not move are judged as before. The drift operator reports the
  * population's distributions.
  */
@@ -25,17 +26,21 @@ export function watchesTogether(cfg: ShiftSettings): boolean {
   return cfg.method === 'glr' && cfg.population.enabled && cfg.population.together.enabled;
 }
 
-/** Share of glr.h from which a series names the start of its best split. */
+/** Share of glr.h from which a series names where its change may have started. */
 export const SCREEN_SHARE = 0.5;
 
 /**
  * Windows an onset may be off: the split of a customer who buys every few days lands on the first
- * window with a purchase after the move; the declared onset is the middle of the busiest three.
+ * window with a purchase after the move; a move is judged by the series located within a window
+ * of its onset.
  */
 export const ONSET_SLACK = 2;
 
-/** Series per split-start window (window index as the key), of one population and direction. */
-export type StartCounts = Record<string, number>;
+/**
+ * Series per located change of one population and kind of move: the key `first:last` names the
+ * windows the change may start at (`locateChange`), the value how many series located it there.
+ */
+export type LocatedChanges = Record<string, number>;
 
 /**
  * What moved and which way: the purchases (a split led by its count part) or the amounts (led by
@@ -51,8 +56,8 @@ export function moveKind(direction: 'up' | 'down', sizeLed: boolean): MoveKind {
   return sizeLed ? 'down-size' : 'down-count';
 }
 
-/** Series that named split starts, per population key and kind of move (`key|up-size`, ...). */
-export type ScreenedStarts = Record<string, StartCounts>;
+/** Series that located their change, per population key and kind of move (`key|up-size`, ...). */
+export type ScreenedChanges = Record<string, LocatedChanges>;
 
 export const screenedKey = (populationKey: string, kind: MoveKind): string => `${populationKey}|${kind}`;
 
@@ -63,68 +68,138 @@ export interface Onset {
   background: number;
 }
 
-/** Counts one series whose best split starts at window `start`. */
-export function countStart(screened: ScreenedStarts, populationKey: string, kind: MoveKind, start: number): void {
-  const counts = (screened[screenedKey(populationKey, kind)] ??= {});
-  counts[start] = (counts[start] ?? 0) + 1;
+/**
+ * Widest change interval (windows) a series names as where its change may start; a wider one names
+ * its best split's window alone. Within a week a customer who buys on a few weekdays of their own
+ * cannot tell which day a move started (nothing tells them apart between two purchases), and
+ * their best splits spread over the week around it while their intervals all hold it; an interval
+ * of weeks says little and would lift every window's count.
+ */
+export const NARROW_WINDOWS = 7;
+
+/**
+ * Where a series' change may start: its change interval (`starts`, glr-detector.ts `changeStarts`)
+ * when at most NARROW_WINDOWS wide, else its best split's first window `start`.
+ */
+export function locateChange(starts: readonly [number, number] | null, start: number): [first: number, last: number] {
+  return starts !== null && starts[1] - starts[0] < NARROW_WINDOWS ? [starts[0], starts[1]] : [start, start];
+}
+
+/** Counts one series whose change may start at windows `first`..`last`. */
+export function countChange(screened: ScreenedChanges, populationKey: string, kind: MoveKind, first: number, last: number): void {
+  const located = (screened[screenedKey(populationKey, kind)] ??= {});
+  const key = `${first}:${last}`;
+  located[key] = (located[key] ?? 0) + 1;
 }
 
 /** Adds a shard's counts to the population's (integer sums: any order gives the same result). */
-export function mergeScreened(into: ScreenedStarts, from: ScreenedStarts): void {
-  for (const [key, counts] of Object.entries(from)) {
+export function mergeScreened(into: ScreenedChanges, from: ScreenedChanges): void {
+  for (const [key, located] of Object.entries(from)) {
     const total = (into[key] ??= {});
-    for (const [start, n] of Object.entries(counts)) total[start] = (total[start] ?? 0) + n;
+    for (const [where, n] of Object.entries(located)) total[where] = (total[where] ?? 0) + n;
   }
 }
 
-/** Windows on each side of a stretch, past ONSET_SLACK, whose split starts are its background. */
+/** Windows on each side of a stretch, past ONSET_SLACK, whose located changes are its background. */
 export const FLANK_WINDOWS = 9;
 
+interface Located {
+  first: number;
+  last: number;
+  series: number;
+}
+
+/** Whether a change located at `c` may have started within one window of `w` (the stretch `[w - 1, w + 1]`). */
+const meets = (c: Located, w: number): boolean => c.first <= w + 1 && c.last >= w - 1;
+
 /**
- * The new onsets among the split starts of one close (window `index`): windows `s` whose three
- * windows `[s - 1, s + 1]` hold at least `minSeries` series and at least three times, plus six
- * standard deviations (Poisson), what a three-window stretch holds in the flanks around them (the
- * FLANK_WINDOWS windows on each side beyond ONSET_SLACK, those a split can start at: within the
- * last `maxRecent` windows). A move together is a peak; customers changing on their own, however
- * many, spread over the weeks (a season of changes is a plateau, not a peak), and the starts of
- * splits that noise makes favour the newest windows. `known` onsets, and windows within
- * ONSET_SLACK of them, are left out. Returns them in ascending order, each with its series and
- * the background.
+ * The new onsets among the changes the series located at one close (window `index`): windows `s`
+ * where at least `minSeries` series' changes may have started within one window (`[s - 1, s + 1]`),
+ * at least three times, plus six standard deviations (Poisson), what a three-window stretch of the
+ * flanks around them holds of the other series (the FLANK_WINDOWS windows on each side beyond
+ * ONSET_SLACK, those a split can start at: within the last `maxRecent` windows). A series located
+ * at the onset is left out of its flanks: the intervals of those who buy once or twice a week
+ * reach into them. A move together is a peak; customers changing on their own, however many,
+ * spread over the weeks (a season of changes is a plateau, not a peak), and the starts of splits
+ * that noise makes favour the newest windows. Series whose change may lie within ONSET_SLACK of
+ * a `known` onset belong to its move and are left out. Returns the new onsets in ascending order,
+ * each with its series and the background.
  */
-export function findOnsets(counts: StartCounts, known: readonly number[], minSeries: number, index: number, maxRecent: number): Onset[] {
-  const starts = Object.keys(counts).map(Number);
-  if (starts.length === 0) return [];
+export function findOnsets(changes: LocatedChanges, known: readonly number[], minSeries: number, index: number, maxRecent: number): Onset[] {
   const onsets: Onset[] = [];
-  const taken = (s: number): boolean => [...known, ...onsets.map((o) => o.start)].some((o) => Math.abs(o - s) <= ONSET_SLACK);
-  // The series of a move already found are no new one.
-  const free = (w: number): number => (taken(w) ? 0 : (counts[w] ?? 0));
-  const around = (s: number): number => free(s - 1) + free(s) + free(s + 1);
+  const ofMove = (c: Located, onset: number): boolean => c.first <= onset + ONSET_SLACK && c.last >= onset - ONSET_SLACK;
+  let free: Located[] = Object.entries(changes)
+    .map(([where, series]) => {
+      const [first, last] = where.split(':').map(Number) as [number, number];
+      return { first, last, series };
+    })
+    .filter((c) => !known.some((onset) => ofMove(c, onset)));
+  if (free.length === 0) return [];
+  const sum = (located: readonly Located[], counted: (c: Located) => boolean): number => {
+    let series = 0;
+    for (const c of located) if (counted(c)) series += c.series;
+    return series;
+  };
   const firstStart = index - maxRecent + 1;
-  /** Series per three windows in the flanks of `s`. */
+  /** Series of a three-window stretch in the flanks of `s`, but for those located within one window of `s`. */
   const flanks = (s: number): number => {
     let series = 0;
     let windows = 0;
     for (let d = ONSET_SLACK + 1; d <= ONSET_SLACK + FLANK_WINDOWS; d++) {
       for (const w of [s - d, s + d]) {
         if (w < firstStart || w > index) continue;
-        series += counts[w] ?? 0;
+        series += sum(free, (c) => meets(c, w) && !meets(c, s));
         windows++;
       }
     }
-    return windows === 0 ? Number.POSITIVE_INFINITY : (3 * series) / windows;
+    return windows === 0 ? Number.POSITIVE_INFINITY : series / windows;
   };
-  // Busiest first; among stretches as busy, the one whose middle window holds the most (a cluster
-  // at one window is the middle of its stretch, not the edge of the one before), then the earlier.
-  const centres = [...new Set(starts.flatMap((s) => [s - 1, s, s + 1]))].sort((a, b) => around(b) - around(a) || (counts[b] ?? 0) - (counts[a] ?? 0) || a - b);
+  const windows = new Set<number>();
+  for (const c of free) for (let w = c.first - 1; w <= c.last + 1; w++) windows.add(w);
+  const cluster = new Map<number, number>();
+  const inside = new Map<number, number>();
+  for (const w of windows) {
+    cluster.set(
+      w,
+      sum(free, (c) => meets(c, w)),
+    );
+    inside.set(
+      w,
+      sum(free, (c) => c.first <= w && c.last >= w),
+    );
+  }
+  // Busiest first; among stretches as busy, the window most changes may start at (a cluster at one
+  // window is the middle of its stretch, not the edge of the one before), then the earlier.
+  const centres = [...windows].sort((a, b) => cluster.get(b)! - cluster.get(a)! || inside.get(b)! - inside.get(a)! || a - b);
+  /**
+   * Where a move whose busiest stretch is centred on `c` started: the window within ONSET_SLACK of
+   * it that the most series' intervals hold (a mover's interval holds the onset, wherever its best
+   * split fell), the nearest to `c` among those, then the earlier.
+   */
+  const startOf = (c: number): number => {
+    let best = c;
+    let most = -1;
+    for (const d of [0, -1, 1, -2, 2].filter((x) => Math.abs(x) <= ONSET_SLACK)) {
+      const held = sum(free, (x) => x.first <= c + d && x.last >= c + d);
+      if (held > most) [best, most] = [c + d, held];
+    }
+    return best;
+  };
   // Each cluster is judged once, at its busiest centre: its neighbours hold the same series.
   const judged: number[] = [];
-  for (const s of centres) {
-    const cluster = around(s);
-    if (cluster < minSeries) break;
-    if (taken(s) || judged.some((j) => Math.abs(j - s) <= ONSET_SLACK)) continue;
-    judged.push(s);
-    const background = flanks(s);
-    if (cluster >= 3 * background + 6 * Math.sqrt(background)) onsets.push({ start: s, series: cluster, background });
+  for (const c of centres) {
+    if (cluster.get(c)! < minSeries) break;
+    if (onsets.some((o) => Math.abs(o.start - c) <= ONSET_SLACK) || judged.some((j) => Math.abs(j - c) <= ONSET_SLACK)) continue;
+    judged.push(c);
+    // A move found at this close takes its series, as a known one does.
+    const series = sum(free, (x) => meets(x, c));
+    if (series < minSeries) continue;
+    const background = flanks(c);
+    if (series >= 3 * background + 6 * Math.sqrt(background)) {
+      const start = startOf(c);
+      onsets.push({ start, series, background });
+      free = free.filter((x) => !ofMove(x, start));
+    }
   }
   return onsets.sort((a, b) => a.start - b.start);
 }

@@ -40,6 +40,20 @@ describe('silenceEvidence', () => {
     expect(silenceEvidence([...pairs, ...zeros(13)], ones(53), 100, 14)!.score).toBeCloseTo(11.256498377527414 / (40 / 39), 12);
   });
 
+  it("the stop's likelihood interval: the windows it may have started at, whose gap before them holds at most 3 nats", () => {
+    // 40 events in 40 windows, last at 87: a stop at window 87 + 1 + G leaves G windows empty by
+    // chance, 40 ln(1 + G/40) nats: G = 3 is 2.85, G = 4 is 3.81 > 3. So windows 88..91.
+    const ev = silenceEvidence([...ones(40), ...zeros(13)], ones(53), 100, 14)!;
+    expect(40 * Math.log1p(3 / 40)).toBeLessThanOrEqual(3);
+    expect(40 * Math.log1p(4 / 40)).toBeGreaterThan(3);
+    expect(ev.latestStop).toBe(91);
+    // A one-weekday shopper's empty other days hold no evidence: its interval reaches its next day.
+    const weekly = silenceEvidence([...ones(40), 0, 0, 0], [...ones(40), 0, 0, 7], 100, 14)!;
+    expect(weekly.latestStop).toBe(100);
+    // Only the gap so far: a stop cannot have started after the window being closed.
+    expect(silenceEvidence([...ones(40), 0, 0], ones(42), 100, 14)!.latestStop).toBe(100);
+  });
+
   it('exposures carry the weekday profile: days without expected purchases add no evidence', () => {
     // A shopper on one weekday (factor 7, others 0): 8 such days of 5 events, then 6 empty other days.
     const n: number[] = [];

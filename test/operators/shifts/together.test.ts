@@ -2,14 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
 import { newSeries } from '../../../operators/shifts/series.js';
-import { type StartCounts, FLANK_WINDOWS, ONSET_SLACK, findOnsets, isTogether } from '../../../operators/shifts/together.js';
+import { type LocatedChanges, FLANK_WINDOWS, NARROW_WINDOWS, ONSET_SLACK, findOnsets, isTogether, locateChange } from '../../../operators/shifts/together.js';
 import { normal, poisson, rng } from './simulate.js';
 
-/** Split starts: `perWindow` series at every window of [from, to], plus `extra` at chosen windows. */
-function starts(from: number, to: number, perWindow: number, extra: Record<number, number> = {}): StartCounts {
-  const counts: StartCounts = {};
-  for (let w = from; w <= to; w++) if (perWindow > 0) counts[w] = perWindow;
-  for (const [w, n] of Object.entries(extra)) counts[w] = (counts[w] ?? 0) + n;
+/** Changes located at one window: `perWindow` series at every window of [from, to], plus `extra` at chosen windows. */
+function starts(from: number, to: number, perWindow: number, extra: Record<number, number> = {}): LocatedChanges {
+  const counts: LocatedChanges = {};
+  const add = (w: number, n: number): void => void (counts[`${w}:${w}`] = (counts[`${w}:${w}`] ?? 0) + n);
+  for (let w = from; w <= to; w++) if (perWindow > 0) add(w, perWindow);
+  for (const [w, n] of Object.entries(extra)) add(Number(w), n);
   return counts;
 }
 
@@ -39,11 +40,81 @@ describe('onsets of moves together (findOnsets)', () => {
 
   test('flanks count only windows a split can start at: the newest one is the close', () => {
     // A cluster two windows before the close has its right flank in the future, so its left flank
-    // alone (windows 87..95, 2 each) is its background: 6 a stretch, 30 < 3 x 6 + 6 x sqrt(6) = 32.7.
-    // Counting the 9 future windows as empty would halve it (19.4) and make this an onset.
+    // alone is its background: its windows 95..87 (2 changes at each of 87..95) hold 4, 6 x 7 and
+    // 4 in their three-window stretches, 50 / 9 = 5.6 a stretch, and 30 < 3 x 5.6 + 6 x sqrt(5.6) = 30.8.
+    // Counting the 9 future windows as empty would halve it (21.8) and make this an onset.
     const counts = starts(98 - ONSET_SLACK - FLANK_WINDOWS, 98 - ONSET_SLACK - 1, 2, { 98: 30 });
     expect(findOnsets(counts, [], 10, 100, 63)).toEqual([]);
-    expect(findOnsets(counts, [], 10, 120, 63)).toEqual([{ start: 98, series: 30, background: 3 }]);
+    expect(findOnsets(counts, [], 10, 120, 63)).toEqual([{ start: 98, series: 30, background: 50 / 18 }]);
+  });
+});
+
+describe('changes located by their intervals (findOnsets, locateChange)', () => {
+  /**
+   * 40 customers who buy on a few weekdays of their own move at window 60: each one's interval is
+   * the week between its last purchase before and its first after, [54 + k, 60 + k] for k = 0..6 (so
+   * every one holds 60), and its best split one of those windows; 1 change a window elsewhere.
+   */
+  const movers = (at: (k: number) => [number, number]): LocatedChanges => {
+    const changes = starts(38, 100, 1);
+    for (let i = 0; i < 40; i++) {
+      const [first, last] = at(i % 7);
+      changes[`${first}:${last}`] = (changes[`${first}:${last}`] ?? 0) + 1;
+    }
+    return changes;
+  };
+
+  test('intervals that all hold the onset make a peak where their best splits spread over the week: hand-computed', () => {
+    // Located by their intervals: the 40 all meet [59, 61], with the 3 of the background 43. Left
+    // out of the flanks (they are the cluster's), the flanks hold the background's 3 a stretch.
+    // 43 >= 3 x 3 + 6 x sqrt(3) = 19.4: an onset, at window 60, which the most intervals hold.
+    expect(
+      findOnsets(
+        movers((k) => [54 + k, 60 + k]),
+        [],
+        10,
+        100,
+        63,
+      ),
+    ).toEqual([{ start: 60, series: 43, background: 3 }]);
+    // The same customers located at their best splits (57..63, 5-6 a window): no window stands out
+    // from flanks that hold them too.
+    expect(
+      findOnsets(
+        movers((k) => [57 + k, 57 + k]),
+        [],
+        10,
+        100,
+        63,
+      ),
+    ).toEqual([]);
+  });
+
+  test('a known onset takes the series located within ONSET_SLACK of it', () => {
+    expect(
+      findOnsets(
+        movers((k) => [54 + k, 60 + k]),
+        [60],
+        10,
+        100,
+        63,
+      ),
+    ).toEqual([]);
+    expect(
+      findOnsets(
+        movers((k) => [54 + k, 60 + k]),
+        [50],
+        10,
+        100,
+        63,
+      ).map((o) => o.start),
+    ).toEqual([60]);
+  });
+
+  test('an interval up to NARROW_WINDOWS wide locates a change; a wider one, or none, its best split', () => {
+    expect(locateChange([40, 40 + NARROW_WINDOWS - 1], 43)).toEqual([40, 40 + NARROW_WINDOWS - 1]);
+    expect(locateChange([40, 40 + NARROW_WINDOWS], 43)).toEqual([43, 43]);
+    expect(locateChange(null, 43)).toEqual([43, 43]);
   });
 });
 
