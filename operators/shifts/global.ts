@@ -15,7 +15,17 @@ import { benjaminiHochberg } from './fdr.js';
 import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftRequest } from './local.js';
 import { SHIFT_STATES } from './local.js';
 import { type PopulationState, newPopulation, populationKeyParts, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
-import { MOVE_KINDS, type MoveKind, type ScreenedChanges, findOnsets, mergeScreened, screenedKey, watchesTogether } from './together.js';
+import {
+  MOVE_KINDS,
+  type MoveKind,
+  SAME_MOVE_WINDOWS,
+  type ScreenedChanges,
+  findOnsets,
+  mergeScreened,
+  moveIdentity,
+  screenedKey,
+  watchesTogether,
+} from './together.js';
 import { togetherAlert } from './alerts.js';
 
 export interface ClockState {
@@ -158,7 +168,8 @@ export class CustomerShiftGlobal implements GlobalOperator {
   /**
    * GLR: the onsets of moves together (together.ts) that the series of each population (measure,
    * or measure and segment) have shown so far, new ones from this close's located changes, while a
-   * series' ring still holds them, each with its analytic alert.
+   * series' ring still holds them. A new onset gets its analytic alert unless one of the same move
+   * (`moveIdentity`, within SAME_MOVE_WINDOWS) has had one.
    */
   private recordTogether(
     index: number,
@@ -172,6 +183,12 @@ export class CustomerShiftGlobal implements GlobalOperator {
     for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);
     const keys = new Set([...this.population.entries()].filter(([, pop]) => pop.together).map(([key]) => key));
     for (const key of seriesOf.keys()) if (MOVE_KINDS.some((kind) => screened[screenedKey(key, kind)])) keys.add(key);
+    const segmented = cfg.population.segmentBy !== 'none';
+    const told: Array<{ identity: string; start: number }> = [];
+    for (const [key, pop] of this.population.entries()) {
+      const { measure, segment } = populationKeyParts(key, segmented);
+      for (const kind of MOVE_KINDS) for (const start of pop.together?.[kind] ?? []) told.push({ identity: moveIdentity(measure, segment, kind), start });
+    }
     const together: Record<string, Partial<Record<MoveKind, number[]>>> = {};
     for (const key of [...keys].sort()) {
       const pop = this.population.get(key) ?? newPopulation();
@@ -182,9 +199,13 @@ export class CustomerShiftGlobal implements GlobalOperator {
         const known = (pop.together?.[kind] ?? []).filter((onset) => onset > index - cfg.ringWindows);
         for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, known, fewest, index, cfg.glr.maxRecent)) {
           known.push(found.start);
+          const parts = populationKeyParts(key, segmented);
+          const identity = moveIdentity(parts.measure, parts.segment, kind);
+          if (told.some((t) => t.identity === identity && Math.abs(t.start - found.start) <= SAME_MOVE_WINDOWS)) continue;
+          told.push({ identity, start: found.start });
           this.outputs.push(
             togetherAlert({
-              ...populationKeyParts(key, cfg.population.segmentBy !== 'none'),
+              ...parts,
               kind,
               onsetStart: found.start * cfg.windowMs,
               window: cfg.window,

@@ -205,6 +205,21 @@ export function findOnsets(changes: LocatedChanges, known: readonly number[], mi
 }
 
 /**
+ * Windows within which onsets of one move's alert identity (`moveIdentity`) are the same move: a
+ * purchase move is found in both purchase measures, a window or two apart, and the series a found
+ * onset leaves out (ONSET_SLACK either side) may still make a second peak just past them.
+ */
+export const SAME_MOVE_WINDOWS = 2 * ONSET_SLACK + 1;
+
+/**
+ * What one analytic alert of a move stands for: the purchases (`spend_count`) and the spend
+ * (`spend_total`) show the same move of the customers' purchases, a usage metric its own.
+ */
+export function moveIdentity(measure: string, segment: string | null, kind: MoveKind): string {
+  return `${measure.startsWith('spend_') ? 'spend' : measure}|${segment ?? ''}|${kind}`;
+}
+
+/**
  * Whether a customer's shift is part of a move that started at one of `onsets`: the move's onset
  * lies where the customer's own change could have started (`starts`, the first and last window of
  * the change point's likelihood interval, glr-detector.ts), give or take ONSET_SLACK windows. A

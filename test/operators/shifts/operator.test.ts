@@ -519,6 +519,10 @@ describe('population moves per segment (issue 17, item 3)', () => {
     // The customer who stopped on its own is still reported.
     expect(quietOf(alerts, new Set([customers[1]!.id]))).toBe(quietOf(without, new Set([customers[1]!.id])));
     expect(quietOf(without, new Set([customers[1]!.id]))).toBe(1);
+    // Both purchase measures show the move (each its own population): still one alert for it.
+    const both = run({}, ['spend_total', 'spend_count']);
+    expect(both.filter((a) => a.rule === 'GroupSpendDrop')).toHaveLength(1);
+    expect(quietOf(both, closed)).toBeLessThanOrEqual(5);
   });
 
   test('half the population moving with no label for it: one analytic alert for the move, individual shifts inside and outside it still found', () => {
