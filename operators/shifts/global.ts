@@ -20,8 +20,11 @@ import {
   type MoveKind,
   SAME_MOVE_WINDOWS,
   type ScreenedChanges,
+  type SplitEdges,
   findOnsets,
+  mergeEdges,
   mergeScreened,
+  populationEdge,
   moveIdentity,
   screenedKey,
   watchesTogether,
@@ -178,7 +181,11 @@ export class CustomerShiftGlobal implements GlobalOperator {
   ): Record<string, Partial<Record<MoveKind, number[]>>> {
     const cfg = this.cfg;
     const screened: ScreenedChanges = {};
-    for (const answer of assessed) if (answer.screened) mergeScreened(screened, answer.screened);
+    const edges: SplitEdges = {};
+    for (const answer of assessed) {
+      if (answer.screened) mergeScreened(screened, answer.screened);
+      if (answer.edges) mergeEdges(edges, answer.edges);
+    }
     const seriesOf = new Map<string, number>();
     for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);
     const keys = new Set([...this.population.entries()].filter(([, pop]) => pop.together).map(([key]) => key));
@@ -195,9 +202,10 @@ export class CustomerShiftGlobal implements GlobalOperator {
       const onsets: Partial<Record<MoveKind, number[]>> = {};
       const { minSeries, minShare } = cfg.population.together;
       const fewest = Math.max(minSeries, Math.ceil(minShare * (seriesOf.get(key) ?? 0)));
+      const edge = populationEdge(edges[key]);
       for (const kind of MOVE_KINDS) {
         const known = (pop.together?.[kind] ?? []).filter((onset) => onset > index - cfg.ringWindows);
-        for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, known, fewest, index, cfg.glr.maxRecent)) {
+        for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, known, fewest, index, cfg.glr.maxRecent, edge)) {
           known.push(found.start);
           const parts = populationKeyParts(key, segmented);
           const identity = moveIdentity(parts.measure, parts.segment, kind);

@@ -32,10 +32,12 @@ import { type SilenceEvidence, isSilence, silenceFires } from './silence.js';
 import {
   type MoveKind,
   type ScreenedChanges,
+  type SplitEdges,
   FLANK_WINDOWS,
   ONSET_SLACK,
   SCREEN_SHARE,
   countChange,
+  countEdge,
   isTogether,
   locateChange,
   moveKind,
@@ -116,6 +118,8 @@ export interface AssessAnswer {
   tested: number;
   /** GLR with `population.together`: where the strongest splits' changes may start (together.ts). */
   screened?: ScreenedChanges;
+  /** GLR with `population.together`: the assessed series by the first window they can split at (together.ts `SplitEdges`). */
+  edges?: SplitEdges;
 }
 
 /** The accumulators of a window in which the customer had no events. */
@@ -390,6 +394,7 @@ export class CustomerShiftLocal implements LocalOperator {
     const span = cfg.ringWindows;
     const watching = watchesTogether(cfg);
     const screened: ScreenedChanges = {};
+    const edges: SplitEdges = {};
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
@@ -404,7 +409,10 @@ export class CustomerShiftLocal implements LocalOperator {
         tested += 1;
         keepExpectation(it.s, r.a);
         const kind = moveKind(r.v.direction, r.sizeLed);
-        if (watching) screen(screened, it, r, kind, index, cfg);
+        if (watching) {
+          countEdge(edges, it.key, Math.max(index - it.s.v.length + cfg.minHistory, index - cfg.glr.maxRecent + 1));
+          screen(screened, it, r, kind, index, cfg);
+        }
         if (r.v.fired && index >= it.s.quiet) {
           it.a = r.a;
           it.v = r.v;
@@ -419,7 +427,7 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     this.candidates = this.items.filter((it) => it.v?.fired && index >= it.s.quiet);
     const pValues = this.candidates.map((it) => (it.v as Verdict).pValue);
-    return cfg.method === 'glr' ? { pValues, tested, screened } : { pValues, tested };
+    return cfg.method === 'glr' ? { pValues, tested, screened, edges } : { pValues, tested };
   }
 
   /**
@@ -494,19 +502,22 @@ export class CustomerShiftLocal implements LocalOperator {
  * evidence an alert needs: its change interval, or its best split's start when that is wide
  * (`locateChange`), or for a customer going quiet the windows it may have stopped at (a stop is
  * the silence rule's, not a split's: many going quiet at once, the stores of a region closed, are
- * a move too). Only a change located with its whole left flank after the series' earliest possible
- * split (its first window + minHistory) counts: series that began together (the first day of the
- * data, rings that filled up) pile their splits up at that edge, and a move is a peak above its
- * flanks (together.ts `findOnsets`).
+ * a move too). Series that began with the population are judged at its edge (together.ts
+ * `populationEdge`). A series that restarted (after an alert or a move, its ring cut at the split)
+ * or began later counts only a change more than 11 windows past its own earliest possible split,
+ * where its left flank lies within its own history: the customers of one move restart together
+ * and would pile their splits up at their new edge.
  */
 function screen(screened: ScreenedChanges, it: Item, r: NonNullable<ReturnType<typeof assessGlr>>, kind: MoveKind, index: number, cfg: ShiftSettings): void {
   const earliest = index - it.s.v.length + cfg.minHistory;
-  const flanked = (window: number): boolean => window > earliest + ONSET_SLACK + FLANK_WINDOWS;
-  const [first, last] = locateChange(r.starts, index - r.a.guard + 1);
-  if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h && flanked(first)) countChange(screened, it.key, kind, first, last);
-  else if (r.silence && r.silence.score >= SCREEN_SHARE * cfg.silence.h && flanked(r.silence.lastEventIndex + 1)) {
+  const restarted = it.s.v.length < Math.min(cfg.ringWindows, index - (it.c.first ?? index));
+  const counted = (window: number): boolean => !restarted || window > earliest + ONSET_SLACK + FLANK_WINDOWS;
+  if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h) {
+    const [first, last] = locateChange(r.starts, index - r.a.guard + 1);
+    if (counted(first)) countChange(screened, it.key, kind, first, last);
+  } else if (r.silence && r.silence.score >= SCREEN_SHARE * cfg.silence.h) {
     const [first, last] = locateChange([r.silence.lastEventIndex + 1, r.silence.latestStop], r.silence.lastEventIndex + 1);
-    countChange(screened, it.key, 'down-count', first, last);
+    if (counted(first)) countChange(screened, it.key, 'down-count', first, last);
   }
 }
 

@@ -100,6 +100,41 @@ export function mergeScreened(into: ScreenedChanges, from: ScreenedChanges): voi
   }
 }
 
+/**
+ * Per population key, the assessed series by the first window their split can start at (key: the
+ * window). Series that began together (every customer a job has seen since its first day, once
+ * `minHistory` windows old) name changes at that edge far more often than anywhere else: before the
+ * population's edge there is no background to judge a peak against.
+ */
+export type SplitEdges = Record<string, Record<string, number>>;
+
+export function countEdge(edges: SplitEdges, populationKey: string, window: number): void {
+  const counts = (edges[populationKey] ??= {});
+  counts[window] = (counts[window] ?? 0) + 1;
+}
+
+/** Adds a shard's edges to the population's. */
+export function mergeEdges(into: SplitEdges, from: SplitEdges): void {
+  for (const [key, counts] of Object.entries(from)) {
+    const total = (into[key] ??= {});
+    for (const [window, n] of Object.entries(counts)) total[window] = (total[window] ?? 0) + n;
+  }
+}
+
+/** The first window at least half of a population's series can split at (-Infinity when none is known). */
+export function populationEdge(counts: Readonly<Record<string, number>> | undefined): number {
+  const windows = Object.entries(counts ?? {})
+    .map(([w, n]) => [Number(w), n] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const total = windows.reduce((sum, [, n]) => sum + n, 0);
+  let seen = 0;
+  for (const [window, n] of windows) {
+    seen += n;
+    if (2 * seen >= total) return window;
+  }
+  return Number.NEGATIVE_INFINITY;
+}
+
 /** Windows on each side of a stretch, past ONSET_SLACK, whose located changes are its background. */
 export const FLANK_WINDOWS = 9;
 
@@ -125,7 +160,14 @@ const meets = (c: Located, w: number): boolean => c.first <= w + 1 && c.last >= 
  * a `known` onset belong to its move and are left out. Returns the new onsets in ascending order,
  * each with its series and the background.
  */
-export function findOnsets(changes: LocatedChanges, known: readonly number[], minSeries: number, index: number, maxRecent: number): Onset[] {
+export function findOnsets(
+  changes: LocatedChanges,
+  known: readonly number[],
+  minSeries: number,
+  index: number,
+  maxRecent: number,
+  edge = Number.NEGATIVE_INFINITY,
+): Onset[] {
   const onsets: Onset[] = [];
   const ofMove = (c: Located, onset: number): boolean => c.first <= onset + ONSET_SLACK && c.last >= onset - ONSET_SLACK;
   let free: Located[] = Object.entries(changes)
@@ -140,7 +182,7 @@ export function findOnsets(changes: LocatedChanges, known: readonly number[], mi
     for (const c of located) if (counted(c)) series += c.series;
     return series;
   };
-  const firstStart = index - maxRecent + 1;
+  const firstStart = Math.max(index - maxRecent + 1, edge);
   /** Series of a three-window stretch in the flanks of `s`, but for those located within one window of `s`. */
   const flanks = (s: number): number => {
     let series = 0;
@@ -189,6 +231,7 @@ export function findOnsets(changes: LocatedChanges, known: readonly number[], mi
   const judged: number[] = [];
   for (const c of centres) {
     if (cluster.get(c)! < minSeries) break;
+    if (c < edge) continue;
     if (onsets.some((o) => Math.abs(o.start - c) <= ONSET_SLACK) || judged.some((j) => Math.abs(j - c) <= ONSET_SLACK)) continue;
     judged.push(c);
     // A move found at this close takes its series, as a known one does.

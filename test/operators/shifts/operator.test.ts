@@ -546,6 +546,32 @@ describe('population moves per segment (issue 17, item 3)', () => {
       expect(found.length, id).toBeGreaterThan(0);
     }
   });
+  test('a move on the first day a job can judge its customers (all of them new, minHistory windows in) is found', () => {
+    // 600 customers from day 0, the even ones paying 1.8x from day 14 (minHistory): every series'
+    // earliest split, where series that began together pile up their chance splits too. The move
+    // is judged against the windows after it (the population's edge has no left flank).
+    const customers = makeCustomers({ customers: 600, days: 50, seed: 41, weekendShare: 0 });
+    const movers = new Set(customers.filter((_, i) => i % 2 === 0).map((c) => c.id));
+    const days: PulseEvent[][] = simulateDays(customers, 50, 42).map((evs, d) =>
+      evs.map((e) => (d >= 14 && movers.has(e.customer_id) ? { ...e, amount: Math.round(e.amount * 180) / 100 } : e)),
+    );
+    const run = (population: object): OutputRow[] =>
+      runDays(
+        new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population })),
+        days,
+      );
+    const moverJumps = (alerts: OutputRow[]): number => alerts.filter((a) => a.rule === 'CustomerSpendJump' && movers.has(a.customer_id as string)).length;
+    const without = run({ together: { enabled: false } });
+    const alerts = run({});
+    // Measured: 27 jumps of movers without it; one move at day 14 and 2 jumps with it (no move
+    // found, 27 jumps, when only changes 11 windows past a series' own edge counted).
+    expect(moverJumps(without)).toBeGreaterThan(15);
+    const moves = alerts.filter((a) => a.rule === 'GroupSpendJump');
+    expect(moves).toHaveLength(1);
+    expect(Math.abs((moves[0]!.window_start as number) / MS_PER_DAY - 14)).toBeLessThanOrEqual(1);
+    expect(moverJumps(alerts)).toBeLessThanOrEqual(moverJumps(without) / 4);
+  });
+
   test('customers who buy on two weekdays of their own, half of them paying 1.8x from one day, the others changing on their own: one move, found at its day', () => {
     // 600 customers, each buying on two weekdays of its own (a lognormal rate, 3.5 purchases a
     // shopping day at the median; amounts lognormal around 33). The even ones pay 1.8x from day 50;

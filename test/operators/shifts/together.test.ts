@@ -2,7 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { resolveShiftConfig } from '../../../operators/shifts/config.js';
 import { type WindowStats, addEvent, advanceGlr, assessGlr, emptyWindow } from '../../../operators/shifts/glr-detector.js';
 import { newSeries } from '../../../operators/shifts/series.js';
-import { type LocatedChanges, FLANK_WINDOWS, NARROW_WINDOWS, ONSET_SLACK, findOnsets, isTogether, locateChange } from '../../../operators/shifts/together.js';
+import {
+  type LocatedChanges,
+  FLANK_WINDOWS,
+  NARROW_WINDOWS,
+  ONSET_SLACK,
+  findOnsets,
+  isTogether,
+  locateChange,
+  populationEdge,
+} from '../../../operators/shifts/together.js';
 import { normal, poisson, rng } from './simulate.js';
 
 /** Changes located at one window: `perWindow` series at every window of [from, to], plus `extra` at chosen windows. */
@@ -115,6 +124,29 @@ describe('changes located by their intervals (findOnsets, locateChange)', () => 
     expect(locateChange([40, 40 + NARROW_WINDOWS - 1], 43)).toEqual([40, 40 + NARROW_WINDOWS - 1]);
     expect(locateChange([40, 40 + NARROW_WINDOWS], 43)).toEqual([43, 43]);
     expect(locateChange(null, 43)).toEqual([43, 43]);
+  });
+});
+
+describe("the population's edge (populationEdge, findOnsets)", () => {
+  test('the first window at least half of the series can split at', () => {
+    expect(populationEdge({ 14: 30, 15: 20, 16: 50 })).toBe(15);
+    expect(populationEdge({ 14: 30, 15: 19, 16: 51 })).toBe(16);
+    expect(populationEdge(undefined)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  test('windows before the edge are no flanks: a pile-up of changes at the edge is judged against what comes after it', () => {
+    // Series that began together can split from window 14 on. 20 of them name window 15 at the
+    // close of window 17: counting windows 4..12 as empty flanks would make that an onset
+    // (background 0); with the edge, no flank window is known yet (background Infinity).
+    const pileUp = starts(15, 15, 20);
+    expect(findOnsets(pileUp, [], 10, 17, 63)).toEqual([{ start: 15, series: 20, background: 0 }]);
+    expect(findOnsets(pileUp, [], 10, 17, 63, 14)).toEqual([]);
+    // Ten windows on, the right flank (18..26) holds 1 change a window: 3 a stretch, 20 + 2 >=
+    // 3 x 3 + 6 x sqrt(3) = 19.4 is an onset; 12 + 2 = 14 is not.
+    expect(findOnsets(starts(14, 27, 1, { 15: 20 }), [], 10, 27, 63, 14)).toEqual([{ start: 15, series: 23, background: 3 }]);
+    expect(findOnsets(starts(14, 27, 1, { 15: 12 }), [], 10, 27, 63, 14)).toEqual([]);
+    // A peak before the edge is no onset.
+    expect(findOnsets(starts(10, 27, 1, { 12: 40 }), [], 10, 27, 63, 14)).toEqual([]);
   });
 });
 
