@@ -24,8 +24,8 @@ import {
   findOnsets,
   mergeEdges,
   mergeScreened,
-  populationEdge,
   moveIdentity,
+  populationEdge,
   screenedKey,
   watchesTogether,
 } from './together.js';

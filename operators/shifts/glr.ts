@@ -133,10 +133,11 @@ export interface GlrResult {
 }
 
 /**
- * Nats below the best split within which a split (or a stop, silence.ts) is still a place the change could lie: the
- * likelihood interval of the change point (2 x 3 nats, about the 95% point of chi-square(2) for one
- * more free parameter pair, and wide enough for a customer's few events on either side). 1 or 2
- * nats let 2-4x as many alerts of customers in a move through (README, Benchmarks).
+ * Nats below the best split within which a split (or a stop, silence.ts) is still a place the
+ * change could lie: the likelihood interval of the change point (2 x 3 nats, about the 95% point of
+ * chi-square(2) for one more free parameter pair, and wide enough for a customer's few events on
+ * either side). 1 or 2 nats let 2-4x as many alerts of customers in a move through (README,
+ * Benchmarks).
  */
 export const CHANGE_POINT_NATS = 3;
 

@@ -410,7 +410,7 @@ export class CustomerShiftLocal implements LocalOperator {
         keepExpectation(it.s, r.a);
         const kind = moveKind(r.v.direction, r.sizeLed);
         if (watching) {
-          countEdge(edges, it.key, Math.max(index - it.s.v.length + cfg.minHistory, index - cfg.glr.maxRecent + 1));
+          countEdge(edges, it.key, Math.max(earliestSplit(it.s, index, cfg), index - cfg.glr.maxRecent + 1));
           screen(screened, it, r, kind, index, cfg);
         }
         if (r.v.fired && index >= it.s.quiet) {
@@ -497,6 +497,11 @@ export class CustomerShiftLocal implements LocalOperator {
   }
 }
 
+/** The first window a split of series `s` can start at when window `index` closes: `minHistory` windows into its ring. */
+function earliestSplit(s: SeriesState, index: number, cfg: ShiftSettings): number {
+  return index - s.v.length + cfg.minHistory;
+}
+
 /**
  * Counts where a series' change may start (together.ts), when it has at least SCREEN_SHARE of the
  * evidence an alert needs: its change interval, or its best split's start when that is wide
@@ -509,7 +514,7 @@ export class CustomerShiftLocal implements LocalOperator {
  * and would pile their splits up at their new edge.
  */
 function screen(screened: ScreenedChanges, it: Item, r: NonNullable<ReturnType<typeof assessGlr>>, kind: MoveKind, index: number, cfg: ShiftSettings): void {
-  const earliest = index - it.s.v.length + cfg.minHistory;
+  const earliest = earliestSplit(it.s, index, cfg);
   const restarted = it.s.v.length < Math.min(cfg.ringWindows, index - (it.c.first ?? index));
   const counted = (window: number): boolean => !restarted || window > earliest + ONSET_SLACK + FLANK_WINDOWS;
   if (Math.abs(r.v.score) >= SCREEN_SHARE * cfg.glr.h) {

@@ -147,6 +147,9 @@ interface Located {
 /** Whether a change located at `c` may have started within one window of `w` (the stretch `[w - 1, w + 1]`). */
 const meets = (c: Located, w: number): boolean => c.first <= w + 1 && c.last >= w - 1;
 
+/** Whether a change located at `c` may have started at window `w`. */
+const holds = (c: Located, w: number): boolean => c.first <= w && c.last >= w;
+
 /**
  * The new onsets among the changes the series located at one close (window `index`): windows `s`
  * where at least `minSeries` series' changes may have started within one window (`[s - 1, s + 1]`),
@@ -196,23 +199,20 @@ export function findOnsets(
     }
     return windows === 0 ? Number.POSITIVE_INFINITY : series / windows;
   };
+  /** The series whose changes may have started within one window of `w`, and at `w` itself. */
+  const clusterAt = (w: number): number => sum(free, (c) => meets(c, w));
+  const heldAt = (w: number): number => sum(free, (c) => holds(c, w));
   const windows = new Set<number>();
   for (const c of free) for (let w = c.first - 1; w <= c.last + 1; w++) windows.add(w);
   const cluster = new Map<number, number>();
-  const inside = new Map<number, number>();
+  const held = new Map<number, number>();
   for (const w of windows) {
-    cluster.set(
-      w,
-      sum(free, (c) => meets(c, w)),
-    );
-    inside.set(
-      w,
-      sum(free, (c) => c.first <= w && c.last >= w),
-    );
+    cluster.set(w, clusterAt(w));
+    held.set(w, heldAt(w));
   }
   // Busiest first; among stretches as busy, the window most changes may start at (a cluster at one
   // window is the middle of its stretch, not the edge of the one before), then the earlier.
-  const centres = [...windows].sort((a, b) => cluster.get(b)! - cluster.get(a)! || inside.get(b)! - inside.get(a)! || a - b);
+  const centres = [...windows].sort((a, b) => cluster.get(b)! - cluster.get(a)! || held.get(b)! - held.get(a)! || a - b);
   /**
    * Where a move whose busiest stretch is centred on `c` started: the window within ONSET_SLACK of
    * it that the most series' intervals hold (a mover's interval holds the onset, wherever its best
@@ -221,9 +221,11 @@ export function findOnsets(
   const startOf = (c: number): number => {
     let best = c;
     let most = -1;
-    for (const d of [0, -1, 1, -2, 2].filter((x) => Math.abs(x) <= ONSET_SLACK)) {
-      const held = sum(free, (x) => x.first <= c + d && x.last >= c + d);
-      if (held > most) [best, most] = [c + d, held];
+    for (let d = 0; d <= ONSET_SLACK; d++) {
+      for (const w of d === 0 ? [c] : [c - d, c + d]) {
+        const series = heldAt(w);
+        if (series > most) [best, most] = [w, series];
+      }
     }
     return best;
   };
@@ -235,7 +237,7 @@ export function findOnsets(
     if (onsets.some((o) => Math.abs(o.start - c) <= ONSET_SLACK) || judged.some((j) => Math.abs(j - c) <= ONSET_SLACK)) continue;
     judged.push(c);
     // A move found at this close takes its series, as a known one does.
-    const series = sum(free, (x) => meets(x, c));
+    const series = clusterAt(c);
     if (series < minSeries) continue;
     const background = flanks(c);
     if (series >= 3 * background + 6 * Math.sqrt(background)) {
