@@ -22,8 +22,7 @@ import {
   type ScreenedChanges,
   type SplitEdges,
   findOnsets,
-  mergeEdges,
-  mergeScreened,
+  mergeCounts,
   moveIdentity,
   populationEdge,
   screenedKey,
@@ -183,8 +182,8 @@ export class CustomerShiftGlobal implements GlobalOperator {
     const screened: ScreenedChanges = {};
     const edges: SplitEdges = {};
     for (const answer of assessed) {
-      if (answer.screened) mergeScreened(screened, answer.screened);
-      if (answer.edges) mergeEdges(edges, answer.edges);
+      if (answer.screened) mergeCounts(screened, answer.screened);
+      if (answer.edges) mergeCounts(edges, answer.edges);
     }
     const seriesOf = new Map<string, number>();
     for (const answer of collected) for (const [key, rate] of Object.entries(answer.rates)) seriesOf.set(key, (seriesOf.get(key) ?? 0) + rate.series);

@@ -92,11 +92,14 @@ export function countChange(screened: ScreenedChanges, populationKey: string, ki
   located[key] = (located[key] ?? 0) + 1;
 }
 
-/** Adds a shard's counts to the population's (integer sums: any order gives the same result). */
-export function mergeScreened(into: ScreenedChanges, from: ScreenedChanges): void {
-  for (const [key, located] of Object.entries(from)) {
+/**
+ * Adds a shard's counts to the population's, for the located changes (ScreenedChanges) and the
+ * split edges (SplitEdges) alike: integer sums, so any order of shards gives the same result.
+ */
+export function mergeCounts(into: Record<string, Record<string, number>>, from: Readonly<Record<string, Readonly<Record<string, number>>>>): void {
+  for (const [key, counts] of Object.entries(from)) {
     const total = (into[key] ??= {});
-    for (const [where, n] of Object.entries(located)) total[where] = (total[where] ?? 0) + n;
+    for (const [at, n] of Object.entries(counts)) total[at] = (total[at] ?? 0) + n;
   }
 }
 
@@ -111,14 +114,6 @@ export type SplitEdges = Record<string, Record<string, number>>;
 export function countEdge(edges: SplitEdges, populationKey: string, window: number): void {
   const counts = (edges[populationKey] ??= {});
   counts[window] = (counts[window] ?? 0) + 1;
-}
-
-/** Adds a shard's edges to the population's. */
-export function mergeEdges(into: SplitEdges, from: SplitEdges): void {
-  for (const [key, counts] of Object.entries(from)) {
-    const total = (into[key] ??= {});
-    for (const [window, n] of Object.entries(counts)) total[window] = (total[window] ?? 0) + n;
-  }
 }
 
 /** The first window at least half of a population's series can split at (-Infinity when none is known). */
