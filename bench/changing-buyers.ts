@@ -90,8 +90,12 @@ async function dailyCounts(events: string): Promise<Map<string, Uint16Array>> {
   return counts;
 }
 
-/** The customers' shift and silence alerts, and the moves of part of the population found (operators/shifts/together.ts) as "rule part from day d". */
-async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves: string[] }> {
+/**
+ * The customers' shift and silence alerts, the moves of part of the population found
+ * (operators/shifts/together.ts) as "rule part from day d", and the customers listed as held back
+ * by a move (`move_members`).
+ */
+async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves: string[]; members: Set<string> }> {
   const job = join(work, 'job.yaml');
   writeOperatorJob(resolve(values.config as string), events, job, 'customer_shifts');
   const db = join(work, 'run.duckdb');
@@ -113,7 +117,12 @@ async function shiftAlerts(events: string): Promise<{ alerts: AlertDay[]; moves:
       store.connection,
       `SELECT rule, labels->>'part' AS part, epoch_ms(window_start) AS start FROM alerts WHERE rule LIKE 'Group%' ORDER BY start, rule`,
     );
-    return { alerts, moves: moves.map((m) => `${String(m.rule)} ${String(m.part)} from day ${Math.floor((Number(m.start) - FIRST_DAY_MS) / DAY_MS)}`) };
+    const members = await queryRows(store.connection, `SELECT DISTINCT customer_id FROM move_members`);
+    return {
+      alerts,
+      moves: moves.map((m) => `${String(m.rule)} ${String(m.part)} from day ${Math.floor((Number(m.start) - FIRST_DAY_MS) / DAY_MS)}`),
+      members: new Set(members.map((m) => String(m.customer_id))),
+    };
   } finally {
     store.close();
   }
@@ -155,7 +164,7 @@ try {
     const moveDirection = values.move === 'stop' ? 'down' : 'up';
     let moverAlerts = 0;
     const counts = await dailyCounts(events);
-    const { alerts, moves } = await shiftAlerts(events);
+    const { alerts, moves, members } = await shiftAlerts(events);
     const alertsOf = new Map<string, AlertDay[]>();
     for (const a of alerts) alertsOf.set(a.customer, [...(alertsOf.get(a.customer) ?? []), a]);
 
@@ -200,7 +209,8 @@ try {
     if (values.move) {
       console.log(
         `${''.padEnd(16)}move (${values.move}) of ${movers.size} customers from day ${days >> 1}: their own alerts in its direction ${moverAlerts}; ` +
-          `moves found: ${moves.length === 0 ? 'none' : moves.join(', ')}`,
+          `moves found: ${moves.length === 0 ? 'none' : moves.join(', ')}; customers listed as held back: ${members.size}, ` +
+          `${[...members].filter((id) => movers.has(id)).length} of them movers`,
       );
     }
     // The references, matched to the GLR's false alerts on the unchanged customers.

@@ -68,7 +68,9 @@ export type OutputKind =
   /** Latest value tier and RFM scores per customer (table `customer_segments`, key customer_id). */
   | 'customer_segment'
   /** Tier migration between rescorings (table `segment_migrations`, key run_id, from_tier, to_tier). */
-  | 'segment_migration';
+  | 'segment_migration'
+  /** A customer's alert held back as part of a move together (table `move_members`, key alert_id, customer_id, measure, rule). */
+  | 'move_member';
 
 /** Column values by SPEC column name; times are epoch milliseconds, JSON columns plain objects. */
 export type OutputRow = Record<string, string | number | boolean | null | object>;

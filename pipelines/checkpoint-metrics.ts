@@ -69,6 +69,8 @@ export class CheckpointMetrics {
     });
     for (const output of outputs) {
       metrics.outputRows.inc({ kind: output.kind }, (output.columns ?? output.rows).length);
+      // The rule is one of the shift operator's five (alerts.ts MoveMemberRow): a bounded label.
+      if (output.kind === 'move_member') for (const row of output.rows) metrics.alertsHeldBack.inc({ rule: String(row['rule']) });
       if (output.kind !== 'alert') continue;
       const committedAt = Date.now();
       for (const row of output.rows) {

@@ -616,6 +616,17 @@ export function customerSignals() {
         stack: true,
       }),
       panel({
+        title: "Customers' alerts held back by moves, per hour",
+        description:
+          'Sales alerts (shifts, silences) not sent because the customer is part of a move together: part of the population changing at the same window, told once by a ' +
+          'GroupSpendJump / GroupSpendDrop alert; table move_members lists the customers under that alert. Bad: a steady stream with no Group alert behind it in the ' +
+          'alerts table, or many held back while the sales team expects individual alerts: review population.together in the job YAML.',
+        targets: [[`sum by (rule) (rate(pulse_alerts_held_back_total{${I}}[${RI}])) * 3600`, '{{rule}}']],
+        unit: 'short',
+        min: 0,
+        stack: true,
+      }),
+      panel({
         title: 'Open cases, by team',
         description:
           'Cases opened from alerts and not yet closed, per team. Bad: growing week over week: the team is not keeping up with the alerts routed to it; review routing or staffing.',

@@ -3,6 +3,7 @@
  * inputs always give the same alert, ids included, so a replay reproduces them exactly.
  */
 import { type Alert, stableAlertId } from '../alert.js';
+import type { OutputRow } from '../operator.js';
 import type { InstantHit } from './instant.js';
 import type { SilenceEvidence } from './silence.js';
 import type { MoveKind } from './together.js';
@@ -125,20 +126,28 @@ export function togetherAlertName(measure: string, direction: Direction): string
   return shiftAlertName(measure, direction).replace(/^Customer/, 'Group');
 }
 
+const moveDirection = (kind: MoveKind): Direction => (kind.startsWith('up') ? 'up' : 'down');
+const movePart = (kind: MoveKind): 'amounts' | 'purchases' => (kind.endsWith('size') ? 'amounts' : 'purchases');
+
+/** The id of a move's analytic alert: stable on (rule, onset, measure, segment, part). */
+export function togetherAlertId(i: Pick<TogetherAlertInput, 'measure' | 'segment' | 'kind' | 'onsetStart'>): string {
+  return stableAlertId(togetherAlertName(i.measure, moveDirection(i.kind)), i.onsetStart, i.measure, i.segment, movePart(i.kind));
+}
+
 /**
  * The analytic alert of a move of part of the population (together.ts): one for the move, in place
- * of a sales alert for each customer in it. Id stable on (rule, onset, measure, segment, part).
+ * of a sales alert for each customer in it.
  */
 export function togetherAlert(i: TogetherAlertInput): Alert {
-  const direction: Direction = i.kind.startsWith('up') ? 'up' : 'down';
-  const part = i.kind.endsWith('size') ? 'amounts' : 'purchases';
+  const direction = moveDirection(i.kind);
+  const part = movePart(i.kind);
   const rule = togetherAlertName(i.measure, direction);
   const severity: Alert['severity'] = 'warning';
   const day = new Date(i.onsetStart).toISOString();
   const who = i.segment === null ? 'customers' : `customers of segment ${i.segment}`;
   const moved = direction === 'down' ? 'dropped' : 'jumped';
   return {
-    alert_id: stableAlertId(rule, i.onsetStart, i.measure, i.segment, part),
+    alert_id: togetherAlertId(i),
     kind: 'analytic',
     rule,
     severity,
@@ -151,7 +160,8 @@ export function togetherAlert(i: TogetherAlertInput): Alert {
       description:
         `${i.series} series of ${i.measure} change from within a window of ${day}, against about ${fmt(i.background)} in three windows around it: ` +
         `a move of part of the population (see the drift report), not that many customers' own shifts. Their own alerts (shifts, silences) are ` +
-        `held back and their baselines restart from the move; customers who did not move are judged as before.`,
+        `held back and their baselines restart from the move; table move_members lists them by this alert's id. Customers who did not move ` +
+        `are judged as before.`,
       current: String(i.series),
       baseline: fmt(i.background),
       detector: 'together',
@@ -162,6 +172,23 @@ export function togetherAlert(i: TogetherAlertInput): Alert {
 }
 
 export const SILENCE_ALERT_NAME = 'CustomerWentQuiet';
+
+/**
+ * A customer's alert held back because its shift or silence is part of a move (table
+ * `move_members`, key alert_id, customer_id, measure, rule): the customers of a move, by the id of the
+ * analytic alert that told of it.
+ */
+export interface MoveMemberRow extends OutputRow {
+  alert_id: string;
+  customer_id: string;
+  measure: string;
+  /** The alert held back: CustomerSpendJump, CustomerSpendDrop, CustomerUsageJump, CustomerUsageDrop or CustomerWentQuiet. */
+  rule: string;
+  /** Start of the move's onset window (epoch ms). */
+  onset_start: number;
+  /** Start of the window whose close held the alert back (epoch ms). */
+  window_start: number;
+}
 
 export interface SilenceAlertInput {
   customerId: string;

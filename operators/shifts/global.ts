@@ -16,8 +16,10 @@ import type { AssessAnswer, CollectAnswer, MeasureRate, ShiftPartial, ShiftReque
 import { SHIFT_STATES } from './local.js';
 import { type PopulationState, newPopulation, populationKeyParts, populationStep, recordPopulationRate, recordPopulationSize } from './population.js';
 import {
+  type KnownMoves,
   MOVE_KINDS,
   type MoveKind,
+  type MoveOnset,
   SAME_MOVE_WINDOWS,
   type ScreenedChanges,
   type SplitEdges,
@@ -28,7 +30,7 @@ import {
   screenedKey,
   watchesTogether,
 } from './together.js';
-import { togetherAlert } from './alerts.js';
+import { togetherAlert, togetherAlertId } from './alerts.js';
 
 export interface ClockState {
   /** Next window index to close (null before the first event). */
@@ -173,11 +175,7 @@ export class CustomerShiftGlobal implements GlobalOperator {
    * series' ring still holds them. A new onset gets its analytic alert unless one of the same move
    * (`moveIdentity`, within SAME_MOVE_WINDOWS) has had one.
    */
-  private recordTogether(
-    index: number,
-    collected: readonly CollectAnswer[],
-    assessed: readonly AssessAnswer[],
-  ): Record<string, Partial<Record<MoveKind, number[]>>> {
+  private recordTogether(index: number, collected: readonly CollectAnswer[], assessed: readonly AssessAnswer[]): Record<string, KnownMoves> {
     const cfg = this.cfg;
     const screened: ScreenedChanges = {};
     const edges: SplitEdges = {};
@@ -190,47 +188,55 @@ export class CustomerShiftGlobal implements GlobalOperator {
     const keys = new Set([...this.population.entries()].filter(([, pop]) => pop.together).map(([key]) => key));
     for (const key of seriesOf.keys()) if (MOVE_KINDS.some((kind) => screened[screenedKey(key, kind)])) keys.add(key);
     const segmented = cfg.population.segmentBy !== 'none';
-    const told: Array<{ identity: string; start: number }> = [];
+    const told: Array<{ identity: string } & MoveOnset> = [];
     for (const [key, pop] of this.population.entries()) {
       const { measure, segment } = populationKeyParts(key, segmented);
-      for (const kind of MOVE_KINDS) for (const start of pop.together?.[kind] ?? []) told.push({ identity: moveIdentity(measure, segment, kind), start });
+      for (const [kind, moves] of Object.entries(knownMoves(pop, measure, segment, cfg.windowMs)) as Array<[MoveKind, MoveOnset[]]>) {
+        for (const move of moves) told.push({ identity: moveIdentity(measure, segment, kind), ...move });
+      }
     }
-    const together: Record<string, Partial<Record<MoveKind, number[]>>> = {};
+    const together: Record<string, KnownMoves> = {};
     for (const key of [...keys].sort()) {
       const pop = this.population.get(key) ?? newPopulation();
-      const onsets: Partial<Record<MoveKind, number[]>> = {};
+      const parts = populationKeyParts(key, segmented);
+      const previous = knownMoves(pop, parts.measure, parts.segment, cfg.windowMs);
+      const moves: KnownMoves = {};
       const { minSeries, minShare } = cfg.population.together;
       const fewest = Math.max(minSeries, Math.ceil(minShare * (seriesOf.get(key) ?? 0)));
       const edge = populationEdge(edges[key]);
       for (const kind of MOVE_KINDS) {
-        const known = (pop.together?.[kind] ?? []).filter((onset) => onset > index - cfg.ringWindows);
-        for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, known, fewest, index, cfg.glr.maxRecent, edge)) {
-          known.push(found.start);
-          const parts = populationKeyParts(key, segmented);
+        const known = (previous[kind] ?? []).filter((move) => move.start > index - cfg.ringWindows);
+        const starts = known.map((move) => move.start);
+        for (const found of findOnsets(screened[screenedKey(key, kind)] ?? {}, starts, fewest, index, cfg.glr.maxRecent, edge)) {
+          starts.push(found.start);
           const identity = moveIdentity(parts.measure, parts.segment, kind);
-          if (told.some((t) => t.identity === identity && Math.abs(t.start - found.start) <= SAME_MOVE_WINDOWS)) continue;
-          told.push({ identity, start: found.start });
-          this.outputs.push(
-            togetherAlert({
-              ...parts,
-              kind,
-              onsetStart: found.start * cfg.windowMs,
-              window: cfg.window,
-              firedAt: (index + 1) * cfg.windowMs,
-              series: found.series,
-              background: found.background,
-            }),
-          );
+          // A second onset of a move already told is that move: its customers are listed under its alert.
+          const same = told.find((t) => t.identity === identity && Math.abs(t.start - found.start) <= SAME_MOVE_WINDOWS);
+          if (same) {
+            known.push({ start: found.start, alertId: same.alertId });
+            continue;
+          }
+          const alert = togetherAlert({
+            ...parts,
+            kind,
+            onsetStart: found.start * cfg.windowMs,
+            window: cfg.window,
+            firedAt: (index + 1) * cfg.windowMs,
+            series: found.series,
+            background: found.background,
+          });
+          this.outputs.push(alert);
+          known.push({ start: found.start, alertId: alert.alert_id });
+          told.push({ identity, start: found.start, alertId: alert.alert_id });
         }
-        if (known.length > 0) onsets[kind] = known;
+        if (known.length > 0) moves[kind] = known;
       }
-      // Written only when an onset came or went: most closes change nothing.
-      if (JSON.stringify(pop.together ?? {}) !== JSON.stringify(onsets)) {
-        if (Object.keys(onsets).length > 0) pop.together = onsets;
-        else delete pop.together;
+      // Written only when a move came or went: most closes change nothing.
+      if (JSON.stringify(previous) !== JSON.stringify(moves)) {
+        setKnownMoves(pop, moves);
         this.population.set(key, pop);
       }
-      together[key] = onsets;
+      together[key] = moves;
     }
     return together;
   }
@@ -273,4 +279,29 @@ export class CustomerShiftGlobal implements GlobalOperator {
     });
     return cut;
   }
+}
+
+/**
+ * A population's known moves from its state (PopulationState `together` and `moveAlerts`); an onset
+ * without its alert's id (state written before they were kept) names the alert it would have had.
+ */
+function knownMoves(pop: PopulationState, measure: string, segment: string | null, windowMs: number): KnownMoves {
+  const moves: KnownMoves = {};
+  for (const [kind, starts] of Object.entries(pop.together ?? {}) as Array<[MoveKind, number[]]>) {
+    const alerts = pop.moveAlerts?.[kind];
+    moves[kind] = starts.map((start, i) => ({ start, alertId: alerts?.[i] ?? togetherAlertId({ measure, segment, kind, onsetStart: start * windowMs }) }));
+  }
+  return moves;
+}
+
+/** Stores a population's known moves in its state (none: both fields go). */
+function setKnownMoves(pop: PopulationState, moves: KnownMoves): void {
+  const kinds = Object.entries(moves) as Array<[MoveKind, MoveOnset[]]>;
+  if (kinds.length === 0) {
+    delete pop.together;
+    delete pop.moveAlerts;
+    return;
+  }
+  pop.together = Object.fromEntries(kinds.map(([kind, known]) => [kind, known.map((move) => move.start)]));
+  pop.moveAlerts = Object.fromEntries(kinds.map(([kind, known]) => [kind, known.map((move) => move.alertId)]));
 }

@@ -20,7 +20,7 @@ import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSettings, USAGE_PREFIX } from './config.js';
-import { type CustomerProfile, instantAlert, shiftAlert, silenceAlert } from './alerts.js';
+import { type CustomerProfile, type MoveMemberRow, SILENCE_ALERT_NAME, instantAlert, shiftAlert, shiftAlertName, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
 import { advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
@@ -38,7 +38,9 @@ import {
   SCREEN_SHARE,
   countChange,
   countEdge,
-  isTogether,
+  type KnownMoves,
+  type MoveOnset,
+  moveOf,
   locateChange,
   moveKind,
   watchesTogether,
@@ -104,7 +106,7 @@ export type ShiftRequest =
       cut: number;
       next: number;
       /** GLR: onsets of moves together (together.ts) by kind of move, per population key. */
-      together?: Record<string, Partial<Record<MoveKind, number[]>>>;
+      together?: Record<string, KnownMoves>;
     };
 
 export interface CollectAnswer {
@@ -202,6 +204,8 @@ export class CustomerShiftLocal implements LocalOperator {
   /** Shared copies of profile values and usage metric names (a few owners, tiers, regions and metrics for every customer). */
   private readonly repeatedValues = new StringPool();
   private outputs: Alert[] = [];
+  /** Customers whose alerts moves held back since the last drain (alerts.ts MoveMemberRow). */
+  private members: MoveMemberRow[] = [];
   /** First window not closed yet (events of earlier windows are not counted); null before any. */
   private next: number | null = null;
   private partial: ShiftPartial | null = null;
@@ -257,10 +261,12 @@ export class CustomerShiftLocal implements LocalOperator {
   onWatermark(): void {}
 
   drainOutputs(): OperatorOutput[] {
-    if (this.outputs.length === 0) return [];
-    const rows = this.outputs.map(alertRow);
+    const outputs: OperatorOutput[] = [];
+    if (this.outputs.length > 0) outputs.push({ kind: 'alert', rows: this.outputs.map(alertRow) });
+    if (this.members.length > 0) outputs.push({ kind: 'move_member', rows: this.members });
     this.outputs = [];
-    return [{ kind: 'alert', rows }];
+    this.members = [];
+    return outputs;
   }
 
   drainPartial(): ShiftPartial | undefined {
@@ -432,10 +438,10 @@ export class CustomerShiftLocal implements LocalOperator {
 
   /**
    * Step 3: alerts for the candidates within the cut, then every series moves on. A candidate whose
-   * change could have started at the onset of a move together (together.ts `isTogether`) gets no
-   * alert, but restarts from its split as if alerted.
+   * change could have started at the onset of a move together (together.ts `moveOf`) gets no
+   * alert, but restarts from its split as if alerted; a `move_members` row lists it under the move.
    */
-  private apply(index: number, cut: number, together: Record<string, Partial<Record<MoveKind, number[]>>>): void {
+  private apply(index: number, cut: number, together: Record<string, KnownMoves>): void {
     const cfg = this.cfg;
     const alerted = new Set<Item>(this.candidates.filter((it) => (it.v as Verdict).pValue <= cut));
     const windowStart = index * cfg.windowMs;
@@ -452,10 +458,12 @@ export class CustomerShiftLocal implements LocalOperator {
         const s = it.c.series[measure];
         if (s) markSilence(s, it.q.lastEventIndex + 1, index + 1);
       }
-      const reported = silenceFires(it.q, cfg.silence, it.s.qg) && !isTogether(together[it.key]?.['down-count'], [it.q.lastEventIndex + 1, it.q.latestStop]);
+      const fires = silenceFires(it.q, cfg.silence, it.s.qg);
+      const move = fires ? moveOf(together[it.key]?.['down-count'], [it.q.lastEventIndex + 1, it.q.latestStop]) : undefined;
       it.s.qg = it.q.lastEventIndex;
       quiet.add(it.c);
-      if (!reported) continue;
+      if (move) this.holdBack(it, SILENCE_ALERT_NAME, move, windowStart);
+      if (!fires || move) continue;
       this.outputs.push(
         silenceAlert({
           customerId: it.id,
@@ -471,8 +479,10 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const moved = alerted.has(it) && it.change !== null && isTogether(together[it.key]?.[it.change.kind], it.change.starts);
+      const move = alerted.has(it) && it.change !== null ? moveOf(together[it.key]?.[it.change.kind], it.change.starts) : undefined;
+      const moved = move !== undefined;
       const fire = alerted.has(it) && !moved && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
+      if (move) this.holdBack(it, shiftAlertName(it.measure, (it.v as Verdict).direction), move, windowStart);
       if (fire) {
         const v = it.v as Verdict;
         this.outputs.push(
@@ -494,6 +504,18 @@ export class CustomerShiftLocal implements LocalOperator {
     }
     this.items = [];
     this.candidates = [];
+  }
+
+  /** Lists a customer whose `rule` alert a move holds back under the move's alert (table `move_members`). */
+  private holdBack(it: Item, rule: string, move: MoveOnset, windowStart: number): void {
+    this.members.push({
+      alert_id: move.alertId,
+      customer_id: it.id,
+      measure: it.measure,
+      rule,
+      onset_start: move.start * this.cfg.windowMs,
+      window_start: windowStart,
+    });
   }
 }
 

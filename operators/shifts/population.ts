@@ -32,6 +32,12 @@ export interface PopulationState {
   sizes?: Record<string, number>;
   /** GLR method: onsets of moves of part of the population (together.ts), by kind of move, while a series' ring holds them. */
   together?: Partial<Record<MoveKind, number[]>>;
+  /**
+   * The id of the analytic alert that told of each onset's move, in the order of `together`
+   * (together.ts `KnownMoves`). Absent in state written before 2026-12-05: then the id of the
+   * alert the onset would have had itself.
+   */
+  moveAlerts?: Partial<Record<MoveKind, string[]>>;
 }
 
 /**

@@ -12,9 +12,10 @@
  * interval, `locateChange`), and a customer going quiet the windows it may have stopped at (local.ts
  * `screen`), per kind of move (`MoveKind`); a window at which far more series' changes may have
  * started than around it (`findOnsets`) is the onset of a move of that part of the population. A
- * candidate of that kind whose change could have started at the onset (`isTogether`) gets no
+ * candidate of that kind whose change could have started at the onset (`moveOf`) gets no
  * alert: its series restarts from its split, as after an alert, and its silence is not reported;
- * one analytic alert tells of the move (alerts.ts `togetherAlert`).
+ * one analytic alert tells of the move (alerts.ts `togetherAlert`), and a `move_members` row of
+ * each customer held back names it, so that the customers of a move can be listed.
  * The customers who did not move are judged as before. The drift operator reports the
  * population's distributions.
  */
@@ -259,13 +260,22 @@ export function moveIdentity(measure: string, segment: string | null, kind: Move
   return `${measure.startsWith('spend_') ? 'spend' : measure}|${segment ?? ''}|${kind}`;
 }
 
+/** A known onset of a move and the analytic alert that told of the move (alerts.ts `togetherAlert`). */
+export interface MoveOnset {
+  start: number;
+  alertId: string;
+}
+
+/** The known onsets of moves of one population, by kind of move. */
+export type KnownMoves = Partial<Record<MoveKind, MoveOnset[]>>;
+
 /**
- * Whether a customer's shift is part of a move that started at one of `onsets`: the move's onset
- * lies where the customer's own change could have started (`starts`, the first and last window of
- * the change point's likelihood interval, glr-detector.ts), give or take ONSET_SLACK windows. A
- * customer who buys every few days or weeks tells the window of a change only to within a few of
- * their own purchases.
+ * The move, among `moves`, that a customer's shift is part of: the move's onset lies where the
+ * customer's own change could have started (`starts`, the first and last window of the change
+ * point's likelihood interval, glr-detector.ts), give or take ONSET_SLACK windows. A customer who
+ * buys every few days or weeks tells the window of a change only to within a few of their own
+ * purchases. Undefined when it is part of none.
  */
-export function isTogether(onsets: readonly number[] | undefined, starts: readonly [number, number]): boolean {
-  return onsets !== undefined && onsets.some((o) => o >= starts[0] - ONSET_SLACK && o <= starts[1] + ONSET_SLACK);
+export function moveOf(moves: readonly MoveOnset[] | undefined, starts: readonly [number, number]): MoveOnset | undefined {
+  return moves?.find((m) => m.start >= starts[0] - ONSET_SLACK && m.start <= starts[1] + ONSET_SLACK);
 }

@@ -104,6 +104,16 @@ export const OUTPUT_TABLES_DDL = [
     customers BIGINT NOT NULL,
     revenue_share DOUBLE NOT NULL
   )`,
+  // The customers of a move together (customer_shifts, issue 17): each customer's alert held back
+  // because its shift or silence is part of a move, under the id of the move's analytic alert.
+  `CREATE TABLE IF NOT EXISTS move_members (
+    alert_id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    measure VARCHAR NOT NULL,
+    rule VARCHAR NOT NULL,
+    onset_start TIMESTAMPTZ NOT NULL,
+    window_start TIMESTAMPTZ NOT NULL
+  )`,
   `CREATE TABLE IF NOT EXISTS cases (
     case_id VARCHAR NOT NULL,
     alert_id VARCHAR,

@@ -25,6 +25,7 @@ const OUTPUT_TABLES: Record<OutputKind, { table: string; keys: readonly string[]
   lead: { table: 'leads', keys: ['lead_id'] },
   customer_segment: { table: 'customer_segments', keys: ['customer_id'] },
   segment_migration: { table: 'segment_migrations', keys: ['run_id', 'from_tier', 'to_tier'] },
+  move_member: { table: 'move_members', keys: ['alert_id', 'customer_id', 'measure', 'rule'] },
   contact_reason_volume: { table: 'contact_reason_volumes', keys: ['window_start', 'window_end', 'queue', 'channel', 'reason'] },
 };
 

@@ -30,6 +30,7 @@ export class PipelineMetrics {
   readonly checkpointDuration: Histogram;
   readonly checkpoints: Counter<'outcome'>;
   readonly alerts: Counter<'kind' | 'severity'>;
+  readonly alertsHeldBack: Counter<'rule'>;
   readonly alertLatency: Histogram<'kind'>;
   readonly outputRows: Counter<'kind'>;
   readonly operatorSeconds: Counter<'operator'>;
@@ -141,6 +142,14 @@ export class PipelineMetrics {
       name: 'pulse_alerts_total',
       help: 'Alerts produced, by kind and severity.',
       labelNames: ['kind', 'severity'],
+      registers,
+    });
+    this.alertsHeldBack = new Counter({
+      name: 'pulse_alerts_held_back_total',
+      help:
+        "Customers' alerts held back because their shift or silence is part of a move together (one analytic alert tells of the move; " +
+        'table move_members lists them), by the rule held back.',
+      labelNames: ['rule'],
       registers,
     });
     this.alertLatency = new Histogram({

@@ -32,6 +32,7 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_source_lag_messages: 'Kafka source only',
   pulse_partitions_assigned: 'Kafka source only (test/deploy/live-prometheus-kafka.test.ts checks these panels on the mock cluster)',
   pulse_alerts_total: 'labelled counter: appears with the first alert an operator emits',
+  pulse_alerts_held_back_total: 'labelled counter: appears with the first customer a move together holds back',
   pulse_alert_latency_seconds_bucket: 'labelled histogram: appears with the first firing alert',
   pulse_alert_outbox_depth: 'delivery worker: only with an alerting section in the job',
   pulse_alert_delivery_failures_total: 'delivery worker: appears with the first failed send',

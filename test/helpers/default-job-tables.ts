@@ -10,5 +10,6 @@ export const DEFAULT_JOB_TABLES = [
   `SELECT case_id, alert_id, customer_id, category, severity, status, team, epoch_ms(opened_at) AS o, epoch_ms(due_at) AS d FROM cases ORDER BY ALL`,
   `SELECT * FROM customer_segments ORDER BY ALL`,
   `SELECT * FROM segment_migrations ORDER BY ALL`,
+  `SELECT alert_id, customer_id, measure, rule, epoch_ms(onset_start) AS os, epoch_ms(window_start) AS ws FROM move_members ORDER BY ALL`,
   `SELECT source, position, reason, detail, event_type, raw FROM dead_letters ORDER BY ALL`,
 ];

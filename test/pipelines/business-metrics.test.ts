@@ -15,7 +15,7 @@ import { sampleIn } from '../helpers/sample.js';
 type Sample = { labels: Record<string, string | number>; value: number };
 
 describe('business metrics of the default job', () => {
-  it('export drift scores, segment sizes, cases by team and contact KPIs consistent with the tables', async () => {
+  it('export drift scores, segment sizes, cases by team, contact KPIs and alerts held back by moves consistent with the tables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-business-'));
     const db = join(dir, 'pulse.duckdb');
     const job = applyOverrides(loadJobConfig('pipelines/customer-analytics.yaml', {}), {
@@ -34,13 +34,15 @@ describe('business metrics of the default job', () => {
     const segments = await values('pulse_segment_customers');
     const open = await values('pulse_cases_open');
     const offered = await values('pulse_contact_offered');
+    const heldBack = await values('pulse_alerts_held_back_total');
     store.close();
 
-    const [lastRun, tiers, cases] = await query(
+    const [lastRun, tiers, cases, members] = await query(
       db,
       `SELECT feature, method, score FROM drift_metrics WHERE run_id = (SELECT max(run_id) FROM drift_metrics) AND score IS NOT NULL`,
       `SELECT tier, count(*) AS n FROM customer_segments GROUP BY tier`,
       `SELECT team, count(*) AS n FROM cases WHERE status = 'open' GROUP BY team`,
+      `SELECT rule, count(*) AS n FROM move_members GROUP BY rule`,
     );
     expect(drift.length).toBe(lastRun!.length);
     for (const row of lastRun!) {
@@ -49,6 +51,9 @@ describe('business metrics of the default job', () => {
     }
     expect(Object.fromEntries(segments.map((s) => [s.labels['tier'], s.value]))).toEqual(Object.fromEntries(tiers!.map((r) => [r['tier'], Number(r['n'])])));
     expect(Object.fromEntries(open.map((s) => [s.labels['team'], s.value]))).toEqual(Object.fromEntries(cases!.map((r) => [r['team'], Number(r['n'])])));
+    // The sample's drift group pays 1.8x from 2026-02-09: a move together, its customers' jump alerts held back.
+    expect(members!.length).toBeGreaterThan(0);
+    expect(Object.fromEntries(heldBack.map((s) => [s.labels['rule'], s.value]))).toEqual(Object.fromEntries(members!.map((r) => [r['rule'], Number(r['n'])])));
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.every((s) => typeof s.labels['queue'] === 'string' && typeof s.labels['channel'] === 'string')).toBe(true);
   }, 120_000);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { stableAlertId } from '../../../operators/alert.js';
 import type { PulseEvent, TransactionEvent } from '../../../operators/events.js';
 import { MS_PER_DAY } from '../../../operators/events.js';
-import type { OutputRow } from '../../../operators/operator.js';
+import type { OutputKind, OutputRow } from '../../../operators/operator.js';
 import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
 import { CustomerShiftLocal } from '../../../operators/shifts/local.js';
@@ -21,17 +21,17 @@ const tx = (id: string, customer: string, ts: number, amount: number): Transacti
   category: null,
 });
 
-function alertsOf(op: CustomerShiftOperator): OutputRow[] {
-  return op.drainOutputs().flatMap((o) => (o.kind === 'alert' ? o.rows : []));
+function alertsOf(op: CustomerShiftOperator, kinds: readonly OutputKind[] = ['alert']): OutputRow[] {
+  return op.drainOutputs().flatMap((o) => (kinds.includes(o.kind) ? o.rows : []));
 }
 
-/** Feeds day-grouped events, advancing the watermark to each day's end; returns all alerts. */
-function runDays(op: CustomerShiftOperator, days: PulseEvent[][], from = 0, to = days.length): OutputRow[] {
+/** Feeds day-grouped events, advancing the watermark to each day's end; returns all alerts (or the rows of `kinds`). */
+function runDays(op: CustomerShiftOperator, days: PulseEvent[][], from = 0, to = days.length, kinds: readonly OutputKind[] = ['alert']): OutputRow[] {
   const out: OutputRow[] = [];
   for (let d = from; d < to; d++) {
     for (const e of days[d] ?? []) op.process(e);
     op.onWatermark((d + 1) * MS_PER_DAY);
-    out.push(...alertsOf(op));
+    out.push(...alertsOf(op, kinds));
   }
   return out;
 }
@@ -459,22 +459,25 @@ describe('population moves per segment (issue 17, item 3)', () => {
   test('a restart before or after the move is found continues exactly (its onsets are checkpointed)', () => {
     const { days } = segmentStep();
     const cfg = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
-    const straight = runDays(new CustomerShiftOperator('shifts', cfg), days);
+    const kinds: OutputKind[] = ['alert', 'move_member'];
+    const straight = runDays(new CustomerShiftOperator('shifts', cfg), days, 0, days.length, kinds);
     expect(straight.filter((a) => a.rule === 'GroupSpendJump')).toHaveLength(1);
+    // Customers held back after day 60 are listed under the alert told before it (its id is checkpointed).
+    expect(straight.filter((r) => r['onset_start'] !== undefined && (r.window_start as number) >= 60 * MS_PER_DAY).length).toBeGreaterThan(0);
     for (const crashDay of [52, 60]) {
       const first = new CustomerShiftOperator('shifts', cfg);
       const { checkpoint, restart } = checkpointStore(first);
       const before: OutputRow[] = [];
       for (let d = 0; d < crashDay; d++) {
-        before.push(...runDays(first, days, d, d + 1));
+        before.push(...runDays(first, days, d, d + 1, kinds));
         if (d % 7 === 3) checkpoint();
       }
       checkpoint();
-      expect([...before, ...runDays(restart(cfg), days, crashDay)], `crash after day ${crashDay - 1}`).toEqual(straight);
+      expect([...before, ...runDays(restart(cfg), days, crashDay, days.length, kinds)], `crash after day ${crashDay - 1}`).toEqual(straight);
     }
   });
 
-  test('the move and every alert are the same with the customers split over 1 or 3 shards', () => {
+  test('the move, every alert and the customers it holds back are the same with the customers split over 1 or 3 shards', () => {
     const { days } = segmentStep();
     const settings = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
     /** Every alert (as JSON, sorted) of the operator's parts run as the runner runs them: customers hashed to `shards` local parts, one global part. */
@@ -486,12 +489,14 @@ describe('population moves per segment (issue 17, item 3)', () => {
         for (const e of events) locals[Number(e.customer_id?.slice(1)) % shards]!.process(e);
         global.merge(locals.flatMap((l) => l.drainPartial() ?? []));
         driveInline(global.onWatermark((d + 1) * MS_PER_DAY), (request) => locals.map((l) => l.answer(request)));
-        for (const part of [...locals, global]) for (const out of part.drainOutputs()) if (out.kind === 'alert') rows.push(...out.rows);
+        for (const part of [...locals, global])
+          for (const out of part.drainOutputs()) if (out.kind === 'alert' || out.kind === 'move_member') rows.push(...out.rows);
       });
       return rows.map((r) => JSON.stringify(r)).sort();
     };
     const one = sharded(1);
     expect(one.filter((r) => r.includes('"GroupSpendJump"'))).toHaveLength(1);
+    expect(one.filter((r) => r.includes('"onset_start"')).length).toBeGreaterThan(40);
     expect(sharded(3)).toEqual(one);
   });
 
@@ -546,6 +551,37 @@ describe('population moves per segment (issue 17, item 3)', () => {
       expect(found.length, id).toBeGreaterThan(0);
     }
   });
+  test('the customers whose alerts a move holds back are listed under its alert (move_members)', () => {
+    const { north, shifted, days } = segmentStep();
+    const cfg = (population: object): ShiftSettings => resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false }, population });
+    const rows = runDays(new CustomerShiftOperator('shifts', cfg({})), days, 0, days.length, ['alert', 'move_member']);
+    const without = runDays(new CustomerShiftOperator('shifts', cfg({ together: { enabled: false } })), days);
+    const move = rows.find((r) => r.rule === 'GroupSpendJump')!;
+    const members = rows.filter((r) => r['onset_start'] !== undefined);
+    const alerts = rows.filter((r) => r['onset_start'] === undefined);
+    // Each is a northern customer's jump of spend_total, listed once under the move's alert and its onset.
+    for (const m of members) {
+      expect(m).toMatchObject({ alert_id: move.alert_id, measure: 'spend_total', rule: 'CustomerSpendJump', onset_start: move.window_start });
+      expect(north.has(m.customer_id as string), String(m.customer_id)).toBe(true);
+    }
+    expect(new Set(members.map((m) => m.customer_id)).size).toBe(members.length);
+    // They are the jump alerts the move took: the northern customers' jumps without it are those with
+    // it and those listed, give or take a few that fall on other windows (measured: 72 = 3 + 69).
+    const jumps = (of: OutputRow[]): OutputRow[] =>
+      of.filter(
+        (a) =>
+          a.rule === 'CustomerSpendJump' &&
+          north.has(a.customer_id as string) &&
+          !shifted.includes(a.customer_id as string) &&
+          (a.window_start as number) >= 50 * MS_PER_DAY,
+      );
+    expect(members.length).toBeGreaterThanOrEqual(jumps(without).length - jumps(alerts).length - 6);
+    expect(members.length).toBeLessThanOrEqual(jumps(without).length);
+    // No listed customer has an alert of its own for the jump the move holds back.
+    const listed = new Set(members.map((m) => m.customer_id));
+    expect(jumps(alerts).filter((a) => listed.has(a.customer_id) && (a.window_start as number) <= 60 * MS_PER_DAY)).toEqual([]);
+  });
+
   test('a move on the first day a job can judge its customers (all of them new, minHistory windows in) is found', () => {
     // 600 customers from day 0, the even ones paying 1.8x from day 14 (minHistory): every series'
     // earliest split, where series that began together pile up their chance splits too. The move

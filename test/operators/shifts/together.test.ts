@@ -8,7 +8,7 @@ import {
   NARROW_WINDOWS,
   ONSET_SLACK,
   findOnsets,
-  isTogether,
+  moveOf,
   locateChange,
   populationEdge,
 } from '../../../operators/shifts/together.js';
@@ -150,14 +150,16 @@ describe("the population's edge (populationEdge, findOnsets)", () => {
   });
 });
 
-describe('a customer in a move together (isTogether)', () => {
+describe('the move a customer is part of (moveOf)', () => {
   test('the onset inside the change interval, give or take ONSET_SLACK windows', () => {
-    expect(isTogether([50], [48, 55])).toBe(true);
-    expect(isTogether([50], [51, 53])).toBe(true);
-    expect(isTogether([50], [50 + ONSET_SLACK + 1, 60])).toBe(false);
-    expect(isTogether([50], [30, 50 - ONSET_SLACK - 1])).toBe(false);
-    expect(isTogether(undefined, [48, 55])).toBe(false);
-    expect(isTogether([20, 50], [52, 57])).toBe(true);
+    const at50 = { start: 50, alertId: 'a50' };
+    expect(moveOf([at50], [48, 55])).toBe(at50);
+    expect(moveOf([at50], [51, 53])).toBe(at50);
+    expect(moveOf([at50], [50 + ONSET_SLACK + 1, 60])).toBeUndefined();
+    expect(moveOf([at50], [30, 50 - ONSET_SLACK - 1])).toBeUndefined();
+    expect(moveOf(undefined, [48, 55])).toBeUndefined();
+    // Of two moves, the one whose onset the interval reaches: its alert lists the customer.
+    expect(moveOf([{ start: 20, alertId: 'a20' }, at50], [52, 57])).toBe(at50);
   });
 });
 
