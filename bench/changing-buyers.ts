@@ -20,8 +20,8 @@
  *   their own; with `--move amounts|purchases|stop`, 40% of the customers who do not change on
  *   their own move together from the middle day (steady-buyers.py), one move is true, and a line
  *   gives the movers' own alerts in its direction (its customers' alerts held back when it is
- *   found) and the moves found; the movers are left out of the other figures but for false alerts
- *   before the move.
+ *   found), the moves found and the customers listed as held back (`move_members`), how many of
+ *   them movers; the movers are left out of the other figures but for false alerts before the move.
  *
  *   npm run build && node dist/bench/changing-buyers.js [--customers 3000] [--days 90] [--seed 11]
  *     [--patterns plain,overdisp,baskets,tz,monthly,twodays,pareto] [--within 28] [--move amounts] [--dir bench/.data]
