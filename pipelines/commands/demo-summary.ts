@@ -81,6 +81,26 @@ async function kpiAlertLines(connection: DuckDBConnection): Promise<string[]> {
   return kpi.map((r) => `${terminalSafe(String(r['name']))}: fired ${count(r['n'])} times, ${count(r['resolved'])} resolved by the end of the data`);
 }
 
+/** Each move together the shift operator told of (GroupSpendJump, ...), with the customers' alerts it held back (`move_members`). */
+async function moveLines(connection: DuckDBConnection): Promise<string[]> {
+  const moves = await rows(
+    connection,
+    `SELECT a.rule AS name, a.window_start::DATE::VARCHAR AS onset, a.labels->>'measure' AS measure, a.labels->>'part' AS part,
+            count(m.customer_id) AS n
+     FROM alerts a LEFT JOIN move_members m USING (alert_id)
+     WHERE a.annotations->>'detector' = 'together' GROUP BY ALL ORDER BY onset, name`,
+  );
+  if (moves.length === 0) return ['no part of the population moved together'];
+  return [
+    ...moves.map(
+      (r) =>
+        `${terminalSafe(String(r['name']))} from ${String(r['onset'])} (${terminalSafe(String(r['measure']))}, their ${String(r['part'])}): ` +
+        `${count(r['n'])} customers' own alerts held back`,
+    ),
+    'the customers of each move are in the move_members table, under its alert_id',
+  ];
+}
+
 async function driftLines(connection: DuckDBConnection): Promise<string[]> {
   const runs = await rows(
     connection,
@@ -210,6 +230,7 @@ export async function demoSummary(connection: DuckDBConnection, facts: DemoFacts
     ]),
     ...section('Alerts', await alertLines(connection)),
     ...section('KPI alerts', await kpiAlertLines(connection)),
+    ...section('Moves', await moveLines(connection)),
     ...section('Drift', await driftLines(connection)),
     ...section('Cases', await caseLines(connection)),
     ...section('Reports', reportLines(facts.reportsDir, shown)),

@@ -38,13 +38,14 @@ describe('pulse demo', () => {
     expect(readFileSync(join(out, 'pulse.log'), 'utf8')).toContain('"msg":"input processed to its end"');
 
     const db = join(out, 'pulse.duckdb');
-    const [kinds, reasons, cases, rejected, drift] = await query(
+    const [kinds, reasons, cases, rejected, drift, members] = await query(
       db,
       `SELECT kind, count(*)::INT AS n FROM alerts GROUP BY kind ORDER BY n DESC, kind`,
       `SELECT reason, count(*)::INT AS n FROM dead_letters GROUP BY reason ORDER BY n DESC, reason`,
       `SELECT count(*)::INT AS n FROM cases`,
       `SELECT count(*)::INT AS n FROM dead_letters`,
       `SELECT count(DISTINCT run_id)::INT AS n FROM drift_metrics`,
+      `SELECT count(*)::INT AS n FROM move_members`,
     );
     const summary = run.stdout;
     const total = kinds!.reduce((sum, r) => sum + Number(r['n']), 0);
@@ -56,8 +57,11 @@ describe('pulse demo', () => {
     expect(summary).toContain(`${Number(drift![0]!['n'])} weekly runs`);
     expect(summary).toMatch(/KPI alerts {3}\w+: fired \d+ times/);
     // The KPI rules' alerts only: not the analytic alert of a move together (operators/shifts/together.ts).
-    const kpiSection = summary.slice(summary.indexOf('KPI alerts'), summary.indexOf('\nDrift'));
+    const kpiSection = summary.slice(summary.indexOf('KPI alerts'), summary.indexOf('\nMoves'));
     expect(summary).toMatch(/analytic .*GroupSpendJump 1/);
+    // The sample's drift group pays 1.8x from 2026-02-09: one move, its customers listed.
+    expect(Number(members![0]!['n'])).toBeGreaterThan(0);
+    expect(summary).toContain(`Moves        GroupSpendJump from 2026-02-09 (spend_total, their amounts): ${members![0]!['n']} customers' own alerts held back`);
     expect(kpiSection).not.toContain('GroupSpendJump');
     expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in out\/reports\/:/);
     expect(summary).toMatch(/\d+ scorecard and/);
