@@ -38,11 +38,17 @@ function runDays(op: CustomerShiftOperator, days: PulseEvent[][], from = 0, to =
 
 /**
  * The runner's checkpoint store, emulated: `checkpoint` persists only the changes of `op`'s states
- * since the previous one (as JSON); `restart` restores them into a new operator of settings `cfg`.
+ * since the previous one (as JSON, in `stored` by state name and key); `restart` restores them into
+ * a new operator of settings `cfg`.
  */
-function checkpointStore(op: CustomerShiftOperator): { checkpoint(): void; restart(cfg: ShiftSettings): CustomerShiftOperator } {
+function checkpointStore(op: CustomerShiftOperator): {
+  stored: Record<string, Map<string, string>>;
+  checkpoint(): void;
+  restart(cfg: ShiftSettings): CustomerShiftOperator;
+} {
   const store: Record<string, Map<string, string>> = {};
   return {
+    stored: store,
     checkpoint() {
       for (const [name, st] of Object.entries(op.states)) {
         const m = (store[name] ??= new Map());
@@ -475,6 +481,30 @@ describe('population moves per segment (issue 17, item 3)', () => {
       checkpoint();
       expect([...before, ...runDays(restart(cfg), days, crashDay, days.length, kinds)], `crash after day ${crashDay - 1}`).toEqual(straight);
     }
+  });
+
+  test("state written before moves kept their alert ids: the customers held back after a restart are listed under the id its onset's alert has", () => {
+    const { days } = segmentStep();
+    const cfg = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
+    const kinds: OutputKind[] = ['alert', 'move_member'];
+    const straight = runDays(new CustomerShiftOperator('shifts', cfg), days, 0, days.length, kinds);
+    const first = new CustomerShiftOperator('shifts', cfg);
+    const { stored, checkpoint, restart } = checkpointStore(first);
+    runDays(first, days, 0, 55, kinds);
+    checkpoint();
+    const population = stored['population']!;
+    let stripped = 0;
+    for (const [key, json] of population) {
+      const { moveAlerts, ...before } = JSON.parse(json) as Record<string, unknown>;
+      if (moveAlerts === undefined) continue;
+      population.set(key, JSON.stringify(before));
+      stripped++;
+    }
+    expect(stripped).toBe(1);
+    const after = runDays(restart(cfg), days, 55, days.length, kinds);
+    const later = (rows: OutputRow[]): OutputRow[] => rows.filter((r) => r['onset_start'] !== undefined && (r.window_start as number) >= 55 * MS_PER_DAY);
+    expect(later(after).length).toBeGreaterThan(0);
+    expect(later(after)).toEqual(later(straight));
   });
 
   test('the move, every alert and the customers it holds back are the same with the customers split over 1 or 3 shards', () => {
