@@ -29,8 +29,8 @@ export type Summary = NumericSketch | CategoricalSummary;
 export type Summaries = Record<string, Summary>;
 
 /**
- * One customer's contributions to one open period. `usage` and `byMonth` are created at their
- * first value (state written before 2026-12-03 has them empty: the same thing).
+ * One customer's contributions to one open period. `usage` and `months` are created at their
+ * first value (state written before 2026-12-03 has `usage` empty: the same thing).
  */
 interface PeriodAccumulator {
   spend: number;
@@ -38,8 +38,15 @@ interface PeriodAccumulator {
   transactions: number;
   usage?: Record<string, number>;
   lastPurchase: number | null;
-  /** Month index -> [spend, purchases], folded into the trailing 12 months at close. */
-  byMonth?: Record<string, [number, number]>;
+  /**
+   * Spend and purchases by calendar month, as flat [month index, spend, purchases] triples (a
+   * period spans one or two months), folded into the trailing 12 months at close. A flat list,
+   * not an object keyed by month: a key like "24312" is an array index to V8, which keeps such an
+   * object's one entry in a sparse dictionary of some 190 bytes more a customer.
+   */
+  months?: number[];
+  /** The same as an object (month index -> [spend, purchases]) in state written before 2026-12-05; see `monthsOf`. */
+  byMonth?: Record<string, [number, number]> | undefined;
 }
 
 interface ProfileSnapshot {
@@ -260,9 +267,7 @@ export class PopulationDriftLocal implements LocalOperator {
         if (event.amount >= 0) {
           acc.spend += event.amount;
           acc.lastPurchase = acc.lastPurchase === null ? event.ts : Math.max(acc.lastPurchase, event.ts);
-          const m = ((acc.byMonth ??= {})[this.keys.month(event.ts)] ??= [0, 0]);
-          m[0] += event.amount;
-          m[1] += 1;
+          addToMonth(acc, this.keys.month(event.ts), event.amount);
         }
       } else {
         const usage = (acc.usage ??= {});
@@ -456,10 +461,43 @@ function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | 
   return idx >= 0 ? c.profiles[0]! : null;
 }
 
+/**
+ * The period's month triples (`PeriodAccumulator.months`), none before its first purchase. Those of
+ * state written before they were triples (`byMonth`) become triples first, so that each month's
+ * purchases go on in one sum.
+ */
+function monthsOf(acc: PeriodAccumulator): number[] | undefined {
+  if (acc.byMonth !== undefined) {
+    acc.months = [...Object.entries(acc.byMonth).flatMap(([month, [spend, count]]) => [Number(month), spend, count]), ...(acc.months ?? [])];
+    // Not `delete`: that turns the object into a slow dictionary (JSON leaves the undefined out).
+    acc.byMonth = undefined;
+  }
+  return acc.months;
+}
+
+/** Adds a purchase of `amount` in calendar month `month` to the period's month triples. */
+function addToMonth(acc: PeriodAccumulator, month: number, amount: number): void {
+  const months = monthsOf(acc);
+  if (months === undefined) {
+    acc.months = [month, amount, 1];
+    return;
+  }
+  for (let i = 0; i < months.length; i += 3) {
+    if (months[i] !== month) continue;
+    months[i + 1]! += amount;
+    months[i + 2]! += 1;
+    return;
+  }
+  months.push(month, amount, 1);
+}
+
 /** Adds a closed period's purchases to the 12 monthly slots (slot 11 = month `monthIdx`). */
 function foldTrailing(c: CustomerRecord, acc: PeriodAccumulator): void {
-  for (const [monthKey, [spend, count]] of Object.entries(acc.byMonth ?? {})) {
-    const m = Number(monthKey);
+  const months = monthsOf(acc) ?? [];
+  for (let i = 0; i < months.length; i += 3) {
+    const m = months[i]!;
+    const spend = months[i + 1]!;
+    const count = months[i + 2]!;
     let { monthIdx, monthSpend, monthCount } = c;
     if (monthIdx === null || monthSpend === null || monthCount === null) {
       monthIdx = m;

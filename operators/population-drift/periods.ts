@@ -16,9 +16,9 @@ export function days(ms: number): number {
 }
 
 /**
- * The text keys of period starts and calendar months (keys of the plain-JSON state objects),
- * remembered for the last one asked: consecutive events almost always share both, and a number
- * turned into a string (and a `Date` for the month) per event was garbage the profile showed.
+ * The text key of a period start (a key of the plain-JSON state objects) and the index of a calendar
+ * month, remembered for the last one asked: consecutive events almost always share both, and a
+ * number turned into a string (and a `Date` for the month) per event was garbage the profile showed.
  */
 export class PeriodKeys {
   private start = Number.NaN;
@@ -26,7 +26,7 @@ export class PeriodKeys {
   /** The last month asked for, as [from, to) epoch ms. */
   private monthFrom = Number.NaN;
   private monthTo = Number.NaN;
-  private monthKey = '';
+  private monthIdx = Number.NaN;
 
   /** `String(start)`. */
   period(start: number): string {
@@ -37,17 +37,17 @@ export class PeriodKeys {
     return this.startKey;
   }
 
-  /** `String(monthIndex(ts))`. */
-  month(ts: number): string {
+  /** `monthIndex(ts)`. */
+  month(ts: number): number {
     if (!(ts >= this.monthFrom && ts < this.monthTo)) {
       const d = new Date(ts);
-      this.monthKey = String(d.getUTCFullYear() * 12 + d.getUTCMonth());
+      this.monthIdx = d.getUTCFullYear() * 12 + d.getUTCMonth();
       d.setUTCDate(1);
       d.setUTCHours(0, 0, 0, 0);
       this.monthFrom = d.getTime();
       d.setUTCMonth(d.getUTCMonth() + 1);
       this.monthTo = d.getTime();
     }
-    return this.monthKey;
+    return this.monthIdx;
   }
 }

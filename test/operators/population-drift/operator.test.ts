@@ -233,7 +233,7 @@ describe('restart safety', () => {
     expect(second.latestScores().length).toBe(5);
   });
 
-  it('continues from customer records written before they were compact (2026-12-03): the same outputs', () => {
+  it('continues from customer records written before they were compact (2026-12-03) and before their months were triples (2026-12-05): the same outputs', () => {
     const { events } = spendShift(11, 1200);
     const sorted = [...events].sort((a, b) => a.ts - b.ts);
     const config = { features: [...FEATURES, { name: 'tier', source: 'segment' }] };
@@ -251,17 +251,24 @@ describe('restart safety', () => {
     const written = JSON.parse(JSON.stringify([...customers.entries()])) as Array<[string, Stored]>;
     // Compact now: no trailing months before the first close, no empty usage or month maps.
     expect(written.every(([, c]) => c.monthSpend === null && c.monthCount === null)).toBe(true);
-    expect(written.some(([, c]) => Object.values(c.open).some((acc) => acc['byMonth'] !== undefined))).toBe(true);
+    expect(written.some(([, c]) => Object.values(c.open).some((acc) => acc['months'] !== undefined))).toBe(true);
     expect(written.some(([, c]) => Object.values(c.open).some((acc) => acc['usage'] === undefined))).toBe(true);
-    // As the previous version wrote them: twelve zeros, and every accumulator with both maps.
+    // As versions before 2026-12-03 wrote them: twelve zeros, every accumulator with both maps, and
+    // the months of a period as an object of [spend, purchases] by month index (before 2026-12-05).
     const zeros = () => new Array<number>(12).fill(0);
+    const byMonth = (months: unknown): Record<string, [number, number]> => {
+      const triples = (months ?? []) as number[];
+      const object: Record<string, [number, number]> = {};
+      for (let i = 0; i < triples.length; i += 3) object[String(triples[i])] = [triples[i + 1]!, triples[i + 2]!];
+      return object;
+    };
     const previous = written.map(([id, c]): [string, unknown] => [
       id,
       {
         ...c,
         monthSpend: zeros(),
         monthCount: zeros(),
-        open: Object.fromEntries(Object.entries(c.open).map(([start, acc]) => [start, { usage: {}, byMonth: {}, ...acc }])),
+        open: Object.fromEntries(Object.entries(c.open).map(([start, { months, ...acc }]) => [start, { usage: {}, ...acc, byMonth: byMonth(months) }])),
       },
     ]);
     const second = build(config);
