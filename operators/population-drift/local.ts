@@ -468,7 +468,7 @@ function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | 
  */
 function monthsOf(acc: PeriodAccumulator): number[] | undefined {
   if (acc.byMonth !== undefined) {
-    acc.months = [...Object.entries(acc.byMonth).flatMap(([month, [spend, count]]) => [Number(month), spend, count]), ...(acc.months ?? [])];
+    acc.months = Object.entries(acc.byMonth).flatMap(([month, [spend, count]]) => [Number(month), spend, count]);
     // Not `delete`: that turns the object into a slow dictionary (JSON leaves the undefined out).
     acc.byMonth = undefined;
   }
