@@ -26,6 +26,8 @@ export class KeyedState<V> {
   private readonly dirty = new Set<string>();
   /** The customers of customer-keyed entries deleted since the last drain: a state changelog routes their tombstones by it. */
   private deletedOwners = new Map<string, string>();
+  /** How many times `restore` replaced the entries: an index kept beside them is stale when this changes. */
+  private restoreCount = 0;
 
   // Method syntax keeps KeyedState<T> assignable to KeyedState<unknown> (parameters of methods
   // are compared bivariantly, those of function-typed properties are not).
@@ -43,6 +45,10 @@ export class KeyedState<V> {
 
   get size(): number {
     return this.values.size;
+  }
+
+  get restores(): number {
+    return this.restoreCount;
   }
 
   get(key: string): V | undefined {
@@ -108,6 +114,7 @@ export class KeyedState<V> {
   restore(entries: Iterable<[string, V]>): void {
     this.values.clear();
     this.dirty.clear();
+    this.restoreCount++;
     for (const [key, value] of entries) this.values.set(key, value);
   }
 }

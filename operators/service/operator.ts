@@ -25,6 +25,7 @@ import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
 import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
 import { StringPool } from '../string-pool.js';
+import { OpenCaseIndex } from './open-cases.js';
 
 export const SERVICE_STATE_NAMES = {
   profiles: 'profiles',
@@ -61,6 +62,7 @@ export class ServiceTriggersOperator implements Operator {
   /** `rule \0 customer` -> event time of the last firing. */
   private readonly cooldowns = new KeyedState<number>((key) => key.slice(key.indexOf('\u0000') + 1));
   private readonly cases = new KeyedState<WatchedCase>((_id, watched) => watched.customer_id);
+  private readonly openCases = new OpenCaseIndex(this.cases);
   private alerts = new Map<string, Alert>();
   private caseRows = new Map<string, OutputRow>();
   private leadRows = new Map<string, OutputRow>();
@@ -296,11 +298,12 @@ export class ServiceTriggersOperator implements Operator {
     if (annotations['intent']) labels['intent'] = annotations['intent'];
     if (annotations['lead_id']) labels['lead_id'] = annotations['lead_id'];
     if (rule.case) {
-      const existing = this.settings.cases.oneOpenPerCategory ? this.openCaseOf(customerId, rule.case.category) : undefined;
+      const existing = this.settings.cases.oneOpenPerCategory ? this.openCases.find(customerId, rule.case.category) : undefined;
       const watched =
         existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
       if (!existing) {
         this.cases.set(watched.case_id, watched);
+        this.openCases.opened(watched);
         this.caseRows.set(watched.case_id, caseRow(watched));
         if (watched.due_at < this.nextDue) this.nextDue = watched.due_at;
       }
@@ -336,13 +339,6 @@ export class ServiceTriggersOperator implements Operator {
     if (last !== undefined && Math.abs(ts - last) < rule.cooldownMs) return false;
     this.cooldowns.set(key, last === undefined ? ts : Math.max(last, ts));
     return true;
-  }
-
-  private openCaseOf(customerId: string, category: string): WatchedCase | undefined {
-    for (const [, c] of this.cases.entries()) {
-      if (c.customer_id === customerId && c.category === category && c.phase === 'open') return c;
-    }
-    return undefined;
   }
 
   /** Customer facts at event time `ts`, plus the event's own fields through `own`. */
@@ -393,6 +389,7 @@ export class ServiceTriggersOperator implements Operator {
       if (c.due_at < watermark) {
         c.phase = 'due';
         this.cases.touch(id);
+        this.openCases.closed(c);
       } else if (c.due_at < next) next = c.due_at;
     }
     this.nextDue = next;
