@@ -69,6 +69,9 @@ export class ServiceTriggersOperator implements Operator {
   private lastExpiry = Number.NEGATIVE_INFINITY;
   /** The first spend day kept by the last expiry pass over the spend state. */
   private spendKeptFrom = Number.NEGATIVE_INFINITY;
+  /** The horizons of the last expiry passes over the recent contacts and the cooldowns (see `expire`). */
+  private contactsExpiredBefore = Number.NEGATIVE_INFINITY;
+  private cooldownsExpiredAt = Number.NEGATIVE_INFINITY;
   /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
   private nextDue = Number.NEGATIVE_INFINITY;
   private readonly contactHorizonMs: number;
@@ -404,20 +407,30 @@ export class ServiceTriggersOperator implements Operator {
     if (firstDay > this.spendKeptFrom) {
       this.spendKeptFrom = firstDay;
       // No copy of the entries: a Map's iteration goes on correctly when the current entry is deleted.
-      for (const [key, state] of this.spend.entries()) {
+      // forEach, not entries(): these passes visit every customer, and entries() allocates a pair for each.
+      this.spend.forEach((state, key) => {
         const before = state.days.length;
         if (expireSpend(state, firstDay)) this.spend.delete(key);
         else if (state.days.length !== before) this.spend.touch(key);
-      }
+      });
     }
+    // A pass over the contacts or the cooldowns visits every customer: hourly, on a contact-heavy
+    // stream, they took a tenth of the operator's time. Each runs once its horizon has moved by an
+    // eighth of what it keeps, so an entry outlives its use by at most an eighth of that.
     const contactsBefore = horizon - this.contactHorizonMs;
-    for (const [key, recent] of this.contacts.entries()) {
-      const before = recent.length;
-      if (expireContacts(recent, contactsBefore)) this.contacts.delete(key);
-      else if (recent.length !== before) this.contacts.touch(key);
+    if (contactsBefore - this.contactsExpiredBefore >= this.contactHorizonMs / 8) {
+      this.contactsExpiredBefore = contactsBefore;
+      this.contacts.forEach((recent, key) => {
+        const before = recent.length;
+        if (expireContacts(recent, contactsBefore)) this.contacts.delete(key);
+        else if (recent.length !== before) this.contacts.touch(key);
+      });
     }
-    for (const [key, last] of this.cooldowns.entries()) {
-      if (horizon - last >= this.maxCooldownMs) this.cooldowns.delete(key);
+    if (horizon - this.cooldownsExpiredAt >= this.maxCooldownMs / 8) {
+      this.cooldownsExpiredAt = horizon;
+      this.cooldowns.forEach((last, key) => {
+        if (horizon - last >= this.maxCooldownMs) this.cooldowns.delete(key);
+      });
     }
   }
 }
