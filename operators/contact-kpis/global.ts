@@ -61,6 +61,8 @@ export class ContactKpiGlobal implements GlobalOperator {
 
   merge(partials: readonly unknown[]): void {
     this.ensureIndexed();
+    /** Closed windows this merge changed: FCR corrections revise a closed window many times a batch. */
+    const revised = new Set<WindowAcc>();
     for (const partial of partials) {
       for (const delta of partial as WindowAcc[]) {
         const key = windowKey(delta.size, delta.start, delta.queue, delta.channel);
@@ -73,9 +75,14 @@ export class ContactKpiGlobal implements GlobalOperator {
           this.due.schedule(key, acc.start + acc.size);
         }
         mergeWindowAcc(acc, delta);
-        this.changed(key, acc);
+        this.windows.touch(key);
+        this.dirty.add(key);
+        if (acc.closed) revised.add(acc);
       }
     }
+    // Refreshed once each with its row after the whole merge: what a refresh writes (the latest
+    // row, the week-over-week baseline) is the window's last row, whatever came between.
+    for (const acc of revised) this.refreshClosed(computeKpiRow(acc, this.options, false));
   }
 
   // eslint-disable-next-line require-yield -- the global-operator contract is a generator; closing windows asks the shards nothing
@@ -164,13 +171,7 @@ export class ContactKpiGlobal implements GlobalOperator {
     return [{ kind: 'contact_kpis', window: `${sizeMs / 60_000}m`, rows: this.latestClosed(sizeMs) }];
   }
 
-  /** Marks a window for output and state persistence; a closed one also refreshes gauges/baselines. */
-  private changed(key: string, acc: WindowAcc): void {
-    this.windows.touch(key);
-    this.dirty.add(key);
-    if (acc.closed) this.refreshClosed(computeKpiRow(acc, this.options, false));
-  }
-
+  /** A closed window changed: its row refreshes the gauges' latest row and the rules' baselines. */
   private refreshClosed(row: ContactKpiRow): void {
     const key = latestKey(row.window_end - row.window_start, row.queue, row.channel);
     if (this.latest.get(key)?.window_start === row.window_start) this.latest.set(key, row);
