@@ -4,8 +4,8 @@
  * (the baseline); prints events/s, ratios, peak RSS, CPU seconds per operator, and whether the
  * pipeline's windows equal the query's.
  *
- *   npm run build && node dist/bench/pipeline-bench.js [--job windows|default] [--customers N] [--days D]
- *     [--seed S] [--workers N] [--checkpoint-events N] [--checkpoint-interval D]
+ *   npm run build && node dist/bench/pipeline-bench.js [--job windows|default] [--data generator|contact-center]
+ *     [--customers N] [--days D] [--seed S] [--workers N] [--checkpoint-events N] [--checkpoint-interval D]
  *
  * --job windows (default): `customer_windows` only, 1,000,000 customers x 1 day unless told.
  * --job default: the default job (pipelines/customer-analytics.yaml, every operator and its rules),
@@ -13,6 +13,10 @@
  *   rules (so no analytic alerts and no reports), the same job with hair-trigger quarter-hour and hourly KPI rules
  *   (an alert storm: well over 1,000 firings, each with its report, for issue 13's "1,000 firings
  *   slow ingestion by less than 10%"), and `customer_windows` only, on the same file.
+ * --data generator (default): `pulse generate`'s events, about one in a hundred a contact.
+ * --data contact-center: bench/contact-center.py's events (written apart from the generator), half
+ *   of them contacts with texts, 50,000 customers x 14 days (a million events) unless told: the
+ *   KPI and service operators' load of a contact-center business.
  *
  * The dataset has no malformed or late records (those paths have their own tests), so the SQL
  * baseline is exact: deduplicate by event_id, aggregate per customer and 1 h / 1 d window.
@@ -24,11 +28,13 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parse, stringify } from 'yaml';
 import { cleanDataset } from './clean-dataset.js';
+import { contactCenterDataset } from './contact-center-data.js';
 
 const { values } = parseArgs({
   options: {
     help: { type: 'boolean', short: 'h' },
     job: { type: 'string', default: 'windows' },
+    data: { type: 'string', default: 'generator' },
     customers: { type: 'string' },
     days: { type: 'string' },
     seed: { type: 'string', default: '1' },
@@ -46,11 +52,13 @@ if (values.help) {
 }
 const full = values.job === 'default';
 if (!full && values.job !== 'windows') throw new Error(`--job must be windows or default, got ${values.job}`);
-const customers = Number(values.customers ?? (full ? 30_000 : 1_000_000));
-const days = Number(values.days ?? (full ? 28 : 1));
+const contactCenter = values.data === 'contact-center';
+if (!contactCenter && values.data !== 'generator') throw new Error(`--data must be generator or contact-center, got ${values.data}`);
+const customers = Number(values.customers ?? (contactCenter ? 50_000 : full ? 30_000 : 1_000_000));
+const days = Number(values.days ?? (contactCenter ? 14 : full ? 28 : 1));
 const dir = resolve(values.dir!);
 mkdirSync(dir, { recursive: true });
-const events = await cleanDataset(dir, customers, days, Number(values.seed));
+const events = contactCenter ? contactCenterDataset(dir, customers, days, Number(values.seed)) : await cleanDataset(dir, customers, days, Number(values.seed));
 const bytes = statSync(events).size;
 
 interface RunFigures {
@@ -199,6 +207,8 @@ for (const [name, run] of Object.entries(runs)) {
     for (const row of rules.getRowObjectsJS()) {
       process.stdout.write(`alerts_per_day ${String(row['kind']).padEnd(9)} ${String(row['rule']).padEnd(28)} ${(Number(row['alerts']) / days).toFixed(2)}\n`);
     }
+    const cases = await connection.runAndReadAll(`SELECT count(*) FROM run.cases`);
+    process.stdout.write(`cases_opened ${String(cases.getRowsJS()[0]![0])}\n`);
   }
   if (name === 'default_alert_storm') {
     const storm = await connection.runAndReadAll(`SELECT count(*) FROM run.alerts WHERE rule LIKE 'Storm%'`);
