@@ -19,6 +19,7 @@ import { expiryWatermark, hasContacts, mergeWindowAcc, newWindowAcc, upgradeWind
 import { DeadlineQueue } from './deadline-queue.js';
 import { nextUp } from './fcr.js';
 import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
+import { forEachRepeatedWindow, type KpiPartial } from './partial.js';
 import { computeKpiRow, rateCounts, type ContactKpiRow } from './kpis.js';
 import type { KpiWatermarkSync } from './local.js';
 import type { ContactKpiOptions } from './options.js';
@@ -63,12 +64,13 @@ export class ContactKpiGlobal implements GlobalOperator {
     this.ensureIndexed();
     /** Closed windows this merge changed: FCR corrections revise a closed window many times a batch. */
     const revised = new Set<WindowAcc>();
-    for (const partial of partials) {
-      for (const delta of partial as WindowAcc[]) {
+    for (const partial of partials as KpiPartial[]) {
+      for (const delta of partial.windows) {
         const key = windowKey(delta.size, delta.start, delta.queue, delta.channel);
         let acc = this.windows.get(key);
         if (!acc) {
-          // Only FCR corrections for a window already expired (final): nothing left to correct.
+          // A delta without contacts (the merge's change of a window's FCR alone, merger.ts) for a
+          // window already expired (final): nothing left to correct.
           if (!hasContacts(delta)) continue;
           acc = newWindowAcc(delta.size, delta.start, delta.queue, delta.channel);
           this.windows.set(key, acc);
@@ -79,6 +81,15 @@ export class ContactKpiGlobal implements GlobalOperator {
         this.dirty.add(key);
         if (acc.closed) revised.add(acc);
       }
+      forEachRepeatedWindow(partial.repeats, this.options.windowSizesMs, (key) => {
+        const acc = this.windows.get(key);
+        // A window already expired (final): nothing left to correct.
+        if (!acc) return;
+        acc.fcr_resolved -= 1;
+        this.windows.touch(key);
+        this.dirty.add(key);
+        if (acc.closed) revised.add(acc);
+      });
     }
     // Refreshed once each with its row after the whole merge: what a refresh writes (the latest
     // row, the week-over-week baseline) is the window's last row, whatever came between.

@@ -13,6 +13,7 @@ import { addContact, classifyContact, newWindowAcc, type WindowAcc } from './acc
 import { FcrTracker } from './fcr.js';
 import type { ContactKpiOptions } from './options.js';
 import { CONTACT_KPI_STATES, MS_PER_DAY, windowKey } from './keys.js';
+import { type KpiPartial, noRepeats } from './partial.js';
 
 /** Request of the global part: the watermark its restored state has reached. */
 export interface KpiWatermarkSync {
@@ -26,8 +27,10 @@ export class ContactKpiLocal implements LocalOperator {
   private readonly fcr: FcrTracker;
   private readonly lookaheadMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Partial accumulators of the windows this batch touched, by window key. */
+  /** Partial accumulators of the windows this batch's contacts fell in, by window key. */
   private partial = new Map<string, WindowAcc>();
+  /** The earlier contacts this batch turned into FCR repeats (partial.ts). */
+  private repeats = noRepeats();
   private readonly touched: WindowAcc[] = [];
 
   constructor(
@@ -66,10 +69,11 @@ export class ContactKpiLocal implements LocalOperator {
     return [];
   }
 
-  drainPartial(): WindowAcc[] | undefined {
-    if (this.partial.size === 0) return undefined;
-    const partial = [...this.partial.values()];
+  drainPartial(): KpiPartial | undefined {
+    if (this.partial.size === 0 && this.repeats.queuedAt.length === 0) return undefined;
+    const partial: KpiPartial = { windows: [...this.partial.values()], repeats: this.repeats };
     this.partial = new Map();
+    this.repeats = noRepeats();
     return partial;
   }
 
@@ -83,7 +87,9 @@ export class ContactKpiLocal implements LocalOperator {
     const { repeated, resolved } = this.fcr.observe(c, eligible);
     // The global part applies these only to windows that still exist (see global.ts merge).
     for (const p of repeated) {
-      for (const size of this.options.windowSizesMs) this.partialFor(size, p.q, p.queue, p.channel).fcr_resolved -= 1;
+      this.repeats.queuedAt.push(p.q);
+      this.repeats.queues.push(p.queue);
+      this.repeats.channels.push(p.channel);
     }
     if (resolved === null) return;
     const horizon = c.ended_at + this.lookaheadMs;

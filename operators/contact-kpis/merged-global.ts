@@ -54,7 +54,7 @@ export class MergedKpiGlobal implements GlobalOperator {
     idleTimeoutMs: number,
   ) {
     const count = port.sourcePartitions().length;
-    this.partials = Array.from({ length: count }, () => new KpiPartitionPartials(name, options.allowedLatenessMs));
+    this.partials = Array.from({ length: count }, () => new KpiPartitionPartials(name, options.allowedLatenessMs, options.windowSizesMs));
     this.mergers = Array.from({ length: count }, () => new KpiMerger(new ContactKpiGlobal(name, options, rules), options.allowedLatenessMs, idleTimeoutMs));
     const states: Record<string, KeyedState<unknown>> = { [KPI_MERGE_STATES.member]: this.member as KeyedState<unknown> };
     for (let n = 0; n < count; n++) {

@@ -11,6 +11,7 @@ import type { OperatorOutput } from '../operator.js';
 import { MergeInputs } from '../merge-inputs.js';
 import { KeyedState } from '../state.js';
 import { expiryWatermark, newWindowAcc, windowAccDelta, type WindowAcc } from './accumulator.js';
+import { type KpiPartial, noRepeats } from './partial.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { ContactKpiGlobal } from './global.js';
 import { partialKey } from './partition-partials.js';
@@ -44,7 +45,8 @@ export class KpiMerger {
       this.latest.set(key, newer);
       this.due.schedule(key, expiryWatermark(newer, this.allowedLatenessMs));
       const delta = windowAccDelta(newer, older ?? newWindowAcc(newer.size, newer.start, newer.queue, newer.channel));
-      this.global.merge([[delta]]);
+      const partial: KpiPartial = { windows: [delta], repeats: noRepeats() };
+      this.global.merge([partial]);
     });
   }
 

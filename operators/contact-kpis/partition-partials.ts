@@ -8,9 +8,10 @@
  */
 import type { PartialRecord } from '../merge-port.js';
 import { KeyedState } from '../state.js';
-import { expiryWatermark, hasContacts, mergeWindowAcc, newWindowAcc, type WindowAcc } from './accumulator.js';
+import { expiryWatermark, mergeWindowAcc, newWindowAcc, type WindowAcc } from './accumulator.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { windowKey } from './keys.js';
+import { forEachRepeatedWindow, type KpiPartial } from './partial.js';
 
 export class KpiPartitionPartials {
   /** Accumulators by [partition, window key] (persisted: a restart goes on summing). */
@@ -32,20 +33,19 @@ export class KpiPartitionPartials {
   constructor(
     private readonly operator: string,
     private readonly allowedLatenessMs: number,
+    private readonly windowSizesMs: readonly number[],
   ) {}
 
   /** Adds the shards' partials of one batch of `partition`. */
   add(partials: readonly unknown[], partition: string): void {
     this.ensureIndexed();
-    for (const partial of partials) {
-      for (const delta of partial as WindowAcc[]) {
+    for (const partial of partials as KpiPartial[]) {
+      for (const delta of partial.windows) {
         const key = partialKey(partition, windowKey(delta.size, delta.start, delta.queue, delta.channel));
-        // Expired: only FCR corrections can come, which one job ignores too once the window is gone.
+        // Expired: only FCR corrections can come (the lateness refuses its contacts).
         if (this.expiring.has(key) || this.published.has(key)) continue;
         let acc = this.state.get(key);
         if (!acc) {
-          // FCR corrections of a window already dropped here (and final in the merge): nothing to correct.
-          if (!hasContacts(delta)) continue;
           acc = newWindowAcc(delta.size, delta.start, delta.queue, delta.channel);
           this.state.set(key, acc);
         }
@@ -54,6 +54,15 @@ export class KpiPartitionPartials {
         this.changed.add(key);
         this.due.schedule(key, expiryWatermark(acc, this.allowedLatenessMs));
       }
+      forEachRepeatedWindow(partial.repeats, this.windowSizesMs, (windowKeyOf) => {
+        const key = partialKey(partition, windowKeyOf);
+        const acc = this.expiring.has(key) || this.published.has(key) ? undefined : this.state.get(key);
+        // A window already dropped here (and final in the merge), which one job ignores too: nothing to correct.
+        if (!acc) return;
+        acc.fcr_resolved -= 1;
+        this.state.touch(key);
+        this.changed.add(key);
+      });
     }
   }
 
