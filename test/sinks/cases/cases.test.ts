@@ -134,15 +134,17 @@ describe('cases end to end on a DuckDB file', () => {
     store.close();
   });
 
-  test('a checkpoint that escalates hundreds of cases numbers their audit events after the existing ones, one each', async () => {
+  test('a checkpoint that escalates a thousand cases numbers their audit events after the existing ones, one each, and skips those closed by hand', async () => {
     const store = await DuckDBStore.open(dbPath);
     const op = operatorFromYaml(YAML);
-    const customers = Array.from({ length: 450 }, (_, i) => `c${i}`);
+    const customers = Array.from({ length: 1200 }, (_, i) => `c${i}`);
     for (const [i, customer] of customers.entries()) op.process(survey(customer, { install_completed: false }, OPENED, `S${i}`));
     await checkpoint(store, op);
     const cases = await listCases(store.connection, {});
-    expect(cases).toHaveLength(450);
-    await cli(store).run('close', cases[0]!.case_id, '--db', dbPath);
+    expect(cases).toHaveLength(1200);
+    // Closed by hand, far apart in the list of overdue cases whose statuses the checkpoint reads.
+    const closed = [0, 700, 1100].map((i) => cases[i]!.case_id);
+    for (const id of closed) await cli(store).run('close', id, '--db', dbPath);
 
     // No profile: the default tier's deadline, 72 hours.
     op.onWatermark(OPENED + 73 * HOUR);
@@ -154,10 +156,9 @@ describe('cases end to end on a DuckDB file', () => {
        FROM case_events WHERE action = 'escalated'`,
     );
     expect(reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))).toEqual([
-      { n: 449, seqs: 449, first: 2, last: 450, cases: 449, as_recorded: true },
+      { n: 1197, seqs: 1197, first: 4, last: 1200, cases: 1197, as_recorded: true },
     ]);
-    const closedByHand = await showCase(store.connection, cases[0]!.case_id);
-    expect(closedByHand.events.map((e) => [e.seq, e.action])).toEqual([[1, 'close']]);
+    for (const [i, id] of closed.entries()) expect((await showCase(store.connection, id)).events.map((e) => [e.seq, e.action])).toEqual([[i + 1, 'close']]);
     store.close();
   });
 
