@@ -13,7 +13,7 @@
 import type { ContactEvent } from '../events.js';
 import { KeyedState } from '../state.js';
 import { appendExact } from '../state-list.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import type { FcrScope } from './options.js';
 
 export interface FcrEntry {

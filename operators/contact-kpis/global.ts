@@ -16,7 +16,7 @@ import { KeyedState } from '../state.js';
 import { RuleEvaluator } from '../rules/evaluator.js';
 import type { ThresholdRule } from '../rules/types.js';
 import { expiryWatermark, hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import { nextUp } from './fcr.js';
 import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
 import { forEachRepeatedWindow, type KpiPartial } from './partial.js';

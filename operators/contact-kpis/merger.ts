@@ -12,7 +12,7 @@ import { MergeInputs } from '../merge-inputs.js';
 import { KeyedState } from '../state.js';
 import { expiryWatermark, newWindowAcc, windowAccDelta, type WindowAcc } from './accumulator.js';
 import { type KpiPartial, noRepeats } from './partial.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import type { ContactKpiGlobal } from './global.js';
 import { partialKey } from './partition-partials.js';
 

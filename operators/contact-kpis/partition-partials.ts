@@ -9,7 +9,7 @@
 import type { PartialRecord } from '../merge-port.js';
 import { KeyedState } from '../state.js';
 import { expiryWatermark, mergeWindowAcc, newWindowAcc, type WindowAcc } from './accumulator.js';
-import { DeadlineQueue } from './deadline-queue.js';
+import { DeadlineQueue } from '../deadline-queue.js';
 import { windowKey } from './keys.js';
 import { forEachRepeatedWindow, type KpiPartial } from './partial.js';
 

@@ -72,8 +72,6 @@ export class ServiceTriggersOperator implements Operator {
   /** The horizons of the last expiry passes over the recent contacts and the cooldowns (see `expire`). */
   private contactsExpiredBefore = Number.NEGATIVE_INFINITY;
   private cooldownsExpiredAt = Number.NEGATIVE_INFINITY;
-  /** Lower bound of the open cases' due_at (recomputed on a scan); -Infinity = unknown. */
-  private nextDue = Number.NEGATIVE_INFINITY;
   private readonly contactHorizonMs: number;
   private readonly maxCooldownMs: number;
 
@@ -115,7 +113,7 @@ export class ServiceTriggersOperator implements Operator {
   onWatermark(watermark: number): void {
     // The end of a bounded input (+Infinity) is not time passing: no deadline is due because of it.
     if (!Number.isFinite(watermark)) return;
-    if (watermark > this.nextDue) this.markDue(watermark);
+    this.markDue(watermark);
     if (watermark - this.lastExpiry >= EXPIRY_EVERY_MS) {
       this.expire(watermark);
       this.lastExpiry = watermark;
@@ -139,7 +137,7 @@ export class ServiceTriggersOperator implements Operator {
    * deadlines before it pass now, as they would when the watermark passed them.
    */
   overdueCases(dueBy?: number): OverdueCase[] {
-    if (dueBy !== undefined && Number.isFinite(dueBy) && dueBy > this.nextDue) this.markDue(dueBy);
+    if (dueBy !== undefined && Number.isFinite(dueBy)) this.markDue(dueBy);
     const due: OverdueCase[] = [];
     for (const [, c] of this.cases.entries()) if (c.phase === 'due') due.push({ ...c });
     return due.sort((a, b) => a.due_at - b.due_at || a.case_id.localeCompare(b.case_id));
@@ -308,7 +306,6 @@ export class ServiceTriggersOperator implements Operator {
         this.cases.set(watched.case_id, watched);
         this.openCases.opened(watched);
         this.caseRows.set(watched.case_id, caseRow(watched));
-        if (watched.due_at < this.nextDue) this.nextDue = watched.due_at;
       }
       team = watched.team;
       labels['case_id'] = watched.case_id;
@@ -385,17 +382,12 @@ export class ServiceTriggersOperator implements Operator {
 
   // ---- time ----
 
-  private markDue(watermark: number): void {
-    let next = Number.POSITIVE_INFINITY;
-    for (const [id, c] of this.cases.entries()) {
-      if (c.phase !== 'open') continue;
-      if (c.due_at < watermark) {
-        c.phase = 'due';
-        this.cases.touch(id);
-        this.openCases.closed(c);
-      } else if (c.due_at < next) next = c.due_at;
+  /** Cases whose deadline is before `time` wait for the status check (`overdueCases`). */
+  private markDue(time: number): void {
+    for (const c of this.openCases.takeDue(time)) {
+      c.phase = 'due';
+      this.cases.touch(c.case_id);
     }
-    this.nextDue = next;
   }
 
   /** Drops state no event within the allowed lateness can need any more. */

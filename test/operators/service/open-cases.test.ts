@@ -5,7 +5,7 @@ import type { WatchedCase } from '../../../operators/service/types.js';
 import { KeyedState } from '../../../operators/state.js';
 import { HOUR, T0, contact, drain, operatorFromYaml, persist, restore } from './helpers.js';
 
-function watched(id: number, customer: string, category: string): WatchedCase {
+function watched(id: number, customer: string, category: string, dueAt: number): WatchedCase {
   return {
     case_id: `case-${id}`,
     alert_id: `alert-${id}`,
@@ -17,7 +17,7 @@ function watched(id: number, customer: string, category: string): WatchedCase {
     tier: 'Bronze',
     account_owner: null,
     opened_at: id,
-    due_at: id + 1,
+    due_at: dueAt,
     phase: 'open',
   };
 }
@@ -31,7 +31,7 @@ function scan(cases: KeyedState<WatchedCase>, customer: string, category: string
 type Step = { op: 'open' | 'due' | 'settle' | 'checkpoint' | 'restore'; customer: string; category: string; pick: number };
 
 describe('OpenCaseIndex', () => {
-  test('finds what a scan of the state finds, through openings, deadlines, settlements and restarts', () => {
+  test('finds and hands over as due what a scan of the state finds, through openings, deadlines, settlements and restarts', () => {
     const step = fc.record({
       op: fc.constantFrom('open', 'open', 'due', 'settle', 'checkpoint', 'restore'),
       customer: fc.constantFrom('a', 'b', 'c'),
@@ -48,15 +48,16 @@ describe('OpenCaseIndex', () => {
           const all = [...cases.entries()].map(([, c]) => c);
           if (s.op === 'open') {
             // As while one_open_per_category was off: several open cases of one customer and category.
-            const c = watched(next++, s.customer, s.category);
+            const c = watched(next++, s.customer, s.category, s.pick % 40);
             cases.set(c.case_id, c);
             index.opened(c);
-          } else if (s.op === 'due' && all.length > 0) {
-            const c = all[s.pick % all.length]!;
-            if (c.phase === 'open') {
-              c.phase = 'due';
-              index.closed(c);
-            }
+          } else if (s.op === 'due') {
+            // The watermark passes `time`: the open cases due before it, as a scan finds them.
+            const time = s.pick % 40;
+            const expected = all.filter((c) => c.phase === 'open' && c.due_at < time).map((c) => c.case_id);
+            const taken = index.takeDue(time);
+            expect(taken.map((c) => c.case_id).sort()).toEqual(expected.sort());
+            for (const c of taken) c.phase = 'due';
           } else if (s.op === 'settle') {
             const due = all.filter((c) => c.phase === 'due');
             if (due.length > 0) cases.delete(due[s.pick % due.length]!.case_id);
@@ -72,6 +73,30 @@ describe('OpenCaseIndex', () => {
         }
       }),
     );
+  });
+});
+
+describe('OpenCaseIndex deadlines', () => {
+  test('a case is due once the time is past its deadline, not at it, and is handed over once', () => {
+    const cases = new KeyedState<WatchedCase>();
+    const index = new OpenCaseIndex(cases);
+    const early = watched(1, 'a', 'x', 10);
+    const late = watched(2, 'b', 'x', 20);
+    for (const c of [late, early]) {
+      cases.set(c.case_id, c);
+      index.opened(c);
+    }
+    index.find('a', 'x'); // built now: what follows goes through `opened` and the deadlines
+    const third = watched(3, 'c', 'y', 10);
+    cases.set(third.case_id, third);
+    index.opened(third);
+    expect(index.takeDue(10)).toEqual([]);
+    const due = index.takeDue(11);
+    expect(due.map((c) => c.case_id).sort()).toEqual(['case-1', 'case-3']);
+    for (const c of due) c.phase = 'due';
+    expect(index.takeDue(11)).toEqual([]);
+    expect(index.find('a', 'x')).toBeUndefined();
+    expect(index.takeDue(21).map((c) => c.case_id)).toEqual(['case-2']);
   });
 });
 
