@@ -42,7 +42,7 @@ export class KpiPartitionPartials {
     for (const partial of partials as KpiPartial[]) {
       for (const delta of partial.windows) {
         const key = partialKey(partition, windowKey(delta.size, delta.start, delta.queue, delta.channel));
-        // Expired: only FCR corrections can come (the lateness refuses its contacts).
+        // Expired here: its contacts would be late (refused before the shards), so none should come.
         if (this.expiring.has(key) || this.published.has(key)) continue;
         let acc = this.state.get(key);
         if (!acc) {
