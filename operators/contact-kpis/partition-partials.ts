@@ -8,7 +8,7 @@
  */
 import type { PartialRecord } from '../merge-port.js';
 import { KeyedState } from '../state.js';
-import { expiryWatermark, mergeWindowAcc, newWindowAcc, type WindowAcc } from './accumulator.js';
+import { expiryWatermark, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
 import { DeadlineQueue } from '../deadline-queue.js';
 import { windowKey } from './keys.js';
 import { forEachRepeatedWindow, type KpiPartial } from './partial.js';
@@ -110,7 +110,10 @@ export class KpiPartitionPartials {
   private ensureIndexed(): void {
     if (this.indexed) return;
     this.indexed = true;
-    for (const [key, acc] of this.state.entries()) this.due.schedule(key, expiryWatermark(acc, this.allowedLatenessMs));
+    for (const [key, acc] of this.state.entries()) {
+      upgradeWindowAcc(acc);
+      this.due.schedule(key, expiryWatermark(acc, this.allowedLatenessMs));
+    }
   }
 }
 

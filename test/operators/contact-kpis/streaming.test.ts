@@ -234,3 +234,44 @@ describe('streaming against the DuckDB oracle', () => {
     expect(latestRows(op2.drainOutputs(), 'contact_kpi', KPI_KEY).get(key15(T0))).toMatchObject({ fcr_rate: 0, fcr_final: true });
   });
 });
+
+describe('reason codes that are names of Object.prototype', () => {
+  // Valid input: a reason is any id. As keys of an ordinary object, `constructor` read as a
+  // function and `__proto__` set the prototype, so their counts came out wrong or vanished.
+  const codes = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'invoice'];
+
+  function volumes(out: OperatorOutput[]): Map<string, number> {
+    const rows = latestRows(out, 'contact_reason_volume', [...KPI_KEY, 'reason']);
+    return new Map([...rows.values()].filter((r) => r.window_start === T0).map((r) => [String(r.reason), Number(r.contacts)]));
+  }
+
+  it('are counted like any other, before and after a restart (restored counts come from JSON)', () => {
+    const store = new StateStore();
+    const op1 = new ContactKpiOperator({ windowSizesMs: [W15], allowedLatenessMs: HOUR });
+    codes.forEach((reason, i) => op1.process(contact({ reason, queued: T0 + i * MIN, answerAfter: 5, duration: 30 })));
+    op1.process(contact({ reason: 'constructor', queued: T0 + 6 * MIN, answerAfter: 5, duration: 30 }));
+    op1.onWatermark(T0 + W15 + MIN);
+    expect(volumes(op1.drainOutputs())).toEqual(new Map([...codes.map((c): [string, number] => [c, 1]), ['constructor', 2]]));
+    store.checkpoint(op1);
+
+    const op2 = new ContactKpiOperator({ windowSizesMs: [W15], allowedLatenessMs: HOUR });
+    store.restore(op2);
+    // Late contacts of the restored, closed window: merged into counts that went through JSON.
+    op2.process(contact({ reason: '__proto__', queued: T0 + 7 * MIN, answerAfter: 5, duration: 30 }));
+    op2.process(contact({ reason: 'toString', queued: T0 + 8 * MIN, answerAfter: 5, duration: 30 }));
+    // And a code the restored window did not have yet.
+    op2.process(contact({ reason: 'valueOf', queued: T0 + 9 * MIN, answerAfter: 5, duration: 30 }));
+    op2.onWatermark(T0 + W15 + 2 * MIN);
+    const after = volumes(op2.drainOutputs());
+    expect(after).toEqual(
+      new Map([
+        ['constructor', 2],
+        ['__proto__', 2],
+        ['toString', 2],
+        ['hasOwnProperty', 1],
+        ['invoice', 1],
+        ['valueOf', 1],
+      ]),
+    );
+  });
+});
