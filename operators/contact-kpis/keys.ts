@@ -29,7 +29,11 @@ export function latestKey(size: number, queue: string, channel: string): string 
 const pairJson = new Map<string, Map<string, string>>();
 const MAX_QUEUES = 10_000;
 
-function queueChannelJson(queue: string, channel: string): string {
+/**
+ * `JSON.stringify(queue)` and `JSON.stringify(channel)`, comma-separated: the same string object for
+ * a pair each time, so a map keyed by it hashes it once (local.ts).
+ */
+export function queueChannelJson(queue: string, channel: string): string {
   let byChannel = pairJson.get(queue);
   if (byChannel === undefined && pairJson.size >= MAX_QUEUES) pairJson.clear();
   if (byChannel === undefined) pairJson.set(queue, (byChannel = new Map()));

@@ -12,7 +12,7 @@ import type { KeyedState } from '../state.js';
 import { addContact, classifyContact, newWindowAcc, type WindowAcc } from './accumulator.js';
 import { FcrTracker } from './fcr.js';
 import type { ContactKpiOptions } from './options.js';
-import { CONTACT_KPI_STATES, MS_PER_DAY, windowKey } from './keys.js';
+import { CONTACT_KPI_STATES, MS_PER_DAY, queueChannelJson } from './keys.js';
 import { type KpiPartial, noRepeats } from './partial.js';
 
 /** Request of the global part: the watermark its restored state has reached. */
@@ -27,8 +27,13 @@ export class ContactKpiLocal implements LocalOperator {
   private readonly fcr: FcrTracker;
   private readonly lookaheadMs: number;
   private watermark = Number.NEGATIVE_INFINITY;
-  /** Partial accumulators of the windows this batch's contacts fell in, by window key. */
-  private partial = new Map<string, WindowAcc>();
+  /**
+   * Partial accumulators of the windows this batch's contacts fell in: per window size (its index in
+   * `windowSizesMs`), by the queue and channel's JSON (keys.ts: one string per pair, whose hash V8
+   * keeps), then by window start. Building and hashing a window key per size and contact cost more
+   * than counting the contact.
+   */
+  private partial: Array<Map<string, Map<number, WindowAcc>>>;
   /** The earlier contacts this batch turned into FCR repeats (partial.ts). */
   private repeats = noRepeats();
   private readonly touched: WindowAcc[] = [];
@@ -40,6 +45,7 @@ export class ContactKpiLocal implements LocalOperator {
     this.lookaheadMs = options.fcrLookaheadDays * MS_PER_DAY;
     this.fcr = new FcrTracker(this.lookaheadMs, options.fcrScope, options.allowedLatenessMs);
     this.states = { [CONTACT_KPI_STATES.fcr]: this.fcr.state };
+    this.partial = this.noPartial();
   }
 
   process(event: PulseEvent): void {
@@ -52,8 +58,9 @@ export class ContactKpiLocal implements LocalOperator {
     const cls = classifyContact(c, this.options);
     const touched = this.touched;
     touched.length = 0;
-    for (const size of this.options.windowSizesMs) {
-      const acc = this.partialFor(size, c.queued_at, c.queue, c.channel);
+    const pair = queueChannelJson(c.queue, c.channel);
+    for (let i = 0; i < this.options.windowSizesMs.length; i++) {
+      const acc = this.partialFor(i, c.queued_at, pair, c);
       addContact(acc, c, cls, this.options);
       touched.push(acc);
     }
@@ -70,9 +77,11 @@ export class ContactKpiLocal implements LocalOperator {
   }
 
   drainPartial(): KpiPartial | undefined {
-    if (this.partial.size === 0 && this.repeats.queuedAt.length === 0) return undefined;
-    const partial: KpiPartial = { windows: [...this.partial.values()], repeats: this.repeats };
-    this.partial = new Map();
+    const windows: WindowAcc[] = [];
+    for (const byPair of this.partial) for (const byStart of byPair.values()) for (const acc of byStart.values()) windows.push(acc);
+    if (windows.length === 0 && this.repeats.queuedAt.length === 0) return undefined;
+    const partial: KpiPartial = { windows, repeats: this.repeats };
+    this.partial = this.noPartial();
     this.repeats = noRepeats();
     return partial;
   }
@@ -100,14 +109,18 @@ export class ContactKpiLocal implements LocalOperator {
     }
   }
 
-  private partialFor(size: number, time: number, queue: string, channel: string): WindowAcc {
+  private partialFor(sizeIndex: number, time: number, pair: string, c: ContactEvent): WindowAcc {
+    const size = this.options.windowSizesMs[sizeIndex]!;
     const start = Math.floor(time / size) * size;
-    const key = windowKey(size, start, queue, channel);
-    let acc = this.partial.get(key);
-    if (!acc) {
-      acc = newWindowAcc(size, start, queue, channel);
-      this.partial.set(key, acc);
-    }
+    const byPair = this.partial[sizeIndex]!;
+    let byStart = byPair.get(pair);
+    if (byStart === undefined) byPair.set(pair, (byStart = new Map()));
+    let acc = byStart.get(start);
+    if (acc === undefined) byStart.set(start, (acc = newWindowAcc(size, start, c.queue, c.channel)));
     return acc;
+  }
+
+  private noPartial(): Array<Map<string, Map<number, WindowAcc>>> {
+    return this.options.windowSizesMs.map(() => new Map());
   }
 }
