@@ -14,6 +14,7 @@ import type { ContactEvent } from '../events.js';
 import { KeyedState } from '../state.js';
 import { appendExact } from '../state-list.js';
 import { DeadlineQueue } from '../deadline-queue.js';
+import { firstOfJsonKey, jsonKey1, jsonKey2 } from '../json-key.js';
 import type { FcrScope } from './options.js';
 
 export interface FcrEntry {
@@ -36,7 +37,7 @@ export interface FcrObservation {
 
 export class FcrTracker {
   /** Keyed by JSON [customer_id, reason] (or [customer_id]): the customer is the first element. */
-  readonly state = new KeyedState<FcrEntry[]>((key) => (JSON.parse(key) as [string])[0]);
+  readonly state = new KeyedState<FcrEntry[]>(firstOfJsonKey);
   private readonly due = new DeadlineQueue();
   private indexed = false;
 
@@ -90,7 +91,7 @@ export class FcrTracker {
   }
 
   private keyOf(c: ContactEvent & { customer_id: string }): string {
-    return this.scope === 'same_reason' ? JSON.stringify([c.customer_id, c.reason]) : JSON.stringify([c.customer_id]);
+    return this.scope === 'same_reason' ? jsonKey2(c.customer_id, c.reason) : jsonKey1(c.customer_id);
   }
 
   /** The watermark at which an entry is no longer needed. */
