@@ -262,7 +262,9 @@ function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
 }
 
 function toProfile(event_id: string, raw: RawObject): ProfileEvent {
-  const attributes: Record<string, string> = {};
+  // Without a prototype: an attribute named `__proto__` (valid input) is kept like any other, where
+  // an ordinary object took the assignment as a prototype change and dropped the value.
+  const attributes = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(raw)) {
     if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = String(value);
   }

@@ -182,7 +182,8 @@ export class ServiceTriggersOperator implements Operator {
     const known = this.profiles.get(event.customer_id);
     if (known && known.ts > event.ts) return;
     const shared = this.repeatedValues;
-    const attributes: Record<string, string> = {};
+    // Without a prototype, like the decoded event's (operators/decode.ts): `__proto__` is an attribute too.
+    const attributes = Object.create(null) as Record<string, string>;
     for (const [name, value] of Object.entries(event.attributes)) attributes[name] = shared.shared(value);
     this.profiles.set(event.customer_id, {
       tier: shared.shared(event.tier),
@@ -362,7 +363,11 @@ export class ServiceTriggersOperator implements Operator {
         case 'signup_date':
           return profile?.signup_date;
         default:
-          if (field.startsWith('profile.')) return profile?.attributes[field.slice('profile.'.length)];
+          if (field.startsWith('profile.')) {
+            // Own attributes only: restored state's attributes come from JSON, with a prototype.
+            const name = field.slice('profile.'.length);
+            return profile !== undefined && Object.hasOwn(profile.attributes, name) ? profile.attributes[name] : undefined;
+          }
           return own(field);
       }
     };

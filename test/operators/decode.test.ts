@@ -41,6 +41,15 @@ describe('EventDecoder', () => {
     expect(result).toMatchObject({ ok: true, event: { region: 'north', attributes: { segment_hint: 'x', score: '3' } } });
   });
 
+  it('keeps profile attributes named like properties of every object (__proto__, constructor)', () => {
+    const result = decoder.decode('{"type":"profile","event_id":"p","ts":0,"customer_id":"C","__proto__":"vip","constructor":"x"}');
+    if (!result.ok || result.event.type !== 'profile') throw new Error('expected a profile');
+    expect(Object.entries(result.event.attributes)).toEqual([
+      ['__proto__', 'vip'],
+      ['constructor', 'x'],
+    ]);
+  });
+
   const rejects: Array<[string, unknown, string, RegExp]> = [
     ['invalid JSON', '{"type": "usage",', 'invalid_json', /not valid JSON/],
     ['a JSON array', '[1,2]', 'invalid_json', /must be a JSON object/],

@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, test } from 'vitest';
 import { stableAlertId } from '../../../operators/alert.js';
 import type { PulseEvent } from '../../../operators/events.js';
-import { DAY, HOUR, T0, drain, operatorFromYaml, profile, survey, transaction } from './helpers.js';
+import { DAY, HOUR, T0, drain, operatorFromYaml, persist, profile, restore, survey, transaction } from './helpers.js';
 
 const RULES = `
 team: care
@@ -105,6 +105,30 @@ survey_rules:
     op.process(survey('a', { nps: 8, csat: 1 }, T0 + 2, 'post_install'));
     op.process(survey('a', { nps: 8, csat: 2 }, T0 + 3, 'post_install'));
     expect(drain(op).alerts.map((a) => a.fired_at)).toEqual([T0, T0 + 2]);
+  });
+
+  test('profile attributes named like properties of every object: kept, and absent ones are absent, also after a restart', () => {
+    const yaml = `
+survey_rules:
+  - name: vip
+    when: answers.q == 1 and profile.__proto__ == vip
+  - name: has_constructor
+    when: answers.q == 2 and profile.constructor != none
+`;
+    const op = operatorFromYaml(yaml);
+    op.process({ ...profile('a', 'Gold'), attributes: JSON.parse('{"__proto__":"vip"}') as Record<string, string> });
+    op.process(survey('a', { q: 1 }, T0));
+    // 'a' has no attribute `constructor`: the condition reads nothing, not Object's constructor.
+    op.process(survey('a', { q: 2 }, T0 + 1));
+    expect(drain(op).alerts.map((a) => a.rule)).toEqual(['vip']);
+    // Restored attributes come from JSON, as an ordinary object.
+    const saved = new Map<string, Map<string, unknown>>();
+    persist(op, saved);
+    const again = operatorFromYaml(yaml);
+    restore(again, saved);
+    again.process(survey('a', { q: 1 }, T0 + 2));
+    again.process(survey('a', { q: 2 }, T0 + 3));
+    expect(drain(again).alerts.map((a) => a.rule)).toEqual(['vip']);
   });
 
   test('a customer without a profile counts as the default tier (Bronze)', () => {
