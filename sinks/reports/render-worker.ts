@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { RenderTask, RenderOutcome } from './render-thread.js';
 import { writePreparedReport } from './write.js';
@@ -10,6 +12,8 @@ import { writePreparedReport } from './write.js';
 const port = parentPort;
 if (port === null) throw new Error('sinks/reports/render-worker.js is a worker-thread entry; it cannot run as a script');
 
+yieldToTheJob();
+
 port.on('message', (task: RenderTask) => {
   writePreparedReport(task.report, task.outDir).then(
     () => port.postMessage({ id: task.id } satisfies RenderOutcome),
@@ -21,4 +25,21 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
   return code === undefined ? error.message : `${error.message} (${code})`;
+}
+
+/**
+ * Rendering runs at the lowest scheduling priority, so that a backlog of reports (an alert storm)
+ * takes only the CPU that the job's threads and DuckDB leave: on two cores, a render thread at the
+ * job's priority took a third of the CPU from the shards and from the final checkpoint (issue 13:
+ * reports never slow the stream). Linux keeps a nice value per thread, set through the thread's id
+ * (`/proc/thread-self`); elsewhere the thread keeps the process's priority.
+ */
+function yieldToTheJob(): void {
+  let threadId: number;
+  try {
+    threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return;
+  }
+  setPriority(threadId, constants.priority.PRIORITY_LOW);
 }

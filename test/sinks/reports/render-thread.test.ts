@@ -44,7 +44,33 @@ const files = (dir: string) =>
       .map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
   );
 
+/** Nice values of this process's threads (field 19 of /proc/self/task/TID/stat), by thread id. */
+function threadNiceValues(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    nice.set(Number(tid), Number(fields[16]));
+  }
+  return nice;
+}
+
 describe('WorkerReportWriter', () => {
+  it.runIf(existsSync('/proc/thread-self'))('renders on a thread at the lowest priority, leaving the others as they were', async () => {
+    const before = threadNiceValues();
+    const writer = new WorkerReportWriter(DIST_WORKER);
+    try {
+      await writer.write(report('kpi-nice'), mkdtempSync(join(tmpdir(), 'pulse-render-nice-')));
+      const after = threadNiceValues();
+      const lowered = [...after].filter(([tid, nice]) => nice === 19 && !before.has(tid));
+      expect(lowered).toHaveLength(1);
+      for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid)).toBe(nice);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('writes on the worker thread exactly the files this thread writes', async () => {
     if (!existsSync(DIST_WORKER)) throw new Error('dist/sinks/reports/render-worker.js is missing: run `npx tsc -p tsconfig.json` first');
     const dir = mkdtempSync(join(tmpdir(), 'pulse-render-thread-'));
