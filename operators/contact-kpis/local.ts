@@ -60,7 +60,7 @@ export class ContactKpiLocal implements LocalOperator {
     touched.length = 0;
     const pair = queueChannelJson(c.queue, c.channel);
     for (let i = 0; i < this.options.windowSizesMs.length; i++) {
-      const acc = this.partialFor(i, c.queued_at, pair, c);
+      const acc = this.partialFor(i, pair, c);
       addContact(acc, c, cls, this.options);
       touched.push(acc);
     }
@@ -109,9 +109,10 @@ export class ContactKpiLocal implements LocalOperator {
     }
   }
 
-  private partialFor(sizeIndex: number, time: number, pair: string, c: ContactEvent): WindowAcc {
+  /** The batch's accumulator of the contact's window of the `sizeIndex`th size; `pair` is its queue and channel's JSON. */
+  private partialFor(sizeIndex: number, pair: string, c: ContactEvent): WindowAcc {
     const size = this.options.windowSizesMs[sizeIndex]!;
-    const start = Math.floor(time / size) * size;
+    const start = Math.floor(c.queued_at / size) * size;
     const byPair = this.partial[sizeIndex]!;
     let byStart = byPair.get(pair);
     if (byStart === undefined) byPair.set(pair, (byStart = new Map()));
