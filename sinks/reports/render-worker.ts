@@ -29,17 +29,17 @@ function describe(error: unknown): string {
 
 /**
  * Rendering runs at the lowest scheduling priority, so that a backlog of reports (an alert storm)
- * takes only the CPU that the job's threads and DuckDB leave: on two cores, a render thread at the
- * job's priority took a third of the CPU from the shards and from the final checkpoint (issue 13:
- * reports never slow the stream). Linux keeps a nice value per thread, set through the thread's id
- * (`/proc/thread-self`); elsewhere the thread keeps the process's priority.
+ * takes only the CPU that the job's threads and DuckDB leave: at the job's priority, the render
+ * threads competed with the shards and the final checkpoint for the same cores (issue 13: reports
+ * never slow the stream). Linux keeps a nice value per thread, set through the thread's id
+ * (`/proc/thread-self`). Best effort: elsewhere, or where the system refuses, the thread keeps the
+ * process's priority and renders as before, rather than failing every report.
  */
 function yieldToTheJob(): void {
-  let threadId: number;
   try {
-    threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(threadId, constants.priority.PRIORITY_LOW);
   } catch {
-    return;
+    // Not Linux, or not allowed: the job's priority.
   }
-  setPriority(threadId, constants.priority.PRIORITY_LOW);
 }
