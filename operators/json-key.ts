@@ -19,12 +19,7 @@ export function jsonKey1(first: string): string {
   return `[${jsonString(first)}]`;
 }
 
-/** `JSON.stringify([first, second])`. */
-export function jsonKey2(first: string, second: string): string {
-  return `[${jsonString(first)},${jsonString(second)}]`;
-}
-
-/** The first element of a key written by `jsonKey1` or `jsonKey2` (or any JSON list whose first element is a string). */
+/** The first element of a key written by `jsonKey1` (or of any JSON list whose first element is a string). */
 export function firstOfJsonKey(key: string): string {
   // Without a backslash before it, the first quote after `["` ends the first string.
   const end = key.indexOf('"', 2);

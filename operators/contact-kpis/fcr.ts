@@ -9,12 +9,17 @@
  *
  * State is plain JSON in KeyedState and bounded: an entry is dropped once no contact the runner can
  * still accept (queued_at >= watermark - lateness) could match it in either direction.
+ *
+ * One state entry per customer, whatever the scope: `same_reason` keeps each contact's reason in
+ * its entry and matches only those. Keyed by customer and reason, a contact-heavy stream had about
+ * six entries a customer, each a row of every checkpoint's `pulse_state` and a key of the shard's
+ * maps and deadline queue (issue 13). A state written that way is regrouped when it is restored.
  */
 import type { ContactEvent } from '../events.js';
 import { KeyedState } from '../state.js';
 import { appendExact } from '../state-list.js';
 import { DeadlineQueue } from '../deadline-queue.js';
-import { firstOfJsonKey, jsonKey1, jsonKey2 } from '../json-key.js';
+import { firstOfJsonKey, jsonKey1 } from '../json-key.js';
 import type { FcrScope } from './options.js';
 
 export interface FcrEntry {
@@ -26,6 +31,8 @@ export interface FcrEntry {
   channel: string;
   /** True once a repeat was seen: the contact is not resolved first time. */
   rep: boolean;
+  /** The contact's reason under `same_reason` (absent under `any_reason`): only contacts of the same reason match. */
+  r?: string;
 }
 
 export interface FcrObservation {
@@ -36,7 +43,7 @@ export interface FcrObservation {
 }
 
 export class FcrTracker {
-  /** Keyed by JSON [customer_id, reason] (or [customer_id]): the customer is the first element. */
+  /** Keyed by JSON [customer_id] (before issue 13's regrouping, [customer_id, reason] under `same_reason`). */
   readonly state = new KeyedState<FcrEntry[]>(firstOfJsonKey);
   private readonly due = new DeadlineQueue();
   private indexed = false;
@@ -50,21 +57,23 @@ export class FcrTracker {
   /** Registers a contact that has a customer_id and reports the FCR changes it causes. */
   observe(c: ContactEvent & { customer_id: string }, eligible: boolean): FcrObservation {
     this.ensureIndexed();
-    const key = this.keyOf(c);
+    const key = jsonKey1(c.customer_id);
     const entries = this.state.get(key) ?? [];
+    const reason = this.scope === 'same_reason' ? c.reason : undefined;
     const repeated: FcrEntry[] = [];
     for (const p of entries) {
-      if (p.e !== null && !p.rep && p.e < c.queued_at && c.queued_at <= p.e + this.lookaheadMs) {
+      if (p.r === reason && p.e !== null && !p.rep && p.e < c.queued_at && c.queued_at <= p.e + this.lookaheadMs) {
         p.rep = true;
         repeated.push(p);
       }
     }
     let resolved: boolean | null = null;
     const own: FcrEntry = { q: c.queued_at, e: null, queue: c.queue, channel: c.channel, rep: false };
+    if (reason !== undefined) own.r = reason;
     if (eligible) {
       const end = c.ended_at;
       own.e = end;
-      own.rep = entries.some((x) => end < x.q && x.q <= end + this.lookaheadMs);
+      own.rep = entries.some((x) => x.r === reason && end < x.q && x.q <= end + this.lookaheadMs);
       resolved = !own.rep;
     }
     // A new list of exactly this length: it stays in the state for the look-ahead (state-list.ts).
@@ -90,10 +99,6 @@ export class FcrTracker {
     }
   }
 
-  private keyOf(c: ContactEvent & { customer_id: string }): string {
-    return this.scope === 'same_reason' ? jsonKey2(c.customer_id, c.reason) : jsonKey1(c.customer_id);
-  }
-
   /** The watermark at which an entry is no longer needed. */
   private dropAt(x: FcrEntry): number {
     const asRepeat = x.q + this.latenessMs;
@@ -111,7 +116,25 @@ export class FcrTracker {
   private ensureIndexed(): void {
     if (this.indexed) return;
     this.indexed = true;
+    this.regroupByCustomer();
     for (const [key, entries] of this.state.entries()) this.due.schedule(key, this.nextDropAt(entries));
+  }
+
+  /**
+   * Moves entries restored under a [customer_id, reason] key (written before the state was kept per
+   * customer) to the customer's key, each with its reason; the old keys are deleted at the next checkpoint.
+   */
+  private regroupByCustomer(): void {
+    const byReason: Array<[string, FcrEntry[]]> = [];
+    this.state.forEach((entries, key) => {
+      if (key !== jsonKey1(firstOfJsonKey(key))) byReason.push([key, entries]);
+    });
+    for (const [key, entries] of byReason) {
+      const [customer, reason] = JSON.parse(key) as [string, string];
+      const target = jsonKey1(customer);
+      this.state.delete(key);
+      this.state.set(target, [...(this.state.get(target) ?? []), ...entries.map((x) => ({ ...x, r: reason }))]);
+    }
   }
 }
 

@@ -233,6 +233,39 @@ describe('streaming against the DuckDB oracle', () => {
     op2.onWatermark(T0 + 8 * DAY);
     expect(latestRows(op2.drainOutputs(), 'contact_kpi', KPI_KEY).get(key15(T0))).toMatchObject({ fcr_rate: 0, fcr_final: true });
   });
+
+  it('keeps one FCR entry per customer, and regroups a state written per customer and reason', () => {
+    // Two handled contacts of customer A, about `invoice` and `outage`, as the state kept them
+    // before it was kept per customer: one entry per customer and reason.
+    const invoice = contact({ customer: 'A', reason: 'invoice', queued: T0, answerAfter: 10, duration: 50 });
+    const outage = contact({ customer: 'A', reason: 'outage', queued: T0 + MIN, answerAfter: 10, duration: 50 });
+    const entry = (c: ContactEvent) => ({ q: c.queued_at, e: c.ended_at, queue: c.queue, channel: c.channel, rep: false });
+    const store = new StateStore();
+    const op1 = new ContactKpiOperator({ windowSizesMs: [W15] });
+    for (const c of [invoice, outage]) op1.process(c);
+    op1.onWatermark(T0 + HOUR);
+    op1.drainOutputs();
+    store.checkpoint(op1);
+    expect([...store.data.get('fcr')!.keys()]).toEqual(['["A"]']);
+    store.data.set(
+      'fcr',
+      new Map([
+        ['["A","invoice"]', [entry(invoice)]],
+        ['["A","outage"]', [entry(outage)]],
+      ]),
+    );
+
+    const op2 = new ContactKpiOperator({ windowSizesMs: [W15] });
+    store.restore(op2);
+    // A repeat about `outage` only: the invoice contact stays resolved first time.
+    op2.process(contact({ customer: 'A', reason: 'outage', queued: T0 + DAY, answerAfter: 3, duration: 3 }));
+    op2.onWatermark(T0 + 9 * DAY);
+    const rows = latestRows(op2.drainOutputs(), 'contact_kpi', KPI_KEY);
+    expect(rows.get(key15(T0))).toMatchObject({ offered: 2, fcr_eligible: 2, fcr_resolved: 1, fcr_final: true });
+    // The per-reason keys are deleted from the store; nothing is left once the look-ahead has passed.
+    store.checkpoint(op2);
+    expect(store.data.get('fcr')!.size).toBe(0);
+  });
 });
 
 describe('reason codes that are names of Object.prototype', () => {
