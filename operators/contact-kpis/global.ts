@@ -35,7 +35,14 @@ export class ContactKpiGlobal implements GlobalOperator {
   private readonly rules: RuleEvaluator;
   private readonly due = new DeadlineQueue();
   private indexed = false;
+  /** Windows whose KPI row changed since the last drain. */
   private readonly dirty = new Set<string>();
+  /**
+   * Windows whose reason counts changed since the last drain: only new contacts change them, so an
+   * FCR correction or a window's final row writes its KPI row again but not its reason volumes
+   * (on a contact-heavy load that was every reason row a second time, and again per correction).
+   */
+  private readonly reasonsDirty = new Set<string>();
   /** Rows of windows expired since the last drain (their state is gone). */
   private readonly finalRows = new Map<string, { row: ContactKpiRow; reasons: Record<string, number> }>();
   private alerts: Alert[] = [];
@@ -79,6 +86,7 @@ export class ContactKpiGlobal implements GlobalOperator {
         mergeWindowAcc(acc, delta);
         this.windows.touch(key);
         this.dirty.add(key);
+        if (hasContacts(delta)) this.reasonsDirty.add(key);
         if (acc.closed) revised.add(acc);
       }
       forEachRepeatedWindow(partial.repeats, this.options.windowSizesMs, (key) => {
@@ -150,9 +158,11 @@ export class ContactKpiGlobal implements GlobalOperator {
       const reasons = acc ? acc.reasons : done?.reasons;
       if (!row || !reasons) continue;
       kpiRows.push({ ...row });
+      if (!this.reasonsDirty.has(key)) continue;
       for (const [reason, contacts] of Object.entries(reasons)) reasonRows.push(reasonRow(row, reason, contacts));
     }
     this.dirty.clear();
+    this.reasonsDirty.clear();
     this.finalRows.clear();
     const outputs: OperatorOutput[] = [];
     if (kpiRows.length > 0) outputs.push({ kind: 'contact_kpi', rows: kpiRows });

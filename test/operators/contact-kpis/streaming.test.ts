@@ -104,6 +104,39 @@ describe('FCR look-ahead', () => {
     expect(kpiRows(op.drainOutputs()).find((r) => r.window_start === T0)).toMatchObject({ fcr_rate: 0, fcr_final: true });
   });
 
+  it("writes a window's reason volumes when its contacts change, not when only its FCR or finality does", () => {
+    const op = new ContactKpiOperator({ windowSizesMs: [W15], allowedLatenessMs: 10 * MIN });
+    const reasonRows = (out: OperatorOutput[]) => out.filter((o) => o.kind === 'contact_reason_volume').flatMap((o) => o.rows);
+    op.process(contact({ customer: 'A', reason: 'invoice', queued: T0, answerAfter: 10, duration: 50 }));
+    op.process(contact({ customer: 'B', reason: 'outage', queued: T0 + MIN, answerAfter: 10, duration: 50 }));
+    op.onWatermark(T0 + W15);
+    let out = op.drainOutputs();
+    expect(reasonRows(out).map((r) => [r['reason'], r['contacts']])).toEqual([
+      ['invoice', 1],
+      ['outage', 1],
+    ]);
+
+    // A late contact in the closed window changes its reasons: all of them are written again.
+    op.process(contact({ customer: 'C', reason: 'outage', queued: T0 + 6 * MIN, answerAfter: 1, duration: 1 }));
+    out = op.drainOutputs();
+    expect(reasonRows(out).map((r) => [r['reason'], r['contacts']])).toEqual([
+      ['invoice', 1],
+      ['outage', 2],
+    ]);
+
+    // A's repeat (another window) revises the first window's FCR: its KPI row again, its reasons not.
+    op.process(contact({ customer: 'A', reason: 'invoice', queued: T0 + DAY, answerAfter: 1, duration: 1 }));
+    out = op.drainOutputs();
+    expect(kpiRows(out).find((r) => r.window_start === T0)).toMatchObject({ fcr_eligible: 3, fcr_resolved: 2 });
+    expect(reasonRows(out).filter((r) => r['window_start'] === T0)).toEqual([]);
+
+    // The final rows, once the look-ahead has passed: KPI rows only.
+    op.onWatermark(Infinity);
+    out = op.drainOutputs();
+    expect(kpiRows(out).find((r) => r.window_start === T0)).toMatchObject({ fcr_final: true });
+    expect(reasonRows(out).filter((r) => r['window_start'] === T0)).toEqual([]);
+  });
+
   it('a contact 1 ms after the look-ahead, or with another reason, is not a repeat', () => {
     const op = new ContactKpiOperator({ windowSizesMs: [W15] });
     const first = contact({ customer: 'A', queued: T0, answerAfter: 10, duration: 50 });
