@@ -344,8 +344,14 @@ export class JobRunner {
     const clock = jobClock(this.eventClock, watermark.current, this.now());
     const caseWork = await this.cases.prepare(store.connection, (index, request) => this.pool!.ask(index, request), clock, this.now());
     const drained = await this.drain();
-    const { outputs, state, dedup, owners, unknownReasons } = drained;
-    for (const sink of sinks) sink.drained?.(state);
+    const { outputs, dedup, owners, unknownReasons } = drained;
+    // The sinks read the state as it arrives, before the store stages (and releases) its blocks.
+    const state = drained.state.then((blocks) => {
+      for (const sink of sinks) sink.drained?.(blocks);
+      return blocks;
+    });
+    // The store awaits it; a checkpoint that fails before it gets there has its error already.
+    state.catch(() => undefined);
     // A reason list saved since the last checkpoint maps the records read after this one (the
     // read loop waits for this checkpoint to be staged before it sends the shards more).
     await this.taxonomy.follow();
@@ -410,10 +416,14 @@ export class JobRunner {
     for (const sink of sinks) await sink.committed?.({ rejections, outputs, positions, dedup, owners, watermark });
   }
 
-  /** Everything the shards and the global parts changed since the previous checkpoint. */
+  /**
+   * Everything the shards and the global parts changed since the previous checkpoint. Resolves
+   * with the outputs; the changed keyed state follows in `state` (the shards pack it meanwhile),
+   * its packing seconds added to `seconds` when it arrives.
+   */
   private async drain(): Promise<{
     outputs: OperatorOutput[];
-    state: PackedStateRows[];
+    state: Promise<PackedStateRows[]>;
     dedup: DedupChanges[];
     owners: Array<{ customer_id: string; partition: string }>;
     sizes: Array<Record<string, number>>;
@@ -421,7 +431,10 @@ export class JobRunner {
     seconds: number[];
     unknownReasons: UnknownReasonCount[];
   }> {
-    const shards = await this.pool!.drain();
+    const drains = this.pool!.drain();
+    // Awaited by the checkpoint; handled here too, so that a failure of both parts is not also an unhandled rejection.
+    drains.state.catch(() => undefined);
+    const shards = await drains.shards;
     const outputs: OperatorOutput[] = [];
     const state: PackedStateRows[] = [];
     const owners: Array<{ customer_id: string; partition: string }> = [];
@@ -431,7 +444,6 @@ export class JobRunner {
     let dedupIds = 0;
     for (const shard of shards) {
       for (const output of shard.outputs) outputs.push(fromPortable(output));
-      for (const block of shard.state) state.push(block);
       for (const owner of shard.owners) owners.push(owner);
       shard.sizes.forEach((held, i) => {
         for (const [name, n] of Object.entries(held)) sizes[i]![name] = (sizes[i]![name] ?? 0) + n;
@@ -448,7 +460,14 @@ export class JobRunner {
       seconds[i]! += (performance.now() - started) / 1000;
     });
     const unknownReasons = mergeUnknownCounts(shards.map((s) => s.unknownReasons));
-    return { outputs, state, dedup: shards.map((s) => s.dedup), owners, sizes, dedupIds, seconds, unknownReasons };
+    const shardState = drains.state.then((parts) => {
+      for (const part of parts) {
+        for (const block of part.state) state.push(block);
+        part.seconds.forEach((s, i) => (seconds[i]! += s));
+      }
+      return state;
+    });
+    return { outputs, state: shardState, dedup: shards.map((s) => s.dedup), owners, sizes, dedupIds, seconds, unknownReasons };
   }
 
   /**

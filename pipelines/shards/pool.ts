@@ -16,7 +16,7 @@ import { packedTransferables } from '../../operators/state-pack.js';
 import { transferables } from './portable-output.js';
 import { frameTransfers, RecordFrameBuilder, type RecordFrame } from './record-frame.js';
 import { routingKey, shardOf } from './routing.js';
-import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore } from './shard.js';
+import { Shard, type BatchResult, type ShardDrain, type ShardOptions, type ShardRestore, type ShardStateDrain } from './shard.js';
 
 /**
  * A source batch split by shard and handed to the shards, which hold its records until `process`
@@ -51,7 +51,13 @@ export interface ShardPool {
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
-  drain(): Promise<ShardDrain[]>;
+  /**
+   * Every shard's drain for a checkpoint, in two parts asked for at once: first the outputs (and
+   * the rest of `ShardDrain`), then the changed keyed state, which takes the shards longer to pack
+   * and arrives while the runner stages the outputs. Both are the same cut: a shard answers them one
+   * after the other, before anything sent after this call.
+   */
+  drain(): PoolDrain;
   /** Replaces every shard's state with `data[shard]`. */
   restore(data: ShardRestore[]): Promise<void>;
   /** Every shard maps the contact reasons of the batches sent after this call through `taxonomy`. */
@@ -107,8 +113,9 @@ export class InlineShardPool implements ShardPool {
     return [this.shard.answer(index, request)];
   }
 
-  async drain(): Promise<ShardDrain[]> {
-    return [this.shard.drain()];
+  drain(): PoolDrain {
+    const shards = [this.shard.drain()];
+    return { shards: Promise.resolve(shards), state: Promise.resolve([this.shard.drainState()]) };
   }
 
   async restore(data: ShardRestore[]): Promise<void> {
@@ -153,11 +160,17 @@ export type ShardCall =
   | { op: 'watermark'; watermark: number }
   | { op: 'answer'; index: number; request: unknown }
   | { op: 'drain' }
+  | { op: 'drainState' }
   | { op: 'restore'; data: ShardRestore }
   | { op: 'taxonomy'; taxonomy: ActiveTaxonomy | undefined };
 
 /** A worker's reply; `id` is undefined for the failure of a one-way call. */
 export type ShardReply = { id: number; ok: true; result: unknown } | { id: number | undefined; ok: false; message: string; stack?: string };
+
+export interface PoolDrain {
+  shards: Promise<ShardDrain[]>;
+  state: Promise<ShardStateDrain[]>;
+}
 
 /** One shard per worker thread, records hashed to them by customer. */
 export class WorkerShardPool implements ShardPool {
@@ -203,8 +216,8 @@ export class WorkerShardPool implements ShardPool {
     return this.all({ op: 'answer', index, request });
   }
 
-  drain(): Promise<ShardDrain[]> {
-    return this.all({ op: 'drain' }) as Promise<ShardDrain[]>;
+  drain(): PoolDrain {
+    return { shards: this.all({ op: 'drain' }) as Promise<ShardDrain[]>, state: this.all({ op: 'drainState' }) as Promise<ShardStateDrain[]> };
   }
 
   async restore(data: ShardRestore[]): Promise<void> {
@@ -322,8 +335,9 @@ export function shardWorkerEntry(): WorkerEntry | undefined {
 
 /** Replies carry the buffers of column outputs, packed state and event times as transfers, not copies. */
 export function replyTransfers(result: unknown): ArrayBuffer[] {
-  const reply = result as Partial<ShardDrain & BatchResult> | null;
+  const reply = result as Partial<ShardDrain & ShardStateDrain & BatchResult> | null;
   if (reply?.eventTimes instanceof Float64Array && reply.eventTimes.buffer instanceof ArrayBuffer) return [reply.eventTimes.buffer];
-  if (!reply || !Array.isArray(reply.outputs)) return [];
-  return [...transferables(reply.outputs), ...packedTransferables(reply.state ?? [])];
+  if (Array.isArray(reply?.outputs)) return transferables(reply.outputs);
+  if (Array.isArray(reply?.state)) return packedTransferables(reply.state);
+  return [];
 }

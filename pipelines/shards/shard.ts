@@ -35,10 +35,9 @@ export interface BatchResult {
   partials: unknown[];
 }
 
+/** What a checkpoint takes from a shard first: everything but its keyed state (`ShardStateDrain`). */
 export interface ShardDrain {
   outputs: PortableOutput[];
-  /** Changed keyed state, packed (its buffers are transferred, not copied). */
-  state: PackedStateRows[];
   dedup: DedupChanges;
   owners: Array<{ customer_id: string; partition: string }>;
   /** Per operator: entries held, by state name (metrics). */
@@ -49,6 +48,17 @@ export interface ShardDrain {
   dedupIds: number;
   /** Contact reasons the active taxonomy does not know, counted since the previous drain. */
   unknownReasons: UnknownReasonCount[];
+}
+
+/**
+ * A shard's changed keyed state, taken right after its `ShardDrain` (nothing comes between them):
+ * packing it is most of a drain's time, and the runner stages the outputs meanwhile.
+ */
+export interface ShardStateDrain {
+  /** Changed keyed state, packed (its buffers are transferred, not copied). */
+  state: PackedStateRows[];
+  /** Per operator: seconds spent packing it. */
+  seconds: number[];
 }
 
 /** What a shard gets back from a checkpoint. */
@@ -139,14 +149,12 @@ export class Shard {
     return answer;
   }
 
-  /** Outputs, changed state and new dedup ids since the previous drain (for a checkpoint). */
+  /** Outputs and new dedup ids since the previous drain (for a checkpoint; `drainState` takes the state next). */
   drain(): ShardDrain {
     const outputs: PortableOutput[] = [];
-    const state: PackedStateRows[] = [];
     const sizes: Array<Record<string, number>> = [];
     this.timed((op) => {
       for (const output of op.drainOutputs()) outputs.push(this.options.portable ? materializeColumns(output) : output);
-      for (const block of packStateRows(op.name, op.states)) state.push(block);
       const held: Record<string, number> = { ...op.sizes?.() };
       for (const [name, keyed] of Object.entries(op.states)) held[name] = keyed.size;
       sizes.push(held);
@@ -155,7 +163,6 @@ export class Shard {
     this.seconds = this.locals.map(() => 0);
     return {
       outputs,
-      state,
       dedup: this.gate.dedup.drainChanges(),
       owners: this.owners?.drainChanges() ?? [],
       sizes,
@@ -163,6 +170,17 @@ export class Shard {
       dedupIds: this.gate.dedup.size,
       unknownReasons: this.reasons.drainUnknown(),
     };
+  }
+
+  /** The keyed state changed since the previous drain, packed; called right after `drain`. */
+  drainState(): ShardStateDrain {
+    const state: PackedStateRows[] = [];
+    const seconds = this.locals.map((op) => {
+      const started = performance.now();
+      for (const block of packStateRows(op.name, op.states)) state.push(block);
+      return (performance.now() - started) / 1000;
+    });
+    return { state, seconds };
   }
 
   /** Starts over from checkpointed state (at start, and after a partition hand-over). */

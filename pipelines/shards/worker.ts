@@ -40,6 +40,8 @@ function handle(call: ShardCall): unknown {
       return shard.answer(call.index, call.request);
     case 'drain':
       return shard.drain();
+    case 'drainState':
+      return shard.drainState();
     case 'taxonomy':
       shard.setTaxonomy(call.taxonomy);
       return null;

@@ -82,9 +82,10 @@ export interface CheckpointData {
   /**
    * Changed keyed state (operators/state-pack.ts). The store empties this array as it stages it, so
    * that each block's memory can go once staged: at a million customers a checkpoint's packed state
-   * is about half a gigabyte, which would otherwise be held until the commit. Read it before.
+   * is about half a gigabyte, which would otherwise be held until the commit. Read it before. A
+   * promise when the state is still being packed: the outputs are staged meanwhile.
    */
-  state: PackedStateRows[];
+  state: PackedStateRows[] | Promise<PackedStateRows[]>;
   /** New and expired duplicate-detector ids (one per worker thread). */
   dedup: DedupChanges[];
   positions: Array<{ source: string; partition: string; position: PartitionPosition }>;
@@ -281,7 +282,7 @@ export class DuckDBStore {
       })),
     );
     step.now = 'staging operator state';
-    await this.stageOperatorState(connection, data.state);
+    await this.stageOperatorState(connection, await data.state);
     moves.push(this.writer('pulse_state'));
     for (const dedup of data.dedup) {
       const dedupColumns: Record<string, ArrayLike<string | number | null>> = {

@@ -95,6 +95,8 @@ describe('shard worker threads under vitest', () => {
     const [worker] = (workers as unknown as { workers: Array<{ send(call: ShardCall): void }> }).workers;
     worker!.send({ op: 'hold', ticket: 99, records: null as never });
     await expect(workers.process(workers.route(batch()), 'events', NOW)).rejects.toThrow(ShardWorkerError);
-    await expect(workers.drain()).rejects.toThrow(/worker 0: .*null/);
+    const drain = workers.drain();
+    await expect(drain.shards).rejects.toThrow(/worker 0: .*null/);
+    await expect(drain.state).rejects.toThrow(/worker 0: .*null/);
   });
 });
