@@ -4,6 +4,8 @@ import { InlineShardPool, ShardWorkerError, WorkerShardPool, shardWorkerEntry, t
 import { UnreadableRecord } from '../../../operators/record-limits.js';
 import type { RawValue } from '../../../operators/record-limits.js';
 import type { RecordBatch } from '../../../sources/source.js';
+import { stateRowsOf } from '../../../operators/state-pack.js';
+import type { ShardStateDrain } from '../../../pipelines/shards/shard.js';
 
 const GATE = { allowedLatenessMs: 3_600_000, maxFutureMs: 86_400_000, minTimeMs: 0 };
 const NOW = Date.UTC(2026, 0, 10);
@@ -12,13 +14,13 @@ const NOW = Date.UTC(2026, 0, 10);
  * Valid events of 13 customers (so both shards get some), a duplicate, a line that is not JSON, an
  * event from the future, and a record the source could not read (a class instance, rebuilt on the thread).
  */
-function batch(): RecordBatch {
+function batch(customerPrefix = 'C'): RecordBatch {
   const lines = Array.from({ length: 40 }, (_, i) =>
     JSON.stringify({
       type: 'transaction',
       event_id: `e${i}`,
       ts: NOW - 60_000 * i,
-      customer_id: `C${i % 13}`,
+      customer_id: `${customerPrefix}${i % 13}`,
       amount: 10 + i,
       currency: 'EUR',
       channel: 'web',
@@ -87,6 +89,24 @@ describe('shard worker threads under vitest', () => {
     expect(onThreads.accepted).toBe(31);
     expect(onThreads.reasons).toEqual({ late: 9 + 9, duplicate: 1 + 32, future: 2, invalid_json: 2, too_large: 2 });
     expect(onThreads).toEqual(await judged(inline));
+  });
+
+  it("a drain is one cut: the shards' state, which follows their outputs, holds nothing of a batch sent after the drain", async () => {
+    const operators = [{ type: 'customer_shifts', name: 'shifts', settings: {} }];
+    const workers = new WorkerShardPool(2, { operators, gate: GATE, trackOwners: false }, shardWorkerEntry()!);
+    pools.push(workers);
+    const customersIn = (parts: ShardStateDrain[]) => [...stateRowsOf(parts.flatMap((p) => p.state))].map((row) => row.key).sort();
+    await workers.process(workers.route(batch('A')), 'events', NOW);
+    const first = workers.drain();
+    // Sent before the first drain's state has arrived: the shards answer the drain first.
+    const later = workers.process(workers.route(batch('B')), 'events', NOW);
+    const firstOutputs = await first.shards;
+    expect(firstOutputs).toHaveLength(2);
+    expect(customersIn(await first.state)).toEqual(Array.from({ length: 13 }, (_, i) => `A${i}`).sort());
+    await later;
+    const second = workers.drain();
+    await second.shards;
+    expect(customersIn(await second.state)).toEqual(Array.from({ length: 13 }, (_, i) => `B${i}`).sort());
   });
 
   it('a one-way call that fails in a worker fails the calls after it', async () => {
