@@ -12,7 +12,7 @@
  *
  * One state entry per customer, whatever the scope: `same_reason` keeps each contact's reason in
  * its entry and matches only those. Keyed by customer and reason, a contact-heavy stream had about
- * six entries a customer, each a row of every checkpoint's `pulse_state` and a key of the shard's
+ * three entries a customer, each a row of every checkpoint's `pulse_state` and a key of the shard's
  * maps and deadline queue (issue 13). A state written that way is regrouped when it is restored.
  */
 import type { ContactEvent } from '../events.js';
