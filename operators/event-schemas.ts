@@ -12,15 +12,20 @@ import { DEFAULT_RECORD_LIMITS, type RecordLimits } from './record-limits.js';
  * one, and DuckDB would store it as U+FFFD, merging two different ids into one.
  */
 
+/*
+ * A field of several types is one `type` list, each keyword applying to its own type (`format` to
+ * strings, `minimum` to numbers), not an `anyOf` of one branch per type: ajv builds an error object
+ * for every branch that fails before one passes, so an epoch-ms time or a null cost allocations on
+ * every record that has one.
+ */
 const time = {
   description: 'RFC 3339 timestamp with offset, or epoch milliseconds',
-  anyOf: [
-    { type: 'string', format: 'date-time' },
-    { type: 'integer', minimum: 0 },
-  ],
+  type: ['string', 'integer'],
+  format: 'date-time',
+  minimum: 0,
 } as const;
 
-const nullableTime = { anyOf: [...time.anyOf, { type: 'null' }] } as const;
+const nullableTime = { ...time, type: ['string', 'integer', 'null'] } as const;
 const optionalText = { type: ['string', 'null'] } as const;
 
 /** The schemas of the five record types under `limits`. */
@@ -40,7 +45,7 @@ export function eventSchemas(limits: RecordLimits) {
         ts: time,
         customer_id: id,
         amount: { type: 'number', minimum: -limits.maxAmount, maximum: limits.maxAmount },
-        currency: { anyOf: [{ type: 'string', pattern: '^[A-Z]{3}$' }, { type: 'null' }] },
+        currency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$' },
         channel: id,
         category: label,
       },
@@ -62,7 +67,7 @@ export function eventSchemas(limits: RecordLimits) {
       properties: {
         ...common,
         ts: time,
-        customer_id: { anyOf: [id, { type: 'null' }] },
+        customer_id: { ...id, type: ['string', 'null'] },
         contact_id: id,
         channel: { enum: [...CONTACT_CHANNELS] },
         queue: id,
@@ -104,11 +109,11 @@ export function eventSchemas(limits: RecordLimits) {
         ...common,
         ts: time,
         customer_id: id,
-        account_owner: { anyOf: [{ type: 'string', format: 'email' }, { type: 'null' }] },
+        account_owner: { type: ['string', 'null'], format: 'email' },
         region: label,
         age_band: label,
         tier: label,
-        signup_date: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }] },
+        signup_date: { type: ['string', 'null'], format: 'date' },
       },
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
     },

@@ -36,6 +36,22 @@ describe('EventDecoder', () => {
     });
   });
 
+  it('accepts each form of a field of several types: epoch ms and null times, null currency, owner and signup date', () => {
+    const ms = Date.UTC(2026, 0, 5, 10);
+    expect(decoder.decode({ ...tx, ts: ms, currency: 'EUR' })).toMatchObject({ ok: true, event: { ts: ms, currency: 'EUR' } });
+    expect(decoder.decode({ ...tx, currency: null })).toMatchObject({ ok: true, event: { currency: null } });
+    expect(decoder.decode({ ...contact, customer_id: 'C1', answered_at: null })).toMatchObject({ ok: true, event: { customer_id: 'C1', answered_at: null } });
+    const profile = { type: 'profile', event_id: 'p', ts: ms, customer_id: 'C' };
+    expect(decoder.decode({ ...profile, account_owner: null, signup_date: null })).toMatchObject({
+      ok: true,
+      event: { account_owner: null, signup_date: null },
+    });
+    expect(decoder.decode({ ...profile, account_owner: 'rosa@example.com', signup_date: '2024-02-29' })).toMatchObject({
+      ok: true,
+      event: { account_owner: 'rosa@example.com', signup_date: '2024-02-29' },
+    });
+  });
+
   it('keeps extra profile attributes as strings', () => {
     const result = decoder.decode({ type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', region: 'north', segment_hint: 'x', score: 3 });
     expect(result).toMatchObject({ ok: true, event: { region: 'north', attributes: { segment_hint: 'x', score: '3' } } });
@@ -62,6 +78,25 @@ describe('EventDecoder', () => {
     ['answered before queued', { ...contact, answered_at: '2026-01-05T09:59:59Z' }, 'impossible_value', /'answered_at' is before 'queued_at'/],
     ['ended before answered', { ...contact, ended_at: '2026-01-05T10:00:10Z' }, 'impossible_value', /'ended_at' is before 'answered_at'/],
     ['unknown channel', { ...contact, channel: 'fax' }, 'impossible_value', /'channel' must be equal to one of the allowed values/],
+    // Fields of several types (string or epoch ms, string or null): each form, and what neither is.
+    ['a negative epoch time', { ...tx, ts: -1 }, 'wrong_type', /'ts' must be an RFC 3339 timestamp with offset or non-negative epoch milliseconds/],
+    ['a time as a boolean', { ...contact, answered_at: true }, 'wrong_type', /'answered_at' must be an RFC 3339 timestamp/],
+    ['a currency in lower case', { ...tx, currency: 'usd' }, 'impossible_value', /'currency' must match pattern "\^\[A-Z\]\{3\}\$"/],
+    ['a currency as a number', { ...tx, currency: 978 }, 'wrong_type', /'currency' must be string,null/],
+    ['a contact customer as a number', { ...contact, customer_id: 7 }, 'wrong_type', /'customer_id' must be string,null/],
+    ['an empty contact customer', { ...contact, customer_id: '' }, 'impossible_value', /'customer_id' must NOT have fewer than 1 characters/],
+    [
+      'an account owner that is not an email',
+      { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', account_owner: 'rosa' },
+      'impossible_value',
+      /'account_owner' must match format "email"/,
+    ],
+    [
+      'a signup date that is not a date',
+      { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', signup_date: '2026-13-01' },
+      'impossible_value',
+      /'signup_date' must match format "date"/,
+    ],
     [
       'survey answers not an object',
       { type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S', answers: [1] },
