@@ -298,13 +298,19 @@ export class CustomerWindowsOperator implements Operator {
   }
 
   drainOutputs(): OperatorOutput[] {
-    // Freed slots keep their values until the next event reuses one, so the views stay readable.
-    for (const slot of this.retiredDirty) this.freeSlots.push(slot);
+    // Indexed loops: this runs once a checkpoint, mostly not optimised, where a for-of allocated an
+    // iterator result for each slot. Freed slots keep their values until the next event reuses one,
+    // so the views stay readable.
+    const { columns, dirtySlots, retiredDirty, freeSlots } = this;
+    for (let i = 0; i < retiredDirty.length; i++) freeSlots.push(retiredDirty[i]!);
     this.retiredDirty = [];
-    if (this.dirtySlots.length === 0) return [];
-    const { columns } = this;
-    const drained = Int32Array.from(this.dirtySlots);
-    for (const slot of drained) columns.dirty[slot] = 0;
+    if (dirtySlots.length === 0) return [];
+    const drained = new Int32Array(dirtySlots.length);
+    for (let i = 0; i < dirtySlots.length; i++) {
+      const slot = dirtySlots[i]!;
+      drained[i] = slot;
+      columns.dirty[slot] = 0;
+    }
     this.dirtySlots = [];
     const windows = new DrainedWindows(columns, drained);
     return [
