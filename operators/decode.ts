@@ -56,7 +56,7 @@ export class EventDecoder {
     ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parsedTimestamp(text)) });
     // A code keyword: ajv inlines the check. With a `validate` function it called the function
     // with a context object and a concatenated instance path, allocated for every string field of
-    // every record (about a tenth of the bytes a record's decoding allocates).
+    // every record.
     ajv.addKeyword({
       keyword: 'wellFormedUnicode',
       type: 'string',
