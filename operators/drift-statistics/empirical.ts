@@ -46,6 +46,32 @@ export function prepareSample(values: ArrayLike<number>): PreparedSample {
   return { distribution: fromSortedCounts(outValues, outCounts), dropped: values.length - k };
 }
 
+/**
+ * Walks the distinct values of both distributions together, in increasing order, and calls `step`
+ * at each value `v` with each ECDF just below `v` and at `v`. The KS statistic, its bound from
+ * sketches and the Wasserstein-1 distance are each a fold over these steps.
+ */
+export function walkUnion(
+  ref: EmpiricalDistribution,
+  cur: EmpiricalDistribution,
+  step: (value: number, refBelow: number, refAt: number, curBelow: number, curAt: number) => void,
+): void {
+  let i = 0;
+  let j = 0;
+  let r = 0;
+  let c = 0;
+  while (i < ref.values.length || j < cur.values.length) {
+    const a = i < ref.values.length ? ref.values[i]! : Number.POSITIVE_INFINITY;
+    const b = j < cur.values.length ? cur.values[j]! : Number.POSITIVE_INFINITY;
+    const v = Math.min(a, b);
+    const refBelow = r / ref.n;
+    const curBelow = c / cur.n;
+    if (a === v) r = ref.cumulative[i++]!;
+    if (b === v) c = cur.cumulative[j++]!;
+    step(v, refBelow, r / ref.n, curBelow, c / cur.n);
+  }
+}
+
 /** Builds the distribution from distinct increasing values and positive counts (not re-checked). */
 export function fromSortedCounts(values: ArrayLike<number>, counts: ArrayLike<number>): EmpiricalDistribution {
   const v = Float64Array.from(values);

@@ -10,7 +10,7 @@
  * rounds to 0 and SciPy's asymptotic p-value is NaN; here the exact p-value (1, since D = 1 is
  * then certain) is returned instead, so no NaN ever leaves this module.
  */
-import type { EmpiricalDistribution } from './empirical.js';
+import { walkUnion, type EmpiricalDistribution } from './empirical.js';
 import { exactKsFeasible, exactKsPValue, roundHalfEven } from './ks-exact.js';
 import { kstwoSf } from './kolmogorov.js';
 import { DriftInputError } from './errors.js';
@@ -30,22 +30,10 @@ export interface KsResult {
 
 /** D = sup |F_ref - F_cur|, evaluated at every distinct value of either sample. */
 export function ksStatistic(ref: EmpiricalDistribution, cur: EmpiricalDistribution): number {
-  const n1 = ref.n;
-  const n2 = cur.n;
-  let i = 0;
-  let j = 0;
-  let c1 = 0;
-  let c2 = 0;
   let d = 0;
-  while (i < ref.values.length || j < cur.values.length) {
-    const a = i < ref.values.length ? ref.values[i]! : Number.POSITIVE_INFINITY;
-    const b = j < cur.values.length ? cur.values[j]! : Number.POSITIVE_INFINITY;
-    const v = Math.min(a, b);
-    if (a === v) c1 = ref.cumulative[i++]!;
-    if (b === v) c2 = cur.cumulative[j++]!;
-    const diff = Math.abs(c1 / n1 - c2 / n2);
-    if (diff > d) d = diff;
-  }
+  walkUnion(ref, cur, (_v, _refBelow, refAt, _curBelow, curAt) => {
+    d = Math.max(d, Math.abs(refAt - curAt));
+  });
   return d;
 }
 

@@ -14,8 +14,7 @@
 import type { CategoricalSummary } from './categorical.js';
 import { alignCategories } from './categorical.js';
 import { CHI2_MIN_EXPECTED, chiSquareHomogeneity } from './chi-square.js';
-import type { EmpiricalDistribution } from './empirical.js';
-import { populationStd } from './empirical.js';
+import { populationStd, walkUnion, type EmpiricalDistribution } from './empirical.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
 import type { KsMethod } from './ks.js';
 import { ksPValue, ksStatistic } from './ks.js';
@@ -126,23 +125,10 @@ export function numericStatsFromSketches(ref: NumericSketch, cur: NumericSketch,
  * max(F_ref(hi) - F_cur(lo), F_cur(hi) - F_ref(lo)). Buckets are the distinct values of the union.
  */
 function ksStatisticUpperBound(ref: EmpiricalDistribution, cur: EmpiricalDistribution): number {
-  let i = 0;
-  let j = 0;
-  let r = 0;
-  let c = 0;
   let bound = 0;
-  while (i < ref.values.length || j < cur.values.length) {
-    const a = i < ref.values.length ? ref.values[i]! : Number.POSITIVE_INFINITY;
-    const b = j < cur.values.length ? cur.values[j]! : Number.POSITIVE_INFINITY;
-    const v = Math.min(a, b);
-    const rLo = r / ref.n;
-    const cLo = c / cur.n;
-    if (a === v) r = ref.cumulative[i++]!;
-    if (b === v) c = cur.cumulative[j++]!;
-    const rHi = r / ref.n;
-    const cHi = c / cur.n;
-    bound = Math.max(bound, rHi - cLo, cHi - rLo);
-  }
+  walkUnion(ref, cur, (_v, refLo, refHi, curLo, curHi) => {
+    bound = Math.max(bound, refHi - curLo, curHi - refLo);
+  });
   return Math.min(bound, 1);
 }
 

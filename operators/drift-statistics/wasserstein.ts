@@ -8,8 +8,7 @@
  * (`wasserstein_distance(ref, cur) / max(np.std(ref), 0.001)`; `np.std` on a pandas Series still
  * uses ddof = 0). SPEC section 7 decides numeric drift on this normalised value.
  */
-import type { EmpiricalDistribution } from './empirical.js';
-import { populationStd } from './empirical.js';
+import { populationStd, walkUnion, type EmpiricalDistribution } from './empirical.js';
 import { DriftInputError } from './errors.js';
 
 /** Floor on the reference standard deviation in the normalised distance (SPEC section 7). */
@@ -19,22 +18,13 @@ export function wasserstein1(ref: EmpiricalDistribution, cur: EmpiricalDistribut
   if (ref.n === 0 || cur.n === 0) {
     throw new DriftInputError('DRIFT_EMPTY_SAMPLE', 'wasserstein1: both samples need at least one finite value');
   }
-  let i = 0;
-  let j = 0;
-  let c1 = 0;
-  let c2 = 0;
   let previous = Number.NaN;
   let total = 0;
-  while (i < ref.values.length || j < cur.values.length) {
-    const a = i < ref.values.length ? ref.values[i]! : Number.POSITIVE_INFINITY;
-    const b = j < cur.values.length ? cur.values[j]! : Number.POSITIVE_INFINITY;
-    const v = Math.min(a, b);
-    // The CDFs are constant on [previous, v): add that rectangle before stepping past v.
-    if (!Number.isNaN(previous)) total += Math.abs(c1 / ref.n - c2 / cur.n) * (v - previous);
-    if (a === v) c1 = ref.cumulative[i++]!;
-    if (b === v) c2 = cur.cumulative[j++]!;
+  walkUnion(ref, cur, (v, refBelow, _refAt, curBelow) => {
+    // The CDFs are constant on [previous, v): the values just below v.
+    if (!Number.isNaN(previous)) total += Math.abs(refBelow - curBelow) * (v - previous);
     previous = v;
-  }
+  });
   return total;
 }
 
