@@ -1,8 +1,11 @@
 /**
  * What the default job's `customer_shifts` finds on customers who change, in data the project's
  * generator did not write (issue 17, on independent data): `bench/steady-buyers.py` with a truth
- * file, where half the customers of each buying pattern change once, in the middle half of the run
- * (fewer purchases x0.3, more x3, a stop, amounts x0.3 or x3), and the others stay as they were.
+ * file, where half the customers of each buying pattern (`--changing`) change once, in the middle
+ * half of the run (fewer purchases x0.3, more x3, a stop, amounts x0.3 or x3), and the others stay
+ * as they were. Half within five weeks is ten times a real month: a season of changes that hides a
+ * move together; `--changing 0.05 --moving 0.21` keeps the bench's number of movers with a
+ * month's worth of changes on their own.
  * The operator runs on each pattern with `pulse run`, as in the default job.
  *
  * Scoring, per pattern:
@@ -18,13 +21,14 @@
  *   stop);
  * - moves of part of the population found (analytic alerts): none is true, the customers change on
  *   their own; with `--move amounts|purchases|stop`, 40% of the customers who do not change on
- *   their own move together from the middle day (steady-buyers.py), one move is true, and a line
+ *   their own (`--moving`) move together from the middle day (steady-buyers.py), one move is true, and a line
  *   gives the movers' own alerts in its direction (its customers' alerts held back when it is
  *   found), the moves found and the customers listed as held back (`move_members`), how many of
  *   them movers; the movers are left out of the other figures but for false alerts before the move.
  *
  *   npm run build && node dist/bench/changing-buyers.js [--customers 3000] [--days 90] [--seed 11]
  *     [--patterns plain,overdisp,baskets,tz,monthly,twodays,pareto] [--within 28] [--move amounts] [--dir bench/.data]
+ *     [--changing 0.5] [--moving 0.4]
  *     [--config pipelines/customer-analytics.yaml]
  *
  * Needs /usr/bin/python3 with numpy (Debian's python3-scipy brings it). Datasets are cached in --dir.
@@ -36,7 +40,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { openReadOnly, queryRows } from '../sinks/reports/db.js';
-import { buyersDataset, DAY_MS, FIRST_DAY_MS } from './buyers-data.js';
+import { buyersDataset, DAY_MS, DEFAULT_SHARES, FIRST_DAY_MS } from './buyers-data.js';
 import { runJob, writeOperatorJob } from './operator-job.js';
 import type { Alarm, Detector } from './reference-detectors.js';
 import { calibrateThreshold, cusumAlarms, weeklyZAlarms } from './reference-detectors.js';
@@ -49,6 +53,8 @@ const { values } = parseArgs({
     patterns: { type: 'string', default: 'plain,overdisp,baskets,tz,monthly,twodays,pareto' },
     within: { type: 'string', default: '28' },
     move: { type: 'string' },
+    changing: { type: 'string', default: String(DEFAULT_SHARES.changing) },
+    moving: { type: 'string', default: String(DEFAULT_SHARES.moving) },
     dir: { type: 'string', default: 'bench/.data' },
     config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
   },
@@ -56,6 +62,7 @@ const { values } = parseArgs({
 const customers = Number(values.customers);
 const days = Number(values.days);
 const within = Number(values.within);
+const shares = { changing: Number(values.changing), moving: Number(values.moving) };
 const dataDir = resolve(values.dir as string);
 mkdirSync(dataDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'changing-buyers-'));
@@ -145,13 +152,14 @@ const fmt = (delays: readonly number[], total: number): string =>
 const cell = (s: string | number, width = 16): string => String(s).padEnd(width);
 
 console.log(
-  `changing customers: ${customers} x ${days} days per pattern, seed ${values.seed}, half of them changing once; ` +
+  `changing customers: ${customers} x ${days} days per pattern, seed ${values.seed}, a share of ${shares.changing} of them changing once` +
+    `${values.move ? ` and ${shares.moving} of the others moving together` : ''}; ` +
     `found within ${within} days: recall / median delay in days (0 = the first changed day)`,
 );
 console.log(['pattern', 'detector', 'FA/1000cd', 'precision', ...KINDS, 'moves found'].map((c) => cell(c)).join(''));
 try {
   for (const pattern of (values.patterns as string).split(',')) {
-    const { events, truth } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), true, values.move);
+    const { events, truth } = buyersDataset(dataDir, pattern, customers, days, Number(values.seed), true, values.move, shares);
     const changes = new Map<string, Change>();
     /** The customers of the move together (`--move`) and its first day. */
     const movers = new Map<string, number>();

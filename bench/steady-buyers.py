@@ -3,9 +3,9 @@
 Written apart from sources/generator on purpose, so the shift detector meets data it was not tuned
 on. No customer changes: every shift or silence alert on this data is a false one.
 
-    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH [MOVE]] > events.ndjson
+    /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH [MOVE [CHANGING [MOVING]]]] > events.ndjson
 
-With TRUTH (a path), half the customers change once, on a day drawn from the middle of the run
+With TRUTH (a path), half the customers (CHANGING, default 0.5) change once, on a day drawn from the middle of the run
 (bench/changing-buyers.ts scores what the detector finds), and TRUTH gets a JSON line for each of
 them: {"customer_id", "day", "kind"}, the kind one of
   fewer     three purchases in ten of what they bought (rate x0.3)
@@ -13,9 +13,9 @@ them: {"customer_id", "day", "kind"}, the kind one of
   stop      no purchase any more
   cheaper   amounts x0.3, as many purchases
   dearer    amounts x3, as many purchases
-With MOVE as well, 40% of the customers who do not change on their own move together from the
+With MOVE as well, 40% (MOVING, default 0.4) of the customers who do not change on their own move together from the
 middle day of the run, as a price rise or a region's closed stores would move them (TRUTH names
-them, kind "moved-MOVE"):
+them, kind "moved-MOVE"; "-" for no move):
   amounts   amounts x1.8
   purchases purchases x1.8
   stop      no purchase any more
@@ -45,9 +45,9 @@ MOVES = {"amounts": (1.0, 1.8), "purchases": (1.8, 1.0), "stop": (0.0, 1.0)}
 FACTORS = {**CHANGES, **{"moved-" + kind: factors for kind, factors in MOVES.items()}}
 
 
-def draw_change(days, rng):
-    """Half the customers: (day, kind) of their one change, on a day in the middle half of the run; else None."""
-    if rng.random() >= 0.5:
+def draw_change(days, rng, share):
+    """A `share` of the customers: (day, kind) of their one change, on a day in the middle half of the run; else None."""
+    if rng.random() >= share:
         return None
     return int(rng.integers(days * 3 // 8, days * 3 // 4)), str(rng.choice(list(CHANGES)))
 
@@ -90,7 +90,9 @@ def main():
         sys.exit(f"steady-buyers.py: unknown pattern {pattern!r}; one of {', '.join(PATTERNS)}")
     rng = np.random.default_rng(seed)
     truth = open(sys.argv[5], "w") if len(sys.argv) > 5 else None
-    move = sys.argv[6] if len(sys.argv) > 6 else None
+    move = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] != "-" else None
+    changing = float(sys.argv[7]) if len(sys.argv) > 7 else 0.5
+    moving = float(sys.argv[8]) if len(sys.argv) > 8 else 0.4
     if move is not None and move not in MOVES:
         sys.exit(f"steady-buyers.py: unknown move {move!r}; one of {', '.join(MOVES)}")
     # The group is drawn from a stream of its own, so that data without a move stays as it was.
@@ -98,8 +100,8 @@ def main():
     events = []
     for c in range(customers):
         cid = f"S{pattern[:2]}{c:06d}"
-        change = draw_change(days, rng) if truth else None
-        moves = move is not None and group_rng.random() < 0.4 and change is None
+        change = draw_change(days, rng, changing) if truth else None
+        moves = move is not None and group_rng.random() < moving and change is None
         if moves:
             change = (days // 2, "moved-" + move)
         events.extend(customer_events(pattern, c, days, rng, change))
