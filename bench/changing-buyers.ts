@@ -21,8 +21,8 @@
  *   stop);
  * - moves of part of the population found (analytic alerts): none is true, the customers change on
  *   their own; with `--move amounts|purchases|stop`, 40% of the customers who do not change on
- *   their own (`--moving`) move together from the middle day (steady-buyers.py), one move is true, and a line
- *   gives the movers' own alerts in its direction (its customers' alerts held back when it is
+ *   their own (`--moving`) move together from the middle day (steady-buyers.py), one move is true,
+ *   and a line gives the movers' own alerts in its direction (its customers' alerts held back when it is
  *   found), the moves found and the customers listed as held back (`move_members`), how many of
  *   them movers; the movers are left out of the other figures but for false alerts before the move.
  *
@@ -59,10 +59,16 @@ const { values } = parseArgs({
     config: { type: 'string', default: 'pipelines/customer-analytics.yaml' },
   },
 });
+/** A share option's value, a number from 0 to 1; anything else stops the bench with the option named. */
+function share(option: 'changing' | 'moving'): number {
+  const value = Number(values[option]);
+  if (!(value >= 0 && value <= 1)) throw new Error(`--${option} must be a share from 0 to 1, got '${values[option]}'`);
+  return value;
+}
 const customers = Number(values.customers);
 const days = Number(values.days);
 const within = Number(values.within);
-const shares = { changing: Number(values.changing), moving: Number(values.moving) };
+const shares = { changing: share('changing'), moving: share('moving') };
 const dataDir = resolve(values.dir as string);
 mkdirSync(dataDir, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'changing-buyers-'));

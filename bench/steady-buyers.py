@@ -5,17 +5,17 @@ on. No customer changes: every shift or silence alert on this data is a false on
 
     /usr/bin/python3 bench/steady-buyers.py PATTERN CUSTOMERS DAYS SEED [TRUTH [MOVE [CHANGING [MOVING]]]] > events.ndjson
 
-With TRUTH (a path), half the customers (CHANGING, default 0.5) change once, on a day drawn from the middle of the run
-(bench/changing-buyers.ts scores what the detector finds), and TRUTH gets a JSON line for each of
-them: {"customer_id", "day", "kind"}, the kind one of
+With TRUTH (a path), half the customers (CHANGING, default 0.5) change once, on a day drawn from
+the middle of the run (bench/changing-buyers.ts scores what the detector finds), and TRUTH gets a
+JSON line for each of them: {"customer_id", "day", "kind"}, the kind one of
   fewer     three purchases in ten of what they bought (rate x0.3)
   more      three times as many purchases (rate x3)
   stop      no purchase any more
   cheaper   amounts x0.3, as many purchases
   dearer    amounts x3, as many purchases
-With MOVE as well, 40% (MOVING, default 0.4) of the customers who do not change on their own move together from the
-middle day of the run, as a price rise or a region's closed stores would move them (TRUTH names
-them, kind "moved-MOVE"; "-" for no move):
+With MOVE as well, 40% (MOVING, default 0.4) of the customers who do not change on their own move
+together from the middle day of the run, as a price rise or a region's closed stores would move
+them (TRUTH names them, kind "moved-MOVE"; MOVE "-" for none):
   amounts   amounts x1.8
   purchases purchases x1.8
   stop      no purchase any more
