@@ -13,6 +13,8 @@ export interface CustomerProfile {
   account_owner: string | null;
   tier: string | null;
   region: string | null;
+  /** Event time of the profile event these come from; absent before the customer's first one (and in state written before 2026-12-06). */
+  ts?: number;
 }
 
 export const INSTANT_ALERT_NAMES = {

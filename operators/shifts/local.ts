@@ -240,8 +240,11 @@ export class CustomerShiftLocal implements LocalOperator {
   process(event: PulseEvent): void {
     if (event.type === 'profile') {
       const c = this.customer(event.customer_id);
+      // The latest by event time, as service_triggers keeps it: an older profile event that arrives
+      // late must not route the customer's alerts back to a former account owner.
+      if (c.profile.ts !== undefined && c.profile.ts > event.ts) return;
       const shared = this.repeatedValues;
-      c.profile = { account_owner: shared.shared(event.account_owner), tier: shared.shared(event.tier), region: shared.shared(event.region) };
+      c.profile = { account_owner: shared.shared(event.account_owner), tier: shared.shared(event.tier), region: shared.shared(event.region), ts: event.ts };
       this.customers.touch(event.customer_id);
       return;
     }

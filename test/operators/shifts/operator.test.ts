@@ -165,6 +165,40 @@ describe('CustomerShiftOperator', () => {
     expect((alerts[0]!.annotations as Record<string, string>)['description']).toContain("about one in 44 of this customer's transactions is as large");
   });
 
+  test('alerts name the latest profile by event time, also when an older one arrives after it and after a restart', () => {
+    const cfg = resolveShiftConfig({ instant: [{ rule: 'refund' }] });
+    const op = new CustomerShiftOperator('shifts', cfg);
+    const profile = (eventId: string, ts: number, owner: string, tier: string): PulseEvent => ({
+      type: 'profile',
+      event_id: eventId,
+      ts,
+      customer_id: 'A',
+      account_owner: owner,
+      region: 'north',
+      age_band: null,
+      tier,
+      signup_date: null,
+      attributes: {},
+    });
+    const owners = (alerts: OutputRow[]) =>
+      alerts.map((a) => [(a.labels as Record<string, string>)['account_owner'], (a.labels as Record<string, string>)['tier']]);
+    op.process(profile('p2', 2_000, 'new@example.com', 'gold'));
+    op.process(profile('p1', 1_000, 'old@example.com', 'silver')); // older, arrives late: ignored
+    op.process(tx('r1', 'A', 3_000, -1e6));
+    expect(owners(alertsOf(op))).toEqual([['new@example.com', 'gold']]);
+    const { checkpoint, restart } = checkpointStore(op);
+    checkpoint();
+    const again = restart(cfg);
+    again.process(profile('p0', 500, 'older@example.com', 'bronze')); // still older than the kept one
+    again.process(tx('r2', 'A', 4_000, -1e6));
+    again.process(profile('p3', 2_000, 'same-time@example.com', 'gold')); // same event time: the later arrival wins, as in service_triggers
+    again.process(tx('r3', 'A', 5_000, -1e6));
+    expect(owners(alertsOf(again))).toEqual([
+      ['new@example.com', 'gold'],
+      ['same-time@example.com', 'gold'],
+    ]);
+  });
+
   test('restart mid-history: checkpointed state restored into a new operator continues exactly', () => {
     const customers = makeCustomers({ customers: 150, days: 90, seed: 5, shiftShare: 0.3, shiftFactors: [0, 0.3, 3], shiftFrom: 30, shiftTo: 70 });
     const days: PulseEvent[][] = simulateDays(customers, 90, 6);
