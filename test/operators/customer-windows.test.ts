@@ -22,7 +22,7 @@ interface TestEvent {
 }
 
 /** Mostly increasing times with jitter over two days, few customers: windows retire and slots are reused. */
-function makeEvents(seed: number, count: number): TestEvent[] {
+function makeEvents(seed: number, count: number, metrics: readonly string[] = ['data_mb', 'minutes']): TestEvent[] {
   const random = rng(seed);
   const events: TestEvent[] = [];
   for (let i = 0; i < count; i++) {
@@ -38,7 +38,7 @@ function makeEvents(seed: number, count: number): TestEvent[] {
         ...base,
         type: 'usage',
         customer_id: customer ?? 'c0',
-        metric: random() < 0.5 ? 'data_mb' : 'minutes',
+        metric: metrics[Math.floor(random() * metrics.length)]!,
         quantity: Math.round(random() * 1000) / 10,
       });
     else if (r < 0.95) events.push({ ...base, type: 'contact' });
@@ -154,6 +154,32 @@ async function oracle(accepted: TestEvent[]): Promise<Array<Record<string, unkno
   return rows!.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
 }
 
+/** The oracle of `usage`: each window's sum per metric, by one DuckDB query over the accepted events. */
+async function usageOracle(accepted: TestEvent[]): Promise<Array<[string, number, number, string, number]>> {
+  const usage = accepted.filter((e) => e.type === 'usage');
+  const values = usage.map((e) => `(${[e.customer_id, e.ts, e.metric, e.quantity].map(sqlValue).join(', ')})`).join(',\n');
+  const windows = WINDOWS.map((w) => `(${w.sizeMs}, ${w.slideMs})`).join(', ');
+  const [rows] = await query(
+    ':memory:',
+    `
+    WITH ev(customer_id, ts, metric, quantity) AS (VALUES ${values}),
+         specs(size, slide) AS (VALUES ${windows}),
+         windowed AS (
+           SELECT DISTINCT ev.*, w AS window_start, w + size AS window_end
+           FROM (SELECT *, row_number() OVER () AS rowid_ FROM ev) ev,
+                specs, unnest(range((ts // slide) * slide - size + slide, (ts // slide) * slide + 1, slide)) AS t(w))
+    SELECT customer_id, window_start, window_end, metric, round(sum(quantity), 6) AS total
+    FROM windowed GROUP BY ALL ORDER BY ALL`,
+  );
+  return rows!.map((row) => [
+    row['customer_id'] as string,
+    Number(row['window_start']),
+    Number(row['window_end']),
+    row['metric'] as string,
+    row['total'] as number,
+  ]);
+}
+
 function asOracleRows(table: Map<string, CustomerWindowRow>): Array<Record<string, unknown>> {
   const round = (x: number): number => Math.round(x * 1e6) / 1e6;
   return [...table.values()]
@@ -181,6 +207,28 @@ describe('CustomerWindowsOperator', () => {
     expect(run.accepted.length).toBeLessThan(events.length);
     expect(run.table.size).toBeGreaterThan(3 * run.maxOpen);
     expect(asOracleRows(run.table)).toEqual(await oracle(run.accepted));
+  });
+
+  it('usage of many metric names (more than get a column each) equals DuckDB per window and metric, also across a restart', async () => {
+    const metrics = Array.from({ length: 40 }, (_, i) => `feature_${(i * 7) % 40}`);
+    const events = makeEvents(4, 3000, metrics);
+    const run = runOperator(events, 89);
+    const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+    const usage = [...run.table.values()]
+      .flatMap((row) =>
+        Object.entries(row.usage).map(([metric, total]): [string, number, number, string, number] => [
+          row.customer_id,
+          row.window_start,
+          row.window_end,
+          metric,
+          round(total),
+        ]),
+      )
+      .sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
+    const expected = (await usageOracle(run.accepted)).sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
+    expect(usage).toEqual(expected);
+    const restarted = runOperator(events, 89, 1500);
+    expect([...restarted.table.entries()].sort()).toEqual([...run.table.entries()].sort());
   });
 
   it('a restart restored from the open windows gives exactly the uninterrupted result', () => {
