@@ -344,19 +344,23 @@ function formatScore(value: number | null): string {
   return formatNumber(value, 4);
 }
 
-/** The drifted condition: `>= 0.1` for scores, `p <= 0.05` (KS) or `p < 0.05` (chi-square). */
-function thresholdText(method: string, threshold: number | null): string {
+/**
+ * The drifted condition: `>= 0.1` for scores, `p <= 0.05` (KS) or `p < 0.05` (chi-square). A
+ * categorical distance comes with the p-value of the chi-square test that must reject as well
+ * (operators/drift-statistics/decide.ts `beyondChance`).
+ */
+function thresholdText(method: string, threshold: number | null, pValue: number | null): string {
   if (threshold === null) return NA;
   if (method === 'ks') return `p <= ${formatScore(threshold)}`;
   if (method === 'chisquare') return `p < ${formatScore(threshold)}`;
-  return `>= ${formatScore(threshold)}`;
+  return pValue === null ? `>= ${formatScore(threshold)}` : `>= ${formatScore(threshold)} and chi-square rejects`;
 }
 
 function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
   return {
     type: 'table',
     caption:
-      'One row per feature of this run; the method decides (normalised Wasserstein or Jensen-Shannon with more than 1,000 values per period, else KS or chi-square p-value).',
+      'One row per feature of this run; the method decides (normalised Wasserstein or Jensen-Shannon with more than 1,000 values per period, else KS or chi-square p-value; a Jensen-Shannon distance only where the chi-square test of the same counts rejects too, its p-value beside it).',
     columns: [
       { label: 'rank', align: 'right' },
       { label: 'feature' },
@@ -373,11 +377,11 @@ function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
       f.method,
       formatScore(f.score),
       formatScore(f.p_value),
-      thresholdText(f.method, f.threshold),
+      thresholdText(f.method, f.threshold, f.p_value),
       f.strength === null ? NA : Number.isFinite(f.strength) ? `${f.strength.toFixed(2)}x` : 'far past',
       f.drifted ? 'yes' : 'no',
     ]),
-    note: 'vs threshold: score / threshold, or log(p) / log(threshold) for the p-value tests; 1.00x is at the threshold, above means drifted.',
+    note: 'vs threshold: score / threshold, or log(p) / log(threshold) for the p-value tests; 1.00x is at the threshold, above means drifted (a categorical distance: when its chi-square test also rejects).',
   };
 }
 

@@ -126,6 +126,45 @@ describe('categorical method selection', () => {
     expectStat(r.score!, f.js!);
     expect(r.drifted).toBe(f.js! >= 0.1);
     expect(r.drifted).toBe(true);
+    // The chi-square test of homogeneity, which must reject too, is reported beside the distance.
+    expectP(r.p_value!, f.chi2_p!);
+  });
+
+  it('more than 1,000 values over many categories: a distance that chance alone gives is no drift', () => {
+    // Both periods drawn from one mix of 50 categories, 1,001 values each: the Jensen-Shannon
+    // distance is over 0.1 in most trials by sampling alone (median 0.13 in SciPy on such mixes),
+    // the chi-square test of homogeneity rejects at its level.
+    const weights = Array.from({ length: 50 }, (_, i) => 1 + (i % 7));
+    const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    const rng = new Rng(23);
+    const period = (): Record<string, number> => {
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < 1001; i++) {
+        const u = rng.float() * cumulative.at(-1)!;
+        const k = `c${cumulative.findIndex((c) => u < c)}`;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      return counts;
+    };
+    const trials = 400;
+    let far = 0;
+    let alarms = 0;
+    for (let t = 0; t < trials; t++) {
+      const r = decideFeatureDrift({ kind: 'categorical', ref: categoricalFromCounts(period()), cur: categoricalFromCounts(period()) });
+      expect(r.method).toBe('jensenshannon');
+      if (r.score! >= 0.1) far++;
+      if (r.drifted) alarms++;
+    }
+    expect(far / trials).toBeGreaterThan(0.5);
+    // Binomial standard error at 0.05 over 400 trials is 0.011.
+    expect(alarms / trials).toBeLessThan(0.09);
+    // A real change of the mix is still drift: the values of the seven heaviest categories move to new ones.
+    const ref = period();
+    const cur = Object.fromEntries(Object.entries(period()).map(([k, n]) => [Number(k.slice(1)) % 7 === 6 ? `x${k}` : k, n]));
+    const moved = decideFeatureDrift({ kind: 'categorical', ref: categoricalFromCounts(ref), cur: categoricalFromCounts(cur) });
+    expect(moved.score!).toBeGreaterThan(0.1);
+    expect(moved.p_value!).toBeLessThan(1e-6);
+    expect(moved.drifted).toBe(true);
   });
 
   it('smaller samples: chi-square p < 0.05', () => {
