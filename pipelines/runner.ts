@@ -109,6 +109,8 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
+      // -Infinity registers a partition not seen yet and leaves a restored one as it was.
+      for (const partition of source.partitions ?? []) this.watermarks.observe(partition, Number.NEGATIVE_INFINITY, this.now());
       await this.taxonomy.follow();
       if (!this.eventClock) this.schedule.startAt(this.now());
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new

@@ -42,6 +42,7 @@ export function fileFormat(path: string): FileFormat {
 export class FileSource implements Source {
   readonly name: string;
   readonly bounded = true;
+  readonly partitions: readonly string[];
   private readonly paths: string[];
   private readonly options: FileSourceOptions;
   /** Aborted by `close`: ends reads still waiting (stdin), so a job that failed can exit. */
@@ -50,6 +51,7 @@ export class FileSource implements Source {
   constructor(options: FileSourceOptions) {
     this.name = options.name;
     this.paths = options.paths.map((p) => (p === STDIN ? 'stdin' : resolve(p)));
+    this.partitions = this.paths;
     this.options = options;
   }
 

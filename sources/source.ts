@@ -80,6 +80,12 @@ export interface Source {
   /** True when the input ends by itself (files, stdin); false for Kafka. */
   readonly bounded: boolean;
   /**
+   * Every partition the read will deliver, when known before the first record (files: one per
+   * path). Each holds the watermark back from the start, as an assigned Kafka partition does:
+   * otherwise the first file to deliver a batch moves the watermark past the start of the others.
+   */
+  readonly partitions?: readonly string[];
+  /**
    * Reads from the stored positions (records at or before a partition's stored offset are
    * skipped). Ends for bounded sources; stops when `signal` aborts.
    */
