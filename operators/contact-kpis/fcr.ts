@@ -42,11 +42,34 @@ export interface FcrObservation {
   resolved: boolean | null;
 }
 
+/**
+ * Contacts of one customer in the look-ahead from which a new contact is matched through a
+ * `LongList` instead of a walk over all of them: a catch-all id for unknown callers, or a large
+ * business account, has thousands a week, and each new contact walked and copied the whole list
+ * (50,000 contacts of one id took 41 s of one thread).
+ */
+const LONG_LIST = 32;
+
+/**
+ * What a long list of the state implies, kept beside it (not stored: rebuilt from the list after a
+ * restart or when the list was pruned): its contacts that a later one can still make repeats
+ * (eligible and not repeated yet; few, since every new contact of the same reason repeats them) and
+ * the latest queued_at among all of them.
+ */
+interface LongList {
+  entries: FcrEntry[];
+  open: FcrEntry[];
+  latestQueued: number;
+}
+
 export class FcrTracker {
   /** Keyed by JSON [customer_id] (before issue 13's regrouping, [customer_id, reason] under `same_reason`). */
   readonly state = new KeyedState<FcrEntry[]>(firstOfJsonKey);
   private readonly due = new DeadlineQueue();
   private indexed = false;
+  private readonly longLists = new Map<string, LongList>();
+  /** `state.restores` when `longLists` was last valid: a restore replaces every list. */
+  private longListsOf = 0;
 
   constructor(
     private readonly lookaheadMs: number,
@@ -59,27 +82,53 @@ export class FcrTracker {
     this.ensureIndexed();
     const key = jsonKey1(c.customer_id);
     const entries = this.state.get(key) ?? [];
+    const long = entries.length >= LONG_LIST ? this.longList(key, entries) : undefined;
     const reason = this.scope === 'same_reason' ? c.reason : undefined;
     const repeated: FcrEntry[] = [];
-    for (const p of entries) {
+    for (const p of long?.open ?? entries) {
       if (p.r === reason && p.e !== null && !p.rep && p.e < c.queued_at && c.queued_at <= p.e + this.lookaheadMs) {
         p.rep = true;
         repeated.push(p);
       }
     }
+    if (long !== undefined && repeated.length > 0) long.open = long.open.filter((p) => !p.rep);
     let resolved: boolean | null = null;
     const own: FcrEntry = { q: c.queued_at, e: null, queue: c.queue, channel: c.channel, rep: false };
     if (reason !== undefined) own.r = reason;
     if (eligible) {
       const end = c.ended_at;
       own.e = end;
-      own.rep = entries.some((x) => x.r === reason && end < x.q && x.q <= end + this.lookaheadMs);
+      // In a stream in time order no contact seen so far was queued after this one ended.
+      own.rep = (long === undefined || long.latestQueued > end) && entries.some((x) => x.r === reason && end < x.q && x.q <= end + this.lookaheadMs);
       resolved = !own.rep;
     }
-    // A new list of exactly this length: it stays in the state for the look-ahead (state-list.ts).
-    this.state.set(key, appendExact(entries, own));
+    if (long === undefined) {
+      // A new list of exactly this length: it stays in the state for the look-ahead (state-list.ts).
+      this.state.set(key, appendExact(entries, own));
+    } else {
+      // Spare slots matter little on a long list; a copy for every contact made the work quadratic.
+      entries.push(own);
+      this.state.set(key, entries);
+      if (own.e !== null && !own.rep) long.open.push(own);
+      long.latestQueued = Math.max(long.latestQueued, own.q);
+    }
     this.due.schedule(key, this.dropAt(own));
     return { repeated, resolved };
+  }
+
+  /** The `LongList` of the state's list `entries` under `key`, built when it is not known yet. */
+  private longList(key: string, entries: FcrEntry[]): LongList {
+    if (this.longListsOf !== this.state.restores) {
+      this.longLists.clear();
+      this.longListsOf = this.state.restores;
+    }
+    const known = this.longLists.get(key);
+    if (known?.entries === entries) return known;
+    let latestQueued = Number.NEGATIVE_INFINITY;
+    for (const x of entries) latestQueued = Math.max(latestQueued, x.q);
+    const built = { entries, open: entries.filter((x) => x.e !== null && !x.rep), latestQueued };
+    this.longLists.set(key, built);
+    return built;
   }
 
   /** Drops entries no acceptable contact can match any more. */
@@ -90,6 +139,7 @@ export class FcrTracker {
       const entries = this.state.get(key);
       if (!entries) continue;
       const kept = entries.filter((x) => x.q > horizon || (x.e !== null && !x.rep && x.e + this.lookaheadMs >= horizon));
+      if (kept.length !== entries.length) this.longLists.delete(key);
       if (kept.length === 0) {
         this.state.delete(key);
         continue;
