@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { type Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { SourceError } from '../operators/errors.js';
 import type { UnreadableRecord } from '../operators/record-limits.js';
 import { RAW_PREFIX_BYTES, notUtf8, tooLarge } from './record-bytes.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
@@ -31,6 +33,10 @@ export interface NdjsonReadOptions {
  * restart; on stdin a partial batch is handed on after `lingerMs`, so that a producer that keeps
  * the pipe open sees its last lines processed. Blank lines are skipped but counted.
  *
+ * A file compressed with gzip (recognised by its first bytes, whatever its name) is read as its
+ * text: positions are those of the text, and a restart reads the text again up to its resume offset,
+ * since a compressed file cannot seek.
+ *
  * What cannot be a record becomes an `UnreadableRecord` at its position, for the dead letters: a
  * line longer than `maxRecordBytes` (skipped through to its newline without being held in
  * memory; a prefix is kept) and a line that is not UTF-8. A UTF-8 byte-order mark at the very
@@ -46,10 +52,13 @@ export async function* readNdjsonBatches(
 ): AsyncGenerator<RecordBatch> {
   const isFile = 'path' in input;
   const startByte = isFile ? (from?.resume ?? 0) : 0;
-  const stream = isFile ? createReadStream(input.path, { start: startByte, highWaterMark: 1 << 20 }) : input.stream;
+  const gzipped = isFile && isGzip(input.path);
+  const stream = !isFile ? input.stream : gzipped ? gunzipped(input.path) : createReadStream(input.path, { start: startByte, highWaterMark: 1 << 20 });
   const lines = new NdjsonBatcher(partition, options, from?.offset ?? 0, startByte);
   const lingerMs = isFile ? Number.POSITIVE_INFINITY : options.lingerMs;
-  const chunks = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const received = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  // A compressed file cannot seek: its text is read again from the start, up to where it resumes.
+  const chunks = gzipped ? skipBytes(namingFile(received, input.path), startByte) : received;
   const ready: RecordBatch[] = [];
   let ended = false;
   try {
@@ -80,6 +89,56 @@ export async function* readNdjsonBatches(
     // A read still pending (stdin waiting for its producer) keeps the process alive until the
     // stream is destroyed; an async iterator's return() would wait for that read first.
     if (!ended) stream.destroy();
+  }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Whether the file starts as a gzip stream does (whatever its name: `events.ndjson.gz`, an export without the suffix). */
+function isGzip(path: string): boolean {
+  const head = Buffer.alloc(GZIP_MAGIC.length);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && GZIP_MAGIC.every((byte, i) => head[i] === byte);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file's decompressed text (concatenated gzip members included); destroying it closes the file. */
+function gunzipped(path: string): Readable {
+  // The error reaches the reader through the returned stream (see `namingFile`).
+  return pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), createGunzip(), () => undefined);
+}
+
+/** The chunks of `chunks`, a failure to decompress them reported as the file's, with what to do. */
+async function* namingFile(chunks: AsyncIterator<Buffer>, path: string): AsyncGenerator<Buffer> {
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await chunks.next();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new SourceError(`${path}: cannot decompress this gzip file (${reason}); check that it was written completely, or decompress it yourself`, {
+        cause: error,
+      });
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** The chunks of `chunks` after their first `bytes` bytes. */
+async function* skipBytes(chunks: AsyncIterator<Buffer>, bytes: number): AsyncGenerator<Buffer> {
+  let left = bytes;
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const chunk = next.value;
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
   }
 }
 

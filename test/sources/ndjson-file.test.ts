@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { SourceError } from '../../operators/errors.js';
 import { UnreadableRecord } from '../../operators/record-limits.js';
 import { readNdjsonBatches, type NdjsonReadOptions } from '../../sources/ndjson-file.js';
 import type { RecordBatch } from '../../sources/source.js';
@@ -163,5 +165,45 @@ describe('readNdjsonBatches', () => {
     expect(last.value!.records).toEqual([{ offset: 1, value: lines[0] }]);
     expect((await iterator.next()).done).toBe(true);
     expect(stdin.destroyed).toBe(true);
+  });
+
+  describe('a gzip-compressed file', () => {
+    // 3,000 lines, with a byte-order mark, blank and CRLF lines; compressed in two members, as
+    // `cat a.gz b.gz` makes: the reader sees the text, whatever the file is named.
+    const text = Buffer.concat([
+      BOM,
+      Buffer.from(
+        Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? '' : i % 89 === 0 ? `{"n":${i}}\r` : `{"n":${i},"s":"ü${'x'.repeat(i % 50)}"}`)).join('\n') +
+          '\n',
+      ),
+    ]);
+    const half = Math.floor(text.length / 2);
+    const plain = tempFile(text);
+    const gz = tempFile(Buffer.concat([gzipSync(text.subarray(0, half)), gzipSync(text.subarray(half))]));
+    const options = { ...OPTIONS, batchSize: 256 };
+    const readFrom = async (path: string, from?: RecordBatch['position']): Promise<RecordBatch[]> => {
+      const batches: RecordBatch[] = [];
+      for await (const b of readNdjsonBatches('p', { path }, from, options, never)) batches.push(b);
+      return batches.map((b) => ({ ...b, readAt: 0 }));
+    };
+
+    it('gives the records and positions of its text', async () => {
+      const batches = await readFrom(gz);
+      expect(batches.length).toBe(Math.ceil(3000 / 256));
+      expect(batches).toEqual(await readFrom(plain));
+    });
+
+    it('resumes after a batch as the plain file does (its text read again up to there)', async () => {
+      const all = await readFrom(plain);
+      for (const at of [0, 4, all.length - 2]) expect(await readFrom(gz, all[at]!.position)).toEqual(all.slice(at + 1));
+    });
+
+    it('that is cut short fails with the file named and what to do', async () => {
+      const whole = gzipSync(text);
+      const cut = tempFile(whole.subarray(0, Math.floor(whole.length / 2)));
+      const reading = readFrom(cut);
+      await expect(reading).rejects.toThrow(SourceError);
+      await expect(reading).rejects.toThrow(`${cut}: cannot decompress this gzip file`);
+    });
   });
 });
