@@ -106,7 +106,7 @@ export class EventGate {
         partition,
         offset,
         'impossible_value',
-        `event time ${formatEpochMs(event.ts)} is before event_time.min_time (${formatEpochMs(this.minTimeMs)})`,
+        `event time ${formatEpochMs(event.ts)} is before event_time.min_time (${formatEpochMs(this.minTimeMs)})${secondsHint(event.ts, this.minTimeMs, now)}`,
         event.type,
         value,
       );
@@ -152,4 +152,13 @@ export class EventGate {
     this.lastRejection = { position, reason, detail, type, raw };
     return null;
   }
+}
+
+/**
+ * Exports often write epoch seconds where `ts` takes milliseconds: such a time reads as January
+ * 1970. Say so when the same number of seconds would be a time in range.
+ */
+function secondsHint(ts: number, minTimeMs: number, now: number): string {
+  const asSeconds = ts * 1000;
+  return asSeconds >= minTimeMs && asSeconds <= now ? `; if ${ts} is epoch seconds, write epoch milliseconds (${asSeconds}) or an RFC 3339 time` : '';
 }

@@ -109,6 +109,19 @@ describe('EventGate: event times outside plausible bounds (issue 18 item 1)', ()
     expect(g.watermarks.maxEventTimeOf('p')).toBe(T0);
   });
 
+  it('says so when a time before min_time reads as epoch seconds in range', () => {
+    const g = gate();
+    const seconds = Math.floor(T0 / 1000);
+    g.admit(tx('seconds', seconds), 'files', 'p', 1, NOW);
+    expect(g.lastRejection!.reason).toBe('impossible_value');
+    expect(g.lastRejection!.detail).toMatch(
+      new RegExp(`; if ${seconds} is epoch seconds, write epoch milliseconds \\(${seconds * 1000}\\) or an RFC 3339 time$`),
+    );
+    // Not for a time that is no number of seconds in range either.
+    g.admit(tx('ancient', '0001-01-01T00:00:00Z'), 'files', 'p', 2, NOW);
+    expect(g.lastRejection!.detail).not.toContain('epoch seconds');
+  });
+
   it("dead-letters a record its source could not read with the source's reason and raw text", () => {
     const g = gate();
     const event = g.admit(new UnreadableRecord('too_large', 'the record is 3000000 bytes', '{"type":"trans'), 'files', 'p', 7, NOW);
