@@ -86,7 +86,9 @@ await connection.run(`INSERT INTO pulse_partition_owners
     (SELECT customer_id FROM pulse_state WHERE customer_id IS NOT NULL UNION SELECT customer_id FROM customer_windows)`);
 await connection.run(`UPDATE pulse_dedup SET partition = 'events/' || (hash(event_id) % ${partitions})`);
 for (let p = 0; p < partitions; p++) {
-  await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ('kafka', 'events/${p}', 1000, 1000, now())`);
+  await connection.run(
+    `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at) VALUES ('kafka', 'events/${p}', 1000, 1000, now())`,
+  );
 }
 const { jobState } = await store.loadCheckpoint();
 const watermark = (jobState['watermark'] as WatermarkSnapshot | undefined)?.current ?? Number.NEGATIVE_INFINITY;

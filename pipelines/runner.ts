@@ -109,8 +109,12 @@ export class JobRunner {
     let completed = false;
     try {
       const resumeFrom = await this.restore();
-      // -Infinity registers a partition not seen yet and leaves a restored one as it was.
-      for (const partition of source.partitions ?? []) this.watermarks.observe(partition, Number.NEGATIVE_INFINITY, this.now());
+      // Every file is read (on) to its end in this run, one that ended in an earlier run too: each
+      // holds the watermark back until then. -Infinity registers a partition not seen yet.
+      for (const partition of source.partitions ?? []) {
+        this.watermarks.observe(partition, Number.NEGATIVE_INFINITY, this.now());
+        this.watermarks.reopen(partition, this.now());
+      }
       await this.taxonomy.follow();
       if (!this.eventClock) this.schedule.startAt(this.now());
       // Positions are otherwise published after a checkpoint only; a restarted job with nothing new

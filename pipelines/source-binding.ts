@@ -102,13 +102,15 @@ const filesSource: SourceSpec = {
   type: 'files',
   description: 'NDJSON files, or stdin',
   schema: FILE_SOURCE_SCHEMA,
-  build(config: FileSourceConfig, { name, job }) {
+  build(config: FileSourceConfig, { name, job, logger }) {
     const source = new FileSource({
       name,
       paths: config.paths,
       batchSize: config.batch_size,
       maxRecordBytes: job.limits.maxRecordBytes,
       lingerMs: requireDuration(config.linger),
+      onReplaced: (path) =>
+        logger.warn({ path }, 'input file replaced since the last run (it no longer starts with the bytes it started with then): reading it from its start'),
     });
     return {
       source,

@@ -1,6 +1,7 @@
 import { extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readArrowBatches } from './arrow-file.js';
+import { fileFingerprint, stillStartsAs } from './file-fingerprint.js';
 import { readNdjsonBatches } from './ndjson-file.js';
 import { readParquetBatches } from './parquet-file.js';
 import type { PartitionPosition, RecordBatch, Source, SourceMessage } from './source.js';
@@ -19,6 +20,8 @@ export interface FileSourceOptions {
   lingerMs: number;
   /** What `-` reads (process.stdin unless a test passes its own stream). */
   stdin?: Readable;
+  /** Told of a file whose first bytes differ from those at its checkpointed position: it is read from its start. */
+  onReplaced?: (path: string) => void;
 }
 
 type FileFormat = 'ndjson' | 'arrow' | 'parquet';
@@ -57,11 +60,14 @@ export class FileSource implements Source {
 
   async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, stopSignal: AbortSignal): AsyncIterable<SourceMessage> {
     const signal = AbortSignal.any([stopSignal, this.closing.signal]);
-    const readers = this.paths.map((partition) => ({
-      partition,
-      batchesDone: Math.ceil((resumeFrom.get(partition)?.offset ?? 0) / this.options.batchSize),
-      iterator: this.open(partition, resumeFrom.get(partition), signal),
-    }));
+    const readers = this.paths.map((partition) => {
+      const from = this.stillTheSame(partition, resumeFrom.get(partition));
+      return {
+        partition,
+        batchesDone: Math.ceil((from?.offset ?? 0) / this.options.batchSize),
+        iterator: this.open(partition, from, signal),
+      };
+    });
     // Round-robin in a deterministic order, starting with the reader that is furthest behind.
     readers.sort((a, b) => a.batchesDone - b.batchesDone || this.paths.indexOf(a.partition) - this.paths.indexOf(b.partition));
     let active = readers;
@@ -90,18 +96,40 @@ export class FileSource implements Source {
     this.closing.abort();
   }
 
+  /** `from`, or undefined (read from the start) when the file at that path is no longer the one it was taken of. */
+  private stillTheSame(partition: string, from: PartitionPosition | undefined): PartitionPosition | undefined {
+    if (partition === 'stdin' || from?.fingerprint === undefined || stillStartsAs(partition, from.fingerprint)) return from;
+    this.options.onReplaced?.(partition);
+    return undefined;
+  }
+
   private open(partition: string, from: PartitionPosition | undefined, signal: AbortSignal): AsyncIterator<RecordBatch> {
     const { batchSize, maxRecordBytes, lingerMs } = this.options;
     if (partition === 'stdin') {
       return readNdjsonBatches(partition, { stream: this.options.stdin ?? process.stdin }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
     }
-    switch (fileFormat(partition)) {
+    const fingerprint = fileFingerprint(partition);
+    return withFingerprint(this.openFile(partition, from, signal), fingerprint);
+  }
+
+  private openFile(path: string, from: PartitionPosition | undefined, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+    const { batchSize, maxRecordBytes, lingerMs } = this.options;
+    switch (fileFormat(path)) {
       case 'arrow':
-        return readArrowBatches(partition, partition, from, batchSize, signal);
+        return readArrowBatches(path, path, from, batchSize, signal);
       case 'parquet':
-        return readParquetBatches(partition, partition, from, batchSize, signal);
+        return readParquetBatches(path, path, from, batchSize, signal);
       default:
-        return readNdjsonBatches(partition, { path: partition }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
+        return readNdjsonBatches(path, { path }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
     }
+  }
+}
+
+/** The batches of a file, each position carrying the file's fingerprint (file-fingerprint.ts). */
+async function* withFingerprint(batches: AsyncGenerator<RecordBatch>, fingerprint: string): AsyncGenerator<RecordBatch> {
+  try {
+    for await (const batch of batches) yield { ...batch, position: { ...batch.position, fingerprint } };
+  } finally {
+    await batches.return(undefined);
   }
 }

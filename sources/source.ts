@@ -24,6 +24,8 @@ export interface PartitionPosition {
   offset: number;
   /** Source-specific resume hint, e.g. the byte offset just after that record in a file. */
   resume: number;
+  /** Files: what the file started with when it was read (file-fingerprint.ts); a file replaced since is read from its start. */
+  fingerprint?: string;
 }
 
 export interface RecordBatch {

@@ -133,12 +133,15 @@ export async function replacePartitionState(
           { partition },
         );
       }
-      await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
-        source,
-        partition,
-        offset: position.offset,
-        resume: position.resume,
-      });
+      await connection.run(
+        `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at) VALUES ($source, $partition, $offset, $resume, now())`,
+        {
+          source,
+          partition,
+          offset: position.offset,
+          resume: position.resume,
+        },
+      );
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

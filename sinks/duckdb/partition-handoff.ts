@@ -170,12 +170,15 @@ export class PartitionHandoffDir {
          SELECT * REPLACE ((SELECT coalesce(max(seq), 0) FROM case_events) + row_number() OVER (ORDER BY seq) AS seq)
          FROM ${file(TABLES.caseEvents)}`,
       );
-      await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
-        source,
-        partition,
-        offset: position.offset,
-        resume: position.resume,
-      });
+      await connection.run(
+        `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at) VALUES ($source, $partition, $offset, $resume, now())`,
+        {
+          source,
+          partition,
+          offset: position.offset,
+          resume: position.resume,
+        },
+      );
     });
   }
 

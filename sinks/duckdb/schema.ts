@@ -196,6 +196,7 @@ export const STATE_TABLES_DDL = [
     "offset" BIGINT NOT NULL,
     resume BIGINT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
+    fingerprint VARCHAR,
     PRIMARY KEY (source, partition)
   )`,
   `CREATE TABLE IF NOT EXISTS pulse_job_state (

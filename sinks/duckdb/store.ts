@@ -146,12 +146,17 @@ export class DuckDBStore {
 
   async loadCheckpoint(): Promise<StoredCheckpoint> {
     const positions = new Map<string, Map<string, PartitionPosition>>();
-    const rows = await this.connection.runAndReadAll(`SELECT source, partition, "offset", resume FROM pulse_checkpoints`);
+    const rows = await this.connection.runAndReadAll(`SELECT source, partition, "offset", resume, fingerprint FROM pulse_checkpoints`);
     for (const row of rows.getRowObjectsJS()) {
       const source = String(row['source']);
       let bySource = positions.get(source);
       if (!bySource) positions.set(source, (bySource = new Map()));
-      bySource.set(String(row['partition']), { offset: Number(row['offset']), resume: Number(row['resume']) });
+      const fingerprint = row['fingerprint'];
+      bySource.set(String(row['partition']), {
+        offset: Number(row['offset']),
+        resume: Number(row['resume']),
+        ...(typeof fingerprint === 'string' ? { fingerprint } : {}),
+      });
     }
     const jobState: Record<string, unknown> = {};
     const state = await this.connection.runAndReadAll(`SELECT key, CAST(value AS VARCHAR) AS value FROM pulse_job_state`);
@@ -316,12 +321,11 @@ export class DuckDBStore {
       }
       step = 'writing source positions and job state';
       for (const { source, partition, position } of data.positions) {
-        await connection.run(`INSERT OR REPLACE INTO pulse_checkpoints VALUES ($source, $partition, $offset, $resume, now())`, {
-          source,
-          partition,
-          offset: position.offset,
-          resume: position.resume,
-        });
+        await connection.run(
+          `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at, fingerprint)
+           VALUES ($source, $partition, $offset, $resume, now(), $fingerprint)`,
+          { source, partition, offset: position.offset, resume: position.resume, fingerprint: position.fingerprint ?? null },
+        );
       }
       for (const [key, value] of Object.entries(data.jobState)) {
         await connection.run(`INSERT OR REPLACE INTO pulse_job_state VALUES ($key, $value)`, {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,64 @@ dead_letters: { rejects_files: false }
       expect(dead).toEqual([]);
       expect(windows!.length).toBe(70);
       expect(windows!.map((r) => ({ ...r, ws: Number(r['ws']) }))).toEqual(oracle!.map((r) => ({ ...r, ws: Number(r['ws']) })));
+    }
+  });
+
+  it('a file written over between runs is read from its start, one appended to goes on where it stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-rerun-'));
+    // Two days of transactions, one export a day, each day longer than the one before.
+    const day = (d: number, count: number): string =>
+      Array.from({ length: count }, (_, i) =>
+        JSON.stringify({
+          type: 'transaction',
+          event_id: `d${d}-${i}`,
+          ts: T0 + d * DAY + i * 60_000,
+          customer_id: `c${i % 5}`,
+          amount: 1 + (i % 3),
+          channel: 'web',
+        }),
+      ).join('\n') + '\n';
+    const [first, second] = [day(0, 300), day(1, 500)];
+    const config = join(dir, 'job.yaml');
+    const input = join(dir, 'export.ndjson');
+    writeFileSync(
+      config,
+      `name: rerun
+source: files
+sources:
+  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 64 }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
+operators:
+  - type: customer_windows
+    windows: [{ size: 1d }]
+dead_letters: { rejects_files: false }
+`,
+    );
+    const daily = `SELECT epoch_ms(window_start) AS ws, sum(spend_count)::INTEGER AS n, sum(spend_total) AS spend FROM customer_windows GROUP BY ALL ORDER BY ALL`;
+    const expected = [
+      { ws: T0, n: 300, spend: 600 },
+      { ws: T0 + DAY, n: 500, spend: 999 },
+    ];
+    // Today's export written over yesterday's: all of it is read (before, its first 300 lines were skipped).
+    const replaced = join(dir, 'replaced.duckdb');
+    writeFileSync(input, first);
+    expect((await runPulse(['--config', config, '--db', replaced])).code).toBe(0);
+    writeFileSync(input, second);
+    const rerun = await runPulse(['--config', config, '--db', replaced]);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toContain('input file replaced since the last run');
+    // Yesterday's export with today's appended: only the new lines are read.
+    const appended = join(dir, 'appended.duckdb');
+    writeFileSync(input, first);
+    expect((await runPulse(['--config', config, '--db', appended])).code).toBe(0);
+    appendFileSync(input, second);
+    const grown = await runPulse(['--config', config, '--db', appended]);
+    expect(grown.code).toBe(0);
+    expect(grown.stderr).not.toContain('input file replaced');
+    for (const db of [replaced, appended]) {
+      const [windows, dead] = await query(db, daily, 'SELECT count(*)::INTEGER AS n FROM dead_letters');
+      expect(windows!.map((r) => ({ ws: Number(r['ws']), n: r['n'], spend: r['spend'] }))).toEqual(expected);
+      expect(dead).toEqual([{ n: 0 }]);
     }
   });
 });
