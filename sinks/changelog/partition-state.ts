@@ -6,6 +6,7 @@ import { deletePartitionState, partitionScope, type OpenWindows } from '../duckd
 import { inTransaction } from '../duckdb/transaction.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import type { ChangelogEntry, DedupEntry, PartitionStateEntry, StateEntry, WindowEntry } from './records.js';
+import { writePosition } from '../duckdb/positions.js';
 
 /**
  * One source partition's customer state in the job's DuckDB database, as changelog entries: read
@@ -133,15 +134,7 @@ export async function replacePartitionState(
           { partition },
         );
       }
-      await connection.run(
-        `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at) VALUES ($source, $partition, $offset, $resume, now())`,
-        {
-          source,
-          partition,
-          offset: position.offset,
-          resume: position.resume,
-        },
-      );
+      await writePosition(connection, source, partition, position);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { partitionStateSuffix } from '../../operators/partition-scoped-state.js'
 import { TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import type { PartitionPosition } from '../../sources/source.js';
 import { inTransaction } from './transaction.js';
+import { writePosition } from './positions.js';
 
 /**
  * Moving one source partition's state between processes through a shared directory.
@@ -170,15 +171,7 @@ export class PartitionHandoffDir {
          SELECT * REPLACE ((SELECT coalesce(max(seq), 0) FROM case_events) + row_number() OVER (ORDER BY seq) AS seq)
          FROM ${file(TABLES.caseEvents)}`,
       );
-      await connection.run(
-        `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at) VALUES ($source, $partition, $offset, $resume, now())`,
-        {
-          source,
-          partition,
-          offset: position.offset,
-          resume: position.resume,
-        },
-      );
+      await writePosition(connection, source, partition, position);
     });
   }
 

@@ -9,6 +9,7 @@ import { PulseError } from '../../operators/errors.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
+import { writePosition } from './positions.js';
 
 /** DuckDB's buffer pool limit unless the job sets one. */
 // 256MB ran out in a checkpoint of the default job at a million customers x 1 day (writing
@@ -321,11 +322,7 @@ export class DuckDBStore {
       }
       step = 'writing source positions and job state';
       for (const { source, partition, position } of data.positions) {
-        await connection.run(
-          `INSERT OR REPLACE INTO pulse_checkpoints (source, partition, "offset", resume, updated_at, fingerprint)
-           VALUES ($source, $partition, $offset, $resume, now(), $fingerprint)`,
-          { source, partition, offset: position.offset, resume: position.resume, fingerprint: position.fingerprint ?? null },
-        );
+        await writePosition(connection, source, partition, position);
       }
       for (const [key, value] of Object.entries(data.jobState)) {
         await connection.run(`INSERT OR REPLACE INTO pulse_job_state VALUES ($key, $value)`, {
