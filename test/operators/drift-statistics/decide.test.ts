@@ -118,6 +118,24 @@ describe('numeric method selection', () => {
   });
 });
 
+/**
+ * A seeded sampler of one categorical distribution: each call draws `size` values from categories
+ * `<prefix>0`, `<prefix>1`, ... with the given weights and returns their counts.
+ */
+function categorySampler(weights: readonly number[], size: number, seed: number, prefix: string): () => Record<string, number> {
+  const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
+  const rng = new Rng(seed);
+  return () => {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < size; i++) {
+      const u = rng.float() * cumulative.at(-1)!;
+      const k = `${prefix}${cumulative.findIndex((c) => u < c)}`;
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+    return counts;
+  };
+}
+
 describe('categorical method selection', () => {
   it('more than 1,000 values each: Jensen-Shannon >= 0.1', () => {
     const f = categoricalFixture('large_counts');
@@ -134,18 +152,12 @@ describe('categorical method selection', () => {
     // Both periods drawn from one mix of 50 categories, 1,001 values each: the Jensen-Shannon
     // distance is over 0.1 in most trials by sampling alone (median 0.13 in SciPy on such mixes),
     // the chi-square test of homogeneity rejects at its level.
-    const weights = Array.from({ length: 50 }, (_, i) => 1 + (i % 7));
-    const cumulative = weights.map((_, i) => weights.slice(0, i + 1).reduce((a, b) => a + b, 0));
-    const rng = new Rng(23);
-    const period = (): Record<string, number> => {
-      const counts: Record<string, number> = {};
-      for (let i = 0; i < 1001; i++) {
-        const u = rng.float() * cumulative.at(-1)!;
-        const k = `c${cumulative.findIndex((c) => u < c)}`;
-        counts[k] = (counts[k] ?? 0) + 1;
-      }
-      return counts;
-    };
+    const period = categorySampler(
+      Array.from({ length: 50 }, (_, i) => 1 + (i % 7)),
+      1001,
+      23,
+      'c',
+    );
     const trials = 400;
     let far = 0;
     let alarms = 0;
@@ -188,18 +200,7 @@ describe('categorical method selection', () => {
   it('holds its false-alarm rate on stable weeks of 100 contacts over 11 reasons (issue 17)', () => {
     // Both weeks drawn from the same skewed reason mix: the share of p < 0.05 must be near 0.05.
     // (The goodness-of-fit test this replaced flagged about 60% of such weeks.)
-    const shares = [0.24, 0.19, 0.12, 0.11, 0.09, 0.07, 0.06, 0.04, 0.04, 0.02, 0.02];
-    const cumulative = shares.map((_, i) => shares.slice(0, i + 1).reduce((a, b) => a + b, 0));
-    const rng = new Rng(17);
-    const week = (): Record<string, number> => {
-      const counts: Record<string, number> = {};
-      for (let i = 0; i < 100; i++) {
-        const u = rng.float() * cumulative.at(-1)!;
-        const k = `r${cumulative.findIndex((c) => u < c)}`;
-        counts[k] = (counts[k] ?? 0) + 1;
-      }
-      return counts;
-    };
+    const week = categorySampler([0.24, 0.19, 0.12, 0.11, 0.09, 0.07, 0.06, 0.04, 0.04, 0.02, 0.02], 100, 17, 'r');
     const trials = 2000;
     let alarms = 0;
     for (let t = 0; t < trials; t++) {
