@@ -1,14 +1,15 @@
 /**
  * What a files source keeps of each file's identity beside its position: the length and SHA-1 of
- * its first bytes (up to 1 KiB). A position is a line or row number, so a file replaced by another
+ * its first bytes (up to 64 KiB). A position is a line or row number, so a file replaced by another
  * under the same path (today's export written over yesterday's) would resume at yesterday's line
  * count and skip as many of the new file's lines without a word. A file that only grew (lines
- * appended) keeps its first bytes and goes on where it stopped.
+ * appended) keeps its first bytes and goes on where it stopped. 64 KiB rather than a line's worth:
+ * an Arrow file starts with its schema, the same in every export, and data comes after it.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-const FINGERPRINT_BYTES = 1024;
+const FINGERPRINT_BYTES = 64 * 1024;
 
 /** `<length>:<SHA-1 hex>` of the file's first bytes, as they are now. */
 export function fileFingerprint(path: string): string {
