@@ -7,10 +7,11 @@ import type { OutputRow } from '../operator.js';
 import { CASE_ALERT_RULES, caseIdFor } from './case-status.js';
 import { formatDuration } from '../duration.js';
 import type { CaseSettings, ServiceRule, TierPolicy, WatchedCase } from './types.js';
+import { tierKey } from './config.js';
 
-/** The tier's policy; an unknown or missing tier gets the default tier's (Bronze unless set). */
+/** The tier's policy, whatever the case of its name; an unknown or missing tier gets the default tier's (Bronze unless set). */
 export function tierPolicy(settings: CaseSettings, tier: string | null): TierPolicy {
-  return (tier !== null ? settings.byTier.get(tier) : undefined) ?? settings.byTier.get(settings.defaultTier)!;
+  return (tier !== null ? settings.byTier.get(tierKey(tier)) : undefined) ?? settings.byTier.get(tierKey(settings.defaultTier))!;
 }
 
 /** The case a rule opens for an alert, as the operator watches it. */

@@ -56,6 +56,12 @@ export const DEFAULT_TIER_POLICIES: Readonly<Record<string, { due_in: string; se
 };
 export const DEFAULT_TIER = 'Bronze';
 
+/**
+ * A tier's key in the case policies: profiles from different systems spell one tier `Gold`,
+ * `gold` or `GOLD `, and a tier not matched gets the default tier's deadline without a word.
+ */
+export const tierKey = (tier: string): string => tier.trim().toLowerCase();
+
 /** Rule names the operator and the case tools use for their own alerts. */
 export const RESERVED_RULES: readonly string[] = Object.values(CASE_ALERT_RULES);
 
@@ -233,21 +239,30 @@ function caseTemplate(raw: unknown, ruleName: string): CaseTemplate | null {
 }
 
 function caseSettings(path: string, raw: Record<string, unknown>): CaseSettings {
-  const byTier = new Map<string, TierPolicy>();
   const given = (raw['by_tier'] as Record<string, Record<string, unknown>> | undefined) ?? {};
-  for (const tier of new Set([...Object.keys(DEFAULT_TIER_POLICIES), ...Object.keys(given)])) {
-    const base = DEFAULT_TIER_POLICIES[tier];
-    const policy = given[tier] ?? {};
+  const givenByKey = new Map<string, string>();
+  for (const tier of Object.keys(given)) {
+    const same = givenByKey.get(tierKey(tier));
+    if (same !== undefined)
+      throw new ServiceConfigError(`${path}.by_tier.${tier}`, `'${tier}' and '${same}' are one tier (tier names match whatever their case)`);
+    givenByKey.set(tierKey(tier), tier);
+  }
+  const byTier = new Map<string, TierPolicy>();
+  const names = new Map([...Object.keys(DEFAULT_TIER_POLICIES), ...Object.keys(given)].map((tier) => [tierKey(tier), tier]));
+  for (const [key, tier] of names) {
+    const base = Object.entries(DEFAULT_TIER_POLICIES).find(([name]) => tierKey(name) === key)?.[1];
+    const givenName = givenByKey.get(key);
+    const policy = givenName === undefined ? {} : given[givenName]!;
     const dueIn = (policy['due_in'] as string | undefined) ?? base?.due_in;
     const severity = (policy['severity'] as CaseSeverity | undefined) ?? base?.severity;
     if (dueIn === undefined || severity === undefined) {
       throw new ServiceConfigError(`${path}.by_tier.${tier}`, `a tier without defaults needs both due_in and severity`);
     }
-    byTier.set(tier, { dueInMs: requireDuration(dueIn), severity, team: (policy['team'] as string | undefined) ?? null });
+    byTier.set(key, { dueInMs: requireDuration(dueIn), severity, team: (policy['team'] as string | undefined) ?? null });
   }
   const defaultTier = (raw['default_tier'] as string | undefined) ?? DEFAULT_TIER;
-  if (!byTier.has(defaultTier)) {
-    throw new ServiceConfigError(`${path}.default_tier`, `'${defaultTier}' is not a tier of by_tier (${[...byTier.keys()].join(', ')})`);
+  if (!byTier.has(tierKey(defaultTier))) {
+    throw new ServiceConfigError(`${path}.default_tier`, `'${defaultTier}' is not a tier of by_tier (${[...names.values()].join(', ')})`);
   }
   const escalation = (raw['escalation'] as Record<string, unknown> | undefined) ?? {};
   return {

@@ -80,6 +80,7 @@ export interface TierPolicy {
 
 export interface CaseSettings {
   defaultTier: string;
+  /** Keyed by `tierKey` of the tier's name. */
   byTier: ReadonlyMap<string, TierPolicy>;
   /** Do not open a second case for a customer and category while the operator holds an open one. */
   oneOpenPerCategory: boolean;

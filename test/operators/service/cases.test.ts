@@ -68,6 +68,21 @@ describe('case templates', () => {
     expect(alerts.find((a) => a.customer_id === 'x')!.labels['tier']).toBe('Diamond');
   });
 
+  test('tier names match whatever their case: profiles spelling `GOLD ` or `platinum` get those policies, a lower-case key in by_tier overrides the default', () => {
+    const op = operatorFromYaml(YAML.replace('Gold: { team: gold-desk }', 'gold: { team: gold-desk }'));
+    op.process(profile('g', 'GOLD '));
+    op.process(profile('p', 'platinum'));
+    op.process(profile('s', 'silver'));
+    for (const id of ['g', 'p', 's']) op.process(survey(id, { install_completed: false }, OPENED, `S-${id}`));
+    const due = new Map(drain(op).cases.map((c) => [c['customer_id'], [c['due_at'], c['team']]]));
+    expect(due.get('g')).toEqual([OPENED + 24 * HOUR, 'gold-desk']);
+    expect(due.get('p')).toEqual([OPENED + 4 * HOUR, 'vip']);
+    expect(due.get('s')).toEqual([OPENED + 48 * HOUR, 'care']);
+    expect(() => operatorFromYaml(YAML.replace('Gold: { team: gold-desk }', 'Gold: { team: a }\n    GOLD: { team: b }'))).toThrow(
+      /'GOLD' and 'Gold' are one tier/,
+    );
+  });
+
   test('one open case per customer and category: a second firing reuses it', () => {
     const op = operatorFromYaml(YAML);
     op.process(contact('c', T0, { text: 'terrible, awful' }));

@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../operators/errors.js';
 import { resolveServiceTriggers, ServiceConfigError } from '../../../operators/service/config.js';
+import { tierPolicy } from '../../../operators/service/cases.js';
 import { SERVICE_TRIGGERS_OPERATOR } from '../../../operators/service/factory.js';
 
 const fails = (yaml: string): string => {
@@ -20,11 +21,12 @@ describe('service_triggers config', () => {
     const s = resolveServiceTriggers(parse('survey_rules: [{ name: r, when: "answers.q == 1" }]'));
     expect(s.team).toBe('customer-care');
     expect(s.trailingSpendDays).toBe(90);
-    expect([...s.cases.byTier].map(([tier, p]) => [tier, p.dueInMs / 3_600_000, p.severity])).toEqual([
+    expect(['Gold', 'Silver', 'Bronze'].map((tier) => [tier, tierPolicy(s.cases, tier).dueInMs / 3_600_000, tierPolicy(s.cases, tier).severity])).toEqual([
       ['Gold', 24, 'urgent'],
       ['Silver', 48, 'high'],
       ['Bronze', 72, 'normal'],
     ]);
+    expect(s.cases.byTier.size).toBe(3);
     expect(s.cases.defaultTier).toBe('Bronze');
     expect(s.surveyRules[0]!.cooldownMs).toBe(0);
     expect(s.surveyRules[0]!.severity).toBe('warning');
@@ -79,5 +81,5 @@ test('the README example is a valid configuration', async () => {
   expect(s.surveyRules.map((r) => r.name)).toEqual(['install_failed', 'hard_install']);
   expect(s.interactionRules.map((r) => r.trigger)).toEqual(['unresolved_contacts', 'repeat_reason', 'escalation', 'intent', 'negative_text']);
   expect(s.classifier?.model.labels).toContain('new_sale');
-  expect(s.cases.byTier.get('Gold')!.team).toBe('gold-desk');
+  expect(tierPolicy(s.cases, 'Gold').team).toBe('gold-desk');
 });
