@@ -20,14 +20,18 @@ export const FAILURE_REASONS = [
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export class DeliveryError extends PulseError {
+  /** How long the receiver asked to be left alone before the next try (HTTP `Retry-After`), if it said. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly reason: FailureReason,
     /** True when retrying cannot succeed (e.g. HTTP 400): the message goes to `dead`. */
     readonly permanent: boolean,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super('SINK_DELIVERY_FAILED', message, { cause: options?.cause, retryable: !permanent });
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

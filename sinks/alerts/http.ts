@@ -42,9 +42,26 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
   // Redacted before it is cut, so a cut cannot leave the start of a secret behind.
   const text = redactCredentials(await response.text().catch(() => ''), secrets).slice(0, 300);
   const status = response.status;
-  const message = `POST ${where} answered HTTP ${status}: ${text}`;
-  if (status === 408) throw new DeliveryError('http_408', false, message);
-  if (status === 429) throw new DeliveryError('http_429', false, message);
+  const retryAfterMs = retryAfter(response.headers.get('retry-after'), Date.now());
+  const message = `POST ${where} answered HTTP ${status}: ${text}${retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)`}`;
+  const asked = retryAfterMs === undefined ? undefined : { retryAfterMs };
+  if (status === 408) throw new DeliveryError('http_408', false, message, asked);
+  if (status === 429) throw new DeliveryError('http_429', false, message, asked);
   if (status >= 400 && status < 500) throw new DeliveryError('http_4xx', true, message);
-  throw new DeliveryError('http_5xx', false, message);
+  throw new DeliveryError('http_5xx', false, message, asked);
+}
+
+/**
+ * An HTTP `Retry-After` (RFC 9110 section 10.2.3: seconds, or a date) as milliseconds from `now`;
+ * undefined when absent or unreadable. Rate-limited receivers (Slack and Teams webhooks answer 429
+ * with it) count retries that come sooner against the sender.
+ */
+export function retryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names its day and month; Date.parse alone would also take "-5" for a year.
+  if (!/[a-z]/i.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

@@ -14,6 +14,9 @@ import { PassMarks, touchGroups, unresolvedFiring } from './pass-marks.js';
 import { loadSilences } from './silences.js';
 import type { DeliveredAlert, Notification, Receiver } from './types.js';
 
+/** The longest a receiver's Retry-After may hold its deliveries back: a date far ahead is a broken header, not a plan. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
 export interface WorkerOptions {
   /** A connection of its own (not the runner's, whose transactions it must not join). */
   conn: DuckDBConnection;
@@ -547,7 +550,14 @@ export class DeliveryWorker {
       this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
       return 'dead';
     }
-    marks.markRetry(receiverName, key, lastError, now + backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random));
+    // Never sooner than the receiver asked (Retry-After), and never later than a day for it.
+    const asked = Math.min(error.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+    marks.markRetry(
+      receiverName,
+      key,
+      lastError,
+      now + Math.max(asked, backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random)),
+    );
     return 'retry';
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertmanagerReceiver } from '../../../sinks/alerts/alertmanager.js';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
+import { retryAfter } from '../../../sinks/alerts/http.js';
 import { FileReceiver } from '../../../sinks/alerts/file.js';
 import { SlackReceiver } from '../../../sinks/alerts/slack.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
@@ -107,6 +108,17 @@ describe('webhook receiver', () => {
     expect(err).toBeInstanceOf(DeliveryError);
     expect((err as DeliveryError).reason).toBe(reason);
     expect((err as DeliveryError).permanent).toBe(permanent);
+  });
+
+  it('reads Retry-After as seconds or as a date (RFC 9110), and ignores what is neither', () => {
+    const now = Date.parse('2026-03-02T08:00:00Z');
+    expect(retryAfter('120', now)).toBe(120_000);
+    expect(retryAfter(' 0 ', now)).toBe(0);
+    expect(retryAfter('Mon, 02 Mar 2026 08:01:30 GMT', now)).toBe(90_000);
+    expect(retryAfter('Mon, 02 Mar 2026 07:00:00 GMT', now)).toBe(0);
+    expect(retryAfter(null, now)).toBeUndefined();
+    expect(retryAfter('soon', now)).toBeUndefined();
+    expect(retryAfter('-5', now)).toBeUndefined();
   });
 
   it('times out a receiver that does not answer, and reports a closed port as a network error', async () => {

@@ -251,6 +251,46 @@ silences:
 describe('delivery worker: failures', () => {
   const quickRoute = `route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`;
 
+  it.each([
+    ['120', 120_000],
+    ['999999999', 24 * 3_600_000],
+  ])('a receiver that answers 429 with Retry-After %s is tried again only then (a day at most)', async (header, waitMs) => {
+    const { conn, worker: wconn } = await memoryDb();
+    const { createServer } = await import('node:http');
+    let calls = 0;
+    const srv = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        calls++;
+        res.writeHead(429, { 'retry-after': header });
+        res.end('slow down');
+      });
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => srv.close(() => resolve())));
+    const { port } = srv.address() as import('node:net').AddressInfo;
+    const router = routerFor(quickRoute);
+    const clock = fakeClock(T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 })]]),
+      clock: clock.now,
+      random: () => 0.5,
+      settings: { maxAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 3000 },
+    });
+    await enqueueTx(conn, [makeAlert({ rule: 'R', subject: 's1', labels: { alertname: 'R' } })], router, T0);
+    expect((await worker.tick()).failed).toBe(1);
+    const [row] = await listOutbox(conn);
+    expect(row!.next_attempt_at).toBe(T0 + waitMs);
+    expect(row!.last_error).toContain('retry after');
+    clock.set(T0 + waitMs - 1);
+    expect((await worker.tick()).failed).toBe(0);
+    expect(calls).toBe(1);
+    // Without the header the backoff decides: 0.5 x 1 s.
+    expect(waitMs).toBeGreaterThan(500);
+  });
+
   it('a receiver that is down, then up: nothing lost, backoff with full jitter, failures counted', async () => {
     const { conn, worker: wconn } = await memoryDb();
     // Bind and release a port: the receiver is "down" (connection refused) at that address.
