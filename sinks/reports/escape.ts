@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
@@ -25,13 +27,30 @@ export function escapeMarkdown(text: string): string {
     .replace(/[&<>]/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
-/** A file-name-safe slug: lowercase letters, digits, `_` and `-` only. */
+/** Longest slug before its hash suffix, in UTF-8 bytes (a file name takes at most 255, and holds several slugs). */
+const SLUG_BYTES = 60;
+
+/**
+ * A file-name-safe slug: lowercase letters (of any script), digits, `_` and `-` only. Two names
+ * must not share a report's file: a name with nothing left, or one cut at SLUG_BYTES, ends with
+ * a hash of the whole name. Queue names such as `日本語サポート` and `日本` were both `x`, and
+ * `Ñandú` was `and`, so one queue's report overwrote another's.
+ */
 export function slug(text: string): string {
   const cleaned = text
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/[^\p{L}\p{M}\p{N}_-]+/gu, '-')
     .replace(/^-+|-+$/g, '');
-  return cleaned === '' ? 'x' : cleaned.slice(0, 60);
+  if (cleaned !== '' && Buffer.byteLength(cleaned) <= SLUG_BYTES) return cleaned;
+  const hash = createHash('sha1').update(text).digest('hex').slice(0, 8);
+  if (cleaned === '') return `x-${hash}`;
+  let cut = '';
+  for (const character of cleaned) {
+    if (Buffer.byteLength(cut + character) > SLUG_BYTES) break;
+    cut += character;
+  }
+  return `${cut}-${hash}`;
 }
 
 /** An ISO instant usable in file names on every OS (no colons): 2026-01-05T10-15-00Z. */
