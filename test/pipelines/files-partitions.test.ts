@@ -110,22 +110,21 @@ dead_letters: { rejects_files: false }
       { ws: T0, n: 300, spend: 600 },
       { ws: T0 + DAY, n: 500, spend: 999 },
     ];
+    /** Runs the job on yesterday's export, then `change` the file and runs it again; the second run's log. */
+    const twoRuns = async (db: string, change: () => void): Promise<string> => {
+      writeFileSync(input, first);
+      expect((await runPulse(['--config', config, '--db', db])).code).toBe(0);
+      change();
+      const again = await runPulse(['--config', config, '--db', db]);
+      expect(again.code).toBe(0);
+      return again.stderr;
+    };
     // Today's export written over yesterday's: all of it is read (before, its first 300 lines were skipped).
     const replaced = join(dir, 'replaced.duckdb');
-    writeFileSync(input, first);
-    expect((await runPulse(['--config', config, '--db', replaced])).code).toBe(0);
-    writeFileSync(input, second);
-    const rerun = await runPulse(['--config', config, '--db', replaced]);
-    expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toContain('input file replaced since the last run');
+    expect(await twoRuns(replaced, () => writeFileSync(input, second))).toContain('input file replaced since the last run');
     // Yesterday's export with today's appended: only the new lines are read.
     const appended = join(dir, 'appended.duckdb');
-    writeFileSync(input, first);
-    expect((await runPulse(['--config', config, '--db', appended])).code).toBe(0);
-    appendFileSync(input, second);
-    const grown = await runPulse(['--config', config, '--db', appended]);
-    expect(grown.code).toBe(0);
-    expect(grown.stderr).not.toContain('input file replaced');
+    expect(await twoRuns(appended, () => appendFileSync(input, second))).not.toContain('input file replaced');
     for (const db of [replaced, appended]) {
       const [windows, dead] = await query(db, daily, 'SELECT count(*)::INTEGER AS n FROM dead_letters');
       expect(windows!.map((r) => ({ ws: Number(r['ws']), n: r['n'], spend: r['spend'] }))).toEqual(expected);

@@ -271,10 +271,7 @@ describe('delivery worker: failures', () => {
     const { port } = srv.address() as import('node:net').AddressInfo;
     const router = routerFor(quickRoute);
     const clock = fakeClock(T0);
-    const worker = new DeliveryWorker({
-      conn: wconn,
-      router,
-      receivers: new Map([['hook', new WebhookReceiver({ name: 'hook', url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 })]]),
+    const worker = webhookWorker(wconn, router, `http://127.0.0.1:${port}/`, {
       clock: clock.now,
       random: () => 0.5,
       settings: { maxAttempts: 10, backoffBaseMs: 1000, backoffMaxMs: 3000 },
