@@ -77,7 +77,9 @@ export class JobRunner {
     this.commits = new CommitChain(context.exclusive);
     this.pacing = new CheckpointPacing(job.checkpoint.maxShare);
     this.eventClock = replaysFiles(job);
-    this.watermarks = new WatermarkTracker(job.eventTime);
+    // A bounded input's partitions are files read in turn: one waiting for its turn is not idle, and
+    // skipping it would make its next records late (every file ends, and then stops holding back).
+    this.watermarks = new WatermarkTracker(context.source.bounded ? { ...job.eventTime, idleTimeoutMs: Number.POSITIVE_INFINITY } : job.eventTime);
     this.handover = new PartitionHandover(context, {
       positions: this.positions,
       watermarks: this.watermarks,

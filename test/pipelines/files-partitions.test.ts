@@ -34,46 +34,52 @@ function writeSplitStream(dir: string): { transactions: string; usage: string } 
 }
 
 describe('files source with several files', () => {
-  it('every file holds the watermark back from the start: a stream split by event type loses nothing as late', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-partitions-'));
-    const { transactions, usage } = writeSplitStream(dir);
-    const config = join(dir, 'job.yaml');
-    // A batch of the transactions file spans about 5 hours, more than the lateness: before each file
-    // was registered at the start, its first batch moved the watermark past the usage file's start.
-    writeFileSync(
-      config,
-      `name: split
+  it.each(['30s', '1ms'])(
+    'every file holds the watermark back from the start to its end: a stream split by event type loses nothing as late (idle_timeout %s)',
+    async (idle) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pulse-files-partitions-'));
+      const { transactions, usage } = writeSplitStream(dir);
+      const config = join(dir, 'job.yaml');
+      // A batch of the transactions file spans about 5 hours, more than the lateness: before each file
+      // was registered at the start, its first batch moved the watermark past the usage file's start.
+      writeFileSync(
+        config,
+        `name: split
 source: files
 sources:
   files: { type: files, paths: [${JSON.stringify(transactions)}, ${JSON.stringify(usage)}], batch_size: 64 }
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h, idle_timeout: ${idle} }
 operators:
   - type: customer_windows
     windows: [{ size: 1d }]
 dead_letters: { rejects_files: false }
 `,
-    );
-    for (const workers of [0, 2]) {
-      const out = join(dir, `split-${workers}.duckdb`);
-      expect((await runPulse(['--config', config, '--db', out, '--workers', String(workers)])).code).toBe(0);
-      const [dead, windows, oracle] = await query(
-        out,
-        `SELECT reason, count(*)::INTEGER AS n FROM dead_letters GROUP BY ALL`,
-        `SELECT customer_id, epoch_ms(window_start) AS ws, round(spend_total, 6) AS spend, spend_count::INTEGER AS n, round(usage_total, 6) AS usage
+      );
+      // A file waiting for its turn is not idle, however short idle_timeout is: before, with 1ms, the
+      // transactions file went idle while the usage file's batch was processed, and the watermark
+      // jumped to the usage file's days ahead.
+      for (const workers of [0, 2]) {
+        const out = join(dir, `split-${workers}.duckdb`);
+        expect((await runPulse(['--config', config, '--db', out, '--workers', String(workers)])).code).toBe(0);
+        const [dead, windows, oracle] = await query(
+          out,
+          `SELECT reason, count(*)::INTEGER AS n FROM dead_letters GROUP BY ALL`,
+          `SELECT customer_id, epoch_ms(window_start) AS ws, round(spend_total, 6) AS spend, spend_count::INTEGER AS n, round(usage_total, 6) AS usage
            FROM customer_windows ORDER BY ALL`,
-        // The oracle: both files aggregated per customer and UTC day by DuckDB itself.
-        `WITH ev AS (SELECT * FROM read_json(['${transactions}', '${usage}'], columns = {type: 'VARCHAR', ts: 'BIGINT', customer_id: 'VARCHAR', amount: 'DOUBLE', quantity: 'DOUBLE'}))
+          // The oracle: both files aggregated per customer and UTC day by DuckDB itself.
+          `WITH ev AS (SELECT * FROM read_json(['${transactions}', '${usage}'], columns = {type: 'VARCHAR', ts: 'BIGINT', customer_id: 'VARCHAR', amount: 'DOUBLE', quantity: 'DOUBLE'}))
          SELECT customer_id, (ts // ${DAY}) * ${DAY} AS ws,
                 round(coalesce(sum(amount) FILTER (WHERE type = 'transaction'), 0), 6) AS spend,
                 count(*) FILTER (WHERE type = 'transaction')::INTEGER AS n,
                 round(coalesce(sum(quantity) FILTER (WHERE type = 'usage'), 0), 6) AS usage
          FROM ev GROUP BY ALL ORDER BY ALL`,
-      );
-      expect(dead).toEqual([]);
-      expect(windows!.length).toBe(70);
-      expect(windows!.map((r) => ({ ...r, ws: Number(r['ws']) }))).toEqual(oracle!.map((r) => ({ ...r, ws: Number(r['ws']) })));
-    }
-  });
+        );
+        expect(dead).toEqual([]);
+        expect(windows!.length).toBe(70);
+        expect(windows!.map((r) => ({ ...r, ws: Number(r['ws']) }))).toEqual(oracle!.map((r) => ({ ...r, ws: Number(r['ws']) })));
+      }
+    },
+  );
 
   it('a file written over between runs is read from its start, one appended to goes on where it stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-files-rerun-'));
