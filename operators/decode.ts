@@ -1,7 +1,16 @@
 import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { eventSchemas } from './event-schemas.js';
-import { EVENT_TYPES, type ContactEvent, type EventType, type ProfileEvent, type PulseEvent, type RejectReason } from './events.js';
+import {
+  CONTACT_CHANNELS,
+  DISPOSITIONS,
+  EVENT_TYPES,
+  type ContactEvent,
+  type EventType,
+  type ProfileEvent,
+  type PulseEvent,
+  type RejectReason,
+} from './events.js';
 import {
   DEFAULT_RECORD_LIMITS,
   RECORD_LIMIT_KEYS,
@@ -111,13 +120,17 @@ export class EventDecoder {
       return reject('invalid_json', 'a record must be a JSON object', 'unknown');
     }
     const raw = record as RawObject;
-    const type = raw['type'];
+    const type = knownCase(raw, 'type', EVENT_TYPES);
     if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {
       return type === undefined
         ? reject('missing_field', "field 'type' is missing", 'unknown')
         : reject('unknown_type', `field 'type': ${JSON.stringify(type)} is not one of ${EVENT_TYPES.join(', ')}`, 'unknown');
     }
     const eventType = type as EventType;
+    if (eventType === 'contact') {
+      knownCase(raw, 'channel', CONTACT_CHANNELS);
+      knownCase(raw, 'disposition', DISPOSITIONS);
+    }
     const validate = this.validators[eventType];
     if (!validate(raw)) return rejectFromSchema(validate.errors?.[0], eventType, raw);
     return toEvent(eventType, raw);
@@ -141,6 +154,19 @@ const NUMERIC_LIMITS: Readonly<Record<string, keyof RecordLimits>> = {
   answers: 'maxSurveyAnswer',
 };
 
+/**
+ * The field's value, written as SPEC lists it when it is one of `values` in another case or with
+ * spaces around it (`Voice`, `RESOLVED`, `Transaction`): exports capitalise them, and a record is
+ * not wrong for that. Any other value is left as it is, for the schema to judge.
+ */
+function knownCase(raw: RawObject, field: string, values: readonly string[]): unknown {
+  const value = raw[field];
+  if (typeof value !== 'string' || values.includes(value)) return value;
+  const lower = value.trim().toLowerCase();
+  if (values.includes(lower)) raw[field] = lower;
+  return raw[field];
+}
+
 function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: RawObject): Refusal {
   if (!error) return reject('wrong_type', 'record does not match the schema', type);
   if (error.keyword === 'required') {
@@ -161,6 +187,10 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
   switch (error.keyword) {
     case 'type':
       return reject('wrong_type', `field '${field}' ${error.message ?? 'has the wrong type'}`, type);
+    case 'enum': {
+      const allowed = (error.params['allowedValues'] as unknown[]).map(String).join(', ');
+      return reject('impossible_value', `field '${field}' is ${JSON.stringify(raw[path[0]!])}, not one of ${allowed}`, type);
+    }
     case 'maxLength':
       return reject('impossible_value', `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`, type);
     case 'wellFormedUnicode':

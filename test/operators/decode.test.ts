@@ -66,6 +66,14 @@ describe('EventDecoder', () => {
     ]);
   });
 
+  it('takes a type, contact channel or disposition written in another case, as SPEC writes it', () => {
+    const upper = decoder.decode(JSON.stringify({ ...contact, type: 'Contact', channel: 'Voice', disposition: ' RESOLVED ' }));
+    if (!upper.ok || upper.event.type !== 'contact') throw new Error('expected a contact');
+    expect([upper.event.channel, upper.event.disposition]).toEqual(['voice', 'resolved']);
+    const transaction = decoder.decode(JSON.stringify({ ...tx, type: 'TRANSACTION' }));
+    expect(transaction.ok && transaction.event.type).toBe('transaction');
+  });
+
   const rejects: Array<[string, unknown, string, RegExp]> = [
     ['invalid JSON', '{"type": "usage",', 'invalid_json', /not valid JSON/],
     ['a JSON array', '[1,2]', 'invalid_json', /must be a JSON object/],
@@ -77,7 +85,8 @@ describe('EventDecoder', () => {
     ['negative quantity', { type: 'usage', event_id: 'u', ts: 0, customer_id: 'C', metric: 'm', quantity: -1 }, 'impossible_value', /'quantity' must be >= 0/],
     ['answered before queued', { ...contact, answered_at: '2026-01-05T09:59:59Z' }, 'impossible_value', /'answered_at' is before 'queued_at'/],
     ['ended before answered', { ...contact, ended_at: '2026-01-05T10:00:10Z' }, 'impossible_value', /'ended_at' is before 'answered_at'/],
-    ['unknown channel', { ...contact, channel: 'fax' }, 'impossible_value', /'channel' must be equal to one of the allowed values/],
+    ['unknown channel', { ...contact, channel: 'fax' }, 'impossible_value', /^field 'channel' is "fax", not one of voice, chat, email, web, ivr, social$/],
+    ['unknown disposition', { ...contact, disposition: 'Solved' }, 'impossible_value', /^field 'disposition' is "Solved", not one of resolved, unresolved/],
     // Fields of several types (string or epoch ms, string or null): each form, and what neither is.
     ['a negative epoch time', { ...tx, ts: -1 }, 'wrong_type', /'ts' must be an RFC 3339 timestamp with offset or non-negative epoch milliseconds/],
     ['a time as a boolean', { ...contact, answered_at: true }, 'wrong_type', /'answered_at' must be an RFC 3339 timestamp/],
