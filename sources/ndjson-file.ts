@@ -33,9 +33,9 @@ export interface NdjsonReadOptions {
  * restart; on stdin a partial batch is handed on after `lingerMs`, so that a producer that keeps
  * the pipe open sees its last lines processed. Blank lines are skipped but counted.
  *
- * A file compressed with gzip (recognised by its first bytes, whatever its name) is read as its
- * text: positions are those of the text, and a restart reads the text again up to its resume offset,
- * since a compressed file cannot seek.
+ * A file compressed with gzip, or written in UTF-16 with a byte-order mark (recognised by its first
+ * bytes, whatever its name), is read as its text in UTF-8: positions are those of that text, and a
+ * restart reads it again up to its resume offset, since such a file cannot seek to it.
  *
  * What cannot be a record becomes an `UnreadableRecord` at its position, for the dead letters: a
  * line longer than `maxRecordBytes` (skipped through to its newline without being held in
@@ -50,15 +50,15 @@ export async function* readNdjsonBatches(
   options: NdjsonReadOptions,
   signal: AbortSignal,
 ): AsyncGenerator<RecordBatch> {
-  const isFile = 'path' in input;
-  const startByte = isFile ? (from?.resume ?? 0) : 0;
-  const gzipped = isFile && isGzip(input.path);
-  const stream = !isFile ? input.stream : gzipped ? gunzipped(input.path) : createReadStream(input.path, { start: startByte, highWaterMark: 1 << 20 });
+  const path = 'path' in input ? input.path : undefined;
+  const startByte = path === undefined ? 0 : (from?.resume ?? 0);
+  const encoding = path === undefined ? 'utf8' : encodingOf(path);
+  const stream = 'stream' in input ? input.stream : openText(input.path, encoding, startByte);
   const lines = new NdjsonBatcher(partition, options, from?.offset ?? 0, startByte);
-  const lingerMs = isFile ? Number.POSITIVE_INFINITY : options.lingerMs;
+  const lingerMs = path === undefined ? options.lingerMs : Number.POSITIVE_INFINITY;
   const received = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  // A compressed file cannot seek: its text is read again from the start, up to where it resumes.
-  const chunks = gzipped ? skipBytes(namingFile(received, input.path), startByte) : received;
+  // A compressed or re-encoded file cannot seek: its text is read again from the start, up to where it resumes.
+  const chunks = path === undefined || encoding === 'utf8' ? received : skipBytes(utf8Text(received, path, encoding), startByte);
   const ready: RecordBatch[] = [];
   let ended = false;
   try {
@@ -92,17 +92,44 @@ export async function* readNdjsonBatches(
   }
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
+/** How a file's text is stored: UTF-8, compressed with gzip, or UTF-16 (what Windows tools call "Unicode"). */
+type FileEncoding = 'utf8' | 'gzip' | 'utf16le' | 'utf16be';
 
-/** Whether the file starts as a gzip stream does (whatever its name: `events.ndjson.gz`, an export without the suffix). */
-function isGzip(path: string): boolean {
-  const head = Buffer.alloc(GZIP_MAGIC.length);
+/** The file's encoding by its first two bytes (whatever its name: `events.ndjson.gz`, an export without the suffix). */
+function encodingOf(path: string): FileEncoding {
+  const head = Buffer.alloc(2);
   const fd = openSync(path, 'r');
   try {
-    return readSync(fd, head, 0, head.length, 0) === head.length && GZIP_MAGIC.every((byte, i) => head[i] === byte);
+    if (readSync(fd, head, 0, 2, 0) < 2) return 'utf8';
   } finally {
     closeSync(fd);
   }
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  return 'utf8';
+}
+
+/** The file's bytes as stored, from `startByte` when they can be read from there (plain UTF-8). */
+function openText(path: string, encoding: FileEncoding, startByte: number): Readable {
+  if (encoding === 'gzip') return gunzipped(path);
+  return createReadStream(path, encoding === 'utf8' ? { start: startByte, highWaterMark: 1 << 20 } : { highWaterMark: 1 << 20 });
+}
+
+/** The text of a compressed or UTF-16 file as UTF-8 bytes, from its start. */
+function utf8Text(chunks: AsyncIterator<Buffer>, path: string, encoding: Exclude<FileEncoding, 'utf8'>): AsyncIterator<Buffer> {
+  return encoding === 'gzip' ? namingFile(chunks, path) : utf8From(chunks, encoding);
+}
+
+/** UTF-16 text, from its byte-order mark on, as UTF-8 bytes (a lone surrogate becomes U+FFFD). */
+async function* utf8From(chunks: AsyncIterator<Buffer>, encoding: 'utf16le' | 'utf16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be');
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const text = decoder.decode(next.value, { stream: true });
+    if (text !== '') yield Buffer.from(text, 'utf8');
+  }
+  const rest = decoder.decode();
+  if (rest !== '') yield Buffer.from(rest, 'utf8');
 }
 
 /** The file's decompressed text (concatenated gzip members included); destroying it closes the file. */

@@ -167,7 +167,7 @@ describe('readNdjsonBatches', () => {
     expect(stdin.destroyed).toBe(true);
   });
 
-  describe('a gzip-compressed file', () => {
+  describe('a gzip-compressed or UTF-16 file', () => {
     // 3,000 lines, with a byte-order mark, blank and CRLF lines; compressed in two members, as
     // `cat a.gz b.gz` makes: the reader sees the text, whatever the file is named.
     const text = Buffer.concat([
@@ -186,6 +186,18 @@ describe('readNdjsonBatches', () => {
       for await (const b of readNdjsonBatches('p', { path }, from, options, never)) batches.push(b);
       return batches.map((b) => ({ ...b, readAt: 0 }));
     };
+
+    it('written in UTF-16 (little- or big-endian, after its byte-order mark) gives those of its text in UTF-8', async () => {
+      const utf8 = text.subarray(BOM.length);
+      const le = Buffer.from(utf8.toString('utf8'), 'utf16le');
+      const be = Buffer.from(le).swap16();
+      const expected = await readFrom(tempFile(utf8));
+      for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), le]), Buffer.concat([Buffer.from([0xfe, 0xff]), be])]) {
+        const path = tempFile(bytes);
+        expect(await readFrom(path)).toEqual(expected);
+        expect(await readFrom(path, expected[5]!.position)).toEqual(expected.slice(6));
+      }
+    });
 
     it('gives the records and positions of its text', async () => {
       const batches = await readFrom(gz);
