@@ -154,6 +154,19 @@ const NUMERIC_LIMITS: Readonly<Record<string, keyof RecordLimits>> = {
   answers: 'maxSurveyAnswer',
 };
 
+/** The value at a field's path in the record (undefined when a step is missing). */
+function valueAt(raw: RawObject, path: readonly string[]): unknown {
+  let value: unknown = raw;
+  for (const step of path) value = value !== null && typeof value === 'object' ? (value as RawObject)[step] : undefined;
+  return value;
+}
+
+/** A value as a person reads it in a dead letter's detail: JSON, cut to 40 characters. */
+function describeValue(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 40)}...` : json;
+}
+
 /**
  * The field's value, written as SPEC lists it when it is one of `values` in another case or with
  * spaces around it (`Voice`, `RESOLVED`, `Transaction`): exports capitalise them, and a record is
@@ -186,10 +199,10 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
   }
   switch (error.keyword) {
     case 'type':
-      return reject('wrong_type', `field '${field}' ${error.message ?? 'has the wrong type'}`, type);
+      return reject('wrong_type', `field '${field}' ${error.message ?? 'has the wrong type'}, got ${describeValue(valueAt(raw, path))}`, type);
     case 'enum': {
       const allowed = (error.params['allowedValues'] as unknown[]).map(String).join(', ');
-      return reject('impossible_value', `field '${field}' is ${JSON.stringify(raw[path[0]!])}, not one of ${allowed}`, type);
+      return reject('impossible_value', `field '${field}' is ${describeValue(valueAt(raw, path))}, not one of ${allowed}`, type);
     }
     case 'maxLength':
       return reject('impossible_value', `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`, type);
