@@ -7,16 +7,25 @@
  * an Arrow file starts with its schema, the same in every export, and data comes after it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 const FINGERPRINT_BYTES = 64 * 1024;
 
+/** The file's first `length` bytes, or all of them when it is shorter. */
+export function firstBytes(path: string, length: number): Buffer {
+  const start = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    return start.subarray(0, readSync(fd, start, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** `<length>:<SHA-1 hex>` of the file's first bytes, as they are now. */
 export function fileFingerprint(path: string): string {
-  return withFile(path, (fd) => {
-    const length = Math.min(fstatSync(fd).size, FINGERPRINT_BYTES);
-    return `${length}:${sha1OfStart(fd, length)}`;
-  });
+  const start = firstBytes(path, FINGERPRINT_BYTES);
+  return `${start.length}:${sha1(start)}`;
 }
 
 /** Whether the file still starts with the bytes `fingerprint` was taken of (an unreadable fingerprint counts as the same). */
@@ -24,20 +33,10 @@ export function stillStartsAs(path: string, fingerprint: string): boolean {
   const [length, digest] = fingerprint.split(':');
   const bytes = Number(length);
   if (!Number.isInteger(bytes) || bytes < 0 || digest === undefined) return true;
-  return withFile(path, (fd) => fstatSync(fd).size >= bytes && sha1OfStart(fd, bytes) === digest);
+  const start = firstBytes(path, bytes);
+  return start.length === bytes && sha1(start) === digest;
 }
 
-function sha1OfStart(fd: number, length: number): string {
-  const start = Buffer.alloc(length);
-  const read = readSync(fd, start, 0, length, 0);
-  return createHash('sha1').update(start.subarray(0, read)).digest('hex');
-}
-
-function withFile<T>(path: string, use: (fd: number) => T): T {
-  const fd = openSync(path, 'r');
-  try {
-    return use(fd);
-  } finally {
-    closeSync(fd);
-  }
+function sha1(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }

@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { type Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from '../operators/errors.js';
+import { firstBytes } from './file-fingerprint.js';
 import type { UnreadableRecord } from '../operators/record-limits.js';
 import { RAW_PREFIX_BYTES, notUtf8, tooLarge } from './record-bytes.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
@@ -97,16 +98,10 @@ type FileEncoding = 'utf8' | 'gzip' | 'utf16le' | 'utf16be';
 
 /** The file's encoding by its first two bytes (whatever its name: `events.ndjson.gz`, an export without the suffix). */
 function encodingOf(path: string): FileEncoding {
-  const head = Buffer.alloc(2);
-  const fd = openSync(path, 'r');
-  try {
-    if (readSync(fd, head, 0, 2, 0) < 2) return 'utf8';
-  } finally {
-    closeSync(fd);
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  const [first, second] = firstBytes(path, 2);
+  if (first === 0x1f && second === 0x8b) return 'gzip';
+  if (first === 0xff && second === 0xfe) return 'utf16le';
+  if (first === 0xfe && second === 0xff) return 'utf16be';
   return 'utf8';
 }
 
