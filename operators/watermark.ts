@@ -33,12 +33,15 @@ interface PartitionClock {
   ended: boolean;
   /** Far-ahead times waiting for confirmation, ascending. */
   pending: number[];
+  /** Where the partition's next batch starts, while it waits for its turn (`expect`); counts until it has shown an event time. */
+  nextAt: number;
 }
 
 /** What a checkpoint stores to resume the same watermark after a restart. */
 export interface WatermarkSnapshot {
   current: number | null;
-  partitions: Record<string, { maxEventTime: number; ended: boolean; pending?: number[] }>;
+  /** `maxEventTime` is null for a partition with no event time yet (JSON has no -Infinity). */
+  partitions: Record<string, { maxEventTime: number | null; ended: boolean; pending?: number[] }>;
 }
 
 export class WatermarkTracker {
@@ -87,10 +90,21 @@ export class WatermarkTracker {
     clock.pending = pending;
   }
 
+  /**
+   * The partition's next batch starts at about `eventTime` (a reader made it wait while others
+   * went first). A partition with no event time of its own yet holds the watermark back from there,
+   * not from -Infinity (which would hold every window open until its turn). One that has shown
+   * times goes on holding it at its own progress: its next batch is never judged against a preview
+   * of itself. It moves no clock.
+   */
+  expect(partition: string, eventTime: number, now: number): void {
+    this.clock(partition, now).nextAt = eventTime;
+  }
+
   private clock(partition: string, now: number): PartitionClock {
     let clock = this.partitions.get(partition);
     if (clock === undefined) {
-      clock = { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: now, ended: false, pending: [] };
+      clock = { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: now, ended: false, pending: [], nextAt: Number.NEGATIVE_INFINITY };
       this.partitions.set(partition, clock);
     }
     return clock;
@@ -106,7 +120,8 @@ export class WatermarkTracker {
   end(partition: string): void {
     const clock = this.partitions.get(partition);
     if (clock) clock.ended = true;
-    else this.partitions.set(partition, { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: 0, ended: true, pending: [] });
+    else
+      this.partitions.set(partition, { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: 0, ended: true, pending: [], nextAt: Number.NEGATIVE_INFINITY });
   }
 
   /** A revoked partition that comes back (Kafka reassignment) is active again. */
@@ -125,7 +140,8 @@ export class WatermarkTracker {
     let allIdleMax = Number.NEGATIVE_INFINITY;
     for (const clock of this.partitions.values()) {
       if (clock.ended) continue;
-      const partitionWatermark = clock.maxEventTime - this.options.outOfOrdernessMs;
+      const progress = clock.maxEventTime === Number.NEGATIVE_INFINITY ? clock.nextAt : clock.maxEventTime;
+      const partitionWatermark = progress - this.options.outOfOrdernessMs;
       if (now - clock.lastActiveAt > this.options.idleTimeoutMs) {
         allIdleMax = Math.max(allIdleMax, partitionWatermark);
         continue;
@@ -171,7 +187,8 @@ export class WatermarkTracker {
   snapshot(): WatermarkSnapshot {
     const partitions: WatermarkSnapshot['partitions'] = {};
     for (const [name, clock] of this.partitions) {
-      partitions[name] = { maxEventTime: clock.maxEventTime, ended: clock.ended, ...(clock.pending.length > 0 ? { pending: [...clock.pending] } : {}) };
+      const maxEventTime = Number.isFinite(clock.maxEventTime) ? clock.maxEventTime : null;
+      partitions[name] = { maxEventTime, ended: clock.ended, ...(clock.pending.length > 0 ? { pending: [...clock.pending] } : {}) };
     }
     return { current: Number.isFinite(this.lastEventWatermark) ? this.lastEventWatermark : null, partitions };
   }
@@ -179,7 +196,13 @@ export class WatermarkTracker {
   restore(snapshot: WatermarkSnapshot, now: number): void {
     this.partitions.clear();
     for (const [name, saved] of Object.entries(snapshot.partitions)) {
-      this.partitions.set(name, { maxEventTime: saved.maxEventTime, lastActiveAt: now, ended: saved.ended, pending: [...(saved.pending ?? [])] });
+      this.partitions.set(name, {
+        maxEventTime: saved.maxEventTime ?? Number.NEGATIVE_INFINITY,
+        lastActiveAt: now,
+        ended: saved.ended,
+        pending: [...(saved.pending ?? [])],
+        nextAt: Number.NEGATIVE_INFINITY,
+      });
     }
     this.currentWatermark = snapshot.current ?? Number.NEGATIVE_INFINITY;
     this.lastEventWatermark = this.currentWatermark;

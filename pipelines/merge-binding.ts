@@ -293,5 +293,5 @@ function isMergeable(plan: OperatorPlan): plan is MergeablePlan {
  * evaluated). Null before the partition has an event time.
  */
 export function reportOf(snapshot: WatermarkSnapshot, partition: string, outOfOrdernessMs: number): number | null {
-  return partitionWatermark(snapshot.current, snapshot.partitions[partition]?.maxEventTime, outOfOrdernessMs);
+  return partitionWatermark(snapshot.current, snapshot.partitions[partition]?.maxEventTime ?? undefined, outOfOrdernessMs);
 }

@@ -77,7 +77,7 @@ export class JobRunner {
     this.commits = new CommitChain(context.exclusive);
     this.pacing = new CheckpointPacing(job.checkpoint.maxShare);
     this.eventClock = replaysFiles(job);
-    // A bounded input's partitions are files read in turn: one waiting for its turn is not idle, and
+    // A bounded input's partitions are files that wait for their turn: one waiting is not idle, and
     // skipping it would make its next records late (every file ends, and then stops holding back).
     this.watermarks = new WatermarkTracker(context.source.bounded ? { ...job.eventTime, idleTimeoutMs: Number.POSITIVE_INFINITY } : job.eventTime);
     this.handover = new PartitionHandover(context, {
@@ -136,6 +136,13 @@ export class JobRunner {
         }
         if (message.kind === 'end') {
           this.watermarks.end(message.partition);
+          await this.advanceWatermark();
+          continue;
+        }
+        if (message.kind === 'next') {
+          // Moved here as at an `end`: a restart delivers every file's `next` again, and the batch
+          // after it must meet the watermark it met in an uninterrupted run.
+          this.watermarks.expect(message.partition, message.eventTime, this.now());
           await this.advanceWatermark();
           continue;
         }

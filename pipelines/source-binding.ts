@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { claimedEventTime, plausibleTime } from '../operators/claimed-time.js';
 import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
 import { Duration, Type, type Static, type TSchema } from '../operators/config/schema.js';
 import { requireDuration } from '../operators/duration.js';
@@ -109,6 +110,8 @@ const filesSource: SourceSpec = {
       batchSize: config.batch_size,
       maxRecordBytes: job.limits.maxRecordBytes,
       lingerMs: requireDuration(config.linger),
+      // Ordering only: a time the gate would refuse (one record dated 9999) must not send its file to the back.
+      timeOf: (value) => plausibleTime(claimedEventTime(value), Date.now(), job.eventTime),
       onReplaced: (path) =>
         logger.warn({ path }, 'input file replaced since the last run (it no longer starts with the bytes it started with then): reading it from its start'),
     });

@@ -4,6 +4,7 @@ import { readArrowBatches } from './arrow-file.js';
 import { fileFingerprint, stillStartsAs } from './file-fingerprint.js';
 import { readNdjsonBatches } from './ndjson-file.js';
 import { readParquetBatches } from './parquet-file.js';
+import type { RawValue } from '../operators/record-limits.js';
 import type { PartitionPosition, RecordBatch, Source, SourceMessage } from './source.js';
 
 export const STDIN = '-';
@@ -20,6 +21,8 @@ export interface FileSourceOptions {
   lingerMs: number;
   /** What `-` reads (process.stdin unless a test passes its own stream). */
   stdin?: Readable;
+  /** The event time a record claims (NaN for none): files are read in the order of their batches' times. */
+  timeOf?: (value: RawValue) => number;
   /** Told of a file whose first bytes differ from those at its checkpointed position: it is read from its start. */
   onReplaced?: (path: string) => void;
 }
@@ -33,14 +36,30 @@ export function fileFormat(path: string): FileFormat {
   return 'ndjson';
 }
 
+/** One input being read: its next batch, waiting for its turn, and when that batch starts. */
+interface FileReader {
+  partition: string;
+  /** Position among the paths: the turn goes to the first of equal `startsAt`. */
+  index: number;
+  iterator: AsyncIterator<RecordBatch>;
+  head?: RecordBatch;
+  startsAt: number;
+}
+
 /**
- * Bounded input from files and stdin. Each file is a partition; all files are read together, one
- * batch from each in turn, so that files split by event type (transactions in one, contacts in
- * another) advance in event time together and none of them is judged late against the others.
- * Because file batches hold a fixed number of lines, the turn order after a restart is the same as
- * in an uninterrupted run: the next file is the one that has completed the fewest batches (stdin,
- * which hands on partial batches after its linger, cannot be replayed anyway). A stop or `close`
- * ends every read at once, one waiting on stdin included.
+ * Bounded input from files and stdin. Each file is a partition, and the next batch read is always
+ * the one that starts earliest in event time, of the next batch of every file. So files split by
+ * day are read one after the other, and files split by event type (transactions in one, contacts
+ * in another) advance in event time together: none of them is judged late against the others,
+ * and no file's later days are held in memory as early state while another file is still at its
+ * first day. A waiting file says where it starts (a `next` message), so it holds the watermark
+ * back from there.
+ *
+ * A batch starts at the earliest claimed time of its first, middle and last record: one record
+ * dated years ahead cannot send its file to the back. The turn order depends only on each file's
+ * position, so a restart at the checkpointed positions reads on in the order of an uninterrupted
+ * run (file batches hold a fixed number of lines). A stop or `close` ends every read at once, one
+ * waiting on stdin included.
  */
 export class FileSource implements Source {
   readonly name: string;
@@ -60,36 +79,43 @@ export class FileSource implements Source {
 
   async *read(resumeFrom: ReadonlyMap<string, PartitionPosition>, stopSignal: AbortSignal): AsyncIterable<SourceMessage> {
     const signal = AbortSignal.any([stopSignal, this.closing.signal]);
-    const readers = this.paths.map((partition) => {
-      const from = this.stillTheSame(partition, resumeFrom.get(partition));
-      return {
-        partition,
-        batchesDone: Math.ceil((from?.offset ?? 0) / this.options.batchSize),
-        iterator: this.open(partition, from, signal),
-      };
-    });
-    // Round-robin in a deterministic order, starting with the reader that is furthest behind.
-    readers.sort((a, b) => a.batchesDone - b.batchesDone || this.paths.indexOf(a.partition) - this.paths.indexOf(b.partition));
-    let active = readers;
+    const readers: FileReader[] = this.paths.map((partition, index) => ({
+      partition,
+      index,
+      iterator: this.open(partition, this.stillTheSame(partition, resumeFrom.get(partition)), signal),
+      startsAt: Number.NEGATIVE_INFINITY,
+    }));
+    let active: FileReader[] = [];
     try {
+      for (const reader of readers) if (yield* this.readHead(reader, signal)) active.push(reader);
       while (active.length > 0 && !signal.aborted) {
-        const stillActive: typeof readers = [];
-        for (const reader of active) {
-          const next = await reader.iterator.next();
-          if (next.done) {
-            // A reader that was stopped has not reached its end: it must go on holding the watermark.
-            if (!signal.aborted) yield { kind: 'end', partition: reader.partition };
-            continue;
-          }
-          yield next.value;
-          stillActive.push(reader);
-        }
-        active = stillActive;
+        const reader = earliest(active);
+        yield reader.head!;
+        if (!(yield* this.readHead(reader, signal))) active = active.filter((other) => other !== reader);
       }
     } finally {
       // Readers left mid-file (a stop, or the consumer gave up) release their files and stdin.
       await Promise.all(active.map((reader) => reader.iterator.return?.()));
     }
+  }
+
+  /**
+   * Reads a reader's next batch into `head` and says when it starts; false, after its `end`, when
+   * the file has ended. A reader that was stopped has not reached its end: it gets no `end`, and
+   * goes on holding the watermark.
+   */
+  private async *readHead(reader: FileReader, signal: AbortSignal): AsyncGenerator<SourceMessage, boolean> {
+    const next = await reader.iterator.next();
+    if (next.done) {
+      reader.head = undefined;
+      if (!signal.aborted) yield { kind: 'end', partition: reader.partition };
+      return false;
+    }
+    reader.head = next.value;
+    reader.startsAt = batchStart(next.value, this.options.timeOf);
+    // One input never waits for another: nothing to say.
+    if (this.paths.length > 1) yield { kind: 'next', partition: reader.partition, eventTime: reader.startsAt };
+    return true;
   }
 
   async close(): Promise<void> {
@@ -123,6 +149,25 @@ export class FileSource implements Source {
         return readNdjsonBatches(path, { path }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
     }
   }
+}
+
+/** The reader whose next batch starts earliest; the first path of equal ones. */
+function earliest(readers: readonly FileReader[]): FileReader {
+  return readers.reduce((best, reader) =>
+    reader.startsAt < best.startsAt || (reader.startsAt === best.startsAt && reader.index < best.index) ? reader : best,
+  );
+}
+
+/** The earliest time its first, middle and last record claim; -Infinity when none claims one (it goes first, and says nothing). */
+function batchStart(batch: RecordBatch, timeOf: ((value: RawValue) => number) | undefined): number {
+  const { records } = batch;
+  if (timeOf === undefined || records.length === 0) return Number.NEGATIVE_INFINITY;
+  let start = Number.POSITIVE_INFINITY;
+  for (const i of [0, records.length >> 1, records.length - 1]) {
+    const time = timeOf(records[i]!.value);
+    if (time < start) start = time;
+  }
+  return Number.isFinite(start) ? start : Number.NEGATIVE_INFINITY;
 }
 
 /** The batches of a file, each position carrying the file's fingerprint (file-fingerprint.ts). */

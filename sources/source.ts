@@ -45,6 +45,18 @@ export interface PartitionEnd {
 }
 
 /**
+ * A partition's next batch is dated from about `eventTime` (the earliest of a few of its records;
+ * -Infinity when unknown). A reader that makes some partitions wait while others go first (files
+ * in event-time order) says so, and the waiting partition holds the watermark back from there
+ * rather than from its last batch (from -Infinity when it has none yet).
+ */
+export interface PartitionNext {
+  kind: 'next';
+  partition: string;
+  eventTime: number;
+}
+
+/**
  * Partitions were assigned to this process (Kafka consumer-group rebalance). Positions come from
  * the checkpoint, so the runner only has to let them hold the watermark again (`reopen`).
  */
@@ -74,7 +86,7 @@ export interface PartitionsRevoked {
   done: () => void;
 }
 
-export type SourceMessage = RecordBatch | PartitionEnd | PartitionsAssigned | PartitionsRevoked;
+export type SourceMessage = RecordBatch | PartitionEnd | PartitionNext | PartitionsAssigned | PartitionsRevoked;
 
 export interface Source {
   /** Name from the job config; part of every record position. */

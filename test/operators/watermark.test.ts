@@ -28,6 +28,34 @@ describe('WatermarkTracker', () => {
     expect(w.advance(5001)).toBe(890);
   });
 
+  it('holds a partition not read yet at where its next batch starts; one read before at its own progress; the hint moves no clock', () => {
+    const w = new WatermarkTracker(options);
+    w.observe('today', Number.NEGATIVE_INFINITY, 0);
+    w.observe('tomorrow', Number.NEGATIVE_INFINITY, 0);
+    w.expect('tomorrow', 1000, 0);
+    w.observeBatch('today', Float64Array.of(100, 400), 0);
+    expect(w.advance(0)).toBe(390); // not held at -Infinity by the file not read yet
+    w.expect('today', 2000, 0); // today's next batch: today still holds at its own 400
+    expect(w.advance(0)).toBe(390);
+    w.end('today');
+    expect(w.advance(0)).toBe(990);
+    w.observeBatch('tomorrow', Float64Array.of(995), 0);
+    expect(w.maxEventTimeOf('tomorrow')).toBe(995);
+  });
+
+  it('restores a partition not read yet through JSON (where -Infinity is null) as not read: it does not hold the watermark at zero', () => {
+    const w = new WatermarkTracker(options);
+    w.observe('read', 1000, 0);
+    w.observe('waiting', Number.NEGATIVE_INFINITY, 0);
+    w.expect('waiting', 5000, 0);
+    expect(w.advance(0)).toBe(990);
+    const restored = new WatermarkTracker(options);
+    restored.restore(JSON.parse(JSON.stringify(w.snapshot())) as ReturnType<WatermarkTracker['snapshot']>, 0);
+    restored.expect('waiting', 5000, 0);
+    restored.observe('read', 2000, 0);
+    expect(restored.advance(0)).toBe(1990); // was stuck at 990: the waiting partition counted as at time 0
+  });
+
   it('snapshots and restores the same watermark, keeping the last event-time one after finish', () => {
     const w = new WatermarkTracker(options);
     w.observe('a', 1000, 0);

@@ -81,6 +81,65 @@ dead_letters: { rejects_files: false }
     },
   );
 
+  it('daily files, given in any order, give the results of the same days in one file (each day read after the one before)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-daily-'));
+    const random = rng(11);
+    // Four days of 256 records (4 batches of 64 each), every day ending with 3 stragglers dated 12
+    // hours back: late against their own day, as they are in one file. Read together, one batch of
+    // each file in turn, only the first day's were judged late, and every later day was held in
+    // memory as early state until the first day's file ended.
+    const days = [0, 1, 2, 3].map(
+      (d) =>
+        Array.from({ length: 256 }, (_, i) => {
+          const ts = T0 + d * DAY + (i < 253 ? Math.floor((i / 253) * DAY) : DAY - 12 * 3_600_000 - i);
+          return JSON.stringify({
+            type: 'transaction',
+            event_id: `d${d}-${i}`,
+            ts,
+            customer_id: `c${i % 9}`,
+            amount: Math.round(random() * 10000) / 100,
+            channel: 'web',
+          });
+        }).join('\n') + '\n',
+    );
+    const dayFiles = days.map((text, d) => join(dir, `day-${d}.ndjson`));
+    days.forEach((text, d) => writeFileSync(dayFiles[d]!, text));
+    const oneFile = join(dir, 'all.ndjson');
+    writeFileSync(oneFile, days.join(''));
+    const job = (paths: string[]): string => {
+      const path = join(dir, `job-${paths.length}.yaml`);
+      writeFileSync(
+        path,
+        `name: daily
+source: files
+sources:
+  files: { type: files, paths: ${JSON.stringify(paths)}, batch_size: 64 }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
+operators:
+  - type: customer_windows
+    windows: [{ size: 1h }, { size: 1d }]
+dead_letters: { rejects_files: false }
+`,
+      );
+      return path;
+    };
+    const tables = [
+      `SELECT reason, regexp_extract(raw, '"event_id":"([^"]+)"', 1) AS id FROM dead_letters ORDER BY ALL`,
+      `SELECT customer_id, window_start, window_end, spend_total, spend_count FROM customer_windows ORDER BY ALL`,
+    ];
+    const one = join(dir, 'one.duckdb');
+    expect((await runPulse(['--config', job([oneFile]), '--db', one])).code).toBe(0);
+    const [oneDead, oneWindows] = await query(one, ...tables);
+    expect(oneDead!.map((r) => r['reason'])).toEqual(Array(12).fill('late'));
+    for (const workers of [0, 2]) {
+      const daily = join(dir, `daily-${workers}.duckdb`);
+      expect((await runPulse(['--config', job([...dayFiles].reverse()), '--db', daily, '--workers', String(workers)])).code).toBe(0);
+      const [dead, windows] = await query(daily, ...tables);
+      expect(dead).toEqual(oneDead);
+      expect(windows).toEqual(oneWindows);
+    }
+  });
+
   it('a file written over between runs is read from its start, one appended to goes on where it stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-files-rerun-'));
     // Two days of transactions, one export a day, each day longer than the one before.

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { claimedEventTime } from '../../operators/claimed-time.js';
 import { FileSource } from '../../sources/files.js';
-import type { SourceMessage } from '../../sources/source.js';
+import type { PartitionPosition, SourceMessage } from '../../sources/source.js';
 
 function source(paths: string[], stdin: PassThrough): FileSource {
   return new FileSource({ name: 'files', paths, batchSize: 2, maxRecordBytes: 1024, lingerMs: 20, stdin });
@@ -32,7 +33,8 @@ describe('FileSource with stdin', () => {
     while (!out.some((m) => m.kind === 'end')) await new Promise((resolve) => setTimeout(resolve, 5));
     abort.abort();
     await done;
-    expect(out.map(describeMessage)).toEqual([`${file}:2`, 'stdin:1', `end:${file}`]);
+    // Neither input's records claim a time: the file goes first, as the first path.
+    expect(out.map(describeMessage)).toEqual([`next:${file}`, 'next:stdin', `${file}:2`, `end:${file}`, 'stdin:1']);
     expect(stdin.destroyed).toBe(true);
   });
 
@@ -47,5 +49,82 @@ describe('FileSource with stdin', () => {
     await done;
     expect(out.map(describeMessage)).toEqual(['stdin:2']);
     expect(stdin.destroyed).toBe(true);
+  });
+});
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5);
+
+/** Writes a file of `count` usage records, the i-th at `timeOf(i)`; returns its path. */
+function timedFile(dir: string, name: string, count: number, timeOf: (i: number) => number): string {
+  const path = join(dir, name);
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ type: 'usage', event_id: `${name}-${i}`, ts: timeOf(i), customer_id: 'c', metric: 'm', quantity: 1 }),
+  );
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+function timedSource(paths: string[]): FileSource {
+  return new FileSource({ name: 'files', paths, batchSize: 2, maxRecordBytes: 1024, lingerMs: 20, timeOf: claimedEventTime });
+}
+
+async function readAll(files: FileSource, from: ReadonlyMap<string, PartitionPosition> = new Map()): Promise<SourceMessage[]> {
+  const out: SourceMessage[] = [];
+  await drain(files.read(from, new AbortController().signal), out);
+  return out;
+}
+
+/** Each record batch as `file:first event id`, in the order read. */
+const batchOrder = (messages: readonly SourceMessage[]): string[] =>
+  messages.flatMap((m) => (m.kind === 'records' ? [`${String((JSON.parse(m.records[0]!.value as string) as { event_id: string }).event_id)}`] : []));
+
+describe('FileSource with several files', () => {
+  it('reads daily files one after the other in event-time order, whatever order they are given in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const days = [2, 0, 1].map((d) => timedFile(dir, `day${d}`, 4, (i) => T0 + d * 24 * HOUR + i * HOUR));
+    const out = await readAll(timedSource(days));
+    expect(batchOrder(out)).toEqual(['day0-0', 'day0-2', 'day1-0', 'day1-2', 'day2-0', 'day2-2']);
+    // Each waiting file says where it starts before anything is read, so it holds the watermark from there.
+    expect(out.slice(0, 3)).toEqual([
+      { kind: 'next', partition: days[0], eventTime: T0 + 48 * HOUR },
+      { kind: 'next', partition: days[1], eventTime: T0 },
+      { kind: 'next', partition: days[2], eventTime: T0 + 24 * HOUR },
+    ]);
+    // A file's end comes after its last batch, before the next file's first.
+    expect(out.findIndex((m) => m.kind === 'end' && m.partition === days[1])).toBeLessThan(
+      out.findIndex((m) => m.kind === 'records' && m.partition === days[2]),
+    );
+  });
+
+  it('keeps files split by event type together in event time, a sparse one beside a dense one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const dense = timedFile(dir, 'dense', 8, (i) => T0 + i * HOUR);
+    // Batches start at 0, 2, 4, 6 h (dense) and 0:30, 4:30 (sparse).
+    const sparse = timedFile(dir, 'sparse', 4, (i) => T0 + 30 * 60_000 + i * 2 * HOUR);
+    expect(batchOrder(await readAll(timedSource([dense, sparse])))).toEqual(['dense-0', 'sparse-0', 'dense-2', 'dense-4', 'sparse-2', 'dense-6']);
+  });
+
+  it('orders a batch by the earliest of its first, middle and last record: one record dated years ahead does not send its file to the back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const early = timedFile(dir, 'early', 2, (i) => (i === 0 ? Date.UTC(2031, 0, 1) : T0 + HOUR));
+    const late = timedFile(dir, 'late', 2, (i) => T0 + 5 * HOUR + i);
+    expect(batchOrder(await readAll(timedSource([late, early])))).toEqual(['early-0', 'late-0']);
+  });
+
+  it('after a restart at any checkpointed positions, reads on in the order of an uninterrupted read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const paths = [
+      timedFile(dir, 'a', 7, (i) => T0 + i * 3 * HOUR),
+      timedFile(dir, 'b', 9, (i) => T0 + i * 2 * HOUR + 1),
+      timedFile(dir, 'c', 5, (i) => T0 + 10 * HOUR + i * HOUR),
+    ];
+    const whole = (await readAll(timedSource(paths))).filter((m) => m.kind === 'records');
+    for (let done = 1; done < whole.length; done++) {
+      const positions = new Map<string, PartitionPosition>();
+      for (const batch of whole.slice(0, done)) if (batch.kind === 'records') positions.set(batch.partition, batch.position);
+      const rest = (await readAll(timedSource(paths), positions)).filter((m) => m.kind === 'records');
+      expect(batchOrder(rest), `restart after ${done} batches`).toEqual(batchOrder(whole.slice(done)));
+    }
   });
 });
