@@ -2,9 +2,10 @@ import type { RawValue } from './record-limits.js';
 import { parseTimestamp } from './timestamp.js';
 
 /**
- * The event time a raw record claims (its `ts`, an RFC 3339 text or epoch milliseconds), read
- * without validating anything else: NaN when it has none. Decoding proper (operators/decode.ts)
- * decides what the record is worth; this only lets a reader put its inputs in event-time order.
+ * The event time a raw record claims (a contact's `queued_at`, any other record's `ts`; an RFC 3339
+ * text or epoch milliseconds), read without validating anything else: NaN when it has none.
+ * Decoding proper (operators/decode.ts) decides what the record is worth; this only lets a reader
+ * put its inputs in event-time order.
  */
 export function claimedEventTime(value: RawValue): number {
   let record: unknown = value;
@@ -16,7 +17,9 @@ export function claimedEventTime(value: RawValue): number {
     }
   }
   if (record === null || typeof record !== 'object') return Number.NaN;
-  const ts = (record as Record<string, unknown>)['ts'];
+  const fields = record as Record<string, unknown>;
+  // Only contacts have `queued_at`, and it is their event time whatever their `ts` says.
+  const ts = fields['queued_at'] ?? fields['ts'];
   if (typeof ts === 'number') return ts;
   return typeof ts === 'string' ? parseTimestamp(ts) : Number.NaN;
 }

@@ -105,6 +105,17 @@ describe('FileSource with several files', () => {
     expect(batchOrder(await readAll(timedSource([dense, sparse])))).toEqual(['dense-0', 'sparse-0', 'dense-2', 'dense-4', 'sparse-2', 'dense-6']);
   });
 
+  it("orders a contacts file by its contacts' queued_at (they need no ts)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const usage = timedFile(dir, 'usage', 4, (i) => T0 + i * HOUR);
+    const contacts = join(dir, 'contacts');
+    const contact = (i: number): string =>
+      JSON.stringify({ type: 'contact', event_id: `contacts-${i}`, queued_at: new Date(T0 + 30 * 60_000 + i * 2 * HOUR).toISOString(), contact_id: `k${i}` });
+    writeFileSync(contacts, [0, 1, 2, 3].map(contact).join('\n') + '\n');
+    // Batches start at 0, 2 h (usage) and 0:30, 4:30 (contacts): without a time, contacts went first, all of them.
+    expect(batchOrder(await readAll(timedSource([contacts, usage])))).toEqual(['usage-0', 'contacts-0', 'usage-2', 'contacts-2']);
+  });
+
   it('orders a batch by the earliest of its first, middle and last record: one record dated years ahead does not send its file to the back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
     const early = timedFile(dir, 'early', 2, (i) => (i === 0 ? Date.UTC(2031, 0, 1) : T0 + HOUR));
