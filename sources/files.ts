@@ -44,6 +44,8 @@ interface FileReader {
   iterator: AsyncIterator<RecordBatch>;
   head?: RecordBatch;
   startsAt: number;
+  /** True until its first batch of this run has been read. */
+  first: boolean;
 }
 
 /**
@@ -55,11 +57,14 @@ interface FileReader {
  * first day. A waiting file says where it starts (a `next` message), so it holds the watermark
  * back from there.
  *
- * A batch starts at the earliest claimed time of its first, middle and last record: one record
- * dated years ahead cannot send its file to the back. The turn order depends only on each file's
- * position, so a restart at the checkpointed positions reads on in the order of an uninterrupted
- * run (file batches hold a fixed number of lines). A stop or `close` ends every read at once, one
- * waiting on stdin included.
+ * A file's first batch starts at the earliest time any of its records claims: that is where the
+ * file holds the watermark from, and none of its records may be behind it (a sparse file's batch
+ * can span days). Its later batches only decide the turn (a file read before holds the watermark
+ * at its own progress), so they are judged by a few records: the first three that claim a time,
+ * the middle and the last one. One record dated years ahead cannot send a file to the back. The
+ * turn order depends only on each file's position, so a restart at the checkpointed positions
+ * reads on in the order of an uninterrupted run (file batches hold a fixed number of lines). A
+ * stop or `close` ends every read at once, one waiting on stdin included.
  */
 export class FileSource implements Source {
   readonly name: string;
@@ -84,6 +89,7 @@ export class FileSource implements Source {
       index,
       iterator: this.open(partition, this.stillTheSame(partition, resumeFrom.get(partition)), signal),
       startsAt: Number.NEGATIVE_INFINITY,
+      first: true,
     }));
     let active: FileReader[] = [];
     try {
@@ -91,6 +97,7 @@ export class FileSource implements Source {
       while (active.length > 0 && !signal.aborted) {
         const reader = earliest(active);
         yield reader.head!;
+        reader.first = false;
         if (!(yield* this.readHead(reader, signal))) active = active.filter((other) => other !== reader);
       }
     } finally {
@@ -112,7 +119,7 @@ export class FileSource implements Source {
       return false;
     }
     reader.head = next.value;
-    reader.startsAt = batchStart(next.value, this.options.timeOf);
+    reader.startsAt = batchStart(next.value, this.options.timeOf, reader.first);
     // One input never waits for another: nothing to say.
     if (this.paths.length > 1) yield { kind: 'next', partition: reader.partition, eventTime: reader.startsAt };
     return true;
@@ -158,14 +165,26 @@ function earliest(readers: readonly FileReader[]): FileReader {
   );
 }
 
-/** The earliest time its first, middle and last record claim; -Infinity when none claims one (it goes first, and says nothing). */
-function batchStart(batch: RecordBatch, timeOf: ((value: RawValue) => number) | undefined): number {
+/**
+ * When a batch starts: the earliest time any of its records claims (`whole`), or of a few of them
+ * (the first three that claim one, the middle and the last record); -Infinity when none does (it
+ * goes first, and holds the watermark wherever it stands).
+ */
+function batchStart(batch: RecordBatch, timeOf: ((value: RawValue) => number) | undefined, whole: boolean): number {
   const { records } = batch;
   if (timeOf === undefined || records.length === 0) return Number.NEGATIVE_INFINITY;
   let start = Number.POSITIVE_INFINITY;
-  for (const i of [0, records.length >> 1, records.length - 1]) {
+  const claim = (i: number): boolean => {
     const time = timeOf(records[i]!.value);
     if (time < start) start = time;
+    return Number.isFinite(time);
+  };
+  if (whole) {
+    for (let i = 0; i < records.length; i++) claim(i);
+  } else {
+    for (let i = 0, claimed = 0; i < records.length && claimed < 3; i++) if (claim(i)) claimed++;
+    claim(records.length >> 1);
+    claim(records.length - 1);
   }
   return Number.isFinite(start) ? start : Number.NEGATIVE_INFINITY;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -114,6 +114,22 @@ describe('FileSource with several files', () => {
     writeFileSync(contacts, [0, 1, 2, 3].map(contact).join('\n') + '\n');
     // Batches start at 0, 2 h (usage) and 0:30, 4:30 (contacts): without a time, contacts went first, all of them.
     expect(batchOrder(await readAll(timedSource([contacts, usage])))).toEqual(['usage-0', 'contacts-0', 'usage-2', 'contacts-2']);
+  });
+
+  it("starts a file's first batch at its earliest record, whatever order its lines are in: that is where the file holds the watermark from", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const sparse = timedFile(dir, 'sparse', 5, (i) => T0 + [10, 15, 20, 0, 25][i]! * HOUR);
+    writeFileSync(sparse, '{"type":"transaction","event_id":"cut off\n' + readFileSync(sparse, 'utf8'));
+    const files = new FileSource({
+      name: 'files',
+      paths: [sparse, timedFile(dir, 'dense', 2, () => T0)],
+      batchSize: 6,
+      maxRecordBytes: 1024,
+      lingerMs: 20,
+      timeOf: claimedEventTime,
+    });
+    // Not in time order, and cut off at its start: its first three times, middle and last line claim 10 h at the earliest.
+    expect((await readAll(files))[0]).toEqual({ kind: 'next', partition: sparse, eventTime: T0 });
   });
 
   it('orders a batch by the earliest of its first, middle and last record: one record dated years ahead does not send its file to the back', async () => {
