@@ -113,20 +113,27 @@ export class EventGate {
     }
     this.recordTime(event.ts);
     if (event.ts < this.lateBefore) {
-      return this.refuse(
-        source,
-        partition,
-        offset,
-        'late',
-        `event time ${formatEpochMs(event.ts)} is more than the allowed lateness behind the watermark ${formatEpochMs(this.watermark)}`,
-        event.type,
-        value,
-      );
+      return this.refuse(source, partition, offset, 'late', this.lateDetail(event), event.type, value);
     }
     if (this.dedup.checkAndAdd(event.event_id, event.customer_id, event.ts, partition)) {
       return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);
     }
     return event;
+  }
+
+  /**
+   * Why an event is late. A contact's record exists only once the contact has ended, so one that
+   * lasted longer than the allowed lateness (an email answered the next day) arrives late by
+   * itself even from a source in perfect order: said so, with what to change.
+   */
+  private lateDetail(event: PulseEvent): string {
+    const behind = `is more than the allowed lateness behind the watermark ${formatEpochMs(this.watermark)}`;
+    if (event.type !== 'contact' || event.ended_at < this.lateBefore) return `event time ${formatEpochMs(event.ts)} ${behind}`;
+    return (
+      `queued_at ${formatEpochMs(event.queued_at)} ${behind}, but the contact ended only at ${formatEpochMs(event.ended_at)}: ` +
+      `a contact's record arrives when it ends, so a contact longer than event_time.allowed_lateness ` +
+      `(${formatDuration(this.allowedLatenessMs)}) is late by itself; raise it above your longest contacts (e.g. 1d for email)`
+    );
   }
 
   private recordTime(ts: number): void {

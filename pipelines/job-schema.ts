@@ -61,7 +61,12 @@ export const JOB_SCHEMA = Type.Object(
     }),
     event_time: section({
       max_out_of_orderness: Duration({ default: '5m', description: 'the watermark trails the newest event time by this much' }),
-      allowed_lateness: Duration({ default: '1h', description: 'events up to this far behind the watermark still revise their windows' }),
+      allowed_lateness: Duration({
+        default: '1h',
+        description:
+          "events up to this far behind the watermark still revise their windows. A contact's record arrives when the contact ends, so " +
+          'set it above your longest contacts (email answered the next day: `1d`); a longer one is `late` by itself',
+      }),
       idle_timeout: Duration({ default: '30s', description: 'a partition silent this long stops holding the watermark back' }),
       max_future: Duration({
         default: DEFAULT_MAX_FUTURE,

@@ -136,6 +136,44 @@ describe('EventGate: event times outside plausible bounds (issue 18 item 1)', ()
   });
 });
 
+describe('EventGate: a contact longer than the allowed lateness', () => {
+  const contact = (id: string, queuedAt: number, endedAt: number): string =>
+    JSON.stringify({
+      type: 'contact',
+      event_id: id,
+      customer_id: 'C1',
+      contact_id: id,
+      channel: 'email',
+      queue: 'q',
+      reason: 'r',
+      queued_at: queuedAt,
+      answered_at: endedAt,
+      ended_at: endedAt,
+      hold_seconds: 0,
+      acw_seconds: 0,
+      disposition: 'resolved',
+    });
+
+  it('is late by its queued_at, with a detail that says why a record in order is late and what to change', () => {
+    const g = gate();
+    expect(judge(g, [tx('a', T0), tx('b', T0 + 3 * HOUR), contact('k1', T0 + HOUR / 2, T0 + 3 * HOUR), contact('k2', T0 + HOUR / 2, T0 + HOUR)])).toEqual([
+      'ok',
+      'ok',
+      'late',
+      'late',
+    ]);
+    g.admit(contact('k3', T0 + HOUR / 2, T0 + 3 * HOUR), 'files', 'p', 5, NOW);
+    expect(g.lastRejection!.detail).toBe(
+      'queued_at 2026-01-05T12:30:00.000Z is more than the allowed lateness behind the watermark 2026-01-05T14:55:00.000Z, but the contact ' +
+        "ended only at 2026-01-05T15:00:00.000Z: a contact's record arrives when it ends, so a contact longer than event_time.allowed_lateness " +
+        '(1h) is late by itself; raise it above your longest contacts (e.g. 1d for email)',
+    );
+    // One that ended long before the watermark too is late like any event.
+    g.admit(contact('k4', T0 + HOUR / 2, T0 + HOUR), 'files', 'p', 6, NOW);
+    expect(g.lastRejection!.detail).toBe('event time 2026-01-05T12:30:00.000Z is more than the allowed lateness behind the watermark 2026-01-05T14:55:00.000Z');
+  });
+});
+
 describe('EventGate: the end of a bounded input', () => {
   it('forgets no duplicate ids at the +Infinity that closes the windows: the store keeps those of the last horizon', () => {
     const g = gate();
