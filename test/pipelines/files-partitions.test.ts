@@ -33,28 +33,35 @@ function writeSplitStream(dir: string): { transactions: string; usage: string } 
   return paths;
 }
 
+/** Writes a job reading `paths` in batches of 64 into `customer_windows` of `windows`; returns its path. */
+function writeJob(dir: string, name: string, paths: string[], options: { windows: string; idle?: string }): string {
+  const path = join(dir, `${name}.yaml`);
+  const idle = options.idle === undefined ? '' : `, idle_timeout: ${options.idle}`;
+  writeFileSync(
+    path,
+    `name: ${name}
+source: files
+sources:
+  files: { type: files, paths: ${JSON.stringify(paths)}, batch_size: 64 }
+event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h${idle} }
+operators:
+  - type: customer_windows
+    windows: ${options.windows}
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
 describe('files source with several files', () => {
   it.each(['30s', '1ms'])(
     'every file holds the watermark back from the start to its end: a stream split by event type loses nothing as late (idle_timeout %s)',
     async (idle) => {
       const dir = mkdtempSync(join(tmpdir(), 'pulse-files-partitions-'));
       const { transactions, usage } = writeSplitStream(dir);
-      const config = join(dir, 'job.yaml');
       // A batch of the transactions file spans about 5 hours, more than the lateness: before each file
       // was registered at the start, its first batch moved the watermark past the usage file's start.
-      writeFileSync(
-        config,
-        `name: split
-source: files
-sources:
-  files: { type: files, paths: [${JSON.stringify(transactions)}, ${JSON.stringify(usage)}], batch_size: 64 }
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h, idle_timeout: ${idle} }
-operators:
-  - type: customer_windows
-    windows: [{ size: 1d }]
-dead_letters: { rejects_files: false }
-`,
-      );
+      const config = writeJob(dir, 'split', [transactions, usage], { windows: '[{ size: 1d }]', idle });
       // A file waiting for its turn is not idle, however short idle_timeout is: before, with 1ms, the
       // transactions file went idle while the usage file's batch was processed, and the watermark
       // jumped to the usage file's days ahead.
@@ -106,23 +113,7 @@ dead_letters: { rejects_files: false }
     days.forEach((text, d) => writeFileSync(dayFiles[d]!, text));
     const oneFile = join(dir, 'all.ndjson');
     writeFileSync(oneFile, days.join(''));
-    const job = (paths: string[]): string => {
-      const path = join(dir, `job-${paths.length}.yaml`);
-      writeFileSync(
-        path,
-        `name: daily
-source: files
-sources:
-  files: { type: files, paths: ${JSON.stringify(paths)}, batch_size: 64 }
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
-operators:
-  - type: customer_windows
-    windows: [{ size: 1h }, { size: 1d }]
-dead_letters: { rejects_files: false }
-`,
-      );
-      return path;
-    };
+    const job = (paths: string[]): string => writeJob(dir, `daily-${paths.length}`, paths, { windows: '[{ size: 1h }, { size: 1d }]' });
     const tables = [
       `SELECT reason, regexp_extract(raw, '"event_id":"([^"]+)"', 1) AS id FROM dead_letters ORDER BY ALL`,
       `SELECT customer_id, window_start, window_end, spend_total, spend_count FROM customer_windows ORDER BY ALL`,
@@ -155,21 +146,8 @@ dead_letters: { rejects_files: false }
         }),
       ).join('\n') + '\n';
     const [first, second] = [day(0, 300), day(1, 500)];
-    const config = join(dir, 'job.yaml');
     const input = join(dir, 'export.ndjson');
-    writeFileSync(
-      config,
-      `name: rerun
-source: files
-sources:
-  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 64 }
-event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
-operators:
-  - type: customer_windows
-    windows: [{ size: 1d }]
-dead_letters: { rejects_files: false }
-`,
-    );
+    const config = writeJob(dir, 'rerun', [input], { windows: '[{ size: 1d }]' });
     const daily = `SELECT epoch_ms(window_start) AS ws, sum(spend_count)::INTEGER AS n, sum(spend_total) AS spend FROM customer_windows GROUP BY ALL ORDER BY ALL`;
     const expected = [
       { ws: T0, n: 300, spend: 600 },
