@@ -12,6 +12,7 @@
  * 2. `score`: with the population's tier thresholds, set every customer's tier; at a rescoring also
  *    tally the tier migrations since the previous one; forget customers gone quiet.
  */
+import { answerNumber } from '../answer-number.js';
 import type { PulseEvent } from '../events.js';
 import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
@@ -295,7 +296,8 @@ export class PopulationDriftLocal implements LocalOperator {
     const summaries = (periods[this.keys.period(start)] ??= {});
     for (const f of features) {
       const s = (summaries[f.name] ??= emptySummary(f, this.options));
-      if (isNumericSketch(s)) addValue(s, typeof value === 'number' ? value : null);
+      // A survey answer "7" is the number 7, as the service rules read it; other text is missing.
+      if (isNumericSketch(s)) addValue(s, answerNumber(value));
       else addCategory(s, value);
     }
   }

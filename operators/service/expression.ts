@@ -26,6 +26,7 @@
  *   as a "compound", and nodes carry no column, so "'<=' needs a number, found 'high' at column
  *   14" could not be said. Its adapter would be longer than this parser.
  */
+import { answerNumber } from '../answer-number.js';
 import { ConfigError } from '../errors.js';
 import type { SurveyAnswer } from '../events.js';
 
@@ -262,7 +263,7 @@ function compileClause(field: string, op: ClauseOp, value: Literal | Literal[]):
       const bound = value as number;
       const test = COMPARE[op];
       return (facts) => {
-        const n = asNumber(facts(field));
+        const n = answerNumber(facts(field));
         return n !== null && test(n, bound);
       };
     }
@@ -276,13 +277,6 @@ const COMPARE: Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boolean
   '>=': (a, b) => a >= b,
 };
 
-/** Numbers, and strings that are plain decimal numbers (survey tools often send "7"). */
-export function asNumber(v: FactValue): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return null;
-}
-
 const TRUE_WORDS = new Set(['true', 'yes']);
 const FALSE_WORDS = new Set(['false', 'no']);
 
@@ -292,7 +286,7 @@ function sameValue(v: SurveyAnswer, want: Literal): boolean {
     if (typeof v === 'string') return (want ? TRUE_WORDS : FALSE_WORDS).has(v.trim().toLowerCase());
     return false;
   }
-  if (typeof want === 'number') return asNumber(v) === want;
+  if (typeof want === 'number') return answerNumber(v) === want;
   return typeof v === 'string' ? v === want : String(v) === want;
 }
 

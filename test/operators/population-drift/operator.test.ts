@@ -176,6 +176,33 @@ describe('categorical drift of the channel mix', () => {
   });
 });
 
+describe('numeric survey answers written as text', () => {
+  it('count as the numbers they are ("9" is 9, as the service rules read it), not as missing answers', () => {
+    const r = rng(7);
+    const survey = (i: number, week: number, nps: number | string): PulseEvent => ({
+      type: 'survey',
+      event_id: `s${week}-${i}`,
+      ts: at(week, i),
+      customer_id: `c${i}`,
+      survey_id: 'nps',
+      answers: { nps },
+      comment: null,
+    });
+    // Week 1's scores are two points lower: a real shift.
+    const scores = [0, 1].map((week) => Array.from({ length: 600 }, () => Math.max(0, Math.min(10, Math.round(8 - 2 * week + 2 * (r() - 0.5) * 2)))));
+    const drift = (asText: boolean): Array<Record<string, unknown>> => {
+      const out = new Collected();
+      const events = scores.flatMap((week, w) => week.map((nps, i) => survey(i, w, asText ? String(nps) : nps)));
+      run(build({ features: [{ name: 'survey_nps', source: 'survey', question: 'nps' }] }), events, out);
+      return out.rows('drift_metric');
+    };
+    const numbers = drift(false);
+    expect(numbers).toHaveLength(1);
+    expect(numbers[0]!['drifted']).toBe(true);
+    expect(drift(true)).toEqual(numbers);
+  });
+});
+
 describe('tiers and migration through the operator', () => {
   it('scores trailing 12-month spend and emits the migration matrix on rescoring (hand-computed)', () => {
     const ids = 'abcdefghij'.split('');
