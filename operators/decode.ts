@@ -20,7 +20,7 @@ import {
   type RawValue,
   type RecordLimits,
 } from './record-limits.js';
-import { describeTimestamp, isLeapSecond, parseTimestamp } from './timestamp.js';
+import { describeTimestamp, isDate, isLeapSecond, parseTimestamp } from './timestamp.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -60,9 +60,10 @@ export class EventDecoder {
     const resolved: RecordLimits = { ...DEFAULT_RECORD_LIMITS, ...limits };
     this.maxNestingDepth = resolved.maxNestingDepth;
     const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-    addFormats(ajv, ['date', 'email']);
+    addFormats(ajv, ['email']);
     // Exactly the times `toMillis` can convert, so a valid record never gets a NaN time.
     ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parsedTimestamp(text)) });
+    ajv.addFormat('signup-date', { type: 'string', validate: (text: string) => isDate(text) || !Number.isNaN(parsedTimestamp(text)) });
     // A code keyword: ajv inlines the check. With a `validate` function it called the function
     // with a context object and a concatenated instance path, allocated for every string field of
     // every record.
@@ -220,6 +221,15 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
       const detail = `field '${field}' ${error.message ?? 'is out of range'}`;
       return reject('impossible_value', configured ? `${detail} (${RECORD_LIMIT_KEYS[limit]})` : detail, type);
     }
+    case 'format':
+      if (field === 'signup_date') {
+        return reject(
+          'impossible_value',
+          `field 'signup_date' must be a date (2024-03-01) or an RFC 3339 timestamp, got ${describeValue(valueAt(raw, path))}`,
+          type,
+        );
+      }
+      return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
     default:
       return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
   }
@@ -243,6 +253,11 @@ function parsedTimestamp(text: string): number {
 /** Epoch ms of a validated time value (the schema's formats guarantee it converts: never NaN). */
 function toMillis(value: unknown): number {
   return typeof value === 'number' ? value : parsedTimestamp(value as string);
+}
+
+/** A validated signup date: a date as is, a timestamp's date as written (`2024-03-01T23:00:00-05:00` is 2024-03-01). */
+function signupDate(value: unknown): string | null {
+  return typeof value === 'string' ? value.slice(0, 10) : null;
 }
 
 function optionalString(value: unknown): string | null {
@@ -322,7 +337,7 @@ function toProfile(event_id: string, raw: RawObject): ProfileEvent {
     region: optionalString(raw['region']),
     age_band: optionalString(raw['age_band']),
     tier: optionalString(raw['tier']),
-    signup_date: optionalString(raw['signup_date']),
+    signup_date: signupDate(raw['signup_date']),
     attributes,
   };
 }

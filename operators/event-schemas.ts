@@ -113,7 +113,8 @@ export function eventSchemas(limits: RecordLimits) {
         region: label,
         age_band: label,
         tier: label,
-        signup_date: { type: ['string', 'null'], format: 'date' },
+        // A date, or a timestamp (databases export DATE columns as one): its date as written is kept.
+        signup_date: { type: ['string', 'null'], format: 'signup-date' },
       },
       additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
     },

@@ -67,6 +67,15 @@ export function parseTimestamp(text: string): number {
   return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
 }
 
+/** True when `text` is an RFC 3339 full-date, `YYYY-MM-DD`, of a day that exists. */
+export function isDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  return year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
 /**
  * Why `text` is not a timestamp `parseTimestamp` accepts, as a clause for a dead letter's
  * detail (`field 'ts' ${clause}`). Only called for refused records, so it may be slow.

@@ -52,6 +52,25 @@ describe('EventDecoder', () => {
     });
   });
 
+  it('takes a signup_date written as a timestamp (as databases export DATE columns), keeping its date as written', () => {
+    const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C' };
+    for (const [written, kept] of [
+      ['2024-03-01T00:00:00Z', '2024-03-01'],
+      ['2024-03-01T23:30:00-05:00', '2024-03-01'],
+      ['2024-02-29 08:00:00.5+01:00', '2024-02-29'],
+    ] as const) {
+      expect(decoder.decode({ ...profile, signup_date: written }), written).toMatchObject({ ok: true, event: { signup_date: kept } });
+    }
+    for (const refused of ['2023-02-29', '03/01/2024', '2024-03-01T25:00:00Z', '2024-3-1', '2024-03-01T10:00:00']) {
+      expect(decoder.decode({ ...profile, signup_date: refused }), refused).toEqual({
+        ok: false,
+        reason: 'impossible_value',
+        detail: `field 'signup_date' must be a date (2024-03-01) or an RFC 3339 timestamp, got "${refused}"`,
+        type: 'profile',
+      });
+    }
+  });
+
   it('keeps extra profile attributes as strings', () => {
     const result = decoder.decode({ type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', region: 'north', segment_hint: 'x', score: 3 });
     expect(result).toMatchObject({ ok: true, event: { region: 'north', attributes: { segment_hint: 'x', score: '3' } } });
@@ -104,7 +123,7 @@ describe('EventDecoder', () => {
       'a signup date that is not a date',
       { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', signup_date: '2026-13-01' },
       'impossible_value',
-      /'signup_date' must match format "date"/,
+      /'signup_date' must be a date \(2024-03-01\) or an RFC 3339 timestamp, got "2026-13-01"/,
     ],
     [
       'survey answers not an object',
