@@ -63,6 +63,8 @@ export class EventDecoder {
     addFormats(ajv, ['email']);
     // Exactly the times `toMillis` can convert, so a valid record never gets a NaN time.
     ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parsedTimestamp(text)) });
+    const email = ajv.formats['email'] as RegExp;
+    ajv.addFormat('account-owner', { type: 'string', validate: (text: string) => text.trim() === '' || email.test(text) });
     ajv.addFormat('signup-date', { type: 'string', validate: (text: string) => isDate(text) || !Number.isNaN(parsedTimestamp(text)) });
     // A code keyword: ajv inlines the check. With a `validate` function it called the function
     // with a context object and a concatenated instance path, allocated for every string field of
@@ -222,6 +224,13 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
       return reject('impossible_value', configured ? `${detail} (${RECORD_LIMIT_KEYS[limit]})` : detail, type);
     }
     case 'format':
+      if (field === 'account_owner') {
+        return reject(
+          'impossible_value',
+          `field 'account_owner' must be an e-mail address (or empty for none), got ${describeValue(valueAt(raw, path))}`,
+          type,
+        );
+      }
       if (field === 'signup_date') {
         return reject(
           'impossible_value',
@@ -253,6 +262,11 @@ function parsedTimestamp(text: string): number {
 /** Epoch ms of a validated time value (the schema's formats guarantee it converts: never NaN). */
 function toMillis(value: unknown): number {
   return typeof value === 'number' ? value : parsedTimestamp(value as string);
+}
+
+/** A validated account owner: an e-mail address, or null for none (exports write a missing one as ""). */
+function accountOwner(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
 /** A validated signup date: a date as is, a timestamp's date as written (`2024-03-01T23:00:00-05:00` is 2024-03-01). */
@@ -333,7 +347,7 @@ function toProfile(event_id: string, raw: RawObject): ProfileEvent {
     event_id,
     ts: toMillis(raw['ts']),
     customer_id: raw['customer_id'] as string,
-    account_owner: optionalString(raw['account_owner']),
+    account_owner: accountOwner(raw['account_owner']),
     region: optionalString(raw['region']),
     age_band: optionalString(raw['age_band']),
     tier: optionalString(raw['tier']),

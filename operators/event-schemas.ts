@@ -109,7 +109,8 @@ export function eventSchemas(limits: RecordLimits) {
         ...common,
         ts: time,
         customer_id: id,
-        account_owner: { type: ['string', 'null'], format: 'email' },
+        // An e-mail address; empty is none (exports write a missing value as "").
+        account_owner: { type: ['string', 'null'], format: 'account-owner' },
         region: label,
         age_band: label,
         tier: label,

@@ -52,6 +52,13 @@ describe('EventDecoder', () => {
     });
   });
 
+  it('takes an empty account_owner as none (exports write a missing value as "")', () => {
+    const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', tier: 'Gold' };
+    for (const empty of ['', '  ']) {
+      expect(decoder.decode({ ...profile, account_owner: empty })).toMatchObject({ ok: true, event: { account_owner: null, tier: 'Gold' } });
+    }
+  });
+
   it('takes a signup_date written as a timestamp (as databases export DATE columns), keeping its date as written', () => {
     const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C' };
     for (const [written, kept] of [
@@ -117,7 +124,7 @@ describe('EventDecoder', () => {
       'an account owner that is not an email',
       { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', account_owner: 'rosa' },
       'impossible_value',
-      /'account_owner' must match format "email"/,
+      /'account_owner' must be an e-mail address \(or empty for none\), got "rosa"/,
     ],
     [
       'a signup date that is not a date',
