@@ -327,8 +327,8 @@ function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
     queued_at,
     answered_at,
     ended_at,
-    hold_seconds: (raw['hold_seconds'] as number | undefined) ?? 0,
-    acw_seconds: (raw['acw_seconds'] as number | undefined) ?? 0,
+    hold_seconds: (raw['hold_seconds'] as number | null | undefined) ?? 0,
+    acw_seconds: (raw['acw_seconds'] as number | null | undefined) ?? 0,
     disposition: raw['disposition'] as ContactEvent['disposition'],
     text: optionalString(raw['text']),
   };

@@ -34,7 +34,8 @@ export function eventSchemas(limits: RecordLimits) {
   const id = { type: 'string', minLength: 1, maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
   /** An optional label that groups records (agent, category, region, tier). */
   const label = { type: ['string', 'null'], maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
-  const contactSeconds = { type: 'number', minimum: 0, maximum: limits.maxContactSeconds } as const;
+  /** Hold and after-contact work: absent or null (as exports write "none") is 0. */
+  const contactSeconds = { type: ['number', 'null'], minimum: 0, maximum: limits.maxContactSeconds } as const;
   const common = { type: { type: 'string' }, event_id: id } as const;
   return {
     transaction: {

@@ -52,6 +52,24 @@ describe('EventDecoder', () => {
     });
   });
 
+  it('takes a null hold_seconds or acw_seconds as 0, as an absent one (exports write no hold as null)', () => {
+    const call = {
+      type: 'contact',
+      event_id: 'k',
+      contact_id: 'K',
+      channel: 'voice',
+      queue: 'q',
+      reason: 'r',
+      queued_at: 0,
+      answered_at: 10_000,
+      ended_at: 60_000,
+      disposition: 'resolved',
+    };
+    expect(decoder.decode({ ...call, hold_seconds: null, acw_seconds: null })).toMatchObject({ ok: true, event: { hold_seconds: 0, acw_seconds: 0 } });
+    expect(decoder.decode(call)).toMatchObject({ ok: true, event: { hold_seconds: 0, acw_seconds: 0 } });
+    expect(decoder.decode({ ...call, hold_seconds: -1 })).toMatchObject({ ok: false, reason: 'impossible_value' });
+  });
+
   it('takes an empty account_owner as none (exports write a missing value as "")', () => {
     const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', tier: 'Gold' };
     for (const empty of ['', '  ']) {
