@@ -223,6 +223,11 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
       const detail = `field '${field}' ${error.message ?? 'is out of range'}`;
       return reject('impossible_value', configured ? `${detail} (${RECORD_LIMIT_KEYS[limit]})` : detail, type);
     }
+    case 'pattern':
+      if (field === 'currency') {
+        return reject('impossible_value', `field 'currency' must be a three-letter ISO 4217 code (EUR), got ${describeValue(valueAt(raw, path))}`, type);
+      }
+      return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
     case 'format':
       if (field === 'account_owner') {
         return reject(
@@ -287,7 +292,7 @@ function toEvent(type: EventType, raw: RawObject): PulseEvent | Refusal {
   switch (type) {
     case 'transaction':
       raw['ts'] = toMillis(raw['ts']);
-      raw['currency'] ??= null;
+      raw['currency'] = typeof raw['currency'] === 'string' ? raw['currency'].toUpperCase() : null;
       raw['category'] ??= null;
       return raw as unknown as PulseEvent;
     case 'usage':

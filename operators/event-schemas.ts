@@ -46,7 +46,8 @@ export function eventSchemas(limits: RecordLimits) {
         ts: time,
         customer_id: id,
         amount: { type: 'number', minimum: -limits.maxAmount, maximum: limits.maxAmount },
-        currency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$' },
+        // ISO 4217, in any case (Stripe writes "eur"); stored in capitals.
+        currency: { type: ['string', 'null'], pattern: '^[A-Za-z]{3}$' },
         channel: id,
         category: label,
       },

@@ -40,6 +40,8 @@ describe('EventDecoder', () => {
     const ms = Date.UTC(2026, 0, 5, 10);
     expect(decoder.decode({ ...tx, ts: ms, currency: 'EUR' })).toMatchObject({ ok: true, event: { ts: ms, currency: 'EUR' } });
     expect(decoder.decode({ ...tx, currency: null })).toMatchObject({ ok: true, event: { currency: null } });
+    // Stripe writes currencies in lower case.
+    expect(decoder.decode({ ...tx, currency: 'eur' })).toMatchObject({ ok: true, event: { currency: 'EUR' } });
     expect(decoder.decode({ ...contact, customer_id: 'C1', answered_at: null })).toMatchObject({ ok: true, event: { customer_id: 'C1', answered_at: null } });
     const profile = { type: 'profile', event_id: 'p', ts: ms, customer_id: 'C' };
     expect(decoder.decode({ ...profile, account_owner: null, signup_date: null })).toMatchObject({
@@ -134,7 +136,7 @@ describe('EventDecoder', () => {
     // Fields of several types (string or epoch ms, string or null): each form, and what neither is.
     ['a negative epoch time', { ...tx, ts: -1 }, 'wrong_type', /'ts' must be an RFC 3339 timestamp with offset or non-negative epoch milliseconds/],
     ['a time as a boolean', { ...contact, answered_at: true }, 'wrong_type', /'answered_at' must be an RFC 3339 timestamp/],
-    ['a currency in lower case', { ...tx, currency: 'usd' }, 'impossible_value', /'currency' must match pattern "\^\[A-Z\]\{3\}\$"/],
+    ['a currency not of three letters', { ...tx, currency: 'EURO' }, 'impossible_value', /'currency' must be a three-letter ISO 4217 code \(EUR\), got "EURO"/],
     ['a currency as a number', { ...tx, currency: 978 }, 'wrong_type', /'currency' must be string,null/],
     ['a contact customer as a number', { ...contact, customer_id: 7 }, 'wrong_type', /'customer_id' must be string,null/],
     ['an empty contact customer', { ...contact, customer_id: '' }, 'impossible_value', /'customer_id' must NOT have fewer than 1 characters/],
