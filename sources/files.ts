@@ -41,7 +41,10 @@ interface FileReader {
   partition: string;
   /** Position among the paths: the turn goes to the first of equal `startsAt`. */
   index: number;
-  iterator: AsyncIterator<RecordBatch>;
+  /** Where this run starts reading it: the checkpointed position, or undefined for its start. */
+  from: PartitionPosition | undefined;
+  /** Open while the file is being read; a file not read yet is closed again after its first look. */
+  iterator?: AsyncIterator<RecordBatch>;
   head?: RecordBatch;
   startsAt: number;
   /** True until its first batch of this run has been read. */
@@ -87,23 +90,47 @@ export class FileSource implements Source {
     const readers: FileReader[] = this.paths.map((partition, index) => ({
       partition,
       index,
-      iterator: this.open(partition, this.stillTheSame(partition, resumeFrom.get(partition)), signal),
+      from: this.stillTheSame(partition, resumeFrom.get(partition)),
       startsAt: Number.NEGATIVE_INFINITY,
       first: true,
     }));
     let active: FileReader[] = [];
     try {
-      for (const reader of readers) if (yield* this.readHead(reader, signal)) active.push(reader);
+      for (const reader of readers) {
+        if (!(yield* this.readHead(reader, signal))) continue;
+        active.push(reader);
+        // Only where it starts is kept of a file waiting for its first turn (a year of daily files
+        // would otherwise hold a batch of each): its batch is read again then. Stdin cannot be.
+        if (this.paths.length > 1 && reader.partition !== 'stdin') await this.release(reader);
+      }
       while (active.length > 0 && !signal.aborted) {
         const reader = earliest(active);
-        yield reader.head!;
-        reader.first = false;
+        const batch = reader.head ?? (await this.readAgain(reader, signal));
+        if (batch !== undefined) {
+          yield batch;
+          reader.first = false;
+        }
         if (!(yield* this.readHead(reader, signal))) active = active.filter((other) => other !== reader);
       }
     } finally {
       // Readers left mid-file (a stop, or the consumer gave up) release their files and stdin.
-      await Promise.all(active.map((reader) => reader.iterator.return?.()));
+      await Promise.all(active.map((reader) => this.release(reader)));
     }
+  }
+
+  /** Closes a reader's file (or lets go of stdin); its next read opens it again at `from`. */
+  private async release(reader: FileReader): Promise<void> {
+    const iterator = reader.iterator;
+    reader.iterator = undefined;
+    reader.head = undefined;
+    await iterator?.return?.();
+  }
+
+  /** The first batch of a file that was released after its first look (undefined if it is gone since). */
+  private async readAgain(reader: FileReader, signal: AbortSignal): Promise<RecordBatch | undefined> {
+    reader.iterator = this.open(reader.partition, reader.from, signal);
+    const next = await reader.iterator.next();
+    return next.done ? undefined : next.value;
   }
 
   /**
@@ -112,6 +139,7 @@ export class FileSource implements Source {
    * goes on holding the watermark.
    */
   private async *readHead(reader: FileReader, signal: AbortSignal): AsyncGenerator<SourceMessage, boolean> {
+    reader.iterator ??= this.open(reader.partition, reader.from, signal);
     const next = await reader.iterator.next();
     if (next.done) {
       reader.head = undefined;
