@@ -1,5 +1,5 @@
 import { SourceError } from '../../operators/errors.js';
-import { recordText } from '../record-bytes.js';
+import { kafkaValueText } from './wire-format.js';
 import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
 import { MessageBuffer } from './buffer.js';
 import {
@@ -295,7 +295,7 @@ export class KafkaSource implements Source {
       this.enqueued.set(name, message.offset);
       let records = byPartition.get(name);
       if (!records) byPartition.set(name, (records = []));
-      records.push({ offset: message.offset, value: message.value === null ? '' : recordText(message.value, this.options.maxRecordBytes) });
+      records.push({ offset: message.offset, value: message.value === null ? '' : kafkaValueText(message.value, this.options.maxRecordBytes) });
     }
     for (const [partition, records] of byPartition) {
       const lastOffset = records[records.length - 1]!.offset;

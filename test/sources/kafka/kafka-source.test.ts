@@ -254,4 +254,15 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     expect(values[2]).toMatchObject({ reason: 'invalid_json', detail: expect.stringMatching(/not valid UTF-8/) });
     expect(values[3]).toBe(valid);
   });
+
+  it("reads a value of Confluent's JSON Schema serializer (the Schema Registry header, then JSON) as its JSON", async () => {
+    const topicD = 'events-registry';
+    const valid = JSON.stringify({ type: 'usage', event_id: 'u1', ts: 1767225600000, customer_id: 'C1', metric: 'logins', quantity: 1 });
+    const header = Buffer.from([0, 0, 0, 0, 42]); // magic byte, schema id 42
+    await kcat(['-b', cluster.bootstrap, '-P', '-t', topicD, '-K:', '-p', '0'], Buffer.concat([Buffer.from('C1:'), header, Buffer.from(`${valid}\n`)]));
+    const source = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicD, 'group-d')));
+    const log = await drive(source, new Map(), { until: (l) => l.records.length >= 1 });
+    await source.close();
+    expect(log.batches.flatMap((b) => b.records).map((r) => r.value)).toEqual([valid]);
+  });
 });
