@@ -73,7 +73,8 @@ export function eventSchemas(limits: RecordLimits) {
         contact_id: id,
         channel: { enum: [...CONTACT_CHANNELS] },
         queue: id,
-        reason: id,
+        // Required, but null or blank for none (an abandoned call has no reason): stored as NO_REASON.
+        reason: label,
         agent_id: label,
         queued_at: time,
         answered_at: nullableTime,

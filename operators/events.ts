@@ -36,6 +36,13 @@ export interface UsageEvent extends EventBase {
   quantity: number;
 }
 
+/**
+ * The reason of a contact recorded without one (`"reason": null` or blank): an abandoned call never
+ * reached anyone who could tell why. It counts in every KPI like any contact, and in the reason
+ * volumes and the reason mix as a reason of its own.
+ */
+export const NO_REASON = '(none)';
+
 export interface ContactEvent extends EventBase {
   type: 'contact';
   /** Null when the caller is unknown. */
@@ -43,6 +50,7 @@ export interface ContactEvent extends EventBase {
   contact_id: string;
   channel: ContactChannel;
   queue: string;
+  /** The contact-reason code; `NO_REASON` for a contact recorded without one. */
   reason: string;
   agent_id: string | null;
   /** All contact times are epoch milliseconds; `ts === queued_at`. */

@@ -5,7 +5,7 @@
  * runner hands the version over as data at checkpoints (this module never reads the database);
  * without one, codes pass through untouched and nothing is counted.
  */
-import type { PulseEvent } from './events.js';
+import { NO_REASON, type PulseEvent } from './events.js';
 import { reasonMapper, type MappedReason, type Taxonomy } from './reason-taxonomy.js';
 
 /** A saved taxonomy version, as the runner hands it to the shards (plain data: it crosses threads). */
@@ -49,6 +49,8 @@ export class ContactReasonMapping {
       event.reason = mapped.reason;
       return;
     }
+    // No reason is no code to add to the list.
+    if (event.reason === NO_REASON) return;
     addCount(this.unknown, { channel: event.channel, code: event.reason, count: 1, first_seen: event.ts, last_seen: event.ts, version: this.version });
   }
 

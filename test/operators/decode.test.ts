@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventDecoder } from '../../operators/decode.js';
+import { NO_REASON } from '../../operators/events.js';
 import { UnreadableRecord } from '../../operators/record-limits.js';
 
 const decoder = new EventDecoder();
@@ -70,6 +71,25 @@ describe('EventDecoder', () => {
     expect(decoder.decode({ ...call, hold_seconds: null, acw_seconds: null })).toMatchObject({ ok: true, event: { hold_seconds: 0, acw_seconds: 0 } });
     expect(decoder.decode(call)).toMatchObject({ ok: true, event: { hold_seconds: 0, acw_seconds: 0 } });
     expect(decoder.decode({ ...call, hold_seconds: -1 })).toMatchObject({ ok: false, reason: 'impossible_value' });
+  });
+
+  it('takes a contact without a reason (null or blank: an abandoned call has none) as NO_REASON; one without the field is still refused', () => {
+    const abandoned = {
+      type: 'contact',
+      event_id: 'k',
+      contact_id: 'K',
+      channel: 'voice',
+      queue: 'q',
+      queued_at: 0,
+      answered_at: null,
+      ended_at: 60_000,
+      disposition: 'abandoned',
+    };
+    for (const none of [null, '', '  ']) {
+      expect(decoder.decode({ ...abandoned, reason: none })).toMatchObject({ ok: true, event: { reason: NO_REASON } });
+    }
+    expect(decoder.decode({ ...abandoned, reason: 'BILL' })).toMatchObject({ ok: true, event: { reason: 'BILL' } });
+    expect(decoder.decode(abandoned)).toMatchObject({ ok: false, reason: 'missing_field', detail: "field 'reason' is missing (required for contact)" });
   });
 
   it('takes an empty account_owner as none (exports write a missing value as "")', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContactEvent, PulseEvent } from '../../operators/events.js';
+import { NO_REASON, type ContactEvent, type PulseEvent } from '../../operators/events.js';
 import { ContactReasonMapping, mergeUnknownCounts } from '../../operators/reason-mapping.js';
 import { parseTaxonomyYaml } from '../../operators/reason-taxonomy.js';
 import { answeredContact } from '../helpers/contact-event.js';
@@ -54,6 +54,15 @@ describe('contact reason mapping', () => {
       { channel: 'voice', code: 'XYZ', count: 1, first_seen: 40, last_seen: 40, version: 3 },
     ]);
     // Drained: the next checkpoint starts from nothing.
+    expect(mapping.drainUnknown()).toEqual([]);
+  });
+
+  it('does not count a contact without a reason as an unknown code (there is no code to add to the list)', () => {
+    const mapping = new ContactReasonMapping();
+    mapping.use({ version: 1, taxonomy: V1 });
+    const event = contact('voice', NO_REASON, 10);
+    mapping.apply(event);
+    expect([event.reason, event.taxonomy_version]).toEqual([NO_REASON, 1]);
     expect(mapping.drainUnknown()).toEqual([]);
   });
 
