@@ -6,7 +6,7 @@ import { Duration, Type, type Static, type TSchema } from '../operators/config/s
 import { requireDuration } from '../operators/duration.js';
 import { ConfigError, UsageError } from '../operators/errors.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import { appendRejectsFiles } from '../sinks/rejects-file.js';
+import { appendRejectsFiles, isRejectsFile } from '../sinks/rejects-file.js';
 import { FileSource } from '../sources/files.js';
 import { KafkaDeadLetterProducer, KafkaSource, kafkaSourceOptions } from '../sources/kafka/index.js';
 import type { Source } from '../sources/source.js';
@@ -73,6 +73,9 @@ export interface SourceBinding extends CheckpointSink {
 export function checkInputFiles(job: JobConfig, from: string): void {
   const config = job.sources[job.source];
   if (config?.type !== 'files') return;
+  if (config.paths.every(isRejectsFile)) {
+    throw new UsageError(`${from} ${config.paths.join(' ')}: only rejects files, which pulse writes beside its inputs (refused records, never input)`);
+  }
   for (const path of config.paths) {
     if (path === '-') continue;
     if (!existsSync(path)) throw new UsageError(`${from} ${path}: no such file`);
@@ -104,9 +107,15 @@ const filesSource: SourceSpec = {
   description: 'NDJSON files, or stdin',
   schema: FILE_SOURCE_SCHEMA,
   build(config: FileSourceConfig, { name, job, logger }) {
+    // `--input exports/*.ndjson` on the second day also matches the rejects files the first run wrote.
+    const paths = config.paths.filter((path) => {
+      if (!isRejectsFile(path)) return true;
+      logger.warn({ path }, 'not reading a rejects file that pulse wrote beside an input (its lines are refused records): leave it out of the inputs');
+      return false;
+    });
     const source = new FileSource({
       name,
-      paths: config.paths,
+      paths,
       batchSize: config.batch_size,
       maxRecordBytes: job.limits.maxRecordBytes,
       lingerMs: requireDuration(config.linger),

@@ -22,3 +22,8 @@ export async function appendRejectsFiles(rejections: readonly Rejection[]): Prom
 export function rejectsPath(inputPath: string): string {
   return inputPath.replace(/\.(ndjson|jsonl|json|arrow|arrows|ipc|feather|parquet)$/i, '') + '.rejects.ndjson';
 }
+
+/** True for a file `appendRejectsFiles` writes: never input (its lines are refused records with their reasons). */
+export function isRejectsFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.rejects.ndjson');
+}

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ function writeSplitStream(dir: string): { transactions: string; usage: string } 
 }
 
 /** Writes a job reading `paths` in batches of 64 into `customer_windows` of `windows`; returns its path. */
-function writeJob(dir: string, name: string, paths: string[], options: { windows: string; idle?: string }): string {
+function writeJob(dir: string, name: string, paths: string[], options: { windows: string; idle?: string; rejectsFiles?: boolean }): string {
   const path = join(dir, `${name}.yaml`);
   const idle = options.idle === undefined ? '' : `, idle_timeout: ${options.idle}`;
   writeFileSync(
@@ -47,7 +47,7 @@ event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h${idle} }
 operators:
   - type: customer_windows
     windows: ${options.windows}
-dead_letters: { rejects_files: false }
+dead_letters: { rejects_files: ${options.rejectsFiles === true} }
 `,
   );
   return path;
@@ -129,6 +129,29 @@ describe('files source with several files', () => {
       expect(dead).toEqual(oneDead);
       expect(windows).toEqual(oneWindows);
     }
+  });
+
+  it('a rejects file that an earlier run wrote beside the inputs is not read again (a glob of the day matches it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-rejects-'));
+    const input = join(dir, 'day.ndjson');
+    const valid = (i: number): string =>
+      JSON.stringify({ type: 'transaction', event_id: `t${i}`, ts: T0 + i * 60_000, customer_id: 'c1', amount: 1, channel: 'web' });
+    writeFileSync(input, [valid(0), '{"type":"transaction"', valid(1)].join('\n') + '\n');
+    const rejects = join(dir, 'day.rejects.ndjson');
+    const config = writeJob(dir, 'rejects', [input], { windows: '[{ size: 1d }]', rejectsFiles: true });
+    const db = join(dir, 'out.duckdb');
+    expect((await runPulse(['--config', config, '--db', db])).code).toBe(0);
+    expect(readFileSync(rejects, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    // The next run's `--input dir/*.ndjson`: before, each rejects line was refused again, into day.rejects.rejects.ndjson.
+    const again = await runPulse(['--config', config, '--db', db, '--input', input, '--input', rejects]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('not reading a rejects file that pulse wrote beside an input');
+    expect(existsSync(join(dir, 'day.rejects.rejects.ndjson'))).toBe(false);
+    const [dead] = await query(db, 'SELECT count(*)::INTEGER AS n FROM dead_letters');
+    expect(dead).toEqual([{ n: 1 }]);
+    const only = await runPulse(['--config', config, '--db', db, '--input', rejects]);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('only rejects files');
   });
 
   it('a file written over between runs is read from its start, one appended to goes on where it stopped', async () => {
