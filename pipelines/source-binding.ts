@@ -82,6 +82,15 @@ export function checkInputFiles(job: JobConfig, from: string): void {
     if (statSync(path).isDirectory()) {
       throw new UsageError(`${from} ${path} is a directory; give the files in it, e.g. ${from} ${path.replace(/\/+$/, '')}/*.ndjson`);
     }
+    // Read as NDJSON, every line of a spreadsheet export would be refused as invalid JSON.
+    const table = /\.(csv|tsv|xlsx?)$/i.exec(path)?.[1];
+    if (table !== undefined) {
+      throw new UsageError(
+        `${from} ${path}: ${table.toUpperCase()} is not read; convert it to NDJSON or Parquet with the SPEC columns and types ` +
+          `(ids as text, amounts as numbers), e.g. in DuckDB: ` +
+          `COPY (FROM '${path}') TO '${path.replace(/\.[^.]+$/, '')}.parquet'`,
+      );
+    }
   }
 }
 

@@ -51,6 +51,20 @@ describe('pulse run: inputs, databases and options', () => {
     refused('--input data is a directory; give the files in it, e.g. --input data/*.ndjson', 'run', '--config', JOB, '--input', 'data', '--db', 'new.duckdb');
   });
 
+  it('a spreadsheet export (every line would be refused as invalid JSON)', () => {
+    writeFileSync(join(dir, 'events.csv'), 'type,event_id\ntransaction,t1\n');
+    refused(
+      "--input events.csv: CSV is not read; convert it to NDJSON or Parquet with the SPEC columns and types (ids as text, amounts as numbers), e.g. in DuckDB: COPY (FROM 'events.csv') TO 'events.parquet'",
+      'run',
+      '--config',
+      JOB,
+      '--input',
+      'events.csv',
+      '--db',
+      'new.duckdb',
+    );
+  });
+
   it('--db pointing to a directory, into a directory that does not exist, or at a file that is not a database', () => {
     refused(
       `--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`,
