@@ -57,8 +57,8 @@ interface FileReader {
  * day are read one after the other, and files split by event type (transactions in one, contacts
  * in another) advance in event time together: none of them is judged late against the others,
  * and no file's later days are held in memory as early state while another file is still at its
- * first day. A waiting file says where it starts (a `next` message), so it holds the watermark
- * back from there.
+ * first day. Each file says where its next batch starts (a `next` message): one not read yet holds
+ * the watermark back from there.
  *
  * A file's first batch starts at the earliest time any of its records claims: that is where the
  * file holds the watermark from, and none of its records may be behind it (a sparse file's batch
