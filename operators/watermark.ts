@@ -37,6 +37,11 @@ interface PartitionClock {
   nextAt: number;
 }
 
+/** The clock of a partition that has shown no event time yet. */
+function unreadClock(lastActiveAt: number, ended: boolean): PartitionClock {
+  return { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt, ended, pending: [], nextAt: Number.NEGATIVE_INFINITY };
+}
+
 /** What a checkpoint stores to resume the same watermark after a restart. */
 export interface WatermarkSnapshot {
   current: number | null;
@@ -104,7 +109,7 @@ export class WatermarkTracker {
   private clock(partition: string, now: number): PartitionClock {
     let clock = this.partitions.get(partition);
     if (clock === undefined) {
-      clock = { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: now, ended: false, pending: [], nextAt: Number.NEGATIVE_INFINITY };
+      clock = unreadClock(now, false);
       this.partitions.set(partition, clock);
     }
     return clock;
@@ -120,8 +125,7 @@ export class WatermarkTracker {
   end(partition: string): void {
     const clock = this.partitions.get(partition);
     if (clock) clock.ended = true;
-    else
-      this.partitions.set(partition, { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt: 0, ended: true, pending: [], nextAt: Number.NEGATIVE_INFINITY });
+    else this.partitions.set(partition, unreadClock(0, true));
   }
 
   /** A revoked partition that comes back (Kafka reassignment) is active again. */
@@ -196,13 +200,10 @@ export class WatermarkTracker {
   restore(snapshot: WatermarkSnapshot, now: number): void {
     this.partitions.clear();
     for (const [name, saved] of Object.entries(snapshot.partitions)) {
-      this.partitions.set(name, {
-        maxEventTime: saved.maxEventTime ?? Number.NEGATIVE_INFINITY,
-        lastActiveAt: now,
-        ended: saved.ended,
-        pending: [...(saved.pending ?? [])],
-        nextAt: Number.NEGATIVE_INFINITY,
-      });
+      const clock = unreadClock(now, saved.ended);
+      clock.maxEventTime = saved.maxEventTime ?? Number.NEGATIVE_INFINITY;
+      clock.pending = [...(saved.pending ?? [])];
+      this.partitions.set(name, clock);
     }
     this.currentWatermark = snapshot.current ?? Number.NEGATIVE_INFINITY;
     this.lastEventWatermark = this.currentWatermark;
