@@ -180,8 +180,13 @@ function historyKey(size: number, queue: string, channel: string, start: number)
   return JSON.stringify([size, queue, channel, start]);
 }
 
+/** A rule's queues match whatever their case: a rule written `queue: billing` sees the queue `Billing`. */
 function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
-  return (rule.queues === null || rule.queues.includes(row.queue)) && (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel));
+  const queue = row.queue.toLowerCase();
+  return (
+    (rule.queues === null || rule.queues.some((q) => q.toLowerCase() === queue)) &&
+    (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel))
+  );
 }
 
 function noData(): Outcome {

@@ -201,6 +201,12 @@ describe('RuleEvaluator', () => {
     expect(resolved.annotations.resolved_at).toBe(new Date(T0 + 8 * W15).toISOString());
   });
 
+  it("matches a rule's queue whatever its case (the platform may write Billing, the rule billing)", () => {
+    const ev = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', queue: 'billing' }]));
+    const fired = [...close(ev, row(T0, { abandon_rate: 0.2 }, W15, 'Billing')), ...close(ev, row(T0, { abandon_rate: 0.2 }, W15, 'tech'))];
+    expect(fired.map((a) => [a.status, a.labels.queue])).toEqual([['firing', 'Billing']]);
+  });
+
   it('hysteresis stops flapping around the threshold from storming', () => {
     const flapping = [0.09, 0.07, 0.09, 0.07, 0.09, 0.07, 0.04, 0.03];
     const plain = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08' }]));
