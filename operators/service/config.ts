@@ -219,8 +219,9 @@ function interactionRule(path: string, rule: Record<string, unknown>, team: stri
     count: (rule['count'] as number | undefined) ?? DEFAULT_UNRESOLVED_COUNT,
     withinMs: within,
     dispositions: new Set(dispositions ?? (trigger === 'unresolved_contacts' ? DEFAULT_UNRESOLVED_DISPOSITIONS : [])),
-    reasons: new Set(reasons),
-    queues: new Set(queues),
+    // Matched whatever their case (operators/service/interactions.ts): a rule for `escalation` sees `Escalation`.
+    reasons: new Set(reasons.map((r) => r.toLowerCase())),
+    queues: new Set(queues.map((q) => q.toLowerCase())),
     threshold: (rule['threshold'] as number | undefined) ?? DEFAULT_NEGATIVE_THRESHOLD,
     intents: new Set((rule['intents'] as string[] | undefined) ?? []),
     minConfidence: (rule['min_confidence'] as number | undefined) ?? DEFAULT_MIN_CONFIDENCE,

@@ -58,8 +58,8 @@ export function matchInteraction(
     case 'escalation': {
       const matched: string[] = [];
       if (rule.dispositions.has(event.disposition)) matched.push(`disposition=${event.disposition}`);
-      if (rule.reasons.has(event.reason)) matched.push(`reason=${event.reason}`);
-      if (rule.queues.has(event.queue)) matched.push(`queue=${event.queue}`);
+      if (rule.reasons.has(event.reason.toLowerCase())) matched.push(`reason=${event.reason}`);
+      if (rule.queues.has(event.queue.toLowerCase())) matched.push(`queue=${event.queue}`);
       return matched.length > 0 ? { trigger: 'escalation', matched } : null;
     }
     case 'negative_text': {

@@ -58,7 +58,7 @@ export interface InteractionRule extends RuleBase {
   withinMs: number;
   /** unresolved_contacts: dispositions that count; escalation: dispositions that escalate. */
   dispositions: ReadonlySet<Disposition>;
-  /** escalation: reasons and queues that escalate. */
+  /** escalation: reasons and queues that escalate, in lower case (matched whatever the case of the data). */
   reasons: ReadonlySet<string>;
   queues: ReadonlySet<string>;
   /** negative_text: fires when the score is at most this. */

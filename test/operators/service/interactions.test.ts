@@ -129,6 +129,22 @@ interaction_rules:
     expect(alerts[0]!.severity).toBe('critical');
   });
 
+  test("escalation matches the rule's reasons and queues whatever their case in the data", () => {
+    const op = operatorFromYaml(`
+interaction_rules:
+  - name: escalated
+    trigger: escalation
+    reasons: [ret_cancel]
+    queues: [escalation]
+    cooldown: 0
+`);
+    const fires = [contact('g', T0, { reason: 'RET_CANCEL' }), contact('g', T0 + 1, { queue: 'Escalation', reason: 'BILL_PAYMENT' })];
+    for (const e of [...fires, contact('g', T0 + 2, { reason: 'BILL_PAYMENT' })]) op.process(e);
+    const { alerts } = drain(op);
+    expect(alerts.map((a) => a.annotations['contact_id'])).toEqual(fires.map((e) => e.contact_id));
+    expect(alerts[1]!.annotations['description']).toContain('queue=Escalation');
+  });
+
   test('negative wording, with negation', () => {
     const op = operatorFromYaml(`
 interaction_rules:
