@@ -150,6 +150,13 @@ function reject(reason: RejectReason, detail: string, type: EventType | 'unknown
 }
 
 /** The limit (job YAML key) behind a numeric bound of each bounded field. */
+/** What a field of a fixed form must be, said in the detail of a record its `pattern` or `format` refused. */
+const FIELD_FORMS: ReadonlyMap<string, string> = new Map([
+  ['currency', 'must be a three-letter ISO 4217 code (EUR)'],
+  ['account_owner', 'must be an e-mail address (or empty for none)'],
+  ['signup_date', 'must be a date (2024-03-01) or an RFC 3339 timestamp'],
+]);
+
 const NUMERIC_LIMITS: Readonly<Record<string, keyof RecordLimits>> = {
   amount: 'maxAmount',
   quantity: 'maxQuantity',
@@ -201,6 +208,8 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
     }
     return reject('wrong_type', `field '${field}' must be an RFC 3339 timestamp with offset or non-negative epoch milliseconds`, type);
   }
+  const form = error.keyword === 'pattern' || error.keyword === 'format' ? FIELD_FORMS.get(field) : undefined;
+  if (form !== undefined) return reject('impossible_value', `field '${field}' ${form}, got ${describeValue(valueAt(raw, path))}`, type);
   switch (error.keyword) {
     case 'type':
       return reject('wrong_type', `field '${field}' ${error.message ?? 'has the wrong type'}, got ${describeValue(valueAt(raw, path))}`, type);
@@ -224,27 +233,6 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
       const detail = `field '${field}' ${error.message ?? 'is out of range'}`;
       return reject('impossible_value', configured ? `${detail} (${RECORD_LIMIT_KEYS[limit]})` : detail, type);
     }
-    case 'pattern':
-      if (field === 'currency') {
-        return reject('impossible_value', `field 'currency' must be a three-letter ISO 4217 code (EUR), got ${describeValue(valueAt(raw, path))}`, type);
-      }
-      return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
-    case 'format':
-      if (field === 'account_owner') {
-        return reject(
-          'impossible_value',
-          `field 'account_owner' must be an e-mail address (or empty for none), got ${describeValue(valueAt(raw, path))}`,
-          type,
-        );
-      }
-      if (field === 'signup_date') {
-        return reject(
-          'impossible_value',
-          `field 'signup_date' must be a date (2024-03-01) or an RFC 3339 timestamp, got ${describeValue(valueAt(raw, path))}`,
-          type,
-        );
-      }
-      return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
     default:
       return reject('impossible_value', `field '${field}' ${error.message ?? 'is invalid'}`, type);
   }
