@@ -128,7 +128,8 @@ const filesSource: SourceSpec = {
       batchSize: config.batch_size,
       maxRecordBytes: job.limits.maxRecordBytes,
       lingerMs: requireDuration(config.linger),
-      // Ordering only: a time the gate would refuse (one record dated 9999) must not send its file to the back.
+      // A time the gate would refuse (one record dated 9999) claims nothing: it neither sends its
+      // file to the back nor holds the watermark there.
       timeOf: (value) => plausibleTime(claimedEventTime(value), Date.now(), job.eventTime),
       onReplaced: (path) =>
         logger.warn({ path }, 'input file replaced since the last run (it no longer starts with the bytes it started with then): reading it from its start'),
