@@ -101,12 +101,13 @@ interaction_rules:
     expect(alerts[0]!.labels['trigger']).toBe('repeat_reason');
   });
 
-  test('escalation by disposition or reason; where and customer conditions', () => {
+  test('escalation by disposition, reason or queue (whatever their case in the data); where and customer conditions', () => {
     const op = operatorFromYaml(`
 interaction_rules:
   - name: escalated
     trigger: escalation
-    reasons: [RET_CANCEL]
+    reasons: [ret_cancel]
+    queues: [escalation]
     dispositions: [callback]
     where: queue != lab
     customer: tier == Gold
@@ -115,7 +116,11 @@ interaction_rules:
 `);
     op.process(profile('g', 'Gold'));
     op.process(profile('s', 'Silver'));
-    const fires = [contact('g', T0, { reason: 'RET_CANCEL' }), contact('g', T0 + 1, { disposition: 'callback' })];
+    const fires = [
+      contact('g', T0, { reason: 'RET_CANCEL' }),
+      contact('g', T0 + 1, { disposition: 'callback' }),
+      contact('g', T0 + 5, { queue: 'Escalation', reason: 'BILL_PAYMENT' }),
+    ];
     const quiet = [
       contact('g', T0 + 2, { reason: 'BILL_PAYMENT' }),
       contact('g', T0 + 3, { reason: 'RET_CANCEL', queue: 'lab' }),
@@ -126,23 +131,8 @@ interaction_rules:
     expect(alerts.map((a) => a.annotations['contact_id'])).toEqual(fires.map((e) => e.contact_id));
     expect(alerts[0]!.annotations['description']).toContain('reason=RET_CANCEL');
     expect(alerts[1]!.annotations['description']).toContain('disposition=callback');
+    expect(alerts[2]!.annotations['description']).toContain('queue=Escalation');
     expect(alerts[0]!.severity).toBe('critical');
-  });
-
-  test("escalation matches the rule's reasons and queues whatever their case in the data", () => {
-    const op = operatorFromYaml(`
-interaction_rules:
-  - name: escalated
-    trigger: escalation
-    reasons: [ret_cancel]
-    queues: [escalation]
-    cooldown: 0
-`);
-    const fires = [contact('g', T0, { reason: 'RET_CANCEL' }), contact('g', T0 + 1, { queue: 'Escalation', reason: 'BILL_PAYMENT' })];
-    for (const e of [...fires, contact('g', T0 + 2, { reason: 'BILL_PAYMENT' })]) op.process(e);
-    const { alerts } = drain(op);
-    expect(alerts.map((a) => a.annotations['contact_id'])).toEqual(fires.map((e) => e.contact_id));
-    expect(alerts[1]!.annotations['description']).toContain('queue=Escalation');
   });
 
   test('negative wording, with negation', () => {
