@@ -112,7 +112,10 @@ export class EventDecoder {
       try {
         record = JSON.parse(value);
       } catch (error) {
-        return reject('invalid_json', `not valid JSON: ${(error as Error).message}`, 'unknown');
+        const message = (error as Error).message;
+        // `{...}{...}`: a writer that left out the newline between two records.
+        const hint = message.includes('after JSON') ? ' (two records on one line? NDJSON holds one record per line)' : '';
+        return reject('invalid_json', `not valid JSON: ${message}${hint}`, 'unknown');
       }
     } else if (value instanceof UnreadableRecord) {
       return reject(value.reason, value.detail, 'unknown');

@@ -122,6 +122,12 @@ describe('EventDecoder', () => {
 
   const rejects: Array<[string, unknown, string, RegExp]> = [
     ['invalid JSON', '{"type": "usage",', 'invalid_json', /not valid JSON/],
+    [
+      'two records on one line',
+      '{"type":"usage"}{"type":"usage"}',
+      'invalid_json',
+      /not valid JSON: .* \(two records on one line\? NDJSON holds one record per line\)$/,
+    ],
     ['a JSON array', '[1,2]', 'invalid_json', /must be a JSON object/],
     ['no type', { event_id: 'x' }, 'missing_field', /'type' is missing/],
     ['unknown type', { ...tx, type: 'purchase' }, 'unknown_type', /"purchase" is not one of transaction, usage/],
