@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readArrowBatches } from './arrow-file.js';
 import { fileFingerprint, stillStartsAs } from './file-fingerprint.js';
 import { readNdjsonBatches } from './ndjson-file.js';
 import { readParquetBatches } from './parquet-file.js';
+import { SourceError } from '../operators/errors.js';
 import type { RawValue } from '../operators/record-limits.js';
 import type { PartitionPosition, RecordBatch, Source, SourceMessage } from './source.js';
 
@@ -126,8 +128,14 @@ export class FileSource implements Source {
     await iterator?.return?.();
   }
 
-  /** The first batch of a file that was released after its first look (undefined if it is gone since). */
+  /** The first batch of a file that was released after its first look (undefined if it is empty since). */
   private async readAgain(reader: FileReader, signal: AbortSignal): Promise<RecordBatch | undefined> {
+    if (!existsSync(reader.partition)) {
+      throw new SourceError(
+        `${reader.partition} was moved or deleted while the job waited for its turn to read it; the job stops at its last checkpoint: ` +
+          'put the file back and run the job again',
+      );
+    }
     reader.iterator = this.open(reader.partition, reader.from, signal);
     const next = await reader.iterator.next();
     return next.done ? undefined : next.value;

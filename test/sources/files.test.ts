@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -137,6 +137,18 @@ describe('FileSource with several files', () => {
     const early = timedFile(dir, 'early', 2, (i) => (i === 0 ? Date.UTC(2031, 0, 1) : T0 + HOUR));
     const late = timedFile(dir, 'late', 2, (i) => T0 + 5 * HOUR + i);
     expect(batchOrder(await readAll(timedSource([late, early])))).toEqual(['early-0', 'late-0']);
+  });
+
+  it('stops with the file named when a file waiting for its turn was moved or deleted meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const today = timedFile(dir, 'today', 2, (i) => T0 + i * HOUR);
+    const tomorrow = timedFile(dir, 'tomorrow', 2, (i) => T0 + 24 * HOUR + i * HOUR);
+    const read = async (): Promise<void> => {
+      for await (const message of timedSource([today, tomorrow]).read(new Map(), new AbortController().signal)) {
+        if (message.kind === 'records') rmSync(tomorrow, { force: true });
+      }
+    };
+    await expect(read()).rejects.toThrow(`${tomorrow} was moved or deleted while the job waited for its turn to read it`);
   });
 
   it('after a restart at any checkpointed positions, reads on in the order of an uninterrupted read', async () => {
