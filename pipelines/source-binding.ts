@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { claimedEventTime, plausibleTime } from '../operators/claimed-time.js';
 import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
@@ -116,11 +117,21 @@ const filesSource: SourceSpec = {
   description: 'NDJSON files, or stdin',
   schema: FILE_SOURCE_SCHEMA,
   build(config: FileSourceConfig, { name, job, logger }) {
-    // `--input exports/*.ndjson` on the second day also matches the rejects files the first run wrote.
+    // `--input exports/*.ndjson` on the second day also matches the rejects files the first run wrote;
+    // `--input day1.ndjson --input 'day*.ndjson'` names a file twice (each record would be a duplicate).
+    const seen = new Set<string>();
     const paths = config.paths.filter((path) => {
-      if (!isRejectsFile(path)) return true;
-      logger.warn({ path }, 'not reading a rejects file that pulse wrote beside an input (its lines are refused records): leave it out of the inputs');
-      return false;
+      if (isRejectsFile(path)) {
+        logger.warn({ path }, 'not reading a rejects file that pulse wrote beside an input (its lines are refused records): leave it out of the inputs');
+        return false;
+      }
+      const file = path === '-' ? path : resolve(path);
+      if (seen.has(file)) {
+        logger.warn({ path }, 'an input given twice is read once');
+        return false;
+      }
+      seen.add(file);
+      return true;
     });
     const source = new FileSource({
       name,

@@ -131,7 +131,7 @@ describe('files source with several files', () => {
     }
   });
 
-  it('a rejects file that an earlier run wrote beside the inputs is not read again (a glob of the day matches it)', async () => {
+  it('reads neither a rejects file an earlier run wrote beside the inputs (a glob of the day matches it) nor a file named twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-files-rejects-'));
     const input = join(dir, 'day.ndjson');
     const valid = (i: number): string =>
@@ -149,6 +149,13 @@ describe('files source with several files', () => {
     expect(existsSync(join(dir, 'day.rejects.rejects.ndjson'))).toBe(false);
     const [dead] = await query(db, 'SELECT count(*)::INTEGER AS n FROM dead_letters');
     expect(dead).toEqual([{ n: 1 }]);
+    // A file named twice (`--input day.ndjson --input './*.ndjson'`) is read once: before, each record was a duplicate.
+    const twice = await runPulse(['--config', config, '--db', join(dir, 'twice.duckdb'), '--input', input, '--input', `${dir}/./day.ndjson`]);
+    expect(twice.code).toBe(0);
+    expect(twice.stderr).toContain('an input given twice is read once');
+    expect(await query(join(dir, 'twice.duckdb'), 'SELECT reason, count(*)::INTEGER AS n FROM dead_letters GROUP BY ALL')).toEqual([
+      [{ reason: 'invalid_json', n: 1 }],
+    ]);
     const only = await runPulse(['--config', config, '--db', db, '--input', rejects]);
     expect(only.code).toBe(2);
     expect(only.stderr).toContain('only rejects files');
