@@ -155,9 +155,10 @@ export class FileSource implements Source {
       return false;
     }
     reader.head = next.value;
+    // One input never waits for another: no turn to decide, nothing to parse twice, nothing to say.
+    if (this.paths.length === 1) return true;
     reader.startsAt = batchStart(next.value, this.options.timeOf, reader.first);
-    // One input never waits for another: nothing to say.
-    if (this.paths.length > 1) yield { kind: 'next', partition: reader.partition, eventTime: reader.startsAt };
+    yield { kind: 'next', partition: reader.partition, eventTime: reader.startsAt };
     return true;
   }
 

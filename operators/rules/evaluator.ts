@@ -182,9 +182,8 @@ function historyKey(size: number, queue: string, channel: string, start: number)
 
 /** A rule's queues match whatever their case: a rule written `queue: billing` sees the queue `Billing`. */
 function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
-  const queue = row.queue.toLowerCase();
   return (
-    (rule.queues === null || rule.queues.some((q) => q.toLowerCase() === queue)) &&
+    (rule.queues === null || rule.queues.includes(row.queue.toLowerCase())) &&
     (rule.channels === null || (rule.channels as readonly string[]).includes(row.channel))
   );
 }

@@ -59,7 +59,7 @@ export interface ThresholdRule {
   /** Window size in ms and its label (`15m`). */
   windowMs: number;
   window: string;
-  /** Null: every queue / channel. */
+  /** Null: every queue / channel. Queues in lower case: they match the data's whatever its case. */
   queues: string[] | null;
   channels: ContactChannel[] | null;
   condition: RuleCondition;

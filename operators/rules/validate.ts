@@ -165,7 +165,7 @@ function validateOne(raw: unknown, index: number, ctx: Context, issues: RuleIssu
     kpi: parsed.kpi,
     windowMs,
     window: formatDuration(windowMs),
-    queues,
+    queues: queues?.map((q) => q.toLowerCase()) ?? null,
     channels: channelNames as ContactChannel[] | null,
     condition: parsed.condition,
     forWindows,
