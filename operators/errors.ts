@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   SHIFT_CONFIG: 'config',
   GENERATOR_CONFIG: 'config',
   EXPRESSION_INVALID: 'config',
+  /** The job's settings changed since its stored state was kept (pipelines/state-settings.ts). */
+  STATE_SETTINGS_CHANGED: 'config',
   USAGE: 'usage',
   SOURCE_FAILED: 'failure',
   SINK_FAILED: 'failure',

@@ -6,6 +6,7 @@ import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { POPULATION_DRIFT_SCHEMA, populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
 import { windowSpec } from '../operators/windows.js';
+import { formatDuration } from '../operators/duration.js';
 import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
 import { Duration, Type, type TSchema } from '../operators/config/schema.js';
 
@@ -19,6 +20,12 @@ export interface OperatorFactory extends ComponentSpec {
   readonly schema: TSchema;
   /** The operator's parts (operators/parallel.ts); built on the main thread and on every shard. */
   build(name: string, settings: Record<string, unknown>, context: BuildContext): OperatorPlan;
+  /**
+   * The settings that give its stored state its meaning, as canonical text (durations in ms are one
+   * text whatever the unit written): a run on a database whose state was kept under others stops
+   * (pipelines/state-settings.ts). Unset: none.
+   */
+  stateSettings?(settings: Record<string, unknown>): Record<string, string>;
 }
 
 const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
@@ -58,6 +65,8 @@ const contactKpis: OperatorFactory = {
       rules: validateRules(settings['rules'], { windowSizes: options.windowSizesMs }),
     });
   },
+  // Each customer's look-ahead entries keep a reason under same_reason only.
+  stateSettings: (settings) => ({ fcr_scope: contactKpiOptionsFromConfig(settings).fcrScope }),
 };
 
 const customerShifts: OperatorFactory = {
@@ -68,6 +77,12 @@ const customerShifts: OperatorFactory = {
   build(name, settings) {
     return customerShiftPlan(name, resolveShiftConfig(settings));
   },
+  // Rings and the close clock count windows; the seasonal profile counts windows of its period; the
+  // two methods keep different state.
+  stateSettings(settings) {
+    const cfg = resolveShiftConfig(settings);
+    return { window: formatDuration(cfg.windowMs), method: cfg.method, seasonPeriod: String(cfg.seasonPeriod) };
+  },
 };
 
 const populationDrift: OperatorFactory = {
@@ -77,6 +92,21 @@ const populationDrift: OperatorFactory = {
   schema: POPULATION_DRIFT_SCHEMA,
   build(name, settings) {
     return populationDriftPlan(populationDriftOptionsFromConfig({ ...settings, name }));
+  },
+  // Open periods are numbered on the period grid; a fixed or snapshot reference is a stored summary
+  // of its periods; sketches merge only at one accuracy; each feature's summaries sum its source.
+  stateSettings(settings) {
+    const options = populationDriftOptionsFromConfig(settings);
+    const { reference } = options;
+    const features = options.features.map((f) => [`features.${f.name}`, [f.source, f.kind, f.field].filter((part) => part !== null).join(' ')]);
+    return {
+      period: formatDuration(options.periodMs),
+      period_offset: formatDuration(options.offsetMs),
+      // A snapshot is read by name at each start: choosing another one is a choice, not a misreading.
+      reference: reference.mode === 'fixed' ? `fixed ${new Date(reference.start).toISOString()} to ${new Date(reference.end).toISOString()}` : reference.mode,
+      relative_accuracy: String(options.relativeAccuracy),
+      ...Object.fromEntries(features),
+    };
   },
 };
 

@@ -8,6 +8,7 @@ import type { Source } from '../sources/source.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
 import type { SerialQueue } from './serial-queue.js';
+import type { StateSettings } from './state-settings.js';
 
 /** What a job run is given: the job, its source and store, and where its outputs go beyond the store. */
 export interface RunContext {
@@ -33,6 +34,8 @@ export interface RunContext {
    * merge records wait to be applied (a checkpoint applies them, even while the source is silent).
    */
   merge?: { plan(plan: OperatorPlan): OperatorPlan; pending(): boolean };
+  /** The operators' state-shaping settings, stored with every checkpoint (pipelines/state-settings.ts). */
+  stateSettings?: StateSettings;
   /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
   exclusive?: SerialQueue;
   /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */

@@ -8,7 +8,9 @@ import { startMetricsServer } from '../../sinks/metrics/http-server.js';
 import { PipelineMetrics } from '../../sinks/metrics/pipeline-metrics.js';
 import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
 import { createLogger } from '../logger.js';
+import type { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { openStore } from '../open-store.js';
+import { STATE_SETTINGS_KEY, checkStateSettings, stateSettingsOf, type StateSettings } from '../state-settings.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
 import { bindStateChangelog } from '../changelog-binding.js';
@@ -88,6 +90,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const binding = bindSource(job, metrics, logger, handoff);
   const changelog = bindStateChangelog(job, binding.source, metrics.registry);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
+  const stateSettings = await storedStateSettings(store, job).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
   if (changelog) {
     const warning = await changelog.start(await store.loadOwners()).catch(async (error: unknown) => {
       store.close();
@@ -135,6 +141,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     logger,
     signal: abort.signal,
     exclusive: queue,
+    stateSettings,
     ...(handoff ? { handoff } : {}),
     ...(changelog ? { changelog } : {}),
     ...(merge ? { merge } : {}),
@@ -241,4 +248,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     await webConsole?.close();
     store.close();
   }
+}
+
+/** The operators' state settings to store from now on; refuses a job whose stored state was kept under others. */
+async function storedStateSettings(store: DuckDBStore, job: JobConfig): Promise<StateSettings> {
+  const { jobState } = await store.loadCheckpoint();
+  return checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
 }

@@ -1,0 +1,77 @@
+import { ConfigError } from '../operators/errors.js';
+import type { OperatorConfig } from './job-config.js';
+
+/**
+ * The settings each operator's stored state was kept under. A job file is edited between runs on
+ * one database (a drift period of 7d made 1d, a shift window of 1d made 1h): state kept on the old
+ * grid would then be read on the new one (a week's spend compared with a day's, day indexes taken
+ * for hours) and every later result would be wrong without a sign. Flink refuses a savepoint its
+ * new job cannot read; so does this: the run stops before it reads anything, naming each setting
+ * and what to do.
+ *
+ * Only settings that give stored state its meaning are compared (time grids, methods, what a
+ * stored summary sums). Thresholds, rules and severities apply from the next event and are free to
+ * change; so are settings added or removed (a new feature or window size starts with the next
+ * event, like a new operator).
+ */
+
+/** `pulse_job_state` key of the settings, stored with every checkpoint. */
+export const STATE_SETTINGS_KEY = 'operator_state_settings';
+
+/** By operator name: each state-shaping setting as canonical text (`type` included). */
+export type StateSettings = Record<string, Record<string, string>>;
+
+interface ChangedSetting {
+  operator: string;
+  setting: string;
+  before: string;
+  after: string;
+}
+
+/** The job's operators' state-shaping settings (OperatorFactory.stateSettings). */
+export function stateSettingsOf(operators: readonly OperatorConfig[]): StateSettings {
+  return Object.fromEntries(operators.map((op) => [op.name, { type: op.type, ...op.factory.stateSettings?.(op.settings) }]));
+}
+
+/**
+ * The settings to store from now on: the stored ones, with this job's operators' in place of theirs.
+ * Those of an operator no longer in the job are kept, so that bringing it back with other settings
+ * is caught too (its state is still in the database). Throws a ConfigError (exit 2) naming every
+ * setting of an operator with stored state that changed.
+ */
+export function checkStateSettings(stored: unknown, current: StateSettings, dbPath: string): StateSettings {
+  const before = isStateSettings(stored) ? stored : {};
+  const changed = changedSettings(before, current);
+  if (changed.length > 0) throw new ConfigError(changedMessage(changed, dbPath), undefined, 'STATE_SETTINGS_CHANGED');
+  return { ...before, ...current };
+}
+
+function changedSettings(stored: StateSettings, current: StateSettings): ChangedSetting[] {
+  const changed: ChangedSetting[] = [];
+  for (const [operator, settings] of Object.entries(current)) {
+    const previous = stored[operator];
+    if (previous === undefined) continue;
+    for (const [setting, after] of Object.entries(settings)) {
+      const before = previous[setting];
+      if (before !== undefined && before !== after) changed.push({ operator, setting, before, after });
+    }
+  }
+  return changed;
+}
+
+function changedMessage(changed: readonly ChangedSetting[], dbPath: string): string {
+  const lines = changed.map((c) => `  operator '${c.operator}': ${c.setting} was ${c.before}, is now ${c.after}`);
+  const operators = [...new Set(changed.map((c) => `'${c.operator}'`))].join(', ');
+  return [
+    `the job's settings changed since its state in ${dbPath} was stored, and that state cannot be read under the new ones:`,
+    ...lines,
+    'Do one of these:',
+    '  - put the old settings back;',
+    `  - run into a new database (--db or store.path) and read the input from its start, so that every result is computed under the new settings;`,
+    `  - give ${operators} a new name (operators[].name): it starts afresh with the next event, without the history of its state under the old name.`,
+  ].join('\n');
+}
+
+function isStateSettings(value: unknown): value is StateSettings {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'object' && v !== null);
+}

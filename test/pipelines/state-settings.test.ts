@@ -1,0 +1,134 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../operators/errors.js';
+import { loadJobConfig } from '../../pipelines/job-config.js';
+import { checkStateSettings, stateSettingsOf } from '../../pipelines/state-settings.js';
+import { query } from '../helpers/duckdb.js';
+import { runPulse } from '../helpers/pulse-run.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 5); // a Monday
+
+/** Writes a job of a files source on `input` with these operator blocks (YAML list items); returns its path. */
+function writeJob(dir: string, name: string, input: string, operators: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    `name: settings
+source: files
+sources:
+  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 64 }
+operators:
+${operators}
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
+const settingsOf = (dir: string, name: string, operators: string) =>
+  stateSettingsOf(loadJobConfig(writeJob(dir, name, '/nonexistent.ndjson', operators)).operators);
+
+describe("operators' state settings across runs on one database", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pulse-state-settings-'));
+  const weekly = settingsOf(dir, 'weekly', '  - { type: population_drift, period: 7d }\n  - { type: customer_shifts, window: 1d }');
+
+  it('the same settings written another way, a threshold, or a feature added: no change to refuse', () => {
+    const same = settingsOf(
+      dir,
+      'same',
+      `  - type: population_drift
+    period: 168h
+    share_threshold: 0.3
+    features:
+      - { name: spend_per_customer, source: spend, key: true }
+      - { name: transactions_per_customer, source: transaction_count }
+      - { name: transaction_channel, source: channel }
+      - { name: contact_reason, source: contact_reason }
+      - { name: survey_nps, source: survey, question: nps }
+      - { name: region, source: profile, attribute: region }
+      - { name: age_band, source: profile, attribute: age_band }
+      - { name: value_tier, source: segment }
+      - { name: minutes, source: usage, metric: minutes }
+  - { type: customer_shifts, window: 24h, measures: [spend_total] }`,
+    );
+    expect(checkStateSettings(weekly, same, 'x.duckdb')).toEqual(same);
+  });
+
+  it('refuses a changed time grid, method, feature source or type, naming each setting before and after', () => {
+    const changed = settingsOf(
+      dir,
+      'changed',
+      `  - type: population_drift
+    period: 1d
+    features: [{ name: spend_per_customer, source: transaction_count }]
+  - { type: customer_shifts, window: 1h, method: cusum }`,
+    );
+    let error: unknown;
+    try {
+      checkStateSettings(weekly, changed, 'x.duckdb');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('STATE_SETTINGS_CHANGED');
+    const message = (error as Error).message;
+    expect(message).toContain('state in x.duckdb');
+    for (const line of [
+      "operator 'population_drift': period was 1w, is now 1d",
+      "operator 'population_drift': period_offset was 4d, is now 0ms",
+      "operator 'population_drift': features.spend_per_customer was spend numeric, is now transaction_count numeric",
+      "operator 'customer_shifts': window was 1d, is now 1h",
+      "operator 'customer_shifts': method was glr, is now cusum",
+    ]) {
+      expect(message).toContain(line);
+    }
+    expect(message).toContain("give 'population_drift', 'customer_shifts' a new name");
+    const retyped = settingsOf(dir, 'retyped', '  - { type: customer_windows, name: population_drift }');
+    expect(() => checkStateSettings(weekly, retyped, 'x.duckdb')).toThrow(/'population_drift': type was population_drift, is now customer_windows/);
+  });
+
+  it('keeps the settings of an operator taken out of the job, so that bringing it back changed is caught; a database without any is no change', () => {
+    const shiftsOnly = settingsOf(dir, 'shifts-only', '  - { type: customer_shifts, window: 1d }');
+    const kept = checkStateSettings(weekly, shiftsOnly, 'x.duckdb');
+    expect(kept['population_drift']).toEqual(weekly['population_drift']);
+    const daily = settingsOf(dir, 'daily', '  - { type: population_drift, period: 1d }');
+    expect(() => checkStateSettings(kept, daily, 'x.duckdb')).toThrow(/period was 1w, is now 1d/);
+    expect(checkStateSettings(undefined, daily, 'x.duckdb')).toEqual(daily);
+  });
+
+  it('a run after the period changed exits 2 and changes nothing; renamed, the operator starts afresh', async () => {
+    const lines = Array.from({ length: 28 * 24 }, (_, i) =>
+      JSON.stringify({ type: 'transaction', event_id: `t${i}`, ts: T0 + i * (DAY / 24), customer_id: `c${i % 9}`, amount: 10 + (i % 13), channel: 'web' }),
+    );
+    const first = join(dir, 'first.ndjson');
+    const second = join(dir, 'second.ndjson');
+    writeFileSync(first, lines.slice(0, 21 * 24).join('\n') + '\n');
+    writeFileSync(second, lines.slice(21 * 24).join('\n') + '\n');
+    const db = join(dir, 'run.duckdb');
+    expect((await runPulse(['--config', writeJob(dir, 'run-weekly', first, '  - { type: population_drift, period: 7d }'), '--db', db])).code).toBe(0);
+    const tables = ['SELECT count(*)::INTEGER AS n FROM drift_metrics', 'SELECT partition, "offset" FROM pulse_checkpoints ORDER BY ALL'];
+    const before = await query(db, ...tables);
+    expect(before[0]).not.toEqual([{ n: 0 }]);
+
+    const refused = await runPulse(['--config', writeJob(dir, 'run-daily', second, '  - { type: population_drift, period: 1d }'), '--db', db]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("operator 'population_drift': period was 1w, is now 1d");
+    expect(await query(db, ...tables)).toEqual(before);
+
+    const renamed = await runPulse([
+      '--config',
+      writeJob(dir, 'run-renamed', second, '  - { type: population_drift, name: daily_drift, period: 1d }'),
+      '--db',
+      db,
+    ]);
+    expect(renamed.code).toBe(0);
+    const [daily] = await query(
+      db,
+      `SELECT count(DISTINCT run_id)::INTEGER AS n FROM drift_metrics WHERE epoch_ms(current_end) - epoch_ms(current_start) = ${DAY}`,
+    );
+    expect(daily![0]!['n']).toBeGreaterThan(0);
+  });
+});
