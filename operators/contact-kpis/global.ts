@@ -107,8 +107,15 @@ export class ContactKpiGlobal implements GlobalOperator {
   // eslint-disable-next-line require-yield -- the global-operator contract is a generator; closing windows asks the shards nothing
   *onWatermark(watermark: number): ShardRequests {
     this.ensureIndexed();
-    if (watermark < this.watermark) return;
-    this.meta.set(WATERMARK_KEY, Number.isFinite(watermark) ? watermark : Number.MAX_SAFE_INTEGER);
+    const previous = this.watermark;
+    if (watermark < previous) return;
+    // The end of a bounded input (+Infinity) closes and finalises every window. A later run over the
+    // same database (tomorrow's file) goes on from where this run's events reached, so the stored
+    // watermark stays the last finite one, and a window that its events could still change keeps its
+    // accumulator (below). Storing the end made every later run's windows look closed long ago: they
+    // never closed, and their contacts were lost without a sign.
+    const endOfInput = watermark === Number.POSITIVE_INFINITY;
+    if (!endOfInput) this.meta.set(WATERMARK_KEY, watermark);
     const lateness = this.options.allowedLatenessMs;
     const closing: WindowAcc[] = [];
     const expiring: Array<[string, WindowAcc]> = [];
@@ -138,8 +145,9 @@ export class ContactKpiGlobal implements GlobalOperator {
       const row = computeKpiRow(acc, this.options, true);
       this.finalRows.set(key, { row, reasons: acc.reasons });
       this.dirty.add(key);
-      this.windows.delete(key);
       this.refreshClosed(row);
+      if (endOfInput && previous < expiryWatermark(acc, lateness)) this.due.schedule(key, this.deadline(acc));
+      else this.windows.delete(key);
     }
   }
 
@@ -153,9 +161,10 @@ export class ContactKpiGlobal implements GlobalOperator {
     const reasonRows: OutputRow[] = [];
     for (const key of this.dirty) {
       const acc = this.windows.get(key);
-      const done = acc ? null : this.finalRows.get(key);
-      const row = acc ? computeKpiRow(acc, this.options, false) : done?.row;
-      const reasons = acc ? acc.reasons : done?.reasons;
+      // A final row first: at the end of an input a window is final and still kept for a later run.
+      const done = this.finalRows.get(key);
+      const row = done ? done.row : acc && computeKpiRow(acc, this.options, false);
+      const reasons = done ? done.reasons : acc?.reasons;
       if (!row || !reasons) continue;
       kpiRows.push({ ...row });
       if (!this.reasonsDirty.has(key)) continue;

@@ -68,6 +68,9 @@ export class ContactKpiLocal implements LocalOperator {
   }
 
   onWatermark(watermark: number): void {
+    // The end of a bounded input: a later run over the same database may bring the repeats of this
+    // run's last contacts, so their look-ahead entries stay (see global.ts).
+    if (watermark === Number.POSITIVE_INFINITY) return;
     if (watermark > this.watermark) this.watermark = watermark;
     this.fcr.prune(watermark);
   }

@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { query } from '../helpers/duckdb.js';
+import { runPulse } from '../helpers/pulse-run.js';
+import { rng } from '../helpers/seeded-random.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 5);
+
+/**
+ * Ten days of calls, a few customers calling again within days (so first-contact resolution has
+ * repeats, some of them across the split at day 5). Returns each contact's line and queued_at.
+ */
+function calls(): Array<{ line: string; queued: number }> {
+  const random = rng(11);
+  return Array.from({ length: 1200 }, (_, i) => {
+    const queued = T0 + Math.floor((i / 1200) * 10 * DAY);
+    const abandoned = random() < 0.1;
+    const answered = abandoned ? null : queued + Math.floor(random() * 40_000);
+    const line = JSON.stringify({
+      type: 'contact',
+      event_id: `k${i}`,
+      customer_id: `c${Math.floor(random() * 150)}`,
+      contact_id: `k${i}`,
+      channel: i % 3 === 0 ? 'chat' : 'voice',
+      queue: i % 2 === 0 ? 'billing' : 'support',
+      reason: random() < 0.5 ? 'BILL' : 'TECH',
+      agent_id: abandoned ? null : 'a1',
+      queued_at: queued,
+      answered_at: answered,
+      ended_at: (answered ?? queued) + 60_000 + Math.floor(random() * 300_000),
+      hold_seconds: 0,
+      acw_seconds: 10,
+      disposition: abandoned ? 'abandoned' : 'resolved',
+    });
+    return { line, queued };
+  });
+}
+
+function writeJob(dir: string, name: string, input: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    `name: successive
+source: files
+sources:
+  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 100 }
+operators:
+  - type: contact_kpis
+    window_sizes: [1h, 1d]
+    fcr_lookahead_days: 3
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
+describe('successive runs over one database (a daily job on each day’s file)', () => {
+  it('the contact KPIs of two runs, on the first five days then the next five, equal those of one run over all ten', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-successive-'));
+    const all = calls();
+    const split = T0 + 5 * DAY;
+    const files = { all: join(dir, 'all.ndjson'), first: join(dir, 'first.ndjson'), second: join(dir, 'second.ndjson') };
+    writeFileSync(files.all, all.map((c) => c.line).join('\n') + '\n');
+    writeFileSync(
+      files.first,
+      all
+        .filter((c) => c.queued < split)
+        .map((c) => c.line)
+        .join('\n') + '\n',
+    );
+    writeFileSync(
+      files.second,
+      all
+        .filter((c) => c.queued >= split)
+        .map((c) => c.line)
+        .join('\n') + '\n',
+    );
+    const one = join(dir, 'one.duckdb');
+    const two = join(dir, 'two.duckdb');
+    expect((await runPulse(['--config', writeJob(dir, 'all', files.all), '--db', one])).code).toBe(0);
+    expect((await runPulse(['--config', writeJob(dir, 'first', files.first), '--db', two])).code).toBe(0);
+    expect((await runPulse(['--config', writeJob(dir, 'second', files.second), '--db', two])).code).toBe(0);
+
+    const rows = (table: string, db: string) => `SELECT * FROM ${db}.${table}`;
+    const [diffs, offered, oracle] = await query(
+      ':memory:',
+      `ATTACH '${one}' AS one (READ_ONLY)`,
+      `ATTACH '${two}' AS two (READ_ONLY)`,
+      `SELECT (SELECT count(*) FROM (${rows('contact_kpis', 'one')} EXCEPT ALL ${rows('contact_kpis', 'two')}))::INTEGER AS kpis_lost,
+              (SELECT count(*) FROM (${rows('contact_kpis', 'two')} EXCEPT ALL ${rows('contact_kpis', 'one')}))::INTEGER AS kpis_added,
+              (SELECT count(*) FROM (${rows('contact_reason_volumes', 'one')} EXCEPT ALL ${rows('contact_reason_volumes', 'two')}))::INTEGER AS reasons_lost,
+              (SELECT count(*) FROM (${rows('contact_reason_volumes', 'two')} EXCEPT ALL ${rows('contact_reason_volumes', 'one')}))::INTEGER AS reasons_added`,
+      `SELECT epoch_ms(window_start) AS day, sum(offered)::INTEGER AS offered, sum(fcr_eligible)::INTEGER AS eligible, sum(fcr_resolved)::INTEGER AS resolved
+         FROM two.contact_kpis WHERE window_end - window_start = INTERVAL 1 DAY GROUP BY ALL ORDER BY ALL`,
+      // The oracle: SPEC section 4's FCR (same reason, look-ahead 3 days) by SQL over the file.
+      `WITH c AS (SELECT * FROM read_json('${files.all}', columns = {customer_id: 'VARCHAR', reason: 'VARCHAR', queued_at: 'BIGINT', ended_at: 'BIGINT', answered_at: 'BIGINT'}))
+       SELECT (a.queued_at // ${DAY}) * ${DAY} AS day, count(*)::INTEGER AS offered,
+              count(*) FILTER (WHERE a.answered_at IS NOT NULL)::INTEGER AS eligible,
+              count(*) FILTER (WHERE a.answered_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM c b WHERE b.customer_id = a.customer_id AND b.reason = a.reason
+                AND b.queued_at > a.ended_at AND b.queued_at <= a.ended_at + ${3 * DAY}))::INTEGER AS resolved
+         FROM c a GROUP BY ALL ORDER BY ALL`,
+    ).then((results) => results.slice(2));
+    expect(diffs).toEqual([{ kpis_lost: 0, kpis_added: 0, reasons_lost: 0, reasons_added: 0 }]);
+    expect(offered!.map((r) => ({ ...r, day: Number(r['day']) }))).toEqual(oracle!.map((r) => ({ ...r, day: Number(r['day']) })));
+    expect(offered).toHaveLength(10);
+  });
+});
