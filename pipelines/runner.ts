@@ -214,6 +214,7 @@ export class JobRunner {
     const times = concatTimes(results.map((r) => r.eventTimes));
     // A batch without a plausible time registers nothing: an unknown partition does not hold the watermark back.
     if (times.length > 0) this.watermarks.observeBatch(batch.partition, times, now);
+    if (this.eventClock) this.schedule.startAtEvents(times);
     this.watermarks.heartbeat(batch.partition, now);
     const watermark = await this.moveWatermark();
     let accepted = 0;

@@ -1,12 +1,15 @@
+import { quantile } from 'simple-statistics';
 import type { Alert } from '../operators/alert.js';
 import type { JobClock } from '../sinks/duckdb/job-clock.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
 
+const FIRST_EVENTS_QUANTILE = 0.01;
+
 /**
  * Where the job's scheduled reports are (pipelines/report-schedule.ts): the job clock up to which
  * their runs were made. It comes from the checkpoint, or on a job's first run from where the
- * clock started (the first watermark of a bounded input, the wall clock at start for a live
- * source), and each checkpoint stores it with the report alerts it made, so a run happens once.
+ * clock started (where the first events of a bounded input start, the wall clock at start for a
+ * live source), and each checkpoint stores it with the report alerts it made, so a run happens once.
  */
 export class ScheduleCursor {
   private cursor: number | undefined;
@@ -25,6 +28,17 @@ export class ScheduleCursor {
   /** Where the clock starts, unless a checkpoint had a cursor. */
   startAt(at: number): void {
     this.cursor ??= at;
+  }
+
+  /**
+   * A replay's clock starts where its first batch's events start, not at its first watermark: that
+   * comes after the whole batch, and a file of a few weeks that fits in one batch (4,096 lines by
+   * default) made no report of its weeks. Its first percentile, so that a few records dated far
+   * back do not add months of empty reports.
+   */
+  startAtEvents(times: Float64Array): void {
+    if (this.cursor !== undefined || times.length === 0) return;
+    this.cursor = quantile(Array.from(times), FIRST_EVENTS_QUANTILE);
   }
 
   /** True when a schedule's run is due by `now`: a live job's clock moves while its source is silent. */

@@ -77,7 +77,7 @@ function events(): string {
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 }
 
-function jobYaml(dir: string, smtpPort: number | null, maxEvents: number): string {
+function jobYaml(dir: string, smtpPort: number | null, maxEvents: number, batchSize: number): string {
   const alerting =
     smtpPort === null
       ? ''
@@ -90,7 +90,7 @@ alerting:
 name: scheduled-reports-test
 source: files
 sources:
-  files: { type: files, paths: ["${join(dir, 'events.ndjson')}"], batch_size: 16 }
+  files: { type: files, paths: ["${join(dir, 'events.ndjson')}"], batch_size: ${batchSize} }
 event_time: { max_out_of_orderness: 5m, allowed_lateness: 1h }
 operators:
   - type: contact_kpis
@@ -120,10 +120,10 @@ ${alerting}
 `;
 }
 
-async function runIn(dir: string, smtpPort: number | null, maxEvents: number): Promise<void> {
+async function runIn(dir: string, smtpPort: number | null, maxEvents: number, batchSize = 16): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'events.ndjson'), events());
-  writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, smtpPort, maxEvents));
+  writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, smtpPort, maxEvents, batchSize));
   process.env['PULSE_LOG_LEVEL'] = 'silent';
   await runCommand({ config: join(dir, 'job.yaml') });
 }
@@ -257,12 +257,21 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(PYTHON))('scheduled, colour-coded r
     expect(Number(alerts![0]!['n'])).toBe(RUNS);
   }, 120_000);
 
+  it('a replay whose month fits in one batch (the default 4,096 lines) writes the same reports: the clock starts at its first events, not at its first watermark', async () => {
+    await runIn(join(root, 'one-batch'), null, 1_000_000, 4096);
+    const a = join(root, 'run', 'reports');
+    const b = join(root, 'one-batch', 'reports');
+    const files = readdirSync(a).sort();
+    expect(readdirSync(b).sort()).toEqual(files);
+    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+  }, 120_000);
+
   it('exactly once across crashes: runs killed at any moment, then resumed, give the same reports, each run once', async () => {
     const dir = join(root, 'crash');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'events.ndjson'), events());
     // Small checkpoints, so that kills fall between checkpoints that made some runs and not others.
-    writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, null, 24));
+    writeFileSync(join(dir, 'job.yaml'), jobYaml(dir, null, 24, 16));
     const config = ['--config', join(dir, 'job.yaml')];
     for (const killAfterMs of [700, 1400, 2100]) {
       const { code, killed, stderr } = await runPulse(config, killAfterMs);
