@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LocalOperator } from '../operators/parallel.js';
 import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
-import { prepareCaseCheckpoint, watchesCaseDeadlines, type CaseCheckpointWork } from '../sinks/cases/index.js';
+import { applyPeopleChanges, prepareCaseCheckpoint, watchesCaseDeadlines, type CaseCheckpointWork, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
 import type { JobClock } from '../sinks/duckdb/job-clock.js';
 
 /** Asks operator `index`'s local part on every shard; one answer per shard, in shard order. */
@@ -32,11 +32,23 @@ export class CaseDeadlines {
    */
   async prepare(connection: DuckDBConnection, ask: AskShards, clock: JobClock | undefined, now: number): Promise<CaseCheckpointWork | undefined> {
     if (!this.active) return undefined;
-    const watchers = this.watchers.map((index) => ({
+    return prepareCaseCheckpoint(connection, this.askers(ask), clock?.at ?? now, clock?.basis === 'wall' ? clock.at : undefined);
+  }
+
+  /** When the job starts: the operators hear of the cases people closed or reopened since the last checkpoint. */
+  async restored(connection: DuckDBConnection, ask: AskShards): Promise<void> {
+    await applyPeopleChanges(connection, this.askers(ask));
+  }
+
+  /** Each watching operator's questions, asked of its local parts on every shard. */
+  private askers(ask: AskShards): CaseDeadlineWatcher[] {
+    return this.watchers.map((index) => ({
       overdueCases: async (dueBy?: number) =>
         ((await ask(index, { step: 'overdue', ...(dueBy !== undefined ? { dueBy } : {}) })) as Array<Array<{ case_id: string }>>).flat(),
       settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) => ((await ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
+      casesChangedByPeople: async (statuses: ReadonlyMap<string, string>) => {
+        await ask(index, { step: 'changed', statuses });
+      },
     }));
-    return prepareCaseCheckpoint(connection, watchers, clock?.at ?? now, clock?.basis === 'wall' ? clock.at : undefined);
   }
 }

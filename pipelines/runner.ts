@@ -510,6 +510,7 @@ export class JobRunner {
     // start those windows empty and overwrite their rows.
     const watermark = this.watermarks.current;
     const openWindows = await this.loadState(Number.isFinite(watermark) || positions.size > 0);
+    await this.cases.restored(store.connection, (index, request) => this.pool!.ask(index, request));
     if (openWindows !== undefined) {
       this.progress.watermark = watermark;
       logger.info(

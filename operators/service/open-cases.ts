@@ -10,8 +10,9 @@
  * - by deadline, so that a watermark passing deadlines visits the cases due, not every case.
  *
  * Built from the cases state when first asked (and again after the state is restored), then kept
- * in step by the operator: `opened` when it watches a new case; a case leaves the index when
- * `takeDue` hands it over to be marked due.
+ * in step by the operator: `opened` when it watches a new case, `changed` when a person closed or
+ * reopened one (a closed case keeps its deadline, not its place among the open cases); a case
+ * leaves the index when `takeDue` hands it over to be marked due.
  */
 import { DeadlineQueue } from '../deadline-queue.js';
 import type { KeyedState } from '../state.js';
@@ -38,6 +39,13 @@ export class OpenCaseIndex {
   /** A case was added to the state in the `open` phase. */
   opened(c: WatchedCase): void {
     if (this.isCurrent()) add(this.built!, c); // else built from the state when next asked
+  }
+
+  /** A person closed (`closed`) or reopened an open case: it leaves or rejoins its customer's open cases; its deadline stays. */
+  changed(c: WatchedCase): void {
+    if (!this.isCurrent()) return; // built from the state when next asked
+    if (c.closed) remove(this.built!, c);
+    else addOpen(this.built!, c);
   }
 
   /** The open cases whose deadline is before `time`, taken out of the index: the caller marks them due. */
@@ -73,12 +81,17 @@ export class OpenCaseIndex {
   }
 }
 
+/** A watched case: by its deadline, and among its customer's open cases unless a person closed it. */
 function add(index: Index, c: WatchedCase): void {
+  if (!c.closed) addOpen(index, c);
+  index.deadlines.schedule(c.case_id, c.due_at);
+}
+
+function addOpen(index: Index, c: WatchedCase): void {
   const key = keyOf(c.customer_id, c.category);
   const ids = index.byKey.get(key);
   if (ids) ids.push(c.case_id);
   else index.byKey.set(key, [c.case_id]);
-  index.deadlines.schedule(c.case_id, c.due_at);
 }
 
 function remove(index: Index, c: WatchedCase): void {

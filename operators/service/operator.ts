@@ -47,7 +47,10 @@ export interface SettledCase {
   team: string;
 }
 
-export type CaseDeadlineRequest = { step: 'overdue'; dueBy?: number } | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> };
+export type CaseDeadlineRequest =
+  | { step: 'overdue'; dueBy?: number }
+  | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> }
+  | { step: 'changed'; statuses: ReadonlyMap<string, string> };
 
 /** Expiry of old state runs at most once per this much event-time progress. */
 const EXPIRY_EVERY_MS = MS_PER_HOUR;
@@ -184,11 +187,35 @@ export class ServiceTriggersOperator implements Operator {
   }
 
   /**
+   * Statuses people gave cases (`pulse cases`, the console) since the operator last heard, by case
+   * id: a case closed or resolved before its deadline is no longer the customer's open case, so the
+   * next firing opens a new one (it reused the closed case: no deadline, no escalation); a case
+   * reopened is again. The case stays watched until its deadline, where the status check settles it.
+   */
+  casesChangedByPeople(statuses: ReadonlyMap<string, string>): void {
+    for (const [caseId, status] of statuses) {
+      const c = this.cases.get(caseId);
+      if (c === undefined || c.phase !== 'open') continue;
+      const closed = TERMINAL_CASE_STATUSES.has(status);
+      if (closed === (c.closed === true)) continue;
+      if (closed) c.closed = true;
+      else delete c.closed;
+      this.openCases.changed(c);
+      this.cases.touch(caseId);
+    }
+  }
+
+  /**
    * The runner's questions at a checkpoint, when the operator runs on a worker thread:
-   * `{ step: 'overdue', dueBy }` -> overdueCases(dueBy), `{ step: 'settle', statuses }` -> settleOverdue().
+   * `{ step: 'overdue', dueBy }` -> overdueCases(dueBy), `{ step: 'settle', statuses }` -> settleOverdue(),
+   * `{ step: 'changed', statuses }` -> casesChangedByPeople().
    */
   answer(request: unknown): unknown {
     const r = request as CaseDeadlineRequest;
+    if (r.step === 'changed') {
+      this.casesChangedByPeople(r.statuses);
+      return null;
+    }
     return r.step === 'overdue' ? this.overdueCases(r.dueBy) : this.settleOverdue(r.statuses);
   }
 

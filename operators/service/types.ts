@@ -145,6 +145,8 @@ export interface WatchedCase {
   due_at: number;
   /** `open` until the watermark passes due_at, then `due` until the status check settles it. */
   phase: 'open' | 'due';
+  /** A person closed or resolved it before its deadline: a firing opens a new case instead of reusing it. */
+  closed?: true;
 }
 
 export interface ClockState {

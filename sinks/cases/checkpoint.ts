@@ -26,6 +26,8 @@ export interface CaseDeadlineWatcher {
   /** `dueBy`: deadlines before it have passed (the job clock when it is not the watermark). */
   overdueCases(dueBy?: number): Promise<ReadonlyArray<{ case_id: string }>>;
   settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): Promise<SettledCase[]>;
+  /** Statuses people gave cases since the operator last heard, by case id (a closed case is no longer reused). */
+  casesChangedByPeople(statuses: ReadonlyMap<string, string>): Promise<void>;
 }
 
 /** True for an operator (part) that holds cases with deadlines (duck-typed so any operator can take part). */
@@ -69,6 +71,7 @@ export async function prepareCaseCheckpoint(
     settled.push(...(await watcher.settleOverdue(statuses)));
   }
   const pending = await pendingNotifications(conn);
+  await tellWatchers(watchers, pending.statuses);
   return {
     settled,
     alerts: pending.alerts,
@@ -97,9 +100,26 @@ export async function prepareCaseCheckpoint(
   };
 }
 
+/**
+ * Tells the watching operators of the statuses people gave cases since the last checkpoint. Also
+ * when a job starts, before it reads: a case closed between two runs is not reused by the first
+ * firing of the next.
+ */
+export async function applyPeopleChanges(conn: DuckDBConnection, watchers: readonly CaseDeadlineWatcher[]): Promise<void> {
+  if (watchers.length === 0) return;
+  await tellWatchers(watchers, (await pendingNotifications(conn)).statuses);
+}
+
+async function tellWatchers(watchers: readonly CaseDeadlineWatcher[], statuses: ReadonlyMap<string, string>): Promise<void> {
+  if (statuses.size === 0) return;
+  for (const watcher of watchers) await watcher.casesChangedByPeople(statuses);
+}
+
 interface PendingNotifications {
   alerts: Alert[];
   seqs: number[];
+  /** The current status of each case people changed, by case id. */
+  statuses: Map<string, string>;
 }
 
 /** Audit events people made that no notification has gone out for yet, as alerts. */
@@ -113,11 +133,14 @@ export async function pendingNotifications(conn: DuckDBConnection): Promise<Pend
   );
   const alerts: Alert[] = [];
   const seqs: number[] = [];
+  const statuses = new Map<string, string>();
   for (const row of reader.getRowObjectsJS()) {
     seqs.push(Number(row['seq']));
     alerts.push(changeAlert(row));
+    const status = str(row['case_status']);
+    if (status !== null) statuses.set(String(row['case_id']), status);
   }
-  return { alerts, seqs };
+  return { alerts, seqs, statuses };
 }
 
 async function markNotified(conn: DuckDBConnection, seqs: readonly number[]): Promise<void> {

@@ -97,6 +97,7 @@ survey_rules:
     const watcher = {
       overdueCases: async (dueBy?: number) => op.overdueCases(dueBy),
       settleOverdue: async (s: ReadonlyMap<string, never>) => op.settleOverdue(s),
+      casesChangedByPeople: async (s: ReadonlyMap<string, string>) => op.casesChangedByPeople(s),
     };
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();

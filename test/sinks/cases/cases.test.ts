@@ -9,7 +9,15 @@ import type { Operator, OperatorOutput } from '../../../operators/operator.js';
 import { UsageError } from '../../../operators/errors.js';
 import { DuckDBStore } from '../../../sinks/duckdb/store.js';
 import { packStateRows } from '../../../operators/state-pack.js';
-import { CaseNotFoundError, listCases, prepareCaseCheckpoint, showCase, updateCase, type CaseDeadlineWatcher } from '../../../sinks/cases/index.js';
+import {
+  CaseNotFoundError,
+  applyPeopleChanges,
+  listCases,
+  prepareCaseCheckpoint,
+  showCase,
+  updateCase,
+  type CaseDeadlineWatcher,
+} from '../../../sinks/cases/index.js';
 import type { ServiceTriggersOperator } from '../../../operators/service/operator.js';
 import { casesCommand } from '../../../pipelines/commands/cases.js';
 import { HOUR, drain, operatorFromYaml, profile, survey } from '../../operators/service/helpers.js';
@@ -52,7 +60,11 @@ async function checkpoint(store: DuckDBStore, op: Operator, now = WALL): Promise
 /** The operator's cases as the runner asks for them (its parts may be on worker threads). */
 function watcher(op: Operator): CaseDeadlineWatcher {
   const cases = op as unknown as ServiceTriggersOperator;
-  return { overdueCases: async () => cases.overdueCases(), settleOverdue: async (statuses) => cases.settleOverdue(statuses) };
+  return {
+    overdueCases: async () => cases.overdueCases(),
+    settleOverdue: async (statuses) => cases.settleOverdue(statuses),
+    casesChangedByPeople: async (statuses) => cases.casesChangedByPeople(statuses),
+  };
 }
 
 async function restoreInto(store: DuckDBStore, op: Operator): Promise<void> {
@@ -183,6 +195,57 @@ describe('cases end to end on a DuckDB file', () => {
     await restoreInto(store, op);
     expect((await checkpoint(store, op)).map((a) => a.rule)).toEqual(['case_overdue']);
     expect(await checkpoint(store, op)).toEqual([]);
+    store.close();
+  });
+});
+
+describe('a case closed by hand before its deadline', () => {
+  /** The case ids of the install_failed alerts written so far, in firing order. */
+  async function firedCases(store: DuckDBStore): Promise<string[]> {
+    const reader = await store.connection.runAndReadAll(`SELECT labels->>'case_id' AS c FROM alerts WHERE rule = 'install_failed' ORDER BY fired_at`);
+    return reader.getRowObjectsJS().map((r) => String(r['c']));
+  }
+
+  test('is not reused by the next firing, whether closed while the job runs or between two runs; reopened, it is the open case again', async () => {
+    let store = await DuckDBStore.open(dbPath);
+    let op = operatorFromYaml(YAML);
+    op.process(profile('b', 'Bronze'));
+    op.process(survey('b', { install_completed: false }, OPENED, 'S1'));
+    await checkpoint(store, op);
+    const [first] = await firedCases(store);
+
+    // Closed while the job runs: heard at the next checkpoint.
+    await cli(store).run('close', first!, '--db', dbPath, '--note', 'fixed');
+    await checkpoint(store, op);
+    op.process(survey('b', { install_completed: false }, OPENED + HOUR, 'S2'));
+    await checkpoint(store, op);
+    const second = (await firedCases(store))[1]!;
+    expect(second).not.toBe(first);
+
+    // Closed between two runs: heard when the job starts, before its first event.
+    await cli(store).run('close', second, '--db', dbPath, '--resolved');
+    store.close();
+    store = await DuckDBStore.open(dbPath);
+    op = operatorFromYaml(YAML);
+    await restoreInto(store, op);
+    await applyPeopleChanges(store.connection, [watcher(op)]);
+    op.process(survey('b', { install_completed: false }, OPENED + 2 * HOUR, 'S3'));
+    await checkpoint(store, op);
+    const third = (await firedCases(store))[2]!;
+    expect([first, second]).not.toContain(third);
+
+    // The first case reopened, the third closed: the next firing finds the first again.
+    await cli(store).run('update', first!, '--db', dbPath, '--status', 'in_progress');
+    await cli(store).run('close', third, '--db', dbPath);
+    await checkpoint(store, op);
+    op.process(survey('b', { install_completed: false }, OPENED + 3 * HOUR, 'S4'));
+    await checkpoint(store, op);
+    expect((await firedCases(store))[3]).toBe(first);
+
+    // Each case still escalates at its deadline only if it is open then: the reopened first one.
+    op.onWatermark(OPENED + 100 * HOUR);
+    const escalated = (await checkpoint(store, op)).filter((a) => a.rule === 'case_overdue').map((a) => a.labels['case_id']);
+    expect(escalated).toEqual([first]);
     store.close();
   });
 });
