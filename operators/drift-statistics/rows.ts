@@ -1,6 +1,8 @@
 /**
- * Turns a feature decision into a `drift_metrics` row (SPEC section 3). The extra statistics are not
- * columns of the SPEC table; a sink that keeps them can read `allStats` from the result itself.
+ * Turns a feature decision into a `drift_metrics` row (SPEC section 3): the deciding method's
+ * score, and in `statistics` every other one computed (SPEC section 7: PSI, KS and the others are
+ * always stored, whichever decides) with the two sample sizes; a statistic that does not apply to
+ * the feature's kind is left out.
  */
 import type { OutputRow } from '../operator.js';
 import type { FeatureDriftResult } from './decide.js';
@@ -26,5 +28,11 @@ export function driftMetricRow(runId: string, feature: string, result: FeatureDr
     reference_end: periods.referenceEnd,
     current_start: periods.currentStart,
     current_end: periods.currentEnd,
+    statistics: driftStatistics(result),
   };
+}
+
+function driftStatistics(result: FeatureDriftResult): Record<string, number> {
+  const computed = Object.entries(result.allStats).filter((entry): entry is [string, number] => entry[1] !== null);
+  return { ...Object.fromEntries(computed), reference_size: result.referenceSize, current_size: result.currentSize };
 }

@@ -81,7 +81,10 @@ export const OUTPUT_TABLES_DDL = [
     reference_start TIMESTAMPTZ,
     reference_end TIMESTAMPTZ,
     current_start TIMESTAMPTZ,
-    current_end TIMESTAMPTZ
+    current_end TIMESTAMPTZ,
+    -- additive (SPEC section 7: every statistic stored, whichever decides): PSI, KS, Wasserstein,
+    -- Jensen-Shannon, chi-square and the two sample sizes
+    statistics JSON
   )`,
   // additive (operators/population-drift): value tiers and RFM, and tier migration per rescoring
   `CREATE TABLE IF NOT EXISTS customer_segments (

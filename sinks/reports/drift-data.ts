@@ -25,11 +25,13 @@ export interface DriftMetric {
   reference_end: number | null;
   current_start: number | null;
   current_end: number | null;
+  /** Every statistic computed, whichever decides, and the sample sizes (empty for rows written before they were stored). */
+  statistics: Record<string, number>;
 }
 
 const METRIC_COLUMNS = `run_id, feature, method, score, p_value, threshold, drifted,
   epoch_ms(reference_start) AS reference_start, epoch_ms(reference_end) AS reference_end,
-  epoch_ms(current_start) AS current_start, epoch_ms(current_end) AS current_end`;
+  epoch_ms(current_start) AS current_start, epoch_ms(current_end) AS current_end, CAST(statistics AS VARCHAR) AS statistics`;
 
 function toMetric(r: Record<string, unknown>): DriftMetric {
   return {
@@ -45,6 +47,7 @@ function toMetric(r: Record<string, unknown>): DriftMetric {
     reference_end: numOrNull(r.reference_end),
     current_start: numOrNull(r.current_start),
     current_end: numOrNull(r.current_end),
+    statistics: r.statistics === null || r.statistics === undefined ? {} : (JSON.parse(str(r.statistics)) as Record<string, number>),
   };
 }
 

@@ -190,6 +190,7 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
       drifted: f.drifted,
       key: f.key,
       strength: f.strength,
+      statistics: f.statistics,
     })),
     distributions: distributions.map((d) => ({ feature: d.feature, measure: d.measure, ...d.distribution })),
     distributions_skipped: skipped,
@@ -356,6 +357,24 @@ function thresholdText(method: string, threshold: number | null, pValue: number 
   return pValue === null ? `>= ${formatScore(threshold)}` : `>= ${formatScore(threshold)} and chi-square rejects`;
 }
 
+/** Names of the stored statistics (operators/drift-statistics DriftStats), as the report shows them. */
+const STATISTIC_LABELS: ReadonlyArray<readonly [string, string]> = [
+  ['psi', 'PSI'],
+  ['ks_statistic', 'KS D'],
+  ['ks_p_value', 'KS p'],
+  ['wasserstein', 'W1'],
+  ['wasserstein_norm', 'W1 normalised'],
+  ['js', 'JS distance'],
+  ['chi2', 'chi-square'],
+  ['chi2_p_value', 'chi-square p'],
+];
+
+function otherStatistics(statistics: Readonly<Record<string, number>>): string {
+  const shown = STATISTIC_LABELS.filter(([key]) => statistics[key] !== undefined).map(([key, label]) => `${label} ${formatScore(statistics[key]!)}`);
+  if (statistics['reference_size'] !== undefined) shown.push(`n ${statistics['reference_size']} / ${statistics['current_size'] ?? NA}`);
+  return shown.length > 0 ? shown.join(', ') : NA;
+}
+
 function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
   return {
     type: 'table',
@@ -370,6 +389,7 @@ function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
       { label: 'threshold', align: 'right' },
       { label: 'vs threshold', align: 'right' },
       { label: 'drifted' },
+      { label: 'other statistics' },
     ],
     rows: ranked.map((f, i) => [
       String(i + 1),
@@ -380,8 +400,9 @@ function featureTable(ranked: readonly RankedFeature[]): ReportBlock {
       thresholdText(f.method, f.threshold, f.p_value),
       f.strength === null ? NA : Number.isFinite(f.strength) ? `${f.strength.toFixed(2)}x` : 'far past',
       f.drifted ? 'yes' : 'no',
+      otherStatistics(f.statistics),
     ]),
-    note: 'vs threshold: score / threshold, or log(p) / log(threshold) for the p-value tests; 1.00x is at the threshold, above means drifted (a categorical distance: when its chi-square test also rejects).',
+    note: 'vs threshold: score / threshold, or log(p) / log(threshold) for the p-value tests; 1.00x is at the threshold, above means drifted (a categorical distance: when its chi-square test also rejects). Other statistics: every one computed for the feature (SPEC section 7), whichever decides, and the values in each period (n).',
   };
 }
 

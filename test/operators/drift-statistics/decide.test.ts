@@ -338,12 +338,31 @@ describe('dataset drift', () => {
 });
 
 describe('drift_metrics row', () => {
-  it('has the SPEC columns', () => {
+  it('has the SPEC columns, and every other statistic computed in `statistics` (SPEC section 7)', () => {
     const r = numeric('normal_shift');
     const row = driftMetricRow('run-1', 'spend_total', r, { referenceStart: 0, referenceEnd: 7, currentStart: 7, currentEnd: 14 });
     expect(Object.keys(row).sort()).toEqual(
-      ['run_id', 'feature', 'method', 'score', 'p_value', 'threshold', 'drifted', 'reference_start', 'reference_end', 'current_start', 'current_end'].sort(),
+      [
+        'run_id',
+        'feature',
+        'method',
+        'score',
+        'p_value',
+        'threshold',
+        'drifted',
+        'reference_start',
+        'reference_end',
+        'current_start',
+        'current_end',
+        'statistics',
+      ].sort(),
     );
+    expect(row['statistics']).toMatchObject({
+      psi: r.allStats.psi,
+      ks_statistic: r.allStats.ks_statistic,
+      ks_p_value: r.p_value,
+      wasserstein_norm: r.allStats.wasserstein_norm,
+    });
     expect(row['method']).toBe('ks');
     expect(row['p_value']).toBe(r.p_value);
   });

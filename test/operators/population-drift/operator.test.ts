@@ -66,8 +66,8 @@ describe('period alignment and closing', () => {
 
 describe('half the customers spending 1.8x', () => {
   const { events, ref, cur } = spendShift(7);
-  const oracle = scipy<{ wn: number }>(
-    `r=np.array(data['ref']); c=np.array(data['cur'])\nprint(json.dumps({'wn': stats.wasserstein_distance(r,c)/max(np.std(r),0.001)}))`,
+  const oracle = scipy<{ wn: number; ks: number }>(
+    `r=np.array(data['ref']); c=np.array(data['cur'])\nprint(json.dumps({'wn': stats.wasserstein_distance(r,c)/max(np.std(r),0.001), 'ks': float(stats.ks_2samp(r,c).statistic)}))`,
     { ref, cur },
   );
 
@@ -81,6 +81,12 @@ describe('half the customers spending 1.8x', () => {
     expect(oracle.wn).toBeGreaterThan(0.15);
     // sketch accuracy 1%: well within 0.01 of the exact value
     expect(Math.abs((spend['score'] as number) - oracle.wn)).toBeLessThan(0.01);
+    // SPEC section 7: the other statistics are stored too, whichever decides.
+    const statistics = spend['statistics'] as Record<string, number>;
+    expect(statistics['wasserstein_norm']).toBe(spend['score']);
+    expect(Math.abs(statistics['ks_statistic']! - oracle.ks)).toBeLessThan(0.02);
+    expect(statistics['psi']).toBeGreaterThan(0);
+    expect([statistics['reference_size'], statistics['current_size']]).toEqual([ref.length, cur.length]);
     const alerts = out.rows('alert');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({

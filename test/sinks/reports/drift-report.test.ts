@@ -27,6 +27,8 @@ const week = (i: number) => W0 + i * 7 * DAY;
 const ts = (ms: number) => `TIMESTAMPTZ '${new Date(ms).toISOString()}'`;
 const RUN1 = 'drift-2026-01-12T00:00:00.000Z';
 const RUN2 = 'drift-2026-01-19T00:00:00.000Z';
+/** The statistics stored beside run 2's spend row (drift_metrics.statistics). */
+const SPEND_STATISTICS = JSON.stringify({ psi: 0.07, ks_statistic: 0.5, ks_p_value: 0.4, wasserstein_norm: 0.37, reference_size: 3, current_size: 4 });
 
 type Row = [feature: string, method: string, score: number | null, p: number | null, threshold: number | null, drifted: boolean];
 const RUN1_ROWS: Row[] = [
@@ -98,9 +100,12 @@ async function buildDriftDb(): Promise<Db> {
   const metricRows = [...RUN1_ROWS.map((r) => [RUN1, 0, 1, ...r] as const), ...RUN2_ROWS.map((r) => [RUN2, 1, 2, ...r] as const)].map(
     ([run, ref, cur, feature, method, score, p, threshold, drifted]) =>
       `('${run}', '${feature}', '${method}', ${score ?? 'NULL'}, ${p ?? 'NULL'}, ${threshold ?? 'NULL'}, ${drifted},
-        ${ts(week(ref))}, ${ts(week(ref + 1))}, ${ts(week(cur))}, ${ts(week(cur + 1))})`,
+        ${ts(week(ref))}, ${ts(week(ref + 1))}, ${ts(week(cur))}, ${ts(week(cur + 1))},
+        ${run === RUN2 && feature === 'spend_per_customer' ? `'${SPEND_STATISTICS}'` : 'NULL'})`,
   );
-  await connection.run(`INSERT INTO drift_metrics VALUES ${metricRows.join(',\n')}`);
+  await connection.run(
+    `INSERT INTO drift_metrics (run_id, feature, method, score, p_value, threshold, drifted, reference_start, reference_end, current_start, current_end, statistics) VALUES ${metricRows.join(',\n')}`,
+  );
   await connection.run(`INSERT INTO segment_migrations VALUES ${MIGRATIONS.map(([f, t, n, s]) => `('${RUN2}', '${f}', '${t}', ${n}, ${s})`).join(', ')}`);
   const windows = DAILY.map(([c, d, spend, n]) => `('${c}', ${ts(W0 + d * DAY)}, ${ts(W0 + (d + 1) * DAY)}, ${spend}, ${n}, ${spend}, 0, 0, '{}', 0)`);
   // An hourly row inside the current week that must not be summed on top of the daily ones.
@@ -191,11 +196,22 @@ describe('renderDriftReport', () => {
     const html = readFileSync(paths.htmlPath, 'utf8');
     const rows = tableRows(html, 'One row per feature');
     expect(rows.map((r) => r[1])).toEqual(RUN2_RANKING);
-    expect(rows[0]).toEqual(['1', 'spend_per_customer (key)', 'wasserstein_norm', '0.3700', 'n/a', '&gt;= 0.1000', '3.70x', 'yes']);
-    expect(rows[1]).toEqual(['2', 'transaction_channel', 'jensenshannon', '0.1800', 'n/a', '&gt;= 0.1000', '1.80x', 'yes']);
-    expect(rows[2]).toEqual(['3', 'region', 'chisquare', '3.1000', '0.2000', 'p &lt; 0.0500', '0.54x', 'no']);
-    expect(rows[3]).toEqual(['4', 'transactions_per_customer', 'ks', '0.2000', '0.3000', 'p &lt;= 0.0500', '0.40x', 'no']);
-    expect(rows[5]).toEqual(['6', 'value_tier', 'insufficient_data', 'n/a', 'n/a', 'n/a', 'n/a', 'no']);
+    // The other statistics of a row (SPEC section 7); a row written before they were stored has none.
+    expect(rows[0]).toEqual([
+      '1',
+      'spend_per_customer (key)',
+      'wasserstein_norm',
+      '0.3700',
+      'n/a',
+      '&gt;= 0.1000',
+      '3.70x',
+      'yes',
+      'PSI 0.0700, KS D 0.5000, KS p 0.4000, W1 normalised 0.3700, n 3 / 4',
+    ]);
+    expect(rows[1]).toEqual(['2', 'transaction_channel', 'jensenshannon', '0.1800', 'n/a', '&gt;= 0.1000', '1.80x', 'yes', 'n/a']);
+    expect(rows[2]).toEqual(['3', 'region', 'chisquare', '3.1000', '0.2000', 'p &lt; 0.0500', '0.54x', 'no', 'n/a']);
+    expect(rows[3]).toEqual(['4', 'transactions_per_customer', 'ks', '0.2000', '0.3000', 'p &lt;= 0.0500', '0.40x', 'no', 'n/a']);
+    expect(rows[5]).toEqual(['6', 'value_tier', 'insufficient_data', 'n/a', 'n/a', 'n/a', 'n/a', 'no', 'n/a']);
     const json = JSON.parse(readFileSync(paths.jsonPath, 'utf8')) as {
       verdict: { dataset_drift: boolean; share: number; drifted_features: string[] };
       features: Array<{ feature: string; rank: number }>;

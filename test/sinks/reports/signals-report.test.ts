@@ -34,7 +34,7 @@ describe('customer-signals summary', () => {
       ${kase('k3', 'care', WEEK_START + 5 * DAY, WEEK_START + 6 * DAY, END + DAY)},
       ${kase('k4', 'care', WEEK_START + 6 * DAY, END + DAY, null)},
       ${kase('k5', 'retention', PREV_START, PREV_START + DAY, WEEK_START + DAY)}`);
-    await conn.run(`INSERT INTO drift_metrics VALUES
+    await conn.run(`INSERT INTO drift_metrics (run_id, feature, method, score, p_value, threshold, drifted, reference_start, reference_end, current_start, current_end) VALUES
       ('r1', 'spend', 'wasserstein', 0.3, NULL, 0.1, true, ${ts(PREV_START)}, ${ts(WEEK_START)}, ${ts(WEEK_START)}, ${ts(END)}),
       ('r1', 'region', 'jensen_shannon', 0.01, NULL, 0.1, false, ${ts(PREV_START)}, ${ts(WEEK_START)}, ${ts(WEEK_START)}, ${ts(END)}),
       ('r0', 'spend', 'wasserstein', 0.01, NULL, 0.1, false, ${ts(PREV_START - 7 * DAY)}, ${ts(PREV_START)}, ${ts(PREV_START)}, ${ts(WEEK_START)})`);
