@@ -726,9 +726,24 @@ export function drift() {
     variables: [queryVariable('feature', 'Feature', 'pulse_drift_score')],
     panels: [
       panel({
+        title: 'Drifted features and dataset drift (the verdict)',
+        description:
+          "1 when a feature drifted at the latest drift run, whatever decided it (a p-value test on small samples; a Jensen-Shannon distance over its threshold counts only where its chi-square test rejects too), and 1 for the dataset when a key feature or at least the share threshold of the features drifted: the product's verdict, the one behind the SegmentationRescoreNeeded alert. " +
+          'Bad: dataset drift at 1: open the drift report (pulse report drift) and decide whether to rescore the segmentation models.',
+        targets: [
+          [`max(pulse_dataset_drift)`, 'dataset drift'],
+          [`max by (feature, method) (pulse_drift_drifted{feature=~"$feature"})`, '{{feature}} ({{method}})'],
+        ],
+        unit: 'short',
+        min: 0,
+        max: 1,
+        thresholds: { steps: [[1, 'red']] },
+        w: 24,
+      }),
+      panel({
         title: 'Drift score by feature (distance methods) with threshold',
         description:
-          'Latest drift score per feature for the distance methods (normalised Wasserstein, Jensen-Shannon, PSI; drifted when score >= threshold), with each threshold as a dashed series. ' +
+          'Latest drift score per feature for the distance methods (normalised Wasserstein, Jensen-Shannon, PSI), with each threshold as a dashed series; the verdict is the panel above (a Jensen-Shannon distance drifts only where its chi-square test rejects too). ' +
           'Bad: a score above its threshold: the current period differs from the reference. Open the drift report (pulse report drift) to see which values moved; if the change is real and lasting, re-baseline models and segments that use the feature.',
         targets: [
           [`max by (feature, method) (pulse_drift_score{feature=~"$feature", method=~"${DISTANCE_METHODS}"})`, '{{feature}} ({{method}})'],

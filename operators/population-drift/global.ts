@@ -35,6 +35,8 @@ export interface DriftScore {
   method: DriftMethod;
   score: number;
   threshold: number;
+  /** The feature's verdict (a categorical distance drifts only where its chi-square test rejects too). */
+  drifted: boolean;
 }
 
 interface Progress {
@@ -46,6 +48,8 @@ interface Progress {
   maxTs: number | null;
   baselineScored: boolean;
   latestScores: DriftScore[];
+  /** Dataset drift (SPEC section 7) at the last evaluated period; absent before one, or in state stored before it was kept. */
+  latestDatasetDrift?: boolean;
   segmentSizes: Record<Tier, number>;
   /** Starts of periods at or after `nextStart` that have events (see `onWatermark`). */
   active?: number[];
@@ -170,7 +174,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
 
   gauges(): GaugeReading[] {
     return [
-      { kind: 'drift_scores', scores: this.latestScores() },
+      { kind: 'drift_scores', scores: this.latestScores(), ...datasetDrifted(this.progress()) },
       { kind: 'segment_sizes', customers: this.segmentSizes() },
     ];
   }
@@ -287,8 +291,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
     const p = this.progress();
     p.latestScores = results
       .filter(([, r]) => r.score !== null && r.threshold !== null)
-      .map(([f, r]) => ({ feature: f.name, method: r.method, score: r.score as number, threshold: r.threshold as number }));
+      .map(([f, r]) => ({ feature: f.name, method: r.method, score: r.score as number, threshold: r.threshold as number, drifted: r.drifted }));
     const dataset = decideDatasetDrift(verdicts, { shareThreshold: o.shareThreshold });
+    p.latestDatasetDrift = dataset.drifted;
     if (!dataset.drifted) return false;
     const scores = Object.fromEntries(
       results.filter(([, r]) => r.drifted).map(([f, r]) => [f.name, { method: r.method, score: r.score, p_value: r.p_value, threshold: r.threshold }]),
@@ -375,4 +380,8 @@ export class PopulationDriftGlobal implements GlobalOperator {
     this.hydrated.add(s);
     return restoreSummaries(s);
   }
+}
+
+function datasetDrifted(p: Progress): { datasetDrifted?: boolean } {
+  return p.latestDatasetDrift === undefined ? {} : { datasetDrifted: p.latestDatasetDrift };
 }

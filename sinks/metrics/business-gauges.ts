@@ -9,6 +9,7 @@ export interface DriftScoreSample {
   method: string;
   score: number | null;
   threshold: number | null;
+  drifted?: boolean;
 }
 
 /**
@@ -19,6 +20,8 @@ export interface DriftScoreSample {
 export class BusinessGauges {
   private readonly driftScore: Gauge<'feature' | 'method'>;
   private readonly driftThreshold: Gauge<'feature' | 'method'>;
+  private readonly driftDrifted: Gauge<'feature' | 'method'>;
+  private readonly datasetDrift: Gauge;
   private readonly segmentCustomers: Gauge<'tier'>;
   private readonly casesOpen: Gauge<'team'>;
   private readonly casesOverdue: Gauge<'team'>;
@@ -35,6 +38,17 @@ export class BusinessGauges {
       name: 'pulse_drift_threshold',
       help: 'Threshold the drift statistic is compared with (a p-value for ks and chisquare).',
       labelNames: ['feature', 'method'],
+      registers,
+    });
+    this.driftDrifted = new Gauge({
+      name: 'pulse_drift_drifted',
+      help: "1 when the feature drifted at the latest drift run, else 0: the product's verdict, whatever the method (a p-value test, or a distance that its chi-square test confirms).",
+      labelNames: ['feature', 'method'],
+      registers,
+    });
+    this.datasetDrift = new Gauge({
+      name: 'pulse_dataset_drift',
+      help: '1 when the latest drift run found dataset drift (SPEC section 7: a key feature, or at least the share threshold of the features, drifted), else 0.',
       registers,
     });
     this.segmentCustomers = new Gauge({
@@ -57,13 +71,16 @@ export class BusinessGauges {
     });
   }
 
-  publishDrift(scores: readonly DriftScoreSample[]): void {
+  publishDrift(scores: readonly DriftScoreSample[], datasetDrifted?: boolean): void {
     this.driftScore.reset();
     this.driftThreshold.reset();
-    for (const { feature, method, score, threshold } of scores) {
+    this.driftDrifted.reset();
+    for (const { feature, method, score, threshold, drifted } of scores) {
       if (score !== null && Number.isFinite(score)) this.driftScore.set({ feature, method }, score);
       if (threshold !== null && Number.isFinite(threshold)) this.driftThreshold.set({ feature, method }, threshold);
+      if (drifted !== undefined) this.driftDrifted.set({ feature, method }, drifted ? 1 : 0);
     }
+    if (datasetDrifted !== undefined) this.datasetDrift.set(datasetDrifted ? 1 : 0);
   }
 
   publishSegments(sizes: Readonly<Record<string, number>>): void {

@@ -28,7 +28,7 @@ export class OperatorGauges {
     readings.forEach((list, i) => {
       for (const reading of list) {
         if (reading.kind === 'contact_kpis') this.kpis.get(i)?.publish(reading.rows);
-        else if (reading.kind === 'drift_scores') this.business.publishDrift(reading.scores);
+        else if (reading.kind === 'drift_scores') this.business.publishDrift(reading.scores, reading.datasetDrifted);
         else this.business.publishSegments(reading.customers);
       }
     });

@@ -23,6 +23,8 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_contact_fcr_rate: 'contact-KPI gauges',
   pulse_drift_score: 'drift gauges: set after a drift run',
   pulse_drift_threshold: 'drift gauges: set after a drift run',
+  pulse_drift_drifted: 'drift gauges: set after a drift run',
+  pulse_dataset_drift: 'drift gauges: set after a drift run',
   pulse_segment_customers: 'segment gauges: set after segment scoring',
   pulse_cases_open: 'cases gauges: need the cases feature',
   pulse_cases_overdue: 'cases gauges: need the cases feature',

@@ -31,6 +31,8 @@ describe('business metrics of the default job', () => {
     await new JobRunner({ job, source, store, metrics, logger, signal: new AbortController().signal }).run();
     const values = async (name: string): Promise<Sample[]> => (await metrics.registry.getSingleMetric(name)!.get()).values as Sample[];
     const drift = await values('pulse_drift_score');
+    const drifted = await values('pulse_drift_drifted');
+    const dataset = await values('pulse_dataset_drift');
     const segments = await values('pulse_segment_customers');
     const open = await values('pulse_cases_open');
     const offered = await values('pulse_contact_offered');
@@ -39,7 +41,7 @@ describe('business metrics of the default job', () => {
 
     const [lastRun, tiers, cases, members] = await query(
       db,
-      `SELECT feature, method, score FROM drift_metrics WHERE run_id = (SELECT max(run_id) FROM drift_metrics) AND score IS NOT NULL`,
+      `SELECT feature, method, score, drifted FROM drift_metrics WHERE run_id = (SELECT max(run_id) FROM drift_metrics) AND score IS NOT NULL`,
       `SELECT tier, count(*) AS n FROM customer_segments GROUP BY tier`,
       `SELECT team, count(*) AS n FROM cases WHERE status = 'open' GROUP BY team`,
       `SELECT rule, count(*) AS n FROM move_members GROUP BY rule`,
@@ -48,7 +50,16 @@ describe('business metrics of the default job', () => {
     for (const row of lastRun!) {
       const sample = drift.find((s) => s.labels['feature'] === row['feature'] && s.labels['method'] === row['method']);
       expect(sample?.value).toBeCloseTo(Number(row['score']), 9);
+      // The verdict as stored, whatever the method: a Prometheus rule or panel reads it, not score >= threshold.
+      const verdict = drifted.find((s) => s.labels['feature'] === row['feature'] && s.labels['method'] === row['method']);
+      expect(verdict?.value).toBe(row['drifted'] === true ? 1 : 0);
     }
+    // The last run's dataset verdict: its rescoring alert, if it raised one.
+    const [rescored] = await query(
+      db,
+      `SELECT count(*)::INTEGER AS n FROM alerts WHERE rule = 'SegmentationRescoreNeeded' AND window_start = (SELECT max(current_start) FROM drift_metrics)`,
+    );
+    expect(dataset.map((s) => s.value)).toEqual([rescored![0]!['n'] === 0 ? 0 : 1]);
     expect(Object.fromEntries(segments.map((s) => [s.labels['tier'], s.value]))).toEqual(Object.fromEntries(tiers!.map((r) => [r['tier'], Number(r['n'])])));
     expect(Object.fromEntries(open.map((s) => [s.labels['team'], s.value]))).toEqual(Object.fromEntries(cases!.map((r) => [r['team'], Number(r['n'])])));
     // The sample's drift group pays 1.8x from 2026-02-09: a move together, its customers' jump alerts held back.

@@ -107,6 +107,7 @@ describe('half the customers spending 1.8x', () => {
       method: 'wasserstein_norm',
       score: spend['score'],
       threshold: 0.1,
+      drifted: true,
     });
     // a replay yields the same alert id; nothing more is emitted afterwards
     const again = new Collected();
