@@ -415,18 +415,31 @@ export class DeliveryWorker {
     // Keys before sends: a crash after a send re-sends the same alerts with the same key.
     await this.setKeys(keyed);
     const marks = new PassMarks(this.options.conn, now, this.settings.resolveTimeoutMs);
-    for (const { key, first, batch } of toSend) {
-      if (mode.interrupted?.()) break;
-      const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks);
-      if (outcome === 'sent') {
-        result.sent++;
-        result.delivered += batch.length;
-        lastNotified.set(key, now);
-      } else if (outcome === 'dead') result.dead++;
-      else result.failed++;
-      if (marks.size >= MARKS_PER_WRITE) await marks.write();
-    }
-    await marks.write();
+    // One statement at a time on the connection, whichever receiver's sends filled the marks.
+    let writing = Promise.resolve();
+    const writeMarks = (): Promise<void> => (writing = writing.then(() => marks.write()));
+    // Each receiver's notifications in turn, the receivers side by side: one that hangs (a webhook
+    // that never answers) held every other receiver's notifications behind its timeouts. A receiver
+    // whose send timed out is not tried again this pass: its other notifications would wait out the
+    // same timeout one after the other; they keep their place for the next pass.
+    const lane = async (sends: typeof toSend): Promise<void> => {
+      for (const { key, first, batch } of sends) {
+        if (mode.interrupted?.()) return;
+        const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks);
+        if (marks.size >= MARKS_PER_WRITE) await writeMarks();
+        if (outcome === 'sent') {
+          result.sent++;
+          result.delivered += batch.length;
+          lastNotified.set(key, now);
+        } else if (outcome === 'dead') result.dead++;
+        else {
+          result.failed++;
+          if (outcome === 'timed_out') return;
+        }
+      }
+    };
+    await Promise.all([...groupBy(toSend, (send) => send.first.receiver).values()].map(lane));
+    await writeMarks();
 
     if (mode.repeats) await this.repeats(deliveredFiring, groups, lastNotified, firing, silences, now, result);
     const depth = await this.query(`SELECT receiver, count(*) AS n FROM pulse_outbox WHERE status = 'pending' GROUP BY receiver`);
@@ -518,7 +531,7 @@ export class DeliveryWorker {
     batch: PendingRow[],
     now: number,
     marks: PassMarks,
-  ): Promise<'sent' | 'retry' | 'dead'> {
+  ): Promise<'sent' | 'retry' | 'timed_out' | 'dead'> {
     const receiver = this.options.receivers.get(receiverName);
     const key = batch[0]?.notificationKey as string;
     if (!receiver) {
@@ -558,7 +571,7 @@ export class DeliveryWorker {
       lastError,
       now + Math.max(asked, backoffDelay(attempts, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random)),
     );
-    return 'retry';
+    return error.reason === 'timeout' ? 'timed_out' : 'retry';
   }
 
   /** Re-sends unchanged groups that still fire, every repeat_interval (best effort, not outboxed). */
@@ -601,4 +614,15 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

@@ -248,6 +248,61 @@ silences:
   });
 });
 
+describe('delivery worker: receivers side by side', () => {
+  it('a receiver that hangs holds back no other receiver, and is tried once a pass, not once per notification', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const router = routerFor(
+      `route: {receiver: stuck, group_by: ['...'], group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: stuck, continue: true}, {matchers: ['kind=~".+"'], receiver: ok}]}`,
+      ['stuck', 'ok'],
+    );
+    const alerts = Array.from({ length: 6 }, (_, i) =>
+      makeAlert({ rule: 'AbandonHigh', subject: `q${i}`, labels: { alertname: 'AbandonHigh', queue: `q${i}` } }),
+    );
+    // The stuck receiver answers nothing until the other one has had every notification: with the
+    // receivers one after the other (the stuck one's groups first) this pass would never end.
+    const delivered: string[] = [];
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let stuckCalls = 0;
+    const stuck: Receiver = {
+      name: 'stuck',
+      type: 'webhook',
+      send: async () => {
+        stuckCalls++;
+        await released;
+        throw new DeliveryError('timeout', false, 'POST http://stuck timed out after 10000 ms');
+      },
+    };
+    const ok: Receiver = {
+      name: 'ok',
+      type: 'webhook',
+      send: async (n: Notification) => {
+        delivered.push(...n.alerts.map((a) => a.labels['queue']!));
+        if (delivered.length === alerts.length) release();
+      },
+    };
+    await enqueueTx(conn, alerts, router, T0);
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([
+        ['stuck', stuck],
+        ['ok', ok],
+      ]),
+      clock: () => T0,
+    });
+    const result = await worker.tick();
+    expect(delivered.sort()).toEqual(alerts.map((_, i) => `q${i}`));
+    expect(stuckCalls).toBe(1);
+    expect(result).toMatchObject({ sent: alerts.length, failed: 1 });
+    const pending = await rows(
+      conn,
+      `SELECT receiver, count(*)::INT AS n, max(attempts)::INT AS attempts FROM pulse_outbox WHERE status = 'pending' GROUP BY ALL`,
+    );
+    expect(pending).toEqual([{ receiver: 'stuck', n: alerts.length, attempts: 1 }]);
+  });
+});
+
 describe('delivery worker: failures', () => {
   const quickRoute = `route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`;
 
