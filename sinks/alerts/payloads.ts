@@ -31,6 +31,15 @@ export function common(maps: ReadonlyArray<Record<string, string>>): Record<stri
   return out;
 }
 
+/**
+ * An alert's annotations as receivers get them, with the customer it concerns (SPEC section 5) as
+ * `customer_id`: an annotation, not a label, so that labels stay a bounded set (routing, grouping,
+ * Alertmanager's series), while a receiver's own automation can still find the customer.
+ */
+function annotationsOf(a: DeliveredAlert): Record<string, string> {
+  return a.customerId ? { ...a.annotations, customer_id: a.customerId } : a.annotations;
+}
+
 export function webhookPayload(n: Notification): WebhookPayload {
   return {
     version: '4',
@@ -40,12 +49,12 @@ export function webhookPayload(n: Notification): WebhookPayload {
     receiver: n.receiver,
     groupLabels: n.groupLabels,
     commonLabels: common(n.alerts.map((a) => a.labels)),
-    commonAnnotations: common(n.alerts.map((a) => a.annotations)),
+    commonAnnotations: common(n.alerts.map(annotationsOf)),
     externalURL: n.externalURL,
     alerts: n.alerts.map((a) => ({
       status: a.status,
       labels: a.labels,
-      annotations: a.annotations,
+      annotations: annotationsOf(a),
       startsAt: a.startsAt,
       endsAt: a.endsAt,
       generatorURL: a.generatorURL,
@@ -69,7 +78,7 @@ export interface PostableAlert {
  */
 export function postableAlerts(n: Notification): PostableAlert[] {
   return n.alerts.map((a) => {
-    const out: PostableAlert = { labels: a.labels, annotations: a.annotations, startsAt: a.startsAt };
+    const out: PostableAlert = { labels: a.labels, annotations: annotationsOf(a), startsAt: a.startsAt };
     if (a.status === 'resolved') out.endsAt = a.endsAt;
     if (a.generatorURL) out.generatorURL = a.generatorURL;
     return out;
