@@ -1,4 +1,4 @@
-import type { ClientProperties, MessageHeader } from '../../sources/kafka/client.js';
+import { ERR, type ClientProperties, type MessageHeader } from '../../sources/kafka/client.js';
 import { DeliveringProducer, ProduceError } from '../../sources/kafka/producer.js';
 import type { DeliverySettings } from './config.js';
 import { AlertingConfigError, DeliveryError } from './errors.js';
@@ -60,7 +60,8 @@ export class KafkaAlertReceiver implements Receiver {
       if (error instanceof ProduceError) {
         // Unknown topic or authorization failures do not heal by retrying; broker trouble does.
         const permanent = !error.retriable && PERMANENT_CODES.has(error.kafkaCode);
-        throw new DeliveryError(permanent ? 'config' : 'network', permanent, `Kafka receiver '${this.name}': ${error.message}`, { cause: error });
+        const reason = permanent ? 'config' : TIMEOUT_CODES.has(error.kafkaCode) ? 'timeout' : 'network';
+        throw new DeliveryError(reason, permanent, `Kafka receiver '${this.name}': ${error.message}`, { cause: error });
       }
       throw error;
     }
@@ -73,6 +74,8 @@ export class KafkaAlertReceiver implements Receiver {
 
 /** Broker error codes that no retry fixes: unknown topic, too large, topic/cluster authorization. */
 const PERMANENT_CODES = new Set([3, 10, 29, 31]);
+/** Brokers not reached in time (connecting, or a message not delivered within the timeout). */
+const TIMEOUT_CODES = new Set<number>([ERR.TIMED_OUT, ERR.MSG_TIMED_OUT]);
 
 function header(name: string, value: string): MessageHeader {
   return { [name]: value };

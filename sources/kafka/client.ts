@@ -32,6 +32,8 @@ export const ERR = {
   ASSIGN_PARTITIONS: -175,
   QUEUE_FULL: -184,
   TIMED_OUT: -185,
+  /** A message not delivered within `message.timeout.ms`. */
+  MSG_TIMED_OUT: -192,
 } as const;
 
 /** Special offsets accepted by assign/seek. */

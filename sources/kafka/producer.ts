@@ -31,6 +31,8 @@ export class ProduceError extends PulseError {
  * report, and rejects with the first failure. Connects lazily; `message.timeout.ms` bounds how
  * long a send can take, so a broker that is down fails the send instead of hanging it.
  */
+const CONNECT_TIMEOUT_MS = 30_000;
+
 export class DeliveringProducer {
   private producer: RdProducer | undefined;
   private connecting: Promise<RdProducer> | undefined;
@@ -93,10 +95,15 @@ export class DeliveringProducer {
     this.connecting ??= new Promise<RdProducer>((resolve, reject) => {
       const producer = new (rdkafka().Producer)({ ...this.properties, dr_cb: true });
       producer.on('delivery-report', (error: LibrdKafkaError | null, report: DeliveryReport) => this.onDelivery(error, report));
-      producer.connect({ timeout: 30_000 }, (error) => {
+      // No longer than a message may take: a send to brokers that cannot be reached fails within
+      // the caller's timeout (an alert receiver's), not after 30 s of connecting.
+      const timeout = Math.min(CONNECT_TIMEOUT_MS, Number(this.properties['message.timeout.ms'] ?? CONNECT_TIMEOUT_MS));
+      producer.connect({ timeout }, (error) => {
         if (error) {
           this.connecting = undefined;
-          reject(new ProduceError(`cannot connect producer to ${String(this.properties['bootstrap.servers'])}: ${error.message}`, -1, true, { cause: error }));
+          // Whatever the last broker error, the brokers were not reached within the timeout.
+          const message = `cannot connect producer to ${String(this.properties['bootstrap.servers'])} within ${timeout} ms: ${error.message}`;
+          reject(new ProduceError(message, ERR.TIMED_OUT, true, { cause: error }));
           return;
         }
         producer.setPollInterval(20);

@@ -102,11 +102,12 @@ describe('Kafka producers on the mock cluster, read back with kcat', () => {
     expect(got.map((m) => m.key).sort()).toEqual(['a1b2c3', 'd4e5f6']);
     for (const alert of alerts) {
       const m = got.find((x) => x.key === alert.alertId)!;
-      // The webhook alert shape (Alertmanager webhook v4 `alerts[]`), written out by hand.
+      // The webhook alert shape (Alertmanager webhook v4 `alerts[]`), written out by hand; the
+      // customer an alert concerns as an annotation (SPEC section 5).
       expect(JSON.parse(m.payload!)).toEqual({
         status: alert.status,
         labels: alert.labels,
-        annotations: alert.annotations,
+        annotations: alert.customerId === null ? alert.annotations : { ...alert.annotations, customer_id: alert.customerId },
         startsAt: alert.startsAt,
         endsAt: alert.endsAt,
         generatorURL: alert.generatorURL,
