@@ -4,8 +4,11 @@
  * (so "cancell", "cancle" and "cancelling" share most features with "cancel"). Features are hashed
  * (FNV-1a, 32 bit) into `buckets` slots, a power of two; no vocabulary is stored.
  *
- * Lines that start with `agent:` are left out: in chats and transcripts they are the agent's
- * words ("would you like to upgrade?"), not the customer's intent.
+ * A negator's reach ends at punctuation, and a word in it counts only as negated.
+ *
+ * Lines that start with `agent:` (after a time stamp, or with the agent's name) are left out: in
+ * chats and transcripts they are the agent's words ("would you like to upgrade?"), not the
+ * customer's intent.
  */
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
@@ -43,7 +46,13 @@ const NEGATORS: ReadonlySet<string> = new Set([
   "shouldn't",
 ]);
 const WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
-const AGENT_LINE = /^\s*agent\s*:.*$/gm;
+/** Punctuation between two words ends a negator's reach ("not bad, cancel it" cancels). */
+const CLAUSE_END = /[.,;:!?()]/;
+/**
+ * An agent's line: `Agent:`, `Agent (Ana):` or `Agent Ana:`, after a chat export's time stamp
+ * (`[10:02]`, `10:02:15 -`) if it has one.
+ */
+const AGENT_LINE = /^\s*(?:\[[^\]\n]*\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?\s*[-\u2013|]?\s*)?agent(?:\s*\([^)\n]*\)|\s+[a-z]+)?\s*:.*$/gm;
 
 function hashString(seed: number, s: string): number {
   let h = (FNV_OFFSET ^ seed) >>> 0;
@@ -68,10 +77,14 @@ export function customerText(text: string): string {
 export function featureSlots(text: string, buckets: number, out: number[]): number {
   out.length = 0;
   const mask = buckets - 1;
+  const customer = customerText(text);
   let previous = 0;
   let negatedFor = 0;
-  for (const match of customerText(text).matchAll(WORD)) {
+  let end = 0;
+  for (const match of customer.matchAll(WORD)) {
     const word = match[0];
+    if (negatedFor > 0 && CLAUSE_END.test(customer.slice(end, match.index))) negatedFor = 0;
+    end = match.index + word.length;
     const h = hashString(SEED_WORD, word);
     out.push(h & mask);
     if (previous !== 0) out.push(combine(previous, h, SEED_BIGRAM) & mask);
