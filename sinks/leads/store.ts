@@ -57,6 +57,8 @@ export async function ensureLeadTable(conn: DuckDBConnection): Promise<void> {
  * again with the value (the latest one counts).
  */
 const OUTCOME_OF_STATUS: Partial<Record<string, 'acted_on' | 'won' | 'lost'>> = { contacted: 'acted_on', won: 'won', lost: 'lost' };
+/** Statuses that are a verdict on the lead. */
+const VERDICT_STATUSES: ReadonlySet<string> = new Set(['won', 'lost']);
 
 const COLUMNS = `lead_id, alert_id, customer_id, intent, confidence, source_contact, team, tier, account_owner,
   trailing_spend, excerpt, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_at, status, value, updated_by,
@@ -114,12 +116,18 @@ export async function updateLead(
     params['value'] = change.value;
   }
   return inTransaction(conn, async () => {
+    const before = await conn.runAndReadAll(`SELECT status FROM leads WHERE lead_id = $id`, { id: leadId });
+    const previousStatus = before.getRows()[0]?.[0];
     const updated = await conn.runAndReadAll(`UPDATE leads SET ${sets.join(', ')} WHERE lead_id = $id RETURNING lead_id`, params);
     if (updated.getRows().length === 0) {
       throw new UsageError(`no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath ?? 'PATH'}`);
     }
     const reader = await conn.runAndReadAll(`SELECT ${COLUMNS} FROM leads WHERE lead_id = $id`, { id: leadId });
     const lead = reader.getRowObjectsJS()[0] as unknown as LeadRecord;
+    // Moved back from won or lost: the verdict is taken back (the figures counted it on).
+    if (VERDICT_STATUSES.has(String(previousStatus)) && !VERDICT_STATUSES.has(lead.status)) {
+      await recordOutcome(conn, { subjectId: leadId, kind: 'lead', outcome: 'reopened' }, who, dbPath);
+    }
     const outcome = OUTCOME_OF_STATUS[lead.status];
     if (outcome !== undefined && (change.status !== undefined || outcome !== 'acted_on')) {
       await recordOutcome(

@@ -5,7 +5,8 @@
  *
  * The verdict on an alert is the latest verdict recorded on it, its lead or its case (they share
  * `alert_id`): a person's verdict (useful, not_useful, won, lost) beats one the job inferred
- * (won_candidate, lost_candidate) whatever their order; among equals the latest (seq) counts.
+ * (won_candidate, lost_candidate) whatever their order; among equals the latest (seq) counts. A
+ * person's `reopened` voids the verdicts people recorded before it.
  * useful, won and won_candidate are positive. Precision = positive / judged.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -68,10 +69,12 @@ export interface OutcomeFigures {
 const POSITIVE = `('useful', 'won', 'won_candidate')`;
 const VERDICTS = `('useful', 'not_useful', 'won', 'lost', 'won_candidate', 'lost_candidate')`;
 
-/** One verdict per alert id (see the module comment). */
+/** One verdict per alert id (see the module comment); people's verdicts before a `reopened` are void. */
 const VERDICT_CTE = `verdict AS (
-  SELECT alert_id, outcome, value FROM outcomes
-   WHERE alert_id IS NOT NULL AND outcome IN ${VERDICTS}
+  SELECT alert_id, outcome, value FROM (
+    SELECT *, max(seq) FILTER (WHERE outcome = 'reopened') OVER (PARTITION BY alert_id) AS reopened_at
+      FROM outcomes WHERE alert_id IS NOT NULL)
+   WHERE outcome IN ${VERDICTS} AND NOT (source = 'person' AND seq < coalesce(reopened_at, -1))
    QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY source = 'person' DESC, seq DESC) = 1)`;
 
 /**

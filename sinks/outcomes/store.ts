@@ -13,8 +13,12 @@ import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
 export const SUBJECT_KINDS = ['alert', 'lead', 'case'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
-/** What people record. `acknowledged` and `acted_on` are actions; the other four are verdicts. */
-export const PERSON_OUTCOMES = ['acknowledged', 'acted_on', 'useful', 'not_useful', 'won', 'lost'] as const;
+/**
+ * What people record. `acknowledged` and `acted_on` are actions; `useful`, `not_useful`, `won` and
+ * `lost` verdicts; `reopened` takes back the verdicts people recorded before it (a won lead moved
+ * back to contacted), so that the subject counts as the job infers it until the next verdict.
+ */
+export const PERSON_OUTCOMES = ['acknowledged', 'acted_on', 'useful', 'not_useful', 'won', 'lost', 'reopened'] as const;
 /** What the job infers from later events (infer.ts); a person's verdict overrides them. */
 export const INFERRED_OUTCOMES = ['won_candidate', 'lost_candidate'] as const;
 export type Outcome = (typeof PERSON_OUTCOMES)[number] | (typeof INFERRED_OUTCOMES)[number];

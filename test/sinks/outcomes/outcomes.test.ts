@@ -132,6 +132,32 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
   });
 });
 
+describe('a verdict taken back', () => {
+  test("a won lead moved back to contacted no longer counts as won: the job's inference counts until the next verdict", async () => {
+    await withDb(async (conn) => {
+      await ensureLeadTable(conn);
+      await alert(conn, 'a1', 'SalesLead');
+      await lead(conn, 'L1', 'a1', 'c1', 'new_sale', 'sales');
+      const thresholds = { minPrecision: 0.5, minJudged: 1 };
+      const figures = async () => {
+        const f = await outcomeFigures(conn, thresholds);
+        const { judged, won, won_inferred, lost, revenue } = f.intents[0]!;
+        return { judged, won, won_inferred, lost, revenue, rule: f.rules[0]!.judged };
+      };
+      await updateLead(conn, 'L1', { status: 'won', value: 1200 }, { actor: 'ana', at: T + H });
+      expect(await figures()).toEqual({ judged: 1, won: 1, won_inferred: 0, lost: 0, revenue: 1200, rule: 1 });
+      await updateLead(conn, 'L1', { status: 'contacted' }, { actor: 'ana', at: T + 2 * H });
+      expect((await listOutcomes(conn, { subjectId: 'L1' })).map((o) => o.outcome)).toEqual(['acted_on', 'reopened', 'won']);
+      expect(await figures()).toEqual({ judged: 0, won: 0, won_inferred: 0, lost: 0, revenue: 0, rule: 0 });
+      // Inferred before the reopening: it counts now that no person's verdict stands.
+      await conn.run(`INSERT INTO outcomes VALUES (100, 'lead', 'L1', 'a1', 'won_candidate', 80, 'pulse', 'inferred', ${ts(T + 30 * 60 * S)}, NULL)`);
+      expect(await figures()).toEqual({ judged: 1, won: 0, won_inferred: 1, lost: 0, revenue: 80, rule: 1 });
+      await updateLead(conn, 'L1', { status: 'lost' }, { actor: 'bo', at: T + 3 * H });
+      expect(await figures()).toEqual({ judged: 1, won: 0, won_inferred: 0, lost: 1, revenue: 0, rule: 1 });
+    });
+  });
+});
+
 describe('closed-loop figures (hand-computed)', () => {
   test('precision per rule and intent, conversion, revenue, median time to first action, the tuning flag', async () => {
     await withDb(async (conn) => {
