@@ -106,26 +106,32 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .argument('<case-id>', 'case id (or a unique prefix of 6+ characters)')
     .addOption(new Option('--status <status>', 'new status').choices([...CASE_STATUSES]))
     .option('--team <team>', 'hand the case to this team')
+    .option('--new-team', 'the --team is new: no case or console user has it yet')
     .option('--assignee <name>', 'the person working on it')
     .option('--note <text>', 'a note for the history')
     .option('--actor <name>', 'who makes the change (default $USER)')
-    .action(async (caseId: string, opts: { db: string; json?: boolean; status?: string; team?: string; assignee?: string; note?: string; actor?: string }) => {
-      if (opts.status === undefined && opts.team === undefined && opts.assignee === undefined && opts.note === undefined) {
-        throw new UsageError('pulse cases update: give at least one of --status, --team, --assignee, --note');
-      }
-      const actor = opts.actor ?? defaultActor(env);
-      const change = {
-        ...(opts.status !== undefined ? { status: opts.status } : {}),
-        ...(opts.team !== undefined ? { team: opts.team } : {}),
-        ...(opts.assignee !== undefined ? { assignee: opts.assignee } : {}),
-        ...(opts.note !== undefined ? { note: opts.note } : {}),
-      };
-      const [updated, at] = await withDb(
-        opts.db,
-        async (conn, jobNow) => [await updateCase(conn, caseId, change, { actor, at: jobNow }, opts.db), jobNow] as const,
-      );
-      emit(opts.json === true, caseJson(updated), one(updated, at));
-    });
+    .action(
+      async (
+        caseId: string,
+        opts: { db: string; json?: boolean; status?: string; team?: string; newTeam?: boolean; assignee?: string; note?: string; actor?: string },
+      ) => {
+        if (opts.status === undefined && opts.team === undefined && opts.assignee === undefined && opts.note === undefined) {
+          throw new UsageError('pulse cases update: give at least one of --status, --team, --assignee, --note');
+        }
+        const actor = opts.actor ?? defaultActor(env);
+        const change = {
+          ...(opts.status !== undefined ? { status: opts.status } : {}),
+          ...(opts.team !== undefined ? { team: opts.team, newTeam: opts.newTeam === true } : {}),
+          ...(opts.assignee !== undefined ? { assignee: opts.assignee } : {}),
+          ...(opts.note !== undefined ? { note: opts.note } : {}),
+        };
+        const [updated, at] = await withDb(
+          opts.db,
+          async (conn, jobNow) => [await updateCase(conn, caseId, change, { actor, at: jobNow }, opts.db), jobNow] as const,
+        );
+        emit(opts.json === true, caseJson(updated), one(updated, at));
+      },
+    );
 
   sub('close', 'close a case (or mark it resolved)')
     .argument('<case-id>', 'case id (or a unique prefix of 6+ characters)')

@@ -291,7 +291,14 @@ describe('pulse cases CLI', () => {
     const asOf = new Date(OPENED + 30 * HOUR).toISOString();
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--overdue', '--as-of', asOf, '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([gold]);
 
-    const updated = JSON.parse(await c.run('update', gold, '--db', dbPath, '--status', 'in_progress', '--team', 'field', '--assignee', 'bob', '--json'));
+    // A team no case or console user has is refused as a likely typo, with the close match; --new-team starts one.
+    await expect(c.run('update', gold, '--db', dbPath, '--team', 'cara')).rejects.toThrow(
+      /no case or console user has the team 'cara' \(did you mean care\?\); teams: care\. .*--new-team/,
+    );
+    await expect(c.run('update', gold, '--db', dbPath, '--team', 'field')).rejects.toThrow(/teams: care\./);
+    const updated = JSON.parse(
+      await c.run('update', gold, '--db', dbPath, '--status', 'in_progress', '--team', 'field', '--new-team', '--assignee', 'bob', '--json'),
+    );
     expect(updated).toMatchObject({ status: 'in_progress', team: 'field', assignee: 'bob', closed_at: null });
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--team', 'field', '--json'))).toHaveLength(1);
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--status', 'open', '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([bronze]);
