@@ -45,7 +45,9 @@ export function formatCaseDetail(detail: CaseDetail): string {
   const width = Math.max(...fields.map(([k]) => k.length));
   let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${terminalSafe(v)}`).join('\n') + '\n\n';
   out += 'history\n';
-  const opened: string[] = [time(c.opened_at), 'pulse', 'opened', `-> open`, c.team, '', ''];
+  // The team it opened in: the one its first recorded change started from, else the one it has.
+  const openedTeam = detail.events.find((e) => e.from_team !== null)?.from_team ?? c.team;
+  const opened: string[] = [time(c.opened_at), 'pulse', 'opened', `-> open`, openedTeam, '', ''];
   out += renderTable(
     ['AT (UTC)', 'ACTOR', 'ACTION', 'STATUS', 'TEAM', 'ASSIGNEE', 'NOTE'],
     [

@@ -301,6 +301,12 @@ describe('pulse cases CLI', () => {
     );
     expect(updated).toMatchObject({ status: 'in_progress', team: 'field', assignee: 'bob', closed_at: null });
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--team', 'field', '--json'))).toHaveLength(1);
+    // The history: opened in care (not the team it has now), then handed to field.
+    const history = (await c.run('show', gold, '--db', dbPath)).split('\n').filter((l) => / pulse +opened | update /.test(l));
+    expect(history.map((l) => l.split(/\s{2,}/).slice(1, 5))).toEqual([
+      ['pulse', 'opened', '-> open', 'care'],
+      ['alice', 'update', 'open -> in_progress', 'care -> field'],
+    ]);
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--status', 'open', '--json')).map((x: { case_id: string }) => x.case_id)).toEqual([bronze]);
 
     // A unique prefix works; closing records who and when.
