@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import { CaseChangeError, CaseNotFoundError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
+import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
@@ -41,6 +42,13 @@ function refusal(user: ConsoleUser, action: Action, form: CaseForm): string | un
 }
 
 export function registerCasePages(app: FastifyInstance, context: PageContext): void {
+  /**
+   * The case clock, as `pulse cases` and escalation have it: the event time a replayed input
+   * reached, else the wall clock. A change made here was stamped with the wall clock, so a replay's
+   * history listed a later command-line change before it.
+   */
+  const jobNow = async (conn: Parameters<typeof getCase>[0]): Promise<number> => commandNow(await readJobClock(conn), context.now());
+
   app.get<{ Querystring: CaseFilters }>('/', async (request, reply) => {
     const user = request.user!;
     const query = request.query;
@@ -52,9 +60,8 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       ...(field(query.category) ? { category: field(query.category) } : {}),
       ...(field(query.tier) ? { tier: field(query.tier) } : {}),
     };
-    const now = context.now();
     const { cases, choices } = await context.db.use(async (conn) => ({
-      cases: await listHomeCases(conn, filters, now, context.dueSoonMs),
+      cases: await listHomeCases(conn, filters, await jobNow(conn), context.dueSoonMs),
       choices: await filterChoices(conn),
     }));
     return reply.view('home.eta', {
@@ -80,6 +87,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       const queue = alert?.labels['queue'];
       return {
         found,
+        now: await jobNow(conn),
         events,
         alert,
         customer: customerId === null ? undefined : await customerOf(conn, customerId, alert?.labels['account_owner'] ?? null),
@@ -96,7 +104,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       csrf: reply.generateCsrf(),
       isManager: user.role === 'manager',
       outcomeChoices: PERSON_OUTCOMES,
-      overdue: !TERMINAL_CASE_STATUSES.has(page.found.status) && page.found.due_at < context.now(),
+      overdue: !TERMINAL_CASE_STATUSES.has(page.found.status) && page.found.due_at < page.now,
       ...page,
     });
   });
@@ -117,10 +125,10 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
     if (form.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(form.status)) {
       return renderError(reply, request, 400, `Unknown status '${form.status}'.`);
     }
-    const who = { actor: user.name, at: context.now() };
     const outcome = await context.db.use(async (conn) => {
       const found = await findCase(conn, request.params.id);
       if (found === undefined || !mayWork(user, found)) return 'not found' as const;
+      const who = { actor: user.name, at: await jobNow(conn) };
       try {
         if (action === 'close') await closeCase(conn, found.case_id, form.note === undefined ? {} : { note: form.note }, who);
         else await updateCase(conn, found.case_id, changeOf(action, form), who);
