@@ -1,5 +1,6 @@
 /** GET /alerts (recent alerts, linked to their case, report and customer) and GET /alerts/:id/report. */
 import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isWithin } from '../../pipelines/job-api.js';
 import { PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
@@ -41,11 +42,22 @@ export function registerAlertPages(app: FastifyInstance, context: PageContext): 
       return alert === undefined ? undefined : reportPath(conn, id);
     });
     if (found === undefined) return renderError(reply, request, 404, 'This alert has no rendered report (yet), or it is not routed to your team.');
-    if (context.reportsDir === undefined || !isWithin(context.reportsDir, found)) {
-      return renderError(reply, request, 404, 'The report is not in the reports directory this console serves (give pulse console --reports DIR).');
+    if (context.reportsDir === undefined) {
+      return renderError(reply, request, 404, 'This console serves no reports directory (give pulse console --reports DIR).');
     }
-    const html = await readFile(found, 'utf8').catch(() => undefined);
+    const html = await readFile(servedReport(context.reportsDir, found), 'utf8').catch(() => undefined);
     if (html === undefined) return renderError(reply, request, 404, 'The report file is gone from the reports directory.');
     return reply.type('text/html; charset=utf-8').header('Content-Security-Policy', REPORT_CSP).send(html);
   });
+}
+
+/**
+ * The file of a stored report path in the reports directory this console serves. The job stores
+ * the path as it wrote it, relative to where it ran (`reports/kpi-....html`), so a console started
+ * elsewhere, or with `--reports` as an absolute path, found nothing: a path outside the directory
+ * is taken by its file name within it (never outside it).
+ */
+function servedReport(reportsDir: string, stored: string): string {
+  const asStored = resolve(stored);
+  return isWithin(reportsDir, asStored) ? asStored : join(reportsDir, basename(stored));
 }

@@ -123,13 +123,24 @@ export interface FixtureConsole {
 }
 
 /** Writes the fixture into a new temporary folder, lets `prepare` add to it, and builds the console on it. */
-export async function openFixtureConsole(prefix: string, now: () => number, prepare?: (conn: DuckDBConnection) => Promise<void>): Promise<FixtureConsole> {
+export async function openFixtureConsole(
+  prefix: string,
+  now: () => number,
+  prepare?: (conn: DuckDBConnection) => Promise<void>,
+  reportsDir?: string,
+): Promise<FixtureConsole> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   await writeConsoleFixture(join(dir, 'job.duckdb'));
   const instance = await DuckDBInstance.create(join(dir, 'job.duckdb'));
   const conn = await instance.connect();
   await prepare?.(conn);
-  const app = await buildConsole({ db: singleConnectionDatabase(conn), dueSoonMs: 3600_000, now, cookieSecret: 'test secret of enough length 123' });
+  const app = await buildConsole({
+    db: singleConnectionDatabase(conn),
+    dueSoonMs: 3600_000,
+    now,
+    cookieSecret: 'test secret of enough length 123',
+    ...(reportsDir === undefined ? {} : { reportsDir }),
+  });
   return {
     app,
     conn,
