@@ -90,6 +90,10 @@ export function formatDriftSummary(result: OnDemandDriftResult): string {
     '',
     `dataset: ${d.drifted ? 'DRIFTED' : 'not drifted'} (${share}${keys})`,
     '',
+    // What the tables cannot give back (pipelines/on-demand-drift): read a flag with it.
+    'from the stored tables: transactions per customer are purchases (no refunds); contact_reason counts repeat contacts, which the job leaves out;',
+    "the job's channel, survey, profile and value-tier features are not rebuilt. The job's own runs are in drift_metrics (pulse report drift).",
+    '',
   ].join('\n');
 }
 

@@ -9,7 +9,7 @@
  * | `spend_per_customer` | numeric | per customer: sum of `spend_total` of the 1-day windows |
  * | `transactions_per_customer` | numeric | per customer: sum of `spend_count` (purchases; the table holds no refund count) |
  * | `<metric>_per_customer` | numeric | per customer: sum of the metric in the `usage` JSON (every metric seen) |
- * | `contact_reason` | categorical | contacts per reason in `contact_reason_volumes` |
+ * | `contact_reason` | categorical | contacts per reason in `contact_reason_volumes`, repeats included: the job counts first contacts only (the table keeps no repeat mark), so clustered repeats can make this flag weeks the job does not |
  *
  * Per-customer features count the customers the operator counts (see samples.ts): known before the
  * period end, 0 without activity in it.
@@ -117,6 +117,12 @@ export async function evaluateDriftOnDemand(connection: DuckDBConnection, option
   features.push({ ...contact, feature: CONTACT_REASON, kind: 'categorical', key: keys.has(CONTACT_REASON) });
   sources.push({ feature: CONTACT_REASON, measure: { kind: 'contact_reason' } });
 
+  const unknownKeys = keyFeatures.filter((key) => !features.some((f) => f.feature === key));
+  if (unknownKeys.length > 0) {
+    throw new UsageError(
+      `key feature ${unknownKeys.map((k) => `'${k}'`).join(', ')} is not one this evaluation computes; the features are ${features.map((f) => f.feature).join(', ')}`,
+    );
+  }
   const dataset = decideDatasetDrift(features, {
     keyFeatures,
     ...(options.shareThreshold === undefined ? {} : { shareThreshold: options.shareThreshold }),
@@ -129,7 +135,7 @@ function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
 }
 
-/** Each period non-empty, whole days, and both of the same length (SPEC section 7: like for like). */
+/** Each period non-empty, whole days, both of the same length (SPEC section 7: like for like), and apart. */
 function checkPeriods(p: DriftPeriods): void {
   for (const [name, start, end] of [
     ['reference', p.referenceStart, p.referenceEnd],
@@ -149,6 +155,12 @@ function checkPeriods(p: DriftPeriods): void {
     throw new UsageError(
       `the reference period is ${refDays} days long and the current period ${curDays} days; ` +
         `drift compares like for like (SPEC section 7): give both periods the same length`,
+    );
+  }
+  if (p.referenceStart < p.currentEnd && p.currentStart < p.referenceEnd) {
+    throw new UsageError(
+      `the reference period (${iso(p.referenceStart)} .. ${iso(p.referenceEnd)}) and the current period (${iso(p.currentStart)} .. ${iso(p.currentEnd)}) overlap; ` +
+        'drift compares two distinct periods: give periods that do not share a day',
     );
   }
 }
@@ -188,10 +200,10 @@ async function writeRun(connection: DuckDBConnection, runId: string, features: r
       const row = driftMetricRow(runId, f.feature, f, periods);
       await connection.run(
         `INSERT INTO drift_metrics (run_id, feature, method, score, p_value, threshold, drifted,
-            reference_start, reference_end, current_start, current_end)
+            reference_start, reference_end, current_start, current_end, statistics)
          VALUES ($run_id, $feature, $method, $score::DOUBLE, $p_value::DOUBLE, $threshold::DOUBLE, $drifted,
             make_timestamptz($rs::BIGINT * 1000), make_timestamptz($re::BIGINT * 1000),
-            make_timestamptz($cs::BIGINT * 1000), make_timestamptz($ce::BIGINT * 1000))`,
+            make_timestamptz($cs::BIGINT * 1000), make_timestamptz($ce::BIGINT * 1000), $statistics::JSON)`,
         {
           run_id: String(row.run_id),
           feature: String(row.feature),
@@ -204,6 +216,7 @@ async function writeRun(connection: DuckDBConnection, runId: string, features: r
           re: periods.referenceEnd,
           cs: periods.currentStart,
           ce: periods.currentEnd,
+          statistics: JSON.stringify(row.statistics),
         },
       );
     }

@@ -277,6 +277,18 @@ describe('evaluateDriftOnDemand', () => {
       const unequal = evaluateDriftOnDemand(c, { referenceStart: week(0), referenceEnd: week(2), currentStart: week(2), currentEnd: week(3) });
       await expect(unequal).rejects.toBeInstanceOf(UsageError);
       await expect(unequal).rejects.toThrow(/14 days.*7 days.*same length/);
+      const overlapping = evaluateDriftOnDemand(c, { referenceStart: week(0), referenceEnd: week(2), currentStart: week(1), currentEnd: week(3) });
+      await expect(overlapping).rejects.toThrow(/overlap; drift compares two distinct periods/);
+      const unknownKey = evaluateDriftOnDemand(c, {
+        referenceStart: week(0),
+        referenceEnd: week(1),
+        currentStart: week(1),
+        currentEnd: week(2),
+        keyFeatures: ['nosuch'],
+      });
+      await expect(unknownKey).rejects.toThrow(
+        /key feature 'nosuch' is not one this evaluation computes; the features are spend_per_customer, transactions_per_customer/,
+      );
       await expect(evaluateDriftOnDemand(c, { ...periodsOf(0, 1), currentStart: week(1) + 12 * HOUR, currentEnd: week(2) + 12 * HOUR })).rejects.toThrow(
         /current period starts at .*off the grid/,
       );
