@@ -15,6 +15,7 @@ import { addCategory, decideDatasetDrift, decideFeatureDrift, driftMetricRow } f
 import { DRIFT_STATES, emptySummary, type CloseAnswer, type DriftPartial, type DriftRequest, type Summaries, type Summary } from './local.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
 import { periodStart } from './periods.js';
+import { categoricalChange, numericChange, type FeatureChange } from './feature-change.js';
 import { mergeSummaries, restoreSummaries } from './summaries.js';
 import { emptyMigrationTally, mergeMigrationTallies, migrationCells, scoreCustomers, tierThresholds, type MigrationTally } from './segments.js';
 
@@ -276,6 +277,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
     const periods = { referenceStart: reference.start, referenceEnd: reference.end, currentStart: start, currentEnd: end };
     const verdicts: FeatureVerdict[] = [];
     const results: Array<[PopulationFeature, FeatureDriftResult]> = [];
+    const changes = new Map<string, FeatureChange>();
     const refSummaries = this.summaries(reference.summaries);
     for (const f of o.features) {
       const ref = refSummaries[f.name] ?? emptySummary(f, o);
@@ -285,6 +287,12 @@ export class PopulationDriftGlobal implements GlobalOperator {
           ? decideFeatureDrift({ kind: 'numeric', ref: ref as NumericSketch, cur: cur as NumericSketch, options: f.drift })
           : decideFeatureDrift({ kind: 'categorical', ref: ref as CategoricalSummary, cur: cur as CategoricalSummary, options: f.drift });
       results.push([f, result]);
+      const change = !result.drifted
+        ? null
+        : f.kind === 'numeric'
+          ? numericChange(f.name, ref as NumericSketch, cur as NumericSketch)
+          : categoricalChange(f.name, ref as CategoricalSummary, cur as CategoricalSummary);
+      if (change !== null) changes.set(f.name, change);
       verdicts.push({ feature: f.name, drifted: result.drifted, method: result.method, key: f.key });
       this.out.drift.set(`${runId}|${f.name}`, driftMetricRow(runId, f.name, result, periods));
     }
@@ -315,13 +323,15 @@ export class PopulationDriftGlobal implements GlobalOperator {
           (dataset.driftedKeyFeatures.length > 0 ? `; key features drifted: ${dataset.driftedKeyFeatures.join(', ')}` : '') +
           `; drifted: ${results
             .filter(([, r]) => r.drifted)
-            .map(([f, r]) => `${f.name} ${r.method}=${r.score?.toPrecision(4)} (threshold ${r.threshold})`)
-            .join(', ')}`,
+            .map(([f, r]) => `${changes.get(f.name)?.text ?? f.name}, ${r.method}=${r.score?.toPrecision(4)} (threshold ${r.threshold})`)
+            .join('; ')}`,
         share: String(share),
         share_threshold: String(dataset.shareThreshold),
         drifted_features: dataset.driftedFeatures.join(','),
         key_features_drifted: dataset.driftedKeyFeatures.join(','),
         scores: JSON.stringify(scores),
+        // Baseline, current value and change of each drifted feature (SPEC section 5), for automation.
+        changes: JSON.stringify(Object.fromEntries([...changes].map(([name, c]) => [name, { of: c.of, baseline: c.baseline, current: c.current }]))),
         reference_start: new Date(reference.start).toISOString(),
         reference_end: new Date(reference.end).toISOString(),
         run_id: runId,

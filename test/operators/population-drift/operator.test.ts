@@ -100,6 +100,14 @@ describe('half the customers spending 1.8x', () => {
     expect(ann['drifted_features']).toBe('spend');
     expect(ann['share']).toBe(String(1 / 4));
     expect(JSON.parse(ann['scores']!).spend.score).toBe(spend['score']);
+    // The numbers that fired it (SPEC section 5): baseline, current value and change of the feature.
+    const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const change = JSON.parse(ann['changes']!).spend as { of: string; baseline: number; current: number };
+    expect(change.of).toBe('mean');
+    expect(change.baseline).toBeCloseTo(mean(ref), 6);
+    expect(change.current).toBeCloseTo(mean(cur), 6);
+    const percent = ((mean(cur) / mean(ref) - 1) * 100).toFixed(1);
+    expect(ann['description']).toContain(`spend: mean ${mean(ref).toFixed(2)} in the reference, ${mean(cur).toFixed(2)} now (+${percent}%)`);
     // the other features did not move
     for (const f of ['channel', 'reason', 'region']) expect(out.rows('drift_metric').find((r) => r['feature'] === f)!['drifted']).toBe(false);
     expect(op.latestScores().find((s) => s.feature === 'spend')).toEqual({
