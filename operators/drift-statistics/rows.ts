@@ -7,6 +7,9 @@
 import type { OutputRow } from '../operator.js';
 import type { FeatureDriftResult } from './decide.js';
 
+/** Run ids of `pulse drift evaluate` start with this, so reports tell them from the job's own runs. */
+export const ADHOC_RUN_PREFIX = 'adhoc-';
+
 export interface DriftPeriods {
   /** Epoch milliseconds, half-open [start, end). */
   referenceStart: number;

@@ -18,7 +18,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { MS_PER_DAY } from '../../operators/events.js';
 import { UsageError } from '../../operators/errors.js';
 import type { DatasetDriftResult, DriftPeriods, FeatureDriftResult, FeatureKind } from '../../operators/drift-statistics/index.js';
-import { decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift-statistics/index.js';
+import { ADHOC_RUN_PREFIX, decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../../operators/drift-statistics/index.js';
 import type { NumericSamples, Period } from './samples.js';
 import { contactReasonCounts, customerSamples, dailyGridOffsets } from './samples.js';
 import { inTransaction } from '../../sinks/duckdb/transaction.js';
@@ -86,7 +86,7 @@ export async function evaluateDriftOnDemand(connection: DuckDBConnection, option
   const customerTtlMs = options.customerTtlMs ?? DEFAULT_CUSTOMER_TTL_MS;
   if (!(customerTtlMs > 0)) throw new UsageError(`customerTtlMs must be > 0 ms, got ${String(customerTtlMs)}`);
   const keyFeatures = options.keyFeatures ?? DEFAULT_ON_DEMAND_KEY_FEATURES;
-  const runId = options.runId ?? `adhoc-${new Date(periods.currentStart).toISOString()}`;
+  const runId = options.runId ?? `${ADHOC_RUN_PREFIX}${new Date(periods.currentStart).toISOString()}`;
   if (runId.trim() === '') throw new UsageError('the drift run id must not be empty');
   await requireTables(connection);
 

@@ -4,6 +4,7 @@ import type { Alert } from '../../operators/alert.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { decideDatasetDrift } from '../../operators/drift-statistics/decide.js';
 import type { DatasetDriftResult } from '../../operators/drift-statistics/decide.js';
+import { ADHOC_RUN_PREFIX } from '../../operators/drift-statistics/rows.js';
 import type { ReportBlock, ReportDocument } from './document.js';
 import {
   customerDistribution,
@@ -126,7 +127,7 @@ export async function prepareDriftReport(connection: DuckDBConnection, options: 
   const { distributions, skipped, windowMs } = await loadDistributions(connection, ranked, measures, reference, current);
   const cells = await migrations(connection, runId);
   const lastRescore = cells.length > 0 ? null : ((await rescoredRuns(connection)).filter((r) => r !== runId).at(-1) ?? null);
-  const history = await metricHistory(connection);
+  const history = historyOf(await metricHistory(connection), runId, first.current_start);
   const recommendation = recommend(verdict, ranked, distributions, cells);
 
   const blocks: ReportBlock[] = [
@@ -680,6 +681,20 @@ function heatmapSpec(cells: readonly MigrationCell[], order: readonly string[]):
     ],
     config: { font: 'sans-serif', axis: { grid: false }, view: { stroke: null } },
   } as TopLevelSpec;
+}
+
+/**
+ * The runs a report's history shows: those up to its own period (a report rendered after later
+ * runs showed them too, so its headline and its "latest" disagreed), and the job's runs only, not
+ * `pulse drift evaluate`'s ad-hoc ones, unless the report is of an ad-hoc run.
+ */
+function historyOf(all: readonly DriftMetric[], runId: string, currentStart: number | null): DriftMetric[] {
+  const adhoc = runId.startsWith(ADHOC_RUN_PREFIX);
+  return all.filter(
+    (m) =>
+      (currentStart === null || m.current_start === null || m.current_start <= currentStart) &&
+      (m.run_id === runId || adhoc || !m.run_id.startsWith(ADHOC_RUN_PREFIX)),
+  );
 }
 
 function historyBlocks(history: readonly DriftMetric[], ranked: readonly RankedFeature[]): ReportBlock[] {

@@ -312,6 +312,7 @@ describe('renderDriftReport', () => {
     expect(region.map((l) => /value: ([\d.]+);/.exec(l)?.[1])).toEqual(['0.7', '0.2']);
     expect(html).toContain('value_tier: no evaluated run yet.');
     expect(titles).toHaveLength(2 + 1 + 5);
+    expect(html).toContain('Drift over runs (2 runs)');
     const markdown = readFileSync(paths.markdownPath, 'utf8');
     expect(markdown).toContain('| 1 | spend\\_per\\_customer (key) | wasserstein\\_norm | 0.3700 | n/a | &gt;= 0.1000 | 3.70x | yes |');
   });
@@ -323,6 +324,8 @@ describe('renderDriftReport', () => {
     expect(html).toContain('No action needed');
     expect(html).toContain(`The latest rescoring is run ${RUN2}`);
     expect(html).not.toContain('<dt>alert</dt>');
+    // Its history ends at its own run, whenever it is rendered (the later run is not in it).
+    expect(html).toContain('Drift over runs (1 run)');
   });
 
   it('refuses an unknown run with the runs it has', async () => {
