@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../operators/errors.js';
 import { LEAD_STATUSES } from '../../operators/service/leads.js';
+import { requireKnownValue } from '../../sinks/reports/lookup.js';
 import { ensureLeadTable, formatLeadSummary, formatLeads, leadSummary, listLeads, updateLead } from '../../sinks/leads/store.js';
 import type { OpenDatabase } from './database-access.js';
 import { amount, defaultActor, peopleIO, type PeopleCommandIO, positiveInteger, withDatabase } from './people-options.js';
@@ -17,21 +18,28 @@ export function leadsCommand(openConnection: OpenDatabase, io: PeopleCommandIO =
     .command('list')
     .description('list leads, newest first')
     .requiredOption('--db <path>', 'DuckDB database file of the job')
-    .option('--status <status>', `only this status: ${LEAD_STATUSES.join(', ')}`)
+    .addOption(new Option('--status <status>', 'only this status').choices([...LEAD_STATUSES]))
     .option('--intent <intent>', 'only this intent')
     .option('--team <team>', 'only this team')
     .option('--limit <n>', 'at most this many', positiveInteger)
     .option('--json', 'print JSON records instead of a table')
     .exitOverride()
     .action(async (opts: { db: string; status?: string; intent?: string; team?: string; limit?: number; json?: boolean }) => {
-      const found = await withDb(opts.db, (conn) =>
-        listLeads(conn, {
+      const found = await withDb(opts.db, async (conn) => {
+        const leads = await listLeads(conn, {
           ...(opts.status ? { status: [opts.status] } : {}),
           ...(opts.intent !== undefined ? { intent: opts.intent } : {}),
           ...(opts.team !== undefined ? { team: opts.team } : {}),
           ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
-        }),
-      );
+        });
+        // Nothing found: a misspelt filter ('Sales', 'bogus') says so, with the close matches, rather than "no leads".
+        if (leads.length === 0) {
+          if (opts.intent !== undefined)
+            await requireKnownValue(conn, { table: 'leads', column: 'intent', value: opts.intent, option: '--intent', what: 'intent' });
+          if (opts.team !== undefined) await requireKnownValue(conn, { table: 'leads', column: 'team', value: opts.team, option: '--team', what: 'team' });
+        }
+        return leads;
+      });
       write(opts.json ? `${JSON.stringify(found, null, 2)}\n` : formatLeads(found));
     });
 

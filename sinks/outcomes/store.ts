@@ -76,7 +76,7 @@ async function resolveSubject(conn: DuckDBConnection, input: OutcomeInput, dbPat
   }
   const where = input.kind !== undefined ? `${input.kind}` : 'alert, lead or case';
   throw new UsageError(
-    `no ${where} '${input.subjectId}'${dbPath ? ` in ${dbPath}` : ''}; ids are listed by pulse alerts (console), pulse leads list and pulse cases list`,
+    `no ${where} '${input.subjectId}'${dbPath ? ` in ${dbPath}` : ''}; ids are listed on the console's alerts page, by pulse leads list and by pulse cases list`,
   );
 }
 

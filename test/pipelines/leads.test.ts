@@ -87,5 +87,11 @@ describe('leads from intent, end to end', () => {
     const list = spawnSync(process.execPath, [CLI, 'leads', 'list', '--db', db, '--status', 'won'], { encoding: 'utf8', timeout: 120_000 });
     expect(list.stdout).toContain(id);
     expect(list.stdout.trim().split('\n')).toHaveLength(2); // header + the won lead
+    // A filter that matches nothing because it is misspelt says so, with the close match.
+    const misspelt = spawnSync(process.execPath, [CLI, 'leads', 'list', '--db', db, '--team', 'Sales'], { encoding: 'utf8', timeout: 120_000 });
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr).toMatch(/--team Sales: no team 'Sales' in leads \(did you mean sales\?\)/);
+    const none = spawnSync(process.execPath, [CLI, 'leads', 'list', '--db', db, '--team', 'sales', '--status', 'lost'], { encoding: 'utf8', timeout: 120_000 });
+    expect([none.status, none.stdout]).toEqual([0, 'no leads\n']);
   }, 120_000);
 });
