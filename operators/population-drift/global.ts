@@ -51,6 +51,8 @@ interface Progress {
   latestScores: DriftScore[];
   /** Dataset drift (SPEC section 7) at the last evaluated period; absent before one, or in state stored before it was kept. */
   latestDatasetDrift?: boolean;
+  /** Rescoring alerts still firing: resolved by the next period without dataset drift. */
+  firingRescores?: Alert[];
   segmentSizes: Record<Tier, number>;
   /** Starts of periods at or after `nextStart` that have events (see `onWatermark`). */
   active?: number[];
@@ -302,7 +304,10 @@ export class PopulationDriftGlobal implements GlobalOperator {
       .map(([f, r]) => ({ feature: f.name, method: r.method, score: r.score as number, threshold: r.threshold as number, drifted: r.drifted }));
     const dataset = decideDatasetDrift(verdicts, { shareThreshold: o.shareThreshold });
     p.latestDatasetDrift = dataset.drifted;
-    if (!dataset.drifted) return false;
+    if (!dataset.drifted) {
+      this.resolveRescores(p, start, end, dataset.share);
+      return false;
+    }
     const scores = Object.fromEntries(
       results.filter(([, r]) => r.drifted).map(([f, r]) => [f.name, { method: r.method, score: r.score, p_value: r.p_value, threshold: r.threshold }]),
     );
@@ -338,8 +343,29 @@ export class PopulationDriftGlobal implements GlobalOperator {
       },
       status: 'firing',
     };
-    this.out.alerts.set(alert.alert_id, alertRow(alert));
+    this.out.alerts.set(`${alert.alert_id}|${alert.status}`, alertRow(alert));
+    p.firingRescores = [...(p.firingRescores ?? []), alert];
     return true;
+  }
+
+  /**
+   * A period without dataset drift resolves the rescoring alerts still firing: the population has
+   * settled (they fired for good otherwise, on the console and in Alertmanager).
+   */
+  private resolveRescores(p: Progress, start: number, end: number, share: number | null): void {
+    for (const firing of p.firingRescores ?? []) {
+      const resolved: Alert = {
+        ...firing,
+        annotations: {
+          ...firing.annotations,
+          resolved_at: new Date(end).toISOString(),
+          resolution: `no dataset drift in the period from ${new Date(start).toISOString().slice(0, 10)}${share === null ? '' : ` (share of drifted features ${share.toFixed(3)})`}`,
+        },
+        status: 'resolved',
+      };
+      this.out.alerts.set(`${resolved.alert_id}|${resolved.status}`, alertRow(resolved));
+    }
+    delete p.firingRescores;
   }
 
   /** The complete reference to compare with, or null while there is none. */

@@ -72,9 +72,9 @@ export async function metricHistory(connection: DuckDBConnection): Promise<Drift
   return rows.map(toMetric);
 }
 
-/** The firing rescore alert of a run (matched by its `run_id` annotation, else its period start). */
+/** The rescore alert of a run, firing or resolved since (matched by its `run_id` annotation, else its period start). */
 export async function rescoreAlert(connection: DuckDBConnection, runId: string, currentStart: number | null): Promise<Alert | null> {
-  const alerts = await loadAlerts(connection, `rule = $rule AND status = 'firing'`, { rule: RESCORE_RULE });
+  const alerts = await loadAlerts(connection, `rule = $rule`, { rule: RESCORE_RULE });
   return (
     alerts.find((a) => a.annotations.run_id === runId) ?? alerts.find((a) => a.annotations.run_id === undefined && a.window_start === currentStart) ?? null
   );

@@ -125,6 +125,30 @@ describe('half the customers spending 1.8x', () => {
     expect(op.drainOutputs()).toEqual([]);
   });
 
+  it('resolves the rescoring alert at the next period without dataset drift', () => {
+    // A third week like the second: the population has settled at its new spending.
+    const r = rng(99);
+    const settled = Array.from({ length: 2000 }, (_, i) => {
+      const ch = ['web', 'store', 'app'][i % 3]!;
+      const week2: PulseEvent[] = [tx(`c${i}`, at(2, i), lognormal(r, 3, 1.1) * (i < 1000 ? 1.8 : 1), ch)];
+      if (i % 2 === 0) week2.push(contact(`c${i}`, at(2, i), i % 4 === 0 ? 'billing' : 'tech'));
+      return week2;
+    }).flat();
+    const op = build({ name: 'population_drift', features: FEATURES });
+    for (const e of [...events, ...settled].sort((a, b) => a.ts - b.ts)) {
+      op.onWatermark(e.ts);
+      op.process(e);
+    }
+    op.onWatermark(Infinity);
+    // Both rows, in order (the alerts table keeps the last one per id; the outbox sends both).
+    const alerts = op.drainOutputs().flatMap((o) => (o.kind === 'alert' ? o.rows : []));
+    expect(alerts.map((a) => [a['alert_id'], a['status']])).toEqual([
+      [stableAlertId(RESCORE_RULE, MON + WEEK, 'population_drift'), 'firing'],
+      [stableAlertId(RESCORE_RULE, MON + WEEK, 'population_drift'), 'resolved'],
+    ]);
+    expect((alerts[1]!['annotations'] as Record<string, string>)['resolution']).toMatch(/^no dataset drift in the period from \d{4}-\d{2}-\d{2}/);
+  });
+
   it('does not raise dataset drift when spend is not a key feature and under half the features drift', () => {
     const out = new Collected();
     run(build({ features: FEATURES.map((f) => ({ ...f, key: false })) }), events, out);
