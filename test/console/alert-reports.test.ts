@@ -6,25 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOW, PASSWORD, USERS, openFixtureConsole, type FixtureConsole } from './fixture.js';
+import { NOW, USERS, openFixtureConsole, signedIn, type FixtureConsole } from './fixture.js';
 
 const reportsDir = mkdtempSync(join(tmpdir(), 'pulse-console-reports-'));
 let opened: FixtureConsole | undefined;
-
-type Jar = Map<string, string>;
-const header = (jar: Jar): string => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-const tokenOf = (body: string): string => /name="_csrf" value="([^"]+)"/.exec(body)![1]!;
-
-async function request(method: 'GET' | 'POST', url: string, jar: Jar, fields?: Record<string, string>) {
-  const response = await opened!.app.inject({
-    method,
-    url,
-    headers: { cookie: header(jar), ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-    ...(fields ? { payload: new URLSearchParams(fields).toString() } : {}),
-  });
-  for (const c of response.cookies) jar.set(c.name, c.value);
-  return response;
-}
 
 describe("an alert's report in the console", () => {
   beforeAll(async () => {
@@ -47,12 +32,10 @@ describe("an alert's report in the console", () => {
   });
 
   it("is served from the console's reports directory by its file name, never from outside it", async () => {
-    const jar: Jar = new Map();
-    const login = await request('GET', '/login', jar);
-    await request('POST', '/login', jar, { _csrf: tokenOf(login.body), name: USERS.manager.name, password: PASSWORD });
-    const report = await request('GET', '/alerts/alert-2/report', jar);
+    const { request } = await signedIn(opened!.app, USERS.manager.name);
+    const report = await request('GET', '/alerts/alert-2/report');
     expect(report.statusCode).toBe(200);
     expect(report.body).toContain('the KPI report');
-    expect((await request('GET', '/alerts/alert-1/report', jar)).statusCode).toBe(404);
+    expect((await request('GET', '/alerts/alert-1/report')).statusCode).toBe(404);
   });
 });

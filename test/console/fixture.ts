@@ -152,3 +152,29 @@ export async function openFixtureConsole(
     },
   };
 }
+
+/** A signed-in browser of the console: its cookies and the CSRF token of its forms. */
+export interface ConsoleSession {
+  request(method: 'GET' | 'POST', url: string, fields?: Record<string, string>): ReturnType<FastifyInstance['inject']>;
+  /** The CSRF token of a page's form. */
+  tokenOf(body: string): string;
+}
+
+/** Signs `name` in (fixture password) through the login form, as a browser would, with fastify's inject. */
+export async function signedIn(app: FastifyInstance, name: string): Promise<ConsoleSession> {
+  const jar = new Map<string, string>();
+  const tokenOf = (body: string): string => /name="_csrf" value="([^"]+)"/.exec(body)![1]!;
+  const request = async (method: 'GET' | 'POST', url: string, fields?: Record<string, string>) => {
+    const response = await app.inject({
+      method,
+      url,
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(fields ? { payload: new URLSearchParams(fields).toString() } : {}),
+    });
+    for (const c of response.cookies) jar.set(c.name, c.value);
+    return response;
+  };
+  const login = await request('GET', '/login');
+  await request('POST', '/login', { _csrf: tokenOf(login.body), name, password: PASSWORD });
+  return { request: request as ConsoleSession['request'], tokenOf };
+}
