@@ -30,10 +30,18 @@ export class OpenCaseIndex {
 
   constructor(private readonly cases: KeyedState<WatchedCase>) {}
 
-  /** The customer's first open case of `category`, as a scan of the state in insertion order finds it. */
-  find(customerId: string, category: string): WatchedCase | undefined {
-    const id = this.index().byKey.get(keyOf(customerId, category))?.[0];
-    return id === undefined ? undefined : this.cases.get(id);
+  /**
+   * The customer's first open case of `category` still within its deadline at `at` (event time), as
+   * a scan of the state in insertion order finds it. A case past its deadline is due, whether or
+   * not the watermark has marked it yet: the answer must not depend on where a batch ends (a case
+   * due inside a batch took a later firing of the same batch; in a run cut elsewhere it did not).
+   */
+  find(customerId: string, category: string, at: number): WatchedCase | undefined {
+    for (const id of this.index().byKey.get(keyOf(customerId, category)) ?? []) {
+      const c = this.cases.get(id);
+      if (c !== undefined && c.due_at >= at) return c;
+    }
+    return undefined;
   }
 
   /** A case was added to the state in the `open` phase. */

@@ -340,7 +340,7 @@ export class ServiceTriggersOperator implements Operator {
     if (annotations['intent']) labels['intent'] = annotations['intent'];
     if (annotations['lead_id']) labels['lead_id'] = annotations['lead_id'];
     if (rule.case) {
-      const existing = this.settings.cases.oneOpenPerCategory ? this.openCases.find(customerId, rule.case.category) : undefined;
+      const existing = this.settings.cases.oneOpenPerCategory ? this.openCases.find(customerId, rule.case.category, ts) : undefined;
       const watched =
         existing ?? openCase(rule, this.settings.cases, { alert_id: alertId, customer_id: customerId, fired_at: ts }, customer.tier, customer.account_owner);
       if (!existing) {

@@ -22,9 +22,9 @@ function watched(id: number, customer: string, category: string, dueAt: number):
   };
 }
 
-/** The oracle: the scan the index replaces (the first open case in the state's insertion order). */
-function scan(cases: KeyedState<WatchedCase>, customer: string, category: string): WatchedCase | undefined {
-  for (const [, c] of cases.entries()) if (c.customer_id === customer && c.category === category && c.phase === 'open') return c;
+/** The oracle: the scan the index replaces (the first open case in the state's insertion order still within its deadline at `at`). */
+function scan(cases: KeyedState<WatchedCase>, customer: string, category: string, at: number): WatchedCase | undefined {
+  for (const [, c] of cases.entries()) if (c.customer_id === customer && c.category === category && c.phase === 'open' && c.due_at >= at) return c;
   return undefined;
 }
 
@@ -68,7 +68,9 @@ describe('OpenCaseIndex', () => {
             cases.restore(checkpointed.map(([id, c]) => [id, { ...c }]));
           }
           for (const customer of ['a', 'b', 'c']) {
-            for (const category of ['x', 'y']) expect(index.find(customer, category)).toBe(scan(cases, customer, category));
+            for (const category of ['x', 'y']) {
+              for (const at of [0, 20, 39]) expect(index.find(customer, category, at)).toBe(scan(cases, customer, category, at));
+            }
           }
         }
       }),
@@ -86,7 +88,7 @@ describe('OpenCaseIndex deadlines', () => {
       cases.set(c.case_id, c);
       index.opened(c);
     }
-    index.find('a', 'x'); // built now: what follows goes through `opened` and the deadlines
+    index.find('a', 'x', 0); // built now: what follows goes through `opened` and the deadlines
     const third = watched(3, 'c', 'y', 10);
     cases.set(third.case_id, third);
     index.opened(third);
@@ -95,7 +97,7 @@ describe('OpenCaseIndex deadlines', () => {
     expect(due.map((c) => c.case_id).sort()).toEqual(['case-1', 'case-3']);
     for (const c of due) c.phase = 'due';
     expect(index.takeDue(11)).toEqual([]);
-    expect(index.find('a', 'x')).toBeUndefined();
+    expect(index.find('a', 'x', 0)).toBeUndefined();
     expect(index.takeDue(21).map((c) => c.case_id)).toEqual(['case-2']);
   });
 });
@@ -133,5 +135,20 @@ interaction_rules:
     expect(later.cases).toHaveLength(1);
     expect(later.cases[0]!['case_id']).not.toBe(first[0]!['case_id']);
     expect(later.alerts.find((a) => a.rule === 'angry')!.labels['case_id']).toBe(later.cases[0]!['case_id']);
+  });
+
+  test("past the deadline by the firing's own time, a new case opens, whether or not the watermark has marked the old one due (one batch)", () => {
+    const op = operatorFromYaml(YAML);
+    op.process(contact('c', T0, { text: 'terrible, awful' }));
+    // No watermark between them, as inside one batch: the old case is due at T0 + 2h all the same.
+    op.process(contact('c', T0 + 2 * HOUR, { text: 'still terrible' }));
+    op.process(contact('c', T0 + 2 * HOUR + 1, { text: 'awful again' }));
+    const { alerts, cases } = drain(op);
+    expect(cases).toHaveLength(2);
+    expect(alerts.filter((a) => a.rule === 'angry').map((a) => a.labels['case_id'])).toEqual([
+      cases[0]!['case_id'],
+      cases[0]!['case_id'],
+      cases[1]!['case_id'],
+    ]);
   });
 });
