@@ -19,6 +19,33 @@ export function exitCodeOf(error: unknown, writeErr: (text: string) => void): nu
     writeErr(`pulse: ${error.message}\n`);
     return EXIT_BY_KIND[error.kind];
   }
+  const path = pathError(error);
+  if (path !== undefined) {
+    writeErr(`pulse: ${path}\n`);
+    return EXIT_USAGE;
+  }
   writeErr(`pulse: ${(error as Error).stack ?? String(error)}\n`);
   return EXIT_FAILURE;
+}
+
+/** What a path a person gave cannot be: Node's codes for them, in words. */
+const PATH_PROBLEMS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EROFS: 'on a read-only file system',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of it is not a directory',
+  EEXIST: 'already exists (as a file where a directory is needed, or the other way round)',
+};
+
+/**
+ * The message of a file-system error on a path (an output directory that is a file, one without
+ * write permission): the person's to fix, so exit 2 with the path and the problem, not a stack.
+ */
+function pathError(error: unknown): string | undefined {
+  const e = error as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof e?.code !== 'string' || typeof e.path !== 'string') return undefined;
+  const problem = PATH_PROBLEMS[e.code];
+  if (problem === undefined) return undefined;
+  return `cannot ${typeof e.syscall === 'string' ? e.syscall : 'use'} ${e.path}: ${problem}; check the path and its permissions`;
 }

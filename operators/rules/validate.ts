@@ -269,6 +269,11 @@ function parseWhen(text: string, issue: IssueFn): ParsedCondition | null {
       issue('when', 'the change must be positive ("by 25%")');
       return null;
     }
+    // "by 25" is a fraction of 25, a change of 2,500% that never fires: it means 25%.
+    if (!c[4] && fraction >= 1) {
+      issue('when', `"by ${c[3]}" without % is a change of ${fraction * 100}%; write "by ${c[3]}%" (or a fraction below 1, "by 0.25")`);
+      return null;
+    }
     const direction: ChangeDirection = c[2] === 'increases' ? 'increase' : 'decrease';
     const condition = changeCondition(direction, fraction, c[5] ?? '', issue);
     if (!kpi || !condition) return null;

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { checkOutputDir } from '../output-dir.js';
 import { UsageError } from '../../operators/errors.js';
 import { loadAlert } from '../../sinks/reports/alerts-data.js';
 import { requireKnownValue } from '../../sinks/reports/lookup.js';
@@ -157,6 +158,7 @@ export function reportCommand(open: OpenDatabase = openReadOnly, write: (text: s
       .requiredOption('--out <dir>', 'directory to write the report into');
     kind.configure(command);
     command.action(async (options: CommonReportOptions & Record<string, unknown>) => {
+      checkOutputDir('--out', options.out);
       const paths = await runReport(name, options, open);
       write(`${paths.htmlPath}\n${paths.markdownPath}\n`);
     });

@@ -10,6 +10,7 @@ import { loadJobConfig, replaysFiles, type JobConfig } from '../job-config.js';
 import { createLogger } from '../logger.js';
 import type { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { openStore } from '../open-store.js';
+import { checkOutputDir } from '../output-dir.js';
 import { STATE_SETTINGS_KEY, checkStateSettings, stateSettingsOf, type StateSettings } from '../state-settings.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
@@ -84,6 +85,7 @@ function rendersAtEnd(job: JobConfig): boolean {
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
   const job = applyOverrides(loadJobConfig(options.config), options);
   checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
+  checkOutputDir(options.reports !== undefined ? '--reports' : 'reports.dir', job.reportsDir);
   const logger = options.logger ?? createLogger();
   const metrics = new PipelineMetrics();
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);

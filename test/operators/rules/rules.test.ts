@@ -152,6 +152,7 @@ describe('validateRules', () => {
       { name: 'e', when: 'aht_seconds increases by 25% vs fortnight' },
       { when: 'abandon_rate > 0.1' },
       { name: 'f', when: 'abandon_rate > 0.1', for: 0 },
+      { name: 'g', when: 'aht_seconds increases by 25 vs 1w' },
     ]);
     expect(issues.map((i) => [i.index, i.field])).toEqual([
       [0, 'fro'],
@@ -162,7 +163,10 @@ describe('validateRules', () => {
       [5, 'change.vs'],
       [6, 'name'],
       [7, 'for'],
+      [8, 'when'],
     ]);
+    // "by 25" without % was a change of 2,500% that never fired.
+    expect(issues[8]!.message).toContain('"by 25" without % is a change of 2500%; write "by 25%"');
     // window sizes follow the operator's configuration
     expect(validateRules([{ name: 'x', when: 'offered > 1', window: '5m' }], { windowSizes: ['5m', '1h'] })[0]!.windowMs).toBe(5 * MIN);
   });
