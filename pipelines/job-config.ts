@@ -106,7 +106,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       `${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`,
     );
   }
-  const raw = substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path));
+  const raw = withOrigin(origin, () => substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path)));
   // Schema problems name the file and line of the key: `job.yaml:14: event_time.allowed_lateness: ...`.
   const located =
     (within: ReadonlyArray<string | number>, label = '') =>
@@ -133,10 +133,15 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     );
   }
   const names = new Set<string>();
-  for (const op of operators) {
-    if (names.has(op.name)) throw new ConfigError(`${origin}: operators: the name '${op.name}' is used twice; give each operator its own name`);
+  operators.forEach((op, index) => {
+    if (names.has(op.name)) {
+      throw located(
+        ['operators', index],
+        `operators[${index}] (${op.type}): `,
+      )({ path: 'name', detail: `'${op.name}' is used twice (a type is its operator's name unless it has one); give each operator its own name` });
+    }
     names.add(op.name);
-  }
+  });
   const outcomes: OutcomeThresholds = { minPrecision: job.outcomes.min_precision, minJudged: job.outcomes.min_judged };
   const reportSchedules = withOrigin(origin, () => buildReportSchedules(job.reports.schedule, outcomes));
   checkScorecardSource(reportSchedules, operators, origin);
@@ -275,9 +280,7 @@ function isReceiverSecret(document: unknown, path: string): boolean {
 function operatorConfig(entry: Record<string, unknown>, index: number, origin: string, located: (problem: ConfigProblem) => ConfigError): OperatorConfig {
   const type = String(entry['type']);
   const factory = OPERATOR_FACTORIES.get(type);
-  if (!factory) {
-    throw new ConfigError(`${origin}: operators[${index}].type: unknown operator '${type}'; allowed: ${OPERATOR_FACTORIES.types.join(', ')}`);
-  }
+  if (!factory) throw located({ path: 'type', detail: `unknown operator '${type}'; allowed: ${OPERATOR_FACTORIES.types.join(', ')}` });
   const { type: _type, name, ...settings } = entry;
   operatorChecks.get(type)!(settings, '', located);
   const operatorName = typeof name === 'string' ? name : type;

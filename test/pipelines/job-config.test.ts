@@ -98,7 +98,7 @@ describe('job configuration', () => {
     [
       'unknown operator',
       VALID.replace('customer_windows', 'customer_windowz'),
-      /operators\[0\]\.type: unknown operator 'customer_windowz'; allowed: customer_windows/,
+      /^job\.yaml:\d+: operators\[0\] \(customer_windowz\): type: unknown operator 'customer_windowz'; allowed: customer_windows/,
     ],
     ['bad duration', VALID + 'event_time: { allowed_lateness: 1 hour }\n', /event_time\.allowed_lateness: "1 hour" is not a duration like 30s, 15m/],
     [
@@ -112,7 +112,12 @@ describe('job configuration', () => {
       VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files, path: a.ndjson }'),
       /sources\.files: the key 'paths' is required|path: unknown key/,
     ],
-    ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /environment variable NOPE is not set/],
+    ['missing env var', VALID.replace('[a.ndjson]', '["${NOPE}"]'), /^job\.yaml: sources\.files\.paths\[0\]: environment variable NOPE is not set/],
+    [
+      'two operators of one name',
+      VALID.replace('- type: customer_windows', '- type: customer_windows\n  - type: customer_windows'),
+      /^job\.yaml:\d+: operators\[1\] \(customer_windows\): name: 'customer_windows' is used twice/,
+    ],
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
     [
       'bad memory limit',
