@@ -67,9 +67,15 @@ export function buildProgram(): Command {
           ? `\n${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
             `pulse outbox send --db ${options.db ?? '<store.path>'} --config ${options.config}`
           : '';
+      // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
+      // CSV), not bad data: say so rather than let the counts pass for a success.
+      const nothing =
+        summary.records > 0 && summary.accepted === 0
+          ? '\nnot one record was accepted: is the input NDJSON, one event of SPEC section 1 per line? The reasons are in the dead_letters table'
+          : '';
       process.stderr.write(
         `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
-          ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}${pending}\n`,
+          ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}${pending}${nothing}\n`,
       );
     });
 
