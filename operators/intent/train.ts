@@ -4,6 +4,7 @@
  * as lr / (1 + epoch), L2 shrinkage of the weights an example touches. Plain loops in a fixed order
  * over float64, so the same examples, options and seed give the same bytes of model.
  */
+import { UsageError } from '../errors.js';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { featureSlots } from './features.js';
 import { featureScale, softmaxOver, type IntentModel } from './model.js';
@@ -48,7 +49,9 @@ export function trainIntentModel(
   extra: { labelsSha256?: string; trainedAt?: string } = {},
 ): IntentModel {
   const labels = labelOrder(examples);
-  if (labels.length < 2) throw new Error(`training needs at least two intents, found ${labels.length} (${labels.join(', ')})`);
+  if (labels.length < 2) {
+    throw new UsageError(`training needs texts of at least two intents; the labels have ${labels.length} (${labels.join(', ')}): add texts of the others`);
+  }
   const k = labels.length;
   const index = new Map(labels.map((l, i) => [l, i]));
   const scratch: number[] = [];

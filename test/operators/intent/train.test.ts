@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../../operators/errors.js';
 import { composeCorpus } from '../../../operators/intent/corpus/compose.js';
 import { featureSlots } from '../../../operators/intent/features.js';
 import { IntentClassifier, parseModel, serializeModel } from '../../../operators/intent/model.js';
@@ -45,7 +46,9 @@ describe('intent training', () => {
   });
 
   test('training needs two intents', () => {
-    expect(() => trainIntentModel([{ text: 'x', intent: 'other' }], SMALL)).toThrow(/at least two intents/);
+    // Bad input, exit 2, not a crash with a stack.
+    expect(() => trainIntentModel([{ text: 'x', intent: 'other' }], SMALL)).toThrow(UsageError);
+    expect(() => trainIntentModel([{ text: 'x', intent: 'other' }], SMALL)).toThrow(/at least two intents; the labels have 1 \(other\)/);
   });
 });
 
