@@ -11,6 +11,7 @@ import { UsageError } from '../../operators/errors.js';
 import { CASE_STATUSES } from '../../operators/service/case-status.js';
 import { closeCase, ensureCaseTables, formatCaseDetail, formatCaseList, listCases, showCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
+import { requireKnownValue } from '../../sinks/reports/lookup.js';
 import type { OpenDatabase } from './database-access.js';
 import { defaultActor, positiveInteger } from './people-options.js';
 import { collectList } from './list-option.js';
@@ -76,9 +77,9 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
     .action(
       async (opts: { db: string; json?: boolean; status?: string[]; team?: string; customer?: string; overdue?: boolean; asOf?: number; limit?: number }) => {
         let asOf = 0;
-        const found = await withDb(opts.db, (conn, jobNow) => {
+        const found = await withDb(opts.db, async (conn, jobNow) => {
           asOf = opts.asOf ?? jobNow;
-          return listCases(conn, {
+          const cases = await listCases(conn, {
             ...(opts.status ? { status: opts.status } : {}),
             ...(opts.team !== undefined ? { team: opts.team } : {}),
             ...(opts.customer !== undefined ? { customer: opts.customer } : {}),
@@ -86,6 +87,11 @@ export function casesCommand(openConnection: OpenDatabase, io: CasesCommandIO = 
             overdue: opts.overdue === true,
             asOf,
           });
+          // Nothing found because no case has that team ('Billing', 'nosuchteam'): say so, with the close matches.
+          if (cases.length === 0 && opts.team !== undefined) {
+            await requireKnownValue(conn, { table: 'cases', column: 'team', value: opts.team, option: '--team', what: 'team' });
+          }
+          return cases;
         });
         emit(opts.json === true, found.map(caseJson), formatCaseList(found, asOf));
       },

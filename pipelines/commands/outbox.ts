@@ -1,3 +1,4 @@
+import { requireKnownValue } from '../../sinks/reports/lookup.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { positiveDuration } from '../../operators/duration.js';
@@ -85,6 +86,10 @@ export function outboxCommand(
       const { connection, close } = await openDatabase(options.db);
       try {
         const count = await retryDead(connection, options, Date.now());
+        // Nothing requeued because no delivery has that receiver: say so, with the close matches.
+        if (count === 0 && options.receiver !== undefined) {
+          await requireKnownValue(connection, { table: 'pulse_outbox', column: 'receiver', value: options.receiver, option: '--receiver', what: 'receiver' });
+        }
         write(`requeued ${count} dead deliver${count === 1 ? 'y' : 'ies'}\n`);
       } finally {
         await close();

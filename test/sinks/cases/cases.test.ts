@@ -301,6 +301,8 @@ describe('pulse cases CLI', () => {
     );
     expect(updated).toMatchObject({ status: 'in_progress', team: 'field', assignee: 'bob', closed_at: null });
     expect(JSON.parse(await c.run('list', '--db', dbPath, '--team', 'field', '--json'))).toHaveLength(1);
+    // A team no case has is said so, with the close match, rather than "no cases match".
+    await expect(c.run('list', '--db', dbPath, '--team', 'feild')).rejects.toThrow(/--team feild: no team 'feild' in cases \(did you mean field\?\)/);
     // The history: opened in care (not the team it has now), then handed to field.
     const history = (await c.run('show', gold, '--db', dbPath)).split('\n').filter((l) => / pulse +opened | update /.test(l));
     expect(history.map((l) => l.split(/\s{2,}/).slice(1, 5))).toEqual([
