@@ -269,9 +269,9 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neg('Oh perfect, the connection died again right before my exam. Brilliant.'),
     neu('Please check why my last payment shows as pending.'),
     // Negated cores: they name leaving and deny it; the request is a fix.
-    neg("I do not want to cancel, I just want the bill fixed."),
+    neg('I do not want to cancel, I just want the bill fixed.'),
     neg("I'm not leaving, relax, but the wifi drops every night."),
-    neg("Not thinking of switching to {competitor}, but the router needs replacing."),
+    neg('Not thinking of switching to {competitor}, but the router needs replacing.'),
     neg("I won't cancel over this but the app has been down since {day}."),
     neg("No, I don't want to leave, I want the double charge refunded."),
   ],
@@ -338,8 +338,8 @@ export const CORES: Readonly<Record<Intent, readonly Core[]>> = {
     neu('Can I change the security question on my account?'),
     // Negated cores: they name leaving and deny it; the request is something else.
     neu("I'm not switching to {competitor}, I just want to check my data allowance."),
-    neu("Not cancelling anything, I only need a copy of my contract."),
-    neu("No plans to leave you, just tell me when my contract ends for my records."),
+    neu('Not cancelling anything, I only need a copy of my contract.'),
+    neu('No plans to leave you, just tell me when my contract ends for my records.'),
     pos("Don't worry, I'm not going anywhere. Can you update my phone number?"),
     neu("I don't want to cancel, I want to add my daughter as a contact on the account."),
   ],
