@@ -14,15 +14,19 @@ export type AskJob = (db: string, argv: readonly string[]) => Promise<CommandRes
  * so a status is quick even while the job checkpoints.
  */
 export function statusCommand(io: { write: (text: string) => void; now?: () => number }, ask: AskJob = runInJob): Command {
-  return new Command(STATUS_COMMAND)
-    .description("show running jobs' partitions, lag, state restores, merge partitions, watermark and last checkpoint (one --db per member)")
-    .requiredOption('--db <path>', 'the DuckDB file of a running job; repeat for each member on this host', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--json', 'print {"members": [...]} as JSON')
-    .action(async (options: { db: string[]; json?: boolean }) => {
-      const members: MemberStatus[] = [];
-      for (const db of options.db) members.push(await memberStatus(db, ask));
-      io.write(options.json ? `${JSON.stringify({ members }, null, 2)}\n` : renderStatus(members, (io.now ?? Date.now)()));
-    });
+  return (
+    new Command(STATUS_COMMAND)
+      .description("show running jobs' partitions, lag, state restores, merge partitions, watermark and last checkpoint (one --db per member)")
+      .requiredOption('--db <path>', 'the DuckDB file of a running job; repeat for each member on this host', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--json', 'print {"members": [...]} as JSON')
+      // A usage mistake is thrown to the CLI (exit 2), not exited on by commander (exit 1).
+      .exitOverride()
+      .action(async (options: { db: string[]; json?: boolean }) => {
+        const members: MemberStatus[] = [];
+        for (const db of options.db) members.push(await memberStatus(db, ask));
+        io.write(options.json ? `${JSON.stringify({ members }, null, 2)}\n` : renderStatus(members, (io.now ?? Date.now)()));
+      })
+  );
 }
 
 async function memberStatus(db: string, ask: AskJob): Promise<MemberStatus> {

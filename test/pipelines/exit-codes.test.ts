@@ -13,6 +13,7 @@ import { ExpressionError } from '../../operators/service/expression.js';
 import { ShiftConfigError } from '../../operators/shifts/config.js';
 import { ShardWorkerError } from '../../pipelines/shards/pool.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeOf } from '../../pipelines/exit-codes.js';
+import { statusCommand } from '../../pipelines/commands/status.js';
 import { AlertingConfigError, DeliveryError } from '../../sinks/alerts/errors.js';
 import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from '../../sinks/cases/errors.js';
 import { GeneratorConfigError } from '../../sources/generator/options.js';
@@ -72,6 +73,15 @@ describe('one error model', () => {
     expect(written.join('')).toContain('TypeError: boom\n    at ');
     expect(exitCodeOf(new CommanderError(0, 'commander.helpDisplayed', ''), () => {})).toBe(EXIT_OK);
     expect(exitCodeOf(new CommanderError(1, 'commander.unknownOption', 'x'), () => {})).toBe(EXIT_USAGE);
+  });
+
+  it('pulse status without --db is a usage error (exit 2), like every other command', async () => {
+    const error: unknown = await statusCommand({ write: () => undefined })
+      .configureOutput({ writeErr: () => undefined })
+      .parseAsync(['--json'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(exitCodeOf(error, () => undefined)).toBe(EXIT_USAGE);
   });
 
   it("a file-system error on a person's path (an output directory without write permission) is exit 2 with the path, not a stack", () => {
