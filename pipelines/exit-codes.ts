@@ -22,7 +22,7 @@ export function exitCodeOf(error: unknown, writeErr: (text: string) => void): nu
   const path = pathError(error);
   if (path !== undefined) {
     writeErr(`pulse: ${path}\n`);
-    return EXIT_USAGE;
+    return EXIT_FAILURE;
   }
   writeErr(`pulse: ${(error as Error).stack ?? String(error)}\n`);
   return EXIT_FAILURE;
@@ -39,13 +39,14 @@ const PATH_PROBLEMS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The message of a file-system error on a path (an output directory that is a file, one without
- * write permission): the person's to fix, so exit 2 with the path and the problem, not a stack.
+ * The message of a file-system error on a path (a directory where a file is written, one without
+ * write permission): the path and the problem, not a stack. It is a failure of the run (exit 1):
+ * the paths given on the command line are checked before anything starts (output-dir.ts).
  */
 function pathError(error: unknown): string | undefined {
   const e = error as { code?: unknown; path?: unknown; syscall?: unknown };
   if (typeof e?.code !== 'string' || typeof e.path !== 'string') return undefined;
   const problem = PATH_PROBLEMS[e.code];
   if (problem === undefined) return undefined;
-  return `cannot ${typeof e.syscall === 'string' ? e.syscall : 'use'} ${e.path}: ${problem}; check the path and its permissions`;
+  return `cannot ${typeof e.syscall === 'string' ? e.syscall : 'use'} ${e.path}: ${e.code} (${problem}); check the path and its permissions`;
 }

@@ -82,14 +82,14 @@ describe('a report that cannot be written', () => {
 `,
     );
     // Both runs write reports to `reports` in their own directory (equal relative links); in the
-    // second, `reports` is a file, so no report can be written there.
+    // second, a directory stands where each report file goes, so no report can be written. (A
+    // `reports` that is a file is refused before the job starts: output-dir.ts.)
     const input = sampleIn(dir);
     const run = (cwd: string) => runPulseIn(cwd, ['--config', config, '--input', input, '--db', 'pulse.duckdb', '--reports', 'reports'], { logLevel: 'info' });
     const good = join(dir, 'good');
     expect((await run(good)).code).toBe(0);
     const failing = join(dir, 'failing');
-    mkdirSync(failing);
-    writeFileSync(join(failing, 'reports'), 'not a directory');
+    for (const name of readdirSync(join(good, 'reports'))) mkdirSync(join(failing, 'reports', name), { recursive: true });
     const { code, stderr } = await run(failing);
     expect(code).toBe(0);
 
@@ -123,9 +123,9 @@ describe('a report that cannot be written', () => {
       `SELECT alert_id, status, last_error FROM pulse_report_requests WHERE status <> 'superseded'`,
     );
     expect(requests!.length).toBeGreaterThan(5);
-    expect(requests!.every((r) => r['status'] === 'failed' && /EEXIST|ENOTDIR/.test(String(r['last_error'])))).toBe(true);
+    expect(requests!.every((r) => r['status'] === 'failed' && /EISDIR|EEXIST|ENOTDIR/.test(String(r['last_error'])))).toBe(true);
     const failures = logLines(stderr).filter((l) => l['level'] === 50);
     expect(failures.map((l) => l['alert_id']).sort()).toEqual(requests!.map((r) => r['alert_id']).sort());
-    expect(failures.every((l) => /EEXIST|ENOTDIR/.test(String(l['msg'])))).toBe(true);
+    expect(failures.every((l) => /EISDIR|EEXIST|ENOTDIR/.test(String(l['msg'])))).toBe(true);
   }, 300_000);
 });

@@ -84,15 +84,15 @@ describe('one error model', () => {
     expect(exitCodeOf(error, () => undefined)).toBe(EXIT_USAGE);
   });
 
-  it("a file-system error on a person's path (an output directory without write permission) is exit 2 with the path, not a stack", () => {
+  it('a file-system error on a path (an output directory without write permission) is a failure with the path and the problem, not a stack', () => {
     const written: string[] = [];
     const denied = Object.assign(new Error("EACCES: permission denied, open '/srv/reports/kpi.html'"), {
       code: 'EACCES',
       syscall: 'open',
       path: '/srv/reports/kpi.html',
     });
-    expect(exitCodeOf(denied, (text) => written.push(text))).toBe(EXIT_USAGE);
-    expect(written.join('')).toBe('pulse: cannot open /srv/reports/kpi.html: permission denied; check the path and its permissions\n');
+    expect(exitCodeOf(denied, (text) => written.push(text))).toBe(EXIT_FAILURE);
+    expect(written.join('')).toBe('pulse: cannot open /srv/reports/kpi.html: EACCES (permission denied); check the path and its permissions\n');
     // Without a path it is not the person's path: a bug, with its stack.
     expect(exitCodeOf(Object.assign(new Error('EACCES'), { code: 'EACCES' }), () => {})).toBe(EXIT_FAILURE);
   });
