@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../../operators/errors.js';
+import { SinkError, UsageError } from '../../operators/errors.js';
 
 /**
  * Checks of a `--db` path before DuckDB sees it: DuckDB creates a missing file (so a mistyped path
@@ -57,9 +57,30 @@ export function checkExistingDatabase(path: string): void {
   if (!isDuckDBFile(path)) throw notDuckDB(path);
 }
 
-/** A DuckDB open error a person caused (a file of an older or newer format), as a UsageError; anything else as it is. */
+/** DuckDB's words for a file it may not open or write, as the error code Node would give. */
+const OPEN_PROBLEMS: ReadonlyArray<[RegExp, string, string]> = [
+  [/permission denied/i, 'EACCES', 'permission denied'],
+  [/read-only file system/i, 'EROFS', 'on a read-only file system'],
+  [/no such file or directory/i, 'ENOENT', 'a file cannot be created there'],
+];
+
+/**
+ * A DuckDB open error a person caused: a file of an older or newer format is a UsageError; a file
+ * DuckDB may not create or write (permissions, a read-only file system) a failure that names the
+ * path, the problem and what to do, not DuckDB's "IO Error"; anything else as it is.
+ */
 export function explainOpenError(path: string, error: unknown): unknown {
   const message = (error as Error).message ?? '';
   if (/not a valid DuckDB database file|database file .* is not valid/i.test(message)) return notDuckDB(path);
+  if (/Cannot open file/i.test(message)) {
+    for (const [pattern, code, problem] of OPEN_PROBLEMS) {
+      if (!pattern.test(message)) continue;
+      return new SinkError(
+        `cannot open the database ${path}: ${code} (${problem}); DuckDB creates the file and its .wal beside it, ` +
+          `so give a --db (store.path) in a directory this user can write, or fix its permissions`,
+        { cause: error },
+      );
+    }
+  }
   return error;
 }
