@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { StoreLockedError } from '../operators/errors.js';
 import { openReadOnly } from '../sinks/reports/db.js';
+import { shellWord } from '../sinks/terminal-text.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { consoleCommand } from './commands/console.js';
 import { demoCommand } from './commands/demo.js';
@@ -65,7 +66,7 @@ export function buildProgram(): Command {
       const pending =
         summary.alertsPending > 0
           ? `\n${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
-            `pulse outbox send --db ${options.db ?? '<store.path>'} --config ${options.config}`
+            `pulse outbox send --db ${options.db === undefined ? '<store.path>' : shellWord(options.db)} --config ${shellWord(options.config)}`
           : '';
       // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
       // CSV), not bad data: say so rather than let the counts pass for a success.

@@ -25,3 +25,14 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...safeRows.map(line)].join('\n') + '\n';
 }
+
+/**
+ * A path or value as one word of a POSIX shell command line, for the commands `pulse` prints for a
+ * person to copy: as it is when it holds only characters no shell treats specially, else in single
+ * quotes (a quote inside as '\''). Written here rather than taken from `shell-quote`, whose quote()
+ * escapes each special character with a backslash (`demo\ output/pulse.duckdb` where
+ * `'demo output/pulse.duckdb'` reads better), and it is the one function needed.
+ */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

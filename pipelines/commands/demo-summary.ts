@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatWindowSize } from '../../sinks/reports/db.js';
-import { terminalSafe } from '../../sinks/terminal-text.js';
+import { shellWord, terminalSafe } from '../../sinks/terminal-text.js';
 
 /** What `pulse demo` ran, for its summary. */
 export interface DemoFacts {
@@ -174,22 +174,24 @@ async function deadLetterLines(connection: DuckDBConnection, facts: DemoFacts, s
 }
 
 function exploreLines(facts: DemoFacts, shown: (path: string) => string): string[] {
-  const db = shown(facts.db);
+  const db = shellWord(shown(facts.db));
+  const reports = shellWord(shown(facts.reportsDir));
   const pulse = 'npm run --silent pulse --';
   const lines = [
     `${pulse} cases list --db ${db} --overdue`,
-    `${pulse} report kpi --db ${db} --out ${shown(facts.reportsDir)} --queue billing --kpi service_level`,
-    `${pulse} report drift --db ${db} --out ${shown(facts.reportsDir)}`,
+    `${pulse} report kpi --db ${db} --out ${reports} --queue billing --kpi service_level`,
+    `${pulse} report drift --db ${db} --out ${reports}`,
   ];
   if (onPath('duckdb')) {
     lines.push(`duckdb -readonly ${db}   (SQL: SELECT * FROM alerts LIMIT 10;)`);
   } else {
-    // DuckDB's own CLI is not installed here; its Node client is (a dependency of pulse).
+    // DuckDB's own CLI is not installed here; its Node client is (a dependency of pulse). The path
+    // goes in as an argument, so that no quote in it can end the script's string.
     lines.push(
-      `SQL without the duckdb CLI (not installed), from ${facts.root}:`,
+      `SQL without the duckdb CLI (not installed), from ${shellWord(facts.root)}:`,
       `  node --input-type=module -e "import {DuckDBInstance} from '@duckdb/node-api'; ` +
-        `const c = await (await DuckDBInstance.create('${facts.db}', {access_mode: 'READ_ONLY'})).connect(); ` +
-        `console.table((await c.runAndReadAll('SELECT kind, rule, count(*) AS n FROM alerts GROUP BY ALL ORDER BY n DESC')).getRowObjectsJS())"`,
+        `const c = await (await DuckDBInstance.create(process.argv[1], {access_mode: 'READ_ONLY'})).connect(); ` +
+        `console.table((await c.runAndReadAll('SELECT kind, rule, count(*) AS n FROM alerts GROUP BY ALL ORDER BY n DESC')).getRowObjectsJS())" ${shellWord(facts.db)}`,
     );
   }
   return lines;

@@ -10,6 +10,7 @@ import { inTransaction } from '../duckdb/transaction.js';
 import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
 import { bindList } from '../duckdb/bind-list.js';
+import { shellWord } from '../terminal-text.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -120,7 +121,9 @@ export async function updateLead(
     const previousStatus = before.getRows()[0]?.[0];
     const updated = await conn.runAndReadAll(`UPDATE leads SET ${sets.join(', ')} WHERE lead_id = $id RETURNING lead_id`, params);
     if (updated.getRows().length === 0) {
-      throw new UsageError(`no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath ?? 'PATH'}`);
+      throw new UsageError(
+        `no lead '${leadId}'${dbPath ? ` in ${dbPath}` : ''}; see pulse leads list --db ${dbPath === undefined ? 'PATH' : shellWord(dbPath)}`,
+      );
     }
     const reader = await conn.runAndReadAll(`SELECT ${COLUMNS} FROM leads WHERE lead_id = $id`, { id: leadId });
     const lead = reader.getRowObjectsJS()[0] as unknown as LeadRecord;

@@ -23,7 +23,7 @@ describe('pulse demo', () => {
   it("prints a plain summary (no log lines) whose numbers are the database's, and writes nothing outside its directory", async () => {
     const samples = join(process.cwd(), 'samples');
     const before = snapshot(samples);
-    const run = spawnSync(process.execPath, [CLI, 'demo', '--dir', 'out'], {
+    const run = spawnSync(process.execPath, [CLI, 'demo', '--dir', "demo's out"], {
       cwd: work,
       encoding: 'utf8',
       timeout: 300_000,
@@ -31,7 +31,7 @@ describe('pulse demo', () => {
     });
     expect(run.status, run.stderr).toBe(0);
     expect(snapshot(samples)).toEqual(before);
-    const out = join(work, 'out');
+    const out = join(work, "demo's out");
     expect(readdirSync(out).sort()).toEqual(['events.ndjson', 'events.rejects.ndjson', 'pulse.duckdb', 'pulse.log', 'reports']);
     // The job's JSON logs go to the log file, not between the summary's lines.
     for (const line of `${run.stdout}${run.stderr}`.split('\n')) expect(line.trimStart().startsWith('{')).toBe(false);
@@ -63,18 +63,23 @@ describe('pulse demo', () => {
     expect(Number(members![0]!['n'])).toBeGreaterThan(0);
     expect(summary).toContain(`Moves        GroupSpendJump from 2026-02-09 (spend_total, their amounts): ${members![0]!['n']} customers' own alerts held back`);
     expect(kpiSection).not.toContain('GroupSpendJump');
-    expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in out\/reports\/:/);
+    expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in demo's out\/reports\/:/);
     expect(summary).toMatch(/\d+ scorecard and/);
     expect(summary).toContain('generator injected');
     // Every dead letter is also in the rejects file beside the demo's copy of the sample.
     const rejects = readFileSync(join(out, 'events.rejects.ndjson'), 'utf8').trim().split('\n');
     expect(rejects).toHaveLength(Number(rejected![0]!['n']));
-    expect(summary).toContain('out/events.rejects.ndjson');
+    expect(summary).toContain("demo's out/events.rejects.ndjson");
     // No suggestion of a command that is not installed.
     const duckdbInstalled = (process.env['PATH'] ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, 'duckdb')));
     if (!duckdbInstalled) {
       expect(summary).not.toMatch(/^\s*duckdb /m);
       expect(summary).toContain("import {DuckDBInstance} from '@duckdb/node-api'");
+      // The suggested command works as printed, from where it says, with a quote and a space in the path.
+      const suggested = summary.split('\n').find((line) => line.trimStart().startsWith('node --input-type=module'));
+      const tally = spawnSync('/bin/sh', ['-c', suggested!], { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 });
+      expect(tally.status, tally.stderr).toBe(0);
+      expect(tally.stdout).toContain('case_overdue');
     }
   }, 300_000);
 });

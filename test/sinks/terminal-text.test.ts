@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { formatCaseDetail, formatCaseList, type CaseRecord } from '../../sinks/cases/index.js';
-import { renderTable, terminalSafe } from '../../sinks/terminal-text.js';
+import { renderTable, shellWord, terminalSafe } from '../../sinks/terminal-text.js';
 
 const ESC = '\u001b';
 const hostileId = `C1${ESC}[2J${ESC}[31mRED${ESC}]0;owned\u0007\u202eevil`;
@@ -73,5 +74,15 @@ describe('text printed to a terminal', () => {
       expect(text).toContain('C1\\u001b[2J');
     }
     expect(detail).toContain('called\\r\\u001b[2Kall fine');
+  });
+
+  it('quotes a path for a shell only when it has to, and the shell reads back the same word', () => {
+    expect(shellWord('demo-output/pulse.duckdb')).toBe('demo-output/pulse.duckdb');
+    const words = ['demo output/pulse.duckdb', "it's here/p.duckdb", 'a;rm -rf x', '$HOME/`id`/"q"', 'tab\there', '*', ''];
+    for (const word of words) {
+      // The shell is the oracle: one argument, exactly the word.
+      const echoed = execFileSync('/bin/sh', ['-c', `printf '%s\\0' ${shellWord(word)}`]).toString();
+      expect(echoed).toBe(`${word}\0`);
+    }
   });
 });
