@@ -6,7 +6,8 @@
  * Output rows are coalesced: one `contact_kpi` row (and its `contact_reason_volume` rows) per
  * window that changed since the previous drain. A late contact revises its window, which is then
  * emitted again with the same key. A window is kept until the watermark passes window_end plus the
- * allowed lateness and the FCR horizon of all its contacts; its last row has `fcr_final: true`.
+ * allowed lateness and the FCR horizon of all its contacts; its last row has `fcr_final: true`
+ * (at the end of a bounded input, only where the input's events have passed that).
  */
 import { alertRow, type Alert } from '../alert.js';
 import type { GaugeReading } from '../gauges.js';
@@ -142,11 +143,15 @@ export class ContactKpiGlobal implements GlobalOperator {
       this.alerts.push(...this.rules.onWindowClosed(row, rateCounts(acc, this.options)));
     }
     for (const [key, acc] of expiring) {
-      const row = computeKpiRow(acc, this.options, true);
+      // At the end of an input a window whose look-ahead (or lateness) the events have not passed
+      // is written as it stands, provisional: a later run over the same database can still change
+      // it, so `fcr_final` (SPEC section 4: the watermark has passed the look-ahead) stays false.
+      const provisional = endOfInput && previous < expiryWatermark(acc, lateness);
+      const row = computeKpiRow(acc, this.options, !provisional);
       this.finalRows.set(key, { row, reasons: acc.reasons });
       this.dirty.add(key);
       this.refreshClosed(row);
-      if (endOfInput && previous < expiryWatermark(acc, lateness)) this.due.schedule(key, this.deadline(acc));
+      if (provisional) this.due.schedule(key, this.deadline(acc));
       else this.windows.delete(key);
     }
   }

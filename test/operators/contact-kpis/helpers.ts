@@ -12,6 +12,8 @@ export const SEC = 1000;
 export const MIN = 60 * SEC;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
+/** A finite watermark past every contact's look-ahead: every row is final (the end of an input is not: see streaming.test.ts). */
+export const PAST_EVERY_LOOKAHEAD = Number.MAX_SAFE_INTEGER;
 
 let seq = 0;
 

@@ -14,6 +14,7 @@ import {
   T0,
   contact,
   generateContacts,
+  PAST_EVERY_LOOKAHEAD,
   latestRows,
   loadContacts,
   openOracle,
@@ -24,7 +25,7 @@ import {
 function runAll(contacts: ContactEvent[], options: Partial<ContactKpiOptions> = {}): OperatorOutput[] {
   const op = new ContactKpiOperator(options);
   for (const c of contacts) op.process(c);
-  op.onWatermark(Infinity);
+  op.onWatermark(PAST_EVERY_LOOKAHEAD);
   return op.drainOutputs();
 }
 

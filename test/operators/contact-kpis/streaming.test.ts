@@ -10,6 +10,7 @@ import {
   HOUR,
   KPI_KEY,
   MIN,
+  PAST_EVERY_LOOKAHEAD,
   RATE_COLUMNS,
   T0,
   contact,
@@ -104,6 +105,32 @@ describe('FCR look-ahead', () => {
     expect(kpiRows(op.drainOutputs()).find((r) => r.window_start === T0)).toMatchObject({ fcr_rate: 0, fcr_final: true });
   });
 
+  it('at the end of an input, a window whose look-ahead its events have not passed stays provisional; a later run finalises it', () => {
+    const op = new ContactKpiOperator({ windowSizesMs: [W15] });
+    op.process(contact({ customer: 'A', queued: T0, answerAfter: 10, duration: 50 }));
+    op.process(contact({ customer: 'B', queued: T0 + 8 * DAY, answerAfter: 10, duration: 50 }));
+    op.onWatermark(T0 + 8 * DAY + W15); // where the input's events reached
+    op.onWatermark(Infinity); // its end
+    let rows = latestRows(op.drainOutputs(), 'contact_kpi', KPI_KEY);
+    expect(rows.get(key15(T0))).toMatchObject({ fcr_rate: 1, fcr_final: true });
+    expect(rows.get(key15(T0 + 8 * DAY))).toMatchObject({ fcr_rate: 1, fcr_final: false });
+
+    // Tomorrow's file over the same state: B's repeat revises the provisional window, which is final
+    // once the watermark has passed its look-ahead.
+    const store = new StateStore();
+    store.checkpoint(op);
+    const next = new ContactKpiOperator({ windowSizesMs: [W15] });
+    store.restore(next);
+    next.process(contact({ customer: 'B', queued: T0 + 9 * DAY, answerAfter: 5, duration: 5 }));
+    next.onWatermark(T0 + 9 * DAY + W15);
+    rows = latestRows(next.drainOutputs(), 'contact_kpi', KPI_KEY);
+    expect(rows.get(key15(T0 + 8 * DAY))).toMatchObject({ fcr_rate: 0, fcr_final: false });
+    next.onWatermark(T0 + 17 * DAY);
+    rows = latestRows(next.drainOutputs(), 'contact_kpi', KPI_KEY);
+    expect(rows.get(key15(T0 + 8 * DAY))).toMatchObject({ fcr_rate: 0, fcr_final: true });
+    expect(rows.has(key15(T0))).toBe(false); // final before: not written again
+  });
+
   it("writes a window's reason volumes when its contacts change, not when only its FCR or finality does", () => {
     const op = new ContactKpiOperator({ windowSizesMs: [W15], allowedLatenessMs: 10 * MIN });
     const reasonRows = (out: OperatorOutput[]) => out.filter((o) => o.kind === 'contact_reason_volume').flatMap((o) => o.rows);
@@ -131,7 +158,7 @@ describe('FCR look-ahead', () => {
     expect(reasonRows(out).filter((r) => r['window_start'] === T0)).toEqual([]);
 
     // The final rows, once the look-ahead has passed: KPI rows only.
-    op.onWatermark(Infinity);
+    op.onWatermark(PAST_EVERY_LOOKAHEAD);
     out = op.drainOutputs();
     expect(kpiRows(out).find((r) => r.window_start === T0)).toMatchObject({ fcr_final: true });
     expect(reasonRows(out).filter((r) => r['window_start'] === T0)).toEqual([]);
@@ -143,7 +170,7 @@ describe('FCR look-ahead', () => {
     op.process(first);
     op.process(contact({ customer: 'A', reason: 'outage', queued: T0 + HOUR, answerAfter: 1, duration: 1 }));
     op.process(contact({ customer: 'A', queued: first.ended_at + 7 * DAY + 1, answerAfter: 1, duration: 1 }));
-    op.onWatermark(Infinity);
+    op.onWatermark(PAST_EVERY_LOOKAHEAD);
     const rows = latestRows(op.drainOutputs(), 'contact_kpi', KPI_KEY);
     expect(rows.get(key15(T0))).toMatchObject({ fcr_rate: 1, fcr_final: true });
   });
@@ -210,7 +237,7 @@ describe('streaming against the DuckDB oracle', () => {
         store.restore(op);
       }
     });
-    op.onWatermark(Infinity);
+    op.onWatermark(PAST_EVERY_LOOKAHEAD);
     outputs.push(...op.drainOutputs());
     return { outputs, maxFcrEntries, dropped: dropped + op.lateDropped };
   }
