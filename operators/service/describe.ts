@@ -23,9 +23,45 @@ export function customerLine(c: CustomerFacts): string {
   return `Customer ${c.customer_id}: tier ${c.tier}, trailing spend ${c.trailing_spend.toFixed(2)} over ${c.trailingSpendDays} days${owner}.`;
 }
 
+/**
+ * An alert quotes its input (words, contacts, answers, a comment), and an alert row, its outbox
+ * payloads and its e-mail are kept and sent whole: each quote is bounded, so that an alert's size
+ * depends on the rule, never on the record (a 900 KB transcript made a 630 KB description, and two
+ * hundred of them ran DuckDB out of memory in a checkpoint).
+ */
+const MAX_LISTED = 10;
+const MAX_QUOTE_CHARS = 200;
+const MAX_ANSWERS_JSON_CHARS = 2_000;
+
+/** The first `MAX_LISTED` items, and how many more there were. */
+function listed(items: readonly string[], separator: string): string {
+  const shown = items.slice(0, MAX_LISTED).join(separator);
+  return items.length > MAX_LISTED ? `${shown}${separator}… and ${items.length - MAX_LISTED} more` : shown;
+}
+
+/** A survey's answers as JSON, up to the answers that fit in `MAX_ANSWERS_JSON_CHARS`; a key "…" counts the rest. */
+function answersJson(answers: Readonly<Record<string, unknown>>): string {
+  const whole = JSON.stringify(answers);
+  if (whole.length <= MAX_ANSWERS_JSON_CHARS) return whole;
+  const kept: Record<string, unknown> = {};
+  const entries = Object.entries(answers);
+  let size = 2;
+  let count = 0;
+  for (const [key, value] of entries) {
+    const shown = typeof value === 'string' ? excerpt(value) : value;
+    const entrySize = JSON.stringify(key).length + JSON.stringify(shown).length + 2;
+    if (size + entrySize > MAX_ANSWERS_JSON_CHARS) break;
+    kept[excerpt(key)] = shown;
+    size += entrySize;
+    count += 1;
+  }
+  kept['…'] = `${entries.length - count} more answers`;
+  return JSON.stringify(kept);
+}
+
 /** `field=value` for every field a condition reads. */
 function quoted(fields: readonly string[], facts: FactLookup): string {
-  return fields.map((f) => `${f}=${formatFact(facts(f))}`).join(', ');
+  return fields.map((f) => `${f}=${excerpt(formatFact(facts(f)))}`).join(', ');
 }
 
 export function surveyTexts(rule: SurveyRule, event: SurveyEvent, facts: FactLookup, customer: CustomerFacts): Record<string, string> {
@@ -33,7 +69,7 @@ export function surveyTexts(rule: SurveyRule, event: SurveyEvent, facts: FactLoo
   const fields = [...new Set(conditions.flatMap((c) => c.fields))];
   const answers = fields.filter((f) => f.startsWith('answers.') || f === 'comment' || f === 'survey_id');
   const others = fields.filter((f) => !answers.includes(f));
-  const comment = event.comment ? ` Comment: ${JSON.stringify(event.comment)}.` : '';
+  const comment = event.comment ? ` Comment: ${JSON.stringify(excerpt(event.comment))}.` : '';
   return {
     summary: `Survey ${event.survey_id} of ${customer.tier} customer ${customer.customer_id} matched ${rule.name}`,
     description:
@@ -41,7 +77,7 @@ export function surveyTexts(rule: SurveyRule, event: SurveyEvent, facts: FactLoo
       `${others.length > 0 ? `; customer conditions: ${quoted(others, facts)}` : ''};` +
       ` Rule: ${conditions.map((c) => c.text).join(' and ')}. ${customerLine(customer)}${comment}`,
     survey_id: event.survey_id,
-    answers: JSON.stringify(event.answers),
+    answers: answersJson(event.answers),
     tier: customer.tier,
     trailing_spend: customer.trailing_spend.toFixed(2),
     event_time: iso(event.ts),
@@ -58,7 +94,10 @@ export function interactionTexts(rule: InteractionRule, event: ContactEvent, mat
       summary = `${match.contacts.length} unresolved contacts within ${within} from ${customer.tier} customer ${customer.customer_id}`;
       detail =
         `Contacts (${[...rule.dispositions].join('/')}, threshold ${rule.count} within ${within}): ` +
-        match.contacts.map((c) => `${c.id} at ${iso(c.t)} ${c.d} (${c.r})`).join('; ') +
+        listed(
+          match.contacts.map((c) => `${c.id} at ${iso(c.t)} ${c.d} (${c.r})`),
+          '; ',
+        ) +
         '.';
       extra['current'] = String(match.contacts.length);
       extra['threshold'] = String(rule.count);
@@ -78,7 +117,11 @@ export function interactionTexts(rule: InteractionRule, event: ContactEvent, mat
       summary = `Negative wording (score ${fmt(match.sentiment.score)}) from ${customer.tier} customer ${customer.customer_id}`;
       detail =
         `Contact ${event.contact_id} scored ${fmt(match.sentiment.score)} <= ${fmt(rule.threshold)}: ` +
-        `${match.sentiment.words.map((w) => `${w.word} (${fmt(w.score)})`).join(', ')}. Text: ${JSON.stringify(excerpt(event.text ?? ''))}.`;
+        // The angriest words first.
+        `${listed(
+          [...match.sentiment.words].sort((a, b) => a.score - b.score).map((w) => `${w.word} (${fmt(w.score)})`),
+          ', ',
+        )}. Text: ${JSON.stringify(excerpt(event.text ?? ''))}.`;
       extra['current'] = fmt(match.sentiment.score);
       extra['threshold'] = fmt(rule.threshold);
       break;
@@ -111,6 +154,6 @@ export function interactionTexts(rule: InteractionRule, event: ContactEvent, mat
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 
-function excerpt(text: string, max = 200): string {
+function excerpt(text: string, max = MAX_QUOTE_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

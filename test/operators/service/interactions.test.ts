@@ -152,6 +152,25 @@ interaction_rules:
     expect(alerts[0]!.annotations['description']).toContain('not happy (-3), terrible (-3)');
   });
 
+  test('a long transcript makes an alert of bounded size: the ten angriest words, how many more, an excerpt', () => {
+    const op = operatorFromYaml(`
+interaction_rules:
+  - name: angry
+    trigger: negative_text
+    cooldown: 0
+`);
+    // About 900 KB of words, 2 in 3 of them scored: what a chat transcript under the record limit can hold.
+    const words = ['terrible', 'broken', 'refund', 'awful', 'good', 'waiting'];
+    const text = Array.from({ length: 120_000 }, (_, i) => words[i % words.length]).join(' ') + ' ';
+    op.process(contact('c', T0, { text }));
+    const [alert] = drain(op).alerts;
+    const description = alert!.annotations['description']!;
+    expect(JSON.stringify(alert!.annotations).length).toBeLessThan(2_000);
+    // AFINN: terrible -3, awful -3, broken -1, good +3 (refund and waiting are not scored).
+    expect(description).toMatch(/: terrible \(-3\), awful \(-3\), terrible \(-3\), awful \(-3\), /);
+    expect(description).toContain(`… and ${4 * 20_000 - 10} more`);
+  });
+
   test('lexicon overrides from the job', () => {
     const op = operatorFromYaml(`
 lexicon: { outage: -3, terrible: 0 }

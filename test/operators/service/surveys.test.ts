@@ -198,4 +198,19 @@ survey_rules:
     expect(oracle.length).toBeGreaterThan(150);
     for (const row of oracle) expect(got.get(String(row['survey']))).toBeCloseTo(Number(row['spend']), 2);
   });
+
+  test('a survey of a hundred thousand answers and a long comment makes an alert of bounded size', () => {
+    const op = operatorFromYaml(RULES);
+    const answers: Record<string, string | number | boolean> = { ease_of_install: 2 };
+    for (let i = 0; i < 100_000; i++) answers[`q${i}`] = i % 2 === 0 ? 'x'.repeat(5) : i;
+    op.process(survey('c', answers, T0, 'S-big', 'y'.repeat(500_000)));
+    const [alert] = drain(op).alerts;
+    expect(alert!.rule).toBe('hard_install');
+    expect(JSON.stringify(alert!.annotations).length).toBeLessThan(4_000);
+    expect(alert!.annotations['description']).toContain('answers.ease_of_install=2');
+    const shown = JSON.parse(alert!.annotations['answers']!) as Record<string, unknown>;
+    expect(shown['ease_of_install']).toBe(2);
+    const kept = Object.keys(shown).length - 1;
+    expect(shown['…']).toBe(`${100_001 - kept} more answers`);
+  });
 });
