@@ -6,7 +6,7 @@ import { SinkError, UsageError } from '../../operators/errors.js';
 import { loadAlerts } from './alerts-data.js';
 import { formatWindowSize, num, numOrNull, parseWindowSize, queryRows, windowSizes } from './db.js';
 import type { ReportBlock, ReportDocument } from './document.js';
-import { fileTimestamp, slug } from './escape.js';
+import { dataSlug, fileTimestamp } from './escape.js';
 import { formatCount, formatInstant, formatNumber, NA } from './format.js';
 import { writeReport } from './write.js';
 import type { ReportPaths } from './write.js';
@@ -85,7 +85,7 @@ export async function renderCustomerReport(connection: DuckDBConnection, options
     generatedAt: options.generatedAt ?? new Date(),
     blocks,
   };
-  return writeReport(doc, options.outDir, `customer-${slug(customerId)}-${size}-${fileTimestamp(last.window_start)}`);
+  return writeReport(doc, options.outDir, `customer-${dataSlug(customerId)}-${size}-${fileTimestamp(last.window_start)}`);
 }
 
 function shiftText(shifts: number[]): string {

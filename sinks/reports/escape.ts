@@ -37,12 +37,31 @@ const SLUG_BYTES = 60;
  * `Ñandú` was `and`, so one queue's report overwrote another's.
  */
 export function slug(text: string): string {
-  const cleaned = text
+  const cleaned = cleanSlug(text);
+  return cleaned !== '' && Buffer.byteLength(cleaned) <= SLUG_BYTES ? cleaned : hashedSlug(cleaned, text);
+}
+
+/**
+ * The slug of a name that comes from the data (a queue, a channel, a customer id): those are
+ * case-sensitive and may differ only in punctuation (`Sales Desk`, `sales-desk` and `SALES DESK`
+ * are three queues, and all three were `sales-desk`, so their reports overwrote each other). A
+ * slug that is not the name itself ends with a hash of the name.
+ */
+export function dataSlug(text: string): string {
+  const cleaned = cleanSlug(text);
+  return cleaned === text && Buffer.byteLength(cleaned) <= SLUG_BYTES ? cleaned : hashedSlug(cleaned, text);
+}
+
+function cleanSlug(text: string): string {
+  return text
     .normalize('NFC')
     .toLowerCase()
     .replace(/[^\p{L}\p{M}\p{N}_-]+/gu, '-')
     .replace(/^-+|-+$/g, '');
-  if (cleaned !== '' && Buffer.byteLength(cleaned) <= SLUG_BYTES) return cleaned;
+}
+
+/** `cleaned`, cut at SLUG_BYTES, then a hash of the whole `text` (`x-HASH` when nothing is left). */
+function hashedSlug(cleaned: string, text: string): string {
   const hash = createHash('sha1').update(text).digest('hex').slice(0, 8);
   if (cleaned === '') return `x-${hash}`;
   let cut = '';

@@ -8,7 +8,7 @@ import { SinkError, UsageError } from '../../operators/errors.js';
 import { formatWindowSize, parseWindowSize, windowSizes } from './db.js';
 import type { ReadCache } from './db.js';
 import type { NoticeLevel, ReportBlock, ReportDocument } from './document.js';
-import { fileTimestamp, slug } from './escape.js';
+import { dataSlug, fileTimestamp, slug } from './escape.js';
 import { formatCount, formatInstant, formatNumber, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 import { firstWindowStart, kpiRows, lastCompleteWindowStart, latestWindowStart, reasonChanges, scopeWhere } from './kpi-data.js';
 import type { KpiRow, KpiScope, ReasonChange } from './kpi-data.js';
@@ -124,8 +124,8 @@ function kpiReportName(p: {
   return [
     'kpi',
     slug(p.kpi),
-    slug(p.queue ?? 'all'),
-    ...(p.channel === undefined ? [] : [slug(p.channel)]),
+    p.queue === undefined ? 'all' : dataSlug(p.queue),
+    ...(p.channel === undefined ? [] : [dataSlug(p.channel)]),
     slug(p.size),
     fileTimestamp(p.latest),
     ...(p.rule === undefined ? [] : [slug(p.rule)]),
