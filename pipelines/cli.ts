@@ -2,7 +2,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { StoreLockedError } from '../operators/errors.js';
 import { openReadOnly } from '../sinks/reports/db.js';
-import { shellWord } from '../sinks/terminal-text.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { consoleCommand } from './commands/console.js';
 import { demoCommand } from './commands/demo.js';
@@ -12,6 +11,7 @@ import { promptPassword } from './commands/users.js';
 import { statusCommand } from './commands/status.js';
 import { intentCommand } from './commands/intent.js';
 import { runCommand } from './commands/run.js';
+import { runOutcomeText } from './commands/run-outcome.js';
 import { EXIT_FAILURE, EXIT_OK, exitCodeOf } from './exit-codes.js';
 import { runInJob } from './job-api.js';
 import { apiAddressFile } from './job-api-address.js';
@@ -63,21 +63,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--source <name>', 'which of the job sources to read (e.g. kafka)'))
     .action(async (options) => {
       const summary = await runCommand(options);
-      const pending =
-        summary.alertsPending > 0
-          ? `\n${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
-            `pulse outbox send --db ${options.db === undefined ? '<store.path>' : shellWord(options.db)} --config ${shellWord(options.config)}`
-          : '';
-      // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
-      // CSV), not bad data: say so rather than let the counts pass for a success.
-      const nothing =
-        summary.records > 0 && summary.accepted === 0
-          ? '\nnot one record was accepted: is the input NDJSON, one event of SPEC section 1 per line? The reasons are in the dead_letters table'
-          : '';
-      process.stderr.write(
-        `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
-          ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}${pending}${nothing}\n`,
-      );
+      process.stderr.write(runOutcomeText(summary, options));
     });
 
   program

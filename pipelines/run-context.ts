@@ -55,6 +55,8 @@ export interface RunProgress {
   records: number;
   accepted: number;
   rejected: number;
+  /** Of the rejected, those refused as `late` (behind the watermark by more than the allowed lateness). */
+  late: number;
   watermark: number;
   checkpoints: number;
 }

@@ -1,0 +1,37 @@
+import { shellWord } from '../../sinks/terminal-text.js';
+import type { RunSummary } from '../run-context.js';
+
+/**
+ * A share of late records above which a run says why: a file in another order than event time (a
+ * per-customer export, files read one after another that overlap in time) loses most of its events
+ * as `late`, and the counts alone read like a success. The generator's own late records are 0.1%.
+ */
+const LATE_SHARE_WORTH_A_WORD = 0.05;
+
+/** What `pulse run` prints on stderr at its end: the counts, and what to do where they need it. */
+export function runOutcomeText(summary: RunSummary & { alertsPending: number }, options: { db?: string; config: string }): string {
+  const lines = [
+    `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
+      ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}`,
+  ];
+  if (summary.alertsPending > 0) {
+    lines.push(
+      `${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
+        `pulse outbox send --db ${options.db === undefined ? '<store.path>' : shellWord(options.db)} --config ${shellWord(options.config)}`,
+    );
+  }
+  // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
+  // CSV), not bad data: say so rather than let the counts pass for a success.
+  if (summary.records > 0 && summary.accepted === 0) {
+    lines.push('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line? The reasons are in the dead_letters table');
+  } else if (summary.records > 0 && summary.late / summary.records > LATE_SHARE_WORTH_A_WORD) {
+    const percent = ((100 * summary.late) / summary.records).toFixed(1);
+    lines.push(
+      `${summary.late} of ${summary.records} records (${percent}%) were refused as late: their event time was further behind ` +
+        `the watermark (the latest event time seen so far) than event_time.allowed_lateness. Is the input in event-time order? ` +
+        `A file sorted by customer, or files that overlap in time read one after another, loses most of its events this way: ` +
+        `sort it by event time, or raise event_time.allowed_lateness in the job file, and run it again into a new database`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { runOutcomeText } from '../../pipelines/commands/run-outcome.js';
+
+const summary = { records: 1000, accepted: 990, rejected: 10, late: 2, watermark: 0, checkpoints: 1, completed: true, alertsPending: 0 };
+const options = { db: 'pulse.duckdb', config: 'job.yaml' };
+
+describe('what pulse run prints at its end', () => {
+  it('the counts alone when nothing needs a word', () => {
+    expect(runOutcomeText(summary, options)).toBe('processed 1000 records: 990 accepted, 10 rejected (see the dead_letters table)\n');
+  });
+
+  it('says why when more than 5% of the records were late, and what to do', () => {
+    const text = runOutcomeText({ ...summary, accepted: 80, rejected: 920, late: 915 }, options);
+    expect(text).toContain('915 of 1000 records (91.5%) were refused as late');
+    expect(text).toContain('Is the input in event-time order?');
+    expect(text).toContain('raise event_time.allowed_lateness');
+    // At the boundary: 5% is not more than 5%.
+    expect(runOutcomeText({ ...summary, late: 50, rejected: 50, accepted: 950 }, options)).not.toContain('late');
+    expect(runOutcomeText({ ...summary, late: 51, rejected: 51, accepted: 949 }, options)).toContain('51 of 1000 records (5.1%)');
+  });
+
+  it('pending deliveries with the command to send them, paths quoted for the shell; nothing accepted', () => {
+    const text = runOutcomeText({ ...summary, alertsPending: 3, completed: false }, { db: 'my db.duckdb', config: 'job.yaml' });
+    expect(text).toContain('; stopped before the end, run again to resume\n3 alert deliveries are still pending');
+    expect(text).toContain("pulse outbox send --db 'my db.duckdb' --config job.yaml");
+    const none = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 0 }, options);
+    expect(none).toContain('not one record was accepted: is the input NDJSON');
+  });
+});
