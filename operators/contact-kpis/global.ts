@@ -189,13 +189,21 @@ export class ContactKpiGlobal implements GlobalOperator {
   }
 
   /**
-   * Rows of the latest closed window (window_end <= watermark) per queue x channel for one window
-   * size, sorted by queue then channel (the `pulse_contact_*` gauges show the smallest size's).
+   * The last window of one size the watermark has closed, per queue x channel seen, sorted by queue
+   * then channel (the `pulse_contact_*` gauges show the smallest size's). A queue x channel without
+   * a contact in that window shows it empty (offered 0, rates null): a wallboard must see a queue
+   * go quiet, not its last busy window however old (a routing fault looks like exactly that).
    */
   latestClosed(windowSizeMs: number): ContactKpiRow[] {
+    const lastClosedStart = Math.floor(this.watermark / windowSizeMs) * windowSizeMs - windowSizeMs;
     const rows: ContactKpiRow[] = [];
-    for (const row of this.latest.entries()) {
-      if (row[1].window_end - row[1].window_start === windowSizeMs) rows.push({ ...row[1] });
+    for (const [, row] of this.latest.entries()) {
+      if (row.window_end - row.window_start !== windowSizeMs) continue;
+      rows.push(
+        row.window_start >= lastClosedStart
+          ? { ...row }
+          : computeKpiRow(newWindowAcc(windowSizeMs, lastClosedStart, row.queue, row.channel), this.options, false),
+      );
     }
     return rows.sort((a, b) => (a.queue === b.queue ? cmp(a.channel, b.channel) : cmp(a.queue, b.queue)));
   }

@@ -49,6 +49,26 @@ class StateStore {
   }
 }
 
+describe('the latest closed window (gauges)', () => {
+  it('a queue x channel without contacts in the last closed window shows it empty, not its own last busy window', () => {
+    const op = new ContactKpiOperator({ windowSizesMs: [W15] });
+    op.process(contact({ queue: 'billing', queued: T0 + MIN, answerAfter: 10, duration: 60 }));
+    op.process(contact({ queue: 'sales', queued: T0 + DAY + MIN, answerAfter: 10, duration: 60 }));
+    op.onWatermark(T0 + DAY + W15 + MIN);
+    const [billing, sales] = op.latestClosed(W15);
+    expect(sales).toMatchObject({ queue: 'sales', window_start: T0 + DAY, offered: 1, handled: 1, service_level: 1 });
+    expect(billing).toMatchObject({ queue: 'billing', window_start: T0 + DAY, window_end: T0 + DAY + W15, offered: 0, handled: 0, abandoned: 0 });
+    expect(billing!.service_level).toBeNull();
+    expect(billing!.aht_seconds).toBeNull();
+    // The next window, quiet everywhere: both empty.
+    op.onWatermark(T0 + DAY + 2 * W15);
+    expect(op.latestClosed(W15).map((r) => [r.queue, r.window_start, r.offered])).toEqual([
+      ['billing', T0 + DAY + W15, 0],
+      ['sales', T0 + DAY + W15, 0],
+    ]);
+  });
+});
+
 describe('late events', () => {
   it('a late contact revises a closed window, which is emitted again with the same key', () => {
     const op = new ContactKpiOperator({ allowedLatenessMs: 10 * MIN, windowSizesMs: [W15] });
