@@ -21,12 +21,18 @@ export class BusinessGauges {
   private readonly driftScore: Gauge<'feature' | 'method'>;
   private readonly driftThreshold: Gauge<'feature' | 'method'>;
   private readonly driftDrifted: Gauge<'feature' | 'method'>;
-  private readonly datasetDrift: Gauge;
+  /**
+   * Registered at the first verdict: a gauge without labels is exported as 0 from its creation, so
+   * a dashboard read "no dataset drift" before any drift run had been made.
+   */
+  private datasetDrift: Gauge | undefined;
+  private readonly registry: Registry;
   private readonly segmentCustomers: Gauge<'tier'>;
   private readonly casesOpen: Gauge<'team'>;
   private readonly casesOverdue: Gauge<'team'>;
 
   constructor(registry: Registry) {
+    this.registry = registry;
     const registers = [registry];
     this.driftScore = new Gauge({
       name: 'pulse_drift_score',
@@ -44,11 +50,6 @@ export class BusinessGauges {
       name: 'pulse_drift_drifted',
       help: "1 when the feature drifted at the latest drift run, else 0: the product's verdict, whatever the method (a p-value test, or a distance that its chi-square test confirms).",
       labelNames: ['feature', 'method'],
-      registers,
-    });
-    this.datasetDrift = new Gauge({
-      name: 'pulse_dataset_drift',
-      help: '1 when the latest drift run found dataset drift (SPEC section 7: a key feature, or at least the share threshold of the features, drifted), else 0.',
       registers,
     });
     this.segmentCustomers = new Gauge({
@@ -80,7 +81,13 @@ export class BusinessGauges {
       if (threshold !== null && Number.isFinite(threshold)) this.driftThreshold.set({ feature, method }, threshold);
       if (drifted !== undefined) this.driftDrifted.set({ feature, method }, drifted ? 1 : 0);
     }
-    if (datasetDrifted !== undefined) this.datasetDrift.set(datasetDrifted ? 1 : 0);
+    if (datasetDrifted === undefined) return;
+    this.datasetDrift ??= new Gauge({
+      name: 'pulse_dataset_drift',
+      help: '1 when the latest drift run found dataset drift (SPEC section 7: a key feature, or at least the share threshold of the features, drifted), else 0; absent before the first run.',
+      registers: [this.registry],
+    });
+    this.datasetDrift.set(datasetDrifted ? 1 : 0);
   }
 
   publishSegments(sizes: Readonly<Record<string, number>>): void {
