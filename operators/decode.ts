@@ -177,6 +177,8 @@ function valueAt(raw: RawObject, path: readonly string[]): unknown {
 
 /** A value as a person reads it in a dead letter's detail: JSON, cut to 40 characters. */
 function describeValue(value: unknown): string {
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would show as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number beyond the largest a double holds, such as 1e309)`;
   const json = JSON.stringify(value) ?? String(value);
   return json.length > 40 ? `${json.slice(0, 40)}...` : json;
 }
