@@ -22,6 +22,8 @@ import { REPORT_PERIODS, SCHEDULE_ANNOTATIONS, SCHEDULED_REPORTS, type ReportPer
 
 /** `pulse_job_state` key of the schedules' cursor. */
 export const SCHEDULE_CURSOR_KEY = 'report_schedule';
+/** Where a replay's events start (pulse_job_state): runs of periods before it are not made. */
+export const SCHEDULE_DATA_FROM_KEY = 'report_schedule_data_from';
 
 /** Schema of one `reports.schedule[]` entry and of `reports.links` (job-schema.ts). */
 const SCHEDULE_ENTRY_SCHEMA = Type.Object(
@@ -164,10 +166,22 @@ export function scheduledReportAlert(schedule: ReportSchedule, dueAt: number, li
 
 /**
  * The runs of every schedule whose time the clock passed since `cursor`, as alerts, oldest first.
- * `cursor` is the clock of the previous checkpoint (or where the job's clock started).
+ * `cursor` is the clock of the previous checkpoint (or where the job's clock started). A run whose
+ * period ends at or before `dataFrom` (where a replay's events start) is left out: it would report
+ * on no data.
  */
-export function dueReportAlerts(schedules: readonly ReportSchedule[], cursor: number, clock: number, links: ReportLinks): Alert[] {
+export function dueReportAlerts(
+  schedules: readonly ReportSchedule[],
+  cursor: number,
+  clock: number,
+  links: ReportLinks,
+  dataFrom = Number.NEGATIVE_INFINITY,
+): Alert[] {
   const alerts: Alert[] = [];
-  for (const schedule of schedules) for (const at of dueTimes(schedule, cursor, clock)) alerts.push(scheduledReportAlert(schedule, at, links));
+  for (const schedule of schedules) {
+    for (const at of dueTimes(schedule, cursor, clock)) {
+      if (reportPeriod(schedule.period, at).end > dataFrom) alerts.push(scheduledReportAlert(schedule, at, links));
+    }
+  }
   return alerts.sort((a, b) => a.fired_at - b.fired_at || a.rule.localeCompare(b.rule));
 }

@@ -1,7 +1,7 @@
 import { quantile } from 'simple-statistics';
 import type { Alert } from '../operators/alert.js';
 import type { JobClock } from '../sinks/duckdb/job-clock.js';
-import { dueReportAlerts, SCHEDULE_CURSOR_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
+import { dueReportAlerts, SCHEDULE_CURSOR_KEY, SCHEDULE_DATA_FROM_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
 
 const FIRST_EVENTS_QUANTILE = 0.01;
 
@@ -13,6 +13,11 @@ const FIRST_EVENTS_QUANTILE = 0.01;
  */
 export class ScheduleCursor {
   private cursor: number | undefined;
+  /**
+   * Where a replay's events start: the runs just after it (a daily report at 06:00 on the first
+   * day) are of periods before it, and would be empty reports, sent as notifications too.
+   */
+  private dataFrom: number | undefined;
 
   constructor(
     private readonly schedules: readonly ReportSchedule[],
@@ -23,6 +28,8 @@ export class ScheduleCursor {
   restore(jobState: Readonly<Record<string, unknown>>): void {
     const cursor = jobState[SCHEDULE_CURSOR_KEY];
     if (typeof cursor === 'number') this.cursor = cursor;
+    const dataFrom = jobState[SCHEDULE_DATA_FROM_KEY];
+    if (typeof dataFrom === 'number') this.dataFrom = dataFrom;
   }
 
   /** Where the clock starts, unless a checkpoint had a cursor. */
@@ -39,6 +46,7 @@ export class ScheduleCursor {
   startAtEvents(times: Float64Array): void {
     if (this.cursor !== undefined || times.length === 0) return;
     this.cursor = quantile(Array.from(times), FIRST_EVENTS_QUANTILE);
+    this.dataFrom = this.cursor;
   }
 
   /** True when a schedule's run is due by `now`: a live job's clock moves while its source is silent. */
@@ -55,13 +63,16 @@ export class ScheduleCursor {
   take(clock: JobClock | undefined): Alert[] {
     if (clock === undefined || this.cursor === undefined || clock.at <= this.cursor) return [];
     // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
-    const alerts = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links) : [];
+    const alerts = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links, this.dataFrom) : [];
     this.cursor = clock.at;
     return alerts;
   }
 
   /** Its `pulse_job_state` entry, once the clock has started. */
   jobState(): Record<string, number> {
-    return this.cursor === undefined ? {} : { [SCHEDULE_CURSOR_KEY]: this.cursor };
+    return {
+      ...(this.cursor === undefined ? {} : { [SCHEDULE_CURSOR_KEY]: this.cursor }),
+      ...(this.dataFrom === undefined ? {} : { [SCHEDULE_DATA_FROM_KEY]: this.dataFrom }),
+    };
   }
 }

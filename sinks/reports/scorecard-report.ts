@@ -104,6 +104,15 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
       fcrProvisional = r['fcr_provisional'] === true;
     }
   }
+  // A period without a row of a queue x channel had no contacts of it: its counts are 0 (a drop to
+  // zero, shown as -100%), its rates and times unknown.
+  for (const row of byKey.values()) {
+    for (const { kpi, format } of SCORECARD_KPIS) {
+      if (format !== 'count') continue;
+      row.current[kpi] ??= 0;
+      row.previous[kpi] ??= 0;
+    }
+  }
   // The all-queues row last, whatever order the query gave.
   const ordered = [...byKey.values()].sort((a, b) => Number(a.queue === ALL) - Number(b.queue === ALL));
   return { rows: ordered, daysWithData, fcrProvisional };

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../../sources/generator/index.js';
-import { scorecardData, type ScorecardData } from '../../../sinks/reports/scorecard-report.js';
+import { scorecardBlocks, scorecardData, type ScorecardData } from '../../../sinks/reports/scorecard-report.js';
+import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import { query } from '../../helpers/duckdb.js';
 import { runJob, testJob } from '../../helpers/run-job.js';
 
@@ -116,4 +117,44 @@ describe('weekly scorecard against SPEC section 4 computed from the raw events',
     const total = data.rows.find((r) => r.queue === '(all)')!;
     expect(total.current['offered']).toBe(thisWeek.reduce((s, o) => s + Number(o['offered']), 0));
   }, 120_000);
+});
+
+describe('a queue x channel with contacts in one period only', () => {
+  it('has counts of 0, not unknown, in the other: a drop to zero is -100%', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const ddl of OUTPUT_TABLES_DDL) await conn.run(ddl);
+      const day = (start: number, queue: string, channel: string, offered: number) =>
+        conn.run(
+          `INSERT INTO contact_kpis (window_start, window_end, queue, channel, offered, handled, abandoned, short_abandoned, self_service,
+                                     abandon_rate, aht_seconds, asa_seconds, avg_queue_seconds, service_level, transfer_rate, fcr_final)
+           VALUES (make_timestamptz(${start} * 1000), make_timestamptz(${start + DAY} * 1000), '${queue}', '${channel}', ${offered}, ${offered}, 0, 0, 0,
+                   0, 60, 5, 5, 1, 0, true)`,
+        );
+      await day(W1, 'billing', 'chat', 4);
+      await day(W1, 'billing', 'voice', 2);
+      await day(W1 + DAY, 'billing', 'voice', 3);
+      const data = await scorecardData(conn, { previousStart: W1, start: W1 + DAY, end: W1 + 2 * DAY });
+      const chat = data.rows.find((r) => r.channel === 'chat')!;
+      expect(chat.current).toMatchObject({ offered: 0, handled: 0, abandoned: 0 });
+      expect([chat.current['abandon_rate'] ?? null, chat.current['aht_seconds'] ?? null]).toEqual([null, null]);
+      expect(chat.previous).toMatchObject({ offered: 4, handled: 4 });
+      const blocks = scorecardBlocks(data, {
+        report: 'contact_center_scorecard',
+        schedule: 'Daily',
+        period: 'day',
+        previousStart: W1,
+        start: W1 + DAY,
+        end: W1 + 2 * DAY,
+        highlight: [],
+      });
+      const table = blocks.find((b) => b.type === 'table') as { rows: string[][] };
+      const chatCells = table.rows.find((r) => r[1] === 'chat')!;
+      expect(chatCells[2]).toBe('0 (-100.0%)');
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
 });
