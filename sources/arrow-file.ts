@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { SourceError } from '../operators/errors.js';
 import { plainRecord } from './columnar-rows.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
 
@@ -7,6 +8,25 @@ import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
  * number. Arrow cannot seek to a row, so a restart skips the rows already processed.
  */
 export async function* readArrowBatches(
+  partition: string,
+  path: string,
+  from: PartitionPosition | undefined,
+  batchSize: number,
+  signal: AbortSignal,
+): AsyncGenerator<RecordBatch> {
+  try {
+    yield* readRows(partition, path, from, batchSize, signal);
+  } catch (error) {
+    // apache-arrow's errors on a file that is not Arrow IPC (a TypeError deep in its reader) say
+    // nothing a person can act on.
+    throw new SourceError(
+      `${path}: not a readable Arrow IPC file or stream (${(error as Error).message}); check that it was written completely, as Arrow IPC (not Feather v1 or Parquet)`,
+      { cause: error },
+    );
+  }
+}
+
+async function* readRows(
   partition: string,
   path: string,
   from: PartitionPosition | undefined,

@@ -1,4 +1,5 @@
 import { DuckDBInstance, JSDuckDBValueConverter } from '@duckdb/node-api';
+import { SourceError } from '../operators/errors.js';
 import { plainRecord } from './columnar-rows.js';
 import type { PartitionPosition, RawRecord, RecordBatch } from './source.js';
 
@@ -17,11 +18,17 @@ export async function* readParquetBatches(
   const connection = await instance.connect();
   try {
     await connection.run(`SET TimeZone = 'UTC'`);
-    const result = await connection.stream(
-      `SELECT * FROM read_parquet($path, file_row_number = true)
+    const result = await connection
+      .stream(
+        `SELECT * FROM read_parquet($path, file_row_number = true)
        WHERE file_row_number >= $skip ORDER BY file_row_number`,
-      { path, skip: from?.offset ?? 0 },
-    );
+        { path, skip: from?.offset ?? 0 },
+      )
+      .catch((error: unknown) => {
+        // DuckDB's message ends with the query and a caret under it: the first line is the problem.
+        const problem = ((error as Error).message ?? String(error)).split('\n')[0];
+        throw new SourceError(`${path}: not a readable Parquet file (${problem}); check that it was written completely`, { cause: error });
+      });
     const names = result.columnNames();
     let records: RawRecord[] = [];
     let row = from?.offset ?? 0;

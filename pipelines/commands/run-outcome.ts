@@ -23,7 +23,9 @@ export function runOutcomeText(summary: RunSummary & { alertsPending: number }, 
   // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
   // CSV), not bad data: say so rather than let the counts pass for a success.
   if (summary.records > 0 && summary.accepted === 0) {
-    lines.push('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line? The reasons are in the dead_letters table');
+    lines.push(
+      'not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet or Arrow with the event fields as columns)? The reasons are in the dead_letters table',
+    );
   } else if (summary.records > 0 && summary.late / summary.records > LATE_SHARE_WORTH_A_WORD) {
     const percent = ((100 * summary.late) / summary.records).toFixed(1);
     lines.push(

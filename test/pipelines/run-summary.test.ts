@@ -21,6 +21,6 @@ describe("pulse run's summary", () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/processed \d+ records: 0 accepted, \d+ rejected/);
-    expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line?');
+    expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet');
   });
 });

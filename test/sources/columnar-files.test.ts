@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { SourceError } from '../../operators/errors.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob, testJob } from '../helpers/run-job.js';
 
@@ -47,5 +48,29 @@ describe('Arrow IPC and Parquet inputs', () => {
     expect((results[0] as unknown[]).length).toBeGreaterThan(30);
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+  });
+
+  it('a damaged file stops the run with the file, what it is not and what to check, not a reader stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-columnar-bad-'));
+    const damaged = [
+      [
+        'events.arrow',
+        Buffer.concat([Buffer.from('ARROW1\0\0'), Buffer.alloc(64, 7)]),
+        /events\.arrow: not a readable Arrow IPC file or stream \(.+\); check that it was written completely/,
+      ],
+      [
+        'events.parquet',
+        Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from('PAR1')]),
+        /events\.parquet: not a readable Parquet file \(.+\); check that it was written completely/,
+      ],
+    ] as const;
+    for (const [name, bytes, message] of damaged) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const failure = await runJob(testJob({ paths: [path], db: join(dir, `${name}.duckdb`) })).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SourceError);
+      expect((failure as Error).message).toMatch(message);
+      expect((failure as Error).message).not.toContain('LINE 1');
+    }
   });
 });
