@@ -96,12 +96,18 @@ export async function* readNdjsonBatches(
 /** How a file's text is stored: UTF-8, compressed with gzip, or UTF-16 (what Windows tools call "Unicode"). */
 type FileEncoding = 'utf8' | 'gzip' | 'utf16le' | 'utf16be';
 
-/** The file's encoding by its first two bytes (whatever its name: `events.ndjson.gz`, an export without the suffix). */
+/**
+ * The file's encoding by its first bytes (whatever its name: `events.ndjson.gz`, an export without
+ * the suffix): gzip's magic with its only compression method (deflate), or a UTF-16 byte-order
+ * mark followed by an ASCII character (an NDJSON file starts with `{` or white space). Two bytes
+ * alone were not enough: a UTF-8 file whose first (broken) line began with FF FE was read whole
+ * as UTF-16, one record of mojibake.
+ */
 function encodingOf(path: string): FileEncoding {
-  const [first, second] = firstBytes(path, 2);
-  if (first === 0x1f && second === 0x8b) return 'gzip';
-  if (first === 0xff && second === 0xfe) return 'utf16le';
-  if (first === 0xfe && second === 0xff) return 'utf16be';
+  const [first, second, third, fourth] = firstBytes(path, 4);
+  if (first === 0x1f && second === 0x8b && third === 0x08) return 'gzip';
+  if (first === 0xff && second === 0xfe && (third === undefined || fourth === 0x00)) return 'utf16le';
+  if (first === 0xfe && second === 0xff && (third === undefined || third === 0x00)) return 'utf16be';
   return 'utf8';
 }
 
@@ -116,15 +122,58 @@ function utf8Text(chunks: AsyncIterator<Buffer>, path: string, encoding: Exclude
   return encoding === 'gzip' ? namingFile(chunks, path) : utf8From(chunks, encoding);
 }
 
-/** UTF-16 text, from its byte-order mark on, as UTF-8 bytes (a lone surrogate becomes U+FFFD). */
+/**
+ * UTF-16 text, after its byte-order mark, as UTF-8 bytes. A lone surrogate becomes the three bytes
+ * of its code point (ED A0 80 for U+D800), which are not UTF-8: its line is refused as the UTF-8
+ * reader refuses any invalid line. A decoder's U+FFFD instead made ids that differ only in their
+ * broken character the same id (two customers merged, without a trace).
+ */
 async function* utf8From(chunks: AsyncIterator<Buffer>, encoding: 'utf16le' | 'utf16be'): AsyncGenerator<Buffer> {
-  const decoder = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be');
+  let pending: Buffer = Buffer.alloc(0);
+  let atStart = true;
   for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-    const text = decoder.decode(next.value, { stream: true });
-    if (text !== '') yield Buffer.from(text, 'utf8');
+    let bytes = Buffer.concat([pending, next.value]);
+    if (atStart && bytes.length >= 2) {
+      bytes = bytes.subarray(2); // the byte-order mark
+      atStart = false;
+    }
+    // Whole code units only, and a high surrogate waits for the chunk that may hold its low half.
+    let end = bytes.length - (bytes.length % 2);
+    if (end >= 2 && isHighSurrogate(codeUnit(bytes, end - 2, encoding))) end -= 2;
+    pending = Buffer.from(bytes.subarray(end));
+    if (end > 0) yield utf8Bytes(utf16Text(bytes.subarray(0, end), encoding));
   }
-  const rest = decoder.decode();
-  if (rest !== '') yield Buffer.from(rest, 'utf8');
+  // What is left: a final high surrogate alone, or a last byte of half a code unit (a file cut short).
+  const whole = pending.length - (pending.length % 2);
+  const rest = whole > 0 ? utf8Bytes(utf16Text(pending.subarray(0, whole), encoding)) : Buffer.alloc(0);
+  if (rest.length > 0 || whole < pending.length) yield Buffer.concat([rest, whole < pending.length ? Buffer.from([0xff]) : Buffer.alloc(0)]);
+}
+
+function codeUnit(bytes: Buffer, at: number, encoding: 'utf16le' | 'utf16be'): number {
+  return encoding === 'utf16le' ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
+}
+
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+
+/** Code units as a JavaScript string, lone surrogates kept (Node's `utf16le` keeps them). */
+function utf16Text(units: Buffer, encoding: 'utf16le' | 'utf16be'): string {
+  return encoding === 'utf16le' ? units.toString('utf16le') : Buffer.from(units).swap16().toString('utf16le');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` as UTF-8, each lone surrogate as the (invalid) three bytes of its code point. */
+function utf8Bytes(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const match of text.matchAll(LONE_SURROGATE)) {
+    const unit = match[0].charCodeAt(0);
+    parts.push(Buffer.from(text.slice(from, match.index), 'utf8'), Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
+    from = match.index + 1;
+  }
+  if (parts.length === 0) return Buffer.from(text, 'utf8');
+  parts.push(Buffer.from(text.slice(from), 'utf8'));
+  return Buffer.concat(parts);
 }
 
 /** The file's decompressed text (concatenated gzip members included); destroying it closes the file. */

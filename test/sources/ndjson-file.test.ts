@@ -199,6 +199,43 @@ describe('readNdjsonBatches', () => {
       }
     });
 
+    it('in UTF-16 refuses a line with a lone surrogate (two ids would become one), and keeps a pair split by a read', async () => {
+      // The emoji's two code units straddle the reader's 1 MiB chunks: its high half ends the first.
+      const broken = ['{"customer_id":"CX\uD800"}', '{"customer_id":"CX\uDBFF"}'];
+      // Lines of 1,009 code units with their newline, then one padded up to the chunk's end (each under the 1,024-byte limit).
+      const head = `\uFEFF${broken.join('\n')}\n`.length + '{"s":"'.length;
+      const filler = Array.from({ length: Math.floor(((1 << 20) / 2 - 1 - head) / 1009) }, () => `{"p":"${'y'.repeat(1000)}"}`);
+      const before = `\uFEFF${[...broken, ...filler].join('\n')}\n{"s":"`;
+      const padding = 'x'.repeat(((1 << 20) - 2) / 2 - before.length);
+      const lines = [...broken, ...filler, `{"s":"${padding}😀"}`, '{"customer_id":"Cü😀"}'];
+      const le = Buffer.from(`\uFEFF${lines.join('\n')}\n`, 'utf16le');
+      expect(le.subarray(1 << 20, (1 << 20) + 2).readUInt16LE(0)).toBe(0xde00); // the low half of 😀 starts the second chunk
+      for (const bytes of [le, Buffer.from(le).swap16()]) {
+        const records = (await readFrom(tempFile(bytes))).flatMap((b) => b.records.map((r) => r.value));
+        expect(records).toHaveLength(lines.length);
+        for (const broken of records.slice(0, 2)) {
+          expect(broken).toBeInstanceOf(UnreadableRecord);
+          expect((broken as UnreadableRecord).detail).toMatch(/not valid UTF-8/);
+        }
+        expect(records.slice(2)).toEqual(lines.slice(2));
+      }
+    });
+
+    it('is told by more than its first two bytes: a UTF-8 file whose first line starts with FF FE or 1F 8B is read as UTF-8', async () => {
+      const good = Array.from({ length: 3 }, (_, i) => `{"n":${i}}`).join('\n');
+      for (const start of [
+        [0xff, 0xfe, 0x41, 0x42],
+        [0x1f, 0x8b, 0x41, 0x42],
+      ]) {
+        const records = (await readFrom(tempFile(Buffer.concat([Buffer.from(start), Buffer.from(`\n${good}\n`)])))).flatMap((b) =>
+          b.records.map((r) => r.value),
+        );
+        expect(records).toHaveLength(4);
+        expect(records[0]).toBeInstanceOf(UnreadableRecord);
+        expect(records.slice(1)).toEqual(good.split('\n'));
+      }
+    });
+
     it('gives the records and positions of its text', async () => {
       const batches = await readFrom(gz);
       expect(batches.length).toBe(Math.ceil(3000 / 256));
