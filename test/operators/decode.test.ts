@@ -133,7 +133,12 @@ describe('EventDecoder', () => {
     ['unknown type', { ...tx, type: 'purchase' }, 'unknown_type', /"purchase" is not one of transaction, usage/],
     ['missing amount', { ...tx, amount: undefined }, 'missing_field', /'amount' is missing \(required for transaction\)/],
     ['amount as text', { ...tx, amount: '12' }, 'wrong_type', /^field 'amount' must be number, got "12"$/],
-    ['an amount beyond a double', JSON.stringify(tx).replace(/"amount":[^,]+/, '"amount":1e309'), 'wrong_type', /^field 'amount' must be number, got Infinity \(a number beyond/],
+    [
+      'an amount beyond a double',
+      JSON.stringify(tx).replace(/"amount":[^,]+/, '"amount":1e309'),
+      'wrong_type',
+      /^field 'amount' must be number, got Infinity \(a number beyond/,
+    ],
     ['time without offset', { ...tx, ts: '2026-01-05T10:00:00' }, 'wrong_type', /'ts' must be an RFC 3339 timestamp/],
     ['negative quantity', { type: 'usage', event_id: 'u', ts: 0, customer_id: 'C', metric: 'm', quantity: -1 }, 'impossible_value', /'quantity' must be >= 0/],
     ['answered before queued', { ...contact, answered_at: '2026-01-05T09:59:59Z' }, 'impossible_value', /'answered_at' is before 'queued_at'/],
