@@ -190,9 +190,13 @@ async function* namingFile(chunks: AsyncIterator<Buffer>, path: string): AsyncGe
       next = await chunks.next();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new SourceError(`${path}: cannot decompress this gzip file (${reason}); check that it was written completely, or decompress it yourself`, {
-        cause: error,
-      });
+      throw new SourceError(
+        `${path}: cannot decompress this gzip file (${reason}): it is cut short, damaged, or has bytes after its compressed data; ` +
+          `check that it was written completely, or decompress it yourself (gzip -d reads what comes before bytes it cannot, with a warning)`,
+        {
+          cause: error,
+        },
+      );
     }
     if (next.done) return;
     yield next.value;
