@@ -46,13 +46,19 @@ export function deliveredAlert(alert: Alert, options: EnqueueOptions = {}): Deli
     status: alert.status,
     labels: deliveryLabels(alert),
     annotations: { ...alert.annotations },
-    // A resolved record's fired_at is when it resolved; the firing instant is not in it, so the
-    // window start stands in (Alertmanager identifies alerts by labels, not by startsAt).
-    startsAt: iso(firing ? alert.fired_at : alert.window_start),
-    endsAt: firing ? ZERO_TIME : iso(alert.fired_at),
+    // A resolved record keeps its firing's fired_at, and says when it resolved in the annotation
+    // `resolved_at` (KPI rules, drift rescoring): a receiver sees the episode's real start and end.
+    startsAt: iso(alert.fired_at),
+    endsAt: firing ? ZERO_TIME : resolvedAt(alert),
     generatorURL: link ?? (base ? `${base}/alerts/${alert.alert_id}` : ''),
     customerId: alert.customer_id,
   };
+}
+
+/** When a resolved alert resolved: its `resolved_at` annotation, else (a record without one) its fired_at. */
+function resolvedAt(alert: Alert): string {
+  const at = Date.parse(alert.annotations['resolved_at'] ?? '');
+  return iso(Number.isFinite(at) ? Math.max(at, alert.fired_at) : alert.fired_at);
 }
 
 /** Routes the alerts and returns the outbox rows (pure; `now` is the wall clock in ms). */

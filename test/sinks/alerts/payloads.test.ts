@@ -22,4 +22,22 @@ describe('alert payloads', () => {
     expect(postableAlerts(n).map((a) => a.annotations['customer_id'])).toEqual(['C000123', undefined]);
     expect(webhookPayload(notification(['C1', 'C1'])).commonAnnotations['customer_id']).toBe('C1');
   });
+
+  it('a resolved alert starts when it fired and ends when it resolved (its resolved_at), as the firing said', () => {
+    // The shape of a KPI rule's and a drift rescoring's resolution: the firing record with status
+    // resolved and the annotation resolved_at (operators/rules/evaluator.ts, population-drift/global.ts).
+    const firing = makeAlert({
+      rule: 'ServiceLevelLow',
+      subject: 'billing',
+      kind: 'analytic',
+      window_start: Date.parse('2026-01-15T00:00:00Z'),
+      fired_at: Date.parse('2026-01-16T00:00:00Z'),
+    });
+    const resolved = { ...firing, status: 'resolved' as const, annotations: { ...firing.annotations, resolved_at: '2026-01-19T00:00:00.000Z' } };
+    expect(deliveredAlert(firing)).toMatchObject({ startsAt: '2026-01-16T00:00:00.000Z', endsAt: '0001-01-01T00:00:00Z' });
+    expect(deliveredAlert(resolved)).toMatchObject({ startsAt: '2026-01-16T00:00:00.000Z', endsAt: '2026-01-19T00:00:00.000Z' });
+    // Without resolved_at the record's own time ends it.
+    const bare = { ...firing, status: 'resolved' as const };
+    expect(deliveredAlert(bare)).toMatchObject({ startsAt: '2026-01-16T00:00:00.000Z', endsAt: '2026-01-16T00:00:00.000Z' });
+  });
 });
