@@ -724,6 +724,26 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE attempts = 1`)).toEqual([{ n: 5 }]);
   });
 
+  it('a pass reads at most 5,000 pending rows, oldest first; a drain goes on until the rest are sent', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const sizes: number[] = [];
+    const counting: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async (n) => {
+        sizes.push(n.alerts.length);
+      },
+    };
+    const router = routerFor(`route: {receiver: hook, group_by: [alertname]}`);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', counting]]), clock: () => T0 });
+    const alerts = Array.from({ length: 6_000 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` }));
+    await enqueueTx(conn, alerts, router, T0);
+    const result = await worker.drain({ timeoutMs: 60_000 });
+    // One group: a notification of the first 5,000 alerts, then one of the other 1,000.
+    expect(sizes).toEqual([5_000, 1_000]);
+    expect(result).toMatchObject({ delivered: 6_000, pending: 0, timedOut: false });
+  });
+
   it('one pass over more groups than one write of outcomes holds marks every notification: delivered, retried or dead', async () => {
     const { conn, worker: wconn } = await memoryDb();
     // 600 groups (one per alert): the outcomes go out in several writes of several statements.
