@@ -93,8 +93,9 @@ export class StoreLockedError extends PulseError {
   ) {
     super(
       'STORE_LOCKED',
-      `the database ${path} is in use by another process (a running job owns its DuckDB file). ` +
-        `Stop that job, or reach it through its HTTP API on the metrics port.`,
+      `the database ${path} is in use by another process: a running job or \`pulse console\` holds its DuckDB file. ` +
+        `A job's HTTP API on its metrics port takes pulse commands; the console's pages take case changes; ` +
+        `stop the console for any other command.`,
       { cause },
     );
   }

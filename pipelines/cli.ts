@@ -132,8 +132,8 @@ async function runInRunningJob(locked: StoreLockedError, args: string[]): Promis
   const result = await runInJob(locked.path, args);
   if (result === undefined) {
     process.stderr.write(
-      `pulse: ${locked.message}\npulse: that job serves no API (no ${apiAddressFile(locked.path)}): ` +
-        `it was started without a metrics port. Restart it with --metrics-port N (or metrics.port in the job YAML) ` +
+      `pulse: ${locked.message}\npulse: what holds it serves no API (no ${apiAddressFile(locked.path)}): ` +
+        `\`pulse console\`, or a job started without a metrics port. Restart a job with --metrics-port N (or metrics.port in the job YAML) ` +
         `to use pulse commands while it runs, or stop it first.\n`,
     );
     return EXIT_FAILURE;
