@@ -26,7 +26,7 @@ import type { OutboxSender } from './commands/database-access.js';
  * them with retries. See sinks/alerts/README.md for the `alerting:` section.
  */
 export class AlertDelivery implements OutboxSender, CheckpointSink {
-  private stopped: Promise<DrainResult> | undefined;
+  private stopped: Promise<DrainResult & { deadThisRun: number }> | undefined;
 
   private constructor(
     private readonly router: Router,
@@ -100,15 +100,22 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
    * says plainly what is still pending, and closes the receivers. Calling it again returns the
    * first call's result.
    */
-  stop(): Promise<DrainResult> {
+  stop(): Promise<DrainResult & { deadThisRun: number }> {
     this.stopped ??= this.stopOnce();
     return this.stopped;
   }
 
-  private async stopOnce(): Promise<DrainResult> {
+  private async stopOnce(): Promise<DrainResult & { deadThisRun: number }> {
     await this.worker.stop();
     try {
-      const result = await this.drain();
+      const result = { ...(await this.drain()), deadThisRun: this.worker.deadDeliveries };
+      if (result.deadThisRun > 0) {
+        this.logger.warn(
+          { dead: result.deadThisRun },
+          `${result.deadThisRun} alert deliveries failed for good in this run (status dead: a receiver refused them, or they ran out of attempts); ` +
+            `\`pulse outbox list --status dead\` shows why, \`pulse outbox retry\` queues them again`,
+        );
+      }
       if (result.pending > 0) {
         const byReceiver = Object.entries(result.pendingByReceiver)
           .map(([name, n]) => `${name}: ${n}`)

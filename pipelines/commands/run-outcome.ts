@@ -1,5 +1,5 @@
 import { shellWord } from '../../sinks/terminal-text.js';
-import type { RunSummary } from '../run-context.js';
+import type { RunCommandResult } from './run.js';
 
 /**
  * A share of late records above which a run says why: a file in another order than event time (a
@@ -9,7 +9,7 @@ import type { RunSummary } from '../run-context.js';
 const LATE_SHARE_WORTH_A_WORD = 0.05;
 
 /** What `pulse run` prints on stderr at its end: the counts, and what to do where they need it. */
-export function runOutcomeText(summary: RunSummary & { alertsPending: number }, options: { db?: string; config: string }): string {
+export function runOutcomeText(summary: RunCommandResult, options: { db?: string; config: string }): string {
   const lines = [
     `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
       ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}`,
@@ -18,6 +18,13 @@ export function runOutcomeText(summary: RunSummary & { alertsPending: number }, 
     lines.push(
       `${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
         `pulse outbox send --db ${options.db === undefined ? '<store.path>' : shellWord(options.db)} --config ${shellWord(options.config)}`,
+    );
+  }
+  if (summary.alertsDead > 0) {
+    const db = options.db === undefined ? '<store.path>' : shellWord(options.db);
+    lines.push(
+      `${summary.alertsDead} alert deliveries failed for good in this run (a receiver refused them, or they ran out of attempts); ` +
+        `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }
   // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a

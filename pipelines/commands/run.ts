@@ -74,6 +74,8 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
 export interface RunCommandResult extends RunSummary {
   /** Alert deliveries still in the outbox when the run ended (after its drain timeout). */
   alertsPending: number;
+  /** Alert deliveries that went dead during the run (refused, or out of attempts). */
+  alertsDead: number;
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -234,7 +236,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
     // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
     const drained = await delivery?.stop();
-    return { ...summary, alertsPending: drained?.pending ?? 0 };
+    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0 };
   } finally {
     progress.stop();
     await reports.stop();

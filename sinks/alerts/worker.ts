@@ -142,6 +142,8 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** Deliveries (an alert to a receiver) that went dead since this worker was made: a run says how many. */
+  private deadSinceStart = 0;
   /** Ids of stored silences already reported as unreadable. */
   private readonly unreadableSilences = new Set<string>();
   /** The polling worker's passes: group timing, backoff and repeats honoured; ended by `stop()`. */
@@ -157,6 +159,11 @@ export class DeliveryWorker {
       r.routes.forEach(walk);
     };
     walk(options.router.root);
+  }
+
+  /** Deliveries (an alert to a receiver) that went dead since this worker was made. */
+  get deadDeliveries(): number {
+    return this.deadSinceStart;
   }
 
   /** Polls every `poll_interval` until `stop()`. */
@@ -440,8 +447,10 @@ export class DeliveryWorker {
           result.sent++;
           result.delivered += batch.length;
           lastNotified.set(key, now);
-        } else if (outcome === 'dead') result.dead++;
-        else {
+        } else if (outcome === 'dead') {
+          result.dead++;
+          this.deadSinceStart += batch.length;
+        } else {
           result.failed++;
           if (outcome === 'timed_out') return;
         }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runOutcomeText } from '../../pipelines/commands/run-outcome.js';
 
-const summary = { records: 1000, accepted: 990, rejected: 10, late: 2, watermark: 0, checkpoints: 1, completed: true, alertsPending: 0 };
+const summary = { records: 1000, accepted: 990, rejected: 10, late: 2, watermark: 0, checkpoints: 1, completed: true, alertsPending: 0, alertsDead: 0 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
 describe('what pulse run prints at its end', () => {
@@ -23,6 +23,9 @@ describe('what pulse run prints at its end', () => {
     const text = runOutcomeText({ ...summary, alertsPending: 3, completed: false }, { db: 'my db.duckdb', config: 'job.yaml' });
     expect(text).toContain('; stopped before the end, run again to resume\n3 alert deliveries are still pending');
     expect(text).toContain("pulse outbox send --db 'my db.duckdb' --config job.yaml");
+    expect(runOutcomeText({ ...summary, alertsDead: 33 }, { db: 'my db.duckdb', config: 'job.yaml' })).toContain(
+      "33 alert deliveries failed for good in this run (a receiver refused them, or they ran out of attempts); see why with: pulse outbox list --db 'my db.duckdb' --status dead",
+    );
     const none = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 0 }, options);
     expect(none).toContain('not one record was accepted: is the input NDJSON');
   });

@@ -440,6 +440,8 @@ describe('delivery worker: failures', () => {
       Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [`${v.labels.receiver_type}/${v.labels.reason}`, v.value]));
     expect(byLabels('pulse_alert_delivery_failures_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/http_5xx': 3 });
     expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
+    // What a run says at its end.
+    expect(worker.deadDeliveries).toBe(2);
   });
 
   it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
