@@ -91,12 +91,18 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const change = changePercent(a.baseline, a.current);
   const changeText = change === null ? 'from a zero baseline' : `${change >= 0 ? '+' : ''}${fmt(change)}%`;
   const day = new Date(i.windowStart).toISOString();
+  // The windows each mean covers, so that a reader can check them: `guard` recent ones up to this window, `baseWindows` before.
+  const windowMs = i.windowEnd - i.windowStart;
+  const recent = Math.max(1, a.guard);
+  const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
+  const recentFrom = new Date(i.windowEnd - recent * windowMs).toISOString().slice(0, 10);
+  const until = new Date(i.windowEnd).toISOString().slice(0, 10);
   return seriesAlert(rule, severity, i, v.direction, i.windowEnd, {
-    summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${changeText}`,
+    summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}`,
     description:
-      `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)}, current ${fmt(a.current)} ` +
-      `(mean of the last windows up to ${day}), change ${changeText}; ${v.detector} score ${fmt(v.score)} ` +
-      `(threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
+      `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}), ` +
+      `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}), change ${changeText}; ` +
+      `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
     baseline: fmt(a.baseline),
     current: fmt(a.current),
     change_percent: change === null ? '' : fmt(change),

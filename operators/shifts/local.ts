@@ -21,7 +21,7 @@ import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSettings, USAGE_PREFIX } from './config.js';
 import { type CustomerProfile, type MoveMemberRow, SILENCE_ALERT_NAME, instantAlert, shiftAlert, shiftAlertName, silenceAlert } from './alerts.js';
-import { type Assessment, type Verdict, advance, assess, decide } from './detector.js';
+import { type Assessment, type Verdict, advance, assess, changeAgrees, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
 import { advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
 import { checkLargeTransaction, checkNewMetric, checkRefund } from './instant.js';
@@ -484,7 +484,11 @@ export class CustomerShiftLocal implements LocalOperator {
       const it = items[i]!;
       const move = alerted.has(it) && it.change !== null ? moveOf(together[it.key]?.[it.change.kind], it.change.starts) : undefined;
       const moved = move !== undefined;
-      const fire = alerted.has(it) && !moved && !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down');
+      const fire =
+        alerted.has(it) &&
+        !moved &&
+        !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down') &&
+        changeAgrees((it.v as Verdict).direction, it.a as Assessment);
       if (move) this.holdBack(it, shiftAlertName(it.measure, (it.v as Verdict).direction), move, windowStart);
       if (fire) {
         const v = it.v as Verdict;

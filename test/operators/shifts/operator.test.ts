@@ -5,6 +5,7 @@ import { MS_PER_DAY } from '../../../operators/events.js';
 import type { OutputKind, OutputRow } from '../../../operators/operator.js';
 import { resolveShiftConfig, type ShiftSettings } from '../../../operators/shifts/config.js';
 import { CustomerShiftOperator } from '../../../operators/shifts/operator.js';
+import { changeAgrees } from '../../../operators/shifts/detector.js';
 import { CustomerShiftLocal } from '../../../operators/shifts/local.js';
 import { CustomerShiftGlobal } from '../../../operators/shifts/global.js';
 import { driveInline } from '../../../operators/parallel.js';
@@ -126,7 +127,9 @@ describe('CustomerShiftOperator', () => {
     expect(Number(ann['change_percent'])).toBeLessThan(-60);
     expect(Number(ann['baseline'])).toBeGreaterThan(90);
     expect(Number(ann['baseline'])).toBeLessThan(110);
-    expect(ann['description']).toContain('baseline');
+    // The windows each mean covers: A stopped on day 40 (1970-02-10); the alert is for day 55.
+    expect(ann['description']).toMatch(/baseline [\d.]+ \(mean of the 40 windows before 1970-02-10\), current 0 \(mean of the 16 windows from 1970-02-10 to 1970-02-26\)/);
+    expect(ann['summary']).toMatch(/^Customer A: spend_total dropped 100%$/);
     // Severity from the ratio of the recent level to the baseline (critical at <= 0.25, else warning at <= 0.6).
     const ratio = Number(ann['current']) / Number(ann['baseline']);
     expect(ratio).toBeLessThanOrEqual(0.6);
@@ -290,6 +293,45 @@ describe('CustomerShiftOperator', () => {
     expect(withBh.length).toBeLessThanOrEqual(without.length);
     // Measured 1.0-1.5 per 1,000 customer-days over both measures (see README); guard against regressions.
     expect((1000 * withBh.length) / (300 * 100)).toBeLessThan(2.5);
+  });
+});
+
+describe('a drop or jump alert states a change of its measure', () => {
+  test('half the purchases at twice the amount (spend where it was) is no spend alert; half the purchases at the same amount is', () => {
+    const r = rng(5);
+    const days: PulseEvent[][] = [];
+    for (let d = 0; d < 90; d++) {
+      const day: PulseEvent[] = [];
+      for (let c = 0; c < 40; c++) {
+        const customer = `C${c}`;
+        const after = d >= 45;
+        if (customer === 'C0' || customer === 'C1') {
+          // Four purchases of 100 a day; from day 45 C0 makes two of 200 (the same spend every day), C1 two of 100.
+          const amount = customer === 'C0' && after ? 200 : 100;
+          for (let k = 0; k < (after ? 2 : 4); k++) day.push(tx(`${customer}-${d}-${k}`, customer, d * MS_PER_DAY + (k + 1) * 3_600_000, amount));
+          continue;
+        }
+        for (let k = 0; k < poisson(r, 4); k++)
+          day.push(tx(`${customer}-${d}-${k}`, customer, d * MS_PER_DAY + (k + 1) * 3_600_000, Math.round(100 * Math.exp(0.3 * normal(r)))));
+      }
+      days.push(day);
+    }
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } }));
+    const alerts = runDays(op, days);
+    expect(alerts.filter((a) => a.customer_id === 'C0')).toEqual([]);
+    const c1 = alerts.filter((a) => a.customer_id === 'C1');
+    expect(c1.map((a) => a.rule)).toEqual(['CustomerSpendDrop']);
+    expect(Number((c1[0]!.annotations as Record<string, string>)['change_percent'])).toBeLessThanOrEqual(-10);
+  });
+
+  test('changeAgrees: a drop by at least 10%, a jump by at least 10% or from nothing', () => {
+    expect(changeAgrees('down', { baseline: 100, current: 90 })).toBe(true);
+    expect(changeAgrees('down', { baseline: 100, current: 90.01 })).toBe(false);
+    expect(changeAgrees('down', { baseline: 100, current: 105 })).toBe(false);
+    expect(changeAgrees('up', { baseline: 100, current: 110 })).toBe(true);
+    expect(changeAgrees('up', { baseline: 100, current: 99.7 })).toBe(false);
+    expect(changeAgrees('up', { baseline: 0, current: 5 })).toBe(true);
+    expect(changeAgrees('down', { baseline: 0, current: 0 })).toBe(false);
   });
 });
 
