@@ -128,7 +128,9 @@ describe('CustomerShiftOperator', () => {
     expect(Number(ann['baseline'])).toBeGreaterThan(90);
     expect(Number(ann['baseline'])).toBeLessThan(110);
     // The windows each mean covers: A stopped on day 40 (1970-02-10); the alert is for day 55.
-    expect(ann['description']).toMatch(/baseline [\d.]+ \(mean of the 40 windows before 1970-02-10\), current 0 \(mean of the 16 windows from 1970-02-10 to 1970-02-26\)/);
+    expect(ann['description']).toMatch(
+      /baseline [\d.]+ \(mean of the 40 windows before 1970-02-10\), current 0 \(mean of the 16 windows from 1970-02-10 to 1970-02-26\)/,
+    );
     expect(ann['summary']).toMatch(/^Customer A: spend_total dropped 100%$/);
     // Severity from the ratio of the recent level to the baseline (critical at <= 0.25, else warning at <= 0.6).
     const ratio = Number(ann['current']) / Number(ann['baseline']);
