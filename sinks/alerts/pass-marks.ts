@@ -19,7 +19,7 @@ const PENDING_OF = (v: string): string =>
 const ROWS_PER_STATEMENT = 500;
 
 export class PassMarks {
-  private delivered: string[][] = [];
+  private delivered: Array<Array<string | number>> = [];
   private retries: Array<Array<string | number>> = [];
   private dead: string[][] = [];
   /** Groups notified, by receiver and group key. */
@@ -27,7 +27,7 @@ export class PassMarks {
 
   constructor(
     private readonly conn: DuckDBConnection,
-    /** The pass's clock: delivered_at and the groups' last_notified_at. */
+    /** The pass's clock: the groups' last_notified_at (group timing counts from the pass). */
     private readonly now: number,
     /** A firing alert older than this (ms) no longer keeps its group alive (see `write`). */
     private readonly resolveTimeoutMs: number,
@@ -38,8 +38,9 @@ export class PassMarks {
     return this.delivered.length + this.retries.length + this.dead.length;
   }
 
-  markDelivered(receiver: string, key: string, groupKey: string): void {
-    this.delivered.push([receiver, key]);
+  /** `at`: when the receiver took it (delivered_at; a pass over a slow receiver lasts long). */
+  markDelivered(receiver: string, key: string, groupKey: string, at: number): void {
+    this.delivered.push([receiver, key, at]);
     this.touched.set(`${receiver}\u0000${groupKey}`, [receiver, groupKey]);
   }
 
@@ -60,9 +61,7 @@ export class PassMarks {
     const groups = [...touched.values()];
     touched.clear();
     for (const rows of chunks(delivered)) {
-      await this.update(rows, 'v(receiver, k)', `status = 'delivered', attempts = attempts + 1, delivered_at = ${TS('$now')}, last_error = NULL`, {
-        now: this.now,
-      });
+      await this.update(rows, 'v(receiver, k, t)', `status = 'delivered', attempts = attempts + 1, delivered_at = ${TS('v.t')}, last_error = NULL`);
     }
     for (const rows of chunks(retries)) {
       await this.update(rows, 'v(receiver, k, e, n)', `attempts = attempts + 1, last_error = v.e, next_attempt_at = ${TS('v.n')}`);

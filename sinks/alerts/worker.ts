@@ -568,7 +568,7 @@ export class DeliveryWorker {
       error = asDeliveryError(e);
     }
     if (!error) {
-      marks.markDelivered(receiverName, key, groupKey);
+      marks.markDelivered(receiverName, key, groupKey, this.clock());
       this.metrics.delivered(receiver.type, batch.length);
       return 'sent';
     }

@@ -726,6 +726,25 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE attempts = 1`)).toEqual([{ n: 5 }]);
   });
 
+  it('delivered_at is when the receiver took the notification, not when the pass began', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const clock = fakeClock(T0);
+    // A slow receiver: each send takes 8 s of the fake clock.
+    const slow: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async () => {
+        clock.advance(8_000);
+      },
+    };
+    const router = routerFor(`route: {receiver: hook, group_by: ['...']}`);
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', slow]]), clock: clock.now });
+    await enqueueTx(conn, [makeAlert({ rule: 'R', subject: 'a' }), makeAlert({ rule: 'R', subject: 'b' })], router, T0);
+    await worker.drain({ timeoutMs: 0 });
+    const times = await rows(conn, `SELECT epoch_ms(delivered_at) - ${T0} AS after FROM pulse_outbox ORDER BY delivered_at`);
+    expect(times.map((r) => Number(r.after))).toEqual([8_000, 16_000]);
+  });
+
   it('a pass reads at most 5,000 pending rows, oldest first; a drain goes on until the rest are sent', async () => {
     const { conn, worker: wconn } = await memoryDb();
     const sizes: number[] = [];
