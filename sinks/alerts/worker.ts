@@ -110,6 +110,14 @@ interface PendingRow {
  */
 const PENDING_ROWS_PER_PASS = 5_000;
 
+/**
+ * How long one receiver's notifications may keep a pass going when the worker has other
+ * receivers: passes do not overlap, so a slow receiver working through a backlog (five sends of
+ * 8 s each, under the timeout) held every other receiver's new alerts back for the whole of it
+ * (up to 37 s, a tester measured). Past this it leaves the rest for the next pass, in order.
+ */
+const LANE_SHARE_MS = 5_000;
+
 /** Rows keyed by one UPDATE of `setKeys`. */
 const SET_KEY_ROWS = 500;
 /** Notifications sent before their outcomes are written (pass-marks.ts). */
@@ -438,9 +446,12 @@ export class DeliveryWorker {
     // that never answers) held every other receiver's notifications behind its timeouts. A receiver
     // whose send timed out is not tried again this pass: its other notifications would wait out the
     // same timeout one after the other; they keep their place for the next pass.
+    const shared = this.options.receivers.size > 1;
     const lane = async (sends: typeof toSend): Promise<void> => {
+      const started = performance.now();
       for (const { key, first, batch } of sends) {
         if (mode.interrupted?.()) return;
+        if (shared && performance.now() - started > LANE_SHARE_MS) return;
         const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks);
         if (marks.size >= MARKS_PER_WRITE) await writeMarks();
         if (outcome === 'sent') {

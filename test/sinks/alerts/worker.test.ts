@@ -303,6 +303,63 @@ describe('delivery worker: receivers side by side', () => {
   });
 });
 
+describe('delivery worker: a slow receiver', () => {
+  it('sends for about 5 s a pass and leaves the rest for the next, when other receivers wait on the pass', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const router = routerFor(
+      `route: {receiver: slow, group_by: ['...'], group_wait: 0s, group_interval: 0s, routes: [{matchers: ['kind=~".+"'], receiver: slow, continue: true}, {matchers: ['kind=~".+"'], receiver: ok}]}`,
+      ['slow', 'ok'],
+    );
+    // Monotonic time moves only when the slow receiver is called: each of its sends takes 4 s (under any timeout).
+    let monotonic = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => monotonic);
+    closers.push(() => now.mockRestore());
+    // The slow receiver's first send answers once the other has had all of its (a real one is that much slower).
+    let okSends = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowSends: number[] = [];
+    const slow: Receiver = {
+      name: 'slow',
+      type: 'webhook',
+      send: async (n: Notification) => {
+        await released;
+        monotonic += 4_000;
+        slowSends.push(n.alerts.length);
+      },
+    };
+    const ok: Receiver = {
+      name: 'ok',
+      type: 'webhook',
+      send: async () => {
+        if (++okSends === 5) release();
+      },
+    };
+    await enqueueTx(
+      conn,
+      Array.from({ length: 5 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` })),
+      router,
+      T0,
+    );
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([
+        ['slow', slow],
+        ['ok', ok],
+      ]),
+      clock: () => T0,
+    });
+    // Two sends (0 s and 4 s into the pass), then the third would start 8 s in: left for the next pass.
+    expect(await worker.tick()).toMatchObject({ sent: 5 + 2 });
+    expect(slowSends).toHaveLength(2);
+    await worker.tick();
+    await worker.tick();
+    expect(slowSends).toHaveLength(5);
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE status = 'pending'`)).toEqual([{ n: 0 }]);
+  });
+});
+
 describe('delivery worker: failures', () => {
   const quickRoute = `route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`;
 
