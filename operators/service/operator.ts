@@ -45,6 +45,8 @@ export interface SettledCase {
   alert_id: string | null;
   status: string;
   team: string;
+  /** When it became overdue: its escalation's time in the case history, as in the escalation alert. */
+  due_at: number;
 }
 
 export type CaseDeadlineRequest =
@@ -175,11 +177,11 @@ export class ServiceTriggersOperator implements Operator {
       const status = info?.status ?? 'open';
       const team = info?.team ?? c.team;
       if (TERMINAL_CASE_STATUSES.has(status)) {
-        settled.push({ case_id: c.case_id, escalated: false, alert_id: null, status, team });
+        settled.push({ case_id: c.case_id, escalated: false, alert_id: null, status, team, due_at: c.due_at });
       } else {
         const alert = overdueAlert(c, this.settings.cases, info?.status ?? null, info?.team ?? null);
         this.alerts.set(alert.alert_id, alert);
-        settled.push({ case_id: c.case_id, escalated: true, alert_id: alert.alert_id, status, team: alert.labels['team']! });
+        settled.push({ case_id: c.case_id, escalated: true, alert_id: alert.alert_id, status, team: alert.labels['team']!, due_at: c.due_at });
       }
       this.cases.delete(c.case_id);
     }

@@ -50,8 +50,8 @@ export interface CaseCheckpointWork {
 
 /**
  * Settles overdue cases of every watching operator and collects pending change notifications.
- * Call before draining the operators' outputs. `now` is the job's clock (sinks/duckdb/job-clock.ts),
- * the time escalations are recorded at, so a case's history is on one clock; `dueBy` is that clock
+ * Call before draining the operators' outputs. `now` is the job's clock (sinks/duckdb/job-clock.ts):
+ * escalations are recorded at their cases' due time, never after it, so a case's history is on one clock; `dueBy` is that clock
  * when deadlines do not pass by the watermark (a live source: the wall clock).
  */
 export async function prepareCaseCheckpoint(
@@ -82,7 +82,9 @@ export async function prepareCaseCheckpoint(
           .filter((s) => s.escalated)
           .map((s) => ({
             case_id: s.case_id,
-            at: now,
+            // When it became overdue, as its escalation alert says; noticed at this checkpoint
+            // (`now`), which in a replay of one checkpoint is the end of the data for every case.
+            at: Math.min(s.due_at, now),
             actor: SYSTEM_ACTOR,
             action: 'escalated',
             from_status: s.status,

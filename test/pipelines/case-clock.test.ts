@@ -75,8 +75,10 @@ describe('one clock for cases', () => {
     // Months later by the wall clock, the CLI still judges by the job's clock: the same cases.
     const overdue = await casesJson(db, Date.UTC(2026, 11, 3), 'list', '--overdue');
     expect(overdue.map((c) => c['case_id']).sort()).toEqual(expected);
-    // The case history is on the same clock: escalations recorded at the job clock, not today.
-    expect(events!.map((e) => [e['case_id'], Number(e['at'])])).toEqual(expected.map((id) => [id, clockAt]));
+    // The case history is on the same clock: each escalation recorded when its case became overdue
+    // (as its alert says; the job noticed them all at the end of this one-checkpoint replay), not today.
+    const dueAt = new Map([0, 1, 2, 3, 4].map((k) => [caseOf.get(`c${k}`)!, T0 + k * 5 * MINUTE + 24 * HOUR]));
+    expect(events!.map((e) => [e['case_id'], Number(e['at'])])).toEqual(expected.map((id) => [id, dueAt.get(id)]));
 
     // A person closing a case later is recorded on the job clock too.
     const closed = await casesJson(db, Date.UTC(2026, 11, 3), 'close', caseOf.get('c7')!);

@@ -113,7 +113,9 @@ describe('overdue escalation', () => {
     op.onWatermark(due + 1);
     expect(op.overdueCases().map((c) => c.case_id)).toEqual([caseId]);
     const settled = op.settleOverdue(new Map());
-    expect(settled).toEqual([{ case_id: caseId, escalated: true, alert_id: stableAlertId('case_overdue', due, caseId), status: 'open', team: 'gold-desk' }]);
+    expect(settled).toEqual([
+      { case_id: caseId, escalated: true, alert_id: stableAlertId('case_overdue', due, caseId), status: 'open', team: 'gold-desk', due_at: due },
+    ]);
     const { alerts } = drain(op);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ rule: 'case_overdue', kind: 'service', severity: 'critical', fired_at: due, customer_id: 'g' });

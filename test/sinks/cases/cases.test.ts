@@ -162,10 +162,10 @@ describe('cases end to end on a DuckDB file', () => {
     op.onWatermark(OPENED + 73 * HOUR);
     await checkpoint(store, op, WALL + HOUR);
     const reader = await store.connection.runAndReadAll(
-      `SELECT count(*) AS n, count(DISTINCT seq) AS seqs, min(seq) AS first, max(seq) AS last, count(DISTINCT case_id) AS cases,
+      `SELECT count(*) AS n, count(DISTINCT seq) AS seqs, min(seq) AS first, max(seq) AS last, count(DISTINCT e.case_id) AS cases,
               bool_and(actor = 'pulse' AND from_status = 'open' AND to_status = 'open' AND to_team = 'care' AND notified
-                       AND epoch_ms("at") = ${WALL + HOUR} AND note LIKE 'overdue; alert %') AS as_recorded
-       FROM case_events WHERE action = 'escalated'`,
+                       AND e."at" = c.due_at AND epoch_ms(e."at") < ${WALL + HOUR} AND note LIKE 'overdue; alert %') AS as_recorded
+       FROM case_events e JOIN cases c USING (case_id) WHERE action = 'escalated'`,
     );
     expect(reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))).toEqual([
       { n: 1197, seqs: 1197, first: 4, last: 1200, cases: 1197, as_recorded: true },
