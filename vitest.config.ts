@@ -14,6 +14,7 @@ export const INTEGRATION_SUITES = [
   'test/pipelines/alert-reports.test.ts',
   'test/pipelines/checkpoint-in-flight.test.ts',
   'test/pipelines/cli-edges.test.ts',
+  'test/pipelines/console-command-api.test.ts',
   'test/pipelines/crash-resume-workers.test.ts',
   'test/pipelines/crash-resume.test.ts',
   'test/pipelines/demo.test.ts',

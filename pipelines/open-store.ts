@@ -34,15 +34,23 @@ export function openStore(path: string, options: { memoryLimit?: string } = {}):
   return withLockMessage(path, () => DuckDBStore.open(path, options), JOB_LOCK_WAIT_MS);
 }
 
-/** Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`); it must exist. */
-export function openDatabase(path: string): Promise<{ connection: DuckDBConnection; close: () => void }> {
+/**
+ * Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`); it must
+ * exist. `connect` gives more connections to it (`pulse console` serves the command API beside its pages).
+ */
+export function openDatabase(path: string): Promise<{ connection: DuckDBConnection; connect: () => Promise<DuckDBConnection>; close: () => void }> {
   checkExistingDatabase(path);
   return withLockMessage(path, async () => {
     const instance = await DuckDBInstance.create(path);
-    const connection = await instance.connect();
-    await connection.run(`SET TimeZone = 'UTC'`);
+    const connect = async (): Promise<DuckDBConnection> => {
+      const connection = await instance.connect();
+      await connection.run(`SET TimeZone = 'UTC'`);
+      return connection;
+    };
+    const connection = await connect();
     return {
       connection,
+      connect,
       close: () => {
         connection.closeSync();
         instance.closeSync();

@@ -2,12 +2,14 @@
  * `pulse console --db FILE`: the web console over a database no job is running on (a running job
  * serves its own console on `--console-port` / `console.port`). Runs until SIGINT or SIGTERM.
  */
+import { resolve } from 'node:path';
 import { StoreLockedError, UsageError } from '../../operators/errors.js';
 import { requireDuration } from '../../operators/duration.js';
 import { singleConnectionDatabase } from '../../console/database.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { openDatabase } from '../open-store.js';
+import { serveCommandApi } from '../command-api-server.js';
 
 export interface ConsoleCommandOptions {
   db: string;
@@ -47,14 +49,21 @@ export async function consoleCommand(options: ConsoleCommandOptions, signal?: Ab
       ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/+$/, '') }),
       ...(options.reports === undefined ? {} : { reportsDir: options.reports }),
     });
+    // `pulse cases`, `pulse users` and the other database commands reach the file through the
+    // console while it holds it, as they reach a running job (SPEC section 2: never a lock error).
+    const api = await serveCommandApi({ dbPath: options.db, reportsDir: resolve(options.reports ?? 'reports'), connect: opened.connect });
     process.stderr.write(`pulse console: serving ${options.db} at ${server.url} (stop with Ctrl-C)\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      signal?.addEventListener('abort', stop, { once: true });
-    });
-    await server.close();
+    try {
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        signal?.addEventListener('abort', stop, { once: true });
+      });
+    } finally {
+      await api.close();
+      await server.close();
+    }
   } finally {
     opened.close();
   }

@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { apiAddressFile } from '../../pipelines/job-api-address.js';
+import { CASES, writeConsoleFixture } from '../console/fixture.js';
+import { pulseIn } from '../helpers/stdin-job.js';
+import { CLI, waitFor } from './kafka-helpers.js';
+
+/** A port free a moment ago (the console takes no port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * SPEC section 2: database commands never fail with a lock error. `pulse console` holds its
+ * database as a job does, so it serves the same command API beside its pages; `pulse cases` and
+ * `pulse users` run inside it.
+ */
+describe('commands reach a database that pulse console holds', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pulse-console-api-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('cases list and update, and users add, run through the console; its address is gone when it stops', async () => {
+    const db = join(dir, 'pulse.duckdb');
+    await writeConsoleFixture(db);
+    const port = await freePort();
+    const console_ = spawn(process.execPath, [CLI, 'console', '--db', db, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => console_.on('exit', resolve));
+    try {
+      await waitFor('the console to publish its command API', async () => existsSync(apiAddressFile(db)), 60_000);
+      const list = pulseIn(dir, '', 'cases', 'list', '--db', db, '--json');
+      expect(list.stderr).toBe('');
+      expect(list.status).toBe(0);
+      expect((JSON.parse(list.stdout) as Array<{ case_id: string }>).map((c) => c.case_id)).toContain(CASES.overdue);
+      const update = pulseIn(dir, '', 'cases', 'update', CASES.overdue, '--db', db, '--status', 'in_progress', '--note', 'through the console');
+      expect(update.status, update.stderr).toBe(0);
+      expect(update.stdout).toContain('in_progress');
+      const added = pulseIn(dir, 'a long enough password\n', 'users', 'add', 'zoe', '--team', 'billing', '--role', 'member', '--db', db);
+      expect(added.status, added.stderr).toBe(0);
+      expect(added.stdout).toContain('added member zoe of team billing');
+    } finally {
+      console_.kill('SIGTERM');
+      await exited;
+    }
+    expect(existsSync(apiAddressFile(db))).toBe(false);
+    // Stopped, the file is free again: the commands open it directly.
+    const after = pulseIn(dir, '', 'cases', 'show', CASES.overdue, '--db', db);
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdout).toContain('through the console');
+  }, 120_000);
+});
