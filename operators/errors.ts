@@ -93,9 +93,8 @@ export class StoreLockedError extends PulseError {
   ) {
     super(
       'STORE_LOCKED',
-      `the database ${path} is in use by another process: a running job or \`pulse console\` holds its DuckDB file. ` +
-        `A job's HTTP API on its metrics port takes pulse commands; the console's pages take case changes; ` +
-        `stop the console for any other command.`,
+      `the database ${path} is in use by another process (a running job or \`pulse console\` holds its DuckDB file). ` +
+        `Stop it, or reach a job through its HTTP API on the metrics port.`,
       { cause },
     );
   }
