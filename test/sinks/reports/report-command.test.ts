@@ -67,7 +67,7 @@ describe('pulse report', () => {
       });
       const attempt = runReport('kpi', { db: fx.path, out: fx.dir });
       await expect(attempt).rejects.toBeInstanceOf(StoreLockedError);
-      await expect(runReport('kpi', { db: fx.path, out: fx.dir })).rejects.toThrow(/running job owns its DuckDB file.*HTTP API/s);
+      await expect(runReport('kpi', { db: fx.path, out: fx.dir })).rejects.toThrow(/a running job or `pulse console` holds its DuckDB file.*HTTP API/s);
     } finally {
       holder.kill('SIGTERM');
     }
