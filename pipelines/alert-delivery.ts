@@ -20,13 +20,16 @@ import { formatDuration } from '../operators/duration.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
 import type { OutboxSender } from './commands/database-access.js';
 
+/** What the end of a run's delivery leaves: the drain's result, and the deliveries that went dead during the run. */
+export type StopResult = DrainResult & { deadThisRun: number };
+
 /**
  * Connects the job's alerts to their receivers: routed alerts are written to the outbox inside the
  * checkpoint transaction (so none is lost to a crash), and a worker on its own connection delivers
  * them with retries. See sinks/alerts/README.md for the `alerting:` section.
  */
 export class AlertDelivery implements OutboxSender, CheckpointSink {
-  private stopped: Promise<DrainResult & { deadThisRun: number }> | undefined;
+  private stopped: Promise<StopResult> | undefined;
 
   private constructor(
     private readonly router: Router,
@@ -100,12 +103,12 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
    * says plainly what is still pending, and closes the receivers. Calling it again returns the
    * first call's result.
    */
-  stop(): Promise<DrainResult & { deadThisRun: number }> {
+  stop(): Promise<StopResult> {
     this.stopped ??= this.stopOnce();
     return this.stopped;
   }
 
-  private async stopOnce(): Promise<DrainResult & { deadThisRun: number }> {
+  private async stopOnce(): Promise<StopResult> {
     await this.worker.stop();
     try {
       const result = { ...(await this.drain()), deadThisRun: this.worker.deadDeliveries };

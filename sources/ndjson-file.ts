@@ -132,7 +132,7 @@ async function* utf8From(chunks: AsyncIterator<Buffer>, encoding: 'utf16le' | 'u
   let pending: Buffer = Buffer.alloc(0);
   let atStart = true;
   for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-    let bytes = Buffer.concat([pending, next.value]);
+    let bytes = pending.length > 0 ? Buffer.concat([pending, next.value]) : next.value;
     if (atStart && bytes.length >= 2) {
       bytes = bytes.subarray(2); // the byte-order mark
       atStart = false;
@@ -143,10 +143,12 @@ async function* utf8From(chunks: AsyncIterator<Buffer>, encoding: 'utf16le' | 'u
     pending = Buffer.from(bytes.subarray(end));
     if (end > 0) yield utf8Bytes(utf16Text(bytes.subarray(0, end), encoding));
   }
-  // What is left: a final high surrogate alone, or a last byte of half a code unit (a file cut short).
+  // What is left: a final high surrogate alone, or a last byte of half a code unit (a file cut
+  // short), which goes on as 0xFF, a byte no UTF-8 holds, so that its line is refused.
+  if (pending.length === 0) return;
   const whole = pending.length - (pending.length % 2);
-  const rest = whole > 0 ? utf8Bytes(utf16Text(pending.subarray(0, whole), encoding)) : Buffer.alloc(0);
-  if (rest.length > 0 || whole < pending.length) yield Buffer.concat([rest, whole < pending.length ? Buffer.from([0xff]) : Buffer.alloc(0)]);
+  const text = utf8Bytes(utf16Text(pending.subarray(0, whole), encoding));
+  yield whole < pending.length ? Buffer.concat([text, Buffer.from([0xff])]) : text;
 }
 
 function codeUnit(bytes: Buffer, at: number, encoding: 'utf16le' | 'utf16be'): number {

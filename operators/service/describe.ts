@@ -48,10 +48,11 @@ function answersJson(answers: Readonly<Record<string, unknown>>): string {
   let size = 2;
   let count = 0;
   for (const [key, value] of entries) {
+    const name = excerpt(key);
     const shown = typeof value === 'string' ? excerpt(value) : value;
-    const entrySize = JSON.stringify(key).length + JSON.stringify(shown).length + 2;
+    const entrySize = JSON.stringify(name).length + JSON.stringify(shown).length + 2;
     if (size + entrySize > MAX_ANSWERS_JSON_CHARS) break;
-    kept[excerpt(key)] = shown;
+    kept[name] = shown;
     size += entrySize;
     count += 1;
   }

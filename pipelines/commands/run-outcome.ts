@@ -10,6 +10,7 @@ const LATE_SHARE_WORTH_A_WORD = 0.05;
 
 /** What `pulse run` prints on stderr at its end: the counts, and what to do where they need it. */
 export function runOutcomeText(summary: RunCommandResult, options: { db?: string; config: string }): string {
+  const db = options.db === undefined ? '<store.path>' : shellWord(options.db);
   const lines = [
     `processed ${summary.records} records: ${summary.accepted} accepted, ${summary.rejected} rejected` +
       ` (see the dead_letters table)${summary.completed ? '' : '; stopped before the end, run again to resume'}`,
@@ -17,11 +18,10 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
   if (summary.alertsPending > 0) {
     lines.push(
       `${summary.alertsPending} alert deliveries are still pending in the outbox; send them with: ` +
-        `pulse outbox send --db ${options.db === undefined ? '<store.path>' : shellWord(options.db)} --config ${shellWord(options.config)}`,
+        `pulse outbox send --db ${db} --config ${shellWord(options.config)}`,
     );
   }
   if (summary.alertsDead > 0) {
-    const db = options.db === undefined ? '<store.path>' : shellWord(options.db);
     lines.push(
       `${summary.alertsDead} alert deliveries failed for good in this run (a receiver refused them, or they ran out of attempts); ` +
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
@@ -37,7 +37,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     const percent = ((100 * summary.late) / summary.records).toFixed(1);
     lines.push(
       `${summary.late} of ${summary.records} records (${percent}%) were refused as late: their event time was further behind ` +
-        `the watermark (the latest event time seen so far) than event_time.allowed_lateness. Is the input in event-time order? ` +
+        `the watermark (about the latest event time seen so far) than event_time.allowed_lateness. Is the input in event-time order? ` +
         `A file sorted by customer, or files that overlap in time read one after another, loses most of its events this way: ` +
         `sort it by event time, or raise event_time.allowed_lateness in the job file, and run it again into a new database`,
     );
