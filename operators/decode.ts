@@ -78,6 +78,19 @@ export class EventDecoder {
         if (cxt.schema === true) cxt.fail(_`!${cxt.data}.isWellFormed()`);
       },
     });
+    // Ids and grouping keys must name something: one of only spaces is a producer's empty value,
+    // and a control character (a tab, a NUL) is a broken export; either would group records under
+    // a key nobody can read back or type in `pulse cases --customer`.
+    ajv.addKeyword({
+      keyword: 'printable',
+      type: 'string',
+      schemaType: 'boolean',
+      code: (cxt) => {
+        if (cxt.schema !== true) return;
+        const unprintable = cxt.gen.scopeValue('pattern', { key: UNPRINTABLE_ID.source, ref: UNPRINTABLE_ID });
+        cxt.fail(_`${unprintable}.test(${cxt.data})`);
+      },
+    });
     const schemas = eventSchemas(resolved);
     this.validators = Object.fromEntries(EVENT_TYPES.map((type) => [type, ajv.compile(schemas[type])])) as Record<EventType, ValidateFunction>;
   }
@@ -160,6 +173,21 @@ const FIELD_FORMS: ReadonlyMap<string, string> = new Map([
   ['signup_date', 'must be a date (2024-03-01) or an RFC 3339 timestamp'],
 ]);
 
+/** A C0 or C1 control character (DEL included). */
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+/** An id of only white space, or one holding a control character. */
+const UNPRINTABLE_ID = new RegExp(`^\\s*$|${CONTROL_CHARACTER.source}`);
+
+/** What is wrong with an id the `printable` keyword refused. */
+function unprintableDetail(value: unknown): string {
+  const text = String(value);
+  const control = CONTROL_CHARACTER.exec(text);
+  if (control === null) return `is blank (${describeValue(value)}): an id must have a character other than spaces`;
+  const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `holds the control character U+${code} at character ${control.index + 1} (${describeValue(value)}): an id must be printable text`;
+}
+
 const NUMERIC_LIMITS: Readonly<Record<string, keyof RecordLimits>> = {
   amount: 'maxAmount',
   quantity: 'maxQuantity',
@@ -224,6 +252,8 @@ function rejectFromSchema(error: ErrorObject | undefined, type: EventType, raw: 
     }
     case 'maxLength':
       return reject('impossible_value', `field '${field}' is longer than ${String(error.params['limit'])} characters (${RECORD_LIMIT_KEYS.maxIdLength})`, type);
+    case 'printable':
+      return reject('impossible_value', `field '${field}' ${unprintableDetail(valueAt(raw, path))}`, type);
     case 'wellFormedUnicode':
       return reject(
         'impossible_value',

@@ -30,8 +30,8 @@ const optionalText = { type: ['string', 'null'] } as const;
 
 /** The schemas of the five record types under `limits`. */
 export function eventSchemas(limits: RecordLimits) {
-  /** An identifier or grouping key: non-empty, bounded, stored byte for byte. */
-  const id = { type: 'string', minLength: 1, maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
+  /** An identifier or grouping key: printable, not blank, bounded, stored byte for byte. */
+  const id = { type: 'string', minLength: 1, maxLength: limits.maxIdLength, wellFormedUnicode: true, printable: true } as const;
   /** An optional label that groups records (agent, category, region, tier). */
   const label = { type: ['string', 'null'], maxLength: limits.maxIdLength, wellFormedUnicode: true } as const;
   /** Hold and after-contact work: absent or null (as exports write "none") is 0. */

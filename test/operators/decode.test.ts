@@ -232,6 +232,26 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
       'impossible_value',
       /'agent_id' holds an unpaired UTF-16 surrogate/,
     ],
+    ['a customer id of only spaces', JSON.stringify({ ...tx, customer_id: '   ' }), 'impossible_value', /'customer_id' is blank \(" {3}"\)/],
+    ['a no-break space as the queue', JSON.stringify({ ...contact, queue: '\u00a0' }), 'impossible_value', /'queue' is blank/],
+    [
+      'a tab inside a customer id',
+      JSON.stringify({ ...tx, customer_id: 'C\t1' }),
+      'impossible_value',
+      /'customer_id' holds the control character U\+0009 at character 2/,
+    ],
+    [
+      'a NUL ending an event id',
+      JSON.stringify({ ...tx, event_id: 'e\u0000' }),
+      'impossible_value',
+      /'event_id' holds the control character U\+0000 at character 2/,
+    ],
+    [
+      'a C1 control in a contact id',
+      JSON.stringify({ ...contact, contact_id: '\u009bX' }),
+      'impossible_value',
+      /'contact_id' holds the control character U\+009B at character 1/,
+    ],
     ['5,000 levels of nested arrays', nested(5000), 'too_large', /nest more than 64 levels deep \(limits\.max_nesting_depth\)/],
     ['nesting one level too deep', nested(64), 'too_large', /more than 64 levels/],
   ];
@@ -245,13 +265,18 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     });
   }
 
-  it('accepts what is just inside the limits, and a paired surrogate (an emoji) in an id', () => {
+  it('accepts what is just inside the limits, spaces inside an id, and a paired surrogate (an emoji) in one', () => {
     expect(decoder.decode(nested(63)).ok).toBe(true); // 64 levels with the record
     // Brackets inside strings are text, not nesting.
     expect(decoder.decode(JSON.stringify({ ...usage, note: '['.repeat(500) })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...tx, amount: -1e12 })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...contact, acw_seconds: 86_400 })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...tx, customer_id: 'C'.repeat(256) })).ok).toBe(true);
+    // Spaces inside or around an id are part of it (stored byte for byte), and so are letters of any script.
+    expect(decoder.decode(JSON.stringify({ ...tx, customer_id: ' C 1 ' }))).toMatchObject({ ok: true, event: { customer_id: ' C 1 ' } });
+    expect(decoder.decode(JSON.stringify({ ...tx, customer_id: 'Çağrı' })).ok).toBe(true);
+    // A contact's customer may be unknown (null), unlike a blank one.
+    expect(decoder.decode(JSON.stringify({ ...contact, customer_id: null })).ok).toBe(true);
     const emoji = decoder.decode(JSON.stringify(tx).replace('"C1"', '"C\\ud83d\\ude00"'));
     expect(emoji).toMatchObject({ ok: true, event: { customer_id: 'C\u{1F600}' } });
   });
