@@ -117,6 +117,22 @@ export function inReportedSilence(s: SeriesState, index: number, w: WindowStats 
   return w !== null && w.n === 0 && m[m.length - 1] === index;
 }
 
+/**
+ * How many leading windows of the series hold `count` live ones (outside a reported silence): the
+ * fewest a split's baseline may have. A silence's windows carry no evidence, so counting them made
+ * a baseline of the few windows around one a level: a customer buying on Tuesdays and Wednesdays,
+ * back from a holiday, had a baseline of four such windows, and its Thursdays to Mondays read as
+ * a -96% drop (critical). `len` when the series' `len` windows hold fewer: no split yet.
+ */
+function windowsHolding(live: Uint8Array, len: number, count: number): number {
+  let seen = 0;
+  for (let i = 0; i < len; i++) {
+    if (seen >= count) return i;
+    seen += live[i] as number;
+  }
+  return len;
+}
+
 /** Records a reported silence over windows `[first, end)` of the series (see `SeriesState.qm`). */
 export function markSilence(s: SeriesState, first: number, end: number): void {
   (s.qm ??= []).push(first, end);
@@ -221,7 +237,13 @@ export function assessGlr(
   for (let i = 0; i < len; i++) e[i] = (live[i] as number) * Math.max(MIN_EXPOSURE, factors[phases[i] as number] as number) * (pop[i] as number);
   const c = p.glr;
   const series = { n, e, k, l, q, length: len };
-  const params = { minBaseline: p.minHistory, maxRecent: c.maxRecent, sizeClip: c.sizeClip, sizeSdFloor: c.sizeSdFloor, llrByRecent: llr };
+  const params = {
+    minBaseline: windowsHolding(live, len, p.minHistory),
+    maxRecent: c.maxRecent,
+    sizeClip: c.sizeClip,
+    sizeSdFloor: c.sizeSdFloor,
+    llrByRecent: llr,
+  };
   // A split over the threshold is weighed again with the dispersion at its own scale (blocks as
   // long as its recent segment, glr.ts blockDispersion): only then, as that costs a pass over the
   // baseline per split and almost every scan stays under the threshold.

@@ -894,6 +894,30 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
     }
   });
 
+  test('a customer buying on two weekdays, after a jump and a holiday, is judged on weeks of evidence: back at its level is no drop', () => {
+    // Tuesdays and Wednesdays, about 8 purchases each (0.15 on other days); amounts x2 from day 42
+    // (a jump, mostly found by day 44, and its series restarts), no purchase on days 45-63 (the
+    // silence rule reports it), then back at the new level. Counting the holiday's windows as history, the baseline after it was its four
+    // buying days alone, and the next Thursday to Monday read as a -96% drop (critical; a tester's
+    // customer, 2026-12-06): a split needs minHistory windows outside a reported silence before it.
+    const twoDays = (d: number): boolean => d % 7 === 1 || d % 7 === 2;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const r = rng(seed);
+      const days: PulseEvent[][] = Array.from({ length: 100 }, (_, d) => {
+        const day: PulseEvent[] = [];
+        const count = d >= 45 && d < 64 ? 0 : poisson(r, twoDays(d) ? 8 : 0.15);
+        const scale = d >= 42 ? 2 : 1;
+        for (let k = 0; k < count; k++)
+          day.push(tx(`A-${d}-${k}`, 'A', d * MS_PER_DAY + 3_600_000 + k, Math.round(scale * 80 * Math.exp(0.4 * normal(r)) * 100) / 100));
+        for (const c of ['B', 'C']) day.push(tx(`${c}-${d}`, c, d * MS_PER_DAY + 3_600_000, 40));
+        return day;
+      });
+      const alerts = shiftAlerts(days);
+      expect(alerts.filter(([rule, d]) => rule === 'CustomerWentQuiet' && d >= 45 && d < 64)).toHaveLength(1);
+      expect(alerts.filter(([rule, d]) => rule === 'CustomerSpendDrop' && d >= 64)).toEqual([]);
+    }
+  });
+
   test('a real shift after a pause is still found: back at 3x the rate gives a jump', () => {
     const alerts = shiftAlerts(customerA(4, 90, 2, (d) => (d >= 30 && d < 51 ? 0 : d >= 51 ? 3 : 1)));
     const jumps = alerts.filter(([rule]) => rule === 'CustomerSpendJump');
