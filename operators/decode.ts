@@ -22,6 +22,7 @@ import {
   type RecordLimits,
 } from './record-limits.js';
 import { describeTimestamp, isDate, isLeapSecond, parseTimestamp } from './timestamp.js';
+import { clipText, wellFormedText } from './text-clip.js';
 
 // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -207,8 +208,7 @@ function valueAt(raw: RawObject, path: readonly string[]): unknown {
 function describeValue(value: unknown): string {
   // JSON.parse reads 1e309 as Infinity, which JSON.stringify would show as null.
   if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number beyond the largest a double holds, such as 1e309)`;
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 40 ? `${json.slice(0, 40)}...` : json;
+  return clipText(JSON.stringify(value) ?? String(value), 43, '...');
 }
 
 /**
@@ -307,6 +307,16 @@ function optionalString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** Free text (a transcript, a comment), lone surrogates made U+FFFD (operators/text-clip.ts). */
+function optionalFreeText(value: unknown): string | null {
+  return typeof value === 'string' ? wellFormedText(value) : null;
+}
+
+/** A survey's text answers with lone surrogates made U+FFFD, in place. */
+function wellFormedAnswers(answers: RawObject): void {
+  for (const [question, answer] of Object.entries(answers)) if (typeof answer === 'string') answers[question] = wellFormedText(answer);
+}
+
 /**
  * Normalises the validated record in place into the typed event: JSON.parse already allocated it,
  * and a copy per event costs measurable garbage-collection time at hundreds of thousands of events
@@ -326,7 +336,8 @@ function toEvent(type: EventType, raw: RawObject): PulseEvent | Refusal {
       return toContact(raw['event_id'] as string, raw);
     case 'survey':
       raw['ts'] = toMillis(raw['ts']);
-      raw['comment'] ??= null;
+      raw['comment'] = optionalFreeText(raw['comment']);
+      wellFormedAnswers(raw['answers'] as RawObject);
       return raw as unknown as PulseEvent;
     case 'profile':
       return toProfile(raw['event_id'] as string, raw);
@@ -359,7 +370,7 @@ function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
     hold_seconds: (raw['hold_seconds'] as number | null | undefined) ?? 0,
     acw_seconds: (raw['acw_seconds'] as number | null | undefined) ?? 0,
     disposition: raw['disposition'] as ContactEvent['disposition'],
-    text: optionalString(raw['text']),
+    text: optionalFreeText(raw['text']),
   };
   return event;
 }
@@ -369,7 +380,7 @@ function toProfile(event_id: string, raw: RawObject): ProfileEvent {
   // an ordinary object took the assignment as a prototype change and dropped the value.
   const attributes = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(raw)) {
-    if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = String(value);
+    if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = wellFormedText(String(value));
   }
   return {
     type: 'profile',

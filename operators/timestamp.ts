@@ -1,4 +1,5 @@
 import { MS_PER_DAY } from './events.js';
+import { clipText } from './text-clip.js';
 
 /**
  * RFC 3339 timestamps (`2026-01-05T10:00:00.123+01:00`) to epoch milliseconds, exactly.
@@ -89,7 +90,7 @@ export function describeTimestamp(text: string): string {
   }
   return (
     `must be an RFC 3339 timestamp with offset (e.g. 2026-01-05T10:00:00.000Z or ...+01:00) or epoch milliseconds, ` +
-    `got ${JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}...` : text)}`
+    `got ${JSON.stringify(clipText(text, 67, '...'))}`
   );
 }
 

@@ -7,6 +7,7 @@ import type { ContactEvent, SurveyEvent } from '../events.js';
 import { type FactLookup, formatFact } from './expression.js';
 import type { InteractionMatch } from './interactions.js';
 import type { InteractionRule, SurveyRule } from './types.js';
+import { clipText } from '../text-clip.js';
 
 export interface CustomerFacts {
   customer_id: string;
@@ -155,6 +156,6 @@ export function interactionTexts(rule: InteractionRule, event: ContactEvent, mat
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 
-function excerpt(text: string, max = MAX_QUOTE_CHARS): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+function excerpt(text: string): string {
+  return clipText(text, MAX_QUOTE_CHARS);
 }

@@ -6,6 +6,7 @@ import type { ContactEvent } from '../events.js';
 import type { IntentPrediction } from '../intent/model.js';
 import type { OutputRow } from '../operator.js';
 import type { CustomerFacts } from './describe.js';
+import { clipText } from '../text-clip.js';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'won', 'lost'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
@@ -35,7 +36,7 @@ export function leadRow(
     tier: customer.tier,
     account_owner: customer.account_owner,
     trailing_spend: Math.round(customer.trailing_spend * 100) / 100,
-    excerpt: text.length <= EXCERPT_CHARS ? text : `${text.slice(0, EXCERPT_CHARS - 1)}…`,
+    excerpt: clipText(text, EXCERPT_CHARS),
     created_at: event.queued_at,
     status: 'new',
     value: null,

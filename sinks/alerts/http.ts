@@ -1,5 +1,6 @@
 import { DeliveryError } from './errors.js';
 import { redactCredentials, urlOrigin } from './redact.js';
+import { clipText } from '../../operators/text-clip.js';
 
 export interface PostOptions {
   headers?: Record<string, string>;
@@ -40,7 +41,7 @@ export async function postJson(url: string, body: unknown, options: PostOptions)
     return;
   }
   // Redacted before it is cut, so a cut cannot leave the start of a secret behind.
-  const text = redactCredentials(await response.text().catch(() => ''), secrets).slice(0, 300);
+  const text = clipText(redactCredentials(await response.text().catch(() => ''), secrets), 300, '');
   const status = response.status;
   const retryAfterMs = retryAfter(response.headers.get('retry-after'), Date.now());
   const message = `POST ${where} answered HTTP ${status}: ${text}${retryAfterMs === undefined ? '' : ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)`}`;

@@ -1,4 +1,5 @@
 import type { DeliveredAlert, Notification } from './types.js';
+import { clipText } from '../../operators/text-clip.js';
 
 /** Alertmanager webhook receiver JSON (version 4), as Alertmanager 0.25 posts it. */
 export interface WebhookPayload {
@@ -182,7 +183,7 @@ function slackLink(url: string): string {
 export function slackMessage(n: Notification): { text: string; blocks: unknown[] } {
   const subject = notificationSubject(n);
   // A header is plain_text (not parsed); the fallback `text` is mrkdwn, so it is escaped.
-  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: subject.slice(0, 150) } }];
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clipText(subject, 150, '') } }];
   for (const a of n.alerts.slice(0, 20)) {
     const fields = details(a)
       .slice(0, 10)
@@ -190,7 +191,7 @@ export function slackMessage(n: Notification): { text: string; blocks: unknown[]
     const body = `*${a.status.toUpperCase()}*: ${slackEscape(title(a))}\n${slackEscape(a.annotations.description ?? '')}`;
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: body.slice(0, 3000) },
+      text: { type: 'mrkdwn', text: clipText(body, 3000, '') },
       ...(fields.length > 0 ? { fields } : {}),
     });
   }

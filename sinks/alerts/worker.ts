@@ -13,6 +13,7 @@ import { bindRows } from '../duckdb/bind-list.js';
 import { PassMarks, touchGroups, unresolvedFiring } from './pass-marks.js';
 import { loadSilences } from './silences.js';
 import type { DeliveredAlert, Notification, Receiver } from './types.js';
+import { clipText } from '../../operators/text-clip.js';
 
 /** The longest a receiver's Retry-After may hold its deliveries back: a date far ahead is a broken header, not a plan. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
@@ -585,7 +586,7 @@ export class DeliveryWorker {
     }
     this.metrics.failure(receiver.type, error.reason);
     // Receivers redact what they know is secret; this catches what has the shape of a credential.
-    const lastError = redactCredentials(error.message).slice(0, 1000);
+    const lastError = clipText(redactCredentials(error.message), 1000, '');
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
     if (error.permanent || attempts >= this.settings.maxAttempts) {
       marks.markDead(receiverName, key, lastError);

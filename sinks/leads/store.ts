@@ -11,6 +11,7 @@ import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
 import { bindList } from '../duckdb/bind-list.js';
 import { shellWord } from '../terminal-text.js';
+import { clipText } from '../../operators/text-clip.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -157,7 +158,7 @@ export function formatLeads(leads: readonly LeadRecord[]): string {
     l.team,
     l.status,
     l.value === null ? '' : l.value.toFixed(2),
-    (l.excerpt ?? '').replace(/\s+/g, ' ').slice(0, 50),
+    clipText((l.excerpt ?? '').replace(/\s+/g, ' '), 50, ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return (

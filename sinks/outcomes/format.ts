@@ -2,6 +2,7 @@
 import { renderTable } from '../terminal-text.js';
 import type { OutcomeFigures, OutcomeThresholds } from './figures.js';
 import type { OutcomeRecord } from './store.js';
+import { clipText } from '../../operators/text-clip.js';
 
 const percent = (x: number | null): string => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 
@@ -60,7 +61,7 @@ export function formatOutcomes(rows: readonly OutcomeRecord[]): string {
     r.value === null ? '' : r.value.toFixed(2),
     r.actor,
     r.source,
-    (r.note ?? '').slice(0, 40),
+    clipText(r.note ?? '', 40, ''),
   ]);
   return renderTable(header, body);
 }

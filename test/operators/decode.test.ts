@@ -281,6 +281,18 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     expect(emoji).toMatchObject({ ok: true, event: { customer_id: 'C\u{1F600}' } });
   });
 
+  it('makes lone surrogates in free text U+FFFD: transcripts, comments, text answers and profile attributes are quoted into JSON', () => {
+    // A JSON escape of half an emoji, as a producer that cut one writes it.
+    const broken = (record: object): string => JSON.stringify(record).replace('"BROKEN"', '"x\\ud83dy"');
+    const text = decoder.decode(broken({ ...contact, text: 'BROKEN' }));
+    expect(text).toMatchObject({ ok: true, event: { text: 'x\ufffdy' } });
+    const survey = { type: 'survey', event_id: 's', ts: 0, customer_id: 'C', survey_id: 'S' };
+    expect(decoder.decode(broken({ ...survey, answers: {}, comment: 'BROKEN' }))).toMatchObject({ ok: true, event: { comment: 'x\ufffdy' } });
+    expect(decoder.decode(broken({ ...survey, answers: { why: 'BROKEN' } }))).toMatchObject({ ok: true, event: { answers: { why: 'x\ufffdy' } } });
+    const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', plan: 'BROKEN' };
+    expect(decoder.decode(broken(profile))).toMatchObject({ ok: true, event: { attributes: { plan: 'x\ufffdy' } } });
+  });
+
   it('converts every offset form exactly, including years before 100', () => {
     expect(decoder.decode(JSON.stringify({ ...tx, ts: '2026-01-05T10:00:00+01' }))).toMatchObject({ ok: true, event: { ts: Date.UTC(2026, 0, 5, 9) } });
     expect(decoder.decode(JSON.stringify({ ...tx, ts: '2026-01-05T10:00:00-0130' }))).toMatchObject({ ok: true, event: { ts: Date.UTC(2026, 0, 5, 11, 30) } });

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,32 @@ describe('intent trigger (bundled model)', () => {
     expect(ret.annotations['text_excerpt']).toContain('switching to Vodafone');
     expect(Number(ret.annotations['current'])).toBeGreaterThanOrEqual(0.7);
     expect(ret.annotations['contact_id']).toBe('K-ret');
+  });
+
+  test('an emoji where a quote is cut stays whole or goes: the alert and the lead are JSON DuckDB stores', async () => {
+    // The excerpt is cut at 200 characters; an emoji is two UTF-16 code units, here at 198-199.
+    // Cut between them, the lone half made DuckDB refuse the alert's annotations ("no low
+    // surrogate") in every checkpoint, and every rerun stopped at the same record.
+    const opening = "I want to cancel my subscription, I'm leaving for a competitor.";
+    const text = `${opening.padEnd(198)}\u{1F621} really, cancel it today.`;
+    const op = operatorFromYaml(RULES);
+    op.process(contact('c', T0, { text }));
+    const outputs = op.drainOutputs();
+    const rows = outputs.flatMap((o) => (o.kind === 'alert' || o.kind === 'lead' ? o.rows : []));
+    expect(outputs.map((o) => o.kind).sort()).toEqual(['alert', 'lead']);
+    const conn = await (await DuckDBInstance.create(':memory:')).connect();
+    for (const row of rows) {
+      const json = JSON.stringify(row);
+      expect(json.isWellFormed()).toBe(true);
+      // DuckDB's JSON reader is the oracle: it refused the row before.
+      const read = await conn.runAndReadAll('SELECT json_extract_string(CAST($1 AS JSON), $2)', [
+        json,
+        row['excerpt'] === undefined ? '$.annotations.text_excerpt' : '$.excerpt',
+      ]);
+      const quoted = read.getRows()[0]![0] as string;
+      expect(quoted).toBe(`${opening.padEnd(198)}…`);
+    }
+    conn.closeSync();
   });
 
   test('one alert per rule and customer within the cooldown', () => {

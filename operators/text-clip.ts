@@ -1,0 +1,26 @@
+/**
+ * Free text made safe to quote and to store. Strings in JavaScript are UTF-16: an emoji is two code
+ * units (a surrogate pair), and a cut between them leaves a lone surrogate, which JSON.stringify
+ * writes as `\ud83d` and DuckDB's JSON refuses ("no low surrogate"): one contact whose emoji sat at
+ * an excerpt's end failed every checkpoint of the job, and every rerun at the same record.
+ */
+
+/** `text` in at most `max` code units, ending in `ellipsis` when cut, never between the halves of a surrogate pair. */
+export function clipText(text: string, max: number, ellipsis = '…'): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - ellipsis.length);
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  return `${text.slice(0, end)}${ellipsis}`;
+}
+
+/**
+ * `text` with each lone surrogate (a `\ud800` escape in the input, a producer's broken cut) made
+ * U+FFFD. For free text only (transcripts, comments, answers, profile attributes), which nothing
+ * groups by: an id with one is refused instead (operators/event-schemas.ts), as replacing it would
+ * merge two ids.
+ */
+export function wellFormedText(text: string): string {
+  return text.isWellFormed() ? text : text.toWellFormed();
+}
+
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
