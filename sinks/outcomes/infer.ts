@@ -1,7 +1,11 @@
 /**
  * Outcomes the job infers from later events, at every checkpoint (issue 16):
  * - a new_sale or upsell_cross_sell lead whose customer transacts within `win_window` after it is a
- *   `won_candidate`, valued at the spend of the first window with a transaction;
+ *   `won_candidate`, valued at the spend of the first window with a transaction credited to it. A
+ *   window is credited to one lead only, the customer's latest sales lead before it (last touch),
+ *   and never again once a candidate names it: a customer with a new-sale and an up-sell lead, or
+ *   two leads a week apart, and one purchase made each lead won at the purchase's full value
+ *   (revenue counted twice, every lead converted);
  * - a retention_risk lead whose customer does not transact within `win_window` after it, once the
  *   watermark has passed the end of that period, is a `lost_candidate`.
  *
@@ -53,11 +57,19 @@ export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference
   const won = await conn.runAndReadAll(
     `INSERT INTO outcomes
      WITH ${spendOf(WON_INTENTS, 'won_candidate')},
-     found AS (
-       SELECT l.lead_id, l.alert_id, l.created_at, min(s.window_start) AS first_at, arg_min(s.spend_total, s.window_start) AS value
-         FROM leads l JOIN spend s ON s.customer_id = l.customer_id
+     credited AS (
+       SELECT l.customer_id, o."at" AS window_start FROM outcomes o JOIN leads l ON o.subject_kind = 'lead' AND o.subject_id = l.lead_id
+        WHERE o.outcome = 'won_candidate'),
+     owner AS (
+       SELECT s.customer_id, s.window_start, s.spend_total, l.lead_id
+         FROM spend s JOIN leads l ON s.customer_id = l.customer_id AND l.intent IN (${list(WON_INTENTS)})
           AND s.window_start >= l.created_at AND epoch_ms(s.window_start) < epoch_ms(l.created_at) + $win
-        WHERE l.intent IN (${list(WON_INTENTS)}) AND ${UNJUDGED('won_candidate')}
+        WHERE NOT EXISTS (SELECT 1 FROM credited c WHERE c.customer_id = s.customer_id AND c.window_start = s.window_start)
+       QUALIFY row_number() OVER (PARTITION BY s.customer_id, s.window_start ORDER BY l.created_at DESC, l.lead_id DESC) = 1),
+     found AS (
+       SELECT l.lead_id, l.alert_id, l.created_at, min(w.window_start) AS first_at, arg_min(w.spend_total, w.window_start) AS value
+         FROM leads l JOIN owner w ON w.lead_id = l.lead_id
+        WHERE ${UNJUDGED('won_candidate')}
         GROUP BY l.lead_id, l.alert_id, l.created_at)
      SELECT ${NEXT_SEQ}, 'lead', lead_id, alert_id, 'won_candidate', value, 'pulse', 'inferred', first_at, 'a transaction within leads.win_window'
        FROM found

@@ -132,6 +132,43 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
   });
 });
 
+describe('a purchase credited to one lead only (last touch)', () => {
+  test('several sales leads before one purchase: the latest gets it, and a lead that arrives late takes nothing credited', async () => {
+    await withDb(async (conn) => {
+      const win = 30 * D;
+      const infer = (watermark: number) => inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark });
+      await lead(conn, 'TWO-1', 'a1', 'TWO', 'new_sale', 'sales'); // a new-sale lead, then an up-sell lead the same day
+      await lead(conn, 'TWO-2', 'a2', 'TWO', 'upsell_cross_sell', 'sales', T + 2 * H);
+      await spend(conn, 'TWO', T + 4 * H, H, 500); // one purchase: the up-sell lead's
+      await lead(conn, 'AGAIN-1', 'a3', 'AGAIN', 'new_sale', 'sales'); // two leads 8 days apart, one purchase after both
+      await lead(conn, 'AGAIN-2', 'a4', 'AGAIN', 'new_sale', 'sales', T + 8 * D);
+      await spend(conn, 'AGAIN', T + 9 * D, H, 400);
+      await lead(conn, 'SEQ-1', 'a5', 'SEQ', 'new_sale', 'sales'); // a purchase after each of two leads: one each
+      await spend(conn, 'SEQ', T + H, H, 30);
+      await lead(conn, 'SEQ-2', 'a6', 'SEQ', 'upsell_cross_sell', 'sales', T + 2 * H);
+      await spend(conn, 'SEQ', T + 3 * H, H, 70);
+      await lead(conn, 'TIE-a', 'a7', 'TIE', 'new_sale', 'sales'); // two rules, one contact: two leads at one time
+      await lead(conn, 'TIE-b', 'a8', 'TIE', 'new_sale', 'gold-desk');
+      await spend(conn, 'TIE', T + H, H, 150);
+      expect(await infer(T + 10 * D)).toEqual({ won: 5, lost: 0 });
+      // A contact read late: a lead before a purchase already credited to another lead.
+      await lead(conn, 'TWO-3', 'a9', 'TWO', 'new_sale', 'sales', T + 3 * H);
+      expect(await infer(T + 11 * D)).toEqual({ won: 0, lost: 0 });
+      const rows = await conn.runAndReadAll(`SELECT subject_id, value, CAST(epoch_ms("at") AS DOUBLE) AS at FROM outcomes ORDER BY subject_id`);
+      expect(rows.getRowObjectsJS()).toEqual([
+        { subject_id: 'AGAIN-2', value: 400, at: T + 9 * D },
+        { subject_id: 'SEQ-1', value: 30, at: T + H },
+        { subject_id: 'SEQ-2', value: 70, at: T + 3 * H },
+        { subject_id: 'TIE-b', value: 150, at: T + H },
+        { subject_id: 'TWO-2', value: 500, at: T + 4 * H },
+      ]);
+      // The inferred revenue is what the customers spent: 500 + 400 + 30 + 70 + 150.
+      const total = await conn.runAndReadAll(`SELECT sum(value)::DOUBLE AS v FROM outcomes`);
+      expect(total.getRowObjectsJS()).toEqual([{ v: 1150 }]);
+    });
+  });
+});
+
 describe('a verdict taken back', () => {
   test("a won lead moved back to contacted no longer counts as won: the job's inference counts until the next verdict", async () => {
     await withDb(async (conn) => {
