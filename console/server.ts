@@ -65,6 +65,18 @@ function viewsDir(): string {
 
 const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/**
+ * A query string or form as one value per key, the last where a key repeats. Every filter and form
+ * field of the console is one value; the default parser made a repeated key (`?team=a&team=b`, as a
+ * hand-edited link has it) an array, which reached the queries and failed with a 500 and DuckDB's
+ * message.
+ */
+function lastValueOfEachKey(text: string): Record<string, string> {
+  const values = Object.create(null) as Record<string, string>;
+  for (const [key, value] of new URLSearchParams(text)) values[key] = value;
+  return values;
+}
+
 export async function buildConsole(options: ConsoleServerOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
   const views = viewsDir();
@@ -75,9 +87,9 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
     secureCookies: options.baseUrl?.startsWith('https://') ?? false,
     reportsDir: options.reportsDir,
   };
-  const app = Fastify({ logger: false, trustProxy: false });
+  const app = Fastify({ logger: false, trustProxy: false, routerOptions: { querystringParser: lastValueOfEachKey } });
   await app.register(fastifyCookie, { secret: options.cookieSecret ?? randomBytes(32).toString('base64url') });
-  await app.register(fastifyFormbody);
+  await app.register(fastifyFormbody, { parser: lastValueOfEachKey });
   await app.register(fastifyCsrf, {
     cookieKey: 'pulse_csrf',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: context.secureCookies },
