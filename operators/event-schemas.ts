@@ -68,7 +68,9 @@ export function eventSchemas(limits: RecordLimits) {
       required: ['type', 'event_id', 'contact_id', 'channel', 'queue', 'reason', 'queued_at', 'ended_at', 'disposition'],
       properties: {
         ...common,
-        ts: time,
+        // Optional (queued_at is the event time), so null too: a Parquet or Arrow column cannot
+        // leave it out of one row, and exports write a missing value as null.
+        ts: nullableTime,
         customer_id: { ...id, type: ['string', 'null'] },
         contact_id: id,
         channel: { enum: [...CONTACT_CHANNELS] },

@@ -275,6 +275,8 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     // Spaces inside or around an id are part of it (stored byte for byte), and so are letters of any script.
     expect(decoder.decode(JSON.stringify({ ...tx, customer_id: ' C 1 ' }))).toMatchObject({ ok: true, event: { customer_id: ' C 1 ' } });
     expect(decoder.decode(JSON.stringify({ ...tx, customer_id: 'Çağrı' })).ok).toBe(true);
+    // A contact's ts is optional, so null (as a column writes it) is absent: queued_at is its time.
+    expect(decoder.decode(JSON.stringify({ ...contact, ts: null }))).toMatchObject({ ok: true, event: { ts: Date.parse(contact.queued_at) } });
     // A contact's customer may be unknown (null), unlike a blank one.
     expect(decoder.decode(JSON.stringify({ ...contact, customer_id: null })).ok).toBe(true);
     const emoji = decoder.decode(JSON.stringify(tx).replace('"C1"', '"C\\ud83d\\ude00"'));
