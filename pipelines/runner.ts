@@ -58,7 +58,7 @@ export class JobRunner {
   private eventsSinceCheckpoint = 0;
   private lastCheckpointAt = 0;
   private readonly pacing: CheckpointPacing;
-  private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, late: 0, watermark: -Infinity, checkpoints: 0 };
+  private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, late: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 };
   private readonly now: () => number;
   private readyFlag = false;
   /** Seconds per operator on the main thread since the last checkpoint (global parts). */
@@ -223,6 +223,7 @@ export class JobRunner {
         this.rejections.push(rejection);
         this.context.metrics.eventsRejected.inc({ type: rejection.type, reason: rejection.reason });
         if (rejection.reason === 'late') this.progress.late += 1;
+        else if (rejection.reason === 'duplicate') this.progress.duplicates += 1;
       }
       this.checkpointMetrics.countIngested(result.acceptedByType);
       accepted += result.accepted;

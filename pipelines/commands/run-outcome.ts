@@ -27,9 +27,15 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }
-  // Every record refused is most likely the wrong file or format (a pretty-printed JSON file, a
-  // CSV), not bad data: say so rather than let the counts pass for a success.
-  if (summary.records > 0 && summary.accepted === 0) {
+  // Every record refused as late or duplicate is a rerun over input this database has counted;
+  // every record refused otherwise is most likely the wrong file or format (a pretty-printed JSON
+  // file, a CSV), not bad data: say which rather than let the counts pass for a success.
+  if (summary.records > 0 && summary.accepted === 0 && summary.late + summary.duplicates === summary.rejected) {
+    lines.push(
+      `every record was refused as late (${summary.late}) or duplicate (${summary.duplicates}): this database has counted these events before, ` +
+        'and a rerun over the same input changes nothing (SPEC section 2). To process them anew, run into a new database (--db)',
+    );
+  } else if (summary.records > 0 && summary.accepted === 0) {
     lines.push(
       'not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet or Arrow with the event fields as columns)? The reasons are in the dead_letters table',
     );

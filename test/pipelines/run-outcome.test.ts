@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { runOutcomeText } from '../../pipelines/commands/run-outcome.js';
 
-const summary = { records: 1000, accepted: 990, rejected: 10, late: 2, watermark: 0, checkpoints: 1, completed: true, alertsPending: 0, alertsDead: 0 };
+const summary = {
+  records: 1000,
+  accepted: 990,
+  rejected: 10,
+  late: 2,
+  duplicates: 0,
+  watermark: 0,
+  checkpoints: 1,
+  completed: true,
+  alertsPending: 0,
+  alertsDead: 0,
+};
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
 describe('what pulse run prints at its end', () => {
@@ -28,5 +39,13 @@ describe('what pulse run prints at its end', () => {
     );
     const none = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 0 }, options);
     expect(none).toContain('not one record was accepted: is the input NDJSON');
+  });
+
+  it('a rerun over input the database has counted: every record late or duplicate, said as such, not as a format problem', () => {
+    const rerun = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 997 }, options);
+    expect(rerun).toContain('every record was refused as late (3) or duplicate (997): this database has counted these events before');
+    expect(rerun).not.toContain('is the input NDJSON');
+    // One record refused for another reason: the format hint again.
+    expect(runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 996 }, options)).toContain('is the input NDJSON');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,5 +22,25 @@ describe("pulse run's summary", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/processed \d+ records: 0 accepted, \d+ rejected/);
     expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet');
+  });
+
+  it('a rerun of the same events from another path says the database has counted them, not that the format is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-run-rerun-'));
+    const input = join(dir, 'day.ndjson');
+    const start = Date.parse('2026-01-05T00:00:00Z');
+    const lines = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ type: 'transaction', event_id: `E${i}`, ts: start + i * 60_000, customer_id: `C${i % 4}`, amount: 10, channel: 'web' }),
+    );
+    writeFileSync(input, lines.join('\n') + '\n');
+    const copy = join(dir, 'day-again.ndjson');
+    copyFileSync(input, copy);
+    const db = join(dir, 'x.duckdb');
+    const run = (path: string) => runPulse(['--config', 'pipelines/customer-analytics.yaml', '--input', path, '--db', db, '--reports', join(dir, 'r')]);
+    expect((await run(input)).code).toBe(0);
+    const again = await run(copy);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('processed 40 records: 0 accepted, 40 rejected');
+    expect(again.stderr).toMatch(/every record was refused as late \(\d+\) or duplicate \(\d+\): this database has counted these events before/);
+    expect(again.stderr).not.toContain('is the input NDJSON');
   });
 });
