@@ -24,6 +24,7 @@ import { registerLoginPages } from './pages/login.js';
 import { sessionUser } from './session.js';
 import { findUser, type ConsoleUser } from './users.js';
 import { viewHelpers } from './view-helpers.js';
+import { listenError } from '../sinks/listen-port.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -150,6 +151,8 @@ export function renderError(reply: FastifyReply, request: FastifyRequest, status
 /** Builds the console and listens; resolves with its address and how to stop it. */
 export async function startConsole(options: ConsoleServerOptions & { port: number; host: string }): Promise<{ url: string; close: () => Promise<void> }> {
   const app = await buildConsole(options);
-  const url = await app.listen({ port: options.port, host: options.host });
+  const url = await app.listen({ port: options.port, host: options.host }).catch((error: unknown) => {
+    throw listenError(error, options.port, '--port (console.port)');
+  });
   return { url, close: () => app.close() };
 }

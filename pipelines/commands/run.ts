@@ -29,6 +29,7 @@ import { SerialQueue } from '../serial-queue.js';
 import { ReportQueue } from '../report-queue.js';
 import { promReportMetrics } from '../../sinks/reports/metrics.js';
 import { reportWriter } from '../../sinks/reports/render-thread.js';
+import { checkPortFree } from '../../sinks/listen-port.js';
 
 export interface RunCommandOptions {
   config: string;
@@ -93,6 +94,8 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   const handoff = job.checkpoint.handoffDir === undefined ? undefined : new PartitionHandoffDir(job.checkpoint.handoffDir);
   const binding = bindSource(job, metrics, logger, handoff);
   const changelog = bindStateChangelog(job, binding.source, metrics.registry);
+  if (job.metricsPort > 0) await checkPortFree(job.metricsPort, '--metrics-port (metrics.port)');
+  if (job.console.port > 0) await checkPortFree(job.console.port, '--console-port (console.port)', job.console.host);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
   const stateSettings = await storedStateSettings(store, job).catch((error: unknown) => {
     store.close();

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { listenError } from '../listen-port.js';
 
 export interface HealthState {
   /** The process is alive and its loop turns. */
@@ -119,7 +120,7 @@ export async function startMetricsServer(port: number, registry: Registry, healt
     response.end('not found: try /metrics, /healthz or /readyz\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, port, '--metrics-port (metrics.port)')));
     server.listen(port, () => resolve());
   });
   return server;

@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,26 @@ describe("pulse run's summary", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/processed \d+ records: 0 accepted, \d+ rejected/);
     expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet');
+  });
+
+  it('a metrics port in use is a usage error naming the option, and creates no database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-run-port-'));
+    const input = join(dir, 'day.ndjson');
+    writeFileSync(input, JSON.stringify({ type: 'transaction', event_id: 'E1', ts: 0, customer_id: 'C1', amount: 1, channel: 'web' }) + '\n');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const db = join(dir, 'x.duckdb');
+      const result = await runPulse(['--config', 'pipelines/customer-analytics.yaml', '--input', input, '--db', db, '--metrics-port', String(port)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`port ${port} is in use`);
+      expect(result.stderr).toContain('give --metrics-port (metrics.port) another port');
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      holder.close();
+    }
   });
 
   it('a rerun of the same events from another path says the database has counted them, not that the format is wrong', async () => {
