@@ -1,6 +1,6 @@
 import { quantile } from 'simple-statistics';
 import type { Alert } from '../operators/alert.js';
-import type { JobClock } from '../sinks/duckdb/job-clock.js';
+import { JOB_CLOCK_KEY, type ClockBasis, type JobClock } from '../sinks/duckdb/job-clock.js';
 import { dueReportAlerts, SCHEDULE_CURSOR_KEY, SCHEDULE_DATA_FROM_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
 
 const FIRST_EVENTS_QUANTILE = 0.01;
@@ -18,6 +18,8 @@ export class ScheduleCursor {
    * day) are of periods before it, and would be empty reports, sent as notifications too.
    */
   private dataFrom: number | undefined;
+  /** What the cursor's time is: event time (a replay) or the wall clock (a live source). */
+  private basis: ClockBasis | undefined;
 
   constructor(
     private readonly schedules: readonly ReportSchedule[],
@@ -30,6 +32,8 @@ export class ScheduleCursor {
     if (typeof cursor === 'number') this.cursor = cursor;
     const dataFrom = jobState[SCHEDULE_DATA_FROM_KEY];
     if (typeof dataFrom === 'number') this.dataFrom = dataFrom;
+    const clock = jobState[JOB_CLOCK_KEY] as Partial<JobClock> | undefined;
+    if (clock?.basis === 'event' || clock?.basis === 'wall') this.basis = clock.basis;
   }
 
   /** Where the clock starts, unless a checkpoint had a cursor. */
@@ -61,7 +65,15 @@ export class ScheduleCursor {
    * the cursor, which this checkpoint stores with them (exactly once).
    */
   take(clock: JobClock | undefined): Alert[] {
-    if (clock === undefined || this.cursor === undefined || clock.at <= this.cursor) return [];
+    if (clock === undefined || this.cursor === undefined) return [];
+    // A replay of history, then a live source on the same database: the clock jumps from the
+    // replay's event time to today. Its runs in between are not made up (450 empty reports, and as
+    // many notifications, after a backfill of January went live in December), as a live job's
+    // first start makes none before it; from the wall clock on, the schedule runs as usual.
+    const switched = this.basis !== undefined && clock.basis !== this.basis;
+    this.basis = clock.basis;
+    if (switched) this.cursor = Math.max(this.cursor, clock.at);
+    if (clock.at <= this.cursor) return [];
     // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
     const alerts = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links, this.dataFrom) : [];
     this.cursor = clock.at;

@@ -27,13 +27,18 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }
-  // Every record refused as late or duplicate is a rerun over input this database has counted;
-  // every record refused otherwise is most likely the wrong file or format (a pretty-printed JSON
-  // file, a CSV), not bad data: say which rather than let the counts pass for a success.
-  if (summary.records > 0 && summary.accepted === 0 && summary.late + summary.duplicates === summary.rejected) {
+  // Nothing accepted and records refused as late or duplicate: a rerun over input this database
+  // has counted (its broken lines are refused again). Nothing accepted otherwise is most likely
+  // the wrong file or format (a pretty-printed JSON file, a CSV), not bad data: say which rather
+  // than let the counts pass for a success.
+  const counted = summary.late + summary.duplicates;
+  if (summary.records > 0 && summary.accepted === 0 && counted > 0) {
+    const others = summary.rejected - counted;
     lines.push(
-      `every record was refused as late (${summary.late}) or duplicate (${summary.duplicates}): this database has counted these events before, ` +
-        'and a rerun over the same input changes nothing (SPEC section 2). To process them anew, run into a new database (--db)',
+      `not one record was accepted, and ${counted} were refused as late (${summary.late}) or duplicate (${summary.duplicates}): ` +
+        'this database has counted these events before, and a rerun over the same input changes nothing (SPEC section 2)' +
+        (others > 0 ? `; the other ${others} were refused for what is wrong with them, as before (dead_letters)` : '') +
+        '. To process them anew, run into a new database (--db)',
     );
   } else if (summary.records > 0 && summary.accepted === 0) {
     lines.push(

@@ -41,11 +41,12 @@ describe('what pulse run prints at its end', () => {
     expect(none).toContain('not one record was accepted: is the input NDJSON');
   });
 
-  it('a rerun over input the database has counted: every record late or duplicate, said as such, not as a format problem', () => {
+  it('a rerun over input the database has counted: said as such, not as a format problem, its broken lines counted apart', () => {
     const rerun = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 997 }, options);
-    expect(rerun).toContain('every record was refused as late (3) or duplicate (997): this database has counted these events before');
+    expect(rerun).toContain('not one record was accepted, and 1000 were refused as late (3) or duplicate (997): this database has counted these events before');
     expect(rerun).not.toContain('is the input NDJSON');
-    // One record refused for another reason: the format hint again.
-    expect(runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 996 }, options)).toContain('is the input NDJSON');
+    expect(rerun).not.toContain('the other');
+    const withBroken = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 980 }, options);
+    expect(withBroken).toContain('; the other 17 were refused for what is wrong with them, as before (dead_letters)');
   });
 });

@@ -61,7 +61,9 @@ describe("pulse run's summary", () => {
     const again = await run(copy);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('processed 40 records: 0 accepted, 40 rejected');
-    expect(again.stderr).toMatch(/every record was refused as late \(\d+\) or duplicate \(\d+\): this database has counted these events before/);
+    expect(again.stderr).toMatch(
+      /not one record was accepted, and 40 were refused as late \(\d+\) or duplicate \(\d+\): this database has counted these events before/,
+    );
     expect(again.stderr).not.toContain('is the input NDJSON');
   });
 });

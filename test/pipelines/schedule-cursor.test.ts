@@ -40,6 +40,19 @@ describe('scheduled report runs of a replay', () => {
     ]);
   });
 
+  it('a replay of history, then a live source on the same database: no catching up from the replay to today', () => {
+    const replay = new ScheduleCursor(schedules, {});
+    replay.startAtEvents(events);
+    expect(runs(replay, '2026-01-07T12:00:00Z')).toEqual(['Daily 2026-01-05', 'Daily 2026-01-06']);
+    // The checkpoint stores the cursor and the job clock; a live run restores both.
+    const live = new ScheduleCursor(schedules, {});
+    live.restore({ ...replay.jobState(), clock: { at: utc('2026-01-07T12:00:00Z'), basis: 'event' } });
+    live.startAt(utc('2026-12-02T09:00:00Z'));
+    const at = (when: string) => live.take({ at: utc(when), basis: 'wall' }).map((a) => `${a.rule} ${new Date(a.window_start).toISOString().slice(0, 10)}`);
+    expect(at('2026-12-02T09:00:00Z')).toEqual([]); // was 330 daily and 47 weekly runs
+    expect(at('2026-12-03T06:30:00Z')).toEqual(['Daily 2026-12-02']); // then on schedule
+  });
+
   it('keep where the events started across a restart', () => {
     const first = new ScheduleCursor(schedules, {});
     first.startAtEvents(events);
