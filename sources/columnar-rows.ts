@@ -13,13 +13,7 @@ export function plainRecord(row: Record<string, unknown>): Record<string, unknow
 function plainValue(key: string, value: unknown): unknown {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'bigint') return Number(value);
-  if (key === 'answers' && typeof value === 'string') {
-    try {
-      return JSON.parse(value);
-    } catch {
-      return value; // left as is: the decoder rejects it with the field named
-    }
-  }
+  if (key === 'answers') return plainAnswers(value);
   if (value !== null && typeof value === 'object') {
     const withJson = value as { toJSON?: () => unknown };
     if (typeof withJson.toJSON === 'function' && !Array.isArray(value)) {
@@ -33,3 +27,28 @@ function plainValue(key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * A survey's `answers` as the object SPEC section 1 has: a JSON string (how columnar files often
+ * flatten a map), a STRUCT (what pandas and pyarrow write for a column of dicts: every question of
+ * the file, null where this survey did not ask it, so nulls are left out) or a MAP (key and value
+ * entries).
+ */
+function plainAnswers(value: unknown): unknown {
+  if (typeof value === 'string') {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value; // left as is: the decoder rejects it with the field named
+    }
+  }
+  const plain = plainValue('', value);
+  if (Array.isArray(plain) && plain.every(isMapEntry)) {
+    return Object.fromEntries(plain.filter((e) => e.value !== null).map((e) => [String(e.key), e.value]));
+  }
+  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) return plain;
+  return Object.fromEntries(Object.entries(plain).filter(([, answer]) => answer !== null));
+}
+
+const isMapEntry = (entry: unknown): entry is { key: unknown; value: unknown } =>
+  entry !== null && typeof entry === 'object' && 'key' in entry && 'value' in entry && Object.keys(entry).length === 2;

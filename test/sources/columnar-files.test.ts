@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../operators/errors.js';
+import { EventDecoder } from '../../operators/decode.js';
+import { plainRecord } from '../../sources/columnar-rows.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob, testJob } from '../helpers/run-job.js';
 
@@ -89,6 +91,28 @@ describe('Arrow IPC and Parquet inputs', () => {
     expect(((results[0] as unknown[][])[1]![0] as { contacts: number }).contacts % 60).toBe(0);
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+  });
+
+  it("a survey's answers as a STRUCT, a MAP or a JSON string are the same answers", async () => {
+    // pandas and pyarrow write a column of dicts as a STRUCT with every question of the file (null
+    // where a survey did not ask it); such surveys were refused as wrong_type ("answers.csat ... got null").
+    // The rows as DuckDB's reader gives them (the Parquet source reads through it, JS values).
+    const survey = (i: number, answers: string) =>
+      `SELECT 'survey' AS type, 'S${i}' AS event_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS ts, 'C${i}' AS customer_id, 'csat-q1' AS survey_id, ${answers} AS answers`;
+    const [struct, map] = await query(
+      ':memory:',
+      `${survey(1, "{'csat': 4, 'nps': NULL, 'comment_ok': true}")} UNION ALL ${survey(2, "{'csat': NULL, 'nps': 9, 'comment_ok': NULL}")}`,
+      `${survey(1, "MAP {'csat': '4', 'resolved': 'yes'}")}`,
+    );
+    const decoder = new EventDecoder();
+    const answersOf = (row: unknown) => {
+      const decoded = decoder.decode(plainRecord(row as Record<string, unknown>));
+      expect(decoded.ok).toBe(true);
+      return decoded.ok && decoded.event.type === 'survey' ? decoded.event.answers : undefined;
+    };
+    expect(struct!.map(answersOf)).toEqual([{ csat: 4, comment_ok: true }, { nps: 9 }]);
+    expect(answersOf(map![0])).toEqual({ csat: '4', resolved: 'yes' });
+    expect(answersOf({ ...map![0], answers: '{"csat": 4}' })).toEqual({ csat: 4 });
   });
 
   it('a damaged file stops the run with the file, what it is not and what to check, not a reader stack', async () => {
