@@ -7,7 +7,7 @@ import { Duration, Type, type Static, type TSchema } from '../operators/config/s
 import { requireDuration } from '../operators/duration.js';
 import { ConfigError, UsageError } from '../operators/errors.js';
 import type { PipelineMetrics } from '../sinks/metrics/pipeline-metrics.js';
-import { appendRejectsFiles, isRejectsFile } from '../sinks/rejects-file.js';
+import { isRejectsFile, rejectsFilesWriter } from '../sinks/rejects-file.js';
 import { FileSource } from '../sources/files.js';
 import { KafkaDeadLetterProducer, KafkaSource, kafkaSourceOptions } from '../sources/kafka/index.js';
 import type { Source } from '../sources/source.js';
@@ -145,10 +145,16 @@ const filesSource: SourceSpec = {
       onReplaced: (path) =>
         logger.warn({ path }, 'input file replaced since the last run (it no longer starts with the bytes it started with then): reading it from its start'),
     });
+    const appendRejects = rejectsFilesWriter((path, error) =>
+      logger.warn(
+        { path, error: error.message },
+        'cannot write the rejects file beside this input (a read-only place?): its refused records are in the dead_letters table; set dead_letters.rejects_files: false to stop trying',
+      ),
+    );
     return {
       source,
       committed: async ({ rejections }) => {
-        if (job.rejectsFiles) await appendRejectsFiles(rejections);
+        if (job.rejectsFiles) await appendRejects(rejections);
       },
       close: async () => undefined,
     };
