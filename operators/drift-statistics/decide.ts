@@ -130,6 +130,23 @@ function verdict(method: Exclude<DriftMethod, 'insufficient_data'>, s: DriftStat
   }
 }
 
+/** p-value tests compare the p-value with the threshold (drifted at or below it); the rest the score. */
+export function usesPValue(method: string): boolean {
+  return method === 'ks' || method === 'chisquare';
+}
+
+/**
+ * A verdict as a person reads it: what was compared with the threshold, and how. For the tests
+ * that is the p-value ("ks=0.1100 (threshold 0.05)" put the statistic beside the p-value's
+ * threshold, as if twice over it when p was 0.049).
+ */
+export function verdictText(v: Pick<FeatureDriftResult, 'method' | 'score' | 'p_value' | 'threshold'>): string {
+  const score = v.score === null ? 'n/a' : v.score.toPrecision(4);
+  if (!usesPValue(v.method)) return `${v.method} ${score} (threshold ${v.threshold})`;
+  const p = v.p_value === null ? 'n/a' : v.p_value.toPrecision(3);
+  return `${v.method} p ${p} (threshold ${v.threshold}; statistic ${score})`;
+}
+
 function atLeast(method: Exclude<DriftMethod, 'insufficient_data'>, score: number | null, threshold: number): Verdict {
   return { method, score, p_value: null, threshold, drifted: score !== null && score >= threshold };
 }

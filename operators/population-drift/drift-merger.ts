@@ -61,7 +61,9 @@ export class DriftMerger {
     this.latest.set(JSON.stringify([input.partition, key]), input.value);
     if (key[1] !== 'close') return;
     const close = input.value as DriftCloseRecord;
-    const progress: DriftPartial = { minStart: close.start, maxTs: close.start, starts: close.active ? [close.start] : [], periods: {} };
+    // Event-time progress only (a merged job reads Kafka, so no end of input asks how far a period's events reach).
+    const starts = close.active ? [close.start] : [];
+    const progress: DriftPartial = { minStart: close.start, maxTs: close.start, starts, lastTs: starts, periods: {} };
     this.global.merge([progress]);
   }
 

@@ -11,7 +11,7 @@ import type { GlobalOperator, ShardRequests } from '../parallel.js';
 import type { OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState } from '../state.js';
 import type { CategoricalSummary, DriftMethod, FeatureDriftResult, FeatureVerdict, NumericSketch } from '../drift-statistics/index.js';
-import { addCategory, decideDatasetDrift, decideFeatureDrift, driftMetricRow } from '../drift-statistics/index.js';
+import { addCategory, decideDatasetDrift, decideFeatureDrift, driftMetricRow, verdictText } from '../drift-statistics/index.js';
 import { DRIFT_STATES, emptySummary, type CloseAnswer, type DriftPartial, type DriftRequest, type Summaries, type Summary } from './local.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
 import { periodStart } from './periods.js';
@@ -22,6 +22,8 @@ import { emptyMigrationTally, mergeMigrationTallies, migrationCells, scoreCustom
 interface PeriodRecord {
   start: number;
   summaries: Summaries;
+  /** Its latest event time so far. */
+  lastTs?: number;
 }
 
 interface ReferenceRecord {
@@ -58,6 +60,8 @@ interface Progress {
   active?: number[];
   /** The last period closed had no event at all. */
   lastEmpty?: boolean;
+  /** How far into the last period closed its events reached (ms from its start; absent in state stored before 2026-12-06). */
+  lastReach?: number;
 }
 
 const PROGRESS_KEY = 'progress';
@@ -93,7 +97,12 @@ export class PopulationDriftGlobal implements GlobalOperator {
       if (p.nextStart === null || (!p.closedAny && partial.minStart < p.nextStart)) p.nextStart = partial.minStart;
       p.maxTs = p.maxTs === null ? partial.maxTs : Math.max(p.maxTs, partial.maxTs);
       const active = new Set(p.active ?? []);
-      for (const start of partial.starts) active.add(start);
+      partial.starts.forEach((start, i) => {
+        active.add(start);
+        const period = this.periods.get(String(start)) ?? { start, summaries: {} };
+        period.lastTs = Math.max(period.lastTs ?? -Infinity, partial.lastTs[i] as number);
+        this.periods.set(String(start), period);
+      });
       for (const [key, summaries] of Object.entries(partial.periods)) {
         const period = this.periods.get(key) ?? { start: Number(key), summaries: {} };
         mergeSummaries(this.summaries(period.summaries), summaries);
@@ -111,11 +120,20 @@ export class PopulationDriftGlobal implements GlobalOperator {
    */
   *onWatermark(watermark: number): ShardRequests {
     const { periodMs, offsetMs, finalPeriodSlackMs } = this.options;
+    /**
+     * At the end of a bounded input, whether the events of the period from `start` reach far
+     * enough into it to compare it with full ones: to its end less `final_period_slack`, or as far
+     * as the previous period's events reached less the same (a business closed on Sunday evenings
+     * ends its weeks there). A week cut on Sunday at 01:00 with its busy Sunday missing was compared
+     * with full weeks (a false rescoring on a stable population); it now waits for the next run.
+     */
+    const reachesEnd = (start: number, maxTs: number, lastReach: number | undefined): boolean =>
+      maxTs >= start + periodMs - finalPeriodSlackMs || (lastReach !== undefined && maxTs - start >= lastReach - finalPeriodSlackMs);
     for (;;) {
       const p = this.progress();
       if (p.nextStart === null) return;
       const due = (start: number): boolean =>
-        Number.isFinite(watermark) ? start + periodMs <= watermark : watermark > 0 && p.maxTs !== null && start + periodMs - finalPeriodSlackMs <= p.maxTs;
+        Number.isFinite(watermark) ? start + periodMs <= watermark : watermark > 0 && p.maxTs !== null && reachesEnd(start, p.maxTs, p.lastReach);
       if (!due(p.nextStart)) return;
       const active = p.active ?? [];
       const empty = !active.includes(p.nextStart);
@@ -131,7 +149,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
         continue;
       }
       const end = start + periodMs;
+      const lastTs = this.periods.get(String(start))?.lastTs;
       yield* this.closePeriod(start, end);
+      p.lastReach = lastTs === undefined ? undefined : lastTs - start;
       p.nextStart = end;
       p.closedAny = true;
       p.lastEmpty = empty;
@@ -328,7 +348,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
           (dataset.driftedKeyFeatures.length > 0 ? `; key features drifted: ${dataset.driftedKeyFeatures.join(', ')}` : '') +
           `; drifted: ${results
             .filter(([, r]) => r.drifted)
-            .map(([f, r]) => `${changes.get(f.name)?.text ?? f.name}, ${r.method}=${r.score?.toPrecision(4)} (threshold ${r.threshold})`)
+            .map(([f, r]) => `${changes.get(f.name)?.text ?? f.name}, ${verdictText(r)}`)
             .join('; ')}`,
         share: String(share),
         share_threshold: String(dataset.shareThreshold),

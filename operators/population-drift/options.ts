@@ -179,7 +179,8 @@ export const POPULATION_DRIFT_SCHEMA = Type.Object(
     customer_ttl: Duration({ default: '400d', description: 'a customer without any event for this long is forgotten' }),
     final_period_slack: Duration({
       default: '1h',
-      description: 'at the end of a bounded input, the last period closes when events reach its end minus this (else a later run decides it)',
+      description:
+        "at the end of a bounded input, the last period closes when its events reach its end minus this, or as far as the previous period's did minus this (else a later run decides it)",
     }),
     warmup_periods: Type.Integer({ minimum: 0, default: 1, description: 'periods closed first that are neither evaluated nor a reference' }),
   },

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Alert } from '../../operators/alert.js';
 import { SinkError, UsageError } from '../../operators/errors.js';
-import { decideDatasetDrift } from '../../operators/drift-statistics/decide.js';
+import { decideDatasetDrift, usesPValue } from '../../operators/drift-statistics/decide.js';
 import type { DatasetDriftResult } from '../../operators/drift-statistics/decide.js';
 import { ADHOC_RUN_PREFIX } from '../../operators/drift-statistics/rows.js';
 import type { ReportBlock, ReportDocument } from './document.js';
@@ -260,11 +260,6 @@ function describePeriod(p: Period | null): string {
 
 function isoPeriod(p: Period | null): { start: string; end: string } | null {
   return p === null ? null : { start: formatInstant(p.start), end: formatInstant(p.end) };
-}
-
-/** p-value tests compare the p-value (drifted at or below the threshold); the rest the score. */
-function usesPValue(method: string): boolean {
-  return method === 'ks' || method === 'chisquare';
 }
 
 /** The value compared with the threshold: the p-value for the tests, else the score. */

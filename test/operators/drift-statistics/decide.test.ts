@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoricalFromCounts } from '../../../operators/drift-statistics/categorical.js';
 import type { FeatureDriftResult, FeatureVerdict } from '../../../operators/drift-statistics/decide.js';
-import { decideDatasetDrift, decideFeatureDrift } from '../../../operators/drift-statistics/decide.js';
+import { decideDatasetDrift, decideFeatureDrift, verdictText } from '../../../operators/drift-statistics/decide.js';
 import { DriftConfigError } from '../../../operators/drift-statistics/errors.js';
 import { sketchOf } from '../../../operators/drift-statistics/numeric-sketch.js';
 import { driftMetricRow } from '../../../operators/drift-statistics/rows.js';
@@ -365,5 +365,14 @@ describe('drift_metrics row', () => {
     });
     expect(row['method']).toBe('ks');
     expect(row['p_value']).toBe(r.p_value);
+  });
+});
+
+describe('a verdict as a person reads it', () => {
+  it('a test names its p-value beside the threshold, a distance its score', () => {
+    // A tester's alert read "ks=0.1100 (threshold 0.05)": the statistic beside the p-value's threshold.
+    expect(verdictText({ method: 'ks', score: 0.11, p_value: 0.0491, threshold: 0.05 })).toBe('ks p 0.0491 (threshold 0.05; statistic 0.1100)');
+    expect(verdictText({ method: 'chisquare', score: 18.1, p_value: 0.012, threshold: 0.05 })).toBe('chisquare p 0.0120 (threshold 0.05; statistic 18.10)');
+    expect(verdictText({ method: 'wasserstein_norm', score: 0.159, p_value: null, threshold: 0.1 })).toBe('wasserstein_norm 0.1590 (threshold 0.1)');
   });
 });

@@ -108,6 +108,7 @@ describe('half the customers spending 1.8x', () => {
     expect(change.current).toBeCloseTo(mean(cur), 6);
     const percent = ((mean(cur) / mean(ref) - 1) * 100).toFixed(1);
     expect(ann['description']).toContain(`spend: mean ${mean(ref).toFixed(2)} in the reference, ${mean(cur).toFixed(2)} now (+${percent}%)`);
+    expect(ann['description']).toContain(`, wasserstein_norm ${(spend['score'] as number).toPrecision(4)} (threshold 0.1)`);
     // the other features did not move
     for (const f of ['channel', 'reason', 'region']) expect(out.rows('drift_metric').find((r) => r['feature'] === f)!['drifted']).toBe(false);
     expect(op.latestScores().find((s) => s.feature === 'spend')).toEqual({
@@ -276,12 +277,15 @@ describe('tiers and migration through the operator', () => {
 
 describe('restart safety', () => {
   it('an input ending 12 hours before a period ends leaves it to the next run, which decides it as one run would', () => {
-    // With final_period_slack 1d (until 2026-12-06) the week closed at the input's end without its
+    // Until 2026-12-06 the week closed at the input's end (final_period_slack was 1d) without its
     // Sunday, was compared with full weeks (a false rescoring on a tester's stable population), and
-    // the next run's records of it were not counted.
+    // the next run's records of it were not counted. The other tests here end their input where
+    // every week's events end (Sunday 01:00): that closes the last week, as far as the one before reached.
     const { events } = spendShift(12, 1200);
-    // The last purchase half an hour before the week's end: within the slack, so one run closes the week.
-    const sorted = [...events, tx('c0', MON + 2 * WEEK - 1_800_000, 10)].sort((a, b) => a.ts - b.ts);
+    // Each week's last purchase half an hour before its end: the whole week is needed to compare like
+    // for like, and one run over all of it closes the last week (within final_period_slack).
+    const lastOfWeek = (week: number) => tx('c0', MON + (week + 1) * WEEK - 1_800_000, 10);
+    const sorted = [...events, lastOfWeek(0), lastOfWeek(1)].sort((a, b) => a.ts - b.ts);
     const config = { features: FEATURES };
     const whole = new Collected();
     run(build(config), sorted, whole);
