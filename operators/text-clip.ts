@@ -13,6 +13,11 @@ export function clipText(text: string, max: number, ellipsis = '…'): string {
   return `${text.slice(0, end)}${ellipsis}`;
 }
 
+/** `text` quoted from `from` in at most `max` code units, `…` before it when it does not start the text. */
+export function clipTextFrom(text: string, from: number, max: number): string {
+  return from <= 0 ? clipText(text, max) : `…${clipText(text.slice(from), max - 1)}`;
+}
+
 /**
  * `text` with each lone surrogate (a `\ud800` escape in the input, a producer's broken cut) made
  * U+FFFD. For free text only (transcripts, comments, answers, profile attributes), which nothing

@@ -7,7 +7,7 @@ import type { ContactEvent, SurveyEvent } from '../events.js';
 import { type FactLookup, formatFact } from './expression.js';
 import type { InteractionMatch } from './interactions.js';
 import type { InteractionRule, SurveyRule } from './types.js';
-import { clipText } from '../text-clip.js';
+import { clipText, clipTextFrom } from '../text-clip.js';
 
 export interface CustomerFacts {
   customer_id: string;
@@ -131,11 +131,11 @@ export function interactionTexts(rule: InteractionRule, event: ContactEvent, mat
       summary = `Intent ${match.prediction.intent} (confidence ${match.prediction.confidence.toFixed(2)}) from ${customer.tier} customer ${customer.customer_id}`;
       detail =
         `Contact ${event.contact_id} at ${iso(event.queued_at)} (${event.channel}) classified ${match.prediction.intent} with confidence ` +
-        `${match.prediction.confidence.toFixed(3)} >= ${rule.minConfidence}. Text: ${JSON.stringify(excerpt(event.text ?? ''))}.`;
+        `${match.prediction.confidence.toFixed(3)} >= ${rule.minConfidence}. Text: ${JSON.stringify(clipTextFrom(event.text ?? '', match.evidenceFrom, MAX_QUOTE_CHARS))}.`;
       extra['intent'] = match.prediction.intent;
       extra['current'] = match.prediction.confidence.toFixed(3);
       extra['threshold'] = String(rule.minConfidence);
-      extra['text_excerpt'] = excerpt(event.text ?? '');
+      extra['text_excerpt'] = clipTextFrom(event.text ?? '', match.evidenceFrom, MAX_QUOTE_CHARS);
       break;
   }
   const where = rule.where ? ` Condition: ${rule.where.text}.` : '';

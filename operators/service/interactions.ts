@@ -8,13 +8,14 @@ import type { IntentPrediction } from '../intent/model.js';
 import { scoreText, type SentimentScore } from './sentiment.js';
 import { insertExact, keepNewest } from '../state-list.js';
 import type { InteractionRule, RecentContact, ServiceTriggerSettings } from './types.js';
+import type { TextFacts } from './text-facts.js';
 
 export type InteractionMatch =
   | { trigger: 'unresolved_contacts'; contacts: RecentContact[] }
   | { trigger: 'repeat_reason'; prior: RecentContact }
   | { trigger: 'escalation'; matched: string[] }
   | { trigger: 'negative_text'; sentiment: SentimentScore }
-  | { trigger: 'intent'; prediction: IntentPrediction };
+  | { trigger: 'intent'; prediction: IntentPrediction; evidenceFrom: number };
 
 /** The recent contacts with `contact` inserted in queued_at order (ties keep arrival order), the newest `max` of them (a new list: state-list.ts). */
 export function recordContact(recent: readonly RecentContact[], contact: RecentContact, max: number): RecentContact[] {
@@ -37,7 +38,7 @@ export function matchInteraction(
   recent: readonly RecentContact[],
   settings: Pick<ServiceTriggerSettings, 'lexicon'>,
   /** The contact text's intent, computed once per contact however many rules ask (text-facts.ts). */
-  predictIntent: () => IntentPrediction | undefined,
+  text: Pick<TextFacts, 'intent' | 'evidenceFrom'>,
 ): InteractionMatch | null {
   switch (rule.trigger) {
     case 'unresolved_contacts': {
@@ -68,9 +69,9 @@ export function matchInteraction(
       return sentiment.score <= rule.threshold ? { trigger: 'negative_text', sentiment } : null;
     }
     case 'intent': {
-      const prediction = predictIntent();
-      if (!prediction) return null;
-      return rule.intents.has(prediction.intent) && prediction.confidence >= rule.minConfidence ? { trigger: 'intent', prediction } : null;
+      const prediction = text.intent();
+      if (!prediction || !rule.intents.has(prediction.intent) || prediction.confidence < rule.minConfidence) return null;
+      return { trigger: 'intent', prediction, evidenceFrom: text.evidenceFrom() };
     }
   }
 }

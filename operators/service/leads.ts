@@ -6,7 +6,7 @@ import type { ContactEvent } from '../events.js';
 import type { IntentPrediction } from '../intent/model.js';
 import type { OutputRow } from '../operator.js';
 import type { CustomerFacts } from './describe.js';
-import { clipText } from '../text-clip.js';
+import { clipTextFrom } from '../text-clip.js';
 
 export const LEAD_STATUSES = ['new', 'contacted', 'won', 'lost'] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
@@ -21,6 +21,8 @@ export function leadRow(
   customerId: string,
   event: ContactEvent,
   prediction: IntentPrediction,
+  /** Where the text's evidence of the intent starts: the excerpt starts there. */
+  evidenceFrom: number,
   customer: CustomerFacts,
   team: string,
 ): OutputRow {
@@ -36,7 +38,7 @@ export function leadRow(
     tier: customer.tier,
     account_owner: customer.account_owner,
     trailing_spend: Math.round(customer.trailing_spend * 100) / 100,
-    excerpt: clipText(text, EXCERPT_CHARS),
+    excerpt: clipTextFrom(text, evidenceFrom, EXCERPT_CHARS),
     created_at: event.queued_at,
     status: 'new',
     value: null,

@@ -307,7 +307,7 @@ export class ServiceTriggersOperator implements Operator {
     });
     for (const rule of this.settings.interactionRules) {
       if (rule.where && !rule.where.test(facts.lookup)) continue;
-      const match = matchInteraction(rule, event, withCurrent, this.settings, text.intent);
+      const match = matchInteraction(rule, event, withCurrent, this.settings, text);
       if (!match) continue;
       if (rule.customer && !rule.customer.test(facts.lookup)) continue;
       // An intent rule allows one firing per customer and intent (not per rule) in its cooldown.
@@ -317,7 +317,7 @@ export class ServiceTriggersOperator implements Operator {
       const annotations = interactionTexts(rule, event, match, facts.customer());
       if (match.trigger === 'intent') {
         annotations['lead_id'] = leadIdOf(alertId);
-        this.leadRows.set(annotations['lead_id'], leadRow(alertId, customerId, event, match.prediction, facts.customer(), rule.team));
+        this.leadRows.set(annotations['lead_id'], leadRow(alertId, customerId, event, match.prediction, match.evidenceFrom, facts.customer(), rule.team));
       }
       this.fire(rule, alertId, customerId, event.queued_at, facts.customer(), annotations, rule.trigger);
     }

@@ -22,6 +22,8 @@ export interface TextFacts {
   fact(name: string): FactValue | undefined;
   /** The intent prediction; undefined without a text or a model. */
   intent(): IntentPrediction | undefined;
+  /** Where the text's evidence of its predicted intent starts (its most likely sentence); 0 without one. */
+  evidenceFrom(): number;
 }
 
 export function textFacts(text: string | null | undefined, settings: Pick<ServiceTriggerSettings, 'classifier' | 'lexicon'>): TextFacts {
@@ -45,5 +47,9 @@ export function textFacts(text: string | null | undefined, settings: Pick<Servic
         return undefined;
     }
   };
-  return { fact, intent };
+  const evidenceFrom = (): number => {
+    const predicted = intent();
+    return predicted && text && settings.classifier ? settings.classifier.strongestSentence(text, predicted.intent) : 0;
+  };
+  return { fact, intent, evidenceFrom };
 }

@@ -70,6 +70,26 @@ describe('intent trigger (bundled model)', () => {
     conn.closeSync();
   });
 
+  test('a long transcript is quoted from the sentence that carries its intent, not from its greetings', () => {
+    const small = [
+      'Agent: Good morning, thank you for calling, my name is Sam, how can I help you today?',
+      'Customer: Hi Sam, good morning, I hope you are well, the weather is lovely today.',
+      'Agent: It is, thank you. Can I have your account number and the postcode please?',
+      'Customer: Sure, it is 4411-2290 and the postcode is AB1 2CD, the house with the blue door.',
+    ].join('\n');
+    const ask = 'Please cancel my contract, I am switching to Vodafone, they offered me the same for less.';
+    const op = operatorFromYaml(RULES);
+    op.process(contact('c', T0, { text: `${small}\nCustomer: ${ask}\nAgent: I am sorry to hear that.` }));
+    const outputs = op.drainOutputs();
+    const alert = outputs.find((o) => o.kind === 'alert')!.rows[0]!;
+    const lead = outputs.find((o) => o.kind === 'lead')!.rows[0]!;
+    expect((alert['annotations'] as Record<string, string>)['text_excerpt']).toBe(`…Customer: ${ask}\nAgent: I am sorry to hear that.`);
+    expect(lead['excerpt']).toBe(`…Customer: ${ask}\nAgent: I am sorry to hear that.`);
+    // A short text is quoted whole, from its start.
+    op.process(contact('d', T0 + 1, { text: ask }));
+    expect(op.drainOutputs().find((o) => o.kind === 'lead')!.rows[0]!['excerpt']).toBe(ask);
+  });
+
   test('one alert per rule and customer within the cooldown', () => {
     const op = operatorFromYaml(RULES.replace('team: retention-desk', 'team: retention-desk\n    cooldown: 7d'));
     const text = 'Please cancel my contract, I am switching to Verizon.';
