@@ -58,7 +58,7 @@ const ids = [...texts.keys()];
 const evaluation = evaluatePredictions(
   classifier.model.labels,
   ids.map((id) => trueIntent.get(id)!.intent),
-  ids.map((id) => classifier.classify(texts.get(id)!).intent),
+  ids.map((id) => classifier.classify(texts.get(id)!)?.intent ?? ''),
 );
 process.stdout.write(`intent of ${ids.length} generated contact texts (held-out wording):\n${formatEvaluation(evaluation)}\n`);
 

@@ -23,12 +23,12 @@ const classifier = new IntentClassifier(loadModelFile(values.model ?? DEFAULT_MO
 const evaluation = evaluatePredictions(
   classifier.model.labels,
   examples.map((e) => e.intent),
-  examples.map((e) => classifier.classify(e.text).intent),
+  examples.map((e) => classifier.classify(e.text)?.intent ?? ''),
 );
 process.stdout.write(`intent on ${values.labels} (${examples.length} texts):\n${formatEvaluation(evaluation)}\n`);
 
 const texts = examples.map((e) => e.text);
-const analyse = (text: string): number => classifier.classify(text).confidence + scoreText(text).score;
+const analyse = (text: string): number => (classifier.classify(text)?.confidence ?? 0) + scoreText(text).score;
 let sink = 0;
 for (const t of texts) sink += analyse(t); // warm-up
 const rounds = Number(values.rounds);
@@ -46,7 +46,7 @@ process.stdout.write(
     ` (per CPU second: intent only ${Math.round(
       n /
         cpuTimed(() => {
-          for (let r = 0; r < rounds; r++) for (const t of texts) sink += classifier.classify(t).confidence;
+          for (let r = 0; r < rounds; r++) for (const t of texts) sink += classifier.classify(t)?.confidence ?? 0;
         }),
     )},` +
     ` sentiment only ${Math.round(

@@ -87,9 +87,10 @@ export const featureScale = (n: number): number => (n > 0 ? 1 / Math.sqrt(n) : 0
  * Scores one text into `probabilities` (one per label; reused by the caller to avoid allocation)
  * using `slots` as scratch space.
  */
-export function scoreIntents(model: IntentModel, text: string, slots: number[], probabilities: Float64Array): void {
+export function scoreIntents(model: IntentModel, text: string, slots: number[], probabilities: Float64Array): number {
   const n = featureSlots(text, model.buckets, slots);
   softmaxOver(model.weights, model.bias, slots, n, featureScale(n), probabilities);
+  return n;
 }
 
 /** A classifier bound to one model, with its scratch buffers (one per thread). */
@@ -101,8 +102,12 @@ export class IntentClassifier {
     this.probabilities = new Float64Array(model.labels.length);
   }
 
-  classify(text: string): IntentPrediction {
-    scoreIntents(this.model, text, this.slots, this.probabilities);
+  /**
+   * The most likely intent of `text`, or undefined for a text without a word to go by (empty,
+   * spaces, emoji only): the biases alone named an intent for it (service_issue, 0.32).
+   */
+  classify(text: string): IntentPrediction | undefined {
+    if (scoreIntents(this.model, text, this.slots, this.probabilities) === 0) return undefined;
     let best = 0;
     for (let c = 1; c < this.probabilities.length; c++) if (this.probabilities[c]! > this.probabilities[best]!) best = c;
     return { intent: this.model.labels[best]!, confidence: this.probabilities[best]! };

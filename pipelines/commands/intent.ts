@@ -81,8 +81,10 @@ export async function classifyLines(classifier: IntentClassifier, io: IntentIo):
     if (typeof text !== 'string') {
       out += `${JSON.stringify({ ...record, intent: null, intent_confidence: null, intent_error: "no string field 'text'" })}\n`;
     } else {
-      const { intent, confidence } = classifier.classify(text);
-      out += `${JSON.stringify({ ...record, intent, intent_confidence: Math.round(confidence * 1e4) / 1e4, ...sentimentOf(text) })}\n`;
+      const prediction = classifier.classify(text);
+      out += prediction
+        ? `${JSON.stringify({ ...record, intent: prediction.intent, intent_confidence: Math.round(prediction.confidence * 1e4) / 1e4, ...sentimentOf(text) })}\n`
+        : `${JSON.stringify({ ...record, intent: null, intent_confidence: null, intent_error: 'no words to classify (empty, spaces or symbols only)', ...sentimentOf(text) })}\n`;
     }
     if (out.length > 1 << 16) {
       io.write(out);
@@ -125,7 +127,8 @@ export function intentCommand(io: IntentIo): Command {
     .action((options: { labels: string; model?: string; json?: boolean }) => {
       const { examples } = readLabelsFile(options.labels);
       const classifier = new IntentClassifier(modelAt(options.model));
-      const predicted = examples.map((e) => classifier.classify(e.text).intent);
+      // A labelled text without words counts as a miss.
+      const predicted = examples.map((e) => classifier.classify(e.text)?.intent ?? '');
       const evaluation = evaluatePredictions(
         classifier.model.labels,
         examples.map((e) => e.intent),

@@ -61,7 +61,7 @@ describe('pulse intent', () => {
   }, 120_000);
 
   test('classify keeps other fields, adds intent, confidence and sentiment, and names bad lines', () => {
-    const input = '{"id":7,"text":"I am not happy, cancel my contract"}\nnot json\n{"id":8}\n';
+    const input = '{"id":7,"text":"I am not happy, cancel my contract"}\nnot json\n{"id":8}\n{"id":9,"text":"  \\ud83d\\ude00 "}\n';
     const run = pulse(['intent', 'classify'], input);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('stdin line 2: not a JSON object');
@@ -69,10 +69,12 @@ describe('pulse intent', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(out).toHaveLength(2);
+    expect(out).toHaveLength(3);
     expect(out[0]).toMatchObject({ id: 7, intent: 'retention_risk', sentiment: 'negative', sentiment_score: -4 }); // not happy -3, cancel -1
     expect(out[0]!['intent_confidence']).toBeGreaterThan(0.5);
     expect(out[1]).toMatchObject({ id: 8, intent: null, intent_error: "no string field 'text'" });
+    // Spaces and an emoji: no word to go by, so no intent (the biases alone named one).
+    expect(out[2]).toMatchObject({ id: 9, intent: null, intent_confidence: null, intent_error: 'no words to classify (empty, spaces or symbols only)' });
   }, 120_000);
 
   test('a bad labels file is exit 2 with the line named', () => {

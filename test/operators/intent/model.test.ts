@@ -7,7 +7,7 @@ describe('model files', () => {
     const model = loadModelFile();
     expect(model.labels).toEqual(['new_sale', 'upsell_cross_sell', 'retention_risk', 'service_issue', 'other']);
     const c = new IntentClassifier(model);
-    expect(c.classify("I'm switching to Verizon, cancel my contract").intent).toBe('retention_risk');
+    expect(c.classify("I'm switching to Verizon, cancel my contract")?.intent).toBe('retention_risk');
   });
 
   test.each([
