@@ -65,7 +65,9 @@ export const JOB_SCHEMA = Type.Object(
         default: '1h',
         description:
           "events up to this far behind the watermark still revise their windows. A contact's record arrives when the contact ends, so " +
-          'set it above your longest contacts (email answered the next day: `1d`); a longer one is `late` by itself',
+          'set it above your longest contacts (email answered the next day: `1d`); a longer one is `late` by itself. The watermark moves ' +
+          'between batches, so a record is judged against the watermark before its batch: how late a straggler may be without being ' +
+          '`late` grows with `batch_size` (a batch spanning days takes a straggler of days; `batch_size: 1` judges record by record)',
       }),
       idle_timeout: Duration({ default: '30s', description: 'a partition silent this long stops holding the watermark back' }),
       max_future: Duration({

@@ -28,7 +28,7 @@ const REASONS: Record<string, string> = {
   wrong_type: 'a field has the wrong type',
   impossible_value: 'a value that cannot be (a negative quantity, answered before queued)',
   unknown_type: 'an event type the job does not know',
-  late: 'older than the watermark minus allowed_lateness (1h): its windows were final',
+  late: 'older than the watermark before its batch minus allowed_lateness (1h): its windows were final',
   duplicate: 'an event_id seen before: counted once',
 };
 
@@ -166,7 +166,8 @@ async function deadLetterLines(connection: DuckDBConnection, facts: DemoFacts, s
     const { duplicates, late, malformed, truthFile } = facts.injected;
     lines.push(
       `The sample has them on purpose: its generator injected ${count(duplicates)} duplicates, ${count(late)} late and ` +
-        `${count(malformed)} malformed records (${shown(truthFile)}).`,
+        `${count(malformed)} malformed records (${shown(truthFile)}); a late one whose batch reaches back to its time counts, ` +
+        'as the watermark moves between batches (event_time.allowed_lateness).',
     );
   }
   lines.push(`Each is in the dead_letters table (file:line, reason, the field at fault) and in ${shown(facts.rejectsFile)}.`);
