@@ -104,7 +104,13 @@ export async function renderDriftReport(connection: DuckDBConnection, options: D
 /** The drift report's data, read from the database, as a document (and its JSON) ready to render. */
 export async function prepareDriftReport(connection: DuckDBConnection, options: Omit<DriftReportOptions, 'outDir'>): Promise<PreparedReport> {
   const runs = await driftRuns(connection);
-  if (runs.length === 0) throw new SinkError('no rows in drift_metrics; run a job with the population_drift operator over at least two periods first');
+  if (runs.length === 0) {
+    // Nothing failed: the database has no drift run yet (exit 2 with what it takes, as for the other reports).
+    throw new UsageError(
+      'no rows in drift_metrics: a drift run needs the warm-up periods (population_drift.warmup_periods, 1 by default), a reference and a current ' +
+        'period, three weeks of events with the default job; run the job with population_drift over more data first',
+    );
+  }
   const runId = options.runId ?? (runs.at(-1) as { run_id: string }).run_id;
   if (!runs.some((r) => r.run_id === runId)) {
     const recent = runs

@@ -171,7 +171,8 @@ async function chooseWindowSize(
   const { where, params } = scopeWhere(scope);
   const sizes = await windowSizes(connection, 'contact_kpis', where, params, cache);
   if (sizes.length === 0) {
-    throw new SinkError(`no contact_kpis rows ${describeScope(scope)} in the database; run a job with contact_kpis enabled first`);
+    // Nothing failed: exit 2 with what to do, as for the other reports.
+    throw new UsageError(`no contact_kpis rows ${describeScope(scope)} in the database; run a job with contact_kpis enabled first`);
   }
   // Without a size: the day (a 15m window of a quiet queue may hold one contact), else the smallest.
   if (requested === undefined) return sizes.includes(DAY_MS) ? DAY_MS : (sizes[0] as number);

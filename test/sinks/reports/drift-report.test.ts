@@ -402,6 +402,24 @@ describe.skipIf(!HAS_CHROMIUM)('drift report in headless Chromium', () => {
 });
 
 describe('pulse report drift', () => {
+  it('on a database without a drift run: a usage error (exit 2) saying how many periods a run needs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-drift-empty-'));
+    const instance = await DuckDBInstance.create(join(dir, 'empty.duckdb'));
+    const connection = await instance.connect();
+    for (const ddl of OUTPUT_TABLES_DDL) await connection.run(ddl);
+    try {
+      await expect(renderDriftReport(connection, { outDir: join(dir, 'out') })).rejects.toMatchObject({
+        code: 'USAGE',
+        message: expect.stringContaining(
+          'a drift run needs the warm-up periods (population_drift.warmup_periods, 1 by default), a reference and a current period',
+        ),
+      });
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('writes the report of the requested run and prints its paths', async () => {
     db.close(); // the command opens the file itself, read-only
     const printed: string[] = [];
