@@ -18,6 +18,9 @@ interface AlertQuery {
 // Reports are whole HTML documents of their own, with inline styles and SVG charts.
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
+/** Alerts a page lists, newest first; filters reach the older ones. */
+const ALERTS_SHOWN = 200;
+
 export function registerAlertPages(app: FastifyInstance, context: PageContext): void {
   app.get<{ Querystring: AlertQuery }>('/alerts', async (request, reply) => {
     const user = request.user!;
@@ -30,8 +33,23 @@ export function registerAlertPages(app: FastifyInstance, context: PageContext): 
       ...(q.alert ? { alertId: q.alert } : {}),
       ...(user.role === 'manager' ? (q.team ? { team: q.team } : {}) : { team: user.team }),
     };
-    const { alerts, choices } = await context.db.use(async (conn) => ({ alerts: await listAlerts(conn, filters), choices: await alertChoices(conn) }));
-    return reply.view('alerts.eta', { title: 'Alerts', user, csrf: reply.generateCsrf(), alerts, query: q, choices, outcomeChoices: PERSON_OUTCOMES });
+    // One more than shown, to say that there are more (the page stopped at 200 without a word).
+    const { alerts, choices } = await context.db.use(async (conn) => ({
+      alerts: await listAlerts(conn, filters, ALERTS_SHOWN + 1),
+      choices: await alertChoices(conn),
+    }));
+    const more = alerts.length > ALERTS_SHOWN;
+    return reply.view('alerts.eta', {
+      title: 'Alerts',
+      user,
+      csrf: reply.generateCsrf(),
+      alerts: alerts.slice(0, ALERTS_SHOWN),
+      more,
+      shown: ALERTS_SHOWN,
+      query: q,
+      choices,
+      outcomeChoices: PERSON_OUTCOMES,
+    });
   });
 
   app.get<{ Params: { id: string } }>('/alerts/:id/report', async (request, reply) => {

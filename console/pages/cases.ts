@@ -41,6 +41,9 @@ function refusal(user: ConsoleUser, action: Action, form: CaseForm): string | un
   return undefined;
 }
 
+/** Cases the home page lists (most urgent first); filters reach the others. */
+const CASES_SHOWN = 500;
+
 export function registerCasePages(app: FastifyInstance, context: PageContext): void {
   /**
    * The case clock, as `pulse cases` and escalation have it: the event time a replayed input
@@ -60,10 +63,12 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       ...(field(query.category) ? { category: field(query.category) } : {}),
       ...(field(query.tier) ? { tier: field(query.tier) } : {}),
     };
-    const { cases, choices } = await context.db.use(async (conn) => ({
-      cases: await listHomeCases(conn, filters, await jobNow(conn), context.dueSoonMs),
+    // One more than shown, to say that there are more.
+    const { cases: found, choices } = await context.db.use(async (conn) => ({
+      cases: await listHomeCases(conn, filters, await jobNow(conn), context.dueSoonMs, CASES_SHOWN + 1),
       choices: await filterChoices(conn),
     }));
+    const cases = found.slice(0, CASES_SHOWN);
     return reply.view('home.eta', {
       title: 'Cases',
       user,
@@ -72,6 +77,8 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       choices,
       openStatuses: OPEN_STATUSES,
       cases,
+      more: found.length > CASES_SHOWN,
+      shown: CASES_SHOWN,
       counts: { overdue: cases.filter((c) => c.urgency === 'overdue').length, dueSoon: cases.filter((c) => c.urgency === 'due_soon').length },
     });
   });

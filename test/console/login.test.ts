@@ -72,6 +72,21 @@ describe('console sign-in', () => {
     expect(last.body).toMatch(/<option value="retention" selected/);
   });
 
+  it('a list longer than a page says there are more and how to reach them', async () => {
+    const jar: Jar = new Map();
+    expect((await postLogin(jar, USERS.manager.name, PASSWORD)).statusCode).toBe(303);
+    expect((await get('/alerts', jar)).body).not.toContain('there are more');
+    // 201 alerts of one customer: the page shows 200 of them and says so (it stopped without a word).
+    await opened!.conn.run(
+      `INSERT INTO alerts SELECT 'bulk-' || i, 'sales', 'CustomerSpendJump', 'info', 'BULK', make_timestamptz(${NOW} * 1000 - i * 1000000),
+              make_timestamptz(${NOW} * 1000 - i * 1000000), '{}', '{}', 'firing' FROM range(201) t(i)`,
+    );
+    const page = await get('/alerts', jar);
+    expect(page.body).toContain('Showing the newest 200 alerts that match; there are more.');
+    expect(page.body.match(/<tr id="alert-/g)).toHaveLength(200);
+    expect((await get('/alerts?customer=nobody', jar)).body).not.toContain('there are more');
+  });
+
   it(`after ${LOGIN_ATTEMPTS} attempts for one name the next is refused with 429; other names are not held back`, async () => {
     const jar: Jar = new Map();
     for (let i = 0; i < LOGIN_ATTEMPTS; i++) expect((await postLogin(jar, USERS.otherTeam.name, `wrong ${i}`)).statusCode).toBe(401);
