@@ -60,7 +60,7 @@ interface Progress {
   active?: number[];
   /** The last period closed had no event at all. */
   lastEmpty?: boolean;
-  /** How far into the last period closed its events reached (ms from its start; absent in state stored before 2026-12-06). */
+  /** How far into the last period closed with events they reached (ms from its start; absent in state stored before 2026-12-06). */
   lastReach?: number;
 }
 
@@ -150,8 +150,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
       }
       const end = start + periodMs;
       const lastTs = this.periods.get(String(start))?.lastTs;
-      yield* this.closePeriod(start, end);
-      p.lastReach = lastTs === undefined ? undefined : lastTs - start;
+      yield* this.closePeriod(start, end, empty);
+      // An empty period reached nowhere: the last one with events keeps saying how far a period's events go.
+      if (lastTs !== undefined) p.lastReach = lastTs - start;
       p.nextStart = end;
       p.closedAny = true;
       p.lastEmpty = empty;
@@ -219,7 +220,13 @@ export class PopulationDriftGlobal implements GlobalOperator {
     return p;
   }
 
-  private *closePeriod(start: number, end: number): ShardRequests {
+  /**
+   * Closes the period [start, end): folds it into every customer, scores tiers, and compares it
+   * with the reference. A period without a single event (`empty`: an outage, a gap in the input)
+   * is no population to compare: it is neither evaluated nor a reference. Compared, it drifted
+   * (every spend 0, -100%) and so did the next period against it, two rescorings for a data gap.
+   */
+  private *closePeriod(start: number, end: number, empty: boolean): ShardRequests {
     const o = this.options;
     const periodKey = String(start);
     const current: Summaries = {};
@@ -258,11 +265,13 @@ export class PopulationDriftGlobal implements GlobalOperator {
 
     // Compare with the reference, then roll the reference forward.
     const warmingUp = p.closedCount < o.warmupPeriods;
-    p.closedCount += 1;
-    const reference = warmingUp ? null : this.referenceFor();
     let rescore = false;
-    if (reference !== null) rescore = this.evaluate(start, end, current, reference);
-    this.updateReferences(start, end, current, warmingUp);
+    if (!empty) {
+      p.closedCount += 1;
+      const reference = warmingUp ? null : this.referenceFor();
+      if (reference !== null) rescore = this.evaluate(start, end, current, reference);
+      this.updateReferences(start, end, current, warmingUp);
+    }
 
     const rescoring = !p.baselineScored ? 'baseline' : rescore ? 'rescore' : 'none';
     p.baselineScored = true;

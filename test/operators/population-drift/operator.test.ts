@@ -275,6 +275,31 @@ describe('tiers and migration through the operator', () => {
   });
 });
 
+describe('a period without any event (an outage, a gap in the input)', () => {
+  it('is neither evaluated nor a reference: the next period is compared with the last one that had events', () => {
+    // Week 0 and week 2 alike, week 1 empty. Compared, the empty week drifted (every spend 0,
+    // -100%) and so did week 2 against it: two rescorings for a gap in the data.
+    const r = rng(21);
+    const events: PulseEvent[] = [];
+    for (const week of [0, 2]) for (let i = 0; i < 1500; i++) events.push(tx(`c${i}`, at(week, i), lognormal(r, 3, 1.1), ['web', 'store'][i % 2]!));
+    const op = build({
+      features: [
+        { name: 'spend', source: 'spend', key: true },
+        { name: 'channel', source: 'channel' },
+      ],
+    });
+    const out = new Collected();
+    run(op, events, out);
+    const drift = out.rows('drift_metric');
+    expect(drift.map((d) => [d['current_start'], d['reference_start']])).toEqual([
+      [MON + 2 * WEEK, MON],
+      [MON + 2 * WEEK, MON],
+    ]);
+    expect(drift.every((d) => d['drifted'] === false)).toBe(true);
+    expect(out.rows('alert')).toEqual([]);
+  });
+});
+
 describe('restart safety', () => {
   it('an input ending 12 hours before a period ends leaves it to the next run, which decides it as one run would', () => {
     // Until 2026-12-06 the week closed at the input's end (final_period_slack was 1d) without its
