@@ -49,7 +49,8 @@ interface Progress {
   /** Periods closed so far (for the warm-up). */
   closedCount: number;
   maxTs: number | null;
-  baselineScored: boolean;
+  /** A rescoring has happened: the migration baseline stays at it (absent in state stored before 2026-12-06). */
+  rescoredOnce?: boolean;
   latestScores: DriftScore[];
   /** Dataset drift (SPEC section 7) at the last evaluated period; absent before one, or in state stored before it was kept. */
   latestDatasetDrift?: boolean;
@@ -211,7 +212,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
         closedAny: false,
         closedCount: 0,
         maxTs: null,
-        baselineScored: false,
+        rescoredOnce: false,
         latestScores: [],
         segmentSizes: { Bronze: 0, Silver: 0, Gold: 0 },
       };
@@ -273,8 +274,12 @@ export class PopulationDriftGlobal implements GlobalOperator {
       this.updateReferences(start, end, current, warmingUp);
     }
 
-    const rescoring = !p.baselineScored ? 'baseline' : rescore ? 'rescore' : 'none';
-    p.baselineScored = true;
+    // The migration's baseline: the tiers at the previous rescoring, and until the first one, at the
+    // previous close. Set once at the first close, the first rescoring compared with the warm-up
+    // week, when half the customers had not bought yet: a tester's 1,816 "changed tier" were mostly
+    // customers scored for six weeks shown as new.
+    const rescoring = rescore ? 'rescore' : p.rescoredOnce === true ? 'none' : 'baseline';
+    if (rescore) p.rescoredOnce = true;
     const thresholds =
       population.length === 0
         ? null

@@ -275,6 +275,29 @@ describe('tiers and migration through the operator', () => {
   });
 });
 
+describe('the migration matrix of the first rescoring', () => {
+  it('is against the tiers of the close before it, not of the first close (a warm-up week where few had bought yet)', () => {
+    // Week 0 (warm-up 0, the first close): 2 of 10 customers buy; week 1: all 10, as in week 2 for
+    // half of them, while the other half spend 400x in week 2: only week 2 drifts (W1 threshold 10).
+    const ids = 'abcdefghij'.split('');
+    const events: PulseEvent[] = [tx('a', MON + 3_600_000, 50), tx('b', MON + 7_200_000, 60)];
+    ids.forEach((id, i) => events.push(tx(id, MON + WEEK + i * 3_600_000, (i + 1) * 10)));
+    ids.forEach((id, i) => events.push(tx(id, MON + 2 * WEEK + i * 3_600_000, (i + 1) * 10 * (i < 5 ? 1 : 400))));
+    // Every week's events end on Monday: each closes at the end of the input as far as the one before reached.
+    const out = new Collected();
+    run(build({ features: [{ name: 'spend', source: 'spend', key: true, method: 'wasserstein_norm', wasserstein_threshold: 10 }] }), events, out);
+    const runs = out.rows('drift_metric').map((r) => [r['current_start'], r['drifted']]);
+    expect(runs).toEqual([
+      [MON + WEEK, false],
+      [MON + 2 * WEEK, true],
+    ]);
+    const mig = out.rows('segment_migration');
+    // Against week 1's tiers every customer had one: none is new (against week 0's, eight were).
+    expect(mig.filter((r) => r['from_tier'] === 'none')).toEqual([]);
+    expect(mig.reduce((n, r) => n + (r['customers'] as number), 0)).toBe(10);
+  });
+});
+
 describe('a period without any event (an outage, a gap in the input)', () => {
   it('is neither evaluated nor a reference: the next period is compared with the last one that had events', () => {
     // Week 0 and week 2 alike, week 1 empty. Compared, the empty week drifted (every spend 0,
