@@ -19,6 +19,7 @@ import {
 import { Ajv, type ErrorObject } from 'ajv';
 import { DURATION_PATTERN } from '../duration.js';
 import { ConfigError } from '../errors.js';
+import { closest, distance } from 'fastest-levenshtein';
 
 export { Type, type Static, type TObject, type TProperties, type TSchema };
 
@@ -123,7 +124,13 @@ function problemOf(error: ErrorObject): string {
   switch (error.keyword) {
     case 'additionalProperties': {
       const allowed = Object.keys(schema?.properties ?? {});
-      return `unknown key${allowed.length ? `; allowed keys are ${allowed.join(', ')}` : ''}`;
+      if (allowed.length === 0) return 'unknown key';
+      const key = String(params['additionalProperty']);
+      const guess = closest(key, allowed);
+      // A typo is a few edits from the key meant (`operator`, `max_out_of_ordernes`); a key of
+      // another section is not, and naming one would mislead.
+      const typo = distance(key, guess) <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean ${guess}?)` : '';
+      return `unknown key${typo}; allowed keys are ${allowed.join(', ')}`;
     }
     case 'required':
       return `the key '${String(params['missingProperty'])}' is required`;

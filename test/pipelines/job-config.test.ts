@@ -85,10 +85,14 @@ describe('job configuration', () => {
       }
       throw new Error('expected a ConfigError');
     };
-    expect(fails(VALID + 'windowz: 1\n')).toMatch(/^job\.yaml:8: windowz: unknown key/);
+    expect(fails(VALID + 'windowz: 1\n')).toMatch(/^job\.yaml:8: windowz: unknown key; allowed/); // no key is a few edits from it
+    // A typo a few edits from a key names the key meant (the README promises the close match).
+    expect(fails(VALID + 'operator: []\n')).toMatch(/^job\.yaml:8: operator: unknown key \(did you mean operators\?\); allowed keys are/);
     expect(fails(VALID + 'event_time:\n  idle_timeout: 30s\n  allowed_lateness: 1 hour\n')).toMatch(/^job\.yaml:10: event_time\.allowed_lateness: "1 hour"/);
     const operator = VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows:\n      - { size: 1h }\n      - { sise: 1d }');
-    expect(fails(operator)).toMatch(/^job\.yaml:10: operators\[0\] \(customer_windows\): windows\[1\]\.sise: unknown key; allowed keys are size, slide/);
+    expect(fails(operator)).toMatch(
+      /^job\.yaml:10: operators\[0\] \(customer_windows\): windows\[1\]\.sise: unknown key \(did you mean size\?\); allowed keys are size, slide/,
+    );
     // A missing key: the line of the mapping that lacks it.
     expect(fails(VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files }'))).toMatch(/^job\.yaml:5: sources\.files: the key 'paths' is required/);
   });
@@ -104,7 +108,7 @@ describe('job configuration', () => {
     [
       'operator setting',
       VALID.replace('- type: customer_windows', '- type: customer_windows\n    windows: [{ sise: 1h }]'),
-      /operators\[0\] \(customer_windows\): windows\[0\]\.sise: unknown key; allowed keys are size, slide/,
+      /operators\[0\] \(customer_windows\): windows\[0\]\.sise: unknown key \(did you mean size\?\); allowed keys are size, slide/,
     ],
     ['undefined source', VALID.replace('source: files', 'source: kafka'), /source: 'kafka' is not defined; defined sources are files/],
     [

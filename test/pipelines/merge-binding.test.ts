@@ -253,7 +253,7 @@ ${extra}`;
 
   it('refuses a misspelt key with its line and the allowed keys', () => {
     expect(() => parseJobConfig(VALID_TOPIC.replace('topic:', 'topics:'), 'job.yaml', {})).toThrow(
-      'job.yaml:6: merge.topics: unknown key; allowed keys are topic',
+      'job.yaml:6: merge.topics: unknown key (did you mean topic?); allowed keys are topic',
     );
   });
 });

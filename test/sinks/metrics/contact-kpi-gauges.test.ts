@@ -83,7 +83,7 @@ operators: [{ type: customer_windows }]
     const job = parseJobConfig(`${base}metrics: { label_limits: { queue: { max: 2, keep: [vip] } } }\n`, 'job.yaml', {});
     expect(job.metricsLabelLimits.queue).toEqual({ max: 2, keep: ['vip'] });
     expect(() => parseJobConfig(`${base}metrics: { label_limits: { queues: {} } }\n`, 'job.yaml', {})).toThrow(
-      /metrics\.label_limits\.queues: unknown key; allowed keys are queue, channel/,
+      /metrics\.label_limits\.queues: unknown key \(did you mean queue\?\); allowed keys are queue, channel/,
     );
     // As the runner does: the job's limits reach the gauges.
     const registry = new Registry();

@@ -136,7 +136,7 @@ describe('config validation', () => {
   };
   it('names the path, the key and what is allowed', () => {
     expect(bad({ route: { receiver: 'default', routes: [{}, { receivr: 'x' }] } })).toMatch(
-      /^alerting\.route\.routes\[1\]\.receivr: unknown key; allowed keys are receiver, matchers, continue/,
+      /^alerting\.route\.routes\[1\]\.receivr: unknown key \(did you mean receiver\?\); allowed keys are receiver, matchers, continue/,
     );
     expect(bad({ route: { receiver: 'default', group_wait: '30 seconds' } })).toBe(
       'alerting.route.group_wait: "30 seconds" is not a duration like 30s, 15m, 1h, 1h30m, 1d or 1w',
