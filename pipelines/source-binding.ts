@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { claimedEventTime, plausibleTime } from '../operators/claimed-time.js';
 import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
@@ -79,9 +79,17 @@ export function checkInputFiles(job: JobConfig, from: string): void {
   }
   for (const path of config.paths) {
     if (path === '-') continue;
-    if (!existsSync(path)) throw new UsageError(`${from} ${path}: no such file`);
+    // A relative path is read from the current directory, not the job file's: say so when it is not there.
+    const where = isAbsolute(path) ? '' : ` (relative to the current directory, ${process.cwd()})`;
+    if (!existsSync(path)) throw new UsageError(`${from} ${path}: no such file${where}`);
     if (statSync(path).isDirectory()) {
       throw new UsageError(`${from} ${path} is a directory; give the files in it, e.g. ${from} ${path.replace(/\/+$/, '')}/*.ndjson`);
+    }
+    // Before anything is created: a file this process may not read is a mistake in the command, not a failure of the run.
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (error) {
+      throw new UsageError(`${from} ${path}: cannot be read by this user (${(error as NodeJS.ErrnoException).code ?? 'no access'}); check its permissions`);
     }
     // Read as NDJSON, every line of a spreadsheet export would be refused as invalid JSON.
     const table = /\.(csv|tsv|xlsx?)$/i.exec(path)?.[1];

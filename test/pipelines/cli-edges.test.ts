@@ -47,7 +47,16 @@ afterAll(() => {
 
 describe('pulse run: inputs, databases and options', () => {
   it('a missing --input file or a directory', () => {
-    refused('--input missing.ndjson: no such file', 'run', '--config', JOB, '--input', 'missing.ndjson', '--db', 'new.duckdb');
+    refused(
+      `--input missing.ndjson: no such file (relative to the current directory, ${dir})`,
+      'run',
+      '--config',
+      JOB,
+      '--input',
+      'missing.ndjson',
+      '--db',
+      'new.duckdb',
+    );
     refused('--input data is a directory; give the files in it, e.g. --input data/*.ndjson', 'run', '--config', JOB, '--input', 'data', '--db', 'new.duckdb');
   });
 
