@@ -35,7 +35,7 @@ describe('service_triggers config', () => {
   test.each([
     [
       `survey_rules: [{ name: install, when: "answers.q == 1", sevrity: critical }]`,
-      `service_triggers.survey_rules[0] (install).sevrity: unknown key; allowed keys are name, description`,
+      `service_triggers.survey_rules[0] (install).sevrity: unknown key (did you mean severity?); allowed keys are name, description`,
     ],
     [`survey_rules: [{ name: install }]`, `service_triggers.survey_rules[0] (install): the key 'when' is required`],
     [`survey_rules: [{ name: install, when: "answer.q == 1" }]`, `service_triggers.survey_rules[0] (install).when: unknown field 'answer.q'`],
