@@ -247,6 +247,9 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
       if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, blockPhi, p, persistence)) {
         continue;
       }
+      if (persistence && logChange > 0 && sizeLlr > persistence.sizeH && !sizeHoldsWithoutTop(s, len, m, kr, lr, lrRaw, kb, lb, L - lrRaw, Q, clipped, p, persistence)) {
+        continue;
+      }
       const pause = p.pause;
       if (
         pause &&
@@ -260,6 +263,44 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     }
   }
   return best;
+}
+
+/**
+ * Whether an upward split led by its sizes keeps a size LLR over `persistence.h` with the recent
+ * window of the largest mean log size left out. One very large purchase (x40 among a day's three)
+ * moves its window's mean by less than the clip, and the day's ordinary purchases make up the
+ * events a size part needs: it read as a new level of amounts, a critical jump of +700% to
+ * +4,500% from one or two days, beside the large-transaction alert of the same purchase. A real
+ * new level of amounts is in every window after it, so leaving one out costs it little.
+ */
+function sizeHoldsWithoutTop(
+  s: GlrSeries,
+  len: number,
+  m: number,
+  kr: number,
+  lr: number,
+  lrRaw: number,
+  kb: number,
+  lb: number,
+  lbRaw: number,
+  q: number,
+  clipped: (i: number) => number,
+  p: GlrParams,
+  persistence: Persistence,
+): boolean {
+  let top = -1;
+  let topMean = Number.NEGATIVE_INFINITY;
+  for (let i = len - m; i < len; i++) {
+    const k = s.k[i] as number;
+    if (k > 0 && (s.l[i] as number) / k > topMean) {
+      topMean = (s.l[i] as number) / k;
+      top = i;
+    }
+  }
+  if (top < 0) return false;
+  const k = s.k[top] as number;
+  const rest = sizePartLlr(kr - k, lr - clipped(top), lrRaw - (s.l[top] as number), kb, lb, lbRaw, q - (s.q[top] as number), p.sizeSdFloor);
+  return rest > persistence.h;
 }
 
 /**

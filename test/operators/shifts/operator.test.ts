@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { stableAlertId } from '../../../operators/alert.js';
+import { EventDecoder } from '../../../operators/decode.js';
 import type { PulseEvent, TransactionEvent } from '../../../operators/events.js';
 import { MS_PER_DAY } from '../../../operators/events.js';
 import type { OutputKind, OutputRow } from '../../../operators/operator.js';
@@ -916,6 +918,39 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
       expect(alerts.filter(([rule, d]) => rule === 'CustomerWentQuiet' && d >= 45 && d < 64)).toHaveLength(1);
       expect(alerts.filter(([rule, d]) => rule === 'CustomerSpendDrop' && d >= 64)).toEqual([]);
     }
+  });
+
+  test("one very large purchase among a day of ordinary ones is the instant rule's, not a new level of amounts", () => {
+    // A tester's big-ticket buyer (fixtures/big-ticket-buyer.ndjson, 138 purchases over 90 days, its
+    // generator's own): on 2026-04-04 one purchase of about x40 among three. Its window's mean log
+    // size rose by less than the clip, and the day's other purchases made up the events a size part
+    // needs: a critical CustomerSpendJump of +3,843% from that one day.
+    const decoder = new EventDecoder();
+    const events = readFileSync(new URL('fixtures/big-ticket-buyer.ndjson', import.meta.url), 'utf8')
+      .trim()
+      .split('\n')
+      .flatMap((line) => {
+        const decoded = decoder.decode(line);
+        return decoded.ok && decoded.event.type === 'transaction' ? [decoded.event] : [];
+      });
+    const first = Math.floor(events[0]!.ts / MS_PER_DAY) * MS_PER_DAY;
+    const days: PulseEvent[][] = [];
+    for (const e of events) (days[Math.floor((e.ts - first) / MS_PER_DAY)] ??= []).push({ ...e, ts: e.ts - first, customer_id: 'A' });
+    const alerts = shiftAlerts(Array.from(days, (day) => day ?? []));
+    expect(alerts.filter(([rule]) => rule === 'CustomerSpendJump')).toEqual([]);
+  });
+
+  test('a real new level of amounts is still found when its largest window is left out: x2 from day 55', () => {
+    const r = rng(9);
+    const days = Array.from({ length: 80 }, (_, d) => {
+      const day: PulseEvent[] = [];
+      const count = poisson(r, 3);
+      for (let k = 0; k < count; k++)
+        day.push(tx(`A-${d}-${k}`, 'A', d * MS_PER_DAY + 3_600_000 + k, Math.round((d >= 55 ? 2 : 1) * 60 * Math.exp(0.3 * normal(r)) * 100) / 100));
+      return day;
+    });
+    // Measured: day 56 with and without the rule.
+    expect(shiftAlerts(days).find(([rule]) => rule === 'CustomerSpendJump')).toEqual(['CustomerSpendJump', 56]);
   });
 
   test('a real shift after a pause is still found: back at 3x the rate gives a jump', () => {
