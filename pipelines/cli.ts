@@ -40,10 +40,6 @@ function patternList(value: string): BehaviourPattern[] {
   return names as BehaviourPattern[];
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 export function buildProgram(): Command {
   const program = new Command('pulse')
     .description('customer-pulse: windowed customer aggregates, contact-center KPIs, shifts, drift and alerts in DuckDB')
@@ -54,7 +50,10 @@ export function buildProgram(): Command {
     .command('run')
     .description('run a pipeline job; bounded input is processed to its end, Kafka runs until SIGINT/SIGTERM')
     .requiredOption('--config <file>', 'job YAML, e.g. pipelines/customer-analytics.yaml')
-    .option('--input <path>', 'input file (NDJSON, Arrow IPC, Parquet) or - for stdin; repeatable; replaces the job sources', collect)
+    // Variadic, so that a shell glob (`--input exports/*.ndjson`, as the message for a directory
+    // suggests) gives every file it matches; with one value each, the second file was "too many
+    // arguments for 'run'".
+    .option('--input <paths...>', 'input files (NDJSON, Arrow IPC, Parquet) or - for stdin; several, or repeated; replace the job sources')
     .option('--db <path>', 'DuckDB database file (overrides store.path)')
     .option('--metrics-port <n>', 'serve /metrics, /healthz, /readyz on this port (0 = off)', integer('--metrics-port', 0, 65535))
     .option('--reports <dir>', 'directory for generated reports')

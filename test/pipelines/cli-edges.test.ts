@@ -46,6 +46,16 @@ afterAll(() => {
 });
 
 describe('pulse run: inputs, databases and options', () => {
+  it('several inputs after one --input, as a shell glob gives them (the hint for a directory says so)', () => {
+    mkdirSync(join(dir, 'day-files'));
+    const lines = readFileSync(join(dir, 'events.ndjson'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'day-files', 'a.ndjson'), lines.slice(0, 100).join('\n') + '\n');
+    writeFileSync(join(dir, 'day-files', 'b.ndjson'), lines.slice(100, 250).join('\n') + '\n');
+    const run = pulse('run', '--config', JOB, '--input', 'day-files/a.ndjson', 'day-files/b.ndjson', '--db', 'glob.duckdb', '--reports', 'glob-reports');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/processed 250 records/);
+  });
+
   it('a missing --input file or a directory', () => {
     refused(
       `--input missing.ndjson: no such file (relative to the current directory, ${dir})`,
