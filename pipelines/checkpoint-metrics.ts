@@ -74,10 +74,10 @@ export class CheckpointMetrics {
       if (output.kind !== 'alert') continue;
       const committedAt = Date.now();
       for (const row of output.rows) {
+        // Alerts raised: a resolution is the same alert again, and counting it overstated every "alerts per hour" panel.
+        if (row['status'] !== 'firing') continue;
         metrics.alerts.inc({ kind: String(row['kind']), severity: String(row['severity']) });
-        if (row['status'] === 'firing') {
-          metrics.alertLatency.observe({ kind: String(row['kind']) }, Math.max(0, (committedAt - Number(row['fired_at'])) / 1000));
-        }
+        metrics.alertLatency.observe({ kind: String(row['kind']) }, Math.max(0, (committedAt - Number(row['fired_at'])) / 1000));
       }
     }
     this.publishPositions(positions);

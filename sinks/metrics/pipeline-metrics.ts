@@ -140,7 +140,7 @@ export class PipelineMetrics {
     });
     this.alerts = new Counter({
       name: 'pulse_alerts_total',
-      help: 'Alerts produced, by kind and severity.',
+      help: 'Alerts raised (firing; their resolutions are not counted), by kind and severity.',
       labelNames: ['kind', 'severity'],
       registers,
     });

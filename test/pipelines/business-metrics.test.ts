@@ -37,6 +37,7 @@ describe('business metrics of the default job', () => {
     const open = await values('pulse_cases_open');
     const offered = await values('pulse_contact_offered');
     const heldBack = await values('pulse_alerts_held_back_total');
+    const raised = await values('pulse_alerts_total');
     store.close();
 
     const [lastRun, tiers, cases, members] = await query(
@@ -65,6 +66,13 @@ describe('business metrics of the default job', () => {
     // The sample's drift group pays 1.8x from 2026-02-09: a move together, its customers' jump alerts held back.
     expect(members!.length).toBeGreaterThan(0);
     expect(Object.fromEntries(heldBack.map((s) => [s.labels['rule'], s.value]))).toEqual(Object.fromEntries(members!.map((r) => [r['rule'], Number(r['n'])])));
+    // Alerts raised, each once, not their resolutions too (the table keeps an alert's latest status;
+    // a resolved alert counted again showed 23 analytic alerts for 13).
+    const [firing] = await query(db, `SELECT kind, severity, count(*)::INTEGER AS n FROM alerts GROUP BY ALL`);
+    const key = (kind: unknown, severity: unknown): string => `${String(kind)}/${String(severity)}`;
+    expect(Object.fromEntries(raised.map((s) => [key(s.labels['kind'], s.labels['severity']), s.value]))).toEqual(
+      Object.fromEntries(firing!.map((r) => [key(r['kind'], r['severity']), r['n']])),
+    );
     expect(offered.length).toBeGreaterThan(0);
     expect(offered.every((s) => typeof s.labels['queue'] === 'string' && typeof s.labels['channel'] === 'string')).toBe(true);
   }, 120_000);
