@@ -142,11 +142,13 @@ function reportLines(reportsDir: string, shown: (path: string) => string): strin
   const files = existsSync(reportsDir) ? readdirSync(reportsDir).filter((f) => f.endsWith('.html')) : [];
   if (files.length === 0) return ['none written'];
   const kinds = new Map<string, number>();
-  for (const file of files) kinds.set(file.split('-')[0]!, (kinds.get(file.split('-')[0]!) ?? 0) + 1);
-  const described = [...kinds]
-    .sort((a, b) => b[1] - a[1])
-    .map(([kind, n]) => `${n} ${kind === 'kpi' ? 'KPI' : kind}`)
-    .join(' and ');
+  for (const file of files) {
+    // The name's kind: its first word, but for a kind of two (closed-loop-..., not "closed").
+    const kind = file.startsWith('closed-loop-') ? 'closed-loop' : file.split('-')[0]!;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const named = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n} ${kind === 'kpi' ? 'KPI' : kind}`);
+  const described = named.length <= 1 ? (named[0] ?? '') : `${named.slice(0, -1).join(', ')} and ${named.at(-1) as string}`;
   return [
     `${described} reports (HTML, and Markdown) in ${shown(reportsDir)}/: one per firing KPI rule and per drift alert,`,
     "and the scheduled scorecards and signals summaries (colour-coded; the job's reports.schedule)",

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { ConfigError } from '../../operators/errors.js';
 import { BEHAVIOUR_PATTERNS } from './patterns.js';
 import type { BehaviourPattern } from './patterns.js';
@@ -91,12 +92,23 @@ export const MAX_CUSTOMERS = 10_000_000;
 const MAX_DAYS = 3_660;
 
 /** Bad generator options: the CLI maps this to exit code 2. */
+/** The `pulse generate` flag of each option, named in its errors (they named `truthPath` for `--truth`). */
+const GENERATE_FLAGS: Readonly<Record<string, string>> = {
+  out: '--out',
+  truthPath: '--truth',
+  customers: '--customers',
+  days: '--days',
+  seed: '--seed',
+  start: '--start',
+  patterns: '--patterns',
+};
+
 export class GeneratorConfigError extends ConfigError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(`pulse generate: option '${field}' ${message}`, undefined, 'GENERATOR_CONFIG');
+    super(`${GENERATE_FLAGS[field] ?? `option '${field}'`} ${message}`, undefined, 'GENERATOR_CONFIG');
   }
 }
 
@@ -133,10 +145,13 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   if (typeof options.out !== 'string' || options.out.length === 0) {
     throw new GeneratorConfigError('out', "must be a file path or '-' for stdout");
   }
+  if (options.out !== '-' && existsSync(options.out) && statSync(options.out).isDirectory()) {
+    throw new GeneratorConfigError('out', `${options.out} is a directory; give a file in it, e.g. --out ${options.out.replace(/\/+$/, '')}/events.ndjson`);
+  }
   let truthPath = options.truthPath;
   if (truthPath === undefined) {
     if (options.out === '-') {
-      throw new GeneratorConfigError('truthPath', "is required when writing events to stdout (out '-')");
+      throw new GeneratorConfigError('truthPath', 'is required when writing events to stdout (--out -)');
     }
     truthPath = defaultTruthPath(options.out);
   }

@@ -63,8 +63,9 @@ describe('pulse demo', () => {
     expect(Number(members![0]!['n'])).toBeGreaterThan(0);
     expect(summary).toContain(`Moves        GroupSpendJump from 2026-02-09 (spend_total, their amounts): ${members![0]!['n']} customers' own alerts held back`);
     expect(kpiSection).not.toContain('GroupSpendJump');
-    expect(summary).toMatch(/Reports {6}(\d+ \w+ and )*\d+ KPI and (\d+ \w+ and )*\d+ drift reports .* in demo's out\/reports\/:/);
-    expect(summary).toMatch(/\d+ scorecard and/);
+    expect(summary).toMatch(/Reports {6}(\d+ [\w-]+, )*\d+ KPI(, \d+ [\w-]+)* and \d+ [\w-]+ reports .* in demo's out\/reports\/:/);
+    expect(summary).toContain(' closed-loop');
+    expect(summary).toMatch(/Reports {6}\d+ scorecard, /);
     expect(summary).toContain('generator injected');
     // Every dead letter is also in the rejects file beside the demo's copy of the sample.
     const rejects = readFileSync(join(out, 'events.rejects.ndjson'), 'utf8').trim().split('\n');

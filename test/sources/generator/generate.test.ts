@@ -55,12 +55,14 @@ describe('generate: determinism and files', () => {
     expect(defaultTruthPath('/x/events')).toBe('/x/events.truth.json');
   });
 
-  it('rejects bad options with a message that names the option', async () => {
-    await expect(generate({ ...small, seed: 1, out: '-' })).rejects.toThrow(/truthPath/);
+  it('rejects bad options with a message that names the option (as the command line names it)', async () => {
+    await expect(generate({ ...small, seed: 1, out: '-' })).rejects.toThrow(/^--truth is required when writing events to stdout \(--out -\)/);
     await expect(generate({ ...small, customers: 0, seed: 1, out: join(dir, 'x.ndjson') })).rejects.toBeInstanceOf(GeneratorConfigError);
-    await expect(generate({ ...small, seed: 1.5, out: join(dir, 'x.ndjson') })).rejects.toThrow(/'seed'/);
-    await expect(generate({ ...small, seed: 1, start: 'monday', out: join(dir, 'x.ndjson') })).rejects.toThrow(/'start'/);
+    await expect(generate({ ...small, seed: 1.5, out: join(dir, 'x.ndjson') })).rejects.toThrow(/^--seed must be an integer/);
+    await expect(generate({ ...small, seed: 1, start: 'monday', out: join(dir, 'x.ndjson') })).rejects.toThrow(/^--start must be an ISO 8601/);
     await expect(generate({ ...small, seed: 1, lateRate: 2, out: join(dir, 'x.ndjson') })).rejects.toThrow(/'lateRate'/);
+    // A directory is a usage mistake (exit 2), not a failure to write (EISDIR, exit 1).
+    await expect(generate({ ...small, seed: 1, out: dir })).rejects.toThrow(/^--out .* is a directory; give a file in it, e\.g\. --out .*\/events\.ndjson/);
   });
 
   it('writes no shifts when the period is too short for 21 days of history, and no drift when asked', async () => {

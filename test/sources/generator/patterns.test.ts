@@ -50,7 +50,7 @@ describe('behaviour patterns, by hand', () => {
   it('unknown pattern names are rejected with the field named', async () => {
     const bad = generate({ out: join(tmpdir(), 'never.ndjson'), customers: 1, days: 1, seed: 1, patterns: ['weekends' as 'weekend'] });
     await expect(bad).rejects.toBeInstanceOf(GeneratorConfigError);
-    await expect(bad).rejects.toThrow(/option 'patterns' must be a list of weekend, payday, holiday, bigticket, gaps/);
+    await expect(bad).rejects.toThrow(/--patterns must be a list of weekend, payday, holiday, bigticket, gaps/);
   });
 });
 
