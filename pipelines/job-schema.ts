@@ -276,7 +276,7 @@ export const JOB_SCHEMA = Type.Object(
         maximum: 1,
         default: DEFAULT_THRESHOLDS.minPrecision,
         description:
-          'a rule whose precision ((useful + won) / judged) is below this over at least `min_judged` judged alerts is flagged for tuning in ' +
+          'a rule whose precision ((useful + won + won inferred) / judged) is below this over at least `min_judged` judged alerts is flagged for tuning in ' +
           'the closed-loop report and `pulse_rule_flagged_for_tuning`',
       }),
       min_judged: Type.Integer({ minimum: 1, default: DEFAULT_THRESHOLDS.minJudged, description: 'judged alerts a rule needs before it can be flagged' }),

@@ -17,7 +17,7 @@ export function shortDuration(seconds: number | null): string {
 
 export function formatOutcomeFigures(f: OutcomeFigures, t: OutcomeThresholds): string {
   const rules = renderTable(
-    ['rule', 'kind', 'alerts', 'judged', 'useful+won', 'precision', 'tuning'],
+    ['rule', 'kind', 'alerts', 'judged', 'useful+won (inferred too)', 'precision', 'tuning'],
     f.rules.map((r) => [r.rule, r.kind, String(r.alerts), String(r.judged), String(r.positive), percent(r.precision), r.flagged ? 'FLAG' : '']),
   );
   const intents = renderTable(
