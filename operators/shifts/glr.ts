@@ -247,7 +247,12 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
       if (persistence && logChange > 0 && sizeLlr <= persistence.sizeH && !(prefix ??= prefixSums(s, len, clipped)).persists(m, blockPhi, p, persistence)) {
         continue;
       }
-      if (persistence && logChange > 0 && sizeLlr > persistence.sizeH && !sizeHoldsWithoutTop(s, len, m, kr, lr, lrRaw, kb, lb, L - lrRaw, Q, clipped, p, persistence)) {
+      if (
+        persistence &&
+        logChange > 0 &&
+        sizeLlr > persistence.sizeH &&
+        !sizeHoldsWithoutTop(s, len, m, kr, lr, lrRaw, kb, lb, L - lrRaw, Q, clipped, p, persistence)
+      ) {
         continue;
       }
       const pause = p.pause;
