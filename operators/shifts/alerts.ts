@@ -95,13 +95,17 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const windowMs = i.windowEnd - i.windowStart;
   const recent = Math.max(1, a.guard);
   const windows = (n: number): string => `${n} window${n === 1 ? '' : 's'}`;
+  // Windows of a reported silence carry no evidence and are left out of the means: say how many,
+  // or a mean "of the 38 windows" over 10 of them read as +186% where the 38 fell 27%.
+  const leftOut = (n: number | undefined): string => (n ? `, ${n} of them a reported silence left out` : '');
   const recentFrom = new Date(i.windowEnd - recent * windowMs).toISOString().slice(0, 10);
   const until = new Date(i.windowEnd).toISOString().slice(0, 10);
   return seriesAlert(rule, severity, i, v.direction, i.windowEnd, {
     summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}`,
     description:
-      `${i.measure} per ${i.window} window, deseasonalised: baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}), ` +
-      `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}), change ${changeText}; ` +
+      `${i.measure} per ${i.window} window, adjusted for the customer's weekday profile and the population's movement: ` +
+      `baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}${leftOut(a.silent?.base)}), ` +
+      `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}${leftOut(a.silent?.recent)}), change ${changeText}; ` +
       `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
     baseline: fmt(a.baseline),
     current: fmt(a.current),

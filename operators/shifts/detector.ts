@@ -43,6 +43,8 @@ export interface Assessment {
   baseWindows: number;
   /** Windows kept out of the baseline (the recent ones, or the CUSUM run). */
   guard: number;
+  /** GLR method: of `baseWindows` and `guard`, those of a reported silence, which carry no evidence and are left out of the means. */
+  silent?: { base: number; recent: number };
   /** GLR method: expected events per season phase for the next windows (state `ex`). */
   expected?: number[];
   /** GLR method: mean log size of the baseline (state `mu`). */

@@ -309,6 +309,13 @@ export function assessGlr(
     lb += l[i] as number;
   }
   const expected = factors.map((f) => rate * Math.max(MIN_EXPOSURE, f));
+  let silentBase = 0;
+  let silentRecent = 0;
+  for (let i = 0; i < len; i++) {
+    if (live[i] !== 0) continue;
+    if (i < len - m) silentBase++;
+    else silentRecent++;
+  }
   const a: Assessment = {
     expected,
     baseline,
@@ -320,6 +327,7 @@ export function assessGlr(
     zShort: 0,
     baseWindows: len - m,
     guard: m,
+    ...(silentBase + silentRecent > 0 ? { silent: { base: silentBase, recent: silentRecent } } : {}),
     ...(kb > 0 ? { logMean: lb / kb } : {}),
   };
   const v: Verdict = {
