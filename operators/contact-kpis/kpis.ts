@@ -55,7 +55,8 @@ export function formatKpiValue(kpi: KpiName, value: number): string {
     case 'seconds':
       return `${value.toFixed(1)} s`;
     case 'number':
-      return value.toFixed(2);
+      // Three significant digits below 1: a rate of 0.000694 resolved a minute printed as "0.00".
+      return Math.abs(value) >= 1 || value === 0 ? value.toFixed(2) : value.toPrecision(3);
     case 'count':
       return String(Math.round(value));
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ContactKpiOperator } from '../../../operators/contact-kpis/operator.js';
+import { formatKpiValue } from '../../../operators/contact-kpis/kpis.js';
 import type { ContactKpiOptions } from '../../../operators/contact-kpis/options.js';
 import type { ContactEvent } from '../../../operators/events.js';
 import type { OperatorOutput, OutputRow } from '../../../operators/operator.js';
@@ -232,5 +233,16 @@ describe('contact KPIs against the DuckDB oracle, most contacts under one catch-
     expect(contacts.filter((c) => c.customer_id === 'GUEST').length).toBeGreaterThan(800);
     expect(await compareWithOracle(conn, contacts, {}, {})).toBeGreaterThan(300);
     await compareWithOracle(conn, contacts, { fcrLookaheadDays: 1, fcrScope: 'any_reason' }, { lookaheadDays: 1, anyReason: true });
+  });
+});
+
+describe('KPI values as alerts print them', () => {
+  it('three significant digits for a small number (0.000694 resolved a minute printed as 0.00), units for the others', () => {
+    expect(formatKpiValue('resolved_per_minute', 0.000694)).toBe('0.000694');
+    expect(formatKpiValue('resolved_per_minute', 0.5)).toBe('0.500');
+    expect(formatKpiValue('resolved_per_minute', 12.345)).toBe('12.35');
+    expect(formatKpiValue('resolved_per_minute', 0)).toBe('0.00');
+    expect(formatKpiValue('abandon_rate', 0.1234)).toBe('12.3%');
+    expect(formatKpiValue('aht_seconds', 301.25)).toBe('301.3 s');
   });
 });
