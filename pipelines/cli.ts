@@ -108,7 +108,17 @@ export function buildProgram(): Command {
       await demoCommand(options);
     });
 
+  pointToOwnHelp(program, 'pulse');
   return checkRequiredOptionsLast(program);
+}
+
+/**
+ * After an error, each command points to its own help (`run pulse cases update --help`): every
+ * subcommand inherited the program's "run pulse --help", which does not list its options.
+ */
+function pointToOwnHelp(command: Command, path: string): void {
+  command.showHelpAfterError(`(run ${path} --help for usage)`);
+  for (const sub of command.commands) pointToOwnHelp(sub, `${path} ${sub.name()}`);
 }
 
 export async function main(argv: string[]): Promise<number> {

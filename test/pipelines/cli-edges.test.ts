@@ -56,6 +56,11 @@ describe('pulse run: inputs, databases and options', () => {
     expect(run.stderr).toMatch(/processed 250 records/);
   });
 
+  it("a mistake in a subcommand points to that subcommand's help", () => {
+    expect(pulse('cases', 'update', '--db', db).stderr).toContain('(run pulse cases update --help for usage)');
+    expect(pulse('run', '--config', JOB, '--metrics-port', 'abc').stderr).toContain('(run pulse run --help for usage)');
+  });
+
   it('a missing --input file or a directory', () => {
     refused(
       `--input missing.ndjson: no such file (relative to the current directory, ${dir})`,
