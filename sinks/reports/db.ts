@@ -94,6 +94,13 @@ export async function openReadOnly(path: string): Promise<ReadOnlyDatabase> {
     throw explainOpenError(path, error);
   }
   const connection = await instance.connect();
+  // Another program's DuckDB file: say so, rather than DuckDB's "Table with name ... does not exist!" and a caret.
+  const pulseTables = await connection.runAndReadAll(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'customer_windows'`);
+  if (pulseTables.getRows().length === 0) {
+    connection.closeSync();
+    instance.closeSync();
+    throw new UsageError(`${path} is not a customer-pulse database (it has no customer_windows table); give the --db a job wrote`);
+  }
   return {
     connection,
     close() {

@@ -10,6 +10,7 @@ import type { Alert } from '../../../operators/alert.js';
 import { reportCommand } from '../../../pipelines/commands/report.js';
 import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import { loadAlert } from '../../../sinks/reports/alerts-data.js';
+import { openReadOnly } from '../../../sinks/reports/db.js';
 import { alertReportTarget, prepareAlertReport } from '../../../sinks/reports/alert-reports.js';
 import { renderDriftReport } from '../../../sinks/reports/drift-report.js';
 import { writePreparedReport } from '../../../sinks/reports/write.js';
@@ -398,6 +399,22 @@ describe.skipIf(!HAS_CHROMIUM)('drift report in headless Chromium', () => {
     expect(seen.rects[2]).toHaveLength(MIGRATIONS.length);
     expect(seen.rects[2]?.find((l) => l.includes('from: none; to: Bronze;'))).toMatch(/customers: 2;.*revenue share: 5\.0%/);
     expect(seen.points.slice(3).map((p) => p.length)).toEqual([2, 2, 2, 2, 2]);
+  });
+});
+
+describe('a DuckDB file that is not a customer-pulse database', () => {
+  it("is a usage error naming the file, not DuckDB's missing-table message", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-not-pulse-'));
+    const path = join(dir, 'other.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run('CREATE TABLE invoices (id INTEGER)');
+    connection.closeSync();
+    instance.closeSync();
+    await expect(openReadOnly(path)).rejects.toMatchObject({
+      code: 'USAGE',
+      message: `${path} is not a customer-pulse database (it has no customer_windows table); give the --db a job wrote`,
+    });
   });
 });
 
