@@ -28,4 +28,5 @@ export function wellFormedText(text: string): string {
   return text.isWellFormed() ? text : text.toWellFormed();
 }
 
-const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+/** The first half of a UTF-16 surrogate pair (the UTF-16 file reader keeps one back for its chunk's end too). */
+export const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { type Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from '../operators/errors.js';
+import { isHighSurrogate } from '../operators/text-clip.js';
 import { firstBytes } from './file-fingerprint.js';
 import type { UnreadableRecord } from '../operators/record-limits.js';
 import { RAW_PREFIX_BYTES, notUtf8, tooLarge } from './record-bytes.js';
@@ -154,8 +155,6 @@ async function* utf8From(chunks: AsyncIterator<Buffer>, encoding: 'utf16le' | 'u
 function codeUnit(bytes: Buffer, at: number, encoding: 'utf16le' | 'utf16be'): number {
   return encoding === 'utf16le' ? bytes.readUInt16LE(at) : bytes.readUInt16BE(at);
 }
-
-const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
 
 /** Code units as a JavaScript string, lone surrogates kept (Node's `utf16le` keeps them). */
 function utf16Text(units: Buffer, encoding: 'utf16le' | 'utf16be'): string {

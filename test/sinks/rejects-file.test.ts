@@ -22,7 +22,9 @@ describe('rejects files beside the inputs', () => {
     const readOnly = '/sys/events.ndjson';
     await append([rejection(join(dir, 'events.ndjson'), 3), rejection(readOnly, 7)]);
     await append([rejection(join(dir, 'events.ndjson'), 9), rejection(readOnly, 8)]);
-    expect(told).toEqual(['/sys/events.rejects.ndjson EACCES']);
+    // EACCES on a host, EROFS where /sys is mounted read-only (a container): either is an unwritable place.
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(/^\/sys\/events\.rejects\.ndjson (EACCES|EROFS|EPERM)$/);
     const lines = readFileSync(join(dir, 'events.rejects.ndjson'), 'utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([3, 9]);
   });
