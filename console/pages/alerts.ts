@@ -6,6 +6,7 @@ import { isWithin } from '../../pipelines/job-api.js';
 import { PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import { alertChoices, listAlerts, reportPath, type AlertFilters } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
+import { teamScope } from './cases.js';
 
 interface AlertQuery {
   kind?: string;
@@ -56,7 +57,7 @@ export function registerAlertPages(app: FastifyInstance, context: PageContext): 
     const user = request.user!;
     const { id } = request.params;
     const found = await context.db.use(async (conn) => {
-      const [alert] = await listAlerts(conn, { alertId: id, ...(user.role === 'manager' ? {} : { team: user.team }) }, 1);
+      const [alert] = await listAlerts(conn, { alertId: id, ...teamScope(user) }, 1);
       return alert === undefined ? undefined : reportPath(conn, id);
     });
     if (found === undefined) return renderError(reply, request, 404, 'This alert has no rendered report (yet), or it is not routed to your team.');

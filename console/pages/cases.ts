@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
-import { CaseChangeError, CaseNotFoundError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
+import { CaseChangeError, CaseNotFoundError, UnknownTeamError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
@@ -25,6 +25,14 @@ interface CaseForm {
 /** Members see and work their own team's cases; managers every team's. */
 export function mayWork(user: ConsoleUser, found: CaseRecord): boolean {
   return user.role === 'manager' || found.team === user.team;
+}
+
+/**
+ * The filter of the alerts and cases `user` may see, for `listAlerts` and `listCases`: a member's
+ * team's, every team's for a manager. One rule for every page, so none lists what another hides.
+ */
+export function teamScope(user: ConsoleUser): { team?: string } {
+  return user.role === 'manager' ? {} : { team: user.team };
 }
 
 /** A form field: trimmed, empty as undefined. */
@@ -98,7 +106,8 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
         events,
         alert,
         customer: customerId === null ? undefined : await customerOf(conn, customerId, alert?.labels['account_owner'] ?? null),
-        signals: customerId === null ? [] : await listAlerts(conn, { customer: customerId }, 10),
+        // As on the customer page: another team's alerts (and links to its cases, which answer 404) stay hidden from a member.
+        signals: customerId === null ? [] : await listAlerts(conn, { customer: customerId, ...teamScope(user) }, 10),
         windows: customerId === null ? [] : await recentWindows(conn, customerId),
         kpis: queue === undefined ? [] : await queueKpis(conn, queue),
         outcomes: await listOutcomes(conn, { subjectId: found.case_id, kind: 'case' }),
@@ -132,6 +141,10 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
     if (form.status !== undefined && !(CASE_STATUSES as readonly string[]).includes(form.status)) {
       return renderError(reply, request, 400, `Unknown status '${form.status}'.`);
     }
+    // The case tools' own refusal of an empty change names command-line flags.
+    if (action !== 'close' && Object.keys(changeOf(action, form)).length === 0) {
+      return renderError(reply, request, 400, `Nothing was changed: the form was empty (${NEEDS[action]}).`);
+    }
     const outcome = await context.db.use(async (conn) => {
       const found = await findCase(conn, request.params.id);
       if (found === undefined || !mayWork(user, found)) return 'not found' as const;
@@ -141,6 +154,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
         else await updateCase(conn, found.case_id, changeOf(action, form), who);
         return found.case_id;
       } catch (error) {
+        if (error instanceof UnknownTeamError) return { message: error.withHowToStart(howToStartTeam(error.team)) };
         if (error instanceof CaseChangeError) return { message: error.message };
         throw error;
       }
@@ -150,6 +164,22 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
     return reply.redirect(`/cases/${encodeURIComponent(outcome)}`, 303);
   });
 }
+
+/**
+ * How a console user gets a new team: the console has no page to start one, and a team exists once
+ * a console user works in it, which an administrator sets up (the command line's own way, a flag
+ * of `pulse cases update`, is not one a console user can give).
+ */
+function howToStartTeam(team: string): string {
+  return `if it is a new team, ask an administrator to add its first console user (pulse users add NAME --team ${team} --role member), then reassign the case here`;
+}
+
+/** What each action needs filled in, for a form sent empty. */
+const NEEDS: Record<Exclude<Action, 'close'>, string> = {
+  note: 'write a note',
+  status: 'pick a status',
+  assign: 'give a team or an assignee',
+};
 
 /** The fields of the form that belong to the action (a stray field does not ride along). */
 function changeOf(action: Exclude<Action, 'close'>, form: CaseForm): CaseForm {

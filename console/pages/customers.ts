@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { listCases } from '../../sinks/cases/index.js';
 import { customerOf, listAlerts, recentWindows } from '../queries.js';
 import type { PageContext } from '../server.js';
+import { teamScope } from './cases.js';
 
 export function registerCustomerPages(app: FastifyInstance, context: PageContext): void {
   app.get<{ Params: { id: string } }>('/customers/:id', async (request, reply) => {
     const user = request.user!;
     const customerId = request.params.id;
-    const team = user.role === 'manager' ? {} : { team: user.team };
+    const team = teamScope(user);
     const page = await context.db.use(async (conn) => {
       const alerts = await listAlerts(conn, { customer: customerId, ...team }, 50);
       return {

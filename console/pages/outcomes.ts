@@ -9,7 +9,7 @@ import { UsageError } from '../../operators/errors.js';
 import { listAlerts } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
 import type { ConsoleUser } from '../users.js';
-import { findCase, mayWork } from './cases.js';
+import { findCase, mayWork, teamScope } from './cases.js';
 
 interface OutcomeRoute {
   Params: { id: string };
@@ -28,7 +28,7 @@ async function mayJudge(conn: Parameters<typeof listAlerts>[0], user: ConsoleUse
     const found = await findCase(conn, id);
     return found !== undefined && mayWork(user, found);
   }
-  const [alert] = await listAlerts(conn, { alertId: id, ...(user.role === 'manager' ? {} : { team: user.team }) }, 1);
+  const [alert] = await listAlerts(conn, { alertId: id, ...teamScope(user) }, 1);
   return alert !== undefined;
 }
 

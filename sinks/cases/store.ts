@@ -10,9 +10,8 @@
 import { BOOLEAN, DOUBLE, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { CASE_STATUSES, type CaseStatusInfo, TERMINAL_CASE_STATUSES, isCaseStatus } from '../../operators/service/case-status.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
-import { terminalSafe } from '../terminal-text.js';
 import { inTransaction } from '../duckdb/transaction.js';
-import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError } from './errors.js';
+import { AmbiguousCaseIdError, CaseChangeError, CaseNotFoundError, UnknownTeamError } from './errors.js';
 import { bindList } from '../duckdb/bind-list.js';
 
 export interface CaseRecord {
@@ -191,10 +190,7 @@ export async function updateCase(conn: DuckDBConnection, idOrPrefix: string, cha
 /** Teams that exist: those with cases, and those console users work in. */
 const KNOWN_TEAMS = `SELECT team FROM cases UNION SELECT team FROM console_users`;
 
-/**
- * A case handed to a team that no case or console user has is seen by no member and its notices
- * reach nobody ('instal-care' for 'install-care'): refused, with the close matches and the teams.
- */
+/** Refuses a team that no case or console user has (`UnknownTeamError`), with the close matches and the teams. */
 async function requireKnownTeam(conn: DuckDBConnection, team: string): Promise<void> {
   const reader = await conn.runAndReadAll(
     `SELECT team, damerau_levenshtein(lower(team), lower($team)) AS d FROM (${KNOWN_TEAMS}) WHERE team IS NOT NULL ORDER BY d, team`,
@@ -203,11 +199,10 @@ async function requireKnownTeam(conn: DuckDBConnection, team: string): Promise<v
   const teams = reader.getRowObjectsJS().map((r) => ({ team: String(r['team']), distance: Number(r['d']) }));
   if (teams.some((t) => t.team === team)) return;
   const close = teams.filter((t) => t.distance <= Math.max(2, Math.floor(team.length / 3))).map((t) => t.team);
-  const named = (list: readonly string[]): string => list.map((t) => terminalSafe(t)).join(', ');
-  throw new CaseChangeError(
-    `no case or console user has the team '${terminalSafe(team)}'${close.length > 0 ? ` (did you mean ${named(close.slice(0, 3))}?)` : ''}; ` +
-      `teams: ${named(teams.map((t) => t.team).sort()) || 'none yet'}. A case handed to a team nobody works in is seen by no member and its notices reach nobody; ` +
-      'to start a new team, give --new-team (pulse cases update)',
+  throw new UnknownTeamError(
+    team,
+    close,
+    teams.map((t) => t.team),
   );
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The case page and its reassign form (fastify's inject): a member's list of the customer's recent
+ * alerts holds their team's only, as the customer page does; the close button's tooltip is a
+ * well-formed attribute; reassigning to a misspelt team says what a console user can do.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES, NOW, USERS, openFixtureConsole, signedIn, type FixtureConsole } from './fixture.js';
+
+/** A retention alert of the customer of the billing case `dueSoon`, linked to retention's case. */
+const OTHER_TEAM_RULE = 'RetentionOnlySignal';
+const OTHER_TEAM_CASE_LINK = `href="/cases/${CASES.otherTeam}"`;
+
+let opened: FixtureConsole | undefined;
+
+describe('the case page', () => {
+  beforeAll(async () => {
+    opened = await openFixtureConsole(
+      'pulse-console-case-page-',
+      () => NOW,
+      async (conn) => {
+        const labels = JSON.stringify({ alertname: OTHER_TEAM_RULE, kind: 'service', severity: 'warning', team: 'retention', case_id: CASES.otherTeam });
+        const annotations = JSON.stringify({ summary: 'retention desk only' });
+        await conn.run(
+          `INSERT INTO alerts VALUES ('alert-6', 'service', '${OTHER_TEAM_RULE}', 'warning', 'cust-2', make_timestamptz(${NOW - 3_600_000} * 1000),
+             make_timestamptz(${NOW - 3_600_000} * 1000), '${labels}', '${annotations}', 'firing')`,
+        );
+      },
+    );
+  });
+  afterAll(() => opened?.close());
+
+  it("lists only the member's team's alerts of the customer, as the customer page does; a manager sees every team's", async () => {
+    const member = await signedIn(opened!.app, USERS.member.name);
+    const page = await member.request('GET', `/cases/${CASES.dueSoon}`);
+    expect(page.statusCode).toBe(200);
+    // The member's own alert of the customer is still listed.
+    expect(page.body).toContain('Negative contact of cust-2');
+    expect(page.body).not.toContain(OTHER_TEAM_RULE);
+    expect(page.body).not.toContain(OTHER_TEAM_CASE_LINK);
+    expect((await member.request('GET', '/customers/cust-2')).body).not.toContain(OTHER_TEAM_RULE);
+
+    const manager = await signedIn(opened!.app, USERS.manager.name);
+    const managerPage = await manager.request('GET', `/cases/${CASES.dueSoon}`);
+    expect(managerPage.body).toContain(OTHER_TEAM_RULE);
+    expect(managerPage.body).toContain(OTHER_TEAM_CASE_LINK);
+    expect((await manager.request('GET', '/customers/cust-2')).body).toContain(OTHER_TEAM_RULE);
+  });
+
+  it("gives a member's close button a quoted title, and a manager's none", async () => {
+    const member = await signedIn(opened!.app, USERS.member.name);
+    expect((await member.request('GET', `/cases/${CASES.dueSoon}`)).body).toContain('<button type="submit" class="close" title="case managers only">');
+    const manager = await signedIn(opened!.app, USERS.manager.name);
+    expect((await manager.request('GET', `/cases/${CASES.dueSoon}`)).body).toContain('<button type="submit" class="close">');
+  });
+
+  it('refuses a misspelt team with the close match and the teams, and says what a console user can do (no command-line flag)', async () => {
+    const { request, tokenOf } = await signedIn(opened!.app, USERS.member.name);
+    const page = await request('GET', `/cases/${CASES.dueSoon}`);
+    const refused = await request('POST', `/cases/${CASES.dueSoon}/assign`, { _csrf: tokenOf(page.body), team: 'billng' });
+    expect(refused.statusCode).toBe(400);
+    const message = /<p class="error" role="alert">([^<]*)<\/p>/.exec(refused.body)![1]!;
+    expect(message).toContain('(did you mean billing?)');
+    expect(message).toContain('teams: billing, retention.');
+    expect(message).toContain(
+      'ask an administrator to add its first console user (pulse users add NAME --team billng --role member), then reassign the case here.',
+    );
+    expect(message).not.toContain('--new-team');
+    const team = await opened!.conn.runAndReadAll(`SELECT team FROM cases WHERE case_id = '${CASES.dueSoon}'`);
+    expect(team.getRowObjectsJS()).toEqual([{ team: 'billing' }]);
+  });
+
+  it('refuses a form sent empty with what to fill in, not the command-line flags', async () => {
+    const { request, tokenOf } = await signedIn(opened!.app, USERS.member.name);
+    const page = await request('GET', `/cases/${CASES.dueSoon}`);
+    const refused = await request('POST', `/cases/${CASES.dueSoon}/note`, { _csrf: tokenOf(page.body), note: '   ' });
+    expect(refused.statusCode).toBe(400);
+    const message = /<p class="error" role="alert">([^<]*)<\/p>/.exec(refused.body)![1]!;
+    expect(message).toBe('Nothing was changed: the form was empty (write a note).');
+  });
+});
