@@ -1,6 +1,7 @@
 import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { eventSchemas } from './event-schemas.js';
+import { isInternationalAddress } from './international-address.js';
 import {
   CONTACT_CHANNELS,
   DISPOSITIONS,
@@ -66,7 +67,7 @@ export class EventDecoder {
     // Exactly the times `toMillis` can convert, so a valid record never gets a NaN time.
     ajv.addFormat('date-time', { type: 'string', validate: (text: string) => !Number.isNaN(parsedTimestamp(text)) });
     const email = ajv.formats['email'] as RegExp;
-    ajv.addFormat('account-owner', { type: 'string', validate: (text: string) => text.trim() === '' || email.test(text) });
+    ajv.addFormat('account-owner', { type: 'string', validate: (text: string) => text.trim() === '' || email.test(text) || isInternationalAddress(text) });
     ajv.addFormat('signup-date', { type: 'string', validate: (text: string) => isDate(text) || !Number.isNaN(parsedTimestamp(text)) });
     // A code keyword: ajv inlines the check. With a `validate` function it called the function
     // with a context object and a concatenated instance path, allocated for every string field of

@@ -79,6 +79,16 @@ describe('EventDecoder', () => {
     }
   });
 
+  it('takes an account_owner with characters beyond ASCII (RFC 6531) and refuses what is no address in any script', () => {
+    const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C', tier: 'Silver' };
+    for (const owner of ['zoë@example.com', 'josé.núñez@correo.es', '用户@例子.广告']) {
+      expect(decoder.decode({ ...profile, account_owner: owner }), owner).toMatchObject({ ok: true, event: { account_owner: owner, tier: 'Silver' } });
+    }
+    for (const refused of ['zoë', 'zoë@', 'zoë at example.com', 'not-an-address']) {
+      expect(decoder.decode({ ...profile, account_owner: refused }), refused).toMatchObject({ ok: false, reason: 'impossible_value' });
+    }
+  });
+
   it('takes a signup_date written as a timestamp (as databases export DATE columns), keeping its date as written', () => {
     const profile = { type: 'profile', event_id: 'p', ts: 0, customer_id: 'C' };
     for (const [written, kept] of [
