@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { Alert } from '../operators/alert.js';
-import { SinkError } from '../operators/errors.js';
+import { PulseError, SinkError } from '../operators/errors.js';
 import { inTransaction } from '../sinks/duckdb/transaction.js';
 import { loadLatestAlerts, prepareAlertReport, queryRows, ReadCache } from '../sinks/reports/index.js';
 import type { AlertReportKind } from '../sinks/reports/index.js';
@@ -106,6 +106,11 @@ export class ReportQueue {
 
   constructor(private readonly options: ReportQueueOptions) {
     this.loop = this.run();
+  }
+
+  /** Reports that failed in this run (each logged, and marked failed in pulse_report_requests). */
+  get failures(): number {
+    return this.failed;
   }
 
   /** A checkpoint has committed (possibly with requests): look for them. Never waits. */
@@ -312,8 +317,10 @@ export class ReportQueue {
         metrics.rendered(request.kind);
         logger.debug(fields, 'alert report written');
       } else {
+        // A failure the job foresaw (a file it could not write) says all in its message; a stack
+        // only for the unforeseen.
         logger.error(
-          { ...fields, err: cause },
+          { ...fields, ...(cause instanceof PulseError ? {} : { err: cause }) },
           `rendering the ${request.kind} report of alert ${request.alert_id} to ${request.report_path} failed: ${error}. ` +
             'The alert keeps its link and the job goes on; the request is marked failed in pulse_report_requests',
         );

@@ -27,6 +27,12 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }
+  if (summary.reportsFailed > 0) {
+    lines.push(
+      `${summary.reportsFailed} alert reports could not be written (the log says why for each; also pulse_report_requests.last_error); ` +
+        'their alerts are kept (and delivered) all the same, linking to reports that are not there',
+    );
+  }
   // Nothing accepted and records refused as late or duplicate: a rerun over input this database
   // has counted (its broken lines are refused again). Nothing accepted otherwise is most likely
   // the wrong file or format (a pretty-printed JSON file, a CSV), not bad data: say which rather

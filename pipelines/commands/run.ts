@@ -77,6 +77,8 @@ export interface RunCommandResult extends RunSummary {
   alertsPending: number;
   /** Alert deliveries that went dead during the run (refused, or out of attempts). */
   alertsDead: number;
+  /** Alert reports that could not be rendered or written in this run. */
+  reportsFailed: number;
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -239,7 +241,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
     // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
     const drained = await delivery?.stop();
-    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0 };
+    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures };
   } finally {
     progress.stop();
     await reports.stop();

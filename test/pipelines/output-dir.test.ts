@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,15 @@ describe('output directories', () => {
     expect(() => checkOutputDir('--reports', join(file, 'reports'))).toThrow(`is inside ${file}, which is a file`);
     expect(() => checkOutputDir('--out', join(dir, 'new', 'reports'))).not.toThrow();
     expect(() => checkOutputDir('--out', dir)).not.toThrow();
+  });
+
+  it('a directory this user cannot write in is refused, and the check leaves nothing behind', () => {
+    // /sys refuses new entries even to root, whose `access` check it passes (a read-only share, as a user has it).
+    expect(() => checkOutputDir('--reports', '/sys/reports')).toThrow(
+      /^--reports \/sys\/reports: \/sys, where it would be created, (cannot be written by this user \((EPERM|EACCES)\)|is on a read-only file system); give a directory this job can write$/,
+    );
+    checkOutputDir('--reports', dir);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.pulse-write-check-'))).toEqual([]);
   });
 
   it('pulse run --reports FILE exits 2 before anything is opened (it ran to its end with every report failing, exit 0)', async () => {

@@ -190,9 +190,20 @@ describe('ReportQueue', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ alert_id: 'a-ghost', kind: 'kpi', report_path: ghost.annotations['report_path'] });
     expect(String(logged[0]!['msg'])).toMatch(/alert a-ghost to .* failed: no contact_kpis rows for nowhere/);
+    // A failure the job foresaw says all in its message: no stack trace in the log.
+    expect(logged[0]).not.toHaveProperty('err');
     expect(await metric('pulse_report_failures_total', 'kpi')).toBe(1);
     expect(await metric('pulse_reports_rendered_total', 'kpi')).toBe(1);
     expect(existsSync(ghost.annotations['report_path'] as string)).toBe(false);
+  });
+
+  it('logs the stack of a failure nobody foresaw (a defect), beside its message', async () => {
+    await checkpointAlert(await firingKpiAlert());
+    const broken: ReportWriter = { write: () => Promise.reject(new TypeError('x is not a function')), close: async () => undefined };
+    expect(await (await queue(broken)).drain()).toEqual({ rendered: 0, failed: 1 });
+    const logged = logLines.filter((l) => l['level'] === 50);
+    expect(String(logged[0]!['msg'])).toMatch(/failed: x is not a function/);
+    expect(String((logged[0]!['err'] as { stack: string }).stack)).toMatch(/^TypeError: x is not a function\n\s+at /);
   });
 
   it('marks a request whose alert is no longer in the alerts table failed, and the rest of its batch done', async () => {

@@ -12,6 +12,7 @@ const summary = {
   completed: true,
   alertsPending: 0,
   alertsDead: 0,
+  reportsFailed: 0,
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
@@ -36,6 +37,9 @@ describe('what pulse run prints at its end', () => {
     expect(text).toContain("pulse outbox send --db 'my db.duckdb' --config job.yaml");
     expect(runOutcomeText({ ...summary, alertsDead: 33 }, { db: 'my db.duckdb', config: 'job.yaml' })).toContain(
       "33 alert deliveries failed for good in this run (a receiver refused them, or they ran out of attempts); see why with: pulse outbox list --db 'my db.duckdb' --status dead",
+    );
+    expect(runOutcomeText({ ...summary, reportsFailed: 4 }, options)).toContain(
+      '4 alert reports could not be written (the log says why for each; also pulse_report_requests.last_error)',
     );
     const none = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 0 }, options);
     expect(none).toContain('not one record was accepted: is the input NDJSON');
