@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { UsageError } from '../operators/errors.js';
 
 /**
  * How a running job's command API is found and entered: `<db>.api.json` beside its database holds
@@ -45,14 +46,29 @@ export function readApiAddress(dbPath: string): ApiAddress | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(
+    throw new UsageError(
       `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` + `run the command as the user that runs the job`,
-      { cause: error },
     );
   }
   const address = JSON.parse(text) as Partial<ApiAddress>;
   if (typeof address.url !== 'string' || typeof address.token !== 'string') {
-    throw new Error(`${file} is not the address file of a running job (no url or token); if no job runs on ${dbPath}, delete it`);
+    throw new UsageError(`${file} is not the address file of a running job (no url or token); if no job runs on ${dbPath}, delete it`);
+  }
+  // A job killed outright (SIGKILL, a lost machine) could not remove its file: with its process
+  // gone, the file says nothing, and the command opens the database itself.
+  if (typeof address.pid === 'number' && !processRuns(address.pid)) {
+    rmSync(file, { force: true });
+    return undefined;
   }
   return address as ApiAddress;
+}
+
+/** Whether a process `pid` runs (EPERM: it does, as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Command } from 'commander';
-import { UsageError } from '../operators/errors.js';
+import { PulseError, UsageError } from '../operators/errors.js';
 import type { OpenDatabase, OpenOutboxSender, OutboxSender } from './commands/database-access.js';
 import { DATABASE_COMMANDS, databaseCommands } from './commands/database-commands.js';
 import { checkRequiredOptionsLast } from './commands/required-options.js';
@@ -204,12 +204,13 @@ export async function runInJob(dbPath: string, argv: readonly string[]): Promise
       signal: AbortSignal.timeout(15 * 60_000),
     });
   } catch (error) {
-    throw new Error(
+    throw new PulseError(
+      'STORE_LOCKED',
       `the job holding ${dbPath} (pid ${address.pid}) publishes its API at ${address.url} (${file}), but it does not answer: ` +
         `${(error as Error).message}. If that job is gone, delete ${file}.`,
       { cause: error },
     );
   }
-  if (!response.ok) throw new Error(`the job's API at ${address.url} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok) throw new PulseError('STORE_LOCKED', `the job's API at ${address.url} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as CommandResult;
 }
