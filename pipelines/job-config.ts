@@ -5,7 +5,7 @@ import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
 import type { RecordLimits } from '../operators/record-limits.js';
 import { parseTimestamp } from '../operators/timestamp.js';
-import { checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
+import { AlertingConfigError, checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import type { OutcomeThresholds } from '../sinks/outcomes/figures.js';
@@ -150,7 +150,9 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       const { config } = parseAlertingConfig(job.alerting);
       checkReceiverSecrets(config.receivers, env);
     } catch (error) {
-      throw new ConfigError(`${origin}: ${(error as Error).message}`, error);
+      // As every other section's problems: the file and line of the key (the message names its path).
+      const line = error instanceof AlertingConfigError ? lineOf(document, lineCounter, pathSegments(error.path)) : undefined;
+      throw new ConfigError(`${origin}${line === undefined ? '' : `:${line}`}: ${(error as Error).message}`, error);
     }
   }
   return {

@@ -95,6 +95,10 @@ describe('job configuration', () => {
     );
     // A missing key: the line of the mapping that lacks it.
     expect(fails(VALID.replace('{ type: files, paths: [a.ndjson] }', '{ type: files }'))).toMatch(/^job\.yaml:5: sources\.files: the key 'paths' is required/);
+    // The alerting section too, whose checks are the alert sink's own.
+    const alerting =
+      'alerting:\n  receivers:\n    - { name: ops, type: file, path: a.ndjson }\n  route:\n    receiver: ops\n    routes:\n      - receivr: ops\n';
+    expect(fails(VALID + alerting)).toMatch(/^job\.yaml:14: alerting\.route\.routes\[0\]\.receivr: unknown key \(did you mean receiver\?\)/);
   });
 
   const cases: Array<[string, string, RegExp]> = [
