@@ -1,3 +1,5 @@
+import stringWidth from 'string-width';
+
 /**
  * Text for a terminal. Values in the tables `pulse` prints (customer ids, notes, errors) come from
  * events and from people; a control character in one would be obeyed by the terminal: an escape
@@ -14,16 +16,29 @@ export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Left-aligned columns separated by two spaces; the header underlined; every cell terminal-safe. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+/** How `renderTable` lays a table out. */
+export interface TableLayout {
+  /** A line of dashes under the header (the listings of cases, outbox rows, outcomes). */
+  underline?: boolean;
+  /** Columns of numbers, aligned right. */
+  numeric?: readonly boolean[];
+}
+
+/**
+ * Columns separated by two spaces, each as wide as its widest cell as a terminal shows it (an
+ * East Asian wide character takes two columns, a combining mark none: `string-width`); numbers
+ * right-aligned; every cell terminal-safe.
+ */
+export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, layout: TableLayout = { underline: true }): string {
   const safeRows = rows.map((row) => row.map(terminalSafe));
-  const widths = headers.map((h, i) => Math.max(h.length, ...safeRows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...safeRows.map(line)].join('\n') + '\n';
+  const widths = headers.map((h, i) => Math.max(stringWidth(h), ...safeRows.map((r) => stringWidth(r[i] ?? ''))));
+  const cell = (text: string, i: number): string => {
+    const fill = ' '.repeat(widths[i]! - stringWidth(text));
+    return layout.numeric?.[i] ? fill + text : text + fill;
+  };
+  const line = (cells: readonly string[]): string => cells.map(cell).join('  ').trimEnd();
+  const underline = layout.underline ? [line(widths.map((w) => '-'.repeat(w)))] : [];
+  return [line(headers), ...underline, ...safeRows.map(line)].join('\n') + '\n';
 }
 
 /**

@@ -14,7 +14,7 @@ import type { OnDemandDriftResult } from '../on-demand-drift/on-demand.js';
 import { DEFAULT_ON_DEMAND_KEY_FEATURES, evaluateDriftOnDemand } from '../on-demand-drift/on-demand.js';
 import type { CustomerMeasure } from '../../sinks/reports/drift-data.js';
 import { renderDriftReport } from '../../sinks/reports/drift-report.js';
-import { terminalSafe } from '../../sinks/terminal-text.js';
+import { renderTable, terminalSafe } from '../../sinks/terminal-text.js';
 import { collectList } from './list-option.js';
 
 export interface DriftCommandIO {
@@ -68,12 +68,6 @@ export function formatDriftSummary(result: OnDemandDriftResult): string {
     fmt(f.threshold),
     f.drifted ? 'yes' : 'no',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd();
   const d = result.dataset;
   const share =
     d.share === null
@@ -85,8 +79,7 @@ export function formatDriftSummary(result: OnDemandDriftResult): string {
     `reference ${new Date(p.referenceStart).toISOString()} .. ${new Date(p.referenceEnd).toISOString()}`,
     `current   ${new Date(p.currentStart).toISOString()} .. ${new Date(p.currentEnd).toISOString()}`,
     '',
-    line(head),
-    ...rows.map(line),
+    renderTable(head, rows, {}).trimEnd(),
     '',
     `dataset: ${d.drifted ? 'DRIFTED' : 'not drifted'} (${share}${keys})`,
     '',

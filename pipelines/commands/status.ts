@@ -3,6 +3,7 @@ import { UsageError } from '../../operators/errors.js';
 import { apiAddressFile } from '../job-api-address.js';
 import { runInJob, STATUS_COMMAND, type CommandResult } from '../job-api.js';
 import type { MemberPartition, MemberStatus, MergeStatus } from '../job-status.js';
+import { renderTable } from '../../sinks/terminal-text.js';
 
 /** Asks the job holding a database for its status (pipelines/job-api.ts); tests pass their own. */
 export type AskJob = (db: string, argv: readonly string[]) => Promise<CommandResult | undefined>;
@@ -56,15 +57,13 @@ function restoreText(partition: MemberPartition): string {
   return `done in ${((restore.finishedAt! - restore.startedAt) / 1000).toFixed(1)} s (${rows})`;
 }
 
-/** Columns padded to their widest cell; numbers right-aligned. */
+/** A table of the status block: numbers right-aligned, each line indented under its member. */
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, numeric: readonly boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].map((l) => `  ${l}\n`).join('');
+  return renderTable(header, rows, { numeric })
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `  ${l}\n`)
+    .join('');
 }
 
 /** The merge partitions a member follows (job option `merge`): merged offset, high watermark, records not merged yet. */

@@ -10,7 +10,7 @@ import { inTransaction } from '../duckdb/transaction.js';
 import { ensureOutcomeTables, recordOutcome } from '../outcomes/store.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
 import { bindList } from '../duckdb/bind-list.js';
-import { shellWord } from '../terminal-text.js';
+import { renderTable, shellWord } from '../terminal-text.js';
 import { clipText } from '../../operators/text-clip.js';
 
 export interface LeadRecord {
@@ -160,17 +160,7 @@ export function formatLeads(leads: readonly LeadRecord[]): string {
     l.value === null ? '' : l.value.toFixed(2),
     clipText((l.excerpt ?? '').replace(/\s+/g, ' '), 50, ''),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return (
-    [header, ...rows]
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  return renderTable(header, rows, {});
 }
 
 export interface LeadSummaryRow {
@@ -221,15 +211,5 @@ export function formatLeadSummary(rows: readonly LeadSummaryRow[]): string {
     pct(r.win_rate),
     r.revenue.toFixed(2),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return (
-    [header, ...body]
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  return renderTable(header, body, {});
 }

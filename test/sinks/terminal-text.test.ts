@@ -34,6 +34,30 @@ describe('text printed to a terminal', () => {
     );
   });
 
+  it('columns are as wide as a terminal shows their text: an East Asian wide character takes two columns, a combining mark none', () => {
+    const text = renderTable(
+      ['CUSTOMER', 'TEAM'],
+      [
+        ['顧客-東京', 'care'],
+        ['Zoe\u0308', 'care'],
+        ['C-1', 'care'],
+      ],
+    );
+    // 顧客-東京 is 9 columns wide (four wide characters and a hyphen): every TEAM cell starts at column 11.
+    expect(text.split('\n').slice(2, 5)).toEqual(['顧客-東京  care', `Zoe\u0308${' '.repeat(6)}  care`, `C-1${' '.repeat(6)}  care`]);
+    // Numbers right-aligned, no underline.
+    expect(
+      renderTable(
+        ['N', 'WHO'],
+        [
+          ['7', 'a'],
+          ['1234', 'b'],
+        ],
+        { numeric: [true, false] },
+      ),
+    ).toBe('   N  WHO\n   7  a\n1234  b\n');
+  });
+
   it('pulse cases list and show print no raw control character from a customer id, team or note', () => {
     const record: CaseRecord = {
       case_id: 'case-1',
