@@ -231,7 +231,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       unpublish = publishApiAddress(job.storePath, job.metricsPort, token);
       logger.info({ port: job.metricsPort }, `serving /metrics, /healthz, /readyz and ${COMMAND_API_PATH} (pulse report, cases, outbox, drift, status)`);
     }
-    logger.info({ job: job.name, source: job.source, db: job.storePath }, 'job starting');
+    const files = job.sources[job.source];
+    const inputs = files?.type === 'files' ? { inputs: files.paths.map((path) => (path === '-' ? 'stdin' : path)) } : {};
+    logger.info({ job: job.name, source: job.source, ...inputs, db: job.storePath }, 'job starting');
     delivery?.start();
     const summary = await runner.run();
     if (summary.completed) {
