@@ -2,6 +2,7 @@ import { compileConfig, Duration, Type, type Static } from '../../operators/conf
 import { parseDuration } from '../../operators/duration.js';
 import { ROUTING_PROPERTIES, Router, RoutingConfigError } from './routing/index.js';
 import { AlertingConfigError } from './errors.js';
+import { emailAddressProblem } from './email-address.js';
 import { credentialInUrl } from './redact.js';
 import { RECEIVER_SCHEMA } from './receiver-config.js';
 
@@ -101,6 +102,8 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
           '(sent as Authorization: Bearer)',
       );
     }
+    // Named as the schema's errors name a receiver's keys (smarthost without a port, say).
+    if (r.type === 'email') checkEmailAddresses(r, `${prefix}.receivers[${i}] (${r.name})`);
   });
   const { backoff } = config.delivery;
   if (ms(backoff.base) > ms(backoff.max)) {
@@ -113,5 +116,24 @@ export function parseAlertingConfig(raw: unknown, prefix = 'alerting'): { config
       throw new AlertingConfigError(cause.path, cause.message.slice(cause.path.length + 2), { cause });
     }
     throw cause;
+  }
+}
+
+/**
+ * Refuses an e-mail receiver's `to` or `from` that is not an address: nodemailer would drop it,
+ * and every mail of the receiver would then fail, retried until it went dead.
+ */
+function checkEmailAddresses(r: Extract<AlertingConfig['receivers'][number], { type: 'email' }>, path: string): void {
+  const to =
+    r.to === undefined
+      ? []
+      : Array.isArray(r.to)
+        ? r.to.map((text, j) => ({ key: `to[${j}]`, text, sender: false }))
+        : [{ key: 'to', text: r.to, sender: false }];
+  for (const { key, text, sender } of [...to, { key: 'from', text: r.from, sender: true }]) {
+    const problem = emailAddressProblem(text, sender);
+    if (problem) {
+      throw new AlertingConfigError(`${path}.${key}`, `${problem}. Write an address as user@example.com, or with a name as "Ops Desk <user@example.com>"`);
+    }
   }
 }

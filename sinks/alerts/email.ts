@@ -119,11 +119,16 @@ export class EmailReceiver implements Receiver {
   }
 }
 
-/** SMTP 5xx replies and authentication failures are permanent; 4xx and connection problems are not. */
+/**
+ * SMTP 5xx replies (every recipient rejected with one too), authentication failures and envelopes
+ * nodemailer refuses before sending (no recipient, an invalid sender or recipient: the same
+ * addresses are refused again at every retry) are permanent; 4xx and connection problems are not.
+ */
 function classifySmtp(cause: unknown, secrets: readonly string[]): DeliveryError {
-  const e = cause as { code?: string; responseCode?: number; message?: string };
+  const e = cause as { code?: string; command?: string; responseCode?: number; message?: string };
   const message = `SMTP delivery failed: ${redactCredentials(e.message ?? String(cause), secrets)}`;
   if (e.code === 'EAUTH') return new DeliveryError('smtp', true, message, { cause });
+  if (e.code === 'EENVELOPE' && e.command === 'API') return new DeliveryError('smtp', true, message, { cause });
   if (e.code === 'ETIMEDOUT') return new DeliveryError('timeout', false, message, { cause });
   if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {
     return new DeliveryError('network', false, message, { cause });

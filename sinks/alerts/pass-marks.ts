@@ -1,12 +1,16 @@
 /**
- * The outcomes of a delivery pass's sends, written to the outbox a few hundred notifications at a
- * time instead of four statements per notification (about 34 ms of DuckDB time each: a pass over
- * thousands of groups, one per customer or per alert, took minutes). A notification is named by its
- * receiver and key (worker.ts `notificationKey`); only its rows still pending are marked.
+ * The outcomes of a delivery pass's sends, written to the outbox as the sends finish, each write
+ * taking every outcome marked since the last one instead of four statements per notification (about
+ * 34 ms of DuckDB time each: a pass over thousands of groups, one per customer or per alert, took
+ * minutes). A notification is named by its receiver and key (worker.ts `notificationKey`); only
+ * its rows still pending are marked.
  *
  * Sends whose outcomes are not written yet when the process dies are sent again with the same key
- * (at-least-once, as a crash between a send and its mark always was). The groups' bookkeeping
- * (`touchGroups`, `unresolvedFiring`) is here too; the worker's repeats and reads use it.
+ * (at-least-once, as a crash between a send and its mark always was). That is why outcomes are
+ * written as soon as the connection is free rather than when the pass ends: a receiver that takes
+ * seconds to answer held the written outcomes of every other receiver back, and a crash then sent
+ * their e-mails and file lines again. The groups' bookkeeping (`touchGroups`, `unresolvedFiring`)
+ * is here too; the worker's repeats and reads use it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { bindRows } from '../duckdb/bind-list.js';
@@ -24,6 +28,10 @@ export class PassMarks {
   private dead: string[][] = [];
   /** Groups notified, by receiver and group key. */
   private readonly touched = new Map<string, [string, string]>();
+  /** The last write started or queued: writes go one after the other, a failure stops the rest. */
+  private writing: Promise<void> = Promise.resolve();
+  /** True while a write is queued behind the one in progress (it takes whatever is marked when it starts). */
+  private queued = false;
 
   constructor(
     private readonly conn: DuckDBConnection,
@@ -52,8 +60,25 @@ export class PassMarks {
     this.dead.push([receiver, key, lastError]);
   }
 
+  /**
+   * Writes what is marked as soon as the write in progress, if any, is done: the outcomes marked
+   * while one write runs all go in the next (group commit), so a fast receiver's sends still share
+   * statements and a slow one's outcome is written right after its send. Resolves once everything
+   * marked before the call is written; rejects, now and on every later call, with a write's failure.
+   */
+  written(): Promise<void> {
+    if (!this.queued) {
+      this.queued = true;
+      this.writing = this.writing.then(() => {
+        this.queued = false;
+        return this.write();
+      });
+    }
+    return this.writing;
+  }
+
   /** Writes what was marked since the last write. */
-  async write(): Promise<void> {
+  private async write(): Promise<void> {
     const { delivered, retries, dead, touched } = this;
     this.delivered = [];
     this.retries = [];

@@ -121,7 +121,7 @@ const LANE_SHARE_MS = 5_000;
 
 /** Rows keyed by one UPDATE of `setKeys`. */
 const SET_KEY_ROWS = 500;
-/** Notifications sent before their outcomes are written (pass-marks.ts). */
+/** Outcomes waiting for a write past which a lane stops sending until they are written (pass-marks.ts). */
 const MARKS_PER_WRITE = 200;
 
 /** Same notification key on every re-send of the same alerts (order-independent). */
@@ -395,8 +395,9 @@ export class DeliveryWorker {
     const silences = [...(this.options.silences?.() ?? []), ...(await loadSilences(this.options.conn, now, (id, e) => this.reportUnreadableSilence(id, e)))];
 
     // First what to send (muting on the way), then every new notification's key in one write, then
-    // the sends, whose outcomes are written a few hundred at a time (PassMarks): statements per
-    // notification, about 34 ms of them, held a pass over thousands of groups for minutes.
+    // the sends, whose outcomes are written while the next sends go on, each write taking all that
+    // finished meanwhile (PassMarks): statements per notification, about 34 ms of them, held a pass
+    // over thousands of groups for minutes.
     const toSend: Array<{ key: string; first: PendingRow; batch: PendingRow[] }> = [];
     const keyed: PendingRow[][] = [];
     for (const [key, rows] of groups) {
@@ -440,9 +441,6 @@ export class DeliveryWorker {
     // Keys before sends: a crash after a send re-sends the same alerts with the same key.
     await this.setKeys(keyed);
     const marks = new PassMarks(this.options.conn, now, this.settings.resolveTimeoutMs);
-    // One statement at a time on the connection, whichever receiver's sends filled the marks.
-    let writing = Promise.resolve();
-    const writeMarks = (): Promise<void> => (writing = writing.then(() => marks.write()));
     // Each receiver's notifications in turn, the receivers side by side: one that hangs (a webhook
     // that never answers) held every other receiver's notifications behind its timeouts. A receiver
     // whose send timed out is not tried again this pass: its other notifications would wait out the
@@ -454,7 +452,13 @@ export class DeliveryWorker {
         if (mode.interrupted?.()) return;
         if (shared && performance.now() - started > LANE_SHARE_MS) return;
         const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks);
-        if (marks.size >= MARKS_PER_WRITE) await writeMarks();
+        // Written at once, not when the slowest lane ends: a crash re-sends only what is not written
+        // yet. The lane goes on meanwhile and waits only when sends outpace the writes; a failed
+        // write stops the pass at that wait or at the last one below.
+        const unwritten = marks.size;
+        const write = marks.written();
+        if (unwritten >= MARKS_PER_WRITE) await write;
+        else write.catch(() => undefined);
         if (outcome === 'sent') {
           result.sent++;
           result.delivered += batch.length;
@@ -469,7 +473,7 @@ export class DeliveryWorker {
       }
     };
     await Promise.all([...groupBy(toSend, (send) => send.first.receiver).values()].map(lane));
-    await writeMarks();
+    await marks.written();
 
     if (mode.repeats) await this.repeats(deliveredFiring, groups, lastNotified, firing, silences, now, result);
     const depth = await this.query(`SELECT receiver, count(*) AS n FROM pulse_outbox WHERE status = 'pending' GROUP BY receiver`);

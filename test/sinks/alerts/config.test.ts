@@ -192,6 +192,36 @@ describe('alerting config', () => {
     expect(() => parseAlertingConfig(hook('https://hooks.example.com/pulse?format=json'))).not.toThrow();
   });
 
+  it('refuses an e-mail receiver address that is not one, naming the receiver and key; takes UTF-8 addresses and display names', () => {
+    const mail = (extra: Record<string, unknown>): unknown => ({
+      ...base(),
+      receivers: [{ name: 'mail', type: 'email', to: 'ops@example.com', from: 'pulse@example.com', smarthost: 'smtp.example.com:587', ...extra }],
+      route: { receiver: 'mail' },
+    });
+    const fix = 'Write an address as user@example.com, or with a name as "Ops Desk <user@example.com>"';
+    // nodemailer drops these and every mail fails "No recipients defined", retried until dead.
+    expect(message(mail({ to: ['not-an-address'] }))).toBe(`alerting.receivers[0] (mail).to[0]: "not-an-address" is not an e-mail address. ${fix}`);
+    expect(message(mail({ to: ['ops@example.com', 'Ops <ops-at-example.com>'] }))).toBe(
+      `alerting.receivers[0] (mail).to[1]: "ops-at-example.com" in "Ops <ops-at-example.com>" is not an e-mail address. ${fix}`,
+    );
+    expect(message(mail({ to: 'ops@example.com, owners' }))).toMatch(/^alerting\.receivers\[0\] \(mail\)\.to: "owners" in "ops@example.com, owners" is not/);
+    expect(message(mail({ to: 'ops@@example.com' }))).toMatch(/^alerting\.receivers\[0\] \(mail\)\.to: "ops@@example.com" is not an e-mail address/);
+    expect(message(mail({ from: 'pulse' }))).toMatch(/^alerting\.receivers\[0\] \(mail\)\.from: "pulse" is not an e-mail address/);
+    expect(message(mail({ from: 'a@example.com, b@example.com' }))).toMatch(
+      /\.from: "a@example\.com, b@example\.com" is more than one address; a mail has one sender/,
+    );
+    // RFC 6531 addresses, display names (quoted, non-ASCII), several addresses in one entry, and a relay's local domain.
+    const good = [
+      'zoë@example.com',
+      '用户@例子.广告',
+      'Zoë Lead <zoe@example.com>',
+      '"Ops, Team" <ops@example.com>',
+      'a@example.com, b@example.com',
+      'root@localhost',
+    ];
+    expect(() => parseAlertingConfig(mail({ to: good, from: 'Pulse Alerts <pulse@example.com>' }))).not.toThrow();
+  });
+
   it('refuses literal secrets and names unset variables, without echoing the secret', () => {
     const email = (extra: Record<string, unknown>): unknown => ({
       ...base(),

@@ -211,7 +211,7 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
     expect(got.text).toContain('this is a repeat notification');
   });
 
-  it('a 550 reply is a permanent SMTP failure; a closed port is retryable', async () => {
+  it('a 550 reply and an envelope without a recipient are permanent SMTP failures; a closed port is retryable', async () => {
     const n: Notification = {
       receiver: 'mail',
       groupKey: 'g',
@@ -227,6 +227,13 @@ describe.skipIf(!existsSync(PYTHON))('email receiver against a real SMTP server 
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err.permanent).toBe(true);
     expect(err.reason).toBe('smtp');
+    // nodemailer refuses an envelope without a recipient before it sends: the same at every retry.
+    const none = (await receiver(['not-an-address'])
+      .send(n)
+      .catch((e: unknown) => e)) as DeliveryError;
+    expect(none).toBeInstanceOf(DeliveryError);
+    expect(none.message).toBe('SMTP delivery failed: No recipients defined');
+    expect(none.permanent).toBe(true);
     const closed = await freePort();
     const down = new EmailReceiver({
       name: 'm',

@@ -303,6 +303,96 @@ describe('delivery worker: receivers side by side', () => {
   });
 });
 
+describe('delivery worker: outcomes written as sends finish', () => {
+  /** Two receivers, `fast` and `held`, each getting every alert of one group. */
+  async function twoReceivers(): Promise<{ conn: DuckDBConnection; wconn: DuckDBConnection; router: Router }> {
+    const { conn, worker: wconn } = await memoryDb();
+    const router = routerFor(
+      `route: {receiver: held, group_wait: 0s, routes: [{matchers: ['kind=~".+"'], receiver: held, continue: true}, {matchers: ['kind=~".+"'], receiver: fast}]}`,
+      ['held', 'fast'],
+    );
+    await enqueueTx(
+      conn,
+      Array.from({ length: 3 }, (_, i) => makeAlert({ rule: 'R', subject: `s${i}` })),
+      router,
+      T0,
+    );
+    return { conn, wconn, router };
+  }
+
+  it("a receiver that answers at once has its outcome written while another's send is still held", async () => {
+    const { conn, wconn, router } = await twoReceivers();
+    // The outcome write for `fast`: resolved once the UPDATE marking rows delivered has run (the only
+    // UPDATE setting that status: a pass's reads mention it too).
+    let fastWritten: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (fastWritten = resolve));
+    const run = wconn.run.bind(wconn);
+    vi.spyOn(wconn, 'run').mockImplementation(async (sql, values) => {
+      const result = await run(sql, values);
+      if (sql.startsWith("UPDATE pulse_outbox SET status = 'delivered'")) fastWritten();
+      return result;
+    });
+    // `held` answers only when the test says so: a webhook taking seconds, or hanging until its timeout.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held: Receiver = { name: 'held', type: 'webhook', send: () => released };
+    let fastSends = 0;
+    const fast: Receiver = { name: 'fast', type: 'file', send: async () => void fastSends++ };
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([
+        ['held', held],
+        ['fast', fast],
+      ]),
+      clock: () => T0,
+    });
+    const pass = worker.tick();
+    await written;
+    const byReceiver = `SELECT receiver, status, count(*)::INT AS n, max(attempts)::INT AS attempts FROM pulse_outbox GROUP BY ALL ORDER BY ALL`;
+    expect(await rows(conn, byReceiver)).toEqual([
+      { receiver: 'fast', status: 'delivered', n: 3, attempts: 1 },
+      { receiver: 'held', status: 'pending', n: 3, attempts: 0 },
+    ]);
+    // The job is killed now and restarts: it sends `held` again (its outcome is not written), never `fast`.
+    const restarted = new DeliveryWorker({ conn, router, receivers: new Map([['fast', fast]]), clock: () => T0 });
+    expect(await restarted.drain({ timeoutMs: 0, receiver: 'fast' })).toMatchObject({ sent: 0, pending: 0 });
+    expect(fastSends).toBe(1);
+    release();
+    expect(await pass).toMatchObject({ sent: 2, delivered: 6, pending: 0 });
+    expect(await rows(conn, byReceiver)).toEqual([
+      { receiver: 'fast', status: 'delivered', n: 3, attempts: 1 },
+      { receiver: 'held', status: 'delivered', n: 3, attempts: 1 },
+    ]);
+  });
+
+  it('an outcome that cannot be written fails the pass (no unhandled rejection from the writes going on beside the sends)', async () => {
+    const { wconn, router } = await twoReceivers();
+    let writeFailed: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (writeFailed = resolve));
+    const run = wconn.run.bind(wconn);
+    vi.spyOn(wconn, 'run').mockImplementation(async (sql, values) => {
+      if (!sql.startsWith("UPDATE pulse_outbox SET status = 'delivered'")) return run(sql, values);
+      writeFailed();
+      throw new Error('disk full');
+    });
+    // `held` answers after `fast`'s write has failed and an event-loop turn has passed, in which an
+    // unhandled rejection would be reported.
+    const held: Receiver = { name: 'held', type: 'webhook', send: () => failed.then(() => new Promise<void>((resolve) => setImmediate(resolve))) };
+    const fast: Receiver = { name: 'fast', type: 'file', send: async () => undefined };
+    const worker = new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([
+        ['held', held],
+        ['fast', fast],
+      ]),
+      clock: () => T0,
+    });
+    await expect(worker.tick()).rejects.toThrow('disk full');
+  });
+});
+
 describe('delivery worker: a slow receiver', () => {
   it('sends for about 5 s a pass and leaves the rest for the next, when other receivers wait on the pass', async () => {
     const { conn, worker: wconn } = await memoryDb();
