@@ -1,10 +1,12 @@
-import { EVENT_TYPES } from '../operators/events.js';
+import { EVENT_TYPES, type Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, OperatorPlan } from '../operators/parallel.js';
 import type { PartitionPosition } from '../sources/source.js';
 import { BusinessGauges } from '../sinks/metrics/business-gauges.js';
+import { HeldCounts } from '../sinks/metrics/held-counts.js';
 import { OperatorGauges } from '../sinks/metrics/operator-gauges.js';
 import { OutcomeGauges } from '../sinks/metrics/outcome-gauges.js';
+import { SourcePartitionLabels } from '../sinks/metrics/partition-labels.js';
 import type { RunContext } from './run-context.js';
 
 /** What one committed checkpoint reports besides its outputs. */
@@ -21,15 +23,25 @@ export interface CheckpointFigures {
   clockAt: number | undefined;
   /** Whether some operator holds cases (their gauges are read from the `cases` table). */
   cases: boolean;
+  /** The event counts taken when the checkpoint was cut (`cutCounts`). */
+  counts: CountsAtCut;
+}
+
+/** Counts taken at a checkpoint's cut, added to their counters once it has committed. */
+export interface CountsAtCut {
+  release(): void;
 }
 
 /**
- * The job's metrics that move at checkpoints (sinks/metrics): events ingested, output rows and
- * alerts, source positions, state sizes and operator time, and the business gauges. Published
- * after each commit, so that they show what is durable.
+ * The job's metrics that move at checkpoints (sinks/metrics): events ingested and rejected, output
+ * rows and alerts, source positions, state sizes and operator time, and the business gauges.
+ * Published after each commit, so that they show what is durable.
  */
 export class CheckpointMetrics {
-  private readonly ingestedByType = new Array<number>(EVENT_TYPES.length).fill(0);
+  private readonly ingested: HeldCounts<'type'>;
+  /** Rejects on the same clock as ingested events: the dead-letter ratio divides one by the other. */
+  private readonly rejected: HeldCounts<'type' | 'reason'>;
+  private readonly partitionLabels: SourcePartitionLabels;
   /** Seconds per operator over the run, all threads (the summary log line). */
   readonly operatorSeconds: Record<string, number> = {};
   private readonly operatorGauges: OperatorGauges;
@@ -40,7 +52,10 @@ export class CheckpointMetrics {
     private readonly context: Pick<RunContext, 'job' | 'metrics' | 'source' | 'store'>,
     private readonly plans: readonly OperatorPlan[],
   ) {
-    const { job, metrics } = context;
+    const { job, metrics, source } = context;
+    this.ingested = new HeldCounts(metrics.eventsIngested);
+    this.rejected = new HeldCounts(metrics.eventsRejected);
+    this.partitionLabels = new SourcePartitionLabels(source.partitions);
     this.businessGauges = new BusinessGauges(metrics.registry);
     this.outcomeGauges = new OutcomeGauges(metrics.registry, job.outcomes);
     // Fresh global parts, asked only which gauges they have: the run's own are restored from the checkpoint.
@@ -50,23 +65,42 @@ export class CheckpointMetrics {
 
   /** Counts a batch's accepted events by type (published at the next checkpoint). */
   countIngested(acceptedByType: readonly number[]): void {
-    acceptedByType.forEach((n, i) => (this.ingestedByType[i]! += n));
+    acceptedByType.forEach((n, i) => this.ingested.add({ type: EVENT_TYPES[i]! }, n));
+  }
+
+  /** Counts a dead letter (published at the next checkpoint, with the accepted events). */
+  countRejected({ type, reason }: Rejection): void {
+    this.rejected.add({ type, reason });
   }
 
   publishPositions(positions: ReadonlyMap<string, PartitionPosition>): void {
     const { metrics, source } = this.context;
     for (const [partition, position] of positions) {
-      metrics.sourcePosition.set({ source: source.name, partition: partitionLabel(partition) }, position.offset);
+      const label = this.partitionLabels.of(partition);
+      if (label !== undefined) metrics.sourcePosition.set({ source: source.name, partition: label }, position.offset);
     }
+  }
+
+  /**
+   * The ingested and rejected counts of the records a checkpoint covers, taken when it is cut and
+   * published with it: a crash before it commits reads those records again, and they are counted
+   * once, by the checkpoint that holds them.
+   */
+  cutCounts(): CountsAtCut {
+    const ingested = this.ingested.take();
+    const rejected = this.rejected.take();
+    return {
+      release: () => {
+        ingested.release();
+        rejected.release();
+      },
+    };
   }
 
   async publish(figures: CheckpointFigures, positions: ReadonlyMap<string, PartitionPosition>): Promise<void> {
     const { metrics, store } = this.context;
     const { outputs, sizes, seconds } = figures;
-    EVENT_TYPES.forEach((type, i) => {
-      if (this.ingestedByType[i]! > 0) metrics.eventsIngested.inc({ type }, this.ingestedByType[i]);
-      this.ingestedByType[i] = 0;
-    });
+    figures.counts.release();
     for (const output of outputs) {
       metrics.outputRows.inc({ kind: output.kind }, (output.columns ?? output.rows).length);
       // The rule is one of the shift operator's five (alerts.ts MoveMemberRow): a bounded label.
@@ -91,9 +125,4 @@ export class CheckpointMetrics {
     if (figures.cases) await this.businessGauges.publishCases(store.connection, figures.clockAt ?? Number.NEGATIVE_INFINITY);
     await this.outcomeGauges.publish(store.connection);
   }
-}
-
-/** File paths are long; the label keeps the file name, which is bounded by the job's inputs. */
-function partitionLabel(partition: string): string {
-  return partition.split('/').pop() ?? partition;
 }

@@ -221,7 +221,7 @@ export class JobRunner {
     for (const result of results) {
       for (const rejection of result.rejections) {
         this.rejections.push(rejection);
-        this.context.metrics.eventsRejected.inc({ type: rejection.type, reason: rejection.reason });
+        this.checkpointMetrics.countRejected(rejection);
         if (rejection.reason === 'late') this.progress.late += 1;
         else if (rejection.reason === 'duplicate') this.progress.duplicates += 1;
       }
@@ -379,6 +379,7 @@ export class JobRunner {
     if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
     const rejections = this.rejections;
     this.rejections = [];
+    const counts = this.checkpointMetrics.cutCounts();
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
     const positions = new Map(this.positions);
     this.eventsSinceCheckpoint = 0;
@@ -429,6 +430,7 @@ export class JobRunner {
         globals: this.globals,
         clockAt: clock?.at,
         cases: this.cases.active,
+        counts,
       },
       this.positions,
     );

@@ -207,7 +207,7 @@ export function pipelineHealth() {
       panel({
         title: 'Records rejected per second, by reason',
         description:
-          'Records sent to the dead-letter output (dead_letters table, FILE.rejects.ndjson or the DLQ topic) per second, by reason (invalid JSON, missing field, wrong type, impossible value, late, duplicate). ' +
+          'Records sent to the dead-letter output (dead_letters table, FILE.rejects.ndjson or the DLQ topic) per second, by reason (invalid JSON, missing field, wrong type, impossible value, late, duplicate). Counted when the checkpoint that writes them commits, as ingested events are. ' +
           'Bad: any sustained rate other than duplicate (expected in small numbers after a Kafka redelivery). Read examples in the dead_letters table; a new reason after a deploy of a producer is the usual cause. Late rejects mean allowed_lateness is too short for that producer.',
         targets: [[`sum by (type, reason) (rate(pulse_events_rejected_total{${I}}[${RI}]))`, '{{type}} / {{reason}}']],
         unit: 'ops',
@@ -217,7 +217,7 @@ export function pipelineHealth() {
       panel({
         title: 'Dead-letter ratio',
         description:
-          'Share of records rejected as bad data: rejected / (rejected + ingested), leaving out duplicates (expected after a Kafka redelivery; they show as reason duplicate on the left). ' +
+          'Share of records rejected as bad data: rejected / (rejected + ingested), leaving out duplicates (expected after a Kafka redelivery; they show as reason duplicate on the left). Both counts move when a checkpoint commits, so the ratio compares the same records; it has no value before the first checkpoint. ' +
           'Bad: above 5% for 10 minutes (alert PulseDeadLetterRateHigh) or 25% (PulseDeadLetterRateCritical): aggregates and KPIs under-count. Break it down on the panel to the left and fix the producer first.',
         targets: [
           [
@@ -273,7 +273,7 @@ export function pipelineHealth() {
       panel({
         title: 'Records read per second, by source partition',
         description:
-          'Rate of change of the source position (line number, row or Kafka offset of the last processed record), per source and partition. ' +
+          "Rate of change of the source position (line number, row or Kafka offset of the last processed record), per source and partition: a file is named by the end of its path that tells it from the job's other inputs (its file name, or day/events.ndjson when names repeat), a Kafka partition by its number. " +
           'Bad: one partition at zero while the others move holds the watermark back until idle_timeout; all at zero with a non-empty input means the job is stuck (see the event loop panel and the logs).',
         targets: [[`sum by (source, partition) (rate(pulse_source_position{${I}}[${RI}]))`, '{{source}} {{partition}}']],
         unit: 'ops',

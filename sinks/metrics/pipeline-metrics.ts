@@ -47,13 +47,13 @@ export class PipelineMetrics {
     }
     this.eventsIngested = new Counter({
       name: 'pulse_events_ingested_total',
-      help: 'Events accepted into the pipeline (valid, not duplicate, not late), by event type.',
+      help: 'Events accepted into the pipeline (valid, not duplicate, not late), by event type; counted when the checkpoint that covers them commits.',
       labelNames: ['type'],
       registers,
     });
     this.eventsRejected = new Counter({
       name: 'pulse_events_rejected_total',
-      help: 'Records sent to the dead-letter output, by event type (unknown if unreadable) and reason.',
+      help: 'Records sent to the dead-letter output, by event type (unknown if unreadable) and reason; counted when the checkpoint that covers them commits.',
       labelNames: ['type', 'reason'],
       registers,
     });
@@ -86,7 +86,9 @@ export class PipelineMetrics {
     this.watermarkLag.remove();
     this.sourcePosition = new Gauge({
       name: 'pulse_source_position',
-      help: 'Offset (line, row or Kafka offset) of the last processed record, by source and partition.',
+      help:
+        'Offset (line, row or Kafka offset) of the last processed record, by source and partition ' +
+        "(a file: the shortest end of its path that tells it from the job's other inputs; Kafka: the partition number).",
       labelNames: ['source', 'partition'],
       registers,
     });

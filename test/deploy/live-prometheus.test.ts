@@ -122,8 +122,8 @@ describe.skipIf(!hasPrometheus)('live: Prometheus scraping a running pipeline', 
     for (let i = 0; i < lines.length; i += 500) {
       const chunk = lines.slice(i, i + 500);
       pipeline.stdin!.write(chunk.join('\n') + '\n');
-      // Ingested events are counted at the checkpoint that commits them, refused ones at once:
-      // together they reach the lines written only once the chunk is checkpointed.
+      // Ingested and refused records are counted at the checkpoint that commits them: together
+      // they reach the lines written once the chunk is checkpointed.
       const written = i + chunk.length;
       const counted = async (): Promise<boolean> =>
         (await pipelineCounter(metricsPort, 'pulse_events_ingested_total')) + (await pipelineCounter(metricsPort, 'pulse_events_rejected_total')) >= written;

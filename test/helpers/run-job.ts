@@ -30,13 +30,15 @@ ${options.extra ?? ''}`;
   return parseJobConfig(yaml, 'test.yaml', {});
 }
 
-/** Runs a job in this process to the end of its input; `hooks` go to the runner as they are. */
+/**
+ * Runs a job in this process to the end of its input; `hooks` go to the runner as they are (give
+ * `metrics` to read them while it runs).
+ */
 export async function runJob(
   job: JobConfig,
-  hooks: Pick<RunContext, 'sinks' | 'now' | 'onProgress'> = {},
+  { metrics = new PipelineMetrics({ defaultMetrics: false }), ...hooks }: Pick<RunContext, 'sinks' | 'now' | 'onProgress'> & { metrics?: PipelineMetrics } = {},
 ): Promise<{ summary: RunSummary; metrics: PipelineMetrics }> {
   const store = await DuckDBStore.open(job.storePath);
-  const metrics = new PipelineMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });
   const runner = new JobRunner({
     job,
