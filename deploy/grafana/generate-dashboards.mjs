@@ -397,7 +397,8 @@ export function pipelineHealth() {
         title: 'Alert outbox depth',
         description:
           'Notifications waiting in the DuckDB outbox for delivery. Near zero normally; a burst after a replay drains by itself. ' +
-          'Bad: above 500 for 15 minutes (alert PulseAlertOutboxBacklog), usually because a receiver is down: see the delivery failures panel. Nothing is lost while rows wait.',
+          'Bad: above 500 for 15 minutes (alert PulseAlertOutboxBacklog), usually because a receiver is down: see the delivery failures panel. Nothing is lost while rows wait. ' +
+          'No data: the job has no alerting section (it stores alerts and delivers none, as the default job).',
         targets: [[`sum by (instance) (pulse_alert_outbox_depth{${I}})`, '{{instance}}']],
         unit: 'short',
         min: 0,
@@ -407,7 +408,8 @@ export function pipelineHealth() {
         title: 'Delivery failures per minute, by receiver type and reason',
         description:
           'Failed send attempts per minute (retried with backoff until max_attempts), and deliveries given up (dead). ' +
-          'Bad: sustained failures (alert PulseAlertDeliveryFailing) or any dead delivery (PulseAlertDeliveryDead). Check receiver reachability and the credentials in the pulse-secrets Secret; re-queue dead outbox rows after the fix.',
+          'Bad: sustained failures (alert PulseAlertDeliveryFailing) or any dead delivery (PulseAlertDeliveryDead). Check receiver reachability and the credentials in the pulse-secrets Secret; re-queue dead outbox rows after the fix. ' +
+          'No data: no failure yet, or the job has no alerting section.',
         targets: [
           [`sum by (receiver_type, reason) (rate(pulse_alert_delivery_failures_total{${I}}[${RI}])) * 60`, 'failed: {{receiver_type}} / {{reason}}'],
           [`sum by (receiver_type, reason) (rate(pulse_alert_delivery_dead_total{${I}}[${RI}])) * 60`, 'dead: {{receiver_type}} / {{reason}}'],
@@ -676,7 +678,7 @@ export function customerSignals() {
         title: 'Alerts delivered per hour, by receiver type',
         description:
           'Alerts delivered per hour by receiver type (webhook, alertmanager, email, slack, file, kafka). Should follow the alerts produced, after group_wait. ' +
-          'Bad: produced but not delivered: see Alert delivery on the Pipeline health dashboard.',
+          'Bad: produced but not delivered: see Alert delivery on the Pipeline health dashboard. No data: the job has no alerting section (it delivers nothing).',
         targets: [[`sum by (receiver_type) (rate(pulse_alerts_delivered_total{${I}}[${RI}])) * 3600`, '{{receiver_type}}']],
         unit: 'short',
         min: 0,
@@ -790,7 +792,7 @@ export function drift() {
         title: 'Segment share',
         description:
           'Share of customers per segment (tier), so growth of the customer base does not hide a mix change. Bad: a tier share moving by several points between runs without a business reason.',
-        targets: [[`sum by (tier) (pulse_segment_customers) / scalar(sum(pulse_segment_customers))`, '{{tier}}']],
+        targets: [[`sum by (tier) (pulse_segment_customers) / scalar(clamp_min(sum(pulse_segment_customers), 1))`, '{{tier}}']],
         unit: 'percentunit',
         min: 0,
         max: 1,
