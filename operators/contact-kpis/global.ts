@@ -142,6 +142,11 @@ export class ContactKpiGlobal implements GlobalOperator {
       if (!current || current.window_start <= row.window_start) this.latest.set(key, row);
       this.alerts.push(...this.rules.onWindowClosed(row, rateCounts(acc, this.options)));
     }
+    // Windows without contacts, up to what the events have shown to be closed: at the end of an
+    // input the windows after its last event are not empty, they are not seen yet.
+    const emptyRow = (size: number, start: number, queue: string, channel: string): ContactKpiRow =>
+      computeKpiRow(newWindowAcc(size, start, queue, channel), this.options, false);
+    this.alerts.push(...this.rules.onWatermark(endOfInput ? previous : watermark, emptyRow));
     for (const [key, acc] of expiring) {
       // At the end of an input a window whose look-ahead (or lateness) the events have not passed
       // is written as it stands, provisional: a later run over the same database can still change

@@ -7,9 +7,10 @@
  * `confidence` fires only when the Wilson score interval of the rate lies wholly beyond the
  * threshold, so small samples do not fire.
  *
- * The KPI operator calls `onWindowClosed` once per closed window, in window order, and
- * `onWindowRevised` when a late contact changes a closed window (this only refreshes week-over-week
- * baselines: a decision taken at close is not taken back). All state is plain JSON in KeyedState.
+ * The KPI operator calls `onWindowClosed` once per closed window, in window order, `onWatermark`
+ * after them (a firing rule's windows without contacts), and `onWindowRevised` when a late contact
+ * changes a closed window (this only refreshes week-over-week baselines: a decision taken at close
+ * is not taken back). All state is plain JSON in KeyedState.
  */
 import { stableAlertId, type Alert } from '../alert.js';
 import { formatKpiValue, isRateKpi, type ContactKpiRow, type KpiName, type RateCounts } from '../contact-kpis/kpis.js';
@@ -88,6 +89,35 @@ export class RuleEvaluator {
       this.status.set(key, st);
     }
     this.prune(row.window_end);
+    return alerts;
+  }
+
+  /**
+   * Steps each firing rule through the windows the watermark has closed since its last one in
+   * which its queue x channel had no contact: they have no row, so `onWindowClosed` meets them only
+   * when the next row comes, and an alert of a queue that went quiet (closed, merged, rerouted)
+   * stayed firing for good. They count as "no data", as between rows. `emptyRow` makes the row of
+   * such a window (it dates the resolution). Returns the resolutions.
+   */
+  onWatermark(watermark: number, emptyRow: (sizeMs: number, start: number, queue: string, channel: string) => ContactKpiRow): Alert[] {
+    const alerts: Alert[] = [];
+    for (const [key, st] of this.status.entries()) {
+      if (st.firing === null || st.last_start === null) continue;
+      const [name, queue, channel] = JSON.parse(key) as [string, string, string];
+      const rule = this.rules.find((r) => r.name === name);
+      if (rule === undefined) continue;
+      const size = rule.windowMs;
+      const closed = Math.floor((watermark - st.last_start) / size) - 1;
+      if (!(closed > 0)) continue;
+      for (let i = 1; i <= Math.min(closed, rule.resolveAfter) && st.firing !== null; i++) {
+        const start = st.last_start + i * size;
+        this.step(rule, st, noData(), emptyRow(size, start, queue, channel), alerts);
+      }
+      // As between rows: windows beyond the resolve streak change nothing, the last closed one is the last evaluated.
+      st.last_start += closed * size;
+      st.prev = null;
+      this.status.set(key, st);
+    }
     return alerts;
   }
 

@@ -379,10 +379,46 @@ describe('rules inside the KPI operator', () => {
       ['slow_resolution', 'firing', 'billing'],
       ['tech_abandon', 'firing', 'tech'],
       ['slow_resolution', 'resolved', 'billing'],
+      // tech has no contact in [10:15, 10:30): no data, which resolves (resolve.after 1).
+      ['tech_abandon', 'resolved', 'tech'],
     ]);
     expect(alerts[0]!.alert_id).toBe(stableAlertId('slow_resolution', T0, 'billing', 'voice'));
     expect(alerts[0]!.annotations.current).toBe(String(Number((20 / 15).toPrecision(6))));
     expect(alerts[0]!.severity).toBe('critical');
     expect(run().map((a) => a.alert_id)).toEqual(alerts.map((a) => a.alert_id)); // a replay gives the same ids
+  });
+});
+
+describe('a firing rule whose queue goes quiet', () => {
+  const rules = validateRules([{ name: 'abandon_high', when: 'abandon_rate > 0.10', queue: 'q2', min_offered: 10, resolve: { after: 2 } }], {
+    knownQueues: ['q1', 'q2'],
+  });
+  /** q2: 20 contacts in the first window, 10 of them abandoned; q1 has contacts in every window up to `windows`. */
+  function operator(windows: number): ContactKpiOperator {
+    const op = new ContactKpiOperator({ windowSizesMs: [W15], rules });
+    for (let i = 0; i < 20; i++) op.process(contact({ queue: 'q2', queued: T0 + i * 30_000, answerAfter: i % 2 === 0 ? null : 3, duration: 60 }));
+    for (let w = 0; w < windows; w++) op.process(contact({ queue: 'q1', queued: T0 + w * W15 + MIN, answerAfter: 3, duration: 60 }));
+    return op;
+  }
+  const alertsOf = (op: ContactKpiOperator): Alert[] => op.drainOutputs().flatMap((o) => (o.kind === 'alert' ? (o.rows as unknown as Alert[]) : []));
+
+  it('resolves after resolve.after windows without contacts, dated by them (it stayed firing for good)', () => {
+    const op = operator(6);
+    op.onWatermark(T0 + W15);
+    expect(alertsOf(op).map((a) => a.status)).toEqual(['firing']);
+    op.onWatermark(T0 + 2 * W15);
+    expect(alertsOf(op)).toEqual([]); // one quiet window of the two
+    op.onWatermark(T0 + 5 * W15);
+    const [resolved] = alertsOf(op);
+    expect(resolved).toMatchObject({ status: 'resolved', labels: { queue: 'q2' } });
+    expect(resolved!.annotations['resolved_at']).toBe(new Date(T0 + 3 * W15).toISOString());
+  });
+
+  it('at the end of an input, the windows after its last event are not quiet: no resolution from them', () => {
+    const op = operator(1);
+    op.onWatermark(T0 + W15);
+    expect(alertsOf(op).map((a) => a.status)).toEqual(['firing']);
+    op.onWatermark(Number.POSITIVE_INFINITY);
+    expect(alertsOf(op)).toEqual([]);
   });
 });
