@@ -14,10 +14,12 @@
  */
 import { Cron } from 'croner';
 import { type Alert, type Severity, SEVERITIES, stableAlertId } from '../operators/alert.js';
-import { StringEnum, Type, type Static } from '../operators/config/schema.js';
+import { likelyMeant, StringEnum, Type, type Static } from '../operators/config/schema.js';
 import { ConfigError } from '../operators/errors.js';
 import { DEFAULT_THRESHOLDS, type OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
+import { SCORECARD_KPIS } from '../sinks/reports/scorecard-report.js';
+import { SIGNALS_HIGHLIGHT_KPIS } from '../sinks/reports/signals-report.js';
 import { REPORT_PERIODS, SCHEDULE_ANNOTATIONS, SCHEDULED_REPORTS, type ReportPeriod, type ScheduledReportName } from '../sinks/reports/scheduled-alert.js';
 
 /** `pulse_job_state` key of the schedules' cursor. */
@@ -86,8 +88,27 @@ export function buildReportSchedules(configs: readonly ScheduleConfig[], thresho
       throw new ConfigError(`${where}: cron '${c.cron}' is not valid: ${(error as Error).message}. Example: "0 6 * * *" for 06:00 UTC every day`);
     }
     const highlight = (c.highlight ?? []).map((h) => ({ ...h, apply: h.apply ?? 'cell' }));
+    highlight.forEach((h, j) => checkHighlightKpi(`${where}.highlight[${j}]`, c.report, h.kpi));
     return { name: c.name, report: c.report, period: c.period, severity: c.severity ?? 'info', highlight, cron, thresholds };
   });
+}
+
+/** The KPIs each report's highlight rules may colour: its tables' columns (the closed-loop report colours its flagged rules itself). */
+const HIGHLIGHT_KPIS: Record<ScheduledReportName, readonly string[]> = {
+  contact_center_scorecard: SCORECARD_KPIS.map((k) => k.kpi),
+  customer_signals: SIGNALS_HIGHLIGHT_KPIS,
+  closed_loop: [],
+};
+
+/** A highlight rule naming no column of its report would colour nothing, without a word. */
+function checkHighlightKpi(where: string, report: ScheduledReportName, kpi: string): void {
+  const allowed = HIGHLIGHT_KPIS[report];
+  if (allowed.includes(kpi)) return;
+  if (allowed.length === 0) throw new ConfigError(`${where}: the ${report} report takes no highlight rules (it marks the rules it flags itself); remove them`);
+  const close = likelyMeant(kpi, allowed);
+  throw new ConfigError(
+    `${where}.kpi: '${kpi}' is not a column of the ${report} report${close ? ` (did you mean ${close}?)` : ''}; its columns are ${allowed.join(', ')}`,
+  );
 }
 
 const DAY_MS = 86_400_000;

@@ -117,6 +117,17 @@ export function describeConfigError(errors: readonly ErrorObject[] | null | unde
   return { path: at || '(top level)', detail: problemOf(error) };
 }
 
+/**
+ * The one of `allowed` that `word` is likely a typo of, if any: a typo is a few edits from the
+ * word meant (`operator`, `max_out_of_ordernes`); a word of another list is not, and naming one
+ * would mislead.
+ */
+export function likelyMeant(word: string, allowed: readonly string[]): string | undefined {
+  if (allowed.length === 0) return undefined;
+  const guess = closest(word, [...allowed]);
+  return distance(word, guess) <= Math.max(2, Math.floor(word.length / 4)) ? guess : undefined;
+}
+
 function problemOf(error: ErrorObject): string {
   const shown = JSON.stringify(error.data);
   const params = error.params as Record<string, unknown>;
@@ -125,12 +136,8 @@ function problemOf(error: ErrorObject): string {
     case 'additionalProperties': {
       const allowed = Object.keys(schema?.properties ?? {});
       if (allowed.length === 0) return 'unknown key';
-      const key = String(params['additionalProperty']);
-      const guess = closest(key, allowed);
-      // A typo is a few edits from the key meant (`operator`, `max_out_of_ordernes`); a key of
-      // another section is not, and naming one would mislead.
-      const typo = distance(key, guess) <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean ${guess}?)` : '';
-      return `unknown key${typo}; allowed keys are ${allowed.join(', ')}`;
+      const guess = likelyMeant(String(params['additionalProperty']), allowed);
+      return `unknown key${guess === undefined ? '' : ` (did you mean ${guess}?)`}; allowed keys are ${allowed.join(', ')}`;
     }
     case 'required':
       return `the key '${String(params['missingProperty'])}' is required`;

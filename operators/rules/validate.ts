@@ -249,7 +249,7 @@ function parseCondition(r: Record<string, unknown>, issue: IssueFn): ParsedCondi
     issue('threshold', 'expected a number or a percentage like "8%"');
     return null;
   }
-  if (!kpi) return null;
+  if (!kpi || !rateThresholdPossible(kpi, threshold, 'threshold', issue)) return null;
   return { kpi, condition: { type: 'threshold', op: r.op as Comparator, threshold }, expression: `${kpi} ${String(r.op)} ${threshold}` };
 }
 
@@ -259,6 +259,7 @@ function parseWhen(text: string, issue: IssueFn): ParsedCondition | null {
     const kpi = checkKpi(t[1], issue);
     if (!kpi) return null;
     const threshold = Number(t[3]) / (t[4] ? 100 : 1);
+    if (!rateThresholdPossible(kpi, threshold, 'when', issue)) return null;
     return { kpi, condition: { type: 'threshold', op: t[2] as Comparator, threshold }, expression: text.trim() };
   }
   const c = CHANGE_RE.exec(text);
@@ -310,6 +311,16 @@ function checkKpi(value: unknown, issue: IssueFn): KpiName | null {
   if (typeof value === 'string' && (KPI_NAMES as readonly string[]).includes(value)) return value as KpiName;
   issue('kpi', `unknown KPI ${JSON.stringify(value)}`, KPI_NAMES);
   return null;
+}
+
+/**
+ * A rate is a fraction (0.08 is 8%): a threshold above 1 can never be crossed, and is the percent
+ * written without its sign (`abandon_rate > 8` for 8%); the rule would be silent for good.
+ */
+function rateThresholdPossible(kpi: KpiName, threshold: number, field: string, issue: IssueFn): boolean {
+  if (!isRateKpi(kpi) || threshold <= 1) return true;
+  issue(field, `${kpi} is a fraction from 0 to 1, so ${threshold} is never crossed; write ${threshold}% or ${threshold / 100}`);
+  return false;
 }
 
 /** A resolve threshold must sit on the healthy side of the firing one, or it never resolves. */

@@ -30,6 +30,8 @@ interface Counted {
 
 const SHIFT_KPIS = ['shifts', 'customers'] as const;
 const CASE_KPIS = ['opened', 'closed', 'overdue'] as const;
+/** What a highlight rule of this report may name (its tables' columns). */
+export const SIGNALS_HIGHLIGHT_KPIS: readonly string[] = [...SHIFT_KPIS, ...CASE_KPIS];
 
 /** Rows keyed by `key`, with the current and previous period's counts side by side. */
 function pair(rows: Array<Record<string, unknown>>, kpis: readonly string[]): Counted[] {

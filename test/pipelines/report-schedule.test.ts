@@ -52,6 +52,16 @@ describe('reports.schedule in the job YAML', () => {
     ],
     ['an unknown report', `  schedule: [{ name: D, report: sales_scorecard, cron: "0 6 * * *", period: day }]`, /report/],
     [
+      "a highlight rule's KPI that is no column of its report (it coloured nothing, without a word)",
+      `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day, highlight: [{ kpi: transfer_rat, above: 0.25, colour: red }] }]`,
+      /reports\.schedule\[0\] \(D\)\.highlight\[0\]\.kpi: 'transfer_rat' is not a column of the contact_center_scorecard report \(did you mean transfer_rate\?\); its columns are offered, handled/,
+    ],
+    [
+      'a customer-signals highlight naming a scorecard KPI',
+      `  schedule: [{ name: S, report: customer_signals, cron: "0 7 * * 1", period: week, highlight: [{ kpi: abandon_rate, above: 0.1, colour: red }] }]`,
+      /'abandon_rate' is not a column of the customer_signals report; its columns are shifts, customers, opened, closed, overdue/,
+    ],
+    [
       'a name used twice',
       `  schedule: [{ name: D, report: contact_center_scorecard, cron: "0 6 * * *", period: day }, { name: D, report: customer_signals, cron: "0 7 * * 1", period: week }]`,
       /used by another schedule/,

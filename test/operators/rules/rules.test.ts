@@ -170,6 +170,23 @@ describe('validateRules', () => {
     // window sizes follow the operator's configuration
     expect(validateRules([{ name: 'x', when: 'offered > 1', window: '5m' }], { windowSizes: ['5m', '1h'] })[0]!.windowMs).toBe(5 * MIN);
   });
+
+  it('refuses a rate threshold above 1 (a percent written without its sign: the rule could never fire); counts and 8% are fine', () => {
+    const issues = issuesOf([
+      { name: 'a', when: 'abandon_rate > 8' },
+      { name: 'b', kpi: 'service_level', op: '<', threshold: 80 },
+    ]);
+    expect(issues.map((i) => [i.index, i.field, i.message])).toEqual([
+      [0, 'when', 'abandon_rate is a fraction from 0 to 1, so 8 is never crossed; write 8% or 0.08'],
+      [1, 'threshold', 'service_level is a fraction from 0 to 1, so 80 is never crossed; write 80% or 0.8'],
+    ]);
+    const fine = validateRules([
+      { name: 'c', when: 'abandon_rate > 8%' },
+      { name: 'd', when: 'offered > 8' },
+      { name: 'e', when: 'service_level < 1' },
+    ]);
+    expect(fine.map((r) => r.condition)).toMatchObject([{ threshold: 0.08 }, { threshold: 8 }, { threshold: 1 }]);
+  });
 });
 
 describe('RuleEvaluator', () => {
