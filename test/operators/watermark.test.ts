@@ -20,12 +20,30 @@ describe('WatermarkTracker', () => {
     w.observe('busy', 500, 0);
     w.observe('quiet', 100, 0);
     expect(w.advance(0)).toBe(90);
+    w.observe('busy', 550, 900);
     w.observe('busy', 600, 1500);
     expect(w.advance(1500)).toBe(590); // 'quiet' idle for 1500 ms > 1000 ms
     w.end('busy');
     expect(w.advance(5000)).toBe(590); // only idle 'quiet' left: hold
     w.observe('quiet', 900, 5001);
     expect(w.advance(5001)).toBe(890);
+  });
+
+  it('after the whole source was quiet, the first partition to deliver does not move the watermark alone (the others may have a backlog)', () => {
+    const w = new WatermarkTracker(options);
+    w.observe('p0', 100, 0);
+    w.observe('p1', 100, 0);
+    expect(w.advance(0)).toBe(90);
+    // 40 s of silence, then a backlog on both: p0 is read first, far ahead.
+    w.observeBatch('p0', Float64Array.of(110, 5000), 40_000);
+    expect(w.advance(40_000)).toBe(90); // held by p1, woken with p0
+    w.observeBatch('p1', Float64Array.of(105, 4800), 40_001);
+    expect(w.advance(40_001)).toBe(4790);
+    // A partition that has nothing after all stops holding it one idle timeout later.
+    w.observeBatch('p0', Float64Array.of(6000), 40_600);
+    expect(w.advance(40_600)).toBe(4790);
+    w.observeBatch('p0', Float64Array.of(7000), 41_100); // p1 silent for 1,099 ms
+    expect(w.advance(41_100)).toBe(6990);
   });
 
   it('holds a partition not read yet at where its next batch starts; one read before at its own progress; the hint moves no clock', () => {
