@@ -12,6 +12,8 @@ export interface HandoverHost {
   checkpointCommitted(): Promise<void>;
   /** Replaces the in-memory state with the store's, after state moved in or out of it. */
   reloadState(): Promise<void>;
+  /** Moves the job watermark over the partitions now held and hands it to the operators. */
+  advanceWatermark(): Promise<void>;
 }
 
 /**
@@ -176,7 +178,7 @@ export class PartitionHandover {
         'partition state restored from the changelog',
       );
     }
-    if (restored.size > 0) await this.host.reloadState();
+    if (restored.size > 0) await this.takenOver();
     restores.finished(this.host.now());
     return restored;
   }
@@ -212,8 +214,19 @@ export class PartitionHandover {
       if (maxEventTime !== null) watermarks.observe(partition, maxEventTime, now);
       logger.info({ partition, offset: position.offset, rows }, 'partition state taken over');
     }
-    await this.host.reloadState();
+    await this.takenOver();
     restores.finished(this.host.now());
+  }
+
+  /**
+   * After partitions' state came in: the operators get it, and the watermark the partitions' event
+   * times seeded. Without the watermark a member that had none (one that just joined) judged its
+   * first batch against none at all: records its predecessor had refused as late were taken, and
+   * opened second rows of windows the predecessor had closed (a tester's two-member run).
+   */
+  private async takenOver(): Promise<void> {
+    await this.host.reloadState();
+    await this.host.advanceWatermark();
   }
 }
 

@@ -87,6 +87,7 @@ export class JobRunner {
       now: this.now,
       checkpointCommitted: () => this.checkpointCommitted(),
       reloadState: async () => void (await this.loadState(true)),
+      advanceWatermark: () => this.advanceWatermark(),
     });
     const built = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
     // Members that merge population results (job `merge`): the mergeable operators' global parts publish and merge.
