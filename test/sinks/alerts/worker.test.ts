@@ -338,15 +338,7 @@ describe('delivery worker: outcomes written as sends finish', () => {
     const held: Receiver = { name: 'held', type: 'webhook', send: () => released };
     let fastSends = 0;
     const fast: Receiver = { name: 'fast', type: 'file', send: async () => void fastSends++ };
-    const worker = new DeliveryWorker({
-      conn: wconn,
-      router,
-      receivers: new Map([
-        ['held', held],
-        ['fast', fast],
-      ]),
-      clock: () => T0,
-    });
+    const worker = heldAndFast(wconn, router, held, fast);
     const pass = worker.tick();
     await written;
     const byReceiver = `SELECT receiver, status, count(*)::INT AS n, max(attempts)::INT AS attempts FROM pulse_outbox GROUP BY ALL ORDER BY ALL`;
@@ -366,6 +358,19 @@ describe('delivery worker: outcomes written as sends finish', () => {
     ]);
   });
 
+  /** A worker delivering to `held` and `fast` (the receivers of `twoReceivers`' routes). */
+  function heldAndFast(wconn: DuckDBConnection, router: Router, held: Receiver, fast: Receiver): DeliveryWorker {
+    return new DeliveryWorker({
+      conn: wconn,
+      router,
+      receivers: new Map([
+        ['held', held],
+        ['fast', fast],
+      ]),
+      clock: () => T0,
+    });
+  }
+
   it('an outcome that cannot be written fails the pass (no unhandled rejection from the writes going on beside the sends)', async () => {
     const { wconn, router } = await twoReceivers();
     let writeFailed: () => void = () => undefined;
@@ -380,15 +385,7 @@ describe('delivery worker: outcomes written as sends finish', () => {
     // unhandled rejection would be reported.
     const held: Receiver = { name: 'held', type: 'webhook', send: () => failed.then(() => new Promise<void>((resolve) => setImmediate(resolve))) };
     const fast: Receiver = { name: 'fast', type: 'file', send: async () => undefined };
-    const worker = new DeliveryWorker({
-      conn: wconn,
-      router,
-      receivers: new Map([
-        ['held', held],
-        ['fast', fast],
-      ]),
-      clock: () => T0,
-    });
+    const worker = heldAndFast(wconn, router, held, fast);
     await expect(worker.tick()).rejects.toThrow('disk full');
   });
 });
