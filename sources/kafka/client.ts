@@ -34,6 +34,9 @@ export const ERR = {
   TIMED_OUT: -185,
   /** A message not delivered within `message.timeout.ms`. */
   MSG_TIMED_OUT: -192,
+  /** A subscribed topic the cluster does not have (librdkafka's own, and the broker's). */
+  UNKNOWN_TOPIC: -188,
+  UNKNOWN_TOPIC_OR_PART: 3,
 } as const;
 
 /** Special offsets accepted by assign/seek. */

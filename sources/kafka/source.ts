@@ -95,6 +95,11 @@ export class KafkaSource implements Source {
         if (message === undefined) {
           if (this.failure) throw this.failure;
           if (this.stopping) break;
+          // Nothing buffered: a pause waits for the runner to catch up, and it has. Resumed here
+          // too, not only as records are yielded: with none left to yield (a rebalance between
+          // the pause and the runner's catching up), nothing resumed, and the member read
+          // nothing more, its lag flat (a tester's two-member run).
+          if (this.paused) this.setPaused(false);
           await this.buffer.waitForMessage();
           continue;
         }
@@ -275,7 +280,14 @@ export class KafkaSource implements Source {
           if (!this.stopping) this.fail(new SourceError(`Kafka source '${this.name}': fatal consumer error: ${e.message}`, { cause: error }));
           return;
         }
-        this.warn('Kafka poll failed; retrying', error);
+        // A topic missing (a typo in the topics, or not created yet) reads like an idle job: name it.
+        const missing = e.code === ERR.UNKNOWN_TOPIC || e.code === ERR.UNKNOWN_TOPIC_OR_PART;
+        this.warn(
+          missing
+            ? `the cluster has no topic ${this.options.topics.join(' or ')} (yet): nothing is read until it is created; check sources.${this.name}.topics`
+            : 'Kafka poll failed; retrying',
+          error,
+        );
         await new Promise((resolve) => setTimeout(resolve, this.options.pollTimeoutMs));
         continue;
       }
@@ -422,8 +434,14 @@ export class KafkaSource implements Source {
   private setPaused(paused: boolean): void {
     const consumer = this.consumer;
     this.paused = paused;
-    if (!consumer || this.owned.size === 0) return;
-    const partitions = [...this.owned.values()];
+    if (!consumer) return;
+    // The partitions the consumer holds, not those this source owns: one owned but whose
+    // assignment waits for its state to be restored is not the consumer's yet, and librdkafka
+    // refuses the whole call for it. A refused resume left every partition paused for good (a
+    // tester's member stalled after a rebalance, its lag flat); partitions assigned later are
+    // paused or not as they start (`assign`).
+    const partitions = consumer.assignments().map(({ topic, partition }) => ({ topic, partition }));
+    if (partitions.length === 0) return;
     try {
       if (paused) consumer.pause(partitions);
       else consumer.resume(partitions);

@@ -234,6 +234,24 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     expect(got).toEqual(truthB);
   });
 
+  it('names a subscribed topic the cluster does not have, and what to check (a typo read like an idle job)', async () => {
+    const warnings: string[] = [];
+    const source = track(
+      new KafkaSource(sourceOptions(cluster.bootstrap, 'no-such-topic', 'group-missing', { onWarning: (message) => warnings.push(message) })),
+    );
+    const abort = new AbortController();
+    const reading = (async () => {
+      for await (const _ of source.read(new Map(), abort.signal));
+    })();
+    await waitFor('the warning naming the topic', async () => warnings.some((w) => w.includes('no-such-topic')), 60_000);
+    abort.abort();
+    await source.close();
+    await reading;
+    expect(warnings.find((w) => w.includes('no-such-topic'))).toBe(
+      "Kafka source 'kafka': the cluster has no topic no-such-topic (yet): nothing is read until it is created; check sources.kafka.topics",
+    );
+  });
+
   it('hands a value over the size limit, or not UTF-8, on as an unreadable record at its offset', async () => {
     const topicC = 'events-hostile';
     const valid = JSON.stringify({ type: 'usage', event_id: 'u1', ts: 1767225600000, customer_id: 'C1', metric: 'logins', quantity: 1 });
