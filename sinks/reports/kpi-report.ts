@@ -67,12 +67,16 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
 
   const sizeMs = await chooseWindowSize(connection, options.windowSize ?? alert?.labels.window, queue, channel, options.cache);
   const scope: KpiScope = { sizeMs, ...(queue === undefined ? {} : { queue }), ...(channel === undefined ? {} : { channel }) };
-  const latest = alert === undefined ? await lastCompleteWindowStart(connection, scope) : await latestWindowStart(connection, scope, alert.window_start);
-  if (latest === null) {
+  const scopeLatest = alert === undefined ? await lastCompleteWindowStart(connection, scope) : await latestWindowStart(connection, scope, alert.window_start);
+  if (scopeLatest === null) {
     throw new SinkError(
       `no ${alert === undefined ? 'complete ' : ''}contact_kpis windows of ${formatWindowSize(sizeMs)} ${describeScope(scope)}${alert === undefined ? '' : " at or before the alert's window"}`,
     );
   }
+  // Without an alert, the last complete window of the data, whichever queue had it: a queue that
+  // has had no contacts for days is shown quiet up to it, not at its last busy day as if current.
+  const dataLatest = alert === undefined ? await lastCompleteWindowStart(connection, { sizeMs }) : null;
+  const latest = Math.max(scopeLatest, dataLatest ?? scopeLatest);
   // Consecutive window starts, oldest first: a window without a row is a gap, not skipped. The
   // range does not reach back before the first window in scope (nothing to show there).
   const first = (await firstWindowStart(connection, scope, options.cache)) ?? latest;
@@ -86,6 +90,16 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
   const blocks: ReportBlock[] = [];
   if (alert !== undefined) blocks.push(...alertBlocks(alert, kpi));
   const span = `${formatInstant(starts[0] as number)} to ${formatInstant(latest + sizeMs)}`;
+  if (latest > scopeLatest) {
+    blocks.push({
+      type: 'notice',
+      level: 'warning',
+      title: 'No contacts lately',
+      text:
+        `${scopeName(scope)}: no contacts since the window from ${formatInstant(scopeLatest)} (the last with any); ` +
+        `the data's last complete window is ${formatInstant(latest)} to ${formatInstant(latest + sizeMs)}.`,
+    });
+  }
   blocks.push(
     { type: 'heading', text: `${kpi} in the ${starts.length} windows of ${size} from ${span}` },
     {
@@ -184,8 +198,12 @@ async function chooseWindowSize(
 }
 
 function describeScope(scope: { queue?: string; channel?: string }): string {
-  if (scope.queue === undefined && scope.channel === undefined) return 'for any queue';
-  return `for ${scope.queue ?? 'any queue'}${scope.channel === undefined ? '' : ` / ${scope.channel}`}`;
+  return `for ${scopeName(scope)}`;
+}
+
+/** `billing / voice`, `billing`, `any queue / chat` or `any queue`. */
+function scopeName(scope: { queue?: string; channel?: string }): string {
+  return `${scope.queue ?? 'any queue'}${scope.channel === undefined ? '' : ` / ${scope.channel}`}`;
 }
 
 function formatKpi(kpi: KpiName, value: number | null): string {

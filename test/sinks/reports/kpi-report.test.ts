@@ -252,4 +252,33 @@ describe('KPI reports that tell the truth (issue 14)', () => {
       g.close();
     }
   });
+
+  it("shows a queue that went quiet at the data's last complete window, empty, and says since when (not its last busy day as current)", async () => {
+    const g = await buildFixture();
+    try {
+      const day = Date.parse('2026-03-01T00:00:00Z');
+      // q2: one day of contacts; billing: five more days, then half a day of 15m windows.
+      const rows = [
+        kpiRow(day, day + DAY, 'q2', 'voice', 0.5),
+        ...[0, 1, 2, 3, 4, 5].map((d) => kpiRow(day + d * DAY, day + (d + 1) * DAY, 'billing', 'voice', 0.05)),
+        kpiRow(day + 6 * DAY + 11 * H + 45 * 60_000, day + 6 * DAY + 12 * H, 'billing', 'voice', 0.05),
+      ];
+      await g.connection.run(`INSERT INTO contact_kpis SELECT *, NULL AS taxonomy_version FROM (VALUES ${rows.join(',')})`);
+      const report = await prepareKpiReport(g.connection, { queue: 'q2', windowSize: '1d' });
+      expect(report.doc.subtitle).toBe('1d windows; the last complete window 2026-03-06T00:00:00Z to 2026-03-07T00:00:00Z');
+      expect(report.doc.blocks[0]).toEqual({
+        type: 'notice',
+        level: 'warning',
+        title: 'No contacts lately',
+        text: "q2: no contacts since the window from 2026-03-01T00:00:00Z (the last with any); the data's last complete window is 2026-03-06T00:00:00Z to 2026-03-07T00:00:00Z.",
+      });
+      const table = report.doc.blocks.find((b) => b.type === 'table');
+      expect(table?.type === 'table' ? table.rows : null).toEqual([]); // nothing in the latest window
+      // A queue with contacts up to the end has no such notice.
+      const billing = await prepareKpiReport(g.connection, { queue: 'billing', windowSize: '1d' });
+      expect(billing.doc.blocks.some((b) => b.type === 'notice')).toBe(false);
+    } finally {
+      g.close();
+    }
+  });
 });
