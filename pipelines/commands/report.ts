@@ -63,10 +63,14 @@ const kpiKind: ReportKind = {
     const alert = alertId === undefined ? undefined : await loadAlert(connection, alertId);
     if (alert === null) throw new UsageError(`no alert with id ${alertId} in the alerts table`);
     const window = optionalString(o.window);
-    const queue = optionalString(o.queue);
+    const given = optionalString(o.queue);
     const channel = optionalString(o.channel);
     const kpi = optionalString(o.kpi);
-    if (queue !== undefined) await requireKnownValue(connection, { table: 'contact_kpis', column: 'queue', value: queue, option: '--queue', what: 'queue' });
+    // Case ignored, as KPI rules match queues.
+    const queue =
+      given === undefined
+        ? undefined
+        : await requireKnownValue(connection, { table: 'contact_kpis', column: 'queue', value: given, option: '--queue', what: 'queue', ignoreCase: true });
     if (channel !== undefined)
       await requireKnownValue(connection, { table: 'contact_kpis', column: 'channel', value: channel, option: '--channel', what: 'channel' });
     return renderKpiReport(connection, {

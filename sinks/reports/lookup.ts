@@ -16,17 +16,24 @@ export interface KnownValue {
   option: string;
   /** What it is, for the message: `queue`. */
   what: string;
+  /** Take the one value that differs only in case (a KPI rule's `queue: billing` matches `Billing` too). */
+  ignoreCase?: boolean;
 }
 
 /**
- * Throws a UsageError naming the option when `value` does not occur in `table.column`: with the
- * values that exist when they are few, and the close matches (Damerau-Levenshtein distance up to
- * a third of the length, at least 2, case ignored) when there are any.
+ * The value as `table.column` holds it: `value` itself, or with `ignoreCase` the one value that
+ * differs from it only in case. Else throws a UsageError naming the option: with the values that
+ * exist when they are few, and the close matches (Damerau-Levenshtein distance up to a third of the
+ * length, at least 2, case ignored) when there are any.
  */
-export async function requireKnownValue(connection: DuckDBConnection, known: KnownValue): Promise<void> {
+export async function requireKnownValue(connection: DuckDBConnection, known: KnownValue): Promise<string> {
   const { table, column, value, option, what } = known;
   const found = await queryRows(connection, `SELECT 1 FROM ${table} WHERE ${column} = $value LIMIT 1`, { value });
-  if (found.length > 0) return;
+  if (found.length > 0) return value;
+  if (known.ignoreCase) {
+    const folded = await queryRows(connection, `SELECT DISTINCT ${column} AS v FROM ${table} WHERE lower(${column}) = lower($value) LIMIT 2`, { value });
+    if (folded.length === 1) return str(folded[0]!['v']);
+  }
   const [counted] = await queryRows(connection, `SELECT count(DISTINCT ${column}) AS n FROM ${table}`);
   const distinct = Number(counted?.['n'] ?? 0);
   if (distinct === 0) throw new UsageError(`${option} ${terminalSafe(value)}: ${table} has no rows at all; run a job that writes it first`);

@@ -178,4 +178,10 @@ describe('commands on a database', () => {
     refused("--channel vioce: no channel 'vioce' in contact_kpis (did you mean voice?)", 'report', 'kpi', '--db', db, '--out', 'reports', '--channel', 'vioce');
     expect(existsSync(join(dir, 'reports', 'kpi'))).toBe(false);
   });
+
+  it("report kpi --queue BILLING reports billing: the queue's case is ignored, as KPI rules ignore it", () => {
+    const run = pulse('report', 'kpi', '--db', db, '--out', 'upper', '--queue', 'BILLING');
+    expect(run.status, run.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'upper')).filter((name) => name.includes('-billing-'))).toHaveLength(2); // HTML and Markdown
+  });
 });
