@@ -39,5 +39,6 @@ export function formatSigned(value: number, digits = 0): string {
 }
 
 export function formatInstant(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  // To the second, always: a generation time with milliseconds read as another format beside a window's bounds.
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -101,7 +101,7 @@ export async function prepareKpiReport(connection: DuckDBConnection, options: Om
     });
   }
   blocks.push(
-    { type: 'heading', text: `${kpi} in the ${starts.length} windows of ${size} from ${span}` },
+    { type: 'heading', text: `${kpi} in the ${windowCount(starts.length)} of ${size} from ${span}` },
     {
       type: 'chart',
       title: `${kpi} per queue, one panel each, by channel${threshold === undefined ? '' : ` (threshold ${formatKpi(kpi, threshold)})`}`,
@@ -315,12 +315,18 @@ function axisFormat(sizeMs: number): string {
   return sizeMs % DAY_MS === 0 ? '%Y-%m-%d' : '%m-%d %H:%M';
 }
 
+/** `1 window`, `4 windows`. */
+function windowCount(n: number): string {
+  return `${n} window${n === 1 ? '' : 's'}`;
+}
+
 function chartAlt(kpi: KpiName, rows: KpiRow[], windows: number, threshold: number | undefined): string {
   const series = new Set(rows.map((r) => `${r.queue} / ${r.channel}`));
   const latest = rows.filter((r) => r.window_start === rows.at(-1)?.window_start);
   const now = latest.map((r) => `${r.queue} / ${r.channel} ${formatKpi(kpi, r.value)}`).join('; ');
   return (
-    `${kpi} for ${series.size} queue/channel series over ${windows} windows; latest: ${now || NA}` + (threshold === undefined ? '' : `; threshold ${threshold}`)
+    `${kpi} for ${series.size} queue/channel series over ${windowCount(windows)}; latest: ${now || NA}` +
+    (threshold === undefined ? '' : `; threshold ${threshold}`)
   );
 }
 

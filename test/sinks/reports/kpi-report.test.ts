@@ -274,6 +274,11 @@ describe('KPI reports that tell the truth (issue 14)', () => {
       });
       const table = report.doc.blocks.find((b) => b.type === 'table');
       expect(table?.type === 'table' ? table.rows : null).toEqual([]); // nothing in the latest window
+      const one = await prepareKpiReport(g.connection, { queue: 'q2', windowSize: '1d', last: 1 });
+      expect(one.doc.blocks.find((b) => b.type === 'heading')).toEqual({
+        type: 'heading',
+        text: 'abandon_rate in the 1 window of 1d from 2026-03-06T00:00:00Z to 2026-03-07T00:00:00Z',
+      });
       // A queue with contacts up to the end has no such notice.
       const billing = await prepareKpiReport(g.connection, { queue: 'billing', windowSize: '1d' });
       expect(billing.doc.blocks.some((b) => b.type === 'notice')).toBe(false);
