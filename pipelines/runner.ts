@@ -26,7 +26,7 @@ import type { RunContext, RunProgress, RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import type { BatchResult } from './shards/shard.js';
-import { STATE_SETTINGS_KEY } from './state-settings.js';
+import { JOB_NAME_KEY, STATE_SETTINGS_KEY } from './state-settings.js';
 
 const WATERMARK_KEY = 'watermark';
 /** Record batches read and split by worker ahead of the one being processed. */
@@ -399,6 +399,7 @@ export class JobRunner {
           ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
           ...this.schedule.jobState(),
           ...(this.context.stateSettings ? { [STATE_SETTINGS_KEY]: this.context.stateSettings } : {}),
+          [JOB_NAME_KEY]: this.context.job.name,
         },
         beforeWrites: async (connection: DuckDBConnection) => {
           for (const sink of sinks) await sink.beforeWrites?.(connection, outputs);

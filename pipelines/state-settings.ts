@@ -18,6 +18,24 @@ import type { OperatorConfig } from './job-config.js';
 /** `pulse_job_state` key of the settings, stored with every checkpoint. */
 export const STATE_SETTINGS_KEY = 'operator_state_settings';
 
+/** `pulse_job_state` key of the job's name (`name` in its job file), stored with every checkpoint. */
+export const JOB_NAME_KEY = 'job_name';
+
+/**
+ * A warning when the database's checkpoint was written by a job of another name: the job goes on
+ * from it (its positions in the inputs, its state), so input the other job read is not read again,
+ * and a new window size of this job starts with the next event. Most likely a mistyped `--db`;
+ * not refused, as renaming a job is allowed.
+ */
+export function otherJobWarning(storedName: unknown, name: string, dbPath: string): string | undefined {
+  if (typeof storedName !== 'string' || storedName === name) return undefined;
+  return (
+    `${dbPath} holds the checkpoint of job '${storedName}', and this is job '${name}': it goes on from that checkpoint ` +
+    `(the positions in its inputs, its state), so input that job read is not read again. If that is not meant, ` +
+    `give this job a database of its own (--db or store.path)`
+  );
+}
+
 /** By operator name: each state-shaping setting as canonical text (`type` included). */
 export type StateSettings = Record<string, Record<string, string>>;
 

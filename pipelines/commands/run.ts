@@ -11,7 +11,7 @@ import { createLogger } from '../logger.js';
 import type { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { openStore } from '../open-store.js';
 import { checkOutputDir } from '../output-dir.js';
-import { STATE_SETTINGS_KEY, checkStateSettings, stateSettingsOf, type StateSettings } from '../state-settings.js';
+import { JOB_NAME_KEY, STATE_SETTINGS_KEY, checkStateSettings, otherJobWarning, stateSettingsOf, type StateSettings } from '../state-settings.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
 import { bindStateChangelog } from '../changelog-binding.js';
@@ -99,7 +99,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   if (job.metricsPort > 0) await checkPortFree(job.metricsPort, '--metrics-port (metrics.port)');
   if (job.console.port > 0) await checkPortFree(job.console.port, '--console-port (console.port)', job.console.host);
   const store = await openStore(job.storePath, { memoryLimit: job.storeMemoryLimit });
-  const stateSettings = await storedStateSettings(store, job).catch((error: unknown) => {
+  const stateSettings = await storedStateSettings(store, job, logger).catch((error: unknown) => {
     store.close();
     throw error;
   });
@@ -262,7 +262,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
 }
 
 /** The operators' state settings to store from now on; refuses a job whose stored state was kept under others. */
-async function storedStateSettings(store: DuckDBStore, job: JobConfig): Promise<StateSettings> {
+async function storedStateSettings(store: DuckDBStore, job: JobConfig, logger: Logger): Promise<StateSettings> {
   const { jobState } = await store.loadCheckpoint();
+  const otherJob = otherJobWarning(jobState[JOB_NAME_KEY], job.name, job.storePath);
+  if (otherJob !== undefined) logger.warn(otherJob);
   return checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
 }

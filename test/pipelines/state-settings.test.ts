@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,5 +130,20 @@ describe("operators' state settings across runs on one database", () => {
       `SELECT count(DISTINCT run_id)::INTEGER AS n FROM drift_metrics WHERE epoch_ms(current_end) - epoch_ms(current_start) = ${DAY}`,
     );
     expect(daily![0]!['n']).toBeGreaterThan(0);
+  });
+
+  it("warns when the database's checkpoint is another job's (a mistyped --db read like nothing to do)", async () => {
+    const input = join(dir, 'named.ndjson');
+    writeFileSync(input, JSON.stringify({ type: 'transaction', event_id: 'n1', ts: T0, customer_id: 'c1', amount: 10, channel: 'web' }) + '\n');
+    const db = join(dir, 'named.duckdb');
+    const job = writeJob(dir, 'named', input, '  - { type: customer_windows, windows: [{ size: 1d }] }');
+    expect((await runPulse(['--config', job, '--db', db])).code).toBe(0);
+    const again = await runPulse(['--config', job, '--db', db]);
+    expect(again.stderr).not.toContain('holds the checkpoint of job');
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(job, 'utf8').replace('name: settings', 'name: other-job'));
+    const ran = await runPulse(['--config', other, '--db', db]);
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toContain(`${db} holds the checkpoint of job 'settings', and this is job 'other-job': it goes on from that checkpoint`);
   });
 });
