@@ -42,6 +42,8 @@ export interface KafkaSourceOptions {
   onWarning?: (message: string, cause?: unknown) => void;
   /** How often repeated warnings are summarized (default 60 s). */
   warningSummaryIntervalMs?: number;
+  /** After this long without a partition assigned, say why the job may be waiting (default 15 s). */
+  assignmentNoticeMs?: number;
 }
 
 export const KAFKA_DEFAULTS = {
@@ -49,6 +51,7 @@ export const KAFKA_DEFAULTS = {
   pollTimeoutMs: 100,
   /** Buffered batches before pausing: enough to keep the runner busy during one fetch round trip. */
   bufferedBatches: 4,
+  assignmentNoticeMs: 15_000,
 } as const;
 
 /** The `sources.<name>` entry of the job YAML (pipelines/job-schema.ts `kafkaSource`). */

@@ -15,7 +15,7 @@ import {
   type Message,
   type TopicPartition,
 } from './client.js';
-import type { KafkaSourceOptions } from './options.js';
+import { KAFKA_DEFAULTS, type KafkaSourceOptions } from './options.js';
 import { queryGroupStatus, type KafkaGroupStatus } from './partition-status.js';
 import { RepeatedWarnings } from './repeated-warnings.js';
 
@@ -89,6 +89,18 @@ export class KafkaSource implements Source {
     this.pump = this.pollLoop(consumer);
     const onAbort = (): void => this.buffer.notify();
     signal.addEventListener('abort', onAbort);
+    // A job restarted after being killed waits, with nothing to show for it, until the group gives
+    // it partitions: the killed member holds them until its session times out.
+    const notice = setTimeout(() => {
+      if (this.owned.size === 0 && !this.stopping) {
+        this.warn(
+          `no partition of ${this.options.topics.join(', ')} assigned yet: the group assigns them when its members agree, ` +
+            'and a member that stopped without leaving the group (killed) holds its partitions until its session times out ' +
+            `(session.timeout.ms, 45 s by default), and a group with more members than partitions leaves some without any`,
+        );
+      }
+    }, this.options.assignmentNoticeMs ?? KAFKA_DEFAULTS.assignmentNoticeMs);
+    notice.unref();
     try {
       while (!signal.aborted) {
         const message = this.buffer.shift();
@@ -110,6 +122,7 @@ export class KafkaSource implements Source {
         yield message;
       }
     } finally {
+      clearTimeout(notice);
       signal.removeEventListener('abort', onAbort);
     }
   }

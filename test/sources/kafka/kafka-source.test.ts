@@ -237,17 +237,21 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
   it('names a subscribed topic the cluster does not have, and what to check (a typo read like an idle job)', async () => {
     const warnings: string[] = [];
     const source = track(
-      new KafkaSource(sourceOptions(cluster.bootstrap, 'no-such-topic', 'group-missing', { onWarning: (message) => warnings.push(message) })),
+      new KafkaSource(
+        sourceOptions(cluster.bootstrap, 'no-such-topic', 'group-missing', { onWarning: (message) => warnings.push(message), assignmentNoticeMs: 200 }),
+      ),
     );
     const abort = new AbortController();
     const reading = (async () => {
       for await (const _ of source.read(new Map(), abort.signal));
     })();
-    await waitFor('the warning naming the topic', async () => warnings.some((w) => w.includes('no-such-topic')), 60_000);
+    await waitFor('the warning naming the topic', async () => warnings.some((w) => w.includes('the cluster has no topic')), 60_000);
+    // Nothing assigned: the job says why it may be waiting (a killed member's session, more members than partitions).
+    await waitFor('the notice of no partition assigned', async () => warnings.some((w) => w.includes('no partition of no-such-topic assigned yet')), 60_000);
     abort.abort();
     await source.close();
     await reading;
-    expect(warnings.find((w) => w.includes('no-such-topic'))).toBe(
+    expect(warnings.find((w) => w.includes('the cluster has no topic'))).toBe(
       "Kafka source 'kafka': the cluster has no topic no-such-topic (yet): nothing is read until it is created; check sources.kafka.topics",
     );
   });
