@@ -73,14 +73,15 @@ export class RuleEvaluator {
       const key = JSON.stringify([rule.name, row.queue, row.channel]);
       const st = this.status.get(key) ?? { last_start: null, breach: 0, ok: 0, prev: null, firing: null };
       if (st.last_start !== null && row.window_start <= st.last_start) continue;
-      // Windows without contacts have no row: they count as "no data" (not breaching, recovered).
       if (st.last_start !== null) {
-        const missing = Math.min((row.window_start - st.last_start) / size - 1, Math.max(rule.forWindows, rule.resolveAfter));
-        for (let i = 1; i <= missing; i++) {
-          const start = st.last_start + i * size;
-          this.step(rule, st, noData(), { ...row, window_start: start, window_end: start + size }, alerts);
-          st.prev = null;
-        }
+        this.stepWithoutContacts(
+          rule,
+          st,
+          st.last_start,
+          (row.window_start - st.last_start) / size - 1,
+          (start) => ({ ...row, window_start: start, window_end: start + size }),
+          alerts,
+        );
       }
       const outcome = this.outcome(rule, row, counts, st);
       this.step(rule, st, outcome, row, alerts);
@@ -109,16 +110,30 @@ export class RuleEvaluator {
       const size = rule.windowMs;
       const closed = Math.floor((watermark - st.last_start) / size) - 1;
       if (!(closed > 0)) continue;
-      for (let i = 1; i <= Math.min(closed, rule.resolveAfter) && st.firing !== null; i++) {
-        const start = st.last_start + i * size;
-        this.step(rule, st, noData(), emptyRow(size, start, queue, channel), alerts);
-      }
-      // As between rows: windows beyond the resolve streak change nothing, the last closed one is the last evaluated.
+      this.stepWithoutContacts(rule, st, st.last_start, closed, (start) => emptyRow(size, start, queue, channel), alerts);
       st.last_start += closed * size;
-      st.prev = null;
       this.status.set(key, st);
     }
     return alerts;
+  }
+
+  /**
+   * Steps `rule` through the `count` windows after the one starting at `from` that had no contact (no row):
+   * each is "no data", not breaching and recovered. Beyond the longer of the `for` and resolve
+   * streaks more of them change nothing, so at most that many are stepped. `rowAt` makes a
+   * window's row (it dates a resolution).
+   */
+  private stepWithoutContacts(
+    rule: ThresholdRule,
+    st: RuleStatus,
+    from: number,
+    count: number,
+    rowAt: (start: number) => ContactKpiRow,
+    alerts: Alert[],
+  ): void {
+    const steps = Math.min(count, Math.max(rule.forWindows, rule.resolveAfter));
+    for (let i = 1; i <= steps; i++) this.step(rule, st, noData(), rowAt(from + i * rule.windowMs), alerts);
+    if (steps > 0) st.prev = null;
   }
 
   /** A closed window changed (late contact, FCR update): refresh its baseline value. */

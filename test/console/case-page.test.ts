@@ -53,12 +53,17 @@ describe('the case page', () => {
     expect((await manager.request('GET', `/cases/${CASES.dueSoon}`)).body).toContain('<button type="submit" class="close">');
   });
 
-  it('refuses a misspelt team with the close match and the teams, and says what a console user can do (no command-line flag)', async () => {
+  /** A member's `action` form on their case, refused: the 400 page's message. */
+  async function refusal(action: string, form: Record<string, string>): Promise<string> {
     const { request, tokenOf } = await signedIn(opened!.app, USERS.member.name);
     const page = await request('GET', `/cases/${CASES.dueSoon}`);
-    const refused = await request('POST', `/cases/${CASES.dueSoon}/assign`, { _csrf: tokenOf(page.body), team: 'billng' });
+    const refused = await request('POST', `/cases/${CASES.dueSoon}/${action}`, { _csrf: tokenOf(page.body), ...form });
     expect(refused.statusCode).toBe(400);
-    const message = /<p class="error" role="alert">([^<]*)<\/p>/.exec(refused.body)![1]!;
+    return /<p class="error" role="alert">([^<]*)<\/p>/.exec(refused.body)![1]!;
+  }
+
+  it('refuses a misspelt team with the close match and the teams, and says what a console user can do (no command-line flag)', async () => {
+    const message = await refusal('assign', { team: 'billng' });
     expect(message).toContain('(did you mean billing?)');
     expect(message).toContain('teams: billing, retention.');
     expect(message).toContain(
@@ -70,11 +75,6 @@ describe('the case page', () => {
   });
 
   it('refuses a form sent empty with what to fill in, not the command-line flags', async () => {
-    const { request, tokenOf } = await signedIn(opened!.app, USERS.member.name);
-    const page = await request('GET', `/cases/${CASES.dueSoon}`);
-    const refused = await request('POST', `/cases/${CASES.dueSoon}/note`, { _csrf: tokenOf(page.body), note: '   ' });
-    expect(refused.statusCode).toBe(400);
-    const message = /<p class="error" role="alert">([^<]*)<\/p>/.exec(refused.body)![1]!;
-    expect(message).toBe('Nothing was changed: the form was empty (write a note).');
+    expect(await refusal('note', { note: '   ' })).toBe('Nothing was changed: the form was empty (write a note).');
   });
 });
