@@ -22,6 +22,7 @@ import type { CommittedCheckpoint } from '../checkpoint-sink.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
 import { JobRunner } from '../runner.js';
+import { unseenRuleQueues, unseenRuleQueuesText, type UnseenRuleQueue } from '../rule-queues.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
@@ -79,6 +80,8 @@ export interface RunCommandResult extends RunSummary {
   alertsDead: number;
   /** Alert reports that could not be rendered or written in this run. */
   reportsFailed: number;
+  /** KPI rules naming a queue no stored contact has (they cannot fire), with the stored queues. */
+  ruleQueues: { unseen: UnseenRuleQueue[]; queues: string[] };
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -243,7 +246,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
     // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
     const drained = await delivery?.stop();
-    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures };
+    const ruleQueues = await unseenRuleQueues(store.connection, job.operators);
+    if (ruleQueues.unseen.length > 0) logger.warn({ unseen: ruleQueues.unseen }, unseenRuleQueuesText(ruleQueues.unseen, ruleQueues.queues));
+    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures, ruleQueues };
   } finally {
     progress.stop();
     await reports.stop();

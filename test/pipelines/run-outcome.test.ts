@@ -13,6 +13,7 @@ const summary = {
   alertsPending: 0,
   alertsDead: 0,
   reportsFailed: 0,
+  ruleQueues: { unseen: [], queues: [] },
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 

@@ -25,6 +25,60 @@ describe("pulse run's summary", () => {
     expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet');
   });
 
+  it('names KPI rules whose queue no contact has: they could never fire, and the run looked fine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-run-rule-queues-'));
+    const input = join(dir, 'contacts.ndjson');
+    const start = Date.parse('2026-01-05T09:00:00Z');
+    // Queues as a business may call them: one in another case than the default job's rule has it.
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({
+        type: 'contact',
+        event_id: `K${i}`,
+        customer_id: `C${i % 5}`,
+        contact_id: `K${i}`,
+        channel: 'voice',
+        queue: i % 2 === 0 ? 'Billing' : 'customer_care',
+        reason: 'BILLING_QUESTION',
+        agent_id: 'A1',
+        queued_at: start + i * 600_000,
+        answered_at: start + i * 600_000 + 30_000,
+        ended_at: start + i * 600_000 + 300_000,
+        hold_seconds: 0,
+        acw_seconds: 30,
+        disposition: 'resolved',
+      }),
+    );
+    writeFileSync(input, lines.join('\n') + '\n');
+    const run = (config: string, db: string) => runPulse(['--config', config, '--input', input, '--db', join(dir, db), '--reports', join(dir, 'r')]);
+    const defaults = await run('pipelines/customer-analytics.yaml', 'default.duckdb');
+    expect(defaults.code).toBe(0);
+    // billing matches Billing (rules ignore case); tech_support is no queue of the data.
+    expect(defaults.stderr).toContain(
+      "KPI rules that cannot fire: ResolvedPerMinuteLow names 'tech_support', and no contact in this database has that queue (its queues: billing, customer_care)",
+    );
+    expect(defaults.stderr).not.toContain('BillingAbandonRateHigh names');
+    // A misspelt queue, with the queue it likely meant.
+    const job = join(dir, 'job.yaml');
+    writeFileSync(
+      job,
+      [
+        'name: misspelt',
+        'source: files',
+        'sources: { files: { type: files, paths: [unused.ndjson] } }',
+        'operators:',
+        '  - type: contact_kpis',
+        '    window_sizes: [1d]',
+        '    rules:',
+        '      - { name: CareAbandons, when: abandon_rate > 0.1, window: 1d, queue: custmer_care }',
+        '      - { name: AllQueues, when: abandon_rate > 0.1, window: 1d }',
+      ].join('\n') + '\n',
+    );
+    const misspelt = await run(job, 'misspelt.duckdb');
+    expect(misspelt.code).toBe(0);
+    expect(misspelt.stderr).toContain("KPI rules that cannot fire: CareAbandons names 'custmer_care' (did you mean 'customer_care'?)");
+    expect(misspelt.stderr).not.toContain('AllQueues names');
+  });
+
   it('a metrics port in use is a usage error naming the option, and creates no database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-run-port-'));
     const input = join(dir, 'day.ndjson');
