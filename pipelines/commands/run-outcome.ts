@@ -1,5 +1,5 @@
 import { shellWord } from '../../sinks/terminal-text.js';
-import { unseenRuleQueuesText } from '../rule-queues.js';
+import { unmatchedRuleNamesText } from '../unmatched-rule-names.js';
 import type { RunCommandResult } from './run.js';
 
 /**
@@ -34,7 +34,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
         'their alerts are kept (and delivered) all the same, linking to reports that are not there',
     );
   }
-  if (summary.ruleQueues.unseen.length > 0) lines.push(unseenRuleQueuesText(summary.ruleQueues.unseen, summary.ruleQueues.queues));
+  if (summary.ruleNames.unmatched.length > 0) lines.push(unmatchedRuleNamesText(summary.ruleNames));
   // Nothing accepted and records refused as late or duplicate: a rerun over input this database
   // has counted (its broken lines are refused again). Nothing accepted otherwise is most likely
   // the wrong file or format (a pretty-printed JSON file, a CSV), not bad data: say which rather

@@ -22,7 +22,7 @@ import type { CommittedCheckpoint } from '../checkpoint-sink.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
 import { JobRunner } from '../runner.js';
-import { unseenRuleQueues, unseenRuleQueuesText, type UnseenRuleQueue } from '../rule-queues.js';
+import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } from '../unmatched-rule-names.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
@@ -80,8 +80,8 @@ export interface RunCommandResult extends RunSummary {
   alertsDead: number;
   /** Alert reports that could not be rendered or written in this run. */
   reportsFailed: number;
-  /** KPI rules naming a queue no stored contact has (they cannot fire), with the stored queues. */
-  ruleQueues: { unseen: UnseenRuleQueue[]; queues: string[] };
+  /** Queues and reasons the rules name that no stored contact has (the rules never act on them). */
+  ruleNames: UnmatchedRuleNames;
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -246,9 +246,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     }
     // Before the API goes away: `pulse outbox send` may still reach the job while it drains.
     const drained = await delivery?.stop();
-    const ruleQueues = await unseenRuleQueues(store.connection, job.operators);
-    if (ruleQueues.unseen.length > 0) logger.warn({ unseen: ruleQueues.unseen }, unseenRuleQueuesText(ruleQueues.unseen, ruleQueues.queues));
-    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures, ruleQueues };
+    const ruleNames = await unmatchedRuleNames(store.connection, job.operators);
+    if (ruleNames.unmatched.length > 0) logger.warn({ unmatched: ruleNames.unmatched }, unmatchedRuleNamesText(ruleNames));
+    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures, ruleNames };
   } finally {
     progress.stop();
     await reports.stop();

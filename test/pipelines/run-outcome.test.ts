@@ -13,7 +13,7 @@ const summary = {
   alertsPending: 0,
   alertsDead: 0,
   reportsFailed: 0,
-  ruleQueues: { unseen: [], queues: [] },
+  ruleNames: { unmatched: [], known: { queue: [], reason: [] } },
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 

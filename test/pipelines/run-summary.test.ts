@@ -25,11 +25,11 @@ describe("pulse run's summary", () => {
     expect(result.stderr).toContain('not one record was accepted: is the input NDJSON, one event of SPEC section 1 per line (or Parquet');
   });
 
-  it('names KPI rules whose queue no contact has: they could never fire, and the run looked fine', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pulse-run-rule-queues-'));
+  it('names the queues and reasons rules name that no contact has: the rules never act on them, and the run looked fine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-run-rule-names-'));
     const input = join(dir, 'contacts.ndjson');
     const start = Date.parse('2026-01-05T09:00:00Z');
-    // Queues as a business may call them: one in another case than the default job's rule has it.
+    // Queues and reasons as a business may call them: one queue in another case than the default job's rule has it.
     const lines = Array.from({ length: 30 }, (_, i) =>
       JSON.stringify({
         type: 'contact',
@@ -38,7 +38,7 @@ describe("pulse run's summary", () => {
         contact_id: `K${i}`,
         channel: 'voice',
         queue: i % 2 === 0 ? 'Billing' : 'customer_care',
-        reason: 'BILLING_QUESTION',
+        reason: i % 3 === 0 ? 'CANCEL_REQUEST' : 'BILLING_QUESTION',
         agent_id: 'A1',
         queued_at: start + i * 600_000,
         answered_at: start + i * 600_000 + 30_000,
@@ -52,11 +52,12 @@ describe("pulse run's summary", () => {
     const run = (config: string, db: string) => runPulse(['--config', config, '--input', input, '--db', join(dir, db), '--reports', join(dir, 'r')]);
     const defaults = await run('pipelines/customer-analytics.yaml', 'default.duckdb');
     expect(defaults.code).toBe(0);
-    // billing matches Billing (rules ignore case); tech_support is no queue of the data.
+    // billing matches Billing (rules ignore case); tech_support and RET_CANCEL are not the data's.
     expect(defaults.stderr).toContain(
-      "KPI rules that cannot fire: ResolvedPerMinuteLow names 'tech_support', and no contact in this database has that queue (its queues: billing, customer_care)",
+      "rules name queues or reasons that no contact in this database has, so they never act on them: KPI rule ResolvedPerMinuteLow: queue 'tech_support'; " +
+        "service rule CancellationRisk: reason 'ret_cancel' (its queues: billing, customer_care; its reasons: billing_question, cancel_request)",
     );
-    expect(defaults.stderr).not.toContain('BillingAbandonRateHigh names');
+    expect(defaults.stderr).not.toContain('BillingAbandonRateHigh');
     // A misspelt queue, with the queue it likely meant.
     const job = join(dir, 'job.yaml');
     writeFileSync(
@@ -75,8 +76,8 @@ describe("pulse run's summary", () => {
     );
     const misspelt = await run(job, 'misspelt.duckdb');
     expect(misspelt.code).toBe(0);
-    expect(misspelt.stderr).toContain("KPI rules that cannot fire: CareAbandons names 'custmer_care' (did you mean 'customer_care'?)");
-    expect(misspelt.stderr).not.toContain('AllQueues names');
+    expect(misspelt.stderr).toContain("KPI rule CareAbandons: queue 'custmer_care' (did you mean 'customer_care'?) (its queues: billing, customer_care)");
+    expect(misspelt.stderr).not.toContain('AllQueues');
   });
 
   it('a metrics port in use is a usage error naming the option, and creates no database', async () => {
