@@ -190,6 +190,13 @@ export class WatermarkTracker {
     return this.partitions.get(partition)?.maxEventTime ?? Number.NEGATIVE_INFINITY;
   }
 
+  /** The newest event time over every partition (as far as its times confirm it: see `observeBatch`); -Infinity before any. */
+  newestEventTime(): number {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const clock of this.partitions.values()) if (clock.maxEventTime > newest) newest = clock.maxEventTime;
+    return newest;
+  }
+
   /** How far one partition has got: see `partitionWatermark`; null before it has an event time. */
   partitionWatermarkOf(partition: string): number | null {
     return partitionWatermark(this.currentWatermark, this.partitions.get(partition)?.maxEventTime, this.options.outOfOrdernessMs);

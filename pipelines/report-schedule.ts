@@ -24,6 +24,8 @@ import { REPORT_PERIODS, SCHEDULE_ANNOTATIONS, SCHEDULED_REPORTS, type ReportPer
 
 /** `pulse_job_state` key of the schedules' cursor. */
 export const SCHEDULE_CURSOR_KEY = 'report_schedule';
+/** Per schedule, the last run made ahead of its time at the end of a replay (pulse_job_state). */
+export const SCHEDULE_MADE_AHEAD_KEY = 'report_schedule_made_ahead';
 /** Where a replay's events start (pulse_job_state): runs of periods before it are not made. */
 export const SCHEDULE_DATA_FROM_KEY = 'report_schedule_data_from';
 
@@ -134,6 +136,38 @@ export function dueTimes(schedule: ReportSchedule, from: number, to: number): nu
     next = schedule.cron.nextRun(next);
   }
   return out;
+}
+
+/**
+ * How close to a period's end a replay's data must reach for the period to count as complete when
+ * the input ends before its run is due: events in its last hour. A day export ends at 23:59; a
+ * replay that stops on a Wednesday morning leaves Wednesday incomplete.
+ */
+export const COMPLETE_WITHIN_MS = 3_600_000;
+
+/**
+ * The runs whose period the data covers (it ends after `data.from` and by `data.end` +
+ * COMPLETE_WITHIN_MS) and that no run up to `madeThrough` reported, for the end of a replay:
+ * their cron time is after the data, so the clock never passes it (a month's last day and last
+ * week had no report). One run per period; at most MAX_RUNS_PER_CHECKPOINT cron times looked at.
+ */
+export function runsCoveredByData(schedule: ReportSchedule, madeThrough: number, data: { from: number; end: number }, links: ReportLinks): Alert[] {
+  const alerts: Alert[] = [];
+  let reportedEnd = Number.NEGATIVE_INFINITY;
+  let next = schedule.cron.nextRun(new Date(madeThrough));
+  for (let looked = 0; next !== null && looked < MAX_RUNS_PER_CHECKPOINT; looked++, next = schedule.cron.nextRun(next)) {
+    const at = next.getTime();
+    const { end } = reportPeriod(schedule.period, at);
+    if (end > data.end + COMPLETE_WITHIN_MS) break;
+    if (end > reportedEnd && end > data.from && !ranBetween(schedule, end, madeThrough)) alerts.push(scheduledReportAlert(schedule, at, links));
+    reportedEnd = end;
+  }
+  return alerts;
+}
+
+/** True when a run of `schedule` falls in [from, to]: the period ending at `from` was reported then. */
+function ranBetween(schedule: ReportSchedule, from: number, to: number): boolean {
+  return (schedule.cron.nextRun(new Date(from - 1))?.getTime() ?? Number.POSITIVE_INFINITY) <= to;
 }
 
 /** The Grafana dashboard a notification links, where one shows the same figures. */

@@ -71,6 +71,8 @@ export class JobRunner {
   /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
   private readonly eventClock: boolean;
   private readonly taxonomy: TaxonomyFollower;
+  /** A bounded input has been read to its end: the next checkpoint is the last. */
+  private inputEnded = false;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -164,6 +166,7 @@ export class JobRunner {
         // closes and the final checkpoint can take seconds on a large state with nothing else logged.
         logger.info({ records: this.progress.records }, 'input read to its end: closing the last windows and taking the final checkpoint');
         this.context.onInputEnd?.();
+        this.inputEnded = true;
         this.watermarks.finish();
         await this.onWatermark(Number.POSITIVE_INFINITY);
         completed = true;
@@ -376,7 +379,9 @@ export class JobRunner {
     // read loop waits for this checkpoint to be staged before it sends the shards more).
     await this.taxonomy.follow();
     if (caseWork && caseWork.alerts.length > 0) outputs.push({ kind: 'alert', rows: caseWork.alerts.map(alertRow) });
-    const scheduled = this.schedule.take(clock);
+    // The input's end: the last day and week the data covers get their reports, though their
+    // time comes after the data.
+    const scheduled = this.inputEnded ? this.schedule.takeAtInputEnd(clock, this.watermarks.newestEventTime()) : this.schedule.take(clock);
     if (scheduled.length > 0) outputs.push({ kind: 'alert', rows: scheduled.map(alertRow) });
     const rejections = this.rejections;
     this.rejections = [];

@@ -1,7 +1,15 @@
 import { quantile } from 'simple-statistics';
 import type { Alert } from '../operators/alert.js';
 import { JOB_CLOCK_KEY, type ClockBasis, type JobClock } from '../sinks/duckdb/job-clock.js';
-import { dueReportAlerts, SCHEDULE_CURSOR_KEY, SCHEDULE_DATA_FROM_KEY, type ReportLinks, type ReportSchedule } from './report-schedule.js';
+import {
+  dueReportAlerts,
+  runsCoveredByData,
+  SCHEDULE_CURSOR_KEY,
+  SCHEDULE_DATA_FROM_KEY,
+  SCHEDULE_MADE_AHEAD_KEY,
+  type ReportLinks,
+  type ReportSchedule,
+} from './report-schedule.js';
 
 const FIRST_EVENTS_QUANTILE = 0.01;
 
@@ -20,6 +28,8 @@ export class ScheduleCursor {
   private dataFrom: number | undefined;
   /** What the cursor's time is: event time (a replay) or the wall clock (a live source). */
   private basis: ClockBasis | undefined;
+  /** Per schedule, the last run made ahead of its time at the end of a replay (`takeAtInputEnd`): runs up to it are made. */
+  private madeAhead: Record<string, number> = {};
 
   constructor(
     private readonly schedules: readonly ReportSchedule[],
@@ -34,6 +44,8 @@ export class ScheduleCursor {
     if (typeof dataFrom === 'number') this.dataFrom = dataFrom;
     const clock = jobState[JOB_CLOCK_KEY] as Partial<JobClock> | undefined;
     if (clock?.basis === 'event' || clock?.basis === 'wall') this.basis = clock.basis;
+    const madeAhead = jobState[SCHEDULE_MADE_AHEAD_KEY];
+    if (typeof madeAhead === 'object' && madeAhead !== null) this.madeAhead = { ...(madeAhead as Record<string, number>) };
   }
 
   /** Where the clock starts, unless a checkpoint had a cursor. */
@@ -75,16 +87,37 @@ export class ScheduleCursor {
     if (switched) this.cursor = Math.max(this.cursor, clock.at);
     if (clock.at <= this.cursor) return [];
     // The cursor moves without schedules too: schedules added later start from then, not from the job's first day.
-    const alerts = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links, this.dataFrom) : [];
+    const due = this.schedules.length > 0 ? dueReportAlerts(this.schedules, this.cursor, clock.at, this.links, this.dataFrom) : [];
     this.cursor = clock.at;
-    return alerts;
+    return due.filter((alert) => alert.fired_at > (this.madeAhead[alert.rule] ?? Number.NEGATIVE_INFINITY));
+  }
+
+  /**
+   * The last checkpoint of a replay read to its end, whose newest events are at `dataEnd`: the
+   * runs due by `clock`, and ahead of their time those whose period the data covers (it reaches
+   * into the period's last hour: report-schedule.ts, runsCoveredByData), so that a month replayed
+   * gets the report of its last day and week. A later run over more input does not make them again.
+   */
+  takeAtInputEnd(clock: JobClock | undefined, dataEnd: number): Alert[] {
+    const due = this.take(clock);
+    if (clock?.basis !== 'event' || this.cursor === undefined || !Number.isFinite(dataEnd)) return due;
+    const ahead: Alert[] = [];
+    for (const schedule of this.schedules) {
+      const madeThrough = Math.max(this.cursor, this.madeAhead[schedule.name] ?? Number.NEGATIVE_INFINITY);
+      for (const alert of runsCoveredByData(schedule, madeThrough, { from: this.dataFrom ?? Number.NEGATIVE_INFINITY, end: dataEnd }, this.links)) {
+        ahead.push(alert);
+        this.madeAhead[schedule.name] = alert.fired_at;
+      }
+    }
+    return [...due, ...ahead].sort((a, b) => a.fired_at - b.fired_at || a.rule.localeCompare(b.rule));
   }
 
   /** Its `pulse_job_state` entry, once the clock has started. */
-  jobState(): Record<string, number> {
+  jobState(): Record<string, number | Record<string, number>> {
     return {
       ...(this.cursor === undefined ? {} : { [SCHEDULE_CURSOR_KEY]: this.cursor }),
       ...(this.dataFrom === undefined ? {} : { [SCHEDULE_DATA_FROM_KEY]: this.dataFrom }),
+      ...(Object.keys(this.madeAhead).length === 0 ? {} : { [SCHEDULE_MADE_AHEAD_KEY]: { ...this.madeAhead } }),
     };
   }
 }

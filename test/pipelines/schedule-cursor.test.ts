@@ -61,4 +61,62 @@ describe('scheduled report runs of a replay', () => {
     restarted.startAtEvents(Float64Array.of(utc('2026-01-09T00:00:00Z'))); // a checkpoint's cursor wins
     expect(runs(restarted, '2026-01-06T12:00:00Z')).toEqual(['Daily 2026-01-05']);
   });
+
+  describe('at the end of a replay', () => {
+    const names = (alerts: Array<{ rule: string; window_start: number }>): string[] =>
+      alerts.map((a) => `${a.rule} ${new Date(a.window_start).toISOString().slice(0, 10)}`);
+    /** A replay from Monday 5 January whose newest event is at `dataEnd`, its clock 5 minutes behind. */
+    const replayTo = (dataEnd: string): { cursor: ScheduleCursor; ahead: string[] } => {
+      const cursor = new ScheduleCursor(schedules, {});
+      cursor.startAtEvents(events);
+      const end = utc(dataEnd);
+      const clock = { at: end - 5 * 60_000, basis: 'event' as const };
+      // The checkpoints before the last: every run the clock passed.
+      cursor.take({ at: clock.at - 3_600_000, basis: 'event' });
+      return { cursor, ahead: names(cursor.takeAtInputEnd(clock, end)) };
+    };
+
+    it('makes the last day and week whose last hour the data reaches, though their time is after the data', () => {
+      // Four weeks to Sunday 1 February 23:50: the daily run of the 1st is due on the 2nd at 06:00,
+      // the weekly of 26 January on the 2nd at 07:00; the clock (the data) never gets there.
+      expect(replayTo('2026-02-01T23:50:00Z').ahead).toEqual(['Daily 2026-02-01', 'Weekly 2026-01-26']);
+      // The data reaches 23:00 exactly: the last hour is in.
+      expect(replayTo('2026-02-01T23:00:00Z').ahead).toEqual(['Daily 2026-02-01', 'Weekly 2026-01-26']);
+    });
+
+    it('leaves out a day the data stops early in, and a week it stops in midweek', () => {
+      // Wednesday 28 January 08:05: no day or week ends within the hour after.
+      expect(replayTo('2026-01-28T08:05:00Z').ahead).toEqual([]);
+      // 22:59: the day's last hour has no event.
+      expect(replayTo('2026-01-28T22:59:00Z').ahead).toEqual([]);
+      // Tuesday 23:30: the day is in, the week is not.
+      expect(replayTo('2026-01-27T23:30:00Z').ahead).toEqual(['Daily 2026-01-27']);
+    });
+
+    it('a day the clock left before its run: made once, by its own run, not again ahead', () => {
+      // The data ends on Tuesday 05:30, before Tuesday's 06:00 run of Monday: Monday is complete.
+      expect(replayTo('2026-01-27T05:30:00Z').ahead).toEqual(['Daily 2026-01-26']);
+      // Ending at 06:30, the clock passed that run (the checkpoints before made it): nothing more.
+      const { cursor, ahead } = replayTo('2026-01-27T06:40:00Z');
+      expect(ahead).toEqual(['Daily 2026-01-26']);
+      expect(names(cursor.takeAtInputEnd({ at: utc('2026-01-27T06:35:00Z'), basis: 'event' }, utc('2026-01-27T06:40:00Z')))).toEqual([]);
+    });
+
+    it('a later run over the next days does not make them again, and goes on with the runs after them', () => {
+      const { cursor } = replayTo('2026-02-01T23:50:00Z');
+      const next = new ScheduleCursor(schedules, {});
+      next.restore(cursor.jobState());
+      expect(runs(next, '2026-02-03T12:00:00Z')).toEqual(['Daily 2026-02-02']);
+      // Restarted again at its end without new data: nothing twice.
+      const again = new ScheduleCursor(schedules, {});
+      again.restore(cursor.jobState());
+      expect(names(again.takeAtInputEnd({ at: utc('2026-02-01T23:45:00Z'), basis: 'event' }, utc('2026-02-01T23:50:00Z')))).toEqual([]);
+    });
+
+    it('a live job (wall clock) makes nothing ahead', () => {
+      const live = new ScheduleCursor(schedules, {});
+      live.startAt(utc('2026-02-01T12:00:00Z'));
+      expect(live.takeAtInputEnd({ at: utc('2026-02-01T23:45:00Z'), basis: 'wall' }, utc('2026-02-01T23:50:00Z'))).toEqual([]);
+    });
+  });
 });
