@@ -7,7 +7,11 @@
  *   two leads a week apart, and one purchase made each lead won at the purchase's full value
  *   (revenue counted twice, every lead converted);
  * - a retention_risk lead whose customer does not transact within `win_window` after it, once the
- *   watermark has passed the end of that period, is a `lost_candidate`.
+ *   watermark has passed the end of that period, is a `lost_candidate`; one whose customer does (the
+ *   customer stayed) is a `won_candidate` without a value, as soon as the transaction is seen. With
+ *   losses alone, a retention rule's precision could only be 0 (a tester's rule, right on 50 of 54
+ *   texts, was flagged for tuning at 0 of 64): what came of its alerts is measured both ways, as
+ *   a sales lead's is.
  *
  * Why a checkpoint-time SQL step over stored tables, not an operator: the evidence (`leads`,
  * `customer_windows`) is already in the database the checkpoint writes, in the same transaction
@@ -18,7 +22,8 @@
  * Resolution: transactions are seen through the job's smallest `customer_windows` size (1h in
  * the default job; only the windows of the customers with such leads are read). A win counts only windows that start at or after the lead (a transaction
  * later in the lead's own hour is missed); a loss needs no spend in any window that overlaps the
- * period: both err on the side of not claiming an outcome. Judged by event time: the watermark,
+ * period, and a stay is any such spend (so the two are complements: a purchase earlier in the
+ * lead's own hour counts as staying). Judged by event time: the watermark,
  * never the wall clock, so a replay infers what the live job did.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -33,7 +38,7 @@ export interface LeadInference {
 }
 
 export const WON_INTENTS = ['new_sale', 'upsell_cross_sell'] as const;
-export const LOST_INTENTS = ['retention_risk'] as const;
+export const RETENTION_INTENTS = ['retention_risk'] as const;
 
 const list = (values: readonly string[]): string => values.map((v) => `'${v}'`).join(', ');
 
@@ -49,17 +54,20 @@ const spendOf = (intents: readonly string[], outcome: string): string => `spend 
    WHERE spend_count > 0 AND epoch_ms(window_end) - epoch_ms(window_start) = $size
      AND customer_id IN (SELECT l.customer_id FROM leads l WHERE l.intent IN (${list(intents)}) AND ${UNJUDGED(outcome)}))`;
 
+/** A spend window `s` overlaps lead `l`'s period of `$win` (a retention lead's customer stayed). */
+const IN_PERIOD = `s.customer_id = l.customer_id AND s.window_end > l.created_at AND epoch_ms(s.window_start) < epoch_ms(l.created_at) + $win`;
+
 /** The next seqs of `outcomes`, in a stable order (the caller holds the checkpoint's transaction). */
 const NEXT_SEQ = `(SELECT coalesce(max(seq), 0) FROM outcomes) + row_number() OVER (ORDER BY created_at, lead_id)`;
 
 /** Inserts the candidates this checkpoint's data newly shows; returns how many of each. */
-export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference): Promise<{ won: number; lost: number }> {
+export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference): Promise<{ won: number; retained: number; lost: number }> {
   const won = await conn.runAndReadAll(
     `INSERT INTO outcomes
      WITH ${spendOf(WON_INTENTS, 'won_candidate')},
      credited AS (
        SELECT l.customer_id, o."at" AS window_start FROM outcomes o JOIN leads l ON o.subject_kind = 'lead' AND o.subject_id = l.lead_id
-        WHERE o.outcome = 'won_candidate'),
+        WHERE o.outcome = 'won_candidate' AND l.intent IN (${list(WON_INTENTS)})),
      owner AS (
        SELECT s.customer_id, s.window_start, s.spend_total, l.lead_id
          FROM spend s JOIN leads l ON s.customer_id = l.customer_id AND l.intent IN (${list(WON_INTENTS)})
@@ -76,19 +84,31 @@ export async function inferLeadOutcomes(conn: DuckDBConnection, p: LeadInference
      RETURNING seq`,
     { win: p.winWindowMs, size: p.spendWindowMs },
   );
+  const retained = await conn.runAndReadAll(
+    `INSERT INTO outcomes
+     WITH ${spendOf(RETENTION_INTENTS, 'won_candidate')},
+     found AS (
+       SELECT l.lead_id, l.alert_id, l.created_at, greatest(min(s.window_start), l.created_at) AS stayed_at
+         FROM leads l JOIN spend s ON ${IN_PERIOD}
+        WHERE l.intent IN (${list(RETENTION_INTENTS)}) AND ${UNJUDGED('won_candidate')}
+        GROUP BY l.lead_id, l.alert_id, l.created_at)
+     SELECT ${NEXT_SEQ}, 'lead', lead_id, alert_id, 'won_candidate', NULL, 'pulse', 'inferred', stayed_at, 'the customer stayed: a transaction within leads.win_window'
+       FROM found
+     RETURNING seq`,
+    { win: p.winWindowMs, size: p.spendWindowMs },
+  );
   const lost = await conn.runAndReadAll(
     `INSERT INTO outcomes
-     WITH ${spendOf(LOST_INTENTS, 'lost_candidate')},
+     WITH ${spendOf(RETENTION_INTENTS, 'lost_candidate')},
      found AS (
        SELECT l.lead_id, l.alert_id, l.created_at FROM leads l
-        WHERE l.intent IN (${list(LOST_INTENTS)}) AND epoch_ms(l.created_at) + $win <= $watermark AND ${UNJUDGED('lost_candidate')}
-          AND NOT EXISTS (SELECT 1 FROM spend s WHERE s.customer_id = l.customer_id
-                            AND s.window_end > l.created_at AND epoch_ms(s.window_start) < epoch_ms(l.created_at) + $win))
+        WHERE l.intent IN (${list(RETENTION_INTENTS)}) AND epoch_ms(l.created_at) + $win <= $watermark AND ${UNJUDGED('lost_candidate')}
+          AND NOT EXISTS (SELECT 1 FROM spend s WHERE ${IN_PERIOD}))
      SELECT ${NEXT_SEQ}, 'lead', lead_id, alert_id, 'lost_candidate', NULL, 'pulse', 'inferred',
             make_timestamptz((epoch_ms(created_at) + $win) * 1000), 'no transaction within leads.win_window'
        FROM found
      RETURNING seq`,
     { win: p.winWindowMs, size: p.spendWindowMs, watermark: p.watermark },
   );
-  return { won: won.getRows().length, lost: lost.getRows().length };
+  return { won: won.getRows().length, retained: retained.getRows().length, lost: lost.getRows().length };
 }

@@ -55,7 +55,7 @@ const OUTCOMES = `SELECT l.customer_id, o.outcome, o.value, o.source, CAST(epoch
   FROM outcomes o JOIN leads l ON l.lead_id = o.subject_id ORDER BY o.seq`;
 
 describe('outcomes inferred by the job, and recorded by people', () => {
-  test('a transaction after a sales lead is a won candidate, silence after a retention lead a lost one; a crash and restart count neither twice', async () => {
+  test('a transaction after a sales lead is a won candidate, after a retention lead a stay, silence after it a loss; a crash and restart count none twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-outcomes-'));
     const events = join(dir, 'events.ndjson');
     writeFileSync(
@@ -65,27 +65,28 @@ describe('outcomes inferred by the job, and recorded by people', () => {
         contact('r1', T0 + 10 * MIN, CANCEL),
         contact('r2', T0 + 20 * MIN, CANCEL),
         transaction('s1', T0 + 3 * HOUR, 300), // within 2 days of s1's lead: won, 300
-        transaction('r2', T0 + DAY, 50), // r2 still buys: not lost
+        transaction('r2', T0 + DAY, 50), // r2 still buys: stayed (won, without a value)
         transaction('z9', T0 + 4 * DAY, 5), // moves the watermark past r1's 2 days: r1 lost
         transaction('r1', T0 + 4 * DAY + HOUR, 80), // too late to undo r1's loss
       ].join('\n') + '\n',
     );
     const expected = [
       { customer_id: 's1', outcome: 'won_candidate', value: 300, source: 'inferred', at: T0 + 3 * HOUR },
+      { customer_id: 'r2', outcome: 'won_candidate', value: null, source: 'inferred', at: T0 + DAY },
       { customer_id: 'r1', outcome: 'lost_candidate', value: null, source: 'inferred', at: T0 + 10 * MIN + 2 * DAY },
     ];
 
     const reference = join(dir, 'reference.duckdb');
     const { metrics } = await runJob(job([events], reference));
     expect(await query(reference, OUTCOMES)).toEqual([expected]);
-    // The gauges after the last checkpoint: the sales lead won (inferred, 300), one of two retention leads lost.
+    // The gauges after the last checkpoint: the sales lead won (inferred, 300), of two retention leads one kept, one lost.
     const gauge = async (name: string) =>
       Object.fromEntries((await metrics.registry.getSingleMetric(name)!.get()).values.map((v) => [Object.values(v.labels).join('/'), v.value]));
-    expect(await gauge('pulse_lead_conversion')).toEqual({ 'retention_risk/retention-desk': 0, 'upsell_cross_sell/sales': 1 });
+    expect(await gauge('pulse_lead_conversion')).toEqual({ 'retention_risk/retention-desk': 0.5, 'upsell_cross_sell/sales': 1 });
     expect(await gauge('pulse_lead_revenue')).toEqual({ 'retention_risk/retention-desk': 0, 'upsell_cross_sell/sales': 300 });
-    expect(await gauge('pulse_rule_precision')).toEqual({ retention_lead: 0, sales_lead: 1 });
-    expect(await gauge('pulse_rule_judged_alerts')).toEqual({ retention_lead: 1, sales_lead: 1 });
-    expect(await gauge('pulse_rule_flagged_for_tuning')).toEqual({ retention_lead: 0, sales_lead: 0 }); // 1 judged < min_judged 10
+    expect(await gauge('pulse_rule_precision')).toEqual({ retention_lead: 0.5, sales_lead: 1 });
+    expect(await gauge('pulse_rule_judged_alerts')).toEqual({ retention_lead: 2, sales_lead: 1 });
+    expect(await gauge('pulse_rule_flagged_for_tuning')).toEqual({ retention_lead: 0, sales_lead: 0 }); // 2 judged < min_judged 10
 
     // The same input, with the third checkpoint failing (nothing of it is stored), then a restart.
     const crashed = join(dir, 'crashed.duckdb');
@@ -109,7 +110,7 @@ describe('outcomes inferred by the job, and recorded by people', () => {
     await runJob(job([events], crashed));
     expect(await query(crashed, OUTCOMES)).toEqual([expected]);
 
-    // People judge the rest through the CLI; the summary flags the retention rule (0 of 2 useful).
+    // A person judges r2's lead not useful (it beats the inferred stay); the summary flags the retention rule (0 of 2).
     const [leads] = await query(reference, `SELECT customer_id, lead_id, alert_id FROM leads ORDER BY customer_id`);
     const r2 = leads!.find((l) => l['customer_id'] === 'r2')!;
     const record = spawnSync(

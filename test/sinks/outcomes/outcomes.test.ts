@@ -105,9 +105,10 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
       await lead(conn, 'LA', 'aA', 'A', 'new_sale', 'sales'); // buys 2h later: won, value of that hour
       await lead(conn, 'LB', 'aB', 'B', 'upsell_cross_sell', 'sales'); // bought before, and after the period only
       await lead(conn, 'LC', 'aC', 'C', 'new_sale', 'sales'); // buys in the hour the lead starts: won
-      await lead(conn, 'LD', 'aD', 'D', 'retention_risk', 'retention-desk'); // still buys on day 10: not lost
+      await lead(conn, 'LD', 'aD', 'D', 'retention_risk', 'retention-desk'); // still buys on day 10: stayed, not lost
       await lead(conn, 'LE', 'aE', 'E', 'retention_risk', 'retention-desk'); // never buys: lost after 30 days
-      await lead(conn, 'LF', 'aF', 'F', 'retention_risk', 'retention-desk', T + 30 * 60_000); // spend in an hour overlapping the lead: not lost
+      await lead(conn, 'LF', 'aF', 'F', 'retention_risk', 'retention-desk', T + 30 * 60_000); // spend in an hour overlapping the lead: stayed, not lost
+      await lead(conn, 'LG', 'aG', 'G', 'retention_risk', 'retention-desk'); // buys on day 31 only: lost (and that purchase credits no sales lead of another customer)
       await spend(conn, 'A', T + 2 * H, H, 120);
       await spend(conn, 'A', T + 5 * H, H, 40);
       await spend(conn, 'A', T, D, 160); // the day window: the smallest size (1h) is the one used
@@ -117,16 +118,21 @@ describe('outcomes inferred from later transactions (hand-computed)', () => {
       await spend(conn, 'D', T + 10 * D, H, 15);
       await spend(conn, 'E', T + 3 * H, H, 0, 0); // a window without a transaction (contacts only)
       await spend(conn, 'F', T, H, 25);
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 29 * D })).toEqual({ won: 2, lost: 0 });
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 31 * D })).toEqual({ won: 0, lost: 1 });
-      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 60 * D })).toEqual({ won: 0, lost: 0 });
+      await spend(conn, 'G', T + 31 * D, H, 50);
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 29 * D })).toEqual({ won: 2, retained: 2, lost: 0 });
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 31 * D })).toEqual({ won: 0, retained: 0, lost: 2 });
+      expect(await inferLeadOutcomes(conn, { winWindowMs: win, spendWindowMs: H, watermark: T + 60 * D })).toEqual({ won: 0, retained: 0, lost: 0 });
       const rows = await conn.runAndReadAll(
         `SELECT subject_id, alert_id, outcome, value, source, CAST(epoch_ms("at") AS DOUBLE) AS at FROM outcomes ORDER BY seq`,
       );
       expect(rows.getRowObjectsJS()).toEqual([
         { subject_id: 'LA', alert_id: 'aA', outcome: 'won_candidate', value: 120, source: 'inferred', at: T + 2 * H },
         { subject_id: 'LC', alert_id: 'aC', outcome: 'won_candidate', value: 70, source: 'inferred', at: T },
+        // Stayed: when the first purchase of the period was seen, never before the lead; no revenue claimed.
+        { subject_id: 'LD', alert_id: 'aD', outcome: 'won_candidate', value: null, source: 'inferred', at: T + 10 * D },
+        { subject_id: 'LF', alert_id: 'aF', outcome: 'won_candidate', value: null, source: 'inferred', at: T + 30 * 60_000 },
         { subject_id: 'LE', alert_id: 'aE', outcome: 'lost_candidate', value: null, source: 'inferred', at: T + 30 * D },
+        { subject_id: 'LG', alert_id: 'aG', outcome: 'lost_candidate', value: null, source: 'inferred', at: T + 30 * D },
       ]);
     });
   });
@@ -150,10 +156,10 @@ describe('a purchase credited to one lead only (last touch)', () => {
       await lead(conn, 'TIE-a', 'a7', 'TIE', 'new_sale', 'sales'); // two rules, one contact: two leads at one time
       await lead(conn, 'TIE-b', 'a8', 'TIE', 'new_sale', 'gold-desk');
       await spend(conn, 'TIE', T + H, H, 150);
-      expect(await infer(T + 10 * D)).toEqual({ won: 5, lost: 0 });
+      expect(await infer(T + 10 * D)).toEqual({ won: 5, retained: 0, lost: 0 });
       // A contact read late: a lead before a purchase already credited to another lead.
       await lead(conn, 'TWO-3', 'a9', 'TWO', 'new_sale', 'sales', T + 3 * H);
-      expect(await infer(T + 11 * D)).toEqual({ won: 0, lost: 0 });
+      expect(await infer(T + 11 * D)).toEqual({ won: 0, retained: 0, lost: 0 });
       const rows = await conn.runAndReadAll(`SELECT subject_id, value, CAST(epoch_ms("at") AS DOUBLE) AS at FROM outcomes ORDER BY subject_id`);
       expect(rows.getRowObjectsJS()).toEqual([
         { subject_id: 'AGAIN-2', value: 400, at: T + 9 * D },
@@ -165,6 +171,25 @@ describe('a purchase credited to one lead only (last touch)', () => {
       // The inferred revenue is what the customers spent: 500 + 400 + 30 + 70 + 150.
       const total = await conn.runAndReadAll(`SELECT sum(value)::DOUBLE AS v FROM outcomes`);
       expect(total.getRowObjectsJS()).toEqual([{ v: 1150 }]);
+    });
+  });
+});
+
+describe('a customer who stayed after a retention lead', () => {
+  test('takes no purchase from a sales lead: staying is not a credited sale', async () => {
+    await withDb(async (conn) => {
+      const infer = (watermark: number) => inferLeadOutcomes(conn, { winWindowMs: 30 * D, spendWindowMs: H, watermark });
+      await lead(conn, 'KEEP', 'a1', 'K', 'retention_risk', 'retention-desk');
+      await spend(conn, 'K', T + 2 * H, H, 300);
+      expect(await infer(T + D)).toEqual({ won: 0, retained: 1, lost: 0 });
+      // An up-sell lead read late, before the same purchase: the sale is its.
+      await lead(conn, 'MORE', 'a2', 'K', 'upsell_cross_sell', 'sales', T + H);
+      expect(await infer(T + 2 * D)).toEqual({ won: 1, retained: 0, lost: 0 });
+      const rows = await conn.runAndReadAll(`SELECT subject_id, outcome, value FROM outcomes ORDER BY seq`);
+      expect(rows.getRowObjectsJS()).toEqual([
+        { subject_id: 'KEEP', outcome: 'won_candidate', value: null },
+        { subject_id: 'MORE', outcome: 'won_candidate', value: 300 },
+      ]);
     });
   });
 });
