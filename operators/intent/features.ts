@@ -1,8 +1,9 @@
 /**
  * Text to hashed features for the intent classifier: word unigrams, word bigrams, words in the reach
  * of a negator ("not ... cancel" differs from "cancel") and character 3- to 5-grams of each word
- * (so "cancell", "cancle" and "cancelling" share most features with "cancel"). Features are hashed
- * (FNV-1a, 32 bit) into `buckets` slots, a power of two; no vocabulary is stored.
+ * (so "cancell", "cancle" and "cancelling" share most features with "cancel"), each counted once per
+ * text. Features are hashed (FNV-1a, 32 bit) into `buckets` slots, a power of two; no vocabulary is
+ * stored.
  *
  * A negator's reach ends at punctuation, and a word in it counts only as negated.
  *
@@ -71,8 +72,8 @@ export function customerText(text: string): string {
 }
 
 /**
- * Appends the feature slots of `text` to `out` (cleared first) and returns their count. A slot
- * appears once per occurrence; the model scales every feature by 1/sqrt(count).
+ * Writes the feature slots of `text` into `out` (cleared first), each slot once, and returns their
+ * count; the model scales every feature by 1/sqrt(count), so every text's vector has unit length.
  */
 export function featureSlots(text: string, buckets: number, out: number[]): number {
   out.length = 0;
@@ -104,5 +105,21 @@ export function featureSlots(text: string, buckets: number, out: number[]): numb
       }
     }
   }
-  return out.length;
+  return keepDistinct(out);
+}
+
+/**
+ * Keeps each slot once: a feature counts for being in the text, not for how often. Counted per
+ * occurrence, a word said r times weighed r times, so filler repeated through a long transcript
+ * ("yeah okay yeah" thirty times) outweighed the one sentence asking to cancel, and the filler's
+ * class grew more confident with every repeat (a tester's transcript became a new-sale lead at 0.70,
+ * 1,000 x "blah" and a cancel request an up-sell at 0.82). Sorted and compacted in place: no set
+ * is allocated per text.
+ */
+function keepDistinct(out: number[]): number {
+  out.sort((a, b) => a - b);
+  let kept = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[kept++] = out[i]!;
+  out.length = kept;
+  return kept;
 }

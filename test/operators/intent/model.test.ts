@@ -28,6 +28,19 @@ describe('model files', () => {
 });
 
 describe('the bundled model', () => {
+  test('repeating words changes neither the intent nor its confidence: filler through a long transcript does not outweigh the request', () => {
+    const c = new IntentClassifier(loadModelFile());
+    const request = 'Customer: so yeah I want to cancel my contract, I am moving to another provider';
+    const transcript = (fillers: number): string =>
+      [...Array.from({ length: fillers }, () => 'Agent: let me check that for you, one moment\nCustomer: yeah okay yeah'), request].join('\n');
+    const once = c.classify(transcript(1))!;
+    expect(once.intent).toBe('retention_risk');
+    // Counted per occurrence, 30 and 60 fillers made this new_sale at 0.70 and 0.87.
+    for (const fillers of [2, 30, 60, 600]) expect(c.classify(transcript(fillers))).toEqual(once);
+    // A word repeated a thousand times counts as it does twice (once, and once after itself).
+    expect(c.classify(`${'blah '.repeat(1000)}I want to cancel my contract.`)).toEqual(c.classify('blah blah I want to cancel my contract.'));
+  });
+
   test('is what the default training gives on the committed training part (retrain after changing the corpus)', async () => {
     const { readFileSync } = await import('node:fs');
     const { parseLabels } = await import('../../../operators/intent/labels.js');
