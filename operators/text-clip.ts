@@ -5,11 +5,19 @@
  * an excerpt's end failed every checkpoint of the job, and every rerun at the same record.
  */
 
-/** `text` in at most `max` code units, ending in `ellipsis` when cut, never between the halves of a surrogate pair. */
+/** Grapheme clusters: what a reader takes for one character. */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` in at most `max` code units, ending in `ellipsis` when cut, never inside a grapheme
+ * cluster: not between the halves of a surrogate pair, nor between a letter and its combining
+ * marks (a decomposed "Café" was cut to "Cafe…"), nor inside an emoji sequence.
+ */
 export function clipText(text: string, max: number, ellipsis = '…'): string {
   if (text.length <= max) return text;
   let end = Math.max(0, max - ellipsis.length);
-  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  const straddled = GRAPHEMES.segment(text).containing(end);
+  if (straddled !== undefined && straddled.index < end) end = straddled.index;
   return `${text.slice(0, end)}${ellipsis}`;
 }
 

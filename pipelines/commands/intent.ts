@@ -46,6 +46,9 @@ function wholeNumber(name: string) {
 }
 
 /** Sentiment as a label (from the sign of the score) and the score itself. */
+/** What `intent eval` predicts for a text without a word to go by (empty, emoji only). */
+const NO_WORDS = '(no words)';
+
 export function sentimentOf(text: string): { sentiment: 'negative' | 'neutral' | 'positive'; sentiment_score: number } {
   const { score } = scoreText(text);
   return { sentiment: score < 0 ? 'negative' : score > 0 ? 'positive' : 'neutral', sentiment_score: score };
@@ -127,8 +130,8 @@ export function intentCommand(io: IntentIo): Command {
     .action((options: { labels: string; model?: string; json?: boolean }) => {
       const { examples } = readLabelsFile(options.labels);
       const classifier = new IntentClassifier(modelAt(options.model));
-      // A labelled text without words counts as a miss.
-      const predicted = examples.map((e) => classifier.classify(e.text)?.intent ?? '');
+      // A labelled text without words counts as a miss, named as such in the matrix.
+      const predicted = examples.map((e) => classifier.classify(e.text)?.intent ?? NO_WORDS);
       const evaluation = evaluatePredictions(
         classifier.model.labels,
         examples.map((e) => e.intent),

@@ -12,6 +12,7 @@ import { exactSumSql } from '../duckdb/exact-sum.js';
 import { bindList } from '../duckdb/bind-list.js';
 import { renderTable, shellWord } from '../terminal-text.js';
 import { clipText } from '../../operators/text-clip.js';
+import { checkValue } from '../outcomes/value.js';
 
 export interface LeadRecord {
   lead_id: string;
@@ -104,9 +105,7 @@ export async function updateLead(
   dbPath?: string,
 ): Promise<LeadRecord> {
   if (change.status !== undefined) checkStatus(change.status);
-  if (change.value !== undefined && !(Number.isFinite(change.value) && change.value >= 0)) {
-    throw new UsageError(`--value must be an amount >= 0, not ${change.value}`);
-  }
+  checkValue(change.value);
   const sets = ['updated_by = $actor', 'updated_at = make_timestamptz(CAST($at AS BIGINT) * 1000)'];
   const params: Record<string, string | number> = { id: leadId, actor: who.actor, at: who.at };
   if (change.status !== undefined) {

@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../operators/errors.js';
 import { OUTPUT_TABLES_DDL } from '../duckdb/schema.js';
+import { checkValue } from './value.js';
 
 export const SUBJECT_KINDS = ['alert', 'lead', 'case'] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
@@ -82,15 +83,13 @@ async function resolveSubject(conn: DuckDBConnection, input: OutcomeInput, dbPat
 
 /**
  * Appends one outcome by a person (the caller may hold a transaction: the seq is taken inside it).
- * Unknown subjects, outcomes and negative values are UsageErrors that say what to give instead.
+ * Unknown subjects and outcomes and values that are no amount are UsageErrors that say what to give instead.
  */
 export async function recordOutcome(conn: DuckDBConnection, input: OutcomeInput, who: { actor: string; at: number }, dbPath?: string): Promise<OutcomeRecord> {
   if (!(PERSON_OUTCOMES as readonly string[]).includes(input.outcome)) {
     throw new UsageError(`'${input.outcome}' is not an outcome people record; use one of ${PERSON_OUTCOMES.join(', ')}`);
   }
-  if (input.value !== undefined && !(Number.isFinite(input.value) && input.value >= 0)) {
-    throw new UsageError(`--value must be an amount >= 0, not ${input.value}`);
-  }
+  checkValue(input.value);
   if (who.actor.trim() === '') throw new UsageError('the actor of an outcome must not be empty (give --actor NAME)');
   const { kind, alertId } = await resolveSubject(conn, input, dbPath);
   const reader = await conn.runAndReadAll(

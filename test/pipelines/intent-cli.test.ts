@@ -58,6 +58,14 @@ describe('pulse intent', () => {
       [2, 1],
       [0, 1],
     ]);
+    // A text without a word to go by is a miss, its row and column named (they were blank).
+    writeFileSync(
+      evalFile,
+      JSON.stringify({ text: '\u{1F44D}', intent: 'other' }) + '\n' + JSON.stringify({ text: 'add a line', intent: 'upsell_cross_sell' }),
+    );
+    const noWords = pulse(['intent', 'eval', '--labels', evalFile, '--model', model]);
+    expect(noWords.status, noWords.stderr).toBe(0);
+    expect(noWords.stdout).toMatch(/^\(no words\)\s+0\.000\s+0\.000\s+0\.000\s+0$/m);
   }, 120_000);
 
   test('classify keeps other fields, adds intent, confidence and sentiment, and names bad lines', () => {

@@ -57,7 +57,10 @@ describe('lead summary (hand-computed)', () => {
         /'maybe' is not a lead status; use one of new, contacted, won, lost/,
       );
       await expect(updateLead(conn, 'l9', { status: 'won' }, { actor: 'ana', at })).rejects.toThrow(/no lead 'l9'/);
-      await expect(updateLead(conn, 'l1', { value: -5 }, { actor: 'ana', at })).rejects.toThrow(/--value must be an amount >= 0/);
+      await expect(updateLead(conn, 'l1', { value: -5 }, { actor: 'ana', at })).rejects.toThrow(
+        /--value must be an amount from 0 to 1000000000000 \(limits.max_amount, the largest transaction amount\), not -5/,
+      );
+      await expect(updateLead(conn, 'l1', { value: 1e17 }, { actor: 'ana', at })).rejects.toThrow(/not 100000000000000000/);
       expect((await listLeads(conn, { status: ['contacted'] })).map((l) => l.lead_id)).toEqual(['l1']);
     });
   });
