@@ -9,7 +9,8 @@
  *    (reference and current counts as a 2 x k table, sparse categories pooled) is < 0.05.
  * All statistics are computed every time (`allStats`). A period with fewer than `minSampleSize`
  * values (default 1, so an empty period) yields method 'insufficient_data', drifted false and null
- * scores: never NaN, never an exception.
+ * scores: never NaN, never an exception. So does a categorical feature decided by the chi-square
+ * test when every category is too sparse for it (its other statistics are kept).
  *
  * Inputs are raw samples (exact statistics) or summaries (numeric sketches: approximate, with
  * guaranteed bounds in `bounds`; categorical count maps: exact). A raw sample paired with a sketch
@@ -93,6 +94,8 @@ function decideCategorical(refIn: CategoricalSampleInput, curIn: CategoricalSamp
   const stats = categoricalStats(ref, cur, { psiEpsilon: o.psiEpsilon, chi2MinExpected: o.chi2MinExpected });
   const large = nRef > o.largeSampleSize && nCur > o.largeSampleSize;
   const method = o.method === 'auto' ? (large ? 'jensenshannon' : 'chisquare') : o.method;
+  // Every category too sparse to test (stats.ts, chiSquareFigures): too few values to decide.
+  if (method === 'chisquare' && stats.chi2_p_value === null) return { ...insufficientResult(nRef, nCur, false), allStats: stats };
   const decided = method === 'chisquare' ? verdict(method, stats, o) : beyondChance(verdict(method, stats, o), stats, o);
   return { ...decided, allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: false, bounds: null };
 }

@@ -81,7 +81,11 @@ export interface DriftVerdict {
   rescored: boolean;
 }
 
-/** The drift runs whose current period ended within [start, end): their drifted features and rescoring. */
+/**
+ * The drift runs whose current period ended within (start, end]: their drifted features and
+ * rescoring. A run's rescoring alert fires at its period's end, so both are taken over the same
+ * interval (the alerts were taken over [start, end), the run of the week before's).
+ */
 export async function driftVerdict(connection: DuckDBConnection, p: Period): Promise<DriftVerdict> {
   const rows = await queryRows(
     connection,
@@ -92,7 +96,7 @@ export async function driftVerdict(connection: DuckDBConnection, p: Period): Pro
   );
   const [rescore] = await queryRows(
     connection,
-    `SELECT count(*) AS n FROM alerts WHERE rule = $rule AND epoch_ms(fired_at) >= $start AND epoch_ms(fired_at) < $end`,
+    `SELECT count(*) AS n FROM alerts WHERE rule = $rule AND epoch_ms(fired_at) > $start AND epoch_ms(fired_at) <= $end`,
     { rule: RESCORE_RULE, start: p.start, end: p.end },
   );
   const r = rows[0] ?? {};

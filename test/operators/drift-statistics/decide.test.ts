@@ -228,7 +228,7 @@ describe('categorical method selection', () => {
 });
 
 describe('edge cases', () => {
-  it('identical samples: zero scores and p = 1', () => {
+  it('identical samples: zero scores, and p = 1 where the chi-square test can run', () => {
     const r = numeric('identical');
     expect(r.drifted).toBe(false);
     expect(r.allStats.ks_statistic).toBe(0);
@@ -239,10 +239,14 @@ describe('edge cases', () => {
     expect(r.allStats.js).toBe(0);
     expect(r.allStats.chi2).toBe(0);
     expect(r.allStats.chi2_p_value).toBe(1);
+    // Too few values for one degree of freedom: no test, not "p = 1".
     const c = decideFeatureDrift({ kind: 'categorical', ref: ['a', 'b', 'b'], cur: ['a', 'b', 'b'] });
     expect(c.allStats.js).toBe(0);
-    expect(c.allStats.chi2_p_value).toBe(1);
+    expect(c.allStats.chi2_p_value).toBeNull();
     expect(c.drifted).toBe(false);
+    const many = decideFeatureDrift({ kind: 'categorical', ref: [...'aaaaabbbbb'.repeat(2)], cur: [...'aaaaabbbbb'.repeat(2)] });
+    expect(many.allStats.chi2_p_value).toBe(1);
+    expect(many.method).toBe('chisquare');
   });
 
   it('disjoint samples: D = 1 and drifted', () => {
@@ -265,6 +269,19 @@ describe('edge cases', () => {
     expectStat(diff.allStats.wasserstein_norm!, numericFixture('constant_different').wasserstein_norm); // 1 / 0.001
     expect(diff.drifted).toBe(true);
     expect(decideFeatureDrift({ kind: 'numeric', ref: [5], cur: [5] }).p_value).toBe(1);
+  });
+
+  it('a categorical feature whose every category is too sparse for the chi-square test is insufficient_data, not "p = 1, not drifted"', () => {
+    // 27 contacts a week over 12 reasons, six in one week and the other six the next: every expected count is below 5, all pool into one column.
+    const ref = Array.from({ length: 27 }, (_, i) => 'abcdef'[i % 6]!);
+    const cur = Array.from({ length: 27 }, (_, i) => 'ghijkl'[i % 6]!);
+    const r = decideFeatureDrift({ kind: 'categorical', ref, cur });
+    expect(r.method).toBe('insufficient_data');
+    expect(r.drifted).toBe(false);
+    expect(r.p_value).toBeNull();
+    expect(r.allStats.chi2_p_value).toBeNull();
+    // What was measured is kept: the distance says the mix moved.
+    expect(r.allStats.js).toBeGreaterThan(0.5);
   });
 
   it('an empty current period (or only missing values) gives insufficient_data, never NaN or a throw', () => {

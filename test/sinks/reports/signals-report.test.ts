@@ -25,7 +25,7 @@ describe('customer-signals summary', () => {
       ${alert('a3', 'sales', 'SpendShift', 'c2', WEEK_START + 3 * DAY)},
       ${alert('a4', 'sales', 'SpendShift', 'c3', PREV_START + DAY)},
       ${alert('a5', 'sales', 'LargeRefund', 'c4', END)},
-      ${alert('a6', 'analytic', 'SegmentationRescoreNeeded', 'c0', WEEK_START + 6 * DAY)}`);
+      ${alert('a6', 'analytic', 'SegmentationRescoreNeeded', 'c0', END)}`);
     const kase = (id: string, team: string, opened: number, due: number, closed: number | null) =>
       `('${id}', NULL, 'c', 'installation', 'high', '${closed === null ? 'open' : 'closed'}', '${team}', ${ts(opened)}, ${ts(due)}, ${closed === null ? 'NULL' : ts(closed)})`;
     await conn.run(`INSERT INTO cases VALUES
@@ -68,6 +68,12 @@ describe('customer-signals summary', () => {
     expect(tables[1]!.highlights!.map((row) => row.every((c) => c === 'red'))).toEqual([true, false, true]);
     const facts = report.doc.blocks.find((b): b is Extract<ReportBlock, { type: 'facts' }> => b.type === 'facts' && b.items[0]!.label === 'This week');
     expect(facts!.items[1]!.value).toBe('1 of 2 features drifted (spend); dataset drift: segments were rescored');
+    // The week after: no run drifted, and the rescoring of this week's run (fired at its end) is not its.
+    await conn.run(`INSERT INTO drift_metrics (run_id, feature, method, score, p_value, threshold, drifted, reference_start, reference_end, current_start, current_end) VALUES
+      ('r2', 'spend', 'wasserstein', 0.02, NULL, 0.1, false, ${ts(WEEK_START)}, ${ts(END)}, ${ts(END)}, ${ts(END + 7 * DAY)})`);
+    const next = await prepareSignalsReport(conn, scheduledReportAlert(schedule!, END + 7 * DAY + 7 * 3_600_000, {}));
+    const nextFacts = next.doc.blocks.find((b): b is Extract<ReportBlock, { type: 'facts' }> => b.type === 'facts' && b.items[0]!.label === 'This week');
+    expect(nextFacts!.items[1]!.value).toBe('0 of 1 features drifted; no dataset drift');
     conn.closeSync();
     instance.closeSync();
   });
