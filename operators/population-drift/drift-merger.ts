@@ -63,7 +63,7 @@ export class DriftMerger {
     const close = input.value as DriftCloseRecord;
     // Event-time progress only (a merged job reads Kafka, so no end of input asks how far a period's events reach).
     const starts = close.active ? [close.start] : [];
-    const progress: DriftPartial = { minStart: close.start, maxTs: close.start, starts, lastTs: starts, periods: {} };
+    const progress: DriftPartial = { minStart: close.start, maxTs: close.start, starts, lastTs: starts, firstTs: starts, periods: {} };
     this.global.merge([progress]);
   }
 

@@ -24,6 +24,8 @@ interface PeriodRecord {
   summaries: Summaries;
   /** Its latest event time so far. */
   lastTs?: number;
+  /** Its earliest event time so far (absent in state stored before 2026-12-07). */
+  firstTs?: number;
 }
 
 interface ReferenceRecord {
@@ -102,6 +104,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
         active.add(start);
         const period = this.periods.get(String(start)) ?? { start, summaries: {} };
         period.lastTs = Math.max(period.lastTs ?? -Infinity, partial.lastTs[i] as number);
+        period.firstTs = Math.min(period.firstTs ?? Infinity, partial.firstTs[i] as number);
         this.periods.set(String(start), period);
       });
       for (const [key, summaries] of Object.entries(partial.periods)) {
@@ -130,6 +133,19 @@ export class PopulationDriftGlobal implements GlobalOperator {
      */
     const reachesEnd = (start: number, maxTs: number, lastReach: number | undefined): boolean =>
       maxTs >= start + periodMs - finalPeriodSlackMs || (lastReach !== undefined && maxTs - start >= lastReach - finalPeriodSlackMs);
+    /**
+     * Whether the events of the period from `start` begin later into it than the next period's do,
+     * by more than `final_period_slack`: data that start on a Thursday, or resume mid-week after a
+     * gap. Such a period is no like-for-like reference, and is not compared either. The warm-up
+     * kept the first such week out, until one stray record months earlier used the warm-up up: the
+     * four days of the real first week became the reference, and the first full week a false
+     * rescoring (spend +43%).
+     */
+    const beginsLate = (start: number): boolean => {
+      const first = this.periods.get(String(start))?.firstTs;
+      const next = this.periods.get(String(start + periodMs))?.firstTs;
+      return first !== undefined && next !== undefined && first - start > next - (start + periodMs) + finalPeriodSlackMs;
+    };
     for (;;) {
       const p = this.progress();
       if (p.nextStart === null) return;
@@ -151,7 +167,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
       }
       const end = start + periodMs;
       const lastTs = this.periods.get(String(start))?.lastTs;
-      yield* this.closePeriod(start, end, empty);
+      yield* this.closePeriod(start, end, empty, beginsLate(start));
       // An empty period reached nowhere: the last one with events keeps saying how far a period's events go.
       if (lastTs !== undefined) p.lastReach = lastTs - start;
       p.nextStart = end;
@@ -226,8 +242,9 @@ export class PopulationDriftGlobal implements GlobalOperator {
    * with the reference. A period without a single event (`empty`: an outage, a gap in the input)
    * is no population to compare: it is neither evaluated nor a reference. Compared, it drifted
    * (every spend 0, -100%) and so did the next period against it, two rescorings for a data gap.
+   * Nor is a period whose events begin late in it (`partial`: see `onWatermark`).
    */
-  private *closePeriod(start: number, end: number, empty: boolean): ShardRequests {
+  private *closePeriod(start: number, end: number, empty: boolean, partial: boolean): ShardRequests {
     const o = this.options;
     const periodKey = String(start);
     const current: Summaries = {};
@@ -265,13 +282,13 @@ export class PopulationDriftGlobal implements GlobalOperator {
     p.segmentSizes = sizes;
 
     // Compare with the reference, then roll the reference forward.
-    const warmingUp = p.closedCount < o.warmupPeriods;
+    const comparable = p.closedCount >= o.warmupPeriods && !partial;
     let rescore = false;
     if (!empty) {
       p.closedCount += 1;
-      const reference = warmingUp ? null : this.referenceFor();
+      const reference = comparable ? this.referenceFor() : null;
       if (reference !== null) rescore = this.evaluate(start, end, current, reference);
-      this.updateReferences(start, end, current, warmingUp);
+      this.updateReferences(start, end, current, !comparable);
     }
 
     // The migration's baseline: the tiers at the previous rescoring, and until the first one, at the
@@ -413,11 +430,11 @@ export class PopulationDriftGlobal implements GlobalOperator {
     return ref.mode === 'snapshot' ? `snapshot:${ref.name}` : ref.mode;
   }
 
-  private updateReferences(start: number, end: number, current: Summaries, warmingUp: boolean): void {
+  private updateReferences(start: number, end: number, current: Summaries, notComparable: boolean): void {
     const ref = this.options.reference;
     const key = this.referenceKey();
     if (ref.mode === 'previous') {
-      if (warmingUp) return;
+      if (notComparable) return;
       this.references.set(key, { start, end, complete: true, summaries: current });
       this.hydrated.add(current);
       return;
@@ -427,7 +444,7 @@ export class PopulationDriftGlobal implements GlobalOperator {
     const rangeStart = ref.start;
     const rangeEnd = ref.end;
     if (rangeStart === null || rangeEnd === null) {
-      if (warmingUp) return;
+      if (notComparable) return;
       this.references.set(key, { start, end, complete: true, summaries: current });
       this.hydrated.add(current);
       return;

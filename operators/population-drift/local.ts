@@ -100,6 +100,8 @@ export interface DriftPartial {
   starts: number[];
   /** The latest event time of each of `starts` (same order): how far into it the events reach. */
   lastTs: number[];
+  /** The earliest event time of each of `starts` (same order): how early in it the events begin. */
+  firstTs: number[];
   /** Period start -> event-level feature summaries. */
   periods: Record<string, Summaries>;
 }
@@ -179,13 +181,17 @@ export class PopulationDriftLocal implements LocalOperator {
     const start = periodStart(event.ts, this.options.periodMs, this.options.offsetMs);
     // Its period is closed: the runner's lateness should have refused it.
     if (this.closedBefore !== null && start < this.closedBefore) return;
-    const p = (this.partial ??= { minStart: start, maxTs: event.ts, starts: [], lastTs: [], periods: {} });
+    const p = (this.partial ??= { minStart: start, maxTs: event.ts, starts: [], lastTs: [], firstTs: [], periods: {} });
     if (start < p.minStart) p.minStart = start;
     const at = p.starts.indexOf(start);
     if (at < 0) {
       p.starts.push(start);
       p.lastTs.push(event.ts);
-    } else if (event.ts > (p.lastTs[at] as number)) p.lastTs[at] = event.ts;
+      p.firstTs.push(event.ts);
+    } else {
+      if (event.ts > (p.lastTs[at] as number)) p.lastTs[at] = event.ts;
+      if (event.ts < (p.firstTs[at] as number)) p.firstTs[at] = event.ts;
+    }
     if (event.ts > p.maxTs) p.maxTs = event.ts;
     const c = event.customer_id === null ? undefined : this.customerEvent(event, event.customer_id, start);
     if (event.type === 'transaction') this.addEventFeature(start, 'channel', null, event.channel);
