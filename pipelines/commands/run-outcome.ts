@@ -1,3 +1,4 @@
+import { formatInstant } from '../../sinks/reports/format.js';
 import { shellWord } from '../../sinks/terminal-text.js';
 import { unmatchedRuleNamesText } from '../unmatched-rule-names.js';
 import type { RunCommandResult } from './run.js';
@@ -8,6 +9,23 @@ import type { RunCommandResult } from './run.js';
  * as `late`, and the counts alone read like a success. The generator's own late records are 0.1%.
  */
 const LATE_SHARE_WORTH_A_WORD = 0.05;
+
+const COUNTED_BEFORE = 'this database has counted these events before, and a rerun over the same input changes nothing (SPEC section 2)';
+
+/**
+ * Why records of a run that accepted none were late: older than what the database has processed.
+ * Either a rerun (beyond the duplicate ids kept, a rerun's records are late) or an export older than
+ * the database's data, a back-fill, which a tester was told "this database has counted" though it
+ * had never seen them.
+ */
+function behindTheDatabase(watermark: number): string {
+  const at = Number.isFinite(watermark) ? ` (${formatInstant(watermark)})` : '';
+  return (
+    `their event times are further behind this database's watermark${at} than event_time.allowed_lateness: ` +
+    'either it has counted them before (a rerun over the same input changes nothing) or they are older than its data ' +
+    '(a back-fill of an earlier export comes too late for a database that went on past it)'
+  );
+}
 
 /** What `pulse run` prints on stderr at its end: the counts, and what to do where they need it. */
 export function runOutcomeText(summary: RunCommandResult, options: { db?: string; config: string }): string {
@@ -44,7 +62,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     const others = summary.rejected - counted;
     lines.push(
       `not one record was accepted, and ${counted} were refused as late (${summary.late}) or duplicate (${summary.duplicates}): ` +
-        'this database has counted these events before, and a rerun over the same input changes nothing (SPEC section 2)' +
+        (summary.duplicates >= summary.late ? COUNTED_BEFORE : behindTheDatabase(summary.watermark)) +
         (others > 0 ? `; the other ${others} were refused for what is wrong with them, as before (dead_letters)` : '') +
         '. To process them anew, run into a new database (--db)',
     );

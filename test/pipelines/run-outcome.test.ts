@@ -54,4 +54,17 @@ describe('what pulse run prints at its end', () => {
     const withBroken = runOutcomeText({ ...summary, accepted: 0, rejected: 1000, late: 3, duplicates: 980 }, options);
     expect(withBroken).toContain('; the other 17 were refused for what is wrong with them, as before (dead_letters)');
   });
+
+  it('records all late, not duplicates: behind the database, a rerun or a back-fill of an older export, not "counted before"', () => {
+    const backfill = runOutcomeText(
+      { ...summary, accepted: 0, rejected: 100, late: 100, duplicates: 0, watermark: Date.parse('2026-02-01T23:55:00Z') },
+      options,
+    );
+    expect(backfill).toContain(
+      "not one record was accepted, and 100 were refused as late (100) or duplicate (0): their event times are further behind this database's watermark (2026-02-01T23:55:00Z) than event_time.allowed_lateness",
+    );
+    expect(backfill).toContain('or they are older than its data (a back-fill of an earlier export');
+    expect(backfill).not.toContain('this database has counted these events before');
+    expect(backfill).toContain('. To process them anew, run into a new database (--db)');
+  });
 });
