@@ -207,7 +207,9 @@ function valueAt(raw: RawObject, path: readonly string[]): unknown {
 
 /** A value as a person reads it in a dead letter's detail: JSON, cut to 40 characters. */
 function describeValue(value: unknown): string {
-  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would show as null.
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would show as null; a Parquet or Arrow
+  // column can hold NaN, which is no number at all.
+  if (Number.isNaN(value)) return 'NaN (not a number)';
   if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (a number beyond the largest a double holds, such as 1e309)`;
   return clipText(JSON.stringify(value) ?? String(value), 43, '...');
 }

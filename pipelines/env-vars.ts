@@ -15,7 +15,8 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path = '',
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set; set it or write \${${name}:-default}`);
+      const state = found === undefined ? 'is not set' : 'is set but empty';
+      throw new ConfigError(`${path || '(root)'}: environment variable ${name} ${state}; set it or write \${${name}:-default}`);
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, `${path}[${i}]`, keep));

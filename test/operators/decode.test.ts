@@ -193,6 +193,15 @@ describe('EventDecoder', () => {
   }
 });
 
+describe('a columnar row (Parquet, Arrow), decoded as the object it is', () => {
+  it('says NaN is no number, not a number beyond the largest', () => {
+    const result = decoder.decode({ ...tx, amount: Number.NaN });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect([result.reason, result.detail]).toEqual(['wrong_type', "field 'amount' must be number, got NaN (not a number)"]);
+  });
+});
+
 const usage = { type: 'usage', event_id: 'u', ts: '2026-01-05T10:00:00Z', customer_id: 'C', metric: 'm', quantity: 1 };
 /** A usage record whose extra field nests `levels` arrays (the record itself is one more level). */
 const nested = (levels: number): string => JSON.stringify(usage).replace(/}$/, `,"extra":${'['.repeat(levels)}${']'.repeat(levels)}}`);

@@ -170,6 +170,13 @@ describe('job configuration', () => {
     });
   }
 
+  it('a variable set but empty is said to be empty, not unset', () => {
+    const yaml = VALID.replace('[a.ndjson]', '["${EMPTY}"]');
+    expect(() => parseJobConfig(yaml, 'job.yaml', { EMPTY: '' })).toThrow(
+      /^job\.yaml: sources\.files\.paths\[0\]: environment variable EMPTY is set but empty; set it or write \$\{EMPTY:-default\}/,
+    );
+  });
+
   it('the documented secret form `bearer_token: ${HOOK_TOKEN}` works: the loader leaves it to the receiver, which reads the variable', async () => {
     const srv = await captureServer();
     try {
