@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answeredContact } from '../helpers/contact-event.js';
 import { runPulse } from '../helpers/pulse-run.js';
 
 describe("pulse run's summary", () => {
@@ -31,22 +32,15 @@ describe("pulse run's summary", () => {
     const start = Date.parse('2026-01-05T09:00:00Z');
     // Queues and reasons as a business may call them: one queue in another case than the default job's rule has it.
     const lines = Array.from({ length: 30 }, (_, i) =>
-      JSON.stringify({
-        type: 'contact',
-        event_id: `K${i}`,
-        customer_id: `C${i % 5}`,
-        contact_id: `K${i}`,
-        channel: 'voice',
-        queue: i % 2 === 0 ? 'Billing' : 'customer_care',
-        reason: i % 3 === 0 ? 'CANCEL_REQUEST' : 'BILLING_QUESTION',
-        agent_id: 'A1',
-        queued_at: start + i * 600_000,
-        answered_at: start + i * 600_000 + 30_000,
-        ended_at: start + i * 600_000 + 300_000,
-        hold_seconds: 0,
-        acw_seconds: 30,
-        disposition: 'resolved',
-      }),
+      JSON.stringify(
+        answeredContact(start + i * 600_000, {
+          event_id: `K${i}`,
+          customer_id: `C${i % 5}`,
+          contact_id: `K${i}`,
+          queue: i % 2 === 0 ? 'Billing' : 'customer_care',
+          reason: i % 3 === 0 ? 'CANCEL_REQUEST' : 'BILLING_QUESTION',
+        }),
+      ),
     );
     writeFileSync(input, lines.join('\n') + '\n');
     const run = (config: string, db: string) => runPulse(['--config', config, '--input', input, '--db', join(dir, db), '--reports', join(dir, 'r')]);

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answeredContact } from '../helpers/contact-event.js';
 import { query } from '../helpers/duckdb.js';
 import { runPulse } from '../helpers/pulse-run.js';
 
@@ -16,24 +17,7 @@ function contacts(first: number, days: number): string {
     for (let hour = 0; hour < 24; hour++) {
       const queued = MONDAY + day * DAY + hour * 3_600_000 + 30 * 60_000;
       const id = `k${day}-${hour}`;
-      lines.push(
-        JSON.stringify({
-          type: 'contact',
-          event_id: id,
-          customer_id: `c${hour % 5}`,
-          contact_id: id,
-          channel: 'voice',
-          queue: 'billing',
-          reason: 'GENERAL',
-          agent_id: 'A1',
-          queued_at: queued,
-          answered_at: queued + 10_000,
-          ended_at: queued + 300_000,
-          hold_seconds: 0,
-          acw_seconds: 30,
-          disposition: 'resolved',
-        }),
-      );
+      lines.push(JSON.stringify(answeredContact(queued, { event_id: id, customer_id: `c${hour % 5}`, contact_id: id, queue: 'billing', reason: 'GENERAL' })));
     }
   }
   return lines.join('\n') + '\n';
