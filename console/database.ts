@@ -4,7 +4,7 @@
  * `pulse console --db FILE` it owns the file and serves one request's database work at a time.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { SerialQueue } from '../pipelines/serial-queue.js';
+import { SerialQueue } from '../sinks/serial-queue.js';
 
 export interface ConsoleDatabase {
   /** Runs `work` on a connection; no other database work of the job runs meanwhile. */

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { startMetricsServer } from '../sinks/metrics/http-server.js';
 import { COMMAND_API_PATH, JobCommandApi } from './job-api.js';
 import { newApiToken, publishApiAddress } from './job-api-address.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../sinks/serial-queue.js';
 
 /**
  * The command API (job-api.ts) of a process that holds a database but has no metrics port of its

@@ -1,4 +1,4 @@
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../sinks/serial-queue.js';
 
 /**
  * The job's checkpoints in order, each committing in the background while the next events are

@@ -9,7 +9,7 @@ import { checkRequiredOptionsLast } from './commands/required-options.js';
 import { EXIT_USAGE, exitCodeOf } from './exit-codes.js';
 import { apiAddressFile, readApiAddress } from './job-api-address.js';
 import type { MemberStatus } from './job-status.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../sinks/serial-queue.js';
 
 /**
  * A running job's command API. A running job owns its DuckDB file, so `pulse report`, `cases`,

@@ -8,7 +8,7 @@ import { loadLatestAlerts, prepareAlertReport, queryRows, ReadCache } from '../s
 import type { AlertReportKind } from '../sinks/reports/index.js';
 import type { ReportMetrics } from '../sinks/reports/metrics.js';
 import type { ReportWriter } from '../sinks/reports/render-thread.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../sinks/serial-queue.js';
 
 export interface ReportQueueOptions {
   /** A connection of its own (`store.connect()`), never the checkpoint's; closed by `stop()`. */

@@ -7,7 +7,7 @@ import type { OperatorPlan } from '../operators/parallel.js';
 import type { Source } from '../sources/source.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../sinks/serial-queue.js';
 import type { StateSettings } from './state-settings.js';
 
 /** What a job run is given: the job, its source and store, and where its outputs go beyond the store. */

@@ -26,7 +26,7 @@ import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } f
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
-import { SerialQueue } from '../serial-queue.js';
+import { SerialQueue } from '../../sinks/serial-queue.js';
 import { ReportQueue } from '../report-queue.js';
 import { promReportMetrics } from '../../sinks/reports/metrics.js';
 import { reportWriter } from '../../sinks/reports/render-thread.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommitChain } from '../../pipelines/commit-chain.js';
-import { SerialQueue } from '../../pipelines/serial-queue.js';
+import { SerialQueue } from '../../sinks/serial-queue.js';
 
 /** A promise with its resolve and reject, to decide by hand when a commit ends. */
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OutboxSender } from '../../pipelines/commands/database-access.js';
 import { isWithin, JobCommandApi } from '../../pipelines/job-api.js';
-import { SerialQueue } from '../../pipelines/serial-queue.js';
+import { SerialQueue } from '../../sinks/serial-queue.js';
 import type { DrainResult } from '../../sinks/alerts/worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pulse-api-unit-'));

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { JobCommandApi } from '../../pipelines/job-api.js';
 import { parseJobConfig } from '../../pipelines/job-config.js';
-import { SerialQueue } from '../../pipelines/serial-queue.js';
+import { SerialQueue } from '../../sinks/serial-queue.js';
 import { OUTPUT_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { query } from '../helpers/duckdb.js';
 import { runJob } from '../helpers/run-job.js';

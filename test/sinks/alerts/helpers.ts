@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../../operators/alert.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
@@ -36,14 +36,27 @@ export async function captureServer(status: (req: Captured, n: number) => number
       res.end(code < 300 ? 'ok' : `error ${code}`);
     });
   });
+  return { ...(await listenLocally(server)), requests, server };
+}
+
+/**
+ * Starts `server` (HTTP or plain TCP) on a free port of 127.0.0.1. `close` ends its connections
+ * too: fetch keeps them open for reuse, and a close that waits for them waits for ever.
+ */
+export async function listenLocally(server: NetServer): Promise<{ port: number; url: string; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  const close = (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    return closed;
   };
+  return { port, url: `http://127.0.0.1:${port}`, close };
 }
 
 export async function memoryDb(): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection; worker: DuckDBConnection }> {
