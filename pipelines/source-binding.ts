@@ -152,6 +152,8 @@ const filesSource: SourceSpec = {
       timeOf: (value) => plausibleTime(claimedEventTime(value), Date.now(), job.eventTime),
       onReplaced: (path) =>
         logger.warn({ path }, 'input file replaced since the last run (it no longer starts with the bytes it started with then): reading it from its start'),
+      // A file shorter than where it stopped, or an unfinished last line left for the next run.
+      onWarning: (message) => logger.warn(message),
     });
     const appendRejects = rejectsFilesWriter((path, error) =>
       logger.warn(

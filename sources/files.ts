@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readArrowBatches } from './arrow-file.js';
 import { fileFingerprint, stillStartsAs } from './file-fingerprint.js';
-import { readNdjsonBatches } from './ndjson-file.js';
+import { readNdjsonBatches, resumesAtFileByte } from './ndjson-file.js';
 import { readParquetBatches } from './parquet-file.js';
 import { SourceError } from '../operators/errors.js';
 import type { RawValue } from '../operators/record-limits.js';
@@ -27,6 +27,11 @@ export interface FileSourceOptions {
   timeOf?: (value: RawValue) => number;
   /** Told of a file whose first bytes differ from those at its checkpointed position: it is read from its start. */
   onReplaced?: (path: string) => void;
+  /**
+   * Told, as a sentence a person reads, of a file read from its start because it is shorter than
+   * where it stopped, and of an NDJSON file's unfinished last line left for the next run.
+   */
+  onWarning?: (message: string) => void;
 }
 
 type FileFormat = 'ndjson' | 'arrow' | 'parquet';
@@ -168,8 +173,20 @@ export class FileSource implements Source {
 
   /** `from`, or undefined (read from the start) when the file at that path is no longer the one it was taken of. */
   private stillTheSame(partition: string, from: PartitionPosition | undefined): PartitionPosition | undefined {
-    if (partition === 'stdin' || from?.fingerprint === undefined || stillStartsAs(partition, from.fingerprint)) return from;
-    this.options.onReplaced?.(partition);
+    if (partition === 'stdin' || from === undefined) return from;
+    if (from.fingerprint !== undefined && !stillStartsAs(partition, from.fingerprint)) {
+      this.options.onReplaced?.(partition);
+      return undefined;
+    }
+    // The first bytes only tell a file that starts the same: one truncated, or replaced by a shorter
+    // export of the same beginning, resumed silently mid-line or past its end, and lines written
+    // there later were never read.
+    const size = statSync(partition).size;
+    if (!resumesAtByte(partition) || size >= from.resume) return from;
+    this.options.onWarning?.(
+      `${partition} is ${size} bytes, shorter than the ${from.resume} bytes the last run read of it: it was truncated or replaced, ` +
+        'and is read from its start; the records in it that were counted before are refused (as duplicates by their event id, or as late)',
+    );
     return undefined;
   }
 
@@ -190,9 +207,14 @@ export class FileSource implements Source {
       case 'parquet':
         return readParquetBatches(path, path, from, batchSize, signal);
       default:
-        return readNdjsonBatches(path, { path }, from, { batchSize, maxRecordBytes, lingerMs }, signal);
+        return readNdjsonBatches(path, { path }, from, { batchSize, maxRecordBytes, lingerMs, onWarning: this.options.onWarning }, signal);
     }
   }
+}
+
+/** Whether the file's checkpointed `resume` is a byte offset in it as stored (Arrow and Parquet files resume at a row). */
+function resumesAtByte(path: string): boolean {
+  return fileFormat(path) === 'ndjson' && resumesAtFileByte(path);
 }
 
 /** The reader whose next batch starts earliest; the first path of equal ones. */

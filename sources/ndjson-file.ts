@@ -23,6 +23,8 @@ export interface NdjsonReadOptions {
    * counted from its first line. Files are read as fast as the disk allows, in whole batches.
    */
   lingerMs: number;
+  /** Files only: told, as a sentence a person reads, of a last line left for the next run (see `readNdjsonBatches`). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -44,6 +46,13 @@ export interface NdjsonReadOptions {
  * memory; a prefix is kept) and a line that is not UTF-8. A UTF-8 byte-order mark at the very
  * start of the input is skipped. When `signal` aborts, reading stops at once (a read waiting on
  * stdin included); the lines already read are handed on as a last partial batch.
+ *
+ * A file's last line without a newline is read only when it is a complete JSON value (a complete
+ * export whose writer left out the last newline). Otherwise it is most likely a line a writer is
+ * still writing (a growing export flushed mid-line): it is left out, the resume offset stays at its
+ * start, and `onWarning` says so, so that the next run reads it whole once it is finished. Read
+ * then, its first half became one dead letter and its second half another, and the event was lost.
+ * On stdin the end of the input is final: such a line is read, and refused if it is not JSON.
  */
 export async function* readNdjsonBatches(
   partition: string,
@@ -63,6 +72,7 @@ export async function* readNdjsonBatches(
   const chunks = path === undefined || encoding === 'utf8' ? received : skipBytes(utf8Text(received, path, encoding), startByte);
   const ready: RecordBatch[] = [];
   let ended = false;
+  let warning: string | undefined;
   try {
     let read: Promise<IteratorResult<Buffer>> | undefined;
     for (;;) {
@@ -77,13 +87,20 @@ export async function* readNdjsonBatches(
       read = undefined;
       if (next.done) {
         ended = true;
+        // The end of stdin is final; a file may still be being written.
+        if (path !== undefined) warning = unfinishedLineWarning(path, lines.leaveUnfinishedLine());
         lines.end(ready);
       } else {
         lines.push(next.value, ready);
       }
       for (const batch of ready) yield batch;
       ready.length = 0;
-      if (ended) return;
+      if (ended) {
+        // Said once the last batch has been taken: a files source that only looked at a file's first
+        // batch (and reads it again when its turn comes) would otherwise say it twice.
+        if (warning !== undefined) options.onWarning?.(warning);
+        return;
+      }
     }
     // Stopped: the complete lines read so far are processed before the final checkpoint.
     if (lines.partialSince !== undefined) yield lines.takeBatch();
@@ -92,6 +109,24 @@ export async function* readNdjsonBatches(
     // stream is destroyed; an async iterator's return() would wait for that read first.
     if (!ended) stream.destroy();
   }
+}
+
+/** What a person is told of a file's last line left for the next run; undefined when there is none. */
+function unfinishedLineWarning(path: string, line: number | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  return (
+    `${path}:${line}: the file's last line has no newline and is not a complete JSON value, as when a writer is still writing it: ` +
+    'it is not read now, and the next run reads it again from its start. If the file is final, correct that line or end it with a newline ' +
+    '(the next run then reads it, and refuses it as invalid_json if it is still not JSON)'
+  );
+}
+
+/**
+ * Whether a file's resume offset is a byte offset in the file as stored (plain UTF-8), so that its
+ * size can be compared with it; a compressed or UTF-16 file's offset is one in its decoded text.
+ */
+export function resumesAtFileByte(path: string): boolean {
+  return encodingOf(path) === 'utf8';
 }
 
 /** How a file's text is stored: UTF-8, compressed with gzip, or UTF-16 (what Windows tools call "Unicode"). */
@@ -338,6 +373,18 @@ export class NdjsonBatcher {
     }
   }
 
+  /**
+   * The input has ended with a last line that has no newline and is not a complete JSON value (nor
+   * blank): it is left out, neither counted nor consumed, so that the resume offset stays at its
+   * start. Returns its line number, or undefined when there is no such line. A line over the limit
+   * is not left out: it is refused as too large whatever its end.
+   */
+  leaveUnfinishedLine(): number | undefined {
+    if (this.pending === null || isCompleteLine(this.pending)) return undefined;
+    this.pending = null;
+    return this.line + 1;
+  }
+
   /** The input has ended: its last line may lack a newline, and the last batch may be partial. */
   end(out: RecordBatch[]): void {
     if (this.skipping) {
@@ -397,5 +444,17 @@ export class NdjsonBatcher {
     this.partialSince ??= Date.now();
     if (value !== undefined) this.records.push({ offset: this.line, value });
     if (++this.linesInBatch === this.options.batchSize) out.push(this.takeBatch());
+  }
+}
+
+/** Whether a line is blank or a whole JSON value (a fragment of a record is neither). */
+function isCompleteLine(line: Buffer): boolean {
+  const text = line.toString('utf8');
+  if (text.trim().length === 0) return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }

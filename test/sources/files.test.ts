@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -165,5 +165,73 @@ describe('FileSource with several files', () => {
       const rest = (await readAll(timedSource(paths), positions)).filter((m) => m.kind === 'records');
       expect(batchOrder(rest), `restart after ${done} batches`).toEqual(batchOrder(whole.slice(done)));
     }
+  });
+});
+
+describe('FileSource resuming a file', () => {
+  /** A usage record padded to about 130 bytes: a thousand make a file longer than the 64 KiB its fingerprint covers. */
+  const record = (i: number): string =>
+    JSON.stringify({ type: 'usage', event_id: `E${i}`, ts: T0 + i * 1000, customer_id: 'C1', metric: 'minutes', quantity: 1, note: 'x'.repeat(40) });
+  const linesOf = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => record(from + i) + '\n').join('');
+
+  /** The records a read gives (as `line:event id`), where it would checkpoint, and the warnings it gave. */
+  async function readFrom(path: string, from?: PartitionPosition): Promise<{ records: string[]; position: PartitionPosition | undefined; warnings: string[] }> {
+    const warnings: string[] = [];
+    const files = new FileSource({ name: 'files', paths: [path], batchSize: 64, maxRecordBytes: 1024, lingerMs: 20, onWarning: (m) => warnings.push(m) });
+    const batches = (await readAll(files, new Map(from === undefined ? [] : [[path, from]]))).flatMap((m) => (m.kind === 'records' ? [m] : []));
+    const records = batches.flatMap((b) => b.records.map((r) => `${r.offset}:${(JSON.parse(r.value as string) as { event_id: string }).event_id}`));
+    return { records, position: batches.at(-1)?.position, warnings };
+  }
+  const lineIds = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `${from + i}:E${from + i}`);
+
+  it('reads a file shorter than where it stopped from its start, with a warning, though it starts with the same bytes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pulse-files-')), 'export.ndjson');
+    writeFileSync(path, linesOf(1, 1000));
+    const { position } = await readFrom(path);
+    expect(position!.resume).toBe(readFileSync(path).length);
+    // Truncated to its first 700 lines (more than 64 KiB), then refilled with 100 new ones: still shorter.
+    writeFileSync(path, linesOf(1, 700) + linesOf(5001, 5100));
+    const size = readFileSync(path).length;
+    const again = await readFrom(path, position);
+    expect(again.records).toEqual([...lineIds(1, 700), ...Array.from({ length: 100 }, (_, i) => `${701 + i}:E${5001 + i}`)]);
+    expect(again.warnings).toEqual([
+      `${path} is ${size} bytes, shorter than the ${position!.resume} bytes the last run read of it: it was truncated or replaced, ` +
+        'and is read from its start; the records in it that were counted before are refused (as duplicates by their event id, or as late)',
+    ]);
+    // A checkpoint from before fingerprints were kept: the same.
+    const { fingerprint: _, ...unprinted } = position!;
+    expect((await readFrom(path, unprinted)).records).toHaveLength(800);
+  });
+
+  it('goes on where it stopped in a file that is unchanged or grew, without a warning', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pulse-files-')), 'export.ndjson');
+    writeFileSync(path, linesOf(1, 1000));
+    const { position } = await readFrom(path);
+    expect(await readFrom(path, position)).toEqual({ records: [], position: undefined, warnings: [] });
+    appendFileSync(path, linesOf(1001, 1010));
+    const grown = await readFrom(path, position);
+    expect(grown.records).toEqual(lineIds(1001, 1010));
+    expect(grown.warnings).toEqual([]);
+  });
+
+  it("reads a file's unfinished last line once, whole, after the writer finished it, and warns of it once among several files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-files-'));
+    const [feed, other] = [join(dir, 'feed.ndjson'), join(dir, 'other.ndjson')];
+    const line = record(11);
+    writeFileSync(feed, linesOf(1, 10) + line.slice(0, 70));
+    writeFileSync(other, linesOf(2001, 2003));
+    const warnings: string[] = [];
+    const files = (): FileSource =>
+      new FileSource({ name: 'files', paths: [feed, other], batchSize: 64, maxRecordBytes: 1024, lingerMs: 20, onWarning: (m) => warnings.push(m) });
+    const first = await readAll(files());
+    const positions = new Map<string, PartitionPosition>();
+    for (const m of first) if (m.kind === 'records') positions.set(m.partition, m.position);
+    // The file waited for its turn after a first look at its batch: it is read twice, and said once.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(`${feed}:11: the file's last line has no newline and is not a complete JSON value`);
+    appendFileSync(feed, line.slice(70) + '\n' + linesOf(12, 13));
+    const second = (await readAll(files(), positions)).flatMap((m) => (m.kind === 'records' ? m.records : []));
+    expect(second.map((r) => `${r.offset}:${r.value as string}`)).toEqual([11, 12, 13].map((i) => `${i}:${record(i)}`));
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -165,6 +165,58 @@ describe('readNdjsonBatches', () => {
     expect(last.value!.records).toEqual([{ offset: 1, value: lines[0] }]);
     expect((await iterator.next()).done).toBe(true);
     expect(stdin.destroyed).toBe(true);
+  });
+
+  describe("a file's last line without a newline", () => {
+    const record = (i: number): string =>
+      JSON.stringify({ type: 'usage', event_id: `E${i}`, ts: '2026-01-05T00:00:00Z', customer_id: 'C1', metric: 'm', quantity: i });
+    /** Every batch of a read of `path` from `from`, and the warnings it gave. */
+    const readFile = async (path: string, from?: RecordBatch['position']): Promise<{ batches: RecordBatch[]; warnings: string[] }> => {
+      const warnings: string[] = [];
+      const batches: RecordBatch[] = [];
+      const options = { ...OPTIONS, batchSize: 4, onWarning: (message: string) => warnings.push(message) };
+      for await (const batch of readNdjsonBatches('p', { path }, from, options, never)) batches.push(batch);
+      return { batches, warnings };
+    };
+    const offsetsAndValues = (batches: RecordBatch[]): Array<[number, unknown]> =>
+      batches.flatMap((b) => b.records.map((r): [number, unknown] => [r.offset, r.value]));
+
+    it('is left for the next run when it is not complete JSON (a writer mid-line), and read whole there once finished', async () => {
+      const whole = Array.from({ length: 10 }, (_, i) => record(i + 1));
+      const complete = whole.slice(0, 6).join('\n') + '\n';
+      const path = tempFile(Buffer.from(complete + whole[6]!.slice(0, 30)));
+      const first = await readFile(path);
+      expect(offsetsAndValues(first.batches)).toEqual(whole.slice(0, 6).map((value, i) => [i + 1, value]));
+      // Its checkpoint resumes at the start of the unfinished line 7, not past it.
+      expect(first.batches.at(-1)!.position).toEqual({ offset: 6, resume: Buffer.byteLength(complete) });
+      expect(first.warnings).toEqual([
+        `${path}:7: the file's last line has no newline and is not a complete JSON value, as when a writer is still writing it: ` +
+          'it is not read now, and the next run reads it again from its start. If the file is final, correct that line or end it with a newline ' +
+          '(the next run then reads it, and refuses it as invalid_json if it is still not JSON)',
+      ]);
+      // The writer finishes the line and writes more; the next run reads line 7 once, whole, and numbers on from it.
+      appendFileSync(path, whole[6]!.slice(30) + '\n' + whole.slice(7).join('\n') + '\n');
+      const second = await readFile(path, first.batches.at(-1)!.position);
+      expect(offsetsAndValues(second.batches)).toEqual(whole.slice(6).map((value, i) => [i + 7, value]));
+      expect(second.warnings).toEqual([]);
+    });
+
+    it('is read when it is a complete JSON value (a finished file whose writer left out the last newline)', async () => {
+      const text = [record(1), record(2), record(3)].join('\n');
+      const path = tempFile(Buffer.from(text));
+      const { batches, warnings } = await readFile(path);
+      expect(offsetsAndValues(batches)).toEqual([record(1), record(2), record(3)].map((value, i) => [i + 1, value]));
+      expect(batches.at(-1)!.position).toEqual({ offset: 3, resume: Buffer.byteLength(text) });
+      expect(warnings).toEqual([]);
+    });
+
+    it('ends stdin as it is (nothing more can come): a fragment is handed on, to be refused', async () => {
+      const [batch] = await readAll({ stream: Readable.from([Buffer.from(`${record(1)}\n{"type":"us`)]) });
+      expect(batch!.records).toEqual([
+        { offset: 1, value: record(1) },
+        { offset: 2, value: '{"type":"us' },
+      ]);
+    });
   });
 
   describe('a gzip-compressed or UTF-16 file', () => {
