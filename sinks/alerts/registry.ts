@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ComponentRegistry, type ComponentSpec } from '../../operators/config/component-registry.js';
 import { AlertmanagerReceiver } from './alertmanager.js';
 import type { DeliverySettings } from './config.js';
@@ -69,7 +71,15 @@ export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
       throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
     return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
   }),
-  receiver('file', (c) => new FileReceiver({ name: c.name, path: c.path })),
+  receiver('file', (c, _d, p) => {
+    // Refused at load, as a URL or secret is: a directory was retried (EISDIR) on every run.
+    if (existsSync(c.path) && statSync(c.path).isDirectory())
+      throw new AlertingConfigError(
+        `${p}.path`,
+        `${c.path} is a directory; name the file the notifications are appended to, e.g. ${join(c.path, 'alerts.ndjson')}`,
+      );
+    return new FileReceiver({ name: c.name, path: c.path });
+  }),
   receiver('email', (c, d, p, env, context) => {
     const [host, port] = c.smarthost.split(':');
     if (c.to_team_members === true && context.teamMembers === undefined) {

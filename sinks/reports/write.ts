@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { ReportDocument } from './document.js';
@@ -64,6 +64,12 @@ export async function writeJsonFile(outDir: string, fileName: string, value: unk
 async function atomicWrite(path: string, content: string): Promise<void> {
   // Unique per process and thread: the report worker and the job's API may write at the same time.
   const temporary = `${path}.${process.pid}-${threadId}.tmp`;
-  await writeFile(temporary, content, 'utf8');
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, content, 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    // A full disk left an empty or partial temporary file behind for every report it refused.
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }

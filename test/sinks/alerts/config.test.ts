@@ -124,6 +124,11 @@ describe('alerting config', () => {
       /^alerting\.receivers\[1\]\.name: duplicate receiver name 'a'/,
     ],
     [{ ...base(), route: { receiver: 'b' } }, /^alerting\.route\.receiver: unknown receiver 'b'; defined receivers: a/],
+    // A directory was retried (EISDIR) on every run, never refused.
+    [
+      { ...base(), receivers: [{ name: 'a', type: 'file', path: tmpdir() }] },
+      /^alerting\.receivers\[0\]\.path: .+ is a directory; name the file the notifications are appended to/,
+    ],
     [{ ...base(), delivery: { timeout: 'soon' } }, /^alerting\.delivery\.timeout: "soon" is not a duration like 30s, 15m, 1h, 1h30m/],
     [{ ...base(), delivery: { backoff: { base: '10m', max: '1s' } } }, /^alerting\.delivery\.backoff: base must not exceed max/],
     [
