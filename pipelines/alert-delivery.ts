@@ -115,7 +115,7 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
       if (result.deadThisRun > 0) {
         this.logger.warn(
           { dead: result.deadThisRun },
-          `${result.deadThisRun} alert deliveries failed for good in this run (status dead: a receiver refused them, or they ran out of attempts); ` +
+          `${result.deadThisRun} alert deliveries failed for good in this run (status dead: a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
             `\`pulse outbox list --status dead\` shows why, \`pulse outbox retry\` queues them again`,
         );
       }

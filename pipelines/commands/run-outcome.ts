@@ -42,7 +42,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
   }
   if (summary.alertsDead > 0) {
     lines.push(
-      `${summary.alertsDead} alert deliveries failed for good in this run (a receiver refused them, or they ran out of attempts); ` +
+      `${summary.alertsDead} alert deliveries failed for good in this run (a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }

@@ -569,8 +569,13 @@ export class DeliveryWorker {
     const receiver = this.options.receivers.get(receiverName);
     const key = batch[0]?.notificationKey as string;
     if (!receiver) {
-      // The receiver was removed from the config: nothing can deliver these.
-      marks.markDead(receiverName, key, 'receiver not configured');
+      // The receiver was removed from the config, or renamed: nothing can deliver these.
+      marks.markDead(
+        receiverName,
+        key,
+        `receiver '${receiverName}' is not in alerting.receivers any more (removed or renamed since these were queued): ` +
+          'define a receiver of that name again and run pulse outbox retry to deliver them',
+      );
       return 'dead';
     }
     // An alert that fired and resolved before it was notified is sent once, as resolved.

@@ -180,6 +180,26 @@ describe('delivery worker: grouping and timing with a fake clock', () => {
     expect(sent.map((n) => n.repeat === true)).toEqual([false, true]);
   });
 
+  it('deliveries queued for a receiver since removed or renamed go dead saying which, and how to deliver them', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const router = routerFor(`route: {receiver: old-hook, group_wait: 0s}`, ['old-hook']);
+    await enqueueTx(conn, [makeAlert({ rule: 'AbandonHigh', subject: 'billing', labels: { alertname: 'AbandonHigh', queue: 'billing' } })], router, T0);
+    // The job file now calls it new-hook: the queued rows still name old-hook.
+    const renamed: Receiver = { name: 'new-hook', type: 'webhook', send: async () => undefined };
+    const worker = new DeliveryWorker({ conn: wconn, router, receivers: new Map([['new-hook', renamed]]), clock: () => T0 });
+    await worker.tick();
+    const dead = await rows(conn, `SELECT receiver, status, last_error FROM pulse_outbox`);
+    expect(dead).toEqual([
+      {
+        receiver: 'old-hook',
+        status: 'dead',
+        last_error:
+          "receiver 'old-hook' is not in alerting.receivers any more (removed or renamed since these were queued): " +
+          'define a receiver of that name again and run pulse outbox retry to deliver them',
+      },
+    ]);
+  });
+
   it('an alert that fires and resolves before its group is notified is sent once, as resolved', async () => {
     const { conn, worker: wconn } = await memoryDb();
     const srv = await captureServer();
