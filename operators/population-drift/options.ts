@@ -140,7 +140,13 @@ const FEATURE_SCHEMA = Type.Object(
     ks_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     js_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     chi2_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
-    chi2_min_expected: Type.Optional(Type.Number({ minimum: 0, description: 'chi-square: categories expected below this in either period are pooled' })),
+    chi2_min_expected: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description:
+          'chi-square: categories expected below this in either period are pooled; when all are, the test cannot run and a feature it decides is `insufficient_data` (its chi-square figures null)',
+      }),
+    ),
     psi_threshold: Type.Optional(Type.Number({ minimum: 0 })),
     psi_bins: Type.Optional(Type.Integer({ minimum: 2 })),
     ks_method: Type.Optional(StringEnum(['asymp', 'exact', 'auto'] as const)),
@@ -180,7 +186,7 @@ export const POPULATION_DRIFT_SCHEMA = Type.Object(
     final_period_slack: Duration({
       default: '1h',
       description:
-        "at the end of a bounded input, the last period closes when its events reach its end minus this, or as far as the previous period's did minus this (else a later run decides it)",
+        "at the end of a bounded input, the last period closes when its events reach its end minus this, or as far as the previous period's did minus this (else a later run decides it); and a period whose events begin later into it than the next period's by more than this (data that start on a Thursday, or resume mid-week) is neither compared nor a reference",
     }),
     warmup_periods: Type.Integer({ minimum: 0, default: 1, description: 'periods closed first that are neither evaluated nor a reference' }),
   },
