@@ -12,15 +12,16 @@
  * scores: never NaN, never an exception. So does a categorical feature decided by the chi-square
  * test when every category is too sparse for it (its other statistics are kept).
  *
- * Inputs are raw samples (exact statistics) or summaries (numeric sketches: approximate, with
- * guaranteed bounds in `bounds`; categorical count maps: exact). A raw sample paired with a sketch
- * is sketched with the same accuracy first.
+ * Inputs are raw samples (exact statistics) or summaries (categorical count maps: exact; numeric
+ * sketches: exact while both still keep their values, see numeric-sketch.ts, else approximate with
+ * guaranteed bounds in `bounds`). A raw sample paired with a sketch past its limit is sketched with
+ * the same accuracy first.
  */
 import type { CategoricalSummary, CategoryValue } from './categorical.js';
 import { categoricalTotal, isCategoricalSummary, summariseCategories } from './categorical.js';
-import { prepareSample } from './empirical.js';
+import { prepareSample, type EmpiricalDistribution } from './empirical.js';
 import type { NumericSketch } from './numeric-sketch.js';
-import { isNumericSketch, sketchOf } from './numeric-sketch.js';
+import { exactDistribution, isNumericSketch, sketchOf } from './numeric-sketch.js';
 import type { DriftMethod, FeatureDriftOptions } from './options.js';
 import { resolveFeatureDriftOptions } from './options.js';
 import { DriftConfigError } from './errors.js';
@@ -60,26 +61,31 @@ export function decideFeatureDrift(input: FeatureDriftInput): FeatureDriftResult
 
 function decideNumeric(refIn: NumericSampleInput, curIn: NumericSampleInput, o: FeatureDriftOptions): FeatureDriftResult {
   const statsOptions = { psiBins: o.psiBins, psiEpsilon: o.psiEpsilon, chi2MinExpected: o.chi2MinExpected, ksMethod: o.ksMethod };
-  let stats: DriftStats;
-  let bounds: SketchErrorBounds | null = null;
-  let nRef: number;
-  let nCur: number;
-  if (isNumericSketch(refIn) || isNumericSketch(curIn)) {
-    const accuracy = isNumericSketch(refIn) ? refIn.relativeAccuracy : (curIn as NumericSketch).relativeAccuracy;
-    const ref = isNumericSketch(refIn) ? refIn : sketchOf(refIn, { relativeAccuracy: accuracy });
-    const cur = isNumericSketch(curIn) ? curIn : sketchOf(curIn, { relativeAccuracy: accuracy });
-    nRef = ref.count;
-    nCur = cur.count;
-    if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, true);
-    ({ stats, bounds } = numericStatsFromSketches(ref, cur, statsOptions));
-  } else {
-    const ref = prepareSample(refIn).distribution;
-    const cur = prepareSample(curIn).distribution;
-    nRef = ref.n;
-    nCur = cur.n;
-    if (insufficient(nRef, nCur, o)) return insufficientResult(nRef, nCur, false);
-    stats = numericStats(ref, cur, statsOptions);
+  const ref = valuesOf(refIn);
+  const cur = valuesOf(curIn);
+  if (ref !== null && cur !== null) {
+    if (insufficient(ref.n, cur.n, o)) return insufficientResult(ref.n, cur.n, false);
+    return numericResult(numericStats(ref, cur, statsOptions), null, ref.n, cur.n, o);
   }
+  const [refSketch, curSketch] = asSketches(refIn, curIn);
+  if (insufficient(refSketch.count, curSketch.count, o)) return insufficientResult(refSketch.count, curSketch.count, true);
+  const { stats, bounds } = numericStatsFromSketches(refSketch, curSketch, statsOptions);
+  return numericResult(stats, bounds, refSketch.count, curSketch.count, o);
+}
+
+/** The values of a raw sample or of a sketch that still keeps them (numeric-sketch.ts `exact`); null past its limit. */
+function valuesOf(input: NumericSampleInput): EmpiricalDistribution | null {
+  return isNumericSketch(input) ? exactDistribution(input) : prepareSample(input).distribution;
+}
+
+/** Both inputs as sketches of one accuracy (at least one is a sketch): a raw sample is sketched like it. */
+function asSketches(refIn: NumericSampleInput, curIn: NumericSampleInput): [NumericSketch, NumericSketch] {
+  const accuracy = isNumericSketch(refIn) ? refIn.relativeAccuracy : (curIn as NumericSketch).relativeAccuracy;
+  const sketch = (x: NumericSampleInput): NumericSketch => (isNumericSketch(x) ? x : sketchOf(x, { relativeAccuracy: accuracy }));
+  return [sketch(refIn), sketch(curIn)];
+}
+
+function numericResult(stats: DriftStats, bounds: SketchErrorBounds | null, nRef: number, nCur: number, o: FeatureDriftOptions): FeatureDriftResult {
   const large = nRef > o.largeSampleSize && nCur > o.largeSampleSize;
   const method = o.method === 'auto' ? (large ? 'wasserstein_norm' : 'ks') : o.method;
   return { ...verdict(method, stats, o), allStats: stats, referenceSize: nRef, currentSize: nCur, approximate: bounds !== null, bounds };

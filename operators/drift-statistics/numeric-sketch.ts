@@ -21,6 +21,16 @@
  *
  * Bucket count: about ln(max/min) / (2a) per sign, e.g. 1,150 buckets for values spanning 1e-3 to
  * 1e7 at a = 0.01; values are not collapsed.
+ *
+ * Beside the buckets, a sketch keeps the values themselves (`exact`: each distinct value and its
+ * count) while it has seen at most `exactLimit` distinct values, and drops them for good at the
+ * first one more. While both sketches of a comparison keep them, every statistic is the exact one
+ * on the values (decide.ts), as SciPy computes it: the samples a test of drift decides on with KS
+ * (up to 1,000 values) and the few thousand of a small population are never rounded to buckets,
+ * nor is an integer feature (survey answers, transactions per customer: a few distinct values) at
+ * any size. Past the limit the buckets, kept all along, are exactly the sketch of all the values,
+ * so nothing is converted and merging stays exact and associative: the merge keeps the values iff
+ * every part kept them and their union has at most the limit distinct values, whatever the grouping.
  */
 import type { EmpiricalDistribution } from './empirical.js';
 import { fromSortedCounts, quantile } from './empirical.js';
@@ -30,9 +40,25 @@ import { exactAdd, exactAddProduct, exactMerge, exactSquaredDeviations, exactVal
 /** Default relative accuracy a: bucket representatives are within 1% of the values. */
 export const DEFAULT_RELATIVE_ACCURACY = 0.01;
 
+/**
+ * Default `exactLimit`. 10,000 distinct values cover every sample the SPEC's KS test decides and
+ * populations of several thousand customers exactly, while the values of one summary stay under
+ * about 1 MB of heap and 250 KB of JSON (bench: see the README). A population of a million
+ * customers has one such summary per numeric feature and period, past the limit: the buckets alone.
+ */
+export const DEFAULT_EXACT_LIMIT = 10_000;
+
+/** The values added to a sketch, as counts of each distinct value. */
+export interface ExactValues {
+  /** Number of keys of `counts`. */
+  distinct: number;
+  /** Distinct value (String(x), which reads back as the same number) -> how many times it was added. */
+  counts: Record<string, number>;
+}
+
 export interface NumericSketch {
   kind: 'numeric-sketch';
-  version: 2;
+  version: 3;
   /** a in (0, 1): every value is represented within relative error a. */
   relativeAccuracy: number;
   /** Finite values added. */
@@ -51,10 +77,15 @@ export interface NumericSketch {
   /** Bucket key (decimal integer string) -> count, for x > 0 and for |x| of x < 0. */
   positive: Record<string, number>;
   negative: Record<string, number>;
+  /** The values themselves while at most `exactLimit` distinct ones were added; null past it and in state before version 3. */
+  exact: ExactValues | null;
+  exactLimit: number;
 }
 
 export interface NumericSketchOptions {
   relativeAccuracy?: number;
+  /** Most distinct values kept exactly (default DEFAULT_EXACT_LIMIT; 0: a plain sketch). */
+  exactLimit?: number;
 }
 
 export function createNumericSketch(options: NumericSketchOptions = {}): NumericSketch {
@@ -62,9 +93,13 @@ export function createNumericSketch(options: NumericSketchOptions = {}): Numeric
   if (!(relativeAccuracy > 0 && relativeAccuracy < 1)) {
     throw new DriftInputError('DRIFT_SUMMARY_INVALID', `numeric sketch: relativeAccuracy must be in (0, 1), got ${relativeAccuracy}`);
   }
+  const exactLimit = options.exactLimit ?? DEFAULT_EXACT_LIMIT;
+  if (!(Number.isSafeInteger(exactLimit) && exactLimit >= 0)) {
+    throw new DriftInputError('DRIFT_SUMMARY_INVALID', `numeric sketch: exactLimit must be an integer >= 0, got ${exactLimit}`);
+  }
   return {
     kind: 'numeric-sketch',
-    version: 2,
+    version: 3,
     relativeAccuracy,
     count: 0,
     missing: 0,
@@ -76,6 +111,8 @@ export function createNumericSketch(options: NumericSketchOptions = {}): Numeric
     zeroCount: 0,
     positive: Object.create(null) as Record<string, number>,
     negative: Object.create(null) as Record<string, number>,
+    exact: { distinct: 0, counts: Object.create(null) as Record<string, number> },
+    exactLimit,
   };
 }
 
@@ -106,6 +143,7 @@ export function addValue(sketch: NumericSketch, value: number | null | undefined
   exactAdd(sketch.sumAbs, Math.abs(x));
   sketch.min = sketch.min === null ? x : Math.min(sketch.min, x);
   sketch.max = sketch.max === null ? x : Math.max(sketch.max, x);
+  countExact(sketch, String(x), 1);
   if (x === 0) {
     sketch.zeroCount += 1;
     return;
@@ -113,6 +151,24 @@ export function addValue(sketch: NumericSketch, value: number | null | undefined
   const store = x > 0 ? sketch.positive : sketch.negative;
   const key = String(bucketKey(Math.abs(x), sketch.relativeAccuracy));
   store[key] = (store[key] ?? 0) + 1;
+}
+
+/**
+ * Counts `count` more of the value `key` among the exact values; a new value beyond `exactLimit`
+ * drops them all: from then on the sketch is only its buckets. The one place that switches.
+ */
+function countExact(sketch: NumericSketch, key: string, count: number): void {
+  const exact = sketch.exact;
+  if (exact === null) return;
+  const had = exact.counts[key];
+  if (had === undefined) {
+    if (exact.distinct >= sketch.exactLimit) {
+      sketch.exact = null;
+      return;
+    }
+    exact.distinct += 1;
+  }
+  exact.counts[key] = (had ?? 0) + count;
 }
 
 /** A sketch of all values (convenience for tests and batch use). */
@@ -141,11 +197,23 @@ export function mergeNumericSketch(into: NumericSketch, from: NumericSketch): vo
   if (from.max !== null) into.max = into.max === null ? from.max : Math.max(into.max, from.max);
   for (const [k, c] of Object.entries(from.positive)) into.positive[k] = (into.positive[k] ?? 0) + c;
   for (const [k, c] of Object.entries(from.negative)) into.negative[k] = (into.negative[k] ?? 0) + c;
+  mergeExact(into, from);
+}
+
+/**
+ * The exact values of both, or none: under the lower of the two limits, so that the values survive
+ * a merge iff every part kept them and their union is small enough, in any grouping.
+ */
+function mergeExact(into: NumericSketch, from: NumericSketch): void {
+  into.exactLimit = Math.min(into.exactLimit, from.exactLimit);
+  if (from.exact === null || (into.exact !== null && into.exact.distinct > into.exactLimit)) into.exact = null;
+  if (into.exact === null || from.exact === null) return;
+  for (const [k, c] of Object.entries(from.exact.counts)) countExact(into, k, c);
 }
 
 /** A new sketch holding all the given sketches (none of them is changed). */
 export function mergedNumericSketches(first: NumericSketch, ...rest: NumericSketch[]): NumericSketch {
-  const out = createNumericSketch({ relativeAccuracy: first.relativeAccuracy });
+  const out = createNumericSketch({ relativeAccuracy: first.relativeAccuracy, exactLimit: first.exactLimit });
   mergeNumericSketch(out, first);
   for (const s of rest) mergeNumericSketch(out, s);
   return out;
@@ -192,6 +260,19 @@ export function sketchDistribution(sketch: NumericSketch): EmpiricalDistribution
   return fromSortedCounts(values, counts);
 }
 
+/** The values added as an empirical distribution, while the sketch keeps them (else null). */
+export function exactDistribution(sketch: NumericSketch): EmpiricalDistribution | null {
+  if (sketch.exact === null) return null;
+  const counts = sketch.exact.counts;
+  const values = Object.keys(counts)
+    .map(Number)
+    .sort((x, y) => x - y);
+  return fromSortedCounts(
+    values,
+    values.map((v) => counts[String(v)]!),
+  );
+}
+
 /** The q-quantile (NumPy's linear method over the bucket representatives); within a of the true one. */
 export function sketchQuantile(sketch: NumericSketch, q: number): number {
   return quantile(sketchDistribution(sketch), q);
@@ -214,7 +295,7 @@ export function restoreNumericSketch(json: unknown): NumericSketch {
   if (typeof json !== 'object' || json === null) return fail('not an object');
   const o = json as Record<string, unknown>;
   if (o['kind'] !== 'numeric-sketch') return fail(`kind must be "numeric-sketch", got ${String(o['kind'])}`);
-  if (o['version'] !== 1 && o['version'] !== 2) return fail(`unsupported version ${String(o['version'])}`);
+  if (o['version'] !== 1 && o['version'] !== 2 && o['version'] !== 3) return fail(`unsupported version ${String(o['version'])}`);
   const num = (name: string, min = 0): number => {
     const v = o[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) return fail(`${name} must be a finite number >= ${min}`);
@@ -257,9 +338,13 @@ export function restoreNumericSketch(json: unknown): NumericSketch {
   } else {
     moments = { sum: partials('sum'), sumSquares: partials('sumSquares'), sumAbs: partials('sumAbs') };
   }
+  // Before version 3 the values were not kept: such a sketch stays approximate, as it was.
+  const exactLimit = o['version'] === 3 ? num('exactLimit') : DEFAULT_EXACT_LIMIT;
+  if (!Number.isSafeInteger(exactLimit)) fail('exactLimit must be an integer');
+  const exact = o['version'] === 3 ? restoreExactValues(o['exact'], count, exactLimit, fail) : null;
   return {
     kind: 'numeric-sketch',
-    version: 2,
+    version: 3,
     relativeAccuracy,
     count,
     missing: num('missing'),
@@ -269,7 +354,30 @@ export function restoreNumericSketch(json: unknown): NumericSketch {
     zeroCount: num('zeroCount'),
     positive: store('positive'),
     negative: store('negative'),
+    exact,
+    exactLimit,
   };
+}
+
+/** Checks persisted exact values: canonical number keys, positive integer counts summing to `count`, at most `limit` of them. */
+function restoreExactValues(json: unknown, count: number, limit: number, fail: (why: string) => never): ExactValues | null {
+  if (json === null) return null;
+  if (typeof json !== 'object' || Array.isArray(json)) return fail('exact must be an object or null');
+  const { distinct, counts } = json as Record<string, unknown>;
+  if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) return fail('exact.counts must be an object');
+  const out = Object.create(null) as Record<string, number>;
+  let total = 0;
+  for (const [k, c] of Object.entries(counts as Record<string, unknown>)) {
+    if (!Number.isFinite(Number(k)) || String(Number(k)) !== k) fail(`exact.counts has a key ${JSON.stringify(k)} that is not a number as String(x) writes it`);
+    if (!Number.isSafeInteger(c) || (c as number) < 1) fail(`exact.counts[${k}] must be a count >= 1`);
+    out[k] = c as number;
+    total += c as number;
+  }
+  const keys = Object.keys(out).length;
+  if (distinct !== keys) fail(`exact.distinct must be the number of values (${keys})`);
+  if (keys > limit) fail(`exact holds ${keys} values, more than exactLimit ${limit}`);
+  if (total !== count) fail(`exact.counts add up to ${total}, not count ${count}`);
+  return { distinct: keys, counts: out };
 }
 
 /** True for a value that looks like a numeric sketch (used to tell sketches from raw arrays). */

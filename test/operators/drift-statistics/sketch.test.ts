@@ -108,7 +108,7 @@ describe('numeric sketch: plain JSON state', () => {
     expect(() => restoreNumericSketch({ ...good, kind: 'x' })).toThrow(/kind must be "numeric-sketch"/);
     expect(() => restoreNumericSketch({ ...good, positive: { abc: 1 } })).toThrow(/non-integer bucket key/);
     expect(() => restoreNumericSketch({ ...good, positive: { '3': -1 } })).toThrow(/count >= 0/);
-    expect(() => restoreNumericSketch({ ...good, version: 3 })).toThrow(DriftInputError);
+    expect(() => restoreNumericSketch({ ...good, version: 4 })).toThrow(DriftInputError);
     expect(() => restoreNumericSketch({ ...good, sum: [1, 'x'] })).toThrow(/sum must be a list of finite numbers/);
     expect(() => restoreNumericSketch(null)).toThrow(DriftInputError);
   });
@@ -122,7 +122,8 @@ describe('numeric sketch: plain JSON state', () => {
     delete v1['sum'];
     delete v1['sumSquares'];
     const restored = restoreNumericSketch(v1);
-    expect(restored.version).toBe(2);
+    expect(restored.version).toBe(3);
+    expect(restored.exact).toBeNull(); // the values were not kept then: approximate, as before
     expect(sketchMean(restored)).toBeCloseTo(mean, 12);
     expect(sketchStd(restored)).toBeCloseTo(Math.sqrt(m2 / values.length), 12);
     expect(sketchMeanAbs(restored)).toBe(16.75 / 4);
