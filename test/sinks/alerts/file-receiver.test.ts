@@ -5,29 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { type AppendText, FileReceiver } from '../../../sinks/alerts/file.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
+import { oneAlertNotification } from './helpers.js';
 
 /** A full disk, made without mounting one: each write in `failing` stops after some bytes, with ENOSPC. */
 
-const notification = (idempotencyKey: string): Notification => ({
-  receiver: 'archive',
-  groupKey: '{}:{queue="billing"}',
-  groupLabels: { queue: 'billing' },
-  status: 'firing',
-  idempotencyKey,
-  externalURL: 'http://pulse.local:9464',
-  alerts: [
-    {
-      alertId: 'a1',
-      status: 'firing',
-      labels: { alertname: 'AbandonRateHigh', queue: 'billing', alert_id: 'a1' },
-      annotations: { summary: 'Abandon rate high' },
-      startsAt: '2026-03-02T01:00:00.000Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: '',
-      customerId: null,
-    },
-  ],
-});
+const notification = (idempotencyKey: string): Notification => oneAlertNotification('archive', idempotencyKey);
 
 /** Writes the first 40 bytes, then fails as a write on a full disk does; later calls write whole. */
 function diskFullOnce(): AppendText {

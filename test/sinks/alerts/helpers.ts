@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../../operators/alert.js';
+import type { Notification } from '../../../sinks/alerts/types.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 
 export interface Captured {
@@ -88,4 +89,28 @@ export function makeAlert(over: Partial<Alert> & { rule: string; subject: string
 export function fakeClock(start: number): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms), set: (ms) => (t = ms) };
+}
+
+/** A notification of one firing billing alert, as a receiver gets it. */
+export function oneAlertNotification(receiver: string, idempotencyKey: string): Notification {
+  return {
+    receiver,
+    groupKey: '{}:{queue="billing"}',
+    groupLabels: { queue: 'billing' },
+    status: 'firing',
+    idempotencyKey,
+    externalURL: 'http://pulse.local:9464',
+    alerts: [
+      {
+        alertId: 'a1',
+        status: 'firing',
+        labels: { alertname: 'AbandonRateHigh', queue: 'billing', alert_id: 'a1' },
+        annotations: { summary: 'Abandon rate high' },
+        startsAt: '2026-03-02T01:00:00.000Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        customerId: null,
+      },
+    ],
+  };
 }

@@ -5,33 +5,14 @@ import { DeliveryError } from '../../../sinks/alerts/errors.js';
 import { MAX_REDIRECTS } from '../../../sinks/alerts/http.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
 import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
-import { captureServer, listenLocally } from './helpers.js';
+import { captureServer, listenLocally, oneAlertNotification } from './helpers.js';
 
 /**
  * Receivers that answer badly: an endless error page, a redirect loop, a peer that does not
  * speak HTTP. Each is a real server on 127.0.0.1.
  */
 
-const notification: Notification = {
-  receiver: 'ops',
-  groupKey: '{}:{queue="billing"}',
-  groupLabels: { queue: 'billing' },
-  status: 'firing',
-  idempotencyKey: 'k-1',
-  externalURL: 'http://pulse.local:9464',
-  alerts: [
-    {
-      alertId: 'a1',
-      status: 'firing',
-      labels: { alertname: 'AbandonRateHigh', queue: 'billing', alert_id: 'a1' },
-      annotations: { summary: 'Abandon rate high' },
-      startsAt: '2026-03-02T01:00:00.000Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: '',
-      customerId: null,
-    },
-  ],
-};
+const notification: Notification = oneAlertNotification('ops', 'k-1');
 
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
