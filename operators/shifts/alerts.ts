@@ -172,8 +172,9 @@ export function togetherAlert(i: TogetherAlertInput): Alert {
       description:
         `${i.series} series of ${i.measure} change from within a window of ${day}, against about ${fmt(i.background)} in three windows around it: ` +
         `a move of part of the population (see the drift report), not that many customers' own shifts. Their own alerts (shifts, silences) are ` +
-        `held back and their baselines restart from the move; table move_members lists them by this alert's id, with those found part of ` +
-        `the move after this alert (their count grows while the move's customers reach the evidence). Customers who did not move are judged as before.`,
+        `held back and their baselines restart from the move; table move_members lists, by this alert's id, the customers whose alert it held ` +
+        `back, now and as more of the move's customers reach the evidence (none yet while none of them has an alert of its own). ` +
+        `Customers who did not move are judged as before.`,
       current: String(i.series),
       baseline: fmt(i.background),
       detector: 'together',

@@ -690,6 +690,11 @@ describe('population moves per segment (issue 17, item 3)', () => {
     // No listed customer has an alert of its own for the jump the move holds back.
     const listed = new Set(members.map((m) => m.customer_id));
     expect(jumps(alerts).filter((a) => listed.has(a.customer_id) && (a.window_start as number) <= 60 * MS_PER_DAY)).toEqual([]);
+    // The move's text says whom the table lists: the customers whose alert it held back, not every
+    // series it counts (a tester's move of "10 customers" had no row while none of them had an alert).
+    expect((move.annotations as Record<string, string>)['description']).toContain(
+      "table move_members lists, by this alert's id, the customers whose alert it held back",
+    );
   });
 
   test('a move on the first day a job can judge its customers (all of them new, minHistory windows in) is found', () => {
