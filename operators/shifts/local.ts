@@ -59,6 +59,11 @@ export interface CustomerState {
   acc?: LegacyAccumulators;
   /** Recent non-negative transaction amounts (bounded), for the large-transaction rule. */
   amounts: number[];
+  /**
+   * The currency of `amounts` and of the spend series: the first a transaction of the customer
+   * named. Absent before one did (and in state written before it was kept).
+   */
+  currency?: string;
   /** Usage metrics seen (bounded), for the new-metric rule. */
   metrics: string[];
   profile: CustomerProfile;
@@ -312,6 +317,14 @@ export class CustomerShiftLocal implements LocalOperator {
   }
 
   private onTransaction(c: CustomerState, e: TransactionEvent, index: number): void {
+    if (e.currency !== null) c.currency ??= this.repeatedValues.shared(e.currency);
+    // An amount in another currency than the customer's is not comparable with its amounts: a 4,500
+    // JPY purchase of a EUR customer was a one-in-two-million large transaction and a spend jump. It
+    // counts as a purchase, and is judged by nothing that compares amounts.
+    if (e.currency !== null && e.currency !== c.currency) {
+      if (e.amount >= 0 && this.trackSpendCount) this.add(c, index, 'spend_count', 1);
+      return;
+    }
     for (const rule of this.cfg.instant) {
       const hit =
         rule.rule === 'large_transaction' ? checkLargeTransaction(rule, e.amount, c.amounts) : rule.rule === 'refund' ? checkRefund(rule, e.amount) : null;

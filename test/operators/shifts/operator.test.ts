@@ -172,6 +172,19 @@ describe('CustomerShiftOperator', () => {
     expect((alerts[0]!.annotations as Record<string, string>)['description']).toContain("about one in 44 of this customer's transactions is as large");
   });
 
+  test("an amount in another currency than the customer's is no large transaction, nor spend in its series", () => {
+    const instant = [{ rule: 'large_transaction', tailProbability: 1 }];
+    const op = new CustomerShiftOperator('shifts', resolveShiftConfig({ instant }));
+    const t = (d: number) => d * MS_PER_DAY + 1000;
+    for (let d = 0; d < 25; d++) op.process(tx(`t${d}`, 'A', t(d), [40, 50, 60][d % 3]!));
+    // 4,500 yen (about 27 euros): ninety times the customer's median in its own currency.
+    op.process({ ...tx('yen', 'A', t(25), 4500), currency: 'JPY' });
+    expect(alertsOf(op)).toEqual([]);
+    // The same number in the customer's currency is one.
+    op.process(tx('euro', 'A', t(25) + 1, 4500));
+    expect(alertsOf(op).map((a) => a.rule)).toEqual(['CustomerLargeTransaction']);
+  });
+
   test('alerts name the latest profile by event time, also when an older one arrives after it and after a restart', () => {
     const cfg = resolveShiftConfig({ instant: [{ rule: 'refund' }] });
     const op = new CustomerShiftOperator('shifts', cfg);
