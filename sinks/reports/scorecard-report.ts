@@ -1,7 +1,9 @@
 /**
  * The contact-center scorecard of a scheduled report: every SPEC section 4 KPI per queue and
- * channel (and all queues together) for a day or a week, against the period before, coloured by
- * the schedule's highlight rules.
+ * channel, and per channel for all queues together, for a day or a week, against the period
+ * before, coloured by the schedule's highlight rules. There is no total across channels: an e-mail's
+ * response time and its service level (0 by definition) would swamp the live channels' ASA and
+ * service level in it.
  *
  * Computed from the job's `contact_kpis` rows of the 1-day window (the job must have `1d` in
  * `contact_kpis.window_sizes`): counts are summed, and each rate is recomputed from its numerator
@@ -50,7 +52,7 @@ export interface ScorecardRow {
 }
 
 export interface ScorecardData {
-  /** One row per queue x channel with contacts in either period, then the all-queues row. */
+  /** One row per queue x channel with contacts in either period, then one all-queues row per channel. */
   rows: ScorecardRow[];
   /** Days of the period with a 1-day KPI row (of all queues). */
   daysWithData: number;
@@ -82,8 +84,8 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
          FROM contact_kpis
         WHERE epoch_ms(window_end) - epoch_ms(window_start) = ${DAY_MS}
           AND epoch_ms(window_start) >= $previous AND epoch_ms(window_end) <= $end)
-     SELECT period, queue, channel, GROUPING(queue) AS total, ${AGGREGATES}
-       FROM d GROUP BY GROUPING SETS ((period, queue, channel), (period))
+     SELECT period, queue, channel, GROUPING(queue) AS total, GROUPING(channel) AS every_channel, ${AGGREGATES}
+       FROM d GROUP BY GROUPING SETS ((period, queue, channel), (period, channel), (period))
       ORDER BY total, queue, channel`,
     { previous: p.previousStart, start: p.start, end: p.end },
   );
@@ -91,18 +93,21 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
   let daysWithData = 0;
   let fcrProvisional = false;
   for (const r of rows) {
-    const total = Number(r['total']) !== 0;
-    const queue = total ? ALL : str(r['queue']);
-    const channel = total ? ALL : str(r['channel']);
+    // The grouping over every queue and channel only tells which days had data.
+    if (Number(r['every_channel']) !== 0) {
+      if (r['period'] === 'current') {
+        daysWithData = Number(r['days']);
+        fcrProvisional = r['fcr_provisional'] === true;
+      }
+      continue;
+    }
+    const queue = Number(r['total']) !== 0 ? ALL : str(r['queue']);
+    const channel = str(r['channel']);
     const key = `${queue}\u0000${channel}`;
     let row = byKey.get(key);
     if (!row) byKey.set(key, (row = { queue, channel, current: {}, previous: {} }));
     const values = r['period'] === 'current' ? row.current : row.previous;
     for (const { kpi } of SCORECARD_KPIS) values[kpi] = numOrNull(r[kpi]);
-    if (r['period'] === 'current' && total) {
-      daysWithData = Number(r['days']);
-      fcrProvisional = r['fcr_provisional'] === true;
-    }
   }
   // A period without a row of a queue x channel had no contacts of it: its counts are 0 (a drop to
   // zero, shown as -100%), its rates and times unknown.
@@ -113,7 +118,7 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
       row.previous[kpi] ??= 0;
     }
   }
-  // The all-queues row last, whatever order the query gave.
+  // The all-queues rows last, whatever order the query gave (the sort is stable).
   const ordered = [...byKey.values()].sort((a, b) => Number(a.queue === ALL) - Number(b.queue === ALL));
   return { rows: ordered, daysWithData, fcrProvisional };
 }
@@ -134,9 +139,9 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
   const label = p.period === 'day' ? 'day' : 'week';
   const kpis = SCORECARD_KPIS;
   const values = data.rows.map((row) => [null, null, ...kpis.map(({ kpi }) => row.current[kpi] ?? null)]);
-  const totalRow = data.rows.findIndex((r) => r.queue === ALL);
-  const channels = data.rows.map((row) => (row.queue === ALL ? null : row.channel));
-  const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRow < 0 ? null : totalRow, channels);
+  const totalRows = data.rows.flatMap((row, r) => (row.queue === ALL ? [r] : []));
+  const channels = data.rows.map((row) => row.channel);
+  const highlights = highlightCells(p.highlight, [null, null, ...kpis.map((k) => k.kpi)], values, totalRows, channels);
   const rules = p.highlight.map(
     (h) =>
       `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`,

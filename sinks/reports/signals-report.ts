@@ -127,7 +127,7 @@ function countTable(
     caption,
     columns: [{ label: keyLabel }, ...labels.map((label) => ({ label, align: 'right' as const }))],
     rows: all.map((r) => [r.key, ...kpis.map((k) => change(r.current[k] ?? 0, r.previous[k] ?? 0))]),
-    highlights: highlightCells(p.highlight, [null, ...kpis], values, all.length - 1),
+    highlights: highlightCells(p.highlight, [null, ...kpis], values, [all.length - 1]),
     note: `Counts this ${p.period} (change against the ${p.period} before).`,
   };
 }

@@ -192,24 +192,58 @@ describe('highlight rules', () => {
       ],
     ],
   ])('%s', (_what, r, expected) => {
-    expect(highlightCells(r, columns, values, 2)).toEqual(expected);
+    expect(highlightCells(r, columns, values, [2])).toEqual(expected);
   });
 
-  it('a rule limited to channels colours only the rows of those channels, never the all-queues row', () => {
+  it('a rule limited to channels colours only the rows of those channels', () => {
     const limited = rules([
       { kpi: 'abandon_rate', above: 0.05, colour: 'red', channels: ['voice'] },
       { kpi: 'service_level', below: 0.95, colour: 'amber', apply: 'row', channels: ['email'] },
     ]);
-    expect(highlightCells(limited, columns, values, 2, ['voice', 'email', null])).toEqual([
+    // Rows: billing/voice, tech/email, all queues/chat.
+    expect(highlightCells(limited, columns, values, [2], ['voice', 'email', 'chat'])).toEqual([
       [null, 'red', null],
       [null, null, null],
       [null, null, null],
     ]);
+    // The same total row as all queues' voice row: the cell rule colours it too.
+    expect(highlightCells(limited, columns, values, [2], ['voice', 'email', 'voice'])).toEqual([
+      [null, 'red', null],
+      [null, null, null],
+      [null, 'red', null],
+    ]);
     // Without row channels (the signals summary) a limited rule colours nothing.
-    expect(highlightCells(limited, columns, values, 2)).toEqual([
+    expect(highlightCells(limited, columns, values, [2])).toEqual([
       [null, null, null],
       [null, null, null],
       [null, null, null],
     ]);
+  });
+
+  it('a column rule judges every total row (one per channel), or those of its channels', () => {
+    // Rows: billing/voice, all queues/voice, all queues/email.
+    const rowChannels = ['voice', 'voice', 'email'];
+    const totals = [1, 2];
+    const byEmail = [
+      [null, 0.2, 0.7],
+      [null, 0.02, 0.9],
+      [null, 0.1, 0],
+    ];
+    const column = (channels?: string[]) => rules([{ kpi: 'abandon_rate', above: 0.05, colour: 'amber', apply: 'column', ...(channels ? { channels } : {}) }]);
+    const painted = [
+      [null, 'amber', null],
+      [null, 'amber', null],
+      [null, 'amber', null],
+    ];
+    const none = [
+      [null, null, null],
+      [null, null, null],
+      [null, null, null],
+    ];
+    // The e-mail total breaches: the column is painted unless the rule looks at voice alone.
+    expect(highlightCells(column(), columns, byEmail, totals, rowChannels)).toEqual(painted);
+    expect(highlightCells(column(['email']), columns, byEmail, totals, rowChannels)).toEqual(painted);
+    // billing/voice (0.2) is not a total row: it never paints the column.
+    expect(highlightCells(column(['voice']), columns, byEmail, totals, rowChannels)).toEqual(none);
   });
 });
