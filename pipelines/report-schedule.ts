@@ -16,6 +16,7 @@ import { Cron } from 'croner';
 import { type Alert, type Severity, SEVERITIES, stableAlertId } from '../operators/alert.js';
 import { likelyMeant, StringEnum, Type, type Static } from '../operators/config/schema.js';
 import { ConfigError } from '../operators/errors.js';
+import { completeAtInputEnd } from '../operators/input-end.js';
 import { DEFAULT_THRESHOLDS, type OutcomeThresholds } from '../sinks/outcomes/figures.js';
 import { HIGHLIGHT_RULE_SCHEMA, type HighlightRule } from '../sinks/reports/highlight.js';
 import { SCORECARD_KPIS } from '../sinks/reports/scorecard-report.js';
@@ -139,15 +140,8 @@ export function dueTimes(schedule: ReportSchedule, from: number, to: number): nu
 }
 
 /**
- * How close to a period's end a replay's data must reach for the period to count as complete when
- * the input ends before its run is due: events in its last hour. A day export ends at 23:59; a
- * replay that stops on a Wednesday morning leaves Wednesday incomplete.
- */
-export const COMPLETE_WITHIN_MS = 3_600_000;
-
-/**
- * The runs whose period the data covers (it ends after `data.from` and by `data.end` +
- * COMPLETE_WITHIN_MS) and that no run up to `madeThrough` reported, for the end of a replay:
+ * The runs whose period the data covers (it ends after `data.from`, and the events up to `data.end`
+ * complete it: operators/input-end.ts) and that no run up to `madeThrough` reported, for the end of a replay:
  * their cron time is after the data, so the clock never passes it (a month's last day and last
  * week had no report). One run per period; at most MAX_RUNS_PER_CHECKPOINT cron times looked at.
  */
@@ -157,8 +151,8 @@ export function runsCoveredByData(schedule: ReportSchedule, madeThrough: number,
   let next = schedule.cron.nextRun(new Date(madeThrough));
   for (let looked = 0; next !== null && looked < MAX_RUNS_PER_CHECKPOINT; looked++, next = schedule.cron.nextRun(next)) {
     const at = next.getTime();
-    const { end } = reportPeriod(schedule.period, at);
-    if (end > data.end + COMPLETE_WITHIN_MS) break;
+    const { start, end } = reportPeriod(schedule.period, at);
+    if (!completeAtInputEnd(start, end, data.end)) break;
     if (end > reportedEnd && end > data.from && !ranBetween(schedule, end, madeThrough)) alerts.push(scheduledReportAlert(schedule, at, links));
     reportedEnd = end;
   }

@@ -18,6 +18,7 @@ import { RuleEvaluator } from '../rules/evaluator.js';
 import type { ThresholdRule } from '../rules/types.js';
 import { expiryWatermark, hasContacts, mergeWindowAcc, newWindowAcc, upgradeWindowAcc, type WindowAcc } from './accumulator.js';
 import { DeadlineQueue } from '../deadline-queue.js';
+import { completeAtInputEnd } from '../input-end.js';
 import { nextUp } from './fcr.js';
 import { CONTACT_KPI_STATES, latestKey, windowKey } from './keys.js';
 import { forEachRepeatedWindow, type KpiPartial } from './partial.js';
@@ -124,7 +125,10 @@ export class ContactKpiGlobal implements GlobalOperator {
       const acc = this.windows.get(key);
       if (!acc) continue;
       const end = acc.start + acc.size;
-      if (!acc.closed && end <= watermark) {
+      // A window the input ended in is written as it stands (below) but not closed: the rules judge
+      // it when a later run's events pass its end. Judged part-filled, a rule fired on a bad morning
+      // and was never taken back, or missed a day whose bad hours came after the cut.
+      if (!acc.closed && end <= watermark && (!endOfInput || completeAtInputEnd(acc.start, end, previous))) {
         acc.closed = true;
         this.windows.touch(key);
         closing.push(acc);

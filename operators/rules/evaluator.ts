@@ -7,7 +7,8 @@
  * `confidence` fires only when the Wilson score interval of the rate lies wholly beyond the
  * threshold, so small samples do not fire.
  *
- * The KPI operator calls `onWindowClosed` once per closed window, in window order, `onWatermark`
+ * The KPI operator calls `onWindowClosed` once per closed window (at the end of a bounded input,
+ * not for a window the input ended in: operators/input-end.ts), in window order, `onWatermark`
  * after them (a firing rule's windows without contacts), and `onWindowRevised` when a late contact
  * changes a closed window (this only refreshes week-over-week baselines: a decision taken at close
  * is not taken back). All state is plain JSON in KeyedState.

@@ -1,4 +1,5 @@
 import { formatInstant } from '../../sinks/reports/format.js';
+import { formatDuration } from '../../operators/duration.js';
 import { shellWord } from '../../sinks/terminal-text.js';
 import { unmatchedRuleNamesText } from '../unmatched-rule-names.js';
 import type { RunCommandResult } from './run.js';
@@ -53,6 +54,13 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     );
   }
   if (summary.ruleNames.unmatched.length > 0) lines.push(unmatchedRuleNamesText(summary.ruleNames));
+  if (summary.openRuleWindows.length > 0) {
+    const windows = summary.openRuleWindows.map((w) => `the ${formatDuration(w.sizeMs)} window from ${formatInstant(w.start)}`).join(', ');
+    lines.push(
+      `the input ended (${formatInstant(summary.watermark)}) inside ${windows}: its contact_kpis rows are written as they stand, ` +
+        'and the KPI rules judge such a window once a later run over this database completes it (a part-filled window is not judged)',
+    );
+  }
   // Nothing accepted and records refused as late or duplicate: a rerun over input this database
   // has counted (its broken lines are refused again). Nothing accepted otherwise is most likely
   // the wrong file or format (a pretty-printed JSON file, a CSV), not bad data: say which rather

@@ -23,6 +23,8 @@ import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
 import { JobRunner } from '../runner.js';
 import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } from '../unmatched-rule-names.js';
+import { openRuleWindows } from '../kpi-rule-windows.js';
+import type { OpenWindow } from '../../operators/input-end.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
@@ -82,6 +84,8 @@ export interface RunCommandResult extends RunSummary {
   reportsFailed: number;
   /** Queues and reasons the rules name that no stored contact has (the rules never act on them). */
   ruleNames: UnmatchedRuleNames;
+  /** The KPI rules' windows the input ended in: written as they stand, judged by a later run. */
+  openRuleWindows: OpenWindow[];
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -248,7 +252,15 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const drained = await delivery?.stop();
     const ruleNames = await unmatchedRuleNames(store.connection, job.operators);
     if (ruleNames.unmatched.length > 0) logger.warn({ unmatched: ruleNames.unmatched }, unmatchedRuleNamesText(ruleNames));
-    return { ...summary, alertsPending: drained?.pending ?? 0, alertsDead: drained?.deadThisRun ?? 0, reportsFailed: reports.failures, ruleNames };
+    const ruleWindows = summary.completed ? await openRuleWindows(store.connection, job.operators, summary.watermark) : [];
+    return {
+      ...summary,
+      alertsPending: drained?.pending ?? 0,
+      alertsDead: drained?.deadThisRun ?? 0,
+      reportsFailed: reports.failures,
+      ruleNames,
+      openRuleWindows: ruleWindows,
+    };
   } finally {
     progress.stop();
     await reports.stop();

@@ -14,10 +14,20 @@ const summary = {
   alertsDead: 0,
   reportsFailed: 0,
   ruleNames: { unmatched: [], known: { queue: [], reason: [] } },
+  openRuleWindows: [],
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
 describe('what pulse run prints at its end', () => {
+  it("the KPI rules' windows the input ended in, and that a later run judges them", () => {
+    const text = runOutcomeText(
+      { ...summary, watermark: Date.UTC(2026, 2, 11, 11, 55), openRuleWindows: [{ sizeMs: 86_400_000, start: Date.UTC(2026, 2, 11) }] },
+      options,
+    );
+    expect(text).toContain('the input ended (2026-03-11T11:55:00Z) inside the 1d window from 2026-03-11T00:00:00Z');
+    expect(text).toContain('the KPI rules judge such a window once a later run over this database completes it');
+  });
+
   it('the counts alone when nothing needs a word', () => {
     expect(runOutcomeText(summary, options)).toBe('processed 1000 records: 990 accepted, 10 rejected (see the dead_letters table)\n');
   });

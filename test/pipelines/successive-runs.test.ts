@@ -7,7 +7,8 @@ import { query } from '../helpers/duckdb.js';
 import { runPulse } from '../helpers/pulse-run.js';
 import { rng } from '../helpers/seeded-random.js';
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 0, 5);
 
 /**
@@ -56,6 +57,50 @@ dead_letters: { rejects_files: false }
 `,
   );
   return path;
+}
+
+/**
+ * Three days of calls on two voice queues, then one transaction on the fourth day that takes the
+ * watermark past the third. On the third day `early` has a bad morning (9 of 30 abandoned) and a
+ * clean afternoon (170 answered): 4.5% over the day. `late` has a clean morning (100 answered) and a
+ * bad afternoon (20 of 50 abandoned): 13.3%. The days before are clean.
+ */
+function halfDays(): Array<{ line: string; queued: number }> {
+  const lines: Array<{ line: string; queued: number }> = [];
+  let n = 0;
+  const call = (queue: string, queued: number, abandoned: boolean) => {
+    n++;
+    const line = JSON.stringify({
+      type: 'contact',
+      event_id: `h${n}`,
+      customer_id: `c${n % 40}`,
+      contact_id: `h${n}`,
+      channel: 'voice',
+      queue,
+      reason: 'BILL',
+      agent_id: abandoned ? null : 'a1',
+      queued_at: queued,
+      answered_at: abandoned ? null : queued + 10_000,
+      ended_at: queued + (abandoned ? 60_000 : 200_000),
+      hold_seconds: 0,
+      acw_seconds: 10,
+      disposition: abandoned ? 'abandoned' : 'resolved',
+    });
+    lines.push({ line, queued });
+  };
+  // `count` calls between the hours `from` and `to` of `day`, the first `abandoned` of them abandoned.
+  const spread = (queue: string, day: number, from: number, to: number, count: number, abandoned: number) => {
+    for (let i = 0; i < count; i++) call(queue, T0 + day * DAY + from * HOUR + Math.floor((i * (to - from) * HOUR) / count), i < abandoned);
+  };
+  for (const day of [0, 1]) for (const queue of ['early', 'late']) spread(queue, day, 8, 20, 60, 0);
+  spread('early', 2, 8, 11, 30, 9);
+  spread('late', 2, 8, 11, 100, 0);
+  spread('early', 2, 13, 20, 170, 0);
+  spread('late', 2, 13, 20, 50, 20);
+  lines.sort((a, b) => a.queued - b.queued);
+  const end = T0 + 3 * DAY + HOUR;
+  lines.push({ line: JSON.stringify({ type: 'transaction', event_id: 'end', ts: end, customer_id: 'c1', amount: 1, channel: 'web' }), queued: end });
+  return lines;
 }
 
 describe('successive runs over one database (a daily job on each day’s file)', () => {
@@ -196,4 +241,59 @@ describe('successive runs over one database (a daily job on each day’s file)',
     expect(rows.filter((r) => r['lost'] !== 0 || r['added'] !== 0)).toEqual([]);
     expect(rows.find((r) => r['t'] === 'contact_kpis')!['n']).toBeGreaterThan(0);
   }, 180_000);
+  it('a KPI rule judges a day that the first run ended in once the second run completes it, as one run over both does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-successive-rules-'));
+    const all = halfDays();
+    const split = T0 + 2 * DAY + 12 * HOUR;
+    const files = { all: join(dir, 'all.ndjson'), first: join(dir, 'first.ndjson'), second: join(dir, 'second.ndjson') };
+    const write = (path: string, keep: (queued: number) => boolean) =>
+      writeFileSync(
+        path,
+        all
+          .filter((c) => keep(c.queued))
+          .map((c) => c.line)
+          .join('\n') + '\n',
+      );
+    write(files.all, () => true);
+    write(files.first, (queued) => queued < split);
+    write(files.second, (queued) => queued >= split);
+    const job = (name: string, input: string) => {
+      const path = join(dir, `${name}.yaml`);
+      writeFileSync(
+        path,
+        `name: successive-rules
+source: files
+sources:
+  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 100 }
+operators:
+  - type: contact_kpis
+    window_sizes: [1d]
+    rules:
+      - { name: AbandonRateHigh, when: abandon_rate > 0.1, window: 1d, min_offered: 10, severity: warning }
+dead_letters: { rejects_files: false }
+`,
+      );
+      return path;
+    };
+    const one = join(dir, 'one.duckdb');
+    const two = join(dir, 'two.duckdb');
+    expect((await runPulse(['--config', job('all', files.all), '--db', one, '--reports', join(dir, 'r1')])).code).toBe(0);
+    const first = await runPulse(['--config', job('first', files.first), '--db', two, '--reports', join(dir, 'r2')]);
+    expect(first.code).toBe(0);
+    // The first run ends on the third day's morning: it says that the day is left for a later run.
+    expect(first.stderr).toContain('inside the 1d window from 2026-01-07T00:00:00Z');
+    const second = await runPulse(['--config', job('second', files.second), '--db', two, '--reports', join(dir, 'r2')]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toContain('inside the');
+    const alerts = async (db: string) =>
+      (await query(db, `SELECT rule, labels->>'queue' AS queue, status, epoch_ms(window_start) AS day FROM alerts ORDER BY ALL`))[0]!.map((r) => ({
+        ...r,
+        day: Number(r['day']),
+      }));
+    // One run: `late`'s day fires (13.3%), `early`'s does not (4.5%). Judged at the cut, the first
+    // run fired on `early`'s morning (30%) and never judged `late`'s afternoon.
+    const expected = [{ rule: 'AbandonRateHigh', queue: 'late', status: 'firing', day: T0 + 2 * DAY }];
+    expect(await alerts(one)).toEqual(expected);
+    expect(await alerts(two)).toEqual(expected);
+  }, 120_000);
 });

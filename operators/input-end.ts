@@ -1,0 +1,30 @@
+/**
+ * What the end of a bounded input (a file replay) completes. Such an input ends at its last events,
+ * seldom at a window's end: a day's export stops at 23:58, a replay cut on a Wednesday morning stops
+ * inside Wednesday. A window (a KPI window, a scheduled report's day or week) counts as complete
+ * when the events reached its last stretch: its last quarter, at most its last hour. Anything
+ * earlier is a window the input ended in, to be completed by the next run over the same database.
+ */
+export const COMPLETE_WITHIN_MS = 3_600_000;
+
+/** True when events up to `reached` complete the window [start, end) at the end of an input. */
+export function completeAtInputEnd(start: number, end: number, reached: number): boolean {
+  return reached >= end - Math.min(COMPLETE_WITHIN_MS, (end - start) / 4);
+}
+
+/** A window of `sizeMs` starting at `start` that the input ended in. */
+export interface OpenWindow {
+  sizeMs: number;
+  start: number;
+}
+
+/** The windows of each size that events up to `reached` leave incomplete (at most one a size). */
+export function windowsOpenAtInputEnd(sizesMs: Iterable<number>, reached: number): OpenWindow[] {
+  if (!Number.isFinite(reached)) return [];
+  const open: OpenWindow[] = [];
+  for (const sizeMs of new Set(sizesMs)) {
+    const start = Math.floor(reached / sizeMs) * sizeMs;
+    if (!completeAtInputEnd(start, start + sizeMs, reached)) open.push({ sizeMs, start });
+  }
+  return open.sort((a, b) => a.sizeMs - b.sizeMs);
+}
