@@ -51,6 +51,8 @@ export interface ShiftAlertInput {
   verdict: Verdict;
   threshold: number;
   profile: CustomerProfile | undefined;
+  /** The customer's other purchase measure, fired the same way at the same close: one alert tells of both. */
+  also?: { measure: string; assessment: Assessment; verdict: Verdict } | undefined;
 }
 
 /** What a window-close alert of one customer's series names: its customer, measure, window and profile. */
@@ -89,7 +91,7 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const rule = shiftAlertName(i.measure, v.direction);
   const severity = severityOf(v.direction, a.baseline, a.current);
   const change = changePercent(a.baseline, a.current);
-  const changeText = change === null ? 'from a zero baseline' : `${change >= 0 ? '+' : ''}${fmt(change)}%`;
+  const changeText = signedChange(change);
   const day = new Date(i.windowStart).toISOString();
   // The windows each mean covers, so that a reader can check them: `guard` recent ones up to this window, `baseWindows` before.
   const windowMs = i.windowEnd - i.windowStart;
@@ -100,13 +102,22 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const leftOut = (n: number | undefined): string => (n ? `, ${n} of them a reported silence left out` : '');
   const recentFrom = new Date(i.windowEnd - recent * windowMs).toISOString().slice(0, 10);
   const until = new Date(i.windowEnd).toISOString().slice(0, 10);
+  const also = i.also;
+  const alsoChange = also && changePercent(also.assessment.baseline, also.assessment.current);
   return seriesAlert(rule, severity, i, v.direction, i.windowEnd, {
-    summary: `Customer ${i.customerId}: ${i.measure} ${v.direction === 'down' ? 'dropped' : 'jumped'} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}`,
+    summary:
+      `Customer ${i.customerId}: ${i.measure} ${moved(v.direction)} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}` +
+      (also ? `, ${also.measure} ${signedChange(alsoChange ?? null)}` : ''),
     description:
       `${i.measure} per ${i.window} window, adjusted for the customer's weekday profile and the population's movement: ` +
       `baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}${leftOut(a.silent?.base)}), ` +
       `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}${leftOut(a.silent?.recent)}), change ${changeText}; ` +
-      `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).`,
+      `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).` +
+      (also
+        ? ` ${also.measure} ${moved(also.verdict.direction)} at the same window close: baseline ${fmt(also.assessment.baseline)}, ` +
+          `current ${fmt(also.assessment.current)}, change ${signedChange(alsoChange ?? null)}; ${also.verdict.detector} score ${fmt(also.verdict.score)} ` +
+          `(p ${also.verdict.pValue.toExponential(2)}): one shift, one alert.`
+        : ''),
     baseline: fmt(a.baseline),
     current: fmt(a.current),
     change_percent: change === null ? '' : fmt(change),
@@ -115,7 +126,16 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
     p_value: v.pValue.toExponential(3),
     detector: v.detector,
     window: `${day}/${i.window}`,
+    ...(also ? { also_measure: also.measure, also_change_percent: alsoChange === null || alsoChange === undefined ? '' : fmt(alsoChange) } : {}),
   });
+}
+
+function moved(direction: Direction): string {
+  return direction === 'down' ? 'dropped' : 'jumped';
+}
+
+function signedChange(change: number | null): string {
+  return change === null ? 'from a zero baseline' : `${change >= 0 ? '+' : ''}${fmt(change)}%`;
 }
 
 export interface TogetherAlertInput {

@@ -493,33 +493,39 @@ export class CustomerShiftLocal implements LocalOperator {
         }),
       );
     }
+    const fired = new Set<Item>();
+    const moved = new Set<Item>();
+    for (const it of alerted) {
+      const v = it.v as Verdict;
+      const move = it.change !== null ? moveOf(together[it.key]?.[it.change.kind], it.change.starts) : undefined;
+      if (move) {
+        this.holdBack(it, shiftAlertName(it.measure, v.direction), move, windowStart);
+        moved.add(it);
+      } else if (!(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && v.direction === 'down') && changeAgrees(v.direction, it.a as Assessment)) {
+        fired.add(it);
+      }
+    }
+    for (const [it, also] of oneAlertPerShift(fired)) {
+      const v = it.v as Verdict;
+      this.outputs.push(
+        shiftAlert({
+          customerId: it.id,
+          measure: it.measure,
+          windowStart,
+          windowEnd: windowStart + cfg.windowMs,
+          window: cfg.window,
+          assessment: it.a as Assessment,
+          verdict: v,
+          threshold: v.detector === 'glr' ? cfg.glr.h : v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
+          profile: it.c.profile,
+          also: also && { measure: also.measure, assessment: also.a as Assessment, verdict: also.v as Verdict },
+        }),
+      );
+    }
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const move = alerted.has(it) && it.change !== null ? moveOf(together[it.key]?.[it.change.kind], it.change.starts) : undefined;
-      const moved = move !== undefined;
-      const fire =
-        alerted.has(it) &&
-        !moved &&
-        !(quiet.has(it.c) && PURCHASE_MEASURES.includes(it.measure) && (it.v as Verdict).direction === 'down') &&
-        changeAgrees((it.v as Verdict).direction, it.a as Assessment);
-      if (move) this.holdBack(it, shiftAlertName(it.measure, (it.v as Verdict).direction), move, windowStart);
-      if (fire) {
-        const v = it.v as Verdict;
-        this.outputs.push(
-          shiftAlert({
-            customerId: it.id,
-            measure: it.measure,
-            windowStart,
-            windowEnd: windowStart + cfg.windowMs,
-            window: cfg.window,
-            assessment: it.a as Assessment,
-            verdict: v,
-            threshold: v.detector === 'glr' ? cfg.glr.h : v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
-            profile: it.c.profile,
-          }),
-        );
-      }
-      if (cfg.method === 'glr') advanceGlr(it.s, windowStats(it.sums), index, it.v, fire || moved, cfg, it.a);
+      const fire = fired.has(it);
+      if (cfg.method === 'glr') advanceGlr(it.s, windowStats(it.sums), index, it.v, fire || moved.has(it), cfg, it.a);
       else advance(it.s, windowValue(it.sums), index, it.v, fire, cfg);
     }
     this.items = [];
@@ -537,6 +543,32 @@ export class CustomerShiftLocal implements LocalOperator {
       window_start: windowStart,
     });
   }
+}
+
+/**
+ * One alert per shift of a customer's purchases: when both purchase measures fire the same way at
+ * one window close (more purchases and more spend), the one with the stronger evidence tells of
+ * both, and the other series restarts as alerted all the same. A tester's sales team got
+ * "spend_count jumped 165%" and "spend_total jumped 91%" as two leads of one customer on one day.
+ * Returns each alert's series with its companion, in the order the series fired.
+ */
+function oneAlertPerShift(fired: ReadonlySet<Item>): Array<[lead: Item, also: Item | undefined]> {
+  const companion = new Map<Item, Item>();
+  const told = new Set<Item>();
+  const firstOfCustomer = new Map<CustomerState, Item>();
+  for (const it of fired) {
+    if (!PURCHASE_MEASURES.includes(it.measure)) continue;
+    const other = firstOfCustomer.get(it.c);
+    if (other === undefined) {
+      firstOfCustomer.set(it.c, it);
+      continue;
+    }
+    if ((other.v as Verdict).direction !== (it.v as Verdict).direction) continue;
+    const [lead, also] = (it.v as Verdict).pValue < (other.v as Verdict).pValue ? [it, other] : [other, it];
+    companion.set(lead, also);
+    told.add(also);
+  }
+  return [...fired].filter((it) => !told.has(it)).map((it) => [it, companion.get(it)]);
 }
 
 /** The first window a split of series `s` can start at when window `index` closes: `minHistory` windows into its ring. */
