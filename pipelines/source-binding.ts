@@ -82,8 +82,14 @@ export function checkInputFiles(job: JobConfig, from: string): void {
     // A relative path is read from the current directory, not the job file's: say so when it is not there.
     const where = isAbsolute(path) ? '' : ` (relative to the current directory, ${process.cwd()})`;
     if (!existsSync(path)) throw new UsageError(`${from} ${path}: no such file${where}`);
-    if (statSync(path).isDirectory()) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
       throw new UsageError(`${from} ${path} is a directory; give the files in it, e.g. ${from} ${path.replace(/\/+$/, '')}/*.ndjson`);
+    }
+    // A file is read from where the last run stopped, by its position: a pipe has none (a read at an
+    // offset fails, and opening one without a writer waited for good, deaf to SIGTERM).
+    if (!stat.isFile()) {
+      throw new UsageError(`${from} ${path} is not a regular file (a named pipe or a device): stream it through stdin instead: --input - < ${path}`);
     }
     // Before anything is created: a file this process may not read is a mistake in the command, not a failure of the run.
     try {

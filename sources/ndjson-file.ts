@@ -73,8 +73,8 @@ export async function* readNdjsonBatches(
   const ready: RecordBatch[] = [];
   let ended = false;
   let warning: string | undefined;
+  let read: Promise<IteratorResult<Buffer>> | undefined;
   try {
-    let read: Promise<IteratorResult<Buffer>> | undefined;
     for (;;) {
       read ??= chunks.next();
       const since = lines.partialSince;
@@ -106,8 +106,13 @@ export async function* readNdjsonBatches(
     if (lines.partialSince !== undefined) yield lines.takeBatch();
   } finally {
     // A read still pending (stdin waiting for its producer) keeps the process alive until the
-    // stream is destroyed; an async iterator's return() would wait for that read first.
-    if (!ended) stream.destroy();
+    // stream is destroyed; an async iterator's return() would wait for that read first. Destroyed,
+    // the stream fails that read (a premature close): nobody waits for it any more, and left
+    // unhandled it ended a stop of a file input with a stack trace and exit 1.
+    if (!ended) {
+      read?.catch(() => undefined);
+      stream.destroy();
+    }
   }
 }
 

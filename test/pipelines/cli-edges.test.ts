@@ -75,6 +75,25 @@ describe('pulse run: inputs, databases and options', () => {
     refused('--input data is a directory; give the files in it, e.g. --input data/*.ndjson', 'run', '--config', JOB, '--input', 'data', '--db', 'new.duckdb');
   });
 
+  it('a named pipe (opened with no writer, the job waited for good; with one, a read at its offset failed)', () => {
+    const fifo = join(dir, 'events.pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    try {
+      refused(
+        '--input events.pipe is not a regular file (a named pipe or a device): stream it through stdin instead: --input - < events.pipe',
+        'run',
+        '--config',
+        JOB,
+        '--input',
+        'events.pipe',
+        '--db',
+        'new.duckdb',
+      );
+    } finally {
+      rmSync(fifo);
+    }
+  });
+
   it('a spreadsheet export (every line would be refused as invalid JSON)', () => {
     writeFileSync(join(dir, 'events.csv'), 'type,event_id\ntransaction,t1\n');
     refused(

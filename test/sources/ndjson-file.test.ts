@@ -167,6 +167,31 @@ describe('readNdjsonBatches', () => {
     expect(stdin.destroyed).toBe(true);
   });
 
+  it('stops a file read when the signal aborts: the read in flight is dropped, not thrown (a stop of a file job exited 1)', async () => {
+    // Large enough that a read is in flight when the signal aborts after the first batch.
+    const line = JSON.stringify({ type: 'usage', event_id: 'E', ts: '2026-01-05T00:00:00Z', customer_id: 'C1', metric: 'm', quantity: 1 });
+    const path = tempFile(Buffer.from(`${line}\n`.repeat(200_000)));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const abort = new AbortController();
+      let batches = 0;
+      for await (const batch of readNdjsonBatches('p', { path }, undefined, { ...OPTIONS, batchSize: 1000 }, abort.signal)) {
+        batches++;
+        expect(batch.records.length).toBeGreaterThan(0);
+        abort.abort();
+      }
+      expect(batches).toBeLessThan(200);
+      // A rejection left unhandled is reported after the turn of the event loop that dropped it.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   describe("a file's last line without a newline", () => {
     const record = (i: number): string =>
       JSON.stringify({ type: 'usage', event_id: `E${i}`, ts: '2026-01-05T00:00:00Z', customer_id: 'C1', metric: 'm', quantity: i });
