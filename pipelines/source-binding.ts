@@ -161,10 +161,12 @@ const filesSource: SourceSpec = {
       // A file shorter than where it stopped, or an unfinished last line left for the next run.
       onWarning: (message) => logger.warn(message),
     });
-    const appendRejects = rejectsFilesWriter((path, error) =>
+    const appendRejects = rejectsFilesWriter((path, error, first) =>
       logger.warn(
         { path, error: error.message },
-        'cannot write the rejects file beside this input (a read-only place?): its refused records are in the dead_letters table; set dead_letters.rejects_files: false to stop trying',
+        `cannot write the rejects file ${path} beside this input (${error.message}): it lacks this run's refused records from the one of ` +
+          `line ${first.position.offset} on, all of which are in the dead_letters table. In a read-only place set ` +
+          'dead_letters.rejects_files: false to stop trying; on a full disk free space (the next run appends its own)',
       ),
     );
     return {

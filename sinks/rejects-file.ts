@@ -1,36 +1,37 @@
-import { appendFile } from 'node:fs/promises';
 import type { Rejection } from '../operators/events.js';
-
-/** Errors that say the file cannot be written where the input lies (a read-only share or mount). */
-const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+import { appendWholeLines, type AppendText } from './append-lines.js';
 
 /**
  * Appends rejected records of file inputs to `<input>.rejects.ndjson` beside each file, one JSON
  * object per line, so whoever produced the file can see and fix what was refused. The
  * `dead_letters` table is the authoritative copy; this file is written after each checkpoint
- * commits, so it never lists a record the table does not. Where it cannot be written (an input
- * on a read-only share) `onUnwritable` is told once per file and the run goes on: it failed at
- * the end of the input before, after every record had been committed.
+ * commits, so it never lists a record the table does not. Where a file cannot be written (an input
+ * on a read-only share, a full disk) `onFailed` is told once, with the first record it misses, and
+ * the run goes on without that file: every record is committed by then, and a run that failed on
+ * it (at the end of its input, on a full disk with a stack trace) had lost nothing but the file's
+ * copy. A failed append is cut back off the file, so it ends with whole lines.
  */
-export function rejectsFilesWriter(onUnwritable: (path: string, error: Error) => void): (rejections: readonly Rejection[]) => Promise<void> {
-  const unwritable = new Set<string>();
+export function rejectsFilesWriter(
+  onFailed: (path: string, error: Error, firstMissing: Rejection) => void,
+  appendText?: AppendText,
+): (rejections: readonly Rejection[]) => Promise<void> {
+  const failed = new Set<string>();
   return async (rejections) => {
-    const byFile = new Map<string, string[]>();
+    const byFile = new Map<string, { lines: string[]; first: Rejection }>();
     for (const r of rejections) {
       if (r.position.partition === 'stdin' || !r.position.partition.startsWith('/')) continue;
       const path = rejectsPath(r.position.partition);
-      if (unwritable.has(path)) continue;
-      let lines = byFile.get(path);
-      if (!lines) byFile.set(path, (lines = []));
-      lines.push(JSON.stringify({ line: r.position.offset, reason: r.reason, detail: r.detail, type: r.type, raw: r.raw }) + '\n');
+      if (failed.has(path)) continue;
+      let file = byFile.get(path);
+      if (!file) byFile.set(path, (file = { lines: [], first: r }));
+      file.lines.push(JSON.stringify({ line: r.position.offset, reason: r.reason, detail: r.detail, type: r.type, raw: r.raw }) + '\n');
     }
-    for (const [path, lines] of byFile) {
+    for (const [path, { lines, first }] of byFile) {
       try {
-        await appendFile(path, lines.join(''));
+        await appendWholeLines(path, lines.join(''), appendText);
       } catch (error) {
-        if (!UNWRITABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-        unwritable.add(path);
-        onUnwritable(path, error as Error);
+        failed.add(path);
+        onFailed(path, error as Error, first);
       }
     }
   };

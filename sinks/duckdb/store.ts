@@ -5,7 +5,7 @@ import type { Rejection } from '../../operators/events.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { PackedStateColumns, type PackedStateRows } from '../../operators/state-pack.js';
 import type { PartitionPosition } from '../../sources/source.js';
-import { PulseError } from '../../operators/errors.js';
+import { PulseError, UsageError } from '../../operators/errors.js';
 import { createOrUpgradeTables } from './migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from './schema.js';
 import { TableWriter } from './table-writer.js';
@@ -131,6 +131,13 @@ export class DuckDBStore {
     const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit });
     const connection = await instance.connect();
+    try {
+      await refuseForeignDatabase(connection, path);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
     await connection.run(`SET TimeZone = 'UTC'`);
     await createOrUpgradeTables(connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
     const store = new DuckDBStore(path, instance, connection, memoryLimit);
@@ -379,4 +386,24 @@ export class DuckDBStore {
       await writer.stage(connection, { length: block.length, names: Object.keys(columns), column: (name) => columns[name]! });
     }
   }
+}
+
+/** The names of customer-pulse's tables. */
+const PULSE_TABLES = new Set([...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL].map((ddl) => /TABLE IF NOT EXISTS (\w+)/.exec(ddl)?.[1]));
+
+/**
+ * Refuses a database that no job has written to (no checkpoints) and that holds tables of another
+ * program: a new file, or one that only a command such as `pulse users add` has prepared, is fine.
+ * A job or the console adds its tables to its database and changes them as it needs.
+ */
+export async function refuseForeignDatabase(connection: DuckDBConnection, path: string): Promise<void> {
+  const reader = await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name`);
+  const tables = reader.getRowObjectsJS().map((row) => String(row['table_name']));
+  const foreign = tables.includes('pulse_checkpoints') ? [] : tables.filter((table) => !PULSE_TABLES.has(table));
+  if (foreign.length === 0) return;
+  throw new UsageError(
+    `${path} is a DuckDB database of another program (its tables ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''} ` +
+      'are none of customer-pulse): a job adds its tables to its --db and changes them as it needs (a table of the same name as one ' +
+      'of its own, such as alerts, takes new columns and rows), so give a new file or one a job wrote',
+  );
 }

@@ -1,6 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { SinkError } from '../../operators/errors.js';
 import type { ReportDocument } from './document.js';
 import { renderChartSvg } from './chart.js';
 import { renderHtml } from './html.js';
@@ -70,6 +71,8 @@ async function atomicWrite(path: string, content: string): Promise<void> {
   } catch (error) {
     // A full disk left an empty or partial temporary file behind for every report it refused.
     await rm(temporary, { force: true });
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'ENOSPC' ? 'free space on its file system, or write the reports to another directory' : 'check the directory and its permissions';
+    throw new SinkError(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}; ${what}`, { cause: error });
   }
 }

@@ -125,6 +125,33 @@ describe('pulse run: inputs, databases and options', () => {
     expect(stderr).not.toContain('processed');
   });
 
+  it("--db at another program's DuckDB file: refused, its tables left as they were", async () => {
+    const foreign = join(dir, 'shop.duckdb');
+    await query(
+      foreign,
+      'CREATE TABLE orders (id INTEGER, total DOUBLE)',
+      'CREATE TABLE alerts (x INTEGER, y VARCHAR)',
+      "INSERT INTO alerts VALUES (1, 'mine')",
+    );
+    refused(
+      'shop.duckdb is a DuckDB database of another program (its tables orders are none of customer-pulse)',
+      'run',
+      '--config',
+      JOB,
+      '--input',
+      'events.ndjson',
+      '--db',
+      'shop.duckdb',
+    );
+    const [columns, rows] = await query(
+      foreign,
+      `SELECT string_agg(column_name, ',' ORDER BY column_index) AS c FROM duckdb_columns() WHERE table_name = 'alerts'`,
+      'SELECT count(*)::INTEGER AS n FROM alerts',
+    );
+    expect(columns).toEqual([{ c: 'x,y' }]);
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
   it('an unknown option is reported as unknown, with the close match, even when it hides a required one', () => {
     const stderr = refused("error: unknown option '--confg'", 'run', '--confg', JOB, '--input', 'events.ndjson');
     expect(stderr).toContain('(Did you mean --config?)');

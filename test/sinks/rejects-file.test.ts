@@ -28,4 +28,29 @@ describe('rejects files beside the inputs', () => {
     const lines = readFileSync(join(dir, 'events.rejects.ndjson'), 'utf8').trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { line: number }).line)).toEqual([3, 9]);
   });
+
+  it('on a full disk: the failed append is cut back, told once with the first record missed, and the run goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-rejects-full-'));
+    const told: string[] = [];
+    // The second append stops after 30 bytes with ENOSPC, as a full disk does (it threw before, and the run died with a stack trace).
+    let appends = 0;
+    const append = rejectsFilesWriter(
+      (path, error, first) => told.push(`${path} ${(error as NodeJS.ErrnoException).code} line ${first.position.offset}`),
+      async (file, text) => {
+        if (++appends !== 2) return file.appendFile(text);
+        await file.appendFile(text.slice(0, 30));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    );
+    const input = join(dir, 'events.ndjson');
+    await append([rejection(input, 3)]);
+    await append([rejection(input, 9), rejection(input, 12)]);
+    await append([rejection(input, 20)]);
+    const path = join(dir, 'events.rejects.ndjson');
+    expect(told).toEqual([`${path} ENOSPC line 9`]);
+    // Whole lines only: the fragment of the failed append is gone.
+    expect(readFileSync(path, 'utf8')).toBe(
+      `${JSON.stringify({ line: 3, reason: 'invalid_json', detail: 'not valid JSON', type: 'unknown', raw: '{oops' })}\n`,
+    );
+  });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
-import { type AppendText, FileReceiver } from '../../../sinks/alerts/file.js';
+import type { AppendText } from '../../../sinks/append-lines.js';
+import { FileReceiver } from '../../../sinks/alerts/file.js';
 import type { Notification } from '../../../sinks/alerts/types.js';
 import { oneAlertNotification } from './helpers.js';
 

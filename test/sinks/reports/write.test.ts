@@ -10,7 +10,11 @@ describe('report files written atomically', () => {
     // The rename onto the report's name fails: a directory that is not empty has that name.
     mkdirSync(join(dir, 'report.json'));
     writeFileSync(join(dir, 'report.json', 'inside'), 'x');
-    await expect(writeJsonFile(dir, 'report.json', { a: 1 })).rejects.toThrow();
+    // Said as a failure of that file, not a bare system error (`pulse report` printed a stack trace).
+    await expect(writeJsonFile(dir, 'report.json', { a: 1 })).rejects.toMatchObject({
+      code: 'SINK_FAILED',
+      message: expect.stringMatching(new RegExp(`^cannot write ${join(dir, 'report.json')}: .*; check the directory and its permissions$`)) as unknown,
+    });
     expect(readdirSync(dir)).toEqual(['report.json']);
     // A write that succeeds leaves the report alone.
     await writeJsonFile(dir, 'other.json', { a: 1 });
