@@ -266,7 +266,6 @@ export class JobRunner {
     const before = this.watermarks.current;
     const watermark = this.watermarks.advance(this.now());
     if (watermark <= before) return undefined;
-    if (this.eventClock && Number.isFinite(watermark)) this.schedule.startAt(watermark);
     this.progress.watermark = watermark;
     await this.pool!.watermark(watermark);
     return watermark;

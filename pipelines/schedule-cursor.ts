@@ -48,7 +48,7 @@ export class ScheduleCursor {
     if (typeof madeAhead === 'object' && madeAhead !== null) this.madeAhead = { ...(madeAhead as Record<string, number>) };
   }
 
-  /** Where the clock starts, unless a checkpoint had a cursor. */
+  /** Where a live job's clock (the wall clock) starts, unless a checkpoint had a cursor. */
   startAt(at: number): void {
     this.cursor ??= at;
   }
@@ -57,7 +57,9 @@ export class ScheduleCursor {
    * A replay's clock starts where its first batch's events start, not at its first watermark: that
    * comes after the whole batch, and a file of a few weeks that fits in one batch (4,096 lines by
    * default) made no report of its weeks. Its first percentile, so that a few records dated far
-   * back do not add months of empty reports.
+   * back do not add months of empty reports. Not where the watermark first moves: several files
+   * move it from where the files waiting for their turn start, before any batch (`next`), and the
+   * start of the data was then unknown (the runs before it were made: four empty reports).
    */
   startAtEvents(times: Float64Array): void {
     if (this.cursor !== undefined || times.length === 0) return;
