@@ -121,8 +121,9 @@ function unfinishedLineWarning(path: string, line: number | undefined): string |
   if (line === undefined) return undefined;
   return (
     `${path}:${line}: the file's last line has no newline and is not a complete JSON value, as when a writer is still writing it: ` +
-    'it is not read now, and the next run reads it again from its start. If the file is final, correct that line or end it with a newline ' +
-    '(the next run then reads it, and refuses it as invalid_json if it is still not JSON)'
+    'it is not read now; a later run over this same file reads it from its start once it is finished. If the file is final, correct that ' +
+    'line or end it with a newline and run again over it (it is then refused as invalid_json if it is still not JSON): a run over other ' +
+    'files never reads it, and an export that goes on in a new file loses the event'
   );
 }
 

@@ -216,8 +216,9 @@ describe('readNdjsonBatches', () => {
       expect(first.batches.at(-1)!.position).toEqual({ offset: 6, resume: Buffer.byteLength(complete) });
       expect(first.warnings).toEqual([
         `${path}:7: the file's last line has no newline and is not a complete JSON value, as when a writer is still writing it: ` +
-          'it is not read now, and the next run reads it again from its start. If the file is final, correct that line or end it with a newline ' +
-          '(the next run then reads it, and refuses it as invalid_json if it is still not JSON)',
+          'it is not read now; a later run over this same file reads it from its start once it is finished. If the file is final, correct that ' +
+          'line or end it with a newline and run again over it (it is then refused as invalid_json if it is still not JSON): a run over other ' +
+          'files never reads it, and an export that goes on in a new file loses the event',
       ]);
       // The writer finishes the line and writes more; the next run reads line 7 once, whole, and numbers on from it.
       appendFileSync(path, whole[6]!.slice(30) + '\n' + whole.slice(7).join('\n') + '\n');
