@@ -142,6 +142,38 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
     }
     names.add(op.name);
   });
+  // Tables with no operator column: two operators would write the same rows (or, for the KPI
+  // gauges, register the same metrics and stop the run with a stack trace).
+  const kpis = operators.findIndex((op) => op.type === 'contact_kpis');
+  const secondKpis = operators.findIndex((op, index) => op.type === 'contact_kpis' && index > kpis);
+  if (secondKpis >= 0) {
+    throw located(
+      ['operators', secondKpis],
+      `operators[${secondKpis}] (contact_kpis): `,
+    )({
+      path: 'type',
+      detail: `a job has one contact_kpis operator (operators[${kpis}] is one): its rows and gauges name no operator; give its window_sizes and rules to that one`,
+    });
+  }
+  const sizeIn = new Map<string, number>();
+  operators.forEach((op, index) => {
+    if (op.type !== 'customer_windows') return;
+    (op.settings['windows'] as Array<{ size: string }>).forEach((window, at) => {
+      const size = requireDuration(window.size);
+      // In one operator a size may come tumbling and sliding: it writes each window once.
+      const other = sizeIn.get(String(size));
+      if (other !== undefined && other !== index) {
+        throw located(
+          ['operators', index],
+          `operators[${index}] (customer_windows): `,
+        )({
+          path: `windows[${at}].size`,
+          detail: `windows of ${window.size} are already in operators[${other}]: table customer_windows keeps one row per customer and window, which both would write; keep each size in one`,
+        });
+      }
+      sizeIn.set(String(size), index);
+    });
+  });
   const outcomes: OutcomeThresholds = { minPrecision: job.outcomes.min_precision, minJudged: job.outcomes.min_judged };
   const reportSchedules = withOrigin(origin, () => buildReportSchedules(job.reports.schedule, outcomes));
   checkScorecardSource(reportSchedules, operators, origin);

@@ -135,7 +135,11 @@ export const JOB_SCHEMA = Type.Object(
         type: Type.String({ description: 'the operator type; its options are in the tables below' }),
         name: Type.Optional(Type.String({ minLength: 1, description: 'unique in the job; default: the type' })),
       }),
-      { minItems: 1, description: 'the operators in order, each `{type, name?, ...options}`' },
+      {
+        minItems: 1,
+        description:
+          'the operators in order, each `{type, name?, ...options}`; one contact_kpis at most, and a customer_windows size in one customer_windows only (their tables name no operator)',
+      },
     ),
     store: section({
       path: Type.String({ minLength: 1, default: 'pulse.duckdb', description: 'the DuckDB file (state, outputs and checkpoint); `--db` overrides' }),

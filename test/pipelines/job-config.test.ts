@@ -126,6 +126,19 @@ describe('job configuration', () => {
       VALID.replace('- type: customer_windows', '- type: customer_windows\n  - type: customer_windows'),
       /^job\.yaml:\d+: operators\[1\] \(customer_windows\): name: 'customer_windows' is used twice/,
     ],
+    [
+      'a window size in two customer_windows operators (the table has one row per customer and window: both wrote it)',
+      VALID.replace(
+        '- type: customer_windows',
+        '- type: customer_windows\n    windows: [{ size: 1h }]\n  - type: customer_windows\n    name: more\n    windows: [{ size: 1d }, { size: 60m }]',
+      ),
+      /^job\.yaml:\d+: operators\[1\] \(customer_windows\): windows\[1\]\.size: windows of 60m are already in operators\[0\]/,
+    ],
+    [
+      'two contact_kpis operators (their gauges clashed: a stack trace)',
+      VALID.replace('- type: customer_windows', '- type: contact_kpis\n  - type: contact_kpis\n    name: more'),
+      /^job\.yaml:\d+: operators\[1\] \(contact_kpis\): type: a job has one contact_kpis operator \(operators\[0\] is one\)/,
+    ],
     ['YAML syntax', 'name: [unclosed\n', /YAML syntax error at line \d+, column \d+/],
     [
       'bad memory limit',
