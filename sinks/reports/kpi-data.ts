@@ -65,15 +65,17 @@ export async function firstWindowStart(connection: DuckDBConnection, scope: KpiS
 
 /**
  * The newest complete window in scope: its end is not after the end of the data, which is the
- * latest end of the smallest windows of any queue (a day of data that stops at noon has a 1d row
- * already; it is not complete). Null when there is none.
+ * earliest of the window sizes' last ends, of any queue (a day of data that stops at noon has a 1d
+ * row already; it is not complete). A size whose rows stop before the newest window of any size
+ * starts is one the job no longer computes (`window_sizes` changed): after 15m gave way to 30m, the
+ * 15m rows' end held every report at the day of the change.
  */
 export async function lastCompleteWindowStart(connection: DuckDBConnection, scope: KpiScope): Promise<number | null> {
   const { where, params } = scopeWhere(scope);
   const [row] = await queryRows(
     connection,
-    `WITH sizes AS (SELECT epoch_ms(window_end) - epoch_ms(window_start) AS size, epoch_ms(window_end) AS we FROM contact_kpis),
-          data_end AS (SELECT max(we) AS end_ms FROM sizes WHERE size = (SELECT min(size) FROM sizes))
+    `WITH last_ends AS (SELECT epoch_ms(window_end) - epoch_ms(window_start) AS size, max(epoch_ms(window_end)) AS last_end FROM contact_kpis GROUP BY size),
+          data_end AS (SELECT min(last_end) AS end_ms FROM last_ends WHERE last_end > (SELECT max(epoch_ms(window_start)) FROM contact_kpis))
      SELECT max(epoch_ms(window_start)) AS ws FROM contact_kpis
       WHERE ${where} AND epoch_ms(window_end) <= (SELECT end_ms FROM data_end)`,
     params,
