@@ -11,7 +11,8 @@
  * not for a window the input ended in: operators/input-end.ts), in window order, `onWatermark`
  * after them (a firing rule's windows without contacts), and `onWindowRevised` when a late contact
  * changes a closed window (this only refreshes week-over-week baselines: a decision taken at close
- * is not taken back). All state is plain JSON in KeyedState.
+ * is not taken back). A firing alert whose rule has left the job is resolved at the next watermark,
+ * saying so. All state is plain JSON in KeyedState.
  */
 import { stableAlertId, type Alert } from '../alert.js';
 import { formatKpiValue, isRateKpi, type ContactKpiRow, type KpiName, type RateCounts } from '../contact-kpis/kpis.js';
@@ -107,7 +108,15 @@ export class RuleEvaluator {
       if (st.firing === null || st.last_start === null) continue;
       const [name, queue, channel] = JSON.parse(key) as [string, string, string];
       const rule = this.rules.find((r) => r.name === name);
-      if (rule === undefined) continue;
+      if (rule === undefined) {
+        // The rule left the job (removed or renamed) while its alert fired: nothing would ever
+        // resolve it, and receivers would show it firing for good.
+        if (Number.isFinite(watermark)) {
+          alerts.push(withdrawn(st.firing, watermark));
+          this.status.delete(key);
+        }
+        continue;
+      }
       const size = rule.windowMs;
       const closed = Math.floor((watermark - st.last_start) / size) - 1;
       if (!(closed > 0)) continue;
@@ -322,6 +331,21 @@ function resolve(firing: Alert, row: ContactKpiRow, o: Outcome, streak: number):
       resolved_at: iso(row.window_end),
       resolved_value: fmt(o.value),
       resolution: `back within threshold for ${streak} consecutive window${streak > 1 ? 's' : ''} (last window starting ${iso(row.window_start)})`,
+    },
+    status: 'resolved',
+  };
+}
+
+/** The resolution of a firing alert whose rule is no longer in the job, at event time `at`. */
+function withdrawn(firing: Alert, at: number): Alert {
+  return {
+    ...firing,
+    labels: { ...firing.labels },
+    annotations: {
+      ...firing.annotations,
+      resolved_at: iso(at),
+      resolved_value: 'n/a',
+      resolution: `the rule ${firing.rule} is no longer in the job (removed or renamed): its alert is closed unjudged`,
     },
     status: 'resolved',
   };

@@ -273,6 +273,27 @@ describe('RuleEvaluator', () => {
     ev2.status.restore(saved);
     expect(close(ev2, row(T0 + W15, { service_level: 0.5 }))).toHaveLength(1);
   });
+
+  it('resolves a firing alert whose rule has left the job (removed or renamed), saying so; it stayed firing for good', () => {
+    const ev1 = new RuleEvaluator(validateRules([{ name: 'sl', when: 'service_level < 0.8' }]));
+    const [firing] = close(ev1, row(T0, { service_level: 0.5 }));
+    expect(firing!.status).toBe('firing');
+    const saved = JSON.parse(JSON.stringify(ev1.status.drainChanges().upserts)) as Array<[string, never]>;
+    // The next run's job calls the rule sl_low.
+    const ev2 = new RuleEvaluator(validateRules([{ name: 'sl_low', when: 'service_level < 0.8' }]));
+    ev2.status.restore(saved);
+    const emptyRow = (size: number, start: number, queue: string, channel: string) => row(start, {}, size, queue, channel);
+    const [resolved, ...more] = ev2.onWatermark(T0 + 3 * W15, emptyRow);
+    expect(more).toEqual([]);
+    expect(resolved).toMatchObject({ alert_id: firing!.alert_id, rule: 'sl', status: 'resolved' });
+    expect(resolved!.annotations).toMatchObject({
+      resolved_at: new Date(T0 + 3 * W15).toISOString(),
+      resolution: 'the rule sl is no longer in the job (removed or renamed): its alert is closed unjudged',
+    });
+    // Once: its progress is gone.
+    expect(ev2.onWatermark(T0 + 4 * W15, emptyRow)).toEqual([]);
+    expect(ev2.status.size).toBe(0);
+  });
 });
 
 describe('rules fire on evidence', () => {
