@@ -80,6 +80,8 @@ export interface GlobalOperator {
    * a fresh part once at start, to learn which gauges to register.
    */
   gauges?(): GaugeReading[];
+  /** What the end of a run says of this part's work in it (the run's last lines on stderr), if anything. */
+  runNotes?(): string[];
 }
 
 /** What an operator factory builds: local parts for the shards, and the global part if any. */

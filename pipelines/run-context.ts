@@ -66,4 +66,6 @@ export interface RunProgress {
 export interface RunSummary extends RunProgress {
   /** True when a bounded input was read to its end and every window closed. */
   completed: boolean;
+  /** What the operators say of their work in this run (GlobalOperator `runNotes`). */
+  notes: string[];
 }

@@ -192,7 +192,8 @@ export class JobRunner {
       },
       completed ? 'input processed to its end' : 'stopped; state checkpointed',
     );
-    return { ...this.progress, completed };
+    const notes = this.globals.flatMap((global) => global?.runNotes?.() ?? []);
+    return { ...this.progress, completed, notes };
   }
 
   private createPool(): ShardPool {

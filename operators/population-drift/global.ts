@@ -84,6 +84,8 @@ export class PopulationDriftGlobal implements GlobalOperator {
     segments: new Map<string, OutputRow>(),
     migrations: new Map<string, OutputRow>(),
   };
+  /** This run's events of periods closed before they came, by period start (`runNotes`). */
+  private readonly leftOut = new Map<number, number>();
 
   constructor(private readonly options: PopulationDriftOptions) {
     this.name = options.name;
@@ -97,6 +99,10 @@ export class PopulationDriftGlobal implements GlobalOperator {
   merge(partials: readonly unknown[]): void {
     const p = this.progress();
     for (const partial of partials as DriftPartial[]) {
+      if (partial.leftOut)
+        for (const [start, events] of Object.entries(partial.leftOut)) this.leftOut.set(Number(start), (this.leftOut.get(Number(start)) ?? 0) + events);
+      // Only events of closed periods: nothing else to merge.
+      if (partial.starts.length === 0) continue;
       if (p.nextStart === null || (!p.closedAny && partial.minStart < p.nextStart)) p.nextStart = partial.minStart;
       p.maxTs = p.maxTs === null ? partial.maxTs : Math.max(p.maxTs, partial.maxTs);
       const active = new Set(p.active ?? []);
@@ -217,6 +223,23 @@ export class PopulationDriftGlobal implements GlobalOperator {
     return [
       { kind: 'drift_scores', scores: this.latestScores(), ...datasetDrifted(this.progress()) },
       { kind: 'segment_sizes', customers: this.segmentSizes() },
+    ];
+  }
+
+  /**
+   * Events that came after their period was closed: a run whose input ended within
+   * final_period_slack of a period's end closed it, and a later run brought its stragglers. Said
+   * at the end of the run, not left out silently.
+   */
+  runNotes(): string[] {
+    if (this.leftOut.size === 0) return [];
+    const periods = [...this.leftOut.keys()].sort((a, b) => a - b);
+    const events = [...this.leftOut.values()].reduce((a, b) => a + b, 0);
+    const days = (start: number): string => new Date(start).toISOString().slice(0, 10);
+    return [
+      `${this.name}: ${events} events of periods closed before they came (from ${periods.map(days).join(', ')}) are left out of drift and ` +
+        "customer_segments: an earlier run's input ended within final_period_slack of the period's end and closed it; they are counted in " +
+        'customer_windows and contact_kpis. A replay of the whole input into a new database counts them',
     ];
   }
 

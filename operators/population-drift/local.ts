@@ -104,6 +104,8 @@ export interface DriftPartial {
   firstTs: number[];
   /** Period start -> event-level feature summaries. */
   periods: Record<string, Summaries>;
+  /** Period start -> events of that period, closed already, that were left out (see `process`). */
+  leftOut?: Record<string, number>;
 }
 
 /**
@@ -153,6 +155,8 @@ export class PopulationDriftLocal implements LocalOperator {
   /** By source partition, in a job that merges drift: the start of its first period not closed, once it has closed one. */
   private partitionsClosedBefore = new Map<string, number>();
   private partial: DriftPartial | null = null;
+  /** Events of closed periods since the last partial (DriftPartial `leftOut`). */
+  private leftOut: Record<string, number> | null = null;
   /** Shared copies of profile attribute values (regions, age bands: a few values for every customer). */
   private readonly attributeValues = new StringPool();
   /** Text keys of period starts and months, cached: one per event otherwise. */
@@ -179,8 +183,14 @@ export class PopulationDriftLocal implements LocalOperator {
 
   process(event: PulseEvent): void {
     const start = periodStart(event.ts, this.options.periodMs, this.options.offsetMs);
-    // Its period is closed: the runner's lateness should have refused it.
-    if (this.closedBefore !== null && start < this.closedBefore) return;
+    // Its period is closed: the end of an earlier run's input closed it (its events reached within
+    // final_period_slack of its end), and this straggler, within the lateness, came after. Counted,
+    // and said at the end of the run: it is in the windows and KPIs, not in drift.
+    if (this.closedBefore !== null && start < this.closedBefore) {
+      const left = (this.leftOut ??= {});
+      left[start] = (left[start] ?? 0) + 1;
+      return;
+    }
     const p = (this.partial ??= { minStart: start, maxTs: event.ts, starts: [], lastTs: [], firstTs: [], periods: {} });
     if (start < p.minStart) p.minStart = start;
     const at = p.starts.indexOf(start);
@@ -223,8 +233,14 @@ export class PopulationDriftLocal implements LocalOperator {
   }
 
   drainPartial(): DriftPartial | undefined {
-    const partial = this.partial ?? undefined;
+    let partial = this.partial ?? undefined;
     this.partial = null;
+    if (this.leftOut !== null) {
+      // No period of its own: a start beyond every period moves nothing in the global part.
+      partial ??= { minStart: Number.POSITIVE_INFINITY, maxTs: Number.NEGATIVE_INFINITY, starts: [], lastTs: [], firstTs: [], periods: {} };
+      partial.leftOut = this.leftOut;
+      this.leftOut = null;
+    }
     return partial;
   }
 

@@ -54,6 +54,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     );
   }
   if (summary.ruleNames.unmatched.length > 0) lines.push(unmatchedRuleNamesText(summary.ruleNames));
+  lines.push(...summary.notes);
   if (summary.openRuleWindows.length > 0) {
     const windows = summary.openRuleWindows.map((w) => `the ${formatDuration(w.sizeMs)} window from ${formatInstant(w.start)}`).join(', ');
     lines.push(

@@ -15,6 +15,7 @@ const summary = {
   reportsFailed: 0,
   ruleNames: { unmatched: [], known: { queue: [], reason: [] } },
   openRuleWindows: [],
+  notes: [],
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 

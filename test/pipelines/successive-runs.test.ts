@@ -296,4 +296,36 @@ dead_letters: { rejects_files: false }
     expect(await alerts(one)).toEqual(expected);
     expect(await alerts(two)).toEqual(expected);
   }, 120_000);
+  it("drift's stragglers of a week an earlier run closed are counted and said, not left out silently", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-successive-drift-'));
+    // T0 is a Monday: a week of purchases up to Sunday 23:20, which closes the week at the input's
+    // end (within final_period_slack, 1h); the next file brings a Sunday 23:40 purchase, then Monday's.
+    const tx = (n: number, ts: number) =>
+      JSON.stringify({ type: 'transaction', event_id: `t${n}`, ts, customer_id: `c${n % 20}`, amount: 10 + (n % 7), channel: 'web' });
+    const sunday = T0 + 6 * DAY;
+    const first = Array.from({ length: 140 }, (_, i) => tx(i, T0 + Math.floor((i * (6 * DAY + 23 * HOUR + 20 * 60_000)) / 139)));
+    const second = [tx(1000, sunday + 23 * HOUR + 40 * 60_000), ...Array.from({ length: 20 }, (_, i) => tx(2000 + i, T0 + 7 * DAY + i * HOUR))];
+    writeFileSync(join(dir, 'first.ndjson'), first.join('\n') + '\n');
+    writeFileSync(join(dir, 'second.ndjson'), second.join('\n') + '\n');
+    const job = join(dir, 'job.yaml');
+    writeFileSync(
+      job,
+      `name: successive-drift
+source: files
+sources:
+  files: { type: files, paths: [first.ndjson], batch_size: 100 }
+operators:
+  - type: population_drift
+    period: 7d
+dead_letters: { rejects_files: false }
+`,
+    );
+    const db = join(dir, 'pulse.duckdb');
+    const one = await runPulse(['--config', job, '--input', join(dir, 'first.ndjson'), '--db', db, '--reports', join(dir, 'r')]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).not.toContain('periods closed before they came');
+    const two = await runPulse(['--config', job, '--input', join(dir, 'second.ndjson'), '--db', db, '--reports', join(dir, 'r')]);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toContain('population_drift: 1 events of periods closed before they came (from 2026-01-05) are left out of drift and customer_segments');
+  }, 120_000);
 });
