@@ -65,8 +65,12 @@ const contactKpis: OperatorFactory = {
       rules: validateRules(settings['rules'], { windowSizes: options.windowSizesMs }),
     });
   },
-  // Each customer's look-ahead entries keep a reason under same_reason only.
-  stateSettings: (settings) => ({ fcr_scope: contactKpiOptionsFromConfig(settings).fcrScope }),
+  // Each customer's look-ahead entries keep a reason under same_reason only; windows still open to
+  // repeats were counted under the look-ahead they were stored with (a change mixed two).
+  stateSettings: (settings) => {
+    const options = contactKpiOptionsFromConfig(settings);
+    return { fcr_scope: options.fcrScope, fcr_lookahead_days: String(options.fcrLookaheadDays) };
+  },
 };
 
 const customerShifts: OperatorFactory = {

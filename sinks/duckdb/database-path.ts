@@ -72,6 +72,14 @@ const OPEN_PROBLEMS: ReadonlyArray<[RegExp, string, string]> = [
 export function explainOpenError(path: string, error: unknown): unknown {
   const message = (error as Error).message ?? '';
   if (/not a valid DuckDB database file|database file .* is not valid/i.test(message)) return notDuckDB(path);
+  // A file cut short (a copy or a disk that filled while it was written): its header promises more.
+  if (/Could not read enough bytes from file/i.test(message)) {
+    return new SinkError(
+      `the database ${path} is damaged: it is shorter than its own header says (cut short by a copy, or by a disk that filled while it ` +
+        'was written); restore it from a backup (deploy/README.md, "Backup and restore") or run into a new --db from the start of the input',
+      { cause: error },
+    );
+  }
   if (/Cannot open file/i.test(message)) {
     for (const [pattern, code, problem] of OPEN_PROBLEMS) {
       if (!pattern.test(message)) continue;

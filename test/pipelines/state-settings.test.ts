@@ -86,6 +86,10 @@ describe("operators' state settings across runs on one database", () => {
       expect(message).toContain(line);
     }
     expect(message).toContain("give 'population_drift', 'customer_shifts' a new name");
+    const kpis = settingsOf(dir, 'kpis', '  - { type: contact_kpis, fcr_lookahead_days: 7 }');
+    expect(() => checkStateSettings(kpis, settingsOf(dir, 'kpis3', '  - { type: contact_kpis, fcr_lookahead_days: 3 }'), 'x.duckdb')).toThrow(
+      /'contact_kpis': fcr_lookahead_days was 7, is now 3/,
+    );
     const retyped = settingsOf(dir, 'retyped', '  - { type: customer_windows, name: population_drift }');
     expect(() => checkStateSettings(weekly, retyped, 'x.duckdb')).toThrow(/'population_drift': type was population_drift, is now customer_windows/);
   });
