@@ -75,7 +75,9 @@ const BATCH = 32;
  * written (each atomically, by rename), so a crash before that leaves it pending and the next run
  * over the database renders it; one after the files are written and before the mark renders those
  * requests once more, to the same files. A request that fails is logged with its alert id and the
- * error, counted, marked failed with the error, and not retried.
+ * error, counted and marked failed with the error; the next run over the database tries it again,
+ * once (a full disk or a directory it could not write then may be fixed since: its reports were
+ * missing for good, linked from their alerts).
  */
 export class ReportQueue {
   private wake: (() => void) | undefined;
@@ -156,6 +158,10 @@ export class ReportQueue {
   private async run(): Promise<void> {
     const { connection, logger } = this.options;
     try {
+      const retried = await connection.runAndReadAll(`UPDATE pulse_report_requests SET status = 'pending' WHERE status = 'failed' RETURNING alert_id`);
+      if (retried.currentRowCount > 0) {
+        logger.info({ reports: retried.currentRowCount }, `trying again ${retried.currentRowCount} alert reports that an earlier run could not write`);
+      }
       for (;;) {
         if (this.stopping) break;
         this.notified = false;

@@ -197,6 +197,21 @@ describe('ReportQueue', () => {
     expect(existsSync(ghost.annotations['report_path'] as string)).toBe(false);
   });
 
+  it('tries a report that failed in an earlier run again in the next one (a full disk freed since), once a run', async () => {
+    const kpi = await checkpointAlert(await firingKpiAlert());
+    const full: ReportWriter = {
+      write: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+      close: async () => undefined,
+    };
+    expect(await (await queue(full)).drain()).toEqual({ rendered: 0, failed: 1 });
+    expect((await requests()).map((r) => r['status'])).toEqual(['failed']);
+    // The next run over the database, the disk freed: rendered, the request done.
+    expect(await (await queue(IN_THREAD_WRITER)).drain()).toEqual({ rendered: 1, failed: 0 });
+    expect((await requests()).map((r) => [r['status'], r['renders'], r['last_error']])).toEqual([['done', 1, null]]);
+    expect(existsSync(kpi.annotations['report_path'] as string)).toBe(true);
+    expect(logLines.some((l) => l['msg'] === 'trying again 1 alert reports that an earlier run could not write')).toBe(true);
+  });
+
   it('logs the stack of a failure nobody foresaw (a defect), beside its message', async () => {
     await checkpointAlert(await firingKpiAlert());
     const broken: ReportWriter = { write: () => Promise.reject(new TypeError('x is not a function')), close: async () => undefined };
