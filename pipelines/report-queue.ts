@@ -9,6 +9,7 @@ import type { AlertReportKind } from '../sinks/reports/index.js';
 import type { ReportMetrics } from '../sinks/reports/metrics.js';
 import type { ReportWriter } from '../sinks/reports/render-thread.js';
 import { SerialQueue } from '../sinks/serial-queue.js';
+import { CANNOT_WRITE } from '../sinks/reports/write.js';
 
 export interface ReportQueueOptions {
   /** A connection of its own (`store.connect()`), never the checkpoint's; closed by `stop()`. */
@@ -75,9 +76,9 @@ const BATCH = 32;
  * written (each atomically, by rename), so a crash before that leaves it pending and the next run
  * over the database renders it; one after the files are written and before the mark renders those
  * requests once more, to the same files. A request that fails is logged with its alert id and the
- * error, counted and marked failed with the error; the next run over the database tries it again,
- * once (a full disk or a directory it could not write then may be fixed since: its reports were
- * missing for good, linked from their alerts).
+ * error, counted and marked failed with the error; one whose files could not be written is tried
+ * again by the next run over the database, once (a full disk or a directory it could not write then
+ * may be fixed since: its reports were missing for good, linked from their alerts).
  */
 export class ReportQueue {
   private wake: (() => void) | undefined;
@@ -158,7 +159,11 @@ export class ReportQueue {
   private async run(): Promise<void> {
     const { connection, logger } = this.options;
     try {
-      const retried = await connection.runAndReadAll(`UPDATE pulse_report_requests SET status = 'pending' WHERE status = 'failed' RETURNING alert_id`);
+      // Only files that could not be written: a report whose data is missing would fail again.
+      const retried = await connection.runAndReadAll(
+        `UPDATE pulse_report_requests SET status = 'pending' WHERE status = 'failed' AND starts_with(last_error, $prefix) RETURNING alert_id`,
+        { prefix: CANNOT_WRITE },
+      );
       if (retried.currentRowCount > 0) {
         logger.info({ reports: retried.currentRowCount }, `trying again ${retried.currentRowCount} alert reports that an earlier run could not write`);
       }

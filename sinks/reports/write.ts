@@ -1,5 +1,5 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { SinkError } from '../../operators/errors.js';
 import type { ReportDocument } from './document.js';
@@ -39,7 +39,6 @@ export async function renderReport(doc: ReportDocument, htmlFileName: string): P
 export async function writeReport(doc: ReportDocument, outDir: string, baseName: string): Promise<ReportPaths> {
   const htmlName = `${baseName}.html`;
   const { html, markdown } = await renderReport(doc, htmlName);
-  await mkdir(outDir, { recursive: true });
   const htmlPath = join(outDir, htmlName);
   const markdownPath = join(outDir, `${baseName}.md`);
   await atomicWrite(htmlPath, html);
@@ -56,7 +55,6 @@ export async function writePreparedReport(report: PreparedReport, outDir: string
 
 /** Writes `value` as pretty JSON to `outDir/fileName` (atomically, as the reports) and returns the path. */
 export async function writeJsonFile(outDir: string, fileName: string, value: unknown): Promise<string> {
-  await mkdir(outDir, { recursive: true });
   const path = join(outDir, fileName);
   await atomicWrite(path, `${JSON.stringify(value, null, 2)}\n`);
   return path;
@@ -66,13 +64,25 @@ async function atomicWrite(path: string, content: string): Promise<void> {
   // Unique per process and thread: the report worker and the job's API may write at the same time.
   const temporary = `${path}.${process.pid}-${threadId}.tmp`;
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temporary, content, 'utf8');
     await rename(temporary, path);
   } catch (error) {
     // A full disk left an empty or partial temporary file behind for every report it refused.
     await rm(temporary, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    const what = code === 'ENOSPC' ? 'free space on its file system, or write the reports to another directory' : 'check the directory and its permissions';
-    throw new SinkError(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}; ${what}`, { cause: error });
+    throw cannotWrite(path, error);
   }
 }
+
+/**
+ * A report file that could not be written, said with its path and what to do. The message starts
+ * with `cannot write `: the report queue tries such a request again in the next run (a full disk
+ * may be freed by then), not one whose data was missing.
+ */
+function cannotWrite(path: string, error: unknown): SinkError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const what = code === 'ENOSPC' ? 'free space on its file system, or write the reports to another directory' : 'check the directory and its permissions';
+  return new SinkError(`${CANNOT_WRITE}${path}: ${error instanceof Error ? error.message : String(error)}; ${what}`, { cause: error });
+}
+
+export const CANNOT_WRITE = 'cannot write ';

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertRow, type Alert } from '../../operators/alert.js';
+import { SinkError } from '../../operators/errors.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import { linkAlertReports, recordReportRequests } from '../../pipelines/alert-reports.js';
 import { ReportQueue } from '../../pipelines/report-queue.js';
@@ -173,7 +174,7 @@ describe('ReportQueue', () => {
     ]);
   });
 
-  it('logs and counts a report that fails, marks it failed, and goes on with the next one', async () => {
+  it('logs and counts a report that fails, marks it failed, and goes on with the next one (a failure of its data is not tried again)', async () => {
     const kpi = await firingKpiAlert();
     // A KPI alert on a queue without contact_kpis rows: its report cannot be built.
     const ghost = await checkpointAlert({ ...kpi, alert_id: 'a-ghost', labels: { ...kpi.labels, queue: 'nowhere' } });
@@ -195,12 +196,15 @@ describe('ReportQueue', () => {
     expect(await metric('pulse_report_failures_total', 'kpi')).toBe(1);
     expect(await metric('pulse_reports_rendered_total', 'kpi')).toBe(1);
     expect(existsSync(ghost.annotations['report_path'] as string)).toBe(false);
+    // Its data is missing: the next run leaves it failed.
+    expect(await (await queue(IN_THREAD_WRITER)).drain()).toEqual({ rendered: 0, failed: 0 });
   });
 
   it('tries a report that failed in an earlier run again in the next one (a full disk freed since), once a run', async () => {
     const kpi = await checkpointAlert(await firingKpiAlert());
+    // As writeReport says a full disk (sinks/reports/write.ts).
     const full: ReportWriter = {
-      write: () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })),
+      write: () => Promise.reject(new SinkError(`cannot write ${kpi.annotations['report_path']}: ENOSPC: no space left on device, write; free space`)),
       close: async () => undefined,
     };
     expect(await (await queue(full)).drain()).toEqual({ rendered: 0, failed: 1 });
