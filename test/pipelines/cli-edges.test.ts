@@ -21,6 +21,9 @@ function pulse(...args: string[]): { status: number | null; stdout: string; stde
 }
 
 /** Runs the command and checks it exits 2 with `message`, no stack trace, and leaves the directory as it was. */
+/** `pulse run` of the test job on events.ndjson into `db`. */
+const runInto = (db: string): string[] => ['run', '--config', JOB, '--input', 'events.ndjson', '--db', db];
+
 function refused(message: string | RegExp, ...args: string[]): string {
   const before = readdirSync(dir).sort();
   const result = pulse(...args);
@@ -109,19 +112,10 @@ describe('pulse run: inputs, databases and options', () => {
   });
 
   it('--db pointing to a directory, into a directory that does not exist, or at a file that is not a database', () => {
-    refused(
-      `--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`,
-      'run',
-      '--config',
-      JOB,
-      '--input',
-      'events.ndjson',
-      '--db',
-      'data',
-    );
+    refused(`--db data is a directory; give the path of a database file, e.g. ${join(dir, 'data', 'pulse.duckdb')}`, ...runInto('data'));
     expect(readdirSync(join(dir, 'data'))).toEqual([]);
-    refused(`the directory ${join(dir, 'nowhere')} does not exist`, 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'nowhere/pulse.duckdb');
-    const stderr = refused('--db events.ndjson is not a DuckDB database file', 'run', '--config', JOB, '--input', 'events.ndjson', '--db', 'events.ndjson');
+    refused(`the directory ${join(dir, 'nowhere')} does not exist`, ...runInto('nowhere/pulse.duckdb'));
+    const stderr = refused('--db events.ndjson is not a DuckDB database file', ...runInto('events.ndjson'));
     expect(stderr).not.toContain('processed');
   });
 
@@ -133,16 +127,7 @@ describe('pulse run: inputs, databases and options', () => {
       'CREATE TABLE alerts (x INTEGER, y VARCHAR)',
       "INSERT INTO alerts VALUES (1, 'mine')",
     );
-    refused(
-      'shop.duckdb is a DuckDB database of another program (its tables orders are none of customer-pulse)',
-      'run',
-      '--config',
-      JOB,
-      '--input',
-      'events.ndjson',
-      '--db',
-      'shop.duckdb',
-    );
+    refused('shop.duckdb is a DuckDB database of another program (its tables orders are none of customer-pulse)', ...runInto('shop.duckdb'));
     const [columns, rows] = await query(
       foreign,
       `SELECT string_agg(column_name, ',' ORDER BY column_index) AS c FROM duckdb_columns() WHERE table_name = 'alerts'`,

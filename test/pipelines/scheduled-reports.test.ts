@@ -165,6 +165,15 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(PYTHON))('scheduled, colour-coded r
     if (smtp) await stopPeer(smtp, root);
   });
 
+  /** The reports of the run in `name` are those of the first run, byte for byte. */
+  function expectReportsOfRun(name: string): void {
+    const a = join(root, 'run', 'reports');
+    const b = join(root, name, 'reports');
+    const files = readdirSync(a).sort();
+    expect(readdirSync(b).sort()).toEqual(files);
+    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+  }
+
   /** Every table cell of a report's scorecard: row (queue/channel) -> column label -> text and background. */
   async function cells(htmlPath: string): Promise<Map<string, Map<string, { text: string; background: string }>>> {
     const context = await browser.newContext({ offline: true });
@@ -256,31 +265,19 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(PYTHON))('scheduled, colour-coded r
 
   it('a replay with other checkpoint boundaries writes the same reports, byte for byte', async () => {
     await runIn(join(root, 'replay'), null, 1_000_000);
-    const a = join(root, 'run', 'reports');
-    const b = join(root, 'replay', 'reports');
-    const files = readdirSync(a).sort();
-    expect(readdirSync(b).sort()).toEqual(files);
-    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+    expectReportsOfRun('replay');
     const [alerts] = await query(join(root, 'replay', 'pulse.duckdb'), `SELECT count(*) AS n FROM alerts WHERE kind = 'report'`);
     expect(Number(alerts![0]!['n'])).toBe(RUNS);
   }, 120_000);
 
   it('a replay whose month fits in one batch (the default 4,096 lines) writes the same reports: the clock starts at its first events, not at its first watermark', async () => {
     await runIn(join(root, 'one-batch'), null, 1_000_000, 4096);
-    const a = join(root, 'run', 'reports');
-    const b = join(root, 'one-batch', 'reports');
-    const files = readdirSync(a).sort();
-    expect(readdirSync(b).sort()).toEqual(files);
-    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+    expectReportsOfRun('one-batch');
   }, 120_000);
 
   it('a replay of the month in four files, in one run, writes the same reports: none of the day and week before its events', async () => {
     await runIn(join(root, 'four-files'), null, 1_000_000, 16, 4);
-    const a = join(root, 'run', 'reports');
-    const b = join(root, 'four-files', 'reports');
-    const files = readdirSync(a).sort();
-    expect(readdirSync(b).sort()).toEqual(files);
-    for (const f of files) expect([f, readFileSync(join(b, f), 'utf8')]).toEqual([f, readFileSync(join(a, f), 'utf8')]);
+    expectReportsOfRun('four-files');
   }, 120_000);
 
   it('exactly once across crashes: runs killed at any moment, then resumed, give the same reports, each run once', async () => {
