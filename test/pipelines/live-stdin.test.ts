@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiAddressFile } from '../../pipelines/job-api-address.js';
 import { query } from '../helpers/duckdb.js';
@@ -111,15 +112,14 @@ describe('pulse run --input - with a producer that keeps the pipe open', () => {
 
   it('exits 1 at once after a fatal error, although stdin is still open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-live-fatal-'));
-    // A second input whose rejects file cannot be written (a directory is in its place): the first
-    // checkpoint's dead letters fail to append after the commit, which stops the job.
-    const file = join(dir, 'events.ndjson');
-    writeFileSync(file, 'not json\n');
-    mkdirSync(join(dir, 'events.rejects.ndjson'));
+    // A second input, a gzip file cut short: reading it fails, which stops the job.
+    const file = join(dir, 'events.ndjson.gz');
+    const whole = gzipSync(Buffer.from(`${transaction('b', Date.now() - 60_000, 5)}\n`.repeat(200)));
+    writeFileSync(file, whole.subarray(0, whole.length - 20));
     const job = start(dir, ['--config', writeJob(dir), '--input', '-', '--input', file, '--db', join(dir, 'pulse.duckdb')]);
     job.child.stdin!.write(transaction('a', Date.now() - 60_000, 10) + '\n');
     expect(await exitWithin(job, 60_000)).toBe(1);
-    expect(job.stderr()).toMatch(/pulse: .*EISDIR/);
+    expect(job.stderr()).toMatch(/pulse: .*cannot decompress this gzip file/);
     expect(job.child.stdin!.writableEnded).toBe(false);
   }, 90_000);
 });
