@@ -11,8 +11,8 @@
  * not for a window the input ended in: operators/input-end.ts), in window order, `onWatermark`
  * after them (a firing rule's windows without contacts), and `onWindowRevised` when a late contact
  * changes a closed window (this only refreshes week-over-week baselines: a decision taken at close
- * is not taken back). A firing alert whose rule has left the job is resolved at the next watermark,
- * saying so. All state is plain JSON in KeyedState.
+ * is not taken back). A firing alert that its rule no longer judges (the rule left the job, or its
+ * queues, channels or window changed) is resolved at the next watermark, saying so. All state is plain JSON in KeyedState.
  */
 import { stableAlertId, type Alert } from '../alert.js';
 import { formatKpiValue, isRateKpi, type ContactKpiRow, type KpiName, type RateCounts } from '../contact-kpis/kpis.js';
@@ -108,9 +108,10 @@ export class RuleEvaluator {
       if (st.firing === null || st.last_start === null) continue;
       const [name, queue, channel] = JSON.parse(key) as [string, string, string];
       const rule = this.rules.find((r) => r.name === name);
-      if (rule === undefined) {
-        // The rule left the job (removed or renamed) while its alert fired: nothing would ever
-        // resolve it, and receivers would show it firing for good.
+      if (rule === undefined || !judges(rule, st.firing)) {
+        // The rule left the job (removed or renamed), or judges this queue x channel or window size
+        // no more, while its alert fired: nothing would ever resolve it, and receivers would show it
+        // firing for good (or it would read "back within threshold" over windows it no longer judges).
         if (Number.isFinite(watermark)) {
           alerts.push(withdrawn(st.firing, watermark));
           this.status.delete(key);
@@ -336,7 +337,13 @@ function resolve(firing: Alert, row: ContactKpiRow, o: Outcome, streak: number):
   };
 }
 
-/** The resolution of a firing alert whose rule is no longer in the job, at event time `at`. */
+/** Whether `rule` as the job has it now still judges the queue x channel and window of its `firing` alert. */
+function judges(rule: ThresholdRule, firing: Alert): boolean {
+  const { queue = '', channel = '', window } = firing.labels;
+  return window === rule.window && matches(rule, { queue, channel } as ContactKpiRow);
+}
+
+/** The resolution of a firing alert whose rule no longer judges it, at event time `at`. */
 function withdrawn(firing: Alert, at: number): Alert {
   return {
     ...firing,
@@ -345,7 +352,7 @@ function withdrawn(firing: Alert, at: number): Alert {
       ...firing.annotations,
       resolved_at: iso(at),
       resolved_value: 'n/a',
-      resolution: `the rule ${firing.rule} is no longer in the job (removed or renamed): its alert is closed unjudged`,
+      resolution: `the rule ${firing.rule} no longer judges ${firing.labels['queue']}/${firing.labels['channel']} in ${firing.labels['window']} windows (removed, renamed, or its queues, channels or window changed): its alert is closed unjudged`,
     },
     status: 'resolved',
   };

@@ -288,11 +288,33 @@ describe('RuleEvaluator', () => {
     expect(resolved).toMatchObject({ alert_id: firing!.alert_id, rule: 'sl', status: 'resolved' });
     expect(resolved!.annotations).toMatchObject({
       resolved_at: new Date(T0 + 3 * W15).toISOString(),
-      resolution: 'the rule sl is no longer in the job (removed or renamed): its alert is closed unjudged',
+      resolution:
+        'the rule sl no longer judges billing/voice in 15m windows (removed, renamed, or its queues, channels or window changed): its alert is closed unjudged',
     });
     // Once: its progress is gone.
     expect(ev2.onWatermark(T0 + 4 * W15, emptyRow)).toEqual([]);
     expect(ev2.status.size).toBe(0);
+  });
+
+  it('resolves it so too when the rule keeps its name but no longer judges its queue (it read "back within threshold" at 31% against 10%)', () => {
+    const ev1 = new RuleEvaluator(validateRules([{ name: 'sl', when: 'service_level < 0.8' }]));
+    const [firing] = close(ev1, row(T0, { service_level: 0.5 }));
+    const saved = JSON.parse(JSON.stringify(ev1.status.drainChanges().upserts)) as Array<[string, never]>;
+    const emptyRow = (size: number, start: number, queue: string, channel: string) => row(start, {}, size, queue, channel);
+    for (const changed of [
+      { name: 'sl', when: 'service_level < 0.8', queue: 'tech' },
+      { name: 'sl', when: 'service_level < 0.8', channels: ['chat'] },
+      { name: 'sl', when: 'service_level < 0.8', window: '1h' },
+    ]) {
+      const ev2 = new RuleEvaluator(validateRules([changed], { windowSizes: ['15m', '1h'] }));
+      ev2.status.restore(saved);
+      const [resolved] = ev2.onWatermark(T0 + 3 * W15, emptyRow);
+      expect([changed, resolved!.alert_id, resolved!.annotations.resolution]).toEqual([changed, firing!.alert_id, expect.stringContaining('closed unjudged')]);
+    }
+    // Unchanged, it steps through the windows without contacts as before (no data: resolved as recovered).
+    const same = new RuleEvaluator(validateRules([{ name: 'sl', when: 'service_level < 0.8' }]));
+    same.status.restore(saved);
+    expect(same.onWatermark(T0 + 3 * W15, emptyRow).map((a) => a.annotations.resolution)).toEqual([expect.stringContaining('back within threshold')]);
   });
 });
 
