@@ -7,24 +7,18 @@
  */
 export const COMPLETE_WITHIN_MS = 3_600_000;
 
-/** True when events up to `reached` complete the window [start, end) at the end of an input. */
+/** How close to a window's end the events must reach for it to be complete: its last quarter, at most an hour. */
+export function completeWithinMs(sizeMs: number): number {
+  return Math.min(COMPLETE_WITHIN_MS, sizeMs / 4);
+}
+
+/** True when events up to `reached` (the newest event time) complete the window [start, end) at the end of an input. */
 export function completeAtInputEnd(start: number, end: number, reached: number): boolean {
-  return reached >= end - Math.min(COMPLETE_WITHIN_MS, (end - start) / 4);
+  return reached >= end - completeWithinMs(end - start);
 }
 
 /** A window of `sizeMs` starting at `start` that the input ended in. */
 export interface OpenWindow {
   sizeMs: number;
   start: number;
-}
-
-/** The windows of each size that events up to `reached` leave incomplete (at most one a size). */
-export function windowsOpenAtInputEnd(sizesMs: Iterable<number>, reached: number): OpenWindow[] {
-  if (!Number.isFinite(reached)) return [];
-  const open: OpenWindow[] = [];
-  for (const sizeMs of new Set(sizesMs)) {
-    const start = Math.floor(reached / sizeMs) * sizeMs;
-    if (!completeAtInputEnd(start, start + sizeMs, reached)) open.push({ sizeMs, start });
-  }
-  return open.sort((a, b) => a.sizeMs - b.sizeMs);
 }

@@ -80,6 +80,11 @@ export interface GlobalOperator {
    * a fresh part once at start, to learn which gauges to register.
    */
   gauges?(): GaugeReading[];
+  /**
+   * A bounded input has ended, its events reaching `reached` (the newest event time): called before
+   * the watermark that closes everything. The watermark trails the events by the out-of-orderness.
+   */
+  inputEnded?(reached: number): void;
   /** What the end of a run says of this part's work in it (the run's last lines on stderr), if anything. */
   runNotes?(): string[];
 }

@@ -68,4 +68,6 @@ export interface RunSummary extends RunProgress {
   completed: boolean;
   /** What the operators say of their work in this run (GlobalOperator `runNotes`). */
   notes: string[];
+  /** How far a bounded input's events reached (the newest event time) when it ended; -Infinity otherwise. */
+  reached: number;
 }

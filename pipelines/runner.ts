@@ -73,6 +73,8 @@ export class JobRunner {
   private readonly taxonomy: TaxonomyFollower;
   /** A bounded input has been read to its end: the next checkpoint is the last. */
   private inputEnded = false;
+  /** How far a bounded input's events reached when it ended (the newest event time). */
+  private inputReached = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly context: RunContext) {
     const { job } = context;
@@ -167,6 +169,8 @@ export class JobRunner {
         logger.info({ records: this.progress.records }, 'input read to its end: closing the last windows and taking the final checkpoint');
         this.context.onInputEnd?.();
         this.inputEnded = true;
+        this.inputReached = this.watermarks.newestEventTime();
+        for (const global of this.globals) global?.inputEnded?.(this.inputReached);
         this.watermarks.finish();
         await this.onWatermark(Number.POSITIVE_INFINITY);
         completed = true;
@@ -193,7 +197,7 @@ export class JobRunner {
       completed ? 'input processed to its end' : 'stopped; state checkpointed',
     );
     const notes = this.globals.flatMap((global) => global?.runNotes?.() ?? []);
-    return { ...this.progress, completed, notes };
+    return { ...this.progress, completed, notes, reached: this.inputReached };
   }
 
   private createPool(): ShardPool {

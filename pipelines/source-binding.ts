@@ -89,7 +89,9 @@ export function checkInputFiles(job: JobConfig, from: string): void {
     // A file is read from where the last run stopped, by its position: a pipe has none (a read at an
     // offset fails, and opening one without a writer waited for good, deaf to SIGTERM).
     if (!stat.isFile()) {
-      throw new UsageError(`${from} ${path} is not a regular file (a named pipe or a device): stream it through stdin instead: --input - < ${path}`);
+      // /dev/stdin, /dev/fd/63 of a process substitution: the pipe is this process's stdin or gone by the next command.
+      const how = /^\/(dev|proc)\//.test(path) ? "give --input - and let the producer write to pulse's stdin" : `--input - < ${path}`;
+      throw new UsageError(`${from} ${path} is not a regular file (a named pipe or a device): stream it through stdin instead: ${how}`);
     }
     // Before anything is created: a file this process may not read is a mistake in the command, not a failure of the run.
     try {

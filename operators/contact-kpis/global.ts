@@ -48,6 +48,8 @@ export class ContactKpiGlobal implements GlobalOperator {
   /** Rows of windows expired since the last drain (their state is gone). */
   private readonly finalRows = new Map<string, { row: ContactKpiRow; reasons: Record<string, number> }>();
   private alerts: Alert[] = [];
+  /** How far a bounded input's events reached when it ended (`inputEnded`). */
+  private inputReached = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly name: string,
@@ -106,6 +108,10 @@ export class ContactKpiGlobal implements GlobalOperator {
     for (const acc of revised) this.refreshClosed(computeKpiRow(acc, this.options, false));
   }
 
+  inputEnded(reached: number): void {
+    this.inputReached = reached;
+  }
+
   // eslint-disable-next-line require-yield -- the global-operator contract is a generator; closing windows asks the shards nothing
   *onWatermark(watermark: number): ShardRequests {
     this.ensureIndexed();
@@ -128,7 +134,7 @@ export class ContactKpiGlobal implements GlobalOperator {
       // A window the input ended in is written as it stands (below) but not closed: the rules judge
       // it when a later run's events pass its end. Judged part-filled, a rule fired on a bad morning
       // and was never taken back, or missed a day whose bad hours came after the cut.
-      if (!acc.closed && end <= watermark && (!endOfInput || completeAtInputEnd(acc.start, end, previous))) {
+      if (!acc.closed && end <= watermark && (!endOfInput || completeAtInputEnd(acc.start, end, Math.max(previous, this.inputReached)))) {
         acc.closed = true;
         this.windows.touch(key);
         closing.push(acc);

@@ -11,6 +11,9 @@ import type { RunCommandResult } from './run.js';
  */
 const LATE_SHARE_WORTH_A_WORD = 0.05;
 
+/** The KPI rule windows left open at an input's end that the last lines name; the rest are counted. */
+const OPEN_WINDOWS_NAMED = 5;
+
 const COUNTED_BEFORE = 'this database has counted these events before, and a rerun over the same input changes nothing (SPEC section 2)';
 
 /**
@@ -55,11 +58,13 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
   }
   if (summary.ruleNames.unmatched.length > 0) lines.push(unmatchedRuleNamesText(summary.ruleNames));
   lines.push(...summary.notes);
-  if (summary.openRuleWindows.length > 0) {
-    const windows = summary.openRuleWindows.map((w) => `the ${formatDuration(w.sizeMs)} window from ${formatInstant(w.start)}`).join(', ');
+  const open = summary.openRuleWindows;
+  if (open.length > 0) {
+    const shown = open.slice(0, OPEN_WINDOWS_NAMED).map((w) => `the ${formatDuration(w.sizeMs)} window from ${formatInstant(w.start)}`);
+    const more = open.length > OPEN_WINDOWS_NAMED ? ` and ${open.length - OPEN_WINDOWS_NAMED} more` : '';
     lines.push(
-      `the input ended (${formatInstant(summary.watermark)}) inside ${windows}: its contact_kpis rows are written as they stand, ` +
-        'and the KPI rules judge such a window once a later run over this database completes it (a part-filled window is not judged)',
+      `the input's events ended at ${formatInstant(summary.reached)}, inside ${shown.join(', ')}${more}: their contact_kpis rows are written as they ` +
+        'stand, and the KPI rules judge such a window once a later run over this database completes it (a part-filled window is not judged)',
     );
   }
   // Nothing accepted and records refused as late or duplicate: a rerun over input this database

@@ -253,7 +253,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     const ruleNames = await unmatchedRuleNames(store.connection, job.operators);
     if (ruleNames.unmatched.length > 0) logger.warn({ unmatched: ruleNames.unmatched }, unmatchedRuleNamesText(ruleNames));
     for (const note of summary.notes) logger.warn(note);
-    const ruleWindows = summary.completed ? await openRuleWindows(store.connection, job.operators, summary.watermark) : [];
+    const ruleWindows = summary.completed ? await openRuleWindows(store.connection, job.operators, summary.reached) : [];
     return {
       ...summary,
       alertsPending: drained?.pending ?? 0,

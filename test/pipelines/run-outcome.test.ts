@@ -16,17 +16,22 @@ const summary = {
   ruleNames: { unmatched: [], known: { queue: [], reason: [] } },
   openRuleWindows: [],
   notes: [],
+  reached: 0,
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
 describe('what pulse run prints at its end', () => {
   it("the KPI rules' windows the input ended in, and that a later run judges them", () => {
-    const text = runOutcomeText(
-      { ...summary, watermark: Date.UTC(2026, 2, 11, 11, 55), openRuleWindows: [{ sizeMs: 86_400_000, start: Date.UTC(2026, 2, 11) }] },
-      options,
-    );
-    expect(text).toContain('the input ended (2026-03-11T11:55:00Z) inside the 1d window from 2026-03-11T00:00:00Z');
+    const hour = 3_600_000;
+    const day = Date.UTC(2026, 2, 11);
+    const text = runOutcomeText({ ...summary, reached: day + 11 * hour + 55 * 60_000, openRuleWindows: [{ sizeMs: 24 * hour, start: day }] }, options);
+    expect(text).toContain("the input's events ended at 2026-03-11T11:55:00Z, inside the 1d window from 2026-03-11T00:00:00Z:");
     expect(text).toContain('the KPI rules judge such a window once a later run over this database completes it');
+    // Many (a watermark far behind the events leaves each 15m window after it open): five named, the rest counted.
+    const many = Array.from({ length: 8 }, (_, i) => ({ sizeMs: hour / 4, start: day + i * (hour / 4) }));
+    expect(runOutcomeText({ ...summary, reached: day + 2 * hour, openRuleWindows: many }, options)).toContain(
+      'the 15m window from 2026-03-11T01:00:00Z and 3 more:',
+    );
   });
 
   it('the counts alone when nothing needs a word', () => {

@@ -328,4 +328,53 @@ dead_letters: { rejects_files: false }
     expect(two.code, two.stderr).toBe(0);
     expect(two.stderr).toContain('population_drift: 1 events of periods closed before they came (from 2026-01-05) are left out of drift and customer_segments');
   }, 120_000);
+  it('a replay whose watermark trails its events by an hour still judges its last hour: completeness is how far the events reached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-input-end-'));
+    const contact = (n: number, queued: number, abandoned: boolean) =>
+      JSON.stringify({
+        type: 'contact',
+        event_id: `k${n}`,
+        customer_id: `c${n % 30}`,
+        contact_id: `k${n}`,
+        channel: 'voice',
+        queue: 'billing',
+        reason: 'BILL',
+        agent_id: abandoned ? null : 'a1',
+        queued_at: queued,
+        answered_at: abandoned ? null : queued + 10_000,
+        ended_at: queued + (abandoned ? 60_000 : 200_000),
+        hold_seconds: 0,
+        acw_seconds: 10,
+        disposition: abandoned ? 'abandoned' : 'resolved',
+      });
+    // A clean day up to 22:00, then 20 calls from 23:00 to 23:57 of which 10 abandoned.
+    const lines = [
+      ...Array.from({ length: 60 }, (_, i) => contact(i, T0 + 8 * HOUR + i * 14 * 60_000, false)),
+      ...Array.from({ length: 20 }, (_, i) => contact(100 + i, T0 + 23 * HOUR + i * 3 * 60_000, i % 2 === 0)),
+    ];
+    writeFileSync(join(dir, 'day.ndjson'), lines.join('\n') + '\n');
+    const job = join(dir, 'job.yaml');
+    writeFileSync(
+      job,
+      `name: input-end
+source: files
+sources:
+  files: { type: files, paths: [day.ndjson], batch_size: 100 }
+event_time: { max_out_of_orderness: 1h, allowed_lateness: 2h }
+operators:
+  - type: contact_kpis
+    window_sizes: [1h, 1d]
+    rules:
+      - { name: HourAbandon, when: abandon_rate > 0.3, window: 1h, min_offered: 10, severity: warning }
+dead_letters: { rejects_files: false }
+`,
+    );
+    const db = join(dir, 'pulse.duckdb');
+    const run = await runPulse(['--config', job, '--input', join(dir, 'day.ndjson'), '--db', db, '--reports', join(dir, 'r')]);
+    expect(run.code, run.stderr).toBe(0);
+    // The watermark ended at 22:57 (the newest call less 1h), but the events reached 23:57, into the hour's last quarter.
+    const [alerts] = await query(db, `SELECT rule, status, epoch_ms(window_start) AS start FROM alerts`);
+    expect(alerts!.map((a) => ({ ...a, start: Number(a['start']) }))).toEqual([{ rule: 'HourAbandon', status: 'firing', start: T0 + 23 * HOUR }]);
+    expect(run.stderr).not.toContain('inside the');
+  }, 120_000);
 });
