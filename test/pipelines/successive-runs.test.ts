@@ -41,22 +41,47 @@ function calls(): Array<{ line: string; queued: number }> {
   });
 }
 
-function writeJob(dir: string, name: string, input: string): string {
-  const path = join(dir, `${name}.yaml`);
+/**
+ * Writes `file`.yaml, the job `successive` (one name: runs over one database are one job's) of a
+ * files source on `input` (batch 100) with `body` (its operators and more); returns its path.
+ */
+function filesJob(dir: string, file: string, input: string, body: string): string {
+  const path = join(dir, `${file}.yaml`);
   writeFileSync(
     path,
     `name: successive
 source: files
 sources:
   files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 100 }
-operators:
-  - type: contact_kpis
-    window_sizes: [1h, 1d]
-    fcr_lookahead_days: 3
+${body}
 dead_letters: { rejects_files: false }
 `,
   );
   return path;
+}
+
+function writeJob(dir: string, name: string, input: string): string {
+  return filesJob(dir, name, input, 'operators:\n  - type: contact_kpis\n    window_sizes: [1h, 1d]\n    fcr_lookahead_days: 3');
+}
+
+/** A voice call of reason BILL, answered after 10 s (200 s in all) or abandoned after 60 s. */
+function voiceCall(id: string, customer: string, queue: string, queued: number, abandoned: boolean): string {
+  return JSON.stringify({
+    type: 'contact',
+    event_id: id,
+    customer_id: customer,
+    contact_id: id,
+    channel: 'voice',
+    queue,
+    reason: 'BILL',
+    agent_id: abandoned ? null : 'a1',
+    queued_at: queued,
+    answered_at: abandoned ? null : queued + 10_000,
+    ended_at: queued + (abandoned ? 60_000 : 200_000),
+    hold_seconds: 0,
+    acw_seconds: 10,
+    disposition: abandoned ? 'abandoned' : 'resolved',
+  });
 }
 
 /**
@@ -70,23 +95,7 @@ function halfDays(): Array<{ line: string; queued: number }> {
   let n = 0;
   const call = (queue: string, queued: number, abandoned: boolean) => {
     n++;
-    const line = JSON.stringify({
-      type: 'contact',
-      event_id: `h${n}`,
-      customer_id: `c${n % 40}`,
-      contact_id: `h${n}`,
-      channel: 'voice',
-      queue,
-      reason: 'BILL',
-      agent_id: abandoned ? null : 'a1',
-      queued_at: queued,
-      answered_at: abandoned ? null : queued + 10_000,
-      ended_at: queued + (abandoned ? 60_000 : 200_000),
-      hold_seconds: 0,
-      acw_seconds: 10,
-      disposition: abandoned ? 'abandoned' : 'resolved',
-    });
-    lines.push({ line, queued });
+    lines.push({ line: voiceCall(`h${n}`, `c${n % 40}`, queue, queued, abandoned), queued });
   };
   // `count` calls between the hours `from` and `to` of `day`, the first `abandoned` of them abandoned.
   const spread = (queue: string, day: number, from: number, to: number, count: number, abandoned: number) => {
@@ -257,24 +266,17 @@ describe('successive runs over one database (a daily job on each day’s file)',
     write(files.all, () => true);
     write(files.first, (queued) => queued < split);
     write(files.second, (queued) => queued >= split);
-    const job = (name: string, input: string) => {
-      const path = join(dir, `${name}.yaml`);
-      writeFileSync(
-        path,
-        `name: successive-rules
-source: files
-sources:
-  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 100 }
-operators:
+    const job = (name: string, input: string) =>
+      filesJob(
+        dir,
+        name,
+        input,
+        `operators:
   - type: contact_kpis
     window_sizes: [1d]
     rules:
-      - { name: AbandonRateHigh, when: abandon_rate > 0.1, window: 1d, min_offered: 10, severity: warning }
-dead_letters: { rejects_files: false }
-`,
+      - { name: AbandonRateHigh, when: abandon_rate > 0.1, window: 1d, min_offered: 10, severity: warning }`,
       );
-      return path;
-    };
     const one = join(dir, 'one.duckdb');
     const two = join(dir, 'two.duckdb');
     expect((await runPulse(['--config', job('all', files.all), '--db', one, '--reports', join(dir, 'r1')])).code).toBe(0);
@@ -307,19 +309,7 @@ dead_letters: { rejects_files: false }
     const second = [tx(1000, sunday + 23 * HOUR + 40 * 60_000), ...Array.from({ length: 20 }, (_, i) => tx(2000 + i, T0 + 7 * DAY + i * HOUR))];
     writeFileSync(join(dir, 'first.ndjson'), first.join('\n') + '\n');
     writeFileSync(join(dir, 'second.ndjson'), second.join('\n') + '\n');
-    const job = join(dir, 'job.yaml');
-    writeFileSync(
-      job,
-      `name: successive-drift
-source: files
-sources:
-  files: { type: files, paths: [first.ndjson], batch_size: 100 }
-operators:
-  - type: population_drift
-    period: 7d
-dead_letters: { rejects_files: false }
-`,
-    );
+    const job = filesJob(dir, 'successive-drift', 'first.ndjson', 'operators:\n  - type: population_drift\n    period: 7d');
     const db = join(dir, 'pulse.duckdb');
     const one = await runPulse(['--config', job, '--input', join(dir, 'first.ndjson'), '--db', db, '--reports', join(dir, 'r')]);
     expect(one.code, one.stderr).toBe(0);
@@ -328,46 +318,26 @@ dead_letters: { rejects_files: false }
     expect(two.code, two.stderr).toBe(0);
     expect(two.stderr).toContain('population_drift: 1 events of periods closed before they came (from 2026-01-05) are left out of drift and customer_segments');
   }, 120_000);
+
   it('a replay whose watermark trails its events by an hour still judges its last hour: completeness is how far the events reached', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-input-end-'));
-    const contact = (n: number, queued: number, abandoned: boolean) =>
-      JSON.stringify({
-        type: 'contact',
-        event_id: `k${n}`,
-        customer_id: `c${n % 30}`,
-        contact_id: `k${n}`,
-        channel: 'voice',
-        queue: 'billing',
-        reason: 'BILL',
-        agent_id: abandoned ? null : 'a1',
-        queued_at: queued,
-        answered_at: abandoned ? null : queued + 10_000,
-        ended_at: queued + (abandoned ? 60_000 : 200_000),
-        hold_seconds: 0,
-        acw_seconds: 10,
-        disposition: abandoned ? 'abandoned' : 'resolved',
-      });
+    const contact = (n: number, queued: number, abandoned: boolean) => voiceCall(`k${n}`, `c${n % 30}`, 'billing', queued, abandoned);
     // A clean day up to 22:00, then 20 calls from 23:00 to 23:57 of which 10 abandoned.
     const lines = [
       ...Array.from({ length: 60 }, (_, i) => contact(i, T0 + 8 * HOUR + i * 14 * 60_000, false)),
       ...Array.from({ length: 20 }, (_, i) => contact(100 + i, T0 + 23 * HOUR + i * 3 * 60_000, i % 2 === 0)),
     ];
     writeFileSync(join(dir, 'day.ndjson'), lines.join('\n') + '\n');
-    const job = join(dir, 'job.yaml');
-    writeFileSync(
-      job,
-      `name: input-end
-source: files
-sources:
-  files: { type: files, paths: [day.ndjson], batch_size: 100 }
-event_time: { max_out_of_orderness: 1h, allowed_lateness: 2h }
+    const job = filesJob(
+      dir,
+      'input-end',
+      'day.ndjson',
+      `event_time: { max_out_of_orderness: 1h, allowed_lateness: 2h }
 operators:
   - type: contact_kpis
     window_sizes: [1h, 1d]
     rules:
-      - { name: HourAbandon, when: abandon_rate > 0.3, window: 1h, min_offered: 10, severity: warning }
-dead_letters: { rejects_files: false }
-`,
+      - { name: HourAbandon, when: abandon_rate > 0.3, window: 1h, min_offered: 10, severity: warning }`,
     );
     const db = join(dir, 'pulse.duckdb');
     const run = await runPulse(['--config', job, '--input', join(dir, 'day.ndjson'), '--db', db, '--reports', join(dir, 'r')]);
