@@ -10,6 +10,7 @@ import {
   buildReceivers,
   deliverySettings,
   enqueueAlerts,
+  lastError,
   parseAlertingConfig,
   promDeliveryMetrics,
   type DeliverySettings,
@@ -121,7 +122,7 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
       }
       if (result.pending > 0) {
         const byReceiver = Object.entries(result.pendingByReceiver)
-          .map(([name, n]) => `${name}: ${n}`)
+          .map(([name, n]) => `${name}: ${n}${lastError(result, name)}`)
           .join(', ');
         this.logger.warn(
           { pending: result.pending, pendingByReceiver: result.pendingByReceiver },

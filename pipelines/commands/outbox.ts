@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SinkError, UsageError } from '../../operators/errors.js';
 import { positiveDuration } from '../../operators/duration.js';
 import { OUTBOX_STATUSES, listOutbox, retryDead, type OutboxStatus } from '../../sinks/alerts/outbox-admin.js';
-import type { DrainResult } from '../../sinks/alerts/worker.js';
+import { lastError, type DrainResult } from '../../sinks/alerts/worker.js';
 import { renderTable } from '../../sinks/terminal-text.js';
 import type { OpenDatabase, OpenOutboxSender } from './database-access.js';
 
@@ -26,7 +26,9 @@ export function formatSendResult(requeued: number, result: DrainResult): string 
   if (result.muted > 0) lines.push(`muted ${plural(result.muted, 'delivery', 'deliveries')} (silenced or inhibited)`);
   if (result.dead > 0) lines.push(`${plural(result.dead, 'notification', 'notifications')} refused for good (dead): see pulse outbox list --status dead`);
   const pending = Object.entries(result.pendingByReceiver);
-  if (pending.length > 0) lines.push(`still pending: ${pending.map(([name, n]) => `${name} ${n}`).join(', ')} (see pulse outbox list --status pending)`);
+  if (pending.length > 0) {
+    lines.push(`still pending: ${pending.map(([name, n]) => `${name} ${n}${lastError(result, name)}`).join(', ')} (see pulse outbox list --status pending)`);
+  }
   return lines.join('\n') + '\n';
 }
 

@@ -57,8 +57,16 @@ export interface TickResult {
 export interface DrainResult extends TickResult {
   /** Rows still pending when the drain ended, by receiver (empty when everything went out). */
   pendingByReceiver: Record<string, number>;
+  /** The latest error of a receiver's pending rows that have failed an attempt (why they wait), by receiver. */
+  lastErrorByReceiver: Record<string, string>;
   /** True when the drain stopped at its deadline with deliveries pending. */
   timedOut: boolean;
+}
+
+/** ` (last error: ...)` for a receiver whose pending deliveries have failed an attempt: why they wait; '' otherwise. */
+export function lastError(result: DrainResult, receiver: string): string {
+  const error = result.lastErrorByReceiver[receiver];
+  return error === undefined ? '' : ` (last error: ${error})`;
 }
 
 export interface DrainOptions {
@@ -227,8 +235,8 @@ export class DeliveryWorker {
       const wait = Math.max(this.settings.pollIntervalMs, (nextDue ?? 0) - this.clock());
       await sleep(Math.min(wait, left));
     }
-    const pendingByReceiver = await this.pendingByReceiver(options.receiver);
-    return { ...total, pendingByReceiver, timedOut: total.pending > 0 };
+    const { pendingByReceiver, lastErrorByReceiver } = await this.pendingByReceiver(options.receiver);
+    return { ...total, pendingByReceiver, lastErrorByReceiver, timedOut: total.pending > 0 };
   }
 
   /**
@@ -260,12 +268,16 @@ export class DeliveryWorker {
     return at === null || at === undefined ? null : Number(at);
   }
 
-  private async pendingByReceiver(receiver: string | undefined): Promise<Record<string, number>> {
+  private async pendingByReceiver(receiver: string | undefined): Promise<Pick<DrainResult, 'pendingByReceiver' | 'lastErrorByReceiver'>> {
     const rows = await this.query(
-      `SELECT receiver, count(*) AS n FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) GROUP BY receiver ORDER BY receiver`,
+      `SELECT receiver, count(*) AS n, arg_max(last_error, next_attempt_at) FILTER (WHERE last_error IS NOT NULL) AS error
+         FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) GROUP BY receiver ORDER BY receiver`,
       [receiver ?? null],
     );
-    return Object.fromEntries(rows.map((r) => [r.receiver as string, Number(r.n)]));
+    return {
+      pendingByReceiver: Object.fromEntries(rows.map((r) => [r.receiver as string, Number(r.n)])),
+      lastErrorByReceiver: Object.fromEntries(rows.filter((r) => typeof r.error === 'string').map((r) => [r.receiver as string, r.error as string])),
+    };
   }
 
   /**

@@ -23,7 +23,7 @@ function delivery(result: Partial<DrainResult>): OutboxSender & { calls: string[
     },
     drain: async (options) => {
       calls.push(`drain ${options.receiver ?? '*'} ${options.timeoutMs ?? 'default'}`);
-      return { sent: 1, failed: 0, dead: 0, muted: 0, delivered: 3, pending: 0, pendingByReceiver: {}, timedOut: false, ...result };
+      return { sent: 1, failed: 0, dead: 0, muted: 0, delivered: 3, pending: 0, pendingByReceiver: {}, lastErrorByReceiver: {}, timedOut: false, ...result };
     },
     close: async () => void calls.push('close'),
   };

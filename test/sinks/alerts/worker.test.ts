@@ -16,7 +16,7 @@ import { listOutbox } from '../../../sinks/alerts/outbox-admin.js';
 import { SlackReceiver } from '../../../sinks/alerts/slack.js';
 import { WebhookReceiver } from '../../../sinks/alerts/webhook.js';
 import { DeliveryError } from '../../../sinks/alerts/errors.js';
-import { DeliveryWorker } from '../../../sinks/alerts/worker.js';
+import { DeliveryWorker, lastError } from '../../../sinks/alerts/worker.js';
 import { captureServer, fakeClock, makeAlert, memoryDb } from './helpers.js';
 
 const T0 = Date.parse('2026-03-02T08:00:00Z');
@@ -860,6 +860,10 @@ describe('delivery worker: draining at the end of a run', () => {
     const result = await worker.drain({ timeoutMs: 200 });
     expect(result).toMatchObject({ pending: 2, delivered: 0, dead: 0, timedOut: true, pendingByReceiver: { hook: 2 } });
     expect(result.failed).toBeGreaterThanOrEqual(2);
+    // Why they wait, said beside the count (a full disk under a file receiver said nothing but "pending").
+    expect(result.lastErrorByReceiver['hook']).toMatch(/503/);
+    expect(lastError(result, 'hook')).toMatch(/^ \(last error: .*503/);
+    expect(lastError(result, 'other')).toBe('');
     expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
   });
 
