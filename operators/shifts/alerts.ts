@@ -71,6 +71,7 @@ function seriesAlert(
   direction: Direction,
   firedAt: number,
   annotations: Record<string, string>,
+  labels: Record<string, string> = {},
 ): Alert {
   return {
     alert_id: stableAlertId(rule, subject.windowStart, subject.customerId, subject.measure),
@@ -80,7 +81,7 @@ function seriesAlert(
     customer_id: subject.customerId,
     window_start: subject.windowStart,
     fired_at: firedAt,
-    labels: { alertname: rule, kind: 'sales', severity, measure: subject.measure, direction, ...profileLabels(subject.profile) },
+    labels: { alertname: rule, kind: 'sales', severity, measure: subject.measure, direction, ...labels, ...profileLabels(subject.profile) },
     annotations,
     status: 'firing',
   };
@@ -104,30 +105,39 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   const until = new Date(i.windowEnd).toISOString().slice(0, 10);
   const also = i.also;
   const alsoChange = also && changePercent(also.assessment.baseline, also.assessment.current);
-  return seriesAlert(rule, severity, i, v.direction, i.windowEnd, {
-    summary:
-      `Customer ${i.customerId}: ${i.measure} ${moved(v.direction)} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}` +
-      (also ? `, ${also.measure} ${signedChange(alsoChange ?? null)}` : ''),
-    description:
-      `${i.measure} per ${i.window} window, adjusted for the customer's weekday profile and the population's movement: ` +
-      `baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}${leftOut(a.silent?.base)}), ` +
-      `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}${leftOut(a.silent?.recent)}), change ${changeText}; ` +
-      `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).` +
-      (also
-        ? ` ${also.measure} ${moved(also.verdict.direction)} at the same window close: baseline ${fmt(also.assessment.baseline)}, ` +
-          `current ${fmt(also.assessment.current)}, change ${signedChange(alsoChange ?? null)}; ${also.verdict.detector} score ${fmt(also.verdict.score)} ` +
-          `(p ${also.verdict.pValue.toExponential(2)}): one shift, one alert.`
-        : ''),
-    baseline: fmt(a.baseline),
-    current: fmt(a.current),
-    change_percent: change === null ? '' : fmt(change),
-    score: fmt(v.score),
-    threshold: fmt(i.threshold),
-    p_value: v.pValue.toExponential(3),
-    detector: v.detector,
-    window: `${day}/${i.window}`,
-    ...(also ? { also_measure: also.measure, also_change_percent: alsoChange === null || alsoChange === undefined ? '' : fmt(alsoChange) } : {}),
-  });
+  return seriesAlert(
+    rule,
+    severity,
+    i,
+    v.direction,
+    i.windowEnd,
+    {
+      summary:
+        `Customer ${i.customerId}: ${i.measure} ${moved(v.direction)} ${change === null ? changeText : `${fmt(Math.abs(change))}%`}` +
+        (also ? `, ${also.measure} ${signedChange(alsoChange ?? null)}` : ''),
+      description:
+        `${i.measure} per ${i.window} window, adjusted for the customer's weekday profile and the population's movement: ` +
+        `baseline ${fmt(a.baseline)} (mean of the ${windows(a.baseWindows)} before ${recentFrom}${leftOut(a.silent?.base)}), ` +
+        `current ${fmt(a.current)} (mean of the ${windows(recent)} from ${recentFrom} to ${until}${leftOut(a.silent?.recent)}), change ${changeText}; ` +
+        `${v.detector} score ${fmt(v.score)} (threshold ${fmt(i.threshold)}, p ${v.pValue.toExponential(2)}).` +
+        (also
+          ? ` ${also.measure} ${moved(also.verdict.direction)} at the same window close: baseline ${fmt(also.assessment.baseline)}, ` +
+            `current ${fmt(also.assessment.current)}, change ${signedChange(alsoChange ?? null)}; ${also.verdict.detector} score ${fmt(also.verdict.score)} ` +
+            `(p ${also.verdict.pValue.toExponential(2)}): one shift, one alert.`
+          : ''),
+      baseline: fmt(a.baseline),
+      current: fmt(a.current),
+      change_percent: change === null ? '' : fmt(change),
+      score: fmt(v.score),
+      threshold: fmt(i.threshold),
+      p_value: v.pValue.toExponential(3),
+      detector: v.detector,
+      window: `${day}/${i.window}`,
+      ...(also ? { also_measure: also.measure, also_change_percent: alsoChange === null || alsoChange === undefined ? '' : fmt(alsoChange) } : {}),
+    },
+    // A label too: routes and silences match labels, and one on `measure` saw one of the two.
+    also ? { also_measure: also.measure } : {},
+  );
 }
 
 function moved(direction: Direction): string {

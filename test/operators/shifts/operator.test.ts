@@ -1034,6 +1034,8 @@ describe('patterns the detector was not tuned on (issue 17, item 2)', () => {
     const annotations = first.annotations as Record<string, string>;
     expect(first.rule).toBe('CustomerSpendJump');
     expect(annotations['also_measure']).toBe(labels['measure'] === 'spend_total' ? 'spend_count' : 'spend_total');
+    // A label too, for routes and silences on the measure.
+    expect(labels['also_measure']).toBe(annotations['also_measure']);
     expect(Number(annotations['also_change_percent'])).toBeGreaterThan(50);
     expect(annotations['summary']).toMatch(new RegExp(`${labels['measure']} jumped .*, ${annotations['also_measure']} \\+`));
     expect(annotations['description']).toContain(`${annotations['also_measure']} jumped at the same window close`);
