@@ -123,7 +123,7 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
       if (result.pending > 0) {
         const byReceiver = Object.entries(result.pendingByReceiver)
           .map(([name, n]) => `${name}: ${n}${lastError(result, name)}`)
-          .join(', ');
+          .join('; ');
         this.logger.warn(
           { pending: result.pending, pendingByReceiver: result.pendingByReceiver },
           `${result.pending} alert deliveries are still pending after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout ` +

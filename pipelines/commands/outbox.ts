@@ -27,7 +27,7 @@ export function formatSendResult(requeued: number, result: DrainResult): string 
   if (result.dead > 0) lines.push(`${plural(result.dead, 'notification', 'notifications')} refused for good (dead): see pulse outbox list --status dead`);
   const pending = Object.entries(result.pendingByReceiver);
   if (pending.length > 0) {
-    lines.push(`still pending: ${pending.map(([name, n]) => `${name} ${n}${lastError(result, name)}`).join(', ')} (see pulse outbox list --status pending)`);
+    lines.push(`still pending: ${pending.map(([name, n]) => `${name} ${n}${lastError(result, name)}`).join('; ')} (see pulse outbox list --status pending)`);
   }
   return lines.join('\n') + '\n';
 }

@@ -63,10 +63,10 @@ export interface DrainResult extends TickResult {
   timedOut: boolean;
 }
 
-/** ` (last error: ...)` for a receiver whose pending deliveries have failed an attempt: why they wait; '' otherwise. */
+/** `, last error: ...` for a receiver whose pending deliveries have failed an attempt: why they wait; '' otherwise. */
 export function lastError(result: DrainResult, receiver: string): string {
   const error = result.lastErrorByReceiver[receiver];
-  return error === undefined ? '' : ` (last error: ${error})`;
+  return error === undefined ? '' : `, last error: ${error}`;
 }
 
 export interface DrainOptions {

@@ -48,10 +48,19 @@ describe("a running job's command API", () => {
   });
 
   it('says what is left and exits 1 when deliveries stay pending; names the receivers for an unknown one', async () => {
-    const stuck = await api(delivery({ pending: 4, pendingByReceiver: { hook: 4 }, timedOut: true })).handle({ argv: ['outbox', 'send', '--db', db] });
+    const stuck = await api(
+      delivery({
+        pending: 6,
+        pendingByReceiver: { hook: 4, mail: 2 },
+        lastErrorByReceiver: { hook: 'POST http://h answered HTTP 503: refused' },
+        timedOut: true,
+      }),
+    ).handle({ argv: ['outbox', 'send', '--db', db] });
     expect(stuck.exitCode).toBe(1);
-    expect(stuck.stdout).toContain('still pending: hook 4 (see pulse outbox list --status pending)');
-    expect(stuck.stderr).toContain('not everything was delivered: 4 pending');
+    expect(stuck.stdout).toContain(
+      'still pending: hook 4, last error: POST http://h answered HTTP 503: refused; mail 2 (see pulse outbox list --status pending)',
+    );
+    expect(stuck.stderr).toContain('not everything was delivered: 6 pending');
     const unknown = await api(delivery({})).handle({ argv: ['outbox', 'send', '--db', db, '--receiver', 'pager'] });
     expect(unknown).toMatchObject({ exitCode: 2, stderr: "pulse: --receiver pager: no such receiver; the job's receivers are hook, mail\n" });
     const none = await api().handle({ argv: ['outbox', 'send', '--db', db] });

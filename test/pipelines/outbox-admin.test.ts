@@ -145,7 +145,12 @@ describe('undelivered alerts, seen and sent by a person', () => {
     // the input may not have been tried within the 1s drain, and stay pending untried.
     expect(pending.some((p) => p.attempts > 0)).toBe(true);
     expect(pending.filter((p) => p.attempts > 0 && !p.last_error?.includes('503'))).toEqual([]);
-    expect(stderr).toContain(`${pending.length} alert deliveries are still pending after the 1s drain timeout (hook: ${pending.length})`);
+    // With why they wait: the receiver's last error.
+    expect(stderr).toMatch(
+      new RegExp(
+        `${pending.length} alert deliveries are still pending after the 1s drain timeout \\(hook: ${pending.length}, last error: POST \\S+ answered HTTP 503`,
+      ),
+    );
     expect(stderr).toContain(
       `${pending.length} alert deliveries are still pending in the outbox; send them with: pulse outbox send --db ${db} --config ${config}`,
     );

@@ -862,7 +862,7 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(result.failed).toBeGreaterThanOrEqual(2);
     // Why they wait, said beside the count (a full disk under a file receiver said nothing but "pending").
     expect(result.lastErrorByReceiver['hook']).toMatch(/503/);
-    expect(lastError(result, 'hook')).toMatch(/^ \(last error: .*503/);
+    expect(lastError(result, 'hook')).toMatch(/^, last error: .*503/);
     expect(lastError(result, 'other')).toBe('');
     expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
   });
