@@ -5,7 +5,7 @@
  * when the events reached its last stretch: its last quarter, at most its last hour. Anything
  * earlier is a window the input ended in, to be completed by the next run over the same database.
  */
-export const COMPLETE_WITHIN_MS = 3_600_000;
+const COMPLETE_WITHIN_MS = 3_600_000;
 
 /** How close to a window's end the events must reach for it to be complete: its last quarter, at most an hour. */
 export function completeWithinMs(sizeMs: number): number {
