@@ -126,6 +126,18 @@ export interface Rejection {
   type: EventType | 'unknown';
   /** The raw record text as received. */
   raw: string;
+  /** The key and headers its message came with (Kafka), set by the runner: the dead-letter copy keeps them. */
+  envelope?: RecordEnvelope;
+}
+
+/**
+ * What a transport carried beside a record's value: a Kafka message's key and headers. No operator
+ * reads it; it stays with the batch on the main thread, so that a rejected record's dead-letter
+ * message is the one that came, key and headers included (as Kafka Connect's dead-letter queue does).
+ */
+export interface RecordEnvelope {
+  key: Buffer | string | null;
+  headers: ReadonlyArray<Readonly<Record<string, Buffer | string>>>;
 }
 
 export const MS_PER_SECOND = 1000;

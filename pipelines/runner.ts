@@ -22,6 +22,7 @@ import { readStateToRestore } from './state-restore.js';
 import { ScheduleCursor } from './schedule-cursor.js';
 import { TaxonomyFollower } from './taxonomy-follower.js';
 import { PartitionHandover } from './partition-handover.js';
+import { attachEnvelopes } from './rejection-envelopes.js';
 import type { RunContext, RunProgress, RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
@@ -228,6 +229,7 @@ export class JobRunner {
     const watermark = await this.moveWatermark();
     let accepted = 0;
     for (const result of results) {
+      attachEnvelopes(result.rejections, batch);
       for (const rejection of result.rejections) {
         this.rejections.push(rejection);
         this.checkpointMetrics.countRejected(rejection);

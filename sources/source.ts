@@ -1,3 +1,4 @@
+import type { RecordEnvelope } from '../operators/events.js';
 import type { RawValue } from '../operators/record-limits.js';
 
 /**
@@ -16,6 +17,8 @@ export interface RawRecord {
   /** Record position within its partition: 1-based line, row index, or Kafka offset. */
   offset: number;
   value: RawValue;
+  /** Kafka: the message's key and headers (undefined when it had neither, and for other sources). */
+  envelope?: RecordEnvelope | undefined;
 }
 
 /** Where a partition stands after its last processed record; stored in the checkpoint. */

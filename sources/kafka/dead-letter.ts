@@ -1,4 +1,4 @@
-import type { Rejection } from '../../operators/events.js';
+import type { RecordEnvelope, Rejection } from '../../operators/events.js';
 import type { ClientProperties, MessageHeader } from './client.js';
 import { DeliveringProducer, type OutgoingMessage } from './producer.js';
 
@@ -21,6 +21,8 @@ export interface DeadLetter {
   /** `topic/partition` the record came from. */
   partition: string;
   offset: number;
+  /** The key and headers of the message it came in (none: a message without either). */
+  envelope?: RecordEnvelope | undefined;
 }
 
 export interface DeadLetterOptions {
@@ -43,12 +45,15 @@ export function deadLetterOf(rejection: Rejection): DeadLetter {
     detail: rejection.detail,
     partition: rejection.position.partition,
     offset: rejection.position.offset,
+    envelope: rejection.envelope,
   };
 }
 
 /**
- * Sends rejected records to a dead-letter topic, value = the raw record, keyed by the source
- * partition (so the letters of one partition stay in order), with the reason in headers.
+ * Sends rejected records to a dead-letter topic as the messages they came in: value = the raw
+ * record, the message's own key and headers, then the reason and the source position in headers of
+ * our own (Kafka Connect's dead-letter queue does the same), so that a fixed record can be produced
+ * to its topic again as it was and lands in its partition. Letters of one key stay in order.
  *
  * Call it after the checkpoint that wrote the same rejections to `dead_letters` has committed: a
  * crash in between re-sends them after the restart (at-least-once; consumers can deduplicate on
@@ -74,9 +79,10 @@ export class KafkaDeadLetterProducer {
   async send(letters: readonly DeadLetter[]): Promise<void> {
     const messages: OutgoingMessage[] = letters.map((letter) => ({
       topic: this.topic,
-      key: letter.partition,
+      key: letter.envelope?.key ?? null,
       value: letter.raw,
       headers: [
+        ...(letter.envelope?.headers ?? []),
         header(DLQ_HEADERS.reason, letter.reason),
         header(DLQ_HEADERS.detail, letter.detail),
         header(DLQ_HEADERS.sourcePartition, letter.partition),

@@ -7,7 +7,8 @@ export interface OutgoingMessage {
   topic: string;
   /** Unset: the partitioner picks one from the key. */
   partition?: number;
-  key: string | null;
+  /** A dead letter's key is its message's, which may be bytes. */
+  key: Buffer | string | null;
   /** null: a tombstone (a compacted topic drops the key's earlier values). */
   value: string | null;
   headers?: MessageHeader[];

@@ -1,4 +1,5 @@
 import { SourceError } from '../../operators/errors.js';
+import type { RecordEnvelope } from '../../operators/events.js';
 import { kafkaValueText } from './wire-format.js';
 import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
 import { MessageBuffer } from './buffer.js';
@@ -320,7 +321,8 @@ export class KafkaSource implements Source {
       this.enqueued.set(name, message.offset);
       let records = byPartition.get(name);
       if (!records) byPartition.set(name, (records = []));
-      records.push({ offset: message.offset, value: message.value === null ? '' : kafkaValueText(message.value, this.options.maxRecordBytes) });
+      const value = message.value === null ? '' : kafkaValueText(message.value, this.options.maxRecordBytes);
+      records.push({ offset: message.offset, value, envelope: envelopeOf(message) });
     }
     for (const [partition, records] of byPartition) {
       const lastOffset = records[records.length - 1]!.offset;
@@ -482,4 +484,11 @@ export class KafkaSource implements Source {
 function laterOffset(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   return b === undefined ? a : Math.max(a, b);
+}
+
+/** A message's key and headers, or undefined when it has neither (most topics: nothing to keep). */
+function envelopeOf(message: Message): RecordEnvelope | undefined {
+  const key = message.key ?? null;
+  const headers = message.headers ?? [];
+  return key === null && headers.length === 0 ? undefined : { key, headers };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../sources/generator/rng.js';
 import type { MockCluster } from '../../sources/kafka/mock-cluster.js';
+import { readAll } from '../sources/kafka/helpers.js';
 import { query } from '../helpers/duckdb.js';
 import { PartitionHandoffDir } from '../../sinks/duckdb/partition-handoff.js';
 import {
@@ -74,8 +75,8 @@ function partitionOfKeys(layout: TopicLayout): Map<string, number> {
 }
 
 /** Produces `lines` to a fresh topic and checks where each line went against what kcat reads back. */
-async function produceTopic(topic: string, batch: readonly string[] = lines): Promise<TopicLayout> {
-  await produceLines(cluster!.bootstrap, topic, batch);
+async function produceTopic(topic: string, batch: readonly string[] = lines, headers: readonly string[] = []): Promise<TopicLayout> {
+  await produceLines(cluster!.bootstrap, topic, batch, headers);
   const layout = await topicLayout(cluster!.bootstrap, topic);
   expect(layout.records.length).toBe(batch.length);
   expect(layout.ends.size).toBe(4);
@@ -97,6 +98,28 @@ async function runKafkaToEnd(config: string, db: string, ends: ReadonlyMap<numbe
   }
 }
 
+/**
+ * The dead-letter topic holds each rejected record once as the message it came in: its value, its
+ * key (the customer id it was produced with) and its header, then the reason and position headers.
+ */
+async function expectDeadLetterTopic(db: string, layout: TopicLayout): Promise<void> {
+  const [rejected] = await query(db, `SELECT position, reason, raw FROM dead_letters ORDER BY ALL`);
+  const sourceKeys = new Map(layout.records.map((r) => [`events-equal/${r.partition}:${r.offset}`, r.key]));
+  const letters = await readAll(cluster!.bootstrap, 'events-equal-dlq');
+  const asRows = letters.map((m) => {
+    const headers = m.headers ?? [];
+    const position = `${headers[headers.indexOf('pulse-source-partition') + 1]}:${headers[headers.indexOf('pulse-offset') + 1]}`;
+    expect(m.key).toBe(sourceKeys.get(position));
+    expect(headers.slice(0, 4)).toEqual(['origin', 'crm-export', 'pulse-reason', headers[headers.indexOf('pulse-reason') + 1]]);
+    return { position, reason: headers[headers.indexOf('pulse-reason') + 1], raw: m.payload ?? '' };
+  });
+  expect(rejected!.length).toBeGreaterThan(0);
+  expect(asRows.sort((a, b) => a.position.localeCompare(b.position))).toEqual(
+    [...rejected!].sort((a, b) => String(a['position']).localeCompare(String(b['position']))),
+  );
+  expect(letters.filter((m) => m.key?.startsWith('C')).length).toBeGreaterThan(0);
+}
+
 describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run child processes)', () => {
   beforeAll(async () => {
     ({ dir, lines, cluster } = await startMockClusterSuite('pulse-kafka-e2e-', { customers: 200, days: 10, seed: 42, lateRate: 0, malformedRate: 0.001 }));
@@ -110,12 +133,12 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
 
   it('reads a customer-keyed topic into the same customer_windows and rejects as a file run of the same lines', async () => {
     expect(lines.length).toBeGreaterThan(10_000);
-    const layout = await produceTopic('events-equal');
+    const layout = await produceTopic('events-equal', lines, ['origin=crm-export']);
     // Independent check of the keying: every line is where kcat says, in produce order per partition.
     for (const placed of placeLines(lines, layout, partitionOfKeys(layout))) {
       expect(layout.byPosition.get(`${placed.partition}:${placed.offset}`)).toBe(placed.line);
     }
-    const config = writeKafkaJob(dir, 'equal', { bootstrap: cluster!.bootstrap, topic: 'events-equal', group: 'g-equal' });
+    const config = writeKafkaJob(dir, 'equal', { bootstrap: cluster!.bootstrap, topic: 'events-equal', group: 'g-equal', deadLetterTopic: 'events-equal-dlq' });
     const fileDb = join(dir, 'file.duckdb');
     const kafkaDb = join(dir, 'kafka.duckdb');
     await runFile(config, join(dir, 'events.ndjson'), fileDb);
@@ -154,6 +177,7 @@ describe.skipIf(!HAS_KCAT)('Kafka pipeline end to end (mock cluster, pulse run c
     expect(fileFired!.length).toBeGreaterThan(0);
     expect(await query(kafkaDb, FIRED)).toEqual([fileFired]);
     expect(checkpoints).toEqual([...layout.ends].sort((a, b) => a[0] - b[0]).map(([p, end]) => ({ partition: `events-equal/${p}`, offset: end - 1 })));
+    await expectDeadLetterTopic(kafkaDb, layout);
   }, 300_000);
 
   it('SIGKILL at random moments and restarting gives the tables of one uninterrupted Kafka run (3 seeds)', async () => {

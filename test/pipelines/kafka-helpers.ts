@@ -43,6 +43,8 @@ export interface KafkaJobOptions {
   allowedLateness?: string;
   /** Also a `population_drift` operator with daily periods (so that a few days of events are compared). */
   drift?: boolean;
+  /** The Kafka source's `dead_letter_topic`. */
+  deadLetterTopic?: string;
 }
 
 /**
@@ -64,7 +66,7 @@ sources:
     topics: "${o.topic}"
     group: "${o.group}"
     batch_size: ${o.batchSize ?? 500}
-    options:
+${o.deadLetterTopic ? `    dead_letter_topic: "${o.deadLetterTopic}"\n` : ''}    options:
       session.timeout.ms: 6000
       heartbeat.interval.ms: 500
       topic.metadata.refresh.interval.ms: 1000
@@ -211,11 +213,11 @@ export function customerKey(line: string): string {
 }
 
 /** Produces lines keyed by customer id with kcat (`key<TAB>value`, one message a line). */
-export async function produceLines(bootstrap: string, topic: string, lines: readonly string[]): Promise<void> {
+export async function produceLines(bootstrap: string, topic: string, lines: readonly string[], headers: readonly string[] = []): Promise<void> {
   const bad = lines.find((line) => line.includes('\t') || line.includes('\n'));
   if (bad !== undefined) throw new Error(`cannot produce a line containing a tab or newline with kcat -K: ${bad}`);
   const input = lines.map((line) => `${customerKey(line)}\t${line}`).join('\n') + '\n';
-  await kcat(['-b', bootstrap, '-P', '-t', topic, '-K', '\t'], input, 120_000);
+  await kcat(['-b', bootstrap, '-P', '-t', topic, '-K', '\t', ...headers.flatMap((header) => ['-H', header])], input, 120_000);
 }
 
 /** Where each produced line went: partition and offset, checked against what kcat reads back. */

@@ -28,33 +28,49 @@ function headerMap(flat: string[] | undefined): Record<string, string> {
 }
 
 describe('Kafka producers on the mock cluster, read back with kcat', () => {
-  it('dead-letter messages carry the raw record and the reason headers', async () => {
+  it('dead-letter messages are the messages that came, key and headers kept, with the reason headers after theirs', async () => {
     const dlq = new KafkaDeadLetterProducer({ brokers: cluster.bootstrap, topic: 'pulse-dlq', timeoutMs: 10_000 });
     closers.push(() => dlq.close());
     const letters: DeadLetter[] = [
-      { raw: 'not json {', reason: 'invalid_json', detail: 'not valid JSON: Unexpected token', partition: 'events/2', offset: 41 },
+      {
+        raw: 'not json {',
+        reason: 'invalid_json',
+        detail: 'not valid JSON: Unexpected token',
+        partition: 'events/2',
+        offset: 41,
+        envelope: { key: Buffer.from('C17'), headers: [{ 'trace-id': Buffer.from('t-1') }, { origin: 'crm' }] },
+      },
       { raw: '{"type":"usage","quantity":-2}', reason: 'impossible_value', detail: "field 'quantity': must be >= 0", partition: 'events/0', offset: 7 },
-      { raw: '{"type":"x"}', reason: 'unknown_type', detail: 'field \'type\': "x" is not one of ...', partition: 'events/2', offset: 42 },
+      {
+        raw: '{"type":"x"}',
+        reason: 'unknown_type',
+        detail: 'field \'type\': "x" is not one of ...',
+        partition: 'events/2',
+        offset: 42,
+        envelope: { key: 'C17', headers: [] },
+      },
     ];
     await dlq.send(letters);
     const got = await readAll(cluster.bootstrap, 'pulse-dlq');
     expect(got.length).toBe(3);
     const byRaw = new Map(got.map((m) => [m.payload, m]));
-    for (const letter of letters) {
-      const m = byRaw.get(letter.raw);
-      expect(m).toBeDefined();
-      expect(m!.key).toBe(letter.partition);
-      expect(headerMap(m!.headers)).toEqual({
-        'pulse-reason': letter.reason,
-        'pulse-detail': letter.detail,
-        'pulse-source-partition': letter.partition,
-        'pulse-offset': String(letter.offset),
-      });
-    }
-    // Keyed by source partition: the two letters of events/2 share a Kafka partition, in order.
-    const p2 = got.filter((m) => m.key === 'events/2');
-    expect(new Set(p2.map((m) => m.partition)).size).toBe(1);
-    expect(p2.map((m) => m.payload)).toEqual([letters[0]!.raw, letters[2]!.raw]);
+    const pulseHeaders = (letter: DeadLetter): string[] => [
+      'pulse-reason',
+      letter.reason,
+      'pulse-detail',
+      letter.detail,
+      'pulse-source-partition',
+      letter.partition,
+      'pulse-offset',
+      String(letter.offset),
+    ];
+    expect(byRaw.get(letters[0]!.raw)).toMatchObject({ key: 'C17', headers: ['trace-id', 't-1', 'origin', 'crm', ...pulseHeaders(letters[0]!)] });
+    expect(byRaw.get(letters[1]!.raw)).toMatchObject({ key: null, headers: pulseHeaders(letters[1]!) });
+    expect(byRaw.get(letters[2]!.raw)).toMatchObject({ key: 'C17', headers: pulseHeaders(letters[2]!) });
+    // The letters of one key share a Kafka partition, in order.
+    const c17 = got.filter((m) => m.key === 'C17');
+    expect(new Set(c17.map((m) => m.partition)).size).toBe(1);
+    expect(c17.map((m) => m.payload)).toEqual([letters[0]!.raw, letters[2]!.raw]);
   });
 
   it('the kafka alert receiver is registered and produces one message per alert, keyed by alert id', async () => {
