@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { StoreLockedError } from '../operators/errors.js';
 import { checkExistingDatabase, checkJobDatabasePath, explainOpenError } from '../sinks/duckdb/database-path.js';
-import { DuckDBStore } from '../sinks/duckdb/store.js';
+import { DuckDBStore, refuseForeignDatabase } from '../sinks/duckdb/store.js';
 
 /**
  * DuckDB's lock conflict becomes an error that says what to do; anything else is rethrown. A lock
@@ -36,7 +36,9 @@ export function openStore(path: string, options: { memoryLimit?: string } = {}):
 
 /**
  * Opens a job's DuckDB file for a command that works on it directly (e.g. `pulse cases`); it must
- * exist. `connect` gives more connections to it (`pulse console` serves the command API beside its pages).
+ * exist, and be customer-pulse's: the commands add their tables (cases, leads, users) to the file,
+ * which in another program's database was a change nobody asked for, and then "no cases match".
+ * `connect` gives more connections to it (`pulse console` serves the command API beside its pages).
  */
 export function openDatabase(path: string): Promise<{ connection: DuckDBConnection; connect: () => Promise<DuckDBConnection>; close: () => void }> {
   checkExistingDatabase(path);
@@ -48,13 +50,14 @@ export function openDatabase(path: string): Promise<{ connection: DuckDBConnecti
       return connection;
     };
     const connection = await connect();
-    return {
-      connection,
-      connect,
-      close: () => {
-        connection.closeSync();
-        instance.closeSync();
-      },
+    const close = (): void => {
+      connection.closeSync();
+      instance.closeSync();
     };
+    await refuseForeignDatabase(connection, path).catch((error: unknown) => {
+      close();
+      throw error;
+    });
+    return { connection, connect, close };
   });
 }

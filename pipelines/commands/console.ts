@@ -8,7 +8,6 @@ import { requireDuration } from '../../operators/duration.js';
 import { singleConnectionDatabase } from '../../console/database.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
-import { refuseForeignDatabase } from '../../sinks/duckdb/store.js';
 import { openDatabase } from '../open-store.js';
 import { serveCommandApi } from '../command-api-server.js';
 
@@ -38,7 +37,6 @@ export async function consoleCommand(options: ConsoleCommandOptions, signal?: Ab
     throw error;
   });
   try {
-    await refuseForeignDatabase(opened.connection, options.db);
     // A database written by an older version may lack the users table (or newer columns).
     await createOrUpgradeTables(opened.connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
     // The web server and its templates load only for a console (about 60 ms of each start).

@@ -119,7 +119,7 @@ describe('pulse run: inputs, databases and options', () => {
     expect(stderr).not.toContain('processed');
   });
 
-  it("--db at another program's DuckDB file: refused, its tables left as they were", async () => {
+  it("--db at another program's DuckDB file: refused by the job and the commands, its tables left as they were", async () => {
     const foreign = join(dir, 'shop.duckdb');
     await query(
       foreign,
@@ -128,6 +128,18 @@ describe('pulse run: inputs, databases and options', () => {
       "INSERT INTO alerts VALUES (1, 'mine')",
     );
     refused('shop.duckdb is a DuckDB database of another program (its tables orders are none of customer-pulse)', ...runInto('shop.duckdb'));
+    // The commands that work on the file directly add tables of their own (cases, leads, users).
+    for (const command of [
+      ['cases', 'list'],
+      ['leads', 'list'],
+      ['users', 'list'],
+      ['outcomes', 'summary'],
+      ['outbox', 'list'],
+    ]) {
+      refused('shop.duckdb is a DuckDB database of another program', ...command, '--db', 'shop.duckdb');
+    }
+    const [tables] = await query(foreign, `SELECT string_agg(table_name, ',' ORDER BY table_name) AS t FROM duckdb_tables()`);
+    expect(tables).toEqual([{ t: 'alerts,orders' }]);
     const [columns, rows] = await query(
       foreign,
       `SELECT string_agg(column_name, ',' ORDER BY column_index) AS c FROM duckdb_columns() WHERE table_name = 'alerts'`,
