@@ -75,17 +75,28 @@ const operatorChecks = new Map([...OPERATOR_FACTORIES.values()].map((factory) =>
 
 export type { FileSourceConfig, KafkaSourceConfig, SourceConfig } from './source-binding.js';
 
-export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
+/** How the job file is read for a run. */
+export interface LoadOptions {
+  /**
+   * `--input` replaces `sources.files.paths`: their strings stay as written, so that a variable
+   * they name (`${EXPORT_DIR}/events.ndjson`) need not be set for a run on other files.
+   */
+  inputReplacesPaths?: boolean;
+}
+
+export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): JobConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read job config ${path}: ${(error as Error).message}`, error);
   }
-  return parseJobConfig(text, path, env);
+  return parseJobConfig(text, path, env, options);
 }
 
-export function parseJobConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): JobConfig {
+const FILES_SOURCE_PATH = /^sources\.files\.paths\[\d+\]$/;
+
+export function parseJobConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): JobConfig {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: true, lineCounter });
   if (document.errors.length > 0) {
@@ -106,7 +117,8 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
       `${origin}: ${loop || '(top level)'}: a YAML alias refers to a node that contains it (a recursive alias); write the value out instead`,
     );
   }
-  const raw = withOrigin(origin, () => substituteEnv(parsed, env, '', (path) => isReceiverSecret(parsed, path)));
+  const keepAsWritten = (path: string): boolean => isReceiverSecret(parsed, path) || (options.inputReplacesPaths === true && FILES_SOURCE_PATH.test(path));
+  const raw = withOrigin(origin, () => substituteEnv(parsed, env, '', keepAsWritten));
   // Schema problems name the file and line of the key: `job.yaml:14: event_time.allowed_lateness: ...`.
   const located =
     (within: ReadonlyArray<string | number>, label = '') =>

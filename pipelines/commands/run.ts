@@ -95,7 +95,7 @@ function rendersAtEnd(job: JobConfig): boolean {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<RunCommandResult> {
-  const job = applyOverrides(loadJobConfig(options.config), options);
+  const job = applyOverrides(loadJobConfig(options.config, process.env, { inputReplacesPaths: (options.input?.length ?? 0) > 0 }), options);
   checkInputFiles(job, options.input?.length ? '--input' : `sources.${job.source}.paths:`);
   checkOutputDir(options.reports !== undefined ? '--reports' : 'reports.dir', job.reportsDir);
   const logger = options.logger ?? createLogger();

@@ -119,6 +119,24 @@ describe('pulse run: inputs, databases and options', () => {
     expect(stderr).not.toContain('processed');
   });
 
+  it('a job file whose paths name a variable not set runs on --input files (they replace those paths)', () => {
+    const job = join(dir, 'export-job.yaml');
+    writeFileSync(job, readFileSync(JOB, 'utf8').replace('${PULSE_INPUT:-samples/events.ndjson}', '${EXPORT_DIR}/events.ndjson'));
+    const env = { ...process.env, EXPORT_DIR: undefined };
+    const withInput = spawnSync(
+      process.execPath,
+      [CLI, 'run', '--config', job, '--input', 'events.ndjson', '--db', 'export.duckdb', '--reports', 'export-reports'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env,
+      },
+    );
+    expect(withInput.status, withInput.stderr).toBe(0);
+    refused('sources.files.paths[0]: environment variable EXPORT_DIR is not set', 'run', '--config', job, '--db', 'export.duckdb');
+  });
+
   it("--db at another program's DuckDB file: refused by the job and the commands, its tables left as they were", async () => {
     const foreign = join(dir, 'shop.duckdb');
     await query(

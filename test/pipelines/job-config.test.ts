@@ -76,6 +76,17 @@ describe('job configuration', () => {
     expect(job.metricsPort).toBe(9464);
   });
 
+  it('--input replaces the files paths: a variable they name need not be set, and is not substituted', () => {
+    const yaml = VALID.replace('[a.ndjson]', '["${EXPORT_DIR}/events.ndjson"]');
+    expect(() => parseJobConfig(yaml, 'job.yaml', {})).toThrow(/sources\.files\.paths\[0\]: environment variable EXPORT_DIR is not set/);
+    const job = parseJobConfig(yaml, 'job.yaml', {}, { inputReplacesPaths: true });
+    expect(job.sources['files']).toMatchObject({ paths: ['${EXPORT_DIR}/events.ndjson'] });
+    // Only the paths: every other value is substituted as before.
+    expect(() => parseJobConfig(yaml + 'metrics: { port: "${PORT}" }\n', 'job.yaml', {}, { inputReplacesPaths: true })).toThrow(
+      /metrics\.port: environment variable PORT is not set/,
+    );
+  });
+
   it('names the file and line of the key at fault', () => {
     const fails = (yaml: string): string => {
       try {
