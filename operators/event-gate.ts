@@ -113,7 +113,9 @@ export class EventGate {
     }
     this.recordTime(event.ts);
     if (event.ts < this.lateBefore) {
-      return this.refuse(source, partition, offset, 'late', this.lateDetail(event), event.type, value);
+      this.refuse(source, partition, offset, 'late', this.lateDetail(event), event.type, value);
+      if (event.type === 'contact' && event.ended_at >= this.lateBefore) this.lastRejection!.longContact = true;
+      return null;
     }
     if (this.dedup.checkAndAdd(event.event_id, event.customer_id, event.ts, partition)) {
       return this.refuse(source, partition, offset, 'duplicate', `event_id '${event.event_id}' was already processed`, event.type, value);

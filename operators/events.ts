@@ -126,6 +126,11 @@ export interface Rejection {
   type: EventType | 'unknown';
   /** The raw record text as received. */
   raw: string;
+  /**
+   * `late` only: a contact that ended within the lateness, so it came too late for the window it was
+   * queued in by its length alone (its record arrives when it ends), whatever the order of the input.
+   */
+  longContact?: true;
   /** The key and headers its message came with (Kafka), set by the runner: the dead-letter copy keeps them. */
   envelope?: RecordEnvelope;
 }

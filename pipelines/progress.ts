@@ -26,7 +26,11 @@ export class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(1, 0, this.payload({ records: 0, accepted: 0, rejected: 0, late: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 }));
+      this.bar.start(
+        1,
+        0,
+        this.payload({ records: 0, accepted: 0, rejected: 0, late: 0, lateLongContacts: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 }),
+      );
     }
   }
 

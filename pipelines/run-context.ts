@@ -57,6 +57,8 @@ export interface RunProgress {
   rejected: number;
   /** Of the rejected, those refused as `late` (behind the watermark by more than the allowed lateness). */
   late: number;
+  /** Of the late, contacts late by their length alone (Rejection `longContact`). */
+  lateLongContacts: number;
   /** Of the rejected, those refused as `duplicate` (an event id already counted). */
   duplicates: number;
   watermark: number;

@@ -59,7 +59,16 @@ export class JobRunner {
   private eventsSinceCheckpoint = 0;
   private lastCheckpointAt = 0;
   private readonly pacing: CheckpointPacing;
-  private readonly progress: RunProgress = { records: 0, accepted: 0, rejected: 0, late: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 };
+  private readonly progress: RunProgress = {
+    records: 0,
+    accepted: 0,
+    rejected: 0,
+    late: 0,
+    lateLongContacts: 0,
+    duplicates: 0,
+    watermark: -Infinity,
+    checkpoints: 0,
+  };
   private readonly now: () => number;
   private readyFlag = false;
   /** Seconds per operator on the main thread since the last checkpoint (global parts). */
@@ -233,8 +242,10 @@ export class JobRunner {
       for (const rejection of result.rejections) {
         this.rejections.push(rejection);
         this.checkpointMetrics.countRejected(rejection);
-        if (rejection.reason === 'late') this.progress.late += 1;
-        else if (rejection.reason === 'duplicate') this.progress.duplicates += 1;
+        if (rejection.reason === 'late') {
+          this.progress.late += 1;
+          if (rejection.longContact) this.progress.lateLongContacts += 1;
+        } else if (rejection.reason === 'duplicate') this.progress.duplicates += 1;
       }
       this.checkpointMetrics.countIngested(result.acceptedByType);
       accepted += result.accepted;

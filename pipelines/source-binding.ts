@@ -45,7 +45,12 @@ export const KAFKA_SOURCE_SCHEMA = Type.Object(
     topics: Type.String({ minLength: 1, description: 'comma-separated' }),
     group: Type.String({ minLength: 1, description: 'the consumer group id' }),
     batch_size: batchSize,
-    dead_letter_topic: Type.Optional(Type.String({ description: 'rejected records are also produced to this topic, as the messages they came in (key and headers kept), with `pulse-reason`, `pulse-detail`, `pulse-source-partition` and `pulse-offset` headers' })),
+    dead_letter_topic: Type.Optional(
+      Type.String({
+        description:
+          'rejected records are also produced to this topic, as the messages they came in (key and headers kept), with `pulse-reason`, `pulse-detail`, `pulse-source-partition` and `pulse-offset` headers',
+      }),
+    ),
     options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka settings' })),
   },
   { additionalProperties: false },

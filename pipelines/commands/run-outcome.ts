@@ -92,6 +92,13 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
         `A file sorted by customer, or files that overlap in time read one after another, loses most of its events this way: ` +
         `sort it by event time, or raise event_time.allowed_lateness in the job file, and run it again into a new database`,
     );
+  } else if (summary.lateLongContacts > 0) {
+    lines.push(
+      `${summary.lateLongContacts} contacts were refused as late because they lasted longer than event_time.allowed_lateness: a contact's ` +
+        'record arrives when it ends and counts in the window it was queued in, so a long one (an e-mail answered the next day) comes too ' +
+        'late for it in any order of input. Their KPIs miss them (the scorecards of their days say how many). If your contacts come ' +
+        'when they end, raise event_time.allowed_lateness above your longest contacts (1d for e-mail) and run again into a new database',
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -18,6 +18,7 @@ import { numOrNull, queryRows, str } from './db.js';
 import type { ReportBlock } from './document.js';
 import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 import { highlightCells } from './highlight.js';
+import { lateContacts, lateContactsText, type LateContacts } from './late-contacts.js';
 import { scheduledReportName, scheduledReportParams, type ScheduledReportParams } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
@@ -58,6 +59,8 @@ export interface ScorecardData {
   daysWithData: number;
   /** True when some FCR in the period is still provisional (its 7-day look-ahead has not passed). */
   fcrProvisional: boolean;
+  /** Contacts of the period refused as late: in none of the rows. */
+  late: LateContacts;
 }
 
 const ALL = '(all)';
@@ -120,7 +123,7 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
   }
   // The all-queues rows last, whatever order the query gave (the sort is stable).
   const ordered = [...byKey.values()].sort((a, b) => Number(a.queue === ALL) - Number(b.queue === ALL));
-  return { rows: ordered, daysWithData, fcrProvisional };
+  return { rows: ordered, daysWithData, fcrProvisional, late: await lateContacts(connection, p.start, p.end) };
 }
 
 function formatValue(format: Format, value: number | null): string {
@@ -146,7 +149,9 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
     (h) =>
       `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`,
   );
+  const late = lateContactsText(data.late);
   return [
+    ...(late === null ? [] : [{ type: 'notice' as const, level: 'warning' as const, title: 'Contacts missing from these figures', text: late }]),
     {
       type: 'facts',
       items: [

@@ -168,9 +168,11 @@ describe('EventGate: a contact longer than the allowed lateness', () => {
         "ended only at 2026-01-05T15:00:00.000Z: a contact's record arrives when it ends, so a contact longer than event_time.allowed_lateness " +
         '(1h) is late by itself; raise it above your longest contacts (e.g. 1d for email)',
     );
+    expect(g.lastRejection!.longContact).toBe(true);
     // One that ended long before the watermark too is late like any event.
     g.admit(contact('k4', T0 + HOUR / 2, T0 + HOUR), 'files', 'p', 6, NOW);
     expect(g.lastRejection!.detail).toBe('event time 2026-01-05T12:30:00.000Z is more than the allowed lateness behind the watermark 2026-01-05T14:55:00.000Z');
+    expect(g.lastRejection!.longContact).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@ const summary = {
   accepted: 990,
   rejected: 10,
   late: 2,
+  lateLongContacts: 0,
   duplicates: 0,
   watermark: 0,
   checkpoints: 1,
@@ -46,6 +47,14 @@ describe('what pulse run prints at its end', () => {
     // At the boundary: 5% is not more than 5%.
     expect(runOutcomeText({ ...summary, late: 50, rejected: 50, accepted: 950 }, options)).not.toContain('late');
     expect(runOutcomeText({ ...summary, late: 51, rejected: 51, accepted: 949 }, options)).toContain('51 of 1000 records (5.1%)');
+  });
+
+  it('contacts late by their length alone are said whatever their share, with the lateness to raise', () => {
+    const text = runOutcomeText({ ...summary, late: 45, lateLongContacts: 45, rejected: 45, accepted: 955 }, options);
+    expect(text).toContain('45 contacts were refused as late because they lasted longer than event_time.allowed_lateness');
+    expect(text).toContain('raise event_time.allowed_lateness above your longest contacts (1d for e-mail)');
+    // Contacts delivered late (not long) are late records like any: nothing to say below 5%.
+    expect(runOutcomeText({ ...summary, late: 45, lateLongContacts: 0, rejected: 45, accepted: 955 }, options)).not.toContain('contacts');
   });
 
   it('pending deliveries with the command to send them, paths quoted for the shell; nothing accepted', () => {

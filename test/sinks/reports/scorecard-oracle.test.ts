@@ -166,3 +166,62 @@ describe('a queue x channel with contacts in one period only', () => {
     }
   });
 });
+
+describe('contacts of the period refused as late', () => {
+  it('are counted by queue and channel from their raw queued_at (text or epoch ms) and told above the figures', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const ddl of OUTPUT_TABLES_DDL) await conn.run(ddl);
+      const contact = (queuedAt: string | number, queue: string, channel: string): string =>
+        JSON.stringify({ type: 'contact', event_id: 'x', queued_at: queuedAt, queue, channel, ended_at: queuedAt });
+      const letter = (reason: string, type: string, raw: string) =>
+        conn.run(`INSERT INTO dead_letters VALUES ('files', 'a.ndjson:1', $reason, 'why', $type, $raw)`, { reason, type, raw });
+      const start = W1 + DAY;
+      await letter('late', 'contact', contact('2026-03-03T23:30:00-01:00', 'billing', 'email')); // 2026-03-04 00:30Z: the next day
+      await letter('late', 'contact', contact('2026-03-03T10:00:00+02:00', 'billing', 'email')); // 08:00Z
+      await letter('late', 'contact', contact(start + 3_600_000, 'billing', ' Email ')); // the decoder's reading: email
+      await letter('late', 'contact', contact(start + DAY - 1, 'sales', 'web'));
+      await letter('late', 'contact', contact(start - 1, 'sales', 'web')); // the day before
+      await letter('duplicate', 'contact', contact(start + 60_000, 'sales', 'web'));
+      await letter('late', 'transaction', JSON.stringify({ type: 'transaction', ts: start + 60_000 }));
+      const data = await scorecardData(conn, { previousStart: W1, start, end: start + DAY });
+      expect(data.late).toEqual({
+        total: 3,
+        byQueue: [
+          { queue: 'billing', channel: 'email', contacts: 2 },
+          { queue: 'sales', channel: 'web', contacts: 1 },
+        ],
+      });
+      const blocks = scorecardBlocks(data, {
+        report: 'contact_center_scorecard',
+        schedule: 'Daily',
+        period: 'day',
+        previousStart: W1,
+        start,
+        end: start + DAY,
+        highlight: [],
+      });
+      expect(blocks[0]).toMatchObject({ type: 'notice', level: 'warning', title: 'Contacts missing from these figures' });
+      expect((blocks[0] as { text: string }).text).toMatch(
+        /^3 contacts queued in this period .* in none of the figures below \(billing\/email 2, sales\/web 1\)/,
+      );
+      // None refused: no notice.
+      const none = await scorecardData(conn, { previousStart: W2 - DAY, start: W2, end: W2 + DAY });
+      expect(
+        scorecardBlocks(none, {
+          report: 'contact_center_scorecard',
+          schedule: 'Daily',
+          period: 'day',
+          previousStart: W2 - DAY,
+          start: W2,
+          end: W2 + DAY,
+          highlight: [],
+        })[0],
+      ).toMatchObject({ type: 'facts' });
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
+});
