@@ -14,7 +14,7 @@ import { queryRows } from './db.js';
 import type { ReportBlock } from './document.js';
 import { formatCount, formatInstant, formatNumber, formatPercent } from './format.js';
 import { linkBlocks } from './scorecard-report.js';
-import { SCHEDULE_ANNOTATIONS, scheduledReportName, scheduledReportParams } from './scheduled-alert.js';
+import { SCHEDULE_ANNOTATIONS, scheduledReportName, scheduledReportParams, scheduledReportTimes } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
 
 /** The thresholds the schedule's alert carries (the job's `outcomes` section when it was due). */
@@ -142,7 +142,7 @@ export async function prepareClosedLoopReport(connection: DuckDBConnection, aler
     doc: {
       title: `Closed loop, ${p.period === 'day' ? 'daily' : 'weekly'}: ${new Date(p.start).toISOString().slice(0, 10)}`,
       subtitle: `Schedule ${p.schedule}; what came of the alerts, leads and cases`,
-      generatedAt: new Date(alert.fired_at),
+      ...scheduledReportTimes(alert),
       blocks: [...linkBlocks(alert), ...closedLoopBlocks(figures, thresholds, recorded, p)],
     },
     baseName: scheduledReportName(alert)!,

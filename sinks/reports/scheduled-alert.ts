@@ -57,6 +57,11 @@ export function scheduledReportParams(alert: Alert): ScheduledReportParams | nul
   };
 }
 
+/** A scheduled report's times: due when its alert fired, generated now (ReportDocument `dueAt`). */
+export function scheduledReportTimes(alert: Alert): { dueAt: Date; generatedAt: Date } {
+  return { dueAt: new Date(alert.fired_at), generatedAt: new Date() };
+}
+
 /** File base name: `<report>-<schedule>-<first day of the period>`; the same for every replay. */
 export function scheduledReportName(alert: Alert): string | null {
   const p = scheduledReportParams(alert);

@@ -19,7 +19,7 @@ import type { ReportBlock } from './document.js';
 import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 import { highlightCells } from './highlight.js';
 import { lateContacts, lateContactsText, type LateContacts } from './late-contacts.js';
-import { scheduledReportName, scheduledReportParams, type ScheduledReportParams } from './scheduled-alert.js';
+import { scheduledReportName, scheduledReportParams, scheduledReportTimes, type ScheduledReportParams } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
 
@@ -191,7 +191,7 @@ export async function prepareScorecardReport(connection: DuckDBConnection, alert
     doc: {
       title,
       subtitle: `Schedule ${p.schedule}; every KPI per queue and channel against the previous ${p.period}`,
-      generatedAt: new Date(alert.fired_at),
+      ...scheduledReportTimes(alert),
       blocks: [...linkBlocks(alert), ...scorecardBlocks(data, p)],
     },
     baseName: scheduledReportName(alert)!,

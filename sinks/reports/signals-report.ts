@@ -16,7 +16,7 @@ import type { ReportBlock } from './document.js';
 import { RESCORE_RULE } from './drift-data.js';
 import { formatCount, formatInstant, formatSigned } from './format.js';
 import { highlightCells } from './highlight.js';
-import { scheduledReportName, scheduledReportParams, type ScheduledReportParams } from './scheduled-alert.js';
+import { scheduledReportName, scheduledReportParams, scheduledReportTimes, type ScheduledReportParams } from './scheduled-alert.js';
 import { linkBlocks } from './scorecard-report.js';
 import type { PreparedReport } from './write.js';
 
@@ -145,7 +145,7 @@ export async function prepareSignalsReport(connection: DuckDBConnection, alert: 
     doc: {
       title: `Customer signals, ${p.period === 'day' ? 'daily' : 'weekly'}: ${new Date(p.start).toISOString().slice(0, 10)}`,
       subtitle: `Schedule ${p.schedule}; behaviour shifts, drift and cases against the previous ${p.period}`,
-      generatedAt: new Date(alert.fired_at),
+      ...scheduledReportTimes(alert),
       blocks: [
         ...linkBlocks(alert),
         {
