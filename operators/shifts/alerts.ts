@@ -101,7 +101,8 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
   // Windows of a reported silence carry no evidence and are left out of the means: say how many,
   // or a mean "of the 38 windows" over 10 of them read as +186% where the 38 fell 27%.
   const leftOut = (n: number | undefined): string => (n ? `, ${n} of them a reported silence left out` : '');
-  const recentFrom = new Date(i.windowEnd - recent * windowMs).toISOString().slice(0, 10);
+  const shiftStart = new Date(i.windowEnd - recent * windowMs).toISOString();
+  const recentFrom = shiftStart.slice(0, 10);
   const until = new Date(i.windowEnd).toISOString().slice(0, 10);
   const also = i.also;
   const alsoChange = also && changePercent(also.assessment.baseline, also.assessment.current);
@@ -133,6 +134,8 @@ export function shiftAlert(i: ShiftAlertInput): Alert {
       p_value: v.pValue.toExponential(3),
       detector: v.detector,
       window: `${day}/${i.window}`,
+      // Where the change began (the first of the recent windows): the alert's window is where it was found.
+      shift_start: shiftStart,
       ...(also ? { also_measure: also.measure, also_change_percent: alsoChange === null || alsoChange === undefined ? '' : fmt(alsoChange) } : {}),
     },
     // A label too: routes and silences match labels, and one on `measure` saw one of the two.
@@ -264,6 +267,7 @@ export function silenceAlert(i: SilenceAlertInput): Alert {
     p_value: ev.pValue.toExponential(3),
     detector: 'silence',
     window: `${new Date(i.windowStart).toISOString()}/${i.window}`,
+    shift_start: new Date((ev.lastEventIndex + 1) * i.windowMs).toISOString(),
   });
 }
 

@@ -58,7 +58,7 @@ export async function renderCustomerReport(connection: DuckDBConnection, options
     contacts: num(r.contacts),
   }));
   const alerts = await loadAlerts(connection, 'customer_id = $id', { id: customerId });
-  const shifts = [...new Set(alerts.filter((a) => a.kind === 'sales').map((a) => a.window_start))].sort((a, b) => a - b);
+  const shifts = [...new Set(alerts.flatMap(shiftStart))].sort((a, b) => a - b);
 
   const first = history[0] as CustomerWindow;
   const last = history.at(-1) as CustomerWindow;
@@ -67,13 +67,13 @@ export async function renderCustomerReport(connection: DuckDBConnection, options
     { type: 'heading', text: `Spend and usage per ${size} window` },
     {
       type: 'chart',
-      title: `spend_total per ${size} window${shifts.length > 0 ? ' (dashed: sales alert shift)' : ''}`,
+      title: `spend_total per ${size} window${shifts.length > 0 ? ' (dashed: where an alerted shift began)' : ''}`,
       spec: historySpec(history, 'spend_total', shifts),
       alt: `spend_total over ${history.length} windows from ${formatInstant(first.window_start)} to ${formatInstant(last.window_start)}; ${shiftText(shifts)}`,
     },
     {
       type: 'chart',
-      title: `usage_total per ${size} window${shifts.length > 0 ? ' (dashed: sales alert shift)' : ''}`,
+      title: `usage_total per ${size} window${shifts.length > 0 ? ' (dashed: where an alerted shift began)' : ''}`,
       spec: historySpec(history, 'usage_total', shifts),
       alt: `usage_total over ${history.length} windows; ${shiftText(shifts)}`,
     },
@@ -88,8 +88,23 @@ export async function renderCustomerReport(connection: DuckDBConnection, options
   return writeReport(doc, options.outDir, `customer-${dataSlug(customerId)}-${size}-${fileTimestamp(last.window_start)}`);
 }
 
+/**
+ * Where a behaviour shift the customer was alerted of began: its `shift_start`, the first of the
+ * windows the alert's current level is the mean of. Its window is where the shift was found, days
+ * later: a tester's customer jumped on 02-20 and was alerted on 02-23, and the report's mean
+ * "before" the shift held the jump (86.56 against the alert's baseline of 10.55). The instant
+ * rules' alerts (a large refund, a first use of a metric) are no shift. An alert written before
+ * `shift_start` was kept gives its window.
+ */
+function shiftStart(alert: Alert): number[] {
+  if (alert.kind !== 'sales') return [];
+  const start = alert.annotations['shift_start'];
+  if (start !== undefined) return [Date.parse(start)];
+  return alert.labels['direction'] === undefined ? [] : [alert.window_start];
+}
+
 function shiftText(shifts: number[]): string {
-  return shifts.length === 0 ? 'no sales alert' : `sales alert shift at ${shifts.map(formatInstant).join(', ')}`;
+  return shifts.length === 0 ? 'no behaviour shift alerted' : `behaviour shift from ${shifts.map(formatInstant).join(', ')}`;
 }
 
 function mean(values: number[]): number | null {
@@ -101,7 +116,7 @@ function summaryFacts(history: CustomerWindow[], shifts: number[], size: string)
     { label: 'windows', value: `${history.length} (${size})` },
     { label: 'total spend', value: formatNumber(history.reduce((s, w) => s + w.spend_total, 0)) },
     { label: 'total refunds', value: formatNumber(history.reduce((s, w) => s + w.refund_total, 0)) },
-    { label: 'transactions', value: formatCount(history.reduce((s, w) => s + w.spend_count, 0)) },
+    { label: 'purchases', value: formatCount(history.reduce((s, w) => s + w.spend_count, 0)) },
     { label: 'contacts', value: formatCount(history.reduce((s, w) => s + w.contacts, 0)) },
   ];
   const shift = shifts[0];
@@ -110,9 +125,9 @@ function summaryFacts(history: CustomerWindow[], shifts: number[], size: string)
     const before = mean(history.filter((w) => w.window_start < shift).map((w) => w.spend_total));
     const after = mean(history.filter((w) => w.window_start >= shift).map((w) => w.spend_total));
     facts.push(
-      { label: 'first sales shift', value: formatInstant(shift) },
-      { label: 'mean spend per active window before the shift', value: formatNumber(before) },
-      { label: 'mean spend per active window from the shift', value: formatNumber(after) },
+      { label: 'first behaviour shift, from', value: formatInstant(shift) },
+      { label: 'mean spend per active window before it', value: formatNumber(before) },
+      { label: 'mean spend per active window from it', value: formatNumber(after) },
     );
   }
   return facts;
@@ -141,7 +156,7 @@ function historySpec(history: CustomerWindow[], field: 'spend_total' | 'usage_to
         ? []
         : [
             {
-              data: { values: shifts.map((s) => ({ t: s, label: `sales shift ${formatInstant(s)}` })) },
+              data: { values: shifts.map((s) => ({ t: s, label: `shift from ${formatInstant(s)}` })) },
               mark: { type: 'rule' as const, color: '#c0392b', strokeDash: [6, 4], strokeWidth: 2 },
               encoding: { x: { field: 't', type: 'temporal' as const }, description: { field: 'label', type: 'nominal' as const } },
             },

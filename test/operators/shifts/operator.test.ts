@@ -133,6 +133,7 @@ describe('CustomerShiftOperator', () => {
     expect(ann['description']).toMatch(
       /baseline [\d.]+ \(mean of the 40 windows before 1970-02-10\), current 0 \(mean of the 16 windows from 1970-02-10 to 1970-02-26\)/,
     );
+    expect(ann['shift_start']).toBe('1970-02-10T00:00:00.000Z');
     expect(ann['summary']).toMatch(/^Customer A: spend_total dropped 100%$/);
     // Severity from the ratio of the recent level to the baseline (critical at <= 0.25, else warning at <= 0.6).
     const ratio = Number(ann['current']) / Number(ann['baseline']);
@@ -387,6 +388,8 @@ describe('silence rule: CustomerWentQuiet', () => {
     expect(Number(ann['baseline'])).toBe(13); // events expected in the 13 empty windows
     expect(Number(ann['score'])).toBeCloseTo(-11.26, 2);
     expect(ann['summary']).toContain('no purchase for 13');
+    // Quiet from day 40, the first window without a purchase.
+    expect(ann['shift_start']).toBe(new Date(40 * MS_PER_DAY).toISOString());
     expect(quiet({ silence: { enabled: false } }, days)).toEqual([]);
   });
 

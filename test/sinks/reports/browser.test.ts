@@ -69,7 +69,7 @@ describe.skipIf(!HAS_CHROMIUM)('reports in headless Chromium', () => {
     expect(page.problems).toEqual([]);
     expect(page.charts).toBe(2);
     expect(page.points.map((p) => p.length)).toEqual([6, 6]);
-    expect(page.rules).toContain('sales shift 2026-01-04T00:00:00Z');
+    expect(page.rules).toContain('shift from 2026-01-04T00:00:00Z');
   });
 
   it('KPI alert reports: the alert box is coloured by severity while firing and green once resolved (computed styles)', async () => {

@@ -23,15 +23,21 @@ describe('renderCustomerReport', () => {
       const day = new Date(D0 + d * DAY).toISOString().slice(0, 10);
       expect(points.find((l) => l.includes(day))).toContain(spend.toFixed(2));
     });
+    // The shift is marked where it began (the alert's shift_start), not at the window it was found
+    // in, a day later; the large refund's alert is no shift.
     const shift = new Date(D0 + SHIFT_DAY * DAY).toISOString().replace('.000Z', 'Z');
-    expect(spendSvg).toMatch(new RegExp(`<line[^>]*aria-label="sales shift ${shift}"`));
-    // Means before/after the shift, by hand: (100+110+90)/3 = 100, (250+260+240)/3 = 250.
-    expect(html).toContain('<dt>mean spend per active window before the shift</dt><dd>100.00</dd>');
-    expect(html).toContain('<dt>mean spend per active window from the shift</dt><dd>250.00</dd>');
+    expect(spendSvg).toMatch(new RegExp(`<line[^>]*aria-label="shift from ${shift}"`));
+    expect(spendSvg.match(/aria-label="shift from/g)).toHaveLength(1);
+    // Means before/after the shift, by hand: (100+110+90)/3 = 100, (250+260+240)/3 = 250 (from its
+    // window, (100+110+90+250)/4 = 137.50 and (260+240)/2 = 250).
+    expect(html).toContain(`<dt>first behaviour shift, from</dt><dd>${shift}</dd>`);
+    expect(html).toContain('<dt>mean spend per active window before it</dt><dd>100.00</dd>');
+    expect(html).toContain('<dt>mean spend per active window from it</dt><dd>250.00</dd>');
+    expect(html).toContain('<dt>purchases</dt><dd>12</dd>');
     expect(html).toContain('<dt>total spend</dt><dd>1,050.00</dd>');
     expect(html).toMatch(/<td>sales<\/td><td>spend_shift<\/td><td>warning<\/td><td>firing<\/td><td>spend rose 2\.5x<\/td>/);
     expect(html.match(/<svg/g)).toHaveLength(2);
-    expect(readFileSync(paths.markdownPath, 'utf8')).toContain('| 2026-01-04T00:00:00Z | sales | spend\\_shift | warning | firing | spend rose 2.5x |');
+    expect(readFileSync(paths.markdownPath, 'utf8')).toContain('| 2026-01-05T00:00:00Z | sales | spend\\_shift | warning | firing | spend rose 2.5x |');
   });
 
   it('says which sizes exist or that the customer is unknown', async () => {

@@ -95,8 +95,10 @@ export async function buildFixture(extraQueue?: string): Promise<Fixture> {
      '{"alertname":"billing_abandon_rate","kind":"analytic","severity":"critical","queue":"billing","channel":"voice","window":"15m","kpi":"abandon_rate"}',
      '{"summary":"abandon_rate > 0.1 on billing/voice (15m windows)","description":"abandon_rate was 0.15 in the 15m window","current":"0.15","baseline":"0.08","change":"+87.5%","threshold":"> 0.1","window_end":"2026-01-05T11:00:00.000Z"}',
      'firing'),
-    ('a-sales', 'sales', 'spend_shift', 'warning', 'c1', ${ts(D0 + SHIFT_DAY * DAY)}, ${ts(D0 + (SHIFT_DAY + 1) * DAY)},
-     '{"alertname":"spend_shift"}', '{"summary":"spend rose 2.5x"}', 'firing')`);
+    ('a-sales', 'sales', 'spend_shift', 'warning', 'c1', ${ts(D0 + (SHIFT_DAY + 1) * DAY)}, ${ts(D0 + (SHIFT_DAY + 2) * DAY)},
+     '{"alertname":"spend_shift","direction":"up"}', '{"summary":"spend rose 2.5x","shift_start":"${new Date(D0 + SHIFT_DAY * DAY).toISOString()}"}', 'firing'),
+    ('a-refund', 'sales', 'CustomerLargeRefund', 'warning', 'c1', ${ts(D0 + 1 * DAY + 3_600_000)}, ${ts(D0 + 1 * DAY + 3_600_000)},
+     '{"alertname":"CustomerLargeRefund"}', '{"summary":"refund of 300"}', 'firing')`);
   return {
     path,
     dir,
