@@ -59,7 +59,9 @@ function rulesTable(f: OutcomeFigures): ReportBlock {
       r.flagged ? 'flagged for tuning' : '',
     ]),
     highlights: f.rules.map((r) => new Array(7).fill(r.flagged ? 'red' : null)),
-    note: 'The verdict on an alert is the latest on it, its lead or its case; a person’s verdict beats an inferred one. Precision = (useful + won) / judged.',
+    note:
+      'The verdict on an alert is the latest on it, its lead or its case; a person’s verdict beats an inferred one. ' +
+      'Precision = (useful + won, wins inferred from transactions included) / judged.',
   };
 }
 
@@ -97,6 +99,11 @@ function delaysBlock(f: OutcomeFigures): ReportBlock {
     caption: 'Time to first action by a person',
     columns: [{ label: 'Subject' }, { label: 'With an action', align: 'right' }, { label: 'Median time', align: 'right' }],
     rows: f.delays.map((d) => [d.subject_kind, formatCount(d.acted), shortDuration(d.median_seconds)]),
+    // A replay's alerts are dated in the past and people act on them now: a tester's median of
+    // 292 days was the data's age, shown as if it were the team's.
+    note:
+      'From the alert’s time (its event time) to the person’s first action (the wall clock): for a live job the time a team took; ' +
+      'for alerts of a replay of past data it is mostly the age of that data.',
   };
 }
 
@@ -113,8 +120,10 @@ export function closedLoopBlocks(
       items: [
         { label: 'This period', value: `${formatInstant(period.start)} to ${formatInstant(period.end)}` },
         {
-          label: 'Outcomes in the period',
-          value: `${formatCount(recorded.person)} recorded by people, ${formatCount(recorded.inferred)} inferred from transactions`,
+          label: 'Outcomes recorded in the period',
+          value:
+            `${formatCount(recorded.person)} by people, ${formatCount(recorded.inferred)} inferred from transactions ` +
+            '(by when they were recorded: people at the wall clock, inferences at event time; the tables below count every verdict known when this report was written)',
         },
         { label: 'Tuning flag', value: `precision below ${formatPercent(t.minPrecision)} over at least ${t.minJudged} judged alerts` },
       ],

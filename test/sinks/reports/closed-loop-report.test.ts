@@ -68,7 +68,10 @@ describe('weekly closed-loop report', () => {
     expect(html).toContain('NoisyRule');
     expect(markdown).toContain('1 rule flagged for tuning');
     expect(markdown).toMatch(/NoisyRule.*33\.3%.*flagged for tuning/);
-    expect(markdown).toContain('6 recorded by people, 0 inferred from transactions');
+    expect(markdown).toContain('**Outcomes recorded in the period**: 6 by people, 0 inferred from transactions (by when they were recorded');
+    expect(markdown).toContain('wins inferred from transactions included');
+    expect(markdown).toContain('Time to first action by a person');
+    expect(markdown).toContain('for alerts of a replay of past data it is mostly the age of that data');
 
     // Four judged alerts needed: nothing is flagged, and the report says so by having no notice.
     const [strict] = buildReportSchedules([{ name: 'WeeklyClosedLoop', report: 'closed_loop', cron: '0 7 * * 1', period: 'week' }], {
