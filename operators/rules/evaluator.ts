@@ -42,6 +42,12 @@ interface Outcome {
   recovered: boolean;
   /** The Wilson interval that decided `breaching`, for rules with `confidence`. */
   interval: Interval | null;
+  /**
+   * A rate KPI's contacts behind it, said in the alert: its denominator is not always `offered`
+   * (abandon rate and service level leave short abandons out), so a reader checking "offered 72"
+   * could not find the 21.7% or its interval, which were of 15 in 69.
+   */
+  share: { hits: number; trials: number } | null;
 }
 
 const HISTORY_PRUNE_EVERY_MS = 86_400_000;
@@ -202,9 +208,10 @@ export class RuleEvaluator {
       bar = baseline + (c.direction === 'increase' ? 1 : -1) * c.fraction * Math.abs(baseline);
       op = c.direction === 'increase' ? '>=' : '<=';
     }
-    const interval = rule.confidence !== null && isRateKpi(rule.kpi) ? guardInterval(counts[rule.kpi], rule.confidence) : null;
+    const share = isRateKpi(rule.kpi) ? (counts[rule.kpi] ?? null) : null;
+    const interval = rule.confidence !== null && share !== null ? guardInterval(share, rule.confidence) : null;
     if (interval !== null) breaching = breaching && clears(interval, op, bar);
-    return { value, baseline, change, breaching, recovered, interval };
+    return { value, baseline, change, breaching, recovered, interval, share };
   }
 
   private recordHistory(row: ContactKpiRow, size: number, onlyExisting: boolean): void {
@@ -245,7 +252,7 @@ function matches(rule: ThresholdRule, row: ContactKpiRow): boolean {
 }
 
 function noData(): Outcome {
-  return { value: null, baseline: null, change: null, breaching: false, recovered: true, interval: null };
+  return { value: null, baseline: null, change: null, breaching: false, recovered: true, interval: null, share: null };
 }
 
 function guardInterval(count: { hits: number; trials: number }, confidence: number): Interval {
@@ -308,7 +315,7 @@ function fire(rule: ThresholdRule, row: ContactKpiRow, o: Outcome, streak: numbe
     annotations: {
       summary: `${rule.kpi} ${threshold} on ${where} (${rule.window} windows)`,
       description:
-        `${rule.kpi} was ${kpi(o.value)} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
+        `${rule.kpi} was ${kpi(o.value)}${o.share === null ? '' : ` (${o.share.hits} of ${o.share.trials})`} in the ${rule.window} window starting ${iso(row.window_start)} on ${where}, ` +
         `breaching ${humanThreshold(rule)} for ${streak} consecutive window${streak > 1 ? 's' : ''}; ` +
         `baseline (${baselineWhat}) ${kpi(o.baseline)}, change ${humanChange}; offered ${row.offered}${humanInterval}.`,
       current: current,

@@ -345,6 +345,15 @@ describe('rules fire on evidence', () => {
     expect(close(thin, row(T0, { offered: 1, resolved_per_minute: 0 }))).toHaveLength(1);
   });
 
+  it("a rate's contacts are in the description: its denominator is not offered when short abandons are left out", () => {
+    const ev = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', confidence: 0.95 }]));
+    // 15 of 69 (offered 72 less 3 short abandons) = 21.7%.
+    const fired = close(ev, row(T0, { offered: 72, short_abandoned: 3, abandon_rate: 15 / 69 }), counts('abandon_rate', 15, 69));
+    expect(fired[0]!.annotations.description).toMatch(
+      /^abandon_rate was 21\.7% \(15 of 69\) in the 15m window .*; offered 72, 95% Wilson interval 13\.6% to 32\.8%\.$/,
+    );
+  });
+
   it('min_offered: 0 restores firing on any volume', () => {
     const ev = new RuleEvaluator(validateRules([{ name: 'ab', when: 'abandon_rate > 0.08', min_offered: 0 }]));
     expect(close(ev, row(T0, { offered: 1, abandon_rate: 1 }))).toHaveLength(1);
@@ -359,7 +368,7 @@ describe('rules fire on evidence', () => {
     expect(fired).toHaveLength(1);
     expect(fired[0]!.annotations.interval).toBe('95% Wilson interval [0.107136, 0.206056]');
     // The description is for people: one format per kind (percent with one decimal).
-    expect(fired[0]!.annotations.description).toContain('abandon_rate was 15.0% in the 15m window');
+    expect(fired[0]!.annotations.description).toContain('abandon_rate was 15.0% (30 of 200) in the 15m window');
     expect(fired[0]!.annotations.description).toContain('breaching > 8.0% for 1 consecutive window');
     expect(fired[0]!.annotations.description).toContain('offered 200, 95% Wilson interval 10.7% to 20.6%.');
   });
