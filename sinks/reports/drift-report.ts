@@ -343,7 +343,7 @@ function changeWords(feature: string, stated: StatedChange | undefined, distribu
   const d = distributions.find((x) => x.feature === feature)?.distribution;
   const before = stated?.baseline ?? d?.reference.mean ?? null;
   const after = stated?.current ?? d?.current.mean ?? null;
-  if (before === null || after === null || before === 0) return plainName(feature);
+  if (before === null || after === null || before === 0) return `${plainName(feature)} changed`;
   const change = after / before - 1;
   const direction = change >= 0 ? 'up' : 'down';
   return `${plainName(feature)} ${direction} ${Math.abs(change * 100).toFixed(0)}% (mean ${formatNumber(before)} to ${formatNumber(after)})`;
@@ -354,7 +354,7 @@ function recommend(v: Verdict, ranked: readonly RankedFeature[], words: (feature
   const drifted = [...ranked.filter((f) => f.drifted && f.key), ...ranked.filter((f) => f.drifted && !f.key)].map((f) => words(f.feature));
   const list = drifted.length <= 1 ? (drifted[0] ?? '') : `${drifted.slice(0, -1).join(', ')} and ${drifted.at(-1) as string}`;
   if (!v.drifted) {
-    const watch = drifted.length === 0 ? 'No feature drifted.' : `Keep an eye on ${list}.`;
+    const watch = drifted.length === 0 ? 'No feature drifted.' : `Drifted, but not enough to act on: ${list}.`;
     return `No action needed: the customer population is stable enough for the current segmentation (the share of drifted features is below the threshold and no key feature drifted). ${watch}`;
   }
   const moved = cells.filter((c) => c.from_tier !== c.to_tier);
@@ -363,7 +363,8 @@ function recommend(v: Verdict, ranked: readonly RankedFeature[], words: (feature
     cells.length === 0
       ? ''
       : ` The value tiers were rescored in this run: ${formatCount(movedCustomers)} customers changed tier (new, lost or moved), see the migration below.`;
-  return `Rescore the segmentation models and review targeting built on them: ${list} changed between the reference and the current period, so segments and scores trained on the old population no longer describe today's customers.${rescored}`;
+  // Each item says how its feature moved ("up 16%", "changed"): the sentence around them does not.
+  return `Rescore the segmentation models and review targeting built on them. From the reference to the current period: ${list}. Segments and scores trained on the old population no longer describe today's customers.${rescored}`;
 }
 
 function formatScore(value: number | null): string {

@@ -324,8 +324,11 @@ function chartAlt(kpi: KpiName, rows: KpiRow[], windows: number, threshold: numb
   const series = new Set(rows.map((r) => `${r.queue} / ${r.channel}`));
   const latest = rows.filter((r) => r.window_start === rows.at(-1)?.window_start);
   const now = latest.map((r) => `${r.queue} / ${r.channel} ${formatKpi(kpi, r.value)}`).join('; ');
+  // Series without a row in the latest window had no contacts in it: counted, not left unexplained.
+  const quiet = series.size - latest.length;
   return (
     `${kpi} for ${series.size} queue/channel series over ${windowCount(windows)}; latest: ${now || NA}` +
+    (quiet > 0 ? ` (${quiet} series without contacts in the latest window)` : '') +
     (threshold === undefined ? '' : `; threshold ${threshold}`)
   );
 }

@@ -183,7 +183,9 @@ describe('renderDriftReport', () => {
     expect(notice).toContain('Dataset drift: YES. 2 of 5 features drifted (40.0%; threshold 50.0%); key feature spend_per_customer drifted');
     // Mean spend 35 / 3 = 11.67 -> 190 / 4 = 47.50: +307%.
     expect(notice).toContain('Rescore the segmentation models');
-    expect(notice).toContain('spend per customer up 307% (mean 11.67 to 47.50) and channel mix changed');
+    expect(notice).toContain(
+      'From the reference to the current period: spend per customer up 307% (mean 11.67 to 47.50) and channel mix changed. Segments and scores',
+    );
     // Customers that changed tier: 1 + 1 + 1 + 2 + 1 (off-diagonal cells, new and lost included).
     expect(notice).toContain('6 customers changed tier');
     expect(html).toContain('<dt>drifted features</dt><dd>2 of 5 evaluated (40.0%)</dd>');

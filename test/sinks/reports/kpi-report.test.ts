@@ -287,3 +287,19 @@ describe('KPI reports that tell the truth (issue 14)', () => {
     }
   });
 });
+
+describe("the chart's text alternative", () => {
+  it('counts the series without contacts in the latest window beside the latest values it lists', async () => {
+    const g = await buildFixture();
+    try {
+      await g.connection.run(`DELETE FROM contact_kpis WHERE queue = 'tech' AND window_start = make_timestamptz($w::BIGINT * 1000)`, { w: W[3]! });
+      const report = await prepareKpiReport(g.connection, {});
+      const chart = report.doc.blocks.find((b) => b.type === 'chart');
+      expect(chart?.type === 'chart' ? chart.alt : '').toBe(
+        'abandon_rate for 3 queue/channel series over 4 windows; latest: billing / chat 4.0%; billing / voice 15.0% (1 series without contacts in the latest window)',
+      );
+    } finally {
+      g.close();
+    }
+  });
+});
