@@ -46,12 +46,17 @@ function pair(rows: Array<Record<string, unknown>>, kpis: readonly string[]): Co
   return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
 
+/**
+ * Sales alerts by rule, in the period their window started in: a shift found at the close of a
+ * week's last day fires at the next week's first instant, and counted by that time it was in the
+ * next week's summary (a replay's last week never showed it).
+ */
 export async function shiftCounts(connection: DuckDBConnection, p: Period): Promise<Counted[]> {
   const rows = await queryRows(
     connection,
-    `SELECT CASE WHEN epoch_ms(fired_at) >= $start THEN 'current' ELSE 'previous' END AS period, rule AS k,
+    `SELECT CASE WHEN epoch_ms(window_start) >= $start THEN 'current' ELSE 'previous' END AS period, rule AS k,
             count(DISTINCT alert_id) AS shifts, count(DISTINCT customer_id) AS customers
-       FROM alerts WHERE kind = 'sales' AND epoch_ms(fired_at) >= $previous AND epoch_ms(fired_at) < $end
+       FROM alerts WHERE kind = 'sales' AND epoch_ms(window_start) >= $previous AND epoch_ms(window_start) < $end
       GROUP BY ALL`,
     { previous: p.previousStart, start: p.start, end: p.end },
   );
