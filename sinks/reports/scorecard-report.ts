@@ -152,6 +152,17 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
   const late = lateContactsText(data.late);
   return [
     ...(late === null ? [] : [{ type: 'notice' as const, level: 'warning' as const, title: 'Contacts missing from these figures', text: late }]),
+    // A period after the contacts end (or before they were loaded) would be a table of zeros without a word.
+    ...(data.daysWithData > 0
+      ? []
+      : [
+          {
+            type: 'notice' as const,
+            level: 'info' as const,
+            title: `No contact data this ${label}`,
+            text: `The job has no contacts of this ${label} (yet): its counts below are 0 and its rates n/a, beside the previous ${label}'s.`,
+          },
+        ]),
     {
       type: 'facts',
       items: [
