@@ -200,14 +200,9 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   const mu = K > 0 ? L / K : 0;
   const sdAll = K > 1 ? Math.sqrt(Math.max(0, (Q - (L * L) / K) / (K - 1))) : 0;
   const sd = Math.max(sdAll, p.sizeSdFloor);
-  const clipped = (i: number): number => {
-    const k = s.k[i] as number;
-    if (k <= 0) return 0;
-    const m = (s.l[i] as number) / k;
-    return k * Math.min(mu + p.sizeClip * sd, Math.max(mu - p.sizeClip * sd, m));
-  };
+  const clipped = clippedLogSums(s, len, mu + p.sizeClip * sd, mu - p.sizeClip * sd);
   let Lc = 0;
-  for (let i = 0; i < len; i++) Lc += clipped(i);
+  for (let i = 0; i < len; i++) Lc += clipped[i] as number;
   let best = NONE;
   let prefix: PrefixSums | null = null;
   // Splits of more than maxM recent windows have no LLR: 0, not a value left by another series.
@@ -224,7 +219,7 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
     nr += s.n[i] as number;
     er += s.e[i] as number;
     kr += s.k[i] as number;
-    lr += clipped(i);
+    lr += clipped[i] as number;
     lrRaw += s.l[i] as number;
     s2r += squareOverExposure(s.n[i] as number, s.e[i] as number);
     if ((s.e[i] as number) > 0) wr++;
@@ -270,6 +265,24 @@ export function glrScan(s: GlrSeries, p: GlrParams): GlrResult {
   return best;
 }
 
+let clippedBuffer = new Float64Array(64);
+
+/**
+ * Each window's sum of log sizes with its mean clipped to [`low`, `high`] (k x the clipped mean; 0
+ * without positive-sized events), in a buffer reused across calls (valid until the next one).
+ * Computed once per scan: the scan's total, each recent segment's sum, and the persistence and
+ * pause checks each evaluated a window's clip again, through a closure allocated per scan.
+ */
+function clippedLogSums(s: GlrSeries, len: number, high: number, low: number): Float64Array {
+  if (clippedBuffer.length < len) clippedBuffer = new Float64Array(len * 2);
+  const clipped = clippedBuffer;
+  for (let i = 0; i < len; i++) {
+    const k = s.k[i] as number;
+    clipped[i] = k <= 0 ? 0 : k * Math.min(high, Math.max(low, (s.l[i] as number) / k));
+  }
+  return clipped;
+}
+
 /**
  * Whether an upward split led by its sizes keeps a size LLR over `persistence.h` with the recent
  * window of the largest mean log size left out. One very large purchase (x40 among a day's three)
@@ -289,7 +302,7 @@ function sizeHoldsWithoutTop(
   lb: number,
   lbRaw: number,
   q: number,
-  clipped: (i: number) => number,
+  clipped: Float64Array,
   p: GlrParams,
   persistence: Persistence,
 ): boolean {
@@ -304,7 +317,7 @@ function sizeHoldsWithoutTop(
   }
   if (top < 0) return false;
   const k = s.k[top] as number;
-  const rest = sizePartLlr(kr - k, lr - clipped(top), lrRaw - (s.l[top] as number), kb, lb, lbRaw, q - (s.q[top] as number), p.sizeSdFloor);
+  const rest = sizePartLlr(kr - k, lr - (clipped[top] as number), lrRaw - (s.l[top] as number), kb, lb, lbRaw, q - (s.q[top] as number), p.sizeSdFloor);
   return rest > persistence.h;
 }
 
@@ -347,7 +360,7 @@ interface PrefixSums {
   beyondPause(m: number, up: boolean, blockPhi: number, p: GlrParams, pause: Pause): boolean;
 }
 
-function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): PrefixSums {
+function prefixSums(s: GlrSeries, len: number, clipped: Float64Array): PrefixSums {
   const n = new Float64Array(len + 1);
   const e = new Float64Array(len + 1);
   const k = new Float64Array(len + 1);
@@ -362,7 +375,7 @@ function prefixSums(s: GlrSeries, len: number, clipped: (i: number) => number): 
     n[i + 1] = (n[i] as number) + (s.n[i] as number);
     e[i + 1] = (e[i] as number) + (s.e[i] as number);
     k[i + 1] = (k[i] as number) + (s.k[i] as number);
-    lc[i + 1] = (lc[i] as number) + clipped(i);
+    lc[i + 1] = (lc[i] as number) + (clipped[i] as number);
     l[i + 1] = (l[i] as number) + (s.l[i] as number);
     q[i + 1] = (q[i] as number) + (s.q[i] as number);
   }
