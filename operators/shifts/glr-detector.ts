@@ -160,10 +160,10 @@ export function assessGlr(
   w: WindowStats,
   index: number,
   p: GlrDetectorParams,
-  /** Population rate factor of a window index (1 = normal); see population.ts. */
-  population: (windowIndex: number) => number = () => 1,
-  /** Population (segment) log-size departure of a window index (0 = normal); see population.ts. */
-  logSizeShift: (windowIndex: number) => number = () => 0,
+  /** Population rate factor of a window index (1 = normal); see population.ts. Null: every window normal. */
+  population: ((windowIndex: number) => number) | null = null,
+  /** Population (segment) log-size departure of a window index (0 = normal); see population.ts. Null: every window normal. */
+  logSizeShift: ((windowIndex: number) => number) | null = null,
   /** Also weigh the silence since the last event (the silence rule's series). */
   withSilence = false,
   /** A purchase series watched by the silence rule: its shifts must hold beyond a pause (`glr.pauses`). */
@@ -208,16 +208,16 @@ export function assessGlr(
   }
   // A population-wide size move is taken out of every log size of its window: ln v - d for each
   // of the window's k sizes turns l into l - k d and q into q - 2 d l + k d^2.
-  for (let i = 0; i < len; i++) {
-    const d = logSizeShift(firstIndex + i);
-    if (d === 0) continue;
-    q[i] = (q[i] as number) - 2 * d * (l[i] as number) + (k[i] as number) * d * d;
-    l[i] = (l[i] as number) - (k[i] as number) * d;
-  }
-  for (let i = 0; i < len; i++) {
-    phases[i] = phaseOf(firstIndex + i, p.seasonPeriod);
-    pop[i] = population(firstIndex + i);
-  }
+  if (logSizeShift)
+    for (let i = 0; i < len; i++) {
+      const d = logSizeShift(firstIndex + i);
+      if (d === 0) continue;
+      q[i] = (q[i] as number) - 2 * d * (l[i] as number) + (k[i] as number) * d * d;
+      l[i] = (l[i] as number) - (k[i] as number) * d;
+    }
+  for (let i = 0; i < len; i++) phases[i] = phaseOf(firstIndex + i, p.seasonPeriod);
+  if (population) for (let i = 0; i < len; i++) pop[i] = population(firstIndex + i);
+  else pop.fill(1, 0, len);
   const profileLen = Math.max(p.minHistory, len - PROFILE_GUARD);
   let profileEvents = 0;
   let profileWindows = 0;

@@ -152,15 +152,27 @@ class WindowTable {
   ) {
     this.from = index - span;
     this.values = new Float64Array(span + 1).fill(Number.NaN);
+    this.lookup = hasEntries(table) ? this.at : null;
   }
 
-  readonly at = (windowIndex: number): number => {
+  /**
+   * What `assessGlr` is given: `at`, or null when no window has an entry (the population did not
+   * move in any: every window normal), so it need not ask for each window of every series.
+   */
+  readonly lookup: ((windowIndex: number) => number) | null;
+
+  private readonly at = (windowIndex: number): number => {
     const j = windowIndex - this.from;
     if (j < 0 || j >= this.values.length) return this.map(this.table[windowIndex] ?? 0);
     let v = this.values[j] as number;
     if (Number.isNaN(v)) this.values[j] = v = this.map(this.table[windowIndex] ?? 0);
     return v;
   };
+}
+
+function hasEntries(table: object): boolean {
+  for (const _ in table) return true;
+  return false;
 }
 
 /** The series of the customer's purchases: both go quiet together (the silence rule watches one of them). */
@@ -426,7 +438,7 @@ export class CustomerShiftLocal implements LocalOperator {
         let size = sizeShifts.get(it.key);
         if (size === undefined) sizeShifts.set(it.key, (size = new WindowTable(sizes[it.key] ?? {}, identity, index, span)));
         const purchases = this.silenceMeasure !== null && PURCHASE_MEASURES.includes(it.measure);
-        const r = assessGlr(it.s, windowStats(it.sums), index, cfg, rate.at, size.at, it.measure === this.silenceMeasure, purchases);
+        const r = assessGlr(it.s, windowStats(it.sums), index, cfg, rate.lookup, size.lookup, it.measure === this.silenceMeasure, purchases);
         if (r === null) continue;
         tested += 1;
         keepExpectation(it.s, r.a);
