@@ -95,7 +95,11 @@ export async function prepareCaseCheckpoint(
             note: `overdue; alert ${s.alert_id ?? ''}`,
             // The escalation alert itself is the notification.
             notified: true,
-          })),
+          }))
+          // In time order, then by case: the escalations of one checkpoint came shard by shard,
+          // and checkpoints fall where the wall clock puts them, so two runs of one input numbered
+          // the same events (seq) in other orders.
+          .sort((a, b) => a.at - b.at || (a.case_id < b.case_id ? -1 : a.case_id > b.case_id ? 1 : 0)),
       );
       await markNotified(tx, pending.seqs);
     },

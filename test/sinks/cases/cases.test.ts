@@ -18,7 +18,7 @@ import {
   updateCase,
   type CaseDeadlineWatcher,
 } from '../../../sinks/cases/index.js';
-import type { ServiceTriggersOperator } from '../../../operators/service/operator.js';
+import type { ServiceTriggersOperator, SettledCase } from '../../../operators/service/operator.js';
 import { casesCommand } from '../../../pipelines/commands/cases.js';
 import { HOUR, drain, operatorFromYaml, profile, survey } from '../../operators/service/helpers.js';
 
@@ -356,5 +356,31 @@ describe('pulse cases CLI', () => {
     expect(out).toBe('no cases match\n');
     connection.closeSync();
     instance.closeSync();
+  });
+});
+
+describe('escalations of one checkpoint from several shards', () => {
+  test('are numbered in time order, then by case, whatever order the shards answered in', async () => {
+    const store = await DuckDBStore.open(dbPath);
+    // One watcher whose answers come shard by shard: b and d from one, a and c from the other.
+    const due = (case_id: string, hours: number): SettledCase => ({
+      case_id,
+      escalated: true,
+      alert_id: `x-${case_id}`,
+      status: 'open',
+      team: 'care',
+      due_at: OPENED + hours * HOUR,
+    });
+    const settled = [due('b', 2), due('d', 4), due('a', 1), due('c', 3), due('a2', 3)];
+    const watcher: CaseDeadlineWatcher = {
+      overdueCases: () => Promise.resolve(settled.map(({ case_id }) => ({ case_id }))),
+      settleOverdue: () => Promise.resolve(settled),
+      casesChangedByPeople: () => Promise.resolve(),
+    };
+    const work = await prepareCaseCheckpoint(store.connection, [watcher], WALL);
+    await work.write(store.connection);
+    const reader = await store.connection.runAndReadAll(`SELECT case_id FROM case_events ORDER BY seq`);
+    expect(reader.getRowsJS().map(([id]) => id)).toEqual(['a', 'b', 'a2', 'c', 'd']);
+    store.close();
   });
 });
