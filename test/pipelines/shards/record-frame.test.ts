@@ -13,7 +13,7 @@ function roundTrip(records: RawRecord[]): RawRecord[] {
   try {
     port1.postMessage(frame, frameTransfers(frame));
     // Transferred, not copied: the sender's buffers are detached.
-    expect(frame.lengths.byteLength).toBe(0);
+    expect(frame.kinds.byteLength).toBe(0);
     const received = receiveMessageOnPort(port2)!.message as RecordFrame;
     return unframeRecords(received);
   } finally {
