@@ -113,8 +113,9 @@ export class EventGate {
     }
     this.recordTime(event.ts);
     if (event.ts < this.lateBefore) {
-      this.refuse(source, partition, offset, 'late', this.lateDetail(event), event.type, value);
-      if (event.type === 'contact' && event.ended_at >= this.lateBefore) this.lastRejection!.longContact = true;
+      const longContact = this.lateByLength(event);
+      this.refuse(source, partition, offset, 'late', this.lateDetail(event, longContact), event.type, value);
+      if (longContact) this.lastRejection!.longContact = true;
       return null;
     }
     if (this.dedup.checkAndAdd(event.event_id, event.customer_id, event.ts, partition)) {
@@ -124,13 +125,19 @@ export class EventGate {
   }
 
   /**
-   * Why an event is late. A contact's record exists only once the contact has ended, so one that
-   * lasted longer than the allowed lateness (an email answered the next day) arrives late by
-   * itself even from a source in perfect order: said so, with what to change.
+   * A late contact that lasted longer than the allowed lateness (an email answered the next day)
+   * and ended within it: its record, which exists only once the contact has ended, came too late
+   * by its length alone, even from a source in perfect order of arrival. A shorter one that ended
+   * within the lateness too was delivered late, like any late event.
    */
-  private lateDetail(event: PulseEvent): string {
+  private lateByLength(event: PulseEvent): boolean {
+    return event.type === 'contact' && event.ended_at >= this.lateBefore && event.ended_at - event.queued_at > this.allowedLatenessMs;
+  }
+
+  /** Why an event is late; for a contact late by its length, that and what to change. */
+  private lateDetail(event: PulseEvent, byLength: boolean): string {
     const behind = `is more than the allowed lateness behind the watermark ${formatEpochMs(this.watermark)}`;
-    if (event.type !== 'contact' || event.ended_at < this.lateBefore) return `event time ${formatEpochMs(event.ts)} ${behind}`;
+    if (event.type !== 'contact' || !byLength) return `event time ${formatEpochMs(event.ts)} ${behind}`;
     return (
       `queued_at ${formatEpochMs(event.queued_at)} ${behind}, but the contact ended only at ${formatEpochMs(event.ended_at)}: ` +
       `a contact's record arrives when it ends, so a contact longer than event_time.allowed_lateness ` +

@@ -78,8 +78,9 @@ export type { FileSourceConfig, KafkaSourceConfig, SourceConfig } from './source
 /** How the job file is read for a run. */
 export interface LoadOptions {
   /**
-   * `--input` replaces `sources.files.paths`: their strings stay as written, so that a variable
-   * they name (`${EXPORT_DIR}/events.ndjson`) need not be set for a run on other files.
+   * `--input` replaces the job's sources with its files: the `paths` of its file sources stay as
+   * written, so that a variable they name (`${EXPORT_DIR}/events.ndjson`) need not be set for a run
+   * on other files.
    */
   inputReplacesPaths?: boolean;
 }
@@ -94,7 +95,8 @@ export function loadJobConfig(path: string, env: NodeJS.ProcessEnv = process.env
   return parseJobConfig(text, path, env, options);
 }
 
-const FILES_SOURCE_PATH = /^sources\.files\.paths\[\d+\]$/;
+/** A path of a file source (of any name: only file sources have `paths`). */
+const FILES_SOURCE_PATH = /^sources\.[^.]+\.paths\[\d+\]$/;
 
 export function parseJobConfig(text: string, origin: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): JobConfig {
   const lineCounter = new LineCounter();

@@ -48,7 +48,7 @@ export const KAFKA_SOURCE_SCHEMA = Type.Object(
     dead_letter_topic: Type.Optional(
       Type.String({
         description:
-          'rejected records are also produced to this topic, as the messages they came in (key and headers kept), with `pulse-reason`, `pulse-detail`, `pulse-source-partition` and `pulse-offset` headers',
+          "rejected records are also produced to this topic under their messages' keys and headers, with `pulse-reason`, `pulse-detail`, `pulse-source-partition` and `pulse-offset` headers (sources/kafka/README.md)",
       }),
     ),
     options: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka settings' })),

@@ -94,9 +94,10 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     );
   } else if (summary.lateLongContacts > 0) {
     lines.push(
-      `${summary.lateLongContacts} contacts were refused as late because they lasted longer than event_time.allowed_lateness: a contact's ` +
-        'record arrives when it ends and counts in the window it was queued in, so a long one (an e-mail answered the next day) comes too ' +
-        'late for it in any order of input. Their KPIs miss them (the scorecards of their days say how many). If your contacts come ' +
+      `${summary.lateLongContacts === 1 ? '1 contact was' : `${summary.lateLongContacts} contacts were`} refused as late because ` +
+        "they lasted longer than event_time.allowed_lateness: a contact's record arrives when it ends and counts in the window it was " +
+        'queued in, so a long one (an e-mail answered the next day) comes too late for it even from a source in order of arrival. ' +
+        'Their KPIs miss them (the scorecards of their days say how many). If your contacts come ' +
         'when they end, raise event_time.allowed_lateness above your longest contacts (1d for e-mail) and run again into a new database',
     );
   }

@@ -10,7 +10,7 @@ import type { HighlightColour } from './highlight.js';
 export interface ReportDocument {
   title: string;
   subtitle?: string;
-  /** Shown in the footer; pass a fixed value in tests for byte-stable output. */
+  /** Shown in the footer; pass a fixed value in tests for byte-stable output (scheduled reports take the clock: their tests leave it out). */
   generatedAt: Date;
   /**
    * A scheduled report's due time, shown beside `generatedAt`: a replay writes the reports of

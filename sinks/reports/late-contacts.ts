@@ -5,10 +5,14 @@
  * even from a source in order of arrival; a tester's contact-center export, in that order, lost 45
  * e-mail and web contacts, and the scorecards showed their queues' figures without a word.
  *
- * Read from the raw record (the table keeps no event time): `queued_at` is RFC 3339 text or epoch
- * milliseconds (SPEC section 1), the channel as the decoder reads it (trimmed, lower case).
+ * Read from the raw record (the table keeps no event time) as the decoder read it: JSON.parse (a
+ * repeated key's last value; DuckDB's JSON reader takes the first, and refuses a lone surrogate
+ * escape the decoder accepts, which stopped every scorecard of the run), `queued_at` as epoch
+ * milliseconds or RFC 3339 text by the decoder's own parser (DuckDB's cast refused a lower-case
+ * `t` or `z`), the channel trimmed and in lower case.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { parseTimestamp } from '../../operators/timestamp.js';
 import { queryRows, str } from './db.js';
 
 export interface LateContacts {
@@ -18,21 +22,30 @@ export interface LateContacts {
   byQueue: Array<{ queue: string; channel: string; contacts: number }>;
 }
 
-const LATE_CONTACTS_SQL = `
-  WITH late AS (
-    SELECT raw->>'$.queue' AS queue, lower(trim(raw->>'$.channel')) AS channel,
-           CASE WHEN json_type(raw, '$.queued_at') IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN CAST(raw->>'$.queued_at' AS DOUBLE)
-                ELSE epoch_ms(TRY_CAST(raw->>'$.queued_at' AS TIMESTAMPTZ)) END AS queued_ms
-      FROM dead_letters WHERE reason = 'late' AND event_type = 'contact')
-  SELECT queue, channel, count(*)::INTEGER AS contacts FROM late
-   WHERE queued_ms >= $start AND queued_ms < $end
-   GROUP BY queue, channel ORDER BY contacts DESC, queue, channel`;
-
 /** The late contacts queued in [start, end). */
 export async function lateContacts(connection: DuckDBConnection, start: number, end: number): Promise<LateContacts> {
-  const rows = await queryRows(connection, LATE_CONTACTS_SQL, { start, end });
-  const byQueue = rows.map((r) => ({ queue: str(r['queue']), channel: str(r['channel']), contacts: Number(r['contacts']) }));
-  return { total: byQueue.reduce((sum, q) => sum + q.contacts, 0), byQueue };
+  const rows = await queryRows(connection, `SELECT raw FROM dead_letters WHERE reason = 'late' AND event_type = 'contact'`);
+  const counts = new Map<string, { queue: string; channel: string; contacts: number }>();
+  let total = 0;
+  for (const row of rows) {
+    const contact = JSON.parse(str(row['raw'])) as Record<string, unknown>;
+    const queuedAt = contact['queued_at'];
+    const queued = typeof queuedAt === 'number' ? queuedAt : typeof queuedAt === 'string' ? parseTimestamp(queuedAt) : Number.NaN;
+    if (!(queued >= start && queued < end)) continue;
+    const queue = String(contact['queue']);
+    const channel = String(contact['channel']).trim().toLowerCase();
+    const key = JSON.stringify([queue, channel]);
+    const counted = counts.get(key) ?? { queue, channel, contacts: 0 };
+    counted.contacts += 1;
+    counts.set(key, counted);
+    total += 1;
+  }
+  const byQueue = [...counts.values()].sort((a, b) => b.contacts - a.contacts || order(a.queue, b.queue) || order(a.channel, b.channel));
+  return { total, byQueue };
+}
+
+function order(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** How many, where (the first few queues) and why, for a report's notice; null when none. */
@@ -41,8 +54,8 @@ export function lateContactsText(late: LateContacts): string | null {
   const shown = late.byQueue.slice(0, 4).map((q) => `${q.queue}/${q.channel} ${q.contacts}`);
   const more = late.byQueue.length > shown.length ? `, and ${late.byQueue.length - shown.length} more queues and channels` : '';
   return (
-    `${late.total} ${late.total === 1 ? 'contact' : 'contacts'} queued in this period came more than event_time.allowed_lateness ` +
-    `behind the watermark and are in none of the figures below (${shown.join(', ')}${more}); without its repeats, a contact before ` +
+    `${late.total === 1 ? '1 contact' : `${late.total} contacts`} queued in this period came more than event_time.allowed_lateness ` +
+    `behind the watermark and ${late.total === 1 ? 'is' : 'are'} in none of the figures below (${shown.join(', ')}${more}); without its repeats, a contact before ` +
     `them may read as resolved first time (FCR too high). A contact's record arrives when it ends, so one longer than the lateness ` +
     `(an e-mail answered the next day) comes too late even from a source in order of arrival. The records are in dead_letters (reason late).`
   );

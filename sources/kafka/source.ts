@@ -486,7 +486,7 @@ function laterOffset(a: number | undefined, b: number | undefined): number | und
   return b === undefined ? a : Math.max(a, b);
 }
 
-/** A message's key and headers, or undefined when it has neither (most topics: nothing to keep). */
+/** A message's key and headers, or undefined when it has neither (nothing to keep for its dead letter). */
 function envelopeOf(message: Message): RecordEnvelope | undefined {
   const key = message.key ?? null;
   const headers = message.headers ?? [];

@@ -173,6 +173,10 @@ describe('EventGate: a contact longer than the allowed lateness', () => {
     g.admit(contact('k4', T0 + HOUR / 2, T0 + HOUR), 'files', 'p', 6, NOW);
     expect(g.lastRejection!.detail).toBe('event time 2026-01-05T12:30:00.000Z is more than the allowed lateness behind the watermark 2026-01-05T14:55:00.000Z');
     expect(g.lastRejection!.longContact).toBeUndefined();
+    // A 30-minute one that ended within the lateness came late, not long: late like any event.
+    g.admit(contact('k5', T0 + HOUR + HOUR / 2, T0 + 2 * HOUR), 'files', 'p', 7, NOW);
+    expect(g.lastRejection).toMatchObject({ reason: 'late', detail: expect.stringMatching(/^event time 2026-01-05T13:30:00.000Z is more than/) });
+    expect(g.lastRejection!.longContact).toBeUndefined();
   });
 });
 

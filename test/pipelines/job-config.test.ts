@@ -81,6 +81,16 @@ describe('job configuration', () => {
     expect(() => parseJobConfig(yaml, 'job.yaml', {})).toThrow(/sources\.files\.paths\[0\]: environment variable EXPORT_DIR is not set/);
     const job = parseJobConfig(yaml, 'job.yaml', {}, { inputReplacesPaths: true });
     expect(job.sources['files']).toMatchObject({ paths: ['${EXPORT_DIR}/events.ndjson'] });
+    // A file source of another name too (--input stands for every one of them).
+    const named = parseJobConfig(
+      yaml.replace('source: files', 'source: exports').replace('  files: {', '  exports: {'),
+      'job.yaml',
+      {},
+      {
+        inputReplacesPaths: true,
+      },
+    );
+    expect(named.sources['exports']).toMatchObject({ paths: ['${EXPORT_DIR}/events.ndjson'] });
     // Only the paths: every other value is substituted as before.
     expect(() => parseJobConfig(yaml + 'metrics: { port: "${PORT}" }\n', 'job.yaml', {}, { inputReplacesPaths: true })).toThrow(
       /metrics\.port: environment variable PORT is not set/,

@@ -53,6 +53,7 @@ describe('what pulse run prints at its end', () => {
     const text = runOutcomeText({ ...summary, late: 45, lateLongContacts: 45, rejected: 45, accepted: 955 }, options);
     expect(text).toContain('45 contacts were refused as late because they lasted longer than event_time.allowed_lateness');
     expect(text).toContain('raise event_time.allowed_lateness above your longest contacts (1d for e-mail)');
+    expect(runOutcomeText({ ...summary, late: 1, lateLongContacts: 1, rejected: 1, accepted: 999 }, options)).toContain('1 contact was refused as late');
     // Contacts delivered late (not long) are late records like any: nothing to say below 5%.
     expect(runOutcomeText({ ...summary, late: 45, lateLongContacts: 0, rejected: 45, accepted: 955 }, options)).not.toContain('contacts');
   });
