@@ -28,7 +28,8 @@ export async function lateContacts(connection: DuckDBConnection, start: number, 
   const counts = new Map<string, { queue: string; channel: string; contacts: number }>();
   let total = 0;
   for (const row of rows) {
-    const contact = JSON.parse(str(row['raw'])) as Record<string, unknown>;
+    const contact = parsedObject(str(row['raw']));
+    if (contact === null) continue; // not a record the decoder read: it cannot be a late contact
     const queuedAt = contact['queued_at'];
     const queued = typeof queuedAt === 'number' ? queuedAt : typeof queuedAt === 'string' ? parseTimestamp(queuedAt) : Number.NaN;
     if (!(queued >= start && queued < end)) continue;
@@ -42,6 +43,15 @@ export async function lateContacts(connection: DuckDBConnection, start: number, 
   }
   const byQueue = [...counts.values()].sort((a, b) => b.contacts - a.contacts || order(a.queue, b.queue) || order(a.channel, b.channel));
   return { total, byQueue };
+}
+
+function parsedObject(raw: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function order(a: string, b: string): number {
