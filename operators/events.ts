@@ -127,8 +127,9 @@ export interface Rejection {
   /** The raw record text as received. */
   raw: string;
   /**
-   * `late` only: a contact that ended within the lateness, so it came too late for the window it was
-   * queued in by its length alone (its record arrives when it ends), whatever the order of the input.
+   * `late` only: a contact longer than the lateness that ended within it, so it came too late for
+   * the window it was queued in by its length alone (its record arrives when it ends), even from a
+   * source in order of arrival.
    */
   longContact?: true;
   /** The key and headers its message came with (Kafka), set by the runner: the dead-letter copy keeps them. */

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
-import type { RunProgress } from './run-context.js';
+import { noProgress, type RunProgress } from './run-context.js';
 
 /**
  * Shows how a long run is going: a live line on a terminal, a structured log line every
@@ -26,11 +26,7 @@ export class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(
-        1,
-        0,
-        this.payload({ records: 0, accepted: 0, rejected: 0, late: 0, lateLongContacts: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 }),
-      );
+      this.bar.start(1, 0, this.payload(noProgress()));
     }
   }
 

@@ -65,6 +65,11 @@ export interface RunProgress {
   checkpoints: number;
 }
 
+/** The totals before the first record. */
+export function noProgress(): RunProgress {
+  return { records: 0, accepted: 0, rejected: 0, late: 0, lateLongContacts: 0, duplicates: 0, watermark: -Infinity, checkpoints: 0 };
+}
+
 export interface RunSummary extends RunProgress {
   /** True when a bounded input was read to its end and every window closed. */
   completed: boolean;

@@ -23,7 +23,7 @@ import { ScheduleCursor } from './schedule-cursor.js';
 import { TaxonomyFollower } from './taxonomy-follower.js';
 import { PartitionHandover } from './partition-handover.js';
 import { attachEnvelopes } from './rejection-envelopes.js';
-import type { RunContext, RunProgress, RunSummary } from './run-context.js';
+import { noProgress, type RunContext, type RunProgress, type RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import type { BatchResult } from './shards/shard.js';
@@ -59,16 +59,7 @@ export class JobRunner {
   private eventsSinceCheckpoint = 0;
   private lastCheckpointAt = 0;
   private readonly pacing: CheckpointPacing;
-  private readonly progress: RunProgress = {
-    records: 0,
-    accepted: 0,
-    rejected: 0,
-    late: 0,
-    lateLongContacts: 0,
-    duplicates: 0,
-    watermark: -Infinity,
-    checkpoints: 0,
-  };
+  private readonly progress: RunProgress = noProgress();
   private readonly now: () => number;
   private readyFlag = false;
   /** Seconds per operator on the main thread since the last checkpoint (global parts). */
