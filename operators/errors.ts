@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   EXPRESSION_INVALID: 'config',
   /** The job's settings changed since its stored state was kept (pipelines/state-settings.ts). */
   STATE_SETTINGS_CHANGED: 'config',
+  /** An operator comes back into the job after runs without it moved on (pipelines/state-settings.ts). */
+  OPERATOR_LEFT_OUT: 'config',
   USAGE: 'usage',
   SOURCE_FAILED: 'failure',
   SINK_FAILED: 'failure',

@@ -27,9 +27,10 @@ import { noProgress, type RunContext, type RunProgress, type RunSummary } from '
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import type { BatchResult } from './shards/shard.js';
-import { JOB_NAME_KEY, STATE_SETTINGS_KEY } from './state-settings.js';
+import { JOB_NAME_KEY, OPERATOR_WATERMARKS_KEY, STATE_SETTINGS_KEY, operatorWatermarks } from './state-settings.js';
 
-const WATERMARK_KEY = 'watermark';
+/** `pulse_job_state` key of the watermark (a WatermarkSnapshot), stored with every checkpoint. */
+export const WATERMARK_KEY = 'watermark';
 /** Record batches read and split by worker ahead of the one being processed. */
 const READ_AHEAD = 3;
 
@@ -74,6 +75,8 @@ export class JobRunner {
   private readonly taxonomy: TaxonomyFollower;
   /** A bounded input has been read to its end: the next checkpoint is the last. */
   private inputEnded = false;
+  /** The operators' watermarks as the last checkpoint stored them (those of operators taken out are kept). */
+  private storedOperatorWatermarks: unknown;
   /** How far a bounded input's events reached when it ended (the newest event time). */
   private inputReached = Number.NEGATIVE_INFINITY;
 
@@ -412,6 +415,11 @@ export class JobRunner {
           ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
           ...this.schedule.jobState(),
           ...(this.context.stateSettings ? { [STATE_SETTINGS_KEY]: this.context.stateSettings } : {}),
+          [OPERATOR_WATERMARKS_KEY]: operatorWatermarks(
+            this.storedOperatorWatermarks,
+            this.plans.map((plan) => plan.name),
+            watermark.current,
+          ),
           [JOB_NAME_KEY]: this.context.job.name,
         },
         beforeWrites: async (connection: DuckDBConnection) => {
@@ -524,6 +532,7 @@ export class JobRunner {
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.watermarks.restore(snapshot, this.now());
     this.schedule.restore(checkpoint.jobState);
+    this.storedOperatorWatermarks = checkpoint.jobState[OPERATOR_WATERMARKS_KEY];
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.

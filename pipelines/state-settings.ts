@@ -64,6 +64,55 @@ export function checkStateSettings(stored: unknown, current: StateSettings, dbPa
   return { ...before, ...current };
 }
 
+/**
+ * `pulse_job_state` key of each operator's watermark at the last checkpoint it was in the job,
+ * stored with every checkpoint; an operator taken out keeps its entry, as its settings do.
+ */
+export const OPERATOR_WATERMARKS_KEY = 'operator_watermarks';
+
+/** By operator name: the watermark of the last checkpoint that had the operator (null before the first event). */
+export type OperatorWatermarks = Record<string, number | null>;
+
+/**
+ * Refuses a job that brings back an operator which runs without it have moved past: its state
+ * misses the events of those runs, and would read them as none (a customer who bought all along
+ * looks gone quiet; an FCR look-ahead that never saw the repeats closes at 100%). `watermark` is
+ * the checkpoint's. An operator without an entry (new, or stored before these entries) is not
+ * judged. Throws a ConfigError (exit 2) naming each such operator and the span it missed.
+ */
+export function checkOperatorsLeftOut(stored: unknown, operators: readonly string[], watermark: number | null, dbPath: string): void {
+  const marks = operatorWatermarksOf(stored);
+  const leftOut = operators.filter((name) => {
+    const mark = marks[name];
+    return mark !== undefined && watermark !== null && (mark === null || mark < watermark);
+  });
+  if (leftOut.length === 0) return;
+  const when = (at: number | null) => (at === null ? 'its start' : new Date(at).toISOString());
+  const names = leftOut.map((name) => `'${name}'`).join(', ');
+  throw new ConfigError(
+    [
+      `the job brings back operators that earlier runs on ${dbPath} left out, and their state there misses the events those runs read:`,
+      ...leftOut.map((name) => `  operator '${name}': last in the job at watermark ${when(marks[name]!)}, the database is now at ${when(watermark)}`),
+      'Resuming from that state would take the missed events for none (false "went quiet" and drop alerts, FCR closed without the repeats). Do one of these:',
+      '  - leave it out of the job;',
+      `  - run into a new database (--db or store.path) and read the input from its start, so that it sees every event;`,
+      `  - give ${names} a new name (operators[].name): it starts afresh with the next event, without the history of its state under the old name.`,
+    ].join('\n'),
+    undefined,
+    'OPERATOR_LEFT_OUT',
+  );
+}
+
+/** The watermarks to store with a checkpoint at `watermark`: the stored ones, with the job's operators' moved to it. */
+export function operatorWatermarks(stored: unknown, operators: readonly string[], watermark: number | null): OperatorWatermarks {
+  return { ...operatorWatermarksOf(stored), ...Object.fromEntries(operators.map((name) => [name, watermark])) };
+}
+
+function operatorWatermarksOf(stored: unknown): OperatorWatermarks {
+  if (typeof stored !== 'object' || stored === null) return {};
+  return Object.fromEntries(Object.entries(stored).filter((entry): entry is [string, number | null] => entry[1] === null || typeof entry[1] === 'number'));
+}
+
 function changedSettings(stored: StateSettings, current: StateSettings): ChangedSetting[] {
   const changed: ChangedSetting[] = [];
   for (const [operator, settings] of Object.entries(current)) {

@@ -11,7 +11,16 @@ import { createLogger } from '../logger.js';
 import type { DuckDBStore } from '../../sinks/duckdb/store.js';
 import { openStore } from '../open-store.js';
 import { checkOutputDir } from '../output-dir.js';
-import { JOB_NAME_KEY, STATE_SETTINGS_KEY, checkStateSettings, otherJobWarning, stateSettingsOf, type StateSettings } from '../state-settings.js';
+import {
+  JOB_NAME_KEY,
+  OPERATOR_WATERMARKS_KEY,
+  STATE_SETTINGS_KEY,
+  checkOperatorsLeftOut,
+  checkStateSettings,
+  otherJobWarning,
+  stateSettingsOf,
+  type StateSettings,
+} from '../state-settings.js';
 import { ProgressReporter } from '../progress.js';
 import { bindSource, checkInputFiles, DEFAULT_LINGER } from '../source-binding.js';
 import { bindStateChangelog } from '../changelog-binding.js';
@@ -21,10 +30,11 @@ import type { RunSummary } from '../run-context.js';
 import type { CommittedCheckpoint } from '../checkpoint-sink.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
-import { JobRunner } from '../runner.js';
+import { JobRunner, WATERMARK_KEY } from '../runner.js';
 import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } from '../unmatched-rule-names.js';
 import { openRuleWindows } from '../kpi-rule-windows.js';
 import type { OpenWindow } from '../../operators/input-end.js';
+import type { WatermarkSnapshot } from '../../operators/watermark.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
@@ -279,10 +289,21 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
   }
 }
 
-/** The operators' state settings to store from now on; refuses a job whose stored state was kept under others. */
+/**
+ * The operators' state settings to store from now on; refuses a job whose stored state was kept
+ * under others, or that brings back an operator which runs without it have moved past.
+ */
 async function storedStateSettings(store: DuckDBStore, job: JobConfig, logger: Logger): Promise<StateSettings> {
   const { jobState } = await store.loadCheckpoint();
   const otherJob = otherJobWarning(jobState[JOB_NAME_KEY], job.name, job.storePath);
   if (otherJob !== undefined) logger.warn(otherJob);
-  return checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
+  const settings = checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
+  const watermark = (jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined)?.current ?? null;
+  checkOperatorsLeftOut(
+    jobState[OPERATOR_WATERMARKS_KEY],
+    job.operators.map((op) => op.name),
+    watermark,
+    job.storePath,
+  );
+  return settings;
 }

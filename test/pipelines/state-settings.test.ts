@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../operators/errors.js';
 import { loadJobConfig } from '../../pipelines/job-config.js';
-import { checkStateSettings, stateSettingsOf } from '../../pipelines/state-settings.js';
+import { checkOperatorsLeftOut, checkStateSettings, operatorWatermarks, stateSettingsOf } from '../../pipelines/state-settings.js';
 import { query } from '../helpers/duckdb.js';
 import { runPulse } from '../helpers/pulse-run.js';
 
@@ -134,6 +134,68 @@ describe("operators' state settings across runs on one database", () => {
       `SELECT count(DISTINCT run_id)::INTEGER AS n FROM drift_metrics WHERE epoch_ms(current_end) - epoch_ms(current_start) = ${DAY}`,
     );
     expect(daily![0]!['n']).toBeGreaterThan(0);
+  });
+
+  it('refuses an operator brought back after runs without it moved the watermark, naming the span it missed', () => {
+    const marks = operatorWatermarks(undefined, ['customer_windows', 'customer_shifts'], T0);
+    // A run without the shifts moves the watermark a week on: the shifts keep their mark.
+    const later = operatorWatermarks(marks, ['customer_windows'], T0 + 7 * DAY);
+    expect(later).toEqual({ customer_windows: T0 + 7 * DAY, customer_shifts: T0 });
+    let error: unknown;
+    try {
+      checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], T0 + 7 * DAY, 'x.duckdb');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('OPERATOR_LEFT_OUT');
+    expect((error as Error).message).toContain(
+      "operator 'customer_shifts': last in the job at watermark 2026-01-05T00:00:00.000Z, the database is now at 2026-01-12T00:00:00.000Z",
+    );
+    expect((error as Error).message).not.toContain("operator 'customer_windows'");
+    expect((error as Error).message).toContain("give 'customer_shifts' a new name");
+    // Brought back before the watermark moved, new, renamed, or on a database without marks: nothing to refuse.
+    expect(() => checkOperatorsLeftOut(marks, ['customer_windows', 'customer_shifts'], T0, 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts_v2'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(undefined, ['customer_shifts'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
+    // Last in a checkpoint taken before any event: every event since was missed.
+    const early = operatorWatermarks(undefined, ['customer_shifts'], null);
+    expect(() => checkOperatorsLeftOut(early, ['customer_shifts'], T0, 'x.duckdb')).toThrow(/last in the job at watermark its start/);
+  });
+
+  it('a run that brings the shifts back after a run without them read on exits 2 and changes nothing; with nothing read meanwhile it runs', async () => {
+    const lines = Array.from({ length: 21 * 24 }, (_, i) =>
+      JSON.stringify({ type: 'transaction', event_id: `g${i}`, ts: T0 + i * (DAY / 24), customer_id: `c${i % 9}`, amount: 10 + (i % 13), channel: 'web' }),
+    );
+    const parts = [0, 1, 2].map((week) => {
+      const path = join(dir, `gap-week${week}.ndjson`);
+      writeFileSync(path, lines.slice(week * 7 * 24, (week + 1) * 7 * 24).join('\n') + '\n');
+      return path;
+    });
+    const both = '  - { type: customer_windows, windows: [{ size: 1d }] }\n  - { type: customer_shifts, window: 1d }';
+    const windowsOnly = '  - { type: customer_windows, windows: [{ size: 1d }] }';
+    const db = join(dir, 'gap.duckdb');
+    const run = async (name: string, input: string, operators: string) => runPulse(['--config', writeJob(dir, name, input, operators), '--db', db]);
+    expect((await run('gap-1', parts[0]!, both)).code).toBe(0);
+    // Nothing new to read without the shifts: the watermark stays, so bringing them back is fine.
+    expect((await run('gap-idle', parts[0]!, windowsOnly)).code).toBe(0);
+    expect((await run('gap-back', parts[0]!, both)).code).toBe(0);
+    const watermarkOf = async () => {
+      const [rows] = await query(db, "SELECT value::VARCHAR AS v FROM pulse_job_state WHERE key = 'watermark'");
+      return new Date((JSON.parse(String(rows![0]!['v'])) as { current: number }).current).toISOString();
+    };
+    const withShifts = await watermarkOf();
+    expect((await run('gap-2', parts[1]!, windowsOnly)).code).toBe(0);
+    const withoutShifts = await watermarkOf();
+    expect(withoutShifts > withShifts).toBe(true);
+    const tables = ['SELECT count(*)::INTEGER AS n FROM customer_windows', 'SELECT partition, "offset" FROM pulse_checkpoints ORDER BY ALL'];
+    const before = await query(db, ...tables);
+
+    const refused = await run('gap-3', parts[2]!, both);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`operator 'customer_shifts': last in the job at watermark ${withShifts}, the database is now at ${withoutShifts}`);
+    expect(await query(db, ...tables)).toEqual(before);
+    expect((await run('gap-3-renamed', parts[2]!, both.replace('window: 1d', 'name: shifts_again, window: 1d'))).code).toBe(0);
   });
 
   it("warns when the database's checkpoint is another job's (a mistyped --db read like nothing to do)", async () => {
