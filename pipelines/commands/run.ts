@@ -22,6 +22,7 @@ import type { CommittedCheckpoint } from '../checkpoint-sink.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
 import { JobRunner } from '../runner.js';
+import { loadWindowSizesSince } from '../window-sizes-since.js';
 import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } from '../unmatched-rule-names.js';
 import { openRuleWindows } from '../kpi-rule-windows.js';
 import type { OpenWindow } from '../../operators/input-end.js';
@@ -110,6 +111,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     store.close();
     throw error;
   });
+  const windowsSince = await loadWindowSizesSince(store, job.operators, logger).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
   if (changelog) {
     const warning = await changelog.start(await store.loadOwners()).catch(async (error: unknown) => {
       store.close();
@@ -158,6 +163,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     signal: abort.signal,
     exclusive: queue,
     stateSettings,
+    windowsSince,
     ...(handoff ? { handoff } : {}),
     ...(changelog ? { changelog } : {}),
     ...(merge ? { merge } : {}),
