@@ -1,4 +1,4 @@
-import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
+import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan, type ContactKpiOptions } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { CUSTOMER_SHIFTS_SCHEMA, customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
@@ -47,6 +47,15 @@ const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/** `specs` as the job keeps them: a size added after events were read starts after them (BuildContext.windowsSince). */
+function keptWindows(type: string, specs: readonly WindowSpec[], context: BuildContext): WindowSpec[] {
+  const since = context.windowsSince?.[type] ?? {};
+  return specs.map((spec) => {
+    const after = since[windowKey(spec)];
+    return after === undefined || after === null ? spec : startingAfter(spec, after);
+  });
+}
+
 function customerWindowSpecs(settings: Record<string, unknown>): WindowSpec[] {
   return (settings['windows'] as Array<{ size: string; slide?: string }>).map((w) => windowSpec(w.size, w.slide));
 }
@@ -57,25 +66,28 @@ const customerWindows: OperatorFactory = {
   schema: CUSTOMER_WINDOWS_SCHEMA,
   windows: customerWindowSpecs,
   build(name, settings, context) {
-    const since = context.windowsSince?.[customerWindows.type] ?? {};
-    const windows = customerWindowSpecs(settings).map((spec) => {
-      const after = since[windowKey(spec)];
-      return after === undefined || after === null ? spec : startingAfter(spec, after);
-    });
+    const windows = keptWindows(customerWindows.type, customerWindowSpecs(settings), context);
     // Per customer only: it runs whole on each shard.
     return { name, createLocal: () => new CustomerWindowsOperator({ name, windows, allowedLatenessMs: context.allowedLatenessMs }) };
   },
 };
+
+function kpiWindowSpecs(options: ContactKpiOptions): WindowSpec[] {
+  return options.windowSizesMs.map((sizeMs) => windowSpec(formatDuration(sizeMs)));
+}
 
 const contactKpis: OperatorFactory = {
   type: 'contact_kpis',
   description: 'contact-center KPIs per window, queue and channel (table contact_kpis) and KPI threshold rules',
   // The rules have their own validator with rule-by-rule messages (operators/rules/validate.ts), run at build time.
   schema: CONTACT_KPIS_SCHEMA,
+  windows: (settings) => kpiWindowSpecs(contactKpiOptionsFromConfig(settings)),
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
+    const kept = keptWindows(contactKpis.type, kpiWindowSpecs(options), context);
     return contactKpiPlan({
       ...options,
+      firstWindowStartMs: Object.fromEntries(kept.map((spec) => [spec.sizeMs, spec.firstStartMs])),
       name,
       // One lateness for the whole job: the event gate has already refused anything later.
       allowedLatenessMs: context.allowedLatenessMs,

@@ -152,3 +152,78 @@ describe('a window size added to customer_windows between runs on one database',
     });
   }
 });
+
+/** Three days of calls on two queues and two channels, one every 13 minutes, some customers calling again. */
+function calls(): Array<{ ts: number; line: string }> {
+  return Array.from({ length: (3 * DAY) / (13 * MINUTE) }, (_, i) => {
+    const queued = T0 + i * 13 * MINUTE;
+    const abandoned = i % 9 === 4;
+    const answered = abandoned ? null : queued + (i % 7) * 6_000;
+    const line = JSON.stringify({
+      type: 'contact',
+      event_id: `k${i}`,
+      customer_id: `c${i % 23}`,
+      contact_id: `k${i}`,
+      channel: i % 3 === 0 ? 'chat' : 'voice',
+      queue: i % 2 === 0 ? 'billing' : 'support',
+      reason: i % 5 === 0 ? 'TECH' : 'BILL',
+      agent_id: abandoned ? null : 'a1',
+      queued_at: queued,
+      answered_at: answered,
+      ended_at: (answered ?? queued) + 60_000 + (i % 11) * 20_000,
+      hold_seconds: 0,
+      acw_seconds: 10,
+      disposition: abandoned ? 'abandoned' : 'resolved',
+    });
+    return { ts: queued, line };
+  });
+}
+
+function writeKpiJob(dir: string, name: string, input: string, windowSizes: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    `name: kpi-windows-added
+source: files
+sources:
+  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 50 }
+operators:
+  - type: contact_kpis
+    window_sizes: ${windowSizes}
+dead_letters: { rejects_files: false }
+`,
+  );
+  return path;
+}
+
+describe('a window size added to contact_kpis between runs on one database', () => {
+  it('starts with its first window after the contacts already read; its rows are those of a fresh run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-kpi-windows-added-'));
+    const all = calls();
+    const parts = [all.filter((e) => e.ts < SPLITS[0]!), all.filter((e) => e.ts >= SPLITS[0]!)];
+    const files = ['all', 'first', 'second'].map((name) => join(dir, `${name}.ndjson`));
+    [all, ...parts].forEach((lines, i) => writeFileSync(files[i]!, lines.map((e) => e.line).join('\n') + '\n'));
+    const db = join(dir, 'split.duckdb');
+    const fresh = join(dir, 'fresh.duckdb');
+    expect((await runPulse(['--config', writeKpiJob(dir, 'first', files[1]!, '[1h]'), '--db', db])).code).toBe(0);
+    expect((await runPulse(['--config', writeKpiJob(dir, 'second', files[2]!, '[1h, 1d]'), '--db', db])).code).toBe(0);
+    expect((await runPulse(['--config', writeKpiJob(dir, 'fresh', files[0]!, '[1h, 1d]'), '--db', fresh])).code).toBe(0);
+
+    const cut = firstStartAfter({ sizeMs: DAY, slideMs: DAY }, parts[0]!.at(-1)!.ts);
+    expect(new Date(cut).toISOString()).toBe('2026-01-07T00:00:00.000Z');
+    const daily = (table: string) => `SELECT * EXCLUDE (window_start, window_end), epoch_ms(window_start) AS start FROM ${table}
+      WHERE epoch_ms(window_end) - epoch_ms(window_start) = ${DAY} ORDER BY ALL`;
+    const [kpis, volumes] = await query(db, daily('contact_kpis'), daily('contact_reason_volumes'));
+    const [freshKpis, freshVolumes] = await query(fresh, daily('contact_kpis'), daily('contact_reason_volumes'));
+    expect(kpis!.map((row) => Number(row['start']))).toEqual(Array(4).fill(cut));
+    expect(kpis).toEqual(freshKpis!.filter((row) => Number(row['start']) >= cut));
+    expect(volumes).toEqual(freshVolumes!.filter((row) => Number(row['start']) >= cut));
+    // The oracle: each queue and channel's contacts queued on the day.
+    const [offered] = await query(
+      ':memory:',
+      `SELECT count(*) AS offered FROM read_json('${files[0]}', format = 'newline_delimited', columns = {queue: 'VARCHAR', channel: 'VARCHAR', queued_at: 'BIGINT'})
+       WHERE queued_at >= ${cut} GROUP BY queue, channel ORDER BY queue, channel`,
+    );
+    expect(kpis!.map((row) => row['offered'])).toEqual(offered!.map((row) => row['offered']));
+  });
+});
