@@ -201,6 +201,7 @@ function nullIfNaN(value: number): number | null {
 
 export interface CustomerWindowsOptions {
   name: string;
+  /** A spec's windows before its `firstStartMs` are not kept: its events count in the other specs only. */
   windows: WindowSpec[];
   /** A window keeps accepting (late) events until the watermark passes end + allowed lateness. */
   allowedLatenessMs: number;

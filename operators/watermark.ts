@@ -42,6 +42,9 @@ function unreadClock(lastActiveAt: number, ended: boolean): PartitionClock {
   return { maxEventTime: Number.NEGATIVE_INFINITY, lastActiveAt, ended, pending: [], nextAt: Number.NEGATIVE_INFINITY };
 }
 
+/** Job-state key (`pulse_job_state`) under which every checkpoint stores its WatermarkSnapshot. */
+export const WATERMARK_KEY = 'watermark';
+
 /** What a checkpoint stores to resume the same watermark after a restart. */
 export interface WatermarkSnapshot {
   current: number | null;

@@ -1,4 +1,4 @@
-import { requireDuration } from './duration.js';
+import { formatDuration, requireDuration } from './duration.js';
 
 /**
  * Event-time window assignment: tumbling (slide = size) and hopping (slide < size) windows,
@@ -9,6 +9,11 @@ export interface WindowSpec {
   name: string;
   sizeMs: number;
   slideMs: number;
+  /**
+   * Start of the first window kept (on the slide grid); -Infinity: every window. A window size
+   * added to a job that has already read events starts after them (`startingAfter`).
+   */
+  firstStartMs: number;
 }
 
 export function windowSpec(size: string, slide?: string): WindowSpec {
@@ -18,12 +23,27 @@ export function windowSpec(size: string, slide?: string): WindowSpec {
   if (slideMs > sizeMs || sizeMs % slideMs !== 0) {
     throw new RangeError(`window ${size} with slide ${slide}: the slide must divide the size`);
   }
-  return { name: slide === undefined || slideMs === sizeMs ? size : `${size}/${slide}`, sizeMs, slideMs };
+  const name = slide === undefined || slideMs === sizeMs ? size : `${size}/${slide}`;
+  return { name, sizeMs, slideMs, firstStartMs: Number.NEGATIVE_INFINITY };
 }
 
-/** Start of the earliest window of `spec` that contains `ts`; the others follow every slide. */
+/** The window as one text however its durations are written (`24h` is `1d`): `1d`, or `1d/6h` hopping. */
+export function windowKey(spec: WindowSpec): string {
+  const size = formatDuration(spec.sizeMs);
+  return spec.slideMs === spec.sizeMs ? size : `${size}/${formatDuration(spec.slideMs)}`;
+}
+
+/**
+ * `spec` keeping only the windows that start after `ts`: an event at `ts` or before was read
+ * before the window size was added, and an earlier window would hold only part of its events.
+ */
+export function startingAfter(spec: WindowSpec, ts: number): WindowSpec {
+  return { ...spec, firstStartMs: Math.floor(ts / spec.slideMs) * spec.slideMs + spec.slideMs };
+}
+
+/** Start of the earliest window of `spec` kept that contains `ts`; the others follow every slide. */
 export function firstWindowStart(spec: WindowSpec, ts: number): number {
-  return Math.floor(ts / spec.slideMs) * spec.slideMs - spec.sizeMs + spec.slideMs;
+  return Math.max(Math.floor(ts / spec.slideMs) * spec.slideMs - spec.sizeMs + spec.slideMs, spec.firstStartMs);
 }
 
 /** Start of the latest window of `spec` that contains `ts`. */

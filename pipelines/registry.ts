@@ -1,18 +1,21 @@
-import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan } from '../operators/contact-kpis/index.js';
+import { CONTACT_KPIS_SCHEMA, contactKpiOptionsFromConfig, contactKpiPlan, type ContactKpiOptions } from '../operators/contact-kpis/index.js';
 import { CustomerWindowsOperator } from '../operators/customer-windows.js';
 import { validateRules } from '../operators/rules/index.js';
 import { CUSTOMER_SHIFTS_SCHEMA, customerShiftPlan, resolveShiftConfig } from '../operators/shifts/index.js';
 import { SERVICE_TRIGGERS_OPERATOR } from '../operators/service/index.js';
 import { POPULATION_DRIFT_SCHEMA, populationDriftOptionsFromConfig, populationDriftPlan } from '../operators/population-drift/index.js';
 import type { OperatorPlan } from '../operators/parallel.js';
-import { windowSpec } from '../operators/windows.js';
+import { startingAfter, windowKey, windowSpec, type WindowSpec } from '../operators/windows.js';
 import { formatDuration } from '../operators/duration.js';
 import { ComponentRegistry, type ComponentSpec } from '../operators/config/component-registry.js';
 import { Duration, Type, type TSchema } from '../operators/config/schema.js';
+import type { WindowSizesSince } from './window-sizes-since.js';
 
 /** What every operator factory gets besides its own config. */
 export interface BuildContext {
   allowedLatenessMs: number;
+  /** When each operator type's windows came into the job (pipelines/window-sizes-since.ts); unset: all from the start. */
+  windowsSince?: WindowSizesSince;
 }
 
 export interface OperatorFactory extends ComponentSpec {
@@ -26,6 +29,11 @@ export interface OperatorFactory extends ComponentSpec {
    * (pipelines/state-settings.ts). Unset: none.
    */
   stateSettings?(settings: Record<string, unknown>): Record<string, string>;
+  /**
+   * The windows the operator keeps, for those whose sizes may be added between runs: one added to a
+   * job that has read events starts after them, as `build` is told (BuildContext.windowsSince).
+   */
+  windows?(settings: Record<string, unknown>): WindowSpec[];
 }
 
 const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
@@ -39,26 +47,47 @@ const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/** `specs` as the job keeps them: a size added after events were read starts after them (BuildContext.windowsSince). */
+function keptWindows(type: string, specs: readonly WindowSpec[], context: BuildContext): WindowSpec[] {
+  const since = context.windowsSince?.[type] ?? {};
+  return specs.map((spec) => {
+    const after = since[windowKey(spec)];
+    return after === undefined || after === null ? spec : startingAfter(spec, after);
+  });
+}
+
+function customerWindowSpecs(settings: Record<string, unknown>): WindowSpec[] {
+  return (settings['windows'] as Array<{ size: string; slide?: string }>).map((w) => windowSpec(w.size, w.slide));
+}
+
 const customerWindows: OperatorFactory = {
   type: 'customer_windows',
   description: 'windowed per-customer spend, refund, usage and contact aggregates (table customer_windows)',
   schema: CUSTOMER_WINDOWS_SCHEMA,
+  windows: customerWindowSpecs,
   build(name, settings, context) {
-    const windows = (settings['windows'] as Array<{ size: string; slide?: string }>).map((w) => windowSpec(w.size, w.slide));
+    const windows = keptWindows(customerWindows.type, customerWindowSpecs(settings), context);
     // Per customer only: it runs whole on each shard.
     return { name, createLocal: () => new CustomerWindowsOperator({ name, windows, allowedLatenessMs: context.allowedLatenessMs }) };
   },
 };
+
+function kpiWindowSpecs(options: ContactKpiOptions): WindowSpec[] {
+  return options.windowSizesMs.map((sizeMs) => windowSpec(formatDuration(sizeMs)));
+}
 
 const contactKpis: OperatorFactory = {
   type: 'contact_kpis',
   description: 'contact-center KPIs per window, queue and channel (table contact_kpis) and KPI threshold rules',
   // The rules have their own validator with rule-by-rule messages (operators/rules/validate.ts), run at build time.
   schema: CONTACT_KPIS_SCHEMA,
+  windows: (settings) => kpiWindowSpecs(contactKpiOptionsFromConfig(settings)),
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
+    const kept = keptWindows(contactKpis.type, kpiWindowSpecs(options), context);
     return contactKpiPlan({
       ...options,
+      firstWindowStartMs: Object.fromEntries(kept.map((spec) => [spec.sizeMs, spec.firstStartMs])),
       name,
       // One lateness for the whole job: the event gate has already refused anything later.
       allowedLatenessMs: context.allowedLatenessMs,

@@ -9,6 +9,7 @@ import type { CheckpointSink } from './checkpoint-sink.js';
 import type { JobConfig } from './job-config.js';
 import type { SerialQueue } from '../sinks/serial-queue.js';
 import type { StateSettings } from './state-settings.js';
+import type { WindowSizesSince } from './window-sizes-since.js';
 
 /** What a job run is given: the job, its source and store, and where its outputs go beyond the store. */
 export interface RunContext {
@@ -36,6 +37,8 @@ export interface RunContext {
   merge?: { plan(plan: OperatorPlan): OperatorPlan; pending(): boolean };
   /** The operators' state-shaping settings, stored with every checkpoint (pipelines/state-settings.ts). */
   stateSettings?: StateSettings;
+  /** When each window size came into the job, stored with every checkpoint (pipelines/window-sizes-since.ts). */
+  windowsSince?: WindowSizesSince;
   /** Checkpoints run through this queue, so other writers of the database (the job's API) take turns. */
   exclusive?: SerialQueue;
   /** Where each checkpoint goes besides the store's tables, in this order (checkpoint-sink.ts). */

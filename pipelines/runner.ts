@@ -6,7 +6,7 @@ import type { OperatorOutput } from '../operators/operator.js';
 import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
 import { mergeUnknownCounts, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { packStateRows, type PackedStateRows } from '../operators/state-pack.js';
-import { WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
+import { WATERMARK_KEY, WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
 import { JOB_CLOCK_KEY, jobClock } from '../sinks/duckdb/job-clock.js';
 import { inferLeadOutcomes } from '../sinks/outcomes/infer.js';
 import { addUnknownReasonCounts } from '../sinks/taxonomy/unknown-codes.js';
@@ -28,9 +28,8 @@ import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import type { BatchResult } from './shards/shard.js';
 import { JOB_NAME_KEY, OPERATOR_WATERMARKS_KEY, STATE_SETTINGS_KEY, operatorWatermarks } from './state-settings.js';
+import { WINDOW_SIZES_SINCE_KEY } from './window-sizes-since.js';
 
-/** `pulse_job_state` key of the watermark (a WatermarkSnapshot), stored with every checkpoint. */
-export const WATERMARK_KEY = 'watermark';
 /** Record batches read and split by worker ahead of the one being processed. */
 const READ_AHEAD = 3;
 
@@ -97,7 +96,8 @@ export class JobRunner {
       reloadState: async () => void (await this.loadState(true)),
       advanceWatermark: () => this.advanceWatermark(),
     });
-    const built = job.operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+    const build = { allowedLatenessMs: job.eventTime.allowedLatenessMs, windowsSince: context.windowsSince };
+    const built = job.operators.map((op) => op.factory.build(op.name, op.settings, build));
     // Members that merge population results (job `merge`): the mergeable operators' global parts publish and merge.
     this.plans = context.merge ? built.map((plan) => context.merge!.plan(plan)) : built;
     this.prototypes = this.plans.map((plan) => plan.createLocal());
@@ -212,7 +212,8 @@ export class JobRunner {
     if (job.workers > 0 && entry === undefined) logger.warn('no shard worker beside the runner: running on the main thread (workers: 0)');
     if (job.workers === 0 || entry === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
     const operators = job.operators.map(({ type, name, settings }) => ({ type, name, settings }));
-    return new WorkerShardPool(job.workers, { operators, ...options, merged: this.context.merge !== undefined }, entry);
+    const { windowsSince } = this.context;
+    return new WorkerShardPool(job.workers, { operators, ...options, windowsSince, merged: this.context.merge !== undefined }, entry);
   }
 
   /**
@@ -420,6 +421,7 @@ export class JobRunner {
             this.plans.map((plan) => plan.name),
             watermark.current,
           ),
+          ...(this.context.windowsSince ? { [WINDOW_SIZES_SINCE_KEY]: this.context.windowsSince } : {}),
           [JOB_NAME_KEY]: this.context.job.name,
         },
         beforeWrites: async (connection: DuckDBConnection) => {

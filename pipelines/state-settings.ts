@@ -11,8 +11,10 @@ import type { OperatorConfig } from './job-config.js';
  *
  * Only settings that give stored state its meaning are compared (time grids, methods, what a
  * stored summary sums). Thresholds, rules and severities apply from the next event and are free to
- * change; so are settings added or removed (a new feature or window size starts with the next
- * event, like a new operator).
+ * change; so are settings added or removed (a new feature starts with the next event, like a new
+ * operator; a new window size with its first window after the events already read:
+ * window-sizes-since.ts). An operator brought back after runs without it is refused
+ * (`checkOperatorsLeftOut`).
  */
 
 /** `pulse_job_state` key of the settings, stored with every checkpoint. */
@@ -24,7 +26,7 @@ export const JOB_NAME_KEY = 'job_name';
 /**
  * A warning when the database's checkpoint was written by a job of another name: the job goes on
  * from it (its positions in the inputs, its state), so input the other job read is not read again,
- * and a new window size of this job starts with the next event. Most likely a mistyped `--db`;
+ * and a new window size of this job starts after the events that job read. Most likely a mistyped `--db`;
  * not refused, as renaming a job is allowed.
  */
 export function otherJobWarning(storedName: unknown, name: string, dbPath: string): string | undefined {

@@ -37,6 +37,8 @@ export class ContactKpiLocal implements LocalOperator {
   /** The earlier contacts this batch turned into FCR repeats (partial.ts). */
   private repeats = noRepeats();
   private readonly touched: WindowAcc[] = [];
+  /** Per window size (as `windowSizesMs`): contacts queued before this count in the other sizes only. */
+  private readonly firstWindowStarts: number[];
 
   constructor(
     readonly name: string,
@@ -46,6 +48,7 @@ export class ContactKpiLocal implements LocalOperator {
     this.fcr = new FcrTracker(this.lookaheadMs, options.fcrScope, options.allowedLatenessMs);
     this.states = { [CONTACT_KPI_STATES.fcr]: this.fcr.state };
     this.partial = this.noPartial();
+    this.firstWindowStarts = options.windowSizesMs.map((size) => options.firstWindowStartMs?.[size] ?? Number.NEGATIVE_INFINITY);
   }
 
   process(event: PulseEvent): void {
@@ -60,6 +63,7 @@ export class ContactKpiLocal implements LocalOperator {
     touched.length = 0;
     const pair = queueChannelJson(c.queue, c.channel);
     for (let i = 0; i < this.options.windowSizesMs.length; i++) {
+      if (c.queued_at < this.firstWindowStarts[i]!) continue;
       const acc = this.partialFor(i, pair, c);
       addContact(acc, c, cls, this.options);
       touched.push(acc);

@@ -31,6 +31,12 @@ export type FcrScope = (typeof FCR_SCOPES)[number];
 export interface ContactKpiOptions {
   /** Tumbling window sizes in ms, aligned to the UTC epoch. */
   windowSizesMs: number[];
+  /**
+   * By window size (ms): the start of its first window kept; a size not in it keeps every window.
+   * A size added to a job that has already read contacts starts after them: an earlier window
+   * would count only part of its contacts.
+   */
+  firstWindowStartMs?: Readonly<Record<number, number>>;
   /** An abandon with wait strictly below this is a short abandon. */
   shortAbandonSeconds: number;
   /** A handled contact with wait <= this (inclusive) meets service level. */

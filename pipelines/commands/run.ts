@@ -30,11 +30,12 @@ import type { RunSummary } from '../run-context.js';
 import type { CommittedCheckpoint } from '../checkpoint-sink.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import type { PackedStateRows } from '../../operators/state-pack.js';
-import { JobRunner, WATERMARK_KEY } from '../runner.js';
+import { JobRunner } from '../runner.js';
+import { loadWindowSizesSince } from '../window-sizes-since.js';
 import { unmatchedRuleNames, unmatchedRuleNamesText, type UnmatchedRuleNames } from '../unmatched-rule-names.js';
 import { openRuleWindows } from '../kpi-rule-windows.js';
 import type { OpenWindow } from '../../operators/input-end.js';
-import type { WatermarkSnapshot } from '../../operators/watermark.js';
+import { WATERMARK_KEY, type WatermarkSnapshot } from '../../operators/watermark.js';
 import { COMMAND_API_PATH, JobCommandApi } from '../job-api.js';
 import { JobStatus } from '../job-status.js';
 import { newApiToken, publishApiAddress } from '../job-api-address.js';
@@ -120,6 +121,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     store.close();
     throw error;
   });
+  const windowsSince = await loadWindowSizesSince(store, job.operators, logger).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
   if (changelog) {
     const warning = await changelog.start(await store.loadOwners()).catch(async (error: unknown) => {
       store.close();
@@ -168,6 +173,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
     signal: abort.signal,
     exclusive: queue,
     stateSettings,
+    windowsSince,
     ...(handoff ? { handoff } : {}),
     ...(changelog ? { changelog } : {}),
     ...(merge ? { merge } : {}),

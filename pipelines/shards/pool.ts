@@ -12,6 +12,7 @@ import type { LocalOperator } from '../../operators/parallel.js';
 import type { ActiveTaxonomy } from '../../operators/reason-mapping.js';
 import type { RawRecord, RecordBatch } from '../../sources/source.js';
 import { startWorker, workerEntry, type WorkerEntry } from '../worker-entry.js';
+import type { WindowSizesSince } from '../window-sizes-since.js';
 import { packedTransferables } from '../../operators/state-pack.js';
 import { transferables } from './portable-output.js';
 import { frameTransfers, RecordFrameBuilder, type RecordFrame } from './record-frame.js';
@@ -72,6 +73,8 @@ export interface ShardWorkerData {
   trackOwners: boolean;
   /** The job merges population results across members (`merge`): mergeable operators' local parts as such a member's. */
   merged?: boolean;
+  /** When each operator type's windows came into the job (BuildContext.windowsSince). */
+  windowsSince?: WindowSizesSince;
 }
 
 /** A shard on a worker thread failed: the run must stop, not go on with part of its customers. */

@@ -16,7 +16,7 @@ const data = workerData as ShardWorkerData;
 const plans = data.operators.map(({ type, name, settings }) => {
   const factory = OPERATOR_FACTORIES.get(type);
   if (!factory) throw new Error(`unknown operator type '${type}'`);
-  return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs });
+  return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs, windowsSince: data.windowsSince });
 });
 const shard = new Shard(() => plans.map((plan) => (data.merged === true ? mergedLocal(plan) : plan.createLocal())), {
   gate: data.gate,
