@@ -559,13 +559,15 @@ export class JobRunner {
   private async loadState(withWindows: boolean): Promise<number | undefined> {
     const { store, job, source } = this.context;
     const pool = this.pool!;
-    const { shards, globals, openWindows } = await readStateToRestore(store, this.plans, this.prototypes, {
+    const { shards, globals, openWindows, unwatchedCases } = await readStateToRestore(store, this.plans, this.prototypes, {
       shardCount: pool.size,
       watermark: this.watermarks.current,
       withWindows,
       withOwners: !source.bounded,
       allowedLatenessMs: job.eventTime.allowedLatenessMs,
+      adoptUnwatchedCases: job.sources[job.source]?.type !== 'kafka',
     });
+    if (unwatchedCases.count > 0) this.context.logger.warn(unwatchedCasesText(unwatchedCases.count, unwatchedCases.adoptedBy));
     this.globals = globals;
     await pool.restore(shards);
     for (const [i, global] of this.globals.entries()) if (global?.sync) await this.drive(i, global.sync());
@@ -585,4 +587,12 @@ function concatTimes(parts: readonly Float64Array[]): Float64Array {
     at += part.length;
   }
   return all;
+}
+
+/** What the run says of the cases that operators no longer in the job were watching when it started. */
+function unwatchedCasesText(count: number, adoptedBy: string | undefined): string {
+  const which = `${count} case${count === 1 ? '' : 's'} with a deadline to watch ${count === 1 ? 'was' : 'were'} watched by an operator no longer in the job (renamed or taken out)`;
+  return adoptedBy !== undefined
+    ? `${which}: '${adoptedBy}' watches them from now on, so they escalate when due`
+    : `${which}: they will not escalate when due (the job has several operators that watch cases, or members of a Kafka group share them); close them with pulse cases or the console`;
 }

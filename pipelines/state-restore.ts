@@ -1,4 +1,7 @@
 import type { GlobalOperator, LocalOperator, OperatorPlan } from '../operators/parallel.js';
+import { SERVICE_STATE_NAMES } from '../operators/service/operator.js';
+import { watchesCaseDeadlines } from '../sinks/cases/checkpoint.js';
+import { casesPastWatching } from '../sinks/cases/store.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { shardOf } from './shards/routing.js';
 import type { ShardRestore } from './shards/shard.js';
@@ -10,6 +13,8 @@ export interface StateToRestore {
   globals: Array<GlobalOperator | undefined>;
   /** Rows of open windows loaded (undefined: not asked for). */
   openWindows: number | undefined;
+  /** Cases an operator no longer in the job was watching that no operator of it watches, and which one watches them from now on (none: left as they are). */
+  unwatchedCases: { count: number; adoptedBy: string | undefined };
 }
 
 export interface RestoreOptions {
@@ -20,6 +25,11 @@ export interface RestoreOptions {
   /** Load the customers' source partitions (unbounded sources, for partition hand-over). */
   withOwners: boolean;
   allowedLatenessMs: number;
+  /**
+   * Give the cases an operator no longer in the job was watching to its one operator that watches
+   * cases (not when members of a Kafka group share the cases: another member may watch them).
+   */
+  adoptUnwatchedCases: boolean;
 }
 
 /**
@@ -45,9 +55,18 @@ export async function readStateToRestore(
   const globals = plans.map((plan) => plan.createGlobal?.());
   const opIndex = new Map(plans.map((plan, i) => [plan.name, i]));
   const globalEntries = new Map<string, Array<[string, unknown]>>();
+  const caseWatchers = prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) && local.states[SERVICE_STATE_NAMES.cases] ? [i] : []));
+  const watchedCases = new Set<string>();
+  /** Cases in the state of operators no longer in the job, by case id. */
+  const leftBehind = new Map<string, string>();
   for (const row of await store.loadStateRows()) {
     const i = opIndex.get(row.operator);
-    if (i === undefined) continue; // an operator no longer in the job
+    if (i === undefined) {
+      // An operator no longer in the job: its state stays unused, but for the cases it watched.
+      if (row.state === SERVICE_STATE_NAMES.cases) leftBehind.set(row.key, row.value);
+      continue;
+    }
+    if (row.state === SERVICE_STATE_NAMES.cases && caseWatchers.includes(i)) watchedCases.add(row.key);
     if (globals[i]?.states[row.state]) {
       const key = `${i}\u0000${row.state}`;
       const entries = globalEntries.get(key) ?? [];
@@ -80,5 +99,39 @@ export async function readStateToRestore(
   } else if (options.withWindows) {
     openWindows = 0;
   }
-  return { shards, globals, openWindows };
+  for (const id of watchedCases) leftBehind.delete(id);
+  const unwatchedCases = await restoreUnwatchedCases(store, { plans, prototypes, shards, caseWatchers, leftBehind, options });
+  return { shards, globals, openWindows, unwatchedCases };
+}
+
+/**
+ * The cases an operator taken out of the job (or renamed) was watching, and that no operator of
+ * the job watches, go to the job's one case-watching operator, on their customers' shards, as it
+ * holds its own: they escalate when due, and a firing reuses them. They are not stored under its
+ * name until it changes them, so a restart finds them left behind again and does the same; those
+ * that escalated since, or that a person closed, need no watching and are skipped.
+ */
+async function restoreUnwatchedCases(
+  store: DuckDBStore,
+  job: {
+    plans: readonly OperatorPlan[];
+    prototypes: readonly LocalOperator[];
+    shards: ShardRestore[];
+    caseWatchers: readonly number[];
+    leftBehind: ReadonlyMap<string, string>;
+    options: RestoreOptions;
+  },
+): Promise<StateToRestore['unwatchedCases']> {
+  const { caseWatchers, leftBehind, options } = job;
+  if (caseWatchers.length === 0 || leftBehind.size === 0) return { count: 0, adoptedBy: undefined };
+  const past = await casesPastWatching(store.connection, [...leftBehind.keys()]);
+  const unwatched = [...leftBehind].filter(([id]) => !past.has(id));
+  if (unwatched.length === 0 || caseWatchers.length > 1 || !options.adoptUnwatchedCases) return { count: unwatched.length, adoptedBy: undefined };
+  const i = caseWatchers[0]!;
+  const keyed = job.prototypes[i]!.states[SERVICE_STATE_NAMES.cases]!;
+  for (const [id, value] of unwatched) {
+    const states = job.shards[shardOf(keyed.customerOfEntry(id, JSON.parse(value))!, options.shardCount)]!.states[i]!;
+    (states[SERVICE_STATE_NAMES.cases] ??= []).push([id, value]);
+  }
+  return { count: unwatched.length, adoptedBy: job.plans[i]!.name };
 }

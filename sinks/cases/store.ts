@@ -327,6 +327,19 @@ export async function caseStatuses(conn: DuckDBConnection, caseIds: readonly str
   return out;
 }
 
+/** Which of `caseIds` need no more watching: escalated already, or closed or resolved by a person. */
+export async function casesPastWatching(conn: DuckDBConnection, caseIds: readonly string[]): Promise<Set<string>> {
+  if (caseIds.length === 0) return new Set();
+  const reader = await conn.runAndReadAll(
+    `SELECT case_id FROM cases
+      WHERE case_id IN (SELECT unnest($ids))
+        AND (status IN (SELECT unnest($terminal)) OR case_id IN (SELECT case_id FROM case_events WHERE action = 'escalated'))`,
+    { ids: listValue([...caseIds]), terminal: listValue([...TERMINAL_CASE_STATUSES]) },
+    { ids: LIST(VARCHAR), terminal: LIST(VARCHAR) },
+  );
+  return new Set(reader.getRowObjectsJS().map((row) => String(row['case_id'])));
+}
+
 function checkStatus(status: string): void {
   if (!isCaseStatus(status)) throw new CaseChangeError(`unknown status '${status}'; statuses are ${CASE_STATUSES.join(', ')}`);
 }
