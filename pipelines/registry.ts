@@ -34,6 +34,17 @@ export interface OperatorFactory extends ComponentSpec {
    * job that has read events starts after them, as `build` is told (BuildContext.windowsSince).
    */
   windows?(settings: Record<string, unknown>): WindowSpec[];
+  /**
+   * The operator keeps its open windows in its state, under its name (`contact_kpis`), not as rows
+   * of a table every operator of its type goes on with (`customer_windows`): renamed, its windows
+   * start empty, so its sizes count as added (`windowsRecordKey`).
+   */
+  windowsByName?: true;
+}
+
+/** Under which key the windows of operator `name` of `factory` are recorded (pipelines/window-sizes-since.ts). */
+export function windowsRecordKey(factory: Pick<OperatorFactory, 'type' | 'windowsByName'>, name: string): string {
+  return factory.windowsByName ? name : factory.type;
 }
 
 const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
@@ -48,8 +59,8 @@ const CUSTOMER_WINDOWS_SCHEMA = Type.Object(
 );
 
 /** `specs` as the job keeps them: a size added after events were read starts after them (BuildContext.windowsSince). */
-function keptWindows(type: string, specs: readonly WindowSpec[], context: BuildContext): WindowSpec[] {
-  const since = context.windowsSince?.[type] ?? {};
+function keptWindows(recordKey: string, specs: readonly WindowSpec[], context: BuildContext): WindowSpec[] {
+  const since = context.windowsSince?.[recordKey] ?? {};
   return specs.map((spec) => {
     const after = since[windowKey(spec)];
     return after === undefined || after === null ? spec : startingAfter(spec, after);
@@ -66,7 +77,7 @@ const customerWindows: OperatorFactory = {
   schema: CUSTOMER_WINDOWS_SCHEMA,
   windows: customerWindowSpecs,
   build(name, settings, context) {
-    const windows = keptWindows(customerWindows.type, customerWindowSpecs(settings), context);
+    const windows = keptWindows(windowsRecordKey(customerWindows, name), customerWindowSpecs(settings), context);
     // Per customer only: it runs whole on each shard.
     return { name, createLocal: () => new CustomerWindowsOperator({ name, windows, allowedLatenessMs: context.allowedLatenessMs }) };
   },
@@ -82,9 +93,10 @@ const contactKpis: OperatorFactory = {
   // The rules have their own validator with rule-by-rule messages (operators/rules/validate.ts), run at build time.
   schema: CONTACT_KPIS_SCHEMA,
   windows: (settings) => kpiWindowSpecs(contactKpiOptionsFromConfig(settings)),
+  windowsByName: true,
   build(name, settings, context) {
     const options = contactKpiOptionsFromConfig(settings);
-    const kept = keptWindows(contactKpis.type, kpiWindowSpecs(options), context);
+    const kept = keptWindows(windowsRecordKey(contactKpis, name), kpiWindowSpecs(options), context);
     return contactKpiPlan({
       ...options,
       firstWindowStartMs: Object.fromEntries(kept.map((spec) => [spec.sizeMs, spec.firstStartMs])),

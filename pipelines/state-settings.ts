@@ -80,10 +80,13 @@ export type OperatorWatermarks = Record<string, number | null>;
  * misses the events of those runs, and would read them as none (a customer who bought all along
  * looks gone quiet; an FCR look-ahead that never saw the repeats closes at 100%). `watermark` is
  * the checkpoint's. An operator without an entry (new, or stored before these entries) is not
- * judged. Throws a ConfigError (exit 2) naming each such operator and the span it missed.
+ * judged, nor is any when the marks are older than the checkpoint (written before an older version ran). Throws a ConfigError (exit 2) naming each such operator and the span it missed.
  */
 export function checkOperatorsLeftOut(stored: unknown, operators: readonly string[], watermark: number | null, dbPath: string): void {
   const marks = operatorWatermarksOf(stored);
+  // The last checkpoint's operators have its watermark. If none has, that checkpoint was written
+  // by a version that keeps no marks (a rollback): who was in the job since is unknown.
+  if (!Object.values(marks).includes(watermark)) return;
   const leftOut = operators.filter((name) => {
     const mark = marks[name];
     return mark !== undefined && watermark !== null && (mark === null || mark < watermark);

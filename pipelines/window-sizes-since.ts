@@ -3,6 +3,7 @@ import { WATERMARK_KEY, type WatermarkSnapshot } from '../operators/watermark.js
 import { startingAfter, windowKey } from '../operators/windows.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import type { OperatorConfig } from './job-config.js';
+import { windowsRecordKey } from './registry.js';
 
 /**
  * When each window size of the job came into it. A size added to a job file between runs on one
@@ -12,25 +13,29 @@ import type { OperatorConfig } from './job-config.js';
  * then (that event time, not the watermark: events up to the out-of-orderness past the watermark
  * have been counted already). The events of the windows left out still count in the other sizes.
  *
- * The cut is stored with every checkpoint, so that later runs keep it; a size taken out of the job
- * loses it, and one brought back is added again (the windows in between missed its events). It is
- * kept by operator type, not name: a type's windows are rows of one table, whichever operator of
- * the type writes them, and an operator renamed (or a size moved to another operator of the type)
- * goes on with the open windows it finds in that table.
+ * The cut is stored with every checkpoint, so that later runs keep it; a size taken out of an
+ * operator that stays in the job loses it, and one brought back is added again (the windows in
+ * between missed its events); an operator type taken out of the job keeps its sizes. It is kept by
+ * operator type, not name: a type's windows are rows of one table, whichever operator of the type
+ * writes them, and a `customer_windows` renamed (or a size moved to another operator of the type)
+ * goes on with the open windows it finds in that table. A `contact_kpis` keeps its windows in its
+ * state, by name, so its sizes are kept by name: renamed, its windows would start empty, and its
+ * sizes count as added.
  */
 
 /** `pulse_job_state` key of the record, stored with every checkpoint. */
 export const WINDOW_SIZES_SINCE_KEY = 'window_sizes_since';
 
 /**
- * By operator type, by window (`windowKey`): the newest event time read before the window size was
+ * By operator type (its name for an operator that keeps its windows in its state: registry.ts,
+ * `windowsRecordKey`), by window (`windowKey`): the newest event time read before the window size was
  * added to the job (its windows start after it); null: there from the job's first event.
  */
 export type WindowSizesSince = Record<string, Record<string, number | null>>;
 
 /** A window size added in this run (as written in the job), and the start of its first window. */
 export interface AddedWindowSize {
-  /** The operator's type (the table of its windows). */
+  /** The operator's type (`customer_windows`: the table of its windows), or its name (`contact_kpis`: its state). */
   operator: string;
   window: string;
   firstStart: number;
@@ -54,20 +59,25 @@ export function windowSizesSince(
 ): { since: WindowSizesSince; added: AddedWindowSize[] } {
   const stored = isWindowSizesSince(jobState[WINDOW_SIZES_SINCE_KEY]) ? jobState[WINDOW_SIZES_SINCE_KEY] : undefined;
   const newest = newestEventTime(jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined);
-  const since: WindowSizesSince = {};
+  // A type with no operator in the job keeps its sizes as they were: an operator brought back
+  // resumes only if nothing was read without it (pipelines/state-settings.ts, checkOperatorsLeftOut),
+  // and then its open windows are whole.
+  const keys = new Set(operators.map((op) => windowsRecordKey(op.factory, op.name)));
+  const since: WindowSizesSince = Object.fromEntries(Object.entries(stored ?? {}).filter(([key]) => !keys.has(key)));
   const added: AddedWindowSize[] = [];
   for (const op of operators) {
     const windows = op.factory.windows?.(op.settings);
     if (windows === undefined) continue;
-    const kept = (since[op.type] ??= {});
+    const key = windowsRecordKey(op.factory, op.name);
+    const kept = (since[key] ??= {});
     for (const spec of windows) {
       const window = windowKey(spec);
-      const before = stored?.[op.type]?.[window];
+      const before = stored?.[key]?.[window];
       if (before !== undefined) kept[window] = before;
       else if (stored === undefined || newest === null) kept[window] = null;
       else {
         kept[window] = newest;
-        added.push({ operator: op.type, window: spec.name, firstStart: startingAfter(spec, newest).firstStartMs });
+        added.push({ operator: key, window: spec.name, firstStart: startingAfter(spec, newest).firstStartMs });
       }
     }
   }

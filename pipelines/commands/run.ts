@@ -303,7 +303,8 @@ async function storedStateSettings(store: DuckDBStore, job: JobConfig, logger: L
   const { jobState } = await store.loadCheckpoint();
   const otherJob = otherJobWarning(jobState[JOB_NAME_KEY], job.name, job.storePath);
   if (otherJob !== undefined) logger.warn(otherJob);
-  const settings = checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
+  // Left out first: its remedies (leave it out, a new database, a new name) also settle a changed
+  // setting of the same operator, while putting an old setting back would only meet this refusal next.
   const watermark = (jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined)?.current ?? null;
   checkOperatorsLeftOut(
     jobState[OPERATOR_WATERMARKS_KEY],
@@ -311,5 +312,5 @@ async function storedStateSettings(store: DuckDBStore, job: JobConfig, logger: L
     watermark,
     job.storePath,
   );
-  return settings;
+  return checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);
 }

@@ -158,9 +158,11 @@ describe("operators' state settings across runs on one database", () => {
     expect(() => checkOperatorsLeftOut(marks, ['customer_windows', 'customer_shifts'], T0, 'x.duckdb')).not.toThrow();
     expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts_v2'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
     expect(() => checkOperatorsLeftOut(undefined, ['customer_shifts'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
+    // Marks older than the checkpoint (a version that keeps none ran since): nothing is known, nothing refused.
+    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], T0 + 8 * DAY, 'x.duckdb')).not.toThrow();
     // Last in a checkpoint taken before any event: every event since was missed.
-    const early = operatorWatermarks(undefined, ['customer_shifts'], null);
-    expect(() => checkOperatorsLeftOut(early, ['customer_shifts'], T0, 'x.duckdb')).toThrow(/last in the job at watermark its start/);
+    const early = { ...operatorWatermarks(undefined, ['customer_shifts'], null), customer_windows: T0 };
+    expect(() => checkOperatorsLeftOut(early, ['customer_windows', 'customer_shifts'], T0, 'x.duckdb')).toThrow(/last in the job at watermark its start/);
   });
 
   it('a run that brings the shifts back after a run without them read on exits 2 and changes nothing; with nothing read meanwhile it runs', async () => {

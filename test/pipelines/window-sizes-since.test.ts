@@ -57,6 +57,31 @@ describe('when each customer_windows size came into the job', () => {
     expect(renamed).toEqual({ since: stored, added: [] });
   });
 
+  it('an operator type taken out of the job keeps its sizes, so that brought back (nothing read without it) it goes on uncut', () => {
+    const stored = { customer_windows: { '1h': null }, contact_kpis: { '1d': null, '15m': T - 86_400_000 } };
+    const { since, added } = windowSizesSince({ [WATERMARK_KEY]: watermark(T), [WINDOW_SIZES_SINCE_KEY]: stored }, operators('[{ size: 1h }]'));
+    expect(since).toEqual(stored);
+    expect(added).toEqual([]);
+  });
+
+  it('a contact_kpis renamed counts its sizes as added: it keeps its windows in its state, by name, so they start empty', () => {
+    const path = join(dir, 'kpis.yaml');
+    writeFileSync(
+      path,
+      `name: since
+source: files
+sources:
+  files: { type: files, paths: ['/nonexistent.ndjson'] }
+operators:
+  - { type: contact_kpis, name: kpis_v2, window_sizes: [1h] }
+`,
+    );
+    const stored = { contact_kpis: { '1h': null } };
+    const { since, added } = windowSizesSince({ [WATERMARK_KEY]: watermark(T), [WINDOW_SIZES_SINCE_KEY]: stored }, loadJobConfig(path).operators);
+    expect(since).toEqual({ contact_kpis: { '1h': null }, kpis_v2: { '1h': T } });
+    expect(added).toEqual([{ operator: 'kpis_v2', window: '1h', firstStart: Date.UTC(2026, 0, 6, 14) }]);
+  });
+
   it('a size added before any event was read starts with the data', () => {
     const empty: WatermarkSnapshot = { current: null, partitions: { a: { maxEventTime: null, ended: false } } };
     const { since, added } = windowSizesSince(
