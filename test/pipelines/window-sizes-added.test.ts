@@ -39,7 +39,8 @@ function events(): Array<{ ts: number; line: string }> {
   });
 }
 
-function writeJob(dir: string, name: string, input: string, windows: string): string {
+/** A files job on `input` with this one operator (a YAML list item); returns its path. */
+function writeJob(dir: string, name: string, input: string, operator: string): string {
   const path = join(dir, `${name}.yaml`);
   writeFileSync(
     path,
@@ -48,15 +49,17 @@ source: files
 sources:
   files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 50 }
 operators:
-  - type: customer_windows
-    windows: ${windows}
+${operator}
 dead_letters: { rejects_files: false }
 `,
   );
   return path;
 }
 
-/** The first window start of `spec` after `ts`, the newest event time read before the size was added. */
+/** A job of one customer_windows operator of these windows. */
+const writeWindowsJob = (dir: string, name: string, input: string, windows: string): string =>
+  writeJob(dir, name, input, `  - type: customer_windows\n    windows: ${windows}`);
+
 function firstStartAfter(spec: Spec, ts: number): number {
   return Math.floor(ts / spec.slideMs) * spec.slideMs + spec.slideMs;
 }
@@ -102,7 +105,7 @@ describe('a window size added to customer_windows between runs on one database',
       const db = join(dir, 'split.duckdb');
       const run = async (job: string) => expect((await runPulse(['--config', job, '--db', db, '--workers', String(workers)])).code).toBe(0);
 
-      await run(writeJob(dir, 'first', files[1]!, FIRST_WINDOWS));
+      await run(writeWindowsJob(dir, 'first', files[1]!, FIRST_WINDOWS));
       // The run that adds the sizes says when each starts (info: runPulse logs warnings only).
       const added = spawnSync(
         process.execPath,
@@ -110,7 +113,7 @@ describe('a window size added to customer_windows between runs on one database',
           join(process.cwd(), 'dist/pipelines/cli.js'),
           'run',
           '--config',
-          writeJob(dir, 'second', files[2]!, ADDED_WINDOWS),
+          writeWindowsJob(dir, 'second', files[2]!, ADDED_WINDOWS),
           '--db',
           db,
           '--workers',
@@ -127,7 +130,7 @@ describe('a window size added to customer_windows between runs on one database',
           'customer_windows 1d/6h from 2026-01-06T18:00:00.000Z, customer_windows 7d from 2026-01-08T00:00:00.000Z',
       );
       // A third run keeps the cut: the windows across the second and third runs are whole.
-      await run(writeJob(dir, 'third', files[3]!, ADDED_WINDOWS));
+      await run(writeWindowsJob(dir, 'third', files[3]!, ADDED_WINDOWS));
 
       const [expected] = await query(':memory:', oracleSql(files[0]!, [{ ...HOURLY, from: 0 }, ...ADDED.map((spec, i) => ({ ...spec, from: starts[i]! }))]));
       const [actual, early] = await query(
@@ -142,7 +145,7 @@ describe('a window size added to customer_windows between runs on one database',
 
       // Each row of an added size is the row a fresh run over all the events writes for its window.
       const fresh = join(dir, 'fresh.duckdb');
-      expect((await runPulse(['--config', writeJob(dir, 'fresh', files[0]!, ADDED_WINDOWS), '--db', fresh])).code).toBe(0);
+      expect((await runPulse(['--config', writeWindowsJob(dir, 'fresh', files[0]!, ADDED_WINDOWS), '--db', fresh])).code).toBe(0);
       const [whole] = await query(fresh, PIPELINE_SQL);
       const key = (row: Record<string, unknown>) => `${String(row['customer_id'])} ${String(row['window_start'])} ${String(row['window_end'])}`;
       const freshRows = new Map(plain(whole!).map((row) => [key(row), row]));
@@ -179,22 +182,9 @@ function calls(): Array<{ ts: number; line: string }> {
   });
 }
 
-function writeKpiJob(dir: string, name: string, input: string, windowSizes: string): string {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(
-    path,
-    `name: kpi-windows-added
-source: files
-sources:
-  files: { type: files, paths: [${JSON.stringify(input)}], batch_size: 50 }
-operators:
-  - type: contact_kpis
-    window_sizes: ${windowSizes}
-dead_letters: { rejects_files: false }
-`,
-  );
-  return path;
-}
+/** A job of one contact_kpis operator of these window sizes. */
+const writeKpiJob = (dir: string, name: string, input: string, windowSizes: string): string =>
+  writeJob(dir, name, input, `  - type: contact_kpis\n    window_sizes: ${windowSizes}`);
 
 describe('a window size added to contact_kpis between runs on one database', () => {
   it('starts with its first window after the contacts already read; its rows are those of a fresh run', async () => {

@@ -9,8 +9,8 @@ import { WINDOW_SIZES_SINCE_KEY, windowSizesSince } from '../../pipelines/window
 const T = Date.UTC(2026, 0, 6, 13, 17);
 const dir = mkdtempSync(join(tmpdir(), 'pulse-windows-since-'));
 
-/** The operators of a job with one customer_windows operator of these windows, and `name`. */
-function operators(windows: string, name = 'customer_windows') {
+/** The operators of a job of these operator blocks (YAML list items). */
+function jobOperators(blocks: string) {
   const path = join(dir, 'job.yaml');
   writeFileSync(
     path,
@@ -19,14 +19,18 @@ source: files
 sources:
   files: { type: files, paths: ['/nonexistent.ndjson'] }
 operators:
-  - type: customer_windows
-    name: ${name}
-    windows: ${windows}
-  - { type: customer_shifts, window: 1d }
+${blocks}
 `,
   );
   return loadJobConfig(path).operators;
 }
+
+/** The operators of a job with one customer_windows operator of these windows, and `name`. */
+const operators = (windows: string, name = 'customer_windows') =>
+  jobOperators(`  - type: customer_windows
+    name: ${name}
+    windows: ${windows}
+  - { type: customer_shifts, window: 1d }`);
 
 /** A checkpoint's watermark that has read events up to `newest` on one of two partitions. */
 const watermark = (newest: number): WatermarkSnapshot => ({
@@ -65,19 +69,11 @@ describe('when each customer_windows size came into the job', () => {
   });
 
   it('a contact_kpis renamed counts its sizes as added: it keeps its windows in its state, by name, so they start empty', () => {
-    const path = join(dir, 'kpis.yaml');
-    writeFileSync(
-      path,
-      `name: since
-source: files
-sources:
-  files: { type: files, paths: ['/nonexistent.ndjson'] }
-operators:
-  - { type: contact_kpis, name: kpis_v2, window_sizes: [1h] }
-`,
-    );
     const stored = { contact_kpis: { '1h': null } };
-    const { since, added } = windowSizesSince({ [WATERMARK_KEY]: watermark(T), [WINDOW_SIZES_SINCE_KEY]: stored }, loadJobConfig(path).operators);
+    const { since, added } = windowSizesSince(
+      { [WATERMARK_KEY]: watermark(T), [WINDOW_SIZES_SINCE_KEY]: stored },
+      jobOperators('  - { type: contact_kpis, name: kpis_v2, window_sizes: [1h] }'),
+    );
     expect(since).toEqual({ contact_kpis: { '1h': null }, kpis_v2: { '1h': T } });
     expect(added).toEqual([{ operator: 'kpis_v2', window: '1h', firstStart: Date.UTC(2026, 0, 6, 14) }]);
   });
