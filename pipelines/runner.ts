@@ -27,7 +27,7 @@ import { noProgress, type RunContext, type RunProgress, type RunSummary } from '
 import { fromPortable } from './shards/portable-output.js';
 import { InlineShardPool, WorkerShardPool, shardWorkerEntry, type RoutedBatch, type ShardPool } from './shards/pool.js';
 import type { BatchResult } from './shards/shard.js';
-import { JOB_NAME_KEY, OPERATOR_WATERMARKS_KEY, STATE_SETTINGS_KEY, operatorWatermarks } from './state-settings.js';
+import { EVENTS_ACCEPTED_KEY, JOB_NAME_KEY, OPERATOR_MARKS_KEY, STATE_SETTINGS_KEY, operatorMarks } from './state-settings.js';
 import { WINDOW_SIZES_SINCE_KEY } from './window-sizes-since.js';
 
 /** Record batches read and split by worker ahead of the one being processed. */
@@ -74,8 +74,10 @@ export class JobRunner {
   private readonly taxonomy: TaxonomyFollower;
   /** A bounded input has been read to its end: the next checkpoint is the last. */
   private inputEnded = false;
-  /** The operators' watermarks as the last checkpoint stored them (those of operators taken out are kept). */
-  private storedOperatorWatermarks: unknown;
+  /** The operators' marks as the last checkpoint stored them (those of operators taken out are kept). */
+  private storedOperatorMarks: unknown;
+  /** Events the job accepted in its runs before this one (as of the checkpoint it resumed from). */
+  private acceptedBefore = 0;
   /** How far a bounded input's events reached when it ended (the newest event time). */
   private inputReached = Number.NEGATIVE_INFINITY;
 
@@ -400,6 +402,7 @@ export class JobRunner {
     const counts = this.checkpointMetrics.cutCounts();
     // What this checkpoint covers: the loop moves the live map on while the commit runs.
     const positions = new Map(this.positions);
+    const accepted = this.acceptedBefore + this.progress.accepted;
     this.eventsSinceCheckpoint = 0;
     this.lastCheckpointAt = this.now();
     if (this.pool!.detached) staged();
@@ -416,10 +419,11 @@ export class JobRunner {
           ...(clock ? { [JOB_CLOCK_KEY]: clock } : {}),
           ...this.schedule.jobState(),
           ...(this.context.stateSettings ? { [STATE_SETTINGS_KEY]: this.context.stateSettings } : {}),
-          [OPERATOR_WATERMARKS_KEY]: operatorWatermarks(
-            this.storedOperatorWatermarks,
+          [EVENTS_ACCEPTED_KEY]: accepted,
+          [OPERATOR_MARKS_KEY]: operatorMarks(
+            this.storedOperatorMarks,
             this.plans.map((plan) => plan.name),
-            watermark.current,
+            { accepted, watermark: watermark.current },
           ),
           ...(this.context.windowsSince ? { [WINDOW_SIZES_SINCE_KEY]: this.context.windowsSince } : {}),
           [JOB_NAME_KEY]: this.context.job.name,
@@ -534,7 +538,9 @@ export class JobRunner {
     const snapshot = checkpoint.jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined;
     if (snapshot) this.watermarks.restore(snapshot, this.now());
     this.schedule.restore(checkpoint.jobState);
-    this.storedOperatorWatermarks = checkpoint.jobState[OPERATOR_WATERMARKS_KEY];
+    this.storedOperatorMarks = checkpoint.jobState[OPERATOR_MARKS_KEY];
+    const accepted = checkpoint.jobState[EVENTS_ACCEPTED_KEY];
+    this.acceptedBefore = typeof accepted === 'number' ? accepted : 0;
     // A checkpoint taken before the first watermark (e.g. a Kafka partition assigned but not read
     // yet holds it at -Infinity) still has open windows: load them all then, or the next run would
     // start those windows empty and overwrite their rows.

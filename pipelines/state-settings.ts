@@ -13,7 +13,7 @@ import type { OperatorConfig } from './job-config.js';
  * stored summary sums). Thresholds, rules and severities apply from the next event and are free to
  * change; so are settings added or removed (a new feature starts with the next event, like a new
  * operator; a new window size with its first window after the events already read:
- * window-sizes-since.ts). An operator brought back after runs without it is refused
+ * window-sizes-since.ts). An operator brought back after runs without it read events is refused
  * (`checkOperatorsLeftOut`).
  */
 
@@ -67,37 +67,51 @@ export function checkStateSettings(stored: unknown, current: StateSettings, dbPa
 }
 
 /**
- * `pulse_job_state` key of each operator's watermark at the last checkpoint it was in the job,
- * stored with every checkpoint; an operator taken out keeps its entry, as its settings do.
+ * `pulse_job_state` key of how many events the job has accepted over all its runs, stored with
+ * every checkpoint: an operator that was not in the job while it grew missed events.
  */
-export const OPERATOR_WATERMARKS_KEY = 'operator_watermarks';
-
-/** By operator name: the watermark of the last checkpoint that had the operator (null before the first event). */
-export type OperatorWatermarks = Record<string, number | null>;
+export const EVENTS_ACCEPTED_KEY = 'events_accepted';
 
 /**
- * Refuses a job that brings back an operator which runs without it have moved past: its state
- * misses the events of those runs, and would read them as none (a customer who bought all along
- * looks gone quiet; an FCR look-ahead that never saw the repeats closes at 100%). `watermark` is
- * the checkpoint's. An operator without an entry (new, or stored before these entries) is not
- * judged, nor is any when the marks are older than the checkpoint (written before an older version ran). Throws a ConfigError (exit 2) naming each such operator and the span it missed.
+ * `pulse_job_state` key of where each operator was at the last checkpoint that had it, stored with
+ * every checkpoint; an operator taken out keeps its entry, as its settings do.
  */
-export function checkOperatorsLeftOut(stored: unknown, operators: readonly string[], watermark: number | null, dbPath: string): void {
-  const marks = operatorWatermarksOf(stored);
-  // The last checkpoint's operators have its watermark. If none has, that checkpoint was written
-  // by a version that keeps no marks (a rollback): who was in the job since is unknown.
-  if (!Object.values(marks).includes(watermark)) return;
-  const leftOut = operators.filter((name) => {
-    const mark = marks[name];
-    return mark !== undefined && watermark !== null && (mark === null || mark < watermark);
-  });
+export const OPERATOR_MARKS_KEY = 'operator_marks';
+
+/** Where the job was at a checkpoint: events accepted over all runs, and the watermark (null before the first event). */
+export interface JobMark {
+  accepted: number;
+  watermark: number | null;
+}
+
+/** By operator name: the job's mark at the last checkpoint that had the operator. */
+export type OperatorMarks = Record<string, JobMark>;
+
+/**
+ * Refuses a job that brings back an operator which runs without it have read events past (late
+ * ones too, which do not move the watermark): its state misses them, and would read them as none
+ * (a customer who bought all along looks gone quiet; an FCR look-ahead that never saw the repeats
+ * closes at 100%). `now` is the checkpoint's mark (undefined when it has none). An operator without
+ * an entry (new, or stored before these entries) is not judged, nor is any when no entry is the
+ * checkpoint's own (an older version wrote the checkpoint). Throws a ConfigError (exit 2) naming
+ * each such operator and the span it missed.
+ */
+export function checkOperatorsLeftOut(stored: unknown, operators: readonly string[], now: JobMark | undefined, dbPath: string): void {
+  const marks = operatorMarksOf(stored);
+  // The last checkpoint's operators have its mark. If none has, that checkpoint was written by a
+  // version that keeps no marks (a rollback): who was in the job since is unknown.
+  if (now === undefined || !Object.values(marks).some((mark) => mark.accepted === now.accepted)) return;
+  const leftOut = operators.filter((name) => marks[name] !== undefined && marks[name].accepted < now.accepted);
   if (leftOut.length === 0) return;
   const when = (at: number | null) => (at === null ? 'its start' : new Date(at).toISOString());
   const names = leftOut.map((name) => `'${name}'`).join(', ');
   throw new ConfigError(
     [
       `the job brings back operators that earlier runs on ${dbPath} left out, and their state there misses the events those runs read:`,
-      ...leftOut.map((name) => `  operator '${name}': last in the job at watermark ${when(marks[name]!)}, the database is now at ${when(watermark)}`),
+      ...leftOut.map((name) => {
+        const mark = marks[name]!;
+        return `  operator '${name}': last in the job at watermark ${when(mark.watermark)}, since then ${now.accepted - mark.accepted} events were read without it (the database is now at ${when(now.watermark)})`;
+      }),
       'Resuming from that state would take the missed events for none (false "went quiet" and drop alerts, FCR closed without the repeats). Do one of these:',
       '  - leave it out of the job;',
       `  - run into a new database (--db or store.path) and read the input from its start, so that it sees every event;`,
@@ -108,14 +122,19 @@ export function checkOperatorsLeftOut(stored: unknown, operators: readonly strin
   );
 }
 
-/** The watermarks to store with a checkpoint at `watermark`: the stored ones, with the job's operators' moved to it. */
-export function operatorWatermarks(stored: unknown, operators: readonly string[], watermark: number | null): OperatorWatermarks {
-  return { ...operatorWatermarksOf(stored), ...Object.fromEntries(operators.map((name) => [name, watermark])) };
+/** The marks to store with a checkpoint at `now`: the stored ones, with the job's operators' moved to it. */
+export function operatorMarks(stored: unknown, operators: readonly string[], now: JobMark): OperatorMarks {
+  return { ...operatorMarksOf(stored), ...Object.fromEntries(operators.map((name) => [name, now])) };
 }
 
-function operatorWatermarksOf(stored: unknown): OperatorWatermarks {
+function operatorMarksOf(stored: unknown): OperatorMarks {
   if (typeof stored !== 'object' || stored === null) return {};
-  return Object.fromEntries(Object.entries(stored).filter((entry): entry is [string, number | null] => entry[1] === null || typeof entry[1] === 'number'));
+  return Object.fromEntries(Object.entries(stored).filter((entry): entry is [string, JobMark] => isJobMark(entry[1])));
+}
+
+function isJobMark(value: unknown): value is JobMark {
+  const mark = value as Partial<JobMark> | null;
+  return typeof mark === 'object' && mark !== null && typeof mark.accepted === 'number' && (mark.watermark === null || typeof mark.watermark === 'number');
 }
 
 function changedSettings(stored: StateSettings, current: StateSettings): ChangedSetting[] {

@@ -13,7 +13,8 @@ import { openStore } from '../open-store.js';
 import { checkOutputDir } from '../output-dir.js';
 import {
   JOB_NAME_KEY,
-  OPERATOR_WATERMARKS_KEY,
+  EVENTS_ACCEPTED_KEY,
+  OPERATOR_MARKS_KEY,
   STATE_SETTINGS_KEY,
   checkOperatorsLeftOut,
   checkStateSettings,
@@ -305,11 +306,12 @@ async function storedStateSettings(store: DuckDBStore, job: JobConfig, logger: L
   if (otherJob !== undefined) logger.warn(otherJob);
   // Left out first: its remedies (leave it out, a new database, a new name) also settle a changed
   // setting of the same operator, while putting an old setting back would only meet this refusal next.
+  const accepted = jobState[EVENTS_ACCEPTED_KEY];
   const watermark = (jobState[WATERMARK_KEY] as WatermarkSnapshot | undefined)?.current ?? null;
   checkOperatorsLeftOut(
-    jobState[OPERATOR_WATERMARKS_KEY],
+    jobState[OPERATOR_MARKS_KEY],
     job.operators.map((op) => op.name),
-    watermark,
+    typeof accepted === 'number' ? { accepted, watermark } : undefined,
     job.storePath,
   );
   return checkStateSettings(jobState[STATE_SETTINGS_KEY], stateSettingsOf(job.operators), job.storePath);

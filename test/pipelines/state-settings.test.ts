@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../operators/errors.js';
 import { loadJobConfig } from '../../pipelines/job-config.js';
-import { checkOperatorsLeftOut, checkStateSettings, operatorWatermarks, stateSettingsOf } from '../../pipelines/state-settings.js';
+import { checkOperatorsLeftOut, checkStateSettings, operatorMarks, stateSettingsOf } from '../../pipelines/state-settings.js';
 import { query } from '../helpers/duckdb.js';
 import { runPulse } from '../helpers/pulse-run.js';
 
@@ -136,36 +136,46 @@ describe("operators' state settings across runs on one database", () => {
     expect(daily![0]!['n']).toBeGreaterThan(0);
   });
 
-  it('refuses an operator brought back after runs without it moved the watermark, naming the span it missed', () => {
-    const marks = operatorWatermarks(undefined, ['customer_windows', 'customer_shifts'], T0);
-    // A run without the shifts moves the watermark a week on: the shifts keep their mark.
-    const later = operatorWatermarks(marks, ['customer_windows'], T0 + 7 * DAY);
-    expect(later).toEqual({ customer_windows: T0 + 7 * DAY, customer_shifts: T0 });
+  it('refuses an operator brought back after runs without it read events, naming the span it missed', () => {
+    const at = (accepted: number, watermark: number | null) => ({ accepted, watermark });
+    const marks = operatorMarks(undefined, ['customer_windows', 'customer_shifts'], at(100, T0));
+    // A run without the shifts reads 700 events and moves the watermark a week on: the shifts keep their mark.
+    const later = operatorMarks(marks, ['customer_windows'], at(800, T0 + 7 * DAY));
+    expect(later).toEqual({ customer_windows: at(800, T0 + 7 * DAY), customer_shifts: at(100, T0) });
     let error: unknown;
     try {
-      checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], T0 + 7 * DAY, 'x.duckdb');
+      checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], at(800, T0 + 7 * DAY), 'x.duckdb');
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).code).toBe('OPERATOR_LEFT_OUT');
     expect((error as Error).message).toContain(
-      "operator 'customer_shifts': last in the job at watermark 2026-01-05T00:00:00.000Z, the database is now at 2026-01-12T00:00:00.000Z",
+      "operator 'customer_shifts': last in the job at watermark 2026-01-05T00:00:00.000Z, since then 700 events were read without it (the database is now at 2026-01-12T00:00:00.000Z)",
     );
     expect((error as Error).message).not.toContain("operator 'customer_windows'");
     expect((error as Error).message).toContain("give 'customer_shifts' a new name");
-    // Brought back before the watermark moved, new, renamed, or on a database without marks: nothing to refuse.
-    expect(() => checkOperatorsLeftOut(marks, ['customer_windows', 'customer_shifts'], T0, 'x.duckdb')).not.toThrow();
-    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts_v2'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
-    expect(() => checkOperatorsLeftOut(undefined, ['customer_shifts'], T0 + 7 * DAY, 'x.duckdb')).not.toThrow();
+    // Late events read without it do not move the watermark, and are missed all the same.
+    const lateOnly = operatorMarks(marks, ['customer_windows'], at(103, T0));
+    expect(() => checkOperatorsLeftOut(lateOnly, ['customer_windows', 'customer_shifts'], at(103, T0), 'x.duckdb')).toThrow(
+      /since then 3 events were read without it/,
+    );
+    // Brought back before anything was read without it, new, renamed, or on a database without marks: nothing to refuse.
+    const idle = operatorMarks(marks, ['customer_windows'], at(100, T0));
+    expect(() => checkOperatorsLeftOut(idle, ['customer_windows', 'customer_shifts'], at(100, T0), 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts_v2'], at(800, T0 + 7 * DAY), 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(undefined, ['customer_shifts'], at(800, T0 + 7 * DAY), 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(later, ['customer_shifts'], undefined, 'x.duckdb')).not.toThrow();
     // Marks older than the checkpoint (a version that keeps none ran since): nothing is known, nothing refused.
-    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], T0 + 8 * DAY, 'x.duckdb')).not.toThrow();
+    expect(() => checkOperatorsLeftOut(later, ['customer_windows', 'customer_shifts'], at(900, T0 + 8 * DAY), 'x.duckdb')).not.toThrow();
     // Last in a checkpoint taken before any event: every event since was missed.
-    const early = { ...operatorWatermarks(undefined, ['customer_shifts'], null), customer_windows: T0 };
-    expect(() => checkOperatorsLeftOut(early, ['customer_windows', 'customer_shifts'], T0, 'x.duckdb')).toThrow(/last in the job at watermark its start/);
+    const early = { ...operatorMarks(undefined, ['customer_shifts'], at(0, null)), customer_windows: at(100, T0) };
+    expect(() => checkOperatorsLeftOut(early, ['customer_windows', 'customer_shifts'], at(100, T0), 'x.duckdb')).toThrow(
+      /last in the job at watermark its start/,
+    );
   });
 
-  it('a run that brings the shifts back after a run without them read on exits 2 and changes nothing; with nothing read meanwhile it runs', async () => {
+  it('a run that brings the shifts back after runs without them read events (late ones too) exits 2 and changes nothing; with nothing read meanwhile it runs', async () => {
     const lines = Array.from({ length: 21 * 24 }, (_, i) =>
       JSON.stringify({ type: 'transaction', event_id: `g${i}`, ts: T0 + i * (DAY / 24), customer_id: `c${i % 9}`, amount: 10 + (i % 13), channel: 'web' }),
     );
@@ -187,6 +197,20 @@ describe("operators' state settings across runs on one database", () => {
       return new Date((JSON.parse(String(rows![0]!['v'])) as { current: number }).current).toISOString();
     };
     const withShifts = await watermarkOf();
+    // Two late events (within the lateness) read without the shifts do not move the watermark, yet the shifts missed them.
+    const lastTs = T0 + (7 * 24 - 1) * (DAY / 24);
+    const late = join(dir, 'gap-late.ndjson');
+    writeFileSync(
+      late,
+      [1, 2]
+        .map((k) => JSON.stringify({ type: 'transaction', event_id: `late${k}`, ts: lastTs - 10 * 60_000, customer_id: 'c1', amount: 5, channel: 'web' }))
+        .join('\n') + '\n',
+    );
+    expect((await run('gap-late', late, windowsOnly)).code).toBe(0);
+    expect(await watermarkOf()).toBe(withShifts);
+    const lateRefused = await run('gap-late-back', late, both);
+    expect(lateRefused.code).toBe(2);
+    expect(lateRefused.stderr).toContain(`operator 'customer_shifts': last in the job at watermark ${withShifts}, since then 2 events were read without it`);
     expect((await run('gap-2', parts[1]!, windowsOnly)).code).toBe(0);
     const withoutShifts = await watermarkOf();
     expect(withoutShifts > withShifts).toBe(true);
@@ -195,7 +219,9 @@ describe("operators' state settings across runs on one database", () => {
 
     const refused = await run('gap-3', parts[2]!, both);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`operator 'customer_shifts': last in the job at watermark ${withShifts}, the database is now at ${withoutShifts}`);
+    expect(refused.stderr).toContain(
+      `operator 'customer_shifts': last in the job at watermark ${withShifts}, since then ${2 + 7 * 24} events were read without it (the database is now at ${withoutShifts})`,
+    );
     expect(await query(db, ...tables)).toEqual(before);
     expect((await run('gap-3-renamed', parts[2]!, both.replace('window: 1d', 'name: shifts_again, window: 1d'))).code).toBe(0);
   });
