@@ -1,6 +1,5 @@
 import type { GlobalOperator, LocalOperator, OperatorPlan } from '../operators/parallel.js';
-import { SERVICE_STATE_NAMES } from '../operators/service/operator.js';
-import { watchesCaseDeadlines } from '../sinks/cases/checkpoint.js';
+import { WATCHED_CASES_STATE, watchedCasesState } from '../sinks/cases/checkpoint.js';
 import { casesPastWatching } from '../sinks/cases/store.js';
 import type { DuckDBStore } from '../sinks/duckdb/store.js';
 import { shardOf } from './shards/routing.js';
@@ -55,7 +54,7 @@ export async function readStateToRestore(
   const globals = plans.map((plan) => plan.createGlobal?.());
   const opIndex = new Map(plans.map((plan, i) => [plan.name, i]));
   const globalEntries = new Map<string, Array<[string, unknown]>>();
-  const caseWatchers = prototypes.flatMap((local, i) => (watchesCaseDeadlines(local) && local.states[SERVICE_STATE_NAMES.cases] ? [i] : []));
+  const caseWatchers = prototypes.flatMap((local, i) => (watchedCasesState(local) ? [i] : []));
   const watchedCases = new Set<string>();
   /** Cases in the state of operators no longer in the job, by case id. */
   const leftBehind = new Map<string, string>();
@@ -63,10 +62,10 @@ export async function readStateToRestore(
     const i = opIndex.get(row.operator);
     if (i === undefined) {
       // An operator no longer in the job: its state stays unused, but for the cases it watched.
-      if (row.state === SERVICE_STATE_NAMES.cases) leftBehind.set(row.key, row.value);
+      if (row.state === WATCHED_CASES_STATE) leftBehind.set(row.key, row.value);
       continue;
     }
-    if (row.state === SERVICE_STATE_NAMES.cases && caseWatchers.includes(i)) watchedCases.add(row.key);
+    if (row.state === WATCHED_CASES_STATE && caseWatchers.includes(i)) watchedCases.add(row.key);
     if (globals[i]?.states[row.state]) {
       const key = `${i}\u0000${row.state}`;
       const entries = globalEntries.get(key) ?? [];
@@ -128,10 +127,10 @@ async function restoreUnwatchedCases(
   const unwatched = [...leftBehind].filter(([id]) => !past.has(id));
   if (unwatched.length === 0 || caseWatchers.length > 1 || !options.adoptUnwatchedCases) return { count: unwatched.length, adoptedBy: undefined };
   const i = caseWatchers[0]!;
-  const keyed = job.prototypes[i]!.states[SERVICE_STATE_NAMES.cases]!;
+  const keyed = watchedCasesState(job.prototypes[i]!)!;
   for (const [id, value] of unwatched) {
     const states = job.shards[shardOf(keyed.customerOfEntry(id, JSON.parse(value))!, options.shardCount)]!.states[i]!;
-    (states[SERVICE_STATE_NAMES.cases] ??= []).push([id, value]);
+    (states[WATCHED_CASES_STATE] ??= []).push([id, value]);
   }
   return { count: unwatched.length, adoptedBy: job.plans[i]!.name };
 }

@@ -15,7 +15,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../operators/alert.js';
 import { CASE_ALERT_RULES, type CaseStatusInfo, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
-import type { SettledCase } from '../../operators/service/operator.js';
+import { SERVICE_STATE_NAMES, type SettledCase } from '../../operators/service/operator.js';
+import type { KeyedState } from '../../operators/state.js';
 import { caseStatuses, insertEvents } from './store.js';
 
 /**
@@ -34,6 +35,18 @@ export interface CaseDeadlineWatcher {
 export function watchesCaseDeadlines(op: object): boolean {
   const candidate = op as { overdueCases?: unknown; settleOverdue?: unknown };
   return typeof candidate.overdueCases === 'function' && typeof candidate.settleOverdue === 'function';
+}
+
+/**
+ * The name of the keyed state, by case id, in which an operator that watches case deadlines keeps
+ * its cases (the service operator's): the cases an operator taken out of the job left there go to
+ * the job's own watcher when it starts (pipelines/state-restore.ts).
+ */
+export const WATCHED_CASES_STATE = SERVICE_STATE_NAMES.cases;
+
+/** The keyed state of the cases `op` watches, or undefined when it watches none. */
+export function watchedCasesState(op: { states: Readonly<Record<string, KeyedState<unknown>>> }): KeyedState<unknown> | undefined {
+  return watchesCaseDeadlines(op) ? op.states[WATCHED_CASES_STATE] : undefined;
 }
 
 /** The actor recorded for escalations in the audit trail. */
