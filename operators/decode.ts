@@ -381,20 +381,22 @@ function toContact(event_id: string, raw: RawObject): ContactEvent | Refusal {
 function toProfile(event_id: string, raw: RawObject): ProfileEvent {
   // Without a prototype: an attribute named `__proto__` (valid input) is kept like any other, where
   // an ordinary object took the assignment as a prototype change and dropped the value.
-  const attributes = Object.create(null) as Record<string, string>;
+  const attributes = Object.create(null) as Record<string, string | null>;
   for (const [key, value] of Object.entries(raw)) {
-    if (!PROFILE_KNOWN_FIELDS.has(key) && value !== null && value !== undefined) attributes[key] = wellFormedText(String(value));
+    if (!PROFILE_KNOWN_FIELDS.has(key) && value !== undefined) attributes[key] = value === null ? null : wellFormedText(String(value));
   }
+  // A field the record leaves out stays undefined: the customer keeps what an earlier event set.
+  const carried = <T>(field: string, read: (value: unknown) => T): T | undefined => (Object.hasOwn(raw, field) ? read(raw[field]) : undefined);
   return {
     type: 'profile',
     event_id,
     ts: toMillis(raw['ts']),
     customer_id: raw['customer_id'] as string,
-    account_owner: accountOwner(raw['account_owner']),
-    region: optionalString(raw['region']),
-    age_band: optionalString(raw['age_band']),
-    tier: optionalString(raw['tier']),
-    signup_date: signupDate(raw['signup_date']),
+    account_owner: carried('account_owner', accountOwner),
+    region: carried('region', optionalString),
+    age_band: carried('age_band', optionalString),
+    tier: carried('tier', optionalString),
+    signup_date: carried('signup_date', signupDate),
     attributes,
   };
 }

@@ -75,16 +75,21 @@ export interface SurveyEvent extends EventBase {
   comment: string | null;
 }
 
+/**
+ * A change of a customer's profile: it sets the attributes it carries, clears those it gives as
+ * null (or blank), and leaves the others as they were (`undefined` here: not in the record), so a
+ * stream of changes that names only what changed keeps the rest (profile-merge.ts).
+ */
 export interface ProfileEvent extends EventBase {
   type: 'profile';
   customer_id: string;
-  account_owner: string | null;
-  region: string | null;
-  age_band: string | null;
-  tier: string | null;
-  signup_date: string | null;
-  /** Any other string attributes of the record. */
-  attributes: Record<string, string>;
+  account_owner: string | null | undefined;
+  region: string | null | undefined;
+  age_band: string | null | undefined;
+  tier: string | null | undefined;
+  signup_date: string | null | undefined;
+  /** Any other attributes of the record, as text; null: given as null (cleared). */
+  attributes: Record<string, string | null>;
 }
 
 export type PulseEvent = TransactionEvent | UsageEvent | ContactEvent | SurveyEvent | ProfileEvent;

@@ -50,6 +50,10 @@ interface PeriodAccumulator {
   byMonth?: Record<string, [number, number]> | undefined;
 }
 
+/**
+ * What one profile event said of the attributes drift reads: those it carried (null: cleared),
+ * not the others (profile-merge.ts); `latestProfileBefore` folds them in time order.
+ */
 interface ProfileSnapshot {
   ts: number;
   attrs: Record<string, string | null>;
@@ -304,7 +308,10 @@ export class PopulationDriftLocal implements LocalOperator {
       }
     } else if (event.type === 'profile' && this.profileAttrs.size > 0) {
       const attrs: Record<string, string | null> = {};
-      for (const a of this.profileAttrs) attrs[a] = this.attributeValues.shared(profileAttribute(event, a));
+      for (const a of this.profileAttrs) {
+        const carried = profileAttribute(event, a);
+        if (carried !== undefined) attrs[a] = this.attributeValues.shared(carried);
+      }
       c.profiles = appendExact(c.profiles, { ts: event.ts, attrs });
       c.profiles.sort((a, b) => a.ts - b.ts);
     }
@@ -474,21 +481,31 @@ export function emptySummary(f: PopulationFeature, options: Pick<PopulationDrift
   return f.kind === 'numeric' ? createNumericSketch({ relativeAccuracy: options.relativeAccuracy }) : createCategoricalSummary();
 }
 
-function profileAttribute(event: Extract<PulseEvent, { type: 'profile' }>, attr: string): string | null {
+/** The value a profile event gives `attr`; undefined when it leaves the attribute out. */
+function profileAttribute(event: Extract<PulseEvent, { type: 'profile' }>, attr: string): string | null | undefined {
   if (attr === 'region') return event.region;
   if (attr === 'age_band') return event.age_band;
   if (attr === 'tier') return event.tier;
   if (attr === 'account_owner') return event.account_owner;
   if (attr === 'signup_date') return event.signup_date;
-  return Object.hasOwn(event.attributes, attr) ? (event.attributes[attr] ?? null) : null;
+  return Object.hasOwn(event.attributes, attr) ? event.attributes[attr] : undefined;
 }
 
-/** The latest profile before `end`; older ones are dropped (bounded), newer ones kept for later periods. */
+/**
+ * The customer's profile as of `end`: the events before it folded in time order, each attribute
+ * as the latest event that carried it left it. Those events become one snapshot (bounded); newer
+ * ones are kept for later periods.
+ */
 function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | null {
   let idx = -1;
   for (let i = 0; i < c.profiles.length; i++) if (c.profiles[i]!.ts < end) idx = i;
-  if (idx > 0) c.profiles.splice(0, idx);
-  return idx >= 0 ? c.profiles[0]! : null;
+  if (idx < 0) return null;
+  if (idx > 0) {
+    const attrs: Record<string, string | null> = {};
+    for (let i = 0; i <= idx; i++) Object.assign(attrs, c.profiles[i]!.attrs);
+    c.profiles.splice(0, idx + 1, { ts: c.profiles[idx]!.ts, attrs });
+  }
+  return c.profiles[0]!;
 }
 
 /**

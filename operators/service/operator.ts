@@ -25,6 +25,7 @@ import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
 import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
 import { StringPool } from '../string-pool.js';
+import { changedAttributes, changedValue } from '../profile-merge.js';
 import { OpenCaseIndex } from './open-cases.js';
 
 export const SERVICE_STATE_NAMES = {
@@ -56,22 +57,6 @@ export type CaseDeadlineRequest =
 
 /** Expiry of old state runs at most once per this much event-time progress. */
 const EXPIRY_EVERY_MS = MS_PER_HOUR;
-
-/**
- * A profile's attributes as the operator keeps them, values pooled. An ordinary object, not a
- * prototype-less one like the decoded event's (operators/decode.ts): V8 keeps every
- * `Object.create(null)` object in dictionary mode, about 180 bytes more for each customer held.
- * Readers look attributes up with `Object.hasOwn` (restored ones come from JSON with a prototype
- * anyway), and an attribute named `__proto__` is defined as an own property, not set as the prototype.
- */
-function keptAttributes(attributes: Readonly<Record<string, string>>, pool: StringPool): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === '__proto__') Object.defineProperty(kept, name, { value: pool.shared(value), enumerable: true, writable: true, configurable: true });
-    else kept[name] = pool.shared(value);
-  }
-  return kept;
-}
 
 export class ServiceTriggersOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
@@ -223,17 +208,25 @@ export class ServiceTriggersOperator implements Operator {
 
   // ---- event handlers ----
 
+  /**
+   * The attributes the event carries replace the customer's (profile-merge.ts). The profile is an
+   * ordinary object, not a prototype-less one like the decoded event's (operators/decode.ts): V8
+   * keeps every `Object.create(null)` object in dictionary mode, about 180 bytes more for each
+   * customer held. Readers look attributes up with `Object.hasOwn` (restored ones come from JSON
+   * with a prototype anyway).
+   */
   private onProfile(event: ProfileEvent): void {
     const known = this.profiles.get(event.customer_id);
     if (known && known.ts > event.ts) return;
     const shared = this.repeatedValues;
+    const value = (carried: string | null | undefined, kept: string | null | undefined): string | null => shared.shared(changedValue(carried, kept ?? null));
     this.profiles.set(event.customer_id, {
-      tier: shared.shared(event.tier),
-      account_owner: shared.shared(event.account_owner),
-      region: shared.shared(event.region),
-      age_band: shared.shared(event.age_band),
-      signup_date: shared.shared(event.signup_date),
-      attributes: keptAttributes(event.attributes, shared),
+      tier: value(event.tier, known?.tier),
+      account_owner: value(event.account_owner, known?.account_owner),
+      region: value(event.region, known?.region),
+      age_band: value(event.age_band, known?.age_band),
+      signup_date: value(event.signup_date, known?.signup_date),
+      attributes: changedAttributes(known?.attributes ?? {}, event.attributes, (text) => shared.shared(text)),
       ts: event.ts,
     });
   }

@@ -46,6 +46,7 @@ import {
   watchesTogether,
 } from './together.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
+import { changedValue } from '../profile-merge.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -261,7 +262,13 @@ export class CustomerShiftLocal implements LocalOperator {
       // late must not route the customer's alerts back to a former account owner.
       if (c.profile.ts !== undefined && c.profile.ts > event.ts) return;
       const shared = this.repeatedValues;
-      c.profile = { account_owner: shared.shared(event.account_owner), tier: shared.shared(event.tier), region: shared.shared(event.region), ts: event.ts };
+      const { profile } = c;
+      c.profile = {
+        account_owner: shared.shared(changedValue(event.account_owner, profile.account_owner)),
+        tier: shared.shared(changedValue(event.tier, profile.tier)),
+        region: shared.shared(changedValue(event.region, profile.region)),
+        ts: event.ts,
+      };
       this.customers.touch(event.customer_id);
       return;
     }
