@@ -2,11 +2,21 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LocalOperator } from '../operators/parallel.js';
 import type { CaseStatusInfo } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
-import { applyPeopleChanges, prepareCaseCheckpoint, watchesCaseDeadlines, type CaseCheckpointWork, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
+import {
+  applyPeopleChanges,
+  prepareCaseCheckpoint,
+  watchesCaseDeadlines,
+  type CaseCheckpointWork,
+  type CaseDeadlineWatcher,
+  type NewDeadline,
+  type ReopenedCase,
+} from '../sinks/cases/index.js';
+import type { ShardPool } from './shards/pool.js';
+import { shardOf } from './shards/routing.js';
 import type { JobClock } from '../sinks/duckdb/job-clock.js';
 
-/** Asks operator `index`'s local part on every shard; one answer per shard, in shard order. */
-export type AskShards = (index: number, request: unknown) => Promise<unknown[]>;
+/** How the case work reaches the operators' local parts on the shards (pool.ts). */
+export type CaseShards = Pick<ShardPool, 'size' | 'ask' | 'askEach'>;
 
 /**
  * Case deadlines across the shards: at each checkpoint, overdue escalations of the operators whose
@@ -30,24 +40,35 @@ export class CaseDeadlines {
    * The checkpoint's case work, judged by the job clock (sinks/duckdb/job-clock.ts; the wall clock
    * `now` before there is one); undefined when no operator holds cases.
    */
-  async prepare(connection: DuckDBConnection, ask: AskShards, clock: JobClock | undefined, now: number): Promise<CaseCheckpointWork | undefined> {
+  async prepare(connection: DuckDBConnection, shards: CaseShards, clock: JobClock | undefined, now: number): Promise<CaseCheckpointWork | undefined> {
     if (!this.active) return undefined;
-    return prepareCaseCheckpoint(connection, this.askers(ask), clock?.at ?? now, clock?.basis === 'wall' ? clock.at : undefined);
+    return prepareCaseCheckpoint(connection, this.askers(shards), clock?.at ?? now, clock?.basis === 'wall' ? clock.at : undefined);
   }
 
   /** When the job starts: the operators hear of the cases people closed or reopened since the last checkpoint. */
-  async restored(connection: DuckDBConnection, ask: AskShards): Promise<void> {
-    await applyPeopleChanges(connection, this.askers(ask));
+  async restored(connection: DuckDBConnection, shards: CaseShards): Promise<void> {
+    await applyPeopleChanges(connection, this.askers(shards));
   }
 
   /** Each watching operator's questions, asked of its local parts on every shard. */
-  private askers(ask: AskShards): CaseDeadlineWatcher[] {
+  private askers(shards: CaseShards): CaseDeadlineWatcher[] {
+    const ask = (index: number, request: unknown): Promise<unknown[]> => shards.ask(index, request);
     return this.watchers.map((index) => ({
       overdueCases: async (dueBy?: number) =>
         ((await ask(index, { step: 'overdue', ...(dueBy !== undefined ? { dueBy } : {}) })) as Array<Array<{ case_id: string }>>).flat(),
       settleOverdue: async (statuses: ReadonlyMap<string, CaseStatusInfo>) => ((await ask(index, { step: 'settle', statuses })) as SettledCase[][]).flat(),
       casesChangedByPeople: async (statuses: ReadonlyMap<string, string>) => {
         await ask(index, { step: 'changed', statuses });
+      },
+      // Each case to the shard of its customer, where its customer's profile is.
+      watchReopened: async (cases: readonly ReopenedCase[]) => {
+        const byShard = Array.from({ length: shards.size }, (): ReopenedCase[] => []);
+        for (const c of cases) byShard[shardOf(c.customer_id, shards.size)]!.push(c);
+        const answers = await shards.askEach(
+          index,
+          byShard.map((part) => ({ step: 'reopened', cases: part })),
+        );
+        return (answers as NewDeadline[][]).flat();
       },
     }));
   }

@@ -379,7 +379,7 @@ export class JobRunner {
     // stored so that `pulse cases list` judges by it too.
     const watermark = this.watermarks.snapshot();
     const clock = jobClock(this.eventClock, watermark.current, this.now());
-    const caseWork = await this.cases.prepare(store.connection, (index, request) => this.pool!.ask(index, request), clock, this.now());
+    const caseWork = await this.cases.prepare(store.connection, this.pool!, clock, this.now());
     const drained = await this.drain();
     const { outputs, dedup, owners, unknownReasons } = drained;
     // The sinks read the state as it arrives, before the store stages (and releases) its blocks.
@@ -546,7 +546,7 @@ export class JobRunner {
     // start those windows empty and overwrite their rows.
     const watermark = this.watermarks.current;
     const openWindows = await this.loadState(Number.isFinite(watermark) || positions.size > 0);
-    await this.cases.restored(store.connection, (index, request) => this.pool!.ask(index, request));
+    await this.cases.restored(store.connection, this.pool!);
     if (openWindows !== undefined) {
       this.progress.watermark = watermark;
       logger.info(

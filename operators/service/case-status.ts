@@ -16,6 +16,27 @@ export interface CaseStatusInfo {
   team: string;
 }
 
+/** A case a person reopened (from closed or resolved) that is open now, as the `cases` table has it. */
+export interface ReopenedCase {
+  case_id: string;
+  alert_id: string | null;
+  /** The rule of the alert that opened the case, if that alert is in the database. */
+  rule: string | null;
+  customer_id: string;
+  category: string;
+  severity: string;
+  team: string;
+  opened_at: number;
+  due_at: number;
+  /** When it was last reopened (the job clock, as people's changes are recorded). */
+  reopened_at: number;
+}
+
+export interface NewDeadline {
+  case_id: string;
+  due_at: number;
+}
+
 /**
  * Alert rules of the case life cycle (labels.alertname). Trigger rules may not use these names.
  * - case_overdue: an open case passed due_at on the job clock (sinks/duckdb/job-clock.ts); raised by the operator, once per case.

@@ -6,7 +6,8 @@ import { type Alert, stableAlertId } from '../alert.js';
 import type { OutputRow } from '../operator.js';
 import { CASE_ALERT_RULES, caseIdFor } from './case-status.js';
 import { formatDuration } from '../duration.js';
-import type { CaseSettings, ServiceRule, TierPolicy, WatchedCase } from './types.js';
+import type { CaseSettings, CaseSeverity, ServiceRule, TierPolicy, WatchedCase } from './types.js';
+import type { ReopenedCase } from './case-status.js';
 import { tierKey } from './config.js';
 
 /** The tier's policy, whatever the case of its name; an unknown or missing tier gets the default tier's (Bronze unless set). */
@@ -36,6 +37,36 @@ export function openCase(
     account_owner: accountOwner,
     opened_at: alert.fired_at,
     due_at: alert.fired_at + (template.dueInMs ?? policy.dueInMs),
+    phase: 'open',
+  };
+}
+
+/**
+ * A case a person reopened after its deadline had passed, watched again as if opened at its
+ * reopening: the closure goal of its rule (or of the customer's tier now) counts from then.
+ */
+export function reopenedCase(
+  reopened: ReopenedCase,
+  rules: readonly ServiceRule[],
+  settings: CaseSettings,
+  tier: string,
+  accountOwner: string | null,
+): WatchedCase {
+  const rule = rules.find((r) => r.name === reopened.rule && r.case !== undefined);
+  const policy = tierPolicy(settings, tier);
+  return {
+    case_id: reopened.case_id,
+    alert_id: reopened.alert_id ?? '',
+    rule: reopened.rule ?? 'unknown rule',
+    customer_id: reopened.customer_id,
+    category: reopened.category,
+    severity: reopened.severity as CaseSeverity,
+    team: reopened.team,
+    tier,
+    account_owner: accountOwner,
+    opened_at: reopened.opened_at,
+    reopened_at: reopened.reopened_at,
+    due_at: reopened.reopened_at + (rule?.case?.dueInMs ?? policy.dueInMs),
     phase: 'open',
   };
 }
@@ -86,8 +117,9 @@ export function overdueAlert(c: WatchedCase, settings: CaseSettings, currentStat
     annotations: {
       summary: `Case ${c.case_id} (${c.category}, ${c.severity}) of ${c.tier} customer ${c.customer_id} is overdue`,
       description:
-        `Case ${c.case_id} opened by ${c.rule} at ${new Date(c.opened_at).toISOString()} had a closure goal of ` +
-        `${formatDuration(c.due_at - c.opened_at)} (due ${new Date(c.due_at).toISOString()}) and is still ${status}` +
+        `Case ${c.case_id} opened by ${c.rule} at ${new Date(c.opened_at).toISOString()}` +
+        `${c.reopened_at === undefined ? '' : ` and reopened at ${new Date(c.reopened_at).toISOString()}`} had a closure goal of ` +
+        `${formatDuration(c.due_at - (c.reopened_at ?? c.opened_at))} (due ${new Date(c.due_at).toISOString()}) and is still ${status}` +
         ` (team ${currentTeam ?? c.team}).`,
       case_id: c.case_id,
       case_status: status,

@@ -15,8 +15,8 @@ import type { ContactEvent, ProfileEvent, PulseEvent, SurveyEvent, TransactionEv
 import { MS_PER_DAY, MS_PER_HOUR } from '../events.js';
 import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
-import { type CaseStatusInfo, TERMINAL_CASE_STATUSES } from './case-status.js';
-import { caseRow, openCase, overdueAlert } from './cases.js';
+import { type CaseStatusInfo, type NewDeadline, type ReopenedCase, TERMINAL_CASE_STATUSES } from './case-status.js';
+import { caseRow, openCase, overdueAlert, reopenedCase } from './cases.js';
 import { leadIdOf, leadRow } from './leads.js';
 import { type CustomerFacts, interactionTexts, surveyTexts } from './describe.js';
 import type { FactLookup, FactValue } from './expression.js';
@@ -53,7 +53,8 @@ export interface SettledCase {
 export type CaseDeadlineRequest =
   | { step: 'overdue'; dueBy?: number }
   | { step: 'settle'; statuses: ReadonlyMap<string, CaseStatusInfo> }
-  | { step: 'changed'; statuses: ReadonlyMap<string, string> };
+  | { step: 'changed'; statuses: ReadonlyMap<string, string> }
+  | { step: 'reopened'; cases: readonly ReopenedCase[] };
 
 /** Expiry of old state runs at most once per this much event-time progress. */
 const EXPIRY_EVERY_MS = MS_PER_HOUR;
@@ -193,9 +194,33 @@ export class ServiceTriggersOperator implements Operator {
   }
 
   /**
+   * Cases people reopened (of this shard's customers). One whose deadline had passed, which this
+   * operator no longer watches, is watched again to a new deadline (cases.ts `reopenedCase`); a
+   * reopened case it still watches keeps its deadline (`casesChangedByPeople`). Returns the
+   * deadlines of reopened cases it watches that the `cases` table does not show yet.
+   */
+  watchReopened(cases: readonly ReopenedCase[]): NewDeadline[] {
+    const unseen: NewDeadline[] = [];
+    for (const reopened of cases) {
+      let watched = this.cases.get(reopened.case_id);
+      if (watched === undefined) {
+        // Not this operator's to watch: its deadline has not passed, so the case never left it.
+        if (reopened.due_at > reopened.reopened_at) continue;
+        const profile = this.profiles.get(reopened.customer_id);
+        const rules = [...this.settings.surveyRules, ...this.settings.interactionRules];
+        watched = reopenedCase(reopened, rules, this.settings.cases, profile?.tier ?? this.settings.cases.defaultTier, profile?.account_owner ?? null);
+        this.cases.set(watched.case_id, watched);
+        this.openCases.opened(watched);
+      }
+      if (watched.due_at !== reopened.due_at) unseen.push({ case_id: watched.case_id, due_at: watched.due_at });
+    }
+    return unseen;
+  }
+
+  /**
    * The runner's questions at a checkpoint, when the operator runs on a worker thread:
    * `{ step: 'overdue', dueBy }` -> overdueCases(dueBy), `{ step: 'settle', statuses }` -> settleOverdue(),
-   * `{ step: 'changed', statuses }` -> casesChangedByPeople().
+   * `{ step: 'changed', statuses }` -> casesChangedByPeople(), `{ step: 'reopened', cases }` -> watchReopened().
    */
   answer(request: unknown): unknown {
     const r = request as CaseDeadlineRequest;
@@ -203,6 +228,7 @@ export class ServiceTriggersOperator implements Operator {
       this.casesChangedByPeople(r.statuses);
       return null;
     }
+    if (r.step === 'reopened') return this.watchReopened(r.cases);
     return r.step === 'overdue' ? this.overdueCases(r.dueBy) : this.settleOverdue(r.statuses);
   }
 

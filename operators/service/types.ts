@@ -142,6 +142,8 @@ export interface WatchedCase {
   tier: string;
   account_owner: string | null;
   opened_at: number;
+  /** When a person reopened it after its deadline had passed; `due_at` counts from then. */
+  reopened_at?: number;
   due_at: number;
   /** `open` until the watermark passes due_at, then `due` until the status check settles it. */
   phase: 'open' | 'due';

@@ -52,6 +52,8 @@ export interface ShardPool {
   watermark(watermark: number): Promise<void>;
   /** Asks operator `index`'s local part on every shard. */
   ask(index: number, request: unknown): Promise<unknown[]>;
+  /** Asks operator `index`'s local part on each shard its own question (`requests[shard]`). */
+  askEach(index: number, requests: readonly unknown[]): Promise<unknown[]>;
   /**
    * Every shard's drain for a checkpoint, in two parts asked for at once: first the outputs (and
    * the rest of `ShardDrain`), then the changed keyed state, which takes the shards longer to pack
@@ -114,6 +116,10 @@ export class InlineShardPool implements ShardPool {
 
   async ask(index: number, request: unknown): Promise<unknown[]> {
     return [this.shard.answer(index, request)];
+  }
+
+  async askEach(index: number, requests: readonly unknown[]): Promise<unknown[]> {
+    return [this.shard.answer(index, requests[0])];
   }
 
   drain(): PoolDrain {
@@ -217,6 +223,10 @@ export class WorkerShardPool implements ShardPool {
 
   ask(index: number, request: unknown): Promise<unknown[]> {
     return this.all({ op: 'answer', index, request });
+  }
+
+  askEach(index: number, requests: readonly unknown[]): Promise<unknown[]> {
+    return Promise.all(this.workers.map((worker, i) => worker.call({ op: 'answer', index, request: requests[i] })));
   }
 
   drain(): PoolDrain {

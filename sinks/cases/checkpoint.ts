@@ -14,9 +14,10 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { type Alert, stableAlertId } from '../../operators/alert.js';
-import { CASE_ALERT_RULES, type CaseStatusInfo, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
+import { CASE_ALERT_RULES, type CaseStatusInfo, type NewDeadline, type ReopenedCase, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import { SERVICE_STATE_NAMES, type SettledCase } from '../../operators/service/operator.js';
 import type { KeyedState } from '../../operators/state.js';
+import { bindRows } from '../duckdb/bind-list.js';
 import { caseStatuses, insertEvents } from './store.js';
 
 /**
@@ -29,6 +30,12 @@ export interface CaseDeadlineWatcher {
   settleOverdue(statuses: ReadonlyMap<string, CaseStatusInfo>): Promise<SettledCase[]>;
   /** Statuses people gave cases since the operator last heard, by case id (a closed case is no longer reused). */
   casesChangedByPeople(statuses: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * Cases people reopened: one whose deadline had passed (the operator watches it no more) is
+   * watched again, to a new deadline. Returns the deadline of each reopened case it watches that
+   * the `cases` table does not show yet.
+   */
+  watchReopened(cases: readonly ReopenedCase[]): Promise<NewDeadline[]>;
 }
 
 /** True for an operator (part) that holds cases with deadlines (duck-typed so any operator can take part). */
@@ -51,6 +58,8 @@ export function watchedCasesState(op: { states: Readonly<Record<string, KeyedSta
 
 /** The actor recorded for escalations in the audit trail. */
 export const SYSTEM_ACTOR = 'pulse';
+
+export type { NewDeadline, ReopenedCase };
 
 export interface CaseCheckpointWork {
   /** Cases settled by the overdue check (escalated or found closed). */
@@ -84,7 +93,7 @@ export async function prepareCaseCheckpoint(
     settled.push(...(await watcher.settleOverdue(statuses)));
   }
   const pending = await pendingNotifications(conn);
-  await tellWatchers(watchers, pending.statuses);
+  const deadlines = await tellWatchers(watchers, pending);
   return {
     settled,
     alerts: pending.alerts,
@@ -115,6 +124,7 @@ export async function prepareCaseCheckpoint(
           .sort((a, b) => a.at - b.at || (a.case_id < b.case_id ? -1 : a.case_id > b.case_id ? 1 : 0)),
       );
       await markNotified(tx, pending.seqs);
+      await setDeadlines(tx, deadlines);
     },
   };
 }
@@ -126,12 +136,32 @@ export async function prepareCaseCheckpoint(
  */
 export async function applyPeopleChanges(conn: DuckDBConnection, watchers: readonly CaseDeadlineWatcher[]): Promise<void> {
   if (watchers.length === 0) return;
-  await tellWatchers(watchers, (await pendingNotifications(conn)).statuses);
+  await tellWatchers(watchers, await pendingNotifications(conn));
 }
 
-async function tellWatchers(watchers: readonly CaseDeadlineWatcher[], statuses: ReadonlyMap<string, string>): Promise<void> {
-  if (statuses.size === 0) return;
-  for (const watcher of watchers) await watcher.casesChangedByPeople(statuses);
+/**
+ * Statuses to every watcher; reopened cases only when one operator watches cases (the table does
+ * not say which operator opened a case, and two watching it would escalate it twice).
+ */
+async function tellWatchers(watchers: readonly CaseDeadlineWatcher[], pending: PendingNotifications): Promise<NewDeadline[]> {
+  if (pending.statuses.size > 0) for (const watcher of watchers) await watcher.casesChangedByPeople(pending.statuses);
+  return pending.reopened.length > 0 && watchers.length === 1 ? watchers[0]!.watchReopened(pending.reopened) : [];
+}
+
+/** Reopened cases' new deadlines, for people to see (`pulse cases`, the console). */
+async function setDeadlines(conn: DuckDBConnection, deadlines: readonly NewDeadline[]): Promise<void> {
+  if (deadlines.length === 0) return;
+  const params: Record<string, string | number> = {};
+  await conn.run(
+    `UPDATE cases SET due_at = make_timestamptz(CAST(d.due AS BIGINT) * 1000)
+     FROM (VALUES ${bindRows(
+       params,
+       'd',
+       deadlines.map((d) => [d.case_id, d.due_at]),
+     )}) d(id, due)
+     WHERE cases.case_id = d.id`,
+    params,
+  );
 }
 
 interface PendingNotifications {
@@ -139,6 +169,8 @@ interface PendingNotifications {
   seqs: number[];
   /** The current status of each case people changed, by case id. */
   statuses: Map<string, string>;
+  /** Cases reopened and open now, each once (its latest reopening). */
+  reopened: ReopenedCase[];
 }
 
 /** Audit events people made that no notification has gone out for yet, as alerts. */
@@ -146,20 +178,38 @@ export async function pendingNotifications(conn: DuckDBConnection): Promise<Pend
   const reader = await conn.runAndReadAll(
     `SELECT e.seq, e.case_id, epoch_ms(e."at") AS "at", e.actor, e.action, e.from_status, e.to_status, e.from_team, e.to_team,
             e.assignee, e.note, c.customer_id, c.category, c.severity AS case_severity, c.team AS case_team,
-            c.status AS case_status, epoch_ms(c.due_at) AS due_at
+            c.status AS case_status, epoch_ms(c.due_at) AS due_at, epoch_ms(c.opened_at) AS opened_at, c.alert_id,
+            (SELECT any_value(a.rule) FROM alerts a WHERE a.alert_id = c.alert_id) AS alert_rule
      FROM case_events e LEFT JOIN cases c USING (case_id)
      WHERE NOT e.notified ORDER BY e.seq`,
   );
   const alerts: Alert[] = [];
   const seqs: number[] = [];
   const statuses = new Map<string, string>();
+  const reopened = new Map<string, ReopenedCase>();
   for (const row of reader.getRowObjectsJS()) {
     seqs.push(Number(row['seq']));
     alerts.push(changeAlert(row));
     const status = str(row['case_status']);
-    if (status !== null) statuses.set(String(row['case_id']), status);
+    if (status === null) continue;
+    const caseId = String(row['case_id']);
+    statuses.set(caseId, status);
+    if (row['action'] === 'reopen' && !TERMINAL_CASE_STATUSES.has(status) && row['customer_id'] !== null) {
+      reopened.set(caseId, {
+        case_id: caseId,
+        alert_id: str(row['alert_id']),
+        rule: str(row['alert_rule']),
+        customer_id: String(row['customer_id']),
+        category: String(row['category']),
+        severity: String(row['case_severity']),
+        team: String(row['case_team']),
+        opened_at: Number(row['opened_at']),
+        due_at: Number(row['due_at']),
+        reopened_at: Number(row['at']),
+      });
+    }
   }
-  return { alerts, seqs, statuses };
+  return { alerts, seqs, statuses, reopened: [...reopened.values()] };
 }
 
 async function markNotified(conn: DuckDBConnection, seqs: readonly number[]): Promise<void> {

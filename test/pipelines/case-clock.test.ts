@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { casesCommand } from '../../pipelines/commands/cases.js';
-import { ensureCaseTables, prepareCaseCheckpoint } from '../../sinks/cases/index.js';
+import { ensureCaseTables, prepareCaseCheckpoint, type ReopenedCase } from '../../sinks/cases/index.js';
 import { jobClock, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { replaysFiles } from '../../pipelines/job-config.js';
 import { query } from '../helpers/duckdb.js';
@@ -100,6 +100,7 @@ survey_rules:
       overdueCases: async (dueBy?: number) => op.overdueCases(dueBy),
       settleOverdue: async (s: ReadonlyMap<string, never>) => op.settleOverdue(s),
       casesChangedByPeople: async (s: ReadonlyMap<string, string>) => op.casesChangedByPeople(s),
+      watchReopened: async (reopened: readonly ReopenedCase[]) => op.watchReopened(reopened),
     };
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();

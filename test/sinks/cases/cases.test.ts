@@ -64,6 +64,7 @@ function watcher(op: Operator): CaseDeadlineWatcher {
     overdueCases: async () => cases.overdueCases(),
     settleOverdue: async (statuses) => cases.settleOverdue(statuses),
     casesChangedByPeople: async (statuses) => cases.casesChangedByPeople(statuses),
+    watchReopened: async (reopened) => cases.watchReopened(reopened),
   };
 }
 
@@ -250,6 +251,57 @@ describe('a case closed by hand before its deadline', () => {
   });
 });
 
+describe('a case reopened after its deadline', () => {
+  test('is watched again to a new deadline (from its reopening), shown in the table, and escalates once more, across a restart', async () => {
+    let store = await DuckDBStore.open(dbPath);
+    let op = operatorFromYaml(YAML);
+    op.process(profile('s', 'Silver')); // 48 hours to close
+    op.process(survey('s', { install_completed: false }, OPENED, 'S1'));
+    await checkpoint(store, op);
+    const [opened] = await listCases(store.connection, {});
+    const id = opened!.case_id;
+
+    // Escalated at its deadline, then closed by a person.
+    op.onWatermark(OPENED + 49 * HOUR);
+    const first = (await checkpoint(store, op)).filter((a) => a.rule === 'case_overdue');
+    expect(first.map((a) => a.labels['case_id'])).toEqual([id]);
+    await cli(store, OPENED + 50 * HOUR).run('close', id, '--db', dbPath);
+    await checkpoint(store, op);
+
+    // Reopened at 60 hours; the job restarts before its next checkpoint hears of it.
+    await cli(store, OPENED + 60 * HOUR).run('update', id, '--db', dbPath, '--status', 'open', '--note', 'customer called back');
+    store.close();
+    store = await DuckDBStore.open(dbPath);
+    op = operatorFromYaml(YAML);
+    await restoreInto(store, op);
+    await applyPeopleChanges(store.connection, [watcher(op)]);
+    const notified = await checkpoint(store, op);
+    expect(notified.map((a) => a.rule)).toEqual(['case_updated']);
+    // The new deadline: the reopening plus the Silver closure goal, 60 + 48 hours.
+    expect((await listCases(store.connection, {})).map((c) => [c.case_id, c.status, c.due_at])).toEqual([[id, 'open', OPENED + 108 * HOUR]]);
+
+    op.onWatermark(OPENED + 107 * HOUR);
+    expect(await checkpoint(store, op)).toEqual([]);
+    op.onWatermark(OPENED + 109 * HOUR);
+    const second = (await checkpoint(store, op)).filter((a) => a.rule === 'case_overdue');
+    expect(second.map((a) => [a.labels['case_id'], a.fired_at])).toEqual([[id, OPENED + 108 * HOUR]]);
+    expect(second[0]!.alert_id).not.toBe(first[0]!.alert_id);
+    expect(second[0]!.annotations['description']).toContain(`reopened at ${new Date(OPENED + 60 * HOUR).toISOString()} had a closure goal of 2d`);
+
+    // Once: a restart and a later watermark escalate nothing more.
+    store.close();
+    store = await DuckDBStore.open(dbPath);
+    op = operatorFromYaml(YAML);
+    await restoreInto(store, op);
+    await applyPeopleChanges(store.connection, [watcher(op)]);
+    op.onWatermark(OPENED + 300 * HOUR);
+    expect(await checkpoint(store, op)).toEqual([]);
+    const escalations = (await showCase(store.connection, id)).events.filter((e) => e.action === 'escalated');
+    expect(escalations.map((e) => e.at)).toEqual([OPENED + 48 * HOUR, OPENED + 108 * HOUR]);
+    store.close();
+  });
+});
+
 describe('pulse cases CLI', () => {
   async function seeded(): Promise<{ store: DuckDBStore; ids: string[] }> {
     const store = await DuckDBStore.open(dbPath);
@@ -376,6 +428,7 @@ describe('escalations of one checkpoint from several shards', () => {
       overdueCases: () => Promise.resolve(settled.map(({ case_id }) => ({ case_id }))),
       settleOverdue: () => Promise.resolve(settled),
       casesChangedByPeople: () => Promise.resolve(),
+      watchReopened: () => Promise.resolve([]),
     };
     const work = await prepareCaseCheckpoint(store.connection, [watcher], WALL);
     await work.write(store.connection);
