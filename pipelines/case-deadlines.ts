@@ -1,16 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LocalOperator } from '../operators/parallel.js';
-import type { CaseStatusInfo } from '../operators/service/case-status.js';
+import type { CaseStatusInfo, NewDeadline, ReopenedCase } from '../operators/service/case-status.js';
 import type { SettledCase } from '../operators/service/operator.js';
-import {
-  applyPeopleChanges,
-  prepareCaseCheckpoint,
-  watchesCaseDeadlines,
-  type CaseCheckpointWork,
-  type CaseDeadlineWatcher,
-  type NewDeadline,
-  type ReopenedCase,
-} from '../sinks/cases/index.js';
+import { applyPeopleChanges, prepareCaseCheckpoint, watchesCaseDeadlines, type CaseCheckpointWork, type CaseDeadlineWatcher } from '../sinks/cases/index.js';
 import type { ShardPool } from './shards/pool.js';
 import { shardOf } from './shards/routing.js';
 import type { JobClock } from '../sinks/duckdb/job-clock.js';

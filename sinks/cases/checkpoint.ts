@@ -59,8 +59,6 @@ export function watchedCasesState(op: { states: Readonly<Record<string, KeyedSta
 /** The actor recorded for escalations in the audit trail. */
 export const SYSTEM_ACTOR = 'pulse';
 
-export type { NewDeadline, ReopenedCase };
-
 export interface CaseCheckpointWork {
   /** Cases settled by the overdue check (escalated or found closed). */
   settled: SettledCase[];
