@@ -91,7 +91,8 @@ export async function prepareCaseCheckpoint(
     settled.push(...(await watcher.settleOverdue(statuses)));
   }
   const pending = await pendingNotifications(conn);
-  const deadlines = await tellWatchers(watchers, pending);
+  await tellStatuses(watchers, pending.statuses);
+  const deadlines = await watchReopened(watchers, pending.reopened);
   return {
     settled,
     alerts: pending.alerts,
@@ -134,16 +135,22 @@ export async function prepareCaseCheckpoint(
  */
 export async function applyPeopleChanges(conn: DuckDBConnection, watchers: readonly CaseDeadlineWatcher[]): Promise<void> {
   if (watchers.length === 0) return;
-  await tellWatchers(watchers, await pendingNotifications(conn));
+  // Statuses only. A reopened case is watched again at the next checkpoint, in the transaction that
+  // records its new deadline and marks the reopening heard: watched again here as well, it came
+  // back a second time at that checkpoint once its new deadline had passed and it had escalated.
+  await tellStatuses(watchers, (await pendingNotifications(conn)).statuses);
+}
+
+async function tellStatuses(watchers: readonly CaseDeadlineWatcher[], statuses: ReadonlyMap<string, string>): Promise<void> {
+  if (statuses.size > 0) for (const watcher of watchers) await watcher.casesChangedByPeople(statuses);
 }
 
 /**
- * Statuses to every watcher; reopened cases only when one operator watches cases (the table does
- * not say which operator opened a case, and two watching it would escalate it twice).
+ * Reopened cases, only when one operator watches cases (the table does not say which operator
+ * opened a case, and two watching it would escalate it twice).
  */
-async function tellWatchers(watchers: readonly CaseDeadlineWatcher[], pending: PendingNotifications): Promise<NewDeadline[]> {
-  if (pending.statuses.size > 0) for (const watcher of watchers) await watcher.casesChangedByPeople(pending.statuses);
-  return pending.reopened.length > 0 && watchers.length === 1 ? watchers[0]!.watchReopened(pending.reopened) : [];
+async function watchReopened(watchers: readonly CaseDeadlineWatcher[], reopened: readonly ReopenedCase[]): Promise<NewDeadline[]> {
+  return reopened.length > 0 && watchers.length === 1 ? watchers[0]!.watchReopened(reopened) : [];
 }
 
 /** Reopened cases' new deadlines, for people to see (`pulse cases`, the console). */

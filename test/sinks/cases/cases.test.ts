@@ -302,6 +302,42 @@ describe('a case reopened after its deadline', () => {
   });
 });
 
+describe('a case reopened between two runs whose new deadline passes before the next run checkpoints', () => {
+  test('escalates at its new deadline once, not again at a later checkpoint or run', async () => {
+    let store = await DuckDBStore.open(dbPath);
+    let op = operatorFromYaml(YAML);
+    op.process(profile('s', 'Silver'));
+    op.process(survey('s', { install_completed: false }, OPENED, 'S1'));
+    await checkpoint(store, op);
+    const id = (await listCases(store.connection, {}))[0]!.case_id;
+    op.onWatermark(OPENED + 49 * HOUR);
+    await checkpoint(store, op);
+    await cli(store, OPENED + 50 * HOUR).run('close', id, '--db', dbPath);
+    await cli(store, OPENED + 60 * HOUR).run('update', id, '--db', dbPath, '--status', 'open');
+    store.close();
+
+    // The next run: its events pass the new deadline (108 h) before its first checkpoint.
+    const run = async (watermarks: number[]): Promise<void> => {
+      store = await DuckDBStore.open(dbPath);
+      op = operatorFromYaml(YAML);
+      await restoreInto(store, op);
+      await applyPeopleChanges(store.connection, [watcher(op)]);
+      for (const hours of watermarks) {
+        op.onWatermark(OPENED + hours * HOUR);
+        await checkpoint(store, op);
+      }
+      store.close();
+    };
+    await run([200, 201, 202]);
+    await run([300, 301]);
+    store = await DuckDBStore.open(dbPath);
+    const escalations = (await showCase(store.connection, id)).events.filter((e) => e.action === 'escalated');
+    expect(escalations.map((e) => e.at)).toEqual([OPENED + 48 * HOUR, OPENED + 108 * HOUR]);
+    expect((await listCases(store.connection, {})).map((c) => c.due_at)).toEqual([OPENED + 108 * HOUR]);
+    store.close();
+  });
+});
+
 describe('pulse cases CLI', () => {
   async function seeded(): Promise<{ store: DuckDBStore; ids: string[] }> {
     const store = await DuckDBStore.open(dbPath);
