@@ -6,7 +6,14 @@
  */
 export function plainRecord(row: Record<string, unknown>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) record[key] = plainValue(key, value);
+  // A profile row has every column of the file, null where it does not carry the attribute (as a
+  // survey's answers, below): its nulls are left out, so that a row of only the changed attributes
+  // changes only those (operators/profile-merge.ts), as the same record in NDJSON does.
+  const profile = typeof row['type'] === 'string' && row['type'].trim().toLowerCase() === 'profile';
+  for (const [key, value] of Object.entries(row)) {
+    if (profile && (value === null || value === undefined)) continue;
+    record[key] = plainValue(key, value);
+  }
   return record;
 }
 

@@ -115,6 +115,26 @@ describe('Arrow IPC and Parquet inputs', () => {
     expect(answersOf({ ...map![0], answers: '{"csat": 4}' })).toEqual({ csat: 4 });
   });
 
+  it("a profile row's null columns are attributes it does not carry; a transaction row keeps its nulls", async () => {
+    // A file of profile changes has every column, null where a row does not change the attribute.
+    const [rows] = await query(
+      ':memory:',
+      `SELECT 'Profile' AS type, 'P1' AS event_id, TIMESTAMPTZ '2026-01-05 10:00:00+00' AS ts, 'C1' AS customer_id,
+              'Gold' AS tier, NULL::VARCHAR AS region, NULL::VARCHAR AS account_owner, NULL::VARCHAR AS segment
+       UNION ALL
+       SELECT 'transaction', 'T1', TIMESTAMPTZ '2026-01-05 10:00:00+00', 'C1', NULL, NULL, NULL, NULL`,
+    );
+    const [profileRow, transactionRow] = rows!.map((row) => plainRecord(row as Record<string, unknown>));
+    expect(Object.keys(profileRow!).sort()).toEqual(['customer_id', 'event_id', 'tier', 'ts', 'type']);
+    expect(transactionRow).toMatchObject({ tier: null, region: null, segment: null });
+    const decoded = new EventDecoder().decode(profileRow!);
+    expect(decoded.ok && decoded.event.type === 'profile' ? [decoded.event.tier, decoded.event.region, { ...decoded.event.attributes }] : decoded).toEqual([
+      'Gold',
+      undefined,
+      {},
+    ]);
+  });
+
   it('a damaged file stops the run with the file, what it is not and what to check, not a reader stack', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pulse-columnar-bad-'));
     const damaged = [
