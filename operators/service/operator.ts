@@ -235,7 +235,8 @@ export class ServiceTriggersOperator implements Operator {
   // ---- event handlers ----
 
   /**
-   * The attributes the event carries replace the customer's (profile-merge.ts). The profile is an
+   * The attributes the event carries replace the customer's; an event older than the newest one
+   * applied only fills in what is still unknown (profile-merge.ts). The profile is an
    * ordinary object, not a prototype-less one like the decoded event's (operators/decode.ts): V8
    * keeps every `Object.create(null)` object in dictionary mode, about 180 bytes more for each
    * customer held. Readers look attributes up with `Object.hasOwn` (restored ones come from JSON
@@ -243,17 +244,18 @@ export class ServiceTriggersOperator implements Operator {
    */
   private onProfile(event: ProfileEvent): void {
     const known = this.profiles.get(event.customer_id);
-    if (known && known.ts > event.ts) return;
+    const late = known !== undefined && known.ts > event.ts;
     const shared = this.repeatedValues;
-    const value = (carried: string | null | undefined, kept: string | null | undefined): string | null => shared.shared(changedValue(carried, kept ?? null));
+    const value = (carried: string | null | undefined, kept: string | null | undefined): string | null =>
+      shared.shared(changedValue(carried, kept ?? null, late));
     this.profiles.set(event.customer_id, {
       tier: value(event.tier, known?.tier),
       account_owner: value(event.account_owner, known?.account_owner),
       region: value(event.region, known?.region),
       age_band: value(event.age_band, known?.age_band),
       signup_date: value(event.signup_date, known?.signup_date),
-      attributes: changedAttributes(known?.attributes ?? {}, event.attributes, (text) => shared.shared(text)),
-      ts: event.ts,
+      attributes: changedAttributes(known?.attributes ?? {}, event.attributes, (text) => shared.shared(text), late),
+      ts: late ? known.ts : event.ts,
     });
   }
 

@@ -259,15 +259,16 @@ export class CustomerShiftLocal implements LocalOperator {
     if (event.type === 'profile') {
       const c = this.customer(event.customer_id);
       // The latest by event time, as service_triggers keeps it: an older profile event that arrives
-      // late must not route the customer's alerts back to a former account owner.
-      if (c.profile.ts !== undefined && c.profile.ts > event.ts) return;
-      const shared = this.repeatedValues;
+      // late must not route the customer's alerts back to a former account owner; it only fills in
+      // what is still unknown (profile-merge.ts).
       const { profile } = c;
+      const late = profile.ts !== undefined && profile.ts > event.ts;
+      const shared = this.repeatedValues;
       c.profile = {
-        account_owner: shared.shared(changedValue(event.account_owner, profile.account_owner)),
-        tier: shared.shared(changedValue(event.tier, profile.tier)),
-        region: shared.shared(changedValue(event.region, profile.region)),
-        ts: event.ts,
+        account_owner: shared.shared(changedValue(event.account_owner, profile.account_owner, late)),
+        tier: shared.shared(changedValue(event.tier, profile.tier, late)),
+        region: shared.shared(changedValue(event.region, profile.region, late)),
+        ts: late ? profile.ts : event.ts,
       };
       this.customers.touch(event.customer_id);
       return;

@@ -83,12 +83,19 @@ survey_rules:
     expect(alerts(service)).toEqual([]);
   });
 
-  test('an older change arriving later changes nothing', () => {
+  test('an older change arriving later fills in only what is still unknown', () => {
     const service = op();
     service.process(profileRecord('C1', MON + 1000, { ...FULL, region: 'south' }));
-    service.process(profileRecord('C1', MON, { tier: 'Bronze' }));
+    service.process(profileRecord('C1', MON, { tier: 'Bronze', region: null }));
     service.process(survey('C1', MON + 2000));
     expect(alerts(service).map((a) => a.labels['tier'])).toEqual(['Gold']);
+
+    // A change of the tier, then the whole profile from before it: the rest of the profile counts.
+    const late = op();
+    late.process(profileRecord('C2', MON + 1000, { tier: 'Gold' }));
+    late.process(profileRecord('C2', MON, { ...FULL, tier: 'Bronze', region: 'south' }));
+    late.process(survey('C2', MON + 2000));
+    expect(alerts(late).map((a) => a.labels)).toEqual([expect.objectContaining({ tier: 'Gold', account_owner: 'ana@example.com' })]);
   });
 });
 
@@ -102,6 +109,15 @@ describe('customer_shifts', () => {
     expect(rows.map((r) => r.labels)).toEqual([
       expect.objectContaining({ alertname: 'CustomerLargeRefund', account_owner: 'ana@example.com', tier: 'Platinum', region: 'north' }),
     ]);
+  });
+
+  test('the whole profile arriving after a newer change of the tier fills in the owner and region, not the tier', () => {
+    const shifts = new CustomerShiftOperator('shifts', resolveShiftConfig({ instant: [{ rule: 'refund', threshold: 100 }] }));
+    shifts.process(profileRecord('C1', MON + 1000, { tier: 'Platinum' }));
+    shifts.process(profileRecord('C1', MON, FULL));
+    shifts.process(tx('C1', MON + 2000, -150));
+    const rows = shifts.drainOutputs().flatMap((out) => (out.kind === 'alert' ? (out.rows as unknown as Alert[]) : []));
+    expect(rows.map((r) => r.labels)).toEqual([expect.objectContaining({ account_owner: 'ana@example.com', tier: 'Platinum', region: 'north' })]);
   });
 });
 
