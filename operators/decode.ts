@@ -297,7 +297,8 @@ function toMillis(value: unknown): number {
 }
 
 /** A validated account owner: an e-mail address, or null for none (exports write a missing one as ""). */
-function accountOwner(value: unknown): string | null {
+/** A profile's text attribute; blank (`""`, spaces: an export's empty cell) is none, as null. */
+function profileText(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
@@ -392,10 +393,10 @@ function toProfile(event_id: string, raw: RawObject): ProfileEvent {
     event_id,
     ts: toMillis(raw['ts']),
     customer_id: raw['customer_id'] as string,
-    account_owner: carried('account_owner', accountOwner),
-    region: carried('region', optionalString),
-    age_band: carried('age_band', optionalString),
-    tier: carried('tier', optionalString),
+    account_owner: carried('account_owner', profileText),
+    region: carried('region', profileText),
+    age_band: carried('age_band', profileText),
+    tier: carried('tier', profileText),
     signup_date: carried('signup_date', signupDate),
     attributes,
   };

@@ -36,6 +36,11 @@ describe('decoding a profile change', () => {
     expect(change.signup_date).toBeUndefined();
     expect({ ...change.attributes }).toEqual({ segment: null });
   });
+
+  test('a blank tier, region, age band or owner (an empty cell) is none', () => {
+    const blank = profileRecord('C1', MON, { tier: '  ', region: '', age_band: ' ', account_owner: '' });
+    expect([blank.tier, blank.region, blank.age_band, blank.account_owner]).toEqual([null, null, null, null]);
+  });
 });
 
 describe('service_triggers', () => {
