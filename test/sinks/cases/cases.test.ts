@@ -68,6 +68,16 @@ function watcher(op: Operator): CaseDeadlineWatcher {
   };
 }
 
+/** A new store and an operator that opened one case (customer `customer` of `tier`, at OPENED) and checkpointed it. */
+async function withOneCase(customer: string, tier: string): Promise<{ store: DuckDBStore; op: ServiceTriggersOperator }> {
+  const store = await DuckDBStore.open(dbPath);
+  const op = operatorFromYaml(YAML);
+  op.process(profile(customer, tier));
+  op.process(survey(customer, { install_completed: false }, OPENED, 'S1'));
+  await checkpoint(store, op);
+  return { store, op };
+}
+
 async function restoreInto(store: DuckDBStore, op: Operator): Promise<void> {
   for (const [name, keyed] of Object.entries(op.states)) keyed.restore(await store.loadOperatorState(op.name, name));
 }
@@ -208,11 +218,7 @@ describe('a case closed by hand before its deadline', () => {
   }
 
   test('is not reused by the next firing, whether closed while the job runs or between two runs; reopened, it is the open case again', async () => {
-    let store = await DuckDBStore.open(dbPath);
-    let op = operatorFromYaml(YAML);
-    op.process(profile('b', 'Bronze'));
-    op.process(survey('b', { install_completed: false }, OPENED, 'S1'));
-    await checkpoint(store, op);
+    let { store, op } = await withOneCase('b', 'Bronze');
     const [first] = await firedCases(store);
 
     // Closed while the job runs: heard at the next checkpoint.
@@ -253,11 +259,7 @@ describe('a case closed by hand before its deadline', () => {
 
 describe('a case reopened after its deadline', () => {
   test('is watched again to a new deadline (from its reopening), shown in the table, and escalates once more, across a restart', async () => {
-    let store = await DuckDBStore.open(dbPath);
-    let op = operatorFromYaml(YAML);
-    op.process(profile('s', 'Silver')); // 48 hours to close
-    op.process(survey('s', { install_completed: false }, OPENED, 'S1'));
-    await checkpoint(store, op);
+    let { store, op } = await withOneCase('s', 'Silver');
     const [opened] = await listCases(store.connection, {});
     const id = opened!.case_id;
 
@@ -304,11 +306,7 @@ describe('a case reopened after its deadline', () => {
 
 describe('a case reopened between two runs whose new deadline passes before the next run checkpoints', () => {
   test('escalates at its new deadline once, not again at a later checkpoint or run', async () => {
-    let store = await DuckDBStore.open(dbPath);
-    let op = operatorFromYaml(YAML);
-    op.process(profile('s', 'Silver'));
-    op.process(survey('s', { install_completed: false }, OPENED, 'S1'));
-    await checkpoint(store, op);
+    let { store, op } = await withOneCase('s', 'Silver');
     const id = (await listCases(store.connection, {}))[0]!.case_id;
     op.onWatermark(OPENED + 49 * HOUR);
     await checkpoint(store, op);
