@@ -18,7 +18,7 @@ import { CASE_ALERT_RULES, type CaseStatusInfo, type NewDeadline, type ReopenedC
 import { SERVICE_STATE_NAMES, type SettledCase } from '../../operators/service/operator.js';
 import type { KeyedState } from '../../operators/state.js';
 import { bindRows } from '../duckdb/bind-list.js';
-import { caseStatuses, insertEvents } from './store.js';
+import { alertRules, caseStatuses, insertEvents } from './store.js';
 
 /**
  * The cases of an operator that watches case deadlines, wherever it runs (its local parts on the
@@ -80,19 +80,13 @@ export async function prepareCaseCheckpoint(
   now: number,
   dueBy?: number,
 ): Promise<CaseCheckpointWork> {
-  const settled: SettledCase[] = [];
-  for (const watcher of watchers) {
-    const due = await watcher.overdueCases(dueBy);
-    if (due.length === 0) continue;
-    const statuses = await caseStatuses(
-      conn,
-      due.map((c) => c.case_id),
-    );
-    settled.push(...(await watcher.settleOverdue(statuses)));
-  }
+  const settled = await settleOverdue(conn, watchers, dueBy);
   const pending = await pendingNotifications(conn);
   await tellStatuses(watchers, pending.statuses);
   const deadlines = await watchReopened(watchers, pending.reopened);
+  // A case watched again to a deadline the job's clock has passed already (the run read past it
+  // before this checkpoint, or this is the input's last) is settled now, as if watched all along.
+  if (deadlines.length > 0) settled.push(...(await settleOverdue(conn, watchers, now)));
   return {
     settled,
     alerts: pending.alerts,
@@ -126,6 +120,21 @@ export async function prepareCaseCheckpoint(
       await setDeadlines(tx, deadlines);
     },
   };
+}
+
+/** The overdue cases of every watcher (`dueBy`: see `CaseDeadlineWatcher.overdueCases`), settled against their status in `cases`. */
+async function settleOverdue(conn: DuckDBConnection, watchers: readonly CaseDeadlineWatcher[], dueBy: number | undefined): Promise<SettledCase[]> {
+  const settled: SettledCase[] = [];
+  for (const watcher of watchers) {
+    const due = await watcher.overdueCases(dueBy);
+    if (due.length === 0) continue;
+    const statuses = await caseStatuses(
+      conn,
+      due.map((c) => c.case_id),
+    );
+    settled.push(...(await watcher.settleOverdue(statuses)));
+  }
+  return settled;
 }
 
 /**
@@ -183,8 +192,7 @@ export async function pendingNotifications(conn: DuckDBConnection): Promise<Pend
   const reader = await conn.runAndReadAll(
     `SELECT e.seq, e.case_id, epoch_ms(e."at") AS "at", e.actor, e.action, e.from_status, e.to_status, e.from_team, e.to_team,
             e.assignee, e.note, c.customer_id, c.category, c.severity AS case_severity, c.team AS case_team,
-            c.status AS case_status, epoch_ms(c.due_at) AS due_at, epoch_ms(c.opened_at) AS opened_at, c.alert_id,
-            (SELECT any_value(a.rule) FROM alerts a WHERE a.alert_id = c.alert_id) AS alert_rule
+            c.status AS case_status, epoch_ms(c.due_at) AS due_at, epoch_ms(c.opened_at) AS opened_at, c.alert_id
      FROM case_events e LEFT JOIN cases c USING (case_id)
      WHERE NOT e.notified ORDER BY e.seq`,
   );
@@ -203,7 +211,7 @@ export async function pendingNotifications(conn: DuckDBConnection): Promise<Pend
       reopened.set(caseId, {
         case_id: caseId,
         alert_id: str(row['alert_id']),
-        rule: str(row['alert_rule']),
+        rule: null,
         customer_id: String(row['customer_id']),
         category: String(row['category']),
         severity: String(row['case_severity']),
@@ -214,7 +222,18 @@ export async function pendingNotifications(conn: DuckDBConnection): Promise<Pend
       });
     }
   }
-  return { alerts, seqs, statuses, reopened: [...reopened.values()] };
+  return { alerts, seqs, statuses, reopened: await withRules(conn, [...reopened.values()]) };
+}
+
+/**
+ * The rule of the alert that opened each reopened case, read only when there are any: a lookup
+ * joined into every checkpoint's query of pending changes read the whole `alerts` table each time.
+ */
+async function withRules(conn: DuckDBConnection, reopened: ReopenedCase[]): Promise<ReopenedCase[]> {
+  const ids = reopened.flatMap((c) => (c.alert_id === null ? [] : [c.alert_id]));
+  if (ids.length === 0) return reopened;
+  const rules = await alertRules(conn, ids);
+  return reopened.map((c) => ({ ...c, rule: c.alert_id === null ? null : (rules.get(c.alert_id) ?? null) }));
 }
 
 async function markNotified(conn: DuckDBConnection, seqs: readonly number[]): Promise<void> {

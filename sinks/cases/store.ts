@@ -327,6 +327,16 @@ export async function caseStatuses(conn: DuckDBConnection, caseIds: readonly str
   return out;
 }
 
+/** The rule of each of the alerts `alertIds` that the `alerts` table holds, by alert id. */
+export async function alertRules(conn: DuckDBConnection, alertIds: readonly string[]): Promise<Map<string, string>> {
+  const reader = await conn.runAndReadAll(
+    'SELECT alert_id, any_value(rule) AS rule FROM alerts WHERE alert_id IN (SELECT unnest($ids)) GROUP BY alert_id',
+    { ids: listValue([...alertIds]) },
+    { ids: LIST(VARCHAR) },
+  );
+  return new Map(reader.getRowObjectsJS().map((row) => [String(row['alert_id']), String(row['rule'])]));
+}
+
 /** Which of `caseIds` need no more watching: escalated already, or closed or resolved by a person. */
 export async function casesPastWatching(conn: DuckDBConnection, caseIds: readonly string[]): Promise<Set<string>> {
   if (caseIds.length === 0) return new Set();

@@ -288,7 +288,9 @@ describe('a case reopened after its deadline', () => {
     const second = (await checkpoint(store, op)).filter((a) => a.rule === 'case_overdue');
     expect(second.map((a) => [a.labels['case_id'], a.fired_at])).toEqual([[id, OPENED + 108 * HOUR]]);
     expect(second[0]!.alert_id).not.toBe(first[0]!.alert_id);
-    expect(second[0]!.annotations['description']).toContain(`reopened at ${new Date(OPENED + 60 * HOUR).toISOString()} had a closure goal of 2d`);
+    expect(second[0]!.annotations['description']).toContain(
+      `opened by install_failed at ${new Date(OPENED).toISOString()} and reopened at ${new Date(OPENED + 60 * HOUR).toISOString()} had a closure goal of 2d`,
+    );
 
     // Once: a restart and a later watermark escalate nothing more.
     store.close();
