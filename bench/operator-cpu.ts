@@ -18,8 +18,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { withProfileStore } from '../operators/customer-profiles.js';
 import { EventGate } from '../operators/event-gate.js';
 import type { PulseEvent } from '../operators/events.js';
+import { createLocals } from '../operators/parallel.js';
 import { packStateRows } from '../operators/state-pack.js';
 import { loadJobConfig } from '../pipelines/job-config.js';
 import { RecordFrameBuilder, frameTransfers, unframeRecords, type RecordFrame } from '../pipelines/shards/record-frame.js';
@@ -38,7 +40,8 @@ const { values } = parseArgs({
 if (values.file === undefined) throw new Error('--file is required: an NDJSON input (e.g. the events-*.ndjson that pipeline-bench leaves in its --dir)');
 const job = loadJobConfig(values.config!);
 const operators = job.operators.filter((op) => !values.skip!.includes(op.type) && !values.skip!.includes(op.name));
-const plans = operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs }));
+// The profile store first when an operator reads profiles, as the runner builds them (here it applies a batch's profile events before the operators run over the batch).
+const plans = withProfileStore(operators.map((op) => op.factory.build(op.name, op.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs })));
 const lines = readFileSync(values.file, 'utf8').split('\n', Number(values.lines));
 const batchSize = Number(values.batch);
 const { outOfOrdernessMs } = job.eventTime;
@@ -71,8 +74,8 @@ function handOver(first: number, end: number): number {
 /** One pass over the lines with fresh operators: CPU seconds by phase. */
 function pass(): Record<string, number> {
   const gate = new EventGate({ ...job.eventTime, limits: job.limits });
-  const locals = plans.map((plan) => plan.createLocal());
-  const seconds: Record<string, number> = { handover: 0, gate: 0, ...Object.fromEntries(operators.map((op) => [op.name, 0])), drain_state: 0 };
+  const locals = createLocals(plans);
+  const seconds: Record<string, number> = { handover: 0, gate: 0, ...Object.fromEntries(plans.map((plan) => [plan.name, 0])), drain_state: 0 };
   const events: PulseEvent[] = [];
   let watermark = Number.NEGATIVE_INFINITY;
   const started = cpuSeconds();
@@ -96,7 +99,7 @@ function pass(): Record<string, number> {
       for (const event of events) local.process(event);
       local.drainPartial?.();
       local.onWatermark(watermark);
-      seconds[operators[index]!.name]! += cpuSeconds() - at;
+      seconds[plans[index]!.name]! += cpuSeconds() - at;
     });
     if (batch % 25 === 24 || end === lines.length) {
       for (const local of locals) local.drainOutputs();

@@ -21,6 +21,7 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { ProfileStore } from '../operators/customer-profiles.js';
 import { EventDecoder } from '../operators/decode.js';
 import type { PulseEvent } from '../operators/events.js';
 import { packStateRows, stateRowsOf } from '../operators/state-pack.js';
@@ -70,7 +71,9 @@ for await (const event of eventsOf(file)) {
 
 const plan = operator.factory.build(operator.name, operator.settings, { allowedLatenessMs: job.eventTime.allowedLatenessMs });
 const composed = values.closes ? new ComposedOperator(plan) : null;
-const local = composed?.local ?? plan.createLocal();
+// An operator that reads profiles reads them from a store of its own here; its heap is counted with the operator's.
+const profiles = plan.readsProfiles === undefined ? undefined : new ProfileStore(plan.readsProfiles === 'history');
+const local = composed?.local ?? plan.createLocal(profiles ? { profiles } : {});
 /** With `--closes`: the most live heap a close held on top of the heap before it. */
 let closeHeld = 0;
 if (composed !== null && local.answer !== undefined) {
@@ -94,6 +97,7 @@ let newest = -Infinity;
 const batch = Number(values.batch);
 for await (const event of eventsOf(file)) {
   if (composed === null) {
+    profiles?.process(event);
     local.process(event);
     continue;
   }
@@ -106,9 +110,10 @@ for await (const event of eventsOf(file)) {
 (composed ?? local).drainOutputs();
 local.drainPartial?.();
 const held = heapUsed() - before;
-const entries = Object.fromEntries(Object.entries(local.states).map(([name, state]) => [name, state.size]));
+const states = { ...(profiles ?? composed)?.states, ...local.states };
+const entries = Object.fromEntries(Object.entries(states).map(([name, state]) => [name, state.size]));
 let stored = 0;
-for (const row of stateRowsOf(packStateRows(operator.name, local.states))) stored += row.value?.length ?? 0;
+for (const row of stateRowsOf(packStateRows(operator.name, states))) stored += row.value?.length ?? 0;
 console.log(
   JSON.stringify({
     operator: operator.name,

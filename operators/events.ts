@@ -78,7 +78,7 @@ export interface SurveyEvent extends EventBase {
 /**
  * A change of a customer's profile: it sets the attributes it carries, clears those it gives as
  * null (or blank), and leaves the others as they were (`undefined` here: not in the record), so a
- * stream of changes that names only what changed keeps the rest (profile-merge.ts).
+ * stream of changes that names only what changed keeps the rest (customer-profiles.ts).
  */
 export interface ProfileEvent extends EventBase {
   type: 'profile';

@@ -17,6 +17,7 @@
  * sums from exact-sum.ts, sets) or sorted into a canonical order before use.
  */
 import type { CustomerWindowRow } from './customer-windows.js';
+import { ProfileStore, type ProfileReads } from './customer-profiles.js';
 import type { PulseEvent } from './events.js';
 import type { GaugeReading } from './gauges.js';
 import type { MergePort } from './merge-port.js';
@@ -50,6 +51,16 @@ export interface LocalOperator {
    * still open at the checkpoint (those of the shard's customers).
    */
   restoreOpenWindows?(rows: readonly CustomerWindowRow[]): void;
+  /**
+   * Called once the shard's state is restored (every part's, the profile store's first): takes what
+   * state an earlier version wrote in another shape into its place now.
+   */
+  restored?(): void;
+}
+
+/** What the local parts on one shard share: the customer profile store, when an operator reads it (customer-profiles.ts). */
+export interface ShardParts {
+  profiles?: ProfileStore;
 }
 
 /** The part of an operator that sees the whole population, once, on the main thread. */
@@ -92,7 +103,10 @@ export interface GlobalOperator {
 /** What an operator factory builds: local parts for the shards, and the global part if any. */
 export interface OperatorPlan {
   readonly name: string;
-  createLocal(): LocalOperator;
+  /** How its local part reads the shard's profile store (customer-profiles.ts `withProfileStore`); unset: it does not. */
+  readonly readsProfiles?: ProfileReads;
+  /** Its local part on a shard, with the parts the shard's operators share (built in plan order: `createLocals`). */
+  createLocal(parts: ShardParts): LocalOperator;
   createGlobal?(): GlobalOperator;
 }
 
@@ -104,12 +118,18 @@ export interface OperatorPlan {
 export interface MergeablePlan extends OperatorPlan {
   createMergedGlobal(port: MergePort, idleTimeoutMs: number): GlobalOperator;
   /** The local part in such a job, when it differs from `createLocal`'s. */
-  createMergedLocal?(): LocalOperator;
+  createMergedLocal?(parts: ShardParts): LocalOperator;
 }
 
 /** The local part of `plan` on a member of a job that merges population results across members (job option `merge`). */
-export function mergedLocal(plan: OperatorPlan): LocalOperator {
-  return (plan as Partial<MergeablePlan>).createMergedLocal?.() ?? plan.createLocal();
+export function mergedLocal(plan: OperatorPlan, parts: ShardParts): LocalOperator {
+  return (plan as Partial<MergeablePlan>).createMergedLocal?.(parts) ?? plan.createLocal(parts);
+}
+
+/** The local parts of one shard, in plan order (`merged`: of a job that merges population results across members). */
+export function createLocals(plans: readonly OperatorPlan[], merged = false): LocalOperator[] {
+  const parts: ShardParts = {};
+  return plans.map((plan) => (merged ? mergedLocal(plan, parts) : plan.createLocal(parts)));
 }
 
 /** Runs `requests` against local parts in this thread; `answer(request)` answers for all shards. */
@@ -127,18 +147,22 @@ export class ComposedOperator<L extends LocalOperator = LocalOperator, G extends
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   readonly local: L;
   readonly global: G | undefined;
+  /** The profile store the local part reads, when it reads one; it sees each event first, as on a shard. */
+  private readonly profiles: ProfileStore | undefined;
   /** False until the local part has been brought up to the global state (after a restore). */
   private synced = false;
 
-  constructor(plan: { name: string; createLocal(): L; createGlobal?(): G }) {
+  constructor(plan: { name: string; readsProfiles?: ProfileReads | undefined; createLocal(parts: ShardParts): L; createGlobal?(): G }) {
     this.name = plan.name;
-    this.local = plan.createLocal();
+    this.profiles = plan.readsProfiles === undefined ? undefined : new ProfileStore(plan.readsProfiles === 'history');
+    this.local = plan.createLocal(this.profiles ? { profiles: this.profiles } : {});
     this.global = plan.createGlobal?.();
-    this.states = { ...this.local.states, ...this.global?.states };
+    this.states = { ...this.profiles?.states, ...this.local.states, ...this.global?.states };
   }
 
   process(event: PulseEvent): void {
     if (!this.synced) this.sync();
+    this.profiles?.process(event);
     this.local.process(event);
     this.mergePartial();
   }
@@ -155,6 +179,7 @@ export class ComposedOperator<L extends LocalOperator = LocalOperator, G extends
    */
   sync(): void {
     this.synced = true;
+    this.local.restored?.();
     if (this.global?.sync) driveInline(this.global.sync(), (request) => [this.local.answer!(request)]);
   }
 

@@ -1,3 +1,4 @@
+import { CUSTOMER_PROFILES } from '../operators/customer-profiles.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { LineCounter, parseDocument } from 'yaml';
@@ -148,6 +149,15 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   }
   const names = new Set<string>();
   operators.forEach((op, index) => {
+    if (op.name === CUSTOMER_PROFILES) {
+      throw located(
+        ['operators', index],
+        `operators[${index}] (${op.type}): `,
+      )({
+        path: 'name',
+        detail: `'${CUSTOMER_PROFILES}' is the name of the job's store of customer profiles (its state in the database); give the operator another name`,
+      });
+    }
     if (names.has(op.name)) {
       throw located(
         ['operators', index],

@@ -156,7 +156,8 @@ export class MergeBinding implements MergePort {
     if (isMergeable(plan))
       return {
         name: plan.name,
-        createLocal: () => mergedLocal(plan),
+        ...(plan.readsProfiles ? { readsProfiles: plan.readsProfiles } : {}),
+        createLocal: (parts) => mergedLocal(plan, parts),
         createGlobal: () => plan.createMergedGlobal(this, this.options.idleTimeoutMs),
       };
     if (plan.createGlobal)

@@ -3,7 +3,8 @@ import { alertRow } from '../operators/alert.js';
 import type { DedupChanges } from '../operators/dedup.js';
 import type { Rejection } from '../operators/events.js';
 import type { OperatorOutput } from '../operators/operator.js';
-import type { GlobalOperator, LocalOperator, OperatorPlan, ShardRequests } from '../operators/parallel.js';
+import { withProfileStore } from '../operators/customer-profiles.js';
+import { type GlobalOperator, type LocalOperator, type OperatorPlan, type ShardRequests, createLocals } from '../operators/parallel.js';
 import { mergeUnknownCounts, type UnknownReasonCount } from '../operators/reason-mapping.js';
 import { packStateRows, type PackedStateRows } from '../operators/state-pack.js';
 import { WATERMARK_KEY, WatermarkTracker, type WatermarkSnapshot } from '../operators/watermark.js';
@@ -99,10 +100,11 @@ export class JobRunner {
       advanceWatermark: () => this.advanceWatermark(),
     });
     const build = { allowedLatenessMs: job.eventTime.allowedLatenessMs, windowsSince: context.windowsSince };
-    const built = job.operators.map((op) => op.factory.build(op.name, op.settings, build));
+    // The profile store first, when an operator reads profiles: the shards apply a profile event to it before the operators see it.
+    const built = withProfileStore(job.operators.map((op) => op.factory.build(op.name, op.settings, build)));
     // Members that merge population results (job `merge`): the mergeable operators' global parts publish and merge.
     this.plans = context.merge ? built.map((plan) => context.merge!.plan(plan)) : built;
-    this.prototypes = this.plans.map((plan) => plan.createLocal());
+    this.prototypes = createLocals(this.plans);
     this.globals = this.plans.map((plan) => plan.createGlobal?.());
     this.globalSeconds = this.plans.map(() => 0);
     this.cases = new CaseDeadlines(this.prototypes);
@@ -212,7 +214,7 @@ export class JobRunner {
     const options = { gate: { allowedLatenessMs, maxFutureMs, minTimeMs, limits: job.limits }, trackOwners: !source.bounded };
     const entry = shardWorkerEntry();
     if (job.workers > 0 && entry === undefined) logger.warn('no shard worker beside the runner: running on the main thread (workers: 0)');
-    if (job.workers === 0 || entry === undefined) return new InlineShardPool(() => this.plans.map((plan) => plan.createLocal()), options);
+    if (job.workers === 0 || entry === undefined) return new InlineShardPool(() => createLocals(this.plans), options);
     const operators = job.operators.map(({ type, name, settings }) => ({ type, name, settings }));
     const { windowsSince } = this.context;
     return new WorkerShardPool(job.workers, { operators, ...options, windowsSince, merged: this.context.merge !== undefined }, entry);

@@ -8,7 +8,7 @@ export function plainRecord(row: Record<string, unknown>): Record<string, unknow
   const record: Record<string, unknown> = {};
   // A profile row has every column of the file, null where it does not carry the attribute (as a
   // survey's answers, below): its nulls are left out, so that a row of only the changed attributes
-  // changes only those (operators/profile-merge.ts), as the same record in NDJSON does.
+  // changes only those (operators/customer-profiles.ts), as the same record in NDJSON does.
   const profile = typeof row['type'] === 'string' && row['type'].trim().toLowerCase() === 'profile';
   for (const [key, value] of Object.entries(row)) {
     if (profile && (value === null || value === undefined)) continue;

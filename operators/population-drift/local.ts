@@ -13,12 +13,11 @@
  *    tally the tier migrations since the previous one; forget customers gone quiet.
  */
 import { answerNumber } from '../answer-number.js';
+import { type Profile, type ProfileStore, isProfileField, profileValue } from '../customer-profiles.js';
 import type { PulseEvent } from '../events.js';
 import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
-import { StringPool } from '../string-pool.js';
-import { appendExact } from '../state-list.js';
 import type { CategoricalSummary, NumericSketch } from '../drift-statistics/index.js';
 import { addCategory, addValue, createCategoricalSummary, createNumericSketch, isNumericSketch } from '../drift-statistics/index.js';
 import type { PopulationDriftOptions, PopulationFeature, Tier } from './options.js';
@@ -50,11 +49,8 @@ interface PeriodAccumulator {
   byMonth?: Record<string, [number, number]> | undefined;
 }
 
-/**
- * What one profile event said of the attributes drift reads: those it carried (null: cleared),
- * not the others (profile-merge.ts); `latestProfileBefore` folds them in time order.
- */
-interface ProfileSnapshot {
+/** What one profile event said of the attributes drift reads, as versions before 2026-12-08 kept it (null: cleared). */
+interface LegacyProfileSnapshot {
   ts: number;
   attrs: Record<string, string | null>;
 }
@@ -73,8 +69,8 @@ export interface CustomerRecord {
   monthCount: number[] | null;
   /** Last purchase in closed periods. */
   lastPurchase: number | null;
-  /** Profiles by time; only the latest one before the last closed period end is kept beside newer ones. */
-  profiles: ProfileSnapshot[];
+  /** Profile changes as versions before 2026-12-08 kept them here; now in the shard's profile store (`restored`). */
+  profiles?: LegacyProfileSnapshot[] | undefined;
   tier: Tier | null;
   /** Tier and spend at the previous rescoring (the migration baseline). */
   scored: ScoredTier | null;
@@ -151,7 +147,6 @@ export class PopulationDriftLocal implements LocalOperator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly customers = new KeyedState<CustomerRecord>(keyIsCustomer);
   private readonly usageMetrics: Set<string>;
-  private readonly profileAttrs: Set<string>;
   /** Features by source and field, looked up per event rather than filtered from the list each time. */
   private readonly eventFeatures = new Map<string, PopulationFeature[]>();
   /** Events of periods before this one are not counted (closed): the global progress, or the batch partition's (`merge`). */
@@ -161,8 +156,6 @@ export class PopulationDriftLocal implements LocalOperator {
   private partial: DriftPartial | null = null;
   /** Events of closed periods since the last partial (DriftPartial `leftOut`). */
   private leftOut: Record<string, number> | null = null;
-  /** Shared copies of profile attribute values (regions, age bands: a few values for every customer). */
-  private readonly attributeValues = new StringPool();
   /** Text keys of period starts and months, cached: one per event otherwise. */
   private readonly keys = new PeriodKeys();
   /** Trailing spend of the customers scored at the last `close`, for `score`. */
@@ -170,15 +163,19 @@ export class PopulationDriftLocal implements LocalOperator {
   /** The source partition of the batch being processed (see `partition` of CustomerRecord). */
   private batchPartition: string | undefined;
 
-  /** `tracksPartitions`: remember each customer's source partition, for closes asked `byPartition`. */
+  /**
+   * `profiles`: the shard's profile store, when a feature reads the profile (its attributes as of
+   * each period's end). `tracksPartitions`: remember each customer's source partition, for closes
+   * asked `byPartition`.
+   */
   constructor(
     private readonly options: PopulationDriftOptions,
+    private readonly profiles: ProfileStore | undefined,
     private readonly tracksPartitions = false,
   ) {
     this.name = options.name;
     this.states = { [DRIFT_STATES.customers]: this.customers as KeyedState<unknown> };
     this.usageMetrics = new Set(options.features.filter((f) => f.source === 'usage').map((f) => f.field as string));
-    this.profileAttrs = new Set(options.features.filter((f) => f.source === 'profile').map((f) => f.field as string));
     for (const f of options.features) {
       const key = eventFeatureKey(f.source, f.field);
       this.eventFeatures.set(key, [...(this.eventFeatures.get(key) ?? []), f]);
@@ -232,6 +229,17 @@ export class PopulationDriftLocal implements LocalOperator {
 
   onWatermark(): void {}
 
+  /** Takes the profile changes an earlier version kept in the customers' records into the profile store. */
+  restored(): void {
+    this.customers.forEach((c, id) => {
+      if (c.profiles === undefined) return;
+      for (const { ts, attrs } of c.profiles) this.profiles?.applyChange(id, profileChange(ts, attrs));
+      // Not `delete`: that turns the record into a slow dictionary (JSON leaves out undefined).
+      c.profiles = undefined;
+      this.customers.touch(id);
+    });
+  }
+
   drainOutputs(): OperatorOutput[] {
     return [];
   }
@@ -281,7 +289,6 @@ export class PopulationDriftLocal implements LocalOperator {
         monthSpend: null,
         monthCount: null,
         lastPurchase: null,
-        profiles: [],
         tier: null,
         scored: null,
       };
@@ -306,14 +313,6 @@ export class PopulationDriftLocal implements LocalOperator {
         const usage = (acc.usage ??= {});
         usage[event.metric] = (Object.hasOwn(usage, event.metric) ? usage[event.metric]! : 0) + event.quantity;
       }
-    } else if (event.type === 'profile' && this.profileAttrs.size > 0) {
-      const attrs: Record<string, string | null> = {};
-      for (const a of this.profileAttrs) {
-        const carried = profileAttribute(event, a);
-        if (carried !== undefined) attrs[a] = this.attributeValues.shared(carried);
-      }
-      c.profiles = appendExact(c.profiles, { ts: event.ts, attrs });
-      c.profiles.sort((a, b) => a.ts - b.ts);
     }
     return c;
   }
@@ -375,11 +374,10 @@ export class PopulationDriftLocal implements LocalOperator {
           addValue(summaries[f.name] as NumericSketch, Object.hasOwn(usage, f.field as string) ? usage[f.field as string]! : 0);
         }
       }
-      if (this.profileAttrs.size > 0) {
-        const profile = latestProfileBefore(c, end);
-        if (profile) this.customers.touch(id);
+      if (this.profiles !== undefined) {
+        const profile = this.profiles.asOf(id, end);
         for (const f of o.features) {
-          if (f.source === 'profile') addCategory(summaries[f.name] as CategoricalSummary, profile?.attrs[f.field as string] ?? null);
+          if (f.source === 'profile') addCategory(summaries[f.name] as CategoricalSummary, profileValue(profile, f.field as string) ?? null);
         }
       }
       const trailing = trailingOf(c, closeMonth);
@@ -481,33 +479,6 @@ export function emptySummary(f: PopulationFeature, options: Pick<PopulationDrift
   return f.kind === 'numeric' ? createNumericSketch({ relativeAccuracy: options.relativeAccuracy }) : createCategoricalSummary();
 }
 
-/** The value a profile event gives `attr`; undefined when it leaves the attribute out. */
-function profileAttribute(event: Extract<PulseEvent, { type: 'profile' }>, attr: string): string | null | undefined {
-  if (attr === 'region') return event.region;
-  if (attr === 'age_band') return event.age_band;
-  if (attr === 'tier') return event.tier;
-  if (attr === 'account_owner') return event.account_owner;
-  if (attr === 'signup_date') return event.signup_date;
-  return Object.hasOwn(event.attributes, attr) ? event.attributes[attr] : undefined;
-}
-
-/**
- * The customer's profile as of `end`: the events before it folded in time order, each attribute
- * as the latest event that carried it left it. Those events become one snapshot (bounded); newer
- * ones are kept for later periods.
- */
-function latestProfileBefore(c: CustomerRecord, end: number): ProfileSnapshot | null {
-  let idx = -1;
-  for (let i = 0; i < c.profiles.length; i++) if (c.profiles[i]!.ts < end) idx = i;
-  if (idx < 0) return null;
-  if (idx > 0) {
-    const attrs: Record<string, string | null> = {};
-    for (let i = 0; i <= idx; i++) Object.assign(attrs, c.profiles[i]!.attrs);
-    c.profiles.splice(0, idx + 1, { ts: c.profiles[idx]!.ts, attrs });
-  }
-  return c.profiles[0]!;
-}
-
 /**
  * The period's month triples (`PeriodAccumulator.months`), none before its first purchase. Those of
  * state written before they were triples (`byMonth`) become triples first, so that each month's
@@ -581,4 +552,14 @@ function trailingOf(c: CustomerRecord, closeMonth: number): { spend: number; fre
     }
   }
   return { spend, frequency };
+}
+
+/** A change of attributes by name (a legacy snapshot's) as the profile store keeps one. */
+function profileChange(ts: number, attrs: Readonly<Record<string, string | null>>): Profile {
+  const change: Profile = { ts };
+  for (const [name, value] of Object.entries(attrs)) {
+    if (isProfileField(name)) change[name] = value;
+    else (change.attributes ??= {})[name] = value;
+  }
+  return change;
 }

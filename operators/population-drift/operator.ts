@@ -11,7 +11,8 @@
  * kept per period and folded in only when their period closes, so events that arrive ahead of the
  * watermark never leak into an earlier period.
  */
-import { ComposedOperator, type MergeablePlan } from '../parallel.js';
+import { type ProfileStore, profileStoreOf } from '../customer-profiles.js';
+import { ComposedOperator, type MergeablePlan, type ShardParts } from '../parallel.js';
 import { PopulationDriftGlobal, type DriftScore } from './global.js';
 import { PopulationDriftLocal } from './local.js';
 import { MergedDriftGlobal } from './merged-global.js';
@@ -22,16 +23,20 @@ export { RESCORE_RULE, PopulationDriftGlobal, type DriftScore } from './global.j
 export type { CustomerRecord } from './local.js';
 
 export function populationDriftPlan(options: PopulationDriftOptions): MergeablePlan & {
-  createLocal(): PopulationDriftLocal;
+  createLocal(parts: ShardParts): PopulationDriftLocal;
   createGlobal(): PopulationDriftGlobal;
-  createMergedLocal(): PopulationDriftLocal;
+  createMergedLocal(parts: ShardParts): PopulationDriftLocal;
 } {
+  // A profile feature reads each customer's attributes as of a period's end.
+  const readsProfiles = options.features.some((f) => f.source === 'profile');
+  const profiles = (parts: ShardParts): ProfileStore | undefined => (readsProfiles ? profileStoreOf(parts, options.name) : undefined);
   return {
     name: options.name,
-    createLocal: () => new PopulationDriftLocal(options),
+    ...(readsProfiles ? { readsProfiles: 'history' as const } : {}),
+    createLocal: (parts) => new PopulationDriftLocal(options, profiles(parts)),
     createGlobal: () => new PopulationDriftGlobal(options),
     // Merged across members (job option `merge`): closes are published per source partition of the customers.
-    createMergedLocal: () => new PopulationDriftLocal(options, true),
+    createMergedLocal: (parts) => new PopulationDriftLocal(options, profiles(parts), true),
     createMergedGlobal: (port, idleTimeoutMs) => new MergedDriftGlobal(options, port, idleTimeoutMs),
   };
 }

@@ -3,6 +3,7 @@
  * operators folder does not import from pipelines). `build` checks the block against the same
  * schema again, so that the operator can be built on its own (tests, workers).
  */
+import { profileStoreOf } from '../customer-profiles.js';
 import type { OperatorPlan } from '../parallel.js';
 import { resolveServiceTriggers } from './config.js';
 import { ServiceTriggersOperator } from './operator.js';
@@ -15,6 +16,6 @@ export const SERVICE_TRIGGERS_OPERATOR = {
   build(name: string, settings: Record<string, unknown>, context: { allowedLatenessMs: number }): OperatorPlan {
     const resolved = resolveServiceTriggers(settings, context.allowedLatenessMs);
     // Every piece of its state belongs to one customer: it runs whole on each shard.
-    return { name, createLocal: () => new ServiceTriggersOperator(name, resolved) };
+    return { name, readsProfiles: 'latest', createLocal: (parts) => new ServiceTriggersOperator(name, resolved, profileStoreOf(parts, name)) };
   },
 };

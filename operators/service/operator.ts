@@ -11,7 +11,7 @@
  * state is plain JSON in KeyedState, so a restore continues exactly.
  */
 import { type Alert, alertRow, stableAlertId } from '../alert.js';
-import type { ContactEvent, ProfileEvent, PulseEvent, SurveyEvent, TransactionEvent } from '../events.js';
+import type { ContactEvent, PulseEvent, SurveyEvent, TransactionEvent } from '../events.js';
 import { MS_PER_DAY, MS_PER_HOUR } from '../events.js';
 import type { Operator, OperatorOutput, OutputRow } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
@@ -23,12 +23,12 @@ import type { FactLookup, FactValue } from './expression.js';
 import { expireContacts, matchInteraction, recordContact } from './interactions.js';
 import { textFacts } from './text-facts.js';
 import { addSpend, expireSpend, trailingSpend, utcDay } from './spend.js';
-import type { ProfileState, RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
-import { StringPool } from '../string-pool.js';
-import { changedAttributes, changedValue } from '../profile-merge.js';
+import type { RecentContact, ServiceRule, ServiceTriggerSettings, SpendState, WatchedCase } from './types.js';
+import { type Profile, ProfileStore, profileValue } from '../customer-profiles.js';
 import { OpenCaseIndex } from './open-cases.js';
 
 export const SERVICE_STATE_NAMES = {
+  /** Profiles as versions before 2026-12-08 kept them here; now in the shard's profile store (customer-profiles.ts). */
   profiles: 'profiles',
   spend: 'spend',
   contacts: 'contacts',
@@ -61,9 +61,12 @@ const EXPIRY_EVERY_MS = MS_PER_HOUR;
 
 export class ServiceTriggersOperator implements Operator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
-  private readonly profiles = new KeyedState<ProfileState>(keyIsCustomer);
-  /** Shared copies of repeated profile values (a few tiers, regions, age bands, owners and sign-up days for every customer): string-pool.ts. */
-  private readonly repeatedValues = new StringPool();
+  /** What the profile events said of each customer: the shard's store, or its own when built on its own. */
+  private readonly profiles: ProfileStore;
+  /** True when built on its own (tests, benches): it applies the profile events to its store itself. */
+  private readonly ownsProfiles: boolean;
+  /** Profiles restored from state an earlier version wrote; taken into the store once restored. */
+  private readonly legacyProfiles = new KeyedState<Profile>(keyIsCustomer);
   private readonly spend = new KeyedState<SpendState>(keyIsCustomer);
   private readonly contacts = new KeyedState<RecentContact[]>(keyIsCustomer);
   /** `rule \0 customer` -> event time of the last firing. */
@@ -85,9 +88,13 @@ export class ServiceTriggersOperator implements Operator {
   constructor(
     readonly name: string,
     private readonly settings: ServiceTriggerSettings,
+    profiles?: ProfileStore,
   ) {
+    this.profiles = profiles ?? new ProfileStore(false);
+    this.ownsProfiles = profiles === undefined;
     this.states = {
-      [SERVICE_STATE_NAMES.profiles]: this.profiles as KeyedState<unknown>,
+      ...(this.ownsProfiles ? this.profiles.states : {}),
+      [SERVICE_STATE_NAMES.profiles]: this.legacyProfiles as KeyedState<unknown>,
       [SERVICE_STATE_NAMES.spend]: this.spend as KeyedState<unknown>,
       [SERVICE_STATE_NAMES.contacts]: this.contacts as KeyedState<unknown>,
       [SERVICE_STATE_NAMES.cooldowns]: this.cooldowns as KeyedState<unknown>,
@@ -101,7 +108,7 @@ export class ServiceTriggersOperator implements Operator {
   process(event: PulseEvent): void {
     switch (event.type) {
       case 'profile':
-        this.onProfile(event);
+        if (this.ownsProfiles) this.profiles.process(event);
         break;
       case 'transaction':
         this.onTransaction(event);
@@ -206,7 +213,7 @@ export class ServiceTriggersOperator implements Operator {
       if (watched === undefined) {
         // Not this operator's to watch: its deadline has not passed, so the case never left it.
         if (reopened.due_at > reopened.reopened_at) continue;
-        const profile = this.profiles.get(reopened.customer_id);
+        const profile = this.profiles.latest(reopened.customer_id);
         const rules = [...this.settings.surveyRules, ...this.settings.interactionRules];
         watched = reopenedCase(reopened, rules, this.settings.cases, profile?.tier ?? this.settings.cases.defaultTier, profile?.account_owner ?? null);
         this.cases.set(watched.case_id, watched);
@@ -234,29 +241,13 @@ export class ServiceTriggersOperator implements Operator {
 
   // ---- event handlers ----
 
-  /**
-   * The attributes the event carries replace the customer's; an event older than the newest one
-   * applied only fills in what is still unknown (profile-merge.ts). The profile is an
-   * ordinary object, not a prototype-less one like the decoded event's (operators/decode.ts): V8
-   * keeps every `Object.create(null)` object in dictionary mode, about 180 bytes more for each
-   * customer held. Readers look attributes up with `Object.hasOwn` (restored ones come from JSON
-   * with a prototype anyway).
-   */
-  private onProfile(event: ProfileEvent): void {
-    const known = this.profiles.get(event.customer_id);
-    const late = known !== undefined && known.ts > event.ts;
-    const shared = this.repeatedValues;
-    const value = (carried: string | null | undefined, kept: string | null | undefined): string | null =>
-      shared.shared(changedValue(carried, kept ?? null, late));
-    this.profiles.set(event.customer_id, {
-      tier: value(event.tier, known?.tier),
-      account_owner: value(event.account_owner, known?.account_owner),
-      region: value(event.region, known?.region),
-      age_band: value(event.age_band, known?.age_band),
-      signup_date: value(event.signup_date, known?.signup_date),
-      attributes: changedAttributes(known?.attributes ?? {}, event.attributes, (text) => shared.shared(text), late),
-      ts: late ? known.ts : event.ts,
+  /** Takes the profiles an earlier version kept in this operator's state into the profile store. */
+  restored(): void {
+    const customers = [...this.legacyProfiles.entries()].map(([customer, profile]) => {
+      this.profiles.adopt(customer, profile);
+      return customer;
     });
+    for (const customer of customers) this.legacyProfiles.delete(customer);
   }
 
   private onTransaction(event: TransactionEvent): void {
@@ -407,7 +398,7 @@ export class ServiceTriggersOperator implements Operator {
 
   /** Customer facts at event time `ts`, plus the event's own fields through `own`. */
   private facts(customerId: string, ts: number, own: (field: string) => FactValue): { lookup: FactLookup; customer: () => CustomerFacts } {
-    const profile = this.profiles.get(customerId);
+    const profile = this.profiles.latest(customerId);
     const tier = profile?.tier ?? this.settings.cases.defaultTier;
     let spend: number | undefined;
     const trailing = (): number => (spend ??= trailingSpend(this.spend.get(customerId), ts, this.settings.trailingSpendDays));
@@ -418,19 +409,14 @@ export class ServiceTriggersOperator implements Operator {
         case 'trailing_spend':
           return trailing();
         case 'account_owner':
-          return profile?.account_owner;
         case 'region':
-          return profile?.region;
         case 'age_band':
-          return profile?.age_band;
         case 'signup_date':
-          return profile?.signup_date;
+          // Null when the customer has a profile without it, as a profile event gives it.
+          return profile === undefined ? undefined : (profileValue(profile, field) ?? null);
         default:
-          if (field.startsWith('profile.')) {
-            // Own attributes only: restored state's attributes come from JSON, with a prototype.
-            const name = field.slice('profile.'.length);
-            return profile !== undefined && Object.hasOwn(profile.attributes, name) ? profile.attributes[name] : undefined;
-          }
+          // `profile.<name>`: one of the profile's other attributes; a cleared one is none.
+          if (field.startsWith('profile.')) return profileValue(profile, field.slice('profile.'.length)) ?? undefined;
           return own(field);
       }
     };

@@ -105,17 +105,6 @@ export interface ServiceTriggerSettings {
 
 // ---- persisted state (plain JSON) ----
 
-export interface ProfileState {
-  tier: string | null;
-  account_owner: string | null;
-  region: string | null;
-  age_band: string | null;
-  signup_date: string | null;
-  attributes: Record<string, string>;
-  /** Event time of the profile record; an older record never overwrites a newer one. */
-  ts: number;
-}
-
 /** Daily non-negative spend: parallel arrays, UTC day index ascending, bounded by the trailing days. */
 export interface SpendState {
   days: number[];

@@ -3,19 +3,12 @@
  * inputs always give the same alert, ids included, so a replay reproduces them exactly.
  */
 import { type Alert, stableAlertId } from '../alert.js';
+import type { Profile } from '../customer-profiles.js';
 import type { OutputRow } from '../operator.js';
 import type { InstantHit } from './instant.js';
 import type { SilenceEvidence } from './silence.js';
 import type { MoveKind } from './together.js';
 import { type Assessment, type Direction, type Verdict, changePercent, severityOf } from './detector.js';
-
-export interface CustomerProfile {
-  account_owner: string | null;
-  tier: string | null;
-  region: string | null;
-  /** Event time of the profile event these come from; absent before the customer's first one (and in state written before 2026-12-06). */
-  ts?: number;
-}
 
 export const INSTANT_ALERT_NAMES = {
   large_transaction: 'CustomerLargeTransaction',
@@ -33,7 +26,7 @@ function fmt(x: number): string {
   return Number.isFinite(x) ? String(Math.round(x * 100) / 100) : String(x);
 }
 
-function profileLabels(profile: CustomerProfile | undefined): Record<string, string> {
+function profileLabels(profile: Profile | undefined): Record<string, string> {
   return {
     account_owner: profile?.account_owner ?? '',
     tier: profile?.tier ?? '',
@@ -50,7 +43,7 @@ export interface ShiftAlertInput {
   assessment: Assessment;
   verdict: Verdict;
   threshold: number;
-  profile: CustomerProfile | undefined;
+  profile: Profile | undefined;
   /** The customer's other purchase measure, fired the same way at the same close: one alert tells of both. */
   also?: { measure: string; assessment: Assessment; verdict: Verdict } | undefined;
 }
@@ -60,7 +53,7 @@ interface SeriesAlertSubject {
   customerId: string;
   measure: string;
   windowStart: number;
-  profile: CustomerProfile | undefined;
+  profile: Profile | undefined;
 }
 
 /** The alert of a series judged at a window close (a shift or a silence); id stable on (rule, window, customer, measure). */
@@ -244,7 +237,7 @@ export interface SilenceAlertInput {
   windowMs: number;
   evidence: SilenceEvidence;
   threshold: number;
-  profile: CustomerProfile | undefined;
+  profile: Profile | undefined;
 }
 
 /** `CustomerWentQuiet`: no purchase for longer than the customer's own rate makes plausible (silence.ts). */
@@ -271,7 +264,7 @@ export function silenceAlert(i: SilenceAlertInput): Alert {
   });
 }
 
-export function instantAlert(hit: InstantHit, customerId: string, eventId: string, ts: number, profile: CustomerProfile | undefined): Alert {
+export function instantAlert(hit: InstantHit, customerId: string, eventId: string, ts: number, profile: Profile | undefined): Alert {
   const rule = INSTANT_ALERT_NAMES[hit.rule];
   let summary: string;
   let description: string;

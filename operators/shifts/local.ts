@@ -20,7 +20,7 @@ import type { LocalOperator } from '../parallel.js';
 import type { OperatorOutput } from '../operator.js';
 import { KeyedState, keyIsCustomer } from '../state.js';
 import { ALL_USAGE, type LargeTransactionRule, type NewMetricRule, type ShiftSettings, USAGE_PREFIX } from './config.js';
-import { type CustomerProfile, type MoveMemberRow, SILENCE_ALERT_NAME, instantAlert, shiftAlert, shiftAlertName, silenceAlert } from './alerts.js';
+import { type MoveMemberRow, SILENCE_ALERT_NAME, instantAlert, shiftAlert, shiftAlertName, silenceAlert } from './alerts.js';
 import { type Assessment, type Verdict, advance, assess, changeAgrees, decide } from './detector.js';
 import { type SeriesState, newSeries } from './series.js';
 import { advanceGlr, assessGlr, expectedEvents, inReportedSilence, keepExpectation, markSilence } from './glr-detector.js';
@@ -46,7 +46,7 @@ import {
   watchesTogether,
 } from './together.js';
 import { type Accumulators, type LegacyAccumulators, accumulate, dropClosed, fromLegacy, sumsOf, windowStats, windowValue } from './accumulators.js';
-import { changedValue } from '../profile-merge.js';
+import { type Profile, ProfileStore } from '../customer-profiles.js';
 
 /** Everything the operator knows about one customer (one KeyedState value). */
 export interface CustomerState {
@@ -67,7 +67,8 @@ export interface CustomerState {
   currency?: string;
   /** Usage metrics seen (bounded), for the new-metric rule. */
   metrics: string[];
-  profile: CustomerProfile;
+  /** Owner, tier and region as versions before 2026-12-08 kept them here; now in the shard's profile store (`restored`). */
+  profile?: (Omit<Profile, 'ts'> & { ts?: number }) | undefined;
 }
 
 export const SHIFT_STATES = { customers: 'customers', population: 'population', clock: 'clock' } as const;
@@ -219,7 +220,7 @@ function upgrade(c: CustomerState): void {
 export class CustomerShiftLocal implements LocalOperator {
   readonly states: Readonly<Record<string, KeyedState<unknown>>>;
   private readonly customers = new KeyedState<CustomerState>(keyIsCustomer);
-  /** Shared copies of profile values and usage metric names (a few owners, tiers, regions and metrics for every customer). */
+  /** Shared copies of usage metric names and currencies (a few for every customer). */
   private readonly repeatedValues = new StringPool();
   private outputs: Alert[] = [];
   /** Customers whose alerts moves held back since the last drain (alerts.ts MoveMemberRow). */
@@ -243,6 +244,8 @@ export class CustomerShiftLocal implements LocalOperator {
   constructor(
     readonly name: string,
     private readonly cfg: ShiftSettings,
+    /** What the profile events said of each customer (owner, tier and region label its alerts). */
+    private readonly profiles: ProfileStore,
   ) {
     this.states = { [SHIFT_STATES.customers]: this.customers as KeyedState<unknown> };
     this.trackSpendTotal = cfg.measures.includes('spend_total');
@@ -256,23 +259,6 @@ export class CustomerShiftLocal implements LocalOperator {
   }
 
   process(event: PulseEvent): void {
-    if (event.type === 'profile') {
-      const c = this.customer(event.customer_id);
-      // The latest by event time, as service_triggers keeps it: an older profile event that arrives
-      // late must not route the customer's alerts back to a former account owner; it only fills in
-      // what is still unknown (profile-merge.ts).
-      const { profile } = c;
-      const late = profile.ts !== undefined && profile.ts > event.ts;
-      const shared = this.repeatedValues;
-      c.profile = {
-        account_owner: shared.shared(changedValue(event.account_owner, profile.account_owner, late)),
-        tier: shared.shared(changedValue(event.tier, profile.tier, late)),
-        region: shared.shared(changedValue(event.region, profile.region, late)),
-        ts: late ? profile.ts : event.ts,
-      };
-      this.customers.touch(event.customer_id);
-      return;
-    }
     if (event.type !== 'transaction' && event.type !== 'usage') return;
     const index = Math.floor(event.ts / this.cfg.windowMs);
     const c = this.customer(event.customer_id);
@@ -287,6 +273,19 @@ export class CustomerShiftLocal implements LocalOperator {
   }
 
   onWatermark(): void {}
+
+  /** Takes the profiles an earlier version kept in the customers' state into the profile store. */
+  restored(): void {
+    this.customers.forEach((c, id) => {
+      if (c.profile === undefined) return;
+      // Every customer had one: all none before its first profile event (no time since 2026-12-06).
+      const { ts, account_owner, tier, region } = c.profile;
+      if (ts !== undefined || account_owner !== null || tier !== null || region !== null) this.profiles.adopt(id, { account_owner, tier, region, ts: ts ?? 0 });
+      // Not `delete`: that turns the object into a slow dictionary (JSON leaves out undefined).
+      c.profile = undefined;
+      this.customers.touch(id);
+    });
+  }
 
   drainOutputs(): OperatorOutput[] {
     const outputs: OperatorOutput[] = [];
@@ -324,7 +323,7 @@ export class CustomerShiftLocal implements LocalOperator {
     let c = this.customers.get(id);
     if (c) upgrade(c);
     else {
-      c = { first: null, series: {}, open: [], amounts: [], metrics: [], profile: { account_owner: null, tier: null, region: null } };
+      c = { first: null, series: {}, open: [], amounts: [], metrics: [] };
       this.customers.set(id, c);
     }
     return c;
@@ -348,7 +347,7 @@ export class CustomerShiftLocal implements LocalOperator {
     for (const rule of this.cfg.instant) {
       const hit =
         rule.rule === 'large_transaction' ? checkLargeTransaction(rule, e.amount, c.amounts) : rule.rule === 'refund' ? checkRefund(rule, e.amount) : null;
-      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, this.profiles.latest(e.customer_id)));
     }
     if (e.amount < 0) return;
     c.amounts = appendBounded(c.amounts, e.amount, this.largeRule?.history ?? 20);
@@ -360,7 +359,7 @@ export class CustomerShiftLocal implements LocalOperator {
     const rule = this.newMetricRule;
     if (rule) {
       const hit = checkNewMetric(rule, e.metric, c.metrics, index - (c.first ?? index));
-      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, c.profile));
+      if (hit) this.outputs.push(instantAlert(hit, e.customer_id, e.event_id, e.ts, this.profiles.latest(e.customer_id)));
     }
     const maxMetrics = rule?.maxMetrics ?? 32;
     if (!c.metrics.includes(e.metric) && c.metrics.length < maxMetrics) c.metrics = appendExact(c.metrics, this.repeatedValues.shared(e.metric));
@@ -381,7 +380,7 @@ export class CustomerShiftLocal implements LocalOperator {
       // A series starts at the customer's first non-zero value of the measure. (`for in` rather
       // than Object.entries: this runs for every customer at every window close.)
       for (const measure in bucket) if (windowValue(bucket[measure]) !== 0 && !c.series[measure]) c.series[measure] = newSeries(index);
-      const segment = cfg.population.segmentBy === 'none' ? null : (c.profile[cfg.population.segmentBy] ?? '');
+      const segment = cfg.population.segmentBy === 'none' ? null : (this.profiles.latest(id)?.[cfg.population.segmentBy] ?? '');
       const measures = sortedKeys(c.series);
       for (let i = 0; i < measures.length; i++) {
         const measure = measures[i]!;
@@ -509,7 +508,7 @@ export class CustomerShiftLocal implements LocalOperator {
           windowMs: cfg.windowMs,
           evidence: it.q,
           threshold: cfg.silence.h,
-          profile: it.c.profile,
+          profile: this.profiles.latest(it.id),
         }),
       );
     }
@@ -537,7 +536,7 @@ export class CustomerShiftLocal implements LocalOperator {
           assessment: it.a as Assessment,
           verdict: v,
           threshold: v.detector === 'glr' ? cfg.glr.h : v.detector === 'cusum' ? cfg.cusum.h : cfg.robustZ,
-          profile: it.c.profile,
+          profile: this.profiles.latest(it.id),
           also: also && { measure: also.measure, assessment: also.a as Assessment, verdict: also.v as Verdict },
         }),
       );

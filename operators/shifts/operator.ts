@@ -2,14 +2,15 @@
  * CustomerShiftOperator: per-customer behaviour-shift detection and instant sales triggers.
  *
  * Transaction and usage events are aggregated into per-customer, per-window measures (and the
- * instant rules run on the event itself); profile events only record owner, tier and region. When
+ * instant rules run on the event itself); owner, tier and region come from the shard's profile store. When
  * the watermark passes the end of a window, every known customer is evaluated for it, with 0 for
  * measures it had no event for, and the `sales` alerts are emitted with `fired_at` = window end.
  * The per-customer work runs on the shards (local.ts), the population's rate factor and the
  * false-discovery control once on the main thread (global.ts); see operators/parallel.ts.
  * All state lives in KeyedState values of plain JSON, so a restore continues exactly.
  */
-import { ComposedOperator, type OperatorPlan } from '../parallel.js';
+import { profileStoreOf } from '../customer-profiles.js';
+import { ComposedOperator, type OperatorPlan, type ShardParts } from '../parallel.js';
 import type { ShiftSettings } from './config.js';
 import { CustomerShiftGlobal } from './global.js';
 import { CustomerShiftLocal } from './local.js';
@@ -22,12 +23,13 @@ export function customerShiftPlan(
   name: string,
   cfg: ShiftSettings,
 ): OperatorPlan & {
-  createLocal(): CustomerShiftLocal;
+  createLocal(parts: ShardParts): CustomerShiftLocal;
   createGlobal(): CustomerShiftGlobal;
 } {
   return {
     name,
-    createLocal: () => new CustomerShiftLocal(name, cfg),
+    readsProfiles: 'latest',
+    createLocal: (parts) => new CustomerShiftLocal(name, cfg, profileStoreOf(parts, name)),
     createGlobal: () => new CustomerShiftGlobal(name, cfg),
   };
 }

@@ -4,6 +4,7 @@
  * (worker.ts) or, with `workers: 0`, on the main thread; the runner talks to it only through the
  * methods below, whose arguments and results cross threads as structured clones.
  */
+import { ProfileStore } from '../../operators/customer-profiles.js';
 import type { CustomerWindowRow } from '../../operators/customer-windows.js';
 import { EVENT_TYPES, type EventType, type PulseEvent, type Rejection } from '../../operators/events.js';
 import { EventGate, type EventGateOptions } from '../../operators/event-gate.js';
@@ -82,6 +83,8 @@ export interface ShardOptions {
 export class Shard {
   private gate: EventGate;
   private locals: LocalOperator[];
+  /** The store of customer profiles among `locals`, when an operator reads profiles (operators/customer-profiles.ts). */
+  private profileStore: ProfileStore | undefined;
   private owners: PartitionOwners | undefined;
   private seconds: number[];
   private readonly events: PulseEvent[] = [];
@@ -94,6 +97,7 @@ export class Shard {
   ) {
     this.gate = new EventGate(options.gate);
     this.locals = createLocals();
+    this.profileStore = this.locals.find((op): op is ProfileStore => op instanceof ProfileStore);
     this.owners = options.trackOwners ? new PartitionOwners() : undefined;
     this.seconds = this.locals.map(() => 0);
   }
@@ -124,14 +128,46 @@ export class Shard {
       if (owners !== undefined && event.customer_id !== null) owners.observe(event.customer_id, batch.partition);
     }
     const partials = new Array<unknown>(this.locals.length);
-    this.timed((op, i) => {
-      op.beginBatch?.(batch.partition);
-      for (let e = 0; e < events.length; e++) op.process(events[e]!);
-      partials[i] = op.drainPartial?.();
-    });
+    this.timed((op) => op.beginBatch?.(batch.partition));
+    this.runOperators(events);
+    this.timed((op, i) => (partials[i] = op.drainPartial?.()));
     const accepted = events.length;
     events.length = 0;
     return { eventTimes: gate.takeEventTimes(), accepted, acceptedByType, rejections, partials };
+  }
+
+  /**
+   * Runs each operator over the events, an operator at a time. The profile store, when the job
+   * has one, applies each profile event before any operator sees it and after they have seen the
+   * events that arrived before it, so that each reads the profile as it was when its event arrived
+   * (as one event at a time would) whatever the batch; a run of profile events in a row is applied
+   * at once, since the operators read no profile while they take a profile event.
+   */
+  private runOperators(events: readonly PulseEvent[]): void {
+    const store = this.profileStore;
+    const run = (from: number, to: number): void =>
+      this.timed((op) => {
+        if (op !== store) for (let e = from; e < to; e++) op.process(events[e]!);
+      });
+    if (store === undefined) {
+      run(0, events.length);
+      return;
+    }
+    let from = 0;
+    let otherSince = -1;
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e]!;
+      if (event.type !== 'profile') {
+        if (otherSince < from) otherSince = e;
+        continue;
+      }
+      if (otherSince >= from) {
+        run(from, e);
+        from = e;
+      }
+      this.timedOne(store, () => store.process(event));
+    }
+    run(from, events.length);
   }
 
   watermark(watermark: number): void {
@@ -200,6 +236,15 @@ export class Shard {
       }
       op.restoreOpenWindows?.(data.windows);
     });
+    this.profileStore = this.locals.find((op): op is ProfileStore => op instanceof ProfileStore);
+    for (const op of this.locals) op.restored?.();
+  }
+
+  /** Runs `work` for operator `op`, adding the time to its account. */
+  private timedOne(op: LocalOperator, work: () => void): void {
+    const started = performance.now();
+    work();
+    this.seconds[this.locals.indexOf(op)]! += (performance.now() - started) / 1000;
   }
 
   /** Runs `work` on every operator, adding the time to its account. */

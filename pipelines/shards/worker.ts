@@ -3,7 +3,8 @@
  * operator settings, then answers the runner's calls in order. It keeps no state besides its shard.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { mergedLocal } from '../../operators/parallel.js';
+import { withProfileStore } from '../../operators/customer-profiles.js';
+import { createLocals } from '../../operators/parallel.js';
 import { OPERATOR_FACTORIES } from '../registry.js';
 import { HeldRecords, replyTransfers, type ShardCall, type ShardReply, type ShardWorkerData } from './pool.js';
 import { unframeRecords } from './record-frame.js';
@@ -13,12 +14,15 @@ const port = parentPort;
 if (port === null) throw new Error('pipelines/shards/worker.js is a worker-thread entry; it cannot run as a script');
 
 const data = workerData as ShardWorkerData;
-const plans = data.operators.map(({ type, name, settings }) => {
-  const factory = OPERATOR_FACTORIES.get(type);
-  if (!factory) throw new Error(`unknown operator type '${type}'`);
-  return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs, windowsSince: data.windowsSince });
-});
-const shard = new Shard(() => plans.map((plan) => (data.merged === true ? mergedLocal(plan) : plan.createLocal())), {
+// The same plans as the runner's (pipelines/runner.ts), the profile store included.
+const plans = withProfileStore(
+  data.operators.map(({ type, name, settings }) => {
+    const factory = OPERATOR_FACTORIES.get(type);
+    if (!factory) throw new Error(`unknown operator type '${type}'`);
+    return factory.build(name, settings, { allowedLatenessMs: data.gate.allowedLatenessMs, windowsSince: data.windowsSince });
+  }),
+);
+const shard = new Shard(() => createLocals(plans, data.merged === true), {
   gate: data.gate,
   trackOwners: data.trackOwners,
   portable: true,

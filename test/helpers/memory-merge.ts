@@ -5,6 +5,7 @@
  * `MergePort` of its merged global part, commits its checkpoints to an in-memory store (state
  * through JSON, as the DuckDB store) and then publishes, as `sinks/merge` does.
  */
+import { ProfileStore } from '../../operators/customer-profiles.js';
 import type { MergeInput, MergePort, PartialRecord } from '../../operators/merge-port.js';
 import type { OperatorOutput } from '../../operators/operator.js';
 import { driveInline, type GlobalOperator, type LocalOperator } from '../../operators/parallel.js';
@@ -55,6 +56,8 @@ export type CommittedState = Map<string, Map<string, unknown>>;
 export abstract class MemoryMember<E> implements MergePort {
   abstract readonly local: LocalOperator;
   abstract readonly global: GlobalOperator;
+  /** The profile store the local part reads, when it reads one (a subclass sets it before `start()`). */
+  profiles: ProfileStore | undefined;
   private offered: PartialRecord[] = [];
   private readonly read = new Map<number, number>();
   /**
@@ -76,6 +79,7 @@ export abstract class MemoryMember<E> implements MergePort {
   protected start(): void {
     for (const [part, states] of this.parts())
       for (const [name, state] of Object.entries(states)) state.restore(this.store.get(`${part}/${name}`) ?? new Map());
+    this.local.restored?.();
     driveInline(this.global.sync!(), (request) => [this.local.answer!(request)]);
   }
 
@@ -166,6 +170,7 @@ export abstract class MemoryMember<E> implements MergePort {
 
   private parts(): Array<[string, Readonly<Record<string, KeyedState<unknown>>>]> {
     return [
+      ...(this.profiles ? [['profiles', this.profiles.states] as [string, Readonly<Record<string, KeyedState<unknown>>>]] : []),
       ['local', this.local.states],
       ['global', this.global.states],
     ];
@@ -185,15 +190,17 @@ export function moveCommittedState<E>(
   customerPartition: (customer: string) => number,
   carry: boolean,
 ): void {
-  const local = from.local.states;
+  // Per-customer state: the local part's, and the profile store's when it has one.
+  const perCustomer: Record<string, Readonly<Record<string, KeyedState<unknown>>>> = { local: from.local.states, profiles: from.profiles?.states ?? {} };
   for (const [table, entries] of from.store) {
     const [part, name] = table.split('/') as [string, string];
     const moving = new Map<string, unknown>();
     if (part === 'global' && name.endsWith(`@${n}`)) {
       if (!carry) continue;
       for (const entry of entries) moving.set(...entry);
-    } else if (part === 'local') {
-      for (const [key, value] of entries) if (customerPartition(local[name]!.customerOfEntry(key, value)!) === n) moving.set(key, value);
+    } else if (part in perCustomer) {
+      const state = perCustomer[part]![name]!;
+      for (const [key, value] of entries) if (customerPartition(state.customerOfEntry(key, value)!) === n) moving.set(key, value);
     }
     if (moving.size === 0) continue;
     const target = to.store.get(table) ?? new Map<string, unknown>();

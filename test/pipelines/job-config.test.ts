@@ -148,6 +148,11 @@ describe('job configuration', () => {
       /^job\.yaml:\d+: operators\[1\] \(customer_windows\): name: 'customer_windows' is used twice/,
     ],
     [
+      "an operator named as the job's profile store (its state would be the store's)",
+      VALID.replace('- type: customer_windows', '- type: customer_windows\n    name: customer_profiles'),
+      /^job\.yaml:\d+: operators\[0\] \(customer_windows\): name: 'customer_profiles' is the name of the job's store of customer profiles/,
+    ],
+    [
       'a window size in two customer_windows operators (the table has one row per customer and window: both wrote it)',
       VALID.replace(
         '- type: customer_windows',

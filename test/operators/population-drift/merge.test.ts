@@ -5,6 +5,7 @@
  * reports to every merge partition), and the member that owns the drift's merge partition decides.
  * The members' outputs together must be one member's over every partition.
  */
+import { ProfileStore } from '../../../operators/customer-profiles.js';
 import { describe, expect, it } from 'vitest';
 import type { PulseEvent } from '../../../operators/events.js';
 import type { MergeInput } from '../../../operators/merge-port.js';
@@ -46,7 +47,8 @@ class Member extends MemoryMember<PulseEvent> {
   ) {
     super(topic, held, owned, store, watermark);
     const plan = populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan;
-    this.local = plan.createMergedLocal!();
+    this.profiles = new ProfileStore(true);
+    this.local = plan.createMergedLocal!({ profiles: this.profiles });
     this.global =
       chunkSize === undefined ? plan.createMergedGlobal(this, IDLE) : new MergedDriftGlobal(populationDriftOptionsFromConfig(CONFIG), this, IDLE, chunkSize);
     this.start();
@@ -63,7 +65,10 @@ class Member extends MemoryMember<PulseEvent> {
 
   process(partition: string, batch: readonly PulseEvent[]): void {
     this.local.beginBatch!(partition);
-    for (const e of batch) this.local.process(e);
+    for (const e of batch) {
+      this.profiles!.process(e);
+      this.local.process(e);
+    }
     const partial = this.local.drainPartial!();
     if (partial !== undefined) this.global.merge([partial], partition);
   }
@@ -437,7 +442,7 @@ describe('DriftPartitionCloses', () => {
 
 describe('the drift local part in a job that merges drift (progress per source partition)', () => {
   it("drops an event only if its own partition has closed its period, and closes and forgets the named partitions' customers only", () => {
-    const local = (populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan).createMergedLocal!();
+    const local = (populationDriftPlan(populationDriftOptionsFromConfig(CONFIG)) as MergeablePlan).createMergedLocal!({ profiles: new ProfileStore(true) });
     // t/0 has closed the first week (it came from a reader that had), t/1 has not.
     local.answer!({ step: 'sync', nextStart: null, closedAny: false, partitions: { 't/0': MON + WEEK } });
     local.beginBatch!('t/0');

@@ -1,3 +1,4 @@
+import { ProfileStore } from '../../../operators/customer-profiles.js';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../operators/errors.js';
@@ -64,7 +65,9 @@ describe('service_triggers config', () => {
   });
 
   test('the registry entry builds the operator and reports through build', () => {
-    const op = SERVICE_TRIGGERS_OPERATOR.build('svc', parse('survey_rules: [{ name: r, when: "answers.q == 1" }]'), { allowedLatenessMs: 0 }).createLocal();
+    const op = SERVICE_TRIGGERS_OPERATOR.build('svc', parse('survey_rules: [{ name: r, when: "answers.q == 1" }]'), { allowedLatenessMs: 0 }).createLocal({
+      profiles: new ProfileStore(false),
+    });
     expect(op.name).toBe('svc');
     expect(Object.keys(op.states).sort()).toEqual(['cases', 'contacts', 'cooldowns', 'profiles', 'spend']);
     expect(() => SERVICE_TRIGGERS_OPERATOR.build('svc', { survey_rules: 3 }, { allowedLatenessMs: 0 })).toThrow(/survey_rules/);

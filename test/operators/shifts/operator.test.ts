@@ -1,3 +1,4 @@
+import { ProfileStore } from '../../../operators/customer-profiles.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { stableAlertId } from '../../../operators/alert.js';
@@ -608,11 +609,16 @@ describe('population moves per segment (issue 17, item 3)', () => {
     const settings = resolveShiftConfig({ measures: ['spend_total'], instant: [], silence: { enabled: false } });
     /** Every alert (as JSON, sorted) of the operator's parts run as the runner runs them: customers hashed to `shards` local parts, one global part. */
     const sharded = (shards: number): string[] => {
-      const locals: CustomerShiftLocal[] = Array.from({ length: shards }, () => new CustomerShiftLocal('shifts', settings));
+      const profiles = Array.from({ length: shards }, () => new ProfileStore(false));
+      const locals: CustomerShiftLocal[] = profiles.map((store) => new CustomerShiftLocal('shifts', settings, store));
       const global = new CustomerShiftGlobal('shifts', settings);
       const rows: OutputRow[] = [];
       days.forEach((events, d) => {
-        for (const e of events) locals[Number(e.customer_id?.slice(1)) % shards]!.process(e);
+        for (const e of events) {
+          const shard = Number(e.customer_id?.slice(1)) % shards;
+          profiles[shard]!.process(e);
+          locals[shard]!.process(e);
+        }
         global.merge(locals.flatMap((l) => l.drainPartial() ?? []));
         driveInline(global.onWatermark((d + 1) * MS_PER_DAY), (request) => locals.map((l) => l.answer(request)));
         for (const part of [...locals, global])
