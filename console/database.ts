@@ -27,8 +27,11 @@ export function queuedDatabase(queue: SerialQueue, connect: () => Promise<DuckDB
   };
 }
 
-/** The console of a database no job holds: one connection, one request's work at a time. */
-export function singleConnectionDatabase(conn: DuckDBConnection): ConsoleDatabase {
-  const queue = new SerialQueue();
+/**
+ * The console of a database no job holds: one connection, one request's work at a time, in turn
+ * with the other work of `queue` (the command API's, which `pulse cases` reaches it through: two
+ * queues let a page's update and a command's update of one case collide in DuckDB).
+ */
+export function singleConnectionDatabase(conn: DuckDBConnection, queue = new SerialQueue()): ConsoleDatabase {
   return { use: (work) => queue.run(() => work(conn)) };
 }

@@ -142,7 +142,8 @@ async function runInRunningJob(locked: StoreLockedError, args: string[]): Promis
   if (result === undefined) {
     process.stderr.write(
       `pulse: ${locked.message}\npulse: what holds it serves no API (no ${apiAddressFile(locked.path)}): ` +
-        `a job started without a metrics port. Restart it with --metrics-port N (or metrics.port in the job YAML) ` +
+        `a job started without a metrics port, or a job or \`pulse console\` still opening it (they serve the API once ` +
+        `they have opened it: try again in a few seconds). Restart a job with --metrics-port N (or metrics.port in the job YAML) ` +
         `to use pulse commands while it runs, or stop it first.\n`,
     );
     return EXIT_FAILURE;

@@ -16,8 +16,10 @@ export async function serveCommandApi(options: {
   dbPath: string;
   reportsDir: string;
   connect: () => Promise<DuckDBConnection>;
+  /** The commands' database work takes turns with the other work of this queue (the console's pages). */
+  queue: SerialQueue;
 }): Promise<{ close: () => Promise<void> }> {
-  const api = new JobCommandApi({ ...options, queue: new SerialQueue() });
+  const api = new JobCommandApi(options);
   const token = newApiToken();
   const server = await startMetricsServer(0, new Registry(), { healthy: () => true, ready: () => true }, [
     { path: COMMAND_API_PATH, token, handle: (body) => api.handle(body) },

@@ -10,6 +10,7 @@ import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { openDatabase } from '../open-store.js';
 import { serveCommandApi } from '../command-api-server.js';
+import { SerialQueue } from '../../sinks/serial-queue.js';
 
 export interface ConsoleCommandOptions {
   db: string;
@@ -36,22 +37,28 @@ export async function consoleCommand(options: ConsoleCommandOptions, signal?: Ab
     }
     throw error;
   });
+  // The console's pages and the commands that reach the file through it take turns on it.
+  const queue = new SerialQueue();
   try {
     // A database written by an older version may lack the users table (or newer columns).
     await createOrUpgradeTables(opened.connection, [...OUTPUT_TABLES_DDL, ...STATE_TABLES_DDL]);
+    // `pulse cases`, `pulse users` and the other database commands reach the file through the
+    // console while it holds it, as they reach a running job (SPEC section 2: never a lock error);
+    // served before the web server starts, so that a command in the console's first seconds finds it.
+    const api = await serveCommandApi({ dbPath: options.db, reportsDir: resolve(options.reports ?? 'reports'), connect: opened.connect, queue });
     // The web server and its templates load only for a console (about 60 ms of each start).
     const { startConsole } = await import('../../console/server.js');
     const server = await startConsole({
-      db: singleConnectionDatabase(opened.connection),
+      db: singleConnectionDatabase(opened.connection, queue),
       port: options.port,
       host: options.host,
       dueSoonMs,
       ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl.replace(/\/+$/, '') }),
       ...(options.reports === undefined ? {} : { reportsDir: options.reports }),
+    }).catch(async (error: unknown) => {
+      await api.close();
+      throw error;
     });
-    // `pulse cases`, `pulse users` and the other database commands reach the file through the
-    // console while it holds it, as they reach a running job (SPEC section 2: never a lock error).
-    const api = await serveCommandApi({ dbPath: options.db, reportsDir: resolve(options.reports ?? 'reports'), connect: opened.connect });
     process.stderr.write(`pulse console: serving ${options.db} at ${server.url} (stop with Ctrl-C)\n`);
     try {
       await new Promise<void>((resolve) => {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { apiAddressFile } from '../../pipelines/job-api-address.js';
-import { CASES, writeConsoleFixture } from '../console/fixture.js';
+import { CASES, PASSWORD, USERS, writeConsoleFixture } from '../console/fixture.js';
+import { Browserless } from '../helpers/browserless.js';
+import { query } from '../helpers/duckdb.js';
 import { pulseIn } from '../helpers/stdin-job.js';
 import { CLI, waitFor } from './kafka-helpers.js';
 
@@ -58,4 +60,51 @@ describe('commands reach a database that pulse console holds', () => {
     expect(after.status, after.stderr).toBe(0);
     expect(after.stdout).toContain('through the console');
   }, 120_000);
+
+  it('pages and commands that change one case at the same moment all land (they take turns on the file)', async () => {
+    const db = join(dir, 'turns.duckdb');
+    await writeConsoleFixture(db);
+    const port = await freePort();
+    const console_ = spawn(process.execPath, [CLI, 'console', '--db', db, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => console_.on('exit', resolve));
+    let served = '';
+    console_.stderr.on('data', (chunk: Buffer) => (served += chunk.toString()));
+    const notes: string[] = [];
+    try {
+      await waitFor('the console to serve its pages', async () => served.includes('pulse console: serving'), 60_000);
+      const client = new Browserless(`http://127.0.0.1:${port}`);
+      const token = Browserless.token(await (await client.request('/login')).text());
+      expect((await client.request('/login', { _csrf: token, name: USERS.manager.name, password: PASSWORD })).status).toBe(303);
+      const page = Browserless.token(await (await client.request(`/cases/${CASES.overdue}`)).text());
+      const statuses = ['acknowledged', 'in_progress', 'waiting_on_customer', 'open'];
+      // Rounds of commands (separate processes) adding notes while the manager's page changes the
+      // case's status thirty times at once: each a transaction on the same case.
+      for (let round = 0; round < 4; round++) {
+        const commands = Array.from({ length: 8 }, (_, i) => {
+          notes.push(`command note ${round}.${i}`);
+          return ran(spawn(process.execPath, [CLI, 'cases', 'update', CASES.overdue, '--db', db, '--note', `command note ${round}.${i}`], { cwd: dir }));
+        });
+        const posts = Array.from({ length: 30 }, async (_, i) => {
+          const status = statuses[i % statuses.length]!;
+          notes.push(`${status} ${round}.${i}`);
+          const response = await client.request(`/cases/${CASES.overdue}/status`, { _csrf: page, status, note: `${status} ${round}.${i}` });
+          return { status: response.status, body: response.status === 303 ? '' : await response.text() };
+        });
+        for (const command of await Promise.all(commands)) expect(command.code, command.stderr).toBe(0);
+        for (const post of await Promise.all(posts)) expect(post.status, post.body).toBe(303);
+      }
+    } finally {
+      console_.kill('SIGTERM');
+      await exited;
+    }
+    const [events] = await query(db, `SELECT note FROM case_events WHERE case_id = '${CASES.overdue}' AND note IS NOT NULL`);
+    expect(events!.map((e) => e['note'])).toEqual(expect.arrayContaining(notes));
+  }, 240_000);
 });
+
+/** How a child process ended, and what it wrote to stderr. */
+function ran(child: ReturnType<typeof spawn>): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+}
