@@ -53,7 +53,10 @@ function renderTable(columns: TableColumn[], rows: string[][], caption?: string,
     return names.length > 0 ? ` class="${names.join(' ')}"` : '';
   };
   const head = columns.map((c, i) => `<th scope="col"${classes(i)}>${e(c.label)}</th>`).join('');
-  const body = rows.map((r, ri) => `<tr>${r.map((cell, i) => `<td${classes(i, highlights?.[ri]?.[i] ?? null)}>${e(cell)}</td>`).join('')}</tr>`).join('\n');
+  const body =
+    rows.length === 0
+      ? `<tr><td colspan="${columns.length}" class="none">none</td></tr>`
+      : rows.map((r, ri) => `<tr>${r.map((cell, i) => `<td${classes(i, highlights?.[ri]?.[i] ?? null)}>${e(cell)}</td>`).join('')}</tr>`).join('\n');
   return (
     `<table>${caption === undefined ? '' : `<caption>${e(caption)}</caption>`}<thead><tr>${head}</tr></thead>` +
     `<tbody>\n${body}\n</tbody></table>${note === undefined ? '' : `<p class="note">${e(note)}</p>`}`
@@ -73,6 +76,7 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0;font-variant-numeric:tabular-nu
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border-bottom:1px solid #dde;padding:.3rem .5rem;text-align:left}
+td.none{color:#556;font-style:italic}
 th{background:#f5f6f8}.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{font-size:.85rem;color:#556}
 td.hl-red{background:#f8d7da;color:#721c24}td.hl-amber{background:#fff3cd;color:#856404}

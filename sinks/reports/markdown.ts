@@ -31,7 +31,8 @@ function renderBlock(block: ReportBlock, htmlFileName: string): string[] {
       // Markdown has no colours: a highlighted cell is bold and names its colour.
       const cell = (text: string, colour: string | null | undefined): string => (colour ? `**${m(text)}** (${colour})` : m(text));
       block.rows.forEach((row, r) => out.push(`| ${row.map((text, c) => cell(text, block.highlights?.[r]?.[c])).join(' | ')} |`));
-      if (block.rows.length === 0) out.push(`| ${block.columns.map(() => ' ').join(' | ')} |`);
+      // A table needs a row to render everywhere; an empty one says so rather than show blank cells.
+      if (block.rows.length === 0) out.push(`| ${block.columns.map((_, c) => (c === 0 ? '_none_' : ' ')).join(' | ')} |`);
       if (block.note !== undefined) out.push('', `_${m(block.note)}_`);
       return out;
     }

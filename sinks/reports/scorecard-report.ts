@@ -18,7 +18,7 @@ import { numOrNull, queryRows, str } from './db.js';
 import type { ReportBlock } from './document.js';
 import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 import { highlightCells } from './highlight.js';
-import { lateContacts, lateContactsText, type LateContacts } from './late-contacts.js';
+import { invalidContactsText, lateContactsText, refusedContacts, type InvalidContacts, type LateContacts } from './late-contacts.js';
 import { scheduledReportName, scheduledReportParams, scheduledReportTimes, type ScheduledReportParams } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
@@ -61,6 +61,8 @@ export interface ScorecardData {
   fcrProvisional: boolean;
   /** Contacts of the period refused as late: in none of the rows. */
   late: LateContacts;
+  /** Contacts of the period refused for their record: in none of the rows either. */
+  invalid: InvalidContacts;
 }
 
 const ALL = '(all)';
@@ -123,7 +125,7 @@ export async function scorecardData(connection: DuckDBConnection, p: Pick<Schedu
   }
   // The all-queues rows last, whatever order the query gave (the sort is stable).
   const ordered = [...byKey.values()].sort((a, b) => Number(a.queue === ALL) - Number(b.queue === ALL));
-  return { rows: ordered, daysWithData, fcrProvisional, late: await lateContacts(connection, p.start, p.end) };
+  return { rows: ordered, daysWithData, fcrProvisional, ...(await refusedContacts(connection, p.start, p.end)) };
 }
 
 function formatValue(format: Format, value: number | null): string {
@@ -150,8 +152,10 @@ export function scorecardBlocks(data: ScorecardData, p: ScheduledReportParams): 
       `${h.kpi} ${h.above !== undefined ? `above ${h.above}` : ''}${h.above !== undefined && h.below !== undefined ? ' or ' : ''}${h.below !== undefined ? `below ${h.below}` : ''}: ${h.colour} ${h.apply}${h.channels ? ` (${h.channels.join(', ')})` : ''}`,
   );
   const late = lateContactsText(data.late);
+  const invalid = invalidContactsText(data.invalid);
   return [
     ...(late === null ? [] : [{ type: 'notice' as const, level: 'warning' as const, title: 'Contacts missing from these figures', text: late }]),
+    ...(invalid === null ? [] : [{ type: 'notice' as const, level: 'warning' as const, title: 'Contact records refused', text: invalid }]),
     // A period after the contacts end (or before they were loaded) would be a table of zeros without a word.
     ...(data.daysWithData > 0
       ? []

@@ -210,6 +210,8 @@ describe('contacts of the period refused as late', () => {
       expect((blocks[0] as { text: string }).text).toMatch(
         /^5 contacts queued in this period .* are in none of the figures below \(sales\/web 3, billing\/email 2\)/,
       );
+      // A duplicate is not missing (its first copy counts); nothing else was refused that day.
+      expect(data.invalid).toEqual({ total: 0, byReason: [] });
       // None refused: no notice. A day without contacts (W2 and after) says so.
       const none = await scorecardData(conn, { previousStart: W2 - DAY, start: W2, end: W2 + DAY });
       expect(
@@ -223,6 +225,48 @@ describe('contacts of the period refused as late', () => {
           highlight: [],
         }).slice(0, 2),
       ).toMatchObject([{ type: 'notice', level: 'info', title: 'No contact data this day' }, { type: 'facts' }]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
+  it('a day whose contact records were all refused for what they said reads as that, not as a day without contacts', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      for (const ddl of OUTPUT_TABLES_DDL) await conn.run(ddl);
+      const start = W2;
+      const contact = (queuedAt: number, answeredAt: number): string =>
+        JSON.stringify({ type: 'contact', event_id: 'x', queued_at: queuedAt, answered_at: answeredAt, queue: 'billing', channel: 'voice' });
+      const letter = (reason: string, type: string, raw: string) =>
+        conn.run(`INSERT INTO dead_letters VALUES ('files', 'a.ndjson:1', $reason, 'why', $type, $raw)`, { reason, type, raw });
+      // An upstream change: answered before queued, all day; one with a field of the wrong type; one cut off.
+      for (let i = 0; i < 5; i++) await letter('impossible_value', 'contact', contact(start + i * 3_600_000, start + i * 3_600_000 - 60_000));
+      await letter('wrong_type', 'contact', JSON.stringify({ type: 'contact', queued_at: start + 60_000, queue: 7 }));
+      await letter('malformed_json', 'unknown', '{"type":"contact","queued_at":');
+      await letter('impossible_value', 'contact', contact(start - 60_000, start - 120_000)); // the day before
+      const data = await scorecardData(conn, { previousStart: start - DAY, start, end: start + DAY });
+      expect(data.daysWithData).toBe(0);
+      expect(data.invalid).toEqual({
+        total: 6,
+        byReason: [
+          { reason: 'impossible_value', contacts: 5 },
+          { reason: 'wrong_type', contacts: 1 },
+        ],
+      });
+      const blocks = scorecardBlocks(data, {
+        report: 'contact_center_scorecard',
+        schedule: 'Daily',
+        period: 'day',
+        previousStart: start - DAY,
+        start,
+        end: start + DAY,
+        highlight: [],
+      });
+      expect(blocks[0]).toMatchObject({ type: 'notice', level: 'warning', title: 'Contact records refused' });
+      expect((blocks[0] as { text: string }).text).toMatch(
+        /^6 contact records of this period were refused \(impossible_value 5, wrong_type 1\) and are in none of the figures below/,
+      );
     } finally {
       conn.closeSync();
       instance.closeSync();
