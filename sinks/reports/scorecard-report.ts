@@ -18,7 +18,7 @@ import { numOrNull, queryRows, str } from './db.js';
 import type { ReportBlock } from './document.js';
 import { formatCount, formatInstant, formatPercent, formatSeconds, formatSigned, NA } from './format.js';
 import { highlightCells } from './highlight.js';
-import { invalidContactsText, lateContactsText, refusedContacts, type InvalidContacts, type LateContacts } from './late-contacts.js';
+import { invalidContactsText, lateContactsText, refusedContacts, type InvalidContacts, type LateContacts } from './refused-contacts.js';
 import { scheduledReportName, scheduledReportParams, scheduledReportTimes, type ScheduledReportParams } from './scheduled-alert.js';
 import type { PreparedReport } from './write.js';
 import { exactSumSql } from '../duckdb/exact-sum.js';
