@@ -8,7 +8,7 @@ import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/c
 import { CaseChangeError, CaseNotFoundError, UnknownTeamError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
-import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
+import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type AlertRow, type CaseFilters } from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
 import type { ConsoleUser } from '../users.js';
 
@@ -99,7 +99,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
       const events = await caseEvents(conn, found.case_id);
       const alert = found.alert_id === null ? undefined : (await listAlerts(conn, { alertId: found.alert_id }, 1))[0];
       const customerId = found.customer_id;
-      const queue = alert?.labels['queue'];
+      const queue = contactQueueOf(alert);
       return {
         found,
         now: await jobNow(conn),
@@ -189,6 +189,15 @@ function changeOf(action: Exclude<Action, 'close'>, form: CaseForm): CaseForm {
     return { ...(form.team === undefined ? {} : { team: form.team }), ...(form.assignee === undefined ? {} : { assignee: form.assignee }), ...note };
   }
   return note;
+}
+
+/**
+ * The queue of the contact behind the case's alert. Only service alerts open cases, and the service
+ * operator puts the queue in their annotations (operators/service/describe.ts), never in their
+ * labels; an alert from a survey has none.
+ */
+function contactQueueOf(alert: AlertRow | undefined): string | undefined {
+  return alert?.annotations['queue'];
 }
 
 /** The case with exactly this id (the console links full ids; prefixes are for the CLI). */
