@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TERMINAL_CASE_STATUSES } from '../operators/service/case-status.js';
+import { VERDICTS_BY_ALERT_SQL } from '../sinks/outcomes/figures.js';
 
 export interface CaseFilters {
   team?: string;
@@ -50,7 +51,11 @@ export interface AlertRow {
   case_id: string | null;
   /** Whether its report has been rendered (served at /alerts/:id/report). */
   has_report: boolean;
-  /** The latest outcome recorded on it, its lead or its case, with who recorded it (sinks/outcomes). */
+  /**
+   * What came of it, with who recorded it: the verdict on it, its lead or its case that the outcome
+   * figures count (sinks/outcomes/figures.ts), else the latest outcome recorded (an action such as
+   * acknowledged).
+   */
   outcome: string | null;
 }
 
@@ -181,7 +186,15 @@ const ALERT_COLUMNS = `a.alert_id, a.kind, a.rule, a.severity, a.customer_id, ep
   CAST(a.labels AS VARCHAR) AS labels, CAST(a.annotations AS VARCHAR) AS annotations,
   coalesce((SELECT min(c.case_id) FROM cases c WHERE c.alert_id = a.alert_id), json_extract_string(a.labels, '$.case_id')) AS case_id,
   EXISTS (SELECT 1 FROM pulse_report_requests r WHERE r.alert_id = a.alert_id AND r.status = 'done') AS has_report,
-  (SELECT arg_max(o.outcome || ' (' || o.actor || ')', o.seq) FROM outcomes o WHERE o.alert_id = a.alert_id) AS outcome`;
+  coalesce(v.outcome || ' (' || v.actor || ')',
+    (SELECT arg_max(o.outcome || ' (' || o.actor || ')', o.seq) FROM outcomes o WHERE o.alert_id = a.alert_id)) AS outcome`;
+
+/**
+ * The verdict on each alert that `pulse outcomes summary` counts (a person's beats an inferred one
+ * whatever their order), joined as `v`: the latest row alone showed an inference made after a
+ * person's verdict, which the figures ignore.
+ */
+const VERDICTS_JOIN = `LEFT JOIN (${VERDICTS_BY_ALERT_SQL}) v ON v.alert_id = a.alert_id`;
 
 export interface AlertFilters {
   kind?: string;
@@ -209,7 +222,7 @@ export async function listAlerts(conn: DuckDBConnection, filters: AlertFilters, 
   add(filters.customer, 'a.customer_id = $customer', 'customer');
   add(filters.alertId, 'a.alert_id = $alertId', 'alertId');
   const reader = await conn.runAndReadAll(
-    `SELECT ${ALERT_COLUMNS} FROM alerts a
+    `SELECT ${ALERT_COLUMNS} FROM alerts a ${VERDICTS_JOIN}
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      QUALIFY row_number() OVER (PARTITION BY a.alert_id ORDER BY a.fired_at DESC, a.status) = 1
      ORDER BY a.fired_at DESC, a.alert_id LIMIT ${Math.floor(limit)}`,
