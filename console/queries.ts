@@ -3,7 +3,7 @@
  * recent alerts. Plain SQL over the job's output tables; case changes go through sinks/cases.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TERMINAL_CASE_STATUSES } from '../operators/service/case-status.js';
+import { CASE_ALERT_RULES, TERMINAL_CASE_STATUSES } from '../operators/service/case-status.js';
 import { VERDICTS_BY_ALERT_SQL } from '../sinks/outcomes/figures.js';
 
 export interface CaseFilters {
@@ -86,12 +86,28 @@ const SEGMENTS_CTE = `seg AS (
   SELECT customer_id, arg_max(tier, updated_at) AS tier, arg_max(trailing_spend, updated_at) AS trailing_spend
   FROM customer_segments GROUP BY customer_id)`;
 
+/**
+ * The ids of the cases escalated to the team `$team`. The `case_overdue` alert of an escalation
+ * (operators/service/cases.ts) names the case and the team it went to (`cases.escalation.team`, else
+ * the case's own), and links that team to the case: the case stays in its team, so this alert is
+ * the one record of whom it was escalated to.
+ */
+const CASES_ESCALATED_TO_TEAM = `SELECT json_extract_string(labels, '$.case_id') FROM alerts
+  WHERE kind = 'service' AND rule = '${CASE_ALERT_RULES.overdue}' AND json_extract_string(labels, '$.team') = $team`;
+
+/** Whether the case was escalated to `team` (see CASES_ESCALATED_TO_TEAM). */
+export async function wasEscalatedTo(conn: DuckDBConnection, caseId: string, team: string): Promise<boolean> {
+  const reader = await conn.runAndReadAll(`SELECT $caseId IN (${CASES_ESCALATED_TO_TEAM}) AS escalated`, { caseId, team });
+  return reader.getRowsJS()[0]?.[0] === true;
+}
+
 /** The status filter value that means every status not closed or resolved (the default). */
 export const OPEN_STATUSES = OPEN_FILTER;
 
 /**
  * Cases for the home page: overdue first, then due within `dueSoonMs`, then the rest, each by due
- * time. `status` defaults to the open statuses.
+ * time. `status` defaults to the open statuses. A team's cases are those it owns and those
+ * escalated to it.
  */
 export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters, now: number, dueSoonMs: number, limit = 500): Promise<CaseListRow[]> {
   const where: string[] = [];
@@ -102,8 +118,11 @@ export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters
     where.push('c.status = $status');
     params['status'] = status;
   }
+  if (filters.team !== undefined && filters.team !== '') {
+    where.push(`(c.team = $team OR c.case_id IN (${CASES_ESCALATED_TO_TEAM}))`);
+    params['team'] = filters.team;
+  }
   for (const [key, column] of [
-    ['team', 'c.team'],
     ['severity', 'c.severity'],
     ['category', 'c.category'],
     ['tier', 'seg.tier'],

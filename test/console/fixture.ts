@@ -90,10 +90,22 @@ interaction_rules:
 
 async function insertAlert(conn: DuckDBConnection, id: string, customer: string, team: string, caseId: string, description: string): Promise<void> {
   const real = serviceAlertOfContact();
-  const labels = JSON.stringify({ ...real.labels, team, case_id: caseId, account_owner: `owner <i>${HOSTILE}</i>` });
-  const annotations = JSON.stringify({ ...real.annotations, summary: `Negative contact of ${customer}`, description, case_id: caseId });
+  await insertAlertRow(conn, {
+    ...real,
+    alert_id: id,
+    customer_id: customer,
+    window_start: NOW - 50 * HOUR,
+    fired_at: NOW - 49 * HOUR,
+    labels: { ...real.labels, team, case_id: caseId, account_owner: `owner <i>${HOSTILE}</i>` },
+    annotations: { ...real.annotations, summary: `Negative contact of ${customer}`, description, case_id: caseId },
+  });
+}
+
+/** Writes an alert as the job's alert sink stores it. */
+export async function insertAlertRow(conn: DuckDBConnection, alert: Alert): Promise<void> {
   await conn.run(
-    `INSERT INTO alerts VALUES (${q(id)}, 'service', ${q(real.rule)}, ${q(real.severity)}, ${q(customer)}, ${ts(NOW - 50 * HOUR)}, ${ts(NOW - 49 * HOUR)}, ${q(labels)}, ${q(annotations)}, 'firing')`,
+    `INSERT INTO alerts VALUES (${q(alert.alert_id)}, ${q(alert.kind)}, ${q(alert.rule)}, ${q(alert.severity)}, ${alert.customer_id === null ? 'NULL' : q(alert.customer_id)},
+       ${ts(alert.window_start)}, ${ts(alert.fired_at)}, ${q(JSON.stringify(alert.labels))}, ${q(JSON.stringify(alert.annotations))}, ${q(alert.status)})`,
   );
 }
 
