@@ -3,7 +3,8 @@
  * recent alerts. Plain SQL over the job's output tables; case changes go through sinks/cases.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TERMINAL_CASE_STATUSES } from '../operators/service/case-status.js';
+import { CASE_ALERT_RULES, TERMINAL_CASE_STATUSES } from '../operators/service/case-status.js';
+import { VERDICTS_BY_ALERT_SQL } from '../sinks/outcomes/figures.js';
 
 export interface CaseFilters {
   team?: string;
@@ -50,7 +51,11 @@ export interface AlertRow {
   case_id: string | null;
   /** Whether its report has been rendered (served at /alerts/:id/report). */
   has_report: boolean;
-  /** The latest outcome recorded on it, its lead or its case, with who recorded it (sinks/outcomes). */
+  /**
+   * What came of it, with who recorded it: the verdict on it, its lead or its case that the outcome
+   * figures count (sinks/outcomes/figures.ts), else the latest outcome recorded (an action such as
+   * acknowledged).
+   */
   outcome: string | null;
 }
 
@@ -81,12 +86,28 @@ const SEGMENTS_CTE = `seg AS (
   SELECT customer_id, arg_max(tier, updated_at) AS tier, arg_max(trailing_spend, updated_at) AS trailing_spend
   FROM customer_segments GROUP BY customer_id)`;
 
+/**
+ * The ids of the cases escalated to the team `$team`. The `case_overdue` alert of an escalation
+ * (operators/service/cases.ts) names the case and the team it went to (`cases.escalation.team`, else
+ * the case's own), and links that team to the case: the case stays in its team, so this alert is
+ * the one record of whom it was escalated to.
+ */
+const CASES_ESCALATED_TO_TEAM = `SELECT json_extract_string(labels, '$.case_id') FROM alerts
+  WHERE kind = 'service' AND rule = '${CASE_ALERT_RULES.overdue}' AND json_extract_string(labels, '$.team') = $team`;
+
+/** Whether the case was escalated to `team` (see CASES_ESCALATED_TO_TEAM). */
+export async function wasEscalatedTo(conn: DuckDBConnection, caseId: string, team: string): Promise<boolean> {
+  const reader = await conn.runAndReadAll(`SELECT $caseId IN (${CASES_ESCALATED_TO_TEAM}) AS escalated`, { caseId, team });
+  return reader.getRowsJS()[0]?.[0] === true;
+}
+
 /** The status filter value that means every status not closed or resolved (the default). */
 export const OPEN_STATUSES = OPEN_FILTER;
 
 /**
  * Cases for the home page: overdue first, then due within `dueSoonMs`, then the rest, each by due
- * time. `status` defaults to the open statuses.
+ * time. `status` defaults to the open statuses. A team's cases are those it owns and those
+ * escalated to it.
  */
 export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters, now: number, dueSoonMs: number, limit = 500): Promise<CaseListRow[]> {
   const where: string[] = [];
@@ -97,8 +118,11 @@ export async function listHomeCases(conn: DuckDBConnection, filters: CaseFilters
     where.push('c.status = $status');
     params['status'] = status;
   }
+  if (filters.team !== undefined && filters.team !== '') {
+    where.push(`(c.team = $team OR c.case_id IN (${CASES_ESCALATED_TO_TEAM}))`);
+    params['team'] = filters.team;
+  }
   for (const [key, column] of [
-    ['team', 'c.team'],
     ['severity', 'c.severity'],
     ['category', 'c.category'],
     ['tier', 'seg.tier'],
@@ -181,7 +205,15 @@ const ALERT_COLUMNS = `a.alert_id, a.kind, a.rule, a.severity, a.customer_id, ep
   CAST(a.labels AS VARCHAR) AS labels, CAST(a.annotations AS VARCHAR) AS annotations,
   coalesce((SELECT min(c.case_id) FROM cases c WHERE c.alert_id = a.alert_id), json_extract_string(a.labels, '$.case_id')) AS case_id,
   EXISTS (SELECT 1 FROM pulse_report_requests r WHERE r.alert_id = a.alert_id AND r.status = 'done') AS has_report,
-  (SELECT arg_max(o.outcome || ' (' || o.actor || ')', o.seq) FROM outcomes o WHERE o.alert_id = a.alert_id) AS outcome`;
+  coalesce(v.outcome || ' (' || v.actor || ')',
+    (SELECT arg_max(o.outcome || ' (' || o.actor || ')', o.seq) FROM outcomes o WHERE o.alert_id = a.alert_id)) AS outcome`;
+
+/**
+ * The verdict on each alert that `pulse outcomes summary` counts (a person's beats an inferred one
+ * whatever their order), joined as `v`: the latest row alone showed an inference made after a
+ * person's verdict, which the figures ignore.
+ */
+const VERDICTS_JOIN = `LEFT JOIN (${VERDICTS_BY_ALERT_SQL}) v ON v.alert_id = a.alert_id`;
 
 export interface AlertFilters {
   kind?: string;
@@ -209,7 +241,7 @@ export async function listAlerts(conn: DuckDBConnection, filters: AlertFilters, 
   add(filters.customer, 'a.customer_id = $customer', 'customer');
   add(filters.alertId, 'a.alert_id = $alertId', 'alertId');
   const reader = await conn.runAndReadAll(
-    `SELECT ${ALERT_COLUMNS} FROM alerts a
+    `SELECT ${ALERT_COLUMNS} FROM alerts a ${VERDICTS_JOIN}
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      QUALIFY row_number() OVER (PARTITION BY a.alert_id ORDER BY a.fired_at DESC, a.status) = 1
      ORDER BY a.fired_at DESC, a.alert_id LIMIT ${Math.floor(limit)}`,

@@ -8,7 +8,18 @@ import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/c
 import { CaseChangeError, CaseNotFoundError, UnknownTeamError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
-import { customerOf, filterChoices, listAlerts, listHomeCases, OPEN_STATUSES, queueKpis, recentWindows, type CaseFilters } from '../queries.js';
+import {
+  customerOf,
+  filterChoices,
+  listAlerts,
+  listHomeCases,
+  OPEN_STATUSES,
+  queueKpis,
+  recentWindows,
+  wasEscalatedTo,
+  type AlertRow,
+  type CaseFilters,
+} from '../queries.js';
 import { renderError, type PageContext } from '../server.js';
 import type { ConsoleUser } from '../users.js';
 
@@ -22,9 +33,13 @@ interface CaseForm {
   assignee?: string;
 }
 
-/** Members see and work their own team's cases; managers every team's. */
-export function mayWork(user: ConsoleUser, found: CaseRecord): boolean {
-  return user.role === 'manager' || found.team === user.team;
+/**
+ * Members see and work their own team's cases and the cases escalated to their team (its
+ * `case_overdue` alert sent them the link); managers every team's.
+ */
+export async function mayWork(conn: Parameters<typeof getCase>[0], user: ConsoleUser, found: CaseRecord): Promise<boolean> {
+  if (user.role === 'manager' || found.team === user.team) return true;
+  return wasEscalatedTo(conn, found.case_id, user.team);
 }
 
 /**
@@ -95,11 +110,11 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
     const user = request.user!;
     const page = await context.db.use(async (conn) => {
       const found = await findCase(conn, request.params.id);
-      if (found === undefined || !mayWork(user, found)) return undefined;
+      if (found === undefined || !(await mayWork(conn, user, found))) return undefined;
       const events = await caseEvents(conn, found.case_id);
       const alert = found.alert_id === null ? undefined : (await listAlerts(conn, { alertId: found.alert_id }, 1))[0];
       const customerId = found.customer_id;
-      const queue = alert?.labels['queue'];
+      const queue = contactQueueOf(alert);
       return {
         found,
         now: await jobNow(conn),
@@ -147,7 +162,7 @@ export function registerCasePages(app: FastifyInstance, context: PageContext): v
     }
     const outcome = await context.db.use(async (conn) => {
       const found = await findCase(conn, request.params.id);
-      if (found === undefined || !mayWork(user, found)) return 'not found' as const;
+      if (found === undefined || !(await mayWork(conn, user, found))) return 'not found' as const;
       const who = { actor: user.name, at: await jobNow(conn) };
       try {
         if (action === 'close') await closeCase(conn, found.case_id, form.note === undefined ? {} : { note: form.note }, who);
@@ -189,6 +204,15 @@ function changeOf(action: Exclude<Action, 'close'>, form: CaseForm): CaseForm {
     return { ...(form.team === undefined ? {} : { team: form.team }), ...(form.assignee === undefined ? {} : { assignee: form.assignee }), ...note };
   }
   return note;
+}
+
+/**
+ * The queue of the contact behind the case's alert. Only service alerts open cases, and the service
+ * operator puts the queue in their annotations (operators/service/describe.ts), never in their
+ * labels; an alert from a survey has none.
+ */
+function contactQueueOf(alert: AlertRow | undefined): string | undefined {
+  return alert?.annotations['queue'];
 }
 
 /** The case with exactly this id (the console links full ids; prefixes are for the CLI). */

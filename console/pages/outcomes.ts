@@ -26,7 +26,7 @@ interface OutcomeForm {
 async function mayJudge(conn: Parameters<typeof listAlerts>[0], user: ConsoleUser, kind: SubjectKind, id: string): Promise<boolean> {
   if (kind === 'case') {
     const found = await findCase(conn, id);
-    return found !== undefined && mayWork(user, found);
+    return found !== undefined && (await mayWork(conn, user, found));
   }
   const [alert] = await listAlerts(conn, { alertId: id, ...teamScope(user) }, 1);
   return alert !== undefined;

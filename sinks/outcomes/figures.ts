@@ -69,13 +69,18 @@ export interface OutcomeFigures {
 const POSITIVE = `('useful', 'won', 'won_candidate')`;
 const VERDICTS = `('useful', 'not_useful', 'won', 'lost', 'won_candidate', 'lost_candidate')`;
 
-/** One verdict per alert id (see the module comment); people's verdicts before a `reopened` are void. */
-const VERDICT_CTE = `verdict AS (
-  SELECT alert_id, outcome, value FROM (
+/**
+ * One verdict per alert id (see the module comment), with who gave it; people's verdicts before a
+ * `reopened` are void. A query of its own so that the console shows the verdict these figures count.
+ */
+export const VERDICTS_BY_ALERT_SQL = `
+  SELECT alert_id, outcome, value, actor FROM (
     SELECT *, max(seq) FILTER (WHERE outcome = 'reopened') OVER (PARTITION BY alert_id) AS reopened_at
       FROM outcomes WHERE alert_id IS NOT NULL)
    WHERE outcome IN ${VERDICTS} AND NOT (source = 'person' AND seq < coalesce(reopened_at, -1))
-   QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY source = 'person' DESC, seq DESC) = 1)`;
+   QUALIFY row_number() OVER (PARTITION BY alert_id ORDER BY source = 'person' DESC, seq DESC) = 1`;
+
+const VERDICT_CTE = `verdict AS (${VERDICTS_BY_ALERT_SQL})`;
 
 /**
  * The figures over the subjects created before `until` (epoch ms; all when omitted), with every

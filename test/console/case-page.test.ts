@@ -4,7 +4,7 @@
  * well-formed attribute; reassigning to a misspelt team says what a console user can do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASES, NOW, USERS, openFixtureConsole, signedIn, type FixtureConsole } from './fixture.js';
+import { CASES, FIXTURE_QUEUE, NOW, USERS, openFixtureConsole, signedIn, type FixtureConsole } from './fixture.js';
 
 /** A retention alert of the customer of the billing case `dueSoon`, linked to retention's case. */
 const OTHER_TEAM_RULE = 'RetentionOnlySignal';
@@ -44,6 +44,14 @@ describe('the case page', () => {
     expect(managerPage.body).toContain(OTHER_TEAM_RULE);
     expect(managerPage.body).toContain(OTHER_TEAM_CASE_LINK);
     expect((await manager.request('GET', '/customers/cust-2')).body).toContain(OTHER_TEAM_RULE);
+  });
+
+  it("shows the KPIs of the queue the opening alert's contact came in on (an annotation of service alerts)", async () => {
+    const member = await signedIn(opened!.app, USERS.member.name);
+    const page = (await member.request('GET', `/cases/${CASES.dueSoon}`)).body;
+    // Oracle: the fixture's one contact_kpis row of its queue, 40 offered, 25% abandoned.
+    expect(page).toContain(`<h3>Queue ${FIXTURE_QUEUE}</h3>`);
+    expect(page).toMatch(/<td>voice<\/td><td>40<\/td><td>25(\.0)?%<\/td>/);
   });
 
   it("gives a member's close button a quoted title, and a manager's none", async () => {

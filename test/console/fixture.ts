@@ -1,6 +1,7 @@
 /**
  * A job database for console tests, written directly: cases of two teams around a fixed "now"
- * (one overdue, one due soon, one later, one closed), the alerts behind them, a customer segment,
+ * (one overdue, one due soon, one later, one closed), the alerts behind them (shaped as the service
+ * operator fires them), a customer segment,
  * windows and queue KPIs, and three users. Customer ids, transcripts and notes carry HTML, which
  * every page must show as text.
  */
@@ -15,6 +16,8 @@ import { addUser, hashPassword } from '../../console/users.js';
 import { createOrUpgradeTables } from '../../sinks/duckdb/migrate.js';
 import { OUTPUT_TABLES_DDL, STATE_TABLES_DDL } from '../../sinks/duckdb/schema.js';
 import { saveTaxonomyVersion } from '../../sinks/taxonomy/store.js';
+import type { Alert } from '../../operators/alert.js';
+import { contact, drain, operatorFromYaml, profile } from '../operators/service/helpers.js';
 
 export const NOW = Date.parse('2026-03-10T12:00:00Z');
 const HOUR = 3600_000;
@@ -30,6 +33,9 @@ export const USERS = {
   manager: { name: 'max', team: 'billing', role: 'manager' as const },
   otherTeam: { name: 'rita', team: 'retention', role: 'member' as const },
 };
+
+/** The queue of the contacts behind the fixture's alerts, with KPIs in `contact_kpis`. */
+export const FIXTURE_QUEUE = 'billing-q';
 
 export const CASES = {
   overdue: 'case-overdue-0001',
@@ -61,19 +67,45 @@ async function insertCase(conn: DuckDBConnection, id: string, team: string, stat
   );
 }
 
+/**
+ * A case-opening alert of a contact as the service operator fires it (operators/service/operator.ts):
+ * the fixture's alerts take its labels and annotations, so a page that reads a field where real
+ * alerts do not carry it (the queue is an annotation, not a label) fails here too.
+ */
+function serviceAlertOfContact(): Alert {
+  const operator = operatorFromYaml(`
+team: billing
+interaction_rules:
+  - name: negative_contact
+    trigger: negative_text
+    cooldown: 0
+    case: true
+`);
+  operator.process(profile('cust', 'gold'));
+  operator.process(contact('cust', NOW - 50 * HOUR, { queue: FIXTURE_QUEUE, text: 'terrible service, not happy' }));
+  const [alert] = drain(operator).alerts;
+  if (alert === undefined) throw new Error('the fixture rule fired no alert: change its contact text so that it scores negative');
+  return alert;
+}
+
 async function insertAlert(conn: DuckDBConnection, id: string, customer: string, team: string, caseId: string, description: string): Promise<void> {
-  const labels = JSON.stringify({
-    alertname: 'negative_contact',
-    kind: 'service',
-    severity: 'warning',
-    team,
-    case_id: caseId,
-    queue: 'billing-q',
-    account_owner: `owner <i>${HOSTILE}</i>`,
+  const real = serviceAlertOfContact();
+  await insertAlertRow(conn, {
+    ...real,
+    alert_id: id,
+    customer_id: customer,
+    window_start: NOW - 50 * HOUR,
+    fired_at: NOW - 49 * HOUR,
+    labels: { ...real.labels, team, case_id: caseId, account_owner: `owner <i>${HOSTILE}</i>` },
+    annotations: { ...real.annotations, summary: `Negative contact of ${customer}`, description, case_id: caseId },
   });
-  const annotations = JSON.stringify({ summary: `Negative contact of ${customer}`, description });
+}
+
+/** Writes an alert as the job's alert sink stores it. */
+export async function insertAlertRow(conn: DuckDBConnection, alert: Alert): Promise<void> {
   await conn.run(
-    `INSERT INTO alerts VALUES (${q(id)}, 'service', 'negative_contact', 'warning', ${q(customer)}, ${ts(NOW - 50 * HOUR)}, ${ts(NOW - 49 * HOUR)}, ${q(labels)}, ${q(annotations)}, 'firing')`,
+    `INSERT INTO alerts VALUES (${q(alert.alert_id)}, ${q(alert.kind)}, ${q(alert.rule)}, ${q(alert.severity)}, ${alert.customer_id === null ? 'NULL' : q(alert.customer_id)},
+       ${ts(alert.window_start)}, ${ts(alert.fired_at)}, ${q(JSON.stringify(alert.labels))}, ${q(JSON.stringify(alert.annotations))}, ${q(alert.status)})`,
   );
 }
 
@@ -104,7 +136,7 @@ export async function writeConsoleFixture(path: string): Promise<void> {
     );
     await conn.run(
       `INSERT INTO contact_kpis (window_start, window_end, queue, channel, offered, handled, abandoned, short_abandoned, self_service, abandon_rate, aht_seconds, fcr_final)
-       VALUES (${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, 'billing-q', 'voice', 40, 30, 10, 1, 0, 0.25, 310, false)`,
+       VALUES (${ts(NOW - 26 * HOUR)}, ${ts(NOW - 25 * HOUR)}, ${q(FIXTURE_QUEUE)}, 'voice', 40, 30, 10, 1, 0, 0.25, 310, false)`,
     );
     await saveTaxonomyVersion(conn, REASONS_V1, { actor: 'pulse-admin', at: NOW - 48 * HOUR }, 'initial list');
     const hash = await hashPassword(PASSWORD);

@@ -42,6 +42,20 @@ async function signIn(name: string): Promise<{ jar: Jar; token: string }> {
   return { jar, token: tokenOf((await get('/alerts', jar)).body) };
 }
 
+/** Appends an outcome the job inferred on the lead of `alertId`, with the next seq. */
+async function inferred(alertId: string, outcome: 'won_candidate' | 'lost_candidate'): Promise<void> {
+  await conn.run(
+    `INSERT INTO outcomes SELECT coalesce(max(seq), 0) + 1, 'lead', 'lead-of-${alertId}', '${alertId}', '${outcome}', NULL, 'pulse', 'inferred',
+       make_timestamptz(${NOW} * 1000), 'inferred in the test' FROM outcomes`,
+  );
+}
+
+/** The outcome the alerts page shows on the row of `alertId`. */
+function outcomeShown(page: string, alertId: string): string | undefined {
+  const row = page.split('<tr').find((r) => r.includes(`action="/alerts/${alertId}/outcome"`));
+  return row === undefined ? undefined : /<span class="outcome">([^<]*)<\/span>/.exec(row)?.[1];
+}
+
 describe('console outcome forms', () => {
   beforeAll(async () => {
     opened = await openFixtureConsole('pulse-console-outcomes-', () => NOW);
@@ -66,6 +80,18 @@ describe('console outcome forms', () => {
     expect(casePage.body).toMatch(/mia<\/strong> won · 250\.50/);
     // The alerts page shows the latest outcome of the alert, its lead or its case.
     expect((await get('/alerts?alert=alert-2', jar)).body).toContain('won (mia)');
+  });
+
+  it('shows the verdict the outcome figures count: a person’s over an inference the job appended after it', async () => {
+    const { jar, token } = await signIn(USERS.member.name);
+    expect((await post('/alerts/alert-3/outcome', jar, { _csrf: token, outcome: 'useful' })).statusCode).toBe(303);
+    // As sinks/outcomes/infer.ts writes them: on the alert's lead, after the person's verdict.
+    await inferred('alert-3', 'lost_candidate');
+    await inferred('alert-4', 'won_candidate');
+    const alerts = (await get('/alerts', jar)).body;
+    expect(outcomeShown(alerts, 'alert-3')).toBe(`useful (${USERS.member.name})`);
+    // No person judged alert-4: the job's inference is the verdict.
+    expect(outcomeShown(alerts, 'alert-4')).toBe('won_candidate (pulse)');
   });
 
   it('refuses a form without the CSRF token, other teams’ subjects, unknown outcomes and bad values', async () => {
