@@ -21,8 +21,8 @@ import { registerCustomerPages } from './pages/customers.js';
 import { registerOutcomePages } from './pages/outcomes.js';
 import { registerReasonPages } from './pages/reasons.js';
 import { registerLoginPages } from './pages/login.js';
-import { sessionUser } from './session.js';
-import { findUser, type ConsoleUser } from './users.js';
+import { sessionOf } from './session.js';
+import { findSessionUser, type ConsoleUser } from './users.js';
 import { viewHelpers } from './view-helpers.js';
 import { listenError } from '../sinks/listen-port.js';
 
@@ -113,12 +113,13 @@ export async function buildConsole(options: ConsoleServerOptions): Promise<Fasti
   const stylesheet = readFileSync(`${views}style.css`, 'utf8');
   app.get('/style.css', async (_request, reply) => reply.type('text/css').header('Cache-Control', 'max-age=300').send(stylesheet));
 
-  // Every page but the login page needs a signed-in user who still exists.
+  // Every page but the login page needs a signed-in user who still exists and whose password was
+  // not reset since they signed in (a reset gives them a new session key).
   app.addHook('preHandler', async (request, reply) => {
     const path = request.url.split('?')[0];
     if (path === '/login' || path === '/style.css') return;
-    const name = sessionUser(request, now());
-    const user = name === undefined ? undefined : await options.db.use((conn) => findUser(conn, name));
+    const session = sessionOf(request, now());
+    const user = session === undefined ? undefined : await options.db.use((conn) => findSessionUser(conn, session.name, session.sessionKey));
     if (user === undefined) return reply.redirect('/login', 303);
     request.user = user;
   });

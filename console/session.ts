@@ -1,7 +1,9 @@
 /**
  * Login sessions in a signed cookie (@fastify/cookie's HMAC signature): the cookie carries the user
- * name and an expiry, nothing secret; the user's team and role are read from the database on every
- * request, so a change to them (or a removed user) takes effect at once.
+ * name, an expiry and the user's session key (console_users.session_key), nothing secret. The
+ * user is read from the database on every request (server.ts), so a change of team or role takes
+ * effect at once, and a removed user, or one whose password was reset (a new session key), is
+ * signed out at their next request.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -14,8 +16,8 @@ export interface CookieSettings {
   secure: boolean;
 }
 
-export function startSession(reply: FastifyReply, name: string, now: number, settings: CookieSettings): void {
-  reply.setCookie(SESSION_COOKIE, `${now + SESSION_TTL_MS}:${name}`, {
+export function startSession(reply: FastifyReply, user: { name: string; sessionKey: string }, now: number, settings: CookieSettings): void {
+  reply.setCookie(SESSION_COOKIE, `${now + SESSION_TTL_MS}:${user.sessionKey}:${user.name}`, {
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
@@ -29,14 +31,23 @@ export function endSession(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
 }
 
-/** The signed-in user's name, when the cookie is present, genuine and not expired. */
-export function sessionUser(request: FastifyRequest, now: number): string | undefined {
+/** Whose session a cookie is, and the session key it carries. */
+export interface Session {
+  name: string;
+  sessionKey: string;
+}
+
+/**
+ * The session of the request, when its cookie is present, genuine and not expired. The value is
+ * `EXPIRY:KEY:NAME`: a key has no colon (base64url), a user name none either (console/users.ts).
+ */
+export function sessionOf(request: FastifyRequest, now: number): Session | undefined {
   const raw = request.cookies[SESSION_COOKIE];
   if (raw === undefined) return undefined;
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || unsigned.value === null) return undefined;
-  const colon = unsigned.value.indexOf(':');
-  const expires = Number(unsigned.value.slice(0, colon));
-  if (colon < 0 || !Number.isFinite(expires) || expires <= now) return undefined;
-  return unsigned.value.slice(colon + 1);
+  const [expiry, sessionKey, name, ...rest] = unsigned.value.split(':');
+  const expires = Number(expiry);
+  if (name === undefined || sessionKey === undefined || rest.length > 0 || !Number.isFinite(expires) || expires <= now) return undefined;
+  return { name, sessionKey };
 }

@@ -1,9 +1,10 @@
 /**
  * People who sign in to the console: a name, one team, a role, and an argon2id hash of their
  * password (@node-rs/argon2, its default parameters: 19 MiB, 2 passes, as OWASP recommends).
- * Stored in `console_users` of the job's database (sinks/duckdb/schema.ts); `pulse users add`
- * creates them, the console's login checks them.
+ * Stored in `console_users` of the job's database (sinks/duckdb/schema.ts); `pulse users`
+ * adds, changes and removes them, the console's login checks them.
  */
+import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../operators/errors.js';
 import { createOrUpgradeTables } from '../sinks/duckdb/migrate.js';
@@ -42,24 +43,95 @@ export async function hashPassword(password: string): Promise<string> {
   return (await argon2()).hash(password);
 }
 
+/** What `pulse users update` may change; absent fields stay as they are. */
+export interface UserChanges {
+  team?: string;
+  role?: Role;
+  email?: string;
+}
+
+/** Refuses a team, role or address that `add` and `update` would store. */
+function checkChanges(changes: UserChanges): void {
+  if (changes.team !== undefined && changes.team.trim() === '') throw new UsageError('--team must not be empty');
+  if (changes.role !== undefined && !isRole(changes.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}; got '${String(changes.role)}'`);
+  if (changes.email !== undefined && !EMAIL_PATTERN.test(changes.email)) {
+    throw new UsageError(`--email '${changes.email}' is not a plain e-mail address (name@example.com)`);
+  }
+}
+
+function checkPasswordHash(passwordHash: string): void {
+  if (!passwordHash.startsWith('$argon2')) throw new UsageError('--password-hash must be an argon2 hash');
+}
+
+/**
+ * A fresh key for a user's sessions: random, so that a user removed and added again under the
+ * same name does not take the removed one's sessions back.
+ */
+function newSessionKey(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /** Adds a user; a name that exists is refused (nothing is overwritten). `email`: where case notices go. */
 export async function addUser(conn: DuckDBConnection, user: ConsoleUser, passwordHash: string, now: number, email?: string): Promise<void> {
   if (!NAME_PATTERN.test(user.name)) {
     throw new UsageError(`user name '${user.name}' must be 1-64 letters, digits or . _ @ -`);
   }
-  if (user.team.trim() === '') throw new UsageError('--team must not be empty');
-  if (!isRole(user.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}; got '${String(user.role)}'`);
-  if (!passwordHash.startsWith('$argon2')) throw new UsageError('--password-hash must be an argon2 hash');
-  if (email !== undefined && !EMAIL_PATTERN.test(email)) throw new UsageError(`--email '${email}' is not a plain e-mail address (name@example.com)`);
+  checkChanges({ team: user.team, role: user.role, ...(email === undefined ? {} : { email }) });
+  checkPasswordHash(passwordHash);
   await createOrUpgradeTables(conn, USERS_DDL);
   if ((await findUser(conn, user.name)) !== undefined) {
     throw new UsageError(`user '${user.name}' exists already`);
   }
   await conn.run(
-    `INSERT INTO console_users (name, team, role, password_hash, created_at, email)
-     VALUES ($name, $team, $role, $hash, make_timestamptz(CAST($now AS BIGINT) * 1000), $email)`,
-    { name: user.name, team: user.team, role: user.role, hash: passwordHash, now, email: email ?? null },
+    `INSERT INTO console_users (name, team, role, password_hash, created_at, email, session_key)
+     VALUES ($name, $team, $role, $hash, make_timestamptz(CAST($now AS BIGINT) * 1000), $email, $key)`,
+    { name: user.name, team: user.team, role: user.role, hash: passwordHash, now, email: email ?? null, key: newSessionKey() },
   );
+}
+
+/** The user named `name`; an unknown name is refused with where to see the names. */
+async function requireUser(conn: DuckDBConnection, name: string): Promise<ConsoleUser> {
+  await createOrUpgradeTables(conn, USERS_DDL);
+  const user = await findUser(conn, name);
+  if (user === undefined) throw new UsageError(`there is no console user '${name}' (pulse users list --db FILE shows the users)`);
+  return user;
+}
+
+/** Removes a user: their sessions end at their next request (the console finds no such user). */
+export async function removeUser(conn: DuckDBConnection, name: string): Promise<ConsoleUser> {
+  const user = await requireUser(conn, name);
+  await conn.run('DELETE FROM console_users WHERE name = $name', { name });
+  return user;
+}
+
+/** Gives a user a new password and a new session key: every session they had ends. */
+export async function setPassword(conn: DuckDBConnection, name: string, passwordHash: string): Promise<void> {
+  checkPasswordHash(passwordHash);
+  await requireUser(conn, name);
+  await conn.run('UPDATE console_users SET password_hash = $hash, session_key = $key WHERE name = $name', {
+    name,
+    hash: passwordHash,
+    key: newSessionKey(),
+  });
+}
+
+/**
+ * Changes a user's team, role or address; their sessions go on and use the new team and role from
+ * their next request (the console reads them on every request). Returns the user as changed.
+ */
+export async function updateUser(conn: DuckDBConnection, name: string, changes: UserChanges): Promise<ConsoleUser> {
+  if (changes.team === undefined && changes.role === undefined && changes.email === undefined) {
+    throw new UsageError('give what to change: --team, --role or --email');
+  }
+  checkChanges(changes);
+  const user = await requireUser(conn, name);
+  await conn.run(`UPDATE console_users SET team = coalesce($team, team), role = coalesce($role, role), email = coalesce($email, email) WHERE name = $name`, {
+    name,
+    team: changes.team ?? null,
+    role: changes.role ?? null,
+    email: changes.email ?? null,
+  });
+  return { ...user, ...(changes.team === undefined ? {} : { team: changes.team }), ...(changes.role === undefined ? {} : { role: changes.role }) };
 }
 
 /** Users with their e-mail address when they have one (`pulse users list`). */
@@ -89,12 +161,29 @@ export async function findUser(conn: DuckDBConnection, name: string): Promise<Co
   return row === undefined ? undefined : toUser(row);
 }
 
+/** A user who signed in, and the key their session carries (session.ts). */
+export interface SignedInUser extends ConsoleUser {
+  sessionKey: string;
+}
+
+// A user stored before session keys existed has none: their sessions carry the empty key.
+const SESSION_KEY_COLUMN = "coalesce(session_key, '') AS session_key";
+
+/** The user of a session, when they still exist and their session key is still `sessionKey`. */
+export async function findSessionUser(conn: DuckDBConnection, name: string, sessionKey: string): Promise<ConsoleUser | undefined> {
+  const reader = await conn.runAndReadAll(`SELECT name, team, role, ${SESSION_KEY_COLUMN} FROM console_users WHERE name = $name`, { name });
+  const row = reader.getRowObjectsJS()[0];
+  return row === undefined || row['session_key'] !== sessionKey ? undefined : toUser(row);
+}
+
 // Verified against when the name is unknown, so a wrong name costs the same time as a wrong password.
 let decoyHash: Promise<string> | undefined;
 
 /** The user when `password` is theirs, else undefined (unknown name or wrong password alike). */
-export async function checkLogin(conn: DuckDBConnection, name: string, password: string): Promise<ConsoleUser | undefined> {
-  const reader = await conn.runAndReadAll('SELECT name, team, role, password_hash FROM console_users WHERE name = $name', { name });
+export async function checkLogin(conn: DuckDBConnection, name: string, password: string): Promise<SignedInUser | undefined> {
+  const reader = await conn.runAndReadAll(`SELECT name, team, role, password_hash, ${SESSION_KEY_COLUMN} FROM console_users WHERE name = $name`, {
+    name,
+  });
   const row = reader.getRowObjectsJS()[0];
   const { hash, verify } = await argon2();
   if (row === undefined) {
@@ -102,7 +191,7 @@ export async function checkLogin(conn: DuckDBConnection, name: string, password:
     await verify(await decoyHash, password);
     return undefined;
   }
-  return (await verify(String(row['password_hash']), password)) ? toUser(row) : undefined;
+  return (await verify(String(row['password_hash']), password)) ? { ...toUser(row), sessionKey: String(row['session_key']) } : undefined;
 }
 
 function toUser(row: Record<string, unknown>): ConsoleUser {

@@ -118,20 +118,80 @@ export function reasonMapper(taxonomy: Taxonomy): (channel: string, code: string
   };
 }
 
-/** Edits a manager makes on the console; each returns a new taxonomy (checked when it is saved). */
+/** How many of the list's codes an error names before it says how many more there are. */
+const CODES_NAMED = 30;
+
+/** The list's codes for an error message: the first `CODES_NAMED`, then how many more. */
+function codesOf(t: Taxonomy): string {
+  if (t.reasons.length === 0) return 'the list is empty: add a reason or import a list first';
+  const codes = t.reasons.map((r) => r.code);
+  const named = codes.slice(0, CODES_NAMED).join(', ');
+  return `its codes: ${named}${codes.length > CODES_NAMED ? ` and ${codes.length - CODES_NAMED} more` : ''}`;
+}
+
+export function hasReason(t: Taxonomy, code: string): boolean {
+  return t.reasons.some((r) => r.code === code);
+}
+
+/**
+ * The reason with `code`. A code the list lacks is refused, naming the list's codes (and the one
+ * meant, when only the case differs): an edit of a missing reason would change nothing and still
+ * be saved as a version whose comment claims the change.
+ */
+function requireReason(t: Taxonomy, code: string): Reason {
+  const found = t.reasons.find((r) => r.code === code);
+  if (found !== undefined) return found;
+  const otherCase = t.reasons.find((r) => r.code.toLowerCase() === code.toLowerCase());
+  const hint = otherCase === undefined ? '' : ` (codes are case-sensitive: did you mean '${otherCase.code}'?)`;
+  throw new ConfigError(`there is no reason '${code}' in the list${hint}; ${codesOf(t)}`);
+}
+
+/** The reason a mapped code's contacts are to count under: in the list and active. */
+function requireActiveReason(t: Taxonomy, code: string): Reason {
+  const found = requireReason(t, code);
+  if (found.status !== 'active') throw new ConfigError(`reason '${code}' is retired: merge into an active reason`);
+  return found;
+}
+
+/** `codes` with `code` added, once. */
+const withCode = (codes: readonly string[] | undefined, code: string): string[] => [...new Set([...(codes ?? []), code])];
+
+/**
+ * Edits a manager makes on the console; each returns a new taxonomy (checked when it is saved). A
+ * code that is not in the list is refused (ConfigError), except as the code mapped by `mapCode`.
+ */
 export const taxonomyEdits = {
   rename(t: Taxonomy, code: string, label: string): Taxonomy {
+    requireReason(t, code);
     return { reasons: t.reasons.map((r) => (r.code === code ? { ...r, label } : r)) };
   },
   /** `from` is retired into `into`; reasons merged into `from` before follow it to `into`. */
   merge(t: Taxonomy, from: string, into: string): Taxonomy {
+    requireReason(t, from);
+    // A retired `into` is refused by checkTaxonomy, which sees every merge.
+    requireReason(t, into);
     return {
       reasons: t.reasons.map((r) =>
         r.code === from ? { ...r, status: 'retired' as const, merged_into: into } : r.merged_into === from ? { ...r, merged_into: into } : r,
       ),
     };
   },
+  /**
+   * A code that is no reason of the list (an unknown code the job counted, a channel's own code)
+   * becomes a channel code of `into` on every channel: contacts that arrive with it count under
+   * `into`. A code another reason already has on a channel is refused when the list is checked.
+   */
+  mapCode(t: Taxonomy, code: string, into: string): Taxonomy {
+    if (hasReason(t, code)) throw new ConfigError(`'${code}' is a reason of the list: merge the reason instead`);
+    requireActiveReason(t, into);
+    const mapped = (r: Reason): Reason => ({
+      ...r,
+      channel_codes: Object.fromEntries(CONTACT_CHANNELS.map((channel) => [channel, withCode(r.channel_codes[channel], code)])),
+    });
+    return { reasons: t.reasons.map((r) => (r.code === into ? mapped(r) : r)) };
+  },
   retire(t: Taxonomy, code: string): Taxonomy {
+    requireReason(t, code);
     return { reasons: t.reasons.map((r) => (r.code === code ? { ...r, status: 'retired' as const } : r)) };
   },
   add(t: Taxonomy, reason: Pick<Reason, 'code' | 'label' | 'category'>): Taxonomy {

@@ -35,7 +35,7 @@ export function registerLoginPages(app: FastifyInstance, context: PageContext): 
     if (user === undefined) {
       return reply.code(401).view('login.eta', { title: 'Sign in', csrf: reply.generateCsrf(), error: 'Wrong name or password.', name });
     }
-    startSession(reply, user.name, context.now(), { secure: context.secureCookies });
+    startSession(reply, user, context.now(), { secure: context.secureCookies });
     return reply.redirect('/', 303);
   });
 

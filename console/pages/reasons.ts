@@ -1,11 +1,13 @@
 /**
  * GET /reasons (the active reason list, its versions), GET /reasons.yaml (export), and
  * POST /reasons (managers: rename, merge, retire, add, import YAML). Every change saves a new
- * version through sinks/taxonomy, with the signed-in user as its author.
+ * version through sinks/taxonomy, with the signed-in user as its author; a change of a code the
+ * list lacks, or one that changes nothing, is refused (400) and saves nothing.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../../operators/errors.js';
-import { parseTaxonomyYaml, reasonMapper, taxonomyEdits, taxonomyToYaml, type Taxonomy } from '../../operators/reason-taxonomy.js';
+import { hasReason, parseTaxonomyYaml, reasonMapper, taxonomyEdits, taxonomyToYaml, type Taxonomy } from '../../operators/reason-taxonomy.js';
 import { saveTaxonomyVersion, taxonomyVersion, taxonomyVersions } from '../../sinks/taxonomy/store.js';
 import { unknownReasonCodes } from '../../sinks/taxonomy/unknown-codes.js';
 import { renderError, type PageContext } from '../server.js';
@@ -20,6 +22,17 @@ interface ReasonForm {
   category?: string;
   into?: string;
   yaml?: string;
+}
+
+/**
+ * The taxonomy after the form's change, and what to call the version. An edit that leaves the list
+ * as it is is refused: saved, it would be a version whose comment claims a change. (An import
+ * saves the list it is given, as `pulse reasons import` does.)
+ */
+function changedByForm(current: Taxonomy, op: Operation, form: ReasonForm): { taxonomy: Taxonomy; comment: string } {
+  const changed = applyForm(current, op, form);
+  if (op !== 'import' && isDeepStrictEqual(changed.taxonomy, current)) throw new ConfigError(`the list is like that already (${changed.comment})`);
+  return changed;
 }
 
 /** The taxonomy after the form's change, and what to call the version. */
@@ -38,7 +51,11 @@ function applyForm(current: Taxonomy, op: Operation, form: ReasonForm): { taxono
     case 'merge': {
       const code = need(form.code, 'reason code');
       const into = need(form.into, 'reason to merge into');
-      return { taxonomy: taxonomyEdits.merge(current, code, into), comment: `merged ${code} into ${into}` };
+      // A code the list does not have (typically one of the page's unknown codes) is mapped onto
+      // the reason, so that its contacts count there: merging it can mean nothing else.
+      return hasReason(current, code)
+        ? { taxonomy: taxonomyEdits.merge(current, code, into), comment: `merged ${code} into ${into}` }
+        : { taxonomy: taxonomyEdits.mapCode(current, code, into), comment: `mapped code ${code} to ${into} (every channel)` };
     }
     case 'retire': {
       const code = need(form.code, 'reason code');
@@ -98,7 +115,7 @@ export function registerReasonPages(app: FastifyInstance, context: PageContext):
     const outcome = await context.db.use(async (conn) => {
       const current = (await taxonomyVersion(conn))?.taxonomy ?? { reasons: [] };
       try {
-        const { taxonomy, comment } = applyForm(current, op, request.body ?? {});
+        const { taxonomy, comment } = changedByForm(current, op, request.body ?? {});
         return { version: await saveTaxonomyVersion(conn, taxonomy, { actor: user.name, at: context.now() }, comment) };
       } catch (error) {
         if (error instanceof ConfigError) return { problem: error.message };

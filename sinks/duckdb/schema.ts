@@ -281,7 +281,10 @@ export const STATE_TABLES_DDL = [
     password_hash VARCHAR NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     -- where case notices reach the user (e-mail receivers with to_team_members); NULL: none
-    email VARCHAR
+    email VARCHAR,
+    -- carried by the user's session cookies; a new one (pulse users passwd) ends the sessions
+    -- that carry the old. NULL: the user has had no new one since this column was added
+    session_key VARCHAR
   )`,
   // Contact-reason taxonomy (sinks/taxonomy): every saved version whole, never changed; the
   // newest is the active one.

@@ -192,8 +192,8 @@ export interface ConsoleSession {
   tokenOf(body: string): string;
 }
 
-/** Signs `name` in (fixture password) through the login form, as a browser would, with fastify's inject. */
-export async function signedIn(app: FastifyInstance, name: string): Promise<ConsoleSession> {
+/** Signs `name` in (by default with the fixture password) through the login form, as a browser would, with fastify's inject. */
+export async function signedIn(app: FastifyInstance, name: string, password = PASSWORD): Promise<ConsoleSession> {
   const jar = new Map<string, string>();
   const tokenOf = (body: string): string => /name="_csrf" value="([^"]+)"/.exec(body)![1]!;
   const request = async (method: 'GET' | 'POST', url: string, fields?: Record<string, string>) => {
@@ -207,6 +207,6 @@ export async function signedIn(app: FastifyInstance, name: string): Promise<Cons
     return response;
   };
   const login = await request('GET', '/login');
-  await request('POST', '/login', { _csrf: tokenOf(login.body), name, password: PASSWORD });
+  await request('POST', '/login', { _csrf: tokenOf(login.body), name, password });
   return { request: request as ConsoleSession['request'], tokenOf };
 }

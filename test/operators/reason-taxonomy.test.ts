@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTaxonomyYaml, reasonMapper, taxonomyToYaml } from '../../operators/reason-taxonomy.js';
+import { checkTaxonomy, parseTaxonomyYaml, reasonMapper, taxonomyEdits, taxonomyToYaml } from '../../operators/reason-taxonomy.js';
+import { CONTACT_CHANNELS } from '../../operators/events.js';
 
 const YAML = `
 reasons:
@@ -70,5 +71,41 @@ describe('reason taxonomy', () => {
     ],
   ])('refuses %j', (text, message) => {
     expect(() => parseTaxonomyYaml(text, 'reasons.yaml')).toThrow(message);
+  });
+
+  describe('edits', () => {
+    const CODES = 'its codes: billing_dispute, invoice_question, cancel, old_promo';
+
+    it.each([
+      ['rename', () => taxonomyEdits.rename(taxonomy, 'NOPE', 'ghost'), `there is no reason 'NOPE' in the list; ${CODES}`],
+      ['retire', () => taxonomyEdits.retire(taxonomy, 'NOPE'), `there is no reason 'NOPE' in the list; ${CODES}`],
+      ['merge from', () => taxonomyEdits.merge(taxonomy, 'NOPE', 'cancel'), `there is no reason 'NOPE' in the list; ${CODES}`],
+      ['merge into', () => taxonomyEdits.merge(taxonomy, 'cancel', 'NOPE'), `there is no reason 'NOPE' in the list; ${CODES}`],
+      ['map into', () => taxonomyEdits.mapCode(taxonomy, 'X9', 'NOPE'), `there is no reason 'NOPE' in the list; ${CODES}`],
+      ['map into a retired one', () => taxonomyEdits.mapCode(taxonomy, 'X9', 'old_promo'), "reason 'old_promo' is retired: merge into an active reason"],
+      ['map a reason', () => taxonomyEdits.mapCode(taxonomy, 'cancel', 'billing_dispute'), "'cancel' is a reason of the list: merge the reason instead"],
+      [
+        'retire in the wrong case',
+        () => taxonomyEdits.retire(taxonomy, 'CANCEL'),
+        `there is no reason 'CANCEL' in the list (codes are case-sensitive: did you mean 'cancel'?); ${CODES}`,
+      ],
+    ])('%s a code the list lacks is refused, naming it and the codes the list has', (_edit, edit, message) => {
+      expect(edit).toThrow(message);
+    });
+
+    it('an error names the first 30 codes of a long list and how many more there are', () => {
+      const long = { reasons: Array.from({ length: 32 }, (_, i) => ({ ...taxonomy.reasons[2]!, code: `r${i}` })) };
+      expect(() => taxonomyEdits.retire(long, 'NOPE')).toThrow(/its codes: r0, r1, .*, r29 and 2 more$/);
+    });
+
+    it('mapping a code onto a reason makes its contacts count there on every channel; the rest is as it was', () => {
+      const mapped = checkTaxonomy(taxonomyEdits.mapCode(taxonomy, 'XYZ', 'cancel'), 'mapped');
+      for (const channel of CONTACT_CHANNELS) expect(reasonMapper(mapped)(channel, 'XYZ')).toEqual({ reason: 'cancel', known: true });
+      expect(mapped.reasons.filter((r) => r.code !== 'cancel')).toEqual(taxonomy.reasons.filter((r) => r.code !== 'cancel'));
+      // A code another reason has on a channel is not taken from it: the check names both.
+      expect(() => checkTaxonomy(taxonomyEdits.mapCode(taxonomy, 'BILL01', 'cancel'), 'mapped')).toThrow(
+        "voice code 'BILL01' is mapped to both 'billing_dispute' and 'cancel'",
+      );
+    });
   });
 });

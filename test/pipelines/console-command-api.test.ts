@@ -32,7 +32,7 @@ describe('commands reach a database that pulse console holds', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-console-api-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('cases list and update, and users add, run through the console; its address is gone when it stops', async () => {
+  it('cases list and update, and users add, passwd, update and remove, run through the console; its address is gone when it stops', async () => {
     const db = join(dir, 'pulse.duckdb');
     await writeConsoleFixture(db);
     const port = await freePort();
@@ -50,6 +50,19 @@ describe('commands reach a database that pulse console holds', () => {
       const added = pulseIn(dir, 'a long enough password\n', 'users', 'add', 'zoe', '--team', 'billing', '--role', 'member', '--db', db);
       expect(added.status, added.stderr).toBe(0);
       expect(added.stdout).toContain('added member zoe of team billing');
+      // The password goes to the console as its hash, as with add; the other changes as typed.
+      const passwd = pulseIn(dir, 'another long password\n', 'users', 'passwd', 'zoe', '--db', db);
+      expect(passwd.status, passwd.stderr).toBe(0);
+      expect(passwd.stdout).toBe('new password for zoe; their console sessions have ended\n');
+      const updated = pulseIn(dir, '', 'users', 'update', 'zoe', '--team', 'retention', '--db', db);
+      expect(updated.status, updated.stderr).toBe(0);
+      expect(updated.stdout).toBe('zoe is now a member of team retention\n');
+      const removed = pulseIn(dir, '', 'users', 'remove', 'zoe', '--db', db);
+      expect(removed.status, removed.stderr).toBe(0);
+      expect(removed.stdout).toBe('removed member zoe of team retention\n');
+      const unknown = pulseIn(dir, '', 'users', 'remove', 'zoe', '--db', db);
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toContain("there is no console user 'zoe'");
     } finally {
       console_.kill('SIGTERM');
       await exited;

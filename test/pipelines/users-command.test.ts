@@ -88,4 +88,47 @@ describe('pulse users', () => {
       { name: 'dora', email: 'dora@example.test' },
     ]);
   }, 120_000);
+
+  it('passwd gives a user a new hash from stdin; update changes team, role and address; remove deletes the user', async () => {
+    const hashOf = async (name: string) => String((await query(db, `SELECT password_hash FROM console_users WHERE name = '${name}'`))[0]![0]!['password_hash']);
+    const before = await hashOf('alice');
+    const passwd = pulse('a different long password\n', 'users', 'passwd', 'alice', '--db', db);
+    expect(passwd.status, passwd.stderr).toBe(0);
+    expect(passwd.stdout).toBe('new password for alice; their console sessions have ended\n');
+    const after = await hashOf('alice');
+    expect(after).toMatch(/^\$argon2id\$/);
+    expect(after).not.toBe(before);
+    const updated = pulse('', 'users', 'update', 'alice', '--team', 'retention', '--role', 'manager', '--email', 'alice@example.test', '--db', db);
+    expect(updated.status, updated.stderr).toBe(0);
+    expect(updated.stdout).toBe('alice is now a manager of team retention\n');
+    const teamOnly = pulse('', 'users', 'update', 'dora', '--team', 'billing', '--db', db);
+    expect(teamOnly.stdout).toBe('dora is now a member of team billing\n');
+    expect(pulse('', 'users', 'list', '--db', db).stdout).toBe('dora\tbilling\tmember\tdora@example.test\nalice\tretention\tmanager\talice@example.test\n');
+    const removed = pulse('', 'users', 'remove', 'dora', '--db', db);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe('removed member dora of team billing\n');
+    expect(pulse('', 'users', 'list', '--db', db).stdout).toBe('alice\tretention\tmanager\talice@example.test\n');
+  }, 120_000);
+
+  it('refuses an unknown user (naming it and where to see the users), an update without a change and a short new password, with exit code 2', async () => {
+    const listed = pulse('', 'users', 'list', '--db', db).stdout;
+    for (const args of [
+      ['remove', 'ghost'],
+      ['update', 'ghost', '--role', 'member'],
+    ]) {
+      const refused = pulse('', 'users', ...args, '--db', db);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain("there is no console user 'ghost' (pulse users list --db FILE shows the users)");
+    }
+    const passwd = pulse('a long enough password\n', 'users', 'passwd', 'ghost', '--db', db);
+    expect(passwd.status).toBe(2);
+    expect(passwd.stderr).toContain("there is no console user 'ghost'");
+    const nothing = pulse('', 'users', 'update', 'alice', '--db', db);
+    expect(nothing.status).toBe(2);
+    expect(nothing.stderr).toContain('give what to change: --team, --role or --email');
+    const short = pulse('short\n', 'users', 'passwd', 'alice', '--db', db);
+    expect(short.status).toBe(2);
+    expect(short.stderr).toContain('at least 10 characters');
+    expect(pulse('', 'users', 'list', '--db', db).stdout).toBe(listed);
+  }, 120_000);
 });
