@@ -100,16 +100,17 @@ describe('the profile store on a shard', () => {
   test('takes the profiles an earlier version kept in each operator into the store, and drops those copies', () => {
     const shard = shardOf(servicePlan(), shiftsPlan(), driftPlan());
     // State as the version before the store wrote it: each operator with its own copy.
+    const profile = {
+      tier: 'Gold',
+      account_owner: 'ana@example.com',
+      region: 'south',
+      age_band: '35-44',
+      signup_date: '2024-01-01',
+      attributes: { segment: 'family' },
+      ts: MON,
+    };
     const legacy = {
-      service: {
-        tier: 'Gold',
-        account_owner: 'ana@example.com',
-        region: 'south',
-        age_band: '35-44',
-        signup_date: '2024-01-01',
-        attributes: { segment: 'family' },
-        ts: MON,
-      },
+      service: profile,
       shifts: {
         first: null,
         series: {},
@@ -152,15 +153,7 @@ describe('the profile store on a shard', () => {
     expect(row('service', 'profiles')).toEqual(expect.objectContaining({ value: null }));
     expect(row('customer_shifts', 'customers')?.value).not.toContain('"profile"');
     expect(row('population_drift', 'customers')?.value).not.toContain('"profiles"');
-    expect(JSON.parse(row(CUSTOMER_PROFILES, CUSTOMER_PROFILES)!.value!)).toMatchObject({
-      ts: MON,
-      tier: 'Gold',
-      account_owner: 'ana@example.com',
-      region: 'south',
-      age_band: '35-44',
-      signup_date: '2024-01-01',
-      attributes: { segment: 'family' },
-    });
+    expect(JSON.parse(row(CUSTOMER_PROFILES, CUSTOMER_PROFILES)!.value!)).toMatchObject(profile);
   });
 });
 
