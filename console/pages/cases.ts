@@ -5,7 +5,17 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CASE_STATUSES, TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
-import { CaseChangeError, CaseNotFoundError, UnknownTeamError, caseEvents, closeCase, getCase, updateCase, type CaseRecord } from '../../sinks/cases/index.js';
+import {
+  CaseChangeError,
+  CaseNotFoundError,
+  UnknownTeamError,
+  caseEvents,
+  closeCase,
+  getCase,
+  listCases,
+  updateCase,
+  type CaseRecord,
+} from '../../sinks/cases/index.js';
 import { commandNow, readJobClock } from '../../sinks/duckdb/job-clock.js';
 import { listOutcomes, PERSON_OUTCOMES } from '../../sinks/outcomes/store.js';
 import {
@@ -40,6 +50,14 @@ interface CaseForm {
 export async function mayWork(conn: Parameters<typeof getCase>[0], user: ConsoleUser, found: CaseRecord): Promise<boolean> {
   if (user.role === 'manager' || found.team === user.team) return true;
   return wasEscalatedTo(conn, found.case_id, user.team);
+}
+
+/** A customer's cases (the newest 50) that `user` may see and work (`mayWork`), for the customer page. */
+export async function customerCasesFor(conn: Parameters<typeof getCase>[0], user: ConsoleUser, customerId: string): Promise<CaseRecord[]> {
+  const cases = await listCases(conn, { customer: customerId, limit: 50 });
+  const seen: CaseRecord[] = [];
+  for (const found of cases) if (await mayWork(conn, user, found)) seen.push(found);
+  return seen;
 }
 
 /**

@@ -1,9 +1,8 @@
-/** GET /customers/:id: one customer's segment, windows, alerts and cases (a member sees their team's). */
+/** GET /customers/:id: one customer's segment, windows, alerts and cases (a member sees their team's, and those escalated to it). */
 import type { FastifyInstance } from 'fastify';
-import { listCases } from '../../sinks/cases/index.js';
 import { customerOf, listAlerts, recentWindows } from '../queries.js';
 import type { PageContext } from '../server.js';
-import { teamScope } from './cases.js';
+import { customerCasesFor, teamScope } from './cases.js';
 
 export function registerCustomerPages(app: FastifyInstance, context: PageContext): void {
   app.get<{ Params: { id: string } }>('/customers/:id', async (request, reply) => {
@@ -14,7 +13,8 @@ export function registerCustomerPages(app: FastifyInstance, context: PageContext
       const alerts = await listAlerts(conn, { customer: customerId, ...team }, 50);
       return {
         alerts,
-        cases: await listCases(conn, { customer: customerId, ...team, limit: 50 }),
+        // Its team's and those escalated to it for a member, as the case pages let them work.
+        cases: await customerCasesFor(conn, user, customerId),
         // The account owner as the customer's latest alert recorded it.
         customer: await customerOf(conn, customerId, alerts.find((a) => a.labels['account_owner'] !== undefined)?.labels['account_owner'] ?? null),
         windows: await recentWindows(conn, customerId, 12),

@@ -72,6 +72,10 @@ describe('a case escalated to another team', () => {
     // Oracle: the fixture's one escalated case, overdue; its billing cases were never escalated.
     expect([...home.matchAll(/href="\/cases\/([^"]+)"/g)].map((m) => m[1])).toEqual([CASES.otherTeam]);
     expect(home.replace(/<[^>]+>/g, '')).toContain('1 overdue, 0 due soon, 1 listed');
+    // The customer's page lists it too, as the case page lets them work it.
+    const customer = (await supervisor.request('GET', '/customers/cust-5')).body;
+    const listed = customer.match(/<ul class="customer-cases">([\s\S]*?)<\/ul>/)?.[1] ?? '';
+    expect([...listed.matchAll(/href="\/cases\/([^"]+)"/g)].map((m) => m[1])).toEqual([CASES.otherTeam]);
   });
 
   it('is opened, noted, judged and taken over by a member of the escalation team; closing stays with managers', async () => {
