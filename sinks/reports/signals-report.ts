@@ -11,6 +11,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../../operators/alert.js';
+import { TERMINAL_CASE_STATUSES } from '../../operators/service/case-status.js';
 import { num, queryRows, str } from './db.js';
 import type { ReportBlock } from './document.js';
 import { RESCORE_RULE } from './drift-data.js';
@@ -63,11 +64,23 @@ export async function shiftCounts(connection: DuckDBConnection, p: Period): Prom
   return pair(rows, SHIFT_KPIS);
 }
 
+/**
+ * The cases closed or resolved in [from, to) by their history: `closed_at` is the latest closing
+ * only, and a case reopened since has none, so a case closed and reopened in the period counted
+ * as never closed.
+ */
+function closedBetween(from: string, to: string): string {
+  const terminal = [...TERMINAL_CASE_STATUSES].map((s) => `'${s}'`).join(', ');
+  return `SELECT case_id FROM case_events WHERE to_status IN (${terminal}) AND (from_status IS NULL OR from_status NOT IN (${terminal}))
+            AND epoch_ms("at") >= ${from} AND epoch_ms("at") < ${to}`;
+}
+
 export async function caseCounts(connection: DuckDBConnection, p: Period): Promise<Counted[]> {
   const periodSql = (from: string, to: string, name: string) => `
     SELECT '${name}' AS period, team AS k,
            count(*) FILTER (WHERE epoch_ms(opened_at) >= ${from} AND epoch_ms(opened_at) < ${to}) AS opened,
-           count(*) FILTER (WHERE epoch_ms(closed_at) >= ${from} AND epoch_ms(closed_at) < ${to}) AS closed,
+           count(*) FILTER (WHERE (epoch_ms(closed_at) >= ${from} AND epoch_ms(closed_at) < ${to})
+                              OR case_id IN (${closedBetween(from, to)})) AS closed,
            count(*) FILTER (WHERE epoch_ms(opened_at) < ${to} AND epoch_ms(due_at) < ${to}
                               AND (closed_at IS NULL OR epoch_ms(closed_at) >= ${to})) AS overdue
       FROM cases GROUP BY team`;

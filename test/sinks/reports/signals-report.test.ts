@@ -4,7 +4,7 @@ import { buildReportSchedules, scheduledReportAlert } from '../../../pipelines/r
 import { OUTPUT_TABLES_DDL } from '../../../sinks/duckdb/schema.js';
 import type { ReportBlock } from '../../../sinks/reports/document.js';
 import { renderMarkdown } from '../../../sinks/reports/markdown.js';
-import { prepareSignalsReport } from '../../../sinks/reports/signals-report.js';
+import { caseCounts, prepareSignalsReport } from '../../../sinks/reports/signals-report.js';
 
 const DAY = 86_400_000;
 const WEEK_START = Date.UTC(2026, 2, 9); // Monday
@@ -87,6 +87,28 @@ describe('customer-signals summary', () => {
     const next = await prepareSignalsReport(conn, scheduledReportAlert(schedule!, END + 7 * DAY + 7 * 3_600_000, {}));
     const nextFacts = next.doc.blocks.find((b): b is Extract<ReportBlock, { type: 'facts' }> => b.type === 'facts' && b.items[0]!.label === 'This week');
     expect(nextFacts!.items[1]!.value).toBe('0 of 1 features drifted; no dataset drift');
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  it('counts a case closed in the week as closed, also when it was reopened since', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    for (const ddl of OUTPUT_TABLES_DDL) await conn.run(ddl);
+    const kase = (id: string, status: string, closed: number | null) =>
+      `('${id}', NULL, 'c', 'installation', 'high', '${status}', 'care', ${ts(WEEK_START)}, ${ts(END + DAY)}, ${closed === null ? 'NULL' : ts(closed)})`;
+    const event = (seq: number, id: string, at: number, from: string, to: string) =>
+      `(${seq}, '${id}', ${ts(at)}, 'ana', 'update', '${from}', '${to}', 'care', 'care', NULL, NULL, true)`;
+    // k1 closed on day 2 and reopened on day 3; k2 resolved on day 4 and closed on day 5 (one
+    // closing); k3 noted while closed the week before (no closing this week); k4 still open.
+    await conn.run(`INSERT INTO cases VALUES ${kase('k1', 'open', null)}, ${kase('k2', 'closed', WEEK_START + 4 * DAY)},
+      ${kase('k3', 'closed', PREV_START + DAY)}, ${kase('k4', 'open', null)}`);
+    await conn.run(`INSERT INTO case_events VALUES
+      ${event(1, 'k1', WEEK_START + 2 * DAY, 'open', 'closed')}, ${event(2, 'k1', WEEK_START + 3 * DAY, 'closed', 'open')},
+      ${event(3, 'k2', WEEK_START + 4 * DAY, 'in_progress', 'resolved')}, ${event(4, 'k2', WEEK_START + 5 * DAY, 'resolved', 'closed')},
+      ${event(5, 'k3', PREV_START + DAY, 'open', 'closed')}, ${event(6, 'k3', WEEK_START + DAY, 'closed', 'closed')}`);
+    const counts = await caseCounts(conn, { previousStart: PREV_START, start: WEEK_START, end: END });
+    expect(counts.find((c) => c.key === 'care')).toMatchObject({ current: { closed: 2 }, previous: { closed: 1 } });
     conn.closeSync();
     instance.closeSync();
   });
