@@ -134,12 +134,25 @@ const FEATURE_SCHEMA = Type.Object(
     metric: Type.Optional(Type.String({ minLength: 1, description: 'usage metric (source usage)' })),
     question: Type.Optional(Type.String({ minLength: 1, description: 'answer id (source survey)' })),
     attribute: Type.Optional(Type.String({ minLength: 1, description: 'profile attribute (source profile)' })),
-    method: Type.Optional(Type.String()),
-    large_sample_size: Type.Optional(Type.Integer({ minimum: 0 })),
-    wasserstein_threshold: Type.Optional(Type.Number({ minimum: 0 })),
-    ks_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
-    js_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    chi2_p_value_threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
+    method: Type.Optional(
+      Type.String({
+        description:
+          'auto (SPEC section 7: by sample size), or for numeric features wasserstein_norm, ks or psi, for categorical jensenshannon, chisquare or psi',
+      }),
+    ),
+    large_sample_size: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'auto: above this many values in both periods the distance decides, not the test (default 1000)' }),
+    ),
+    wasserstein_threshold: Type.Optional(Type.Number({ minimum: 0, description: 'drifted when W1 / std of the reference >= this (default 0.1)' })),
+    ks_p_value_threshold: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'drifted when the KS p-value <= this (default 0.05)' }),
+    ),
+    js_threshold: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'drifted when the Jensen-Shannon distance (base 2) >= this (default 0.1)' }),
+    ),
+    chi2_p_value_threshold: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'drifted when the chi-square test of homogeneity has p < this (default 0.05)' }),
+    ),
     chi2_min_expected: Type.Optional(
       Type.Number({
         minimum: 0,
@@ -147,10 +160,15 @@ const FEATURE_SCHEMA = Type.Object(
           'chi-square: categories expected below this in either period are pooled; when all are, the test cannot run and a feature it decides is `insufficient_data` (its chi-square figures null)',
       }),
     ),
-    psi_threshold: Type.Optional(Type.Number({ minimum: 0 })),
-    psi_bins: Type.Optional(Type.Integer({ minimum: 2 })),
-    ks_method: Type.Optional(StringEnum(['asymp', 'exact', 'auto'] as const)),
-    min_sample_size: Type.Optional(Type.Integer({ minimum: 1 })),
+    psi_threshold: Type.Optional(Type.Number({ minimum: 0, description: 'method psi: drifted when PSI >= this (default 0.1)' })),
+    psi_bins: Type.Optional(Type.Integer({ minimum: 2, description: 'numeric PSI: bins at the quantiles of the reference (default 10)' })),
+    ks_method: Type.Optional(
+      StringEnum(['asymp', 'exact', 'auto'] as const, {
+        description:
+          "how the KS p-value is computed, SciPy's names: asymp (the default: the asymptotic distribution) differs from SciPy's default auto, which is exact for small samples",
+      }),
+    ),
+    min_sample_size: Type.Optional(Type.Integer({ minimum: 1, description: 'fewer values in either period: insufficient_data, not drifted (default 1)' })),
   },
   { additionalProperties: false },
 );
@@ -176,8 +194,18 @@ export const POPULATION_DRIFT_SCHEMA = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     features: Type.Array(FEATURE_SCHEMA, { minItems: 1, default: DEFAULT_FEATURES_CONFIG }),
-    share_threshold: share(0.5),
-    relative_accuracy: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: DEFAULT_RELATIVE_ACCURACY }),
+    share_threshold: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'dataset drift when this share of the features drifted (or a key feature did)',
+    }),
+    relative_accuracy: Type.Number({
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      default: DEFAULT_RELATIVE_ACCURACY,
+      description: "numeric features' sketches (DDSketch): each quantile within this relative error",
+    }),
     tiers: Type.Object(
       { gold: share(0.1), silver: Type.Number({ minimum: 0, maximum: 1, default: 0.3, description: 'gold + silver <= 1' }) },
       { additionalProperties: false, default: {}, description: 'value tiers by trailing-12-month spend: Gold the top share, Silver the next' },
