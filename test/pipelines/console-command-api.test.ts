@@ -32,14 +32,30 @@ describe('commands reach a database that pulse console holds', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pulse-console-api-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('cases list and update, and users add, passwd, update and remove, run through the console; its address is gone when it stops', async () => {
-    const db = join(dir, 'pulse.duckdb');
+  /** `pulse console` over a fresh fixture database at `db`, once it serves its pages (its command API comes first). */
+  async function consoleOn(db: string): Promise<{ port: number; stop: () => Promise<void> }> {
     await writeConsoleFixture(db);
     const port = await freePort();
-    const console_ = spawn(process.execPath, [CLI, 'console', '--db', db, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => console_.on('exit', resolve));
+    const child = spawn(process.execPath, [CLI, 'console', '--db', db, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let said = '';
+    child.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const stop = async (): Promise<void> => {
+      child.kill('SIGTERM');
+      await exited;
+    };
+    await waitFor('the console to serve its pages', async () => said.includes('pulse console: serving'), 60_000).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    return { port, stop };
+  }
+
+  it('cases list and update, and users add, passwd, update and remove, run through the console; its address is gone when it stops', async () => {
+    const db = join(dir, 'pulse.duckdb');
+    const console_ = await consoleOn(db);
     try {
-      await waitFor('the console to publish its command API', async () => existsSync(apiAddressFile(db)), 60_000);
+      expect(existsSync(apiAddressFile(db))).toBe(true);
       const list = pulseIn(dir, '', 'cases', 'list', '--db', db, '--json');
       expect(list.stderr).toBe('');
       expect(list.status).toBe(0);
@@ -64,8 +80,7 @@ describe('commands reach a database that pulse console holds', () => {
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toContain("there is no console user 'zoe'");
     } finally {
-      console_.kill('SIGTERM');
-      await exited;
+      await console_.stop();
     }
     expect(existsSync(apiAddressFile(db))).toBe(false);
     // Stopped, the file is free again: the commands open it directly.
@@ -76,16 +91,10 @@ describe('commands reach a database that pulse console holds', () => {
 
   it('pages and commands that change one case at the same moment all land (they take turns on the file)', async () => {
     const db = join(dir, 'turns.duckdb');
-    await writeConsoleFixture(db);
-    const port = await freePort();
-    const console_ = spawn(process.execPath, [CLI, 'console', '--db', db, '--port', String(port)], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => console_.on('exit', resolve));
-    let served = '';
-    console_.stderr.on('data', (chunk: Buffer) => (served += chunk.toString()));
+    const console_ = await consoleOn(db);
     const notes: string[] = [];
     try {
-      await waitFor('the console to serve its pages', async () => served.includes('pulse console: serving'), 60_000);
-      const client = new Browserless(`http://127.0.0.1:${port}`);
+      const client = new Browserless(`http://127.0.0.1:${console_.port}`);
       const token = Browserless.token(await (await client.request('/login')).text());
       expect((await client.request('/login', { _csrf: token, name: USERS.manager.name, password: PASSWORD })).status).toBe(303);
       const page = Browserless.token(await (await client.request(`/cases/${CASES.overdue}`)).text());
@@ -107,8 +116,7 @@ describe('commands reach a database that pulse console holds', () => {
         for (const post of await Promise.all(posts)) expect(post.status, post.body).toBe(303);
       }
     } finally {
-      console_.kill('SIGTERM');
-      await exited;
+      await console_.stop();
     }
     const [events] = await query(db, `SELECT note FROM case_events WHERE case_id = '${CASES.overdue}' AND note IS NOT NULL`);
     expect(events!.map((e) => e['note'])).toEqual(expect.arrayContaining(notes));
