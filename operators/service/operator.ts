@@ -45,6 +45,9 @@ export interface SettledCase {
   escalated: boolean;
   alert_id: string | null;
   status: string;
+  /** The team the case was with (as people left it). */
+  from_team: string;
+  /** The team it is with now: its escalation's team (`cases.escalation.team`) when escalated. */
   team: string;
   /** When it became overdue: its escalation's time in the case history, as in the escalation alert. */
   due_at: number;
@@ -170,11 +173,11 @@ export class ServiceTriggersOperator implements Operator {
       const status = info?.status ?? 'open';
       const team = info?.team ?? c.team;
       if (TERMINAL_CASE_STATUSES.has(status)) {
-        settled.push({ case_id: c.case_id, escalated: false, alert_id: null, status, team, due_at: c.due_at });
+        settled.push({ case_id: c.case_id, escalated: false, alert_id: null, status, from_team: team, team, due_at: c.due_at });
       } else {
         const alert = overdueAlert(c, this.settings.cases, info?.status ?? null, info?.team ?? null);
         this.alerts.set(alert.alert_id, alert);
-        settled.push({ case_id: c.case_id, escalated: true, alert_id: alert.alert_id, status, team: alert.labels['team']!, due_at: c.due_at });
+        settled.push({ case_id: c.case_id, escalated: true, alert_id: alert.alert_id, status, from_team: team, team: alert.labels['team']!, due_at: c.due_at });
       }
       this.cases.delete(c.case_id);
     }

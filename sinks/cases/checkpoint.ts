@@ -104,7 +104,7 @@ export async function prepareCaseCheckpoint(
             action: 'escalated',
             from_status: s.status,
             to_status: s.status,
-            from_team: s.team,
+            from_team: s.from_team,
             to_team: s.team,
             assignee: null,
             note: `overdue; alert ${s.alert_id ?? ''}`,

@@ -114,7 +114,15 @@ describe('overdue escalation', () => {
     expect(op.overdueCases().map((c) => c.case_id)).toEqual([caseId]);
     const settled = op.settleOverdue(new Map());
     expect(settled).toEqual([
-      { case_id: caseId, escalated: true, alert_id: stableAlertId('case_overdue', due, caseId), status: 'open', team: 'gold-desk', due_at: due },
+      {
+        case_id: caseId,
+        escalated: true,
+        alert_id: stableAlertId('case_overdue', due, caseId),
+        status: 'open',
+        from_team: 'gold-desk',
+        team: 'gold-desk',
+        due_at: due,
+      },
     ]);
     const { alerts } = drain(op);
     expect(alerts).toHaveLength(1);

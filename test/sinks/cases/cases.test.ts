@@ -185,6 +185,22 @@ describe('cases end to end on a DuckDB file', () => {
     store.close();
   });
 
+  test('an escalation to the escalation team records the team the case came from, and the history shows both', async () => {
+    const store = await DuckDBStore.open(dbPath);
+    const op = operatorFromYaml(`${YAML}cases:\n  escalation: { team: supervisors }\n`);
+    op.process(survey('e', { install_completed: false }, OPENED, 'S1'));
+    await checkpoint(store, op);
+    op.onWatermark(OPENED + 73 * HOUR);
+    await checkpoint(store, op, WALL + HOUR);
+    const [id] = (await listCases(store.connection, {})).map((c) => c.case_id);
+    const events = (await showCase(store.connection, id!)).events.map((e) => [e.action, e.from_team, e.to_team]);
+    expect(events).toEqual([['escalated', 'care', 'supervisors']]);
+    const history = await cli(store).run('show', id!, '--db', dbPath);
+    expect(history).toMatch(/pulse\s+opened\s+-> open\s+care\s/);
+    expect(history).toMatch(/pulse\s+escalated\s+open\s+care -> supervisors\s/);
+    store.close();
+  });
+
   test('a restart between the deadline passing and the status check still escalates once', async () => {
     let store = await DuckDBStore.open(dbPath);
     let op = operatorFromYaml(YAML);
@@ -456,6 +472,7 @@ describe('escalations of one checkpoint from several shards', () => {
       escalated: true,
       alert_id: `x-${case_id}`,
       status: 'open',
+      from_team: 'care',
       team: 'care',
       due_at: OPENED + hours * HOUR,
     });
