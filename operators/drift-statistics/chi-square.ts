@@ -9,10 +9,8 @@
  *
  * Sparse categories (SPEC section 7): every category whose expected count is below `minExpected`
  * (5) in either row is pooled into one column, so that the chi-square approximation holds its
- * false-alarm rate. If that pooled column is still below `minExpected` in a row, the smallest other
- * category is added to it until it is not (or nothing else is left): a lone sparse category is
- * otherwise left as sparse as it was. The p-value is then SciPy's `chi2_contingency` of the pooled
- * table.
+ * false-alarm rate; that column stays as it is, sparse or not (a lone sparse category is a column
+ * of its own). The p-value is then SciPy's `chi2_contingency` of the pooled table.
  *
  * Conventions where SciPy is undefined (documented in README.md):
  *  - categories with zero count in both samples are left out (SciPy would divide by 0);
@@ -65,18 +63,11 @@ export function chiSquareHomogeneity(refCounts: ArrayLike<number>, curCounts: Ar
   const smallerRow = Math.min(refTotal, curTotal);
   const sparse = (c: { ref: number; cur: number }) => (smallerRow * (c.ref + c.cur)) / total < minExpected;
 
-  const kept = columns.filter((c) => !sparse(c)).sort((a, b) => a.ref + a.cur - (b.ref + b.cur));
+  const kept = columns.filter((c) => !sparse(c));
   const pool = { ref: 0, cur: 0 };
   let pooled = 0;
   for (const c of columns) {
     if (!sparse(c)) continue;
-    pool.ref += c.ref;
-    pool.cur += c.cur;
-    pooled++;
-  }
-  // kept is sorted ascending, so shift() takes the smallest remaining category.
-  while (pooled > 0 && sparse(pool) && kept.length > 0) {
-    const c = kept.shift()!;
     pool.ref += c.ref;
     pool.cur += c.cur;
     pooled++;

@@ -52,8 +52,7 @@ def psi_from_counts(ref_counts, cur_counts):
 def chi2_from_counts(ref_counts, cur_counts):
     """SPEC 7's test of homogeneity: scipy.stats.chi2_contingency(correction=False) of the 2 x k
     table of reference and current counts, after pooling the categories whose expected count is
-    below CHI2_MIN_EXPECTED in either row into one column (and, while that pooled column is still
-    below it, the smallest other category into the pool)."""
+    below CHI2_MIN_EXPECTED in either row into one column (which stays as it is, sparse or not)."""
     ref = np.asarray(ref_counts, dtype=float)
     cur = np.asarray(cur_counts, dtype=float)
     keep = (ref > 0) | (cur > 0)
@@ -68,14 +67,9 @@ def chi2_from_counts(ref_counts, cur_counts):
     cols = [np.array([r, c]) for r, c in zip(ref, cur)]
     kept = [c for c in cols if expected_ok(c)]
     sparse = [c for c in cols if not expected_ok(c)]
-    kept = sorted(kept, key=lambda c: c.sum())  # stable: ties keep category order
     pooled = len(sparse)
     if sparse:
-        pool = np.sum(sparse, axis=0)
-        while not expected_ok(pool) and kept:
-            pool = pool + kept.pop(0)
-            pooled += 1
-        kept.append(pool)
+        kept.append(np.sum(sparse, axis=0))
     if len(kept) < 2:
         return None, None, pooled  # SciPy: df = 0; our convention is documented in the README
     table = np.array(kept).T
@@ -203,8 +197,10 @@ def categorical_cases():
                          {"billing": 21, "tech": 23, "cancel": 9, "upgrade": 14, "payment": 6, "move": 8,
                           "complaint": 4, "roaming": 6, "device": 1, "other": 3},
                          "sparse reasons pooled; fraud absent from the current week"),
-        categorical_case("one_sparse_category_merged_upwards", {"a": 40, "b": 30, "c": 2}, {"a": 35, "b": 40, "c": 1},
-                         "the pooled column alone is still sparse: the smallest other category joins it"),
+        categorical_case("one_sparse_category_alone", {"a": 40, "b": 30, "c": 2}, {"a": 35, "b": 40, "c": 1},
+                         "a lone sparse category is pooled with nothing: it stays a column of its own"),
+        categorical_case("two_sparse_categories_still_sparse", {"a": 44, "b": 16, "c": 2, "d": 1}, {"a": 33, "b": 16, "c": 1, "d": 1},
+                         "c and d pooled into one column that is still sparse, and stays so (SPEC 7)"),
         categorical_case("everything_pooled", {"a": 2, "b": 3}, {"a": 1, "b": 2},
                          "every category sparse: one column, no degrees of freedom"),
         categorical_case("unequal_periods", {"a": 300, "b": 120, "c": 30, "d": 8}, {"a": 40, "b": 25, "c": 6, "d": 1}),

@@ -115,9 +115,11 @@ describe('hand-computed cases', () => {
   });
 
   it('chi-square pools a category expected below 5 in the smaller row, and only then', () => {
-    // Rows 100 and 100: column c (8 in all) expects 4 a side, so it is pooled; with it the pool
-    // (4 + 4) is still sparse and the smallest other column, b (40 + 40), joins it: 2 columns left.
-    expect(chiSquareHomogeneity([56, 40, 4], [56, 40, 4])).toMatchObject({ df: 1, pooled: 2, statistic: 0 });
+    // Rows 100 and 100: column c (8 in all) expects 4 a side, so it is pooled, alone; the pool stays
+    // a column of its own, sparse as it is (SPEC section 7): 3 columns, 2 degrees of freedom.
+    expect(chiSquareHomogeneity([56, 40, 4], [56, 40, 4])).toMatchObject({ df: 2, pooled: 1, statistic: 0 });
+    // c and d (3 and 1 a side) pooled into one column of 4 a side, still sparse, kept as it is.
+    expect(chiSquareHomogeneity([60, 36, 3, 1], [60, 36, 3, 1])).toMatchObject({ df: 2, pooled: 2, statistic: 0 });
     // Column c with 10 in all expects exactly 5 a side: not sparse, kept.
     expect(chiSquareHomogeneity([55, 40, 5], [55, 40, 5])).toMatchObject({ df: 2, pooled: 0 });
   });
