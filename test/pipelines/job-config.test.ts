@@ -122,6 +122,17 @@ describe('job configuration', () => {
     expect(fails(VALID + alerting)).toMatch(/^job\.yaml:14: alerting\.route\.routes\[0\]\.receivr: unknown key \(did you mean receiver\?\)/);
   });
 
+  it('a mapping where a list belongs says to write a list, with an item of it', () => {
+    const receiversAsMapping = 'alerting:\n  receivers:\n    name: ops\n    type: file\n    path: a.ndjson\n  route: { receiver: ops }\n';
+    expect(() => parseJobConfig(VALID + receiversAsMapping, 'job.yaml', {})).toThrow(
+      'job.yaml:9: alerting.receivers: must be a list, one item per line starting with "- ", e.g. - {name: ..., type: ...}',
+    );
+    // Any list option: a list of plain values has no keys to show.
+    expect(() => parseJobConfig(VALID.replace('paths: [a.ndjson]', 'paths: a.ndjson'), 'job.yaml', {})).toThrow(
+      'job.yaml:5: sources.files.paths: must be a list, e.g. [first, second], or one item per line starting with "- "',
+    );
+  });
+
   const cases: Array<[string, string, RegExp]> = [
     ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
     [
