@@ -208,6 +208,16 @@ describe('job configuration', () => {
       /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set/,
     ],
     [
+      'Kafka receiver without brokers',
+      VALID + 'alerting:\n  receivers:\n    - {name: k, type: kafka, topic: alerts}\n  route: {receiver: k}\n',
+      /^job\.yaml:10: alerting\.receivers\[0\]\.brokers: a Kafka receiver needs brokers/,
+    ],
+    [
+      'file receiver path that is a directory',
+      VALID + 'alerting:\n  receivers:\n    - {name: f, type: file, path: /tmp}\n  route: {receiver: f}\n',
+      /^job\.yaml:10: alerting\.receivers\[0\]\.path: \/tmp is a directory; name the file/,
+    ],
+    [
       'unreadable secret file',
       VALID + hookReceiver('bearer_token_file: /nonexistent/token'),
       /bearer_token_file: cannot read secret file '\/nonexistent\/token'/,
@@ -284,6 +294,20 @@ describe('pulse CLI exit codes', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(db)).toBe(false);
     }
+  });
+
+  it('exits 2 for a Kafka alert receiver without brokers, with the file and line, before any database is created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-cfg-'));
+    const path = join(dir, 'job.yaml');
+    writeFileSync(path, VALID + 'alerting:\n  receivers:\n    - {name: k, type: kafka, topic: alerts}\n  route: {receiver: k}\n');
+    const db = join(dir, 'kb.duckdb');
+    const { PULSE_KAFKA_BROKERS: _unset, ...env } = process.env;
+    const result = spawnSync(process.execPath, [cli, 'run', '--config', path, '--input', join(dir, 'none.ndjson'), '--db', db], { encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain(
+      `${path}:10: alerting.receivers[0].brokers: a Kafka receiver needs brokers (or the PULSE_KAFKA_BROKERS environment variable)`,
+    );
+    expect(existsSync(db)).toBe(false);
   });
 
   it('exits 2 when the config file does not exist', () => {
