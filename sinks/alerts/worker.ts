@@ -611,7 +611,7 @@ export class DeliveryWorker {
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
     if (error.permanent || attempts >= this.settings.maxAttempts) {
       marks.markDead(receiverName, key, lastError);
-      this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
+      this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted', batch.length);
       return 'dead';
     }
     // Never sooner than the receiver asked (Retry-After), and never later than a day for it.

@@ -608,6 +608,31 @@ describe('delivery worker: failures', () => {
     expect(worker.deadDeliveries).toBe(2);
   });
 
+  it('pulse_alert_delivery_dead_total counts the alerts given up (outbox rows), as pulse_alerts_delivered_total counts those delivered', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // Sales notifications are refused (400), service ones fail until they run out of attempts, analytic ones go through.
+    const status = { sales: 400, service: 500, analytic: 200 } as Record<string, number>;
+    const srv = await captureServer((req) => status[(req.body as WebhookPayload).alerts[0]?.labels.kind ?? ''] ?? 200);
+    closers.push(srv.close);
+    const registry = new Registry();
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s, group_interval: 0s}`);
+    const worker = webhookWorker(wconn, router, srv.url, { random: () => 0, metrics: promDeliveryMetrics(registry), settings: { maxAttempts: 2 } });
+    const alerts = (kind: Alert['kind'], n: number): Alert[] => Array.from({ length: n }, (_, i) => makeAlert({ rule: 'R', subject: `${kind}-${i}`, kind }));
+    await enqueueTx(conn, [...alerts('sales', 2), ...alerts('service', 3), ...alerts('analytic', 4)], router, T0);
+    await worker.tick();
+    await worker.tick();
+    // One notification per kind: the group of 2 refused, the group of 3 out of attempts, the group of 4 delivered.
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status ORDER BY status`)).toEqual([
+      { status: 'dead', n: 5 },
+      { status: 'delivered', n: 4 },
+    ]);
+    const metrics = await registry.getMetricsAsJSON();
+    const values = (name: string): Record<string, number> =>
+      Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [Object.values(v.labels).join('/'), v.value]));
+    expect(values('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 2, 'webhook/attempts_exhausted': 3 });
+    expect(values('pulse_alerts_delivered_total')).toEqual({ webhook: 4 });
+  });
+
   it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
     const { conn, worker: wconn } = await memoryDb();
     // A receiver that refuses and quotes what it got: the Authorization header and the URL.
