@@ -127,8 +127,8 @@ const PENDING_ROWS_PER_PASS = 5_000;
  */
 const LANE_SHARE_MS = 5_000;
 
-/** Rows keyed by one UPDATE of `setKeys`. */
-const SET_KEY_ROWS = 500;
+/** Rows bound in one statement (`setKeys`, `stillDeadDeliveries`). */
+const ROWS_PER_STATEMENT = 500;
 /** Outcomes waiting for a write past which a lane stops sending until they are written (pass-marks.ts). */
 const MARKS_PER_WRITE = 200;
 
@@ -159,8 +159,11 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Deliveries (an alert to a receiver) that went dead since this worker was made: a run says how many. */
-  private deadSinceStart = 0;
+  /**
+   * Outbox rows (alert id, status, receiver) that went dead since this worker was made, by their
+   * key: a run says how many of them are dead still at its end (`stillDeadDeliveries`).
+   */
+  private readonly deadSinceStart = new Map<string, [string, string, string]>();
   /** Ids of stored silences already reported as unreadable. */
   private readonly unreadableSilences = new Set<string>();
   /** The polling worker's passes: group timing, backoff and repeats honoured; ended by `stop()`. */
@@ -178,9 +181,28 @@ export class DeliveryWorker {
     walk(options.router.root);
   }
 
-  /** Deliveries (an alert to a receiver) that went dead since this worker was made. */
-  get deadDeliveries(): number {
-    return this.deadSinceStart;
+  /**
+   * Deliveries (an alert to a receiver) that went dead since this worker was made and are dead
+   * still: read from the outbox, so that those requeued meanwhile (`pulse outbox retry` through the
+   * running job) and delivered are not counted, nor dead rows of earlier runs.
+   */
+  stillDeadDeliveries(): Promise<number> {
+    return this.serialized(async () => {
+      const rows = [...this.deadSinceStart.values()];
+      let dead = 0;
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        const params: Record<string, string> = {};
+        const values = bindRows(params, 'r', rows.slice(i, i + ROWS_PER_STATEMENT));
+        const reader = await this.options.conn.runAndReadAll(
+          `SELECT count(*) AS n FROM pulse_outbox o JOIN (VALUES ${values}) v(alert_id, alert_status, receiver)
+             ON o.alert_id = v.alert_id AND o.alert_status = v.alert_status AND o.receiver = v.receiver
+            WHERE o.status = 'dead'`,
+          params,
+        );
+        dead += Number(reader.getRowObjectsJS()[0]?.['n'] ?? 0);
+      }
+      return dead;
+    });
   }
 
   /** Polls every `poll_interval` until `stop()`. */
@@ -477,7 +499,7 @@ export class DeliveryWorker {
           lastNotified.set(key, now);
         } else if (outcome === 'dead') {
           result.dead++;
-          this.deadSinceStart += batch.length;
+          for (const r of batch) this.deadSinceStart.set(`${r.alertId}\u0000${r.alertStatus}\u0000${r.receiver}`, [r.alertId, r.alertStatus, r.receiver]);
         } else {
           result.failed++;
           if (outcome === 'timed_out') return;
@@ -547,9 +569,9 @@ export class DeliveryWorker {
    */
   private async setKeys(batches: readonly PendingRow[][]): Promise<void> {
     const rows = batches.flatMap((batch) => batch.map((r) => [r.alertId, r.alertStatus, r.receiver, r.notificationKey as string]));
-    for (let i = 0; i < rows.length; i += SET_KEY_ROWS) {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const params: Record<string, string> = {};
-      const values = bindRows(params, 'r', rows.slice(i, i + SET_KEY_ROWS));
+      const values = bindRows(params, 'r', rows.slice(i, i + ROWS_PER_STATEMENT));
       await this.options.conn.run(
         `UPDATE pulse_outbox SET notification_key = v.k FROM (VALUES ${values}) v(alert_id, alert_status, receiver, k)
           WHERE pulse_outbox.alert_id = v.alert_id AND pulse_outbox.alert_status = v.alert_status AND pulse_outbox.receiver = v.receiver`,

@@ -605,7 +605,7 @@ describe('delivery worker: failures', () => {
     expect(byLabels('pulse_alert_delivery_failures_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/http_5xx': 3 });
     expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
     // What a run says at its end.
-    expect(worker.deadDeliveries).toBe(2);
+    expect(await worker.stillDeadDeliveries()).toBe(2);
   });
 
   it('pulse_alert_delivery_dead_total counts the alerts given up (outbox rows), as pulse_alerts_delivered_total counts those delivered', async () => {
@@ -631,6 +631,31 @@ describe('delivery worker: failures', () => {
       Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [Object.values(v.labels).join('/'), v.value]));
     expect(values('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 2, 'webhook/attempts_exhausted': 3 });
     expect(values('pulse_alerts_delivered_total')).toEqual({ webhook: 4 });
+  });
+
+  it('a run counts the deliveries that went dead in it and are dead still: not those requeued and delivered, nor dead rows of an earlier run', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let up = false;
+    const srv = await captureServer(() => (up ? 200 : 500));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`);
+    const settings = { maxAttempts: 1 };
+    const earlier = makeAlert({ rule: 'Earlier', subject: 'e' });
+    await enqueueTx(conn, [earlier], router, T0);
+    await webhookWorker(wconn, router, srv.url, { settings }).tick(); // an earlier run: its delivery went dead
+
+    const worker = webhookWorker(wconn, router, srv.url, { settings });
+    const [a, b, c] = ['a', 'b', 'c'].map((subject) => makeAlert({ rule: 'R', subject }));
+    await enqueueTx(conn, [a!, b!, c!], router, T0);
+    await worker.tick();
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE status = 'dead'`)).toEqual([{ n: 4 }]);
+    expect(await worker.stillDeadDeliveries()).toBe(3);
+    // The receiver is fixed and two are requeued through the running job (pulse outbox retry): they go out.
+    up = true;
+    expect(await worker.requeueDead({ alertId: a!.alert_id })).toBe(1);
+    expect(await worker.requeueDead({ alertId: b!.alert_id })).toBe(1);
+    expect((await worker.tick()).delivered).toBe(2);
+    expect(await worker.stillDeadDeliveries()).toBe(1);
   });
 
   it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
