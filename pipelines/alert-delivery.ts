@@ -126,9 +126,12 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
           .join('; ');
         this.logger.warn(
           { pending: result.pending, pendingByReceiver: result.pendingByReceiver },
-          `${result.pending} alert deliveries are still pending after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout ` +
-            `(${byReceiver}); they stay in the outbox and go out with the next run or \`pulse outbox send\` ` +
-            `(alerting.delivery.drain_timeout sets how long a run waits)`,
+          `${result.pending} alert deliveries are still pending ` +
+            (result.timedOut
+              ? `after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout `
+              : 'at the end of the run, their last attempt kept for the next run (the drain gives no delivery up for running out of attempts) ') +
+            `(${byReceiver}); they stay in the outbox and go out with the next run or \`pulse outbox send\`` +
+            (result.timedOut ? ' (alerting.delivery.drain_timeout sets how long a run waits)' : ''),
         );
       }
       return result;

@@ -917,6 +917,53 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
   });
 
+  it('drain() gives no delivery up for running out of attempts: it keeps the last attempt for the next run, whose worker makes it', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const sends = new Map<string, number>();
+    const flaky: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async (n) => {
+        sends.set(n.alerts[0]!.alertId, (sends.get(n.alerts[0]!.alertId) ?? 0) + 1);
+        throw new DeliveryError('network', false, 'connect ECONNREFUSED 127.0.0.1:9');
+      },
+    };
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 1h}`);
+    // Backoff far shorter than the drain: before, the drain spent every attempt and the rows went dead.
+    const settings = { maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 5, pollIntervalMs: 5 };
+    const worker = () => new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', flaky]]), settings });
+    const alerts = ['a', 'b'].map((subject) => makeAlert({ rule: 'R', subject }));
+    await enqueueTx(conn, alerts, router, Date.now());
+    const statuses = () => rows(conn, `SELECT status, attempts, count(*)::INT AS n FROM pulse_outbox GROUP BY ALL ORDER BY ALL`);
+
+    // The end of a run: two of the three attempts, then it stops early, the deliveries pending.
+    const started = performance.now();
+    const first = await worker().drain({ timeoutMs: 30_000 });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(first).toMatchObject({ dead: 0, pending: 2, timedOut: false, pendingByReceiver: { hook: 2 } });
+    expect([...sends.values()]).toEqual([2, 2]);
+    expect(await statuses()).toEqual([{ status: 'pending', attempts: 2, n: 2 }]);
+
+    // The next run's end (or pulse outbox send) sends each once more, and still gives none up.
+    expect(await worker().drain({ timeoutMs: 30_000 })).toMatchObject({ dead: 0, pending: 2, timedOut: false });
+    expect([...sends.values()]).toEqual([3, 3]);
+    expect(await statuses()).toEqual([{ status: 'pending', attempts: 3, n: 2 }]);
+
+    // The next run's worker: one alert's receiver is back, the other's attempt fails and gives it up.
+    await new Promise((resolve) => setTimeout(resolve, 20)); // past the backoff
+    let calls = 0;
+    flaky.send = async (n) => {
+      calls++;
+      if (n.alerts[0]!.alertId !== alerts[0]!.alert_id) throw new DeliveryError('network', false, 'connect ECONNREFUSED 127.0.0.1:9');
+    };
+    expect(await worker().tick()).toMatchObject({ sent: 1, dead: 1, pending: 0 });
+    expect(calls).toBe(2);
+    expect(await statuses()).toEqual([
+      { status: 'dead', attempts: 4, n: 1 },
+      { status: 'delivered', attempts: 4, n: 1 },
+    ]);
+  });
+
   it('drain() sends no group after its deadline, however many groups one pass holds', async () => {
     const { conn, worker: wconn } = await memoryDb();
     // Monotonic time moves only when the receiver is called: each refused send takes 1 s.
