@@ -21,7 +21,7 @@ import { formatDuration } from '../operators/duration.js';
 import type { CheckpointSink } from './checkpoint-sink.js';
 import type { OutboxSender } from './commands/database-access.js';
 
-/** What the end of a run's delivery leaves: the drain's result, and the deliveries that went dead during the run. */
+/** What the end of a run's delivery leaves: the drain's result, and the deliveries that went dead during the run and are dead still. */
 export type StopResult = DrainResult & { deadThisRun: number };
 
 /**
@@ -112,11 +112,11 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
   private async stopOnce(): Promise<StopResult> {
     await this.worker.stop();
     try {
-      const result = { ...(await this.drain()), deadThisRun: this.worker.deadDeliveries };
+      const result = { ...(await this.drain()), deadThisRun: await this.worker.stillDeadDeliveries() };
       if (result.deadThisRun > 0) {
         this.logger.warn(
           { dead: result.deadThisRun },
-          `${result.deadThisRun} alert deliveries failed for good in this run (status dead: a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
+          `${result.deadThisRun} alert deliveries failed for good in this run and are still dead (status dead: a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
             `\`pulse outbox list --status dead\` shows why, \`pulse outbox retry\` queues them again`,
         );
       }
@@ -126,9 +126,12 @@ export class AlertDelivery implements OutboxSender, CheckpointSink {
           .join('; ');
         this.logger.warn(
           { pending: result.pending, pendingByReceiver: result.pendingByReceiver },
-          `${result.pending} alert deliveries are still pending after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout ` +
-            `(${byReceiver}); they stay in the outbox and go out with the next run or \`pulse outbox send\` ` +
-            `(alerting.delivery.drain_timeout sets how long a run waits)`,
+          `${result.pending} alert deliveries are still pending ` +
+            (result.timedOut
+              ? `after the ${formatDuration(this.settings.drainTimeoutMs)} drain timeout `
+              : 'at the end of the run, their last attempt kept for the next run (the drain gives no delivery up for running out of attempts) ') +
+            `(${byReceiver}); they stay in the outbox and go out with the next run or \`pulse outbox send\`` +
+            (result.timedOut ? ' (alerting.delivery.drain_timeout sets how long a run waits)' : ''),
         );
       }
       return result;

@@ -6,7 +6,7 @@ import { ConfigError } from '../operators/errors.js';
 import { requireDuration } from '../operators/duration.js';
 import type { RecordLimits } from '../operators/record-limits.js';
 import { parseTimestamp } from '../operators/timestamp.js';
-import { AlertingConfigError, checkReceiverSecrets, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
+import { AlertingConfigError, checkReceivers, isSecretKey, parseAlertingConfig } from '../sinks/alerts/index.js';
 import type { ContactLabelLimits } from '../sinks/metrics/label-limits.js';
 import { consoleSettings, type ConsoleSettings } from '../console/options.js';
 import type { OutcomeThresholds } from '../sinks/outcomes/figures.js';
@@ -204,7 +204,7 @@ export function parseJobConfig(text: string, origin: string, env: NodeJS.Process
   if (job.alerting !== undefined) {
     try {
       const { config } = parseAlertingConfig(job.alerting);
-      checkReceiverSecrets(config.receivers, env);
+      checkReceivers(config.receivers, env);
     } catch (error) {
       // As every other section's problems: the file and line of the key (the message names its path).
       const line = error instanceof AlertingConfigError ? lineOf(document, lineCounter, pathSegments(error.path)) : undefined;

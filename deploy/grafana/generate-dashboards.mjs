@@ -407,12 +407,12 @@ export function pipelineHealth() {
       panel({
         title: 'Delivery failures per minute, by receiver type and reason',
         description:
-          'Failed send attempts per minute (retried with backoff until max_attempts), and deliveries given up (dead). ' +
+          'Failed send attempts per minute (one per notification, retried with backoff until max_attempts), and alerts given up per minute (dead: one per alert and receiver, as alerts delivered are counted, so a notification of 10 alerts given up adds 10). ' +
           'Bad: sustained failures (alert PulseAlertDeliveryFailing) or any dead delivery (PulseAlertDeliveryDead). Check receiver reachability and the credentials in the pulse-secrets Secret; re-queue dead outbox rows after the fix. ' +
           'No data: no failure yet, or the job has no alerting section.',
         targets: [
           [`sum by (receiver_type, reason) (rate(pulse_alert_delivery_failures_total{${I}}[${RI}])) * 60`, 'failed: {{receiver_type}} / {{reason}}'],
-          [`sum by (receiver_type, reason) (rate(pulse_alert_delivery_dead_total{${I}}[${RI}])) * 60`, 'dead: {{receiver_type}} / {{reason}}'],
+          [`sum by (receiver_type, reason) (rate(pulse_alert_delivery_dead_total{${I}}[${RI}])) * 60`, 'dead alerts: {{receiver_type}} / {{reason}}'],
         ],
         unit: 'short',
         min: 0,

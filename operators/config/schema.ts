@@ -131,7 +131,7 @@ export function likelyMeant(word: string, allowed: readonly string[]): string | 
 function problemOf(error: ErrorObject): string {
   const shown = JSON.stringify(error.data);
   const params = error.params as Record<string, unknown>;
-  const schema = error.parentSchema as { description?: unknown; properties?: object; pattern?: unknown } | undefined;
+  const schema = error.parentSchema as { description?: unknown; properties?: object; pattern?: unknown; items?: unknown } | undefined;
   switch (error.keyword) {
     case 'additionalProperties': {
       const allowed = Object.keys(schema?.properties ?? {});
@@ -158,9 +158,28 @@ function problemOf(error: ErrorObject): string {
       }
       if (typeof schema?.description === 'string') return `${shown} must be ${schema.description}`;
       return `${shown} ${error.message ?? 'is invalid'}`;
+    case 'type':
+      // A mapping or a single value where a list belongs: Ajv's "must be array" does not say what a
+      // YAML list looks like.
+      if (params['type'] === 'array') return `must be a list, ${howToWriteList(schema)}`;
+      return `${error.message ?? 'is invalid'}`;
     default:
       return `${error.message ?? 'is invalid'}`;
   }
+}
+
+/**
+ * How to write a list option in YAML, with an item showing the keys every item needs (`- {name:
+ * ..., type: ...}` for alerting.receivers, whose items are a TaggedUnion: the keys every branch
+ * requires).
+ */
+function howToWriteList(list: { items?: unknown } | undefined): string {
+  const items = list?.items as { required?: string[]; oneOf?: Array<{ required?: string[] }> } | undefined;
+  const branches = items?.oneOf ?? [];
+  const inEveryBranch = (branches[0]?.required ?? []).filter((key) => branches.every((b) => b.required?.includes(key)));
+  const keys = [...new Set([...inEveryBranch, ...(items?.required ?? [])])];
+  if (keys.length === 0) return 'e.g. [first, second], or one item per line starting with "- "';
+  return `one item per line starting with "- ", e.g. - {${keys.map((key) => `${key}: ...`).join(', ')}}`;
 }
 
 /** `/survey_rules/0/when` under `service_triggers` -> `service_triggers.survey_rules[0] (name).when`: list items show their `name`. */

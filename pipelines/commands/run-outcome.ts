@@ -46,7 +46,7 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
   }
   if (summary.alertsDead > 0) {
     lines.push(
-      `${summary.alertsDead} alert deliveries failed for good in this run (a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
+      `${summary.alertsDead} alert deliveries failed for good in this run and are still dead (a receiver refused them, they ran out of attempts, or their receiver is no longer configured); ` +
         `see why with: pulse outbox list --db ${db} --status dead; queue them again with: pulse outbox retry --db ${db}`,
     );
   }

@@ -90,7 +90,7 @@ export function applyOverrides(job: JobConfig, options: RunCommandOptions): JobC
 export interface RunCommandResult extends RunSummary {
   /** Alert deliveries still in the outbox when the run ended (after its drain timeout). */
   alertsPending: number;
-  /** Alert deliveries that went dead during the run (refused, or out of attempts). */
+  /** Alert deliveries that went dead during the run (refused, or out of attempts) and are dead still at its end (not requeued meanwhile). */
   alertsDead: number;
   /** Alert reports that could not be rendered or written in this run. */
   reportsFailed: number;

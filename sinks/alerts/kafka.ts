@@ -81,9 +81,15 @@ function header(name: string, value: string): MessageHeader {
   return { [name]: value };
 }
 
-/** Builds a KafkaAlertReceiver from `alerting.receivers[i]` (`brokers` defaults to PULSE_KAFKA_BROKERS; '' counts as unset). */
-export function kafkaReceiverFactory(config: ReceiverConfigOf<'kafka'>, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv): Receiver {
+/** The receiver's `brokers`, else PULSE_KAFKA_BROKERS ('' counts as unset); refused when neither is given. */
+export function kafkaBrokers(config: ReceiverConfigOf<'kafka'>, path: string, env: NodeJS.ProcessEnv): string {
   const brokers = config.brokers || env['PULSE_KAFKA_BROKERS'];
   if (!brokers) throw new AlertingConfigError(`${path}.brokers`, 'a Kafka receiver needs brokers (or the PULSE_KAFKA_BROKERS environment variable)');
+  return brokers;
+}
+
+/** Builds a KafkaAlertReceiver from `alerting.receivers[i]`. */
+export function kafkaReceiverFactory(config: ReceiverConfigOf<'kafka'>, delivery: DeliverySettings, path: string, env: NodeJS.ProcessEnv): Receiver {
+  const brokers = kafkaBrokers(config, path, env);
   return new KafkaAlertReceiver({ name: config.name, brokers, topic: config.topic, key: config.key, timeoutMs: delivery.timeoutMs });
 }

@@ -9,8 +9,8 @@ import type { ReceiverType } from './types.js';
 export interface DeliveryMetrics {
   /** A send attempt failed (retried or not). */
   failure(receiverType: ReceiverType, reason: FailureReason): void;
-  /** A message was given up and moved to `dead`. */
-  dead(receiverType: ReceiverType, reason: FailureReason): void;
+  /** Alerts given up: their outbox rows moved to `dead` (one notification may carry several), counted as `delivered` counts them. */
+  dead(receiverType: ReceiverType, reason: FailureReason, alerts: number): void;
   /** Alerts delivered (one notification may carry several). */
   delivered(receiverType: ReceiverType, alerts: number): void;
   /** Messages waiting in the outbox after a worker pass. */
@@ -33,7 +33,7 @@ export function promDeliveryMetrics(registry: Registry): DeliveryMetrics {
   });
   const dead = new Counter({
     name: 'pulse_alert_delivery_dead_total',
-    help: 'Alert deliveries given up (moved to dead) by receiver type and reason.',
+    help: 'Alerts given up (outbox rows moved to dead; one notification may carry several) by receiver type and reason.',
     labelNames: ['receiver_type', 'reason'],
     registers: [registry],
   });
@@ -50,7 +50,7 @@ export function promDeliveryMetrics(registry: Registry): DeliveryMetrics {
   });
   return {
     failure: (t, r) => failures.inc({ receiver_type: t, reason: r }),
-    dead: (t, r) => dead.inc({ receiver_type: t, reason: r }),
+    dead: (t, r, n) => dead.inc({ receiver_type: t, reason: r }, n),
     delivered: (t, n) => delivered.inc({ receiver_type: t }, n),
     outboxDepth: (n) => depth.set(n),
   };

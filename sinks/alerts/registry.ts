@@ -6,7 +6,7 @@ import type { DeliverySettings } from './config.js';
 import { EmailReceiver, type TeamMemberLookup } from './email.js';
 import { AlertingConfigError } from './errors.js';
 import { FileReceiver } from './file.js';
-import { kafkaReceiverFactory } from './kafka.js';
+import { kafkaBrokers, kafkaReceiverFactory } from './kafka.js';
 import { RECEIVER_SCHEMAS, type ReceiverConfig, type ReceiverConfigOf } from './receiver-config.js';
 import { resolveSecret, SECRET_KEYS } from './secrets.js';
 import { SlackReceiver } from './slack.js';
@@ -28,9 +28,17 @@ export type ReceiverFactory<T extends ReceiverType = ReceiverType> = (
   context: ReceiverContext,
 ) => Receiver;
 
-/** A receiver type (`alerting.receivers[].type`): its schema (receiver-config.ts) and its build step. */
+/**
+ * What building a receiver of type T would refuse in its config and the environment, found without
+ * building it (nothing is opened or connected): `checkReceivers` runs it when the job file is
+ * loaded, so that the problem stops a job before it creates its database and names the line.
+ */
+export type ReceiverCheck<T extends ReceiverType = ReceiverType> = (config: ReceiverConfigOf<T>, path: string, env: NodeJS.ProcessEnv) => void;
+
+/** A receiver type (`alerting.receivers[].type`): its schema (receiver-config.ts), its load-time check and its build step. */
 export interface ReceiverSpec extends ComponentSpec {
   readonly type: ReceiverType;
+  readonly check?: ReceiverCheck;
   readonly build: ReceiverFactory;
 }
 
@@ -47,10 +55,34 @@ function secretOf(config: ReceiverConfig, key: string, path: string, env: NodeJS
   return resolveSecret({ value, file: str(config, `${key}_file`) }, `${path}.${key}`, env);
 }
 
-/** A factory of one type, stored beside the others: buildReceivers only calls it with configs of that type. */
-function receiver<T extends ReceiverType>(type: T, factory: ReceiverFactory<T>): ReceiverSpec {
+/** The Slack webhook URL (a secret: never quoted), refused when it is missing or not http(s). */
+function slackUrl(c: ReceiverConfigOf<'slack'>, p: string, env: NodeJS.ProcessEnv): string {
+  const url = secretOf(c, 'url', p, env);
+  if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
+  return url;
+}
+
+/** A file receiver's path that is a directory: it was retried (EISDIR) on every run. */
+function refuseDirectory(c: ReceiverConfigOf<'file'>, p: string): void {
+  if (existsSync(c.path) && statSync(c.path).isDirectory())
+    throw new AlertingConfigError(
+      `${p}.path`,
+      `${c.path} is a directory; name the file the notifications are appended to, e.g. ${join(c.path, 'alerts.ndjson')}`,
+    );
+}
+
+/** A factory (and check) of one type, stored beside the others: they are only called with configs of that type. */
+function receiver<T extends ReceiverType>(type: T, factory: ReceiverFactory<T>, check?: ReceiverCheck<T>): ReceiverSpec {
   const schema = RECEIVER_SCHEMAS[type];
-  return { type, description: schema.properties.type.description ?? type, schema, build: factory as ReceiverFactory };
+  return {
+    type,
+    description: schema.properties.type.description ?? type,
+    schema,
+    build: factory as ReceiverFactory,
+    ...(check === undefined ? {} : { check: check as ReceiverCheck }),
+  };
 }
 
 /** Every receiver type a job can name in `alerting.receivers`, filled from this explicit list. */
@@ -63,23 +95,8 @@ export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
     'alertmanager',
     (c, d, p, env) => new AlertmanagerReceiver({ name: c.name, url: c.url, bearerToken: secretOf(c, 'bearer_token', p, env), timeoutMs: d.timeoutMs }),
   ),
-  receiver('slack', (c, d, p, env) => {
-    const url = secretOf(c, 'url', p, env);
-    if (!url) throw new AlertingConfigError(`${p}.url`, 'a Slack receiver needs url (as ${ENV}), url_env or url_file');
-    // Never quoted: the URL is the secret.
-    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-      throw new AlertingConfigError(`${p}.url`, 'the Slack webhook URL it names is not an http(s) URL');
-    return new SlackReceiver({ name: c.name, url, timeoutMs: d.timeoutMs });
-  }),
-  receiver('file', (c, _d, p) => {
-    // Refused at load, as a URL or secret is: a directory was retried (EISDIR) on every run.
-    if (existsSync(c.path) && statSync(c.path).isDirectory())
-      throw new AlertingConfigError(
-        `${p}.path`,
-        `${c.path} is a directory; name the file the notifications are appended to, e.g. ${join(c.path, 'alerts.ndjson')}`,
-      );
-    return new FileReceiver({ name: c.name, path: c.path });
-  }),
+  receiver('slack', (c, d, p, env) => new SlackReceiver({ name: c.name, url: slackUrl(c, p, env), timeoutMs: d.timeoutMs }), slackUrl),
+  receiver('file', (c) => new FileReceiver({ name: c.name, path: c.path }), refuseDirectory),
   receiver('email', (c, d, p, env, context) => {
     const [host, port] = c.smarthost.split(':');
     if (c.to_team_members === true && context.teamMembers === undefined) {
@@ -101,17 +118,20 @@ export const RECEIVERS = new ComponentRegistry<ReceiverSpec>('receiver', [
       attachments: { maxFiles: c.max_attachments, maxBytes: c.max_attachment_bytes },
     });
   }),
-  receiver('kafka', kafkaReceiverFactory),
+  receiver('kafka', kafkaReceiverFactory, kafkaBrokers),
 ]);
 
 /**
- * Checks that every secret of every receiver can be read (its environment variable is set, its
- * file is readable), without building anything: the job loader calls it, so that a missing
- * secret stops a job before it opens its database.
+ * Checks what building the receivers would refuse, without building anything: every secret can be
+ * read (its environment variable is set, its file is readable) and each type's own check passes
+ * (Kafka brokers given, a Slack URL, a file path that is not a directory). The job loader calls it,
+ * so that such a problem stops a job before it opens its database.
  */
-export function checkReceiverSecrets(configs: readonly ReceiverConfig[], env: NodeJS.ProcessEnv = process.env, prefix = 'alerting.receivers'): void {
+export function checkReceivers(configs: readonly ReceiverConfig[], env: NodeJS.ProcessEnv = process.env, prefix = 'alerting.receivers'): void {
   configs.forEach((c, i) => {
-    for (const key of SECRET_KEYS[c.type] ?? []) secretOf(c, key, `${prefix}[${i}]`, env);
+    const path = `${prefix}[${i}]`;
+    for (const key of SECRET_KEYS[c.type] ?? []) secretOf(c, key, path, env);
+    RECEIVERS.get(c.type)?.check?.(c, path, env);
   });
 }
 
@@ -128,6 +148,7 @@ export function buildReceivers(
     const path = `${prefix}[${i}]`;
     const spec = RECEIVERS.get(c.type);
     if (!spec) throw new AlertingConfigError(`${path}.type`, `receiver type '${c.type}' is not available in this build`);
+    spec.check?.(c, path, env);
     out.set(c.name, spec.build(c, delivery, path, env, context));
   });
   return out;

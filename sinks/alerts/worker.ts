@@ -87,6 +87,18 @@ interface PassMode {
   backoff: boolean;
   /** Re-send unchanged firing groups every repeat_interval. */
   repeats: boolean;
+  /**
+   * A retryable failure of a delivery's last attempt moves it to `dead`. A drain's passes leave it
+   * pending instead, with the attempt counted: a receiver that is down while a run ends keeps its
+   * deliveries for the next run, whose worker makes the attempt that can give them up.
+   */
+  deadAfterMaxAttempts: boolean;
+  /**
+   * Retry a notification whose next attempt is its last. A drain's retry passes do not (they keep
+   * it for the next run); its first pass does, so that every drain (`pulse outbox send` too) sends
+   * each pending delivery once.
+   */
+  retriesLastAttempt: boolean;
   receiver?: string;
   /**
    * True when the pass is to end before its next group (a drain's deadline has passed, the polling
@@ -96,9 +108,9 @@ interface PassMode {
   interrupted?: () => boolean;
 }
 
-const POLLING: PassMode = { groupTiming: true, backoff: true, repeats: true };
-const NOW: PassMode = { groupTiming: false, backoff: false, repeats: false };
-const RETRIES_ONLY: PassMode = { groupTiming: false, backoff: true, repeats: false };
+const POLLING: PassMode = { groupTiming: true, backoff: true, repeats: true, deadAfterMaxAttempts: true, retriesLastAttempt: true };
+const NOW: PassMode = { groupTiming: false, backoff: false, repeats: false, deadAfterMaxAttempts: false, retriesLastAttempt: true };
+const RETRIES_ONLY: PassMode = { groupTiming: false, backoff: true, repeats: false, deadAfterMaxAttempts: false, retriesLastAttempt: false };
 
 interface PendingRow {
   alertId: string;
@@ -127,8 +139,8 @@ const PENDING_ROWS_PER_PASS = 5_000;
  */
 const LANE_SHARE_MS = 5_000;
 
-/** Rows keyed by one UPDATE of `setKeys`. */
-const SET_KEY_ROWS = 500;
+/** Rows bound in one statement (`setKeys`, `stillDeadDeliveries`). */
+const ROWS_PER_STATEMENT = 500;
 /** Outcomes waiting for a write past which a lane stops sending until they are written (pass-marks.ts). */
 const MARKS_PER_WRITE = 200;
 
@@ -159,8 +171,11 @@ export class DeliveryWorker {
   private running: Promise<unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Deliveries (an alert to a receiver) that went dead since this worker was made: a run says how many. */
-  private deadSinceStart = 0;
+  /**
+   * Outbox rows (alert id, status, receiver) that went dead since this worker was made, by their
+   * key: a run says how many of them are dead still at its end (`stillDeadDeliveries`).
+   */
+  private readonly deadSinceStart = new Map<string, [string, string, string]>();
   /** Ids of stored silences already reported as unreadable. */
   private readonly unreadableSilences = new Set<string>();
   /** The polling worker's passes: group timing, backoff and repeats honoured; ended by `stop()`. */
@@ -178,9 +193,28 @@ export class DeliveryWorker {
     walk(options.router.root);
   }
 
-  /** Deliveries (an alert to a receiver) that went dead since this worker was made. */
-  get deadDeliveries(): number {
-    return this.deadSinceStart;
+  /**
+   * Deliveries (an alert to a receiver) that went dead since this worker was made and are dead
+   * still: read from the outbox, so that those requeued meanwhile (`pulse outbox retry` through the
+   * running job) and delivered are not counted, nor dead rows of earlier runs.
+   */
+  stillDeadDeliveries(): Promise<number> {
+    return this.serialized(async () => {
+      const rows = [...this.deadSinceStart.values()];
+      let dead = 0;
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        const params: Record<string, string> = {};
+        const values = bindRows(params, 'r', rows.slice(i, i + ROWS_PER_STATEMENT));
+        const reader = await this.options.conn.runAndReadAll(
+          `SELECT count(*) AS n FROM pulse_outbox o JOIN (VALUES ${values}) v(alert_id, alert_status, receiver)
+             ON o.alert_id = v.alert_id AND o.alert_status = v.alert_status AND o.receiver = v.receiver
+            WHERE o.status = 'dead'`,
+          params,
+        );
+        dead += Number(reader.getRowObjectsJS()[0]?.['n'] ?? 0);
+      }
+      return dead;
+    });
   }
 
   /** Polls every `poll_interval` until `stop()`. */
@@ -214,9 +248,10 @@ export class DeliveryWorker {
    * `pulse outbox send`): one pass that sends every group now, ignoring group timings and backoff
    * (with `timeoutMs: 0`, only that pass, whole), then, while retries are pending,
    * a pass whenever the earliest retry is due (at most every `poll_interval`). Retries keep their
-   * backoff and attempt limit, so a receiver that stays down is not hammered and its deliveries
-   * stay pending (not dead) for the next run. The deadline is measured on the monotonic clock, and
-   * a pass sends no group after it.
+   * backoff, so a receiver that stays down is not hammered, and a drain never gives a delivery up
+   * for running out of attempts: it does not retry one whose next attempt is its last, and a
+   * failure leaves it pending, for the next run (it ends early when only such ones are left). The
+   * deadline is measured on the monotonic clock, and a pass sends no group after it.
    */
   async drain(options: DrainOptions): Promise<DrainResult> {
     const deadline = performance.now() + options.timeoutMs;
@@ -224,19 +259,26 @@ export class DeliveryWorker {
     const total: TickResult = { sent: 0, failed: 0, dead: 0, muted: 0, delivered: 0, pending: 0 };
     const late = (): boolean => performance.now() >= deadline;
     let mode: PassMode = { ...NOW, ...receiver, ...(options.timeoutMs > 0 ? { interrupted: late } : {}) };
+    let timedOut = false;
     for (;;) {
       const result = await this.once(mode);
       for (const key of ['sent', 'failed', 'dead', 'muted', 'delivered'] as const) total[key] += result[key];
       total.pending = result.pending;
       const left = deadline - performance.now();
-      if (result.pending === 0 || left <= 0) break;
+      if (result.pending === 0) break;
+      if (left <= 0) {
+        timedOut = true;
+        break;
+      }
       mode = { ...RETRIES_ONLY, ...receiver, interrupted: late };
-      const nextDue = await this.nextAttemptAt(options.receiver);
-      const wait = Math.max(this.settings.pollIntervalMs, (nextDue ?? 0) - this.clock());
+      const nextDue = await this.nextRetryAt(options.receiver);
+      // Only deliveries whose last attempt is kept for the next run are left.
+      if (nextDue === null) break;
+      const wait = Math.max(this.settings.pollIntervalMs, nextDue - this.clock());
       await sleep(Math.min(wait, left));
     }
     const { pendingByReceiver, lastErrorByReceiver } = await this.pendingByReceiver(options.receiver);
-    return { ...total, pendingByReceiver, lastErrorByReceiver, timedOut: total.pending > 0 };
+    return { ...total, pendingByReceiver, lastErrorByReceiver, timedOut };
   }
 
   /**
@@ -260,10 +302,13 @@ export class DeliveryWorker {
     return current;
   }
 
-  private async nextAttemptAt(receiver: string | undefined): Promise<number | null> {
-    const rows = await this.query(`SELECT epoch_ms(min(next_attempt_at)) AS at FROM pulse_outbox WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1)`, [
-      receiver ?? null,
-    ]);
+  /** When the earliest pending delivery a drain's retry passes would send is due (`lastAttemptIsNext` ones are not), or null. */
+  private async nextRetryAt(receiver: string | undefined): Promise<number | null> {
+    const rows = await this.query(
+      `SELECT epoch_ms(min(next_attempt_at)) AS at FROM pulse_outbox
+        WHERE status = 'pending' AND ($1 IS NULL OR receiver = $1) AND (attempts = 0 OR attempts + 1 < $2)`,
+      [receiver ?? null, this.settings.maxAttempts],
+    );
     const at = rows[0]?.at;
     return at === null || at === undefined ? null : Number(at);
   }
@@ -447,6 +492,7 @@ export class DeliveryWorker {
       for (const batch of batches) {
         // A notification that failed before is retried with the same alerts and key, after its backoff.
         if (mode.backoff && Math.min(...batch.map((r) => r.nextAttemptAt)) > now) continue;
+        if (!mode.retriesLastAttempt && this.lastAttemptIsNext(batch)) continue;
         toSend.push({ key, first, batch });
       }
     }
@@ -463,7 +509,7 @@ export class DeliveryWorker {
       for (const { key, first, batch } of sends) {
         if (mode.interrupted?.()) return;
         if (shared && performance.now() - started > LANE_SHARE_MS) return;
-        const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks);
+        const outcome = await this.sendBatch(first.receiver, first.groupKey, first.payload.groupLabels, batch, now, marks, mode);
         // Written at once, not when the slowest lane ends: a crash re-sends only what is not written
         // yet. The lane goes on meanwhile and waits only when sends outpace the writes; a failed
         // write stops the pass at that wait or at the last one below.
@@ -477,7 +523,7 @@ export class DeliveryWorker {
           lastNotified.set(key, now);
         } else if (outcome === 'dead') {
           result.dead++;
-          this.deadSinceStart += batch.length;
+          for (const r of batch) this.deadSinceStart.set(`${r.alertId}\u0000${r.alertStatus}\u0000${r.receiver}`, [r.alertId, r.alertStatus, r.receiver]);
         } else {
           result.failed++;
           if (outcome === 'timed_out') return;
@@ -509,6 +555,12 @@ export class DeliveryWorker {
       byKey.set(row.notificationKey, batch);
     }
     return [...byKey.values()];
+  }
+
+  /** True when the notification has failed before and its next attempt is its last (max_attempts). */
+  private lastAttemptIsNext(batch: readonly PendingRow[]): boolean {
+    const attempts = Math.max(...batch.map((r) => r.attempts));
+    return attempts > 0 && attempts + 1 >= this.settings.maxAttempts;
   }
 
   /** Reports a stored silence RE2 cannot read, once per process, not on every pass (`poll_interval`, default 1s). */
@@ -547,9 +599,9 @@ export class DeliveryWorker {
    */
   private async setKeys(batches: readonly PendingRow[][]): Promise<void> {
     const rows = batches.flatMap((batch) => batch.map((r) => [r.alertId, r.alertStatus, r.receiver, r.notificationKey as string]));
-    for (let i = 0; i < rows.length; i += SET_KEY_ROWS) {
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const params: Record<string, string> = {};
-      const values = bindRows(params, 'r', rows.slice(i, i + SET_KEY_ROWS));
+      const values = bindRows(params, 'r', rows.slice(i, i + ROWS_PER_STATEMENT));
       await this.options.conn.run(
         `UPDATE pulse_outbox SET notification_key = v.k FROM (VALUES ${values}) v(alert_id, alert_status, receiver, k)
           WHERE pulse_outbox.alert_id = v.alert_id AND pulse_outbox.alert_status = v.alert_status AND pulse_outbox.receiver = v.receiver`,
@@ -577,6 +629,7 @@ export class DeliveryWorker {
     batch: PendingRow[],
     now: number,
     marks: PassMarks,
+    mode: PassMode,
   ): Promise<'sent' | 'retry' | 'timed_out' | 'dead'> {
     const receiver = this.options.receivers.get(receiverName);
     const key = batch[0]?.notificationKey as string;
@@ -609,9 +662,9 @@ export class DeliveryWorker {
     // Receivers redact what they know is secret; this catches what has the shape of a credential.
     const lastError = clipText(redactCredentials(error.message), 1000, '');
     const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
-    if (error.permanent || attempts >= this.settings.maxAttempts) {
+    if (error.permanent || (mode.deadAfterMaxAttempts && attempts >= this.settings.maxAttempts)) {
       marks.markDead(receiverName, key, lastError);
-      this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted');
+      this.metrics.dead(receiver.type, error.permanent ? error.reason : 'attempts_exhausted', batch.length);
       return 'dead';
     }
     // Never sooner than the receiver asked (Retry-After), and never later than a day for it.

@@ -108,27 +108,19 @@ describe.skipIf(!existsSync(AMTOOL))('Alertmanager configuration (amtool)', () =
     expect(run.stdout).toContain('SUCCESS');
   });
 
+  /** The receiver amtool's router picks for an alert with these labels. */
+  const receiverOf = (...labels: string[]): string =>
+    spawnSync(AMTOOL, ['config', 'routes', 'test', `--config.file=${join(DEPLOY, 'alertmanager', 'alertmanager.yml')}`, ...labels], {
+      encoding: 'utf8',
+    }).stdout.trim();
+
   it('routes customer alerts (kind label, SPEC section 5) away from the pipeline receiver', () => {
-    const run = spawnSync(
-      AMTOOL,
-      ['config', 'routes', 'test', `--config.file=${join(DEPLOY, 'alertmanager', 'alertmanager.yml')}`, 'kind=sales', 'alertname=ChurnRisk'],
-      { encoding: 'utf8' },
-    );
-    expect(run.stdout.trim()).toBe('customer-mail');
-    const ops = spawnSync(
-      AMTOOL,
-      [
-        'config',
-        'routes',
-        'test',
-        `--config.file=${join(DEPLOY, 'alertmanager', 'alertmanager.yml')}`,
-        'alertname=PulseCheckpointFailed',
-        'severity=critical',
-        'component=store',
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(ops.stdout.trim()).toBe('ops-mail');
+    expect(receiverOf('kind=sales', 'alertname=ChurnRisk')).toBe('customer-mail');
+    expect(receiverOf('alertname=PulseCheckpointFailed', 'severity=critical', 'component=store')).toBe('ops-mail');
+  });
+
+  it("routes pulse's scheduled reports (kind=report) with the customer alerts, not to the pipeline inbox", () => {
+    expect(receiverOf('kind=report', 'alertname=WeeklySignals', 'severity=info')).toBe('customer-mail');
   });
 });
 

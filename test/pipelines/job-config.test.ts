@@ -122,6 +122,17 @@ describe('job configuration', () => {
     expect(fails(VALID + alerting)).toMatch(/^job\.yaml:14: alerting\.route\.routes\[0\]\.receivr: unknown key \(did you mean receiver\?\)/);
   });
 
+  it('a mapping where a list belongs says to write a list, with an item of it', () => {
+    const receiversAsMapping = 'alerting:\n  receivers:\n    name: ops\n    type: file\n    path: a.ndjson\n  route: { receiver: ops }\n';
+    expect(() => parseJobConfig(VALID + receiversAsMapping, 'job.yaml', {})).toThrow(
+      'job.yaml:9: alerting.receivers: must be a list, one item per line starting with "- ", e.g. - {name: ..., type: ...}',
+    );
+    // Any list option: a list of plain values has no keys to show.
+    expect(() => parseJobConfig(VALID.replace('paths: [a.ndjson]', 'paths: a.ndjson'), 'job.yaml', {})).toThrow(
+      'job.yaml:5: sources.files.paths: must be a list, e.g. [first, second], or one item per line starting with "- "',
+    );
+  });
+
   const cases: Array<[string, string, RegExp]> = [
     ['unknown top-level key', VALID + 'windowz: 1\n', /windowz: unknown key; allowed keys are name, description, source/],
     [
@@ -195,6 +206,16 @@ describe('job configuration', () => {
       'unset secret _env variable',
       VALID + hookReceiver('bearer_token_env: HOOK_TOKEN'),
       /alerting\.receivers\[0\]\.bearer_token: environment variable HOOK_TOKEN is not set/,
+    ],
+    [
+      'Kafka receiver without brokers',
+      VALID + 'alerting:\n  receivers:\n    - {name: k, type: kafka, topic: alerts}\n  route: {receiver: k}\n',
+      /^job\.yaml:10: alerting\.receivers\[0\]\.brokers: a Kafka receiver needs brokers/,
+    ],
+    [
+      'file receiver path that is a directory',
+      VALID + 'alerting:\n  receivers:\n    - {name: f, type: file, path: /tmp}\n  route: {receiver: f}\n',
+      /^job\.yaml:10: alerting\.receivers\[0\]\.path: \/tmp is a directory; name the file/,
     ],
     [
       'unreadable secret file',
@@ -273,6 +294,20 @@ describe('pulse CLI exit codes', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(db)).toBe(false);
     }
+  });
+
+  it('exits 2 for a Kafka alert receiver without brokers, with the file and line, before any database is created', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pulse-cfg-'));
+    const path = join(dir, 'job.yaml');
+    writeFileSync(path, VALID + 'alerting:\n  receivers:\n    - {name: k, type: kafka, topic: alerts}\n  route: {receiver: k}\n');
+    const db = join(dir, 'kb.duckdb');
+    const { PULSE_KAFKA_BROKERS: _unset, ...env } = process.env;
+    const result = spawnSync(process.execPath, [cli, 'run', '--config', path, '--input', join(dir, 'none.ndjson'), '--db', db], { encoding: 'utf8', env });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toContain(
+      `${path}:10: alerting.receivers[0].brokers: a Kafka receiver needs brokers (or the PULSE_KAFKA_BROKERS environment variable)`,
+    );
+    expect(existsSync(db)).toBe(false);
   });
 
   it('exits 2 when the config file does not exist', () => {

@@ -63,7 +63,7 @@ describe('what pulse run prints at its end', () => {
     expect(text).toContain('; stopped before the end, run again to resume\n3 alert deliveries are still pending');
     expect(text).toContain("pulse outbox send --db 'my db.duckdb' --config job.yaml");
     expect(runOutcomeText({ ...summary, alertsDead: 33 }, { db: 'my db.duckdb', config: 'job.yaml' })).toContain(
-      "33 alert deliveries failed for good in this run (a receiver refused them, they ran out of attempts, or their receiver is no longer configured); see why with: pulse outbox list --db 'my db.duckdb' --status dead",
+      "33 alert deliveries failed for good in this run and are still dead (a receiver refused them, they ran out of attempts, or their receiver is no longer configured); see why with: pulse outbox list --db 'my db.duckdb' --status dead",
     );
     expect(runOutcomeText({ ...summary, reportsFailed: 4 }, options)).toContain(
       '4 alert reports could not be written (the log says why for each; also pulse_report_requests.last_error)',

@@ -605,7 +605,57 @@ describe('delivery worker: failures', () => {
     expect(byLabels('pulse_alert_delivery_failures_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/http_5xx': 3 });
     expect(byLabels('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 1, 'webhook/attempts_exhausted': 1 });
     // What a run says at its end.
-    expect(worker.deadDeliveries).toBe(2);
+    expect(await worker.stillDeadDeliveries()).toBe(2);
+  });
+
+  it('pulse_alert_delivery_dead_total counts the alerts given up (outbox rows), as pulse_alerts_delivered_total counts those delivered', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    // Sales notifications are refused (400), service ones fail until they run out of attempts, analytic ones go through.
+    const status = { sales: 400, service: 500, analytic: 200 } as Record<string, number>;
+    const srv = await captureServer((req) => status[(req.body as WebhookPayload).alerts[0]?.labels.kind ?? ''] ?? 200);
+    closers.push(srv.close);
+    const registry = new Registry();
+    const router = routerFor(`route: {receiver: hook, group_by: [kind], group_wait: 0s, group_interval: 0s}`);
+    const worker = webhookWorker(wconn, router, srv.url, { random: () => 0, metrics: promDeliveryMetrics(registry), settings: { maxAttempts: 2 } });
+    const alerts = (kind: Alert['kind'], n: number): Alert[] => Array.from({ length: n }, (_, i) => makeAlert({ rule: 'R', subject: `${kind}-${i}`, kind }));
+    await enqueueTx(conn, [...alerts('sales', 2), ...alerts('service', 3), ...alerts('analytic', 4)], router, T0);
+    await worker.tick();
+    await worker.tick();
+    // One notification per kind: the group of 2 refused, the group of 3 out of attempts, the group of 4 delivered.
+    expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status ORDER BY status`)).toEqual([
+      { status: 'dead', n: 5 },
+      { status: 'delivered', n: 4 },
+    ]);
+    const metrics = await registry.getMetricsAsJSON();
+    const values = (name: string): Record<string, number> =>
+      Object.fromEntries((metrics.find((m) => m.name === name)?.values ?? []).map((v) => [Object.values(v.labels).join('/'), v.value]));
+    expect(values('pulse_alert_delivery_dead_total')).toEqual({ 'webhook/http_4xx': 2, 'webhook/attempts_exhausted': 3 });
+    expect(values('pulse_alerts_delivered_total')).toEqual({ webhook: 4 });
+  });
+
+  it('a run counts the deliveries that went dead in it and are dead still: not those requeued and delivered, nor dead rows of an earlier run', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    let up = false;
+    const srv = await captureServer(() => (up ? 200 : 500));
+    closers.push(srv.close);
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 0s}`);
+    const settings = { maxAttempts: 1 };
+    const earlier = makeAlert({ rule: 'Earlier', subject: 'e' });
+    await enqueueTx(conn, [earlier], router, T0);
+    await webhookWorker(wconn, router, srv.url, { settings }).tick(); // an earlier run: its delivery went dead
+
+    const worker = webhookWorker(wconn, router, srv.url, { settings });
+    const [a, b, c] = ['a', 'b', 'c'].map((subject) => makeAlert({ rule: 'R', subject }));
+    await enqueueTx(conn, [a!, b!, c!], router, T0);
+    await worker.tick();
+    expect(await rows(conn, `SELECT count(*)::INT AS n FROM pulse_outbox WHERE status = 'dead'`)).toEqual([{ n: 4 }]);
+    expect(await worker.stillDeadDeliveries()).toBe(3);
+    // The receiver is fixed and two are requeued through the running job (pulse outbox retry): they go out.
+    up = true;
+    expect(await worker.requeueDead({ alertId: a!.alert_id })).toBe(1);
+    expect(await worker.requeueDead({ alertId: b!.alert_id })).toBe(1);
+    expect((await worker.tick()).delivered).toBe(2);
+    expect(await worker.stillDeadDeliveries()).toBe(1);
   });
 
   it('no credential reaches last_error or pulse outbox list, even when the receiver echoes the request', async () => {
@@ -865,6 +915,53 @@ describe('delivery worker: draining at the end of a run', () => {
     expect(lastError(result, 'hook')).toMatch(/^, last error: .*503/);
     expect(lastError(result, 'other')).toBe('');
     expect(await rows(conn, `SELECT status, count(*)::INT AS n FROM pulse_outbox GROUP BY status`)).toEqual([{ status: 'pending', n: 2 }]);
+  });
+
+  it('drain() gives no delivery up for running out of attempts: it keeps the last attempt for the next run, whose worker makes it', async () => {
+    const { conn, worker: wconn } = await memoryDb();
+    const sends = new Map<string, number>();
+    const flaky: Receiver = {
+      name: 'hook',
+      type: 'webhook',
+      send: async (n) => {
+        sends.set(n.alerts[0]!.alertId, (sends.get(n.alerts[0]!.alertId) ?? 0) + 1);
+        throw new DeliveryError('network', false, 'connect ECONNREFUSED 127.0.0.1:9');
+      },
+    };
+    const router = routerFor(`route: {receiver: hook, group_by: ['...'], group_wait: 1h}`);
+    // Backoff far shorter than the drain: before, the drain spent every attempt and the rows went dead.
+    const settings = { maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 5, pollIntervalMs: 5 };
+    const worker = () => new DeliveryWorker({ conn: wconn, router, receivers: new Map([['hook', flaky]]), settings });
+    const alerts = ['a', 'b'].map((subject) => makeAlert({ rule: 'R', subject }));
+    await enqueueTx(conn, alerts, router, Date.now());
+    const statuses = () => rows(conn, `SELECT status, attempts, count(*)::INT AS n FROM pulse_outbox GROUP BY ALL ORDER BY ALL`);
+
+    // The end of a run: two of the three attempts, then it stops early, the deliveries pending.
+    const started = performance.now();
+    const first = await worker().drain({ timeoutMs: 30_000 });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(first).toMatchObject({ dead: 0, pending: 2, timedOut: false, pendingByReceiver: { hook: 2 } });
+    expect([...sends.values()]).toEqual([2, 2]);
+    expect(await statuses()).toEqual([{ status: 'pending', attempts: 2, n: 2 }]);
+
+    // The next run's end (or pulse outbox send) sends each once more, and still gives none up.
+    expect(await worker().drain({ timeoutMs: 30_000 })).toMatchObject({ dead: 0, pending: 2, timedOut: false });
+    expect([...sends.values()]).toEqual([3, 3]);
+    expect(await statuses()).toEqual([{ status: 'pending', attempts: 3, n: 2 }]);
+
+    // The next run's worker: one alert's receiver is back, the other's attempt fails and gives it up.
+    await new Promise((resolve) => setTimeout(resolve, 20)); // past the backoff
+    let calls = 0;
+    flaky.send = async (n) => {
+      calls++;
+      if (n.alerts[0]!.alertId !== alerts[0]!.alert_id) throw new DeliveryError('network', false, 'connect ECONNREFUSED 127.0.0.1:9');
+    };
+    expect(await worker().tick()).toMatchObject({ sent: 1, dead: 1, pending: 0 });
+    expect(calls).toBe(2);
+    expect(await statuses()).toEqual([
+      { status: 'dead', attempts: 4, n: 1 },
+      { status: 'delivered', attempts: 4, n: 1 },
+    ]);
   });
 
   it('drain() sends no group after its deadline, however many groups one pass holds', async () => {
