@@ -321,7 +321,7 @@ export class KafkaSource implements Source {
       this.enqueued.set(name, message.offset);
       let records = byPartition.get(name);
       if (!records) byPartition.set(name, (records = []));
-      const value = message.value === null ? '' : kafkaValueText(message.value, this.options.maxRecordBytes);
+      const value = kafkaValueText(message.value, this.options.maxRecordBytes);
       records.push({ offset: message.offset, value, envelope: envelopeOf(message) });
     }
     for (const [partition, records] of byPartition) {

@@ -5,6 +5,10 @@ import { recordText } from '../record-bytes.js';
 const MAGIC = 0;
 const HEADER_BYTES = 5;
 
+const NO_VALUE =
+  'the message has no value (null or empty: a tombstone, or an empty message); each message of an event topic holds one JSON ' +
+  'object, and a tombstone deletes nothing here';
+
 /**
  * The text of a Kafka message value. A value produced by Confluent's JSON Schema serializer starts
  * with the Schema Registry's 5-byte header: the JSON after it is the record (no record starts with
@@ -12,7 +16,9 @@ const HEADER_BYTES = 5;
  * is not JSON: it is refused with the schema id and what to produce instead, not as bytes that are
  * "not valid UTF-8".
  */
-export function kafkaValueText(value: Buffer, maxBytes: number): string | UnreadableRecord {
+export function kafkaValueText(value: Buffer | null, maxBytes: number): string | UnreadableRecord {
+  // The client hands over an empty value as null too, so the two cannot be told apart here.
+  if (value === null || value.length === 0) return new UnreadableRecord('invalid_json', NO_VALUE, '');
   if (value.length < HEADER_BYTES || value[0] !== MAGIC) return recordText(value, maxBytes);
   const payload = value.subarray(HEADER_BYTES);
   const start = payload.findIndex((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);

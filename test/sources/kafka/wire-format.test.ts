@@ -31,6 +31,16 @@ describe('kafkaValueText', () => {
     expect((text as UnreadableRecord).detail).toContain('Avro and Protobuf values are not read');
   });
 
+  it('refuses a message without a value (a tombstone, or empty) by saying so, not as broken JSON', () => {
+    for (const value of [null, Buffer.alloc(0)]) {
+      const text = kafkaValueText(value, 1 << 20);
+      expect(text).toBeInstanceOf(UnreadableRecord);
+      expect((text as UnreadableRecord).reason).toBe('invalid_json');
+      expect((text as UnreadableRecord).detail).toMatch(/^the message has no value \(null or empty: a tombstone/);
+      expect((text as UnreadableRecord).raw).toBe('');
+    }
+  });
+
   it('keeps the record-size limit for a value with the header', () => {
     const text = kafkaValueText(withHeader(1, Buffer.from(RECORD)), 50);
     expect((text as UnreadableRecord).reason).toBe('too_large');
