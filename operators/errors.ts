@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   KAFKA_PRODUCE_FAILED: 'failure',
   CHECKPOINT_FAILED: 'failure',
   STORE_LOCKED: 'failure',
+  /** A running job's command API answered a command with an error (pipelines/job-api.ts). */
+  JOB_API_FAILED: 'failure',
   DRIFT_EMPTY_SAMPLE: 'failure',
   DRIFT_SUMMARY_INVALID: 'failure',
   DRIFT_SKETCH_MISMATCH: 'failure',

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../../operators/errors.js';
+import { PulseError, UsageError } from '../../operators/errors.js';
 import { apiAddressFile } from '../job-api-address.js';
 import { runInJob, STATUS_COMMAND, type CommandResult } from '../job-api.js';
 import type { MemberPartition, MemberStatus, MergeStatus } from '../job-status.js';
@@ -24,8 +24,29 @@ export function statusCommand(io: { write: (text: string) => void; now?: () => n
       .exitOverride()
       .action(async (options: { db: string[]; json?: boolean }) => {
         const members: MemberStatus[] = [];
-        for (const db of options.db) members.push(await memberStatus(db, ask));
-        io.write(options.json ? `${JSON.stringify({ members }, null, 2)}\n` : renderStatus(members, (io.now ?? Date.now)()));
+        const unanswered: Array<{ db: string; error: unknown }> = [];
+        for (const db of options.db) {
+          try {
+            members.push(await memberStatus(db, ask));
+          } catch (error) {
+            unanswered.push({ db, error });
+          }
+        }
+        // With no member answering, the first one's error is the answer (exit 2 when no job serves it).
+        if (members.length === 0) throw unanswered[0]!.error;
+        // The members that answer are shown when others do not: a member down is when a group's status matters most.
+        const missing = unanswered.map(({ db, error }) => ({ db, error: (error as Error).message }));
+        io.write(
+          options.json
+            ? `${JSON.stringify({ members, ...(missing.length > 0 ? { unanswered: missing } : {}) }, null, 2)}\n`
+            : renderStatus(members, (io.now ?? Date.now)()),
+        );
+        if (missing.length > 0) {
+          throw new PulseError(
+            'JOB_API_FAILED',
+            `${missing.length} of ${options.db.length} members did not answer (their status is not shown): ` + missing.map(({ error }) => error).join('; '),
+          );
+        }
       })
   );
 }
@@ -38,7 +59,7 @@ async function memberStatus(db: string, ask: AskJob): Promise<MemberStatus> {
         `start it with --metrics-port N (or metrics.port)`,
     );
   }
-  if (result.exitCode !== 0) throw new Error(`the job on ${db} answered: ${result.stderr.trim()}`);
+  if (result.exitCode !== 0) throw new PulseError('JOB_API_FAILED', `the job on ${db} answered: ${result.stderr.trim()}`);
   return JSON.parse(result.stdout) as MemberStatus;
 }
 

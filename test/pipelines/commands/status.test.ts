@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, statusCommand } from '../../../pipelines/commands/status.js';
 import type { MemberStatus } from '../../../pipelines/job-status.js';
+import { PulseError } from '../../../operators/errors.js';
 
 const NOW = Date.parse('2026-12-03T12:00:10Z');
 
@@ -119,6 +120,25 @@ describe('statusCommand', () => {
     await command.parseAsync(['--db', 'a.duckdb', '--db', 'b.duckdb', '--json'], { from: 'user' });
     expect(asked).toEqual(['a.duckdb', 'b.duckdb']);
     expect((JSON.parse(out) as { members: MemberStatus[] }).members.map((m) => m.db)).toEqual(['a.duckdb', 'b.duckdb']);
+  });
+
+  it('shows the members that answer when another does not, names the one that did not, and fails (exit 1)', async () => {
+    let out = '';
+    const command = statusCommand({ write: (t) => void (out += t) }, async (db) => {
+      if (db === 'down.duckdb') return undefined;
+      if (db === 'broken.duckdb') return { exitCode: 1, stdout: '', stderr: 'status failed' };
+      return { exitCode: 0, stdout: JSON.stringify(member({ db })), stderr: '' };
+    });
+    const run = command.parseAsync(['--db', 'a.duckdb', '--db', 'down.duckdb', '--db', 'broken.duckdb', '--json'], { from: 'user' });
+    const error: unknown = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PulseError);
+    expect((error as PulseError).kind).toBe('failure');
+    expect((error as Error).message).toMatch(
+      /^2 of 3 members did not answer .*no job is running on down\.duckdb.*the job on broken\.duckdb answered: status failed/,
+    );
+    const shown = JSON.parse(out) as { members: MemberStatus[]; unanswered: Array<{ db: string }> };
+    expect(shown.members.map((m) => m.db)).toEqual(['a.duckdb']);
+    expect(shown.unanswered.map((u) => u.db)).toEqual(['down.duckdb', 'broken.duckdb']);
   });
 
   it('fails with a usage error naming the database when no job serves it', async () => {
