@@ -86,11 +86,20 @@ export function runOutcomeText(summary: RunCommandResult, options: { db?: string
     );
   } else if (summary.records > 0 && summary.late / summary.records > LATE_SHARE_WORTH_A_WORD) {
     const percent = ((100 * summary.late) / summary.records).toFixed(1);
-    lines.push(
+    const late =
       `${summary.late} of ${summary.records} records (${percent}%) were refused as late: their event time was further behind ` +
-        `the watermark (about the latest event time seen so far) than event_time.allowed_lateness. Is the input in event-time order? ` +
-        `A file sorted by customer, or files that overlap in time read one after another, loses most of its events this way: ` +
-        `sort it by event time, or raise event_time.allowed_lateness in the job file, and run it again into a new database`,
+      `the watermark (about the latest event time seen so far) than event_time.allowed_lateness. `;
+    lines.push(
+      summary.readKafka
+        ? late +
+            `Did a member of the group stop while it was behind (a backlog)? The member that takes its partitions over has gone on ` +
+            `in event time, and their records come late to it (README, "Lateness across a take-over"); producers that send ` +
+            `out of event-time order do the same. Raise event_time.allowed_lateness above how far behind a member may fall, ` +
+            `and replay the refused records from dead_letters (or the dead-letter topic) into a new database`
+        : late +
+            `Is the input in event-time order? A file sorted by customer, or files that overlap in time read one after another, ` +
+            `loses most of its events this way: sort it by event time, or raise event_time.allowed_lateness in the job file, ` +
+            `and run it again into a new database`,
     );
   } else if (summary.lateLongContacts > 0) {
     lines.push(

@@ -98,6 +98,8 @@ export interface RunCommandResult extends RunSummary {
   ruleNames: UnmatchedRuleNames;
   /** The KPI rules' windows the input ended in: written as they stand, judged by a later run. */
   openRuleWindows: OpenWindow[];
+  /** The job read Kafka, whose partitions may move between a group's members. */
+  readKafka: boolean;
 }
 
 /** `reports.render`: `auto` renders a replay of files at its end (stdin may be a live producer). */
@@ -278,6 +280,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunCommand
       reportsFailed: reports.failures,
       ruleNames,
       openRuleWindows: ruleWindows,
+      readKafka: job.sources[job.source]?.type === 'kafka',
     };
   } finally {
     progress.stop();

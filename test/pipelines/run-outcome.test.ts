@@ -18,6 +18,7 @@ const summary = {
   openRuleWindows: [],
   notes: [],
   reached: 0,
+  readKafka: false,
 };
 const options = { db: 'pulse.duckdb', config: 'job.yaml' };
 
@@ -47,6 +48,14 @@ describe('what pulse run prints at its end', () => {
     // At the boundary: 5% is not more than 5%.
     expect(runOutcomeText({ ...summary, late: 50, rejected: 50, accepted: 950 }, options)).not.toContain('late');
     expect(runOutcomeText({ ...summary, late: 51, rejected: 51, accepted: 949 }, options)).toContain('51 of 1000 records (5.1%)');
+  });
+
+  it("on Kafka, many late records point at a take-over of a member's partitions, not at the order of a file", () => {
+    const text = runOutcomeText({ ...summary, accepted: 400, rejected: 600, late: 600, readKafka: true }, options);
+    expect(text).toContain('600 of 1000 records (60.0%) were refused as late');
+    expect(text).toContain('Did a member of the group stop while it was behind (a backlog)?');
+    expect(text).toContain('"Lateness across a take-over"');
+    expect(text).not.toContain('sort it by event time');
   });
 
   it('contacts late by their length alone are said whatever their share, with the lateness to raise', () => {
