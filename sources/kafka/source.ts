@@ -16,6 +16,7 @@ import {
   type Message,
   type TopicPartition,
 } from './client.js';
+import { clientConfigError } from './client-config-error.js';
 import { missingTopics } from './missing-topics.js';
 import { KAFKA_DEFAULTS, type KafkaSourceOptions } from './options.js';
 import { queryGroupStatus, type KafkaGroupStatus } from './partition-status.js';
@@ -257,25 +258,36 @@ export class KafkaSource implements Source {
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
     };
-    const consumer = new (rdkafka().KafkaConsumer)({
-      ...properties,
-      rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
-    }) as Consumer;
+    let consumer: Consumer;
+    try {
+      consumer = new (rdkafka().KafkaConsumer)({
+        ...properties,
+        rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
+      }) as Consumer;
+    } catch (error) {
+      throw clientConfigError(this.name, options.clientProperties, error);
+    }
     consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
     // Return as soon as something is there instead of waiting pollTimeoutMs for each message.
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     consumer.on('event.error', (error) => this.warn(`Kafka client error: ${error.message}`, error));
     this.consumer = consumer;
+    // The binding reports this when the client started and the brokers did not answer; a failure
+    // without it came before any broker was asked: librdkafka refused the properties.
+    let brokersAsked = false;
+    consumer.once('connection.failure', () => (brokersAsked = true));
     await new Promise<void>((resolve, reject) => {
       consumer.connect({ timeout: 30_000 }, (error) => {
-        if (error) {
+        if (!error) resolve();
+        else if (!brokersAsked) reject(clientConfigError(this.name, options.clientProperties, error));
+        else {
           reject(
             new SourceError(
               `Kafka source '${this.name}': cannot connect to ${options.brokers}: ${error.message}; check sources.${this.name}.brokers and that the brokers are reachable`,
               { cause: error, retryable: true },
             ),
           );
-        } else resolve();
+        }
       });
     });
     return consumer;

@@ -8,7 +8,7 @@ import { hasKcat, kcat, killAllPulse, PulseProcess, writeKafkaJob, type KafkaJob
 
 /**
  * A Kafka job whose configuration cannot work stops at once with a message naming the setting
- * (exit 2), as a bad job file does: a topic the cluster lacks.
+ * (exit 2), as a bad job file does: a topic the cluster lacks, client options librdkafka refuses.
  */
 let cluster: MockCluster;
 let dir: string;
@@ -59,5 +59,28 @@ describe.skipIf(!hasKcat())('a Kafka job that cannot work stops with a configura
     // creates a topic only when one is produced to (or asked for by name by a producer).
     const listing = await kcat(['-b', cluster.bootstrap, '-L']);
     expect(listing).not.toContain('"no-such-topic"');
+  }, 90_000);
+
+  it('names the job-file setting of a client option librdkafka refuses as the client is created', async () => {
+    const { code, stderr } = await runToExit('bad-timeout', { topic: 'events-bad-timeout', clientOptions: { 'session.timeout.ms': 'abc' } });
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toContain(
+      'pulse: sources.kafka.options.session.timeout.ms: the Kafka client refuses it: Invalid value for configuration property "session.timeout.ms"; correct it in the job file',
+    );
+    expect(stderr).not.toMatch(STACK_FRAME);
+  }, 90_000);
+
+  it('names the job-file setting of a client option librdkafka refuses as the client starts, not the brokers', async () => {
+    const { code, stderr } = await runToExit('bad-strategy', {
+      topic: 'events-bad-strategy',
+      clientOptions: { 'partition.assignment.strategy': 'bogus-strategy' },
+    });
+    expect(code).toBe(EXIT_USAGE);
+    expect(stderr).toMatch(
+      /pulse: sources\.kafka\.options\.partition\.assignment\.strategy: the Kafka client refuses it: unsupported partition\.assignment\.strategy: bogus-strategy; correct it in the job file/i,
+    );
+    expect(stderr).not.toContain('cannot connect');
+    expect(stderr).not.toContain('sources.kafka.brokers');
+    expect(stderr).not.toMatch(STACK_FRAME);
   }, 90_000);
 });
