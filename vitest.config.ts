@@ -22,6 +22,7 @@ export const INTEGRATION_SUITES = [
   'test/pipelines/intent-cli.test.ts',
   'test/pipelines/job-api.test.ts',
   'test/pipelines/kafka-changelog.test.ts',
+  'test/pipelines/kafka-config-errors.test.ts',
   'test/pipelines/kafka-three-members.test.ts',
   'test/pipelines/kafka-e2e.test.ts',
   'test/pipelines/kafka-merge.test.ts',

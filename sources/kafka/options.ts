@@ -44,6 +44,8 @@ export interface KafkaSourceOptions {
   warningSummaryIntervalMs?: number;
   /** After this long without a partition assigned, say why the job may be waiting (default 15 s). */
   assignmentNoticeMs?: number;
+  /** How long a subscribed topic may be missing from the cluster's metadata at the start before the job stops (default 10 s). */
+  topicWaitMs?: number;
 }
 
 export const KAFKA_DEFAULTS = {
@@ -52,6 +54,8 @@ export const KAFKA_DEFAULTS = {
   /** Buffered batches before pausing: enough to keep the runner busy during one fetch round trip. */
   bufferedBatches: 4,
   assignmentNoticeMs: 15_000,
+  /** A topic created just before the job starts is in every broker's metadata well within this. */
+  topicWaitMs: 10_000,
 } as const;
 
 /** The `sources.<name>` entry of the job YAML (pipelines/job-schema.ts `kafkaSource`). */

@@ -1,4 +1,4 @@
-import { SourceError } from '../../operators/errors.js';
+import { ConfigError, SourceError } from '../../operators/errors.js';
 import type { RecordEnvelope } from '../../operators/events.js';
 import { kafkaValueText } from './wire-format.js';
 import type { PartitionPosition, RawRecord, Source, SourceMessage } from '../source.js';
@@ -16,6 +16,8 @@ import {
   type Message,
   type TopicPartition,
 } from './client.js';
+import { clientConfigError } from './client-config-error.js';
+import { missingTopics } from './missing-topics.js';
 import { KAFKA_DEFAULTS, type KafkaSourceOptions } from './options.js';
 import { queryGroupStatus, type KafkaGroupStatus } from './partition-status.js';
 import { RepeatedWarnings } from './repeated-warnings.js';
@@ -86,6 +88,7 @@ export class KafkaSource implements Source {
     for (const [partition, position] of resumeFrom) this.durable.set(partition, position.offset);
     this.warnings.start();
     const consumer = await this.connect();
+    await this.checkTopics(consumer, signal);
     consumer.subscribe(this.options.topics);
     this.pump = this.pollLoop(consumer);
     const onAbort = (): void => this.buffer.notify();
@@ -255,28 +258,53 @@ export class KafkaSource implements Source {
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
     };
-    const consumer = new (rdkafka().KafkaConsumer)({
-      ...properties,
-      rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
-    }) as Consumer;
+    let consumer: Consumer;
+    try {
+      consumer = new (rdkafka().KafkaConsumer)({
+        ...properties,
+        rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
+      }) as Consumer;
+    } catch (error) {
+      throw clientConfigError(this.name, options.clientProperties, error);
+    }
     consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
     // Return as soon as something is there instead of waiting pollTimeoutMs for each message.
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     consumer.on('event.error', (error) => this.warn(`Kafka client error: ${error.message}`, error));
     this.consumer = consumer;
+    // The binding reports this when the client started and the brokers did not answer; a failure
+    // without it came before any broker was asked: librdkafka refused the properties.
+    let brokersAsked = false;
+    consumer.once('connection.failure', () => (brokersAsked = true));
     await new Promise<void>((resolve, reject) => {
       consumer.connect({ timeout: 30_000 }, (error) => {
-        if (error) {
+        if (!error) resolve();
+        else if (!brokersAsked) reject(clientConfigError(this.name, options.clientProperties, error));
+        else {
           reject(
             new SourceError(
               `Kafka source '${this.name}': cannot connect to ${options.brokers}: ${error.message}; check sources.${this.name}.brokers and that the brokers are reachable`,
               { cause: error, retryable: true },
             ),
           );
-        } else resolve();
+        }
       });
     });
     return consumer;
+  }
+
+  /**
+   * Stops the job when the cluster lacks a subscribed topic: subscribed, the member would wait for
+   * it without end, with nothing assigned (Kafka Streams stops too: MissingSourceTopicException).
+   */
+  private async checkTopics(consumer: Consumer, signal: AbortSignal): Promise<void> {
+    const missing = await missingTopics(consumer, this.options.topics, this.options.topicWaitMs ?? KAFKA_DEFAULTS.topicWaitMs, signal);
+    if (missing.length === 0) return;
+    const topics = `${missing.length === 1 ? 'topic' : 'topics'} ${missing.join(', ')}`;
+    throw new ConfigError(
+      `Kafka source '${this.name}': the cluster at ${this.options.brokers} has no ${topics}; create ${missing.length === 1 ? 'it' : 'them'}, ` +
+        `or correct the name in sources.${this.name}.topics (or in the environment variable it is read from, PULSE_KAFKA_TOPICS in the default job)`,
+    );
   }
 
   private async pollLoop(consumer: Consumer): Promise<void> {
@@ -294,14 +322,14 @@ export class KafkaSource implements Source {
           if (!this.stopping) this.fail(new SourceError(`Kafka source '${this.name}': fatal consumer error: ${e.message}`, { cause: error }));
           return;
         }
-        // A topic missing (a typo in the topics, or not created yet) reads like an idle job: name it.
+        // A topic missing (deleted while the job runs; one missing at the start stops it in
+        // checkTopics) reads like an idle job: name it. The message says it all, without a stack.
         const missing = e.code === ERR.UNKNOWN_TOPIC || e.code === ERR.UNKNOWN_TOPIC_OR_PART;
-        this.warn(
-          missing
-            ? `the cluster has no topic ${this.options.topics.join(' or ')} (yet): nothing is read until it is created; check sources.${this.name}.topics`
-            : 'Kafka poll failed; retrying',
-          error,
-        );
+        if (missing) {
+          this.warn(
+            `the cluster has no topic ${this.options.topics.join(' or ')} (yet): nothing is read until it is created; check sources.${this.name}.topics`,
+          );
+        } else this.warn('Kafka poll failed; retrying', error);
         await new Promise((resolve) => setTimeout(resolve, this.options.pollTimeoutMs));
         continue;
       }

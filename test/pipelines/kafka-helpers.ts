@@ -45,6 +45,8 @@ export interface KafkaJobOptions {
   drift?: boolean;
   /** The Kafka source's `dead_letter_topic`. */
   deadLetterTopic?: string;
+  /** Kafka client `options` of the source, added to (or replacing) the defaults below. */
+  clientOptions?: Record<string, string | number>;
 }
 
 /**
@@ -54,6 +56,7 @@ export interface KafkaJobOptions {
  */
 export function writeKafkaJob(dir: string, name: string, o: KafkaJobOptions): string {
   const path = join(dir, `${name}.yaml`);
+  const clientOptions = { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500, 'topic.metadata.refresh.interval.ms': 1000, ...o.clientOptions };
   writeFileSync(
     path,
     `name: ${name}
@@ -67,10 +70,9 @@ sources:
     group: "${o.group}"
     batch_size: ${o.batchSize ?? 500}
 ${o.deadLetterTopic ? `    dead_letter_topic: "${o.deadLetterTopic}"\n` : ''}    options:
-      session.timeout.ms: 6000
-      heartbeat.interval.ms: 500
-      topic.metadata.refresh.interval.ms: 1000
-# A long idle timeout: with 30 s, a partition read to its end early stops holding the watermark
+${Object.entries(clientOptions)
+  .map(([key, value]) => `      ${key}: ${value}\n`)
+  .join('')}# A long idle timeout: with 30 s, a partition read to its end early stops holding the watermark
 # after 30 s of wall time, so the final watermark (and which alerts have resolved) would depend on
 # how long a run took; with it the final watermark is the minimum over partitions in every run.
 event_time: { max_out_of_orderness: 5m, allowed_lateness: ${o.allowedLateness ?? '1h'}, idle_timeout: 6h }

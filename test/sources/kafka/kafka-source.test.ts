@@ -3,6 +3,7 @@ import { rdkafka } from '../../../sources/kafka/client.js';
 import { startMockCluster, type MockCluster } from '../../../sources/kafka/mock-cluster.js';
 import { KafkaSource } from '../../../sources/kafka/source.js';
 import type { PartitionPosition } from '../../../sources/source.js';
+import { ConfigError } from '../../../operators/errors.js';
 import { UnreadableRecord } from '../../../operators/record-limits.js';
 import { waitFor } from '../../pipelines/kafka-helpers.js';
 import { drive, eventPair, kcat, key, killKcats, produceKeyed, readAll, sourceOptions, type KcatRecord } from './helpers.js';
@@ -234,26 +235,30 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     expect(got).toEqual(truthB);
   });
 
-  it('names a subscribed topic the cluster does not have, and what to check (a typo read like an idle job)', async () => {
+  it('stops with a configuration error naming a subscribed topic the cluster does not have (a typo read like an idle job)', async () => {
     const warnings: string[] = [];
     const source = track(
       new KafkaSource(
-        sourceOptions(cluster.bootstrap, 'no-such-topic', 'group-missing', { onWarning: (message) => warnings.push(message), assignmentNoticeMs: 200 }),
+        sourceOptions(cluster.bootstrap, 'no-such-topic', 'group-missing', { onWarning: (message) => warnings.push(message), topicWaitMs: 1_000 }),
       ),
     );
-    const abort = new AbortController();
-    const reading = (async () => {
-      for await (const _ of source.read(new Map(), abort.signal));
-    })();
-    await waitFor('the warning naming the topic', async () => warnings.some((w) => w.includes('the cluster has no topic')), 60_000);
-    // Nothing assigned: the job says why it may be waiting (a killed member's session, more members than partitions).
-    await waitFor('the notice of no partition assigned', async () => warnings.some((w) => w.includes('no partition of no-such-topic assigned yet')), 60_000);
-    abort.abort();
-    await source.close();
-    await reading;
-    expect(warnings.find((w) => w.includes('the cluster has no topic'))).toBe(
-      "Kafka source 'kafka': the cluster has no topic no-such-topic (yet): nothing is read until it is created; check sources.kafka.topics",
+    const reading = source.read(new Map(), new AbortController().signal)[Symbol.asyncIterator]().next();
+    await expect(reading).rejects.toThrow(ConfigError);
+    await expect(reading).rejects.toThrow(
+      `Kafka source 'kafka': the cluster at ${cluster.bootstrap} has no topic no-such-topic; create it, or correct the name in sources.kafka.topics`,
     );
+    await source.close();
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads a topic created while it waits for the topic to appear', async () => {
+    const topicLate = 'events-created-late';
+    const source = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicLate, 'group-late', { topicWaitMs: 60_000 })));
+    const reading = drive(source, new Map(), { until: (l) => l.records.length >= 1, timeoutMs: 60_000 });
+    await produceKeyed(cluster.bootstrap, topicLate, [eventPair(0)]);
+    const log = await reading;
+    await source.close();
+    expect(log.records.map((r) => r.value)).toEqual([eventPair(0)[1]]);
   });
 
   it('hands a value over the size limit, or not UTF-8, on as an unreadable record at its offset', async () => {
