@@ -298,7 +298,9 @@ export class KafkaSource implements Source {
    * it without end, with nothing assigned (Kafka Streams stops too: MissingSourceTopicException).
    */
   private async checkTopics(consumer: Consumer, signal: AbortSignal): Promise<void> {
-    const missing = await missingTopics(consumer, this.options.topics, this.options.topicWaitMs ?? KAFKA_DEFAULTS.topicWaitMs, signal);
+    // A name starting with `^` is a pattern to librdkafka's subscribe (it may match nothing yet).
+    const named = this.options.topics.filter((topic) => !topic.startsWith('^'));
+    const missing = await missingTopics(consumer, named, this.options.topicWaitMs ?? KAFKA_DEFAULTS.topicWaitMs, signal);
     if (missing.length === 0) return;
     const topics = `${missing.length === 1 ? 'topic' : 'topics'} ${missing.join(', ')}`;
     throw new ConfigError(
