@@ -1,7 +1,6 @@
 import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { eventSchemas } from './event-schemas.js';
-import { repeatedKey } from './duplicate-keys.js';
 import { isInternationalAddress } from './international-address.js';
 import {
   CONTACT_CHANNELS,
@@ -141,14 +140,6 @@ export class EventDecoder {
     }
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       return reject('invalid_json', 'a record must be a JSON object', 'unknown');
-    }
-    const repeated = typeof value === 'string' ? repeatedKey(value, record) : undefined;
-    if (repeated !== undefined) {
-      return reject(
-        'invalid_json',
-        `key ${JSON.stringify(repeated)} appears twice in one object: which value is meant is unclear (JSON readers differ); write each key once`,
-        'unknown',
-      );
     }
     const raw = record as RawObject;
     const type = knownCase(raw, 'type', EVENT_TYPES);

@@ -273,28 +273,6 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     ],
     ['5,000 levels of nested arrays', nested(5000), 'too_large', /nest more than 64 levels deep \(limits\.max_nesting_depth\)/],
     ['nesting one level too deep', nested(64), 'too_large', /more than 64 levels/],
-    ['an amount written twice', JSON.stringify(tx).replace('"amount":12.5', '"amount":12.5,"amount":1e9'), 'invalid_json', /key "amount" appears twice/],
-    [
-      'an event id written twice, with a space',
-      JSON.stringify(tx).replace('"event_id":"e1"', '"event_id":"e1", "event_id" : "e2"'),
-      'invalid_json',
-      /key "event_id" appears twice/,
-    ],
-    [
-      'a key written plainly and escaped',
-      JSON.stringify(tx).replace('"channel":"web"', '"channel":"web","\\u0063hannel":"app"'),
-      'invalid_json',
-      /key "channel" appears twice/,
-    ],
-    [
-      'a survey answer written twice',
-      JSON.stringify({ type: 'survey', event_id: 's1', ts: tx.ts, customer_id: 'C1', survey_id: 'nps', answers: { nps: 9 } }).replace(
-        '"nps":9',
-        '"nps":9,"nps":0',
-      ),
-      'invalid_json',
-      /key "nps" appears twice/,
-    ],
   ];
   for (const [name, text, reason, detail] of hostile) {
     it(`refuses ${name} as ${reason}`, () => {
@@ -310,9 +288,6 @@ describe('EventDecoder limits (issue 18: poison records and silent value damage)
     expect(decoder.decode(nested(63)).ok).toBe(true); // 64 levels with the record
     // Brackets inside strings are text, not nesting.
     expect(decoder.decode(JSON.stringify({ ...usage, note: '['.repeat(500) })).ok).toBe(true);
-    // A key's text inside a value, and one key in two objects, are not repeats.
-    expect(decoder.decode(JSON.stringify({ ...usage, note: 'see {"metric":"x","metric":"y"}' })).ok).toBe(true);
-    expect(decoder.decode(JSON.stringify({ ...usage, extra: { metric: 1, more: { metric: 2 } } })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...tx, amount: -1e12 })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...contact, acw_seconds: 86_400 })).ok).toBe(true);
     expect(decoder.decode(JSON.stringify({ ...tx, customer_id: 'C'.repeat(256) })).ok).toBe(true);
