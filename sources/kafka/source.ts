@@ -283,7 +283,7 @@ export class KafkaSource implements Source {
         else {
           reject(
             new SourceError(
-              `Kafka source '${this.name}': cannot connect to ${options.brokers}: ${error.message}; check sources.${this.name}.brokers and that the brokers are reachable`,
+              `Kafka source '${this.name}': cannot connect to ${options.brokers}: ${error.message}; check sources.${this.name}.brokers (or the environment variable it is read from, PULSE_KAFKA_BROKERS in the default job) and that the brokers are reachable`,
               { cause: error, retryable: true },
             ),
           );
