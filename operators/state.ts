@@ -28,6 +28,16 @@ export class KeyedState<V> {
   private deletedOwners = new Map<string, string>();
   /** How many times `restore` replaced the entries: an index kept beside them is stale when this changes. */
   private restoreCount = 0;
+  /**
+   * The key of the last `get` or `set` and its value, and the key last marked changed: an operator
+   * reads a customer's entry and then marks it changed (or sets it) for the same event, so about two
+   * in five calls name the key of the call before. Comparing with the last key skips their hash
+   * lookups, which were 3-6% of a shard thread's time (KeyedState.get, set and touch in a profile of
+   * the default job; more on contact-heavy data, where each contact reads five states).
+   */
+  private lastKey: string | undefined;
+  private lastValue: V | undefined;
+  private lastChanged: string | undefined;
 
   // Method syntax keeps KeyedState<T> assignable to KeyedState<unknown> (parameters of methods
   // are compared bivariantly, those of function-typed properties are not).
@@ -52,7 +62,11 @@ export class KeyedState<V> {
   }
 
   get(key: string): V | undefined {
-    return this.values.get(key);
+    if (key === this.lastKey) return this.lastValue;
+    const value = this.values.get(key);
+    this.lastKey = key;
+    this.lastValue = value;
+    return value;
   }
 
   has(key: string): boolean {
@@ -62,20 +76,25 @@ export class KeyedState<V> {
   /** Stores `value`; also call after mutating a value in place so that it is persisted. */
   set(key: string, value: V): void {
     this.values.set(key, value);
-    this.dirty.add(key);
+    this.lastKey = key;
+    this.lastValue = value;
+    this.touch(key);
   }
 
   /** Marks an in-place mutation of an existing value for the next checkpoint. */
   touch(key: string): void {
+    if (key === this.lastChanged) return;
     this.dirty.add(key);
+    this.lastChanged = key;
   }
 
   delete(key: string): void {
-    const value = this.values.get(key);
+    const value = this.get(key);
     if (value === undefined) return;
     if (this.ownership) this.deletedOwners.set(key, this.ownership.customerOf(key, value));
     this.values.delete(key);
-    this.dirty.add(key);
+    this.lastValue = undefined;
+    this.touch(key);
   }
 
   /** The customer of an entry deleted since the last drain (customer-keyed state only). */
@@ -102,6 +121,7 @@ export class KeyedState<V> {
       else upserts.push([key, value]);
     }
     this.dirty.clear();
+    this.lastChanged = undefined;
     return { upserts, deletes };
   }
 
@@ -114,6 +134,7 @@ export class KeyedState<V> {
   restore(entries: Iterable<[string, V]>): void {
     this.values.clear();
     this.dirty.clear();
+    this.lastKey = this.lastValue = this.lastChanged = undefined;
     this.restoreCount++;
     for (const [key, value] of entries) this.values.set(key, value);
   }
