@@ -23,6 +23,8 @@ import { readStateToRestore } from './state-restore.js';
 import { ScheduleCursor } from './schedule-cursor.js';
 import { TaxonomyFollower } from './taxonomy-follower.js';
 import { PartitionHandover } from './partition-handover.js';
+import { PartitionMovesReport } from './partition-moves-report.js';
+import { mergeMoves } from './partition-owners.js';
 import { attachEnvelopes } from './rejection-envelopes.js';
 import { noProgress, type RunContext, type RunProgress, type RunSummary } from './run-context.js';
 import { fromPortable } from './shards/portable-output.js';
@@ -69,6 +71,7 @@ export class JobRunner {
   /** Checkpoints committing in the background, and the latch that stops the run when one fails. */
   private readonly commits: CommitChain;
   private readonly handover: PartitionHandover;
+  private readonly partitionMoves: PartitionMovesReport;
   private readonly schedule: ScheduleCursor;
   /** The job clock runs on event time (a replay of files), not the wall clock (Kafka, stdin). */
   private readonly eventClock: boolean;
@@ -87,6 +90,7 @@ export class JobRunner {
     this.now = context.now ?? Date.now;
     this.commits = new CommitChain(context.exclusive);
     this.pacing = new CheckpointPacing(job.checkpoint.maxShare);
+    this.partitionMoves = new PartitionMovesReport(context);
     this.eventClock = replaysFiles(job);
     // A bounded input's partitions are files that wait for their turn: one waiting is not idle, and
     // skipping it would make its next records late (every file ends, and then stops holding back).
@@ -495,6 +499,7 @@ export class JobRunner {
     const seconds = [...this.globalSeconds];
     this.globalSeconds = this.plans.map(() => 0);
     let dedupIds = 0;
+    this.partitionMoves.report(mergeMoves(shards.map((shard) => shard.ownerMoves)));
     for (const shard of shards) {
       for (const output of shard.outputs) outputs.push(fromPortable(output));
       for (const owner of shard.owners) owners.push(owner);

@@ -12,7 +12,7 @@ import type { LocalOperator } from '../../operators/parallel.js';
 import type { DedupChanges } from '../../operators/dedup.js';
 import { ContactReasonMapping, type ActiveTaxonomy, type UnknownReasonCount } from '../../operators/reason-mapping.js';
 import { packStateRows, type PackedStateRows } from '../../operators/state-pack.js';
-import { PartitionOwners } from '../partition-owners.js';
+import { PartitionOwners, type PartitionMoves } from '../partition-owners.js';
 import type { RawRecord } from '../../sources/source.js';
 import { materializeColumns, type PortableOutput } from './portable-output.js';
 
@@ -41,6 +41,7 @@ export interface ShardDrain {
   outputs: PortableOutput[];
   dedup: DedupChanges;
   owners: Array<{ customer_id: string; partition: string }>;
+  ownerMoves: PartitionMoves;
   /** Per operator: entries held, by state name (metrics). */
   sizes: Array<Record<string, number>>;
   /** Per operator: seconds spent in it since the previous drain. */
@@ -201,6 +202,7 @@ export class Shard {
       outputs,
       dedup: this.gate.dedup.drainChanges(),
       owners: this.owners?.drainChanges() ?? [],
+      ownerMoves: this.owners?.drainMoves() ?? { count: 0, example: null },
       sizes,
       seconds,
       dedupIds: this.gate.dedup.size,

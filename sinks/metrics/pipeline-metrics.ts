@@ -29,6 +29,7 @@ export class PipelineMetrics {
   readonly dedupIds: Gauge;
   readonly checkpointDuration: Histogram;
   readonly checkpoints: Counter<'outcome'>;
+  readonly customerPartitionMoves: Counter;
   readonly alerts: Counter<'kind' | 'severity'>;
   readonly alertsHeldBack: Counter<'rule'>;
   readonly alertLatency: Histogram<'kind'>;
@@ -138,6 +139,13 @@ export class PipelineMetrics {
       name: 'pulse_checkpoints_total',
       help: 'Checkpoints attempted, by outcome (ok, failed).',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.customerPartitionMoves = new Counter({
+      name: 'pulse_customer_partition_moves_total',
+      help:
+        'Kafka: events of a customer that came from another source partition than its earlier ones. Should stay 0: ' +
+        'the topic is not keyed by customer_id (or its partitions changed), so members of a group split the customer.',
       registers,
     });
     this.alerts = new Counter({

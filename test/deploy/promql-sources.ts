@@ -40,6 +40,7 @@ export const OPTIONAL_METRICS: Readonly<Record<string, string>> = {
   pulse_alert_delivery_failures_total: 'delivery worker: appears with the first failed send',
   pulse_alert_delivery_dead_total: 'delivery worker: appears with the first delivery given up',
   pulse_alerts_delivered_total: 'delivery worker: appears with the first delivery',
+  pulse_customer_partition_moves_total: 'Kafka source only, and stays 0 on a customer-keyed topic',
   pulse_changelog_records_total: 'state changelog only (checkpoint.changelog, Kafka source)',
   pulse_changelog_unrouted_total: 'state changelog only (checkpoint.changelog, Kafka source)',
   pulse_merge_high_watermark: 'merge only (job option merge, Kafka source)',
