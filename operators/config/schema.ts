@@ -162,10 +162,9 @@ function problemOf(error: ErrorObject): string {
       // A mapping or a single value where a list belongs: Ajv's "must be array" does not say what a
       // YAML list looks like.
       if (params['type'] === 'array') return `must be a list, ${howToWriteList(schema)}`;
-      return `${error.message ?? 'is invalid'}`;
-    default:
-      return `${error.message ?? 'is invalid'}`;
+      break;
   }
+  return `${error.message ?? 'is invalid'}`;
 }
 
 /**
