@@ -94,6 +94,7 @@ export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, 
         (reserved === 'group.id' ? ' and use `group`' : reserved === 'bootstrap.servers' ? ' and use `brokers`' : ''),
     );
   }
+  checkHeartbeat(name, properties);
   const batchSize = config.batch_size ?? KAFKA_DEFAULTS.batchSize;
   return {
     name,
@@ -106,6 +107,28 @@ export function kafkaSourceOptions(name: string, config: KafkaSourceConfigLike, 
     pollTimeoutMs: KAFKA_DEFAULTS.pollTimeoutMs,
     clientProperties: properties,
   };
+}
+
+/** librdkafka's defaults of the two settings `checkHeartbeat` compares. */
+const SESSION_TIMEOUT_MS = 45_000;
+const HEARTBEAT_INTERVAL_MS = 3_000;
+
+/**
+ * A heartbeat interval at or above the session timeout: the group coordinator drops the member
+ * between two of its heartbeats, over and over, and every drop rebalances the group. librdkafka
+ * accepts it; Kafka's documentation asks for at most a third of the timeout.
+ */
+function checkHeartbeat(name: string, properties: Record<string, string | number | boolean>): void {
+  const heartbeat = Number(properties['heartbeat.interval.ms'] ?? HEARTBEAT_INTERVAL_MS);
+  const session = Number(properties['session.timeout.ms'] ?? SESSION_TIMEOUT_MS);
+  if (!(heartbeat >= session)) return;
+  const setting = properties['heartbeat.interval.ms'] === undefined ? 'session.timeout.ms' : 'heartbeat.interval.ms';
+  const defaulted = (key: string): string => (properties[key] === undefined ? ", librdkafka's default" : '');
+  throw new ConfigError(
+    `sources.${name}.options.${setting}: heartbeat.interval.ms (${heartbeat} ms${defaulted('heartbeat.interval.ms')}) is not below ` +
+      `session.timeout.ms (${session} ms${defaulted('session.timeout.ms')}): the group would drop this member between two heartbeats ` +
+      'and rebalance again and again; keep heartbeat.interval.ms at most a third of session.timeout.ms',
+  );
 }
 
 /** The topics of a source's `topics` option: comma-separated names, trimmed, empty ones dropped. */

@@ -18,10 +18,30 @@ describe('kafkaSourceOptions', () => {
     [{ topics: 'ok,bad topic' }, /'bad topic' is not a valid Kafka topic name/],
     [{ options: { 'enable.auto.commit': true } }, /options\.enable\.auto\.commit: set by the source itself/],
     [{ options: { 'group.id': 'x' } }, /use `group`/],
+    [
+      { options: { 'heartbeat.interval.ms': 10_000, 'session.timeout.ms': 6000 } },
+      /^sources\.kafka\.options\.heartbeat\.interval\.ms: heartbeat\.interval\.ms \(10000 ms\) is not below session\.timeout\.ms \(6000 ms\)/,
+    ],
+    [
+      { options: { 'heartbeat.interval.ms': '45000' } },
+      /heartbeat\.interval\.ms \(45000 ms\) is not below session\.timeout\.ms \(45000 ms, librdkafka's default\)/,
+    ],
+    [{ options: { 'session.timeout.ms': 3000 } }, /^sources\.kafka\.options\.session\.timeout\.ms: heartbeat\.interval\.ms \(3000 ms, librdkafka's default\)/],
   ])('refuses %j', (patch, message) => {
     const entry = { brokers: 'b:9092', topics: 'events', group: 'g', ...patch };
     expect(() => kafkaSourceOptions('kafka', entry, 4096)).toThrow(ConfigError);
     expect(() => kafkaSourceOptions('kafka', entry, 4096)).toThrow(message);
+  });
+
+  it('takes a heartbeat interval below the session timeout, set or left at their defaults', () => {
+    for (const options of [
+      {},
+      { 'heartbeat.interval.ms': 14_999 },
+      { 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 3000 },
+      { 'session.timeout.ms': 3001 },
+    ]) {
+      expect(kafkaSourceOptions('kafka', { brokers: 'b:9092', topics: 'events', group: 'g', options }, 4096).clientProperties).toEqual(options);
+    }
   });
 
   it('names partitions topic/partition and parses them back (topics may contain dots and dashes)', () => {
