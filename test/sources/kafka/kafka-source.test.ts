@@ -251,6 +251,52 @@ describe('KafkaSource against the librdkafka mock cluster', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('says after assignmentNoticeMs that no partition is assigned yet, while the member that holds them has not let them go', async () => {
+    const topicHeld = 'events-held';
+    await produceKeyed(cluster.bootstrap, topicHeld, [eventPair(0)]);
+    const warnings: string[] = [];
+    const noticed = new AbortController();
+    // The first member reads the topic alone; when the second joins, it is told to give its
+    // partitions up and, like a runner whose checkpoint takes long, does so only after the notice.
+    const holder = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicHeld, 'group-notice')));
+    let holds = (): void => undefined;
+    const holdsPartitions = new Promise<void>((resolve) => (holds = resolve));
+    const holding = drive(holder, new Map(), {
+      until: () => false,
+      stop: noticed.signal,
+      timeoutMs: 40_000,
+      onBatch: async () => holds(),
+      onRevoke: async (message) => {
+        await new Promise<void>((resolve) => (noticed.signal.aborted ? resolve() : noticed.signal.addEventListener('abort', () => resolve())));
+        message.done();
+      },
+    });
+    await Promise.race([holdsPartitions, holding]);
+    const waiter = track(
+      new KafkaSource(
+        sourceOptions(cluster.bootstrap, topicHeld, 'group-notice', {
+          assignmentNoticeMs: 1_000,
+          onWarning: (message) => {
+            warnings.push(message);
+            if (message.includes('no partition of')) noticed.abort();
+          },
+        }),
+      ),
+    );
+    const waited = await drive(waiter, new Map(), { until: () => false, stop: noticed.signal, timeoutMs: 30_000 });
+    const held = await holding;
+    await waiter.close();
+    await holder.close();
+    expect(noticed.signal.aborted).toBe(true);
+    expect(warnings.filter((w) => w.includes('no partition of'))).toEqual([
+      `Kafka source 'kafka': no partition of ${topicHeld} assigned yet: the group assigns them when its members agree, and a member that stopped without ` +
+        'leaving the group (killed) holds its partitions until its session times out (session.timeout.ms, 45 s by default), and a ' +
+        'group with more members than partitions leaves some without any',
+    ]);
+    expect(waited.records).toEqual([]);
+    expect(held.records.map((r) => r.value)).toEqual([eventPair(0)[1]]);
+  });
+
   it('reads a topic created while it waits for the topic to appear', async () => {
     const topicLate = 'events-created-late';
     const source = track(new KafkaSource(sourceOptions(cluster.bootstrap, topicLate, 'group-late', { topicWaitMs: 60_000 })));
