@@ -21,9 +21,9 @@ export class PartitionMovesReport {
     this.told = true;
     const { customer_id, from, to } = moves.example;
     this.context.logger.warn(
-      { customer_id, from, to, customers: moves.count },
-      `customer '${customer_id}' had events from partition ${from} and then from ${to} (${moves.count} such change(s) so far; ` +
-        `pulse_customer_partition_moves_total counts them): the topic is not keyed by customer_id, or its partitions changed. ` +
+      { customer_id, from, to, changes: moves.count },
+      `customer '${customer_id}' had events from partition ${from} and then from ${to} (${moves.count} such change(s) since the last ` +
+        `checkpoint; pulse_customer_partition_moves_total counts them): the topic is not keyed by customer_id, or its partitions changed. ` +
         `A single member computes such customers right; in a group of members their windows and state are split between the ` +
         `members that read their partitions. Produce each event with its customer_id as the message key`,
     );
